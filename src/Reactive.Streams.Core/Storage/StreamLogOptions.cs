@@ -6,6 +6,23 @@ public class StreamLogOptions
     /// <summary>The default of <see cref="MaxReadCount"/>.</summary>
     public const int DefaultMaxReadCount = 10_000;
 
+    /// <summary>Creates options with every default.</summary>
+    public StreamLogOptions()
+    {
+    }
+
+    /// <summary>Copies the common options of <paramref name="other"/> (for a backend's derived options).</summary>
+    /// <param name="other">The options to copy.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="other"/> is null.</exception>
+    public StreamLogOptions(StreamLogOptions other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        TimeProvider = other.TimeProvider;
+        MaxReadCount = other.MaxReadCount;
+        RequireObjectSummaryPatch = other.RequireObjectSummaryPatch;
+        LiveRetention = other.LiveRetention;
+    }
+
     /// <summary>
     /// The clock for frame ids, summary times, best-effort rates and tail timeouts. Default <see cref="TimeProvider.System"/>.
     /// </summary>
