@@ -46,6 +46,9 @@ public abstract class StreamLogConformanceTests : IAsyncLifetime
         return log;
     }
 
+    /// <summary>Disposes <paramref name="log"/> when the test ends.</summary>
+    protected void Track(IStreamLog log) => _opened.Add(log);
+
     protected static string NewStream(string prefix = "s") => $"{prefix}-{Guid.NewGuid():N}";
 
     protected static byte[] Utf8(string text) => Encoding.UTF8.GetBytes(text);
