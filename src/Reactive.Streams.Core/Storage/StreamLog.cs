@@ -40,8 +40,8 @@ public abstract class StreamLog : IStreamLog
     /// <summary>Whether <see cref="DisposeAsync"/> was called.</summary>
     protected bool IsDisposed => _disposed.IsCancellationRequested;
 
-    /// <summary>The number of streams with a parked tail (for diagnostics and tests).</summary>
-    internal int ParkedStreamCount => _notifier.PendingSignals;
+    /// <summary>The number of streams on which a tail of this log is parked or about to park (for diagnostics and tests).</summary>
+    protected int ParkedStreamCount => _notifier.PendingSignals;
 
     /// <inheritdoc/>
     public ValueTask<AppendResult> AppendAsync(string stream, ReadOnlyMemory<byte> frame, AppendMode mode, CancellationToken cancellationToken = default)
