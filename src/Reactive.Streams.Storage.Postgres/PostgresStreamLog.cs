@@ -170,6 +170,41 @@ public sealed class PostgresStreamLog : StreamLog
         }
     }
 
+    /// <inheritdoc/>
+    protected override async ValueTask<StreamId?> ReadCheckpointCoreAsync(string checkpointId, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                using var command = _dataSource.CreateCommand(Sql.ReadCheckpoint);
+                command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = checkpointId });
+                var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                await using (reader.ConfigureAwait(false))
+                {
+                    return await reader.ReadAsync(cancellationToken).ConfigureAwait(false)
+                        ? new StreamId(reader.GetInt64(0), reader.GetInt64(1))
+                        : null;
+                }
+            }
+            catch (NpgsqlException e) when (attempt < 3 && IsConnectionLost(e))
+            {
+                _dataSource.Clear();
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    protected override async ValueTask WriteCheckpointCoreAsync(string checkpointId, StreamId position, CancellationToken cancellationToken)
+    {
+        using var command = _dataSource.CreateCommand(Sql.WriteCheckpoint);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = checkpointId });
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = position.Milliseconds });
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = position.Sequence });
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = NowMilliseconds() });
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
     private static bool IsConnectionLost(NpgsqlException e) =>
         e.IsTransient || e is PostgresException { SqlState: "57P01" or "57P02" or "57P03" } || e.InnerException is IOException;
 

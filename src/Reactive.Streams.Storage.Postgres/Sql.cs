@@ -183,4 +183,11 @@ internal static class Sql
         SELECT summary::text, summary_version, summary_first_ms, summary_last_ms FROM rs_streams
         WHERE stream = $1 AND summary_version > 0
         """;
+
+    public const string ReadCheckpoint = "SELECT ms, seq FROM rs_checkpoints WHERE checkpoint = $1";
+
+    public const string WriteCheckpoint = """
+        INSERT INTO rs_checkpoints (checkpoint, ms, seq, updated_ms) VALUES ($1, $2, $3, $4)
+        ON CONFLICT (checkpoint) DO UPDATE SET ms = EXCLUDED.ms, seq = EXCLUDED.seq, updated_ms = EXCLUDED.updated_ms
+        """;
 }

@@ -95,4 +95,11 @@ internal static class Sql
         SELECT summary, summary_version, summary_first_ms, summary_last_ms FROM rs_streams
         WHERE stream = $stream AND summary_version > 0
         """;
+
+    public const string ReadCheckpoint = "SELECT ms, seq FROM rs_checkpoints WHERE checkpoint = $checkpoint";
+
+    public const string WriteCheckpoint = """
+        INSERT INTO rs_checkpoints (checkpoint, ms, seq, updated_ms) VALUES ($checkpoint, $ms, $seq, $now)
+        ON CONFLICT (checkpoint) DO UPDATE SET ms = excluded.ms, seq = excluded.seq, updated_ms = excluded.updated_ms
+        """;
 }

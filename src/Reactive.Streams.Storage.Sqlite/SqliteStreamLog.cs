@@ -215,6 +215,47 @@ public sealed class SqliteStreamLog : StreamLog
     }
 
     /// <inheritdoc/>
+    protected override async ValueTask<StreamId?> ReadCheckpointCoreAsync(string checkpointId, CancellationToken cancellationToken)
+    {
+        var connection = new SqliteConnection(_connectionString);
+        await using (connection.ConfigureAwait(false))
+        {
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            using var command = connection.CreateCommand();
+            command.CommandText = Sql.ReadCheckpoint;
+            command.Parameters.AddWithValue("$checkpoint", checkpointId);
+            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                return await reader.ReadAsync(cancellationToken).ConfigureAwait(false)
+                    ? new StreamId(reader.GetInt64(0), reader.GetInt64(1))
+                    : null;
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    protected override async ValueTask WriteCheckpointCoreAsync(string checkpointId, StreamId position, CancellationToken cancellationToken)
+    {
+        await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            ThrowIfDisposed();
+            using var command = _writer.CreateCommand();
+            command.CommandText = Sql.WriteCheckpoint;
+            command.Parameters.AddWithValue("$checkpoint", checkpointId);
+            command.Parameters.AddWithValue("$ms", position.Milliseconds);
+            command.Parameters.AddWithValue("$seq", position.Sequence);
+            command.Parameters.AddWithValue("$now", NowMilliseconds());
+            command.ExecuteNonQuery();
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+    }
+
+    /// <inheritdoc/>
     protected override TimeSpan? PollInterval(int emptyChecks)
     {
         var interval = _options.PollInterval * Math.Pow(2, Math.Min(emptyChecks, 30));

@@ -12,6 +12,7 @@ namespace Reactive.Streams;
 public sealed class InMemoryStreamLog : StreamLog
 {
     private readonly ConcurrentDictionary<string, StreamState> _streams = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, StreamId> _checkpoints = new(StringComparer.Ordinal);
 
     /// <summary>Creates an empty log.</summary>
     /// <param name="options">The options; null for the defaults.</param>
@@ -123,6 +124,21 @@ public sealed class InMemoryStreamLog : StreamLog
 
         using var document = JsonDocument.Parse(json);
         return new ValueTask<StreamSummary?>(new StreamSummary(document.RootElement.Clone(), version, first, last));
+    }
+
+    /// <inheritdoc/>
+    protected override ValueTask<StreamId?> ReadCheckpointCoreAsync(string checkpointId, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return new ValueTask<StreamId?>(_checkpoints.TryGetValue(checkpointId, out var position) ? position : null);
+    }
+
+    /// <inheritdoc/>
+    protected override ValueTask WriteCheckpointCoreAsync(string checkpointId, StreamId position, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        _checkpoints[checkpointId] = position;
+        return ValueTask.CompletedTask;
     }
 
     private sealed class StreamState

@@ -9,9 +9,9 @@ namespace Reactive.Streams;
 /// caps limits, runs the tail loop (query, park on a signal with a timeout, re-check) and the endless tail, and
 /// leaves storage to the derived class's <c>...CoreAsync</c> members. A backend calls
 /// <see cref="NotifyAppended"/> after each committed append it learns of, and <see cref="NotifyAllStreams"/> when
-/// it may have missed some (a listener reconnect).
+/// it may have missed some (a listener reconnect). Each backend is also the <see cref="ICheckpointStore"/> for its log.
 /// </summary>
-public abstract class StreamLog : IStreamLog
+public abstract class StreamLog : IStreamLog, ICheckpointStore
 {
     /// <summary>The longest stream name, in UTF-16 characters.</summary>
     public const int MaxStreamNameLength = 200;
@@ -120,6 +120,22 @@ public abstract class StreamLog : IStreamLog
         return ReadSummaryCoreAsync(stream, cancellationToken);
     }
 
+    /// <inheritdoc/>
+    public ValueTask<StreamId?> ReadCheckpointAsync(string checkpointId, CancellationToken cancellationToken = default)
+    {
+        ValidateName(checkpointId, nameof(checkpointId), "checkpoint id");
+        ThrowIfDisposed();
+        return ReadCheckpointCoreAsync(checkpointId, cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public ValueTask WriteCheckpointAsync(string checkpointId, StreamId position, CancellationToken cancellationToken = default)
+    {
+        ValidateName(checkpointId, nameof(checkpointId), "checkpoint id");
+        ThrowIfDisposed();
+        return WriteCheckpointCoreAsync(checkpointId, position, cancellationToken);
+    }
+
     /// <summary>
     /// Disposes the log: parked tails end with <see cref="ObjectDisposedException"/>, later calls throw it, and the
     /// backend's resources are released by <see cref="DisposeCoreAsync"/>. Idempotent.
@@ -166,6 +182,17 @@ public abstract class StreamLog : IStreamLog
     /// <param name="cancellationToken">Cancels the read.</param>
     protected abstract ValueTask<StreamSummary?> ReadSummaryCoreAsync(string stream, CancellationToken cancellationToken);
 
+    /// <summary>Reads a checkpoint with a valid name; null when never written.</summary>
+    /// <param name="checkpointId">A valid name.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    protected abstract ValueTask<StreamId?> ReadCheckpointCoreAsync(string checkpointId, CancellationToken cancellationToken);
+
+    /// <summary>Stores a checkpoint with a valid name, replacing any earlier position.</summary>
+    /// <param name="checkpointId">A valid name.</param>
+    /// <param name="position">The position.</param>
+    /// <param name="cancellationToken">Cancels the write.</param>
+    protected abstract ValueTask WriteCheckpointCoreAsync(string checkpointId, StreamId position, CancellationToken cancellationToken);
+
     /// <summary>Called before a tail's first query, so a backend can make sure it will hear of appends (e.g. start listening).</summary>
     /// <param name="cancellationToken">Cancels the preparation.</param>
     protected virtual ValueTask PrepareTailAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;
@@ -210,26 +237,28 @@ public abstract class StreamLog : IStreamLog
     /// <param name="stream">The name.</param>
     /// <exception cref="ArgumentNullException">It is null.</exception>
     /// <exception cref="ArgumentException">It is empty, longer than <see cref="MaxStreamNameLength"/> or contains a control character.</exception>
-    public static void ValidateStream(string stream)
+    public static void ValidateStream(string stream) => ValidateName(stream, nameof(stream), "stream name");
+
+    private static void ValidateName(string value, string parameterName, string what)
     {
-        ArgumentNullException.ThrowIfNull(stream);
-        if (stream.Length == 0)
+        ArgumentNullException.ThrowIfNull(value, parameterName);
+        if (value.Length == 0)
         {
-            throw new ArgumentException("The stream name is empty.", nameof(stream));
+            throw new ArgumentException($"The {what} is empty.", parameterName);
         }
 
-        if (stream.Length > MaxStreamNameLength)
+        if (value.Length > MaxStreamNameLength)
         {
             throw new ArgumentException(
-                $"The stream name is {stream.Length} characters long; at most {MaxStreamNameLength} are allowed.", nameof(stream));
+                $"The {what} is {value.Length} characters long; at most {MaxStreamNameLength} are allowed.", parameterName);
         }
 
-        foreach (var c in stream)
+        foreach (var c in value)
         {
             if (char.IsControl(c))
             {
                 throw new ArgumentException(
-                    $"The stream name contains the control character U+{(int)c:X4}, which is not allowed.", nameof(stream));
+                    $"The {what} contains the control character U+{(int)c:X4}, which is not allowed.", parameterName);
             }
         }
     }

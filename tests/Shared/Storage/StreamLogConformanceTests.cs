@@ -687,6 +687,51 @@ public abstract class StreamLogConformanceTests : IAsyncLifetime
         }
     }
 
+    // ---- checkpoints ----
+
+    [Fact]
+    public async Task Checkpoints_are_null_until_written_then_hold_the_last_position_written()
+    {
+        var log = await CreateAsync();
+        var store = Assert.IsAssignableFrom<ICheckpointStore>(log);
+        var id = NewStream("checkpoint");
+
+        Assert.Null(await store.ReadCheckpointAsync(id));
+        await store.WriteCheckpointAsync(id, new StreamId(10, 2));
+        Assert.Equal(new StreamId(10, 2), await store.ReadCheckpointAsync(id));
+        await store.WriteCheckpointAsync(id, new StreamId(12, 0));
+        await store.WriteCheckpointAsync(id, new StreamId(11, 5));
+        Assert.Equal(new StreamId(11, 5), await store.ReadCheckpointAsync(id));
+    }
+
+    [Fact]
+    public async Task Checkpoints_are_shared_by_instances_and_kept_apart_by_name()
+    {
+        var log = (ICheckpointStore)await CreateAsync();
+        var peer = (ICheckpointStore)await CreateAsync();
+        var id = NewStream("checkpoint");
+
+        await log.WriteCheckpointAsync(id, new StreamId(7, 7));
+        await log.WriteCheckpointAsync(id + "%", new StreamId(8, 8));
+
+        Assert.Equal(new StreamId(7, 7), await peer.ReadCheckpointAsync(id));
+        Assert.Equal(new StreamId(8, 8), await peer.ReadCheckpointAsync(id + "%"));
+        Assert.Null(await peer.ReadCheckpointAsync(id + "_"));
+        Assert.Null(await peer.ReadCheckpointAsync(id.ToUpperInvariant()));
+    }
+
+    [Fact]
+    public async Task An_invalid_checkpoint_id_is_rejected()
+    {
+        var store = (ICheckpointStore)await CreateAsync();
+
+        var empty = await Assert.ThrowsAsync<ArgumentException>(() => store.WriteCheckpointAsync("", StreamId.Min).AsTask());
+        var tooLong = await Assert.ThrowsAsync<ArgumentException>(() => store.ReadCheckpointAsync(new string('c', StreamLog.MaxStreamNameLength + 1)).AsTask());
+
+        Assert.Equal("checkpointId", empty.ParamName);
+        Assert.Equal("checkpointId", tooLong.ParamName);
+    }
+
     private static async Task AssertUnchanged(IStreamLog log, string stream, int frames, long version, string document)
     {
         Assert.Equal(frames, (await log.ReadAsync(stream, StreamId.Min, StreamId.Max, 100)).Count);
