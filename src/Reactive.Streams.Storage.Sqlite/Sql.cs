@@ -38,19 +38,21 @@ internal static class Sql
         PRAGMA user_version = 1;
         """;
 
-    public const string AppendDurable = """
+    // A durable append from the log's cached tip of the stream: inserts only if the stream's last frame is still the
+    // one the cache knows (same ordinal), i.e. no other connection appended since; otherwise nothing is inserted and
+    // the log reloads the tip. The write lock is taken before the guard is read, so the check and the insert are atomic.
+    public const string AppendAtTip = """
         INSERT INTO rs_frames (stream, ms, seq, ordinal, kind, payload)
-        SELECT $stream,
-               CASE WHEN l.ms IS NULL OR $now > l.ms THEN $now ELSE l.ms END,
-               CASE WHEN l.ms IS NULL OR $now > l.ms THEN 0 ELSE l.seq + 1 END,
-               COALESCE(l.ordinal, 0) + 1,
-               0,
-               $payload
+        SELECT $stream, $ms, $seq, $ordinal, 0, $payload
+        WHERE (SELECT ordinal FROM rs_frames WHERE stream = $stream ORDER BY ms DESC, seq DESC LIMIT 1) IS $expected
+        """;
+
+    // The stream's tip in one snapshot: last id and ordinal, frames trimmed, summary version.
+    public const string Tip = """
+        SELECT l.ms, l.seq, l.ordinal, COALESCE(s.trimmed, 0), COALESCE(s.summary_version, 0)
         FROM (SELECT 1) AS one
         LEFT JOIN (SELECT ms, seq, ordinal FROM rs_frames WHERE stream = $stream ORDER BY ms DESC, seq DESC LIMIT 1) AS l
-        RETURNING ms, seq,
-                  ordinal - COALESCE((SELECT trimmed FROM rs_streams WHERE stream = $stream), 0),
-                  COALESCE((SELECT summary_version FROM rs_streams WHERE stream = $stream), 0)
+        LEFT JOIN rs_streams AS s ON s.stream = $stream
         """;
 
     public const string LastFrame = "SELECT ms, seq, ordinal FROM rs_frames WHERE stream = $stream ORDER BY ms DESC, seq DESC LIMIT 1";

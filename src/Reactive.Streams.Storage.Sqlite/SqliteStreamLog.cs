@@ -16,8 +16,10 @@ namespace Reactive.Streams.Storage.Sqlite;
 /// <see cref="SqliteStreamLogOptions.MaxPollInterval"/>).
 /// </summary>
 /// <remarks>
-/// A plain <see cref="AppendMode.Durable"/> append is one <c>INSERT … SELECT … RETURNING</c> statement, which takes
-/// the write lock before it reads the stream's last id, so concurrent writers in other processes cannot race it.
+/// A plain <see cref="AppendMode.Durable"/> append is one guarded <c>INSERT … SELECT … WHERE</c> statement computed
+/// from the log's cached tip of the stream: it inserts only if the stream's last frame is still the one the log knows
+/// (the statement takes the write lock before it checks), and otherwise the log reloads the tip and tries again, so
+/// writers in other processes cannot make ids collide or go backwards.
 /// Summary, best-effort and batched appends run in a <c>BEGIN IMMEDIATE</c> transaction. A stream's frame count is
 /// kept as the last frame's ordinal minus the frames trimmed, so a durable append writes one row and nothing else.
 /// </remarks>
@@ -33,7 +35,12 @@ public sealed class SqliteStreamLog : StreamLog
     private readonly string _connectionString;
     private readonly SqliteConnection _writer;
     private readonly SemaphoreSlim _writeGate = new(1, 1);
-    private readonly SqliteCommand _appendDurable;
+
+    // The last frame of each stream this log appended to, as far as it knows; guarded by _writeGate. A durable
+    // append inserts from it with a guard (Sql.AppendAtTip) and reloads it when another connection appended since.
+    private readonly Dictionary<string, StreamTip> _tips = new(StringComparer.Ordinal);
+    private readonly SqliteCommand _appendAtTip;
+    private readonly SqliteCommand _tip;
     private readonly SqliteCommand _lastFrame;
     private readonly SqliteCommand _streamState;
     private readonly SqliteCommand _insertFrame;
@@ -47,7 +54,8 @@ public sealed class SqliteStreamLog : StreamLog
         _path = path;
         _connectionString = connectionString;
         _writer = writer;
-        _appendDurable = Command(Sql.AppendDurable, "$stream", "$now", "$payload");
+        _appendAtTip = Command(Sql.AppendAtTip, "$stream", "$ms", "$seq", "$ordinal", "$payload", "$expected");
+        _tip = Command(Sql.Tip, "$stream");
         _lastFrame = Command(Sql.LastFrame, "$stream");
         _streamState = Command(Sql.StreamState, "$stream");
         _insertFrame = Command(Sql.InsertFrame, "$stream", "$ms", "$seq", "$ordinal", "$kind", "$payload");
@@ -117,12 +125,7 @@ public sealed class SqliteStreamLog : StreamLog
             ThrowIfDisposed();
             if (mode == AppendMode.Durable)
             {
-                _appendDurable.Parameters[0].Value = stream;
-                _appendDurable.Parameters[1].Value = NowMilliseconds();
-                _appendDurable.Parameters[2].Value = ToArray(frame);
-                using var reader = _appendDurable.ExecuteReader();
-                reader.Read();
-                result = new AppendResult(new StreamId(reader.GetInt64(0), reader.GetInt64(1)), reader.GetInt64(2), reader.GetInt64(3));
+                result = AppendAtTip(stream, frame);
             }
             else
             {
@@ -274,7 +277,7 @@ public sealed class SqliteStreamLog : StreamLog
         await _writeGate.WaitAsync().ConfigureAwait(false);
         try
         {
-            foreach (var command in new[] { _appendDurable, _lastFrame, _streamState, _insertFrame, _saveStreamState, _trimLive })
+            foreach (var command in new[] { _appendAtTip, _tip, _lastFrame, _streamState, _insertFrame, _saveStreamState, _trimLive })
             {
                 await command.DisposeAsync().ConfigureAwait(false);
             }
@@ -375,6 +378,68 @@ public sealed class SqliteStreamLog : StreamLog
     }
 
     // Runs under _writeGate on the writer connection.
+    private AppendResult AppendAtTip(string stream, ReadOnlyMemory<byte> frame)
+    {
+        try
+        {
+            if (!_tips.TryGetValue(stream, out var tip))
+            {
+                tip = LoadTip(stream);
+            }
+
+            // Each failed attempt means another process appended to this stream in between; give up only if that
+            // keeps happening for an unreasonable number of attempts.
+            for (var attempt = 0; attempt < 1000; attempt++)
+            {
+                var id = NextId(tip.Ordinal == 0 ? null : tip.LastId, NowMilliseconds());
+                var p = _appendAtTip.Parameters;
+                p[0].Value = stream;
+                p[1].Value = id.Milliseconds;
+                p[2].Value = id.Sequence;
+                p[3].Value = tip.Ordinal + 1;
+                p[4].Value = ToArray(frame);
+                p[5].Value = tip.Ordinal == 0 ? DBNull.Value : tip.Ordinal;
+                if (_appendAtTip.ExecuteNonQuery() == 1)
+                {
+                    tip = tip with { LastId = id, Ordinal = tip.Ordinal + 1 };
+                    RememberTip(stream, tip);
+                    return new AppendResult(id, tip.Ordinal - tip.Trimmed, tip.SummaryVersion);
+                }
+
+                tip = LoadTip(stream);
+            }
+
+            throw new InvalidOperationException($"Could not append to stream '{stream}': other writers kept appending first.");
+        }
+        catch
+        {
+            _tips.Remove(stream);
+            throw;
+        }
+    }
+
+    private StreamTip LoadTip(string stream)
+    {
+        _tip.Parameters[0].Value = stream;
+        using var reader = _tip.ExecuteReader();
+        reader.Read();
+        return reader.IsDBNull(2)
+            ? new StreamTip(StreamId.Min, 0, reader.GetInt64(3), reader.GetInt64(4))
+            : new StreamTip(new StreamId(reader.GetInt64(0), reader.GetInt64(1)), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4));
+    }
+
+    private void RememberTip(string stream, StreamTip tip)
+    {
+        // Bounded: a log that appends to very many streams reloads tips instead of growing without limit.
+        if (_tips.Count >= 4096 && !_tips.ContainsKey(stream))
+        {
+            _tips.Clear();
+        }
+
+        _tips[stream] = tip;
+    }
+
+    // Runs under _writeGate on the writer connection.
     private AppendBatchResult AppendInTransaction(string stream, IReadOnlyList<ReadOnlyMemory<byte>> frames, AppendMode mode, JsonNode?[]? patches)
     {
         using (var begin = _writer.CreateCommand())
@@ -385,14 +450,16 @@ public sealed class SqliteStreamLog : StreamLog
 
         try
         {
-            var result = AppendRows(stream, frames, mode, patches);
+            var result = AppendRows(stream, frames, mode, patches, out var tip);
             using var commit = _writer.CreateCommand();
             commit.CommandText = "COMMIT";
             commit.ExecuteNonQuery();
+            RememberTip(stream, tip);
             return result;
         }
         catch
         {
+            _tips.Remove(stream);
             using var rollback = _writer.CreateCommand();
             rollback.CommandText = "ROLLBACK";
             rollback.ExecuteNonQuery();
@@ -400,7 +467,7 @@ public sealed class SqliteStreamLog : StreamLog
         }
     }
 
-    private AppendBatchResult AppendRows(string stream, IReadOnlyList<ReadOnlyMemory<byte>> frames, AppendMode mode, JsonNode?[]? patches)
+    private AppendBatchResult AppendRows(string stream, IReadOnlyList<ReadOnlyMemory<byte>> frames, AppendMode mode, JsonNode?[]? patches, out StreamTip tip)
     {
         StreamId? last = null;
         long ordinal = 0;
@@ -464,6 +531,7 @@ public sealed class SqliteStreamLog : StreamLog
         }
 
         SaveStreamState(stream, state);
+        tip = new StreamTip(last!.Value, ordinal, state.Trimmed, state.SummaryVersion);
         return new AppendBatchResult(first, last!.Value, ordinal - state.Trimmed, state.SummaryVersion);
     }
 
@@ -501,6 +569,8 @@ public sealed class SqliteStreamLog : StreamLog
         p[8].Value = (object?)state.SummaryLastMs ?? DBNull.Value;
         _saveStreamState.ExecuteNonQuery();
     }
+
+    private readonly record struct StreamTip(StreamId LastId, long Ordinal, long Trimmed, long SummaryVersion);
 
     private sealed class StreamState
     {

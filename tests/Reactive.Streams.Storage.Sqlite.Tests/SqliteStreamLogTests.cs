@@ -108,6 +108,61 @@ public sealed class SqliteStreamLogTests : StreamLogConformanceTests
     }
 
     [Fact]
+    public async Task Appends_through_two_logs_on_one_file_interleave_with_increasing_ids_and_exact_counts()
+    {
+        var behind = new TestClock();
+        behind.MoveWallClock(TimeSpan.FromMinutes(-1));
+        var a = await OpenAsync(new SqliteStreamLogOptions { TimeProvider = Clock });
+        var b = await OpenAsync(new SqliteStreamLogOptions { TimeProvider = behind });
+
+        var ids = new List<StreamId>
+        {
+            (await a.AppendAsync("s", "a1", AppendMode.Durable)).Id,
+            (await b.AppendAsync("s", "b1", AppendMode.Durable)).Id,
+            (await a.AppendAsync("s", "a2", AppendMode.Durable)).Id,
+            (await b.AppendAsync("s", """{"v":1}""", AppendMode.DurableSummary)).Id,
+            (await a.AppendAsync("s", "a3", AppendMode.Durable)).Id,
+        };
+        var last = await b.AppendAsync("s", "b2", AppendMode.Durable);
+        ids.Add(last.Id);
+
+        Assert.True(ids.Zip(ids.Skip(1)).All(p => p.First < p.Second), string.Join(", ", ids));
+        Assert.Equal(6, last.FrameCount);
+        Assert.Equal(1, last.SummaryVersion);
+        Assert.Equal(1, (await a.AppendAsync("s", "a4", AppendMode.Durable)).SummaryVersion);
+        Assert.Equal(["a1", "b1", "a2", """{"v":1}""", "a3", "b2", "a4"], (await a.ReadAsync("s", StreamId.Min, StreamId.Max, 10)).Select(Text));
+    }
+
+    [Fact]
+    public async Task Concurrent_appenders_on_two_logs_on_one_file_get_unique_increasing_ids()
+    {
+        var a = await OpenAsync(new SqliteStreamLogOptions { TimeProvider = Clock });
+        var b = await OpenAsync(new SqliteStreamLogOptions { TimeProvider = Clock });
+        const int PerWriter = 100;
+
+        var writers = Enumerable.Range(0, 8).Select(w => Task.Run(async () =>
+        {
+            var log = w % 2 == 0 ? a : b;
+            for (var i = 0; i < PerWriter; i++)
+            {
+                // Every tenth append takes the transactional path, so the cached tips of both logs go stale.
+                await (i % 10 == 0
+                    ? log.AppendAsync("s", $$"""{"w{{w}}":{{i}}}""", AppendMode.DurableSummary)
+                    : log.AppendAsync("s", $"{w}:{i}", AppendMode.Durable));
+            }
+        }));
+        await Task.WhenAll(writers).WaitAsync(TimeSpan.FromSeconds(30));
+
+        var frames = await a.ReadAsync("s", StreamId.Min, StreamId.Max, 10_000);
+        Assert.Equal(8 * PerWriter, frames.Count);
+        Assert.Equal(8 * PerWriter, frames.Select(Text).Distinct().Count());
+        Assert.True(frames.Zip(frames.Skip(1)).All(p => p.First.Id < p.Second.Id));
+        var last = await b.AppendAsync("s", "last", AppendMode.Durable);
+        Assert.Equal(8 * PerWriter + 1, last.FrameCount);
+        Assert.Equal(8 * PerWriter / 10, last.SummaryVersion);
+    }
+
+    [Fact]
     public async Task A_killed_writer_leaves_no_torn_frame_and_loses_no_append_that_returned()
     {
         var confirmed = new List<(StreamId First, StreamId Last)>();

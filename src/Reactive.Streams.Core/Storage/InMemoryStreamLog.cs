@@ -27,11 +27,13 @@ public sealed class InMemoryStreamLog : StreamLog
     {
         cancellationToken.ThrowIfCancellationRequested();
         var state = _streams.GetOrAdd(stream, static _ => new StreamState());
+        // The clock is read outside the lock (it is the caller's code); a stale reading just takes the next sequence.
+        var now = TimeProvider.GetUtcNow();
         AppendResult result;
         lock (state.Gate)
         {
             state.AssertInvariants();
-            var id = state.Append(frame, mode, patch, NowMilliseconds(), TimeProvider.GetUtcNow(), Options.LiveRetention);
+            var id = state.Append(frame, mode, patch, now.ToUnixTimeMilliseconds(), now, Options.LiveRetention);
             result = new AppendResult(id, state.Frames.Count, state.SummaryVersion);
         }
 
@@ -44,12 +46,12 @@ public sealed class InMemoryStreamLog : StreamLog
     {
         cancellationToken.ThrowIfCancellationRequested();
         var state = _streams.GetOrAdd(stream, static _ => new StreamState());
+        var now = TimeProvider.GetUtcNow();
+        var nowMs = now.ToUnixTimeMilliseconds();
         AppendBatchResult result;
         lock (state.Gate)
         {
             state.AssertInvariants();
-            var nowMs = NowMilliseconds();
-            var now = TimeProvider.GetUtcNow();
             var first = default(StreamId);
             var last = default(StreamId);
             for (var i = 0; i < frames.Count; i++)

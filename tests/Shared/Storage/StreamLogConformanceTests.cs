@@ -584,6 +584,22 @@ public abstract class StreamLogConformanceTests : IAsyncLifetime
         Assert.Equal("limit", tail.ParamName);
     }
 
+    [Fact]
+    public async Task A_negative_block_an_unknown_mode_or_visibility_is_rejected_and_nothing_is_written()
+    {
+        var log = await CreateAsync();
+        var stream = NewStream();
+
+        var block = await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => log.TailAsync(stream, StreamId.Min, TimeSpan.FromSeconds(-1), 10).AsTask());
+        var mode = await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => log.AppendAsync(stream, "x", (AppendMode)7).AsTask());
+        var visibility = await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => log.TailAsync(stream, StreamId.Min, TimeSpan.Zero, 10, (TailVisibility)9).AsTask());
+
+        Assert.Equal("block", block.ParamName);
+        Assert.Equal("mode", mode.ParamName);
+        Assert.Equal("visibility", visibility.ParamName);
+        Assert.Empty(await log.ReadAsync(stream, StreamId.Min, StreamId.Max, 10));
+    }
+
     [Theory]
     [InlineData("")]
     [InlineData("tab\there")]
