@@ -356,8 +356,9 @@ public sealed class PostgresStreamLog : StreamLog
             {
                 return;
             }
-            catch (Exception e) when (e is NpgsqlException or IOException or TimeoutException or InvalidOperationException)
+            catch (Exception e)
             {
+                // Whatever broke the connection, the listener must come back: without it tails wake only at their timeout.
                 _options.Logger.LogWarning(e, "Stream log listener lost its connection; reconnecting.");
                 if (!everListened)
                 {

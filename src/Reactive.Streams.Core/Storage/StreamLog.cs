@@ -236,7 +236,7 @@ public abstract class StreamLog : IStreamLog, ICheckpointStore
     /// <summary>Checks a stream name.</summary>
     /// <param name="stream">The name.</param>
     /// <exception cref="ArgumentNullException">It is null.</exception>
-    /// <exception cref="ArgumentException">It is empty, longer than <see cref="MaxStreamNameLength"/> or contains a control character.</exception>
+    /// <exception cref="ArgumentException">It is empty, longer than <see cref="MaxStreamNameLength"/>, or contains a control character or an unpaired surrogate.</exception>
     public static void ValidateStream(string stream) => ValidateName(stream, nameof(stream), "stream name");
 
     private static void ValidateName(string value, string parameterName, string what)
@@ -253,12 +253,24 @@ public abstract class StreamLog : IStreamLog, ICheckpointStore
                 $"The {what} is {value.Length} characters long; at most {MaxStreamNameLength} are allowed.", parameterName);
         }
 
-        foreach (var c in value)
+        for (var i = 0; i < value.Length; i++)
         {
+            var c = value[i];
             if (char.IsControl(c))
             {
                 throw new ArgumentException(
                     $"The {what} contains the control character U+{(int)c:X4}, which is not allowed.", parameterName);
+            }
+
+            // A lone surrogate would be stored as U+FFFD, so two different names could reach the same frames.
+            if (char.IsHighSurrogate(c) && i + 1 < value.Length && char.IsLowSurrogate(value[i + 1]))
+            {
+                i++;
+            }
+            else if (char.IsSurrogate(c))
+            {
+                throw new ArgumentException(
+                    $"The {what} contains the unpaired surrogate U+{(int)c:X4} at index {i}; names must be well-formed UTF-16.", parameterName);
             }
         }
     }

@@ -614,6 +614,22 @@ public abstract class StreamLogConformanceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_stream_name_with_an_unpaired_surrogate_is_rejected()
+    {
+        // Built here, not in [InlineData]: test-case serialization would turn the lone surrogate into U+FFFD.
+        var log = await CreateAsync();
+        var high = "lone" + (char)0xD800;
+        var low = (char)0xDC00 + "first";
+
+        var e1 = await Assert.ThrowsAsync<ArgumentException>(() => log.AppendAsync(high, "x", AppendMode.Durable).AsTask());
+        var e2 = await Assert.ThrowsAsync<ArgumentException>(() => log.ReadAsync(low, StreamId.Min, StreamId.Max, 1).AsTask());
+
+        Assert.Equal("stream", e1.ParamName);
+        Assert.Contains("unpaired surrogate U+D800", e1.Message, StringComparison.Ordinal);
+        Assert.Contains("unpaired surrogate U+DC00", e2.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task An_over_long_stream_name_is_rejected_and_the_longest_allowed_works()
     {
         var log = await CreateAsync();
@@ -681,7 +697,7 @@ public abstract class StreamLogConformanceTests : IAsyncLifetime
         [
             $"plain{suffix}", $"PLAIN{suffix}", $"plain{suffix}%", $"plain{suffix}_", $"%{suffix}", $"_{suffix}",
             $"plain{suffix}' OR '1'='1", $"plain{suffix}\"; DROP TABLE rs_frames; --", $"plain{suffix}\\", $"plain{suffix} ",
-            $"ünï{suffix}😀", $"plain{suffix}*",
+            $"ünï{suffix}😀", $"plain{suffix}*", $"\u00e9{suffix}", $"e\u0301{suffix}",
         ];
 
         foreach (var name in names)
