@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
-using Reactive.Streams.Metrics;
 
 namespace Reactive.Streams.Internal;
 
@@ -180,17 +179,17 @@ internal sealed class BoundedBuffer<T> : IStreamMetricsSource
                     return new PushResult(SlowPath);
 
                 case BackpressurePolicy.PauseUpstream:
+                    if (!allowWait)
+                    {
+                        return new PushResult(PushStatus.Full);
+                    }
+
                     if (_pauseTimeout == TimeSpan.Zero)
                     {
                         _pushed++;
                         _pauseBlocks++;
                         _rejected++;
                         return new PushResult(PushStatus.Overflow);
-                    }
-
-                    if (!allowWait)
-                    {
-                        return new PushResult(PushStatus.Full);
                     }
 
                     if (!canParkPooled)
