@@ -303,7 +303,7 @@ public sealed class DeliveryDispatcher<T> : IAsyncDisposable
         }
 
         var workers = Task.WhenAll(Array.ConvertAll(_workers, static w => w.Completion));
-        var drained = true;
+        var timedOut = false;
         if (drainTimeout != Timeout.InfiniteTimeSpan)
         {
             try
@@ -312,19 +312,12 @@ public sealed class DeliveryDispatcher<T> : IAsyncDisposable
             }
             catch (TimeoutException)
             {
-                drained = false;
+                timedOut = true;
             }
         }
 
-        if (!drained)
+        if (timedOut)
         {
-            var left = 0;
-            foreach (var worker in _workers)
-            {
-                left += worker.Queue.Depth;
-            }
-
-            DeliveryLog.DrainTimedOut(Logger, Name, drainTimeout, left);
             try
             {
                 await _stop.CancelAsync().ConfigureAwait(false);
@@ -337,8 +330,22 @@ public sealed class DeliveryDispatcher<T> : IAsyncDisposable
         }
 
         await workers.ConfigureAwait(false);
+
+        // A worker that was merely slow to notice an empty, completed queue abandoned nothing: "drained" is about
+        // items, not about how fast the workers exited.
+        var left = 0;
+        foreach (var worker in _workers)
+        {
+            left += worker.Abandoned;
+        }
+
+        if (left > 0)
+        {
+            DeliveryLog.DrainTimedOut(Logger, Name, drainTimeout, left);
+        }
+
         _stop.Dispose();
-        _shutdown.TrySetResult(drained);
+        _shutdown.TrySetResult(left == 0);
     }
 
     /// <summary>Shuts down without draining (<see cref="ShutdownAsync"/> with <see cref="TimeSpan.Zero"/>): queued items stay unacknowledged.</summary>

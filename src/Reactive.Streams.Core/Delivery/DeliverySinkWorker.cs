@@ -72,6 +72,12 @@ internal sealed class DeliverySinkWorker<T> : IDeliveryMetricsSource
 
     public BoundedBuffer<DeliveryEnvelope<T>> Queue { get; }
 
+    /// <summary>
+    /// How many items the worker left unsettled (still queued, or taken but not committed) because the dispatcher
+    /// stopped it; meaningful once <see cref="Completion"/> is done.
+    /// </summary>
+    public int Abandoned { get; private set; }
+
     /// <summary>The worker loop; never faults. Set by <see cref="Start"/>.</summary>
     public Task Completion { get; private set; } = Task.CompletedTask;
 
@@ -112,17 +118,24 @@ internal sealed class DeliverySinkWorker<T> : IDeliveryMetricsSource
                     await FillBatchAsync().ConfigureAwait(false);
                 }
 
-                await DeliverBatchAsync().ConfigureAwait(false);
-
-                // Items left in the batch after a stop were never committed: they stay unacknowledged.
+                var settled = await DeliverBatchAsync().ConfigureAwait(false);
                 _batch.Clear();
                 _items?.Clear();
+                if (settled < 0)
+                {
+                    // Stopped mid-batch: the unsettled items were never committed and stay unacknowledged.
+                    Abandoned = -settled;
+                    break;
+                }
             }
+
+            Abandoned += Queue.Depth;
         }
         catch (Exception error)
         {
             // Every sink, dead-letter and acknowledgement failure is handled below; this is a bug guard so the
-            // worker's task never faults and shutdown can always finish.
+            // worker's task never faults and shutdown can always finish (and reports that items were left).
+            Abandoned += Math.Max(1, _batch.Count + Queue.Depth);
             DeliveryLog.WorkerFailed(_dispatcher.Logger, _dispatcher.Name, Name, error);
         }
     }
@@ -152,7 +165,8 @@ internal sealed class DeliverySinkWorker<T> : IDeliveryMetricsSource
         }
     }
 
-    private async ValueTask DeliverBatchAsync()
+    /// <summary>Delivers the batch; returns 0 once every item is settled, or minus the number left unsettled by a stop.</summary>
+    private async ValueTask<int> DeliverBatchAsync()
     {
         if (_batchSink is not null)
         {
@@ -162,15 +176,14 @@ internal sealed class DeliverySinkWorker<T> : IDeliveryMetricsSource
             }
 
             var (outcome, attempts, error) = await RunWithRetriesAsync(Invoke(-1), -1).ConfigureAwait(false);
-            await SettleAsync(outcome, 0, _batch.Count, attempts, error).ConfigureAwait(false);
-            return;
+            return await SettleAsync(outcome, 0, _batch.Count, attempts, error).ConfigureAwait(false);
         }
 
         for (var i = 0; i < _batch.Count; i++)
         {
             if (_stop.IsCancellationRequested)
             {
-                return;
+                return i - _batch.Count;
             }
 
             var pending = Invoke(i);
@@ -184,11 +197,14 @@ internal sealed class DeliverySinkWorker<T> : IDeliveryMetricsSource
             }
 
             var (outcome, attempts, error) = await RunWithRetriesAsync(pending, i).ConfigureAwait(false);
-            if (!await SettleAsync(outcome, i, 1, attempts, error).ConfigureAwait(false))
+            var left = await SettleAsync(outcome, i, 1, attempts, error).ConfigureAwait(false);
+            if (left < 0)
             {
-                return;
+                return left - (_batch.Count - i - 1);
             }
         }
+
+        return 0;
     }
 
     /// <summary>Starts one attempt: the whole batch (<paramref name="index"/> -1) or one item; a synchronous throw becomes a faulted task.</summary>
@@ -285,9 +301,9 @@ internal sealed class DeliverySinkWorker<T> : IDeliveryMetricsSource
 
     /// <summary>
     /// Settles <paramref name="count"/> items from <paramref name="start"/> after their attempts: committed, dead-lettered
-    /// (or discarded), or left unacknowledged when stopped. Returns false when the worker must stop.
+    /// (or discarded), or left unacknowledged when stopped. Returns 0, or minus the number left unsettled by a stop.
     /// </summary>
-    private async ValueTask<bool> SettleAsync(Outcome outcome, int start, int count, int attempts, Exception? error)
+    private async ValueTask<int> SettleAsync(Outcome outcome, int start, int count, int attempts, Exception? error)
     {
         switch (outcome)
         {
@@ -298,10 +314,10 @@ internal sealed class DeliverySinkWorker<T> : IDeliveryMetricsSource
                 }
 
                 _delivered += count;
-                return true;
+                return 0;
 
             case Outcome.Stopped:
-                return false;
+                return -count;
         }
 
         var deadLetterSink = _dispatcher.DeadLetterSink;
@@ -314,21 +330,21 @@ internal sealed class DeliverySinkWorker<T> : IDeliveryMetricsSource
             }
 
             _discarded += count;
-            return true;
+            return 0;
         }
 
         for (var i = start; i < start + count; i++)
         {
             if (_stop.IsCancellationRequested)
             {
-                return false;
+                return i - (start + count);
             }
 
             var letter = new DeadLetter<T>(_batch[i].Item, Name, attempts, error!, _timeProvider.GetUtcNow());
             var (letterOutcome, letterAttempts, letterError) = await WriteDeadLetterAsync(deadLetterSink, letter).ConfigureAwait(false);
             if (letterOutcome == Outcome.Stopped)
             {
-                return false;
+                return i - (start + count);
             }
 
             if (letterOutcome == Outcome.Committed)
@@ -346,7 +362,7 @@ internal sealed class DeliverySinkWorker<T> : IDeliveryMetricsSource
             Commit(_batch[i]);
         }
 
-        return true;
+        return 0;
     }
 
     /// <summary>Writes a dead letter, retrying it with this sink's retry settings.</summary>
