@@ -229,14 +229,23 @@ internal sealed class DeliverySinkWorker<T> : IDeliveryMetricsSource
         while (true)
         {
             Exception error;
-            try
+            if (pending.IsFaulted)
             {
-                await pending.ConfigureAwait(false);
-                return (Outcome.Committed, attempts, null);
+                // A sink that reports failure as a faulted task (ValueTask.FromException, or a completed async method)
+                // is read without rethrowing: a poison stream of permanent failures costs no second throw per item.
+                error = pending.AsTask().Exception!.InnerException!;
             }
-            catch (Exception caught)
+            else
             {
-                error = caught;
+                try
+                {
+                    await pending.ConfigureAwait(false);
+                    return (Outcome.Committed, attempts, null);
+                }
+                catch (Exception caught)
+                {
+                    error = caught;
+                }
             }
 
             var outcome = await NextAttemptAsync(attempts, error).ConfigureAwait(false);
