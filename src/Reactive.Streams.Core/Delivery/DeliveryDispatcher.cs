@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -39,8 +40,10 @@ public sealed class DeliveryDispatcher<T> : IAsyncDisposable
     private readonly TaskCompletionSource<bool> _shutdown = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly KeyValuePair<string, object?> _dispatcherTag;
     private int _shutdownStarted;
-    private long _dispatched;
-    private long _acknowledged;
+
+    // Acknowledgements fired on dispatching threads; those fired by a worker are counted by that worker, so the
+    // workers never contend on one counter.
+    private long _acknowledgedByDispatch;
 
     /// <summary>Creates the dispatcher and starts one worker per sink.</summary>
     /// <param name="options">The sinks and settings; validated and copied.</param>
@@ -110,11 +113,20 @@ public sealed class DeliveryDispatcher<T> : IAsyncDisposable
     /// <summary>Whether <see cref="ShutdownAsync"/> was called: intake is closed.</summary>
     public bool IsShutdown => Volatile.Read(ref _shutdownStarted) != 0;
 
-    /// <summary>How many items were accepted for dispatch (including ones whose dispatch later failed).</summary>
-    public long DispatchedCount => Volatile.Read(ref _dispatched);
+    /// <summary>How many items were acknowledged so far.</summary>
+    public long AcknowledgedCount
+    {
+        get
+        {
+            var count = Volatile.Read(ref _acknowledgedByDispatch);
+            foreach (var worker in _workers)
+            {
+                count += worker.Acknowledged;
+            }
 
-    /// <summary>How many items were acknowledged.</summary>
-    public long AcknowledgedCount => Volatile.Read(ref _acknowledged);
+            return count;
+        }
+    }
 
     internal ILogger Logger { get; }
 
@@ -146,8 +158,10 @@ public sealed class DeliveryDispatcher<T> : IAsyncDisposable
             return ValueTask.FromCanceled(cancellationToken);
         }
 
-        var envelope = new DeliveryEnvelope<T>(item, ack, _holds, _timeProvider.GetTimestamp());
-        Interlocked.Increment(ref _dispatched);
+        // The clock is read only while someone listens to the ack latency histogram: it is the one per-item cost
+        // of the metric, and an item dispatched before a listener attached is simply not measured.
+        var dispatchedAt = DeliveryMeter.AckLatency.Enabled ? _timeProvider.GetTimestamp() : 0;
+        var envelope = new DeliveryEnvelope<T>(item, ack, _holds, dispatchedAt);
         var workers = _workers;
         for (var i = 0; i < workers.Length; i++)
         {
@@ -177,6 +191,7 @@ public sealed class DeliveryDispatcher<T> : IAsyncDisposable
     }
 
     /// <summary>A <see cref="OnFull.Block"/> queue was full: finish the fan-out asynchronously from sink <paramref name="index"/>.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask DispatchSlowAsync(ValueTask pending, DeliveryEnvelope<T> envelope, int index, CancellationToken cancellationToken)
     {
         var workers = _workers;
@@ -241,14 +256,18 @@ public sealed class DeliveryDispatcher<T> : IAsyncDisposable
         if (envelope.Release())
         {
             Acknowledge(envelope);
+            Interlocked.Increment(ref _acknowledgedByDispatch);
         }
     }
 
-    /// <summary>Fires the item's acknowledgement; called exactly once per item by whoever released its last hold.</summary>
+    /// <summary>
+    /// Fires the item's acknowledgement; called exactly once per item by whoever released its last hold, who also
+    /// counts it.
+    /// </summary>
     internal void Acknowledge(DeliveryEnvelope<T> envelope)
     {
         var latency = DeliveryMeter.AckLatency;
-        if (latency.Enabled)
+        if (envelope.DispatchedAt != 0 && latency.Enabled)
         {
             latency.Record(_timeProvider.GetElapsedTime(envelope.DispatchedAt).TotalMilliseconds, _dispatcherTag);
         }
@@ -264,8 +283,6 @@ public sealed class DeliveryDispatcher<T> : IAsyncDisposable
                 DeliveryLog.AckFailed(Logger, Name, error);
             }
         }
-
-        Interlocked.Increment(ref _acknowledged);
     }
 
     /// <summary>

@@ -25,7 +25,7 @@ internal sealed class DeliveryEnvelope<T>
 
     public IAckToken? Ack { get; }
 
-    /// <summary>The dispatcher's <see cref="TimeProvider.GetTimestamp"/> at dispatch, for ack latency.</summary>
+    /// <summary>The dispatcher's <see cref="TimeProvider.GetTimestamp"/> at dispatch, for ack latency; 0 when nobody listened then.</summary>
     public long DispatchedAt { get; }
 
     /// <summary>Releases one hold; true for the caller that released the last one, which fires the acknowledgement.</summary>

@@ -33,6 +33,7 @@ internal sealed class DeliverySinkWorker<T> : IDeliveryMetricsSource
     private long _retries;
     private long _deadLettered;
     private long _discarded;
+    private long _acknowledged;
 
     public DeliverySinkWorker(DeliveryDispatcher<T> dispatcher, IDeliverySink<T> sink, DeliverySinkSettings settings, TimeProvider timeProvider, CancellationToken stop)
     {
@@ -71,6 +72,9 @@ internal sealed class DeliverySinkWorker<T> : IDeliveryMetricsSource
     public bool IsBestEffort { get; }
 
     public BoundedBuffer<DeliveryEnvelope<T>> Queue { get; }
+
+    /// <summary>How many acknowledgements this worker fired (it released the last hold).</summary>
+    public long Acknowledged => Volatile.Read(ref _acknowledged);
 
     /// <summary>
     /// How many items the worker left unsettled (still queued, or taken but not committed) because the dispatcher
@@ -407,6 +411,7 @@ internal sealed class DeliverySinkWorker<T> : IDeliveryMetricsSource
         if (!IsBestEffort && envelope.Release())
         {
             _dispatcher.Acknowledge(envelope);
+            Volatile.Write(ref _acknowledged, _acknowledged + 1);
         }
     }
 }
