@@ -633,6 +633,27 @@ internal sealed class BoundedBuffer<T> : IStreamMetricsSource
         }
     }
 
+    /// <summary>
+    /// Wakes every parked reader with <see langword="true"/> although nothing may have arrived: a deadline-bound reader
+    /// (a canal's pull) re-checks its deadline. Readers must already tolerate a true wake with nothing to read, as
+    /// with <c>ChannelReader.WaitToReadAsync</c> and several consumers.
+    /// </summary>
+    internal void WakeReaders()
+    {
+        AsyncWaiter<T>? readers;
+        lock (_lock)
+        {
+            AssertInvariants();
+            readers = _readers;
+            _readers = null;
+        }
+
+        if (readers is not null)
+        {
+            WakeAll(readers);
+        }
+    }
+
     // ---- Completion ------------------------------------------------------------------------------------------
 
     /// <summary>
