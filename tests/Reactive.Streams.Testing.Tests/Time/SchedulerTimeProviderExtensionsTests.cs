@@ -120,6 +120,24 @@ public class SchedulerTimeProviderExtensionsTests
     }
 
     [Fact]
+    public async Task PeriodicTimer_ticks_in_virtual_time()
+    {
+        var scheduler = new TestScheduler();
+        using var periodic = new PeriodicTimer(TimeSpan.FromSeconds(1), scheduler.AsTimeProvider());
+
+        for (var i = 1; i <= 3; i++)
+        {
+            var tick = periodic.WaitForNextTickAsync().AsTask();
+            scheduler.AdvanceBy(TimeSpan.FromSeconds(1).Ticks - 1);
+            Assert.False(tick.IsCompleted);
+            scheduler.AdvanceBy(1);
+            Assert.True(tick.IsCompletedSuccessfully);
+            Assert.True(await tick);
+            Assert.Equal(TimeSpan.FromSeconds(i).Ticks, scheduler.Clock);
+        }
+    }
+
+    [Fact]
     public void A_periodic_timer_fires_once_per_period_at_exact_times()
     {
         var scheduler = new TestScheduler();
@@ -141,7 +159,7 @@ public class SchedulerTimeProviderExtensionsTests
         var fired = 0;
 
         using var timer = scheduler.AsTimeProvider().CreateTimer(_ => fired++, null, 10 * s_ms, TimeSpan.FromMilliseconds(periodMilliseconds));
-        scheduler.AdvanceBy(TimeSpan.FromHours(1).Ticks);
+        scheduler.AdvanceBy((100 * s_ms).Ticks);
 
         Assert.Equal(1, fired);
     }
