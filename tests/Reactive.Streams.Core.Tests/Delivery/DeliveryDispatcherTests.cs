@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Logging;
+using Reactive.Streams.Testing;
 
 namespace Reactive.Streams.Tests.Delivery;
 
@@ -319,6 +320,26 @@ public class DeliveryDispatcherTests
         Assert.Equal(new[] { 100, 200, 400, 800, 1000, 1000 }.Select(ms => TimeSpan.FromMilliseconds(ms)), delays);
         Assert.Equal(new[] { 0, 100, 300, 700, 1500, 2500, 3500 }.Select(ms => TimeSpan.FromMilliseconds(ms)), sink.AttemptTimes.Select(t => t - start));
         Assert.Equal(7, deadLetters.Committed[0].Attempts);
+    }
+
+    [Fact]
+    public async Task A_TestScheduler_drives_the_backoff_through_AsTimeProvider()
+    {
+        var scheduler = new TestScheduler();
+        var time = new TimerReportingTimeProvider(scheduler.AsTimeProvider());
+        var sink = new RecordingSink<int>("webhook", time, (_, attempt, _) => attempt <= 2 ? throw new IOException() : ValueTask.CompletedTask);
+        var options = new DeliveryOptions<int> { TimeProvider = time, BackoffBase = Ms100 }.AddSink(sink);
+        await using var dispatcher = new DeliveryDispatcher<int>(options);
+        var ack = new CountingAck();
+
+        await dispatcher.DispatchAsync(1, ack);
+        Assert.Equal(Ms100, await time.NextTimerAsync());
+        scheduler.AdvanceBy(Ms100.Ticks);
+        Assert.Equal(2 * Ms100, await time.NextTimerAsync());
+        scheduler.AdvanceBy(2 * Ms100.Ticks);
+        await ack.First;
+
+        Assert.Equal([0, Ms100.Ticks, 3 * Ms100.Ticks], sink.AttemptTimes.Select(t => t.UtcTicks));
     }
 
     [Theory]

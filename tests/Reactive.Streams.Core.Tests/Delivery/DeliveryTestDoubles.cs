@@ -39,6 +39,36 @@ internal sealed class RecordingTimeProvider : FakeTimeProvider
     public TimeSpan Elapsed(DateTimeOffset start) => GetUtcNow() - start;
 }
 
+/// <summary>Reports the timers created on another provider (for the TestScheduler's <c>AsTimeProvider()</c>).</summary>
+internal sealed class TimerReportingTimeProvider(TimeProvider inner) : TimeProvider
+{
+    private readonly ConcurrentQueue<TimeSpan> _timers = new();
+    private readonly SemaphoreSlim _created = new(0);
+
+    public override long TimestampFrequency => inner.TimestampFrequency;
+
+    public override TimeZoneInfo LocalTimeZone => inner.LocalTimeZone;
+
+    public override DateTimeOffset GetUtcNow() => inner.GetUtcNow();
+
+    public override long GetTimestamp() => inner.GetTimestamp();
+
+    public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+    {
+        var timer = inner.CreateTimer(callback, state, dueTime, period);
+        _timers.Enqueue(dueTime);
+        _created.Release();
+        return timer;
+    }
+
+    public async Task<TimeSpan> NextTimerAsync()
+    {
+        Assert.True(await _created.WaitAsync(TimeSpan.FromSeconds(10)), "No timer was created.");
+        Assert.True(_timers.TryDequeue(out var due));
+        return due;
+    }
+}
+
 /// <summary>
 /// A sink that records what it committed and when (in virtual time), and runs an optional behaviour before each
 /// attempt commits (throw to fail the attempt, await to be slow).
