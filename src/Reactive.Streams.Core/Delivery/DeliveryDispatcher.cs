@@ -305,13 +305,26 @@ public sealed class DeliveryDispatcher<T> : IAsyncDisposable
 
         if (Interlocked.Exchange(ref _shutdownStarted, 1) == 0)
         {
-            _ = ShutdownCoreAsync(drainTimeout);
+            _ = RunShutdownAsync(drainTimeout);
         }
 
         return _shutdown.Task;
     }
 
-    private async Task ShutdownCoreAsync(TimeSpan drainTimeout)
+    private async Task RunShutdownAsync(TimeSpan drainTimeout)
+    {
+        try
+        {
+            _shutdown.TrySetResult(await ShutdownCoreAsync(drainTimeout).ConfigureAwait(false));
+        }
+        catch (Exception error)
+        {
+            _shutdown.TrySetException(error);
+        }
+    }
+
+    /// <summary>Completes the queues, drains within the timeout, stops the workers; true if nothing was left.</summary>
+    private async Task<bool> ShutdownCoreAsync(TimeSpan drainTimeout)
     {
         // Completing a queue rejects its parked dispatches and lets its worker drain it and then stop.
         foreach (var worker in _workers)
@@ -362,7 +375,7 @@ public sealed class DeliveryDispatcher<T> : IAsyncDisposable
         }
 
         _stop.Dispose();
-        _shutdown.TrySetResult(left == 0);
+        return left == 0;
     }
 
     /// <summary>Shuts down without draining (<see cref="ShutdownAsync"/> with <see cref="TimeSpan.Zero"/>): queued items stay unacknowledged.</summary>

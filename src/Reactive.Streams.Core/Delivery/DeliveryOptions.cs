@@ -72,8 +72,8 @@ public sealed class DeliveryOptions<T>
 
     /// <summary>
     /// Classifies a sink's exception: true retries it, false dead-letters the item at once. A
-    /// <see cref="PermanentDeliveryException"/> is permanent whatever this says. Default: null, every other exception is
-    /// transient.
+    /// <see cref="PermanentDeliveryException"/> is permanent whatever this says, and a classifier that throws makes the
+    /// failure permanent. Default: null, every other exception is transient.
     /// </summary>
     public Func<Exception, bool>? IsTransient { get; set; }
 

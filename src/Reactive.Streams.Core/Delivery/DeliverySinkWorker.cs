@@ -137,8 +137,8 @@ internal sealed class DeliverySinkWorker<T> : IDeliveryMetricsSource
         }
         catch (Exception error)
         {
-            // Every sink, dead-letter and acknowledgement failure is handled below; this is a bug guard so the
-            // worker's task never faults and shutdown can always finish (and reports that items were left).
+            // Sink, classifier, dead-letter and acknowledgement failures are all handled where they happen; this is a
+            // bug guard so the worker's task never faults and shutdown can always finish (and reports items left).
             Abandoned += Math.Max(1, _batch.Count + Queue.Depth);
             DeliveryLog.WorkerFailed(_dispatcher.Logger, _dispatcher.Name, Name, error);
         }

@@ -143,6 +143,25 @@ public class DeliveryDispatcherTests
     }
 
     [Fact]
+    public async Task A_classifier_that_throws_makes_the_failure_permanent()
+    {
+        var time = new RecordingTimeProvider();
+        var sink = new RecordingSink<int>("queue", time, (_, _, _) => throw new IOException());
+        var deadLetters = new RecordingSink<DeadLetter<int>>("dead");
+        var options = Options(time, sink);
+        options.DeadLetterSink = deadLetters;
+        options.IsTransient = static _ => throw new InvalidOperationException("classifier bug");
+        await using var dispatcher = new DeliveryDispatcher<int>(options);
+        var ack = new CountingAck();
+
+        await dispatcher.DispatchAsync(1, ack);
+        await ack.First;
+
+        Assert.Equal(1, sink.Attempts);
+        Assert.IsType<IOException>(Assert.Single(deadLetters.Committed).Error);
+    }
+
+    [Fact]
     public async Task Terminal_failure_without_a_dead_letter_sink_is_logged_and_discarded_and_still_acks()
     {
         var time = new RecordingTimeProvider();
