@@ -36,7 +36,7 @@ public class PipelineEndToEndTests
                 }
             };
 
-            finished = await AtLeastOncePipeline.RunAsync(log, sinks, Events, stop.Token).WaitAsync(TimeSpan.FromSeconds(60));
+            finished = await AtLeastOncePipeline.RunAsync(log, sinks, stop.Token).WaitAsync(TimeSpan.FromSeconds(60));
             if (!finished)
             {
                 restarts++;

@@ -42,7 +42,7 @@ public static class AtLeastOncePipeline
     /// Runs until every event is delivered and checkpointed (returns true) or <paramref name="stop"/> fires (returns
     /// false). On a stop, whatever was not acknowledged stays uncommitted, so the next run redelivers it.
     /// </summary>
-    public static async Task<bool> RunAsync(IStreamLog log, IReadOnlyList<IDeliverySink<int>> sinks, int events, CancellationToken stop)
+    public static async Task<bool> RunAsync(IStreamLog log, IReadOnlyList<IDeliverySink<int>> sinks, CancellationToken stop)
     {
         var canal = await CursorCanal.OpenAsync(log, EventStream, new CursorCanalOptions { CheckpointId = CheckpointId });
         var options = new DeliveryOptions<int>
