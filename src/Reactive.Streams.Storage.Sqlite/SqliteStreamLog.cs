@@ -28,7 +28,8 @@ public sealed class SqliteStreamLog : StreamLog
     private const int SchemaVersion = 1;
 
     // Logs open on each file in this process, so an append wakes tails parked on any of them.
-    private static readonly ConcurrentDictionary<string, ConcurrentDictionary<SqliteStreamLog, byte>> s_openLogs = new(StringComparer.Ordinal);
+    // Copy-on-write arrays: every append reads its file's array, opening and closing a log is rare.
+    private static readonly ConcurrentDictionary<string, SqliteStreamLog[]> s_openLogs = new(StringComparer.Ordinal);
 
     private readonly SqliteStreamLogOptions _options;
     private readonly string _path;
@@ -65,7 +66,7 @@ public sealed class SqliteStreamLog : StreamLog
         _trimLive = Command(Sql.TrimLive, "$stream", "$excess");
         if (!options.IsolateFromProcess)
         {
-            s_openLogs.GetOrAdd(path, static _ => new()).TryAdd(this, 0);
+            s_openLogs.AddOrUpdate(path, static (_, log) => [log], static (_, logs, log) => [.. logs, log], this);
         }
     }
 
@@ -268,9 +269,19 @@ public sealed class SqliteStreamLog : StreamLog
     /// <inheritdoc/>
     protected override async ValueTask DisposeCoreAsync()
     {
-        if (s_openLogs.TryGetValue(_path, out var logs))
+        if (!_options.IsolateFromProcess)
         {
-            logs.TryRemove(this, out _);
+            while (s_openLogs.TryGetValue(_path, out var logs))
+            {
+                var remaining = Array.FindAll(logs, log => log != this);
+                var removed = remaining.Length == 0
+                    ? s_openLogs.TryRemove(new KeyValuePair<string, SqliteStreamLog[]>(_path, logs))
+                    : s_openLogs.TryUpdate(_path, remaining, logs);
+                if (removed)
+                {
+                    break;
+                }
+            }
         }
 
         // Wait for a write in progress, then close; later writers see IsDisposed.
@@ -366,7 +377,7 @@ public sealed class SqliteStreamLog : StreamLog
     {
         if (!_options.IsolateFromProcess && s_openLogs.TryGetValue(_path, out var logs))
         {
-            foreach (var log in logs.Keys)
+            foreach (var log in logs)
             {
                 log.NotifyAppended(stream);
             }

@@ -382,6 +382,22 @@ public abstract class StreamLogConformanceTests : IAsyncLifetime
         Assert.Equal(4, last.FrameCount);
     }
 
+    [Fact]
+    public async Task A_best_effort_batch_keeps_the_newest_frames_the_rule_allows()
+    {
+        var retention = new LiveRetentionOptions { Alpha = 1, Ttl = TimeSpan.FromMilliseconds(1), Floor = 4, Ceiling = 6 };
+        var log = await CreateAsync(retention: retention);
+        var stream = NewStream();
+        await log.AppendAsync(stream, "durable", AppendMode.Durable);
+
+        var batch = await log.AppendBatchAsync(stream, Enumerable.Range(0, 10).Select(i => (ReadOnlyMemory<byte>)Utf8($"l{i}")).ToList(), AppendMode.BestEffortLive);
+
+        // One millisecond per frame within a batch at alpha 1: 1000/s, so K = clamp(2·ceil(1000·0.001), 4, 6) = 4.
+        Assert.Equal(5, batch.FrameCount);
+        var frames = await log.ReadAsync(stream, StreamId.Min, StreamId.Max, 100);
+        Assert.Equal(["durable", "l6", "l7", "l8", "l9"], frames.Select(Text));
+    }
+
     // ---- tails ----
 
     [Fact]
