@@ -55,7 +55,7 @@ public sealed class SqliteStreamLog : StreamLog
         _path = path;
         _connectionString = connectionString;
         _writer = writer;
-        _appendAtTip = Command(Sql.AppendAtTip, "$stream", "$ms", "$seq", "$ordinal", "$payload", "$expected");
+        _appendAtTip = Command(Sql.AppendAtTip, "$stream", "$ms", "$seq", "$ordinal", "$payload", "$expected_ms", "$expected_seq");
         _tip = Command(Sql.Tip, "$stream");
         _lastFrame = Command(Sql.LastFrame, "$stream");
         _streamState = Command(Sql.StreamState, "$stream");
@@ -409,7 +409,8 @@ public sealed class SqliteStreamLog : StreamLog
                 p[2].Value = id.Sequence;
                 p[3].Value = tip.Ordinal + 1;
                 p[4].Value = ToArray(frame);
-                p[5].Value = tip.Ordinal == 0 ? DBNull.Value : tip.Ordinal;
+                p[5].Value = tip.Ordinal == 0 ? DBNull.Value : tip.LastId.Milliseconds;
+                p[6].Value = tip.Ordinal == 0 ? DBNull.Value : tip.LastId.Sequence;
                 if (_appendAtTip.ExecuteNonQuery() == 1)
                 {
                     tip = tip with { LastId = id, Ordinal = tip.Ordinal + 1 };
