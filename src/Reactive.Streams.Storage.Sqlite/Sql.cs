@@ -63,10 +63,6 @@ internal static class Sql
         FROM rs_streams WHERE stream = $stream
         """;
 
-    public const string InsertFrame = """
-        INSERT INTO rs_frames (stream, ms, seq, ordinal, kind, payload) VALUES ($stream, $ms, $seq, $ordinal, $kind, $payload)
-        """;
-
     public const string SaveStreamState = """
         INSERT INTO rs_streams (stream, trimmed, live_count, live_rate, live_ms, summary, summary_version, summary_first_ms, summary_last_ms)
         VALUES ($stream, $trimmed, $live_count, $live_rate, $live_ms, $summary, $summary_version, $summary_first_ms, $summary_last_ms)

@@ -218,12 +218,14 @@ public abstract class StreamLogConformanceTests : IAsyncLifetime
         Clock.Advance(TimeSpan.FromMilliseconds(3));
         var now = Clock.GetUtcNow().ToUnixTimeMilliseconds();
 
-        var batch = await log.AppendBatchAsync(stream, Enumerable.Range(0, 100).Select(i => (ReadOnlyMemory<byte>)Utf8($"b{i}")).ToList(), AppendMode.Durable);
+        var batch = await log.AppendBatchAsync(stream, Enumerable.Range(0, 250).Select(i => (ReadOnlyMemory<byte>)Utf8($"b{i}")).ToList(), AppendMode.Durable);
 
-        Assert.Equal(new AppendBatchResult(new StreamId(now, 0), new StreamId(now, 99), 101, 0), batch);
+        Assert.Equal(new AppendBatchResult(new StreamId(now, 0), new StreamId(now, 249), 251, 0), batch);
         var read = await log.ReadAsync(stream, batch.FirstId, batch.LastId, 1_000);
-        Assert.Equal(Enumerable.Range(0, 100).Select(i => $"b{i}"), read.Select(Text));
-        Assert.Equal(Enumerable.Range(0, 100).Select(i => new StreamId(now, i)), read.Select(f => f.Id));
+        Assert.Equal(Enumerable.Range(0, 250).Select(i => $"b{i}"), read.Select(Text));
+        Assert.Equal(Enumerable.Range(0, 250).Select(i => new StreamId(now, i)), read.Select(f => f.Id));
+        var next = await log.AppendAsync(stream, "after", AppendMode.Durable);
+        Assert.Equal(new AppendResult(new StreamId(now, 250), 252, 0), next);
     }
 
     // ---- summaries ----
