@@ -436,6 +436,20 @@ public abstract class StreamLogConformanceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Tail_returns_empty_when_the_clock_overshoots_block_by_exactly_one_millisecond()
+    {
+        // block − elapsed is then −1 ms, the value of Timeout.InfiniteTimeSpan: it must not read as "wait forever".
+        var log = await CreateAsync();
+        var timers = Clock.TimersCreated;
+
+        var tail = log.TailAsync(NewStream(), StreamId.Min, TimeSpan.FromSeconds(5), 10).AsTask();
+        await Clock.WaitForTimersAsync(timers + 1);
+        Clock.Advance(TimeSpan.FromMilliseconds(5_001));
+
+        Assert.Empty(await tail.WaitAsync(Guard));
+    }
+
+    [Fact]
     public async Task Tail_wakes_on_an_append_through_another_log_instance()
     {
         var log = await CreateAsync();
