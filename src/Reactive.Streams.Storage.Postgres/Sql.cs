@@ -35,7 +35,7 @@ internal static class Sql
             summary_version  bigint NOT NULL DEFAULT 0,
             summary_first_ms bigint,
             summary_last_ms  bigint
-        );
+        ) WITH (fillfactor = 50); -- room on each page keeps the per-append row updates HOT (no index writes)
 
         CREATE TABLE IF NOT EXISTS rs_checkpoints (
             checkpoint text   NOT NULL PRIMARY KEY,

@@ -38,13 +38,14 @@ internal static class Sql
         PRAGMA user_version = 1;
         """;
 
-    // A durable append from the log's cached tip of the stream: inserts only if the stream's last frame is still the
-    // one the cache knows (same ordinal), i.e. no other connection appended since; otherwise nothing is inserted and
-    // the log reloads the tip. The write lock is taken before the guard is read, so the check and the insert are atomic.
+    // A durable append from the log's cached tip of the stream: inserts only if the stream's last id is still the one
+    // the cache knows, i.e. no other connection appended since (every append raises the last id, and trimming never
+    // removes the last frame); otherwise nothing is inserted and the log reloads the tip. The write lock is taken
+    // before the guard is read, so check and insert are atomic. The guard reads only the primary-key index.
     public const string AppendAtTip = """
         INSERT INTO rs_frames (stream, ms, seq, ordinal, kind, payload)
         SELECT $stream, $ms, $seq, $ordinal, 0, $payload
-        WHERE (SELECT ordinal FROM rs_frames WHERE stream = $stream ORDER BY ms DESC, seq DESC LIMIT 1) IS $expected
+        WHERE (SELECT ms, seq FROM rs_frames WHERE stream = $stream ORDER BY ms DESC, seq DESC LIMIT 1) IS ($expected_ms, $expected_seq)
         """;
 
     // The stream's tip in one snapshot: last id and ordinal, frames trimmed, summary version.
@@ -60,10 +61,6 @@ internal static class Sql
     public const string StreamState = """
         SELECT trimmed, live_count, live_rate, live_ms, summary, summary_version, summary_first_ms, summary_last_ms
         FROM rs_streams WHERE stream = $stream
-        """;
-
-    public const string InsertFrame = """
-        INSERT INTO rs_frames (stream, ms, seq, ordinal, kind, payload) VALUES ($stream, $ms, $seq, $ordinal, $kind, $payload)
         """;
 
     public const string SaveStreamState = """

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Runtime.InteropServices;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Data.Sqlite;
@@ -26,9 +27,11 @@ namespace Reactive.Streams.Storage.Sqlite;
 public sealed class SqliteStreamLog : StreamLog
 {
     private const int SchemaVersion = 1;
+    private const int MaxRowsPerInsert = 100;
 
     // Logs open on each file in this process, so an append wakes tails parked on any of them.
-    private static readonly ConcurrentDictionary<string, ConcurrentDictionary<SqliteStreamLog, byte>> s_openLogs = new(StringComparer.Ordinal);
+    // Copy-on-write arrays: every append reads its file's array, opening and closing a log is rare.
+    private static readonly ConcurrentDictionary<string, SqliteStreamLog[]> s_openLogs = new(StringComparer.Ordinal);
 
     private readonly SqliteStreamLogOptions _options;
     private readonly string _path;
@@ -43,7 +46,7 @@ public sealed class SqliteStreamLog : StreamLog
     private readonly SqliteCommand _tip;
     private readonly SqliteCommand _lastFrame;
     private readonly SqliteCommand _streamState;
-    private readonly SqliteCommand _insertFrame;
+    private readonly Dictionary<int, SqliteCommand> _insertRows = [];
     private readonly SqliteCommand _saveStreamState;
     private readonly SqliteCommand _trimLive;
 
@@ -54,18 +57,17 @@ public sealed class SqliteStreamLog : StreamLog
         _path = path;
         _connectionString = connectionString;
         _writer = writer;
-        _appendAtTip = Command(Sql.AppendAtTip, "$stream", "$ms", "$seq", "$ordinal", "$payload", "$expected");
+        _appendAtTip = Command(Sql.AppendAtTip, "$stream", "$ms", "$seq", "$ordinal", "$payload", "$expected_ms", "$expected_seq");
         _tip = Command(Sql.Tip, "$stream");
         _lastFrame = Command(Sql.LastFrame, "$stream");
         _streamState = Command(Sql.StreamState, "$stream");
-        _insertFrame = Command(Sql.InsertFrame, "$stream", "$ms", "$seq", "$ordinal", "$kind", "$payload");
         _saveStreamState = Command(
             Sql.SaveStreamState, "$stream", "$trimmed", "$live_count", "$live_rate", "$live_ms", "$summary", "$summary_version",
             "$summary_first_ms", "$summary_last_ms");
         _trimLive = Command(Sql.TrimLive, "$stream", "$excess");
         if (!options.IsolateFromProcess)
         {
-            s_openLogs.GetOrAdd(path, static _ => new()).TryAdd(this, 0);
+            s_openLogs.AddOrUpdate(path, static (_, log) => [log], static (_, logs, log) => [.. logs, log], this);
         }
     }
 
@@ -268,16 +270,26 @@ public sealed class SqliteStreamLog : StreamLog
     /// <inheritdoc/>
     protected override async ValueTask DisposeCoreAsync()
     {
-        if (s_openLogs.TryGetValue(_path, out var logs))
+        if (!_options.IsolateFromProcess)
         {
-            logs.TryRemove(this, out _);
+            while (s_openLogs.TryGetValue(_path, out var logs))
+            {
+                var remaining = Array.FindAll(logs, log => log != this);
+                var removed = remaining.Length == 0
+                    ? s_openLogs.TryRemove(new KeyValuePair<string, SqliteStreamLog[]>(_path, logs))
+                    : s_openLogs.TryUpdate(_path, remaining, logs);
+                if (removed)
+                {
+                    break;
+                }
+            }
         }
 
         // Wait for a write in progress, then close; later writers see IsDisposed.
         await _writeGate.WaitAsync().ConfigureAwait(false);
         try
         {
-            foreach (var command in new[] { _appendAtTip, _tip, _lastFrame, _streamState, _insertFrame, _saveStreamState, _trimLive })
+            foreach (var command in new[] { _appendAtTip, _tip, _lastFrame, _streamState, _saveStreamState, _trimLive }.Concat(_insertRows.Values))
             {
                 await command.DisposeAsync().ConfigureAwait(false);
             }
@@ -366,7 +378,7 @@ public sealed class SqliteStreamLog : StreamLog
     {
         if (!_options.IsolateFromProcess && s_openLogs.TryGetValue(_path, out var logs))
         {
-            foreach (var log in logs.Keys)
+            foreach (var log in logs)
             {
                 log.NotifyAppended(stream);
             }
@@ -398,7 +410,8 @@ public sealed class SqliteStreamLog : StreamLog
                 p[2].Value = id.Sequence;
                 p[3].Value = tip.Ordinal + 1;
                 p[4].Value = ToArray(frame);
-                p[5].Value = tip.Ordinal == 0 ? DBNull.Value : tip.Ordinal;
+                p[5].Value = tip.Ordinal == 0 ? DBNull.Value : tip.LastId.Milliseconds;
+                p[6].Value = tip.Ordinal == 0 ? DBNull.Value : tip.LastId.Sequence;
                 if (_appendAtTip.ExecuteNonQuery() == 1)
                 {
                     tip = tip with { LastId = id, Ordinal = tip.Ordinal + 1 };
@@ -484,6 +497,7 @@ public sealed class SqliteStreamLog : StreamLog
         var state = ReadStreamState(stream);
         var nowMs = NowMilliseconds();
         var first = default(StreamId);
+        var firstOrdinal = ordinal + 1;
         long retainedLive = state.LiveCount;
         for (var i = 0; i < frames.Count; i++)
         {
@@ -492,6 +506,9 @@ public sealed class SqliteStreamLog : StreamLog
             {
                 first = id;
             }
+
+            last = id;
+            ordinal++;
 
             if (mode == AppendMode.DurableSummary)
             {
@@ -510,15 +527,9 @@ public sealed class SqliteStreamLog : StreamLog
                 state.LiveCount++;
             }
 
-            _insertFrame.Parameters[0].Value = stream;
-            _insertFrame.Parameters[1].Value = id.Milliseconds;
-            _insertFrame.Parameters[2].Value = id.Sequence;
-            _insertFrame.Parameters[3].Value = ++ordinal;
-            _insertFrame.Parameters[4].Value = (int)mode;
-            _insertFrame.Parameters[5].Value = ToArray(frames[i]);
-            _insertFrame.ExecuteNonQuery();
-            last = id;
         }
+
+        InsertFrames(stream, frames, mode, first, last!.Value, firstOrdinal);
 
         var excess = state.LiveCount - retainedLive;
         if (excess > 0)
@@ -533,6 +544,65 @@ public sealed class SqliteStreamLog : StreamLog
         SaveStreamState(stream, state);
         tip = new StreamTip(last!.Value, ordinal, state.Trimmed, state.SummaryVersion);
         return new AppendBatchResult(first, last!.Value, ordinal - state.Trimmed, state.SummaryVersion);
+    }
+
+    // Runs under _writeGate inside the transaction. A batch's ids are consecutive sequences in one millisecond, so
+    // rows go in multi-row INSERTs whose only per-row parameter is the payload (seq and ordinal are offsets from the
+    // first row's); the commands are prepared once per row count, at most MaxRowsPerInsert of them.
+    private void InsertFrames(string stream, IReadOnlyList<ReadOnlyMemory<byte>> frames, AppendMode mode, StreamId first, StreamId last, long firstOrdinal)
+    {
+        var contiguous = first.Milliseconds == last.Milliseconds && last.Sequence - first.Sequence == frames.Count - 1;
+        for (var start = 0; start < frames.Count;)
+        {
+            // The one non-contiguous case (a sequence wrapping into the next millisecond) goes row by row.
+            var rows = contiguous ? Math.Min(MaxRowsPerInsert, frames.Count - start) : 1;
+            var id = contiguous ? new StreamId(first.Milliseconds, first.Sequence + start) : NextIdAt(first, start);
+            var command = InsertRowsCommand(rows);
+            var p = command.Parameters;
+            p[0].Value = stream;
+            p[1].Value = id.Milliseconds;
+            p[2].Value = id.Sequence;
+            p[3].Value = firstOrdinal + start;
+            p[4].Value = (int)mode;
+            for (var r = 0; r < rows; r++)
+            {
+                p[5 + r].Value = ToArray(frames[start + r]);
+            }
+
+            command.ExecuteNonQuery();
+            start += rows;
+        }
+    }
+
+    private static StreamId NextIdAt(StreamId first, int offset)
+    {
+        var id = first;
+        for (var i = 0; i < offset; i++)
+        {
+            id = id.Successor();
+        }
+
+        return id;
+    }
+
+    private SqliteCommand InsertRowsCommand(int rows)
+    {
+        if (!_insertRows.TryGetValue(rows, out var command))
+        {
+            var sql = new StringBuilder("INSERT INTO rs_frames (stream, ms, seq, ordinal, kind, payload) VALUES ");
+            var parameters = new List<string> { "$stream", "$ms", "$seq", "$ordinal", "$kind" };
+            for (var r = 0; r < rows; r++)
+            {
+                sql.Append(r == 0 ? "" : ", ")
+                    .Append(CultureInfo.InvariantCulture, $"($stream, $ms, $seq + {r}, $ordinal + {r}, $kind, $p{r})");
+                parameters.Add(string.Create(CultureInfo.InvariantCulture, $"$p{r}"));
+            }
+
+            command = Command(sql.ToString(), [.. parameters]);
+            _insertRows[rows] = command;
+        }
+
+        return command;
     }
 
     private StreamState ReadStreamState(string stream)

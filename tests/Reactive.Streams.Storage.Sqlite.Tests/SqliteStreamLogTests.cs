@@ -163,6 +163,34 @@ public sealed class SqliteStreamLogTests : StreamLogConformanceTests
     }
 
     [Fact]
+    public async Task A_file_with_a_newer_schema_version_is_refused()
+    {
+        await using (var raw = new SqliteConnection($"Data Source={DatabasePath};Pooling=false"))
+        {
+            await raw.OpenAsync();
+            using var command = raw.CreateCommand();
+            command.CommandText = "PRAGMA user_version = 99";
+            await command.ExecuteNonQueryAsync();
+        }
+
+        var e = await Assert.ThrowsAsync<InvalidOperationException>(() => SqliteStreamLog.OpenAsync(DatabasePath).AsTask());
+
+        Assert.Contains("schema version 99", e.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(0, 1000, "PollInterval")]
+    [InlineData(100, 50, "MaxPollInterval")]
+    public async Task Invalid_polling_options_are_rejected_by_name(int pollMs, int maxPollMs, string name)
+    {
+        var options = new SqliteStreamLogOptions { PollInterval = TimeSpan.FromMilliseconds(pollMs), MaxPollInterval = TimeSpan.FromMilliseconds(maxPollMs) };
+
+        var e = await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => SqliteStreamLog.OpenAsync(DatabasePath, options).AsTask());
+
+        Assert.Equal(name, e.ParamName);
+    }
+
+    [Fact]
     public async Task A_killed_writer_leaves_no_torn_frame_and_loses_no_append_that_returned()
     {
         var confirmed = new List<(StreamId First, StreamId Last)>();

@@ -342,15 +342,15 @@ public abstract class StreamLog : IStreamLog, ICheckpointStore
                     return frames;
                 }
 
-                var remaining = block == Timeout.InfiniteTimeSpan ? block : block - TimeProvider.GetElapsedTime(start);
-                if (remaining != Timeout.InfiniteTimeSpan && remaining <= TimeSpan.Zero)
+                // A separate flag, not a comparison with InfiniteTimeSpan: an overshoot of exactly 1 ms would equal it.
+                var forever = block == Timeout.InfiniteTimeSpan;
+                var remaining = forever ? block : block - TimeProvider.GetElapsedTime(start);
+                if (!forever && remaining <= TimeSpan.Zero)
                 {
                     return frames;
                 }
 
-                var wait = PollInterval(emptyChecks) is TimeSpan poll && (remaining == Timeout.InfiniteTimeSpan || poll < remaining)
-                    ? poll
-                    : remaining;
+                var wait = PollInterval(emptyChecks) is TimeSpan poll && (forever || poll < remaining) ? poll : remaining;
                 try
                 {
                     await signal.WaitAsync(wait, TimeProvider, token).ConfigureAwait(false);

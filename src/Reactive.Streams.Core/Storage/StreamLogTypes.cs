@@ -34,7 +34,7 @@ public enum TailVisibility
     ExcludeBestEffort = 1,
 }
 
-/// <summary>A stored frame.</summary>
+/// <summary>A stored frame. Record equality compares <see cref="Payload"/> as a memory reference, not by content.</summary>
 /// <param name="Id">Its id, unique and increasing within its stream.</param>
 /// <param name="Payload">The bytes appended.</param>
 /// <param name="Mode">The mode it was appended with.</param>

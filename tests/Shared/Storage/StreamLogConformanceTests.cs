@@ -218,12 +218,14 @@ public abstract class StreamLogConformanceTests : IAsyncLifetime
         Clock.Advance(TimeSpan.FromMilliseconds(3));
         var now = Clock.GetUtcNow().ToUnixTimeMilliseconds();
 
-        var batch = await log.AppendBatchAsync(stream, Enumerable.Range(0, 100).Select(i => (ReadOnlyMemory<byte>)Utf8($"b{i}")).ToList(), AppendMode.Durable);
+        var batch = await log.AppendBatchAsync(stream, Enumerable.Range(0, 250).Select(i => (ReadOnlyMemory<byte>)Utf8($"b{i}")).ToList(), AppendMode.Durable);
 
-        Assert.Equal(new AppendBatchResult(new StreamId(now, 0), new StreamId(now, 99), 101, 0), batch);
+        Assert.Equal(new AppendBatchResult(new StreamId(now, 0), new StreamId(now, 249), 251, 0), batch);
         var read = await log.ReadAsync(stream, batch.FirstId, batch.LastId, 1_000);
-        Assert.Equal(Enumerable.Range(0, 100).Select(i => $"b{i}"), read.Select(Text));
-        Assert.Equal(Enumerable.Range(0, 100).Select(i => new StreamId(now, i)), read.Select(f => f.Id));
+        Assert.Equal(Enumerable.Range(0, 250).Select(i => $"b{i}"), read.Select(Text));
+        Assert.Equal(Enumerable.Range(0, 250).Select(i => new StreamId(now, i)), read.Select(f => f.Id));
+        var next = await log.AppendAsync(stream, "after", AppendMode.Durable);
+        Assert.Equal(new AppendResult(new StreamId(now, 250), 252, 0), next);
     }
 
     // ---- summaries ----
@@ -382,6 +384,22 @@ public abstract class StreamLogConformanceTests : IAsyncLifetime
         Assert.Equal(4, last.FrameCount);
     }
 
+    [Fact]
+    public async Task A_best_effort_batch_keeps_the_newest_frames_the_rule_allows()
+    {
+        var retention = new LiveRetentionOptions { Alpha = 1, Ttl = TimeSpan.FromMilliseconds(1), Floor = 4, Ceiling = 6 };
+        var log = await CreateAsync(retention: retention);
+        var stream = NewStream();
+        await log.AppendAsync(stream, "durable", AppendMode.Durable);
+
+        var batch = await log.AppendBatchAsync(stream, Enumerable.Range(0, 10).Select(i => (ReadOnlyMemory<byte>)Utf8($"l{i}")).ToList(), AppendMode.BestEffortLive);
+
+        // One millisecond per frame within a batch at alpha 1: 1000/s, so K = clamp(2·ceil(1000·0.001), 4, 6) = 4.
+        Assert.Equal(5, batch.FrameCount);
+        var frames = await log.ReadAsync(stream, StreamId.Min, StreamId.Max, 100);
+        Assert.Equal(["durable", "l6", "l7", "l8", "l9"], frames.Select(Text));
+    }
+
     // ---- tails ----
 
     [Fact]
@@ -413,6 +431,20 @@ public abstract class StreamLogConformanceTests : IAsyncLifetime
         await Task.Yield();
         Assert.False(tail.IsCompleted);
         Clock.Advance(TimeSpan.FromSeconds(1));
+
+        Assert.Empty(await tail.WaitAsync(Guard));
+    }
+
+    [Fact]
+    public async Task Tail_returns_empty_when_the_clock_overshoots_block_by_exactly_one_millisecond()
+    {
+        // block − elapsed is then −1 ms, the value of Timeout.InfiniteTimeSpan: it must not read as "wait forever".
+        var log = await CreateAsync();
+        var timers = Clock.TimersCreated;
+
+        var tail = log.TailAsync(NewStream(), StreamId.Min, TimeSpan.FromSeconds(5), 10).AsTask();
+        await Clock.WaitForTimersAsync(timers + 1);
+        Clock.Advance(TimeSpan.FromMilliseconds(5_001));
 
         Assert.Empty(await tail.WaitAsync(Guard));
     }
