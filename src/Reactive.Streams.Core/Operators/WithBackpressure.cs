@@ -7,7 +7,7 @@ namespace Reactive.Streams;
 
 /// <summary>
 /// Backpressure policies as composable Rx operators, on the same bounded-buffer engine as <see cref="BoundedStream{T}"/>,
-/// <see cref="BackpressureChannel"/> and <c>BackpressureBlock<see cref="BackpressureBlock{T}"/>lt;T<see cref="BackpressureBlock{T}"/>gt;</c>, so a policy behaves the same on every surface.
+/// <see cref="BackpressureChannel"/> and <see cref="BackpressureBlock{T}"/>, so a policy behaves the same on every surface.
 /// </summary>
 /// <remarks>
 /// <para>
