@@ -209,6 +209,7 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
         }
 
         _postponed.Add(new(source, header));
+        _buffer.CountPauseUpstreamBlock();
     }
 
     /// <summary>Consumes a message into room already reserved under the input lock; releases the reservation.</summary>

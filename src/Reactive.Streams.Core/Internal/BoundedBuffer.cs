@@ -1077,6 +1077,18 @@ internal sealed class BoundedBuffer<T> : IStreamMetricsSource
         }
     }
 
+    /// <summary>
+    /// Counts a PauseUpstream wait decided by a surface that waits outside the engine (the Dataflow block postpones an
+    /// offer instead of parking a writer). Only the counter moves: the item is counted as pushed when it enters.
+    /// </summary>
+    internal void CountPauseUpstreamBlock()
+    {
+        lock (_lock)
+        {
+            _pauseBlocks++;
+        }
+    }
+
     // ---- Errors and metrics ----------------------------------------------------------------------------------
 
     internal Exception CreateClosedException()

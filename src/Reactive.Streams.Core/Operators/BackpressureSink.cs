@@ -70,9 +70,11 @@ internal abstract class BackpressureSink<T> : ReadSignal, IObserver<T>
         }
     }
 
-    public void OnError(Exception error) => Stop(error ?? new ArgumentNullException(nameof(error)), completeBuffer: true, upstreamDone: true);
+    // Like Rx's own sinks, a terminal releases the upstream subscription at once (the source's subscription log shows
+    // it released at the terminal's time), while the consumer still drains what was buffered before it.
+    public void OnError(Exception error) => Stop(error ?? new ArgumentNullException(nameof(error)), completeBuffer: true);
 
-    public void OnCompleted() => Stop(error: null, completeBuffer: true, upstreamDone: true);
+    public void OnCompleted() => Stop(error: null, completeBuffer: true);
 
     /// <summary>
     /// PauseUpstream with a full buffer: block this thread until a reader makes room, unless this thread is the one that
@@ -114,7 +116,7 @@ internal abstract class BackpressureSink<T> : ReadSignal, IObserver<T>
     /// Ends the stream once: records the terminal error, completes the buffer (which wakes the consumer and releases
     /// blocked producers) and disposes the upstream subscription.
     /// </summary>
-    protected void Stop(Exception? error, bool completeBuffer, bool upstreamDone = false)
+    protected void Stop(Exception? error, bool completeBuffer)
     {
         if (Interlocked.Exchange(ref _stopped, 1) != 0)
         {
@@ -127,10 +129,7 @@ internal abstract class BackpressureSink<T> : ReadSignal, IObserver<T>
             Buffer.TryComplete(error);
         }
 
-        if (!upstreamDone)
-        {
-            _upstream.Dispose();
-        }
+        _upstream.Dispose();
     }
 
     /// <summary>

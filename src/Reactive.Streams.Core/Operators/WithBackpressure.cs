@@ -192,6 +192,18 @@ internal sealed class WithBackpressure<T>(IObservable<T> source, BoundedStreamOp
         {
             // The buffer is new and empty, so this arms: the first push schedules the first drain.
             Buffer.ArmReadSignal(this);
+            if (scheduler is EventLoopScheduler or SynchronizationContextScheduler)
+            {
+                // Learn the scheduler's one thread before the source can emit on it (work runs in order), so the
+                // PauseUpstream guard knows it even before the first drain: a source emitting on the same event loop
+                // would otherwise block the loop that must run the drain.
+                scheduler.Schedule(this, static (_, sink) =>
+                {
+                    Interlocked.CompareExchange(ref sink._lastDrainThread, Environment.CurrentManagedThreadId, 0);
+                    return Disposable.Empty;
+                });
+            }
+
             SubscribeTo(source);
         }
 
@@ -238,7 +250,7 @@ internal sealed class WithBackpressure<T>(IObservable<T> source, BoundedStreamOp
             }
             finally
             {
-                _lastDrainThread = me;
+                Volatile.Write(ref _lastDrainThread, me);
 
                 // A push right after arming may already have started the next drain on another thread; leave its mark.
                 Interlocked.CompareExchange(ref _drainThread, 0, me);
@@ -303,7 +315,7 @@ internal sealed class WithBackpressure<T>(IObservable<T> source, BoundedStreamOp
                 return drainThread == Environment.CurrentManagedThreadId;
             }
 
-            return SchedulerRunsOnCurrentThread(scheduler, _lastDrainThread);
+            return SchedulerRunsOnCurrentThread(scheduler, Volatile.Read(ref _lastDrainThread));
         }
 
         public void Dispose()
