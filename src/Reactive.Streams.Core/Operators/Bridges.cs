@@ -16,9 +16,12 @@ public static partial class ObservableBackpressureExtensions
     /// The source's <c>OnCompleted</c> completes the stream and its <c>OnError</c> completes it with that error; readers
     /// drain the buffered items first. A rejected item (Fail overflow, PauseUpstream timeout, missing or throwing
     /// degrader) completes the stream with the rejection's exception and unsubscribes the source. Under PauseUpstream
-    /// the source's <c>OnNext</c> blocks until a reader makes room; the stream cannot tell which thread its readers use,
-    /// so a producer that is itself the stream's reader waits until the options' <c>PauseTimeout</c> (forever without
-    /// one). Completing the stream from the reading side, or cancelling <paramref name="cancellationToken"/> (which
+    /// the source's <c>OnNext</c> blocks until a reader makes room, except while this call is subscribing: a source that
+    /// emits synchronously during <c>Subscribe</c> and fills the buffer would wait for a reader that cannot exist yet, so
+    /// the stream fails fast with an <see cref="InvalidOperationException"/> naming it (use
+    /// <see cref="ToAsyncEnumerable{T}(IObservable{T}, BoundedStreamOptions{T})"/> or <c>SubscribeOn</c> for such sources).
+    /// Otherwise the stream cannot tell which thread its readers use, so a producer that is itself the stream's reader
+    /// waits until the options' <c>PauseTimeout</c> (forever without one). Completing the stream from the reading side, or cancelling <paramref name="cancellationToken"/> (which
     /// completes it with an <see cref="OperationCanceledException"/>), unsubscribes the source.
     /// </remarks>
     /// <typeparam name="T">The item type.</typeparam>
@@ -38,7 +41,7 @@ public static partial class ObservableBackpressureExtensions
             cancellationToken.UnsafeRegister(static (state, token) => ((StreamSink<T>)state!).Cancel(token), sink);
         }
 
-        sink.SubscribeTo(source);
+        sink.Subscribe(source);
         return stream;
     }
 
@@ -68,6 +71,8 @@ public static partial class ObservableBackpressureExtensions
     /// <remarks>
     /// The enumeration ends after the source's <c>OnCompleted</c> and the buffered items; it throws the source's error,
     /// or the rejection's exception (Fail overflow, PauseUpstream timeout, degrader), after the items buffered before it.
+    /// Under PauseUpstream the source is subscribed on the thread pool, so a source that emits synchronously while being
+    /// subscribed blocks there (instead of in the enumerating flow, which could never read) until the reader makes room.
     /// </remarks>
     /// <typeparam name="T">The item type.</typeparam>
     /// <param name="source">The source sequence.</param>
@@ -82,8 +87,19 @@ public static partial class ObservableBackpressureExtensions
 
         static async IAsyncEnumerable<T> Enumerate(IObservable<T> source, BoundedStreamOptions<T> options, [EnumeratorCancellation] CancellationToken cancellationToken)
         {
-            using var stop = new CancellationTokenSource();
-            var stream = ToBoundedStream(source, options, stop.Token);
+            var stream = new BoundedStream<T>(options);
+            var sink = new StreamSink<T>(stream.Buffer);
+            if (options.Policy == BackpressurePolicy.PauseUpstream)
+            {
+                // A source that emits synchronously while subscribed (Observable.Range, a replay) must block somewhere
+                // other than this flow, which reads only once it gets the stream.
+                _ = Task.Run(() => sink.SubscribeOrFail(source), CancellationToken.None);
+            }
+            else
+            {
+                sink.SubscribeOrFail(source);
+            }
+
             try
             {
                 await foreach (var item in stream.ReadAllAsync(cancellationToken).ConfigureAwait(false))
@@ -93,7 +109,7 @@ public static partial class ObservableBackpressureExtensions
             }
             finally
             {
-                await stop.CancelAsync().ConfigureAwait(false);
+                sink.StopSource();
             }
         }
     }
@@ -152,14 +168,54 @@ public static partial class ObservableBackpressureExtensions
 /// <summary>ToBoundedStream's producer: the shared sink with no consumer of its own.</summary>
 internal sealed class StreamSink<T>(BoundedBuffer<T> buffer) : BackpressureSink<T>(buffer)
 {
-    // The stream's readers are not ours: nothing to schedule, and no drain thread to recognise.
+    private int _subscribingThread;
+
+    // The stream's readers are not ours: nothing to schedule.
     protected internal override void OnReadable()
     {
     }
 
-    protected override bool WouldBlockTheDrainingThread() => false;
+    /// <summary>
+    /// Subscribes on the caller's thread, remembering it for the duration of the call: the caller only gets the stream
+    /// once this returns (see <see cref="WouldBlockTheDrainingThread"/>).
+    /// </summary>
+    public void Subscribe(IObservable<T> source)
+    {
+        Volatile.Write(ref _subscribingThread, Environment.CurrentManagedThreadId);
+        try
+        {
+            SubscribeTo(source);
+        }
+        finally
+        {
+            Volatile.Write(ref _subscribingThread, 0);
+        }
+    }
+
+    // The readers are not ours, so their threads are unknown, with one exception: a source that emits synchronously
+    // while being subscribed does so before the stream is even returned to its reader; blocking it would never end.
+    protected override bool WouldBlockTheDrainingThread() => Volatile.Read(ref _subscribingThread) == Environment.CurrentManagedThreadId;
 
     public void Cancel(CancellationToken token) => Stop(new OperationCanceledException(token), completeBuffer: true);
+
+    /// <summary>
+    /// Subscribes for a reader that already holds the stream (so blocking during Subscribe is fine); a source whose
+    /// Subscribe throws ends the stream with that error.
+    /// </summary>
+    public void SubscribeOrFail(IObservable<T> source)
+    {
+        try
+        {
+            SubscribeTo(source);
+        }
+        catch (Exception error)
+        {
+            Stop(error, completeBuffer: true);
+        }
+    }
+
+    /// <summary>The reader is done: unsubscribe and release a blocked producer.</summary>
+    public void StopSource() => Stop(error: null, completeBuffer: true);
 }
 
 /// <summary>AsObservable: a drain per subscription, woken by the engine's read signal, delivering on the scheduler.</summary>
