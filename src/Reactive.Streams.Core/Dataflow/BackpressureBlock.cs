@@ -16,7 +16,8 @@ namespace Reactive.Streams;
 /// consumes postponed messages, oldest first, as room appears. <c>Post</c> has no source to come back to, so a full
 /// buffer declines it (<c>Post</c> returns false) and nothing is counted.</description></item>
 /// <item><description>Fail declines (<c>Post</c> returns false, <c>SendAsync</c> completes with false) and counts
-/// <c>fail_overflows</c>.</description></item>
+/// <c>fail_overflows</c> per declined offer (a source offering the same message again is counted again: <c>SendAsync</c>
+/// offers once without a source and once with one, a linked source re-offers its head as new messages arrive).</description></item>
 /// <item><description>DropOldest and DegradeQuality accept, evicting the oldest buffered item (DegradeQuality buffers
 /// <c>degrader(item)</c>). A missing or throwing degrader faults the block with the rejection's exception (the item is
 /// counted as rejected; conservation holds).</description></item>
