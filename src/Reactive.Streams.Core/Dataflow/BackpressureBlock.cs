@@ -61,6 +61,7 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
     private ITargetBlock<T>? _reservedBy;
     private long _reservedId;
     private int _offering;
+    private int _offerAgain;
     private int _completed;
 
     /// <summary>Creates a block whose buffer follows <paramref name="options"/>.</summary>
@@ -456,20 +457,38 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
         }
     }
 
+    // A push restarts an idle offering loop but does not make a running one go round again: a loop that stopped
+    // because every target postponed the oldest message would only re-offer it to targets that come back anyway.
     private void OnPushed()
     {
-        if (Volatile.Read(ref _offering) == 0 && Volatile.Read(ref _links).Length > 0)
+        if (Volatile.Read(ref _offering) == 0 && Volatile.Read(ref _links).Length > 0 &&
+            Interlocked.CompareExchange(ref _offering, 1, 0) == 0)
         {
-            ScheduleOffering();
+            QueueOfferLoop();
         }
     }
 
+    /// <summary>
+    /// Something the offering loop may have missed changed (a link, a released reservation, a target consuming on its
+    /// own): start the loop, or make a running one look again before it stops.
+    /// </summary>
     private void ScheduleOffering()
     {
+        Volatile.Write(ref _offerAgain, 1);
         if (Interlocked.CompareExchange(ref _offering, 1, 0) == 0)
         {
-            ThreadPool.UnsafeQueueUserWorkItem(static block => block.OfferLoop(), this, preferLocal: false);
+            QueueOfferLoop();
         }
+    }
+
+    private void QueueOfferLoop() =>
+        ThreadPool.UnsafeQueueUserWorkItem(static block => block.OfferLoop(), this, preferLocal: false);
+
+    /// <summary>Stops the offering loop unless a request arrived while it ran; true when it really stopped.</summary>
+    private bool TryStopOffering()
+    {
+        Interlocked.Exchange(ref _offering, 0);
+        return Interlocked.Exchange(ref _offerAgain, 0) == 0 || Interlocked.CompareExchange(ref _offering, 1, 0) != 0;
     }
 
     /// <summary>
@@ -485,25 +504,30 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
         {
             while (true)
             {
+                // Requests made from here on are seen when the loop tries to stop.
+                Volatile.Write(ref _offerAgain, 0);
                 var links = Volatile.Read(ref _links);
                 if (links.Length == 0 || Volatile.Read(ref _reservedBy) is not null)
                 {
-                    Volatile.Write(ref _offering, 0);
-                    return;
+                    if (TryStopOffering())
+                    {
+                        return;
+                    }
+
+                    continue;
                 }
 
                 if (!_buffer.TryPeekHead(out var item, out var position))
                 {
                     TryCompleteBlock();
-                    Interlocked.Exchange(ref _offering, 0);
 
-                    // A push between the peek and the reset saw the loop running and did not start one: look again.
-                    if (_buffer.Depth > 0 && Interlocked.CompareExchange(ref _offering, 1, 0) == 0)
+                    // A push between the peek and the stop saw the loop running and did not start one: look again.
+                    if (TryStopOffering() && !(_buffer.Depth > 0 && Interlocked.CompareExchange(ref _offering, 1, 0) == 0))
                     {
-                        continue;
+                        return;
                     }
 
-                    return;
+                    continue;
                 }
 
                 var header = new DataflowMessageHeader(position + 1);
@@ -534,9 +558,8 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
                 {
                     OnRead(inline: true);
                 }
-                else if (!changed)
+                else if (!changed && TryStopOffering())
                 {
-                    Volatile.Write(ref _offering, 0);
                     return;
                 }
             }

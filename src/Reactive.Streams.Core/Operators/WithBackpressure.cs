@@ -241,6 +241,11 @@ internal sealed class WithBackpressure<T>(IObservable<T> source, BoundedStreamOp
                         return;
                     }
 
+                    if (SpinForMore())
+                    {
+                        continue;
+                    }
+
                     if (Buffer.ArmReadSignal(this))
                     {
                         // Armed on an empty buffer: the next push schedules the next drain. Deliver nothing after this.
@@ -255,6 +260,31 @@ internal sealed class WithBackpressure<T>(IObservable<T> source, BoundedStreamOp
                 // A push right after arming may already have started the next drain on another thread; leave its mark.
                 Interlocked.CompareExchange(ref _drainThread, 0, me);
             }
+        }
+
+        /// <summary>
+        /// A consumer faster than its producer empties the buffer after every few items; giving up the scheduler then
+        /// costs a new Schedule on the next push. A short spin (no yield, no sleep) first lets a busy producer refill
+        /// it, which keeps the drain in one pass. Skipped on one core, where spinning only delays the producer.
+        /// </summary>
+        private bool SpinForMore()
+        {
+            if (Environment.ProcessorCount == 1)
+            {
+                return false;
+            }
+
+            var spinner = default(SpinWait);
+            while (!spinner.NextSpinWillYield)
+            {
+                spinner.SpinOnce(sleep1Threshold: -1);
+                if (Buffer.Depth > 0 || Buffer.IsCompleted)
+                {
+                    return true;
+                }
+            }
+
+            return false;
         }
 
         private void Deliver(int count)
