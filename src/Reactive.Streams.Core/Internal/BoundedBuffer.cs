@@ -1067,6 +1067,9 @@ internal sealed class BoundedBuffer<T> : IStreamMetricsSource
         }
     }
 
+    /// <summary>Whether a PauseUpstream wait has a timeout (a wait that must go through the engine's timed waiter).</summary>
+    internal bool HasPauseTimeout => _pauseTimeout is not null;
+
     /// <summary>The error writing ended with; null while writing goes on or after a normal completion.</summary>
     internal Exception? CompletionError
     {

@@ -182,7 +182,11 @@ internal sealed class SubscribeAsyncSink<T>(BoundedBuffer<T> buffer, Func<T, Can
             while (!token.IsCancellationRequested)
             {
                 var count = Buffer.TryReadMany(_batch);
-                if (count == 0)
+                if (count > 0)
+                {
+                    NotifyRoom();
+                }
+                else
                 {
                     if (Buffer.IsCompleted)
                     {
@@ -274,6 +278,8 @@ internal sealed class SubscribeAsyncSink<T>(BoundedBuffer<T> buffer, Func<T, Can
         Stop(error, completeBuffer: true);
         _completion.TrySetException(error);
     }
+
+    protected override bool ConsumerNotifiesRoom => true;
 
     protected override bool WouldBlockTheDrainingThread()
     {

@@ -183,6 +183,7 @@ internal sealed class WithBackpressure<T>(IObservable<T> source, BoundedStreamOp
         : BackpressureSink<T>(buffer), IDisposable
     {
         private readonly T[] _batch = new T[Math.Min(buffer.Capacity, MaxBatch)];
+        private ManualResetEventSlim? _wake;
         private volatile bool _disposed;
         private bool _terminated;
         private int _drainThread;
@@ -190,6 +191,17 @@ internal sealed class WithBackpressure<T>(IObservable<T> source, BoundedStreamOp
 
         public void Run(IObservable<T> source)
         {
+            if (scheduler.AsLongRunning() is { } longRunning)
+            {
+                // A scheduler that offers a dedicated thread (the task pool, new threads) gets one long-running drain
+                // that parks when the buffer is empty, as Rx's ObserveOn does there: scheduling a task for every burst
+                // costs more than waking a parked thread.
+                _wake = new ManualResetEventSlim(false);
+                longRunning.ScheduleLongRunning(this, static (sink, _) => sink.DrainLongRunning());
+                SubscribeTo(source);
+                return;
+            }
+
             // The buffer is new and empty, so this arms: the first push schedules the first drain.
             Buffer.ArmReadSignal(this);
             if (scheduler is EventLoopScheduler or SynchronizationContextScheduler)
@@ -209,7 +221,11 @@ internal sealed class WithBackpressure<T>(IObservable<T> source, BoundedStreamOp
 
         protected internal override void OnReadable()
         {
-            if (!_disposed)
+            if (_wake is not null)
+            {
+                _wake.Set();
+            }
+            else if (!_disposed)
             {
                 scheduler.Schedule(this, static (_, sink) =>
                 {
@@ -230,6 +246,7 @@ internal sealed class WithBackpressure<T>(IObservable<T> source, BoundedStreamOp
                     var count = Buffer.TryReadMany(_batch);
                     if (count > 0)
                     {
+                        NotifyRoom();
                         Deliver(count);
                         continue;
                     }
@@ -260,6 +277,44 @@ internal sealed class WithBackpressure<T>(IObservable<T> source, BoundedStreamOp
                 // A push right after arming may already have started the next drain on another thread; leave its mark.
                 Interlocked.CompareExchange(ref _drainThread, 0, me);
             }
+        }
+
+        /// <summary>The drain on a dedicated thread: delivers while there are items, parks while there are none.</summary>
+        private void DrainLongRunning()
+        {
+            Volatile.Write(ref _drainThread, Environment.CurrentManagedThreadId);
+            var wake = _wake!;
+            while (!_disposed)
+            {
+                var count = Buffer.TryReadMany(_batch);
+                if (count > 0)
+                {
+                    NotifyRoom();
+                    Deliver(count);
+                    continue;
+                }
+
+                if (Buffer.IsCompleted)
+                {
+                    DeliverTerminal();
+                    return;
+                }
+
+                if (SpinForMore())
+                {
+                    continue;
+                }
+
+                // Reset before arming: a push after the arm fires the signal, which sets the event this thread waits on.
+                wake.Reset();
+                if (Buffer.ArmReadSignal(this))
+                {
+                    wake.Wait();
+                }
+            }
+
+            // The event is not disposed: a late signal may still set it, and its kernel handle (if one was ever needed)
+            // is reclaimed with it.
         }
 
         /// <summary>
@@ -336,6 +391,8 @@ internal sealed class WithBackpressure<T>(IObservable<T> source, BoundedStreamOp
             }
         }
 
+        protected override bool ConsumerNotifiesRoom => true;
+
         protected override bool WouldBlockTheDrainingThread()
         {
             var drainThread = Volatile.Read(ref _drainThread);
@@ -357,6 +414,9 @@ internal sealed class WithBackpressure<T>(IObservable<T> source, BoundedStreamOp
 
             _disposed = true;
             DisposeProducerSide();
+
+            // Releases a parked long-running drain, which then sees the disposal and ends its thread.
+            _wake?.Set();
         }
 
         internal StreamMetricsSnapshot GetMetrics() => Buffer.GetMetrics();
