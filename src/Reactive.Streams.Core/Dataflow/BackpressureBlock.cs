@@ -38,8 +38,8 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
 {
     private const int ReceiveAllChunk = 64;
 
-    // Marks the offering loop's thread, so a read made by a target from inside our OfferMessage call lets the loop
-    // consume postponed offers inline instead of queuing work for it.
+    // Marks the offering loop's thread, so a read made by a target from inside our OfferMessage call is followed up by
+    // the loop itself (room for postponed offers, the next message) instead of by the target's thread.
     [ThreadStatic]
     private static BackpressureBlock<T>? t_offering;
 
@@ -50,6 +50,7 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
     // Taken before the engine's lock, never after it; no foreign code runs under it.
     private readonly Lock _incoming = new();
     private readonly List<KeyValuePair<ISourceBlock<T>, DataflowMessageHeader>> _postponed = [];
+    private int _postponedCount;
     private int _reservedRoom;
     private bool _declining;
     private bool _consumingPostponed;
@@ -58,6 +59,7 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
     // Guards the output side: the link list (copy-on-write, read without the lock) and the one reservation.
     private readonly Lock _outgoing = new();
     private Link[] _links = [];
+    private bool _hasLimitedLinks;
     private ITargetBlock<T>? _reservedBy;
     private long _reservedId;
     private int _offering;
@@ -152,6 +154,25 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
     /// being consumed from their sources, so a consumed message always finds its place.</summary>
     private DataflowMessageStatus OfferBounded(DataflowMessageHeader header, T value, ISourceBlock<T>? source, bool consumeToAccept)
     {
+        // PauseUpstream fast path: with nothing postponed and no room reserved, the engine's own atomic decision is
+        // enough (a full buffer returns Full and takes nothing), so the input lock is skipped. A reservation that starts
+        // concurrently is still safe: its push parks in the engine if this one took the room (see ConsumeFrom).
+        if (!consumeToAccept && Policy == BackpressurePolicy.PauseUpstream &&
+            Volatile.Read(ref _postponedCount) == 0 && Volatile.Read(ref _reservedRoom) == 0 && !Volatile.Read(ref _declining))
+        {
+            var fast = _buffer.TryPush(value);
+            if (fast.IsAccepted)
+            {
+                OnPushed();
+                return DataflowMessageStatus.Accepted;
+            }
+
+            if (fast.Status == PushStatus.Closed)
+            {
+                return DataflowMessageStatus.DecliningPermanently;
+            }
+        }
+
         lock (_incoming)
         {
             if (_declining)
@@ -159,7 +180,11 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
                 return DataflowMessageStatus.DecliningPermanently;
             }
 
-            var full = _buffer.Depth + _reservedRoom >= Capacity || (Policy == BackpressurePolicy.PauseUpstream && _postponed.Count > 0);
+            // Under PauseUpstream a message still being consumed from its source (reserved room) also makes new offers
+            // wait, as Dataflow's bounded blocks do with outstanding transfers: otherwise a source's next message, offered
+            // as soon as the previous one was consumed, could enter before it.
+            var full = _buffer.Depth + _reservedRoom >= Capacity ||
+                (Policy == BackpressurePolicy.PauseUpstream && (_postponed.Count > 0 || _reservedRoom > 0));
             if (full)
             {
                 if (Policy == BackpressurePolicy.Fail)
@@ -175,13 +200,20 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
                 }
 
                 Postpone(source, header);
+                Interlocked.MemoryBarrier();
+                if (_buffer.Depth + _reservedRoom < Capacity && !_consumingPostponed)
+                {
+                    // A read made room between the check above and the postponement, and saw no postponed offer.
+                    _consumingPostponed = true;
+                    ThreadPool.UnsafeQueueUserWorkItem(static block => block.ConsumePostponed(), this, preferLocal: false);
+                }
+
                 return DataflowMessageStatus.Postponed;
             }
 
             if (!consumeToAccept)
             {
-                var pushed = _buffer.TryPush(value);
-                Debug.Assert(pushed.Status == PushStatus.Enqueued, "Room was checked under the input lock.");
+                PushIntoRoom(value);
             }
             else
             {
@@ -211,6 +243,7 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
         }
 
         _postponed.Add(new(source, header));
+        Volatile.Write(ref _postponedCount, _postponed.Count);
         _buffer.CountPauseUpstreamBlock();
     }
 
@@ -225,14 +258,25 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
         }
         finally
         {
+            var startPostponed = false;
             lock (_incoming)
             {
                 _reservedRoom--;
                 if (consumed)
                 {
-                    // Enqueued, or Closed (counted as rejected) if the block was completed meanwhile.
-                    _buffer.TryPush(value);
+                    PushIntoRoom(value);
                 }
+
+                // Offers postponed while this transfer was outstanding may fit now, and no read may come to start them.
+                if (_postponed.Count > 0 && !_consumingPostponed && _buffer.Depth + _reservedRoom < Capacity)
+                {
+                    _consumingPostponed = startPostponed = true;
+                }
+            }
+
+            if (startPostponed)
+            {
+                ThreadPool.UnsafeQueueUserWorkItem(static block => block.ConsumePostponed(), this, preferLocal: false);
             }
         }
 
@@ -242,6 +286,33 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
         }
 
         return consumed;
+    }
+
+    /// <summary>
+    /// Pushes a message the block has taken (accepted or consumed) into room checked under the input lock: enqueued, or
+    /// rejected as closed (and counted) if the block was completed meanwhile. Only the lock-free PauseUpstream fast path
+    /// can take that room first; the message then parks in the engine as a waiting writer and enters, in order, at the
+    /// next read, so a consumed message is never lost.
+    /// </summary>
+    private void PushIntoRoom(T value)
+    {
+        var result = _buffer.TryPush(value);
+        if (result.Status == PushStatus.Full)
+        {
+            _ = ParkAsync(_buffer, value);
+        }
+
+        static async Task ParkAsync(BoundedBuffer<T> buffer, T value)
+        {
+            try
+            {
+                await buffer.PushAsync(value, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (StreamClosedException)
+            {
+                // Completed while parked: the engine counted the message as rejected.
+            }
+        }
     }
 
     /// <summary>PauseUpstream: consumes postponed offers, oldest first, while there is room.</summary>
@@ -261,6 +332,7 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
 
                 next = _postponed[0];
                 _postponed.RemoveAt(0);
+                Volatile.Write(ref _postponedCount, _postponed.Count);
                 _reservedRoom++;
             }
 
@@ -271,37 +343,41 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
         }
     }
 
-    /// <summary>After a read: room appeared for postponed offers, and a completing block may now be empty.</summary>
-    private void OnRead(bool inline)
+    /// <summary>
+    /// After a read: room appeared for postponed offers, and a completing block may now be empty. Postponed offers are
+    /// consumed on a work item of their own, as Dataflow's blocks do: the reader may be a target holding its own lock,
+    /// and a consumed SendAsync resumes its producer, which must not run inside our offering loop.
+    /// </summary>
+    private void OnRead()
     {
-        if (Policy == BackpressurePolicy.PauseUpstream)
+        if (Policy == BackpressurePolicy.PauseUpstream && HasPostponedAfterRead())
         {
+            var start = false;
             lock (_incoming)
             {
-                if (_postponed.Count == 0 || _consumingPostponed)
+                if (_postponed.Count > 0 && !_consumingPostponed)
                 {
-                    goto CheckCompletion;
+                    _consumingPostponed = true;
+                    start = true;
                 }
-
-                _consumingPostponed = true;
             }
 
-            if (inline)
+            if (start)
             {
-                ConsumePostponed();
-            }
-            else
-            {
-                // A target consuming from its own thread may hold its locks; the sources we call must not run under them.
                 ThreadPool.UnsafeQueueUserWorkItem(static block => block.ConsumePostponed(), this, preferLocal: false);
             }
         }
 
-    CheckCompletion:
         if (Volatile.Read(ref _declining))
         {
             TryCompleteBlock();
         }
+    }
+
+    private bool HasPostponedAfterRead()
+    {
+        Interlocked.MemoryBarrier();
+        return Volatile.Read(ref _postponedCount) > 0;
     }
 
     // ---- Completion ----------------------------------------------------------------------------------------------
@@ -321,6 +397,7 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
 
             _declining = true;
             _postponed.Clear();
+            Volatile.Write(ref _postponedCount, 0);
         }
 
         _buffer.TryComplete(null);
@@ -348,6 +425,7 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
             _fault = exception;
             _declining = true;
             _postponed.Clear();
+            Volatile.Write(ref _postponedCount, 0);
         }
 
         _buffer.TryComplete(exception);
@@ -426,6 +504,7 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
             if (Volatile.Read(ref _completed) == 0)
             {
                 _links = linkOptions.Append ? [.. _links, link] : [link, .. _links];
+                _hasLimitedLinks |= linkOptions.MaxMessages != DataflowBlockOptions.Unbounded;
                 link = null;
             }
         }
@@ -556,7 +635,7 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
 
                 if (taken)
                 {
-                    OnRead(inline: true);
+                    OnRead();
                 }
                 else if (!changed && TryStopOffering())
                 {
@@ -579,17 +658,20 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
         }
 
         ArgumentNullException.ThrowIfNull(target);
-        lock (_outgoing)
+        if (Volatile.Read(ref _reservedBy) is not null)
         {
-            if (_reservedBy is not null)
+            lock (_outgoing)
             {
-                if (_reservedBy != target || _reservedId != messageHeader.Id)
+                if (_reservedBy is not null)
                 {
-                    messageConsumed = false;
-                    return default;
-                }
+                    if (_reservedBy != target || _reservedId != messageHeader.Id)
+                    {
+                        messageConsumed = false;
+                        return default;
+                    }
 
-                _reservedBy = null;
+                    _reservedBy = null;
+                }
             }
         }
 
@@ -608,12 +690,16 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
         }
 
         messageConsumed = true;
-        CountForLink(target);
+        if (Volatile.Read(ref _hasLimitedLinks))
+        {
+            CountForLink(target);
+        }
+
         if (t_offering != this)
         {
             // A target consuming a message it postponed earlier, on its own thread: the offering loop stopped then, so
             // restart it, and let room reach postponed offers.
-            OnRead(inline: false);
+            OnRead();
             ScheduleOffering();
         }
 
@@ -673,7 +759,7 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
             if (_buffer.TryReadMany(new Span<T>(ref value), position) == 1)
             {
                 item = value;
-                OnRead(inline: true);
+                OnRead();
                 return true;
             }
         }
@@ -706,7 +792,7 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
         }
 
         items = all;
-        OnRead(inline: true);
+        OnRead();
         return true;
     }
 
