@@ -119,8 +119,13 @@ public static partial class ObservableBackpressureExtensions
     /// <remarks>
     /// If the blocked <c>OnNext</c> is called on the thread that drains the buffer (from inside the downstream observer,
     /// or from work on the same single-threaded scheduler: a virtual-time scheduler while it runs, the current-thread
-    /// trampoline, an event loop), blocking could never end; the stream then fails fast with an
-    /// <see cref="InvalidOperationException"/> naming the stream instead of deadlocking. With a
+    /// trampoline, an <see cref="EventLoopScheduler"/> or a <see cref="SynchronizationContextScheduler"/>), blocking could
+    /// never end; the stream then fails fast instead of deadlocking: the item is rejected and counted, the source is
+    /// unsubscribed, and the downstream receives the items buffered before it followed by <c>OnError</c> with an
+    /// <see cref="InvalidOperationException"/> naming the stream. Nothing is thrown back into the producer's
+    /// <c>OnNext</c>. Any other scheduler (the task pool, the thread pool, new threads, a custom scheduler) is taken to
+    /// drain on another thread, so on a custom single-threaded scheduler a producer running on its thread would block:
+    /// give such a stream a <paramref name="timeout"/>. With a
     /// <paramref name="timeout"/>, a wait that outlasts it (measured on <paramref name="scheduler"/>'s clock) faults the
     /// stream with <see cref="StreamOverflowException"/>. Disposal releases a blocked producer.
     /// </remarks>
