@@ -66,6 +66,11 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
     private int _offerAgain;
     private int _completed;
 
+    // Each loop runs as at most one queued work item at a time (guarded by _offering and _consumingPostponed), so one
+    // cached work item apiece is reused instead of allocating a callback per queueing.
+    private readonly IThreadPoolWorkItem _offerWork;
+    private readonly IThreadPoolWorkItem _consumePostponedWork;
+
     /// <summary>Creates a block whose buffer follows <paramref name="options"/>.</summary>
     /// <param name="options">The policy, capacity, name, degrader and eviction callback. PauseUpstream postpones
     /// instead of waiting, so the options' <c>PauseTimeout</c> does not apply to offers.</param>
@@ -74,6 +79,8 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
     {
         ArgumentNullException.ThrowIfNull(options);
         _buffer = new BoundedBuffer<T>(options);
+        _offerWork = new WorkItem(this, static block => block.OfferLoop());
+        _consumePostponedWork = new WorkItem(this, static block => block.ConsumePostponed());
     }
 
     /// <summary>The block's stream name (errors and metrics).</summary>
@@ -205,7 +212,7 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
                 {
                     // A read made room between the check above and the postponement, and saw no postponed offer.
                     _consumingPostponed = true;
-                    ThreadPool.UnsafeQueueUserWorkItem(static block => block.ConsumePostponed(), this, preferLocal: false);
+                    ThreadPool.UnsafeQueueUserWorkItem(_consumePostponedWork, preferLocal: false);
                 }
 
                 return DataflowMessageStatus.Postponed;
@@ -276,7 +283,7 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
 
             if (startPostponed)
             {
-                ThreadPool.UnsafeQueueUserWorkItem(static block => block.ConsumePostponed(), this, preferLocal: false);
+                ThreadPool.UnsafeQueueUserWorkItem(_consumePostponedWork, preferLocal: false);
             }
         }
 
@@ -364,7 +371,7 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
 
             if (start)
             {
-                ThreadPool.UnsafeQueueUserWorkItem(static block => block.ConsumePostponed(), this, preferLocal: false);
+                ThreadPool.UnsafeQueueUserWorkItem(_consumePostponedWork, preferLocal: false);
             }
         }
 
@@ -561,7 +568,7 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
     }
 
     private void QueueOfferLoop() =>
-        ThreadPool.UnsafeQueueUserWorkItem(static block => block.OfferLoop(), this, preferLocal: false);
+        ThreadPool.UnsafeQueueUserWorkItem(_offerWork, preferLocal: false);
 
     /// <summary>Stops the offering loop unless a request arrived while it ran; true when it really stopped.</summary>
     private bool TryStopOffering()
@@ -814,6 +821,11 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
 
     /// <inheritdoc />
     public override string ToString() => $"{Name} ({Policy}, {Count}/{Capacity})";
+
+    private sealed class WorkItem(BackpressureBlock<T> block, Action<BackpressureBlock<T>> work) : IThreadPoolWorkItem
+    {
+        public void Execute() => work(block);
+    }
 
     /// <summary>One link: its target, whether it propagates completion, and how many messages it may still take.</summary>
     private sealed class Link(BackpressureBlock<T> owner, ITargetBlock<T> target, bool propagateCompletion, int maxMessages) : IDisposable
