@@ -268,11 +268,14 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
             var startPostponed = false;
             lock (_incoming)
             {
-                _reservedRoom--;
+                // Push before releasing the reservation: the lock-free fast path runs only while nothing is reserved,
+                // so the source's next message (offered once this one was consumed) cannot enter before it.
                 if (consumed)
                 {
                     PushIntoRoom(value);
                 }
+
+                Volatile.Write(ref _reservedRoom, _reservedRoom - 1);
 
                 // Offers postponed while this transfer was outstanding may fit now, and no read may come to start them.
                 if (_postponed.Count > 0 && !_consumingPostponed && _buffer.Depth + _reservedRoom < Capacity)

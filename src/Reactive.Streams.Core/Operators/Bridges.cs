@@ -260,6 +260,9 @@ internal sealed class StreamObservable<T>(BoundedBuffer<T> buffer, IScheduler sc
         {
             while (!_disposed)
             {
+                // Completion is read before the read: if it was over then, an empty read is final (items pushed between
+                // an empty read and a later completion check would otherwise be left behind).
+                var completed = buffer.IsCompleted;
                 var count = buffer.TryReadMany(_batch);
                 if (count > 0)
                 {
@@ -285,7 +288,7 @@ internal sealed class StreamObservable<T>(BoundedBuffer<T> buffer, IScheduler sc
                     continue;
                 }
 
-                if (buffer.IsCompleted)
+                if (completed)
                 {
                     _disposed = true;
                     if (buffer.CompletionError is { } error)

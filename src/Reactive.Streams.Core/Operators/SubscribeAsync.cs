@@ -181,6 +181,9 @@ internal sealed class SubscribeAsyncSink<T>(BoundedBuffer<T> buffer, Func<T, Can
         {
             while (!token.IsCancellationRequested)
             {
+                // Completion is read before the read: if it was over then, an empty read is final (items pushed between
+                // an empty read and a later completion check would otherwise be left behind).
+                var completed = Buffer.IsCompleted;
                 var count = Buffer.TryReadMany(_batch);
                 if (count > 0)
                 {
@@ -188,7 +191,7 @@ internal sealed class SubscribeAsyncSink<T>(BoundedBuffer<T> buffer, Func<T, Can
                 }
                 else
                 {
-                    if (Buffer.IsCompleted)
+                    if (completed)
                     {
                         Finish(TerminalError);
                         return;

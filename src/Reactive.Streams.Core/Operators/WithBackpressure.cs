@@ -248,6 +248,9 @@ internal sealed class WithBackpressure<T>(IObservable<T> source, BoundedStreamOp
             {
                 while (!_disposed)
                 {
+                    // Completion is read before the read: if it was over then, an empty read is final (items pushed between
+                    // an empty read and a later completion check would otherwise be left behind).
+                    var completed = Buffer.IsCompleted;
                     var count = Buffer.TryReadMany(_batch);
                     if (count > 0)
                     {
@@ -256,7 +259,7 @@ internal sealed class WithBackpressure<T>(IObservable<T> source, BoundedStreamOp
                         continue;
                     }
 
-                    if (Buffer.IsCompleted)
+                    if (completed)
                     {
                         // Writing is over and the buffer is empty: nothing can arrive any more.
                         DeliverTerminal();
@@ -291,6 +294,9 @@ internal sealed class WithBackpressure<T>(IObservable<T> source, BoundedStreamOp
             var wake = _wake!;
             while (!_disposed)
             {
+                // Completion is read before the read: if it was over then, an empty read is final (items pushed between
+                // an empty read and a later completion check would otherwise be left behind).
+                var completed = Buffer.IsCompleted;
                 var count = Buffer.TryReadMany(_batch);
                 if (count > 0)
                 {
@@ -299,7 +305,7 @@ internal sealed class WithBackpressure<T>(IObservable<T> source, BoundedStreamOp
                     continue;
                 }
 
-                if (Buffer.IsCompleted)
+                if (completed)
                 {
                     DeliverTerminal();
                     return;

@@ -166,7 +166,10 @@ public class SubscribeAsyncTests
             async (x, ct) =>
             {
                 started.Add(x);
-                using var registration = ct.Register(() => cancelledAt = scheduler.Clock);
+
+                // Kept registered (not disposed with the handler), so it runs during Cancel, at the disposal's time,
+                // whichever way the handler's own continuation is scheduled.
+                ct.Register(() => cancelledAt = scheduler.Clock);
                 await Task.Delay(Timeout.Infinite, ct);
             },
             BackpressurePolicy.DropOldest,
