@@ -228,29 +228,6 @@ public class TestSchedulerTests
     }
 
     [Fact]
-    public void CreateObserver_stamps_each_notification_with_the_clock_and_keeps_grammar_violations_visible()
-    {
-        var scheduler = new TestScheduler();
-        var observer = scheduler.CreateObserver<string>();
-        var error = new InvalidOperationException();
-
-        scheduler.ScheduleAbsolute(0, 10, (_, _) =>
-        {
-            observer.OnNext("a");
-            return Disposable.Empty;
-        });
-        scheduler.ScheduleAbsolute(0, 20, (_, _) =>
-        {
-            observer.OnCompleted();
-            observer.OnError(error);
-            return Disposable.Empty;
-        });
-        scheduler.Start();
-
-        Assert.Equal([OnNext(10, "a"), OnCompleted<string>(20), OnError<string>(20, error)], observer.Messages);
-    }
-
-    [Fact]
     public void Start_rejects_a_null_factory_and_times_out_of_order()
     {
         var scheduler = new TestScheduler();

@@ -120,6 +120,24 @@ public class SchedulerTimeProviderExtensionsTests
     }
 
     [Fact]
+    public async Task PeriodicTimer_ticks_in_virtual_time()
+    {
+        var scheduler = new TestScheduler();
+        using var periodic = new PeriodicTimer(TimeSpan.FromSeconds(1), scheduler.AsTimeProvider());
+
+        for (var i = 1; i <= 3; i++)
+        {
+            var tick = periodic.WaitForNextTickAsync().AsTask();
+            scheduler.AdvanceBy(TimeSpan.FromSeconds(1).Ticks - 1);
+            Assert.False(tick.IsCompleted);
+            scheduler.AdvanceBy(1);
+            Assert.True(tick.IsCompletedSuccessfully);
+            Assert.True(await tick);
+            Assert.Equal(TimeSpan.FromSeconds(i).Ticks, scheduler.Clock);
+        }
+    }
+
+    [Fact]
     public void A_periodic_timer_fires_once_per_period_at_exact_times()
     {
         var scheduler = new TestScheduler();
@@ -141,7 +159,7 @@ public class SchedulerTimeProviderExtensionsTests
         var fired = 0;
 
         using var timer = scheduler.AsTimeProvider().CreateTimer(_ => fired++, null, 10 * s_ms, TimeSpan.FromMilliseconds(periodMilliseconds));
-        scheduler.AdvanceBy(TimeSpan.FromHours(1).Ticks);
+        scheduler.AdvanceBy((100 * s_ms).Ticks);
 
         Assert.Equal(1, fired);
     }
@@ -312,6 +330,25 @@ public class SchedulerTimeProviderExtensionsTests
     }
 
     [Fact]
+    public void Change_and_Dispose_hold_even_when_the_scheduler_cannot_cancel_work()
+    {
+        var scheduler = new TestScheduler();
+        var time = new BestEffortScheduler(scheduler).AsTimeProvider();
+        var changedFiredAt = new List<long>();
+        var disposedFired = 0;
+
+        using var changed = time.CreateTimer(_ => changedFiredAt.Add(scheduler.Clock), null, 10 * s_ms, Timeout.InfiniteTimeSpan);
+        var disposed = time.CreateTimer(_ => disposedFired++, null, 10 * s_ms, 10 * s_ms);
+        scheduler.AdvanceBy((5 * s_ms).Ticks);
+        changed.Change(20 * s_ms, Timeout.InfiniteTimeSpan);
+        disposed.Dispose();
+        scheduler.AdvanceBy((100 * s_ms).Ticks);
+
+        Assert.Equal([25 * s_ms.Ticks], changedFiredAt);
+        Assert.Equal(0, disposedFired);
+    }
+
+    [Fact]
     public void Timer_arguments_are_validated()
     {
         var time = new TestScheduler().AsTimeProvider();
@@ -322,5 +359,29 @@ public class SchedulerTimeProviderExtensionsTests
         using var timer = time.CreateTimer(_ => { }, null, s_ms, s_ms);
         Assert.Equal("dueTime", Assert.Throws<ArgumentOutOfRangeException>(() => timer.Change(TimeSpan.FromTicks(-1), s_ms)).ParamName);
         Assert.Equal("scheduler", Assert.Throws<ArgumentNullException>(() => SchedulerTimeProviderExtensions.AsTimeProvider(null!)).ParamName);
+    }
+
+    /// <summary>A scheduler whose scheduled work cannot be cancelled, which <see cref="IScheduler"/> permits ("best effort").</summary>
+    private sealed class BestEffortScheduler(IScheduler inner) : IScheduler
+    {
+        public DateTimeOffset Now => inner.Now;
+
+        public IDisposable Schedule<TState>(TState state, Func<IScheduler, TState, IDisposable> action)
+        {
+            inner.Schedule(state, action);
+            return System.Reactive.Disposables.Disposable.Empty;
+        }
+
+        public IDisposable Schedule<TState>(TState state, TimeSpan dueTime, Func<IScheduler, TState, IDisposable> action)
+        {
+            inner.Schedule(state, dueTime, action);
+            return System.Reactive.Disposables.Disposable.Empty;
+        }
+
+        public IDisposable Schedule<TState>(TState state, DateTimeOffset dueTime, Func<IScheduler, TState, IDisposable> action)
+        {
+            inner.Schedule(state, dueTime, action);
+            return System.Reactive.Disposables.Disposable.Empty;
+        }
     }
 }
