@@ -16,7 +16,9 @@ public static partial class ObservableBackpressureExtensions
     /// <para>Overflow follows the policy as for <see cref="WithBackpressure{T}(IObservable{T}, BackpressurePolicy, int, IScheduler, Func{T, T}?)"/>;
     /// under PauseUpstream the source's <c>OnNext</c> blocks until the handler has taken an item, and fails the
     /// subscription fast with an <see cref="InvalidOperationException"/> naming the stream instead of blocking when it is
-    /// called from inside the handler (which would deadlock).</para>
+    /// called from inside the handler, before or after an await (which would deadlock). The handler's logical flow is
+    /// recognised through an <see cref="AsyncLocal{T}"/>, so work the handler starts (<c>Task.Run</c>) counts as inside
+    /// it too; such work that produces into the same source should not wait for room.</para>
     /// <para>Errors surface through <see cref="BackpressureSubscription.Completion"/>, never through a callback: it
     /// completes once the source has completed and every buffered item was handled; it faults with the handler's
     /// exception as soon as the handler throws (the subscription then ends: the source is unsubscribed, blocked
