@@ -37,6 +37,7 @@ internal sealed class BoundedBuffer<T> : IStreamMetricsSource
     private AsyncWaiter<T>? _spaceWaiters;
     private AsyncWaiter<T>? _readerSingleton;
     private AsyncWaiter<T>? _writerSingleton;
+    private ReadSignal? _signals;
 
     private long _pushed;
     private long _delivered;
@@ -158,6 +159,7 @@ internal sealed class BoundedBuffer<T> : IStreamMetricsSource
     {
         parked = null;
         AsyncWaiter<T>? readers;
+        object? signals;
         T evicted;
         lock (_lock)
         {
@@ -175,6 +177,7 @@ internal sealed class BoundedBuffer<T> : IStreamMetricsSource
                 _items.Enqueue(item);
                 readers = _readers;
                 _readers = null;
+                signals = TakeSignals();
                 goto Enqueued;
             }
 
@@ -237,6 +240,11 @@ internal sealed class BoundedBuffer<T> : IStreamMetricsSource
             WakeAll(readers);
         }
 
+        if (signals is not null)
+        {
+            FireAll(signals);
+        }
+
         return PushResult.Enqueued;
 
     Evicted:
@@ -264,6 +272,7 @@ internal sealed class BoundedBuffer<T> : IStreamMetricsSource
         }
 
         AsyncWaiter<T>? readers = null;
+        object? signals = null;
         T evicted = default!;
         PushStatus status;
         lock (_lock)
@@ -282,6 +291,7 @@ internal sealed class BoundedBuffer<T> : IStreamMetricsSource
                 _items.Enqueue(item);
                 readers = _readers;
                 _readers = null;
+                signals = TakeSignals();
                 status = PushStatus.Enqueued;
             }
             else
@@ -298,6 +308,11 @@ internal sealed class BoundedBuffer<T> : IStreamMetricsSource
             WakeAll(readers);
         }
 
+        if (signals is not null)
+        {
+            FireAll(signals);
+        }
+
         if (status == PushStatus.Degraded)
         {
             _onDropped?.Invoke(evicted);
@@ -312,6 +327,7 @@ internal sealed class BoundedBuffer<T> : IStreamMetricsSource
         var waiter = new AsyncWaiter<T>(this, WaiterKind.Writer, pooled: false) { Item = item };
         waiter.Arm(cancellationToken, _pauseTimeout, _timeProvider);
         AsyncWaiter<T>? readers = null;
+        object? signals = null;
         Exception? failure = null;
         lock (_lock)
         {
@@ -328,6 +344,7 @@ internal sealed class BoundedBuffer<T> : IStreamMetricsSource
                 _items.Enqueue(item);
                 readers = _readers;
                 _readers = null;
+                signals = TakeSignals();
             }
             else
             {
@@ -350,6 +367,11 @@ internal sealed class BoundedBuffer<T> : IStreamMetricsSource
         if (readers is not null)
         {
             WakeAll(readers);
+        }
+
+        if (signals is not null)
+        {
+            FireAll(signals);
         }
 
         if (failure is null)
@@ -741,6 +763,7 @@ internal sealed class BoundedBuffer<T> : IStreamMetricsSource
         AsyncWaiter<T>? readers;
         AsyncWaiter<T>? writers;
         AsyncWaiter<T>? space;
+        object? signals;
         bool drained;
         lock (_lock)
         {
@@ -749,6 +772,8 @@ internal sealed class BoundedBuffer<T> : IStreamMetricsSource
             {
                 return false;
             }
+
+            signals = TakeSignals();
 
             _doneWriting = error ?? s_completedNormally;
             readers = _readers;
@@ -799,6 +824,11 @@ internal sealed class BoundedBuffer<T> : IStreamMetricsSource
         if (drained)
         {
             CompleteCompletionTask();
+        }
+
+        if (signals is not null)
+        {
+            FireAll(signals);
         }
 
         return true;
@@ -933,6 +963,251 @@ internal sealed class BoundedBuffer<T> : IStreamMetricsSource
         }
     }
 
+    // ---- Push-driven consumers (Rx operators, SubscribeAsync, the Dataflow block) --------------------------------
+    // Added for the operator and Dataflow surfaces. An async reader parks an AsyncWaiter whose continuation runs on
+    // the thread pool; a push-driven consumer instead needs the pushing thread itself to learn, synchronously and
+    // only on the empty -> non-empty edge, that it must schedule a drain. That keeps virtual-time tests deterministic
+    // (no thread-pool hop between a TestScheduler's producer and its drain) and costs the hot path nothing but a
+    // null check under the lock it already holds.
+
+    /// <summary>
+    /// Arms <paramref name="signal"/> to fire once, on the pushing or completing thread after the lock is released,
+    /// when the buffer stops being empty or writing ends. Returns false (and arms nothing) if the buffer already holds
+    /// items or is completed: the caller must drain now instead of waiting. Arming an armed signal is a no-op.
+    /// </summary>
+    internal bool ArmReadSignal(ReadSignal signal)
+    {
+        lock (_lock)
+        {
+            AssertInvariants();
+            if (_items.Count > 0 || _doneWriting is not null)
+            {
+                return false;
+            }
+
+            if (!signal.IsArmed)
+            {
+                signal.IsArmed = true;
+                signal.Next = _signals;
+                _signals = signal;
+            }
+
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// Unarms <paramref name="signal"/> (its consumer is going away). Returns whether it was armed, i.e. whether its
+    /// consumer was idle rather than draining or about to drain.
+    /// </summary>
+    internal bool DisarmReadSignal(ReadSignal signal)
+    {
+        lock (_lock)
+        {
+            if (!signal.IsArmed)
+            {
+                return false;
+            }
+
+            ReadSignal? previous = null;
+            for (var current = _signals; current is not null; previous = current, current = current.Next)
+            {
+                if (current == signal)
+                {
+                    if (previous is null)
+                    {
+                        _signals = current.Next;
+                    }
+                    else
+                    {
+                        previous.Next = current.Next;
+                    }
+
+                    break;
+                }
+            }
+
+            signal.IsArmed = false;
+            signal.Next = null;
+            return true;
+        }
+    }
+
+    // Under the lock: detaches the armed signals. One signal (the common case) is returned as is; several are copied
+    // to an array, because a fired signal may be re-armed (relinked through Next) before the firing loop reaches it.
+    private object? TakeSignals()
+    {
+        var head = _signals;
+        if (head is null)
+        {
+            return null;
+        }
+
+        _signals = null;
+        if (head.Next is null)
+        {
+            head.IsArmed = false;
+            return head;
+        }
+
+        var all = new List<ReadSignal>();
+        for (var current = head; current is not null;)
+        {
+            var next = current.Next;
+            current.IsArmed = false;
+            current.Next = null;
+            all.Add(current);
+            current = next;
+        }
+
+        return all.ToArray();
+    }
+
+    private static void FireAll(object signals)
+    {
+        if (signals is ReadSignal single)
+        {
+            single.OnReadable();
+            return;
+        }
+
+        foreach (var signal in (ReadSignal[])signals)
+        {
+            signal.OnReadable();
+        }
+    }
+
+    /// <summary>
+    /// The position of the oldest buffered item in the sequence of accepted items (0 for the first one ever
+    /// accepted). Every item leaves from the head, read or evicted, so the head's position is that count.
+    /// </summary>
+    private long HeadPosition => _delivered + _dropOldestHits + _degradeHits;
+
+    /// <summary>
+    /// Reads up to <c>destination.Length</c> items under one lock (a drain loop pays one lock per batch, not per item),
+    /// moving as many parked PauseUpstream writers' items into the room made. With <paramref name="expectedPosition"/>
+    /// at 0 or above it reads only if the oldest item is still the one at that position (the Dataflow block's
+    /// <c>ConsumeMessage</c>: an item offered earlier may have been read or evicted since). Returns the count read.
+    /// </summary>
+    internal int TryReadMany(Span<T> destination, long expectedPosition = -1)
+    {
+        AsyncWaiter<T>? handedOff = null;
+        AsyncWaiter<T>? space = null;
+        bool drained;
+        int count;
+        lock (_lock)
+        {
+            AssertInvariants();
+            if (_items.Count == 0 || (expectedPosition >= 0 && HeadPosition != expectedPosition))
+            {
+                return 0;
+            }
+
+            count = Math.Min(destination.Length, _items.Count);
+            for (var i = 0; i < count; i++)
+            {
+                destination[i] = _items.Dequeue();
+            }
+
+            _delivered += count;
+            for (var i = 0; i < count && _writersHead is { } parked; i++)
+            {
+                _writersHead = parked.Next;
+                if (_writersHead is null)
+                {
+                    _writersTail = null;
+                }
+
+                _pushed++;
+                _items.Enqueue(parked.Item);
+                parked.Next = handedOff;
+                handedOff = parked;
+            }
+
+            if (handedOff is null && _spaceWaiters is not null)
+            {
+                space = _spaceWaiters;
+                _spaceWaiters = null;
+            }
+
+            drained = _doneWriting is not null && _items.Count == 0;
+        }
+
+        if (handedOff is not null)
+        {
+            WakeAll(handedOff);
+        }
+
+        if (space is not null)
+        {
+            WakeAll(space);
+        }
+
+        if (drained)
+        {
+            CompleteCompletionTask();
+        }
+
+        return count;
+    }
+
+    /// <summary>Peeks the oldest item and its position (see <see cref="TryReadMany"/>).</summary>
+    internal bool TryPeekHead([System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out T item, out long position)
+    {
+        lock (_lock)
+        {
+            if (_items.Count == 0)
+            {
+                item = default;
+                position = -1;
+                return false;
+            }
+
+            item = _items.Peek();
+            position = HeadPosition;
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// Counts a Fail overflow decided by a surface that could not hand over the item (a Dataflow offer with
+    /// <c>consumeToAccept</c>, which is declined without consuming the message), keeping the counters conserved.
+    /// </summary>
+    internal void CountFailOverflow()
+    {
+        lock (_lock)
+        {
+            AssertInvariants();
+            _pushed++;
+            _failOverflows++;
+        }
+    }
+
+    /// <summary>Whether a PauseUpstream wait has a timeout (a wait that must go through the engine's timed waiter).</summary>
+    internal bool HasPauseTimeout => _pauseTimeout is not null;
+
+    /// <summary>The error writing ended with; null while writing goes on or after a normal completion.</summary>
+    internal Exception? CompletionError
+    {
+        get
+        {
+            var error = Volatile.Read(ref _doneWriting);
+            return error == s_completedNormally ? null : error;
+        }
+    }
+
+    /// <summary>
+    /// Counts a PauseUpstream wait decided by a surface that waits outside the engine (the Dataflow block postpones an
+    /// offer instead of parking a writer). Only the counter moves: the item is counted as pushed when it enters.
+    /// </summary>
+    internal void CountPauseUpstreamBlock()
+    {
+        lock (_lock)
+        {
+            _pauseBlocks++;
+        }
+    }
+
     // ---- Errors and metrics ----------------------------------------------------------------------------------
 
     internal Exception CreateClosedException()
@@ -976,8 +1251,26 @@ internal sealed class BoundedBuffer<T> : IStreamMetricsSource
         Debug.Assert(_lock.IsHeldByCurrentThread, "The lock protects every field.");
         Debug.Assert(_items.Count <= Capacity, "The buffer never holds more than its capacity.");
         Debug.Assert(_readers is null || _items.Count == 0, "Readers park only on an empty buffer.");
+        Debug.Assert(_signals is null || (_items.Count == 0 && _doneWriting is null), "Read signals are armed only on an empty, open buffer.");
         Debug.Assert(_writersHead is null || (_items.Count == Capacity && Policy == BackpressurePolicy.PauseUpstream), "Writers park only on a full PauseUpstream buffer.");
         Debug.Assert(_doneWriting is null || (_writersHead is null && _readers is null), "Completion releases every parked writer and reader.");
         Debug.Assert(_pushed == _delivered + _dropOldestHits + _degradeHits + _failOverflows + _rejected + _items.Count, "Conservation.");
     }
+}
+
+/// <summary>
+/// A push-driven consumer's one-shot wake-up (see <see cref="BoundedBuffer{T}.ArmReadSignal"/>). Fired on the thread
+/// that pushed into the empty buffer or completed it, after the buffer's lock is released; it should only schedule
+/// work. A consumer must tolerate a signal that finds nothing to read (another reader was faster).
+/// </summary>
+internal abstract class ReadSignal
+{
+    /// <summary>The next armed signal of the same buffer; guarded by the buffer's lock.</summary>
+    internal ReadSignal? Next;
+
+    /// <summary>Whether the signal is linked into a buffer's armed list; guarded by the buffer's lock.</summary>
+    internal bool IsArmed;
+
+    /// <summary>The buffer has items, or writing is over.</summary>
+    protected internal abstract void OnReadable();
 }

@@ -1,0 +1,231 @@
+using System.Reactive.Concurrency;
+using System.Reactive.Disposables;
+using Reactive.Streams.Internal;
+
+namespace Reactive.Streams;
+
+/// <summary>
+/// The producer side shared by every Rx face of the engine (the policy operators, <c>SubscribeAsync</c>,
+/// <c>ToBoundedStream</c>): it pushes each <see cref="OnNext"/> into one <see cref="BoundedBuffer{T}"/> under the
+/// policy, turns a rejected push into the stream's terminal error, and stops PauseUpstream from blocking the thread
+/// that drains the buffer. Terminal notifications complete the buffer, so they reach the consumer after the items
+/// buffered before them. Idempotent termination lives here once, not in every operator.
+/// </summary>
+internal abstract class BackpressureSink<T> : ReadSignal, IObserver<T>
+{
+    private readonly SingleAssignmentDisposable _upstream = new();
+    private Exception? _error;
+    private int _stopped;
+    private ManualResetEventSlim? _room;
+    private int _producerWaiting;
+
+    protected BackpressureSink(BoundedBuffer<T> buffer)
+    {
+        Buffer = buffer;
+    }
+
+    /// <summary>The engine; the consumer side reads it.</summary>
+    public BoundedBuffer<T> Buffer { get; }
+
+    /// <summary>
+    /// The error the stream ends with, or null for a normal completion. Written before the buffer is completed, so a
+    /// consumer that has seen <see cref="BoundedBuffer{T}.IsCompleted"/> sees it.
+    /// </summary>
+    protected Exception? TerminalError => Volatile.Read(ref _error);
+
+    /// <summary>Subscribes to <paramref name="source"/>; call once, after the consumer side is ready.</summary>
+    public void SubscribeTo(IObservable<T> source)
+    {
+        var subscription = source.Subscribe(this);
+
+        // If the stream ended during Subscribe (a synchronous source, an overflow), this disposes it at once.
+        _upstream.Disposable = subscription;
+    }
+
+    public void OnNext(T value)
+    {
+        if (Volatile.Read(ref _stopped) != 0)
+        {
+            // Rx grammar after a terminal, or a source still emitting after we disposed it: not ours to count.
+            return;
+        }
+
+        var result = Buffer.TryPush(value);
+        if (result.IsAccepted)
+        {
+            return;
+        }
+
+        switch (result.Status)
+        {
+            case PushStatus.Full:
+                PushBlocking(value);
+                break;
+            case PushStatus.Closed:
+                // Completed from the consumer side (disposal, or a BoundedStream completed by its reader): stop the source.
+                Stop(error: null, completeBuffer: false);
+                break;
+            default:
+                // Fail overflow, missing or throwing degrader: the engine counted the item as rejected; the stream faults.
+                Stop(Buffer.CreateException(result), completeBuffer: true);
+                break;
+        }
+    }
+
+    // Like Rx's own sinks, a terminal releases the upstream subscription at once (the source's subscription log shows
+    // it released at the terminal's time), while the consumer still drains what was buffered before it.
+    public void OnError(Exception error) => Stop(error ?? new ArgumentNullException(nameof(error)), completeBuffer: true);
+
+    public void OnCompleted() => Stop(error: null, completeBuffer: true);
+
+    /// <summary>
+    /// PauseUpstream with a full buffer: block this thread until a reader makes room, unless this thread is the one that
+    /// would make it (then blocking is a silent deadlock, so the stream fails fast instead).
+    /// </summary>
+    private void PushBlocking(T value)
+    {
+        if (WouldBlockTheDrainingThread())
+        {
+            var error = new InvalidOperationException(
+                $"Stream '{Buffer.Name}' (PauseUpstream, capacity {Buffer.Capacity}) is full and OnNext was called on the thread that drains it; " +
+                "blocking here would deadlock, so the stream fails instead. Produce on another thread or scheduler than the one the operator delivers on, " +
+                "or use DropOldest, DegradeQuality or Fail.");
+            Stop(error, completeBuffer: true);
+
+            // Counted as rejected by the now completed buffer, so conservation covers the refused item.
+            Buffer.TryPush(value);
+            return;
+        }
+
+        if (ConsumerNotifiesRoom && !Buffer.HasPauseTimeout)
+        {
+            WaitForRoomAndPush(value);
+            return;
+        }
+
+        try
+        {
+            Buffer.Push(value, CancellationToken.None);
+        }
+        catch (StreamClosedException)
+        {
+            // Disposed or failed while waiting: the engine counted the item as rejected; nothing more to do.
+        }
+        catch (StreamOverflowException timeout)
+        {
+            Stop(timeout, completeBuffer: true);
+        }
+    }
+
+    /// <summary>
+    /// Whether the consumer side calls <see cref="NotifyRoom"/> after every read, so a blocked producer can wait on an
+    /// event set directly by the reading thread. The engine's own blocking push completes its waiter through the thread
+    /// pool (its continuations run asynchronously), which costs a hop per wake-up and stalls under a busy pool.
+    /// </summary>
+    protected virtual bool ConsumerNotifiesRoom => false;
+
+    /// <summary>Blocks until a read makes room, then pushes; the engine still decides and counts every push.</summary>
+    private void WaitForRoomAndPush(T value)
+    {
+        Buffer.CountPauseUpstreamBlock();
+        var room = _room ??= new ManualResetEventSlim(false);
+        while (true)
+        {
+            room.Reset();
+
+            // Full fence, then the engine's lock: either this push sees the room a read made, or that read sees this flag.
+            Interlocked.Exchange(ref _producerWaiting, 1);
+            var result = Buffer.TryPush(value);
+            if (result.Status != PushStatus.Full)
+            {
+                Volatile.Write(ref _producerWaiting, 0);
+                if (!result.IsAccepted && result.Status != PushStatus.Closed)
+                {
+                    Stop(Buffer.CreateException(result), completeBuffer: true);
+                }
+
+                return;
+            }
+
+            room.Wait();
+        }
+    }
+
+    /// <summary>Called by the consumer after it read: wakes a producer waiting for room.</summary>
+    protected void NotifyRoom()
+    {
+        if (Volatile.Read(ref _producerWaiting) != 0 && Interlocked.Exchange(ref _producerWaiting, 0) != 0)
+        {
+            _room!.Set();
+        }
+    }
+
+    /// <summary>Wakes a waiting producer for good (the buffer is completed, so its next push is rejected).</summary>
+    protected void ReleaseWaitingProducer() => Volatile.Read(ref _room)?.Set();
+
+    /// <summary>Whether blocking the current thread would stop the consumer from ever making room.</summary>
+    protected abstract bool WouldBlockTheDrainingThread();
+
+    /// <summary>
+    /// Ends the stream once: records the terminal error, completes the buffer (which wakes the consumer and releases
+    /// blocked producers) and disposes the upstream subscription.
+    /// </summary>
+    protected void Stop(Exception? error, bool completeBuffer)
+    {
+        if (Interlocked.Exchange(ref _stopped, 1) != 0)
+        {
+            return;
+        }
+
+        Volatile.Write(ref _error, error);
+        if (completeBuffer)
+        {
+            Buffer.TryComplete(error);
+            ReleaseWaitingProducer();
+        }
+
+        _upstream.Dispose();
+    }
+
+    /// <summary>
+    /// The consumer is going away: stop the source and release every blocked producer. Returns whether the consumer
+    /// was idle (its read signal was armed, so no drain is running or scheduled).
+    /// </summary>
+    protected bool DisposeProducerSide()
+    {
+        Interlocked.Exchange(ref _stopped, 1);
+        _upstream.Dispose();
+        var idle = Buffer.DisarmReadSignal(this);
+
+        // A drain that arms between the two calls is woken by this completion, and finds the consumer disposed.
+        Buffer.TryComplete(null);
+        ReleaseWaitingProducer();
+        return idle;
+    }
+
+    /// <summary>
+    /// Whether <paramref name="scheduler"/> runs its work on the current thread (so a drain it has queued cannot run
+    /// while this thread blocks). Exact for virtual-time, immediate and current-thread schedulers; for schedulers
+    /// bound to one thread (an event loop, a synchronization context) it is known once a drain has run there.
+    /// </summary>
+    protected static bool SchedulerRunsOnCurrentThread(IScheduler scheduler, int lastDrainThread) => scheduler switch
+    {
+        VirtualTimeSchedulerBase<long, long> or VirtualTimeSchedulerBase<DateTimeOffset, TimeSpan> => IsVirtualTimeRunning(scheduler),
+        ImmediateScheduler => true,
+        CurrentThreadScheduler => !CurrentThreadScheduler.IsScheduleRequired,
+        EventLoopScheduler or SynchronizationContextScheduler => lastDrainThread == Environment.CurrentManagedThreadId,
+        _ => false,
+    };
+
+    /// <summary>
+    /// Whether <paramref name="scheduler"/> is a virtual-time scheduler that is running. It runs every work item on the
+    /// thread that advances its clock, so a producer called while it runs is on that thread, and nothing else (no drain,
+    /// no timer, no handler continuation driven by virtual time) can make progress while it blocks.
+    /// </summary>
+    protected static bool IsVirtualTimeRunning(IScheduler scheduler) => scheduler switch
+    {
+        VirtualTimeSchedulerBase<long, long> virtualTime => virtualTime.IsEnabled,
+        VirtualTimeSchedulerBase<DateTimeOffset, TimeSpan> historical => historical.IsEnabled,
+        _ => false,
+    };
+}

@@ -1,0 +1,319 @@
+using System.Reactive.Concurrency;
+using System.Reactive.Disposables;
+using System.Runtime.CompilerServices;
+using Reactive.Streams.Internal;
+
+namespace Reactive.Streams;
+
+public static partial class ObservableBackpressureExtensions
+{
+    /// <summary>
+    /// Subscribes to <paramref name="source"/> now and pushes every item into a new <see cref="BoundedStream{T}"/> built
+    /// from <paramref name="options"/>, for consumers that read (<see cref="BoundedStream{T}.ReadAllAsync"/>,
+    /// <see cref="BoundedStream{T}.ReadAsync"/>) rather than observe.
+    /// </summary>
+    /// <remarks>
+    /// The source's <c>OnCompleted</c> completes the stream and its <c>OnError</c> completes it with that error; readers
+    /// drain the buffered items first. A rejected item (Fail overflow, PauseUpstream timeout, missing or throwing
+    /// degrader) completes the stream with the rejection's exception and unsubscribes the source. Under PauseUpstream
+    /// the source's <c>OnNext</c> blocks until a reader makes room, except while this call is subscribing: a source that
+    /// emits synchronously during <c>Subscribe</c> and fills the buffer would wait for a reader that cannot exist yet, so
+    /// the stream fails fast with an <see cref="InvalidOperationException"/> naming it (use
+    /// <see cref="ToAsyncEnumerable{T}(IObservable{T}, BoundedStreamOptions{T})"/> or <c>SubscribeOn</c> for such sources).
+    /// Otherwise the stream cannot tell which thread its readers use, so a producer that is itself the stream's reader
+    /// waits until the options' <c>PauseTimeout</c> (forever without one). Completing the stream from the reading side, or cancelling <paramref name="cancellationToken"/> (which
+    /// completes it with an <see cref="OperationCanceledException"/>), unsubscribes the source.
+    /// </remarks>
+    /// <typeparam name="T">The item type.</typeparam>
+    /// <param name="source">The source sequence.</param>
+    /// <param name="options">The stream's policy, capacity and optional settings.</param>
+    /// <param name="cancellationToken">Stops the subscription.</param>
+    /// <returns>The stream, already subscribed.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="source"/> or <paramref name="options"/> is null.</exception>
+    public static BoundedStream<T> ToBoundedStream<T>(this IObservable<T> source, BoundedStreamOptions<T> options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(options);
+        var stream = new BoundedStream<T>(options);
+        var sink = new StreamSink<T>(stream.Buffer);
+        if (cancellationToken.CanBeCanceled)
+        {
+            cancellationToken.UnsafeRegister(static (state, token) => ((StreamSink<T>)state!).Cancel(token), sink);
+        }
+
+        sink.Subscribe(source);
+        return stream;
+    }
+
+    /// <summary>
+    /// Subscribes to <paramref name="source"/> now and pushes every item into a new <see cref="BoundedStream{T}"/> with
+    /// <paramref name="policy"/> (see <see cref="ToBoundedStream{T}(IObservable{T}, BoundedStreamOptions{T}, CancellationToken)"/>).
+    /// </summary>
+    /// <typeparam name="T">The item type.</typeparam>
+    /// <param name="source">The source sequence.</param>
+    /// <param name="policy">What happens when the buffer is full.</param>
+    /// <param name="capacity">How many items the buffer holds; at least 1.</param>
+    /// <param name="degrader">Under DegradeQuality, the pure function applied to a new item on overflow.</param>
+    /// <returns>The stream, already subscribed.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="source"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="capacity"/> is below 1, or <paramref name="policy"/> is undefined.</exception>
+    public static BoundedStream<T> ToBoundedStream<T>(this IObservable<T> source, BackpressurePolicy policy, int capacity, Func<T, T>? degrader = null)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        return ToBoundedStream(source, new BoundedStreamOptions<T>(policy, capacity) { Degrader = degrader });
+    }
+
+    /// <summary>
+    /// Consumes <paramref name="source"/> as an <see cref="IAsyncEnumerable{T}"/> behind a bounded buffer: each
+    /// enumeration subscribes (through <see cref="ToBoundedStream{T}(IObservable{T}, BoundedStreamOptions{T}, CancellationToken)"/>)
+    /// and unsubscribes when it ends, is broken out of, or is cancelled.
+    /// </summary>
+    /// <remarks>
+    /// The enumeration ends after the source's <c>OnCompleted</c> and the buffered items; it throws the source's error,
+    /// or the rejection's exception (Fail overflow, PauseUpstream timeout, degrader), after the items buffered before it.
+    /// Under PauseUpstream the source is subscribed on the thread pool, so a source that emits synchronously while being
+    /// subscribed blocks there (instead of in the enumerating flow, which could never read) until the reader makes room.
+    /// </remarks>
+    /// <typeparam name="T">The item type.</typeparam>
+    /// <param name="source">The source sequence.</param>
+    /// <param name="options">The buffer's policy, capacity and optional settings; each enumeration gets its own buffer.</param>
+    /// <returns>The items, in order.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="source"/> or <paramref name="options"/> is null.</exception>
+    public static IAsyncEnumerable<T> ToAsyncEnumerable<T>(this IObservable<T> source, BoundedStreamOptions<T> options)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(options);
+        return Enumerate(source, options, default);
+
+        static async IAsyncEnumerable<T> Enumerate(IObservable<T> source, BoundedStreamOptions<T> options, [EnumeratorCancellation] CancellationToken cancellationToken)
+        {
+            var stream = new BoundedStream<T>(options);
+            var sink = new StreamSink<T>(stream.Buffer);
+            if (options.Policy == BackpressurePolicy.PauseUpstream)
+            {
+                // A source that emits synchronously while subscribed (Observable.Range, a replay) must block somewhere
+                // other than this flow, which reads only once it gets the stream.
+                _ = Task.Run(() => sink.SubscribeOrFail(source), CancellationToken.None);
+            }
+            else
+            {
+                sink.SubscribeOrFail(source);
+            }
+
+            try
+            {
+                await foreach (var item in stream.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    yield return item;
+                }
+            }
+            finally
+            {
+                sink.StopSource();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Consumes <paramref name="source"/> as an <see cref="IAsyncEnumerable{T}"/> behind a bounded buffer with
+    /// <paramref name="policy"/> (see <see cref="ToAsyncEnumerable{T}(IObservable{T}, BoundedStreamOptions{T})"/>).
+    /// </summary>
+    /// <typeparam name="T">The item type.</typeparam>
+    /// <param name="source">The source sequence.</param>
+    /// <param name="policy">What happens when the buffer is full.</param>
+    /// <param name="capacity">How many items the buffer holds; at least 1.</param>
+    /// <param name="degrader">Under DegradeQuality, the pure function applied to a new item on overflow.</param>
+    /// <returns>The items, in order.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="source"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="capacity"/> is below 1, or <paramref name="policy"/> is undefined.</exception>
+    public static IAsyncEnumerable<T> ToAsyncEnumerable<T>(this IObservable<T> source, BackpressurePolicy policy, int capacity, Func<T, T>? degrader = null)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        return ToAsyncEnumerable(source, new BoundedStreamOptions<T>(policy, capacity) { Degrader = degrader });
+    }
+
+    /// <summary>
+    /// Observes a <see cref="BoundedStream{T}"/>: each subscription reads items from the stream (competing with its other
+    /// readers; each item goes to one of them) and calls the observer on <paramref name="scheduler"/>, in order, one call
+    /// at a time.
+    /// </summary>
+    /// <remarks>
+    /// When the stream is completed and drained the observer gets <c>OnCompleted</c>, or <c>OnError</c> with the error it
+    /// was completed with. Disposing stops delivery (no call starts after <c>Dispose</c> returns); it does not complete
+    /// the stream, and items not yet read stay in it for other readers.
+    /// </remarks>
+    /// <typeparam name="T">The item type.</typeparam>
+    /// <param name="stream">The stream to read.</param>
+    /// <param name="scheduler">Where the observer is called.</param>
+    /// <returns>The observable.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="stream"/> or <paramref name="scheduler"/> is null.</exception>
+    public static IObservable<T> AsObservable<T>(this BoundedStream<T> stream, IScheduler scheduler)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(scheduler);
+        return new StreamObservable<T>(stream.Buffer, scheduler);
+    }
+
+    /// <summary>
+    /// Observes a <see cref="BoundedStream{T}"/> on <see cref="DefaultScheduler.Instance"/> (see
+    /// <see cref="AsObservable{T}(BoundedStream{T}, IScheduler)"/>).
+    /// </summary>
+    /// <typeparam name="T">The item type.</typeparam>
+    /// <param name="stream">The stream to read.</param>
+    /// <returns>The observable.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="stream"/> is null.</exception>
+    public static IObservable<T> AsObservable<T>(this BoundedStream<T> stream) => AsObservable(stream, DefaultScheduler.Instance);
+}
+
+/// <summary>ToBoundedStream's producer: the shared sink with no consumer of its own.</summary>
+internal sealed class StreamSink<T>(BoundedBuffer<T> buffer) : BackpressureSink<T>(buffer)
+{
+    private int _subscribingThread;
+
+    // The stream's readers are not ours: nothing to schedule.
+    protected internal override void OnReadable()
+    {
+    }
+
+    /// <summary>
+    /// Subscribes on the caller's thread, remembering it for the duration of the call: the caller only gets the stream
+    /// once this returns (see <see cref="WouldBlockTheDrainingThread"/>).
+    /// </summary>
+    public void Subscribe(IObservable<T> source)
+    {
+        Volatile.Write(ref _subscribingThread, Environment.CurrentManagedThreadId);
+        try
+        {
+            SubscribeTo(source);
+        }
+        finally
+        {
+            Volatile.Write(ref _subscribingThread, 0);
+        }
+    }
+
+    // The readers are not ours, so their threads are unknown, with one exception: a source that emits synchronously
+    // while being subscribed does so before the stream is even returned to its reader; blocking it would never end.
+    protected override bool WouldBlockTheDrainingThread() => Volatile.Read(ref _subscribingThread) == Environment.CurrentManagedThreadId;
+
+    public void Cancel(CancellationToken token) => Stop(new OperationCanceledException(token), completeBuffer: true);
+
+    /// <summary>
+    /// Subscribes for a reader that already holds the stream (so blocking during Subscribe is fine); a source whose
+    /// Subscribe throws ends the stream with that error.
+    /// </summary>
+    public void SubscribeOrFail(IObservable<T> source)
+    {
+        try
+        {
+            SubscribeTo(source);
+        }
+        catch (Exception error)
+        {
+            Stop(error, completeBuffer: true);
+        }
+    }
+
+    /// <summary>The reader is done: unsubscribe and release a blocked producer.</summary>
+    public void StopSource() => Stop(error: null, completeBuffer: true);
+}
+
+/// <summary>AsObservable: a drain per subscription, woken by the engine's read signal, delivering on the scheduler.</summary>
+internal sealed class StreamObservable<T>(BoundedBuffer<T> buffer, IScheduler scheduler) : IObservable<T>
+{
+    private const int MaxBatch = 64;
+
+    public IDisposable Subscribe(IObserver<T> observer)
+    {
+        ArgumentNullException.ThrowIfNull(observer);
+        var reader = new Reader(buffer, scheduler, observer);
+        reader.Start();
+        return reader;
+    }
+
+    private sealed class Reader(BoundedBuffer<T> buffer, IScheduler scheduler, IObserver<T> observer) : ReadSignal, IDisposable
+    {
+        private readonly T[] _batch = new T[Math.Min(buffer.Capacity, MaxBatch)];
+        private volatile bool _disposed;
+
+        public void Start()
+        {
+            if (!buffer.ArmReadSignal(this))
+            {
+                OnReadable();
+            }
+        }
+
+        protected internal override void OnReadable()
+        {
+            if (!_disposed)
+            {
+                scheduler.Schedule(this, static (_, reader) =>
+                {
+                    reader.Drain();
+                    return Disposable.Empty;
+                });
+            }
+        }
+
+        private void Drain()
+        {
+            while (!_disposed)
+            {
+                // Completion is read before the read: if it was over then, an empty read is final (items pushed between
+                // an empty read and a later completion check would otherwise be left behind).
+                var completed = buffer.IsCompleted;
+                var count = buffer.TryReadMany(_batch);
+                if (count > 0)
+                {
+                    for (var i = 0; i < count; i++)
+                    {
+                        var item = _batch[i];
+                        if (RuntimeHelpers.IsReferenceOrContainsReferences<T>())
+                        {
+                            _batch[i] = default!;
+                        }
+
+                        if (_disposed)
+                        {
+                            // Already read: with the reader gone these items are lost to the stream's other readers, as
+                            // with any reader that stops after ReadAsync returned. Delivered counts them.
+                            Array.Clear(_batch, i, count - i);
+                            return;
+                        }
+
+                        observer.OnNext(item);
+                    }
+
+                    continue;
+                }
+
+                if (completed)
+                {
+                    _disposed = true;
+                    if (buffer.CompletionError is { } error)
+                    {
+                        observer.OnError(error);
+                    }
+                    else
+                    {
+                        observer.OnCompleted();
+                    }
+
+                    return;
+                }
+
+                if (buffer.ArmReadSignal(this))
+                {
+                    return;
+                }
+            }
+        }
+
+        public void Dispose()
+        {
+            _disposed = true;
+            buffer.DisarmReadSignal(this);
+        }
+    }
+}

@@ -1,0 +1,315 @@
+using System.Reactive.Concurrency;
+using System.Reactive.Disposables;
+using System.Runtime.CompilerServices;
+using Reactive.Streams.Internal;
+
+namespace Reactive.Streams;
+
+public static partial class ObservableBackpressureExtensions
+{
+    /// <summary>
+    /// Consumes <paramref name="source"/> with an asynchronous <paramref name="handler"/>, one item at a time and in
+    /// order, behind a bounded buffer with <paramref name="policy"/>: the common case of a slow async consumer behind a
+    /// fast hot source.
+    /// </summary>
+    /// <remarks>
+    /// <para>Overflow follows the policy as for <see cref="WithBackpressure{T}(IObservable{T}, BackpressurePolicy, int, IScheduler, Func{T, T}?)"/>;
+    /// under PauseUpstream the source's <c>OnNext</c> blocks until the handler has taken an item, and fails the
+    /// subscription fast with an <see cref="InvalidOperationException"/> naming the stream instead of blocking when it is
+    /// called from inside the handler, before or after an await (which would deadlock). The handler's logical flow is
+    /// recognised through an <see cref="AsyncLocal{T}"/>, so work the handler starts (<c>Task.Run</c>) counts as inside
+    /// it too; such work that produces into the same source should not wait for room.</para>
+    /// <para>Errors surface through <see cref="BackpressureSubscription.Completion"/>, never through a callback: it
+    /// completes once the source has completed and every buffered item was handled; it faults with the handler's
+    /// exception as soon as the handler throws (the subscription then ends: the source is unsubscribed, blocked
+    /// producers are released, buffered items are not handled); it faults with the source's error after the items
+    /// buffered before it were handled; it faults with <see cref="StreamOverflowException"/> (Fail) or the degrader's
+    /// error the same way. Disposing cancels the token passed to the running handler, unsubscribes the source, releases
+    /// blocked producers and starts no further handler; <see cref="BackpressureSubscription.Completion"/> then completes
+    /// successfully once the running handler has returned (an <see cref="OperationCanceledException"/> it throws for
+    /// that token is not an error).</para>
+    /// </remarks>
+    /// <typeparam name="T">The item type.</typeparam>
+    /// <param name="source">The source sequence.</param>
+    /// <param name="handler">Handles one item; receives a token cancelled when the subscription is disposed.</param>
+    /// <param name="policy">What happens when the buffer is full.</param>
+    /// <param name="capacity">How many items the buffer holds; at least 1.</param>
+    /// <param name="degrader">Under DegradeQuality, the pure function applied to a new item on overflow.</param>
+    /// <param name="scheduler">Where the handler loop starts each time items arrive in an empty buffer (after an await
+    /// it continues where the handler's task completed). Default: <see cref="DefaultScheduler.Instance"/>.</param>
+    /// <returns>The subscription: dispose it to stop; await its <see cref="BackpressureSubscription.Completion"/> for the outcome.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="source"/> or <paramref name="handler"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="capacity"/> is below 1, or <paramref name="policy"/> is undefined.</exception>
+    public static BackpressureSubscription SubscribeAsync<T>(
+        this IObservable<T> source,
+        Func<T, CancellationToken, ValueTask> handler,
+        BackpressurePolicy policy,
+        int capacity,
+        Func<T, T>? degrader = null,
+        IScheduler? scheduler = null)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(handler);
+        return SubscribeAsync(source, handler, new BoundedStreamOptions<T>(policy, capacity) { Degrader = degrader }, scheduler);
+    }
+
+    /// <summary>
+    /// Consumes <paramref name="source"/> with an asynchronous <paramref name="handler"/> behind a bounded buffer built
+    /// from <paramref name="options"/> (see <see cref="SubscribeAsync{T}(IObservable{T}, Func{T, CancellationToken, ValueTask}, BackpressurePolicy, int, Func{T, T}?, IScheduler?)"/>).
+    /// </summary>
+    /// <typeparam name="T">The item type.</typeparam>
+    /// <param name="source">The source sequence.</param>
+    /// <param name="handler">Handles one item; receives a token cancelled when the subscription is disposed.</param>
+    /// <param name="options">The buffer's policy, capacity, name, degrader, eviction callback and PauseUpstream timeout.</param>
+    /// <param name="scheduler">Where the handler loop starts. Default: <see cref="DefaultScheduler.Instance"/>.</param>
+    /// <returns>The subscription.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="source"/>, <paramref name="handler"/> or <paramref name="options"/> is null.</exception>
+    public static BackpressureSubscription SubscribeAsync<T>(
+        this IObservable<T> source,
+        Func<T, CancellationToken, ValueTask> handler,
+        BoundedStreamOptions<T> options,
+        IScheduler? scheduler = null)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(handler);
+        ArgumentNullException.ThrowIfNull(options);
+        var sink = new SubscribeAsyncSink<T>(new BoundedBuffer<T>(options), handler, scheduler ?? DefaultScheduler.Instance);
+        sink.Run(source);
+        return new BackpressureSubscription(sink);
+    }
+}
+
+/// <summary>
+/// A running <see cref="ObservableBackpressureExtensions.SubscribeAsync{T}(IObservable{T}, Func{T, CancellationToken, ValueTask}, BackpressurePolicy, int, Func{T, T}?, IScheduler?)"/>
+/// consumer: dispose it to stop, await <see cref="Completion"/> for the outcome.
+/// </summary>
+public sealed class BackpressureSubscription : IDisposable, IAsyncDisposable
+{
+    private readonly ISubscribeAsyncSink _sink;
+
+    internal BackpressureSubscription(ISubscribeAsyncSink sink)
+    {
+        _sink = sink;
+    }
+
+    /// <summary>The name of the subscription's stream (errors and metrics).</summary>
+    public string Name => _sink.Name;
+
+    /// <summary>
+    /// Completes when the source has completed and every buffered item was handled, or when the subscription was
+    /// disposed and the running handler has returned. Faults with the handler's exception, with the source's error
+    /// (after the items buffered before it were handled), or with the stream's overflow or degrader error.
+    /// </summary>
+    public Task Completion => _sink.Completion;
+
+    /// <summary>A consistent snapshot of the subscription's stream counters.</summary>
+    /// <returns>The snapshot.</returns>
+    public StreamMetricsSnapshot GetMetrics() => _sink.GetMetrics();
+
+    /// <summary>
+    /// Stops the subscription: cancels the running handler's token, unsubscribes the source, releases blocked
+    /// producers; no handler starts afterwards. Idempotent; does not wait for the running handler.
+    /// </summary>
+    public void Dispose() => _sink.Dispose();
+
+    /// <summary>Disposes, then waits until the running handler has returned. Never throws the subscription's error.</summary>
+    /// <returns>A task that completes when the subscription has stopped.</returns>
+    public async ValueTask DisposeAsync()
+    {
+        _sink.Dispose();
+        await Completion.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+    }
+}
+
+/// <summary>The non-generic face of <see cref="SubscribeAsyncSink{T}"/> that <see cref="BackpressureSubscription"/> holds.</summary>
+internal interface ISubscribeAsyncSink : IDisposable
+{
+    string Name { get; }
+
+    Task Completion { get; }
+
+    StreamMetricsSnapshot GetMetrics();
+}
+
+/// <summary>
+/// SubscribeAsync's consumer: a handler loop started on the scheduler when items arrive in an empty buffer, awaiting
+/// each handler in turn and continuing wherever that handler's task completed.
+/// </summary>
+internal sealed class SubscribeAsyncSink<T>(BoundedBuffer<T> buffer, Func<T, CancellationToken, ValueTask> handler, IScheduler scheduler)
+    : BackpressureSink<T>(buffer), ISubscribeAsyncSink
+{
+    private const int MaxBatch = 64;
+
+    // Marks the handler's logical flow (its continuations included) so a producer called from inside the handler is
+    // recognised: blocking it would wait for the very handler it runs in.
+    private static readonly AsyncLocal<object?> s_handlerOwner = new();
+
+    private readonly T[] _batch = new T[Math.Min(buffer.Capacity, MaxBatch)];
+    private readonly CancellationTokenSource _cancellation = new();
+    private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _draining;
+    private int _lastDrainThread;
+    private int _disposed;
+
+    public string Name => Buffer.Name;
+
+    public Task Completion => _completion.Task;
+
+    public StreamMetricsSnapshot GetMetrics() => Buffer.GetMetrics();
+
+    public void Run(IObservable<T> source)
+    {
+        Buffer.ArmReadSignal(this);
+        SubscribeTo(source);
+    }
+
+    protected internal override void OnReadable() =>
+        scheduler.Schedule(this, static (_, sink) =>
+        {
+            sink.StartDrain();
+            return Disposable.Empty;
+        });
+
+    // Fire and forget: DrainAsync catches every handler error and reports it through Completion.
+    private void StartDrain() => _ = DrainAsync();
+
+    private async Task DrainAsync()
+    {
+        Interlocked.Increment(ref _draining);
+        _lastDrainThread = Environment.CurrentManagedThreadId;
+        s_handlerOwner.Value = this;
+        var token = _cancellation.Token;
+        try
+        {
+            while (!token.IsCancellationRequested)
+            {
+                // Completion is read before the read: if it was over then, an empty read is final (items pushed between
+                // an empty read and a later completion check would otherwise be left behind).
+                var completed = Buffer.IsCompleted;
+                var count = Buffer.TryReadMany(_batch);
+                if (count > 0)
+                {
+                    NotifyRoom();
+                }
+                else
+                {
+                    if (completed)
+                    {
+                        Finish(TerminalError);
+                        return;
+                    }
+
+                    if (Buffer.ArmReadSignal(this))
+                    {
+                        return;
+                    }
+
+                    continue;
+                }
+
+                for (var i = 0; i < count; i++)
+                {
+                    var item = _batch[i];
+                    if (RuntimeHelpers.IsReferenceOrContainsReferences<T>())
+                    {
+                        _batch[i] = default!;
+                    }
+
+                    if (token.IsCancellationRequested)
+                    {
+                        if (RuntimeHelpers.IsReferenceOrContainsReferences<T>())
+                        {
+                            Array.Clear(_batch, i, count - i);
+                        }
+
+                        break;
+                    }
+
+                    try
+                    {
+                        var pending = handler(item, token);
+                        if (pending.IsCompletedSuccessfully)
+                        {
+                            pending.GetAwaiter().GetResult();
+                        }
+                        else
+                        {
+                            await pending.ConfigureAwait(false);
+                        }
+                    }
+                    catch (OperationCanceledException) when (token.IsCancellationRequested)
+                    {
+                        // Disposal cancelled the running handler: not an error.
+                    }
+                    catch (Exception error)
+                    {
+                        if (RuntimeHelpers.IsReferenceOrContainsReferences<T>())
+                        {
+                            Array.Clear(_batch, i, count - i);
+                        }
+
+                        Fault(error);
+                        return;
+                    }
+                }
+            }
+
+            // Disposed: the running handler has returned; nothing else starts.
+            _completion.TrySetResult();
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _draining);
+        }
+    }
+
+    private void Finish(Exception? error)
+    {
+        if (error is null)
+        {
+            _completion.TrySetResult();
+        }
+        else
+        {
+            _completion.TrySetException(error);
+        }
+    }
+
+    private void Fault(Exception error)
+    {
+        // Stop first (unsubscribe, release blocked producers), then surface: a continuation on Completion sees a
+        // subscription that is already over.
+        _cancellation.Cancel();
+        Stop(error, completeBuffer: true);
+        _completion.TrySetException(error);
+    }
+
+    protected override bool ConsumerNotifiesRoom => true;
+
+    protected override bool WouldBlockTheDrainingThread()
+    {
+        if (s_handlerOwner.Value == this || IsVirtualTimeRunning(scheduler))
+        {
+            return true;
+        }
+
+        // A running loop (even one awaiting a handler elsewhere) makes room without this thread; a loop only queued
+        // needs the scheduler, which may be bound to this thread.
+        return Volatile.Read(ref _draining) == 0 && SchedulerRunsOnCurrentThread(scheduler, _lastDrainThread);
+    }
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        _cancellation.Cancel();
+        if (DisposeProducerSide())
+        {
+            // The loop was idle: no handler is running and none will start.
+            _completion.TrySetResult();
+        }
+    }
+}

@@ -1,0 +1,435 @@
+using System.Reactive.Concurrency;
+using System.Reactive.Disposables;
+using System.Runtime.CompilerServices;
+using Reactive.Streams.Internal;
+
+namespace Reactive.Streams;
+
+/// <summary>
+/// Backpressure policies as composable Rx operators, on the same bounded-buffer engine as <see cref="BoundedStream{T}"/>,
+/// <see cref="BackpressureChannel"/> and <see cref="BackpressureBlock{T}"/>, so a policy behaves the same on every surface.
+/// </summary>
+/// <remarks>
+/// <para>
+/// A policy operator decouples the producer from the downstream observer, like <c>ObserveOn</c> but bounded: each
+/// subscription owns a buffer of <c>capacity</c> items; the source's <c>OnNext</c> pushes into it under the policy, and
+/// the downstream observer is called on the given <see cref="IScheduler"/>, in order, one call at a time. An
+/// <c>OnError</c> or <c>OnCompleted</c> from the source is delivered after every item buffered before it.
+/// </para>
+/// <para>
+/// On overflow: DropOldest evicts the oldest buffered item; DegradeQuality evicts the oldest and buffers
+/// <c>degrader(item)</c>; PauseUpstream blocks the source's <c>OnNext</c> until the consumer makes room; Fail ends the
+/// stream with <see cref="StreamOverflowException"/>. A rejected item (Fail overflow, PauseUpstream timeout, missing
+/// degrader, or a degrader that throws) faults the stream: the source is unsubscribed at once, the items buffered
+/// before the rejection are still delivered, then the downstream receives <c>OnError</c> (for a throwing degrader an
+/// <see cref="InvalidOperationException"/> naming the stream, whose inner exception is the degrader's). The rejected
+/// item is counted in the stream's metrics, so <c>pushed = delivered + evicted + failed + depth</c> still holds.
+/// </para>
+/// <para>
+/// Disposing the subscription unsubscribes the source, releases a producer blocked in PauseUpstream, and stops delivery:
+/// no downstream call starts after <c>Dispose</c> returns (a call already running on another thread finishes).
+/// Items still buffered stay counted in the depth. An exception thrown by the downstream observer propagates to the
+/// scheduler, as with <c>ObserveOn</c>.
+/// </para>
+/// <para>
+/// Every subscription is a stream of its own, published on the <see cref="StreamMeter"/> under the options' name.
+/// </para>
+/// </remarks>
+public static partial class ObservableBackpressureExtensions
+{
+    /// <summary>
+    /// Buffers <paramref name="source"/> in a bounded buffer with <paramref name="policy"/> and delivers it on
+    /// <paramref name="scheduler"/> (see <see cref="ObservableBackpressureExtensions"/> for the behaviour on overflow,
+    /// completion, error and disposal).
+    /// </summary>
+    /// <typeparam name="T">The item type.</typeparam>
+    /// <param name="source">The source sequence.</param>
+    /// <param name="policy">What happens when the buffer is full.</param>
+    /// <param name="capacity">How many items the buffer holds; at least 1.</param>
+    /// <param name="scheduler">Where the downstream observer is called.</param>
+    /// <param name="degrader">Under DegradeQuality, the pure function applied to a new item on overflow; without one an
+    /// overflow faults the stream with <see cref="MissingDegraderException"/>. Ignored by the other policies.</param>
+    /// <returns>The buffered sequence.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="source"/> or <paramref name="scheduler"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="capacity"/> is below 1, or <paramref name="policy"/> is undefined.</exception>
+    public static IObservable<T> WithBackpressure<T>(this IObservable<T> source, BackpressurePolicy policy, int capacity, IScheduler scheduler, Func<T, T>? degrader = null)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(scheduler);
+        return new WithBackpressure<T>(source, new BoundedStreamOptions<T>(policy, capacity) { Degrader = degrader }, scheduler);
+    }
+
+    /// <summary>
+    /// Buffers <paramref name="source"/> with the policy, capacity, name, degrader, eviction callback and PauseUpstream
+    /// timeout of <paramref name="options"/>, and delivers it on <paramref name="scheduler"/>.
+    /// </summary>
+    /// <typeparam name="T">The item type.</typeparam>
+    /// <param name="source">The source sequence.</param>
+    /// <param name="options">The buffer's settings; each subscription gets a buffer of its own with them. Its
+    /// <see cref="BoundedStreamOptions{T}.TimeProvider"/> measures the PauseUpstream timeout.</param>
+    /// <param name="scheduler">Where the downstream observer is called.</param>
+    /// <returns>The buffered sequence.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="source"/>, <paramref name="options"/> or <paramref name="scheduler"/> is null.</exception>
+    public static IObservable<T> WithBackpressure<T>(this IObservable<T> source, BoundedStreamOptions<T> options, IScheduler scheduler)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(scheduler);
+        return new WithBackpressure<T>(source, options, scheduler);
+    }
+
+    /// <summary>
+    /// Buffers up to <paramref name="capacity"/> items and, when full, evicts the oldest buffered item to make room for
+    /// the new one; the producer never waits. Delivers on <paramref name="scheduler"/>.
+    /// </summary>
+    /// <typeparam name="T">The item type.</typeparam>
+    /// <param name="source">The source sequence.</param>
+    /// <param name="capacity">How many items the buffer holds; at least 1.</param>
+    /// <param name="scheduler">Where the downstream observer is called.</param>
+    /// <returns>The buffered sequence.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="source"/> or <paramref name="scheduler"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="capacity"/> is below 1.</exception>
+    public static IObservable<T> DropOldest<T>(this IObservable<T> source, int capacity, IScheduler scheduler) =>
+        WithBackpressure(source, BackpressurePolicy.DropOldest, capacity, scheduler);
+
+    /// <summary>
+    /// Buffers up to <paramref name="capacity"/> items and, when full, evicts the oldest and buffers
+    /// <c><paramref name="degrader"/>(item)</c> instead of the new item. The degrader runs only on overflow, on the
+    /// producer's thread; if it throws, the stream faults (see <see cref="ObservableBackpressureExtensions"/>).
+    /// Delivers on <paramref name="scheduler"/>.
+    /// </summary>
+    /// <typeparam name="T">The item type.</typeparam>
+    /// <param name="source">The source sequence.</param>
+    /// <param name="capacity">How many items the buffer holds; at least 1.</param>
+    /// <param name="degrader">The pure function applied to a new item on overflow.</param>
+    /// <param name="scheduler">Where the downstream observer is called.</param>
+    /// <returns>The buffered sequence.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="source"/>, <paramref name="degrader"/> or <paramref name="scheduler"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="capacity"/> is below 1.</exception>
+    public static IObservable<T> DegradeQuality<T>(this IObservable<T> source, int capacity, Func<T, T> degrader, IScheduler scheduler)
+    {
+        ArgumentNullException.ThrowIfNull(degrader);
+        return WithBackpressure(source, BackpressurePolicy.DegradeQuality, capacity, scheduler, degrader);
+    }
+
+    /// <summary>
+    /// Buffers up to <paramref name="capacity"/> items and, when full, blocks the source's <c>OnNext</c> until the
+    /// downstream has taken an item. Delivers on <paramref name="scheduler"/>.
+    /// </summary>
+    /// <remarks>
+    /// If the blocked <c>OnNext</c> is called on the thread that drains the buffer (from inside the downstream observer,
+    /// or from work on the same single-threaded scheduler: a virtual-time scheduler while it runs, the current-thread
+    /// trampoline, an <see cref="EventLoopScheduler"/> or a <see cref="SynchronizationContextScheduler"/>), blocking could
+    /// never end; the stream then fails fast instead of deadlocking: the item is rejected and counted, the source is
+    /// unsubscribed, and the downstream receives the items buffered before it followed by <c>OnError</c> with an
+    /// <see cref="InvalidOperationException"/> naming the stream. Nothing is thrown back into the producer's
+    /// <c>OnNext</c>. Any other scheduler (the task pool, the thread pool, new threads, a custom scheduler) is taken to
+    /// drain on another thread, so on a custom single-threaded scheduler a producer running on its thread would block:
+    /// give such a stream a <paramref name="timeout"/>. With a
+    /// <paramref name="timeout"/>, a wait that outlasts it (measured on <paramref name="scheduler"/>'s clock) faults the
+    /// stream with <see cref="StreamOverflowException"/>. Disposal releases a blocked producer.
+    /// </remarks>
+    /// <typeparam name="T">The item type.</typeparam>
+    /// <param name="source">The source sequence.</param>
+    /// <param name="capacity">How many items the buffer holds; at least 1.</param>
+    /// <param name="scheduler">Where the downstream observer is called; also the clock of <paramref name="timeout"/>.</param>
+    /// <param name="timeout">How long <c>OnNext</c> may wait for room; null waits as long as it takes.</param>
+    /// <returns>The buffered sequence.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="source"/> or <paramref name="scheduler"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="capacity"/> is below 1, or <paramref name="timeout"/> is negative.</exception>
+    public static IObservable<T> PauseUpstream<T>(this IObservable<T> source, int capacity, IScheduler scheduler, TimeSpan? timeout = null)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(scheduler);
+        var options = new BoundedStreamOptions<T>(BackpressurePolicy.PauseUpstream, capacity)
+        {
+            PauseTimeout = timeout,
+            TimeProvider = timeout is null ? TimeProvider.System : new SchedulerTimeProvider(scheduler),
+        };
+        return new WithBackpressure<T>(source, options, scheduler);
+    }
+
+    /// <summary>
+    /// Buffers up to <paramref name="capacity"/> items; an item that finds the buffer full faults the stream with
+    /// <see cref="StreamOverflowException"/> (after the buffered items are delivered) and unsubscribes the source.
+    /// Delivers on <paramref name="scheduler"/>.
+    /// </summary>
+    /// <typeparam name="T">The item type.</typeparam>
+    /// <param name="source">The source sequence.</param>
+    /// <param name="capacity">How many items the buffer holds; at least 1.</param>
+    /// <param name="scheduler">Where the downstream observer is called.</param>
+    /// <returns>The buffered sequence.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="source"/> or <paramref name="scheduler"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="capacity"/> is below 1.</exception>
+    public static IObservable<T> FailOnOverflow<T>(this IObservable<T> source, int capacity, IScheduler scheduler) =>
+        WithBackpressure(source, BackpressurePolicy.Fail, capacity, scheduler);
+}
+
+/// <summary>The policy operator: one bounded buffer per subscription, drained on the scheduler in batches.</summary>
+internal sealed class WithBackpressure<T>(IObservable<T> source, BoundedStreamOptions<T> options, IScheduler scheduler) : IObservable<T>
+{
+    // Items taken per lock acquisition by the drain loop.
+    private const int MaxBatch = 128;
+
+    public IDisposable Subscribe(IObserver<T> observer)
+    {
+        ArgumentNullException.ThrowIfNull(observer);
+        var sink = new Sink(new BoundedBuffer<T>(options), scheduler, observer);
+        sink.Run(source);
+        return sink;
+    }
+
+    /// <summary>
+    /// Drains like Rx's ObserveOn fast path, but bounded: the pushing thread schedules one drain only when the buffer
+    /// goes from empty to non-empty (the engine's read signal); the drain then delivers in batches until the buffer is
+    /// empty and re-arms the signal. Scheduling per item is what makes ObserveOn slow.
+    /// </summary>
+    internal sealed class Sink(BoundedBuffer<T> buffer, IScheduler scheduler, IObserver<T> observer)
+        : BackpressureSink<T>(buffer), IDisposable
+    {
+        private readonly T[] _batch = new T[Math.Min(buffer.Capacity, MaxBatch)];
+        private ManualResetEventSlim? _wake;
+        private volatile bool _disposed;
+        private bool _terminated;
+        private int _drainThread;
+        private int _lastDrainThread;
+
+        public void Run(IObservable<T> source)
+        {
+            if (scheduler.AsLongRunning() is { } longRunning)
+            {
+                // A scheduler that offers a dedicated thread (the task pool, new threads) gets one long-running drain
+                // that parks when the buffer is empty, as Rx's ObserveOn does there: scheduling a task for every burst
+                // costs more than waking a parked thread.
+                _wake = new ManualResetEventSlim(false);
+                longRunning.ScheduleLongRunning(this, static (sink, _) => sink.DrainLongRunning());
+                SubscribeTo(source);
+                return;
+            }
+
+            // The buffer is new and empty, so this arms: the first push schedules the first drain.
+            Buffer.ArmReadSignal(this);
+            if (scheduler is EventLoopScheduler or SynchronizationContextScheduler)
+            {
+                // Learn the scheduler's one thread before the source can emit on it (work runs in order), so the
+                // PauseUpstream guard knows it even before the first drain: a source emitting on the same event loop
+                // would otherwise block the loop that must run the drain.
+                scheduler.Schedule(this, static (_, sink) =>
+                {
+                    Interlocked.CompareExchange(ref sink._lastDrainThread, Environment.CurrentManagedThreadId, 0);
+                    return Disposable.Empty;
+                });
+            }
+
+            SubscribeTo(source);
+        }
+
+        protected internal override void OnReadable()
+        {
+            if (_wake is not null)
+            {
+                _wake.Set();
+            }
+            else if (!_disposed)
+            {
+                scheduler.Schedule(this, static (_, sink) =>
+                {
+                    sink.Drain();
+                    return Disposable.Empty;
+                });
+            }
+        }
+
+        private void Drain()
+        {
+            var me = Environment.CurrentManagedThreadId;
+            Volatile.Write(ref _drainThread, me);
+            try
+            {
+                while (!_disposed)
+                {
+                    // Completion is read before the read: if it was over then, an empty read is final (items pushed between
+                    // an empty read and a later completion check would otherwise be left behind).
+                    var completed = Buffer.IsCompleted;
+                    var count = Buffer.TryReadMany(_batch);
+                    if (count > 0)
+                    {
+                        NotifyRoom();
+                        Deliver(count);
+                        continue;
+                    }
+
+                    if (completed)
+                    {
+                        // Writing is over and the buffer is empty: nothing can arrive any more.
+                        DeliverTerminal();
+                        return;
+                    }
+
+                    if (SpinForMore())
+                    {
+                        continue;
+                    }
+
+                    if (Buffer.ArmReadSignal(this))
+                    {
+                        // Armed on an empty buffer: the next push schedules the next drain. Deliver nothing after this.
+                        return;
+                    }
+                }
+            }
+            finally
+            {
+                Volatile.Write(ref _lastDrainThread, me);
+
+                // A push right after arming may already have started the next drain on another thread; leave its mark.
+                Interlocked.CompareExchange(ref _drainThread, 0, me);
+            }
+        }
+
+        /// <summary>The drain on a dedicated thread: delivers while there are items, parks while there are none.</summary>
+        private void DrainLongRunning()
+        {
+            Volatile.Write(ref _drainThread, Environment.CurrentManagedThreadId);
+            var wake = _wake!;
+            while (!_disposed)
+            {
+                // Completion is read before the read: if it was over then, an empty read is final (items pushed between
+                // an empty read and a later completion check would otherwise be left behind).
+                var completed = Buffer.IsCompleted;
+                var count = Buffer.TryReadMany(_batch);
+                if (count > 0)
+                {
+                    NotifyRoom();
+                    Deliver(count);
+                    continue;
+                }
+
+                if (completed)
+                {
+                    DeliverTerminal();
+                    return;
+                }
+
+                if (SpinForMore())
+                {
+                    continue;
+                }
+
+                // Reset before arming: a push after the arm fires the signal, which sets the event this thread waits on.
+                wake.Reset();
+                if (Buffer.ArmReadSignal(this))
+                {
+                    wake.Wait();
+                }
+            }
+
+            // The event is not disposed: a late signal may still set it, and its kernel handle (if one was ever needed)
+            // is reclaimed with it.
+        }
+
+        /// <summary>
+        /// A consumer faster than its producer empties the buffer after every few items; giving up the scheduler then
+        /// costs a new Schedule on the next push. A short spin (no yield, no sleep) first lets a busy producer refill
+        /// it, which keeps the drain in one pass. Skipped on one core, where spinning only delays the producer.
+        /// </summary>
+        private bool SpinForMore()
+        {
+            if (Environment.ProcessorCount == 1)
+            {
+                return false;
+            }
+
+            var spinner = default(SpinWait);
+            while (!spinner.NextSpinWillYield)
+            {
+                spinner.SpinOnce(sleep1Threshold: -1);
+                if (Buffer.Depth > 0 || Buffer.IsCompleted)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        private void Deliver(int count)
+        {
+            var batch = _batch;
+            var i = 0;
+            try
+            {
+                for (; i < count; i++)
+                {
+                    if (_disposed)
+                    {
+                        return;
+                    }
+
+                    var item = batch[i];
+                    if (RuntimeHelpers.IsReferenceOrContainsReferences<T>())
+                    {
+                        batch[i] = default!;
+                    }
+
+                    observer.OnNext(item);
+                }
+            }
+            finally
+            {
+                if (RuntimeHelpers.IsReferenceOrContainsReferences<T>())
+                {
+                    Array.Clear(batch, i, count - i);
+                }
+            }
+        }
+
+        private void DeliverTerminal()
+        {
+            if (_terminated || _disposed)
+            {
+                return;
+            }
+
+            _terminated = true;
+            if (TerminalError is { } error)
+            {
+                observer.OnError(error);
+            }
+            else
+            {
+                observer.OnCompleted();
+            }
+        }
+
+        protected override bool ConsumerNotifiesRoom => true;
+
+        protected override bool WouldBlockTheDrainingThread()
+        {
+            var drainThread = Volatile.Read(ref _drainThread);
+            if (drainThread != 0)
+            {
+                // A drain is running: blocking is safe unless it is this very thread (a re-entrant OnNext from downstream).
+                return drainThread == Environment.CurrentManagedThreadId;
+            }
+
+            return SchedulerRunsOnCurrentThread(scheduler, Volatile.Read(ref _lastDrainThread));
+        }
+
+        public void Dispose()
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+            DisposeProducerSide();
+
+            // Releases a parked long-running drain, which then sees the disposal and ends its thread.
+            _wake?.Set();
+        }
+
+        internal StreamMetricsSnapshot GetMetrics() => Buffer.GetMetrics();
+    }
+}

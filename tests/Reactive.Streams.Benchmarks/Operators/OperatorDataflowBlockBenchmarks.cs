@@ -1,0 +1,37 @@
+using System.Threading.Tasks.Dataflow;
+using BenchmarkDotNet.Attributes;
+
+namespace Reactive.Streams.Benchmarks.Operators;
+
+/// <summary>
+/// The policy block against <see cref="BufferBlock{T}"/> with the same <c>BoundedCapacity</c>, each linked to the same
+/// bounded <see cref="ActionBlock{TInput}"/>, fed with <c>SendAsync</c> (real backpressure: PauseUpstream postpones
+/// exactly as a bounded BufferBlock does).
+/// </summary>
+[MemoryDiagnoser]
+public class OperatorDataflowBlockBenchmarks
+{
+    private const int Items = 1_000_000;
+    private const int Capacity = 1024;
+
+    [Benchmark(Baseline = true)]
+    public Task<long> BufferBlock() => Run(new BufferBlock<long>(new DataflowBlockOptions { BoundedCapacity = Capacity }));
+
+    [Benchmark]
+    public Task<long> PauseUpstreamBlock() => Run(new BackpressureBlock<long>(new BoundedStreamOptions<long>(BackpressurePolicy.PauseUpstream, Capacity)));
+
+    private static async Task<long> Run(IPropagatorBlock<long, long> buffer)
+    {
+        long consumed = 0;
+        var sink = new ActionBlock<long>(_ => consumed++, new ExecutionDataflowBlockOptions { BoundedCapacity = Capacity });
+        buffer.LinkTo(sink, new DataflowLinkOptions { PropagateCompletion = true });
+        for (long i = 0; i < Items; i++)
+        {
+            await buffer.SendAsync(i).ConfigureAwait(false);
+        }
+
+        buffer.Complete();
+        await sink.Completion.ConfigureAwait(false);
+        return consumed;
+    }
+}

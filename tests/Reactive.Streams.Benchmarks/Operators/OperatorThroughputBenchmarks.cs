@@ -1,0 +1,92 @@
+using System.Reactive.Concurrency;
+using System.Reactive.Linq;
+using System.Reactive.Subjects;
+using BenchmarkDotNet.Attributes;
+
+namespace Reactive.Streams.Benchmarks.Operators;
+
+/// <summary>
+/// 1,000,000 items from a hot source through the policy operator against Rx's <c>ObserveOn</c> on the same scheduler
+/// type. A fast consumer measures the operator's own cost; a slow consumer (a spin per item) shows the backlog:
+/// ObserveOn queues every item the consumer has not reached, the policy operator holds at most its capacity
+/// (PauseUpstream makes the producer wait, DropOldest sheds). Each case prints its peak backlog (items produced but
+/// not yet consumed) and its peak managed-heap growth in the global cleanup, since BenchmarkDotNet reports
+/// allocation but not peak memory.
+/// </summary>
+[MemoryDiagnoser]
+public class OperatorThroughputBenchmarks
+{
+    private const int Items = 1_000_000;
+    private const int Capacity = 1024;
+    private const int SampleEvery = 4096;
+    private IScheduler _scheduler = TaskPoolScheduler.Default;
+    private long _peakBacklog;
+    private long _peakHeapGrowth;
+
+    /// <summary>The scheduler type both operators deliver on.</summary>
+    [Params("EventLoop", "TaskPool")]
+    public string Scheduler { get; set; } = "EventLoop";
+
+    /// <summary>Whether the consumer spins for a while on every item.</summary>
+    [Params(false, true)]
+    public bool SlowConsumer { get; set; }
+
+    [GlobalSetup]
+    public void Setup() => _scheduler = Scheduler == "EventLoop" ? new EventLoopScheduler() : TaskPoolScheduler.Default;
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        (_scheduler as IDisposable)?.Dispose();
+        Console.WriteLine($"// PEAK {Scheduler} slow={SlowConsumer}: backlog {_peakBacklog:N0} items, heap growth {_peakHeapGrowth / 1024.0 / 1024.0:N1} MiB");
+    }
+
+    [Benchmark(Baseline = true)]
+    public long ObserveOn() => Run(source => source.ObserveOn(_scheduler));
+
+    [Benchmark]
+    public long PauseUpstream() => Run(source => source.PauseUpstream(Capacity, _scheduler));
+
+    [Benchmark]
+    public long DropOldest() => Run(source => source.DropOldest(Capacity, _scheduler));
+
+    private long Run(Func<IObservable<long>, IObservable<long>> decouple)
+    {
+        var subject = new Subject<long>();
+        using var done = new ManualResetEventSlim();
+        long consumed = 0;
+        var slow = SlowConsumer;
+        using var subscription = decouple(subject).Subscribe(
+            _ =>
+            {
+                Volatile.Write(ref consumed, consumed + 1);
+                if (slow)
+                {
+                    Thread.SpinWait(5);
+                }
+            },
+            done.Set);
+
+        var heapAtStart = GC.GetTotalMemory(false);
+        for (long i = 0; i < Items; i++)
+        {
+            subject.OnNext(i);
+            if (i % SampleEvery == 0)
+            {
+                Sample(i, Volatile.Read(ref consumed), heapAtStart);
+            }
+        }
+
+        Sample(Items, Volatile.Read(ref consumed), heapAtStart);
+        subject.OnCompleted();
+        done.Wait();
+        return consumed;
+    }
+
+    private void Sample(long produced, long consumed, long heapAtStart)
+    {
+        // The operator sheds under DropOldest, so "backlog" there is bounded by what it buffers, not produced - consumed.
+        _peakBacklog = Math.Max(_peakBacklog, produced - consumed);
+        _peakHeapGrowth = Math.Max(_peakHeapGrowth, GC.GetTotalMemory(false) - heapAtStart);
+    }
+}

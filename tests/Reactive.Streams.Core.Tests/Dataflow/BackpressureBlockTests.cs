@@ -1,0 +1,314 @@
+using System.Threading.Tasks.Dataflow;
+
+namespace Reactive.Streams.Tests.Dataflow;
+
+/// <summary>The policy block as Dataflow users expect it: offers per policy, links, completion, receiving, reservations.</summary>
+public class BackpressureBlockTests
+{
+    private static readonly TimeSpan Limit = TimeSpan.FromSeconds(10);
+
+    [Fact]
+    public async Task BufferBlock_to_PauseUpstream_block_to_bounded_ActionBlock_carries_every_item_in_order_and_propagates_completion()
+    {
+        const int Count = 10_000;
+        var source = new BufferBlock<int>(new DataflowBlockOptions { BoundedCapacity = 16 });
+        var block = new BackpressureBlock<int>(new BoundedStreamOptions<int>(BackpressurePolicy.PauseUpstream, 4));
+        var received = new List<int>(Count);
+        var sink = new ActionBlock<int>(received.Add, new ExecutionDataflowBlockOptions { BoundedCapacity = 2 });
+        source.LinkTo(block, new DataflowLinkOptions { PropagateCompletion = true });
+        block.LinkTo(sink, new DataflowLinkOptions { PropagateCompletion = true });
+
+        for (var i = 0; i < Count; i++)
+        {
+            Assert.True(await source.SendAsync(i));
+        }
+
+        source.Complete();
+        await sink.Completion.WaitAsync(Limit);
+
+        Assert.Equal(Enumerable.Range(0, Count), received);
+        Assert.True(block.Completion.IsCompletedSuccessfully);
+        var metrics = block.GetMetrics();
+        Assert.Equal(Count, metrics.ItemsPushed);
+        Assert.Equal(Count, metrics.ItemsDelivered);
+        Assert.True(metrics.PauseUpstreamBlocks > 0, "a fast source against a bounded sink must have been postponed");
+        Assert.Equal(0, metrics.ItemsFailed + metrics.ItemsEvicted + metrics.Depth);
+    }
+
+    [Fact]
+    public async Task PauseUpstream_postpones_SendAsync_until_a_receive_makes_room_then_consumes_the_postponed_message()
+    {
+        var block = new BackpressureBlock<int>(new BoundedStreamOptions<int>(BackpressurePolicy.PauseUpstream, 1));
+
+        Assert.True(await block.SendAsync(1));
+        var second = block.SendAsync(2);
+        var third = block.SendAsync(3);
+        Assert.False(second.IsCompleted);
+        Assert.False(third.IsCompleted);
+        Assert.Equal(2, block.GetMetrics().PauseUpstreamBlocks);
+
+        Assert.True(block.TryReceive(out var first));
+        Assert.Equal(1, first);
+        Assert.True(await second.WaitAsync(Limit));
+        Assert.False(third.IsCompleted);
+        Assert.True(block.TryReceive(out var next));
+        Assert.Equal(2, next);
+        Assert.True(await third.WaitAsync(Limit));
+        Assert.True(block.TryReceive(out var last));
+        Assert.Equal(3, last);
+        Assert.Equal(new StreamMetricsSnapshot(3, 3, 0, 0, 2, 0, 0, 0), block.GetMetrics());
+    }
+
+    [Fact]
+    public void PauseUpstream_declines_Post_on_a_full_block_without_counting_it()
+    {
+        var block = new BackpressureBlock<int>(new BoundedStreamOptions<int>(BackpressurePolicy.PauseUpstream, 1));
+
+        Assert.True(block.Post(1));
+        Assert.False(block.Post(2));
+
+        Assert.Equal(new StreamMetricsSnapshot(1, 0, 0, 0, 0, 0, 0, 1), block.GetMetrics());
+    }
+
+    [Fact]
+    public async Task Fail_declines_Post_and_SendAsync_on_a_full_block_and_counts_them()
+    {
+        var block = new BackpressureBlock<int>(new BoundedStreamOptions<int>(BackpressurePolicy.Fail, 2));
+
+        Assert.True(block.Post(1));
+        Assert.True(block.Post(2));
+        Assert.False(block.Post(3));
+        Assert.Equal(new StreamMetricsSnapshot(3, 0, 0, 0, 0, 1, 0, 2), block.GetMetrics());
+
+        // SendAsync offers once without a source and once with one; each declined offer is counted.
+        Assert.False(await block.SendAsync(4));
+        Assert.True(block.GetMetrics().FailOverflows >= 2);
+
+        Assert.True(block.TryReceiveAll(out var items));
+        Assert.Equal([1, 2], items);
+        Assert.True(block.GetMetrics().IsConserved);
+    }
+
+    [Fact]
+    public void DropOldest_accepts_every_offer_and_evicts_the_oldest()
+    {
+        var dropped = new List<int>();
+        var block = new BackpressureBlock<int>(new BoundedStreamOptions<int>(BackpressurePolicy.DropOldest, 2) { OnDropped = dropped.Add });
+
+        for (var i = 1; i <= 5; i++)
+        {
+            Assert.True(block.Post(i));
+        }
+
+        Assert.True(block.TryReceiveAll(out var items));
+        Assert.Equal([4, 5], items);
+        Assert.Equal([1, 2, 3], dropped);
+        Assert.Equal(new StreamMetricsSnapshot(5, 2, 3, 0, 0, 0, 0, 0), block.GetMetrics());
+    }
+
+    [Fact]
+    public void DegradeQuality_accepts_and_buffers_the_degraded_item_on_overflow()
+    {
+        var block = new BackpressureBlock<int>(new BoundedStreamOptions<int>(BackpressurePolicy.DegradeQuality, 2) { Degrader = x => -x });
+
+        Assert.True(block.Post(1));
+        Assert.True(block.Post(2));
+        Assert.True(block.Post(3));
+
+        Assert.True(block.TryReceiveAll(out var items));
+        Assert.Equal([2, -3], items);
+        Assert.Equal(1, block.GetMetrics().DegradeQualityHits);
+    }
+
+    [Fact]
+    public async Task A_throwing_degrader_faults_the_block_and_the_item_is_counted()
+    {
+        var boom = new FormatException("degrader failed");
+        var block = new BackpressureBlock<int>(new BoundedStreamOptions<int>(BackpressurePolicy.DegradeQuality, 1) { Name = "lossy", Degrader = _ => throw boom });
+
+        Assert.True(block.Post(1));
+        Assert.False(block.Post(2));
+        Assert.False(block.Post(3));
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => block.Completion.WaitAsync(Limit));
+        Assert.Same(boom, error.InnerException);
+        Assert.Contains("'lossy'", error.Message, StringComparison.Ordinal);
+        var metrics = block.GetMetrics();
+        Assert.Equal(new StreamMetricsSnapshot(2, 0, 0, 0, 0, 0, 1, 1), metrics);
+        Assert.True(metrics.IsConserved);
+    }
+
+    [Fact]
+    public async Task Complete_declines_new_offers_and_completes_once_the_buffered_messages_are_consumed()
+    {
+        var block = new BackpressureBlock<int>(new BoundedStreamOptions<int>(BackpressurePolicy.Fail, 4));
+        Assert.True(block.Post(1));
+
+        block.Complete();
+        Assert.False(block.Post(2));
+        Assert.Equal(
+            DataflowMessageStatus.DecliningPermanently,
+            ((ITargetBlock<int>)block).OfferMessage(new DataflowMessageHeader(1), 3, null, consumeToAccept: false));
+        Assert.False(block.Completion.IsCompleted);
+
+        Assert.True(block.TryReceive(out var item));
+        Assert.Equal(1, item);
+        await block.Completion.WaitAsync(Limit);
+    }
+
+    [Fact]
+    public async Task Complete_propagates_to_linked_targets_after_they_received_everything()
+    {
+        var block = new BackpressureBlock<int>(new BoundedStreamOptions<int>(BackpressurePolicy.PauseUpstream, 8));
+        var target = new BufferBlock<int>();
+        block.LinkTo(target, new DataflowLinkOptions { PropagateCompletion = true });
+
+        for (var i = 0; i < 5; i++)
+        {
+            Assert.True(await block.SendAsync(i));
+        }
+
+        block.Complete();
+        await block.Completion.WaitAsync(Limit);
+        Assert.True(target.TryReceiveAll(out var items));
+
+        Assert.Equal([0, 1, 2, 3, 4], items);
+        await target.Completion.WaitAsync(Limit);
+    }
+
+    [Fact]
+    public async Task Fault_completes_the_block_at_once_and_propagates_the_fault()
+    {
+        var boom = new FormatException("upstream failed");
+        var block = new BackpressureBlock<int>(new BoundedStreamOptions<int>(BackpressurePolicy.DropOldest, 8));
+        var target = new BufferBlock<int>();
+        block.LinkTo(target, new DataflowLinkOptions { PropagateCompletion = true });
+        block.Post(1);
+
+        ((IDataflowBlock)block).Fault(boom);
+
+        Assert.Same(boom, await Assert.ThrowsAsync<FormatException>(() => block.Completion.WaitAsync(Limit)));
+        Assert.Same(boom, await Assert.ThrowsAsync<FormatException>(() => target.Completion.WaitAsync(Limit)));
+        Assert.False(block.Post(2));
+    }
+
+    [Fact]
+    public async Task Linking_to_a_completed_block_propagates_its_completion_at_once()
+    {
+        var block = new BackpressureBlock<int>(new BoundedStreamOptions<int>(BackpressurePolicy.Fail, 1));
+        block.Complete();
+        await block.Completion.WaitAsync(Limit);
+        var target = new BufferBlock<int>();
+
+        block.LinkTo(target, new DataflowLinkOptions { PropagateCompletion = true });
+
+        await target.Completion.WaitAsync(Limit);
+    }
+
+    [Fact]
+    public void TryReceive_honours_the_filter_and_the_order()
+    {
+        var block = new BackpressureBlock<int>(new BoundedStreamOptions<int>(BackpressurePolicy.Fail, 4));
+        block.Post(1);
+        block.Post(2);
+
+        Assert.False(block.TryReceive(x => x > 1, out _));
+        Assert.True(block.TryReceive(x => x == 1, out var first));
+        Assert.Equal(1, first);
+        Assert.True(block.TryReceive(out var second));
+        Assert.Equal(2, second);
+        Assert.False(block.TryReceive(out _));
+        Assert.False(block.TryReceiveAll(out var none));
+        Assert.Null(none);
+    }
+
+    [Fact]
+    public async Task A_link_with_MaxMessages_is_removed_after_that_many_messages()
+    {
+        var block = new BackpressureBlock<int>(new BoundedStreamOptions<int>(BackpressurePolicy.PauseUpstream, 16));
+        var first = new BufferBlock<int>();
+        var second = new BufferBlock<int>();
+        block.LinkTo(first, new DataflowLinkOptions { MaxMessages = 2 });
+        block.LinkTo(second);
+
+        for (var i = 0; i < 5; i++)
+        {
+            await block.SendAsync(i);
+        }
+
+        Assert.True(SpinWait.SpinUntil(() => first.Count + second.Count == 5, Limit));
+        first.TryReceiveAll(out var a);
+        second.TryReceiveAll(out var b);
+        Assert.Equal([0, 1], a);
+        Assert.Equal([2, 3, 4], b);
+    }
+
+    [Fact]
+    public async Task Unlinking_stops_offers_to_that_target()
+    {
+        var block = new BackpressureBlock<int>(new BoundedStreamOptions<int>(BackpressurePolicy.Fail, 16));
+        var target = new BufferBlock<int>();
+        var link = block.LinkTo(target);
+        block.Post(1);
+        Assert.Equal(1, await target.ReceiveAsync().WaitAsync(Limit));
+
+        link.Dispose();
+        block.Post(2);
+
+        Assert.Equal(1, block.Count);
+        Assert.Equal(0, target.Count);
+    }
+
+    [Fact]
+    public void A_reserved_message_is_held_for_its_target_until_consumed_or_released()
+    {
+        var block = new BackpressureBlock<int>(new BoundedStreamOptions<int>(BackpressurePolicy.Fail, 4));
+        var target = new BufferBlock<int>();
+        var other = new BufferBlock<int>();
+        block.Post(7);
+        var header = new DataflowMessageHeader(1);
+
+        Assert.True(block.ReserveMessage(header, target));
+        Assert.False(block.ReserveMessage(header, other));
+        Assert.False(block.TryReceive(out _));
+        Assert.Throws<InvalidOperationException>(() => block.ReleaseReservation(header, other));
+        block.ReleaseReservation(header, target);
+        Assert.True(block.ReserveMessage(header, target));
+
+        Assert.Equal(7, block.ConsumeMessage(header, target, out var consumed));
+        Assert.True(consumed);
+        block.ConsumeMessage(header, target, out var again);
+        Assert.False(again);
+    }
+
+    [Fact]
+    public void A_message_evicted_after_it_was_offered_is_no_longer_consumable()
+    {
+        var block = new BackpressureBlock<int>(new BoundedStreamOptions<int>(BackpressurePolicy.DropOldest, 1));
+        var target = new BufferBlock<int>();
+        block.Post(1);
+        block.Post(2); // evicts message 1
+
+        block.ConsumeMessage(new DataflowMessageHeader(1), target, out var stale);
+        var fresh = block.ConsumeMessage(new DataflowMessageHeader(2), target, out var consumed);
+
+        Assert.False(stale);
+        Assert.True(consumed);
+        Assert.Equal(2, fresh);
+    }
+
+    [Fact]
+    public void Bad_arguments_are_rejected_at_the_call()
+    {
+        var block = new BackpressureBlock<int>(new BoundedStreamOptions<int>(BackpressurePolicy.Fail, 1));
+        ITargetBlock<int> target = block;
+
+        Assert.Equal("options", Assert.Throws<ArgumentNullException>(() => new BackpressureBlock<int>(null!)).ParamName);
+        Assert.Equal("capacity", Assert.Throws<ArgumentOutOfRangeException>(() => new BoundedStreamOptions<int>(BackpressurePolicy.Fail, 0)).ParamName);
+        Assert.Equal("messageHeader", Assert.Throws<ArgumentException>(() => target.OfferMessage(default, 1, null, false)).ParamName);
+        Assert.Equal("consumeToAccept", Assert.Throws<ArgumentException>(() => target.OfferMessage(new DataflowMessageHeader(1), 1, null, true)).ParamName);
+        Assert.Equal("target", Assert.Throws<ArgumentNullException>(() => block.LinkTo(null!, new DataflowLinkOptions())).ParamName);
+        Assert.Equal("linkOptions", Assert.Throws<ArgumentNullException>(() => block.LinkTo(new BufferBlock<int>(), null!)).ParamName);
+        Assert.Equal("exception", Assert.Throws<ArgumentNullException>(() => block.Fault(null!)).ParamName);
+    }
+}

@@ -1,0 +1,274 @@
+using System.Reactive.Disposables;
+using System.Reactive.Linq;
+using System.Reactive.Subjects;
+using Reactive.Streams.Testing;
+using static Reactive.Streams.Testing.ReactiveTest;
+
+namespace Reactive.Streams.Tests.Operators;
+
+/// <summary>Bridges between observables, bounded streams and async enumerables.</summary>
+public class BridgesTests
+{
+    private static readonly TimeSpan Limit = TimeSpan.FromSeconds(10);
+
+    [Fact]
+    public async Task ToBoundedStream_carries_every_item_then_ends_when_the_source_completes()
+    {
+        var subject = new Subject<int>();
+        var stream = subject.ToBoundedStream(BackpressurePolicy.PauseUpstream, 4);
+        var producer = Task.Run(() =>
+        {
+            for (var i = 0; i < 1000; i++)
+            {
+                subject.OnNext(i);
+            }
+
+            subject.OnCompleted();
+        });
+
+        var read = await ReadAll(stream.ReadAllAsync()).WaitAsync(Limit);
+        await producer.WaitAsync(Limit);
+
+        Assert.Equal(Enumerable.Range(0, 1000), read);
+        Assert.False(subject.HasObservers);
+        Assert.Equal(new StreamMetricsSnapshot(1000, 1000, 0, 0, stream.GetMetrics().PauseUpstreamBlocks, 0, 0, 0), stream.GetMetrics());
+    }
+
+    [Fact]
+    public async Task ToBoundedStream_surfaces_the_source_error_after_the_buffered_items()
+    {
+        var subject = new Subject<int>();
+        var boom = new FormatException("source failed");
+        var stream = subject.ToBoundedStream(BackpressurePolicy.DropOldest, 4);
+
+        subject.OnNext(1);
+        subject.OnNext(2);
+        subject.OnError(boom);
+        var read = new List<int>();
+        var error = await Assert.ThrowsAsync<FormatException>(async () =>
+        {
+            await foreach (var item in stream.ReadAllAsync())
+            {
+                read.Add(item);
+            }
+        });
+
+        Assert.Same(boom, error);
+        Assert.Equal([1, 2], read);
+    }
+
+    [Fact]
+    public async Task ToBoundedStream_under_Fail_ends_the_stream_with_the_overflow_and_unsubscribes()
+    {
+        var subject = new Subject<int>();
+        var stream = subject.ToBoundedStream(BackpressurePolicy.Fail, 2);
+
+        subject.OnNext(1);
+        subject.OnNext(2);
+        subject.OnNext(3);
+
+        Assert.False(subject.HasObservers);
+        Assert.True(stream.IsCompleted);
+        Assert.Equal(1, await stream.ReadAsync());
+        Assert.Equal(2, await stream.ReadAsync());
+        await Assert.ThrowsAsync<StreamOverflowException>(() => stream.Completion);
+        Assert.Equal(new StreamMetricsSnapshot(3, 2, 0, 0, 0, 1, 0, 0), stream.GetMetrics());
+    }
+
+    [Fact]
+    public void Completing_the_stream_from_the_reading_side_unsubscribes_the_source_at_its_next_item()
+    {
+        var subject = new Subject<int>();
+        var stream = subject.ToBoundedStream(BackpressurePolicy.DropOldest, 2);
+
+        stream.Complete();
+        Assert.True(subject.HasObservers);
+        subject.OnNext(1);
+
+        Assert.False(subject.HasObservers);
+        Assert.Equal(new StreamMetricsSnapshot(1, 0, 0, 0, 0, 0, 1, 0), stream.GetMetrics());
+    }
+
+    [Fact]
+    public async Task ToBoundedStream_cancellation_unsubscribes_and_ends_the_stream_after_the_buffered_items()
+    {
+        var subject = new Subject<int>();
+        using var cancellation = new CancellationTokenSource();
+        var stream = subject.ToBoundedStream(new BoundedStreamOptions<int>(BackpressurePolicy.DropOldest, 4), cancellation.Token);
+        subject.OnNext(1);
+
+        await cancellation.CancelAsync();
+
+        Assert.False(subject.HasObservers);
+        Assert.Equal(1, await stream.ReadAsync());
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => stream.Completion);
+    }
+
+    [Fact]
+    public async Task ToBoundedStream_fails_fast_when_a_synchronous_source_fills_it_during_subscribe()
+    {
+        var options = new BoundedStreamOptions<int>(BackpressurePolicy.PauseUpstream, 4) { Name = "eager" };
+
+        var stream = Observable.Range(0, 100).ToBoundedStream(options);
+
+        var read = new List<int>();
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(async () =>
+        {
+            await foreach (var item in stream.ReadAllAsync())
+            {
+                read.Add(item);
+            }
+        });
+        Assert.Contains("'eager'", error.Message, StringComparison.Ordinal);
+        Assert.Equal([0, 1, 2, 3], read);
+        Assert.True(stream.GetMetrics().IsConserved);
+    }
+
+    [Fact]
+    public async Task ToAsyncEnumerable_under_PauseUpstream_carries_a_synchronous_source_in_order()
+    {
+        var read = await ReadAll(Observable.Range(0, 10_000).ToAsyncEnumerable(BackpressurePolicy.PauseUpstream, 8)).WaitAsync(Limit);
+
+        Assert.Equal(Enumerable.Range(0, 10_000), read);
+    }
+
+    [Fact]
+    public async Task ToAsyncEnumerable_under_DropOldest_keeps_the_newest_items_of_a_synchronous_source()
+    {
+        var read = await ReadAll(Observable.Range(0, 100).ToAsyncEnumerable(BackpressurePolicy.DropOldest, 3)).WaitAsync(Limit);
+
+        Assert.Equal([97, 98, 99], read);
+    }
+
+    [Fact]
+    public async Task ToAsyncEnumerable_subscribes_per_enumeration_and_unsubscribes_when_broken_out_of()
+    {
+        var subject = new Subject<int>();
+        var items = subject.ToAsyncEnumerable(BackpressurePolicy.PauseUpstream, 2);
+        var read = new List<int>();
+        Assert.False(subject.HasObservers);
+
+        var consumer = Task.Run(async () =>
+        {
+            await foreach (var item in items)
+            {
+                read.Add(item);
+                if (read.Count == 3)
+                {
+                    break;
+                }
+            }
+        });
+        Assert.True(SpinWait.SpinUntil(() => subject.HasObservers, Limit));
+        var producer = Task.Run(() =>
+        {
+            for (var i = 0; i < 10 && subject.HasObservers; i++)
+            {
+                subject.OnNext(i);
+            }
+        });
+        await consumer.WaitAsync(Limit);
+        await producer.WaitAsync(Limit);
+
+        Assert.Equal([0, 1, 2], read);
+        Assert.False(subject.HasObservers);
+    }
+
+    [Fact]
+    public async Task ToAsyncEnumerable_throws_the_source_error_after_the_buffered_items()
+    {
+        var boom = new FormatException("source failed");
+        var source = Observable.Range(1, 3).Concat(Observable.Throw<int>(boom));
+        var read = new List<int>();
+
+        var error = await Assert.ThrowsAsync<FormatException>(async () =>
+        {
+            await foreach (var item in source.ToAsyncEnumerable(BackpressurePolicy.Fail, 8))
+            {
+                read.Add(item);
+            }
+        });
+
+        Assert.Same(boom, error);
+        Assert.Equal([1, 2, 3], read);
+    }
+
+    [Fact]
+    public void AsObservable_delivers_pushed_items_on_the_scheduler_then_completes()
+    {
+        var scheduler = new TestScheduler();
+        var stream = BoundedStream.DropOldest<int>(2);
+        At(scheduler, 210, () => stream.TryPush(1));
+        At(scheduler, 220, () => stream.TryPush(2));
+        At(scheduler, 220, () => stream.TryPush(3));
+        At(scheduler, 220, () => stream.TryPush(4));
+        At(scheduler, 300, () => stream.Complete());
+
+        var res = scheduler.Start(() => stream.AsObservable(scheduler));
+
+        Assert.Equal([OnNext(211, 1), OnNext(221, 3), OnNext(221, 4), OnCompleted<int>(301)], res.Messages);
+    }
+
+    [Fact]
+    public void AsObservable_delivers_what_was_buffered_before_subscribing_and_the_completion_error()
+    {
+        var scheduler = new TestScheduler();
+        var boom = new FormatException("completed with an error");
+        var stream = BoundedStream.Fail<int>(4);
+        stream.TryPush(1);
+        stream.TryPush(2);
+        stream.Complete(boom);
+
+        var res = scheduler.Start(() => stream.AsObservable(scheduler));
+
+        Assert.Equal([OnNext(201, 1), OnNext(201, 2), OnError<int>(201, boom)], res.Messages);
+    }
+
+    [Fact]
+    public void AsObservable_disposal_stops_delivery_and_leaves_the_stream_open_for_other_readers()
+    {
+        var scheduler = new TestScheduler();
+        var stream = BoundedStream.Fail<int>(4);
+        At(scheduler, 210, () => stream.TryPush(1));
+        At(scheduler, 260, () => stream.TryPush(2));
+
+        var res = scheduler.Start(() => stream.AsObservable(scheduler), 250);
+
+        Assert.Equal([OnNext(211, 1)], res.Messages);
+        Assert.False(stream.IsCompleted);
+        Assert.True(stream.TryRead(out var left));
+        Assert.Equal(2, left);
+    }
+
+    [Fact]
+    public void Bridges_reject_null_arguments_at_the_call()
+    {
+        IObservable<int> none = null!;
+        BoundedStream<int> noStream = null!;
+
+        Assert.Equal("source", Assert.Throws<ArgumentNullException>(() => none.ToBoundedStream(BackpressurePolicy.Fail, 1)).ParamName);
+        Assert.Equal("options", Assert.Throws<ArgumentNullException>(() => Observable.Never<int>().ToBoundedStream(null!)).ParamName);
+        Assert.Equal("source", Assert.Throws<ArgumentNullException>(() => none.ToAsyncEnumerable(BackpressurePolicy.Fail, 1)).ParamName);
+        Assert.Equal("stream", Assert.Throws<ArgumentNullException>(() => noStream.AsObservable(new TestScheduler())).ParamName);
+        Assert.Equal("scheduler", Assert.Throws<ArgumentNullException>(() => BoundedStream.Fail<int>(1).AsObservable(null!)).ParamName);
+        Assert.Equal("capacity", Assert.Throws<ArgumentOutOfRangeException>(() => Observable.Never<int>().ToBoundedStream(BackpressurePolicy.Fail, 0)).ParamName);
+    }
+
+    private static void At(TestScheduler scheduler, long time, Action action) =>
+        scheduler.ScheduleAbsolute(0, time, (_, _) =>
+        {
+            action();
+            return Disposable.Empty;
+        });
+
+    private static async Task<List<T>> ReadAll<T>(IAsyncEnumerable<T> items)
+    {
+        var read = new List<T>();
+        await foreach (var item in items)
+        {
+            read.Add(item);
+        }
+
+        return read;
+    }
+}
