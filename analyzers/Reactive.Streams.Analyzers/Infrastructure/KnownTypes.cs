@@ -1,0 +1,55 @@
+using Microsoft.CodeAnalysis;
+
+namespace Reactive.Streams.Analyzers.Infrastructure;
+
+/// <summary>
+/// The library and platform types the rules key on, resolved once per compilation. <see cref="TryCreate"/>
+/// returns <see langword="null"/> when the compilation does not reference Reactive.Streams.Core, and then no rule
+/// registers anything: code that does not use the library gets no diagnostics and pays nothing.
+/// </summary>
+internal sealed class KnownTypes
+{
+    internal const string LibraryNamespace = "Reactive.Streams";
+
+    private KnownTypes(Compilation compilation, INamedTypeSymbol backpressureAttribute)
+    {
+        Compilation = compilation;
+        BackpressureAttribute = backpressureAttribute;
+        BackpressurePolicy = compilation.GetTypeByMetadataName("Reactive.Streams.BackpressurePolicy");
+        StreamSinkAttribute = compilation.GetTypeByMetadataName("Reactive.Streams.StreamSinkAttribute");
+        EventUnionAttribute = compilation.GetTypeByMetadataName("Reactive.Streams.EventUnionAttribute");
+        Observable = compilation.GetTypeByMetadataName("System.Reactive.Linq.Observable");
+        Channel = compilation.GetTypeByMetadataName("System.Threading.Channels.Channel");
+        DataflowBlockOptions = compilation.GetTypeByMetadataName("System.Threading.Tasks.Dataflow.DataflowBlockOptions");
+    }
+
+    internal Compilation Compilation { get; }
+
+    internal INamedTypeSymbol BackpressureAttribute { get; }
+
+    internal INamedTypeSymbol? BackpressurePolicy { get; }
+
+    internal INamedTypeSymbol? StreamSinkAttribute { get; }
+
+    internal INamedTypeSymbol? EventUnionAttribute { get; }
+
+    internal INamedTypeSymbol? Observable { get; }
+
+    internal INamedTypeSymbol? Channel { get; }
+
+    internal INamedTypeSymbol? DataflowBlockOptions { get; }
+
+    internal static KnownTypes? TryCreate(Compilation compilation)
+    {
+        var attribute = compilation.GetTypeByMetadataName("Reactive.Streams.BackpressureAttribute");
+        return attribute is null ? null : new KnownTypes(compilation, attribute);
+    }
+
+    /// <summary>Whether <paramref name="type"/> is declared directly in the library's namespace.</summary>
+    internal static bool IsInLibraryNamespace(ISymbol? type)
+    {
+        var ns = type?.ContainingNamespace;
+        return ns is { Name: "Streams" } && ns.ContainingNamespace is { Name: "Reactive" } outer
+            && outer.ContainingNamespace is { IsGlobalNamespace: true };
+    }
+}
