@@ -36,7 +36,9 @@ internal static class PolicyCalls
                 arguments = invocation.Arguments;
                 initializer = null;
                 return true;
-            case IObjectCreationOperation { Constructor: { } constructor } creation when KnownTypes.IsInLibraryNamespace(constructor.ContainingType):
+            // Attributes are read from symbols (their named arguments are not assignments in the operation tree).
+            case IObjectCreationOperation { Constructor: { } constructor } creation
+                when creation.Parent is not IAttributeOperation && KnownTypes.IsInLibraryNamespace(constructor.ContainingType):
                 method = constructor;
                 arguments = creation.Arguments;
                 initializer = creation.Initializer;

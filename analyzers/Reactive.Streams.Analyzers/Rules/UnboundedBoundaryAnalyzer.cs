@@ -159,7 +159,8 @@ public sealed class UnboundedBoundaryAnalyzer : DiagnosticAnalyzer
         invocation.Syntax is InvocationExpressionSyntax { Expression: var expression }
             ? expression switch
             {
-                MemberAccessExpressionSyntax memberAccess => memberAccess.Name.GetLocation(),
+                MemberAccessExpressionSyntax memberAccess => memberAccess.Name.Identifier.GetLocation(),
+                SimpleNameSyntax name => name.Identifier.GetLocation(),
                 _ => expression.GetLocation(),
             }
             : invocation.Syntax.GetLocation();

@@ -61,6 +61,11 @@ internal static class Verify<TAnalyzer>
             state.AdditionalReferences.AddRange(TestReferences.Library);
         }
 
+        if (withLibrary)
+        {
+            state.Sources.Add(("/0/Stubs.cs", Stubs.Source));
+        }
+
         if (editorConfig is not null)
         {
             state.AnalyzerConfigFiles.Add(("/.editorconfig", "root = true\n[*.cs]\n" + editorConfig));
