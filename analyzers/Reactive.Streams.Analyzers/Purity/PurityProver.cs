@@ -118,15 +118,6 @@ internal sealed class PurityProver
         }
 
         var location = method.Locations.IsEmpty ? Location.None : method.Locations[0];
-        if (depth >= MaxDepth)
-        {
-            return new PurityViolation(
-                "calls '" + KnownApis.Display(method) + "' deeper than " + MaxDepth.ToString(CultureInfo.InvariantCulture) + " calls, which is not proved",
-                location,
-                ImmutableArray<string>.Empty,
-                isCapturedRead: false);
-        }
-
         var body = GetBody(method, cancellationToken);
         PurityViolation? violation;
         var assumed = false;
@@ -356,15 +347,16 @@ internal sealed class PurityProver
         private PurityViolation Effect(string effect, IOperation at, bool isCapturedRead = false) =>
             new(effect, at.Syntax.GetLocation(), ImmutableArray<string>.Empty, isCapturedRead);
 
+        // Pre-order: a call is named before its arguments (Interlocked.Increment before the ref field it writes), a
+        // write before the receiver it reads.
         private PurityViolation? Visit(IOperation operation)
         {
             _cancellationToken.ThrowIfCancellationRequested();
-            var violation = Check(operation);
-            if (violation is not null)
-            {
-                return violation;
-            }
+            return Check(operation) ?? VisitChildren(operation);
+        }
 
+        private PurityViolation? VisitChildren(IOperation operation)
+        {
             // Write targets were judged by the assignment; only their receivers and indices are reads.
             if (operation is IAssignmentOperation or IIncrementOrDecrementOperation)
             {
@@ -593,12 +585,26 @@ internal sealed class PurityProver
                 return null;
             }
 
+            if (method.IsAbstract || method.IsExtern || (type.TypeKind == TypeKind.Interface && !method.IsStatic))
+            {
+                // Virtual dispatch to an unknown implementation, or no managed body at all.
+                if (!IsInSource(method) && (KnownApis.IsPureType(type) || IsPureByShape(method)))
+                {
+                    return null;
+                }
+
+                return Effect("calls '" + KnownApis.Display(method) + "', which has no body to prove", at);
+            }
+
             if (IsInSource(method))
             {
                 var thisMode = method.IsStatic ? ThisMode.ReadOnly : IsFresh(instance) ? ThisMode.Fresh : ThisMode.ReadOnly;
-                var violation = _prover.ProveCall(method, thisMode, _depth + 1, _inProgress, out var assumed, _cancellationToken);
-                UsedAssumption |= assumed;
-                return violation?.Prepend(method.Name);
+                return Enter(method, thisMode, at, method.Name);
+            }
+
+            if (KnownApis.IsPureType(type) || IsPureByShape(method))
+            {
+                return null;
             }
 
             if (KnownApis.IsMutableContainer(type))
@@ -627,11 +633,6 @@ internal sealed class PurityProver
                     : Effect("mutates '" + Describe(instance) + "' ('" + KnownApis.Display(method) + "'), which was not created inside the degrader", at);
             }
 
-            if (KnownApis.IsPureType(type) || IsPureByShape(method))
-            {
-                return null;
-            }
-
             return Effect("calls '" + KnownApis.Display(method) + "', which is not known to be pure", at);
         }
 
@@ -642,6 +643,21 @@ internal sealed class PurityProver
 
         private bool IsInSource(ISymbol symbol) =>
             !symbol.DeclaringSyntaxReferences.IsEmpty && _prover._compilation.ContainsSyntaxTree(symbol.DeclaringSyntaxReferences[0].SyntaxTree);
+
+        /// <summary>Proves a callee in source and puts its name on the path; calls past the depth bound are not proved.</summary>
+        private PurityViolation? Enter(IMethodSymbol method, ThisMode thisMode, IOperation at, string name)
+        {
+            if (_depth + 1 >= MaxDepth)
+            {
+                return Effect(
+                    "calls '" + KnownApis.Display(method) + "' deeper than " + MaxDepth.ToString(CultureInfo.InvariantCulture) + " calls, which is not proved",
+                    at);
+            }
+
+            var violation = _prover.ProveCall(method, thisMode, _depth + 1, _inProgress, out var assumed, _cancellationToken);
+            UsedAssumption |= assumed;
+            return violation?.Prepend(name);
+        }
 
         private PurityViolation? CheckConstructor(IMethodSymbol constructor, IObjectCreationOperation creation)
         {
@@ -656,9 +672,7 @@ internal sealed class PurityProver
                 return null;
             }
 
-            var violation = _prover.ProveCall(constructor, ThisMode.Fresh, _depth + 1, _inProgress, out var assumed, _cancellationToken);
-            UsedAssumption |= assumed;
-            return violation?.Prepend("new " + constructor.ContainingType.Name);
+            return Enter(constructor, ThisMode.Fresh, creation, "new " + constructor.ContainingType.Name);
         }
 
         private PurityViolation? CheckPropertyRead(IPropertyReferenceOperation reference)
@@ -683,9 +697,7 @@ internal sealed class PurityProver
             if (property.GetMethod is { } getter && IsInSource(getter) && !_prover.IsUserDeclaredPure(property))
             {
                 var thisMode = property.IsStatic ? ThisMode.ReadOnly : IsFresh(reference.Instance) ? ThisMode.Fresh : ThisMode.ReadOnly;
-                var violation = _prover.ProveCall(getter, thisMode, _depth + 1, _inProgress, out var assumed, _cancellationToken);
-                UsedAssumption |= assumed;
-                return violation?.Prepend(property.Name);
+                return Enter(getter, thisMode, reference, property.Name);
             }
 
             // Property getters of compiled code are taken as reads; the known effectful ones are on the deny-list.

@@ -25,5 +25,6 @@ internal static class TestReferences
     /// <summary>Reactive.Streams.Core and System.Reactive.</summary>
     internal static readonly ImmutableArray<MetadataReference> Library = ImmutableArray.Create<MetadataReference>(
         MetadataReference.CreateFromFile(typeof(BackpressurePolicy).Assembly.Location),
-        MetadataReference.CreateFromFile(typeof(System.Reactive.Linq.Observable).Assembly.Location));
+        MetadataReference.CreateFromFile(typeof(System.Reactive.Linq.Observable).Assembly.Location),
+        MetadataReference.CreateFromFile(typeof(Microsoft.Extensions.Logging.ILogger).Assembly.Location));
 }
