@@ -1,0 +1,27 @@
+using System.Collections.Immutable;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.Diagnostics;
+
+namespace Reactive.Streams.Analyzers.Tests.Infrastructure;
+
+/// <summary>Runs analyzers over a compilation directly, for tests that inspect every diagnostic (including AD0001).</summary>
+internal static class AnalyzerRunner
+{
+    internal static async Task<ImmutableArray<Diagnostic>> RunAsync(DiagnosticAnalyzer analyzer, params string[] sources)
+    {
+        var compilation = CSharpCompilation.Create(
+            "Test",
+            sources.Select((s, i) => CSharpSyntaxTree.ParseText(s, CSharpParseOptions.Default.WithLanguageVersion(LanguageVersion.Latest), path: $"Test{i}.cs"))
+                .Append(CSharpSyntaxTree.ParseText(Stubs.Source, path: "Stubs.cs")),
+            TestReferences.Runtime.AddRange(TestReferences.Library),
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
+        var options = new CompilationWithAnalyzersOptions(
+            new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty),
+            onAnalyzerException: null,
+            concurrentAnalysis: true,
+            logAnalyzerExecutionTime: false,
+            reportSuppressedDiagnostics: false);
+        return await compilation.WithAnalyzers(ImmutableArray.Create(analyzer), options).GetAnalyzerDiagnosticsAsync();
+    }
+}
