@@ -1,0 +1,100 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Threading.Channels;
+using Reactive.Streams.Internal;
+
+namespace Reactive.Streams;
+
+/// <summary>
+/// Creates <see cref="Channel{T}"/>s whose writer follows a backpressure policy, on the same engine as
+/// <see cref="BoundedStream{T}"/>, so code written against <see cref="ChannelReader{T}"/>/<see cref="ChannelWriter{T}"/>
+/// gets all four policies (Channels alone has no DegradeQuality) and per-stream metrics.
+/// </summary>
+/// <remarks>
+/// Writer semantics per policy: <c>TryWrite</c> returns true when the item (or its degraded form) was accepted, false
+/// when it was rejected (Fail overflow, completed channel, missing or throwing degrader) or when a PauseUpstream buffer
+/// is full. <c>WriteAsync</c> waits for room under PauseUpstream and throws <see cref="StreamOverflowException"/>,
+/// <see cref="MissingDegraderException"/> or <see cref="StreamClosedException"/> (a <see cref="ChannelClosedException"/>)
+/// for a rejected item. <c>WaitToWriteAsync</c> waits for room under PauseUpstream and Fail, and returns true at once
+/// under DropOldest and DegradeQuality. Reading after completion of an empty channel throws
+/// <see cref="ChannelClosedException"/> from <c>ReadAsync</c>, and <c>WaitToReadAsync</c> returns false.
+/// </remarks>
+public static class BackpressureChannel
+{
+    /// <summary>Creates a policy channel from <paramref name="options"/>.</summary>
+    /// <typeparam name="T">The item type.</typeparam>
+    /// <param name="options">The policy, capacity and optional settings.</param>
+    /// <returns>The channel.</returns>
+    public static Channel<T> Create<T>(BoundedStreamOptions<T> options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return new PolicyChannel<T>(new BoundedBuffer<T>(options));
+    }
+
+    /// <summary>Creates a policy channel.</summary>
+    /// <typeparam name="T">The item type.</typeparam>
+    /// <param name="policy">What happens when the buffer is full.</param>
+    /// <param name="capacity">How many items the buffer holds; at least 1.</param>
+    /// <param name="degrader">The pure function applied on overflow under DegradeQuality.</param>
+    /// <returns>The channel.</returns>
+    public static Channel<T> Create<T>(BackpressurePolicy policy, int capacity, Func<T, T>? degrader = null) =>
+        Create(new BoundedStreamOptions<T>(policy, capacity) { Degrader = degrader });
+
+    /// <summary>A consistent snapshot of a policy channel's counters.</summary>
+    /// <typeparam name="T">The item type.</typeparam>
+    /// <param name="channel">A channel created by <see cref="BackpressureChannel"/>.</param>
+    /// <returns>The snapshot.</returns>
+    /// <exception cref="ArgumentException"><paramref name="channel"/> was not created by <see cref="BackpressureChannel"/>.</exception>
+    public static StreamMetricsSnapshot GetMetrics<T>(this Channel<T> channel)
+    {
+        ArgumentNullException.ThrowIfNull(channel);
+        return channel is PolicyChannel<T> policy
+            ? policy.Buffer.GetMetrics()
+            : throw new ArgumentException("The channel was not created by BackpressureChannel.", nameof(channel));
+    }
+
+    private sealed class PolicyChannel<T> : Channel<T>
+    {
+        public PolicyChannel(BoundedBuffer<T> buffer)
+        {
+            Buffer = buffer;
+            Reader = new PolicyReader(buffer);
+            Writer = new PolicyWriter(buffer);
+        }
+
+        public BoundedBuffer<T> Buffer { get; }
+
+        private sealed class PolicyReader(BoundedBuffer<T> buffer) : ChannelReader<T>
+        {
+            public override Task Completion => buffer.Completion;
+
+            public override bool CanCount => true;
+
+            public override bool CanPeek => true;
+
+            public override int Count => buffer.Depth;
+
+            public override bool TryRead([MaybeNullWhen(false)] out T item) => buffer.TryRead(out item);
+
+            public override bool TryPeek([MaybeNullWhen(false)] out T item) => buffer.TryPeek(out item);
+
+            public override ValueTask<bool> WaitToReadAsync(CancellationToken cancellationToken = default) =>
+                buffer.WaitToReadAsync(cancellationToken);
+
+            public override ValueTask<T> ReadAsync(CancellationToken cancellationToken = default) =>
+                buffer.ReadAsync(cancellationToken);
+        }
+
+        private sealed class PolicyWriter(BoundedBuffer<T> buffer) : ChannelWriter<T>
+        {
+            public override bool TryComplete(Exception? error = null) => buffer.TryComplete(error);
+
+            public override bool TryWrite(T item) => buffer.TryPush(item).IsAccepted;
+
+            public override ValueTask<bool> WaitToWriteAsync(CancellationToken cancellationToken = default) =>
+                buffer.WaitToPushAsync(cancellationToken);
+
+            public override ValueTask WriteAsync(T item, CancellationToken cancellationToken = default) =>
+                buffer.PushAsync(item, cancellationToken);
+        }
+    }
+}

@@ -1,0 +1,867 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+
+namespace Reactive.Streams.Internal;
+
+/// <summary>
+/// The one bounded-buffer engine behind every surface (stream, channel, Rx operator, Dataflow block). It follows
+/// BoundedChannel's shape: one lock; every locked region starts with <see cref="AssertInvariants"/>; the full-mode
+/// decision is made once, in <see cref="PushCore"/>; no foreign code (degrader, onDropped, waiter continuation) runs
+/// under the lock; parked readers and writers are completed after the lock is released.
+/// </summary>
+/// <remarks>
+/// Counters are written under the lock and read racily by the Meter. They obey
+/// <c>pushed = delivered + evicted + failed + depth</c> at every moment the lock is free, because a PauseUpstream
+/// writer's item is counted as pushed only when it enters the buffer or is rejected, never while it is parked.
+/// </remarks>
+internal sealed class BoundedBuffer<T> : IStreamMetricsSource
+{
+    // Sentinel for "completed without error", so _doneWriting alone says whether writing is over.
+    private static readonly Exception s_completedNormally = new InvalidOperationException("completed");
+
+    // Returned by PushCore when the decision needs work that must not run under the lock.
+    private const PushStatus SlowPath = (PushStatus)(-1);
+
+    private readonly Lock _lock = new();
+    private readonly RingBuffer<T> _items;
+    private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Func<T, T>? _degrader;
+    private readonly Action<T>? _onDropped;
+    private readonly TimeSpan? _pauseTimeout;
+    private readonly TimeProvider _timeProvider;
+
+    private Exception? _doneWriting;
+    private AsyncWaiter<T>? _readers;
+    private AsyncWaiter<T>? _writersHead;
+    private AsyncWaiter<T>? _writersTail;
+    private AsyncWaiter<T>? _spaceWaiters;
+    private AsyncWaiter<T>? _readerSingleton;
+    private AsyncWaiter<T>? _writerSingleton;
+
+    private long _pushed;
+    private long _delivered;
+    private long _dropOldestHits;
+    private long _degradeHits;
+    private long _pauseBlocks;
+    private long _failOverflows;
+    private long _rejected;
+
+    public BoundedBuffer(BoundedStreamOptions<T> options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        Name = options.Name;
+        Policy = options.Policy;
+        Capacity = options.Capacity;
+        _degrader = options.Degrader;
+        _onDropped = options.OnDropped;
+        _pauseTimeout = options.PauseTimeout == Timeout.InfiniteTimeSpan ? null : options.PauseTimeout;
+        _timeProvider = options.TimeProvider;
+        _items = new RingBuffer<T>(Capacity);
+        _readerSingleton = new AsyncWaiter<T>(this, WaiterKind.Reader, pooled: true);
+        if (Policy == BackpressurePolicy.PauseUpstream)
+        {
+            _writerSingleton = new AsyncWaiter<T>(this, WaiterKind.Writer, pooled: true);
+        }
+
+        StreamMeter.Register(this);
+    }
+
+    public string Name { get; }
+
+    public BackpressurePolicy Policy { get; }
+
+    public int Capacity { get; }
+
+    public int Depth => _items.Count;
+
+    /// <summary>Completes when writing is over and the buffer is drained; faults with the completion error.</summary>
+    public Task Completion => _completion.Task;
+
+    public bool IsCompleted => Volatile.Read(ref _doneWriting) is not null;
+
+    // ---- Writing ---------------------------------------------------------------------------------------------
+
+    /// <summary>Pushes without waiting and without throwing.</summary>
+    public PushResult TryPush(T item)
+    {
+        var result = PushCore(item, allowWait: false, canParkPooled: false, out _);
+        return result.Status == SlowPath ? PushDegraded(item) : result;
+    }
+
+    /// <summary>Pushes, awaiting room under PauseUpstream; throws on rejection.</summary>
+    public ValueTask PushAsync(T item, CancellationToken cancellationToken)
+    {
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled(cancellationToken);
+        }
+
+        var result = PushCore(item, allowWait: true, canParkPooled: !cancellationToken.CanBeCanceled && _pauseTimeout is null, out var parked);
+        if (parked is not null)
+        {
+            return parked.AsValueTask();
+        }
+
+        if (result.Status == SlowPath)
+        {
+            if (Policy == BackpressurePolicy.PauseUpstream)
+            {
+                return ParkWriter(item, cancellationToken).AsValueTask();
+            }
+
+            result = PushDegraded(item);
+        }
+
+        return result.IsAccepted ? default : ValueTask.FromException(CreateException(result));
+    }
+
+    /// <summary>
+    /// Pushes synchronously, blocking the calling thread under PauseUpstream until there is room; throws on
+    /// rejection. Used by synchronous producers such as an observer's OnNext.
+    /// </summary>
+    public void Push(T item, CancellationToken cancellationToken)
+    {
+        var pending = PushAsync(item, cancellationToken);
+        if (pending.IsCompletedSuccessfully)
+        {
+            return;
+        }
+
+        pending.AsTask().GetAwaiter().GetResult();
+    }
+
+    /// <summary>
+    /// Makes the full-mode decision once for every push path. Under the lock it enqueues, evicts, rejects, or
+    /// parks a writer on the pooled waiter; anything that needs foreign code (the degrader, arming a cancellation
+    /// or timeout) is returned as <see cref="SlowPath"/> to be finished outside the lock.
+    /// </summary>
+    private PushResult PushCore(T item, bool allowWait, bool canParkPooled, out AsyncWaiter<T>? parked)
+    {
+        parked = null;
+        AsyncWaiter<T>? readers;
+        T evicted;
+        lock (_lock)
+        {
+            AssertInvariants();
+            if (_doneWriting is not null)
+            {
+                _pushed++;
+                _rejected++;
+                return new PushResult(PushStatus.Closed);
+            }
+
+            if (_items.Count < Capacity)
+            {
+                _pushed++;
+                _items.Enqueue(item);
+                readers = _readers;
+                _readers = null;
+                goto Enqueued;
+            }
+
+            switch (Policy)
+            {
+                case BackpressurePolicy.DropOldest:
+                    _pushed++;
+                    _dropOldestHits++;
+                    evicted = _items.Dequeue();
+                    _items.Enqueue(item);
+                    goto Evicted;
+
+                case BackpressurePolicy.DegradeQuality:
+                    if (_degrader is null)
+                    {
+                        _pushed++;
+                        _rejected++;
+                        return new PushResult(PushStatus.MissingDegrader);
+                    }
+
+                    return new PushResult(SlowPath);
+
+                case BackpressurePolicy.PauseUpstream:
+                    if (!allowWait)
+                    {
+                        return new PushResult(PushStatus.Full);
+                    }
+
+                    if (_pauseTimeout == TimeSpan.Zero)
+                    {
+                        _pushed++;
+                        _pauseBlocks++;
+                        _rejected++;
+                        return new PushResult(PushStatus.Overflow);
+                    }
+
+                    if (!canParkPooled)
+                    {
+                        return new PushResult(SlowPath);
+                    }
+
+                    // No cancellation and no timeout: park on the pooled waiter right here.
+                    var waiter = Interlocked.Exchange(ref _writerSingleton, null) ?? new AsyncWaiter<T>(this, WaiterKind.Writer, pooled: false);
+                    waiter.Item = item;
+                    AppendWriter(waiter);
+                    _pauseBlocks++;
+                    parked = waiter;
+                    return default;
+
+                default:
+                    _pushed++;
+                    _failOverflows++;
+                    return new PushResult(PushStatus.Overflow);
+            }
+        }
+
+    Enqueued:
+        if (readers is not null)
+        {
+            WakeAll(readers);
+        }
+
+        return PushResult.Enqueued;
+
+    Evicted:
+        _onDropped?.Invoke(evicted);
+        return new PushResult(PushStatus.DroppedOldest);
+    }
+
+    /// <summary>DegradeQuality on overflow: the degrader runs outside the lock, then the decision is re-made.</summary>
+    private PushResult PushDegraded(T item)
+    {
+        T degraded;
+        try
+        {
+            degraded = _degrader!(item);
+        }
+        catch (Exception error)
+        {
+            lock (_lock)
+            {
+                _pushed++;
+                _rejected++;
+            }
+
+            return new PushResult(PushStatus.DegraderFailed, error);
+        }
+
+        AsyncWaiter<T>? readers = null;
+        T evicted = default!;
+        PushStatus status;
+        lock (_lock)
+        {
+            AssertInvariants();
+            _pushed++;
+            if (_doneWriting is not null)
+            {
+                _rejected++;
+                return new PushResult(PushStatus.Closed);
+            }
+
+            if (_items.Count < Capacity)
+            {
+                // A reader made room while the degrader ran: no overflow any more, so the original item goes in.
+                _items.Enqueue(item);
+                readers = _readers;
+                _readers = null;
+                status = PushStatus.Enqueued;
+            }
+            else
+            {
+                _degradeHits++;
+                evicted = _items.Dequeue();
+                _items.Enqueue(degraded);
+                status = PushStatus.Degraded;
+            }
+        }
+
+        if (readers is not null)
+        {
+            WakeAll(readers);
+        }
+
+        if (status == PushStatus.Degraded)
+        {
+            _onDropped?.Invoke(evicted);
+        }
+
+        return new PushResult(status);
+    }
+
+    /// <summary>PauseUpstream with a cancellation token or a timeout: arm the waiter outside the lock, then park it.</summary>
+    private AsyncWaiter<T> ParkWriter(T item, CancellationToken cancellationToken)
+    {
+        var waiter = new AsyncWaiter<T>(this, WaiterKind.Writer, pooled: false) { Item = item };
+        waiter.Arm(cancellationToken, _pauseTimeout, _timeProvider);
+        AsyncWaiter<T>? readers = null;
+        Exception? failure = null;
+        lock (_lock)
+        {
+            AssertInvariants();
+            if (_doneWriting is not null)
+            {
+                _pushed++;
+                _rejected++;
+                failure = CreateClosedException();
+            }
+            else if (_items.Count < Capacity)
+            {
+                _pushed++;
+                _items.Enqueue(item);
+                readers = _readers;
+                _readers = null;
+            }
+            else
+            {
+                _pauseBlocks++;
+                if (waiter.Fired != 0)
+                {
+                    // The token or the timer fired before the waiter was parked; OnWaiterFired found nothing to unlink.
+                    _pushed++;
+                    _rejected++;
+                    failure = CreateFiredException(waiter);
+                }
+                else
+                {
+                    AppendWriter(waiter);
+                    return waiter;
+                }
+            }
+        }
+
+        if (readers is not null)
+        {
+            WakeAll(readers);
+        }
+
+        if (failure is null)
+        {
+            waiter.SetResult(true);
+        }
+        else
+        {
+            waiter.SetException(failure);
+        }
+
+        return waiter;
+    }
+
+    /// <summary>Waits until a push could succeed without waiting (channel writers' WaitToWriteAsync).</summary>
+    public ValueTask<bool> WaitToPushAsync(CancellationToken cancellationToken)
+    {
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled<bool>(cancellationToken);
+        }
+
+        lock (_lock)
+        {
+            AssertInvariants();
+            if (_doneWriting is not null)
+            {
+                return _doneWriting == s_completedNormally
+                    ? new ValueTask<bool>(false)
+                    : ValueTask.FromException<bool>(_doneWriting);
+            }
+
+            if (Policy is BackpressurePolicy.DropOldest or BackpressurePolicy.DegradeQuality ||
+                (_items.Count < Capacity && _writersHead is null))
+            {
+                return new ValueTask<bool>(true);
+            }
+        }
+
+        var waiter = new AsyncWaiter<T>(this, WaiterKind.Space, pooled: false);
+        waiter.Arm(cancellationToken, timeout: null, _timeProvider);
+        bool? result = null;
+        Exception? failure = null;
+        lock (_lock)
+        {
+            AssertInvariants();
+            if (_doneWriting is not null)
+            {
+                if (_doneWriting == s_completedNormally)
+                {
+                    result = false;
+                }
+                else
+                {
+                    failure = _doneWriting;
+                }
+            }
+            else if (_items.Count < Capacity && _writersHead is null)
+            {
+                result = true;
+            }
+            else if (waiter.Fired != 0)
+            {
+                failure = CreateFiredException(waiter);
+            }
+            else
+            {
+                waiter.Next = _spaceWaiters;
+                _spaceWaiters = waiter;
+                return waiter.AsValueTaskOfBool();
+            }
+        }
+
+        if (failure is null)
+        {
+            waiter.SetResult(result!.Value);
+        }
+        else
+        {
+            waiter.SetException(failure);
+        }
+
+        return waiter.AsValueTaskOfBool();
+    }
+
+    // ---- Reading ---------------------------------------------------------------------------------------------
+
+    /// <summary>Takes the oldest item if there is one; moves a parked PauseUpstream writer's item into the room made.</summary>
+    public bool TryRead([System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out T item)
+    {
+        AsyncWaiter<T>? writer = null;
+        AsyncWaiter<T>? space = null;
+        bool drained;
+        lock (_lock)
+        {
+            AssertInvariants();
+            if (_items.Count == 0)
+            {
+                item = default;
+                return false;
+            }
+
+            item = _items.Dequeue();
+            _delivered++;
+            if (_writersHead is { } parked)
+            {
+                _writersHead = parked.Next;
+                if (_writersHead is null)
+                {
+                    _writersTail = null;
+                }
+
+                _pushed++;
+                _items.Enqueue(parked.Item);
+                writer = parked;
+            }
+            else if (_spaceWaiters is not null)
+            {
+                space = _spaceWaiters;
+                _spaceWaiters = null;
+            }
+
+            drained = _doneWriting is not null && _items.Count == 0;
+        }
+
+        writer?.SetResult(true);
+        if (space is not null)
+        {
+            WakeAll(space);
+        }
+
+        if (drained)
+        {
+            CompleteCompletionTask();
+        }
+
+        return true;
+    }
+
+    /// <summary>Takes the oldest item without removing it.</summary>
+    public bool TryPeek([System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out T item)
+    {
+        lock (_lock)
+        {
+            if (_items.Count == 0)
+            {
+                item = default;
+                return false;
+            }
+
+            item = _items.Peek();
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// Waits until an item is available (true) or the buffer is completed and drained (false; throws the
+    /// completion error if it was completed with one), like <c>ChannelReader.WaitToReadAsync</c>.
+    /// </summary>
+    public ValueTask<bool> WaitToReadAsync(CancellationToken cancellationToken)
+    {
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled<bool>(cancellationToken);
+        }
+
+        lock (_lock)
+        {
+            AssertInvariants();
+            if (_items.Count > 0)
+            {
+                return new ValueTask<bool>(true);
+            }
+
+            if (_doneWriting is not null)
+            {
+                return DoneReading();
+            }
+
+            if (!cancellationToken.CanBeCanceled)
+            {
+                var pooled = Interlocked.Exchange(ref _readerSingleton, null) ?? new AsyncWaiter<T>(this, WaiterKind.Reader, pooled: false);
+                pooled.Next = _readers;
+                _readers = pooled;
+                return pooled.AsValueTaskOfBool();
+            }
+        }
+
+        var waiter = new AsyncWaiter<T>(this, WaiterKind.Reader, pooled: false);
+        waiter.Arm(cancellationToken, timeout: null, _timeProvider);
+        Exception? failure = null;
+        var result = true;
+        lock (_lock)
+        {
+            AssertInvariants();
+            if (_items.Count > 0)
+            {
+                result = true;
+            }
+            else if (_doneWriting is not null)
+            {
+                result = false;
+                failure = _doneWriting == s_completedNormally ? null : _doneWriting;
+            }
+            else if (waiter.Fired != 0)
+            {
+                failure = CreateFiredException(waiter);
+            }
+            else
+            {
+                waiter.Next = _readers;
+                _readers = waiter;
+                return waiter.AsValueTaskOfBool();
+            }
+        }
+
+        // Decided without parking: complete the armed waiter outside the lock, which also disarms it.
+        if (failure is null)
+        {
+            waiter.SetResult(result);
+        }
+        else
+        {
+            waiter.SetException(failure);
+        }
+
+        return waiter.AsValueTaskOfBool();
+    }
+
+    private ValueTask<bool> DoneReading() =>
+        _doneWriting == s_completedNormally ? new ValueTask<bool>(false) : ValueTask.FromException<bool>(_doneWriting!);
+
+    /// <summary>Reads the next item, waiting for one; throws <see cref="StreamClosedException"/> once completed and drained.</summary>
+    public ValueTask<T> ReadAsync(CancellationToken cancellationToken)
+    {
+        if (!cancellationToken.IsCancellationRequested && TryRead(out var item))
+        {
+            return new ValueTask<T>(item);
+        }
+
+        return ReadAsyncSlow(cancellationToken);
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<T> ReadAsyncSlow(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (TryRead(out var item))
+            {
+                return item;
+            }
+
+            bool more;
+            try
+            {
+                more = await WaitToReadAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception error) when (error is not OperationCanceledException)
+            {
+                throw CreateClosedException();
+            }
+
+            if (!more)
+            {
+                throw CreateClosedException();
+            }
+        }
+    }
+
+    /// <summary>Yields every item until the buffer is completed and drained; rethrows the completion error, if any.</summary>
+    public async IAsyncEnumerable<T> ReadAllAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        while (await WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (TryRead(out var item))
+            {
+                yield return item;
+            }
+        }
+    }
+
+    // ---- Completion ------------------------------------------------------------------------------------------
+
+    /// <summary>
+    /// Ends writing. Buffered items stay readable; parked writers are rejected as closed; parked readers and
+    /// space waiters wake. Returns false if writing was already over.
+    /// </summary>
+    public bool TryComplete(Exception? error)
+    {
+        AsyncWaiter<T>? readers;
+        AsyncWaiter<T>? writers;
+        AsyncWaiter<T>? space;
+        bool drained;
+        lock (_lock)
+        {
+            AssertInvariants();
+            if (_doneWriting is not null)
+            {
+                return false;
+            }
+
+            _doneWriting = error ?? s_completedNormally;
+            readers = _readers;
+            writers = _writersHead;
+            space = _spaceWaiters;
+            _readers = _writersHead = _writersTail = _spaceWaiters = null;
+            for (var w = writers; w is not null; w = w.Next)
+            {
+                _pushed++;
+                _rejected++;
+            }
+
+            drained = _items.Count == 0;
+        }
+
+        // Complete everything outside the lock: continuations run asynchronously, but SetResult still must not
+        // be called while we hold the lock (STYLE.md: waiters are completed outside the lock).
+        var closed = writers is null ? null : CreateClosedException();
+        while (writers is not null)
+        {
+            var next = writers.Next;
+            writers.SetException(closed!);
+            writers = next;
+        }
+
+        while (readers is not null)
+        {
+            var next = readers.Next;
+            if (error is null)
+            {
+                readers.SetResult(false);
+            }
+            else
+            {
+                readers.SetException(error);
+            }
+
+            readers = next;
+        }
+
+        while (space is not null)
+        {
+            var next = space.Next;
+            space.SetResult(false);
+            space = next;
+        }
+
+        if (drained)
+        {
+            CompleteCompletionTask();
+        }
+
+        return true;
+    }
+
+    private void CompleteCompletionTask()
+    {
+        var error = _doneWriting;
+        if (error is null || error == s_completedNormally)
+        {
+            _completion.TrySetResult();
+        }
+        else if (error is OperationCanceledException canceled)
+        {
+            _completion.TrySetCanceled(canceled.CancellationToken);
+        }
+        else
+        {
+            _completion.TrySetException(error);
+        }
+    }
+
+    // ---- Waiters ---------------------------------------------------------------------------------------------
+
+    /// <summary>A waiter's cancellation or timeout fired: unlink it if it is still parked, then fault it.</summary>
+    internal void OnWaiterFired(AsyncWaiter<T> waiter)
+    {
+        lock (_lock)
+        {
+            AssertInvariants();
+            if (!Unlink(waiter))
+            {
+                // Already completed by another party, or not parked yet (the parking code checks Fired).
+                return;
+            }
+
+            if (waiter.Kind == WaiterKind.Writer)
+            {
+                _pushed++;
+                _rejected++;
+            }
+        }
+
+        waiter.SetException(CreateFiredException(waiter));
+    }
+
+    internal void Return(AsyncWaiter<T> waiter)
+    {
+        if (waiter.Kind == WaiterKind.Reader)
+        {
+            Volatile.Write(ref _readerSingleton, waiter);
+        }
+        else
+        {
+            Volatile.Write(ref _writerSingleton, waiter);
+        }
+    }
+
+    private Exception CreateFiredException(AsyncWaiter<T> waiter) =>
+        waiter.Fired == 2
+            ? new StreamOverflowException(Name, Policy, Capacity)
+            : new OperationCanceledException(waiter.CancellationToken);
+
+    private bool Unlink(AsyncWaiter<T> waiter)
+    {
+        switch (waiter.Kind)
+        {
+            case WaiterKind.Reader:
+                return UnlinkFrom(ref _readers, waiter, out _);
+            case WaiterKind.Space:
+                return UnlinkFrom(ref _spaceWaiters, waiter, out _);
+            default:
+                if (!UnlinkFrom(ref _writersHead, waiter, out var previous))
+                {
+                    return false;
+                }
+
+                if (_writersTail == waiter)
+                {
+                    _writersTail = previous;
+                }
+
+                return true;
+        }
+    }
+
+    private static bool UnlinkFrom(ref AsyncWaiter<T>? head, AsyncWaiter<T> waiter, out AsyncWaiter<T>? previous)
+    {
+        previous = null;
+        for (var current = head; current is not null; previous = current, current = current.Next)
+        {
+            if (current == waiter)
+            {
+                if (previous is null)
+                {
+                    head = current.Next;
+                }
+                else
+                {
+                    previous.Next = current.Next;
+                }
+
+                current.Next = null;
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private void AppendWriter(AsyncWaiter<T> waiter)
+    {
+        waiter.Next = null;
+        if (_writersTail is null)
+        {
+            _writersHead = _writersTail = waiter;
+        }
+        else
+        {
+            _writersTail.Next = waiter;
+            _writersTail = waiter;
+        }
+    }
+
+    private static void WakeAll(AsyncWaiter<T> waiters)
+    {
+        for (AsyncWaiter<T>? w = waiters; w is not null;)
+        {
+            var next = w.Next;
+            w.SetResult(true);
+            w = next;
+        }
+    }
+
+    // ---- Errors and metrics ----------------------------------------------------------------------------------
+
+    internal Exception CreateClosedException()
+    {
+        var error = _doneWriting;
+        return new StreamClosedException(Name, error is null || error == s_completedNormally ? null : error);
+    }
+
+    /// <summary>The exception a throwing path raises for a rejected push.</summary>
+    public Exception CreateException(PushResult result) => result.Status switch
+    {
+        PushStatus.Overflow or PushStatus.Full => new StreamOverflowException(Name, Policy, Capacity),
+        PushStatus.Closed => CreateClosedException(),
+        PushStatus.MissingDegrader => new MissingDegraderException(Name, Capacity),
+        PushStatus.DegraderFailed => new InvalidOperationException($"The degrader of stream '{Name}' threw; the item was rejected and nothing was evicted.", result.Error),
+        _ => new InvalidOperationException($"Push to stream '{Name}' did not fail ({result.Status})."),
+    };
+
+    public StreamMetricsSnapshot GetMetrics()
+    {
+        lock (_lock)
+        {
+            return new StreamMetricsSnapshot(
+                _pushed, _delivered, _dropOldestHits, _degradeHits, _pauseBlocks, _failOverflows, _rejected, _items.Count);
+        }
+    }
+
+    StreamMetricsSnapshot IStreamMetricsSource.ReadRacy() => new(
+        Volatile.Read(ref _pushed),
+        Volatile.Read(ref _delivered),
+        Volatile.Read(ref _dropOldestHits),
+        Volatile.Read(ref _degradeHits),
+        Volatile.Read(ref _pauseBlocks),
+        Volatile.Read(ref _failOverflows),
+        Volatile.Read(ref _rejected),
+        _items.Count);
+
+    [Conditional("DEBUG")]
+    private void AssertInvariants()
+    {
+        Debug.Assert(_lock.IsHeldByCurrentThread, "The lock protects every field.");
+        Debug.Assert(_items.Count <= Capacity, "The buffer never holds more than its capacity.");
+        Debug.Assert(_readers is null || _items.Count == 0, "Readers park only on an empty buffer.");
+        Debug.Assert(_writersHead is null || (_items.Count == Capacity && Policy == BackpressurePolicy.PauseUpstream), "Writers park only on a full PauseUpstream buffer.");
+        Debug.Assert(_doneWriting is null || (_writersHead is null && _readers is null), "Completion releases every parked writer and reader.");
+        Debug.Assert(_pushed == _delivered + _dropOldestHits + _degradeHits + _failOverflows + _rejected + _items.Count, "Conservation.");
+    }
+}

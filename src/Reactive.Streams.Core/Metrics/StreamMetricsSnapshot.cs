@@ -1,0 +1,37 @@
+namespace Reactive.Streams;
+
+/// <summary>
+/// A consistent snapshot of one stream's counters. At every snapshot
+/// <c><see cref="ItemsPushed"/> = <see cref="ItemsDelivered"/> + <see cref="ItemsEvicted"/> + <see cref="ItemsFailed"/> + <see cref="Depth"/></c>
+/// (<see cref="IsConserved"/>).
+/// </summary>
+/// <param name="ItemsPushed">Pushes that were decided: accepted, evicting or rejected (<c>items_pushed</c>). A PauseUpstream
+/// push is counted when its item enters the buffer or is rejected, not while it waits; a non-waiting push that found a
+/// PauseUpstream buffer full (<see cref="PushStatus.Full"/>) is not counted, because the caller keeps the item.</param>
+/// <param name="ItemsDelivered">Items read out of the buffer (<c>items_delivered</c>).</param>
+/// <param name="DropOldestHits">Items evicted by <see cref="BackpressurePolicy.DropOldest"/> (<c>drop_oldest_hits</c>).</param>
+/// <param name="DegradeQualityHits">Items evicted by <see cref="BackpressurePolicy.DegradeQuality"/>, each replaced by a degraded item (<c>degrade_quality_hits</c>).</param>
+/// <param name="PauseUpstreamBlocks">Pushes that had to wait under <see cref="BackpressurePolicy.PauseUpstream"/> (<c>pause_upstream_blocks</c>).</param>
+/// <param name="FailOverflows">Pushes rejected by <see cref="BackpressurePolicy.Fail"/> (<c>fail_overflows</c>).</param>
+/// <param name="ItemsRejected">Pushes rejected for any other reason: the stream was completed, the wait was cancelled or
+/// timed out, the degrader was missing or threw (<c>items_rejected</c>).</param>
+/// <param name="Depth">Items buffered at the moment of the snapshot (<c>depth</c>).</param>
+public readonly record struct StreamMetricsSnapshot(
+    long ItemsPushed,
+    long ItemsDelivered,
+    long DropOldestHits,
+    long DegradeQualityHits,
+    long PauseUpstreamBlocks,
+    long FailOverflows,
+    long ItemsRejected,
+    int Depth)
+{
+    /// <summary>Items evicted to make room: <see cref="DropOldestHits"/> + <see cref="DegradeQualityHits"/>.</summary>
+    public long ItemsEvicted => DropOldestHits + DegradeQualityHits;
+
+    /// <summary>Pushes that were rejected: <see cref="FailOverflows"/> + <see cref="ItemsRejected"/>.</summary>
+    public long ItemsFailed => FailOverflows + ItemsRejected;
+
+    /// <summary>Whether <c>pushed = delivered + evicted + failed + depth</c> holds.</summary>
+    public bool IsConserved => ItemsPushed == ItemsDelivered + ItemsEvicted + ItemsFailed + Depth;
+}

@@ -1,0 +1,97 @@
+namespace Reactive.Streams;
+
+/// <summary>
+/// Everything a bounded buffer needs: the policy and capacity (mandatory), and the optional name, degrader,
+/// eviction callback, PauseUpstream timeout and clock. Shared by <see cref="BoundedStream{T}"/>,
+/// <see cref="BackpressureChannel"/>, the Rx operators and the Dataflow block, so a policy behaves the same everywhere.
+/// </summary>
+/// <typeparam name="T">The item type.</typeparam>
+public sealed class BoundedStreamOptions<T>
+{
+    private static int s_unnamed;
+    private readonly string _name;
+    private readonly TimeSpan? _pauseTimeout;
+    private readonly TimeProvider _timeProvider = TimeProvider.System;
+
+    /// <summary>Creates options with the two facts every stream must have.</summary>
+    /// <param name="policy">What happens when the buffer is full.</param>
+    /// <param name="capacity">How many items the buffer holds; at least 1.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="policy"/> is not a defined policy, or <paramref name="capacity"/> is below 1.</exception>
+    public BoundedStreamOptions(BackpressurePolicy policy, int capacity)
+    {
+        if (!Enum.IsDefined(policy))
+        {
+            throw new ArgumentOutOfRangeException(nameof(policy), policy, "Unknown backpressure policy.");
+        }
+
+        ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
+        Policy = policy;
+        Capacity = capacity;
+        _name = $"stream-{Interlocked.Increment(ref s_unnamed)}";
+    }
+
+    /// <summary>What happens when the buffer is full.</summary>
+    public BackpressurePolicy Policy { get; }
+
+    /// <summary>How many items the buffer holds; at least 1.</summary>
+    public int Capacity { get; }
+
+    /// <summary>
+    /// The stream's name, used in error messages and as the <c>stream.name</c> metric tag. Defaults to a unique
+    /// <c>stream-N</c>; must not be null.
+    /// </summary>
+    public string Name
+    {
+        get => _name;
+        init
+        {
+            ArgumentNullException.ThrowIfNull(value, nameof(Name));
+            _name = value;
+        }
+    }
+
+    /// <summary>
+    /// Under <see cref="BackpressurePolicy.DegradeQuality"/>, the pure function applied to a new item on overflow. With
+    /// none, an overflow rejects the item with <see cref="MissingDegraderException"/> (never earlier). Ignored by the
+    /// other policies. Default: none.
+    /// </summary>
+    public Func<T, T>? Degrader { get; init; }
+
+    /// <summary>
+    /// Called with every item evicted by <see cref="BackpressurePolicy.DropOldest"/> or
+    /// <see cref="BackpressurePolicy.DegradeQuality"/>, on the pushing thread, after the buffer's lock is released.
+    /// An exception it throws propagates to the pusher; the push itself has already happened. Default: none.
+    /// </summary>
+    public Action<T>? OnDropped { get; init; }
+
+    /// <summary>
+    /// Under <see cref="BackpressurePolicy.PauseUpstream"/>, how long a push may wait for room before it fails with
+    /// <see cref="StreamOverflowException"/>; <see langword="null"/> or <see cref="Timeout.InfiniteTimeSpan"/> waits
+    /// forever, <see cref="TimeSpan.Zero"/> never waits. Measured on <see cref="TimeProvider"/>. Default: forever.
+    /// </summary>
+    public TimeSpan? PauseTimeout
+    {
+        get => _pauseTimeout;
+        init
+        {
+            if (value is { } timeout && timeout != Timeout.InfiniteTimeSpan &&
+                (timeout < TimeSpan.Zero || timeout.TotalMilliseconds > uint.MaxValue - 1))
+            {
+                throw new ArgumentOutOfRangeException(nameof(PauseTimeout), timeout, "The PauseUpstream timeout must be zero or positive, or Timeout.InfiniteTimeSpan to wait forever.");
+            }
+
+            _pauseTimeout = value;
+        }
+    }
+
+    /// <summary>The clock for <see cref="PauseTimeout"/>. Default: <see cref="TimeProvider.System"/>.</summary>
+    public TimeProvider TimeProvider
+    {
+        get => _timeProvider;
+        init
+        {
+            ArgumentNullException.ThrowIfNull(value, nameof(TimeProvider));
+            _timeProvider = value;
+        }
+    }
+}
