@@ -31,4 +31,24 @@ internal static class Stubs
             }
         }
         """;
+
+    /// <summary>
+    /// The Rx policy operators with the signatures fixed in the design, used only while Core does not have them yet
+    /// (<see cref="RxOperatorsSource"/> is empty once it does, so the real ones are tested).
+    /// </summary>
+    internal static readonly string? RxOperatorsSource =
+        typeof(BackpressurePolicy).Assembly.GetType("Reactive.Streams.ObservableBackpressureExtensions") is not null
+            ? null
+            : """
+            namespace Reactive.Streams
+            {
+                public static class ObservableBackpressureExtensions
+                {
+                    public static System.IObservable<T> DropOldest<T>(this System.IObservable<T> source, int capacity, System.Reactive.Concurrency.IScheduler scheduler) => source;
+                    public static System.IObservable<T> DegradeQuality<T>(this System.IObservable<T> source, int capacity, System.Func<T, T> degrader, System.Reactive.Concurrency.IScheduler scheduler) => source;
+                    public static System.IObservable<T> PauseUpstream<T>(this System.IObservable<T> source, int capacity, System.Reactive.Concurrency.IScheduler scheduler, System.TimeSpan? timeout = null) => source;
+                    public static System.IObservable<T> FailOnOverflow<T>(this System.IObservable<T> source, int capacity, System.Reactive.Concurrency.IScheduler scheduler) => source;
+                }
+            }
+            """;
 }

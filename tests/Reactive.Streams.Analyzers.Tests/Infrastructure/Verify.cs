@@ -64,6 +64,10 @@ internal static class Verify<TAnalyzer>
         if (withLibrary)
         {
             state.Sources.Add(("/0/Stubs.cs", Stubs.Source));
+            if (Stubs.RxOperatorsSource is { } rx)
+            {
+                state.Sources.Add(("/0/RxStubs.cs", rx));
+            }
         }
 
         if (editorConfig is not null)
