@@ -118,36 +118,33 @@ internal static class PolicyCalls
         }
     }
 
-    /// <summary>Every <c>[Backpressure]</c> on a symbol, its parameters and its return value.</summary>
-    internal static IEnumerable<AttributeData> BackpressureAttributes(ISymbol symbol, KnownTypes types)
+    /// <summary>
+    /// Every <c>[Backpressure]</c> on a symbol, its parameters and its return value. Allocates nothing for the common
+    /// symbol that has none (this runs on every type, method, property and field).
+    /// </summary>
+    internal static ImmutableArray<AttributeData> BackpressureAttributes(ISymbol symbol, KnownTypes types)
     {
-        foreach (var attribute in symbol.GetAttributes())
+        ImmutableArray<AttributeData>.Builder? found = null;
+        Collect(symbol.GetAttributes(), types, ref found);
+        if (symbol is IMethodSymbol method)
         {
-            if (SymbolEqualityComparer.Default.Equals(attribute.AttributeClass, types.BackpressureAttribute))
+            Collect(method.GetReturnTypeAttributes(), types, ref found);
+            foreach (var parameter in method.Parameters)
             {
-                yield return attribute;
+                Collect(parameter.GetAttributes(), types, ref found);
             }
         }
 
-        if (symbol is IMethodSymbol method)
-        {
-            foreach (var attribute in method.GetReturnTypeAttributes())
-            {
-                if (SymbolEqualityComparer.Default.Equals(attribute.AttributeClass, types.BackpressureAttribute))
-                {
-                    yield return attribute;
-                }
-            }
+        return found?.ToImmutable() ?? ImmutableArray<AttributeData>.Empty;
+    }
 
-            foreach (var parameter in method.Parameters)
+    private static void Collect(ImmutableArray<AttributeData> attributes, KnownTypes types, ref ImmutableArray<AttributeData>.Builder? found)
+    {
+        foreach (var attribute in attributes)
+        {
+            if (SymbolEqualityComparer.Default.Equals(attribute.AttributeClass, types.BackpressureAttribute))
             {
-                foreach (var attribute in parameter.GetAttributes())
-                {
-                    if (SymbolEqualityComparer.Default.Equals(attribute.AttributeClass, types.BackpressureAttribute))
-                    {
-                        yield return attribute;
-                    }
-                }
+                (found ??= ImmutableArray.CreateBuilder<AttributeData>()).Add(attribute);
             }
         }
     }

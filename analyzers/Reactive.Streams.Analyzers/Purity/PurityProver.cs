@@ -66,15 +66,17 @@ internal sealed class PurityProver
     /// <summary>Proves a lambda or anonymous method; <see langword="null"/> when it is pure.</summary>
     internal PurityViolation? ProveLambda(IAnonymousFunctionOperation lambda, CancellationToken cancellationToken)
     {
-        var walker = new Walker(this, lambda.Symbol, ThisMode.Captured, depth: 0, inProgress: ImmutableHashSet<(IMethodSymbol, bool)>.Empty.WithComparer(MethodKeyComparer.Instance), cancellationToken);
+        var walker = new Walker(this, lambda.Symbol, ThisMode.Captured, depth: 0, s_noneInProgress, lambda.SemanticModel, cancellationToken);
         return walker.Walk(lambda.Body);
     }
 
     /// <summary>Proves a method named by a method group or by <c>Degrader = nameof(M)</c>.</summary>
-    internal PurityViolation? ProveMethod(IMethodSymbol method, CancellationToken cancellationToken)
+    /// <param name="method">The degrader.</param>
+    /// <param name="model">The semantic model of the tree being analysed, reused for bodies in that tree.</param>
+    /// <param name="cancellationToken">Cancels the proof.</param>
+    internal PurityViolation? ProveMethod(IMethodSymbol method, SemanticModel? model, CancellationToken cancellationToken)
     {
-        var inProgress = ImmutableHashSet<(IMethodSymbol, bool)>.Empty.WithComparer(MethodKeyComparer.Instance);
-        var violation = ProveCall(method, thisMode: method.IsStatic ? ThisMode.ReadOnly : ThisMode.Captured, depth: 0, inProgress, out _, cancellationToken);
+        var violation = ProveCall(method, thisMode: method.IsStatic ? ThisMode.ReadOnly : ThisMode.Captured, depth: 0, s_noneInProgress, model, out _, cancellationToken);
         return violation?.Prepend(method.Name);
     }
 
@@ -92,18 +94,20 @@ internal sealed class PurityProver
     }
 
     /// <summary>
-    /// The verdict on a method body that is entered by a call. <paramref name="usedAssumption"/> says whether the
-    /// verdict relied on a method still in progress (then it is not cached).
+    /// The verdict on a method body that is entered by a call. <paramref name="lowestAssumed"/> is the stack position of
+    /// the outermost method still in progress that the verdict assumed pure (<see cref="int.MaxValue"/> for none); a
+    /// verdict is final, and cached, once every assumption it made is about itself or methods it called.
     /// </summary>
     private PurityViolation? ProveCall(
         IMethodSymbol method,
         ThisMode thisMode,
         int depth,
-        ImmutableHashSet<(IMethodSymbol, bool)> inProgress,
-        out bool usedAssumption,
+        ImmutableDictionary<(IMethodSymbol, bool), int> inProgress,
+        SemanticModel? model,
+        out int lowestAssumed,
         CancellationToken cancellationToken)
     {
-        usedAssumption = false;
+        lowestAssumed = int.MaxValue;
         method = method.PartialImplementationPart ?? method;
         var key = (method.OriginalDefinition, thisMode == ThisMode.Fresh);
         if (thisMode != ThisMode.Captured && _cache.TryGetValue(key, out var cached))
@@ -111,16 +115,17 @@ internal sealed class PurityProver
             return cached.Violation;
         }
 
-        if (inProgress.Contains(key))
+        if (inProgress.TryGetValue(key, out var position))
         {
-            usedAssumption = true;
+            lowestAssumed = position;
             return null;
         }
 
         var location = method.Locations.IsEmpty ? Location.None : method.Locations[0];
-        var body = GetBody(method, cancellationToken);
+        var body = GetBody(method, model, cancellationToken);
         PurityViolation? violation;
-        var assumed = false;
+        var assumed = int.MaxValue;
+        var self = inProgress.Count;
         if (body is null)
         {
             violation = method.IsAbstract || method.IsExtern || method.ContainingType?.TypeKind == TypeKind.Interface
@@ -130,26 +135,26 @@ internal sealed class PurityProver
         }
         else
         {
-            var walker = new Walker(this, method, thisMode, depth, inProgress.Add(key), cancellationToken);
+            var walker = new Walker(this, method, thisMode, depth, inProgress.Add(key, self), model, cancellationToken);
             violation = walker.Walk(body);
-            assumed = walker.UsedAssumption;
+            assumed = walker.LowestAssumed >= self ? int.MaxValue : walker.LowestAssumed;
         }
 
-        if (!assumed && thisMode != ThisMode.Captured)
+        if (assumed == int.MaxValue && thisMode != ThisMode.Captured)
         {
             _cache.TryAdd(key, new Verdict(violation));
         }
 
-        usedAssumption = assumed;
+        lowestAssumed = assumed;
         return violation;
     }
 
-    private IOperation? GetBody(IMethodSymbol method, CancellationToken cancellationToken)
+    private IOperation? GetBody(IMethodSymbol method, SemanticModel? current, CancellationToken cancellationToken)
     {
         foreach (var reference in method.DeclaringSyntaxReferences)
         {
             var syntax = reference.GetSyntax(cancellationToken);
-            var model = GetModel(syntax.SyntaxTree);
+            var model = current is not null && current.SyntaxTree == syntax.SyntaxTree ? current : GetModel(syntax.SyntaxTree);
             if (model?.GetOperation(syntax, cancellationToken) is { } operation)
             {
                 return operation;
@@ -172,6 +177,9 @@ internal sealed class PurityProver
 
         return _models.GetOrAdd(tree, t => _compilation.GetSemanticModel(t));
     }
+
+    private static readonly ImmutableDictionary<(IMethodSymbol, bool), int> s_noneInProgress =
+        ImmutableDictionary.Create<(IMethodSymbol, bool), int>(MethodKeyComparer.Instance);
 
     private readonly struct Verdict
     {
@@ -211,13 +219,22 @@ internal sealed class PurityProver
         private readonly ISymbol _root;
         private readonly ThisMode _thisMode;
         private readonly int _depth;
-        private readonly ImmutableHashSet<(IMethodSymbol, bool)> _inProgress;
+        private readonly ImmutableDictionary<(IMethodSymbol, bool), int> _inProgress;
+        private readonly SemanticModel? _model;
         private readonly CancellationToken _cancellationToken;
         private readonly HashSet<ILocalSymbol> _notFresh = new(SymbolEqualityComparer.Default);
         private readonly HashSet<ILocalSymbol> _assignedFresh = new(SymbolEqualityComparer.Default);
 
-        internal Walker(PurityProver prover, ISymbol root, ThisMode thisMode, int depth, ImmutableHashSet<(IMethodSymbol, bool)> inProgress, CancellationToken cancellationToken)
+        internal Walker(
+            PurityProver prover,
+            ISymbol root,
+            ThisMode thisMode,
+            int depth,
+            ImmutableDictionary<(IMethodSymbol, bool), int> inProgress,
+            SemanticModel? model,
+            CancellationToken cancellationToken)
         {
+            _model = model;
             _prover = prover;
             _root = root;
             _thisMode = thisMode;
@@ -226,7 +243,8 @@ internal sealed class PurityProver
             _cancellationToken = cancellationToken;
         }
 
-        internal bool UsedAssumption { get; private set; }
+        /// <summary>The stack position of the outermost in-progress method assumed pure; <see cref="int.MaxValue"/> for none.</summary>
+        internal int LowestAssumed { get; private set; } = int.MaxValue;
 
         internal PurityViolation? Walk(IOperation body)
         {
@@ -550,20 +568,21 @@ internal sealed class PurityProver
         private PurityViolation? WalkLocalFunction(IMethodSymbol localFunction)
         {
             var key = (localFunction.OriginalDefinition, false);
-            if (_inProgress.Contains(key))
+            if (_inProgress.TryGetValue(key, out var position))
             {
+                LowestAssumed = Math.Min(LowestAssumed, position);
                 return null;
             }
 
-            var body = _prover.GetBody(localFunction, _cancellationToken);
+            var body = _prover.GetBody(localFunction, _model, _cancellationToken);
             if (body is null)
             {
                 return null;
             }
 
-            var walker = new Walker(_prover, _root, _thisMode, _depth, _inProgress.Add(key), _cancellationToken);
+            var walker = new Walker(_prover, _root, _thisMode, _depth, _inProgress.Add(key, _inProgress.Count), _model, _cancellationToken);
             var violation = walker.Walk(body is ILocalFunctionOperation { Body: { } block } ? block : body);
-            UsedAssumption |= walker.UsedAssumption;
+            LowestAssumed = Math.Min(LowestAssumed, walker.LowestAssumed);
             return violation;
         }
 
@@ -654,8 +673,8 @@ internal sealed class PurityProver
                     at);
             }
 
-            var violation = _prover.ProveCall(method, thisMode, _depth + 1, _inProgress, out var assumed, _cancellationToken);
-            UsedAssumption |= assumed;
+            var violation = _prover.ProveCall(method, thisMode, _depth + 1, _inProgress, _model, out var assumed, _cancellationToken);
+            LowestAssumed = Math.Min(LowestAssumed, assumed);
             return violation?.Prepend(name);
         }
 

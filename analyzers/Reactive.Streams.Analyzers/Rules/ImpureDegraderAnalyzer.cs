@@ -96,7 +96,7 @@ public sealed class ImpureDegraderAnalyzer : DiagnosticAnalyzer
                 break;
             case IMethodReferenceOperation { Method: var method }:
                 name = method.Name;
-                violation = prover.ProveMethod(method, cancellationToken);
+                violation = prover.ProveMethod(method, degrader.SemanticModel, cancellationToken);
                 break;
             default:
                 // A delegate held in a variable or returned by a call: its body is not visible here.
@@ -133,7 +133,7 @@ public sealed class ImpureDegraderAnalyzer : DiagnosticAnalyzer
             {
                 if (member is IMethodSymbol { Parameters.Length: 1 } method)
                 {
-                    var violation = prover.ProveMethod(method, context.CancellationToken);
+                    var violation = prover.ProveMethod(method, model: null, context.CancellationToken);
                     if (violation is not null)
                     {
                         context.ReportDiagnostic(Diagnostic.Create(
