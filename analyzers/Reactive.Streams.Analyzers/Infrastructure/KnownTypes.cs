@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 
 namespace Reactive.Streams.Analyzers.Infrastructure;
@@ -39,11 +40,15 @@ internal sealed class KnownTypes
 
     internal INamedTypeSymbol? DataflowBlockOptions { get; }
 
-    internal static KnownTypes? TryCreate(Compilation compilation)
-    {
-        var attribute = compilation.GetTypeByMetadataName("Reactive.Streams.BackpressureAttribute");
-        return attribute is null ? null : new KnownTypes(compilation, attribute);
-    }
+    // The six rules share one resolution per compilation (GetTypeByMetadataName searches every reference).
+    private static readonly ConditionalWeakTable<Compilation, StrongBox<KnownTypes?>> s_cache = new();
+
+    internal static KnownTypes? TryCreate(Compilation compilation) =>
+        s_cache.GetValue(compilation, static c =>
+        {
+            var attribute = c.GetTypeByMetadataName("Reactive.Streams.BackpressureAttribute");
+            return new StrongBox<KnownTypes?>(attribute is null ? null : new KnownTypes(c, attribute));
+        }).Value;
 
     /// <summary>Whether <paramref name="type"/> is declared directly in the library's namespace.</summary>
     internal static bool IsInLibraryNamespace(ISymbol? type)

@@ -8,7 +8,7 @@ runs="${2:-3}"
 repo="$(cd "$(dirname "$0")/../../.." && pwd)"
 work="$(mktemp -d /tmp/rxs-perf.XXXXXX)"
 version="0.0.0-perf.$(date +%s)"
-trap 'rm -rf "$work"' EXIT
+trap '[ -n "${KEEP:-}" ] || rm -rf "$work"' EXIT
 
 dotnet pack "$repo/src/Reactive.Streams.Core" -c Release -o "$work/feed" -p:PackageVersion="$version" -nodeReuse:false >/dev/null
 
@@ -128,16 +128,18 @@ done
 
 cd "$work/app"
 dotnet restore -nodeReuse:false >/dev/null
-echo "files: $files (+ Shared.cs)"
-for run in $(seq 1 "$runs"); do
-  dotnet build --no-restore --no-incremental -nodeReuse:false -p:UseSharedCompilation=false -p:ReportAnalyzer=true \
+echo "files: $files (+ Shared.cs) in $work/app/src"
+# Run 0 warms the compiler server (loads and JITs the analyzers, as in any developer's second build); it is not reported.
+for run in $(seq 0 "$runs"); do
+  dotnet build --no-restore --no-incremental -nodeReuse:false -p:ReportAnalyzer=true \
     -v:d -clp:PerformanceSummary > "$work/build$run.log" 2>&1 || { tail -30 "$work/build$run.log"; exit 1; }
   csc=$(grep -E '^\s+[0-9]+ ms\s+Csc\s+[0-9]+ calls' "$work/build$run.log" | awk '{print $1}' | head -1)
   total=$(grep -m1 -E 'Total analyzer execution time' "$work/build$run.log" | grep -oE '[0-9]+(\.[0-9]+)?' | head -1)
   ours=$(grep -m1 -A40 'Reactive.Streams.Analyzers, Version' "$work/build$run.log" | grep -m1 -oE '^\s+[0-9<]+(\.[0-9]+)?' | tr -d ' <' || true)
+  [ "$run" = 0 ] && continue
   share=$(awk -v o="${ours:-0}" -v c="$csc" 'BEGIN { printf "%.2f", 100 * o * 1000 / c }')
   echo "run $run: Csc task ${csc} ms; all analyzers ${total} s; Reactive.Streams.Analyzers ${ours:-?} s = ${share}% of the Csc task"
   grep -E '^\s+[0-9<.]+\s+[0-9<]+\s+(Reactive\.Streams\.|Total)' "$work/build$run.log" | sed 's/^ */    /' | sort -u | head -20
 done
-echo "diagnostics reported (last run):"
-grep -oE '(warning|error) RXS[0-9]{4}' "$work/build$runs.log" | sort | uniq -c
+echo "diagnostics reported (last run, each file:line once):"
+grep -oE '[A-Za-z0-9]+\.cs\([0-9]+,[0-9]+\): (warning|error) RXS[0-9]{4}' "$work/build$runs.log" | sort -u | grep -oE 'RXS[0-9]{4}' | sort | uniq -c

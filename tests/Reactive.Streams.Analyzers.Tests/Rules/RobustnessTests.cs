@@ -64,6 +64,53 @@ public sealed class RobustnessTests
     public Task NonExhaustiveUnionSwitch_survives_broken_code() => Run<NonExhaustiveUnionSwitchAnalyzer>();
 
     [Fact]
+    public async Task No_rule_reports_anything_in_code_that_does_not_reference_the_library()
+    {
+        // Look-alikes of every violation, with the library's names declared locally instead of referenced.
+        const string source = """
+            using System;
+            using System.Reactive.Linq;
+            using System.Threading.Channels;
+            using System.Threading.Tasks.Dataflow;
+
+            namespace Reactive.Streams
+            {
+                public enum BackpressurePolicy { DropOldest, DegradeQuality }
+                public sealed class StreamSinkAttribute : Attribute { public StreamSinkAttribute(Type t) { } }
+                public sealed class EventUnionAttribute : Attribute { }
+                public static class Factory { public static int Create<T>(BackpressurePolicy policy, int capacity, Func<T, T>? degrader = null) => 0; }
+
+                [StreamSink(typeof(Ev))]
+                public partial class Sink
+                {
+                    static int Count;
+
+                    void M(IObservable<int> source)
+                    {
+                        Channel.CreateUnbounded<int>();
+                        new BufferBlock<int>();
+                        Factory.Create<int>(BackpressurePolicy.DegradeQuality, 0, x => Count++);
+                        Factory.Create<int>(BackpressurePolicy.DegradeQuality, 0);
+                        _ = default(Ev) switch { Ev.A => 1 };
+                    }
+                }
+
+                [EventUnion]
+                public abstract record Ev { public sealed record A : Ev; public sealed record B : Ev; }
+            }
+            """;
+        var analyzers = typeof(DiagnosticIds).Assembly.GetTypes()
+            .Where(t => typeof(DiagnosticAnalyzer).IsAssignableFrom(t) && !t.IsAbstract)
+            .Select(t => (DiagnosticAnalyzer)Activator.CreateInstance(t)!)
+            .ToImmutableArray();
+        Assert.Equal(6, analyzers.Length);
+
+        var diagnostics = await AnalyzerRunner.RunAsync(analyzers, withLibrary: false, source);
+
+        Assert.Empty(diagnostics);
+    }
+
+    [Fact]
     public async Task The_runner_surfaces_an_analyzer_exception_as_AD0001()
     {
         var diagnostics = await AnalyzerRunner.RunAsync(new ThrowingAnalyzer(), "class C { }");
