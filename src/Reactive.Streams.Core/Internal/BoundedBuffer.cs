@@ -81,9 +81,22 @@ internal sealed class BoundedBuffer<T> : IStreamMetricsSource
 
     // ---- Writing ---------------------------------------------------------------------------------------------
 
+    /// <summary>
+    /// Under sustained DegradeQuality overflow, degrade before taking the lock, so that a push costs one lock instead
+    /// of two. The unlocked read of the depth may be stale either way: <see cref="PushDegraded"/> re-decides under the
+    /// lock and enqueues the original item if room appeared, and an overflow missed here still reaches the degrader
+    /// through <see cref="PushCore"/>. Degraders are pure (RXS0004), so an unneeded call costs time, not correctness.
+    /// </summary>
+    private bool ShouldDegradeEagerly => _degrader is not null && Policy == BackpressurePolicy.DegradeQuality && _items.Count >= Capacity;
+
     /// <summary>Pushes without waiting and without throwing.</summary>
     public PushResult TryPush(T item)
     {
+        if (ShouldDegradeEagerly)
+        {
+            return PushDegraded(item);
+        }
+
         var result = PushCore(item, allowWait: false, canParkPooled: false, out _);
         return result.Status == SlowPath ? PushDegraded(item) : result;
     }
@@ -94,6 +107,12 @@ internal sealed class BoundedBuffer<T> : IStreamMetricsSource
         if (cancellationToken.IsCancellationRequested)
         {
             return ValueTask.FromCanceled(cancellationToken);
+        }
+
+        if (ShouldDegradeEagerly)
+        {
+            var degraded = PushDegraded(item);
+            return degraded.IsAccepted ? default : ValueTask.FromException(CreateException(degraded));
         }
 
         var result = PushCore(item, allowWait: true, canParkPooled: !cancellationToken.CanBeCanceled && _pauseTimeout is null, out var parked);
@@ -470,6 +489,82 @@ internal sealed class BoundedBuffer<T> : IStreamMetricsSource
         return true;
     }
 
+    /// <summary>
+    /// Takes up to <paramref name="max"/> of the oldest items into <paramref name="destination"/> under one lock
+    /// acquisition; returns how many were taken. Added for the delivery dispatcher's workers, which batch
+    /// opportunistically: one lock per batch instead of one per item. Behaves exactly like repeated
+    /// <see cref="TryRead"/>: every item taken lets the oldest parked PauseUpstream writer in, in order.
+    /// </summary>
+    internal int TryReadBatch(List<T> destination, int max)
+    {
+        AsyncWaiter<T>? writersHead = null;
+        AsyncWaiter<T>? writersTail = null;
+        AsyncWaiter<T>? space = null;
+        var taken = 0;
+        bool drained;
+        lock (_lock)
+        {
+            AssertInvariants();
+            while (taken < max && _items.Count > 0)
+            {
+                destination.Add(_items.Dequeue());
+                _delivered++;
+                taken++;
+                if (_writersHead is { } parked)
+                {
+                    _writersHead = parked.Next;
+                    if (_writersHead is null)
+                    {
+                        _writersTail = null;
+                    }
+
+                    _pushed++;
+                    _items.Enqueue(parked.Item);
+
+                    // Chain the admitted writers (already unlinked) to complete them in order after the lock.
+                    parked.Next = null;
+                    if (writersTail is null)
+                    {
+                        writersHead = parked;
+                    }
+                    else
+                    {
+                        writersTail.Next = parked;
+                    }
+
+                    writersTail = parked;
+                }
+            }
+
+            if (taken > 0 && _writersHead is null && _spaceWaiters is not null)
+            {
+                space = _spaceWaiters;
+                _spaceWaiters = null;
+            }
+
+            drained = taken > 0 && _doneWriting is not null && _items.Count == 0;
+        }
+
+        while (writersHead is not null)
+        {
+            var next = writersHead.Next;
+            writersHead.SetResult(true);
+            writersHead = next;
+        }
+
+        if (space is not null)
+        {
+            WakeAll(space);
+        }
+
+        if (drained)
+        {
+            CompleteCompletionTask();
+        }
+
+        return taken;
+    }
+
     /// <summary>Takes the oldest item without removing it.</summary>
     public bool TryPeek([System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out T item)
     {
@@ -611,6 +706,27 @@ internal sealed class BoundedBuffer<T> : IStreamMetricsSource
             {
                 yield return item;
             }
+        }
+    }
+
+    /// <summary>
+    /// Wakes every parked reader with <see langword="true"/> although nothing may have arrived: a deadline-bound reader
+    /// (a canal's pull) re-checks its deadline. Readers must already tolerate a true wake with nothing to read, as
+    /// with <c>ChannelReader.WaitToReadAsync</c> and several consumers.
+    /// </summary>
+    internal void WakeReaders()
+    {
+        AsyncWaiter<T>? readers;
+        lock (_lock)
+        {
+            AssertInvariants();
+            readers = _readers;
+            _readers = null;
+        }
+
+        if (readers is not null)
+        {
+            WakeAll(readers);
         }
     }
 
