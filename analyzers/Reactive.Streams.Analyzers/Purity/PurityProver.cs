@@ -155,9 +155,13 @@ internal sealed class PurityProver
         {
             var syntax = reference.GetSyntax(cancellationToken);
             var model = current is not null && current.SyntaxTree == syntax.SyntaxTree ? current : GetModel(syntax.SyntaxTree);
-            if (model?.GetOperation(syntax, cancellationToken) is { } operation)
+            switch (model?.GetOperation(syntax, cancellationToken))
             {
-                return operation;
+                // A local function's operation is its declaration; what runs is its body.
+                case ILocalFunctionOperation { Body: { } localBody }:
+                    return localBody;
+                case { } operation:
+                    return operation;
             }
         }
 
@@ -581,7 +585,7 @@ internal sealed class PurityProver
             }
 
             var walker = new Walker(_prover, _root, _thisMode, _depth, _inProgress.Add(key, _inProgress.Count), _model, _cancellationToken);
-            var violation = walker.Walk(body is ILocalFunctionOperation { Body: { } block } ? block : body);
+            var violation = walker.Walk(body);
             LowestAssumed = Math.Min(LowestAssumed, walker.LowestAssumed);
             return violation;
         }

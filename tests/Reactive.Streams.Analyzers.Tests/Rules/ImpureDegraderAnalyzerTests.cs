@@ -231,6 +231,49 @@ public sealed class ImpureDegraderAnalyzerTests
             Impure(1, "D0", "D0 \u2192 D1 \u2192 D2 \u2192 D3 \u2192 D4 \u2192 D5 \u2192 D6 \u2192 D7 \u2192 calls 'Deep.D8' deeper than 8 calls, which is not proved (Test0.cs:14)"));
 
     [Fact]
+    public Task Local_functions_anonymous_methods_cycles_and_Pure_attributes_are_checked() =>
+        Verifier.AnalyzerAsync("""
+            using System.Diagnostics.Contracts;
+            using Reactive.Streams;
+
+            static class Shared
+            {
+                public static int Calls;
+
+                [Pure]
+                public static int Marked(int x) { Calls++; return x; }
+
+                public static int Ping(int x) => x <= 0 ? 0 : Pong(x - 1);
+
+                public static int Pong(int x)
+                {
+                    Calls = x;
+                    return Ping(x);
+                }
+            }
+
+            class C
+            {
+                void M()
+                {
+                    var seen = 0;
+                    StubFactory.DegradeQuality<int>(4, {|#0:Track|});
+                    StubFactory.DegradeQuality<int>(4, {|#1:delegate (int x) { return Shared.Marked(x); }|});
+                    StubFactory.DegradeQuality<int>(4, {|#2:Shared.Ping|});
+
+                    int Track(int x)
+                    {
+                        seen = x;
+                        return x;
+                    }
+                }
+            }
+            """,
+            Impure(0, "Track", "Track \u2192 writes captured variable 'seen' (Test0.cs:31)"),
+            Impure(1, "lambda", "lambda \u2192 Marked \u2192 writes static field 'Shared.Calls' (Test0.cs:9)"),
+            Impure(2, "Ping", "Ping \u2192 Pong \u2192 writes static field 'Shared.Calls' (Test0.cs:15)"));
+
+    [Fact]
     public Task Pure_degraders_are_not_reported() =>
         Verifier.AnalyzerAsync("""
             using System;
