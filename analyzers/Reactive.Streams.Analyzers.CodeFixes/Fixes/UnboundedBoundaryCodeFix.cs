@@ -49,7 +49,8 @@ public sealed class UnboundedBoundaryCodeFix : CodeFixProvider
             switch (kind)
             {
                 case UnboundedBoundaryAnalyzer.ObserveOnKind
-                    when node.FirstAncestorOrSelf<InvocationExpressionSyntax>() is { Expression: MemberAccessExpressionSyntax, ArgumentList.Arguments.Count: 1 } invocation:
+                    when node.FirstAncestorOrSelf<InvocationExpressionSyntax>() is { Expression: MemberAccessExpressionSyntax, ArgumentList.Arguments.Count: 1 } invocation
+                        && await IsSchedulerAsync(context, invocation.ArgumentList.Arguments[0].Expression).ConfigureAwait(false):
                     RegisterObserveOn(context, diagnostic, invocation);
                     break;
                 case UnboundedBoundaryAnalyzer.ChannelKind
@@ -68,6 +69,18 @@ public sealed class UnboundedBoundaryCodeFix : CodeFixProvider
                     break;
             }
         }
+    }
+
+    // The policy operators take an IScheduler; ObserveOn(SynchronizationContext) has no mechanical rewrite.
+    private static async Task<bool> IsSchedulerAsync(CodeFixContext context, ExpressionSyntax argument)
+    {
+        var model = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
+        var type = model?.GetTypeInfo(argument, context.CancellationToken).Type;
+        return type is not null
+            && (IsScheduler(type) || type.AllInterfaces.Any(IsScheduler));
+
+        static bool IsScheduler(ITypeSymbol t) =>
+            t.Name == "IScheduler" && t.ContainingNamespace?.ToDisplayString() == "System.Reactive.Concurrency";
     }
 
     private static void RegisterObserveOn(CodeFixContext context, Diagnostic diagnostic, InvocationExpressionSyntax invocation)

@@ -42,6 +42,57 @@ public sealed class UnboundedBoundaryCodeFixTests
             nameof(UnboundedBoundaryCodeFix) + "ObserveOn" + policy);
 
     [Fact]
+    public Task ObserveOn_a_SynchronizationContext_gets_no_rewrite() =>
+        Verifier.CodeFixAsync<UnboundedBoundaryCodeFix>(
+            """
+            using System;
+            using System.Reactive.Linq;
+            using System.Threading;
+
+            class C
+            {
+                IObservable<int> M(IObservable<int> source, SynchronizationContext context) => source.{|RXS0002:ObserveOn|}(context);
+            }
+            """,
+            """
+            using System;
+            using System.Reactive.Linq;
+            using System.Threading;
+
+            class C
+            {
+                IObservable<int> M(IObservable<int> source, SynchronizationContext context) => source.{|RXS0002:ObserveOn|}(context);
+            }
+            """);
+
+    [Fact]
+    public Task ObserveOn_with_a_concrete_scheduler_type_is_rewritten() =>
+        Verifier.CodeFixAsync<UnboundedBoundaryCodeFix>(
+            """
+            using System;
+            using System.Reactive.Concurrency;
+            using System.Reactive.Linq;
+            using Reactive.Streams;
+
+            class C
+            {
+                IObservable<int> M(IObservable<int> source) => source.{|RXS0002:ObserveOn|}(TaskPoolScheduler.Default);
+            }
+            """,
+            """
+            using System;
+            using System.Reactive.Concurrency;
+            using System.Reactive.Linq;
+            using Reactive.Streams;
+
+            class C
+            {
+                IObservable<int> M(IObservable<int> source) => source.PauseUpstream(1024, TaskPoolScheduler.Default);
+            }
+            """,
+            nameof(UnboundedBoundaryCodeFix) + "ObserveOnPauseUpstream");
+
+    [Fact]
     public Task The_rewritten_ObserveOn_is_a_bounded_replacement_the_rule_accepts() =>
         Verifier.AnalyzerAsync("""
             using System;
