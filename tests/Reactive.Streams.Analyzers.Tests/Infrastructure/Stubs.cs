@@ -44,6 +44,7 @@ internal static class Stubs
             {
                 public static class ObservableBackpressureExtensions
                 {
+                    public static System.IObservable<T> WithBackpressure<T>(this System.IObservable<T> source, BackpressurePolicy policy, int capacity, System.Reactive.Concurrency.IScheduler scheduler, System.Func<T, T>? degrader = null) => source;
                     public static System.IObservable<T> DropOldest<T>(this System.IObservable<T> source, int capacity, System.Reactive.Concurrency.IScheduler scheduler) => source;
                     public static System.IObservable<T> DegradeQuality<T>(this System.IObservable<T> source, int capacity, System.Func<T, T> degrader, System.Reactive.Concurrency.IScheduler scheduler) => source;
                     public static System.IObservable<T> PauseUpstream<T>(this System.IObservable<T> source, int capacity, System.Reactive.Concurrency.IScheduler scheduler, System.TimeSpan? timeout = null) => source;

@@ -76,3 +76,45 @@ public sealed class LibraryApiTests
                 .WithArguments("lambda", "lambda \u2192 uses randomness ('Random.Next') (Test0.cs:12)")
                 .WithOptions(Microsoft.CodeAnalysis.Testing.DiagnosticOptions.IgnoreAdditionalLocations));
 }
+
+/// <summary>The rules on the Rx policy operators (Core's own once it has them; the design's signatures until then).</summary>
+public sealed class RxOperatorTests
+{
+    [Fact]
+    public Task Policy_operators_are_checked_for_capacity_degrader_and_purity()
+    {
+        const string source = """
+            using System;
+            using System.Reactive.Concurrency;
+            using Reactive.Streams;
+
+            class C
+            {
+                static int Hits;
+
+                void M(IObservable<int> source, IScheduler scheduler)
+                {
+                    source.WithBackpressure({|#0:BackpressurePolicy.DegradeQuality|}, 8, scheduler);
+                    source.WithBackpressure(BackpressurePolicy.Fail, {|#1:0|}, scheduler);
+                    source.DegradeQuality(16, {|#2:x => x + Hits++|}, scheduler);
+                    source.DropOldest({|#3:-3|}, scheduler);
+                    source.WithBackpressure(BackpressurePolicy.DegradeQuality, 8, scheduler, static x => x / 2);
+                    source.PauseUpstream(64, scheduler);
+                }
+            }
+            """;
+        return Task.WhenAll(
+            Verify<MissingDegraderAnalyzer>.AnalyzerAsync(
+                source.Replace("{|#1:0|}", "0").Replace("{|#2:x => x + Hits++|}", "x => x + Hits++").Replace("{|#3:-3|}", "-3"),
+                Verify<MissingDegraderAnalyzer>.Diagnostic(DiagnosticIds.MissingDegrader).WithLocation(0).WithArguments("'ObservableBackpressureExtensions.WithBackpressure'")),
+            Verify<CapacityAnalyzer>.AnalyzerAsync(
+                source.Replace("{|#0:BackpressurePolicy.DegradeQuality|}", "BackpressurePolicy.DegradeQuality").Replace("{|#2:x => x + Hits++|}", "x => x + Hits++"),
+                Verify<CapacityAnalyzer>.Diagnostic(DiagnosticIds.CapacityBelowOne).WithLocation(1).WithArguments(0),
+                Verify<CapacityAnalyzer>.Diagnostic(DiagnosticIds.CapacityBelowOne).WithLocation(3).WithArguments(-3)),
+            Verify<ImpureDegraderAnalyzer>.AnalyzerAsync(
+                source.Replace("{|#0:BackpressurePolicy.DegradeQuality|}", "BackpressurePolicy.DegradeQuality").Replace("{|#1:0|}", "0").Replace("{|#3:-3|}", "-3"),
+                Verify<ImpureDegraderAnalyzer>.Diagnostic(DiagnosticIds.ImpureDegrader).WithLocation(2)
+                    .WithArguments("lambda", "lambda \u2192 writes static field 'C.Hits' (Test0.cs:13)")
+                    .WithOptions(Microsoft.CodeAnalysis.Testing.DiagnosticOptions.IgnoreAdditionalLocations)));
+    }
+}
