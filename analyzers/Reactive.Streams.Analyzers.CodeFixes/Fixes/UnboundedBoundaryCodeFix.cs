@@ -59,7 +59,8 @@ public sealed class UnboundedBoundaryCodeFix : CodeFixProvider
                     RegisterChannel(context, diagnostic, invocation);
                     break;
                 case UnboundedBoundaryAnalyzer.DataflowKind
-                    when node.FirstAncestorOrSelf<BaseObjectCreationExpressionSyntax>() is { } creation:
+                    when node.FirstAncestorOrSelf<BaseObjectCreationExpressionSyntax>() is { } creation
+                        && await HasKnownBatchSizeAsync(context, creation).ConfigureAwait(false):
                     context.RegisterCodeFix(
                         CodeAction.Create(
                             "Set BoundedCapacity = " + Edits.DefaultCapacity,
@@ -69,6 +70,19 @@ public sealed class UnboundedBoundaryCodeFix : CodeFixProvider
                     break;
             }
         }
+    }
+
+    // A BatchBlock needs BoundedCapacity >= batchSize; without a constant batch size the fix cannot pick a bound.
+    private static async Task<bool> HasKnownBatchSizeAsync(CodeFixContext context, BaseObjectCreationExpressionSyntax creation)
+    {
+        var model = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
+        if (model?.GetTypeInfo(creation, context.CancellationToken).Type is not { Name: "BatchBlock" })
+        {
+            return true;
+        }
+
+        return creation.ArgumentList?.Arguments.FirstOrDefault() is { } batchSize
+            && model.GetConstantValue(batchSize.Expression, context.CancellationToken).HasValue;
     }
 
     // The policy operators take an IScheduler; ObserveOn(SynchronizationContext) has no mechanical rewrite.
@@ -143,10 +157,19 @@ public sealed class UnboundedBoundaryCodeFix : CodeFixProvider
             return document;
         }
 
+        // A BatchBlock's bounded capacity must hold at least one batch.
+        var bound = Edits.DefaultCapacity;
+        if (constructor.ContainingType.Name == "BatchBlock"
+            && creation.ArgumentList?.Arguments.FirstOrDefault() is { } batchSize
+            && model.GetConstantValue(batchSize.Expression, cancellationToken) is { HasValue: true, Value: int size })
+        {
+            bound = Math.Max(bound, size);
+        }
+
         var capacity = SyntaxFactory.AssignmentExpression(
             SyntaxKind.SimpleAssignmentExpression,
             SyntaxFactory.IdentifierName("BoundedCapacity"),
-            SyntaxFactory.LiteralExpression(SyntaxKind.NumericLiteralExpression, SyntaxFactory.Literal(Edits.DefaultCapacity)));
+            SyntaxFactory.LiteralExpression(SyntaxKind.NumericLiteralExpression, SyntaxFactory.Literal(bound)));
 
         // Options created right there: add (or replace an Unbounded) BoundedCapacity in their initializer.
         var arguments = creation.ArgumentList?.Arguments ?? default;

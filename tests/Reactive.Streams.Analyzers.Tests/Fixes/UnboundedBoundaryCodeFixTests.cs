@@ -140,6 +140,8 @@ public sealed class UnboundedBoundaryCodeFixTests
             {
                 object A = new {|RXS0002:ActionBlock<int>|}(x => { });
                 object B = new {|RXS0002:BufferBlock<int>|}();
+                object D = new {|RXS0002:BatchBlock<int>|}(4096);
+                object E = new {|RXS0002:BatchBlock<int>|}(16);
             }
             """,
             """
@@ -149,6 +151,8 @@ public sealed class UnboundedBoundaryCodeFixTests
             {
                 object A = new ActionBlock<int>(x => { }, new ExecutionDataflowBlockOptions { BoundedCapacity = 1024 });
                 object B = new BufferBlock<int>(new DataflowBlockOptions { BoundedCapacity = 1024 });
+                object D = new BatchBlock<int>(4096, new GroupingDataflowBlockOptions { BoundedCapacity = 4096 });
+                object E = new BatchBlock<int>(16, new GroupingDataflowBlockOptions { BoundedCapacity = 1024 });
             }
             """,
             nameof(UnboundedBoundaryCodeFix) + "BoundedCapacity");
