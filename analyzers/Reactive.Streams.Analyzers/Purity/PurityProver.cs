@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Operations;
 
@@ -67,7 +68,20 @@ internal sealed class PurityProver
     internal PurityViolation? ProveLambda(IAnonymousFunctionOperation lambda, CancellationToken cancellationToken)
     {
         var walker = new Walker(this, lambda.Symbol, ThisMode.Captured, depth: 0, s_noneInProgress, lambda.SemanticModel, cancellationToken);
-        return walker.Walk(lambda.Body);
+        return Guarded(() => walker.Walk(lambda.Body), lambda.Syntax.GetLocation());
+    }
+
+    // Expressions nested deeper than the thread's stack allows are not proved (rather than crashing the compiler).
+    private static PurityViolation? Guarded(Func<PurityViolation?> prove, Location location)
+    {
+        try
+        {
+            return prove();
+        }
+        catch (InsufficientExecutionStackException)
+        {
+            return new PurityViolation("is nested too deeply to prove", location, ImmutableArray<string>.Empty, isCapturedRead: false);
+        }
     }
 
     /// <summary>Proves a method named by a method group or by <c>Degrader = nameof(M)</c>.</summary>
@@ -76,7 +90,10 @@ internal sealed class PurityProver
     /// <param name="cancellationToken">Cancels the proof.</param>
     internal PurityViolation? ProveMethod(IMethodSymbol method, SemanticModel? model, CancellationToken cancellationToken)
     {
-        var violation = ProveCall(method, thisMode: method.IsStatic ? ThisMode.ReadOnly : ThisMode.Captured, depth: 0, s_noneInProgress, model, out _, cancellationToken);
+        var location = method.Locations.IsEmpty ? Location.None : method.Locations[0];
+        var violation = Guarded(
+            () => ProveCall(method, thisMode: method.IsStatic ? ThisMode.ReadOnly : ThisMode.Captured, depth: 0, s_noneInProgress, model, out _, cancellationToken),
+            location);
         return violation?.Prepend(method.Name);
     }
 
@@ -259,6 +276,7 @@ internal sealed class PurityProver
         // Pass 1: a local is "created inside" when every value it is given is a new object, array or collection.
         private void CollectFreshness(IOperation operation)
         {
+            RuntimeHelpers.EnsureSufficientExecutionStack();
             switch (operation)
             {
                 case IVariableDeclaratorOperation { Symbol: var local } declarator:
@@ -374,6 +392,7 @@ internal sealed class PurityProver
         private PurityViolation? Visit(IOperation operation)
         {
             _cancellationToken.ThrowIfCancellationRequested();
+            RuntimeHelpers.EnsureSufficientExecutionStack();
             return Check(operation) ?? VisitChildren(operation);
         }
 
