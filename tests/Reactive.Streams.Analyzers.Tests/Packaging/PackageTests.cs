@@ -15,6 +15,22 @@ public sealed class PackageTests : IClassFixture<PackedCore>
     public PackageTests(PackedCore package) => _package = package;
 
     [Fact]
+    public void The_package_carries_the_analyzers_code_fixes_and_generator_under_analyzers_dotnet_cs()
+    {
+        using var package = System.IO.Compression.ZipFile.OpenRead(_package.PackagePath);
+        var roslyn = package.Entries.Select(e => e.FullName).Where(n => n.StartsWith("analyzers/", StringComparison.Ordinal)).Order().ToArray();
+
+        Assert.Equal(
+            [
+                "analyzers/dotnet/cs/Reactive.Streams.Analyzers.CodeFixes.dll",
+                "analyzers/dotnet/cs/Reactive.Streams.Analyzers.dll",
+                "analyzers/dotnet/cs/Reactive.Streams.Generators.dll",
+            ],
+            roslyn);
+        Assert.Contains(package.Entries, e => e.FullName == "lib/net10.0/Reactive.Streams.Core.dll");
+    }
+
+    [Fact]
     public async Task A_consumer_with_violations_gets_exactly_the_expected_diagnostics_at_the_expected_lines()
     {
         var (_, output) = await _package.BuildConsumerAsync("violations", Consumers.Violations, s_buildTimeout);
@@ -48,6 +64,8 @@ public sealed class PackedCore : IAsyncLifetime
     private readonly string _version = "0.0.0-test." + DateTime.UtcNow.ToString("yyyyMMddHHmmss", System.Globalization.CultureInfo.InvariantCulture);
 
     private string Feed => Path.Combine(_root, "feed");
+
+    internal string PackagePath => Path.Combine(Feed, "Reactive.Streams.Core." + _version + ".nupkg");
 
     public async Task InitializeAsync()
     {
