@@ -131,7 +131,7 @@ dotnet restore -nodeReuse:false >/dev/null
 echo "files: $files (+ Shared.cs) in $work/app/src"
 # Run 0 warms the compiler server (loads and JITs the analyzers, as in any developer's second build); it is not reported.
 for run in $(seq 0 "$runs"); do
-  dotnet build --no-restore --no-incremental -nodeReuse:false -p:ReportAnalyzer=true \
+  dotnet build --no-restore --no-incremental -nodeReuse:false -p:ReportAnalyzer=true ${EXTRA:-} \
     -v:d -clp:PerformanceSummary > "$work/build$run.log" 2>&1 || { tail -30 "$work/build$run.log"; exit 1; }
   csc=$(grep -E '^\s+[0-9]+ ms\s+Csc\s+[0-9]+ calls' "$work/build$run.log" | awk '{print $1}' | head -1)
   total=$(grep -m1 -E 'Total analyzer execution time' "$work/build$run.log" | grep -oE '[0-9]+(\.[0-9]+)?' | head -1)
