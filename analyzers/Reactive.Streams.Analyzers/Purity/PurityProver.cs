@@ -56,7 +56,10 @@ internal sealed class PurityProver
     private readonly Compilation _compilation;
     private readonly ImmutableHashSet<string> _userPureMembers;
     private readonly ConcurrentDictionary<SyntaxTree, SemanticModel> _models = new();
-    private readonly ConcurrentDictionary<(IMethodSymbol Method, bool ThisIsFresh), Verdict> _cache = new(MethodKeyComparer.Instance);
+    // Verdicts by method, one map per receiver mode. Reference-typed keys and values on purpose: these generic
+    // instantiations share the framework's precompiled code, so a cold compiler process JITs little for the prover.
+    private readonly ConcurrentDictionary<IMethodSymbol, Verdict> _verdicts = new(SymbolEqualityComparer.Default);
+    private readonly ConcurrentDictionary<IMethodSymbol, Verdict> _freshVerdicts = new(SymbolEqualityComparer.Default);
 
     internal PurityProver(Compilation compilation, ImmutableHashSet<string> userPureMembers)
     {
@@ -67,7 +70,7 @@ internal sealed class PurityProver
     /// <summary>Proves a lambda or anonymous method; <see langword="null"/> when it is pure.</summary>
     internal PurityViolation? ProveLambda(IAnonymousFunctionOperation lambda, CancellationToken cancellationToken)
     {
-        var walker = new Walker(this, lambda.Symbol, ThisMode.Captured, depth: 0, s_noneInProgress, lambda.SemanticModel, cancellationToken);
+        var walker = new Walker(this, lambda.Symbol, ThisMode.Captured, depth: 0, inProgress: null, lambda.SemanticModel, cancellationToken);
         return Guarded(() => walker.Walk(lambda.Body), lambda.Syntax.GetLocation());
     }
 
@@ -92,7 +95,7 @@ internal sealed class PurityProver
     {
         var location = method.Locations.IsEmpty ? Location.None : method.Locations[0];
         var violation = Guarded(
-            () => ProveCall(method, thisMode: method.IsStatic ? ThisMode.ReadOnly : ThisMode.Captured, depth: 0, s_noneInProgress, model, out _, cancellationToken),
+            () => ProveCall(method, thisMode: method.IsStatic ? ThisMode.ReadOnly : ThisMode.Captured, depth: 0, inProgress: null, model, out _, cancellationToken),
             location);
         return violation?.Prepend(method.Name);
     }
@@ -119,20 +122,22 @@ internal sealed class PurityProver
         IMethodSymbol method,
         ThisMode thisMode,
         int depth,
-        ImmutableDictionary<(IMethodSymbol, bool), int> inProgress,
+        InProgress? inProgress,
         SemanticModel? model,
         out int lowestAssumed,
         CancellationToken cancellationToken)
     {
         lowestAssumed = int.MaxValue;
         method = method.PartialImplementationPart ?? method;
-        var key = (method.OriginalDefinition, thisMode == ThisMode.Fresh);
-        if (thisMode != ThisMode.Captured && _cache.TryGetValue(key, out var cached))
+        var key = method.OriginalDefinition;
+        var fresh = thisMode == ThisMode.Fresh;
+        var verdicts = fresh ? _freshVerdicts : _verdicts;
+        if (thisMode != ThisMode.Captured && verdicts.TryGetValue(key, out var cached))
         {
             return cached.Violation;
         }
 
-        if (inProgress.TryGetValue(key, out var position))
+        if (InProgress.Find(inProgress, key, fresh) is { } position)
         {
             lowestAssumed = position;
             return null;
@@ -142,7 +147,7 @@ internal sealed class PurityProver
         var body = GetBody(method, model, cancellationToken);
         PurityViolation? violation;
         var assumed = int.MaxValue;
-        var self = inProgress.Count;
+        var self = InProgress.Count(inProgress);
         if (body is null)
         {
             violation = method.IsAbstract || method.IsExtern || method.ContainingType?.TypeKind == TypeKind.Interface
@@ -152,14 +157,14 @@ internal sealed class PurityProver
         }
         else
         {
-            var walker = new Walker(this, method, thisMode, depth, inProgress.Add(key, self), model, cancellationToken);
+            var walker = new Walker(this, method, thisMode, depth, new InProgress(key, fresh, self, inProgress), model, cancellationToken);
             violation = walker.Walk(body);
             assumed = walker.LowestAssumed >= self ? int.MaxValue : walker.LowestAssumed;
         }
 
         if (assumed == int.MaxValue && thisMode != ThisMode.Captured)
         {
-            _cache.TryAdd(key, new Verdict(violation));
+            verdicts.TryAdd(key, new Verdict(violation));
         }
 
         lowestAssumed = assumed;
@@ -199,10 +204,42 @@ internal sealed class PurityProver
         return _models.GetOrAdd(tree, t => _compilation.GetSemanticModel(t));
     }
 
-    private static readonly ImmutableDictionary<(IMethodSymbol, bool), int> s_noneInProgress =
-        ImmutableDictionary.Create<(IMethodSymbol, bool), int>(MethodKeyComparer.Instance);
+    /// <summary>The methods being proved, innermost first: a short immutable stack (at most a few frames deep).</summary>
+    private sealed class InProgress
+    {
+        internal InProgress(IMethodSymbol method, bool thisIsFresh, int position, InProgress? next)
+        {
+            Method = method;
+            ThisIsFresh = thisIsFresh;
+            Position = position;
+            Next = next;
+        }
 
-    private readonly struct Verdict
+        internal IMethodSymbol Method { get; }
+
+        internal bool ThisIsFresh { get; }
+
+        internal int Position { get; }
+
+        internal InProgress? Next { get; }
+
+        internal static int? Find(InProgress? stack, IMethodSymbol method, bool thisIsFresh)
+        {
+            for (var frame = stack; frame is not null; frame = frame.Next)
+            {
+                if (frame.ThisIsFresh == thisIsFresh && SymbolEqualityComparer.Default.Equals(frame.Method, method))
+                {
+                    return frame.Position;
+                }
+            }
+
+            return null;
+        }
+
+        internal static int Count(InProgress? stack) => stack is null ? 0 : stack.Position + 1;
+    }
+
+    private sealed class Verdict
     {
         internal Verdict(PurityViolation? violation) => Violation = violation;
 
@@ -222,17 +259,6 @@ internal sealed class PurityProver
         Fresh,
     }
 
-    private sealed class MethodKeyComparer : IEqualityComparer<(IMethodSymbol Method, bool ThisIsFresh)>
-    {
-        internal static readonly MethodKeyComparer Instance = new();
-
-        public bool Equals((IMethodSymbol Method, bool ThisIsFresh) x, (IMethodSymbol Method, bool ThisIsFresh) y) =>
-            x.ThisIsFresh == y.ThisIsFresh && SymbolEqualityComparer.Default.Equals(x.Method, y.Method);
-
-        public int GetHashCode((IMethodSymbol Method, bool ThisIsFresh) obj) =>
-            SymbolEqualityComparer.Default.GetHashCode(obj.Method) ^ (obj.ThisIsFresh ? 1 : 0);
-    }
-
     /// <summary>Walks one body; stops at the first effect.</summary>
     private sealed class Walker
     {
@@ -240,7 +266,7 @@ internal sealed class PurityProver
         private readonly ISymbol _root;
         private readonly ThisMode _thisMode;
         private readonly int _depth;
-        private readonly ImmutableDictionary<(IMethodSymbol, bool), int> _inProgress;
+        private readonly InProgress? _inProgress;
         private readonly SemanticModel? _model;
         private readonly CancellationToken _cancellationToken;
         private readonly HashSet<ILocalSymbol> _notFresh = new(SymbolEqualityComparer.Default);
@@ -251,7 +277,7 @@ internal sealed class PurityProver
             ISymbol root,
             ThisMode thisMode,
             int depth,
-            ImmutableDictionary<(IMethodSymbol, bool), int> inProgress,
+            InProgress? inProgress,
             SemanticModel? model,
             CancellationToken cancellationToken)
         {
@@ -590,8 +616,8 @@ internal sealed class PurityProver
 
         private PurityViolation? WalkLocalFunction(IMethodSymbol localFunction)
         {
-            var key = (localFunction.OriginalDefinition, false);
-            if (_inProgress.TryGetValue(key, out var position))
+            var key = localFunction.OriginalDefinition;
+            if (InProgress.Find(_inProgress, key, thisIsFresh: false) is { } position)
             {
                 LowestAssumed = Math.Min(LowestAssumed, position);
                 return null;
@@ -603,7 +629,7 @@ internal sealed class PurityProver
                 return null;
             }
 
-            var walker = new Walker(_prover, _root, _thisMode, _depth, _inProgress.Add(key, _inProgress.Count), _model, _cancellationToken);
+            var walker = new Walker(_prover, _root, _thisMode, _depth, new InProgress(key, thisIsFresh: false, InProgress.Count(_inProgress), _inProgress), _model, _cancellationToken);
             var violation = walker.Walk(body);
             LowestAssumed = Math.Min(LowestAssumed, walker.LowestAssumed);
             return violation;
