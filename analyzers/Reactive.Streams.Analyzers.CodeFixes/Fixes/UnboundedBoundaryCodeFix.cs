@@ -55,7 +55,7 @@ public sealed class UnboundedBoundaryCodeFix : CodeFixProvider
                     break;
                 case UnboundedBoundaryAnalyzer.ChannelKind
                     when node.FirstAncestorOrSelf<InvocationExpressionSyntax>() is { ArgumentList.Arguments.Count: 0 } invocation
-                        && invocation.Expression is MemberAccessExpressionSyntax { Name: GenericNameSyntax { TypeArgumentList.Arguments.Count: 1 } }:
+                        && invocation.Expression is MemberAccessExpressionSyntax { Name: GenericNameSyntax { Identifier.ValueText: "CreateUnbounded", TypeArgumentList.Arguments.Count: 1 } }:
                     RegisterChannel(context, diagnostic, invocation);
                     break;
                 case UnboundedBoundaryAnalyzer.DataflowKind

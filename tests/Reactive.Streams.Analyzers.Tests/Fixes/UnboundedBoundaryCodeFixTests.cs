@@ -131,6 +131,28 @@ public sealed class UnboundedBoundaryCodeFixTests
             nameof(UnboundedBoundaryCodeFix) + "Channel" + policy);
 
     [Fact]
+    public Task Prioritized_and_configured_unbounded_channels_get_no_rewrite() =>
+        Verifier.CodeFixAsync<UnboundedBoundaryCodeFix>(
+            """
+            using System.Threading.Channels;
+
+            class C
+            {
+                Channel<int> A = Channel.{|RXS0002:CreateUnboundedPrioritized|}<int>();
+                Channel<int> B = Channel.{|RXS0002:CreateUnbounded|}<int>(new UnboundedChannelOptions { SingleReader = true });
+            }
+            """,
+            """
+            using System.Threading.Channels;
+
+            class C
+            {
+                Channel<int> A = Channel.{|RXS0002:CreateUnboundedPrioritized|}<int>();
+                Channel<int> B = Channel.{|RXS0002:CreateUnbounded|}<int>(new UnboundedChannelOptions { SingleReader = true });
+            }
+            """);
+
+    [Fact]
     public Task Dataflow_block_without_options_gets_options_with_a_bounded_capacity() =>
         Verifier.CodeFixAsync<UnboundedBoundaryCodeFix>(
             """
