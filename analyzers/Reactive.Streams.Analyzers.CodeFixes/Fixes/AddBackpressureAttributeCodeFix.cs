@@ -1,0 +1,129 @@
+using System.Collections.Immutable;
+using System.Composition;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CodeActions;
+using Microsoft.CodeAnalysis.CodeFixes;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace Reactive.Streams.Analyzers.CodeFixes.Fixes;
+
+/// <summary>
+/// RXS0001: adds <c>[Backpressure(BackpressurePolicy.X)]</c>, one fix per policy. The DegradeQuality fix also adds an
+/// identity degrader <c>private static U Degrade(U item) => item;</c> (pure, so RXS0003/RXS0004 stay quiet) for the
+/// user to replace with a real one.
+/// </summary>
+[ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(AddBackpressureAttributeCodeFix))]
+[Shared]
+public sealed class AddBackpressureAttributeCodeFix : CodeFixProvider
+{
+    private const string DegraderName = "Degrade";
+
+    /// <inheritdoc/>
+    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(DiagnosticIds.MissingBackpressureAttribute);
+
+    /// <inheritdoc/>
+    public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
+
+    /// <inheritdoc/>
+    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+    {
+        var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
+        if (root?.FindToken(context.Span.Start).Parent?.FirstAncestorOrSelf<TypeDeclarationSyntax>() is not { } declaration)
+        {
+            return;
+        }
+
+        foreach (var diagnostic in context.Diagnostics)
+        {
+            foreach (var policy in Edits.Policies)
+            {
+                context.RegisterCodeFix(
+                    CodeAction.Create(
+                        "Add [Backpressure(BackpressurePolicy." + policy + ")]",
+                        ct => AddAsync(context.Document, declaration, policy, ct),
+                        equivalenceKey: nameof(AddBackpressureAttributeCodeFix) + policy),
+                    diagnostic);
+            }
+        }
+    }
+
+    private static async Task<Document> AddAsync(Document document, TypeDeclarationSyntax declaration, string policy, CancellationToken cancellationToken)
+    {
+        var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
+        var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
+        if (root is null || model is null)
+        {
+            return document;
+        }
+
+        var arguments = "(BackpressurePolicy." + policy;
+        MemberDeclarationSyntax? degrader = null;
+        if (policy == "DegradeQuality")
+        {
+            var item = UnionType(model, declaration, cancellationToken);
+            arguments += ", Degrader = nameof(" + DegraderName + ")";
+            degrader = SyntaxFactory.ParseMemberDeclaration("private static " + item + " " + DegraderName + "(" + item + " item) => item;");
+        }
+
+        var newline = Edits.NewLine(root);
+        var attribute = SyntaxFactory.Attribute(SyntaxFactory.ParseName("Backpressure"), SyntaxFactory.ParseAttributeArgumentList(arguments + ")"));
+
+        // The new attribute list goes first, taking over the declaration's leading trivia (indentation, doc comment).
+        var leading = declaration.AttributeLists.Count > 0
+            ? declaration.AttributeLists[0].GetLeadingTrivia()
+            : declaration.GetLeadingTrivia();
+        var list = SyntaxFactory.AttributeList(SyntaxFactory.SingletonSeparatedList(attribute))
+            .WithLeadingTrivia(leading)
+            .WithTrailingTrivia(newline);
+        var indentation = leading.Where(t => t.IsKind(SyntaxKind.WhitespaceTrivia)).LastOrDefault();
+        TypeDeclarationSyntax updated;
+        if (declaration.AttributeLists.Count > 0)
+        {
+            var first = declaration.AttributeLists[0].WithLeadingTrivia(indentation == default ? SyntaxTriviaList.Empty : SyntaxFactory.TriviaList(indentation));
+            updated = declaration.WithAttributeLists(declaration.AttributeLists.Replace(declaration.AttributeLists[0], first).Insert(0, list));
+        }
+        else
+        {
+            updated = declaration.WithoutLeadingTrivia().WithAttributeLists(SyntaxFactory.SingletonList(list));
+            updated = updated.WithModifiers(updated.Modifiers.Count > 0
+                ? updated.Modifiers.Replace(updated.Modifiers[0], updated.Modifiers[0].WithLeadingTrivia(indentation))
+                : updated.Modifiers);
+        }
+
+        if (degrader is not null)
+        {
+            // Indented like the other members (or one level in), after a blank line.
+            var memberIndentation = declaration.Members.Count > 0
+                ? declaration.Members[0].GetLeadingTrivia().Where(t => t.IsKind(SyntaxKind.WhitespaceTrivia)).LastOrDefault()
+                : SyntaxFactory.Whitespace((indentation == default ? string.Empty : indentation.ToString()) + "    ");
+            var leadingTrivia = declaration.Members.Count > 0
+                ? SyntaxFactory.TriviaList(newline, memberIndentation)
+                : SyntaxFactory.TriviaList(memberIndentation);
+            updated = updated.AddMembers(degrader.WithLeadingTrivia(leadingTrivia).WithTrailingTrivia(newline));
+        }
+
+        var newRoot = root.ReplaceNode(declaration, updated);
+        var annotated = newRoot.FindNode(new Microsoft.CodeAnalysis.Text.TextSpan(declaration.SpanStart, 0));
+        return document.WithSyntaxRoot(Edits.EnsureLibraryUsing(newRoot, annotated));
+    }
+
+    // The union named by [StreamSink(typeof(U))], written as the user can refer to it.
+    private static string UnionType(SemanticModel model, TypeDeclarationSyntax declaration, CancellationToken cancellationToken)
+    {
+        if (model.GetDeclaredSymbol(declaration, cancellationToken) is { } type)
+        {
+            foreach (var attribute in type.GetAttributes())
+            {
+                if (attribute.AttributeClass?.Name == "StreamSinkAttribute"
+                    && attribute.ConstructorArguments.Length == 1
+                    && attribute.ConstructorArguments[0].Value is ITypeSymbol union)
+                {
+                    return union.ToMinimalDisplayString(model, declaration.SpanStart);
+                }
+            }
+        }
+
+        return "object";
+    }
+}

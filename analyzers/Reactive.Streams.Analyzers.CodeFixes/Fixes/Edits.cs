@@ -1,0 +1,106 @@
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace Reactive.Streams.Analyzers.CodeFixes.Fixes;
+
+/// <summary>Small syntax helpers shared by the fixes.</summary>
+internal static class Edits
+{
+    internal const string LibraryNamespace = "Reactive.Streams";
+
+    /// <summary>The capacity a fix writes: the library's default (<c>BackpressureAttribute.DefaultCapacity</c>).</summary>
+    internal const int DefaultCapacity = 1024;
+
+    /// <summary>The policies in the order fixes are offered, with the titles' wording.</summary>
+    internal static readonly string[] Policies = { "DropOldest", "PauseUpstream", "Fail", "DegradeQuality" };
+
+    /// <summary>The document's line break (the first one in it), so a fix never mixes CRLF into an LF file.</summary>
+    internal static SyntaxTrivia NewLine(SyntaxNode root)
+    {
+        foreach (var trivia in root.DescendantTrivia())
+        {
+            if (trivia.IsKind(SyntaxKind.EndOfLineTrivia))
+            {
+                return trivia;
+            }
+        }
+
+        return SyntaxFactory.EndOfLine("\n");
+    }
+
+    /// <summary>
+    /// Adds <c>using Reactive.Streams;</c> when the document neither has it nor sits inside that namespace; needed for
+    /// extension methods, which the import adder cannot see through a plain member access.
+    /// </summary>
+    internal static SyntaxNode EnsureLibraryUsing(SyntaxNode root, SyntaxNode usedAt)
+    {
+        if (root is not CompilationUnitSyntax unit)
+        {
+            return root;
+        }
+
+        foreach (var ns in usedAt.AncestorsAndSelf().OfType<BaseNamespaceDeclarationSyntax>())
+        {
+            var name = ns.Name.ToString();
+            if (name == LibraryNamespace || LibraryNamespace.StartsWith(name + ".", StringComparison.Ordinal)
+                || ns.Usings.Any(u => u.Name?.ToString() == LibraryNamespace))
+            {
+                return root;
+            }
+        }
+
+        if (unit.Usings.Any(u => u.Name?.ToString() == LibraryNamespace && u.Alias is null))
+        {
+            return root;
+        }
+
+        var newline = NewLine(root);
+        var directive = SyntaxFactory.UsingDirective(SyntaxFactory.ParseName(LibraryNamespace).WithLeadingTrivia(SyntaxFactory.Space))
+            .WithTrailingTrivia(newline);
+
+        // Keep the usings sorted: System first, then ordinal order.
+        var index = 0;
+        while (index < unit.Usings.Count && Before(unit.Usings[index], LibraryNamespace))
+        {
+            index++;
+        }
+
+        if (unit.Usings.Count == 0)
+        {
+            var first = unit.Members.FirstOrDefault();
+            directive = directive.WithTrailingTrivia(newline, newline);
+            if (first is not null)
+            {
+                // Move the first member's leading trivia (comments, license header) above the using.
+                directive = directive.WithLeadingTrivia(first.GetLeadingTrivia());
+                unit = unit.ReplaceNode(first, first.WithLeadingTrivia());
+            }
+
+            return unit.WithUsings(unit.Usings.Add(directive));
+        }
+
+        var template = unit.Usings[Math.Min(index, unit.Usings.Count - 1)];
+        directive = directive.WithTrailingTrivia(template.GetTrailingTrivia());
+        if (index == 0)
+        {
+            // Keep any file header on the first line.
+            directive = directive.WithLeadingTrivia(template.GetLeadingTrivia());
+            unit = unit.ReplaceNode(unit.Usings[0], unit.Usings[0].WithLeadingTrivia());
+        }
+
+        return unit.WithUsings(unit.Usings.Insert(index, directive));
+    }
+
+    private static bool Before(UsingDirectiveSyntax existing, string ns)
+    {
+        if (existing.Alias is not null || existing.StaticKeyword.IsKind(SyntaxKind.StaticKeyword))
+        {
+            return false;
+        }
+
+        var name = existing.Name?.ToString() ?? string.Empty;
+        var existingIsSystem = name == "System" || name.StartsWith("System.", StringComparison.Ordinal);
+        return existingIsSystem || string.CompareOrdinal(name, ns) < 0;
+    }
+}

@@ -1,0 +1,158 @@
+using System.Collections.Immutable;
+using System.Composition;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CodeActions;
+using Microsoft.CodeAnalysis.CodeFixes;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Operations;
+using Reactive.Streams.Analyzers.Rules;
+
+namespace Reactive.Streams.Analyzers.CodeFixes.Fixes;
+
+/// <summary>
+/// RXS0004, when the only effect is a lambda reading captured locals: if every captured local is initialised with a
+/// constant and never written again, the fix makes those locals <c>const</c> and the lambda <c>static</c>, so the degrader
+/// reads no state at all. (A lambda that reads fields, <c>this</c> or mutable locals gets no fix: making it static would
+/// not compile, and the read is a real dependency the user has to remove.)
+/// </summary>
+[ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(MakeDegraderStaticCodeFix))]
+[Shared]
+public sealed class MakeDegraderStaticCodeFix : CodeFixProvider
+{
+    /// <inheritdoc/>
+    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(DiagnosticIds.ImpureDegrader);
+
+    /// <inheritdoc/>
+    public override FixAllProvider? GetFixAllProvider() => null;
+
+    /// <inheritdoc/>
+    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+    {
+        var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
+        var model = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
+        if (root is null || model is null)
+        {
+            return;
+        }
+
+        foreach (var diagnostic in context.Diagnostics)
+        {
+            if (!diagnostic.Properties.ContainsKey(ImpureDegraderAnalyzer.CapturedReadProperty)
+                || root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true).FirstAncestorOrSelf<AnonymousFunctionExpressionSyntax>() is not { } lambda
+                || lambda.Modifiers.Any(SyntaxKind.StaticKeyword))
+            {
+                continue;
+            }
+
+            var locals = ConstantCapturedLocals(model, lambda, context.CancellationToken);
+            if (locals.IsDefaultOrEmpty)
+            {
+                continue;
+            }
+
+            context.RegisterCodeFix(
+                CodeAction.Create(
+                    "Make the degrader static (and " + string.Join(", ", locals.Select(l => "'" + l.Symbol.Name + "'")) + " const)",
+                    ct => FixAsync(context.Document, lambda, locals, ct),
+                    equivalenceKey: nameof(MakeDegraderStaticCodeFix)),
+                diagnostic);
+        }
+    }
+
+    /// <summary>The captured locals, when every capture is a local with a constant initializer that is never written.</summary>
+    private static ImmutableArray<(ILocalSymbol Symbol, LocalDeclarationStatementSyntax Declaration)> ConstantCapturedLocals(
+        SemanticModel model, AnonymousFunctionExpressionSyntax lambda, CancellationToken cancellationToken)
+    {
+        var flow = model.AnalyzeDataFlow(lambda);
+        if (flow is null || !flow.Succeeded || flow.CapturedInside.IsEmpty)
+        {
+            return default;
+        }
+
+        var builder = ImmutableArray.CreateBuilder<(ILocalSymbol, LocalDeclarationStatementSyntax)>();
+        foreach (var captured in flow.CapturedInside)
+        {
+            if (captured is not ILocalSymbol { IsConst: false, IsRef: false } local
+                || local.Type.SpecialType is SpecialType.None or SpecialType.System_Object or SpecialType.System_IntPtr or SpecialType.System_UIntPtr
+                || local.DeclaringSyntaxReferences.Length != 1
+                || local.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken) is not VariableDeclaratorSyntax { Initializer.Value: { } value } declarator
+                || declarator.Parent is not VariableDeclarationSyntax { Variables.Count: 1, Parent: LocalDeclarationStatementSyntax declaration }
+                || !model.GetConstantValue(value, cancellationToken).HasValue
+                || IsWrittenAfterDeclaration(model, local, declaration, cancellationToken))
+            {
+                return default;
+            }
+
+            builder.Add((local, declaration));
+        }
+
+        return builder.ToImmutable();
+    }
+
+    private static bool IsWrittenAfterDeclaration(SemanticModel model, ILocalSymbol local, LocalDeclarationStatementSyntax declaration, CancellationToken cancellationToken)
+    {
+        var scope = declaration.Parent;
+        if (scope is null)
+        {
+            return true;
+        }
+
+        foreach (var identifier in scope.DescendantNodes().OfType<IdentifierNameSyntax>())
+        {
+            if (identifier.Identifier.ValueText != local.Name
+                || !SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(identifier, cancellationToken).Symbol, local))
+            {
+                continue;
+            }
+
+            var operation = model.GetOperation(identifier, cancellationToken);
+            var parent = operation?.Parent;
+            if (parent is IAssignmentOperation assignment && ReferenceEquals(assignment.Target, operation)
+                || parent is IIncrementOrDecrementOperation
+                || parent is IArgumentOperation { Parameter.RefKind: not RefKind.None and not RefKind.In }
+                || identifier.Parent is RefExpressionSyntax)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static async Task<Document> FixAsync(
+        Document document,
+        AnonymousFunctionExpressionSyntax lambda,
+        ImmutableArray<(ILocalSymbol Symbol, LocalDeclarationStatementSyntax Declaration)> locals,
+        CancellationToken cancellationToken)
+    {
+        var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
+        if (root is null)
+        {
+            return document;
+        }
+
+        var replacements = new Dictionary<SyntaxNode, SyntaxNode>();
+        foreach (var (symbol, declaration) in locals)
+        {
+            // `var x = 3;` becomes `const int x = 3;`: const needs an explicit type.
+            var type = declaration.Declaration.Type.IsVar
+                ? SyntaxFactory.ParseTypeName(symbol.Type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat)).WithTriviaFrom(declaration.Declaration.Type)
+                : declaration.Declaration.Type;
+            var constKeyword = SyntaxFactory.Token(SyntaxKind.ConstKeyword).WithTrailingTrivia(SyntaxFactory.Space);
+            var updated = declaration
+                .WithDeclaration(declaration.Declaration.WithType(type.WithLeadingTrivia()))
+                .WithModifiers(declaration.Modifiers.Insert(0, constKeyword.WithLeadingTrivia(declaration.GetLeadingTrivia())))
+                .WithLeadingTrivia(declaration.GetLeadingTrivia());
+            replacements[declaration] = updated;
+        }
+
+        var staticKeyword = SyntaxFactory.Token(SyntaxKind.StaticKeyword).WithTrailingTrivia(SyntaxFactory.Space);
+        var first = lambda.GetFirstToken();
+        replacements[lambda] = lambda
+            .ReplaceToken(first, first.WithLeadingTrivia())
+            .WithModifiers(lambda.Modifiers.Insert(0, staticKeyword.WithLeadingTrivia(first.LeadingTrivia)));
+
+        return document.WithSyntaxRoot(root.ReplaceNodes(replacements.Keys, (original, _) => replacements[original]));
+    }
+}

@@ -1,0 +1,245 @@
+using System.Collections.Immutable;
+using System.Composition;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CodeActions;
+using Microsoft.CodeAnalysis.CodeFixes;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Formatting;
+using Reactive.Streams.Analyzers.Rules;
+
+namespace Reactive.Streams.Analyzers.CodeFixes.Fixes;
+
+/// <summary>
+/// RXS0002: rewrites <c>ObserveOn(scheduler)</c> to a policy operator (<c>DropOldest</c>, <c>PauseUpstream</c>,
+/// <c>FailOnOverflow</c>, or <c>DegradeQuality</c> with an identity degrader to replace), <c>Channel.CreateUnbounded</c>
+/// to <c>BackpressureChannel.Create</c> with a policy, and adds <c>BoundedCapacity</c> to a Dataflow block's options.
+/// The capacity written is the library default, 1024.
+/// </summary>
+[ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(UnboundedBoundaryCodeFix))]
+[Shared]
+public sealed class UnboundedBoundaryCodeFix : CodeFixProvider
+{
+    private const string IdentityDegrader = "static item => item";
+
+    private static readonly (string Policy, string Operator)[] s_operators =
+    {
+        ("DropOldest", "DropOldest"), ("PauseUpstream", "PauseUpstream"), ("Fail", "FailOnOverflow"), ("DegradeQuality", "DegradeQuality"),
+    };
+
+    /// <inheritdoc/>
+    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(DiagnosticIds.UnboundedBoundary);
+
+    /// <inheritdoc/>
+    public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
+
+    /// <inheritdoc/>
+    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+    {
+        var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
+        if (root is null)
+        {
+            return;
+        }
+
+        foreach (var diagnostic in context.Diagnostics)
+        {
+            diagnostic.Properties.TryGetValue(UnboundedBoundaryAnalyzer.KindProperty, out var kind);
+            var node = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
+            switch (kind)
+            {
+                case UnboundedBoundaryAnalyzer.ObserveOnKind
+                    when node.FirstAncestorOrSelf<InvocationExpressionSyntax>() is { Expression: MemberAccessExpressionSyntax, ArgumentList.Arguments.Count: 1 } invocation
+                        && await IsSchedulerAsync(context, invocation.ArgumentList.Arguments[0].Expression).ConfigureAwait(false):
+                    RegisterObserveOn(context, diagnostic, invocation);
+                    break;
+                case UnboundedBoundaryAnalyzer.ChannelKind
+                    when node.FirstAncestorOrSelf<InvocationExpressionSyntax>() is { ArgumentList.Arguments.Count: 0 } invocation
+                        && invocation.Expression is MemberAccessExpressionSyntax { Name: GenericNameSyntax { Identifier.ValueText: "CreateUnbounded", TypeArgumentList.Arguments.Count: 1 } }:
+                    RegisterChannel(context, diagnostic, invocation);
+                    break;
+                case UnboundedBoundaryAnalyzer.DataflowKind
+                    when node.FirstAncestorOrSelf<BaseObjectCreationExpressionSyntax>() is { } creation
+                        && await HasKnownBatchSizeAsync(context, creation).ConfigureAwait(false):
+                    context.RegisterCodeFix(
+                        CodeAction.Create(
+                            "Set BoundedCapacity = " + Edits.DefaultCapacity,
+                            ct => BoundDataflowAsync(context.Document, creation, ct),
+                            equivalenceKey: nameof(UnboundedBoundaryCodeFix) + "BoundedCapacity"),
+                        diagnostic);
+                    break;
+            }
+        }
+    }
+
+    // A BatchBlock needs BoundedCapacity >= batchSize; without a constant batch size the fix cannot pick a bound.
+    private static async Task<bool> HasKnownBatchSizeAsync(CodeFixContext context, BaseObjectCreationExpressionSyntax creation)
+    {
+        var model = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
+        if (model?.GetTypeInfo(creation, context.CancellationToken).Type is not { Name: "BatchBlock" })
+        {
+            return true;
+        }
+
+        return creation.ArgumentList?.Arguments.FirstOrDefault() is { } batchSize
+            && model.GetConstantValue(batchSize.Expression, context.CancellationToken).HasValue;
+    }
+
+    // The policy operators take an IScheduler; ObserveOn(SynchronizationContext) has no mechanical rewrite.
+    private static async Task<bool> IsSchedulerAsync(CodeFixContext context, ExpressionSyntax argument)
+    {
+        var model = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
+        var type = model?.GetTypeInfo(argument, context.CancellationToken).Type;
+        return type is not null
+            && (IsScheduler(type) || type.AllInterfaces.Any(IsScheduler));
+
+        static bool IsScheduler(ITypeSymbol t) =>
+            t.Name == "IScheduler" && t.ContainingNamespace?.ToDisplayString() == "System.Reactive.Concurrency";
+    }
+
+    private static void RegisterObserveOn(CodeFixContext context, Diagnostic diagnostic, InvocationExpressionSyntax invocation)
+    {
+        foreach (var (policy, op) in s_operators)
+        {
+            context.RegisterCodeFix(
+                CodeAction.Create(
+                    "Replace ObserveOn with " + op + "(" + Edits.DefaultCapacity + ", scheduler)",
+                    async ct =>
+                    {
+                        var root = await context.Document.GetSyntaxRootAsync(ct).ConfigureAwait(false);
+                        var memberAccess = (MemberAccessExpressionSyntax)invocation.Expression;
+                        var scheduler = invocation.ArgumentList.Arguments[0];
+                        var capacity = SyntaxFactory.Argument(SyntaxFactory.LiteralExpression(SyntaxKind.NumericLiteralExpression, SyntaxFactory.Literal(Edits.DefaultCapacity)));
+                        var arguments = policy == "DegradeQuality"
+                            ? new[] { capacity, SyntaxFactory.Argument(SyntaxFactory.ParseExpression(IdentityDegrader)), scheduler }
+                            : new[] { capacity, scheduler };
+                        var separators = Enumerable.Repeat(SyntaxFactory.Token(SyntaxKind.CommaToken).WithTrailingTrivia(SyntaxFactory.Space), arguments.Length - 1);
+                        var updated = invocation
+                            .WithExpression(memberAccess.WithName(SyntaxFactory.IdentifierName(op).WithTriviaFrom(memberAccess.Name)))
+                            .WithArgumentList(invocation.ArgumentList.WithArguments(SyntaxFactory.SeparatedList(arguments, separators)));
+                        var newRoot = root!.ReplaceNode(invocation, updated);
+                        return context.Document.WithSyntaxRoot(Edits.EnsureLibraryUsing(newRoot, newRoot.FindNode(invocation.Span)));
+                    },
+                    equivalenceKey: nameof(UnboundedBoundaryCodeFix) + "ObserveOn" + policy),
+                diagnostic);
+        }
+    }
+
+    private static void RegisterChannel(CodeFixContext context, Diagnostic diagnostic, InvocationExpressionSyntax invocation)
+    {
+        foreach (var policy in Edits.Policies)
+        {
+            context.RegisterCodeFix(
+                CodeAction.Create(
+                    "Use BackpressureChannel.Create with BackpressurePolicy." + policy,
+                    async ct =>
+                    {
+                        var root = await context.Document.GetSyntaxRootAsync(ct).ConfigureAwait(false);
+                        var memberAccess = (MemberAccessExpressionSyntax)invocation.Expression;
+                        var item = ((GenericNameSyntax)memberAccess.Name).TypeArgumentList.Arguments[0];
+                        var degrader = policy == "DegradeQuality" ? ", " + IdentityDegrader : string.Empty;
+                        var replacement = SyntaxFactory.ParseExpression(
+                            "BackpressureChannel.Create<" + item + ">(BackpressurePolicy." + policy + ", " + Edits.DefaultCapacity + degrader + ")");
+                        var newRoot = root!.ReplaceNode(invocation, replacement.WithTriviaFrom(invocation));
+                        return context.Document.WithSyntaxRoot(Edits.EnsureLibraryUsing(newRoot, newRoot.FindNode(new Microsoft.CodeAnalysis.Text.TextSpan(invocation.SpanStart, 0))));
+                    },
+                    equivalenceKey: nameof(UnboundedBoundaryCodeFix) + "Channel" + policy),
+                diagnostic);
+        }
+    }
+
+    private static async Task<Document> BoundDataflowAsync(Document document, BaseObjectCreationExpressionSyntax creation, CancellationToken cancellationToken)
+    {
+        var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
+        var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
+        if (root is null || model is null || model.GetSymbolInfo(creation, cancellationToken).Symbol is not IMethodSymbol constructor)
+        {
+            return document;
+        }
+
+        // A BatchBlock's bounded capacity must hold at least one batch.
+        var bound = Edits.DefaultCapacity;
+        if (constructor.ContainingType.Name == "BatchBlock"
+            && creation.ArgumentList?.Arguments.FirstOrDefault() is { } batchSize
+            && model.GetConstantValue(batchSize.Expression, cancellationToken) is { HasValue: true, Value: int size })
+        {
+            bound = Math.Max(bound, size);
+        }
+
+        var capacity = SyntaxFactory.AssignmentExpression(
+            SyntaxKind.SimpleAssignmentExpression,
+            SyntaxFactory.IdentifierName("BoundedCapacity"),
+            SyntaxFactory.LiteralExpression(SyntaxKind.NumericLiteralExpression, SyntaxFactory.Literal(bound)));
+
+        // Options created right there: add (or replace an Unbounded) BoundedCapacity in their initializer.
+        var arguments = creation.ArgumentList?.Arguments ?? default;
+        for (var i = 0; i < constructor.Parameters.Length && i < arguments.Count; i++)
+        {
+            if (arguments[i].Expression is BaseObjectCreationExpressionSyntax options && IsOptions(constructor.Parameters[i].Type))
+            {
+                var initializer = options.Initializer;
+                var existing = initializer?.Expressions.OfType<AssignmentExpressionSyntax>()
+                    .FirstOrDefault(a => a.Left is IdentifierNameSyntax { Identifier.ValueText: "BoundedCapacity" });
+                BaseObjectCreationExpressionSyntax updatedOptions;
+                if (existing is not null)
+                {
+                    updatedOptions = options.ReplaceNode(existing.Right, capacity.Right.WithTriviaFrom(existing.Right));
+                }
+                else if (initializer is not null)
+                {
+                    updatedOptions = options.WithInitializer(initializer.AddExpressions(capacity));
+                }
+                else
+                {
+                    updatedOptions = options.WithInitializer(SyntaxFactory.InitializerExpression(
+                        SyntaxKind.ObjectInitializerExpression, SyntaxFactory.SingletonSeparatedList<ExpressionSyntax>(capacity)))
+                        .WithAdditionalAnnotations(Formatter.Annotation);
+                    if (updatedOptions is ObjectCreationExpressionSyntax { ArgumentList.Arguments.Count: 0 } explicitCreation)
+                    {
+                        updatedOptions = explicitCreation.WithArgumentList(null).WithType(explicitCreation.Type.WithTrailingTrivia(SyntaxFactory.Space));
+                    }
+                }
+
+                return document.WithSyntaxRoot(root.ReplaceNode(options, updatedOptions.WithAdditionalAnnotations(Formatter.Annotation)));
+            }
+        }
+
+        // No options: pass new XxxDataflowBlockOptions { BoundedCapacity = 1024 } to the overload that takes them.
+        var withOptions = constructor.ContainingType.InstanceConstructors.FirstOrDefault(c =>
+            c.Parameters.Length == constructor.Parameters.Length + 1
+            && IsOptions(c.Parameters[c.Parameters.Length - 1].Type)
+            && c.Parameters.Take(constructor.Parameters.Length).Select(p => p.Type).SequenceEqual(constructor.Parameters.Select(p => p.Type), SymbolEqualityComparer.Default));
+        if (withOptions is null)
+        {
+            return document;
+        }
+
+        var optionsType = withOptions.Parameters[withOptions.Parameters.Length - 1].Type;
+        var newOptions = SyntaxFactory.ObjectCreationExpression(
+                SyntaxFactory.ParseTypeName(optionsType.ToMinimalDisplayString(model, creation.SpanStart)).WithTrailingTrivia(SyntaxFactory.Space))
+            .WithInitializer(SyntaxFactory.InitializerExpression(
+                SyntaxKind.ObjectInitializerExpression,
+                SyntaxFactory.SingletonSeparatedList<ExpressionSyntax>(capacity)));
+        var argumentList = creation.ArgumentList ?? SyntaxFactory.ArgumentList();
+        var newArguments = argumentList.Arguments.Count == 0
+            ? argumentList.WithArguments(SyntaxFactory.SingletonSeparatedList(SyntaxFactory.Argument(newOptions)))
+            : argumentList.WithArguments(SyntaxFactory.SeparatedList(
+                argumentList.Arguments.Add(SyntaxFactory.Argument(newOptions)),
+                argumentList.Arguments.GetSeparators().Append(SyntaxFactory.Token(SyntaxKind.CommaToken).WithTrailingTrivia(SyntaxFactory.Space))));
+        var updated = creation.WithArgumentList(newArguments.WithTrailingTrivia(argumentList.GetTrailingTrivia()));
+        return document.WithSyntaxRoot(root.ReplaceNode(creation, updated.WithAdditionalAnnotations(Formatter.Annotation)));
+    }
+
+    private static bool IsOptions(ITypeSymbol type)
+    {
+        for (var current = type; current is not null; current = current.BaseType)
+        {
+            if (current.Name == "DataflowBlockOptions" && current.ContainingNamespace?.ToDisplayString() == "System.Threading.Tasks.Dataflow")
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}

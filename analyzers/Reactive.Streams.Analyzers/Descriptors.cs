@@ -1,0 +1,66 @@
+using Microsoft.CodeAnalysis;
+
+namespace Reactive.Streams.Analyzers;
+
+/// <summary>The descriptors of every diagnostic this package reports, each with a help link to its rule page.</summary>
+internal static class Descriptors
+{
+    /// <summary>Where the rule pages live; a test checks that every help link names an existing page.</summary>
+    internal const string HelpLinkBase = "https://github.com/reactive-streams-dotnet/reactive-streams/blob/main/docs/rules/";
+
+    private const string BackpressureCategory = "Reactive.Streams.Backpressure";
+    private const string PurityCategory = "Reactive.Streams.Purity";
+    private const string UnionsCategory = "Reactive.Streams.Unions";
+
+    internal static readonly DiagnosticDescriptor MissingBackpressureAttribute = Create(
+        DiagnosticIds.MissingBackpressureAttribute,
+        "Declaration needs a [Backpressure] attribute",
+        "'{0}' is a {1} and needs a [Backpressure(...)] attribute declaring its backpressure policy",
+        BackpressureCategory,
+        DiagnosticSeverity.Error,
+        "The library reads the backpressure policy of this declaration from its [Backpressure] attribute; without it the stream would have no policy.");
+
+    internal static readonly DiagnosticDescriptor UnboundedBoundary = Create(
+        DiagnosticIds.UnboundedBoundary,
+        "Unbounded asynchronous boundary",
+        "{0} queues without bound; {1}",
+        BackpressureCategory,
+        DiagnosticSeverity.Warning,
+        "An asynchronous boundary with an unbounded queue lets a fast producer grow memory without limit. Use a Reactive.Streams policy operator, a bounded block or a policy channel.");
+
+    internal static readonly DiagnosticDescriptor MissingDegrader = Create(
+        DiagnosticIds.MissingDegrader,
+        "DegradeQuality without a degrader",
+        "{0} declares DegradeQuality but no degrader; the first overflow would fail with MissingDegraderException",
+        BackpressureCategory,
+        DiagnosticSeverity.Error,
+        "A DegradeQuality stream replaces the newest item by degrader(item) on overflow; without a degrader every overflow is an error.");
+
+    internal static readonly DiagnosticDescriptor ImpureDegrader = Create(
+        DiagnosticIds.ImpureDegrader,
+        "Degrader is not provably pure",
+        "Degrader '{0}' is not pure: {1}",
+        PurityCategory,
+        DiagnosticSeverity.Error,
+        "A degrader runs on the producer's thread at overflow time, under the buffer's ordering guarantees; it must not write shared state, perform I/O, read clocks or randomness, lock or await.");
+
+    internal static readonly DiagnosticDescriptor CapacityBelowOne = Create(
+        DiagnosticIds.CapacityBelowOne,
+        "Capacity below 1",
+        "Capacity {0} is below 1; every buffer holds at least one item",
+        BackpressureCategory,
+        DiagnosticSeverity.Error,
+        "A bounded buffer with a capacity below 1 cannot hold an item; the library rejects it at run time.");
+
+    internal static readonly DiagnosticDescriptor NonExhaustiveUnionSwitch = Create(
+        DiagnosticIds.NonExhaustiveUnionSwitch,
+        "Switch over an event union misses variants",
+        "The switch over '{0}' does not handle {1} and has no default arm",
+        UnionsCategory,
+        DiagnosticSeverity.Warning,
+        "An [EventUnion] is a closed family of variants; a switch that misses one silently ignores those events.");
+
+    private static DiagnosticDescriptor Create(
+        string id, string title, string message, string category, DiagnosticSeverity severity, string description) =>
+        new(id, title, message, category, severity, isEnabledByDefault: true, description, HelpLinkBase + id + ".md");
+}

@@ -1,0 +1,178 @@
+using Microsoft.CodeAnalysis;
+
+namespace Reactive.Streams.Analyzers.Purity;
+
+/// <summary>
+/// What the prover knows about members it cannot read: a deny-list of effectful BCL APIs (named in the message)
+/// and an allow-list of pure ones. The lists are by fully qualified containing type, compared without allocating.
+/// </summary>
+internal static class KnownApis
+{
+    // Whole types whose every member is an effect, with the kind of effect for the message.
+    private static readonly Dictionary<string, string> s_impureTypes = new(StringComparer.Ordinal)
+    {
+        ["System.Diagnostics.Stopwatch"] = "reads the clock",
+        ["System.TimeProvider"] = "reads the clock",
+        ["System.Random"] = "uses randomness",
+        ["System.Security.Cryptography.RandomNumberGenerator"] = "uses randomness",
+        ["System.Environment"] = "reads the environment",
+        ["System.Console"] = "performs console I/O",
+        ["System.IO.File"] = "performs file I/O",
+        ["System.IO.Directory"] = "performs file I/O",
+        ["System.IO.FileInfo"] = "performs file I/O",
+        ["System.IO.DirectoryInfo"] = "performs file I/O",
+        ["System.IO.Stream"] = "performs stream I/O",
+        ["System.IO.TextWriter"] = "performs stream I/O",
+        ["System.IO.TextReader"] = "performs stream I/O",
+        ["System.Threading.Interlocked"] = "performs an interlocked operation",
+        ["System.Threading.Volatile"] = "performs a volatile access",
+        ["System.Threading.Thread"] = "uses a thread",
+        ["System.Threading.Monitor"] = "takes a lock",
+        ["System.Threading.Timer"] = "uses a timer",
+        ["System.Threading.Tasks.Task"] = "schedules a task",
+        ["System.Threading.Tasks.TaskFactory"] = "schedules a task",
+        ["System.Diagnostics.Process"] = "starts or inspects a process",
+        ["System.Diagnostics.Debug"] = "writes diagnostics output",
+        ["System.Diagnostics.Trace"] = "writes diagnostics output",
+        ["System.Net.Http.HttpClient"] = "performs network I/O",
+        ["System.Runtime.InteropServices.CollectionsMarshal"] = "mutates a collection's storage",
+        ["Microsoft.Extensions.Logging.ILogger"] = "logs",
+        ["Microsoft.Extensions.Logging.LoggerExtensions"] = "logs",
+    };
+
+    // Single members that are effects on otherwise pure types.
+    private static readonly Dictionary<string, string> s_impureMembers = new(StringComparer.Ordinal)
+    {
+        ["System.DateTime.Now"] = "reads the clock",
+        ["System.DateTime.UtcNow"] = "reads the clock",
+        ["System.DateTime.Today"] = "reads the clock",
+        ["System.DateTimeOffset.Now"] = "reads the clock",
+        ["System.DateTimeOffset.UtcNow"] = "reads the clock",
+        ["System.Guid.NewGuid"] = "creates a random GUID",
+        ["System.Guid.CreateVersion7"] = "creates a time-based GUID",
+    };
+
+    // Types whose members are pure (immutable values, pure functions).
+    private static readonly HashSet<string> s_pureTypes = new(StringComparer.Ordinal)
+    {
+        "System.Math", "System.MathF", "System.String", "System.Char", "System.Boolean", "System.Byte", "System.SByte",
+        "System.Int16", "System.UInt16", "System.Int32", "System.UInt32", "System.Int64", "System.UInt64",
+        "System.Int128", "System.UInt128", "System.IntPtr", "System.UIntPtr", "System.Single", "System.Double",
+        "System.Decimal", "System.Half", "System.TimeSpan", "System.DateTime", "System.DateTimeOffset",
+        "System.DateOnly", "System.TimeOnly", "System.Guid", "System.Convert", "System.BitConverter", "System.Nullable",
+        "System.Nullable`1", "System.Object", "System.Enum", "System.ValueType", "System.Tuple", "System.ValueTuple",
+        "System.Span`1", "System.ReadOnlySpan`1", "System.Memory`1", "System.ReadOnlyMemory`1", "System.MemoryExtensions",
+        "System.StringComparer", "System.Index", "System.Range", "System.ArgumentException",
+        "System.ArgumentNullException", "System.ArgumentOutOfRangeException", "System.ObjectDisposedException",
+        "System.Linq.Enumerable", "System.Linq.ImmutableArrayExtensions", "System.Numerics.BigInteger",
+        "System.Numerics.Vector", "System.Globalization.CultureInfo", "System.Collections.Generic.KeyValuePair",
+        "System.Collections.Generic.KeyValuePair`2", "System.Collections.Generic.EqualityComparer`1",
+        "System.Collections.Generic.Comparer`1", "System.Collections.Generic.CollectionExtensions",
+        "System.IEquatable`1", "System.IComparable", "System.IComparable`1", "System.IFormattable",
+    };
+
+    // Mutable containers: reads are pure, and so are mutations of an instance created inside the degrader.
+    private static readonly HashSet<string> s_mutableContainerNamespaces = new(StringComparer.Ordinal)
+    {
+        "System.Collections.Generic", "System.Collections.Immutable", "System.Collections.Concurrent",
+    };
+
+    private static readonly HashSet<string> s_mutatorNames = new(StringComparer.Ordinal)
+    {
+        "Add", "AddRange", "AddFirst", "AddLast", "AddBefore", "AddAfter", "Insert", "InsertRange", "Remove",
+        "RemoveAt", "RemoveAll", "RemoveRange", "RemoveFirst", "RemoveLast", "RemoveWhere", "Clear", "Push", "Pop",
+        "Enqueue", "Dequeue", "TryAdd", "TryPop", "TryDequeue", "TryRemove", "TryUpdate", "AddOrUpdate", "GetOrAdd",
+        "Sort", "Reverse", "UnionWith", "IntersectWith", "ExceptWith", "SymmetricExceptWith", "TrimExcess",
+        "EnsureCapacity", "CopyTo", "Fill", "Append", "AppendLine", "AppendFormat", "AppendJoin", "Replace",
+        "set_Item", "set_Length", "set_Capacity",
+    };
+
+    /// <summary>The effect of a known-impure member, or <see langword="null"/>.</summary>
+    internal static string? ImpureEffect(ISymbol member)
+    {
+        var type = member.ContainingType;
+        if (type is null)
+        {
+            return null;
+        }
+
+        var typeName = FullName(type.OriginalDefinition);
+        if (s_impureMembers.TryGetValue(typeName + "." + MemberName(member), out var effect)
+            || s_impureTypes.TryGetValue(typeName, out effect))
+        {
+            return effect;
+        }
+
+        // Stream, TextWriter and ILogger subclasses and implementations are as effectful as their base.
+        for (var baseType = type.BaseType; baseType is not null; baseType = baseType.BaseType)
+        {
+            if (s_impureTypes.TryGetValue(FullName(baseType.OriginalDefinition), out effect))
+            {
+                return effect;
+            }
+        }
+
+        foreach (var @interface in type.AllInterfaces)
+        {
+            if (s_impureTypes.TryGetValue(FullName(@interface.OriginalDefinition), out effect))
+            {
+                return effect;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Whether <paramref name="type"/>'s members are pure on any instance.</summary>
+    internal static bool IsPureType(INamedTypeSymbol type)
+    {
+        var original = type.OriginalDefinition;
+        if (original.IsTupleType || original.SpecialType != SpecialType.None || s_pureTypes.Contains(FullName(original)))
+        {
+            return true;
+        }
+
+        // ValueTuple`2..8, Tuple`1..8 and the exception types' static throw helpers.
+        var name = FullName(original);
+        return name.StartsWith("System.ValueTuple`", StringComparison.Ordinal)
+            || name.StartsWith("System.Tuple`", StringComparison.Ordinal)
+            || name.StartsWith("System.Collections.Immutable.Immutable", StringComparison.Ordinal)
+                && !name.EndsWith("+Builder", StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// Whether <paramref name="type"/> is a BCL container (or <c>StringBuilder</c>) whose non-mutating members are pure
+    /// and whose mutators are pure on an instance created inside the degrader.
+    /// </summary>
+    internal static bool IsMutableContainer(INamedTypeSymbol type)
+    {
+        var original = type.OriginalDefinition;
+        if (original.ContainingNamespace is null)
+        {
+            return false;
+        }
+
+        var ns = original.ContainingNamespace.ToDisplayString();
+        return s_mutableContainerNamespaces.Contains(ns)
+            || (ns == "System.Text" && original.Name == "StringBuilder")
+            || (ns == "System" && original.Name == "Array");
+    }
+
+    internal static bool IsMutator(IMethodSymbol method) => s_mutatorNames.Contains(method.Name);
+
+    internal static string FullName(INamedTypeSymbol type)
+    {
+        var ns = type.ContainingNamespace;
+        var prefix = type.ContainingType is { } outer
+            ? FullName(outer) + "+"
+            : ns is null || ns.IsGlobalNamespace ? string.Empty : ns.ToDisplayString() + ".";
+        return type.Arity == 0 ? prefix + type.Name : prefix + type.Name + "`" + type.Arity.ToString(System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    private static string MemberName(ISymbol member) =>
+        member is IMethodSymbol { AssociatedSymbol: IPropertySymbol property } ? property.Name : member.Name;
+
+    /// <summary><c>Type.Member</c> for messages.</summary>
+    internal static string Display(ISymbol member) =>
+        member.ContainingType is null ? MemberName(member) : member.ContainingType.Name + "." + MemberName(member);
+}

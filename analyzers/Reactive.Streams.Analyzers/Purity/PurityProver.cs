@@ -1,0 +1,783 @@
+using System.Collections.Concurrent;
+using System.Collections.Immutable;
+using System.Diagnostics.CodeAnalysis;
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace Reactive.Streams.Analyzers.Purity;
+
+/// <summary>Why a degrader is not pure: the effect, where it is, and the call path from the degrader to it.</summary>
+internal sealed class PurityViolation
+{
+    internal PurityViolation(string effect, Location location, ImmutableArray<string> path, bool isCapturedRead)
+    {
+        Effect = effect;
+        Location = location;
+        Path = path;
+        IsCapturedRead = isCapturedRead;
+    }
+
+    internal string Effect { get; }
+
+    internal Location Location { get; }
+
+    /// <summary>The methods from the degrader down to the one holding the effect.</summary>
+    internal ImmutableArray<string> Path { get; }
+
+    /// <summary>The effect is a read of state captured by a lambda (making the lambda static is the fix).</summary>
+    internal bool IsCapturedRead { get; }
+
+    internal PurityViolation Prepend(string method) => new(Effect, Location, Path.Insert(0, method), IsCapturedRead);
+
+    /// <summary><c>Halve → Scale → writes static field 'Counters.Total' (Counters.cs:12)</c></summary>
+    internal string Describe()
+    {
+        var span = Location.GetLineSpan();
+        var file = System.IO.Path.GetFileName(span.Path);
+        var where = string.IsNullOrEmpty(file)
+            ? string.Empty
+            : " (" + file + ":" + (span.StartLinePosition.Line + 1).ToString(CultureInfo.InvariantCulture) + ")";
+        return string.Join(" \u2192 ", Path) + (Path.IsEmpty ? string.Empty : " \u2192 ") + Effect + where;
+    }
+}
+
+/// <summary>
+/// Proves degraders free of effects over <see cref="IOperation"/>. One prover lives per compilation (and per set of
+/// user-declared pure members); verdicts on methods are cached so a helper shared by many degraders is read once.
+/// Recursion and cycles are handled co-inductively (a method in progress is assumed pure, and a verdict that relied
+/// on that assumption is not cached), and calls deeper than <see cref="MaxDepth"/> are not proved.
+/// </summary>
+internal sealed class PurityProver
+{
+    internal const int MaxDepth = 8;
+
+    private readonly Compilation _compilation;
+    private readonly ImmutableHashSet<string> _userPureMembers;
+    private readonly ConcurrentDictionary<SyntaxTree, SemanticModel> _models = new();
+    // Verdicts by method, one map per receiver mode. Reference-typed keys and values on purpose: these generic
+    // instantiations share the framework's precompiled code, so a cold compiler process JITs little for the prover.
+    private readonly ConcurrentDictionary<IMethodSymbol, Verdict> _verdicts = new(SymbolEqualityComparer.Default);
+    private readonly ConcurrentDictionary<IMethodSymbol, Verdict> _freshVerdicts = new(SymbolEqualityComparer.Default);
+
+    internal PurityProver(Compilation compilation, ImmutableHashSet<string> userPureMembers)
+    {
+        _compilation = compilation;
+        _userPureMembers = userPureMembers;
+    }
+
+    /// <summary>Proves a lambda or anonymous method; <see langword="null"/> when it is pure.</summary>
+    internal PurityViolation? ProveLambda(IAnonymousFunctionOperation lambda, CancellationToken cancellationToken)
+    {
+        var walker = new Walker(this, lambda.Symbol, ThisMode.Captured, depth: 0, inProgress: null, lambda.SemanticModel, cancellationToken);
+        return Guarded(() => walker.Walk(lambda.Body), lambda.Syntax.GetLocation());
+    }
+
+    // Expressions nested deeper than the thread's stack allows are not proved (rather than crashing the compiler).
+    private static PurityViolation? Guarded(Func<PurityViolation?> prove, Location location)
+    {
+        try
+        {
+            return prove();
+        }
+        catch (InsufficientExecutionStackException)
+        {
+            return new PurityViolation("is nested too deeply to prove", location, ImmutableArray<string>.Empty, isCapturedRead: false);
+        }
+    }
+
+    /// <summary>Proves a method named by a method group or by <c>Degrader = nameof(M)</c>.</summary>
+    /// <param name="method">The degrader.</param>
+    /// <param name="model">The semantic model of the tree being analysed, reused for bodies in that tree.</param>
+    /// <param name="cancellationToken">Cancels the proof.</param>
+    internal PurityViolation? ProveMethod(IMethodSymbol method, SemanticModel? model, CancellationToken cancellationToken)
+    {
+        var location = method.Locations.IsEmpty ? Location.None : method.Locations[0];
+        var violation = Guarded(
+            () => ProveCall(method, thisMode: method.IsStatic ? ThisMode.ReadOnly : ThisMode.Captured, depth: 0, inProgress: null, model, out _, cancellationToken),
+            location);
+        return violation?.Prepend(method.Name);
+    }
+
+    /// <summary>Whether the user declared <paramref name="member"/> (or its type) pure in .editorconfig.</summary>
+    private bool IsUserDeclaredPure(ISymbol member)
+    {
+        if (_userPureMembers.IsEmpty || member.ContainingType is null)
+        {
+            return false;
+        }
+
+        var typeName = member.ContainingType.OriginalDefinition.ToDisplayString();
+        return _userPureMembers.Contains(typeName) || _userPureMembers.Contains(typeName + "." + member.Name)
+            || (member is IMethodSymbol { AssociatedSymbol: { } associated } && _userPureMembers.Contains(typeName + "." + associated.Name));
+    }
+
+    /// <summary>
+    /// The verdict on a method body that is entered by a call. <paramref name="lowestAssumed"/> is the stack position of
+    /// the outermost method still in progress that the verdict assumed pure (<see cref="int.MaxValue"/> for none); a
+    /// verdict is final, and cached, once every assumption it made is about itself or methods it called.
+    /// </summary>
+    private PurityViolation? ProveCall(
+        IMethodSymbol method,
+        ThisMode thisMode,
+        int depth,
+        InProgress? inProgress,
+        SemanticModel? model,
+        out int lowestAssumed,
+        CancellationToken cancellationToken)
+    {
+        lowestAssumed = int.MaxValue;
+        method = method.PartialImplementationPart ?? method;
+        var key = method.OriginalDefinition;
+        var fresh = thisMode == ThisMode.Fresh;
+        var verdicts = fresh ? _freshVerdicts : _verdicts;
+        if (thisMode != ThisMode.Captured && verdicts.TryGetValue(key, out var cached))
+        {
+            return cached.Violation;
+        }
+
+        if (InProgress.Find(inProgress, key, fresh) is { } position)
+        {
+            lowestAssumed = position;
+            return null;
+        }
+
+        var location = method.Locations.IsEmpty ? Location.None : method.Locations[0];
+        var body = GetBody(method, model, cancellationToken);
+        PurityViolation? violation;
+        var assumed = int.MaxValue;
+        var self = InProgress.Count(inProgress);
+        if (body is null)
+        {
+            violation = method.IsAbstract || method.IsExtern || method.ContainingType?.TypeKind == TypeKind.Interface
+                || method.IsPartialDefinition
+                ? new PurityViolation("calls '" + KnownApis.Display(method) + "', which has no body to prove", location, ImmutableArray<string>.Empty, isCapturedRead: false)
+                : null; // auto-accessors, implicit and primary constructors
+        }
+        else
+        {
+            var walker = new Walker(this, method, thisMode, depth, new InProgress(key, fresh, self, inProgress), model, cancellationToken);
+            violation = walker.Walk(body);
+            assumed = walker.LowestAssumed >= self ? int.MaxValue : walker.LowestAssumed;
+        }
+
+        if (assumed == int.MaxValue && thisMode != ThisMode.Captured)
+        {
+            verdicts.TryAdd(key, new Verdict(violation));
+        }
+
+        lowestAssumed = assumed;
+        return violation;
+    }
+
+    private IOperation? GetBody(IMethodSymbol method, SemanticModel? current, CancellationToken cancellationToken)
+    {
+        foreach (var reference in method.DeclaringSyntaxReferences)
+        {
+            var syntax = reference.GetSyntax(cancellationToken);
+            var model = current is not null && current.SyntaxTree == syntax.SyntaxTree ? current : GetModel(syntax.SyntaxTree);
+            switch (model?.GetOperation(syntax, cancellationToken))
+            {
+                // A local function's operation is its declaration; what runs is its body.
+                case ILocalFunctionOperation { Body: { } localBody }:
+                    return localBody;
+                case { } operation:
+                    return operation;
+            }
+        }
+
+        return null;
+    }
+
+    [SuppressMessage(
+        "MicrosoftCodeAnalysisCorrectness",
+        "RS1030:Do not invoke Compilation.GetSemanticModel() method within a diagnostic analyzer",
+        Justification = "A degrader's callees live in other files; the models are created once per tree and cached.")]
+    private SemanticModel? GetModel(SyntaxTree tree)
+    {
+        if (!_compilation.ContainsSyntaxTree(tree))
+        {
+            return null;
+        }
+
+        return _models.GetOrAdd(tree, t => _compilation.GetSemanticModel(t));
+    }
+
+    /// <summary>The methods being proved, innermost first: a short immutable stack (at most a few frames deep).</summary>
+    private sealed class InProgress
+    {
+        internal InProgress(IMethodSymbol method, bool thisIsFresh, int position, InProgress? next)
+        {
+            Method = method;
+            ThisIsFresh = thisIsFresh;
+            Position = position;
+            Next = next;
+        }
+
+        internal IMethodSymbol Method { get; }
+
+        internal bool ThisIsFresh { get; }
+
+        internal int Position { get; }
+
+        internal InProgress? Next { get; }
+
+        internal static int? Find(InProgress? stack, IMethodSymbol method, bool thisIsFresh)
+        {
+            for (var frame = stack; frame is not null; frame = frame.Next)
+            {
+                if (frame.ThisIsFresh == thisIsFresh && SymbolEqualityComparer.Default.Equals(frame.Method, method))
+                {
+                    return frame.Position;
+                }
+            }
+
+            return null;
+        }
+
+        internal static int Count(InProgress? stack) => stack is null ? 0 : stack.Position + 1;
+    }
+
+    private sealed class Verdict
+    {
+        internal Verdict(PurityViolation? violation) => Violation = violation;
+
+        internal PurityViolation? Violation { get; }
+    }
+
+    /// <summary>How reads and writes of <c>this</c> count in the body being walked.</summary>
+    private enum ThisMode
+    {
+        /// <summary>A lambda's or instance degrader's <c>this</c>: outside state; reading it is an effect.</summary>
+        Captured,
+
+        /// <summary>A helper's <c>this</c>: reading is fine, writing is an effect.</summary>
+        ReadOnly,
+
+        /// <summary>A constructor's or a fresh receiver's <c>this</c>: the object is being built inside the degrader.</summary>
+        Fresh,
+    }
+
+    /// <summary>Walks one body; stops at the first effect.</summary>
+    private sealed class Walker
+    {
+        private readonly PurityProver _prover;
+        private readonly ISymbol _root;
+        private readonly ThisMode _thisMode;
+        private readonly int _depth;
+        private readonly InProgress? _inProgress;
+        private readonly SemanticModel? _model;
+        private readonly CancellationToken _cancellationToken;
+        private readonly HashSet<ILocalSymbol> _notFresh = new(SymbolEqualityComparer.Default);
+        private readonly HashSet<ILocalSymbol> _assignedFresh = new(SymbolEqualityComparer.Default);
+
+        internal Walker(
+            PurityProver prover,
+            ISymbol root,
+            ThisMode thisMode,
+            int depth,
+            InProgress? inProgress,
+            SemanticModel? model,
+            CancellationToken cancellationToken)
+        {
+            _model = model;
+            _prover = prover;
+            _root = root;
+            _thisMode = thisMode;
+            _depth = depth;
+            _inProgress = inProgress;
+            _cancellationToken = cancellationToken;
+        }
+
+        /// <summary>The stack position of the outermost in-progress method assumed pure; <see cref="int.MaxValue"/> for none.</summary>
+        internal int LowestAssumed { get; private set; } = int.MaxValue;
+
+        internal PurityViolation? Walk(IOperation body)
+        {
+            CollectFreshness(body);
+            return Visit(body);
+        }
+
+        // Pass 1: a local is "created inside" when every value it is given is a new object, array or collection.
+        private void CollectFreshness(IOperation operation)
+        {
+            RuntimeHelpers.EnsureSufficientExecutionStack();
+            switch (operation)
+            {
+                case IVariableDeclaratorOperation { Symbol: var local } declarator:
+                    var initializer = declarator.Initializer?.Value ?? declarator.GetVariableInitializer()?.Value;
+                    if (initializer is not null)
+                    {
+                        NoteAssignment(local, initializer);
+                    }
+
+                    break;
+                case ISimpleAssignmentOperation { Target: ILocalReferenceOperation target } assignment:
+                    NoteAssignment(target.Local, assignment.Value);
+                    break;
+                case IArgumentOperation { Parameter.RefKind: RefKind.Ref or RefKind.Out, Value: ILocalReferenceOperation byRef }:
+                    _notFresh.Add(byRef.Local);
+                    break;
+            }
+
+            foreach (var child in operation.ChildOperations)
+            {
+                CollectFreshness(child);
+            }
+        }
+
+        private void NoteAssignment(ILocalSymbol local, IOperation value)
+        {
+            if (IsCreation(value))
+            {
+                _assignedFresh.Add(local);
+            }
+            else
+            {
+                _notFresh.Add(local);
+            }
+        }
+
+        private static bool IsCreation(IOperation value)
+        {
+            value = Strip(value);
+            return value is IObjectCreationOperation or IArrayCreationOperation or IAnonymousObjectCreationOperation
+                or ITypeParameterObjectCreationOperation or ICollectionExpressionOperation or IWithOperation
+                || (value is IInvocationOperation { TargetMethod: { ContainingType: { } type } method }
+                    && type.Name == "Enumerable" && method.Name.StartsWith("To", StringComparison.Ordinal));
+        }
+
+        private static IOperation Strip(IOperation operation)
+        {
+            while (operation is IConversionOperation conversion)
+            {
+                operation = conversion.Operand;
+            }
+
+            return operation;
+        }
+
+        private bool IsInsideRoot(ISymbol? symbol)
+        {
+            for (var current = symbol; current is not null; current = current.ContainingSymbol)
+            {
+                if (SymbolEqualityComparer.Default.Equals(current, _root))
+                {
+                    return true;
+                }
+
+                if (current is INamedTypeSymbol or INamespaceSymbol)
+                {
+                    return false;
+                }
+            }
+
+            return false;
+        }
+
+        private bool IsFresh(IOperation? receiver)
+        {
+            if (receiver is null)
+            {
+                return false;
+            }
+
+            receiver = Strip(receiver);
+            switch (receiver)
+            {
+                case IObjectCreationOperation or IArrayCreationOperation or IAnonymousObjectCreationOperation
+                    or ITypeParameterObjectCreationOperation or ICollectionExpressionOperation:
+                    return true;
+                case IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ImplicitReceiver }:
+                    return true;
+                case IInstanceReferenceOperation:
+                    return _thisMode == ThisMode.Fresh;
+                case ILocalReferenceOperation { Local: var local }:
+                    if (!IsInsideRoot(local) || local.IsRef)
+                    {
+                        return false;
+                    }
+
+                    // A value-type local is a copy; a reference-type local is fresh when only ever given new objects.
+                    return local.Type?.IsValueType == true || (_assignedFresh.Contains(local) && !_notFresh.Contains(local));
+                case IParameterReferenceOperation { Parameter: var parameter }:
+                    return parameter.RefKind == RefKind.None && parameter.Type.IsValueType && IsInsideRoot(parameter);
+                case IFieldReferenceOperation { Field.Type.IsValueType: true } field:
+                    return IsFresh(field.Instance);
+                default:
+                    return false;
+            }
+        }
+
+        private PurityViolation Effect(string effect, IOperation at, bool isCapturedRead = false) =>
+            new(effect, at.Syntax.GetLocation(), ImmutableArray<string>.Empty, isCapturedRead);
+
+        // Pre-order: a call is named before its arguments (Interlocked.Increment before the ref field it writes), a
+        // write before the receiver it reads.
+        private PurityViolation? Visit(IOperation operation)
+        {
+            _cancellationToken.ThrowIfCancellationRequested();
+            RuntimeHelpers.EnsureSufficientExecutionStack();
+            return Check(operation) ?? VisitChildren(operation);
+        }
+
+        private PurityViolation? VisitChildren(IOperation operation)
+        {
+            // Write targets were judged by the assignment; only their receivers and indices are reads.
+            if (operation is IAssignmentOperation or IIncrementOrDecrementOperation)
+            {
+                var target = operation is IAssignmentOperation assignment ? assignment.Target : ((IIncrementOrDecrementOperation)operation).Target;
+                foreach (var child in operation.ChildOperations)
+                {
+                    var next = ReferenceEquals(child, target) ? VisitTargetChildren(child) : Visit(child);
+                    if (next is not null)
+                    {
+                        return next;
+                    }
+                }
+
+                return null;
+            }
+
+            if (operation is ILocalFunctionOperation)
+            {
+                // Local functions declared inside are walked when called.
+                return null;
+            }
+
+            foreach (var child in operation.ChildOperations)
+            {
+                var next = Visit(child);
+                if (next is not null)
+                {
+                    return next;
+                }
+            }
+
+            return null;
+        }
+
+        private PurityViolation? VisitTargetChildren(IOperation target)
+        {
+            if (target is ILocalReferenceOperation or IParameterReferenceOperation)
+            {
+                return null;
+            }
+
+            foreach (var child in target.ChildOperations)
+            {
+                // The receiver of a written member is read, but `this` as the receiver of a write was judged already.
+                if (child is IInstanceReferenceOperation)
+                {
+                    continue;
+                }
+
+                var next = Visit(child);
+                if (next is not null)
+                {
+                    return next;
+                }
+            }
+
+            return null;
+        }
+
+        private PurityViolation? Check(IOperation operation)
+        {
+            switch (operation)
+            {
+                case IAwaitOperation:
+                    return Effect("awaits", operation);
+                case ILockOperation:
+                    return Effect("takes a lock", operation);
+                case IEventAssignmentOperation { EventReference: IEventReferenceOperation { Event: var @event } } eventAssignment:
+                    return Effect((eventAssignment.Adds ? "subscribes to event '" : "unsubscribes from event '") + KnownApis.Display(@event) + "'", operation);
+                case IDynamicInvocationOperation or IDynamicMemberReferenceOperation or IDynamicObjectCreationOperation or IDynamicIndexerAccessOperation:
+                    return Effect("uses dynamic, which cannot be proved pure", operation);
+                case IFunctionPointerInvocationOperation:
+                    return Effect("calls a function pointer, which cannot be proved pure", operation);
+                case IAssignmentOperation assignment:
+                    return CheckWrite(assignment.Target, operation);
+                case IIncrementOrDecrementOperation increment:
+                    return CheckWrite(increment.Target, operation);
+                case IArgumentOperation { Parameter.RefKind: RefKind.Ref or RefKind.Out } byRef:
+                    return CheckWrite(byRef.Value, operation);
+                case IInvocationOperation invocation:
+                    return CheckInvocation(invocation);
+                case IObjectCreationOperation { Constructor: { } constructor } creation:
+                    return CheckConstructor(constructor, creation);
+                case IPropertyReferenceOperation property:
+                    return CheckPropertyRead(property);
+                case IFieldReferenceOperation { Instance: IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ContainingTypeInstance } } field
+                    when _thisMode == ThisMode.Captured:
+                    return Effect("reads captured field '" + KnownApis.Display(field.Field) + "'", operation, isCapturedRead: true);
+                case ILocalReferenceOperation { Local: var local } when !local.IsConst && !IsInsideRoot(local):
+                    return Effect("reads captured variable '" + local.Name + "'", operation, isCapturedRead: true);
+                case IParameterReferenceOperation { Parameter: var parameter } when !IsInsideRoot(parameter):
+                    return Effect("reads captured parameter '" + parameter.Name + "'", operation, isCapturedRead: true);
+                case IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ContainingTypeInstance }
+                    when _thisMode == ThisMode.Captured && operation.Parent is not (IMemberReferenceOperation or IInvocationOperation):
+                    return Effect("captures 'this'", operation, isCapturedRead: true);
+                default:
+                    return null;
+            }
+        }
+
+        private PurityViolation? CheckWrite(IOperation target, IOperation at)
+        {
+            target = Strip(target);
+            switch (target)
+            {
+                case ILocalReferenceOperation { Local: var local }:
+                    if (!IsInsideRoot(local))
+                    {
+                        return Effect("writes captured variable '" + local.Name + "'", at);
+                    }
+
+                    return local.IsRef ? Effect("writes through ref local '" + local.Name + "'", at) : null;
+                case IParameterReferenceOperation { Parameter: var parameter }:
+                    if (!IsInsideRoot(parameter))
+                    {
+                        return Effect("writes captured parameter '" + parameter.Name + "'", at);
+                    }
+
+                    return parameter.RefKind is RefKind.Ref or RefKind.Out
+                        ? Effect("writes " + (parameter.RefKind == RefKind.Ref ? "ref" : "out") + " parameter '" + parameter.Name + "'", at)
+                        : null;
+                case IFieldReferenceOperation { Field: var field } fieldReference:
+                    if (field.IsStatic)
+                    {
+                        return Effect("writes static field '" + KnownApis.Display(field) + "'", at);
+                    }
+
+                    return IsFresh(fieldReference.Instance) ? null : Effect("writes field '" + KnownApis.Display(field) + "'", at);
+                case IPropertyReferenceOperation { Property: var property } propertyReference:
+                    if (property.IsStatic)
+                    {
+                        return Effect("writes static property '" + KnownApis.Display(property) + "'", at);
+                    }
+
+                    if (IsFresh(propertyReference.Instance))
+                    {
+                        return null;
+                    }
+
+                    return property.IsIndexer
+                        ? Effect("writes an element of '" + Describe(propertyReference.Instance) + "', which was not created inside the degrader", at)
+                        : Effect("writes property '" + KnownApis.Display(property) + "'", at);
+                case IArrayElementReferenceOperation element:
+                    return IsFresh(element.ArrayReference)
+                        ? null
+                        : Effect("writes an element of array '" + Describe(element.ArrayReference) + "', which was not created inside the degrader", at);
+                case IInstanceReferenceOperation:
+                    return _thisMode == ThisMode.Fresh ? null : Effect("writes 'this'", at);
+                case IDeclarationExpressionOperation or IDiscardOperation:
+                    return null;
+                case ITupleOperation tuple:
+                    foreach (var element in tuple.Elements)
+                    {
+                        if (CheckWrite(element, at) is { } violation)
+                        {
+                            return violation;
+                        }
+                    }
+
+                    return null;
+                default:
+                    return Effect("writes '" + target.Syntax + "'", at);
+            }
+        }
+
+        private static string Describe(IOperation? operation) => operation?.Syntax.ToString() ?? "?";
+
+        private PurityViolation? CheckInvocation(IInvocationOperation invocation)
+        {
+            var method = invocation.TargetMethod;
+            if (method.MethodKind == MethodKind.DelegateInvoke)
+            {
+                return Effect("invokes delegate '" + Describe(invocation.Instance) + "', which cannot be proved pure", invocation);
+            }
+
+            if (invocation.Instance is IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ContainingTypeInstance }
+                && _thisMode == ThisMode.Captured)
+            {
+                return Effect("calls captured instance method '" + KnownApis.Display(method) + "'", invocation, isCapturedRead: true);
+            }
+
+            if (method.MethodKind == MethodKind.LocalFunction && IsInsideRoot(method))
+            {
+                // Declared inside the degrader: its body is part of the degrader, walked here.
+                return WalkLocalFunction(method);
+            }
+
+            return CheckMember(method, invocation.Instance, invocation, invocation.Arguments);
+        }
+
+        private PurityViolation? WalkLocalFunction(IMethodSymbol localFunction)
+        {
+            var key = localFunction.OriginalDefinition;
+            if (InProgress.Find(_inProgress, key, thisIsFresh: false) is { } position)
+            {
+                LowestAssumed = Math.Min(LowestAssumed, position);
+                return null;
+            }
+
+            var body = _prover.GetBody(localFunction, _model, _cancellationToken);
+            if (body is null)
+            {
+                return null;
+            }
+
+            var walker = new Walker(_prover, _root, _thisMode, _depth, new InProgress(key, thisIsFresh: false, InProgress.Count(_inProgress), _inProgress), _model, _cancellationToken);
+            var violation = walker.Walk(body);
+            LowestAssumed = Math.Min(LowestAssumed, walker.LowestAssumed);
+            return violation;
+        }
+
+        private PurityViolation? CheckMember(IMethodSymbol method, IOperation? instance, IOperation at, ImmutableArray<IArgumentOperation> arguments)
+        {
+            if (KnownApis.ImpureEffect(method) is { } effect)
+            {
+                return Effect(effect + " ('" + KnownApis.Display(method) + "')", at);
+            }
+
+            if (_prover.IsUserDeclaredPure(method))
+            {
+                return null;
+            }
+
+            var type = method.ContainingType;
+            if (type is null)
+            {
+                return null;
+            }
+
+            if (method.IsAbstract || method.IsExtern || (type.TypeKind == TypeKind.Interface && !method.IsStatic))
+            {
+                // Virtual dispatch to an unknown implementation, or no managed body at all.
+                if (!IsInSource(method) && (KnownApis.IsPureType(type) || IsPureByShape(method)))
+                {
+                    return null;
+                }
+
+                return Effect("calls '" + KnownApis.Display(method) + "', which has no body to prove", at);
+            }
+
+            if (IsInSource(method))
+            {
+                var thisMode = method.IsStatic ? ThisMode.ReadOnly : IsFresh(instance) ? ThisMode.Fresh : ThisMode.ReadOnly;
+                return Enter(method, thisMode, at, method.Name);
+            }
+
+            if (KnownApis.IsPureType(type) || IsPureByShape(method))
+            {
+                return null;
+            }
+
+            if (KnownApis.IsMutableContainer(type))
+            {
+                if (!KnownApis.IsMutator(method))
+                {
+                    return null;
+                }
+
+                if (method.IsStatic)
+                {
+                    // Array.Sort(a), Array.Copy(src, dst, n): every array the call is handed must be created inside.
+                    foreach (var argument in arguments)
+                    {
+                        if (argument.Value.Type is IArrayTypeSymbol && argument.Parameter?.Name != "sourceArray" && !IsFresh(argument.Value))
+                        {
+                            return Effect("mutates '" + Describe(argument.Value) + "' ('" + KnownApis.Display(method) + "'), which was not created inside the degrader", at);
+                        }
+                    }
+
+                    return null;
+                }
+
+                return IsFresh(instance)
+                    ? null
+                    : Effect("mutates '" + Describe(instance) + "' ('" + KnownApis.Display(method) + "'), which was not created inside the degrader", at);
+            }
+
+            return Effect("calls '" + KnownApis.Display(method) + "', which is not known to be pure", at);
+        }
+
+        // Members every value type and record has and which are pure unless a user overrides them impurely in source
+        // (in which case the source override is what the call binds to, and it is proved above).
+        private static bool IsPureByShape(IMethodSymbol method) =>
+            method.Name is "ToString" or "GetHashCode" or "Equals" or "CompareTo" or "Deconstruct" or "op_Equality" or "op_Inequality";
+
+        private bool IsInSource(ISymbol symbol) =>
+            !symbol.DeclaringSyntaxReferences.IsEmpty && _prover._compilation.ContainsSyntaxTree(symbol.DeclaringSyntaxReferences[0].SyntaxTree);
+
+        /// <summary>Proves a callee in source and puts its name on the path; calls past the depth bound are not proved.</summary>
+        private PurityViolation? Enter(IMethodSymbol method, ThisMode thisMode, IOperation at, string name)
+        {
+            if (_depth + 1 >= MaxDepth)
+            {
+                return Effect(
+                    "calls '" + KnownApis.Display(method) + "' deeper than " + MaxDepth.ToString(CultureInfo.InvariantCulture) + " calls, which is not proved",
+                    at);
+            }
+
+            var violation = _prover.ProveCall(method, thisMode, _depth + 1, _inProgress, _model, out var assumed, _cancellationToken);
+            LowestAssumed = Math.Min(LowestAssumed, assumed);
+            return violation?.Prepend(name);
+        }
+
+        private PurityViolation? CheckConstructor(IMethodSymbol constructor, IObjectCreationOperation creation)
+        {
+            if (KnownApis.ImpureEffect(constructor) is { } effect)
+            {
+                return Effect(effect + " ('new " + constructor.ContainingType.Name + "')", creation);
+            }
+
+            if (!IsInSource(constructor) || _prover.IsUserDeclaredPure(constructor))
+            {
+                // Constructing a value or a collection is pure; effectful BCL types are on the deny-list above.
+                return null;
+            }
+
+            return Enter(constructor, ThisMode.Fresh, creation, "new " + constructor.ContainingType.Name);
+        }
+
+        private PurityViolation? CheckPropertyRead(IPropertyReferenceOperation reference)
+        {
+            var property = reference.Property;
+            if (IsWriteTarget(reference))
+            {
+                return null;
+            }
+
+            if (KnownApis.ImpureEffect(property) is { } effect)
+            {
+                return Effect(effect + " ('" + KnownApis.Display(property) + "')", reference);
+            }
+
+            if (reference.Instance is IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ContainingTypeInstance }
+                && _thisMode == ThisMode.Captured)
+            {
+                return Effect("reads captured property '" + KnownApis.Display(property) + "'", reference, isCapturedRead: true);
+            }
+
+            if (property.GetMethod is { } getter && IsInSource(getter) && !_prover.IsUserDeclaredPure(property))
+            {
+                var thisMode = property.IsStatic ? ThisMode.ReadOnly : IsFresh(reference.Instance) ? ThisMode.Fresh : ThisMode.ReadOnly;
+                return Enter(getter, thisMode, reference, property.Name);
+            }
+
+            // Property getters of compiled code are taken as reads; the known effectful ones are on the deny-list.
+            return null;
+        }
+
+        private static bool IsWriteTarget(IOperation operation) =>
+            operation.Parent switch
+            {
+                IAssignmentOperation assignment => ReferenceEquals(assignment.Target, operation),
+                IIncrementOrDecrementOperation increment => ReferenceEquals(increment.Target, operation),
+                _ => false,
+            };
+    }
+}

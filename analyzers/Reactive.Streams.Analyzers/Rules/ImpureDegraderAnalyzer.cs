@@ -1,0 +1,146 @@
+using System.Collections.Concurrent;
+using System.Collections.Immutable;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
+using Reactive.Streams.Analyzers.Infrastructure;
+using Reactive.Streams.Analyzers.Purity;
+
+namespace Reactive.Streams.Analyzers.Rules;
+
+/// <summary>
+/// RXS0004: a degrader (a lambda, anonymous method, method group or local function passed as a library
+/// <c>degrader</c>, set as a <c>Degrader</c> property, or named by <c>[Backpressure(Degrader = nameof(M))]</c>)
+/// that the prover cannot show to be free of effects.
+/// </summary>
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
+public sealed class ImpureDegraderAnalyzer : DiagnosticAnalyzer
+{
+    /// <summary>The .editorconfig key listing third-party members (or whole types) the user declares pure.</summary>
+    internal const string PureMembersOption = "reactive_streams.pure_members";
+
+    /// <summary>Set on a diagnostic whose only effect is a lambda reading captured state.</summary>
+    internal const string CapturedReadProperty = "CapturedRead";
+
+    private static readonly ImmutableDictionary<string, string?> s_capturedRead =
+        ImmutableDictionary<string, string?>.Empty.Add(CapturedReadProperty, "true");
+
+    /// <inheritdoc/>
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
+        ImmutableArray.Create(Descriptors.ImpureDegrader);
+
+    /// <inheritdoc/>
+    public override void Initialize(AnalysisContext context)
+    {
+        context.EnableConcurrentExecution();
+        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+        context.RegisterCompilationStartAction(start =>
+        {
+            if (KnownTypes.TryCreate(start.Compilation) is not { } types)
+            {
+                return;
+            }
+
+            var provers = new ConcurrentDictionary<string, PurityProver>(StringComparer.Ordinal);
+            PurityProver ProverFor(SyntaxTree tree, AnalyzerOptions options)
+            {
+                options.AnalyzerConfigOptionsProvider.GetOptions(tree).TryGetValue(PureMembersOption, out var pure);
+                return provers.GetOrAdd(pure ?? string.Empty, p => new PurityProver(start.Compilation, ParsePureMembers(p)));
+            }
+
+            start.RegisterOperationAction(
+                c =>
+                {
+                    if (FindDegrader(c.Operation) is { } degrader)
+                    {
+                        Prove(c.ReportDiagnostic, ProverFor(c.Operation.Syntax.SyntaxTree, c.Options), degrader, degrader.Syntax.GetLocation(), c.CancellationToken);
+                    }
+                },
+                OperationKind.Invocation,
+                OperationKind.ObjectCreation);
+            start.RegisterSymbolAction(
+                c => AnalyzeAttributes(c, types, ProverFor),
+                SymbolKind.NamedType, SymbolKind.Method, SymbolKind.Property, SymbolKind.Field);
+        });
+    }
+
+    internal static ImmutableHashSet<string> ParsePureMembers(string value) =>
+        value.Split(new[] { ',', ';', ' ' }, StringSplitOptions.RemoveEmptyEntries)
+            .Select(static s => s.Trim())
+            .ToImmutableHashSet(StringComparer.Ordinal);
+
+    private static IOperation? FindDegrader(IOperation operation)
+    {
+        if (!PolicyCalls.TryGetLibraryCall(operation, out _, out var arguments, out var initializer))
+        {
+            return null;
+        }
+
+        if (PolicyCalls.FindArgument(arguments, PolicyCalls.DegraderParameter) is { } argument && !PolicyCalls.IsOmitted(argument))
+        {
+            return argument.Value;
+        }
+
+        return PolicyCalls.FindInitializerAssignment(initializer, PolicyCalls.DegraderProperty)?.Value;
+    }
+
+    private static void Prove(Action<Diagnostic> report, PurityProver prover, IOperation degrader, Location location, CancellationToken cancellationToken)
+    {
+        PurityViolation? violation;
+        string name;
+        switch (PolicyCalls.Unwrap(degrader))
+        {
+            case IAnonymousFunctionOperation lambda:
+                name = "lambda";
+                violation = prover.ProveLambda(lambda, cancellationToken)?.Prepend(name);
+                break;
+            case IMethodReferenceOperation { Method: var method }:
+                name = method.Name;
+                violation = prover.ProveMethod(method, degrader.SemanticModel, cancellationToken);
+                break;
+            default:
+                // A delegate held in a variable or returned by a call: its body is not visible here.
+                return;
+        }
+
+        if (violation is not null)
+        {
+            report(Diagnostic.Create(
+                Descriptors.ImpureDegrader,
+                location,
+                additionalLocations: new[] { violation.Location },
+                properties: violation.IsCapturedRead ? s_capturedRead : null,
+                name,
+                violation.Describe()));
+        }
+    }
+
+    private static void AnalyzeAttributes(SymbolAnalysisContext context, KnownTypes types, Func<SyntaxTree, AnalyzerOptions, PurityProver> proverFor)
+    {
+        foreach (var attribute in PolicyCalls.BackpressureAttributes(context.Symbol, types))
+        {
+            if (PolicyCalls.NamedArgument(attribute, PolicyCalls.DegraderProperty) is not { Value: string name } || name.Length == 0
+                || PolicyCalls.DegraderOwner(context.Symbol) is not { } owner
+                || attribute.ApplicationSyntaxReference is not { } reference)
+            {
+                continue;
+            }
+
+            var location = PolicyCalls.NamedArgumentSyntax(attribute, PolicyCalls.DegraderProperty, context.CancellationToken)?.GetLocation()
+                ?? reference.GetSyntax(context.CancellationToken).GetLocation();
+            var prover = proverFor(reference.SyntaxTree, context.Options);
+            foreach (var member in owner.GetMembers(name))
+            {
+                if (member is IMethodSymbol { Parameters.Length: 1 } method)
+                {
+                    var violation = prover.ProveMethod(method, model: null, context.CancellationToken);
+                    if (violation is not null)
+                    {
+                        context.ReportDiagnostic(Diagnostic.Create(
+                            Descriptors.ImpureDegrader, location, new[] { violation.Location }, null, name, violation.Describe()));
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,167 @@
+using System.Collections.Immutable;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
+using Reactive.Streams.Analyzers.Infrastructure;
+
+namespace Reactive.Streams.Analyzers.Rules;
+
+/// <summary>
+/// RXS0002: an asynchronous boundary with an unbounded queue: Rx <c>ObserveOn</c>, a Dataflow block without
+/// <c>BoundedCapacity</c> (or with <c>DataflowBlockOptions.Unbounded</c>), <c>Channel.CreateUnbounded</c>.
+/// </summary>
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
+public sealed class UnboundedBoundaryAnalyzer : DiagnosticAnalyzer
+{
+    internal const string KindProperty = "Kind";
+    internal const string ObserveOnKind = "ObserveOn";
+    internal const string DataflowKind = "Dataflow";
+    internal const string ChannelKind = "Channel";
+
+    private const string DataflowNamespace = "System.Threading.Tasks.Dataflow";
+    private const int Unbounded = -1;
+
+    private static readonly ImmutableHashSet<string> s_blocks = ImmutableHashSet.Create(
+        StringComparer.Ordinal, "BufferBlock", "ActionBlock", "TransformBlock", "TransformManyBlock", "BatchBlock", "BroadcastBlock");
+
+    private static readonly ImmutableDictionary<string, string?> s_observeOnProperties =
+        ImmutableDictionary<string, string?>.Empty.Add(KindProperty, ObserveOnKind);
+
+    private static readonly ImmutableDictionary<string, string?> s_dataflowProperties =
+        ImmutableDictionary<string, string?>.Empty.Add(KindProperty, DataflowKind);
+
+    private static readonly ImmutableDictionary<string, string?> s_channelProperties =
+        ImmutableDictionary<string, string?>.Empty.Add(KindProperty, ChannelKind);
+
+    /// <inheritdoc/>
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
+        ImmutableArray.Create(Descriptors.UnboundedBoundary);
+
+    /// <inheritdoc/>
+    public override void Initialize(AnalysisContext context)
+    {
+        context.EnableConcurrentExecution();
+        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+        context.RegisterCompilationStartAction(start =>
+        {
+            if (KnownTypes.TryCreate(start.Compilation) is not { } types)
+            {
+                return;
+            }
+
+            if (types.Observable is not null || types.Channel is not null)
+            {
+                start.RegisterOperationAction(c => AnalyzeInvocation(c, types), OperationKind.Invocation);
+            }
+
+            if (types.DataflowBlockOptions is not null)
+            {
+                start.RegisterOperationAction(c => AnalyzeCreation(c, types), OperationKind.ObjectCreation);
+            }
+        });
+    }
+
+    private static void AnalyzeInvocation(OperationAnalysisContext context, KnownTypes types)
+    {
+        var invocation = (IInvocationOperation)context.Operation;
+        var method = invocation.TargetMethod;
+        if (method.Name == "ObserveOn" && SymbolEqualityComparer.Default.Equals(method.ContainingType, types.Observable))
+        {
+            context.ReportDiagnostic(Diagnostic.Create(
+                Descriptors.UnboundedBoundary,
+                NameLocation(invocation),
+                s_observeOnProperties,
+                "'ObserveOn'",
+                "use a policy operator with a capacity (DropOldest, PauseUpstream, FailOnOverflow, DegradeQuality or WithBackpressure)"));
+        }
+        else if (method.Name.StartsWith("CreateUnbounded", StringComparison.Ordinal)
+            && SymbolEqualityComparer.Default.Equals(method.ContainingType, types.Channel))
+        {
+            context.ReportDiagnostic(Diagnostic.Create(
+                Descriptors.UnboundedBoundary,
+                NameLocation(invocation),
+                s_channelProperties,
+                "'Channel." + method.Name + "'",
+                "use BackpressureChannel.Create with a policy and a capacity"));
+        }
+    }
+
+    private static void AnalyzeCreation(OperationAnalysisContext context, KnownTypes types)
+    {
+        var creation = (IObjectCreationOperation)context.Operation;
+        if (creation.Type is not INamedTypeSymbol type || !s_blocks.Contains(type.Name)
+            || type.ContainingNamespace?.ToDisplayString() != DataflowNamespace)
+        {
+            return;
+        }
+
+        IOperation? options = null;
+        foreach (var argument in creation.Arguments)
+        {
+            if (argument.Parameter?.Type is { } parameterType && InheritsFrom(parameterType, types.DataflowBlockOptions!))
+            {
+                options = argument.Value;
+            }
+        }
+
+        if (!IsProvablyUnbounded(options))
+        {
+            return;
+        }
+
+        var location = creation.Syntax is ObjectCreationExpressionSyntax { Type: var typeSyntax }
+            ? typeSyntax.GetLocation()
+            : creation.Syntax.GetLocation();
+        context.ReportDiagnostic(Diagnostic.Create(
+            Descriptors.UnboundedBoundary,
+            location,
+            s_dataflowProperties,
+            "'" + type.Name + "' without a BoundedCapacity",
+            "set BoundedCapacity or use BackpressureBlock<T> with a policy"));
+    }
+
+    // Only what is visible at the call site counts: no options, DataflowBlockOptions.Unbounded as the capacity, or an
+    // options object created right there without a bounded capacity. Options built elsewhere are not judged.
+    private static bool IsProvablyUnbounded(IOperation? options)
+    {
+        while (options is IConversionOperation conversion)
+        {
+            options = conversion.Operand;
+        }
+
+        switch (options)
+        {
+            case null:
+                return true;
+            case IObjectCreationOperation creation:
+                var capacity = PolicyCalls.FindInitializerAssignment(creation.Initializer, "BoundedCapacity");
+                return capacity is null || capacity.Value.ConstantValue is { HasValue: true, Value: Unbounded };
+            default:
+                return false;
+        }
+    }
+
+    private static bool InheritsFrom(ITypeSymbol type, INamedTypeSymbol baseType)
+    {
+        for (var current = type; current is not null; current = current.BaseType)
+        {
+            if (SymbolEqualityComparer.Default.Equals(current, baseType))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static Location NameLocation(IInvocationOperation invocation) =>
+        invocation.Syntax is InvocationExpressionSyntax { Expression: var expression }
+            ? expression switch
+            {
+                MemberAccessExpressionSyntax memberAccess => memberAccess.Name.Identifier.GetLocation(),
+                SimpleNameSyntax name => name.Identifier.GetLocation(),
+                _ => expression.GetLocation(),
+            }
+            : invocation.Syntax.GetLocation();
+}

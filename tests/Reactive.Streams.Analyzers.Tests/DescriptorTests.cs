@@ -1,0 +1,59 @@
+using System.Reflection;
+using System.Text.RegularExpressions;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+
+namespace Reactive.Streams.Analyzers.Tests;
+
+public sealed class DescriptorTests
+{
+    private static readonly DiagnosticDescriptor[] s_descriptors = typeof(DiagnosticIds).Assembly.GetTypes()
+        .Where(t => typeof(DiagnosticAnalyzer).IsAssignableFrom(t) && !t.IsAbstract)
+        .SelectMany(t => ((DiagnosticAnalyzer)Activator.CreateInstance(t)!).SupportedDiagnostics)
+        .ToArray();
+
+    public static TheoryData<string> Ids()
+    {
+        var data = new TheoryData<string>();
+        foreach (var descriptor in s_descriptors)
+        {
+            data.Add(descriptor.Id);
+        }
+
+        return data;
+    }
+
+    [Fact]
+    public void Every_id_constant_has_exactly_one_descriptor()
+    {
+        var constants = typeof(DiagnosticIds).GetFields(BindingFlags.Public | BindingFlags.Static).Select(f => (string)f.GetValue(null)!).Order().ToArray();
+        Assert.Equal(["RXS0001", "RXS0002", "RXS0003", "RXS0004", "RXS0005", "RXS0006"], constants);
+        Assert.Equal(constants, s_descriptors.Select(d => d.Id).Order().ToArray());
+    }
+
+    [Theory]
+    [MemberData(nameof(Ids))]
+    public void Help_link_points_at_the_rule_page_which_exists(string id)
+    {
+        var descriptor = s_descriptors.Single(d => d.Id == id);
+        Assert.EndsWith("/docs/rules/" + id + ".md", descriptor.HelpLinkUri, StringComparison.Ordinal);
+        var page = Path.Combine(AppContext.BaseDirectory, "rules", id + ".md");
+        Assert.True(File.Exists(page), $"{descriptor.HelpLinkUri} has no page at docs/rules/{id}.md");
+        var text = File.ReadAllText(page);
+        Assert.StartsWith("# " + id + ":", text, StringComparison.Ordinal);
+        Assert.Contains("## Bad", text, StringComparison.Ordinal);
+        Assert.Contains("## Good", text, StringComparison.Ordinal);
+        Assert.Contains("dotnet_diagnostic." + id + ".severity", text, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [MemberData(nameof(Ids))]
+    public void Release_tracking_lists_the_rule_with_its_default_severity(string id)
+    {
+        var descriptor = s_descriptors.Single(d => d.Id == id);
+        var unshipped = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "AnalyzerReleases.Unshipped.md"));
+        var shipped = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "AnalyzerReleases.Shipped.md"));
+        var line = new Regex("^" + id + @"\s*\|\s*" + Regex.Escape(descriptor.Category) + @"\s*\|\s*" + descriptor.DefaultSeverity + @"\s*\|", RegexOptions.Multiline);
+        Assert.True(line.IsMatch(unshipped) || line.IsMatch(shipped), $"{id} is not tracked as {descriptor.Category}/{descriptor.DefaultSeverity}");
+    }
+}

@@ -1,0 +1,111 @@
+using Reactive.Streams.Analyzers.CodeFixes.Fixes;
+using Verifier = Reactive.Streams.Analyzers.Tests.Infrastructure.Verify<Reactive.Streams.Analyzers.Rules.MissingBackpressureAttributeAnalyzer>;
+
+namespace Reactive.Streams.Analyzers.Tests.Fixes;
+
+public sealed class AddBackpressureAttributeCodeFixTests
+{
+    private const string Union = """
+
+        [EventUnion]
+        public abstract partial record Ev
+        {
+            public sealed partial record A(int X) : Ev;
+        }
+        """;
+
+    [Theory]
+    [InlineData("DropOldest")]
+    [InlineData("PauseUpstream")]
+    [InlineData("Fail")]
+    public Task Adds_the_attribute_with_the_chosen_policy_above_the_existing_ones(string policy) =>
+        Verifier.CodeFixAsync<AddBackpressureAttributeCodeFix>(
+            """
+            using Reactive.Streams;
+
+            namespace App;
+
+            /// <summary>Handles events.</summary>
+            [StreamSink(typeof(Ev))]
+            public partial class {|RXS0001:Sink|}
+            {
+            }
+            """ + Union,
+            $$"""
+            using Reactive.Streams;
+
+            namespace App;
+
+            /// <summary>Handles events.</summary>
+            [Backpressure(BackpressurePolicy.{{policy}})]
+            [StreamSink(typeof(Ev))]
+            public partial class Sink
+            {
+            }
+            """ + Union,
+            nameof(AddBackpressureAttributeCodeFix) + policy);
+
+    [Fact]
+    public Task DegradeQuality_adds_a_pure_identity_degrader_to_replace() =>
+        Verifier.CodeFixAsync<AddBackpressureAttributeCodeFix>(
+            """
+            using Reactive.Streams;
+
+            [StreamSink(typeof(Ev))]
+            public partial class {|RXS0001:Sink|}
+            {
+                public void OnA(Ev.A a) { }
+            }
+            """ + Union,
+            """
+            using Reactive.Streams;
+
+            [Backpressure(BackpressurePolicy.DegradeQuality, Degrader = nameof(Degrade))]
+            [StreamSink(typeof(Ev))]
+            public partial class Sink
+            {
+                public void OnA(Ev.A a) { }
+
+                private static Ev Degrade(Ev item) => item;
+            }
+            """ + Union,
+            nameof(AddBackpressureAttributeCodeFix) + "DegradeQuality");
+
+    [Fact]
+    public Task Adds_the_using_when_the_attribute_was_written_qualified() =>
+        Verifier.CodeFixAsync<AddBackpressureAttributeCodeFix>(
+            """
+            namespace App
+            {
+                [Reactive.Streams.StreamSink(typeof(Ev))]
+                public partial class {|RXS0001:Sink|}
+                {
+                }
+
+                [Reactive.Streams.EventUnion]
+                public abstract partial record Ev
+                {
+                    public sealed partial record A(int X) : Ev;
+                }
+            }
+            """,
+            """
+            using Reactive.Streams;
+
+            namespace App
+            {
+                [Backpressure(BackpressurePolicy.Fail)]
+                [Reactive.Streams.StreamSink(typeof(Ev))]
+                public partial class Sink
+                {
+                }
+
+                [Reactive.Streams.EventUnion]
+                public abstract partial record Ev
+                {
+                    public sealed partial record A(int X) : Ev;
+                }
+            }
+            """,
+            nameof(AddBackpressureAttributeCodeFix) + "Fail");
+}

@@ -1,0 +1,204 @@
+using Reactive.Streams.Analyzers.CodeFixes.Fixes;
+using Verifier = Reactive.Streams.Analyzers.Tests.Infrastructure.Verify<Reactive.Streams.Analyzers.Rules.UnboundedBoundaryAnalyzer>;
+
+namespace Reactive.Streams.Analyzers.Tests.Fixes;
+
+public sealed class UnboundedBoundaryCodeFixTests
+{
+    [Theory]
+    [InlineData("DropOldest", "DropOldest(1024, scheduler)")]
+    [InlineData("PauseUpstream", "PauseUpstream(1024, scheduler)")]
+    [InlineData("Fail", "FailOnOverflow(1024, scheduler)")]
+    [InlineData("DegradeQuality", "DegradeQuality(1024, static item => item, scheduler)")]
+    public Task ObserveOn_is_rewritten_to_the_policy_operator_and_the_using_is_added(string policy, string call) =>
+        Verifier.CodeFixAsync<UnboundedBoundaryCodeFix>(
+            """
+            using System;
+            using System.Reactive.Concurrency;
+            using System.Reactive.Linq;
+
+            class C
+            {
+                IObservable<int> M(IObservable<int> source, IScheduler scheduler) =>
+                    source
+                        .Select(x => x + 1) // keep this comment
+                        .{|RXS0002:ObserveOn|}(scheduler);
+            }
+            """,
+            $$"""
+            using System;
+            using System.Reactive.Concurrency;
+            using System.Reactive.Linq;
+            using Reactive.Streams;
+
+            class C
+            {
+                IObservable<int> M(IObservable<int> source, IScheduler scheduler) =>
+                    source
+                        .Select(x => x + 1) // keep this comment
+                        .{{call}};
+            }
+            """,
+            nameof(UnboundedBoundaryCodeFix) + "ObserveOn" + policy);
+
+    [Fact]
+    public Task ObserveOn_a_SynchronizationContext_gets_no_rewrite() =>
+        Verifier.CodeFixAsync<UnboundedBoundaryCodeFix>(
+            """
+            using System;
+            using System.Reactive.Linq;
+            using System.Threading;
+
+            class C
+            {
+                IObservable<int> M(IObservable<int> source, SynchronizationContext context) => source.{|RXS0002:ObserveOn|}(context);
+            }
+            """,
+            """
+            using System;
+            using System.Reactive.Linq;
+            using System.Threading;
+
+            class C
+            {
+                IObservable<int> M(IObservable<int> source, SynchronizationContext context) => source.{|RXS0002:ObserveOn|}(context);
+            }
+            """);
+
+    [Fact]
+    public Task ObserveOn_with_a_concrete_scheduler_type_is_rewritten() =>
+        Verifier.CodeFixAsync<UnboundedBoundaryCodeFix>(
+            """
+            using System;
+            using System.Reactive.Concurrency;
+            using System.Reactive.Linq;
+            using Reactive.Streams;
+
+            class C
+            {
+                IObservable<int> M(IObservable<int> source) => source.{|RXS0002:ObserveOn|}(TaskPoolScheduler.Default);
+            }
+            """,
+            """
+            using System;
+            using System.Reactive.Concurrency;
+            using System.Reactive.Linq;
+            using Reactive.Streams;
+
+            class C
+            {
+                IObservable<int> M(IObservable<int> source) => source.PauseUpstream(1024, TaskPoolScheduler.Default);
+            }
+            """,
+            nameof(UnboundedBoundaryCodeFix) + "ObserveOnPauseUpstream");
+
+    [Fact]
+    public Task The_rewritten_ObserveOn_is_a_bounded_replacement_the_rule_accepts() =>
+        Verifier.AnalyzerAsync("""
+            using System;
+            using System.Reactive.Concurrency;
+            using Reactive.Streams;
+
+            class C
+            {
+                IObservable<int> M(IObservable<int> source, IScheduler scheduler) => source.DropOldest(1024, scheduler);
+            }
+            """);
+
+    [Theory]
+    [InlineData("DropOldest", "BackpressurePolicy.DropOldest, 1024")]
+    [InlineData("Fail", "BackpressurePolicy.Fail, 1024")]
+    [InlineData("DegradeQuality", "BackpressurePolicy.DegradeQuality, 1024, static item => item")]
+    public Task Channel_CreateUnbounded_is_rewritten_to_the_policy_channel(string policy, string arguments) =>
+        Verifier.CodeFixAsync<UnboundedBoundaryCodeFix>(
+            """
+            using System.Threading.Channels;
+
+            class C
+            {
+                Channel<string> Ch = /* queue */ Channel.{|RXS0002:CreateUnbounded|}<string>();
+            }
+            """,
+            $$"""
+            using System.Threading.Channels;
+            using Reactive.Streams;
+
+            class C
+            {
+                Channel<string> Ch = /* queue */ BackpressureChannel.Create<string>({{arguments}});
+            }
+            """,
+            nameof(UnboundedBoundaryCodeFix) + "Channel" + policy);
+
+    [Fact]
+    public Task Prioritized_and_configured_unbounded_channels_get_no_rewrite() =>
+        Verifier.CodeFixAsync<UnboundedBoundaryCodeFix>(
+            """
+            using System.Threading.Channels;
+
+            class C
+            {
+                Channel<int> A = Channel.{|RXS0002:CreateUnboundedPrioritized|}<int>();
+                Channel<int> B = Channel.{|RXS0002:CreateUnbounded|}<int>(new UnboundedChannelOptions { SingleReader = true });
+            }
+            """,
+            """
+            using System.Threading.Channels;
+
+            class C
+            {
+                Channel<int> A = Channel.{|RXS0002:CreateUnboundedPrioritized|}<int>();
+                Channel<int> B = Channel.{|RXS0002:CreateUnbounded|}<int>(new UnboundedChannelOptions { SingleReader = true });
+            }
+            """);
+
+    [Fact]
+    public Task Dataflow_block_without_options_gets_options_with_a_bounded_capacity() =>
+        Verifier.CodeFixAsync<UnboundedBoundaryCodeFix>(
+            """
+            using System.Threading.Tasks.Dataflow;
+
+            class C
+            {
+                object A = new {|RXS0002:ActionBlock<int>|}(x => { });
+                object B = new {|RXS0002:BufferBlock<int>|}();
+                object D = new {|RXS0002:BatchBlock<int>|}(4096);
+                object E = new {|RXS0002:BatchBlock<int>|}(16);
+            }
+            """,
+            """
+            using System.Threading.Tasks.Dataflow;
+
+            class C
+            {
+                object A = new ActionBlock<int>(x => { }, new ExecutionDataflowBlockOptions { BoundedCapacity = 1024 });
+                object B = new BufferBlock<int>(new DataflowBlockOptions { BoundedCapacity = 1024 });
+                object D = new BatchBlock<int>(4096, new GroupingDataflowBlockOptions { BoundedCapacity = 4096 });
+                object E = new BatchBlock<int>(16, new GroupingDataflowBlockOptions { BoundedCapacity = 1024 });
+            }
+            """,
+            nameof(UnboundedBoundaryCodeFix) + "BoundedCapacity");
+
+    [Fact]
+    public Task Dataflow_options_created_inline_get_or_replace_BoundedCapacity() =>
+        Verifier.CodeFixAsync<UnboundedBoundaryCodeFix>(
+            """
+            using System.Threading.Tasks.Dataflow;
+
+            class C
+            {
+                object A = new {|RXS0002:TransformBlock<int, int>|}(x => x, new ExecutionDataflowBlockOptions { MaxDegreeOfParallelism = 2 });
+                object B = new {|RXS0002:BufferBlock<int>|}(new DataflowBlockOptions { BoundedCapacity = DataflowBlockOptions.Unbounded });
+            }
+            """,
+            """
+            using System.Threading.Tasks.Dataflow;
+
+            class C
+            {
+                object A = new TransformBlock<int, int>(x => x, new ExecutionDataflowBlockOptions { MaxDegreeOfParallelism = 2, BoundedCapacity = 1024 });
+                object B = new BufferBlock<int>(new DataflowBlockOptions { BoundedCapacity = 1024 });
+            }
+            """,
+            nameof(UnboundedBoundaryCodeFix) + "BoundedCapacity");
+}

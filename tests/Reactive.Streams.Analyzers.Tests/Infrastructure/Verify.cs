@@ -1,0 +1,87 @@
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CodeFixes;
+using Microsoft.CodeAnalysis.CSharp.Testing;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Testing;
+
+namespace Reactive.Streams.Analyzers.Tests.Infrastructure;
+
+/// <summary>Runs an analyzer (and optionally a code fix) over raw C# with <c>[|...|]</c>/<c>{|ID:...|}</c> markers.</summary>
+internal static class Verify<TAnalyzer>
+    where TAnalyzer : DiagnosticAnalyzer, new()
+{
+    internal static DiagnosticResult Diagnostic(string id) => new DiagnosticResult(id, DiagnosticSeverity.Hidden).WithSeverity(Severity(id));
+
+    /// <summary>The source compiles with no errors and the analyzer reports exactly <paramref name="expected"/>.</summary>
+    internal static Task AnalyzerAsync(string source, params DiagnosticResult[] expected) =>
+        AnalyzerAsync(source, withLibrary: true, editorConfig: null, expected);
+
+    internal static async Task AnalyzerAsync(string source, bool withLibrary, string? editorConfig, params DiagnosticResult[] expected)
+    {
+        var test = new AnalyzerTest { TestCode = source };
+        Configure(test.TestState, withLibrary, editorConfig);
+        test.ExpectedDiagnostics.AddRange(expected);
+        await test.RunAsync();
+    }
+
+    /// <summary>Like <see cref="AnalyzerAsync(string, DiagnosticResult[])"/> but compiler errors are allowed (incomplete code).</summary>
+    internal static async Task AnalyzerAllowingErrorsAsync(string source, params DiagnosticResult[] expected)
+    {
+        var test = new AnalyzerTest { TestCode = source, CompilerDiagnostics = CompilerDiagnostics.None };
+        Configure(test.TestState, withLibrary: true, editorConfig: null);
+        test.ExpectedDiagnostics.AddRange(expected);
+        await test.RunAsync();
+    }
+
+    /// <summary>Applies the code fix registered with <paramref name="equivalenceKey"/> and compares the whole output.</summary>
+    internal static async Task CodeFixAsync<TCodeFix>(string source, string fixedSource, string? equivalenceKey = null, params DiagnosticResult[] expected)
+        where TCodeFix : CodeFixProvider, new()
+    {
+        var test = new CodeFixTest<TCodeFix>
+        {
+            TestCode = source,
+            FixedCode = fixedSource,
+            CodeActionEquivalenceKey = equivalenceKey,
+        };
+        Configure(test.TestState, withLibrary: true, editorConfig: null);
+        Configure(test.FixedState, withLibrary: true, editorConfig: null);
+        test.ExpectedDiagnostics.AddRange(expected);
+        await test.RunAsync();
+    }
+
+    private static DiagnosticSeverity Severity(string id) =>
+        new TAnalyzer().SupportedDiagnostics.First(d => d.Id == id).DefaultSeverity;
+
+    private static void Configure(SolutionState state, bool withLibrary, string? editorConfig)
+    {
+        state.ReferenceAssemblies = TestReferences.None;
+        state.AdditionalReferences.AddRange(TestReferences.Runtime);
+        if (withLibrary)
+        {
+            state.AdditionalReferences.AddRange(TestReferences.Library);
+        }
+
+        if (withLibrary)
+        {
+            state.Sources.Add(("/0/Stubs.cs", Stubs.Source));
+            if (Stubs.RxOperatorsSource is { } rx)
+            {
+                state.Sources.Add(("/0/RxStubs.cs", rx));
+            }
+        }
+
+        if (editorConfig is not null)
+        {
+            state.AnalyzerConfigFiles.Add(("/.editorconfig", "root = true\n[*.cs]\n" + editorConfig));
+        }
+    }
+
+    private sealed class AnalyzerTest : CSharpAnalyzerTest<TAnalyzer, DefaultVerifier>
+    {
+    }
+
+    private sealed class CodeFixTest<TCodeFix> : CSharpCodeFixTest<TAnalyzer, TCodeFix, DefaultVerifier>
+        where TCodeFix : CodeFixProvider, new()
+    {
+    }
+}

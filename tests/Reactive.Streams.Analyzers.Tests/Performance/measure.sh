@@ -1,0 +1,160 @@
+#!/usr/bin/env bash
+# Measures the analyzers' share of compile time (issue 4 target: <= 5%, aim 1%) on a generated project of N files of Rx,
+# Dataflow and Channels code that references the packed Reactive.Streams.Core. Not part of the test run: it takes
+# minutes. Usage: measure.sh [files=500] [runs=3]
+set -euo pipefail
+files="${1:-500}"
+runs="${2:-3}"
+repo="$(cd "$(dirname "$0")/../../.." && pwd)"
+work="$(mktemp -d /tmp/rxs-perf.XXXXXX)"
+version="0.0.0-perf.$(date +%s)"
+trap '[ -n "${KEEP:-}" ] || rm -rf "$work"' EXIT
+
+dotnet pack "$repo/src/Reactive.Streams.Core" -c Release -o "$work/feed" -p:PackageVersion="$version" -nodeReuse:false >/dev/null
+
+mkdir -p "$work/app/src"
+cat > "$work/app/nuget.config" <<EOF
+<?xml version="1.0" encoding="utf-8"?>
+<configuration><packageSources><add key="local" value="$work/feed" /></packageSources></configuration>
+EOF
+cat > "$work/app/App.csproj" <<EOF
+<Project Sdk="Microsoft.NET.Sdk">
+  <PropertyGroup>
+    <TargetFramework>net10.0</TargetFramework>
+    <Nullable>enable</Nullable>
+    <ImplicitUsings>disable</ImplicitUsings>
+    <RestorePackagesPath>$work/packages</RestorePackagesPath>
+    <RestoreAdditionalProjectFallbackFolders>${NUGET_PACKAGES:-$HOME/.nuget/packages}</RestoreAdditionalProjectFallbackFolders>
+    <NoWarn>\$(NoWarn);NU1603;CS8509</NoWarn>
+  </PropertyGroup>
+  <ItemGroup>
+    <PackageReference Include="Reactive.Streams.Core" Version="$version" />
+  </ItemGroup>
+</Project>
+EOF
+cat > "$work/app/src/Shared.cs" <<'EOF'
+using Reactive.Streams;
+namespace Perf;
+[EventUnion]
+public abstract partial record Ev
+{
+    public sealed partial record Tick(int N, double Value) : Ev;
+    public sealed partial record Stop(string Reason) : Ev;
+}
+public sealed record Reading(string Sensor, double Value);
+EOF
+for i in $(seq 1 "$files"); do
+  cat > "$work/app/src/File$i.cs" <<EOF
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Reactive.Concurrency;
+using System.Reactive.Linq;
+using System.Threading.Channels;
+using System.Threading.Tasks;
+using System.Threading.Tasks.Dataflow;
+using Reactive.Streams;
+
+namespace Perf;
+
+public sealed class Pipeline$i
+{
+    private readonly List<int> _seen = new();
+    private int _count;
+
+    public IObservable<string> Prices(IObservable<int> source, IScheduler scheduler) =>
+        source.Where(x => x % 2 == $((i % 7)))
+            .Select(x => x * $i)
+            .Buffer(TimeSpan.FromSeconds(1), scheduler)
+            .Select(b => string.Join(",", b.Select(v => v.ToString())))
+            $( (( i % 10 == 0 )) && echo '.ObserveOn(scheduler)' );
+
+    public Channel<Reading> Channel$i() => BackpressureChannel.Create<Reading>(BackpressurePolicy.DegradeQuality, $((i + 16)), static r => r with { Value = Math.Round(r.Value / 2) });
+
+    public BoundedStream<double> Stream$i() => BoundedStream.DegradeQuality<double>($((i + 8)), Halve);
+
+    private static double Halve(double x) => Scale(x, 2);
+
+    private static double Scale(double x, int by) => by <= 1 ? x : Scale(x / 2, by - 1);
+
+    public ActionBlock<int> Block$i() => new(x => _seen.Add(x), new ExecutionDataflowBlockOptions { BoundedCapacity = $((i + 4)), MaxDegreeOfParallelism = 1 });
+
+    public async Task<int> Drain$i(ChannelReader<int> reader)
+    {
+        var total = 0;
+        await foreach (var item in reader.ReadAllAsync())
+        {
+            total += item;
+            _count++;
+            if (total > $((i * 100))) { break; }
+        }
+
+        return total + _count;
+    }
+
+    public string Describe(Ev e)
+    {
+        switch (e)
+        {
+            case Ev.Tick t when t.N > $i:
+                return \$"big tick {t.N}";
+            case Ev.Tick t:
+                return \$"tick {t.N} {t.Value:F2}";
+            case Ev.Stop s:
+                return s.Reason;
+        }
+
+        return e switch { Ev.Tick => "t", Ev.Stop => "s", _ => "?" };
+    }
+
+    public Dictionary<string, double> Aggregate(IEnumerable<Reading> readings) =>
+        readings.GroupBy(r => r.Sensor)
+            .ToDictionary(g => g.Key, g => g.Average(r => r.Value) * $i);
+
+    public static int Loop(int n)
+    {
+        var acc = 0;
+        for (var k = 0; k < n; k++)
+        {
+            acc = unchecked(acc * 31 + k ^ $i);
+            if (acc % 3 == 0) { acc += Math.Abs(acc / 7); }
+        }
+
+        return acc;
+    }
+}
+EOF
+done
+
+cd "$work/app"
+dotnet restore -nodeReuse:false >/dev/null
+echo "files: $files (+ Shared.cs) in $work/app/src"
+# Run 0 warms the compiler server (loads and JITs the analyzers, as in any developer's second build); it is not reported.
+for run in $(seq 0 "$runs"); do
+  dotnet build --no-restore --no-incremental -nodeReuse:false -p:ReportAnalyzer=true ${EXTRA:-} \
+    -v:d -clp:PerformanceSummary > "$work/build$run.log" 2>&1 || { tail -30 "$work/build$run.log"; exit 1; }
+  csc=$(grep -E '^\s+[0-9]+ ms\s+Csc\s+[0-9]+ calls' "$work/build$run.log" | awk '{print $1}' | head -1)
+  total=$(grep -m1 -E 'Total analyzer execution time' "$work/build$run.log" | grep -oE '[0-9]+(\.[0-9]+)?' | head -1)
+  ours=$(grep -m1 -A40 'Reactive.Streams.Analyzers, Version' "$work/build$run.log" | grep -m1 -oE '^\s+[0-9<]+(\.[0-9]+)?' | tr -d ' <' || true)
+  [ "$run" = 0 ] && continue
+  share=$(awk -v o="${ours:-0}" -v c="$csc" 'BEGIN { printf "%.2f", 100 * o * 1000 / c }')
+  echo "run $run: Csc task ${csc} ms; all analyzers ${total} s; Reactive.Streams.Analyzers ${ours:-?} s = ${share}% of the Csc task"
+  grep -E '^\s+[0-9<.]+\s+[0-9<]+\s+(Reactive\.Streams\.|Total)' "$work/build$run.log" | sed 's/^ */    /' | sort -u | head -20
+done
+# The build's figures sum wall-clock time over concurrent analyzer threads, which on a busy machine with few cores
+# inflates every analyzer's share. Replaying the same csc command single-threaded (/parallel-) gives the CPU-honest share.
+cmd=$(grep -m1 -E '^\s+/.*/csc ' "$work/build$runs.log" | sed 's/^ *//')
+csc=${cmd%% *}
+echo "${cmd#* }" | sed -E 's# /out:[^ ]*##; s# /refout:[^ ]*##' > "$work/csc.rsp"
+for run in $(seq 1 "$runs"); do
+  start=$(date +%s%N)
+  "$csc" @"$work/csc.rsp" /parallel- /out:"$work/out.dll" /refout:"$work/ref.dll" > "$work/serial$run.log" 2>&1
+  end=$(date +%s%N)
+  wall=$(( (end - start) / 1000000 ))
+  ours=$(grep -m1 'Reactive.Streams.Analyzers, Version' "$work/serial$run.log" | awk '{print $1}' | tr -d '<')
+  share=$(awk -v o="${ours:-0}" -v c="$wall" 'BEGIN { printf "%.2f", 100 * o * 1000 / c }')
+  echo "single-threaded csc run $run: ${wall} ms; Reactive.Streams.Analyzers ${ours} s = ${share}% of compile"
+done
+
+echo "diagnostics reported (last run, each file:line once):"
+grep -oE '[A-Za-z0-9]+\.cs\([0-9]+,[0-9]+\): (warning|error) RXS[0-9]{4}' "$work/build$runs.log" | sort -u | grep -oE 'RXS[0-9]{4}' | sort | uniq -c
