@@ -29,7 +29,16 @@ public abstract partial record Outcome
 }
 
 [JsonSerializable(typeof(LeaseEvent))]
+[JsonSerializable(typeof(LeaseEvent[]))]
 [JsonSerializable(typeof(Outcome))]
 [JsonSerializable(typeof(Cursor))]
 [JsonSerializable(typeof(TimeSpan))]
 public partial class FixtureJsonContext : JsonSerializerContext;
+
+[EventUnion]
+public abstract partial record LongNames
+{
+    public sealed record LongVariantName : LongNames;
+
+    public sealed record HTTPTimeoutV2 : LongNames;
+}
