@@ -245,6 +245,8 @@ internal static class SinkEmitter
         w.Line("var token = _disposal.Token;");
         w.Open("try");
         w.Open($"await foreach (var item in {Tasks}.TaskAsyncEnumerableExtensions.ConfigureAwait(_stream.ReadAllAsync(token), false))");
+        w.Line("// Buffered items are readable without waiting, so the enumerator alone would not notice disposal.");
+        w.Line("token.ThrowIfCancellationRequested();");
         w.Line("await _sink.DispatchAsync(item, token).ConfigureAwait(false);");
         w.Close();
         w.Close();

@@ -43,7 +43,7 @@ internal static class SinkParser
             var handler = FindHandler(sink, variant, "On" + variant.Name, diagnostics);
             if (handler is null)
             {
-                if (!sink.GetMembers("On" + variant.Name).OfType<IMethodSymbol>().Any())
+                if (!HandlerCandidates(sink, "On" + variant.Name).Any())
                 {
                     diagnostics.Add(DiagnosticInfo.Create(Diagnostics.MissingHandler, identifier, sink.Name, variant.Name, union.Name));
                 }
@@ -133,7 +133,7 @@ internal static class SinkParser
 
     private static HandlerModel? FindHandler(INamedTypeSymbol sink, string variantTypeName, string name, List<DiagnosticInfo> diagnostics)
     {
-        var candidates = sink.GetMembers(name).OfType<IMethodSymbol>().ToList();
+        var candidates = HandlerCandidates(sink, name).ToList();
         var problems = new List<(IMethodSymbol Method, string Problem)>();
         foreach (var method in candidates)
         {
@@ -162,6 +162,21 @@ internal static class SinkParser
         }
 
         return null;
+    }
+
+    /// <summary>Methods named <paramref name="name"/> on the sink or inherited from a base class (unless private there).</summary>
+    private static IEnumerable<IMethodSymbol> HandlerCandidates(INamedTypeSymbol sink, string name)
+    {
+        for (var type = sink; type is not null && type.SpecialType != SpecialType.System_Object; type = type.BaseType)
+        {
+            foreach (var method in type.GetMembers(name).OfType<IMethodSymbol>())
+            {
+                if (SymbolEqualityComparer.Default.Equals(type, sink) || method.DeclaredAccessibility != Accessibility.Private)
+                {
+                    yield return method;
+                }
+            }
+        }
     }
 
     private static string? HandlerProblem(IMethodSymbol method, string variantTypeName)

@@ -162,6 +162,8 @@ partial class LeaseSink
             {
                 await foreach (var item in global::System.Threading.Tasks.TaskAsyncEnumerableExtensions.ConfigureAwait(_stream.ReadAllAsync(token), false))
                 {
+                    // Buffered items are readable without waiting, so the enumerator alone would not notice disposal.
+                    token.ThrowIfCancellationRequested();
                     await _sink.DispatchAsync(item, token).ConfigureAwait(false);
                 }
             }
