@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
-using Reactive.Streams.Metrics;
 
 namespace Reactive.Streams.Internal;
 
@@ -82,9 +81,22 @@ internal sealed class BoundedBuffer<T> : IStreamMetricsSource
 
     // ---- Writing ---------------------------------------------------------------------------------------------
 
+    /// <summary>
+    /// Under sustained DegradeQuality overflow, degrade before taking the lock, so that a push costs one lock instead
+    /// of two. The unlocked read of the depth may be stale either way: <see cref="PushDegraded"/> re-decides under the
+    /// lock and enqueues the original item if room appeared, and an overflow missed here still reaches the degrader
+    /// through <see cref="PushCore"/>. Degraders are pure (RXS0004), so an unneeded call costs time, not correctness.
+    /// </summary>
+    private bool ShouldDegradeEagerly => _degrader is not null && Policy == BackpressurePolicy.DegradeQuality && _items.Count >= Capacity;
+
     /// <summary>Pushes without waiting and without throwing.</summary>
     public PushResult TryPush(T item)
     {
+        if (ShouldDegradeEagerly)
+        {
+            return PushDegraded(item);
+        }
+
         var result = PushCore(item, allowWait: false, canParkPooled: false, out _);
         return result.Status == SlowPath ? PushDegraded(item) : result;
     }
@@ -95,6 +107,12 @@ internal sealed class BoundedBuffer<T> : IStreamMetricsSource
         if (cancellationToken.IsCancellationRequested)
         {
             return ValueTask.FromCanceled(cancellationToken);
+        }
+
+        if (ShouldDegradeEagerly)
+        {
+            var degraded = PushDegraded(item);
+            return degraded.IsAccepted ? default : ValueTask.FromException(CreateException(degraded));
         }
 
         var result = PushCore(item, allowWait: true, canParkPooled: !cancellationToken.CanBeCanceled && _pauseTimeout is null, out var parked);
@@ -180,17 +198,17 @@ internal sealed class BoundedBuffer<T> : IStreamMetricsSource
                     return new PushResult(SlowPath);
 
                 case BackpressurePolicy.PauseUpstream:
+                    if (!allowWait)
+                    {
+                        return new PushResult(PushStatus.Full);
+                    }
+
                     if (_pauseTimeout == TimeSpan.Zero)
                     {
                         _pushed++;
                         _pauseBlocks++;
                         _rejected++;
                         return new PushResult(PushStatus.Overflow);
-                    }
-
-                    if (!allowWait)
-                    {
-                        return new PushResult(PushStatus.Full);
                     }
 
                     if (!canParkPooled)
@@ -612,6 +630,27 @@ internal sealed class BoundedBuffer<T> : IStreamMetricsSource
             {
                 yield return item;
             }
+        }
+    }
+
+    /// <summary>
+    /// Wakes every parked reader with <see langword="true"/> although nothing may have arrived: a deadline-bound reader
+    /// (a canal's pull) re-checks its deadline. Readers must already tolerate a true wake with nothing to read, as
+    /// with <c>ChannelReader.WaitToReadAsync</c> and several consumers.
+    /// </summary>
+    internal void WakeReaders()
+    {
+        AsyncWaiter<T>? readers;
+        lock (_lock)
+        {
+            AssertInvariants();
+            readers = _readers;
+            _readers = null;
+        }
+
+        if (readers is not null)
+        {
+            WakeAll(readers);
         }
     }
 

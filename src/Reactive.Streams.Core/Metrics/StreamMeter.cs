@@ -1,7 +1,7 @@
 using System.Diagnostics.Metrics;
 using System.Runtime.CompilerServices;
 
-namespace Reactive.Streams.Metrics;
+namespace Reactive.Streams;
 
 /// <summary>A buffer whose counters the meter observes.</summary>
 internal interface IStreamMetricsSource

@@ -1,0 +1,99 @@
+using Reactive.Streams.Canal;
+using Reactive.Streams.Internal;
+
+namespace Reactive.Streams;
+
+/// <summary>
+/// A live, lossy view over a <see cref="BoundedStream{T}"/> or an <see cref="IObservable{T}"/>: under pressure it skips
+/// items (the stream's DropOldest or DegradeQuality policy evicts them) and reports how many in <see cref="Skipped"/>.
+/// Pulls return what is live; nothing is replayed.
+/// </summary>
+/// <typeparam name="T">The item type.</typeparam>
+public sealed class LossySubscription<T> : ICanal<T>
+{
+    private readonly BoundedBuffer<T> _buffer;
+    private readonly BufferPuller<T> _puller;
+    private readonly long _skippedAtStart;
+    private readonly IDisposable? _subscription;
+
+    internal LossySubscription(BoundedBuffer<T> buffer, TimeProvider timeProvider, IDisposable? subscription)
+    {
+        _buffer = buffer;
+        _subscription = subscription;
+        var metrics = buffer.GetMetrics();
+        _skippedAtStart = metrics.ItemsEvicted + metrics.ItemsFailed;
+        _puller = new BufferPuller<T>(buffer, timeProvider, buffer.Name);
+    }
+
+    /// <summary>The canal's name (its stream's name).</summary>
+    public string Name => _buffer.Name;
+
+    /// <summary>Items skipped since the subscription started: evicted or rejected by the stream's policy.</summary>
+    public long Skipped
+    {
+        get
+        {
+            var metrics = _buffer.GetMetrics();
+            return metrics.ItemsEvicted + metrics.ItemsFailed - _skippedAtStart;
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask<CanalBatch<T>> PullBatchAsync(int max, TimeSpan deadline, CancellationToken cancellationToken = default) =>
+        _puller.PullBatchAsync(max, deadline, cancellationToken);
+
+    /// <summary>Stops the subscription (an observable source is unsubscribed); later pulls fail.</summary>
+    /// <returns>A completed task.</returns>
+    public ValueTask DisposeAsync()
+    {
+        _subscription?.Dispose();
+        _puller.Dispose();
+        return default;
+    }
+}
+
+/// <summary>Factories for <see cref="LossySubscription{T}"/>.</summary>
+public static class LossySubscription
+{
+    /// <summary>
+    /// A lossy canal reading from <paramref name="stream"/>. The stream's policy decides what is skipped under pressure;
+    /// the canal does not complete the stream when disposed.
+    /// </summary>
+    /// <typeparam name="T">The item type.</typeparam>
+    /// <param name="stream">The stream to read.</param>
+    /// <param name="timeProvider">The clock for pull deadlines; <see cref="TimeProvider.System"/> if null.</param>
+    /// <returns>The canal.</returns>
+    public static LossySubscription<T> Create<T>(BoundedStream<T> stream, TimeProvider? timeProvider = null)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        return new LossySubscription<T>(stream.Buffer, timeProvider ?? TimeProvider.System, subscription: null);
+    }
+
+    /// <summary>
+    /// A lossy canal subscribed to <paramref name="source"/> through a DropOldest buffer of <paramref name="capacity"/>:
+    /// when the consumer falls behind, the oldest items are skipped. The source's completion closes the canal once
+    /// drained; its error is the inner exception of the <see cref="CanalClosedException"/>.
+    /// </summary>
+    /// <typeparam name="T">The item type.</typeparam>
+    /// <param name="source">The observable to subscribe to.</param>
+    /// <param name="capacity">How many unread items to keep; at least 1.</param>
+    /// <param name="timeProvider">The clock for pull deadlines; <see cref="TimeProvider.System"/> if null.</param>
+    /// <param name="name">The canal's name; generated if null.</param>
+    /// <returns>The canal.</returns>
+    public static LossySubscription<T> Create<T>(IObservable<T> source, int capacity, TimeProvider? timeProvider = null, string? name = null)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        var options = new BoundedStreamOptions<T>(BackpressurePolicy.DropOldest, capacity);
+        if (name is not null)
+        {
+            options = new BoundedStreamOptions<T>(BackpressurePolicy.DropOldest, capacity) { Name = name };
+        }
+
+        var buffer = new BoundedBuffer<T>(options);
+        var subscription = source.Subscribe(
+            item => buffer.TryPush(item),
+            error => buffer.TryComplete(error),
+            () => buffer.TryComplete(null));
+        return new LossySubscription<T>(buffer, timeProvider ?? TimeProvider.System, subscription);
+    }
+}

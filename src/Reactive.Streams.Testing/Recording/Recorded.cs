@@ -1,0 +1,54 @@
+using System.Globalization;
+
+namespace Reactive.Streams.Testing;
+
+/// <summary>
+/// A value recorded together with the virtual time at which it was produced, as in Microsoft.Reactive.Testing.
+/// </summary>
+/// <typeparam name="T">The type of the recorded value; usually <see cref="System.Reactive.Notification{T}"/>.</typeparam>
+/// <remarks>
+/// Two records are equal when their times are equal and their values are equal by
+/// <see cref="EqualityComparer{T}.Default"/>, so whole message lists compare with
+/// <c>Assert.Equal(expected, observer.Messages)</c>. Predicate records made by
+/// <see cref="ReactiveTest.OnNext{T}(long, Func{T, bool})"/> match only when they are on the <em>expected</em> side of the
+/// comparison (the receiver of <see cref="Equals(Recorded{T})"/>).
+/// <see cref="ToString"/> prints <c>value@time</c> (for example <c>OnNext(42)@210</c>), which makes test failure diffs readable.
+/// </remarks>
+/// <param name="time">The virtual time (in scheduler ticks) at which the value was produced.</param>
+/// <param name="value">The recorded value.</param>
+public readonly struct Recorded<T>(long time, T value) : IEquatable<Recorded<T>>
+{
+    /// <summary>Gets the virtual time (in scheduler ticks) at which the value was produced.</summary>
+    public long Time { get; } = time;
+
+    /// <summary>Gets the recorded value.</summary>
+    public T Value { get; } = value;
+
+    /// <summary>Returns whether <paramref name="other"/> has the same time and an equal value.</summary>
+    /// <param name="other">The record to compare with this one.</param>
+    /// <returns><see langword="true"/> when both time and value are equal.</returns>
+    public bool Equals(Recorded<T> other) => Time == other.Time && EqualityComparer<T>.Default.Equals(Value, other.Value);
+
+    /// <inheritdoc />
+    public override bool Equals(object? obj) => obj is Recorded<T> other && Equals(other);
+
+    /// <inheritdoc />
+    public override int GetHashCode() => HashCode.Combine(Time, Value);
+
+    /// <summary>Returns the record as <c>value@time</c>, for example <c>OnNext(42)@210</c>.</summary>
+    /// <returns>The readable form of the record.</returns>
+    public override string ToString() =>
+        string.Create(CultureInfo.InvariantCulture, $"{(Value is null ? "null" : Value.ToString())}@{Time}");
+
+    /// <summary>Returns whether two records have the same time and equal values.</summary>
+    /// <param name="left">The first record.</param>
+    /// <param name="right">The second record.</param>
+    /// <returns><see langword="true"/> when both are equal.</returns>
+    public static bool operator ==(Recorded<T> left, Recorded<T> right) => left.Equals(right);
+
+    /// <summary>Returns whether two records differ in time or value.</summary>
+    /// <param name="left">The first record.</param>
+    /// <param name="right">The second record.</param>
+    /// <returns><see langword="true"/> when they differ.</returns>
+    public static bool operator !=(Recorded<T> left, Recorded<T> right) => !left.Equals(right);
+}

@@ -1,0 +1,142 @@
+using System.Threading.Channels;
+
+namespace Reactive.Streams.Tests.Channels;
+
+public class BackpressureChannelTests
+{
+    private static List<T> Drain<T>(ChannelReader<T> reader)
+    {
+        var items = new List<T>();
+        while (reader.TryRead(out var item))
+        {
+            items.Add(item);
+        }
+
+        return items;
+    }
+
+    [Fact]
+    public void DropOldest_channel_accepts_every_write_and_keeps_the_newest()
+    {
+        var channel = BackpressureChannel.Create<int>(BackpressurePolicy.DropOldest, 2);
+
+        Assert.All(Enumerable.Range(1, 4), i => Assert.True(channel.Writer.TryWrite(i)));
+
+        Assert.Equal(2, channel.Reader.Count);
+        Assert.True(channel.Reader.TryPeek(out var head));
+        Assert.Equal(3, head);
+        Assert.Equal([3, 4], Drain(channel.Reader));
+        Assert.Equal(2, channel.GetMetrics().DropOldestHits);
+    }
+
+    [Fact]
+    public void DegradeQuality_channel_degrades_on_overflow_only()
+    {
+        var channel = BackpressureChannel.Create<string>(BackpressurePolicy.DegradeQuality, 1, static s => s.ToUpperInvariant());
+
+        Assert.True(channel.Writer.TryWrite("a"));
+        Assert.True(channel.Writer.TryWrite("b"));
+
+        Assert.Equal(["B"], Drain(channel.Reader));
+        Assert.Equal(1, channel.GetMetrics().DegradeQualityHits);
+    }
+
+    [Fact]
+    public async Task Fail_channel_rejects_on_overflow_and_WriteAsync_throws_overflow()
+    {
+        var channel = BackpressureChannel.Create<int>(BackpressurePolicy.Fail, 1);
+        Assert.True(channel.Writer.TryWrite(1));
+
+        Assert.False(channel.Writer.TryWrite(2));
+        var error = await Assert.ThrowsAsync<StreamOverflowException>(() => channel.Writer.WriteAsync(3).AsTask());
+
+        Assert.Equal(1, error.Capacity);
+        Assert.Equal([1], Drain(channel.Reader));
+        Assert.Equal(2, channel.GetMetrics().FailOverflows);
+    }
+
+    [Fact]
+    public async Task Fail_and_PauseUpstream_channels_WaitToWriteAsync_waits_for_room()
+    {
+        foreach (var policy in new[] { BackpressurePolicy.Fail, BackpressurePolicy.PauseUpstream })
+        {
+            var channel = BackpressureChannel.Create<int>(policy, 1);
+            Assert.True(await channel.Writer.WaitToWriteAsync());
+            Assert.True(channel.Writer.TryWrite(1));
+
+            var wait = channel.Writer.WaitToWriteAsync().AsTask();
+            Assert.False(wait.IsCompleted);
+            Assert.True(channel.Reader.TryRead(out _));
+
+            Assert.True(await wait);
+            Assert.True(channel.Writer.TryWrite(2));
+        }
+    }
+
+    [Fact]
+    public async Task PauseUpstream_channel_WriteAsync_waits_and_TryWrite_refuses_when_full()
+    {
+        var channel = BackpressureChannel.Create<int>(BackpressurePolicy.PauseUpstream, 1);
+        await channel.Writer.WriteAsync(1);
+
+        Assert.False(channel.Writer.TryWrite(2));
+        var write = channel.Writer.WriteAsync(3).AsTask();
+        Assert.False(write.IsCompleted);
+        Assert.Equal(1, await channel.Reader.ReadAsync());
+        await write;
+
+        Assert.Equal([3], Drain(channel.Reader));
+        var metrics = channel.GetMetrics();
+        Assert.Equal(new StreamMetricsSnapshot(2, 2, 0, 0, 1, 0, 0, 0), metrics);
+    }
+
+    [Fact]
+    public async Task Completed_channel_drains_then_ReadAsync_throws_ChannelClosedException()
+    {
+        var channel = BackpressureChannel.Create<int>(BackpressurePolicy.DropOldest, 4);
+        await channel.Writer.WriteAsync(1);
+        channel.Writer.Complete();
+
+        Assert.False(channel.Writer.TryWrite(2));
+        await Assert.ThrowsAnyAsync<ChannelClosedException>(() => channel.Writer.WriteAsync(3).AsTask());
+        Assert.False(await channel.Writer.WaitToWriteAsync());
+        Assert.Equal(1, await channel.Reader.ReadAsync());
+        await Assert.ThrowsAnyAsync<ChannelClosedException>(() => channel.Reader.ReadAsync().AsTask());
+        Assert.False(await channel.Reader.WaitToReadAsync());
+        await channel.Reader.Completion;
+    }
+
+    [Fact]
+    public async Task Channel_faulted_on_completion_surfaces_the_error_to_readers()
+    {
+        var channel = BackpressureChannel.Create<int>(BackpressurePolicy.Fail, 4);
+        var boom = new TimeoutException("source timed out");
+        channel.Writer.Complete(boom);
+
+        await Assert.ThrowsAsync<TimeoutException>(() => channel.Reader.WaitToReadAsync().AsTask());
+        Assert.Same(boom, await Assert.ThrowsAsync<TimeoutException>(() => channel.Reader.Completion));
+        var items = new List<int>();
+        await Assert.ThrowsAsync<TimeoutException>(async () =>
+        {
+            await foreach (var item in channel.Reader.ReadAllAsync())
+            {
+                items.Add(item);
+            }
+        });
+        Assert.Empty(items);
+    }
+
+    [Fact]
+    public void GetMetrics_rejects_a_channel_it_did_not_create()
+    {
+        var error = Assert.Throws<ArgumentException>(() => Channel.CreateBounded<int>(1).GetMetrics());
+        Assert.Equal("channel", error.ParamName);
+    }
+
+    [Fact]
+    public void Bad_input_is_rejected_naming_the_parameter()
+    {
+        Assert.Equal("capacity", Assert.Throws<ArgumentOutOfRangeException>(() => BackpressureChannel.Create<int>(BackpressurePolicy.Fail, 0)).ParamName);
+        Assert.Equal("options", Assert.Throws<ArgumentNullException>(() => BackpressureChannel.Create<int>(null!)).ParamName);
+    }
+}
