@@ -15,6 +15,7 @@ internal static class JsonConverterEmitter
     public static void EmitPayload(SourceWriter w, UnionModel model, string access)
     {
         var union = model.Name;
+        var types = MetadataTypes(model);
         w.Line("/// <summary>");
         w.Line($"/// Reads and writes a <see cref=\"{union}\"/> as a JSON object whose <c>\"type\"</c> property holds the variant's wire");
         w.Line("/// name and whose other properties are the variant's positional parameters (snake_case, or <c>[JsonPropertyName]</c>).");
@@ -42,18 +43,29 @@ internal static class JsonConverterEmitter
         w.Line($"throw new {Json}.JsonException($\"A {union} is a JSON object with a \\\"type\\\" property, not a {{reader.TokenType}}.\");");
         w.Close();
         w.Line();
-        w.Line("// A copy of the reader finds the discriminator wherever it is; the variant is then read from the start.");
+        w.Line("var metadata = MetadataFor(options);");
+        w.Line();
+        w.Line("// A copy of the reader finds the discriminator wherever it is. When it came first the variant is read on from");
+        w.Line("// there; otherwise from the start, skipping it. An unknown variant is always parsed whole, from the start.");
         w.Line("var probe = reader;");
-        w.Line("FindType(ref probe);");
+        w.Line("var typeCameFirst = FindType(ref probe);");
+        w.Line($"{union} result;");
         for (var v = 0; v < model.Variants.Count; v++)
         {
-            w.Open($"if (probe.ValueTextEquals({Naming.Literal(model.Variants[v].WireName)}u8))");
-            w.Line($"return Read{model.Variants[v].Name}(ref reader, options);");
+            w.Open($"{(v == 0 ? string.Empty : "else ")}if (probe.ValueTextEquals({Naming.Literal(model.Variants[v].WireName)}u8))");
+            w.Line($"result = typeCameFirst ? Read{model.Variants[v].Name}(ref probe, metadata) : Read{model.Variants[v].Name}(ref reader, metadata);");
             w.Close();
         }
 
+        w.Open("else");
+        w.Line("return ReadUnknown(probe.GetString()!, ref reader, metadata);");
+        w.Close();
         w.Line();
-        w.Line("return ReadUnknown(probe.GetString()!, ref reader, options);");
+        w.Open("if (typeCameFirst)");
+        w.Line("reader = probe;");
+        w.Close();
+        w.Line();
+        w.Line("return result;");
         w.Close();
         w.Line();
 
@@ -61,6 +73,11 @@ internal static class JsonConverterEmitter
         w.Open($"public override void Write({Json}.Utf8JsonWriter writer, {union} value, {Json}.JsonSerializerOptions options)");
         w.Line("global::System.ArgumentNullException.ThrowIfNull(writer);");
         w.Line("global::System.ArgumentNullException.ThrowIfNull(value);");
+        if (types.Count > 0)
+        {
+            w.Line("var metadata = MetadataFor(options);");
+        }
+
         w.Open("switch (value)");
         for (var v = 0; v < model.Variants.Count; v++)
         {
@@ -71,7 +88,7 @@ internal static class JsonConverterEmitter
             w.Line($"writer.WriteString(s_type, s_wire{v});");
             for (var p = 0; p < variant.Properties.Count; p++)
             {
-                EmitWrite(w, variant.Properties[p], $"s_name{v}_{p}", $"__value.{variant.Properties[p].Name}");
+                EmitWrite(w, variant.Properties[p], $"s_name{v}_{p}", $"__value.{variant.Properties[p].Name}", types);
             }
 
             w.Line("writer.WriteEndObject();");
@@ -89,11 +106,12 @@ internal static class JsonConverterEmitter
 
         for (var v = 0; v < model.Variants.Count; v++)
         {
-            EmitReadVariant(w, model, model.Variants[v], v);
+            EmitReadVariant(w, model, model.Variants[v], types);
         }
 
-        EmitReadUnknown(w, model);
+        EmitReadUnknown(w, model, types);
         EmitHelpers(w, union);
+        EmitMetadata(w, types);
         w.Close();
     }
 
@@ -151,11 +169,11 @@ internal static class JsonConverterEmitter
         w.Close();
     }
 
-    private static void EmitReadVariant(SourceWriter w, UnionModel model, VariantModel variant, int v)
+    private static void EmitReadVariant(SourceWriter w, UnionModel model, VariantModel variant, IReadOnlyDictionary<string, int> types)
     {
         var union = model.Name;
         w.Line();
-        w.Open($"private static {union}.{variant.Name} Read{variant.Name}(ref {Json}.Utf8JsonReader reader, {Json}.JsonSerializerOptions options)");
+        w.Open($"private static {union}.{variant.Name} Read{variant.Name}(ref {Json}.Utf8JsonReader reader, Metadata metadata)");
         for (var p = 0; p < variant.Properties.Count; p++)
         {
             var property = variant.Properties[p];
@@ -172,7 +190,7 @@ internal static class JsonConverterEmitter
             var property = variant.Properties[p];
             w.Open($"if (reader.ValueTextEquals({Naming.Literal(property.JsonName)}u8))");
             w.Line("reader.Read();");
-            w.Line($"__p{p} = {ReadExpression(property, union, variant.WireName)};");
+            w.Line($"__p{p} = {ReadExpression(property, variant.WireName, types)};");
             if (!property.IsNullable)
             {
                 w.Line($"__has{p} = true;");
@@ -202,11 +220,11 @@ internal static class JsonConverterEmitter
         w.Close();
     }
 
-    private static void EmitReadUnknown(SourceWriter w, UnionModel model)
+    private static void EmitReadUnknown(SourceWriter w, UnionModel model, IReadOnlyDictionary<string, int> types)
     {
         var union = model.Name;
         w.Line();
-        w.Open($"private static {union}.Unknown ReadUnknown(string wireName, ref {Json}.Utf8JsonReader reader, {Json}.JsonSerializerOptions options)");
+        w.Open($"private static {union}.Unknown ReadUnknown(string wireName, ref {Json}.Utf8JsonReader reader, Metadata metadata)");
         w.Line($"var unknown = new {union}.Unknown(wireName, {Json}.JsonElement.ParseValue(ref reader));");
         for (var s = 0; s < model.SharedAccessors.Count; s++)
         {
@@ -218,7 +236,7 @@ internal static class JsonConverterEmitter
             w.Indent();
             w.Line($"var __reader = new {Json}.Utf8JsonReader(global::System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(__s{s}));");
             w.Line("__reader.Read();");
-            w.Line($"unknown = unknown with {{ {shared.Name} = {ReadExpression(shared, union, null, "__reader")} }};");
+            w.Line($"unknown = unknown with {{ {shared.Name} = {ReadExpression(shared, null, types, "__reader")} }};");
             w.Unindent();
             w.Line("}");
             w.Line($"catch (global::System.Exception __e) when (__e is {Json}.JsonException or global::System.InvalidOperationException or global::System.FormatException)");
@@ -234,9 +252,11 @@ internal static class JsonConverterEmitter
     private static void EmitHelpers(SourceWriter w, string union)
     {
         w.Line();
-        w.Line($"private static void FindType(ref {Json}.Utf8JsonReader reader)");
+        w.Line("/// <summary>Moves <paramref name=\"reader\"/> to the discriminator's value; true when it is the first property.</summary>");
+        w.Line($"private static bool FindType(ref {Json}.Utf8JsonReader reader)");
         w.Line("{");
         w.Indent();
+        w.Line("var first = true;");
         w.Open($"while (reader.Read() && reader.TokenType == {Json}.JsonTokenType.PropertyName)");
         w.Open("if (reader.ValueTextEquals(\"type\"u8))");
         w.Line("reader.Read();");
@@ -244,9 +264,10 @@ internal static class JsonConverterEmitter
         w.Line($"throw new {Json}.JsonException($\"The \\\"type\\\" of a {union} must be a string, not a {{reader.TokenType}}.\");");
         w.Close();
         w.Line();
-        w.Line("return;");
+        w.Line("return first;");
         w.Close();
         w.Line();
+        w.Line("first = false;");
         w.Line("reader.Read();");
         w.Line("SkipValue(ref reader);");
         w.Close();
@@ -263,13 +284,65 @@ internal static class JsonConverterEmitter
         w.Line();
         w.Line($"private static {Json}.JsonException Missing(string variant, string property) =>");
         w.Line($"    new($\"The {union} variant '{{variant}}' needs a non-null \\\"{{property}}\\\".\");");
-        w.Line();
-        w.Line($"private static {Json}.Serialization.Metadata.JsonTypeInfo<T> TypeInfo<T>({Json}.JsonSerializerOptions options) =>");
-        w.Line($"    ({Json}.Serialization.Metadata.JsonTypeInfo<T>)options.GetTypeInfo(typeof(T));");
     }
 
+    /// <summary>The distinct property types read and written through metadata, each with its slot in the cache.</summary>
+    private static Dictionary<string, int> MetadataTypes(UnionModel model)
+    {
+        var types = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var property in model.Variants.SelectMany(static v => v.Properties).Concat(model.SharedAccessors))
+        {
+            if (property.Kind == ValueKind.Other && !types.ContainsKey(property.MetadataTypeName))
+            {
+                types.Add(property.MetadataTypeName, types.Count);
+            }
+        }
+
+        return types;
+    }
+
+    private static void EmitMetadata(SourceWriter w, IReadOnlyDictionary<string, int> types)
+    {
+        w.Line();
+        w.Line("// The options' type infos, resolved once per options instance rather than looked up per property per item.");
+        w.Line("// A race between two threads resolves them twice; either result is correct.");
+        w.Line("private Metadata? _metadata;");
+        w.Line();
+        w.Open("private Metadata MetadataFor(global::System.Text.Json.JsonSerializerOptions options)");
+        w.Line("var metadata = _metadata;");
+        w.Open("if (metadata is null || !ReferenceEquals(metadata.Options, options))");
+        w.Line("metadata = new Metadata(options);");
+        w.Line("_metadata = metadata;");
+        w.Close();
+        w.Line();
+        w.Line("return metadata;");
+        w.Close();
+        w.Line();
+        w.Open("private sealed class Metadata");
+        foreach (var type in types.OrderBy(static t => t.Value))
+        {
+            w.Line($"public readonly {Json}.Serialization.Metadata.JsonTypeInfo<{type.Key}> Type{type.Value};");
+        }
+
+        w.Line();
+        w.Open($"public Metadata({Json}.JsonSerializerOptions options)");
+        w.Line("Options = options;");
+        foreach (var type in types.OrderBy(static t => t.Value))
+        {
+            w.Line($"Type{type.Value} = ({Json}.Serialization.Metadata.JsonTypeInfo<{type.Key}>)options.GetTypeInfo(typeof({TypeOfName(type.Key)}));");
+        }
+
+        w.Close();
+        w.Line();
+        w.Line($"public {Json}.JsonSerializerOptions Options {{ get; }}");
+        w.Close();
+    }
+
+    /// <summary><c>typeof</c> does not take a nullable reference type annotation.</summary>
+    private static string TypeOfName(string typeName) => typeName.EndsWith("?", StringComparison.Ordinal) ? typeName.Substring(0, typeName.Length - 1) : typeName;
+
     /// <summary>The expression that reads one value at the reader's current token.</summary>
-    private static string ReadExpression(PropertyModel property, string union, string? variantWireName, string reader = "reader")
+    private static string ReadExpression(PropertyModel property, string? variantWireName, IReadOnlyDictionary<string, int> types, string reader = "reader")
     {
         var missing = variantWireName is null
             ? $"throw new {Json}.JsonException(\"null\")"
@@ -291,7 +364,7 @@ internal static class JsonConverterEmitter
             ValueKind.Guid => $"{reader}.GetGuid()",
             ValueKind.DateTime => $"{reader}.GetDateTime()",
             ValueKind.DateTimeOffset => $"{reader}.GetDateTimeOffset()",
-            _ => $"{Json}.JsonSerializer.Deserialize(ref {reader}, TypeInfo<{property.MetadataTypeName}>(options))",
+            _ => $"{Json}.JsonSerializer.Deserialize(ref {reader}, metadata.Type{types[property.MetadataTypeName]})",
         };
 
         if (property.IsNullableValueType)
@@ -311,12 +384,12 @@ internal static class JsonConverterEmitter
             : read;
     }
 
-    private static void EmitWrite(SourceWriter w, PropertyModel property, string name, string value)
+    private static void EmitWrite(SourceWriter w, PropertyModel property, string name, string value, IReadOnlyDictionary<string, int> types)
     {
         if (property.IsNullableValueType)
         {
             w.Open($"if ({value} is {{ }} __present_{property.Name})");
-            EmitWriteValue(w, property, name, $"__present_{property.Name}");
+            EmitWriteValue(w, property, name, $"__present_{property.Name}", types);
             w.Close();
             w.Open("else");
             w.Line($"writer.WriteNull({name});");
@@ -324,10 +397,10 @@ internal static class JsonConverterEmitter
             return;
         }
 
-        EmitWriteValue(w, property, name, value);
+        EmitWriteValue(w, property, name, value, types);
     }
 
-    private static void EmitWriteValue(SourceWriter w, PropertyModel property, string name, string value)
+    private static void EmitWriteValue(SourceWriter w, PropertyModel property, string name, string value, IReadOnlyDictionary<string, int> types)
     {
         switch (property.Kind)
         {
@@ -358,7 +431,7 @@ internal static class JsonConverterEmitter
                 break;
             default:
                 w.Line($"writer.WritePropertyName({name});");
-                w.Line($"{Json}.JsonSerializer.Serialize(writer, {value}, TypeInfo<{property.MetadataTypeName}>(options));");
+                w.Line($"{Json}.JsonSerializer.Serialize(writer, {value}, metadata.Type{types[property.MetadataTypeName]});");
                 break;
         }
     }

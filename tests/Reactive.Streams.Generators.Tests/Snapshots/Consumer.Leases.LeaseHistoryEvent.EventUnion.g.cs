@@ -390,23 +390,36 @@ public sealed class LeaseHistoryEventJsonConverter : global::System.Text.Json.Se
             throw new global::System.Text.Json.JsonException($"A LeaseHistoryEvent is a JSON object with a \"type\" property, not a {reader.TokenType}.");
         }
 
-        // A copy of the reader finds the discriminator wherever it is; the variant is then read from the start.
+        var metadata = MetadataFor(options);
+
+        // A copy of the reader finds the discriminator wherever it is. When it came first the variant is read on from
+        // there; otherwise from the start, skipping it. An unknown variant is always parsed whole, from the start.
         var probe = reader;
-        FindType(ref probe);
+        var typeCameFirst = FindType(ref probe);
+        LeaseHistoryEvent result;
         if (probe.ValueTextEquals("acquired"u8))
         {
-            return ReadAcquired(ref reader, options);
+            result = typeCameFirst ? ReadAcquired(ref probe, metadata) : ReadAcquired(ref reader, metadata);
         }
-        if (probe.ValueTextEquals("lease_renewed"u8))
+        else if (probe.ValueTextEquals("lease_renewed"u8))
         {
-            return ReadRenewed(ref reader, options);
+            result = typeCameFirst ? ReadRenewed(ref probe, metadata) : ReadRenewed(ref reader, metadata);
         }
-        if (probe.ValueTextEquals("revoked"u8))
+        else if (probe.ValueTextEquals("revoked"u8))
         {
-            return ReadRevoked(ref reader, options);
+            result = typeCameFirst ? ReadRevoked(ref probe, metadata) : ReadRevoked(ref reader, metadata);
+        }
+        else
+        {
+            return ReadUnknown(probe.GetString()!, ref reader, metadata);
         }
 
-        return ReadUnknown(probe.GetString()!, ref reader, options);
+        if (typeCameFirst)
+        {
+            reader = probe;
+        }
+
+        return result;
     }
 
     /// <inheritdoc/>
@@ -414,13 +427,14 @@ public sealed class LeaseHistoryEventJsonConverter : global::System.Text.Json.Se
     {
         global::System.ArgumentNullException.ThrowIfNull(writer);
         global::System.ArgumentNullException.ThrowIfNull(value);
+        var metadata = MetadataFor(options);
         switch (value)
         {
             case LeaseHistoryEvent.Acquired __value:
                 writer.WriteStartObject();
                 writer.WriteString(s_type, s_wire0);
                 writer.WritePropertyName(s_name0_0);
-                global::System.Text.Json.JsonSerializer.Serialize(writer, __value.Cursor, TypeInfo<global::Consumer.Leases.Cursor>(options));
+                global::System.Text.Json.JsonSerializer.Serialize(writer, __value.Cursor, metadata.Type0);
                 writer.WriteString(s_name0_1, __value.ExecutionId);
                 writer.WriteString(s_name0_2, __value.LeaseId);
                 writer.WriteString(s_name0_3, __value.At);
@@ -430,7 +444,7 @@ public sealed class LeaseHistoryEventJsonConverter : global::System.Text.Json.Se
                 writer.WriteStartObject();
                 writer.WriteString(s_type, s_wire1);
                 writer.WritePropertyName(s_name1_0);
-                global::System.Text.Json.JsonSerializer.Serialize(writer, __value.Cursor, TypeInfo<global::Consumer.Leases.Cursor>(options));
+                global::System.Text.Json.JsonSerializer.Serialize(writer, __value.Cursor, metadata.Type0);
                 writer.WriteString(s_name1_1, __value.ExecutionId);
                 writer.WriteString(s_name1_2, __value.At);
                 writer.WriteNumber(s_name1_3, __value.TtlMs);
@@ -448,12 +462,12 @@ public sealed class LeaseHistoryEventJsonConverter : global::System.Text.Json.Se
                 writer.WriteStartObject();
                 writer.WriteString(s_type, s_wire2);
                 writer.WritePropertyName(s_name2_0);
-                global::System.Text.Json.JsonSerializer.Serialize(writer, __value.Cursor, TypeInfo<global::Consumer.Leases.Cursor>(options));
+                global::System.Text.Json.JsonSerializer.Serialize(writer, __value.Cursor, metadata.Type0);
                 writer.WriteString(s_name2_1, __value.ExecutionId);
                 writer.WriteString(s_name2_2, __value.RevokedBy);
                 writer.WriteString(s_name2_3, __value.At);
                 writer.WritePropertyName(s_name2_4);
-                global::System.Text.Json.JsonSerializer.Serialize(writer, __value.Reasons, TypeInfo<global::System.Collections.Generic.IReadOnlyList<string>>(options));
+                global::System.Text.Json.JsonSerializer.Serialize(writer, __value.Reasons, metadata.Type1);
                 writer.WriteEndObject();
                 return;
             case LeaseHistoryEvent.Unknown __unknown:
@@ -464,7 +478,7 @@ public sealed class LeaseHistoryEventJsonConverter : global::System.Text.Json.Se
         }
     }
 
-    private static LeaseHistoryEvent.Acquired ReadAcquired(ref global::System.Text.Json.Utf8JsonReader reader, global::System.Text.Json.JsonSerializerOptions options)
+    private static LeaseHistoryEvent.Acquired ReadAcquired(ref global::System.Text.Json.Utf8JsonReader reader, Metadata metadata)
     {
         global::Consumer.Leases.Cursor __p0 = default!;
         var __has0 = false;
@@ -478,7 +492,7 @@ public sealed class LeaseHistoryEventJsonConverter : global::System.Text.Json.Se
             if (reader.ValueTextEquals("cursor"u8))
             {
                 reader.Read();
-                __p0 = global::System.Text.Json.JsonSerializer.Deserialize(ref reader, TypeInfo<global::Consumer.Leases.Cursor>(options));
+                __p0 = global::System.Text.Json.JsonSerializer.Deserialize(ref reader, metadata.Type0);
                 __has0 = true;
                 continue;
             }
@@ -521,7 +535,7 @@ public sealed class LeaseHistoryEventJsonConverter : global::System.Text.Json.Se
         return new LeaseHistoryEvent.Acquired(__p0, __p1, __p2, __p3);
     }
 
-    private static LeaseHistoryEvent.Renewed ReadRenewed(ref global::System.Text.Json.Utf8JsonReader reader, global::System.Text.Json.JsonSerializerOptions options)
+    private static LeaseHistoryEvent.Renewed ReadRenewed(ref global::System.Text.Json.Utf8JsonReader reader, Metadata metadata)
     {
         global::Consumer.Leases.Cursor __p0 = default!;
         var __has0 = false;
@@ -537,7 +551,7 @@ public sealed class LeaseHistoryEventJsonConverter : global::System.Text.Json.Se
             if (reader.ValueTextEquals("cursor"u8))
             {
                 reader.Read();
-                __p0 = global::System.Text.Json.JsonSerializer.Deserialize(ref reader, TypeInfo<global::Consumer.Leases.Cursor>(options));
+                __p0 = global::System.Text.Json.JsonSerializer.Deserialize(ref reader, metadata.Type0);
                 __has0 = true;
                 continue;
             }
@@ -591,7 +605,7 @@ public sealed class LeaseHistoryEventJsonConverter : global::System.Text.Json.Se
         return new LeaseHistoryEvent.Renewed(__p0, __p1, __p2, __p3, __p4);
     }
 
-    private static LeaseHistoryEvent.Revoked ReadRevoked(ref global::System.Text.Json.Utf8JsonReader reader, global::System.Text.Json.JsonSerializerOptions options)
+    private static LeaseHistoryEvent.Revoked ReadRevoked(ref global::System.Text.Json.Utf8JsonReader reader, Metadata metadata)
     {
         global::Consumer.Leases.Cursor __p0 = default!;
         var __has0 = false;
@@ -608,7 +622,7 @@ public sealed class LeaseHistoryEventJsonConverter : global::System.Text.Json.Se
             if (reader.ValueTextEquals("cursor"u8))
             {
                 reader.Read();
-                __p0 = global::System.Text.Json.JsonSerializer.Deserialize(ref reader, TypeInfo<global::Consumer.Leases.Cursor>(options));
+                __p0 = global::System.Text.Json.JsonSerializer.Deserialize(ref reader, metadata.Type0);
                 __has0 = true;
                 continue;
             }
@@ -636,7 +650,7 @@ public sealed class LeaseHistoryEventJsonConverter : global::System.Text.Json.Se
             if (reader.ValueTextEquals("reasons"u8))
             {
                 reader.Read();
-                __p4 = global::System.Text.Json.JsonSerializer.Deserialize(ref reader, TypeInfo<global::System.Collections.Generic.IReadOnlyList<string>>(options)) ?? throw Missing("revoked", "reasons");
+                __p4 = global::System.Text.Json.JsonSerializer.Deserialize(ref reader, metadata.Type1) ?? throw Missing("revoked", "reasons");
                 __has4 = true;
                 continue;
             }
@@ -667,7 +681,7 @@ public sealed class LeaseHistoryEventJsonConverter : global::System.Text.Json.Se
         return new LeaseHistoryEvent.Revoked(__p0, __p1, __p2, __p3, __p4);
     }
 
-    private static LeaseHistoryEvent.Unknown ReadUnknown(string wireName, ref global::System.Text.Json.Utf8JsonReader reader, global::System.Text.Json.JsonSerializerOptions options)
+    private static LeaseHistoryEvent.Unknown ReadUnknown(string wireName, ref global::System.Text.Json.Utf8JsonReader reader, Metadata metadata)
     {
         var unknown = new LeaseHistoryEvent.Unknown(wireName, global::System.Text.Json.JsonElement.ParseValue(ref reader));
         if (unknown.RawPayload.TryGetProperty("cursor", out var __s0))
@@ -677,7 +691,7 @@ public sealed class LeaseHistoryEventJsonConverter : global::System.Text.Json.Se
             {
                 var __reader = new global::System.Text.Json.Utf8JsonReader(global::System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(__s0));
                 __reader.Read();
-                unknown = unknown with { Cursor = global::System.Text.Json.JsonSerializer.Deserialize(ref __reader, TypeInfo<global::Consumer.Leases.Cursor>(options)) };
+                unknown = unknown with { Cursor = global::System.Text.Json.JsonSerializer.Deserialize(ref __reader, metadata.Type0) };
             }
             catch (global::System.Exception __e) when (__e is global::System.Text.Json.JsonException or global::System.InvalidOperationException or global::System.FormatException)
             {
@@ -712,8 +726,10 @@ public sealed class LeaseHistoryEventJsonConverter : global::System.Text.Json.Se
         return unknown;
     }
 
-    private static void FindType(ref global::System.Text.Json.Utf8JsonReader reader)
+    /// <summary>Moves <paramref name="reader"/> to the discriminator's value; true when it is the first property.</summary>
+    private static bool FindType(ref global::System.Text.Json.Utf8JsonReader reader)
     {
+        var first = true;
         while (reader.Read() && reader.TokenType == global::System.Text.Json.JsonTokenType.PropertyName)
         {
             if (reader.ValueTextEquals("type"u8))
@@ -724,9 +740,10 @@ public sealed class LeaseHistoryEventJsonConverter : global::System.Text.Json.Se
                     throw new global::System.Text.Json.JsonException($"The \"type\" of a LeaseHistoryEvent must be a string, not a {reader.TokenType}.");
                 }
 
-                return;
+                return first;
             }
 
+            first = false;
             reader.Read();
             SkipValue(ref reader);
         }
@@ -746,6 +763,34 @@ public sealed class LeaseHistoryEventJsonConverter : global::System.Text.Json.Se
     private static global::System.Text.Json.JsonException Missing(string variant, string property) =>
         new($"The LeaseHistoryEvent variant '{variant}' needs a non-null \"{property}\".");
 
-    private static global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> TypeInfo<T>(global::System.Text.Json.JsonSerializerOptions options) =>
-        (global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<T>)options.GetTypeInfo(typeof(T));
+    // The options' type infos, resolved once per options instance rather than looked up per property per item.
+    // A race between two threads resolves them twice; either result is correct.
+    private Metadata? _metadata;
+
+    private Metadata MetadataFor(global::System.Text.Json.JsonSerializerOptions options)
+    {
+        var metadata = _metadata;
+        if (metadata is null || !ReferenceEquals(metadata.Options, options))
+        {
+            metadata = new Metadata(options);
+            _metadata = metadata;
+        }
+
+        return metadata;
+    }
+
+    private sealed class Metadata
+    {
+        public readonly global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<global::Consumer.Leases.Cursor> Type0;
+        public readonly global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<global::System.Collections.Generic.IReadOnlyList<string>> Type1;
+
+        public Metadata(global::System.Text.Json.JsonSerializerOptions options)
+        {
+            Options = options;
+            Type0 = (global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<global::Consumer.Leases.Cursor>)options.GetTypeInfo(typeof(global::Consumer.Leases.Cursor));
+            Type1 = (global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<global::System.Collections.Generic.IReadOnlyList<string>>)options.GetTypeInfo(typeof(global::System.Collections.Generic.IReadOnlyList<string>));
+        }
+
+        public global::System.Text.Json.JsonSerializerOptions Options { get; }
+    }
 }

@@ -331,19 +331,32 @@ partial class Outer
                 throw new global::System.Text.Json.JsonException($"A InstanceTag is a JSON object with a \"type\" property, not a {reader.TokenType}.");
             }
 
-            // A copy of the reader finds the discriminator wherever it is; the variant is then read from the start.
+            var metadata = MetadataFor(options);
+
+            // A copy of the reader finds the discriminator wherever it is. When it came first the variant is read on from
+            // there; otherwise from the start, skipping it. An unknown variant is always parsed whole, from the start.
             var probe = reader;
-            FindType(ref probe);
+            var typeCameFirst = FindType(ref probe);
+            InstanceTag result;
             if (probe.ValueTextEquals("attached"u8))
             {
-                return ReadAttached(ref reader, options);
+                result = typeCameFirst ? ReadAttached(ref probe, metadata) : ReadAttached(ref reader, metadata);
             }
-            if (probe.ValueTextEquals("cleared"u8))
+            else if (probe.ValueTextEquals("cleared"u8))
             {
-                return ReadCleared(ref reader, options);
+                result = typeCameFirst ? ReadCleared(ref probe, metadata) : ReadCleared(ref reader, metadata);
+            }
+            else
+            {
+                return ReadUnknown(probe.GetString()!, ref reader, metadata);
             }
 
-            return ReadUnknown(probe.GetString()!, ref reader, options);
+            if (typeCameFirst)
+            {
+                reader = probe;
+            }
+
+            return result;
         }
 
         /// <inheritdoc/>
@@ -376,7 +389,7 @@ partial class Outer
             }
         }
 
-        private static InstanceTag.Attached ReadAttached(ref global::System.Text.Json.Utf8JsonReader reader, global::System.Text.Json.JsonSerializerOptions options)
+        private static InstanceTag.Attached ReadAttached(ref global::System.Text.Json.Utf8JsonReader reader, Metadata metadata)
         {
             string __p0 = default!;
             var __has0 = false;
@@ -426,7 +439,7 @@ partial class Outer
             return new InstanceTag.Attached(__p0, __p1, __p2);
         }
 
-        private static InstanceTag.Cleared ReadCleared(ref global::System.Text.Json.Utf8JsonReader reader, global::System.Text.Json.JsonSerializerOptions options)
+        private static InstanceTag.Cleared ReadCleared(ref global::System.Text.Json.Utf8JsonReader reader, Metadata metadata)
         {
             string __p0 = default!;
             var __has0 = false;
@@ -463,7 +476,7 @@ partial class Outer
             return new InstanceTag.Cleared(__p0, __p1);
         }
 
-        private static InstanceTag.Unknown ReadUnknown(string wireName, ref global::System.Text.Json.Utf8JsonReader reader, global::System.Text.Json.JsonSerializerOptions options)
+        private static InstanceTag.Unknown ReadUnknown(string wireName, ref global::System.Text.Json.Utf8JsonReader reader, Metadata metadata)
         {
             var unknown = new InstanceTag.Unknown(wireName, global::System.Text.Json.JsonElement.ParseValue(ref reader));
             if (unknown.RawPayload.TryGetProperty("key", out var __s0))
@@ -495,8 +508,10 @@ partial class Outer
             return unknown;
         }
 
-        private static void FindType(ref global::System.Text.Json.Utf8JsonReader reader)
+        /// <summary>Moves <paramref name="reader"/> to the discriminator's value; true when it is the first property.</summary>
+        private static bool FindType(ref global::System.Text.Json.Utf8JsonReader reader)
         {
+            var first = true;
             while (reader.Read() && reader.TokenType == global::System.Text.Json.JsonTokenType.PropertyName)
             {
                 if (reader.ValueTextEquals("type"u8))
@@ -507,9 +522,10 @@ partial class Outer
                         throw new global::System.Text.Json.JsonException($"The \"type\" of a InstanceTag must be a string, not a {reader.TokenType}.");
                     }
 
-                    return;
+                    return first;
                 }
 
+                first = false;
                 reader.Read();
                 SkipValue(ref reader);
             }
@@ -529,7 +545,31 @@ partial class Outer
         private static global::System.Text.Json.JsonException Missing(string variant, string property) =>
             new($"The InstanceTag variant '{variant}' needs a non-null \"{property}\".");
 
-        private static global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> TypeInfo<T>(global::System.Text.Json.JsonSerializerOptions options) =>
-            (global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<T>)options.GetTypeInfo(typeof(T));
+        // The options' type infos, resolved once per options instance rather than looked up per property per item.
+        // A race between two threads resolves them twice; either result is correct.
+        private Metadata? _metadata;
+
+        private Metadata MetadataFor(global::System.Text.Json.JsonSerializerOptions options)
+        {
+            var metadata = _metadata;
+            if (metadata is null || !ReferenceEquals(metadata.Options, options))
+            {
+                metadata = new Metadata(options);
+                _metadata = metadata;
+            }
+
+            return metadata;
+        }
+
+        private sealed class Metadata
+        {
+
+            public Metadata(global::System.Text.Json.JsonSerializerOptions options)
+            {
+                Options = options;
+            }
+
+            public global::System.Text.Json.JsonSerializerOptions Options { get; }
+        }
     }
 }
