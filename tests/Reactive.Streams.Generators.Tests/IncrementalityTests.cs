@@ -56,6 +56,26 @@ public sealed class IncrementalityTests
     }
 
     [Fact]
+    public void With_200_unions_of_6_variants_an_unrelated_edit_re_runs_no_emit_step()
+    {
+        var sources = Enumerable.Range(0, 200).Select(LargeUnion).Append(Sources.Unrelated).ToArray();
+        var compilation = TestCompilation.Create(sources);
+        var driver = TestCompilation.CreateDriver(trackSteps: true).RunGenerators(compilation);
+        var unrelated = compilation.SyntaxTrees.Single(static t => t.FilePath == "Source200.cs");
+
+        var edited = compilation.ReplaceSyntaxTree(
+            unrelated,
+            CSharpSyntaxTree.ParseText(Sources.Unrelated.Replace("value * 2", "value << 1", StringComparison.Ordinal), TestCompilation.ParseOptions, "Source200.cs"));
+        var result = driver.RunGenerators(edited).GetRunResult().Results.Single();
+
+        Assert.Equal(200, result.GeneratedSources.Length);
+        var emitted = result.TrackedOutputSteps.SelectMany(static s => s.Value).SelectMany(static s => s.Outputs).ToList();
+        Assert.Equal(200, emitted.Count);
+        Assert.Equal(0, emitted.Count(static o => o.Reason is not IncrementalStepRunReason.Cached));
+        AssertAllCachedOrUnchanged(result, TrackingNames.UnionModel);
+    }
+
+    [Fact]
     public void Moving_a_union_down_a_line_re_emits_nothing()
     {
         var compilation = TestCompilation.Create(Sources.LeaseHistory, SecondUnion);
@@ -116,6 +136,13 @@ public sealed class IncrementalityTests
             Assert.Equal(a, b);
             Assert.Equal(a.Select(static v => v.GetHashCode()), b.Select(static v => v.GetHashCode()));
         }
+    }
+
+    private static string LargeUnion(int i)
+    {
+        var variants = string.Join("\n", Enumerable.Range(0, 6).Select(v =>
+            $"    public sealed record Variant{v}(long Cursor, string ExecutionId, System.DateTimeOffset At, int Count{v}, string? Note{v}) : Union{i};"));
+        return $"#pragma warning disable CS1591\nusing Reactive.Streams;\nnamespace Bench;\n[EventUnion]\npublic abstract partial record Union{i}\n{{\n{variants}\n}}\n";
     }
 
     private static void AssertAllCachedOrUnchanged(GeneratorRunResult result, string step)
