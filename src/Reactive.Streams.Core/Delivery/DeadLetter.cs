@@ -1,0 +1,12 @@
+namespace Reactive.Streams;
+
+/// <summary>
+/// An item one sink failed to commit, as handed to the dead-letter sink (<see cref="DeliveryOptions{T}.DeadLetterSink"/>).
+/// </summary>
+/// <typeparam name="T">The item type.</typeparam>
+/// <param name="Item">The item.</param>
+/// <param name="SinkName">The name of the sink that failed.</param>
+/// <param name="Attempts">How many times the sink was tried (1 for a permanent failure).</param>
+/// <param name="Error">The last error the sink raised.</param>
+/// <param name="FailedAt">When the last attempt failed, on the dispatcher's <see cref="TimeProvider"/>.</param>
+public sealed record DeadLetter<T>(T Item, string SinkName, int Attempts, Exception Error, DateTimeOffset FailedAt);

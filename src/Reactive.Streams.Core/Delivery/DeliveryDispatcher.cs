@@ -1,0 +1,405 @@
+using System.Runtime.CompilerServices;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Reactive.Streams;
+
+/// <summary>
+/// Fans every dispatched item out to several sinks (a file, a webhook, a queue), each behind its own bounded queue and
+/// one worker, and acknowledges the item only once every sink has committed it, so a crash redelivers and loses
+/// nothing.
+/// </summary>
+/// <remarks>
+/// <para><b>Overflow.</b> A sink whose queue is full makes <see cref="DispatchAsync"/> wait under
+/// <see cref="OnFull.Block"/> (at-least-once: a stalled sink eventually backpressures the caller) or drop the item for
+/// that sink under <see cref="OnFull.Drop"/> (at-most-once for that sink: counted, never waits).</para>
+/// <para><b>Delivery.</b> Each worker drains its queue in order, taking up to <c>BatchMax</c> queued items at a time
+/// (waiting up to <c>BatchFlush</c> for a partial batch to fill); an <see cref="IBatchDeliverySink{T}"/> gets the batch
+/// in one call, any other sink one item at a time. Transient failures are retried with capped exponential backoff;
+/// a permanent failure (<see cref="PermanentDeliveryException"/>) or a failure that outlasts <c>RetryMax</c> retries
+/// goes to the dead-letter sink, or is logged and discarded when there is none.</para>
+/// <para><b>Acknowledgement.</b> The item's <see cref="IAckToken"/> fires exactly once, after every sink that is not
+/// best-effort has committed the item: delivered it, dead-lettered it (or discarded it after a terminal failure), or
+/// dropped it under <see cref="OnFull.Drop"/>. An item whose dispatch failed, or that had not drained when shutdown
+/// gave up, is never acknowledged, so an at-least-once source redelivers it.</para>
+/// <para><b>Completion.</b> <see cref="ShutdownAsync"/> stops intake, drains within a timeout, and leaves whatever did
+/// not drain unacknowledged. A dispatch after shutdown fails with <see cref="InvalidOperationException"/>.</para>
+/// <para><b>Time and metrics.</b> Backoff, batch flush, the drain timeout and ack latency use the options'
+/// <see cref="TimeProvider"/>. Queue depth, delivered, dropped, retries, dead-lettered, discarded and ack latency are
+/// published on the <c>Reactive.Streams</c> meter (<see cref="StreamMeter.Meter"/>) as <c>delivery.*</c> instruments
+/// tagged with <c>delivery.dispatcher</c> and <c>delivery.sink</c>; each sink's queue also appears as a stream named
+/// <c>{dispatcher}/{sink}</c>.</para>
+/// </remarks>
+/// <typeparam name="T">The item type.</typeparam>
+public sealed class DeliveryDispatcher<T> : IAsyncDisposable
+{
+    private readonly DeliverySinkWorker<T>[] _workers;
+    private readonly int _holds;
+    private readonly TimeProvider _timeProvider;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly TaskCompletionSource<bool> _shutdown = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly KeyValuePair<string, object?> _dispatcherTag;
+    private int _shutdownStarted;
+
+    // Acknowledgements fired on dispatching threads; those fired by a worker are counted by that worker, so the
+    // workers never contend on one counter.
+    private long _acknowledgedByDispatch;
+
+    /// <summary>Creates the dispatcher and starts one worker per sink.</summary>
+    /// <param name="options">The sinks and settings; validated and copied.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
+    /// <exception cref="ArgumentException">An option is invalid (the exception's parameter name is the option: a
+    /// queue capacity or <c>BatchMax</c> below 1, a negative <c>RetryMax</c> or delay, <c>BackoffBase</c> above
+    /// <c>BackoffMax</c>), there is no sink, a sink has no name, or two sinks share a name
+    /// (<see cref="DeliveryOptions{T}.Sinks"/>).</exception>
+    public DeliveryDispatcher(DeliveryOptions<T> options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentException.ThrowIfNullOrEmpty(options.Name, nameof(options.Name));
+        ArgumentNullException.ThrowIfNull(options.TimeProvider, nameof(options.TimeProvider));
+        if (options.Sinks.Count == 0)
+        {
+            throw new ArgumentException("A dispatcher needs at least one sink (DeliveryOptions.AddSink).", nameof(options.Sinks));
+        }
+
+        // Validate everything before creating anything: no queue is registered and no worker started for bad options.
+        DeliverySinkSettings.Resolve(options, "", null);
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        var resolved = new DeliverySinkSettings[options.Sinks.Count];
+        for (var i = 0; i < resolved.Length; i++)
+        {
+            var (sink, sinkOptions) = options.Sinks[i];
+            var name = sink.Name;
+            if (string.IsNullOrEmpty(name))
+            {
+                throw new ArgumentException($"Sink #{i} ({sink.GetType().Name}) has no name.", nameof(options.Sinks));
+            }
+
+            if (!names.Add(name))
+            {
+                throw new ArgumentException($"Two sinks are named '{name}'; sink names must be unique within a dispatcher.", nameof(options.Sinks));
+            }
+
+            resolved[i] = DeliverySinkSettings.Resolve(options, name, sinkOptions);
+        }
+
+        Name = options.Name;
+        Logger = options.Logger ?? NullLogger.Instance;
+        DeadLetterSink = options.DeadLetterSink;
+        _timeProvider = options.TimeProvider;
+        _dispatcherTag = new("delivery.dispatcher", Name);
+        _workers = new DeliverySinkWorker<T>[resolved.Length];
+        var holds = 1;
+        for (var i = 0; i < _workers.Length; i++)
+        {
+            _workers[i] = new DeliverySinkWorker<T>(this, options.Sinks[i].Sink, resolved[i], _timeProvider, _stop.Token);
+            holds += resolved[i].BestEffort ? 0 : 1;
+        }
+
+        _holds = holds;
+        SinkNames = Array.ConvertAll(_workers, static w => w.Name);
+        foreach (var worker in _workers)
+        {
+            worker.Start();
+        }
+    }
+
+    /// <summary>The dispatcher's name (logs and the <c>delivery.dispatcher</c> metric tag).</summary>
+    public string Name { get; }
+
+    /// <summary>The sinks' names, in the order they were added.</summary>
+    public IReadOnlyList<string> SinkNames { get; }
+
+    /// <summary>Whether <see cref="ShutdownAsync"/> was called: intake is closed.</summary>
+    public bool IsShutdown => Volatile.Read(ref _shutdownStarted) != 0;
+
+    /// <summary>How many items were acknowledged so far.</summary>
+    public long AcknowledgedCount
+    {
+        get
+        {
+            var count = Volatile.Read(ref _acknowledgedByDispatch);
+            foreach (var worker in _workers)
+            {
+                count += worker.Acknowledged;
+            }
+
+            return count;
+        }
+    }
+
+    internal ILogger Logger { get; }
+
+    internal IDeliverySink<DeadLetter<T>>? DeadLetterSink { get; }
+
+    /// <summary>
+    /// Fans <paramref name="item"/> into every sink's queue; <paramref name="ack"/> fires once every sink that is not
+    /// best-effort has committed it.
+    /// </summary>
+    /// <param name="item">The item.</param>
+    /// <param name="ack">Fired exactly once when the item is committed everywhere (see <see cref="IAckToken"/>); null
+    /// for none. If the dispatch fails, it never fires.</param>
+    /// <param name="cancellationToken">Cancels a wait for room in a <see cref="OnFull.Block"/> queue. A dispatch
+    /// cancelled half-way may already sit in some queues and be delivered there, but is never acknowledged.</param>
+    /// <returns>A task that completes once the item is in every queue (or dropped for a <see cref="OnFull.Drop"/>
+    /// sink), synchronously unless a <see cref="OnFull.Block"/> queue is full.</returns>
+    /// <exception cref="InvalidOperationException">The dispatcher is shut down, or shut down while this dispatch waited
+    /// for room (reported through the returned task); the item is not acknowledged.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled (through the task).</exception>
+    public ValueTask DispatchAsync(T item, IAckToken? ack = null, CancellationToken cancellationToken = default)
+    {
+        if (Volatile.Read(ref _shutdownStarted) != 0)
+        {
+            return ValueTask.FromException(CreateShutDownException(null));
+        }
+
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled(cancellationToken);
+        }
+
+        // The clock is read only while someone listens to the ack latency histogram: it is the one per-item cost
+        // of the metric, and an item dispatched before a listener attached is simply not measured.
+        var dispatchedAt = DeliveryMeter.AckLatency.Enabled ? _timeProvider.GetTimestamp() : 0;
+        var envelope = new DeliveryEnvelope<T>(item, ack, _holds, dispatchedAt);
+        var workers = _workers;
+        for (var i = 0; i < workers.Length; i++)
+        {
+            var worker = workers[i];
+            if (worker.IsDrop)
+            {
+                if (!TryOfferDropping(worker, envelope))
+                {
+                    return ValueTask.FromException(CreateShutDownException(null));
+                }
+
+                continue;
+            }
+
+            var pending = worker.Queue.PushAsync(envelope, cancellationToken);
+            if (!pending.IsCompletedSuccessfully)
+            {
+                return DispatchSlowAsync(pending, envelope, i, cancellationToken);
+            }
+
+            // Consumes the result (a pooled waiter may back it, if a reader made room between park and check).
+            pending.GetAwaiter().GetResult();
+        }
+
+        ReleaseDispatchHold(envelope);
+        return default;
+    }
+
+    /// <summary>A <see cref="OnFull.Block"/> queue was full: finish the fan-out asynchronously from sink <paramref name="index"/>.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask DispatchSlowAsync(ValueTask pending, DeliveryEnvelope<T> envelope, int index, CancellationToken cancellationToken)
+    {
+        var workers = _workers;
+        for (var i = index; i < workers.Length; i++)
+        {
+            var worker = workers[i];
+            if (i > index)
+            {
+                if (worker.IsDrop)
+                {
+                    if (!TryOfferDropping(worker, envelope))
+                    {
+                        throw CreateShutDownException(null);
+                    }
+
+                    continue;
+                }
+
+                pending = worker.Queue.PushAsync(envelope, cancellationToken);
+            }
+
+            try
+            {
+                await pending.ConfigureAwait(false);
+            }
+            catch (StreamClosedException closed)
+            {
+                throw CreateShutDownException(closed);
+            }
+        }
+
+        ReleaseDispatchHold(envelope);
+    }
+
+    /// <summary>Offers the item to a <see cref="OnFull.Drop"/> queue without waiting; false if the queue is closed.</summary>
+    private bool TryOfferDropping(DeliverySinkWorker<T> worker, DeliveryEnvelope<T> envelope)
+    {
+        var result = worker.Queue.TryPush(envelope);
+        if (result.IsAccepted)
+        {
+            return true;
+        }
+
+        if (result.Status != PushStatus.Overflow)
+        {
+            return false;
+        }
+
+        // Dropped under OnFull.Drop: the sink is done with this item, so it releases its hold here. The dispatch's
+        // own hold is still taken, so this can never be the last release.
+        worker.CountDropped();
+        if (!worker.IsBestEffort)
+        {
+            envelope.Release();
+        }
+
+        return true;
+    }
+
+    private void ReleaseDispatchHold(DeliveryEnvelope<T> envelope)
+    {
+        if (envelope.Release())
+        {
+            Acknowledge(envelope);
+            Interlocked.Increment(ref _acknowledgedByDispatch);
+        }
+    }
+
+    /// <summary>
+    /// Fires the item's acknowledgement; called exactly once per item by whoever released its last hold, who also
+    /// counts it.
+    /// </summary>
+    internal void Acknowledge(DeliveryEnvelope<T> envelope)
+    {
+        var latency = DeliveryMeter.AckLatency;
+        if (envelope.DispatchedAt != 0 && latency.Enabled)
+        {
+            latency.Record(_timeProvider.GetElapsedTime(envelope.DispatchedAt).TotalMilliseconds, _dispatcherTag);
+        }
+
+        if (envelope.Ack is { } ack)
+        {
+            try
+            {
+                ack.Acknowledge();
+            }
+            catch (Exception error)
+            {
+                DeliveryLog.AckFailed(Logger, Name, error);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Stops intake, lets every sink drain its queue for up to <paramref name="drainTimeout"/>, then stops the workers:
+    /// items still queued or in flight stay unacknowledged (an in-flight write sees its cancellation token cancelled; a
+    /// write that still commits is acknowledged). Dispatches waiting for room fail with
+    /// <see cref="InvalidOperationException"/>. Calling it again returns the first call's task.
+    /// </summary>
+    /// <param name="drainTimeout">How long to wait for the queues to drain, on the options' <see cref="TimeProvider"/>;
+    /// <see cref="TimeSpan.Zero"/> stops at once, <see cref="Timeout.InfiniteTimeSpan"/> waits for a full drain.</param>
+    /// <returns>A task that completes once every worker has stopped: true if every queue drained (every item that was
+    /// fully dispatched is acknowledged), false if the timeout left some unacknowledged.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="drainTimeout"/> is negative (other than infinite).</exception>
+    public Task<bool> ShutdownAsync(TimeSpan drainTimeout)
+    {
+        if (drainTimeout < TimeSpan.Zero && drainTimeout != Timeout.InfiniteTimeSpan)
+        {
+            throw new ArgumentOutOfRangeException(nameof(drainTimeout), drainTimeout, "The drain timeout must be zero or positive, or Timeout.InfiniteTimeSpan.");
+        }
+
+        if (Interlocked.Exchange(ref _shutdownStarted, 1) == 0)
+        {
+            _ = RunShutdownAsync(drainTimeout);
+        }
+
+        return _shutdown.Task;
+    }
+
+    private async Task RunShutdownAsync(TimeSpan drainTimeout)
+    {
+        try
+        {
+            _shutdown.TrySetResult(await ShutdownCoreAsync(drainTimeout).ConfigureAwait(false));
+        }
+        catch (Exception error)
+        {
+            _shutdown.TrySetException(error);
+        }
+    }
+
+    /// <summary>Completes the queues, drains within the timeout, stops the workers; true if nothing was left.</summary>
+    private async Task<bool> ShutdownCoreAsync(TimeSpan drainTimeout)
+    {
+        // Completing a queue rejects its parked dispatches and lets its worker drain it and then stop.
+        foreach (var worker in _workers)
+        {
+            worker.Queue.TryComplete(null);
+        }
+
+        var workers = Task.WhenAll(Array.ConvertAll(_workers, static w => w.Completion));
+        var timedOut = false;
+        if (drainTimeout != Timeout.InfiniteTimeSpan)
+        {
+            try
+            {
+                await workers.WaitAsync(drainTimeout, _timeProvider).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                timedOut = true;
+            }
+        }
+
+        if (timedOut)
+        {
+            try
+            {
+                await _stop.CancelAsync().ConfigureAwait(false);
+            }
+            catch (AggregateException error)
+            {
+                // A sink's own cancellation callback threw; the workers still see the token cancelled.
+                DeliveryLog.CancellationCallbackFailed(Logger, Name, error);
+            }
+        }
+
+        await workers.ConfigureAwait(false);
+
+        // A worker that was merely slow to notice an empty, completed queue abandoned nothing: "drained" is about
+        // items, not about how fast the workers exited.
+        var left = 0;
+        foreach (var worker in _workers)
+        {
+            left += worker.Abandoned;
+        }
+
+        if (left > 0)
+        {
+            DeliveryLog.DrainTimedOut(Logger, Name, drainTimeout, left);
+        }
+
+        _stop.Dispose();
+        return left == 0;
+    }
+
+    /// <summary>Shuts down without draining (<see cref="ShutdownAsync"/> with <see cref="TimeSpan.Zero"/>): queued items stay unacknowledged.</summary>
+    /// <returns>A task that completes once every worker has stopped.</returns>
+    public async ValueTask DisposeAsync() => await ShutdownAsync(TimeSpan.Zero).ConfigureAwait(false);
+
+    /// <summary>A snapshot of one sink's counters.</summary>
+    /// <param name="sinkName">The sink's <see cref="IDeliverySink{T}.Name"/>.</param>
+    /// <returns>The sink's counters and queue depth.</returns>
+    /// <exception cref="ArgumentException">No sink has that name.</exception>
+    public DeliverySinkMetrics GetSinkMetrics(string sinkName)
+    {
+        ArgumentNullException.ThrowIfNull(sinkName);
+        foreach (var worker in _workers)
+        {
+            if (worker.Name == sinkName)
+            {
+                return worker.ReadRacy();
+            }
+        }
+
+        throw new ArgumentException($"Dispatcher '{Name}' has no sink named '{sinkName}'.", nameof(sinkName));
+    }
+
+    private InvalidOperationException CreateShutDownException(Exception? inner) =>
+        new($"Dispatcher '{Name}' is shut down; the item was not dispatched to every sink and will not be acknowledged.", inner);
+}

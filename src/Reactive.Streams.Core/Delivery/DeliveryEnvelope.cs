@@ -1,0 +1,33 @@
+namespace Reactive.Streams;
+
+/// <summary>
+/// One dispatched item as it sits in every sink's queue: the item, its acknowledgement and the join that fires the
+/// acknowledgement when the last holder releases it. This is the one allocation per dispatched item.
+/// </summary>
+/// <remarks>
+/// The join counts one hold per sink that is not best-effort, plus one for the dispatch itself, released when the
+/// item is in every queue. The dispatch's hold means an acknowledgement never fires before the fan-out finished, and
+/// a dispatch that failed half-way (shutdown, cancellation) keeps its hold, so its item is never acknowledged.
+/// </remarks>
+internal sealed class DeliveryEnvelope<T>
+{
+    private int _holds;
+
+    public DeliveryEnvelope(T item, IAckToken? ack, int holds, long dispatchedAt)
+    {
+        Item = item;
+        Ack = ack;
+        _holds = holds;
+        DispatchedAt = dispatchedAt;
+    }
+
+    public T Item { get; }
+
+    public IAckToken? Ack { get; }
+
+    /// <summary>The dispatcher's <see cref="TimeProvider.GetTimestamp"/> at dispatch, for ack latency; 0 when nobody listened then.</summary>
+    public long DispatchedAt { get; }
+
+    /// <summary>Releases one hold; true for the caller that released the last one, which fires the acknowledgement.</summary>
+    public bool Release() => Interlocked.Decrement(ref _holds) == 0;
+}

@@ -1,0 +1,237 @@
+using Microsoft.Extensions.Logging;
+
+namespace Reactive.Streams;
+
+/// <summary>
+/// Configures a <see cref="DeliveryDispatcher{T}"/>: its sinks (<see cref="AddSink"/>), the dead-letter sink, and the
+/// queue, batching and retry settings every sink uses unless its <see cref="DeliverySinkOptions"/> overrides them.
+/// The dispatcher validates and copies the options when it is created; later changes do not affect it.
+/// </summary>
+/// <typeparam name="T">The item type.</typeparam>
+public sealed class DeliveryOptions<T>
+{
+    /// <summary>The default <see cref="QueueCapacity"/>: 1024.</summary>
+    public const int DefaultQueueCapacity = 1024;
+
+    /// <summary>The default <see cref="BatchMax"/>: 64.</summary>
+    public const int DefaultBatchMax = 64;
+
+    /// <summary>The default <see cref="RetryMax"/>: 3.</summary>
+    public const int DefaultRetryMax = 3;
+
+    private static int s_unnamed;
+    private readonly List<(IDeliverySink<T> Sink, DeliverySinkOptions? Options)> _sinks = [];
+
+    /// <summary>The default <see cref="BackoffBase"/>: 100 ms.</summary>
+    public static TimeSpan DefaultBackoffBase { get; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>The default <see cref="BackoffMax"/>: 30 s.</summary>
+    public static TimeSpan DefaultBackoffMax { get; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The dispatcher's name, used in logs and as the <c>delivery.dispatcher</c> metric tag. Default: a unique <c>delivery-N</c>.</summary>
+    public string Name { get; set; } = $"delivery-{Interlocked.Increment(ref s_unnamed)}";
+
+    /// <summary>How many items each sink's queue holds; at least 1. Default: <see cref="DefaultQueueCapacity"/>.</summary>
+    public int QueueCapacity { get; set; } = DefaultQueueCapacity;
+
+    /// <summary>What a dispatch does when a sink's queue is full. Default: <see cref="OnFull.Block"/>.</summary>
+    public OnFull OnFull { get; set; } = OnFull.Block;
+
+    /// <summary>
+    /// The most items a sink's worker takes from its queue at once; at least 1. The worker takes whatever is queued up to
+    /// this many (a batch sink gets them in one call, an item sink one by one). Default: <see cref="DefaultBatchMax"/>.
+    /// </summary>
+    public int BatchMax { get; set; } = DefaultBatchMax;
+
+    /// <summary>
+    /// How long a worker holding a partial batch (fewer than <see cref="BatchMax"/> items) waits for more before writing
+    /// it; zero writes what is queued at once. Measured on <see cref="TimeProvider"/>. Default: zero.
+    /// </summary>
+    public TimeSpan BatchFlush { get; set; } = TimeSpan.Zero;
+
+    /// <summary>
+    /// How many times a transient failure is retried after the first attempt; zero or more. An item that still fails
+    /// after <c>1 + RetryMax</c> attempts is dead-lettered. Default: <see cref="DefaultRetryMax"/>.
+    /// </summary>
+    public int RetryMax { get; set; } = DefaultRetryMax;
+
+    /// <summary>
+    /// The delay before the first retry; each later retry doubles it, up to <see cref="BackoffMax"/>. Zero or more and
+    /// not above <see cref="BackoffMax"/>; zero retries at once. Default: <see cref="DefaultBackoffBase"/>.
+    /// </summary>
+    public TimeSpan BackoffBase { get; set; } = DefaultBackoffBase;
+
+    /// <summary>The ceiling of the retry delay. Default: <see cref="DefaultBackoffMax"/>.</summary>
+    public TimeSpan BackoffMax { get; set; } = DefaultBackoffMax;
+
+    /// <summary>
+    /// Whether each retry delay is drawn uniformly from [delay/2, delay] rather than being exactly the exponential delay,
+    /// so that many failing sinks do not retry in lockstep. Default: false.
+    /// </summary>
+    public bool BackoffJitter { get; set; }
+
+    /// <summary>
+    /// Classifies a sink's exception: true retries it, false dead-letters the item at once. A
+    /// <see cref="PermanentDeliveryException"/> is permanent whatever this says, and a classifier that throws makes the
+    /// failure permanent. Default: null, every other exception is transient.
+    /// </summary>
+    public Func<Exception, bool>? IsTransient { get; set; }
+
+    /// <summary>
+    /// Where an item goes that a sink failed to commit (after its retries, or at once for a permanent failure). It is
+    /// called concurrently by every sink's worker and its own failures are retried like a sink's; if it still fails, the
+    /// failure is logged, the item is counted as discarded (<c>delivery.discarded</c>) and treated as committed. Default:
+    /// none, terminal failures are logged and discarded.
+    /// </summary>
+    public IDeliverySink<DeadLetter<T>>? DeadLetterSink { get; set; }
+
+    /// <summary>Where terminal failures, discarded items and failing acknowledgements are logged. Default: none.</summary>
+    public ILogger? Logger { get; set; }
+
+    /// <summary>The clock for backoff, batch flush, the drain timeout and ack latency. Default: <see cref="TimeProvider.System"/>.</summary>
+    public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+
+    /// <summary>The sinks added so far, in order, each with its overrides (null: none).</summary>
+    public IReadOnlyList<(IDeliverySink<T> Sink, DeliverySinkOptions? Options)> Sinks => _sinks;
+
+    /// <summary>Adds a sink, optionally with settings that override this object's.</summary>
+    /// <param name="sink">The sink; its <see cref="IDeliverySink{T}.Name"/> must be unique within the dispatcher.</param>
+    /// <param name="options">Per-sink overrides; null uses these options unchanged.</param>
+    /// <returns>These options, for chaining.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="sink"/> is null.</exception>
+    public DeliveryOptions<T> AddSink(IDeliverySink<T> sink, DeliverySinkOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(sink);
+        _sinks.Add((sink, options));
+        return this;
+    }
+}
+
+/// <summary>
+/// Per-sink settings for <see cref="DeliveryOptions{T}.AddSink"/>. Every property left null takes the dispatcher-wide
+/// value from <see cref="DeliveryOptions{T}"/>; the rules for each value are the same as there.
+/// </summary>
+public sealed class DeliverySinkOptions
+{
+    /// <summary>Overrides <see cref="DeliveryOptions{T}.QueueCapacity"/>. Default: null (inherit).</summary>
+    public int? QueueCapacity { get; set; }
+
+    /// <summary>Overrides <see cref="DeliveryOptions{T}.OnFull"/>. Default: null (inherit).</summary>
+    public OnFull? OnFull { get; set; }
+
+    /// <summary>Overrides <see cref="DeliveryOptions{T}.BatchMax"/>. Default: null (inherit).</summary>
+    public int? BatchMax { get; set; }
+
+    /// <summary>Overrides <see cref="DeliveryOptions{T}.BatchFlush"/>. Default: null (inherit).</summary>
+    public TimeSpan? BatchFlush { get; set; }
+
+    /// <summary>Overrides <see cref="DeliveryOptions{T}.RetryMax"/>. Default: null (inherit).</summary>
+    public int? RetryMax { get; set; }
+
+    /// <summary>Overrides <see cref="DeliveryOptions{T}.BackoffBase"/>. Default: null (inherit).</summary>
+    public TimeSpan? BackoffBase { get; set; }
+
+    /// <summary>Overrides <see cref="DeliveryOptions{T}.BackoffMax"/>. Default: null (inherit).</summary>
+    public TimeSpan? BackoffMax { get; set; }
+
+    /// <summary>Overrides <see cref="DeliveryOptions{T}.BackoffJitter"/>. Default: null (inherit).</summary>
+    public bool? BackoffJitter { get; set; }
+
+    /// <summary>Overrides <see cref="DeliveryOptions{T}.IsTransient"/>. Default: null (inherit).</summary>
+    public Func<Exception, bool>? IsTransient { get; set; }
+
+    /// <summary>
+    /// A best-effort sink never holds an acknowledgement back: items are acknowledged once the other sinks commit them,
+    /// whatever this sink does. Its queue still follows <see cref="OnFull"/>, so a best-effort sink that blocks can still
+    /// slow dispatching down; pair it with <see cref="Reactive.Streams.OnFull.Drop"/> to decouple it fully. Default: false.
+    /// </summary>
+    public bool BestEffort { get; set; }
+}
+
+/// <summary>One sink's resolved settings: the dispatcher-wide options with the sink's overrides applied, validated.</summary>
+internal sealed record DeliverySinkSettings(
+    int QueueCapacity,
+    OnFull OnFull,
+    int BatchMax,
+    TimeSpan BatchFlush,
+    int RetryMax,
+    TimeSpan BackoffBase,
+    TimeSpan BackoffMax,
+    bool BackoffJitter,
+    Func<Exception, bool>? IsTransient,
+    bool BestEffort)
+{
+    // The longest due time an ITimer accepts.
+    private static readonly TimeSpan s_maxDelay = TimeSpan.FromMilliseconds(uint.MaxValue - 1);
+
+    public static DeliverySinkSettings Resolve<T>(DeliveryOptions<T> global, string sinkName, DeliverySinkOptions? local)
+    {
+        var settings = new DeliverySinkSettings(
+            local?.QueueCapacity ?? global.QueueCapacity,
+            local?.OnFull ?? global.OnFull,
+            local?.BatchMax ?? global.BatchMax,
+            local?.BatchFlush ?? global.BatchFlush,
+            local?.RetryMax ?? global.RetryMax,
+            local?.BackoffBase ?? global.BackoffBase,
+            local?.BackoffMax ?? global.BackoffMax,
+            local?.BackoffJitter ?? global.BackoffJitter,
+            local?.IsTransient ?? global.IsTransient,
+            local?.BestEffort ?? false);
+        settings.Validate(local is null ? "" : $" (sink '{sinkName}')");
+        return settings;
+    }
+
+    /// <summary>Throws an <see cref="ArgumentException"/> whose parameter name is the offending option.</summary>
+    public void Validate(string where)
+    {
+        if (QueueCapacity < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(QueueCapacity), QueueCapacity, $"QueueCapacity must be at least 1{where}.");
+        }
+
+        if (!Enum.IsDefined(OnFull))
+        {
+            throw new ArgumentOutOfRangeException(nameof(OnFull), OnFull, $"OnFull must be Block or Drop{where}.");
+        }
+
+        if (BatchMax < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(BatchMax), BatchMax, $"BatchMax must be at least 1{where}.");
+        }
+
+        if (BatchFlush < TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(BatchFlush), BatchFlush, $"BatchFlush must be zero or positive{where}.");
+        }
+
+        if (RetryMax < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(RetryMax), RetryMax, $"RetryMax must be zero or more{where}.");
+        }
+
+        if (BackoffBase < TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(BackoffBase), BackoffBase, $"BackoffBase must be zero or positive{where}.");
+        }
+
+        if (BackoffMax < TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(BackoffMax), BackoffMax, $"BackoffMax must be zero or positive{where}.");
+        }
+
+        if (BackoffMax > s_maxDelay)
+        {
+            throw new ArgumentOutOfRangeException(nameof(BackoffMax), BackoffMax, $"BackoffMax must not exceed {s_maxDelay} (the longest timer){where}.");
+        }
+
+        if (BatchFlush > s_maxDelay)
+        {
+            throw new ArgumentOutOfRangeException(nameof(BatchFlush), BatchFlush, $"BatchFlush must not exceed {s_maxDelay} (the longest timer){where}.");
+        }
+
+        if (BackoffBase > BackoffMax)
+        {
+            throw new ArgumentException($"BackoffBase ({BackoffBase}) must not be above BackoffMax ({BackoffMax}){where}.", nameof(BackoffBase));
+        }
+    }
+}

@@ -1,0 +1,417 @@
+using System.Runtime.CompilerServices;
+using Microsoft.Extensions.Logging;
+using Reactive.Streams.Internal;
+
+namespace Reactive.Streams;
+
+/// <summary>
+/// One sink's queue and its single worker: drains the queue in order, batches opportunistically, retries transient
+/// failures with capped exponential backoff, dead-letters terminal failures, and releases each item's hold on its
+/// acknowledgement once the sink has committed it.
+/// </summary>
+/// <remarks>
+/// The queue is the library's one buffer engine (<see cref="BoundedBuffer{T}"/>): <see cref="OnFull.Block"/> is a
+/// <see cref="BackpressurePolicy.PauseUpstream"/> buffer the dispatch awaits; <see cref="OnFull.Drop"/> is a
+/// <see cref="BackpressurePolicy.Fail"/> buffer pushed with <see cref="BoundedBuffer{T}.TryPush"/>, whose overflow
+/// result tells the dispatching thread at once that the item was dropped (no eviction callback to route back).
+/// Counters are written by the worker alone (except <see cref="_dropped"/>, which dispatchers share) and read racily
+/// by the meter.
+/// </remarks>
+internal sealed class DeliverySinkWorker<T> : IDeliveryMetricsSource
+{
+    private readonly DeliveryDispatcher<T> _dispatcher;
+    private readonly IDeliverySink<T> _sink;
+    private readonly IBatchDeliverySink<T>? _batchSink;
+    private readonly DeliverySinkSettings _settings;
+    private readonly TimeProvider _timeProvider;
+    private readonly CancellationToken _stop;
+    private readonly List<DeliveryEnvelope<T>> _batch;
+    private readonly List<T>? _items;
+
+    private long _delivered;
+    private long _dropped;
+    private long _retries;
+    private long _deadLettered;
+    private long _discarded;
+    private long _acknowledged;
+
+    public DeliverySinkWorker(DeliveryDispatcher<T> dispatcher, IDeliverySink<T> sink, DeliverySinkSettings settings, TimeProvider timeProvider, CancellationToken stop)
+    {
+        _dispatcher = dispatcher;
+        _sink = sink;
+        _batchSink = sink as IBatchDeliverySink<T>;
+        _settings = settings;
+        _timeProvider = timeProvider;
+        _stop = stop;
+        Name = sink.Name;
+        IsDrop = settings.OnFull == OnFull.Drop;
+        IsBestEffort = settings.BestEffort;
+        _batch = new List<DeliveryEnvelope<T>>(settings.BatchMax);
+        _items = _batchSink is null ? null : new List<T>(settings.BatchMax);
+        Queue = new BoundedBuffer<DeliveryEnvelope<T>>(
+            new BoundedStreamOptions<DeliveryEnvelope<T>>(IsDrop ? BackpressurePolicy.Fail : BackpressurePolicy.PauseUpstream, settings.QueueCapacity)
+            {
+                Name = $"{dispatcher.Name}/{sink.Name}",
+                TimeProvider = timeProvider,
+            });
+        DeliveryMeter.Register(this, dispatcher.Name, Name);
+    }
+
+    private enum Outcome
+    {
+        Committed,
+        Retry,
+        Failed,
+        Stopped,
+    }
+
+    public string Name { get; }
+
+    public bool IsDrop { get; }
+
+    public bool IsBestEffort { get; }
+
+    public BoundedBuffer<DeliveryEnvelope<T>> Queue { get; }
+
+    /// <summary>How many acknowledgements this worker fired (it released the last hold).</summary>
+    public long Acknowledged => Volatile.Read(ref _acknowledged);
+
+    /// <summary>
+    /// How many items the worker left unsettled (still queued, or taken but not committed) because the dispatcher
+    /// stopped it; meaningful once <see cref="Completion"/> is done.
+    /// </summary>
+    public int Abandoned { get; private set; }
+
+    /// <summary>The worker loop; never faults. Set by <see cref="Start"/>.</summary>
+    public Task Completion { get; private set; } = Task.CompletedTask;
+
+    public void Start() => Completion = Task.Run(RunAsync);
+
+    /// <summary>Counts an item dropped by a dispatch under <see cref="OnFull.Drop"/>; dispatchers may race here.</summary>
+    public void CountDropped() => Interlocked.Increment(ref _dropped);
+
+    public DeliverySinkMetrics ReadRacy() => new(
+        Name,
+        Volatile.Read(ref _delivered),
+        Volatile.Read(ref _dropped),
+        Volatile.Read(ref _retries),
+        Volatile.Read(ref _deadLettered),
+        Volatile.Read(ref _discarded),
+        Queue.Depth);
+
+    private async Task RunAsync()
+    {
+        try
+        {
+            while (!_stop.IsCancellationRequested)
+            {
+                if (Queue.TryReadBatch(_batch, _settings.BatchMax) == 0)
+                {
+                    // Uncancellable on purpose: it uses the buffer's pooled waiter, and shutdown completes the queue,
+                    // which wakes this wait, before it ever cancels the stop token.
+                    if (!await Queue.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
+                    {
+                        return;
+                    }
+
+                    continue;
+                }
+
+                if (_batch.Count < _settings.BatchMax && _settings.BatchFlush > TimeSpan.Zero)
+                {
+                    await FillBatchAsync().ConfigureAwait(false);
+                }
+
+                var settled = await DeliverBatchAsync().ConfigureAwait(false);
+                _batch.Clear();
+                _items?.Clear();
+                if (settled < 0)
+                {
+                    // Stopped mid-batch: the unsettled items were never committed and stay unacknowledged.
+                    Abandoned = -settled;
+                    break;
+                }
+            }
+
+            Abandoned += Queue.Depth;
+        }
+        catch (Exception error)
+        {
+            // Sink, classifier, dead-letter and acknowledgement failures are all handled where they happen; this is a
+            // bug guard so the worker's task never faults and shutdown can always finish (and reports items left).
+            Abandoned += Math.Max(1, _batch.Count + Queue.Depth);
+            DeliveryLog.WorkerFailed(_dispatcher.Logger, _dispatcher.Name, Name, error);
+        }
+    }
+
+    /// <summary>Holds a partial batch until it is full, the queue is completed, or <c>BatchFlush</c> has passed.</summary>
+    private async ValueTask FillBatchAsync()
+    {
+        using var flush = new CancellationTokenSource(_settings.BatchFlush, _timeProvider);
+        try
+        {
+            while (_batch.Count < _settings.BatchMax)
+            {
+                if (Queue.TryReadBatch(_batch, _settings.BatchMax - _batch.Count) > 0)
+                {
+                    continue;
+                }
+
+                if (!await Queue.WaitToReadAsync(flush.Token).ConfigureAwait(false))
+                {
+                    return;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (flush.IsCancellationRequested)
+        {
+            // The flush timer fired: write what we have.
+        }
+    }
+
+    /// <summary>Delivers the batch; returns 0 once every item is settled, or minus the number left unsettled by a stop.</summary>
+    private async ValueTask<int> DeliverBatchAsync()
+    {
+        if (_batchSink is not null)
+        {
+            foreach (var envelope in _batch)
+            {
+                _items!.Add(envelope.Item);
+            }
+
+            var (outcome, attempts, error) = await RunWithRetriesAsync(Invoke(-1), -1).ConfigureAwait(false);
+            return await SettleAsync(outcome, 0, _batch.Count, attempts, error).ConfigureAwait(false);
+        }
+
+        for (var i = 0; i < _batch.Count; i++)
+        {
+            if (_stop.IsCancellationRequested)
+            {
+                return i - _batch.Count;
+            }
+
+            var pending = Invoke(i);
+            if (pending.IsCompletedSuccessfully)
+            {
+                // The common case, a sink that completes synchronously: no state machine, no retry bookkeeping.
+                pending.GetAwaiter().GetResult();
+                Commit(_batch[i]);
+                _delivered++;
+                continue;
+            }
+
+            var (outcome, attempts, error) = await RunWithRetriesAsync(pending, i).ConfigureAwait(false);
+            var left = await SettleAsync(outcome, i, 1, attempts, error).ConfigureAwait(false);
+            if (left < 0)
+            {
+                return left - (_batch.Count - i - 1);
+            }
+        }
+
+        return 0;
+    }
+
+    /// <summary>Starts one attempt: the whole batch (<paramref name="index"/> -1) or one item; a synchronous throw becomes a faulted task.</summary>
+    private ValueTask Invoke(int index)
+    {
+        try
+        {
+            return index < 0 ? _batchSink!.WriteBatchAsync(_items!, _stop) : _sink.WriteAsync(_batch[index].Item, _stop);
+        }
+        catch (Exception error)
+        {
+            return ValueTask.FromException(error);
+        }
+    }
+
+    /// <summary>Awaits an attempt and retries transient failures with capped exponential backoff until it commits,
+    /// fails terminally, or the dispatcher stops.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<(Outcome Outcome, int Attempts, Exception? Error)> RunWithRetriesAsync(ValueTask pending, int index)
+    {
+        var attempts = 1;
+        while (true)
+        {
+            Exception error;
+            if (pending.IsFaulted)
+            {
+                // A sink that reports failure as a faulted task (ValueTask.FromException, or a completed async method)
+                // is read without rethrowing: a poison stream of permanent failures costs no second throw per item.
+                error = pending.AsTask().Exception!.InnerException!;
+            }
+            else
+            {
+                try
+                {
+                    await pending.ConfigureAwait(false);
+                    return (Outcome.Committed, attempts, null);
+                }
+                catch (Exception caught)
+                {
+                    error = caught;
+                }
+            }
+
+            var outcome = await NextAttemptAsync(attempts, error).ConfigureAwait(false);
+            if (outcome != Outcome.Retry)
+            {
+                return (outcome, attempts, error);
+            }
+
+            attempts++;
+            pending = Invoke(index);
+        }
+    }
+
+    /// <summary>
+    /// After failed attempt number <paramref name="attempts"/>: Stopped if the dispatcher stopped, Failed if the error is
+    /// terminal (permanent, or out of retries), otherwise waits out the backoff and returns Retry.
+    /// </summary>
+    private async ValueTask<Outcome> NextAttemptAsync(int attempts, Exception error)
+    {
+        if (_stop.IsCancellationRequested)
+        {
+            return Outcome.Stopped;
+        }
+
+        if (attempts > _settings.RetryMax || IsPermanent(error))
+        {
+            return Outcome.Failed;
+        }
+
+        _retries++;
+        var delay = Backoff.Compute(attempts, _settings.BackoffBase, _settings.BackoffMax, _settings.BackoffJitter ? Random.Shared.NextDouble() : null);
+        if (delay > TimeSpan.Zero)
+        {
+            try
+            {
+                await Task.Delay(delay, _timeProvider, _stop).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+            {
+                return Outcome.Stopped;
+            }
+        }
+
+        return Outcome.Retry;
+    }
+
+    private bool IsPermanent(Exception error) =>
+        error is PermanentDeliveryException || (_settings.IsTransient is { } isTransient && !IsTransientSafe(isTransient, error));
+
+    private static bool IsTransientSafe(Func<Exception, bool> isTransient, Exception error)
+    {
+        try
+        {
+            return isTransient(error);
+        }
+        catch (Exception)
+        {
+            // A classifier that cannot decide must not stall the pipeline: treat the failure as permanent.
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Settles <paramref name="count"/> items from <paramref name="start"/> after their attempts: committed, dead-lettered
+    /// (or discarded), or left unacknowledged when stopped. Returns 0, or minus the number left unsettled by a stop.
+    /// </summary>
+    private async ValueTask<int> SettleAsync(Outcome outcome, int start, int count, int attempts, Exception? error)
+    {
+        switch (outcome)
+        {
+            case Outcome.Committed:
+                for (var i = start; i < start + count; i++)
+                {
+                    Commit(_batch[i]);
+                }
+
+                _delivered += count;
+                return 0;
+
+            case Outcome.Stopped:
+                return -count;
+        }
+
+        var deadLetterSink = _dispatcher.DeadLetterSink;
+        if (deadLetterSink is null)
+        {
+            DeliveryLog.Discarded(_dispatcher.Logger, _dispatcher.Name, Name, count, attempts, error!);
+            for (var i = start; i < start + count; i++)
+            {
+                Commit(_batch[i]);
+            }
+
+            _discarded += count;
+            return 0;
+        }
+
+        for (var i = start; i < start + count; i++)
+        {
+            if (_stop.IsCancellationRequested)
+            {
+                return i - (start + count);
+            }
+
+            var letter = new DeadLetter<T>(_batch[i].Item, Name, attempts, error!, _timeProvider.GetUtcNow());
+            var (letterOutcome, letterAttempts, letterError) = await WriteDeadLetterAsync(deadLetterSink, letter).ConfigureAwait(false);
+            if (letterOutcome == Outcome.Stopped)
+            {
+                return i - (start + count);
+            }
+
+            if (letterOutcome == Outcome.Committed)
+            {
+                _deadLettered++;
+            }
+            else
+            {
+                // Holding the acknowledgement forever would stall the source's checkpoint for good; the loss is
+                // logged at Critical and counted instead.
+                DeliveryLog.DeadLetterFailed(_dispatcher.Logger, _dispatcher.Name, Name, letterAttempts, letterError!);
+                _discarded++;
+            }
+
+            Commit(_batch[i]);
+        }
+
+        return 0;
+    }
+
+    /// <summary>Writes a dead letter, retrying it with this sink's retry settings.</summary>
+    private async ValueTask<(Outcome Outcome, int Attempts, Exception? Error)> WriteDeadLetterAsync(IDeliverySink<DeadLetter<T>> sink, DeadLetter<T> letter)
+    {
+        var attempts = 1;
+        while (true)
+        {
+            Exception error;
+            try
+            {
+                await sink.WriteAsync(letter, _stop).ConfigureAwait(false);
+                return (Outcome.Committed, attempts, null);
+            }
+            catch (Exception caught)
+            {
+                error = caught;
+            }
+
+            var outcome = await NextAttemptAsync(attempts, error).ConfigureAwait(false);
+            if (outcome != Outcome.Retry)
+            {
+                return (outcome, attempts, error);
+            }
+
+            attempts++;
+        }
+    }
+
+    /// <summary>This sink has committed the item: release its hold, unless it is best-effort and holds none.</summary>
+    private void Commit(DeliveryEnvelope<T> envelope)
+    {
+        if (!IsBestEffort && envelope.Release())
+        {
+            _dispatcher.Acknowledge(envelope);
+            Volatile.Write(ref _acknowledged, _acknowledged + 1);
+        }
+    }
+}

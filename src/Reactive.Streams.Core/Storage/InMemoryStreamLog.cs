@@ -1,0 +1,241 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Reactive.Streams;
+
+/// <summary>
+/// An <see cref="IStreamLog"/> held in this process's memory: for tests and single-process use. Nothing survives
+/// the process; payloads are copied on append. Tails wake as soon as an append returns.
+/// </summary>
+public sealed class InMemoryStreamLog : StreamLog
+{
+    private readonly ConcurrentDictionary<string, StreamState> _streams = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, StreamId> _checkpoints = new(StringComparer.Ordinal);
+
+    /// <summary>Creates an empty log.</summary>
+    /// <param name="options">The options; null for the defaults.</param>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
+    public InMemoryStreamLog(StreamLogOptions? options = null)
+        : base(options ?? new StreamLogOptions())
+    {
+    }
+
+    /// <inheritdoc/>
+    protected override ValueTask<AppendResult> AppendCoreAsync(string stream, ReadOnlyMemory<byte> frame, AppendMode mode, JsonNode? patch, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var state = _streams.GetOrAdd(stream, static _ => new StreamState());
+        // The clock is read outside the lock (it is the caller's code); a stale reading just takes the next sequence.
+        var now = TimeProvider.GetUtcNow();
+        AppendResult result;
+        lock (state.Gate)
+        {
+            state.AssertInvariants();
+            var id = state.Append(frame, mode, patch, now.ToUnixTimeMilliseconds(), now, Options.LiveRetention);
+            result = new AppendResult(id, state.Frames.Count, state.SummaryVersion);
+        }
+
+        NotifyAppended(stream);
+        return new ValueTask<AppendResult>(result);
+    }
+
+    /// <inheritdoc/>
+    protected override ValueTask<AppendBatchResult> AppendBatchCoreAsync(string stream, IReadOnlyList<ReadOnlyMemory<byte>> frames, AppendMode mode, JsonNode?[]? patches, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var state = _streams.GetOrAdd(stream, static _ => new StreamState());
+        var now = TimeProvider.GetUtcNow();
+        var nowMs = now.ToUnixTimeMilliseconds();
+        AppendBatchResult result;
+        lock (state.Gate)
+        {
+            state.AssertInvariants();
+            var first = default(StreamId);
+            var last = default(StreamId);
+            for (var i = 0; i < frames.Count; i++)
+            {
+                last = state.Append(frames[i], mode, patches?[i], nowMs, now, Options.LiveRetention);
+                if (i == 0)
+                {
+                    first = last;
+                }
+            }
+
+            result = new AppendBatchResult(first, last, state.Frames.Count, state.SummaryVersion);
+        }
+
+        NotifyAppended(stream);
+        return new ValueTask<AppendBatchResult>(result);
+    }
+
+    /// <inheritdoc/>
+    protected override ValueTask<IReadOnlyList<StreamFrame>> ReadCoreAsync(string stream, StreamId from, StreamId to, int limit, TailVisibility visibility, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        if (!_streams.TryGetValue(stream, out var state))
+        {
+            return new ValueTask<IReadOnlyList<StreamFrame>>([]);
+        }
+
+        var result = new List<StreamFrame>();
+        lock (state.Gate)
+        {
+            state.AssertInvariants();
+            for (var i = state.IndexOfFirstAtOrAfter(from); i < state.Frames.Count && result.Count < limit; i++)
+            {
+                var frame = state.Frames[i];
+                if (frame.Id > to)
+                {
+                    break;
+                }
+
+                if (visibility == TailVisibility.All || frame.Mode != AppendMode.BestEffortLive)
+                {
+                    result.Add(frame);
+                }
+            }
+        }
+
+        return new ValueTask<IReadOnlyList<StreamFrame>>(result);
+    }
+
+    /// <inheritdoc/>
+    protected override ValueTask<StreamSummary?> ReadSummaryCoreAsync(string stream, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        if (!_streams.TryGetValue(stream, out var state))
+        {
+            return new ValueTask<StreamSummary?>((StreamSummary?)null);
+        }
+
+        string json;
+        long version;
+        DateTimeOffset first, last;
+        lock (state.Gate)
+        {
+            if (state.SummaryVersion == 0)
+            {
+                return new ValueTask<StreamSummary?>((StreamSummary?)null);
+            }
+
+            json = JsonMergePatch.Serialize(state.Summary);
+            (version, first, last) = (state.SummaryVersion, state.FirstUpdated, state.LastUpdated);
+        }
+
+        using var document = JsonDocument.Parse(json);
+        return new ValueTask<StreamSummary?>(new StreamSummary(document.RootElement.Clone(), version, first, last));
+    }
+
+    /// <inheritdoc/>
+    protected override ValueTask<StreamId?> ReadCheckpointCoreAsync(string checkpointId, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return new ValueTask<StreamId?>(_checkpoints.TryGetValue(checkpointId, out var position) ? position : null);
+    }
+
+    /// <inheritdoc/>
+    protected override ValueTask WriteCheckpointCoreAsync(string checkpointId, StreamId position, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        _checkpoints[checkpointId] = position;
+        return ValueTask.CompletedTask;
+    }
+
+    private sealed class StreamState
+    {
+        public readonly Lock Gate = new();
+
+        // Ordered by id; the lock protects everything below.
+        public readonly List<StreamFrame> Frames = [];
+        public StreamId? LastId;
+        public int BestEffortCount;
+        public JsonNode? Summary;
+        public long SummaryVersion;
+        public DateTimeOffset FirstUpdated;
+        public DateTimeOffset LastUpdated;
+        public double? Rate;
+        public long RateMs;
+
+        public StreamId Append(ReadOnlyMemory<byte> payload, AppendMode mode, JsonNode? patch, long nowMs, DateTimeOffset now, LiveRetentionOptions retention)
+        {
+            var id = NextId(LastId, nowMs);
+            if (mode == AppendMode.DurableSummary)
+            {
+                Summary = JsonMergePatch.Apply(Summary, patch);
+                if (SummaryVersion++ == 0)
+                {
+                    FirstUpdated = now;
+                }
+
+                LastUpdated = now;
+            }
+
+            Frames.Add(new StreamFrame(id, payload.ToArray(), mode));
+            LastId = id;
+            if (mode == AppendMode.BestEffortLive)
+            {
+                BestEffortCount++;
+                Rate = retention.NextRate(Rate, RateMs, nowMs);
+                RateMs = Math.Max(RateMs, nowMs);
+                TrimBestEffort(retention.RetainedLength(Rate.Value));
+            }
+
+            return id;
+        }
+
+        public int IndexOfFirstAtOrAfter(StreamId from)
+        {
+            int lo = 0, hi = Frames.Count;
+            while (lo < hi)
+            {
+                var mid = (lo + hi) >>> 1;
+                if (Frames[mid].Id < from)
+                {
+                    lo = mid + 1;
+                }
+                else
+                {
+                    hi = mid;
+                }
+            }
+
+            return lo;
+        }
+
+        [Conditional("DEBUG")]
+        public void AssertInvariants()
+        {
+            Debug.Assert(Gate.IsHeldByCurrentThread);
+            Debug.Assert(Frames.Count == 0 || Frames[^1].Id == LastId);
+            Debug.Assert(BestEffortCount <= Frames.Count);
+        }
+
+        private void TrimBestEffort(int keep)
+        {
+            var excess = BestEffortCount - keep;
+            if (excess <= 0)
+            {
+                return;
+            }
+
+            // One compaction pass: drop the oldest `excess` best-effort frames, keep everything else in order.
+            var write = 0;
+            for (var read = 0; read < Frames.Count; read++)
+            {
+                var frame = Frames[read];
+                if (excess > 0 && frame.Mode == AppendMode.BestEffortLive)
+                {
+                    excess--;
+                    BestEffortCount--;
+                    continue;
+                }
+
+                Frames[write++] = frame;
+            }
+
+            Frames.RemoveRange(write, Frames.Count - write);
+        }
+    }
+}

@@ -1,0 +1,384 @@
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Reactive.Streams;
+
+/// <summary>
+/// The base of every <see cref="IStreamLog"/> backend: it validates input (so bad input never reaches storage),
+/// caps limits, runs the tail loop (query, park on a signal with a timeout, re-check) and the endless tail, and
+/// leaves storage to the derived class's <c>...CoreAsync</c> members. A backend calls
+/// <see cref="NotifyAppended"/> after each committed append it learns of, and <see cref="NotifyAllStreams"/> when
+/// it may have missed some (a listener reconnect). Each backend is also the <see cref="ICheckpointStore"/> for its log.
+/// </summary>
+public abstract class StreamLog : IStreamLog, ICheckpointStore
+{
+    /// <summary>The longest stream name, in UTF-16 characters.</summary>
+    public const int MaxStreamNameLength = 200;
+
+    private readonly TailNotifier _notifier = new();
+    private readonly CancellationTokenSource _disposed = new();
+
+    /// <summary>Creates the base with validated options.</summary>
+    /// <param name="options">The options.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
+    protected StreamLog(StreamLogOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        Options = options;
+        TimeProvider = options.TimeProvider;
+    }
+
+    /// <summary>The options the log was created with.</summary>
+    protected StreamLogOptions Options { get; }
+
+    /// <summary>The log's clock.</summary>
+    protected TimeProvider TimeProvider { get; }
+
+    /// <summary>Whether <see cref="DisposeAsync"/> was called.</summary>
+    protected bool IsDisposed => _disposed.IsCancellationRequested;
+
+    /// <summary>The number of streams on which a tail of this log is parked or about to park (for diagnostics and tests).</summary>
+    protected int ParkedStreamCount => _notifier.PendingSignals;
+
+    /// <inheritdoc/>
+    public ValueTask<AppendResult> AppendAsync(string stream, ReadOnlyMemory<byte> frame, AppendMode mode, CancellationToken cancellationToken = default)
+    {
+        ValidateStream(stream);
+        ValidateMode(mode);
+        var patch = mode == AppendMode.DurableSummary ? ParsePatch(frame, nameof(frame)) : null;
+        ThrowIfDisposed();
+        return AppendCoreAsync(stream, frame, mode, patch, cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public ValueTask<AppendBatchResult> AppendBatchAsync(string stream, IReadOnlyList<ReadOnlyMemory<byte>> frames, AppendMode mode, CancellationToken cancellationToken = default)
+    {
+        ValidateStream(stream);
+        ArgumentNullException.ThrowIfNull(frames);
+        if (frames.Count == 0)
+        {
+            throw new ArgumentException("A batch needs at least one frame.", nameof(frames));
+        }
+
+        ValidateMode(mode);
+        JsonNode?[]? patches = null;
+        if (mode == AppendMode.DurableSummary)
+        {
+            patches = new JsonNode?[frames.Count];
+            for (var i = 0; i < frames.Count; i++)
+            {
+                patches[i] = ParsePatch(frames[i], $"{nameof(frames)}[{i}]");
+            }
+        }
+
+        ThrowIfDisposed();
+        return AppendBatchCoreAsync(stream, frames, mode, patches, cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public ValueTask<IReadOnlyList<StreamFrame>> ReadAsync(string stream, StreamId from, StreamId to, int limit, CancellationToken cancellationToken = default)
+    {
+        ValidateStream(stream);
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        ThrowIfDisposed();
+        if (from > to)
+        {
+            return new ValueTask<IReadOnlyList<StreamFrame>>([]);
+        }
+
+        return ReadCoreAsync(stream, from, to, Math.Min(limit, Options.MaxReadCount), TailVisibility.All, cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public ValueTask<IReadOnlyList<StreamFrame>> TailAsync(string stream, StreamId after, TimeSpan block, int limit, TailVisibility visibility = TailVisibility.All, CancellationToken cancellationToken = default)
+    {
+        ValidateStream(stream);
+        ValidateBlock(block);
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        ValidateVisibility(visibility);
+        ThrowIfDisposed();
+        return TailLoopAsync(stream, after, block, Math.Min(limit, Options.MaxReadCount), visibility, cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public IAsyncEnumerable<StreamFrame> TailAllAsync(string stream, StreamId after, TailVisibility visibility = TailVisibility.All, CancellationToken cancellationToken = default)
+    {
+        ValidateStream(stream);
+        ValidateVisibility(visibility);
+        ThrowIfDisposed();
+        return TailForeverAsync(stream, after, visibility, cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public ValueTask<StreamSummary?> ReadSummaryAsync(string stream, CancellationToken cancellationToken = default)
+    {
+        ValidateStream(stream);
+        ThrowIfDisposed();
+        return ReadSummaryCoreAsync(stream, cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public ValueTask<StreamId?> ReadCheckpointAsync(string checkpointId, CancellationToken cancellationToken = default)
+    {
+        ValidateName(checkpointId, nameof(checkpointId), "checkpoint id");
+        ThrowIfDisposed();
+        return ReadCheckpointCoreAsync(checkpointId, cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public ValueTask WriteCheckpointAsync(string checkpointId, StreamId position, CancellationToken cancellationToken = default)
+    {
+        ValidateName(checkpointId, nameof(checkpointId), "checkpoint id");
+        ThrowIfDisposed();
+        return WriteCheckpointCoreAsync(checkpointId, position, cancellationToken);
+    }
+
+    /// <summary>
+    /// Disposes the log: parked tails end with <see cref="ObjectDisposedException"/>, later calls throw it, and the
+    /// backend's resources are released by <see cref="DisposeCoreAsync"/>. Idempotent.
+    /// </summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (_disposed.IsCancellationRequested)
+        {
+            return;
+        }
+
+        await _disposed.CancelAsync().ConfigureAwait(false);
+        await DisposeCoreAsync().ConfigureAwait(false);
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Appends one validated frame. <paramref name="patch"/> is the parsed payload for <see cref="AppendMode.DurableSummary"/>, otherwise null.</summary>
+    /// <param name="stream">A valid stream name.</param>
+    /// <param name="frame">The payload.</param>
+    /// <param name="mode">A defined mode.</param>
+    /// <param name="patch">The parsed patch (JSON null is a null node), or null when the mode is not <see cref="AppendMode.DurableSummary"/>.</param>
+    /// <param name="cancellationToken">Cancels the append.</param>
+    protected abstract ValueTask<AppendResult> AppendCoreAsync(string stream, ReadOnlyMemory<byte> frame, AppendMode mode, JsonNode? patch, CancellationToken cancellationToken);
+
+    /// <summary>Appends a validated, non-empty batch in one transaction.</summary>
+    /// <param name="stream">A valid stream name.</param>
+    /// <param name="frames">The payloads.</param>
+    /// <param name="mode">A defined mode.</param>
+    /// <param name="patches">The parsed patches, one per frame, for <see cref="AppendMode.DurableSummary"/>; otherwise null.</param>
+    /// <param name="cancellationToken">Cancels the append.</param>
+    protected abstract ValueTask<AppendBatchResult> AppendBatchCoreAsync(string stream, IReadOnlyList<ReadOnlyMemory<byte>> frames, AppendMode mode, JsonNode?[]? patches, CancellationToken cancellationToken);
+
+    /// <summary>Reads at most <paramref name="limit"/> frames with <paramref name="from"/> ≤ id ≤ <paramref name="to"/>, oldest first.</summary>
+    /// <param name="stream">A valid stream name.</param>
+    /// <param name="from">Inclusive lower bound.</param>
+    /// <param name="to">Inclusive upper bound, not below <paramref name="from"/>.</param>
+    /// <param name="limit">Between 1 and <see cref="StreamLogOptions.MaxReadCount"/>.</param>
+    /// <param name="visibility">Which frames to return.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    protected abstract ValueTask<IReadOnlyList<StreamFrame>> ReadCoreAsync(string stream, StreamId from, StreamId to, int limit, TailVisibility visibility, CancellationToken cancellationToken);
+
+    /// <summary>Reads the summary, or null when the stream has none.</summary>
+    /// <param name="stream">A valid stream name.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    protected abstract ValueTask<StreamSummary?> ReadSummaryCoreAsync(string stream, CancellationToken cancellationToken);
+
+    /// <summary>Reads a checkpoint with a valid name; null when never written.</summary>
+    /// <param name="checkpointId">A valid name.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    protected abstract ValueTask<StreamId?> ReadCheckpointCoreAsync(string checkpointId, CancellationToken cancellationToken);
+
+    /// <summary>Stores a checkpoint with a valid name, replacing any earlier position.</summary>
+    /// <param name="checkpointId">A valid name.</param>
+    /// <param name="position">The position.</param>
+    /// <param name="cancellationToken">Cancels the write.</param>
+    protected abstract ValueTask WriteCheckpointCoreAsync(string checkpointId, StreamId position, CancellationToken cancellationToken);
+
+    /// <summary>Called before a tail's first query, so a backend can make sure it will hear of appends (e.g. start listening).</summary>
+    /// <param name="cancellationToken">Cancels the preparation.</param>
+    protected virtual ValueTask PrepareTailAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
+    /// <summary>
+    /// How long a parked tail waits for a signal before it re-checks anyway, after <paramref name="emptyChecks"/>
+    /// consecutive empty checks with no signal; null (the default) waits for a signal or the tail's own timeout.
+    /// A backend that cannot hear every append (SQLite, written by other processes) polls with this.
+    /// </summary>
+    /// <param name="emptyChecks">Consecutive unsignalled re-checks so far, from 0.</param>
+    protected virtual TimeSpan? PollInterval(int emptyChecks) => null;
+
+    /// <summary>Releases the backend's resources; called once by <see cref="DisposeAsync"/>.</summary>
+    protected virtual ValueTask DisposeCoreAsync() => ValueTask.CompletedTask;
+
+    /// <summary>Wakes this log's tails parked on <paramref name="stream"/>. Call after the append is committed, outside any lock.</summary>
+    /// <param name="stream">The stream appended to.</param>
+    protected void NotifyAppended(string stream)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        _notifier.Signal(stream);
+    }
+
+    /// <summary>Wakes every parked tail of this log to re-check (after notifications may have been missed).</summary>
+    protected void NotifyAllStreams() => _notifier.SignalAll();
+
+    /// <summary>Throws <see cref="ObjectDisposedException"/> after disposal.</summary>
+    protected void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(IsDisposed, this);
+
+    /// <summary>The log's clock as Unix milliseconds.</summary>
+    protected long NowMilliseconds() => TimeProvider.GetUtcNow().ToUnixTimeMilliseconds();
+
+    /// <summary>The id an append at <paramref name="nowMs"/> gets after <paramref name="last"/> (null for a new stream).</summary>
+    /// <param name="last">The stream's last id, or null.</param>
+    /// <param name="nowMs">The clock, Unix milliseconds.</param>
+    protected static StreamId NextId(StreamId? last, long nowMs) =>
+        last is not StreamId l ? new StreamId(Math.Max(nowMs, 0), 0)
+        : nowMs > l.Milliseconds ? new StreamId(nowMs, 0)
+        : l.Successor();
+
+    /// <summary>Checks a stream name.</summary>
+    /// <param name="stream">The name.</param>
+    /// <exception cref="ArgumentNullException">It is null.</exception>
+    /// <exception cref="ArgumentException">It is empty, longer than <see cref="MaxStreamNameLength"/>, or contains a control character or an unpaired surrogate.</exception>
+    public static void ValidateStream(string stream) => ValidateName(stream, nameof(stream), "stream name");
+
+    private static void ValidateName(string value, string parameterName, string what)
+    {
+        ArgumentNullException.ThrowIfNull(value, parameterName);
+        if (value.Length == 0)
+        {
+            throw new ArgumentException($"The {what} is empty.", parameterName);
+        }
+
+        if (value.Length > MaxStreamNameLength)
+        {
+            throw new ArgumentException(
+                $"The {what} is {value.Length} characters long; at most {MaxStreamNameLength} are allowed.", parameterName);
+        }
+
+        for (var i = 0; i < value.Length; i++)
+        {
+            var c = value[i];
+            if (char.IsControl(c))
+            {
+                throw new ArgumentException(
+                    $"The {what} contains the control character U+{(int)c:X4}, which is not allowed.", parameterName);
+            }
+
+            // A lone surrogate would be stored as U+FFFD, so two different names could reach the same frames.
+            if (char.IsHighSurrogate(c) && i + 1 < value.Length && char.IsLowSurrogate(value[i + 1]))
+            {
+                i++;
+            }
+            else if (char.IsSurrogate(c))
+            {
+                throw new ArgumentException(
+                    $"The {what} contains the unpaired surrogate U+{(int)c:X4} at index {i}; names must be well-formed UTF-16.", parameterName);
+            }
+        }
+    }
+
+    private static void ValidateMode(AppendMode mode)
+    {
+        if (mode is not (AppendMode.Durable or AppendMode.DurableSummary or AppendMode.BestEffortLive))
+        {
+            throw new ArgumentOutOfRangeException(nameof(mode), mode, "Unknown append mode.");
+        }
+    }
+
+    private static void ValidateVisibility(TailVisibility visibility)
+    {
+        if (visibility is not (TailVisibility.All or TailVisibility.ExcludeBestEffort))
+        {
+            throw new ArgumentOutOfRangeException(nameof(visibility), visibility, "Unknown tail visibility.");
+        }
+    }
+
+    private static void ValidateBlock(TimeSpan block)
+    {
+        if (block < TimeSpan.Zero && block != Timeout.InfiniteTimeSpan)
+        {
+            throw new ArgumentOutOfRangeException(nameof(block), block, "The block time must be zero or more, or Timeout.InfiniteTimeSpan.");
+        }
+    }
+
+    private JsonNode? ParsePatch(ReadOnlyMemory<byte> payload, string paramName)
+    {
+        JsonNode? patch;
+        try
+        {
+            patch = JsonNode.Parse(payload.Span);
+        }
+        catch (JsonException e)
+        {
+            throw new ArgumentException($"The {nameof(AppendMode.DurableSummary)} payload is not JSON: {e.Message}", paramName, e);
+        }
+
+        if (Options.RequireObjectSummaryPatch && patch is not JsonObject)
+        {
+            var kind = patch is null ? "null" : patch.GetValueKind().ToString().ToLowerInvariant();
+            throw new ArgumentException(
+                $"The {nameof(AppendMode.DurableSummary)} payload is a JSON {kind}, but this log requires an object merge patch " +
+                $"({nameof(StreamLogOptions)}.{nameof(StreamLogOptions.RequireObjectSummaryPatch)}).", paramName);
+        }
+
+        return patch;
+    }
+
+    private async ValueTask<IReadOnlyList<StreamFrame>> TailLoopAsync(string stream, StreamId after, TimeSpan block, int limit, TailVisibility visibility, CancellationToken cancellationToken)
+    {
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _disposed.Token);
+        var token = linked.Token;
+        try
+        {
+            await PrepareTailAsync(token).ConfigureAwait(false);
+            var from = after.Successor();
+            var start = TimeProvider.GetTimestamp();
+            var emptyChecks = 0;
+            while (true)
+            {
+                // Take the signal before querying: an append committed after the query still completes it.
+                var signal = _notifier.GetSignal(stream);
+                var frames = await ReadCoreAsync(stream, from, StreamId.Max, limit, visibility, token).ConfigureAwait(false);
+                if (frames.Count > 0 || block == TimeSpan.Zero)
+                {
+                    return frames;
+                }
+
+                var remaining = block == Timeout.InfiniteTimeSpan ? block : block - TimeProvider.GetElapsedTime(start);
+                if (remaining != Timeout.InfiniteTimeSpan && remaining <= TimeSpan.Zero)
+                {
+                    return frames;
+                }
+
+                var wait = PollInterval(emptyChecks) is TimeSpan poll && (remaining == Timeout.InfiniteTimeSpan || poll < remaining)
+                    ? poll
+                    : remaining;
+                try
+                {
+                    await signal.WaitAsync(wait, TimeProvider, token).ConfigureAwait(false);
+                    emptyChecks = 0;
+                }
+                catch (TimeoutException)
+                {
+                    emptyChecks++;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (IsDisposed && !cancellationToken.IsCancellationRequested)
+        {
+            throw new ObjectDisposedException(GetType().Name, "The stream log was disposed while a tail was waiting.");
+        }
+    }
+
+    private async IAsyncEnumerable<StreamFrame> TailForeverAsync(string stream, StreamId after, TailVisibility visibility, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var cursor = after;
+        while (true)
+        {
+            var frames = await TailLoopAsync(stream, cursor, Timeout.InfiniteTimeSpan, Options.MaxReadCount, visibility, cancellationToken).ConfigureAwait(false);
+            foreach (var frame in frames)
+            {
+                cursor = frame.Id;
+                yield return frame;
+            }
+        }
+    }
+}

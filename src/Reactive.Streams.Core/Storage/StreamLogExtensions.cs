@@ -1,0 +1,66 @@
+using System.Text;
+
+namespace Reactive.Streams;
+
+/// <summary>Conveniences over <see cref="IStreamLog"/>: cursors as text and UTF-8 text payloads.</summary>
+public static class StreamLogExtensions
+{
+    /// <summary>Appends <paramref name="text"/> encoded as UTF-8.</summary>
+    /// <param name="log">The log.</param>
+    /// <param name="stream">The stream's name.</param>
+    /// <param name="text">The payload text (for <see cref="AppendMode.DurableSummary"/>, a JSON merge patch).</param>
+    /// <param name="mode">How the frame is stored.</param>
+    /// <param name="cancellationToken">Cancels the append.</param>
+    /// <returns>As <see cref="IStreamLog.AppendAsync"/>.</returns>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    public static ValueTask<AppendResult> AppendAsync(this IStreamLog log, string stream, string text, AppendMode mode, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(log);
+        ArgumentNullException.ThrowIfNull(text);
+        return log.AppendAsync(stream, Encoding.UTF8.GetBytes(text), mode, cancellationToken);
+    }
+
+    /// <summary>Reads an inclusive range given as text cursors (<c>"ms-seq"</c>, <c>"ms"</c>, <c>"-"</c>, <c>"+"</c>).</summary>
+    /// <param name="log">The log.</param>
+    /// <param name="stream">The stream's name.</param>
+    /// <param name="from">The first id (inclusive).</param>
+    /// <param name="to">The last id (inclusive).</param>
+    /// <param name="limit">The most frames to return, at least 1.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>As <see cref="IStreamLog.ReadAsync"/>.</returns>
+    /// <exception cref="FormatException">A cursor is malformed; the message names the parameter and quotes the text.</exception>
+    public static ValueTask<IReadOnlyList<StreamFrame>> ReadAsync(this IStreamLog log, string stream, string from, string to, int limit, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(log);
+        return log.ReadAsync(stream, ParseCursor(from, nameof(from)), ParseCursor(to, nameof(to)), limit, cancellationToken);
+    }
+
+    /// <summary>Tails after a text cursor.</summary>
+    /// <param name="log">The log.</param>
+    /// <param name="stream">The stream's name.</param>
+    /// <param name="after">The cursor (exclusive).</param>
+    /// <param name="block">How long to wait; see <see cref="IStreamLog.TailAsync"/>.</param>
+    /// <param name="limit">The most frames to return, at least 1.</param>
+    /// <param name="visibility">Whether best-effort frames are returned.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>As <see cref="IStreamLog.TailAsync"/>.</returns>
+    /// <exception cref="FormatException">The cursor is malformed; the message names the parameter and quotes the text.</exception>
+    public static ValueTask<IReadOnlyList<StreamFrame>> TailAsync(this IStreamLog log, string stream, string after, TimeSpan block, int limit, TailVisibility visibility = TailVisibility.All, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(log);
+        return log.TailAsync(stream, ParseCursor(after, nameof(after)), block, limit, visibility, cancellationToken);
+    }
+
+    private static StreamId ParseCursor(string text, string parameterName)
+    {
+        ArgumentNullException.ThrowIfNull(text, parameterName);
+        try
+        {
+            return StreamId.Parse(text);
+        }
+        catch (FormatException e)
+        {
+            throw new FormatException($"The cursor '{parameterName}' is malformed: {e.Message}", e);
+        }
+    }
+}

@@ -1,0 +1,390 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Reactive.Streams.Storage.Postgres;
+
+/// <summary>
+/// An <see cref="IStreamLog"/> in PostgreSQL, shared by many machines. Every append is one round trip (one
+/// statement or one function call, in its own transaction) and sends <c>NOTIFY rs_append</c> with the stream's
+/// name at commit. Tails hear of appends made anywhere through one <c>LISTEN</c> connection per log instance, opened
+/// by the first tail; they hold no pooled connection while parked. When the listener loses its connection (a server
+/// restart, a network fault) it reconnects with backoff, clears the pool of dead connections, and wakes every parked
+/// tail to re-check, since notifications sent meanwhile are lost.
+/// </summary>
+/// <remarks>
+/// Appends to one stream serialize on the stream's row in <c>rs_streams</c>, so ids strictly increase even across
+/// machines whose clocks disagree. The schema (tables <c>rs_frames</c>, <c>rs_streams</c>, <c>rs_checkpoints</c> and
+/// functions <c>rs_merge_patch</c>, <c>rs_append_many</c> in the connection's default schema) is created by an
+/// idempotent migration when the log opens.
+/// </remarks>
+public sealed class PostgresStreamLog : StreamLog
+{
+    private readonly PostgresStreamLogOptions _options;
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly NpgsqlDataSource _listenerSource;
+    private readonly CancellationTokenSource _stopListener = new();
+    private readonly Lock _listenerGate = new();
+    private Task? _listener;
+    private TaskCompletionSource _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _reconnects;
+
+    private PostgresStreamLog(PostgresStreamLogOptions options, NpgsqlDataSource dataSource, NpgsqlDataSource listenerSource)
+        : base(options)
+    {
+        _options = options;
+        _dataSource = dataSource;
+        _listenerSource = listenerSource;
+    }
+
+    /// <summary>How many times the listener has re-established <c>LISTEN</c> after losing its connection.</summary>
+    public int ListenerReconnects => Volatile.Read(ref _reconnects);
+
+    /// <summary>For tests: streams with a parked tail.</summary>
+    internal int ParkedStreams => ParkedStreamCount;
+
+    /// <summary>
+    /// Opens the log on the database <paramref name="connectionString"/> names and runs the idempotent migration.
+    /// Statements are auto-prepared (<c>Max Auto Prepare</c> defaults to 20 here unless the string sets it).
+    /// </summary>
+    /// <param name="connectionString">An Npgsql connection string; the caller's, used as given apart from auto-prepare.</param>
+    /// <param name="options">The options; null for the defaults.</param>
+    /// <param name="cancellationToken">Cancels opening.</param>
+    /// <returns>The open log; dispose it to close its connections.</returns>
+    /// <exception cref="ArgumentException">The connection string is empty or malformed.</exception>
+    /// <exception cref="NpgsqlException">The server could not be reached or the migration failed.</exception>
+    public static async ValueTask<PostgresStreamLog> OpenAsync(string connectionString, PostgresStreamLogOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
+        options ??= new PostgresStreamLogOptions();
+        options.Validate();
+
+        var builder = new NpgsqlDataSourceBuilder(connectionString);
+        if (builder.ConnectionStringBuilder.MaxAutoPrepare == 0)
+        {
+            builder.ConnectionStringBuilder.MaxAutoPrepare = 20;
+        }
+
+        var dataSource = builder.Build();
+        var listenerBuilder = new NpgsqlDataSourceBuilder(connectionString);
+        // The listener's connection is its own, outside the pool the appends and reads share; keepalives make a
+        // silently dead connection fail WaitAsync instead of hanging it.
+        listenerBuilder.ConnectionStringBuilder.Pooling = false;
+        if (listenerBuilder.ConnectionStringBuilder.KeepAlive == 0)
+        {
+            listenerBuilder.ConnectionStringBuilder.KeepAlive = 15;
+        }
+
+        var listenerSource = listenerBuilder.Build();
+        try
+        {
+            var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            await using (connection.ConfigureAwait(false))
+            {
+                var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+                await using (transaction.ConfigureAwait(false))
+                {
+                    using var command = new NpgsqlCommand(Sql.Schema, connection, transaction);
+                    await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                    await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                }
+            }
+        }
+        catch
+        {
+            await dataSource.DisposeAsync().ConfigureAwait(false);
+            await listenerSource.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        return new PostgresStreamLog(options, dataSource, listenerSource);
+    }
+
+    /// <inheritdoc/>
+    protected override async ValueTask<AppendResult> AppendCoreAsync(string stream, ReadOnlyMemory<byte> frame, AppendMode mode, JsonNode? patch, CancellationToken cancellationToken)
+    {
+        AppendResult result;
+        if (mode == AppendMode.Durable)
+        {
+            using var command = _dataSource.CreateCommand(Sql.AppendDurable);
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = stream });
+            command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = NowMilliseconds() });
+            command.Parameters.Add(new NpgsqlParameter<ReadOnlyMemory<byte>> { TypedValue = frame, NpgsqlDbType = NpgsqlDbType.Bytea });
+            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+                result = new AppendResult(new StreamId(reader.GetInt64(0), reader.GetInt64(1)), reader.GetInt64(2), reader.GetInt64(3));
+            }
+        }
+        else
+        {
+            var batch = await AppendManyAsync(stream, [frame], mode, patch is null && mode != AppendMode.DurableSummary ? null : [patch], cancellationToken).ConfigureAwait(false);
+            result = new AppendResult(batch.FirstId, batch.FrameCount, batch.SummaryVersion);
+        }
+
+        NotifyAppended(stream);
+        return result;
+    }
+
+    /// <inheritdoc/>
+    protected override async ValueTask<AppendBatchResult> AppendBatchCoreAsync(string stream, IReadOnlyList<ReadOnlyMemory<byte>> frames, AppendMode mode, JsonNode?[]? patches, CancellationToken cancellationToken)
+    {
+        var result = await AppendManyAsync(stream, frames, mode, patches, cancellationToken).ConfigureAwait(false);
+        NotifyAppended(stream);
+        return result;
+    }
+
+    /// <inheritdoc/>
+    protected override async ValueTask<IReadOnlyList<StreamFrame>> ReadCoreAsync(string stream, StreamId from, StreamId to, int limit, TailVisibility visibility, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await ReadOnceAsync(stream, from, to, limit, visibility, cancellationToken).ConfigureAwait(false);
+            }
+            catch (NpgsqlException e) when (attempt < 3 && IsConnectionLost(e))
+            {
+                // Reads are idempotent: after a server restart, drop the pool's dead connections and read again.
+                _dataSource.Clear();
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    protected override async ValueTask<StreamSummary?> ReadSummaryCoreAsync(string stream, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await ReadSummaryOnceAsync(stream, cancellationToken).ConfigureAwait(false);
+            }
+            catch (NpgsqlException e) when (attempt < 3 && IsConnectionLost(e))
+            {
+                _dataSource.Clear();
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    protected override async ValueTask<StreamId?> ReadCheckpointCoreAsync(string checkpointId, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                using var command = _dataSource.CreateCommand(Sql.ReadCheckpoint);
+                command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = checkpointId });
+                var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                await using (reader.ConfigureAwait(false))
+                {
+                    return await reader.ReadAsync(cancellationToken).ConfigureAwait(false)
+                        ? new StreamId(reader.GetInt64(0), reader.GetInt64(1))
+                        : null;
+                }
+            }
+            catch (NpgsqlException e) when (attempt < 3 && IsConnectionLost(e))
+            {
+                _dataSource.Clear();
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    protected override async ValueTask WriteCheckpointCoreAsync(string checkpointId, StreamId position, CancellationToken cancellationToken)
+    {
+        using var command = _dataSource.CreateCommand(Sql.WriteCheckpoint);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = checkpointId });
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = position.Milliseconds });
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = position.Sequence });
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = NowMilliseconds() });
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private static bool IsConnectionLost(NpgsqlException e) =>
+        e.IsTransient || e is PostgresException { SqlState: "57P01" or "57P02" or "57P03" } || e.InnerException is IOException;
+
+    private async Task<IReadOnlyList<StreamFrame>> ReadOnceAsync(string stream, StreamId from, StreamId to, int limit, TailVisibility visibility, CancellationToken cancellationToken)
+    {
+        using var command = _dataSource.CreateCommand(visibility == TailVisibility.All ? Sql.Read : Sql.ReadExcludingLive);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = stream });
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = from.Milliseconds });
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = from.Sequence });
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = to.Milliseconds });
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = to.Sequence });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit });
+        var frames = new List<StreamFrame>();
+        var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using (reader.ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                frames.Add(new StreamFrame(
+                    new StreamId(reader.GetInt64(0), reader.GetInt64(1)), reader.GetFieldValue<byte[]>(3), (AppendMode)reader.GetInt16(2)));
+            }
+        }
+
+        return frames;
+    }
+
+    private async Task<StreamSummary?> ReadSummaryOnceAsync(string stream, CancellationToken cancellationToken)
+    {
+        using var command = _dataSource.CreateCommand(Sql.ReadSummary);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = stream });
+        var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using (reader.ConfigureAwait(false))
+        {
+            if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                return null;
+            }
+
+            using var document = JsonDocument.Parse(reader.GetString(0));
+            return new StreamSummary(
+                document.RootElement.Clone(), reader.GetInt64(1),
+                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(2)), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(3)));
+        }
+    }
+
+    /// <inheritdoc/>
+    protected override async ValueTask PrepareTailAsync(CancellationToken cancellationToken)
+    {
+        Task listening;
+        lock (_listenerGate)
+        {
+            _listener ??= Task.Run(ListenAsync, CancellationToken.None);
+            listening = _listening.Task;
+        }
+
+        // Until the first LISTEN succeeds a tail could miss notifications; if it fails, the tail fails with its error.
+        await listening.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc/>
+    protected override async ValueTask DisposeCoreAsync()
+    {
+        await _stopListener.CancelAsync().ConfigureAwait(false);
+        Task? listener;
+        lock (_listenerGate)
+        {
+            listener = _listener;
+        }
+
+        if (listener is not null)
+        {
+            await listener.ConfigureAwait(false);
+        }
+
+        await _dataSource.DisposeAsync().ConfigureAwait(false);
+        await _listenerSource.DisposeAsync().ConfigureAwait(false);
+        _stopListener.Dispose();
+    }
+
+    private async Task<AppendBatchResult> AppendManyAsync(string stream, IReadOnlyList<ReadOnlyMemory<byte>> frames, AppendMode mode, JsonNode?[]? patches, CancellationToken cancellationToken)
+    {
+        var payloads = new byte[frames.Count][];
+        for (var i = 0; i < payloads.Length; i++)
+        {
+            payloads[i] = frames[i].ToArray();
+        }
+
+        var retention = Options.LiveRetention;
+        using var command = _dataSource.CreateCommand(Sql.AppendMany);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = stream });
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = NowMilliseconds() });
+        command.Parameters.Add(new NpgsqlParameter<short> { TypedValue = (short)mode });
+        command.Parameters.Add(new NpgsqlParameter<byte[][]> { TypedValue = payloads, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea });
+        command.Parameters.Add(new NpgsqlParameter
+        {
+            Value = patches is null ? DBNull.Value : Array.ConvertAll(patches, p => p is null ? "null" : p.ToJsonString()),
+            NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb,
+        });
+        command.Parameters.Add(new NpgsqlParameter<double> { TypedValue = retention.Alpha });
+        command.Parameters.Add(new NpgsqlParameter<double> { TypedValue = retention.Ttl.TotalSeconds });
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = retention.Floor });
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = retention.Ceiling });
+        var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using (reader.ConfigureAwait(false))
+        {
+            await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            return new AppendBatchResult(
+                new StreamId(reader.GetInt64(0), reader.GetInt64(1)), new StreamId(reader.GetInt64(2), reader.GetInt64(3)),
+                reader.GetInt64(4), reader.GetInt64(5));
+        }
+    }
+
+    private async Task ListenAsync()
+    {
+        var token = _stopListener.Token;
+        var failures = 0;
+        var everListened = false;
+        while (!token.IsCancellationRequested)
+        {
+            try
+            {
+                var connection = await _listenerSource.OpenConnectionAsync(token).ConfigureAwait(false);
+                await using (connection.ConfigureAwait(false))
+                {
+                    connection.Notification += (_, e) => NotifyAppended(e.Payload);
+                    using (var listen = new NpgsqlCommand($"LISTEN {Sql.NotifyChannel}", connection))
+                    {
+                        await listen.ExecuteNonQueryAsync(token).ConfigureAwait(false);
+                    }
+
+                    failures = 0;
+                    if (everListened)
+                    {
+                        Interlocked.Increment(ref _reconnects);
+                        _options.Logger.LogInformation("Stream log listener reconnected; re-checking every parked tail.");
+                    }
+
+                    everListened = true;
+                    _listening.TrySetResult();
+                    // Appends made while the listener was away sent notifications nobody heard.
+                    NotifyAllStreams();
+                    while (true)
+                    {
+                        await connection.WaitAsync(token).ConfigureAwait(false);
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (token.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                // Whatever broke the connection, the listener must come back: without it tails wake only at their timeout.
+                _options.Logger.LogWarning(e, "Stream log listener lost its connection; reconnecting.");
+                if (!everListened)
+                {
+                    // Tails waiting for the first LISTEN fail with the error; later tails wait for the next attempt.
+                    TaskCompletionSource failed;
+                    lock (_listenerGate)
+                    {
+                        failed = _listening;
+                        _listening = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                    }
+
+                    failed.TrySetException(e);
+                }
+
+                // Pooled connections to a restarted server are dead too.
+                _dataSource.Clear();
+                var delay = _options.ReconnectDelay * Math.Pow(2, Math.Min(failures++, 20));
+                try
+                {
+                    await Task.Delay(delay < _options.MaxReconnectDelay ? delay : _options.MaxReconnectDelay, TimeProvider, token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,586 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Data.Sqlite;
+
+namespace Reactive.Streams.Storage.Sqlite;
+
+/// <summary>
+/// An <see cref="IStreamLog"/> in one SQLite file (WAL journal, <c>synchronous=NORMAL</c> unless configured): the
+/// embedded default, nothing to install. Several processes may share the file. Writes in this process go through
+/// one writer connection, one at a time; reads use pooled connections and run alongside writes. Tails are woken at
+/// once by appends through any <see cref="SqliteStreamLog"/> on the same file in this process, and find appends by
+/// other processes by polling (<see cref="SqliteStreamLogOptions.PollInterval"/>, backing off to
+/// <see cref="SqliteStreamLogOptions.MaxPollInterval"/>).
+/// </summary>
+/// <remarks>
+/// A plain <see cref="AppendMode.Durable"/> append is one guarded <c>INSERT … SELECT … WHERE</c> statement computed
+/// from the log's cached tip of the stream: it inserts only if the stream's last frame is still the one the log knows
+/// (the statement takes the write lock before it checks), and otherwise the log reloads the tip and tries again, so
+/// writers in other processes cannot make ids collide or go backwards.
+/// Summary, best-effort and batched appends run in a <c>BEGIN IMMEDIATE</c> transaction. A stream's frame count is
+/// kept as the last frame's ordinal minus the frames trimmed, so a durable append writes one row and nothing else.
+/// </remarks>
+public sealed class SqliteStreamLog : StreamLog
+{
+    private const int SchemaVersion = 1;
+
+    // Logs open on each file in this process, so an append wakes tails parked on any of them.
+    private static readonly ConcurrentDictionary<string, ConcurrentDictionary<SqliteStreamLog, byte>> s_openLogs = new(StringComparer.Ordinal);
+
+    private readonly SqliteStreamLogOptions _options;
+    private readonly string _path;
+    private readonly string _connectionString;
+    private readonly SqliteConnection _writer;
+    private readonly SemaphoreSlim _writeGate = new(1, 1);
+
+    // The last frame of each stream this log appended to, as far as it knows; guarded by _writeGate. A durable
+    // append inserts from it with a guard (Sql.AppendAtTip) and reloads it when another connection appended since.
+    private readonly Dictionary<string, StreamTip> _tips = new(StringComparer.Ordinal);
+    private readonly SqliteCommand _appendAtTip;
+    private readonly SqliteCommand _tip;
+    private readonly SqliteCommand _lastFrame;
+    private readonly SqliteCommand _streamState;
+    private readonly SqliteCommand _insertFrame;
+    private readonly SqliteCommand _saveStreamState;
+    private readonly SqliteCommand _trimLive;
+
+    private SqliteStreamLog(SqliteStreamLogOptions options, string path, string connectionString, SqliteConnection writer)
+        : base(options)
+    {
+        _options = options;
+        _path = path;
+        _connectionString = connectionString;
+        _writer = writer;
+        _appendAtTip = Command(Sql.AppendAtTip, "$stream", "$ms", "$seq", "$ordinal", "$payload", "$expected");
+        _tip = Command(Sql.Tip, "$stream");
+        _lastFrame = Command(Sql.LastFrame, "$stream");
+        _streamState = Command(Sql.StreamState, "$stream");
+        _insertFrame = Command(Sql.InsertFrame, "$stream", "$ms", "$seq", "$ordinal", "$kind", "$payload");
+        _saveStreamState = Command(
+            Sql.SaveStreamState, "$stream", "$trimmed", "$live_count", "$live_rate", "$live_ms", "$summary", "$summary_version",
+            "$summary_first_ms", "$summary_last_ms");
+        _trimLive = Command(Sql.TrimLive, "$stream", "$excess");
+        if (!options.IsolateFromProcess)
+        {
+            s_openLogs.GetOrAdd(path, static _ => new()).TryAdd(this, 0);
+        }
+    }
+
+    /// <summary>The full path of the database file.</summary>
+    public string Path => _path;
+
+    /// <summary>
+    /// Opens (creating if needed) the log in the SQLite file at <paramref name="path"/>: switches it to WAL and runs the
+    /// idempotent schema migration.
+    /// </summary>
+    /// <param name="path">The database file; created with its tables if missing.</param>
+    /// <param name="options">The options; null for the defaults.</param>
+    /// <param name="cancellationToken">Cancels opening.</param>
+    /// <returns>The open log; dispose it to close the file.</returns>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is empty.</exception>
+    /// <exception cref="InvalidOperationException">The file holds a newer schema version than this library knows.</exception>
+    /// <exception cref="SqliteException">SQLite could not open or migrate the file.</exception>
+    public static async ValueTask<SqliteStreamLog> OpenAsync(string path, SqliteStreamLogOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        options ??= new SqliteStreamLogOptions();
+        options.Validate();
+        var fullPath = System.IO.Path.GetFullPath(path);
+        var connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = fullPath,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = true,
+            DefaultTimeout = (int)Math.Ceiling(options.BusyTimeout.TotalSeconds),
+        }.ToString();
+
+        var writer = new SqliteConnection(connectionString);
+        try
+        {
+            await writer.OpenAsync(cancellationToken).ConfigureAwait(false);
+            await ExecuteAsync(writer, string.Create(CultureInfo.InvariantCulture,
+                $"PRAGMA busy_timeout = {(long)options.BusyTimeout.TotalMilliseconds}; PRAGMA journal_mode = WAL; PRAGMA synchronous = {options.Synchronous.ToString().ToUpperInvariant()};"),
+                cancellationToken).ConfigureAwait(false);
+            await MigrateAsync(writer, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await writer.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        return new SqliteStreamLog(options, fullPath, connectionString, writer);
+    }
+
+    /// <inheritdoc/>
+    protected override async ValueTask<AppendResult> AppendCoreAsync(string stream, ReadOnlyMemory<byte> frame, AppendMode mode, JsonNode? patch, CancellationToken cancellationToken)
+    {
+        AppendResult result;
+        await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            ThrowIfDisposed();
+            if (mode == AppendMode.Durable)
+            {
+                result = AppendAtTip(stream, frame);
+            }
+            else
+            {
+                var batch = AppendInTransaction(stream, [frame], mode, patch is null ? null : [patch]);
+                result = new AppendResult(batch.FirstId, batch.FrameCount, batch.SummaryVersion);
+            }
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+
+        Publish(stream);
+        return result;
+    }
+
+    /// <inheritdoc/>
+    protected override async ValueTask<AppendBatchResult> AppendBatchCoreAsync(string stream, IReadOnlyList<ReadOnlyMemory<byte>> frames, AppendMode mode, JsonNode?[]? patches, CancellationToken cancellationToken)
+    {
+        AppendBatchResult result;
+        await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            ThrowIfDisposed();
+            result = AppendInTransaction(stream, frames, mode, patches);
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+
+        Publish(stream);
+        return result;
+    }
+
+    /// <inheritdoc/>
+    protected override async ValueTask<IReadOnlyList<StreamFrame>> ReadCoreAsync(string stream, StreamId from, StreamId to, int limit, TailVisibility visibility, CancellationToken cancellationToken)
+    {
+        var connection = new SqliteConnection(_connectionString);
+        await using (connection.ConfigureAwait(false))
+        {
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            using var command = connection.CreateCommand();
+            command.CommandText = visibility == TailVisibility.All ? Sql.Read : Sql.ReadExcludingLive;
+            command.Parameters.AddWithValue("$stream", stream);
+            command.Parameters.AddWithValue("$from_ms", from.Milliseconds);
+            command.Parameters.AddWithValue("$from_seq", from.Sequence);
+            command.Parameters.AddWithValue("$to_ms", to.Milliseconds);
+            command.Parameters.AddWithValue("$to_seq", to.Sequence);
+            command.Parameters.AddWithValue("$limit", limit);
+            var frames = new List<StreamFrame>();
+            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    frames.Add(new StreamFrame(
+                        new StreamId(reader.GetInt64(0), reader.GetInt64(1)), reader.GetFieldValue<byte[]>(3), (AppendMode)reader.GetInt32(2)));
+                }
+            }
+
+            return frames;
+        }
+    }
+
+    /// <inheritdoc/>
+    protected override async ValueTask<StreamSummary?> ReadSummaryCoreAsync(string stream, CancellationToken cancellationToken)
+    {
+        var connection = new SqliteConnection(_connectionString);
+        await using (connection.ConfigureAwait(false))
+        {
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            using var command = connection.CreateCommand();
+            command.CommandText = Sql.ReadSummary;
+            command.Parameters.AddWithValue("$stream", stream);
+            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    return null;
+                }
+
+                using var document = JsonDocument.Parse(reader.GetString(0));
+                return new StreamSummary(
+                    document.RootElement.Clone(), reader.GetInt64(1),
+                    DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(2)), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(3)));
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    protected override async ValueTask<StreamId?> ReadCheckpointCoreAsync(string checkpointId, CancellationToken cancellationToken)
+    {
+        var connection = new SqliteConnection(_connectionString);
+        await using (connection.ConfigureAwait(false))
+        {
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            using var command = connection.CreateCommand();
+            command.CommandText = Sql.ReadCheckpoint;
+            command.Parameters.AddWithValue("$checkpoint", checkpointId);
+            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                return await reader.ReadAsync(cancellationToken).ConfigureAwait(false)
+                    ? new StreamId(reader.GetInt64(0), reader.GetInt64(1))
+                    : null;
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    protected override async ValueTask WriteCheckpointCoreAsync(string checkpointId, StreamId position, CancellationToken cancellationToken)
+    {
+        await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            ThrowIfDisposed();
+            using var command = _writer.CreateCommand();
+            command.CommandText = Sql.WriteCheckpoint;
+            command.Parameters.AddWithValue("$checkpoint", checkpointId);
+            command.Parameters.AddWithValue("$ms", position.Milliseconds);
+            command.Parameters.AddWithValue("$seq", position.Sequence);
+            command.Parameters.AddWithValue("$now", NowMilliseconds());
+            command.ExecuteNonQuery();
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+    }
+
+    /// <inheritdoc/>
+    protected override TimeSpan? PollInterval(int emptyChecks)
+    {
+        var interval = _options.PollInterval * Math.Pow(2, Math.Min(emptyChecks, 30));
+        return interval < _options.MaxPollInterval ? interval : _options.MaxPollInterval;
+    }
+
+    /// <inheritdoc/>
+    protected override async ValueTask DisposeCoreAsync()
+    {
+        if (s_openLogs.TryGetValue(_path, out var logs))
+        {
+            logs.TryRemove(this, out _);
+        }
+
+        // Wait for a write in progress, then close; later writers see IsDisposed.
+        await _writeGate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            foreach (var command in new[] { _appendAtTip, _tip, _lastFrame, _streamState, _insertFrame, _saveStreamState, _trimLive })
+            {
+                await command.DisposeAsync().ConfigureAwait(false);
+            }
+
+            await _writer.DisposeAsync().ConfigureAwait(false);
+            using var pooled = new SqliteConnection(_connectionString);
+            SqliteConnection.ClearPool(pooled);
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+    }
+
+    /// <summary>For tests: a pragma's value on the writer connection.</summary>
+    internal long WriterPragma(string name)
+    {
+        _writeGate.Wait();
+        try
+        {
+            using var command = _writer.CreateCommand();
+            command.CommandText = name switch
+            {
+                "synchronous" => "PRAGMA synchronous",
+                "busy_timeout" => "PRAGMA busy_timeout",
+                _ => throw new ArgumentOutOfRangeException(nameof(name), name, "Unknown pragma."),
+            };
+            return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture);
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+    }
+
+    private static byte[] ToArray(ReadOnlyMemory<byte> memory) =>
+        MemoryMarshal.TryGetArray(memory, out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length
+            ? segment.Array
+            : memory.ToArray();
+
+    private static async Task ExecuteAsync(SqliteConnection connection, string sql, CancellationToken cancellationToken)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task MigrateAsync(SqliteConnection connection, CancellationToken cancellationToken)
+    {
+        // IMMEDIATE: two processes opening a new file at once serialize here instead of both creating tables.
+        await ExecuteAsync(connection, "BEGIN IMMEDIATE", cancellationToken).ConfigureAwait(false);
+        try
+        {
+            using var version = connection.CreateCommand();
+            version.CommandText = "PRAGMA user_version";
+            var current = Convert.ToInt64(await version.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
+            if (current > SchemaVersion)
+            {
+                throw new InvalidOperationException(
+                    $"The stream log file has schema version {current}; this library knows versions up to {SchemaVersion}.");
+            }
+
+            await ExecuteAsync(connection, Sql.Schema, cancellationToken).ConfigureAwait(false);
+            await ExecuteAsync(connection, "COMMIT", cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await ExecuteAsync(connection, "ROLLBACK", CancellationToken.None).ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private SqliteCommand Command(string sql, params string[] parameters)
+    {
+        var command = _writer.CreateCommand();
+        command.CommandText = sql;
+        foreach (var name in parameters)
+        {
+            command.Parameters.Add(new SqliteParameter { ParameterName = name });
+        }
+
+        return command;
+    }
+
+    private void Publish(string stream)
+    {
+        if (!_options.IsolateFromProcess && s_openLogs.TryGetValue(_path, out var logs))
+        {
+            foreach (var log in logs.Keys)
+            {
+                log.NotifyAppended(stream);
+            }
+        }
+        else
+        {
+            NotifyAppended(stream);
+        }
+    }
+
+    // Runs under _writeGate on the writer connection.
+    private AppendResult AppendAtTip(string stream, ReadOnlyMemory<byte> frame)
+    {
+        try
+        {
+            if (!_tips.TryGetValue(stream, out var tip))
+            {
+                tip = LoadTip(stream);
+            }
+
+            // Each failed attempt means another process appended to this stream in between; give up only if that
+            // keeps happening for an unreasonable number of attempts.
+            for (var attempt = 0; attempt < 1000; attempt++)
+            {
+                var id = NextId(tip.Ordinal == 0 ? null : tip.LastId, NowMilliseconds());
+                var p = _appendAtTip.Parameters;
+                p[0].Value = stream;
+                p[1].Value = id.Milliseconds;
+                p[2].Value = id.Sequence;
+                p[3].Value = tip.Ordinal + 1;
+                p[4].Value = ToArray(frame);
+                p[5].Value = tip.Ordinal == 0 ? DBNull.Value : tip.Ordinal;
+                if (_appendAtTip.ExecuteNonQuery() == 1)
+                {
+                    tip = tip with { LastId = id, Ordinal = tip.Ordinal + 1 };
+                    RememberTip(stream, tip);
+                    return new AppendResult(id, tip.Ordinal - tip.Trimmed, tip.SummaryVersion);
+                }
+
+                tip = LoadTip(stream);
+            }
+
+            throw new InvalidOperationException($"Could not append to stream '{stream}': other writers kept appending first.");
+        }
+        catch
+        {
+            _tips.Remove(stream);
+            throw;
+        }
+    }
+
+    private StreamTip LoadTip(string stream)
+    {
+        _tip.Parameters[0].Value = stream;
+        using var reader = _tip.ExecuteReader();
+        reader.Read();
+        return reader.IsDBNull(2)
+            ? new StreamTip(StreamId.Min, 0, reader.GetInt64(3), reader.GetInt64(4))
+            : new StreamTip(new StreamId(reader.GetInt64(0), reader.GetInt64(1)), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4));
+    }
+
+    private void RememberTip(string stream, StreamTip tip)
+    {
+        // Bounded: a log that appends to very many streams reloads tips instead of growing without limit.
+        if (_tips.Count >= 4096 && !_tips.ContainsKey(stream))
+        {
+            _tips.Clear();
+        }
+
+        _tips[stream] = tip;
+    }
+
+    // Runs under _writeGate on the writer connection.
+    private AppendBatchResult AppendInTransaction(string stream, IReadOnlyList<ReadOnlyMemory<byte>> frames, AppendMode mode, JsonNode?[]? patches)
+    {
+        using (var begin = _writer.CreateCommand())
+        {
+            begin.CommandText = "BEGIN IMMEDIATE";
+            begin.ExecuteNonQuery();
+        }
+
+        try
+        {
+            var result = AppendRows(stream, frames, mode, patches, out var tip);
+            using var commit = _writer.CreateCommand();
+            commit.CommandText = "COMMIT";
+            commit.ExecuteNonQuery();
+            RememberTip(stream, tip);
+            return result;
+        }
+        catch
+        {
+            _tips.Remove(stream);
+            using var rollback = _writer.CreateCommand();
+            rollback.CommandText = "ROLLBACK";
+            rollback.ExecuteNonQuery();
+            throw;
+        }
+    }
+
+    private AppendBatchResult AppendRows(string stream, IReadOnlyList<ReadOnlyMemory<byte>> frames, AppendMode mode, JsonNode?[]? patches, out StreamTip tip)
+    {
+        StreamId? last = null;
+        long ordinal = 0;
+        _lastFrame.Parameters[0].Value = stream;
+        using (var reader = _lastFrame.ExecuteReader())
+        {
+            if (reader.Read())
+            {
+                last = new StreamId(reader.GetInt64(0), reader.GetInt64(1));
+                ordinal = reader.GetInt64(2);
+            }
+        }
+
+        var state = ReadStreamState(stream);
+        var nowMs = NowMilliseconds();
+        var first = default(StreamId);
+        long retainedLive = state.LiveCount;
+        for (var i = 0; i < frames.Count; i++)
+        {
+            var id = NextId(last, nowMs);
+            if (i == 0)
+            {
+                first = id;
+            }
+
+            if (mode == AppendMode.DurableSummary)
+            {
+                state.Summary = JsonMergePatch.Apply(state.Summary, patches![i]);
+                state.SummaryFirstMs ??= nowMs;
+                state.SummaryLastMs = nowMs;
+                state.SummaryVersion++;
+            }
+            else if (mode == AppendMode.BestEffortLive)
+            {
+                state.LiveRate = Options.LiveRetention.NextRate(state.LiveRate, state.LiveMs ?? 0, nowMs);
+                state.LiveMs = Math.Max(state.LiveMs ?? 0, nowMs);
+                // Trimming after every frame keeps the newest min(retained + 1, K) frames each time, so after the
+                // batch the newest `retainedLive` live frames remain: delete the rest once, at the end.
+                retainedLive = Math.Min(retainedLive + 1, Options.LiveRetention.RetainedLength(state.LiveRate.Value));
+                state.LiveCount++;
+            }
+
+            _insertFrame.Parameters[0].Value = stream;
+            _insertFrame.Parameters[1].Value = id.Milliseconds;
+            _insertFrame.Parameters[2].Value = id.Sequence;
+            _insertFrame.Parameters[3].Value = ++ordinal;
+            _insertFrame.Parameters[4].Value = (int)mode;
+            _insertFrame.Parameters[5].Value = ToArray(frames[i]);
+            _insertFrame.ExecuteNonQuery();
+            last = id;
+        }
+
+        var excess = state.LiveCount - retainedLive;
+        if (excess > 0)
+        {
+            _trimLive.Parameters[0].Value = stream;
+            _trimLive.Parameters[1].Value = excess;
+            var deleted = _trimLive.ExecuteNonQuery();
+            state.Trimmed += deleted;
+            state.LiveCount -= deleted;
+        }
+
+        SaveStreamState(stream, state);
+        tip = new StreamTip(last!.Value, ordinal, state.Trimmed, state.SummaryVersion);
+        return new AppendBatchResult(first, last!.Value, ordinal - state.Trimmed, state.SummaryVersion);
+    }
+
+    private StreamState ReadStreamState(string stream)
+    {
+        var state = new StreamState();
+        _streamState.Parameters[0].Value = stream;
+        using var reader = _streamState.ExecuteReader();
+        if (reader.Read())
+        {
+            state.Trimmed = reader.GetInt64(0);
+            state.LiveCount = reader.GetInt64(1);
+            state.LiveRate = reader.IsDBNull(2) ? null : reader.GetDouble(2);
+            state.LiveMs = reader.IsDBNull(3) ? null : reader.GetInt64(3);
+            state.Summary = reader.IsDBNull(4) ? null : JsonNode.Parse(reader.GetString(4));
+            state.SummaryVersion = reader.GetInt64(5);
+            state.SummaryFirstMs = reader.IsDBNull(6) ? null : reader.GetInt64(6);
+            state.SummaryLastMs = reader.IsDBNull(7) ? null : reader.GetInt64(7);
+        }
+
+        return state;
+    }
+
+    private void SaveStreamState(string stream, StreamState state)
+    {
+        var p = _saveStreamState.Parameters;
+        p[0].Value = stream;
+        p[1].Value = state.Trimmed;
+        p[2].Value = state.LiveCount;
+        p[3].Value = (object?)state.LiveRate ?? DBNull.Value;
+        p[4].Value = (object?)state.LiveMs ?? DBNull.Value;
+        p[5].Value = state.SummaryVersion == 0 ? DBNull.Value : (state.Summary?.ToJsonString() ?? "null");
+        p[6].Value = state.SummaryVersion;
+        p[7].Value = (object?)state.SummaryFirstMs ?? DBNull.Value;
+        p[8].Value = (object?)state.SummaryLastMs ?? DBNull.Value;
+        _saveStreamState.ExecuteNonQuery();
+    }
+
+    private readonly record struct StreamTip(StreamId LastId, long Ordinal, long Trimmed, long SummaryVersion);
+
+    private sealed class StreamState
+    {
+        public long Trimmed;
+        public long LiveCount;
+        public double? LiveRate;
+        public long? LiveMs;
+        public JsonNode? Summary;
+        public long SummaryVersion;
+        public long? SummaryFirstMs;
+        public long? SummaryLastMs;
+    }
+}

@@ -1,0 +1,78 @@
+namespace Reactive.Streams.Tests.Storage;
+
+public sealed class StreamIdTests
+{
+    [Theory]
+    [InlineData("1700000000000-3", 1700000000000L, 3L)]
+    [InlineData("1700000000000", 1700000000000L, 0L)]
+    [InlineData("0-0", 0L, 0L)]
+    [InlineData("-", 0L, 0L)]
+    [InlineData("9223372036854775807-9223372036854775807", long.MaxValue, long.MaxValue)]
+    public void Parse_reads_every_accepted_form(string text, long ms, long seq) =>
+        Assert.Equal(new StreamId(ms, seq), StreamId.Parse(text));
+
+    [Fact]
+    public void Plus_is_the_largest_id() => Assert.Equal(StreamId.Max, StreamId.Parse("+"));
+
+    [Theory]
+    [InlineData("")]
+    [InlineData(" 1-2")]
+    [InlineData("1-2 ")]
+    [InlineData("1--2")]
+    [InlineData("1-2-3")]
+    [InlineData("-1")]
+    [InlineData("+1")]
+    [InlineData("1-")]
+    [InlineData("1.5")]
+    [InlineData("abc")]
+    [InlineData("99999999999999999999")]
+    [InlineData("١٢٣")]
+    public void Parse_rejects_bad_text_with_a_message_quoting_it(string text)
+    {
+        var e = Assert.Throws<FormatException>(() => StreamId.Parse(text));
+
+        Assert.Contains($"'{text}'", e.Message, StringComparison.Ordinal);
+        Assert.False(StreamId.TryParse(text, out _));
+    }
+
+    [Fact]
+    public void Parse_of_null_throws_ArgumentNullException() =>
+        Assert.Throws<ArgumentNullException>(() => StreamId.Parse((string)null!));
+
+    [Fact]
+    public void Negative_parts_are_rejected() =>
+        Assert.Throws<ArgumentOutOfRangeException>(() => new StreamId(-1, 0));
+
+    [Fact]
+    public void Format_round_trips_and_is_invariant()
+    {
+        var id = new StreamId(1700000000000, 42);
+        Span<char> buffer = stackalloc char[64];
+
+        Assert.Equal("1700000000000-42", id.ToString());
+        Assert.True(id.TryFormat(buffer, out var written, default, null));
+        Assert.Equal("1700000000000-42", buffer[..written].ToString());
+        Assert.False(id.TryFormat(buffer[..5], out _, default, null));
+        Assert.Equal(id, StreamId.Parse(id.ToString()));
+        Assert.Equal($"{id}", id.ToString());
+    }
+
+    [Fact]
+    public void Ids_order_by_milliseconds_then_sequence()
+    {
+        StreamId[] ids = [new(2, 0), new(1, 5), StreamId.Max, new(1, 0), StreamId.Min, new(2, 1)];
+
+        Assert.Equal([StreamId.Min, new(1, 0), new(1, 5), new(2, 0), new(2, 1), StreamId.Max], ids.Order());
+        Assert.True(new StreamId(1, 9) < new StreamId(2, 0));
+        Assert.True(new StreamId(2, 0) >= new StreamId(2, 0));
+        Assert.NotEqual(new StreamId(2, 0), new StreamId(2, 1));
+    }
+
+    [Fact]
+    public void Successor_is_the_next_sequence_then_the_next_millisecond()
+    {
+        Assert.Equal(new StreamId(5, 1), new StreamId(5, 0).Successor());
+        Assert.Equal(new StreamId(6, 0), new StreamId(5, long.MaxValue).Successor());
+        Assert.Equal(StreamId.Max, StreamId.Max.Successor());
+    }
+}

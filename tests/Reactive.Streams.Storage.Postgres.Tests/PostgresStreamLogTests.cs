@@ -1,0 +1,140 @@
+using Npgsql;
+using Reactive.Streams.Storage.Tests;
+
+namespace Reactive.Streams.Storage.Postgres.Tests;
+
+/// <summary>The conformance suite on PostgreSQL, plus LISTEN/NOTIFY, pooling and reconnection.</summary>
+[Collection(PostgresCollection.Name)]
+public sealed class PostgresStreamLogTests : StreamLogConformanceTests
+{
+    private static readonly TimeSpan Guard = TimeSpan.FromSeconds(20);
+    private readonly PostgresServerFixture _server;
+
+    public PostgresStreamLogTests(PostgresServerFixture server)
+    {
+        _server = server;
+    }
+
+    public override Task InitializeAsync()
+    {
+        _server.EnsureRunning();
+        return Task.CompletedTask;
+    }
+
+    protected override async ValueTask<IStreamLog> OpenLogAsync(StreamLogOptions options) =>
+        await PostgresStreamLog.OpenAsync(_server.ConnectionString, new PostgresStreamLogOptions(options));
+
+    private async Task<PostgresStreamLog> OpenAsync(string? connectionString = null, TimeProvider? clock = null)
+    {
+        var log = await PostgresStreamLog.OpenAsync(connectionString ?? _server.ConnectionString, new PostgresStreamLogOptions { TimeProvider = clock ?? Clock });
+        Track(log);
+        return log;
+    }
+
+    [Fact]
+    public async Task A_notification_that_brings_nothing_new_keeps_the_tail_waiting()
+    {
+        var log = await OpenAsync();
+        var stream = NewStream();
+        var timers = Clock.TimersCreated;
+
+        var tail = log.TailAsync(stream, StreamId.Min, TimeSpan.FromSeconds(30), 10).AsTask();
+        await Clock.WaitForTimersAsync(timers + 1);
+        await using (var raw = new NpgsqlConnection(_server.ConnectionString))
+        {
+            await raw.OpenAsync();
+            await using var notify = new NpgsqlCommand("SELECT pg_notify('rs_append', $1)", raw) { Parameters = { new() { Value = stream } } };
+            await notify.ExecuteNonQueryAsync();
+        }
+
+        // The stray notification wakes the tail, which re-checks, finds nothing and parks on a new timer.
+        await Clock.WaitForTimersAsync(timers + 2);
+        Assert.False(tail.IsCompleted);
+        Clock.Advance(TimeSpan.FromSeconds(30));
+        Assert.Empty(await tail.WaitAsync(Guard));
+    }
+
+    [Fact]
+    public async Task Parked_tails_hold_no_pooled_connection()
+    {
+        var small = new NpgsqlConnectionStringBuilder(_server.ConnectionString) { MaxPoolSize = 2, Timeout = 3 }.ToString();
+        var log = await OpenAsync(small);
+        var streams = Enumerable.Range(0, 10).Select(_ => NewStream()).ToArray();
+        var timers = Clock.TimersCreated;
+
+        var tails = streams.Select(s => log.TailAsync(s, StreamId.Min, TimeSpan.FromMinutes(5), 10).AsTask()).ToArray();
+        await Clock.WaitForTimersAsync(timers + streams.Length);
+        // Ten parked tails, a pool of two: appends through the same log still get connections.
+        foreach (var s in streams)
+        {
+            await log.AppendAsync(s, s, AppendMode.Durable);
+        }
+
+        var results = await Task.WhenAll(tails).WaitAsync(Guard);
+        Assert.Equal(streams, results.Select(r => Text(Assert.Single(r))));
+    }
+
+    [Fact]
+    public async Task After_a_server_restart_the_listener_reconnects_and_rechecks_tails_whose_notifications_were_lost()
+    {
+        var log = await OpenAsync();
+        var stream = NewStream();
+        Assert.Empty(await log.TailAsync(stream, StreamId.Min, TimeSpan.Zero, 10));
+        var timers = Clock.TimersCreated;
+        var tail = log.TailAsync(stream, StreamId.Min, TimeSpan.FromMinutes(10), 10).AsTask();
+        await Clock.WaitForTimersAsync(timers + 1);
+
+        await _server.RestartAsync();
+        // The listener is down (waiting out its reconnect delay on the virtual clock), so this append's
+        // notification reaches nobody in this log.
+        var writer = await OpenAsync(clock: TimeProvider.System);
+        await writer.AppendAsync(stream, "while the listener was away", AppendMode.Durable);
+        Assert.False(tail.IsCompleted);
+        Assert.Equal(0, log.ListenerReconnects);
+
+        // Let virtual time pass for the reconnect backoff; the real time is the server restarting.
+        var guard = System.Diagnostics.Stopwatch.StartNew();
+        while (!tail.IsCompleted && guard.Elapsed < Guard)
+        {
+            Clock.Advance(TimeSpan.FromMilliseconds(100));
+            await Task.Delay(10);
+        }
+
+        Assert.Equal(["while the listener was away"], (await tail.WaitAsync(Guard)).Select(Text));
+        Assert.True(log.ListenerReconnects >= 1);
+        // The log's pool was cleared of dead connections, and its listener hears notifications again.
+        var last = await log.AppendAsync(stream, "again", AppendMode.Durable);
+        timers = Clock.TimersCreated;
+        var next = log.TailAsync(stream, last.Id, TimeSpan.FromMinutes(10), 10).AsTask();
+        await Clock.WaitForTimersAsync(timers + 1);
+        await writer.AppendAsync(stream, "woken by notify", AppendMode.Durable);
+        Assert.Equal(["woken by notify"], (await next.WaitAsync(Guard)).Select(Text));
+    }
+
+    [Fact]
+    public async Task The_migration_is_idempotent_and_safe_to_run_concurrently()
+    {
+        var logs = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => OpenAsync()));
+        var stream = NewStream();
+
+        await logs[0].AppendAsync(stream, "x", AppendMode.Durable);
+
+        Assert.Equal(2, (await logs[3].AppendAsync(stream, "y", AppendMode.Durable)).FrameCount);
+    }
+
+    [Fact]
+    public async Task Ids_increase_across_instances_whose_clocks_disagree()
+    {
+        var behind = new TestClock();
+        behind.MoveWallClock(TimeSpan.FromHours(-1));
+        var ahead = await OpenAsync();
+        var late = await OpenAsync(clock: behind);
+        var stream = NewStream();
+
+        var a = await ahead.AppendAsync(stream, "a", AppendMode.Durable);
+        var b = await late.AppendAsync(stream, "b", AppendMode.Durable);
+        var c = await late.AppendBatchAsync(stream, [Utf8("c"), Utf8("d")], AppendMode.BestEffortLive);
+
+        Assert.True(a.Id < b.Id && b.Id < c.FirstId && c.FirstId < c.LastId);
+    }
+}

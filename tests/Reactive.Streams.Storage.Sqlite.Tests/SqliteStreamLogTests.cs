@@ -1,0 +1,221 @@
+using System.Diagnostics;
+using Microsoft.Data.Sqlite;
+using Reactive.Streams.Storage.Tests;
+
+namespace Reactive.Streams.Storage.Sqlite.Tests;
+
+/// <summary>The conformance suite on SQLite, plus what only SQLite has: files, polling, pragmas, crash safety.</summary>
+public sealed class SqliteStreamLogTests : StreamLogConformanceTests
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("rs-sqlite-").FullName;
+
+    private string DatabasePath => Path.Combine(_directory, "log.db");
+
+    protected override async ValueTask<IStreamLog> OpenLogAsync(StreamLogOptions options) =>
+        await SqliteStreamLog.OpenAsync(DatabasePath, new SqliteStreamLogOptions(options));
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        Directory.Delete(_directory, recursive: true);
+    }
+
+    private async Task<SqliteStreamLog> OpenAsync(SqliteStreamLogOptions options)
+    {
+        var log = await SqliteStreamLog.OpenAsync(DatabasePath, options);
+        Track(log);
+        return log;
+    }
+
+    [Fact]
+    public async Task Frames_summaries_and_the_id_sequence_survive_reopening()
+    {
+        var first = await SqliteStreamLog.OpenAsync(DatabasePath, new SqliteStreamLogOptions { TimeProvider = Clock });
+        await first.AppendAsync("s", "a", AppendMode.Durable);
+        var summary = await first.AppendAsync("s", """{"k":1}""", AppendMode.DurableSummary);
+        await first.DisposeAsync();
+
+        Clock.MoveWallClock(TimeSpan.FromMinutes(-5));
+        var second = await OpenAsync(new SqliteStreamLogOptions { TimeProvider = Clock });
+        var next = await second.AppendAsync("s", "b", AppendMode.Durable);
+
+        Assert.True(next.Id > summary.Id);
+        Assert.Equal(3, next.FrameCount);
+        Assert.Equal(1, next.SummaryVersion);
+        Assert.Equal(["a", """{"k":1}""", "b"], (await second.ReadAsync("s", StreamId.Min, StreamId.Max, 10)).Select(Text));
+        AssertJson("""{"k":1}""", (await second.ReadSummaryAsync("s"))!.Document);
+    }
+
+    [Fact]
+    public async Task Opening_the_same_file_again_runs_the_idempotent_migration_and_uses_WAL()
+    {
+        var a = await OpenAsync(new SqliteStreamLogOptions { TimeProvider = Clock });
+        var b = await OpenAsync(new SqliteStreamLogOptions { TimeProvider = Clock });
+        await a.AppendAsync("s", "x", AppendMode.Durable);
+
+        Assert.Equal(2, (await b.AppendAsync("s", "y", AppendMode.Durable)).FrameCount);
+        await using var raw = new SqliteConnection($"Data Source={DatabasePath}");
+        await raw.OpenAsync();
+        using var command = raw.CreateCommand();
+        command.CommandText = "PRAGMA journal_mode";
+        Assert.Equal("wal", (string?)await command.ExecuteScalarAsync());
+    }
+
+    [Theory]
+    [InlineData(SqliteSynchronous.Off, 0L)]
+    [InlineData(SqliteSynchronous.Normal, 1L)]
+    [InlineData(SqliteSynchronous.Full, 2L)]
+    public async Task The_synchronous_level_is_configurable(SqliteSynchronous level, long pragma)
+    {
+        var log = await OpenAsync(new SqliteStreamLogOptions { TimeProvider = Clock, Synchronous = level });
+
+        Assert.Equal(pragma, log.WriterPragma("synchronous"));
+    }
+
+    [Fact]
+    public async Task The_default_synchronous_level_is_normal()
+    {
+        var log = await OpenAsync(new SqliteStreamLogOptions { TimeProvider = Clock });
+
+        Assert.Equal(1L, log.WriterPragma("synchronous"));
+    }
+
+    [Fact]
+    public async Task A_tail_finds_appends_from_another_process_by_polling_with_backoff()
+    {
+        var options = new SqliteStreamLogOptions
+        {
+            TimeProvider = Clock, PollInterval = TimeSpan.FromMilliseconds(100), MaxPollInterval = TimeSpan.FromMilliseconds(400), IsolateFromProcess = true,
+        };
+        var log = await OpenAsync(options);
+        var otherProcess = await OpenAsync(options);
+        var timers = Clock.TimersCreated;
+
+        var tail = log.TailAsync("s", StreamId.Min, TimeSpan.FromMinutes(1), 10).AsTask();
+        // Empty checks back off: 100 ms, 200 ms, 400 ms, 400 ms.
+        await Clock.WaitForTimersAsync(timers + 1);
+        Clock.Advance(TimeSpan.FromMilliseconds(100));
+        await Clock.WaitForTimersAsync(timers + 2);
+        Clock.Advance(TimeSpan.FromMilliseconds(200));
+        await Clock.WaitForTimersAsync(timers + 3);
+        await otherProcess.AppendAsync("s", "from elsewhere", AppendMode.Durable);
+        Clock.Advance(TimeSpan.FromMilliseconds(399));
+        await Task.Yield();
+        Assert.False(tail.IsCompleted);
+        Clock.Advance(TimeSpan.FromMilliseconds(1));
+
+        Assert.Equal(["from elsewhere"], (await tail.WaitAsync(TimeSpan.FromSeconds(15))).Select(Text));
+    }
+
+    [Fact]
+    public async Task Appends_through_two_logs_on_one_file_interleave_with_increasing_ids_and_exact_counts()
+    {
+        var behind = new TestClock();
+        behind.MoveWallClock(TimeSpan.FromMinutes(-1));
+        var a = await OpenAsync(new SqliteStreamLogOptions { TimeProvider = Clock });
+        var b = await OpenAsync(new SqliteStreamLogOptions { TimeProvider = behind });
+
+        var ids = new List<StreamId>
+        {
+            (await a.AppendAsync("s", "a1", AppendMode.Durable)).Id,
+            (await b.AppendAsync("s", "b1", AppendMode.Durable)).Id,
+            (await a.AppendAsync("s", "a2", AppendMode.Durable)).Id,
+            (await b.AppendAsync("s", """{"v":1}""", AppendMode.DurableSummary)).Id,
+            (await a.AppendAsync("s", "a3", AppendMode.Durable)).Id,
+        };
+        var last = await b.AppendAsync("s", "b2", AppendMode.Durable);
+        ids.Add(last.Id);
+
+        Assert.True(ids.Zip(ids.Skip(1)).All(p => p.First < p.Second), string.Join(", ", ids));
+        Assert.Equal(6, last.FrameCount);
+        Assert.Equal(1, last.SummaryVersion);
+        Assert.Equal(1, (await a.AppendAsync("s", "a4", AppendMode.Durable)).SummaryVersion);
+        Assert.Equal(["a1", "b1", "a2", """{"v":1}""", "a3", "b2", "a4"], (await a.ReadAsync("s", StreamId.Min, StreamId.Max, 10)).Select(Text));
+    }
+
+    [Fact]
+    public async Task Concurrent_appenders_on_two_logs_on_one_file_get_unique_increasing_ids()
+    {
+        var a = await OpenAsync(new SqliteStreamLogOptions { TimeProvider = Clock });
+        var b = await OpenAsync(new SqliteStreamLogOptions { TimeProvider = Clock });
+        const int PerWriter = 100;
+
+        var writers = Enumerable.Range(0, 8).Select(w => Task.Run(async () =>
+        {
+            var log = w % 2 == 0 ? a : b;
+            for (var i = 0; i < PerWriter; i++)
+            {
+                // Every tenth append takes the transactional path, so the cached tips of both logs go stale.
+                await (i % 10 == 0
+                    ? log.AppendAsync("s", $$"""{"w{{w}}":{{i}}}""", AppendMode.DurableSummary)
+                    : log.AppendAsync("s", $"{w}:{i}", AppendMode.Durable));
+            }
+        }));
+        await Task.WhenAll(writers).WaitAsync(TimeSpan.FromSeconds(30));
+
+        var frames = await a.ReadAsync("s", StreamId.Min, StreamId.Max, 10_000);
+        Assert.Equal(8 * PerWriter, frames.Count);
+        Assert.Equal(8 * PerWriter, frames.Select(Text).Distinct().Count());
+        Assert.True(frames.Zip(frames.Skip(1)).All(p => p.First.Id < p.Second.Id));
+        var last = await b.AppendAsync("s", "last", AppendMode.Durable);
+        Assert.Equal(8 * PerWriter + 1, last.FrameCount);
+        Assert.Equal(8 * PerWriter / 10, last.SummaryVersion);
+    }
+
+    [Fact]
+    public async Task A_killed_writer_leaves_no_torn_frame_and_loses_no_append_that_returned()
+    {
+        var confirmed = new List<(StreamId First, StreamId Last)>();
+        using var writer = Process.Start(new ProcessStartInfo
+        {
+            FileName = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet",
+            ArgumentList = { "exec", typeof(Program).Assembly.Location, "crash-writer", DatabasePath },
+            RedirectStandardOutput = true,
+            UseShellExecute = false,
+        })!;
+        try
+        {
+            while (confirmed.Count < 400 && await writer.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(20)) is { } line)
+            {
+                confirmed.Add(ParseLine(line));
+            }
+        }
+        finally
+        {
+            writer.Kill(entireProcessTree: true);
+        }
+
+        // Lines already in the pipe were printed after their appends returned: they count too.
+        while (await writer.StandardOutput.ReadLineAsync() is { } line)
+        {
+            if (line.Split(' ').Length == 2 && StreamId.TryParse(line.Split(' ')[1], out _))
+            {
+                confirmed.Add(ParseLine(line));
+            }
+        }
+
+        await writer.WaitForExitAsync();
+        Assert.True(confirmed.Count >= 400, $"the writer confirmed only {confirmed.Count} appends");
+
+        var log = await OpenAsync(new SqliteStreamLogOptions());
+        var frames = await log.ReadAsync(Program.CrashStream, StreamId.Min, StreamId.Max, 10_000);
+        var ids = frames.Select(f => f.Id).ToHashSet();
+        Assert.All(frames, f => Assert.True(Program.IsIntact(f.Payload.Span), $"frame {f.Id} is torn"));
+        Assert.True(frames.Zip(frames.Skip(1)).All(p => p.First.Id < p.Second.Id));
+        foreach (var (first, last) in confirmed)
+        {
+            Assert.Contains(first, ids);
+            Assert.Contains(last, ids);
+        }
+
+        var after = await log.AppendAsync(Program.CrashStream, Program.Payload(999_999), AppendMode.Durable);
+        Assert.True(after.Id > frames[^1].Id);
+        Assert.Equal(frames.Count + 1, after.FrameCount);
+    }
+
+    private static (StreamId, StreamId) ParseLine(string line)
+    {
+        var parts = line.Split(' ');
+        return (StreamId.Parse(parts[0]), StreamId.Parse(parts[1]));
+    }
+}
