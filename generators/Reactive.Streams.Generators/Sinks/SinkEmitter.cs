@@ -49,6 +49,7 @@ internal static class SinkEmitter
         {
             EmitOptions(w, model);
             EmitObserver(w, model);
+            EmitDeliverySink(w, model);
         }
 
         w.Close();
@@ -136,6 +137,119 @@ internal static class SinkEmitter
         w.Line("        TimeProvider = timeProvider ?? global::System.TimeProvider.System,");
         w.Line("        PauseTimeout = pauseTimeout,");
         w.Line("    };");
+    }
+
+    private static void EmitDeliverySink(SourceWriter w, SinkModel model)
+    {
+        var union = model.UnionTypeName;
+        var lossy = model.Policy is "DropOldest" or "DegradeQuality";
+        var onFull = model.Policy == "Fail" ? "Drop" : "Block";
+        w.Line();
+        w.Line("/// <summary>");
+        w.Line("/// Creates a delivery sink for a <see cref=\"global::Reactive.Streams.DeliveryDispatcher{T}\"/>; add it with");
+        w.Line("/// <c>options.AddSink(sink, sink.Options)</c> so its queue gets the declared policy and capacity.");
+        w.Line("/// </summary>");
+        w.Line($"/// <param name=\"name\">The sink's name within the dispatcher; <c>{model.Name}</c> when null.</param>");
+        w.Line("/// <param name=\"timeProvider\">The clock of the sink's own buffer, if it has one; <see cref=\"global::System.TimeProvider.System\"/> when null.</param>");
+        w.Line("/// <returns>The delivery sink; dispose it after the dispatcher has shut down.</returns>");
+        w.Line("/// <exception cref=\"global::System.ArgumentException\"><paramref name=\"name\"/> is empty.</exception>");
+        w.Line(UnionEmitter.GeneratedCodeAttribute);
+        w.Line("public DeliverySink CreateDeliverySink(string? name = null, global::System.TimeProvider? timeProvider = null) =>");
+        w.Line($"    new(this, name ?? {Naming.Literal(model.Name)}, timeProvider);");
+        w.Line();
+        w.Line("/// <summary>");
+        w.Line($"/// A delivery sink (<see cref=\"global::Reactive.Streams.IDeliverySink{{T}}\"/>) of <see cref=\"{union}\"/> in front of this sink's handlers.");
+        if (lossy)
+        {
+            w.Line($"/// {model.Policy} has no dispatcher queue mode, so this sink keeps its own {model.Policy} buffer of capacity {model.Capacity}:");
+            w.Line("/// <see cref=\"WriteAsync\"/> pushes into it without waiting and the item counts as committed once buffered (it may");
+            w.Line("/// still be evicted: the at-most-once contract of the policy, as with <c>OnFull.Drop</c>). A pump hands buffered");
+            w.Line("/// items to the handlers in order. <see cref=\"Options\"/> makes the dispatcher's queue block, so nothing is lost before it.");
+        }
+        else
+        {
+            w.Line($"/// The dispatcher's queue for this sink is the buffer: <see cref=\"Options\"/> sets its capacity to {model.Capacity} and");
+            w.Line($"/// <c>OnFull.{onFull}</c>, the dispatcher's form of {model.Policy}. <see cref=\"WriteAsync\"/> runs the variant's handler, so an");
+            w.Line("/// item is committed (and may be acknowledged) only once its handler has completed; a handler's exception is");
+            w.Line("/// retried or dead-lettered by the dispatcher.");
+        }
+
+        w.Line("/// </summary>");
+        w.Line(UnionEmitter.GeneratedCodeAttribute);
+        w.Open($"public sealed class DeliverySink : {Rs}.IDeliverySink<{union}>, global::System.IAsyncDisposable");
+        w.Line($"private readonly {model.Name} _sink;");
+        if (lossy)
+        {
+            w.Line("private readonly Observer _buffer;");
+        }
+
+        w.Line();
+        w.Line($"internal DeliverySink({model.Name} sink, string name, global::System.TimeProvider? timeProvider)");
+        w.Line("{");
+        w.Line("    global::System.ArgumentException.ThrowIfNullOrEmpty(name);");
+        w.Line("    _sink = sink;");
+        w.Line("    Name = name;");
+        w.Line($"    Options = new {Rs}.DeliverySinkOptions {{ QueueCapacity = {model.Capacity}, OnFull = {Rs}.OnFull.{onFull} }};");
+        if (lossy)
+        {
+            w.Line("    _buffer = new Observer(sink, CreateStreamOptions(timeProvider));");
+        }
+
+        w.Line("}");
+        w.Line();
+        w.Line("/// <inheritdoc/>");
+        w.Line("public string Name { get; }");
+        w.Line();
+        w.Line("/// <summary>The per-sink settings that give the dispatcher's queue the declared capacity and overflow behaviour.</summary>");
+        w.Line($"public {Rs}.DeliverySinkOptions Options {{ get; }}");
+        w.Line();
+        if (lossy)
+        {
+            w.Line("/// <summary>Pushes <paramref name=\"item\"/> into the sink's buffer without waiting; it is committed once buffered.</summary>");
+            w.Line("/// <param name=\"item\">The event.</param>");
+            w.Line("/// <param name=\"cancellationToken\">Unused: the push never waits.</param>");
+            w.Line("/// <returns>A completed task, or a faulted one if the buffer is closed (a handler failed) or the degrader is missing.</returns>");
+            w.Open($"public {Tasks}.ValueTask WriteAsync({union} item, {Threading}.CancellationToken cancellationToken)");
+            w.Line("global::System.ArgumentNullException.ThrowIfNull(item);");
+            w.Open("try");
+            w.Line("_buffer.OnNext(item);");
+            w.Line("return default;");
+            w.Close();
+            w.Line("catch (global::System.Exception error)");
+            w.Line("{");
+            w.Line($"    return {Tasks}.ValueTask.FromException(error);");
+            w.Line("}");
+            w.Close();
+            w.Line();
+            w.Line("/// <summary>Completes once the buffer is completed (by disposal) and drained; faults with a handler's exception.</summary>");
+            w.Line($"public {Tasks}.Task Completion => _buffer.Completion;");
+            w.Line();
+            w.Line("/// <summary>The sink's own buffer's counters and depth.</summary>");
+            w.Line("/// <returns>A consistent snapshot.</returns>");
+            w.Line($"public {Rs}.StreamMetricsSnapshot GetMetrics() => _buffer.GetMetrics();");
+            w.Line();
+            w.Line("/// <summary>Completes the buffer, lets the handlers drain it, then stops. Never throws; a handler's failure shows in <see cref=\"Completion\"/>.</summary>");
+            w.Line("/// <returns>A task that completes when the buffer is drained.</returns>");
+            w.Open($"public async {Tasks}.ValueTask DisposeAsync()");
+            w.Line("_buffer.OnCompleted();");
+            w.Line($"await _buffer.Completion.ConfigureAwait({Tasks}.ConfigureAwaitOptions.SuppressThrowing);");
+            w.Line("await _buffer.DisposeAsync().ConfigureAwait(false);");
+            w.Close();
+        }
+        else
+        {
+            w.Line("/// <summary>Runs the handler of <paramref name=\"item\"/>'s variant; the item is committed when it completes.</summary>");
+            w.Line("/// <param name=\"item\">The event.</param>");
+            w.Line("/// <param name=\"cancellationToken\">Passed to handlers that take one; cancelled when the dispatcher stops waiting for this sink.</param>");
+            w.Line("/// <returns>The handler's task.</returns>");
+            w.Line($"public {Tasks}.ValueTask WriteAsync({union} item, {Threading}.CancellationToken cancellationToken) => _sink.DispatchAsync(item, cancellationToken);");
+            w.Line();
+            w.Line("/// <summary>Nothing to release: this sink has no buffer of its own.</summary>");
+            w.Line("/// <returns>A completed task.</returns>");
+            w.Line($"public {Tasks}.ValueTask DisposeAsync() => default;");
+        }
+
+        w.Close();
     }
 
     private static void EmitObserver(SourceWriter w, SinkModel model)

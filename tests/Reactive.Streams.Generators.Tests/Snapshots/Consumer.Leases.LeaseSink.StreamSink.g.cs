@@ -175,4 +175,79 @@ partial class LeaseSink
             }
         }
     }
+
+    /// <summary>
+    /// Creates a delivery sink for a <see cref="global::Reactive.Streams.DeliveryDispatcher{T}"/>; add it with
+    /// <c>options.AddSink(sink, sink.Options)</c> so its queue gets the declared policy and capacity.
+    /// </summary>
+    /// <param name="name">The sink's name within the dispatcher; <c>LeaseSink</c> when null.</param>
+    /// <param name="timeProvider">The clock of the sink's own buffer, if it has one; <see cref="global::System.TimeProvider.System"/> when null.</param>
+    /// <returns>The delivery sink; dispose it after the dispatcher has shut down.</returns>
+    /// <exception cref="global::System.ArgumentException"><paramref name="name"/> is empty.</exception>
+    [global::System.CodeDom.Compiler.GeneratedCode("Reactive.Streams.Generators", "1.0.0")]
+    public DeliverySink CreateDeliverySink(string? name = null, global::System.TimeProvider? timeProvider = null) =>
+        new(this, name ?? "LeaseSink", timeProvider);
+
+    /// <summary>
+    /// A delivery sink (<see cref="global::Reactive.Streams.IDeliverySink{T}"/>) of <see cref="global::Consumer.Leases.LeaseHistoryEvent"/> in front of this sink's handlers.
+    /// DegradeQuality has no dispatcher queue mode, so this sink keeps its own DegradeQuality buffer of capacity 16:
+    /// <see cref="WriteAsync"/> pushes into it without waiting and the item counts as committed once buffered (it may
+    /// still be evicted: the at-most-once contract of the policy, as with <c>OnFull.Drop</c>). A pump hands buffered
+    /// items to the handlers in order. <see cref="Options"/> makes the dispatcher's queue block, so nothing is lost before it.
+    /// </summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("Reactive.Streams.Generators", "1.0.0")]
+    public sealed class DeliverySink : global::Reactive.Streams.IDeliverySink<global::Consumer.Leases.LeaseHistoryEvent>, global::System.IAsyncDisposable
+    {
+        private readonly LeaseSink _sink;
+        private readonly Observer _buffer;
+
+        internal DeliverySink(LeaseSink sink, string name, global::System.TimeProvider? timeProvider)
+        {
+            global::System.ArgumentException.ThrowIfNullOrEmpty(name);
+            _sink = sink;
+            Name = name;
+            Options = new global::Reactive.Streams.DeliverySinkOptions { QueueCapacity = 16, OnFull = global::Reactive.Streams.OnFull.Block };
+            _buffer = new Observer(sink, CreateStreamOptions(timeProvider));
+        }
+
+        /// <inheritdoc/>
+        public string Name { get; }
+
+        /// <summary>The per-sink settings that give the dispatcher's queue the declared capacity and overflow behaviour.</summary>
+        public global::Reactive.Streams.DeliverySinkOptions Options { get; }
+
+        /// <summary>Pushes <paramref name="item"/> into the sink's buffer without waiting; it is committed once buffered.</summary>
+        /// <param name="item">The event.</param>
+        /// <param name="cancellationToken">Unused: the push never waits.</param>
+        /// <returns>A completed task, or a faulted one if the buffer is closed (a handler failed) or the degrader is missing.</returns>
+        public global::System.Threading.Tasks.ValueTask WriteAsync(global::Consumer.Leases.LeaseHistoryEvent item, global::System.Threading.CancellationToken cancellationToken)
+        {
+            global::System.ArgumentNullException.ThrowIfNull(item);
+            try
+            {
+                _buffer.OnNext(item);
+                return default;
+            }
+            catch (global::System.Exception error)
+            {
+                return global::System.Threading.Tasks.ValueTask.FromException(error);
+            }
+        }
+
+        /// <summary>Completes once the buffer is completed (by disposal) and drained; faults with a handler's exception.</summary>
+        public global::System.Threading.Tasks.Task Completion => _buffer.Completion;
+
+        /// <summary>The sink's own buffer's counters and depth.</summary>
+        /// <returns>A consistent snapshot.</returns>
+        public global::Reactive.Streams.StreamMetricsSnapshot GetMetrics() => _buffer.GetMetrics();
+
+        /// <summary>Completes the buffer, lets the handlers drain it, then stops. Never throws; a handler's failure shows in <see cref="Completion"/>.</summary>
+        /// <returns>A task that completes when the buffer is drained.</returns>
+        public async global::System.Threading.Tasks.ValueTask DisposeAsync()
+        {
+            _buffer.OnCompleted();
+            await _buffer.Completion.ConfigureAwait(global::System.Threading.Tasks.ConfigureAwaitOptions.SuppressThrowing);
+            await _buffer.DisposeAsync().ConfigureAwait(false);
+        }
+    }
 }
