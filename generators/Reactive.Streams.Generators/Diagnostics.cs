@@ -9,7 +9,7 @@ namespace Reactive.Streams.Generators;
 internal static class Diagnostics
 {
     private const string Category = "Reactive.Streams.Generators";
-    private const string HelpLinkBase = "https://github.com/reactive-streams-dotnet/Reactive.Streams/blob/main/docs/rules/";
+    private const string HelpLinkBase = "https://github.com/reactive-streams-dotnet/reactive-streams/blob/main/docs/rules/";
 
     public static readonly DiagnosticDescriptor UnionNotPartial = new(
         id: "RXS1001",

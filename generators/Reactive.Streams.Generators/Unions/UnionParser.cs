@@ -124,7 +124,16 @@ internal static class UnionParser
 
     /// <summary>Whether every variant is parameterless (the union gets <c>Other</c> rather than <c>Unknown</c>).</summary>
     internal static bool IsPayloadless(INamedTypeSymbol union)
-        => VariantSymbols(union).All(static v => !PositionalProperties(v).Any());
+    {
+        // A union from a referenced assembly carries its generated fallback (and no syntax to find positional
+        // parameters in); a union in this compilation does not have it yet.
+        var fallback = union.GetTypeMembers().FirstOrDefault(m =>
+            m.Name is "Unknown" or "Other" && SymbolEqualityComparer.Default.Equals(m.BaseType, union) &&
+            m.DeclaringSyntaxReferences.IsEmpty);
+        return fallback is not null
+            ? fallback.Name == "Other"
+            : VariantSymbols(union).All(static v => !PositionalProperties(v).Any());
+    }
 
     internal static string? UnionShapeProblem(INamedTypeSymbol union, TypeDeclarationSyntax syntax)
     {

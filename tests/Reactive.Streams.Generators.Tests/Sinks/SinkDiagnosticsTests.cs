@@ -122,3 +122,46 @@ public sealed class SinkDiagnosticsTests
         Assert.DoesNotContain("CreateObserver", generated, StringComparison.Ordinal);
     }
 }
+
+public sealed class SinkOverReferencedUnionTests
+{
+    [Fact]
+    public void A_sink_over_unions_from_a_referenced_assembly_finds_their_fallback_variants()
+    {
+        var library = TestCompilation.Run(Sources.LeaseHistory, Sources.Completion);
+        using var image = new MemoryStream();
+        Assert.True(library.Output.Emit(image).Success);
+        const string Sinks = """
+            #pragma warning disable CS1591
+            using Reactive.Streams;
+            using Consumer.Completion;
+            using Consumer.Leases;
+
+            [StreamSink(typeof(LeaseHistoryEvent))]
+            [Backpressure(BackpressurePolicy.Fail, Capacity = 4)]
+            public partial class RemoteLeaseSink
+            {
+                public void OnAcquired(LeaseHistoryEvent.Acquired item) { }
+                public void OnRenewed(LeaseHistoryEvent.Renewed item) { }
+                public void OnRevoked(LeaseHistoryEvent.Revoked item) { }
+                public void OnUnknown(LeaseHistoryEvent.Unknown item) { }
+            }
+
+            [StreamSink(typeof(CompletionOutcome))]
+            [Backpressure(BackpressurePolicy.DropOldest, Capacity = 4)]
+            public partial class RemoteOutcomeSink
+            {
+                public void OnSuccess(CompletionOutcome.Success item) { }
+                public void OnFailure(CompletionOutcome.Failure item) { }
+                public void OnCancelled(CompletionOutcome.Cancelled item) { }
+                public void OnOther(CompletionOutcome.Other item) { }
+            }
+            """;
+        var consumer = TestCompilation.Create(Sinks).AddReferences(Microsoft.CodeAnalysis.MetadataReference.CreateFromImage(image.ToArray()));
+
+        TestCompilation.CreateDriver().RunGeneratorsAndUpdateCompilation(consumer, out var output, out var diagnostics);
+
+        Assert.Empty(diagnostics);
+        Assert.Empty(output.GetDiagnostics().Where(static d => d.Severity >= Microsoft.CodeAnalysis.DiagnosticSeverity.Warning));
+    }
+}
