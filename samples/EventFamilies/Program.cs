@@ -52,6 +52,23 @@ await using (var observer = projection.CreateObserver())
     Console.WriteLine($"lease holders: {string.Join(", ", projection.Holders.Select(static h => $"{h.Key}={h.Value}"))}; unknown seen: {projection.UnknownSeen}");
 }
 
+// The same projection as a delivery sink: the dispatcher's queue for it blocks at the declared capacity (PauseUpstream),
+// and each item is acknowledged only after its handler ran.
+var delivered = new LeaseProjection();
+await using (var deliverySink = delivered.CreateDeliverySink())
+{
+    await using var dispatcher = new Reactive.Streams.DeliveryDispatcher<LeaseHistoryEvent>(
+        new Reactive.Streams.DeliveryOptions<LeaseHistoryEvent>().AddSink(deliverySink, deliverySink.Options));
+    var acks = history.Select(static _ => new Reactive.Streams.AckCompletionSource()).ToArray();
+    for (var i = 0; i < history.Length; i++)
+    {
+        await dispatcher.DispatchAsync(history[i], acks[i]);
+    }
+
+    await Task.WhenAll(acks.Select(static a => a.Task));
+    Console.WriteLine($"delivered and acknowledged {acks.Length} lease events; holders: {string.Join(", ", delivered.Holders.Select(static h => $"{h.Key}={h.Value}"))}");
+}
+
 // 2. Completion outcomes: payload-less, so they travel as plain strings; "timed_out" is kept as Other.
 var outcomes = new[] { "success", "failure", "success", "cancelled", "timed_out" }.Select(CompletionOutcome.FromWire).ToList();
 var tally = new OutcomeTally();
