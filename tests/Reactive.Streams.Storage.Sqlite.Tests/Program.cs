@@ -13,6 +13,11 @@ public static class Program
 
     public static async Task<int> Main(string[] args)
     {
+        if (args is ["pipeline-consumer", var database, var seed])
+        {
+            return await PipelineConsumer.RunAsync(database, int.Parse(seed, System.Globalization.CultureInfo.InvariantCulture));
+        }
+
         if (args is not ["crash-writer", var path])
         {
             return 0;

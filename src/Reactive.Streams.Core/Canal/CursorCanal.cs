@@ -1,0 +1,350 @@
+namespace Reactive.Streams;
+
+/// <summary>Settings of a <see cref="CursorCanal"/>.</summary>
+public sealed class CursorCanalOptions
+{
+    private readonly TimeProvider _timeProvider = TimeProvider.System;
+
+    /// <summary>
+    /// The checkpoint that makes the canal durable: read on open, written as batches are committed or acknowledged.
+    /// With none, the canal starts from the beginning of the stream every time. Default: none.
+    /// </summary>
+    public string? CheckpointId { get; init; }
+
+    /// <summary>
+    /// Where the checkpoint is kept: the same backend as the log (every log in this library is also an
+    /// <see cref="ICheckpointStore"/>). Default: the log itself, when it is one.
+    /// </summary>
+    public ICheckpointStore? Checkpoints { get; init; }
+
+    /// <summary>Which frames the canal sees. Default: <see cref="TailVisibility.All"/>.</summary>
+    public TailVisibility Visibility { get; init; } = TailVisibility.All;
+
+    /// <summary>The clock that measures pull deadlines; use the log's clock. Default: <see cref="TimeProvider.System"/>.</summary>
+    public TimeProvider TimeProvider
+    {
+        get => _timeProvider;
+        init
+        {
+            ArgumentNullException.ThrowIfNull(value, nameof(TimeProvider));
+            _timeProvider = value;
+        }
+    }
+}
+
+/// <summary>
+/// The guaranteed canal: ordered replay of one stream of a durable <see cref="IStreamLog"/> from a checkpoint, with
+/// at-least-once delivery. The checkpoint advances only after items are handled: through
+/// <see cref="CommitAsync"/> (a <see cref="CanalWorker"/> calls it after each handled batch), or through the
+/// <see cref="IAckToken"/> of each frame (<see cref="AckTokenFor"/>), whose contiguous acknowledged prefix is written at
+/// the next pull and on <see cref="FlushCheckpointAsync"/>/<see cref="DisposeAsync"/>. A crash anywhere redelivers
+/// what was not committed; nothing is skipped.
+/// </summary>
+/// <remarks>
+/// An unknown checkpoint id starts from the beginning of the stream. A stored checkpoint that points past the stream's
+/// last frame (the stream was recreated or belongs to another log) is refused with an <see cref="InvalidOperationException"/>
+/// when the canal opens, because resuming there could skip frames appended later.
+/// </remarks>
+public sealed class CursorCanal : ICommittableCanal<StreamFrame>
+{
+    private readonly IStreamLog _log;
+    private readonly string _stream;
+    private readonly CursorCanalOptions _options;
+    private readonly ICheckpointStore? _checkpoints;
+    private readonly Lock _ackLock = new();
+
+    // Pulled frames not yet acknowledged, in order, and acknowledgements that arrived ahead of an older frame.
+    private readonly Queue<StreamId> _unacked = new();
+    private readonly HashSet<StreamId> _ackedAhead = [];
+    private StreamId _ackedThrough;
+    private StreamId _readPosition;
+    private StreamId _committed;
+    private int _pulling;
+    private volatile bool _disposed;
+
+    private CursorCanal(IStreamLog log, string stream, CursorCanalOptions options, ICheckpointStore? checkpoints, StreamId start)
+    {
+        _log = log;
+        _stream = stream;
+        _options = options;
+        _checkpoints = checkpoints;
+        _readPosition = _committed = _ackedThrough = start;
+    }
+
+    /// <summary>The stream this canal replays.</summary>
+    public string Stream => _stream;
+
+    /// <summary>The id of the last frame handed out by a pull (<see cref="StreamId.Min"/> before any).</summary>
+    public StreamId ReadPosition => _readPosition;
+
+    /// <summary>The last committed position: a restart resumes after it.</summary>
+    public StreamId CommittedPosition => _committed;
+
+    /// <summary>How many pulled frames are neither committed nor acknowledged: at most this many are redelivered after a crash.</summary>
+    public int Unacknowledged
+    {
+        get
+        {
+            lock (_ackLock)
+            {
+                return _unacked.Count;
+            }
+        }
+    }
+
+    /// <summary>Opens a canal on <paramref name="stream"/>, resuming after its checkpoint when one is configured and stored.</summary>
+    /// <param name="log">The durable log.</param>
+    /// <param name="stream">The stream to replay.</param>
+    /// <param name="options">Checkpoint, visibility and clock; defaults if null.</param>
+    /// <param name="cancellationToken">Cancels opening.</param>
+    /// <returns>The canal.</returns>
+    /// <exception cref="ArgumentException">A checkpoint id is given but no checkpoint store is available.</exception>
+    /// <exception cref="InvalidOperationException">The stored checkpoint points past the stream's last frame.</exception>
+    public static async ValueTask<CursorCanal> OpenAsync(IStreamLog log, string stream, CursorCanalOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(log);
+        ArgumentException.ThrowIfNullOrEmpty(stream);
+        options ??= new CursorCanalOptions();
+        var checkpoints = options.Checkpoints ?? log as ICheckpointStore;
+        var start = StreamId.Min;
+        if (options.CheckpointId is { } checkpointId)
+        {
+            if (checkpoints is null)
+            {
+                throw new ArgumentException("A checkpoint id needs a checkpoint store: set CursorCanalOptions.Checkpoints, or use a log that is one.", nameof(options));
+            }
+
+            if (await checkpoints.ReadCheckpointAsync(checkpointId, cancellationToken).ConfigureAwait(false) is { } stored)
+            {
+                await EnsureNotPastTheEndAsync(log, stream, checkpointId, stored, cancellationToken).ConfigureAwait(false);
+                start = stored;
+            }
+        }
+
+        return new CursorCanal(log, stream, options, checkpoints, start);
+    }
+
+    private static async ValueTask EnsureNotPastTheEndAsync(IStreamLog log, string stream, string checkpointId, StreamId stored, CancellationToken cancellationToken)
+    {
+        if (stored == StreamId.Min)
+        {
+            return;
+        }
+
+        // The frame the checkpoint names, or any later one, proves the checkpoint is inside the stream.
+        var atOrAfter = await log.ReadAsync(stream, stored, StreamId.Max, 1, cancellationToken).ConfigureAwait(false);
+        if (atOrAfter.Count == 0)
+        {
+            var last = await LastIdAsync(log, stream, cancellationToken).ConfigureAwait(false);
+            throw new InvalidOperationException(
+                $"Checkpoint '{checkpointId}' points at {stored} in stream '{stream}', past its last frame ({(last is { } id ? id.ToString() : "the stream is empty")}). " +
+                "Refusing to resume there, which could skip frames; delete the checkpoint to replay from the beginning.");
+        }
+    }
+
+    private static async ValueTask<StreamId?> LastIdAsync(IStreamLog log, string stream, CancellationToken cancellationToken)
+    {
+        StreamId? last = null;
+        var from = StreamId.Min;
+        while (true)
+        {
+            var page = await log.ReadAsync(stream, from, StreamId.Max, 1000, cancellationToken).ConfigureAwait(false);
+            if (page.Count == 0)
+            {
+                return last;
+            }
+
+            last = page[^1].Id;
+            from = last.Value.Successor();
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<CanalBatch<StreamFrame>> PullBatchAsync(int max, TimeSpan deadline, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(max, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(deadline, TimeSpan.Zero);
+        if (_disposed)
+        {
+            throw new CanalClosedException($"cursor:{_stream}");
+        }
+
+        if (Interlocked.Exchange(ref _pulling, 1) != 0)
+        {
+            throw new InvalidOperationException($"Cursor canal on '{_stream}' is already being pulled; one consumer pulls at a time.");
+        }
+
+        try
+        {
+            await FlushCheckpointAsync(cancellationToken).ConfigureAwait(false);
+            var clock = _options.TimeProvider;
+            var start = clock.GetTimestamp();
+            List<StreamFrame>? frames = null;
+            StreamFrame? first = null;
+            var count = 0;
+            while (count < max)
+            {
+                var remaining = deadline - clock.GetElapsedTime(start);
+                if (remaining < TimeSpan.Zero)
+                {
+                    remaining = TimeSpan.Zero;
+                }
+
+                var page = await _log.TailAsync(_stream, _readPosition, remaining, max - count, _options.Visibility, cancellationToken).ConfigureAwait(false);
+                if (page.Count == 0)
+                {
+                    break;
+                }
+
+                foreach (var frame in page)
+                {
+                    if (count == 0)
+                    {
+                        first = frame;
+                    }
+                    else
+                    {
+                        frames ??= [first!];
+                        frames.Add(frame);
+                    }
+
+                    count++;
+                }
+
+                _readPosition = page[^1].Id;
+                lock (_ackLock)
+                {
+                    foreach (var frame in page)
+                    {
+                        _unacked.Enqueue(frame.Id);
+                    }
+                }
+
+                if (remaining == TimeSpan.Zero)
+                {
+                    break;
+                }
+            }
+
+            return count switch
+            {
+                0 => CanalBatch<StreamFrame>.Empty,
+                1 => CanalBatch<StreamFrame>.One(first!),
+                _ => CanalBatch<StreamFrame>.Many([.. frames!]),
+            };
+        }
+        finally
+        {
+            Volatile.Write(ref _pulling, 0);
+        }
+    }
+
+    /// <summary>
+    /// Commits every frame up to and including <paramref name="handled"/> (a frame this canal returned) and writes the
+    /// checkpoint. Commits never move the checkpoint backwards.
+    /// </summary>
+    /// <param name="handled">The last handled frame.</param>
+    /// <param name="cancellationToken">Cancels the write.</param>
+    /// <returns>A task that completes when the checkpoint is stored.</returns>
+    public ValueTask CommitAsync(StreamFrame handled, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(handled);
+        lock (_ackLock)
+        {
+            while (_unacked.Count > 0 && _unacked.Peek() <= handled.Id)
+            {
+                _ackedAhead.Remove(_unacked.Dequeue());
+            }
+
+            if (handled.Id > _ackedThrough)
+            {
+                _ackedThrough = handled.Id;
+            }
+        }
+
+        return FlushCheckpointAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// An ack token for <paramref name="frame"/>, to hand to a <c>DeliveryDispatcher</c>: when it fires, the frame counts
+    /// as handled, and once every older frame is handled too the checkpoint may advance past it.
+    /// </summary>
+    /// <param name="frame">A frame this canal returned.</param>
+    /// <returns>The token.</returns>
+    public IAckToken AckTokenFor(StreamFrame frame)
+    {
+        ArgumentNullException.ThrowIfNull(frame);
+        return new FrameAck(this, frame.Id);
+    }
+
+    private void Acknowledge(StreamId id)
+    {
+        lock (_ackLock)
+        {
+            if (_unacked.Count == 0 || id < _unacked.Peek())
+            {
+                return; // already committed
+            }
+
+            if (_unacked.Peek() != id)
+            {
+                _ackedAhead.Add(id);
+                return;
+            }
+
+            _ackedThrough = _unacked.Dequeue();
+            while (_unacked.Count > 0 && _ackedAhead.Remove(_unacked.Peek()))
+            {
+                _ackedThrough = _unacked.Dequeue();
+            }
+        }
+    }
+
+    /// <summary>Writes the checkpoint if acknowledgements or commits advanced it since the last write.</summary>
+    /// <param name="cancellationToken">Cancels the write.</param>
+    /// <returns>A task that completes when the checkpoint is stored.</returns>
+    public async ValueTask FlushCheckpointAsync(CancellationToken cancellationToken = default)
+    {
+        StreamId target;
+        lock (_ackLock)
+        {
+            target = _ackedThrough;
+        }
+
+        if (target <= _committed)
+        {
+            return;
+        }
+
+        if (_checkpoints is not null && _options.CheckpointId is { } checkpointId)
+        {
+            await _checkpoints.WriteCheckpointAsync(checkpointId, target, cancellationToken).ConfigureAwait(false);
+        }
+
+        lock (_ackLock)
+        {
+            if (target > _committed)
+            {
+                _committed = target;
+            }
+        }
+    }
+
+    /// <summary>Flushes the acknowledged checkpoint and closes the canal; later pulls fail with <see cref="CanalClosedException"/>.</summary>
+    /// <returns>A task that completes when the checkpoint is stored.</returns>
+    public async ValueTask DisposeAsync()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        await FlushCheckpointAsync().ConfigureAwait(false);
+    }
+
+    private sealed class FrameAck(CursorCanal canal, StreamId id) : IAckToken
+    {
+        public void Acknowledge() => canal.Acknowledge(id);
+    }
+}
