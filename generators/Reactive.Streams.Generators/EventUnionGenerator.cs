@@ -1,4 +1,5 @@
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Reactive.Streams.Generators.Model;
 using Reactive.Streams.Generators.Sinks;
 using Reactive.Streams.Generators.Unions;
@@ -17,7 +18,7 @@ public sealed class EventUnionGenerator : IIncrementalGenerator
     public void Initialize(IncrementalGeneratorInitializationContext context)
     {
         var unions = context.SyntaxProvider
-            .ForAttributeWithMetadataName(UnionParser.EventUnionAttribute, static (_, _) => true, UnionParser.Parse)
+            .ForAttributeWithMetadataName(UnionParser.EventUnionAttribute, static (node, _) => node is TypeDeclarationSyntax, UnionParser.Parse)
             .WithTrackingName(TrackingNames.UnionResult);
 
         var unionModels = unions
@@ -41,7 +42,7 @@ public sealed class EventUnionGenerator : IIncrementalGenerator
         context.RegisterSourceOutput(strayVariants, static (spc, diagnostic) => spc.ReportDiagnostic(diagnostic!.ToDiagnostic()));
 
         var sinks = context.SyntaxProvider
-            .ForAttributeWithMetadataName(SinkParser.StreamSinkAttribute, static (_, _) => true, SinkParser.Parse)
+            .ForAttributeWithMetadataName(SinkParser.StreamSinkAttribute, static (node, _) => node is TypeDeclarationSyntax, SinkParser.Parse)
             .WithTrackingName(TrackingNames.SinkResult);
 
         var sinkModels = sinks

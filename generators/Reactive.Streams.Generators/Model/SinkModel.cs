@@ -18,6 +18,7 @@ internal sealed record HandlerModel(string CaseTypeName, string MethodName, bool
 /// <param name="Policy">The <c>BackpressurePolicy</c> member name, or null without <c>[Backpressure]</c>.</param>
 /// <param name="Capacity">The declared capacity.</param>
 /// <param name="DegraderName">The degrader method, when it names a static <c>TUnion M(TUnion)</c> on the sink.</param>
+/// <param name="HasDataflowBlock">The compilation has <c>Reactive.Streams.BackpressureBlock&lt;T&gt;</c>, so the Dataflow target can be emitted.</param>
 internal sealed record SinkModel(
     string Namespace,
     EquatableArray<string> ContainingTypes,
@@ -28,7 +29,8 @@ internal sealed record SinkModel(
     HandlerModel? FallbackHandler,
     string? Policy,
     int Capacity,
-    string? DegraderName);
+    string? DegraderName,
+    bool HasDataflowBlock);
 
 /// <summary>What the parser found for one <c>[StreamSink]</c>: a model when code can be generated, and diagnostics.</summary>
 internal sealed record SinkResult(SinkModel? Model, EquatableArray<DiagnosticInfo> Diagnostics);

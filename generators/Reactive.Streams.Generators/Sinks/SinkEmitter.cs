@@ -50,6 +50,10 @@ internal static class SinkEmitter
             EmitOptions(w, model);
             EmitObserver(w, model);
             EmitDeliverySink(w, model);
+            if (model.HasDataflowBlock)
+            {
+                EmitTarget(w, model);
+            }
         }
 
         w.Close();
@@ -249,6 +253,69 @@ internal static class SinkEmitter
             w.Line($"public {Tasks}.ValueTask DisposeAsync() => default;");
         }
 
+        w.Close();
+    }
+
+    private static void EmitTarget(SourceWriter w, SinkModel model)
+    {
+        var union = model.UnionTypeName;
+        const string Df = "global::System.Threading.Tasks.Dataflow";
+        w.Line();
+        w.Line("/// <summary>");
+        w.Line("/// Creates a Dataflow target that buffers in a <see cref=\"global::Reactive.Streams.BackpressureBlock{T}\"/> with this sink's");
+        w.Line("/// declared policy and hands the items to the handlers one at a time, in order.");
+        w.Line("/// </summary>");
+        w.Line("/// <param name=\"timeProvider\">The buffer's clock; <see cref=\"global::System.TimeProvider.System\"/> when null.</param>");
+        w.Line("/// <returns>The target; link a source to it, or <c>SendAsync</c>/<c>Post</c> to it.</returns>");
+        w.Line(UnionEmitter.GeneratedCodeAttribute);
+        w.Line("public Target CreateTarget(global::System.TimeProvider? timeProvider = null) =>");
+        w.Line("    new(this, CreateStreamOptions(timeProvider));");
+        w.Line();
+        w.Line("/// <summary>");
+        w.Line($"/// A Dataflow <see cref=\"{Df}.ITargetBlock{{TInput}}\"/> of <see cref=\"{union}\"/> in front of this sink: offers go to a");
+        w.Line($"/// {model.Policy} <see cref=\"global::Reactive.Streams.BackpressureBlock{{T}}\"/> of capacity {model.Capacity} (PauseUpstream postpones, Fail");
+        w.Line("/// declines, DropOldest and DegradeQuality evict), which feeds the handlers one item at a time. <see cref=\"Completion\"/>");
+        w.Line("/// completes once <c>Complete</c> was called and every buffered item was handled; a fault, or a handler's exception,");
+        w.Line("/// faults it and the buffer.");
+        w.Line("/// </summary>");
+        w.Line(UnionEmitter.GeneratedCodeAttribute);
+        w.Open($"public sealed class Target : {Df}.ITargetBlock<{union}>");
+        w.Line($"private readonly {Rs}.BackpressureBlock<{union}> _buffer;");
+        w.Line($"private readonly {Df}.ActionBlock<{union}> _handler;");
+        w.Line();
+        w.Line($"internal Target({model.Name} sink, {Rs}.BoundedStreamOptions<{union}> options)");
+        w.Line("{");
+        w.Line($"    _buffer = new {Rs}.BackpressureBlock<{union}>(options);");
+        w.Line("    // The handler block holds only the item it is handling, so items wait in the buffer, where the policy applies.");
+        w.Line($"    _handler = new {Df}.ActionBlock<{union}>(");
+        w.Line("        item => sink.DispatchAsync(item).AsTask(),");
+        w.Line($"        new {Df}.ExecutionDataflowBlockOptions {{ BoundedCapacity = 1, MaxDegreeOfParallelism = 1 }});");
+        w.Line($"    _buffer.LinkTo(_handler, new {Df}.DataflowLinkOptions {{ PropagateCompletion = true }});");
+        w.Line("    // A failed handler must stop intake too, or a PauseUpstream buffer would postpone its sources forever.");
+        w.Line("    _handler.Completion.ContinueWith(");
+        w.Line($"        static (completion, buffer) => (({Df}.IDataflowBlock)buffer!).Fault(completion.Exception!.GetBaseException()),");
+        w.Line("        _buffer,");
+        w.Line($"        {Threading}.CancellationToken.None,");
+        w.Line($"        {Tasks}.TaskContinuationOptions.OnlyOnFaulted | {Tasks}.TaskContinuationOptions.ExecuteSynchronously,");
+        w.Line($"        {Tasks}.TaskScheduler.Default);");
+        w.Line("}");
+        w.Line();
+        w.Line("/// <inheritdoc/>");
+        w.Line($"public {Tasks}.Task Completion => _handler.Completion;");
+        w.Line();
+        w.Line("/// <summary>The buffer's counters and depth.</summary>");
+        w.Line("/// <returns>A consistent snapshot.</returns>");
+        w.Line($"public {Rs}.StreamMetricsSnapshot GetMetrics() => _buffer.GetMetrics();");
+        w.Line();
+        w.Line("/// <inheritdoc/>");
+        w.Line($"public {Df}.DataflowMessageStatus OfferMessage({Df}.DataflowMessageHeader messageHeader, {union} messageValue, {Df}.ISourceBlock<{union}>? source, bool consumeToAccept) =>");
+        w.Line($"    (({Df}.ITargetBlock<{union}>)_buffer).OfferMessage(messageHeader, messageValue, source, consumeToAccept);");
+        w.Line();
+        w.Line("/// <inheritdoc/>");
+        w.Line("public void Complete() => _buffer.Complete();");
+        w.Line();
+        w.Line("/// <inheritdoc/>");
+        w.Line($"public void Fault(global::System.Exception exception) => (({Df}.IDataflowBlock)_buffer).Fault(exception);");
         w.Close();
     }
 

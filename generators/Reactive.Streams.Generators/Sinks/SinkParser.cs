@@ -11,6 +11,7 @@ internal static class SinkParser
 {
     public const string StreamSinkAttribute = "Reactive.Streams.StreamSinkAttribute";
     private const string BackpressureAttribute = "Reactive.Streams.BackpressureAttribute";
+    private const string BackpressureBlock = "Reactive.Streams.BackpressureBlock`1";
     private const int DefaultCapacity = 1024;
 
     private static readonly string[] s_policies = { "DropOldest", "DegradeQuality", "PauseUpstream", "Fail" };
@@ -92,7 +93,8 @@ internal static class SinkParser
                 FallbackHandler: fallback,
                 Policy: policy,
                 Capacity: capacity,
-                DegraderName: degrader);
+                DegraderName: degrader,
+                HasDataflowBlock: context.SemanticModel.Compilation.GetTypeByMetadataName(BackpressureBlock) is not null);
         return new SinkResult(model, diagnostics.ToEquatableArray());
     }
 
