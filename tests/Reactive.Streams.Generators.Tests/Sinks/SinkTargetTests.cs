@@ -5,7 +5,7 @@ namespace Reactive.Streams.Generators.Tests.Sinks;
 /// <summary>
 /// The Dataflow target is emitted only where <c>Reactive.Streams.BackpressureBlock&lt;T&gt;</c> exists. While the block is
 /// not in Core, a stand-in with its public shape proves the emitted target compiles against it; once it is, the real
-/// block is used here and <see cref="SinkTargetRuntimeTests"/> runs the target.
+/// block is used here and <c>SinkTargetRuntimeTests</c> runs the target.
 /// </summary>
 public sealed class SinkTargetTests
 {
