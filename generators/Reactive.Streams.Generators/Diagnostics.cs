@@ -1,0 +1,73 @@
+using Microsoft.CodeAnalysis;
+
+namespace Reactive.Streams.Generators;
+
+/// <summary>
+/// The generator's own diagnostics, RXS1001-RXS1005. Each has a page under docs/rules; severities can be
+/// changed in .editorconfig (<c>dotnet_diagnostic.RXS1004.severity = warning</c>).
+/// </summary>
+internal static class Diagnostics
+{
+    private const string Category = "Reactive.Streams.Generators";
+    private const string HelpLinkBase = "https://github.com/reactive-streams-dotnet/reactive-streams/blob/main/docs/rules/";
+
+    public static readonly DiagnosticDescriptor UnionNotPartial = new(
+        id: "RXS1001",
+        title: "An event union must be a non-generic abstract partial record, and a stream sink a partial class",
+        messageFormat: "'{0}' must be {1}; no code is generated for it",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true,
+        description: "The generator adds Match, Switch, the kind enum, wire names, shared accessors, the Unknown variant and the JSON converter to the union's own declaration, which needs it (and every type containing it) to be partial; the variants derive from it, which needs an abstract record. A [StreamSink] class gets its adapters the same way and must name an [EventUnion] type.",
+        helpLinkUri: HelpLinkBase + "RXS1001.md");
+
+    public static readonly DiagnosticDescriptor VariantNotSealedOrNested = new(
+        id: "RXS1002",
+        title: "An event union variant must be a sealed record nested in its union",
+        messageFormat: "Variant '{0}' of event union '{1}' {2}",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true,
+        description: "Match, Switch and the JSON converter are exhaustive over the nested sealed records of the union; a derived type elsewhere, or one that can be derived from again, would be matched as something it is not, or not at all.",
+        helpLinkUri: HelpLinkBase + "RXS1002.md");
+
+    public static readonly DiagnosticDescriptor DuplicateWireName = new(
+        id: "RXS1003",
+        title: "Two variants of an event union share a wire name",
+        messageFormat: "Variants '{0}' and '{1}' of event union '{2}' share the wire name '{3}'",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true,
+        description: "The wire name is the value of the \"type\" discriminator; two variants with the same one cannot be told apart when read back.",
+        helpLinkUri: HelpLinkBase + "RXS1003.md");
+
+    public static readonly DiagnosticDescriptor MissingHandler = new(
+        id: "RXS1004",
+        title: "A stream sink lacks a handler for a variant",
+        messageFormat: "Stream sink '{0}' has no handler 'On{1}' for variant '{1}' of event union '{2}'",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true,
+        description: "A [StreamSink] class handles every variant of its union by name; a missing handler would silently drop that variant.",
+        helpLinkUri: HelpLinkBase + "RXS1004.md");
+
+    public static readonly DiagnosticDescriptor WrongHandlerSignature = new(
+        id: "RXS1005",
+        title: "A stream sink handler has the wrong signature",
+        messageFormat: "Handler '{0}' of stream sink '{1}' must be an instance method 'void {0}({2} item)' or 'ValueTask {0}({2} item)', optionally with a trailing CancellationToken; {3}",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true,
+        description: "The generated adapters call each handler with the variant and, when it takes one, the sink's cancellation token; any other shape cannot be called.",
+        helpLinkUri: HelpLinkBase + "RXS1005.md");
+
+    public static DiagnosticDescriptor ById(string id) => id switch
+    {
+        "RXS1001" => UnionNotPartial,
+        "RXS1002" => VariantNotSealedOrNested,
+        "RXS1003" => DuplicateWireName,
+        "RXS1004" => MissingHandler,
+        "RXS1005" => WrongHandlerSignature,
+        _ => throw new ArgumentOutOfRangeException(nameof(id), id, "Unknown diagnostic id."),
+    };
+}

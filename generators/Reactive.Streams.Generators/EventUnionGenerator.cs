@@ -1,0 +1,70 @@
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Reactive.Streams.Generators.Model;
+using Reactive.Streams.Generators.Sinks;
+using Reactive.Streams.Generators.Unions;
+
+namespace Reactive.Streams.Generators;
+
+/// <summary>
+/// Generates typed event unions (<c>[EventUnion]</c>) and typed sink adapters (<c>[StreamSink]</c>). Each
+/// annotated type is parsed into a value-equal model; source is emitted from models only, and diagnostics go
+/// through their own output, so an edit that does not touch an annotated type re-emits nothing.
+/// </summary>
+[Generator(LanguageNames.CSharp)]
+public sealed class EventUnionGenerator : IIncrementalGenerator
+{
+    /// <inheritdoc/>
+    public void Initialize(IncrementalGeneratorInitializationContext context)
+    {
+        var unions = context.SyntaxProvider
+            .ForAttributeWithMetadataName(UnionParser.EventUnionAttribute, static (node, _) => node is TypeDeclarationSyntax, UnionParser.Parse)
+            .WithTrackingName(TrackingNames.UnionResult);
+
+        var unionModels = unions
+            .Select(static (r, _) => r.Model)
+            .Where(static m => m is not null)
+            .Select(static (m, _) => m!)
+            .WithTrackingName(TrackingNames.UnionModel);
+        context.RegisterSourceOutput(unionModels, static (spc, model) =>
+            spc.AddSource(UnionEmitter.HintName(model), UnionEmitter.Emit(model)));
+
+        var unionDiagnostics = unions
+            .Select(static (r, _) => r.Diagnostics)
+            .Where(static d => d.Count > 0)
+            .WithTrackingName(TrackingNames.UnionDiagnostics);
+        context.RegisterSourceOutput(unionDiagnostics, static (spc, diagnostics) => Report(spc, diagnostics));
+
+        var strayVariants = context.SyntaxProvider
+            .CreateSyntaxProvider(UnionParser.IsRecordWithBaseList, UnionParser.ParseStrayVariant)
+            .Where(static d => d is not null)
+            .WithTrackingName(TrackingNames.StrayVariant);
+        context.RegisterSourceOutput(strayVariants, static (spc, diagnostic) => spc.ReportDiagnostic(diagnostic!.ToDiagnostic()));
+
+        var sinks = context.SyntaxProvider
+            .ForAttributeWithMetadataName(SinkParser.StreamSinkAttribute, static (node, _) => node is TypeDeclarationSyntax, SinkParser.Parse)
+            .WithTrackingName(TrackingNames.SinkResult);
+
+        var sinkModels = sinks
+            .Select(static (r, _) => r.Model)
+            .Where(static m => m is not null)
+            .Select(static (m, _) => m!)
+            .WithTrackingName(TrackingNames.SinkModel);
+        context.RegisterSourceOutput(sinkModels, static (spc, model) =>
+            spc.AddSource(SinkEmitter.HintName(model), SinkEmitter.Emit(model)));
+
+        var sinkDiagnostics = sinks
+            .Select(static (r, _) => r.Diagnostics)
+            .Where(static d => d.Count > 0)
+            .WithTrackingName(TrackingNames.SinkDiagnostics);
+        context.RegisterSourceOutput(sinkDiagnostics, static (spc, diagnostics) => Report(spc, diagnostics));
+    }
+
+    private static void Report(SourceProductionContext context, EquatableArray<DiagnosticInfo> diagnostics)
+    {
+        foreach (var diagnostic in diagnostics)
+        {
+            context.ReportDiagnostic(diagnostic.ToDiagnostic());
+        }
+    }
+}

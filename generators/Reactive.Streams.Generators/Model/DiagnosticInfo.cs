@@ -1,0 +1,38 @@
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Text;
+
+namespace Reactive.Streams.Generators.Model;
+
+/// <summary>
+/// Where a diagnostic points, as plain data: a <see cref="Location"/> holds its syntax tree, which would
+/// keep every model that carries one from ever comparing equal across compilations.
+/// </summary>
+internal sealed record LocationInfo(string FilePath, TextSpan Span, LinePositionSpan LineSpan)
+{
+    public Location ToLocation() => Location.Create(FilePath, Span, LineSpan);
+
+    public static LocationInfo? From(Location? location)
+    {
+        if (location is null || location.SourceTree is null)
+        {
+            return null;
+        }
+
+        return new LocationInfo(location.SourceTree.FilePath, location.SourceSpan, location.GetLineSpan().Span);
+    }
+
+    public static LocationInfo? From(SyntaxNode node) => From(node.GetLocation());
+}
+
+/// <summary>A diagnostic to report, held as value-equal data (descriptor id, location, message arguments).</summary>
+internal sealed record DiagnosticInfo(string Id, LocationInfo? Location, EquatableArray<string> MessageArgs)
+{
+    public static DiagnosticInfo Create(DiagnosticDescriptor descriptor, LocationInfo? location, params string[] messageArgs)
+        => new(descriptor.Id, location, new EquatableArray<string>(messageArgs));
+
+    public Diagnostic ToDiagnostic()
+        => Diagnostic.Create(
+            Diagnostics.ById(Id),
+            Location?.ToLocation(),
+            MessageArgs.Select(static a => (object?)a).ToArray());
+}

@@ -1,0 +1,36 @@
+namespace Reactive.Streams.Generators.Model;
+
+/// <summary>An <c>On{Variant}</c> handler of a sink.</summary>
+/// <param name="CaseTypeName">The fully qualified variant type the handler takes.</param>
+/// <param name="MethodName">The handler's name.</param>
+/// <param name="IsAsync">Returns <c>ValueTask</c> (otherwise <c>void</c>).</param>
+/// <param name="TakesCancellationToken">Takes a trailing <c>CancellationToken</c>.</param>
+internal sealed record HandlerModel(string CaseTypeName, string MethodName, bool IsAsync, bool TakesCancellationToken);
+
+/// <summary>Everything the emitter needs to write one sink's adapters, with no symbol, syntax, location or compilation.</summary>
+/// <param name="Namespace">The containing namespace, or empty.</param>
+/// <param name="ContainingTypes">Declarations of the containing types, outermost first.</param>
+/// <param name="Name">The sink class's name.</param>
+/// <param name="UnionTypeName">The fully qualified union type.</param>
+/// <param name="Handlers">One handler per variant, in the union's declaration order.</param>
+/// <param name="FallbackTypeName">The fully qualified <c>Unknown</c>/<c>Other</c> type.</param>
+/// <param name="FallbackHandler">The optional <c>OnUnknown</c>/<c>OnOther</c> handler.</param>
+/// <param name="Policy">The <c>BackpressurePolicy</c> member name, or null without <c>[Backpressure]</c>.</param>
+/// <param name="Capacity">The declared capacity.</param>
+/// <param name="DegraderName">The degrader method, when it names a static <c>TUnion M(TUnion)</c> on the sink.</param>
+/// <param name="HasDataflowBlock">The compilation has <c>Reactive.Streams.BackpressureBlock&lt;T&gt;</c>, so the Dataflow target can be emitted.</param>
+internal sealed record SinkModel(
+    string Namespace,
+    EquatableArray<string> ContainingTypes,
+    string Name,
+    string UnionTypeName,
+    EquatableArray<HandlerModel> Handlers,
+    string FallbackTypeName,
+    HandlerModel? FallbackHandler,
+    string? Policy,
+    int Capacity,
+    string? DegraderName,
+    bool HasDataflowBlock);
+
+/// <summary>What the parser found for one <c>[StreamSink]</c>: a model when code can be generated, and diagnostics.</summary>
+internal sealed record SinkResult(SinkModel? Model, EquatableArray<DiagnosticInfo> Diagnostics);

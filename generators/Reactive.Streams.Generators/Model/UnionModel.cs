@@ -1,0 +1,91 @@
+namespace Reactive.Streams.Generators.Model;
+
+/// <summary>How the JSON converter reads and writes a value: directly for the common scalar types, through the
+/// caller's <c>JsonTypeInfo</c> (no reflection) for everything else.</summary>
+internal enum ValueKind
+{
+    Other,
+    String,
+    Boolean,
+    Byte,
+    Int16,
+    Int32,
+    Int64,
+    UInt16,
+    UInt32,
+    UInt64,
+    Single,
+    Double,
+    Decimal,
+    Guid,
+    DateTime,
+    DateTimeOffset,
+}
+
+/// <summary>A positional parameter of a variant (and the property the record synthesizes for it).</summary>
+/// <param name="Name">The parameter and property name, as declared.</param>
+/// <param name="TypeName">Fully qualified type, with its nullable annotation.</param>
+/// <param name="ValueTypeName">For <c>Nullable&lt;T&gt;</c>, the fully qualified <c>T</c>; otherwise the type itself, unannotated.</param>
+/// <param name="JsonName">The JSON property name: <c>[JsonPropertyName]</c> or the snake_case of <see cref="Name"/>.</param>
+/// <param name="Kind">How the converter reads and writes it.</param>
+/// <param name="IsNullable">A nullable reference or <c>Nullable&lt;T&gt;</c>: may be absent or null on the wire.</param>
+/// <param name="IsNullableValueType">A <c>Nullable&lt;T&gt;</c>.</param>
+/// <param name="IsReferenceType">A reference type.</param>
+internal sealed record PropertyModel(
+    string Name,
+    string TypeName,
+    string ValueTypeName,
+    string JsonName,
+    ValueKind Kind,
+    bool IsNullable,
+    bool IsNullableValueType,
+    bool IsReferenceType)
+{
+    /// <summary>The type argument for <c>JsonTypeInfo&lt;T&gt;</c>: <c>T</c> for <c>Nullable&lt;T&gt;</c>, else the type as declared.</summary>
+    public string MetadataTypeName => IsNullableValueType ? ValueTypeName : TypeName;
+}
+
+/// <summary>A nested sealed record of a union.</summary>
+internal sealed record VariantModel(string Name, string WireName, EquatableArray<PropertyModel> Properties);
+
+/// <summary>Everything the emitter needs to write one union, with no symbol, syntax, location or compilation.</summary>
+/// <param name="Namespace">The containing namespace, or empty for the global namespace.</param>
+/// <param name="ContainingTypes">Declarations of the containing types, outermost first (<c>partial class Outer</c>).</param>
+/// <param name="Name">The union's name.</param>
+/// <param name="IsPublic">Whether the union is visible outside its assembly (the kind enum and converter follow it).</param>
+/// <param name="Variants">The user's variants, in declaration order.</param>
+/// <param name="SharedAccessors">Positional properties with the same name and type in every variant.</param>
+/// <param name="IsPayloadless">Every variant is parameterless: <c>FromWire</c>/<c>ToWire</c> and <c>Other</c> instead of <c>Unknown</c>.</param>
+internal sealed record UnionModel(
+    string Namespace,
+    EquatableArray<string> ContainingTypes,
+    string Name,
+    bool IsPublic,
+    EquatableArray<VariantModel> Variants,
+    EquatableArray<PropertyModel> SharedAccessors,
+    bool IsPayloadless)
+{
+    public string FallbackName => IsPayloadless ? "Other" : "Unknown";
+
+    public string KindEnumName => Name + "Kind";
+
+    public string ConverterName => Name + "JsonConverter";
+
+    /// <summary>The fully qualified name used in generated code, <c>global::Ns.Outer.Name</c>.</summary>
+    public string FullName
+    {
+        get
+        {
+            var prefix = Namespace.Length == 0 ? "global::" : "global::" + Namespace + ".";
+            foreach (var container in ContainingTypes)
+            {
+                prefix += container.Substring(container.LastIndexOf(' ') + 1) + ".";
+            }
+
+            return prefix + Name;
+        }
+    }
+}
+
+/// <summary>What the parser found for one <c>[EventUnion]</c>: a model when code can be generated, and diagnostics.</summary>
+internal sealed record UnionResult(UnionModel? Model, EquatableArray<DiagnosticInfo> Diagnostics);

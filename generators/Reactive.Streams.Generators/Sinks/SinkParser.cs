@@ -1,0 +1,232 @@
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Reactive.Streams.Generators.Model;
+using Reactive.Streams.Generators.Unions;
+
+namespace Reactive.Streams.Generators.Sinks;
+
+/// <summary>Turns a <c>[StreamSink(typeof(TUnion))]</c> class into a <see cref="SinkModel"/> and its diagnostics.</summary>
+internal static class SinkParser
+{
+    public const string StreamSinkAttribute = "Reactive.Streams.StreamSinkAttribute";
+    private const string BackpressureAttribute = "Reactive.Streams.BackpressureAttribute";
+    private const string BackpressureBlock = "Reactive.Streams.BackpressureBlock`1";
+    private const int DefaultCapacity = 1024;
+
+    private static readonly string[] s_policies = { "DropOldest", "DegradeQuality", "PauseUpstream", "Fail" };
+
+    public static SinkResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+    {
+        var sink = (INamedTypeSymbol)context.TargetSymbol;
+        var syntax = (TypeDeclarationSyntax)context.TargetNode;
+        var identifier = LocationInfo.From(syntax.Identifier.GetLocation());
+        var diagnostics = new List<DiagnosticInfo>();
+
+        var problem = ShapeProblem(sink, syntax);
+        var union = context.Attributes[0].ConstructorArguments.FirstOrDefault().Value as INamedTypeSymbol;
+        if (problem is null && (union is null || !union.GetAttributes().Any(static a => a.AttributeClass?.ToDisplayString() == UnionParser.EventUnionAttribute)))
+        {
+            problem = $"given a type marked [EventUnion] in [StreamSink] (found '{union?.Name ?? "nothing"}')";
+        }
+
+        if (problem is not null)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(Diagnostics.UnionNotPartial, identifier, sink.Name, problem));
+            return new SinkResult(null, diagnostics.ToEquatableArray());
+        }
+
+        var unionName = union!.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);
+        var handlers = new List<HandlerModel>();
+        foreach (var variant in UnionParser.VariantSymbols(union))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var handler = FindHandler(sink, variant, "On" + variant.Name, diagnostics);
+            if (handler is null)
+            {
+                if (!HandlerCandidates(sink, "On" + variant.Name).Any())
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(Diagnostics.MissingHandler, identifier, sink.Name, variant.Name, union.Name));
+                }
+
+                continue;
+            }
+
+            handlers.Add(handler);
+        }
+
+        var fallbackName = UnionParser.IsPayloadless(union) ? "Other" : "Unknown";
+        var fallbackType = unionName + "." + fallbackName;
+        var fallback = FindHandler(sink, fallbackType, "On" + fallbackName, diagnostics);
+
+        string? policy = null;
+        var capacity = DefaultCapacity;
+        string? degrader = null;
+        var backpressure = sink.GetAttributes().FirstOrDefault(static a => a.AttributeClass?.ToDisplayString() == BackpressureAttribute);
+        if (backpressure is not null && backpressure.ConstructorArguments.Length == 1 &&
+            backpressure.ConstructorArguments[0].Value is int policyValue && policyValue >= 0 && policyValue < s_policies.Length)
+        {
+            policy = s_policies[policyValue];
+            foreach (var named in backpressure.NamedArguments)
+            {
+                if (named.Key == "Capacity" && named.Value.Value is int declared)
+                {
+                    capacity = declared;
+                }
+                else if (named.Key == "Degrader" && named.Value.Value is string name && IsDegrader(sink, union, name))
+                {
+                    degrader = name;
+                }
+            }
+        }
+
+        var hasErrors = diagnostics.Count > 0;
+        var model = hasErrors
+            ? null
+            : new SinkModel(
+                Namespace: sink.ContainingNamespace.IsGlobalNamespace ? string.Empty : sink.ContainingNamespace.ToDisplayString(),
+                ContainingTypes: UnionParser.ContainingTypes(sink).ToEquatableArray(),
+                Name: sink.Name,
+                UnionTypeName: unionName,
+                Handlers: handlers.ToEquatableArray(),
+                FallbackTypeName: fallbackType,
+                FallbackHandler: fallback,
+                Policy: policy,
+                Capacity: capacity,
+                DegraderName: degrader,
+                HasDataflowBlock: context.SemanticModel.Compilation.GetTypeByMetadataName(BackpressureBlock) is not null);
+        return new SinkResult(model, diagnostics.ToEquatableArray());
+    }
+
+    private static string? ShapeProblem(INamedTypeSymbol sink, TypeDeclarationSyntax syntax)
+    {
+        if (sink.TypeKind != TypeKind.Class || sink.IsRecord || sink.IsStatic)
+        {
+            return "a partial class";
+        }
+
+        if (!syntax.Modifiers.Any(SyntaxKind.PartialKeyword))
+        {
+            return "partial";
+        }
+
+        if (sink.IsGenericType)
+        {
+            return "non-generic";
+        }
+
+        for (var container = sink.ContainingType; container is not null; container = container.ContainingType)
+        {
+            var partial = container.DeclaringSyntaxReferences
+                .Select(static r => r.GetSyntax())
+                .OfType<TypeDeclarationSyntax>()
+                .All(static d => d.Modifiers.Any(SyntaxKind.PartialKeyword));
+            if (!partial || container.IsGenericType)
+            {
+                return $"declared in non-generic partial types only ('{container.Name}' is not one)";
+            }
+        }
+
+        return null;
+    }
+
+    private static HandlerModel? FindHandler(INamedTypeSymbol sink, INamedTypeSymbol variant, string name, List<DiagnosticInfo> diagnostics)
+        => FindHandler(sink, variant.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat), name, diagnostics);
+
+    private static HandlerModel? FindHandler(INamedTypeSymbol sink, string variantTypeName, string name, List<DiagnosticInfo> diagnostics)
+    {
+        var candidates = HandlerCandidates(sink, name).ToList();
+        var problems = new List<(IMethodSymbol Method, string Problem)>();
+        foreach (var method in candidates)
+        {
+            var problem = HandlerProblem(method, variantTypeName);
+            if (problem is null)
+            {
+                return new HandlerModel(
+                    variantTypeName,
+                    name,
+                    IsAsync: !method.ReturnsVoid,
+                    TakesCancellationToken: method.Parameters.Length == 2);
+            }
+
+            problems.Add((method, problem));
+        }
+
+        foreach (var (method, problem) in problems)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(
+                Diagnostics.WrongHandlerSignature,
+                LocationInfo.From(method.Locations.FirstOrDefault()),
+                name,
+                sink.Name,
+                variantTypeName.Replace("global::", string.Empty),
+                problem));
+        }
+
+        return null;
+    }
+
+    /// <summary>Methods named <paramref name="name"/> on the sink or inherited from a base class (unless private there).</summary>
+    private static IEnumerable<IMethodSymbol> HandlerCandidates(INamedTypeSymbol sink, string name)
+    {
+        for (var type = sink; type is not null && type.SpecialType != SpecialType.System_Object; type = type.BaseType)
+        {
+            foreach (var method in type.GetMembers(name).OfType<IMethodSymbol>())
+            {
+                if (SymbolEqualityComparer.Default.Equals(type, sink) || method.DeclaredAccessibility != Accessibility.Private)
+                {
+                    yield return method;
+                }
+            }
+        }
+    }
+
+    private static string? HandlerProblem(IMethodSymbol method, string variantTypeName)
+    {
+        if (method.IsStatic)
+        {
+            return "it is static";
+        }
+
+        if (method.IsGenericMethod)
+        {
+            return "it is generic";
+        }
+
+        if (!method.ReturnsVoid && method.ReturnType.ToDisplayString() != "System.Threading.Tasks.ValueTask")
+        {
+            return $"it returns '{method.ReturnType.ToDisplayString()}'";
+        }
+
+        if (method.Parameters.Length is < 1 or > 2)
+        {
+            return $"it takes {method.Parameters.Length} parameters";
+        }
+
+        var item = method.Parameters[0];
+        var itemTypeName = item.Type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);
+
+        // The generated Unknown/Other variant does not exist in the compilation the generator sees: the handler's
+        // parameter is an error type then, recognised by its name.
+        var isGeneratedFallback = item.Type.TypeKind == TypeKind.Error &&
+            variantTypeName.EndsWith("." + item.Type.Name, StringComparison.Ordinal);
+        if (item.RefKind != RefKind.None || (itemTypeName != variantTypeName && !isGeneratedFallback))
+        {
+            return $"its first parameter is '{item.Type.ToDisplayString()}'";
+        }
+
+        if (method.Parameters.Length == 2 &&
+            (method.Parameters[1].RefKind != RefKind.None || method.Parameters[1].Type.ToDisplayString() != "System.Threading.CancellationToken"))
+        {
+            return $"its second parameter is '{method.Parameters[1].Type.ToDisplayString()}'";
+        }
+
+        return null;
+    }
+
+    private static bool IsDegrader(INamedTypeSymbol sink, INamedTypeSymbol union, string name)
+        => sink.GetMembers(name).OfType<IMethodSymbol>().Any(m =>
+            m.IsStatic && m.Parameters.Length == 1 &&
+            SymbolEqualityComparer.Default.Equals(m.Parameters[0].Type, union) &&
+            SymbolEqualityComparer.Default.Equals(m.ReturnType, union));
+}

@@ -1,0 +1,303 @@
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Reactive.Streams.Generators.Internal;
+using Reactive.Streams.Generators.Model;
+
+namespace Reactive.Streams.Generators.Unions;
+
+/// <summary>Turns an <c>[EventUnion]</c> declaration into a <see cref="UnionModel"/> and its diagnostics.</summary>
+internal static class UnionParser
+{
+    public const string EventUnionAttribute = "Reactive.Streams.EventUnionAttribute";
+    public const string WireNameAttribute = "Reactive.Streams.WireNameAttribute";
+    private const string JsonPropertyNameAttribute = "System.Text.Json.Serialization.JsonPropertyNameAttribute";
+
+    private static readonly SymbolDisplayFormat s_typeFormat = SymbolDisplayFormat.FullyQualifiedFormat
+        .AddMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier);
+
+    /// <summary>Members the generator adds to the union; a shared accessor of the same name is not lifted.</summary>
+    private static readonly HashSet<string> s_generatedMembers = new(StringComparer.Ordinal)
+    {
+        "Kind", "WireName", "ToWire", "FromWire", "Match", "Switch", "MatchAsync", "SwitchAsync", "Unknown", "Other",
+        "EqualityContract",
+    };
+
+    public static UnionResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+    {
+        var union = (INamedTypeSymbol)context.TargetSymbol;
+        var syntax = (TypeDeclarationSyntax)context.TargetNode;
+        var diagnostics = new List<DiagnosticInfo>();
+        var identifier = LocationInfo.From(syntax.Identifier.GetLocation());
+
+        var problem = UnionShapeProblem(union, syntax);
+        if (problem is not null)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(Diagnostics.UnionNotPartial, identifier, union.Name, problem));
+            return new UnionResult(null, diagnostics.ToEquatableArray());
+        }
+
+        var variants = new List<VariantModel>();
+        var wireNames = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var member in union.GetTypeMembers())
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (!SymbolEqualityComparer.Default.Equals(member.BaseType, union))
+            {
+                continue;
+            }
+
+            var memberLocation = LocationInfo.From(member.Locations.FirstOrDefault());
+            if (!member.IsSealed)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(Diagnostics.VariantNotSealedOrNested, memberLocation, member.Name, union.Name, "must be sealed"));
+            }
+
+            if (member.Name is "Unknown" or "Other")
+            {
+                diagnostics.Add(DiagnosticInfo.Create(Diagnostics.VariantNotSealedOrNested, memberLocation, member.Name, union.Name, "uses a name reserved for the generated fallback variant"));
+                continue;
+            }
+
+            if (member.IsGenericType)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(Diagnostics.VariantNotSealedOrNested, memberLocation, member.Name, union.Name, "must not be generic"));
+                continue;
+            }
+
+            var wireName = WireNameOf(member) ?? Naming.ToSnakeCase(member.Name);
+            if (wireNames.TryGetValue(wireName, out var first))
+            {
+                diagnostics.Add(DiagnosticInfo.Create(Diagnostics.DuplicateWireName, memberLocation, first, member.Name, union.Name, wireName));
+            }
+            else
+            {
+                wireNames.Add(wireName, member.Name);
+            }
+
+            variants.Add(new VariantModel(member.Name, wireName, PositionalProperties(member).ToEquatableArray()));
+        }
+
+        var payloadless = variants.All(static v => v.Properties.Count == 0);
+        var shared = payloadless ? new List<PropertyModel>() : SharedAccessors(union, variants);
+
+        var model = new UnionModel(
+            Namespace: union.ContainingNamespace.IsGlobalNamespace ? string.Empty : union.ContainingNamespace.ToDisplayString(),
+            ContainingTypes: ContainingTypes(union).ToEquatableArray(),
+            Name: union.Name,
+            IsPublic: IsEffectivelyPublic(union),
+            Variants: variants.ToEquatableArray(),
+            SharedAccessors: shared.ToEquatableArray(),
+            IsPayloadless: payloadless);
+        return new UnionResult(model, diagnostics.ToEquatableArray());
+    }
+
+    /// <summary>
+    /// RXS1002 for a record that derives from a union without being nested in it. Runs on record declarations
+    /// with a base list only, so a file without records costs nothing.
+    /// </summary>
+    public static bool IsRecordWithBaseList(SyntaxNode node, CancellationToken cancellationToken)
+        => node is RecordDeclarationSyntax { BaseList.Types.Count: > 0 } record && !record.ClassOrStructKeyword.IsKind(SyntaxKind.StructKeyword);
+
+    public static DiagnosticInfo? ParseStrayVariant(GeneratorSyntaxContext context, CancellationToken cancellationToken)
+    {
+        if (context.SemanticModel.GetDeclaredSymbol(context.Node, cancellationToken) is not INamedTypeSymbol record ||
+            record.BaseType is not { } baseType ||
+            SymbolEqualityComparer.Default.Equals(record.ContainingType, baseType) ||
+            !baseType.GetAttributes().Any(static a => a.AttributeClass?.ToDisplayString() == EventUnionAttribute))
+        {
+            return null;
+        }
+
+        return DiagnosticInfo.Create(
+            Diagnostics.VariantNotSealedOrNested,
+            LocationInfo.From(((RecordDeclarationSyntax)context.Node).Identifier.GetLocation()),
+            record.Name,
+            baseType.Name,
+            "must be declared inside the union");
+    }
+
+    /// <summary>The variants of <paramref name="union"/> as the union parser sees them (fallback names excluded).</summary>
+    internal static IEnumerable<INamedTypeSymbol> VariantSymbols(INamedTypeSymbol union)
+        => union.GetTypeMembers().Where(m =>
+            SymbolEqualityComparer.Default.Equals(m.BaseType, union) && !m.IsGenericType && m.Name is not ("Unknown" or "Other"));
+
+    /// <summary>Whether every variant is parameterless (the union gets <c>Other</c> rather than <c>Unknown</c>).</summary>
+    internal static bool IsPayloadless(INamedTypeSymbol union)
+    {
+        // A union from a referenced assembly carries its generated fallback (and no syntax to find positional
+        // parameters in); a union in this compilation does not have it yet.
+        var fallback = union.GetTypeMembers().FirstOrDefault(m =>
+            m.Name is "Unknown" or "Other" && SymbolEqualityComparer.Default.Equals(m.BaseType, union) &&
+            m.DeclaringSyntaxReferences.IsEmpty);
+        return fallback is not null
+            ? fallback.Name == "Other"
+            : VariantSymbols(union).All(static v => !PositionalProperties(v).Any());
+    }
+
+    internal static string? UnionShapeProblem(INamedTypeSymbol union, TypeDeclarationSyntax syntax)
+    {
+        if (!union.IsRecord || union.TypeKind != TypeKind.Class)
+        {
+            return "a record class (an 'abstract partial record')";
+        }
+
+        if (!union.IsAbstract)
+        {
+            return "abstract";
+        }
+
+        if (!syntax.Modifiers.Any(SyntaxKind.PartialKeyword))
+        {
+            return "partial";
+        }
+
+        if (union.IsGenericType)
+        {
+            return "non-generic";
+        }
+
+        for (var container = union.ContainingType; container is not null; container = container.ContainingType)
+        {
+            var partial = container.DeclaringSyntaxReferences
+                .Select(static r => r.GetSyntax())
+                .OfType<TypeDeclarationSyntax>()
+                .All(static d => d.Modifiers.Any(SyntaxKind.PartialKeyword));
+            if (!partial || container.IsGenericType)
+            {
+                return $"declared in non-generic partial types only ('{container.Name}' is not one)";
+            }
+        }
+
+        return null;
+    }
+
+    private static string? WireNameOf(INamedTypeSymbol variant)
+    {
+        foreach (var attribute in variant.GetAttributes())
+        {
+            if (attribute.AttributeClass?.ToDisplayString() == WireNameAttribute &&
+                attribute.ConstructorArguments.Length == 1 &&
+                attribute.ConstructorArguments[0].Value is string { Length: > 0 } name)
+            {
+                return name;
+            }
+        }
+
+        return null;
+    }
+
+    internal static IEnumerable<PropertyModel> PositionalProperties(INamedTypeSymbol variant)
+    {
+        var primary = variant.InstanceConstructors.FirstOrDefault(static c =>
+            c.DeclaringSyntaxReferences.Any(static r => r.GetSyntax() is RecordDeclarationSyntax));
+        if (primary is null)
+        {
+            yield break;
+        }
+
+        foreach (var parameter in primary.Parameters)
+        {
+            var property = variant.GetMembers(parameter.Name).OfType<IPropertySymbol>().FirstOrDefault();
+            var jsonName = property?.GetAttributes()
+                .FirstOrDefault(static a => a.AttributeClass?.ToDisplayString() == JsonPropertyNameAttribute)?
+                .ConstructorArguments.FirstOrDefault().Value as string;
+            yield return Property(parameter.Name, parameter.Type, jsonName ?? Naming.ToSnakeCase(parameter.Name));
+        }
+    }
+
+    private static PropertyModel Property(string name, ITypeSymbol type, string jsonName)
+    {
+        var isNullableValueType = type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T };
+        var valueType = isNullableValueType ? ((INamedTypeSymbol)type).TypeArguments[0] : type;
+        var isNullable = isNullableValueType || (type.IsReferenceType && type.NullableAnnotation == NullableAnnotation.Annotated);
+        return new PropertyModel(
+            Name: name,
+            TypeName: type.ToDisplayString(s_typeFormat),
+            ValueTypeName: valueType.WithNullableAnnotation(NullableAnnotation.NotAnnotated).ToDisplayString(s_typeFormat),
+            JsonName: jsonName,
+            Kind: KindOf(valueType),
+            IsNullable: isNullable,
+            IsNullableValueType: isNullableValueType,
+            IsReferenceType: type.IsReferenceType);
+    }
+
+    private static ValueKind KindOf(ITypeSymbol type)
+    {
+        switch (type.SpecialType)
+        {
+            case SpecialType.System_String: return ValueKind.String;
+            case SpecialType.System_Boolean: return ValueKind.Boolean;
+            case SpecialType.System_Byte: return ValueKind.Byte;
+            case SpecialType.System_Int16: return ValueKind.Int16;
+            case SpecialType.System_Int32: return ValueKind.Int32;
+            case SpecialType.System_Int64: return ValueKind.Int64;
+            case SpecialType.System_UInt16: return ValueKind.UInt16;
+            case SpecialType.System_UInt32: return ValueKind.UInt32;
+            case SpecialType.System_UInt64: return ValueKind.UInt64;
+            case SpecialType.System_Single: return ValueKind.Single;
+            case SpecialType.System_Double: return ValueKind.Double;
+            case SpecialType.System_Decimal: return ValueKind.Decimal;
+            case SpecialType.System_DateTime: return ValueKind.DateTime;
+        }
+
+        return type.ToDisplayString() switch
+        {
+            "System.Guid" => ValueKind.Guid,
+            "System.DateTimeOffset" => ValueKind.DateTimeOffset,
+            _ => ValueKind.Other,
+        };
+    }
+
+    private static List<PropertyModel> SharedAccessors(INamedTypeSymbol union, List<VariantModel> variants)
+    {
+        var shared = new List<PropertyModel>();
+        if (variants.Count == 0)
+        {
+            return shared;
+        }
+
+        foreach (var candidate in variants[0].Properties)
+        {
+            var inEvery = variants.All(v => v.Properties.Any(p => p.Name == candidate.Name && p.TypeName == candidate.TypeName));
+            if (inEvery && !s_generatedMembers.Contains(candidate.Name) && union.GetMembers(candidate.Name).IsEmpty)
+            {
+                shared.Add(candidate);
+            }
+        }
+
+        return shared;
+    }
+
+    internal static IEnumerable<string> ContainingTypes(INamedTypeSymbol union)
+    {
+        var containers = new Stack<string>();
+        for (var container = union.ContainingType; container is not null; container = container.ContainingType)
+        {
+            var keyword = container switch
+            {
+                { IsRecord: true, TypeKind: TypeKind.Struct } => "record struct",
+                { IsRecord: true } => "record",
+                { TypeKind: TypeKind.Struct } => "struct",
+                { TypeKind: TypeKind.Interface } => "interface",
+                _ => "class",
+            };
+            containers.Push($"partial {keyword} {container.Name}");
+        }
+
+        return containers;
+    }
+
+    private static bool IsEffectivelyPublic(INamedTypeSymbol type)
+    {
+        for (ISymbol? current = type; current is INamedTypeSymbol; current = current.ContainingType)
+        {
+            if (current.DeclaredAccessibility != Accessibility.Public)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+}

@@ -1,0 +1,97 @@
+using System.Collections.Concurrent;
+
+namespace Reactive.Streams.Generators.Tests.Fixtures;
+
+/// <summary>
+/// Handlers shared by the policy fixtures. Every handler records what it saw; <see cref="OnExpired"/> also holds the
+/// pump until <see cref="Release"/>, so a test can fill the buffer deterministically behind it.
+/// </summary>
+public abstract class RecordingLeaseSink
+{
+    public ConcurrentQueue<string> Handled { get; } = new();
+
+    public TaskCompletionSource HeldStarted { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public CancellationToken LastToken { get; private set; }
+
+    public void OnAcquired(LeaseEvent.Acquired item) => Handled.Enqueue("acquired:" + item.ExecutionId);
+
+    public ValueTask OnRenewed(LeaseEvent.Renewed item, CancellationToken cancellationToken)
+    {
+        LastToken = cancellationToken;
+        Handled.Enqueue("renewed:" + item.ExecutionId);
+        return ValueTask.CompletedTask;
+    }
+
+    public async ValueTask OnExpired(LeaseEvent.Expired item)
+    {
+        Handled.Enqueue("expired:" + item.ExecutionId);
+        HeldStarted.TrySetResult();
+        await Release.Task;
+    }
+
+    public void OnRevoked(LeaseEvent.Revoked item, CancellationToken cancellationToken)
+    {
+        if (item.RevokedBy == "crash")
+        {
+            throw new InvalidOperationException("handler failed for " + item.ExecutionId);
+        }
+
+        Handled.Enqueue("revoked:" + item.ExecutionId);
+    }
+}
+
+[StreamSink(typeof(LeaseEvent))]
+[Backpressure(BackpressurePolicy.DropOldest, Capacity = 2)]
+public sealed partial class DropOldestLeaseSink : RecordingLeaseSink
+{
+    public void OnUnknown(LeaseEvent.Unknown item) => Handled.Enqueue("unknown:" + item.RawWireName);
+}
+
+[StreamSink(typeof(LeaseEvent))]
+[Backpressure(BackpressurePolicy.Fail, Capacity = 64)]
+public sealed partial class WideLeaseSink : RecordingLeaseSink
+{
+    public ValueTask OnUnknown(LeaseEvent.Unknown item, CancellationToken cancellationToken)
+    {
+        Handled.Enqueue("unknown:" + item.RawWireName);
+        return ValueTask.CompletedTask;
+    }
+}
+
+[StreamSink(typeof(LeaseEvent))]
+[Backpressure(BackpressurePolicy.DegradeQuality, Capacity = 2, Degrader = nameof(Degrade))]
+public sealed partial class DegradingLeaseSink : RecordingLeaseSink
+{
+    private static LeaseEvent Degrade(LeaseEvent item)
+        => item is LeaseEvent.Acquired acquired ? acquired with { ExecutionId = acquired.ExecutionId + "~", LeaseId = null } : item;
+}
+
+[StreamSink(typeof(LeaseEvent))]
+[Backpressure(BackpressurePolicy.PauseUpstream, Capacity = 2)]
+public sealed partial class PausingLeaseSink : RecordingLeaseSink;
+
+[StreamSink(typeof(LeaseEvent))]
+[Backpressure(BackpressurePolicy.Fail, Capacity = 2)]
+public sealed partial class FailingLeaseSink : RecordingLeaseSink;
+
+[StreamSink(typeof(Outcome))]
+[Backpressure(BackpressurePolicy.Fail, Capacity = 8)]
+public sealed partial class OutcomeSink
+{
+    public List<string> Handled { get; } = new();
+
+    public void OnSuccess(Outcome.Success item) => Handled.Add("success");
+
+    public void OnFailure(Outcome.Failure item) => Handled.Add("failure");
+
+    public ValueTask OnCancelled(Outcome.Cancelled item, CancellationToken cancellationToken)
+    {
+        Handled.Add("cancelled");
+        return ValueTask.CompletedTask;
+    }
+
+    public void OnOther(Outcome.Other item) => Handled.Add("other:" + item.RawValue);
+}

@@ -1,0 +1,160 @@
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Reactive.Streams.Generators.Tests.Infrastructure;
+
+namespace Reactive.Streams.Generators.Tests;
+
+/// <summary>
+/// The generator's steps stay cached when an edit does not touch an annotated type, and an edit to one union re-emits
+/// that union only.
+/// </summary>
+public sealed class IncrementalityTests
+{
+    private const string SecondUnion = """
+        #pragma warning disable CS1591
+        using Reactive.Streams;
+
+        namespace Consumer.Tags;
+
+        [EventUnion]
+        public abstract partial record TagEvent
+        {
+            public sealed record Attached(string Key, string Value) : TagEvent;
+
+            public sealed record Cleared(string Key) : TagEvent;
+        }
+        """;
+
+    private static readonly string[] s_steps =
+    {
+        TrackingNames.UnionResult, TrackingNames.UnionModel, TrackingNames.StrayVariant,
+        TrackingNames.SinkResult, TrackingNames.SinkModel,
+    };
+
+    [Fact]
+    public void An_edit_to_an_unrelated_file_leaves_every_step_cached_or_unchanged_and_emits_nothing_again()
+    {
+        var compilation = TestCompilation.Create(Sources.LeaseHistory, Sources.Completion, Sources.LeaseSink, SecondUnion, Sources.Unrelated);
+        var driver = TestCompilation.CreateDriver(trackSteps: true).RunGenerators(compilation);
+        var unrelated = compilation.SyntaxTrees.Single(static t => t.FilePath == "Source4.cs");
+
+        var edited = compilation.ReplaceSyntaxTree(
+            unrelated,
+            CSharpSyntaxTree.ParseText(Sources.Unrelated.Replace("value * 2", "value + value", StringComparison.Ordinal), TestCompilation.ParseOptions, "Source4.cs"));
+        var result = driver.RunGenerators(edited).GetRunResult().Results.Single();
+
+        Assert.Empty(result.Diagnostics);
+        Assert.Equal(4, result.GeneratedSources.Length);
+        foreach (var step in s_steps)
+        {
+            AssertAllCachedOrUnchanged(result, step);
+        }
+
+        var emitted = result.TrackedOutputSteps.SelectMany(static s => s.Value).SelectMany(static s => s.Outputs).ToList();
+        Assert.NotEmpty(emitted);
+        Assert.All(emitted, static o => Assert.Equal(IncrementalStepRunReason.Cached, o.Reason));
+    }
+
+    [Fact]
+    public void With_200_unions_of_6_variants_an_unrelated_edit_re_runs_no_emit_step()
+    {
+        var sources = Enumerable.Range(0, 200).Select(LargeUnion).Append(Sources.Unrelated).ToArray();
+        var compilation = TestCompilation.Create(sources);
+        var driver = TestCompilation.CreateDriver(trackSteps: true).RunGenerators(compilation);
+        var unrelated = compilation.SyntaxTrees.Single(static t => t.FilePath == "Source200.cs");
+
+        var edited = compilation.ReplaceSyntaxTree(
+            unrelated,
+            CSharpSyntaxTree.ParseText(Sources.Unrelated.Replace("value * 2", "value << 1", StringComparison.Ordinal), TestCompilation.ParseOptions, "Source200.cs"));
+        var result = driver.RunGenerators(edited).GetRunResult().Results.Single();
+
+        Assert.Equal(200, result.GeneratedSources.Length);
+        var emitted = result.TrackedOutputSteps.SelectMany(static s => s.Value).SelectMany(static s => s.Outputs).ToList();
+        Assert.Equal(200, emitted.Count);
+        Assert.Equal(0, emitted.Count(static o => o.Reason is not IncrementalStepRunReason.Cached));
+        AssertAllCachedOrUnchanged(result, TrackingNames.UnionModel);
+    }
+
+    [Fact]
+    public void Moving_a_union_down_a_line_re_emits_nothing()
+    {
+        var compilation = TestCompilation.Create(Sources.LeaseHistory, SecondUnion);
+        var driver = TestCompilation.CreateDriver(trackSteps: true).RunGenerators(compilation);
+        var tree = compilation.SyntaxTrees.Single(static t => t.FilePath == "Source1.cs");
+
+        var edited = compilation.ReplaceSyntaxTree(
+            tree,
+            CSharpSyntaxTree.ParseText(SecondUnion.Replace("[EventUnion]", "\n[EventUnion]", StringComparison.Ordinal), TestCompilation.ParseOptions, "Source1.cs"));
+        var result = driver.RunGenerators(edited).GetRunResult().Results.Single();
+
+        AssertAllCachedOrUnchanged(result, TrackingNames.UnionModel);
+        var emitted = result.TrackedOutputSteps.SelectMany(static s => s.Value).SelectMany(static s => s.Outputs).ToList();
+        Assert.All(emitted, static o => Assert.Contains(o.Reason, new[] { IncrementalStepRunReason.Cached, IncrementalStepRunReason.Unchanged }));
+    }
+
+    [Fact]
+    public void An_edit_to_one_union_re_emits_that_union_only()
+    {
+        var compilation = TestCompilation.Create(Sources.LeaseHistory, SecondUnion, Sources.Completion);
+        var driver = TestCompilation.CreateDriver(trackSteps: true).RunGenerators(compilation);
+        var before = driver.GetRunResult().Results.Single().GeneratedSources.ToDictionary(static s => s.HintName, static s => s.SourceText.ToString());
+        var tree = compilation.SyntaxTrees.Single(static t => t.FilePath == "Source1.cs");
+
+        var edited = compilation.ReplaceSyntaxTree(
+            tree,
+            CSharpSyntaxTree.ParseText(
+                SecondUnion.Replace("public sealed record Cleared(string Key) : TagEvent;", "public sealed record Cleared(string Key) : TagEvent;\n    public sealed record Renamed(string Key, string NewKey) : TagEvent;", StringComparison.Ordinal),
+                TestCompilation.ParseOptions,
+                "Source1.cs"));
+        var result = driver.RunGenerators(edited).GetRunResult().Results.Single();
+
+        var models = result.TrackedSteps[TrackingNames.UnionModel].SelectMany(static s => s.Outputs).ToList();
+        Assert.Equal(3, models.Count);
+        Assert.Single(models, static o => o.Reason == IncrementalStepRunReason.Modified);
+        Assert.Equal(2, models.Count(static o => o.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged));
+
+        var emitted = result.TrackedOutputSteps.SelectMany(static s => s.Value).SelectMany(static s => s.Outputs).ToList();
+        Assert.Single(emitted, static o => o.Reason == IncrementalStepRunReason.Modified);
+
+        var after = result.GeneratedSources.ToDictionary(static s => s.HintName, static s => s.SourceText.ToString());
+        var changed = after.Where(kv => before[kv.Key] != kv.Value).Select(static kv => kv.Key).ToList();
+        Assert.Equal(new[] { "Consumer.Tags.TagEvent.EventUnion.g.cs" }, changed);
+        Assert.Contains("Renamed", after["Consumer.Tags.TagEvent.EventUnion.g.cs"], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parsing_the_same_source_twice_gives_equal_models()
+    {
+        var first = TestCompilation.CreateDriver(trackSteps: true).RunGenerators(TestCompilation.Create(Sources.LeaseHistory, Sources.LeaseSink)).GetRunResult().Results.Single();
+        var second = TestCompilation.CreateDriver(trackSteps: true).RunGenerators(TestCompilation.Create(Sources.LeaseHistory, Sources.LeaseSink)).GetRunResult().Results.Single();
+
+        foreach (var step in new[] { TrackingNames.UnionModel, TrackingNames.SinkModel })
+        {
+            var a = first.TrackedSteps[step].SelectMany(static s => s.Outputs).Select(static o => o.Value).ToList();
+            var b = second.TrackedSteps[step].SelectMany(static s => s.Outputs).Select(static o => o.Value).ToList();
+            Assert.NotEmpty(a);
+            Assert.Equal(a, b);
+            Assert.Equal(a.Select(static v => v.GetHashCode()), b.Select(static v => v.GetHashCode()));
+        }
+    }
+
+    private static string LargeUnion(int i)
+    {
+        var variants = string.Join("\n", Enumerable.Range(0, 6).Select(v =>
+            $"    public sealed record Variant{v}(long Cursor, string ExecutionId, System.DateTimeOffset At, int Count{v}, string? Note{v}) : Union{i};"));
+        return $"#pragma warning disable CS1591\nusing Reactive.Streams;\nnamespace Bench;\n[EventUnion]\npublic abstract partial record Union{i}\n{{\n{variants}\n}}\n";
+    }
+
+    private static void AssertAllCachedOrUnchanged(GeneratorRunResult result, string step)
+    {
+        if (!result.TrackedSteps.TryGetValue(step, out var runs))
+        {
+            return;
+        }
+
+        var outputs = runs.SelectMany(static r => r.Outputs).ToList();
+        Assert.All(outputs, o => Assert.True(
+            o.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged,
+            $"Step '{step}' output was {o.Reason}."));
+    }
+}

@@ -1,0 +1,167 @@
+using Reactive.Streams.Generators.Tests.Infrastructure;
+using static Reactive.Streams.Generators.Tests.Unions.UnionDiagnosticsTests;
+
+namespace Reactive.Streams.Generators.Tests.Sinks;
+
+public sealed class SinkDiagnosticsTests
+{
+    private const string Header = """
+        #pragma warning disable CS1591
+        using System.Threading;
+        using System.Threading.Tasks;
+        using Reactive.Streams;
+        using Consumer.Leases;
+
+        """;
+
+    [Fact]
+    public void RXS1004_reports_each_variant_without_a_handler()
+    {
+        const string Sink = Header + """
+            [StreamSink(typeof(LeaseHistoryEvent))]
+            [Backpressure(BackpressurePolicy.Fail, Capacity = 4)]
+            public partial class PartialSink
+            {
+                public void OnAcquired(LeaseHistoryEvent.Acquired item) { }
+            }
+            """;
+
+        var run = TestCompilation.Run(Sources.LeaseHistory, Sink);
+
+        Assert.Equal(new[] { "RXS1004", "RXS1004" }, run.GeneratorDiagnosticIds);
+        Assert.Equal(
+            new[]
+            {
+                "Stream sink 'PartialSink' has no handler 'OnRenewed' for variant 'Renewed' of event union 'LeaseHistoryEvent'",
+                "Stream sink 'PartialSink' has no handler 'OnRevoked' for variant 'Revoked' of event union 'LeaseHistoryEvent'",
+            },
+            run.GeneratorDiagnostics.Select(static d => d.GetMessage()));
+        Assert.All(run.GeneratorDiagnostics, d => Assert.Equal("PartialSink", SourceAt(run, d)));
+    }
+
+    [Theory]
+    [InlineData("public Task OnRenewed(LeaseHistoryEvent.Renewed item) => Task.CompletedTask;", "returns 'System.Threading.Tasks.Task'")]
+    [InlineData("public void OnRenewed(LeaseHistoryEvent.Acquired item) { }", "its first parameter is 'Consumer.Leases.LeaseHistoryEvent.Acquired'")]
+    [InlineData("public void OnRenewed(LeaseHistoryEvent.Renewed item, int attempt) { }", "its second parameter is 'int'")]
+    [InlineData("public static void OnRenewed(LeaseHistoryEvent.Renewed item) { }", "it is static")]
+    [InlineData("public void OnRenewed() { }", "it takes 0 parameters")]
+    [InlineData("public void OnRenewed(ref LeaseHistoryEvent.Renewed item) { }", "its first parameter")]
+    public void RXS1005_reports_a_handler_with_a_wrong_signature(string handler, string reason)
+    {
+        var sink = Header + $$"""
+            [StreamSink(typeof(LeaseHistoryEvent))]
+            [Backpressure(BackpressurePolicy.Fail, Capacity = 4)]
+            public partial class WrongSink
+            {
+                public void OnAcquired(LeaseHistoryEvent.Acquired item) { }
+                {{handler}}
+                public ValueTask OnRevoked(LeaseHistoryEvent.Revoked item, CancellationToken cancellationToken) => default;
+            }
+            """;
+
+        var run = TestCompilation.Run(Sources.LeaseHistory, sink);
+
+        var diagnostic = Assert.Single(run.GeneratorDiagnostics);
+        Assert.Equal("RXS1005", diagnostic.Id);
+        Assert.Equal("OnRenewed", SourceAt(run, diagnostic));
+        Assert.Contains(reason, diagnostic.GetMessage(), StringComparison.Ordinal);
+        Assert.DoesNotContain(run.Sources.Keys, static k => k.Contains("WrongSink", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void RXS1005_reports_an_OnUnknown_handler_with_a_wrong_signature()
+    {
+        const string Sink = Header + """
+            [StreamSink(typeof(LeaseHistoryEvent))]
+            [Backpressure(BackpressurePolicy.Fail, Capacity = 4)]
+            public partial class UnknownSink
+            {
+                public void OnAcquired(LeaseHistoryEvent.Acquired item) { }
+                public void OnRenewed(LeaseHistoryEvent.Renewed item) { }
+                public void OnRevoked(LeaseHistoryEvent.Revoked item) { }
+                public int OnUnknown(LeaseHistoryEvent.Unknown item) => 0;
+            }
+            """;
+
+        var run = TestCompilation.Run(Sources.LeaseHistory, Sink);
+
+        Assert.Equal("RXS1005", Assert.Single(run.GeneratorDiagnostics).Id);
+    }
+
+    [Theory]
+    [InlineData("[StreamSink(typeof(LeaseHistoryEvent))] public class NotPartial { }", "partial")]
+    [InlineData("[StreamSink(typeof(string))] public partial class NotAUnion { }", "[EventUnion]")]
+    public void RXS1001_reports_a_sink_that_is_not_partial_or_names_no_union(string declaration, string reason)
+    {
+        var run = TestCompilation.Run(Sources.LeaseHistory, Header + declaration);
+
+        var diagnostic = Assert.Single(run.GeneratorDiagnostics);
+        Assert.Equal("RXS1001", diagnostic.Id);
+        Assert.Contains(reason, diagnostic.GetMessage(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_sink_without_Backpressure_gets_DispatchAsync_only_and_leaves_RXS0001_to_the_analyzer()
+    {
+        const string Sink = Header + """
+            [StreamSink(typeof(LeaseHistoryEvent))]
+            public partial class NoPolicySink
+            {
+                public void OnAcquired(LeaseHistoryEvent.Acquired item) { }
+                public void OnRenewed(LeaseHistoryEvent.Renewed item) { }
+                public void OnRevoked(LeaseHistoryEvent.Revoked item) { }
+            }
+            """;
+
+        var run = TestCompilation.Run(Sources.LeaseHistory, Sink);
+
+        Assert.Empty(run.GeneratorDiagnostics);
+        Assert.Empty(run.CompilationDiagnostics);
+        var generated = run.Sources["NoPolicySink.StreamSink.g.cs"];
+        Assert.Contains("DispatchAsync", generated, StringComparison.Ordinal);
+        Assert.DoesNotContain("CreateObserver", generated, StringComparison.Ordinal);
+    }
+}
+
+public sealed class SinkOverReferencedUnionTests
+{
+    [Fact]
+    public void A_sink_over_unions_from_a_referenced_assembly_finds_their_fallback_variants()
+    {
+        var library = TestCompilation.Run(Sources.LeaseHistory, Sources.Completion);
+        using var image = new MemoryStream();
+        Assert.True(library.Output.Emit(image).Success);
+        const string Sinks = """
+            #pragma warning disable CS1591
+            using Reactive.Streams;
+            using Consumer.Completion;
+            using Consumer.Leases;
+
+            [StreamSink(typeof(LeaseHistoryEvent))]
+            [Backpressure(BackpressurePolicy.Fail, Capacity = 4)]
+            public partial class RemoteLeaseSink
+            {
+                public void OnAcquired(LeaseHistoryEvent.Acquired item) { }
+                public void OnRenewed(LeaseHistoryEvent.Renewed item) { }
+                public void OnRevoked(LeaseHistoryEvent.Revoked item) { }
+                public void OnUnknown(LeaseHistoryEvent.Unknown item) { }
+            }
+
+            [StreamSink(typeof(CompletionOutcome))]
+            [Backpressure(BackpressurePolicy.DropOldest, Capacity = 4)]
+            public partial class RemoteOutcomeSink
+            {
+                public void OnSuccess(CompletionOutcome.Success item) { }
+                public void OnFailure(CompletionOutcome.Failure item) { }
+                public void OnCancelled(CompletionOutcome.Cancelled item) { }
+                public void OnOther(CompletionOutcome.Other item) { }
+            }
+            """;
+        var consumer = TestCompilation.Create(Sinks).AddReferences(Microsoft.CodeAnalysis.MetadataReference.CreateFromImage(image.ToArray()));
+
+        TestCompilation.CreateDriver().RunGeneratorsAndUpdateCompilation(consumer, out var output, out var diagnostics);
+
+        Assert.Empty(diagnostics);
+        Assert.Empty(output.GetDiagnostics().Where(static d => d.Severity >= Microsoft.CodeAnalysis.DiagnosticSeverity.Warning));
+    }
+}

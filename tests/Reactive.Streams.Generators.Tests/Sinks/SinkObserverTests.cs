@@ -1,0 +1,222 @@
+using Reactive.Streams.Generators.Tests.Fixtures;
+
+namespace Reactive.Streams.Generators.Tests.Sinks;
+
+/// <summary>
+/// The generated observer of each policy fixture. The first item is an <c>Expired</c>, whose handler holds the pump
+/// until released, so the buffer behind it fills deterministically: no timing, exact counts.
+/// </summary>
+public sealed class SinkObserverTests
+{
+    private static readonly TimeSpan s_guard = TimeSpan.FromSeconds(30);
+    private static readonly DateTimeOffset s_at = new(2026, 11, 22, 13, 0, 0, TimeSpan.Zero);
+
+    [Fact]
+    public async Task Each_variant_reaches_its_own_handler_in_order()
+    {
+        var sink = new WideLeaseSink();
+        sink.Release.SetResult();
+        await using var observer = sink.CreateObserver();
+
+        observer.OnNext(Acquired("a"));
+        observer.OnNext(new LeaseEvent.Renewed(new Cursor(2, 0), "b", s_at, TimeSpan.FromSeconds(1)));
+        observer.OnNext(Expired("c"));
+        observer.OnNext(new LeaseEvent.Revoked(new Cursor(4, 0), "d", s_at, "admin", null));
+        observer.OnNext(new LeaseEvent.Unknown("stolen", System.Text.Json.JsonDocument.Parse("""{"type":"stolen"}""").RootElement));
+        observer.OnCompleted();
+        await observer.Completion.WaitAsync(s_guard);
+
+        Assert.Equal(new[] { "acquired:a", "renewed:b", "expired:c", "revoked:d", "unknown:stolen" }, sink.Handled);
+        Assert.True(sink.LastToken.CanBeCanceled);
+    }
+
+    [Fact]
+    public async Task DropOldest_evicts_the_oldest_buffered_item_when_full()
+    {
+        var sink = new DropOldestLeaseSink();
+        await using var observer = sink.CreateObserver();
+
+        observer.OnNext(Expired("held"));
+        await sink.HeldStarted.Task.WaitAsync(s_guard);
+        observer.OnNext(Acquired("1"));
+        observer.OnNext(Acquired("2"));
+        observer.OnNext(Acquired("3"));
+        sink.Release.SetResult();
+        observer.OnCompleted();
+        await observer.Completion.WaitAsync(s_guard);
+
+        Assert.Equal(new[] { "expired:held", "acquired:2", "acquired:3" }, sink.Handled);
+        var metrics = observer.GetMetrics();
+        Assert.Equal((4L, 3L, 1L), (metrics.ItemsPushed, metrics.ItemsDelivered, metrics.DropOldestHits));
+        Assert.True(metrics.IsConserved);
+    }
+
+    [Fact]
+    public async Task DegradeQuality_replaces_the_oldest_with_the_degraded_new_item_using_the_declared_degrader()
+    {
+        var sink = new DegradingLeaseSink();
+        await using var observer = sink.CreateObserver();
+
+        observer.OnNext(Expired("held"));
+        await sink.HeldStarted.Task.WaitAsync(s_guard);
+        observer.OnNext(Acquired("1"));
+        observer.OnNext(Acquired("2"));
+        observer.OnNext(Acquired("3"));
+        sink.Release.SetResult();
+        observer.OnCompleted();
+        await observer.Completion.WaitAsync(s_guard);
+
+        Assert.Equal(new[] { "expired:held", "acquired:2", "acquired:3~" }, sink.Handled);
+        Assert.Equal(1, observer.GetMetrics().DegradeQualityHits);
+    }
+
+    [Fact]
+    public async Task PauseUpstream_blocks_OnNext_until_the_handler_makes_room()
+    {
+        var sink = new PausingLeaseSink();
+        await using var observer = sink.CreateObserver();
+
+        observer.OnNext(Expired("held"));
+        await sink.HeldStarted.Task.WaitAsync(s_guard);
+        observer.OnNext(Acquired("1"));
+        observer.OnNext(Acquired("2"));
+        var blocked = Task.Factory.StartNew(() => observer.OnNext(Acquired("3")), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        Assert.True(SpinWait.SpinUntil(() => observer.GetMetrics().PauseUpstreamBlocks == 1, s_guard));
+        Assert.False(blocked.IsCompleted);
+
+        sink.Release.SetResult();
+        await blocked.WaitAsync(s_guard);
+        observer.OnCompleted();
+        await observer.Completion.WaitAsync(s_guard);
+
+        Assert.Equal(new[] { "expired:held", "acquired:1", "acquired:2", "acquired:3" }, sink.Handled);
+        Assert.Equal((4L, 4L), (observer.GetMetrics().ItemsPushed, observer.GetMetrics().ItemsDelivered));
+    }
+
+    [Fact]
+    public async Task PauseUpstream_OnNext_blocked_at_disposal_is_released_as_closed()
+    {
+        var sink = new PausingLeaseSink();
+        var observer = sink.CreateObserver();
+        observer.OnNext(Expired("held"));
+        await sink.HeldStarted.Task.WaitAsync(s_guard);
+        observer.OnNext(Acquired("1"));
+        observer.OnNext(Acquired("2"));
+        var blocked = Task.Factory.StartNew(() => observer.OnNext(Acquired("3")), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        Assert.True(SpinWait.SpinUntil(() => observer.GetMetrics().PauseUpstreamBlocks == 1, s_guard));
+
+        var disposal = observer.DisposeAsync();
+        await Assert.ThrowsAsync<StreamClosedException>(() => blocked.WaitAsync(s_guard));
+        sink.Release.SetResult();
+        await disposal.AsTask().WaitAsync(s_guard);
+
+        Assert.True(observer.Completion.IsCanceled);
+        Assert.Equal(new[] { "expired:held" }, sink.Handled);
+    }
+
+    [Fact]
+    public async Task Fail_throws_an_overflow_naming_policy_and_capacity_from_OnNext_and_enqueues_nothing()
+    {
+        var sink = new FailingLeaseSink();
+        await using var observer = sink.CreateObserver();
+
+        observer.OnNext(Expired("held"));
+        await sink.HeldStarted.Task.WaitAsync(s_guard);
+        observer.OnNext(Acquired("1"));
+        observer.OnNext(Acquired("2"));
+        var error = Assert.Throws<StreamOverflowException>(() => observer.OnNext(Acquired("3")));
+        sink.Release.SetResult();
+        observer.OnCompleted();
+        await observer.Completion.WaitAsync(s_guard);
+
+        Assert.Equal(("FailingLeaseSink", BackpressurePolicy.Fail, 2), (error.StreamName, error.Policy, error.Capacity));
+        Assert.Equal(new[] { "expired:held", "acquired:1", "acquired:2" }, sink.Handled);
+        Assert.Equal(1, observer.GetMetrics().FailOverflows);
+    }
+
+    [Fact]
+    public async Task OnError_delivers_what_was_buffered_then_faults_Completion_with_the_error()
+    {
+        var sink = new FailingLeaseSink();
+        await using var observer = sink.CreateObserver();
+        var upstream = new InvalidOperationException("upstream broke");
+
+        observer.OnNext(Expired("held"));
+        await sink.HeldStarted.Task.WaitAsync(s_guard);
+        observer.OnNext(Acquired("1"));
+        observer.OnError(upstream);
+        sink.Release.SetResult();
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => observer.Completion.WaitAsync(s_guard));
+        Assert.Same(upstream, error);
+        Assert.Equal(new[] { "expired:held", "acquired:1" }, sink.Handled);
+    }
+
+    [Fact]
+    public async Task A_handler_that_throws_faults_Completion_and_closes_the_buffer()
+    {
+        var sink = new FailingLeaseSink();
+        sink.Release.SetResult();
+        await using var observer = sink.CreateObserver();
+
+        observer.OnNext(new LeaseEvent.Revoked(new Cursor(1, 0), "x", s_at, "crash", null));
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => observer.Completion.WaitAsync(s_guard));
+        Assert.Equal("handler failed for x", error.Message);
+        Assert.Throws<StreamClosedException>(() => observer.OnNext(Acquired("after")));
+    }
+
+    [Fact]
+    public async Task A_payloadless_union_sink_handles_known_values_and_Other()
+    {
+        var sink = new OutcomeSink();
+        await using var observer = sink.CreateObserver();
+
+        foreach (var wire in new[] { "success", "failure", "cancelled", "timed_out" })
+        {
+            observer.OnNext(Outcome.FromWire(wire));
+        }
+
+        observer.OnCompleted();
+        await observer.Completion.WaitAsync(s_guard);
+
+        Assert.Equal(new[] { "success", "failure", "cancelled", "other:timed_out" }, sink.Handled);
+    }
+
+    [Fact]
+    public void The_declared_policy_capacity_degrader_and_name_reach_the_stream_options()
+    {
+        var degrading = DegradingLeaseSink.CreateStreamOptions();
+        var failing = FailingLeaseSink.CreateStreamOptions(pauseTimeout: TimeSpan.FromSeconds(1));
+
+        Assert.Equal((BackpressurePolicy.DegradeQuality, 2, "DegradingLeaseSink"), (degrading.Policy, degrading.Capacity, degrading.Name));
+        Assert.Equal("a~", ((LeaseEvent.Acquired)degrading.Degrader!(Acquired("a"))).ExecutionId);
+        Assert.Null(failing.Degrader);
+        Assert.Equal(TimeSpan.FromSeconds(1), failing.PauseTimeout);
+    }
+
+    [Fact]
+    public async Task DispatchAsync_and_OnNext_reject_null_items()
+    {
+        var sink = new FailingLeaseSink();
+        await using var observer = sink.CreateObserver();
+
+        Assert.Equal("item", (await Assert.ThrowsAsync<ArgumentNullException>(async () => await sink.DispatchAsync(null!))).ParamName);
+        Assert.Equal("value", Assert.Throws<ArgumentNullException>(() => observer.OnNext(null!)).ParamName);
+        Assert.Equal("error", Assert.Throws<ArgumentNullException>(() => observer.OnError(null!)).ParamName);
+    }
+
+    [Fact]
+    public async Task A_sink_without_OnUnknown_skips_unknown_variants()
+    {
+        var sink = new FailingLeaseSink();
+
+        await sink.DispatchAsync(new LeaseEvent.Unknown("stolen", System.Text.Json.JsonDocument.Parse("""{"type":"stolen"}""").RootElement));
+
+        Assert.Empty(sink.Handled);
+    }
+
+    private static LeaseEvent.Acquired Acquired(string id) => new(new Cursor(1, 0), id, "lease", s_at);
+
+    private static LeaseEvent.Expired Expired(string id) => new(new Cursor(3, 0), id, s_at);
+}

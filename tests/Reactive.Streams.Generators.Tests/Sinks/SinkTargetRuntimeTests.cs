@@ -1,0 +1,104 @@
+using System.Threading.Tasks.Dataflow;
+using Reactive.Streams.Generators.Tests.Fixtures;
+
+namespace Reactive.Streams.Generators.Tests.Sinks;
+
+/// <summary>
+/// The generated Dataflow target on the real <see cref="BackpressureBlock{T}"/>. The project compiles this file only
+/// when the block is in Core (see the csproj), since the target is generated only then.
+/// </summary>
+public sealed class SinkTargetRuntimeTests
+{
+    private static readonly TimeSpan s_guard = TimeSpan.FromSeconds(30);
+    private static readonly DateTimeOffset s_at = new(2026, 11, 22, 13, 0, 0, TimeSpan.Zero);
+
+    [Fact]
+    public async Task Each_variant_posted_to_the_target_reaches_its_handler_in_order()
+    {
+        var sink = new WideLeaseSink();
+        sink.Release.SetResult();
+        var target = sink.CreateTarget();
+
+        Assert.True(await target.SendAsync(Acquired("a")));
+        Assert.True(await target.SendAsync(new LeaseEvent.Renewed(new Cursor(2, 0), "b", s_at, TimeSpan.FromSeconds(1))));
+        Assert.True(await target.SendAsync(Expired("c")));
+        Assert.True(await target.SendAsync(new LeaseEvent.Revoked(new Cursor(4, 0), "d", s_at, "admin", null)));
+        target.Complete();
+        await target.Completion.WaitAsync(s_guard);
+
+        Assert.Equal(new[] { "acquired:a", "renewed:b", "expired:c", "revoked:d" }, sink.Handled);
+    }
+
+    [Fact]
+    public async Task DropOldest_target_evicts_the_oldest_buffered_item_when_full()
+    {
+        var sink = new DropOldestLeaseSink();
+        var target = sink.CreateTarget();
+
+        Assert.True(target.Post(Expired("held")));
+        await sink.HeldStarted.Task.WaitAsync(s_guard);
+        Assert.True(target.Post(Acquired("1")));
+        Assert.True(target.Post(Acquired("2")));
+        Assert.True(target.Post(Acquired("3")));
+        sink.Release.SetResult();
+        target.Complete();
+        await target.Completion.WaitAsync(s_guard);
+
+        Assert.Equal(new[] { "expired:held", "acquired:2", "acquired:3" }, sink.Handled);
+        Assert.Equal(1, target.GetMetrics().DropOldestHits);
+    }
+
+    [Fact]
+    public async Task Fail_target_declines_an_offer_when_full()
+    {
+        var sink = new FailingLeaseSink();
+        var target = sink.CreateTarget();
+
+        Assert.True(target.Post(Expired("held")));
+        await sink.HeldStarted.Task.WaitAsync(s_guard);
+        Assert.True(target.Post(Acquired("1")));
+        Assert.True(target.Post(Acquired("2")));
+        Assert.False(target.Post(Acquired("3")));
+        sink.Release.SetResult();
+        target.Complete();
+        await target.Completion.WaitAsync(s_guard);
+
+        Assert.Equal(new[] { "expired:held", "acquired:1", "acquired:2" }, sink.Handled);
+    }
+
+    [Fact]
+    public async Task PauseUpstream_target_holds_SendAsync_until_the_handler_makes_room()
+    {
+        var sink = new PausingLeaseSink();
+        var target = sink.CreateTarget();
+
+        Assert.True(await target.SendAsync(Expired("held")));
+        await sink.HeldStarted.Task.WaitAsync(s_guard);
+        Assert.True(await target.SendAsync(Acquired("1")));
+        Assert.True(await target.SendAsync(Acquired("2")));
+        var waiting = target.SendAsync(Acquired("3"));
+        Assert.False(waiting.IsCompleted);
+        sink.Release.SetResult();
+        Assert.True(await waiting.WaitAsync(s_guard));
+        target.Complete();
+        await target.Completion.WaitAsync(s_guard);
+
+        Assert.Equal(new[] { "expired:held", "acquired:1", "acquired:2", "acquired:3" }, sink.Handled);
+    }
+
+    [Fact]
+    public async Task A_handler_that_throws_faults_the_target_and_stops_intake()
+    {
+        var sink = new FailingLeaseSink();
+        var target = sink.CreateTarget();
+
+        Assert.True(target.Post(new LeaseEvent.Revoked(new Cursor(1, 0), "x", s_at, "crash", null)));
+
+        await Assert.ThrowsAnyAsync<Exception>(() => target.Completion.WaitAsync(s_guard));
+        Assert.True(SpinWait.SpinUntil(() => !target.Post(Acquired("after")), s_guard));
+    }
+
+    private static LeaseEvent.Acquired Acquired(string id) => new(new Cursor(1, 0), id, "lease", s_at);
+
+    private static LeaseEvent.Expired Expired(string id) => new(new Cursor(3, 0), id, s_at);
+}

@@ -1,0 +1,147 @@
+using Microsoft.CodeAnalysis;
+using Reactive.Streams.Generators.Tests.Infrastructure;
+
+namespace Reactive.Streams.Generators.Tests.Unions;
+
+public sealed class UnionDiagnosticsTests
+{
+    [Theory]
+    [InlineData("public abstract record Event { public sealed record A(int X) : Event; }", "partial")]
+    [InlineData("public partial record Event { public sealed record A(int X) : Event; }", "abstract")]
+    [InlineData("public abstract partial class Event { public sealed class A : Event { } }", "a record class")]
+    [InlineData("public abstract partial record Event<T> { public sealed record A(T X) : Event<T>; }", "non-generic")]
+    [InlineData("public static class Holder { [EventUnion] public abstract partial record Inner { public sealed record A(int X) : Inner; } }", "'Holder' is not one")]
+    public void RXS1001_reports_a_union_of_the_wrong_shape_and_generates_nothing_for_it(string declaration, string reason)
+    {
+        var source = "using Reactive.Streams;\n" + (declaration.Contains("[EventUnion]", StringComparison.Ordinal) ? declaration : "[EventUnion]\n" + declaration);
+
+        var run = TestCompilation.Run(source);
+
+        var diagnostic = Assert.Single(run.GeneratorDiagnostics);
+        Assert.Equal("RXS1001", diagnostic.Id);
+        Assert.Equal(DiagnosticSeverity.Error, diagnostic.Severity);
+        Assert.Contains(reason, diagnostic.GetMessage(), StringComparison.Ordinal);
+        Assert.Empty(run.Sources);
+    }
+
+    [Fact]
+    public void RXS1002_reports_a_variant_that_is_not_sealed()
+    {
+        const string Source = """
+            using Reactive.Streams;
+            [EventUnion]
+            public abstract partial record Event
+            {
+                public record Open(int X) : Event;
+                public sealed record Closed(int X) : Event;
+            }
+            """;
+
+        var run = TestCompilation.Run(Source);
+
+        var diagnostic = Assert.Single(run.GeneratorDiagnostics);
+        Assert.Equal("RXS1002", diagnostic.Id);
+        Assert.Equal("Open", SourceAt(run, diagnostic));
+        Assert.Contains("must be sealed", diagnostic.GetMessage(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void RXS1002_reports_a_variant_declared_outside_its_union_in_another_file()
+    {
+        const string Union = """
+            using Reactive.Streams;
+            [EventUnion]
+            public abstract partial record Event
+            {
+                public sealed record Inside(int X) : Event;
+            }
+            """;
+        const string Stray = "public sealed record Outside(int X) : Event;";
+
+        var run = TestCompilation.Run(Union, Stray);
+
+        var diagnostic = Assert.Single(run.GeneratorDiagnostics);
+        Assert.Equal("RXS1002", diagnostic.Id);
+        Assert.Equal("Outside", SourceAt(run, diagnostic));
+        Assert.Contains("must be declared inside the union", diagnostic.GetMessage(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void RXS1002_reports_a_variant_that_takes_the_name_of_the_generated_fallback()
+    {
+        const string Source = """
+            using Reactive.Streams;
+            [EventUnion]
+            public abstract partial record Event
+            {
+                public sealed record Unknown(int X) : Event;
+                public sealed record Known(int X) : Event;
+            }
+            """;
+
+        var run = TestCompilation.Run(Source);
+
+        Assert.Equal("RXS1002", Assert.Single(run.GeneratorDiagnostics).Id);
+    }
+
+    [Fact]
+    public void RXS1003_reports_two_variants_with_the_same_wire_name()
+    {
+        const string Source = """
+            using Reactive.Streams;
+            [EventUnion]
+            public abstract partial record Event
+            {
+                public sealed record LeaseLost(int X) : Event;
+                [WireName("lease_lost")]
+                public sealed record Lost(int X) : Event;
+            }
+            """;
+
+        var run = TestCompilation.Run(Source);
+
+        var diagnostic = Assert.Single(run.GeneratorDiagnostics);
+        Assert.Equal("RXS1003", diagnostic.Id);
+        Assert.Equal("Lost", SourceAt(run, diagnostic));
+        Assert.Equal("Variants 'LeaseLost' and 'Lost' of event union 'Event' share the wire name 'lease_lost'", diagnostic.GetMessage());
+    }
+
+    [Fact]
+    public void Every_descriptor_links_to_its_docs_page_and_the_page_exists()
+    {
+        var ids = new[] { "RXS1001", "RXS1002", "RXS1003", "RXS1004", "RXS1005" };
+        var root = RepositoryRoot();
+
+        foreach (var id in ids)
+        {
+            var descriptor = Diagnostics.ById(id);
+            Assert.EndsWith($"docs/rules/{id}.md", descriptor.HelpLinkUri, StringComparison.Ordinal);
+            var page = Path.Combine(root, "docs", "rules", id + ".md");
+            Assert.True(File.Exists(page), $"Missing {page}");
+            var text = File.ReadAllText(page);
+            Assert.Contains("## Configure", text, StringComparison.Ordinal);
+            Assert.Contains($"dotnet_diagnostic.{id}.severity", text, StringComparison.Ordinal);
+        }
+    }
+
+    /// <summary>The source text a diagnostic points at (its location is plain data: a path and a span).</summary>
+    internal static string SourceAt(GeneratorRun run, Diagnostic diagnostic)
+    {
+        var path = diagnostic.Location.GetLineSpan().Path;
+        var tree = run.Output.SyntaxTrees.Single(t => t.FilePath == path);
+        return tree.GetText().ToString(diagnostic.Location.SourceSpan);
+    }
+
+    private static string RepositoryRoot([System.Runtime.CompilerServices.CallerFilePath] string path = "")
+    {
+        for (var directory = Path.GetDirectoryName(path); directory is not null; directory = Path.GetDirectoryName(directory))
+        {
+            if (File.Exists(Path.Combine(directory, "Reactive.Streams.sln")))
+            {
+                return directory;
+            }
+        }
+
+        throw new InvalidOperationException("No repository root above " + path);
+    }
+}
