@@ -1,50 +1,148 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Quickstart;
 using Reactive.Streams;
+using Reactive.Streams.Storage.Sqlite;
 
-// A fast sensor feed into a bounded stream whose policy degrades readings on overflow instead of queueing
-// without bound: the consumer sees every reading it has room for, and coarse ones when it falls behind.
-Console.WriteLine("Reactive.Streams quickstart: a fast sensor feed behind a DegradeQuality stream (capacity 64)");
+// The product's main job in one program:
+//   sensor feed (fast) → DegradeQuality stream (pure degrader) → typed event union
+//   → dispatcher: console sink, SQLite log sink, pager sink (with dead letters)
+//   → cursor canal reading the log back from a durable checkpoint.
+const int Readings = 50_000;
+const double AlarmCelsius = 39.5;
 
-var readings = BoundedStream.DegradeQuality<SensorReading>(64, SensorReading.Coarsen, "sensor-feed");
-
-var consumer = Task.Run(async () =>
+string? dbPath = null;
+for (var i = 0; i < args.Length; i++)
 {
-    var seen = 0;
-    var coarse = 0;
-    await foreach (var reading in readings.ReadAllAsync())
+    if (args[i] == "--db" && i + 1 < args.Length)
     {
-        seen++;
-        if (reading.IsCoarse)
+        dbPath = args[++i];
+    }
+    else
+    {
+        Console.Error.WriteLine($"Unknown argument '{args[i]}'. Usage: dotnet run --project samples/Quickstart [-- --db <file>]");
+        return 2;
+    }
+}
+
+var tempDirectory = dbPath is null ? Directory.CreateTempSubdirectory("rxs-quickstart-").FullName : null;
+dbPath ??= Path.Combine(tempDirectory!, "quickstart.db");
+var clock = Stopwatch.StartNew();
+
+SqliteStreamLog log;
+try
+{
+    log = await SqliteStreamLog.OpenAsync(dbPath);
+}
+catch (Exception error) when (error is IOException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException or ArgumentException)
+{
+    Console.Error.WriteLine($"Cannot open the log at '{dbPath}': {error.Message}");
+    Console.Error.WriteLine("Pass --db with the path of a file in a directory you can write to.");
+    return 1;
+}
+
+await using (log)
+{
+    var stream = $"sensor-events-{DateTime.UtcNow:yyyyMMddHHmmssfff}";
+    Console.WriteLine($"Reactive.Streams quickstart. Log: {dbPath} (stream '{stream}')");
+
+    // 1. The feed: a producer far faster than anything downstream, into a bounded stream that degrades on overflow.
+    var readings = BoundedStream.DegradeQuality<SensorReading>(256, SensorReading.Coarsen, "sensor-feed");
+
+    // 2. The dispatcher: every event to every sink; the ack fires once all of them committed it.
+    var console = new ConsoleReport();
+    await using var consoleSink = console.CreateDeliverySink("console");
+    var deadLetters = new DeadLetterSink(log);
+    var acks = new AckCounter();
+    var dispatcher = new DeliveryDispatcher<SensorEvent>(new DeliveryOptions<SensorEvent>
+    {
+        Name = "quickstart",
+        DeadLetterSink = deadLetters,
+        BatchMax = 256,
+    }
+        .AddSink(consoleSink, consoleSink.Options)
+        .AddSink(new LogSink(log, stream))
+        .AddSink(new PagerSink()));
+
+    Console.WriteLine($"[1/3] feeding {Readings:N0} readings through the pipeline...");
+    var feeding = Task.Run(async () =>
+    {
+        // Bursts of 2,500 readings, each far faster than the pipeline drains, with short pauses between them.
+        var random = new Random(7);
+        for (var i = 0; i < Readings; i++)
         {
-            coarse++;
+            var celsius = 25 + (15 * Math.Sin(i / 700.0)) + (random.NextDouble() * 6);
+            readings.TryPush(new SensorReading(i % 8, i, celsius, IsCoarse: false));
+            if (i % 2_500 == 2_499)
+            {
+                await Task.Delay(10);
+            }
         }
 
-        if (seen % 1_000 == 0)
+        readings.Complete();
+    });
+
+    long dispatched = 0;
+    await foreach (var reading in readings.ReadAllAsync())
+    {
+        SensorEvent evt = reading.Celsius > AlarmCelsius
+            ? new SensorEvent.Overheated(reading.Sensor, reading.Sequence, reading.Celsius)
+            : new SensorEvent.Measured(reading.Sensor, reading.Sequence, reading.Celsius, reading.IsCoarse);
+        await dispatcher.DispatchAsync(evt, acks);
+        dispatched++;
+    }
+
+    await feeding;
+    var drained = await dispatcher.ShutdownAsync(TimeSpan.FromSeconds(30));
+    var feed = readings.GetMetrics();
+    var logMetrics = dispatcher.GetSinkMetrics("sqlite-log");
+
+    // 3. Read the log back through a cursor canal, committing a checkpoint after every batch.
+    Console.WriteLine("[2/3] reading the log back through a cursor canal...");
+    var kinds = new Dictionary<SensorEventKind, long>();
+    await using (var canal = await CursorCanal.OpenAsync(log, stream, new CursorCanalOptions { CheckpointId = "quickstart-reader" }))
+    {
+        while (true)
         {
-            await Task.Yield(); // a consumer slower than the producer
+            var batch = await canal.PullBatchAsync(1_000, TimeSpan.Zero);
+            if (batch.IsEmpty)
+            {
+                break;
+            }
+
+            foreach (var frame in batch)
+            {
+                var evt = JsonSerializer.Deserialize<SensorEvent>(frame.Payload.Span, QuickstartJson.WithUnions)!;
+                kinds[evt.Kind] = kinds.GetValueOrDefault(evt.Kind) + 1;
+            }
+
+            await canal.CommitAsync(batch.Last);
         }
     }
 
-    return (seen, coarse);
-});
+    Console.WriteLine("[3/3] summary");
+    Console.WriteLine($"  items pushed        {feed.ItemsPushed,10:N0}");
+    Console.WriteLine($"  degraded            {feed.DegradeQualityHits,10:N0}   (evicted oldest, enqueued a coarse reading instead)");
+    Console.WriteLine($"  dispatched          {dispatched,10:N0}");
+    Console.WriteLine($"  delivered to log    {logMetrics.Delivered,10:N0}");
+    Console.WriteLine($"  dead-lettered       {deadLetters.Count,10:N0}   (pager refused them permanently)");
+    Console.WriteLine($"  acknowledged        {acks.Count,10:N0}   (every sink committed)");
+    Console.WriteLine($"  read back           {kinds.Values.Sum(),10:N0}   ({string.Join(", ", kinds.OrderBy(k => k.Key).Select(k => $"{k.Key}: {k.Value:N0}"))})");
+    Console.WriteLine($"  conserved           {feed.IsConserved,10}   (pushed = delivered + evicted + failed + depth)");
+    Console.WriteLine($"  done in {clock.Elapsed.TotalSeconds:F1} s");
 
-for (var i = 0; i < 200_000; i++)
-{
-    readings.TryPush(new SensorReading(i, Math.Sin(i / 100.0) * 20 + 20, IsCoarse: false));
-}
+    var ok = drained && feed.IsConserved && acks.Count == dispatched && kinds.Values.Sum() == dispatched;
+    if (!ok)
+    {
+        Console.Error.WriteLine("The pipeline did not account for every event.");
+    }
 
-readings.Complete();
-var (delivered, coarseReadings) = await consumer;
+    if (tempDirectory is not null)
+    {
+        await log.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(tempDirectory, recursive: true);
+    }
 
-var metrics = readings.GetMetrics();
-Console.WriteLine($"items pushed        {metrics.ItemsPushed,10:N0}");
-Console.WriteLine($"items delivered     {metrics.ItemsDelivered,10:N0}  (coarse: {coarseReadings:N0})");
-Console.WriteLine($"degraded on overflow{metrics.DegradeQualityHits,10:N0}");
-Console.WriteLine($"conserved           {metrics.IsConserved,10}  (pushed = delivered + evicted + failed + depth)");
-return delivered == metrics.ItemsDelivered && metrics.IsConserved ? 0 : 1;
-
-/// <summary>A temperature reading; a coarse one is rounded to whole degrees.</summary>
-internal sealed record SensorReading(long Sequence, double Celsius, bool IsCoarse)
-{
-    /// <summary>The pure degrader: rounds the reading and marks it coarse.</summary>
-    public static SensorReading Coarsen(SensorReading reading) => reading with { Celsius = Math.Round(reading.Celsius), IsCoarse = true };
+    return ok ? 0 : 1;
 }
