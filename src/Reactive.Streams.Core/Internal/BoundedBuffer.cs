@@ -519,71 +519,11 @@ internal sealed class BoundedBuffer<T> : IStreamMetricsSource
     /// </summary>
     internal int TryReadBatch(List<T> destination, int max)
     {
-        AsyncWaiter<T>? writersHead = null;
-        AsyncWaiter<T>? writersTail = null;
-        AsyncWaiter<T>? space = null;
-        var taken = 0;
-        bool drained;
-        lock (_lock)
-        {
-            AssertInvariants();
-            while (taken < max && _items.Count > 0)
-            {
-                destination.Add(_items.Dequeue());
-                _delivered++;
-                taken++;
-                if (_writersHead is { } parked)
-                {
-                    _writersHead = parked.Next;
-                    if (_writersHead is null)
-                    {
-                        _writersTail = null;
-                    }
-
-                    _pushed++;
-                    _items.Enqueue(parked.Item);
-
-                    // Chain the admitted writers (already unlinked) to complete them in order after the lock.
-                    parked.Next = null;
-                    if (writersTail is null)
-                    {
-                        writersHead = parked;
-                    }
-                    else
-                    {
-                        writersTail.Next = parked;
-                    }
-
-                    writersTail = parked;
-                }
-            }
-
-            if (taken > 0 && _writersHead is null && _spaceWaiters is not null)
-            {
-                space = _spaceWaiters;
-                _spaceWaiters = null;
-            }
-
-            drained = taken > 0 && _doneWriting is not null && _items.Count == 0;
-        }
-
-        while (writersHead is not null)
-        {
-            var next = writersHead.Next;
-            writersHead.SetResult(true);
-            writersHead = next;
-        }
-
-        if (space is not null)
-        {
-            WakeAll(space);
-        }
-
-        if (drained)
-        {
-            CompleteCompletionTask();
-        }
-
+        // One implementation of the batch read (TryReadMany); this overload only lends it the list's free tail.
+        var start = destination.Count;
+        System.Runtime.InteropServices.CollectionsMarshal.SetCount(destination, start + max);
+        var taken = TryReadMany(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(destination).Slice(start, max));
+        System.Runtime.InteropServices.CollectionsMarshal.SetCount(destination, start + taken);
         return taken;
     }
 
@@ -1103,25 +1043,35 @@ internal sealed class BoundedBuffer<T> : IStreamMetricsSource
                 return 0;
             }
 
-            count = Math.Min(destination.Length, _items.Count);
-            for (var i = 0; i < count; i++)
+            // Each read makes room for the oldest parked writer, whose item may itself be read in this batch.
+            AsyncWaiter<T>? handedOffTail = null;
+            count = 0;
+            while (count < destination.Length && _items.Count > 0)
             {
-                destination[i] = _items.Dequeue();
-            }
-
-            _delivered += count;
-            for (var i = 0; i < count && _writersHead is { } parked; i++)
-            {
-                _writersHead = parked.Next;
-                if (_writersHead is null)
+                destination[count++] = _items.Dequeue();
+                _delivered++;
+                if (_writersHead is { } parked)
                 {
-                    _writersTail = null;
-                }
+                    _writersHead = parked.Next;
+                    if (_writersHead is null)
+                    {
+                        _writersTail = null;
+                    }
 
-                _pushed++;
-                _items.Enqueue(parked.Item);
-                parked.Next = handedOff;
-                handedOff = parked;
+                    _pushed++;
+                    _items.Enqueue(parked.Item);
+                    parked.Next = null;
+                    if (handedOffTail is null)
+                    {
+                        handedOff = parked;
+                    }
+                    else
+                    {
+                        handedOffTail.Next = parked;
+                    }
+
+                    handedOffTail = parked;
+                }
             }
 
             if (handedOff is null && _spaceWaiters is not null)
