@@ -240,8 +240,10 @@ public class DeliveryStressTests
 
         Assert.Equal(3 * N, ack.Count);
 
-        // One envelope is 40 bytes on 64-bit; anything near 80 would be a second object per event.
-        Assert.InRange(perEvent, 1, 56);
+        // One envelope is 40 bytes on 64-bit; a second object per event would make it 80 or more. Between the two sit
+        // the occasional thread-pool work items queued when a dispatch wakes a parked worker (seen up to ~61 under load),
+        // so the bound is "fewer than two objects per event"; the benchmark (DeliveryBenchmarks) reports the exact figure.
+        Assert.InRange(perEvent, 1, 79);
     }
 
     [Fact]
