@@ -41,6 +41,10 @@ internal static class PipelineConsumer
             {
                 await Console.Out.WriteLineAsync($"{name} {_committed}");
                 await Console.Out.FlushAsync(cancellationToken);
+
+                // Wait for the parent: it either lets this sink go on or kills the process right here, so kill points
+                // do not depend on how fast the machine is.
+                await Console.In.ReadLineAsync(cancellationToken);
             }
         }
     }

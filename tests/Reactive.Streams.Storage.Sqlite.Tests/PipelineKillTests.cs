@@ -29,7 +29,7 @@ public sealed class PipelineKillTests : IDisposable
         for (var run = 0; ; run++)
         {
             Assert.True(run < 40, "the consumer never finished");
-            var killAfterLines = kills < 4 ? random.Next(1, 12) : int.MaxValue;
+            var killAfterLines = kills < 4 ? random.Next(1, 40) : int.MaxValue;
             var (finished, killed) = await RunConsumerAsync(run, killAfterLines);
             kills += killed ? 1 : 0;
             if (finished)
@@ -66,9 +66,12 @@ public sealed class PipelineKillTests : IDisposable
         {
             FileName = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet",
             ArgumentList = { "exec", typeof(Program).Assembly.Location, "pipeline-consumer", DatabasePath, (100 + run).ToString(System.Globalization.CultureInfo.InvariantCulture) },
+            RedirectStandardInput = true,
             RedirectStandardOutput = true,
+            RedirectStandardError = true,
             UseShellExecute = false,
         })!;
+        var errors = consumer.StandardError.ReadToEndAsync();
         var lines = 0;
         try
         {
@@ -86,9 +89,13 @@ public sealed class PipelineKillTests : IDisposable
                     await consumer.WaitForExitAsync();
                     return (false, true);
                 }
+
+                await consumer.StandardInput.WriteLineAsync("go");
+                await consumer.StandardInput.FlushAsync();
             }
 
             await consumer.WaitForExitAsync();
+            Assert.Fail($"the consumer exited with code {consumer.ExitCode} before it finished: {await errors}");
             return (false, false);
         }
         catch
