@@ -1,3 +1,4 @@
+using Reactive.Streams.Generators.Internal;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -105,29 +106,7 @@ internal static class SinkParser
             return "a partial class";
         }
 
-        if (!syntax.Modifiers.Any(SyntaxKind.PartialKeyword))
-        {
-            return "partial";
-        }
-
-        if (sink.IsGenericType)
-        {
-            return "non-generic";
-        }
-
-        for (var container = sink.ContainingType; container is not null; container = container.ContainingType)
-        {
-            var partial = container.DeclaringSyntaxReferences
-                .Select(static r => r.GetSyntax())
-                .OfType<TypeDeclarationSyntax>()
-                .All(static d => d.Modifiers.Any(SyntaxKind.PartialKeyword));
-            if (!partial || container.IsGenericType)
-            {
-                return $"declared in non-generic partial types only ('{container.Name}' is not one)";
-            }
-        }
-
-        return null;
+        return TypeShape.PartialNonGenericProblem(sink, syntax);
     }
 
     private static HandlerModel? FindHandler(INamedTypeSymbol sink, INamedTypeSymbol variant, string name, List<DiagnosticInfo> diagnostics)

@@ -147,29 +147,7 @@ internal static class UnionParser
             return "abstract";
         }
 
-        if (!syntax.Modifiers.Any(SyntaxKind.PartialKeyword))
-        {
-            return "partial";
-        }
-
-        if (union.IsGenericType)
-        {
-            return "non-generic";
-        }
-
-        for (var container = union.ContainingType; container is not null; container = container.ContainingType)
-        {
-            var partial = container.DeclaringSyntaxReferences
-                .Select(static r => r.GetSyntax())
-                .OfType<TypeDeclarationSyntax>()
-                .All(static d => d.Modifiers.Any(SyntaxKind.PartialKeyword));
-            if (!partial || container.IsGenericType)
-            {
-                return $"declared in non-generic partial types only ('{container.Name}' is not one)";
-            }
-        }
-
-        return null;
+        return TypeShape.PartialNonGenericProblem(union, syntax);
     }
 
     private static string? WireNameOf(INamedTypeSymbol variant)
