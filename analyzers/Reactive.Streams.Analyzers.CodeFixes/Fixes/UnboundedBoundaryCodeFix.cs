@@ -13,8 +13,9 @@ namespace Reactive.Streams.Analyzers.CodeFixes.Fixes;
 /// <summary>
 /// RXS0002: rewrites <c>ObserveOn(scheduler)</c> to a policy operator (<c>DropOldest</c>, <c>PauseUpstream</c>,
 /// <c>FailOnOverflow</c>, or <c>DegradeQuality</c> with an identity degrader to replace), <c>Channel.CreateUnbounded</c>
-/// to <c>BackpressureChannel.Create</c> with a policy, and adds <c>BoundedCapacity</c> to a Dataflow block's options.
-/// The capacity written is the library default, 1024.
+/// to <c>BackpressureChannel.Create</c> with a policy, adds <c>BoundedCapacity</c> to a Dataflow block's options (a
+/// bounded Dataflow block postpones, which is PauseUpstream), and replaces an unbounded <c>BufferBlock</c> with a
+/// <c>BackpressureBlock</c> of the policy the user picks. The capacity written is the library default, 1024.
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(UnboundedBoundaryCodeFix))]
 [Shared]
@@ -67,10 +68,83 @@ public sealed class UnboundedBoundaryCodeFix : CodeFixProvider
                             ct => BoundDataflowAsync(context.Document, creation, ct),
                             equivalenceKey: nameof(UnboundedBoundaryCodeFix) + "BoundedCapacity"),
                         diagnostic);
+                    await RegisterPolicyBlockAsync(context, diagnostic, creation).ConfigureAwait(false);
                     break;
             }
         }
     }
+
+    /// <summary>
+    /// A <c>BufferBlock</c> is a pure buffer, so a <c>BackpressureBlock</c> (also an <c>IPropagatorBlock</c> and an
+    /// <c>IReceivableSourceBlock</c>) takes its place one for one, with every policy rather than only the postponing that
+    /// <c>BoundedCapacity</c> gives. Offered only where nothing else changes meaning: no options but an inline
+    /// <c>BoundedCapacity</c> (a cancellation token or task scheduler would be lost), and a place typed as an interface,
+    /// <c>object</c> or <c>var</c>, or a declaration whose <c>BufferBlock</c> type the fix rewrites with it.
+    /// </summary>
+    private static async Task RegisterPolicyBlockAsync(CodeFixContext context, Diagnostic diagnostic, BaseObjectCreationExpressionSyntax creation)
+    {
+        var model = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
+        if (model is null
+            || model.GetTypeInfo(creation, context.CancellationToken) is not { Type: INamedTypeSymbol { Name: "BufferBlock", TypeArguments.Length: 1 } type } typeInfo
+            || type.ContainingNamespace?.ToDisplayString() != "System.Threading.Tasks.Dataflow"
+            || model.Compilation.GetTypeByMetadataName("Reactive.Streams.BackpressureBlock`1") is null
+            || !OnlyBoundsItsCapacity(creation))
+        {
+            return;
+        }
+
+        var declaredType = DeclaredBufferBlockType(creation, type, model, context.CancellationToken);
+        if (declaredType is null && SymbolEqualityComparer.Default.Equals(typeInfo.ConvertedType, type) && !InitializesVar(creation))
+        {
+            // Typed as BufferBlock somewhere the fix cannot retype (an argument, a return, an assignment).
+            return;
+        }
+
+        var item = type.TypeArguments[0].ToMinimalDisplayString(model, creation.SpanStart);
+        foreach (var policy in Edits.Policies)
+        {
+            context.RegisterCodeFix(
+                CodeAction.Create(
+                    "Use BackpressureBlock with BackpressurePolicy." + policy,
+                    async ct =>
+                    {
+                        var root = await context.Document.GetSyntaxRootAsync(ct).ConfigureAwait(false);
+                        var degrader = policy == "DegradeQuality" ? ", " + IdentityDegrader : string.Empty;
+                        var replacement = SyntaxFactory.ParseExpression(
+                            "new BackpressureBlock<" + item + ">(BackpressurePolicy." + policy + ", " + Edits.DefaultCapacity + degrader + ")");
+                        var newRoot = declaredType is null
+                            ? root!.ReplaceNode(creation, replacement.WithTriviaFrom(creation))
+                            : root!.ReplaceNodes(
+                                new SyntaxNode[] { creation, declaredType },
+                                (original, _) => original == creation
+                                    ? replacement.WithTriviaFrom(creation)
+                                    : SyntaxFactory.ParseTypeName("BackpressureBlock<" + item + ">").WithTriviaFrom(original));
+                        return context.Document.WithSyntaxRoot(
+                            Edits.EnsureLibraryUsing(newRoot, newRoot.FindNode(new Microsoft.CodeAnalysis.Text.TextSpan(creation.SpanStart, 0))));
+                    },
+                    equivalenceKey: nameof(UnboundedBoundaryCodeFix) + "Block" + policy),
+                diagnostic);
+        }
+    }
+
+    // No arguments, or inline options that set BoundedCapacity and nothing else.
+    private static bool OnlyBoundsItsCapacity(BaseObjectCreationExpressionSyntax creation) =>
+        creation.ArgumentList is null
+        || creation.ArgumentList.Arguments.Count == 0
+        || (creation.ArgumentList.Arguments.Count == 1
+            && creation.ArgumentList.Arguments[0].Expression is BaseObjectCreationExpressionSyntax { ArgumentList: null or { Arguments.Count: 0 } } options
+            && (options.Initializer is null || options.Initializer.Expressions.All(e =>
+                e is AssignmentExpressionSyntax { Left: IdentifierNameSyntax { Identifier.ValueText: "BoundedCapacity" } })));
+
+    private static bool InitializesVar(BaseObjectCreationExpressionSyntax creation) =>
+        creation.Parent is EqualsValueClauseSyntax { Parent: VariableDeclaratorSyntax { Parent: VariableDeclarationSyntax { Type.IsVar: true } } };
+
+    // The explicit BufferBlock<T> type of the field or local this creation initializes, if any; null for var.
+    private static TypeSyntax? DeclaredBufferBlockType(BaseObjectCreationExpressionSyntax creation, ITypeSymbol type, SemanticModel model, CancellationToken cancellationToken) =>
+        creation.Parent is EqualsValueClauseSyntax { Parent: VariableDeclaratorSyntax { Parent: VariableDeclarationSyntax { Variables.Count: 1, Type: { IsVar: false } declared } } }
+            && SymbolEqualityComparer.Default.Equals(model.GetTypeInfo(declared, cancellationToken).Type, type)
+            ? declared
+            : null;
 
     // A BatchBlock needs BoundedCapacity >= batchSize; without a constant batch size the fix cannot pick a bound.
     private static async Task<bool> HasKnownBatchSizeAsync(CodeFixContext context, BaseObjectCreationExpressionSyntax creation)

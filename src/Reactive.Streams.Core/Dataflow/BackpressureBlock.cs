@@ -83,6 +83,22 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
         _consumePostponedWork = new WorkItem(this, static block => block.ConsumePostponed());
     }
 
+    /// <summary>
+    /// Creates a block with <paramref name="policy"/> and <paramref name="capacity"/>: the Dataflow counterpart of
+    /// <see cref="BackpressureChannel.Create{T}(BackpressurePolicy, int, Func{T, T})"/>, and the form the RXS0002 code fix
+    /// writes in place of an unbounded <c>BufferBlock</c>.
+    /// </summary>
+    /// <param name="policy">What an offer does when the buffer is full.</param>
+    /// <param name="capacity">How many messages the block buffers; at least 1.</param>
+    /// <param name="degrader">The pure function applied on overflow under DegradeQuality; a DegradeQuality block
+    /// without one faults on its first overflow.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="capacity"/> is below 1, or <paramref name="policy"/>
+    /// is not a defined policy.</exception>
+    public BackpressureBlock(BackpressurePolicy policy, int capacity, Func<T, T>? degrader = null)
+        : this(new BoundedStreamOptions<T>(policy, capacity) { Degrader = degrader })
+    {
+    }
+
     /// <summary>The block's stream name (errors and metrics).</summary>
     public string Name => _buffer.Name;
 

@@ -201,4 +201,127 @@ public sealed class UnboundedBoundaryCodeFixTests
             }
             """,
             nameof(UnboundedBoundaryCodeFix) + "BoundedCapacity");
+
+    [Theory]
+    [InlineData("DropOldest", "BackpressurePolicy.DropOldest, 1024")]
+    [InlineData("PauseUpstream", "BackpressurePolicy.PauseUpstream, 1024")]
+    [InlineData("Fail", "BackpressurePolicy.Fail, 1024")]
+    [InlineData("DegradeQuality", "BackpressurePolicy.DegradeQuality, 1024, static item => item")]
+    public Task BufferBlock_is_replaced_by_the_policy_block_and_the_using_is_added(string policy, string arguments) =>
+        Verifier.CodeFixAsync<UnboundedBoundaryCodeFix>(
+            """
+            using System.Threading.Tasks.Dataflow;
+
+            class C
+            {
+                IPropagatorBlock<string, string> A = /* queue */ new {|RXS0002:BufferBlock<string>|}();
+            }
+            """,
+            $$"""
+            using System.Threading.Tasks.Dataflow;
+            using Reactive.Streams;
+
+            class C
+            {
+                IPropagatorBlock<string, string> A = /* queue */ new BackpressureBlock<string>({{arguments}});
+            }
+            """,
+            nameof(UnboundedBoundaryCodeFix) + "Block" + policy);
+
+    [Fact]
+    public Task BufferBlock_declarations_are_retyped_with_the_policy_block() =>
+        Verifier.CodeFixAsync<UnboundedBoundaryCodeFix>(
+            """
+            using System.Threading.Tasks.Dataflow;
+            using Reactive.Streams;
+
+            class C
+            {
+                BufferBlock<int> _field = new {|RXS0002:BufferBlock<int>|}(new DataflowBlockOptions { BoundedCapacity = DataflowBlockOptions.Unbounded });
+
+                int M()
+                {
+                    BufferBlock<int> local = new {|RXS0002:BufferBlock<int>|}();
+                    var inferred = new {|RXS0002:BufferBlock<int>|}();
+                    local.Post(1);
+                    inferred.LinkTo(local);
+                    return local.Count + _field.Count;
+                }
+            }
+            """,
+            """
+            using System.Threading.Tasks.Dataflow;
+            using Reactive.Streams;
+
+            class C
+            {
+                BackpressureBlock<int> _field = new BackpressureBlock<int>(BackpressurePolicy.PauseUpstream, 1024);
+
+                int M()
+                {
+                    BackpressureBlock<int> local = new BackpressureBlock<int>(BackpressurePolicy.PauseUpstream, 1024);
+                    var inferred = new BackpressureBlock<int>(BackpressurePolicy.PauseUpstream, 1024);
+                    local.Post(1);
+                    inferred.LinkTo(local);
+                    return local.Count + _field.Count;
+                }
+            }
+            """,
+            nameof(UnboundedBoundaryCodeFix) + "BlockPauseUpstream");
+
+    [Fact]
+    public Task BufferBlock_that_must_stay_a_BufferBlock_or_keeps_other_options_gets_only_the_bounded_capacity() =>
+        Verifier.CodeFixAsync<UnboundedBoundaryCodeFix>(
+            """
+            using System.Threading;
+            using System.Threading.Tasks.Dataflow;
+
+            class C
+            {
+                static void Use(BufferBlock<int> block) { }
+
+                void M(CancellationToken token)
+                {
+                    Use(new {|RXS0002:BufferBlock<int>|}());
+                    object b = new {|RXS0002:BufferBlock<int>|}(new DataflowBlockOptions { CancellationToken = token });
+                }
+            }
+            """,
+            """
+            using System.Threading;
+            using System.Threading.Tasks.Dataflow;
+
+            class C
+            {
+                static void Use(BufferBlock<int> block) { }
+
+                void M(CancellationToken token)
+                {
+                    Use(new {|RXS0002:BufferBlock<int>|}());
+                    object b = new {|RXS0002:BufferBlock<int>|}(new DataflowBlockOptions { CancellationToken = token });
+                }
+            }
+            """,
+            nameof(UnboundedBoundaryCodeFix) + "BlockDropOldest");
+
+    [Fact]
+    public Task Other_blocks_get_no_policy_block_fix() =>
+        Verifier.CodeFixAsync<UnboundedBoundaryCodeFix>(
+            """
+            using System.Threading.Tasks.Dataflow;
+
+            class C
+            {
+                object A = new {|RXS0002:ActionBlock<int>|}(x => { });
+            }
+            """,
+            """
+            using System.Threading.Tasks.Dataflow;
+
+            class C
+            {
+                object A = new {|RXS0002:ActionBlock<int>|}(x => { });
+            }
+            """,
+            nameof(UnboundedBoundaryCodeFix) + "BlockFail");
 }

@@ -310,5 +310,21 @@ public class BackpressureBlockTests
         Assert.Equal("target", Assert.Throws<ArgumentNullException>(() => block.LinkTo(null!, new DataflowLinkOptions())).ParamName);
         Assert.Equal("linkOptions", Assert.Throws<ArgumentNullException>(() => block.LinkTo(new BufferBlock<int>(), null!)).ParamName);
         Assert.Equal("exception", Assert.Throws<ArgumentNullException>(() => block.Fault(null!)).ParamName);
+        Assert.Equal("capacity", Assert.Throws<ArgumentOutOfRangeException>(() => new BackpressureBlock<int>(BackpressurePolicy.DropOldest, 0)).ParamName);
+        Assert.Equal("policy", Assert.Throws<ArgumentOutOfRangeException>(() => new BackpressureBlock<int>((BackpressurePolicy)42, 1)).ParamName);
+    }
+
+    [Fact]
+    public void The_policy_constructor_builds_the_same_block_as_the_options()
+    {
+        var block = new BackpressureBlock<int>(BackpressurePolicy.DegradeQuality, 2, static x => -x);
+        block.Post(1);
+        block.Post(2);
+        block.Post(3);
+
+        Assert.Equal((BackpressurePolicy.DegradeQuality, 2), (block.Policy, block.Capacity));
+        Assert.True(block.TryReceiveAll(out var items));
+        Assert.Equal([2, -3], items);
+        Assert.Equal(1, block.GetMetrics().DegradeQualityHits);
     }
 }
