@@ -157,6 +157,31 @@ public abstract class StreamLogConformanceTests : IAsyncLifetime
         Assert.Equal(8 * perWriter + 1, last.FrameCount);
     }
 
+    [Fact]
+    public async Task Concurrent_first_appends_to_new_streams_all_land_once()
+    {
+        // Races the creation of a stream's bookkeeping: eight writers append the first frames of twenty new streams at once.
+        var log = await CreateAsync();
+        var streams = Enumerable.Range(0, 20).Select(_ => NewStream()).ToArray();
+        using var start = new ManualResetEventSlim();
+        var appends = streams.SelectMany(stream => Enumerable.Range(0, 8).Select(w => Task.Run(async () =>
+        {
+            start.Wait();
+            return (stream, result: await log.AppendAsync(stream, $"{w}", AppendMode.Durable));
+        }))).ToArray();
+        start.Set();
+        var results = await Task.WhenAll(appends).WaitAsync(TimeSpan.FromSeconds(30));
+
+        foreach (var stream in streams)
+        {
+            var mine = results.Where(r => r.stream == stream).Select(r => r.result).ToList();
+            Assert.Equal(Enumerable.Range(1, 8).Select(n => (long)n), mine.Select(r => r.FrameCount).Order());
+            var read = await log.ReadAsync(stream, StreamId.Min, StreamId.Max, 100);
+            Assert.Equal(mine.Select(r => r.Id).Order(), read.Select(f => f.Id));
+            Assert.Equal(Enumerable.Range(0, 8).Select(w => $"{w}"), read.Select(Text).Order());
+        }
+    }
+
     // ---- reads ----
 
     [Fact]
