@@ -3,9 +3,9 @@
 # Dataflow and Channels code that references the packed Reactive.Streams.Core. Not part of the test run: it takes
 # minutes. Usage: measure.sh [files=500] [runs=3]
 # Every 10th file carries two findings (an ObserveOn for RXS0002, a switch that misses the generated Unknown variant for
-# RXS0006); VIOLATIONS=all puts the RXS0006 one in every file. Roslyn's driver spends about a millisecond on the first
-# diagnostic reported in a file (pragma and suppression state, severity from .editorconfig) and charges it to the
-# reporting analyzer, so a finding in every file measures that, not the rules.
+# RXS0006); VIOLATIONS=all puts the RXS0006 one in every file. Reporting costs over a millisecond a finding inside
+# Roslyn's driver (suppression, pragma and severity checks), charged to the reporting analyzer, so a finding in every
+# file measures that more than the rules.
 set -euo pipefail
 files="${1:-500}"
 runs="${2:-3}"
