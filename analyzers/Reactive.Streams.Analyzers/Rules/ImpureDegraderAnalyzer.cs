@@ -48,16 +48,45 @@ public sealed class ImpureDegraderAnalyzer : DiagnosticAnalyzer
                 return provers.GetOrAdd(pure ?? string.Empty, p => new PurityProver(start.Compilation, ParsePureMembers(p)));
             }
 
-            start.RegisterOperationAction(
-                c =>
+            // A lambda degrader is proved where it is found: its body is part of the operation tree at hand. A method group
+            // is proved at the end of the type that uses it. Proving needs the method's body as operations; the command-line
+            // compiler hands analyzers the bound body of each method it has compiled, but a method not compiled yet (a
+            // degrader declared below its use, the usual order) is bound from scratch for the prover and then bound again
+            // by the compiler. By the type's end its own methods are compiled, so the prover reuses their bodies; binding
+            // them first was two thirds of this rule's time in a profile of a 500-file build.
+            start.RegisterSymbolStartAction(
+                symbolStart =>
                 {
-                    if (FindDegrader(c.Operation) is { } degrader)
+                    var methodGroups = new ConcurrentQueue<(IOperation Degrader, PurityProver Prover)>();
+                    symbolStart.RegisterOperationAction(
+                        c =>
+                        {
+                            if (FindDegrader(c.Operation) is not { } degrader)
+                            {
+                                return;
+                            }
+
+                            var prover = ProverFor(c.Operation.Syntax.SyntaxTree, c.Options);
+                            if (PolicyCalls.Unwrap(degrader) is IMethodReferenceOperation)
+                            {
+                                methodGroups.Enqueue((degrader, prover));
+                            }
+                            else
+                            {
+                                Prove(c.ReportDiagnostic, prover, degrader, c.CancellationToken);
+                            }
+                        },
+                        OperationKind.Invocation,
+                        OperationKind.ObjectCreation);
+                    symbolStart.RegisterSymbolEndAction(end =>
                     {
-                        Prove(c.ReportDiagnostic, ProverFor(c.Operation.Syntax.SyntaxTree, c.Options), degrader, degrader.Syntax.GetLocation(), c.CancellationToken);
-                    }
+                        while (methodGroups.TryDequeue(out var pending))
+                        {
+                            Prove(end.ReportDiagnostic, pending.Prover, pending.Degrader, end.CancellationToken);
+                        }
+                    });
                 },
-                OperationKind.Invocation,
-                OperationKind.ObjectCreation);
+                SymbolKind.NamedType);
             start.RegisterSymbolAction(
                 c => AnalyzeAttributes(c, types, ProverFor),
                 SymbolKind.NamedType, SymbolKind.Method, SymbolKind.Property, SymbolKind.Field);
@@ -84,8 +113,9 @@ public sealed class ImpureDegraderAnalyzer : DiagnosticAnalyzer
         return PolicyCalls.FindInitializerAssignment(initializer, PolicyCalls.DegraderProperty)?.Value;
     }
 
-    private static void Prove(Action<Diagnostic> report, PurityProver prover, IOperation degrader, Location location, CancellationToken cancellationToken)
+    private static void Prove(Action<Diagnostic> report, PurityProver prover, IOperation degrader, CancellationToken cancellationToken)
     {
+        var location = degrader.Syntax.GetLocation();
         PurityViolation? violation;
         string name;
         switch (PolicyCalls.Unwrap(degrader))

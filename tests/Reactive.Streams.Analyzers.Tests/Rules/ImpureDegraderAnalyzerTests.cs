@@ -231,6 +231,44 @@ public sealed class ImpureDegraderAnalyzerTests
             Impure(1, "D0", "D0 \u2192 D1 \u2192 D2 \u2192 D3 \u2192 D4 \u2192 D5 \u2192 D6 \u2192 D7 \u2192 calls 'Deep.D8' deeper than 8 calls, which is not proved (Test0.cs:14)"));
 
     [Fact]
+    public Task Method_groups_are_proved_in_nested_types_structs_and_field_initializers() =>
+        // Method groups are proved at the end of the type that uses them (after its methods are compiled), so every
+        // kind of containing type must still get its verdicts.
+        Verifier.AnalyzerAsync("""
+            using Reactive.Streams;
+
+            static class Counters
+            {
+                public static int Total;
+
+                public static int Count(int x)
+                {
+                    Total++;
+                    return x;
+                }
+            }
+
+            class Outer
+            {
+                object _field = StubFactory.DegradeQuality<int>(4, {|#0:Counters.Count|});
+
+                sealed class Inner
+                {
+                    object M() => StubFactory.DegradeQuality<int>(4, {|#1:Counters.Count|});
+                }
+
+                struct Value
+                {
+                    object M() => StubFactory.DegradeQuality<int>(4, Halve);
+
+                    static int Halve(int x) => x / 2;
+                }
+            }
+            """,
+            Impure(0, "Count", "Count \u2192 writes static field 'Counters.Total' (Test0.cs:9)"),
+            Impure(1, "Count", "Count \u2192 writes static field 'Counters.Total' (Test0.cs:9)"));
+
+    [Fact]
     public Task Local_functions_anonymous_methods_cycles_and_Pure_attributes_are_checked() =>
         Verifier.AnalyzerAsync("""
             using System.Diagnostics.Contracts;
