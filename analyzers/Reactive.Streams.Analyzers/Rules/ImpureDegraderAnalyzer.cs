@@ -84,12 +84,20 @@ public sealed class ImpureDegraderAnalyzer : DiagnosticAnalyzer
                         {
                             Prove(end.ReportDiagnostic, pending.Prover, pending.Degrader, end.CancellationToken);
                         }
+
+                        // [Backpressure(Degrader = nameof(M))] names a method of this type: proved here for the same reason.
+                        var type = (INamedTypeSymbol)end.Symbol;
+                        AnalyzeAttributes(end, type, types, ProverFor);
+                        foreach (var member in type.GetMembers())
+                        {
+                            if (member.Kind is SymbolKind.Method or SymbolKind.Property or SymbolKind.Field)
+                            {
+                                AnalyzeAttributes(end, member, types, ProverFor);
+                            }
+                        }
                     });
                 },
                 SymbolKind.NamedType);
-            start.RegisterSymbolAction(
-                c => AnalyzeAttributes(c, types, ProverFor),
-                SymbolKind.NamedType, SymbolKind.Method, SymbolKind.Property, SymbolKind.Field);
         });
     }
 
@@ -145,12 +153,12 @@ public sealed class ImpureDegraderAnalyzer : DiagnosticAnalyzer
         }
     }
 
-    private static void AnalyzeAttributes(SymbolAnalysisContext context, KnownTypes types, Func<SyntaxTree, AnalyzerOptions, PurityProver> proverFor)
+    private static void AnalyzeAttributes(SymbolAnalysisContext context, ISymbol annotated, KnownTypes types, Func<SyntaxTree, AnalyzerOptions, PurityProver> proverFor)
     {
-        foreach (var attribute in PolicyCalls.BackpressureAttributes(context.Symbol, types))
+        foreach (var attribute in PolicyCalls.BackpressureAttributes(annotated, types))
         {
             if (PolicyCalls.NamedArgument(attribute, PolicyCalls.DegraderProperty) is not { Value: string name } || name.Length == 0
-                || PolicyCalls.DegraderOwner(context.Symbol) is not { } owner
+                || PolicyCalls.DegraderOwner(annotated) is not { } owner
                 || attribute.ApplicationSyntaxReference is not { } reference)
             {
                 continue;

@@ -231,6 +231,42 @@ public sealed class ImpureDegraderAnalyzerTests
             Impure(1, "D0", "D0 \u2192 D1 \u2192 D2 \u2192 D3 \u2192 D4 \u2192 D5 \u2192 D6 \u2192 D7 \u2192 calls 'Deep.D8' deeper than 8 calls, which is not proved (Test0.cs:14)"));
 
     [Fact]
+    public Task Attribute_degraders_on_members_parameters_and_return_values_are_proved() =>
+        Verifier.AnalyzerAsync("""
+            using Reactive.Streams;
+
+            public class Pipeline
+            {
+                public static int Seen;
+
+                static int Note(int x)
+                {
+                    Seen = x;
+                    return x;
+                }
+
+                [Backpressure(BackpressurePolicy.DegradeQuality, Degrader = {|#0:nameof(Note)|})]
+                public object? Field;
+
+                [Backpressure(BackpressurePolicy.DegradeQuality, Degrader = {|#1:nameof(Note)|})]
+                public object? Property { get; set; }
+
+                [Backpressure(BackpressurePolicy.DegradeQuality, Degrader = {|#2:nameof(Note)|})]
+                public void Method() { }
+
+                public void Parameter([Backpressure(BackpressurePolicy.DegradeQuality, Degrader = {|#3:nameof(Note)|})] object sink) { }
+
+                [return: Backpressure(BackpressurePolicy.DegradeQuality, Degrader = {|#4:nameof(Note)|})]
+                public object Returned() => new object();
+            }
+            """,
+            Impure(0, "Note", "Note \u2192 writes static field 'Pipeline.Seen' (Test0.cs:9)"),
+            Impure(1, "Note", "Note \u2192 writes static field 'Pipeline.Seen' (Test0.cs:9)"),
+            Impure(2, "Note", "Note \u2192 writes static field 'Pipeline.Seen' (Test0.cs:9)"),
+            Impure(3, "Note", "Note \u2192 writes static field 'Pipeline.Seen' (Test0.cs:9)"),
+            Impure(4, "Note", "Note \u2192 writes static field 'Pipeline.Seen' (Test0.cs:9)"));
+
+    [Fact]
     public Task Method_groups_are_proved_in_nested_types_structs_and_field_initializers() =>
         // Method groups are proved at the end of the type that uses them (after its methods are compiled), so every
         // kind of containing type must still get its verdicts.
