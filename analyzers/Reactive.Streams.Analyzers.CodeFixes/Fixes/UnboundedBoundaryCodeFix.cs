@@ -109,9 +109,7 @@ public sealed class UnboundedBoundaryCodeFix : CodeFixProvider
                     async ct =>
                     {
                         var root = await context.Document.GetSyntaxRootAsync(ct).ConfigureAwait(false);
-                        var degrader = policy == "DegradeQuality" ? ", " + IdentityDegrader : string.Empty;
-                        var replacement = SyntaxFactory.ParseExpression(
-                            "new BackpressureBlock<" + item + ">(BackpressurePolicy." + policy + ", " + Edits.DefaultCapacity + degrader + ")");
+                        var replacement = SyntaxFactory.ParseExpression("new BackpressureBlock<" + item + ">(" + PolicyArguments(policy) + ")");
                         var newRoot = declaredType is null
                             ? root!.ReplaceNode(creation, replacement.WithTriviaFrom(creation))
                             : root!.ReplaceNodes(
@@ -126,6 +124,10 @@ public sealed class UnboundedBoundaryCodeFix : CodeFixProvider
                 diagnostic);
         }
     }
+
+    // The (policy, capacity[, degrader]) arguments shared by the policy channel factory and the policy block's constructor.
+    private static string PolicyArguments(string policy) =>
+        "BackpressurePolicy." + policy + ", " + Edits.DefaultCapacity + (policy == "DegradeQuality" ? ", " + IdentityDegrader : string.Empty);
 
     // No arguments, or inline options that set BoundedCapacity and nothing else.
     private static bool OnlyBoundsItsCapacity(BaseObjectCreationExpressionSyntax creation) =>
@@ -211,9 +213,7 @@ public sealed class UnboundedBoundaryCodeFix : CodeFixProvider
                         var root = await context.Document.GetSyntaxRootAsync(ct).ConfigureAwait(false);
                         var memberAccess = (MemberAccessExpressionSyntax)invocation.Expression;
                         var item = ((GenericNameSyntax)memberAccess.Name).TypeArgumentList.Arguments[0];
-                        var degrader = policy == "DegradeQuality" ? ", " + IdentityDegrader : string.Empty;
-                        var replacement = SyntaxFactory.ParseExpression(
-                            "BackpressureChannel.Create<" + item + ">(BackpressurePolicy." + policy + ", " + Edits.DefaultCapacity + degrader + ")");
+                        var replacement = SyntaxFactory.ParseExpression("BackpressureChannel.Create<" + item + ">(" + PolicyArguments(policy) + ")");
                         var newRoot = root!.ReplaceNode(invocation, replacement.WithTriviaFrom(invocation));
                         return context.Document.WithSyntaxRoot(Edits.EnsureLibraryUsing(newRoot, newRoot.FindNode(new Microsoft.CodeAnalysis.Text.TextSpan(invocation.SpanStart, 0))));
                     },
