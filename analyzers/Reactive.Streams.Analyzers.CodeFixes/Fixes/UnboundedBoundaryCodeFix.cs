@@ -101,26 +101,33 @@ public sealed class UnboundedBoundaryCodeFix : CodeFixProvider
         }
 
         var item = type.TypeArguments[0].ToMinimalDisplayString(model, creation.SpanStart);
+        RegisterPerPolicy(context, diagnostic, "Use BackpressureBlock with BackpressurePolicy.", "Block", creation.SpanStart, (root, policy) =>
+        {
+            var replacement = SyntaxFactory.ParseExpression("new BackpressureBlock<" + item + ">(" + PolicyArguments(policy) + ")").WithTriviaFrom(creation);
+            return declaredType is null
+                ? root.ReplaceNode(creation, replacement)
+                : root.ReplaceNodes(
+                    new SyntaxNode[] { creation, declaredType },
+                    (original, _) => original == creation ? replacement : SyntaxFactory.ParseTypeName("BackpressureBlock<" + item + ">").WithTriviaFrom(original));
+        });
+    }
+
+    /// <summary>One fix per policy; <paramref name="rewrite"/> makes the new root, and the using is added at <paramref name="anchor"/>.</summary>
+    private static void RegisterPerPolicy(CodeFixContext context, Diagnostic diagnostic, string title, string key, int anchor, Func<SyntaxNode, string, SyntaxNode> rewrite)
+    {
         foreach (var policy in Edits.Policies)
         {
             context.RegisterCodeFix(
                 CodeAction.Create(
-                    "Use BackpressureBlock with BackpressurePolicy." + policy,
+                    title + policy,
                     async ct =>
                     {
                         var root = await context.Document.GetSyntaxRootAsync(ct).ConfigureAwait(false);
-                        var replacement = SyntaxFactory.ParseExpression("new BackpressureBlock<" + item + ">(" + PolicyArguments(policy) + ")");
-                        var newRoot = declaredType is null
-                            ? root!.ReplaceNode(creation, replacement.WithTriviaFrom(creation))
-                            : root!.ReplaceNodes(
-                                new SyntaxNode[] { creation, declaredType },
-                                (original, _) => original == creation
-                                    ? replacement.WithTriviaFrom(creation)
-                                    : SyntaxFactory.ParseTypeName("BackpressureBlock<" + item + ">").WithTriviaFrom(original));
+                        var newRoot = rewrite(root!, policy);
                         return context.Document.WithSyntaxRoot(
-                            Edits.EnsureLibraryUsing(newRoot, newRoot.FindNode(new Microsoft.CodeAnalysis.Text.TextSpan(creation.SpanStart, 0))));
+                            Edits.EnsureLibraryUsing(newRoot, newRoot.FindNode(new Microsoft.CodeAnalysis.Text.TextSpan(anchor, 0))));
                     },
-                    equivalenceKey: nameof(UnboundedBoundaryCodeFix) + "Block" + policy),
+                    equivalenceKey: nameof(UnboundedBoundaryCodeFix) + key + policy),
                 diagnostic);
         }
     }
@@ -203,23 +210,9 @@ public sealed class UnboundedBoundaryCodeFix : CodeFixProvider
 
     private static void RegisterChannel(CodeFixContext context, Diagnostic diagnostic, InvocationExpressionSyntax invocation)
     {
-        foreach (var policy in Edits.Policies)
-        {
-            context.RegisterCodeFix(
-                CodeAction.Create(
-                    "Use BackpressureChannel.Create with BackpressurePolicy." + policy,
-                    async ct =>
-                    {
-                        var root = await context.Document.GetSyntaxRootAsync(ct).ConfigureAwait(false);
-                        var memberAccess = (MemberAccessExpressionSyntax)invocation.Expression;
-                        var item = ((GenericNameSyntax)memberAccess.Name).TypeArgumentList.Arguments[0];
-                        var replacement = SyntaxFactory.ParseExpression("BackpressureChannel.Create<" + item + ">(" + PolicyArguments(policy) + ")");
-                        var newRoot = root!.ReplaceNode(invocation, replacement.WithTriviaFrom(invocation));
-                        return context.Document.WithSyntaxRoot(Edits.EnsureLibraryUsing(newRoot, newRoot.FindNode(new Microsoft.CodeAnalysis.Text.TextSpan(invocation.SpanStart, 0))));
-                    },
-                    equivalenceKey: nameof(UnboundedBoundaryCodeFix) + "Channel" + policy),
-                diagnostic);
-        }
+        var item = ((GenericNameSyntax)((MemberAccessExpressionSyntax)invocation.Expression).Name).TypeArgumentList.Arguments[0];
+        RegisterPerPolicy(context, diagnostic, "Use BackpressureChannel.Create with BackpressurePolicy.", "Channel", invocation.SpanStart, (root, policy) =>
+            root.ReplaceNode(invocation, SyntaxFactory.ParseExpression("BackpressureChannel.Create<" + item + ">(" + PolicyArguments(policy) + ")").WithTriviaFrom(invocation)));
     }
 
     private static async Task<Document> BoundDataflowAsync(Document document, BaseObjectCreationExpressionSyntax creation, CancellationToken cancellationToken)
