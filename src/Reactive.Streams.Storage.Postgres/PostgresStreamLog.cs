@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
@@ -8,9 +9,11 @@ namespace Reactive.Streams.Storage.Postgres;
 
 /// <summary>
 /// An <see cref="IStreamLog"/> in PostgreSQL, shared by many machines. Every append is one round trip (one
-/// statement or one function call, in its own transaction) and sends <c>NOTIFY rs_append</c> with the stream's
-/// name at commit. Tails hear of appends made anywhere through one <c>LISTEN</c> connection per log instance, opened
-/// by the first tail; they hold no pooled connection while parked. When the listener loses its connection (a server
+/// statement or one function call, in its own transaction). Tails hear of appends made anywhere through one
+/// <c>LISTEN</c> connection per log instance, opened by the first tail; they hold no pooled connection while parked.
+/// An append sends <c>NOTIFY rs_append</c> with the stream's name at commit only while some tail, on any machine,
+/// holds a lease on the stream (<see cref="PostgresStreamLogOptions.WatchLease"/>): a tail about to park takes or
+/// renews it, so appends to streams nobody tails skip the database-wide lock every notifying commit takes. When the listener loses its connection (a server
 /// restart, a network fault) it reconnects with backoff, clears the pool of dead connections, and wakes every parked
 /// tail to re-check, since notifications sent meanwhile are lost.
 /// </summary>
@@ -27,6 +30,9 @@ public sealed class PostgresStreamLog : StreamLog
     private readonly NpgsqlDataSource _listenerSource;
     private readonly CancellationTokenSource _stopListener = new();
     private readonly Lock _listenerGate = new();
+    // Per stream, the Environment.TickCount64 until which this instance's last lease surely runs on the server: it is
+    // taken before the lease statement is sent, so it errs early. Real time, like the server's clock; not TimeProvider.
+    private readonly ConcurrentDictionary<string, long> _leasedUntil = new(StringComparer.Ordinal);
     private Task? _listener;
     private TaskCompletionSource _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _reconnects;
@@ -263,6 +269,53 @@ public sealed class PostgresStreamLog : StreamLog
         // Until the first LISTEN succeeds a tail could miss notifications; if it fails, the tail fails with its error.
         await listening.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
+
+    /// <inheritdoc/>
+    protected override async ValueTask<bool> WatchStreamAsync(string stream, CancellationToken cancellationToken)
+    {
+        var lease = _options.WatchLease;
+        var now = Environment.TickCount64;
+        if (_leasedUntil.TryGetValue(stream, out var until) && until - now >= (long)(lease / 2).TotalMilliseconds)
+        {
+            return false;
+        }
+
+        if (_leasedUntil.Count >= 1024)
+        {
+            // Forget leases that have run out, so tailing many short-lived streams does not grow the map for ever.
+            foreach (var entry in _leasedUntil)
+            {
+                if (entry.Value <= now)
+                {
+                    _leasedUntil.TryRemove(entry);
+                }
+            }
+        }
+
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                using var command = _dataSource.CreateCommand(Sql.Watch);
+                command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = stream });
+                command.Parameters.Add(new NpgsqlParameter<double> { TypedValue = lease.TotalSeconds });
+                await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                break;
+            }
+            catch (NpgsqlException e) when (attempt < 3 && IsConnectionLost(e))
+            {
+                // Taking a lease is idempotent: after a server restart, drop the pool's dead connections and take it again.
+                _dataSource.Clear();
+            }
+        }
+
+        _leasedUntil[stream] = now + (long)lease.TotalMilliseconds;
+        return true;
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>A quarter of the lease, so a tail renews its lease (at half) before the lease can run out mid-wait.</remarks>
+    protected override TimeSpan? PollInterval(int emptyChecks) => _options.WatchLease / 4;
 
     /// <inheritdoc/>
     protected override async ValueTask DisposeCoreAsync()

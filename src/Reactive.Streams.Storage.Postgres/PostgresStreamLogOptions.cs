@@ -24,6 +24,14 @@ public sealed class PostgresStreamLogOptions : StreamLogOptions
     /// <summary>The longest wait between reconnection attempts; at least <see cref="ReconnectDelay"/>. Default 5 seconds.</summary>
     public TimeSpan MaxReconnectDelay { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// How long a parked tail's lease on its stream lasts. Appends send <c>NOTIFY</c> only to streams under a lease,
+    /// because every notifying commit in the database takes one global lock. A tail renews the lease when less than
+    /// half of it remains and re-checks at least every quarter of it, so the lease covers every wait. Default 2
+    /// minutes; at least 4 seconds.
+    /// </summary>
+    public TimeSpan WatchLease { get; init; } = TimeSpan.FromMinutes(2);
+
     /// <summary>Where the listener reports losing and regaining its connection. Default <see cref="NullLogger.Instance"/>.</summary>
     public ILogger Logger { get; init; } = NullLogger.Instance;
 
@@ -34,5 +42,6 @@ public sealed class PostgresStreamLogOptions : StreamLogOptions
         ArgumentNullException.ThrowIfNull(Logger);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(ReconnectDelay, TimeSpan.Zero, nameof(ReconnectDelay));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxReconnectDelay, ReconnectDelay, nameof(MaxReconnectDelay));
+        ArgumentOutOfRangeException.ThrowIfLessThan(WatchLease, TimeSpan.FromSeconds(4), nameof(WatchLease));
     }
 }

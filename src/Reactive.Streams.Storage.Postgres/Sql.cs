@@ -34,8 +34,11 @@ internal static class Sql
             summary          jsonb,
             summary_version  bigint NOT NULL DEFAULT 0,
             summary_first_ms bigint,
-            summary_last_ms  bigint
+            summary_last_ms  bigint,
+            watch_until      timestamptz
         ) WITH (fillfactor = 50); -- room on each page keeps the per-append row updates HOT (no index writes)
+        -- Logs created before tails leased their streams gain the lease column (a metadata-only change).
+        ALTER TABLE rs_streams ADD COLUMN IF NOT EXISTS watch_until timestamptz;
 
         CREATE TABLE IF NOT EXISTS rs_checkpoints (
             checkpoint text   NOT NULL PRIMARY KEY,
@@ -140,7 +143,9 @@ internal static class Sql
                 summary = st.summary, summary_version = st.summary_version,
                 summary_first_ms = st.summary_first_ms, summary_last_ms = st.summary_last_ms
             WHERE t.stream = p_stream;
-            PERFORM pg_notify('rs_append', p_stream);
+            IF st.watch_until > now() THEN
+                PERFORM pg_notify('rs_append', p_stream);
+            END IF;
             r_last_ms := st.last_ms;
             r_last_seq := st.last_seq;
             r_frame_count := st.frame_count;
@@ -151,7 +156,8 @@ internal static class Sql
         """;
 
     // A durable append in one statement: the upsert locks the stream's row (serializing appends to the stream) and
-    // yields the next id; the frame insert and the notification (sent at commit) ride in the same statement.
+    // yields the next id; the frame insert and the notification (sent at commit, only while a tail's lease on the
+    // stream runs) ride in the same statement.
     public const string AppendDurable = """
         WITH s AS (
             INSERT INTO rs_streams AS t (stream, last_ms, last_seq, frame_count) VALUES ($1, $2, 0, 1)
@@ -159,10 +165,20 @@ internal static class Sql
                 last_ms = GREATEST(t.last_ms, EXCLUDED.last_ms),
                 last_seq = CASE WHEN EXCLUDED.last_ms > t.last_ms THEN 0 ELSE t.last_seq + 1 END,
                 frame_count = t.frame_count + 1
-            RETURNING t.last_ms, t.last_seq, t.frame_count, t.summary_version),
+            RETURNING t.last_ms, t.last_seq, t.frame_count, t.summary_version, t.watch_until > now() AS watched),
         f AS (
             INSERT INTO rs_frames (stream, ms, seq, kind, payload) SELECT $1, s.last_ms, s.last_seq, 0, $3 FROM s)
-        SELECT s.last_ms, s.last_seq, s.frame_count, s.summary_version, pg_notify('rs_append', $1) FROM s
+        SELECT s.last_ms, s.last_seq, s.frame_count, s.summary_version, CASE WHEN s.watched THEN pg_notify('rs_append', $1) END FROM s
+        """;
+
+    // A tail about to park leases its stream: until watch_until, appends to it send NOTIFY. The row lock orders the
+    // lease against appends: an append that locked the row first has committed before the lease does (and the tail
+    // re-reads after the lease), and one that locks it after sees the lease. The row is created if the stream has
+    // none yet, with no frames; GREATEST ignores a null lease.
+    public const string Watch = """
+        INSERT INTO rs_streams AS t (stream, last_ms, last_seq, frame_count, watch_until)
+        VALUES ($1, -1, -1, 0, now() + make_interval(secs => $2))
+        ON CONFLICT (stream) DO UPDATE SET watch_until = GREATEST(t.watch_until, EXCLUDED.watch_until)
         """;
 
     public const string AppendMany = "SELECT * FROM rs_append_many($1, $2, $3, $4, $5, $6, $7, $8, $9)";

@@ -137,4 +137,103 @@ public sealed class PostgresStreamLogTests : StreamLogConformanceTests
 
         Assert.True(a.Id < b.Id && b.Id < c.FirstId && c.FirstId < c.LastId);
     }
+
+    [Fact]
+    public async Task Appends_notify_only_while_a_tail_holds_a_lease_on_the_stream()
+    {
+        var log = await OpenAsync();
+        var writer = await OpenAsync();
+        var stream = NewStream();
+        await using var admin = NpgsqlDataSource.Create(_server.ConnectionString);
+        await using var listener = new NpgsqlConnection(_server.ConnectionString);
+        await listener.OpenAsync();
+        var heard = new List<string>();
+        listener.Notification += (_, e) => heard.Add(e.Payload);
+        await using (var listen = new NpgsqlCommand("LISTEN rs_append", listener))
+        {
+            await listen.ExecuteNonQueryAsync();
+        }
+
+        // Nobody tails the stream: neither the one-statement append nor the function's append notifies.
+        await writer.AppendAsync(stream, "unwatched", AppendMode.Durable);
+        await writer.AppendBatchAsync(stream, [Utf8("a"), Utf8("b")], AppendMode.Durable);
+        Assert.Empty(await HeardUntilMarkerAsync(admin, listener, heard));
+
+        // A tail about to park takes the lease (through its own log); appends through another instance notify.
+        var before = await log.ReadAsync(stream, StreamId.Min, StreamId.Max, 10);
+        var timers = Clock.TimersCreated;
+        var tail = log.TailAsync(stream, before[^1].Id, TimeSpan.FromMinutes(10), 10).AsTask();
+        await Clock.WaitForTimersAsync(timers + 1);
+        await writer.AppendAsync(stream, "watched", AppendMode.Durable);
+        await writer.AppendAsync(stream, """{"x":1}""", AppendMode.DurableSummary);
+        Assert.Equal([stream, stream], await HeardUntilMarkerAsync(admin, listener, heard));
+        Assert.Equal("watched", Text((await tail.WaitAsync(Guard))[0]));
+
+        // The lease lasts WatchLease (2 minutes by default) on the server's clock; once it has run out, appends are silent.
+        await using (var lease = admin.CreateCommand("SELECT extract(epoch FROM watch_until - now()) FROM rs_streams WHERE stream = $1"))
+        {
+            lease.Parameters.Add(new NpgsqlParameter<string> { TypedValue = stream });
+            Assert.InRange(Convert.ToDouble(await lease.ExecuteScalarAsync()), 100, 120);
+        }
+
+        await using (var expire = admin.CreateCommand("UPDATE rs_streams SET watch_until = now() - interval '1 second' WHERE stream = $1"))
+        {
+            expire.Parameters.Add(new NpgsqlParameter<string> { TypedValue = stream });
+            await expire.ExecuteNonQueryAsync();
+        }
+
+        await writer.AppendAsync(stream, "lease ran out", AppendMode.Durable);
+        Assert.Empty(await HeardUntilMarkerAsync(admin, listener, heard));
+    }
+
+    [Fact]
+    public async Task A_tail_on_a_stream_with_no_frames_yet_creates_no_frames()
+    {
+        var log = await OpenAsync();
+        var stream = NewStream();
+        var timers = Clock.TimersCreated;
+
+        // The lease creates the stream's row; the stream still has no frames, and the first append counts one.
+        var tail = log.TailAsync(stream, StreamId.Min, TimeSpan.FromSeconds(1), 10).AsTask();
+        await Clock.WaitForTimersAsync(timers + 1);
+        Clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.Empty(await tail.WaitAsync(Guard));
+        Assert.Empty(await log.ReadAsync(stream, StreamId.Min, StreamId.Max, 10));
+
+        Assert.Equal(1, (await log.AppendAsync(stream, "first", AppendMode.Durable)).FrameCount);
+        Assert.Null(await log.ReadSummaryAsync(stream));
+    }
+
+    [Fact]
+    public void A_lease_shorter_than_four_seconds_is_refused()
+    {
+        var options = new PostgresStreamLogOptions { WatchLease = TimeSpan.FromSeconds(3) };
+
+        var error = Assert.Throws<ArgumentOutOfRangeException>(options.Validate);
+
+        Assert.Equal(nameof(PostgresStreamLogOptions.WatchLease), error.ParamName);
+    }
+
+    // Sends a marker notification from another session and collects what the listener hears before it: notifications
+    // arrive in commit order, so every append that returned before the marker was sent has been heard by then.
+    private static async Task<List<string>> HeardUntilMarkerAsync(NpgsqlDataSource admin, NpgsqlConnection listener, List<string> heard)
+    {
+        var marker = $"marker-{Guid.NewGuid():N}";
+        await using (var notify = admin.CreateCommand("SELECT pg_notify('rs_append', $1)"))
+        {
+            notify.Parameters.Add(new NpgsqlParameter<string> { TypedValue = marker });
+            await notify.ExecuteNonQueryAsync();
+        }
+
+        var guard = System.Diagnostics.Stopwatch.StartNew();
+        while (!heard.Contains(marker))
+        {
+            Assert.True(guard.Elapsed < Guard, "The marker notification never arrived.");
+            await listener.WaitAsync(Guard);
+        }
+
+        var before = heard.TakeWhile(p => p != marker).ToList();
+        heard.Clear();
+        return before;
+    }
 }

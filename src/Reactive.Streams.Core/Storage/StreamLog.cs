@@ -198,6 +198,18 @@ public abstract class StreamLog : IStreamLog, ICheckpointStore
     protected virtual ValueTask PrepareTailAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;
 
     /// <summary>
+    /// Called each time a tail found nothing on <paramref name="stream"/> and is about to park, so a backend that
+    /// announces appends only to watched streams can make sure this one is watched for the whole wait (the longest
+    /// being <see cref="PollInterval"/>). Return true when the watch has just begun or been renewed: appends
+    /// committed before it may have gone unannounced, so the tail re-checks before parking. The default watches
+    /// nothing and returns false.
+    /// </summary>
+    /// <param name="stream">The stream the tail is about to park on.</param>
+    /// <param name="cancellationToken">Cancels the preparation.</param>
+    /// <returns>True when the tail must re-check before parking.</returns>
+    protected virtual ValueTask<bool> WatchStreamAsync(string stream, CancellationToken cancellationToken) => ValueTask.FromResult(false);
+
+    /// <summary>
     /// How long a parked tail waits for a signal before it re-checks anyway, after <paramref name="emptyChecks"/>
     /// consecutive empty checks with no signal; null (the default) waits for a signal or the tail's own timeout.
     /// A backend that cannot hear every append (SQLite, written by other processes) polls with this.
@@ -348,6 +360,12 @@ public abstract class StreamLog : IStreamLog, ICheckpointStore
                 if (!forever && remaining <= TimeSpan.Zero)
                 {
                     return frames;
+                }
+
+                if (await WatchStreamAsync(stream, token).ConfigureAwait(false))
+                {
+                    // An append committed before the watch began may not have been announced: look again first.
+                    continue;
                 }
 
                 var wait = PollInterval(emptyChecks) is TimeSpan poll && (forever || poll < remaining) ? poll : remaining;
