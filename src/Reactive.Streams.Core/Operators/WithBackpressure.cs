@@ -171,8 +171,10 @@ internal sealed class WithBackpressure<T>(IObservable<T> source, BoundedStreamOp
     // Items taken per lock acquisition by the drain loop.
     private const int MaxBatch = 128;
 
-    // Bound on the drain's wait for a batch to gather (LetItemsGather): 32 short spins, a few microseconds.
-    private const int GatherSpins = 32;
+    // The drain's wait for a batch to gather (LetItemsGather): at most GatherPolls looks at the depth, GatherSpin
+    // spin iterations apart. Here SpinWait(64) measured 1.6 µs, so the wait is bounded by about 6.5 µs.
+    private const int GatherPolls = 4;
+    private const int GatherSpin = 64;
 
     public IDisposable Subscribe(IObserver<T> observer)
     {
@@ -342,18 +344,19 @@ internal sealed class WithBackpressure<T>(IObservable<T> source, BoundedStreamOp
         }
 
         /// <summary>
-        /// A consumer faster than its producer empties the buffer after every few items; giving up the scheduler then
-        /// costs a new Schedule on the next push. A short spin (no yield, no sleep) first lets a busy producer refill
-        /// it, which keeps the drain in one pass. Skipped on one core, where spinning only delays the producer.
-        /// </summary>
-        /// <summary>
         /// The last read found a producer mid-burst (more than one item) but not a full batch: spin a few
         /// microseconds at most for a fuller one before reading again. Every read takes the lock the producer takes
         /// for every push, so a drain that reads whenever anything is there reads two or three items at a time and
         /// contends on almost every push; letting a batch gather cut the operator's per-item time by about two thirds
         /// with a fast producer (OperatorThroughputBenchmarks). A trickling source (one item per read) never waits
-        /// here, and a full buffer (a paused producer) ends the wait at once.
+        /// here, and a full buffer (a paused producer) ends the wait at the first look.
         /// </summary>
+        /// <remarks>
+        /// The depth is looked at rarely (<see cref="GatherPolls"/> times, <see cref="GatherSpin"/> spins apart): each
+        /// look pulls in the cache line the producer writes on every push, and the producer pays a miss for it. Looking
+        /// every 0.2 µs instead of every 1.6 µs made the operator about 25% slower with a fast producer, and slower
+        /// still in episodes.
+        /// </remarks>
         private void LetItemsGather()
         {
             if (Environment.ProcessorCount == 1)
@@ -362,12 +365,21 @@ internal sealed class WithBackpressure<T>(IObservable<T> source, BoundedStreamOp
             }
 
             var want = _batch.Length;
-            for (var i = 0; i < GatherSpins && Buffer.Depth < want && !_disposed && !Buffer.IsCompleted; i++)
+            for (var i = 0; i < GatherPolls && !_disposed; i++)
             {
-                Thread.SpinWait(8);
+                Thread.SpinWait(GatherSpin);
+                if (Buffer.Depth >= want || Buffer.IsCompleted)
+                {
+                    return;
+                }
             }
         }
 
+        /// <summary>
+        /// A consumer faster than its producer empties the buffer after every few items; giving up the scheduler then
+        /// costs a new Schedule on the next push. A short spin (no yield, no sleep) first lets a busy producer refill
+        /// it, which keeps the drain in one pass. Skipped on one core, where spinning only delays the producer.
+        /// </summary>
         private bool SpinForMore()
         {
             if (Environment.ProcessorCount == 1)
