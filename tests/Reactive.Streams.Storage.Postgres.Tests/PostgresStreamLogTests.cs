@@ -205,6 +205,31 @@ public sealed class PostgresStreamLogTests : StreamLogConformanceTests
     }
 
     [Fact]
+    public async Task Opening_upgrades_a_log_created_before_tails_took_leases()
+    {
+        var stream = NewStream();
+        var old = await OpenAsync();
+        await old.AppendAsync(stream, "before the upgrade", AppendMode.Durable);
+        await using (var admin = NpgsqlDataSource.Create(_server.ConnectionString))
+        await using (var downgrade = admin.CreateCommand("ALTER TABLE rs_streams DROP COLUMN watch_until"))
+        {
+            await downgrade.ExecuteNonQueryAsync();
+        }
+
+        // The migration adds the column back; the old stream's row keeps its frames and takes a lease.
+        var log = await OpenAsync();
+        var first = (await log.ReadAsync(stream, StreamId.Min, StreamId.Max, 10)).Single();
+        var timers = Clock.TimersCreated;
+        var tail = log.TailAsync(stream, first.Id, TimeSpan.FromMinutes(10), 10).AsTask();
+        await Clock.WaitForTimersAsync(timers + 1);
+        var writer = await OpenAsync();
+        var appended = await writer.AppendAsync(stream, "after the upgrade", AppendMode.Durable);
+
+        Assert.Equal(2, appended.FrameCount);
+        Assert.Equal(["after the upgrade"], (await tail.WaitAsync(Guard)).Select(Text));
+    }
+
+    [Fact]
     public void A_lease_shorter_than_four_seconds_is_refused()
     {
         var options = new PostgresStreamLogOptions { WatchLease = TimeSpan.FromSeconds(3) };
