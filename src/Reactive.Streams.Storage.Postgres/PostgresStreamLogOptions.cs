@@ -30,6 +30,11 @@ public sealed class PostgresStreamLogOptions : StreamLogOptions
     /// half of it remains and re-checks at least every quarter of it, so the lease covers every wait. Default 2
     /// minutes; at least 4 seconds.
     /// </summary>
+    /// <remarks>
+    /// The lease is a column of the stream's row in <c>rs_streams</c>, written by the tail (an upsert, which creates
+    /// the row of a stream with no frames yet), so the role a tailing log connects as needs INSERT and UPDATE on that
+    /// table as well as SELECT on <c>rs_frames</c>. The lease runs on the server's clock.
+    /// </remarks>
     public TimeSpan WatchLease { get; init; } = TimeSpan.FromMinutes(2);
 
     /// <summary>Where the listener reports losing and regaining its connection. Default <see cref="NullLogger.Instance"/>.</summary>
