@@ -96,6 +96,25 @@ public class PostgresAppendBenchmarks
         return await insert.ExecuteNonQueryAsync();
     }
 
+    // Context, not a target: an append must hand back its id, which a bare INSERT does not; this is the bare INSERT
+    // that returns the id it wrote.
+    [Benchmark(Description = "bare INSERT RETURNING id")]
+    public async Task<long> BareInsertReturning()
+    {
+        var n = _bareCount++;
+        await using var insert = _dataSource.CreateCommand("INSERT INTO bare_frames (stream, ms, seq, kind, payload) VALUES ($1, $2, $3, 0, $4) RETURNING ms, seq");
+        insert.Parameters.Add(new NpgsqlParameter<string> { TypedValue = $"bare-{n / StreamLength}" });
+        insert.Parameters.Add(new NpgsqlParameter<long> { TypedValue = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() });
+        insert.Parameters.Add(new NpgsqlParameter<long> { TypedValue = n });
+        insert.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = _payload });
+        var reader = await insert.ExecuteReaderAsync();
+        await using (reader)
+        {
+            await reader.ReadAsync();
+            return reader.GetInt64(0) + reader.GetInt64(1);
+        }
+    }
+
     [Benchmark(Description = "log append")]
     public async Task<AppendResult> Append() =>
         await _log.AppendAsync($"log-{_logCount++ / StreamLength}", _payload, AppendMode.Durable);
