@@ -13,9 +13,9 @@ namespace Reactive.Streams.Storage.Postgres;
 /// <c>LISTEN</c> connection per log instance, opened by the first tail; they hold no pooled connection while parked.
 /// An append sends <c>NOTIFY rs_append</c> with the stream's name at commit only while some tail, on any machine,
 /// holds a lease on the stream (<see cref="PostgresStreamLogOptions.WatchLease"/>): a tail about to park takes or
-/// renews it, so appends to streams nobody tails skip the database-wide lock every notifying commit takes. When the listener loses its connection (a server
-/// restart, a network fault) it reconnects with backoff, clears the pool of dead connections, and wakes every parked
-/// tail to re-check, since notifications sent meanwhile are lost.
+/// renews it, so appends to streams nobody tails skip the database-wide lock every notifying commit takes. When the
+/// listener loses its connection (a server restart, a network fault) it reconnects with backoff, clears the pool of
+/// dead connections, and wakes every parked tail to re-check, since notifications sent meanwhile are lost.
 /// </summary>
 /// <remarks>
 /// Appends to one stream serialize on the stream's row in <c>rs_streams</c>, so ids strictly increase even across

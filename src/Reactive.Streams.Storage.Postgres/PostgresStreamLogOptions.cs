@@ -28,7 +28,7 @@ public sealed class PostgresStreamLogOptions : StreamLogOptions
     /// How long a parked tail's lease on its stream lasts. Appends send <c>NOTIFY</c> only to streams under a lease,
     /// because every notifying commit in the database takes one global lock. A tail renews the lease when less than
     /// half of it remains and re-checks at least every quarter of it, so the lease covers every wait. Default 2
-    /// minutes; at least 4 seconds.
+    /// minutes; from 4 seconds to 1 day.
     /// </summary>
     /// <remarks>
     /// The lease is a column of the stream's row in <c>rs_streams</c>, written by the tail (an upsert, which creates
@@ -48,5 +48,6 @@ public sealed class PostgresStreamLogOptions : StreamLogOptions
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(ReconnectDelay, TimeSpan.Zero, nameof(ReconnectDelay));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxReconnectDelay, ReconnectDelay, nameof(MaxReconnectDelay));
         ArgumentOutOfRangeException.ThrowIfLessThan(WatchLease, TimeSpan.FromSeconds(4), nameof(WatchLease));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(WatchLease, TimeSpan.FromDays(1), nameof(WatchLease));
     }
 }

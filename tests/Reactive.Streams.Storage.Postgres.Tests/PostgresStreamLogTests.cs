@@ -229,10 +229,12 @@ public sealed class PostgresStreamLogTests : StreamLogConformanceTests
         Assert.Equal(["after the upgrade"], (await tail.WaitAsync(Guard)).Select(Text));
     }
 
-    [Fact]
-    public void A_lease_shorter_than_four_seconds_is_refused()
+    [Theory]
+    [InlineData(3.0)]
+    [InlineData(86_401.0)]
+    public void A_lease_outside_four_seconds_to_a_day_is_refused(double seconds)
     {
-        var options = new PostgresStreamLogOptions { WatchLease = TimeSpan.FromSeconds(3) };
+        var options = new PostgresStreamLogOptions { WatchLease = TimeSpan.FromSeconds(seconds) };
 
         var error = Assert.Throws<ArgumentOutOfRangeException>(options.Validate);
 
