@@ -566,6 +566,30 @@ public abstract class StreamLogConformanceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_append_racing_a_tail_about_to_park_always_wakes_it()
+    {
+        // The append lands anywhere in the tail's read, watch and park steps; whichever step it races, the tail must
+        // return it without its block running out (the virtual clock never moves here, so a lost wake-up hangs).
+        var log = await CreateAsync();
+        var peer = await CreateAsync();
+        var jitter = new Random(7);
+        for (var i = 0; i < 40; i++)
+        {
+            var stream = NewStream();
+            var spins = jitter.Next(0, 20_000);
+            var tail = log.TailAsync(stream, StreamId.Min, TimeSpan.FromMinutes(10), 10).AsTask();
+            var append = Task.Run(async () =>
+            {
+                Thread.SpinWait(spins);
+                await peer.AppendAsync(stream, $"race {i}", AppendMode.Durable);
+            });
+
+            await append.WaitAsync(Guard);
+            Assert.Equal([$"race {i}"], (await tail.WaitAsync(Guard)).Select(Text));
+        }
+    }
+
+    [Fact]
     public async Task TailAll_yields_every_frame_once_in_order_as_it_arrives()
     {
         var log = await CreateAsync();
