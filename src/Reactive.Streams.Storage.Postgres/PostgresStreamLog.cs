@@ -146,59 +146,18 @@ public sealed class PostgresStreamLog : StreamLog
     /// <inheritdoc/>
     protected override async ValueTask<IReadOnlyList<StreamFrame>> ReadCoreAsync(string stream, StreamId from, StreamId to, int limit, TailVisibility visibility, CancellationToken cancellationToken)
     {
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                return await ReadOnceAsync(stream, from, to, limit, visibility, cancellationToken).ConfigureAwait(false);
-            }
-            catch (NpgsqlException e) when (attempt < 3 && IsConnectionLost(e))
-            {
-                // Reads are idempotent: after a server restart, drop the pool's dead connections and read again.
-                _dataSource.Clear();
-            }
-        }
+        return await RetryOnConnectionLossAsync(() => ReadOnceAsync(stream, from, to, limit, visibility, cancellationToken)).ConfigureAwait(false);
     }
 
     /// <inheritdoc/>
     protected override async ValueTask<StreamSummary?> ReadSummaryCoreAsync(string stream, CancellationToken cancellationToken)
     {
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                return await ReadSummaryOnceAsync(stream, cancellationToken).ConfigureAwait(false);
-            }
-            catch (NpgsqlException e) when (attempt < 3 && IsConnectionLost(e))
-            {
-                _dataSource.Clear();
-            }
-        }
+        return await RetryOnConnectionLossAsync(() => ReadSummaryOnceAsync(stream, cancellationToken)).ConfigureAwait(false);
     }
 
     /// <inheritdoc/>
-    protected override async ValueTask<StreamId?> ReadCheckpointCoreAsync(string checkpointId, CancellationToken cancellationToken)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                using var command = _dataSource.CreateCommand(Sql.ReadCheckpoint);
-                command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = checkpointId });
-                var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-                await using (reader.ConfigureAwait(false))
-                {
-                    return await reader.ReadAsync(cancellationToken).ConfigureAwait(false)
-                        ? new StreamId(reader.GetInt64(0), reader.GetInt64(1))
-                        : null;
-                }
-            }
-            catch (NpgsqlException e) when (attempt < 3 && IsConnectionLost(e))
-            {
-                _dataSource.Clear();
-            }
-        }
-    }
+    protected override async ValueTask<StreamId?> ReadCheckpointCoreAsync(string checkpointId, CancellationToken cancellationToken) =>
+        await RetryOnConnectionLossAsync(() => ReadCheckpointOnceAsync(checkpointId, cancellationToken)).ConfigureAwait(false);
 
     /// <inheritdoc/>
     protected override async ValueTask WriteCheckpointCoreAsync(string checkpointId, StreamId position, CancellationToken cancellationToken)
@@ -209,6 +168,38 @@ public sealed class PostgresStreamLog : StreamLog
         command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = position.Sequence });
         command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = NowMilliseconds() });
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Runs an idempotent operation, and after a lost connection (a server restart leaves the pool's connections dead)
+    /// clears the pool and runs it again, up to three attempts in all.
+    /// </summary>
+    private async Task<TResult> RetryOnConnectionLossAsync<TResult>(Func<Task<TResult>> operation)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await operation().ConfigureAwait(false);
+            }
+            catch (NpgsqlException e) when (attempt < 3 && IsConnectionLost(e))
+            {
+                _dataSource.Clear();
+            }
+        }
+    }
+
+    private async Task<StreamId?> ReadCheckpointOnceAsync(string checkpointId, CancellationToken cancellationToken)
+    {
+        using var command = _dataSource.CreateCommand(Sql.ReadCheckpoint);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = checkpointId });
+        var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using (reader.ConfigureAwait(false))
+        {
+            return await reader.ReadAsync(cancellationToken).ConfigureAwait(false)
+                ? new StreamId(reader.GetInt64(0), reader.GetInt64(1))
+                : null;
+        }
     }
 
     private static bool IsConnectionLost(NpgsqlException e) =>
@@ -292,22 +283,14 @@ public sealed class PostgresStreamLog : StreamLog
             }
         }
 
-        for (var attempt = 1; ; attempt++)
+        // Taking a lease is idempotent, so it may be retried like a read.
+        await RetryOnConnectionLossAsync(async () =>
         {
-            try
-            {
-                using var command = _dataSource.CreateCommand(Sql.Watch);
-                command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = stream });
-                command.Parameters.Add(new NpgsqlParameter<double> { TypedValue = lease.TotalSeconds });
-                await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-                break;
-            }
-            catch (NpgsqlException e) when (attempt < 3 && IsConnectionLost(e))
-            {
-                // Taking a lease is idempotent: after a server restart, drop the pool's dead connections and take it again.
-                _dataSource.Clear();
-            }
-        }
+            using var command = _dataSource.CreateCommand(Sql.Watch);
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = stream });
+            command.Parameters.Add(new NpgsqlParameter<double> { TypedValue = lease.TotalSeconds });
+            return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }).ConfigureAwait(false);
 
         _leasedUntil[stream] = now + (long)lease.TotalMilliseconds;
         return true;

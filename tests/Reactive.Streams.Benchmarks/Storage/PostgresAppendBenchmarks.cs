@@ -87,12 +87,7 @@ public class PostgresAppendBenchmarks
     [Benchmark(Description = "bare INSERT")]
     public async Task<int> BareInsert()
     {
-        var n = _bareCount++;
-        await using var insert = _dataSource.CreateCommand("INSERT INTO bare_frames (stream, ms, seq, kind, payload) VALUES ($1, $2, $3, 0, $4)");
-        insert.Parameters.Add(new NpgsqlParameter<string> { TypedValue = $"bare-{n / StreamLength}" });
-        insert.Parameters.Add(new NpgsqlParameter<long> { TypedValue = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() });
-        insert.Parameters.Add(new NpgsqlParameter<long> { TypedValue = n });
-        insert.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = _payload });
+        await using var insert = NewBareInsert(returning: false);
         return await insert.ExecuteNonQueryAsync();
     }
 
@@ -101,18 +96,26 @@ public class PostgresAppendBenchmarks
     [Benchmark(Description = "bare INSERT RETURNING id")]
     public async Task<long> BareInsertReturning()
     {
-        var n = _bareCount++;
-        await using var insert = _dataSource.CreateCommand("INSERT INTO bare_frames (stream, ms, seq, kind, payload) VALUES ($1, $2, $3, 0, $4) RETURNING ms, seq");
-        insert.Parameters.Add(new NpgsqlParameter<string> { TypedValue = $"bare-{n / StreamLength}" });
-        insert.Parameters.Add(new NpgsqlParameter<long> { TypedValue = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() });
-        insert.Parameters.Add(new NpgsqlParameter<long> { TypedValue = n });
-        insert.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = _payload });
+        await using var insert = NewBareInsert(returning: true);
         var reader = await insert.ExecuteReaderAsync();
         await using (reader)
         {
             await reader.ReadAsync();
             return reader.GetInt64(0) + reader.GetInt64(1);
         }
+    }
+
+    private NpgsqlCommand NewBareInsert(bool returning)
+    {
+        var n = _bareCount++;
+        var insert = _dataSource.CreateCommand(returning
+            ? "INSERT INTO bare_frames (stream, ms, seq, kind, payload) VALUES ($1, $2, $3, 0, $4) RETURNING ms, seq"
+            : "INSERT INTO bare_frames (stream, ms, seq, kind, payload) VALUES ($1, $2, $3, 0, $4)");
+        insert.Parameters.Add(new NpgsqlParameter<string> { TypedValue = $"bare-{n / StreamLength}" });
+        insert.Parameters.Add(new NpgsqlParameter<long> { TypedValue = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() });
+        insert.Parameters.Add(new NpgsqlParameter<long> { TypedValue = n });
+        insert.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = _payload });
+        return insert;
     }
 
     [Benchmark(Description = "log append")]
