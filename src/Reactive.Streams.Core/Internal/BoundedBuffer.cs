@@ -30,6 +30,9 @@ internal sealed class BoundedBuffer<T> : IStreamMetricsSource
     private readonly TimeSpan? _pauseTimeout;
     private readonly TimeProvider _timeProvider;
 
+    // The lock-free mode for one producer and one consumer (SingleProducerLane); null in the locked mode.
+    private readonly SingleProducerLane<T>? _lane;
+
     private Exception? _doneWriting;
     private AsyncWaiter<T>? _readers;
     private AsyncWaiter<T>? _writersHead;
@@ -47,7 +50,15 @@ internal sealed class BoundedBuffer<T> : IStreamMetricsSource
     private long _failOverflows;
     private long _rejected;
 
-    public BoundedBuffer(BoundedStreamOptions<T> options)
+    /// <summary>Creates the engine for <paramref name="options"/>.</summary>
+    /// <param name="options">Policy, capacity and the rest.</param>
+    /// <param name="singleProducerSingleConsumer">
+    /// The caller guarantees one producer (pushes never overlap) and one consumer (reads never overlap), and uses only
+    /// <see cref="TryPush"/>, <see cref="TryReadMany"/>, the read signal, <see cref="TryComplete"/> and the counters:
+    /// the engine then runs lock-free (<see cref="SingleProducerLane{T}"/>) unless the options need the locked mode's
+    /// timed waits (a PauseUpstream timeout) or the capacity exceeds <see cref="SingleProducerLane{T}.MaxCapacity"/>.
+    /// </param>
+    public BoundedBuffer(BoundedStreamOptions<T> options, bool singleProducerSingleConsumer = false)
     {
         ArgumentNullException.ThrowIfNull(options);
         Name = options.Name;
@@ -58,6 +69,11 @@ internal sealed class BoundedBuffer<T> : IStreamMetricsSource
         _pauseTimeout = options.PauseTimeout == Timeout.InfiniteTimeSpan ? null : options.PauseTimeout;
         _timeProvider = options.TimeProvider;
         _items = new RingBuffer<T>(Capacity);
+        if (singleProducerSingleConsumer && _pauseTimeout is null && Capacity <= SingleProducerLane<T>.MaxCapacity)
+        {
+            _lane = new SingleProducerLane<T>(Capacity);
+        }
+
         _readerSingleton = new AsyncWaiter<T>(this, WaiterKind.Reader, pooled: true);
         if (Policy == BackpressurePolicy.PauseUpstream)
         {
@@ -73,7 +89,10 @@ internal sealed class BoundedBuffer<T> : IStreamMetricsSource
 
     public int Capacity { get; }
 
-    public int Depth => _items.Count;
+    public int Depth => _lane?.Depth ?? _items.Count;
+
+    /// <summary>Whether the engine runs in its lock-free single-producer mode.</summary>
+    internal bool IsLockFree => _lane is not null;
 
     /// <summary>Completes when writing is over and the buffer is drained; faults with the completion error.</summary>
     public Task Completion => _completion.Task;
@@ -93,6 +112,11 @@ internal sealed class BoundedBuffer<T> : IStreamMetricsSource
     /// <summary>Pushes without waiting and without throwing.</summary>
     public PushResult TryPush(T item)
     {
+        if (_lane is not null)
+        {
+            return LanePush(_lane, item);
+        }
+
         if (ShouldDegradeEagerly)
         {
             return PushDegraded(item);
@@ -250,6 +274,96 @@ internal sealed class BoundedBuffer<T> : IStreamMetricsSource
     Evicted:
         _onDropped?.Invoke(evicted);
         return new PushResult(PushStatus.DroppedOldest);
+    }
+
+    /// <summary>
+    /// <see cref="TryPush"/> in the lock-free mode: the same decisions as <see cref="PushCore"/> and
+    /// <see cref="PushDegraded"/>, made by the one producer against the lane. Evicting claims the oldest item the way a
+    /// read does, so a consumer that took items meanwhile turns the eviction into a plain enqueue, as the locked mode's
+    /// re-decision does.
+    /// </summary>
+    private PushResult LanePush(SingleProducerLane<T> lane, T item)
+    {
+        if (Volatile.Read(ref _doneWriting) is not null)
+        {
+            lane.CountRejected(overflow: false);
+            return new PushResult(PushStatus.Closed);
+        }
+
+        if (lane.HasRoom())
+        {
+            lane.Enqueue(item);
+            return PushResult.Enqueued;
+        }
+
+        switch (Policy)
+        {
+            case BackpressurePolicy.DropOldest:
+                return LaneReplaceOldest(lane, item, item, degrade: false);
+
+            case BackpressurePolicy.DegradeQuality:
+                if (_degrader is null)
+                {
+                    lane.CountRejected(overflow: false);
+                    return new PushResult(PushStatus.MissingDegrader);
+                }
+
+                T degraded;
+                try
+                {
+                    degraded = _degrader(item);
+                }
+                catch (Exception error)
+                {
+                    lane.CountRejected(overflow: false);
+                    return new PushResult(PushStatus.DegraderFailed, error);
+                }
+
+                return LaneReplaceOldest(lane, item, degraded, degrade: true);
+
+            case BackpressurePolicy.PauseUpstream:
+                // The lane never parks a writer (it has no PauseUpstream timeout): the caller waits for room and retries.
+                return new PushResult(PushStatus.Full);
+
+            default:
+                lane.CountRejected(overflow: true);
+                return new PushResult(PushStatus.Overflow);
+        }
+    }
+
+    /// <summary>Evicts the oldest item and enqueues <paramref name="replacement"/> in its place (DropOldest, DegradeQuality).</summary>
+    private PushResult LaneReplaceOldest(SingleProducerLane<T> lane, T original, T replacement, bool degrade)
+    {
+        if (!lane.TryEvictOldest(out var evicted))
+        {
+            // The consumer made room meanwhile (while the degrader ran, say): no overflow any more, so the original goes in.
+            lane.Enqueue(original);
+            return PushResult.Enqueued;
+        }
+
+        lane.CountEvicted(degrade);
+        lane.Enqueue(replacement);
+        _onDropped?.Invoke(evicted);
+        return new PushResult(degrade ? PushStatus.Degraded : PushStatus.DroppedOldest);
+    }
+
+    /// <summary><see cref="TryComplete"/> in the lock-free mode, where no reader or writer is ever parked in the engine.</summary>
+    private bool LaneComplete(SingleProducerLane<T> lane, Exception? error)
+    {
+        if (Interlocked.CompareExchange(ref _doneWriting, error ?? s_completedNormally, null) is not null)
+        {
+            return false;
+        }
+
+        // The exchange above is a full fence, and so is the consumer's claim: either this sees the last read empty the
+        // buffer, or that read sees the completion (TryReadMany completes the task then).
+        if (lane.IsEmpty)
+        {
+            CompleteCompletionTask();
+        }
+
+        lane.TakeSignal()?.OnReadable();
+        return true;
     }
 
     /// <summary>DegradeQuality on overflow: the degrader runs outside the lock, then the decision is re-made.</summary>
@@ -700,6 +814,11 @@ internal sealed class BoundedBuffer<T> : IStreamMetricsSource
     /// </summary>
     public bool TryComplete(Exception? error)
     {
+        if (_lane is not null)
+        {
+            return LaneComplete(_lane, error);
+        }
+
         AsyncWaiter<T>? readers;
         AsyncWaiter<T>? writers;
         AsyncWaiter<T>? space;
@@ -917,6 +1036,11 @@ internal sealed class BoundedBuffer<T> : IStreamMetricsSource
     /// </summary>
     internal bool ArmReadSignal(ReadSignal signal)
     {
+        if (_lane is not null)
+        {
+            return !IsCompleted && _lane.ArmReadSignal(signal, this);
+        }
+
         lock (_lock)
         {
             AssertInvariants();
@@ -942,6 +1066,11 @@ internal sealed class BoundedBuffer<T> : IStreamMetricsSource
     /// </summary>
     internal bool DisarmReadSignal(ReadSignal signal)
     {
+        if (_lane is not null)
+        {
+            return _lane.DisarmReadSignal(signal);
+        }
+
         lock (_lock)
         {
             if (!signal.IsArmed)
@@ -1031,6 +1160,18 @@ internal sealed class BoundedBuffer<T> : IStreamMetricsSource
     /// </summary>
     internal int TryReadMany(Span<T> destination, long expectedPosition = -1)
     {
+        if (_lane is not null)
+        {
+            Debug.Assert(expectedPosition < 0, "The lock-free mode reads only from the head, whatever its position.");
+            var read = _lane.TryReadMany(destination);
+            if (IsCompleted && _lane.IsEmpty)
+            {
+                CompleteCompletionTask();
+            }
+
+            return read;
+        }
+
         AsyncWaiter<T>? handedOff = null;
         AsyncWaiter<T>? space = null;
         bool drained;
@@ -1152,6 +1293,13 @@ internal sealed class BoundedBuffer<T> : IStreamMetricsSource
     /// </summary>
     internal void CountPauseUpstreamBlock()
     {
+        if (_lane is not null)
+        {
+            // Called by the one producer, which owns the lane's producer counters.
+            _lane.CountPauseBlock();
+            return;
+        }
+
         lock (_lock)
         {
             _pauseBlocks++;
@@ -1178,6 +1326,11 @@ internal sealed class BoundedBuffer<T> : IStreamMetricsSource
 
     public StreamMetricsSnapshot GetMetrics()
     {
+        if (_lane is not null)
+        {
+            return _lane.ReadCounters();
+        }
+
         lock (_lock)
         {
             return new StreamMetricsSnapshot(
@@ -1185,7 +1338,7 @@ internal sealed class BoundedBuffer<T> : IStreamMetricsSource
         }
     }
 
-    StreamMetricsSnapshot IStreamMetricsSource.ReadRacy() => new(
+    StreamMetricsSnapshot IStreamMetricsSource.ReadRacy() => _lane is not null ? _lane.ReadCounters() : new(
         Volatile.Read(ref _pushed),
         Volatile.Read(ref _delivered),
         Volatile.Read(ref _dropOldestHits),
@@ -1198,6 +1351,7 @@ internal sealed class BoundedBuffer<T> : IStreamMetricsSource
     [Conditional("DEBUG")]
     private void AssertInvariants()
     {
+        Debug.Assert(_lane is null, "The lock-free mode supports only TryPush, TryReadMany, the read signal, completion and the counters.");
         Debug.Assert(_lock.IsHeldByCurrentThread, "The lock protects every field.");
         Debug.Assert(_items.Count <= Capacity, "The buffer never holds more than its capacity.");
         Debug.Assert(_readers is null || _items.Count == 0, "Readers park only on an empty buffer.");

@@ -34,6 +34,12 @@ namespace Reactive.Streams;
 /// <para>
 /// Every subscription is a stream of its own, published on the <see cref="StreamMeter"/> under the options' name.
 /// </para>
+/// <para>
+/// Like every Rx operator, a policy operator relies on the Rx grammar: the source's <c>OnNext</c>, <c>OnError</c> and
+/// <c>OnCompleted</c> calls never overlap. Its buffer is lock-free on that promise (one producer, one consumer); feed it
+/// a source that calls from several threads at once (a bare <c>Subject</c> shared by threads) through
+/// <c>Synchronize()</c>, as Rx itself requires.
+/// </para>
 /// </remarks>
 public static partial class ObservableBackpressureExtensions
 {
@@ -180,7 +186,7 @@ internal sealed class WithBackpressure<T>(IObservable<T> source, BoundedStreamOp
     public IDisposable Subscribe(IObserver<T> observer)
     {
         ArgumentNullException.ThrowIfNull(observer);
-        var sink = new Sink(new BoundedBuffer<T>(options), scheduler, observer);
+        var sink = new Sink(new BoundedBuffer<T>(options, singleProducerSingleConsumer: true), scheduler, observer);
         sink.Run(source);
         return sink;
     }

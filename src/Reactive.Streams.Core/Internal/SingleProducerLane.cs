@@ -1,0 +1,327 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace Reactive.Streams.Internal;
+
+/// <summary>
+/// The engine's lock-free mode for a buffer with exactly one producer and one consumer at a time: an Rx policy operator,
+/// whose source's <c>OnNext</c> calls are serialized by the Rx grammar and whose drain reads alone. It makes the same
+/// decisions as the locked mode of <see cref="BoundedBuffer{T}"/> (which owns it and delegates to it) and keeps the
+/// same counters, but a push costs no lock: the producer publishes an item with one release store, and the consumer
+/// takes a batch with one compare-and-swap.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Hand-written because nothing in the runtime fits: <c>ConcurrentQueue</c> is unbounded and cannot evict its oldest item
+/// for the producer, and <c>BoundedChannel</c> takes a lock on every operation, which is what this mode avoids. With a
+/// lock, a consumer preempted while it holds it stalls a producer that BenchmarkDotNet runs at a higher priority, and
+/// the operator's time became bimodal (docs/benchmarks.md).
+/// </para>
+/// <para>
+/// The ring is Vyukov's bounded queue reduced to one producer: positions only grow; a slot is claimed by advancing the
+/// head with a compare-and-swap (the consumer claims a batch, the producer claims the oldest item to evict it under
+/// DropOldest and DegradeQuality), read and cleared by its claimant, and released through its sequence number, which the
+/// producer waits for before it writes the slot again. The producer owns the tail and its counters; the consumer owns the
+/// delivered count. Each side's fields sit on a cache line of their own.
+/// </para>
+/// <para>
+/// Counters are exact whenever both sides are quiescent (<c>pushed = delivered + evicted + failed + depth</c>); a snapshot
+/// taken while items move may be torn by the items in flight, like the locked mode's racy Meter reads.
+/// </para>
+/// </remarks>
+internal sealed class SingleProducerLane<T>
+{
+    /// <summary>The largest capacity that gets a lane; its ring is allocated whole, where the locked ring grows on demand.</summary>
+    internal const int MaxCapacity = 1 << 16;
+
+    // How long (in Thread.SpinWait(1) calls, a few microseconds in all) an evicting producer lets a batch claim land.
+    private const int MaxYieldSpins = 128;
+
+    private readonly Slot[] _slots;
+    private readonly int _mask;
+    private readonly int _capacity;
+    private LaneCursors _cursors;
+    private ReadSignal? _signal;
+
+    public SingleProducerLane(int capacity)
+    {
+        _capacity = capacity;
+        var size = (int)BitOperations.RoundUpToPowerOf2((uint)capacity);
+        _slots = new Slot[size];
+        for (var i = 0; i < size; i++)
+        {
+            _slots[i].Sequence = i;
+        }
+
+        _mask = size - 1;
+    }
+
+    // ---- Producer side ----------------------------------------------------------------------------------------
+
+    /// <summary>Whether the buffer has room for one more item; refreshes the producer's cached head only when it looks full.</summary>
+    public bool HasRoom()
+    {
+        ref var c = ref _cursors;
+        if (c.Tail - c.HeadCache < _capacity)
+        {
+            return true;
+        }
+
+        c.HeadCache = Volatile.Read(ref c.Head);
+        return c.Tail - c.HeadCache < _capacity;
+    }
+
+    /// <summary>Writes <paramref name="item"/> at the tail and publishes it; the caller has seen <see cref="HasRoom"/>.</summary>
+    public void Enqueue(T item)
+    {
+        ref var c = ref _cursors;
+        var tail = c.Tail;
+        ref var slot = ref _slots[(int)tail & _mask];
+        if (Volatile.Read(ref slot.Sequence) != tail)
+        {
+            // The slot's previous item was claimed (the room is real) but its claimant is still copying it out.
+            WaitForRelease(ref slot, tail);
+        }
+
+        slot.Item = item;
+        Volatile.Write(ref c.Tail, tail + 1);
+        Volatile.Write(ref c.Pushed, c.Pushed + 1);
+
+        // The consumer arms its signal, then fences every processor (ArmReadSignal), then looks at the tail again: either
+        // it sees this item, or this read sees its signal. Without that fence this read could pass the store above.
+        if (Volatile.Read(ref _signal) is not null && Interlocked.Exchange(ref _signal, null) is { } signal)
+        {
+            signal.OnReadable();
+        }
+    }
+
+    private static void WaitForRelease(ref Slot slot, long position)
+    {
+        var spinner = default(SpinWait);
+        while (Volatile.Read(ref slot.Sequence) != position)
+        {
+            spinner.SpinOnce();
+        }
+    }
+
+    /// <summary>
+    /// Claims the oldest item to evict it. Returns false if the buffer is no longer full (the consumer took items):
+    /// the caller then enqueues without evicting.
+    /// </summary>
+    public bool TryEvictOldest(out T evicted)
+    {
+        ref var c = ref _cursors;
+
+        // Let a batch claim in progress land first. A producer that evicts on every push (a full buffer, a faster
+        // producer) moves the head every few nanoseconds, and the consumer's compare-and-swap, which needs the head's
+        // cache line back, would fail again and again: the consumer starved while the producer evicted nearly
+        // everything. A bounded wait keeps a preempted consumer from stalling the producer.
+        for (var spins = 0; Volatile.Read(ref c.ConsumerClaiming) != 0 && spins < MaxYieldSpins; spins++)
+        {
+            Thread.SpinWait(1);
+        }
+
+        while (true)
+        {
+            var head = Volatile.Read(ref c.Head);
+            c.HeadCache = head;
+            if (c.Tail - head < _capacity)
+            {
+                evicted = default!;
+                return false;
+            }
+
+            if (Interlocked.CompareExchange(ref c.Head, head + 1, head) == head)
+            {
+                evicted = Release(head);
+                return true;
+            }
+        }
+    }
+
+    /// <summary>Counts a push the producer decided without enqueueing: pushed plus the counter named.</summary>
+    public void CountPushed() => Volatile.Write(ref _cursors.Pushed, _cursors.Pushed + 1);
+
+    public void CountEvicted(bool degraded)
+    {
+        ref var c = ref _cursors;
+        if (degraded)
+        {
+            Volatile.Write(ref c.DegradeHits, c.DegradeHits + 1);
+        }
+        else
+        {
+            Volatile.Write(ref c.DropOldestHits, c.DropOldestHits + 1);
+        }
+    }
+
+    public void CountRejected(bool overflow)
+    {
+        ref var c = ref _cursors;
+        Volatile.Write(ref c.Pushed, c.Pushed + 1);
+        if (overflow)
+        {
+            Volatile.Write(ref c.FailOverflows, c.FailOverflows + 1);
+        }
+        else
+        {
+            Volatile.Write(ref c.Rejected, c.Rejected + 1);
+        }
+    }
+
+    public void CountPauseBlock() => Volatile.Write(ref _cursors.PauseBlocks, _cursors.PauseBlocks + 1);
+
+    // ---- Consumer side ----------------------------------------------------------------------------------------
+
+    /// <summary>Takes up to <c>destination.Length</c> of the oldest items; returns how many.</summary>
+    public int TryReadMany(Span<T> destination)
+    {
+        ref var c = ref _cursors;
+        var head = Volatile.Read(ref c.Head);
+        if (Volatile.Read(ref c.Tail) == head)
+        {
+            return 0;
+        }
+
+        // Tells an evicting producer to hold off until the claim lands (TryEvictOldest).
+        Volatile.Write(ref c.ConsumerClaiming, 1);
+        int count;
+        while (true)
+        {
+            var available = Volatile.Read(ref c.Tail) - head;
+            count = (int)Math.Min(available, destination.Length);
+            var seen = Interlocked.CompareExchange(ref c.Head, head + count, head);
+            if (seen == head)
+            {
+                break;
+            }
+
+            // The producer evicted the oldest item meanwhile: claim again from the new head. It evicts only from a full
+            // buffer, so the new head is still at or before the tail (at it only with capacity 1, between the producer's
+            // eviction and its enqueue: then the claim is empty).
+            head = seen;
+        }
+
+        Volatile.Write(ref c.ConsumerClaiming, 0);
+        for (var i = 0; i < count; i++)
+        {
+            destination[i] = Release(head + i);
+        }
+
+        Volatile.Write(ref c.Delivered, c.Delivered + count);
+        return count;
+    }
+
+    /// <summary>Reads and clears the claimed slot at <paramref name="position"/>, then hands it back to the producer.</summary>
+    private T Release(long position)
+    {
+        ref var slot = ref _slots[(int)position & _mask];
+        var item = slot.Item;
+        if (RuntimeHelpers.IsReferenceOrContainsReferences<T>())
+        {
+            slot.Item = default!;
+        }
+
+        Volatile.Write(ref slot.Sequence, position + _slots.Length);
+        return item;
+    }
+
+    /// <summary>The items buffered; exact when both sides are quiescent.</summary>
+    public int Depth
+    {
+        get
+        {
+            var head = Volatile.Read(ref _cursors.Head);
+            var depth = Volatile.Read(ref _cursors.Tail) - head;
+            return (int)Math.Clamp(depth, 0, _capacity);
+        }
+    }
+
+    /// <summary>Whether nothing is buffered (the consumer's view: the producer evicts only from a full buffer).</summary>
+    public bool IsEmpty => Volatile.Read(ref _cursors.Tail) == Volatile.Read(ref _cursors.Head);
+
+    /// <summary>
+    /// Arms the consumer's one-shot signal on an empty buffer (see <see cref="BoundedBuffer{T}.ArmReadSignal"/>); the
+    /// caller has checked that writing is not over. Returns false if an item arrived, or writing ended
+    /// (<paramref name="owner"/> completed), before the signal was armed for good: the caller drains now.
+    /// </summary>
+    public bool ArmReadSignal(ReadSignal signal, BoundedBuffer<T> owner)
+    {
+        if (!IsEmpty)
+        {
+            return false;
+        }
+
+        Volatile.Write(ref _signal, signal);
+
+        // The producer publishes the tail and then reads the signal without a fence of its own (a full fence per push
+        // would cost it more than this costs per park): fencing every processor here orders its store before its read
+        // as seen from this thread, so either the look below sees its item or it sees the signal and fires it.
+        Interlocked.MemoryBarrierProcessWide();
+        if (IsEmpty && !owner.IsCompleted)
+        {
+            return true;
+        }
+
+        // Something arrived: take the signal back, unless the producer (or the completion) already took it to fire it,
+        // in which case it stays armed from the caller's point of view.
+        return Interlocked.CompareExchange(ref _signal, null, signal) != signal;
+    }
+
+    /// <summary>Unarms <paramref name="signal"/>; returns whether it was armed.</summary>
+    public bool DisarmReadSignal(ReadSignal signal) => Interlocked.CompareExchange(ref _signal, null, signal) == signal;
+
+    /// <summary>Takes the armed signal, if any, for the completing thread to fire.</summary>
+    public ReadSignal? TakeSignal() => Interlocked.Exchange(ref _signal, null);
+
+    public StreamMetricsSnapshot ReadCounters()
+    {
+        ref var c = ref _cursors;
+
+        // Consumer-side values first: an item delivered after this read is still in the depth or the pushed count.
+        var delivered = Volatile.Read(ref c.Delivered);
+        var depth = Depth;
+        return new StreamMetricsSnapshot(
+            Volatile.Read(ref c.Pushed),
+            delivered,
+            Volatile.Read(ref c.DropOldestHits),
+            Volatile.Read(ref c.DegradeHits),
+            Volatile.Read(ref c.PauseBlocks),
+            Volatile.Read(ref c.FailOverflows),
+            Volatile.Read(ref c.Rejected),
+            depth);
+    }
+
+    private struct Slot
+    {
+        public T Item;
+
+        // The position this slot may be written at next: the producer writes position p when Sequence == p, and the
+        // claimant that reads it hands it back by setting p + ring size.
+        public long Sequence;
+    }
+}
+
+/// <summary>The cursors and counters of a <see cref="SingleProducerLane{T}"/> (outside it: a generic type cannot have an explicit layout).</summary>
+// Padded like ConcurrentQueue's head and tail: a line of room before the producer's 64 bytes, between them and the
+// consumer's, and after, so that however the object is aligned no cache line holds fields of both sides (or of a
+// neighbouring object).
+[StructLayout(LayoutKind.Explicit, Size = 5 * 64)]
+internal struct LaneCursors
+{
+    // Producer.
+    [FieldOffset(64)] public long Tail;
+    [FieldOffset(72)] public long HeadCache;
+    [FieldOffset(80)] public long Pushed;
+    [FieldOffset(88)] public long DropOldestHits;
+    [FieldOffset(96)] public long DegradeHits;
+    [FieldOffset(104)] public long PauseBlocks;
+    [FieldOffset(112)] public long FailOverflows;
+    [FieldOffset(120)] public long Rejected;
+
+    // Consumer (the producer also advances Head to evict).
+    [FieldOffset(192)] public long Head;
+    [FieldOffset(200)] public long Delivered;
+    [FieldOffset(208)] public int ConsumerClaiming;
+}
