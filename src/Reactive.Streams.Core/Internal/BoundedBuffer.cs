@@ -13,6 +13,8 @@ namespace Reactive.Streams.Internal;
 /// Counters are written under the lock and read racily by the Meter. They obey
 /// <c>pushed = delivered + evicted + failed + depth</c> at every moment the lock is free, because a PauseUpstream
 /// writer's item is counted as pushed only when it enters the buffer or is rejected, never while it is parked.
+/// In the lock-free mode for one producer and one consumer (<see cref="SingleProducerLane{T}"/>, the Rx policy
+/// operators' buffer) there is no lock: the counters obey it whenever no push or read is in flight.
 /// </remarks>
 internal sealed class BoundedBuffer<T> : IStreamMetricsSource
 {
