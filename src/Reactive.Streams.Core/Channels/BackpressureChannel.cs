@@ -27,7 +27,7 @@ public static class BackpressureChannel
     public static Channel<T> Create<T>(BoundedStreamOptions<T> options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        return new PolicyChannel<T>(new BoundedBuffer<T>(options));
+        return new PolicyChannel<T>(new BoundedBuffer<T>(options, options.IsSingleWriterSingleReader));
     }
 
     /// <summary>Creates a policy channel.</summary>

@@ -16,7 +16,7 @@ namespace Reactive.Streams.Internal;
 /// In the lock-free mode for one producer and one consumer (<see cref="SingleProducerLane{T}"/>, the Rx policy
 /// operators' buffer) there is no lock: the counters obey it whenever no push or read is in flight.
 /// </remarks>
-internal sealed class BoundedBuffer<T> : IStreamMetricsSource
+internal sealed partial class BoundedBuffer<T> : IStreamMetricsSource
 {
     // Sentinel for "completed without error", so _doneWriting alone says whether writing is over.
     private static readonly Exception s_completedNormally = new InvalidOperationException("completed");
@@ -55,8 +55,8 @@ internal sealed class BoundedBuffer<T> : IStreamMetricsSource
     /// <summary>Creates the engine for <paramref name="options"/>.</summary>
     /// <param name="options">Policy, capacity and the rest.</param>
     /// <param name="singleProducerSingleConsumer">
-    /// The caller guarantees one producer (pushes never overlap) and one consumer (reads never overlap), and uses only
-    /// <see cref="TryPush"/>, <see cref="TryReadMany"/>, the read signal, <see cref="TryComplete"/> and the counters:
+    /// The caller guarantees one producer (pushes never overlap) and one consumer (reads never overlap), and does not
+    /// use position-checked reads (<see cref="TryPeekHead"/>, <see cref="TryReadMany"/> with a position):
     /// the engine then runs lock-free (<see cref="SingleProducerLane{T}"/>) unless the options need the locked mode's
     /// timed waits (a PauseUpstream timeout) or the capacity exceeds <see cref="SingleProducerLane{T}.MaxCapacity"/>.
     /// </param>
@@ -134,6 +134,11 @@ internal sealed class BoundedBuffer<T> : IStreamMetricsSource
         if (cancellationToken.IsCancellationRequested)
         {
             return ValueTask.FromCanceled(cancellationToken);
+        }
+
+        if (_lane is not null)
+        {
+            return LanePushAsync(_lane, item, cancellationToken);
         }
 
         if (ShouldDegradeEagerly)
@@ -278,96 +283,6 @@ internal sealed class BoundedBuffer<T> : IStreamMetricsSource
         return new PushResult(PushStatus.DroppedOldest);
     }
 
-    /// <summary>
-    /// <see cref="TryPush"/> in the lock-free mode: the same decisions as <see cref="PushCore"/> and
-    /// <see cref="PushDegraded"/>, made by the one producer against the lane. Evicting claims the oldest item the way a
-    /// read does, so a consumer that took items meanwhile turns the eviction into a plain enqueue, as the locked mode's
-    /// re-decision does.
-    /// </summary>
-    private PushResult LanePush(SingleProducerLane<T> lane, T item)
-    {
-        if (Volatile.Read(ref _doneWriting) is not null)
-        {
-            lane.CountRejected(overflow: false);
-            return new PushResult(PushStatus.Closed);
-        }
-
-        if (lane.HasRoom())
-        {
-            lane.Enqueue(item);
-            return PushResult.Enqueued;
-        }
-
-        switch (Policy)
-        {
-            case BackpressurePolicy.DropOldest:
-                return LaneReplaceOldest(lane, item, item, degrade: false);
-
-            case BackpressurePolicy.DegradeQuality:
-                if (_degrader is null)
-                {
-                    lane.CountRejected(overflow: false);
-                    return new PushResult(PushStatus.MissingDegrader);
-                }
-
-                T degraded;
-                try
-                {
-                    degraded = _degrader(item);
-                }
-                catch (Exception error)
-                {
-                    lane.CountRejected(overflow: false);
-                    return new PushResult(PushStatus.DegraderFailed, error);
-                }
-
-                return LaneReplaceOldest(lane, item, degraded, degrade: true);
-
-            case BackpressurePolicy.PauseUpstream:
-                // The lane never parks a writer (it has no PauseUpstream timeout): the caller waits for room and retries.
-                return new PushResult(PushStatus.Full);
-
-            default:
-                lane.CountRejected(overflow: true);
-                return new PushResult(PushStatus.Overflow);
-        }
-    }
-
-    /// <summary>Evicts the oldest item and enqueues <paramref name="replacement"/> in its place (DropOldest, DegradeQuality).</summary>
-    private PushResult LaneReplaceOldest(SingleProducerLane<T> lane, T original, T replacement, bool degrade)
-    {
-        if (!lane.TryEvictOldest(out var evicted))
-        {
-            // The consumer made room meanwhile (while the degrader ran, say): no overflow any more, so the original goes in.
-            lane.Enqueue(original);
-            return PushResult.Enqueued;
-        }
-
-        lane.CountEvicted(degrade);
-        lane.Enqueue(replacement);
-        _onDropped?.Invoke(evicted);
-        return new PushResult(degrade ? PushStatus.Degraded : PushStatus.DroppedOldest);
-    }
-
-    /// <summary><see cref="TryComplete"/> in the lock-free mode, where no reader or writer is ever parked in the engine.</summary>
-    private bool LaneComplete(SingleProducerLane<T> lane, Exception? error)
-    {
-        if (Interlocked.CompareExchange(ref _doneWriting, error ?? s_completedNormally, null) is not null)
-        {
-            return false;
-        }
-
-        // The exchange above is a full fence, and so is the consumer's claim: either this sees the last read empty the
-        // buffer, or that read sees the completion (TryReadMany completes the task then).
-        if (lane.IsEmpty)
-        {
-            CompleteCompletionTask();
-        }
-
-        lane.TakeSignal()?.OnReadable();
-        return true;
-    }
-
     /// <summary>DegradeQuality on overflow: the degrader runs outside the lock, then the decision is re-made.</summary>
     private PushResult PushDegraded(T item)
     {
@@ -510,6 +425,11 @@ internal sealed class BoundedBuffer<T> : IStreamMetricsSource
             return ValueTask.FromCanceled<bool>(cancellationToken);
         }
 
+        if (_lane is not null)
+        {
+            return LaneWaitToPushAsync(_lane, cancellationToken);
+        }
+
         lock (_lock)
         {
             AssertInvariants();
@@ -578,6 +498,11 @@ internal sealed class BoundedBuffer<T> : IStreamMetricsSource
     /// <summary>Takes the oldest item if there is one; moves a parked PauseUpstream writer's item into the room made.</summary>
     public bool TryRead([System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out T item)
     {
+        if (_lane is not null)
+        {
+            return LaneTryRead(_lane, out item);
+        }
+
         AsyncWaiter<T>? writer = null;
         AsyncWaiter<T>? space = null;
         bool drained;
@@ -646,6 +571,11 @@ internal sealed class BoundedBuffer<T> : IStreamMetricsSource
     /// <summary>Takes the oldest item without removing it.</summary>
     public bool TryPeek([System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out T item)
     {
+        if (_lane is not null)
+        {
+            return _lane.TryPeek(out item);
+        }
+
         lock (_lock)
         {
             if (_items.Count == 0)
@@ -668,6 +598,11 @@ internal sealed class BoundedBuffer<T> : IStreamMetricsSource
         if (cancellationToken.IsCancellationRequested)
         {
             return ValueTask.FromCanceled<bool>(cancellationToken);
+        }
+
+        if (_lane is not null)
+        {
+            return LaneWaitToReadAsync(_lane, cancellationToken);
         }
 
         lock (_lock)
@@ -794,6 +729,12 @@ internal sealed class BoundedBuffer<T> : IStreamMetricsSource
     /// </summary>
     internal void WakeReaders()
     {
+        if (_lane is not null)
+        {
+            LaneWakeReader(_lane);
+            return;
+        }
+
         AsyncWaiter<T>? readers;
         lock (_lock)
         {
@@ -917,6 +858,12 @@ internal sealed class BoundedBuffer<T> : IStreamMetricsSource
     /// <summary>A waiter's cancellation or timeout fired: unlink it if it is still parked, then fault it.</summary>
     internal void OnWaiterFired(AsyncWaiter<T> waiter)
     {
+        if (_lane is not null)
+        {
+            LaneOnWaiterFired(waiter);
+            return;
+        }
+
         lock (_lock)
         {
             AssertInvariants();
@@ -1166,11 +1113,7 @@ internal sealed class BoundedBuffer<T> : IStreamMetricsSource
         {
             Debug.Assert(expectedPosition < 0, "The lock-free mode reads only from the head, whatever its position.");
             var read = _lane.TryReadMany(destination);
-            if (IsCompleted && _lane.IsEmpty)
-            {
-                CompleteCompletionTask();
-            }
-
+            LaneAfterRead(_lane);
             return read;
         }
 
@@ -1353,7 +1296,7 @@ internal sealed class BoundedBuffer<T> : IStreamMetricsSource
     [Conditional("DEBUG")]
     private void AssertInvariants()
     {
-        Debug.Assert(_lane is null, "The lock-free mode supports only TryPush, TryReadMany, the read signal, completion and the counters.");
+        Debug.Assert(_lane is null, "The lock-free mode has no lock: a position-checked read (the Dataflow block's) needs the locked mode.");
         Debug.Assert(_lock.IsHeldByCurrentThread, "The lock protects every field.");
         Debug.Assert(_items.Count <= Capacity, "The buffer never holds more than its capacity.");
         Debug.Assert(_readers is null || _items.Count == 0, "Readers park only on an empty buffer.");

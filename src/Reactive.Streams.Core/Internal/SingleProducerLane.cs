@@ -213,6 +213,31 @@ internal sealed class SingleProducerLane<T>
         return count;
     }
 
+    /// <summary>Reads the oldest item without taking it; the consumer's call, so only an eviction can move the head meanwhile.</summary>
+    public bool TryPeek([System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out T item)
+    {
+        ref var c = ref _cursors;
+        while (true)
+        {
+            var head = Volatile.Read(ref c.Head);
+            if (Volatile.Read(ref c.Tail) == head)
+            {
+                item = default;
+                return false;
+            }
+
+            item = _slots[(int)head & _mask].Item;
+
+            // The copy must be done before the head is looked at again: if the head has not moved, nobody claimed the
+            // slot, so nobody could have cleared or rewritten it. If it moved, the copy may be torn; try again.
+            Interlocked.MemoryBarrier();
+            if (Volatile.Read(ref c.Head) == head)
+            {
+                return true;
+            }
+        }
+    }
+
     /// <summary>Reads and clears the claimed slot at <paramref name="position"/>, then hands it back to the producer.</summary>
     private T Release(long position)
     {
@@ -251,6 +276,13 @@ internal sealed class SingleProducerLane<T>
         if (!IsEmpty)
         {
             return false;
+        }
+
+        if (Volatile.Read(ref _signal) is { } armed && armed != signal)
+        {
+            // A second consumer: the lane has room for one. Caught here on a best-effort basis (a promise broken by
+            // overlapping reads elsewhere is not detected).
+            throw owner.SecondReader();
         }
 
         Volatile.Write(ref _signal, signal);

@@ -27,7 +27,7 @@ public sealed class BoundedStream<T>
     public BoundedStream(BoundedStreamOptions<T> options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        _buffer = new BoundedBuffer<T>(options);
+        _buffer = new BoundedBuffer<T>(options, options.IsSingleWriterSingleReader);
     }
 
     internal BoundedBuffer<T> Buffer => _buffer;

@@ -84,6 +84,26 @@ public sealed class BoundedStreamOptions<T>
         }
     }
 
+    /// <summary>
+    /// Whether at most one push is in progress at any time (as <c>ChannelOptions.SingleWriter</c>): one producer, which
+    /// awaits each <c>PushAsync</c> before the next push. With <see cref="SingleReader"/> also set, a
+    /// <see cref="BoundedStream{T}"/> or a <see cref="BackpressureChannel"/> runs without a lock (one release store per
+    /// push, one compare-and-swap per read); the policy, its errors and the counters are the same, but a counters
+    /// snapshot is exact only while no push or read is in flight. Breaking the promise corrupts the buffer. Ignored
+    /// when <see cref="PauseTimeout"/> is set or <see cref="Capacity"/> exceeds 65,536, and by the Dataflow block and
+    /// the Rx operators (which know their own producers). Default: false.
+    /// </summary>
+    public bool SingleWriter { get; init; }
+
+    /// <summary>
+    /// Whether at most one read (or wait to read) is in progress at any time (as <c>ChannelOptions.SingleReader</c>):
+    /// one consumer. See <see cref="SingleWriter"/>, which it takes both to run without a lock. Default: false.
+    /// </summary>
+    public bool SingleReader { get; init; }
+
+    /// <summary>Whether the options promise one writer and one reader (the engine may then run lock-free).</summary>
+    internal bool IsSingleWriterSingleReader => SingleWriter && SingleReader;
+
     /// <summary>The clock for <see cref="PauseTimeout"/>. Default: <see cref="TimeProvider.System"/>.</summary>
     public TimeProvider TimeProvider
     {

@@ -74,8 +74,39 @@ public class EngineThroughputBenchmarks
     [BenchmarkCategory("Fail")]
     public Task Fail_PolicyChannel() => RunChannel(BackpressureChannel.Create<int>(BackpressurePolicy.Fail, Capacity), wait: false);
 
-    private static Channel<int> NewChannel(BoundedChannelFullMode mode) =>
-        Channel.CreateBounded<int>(new BoundedChannelOptions(Capacity) { FullMode = mode, SingleReader = false, SingleWriter = false });
+    // ---- One writer and one reader promised on both sides (SingleWriter/SingleReader) -----------------------------
+    // The runtime's bounded channel has no single-reader or single-writer implementation (it takes its lock either way);
+    // ours runs lock-free on that promise.
+
+    [Benchmark(Baseline = true, OperationsPerInvoke = Items)]
+    [BenchmarkCategory("DropOldestSingle")]
+    public Task DropOldestSingle_BoundedChannel() => RunChannel(NewChannel(BoundedChannelFullMode.DropOldest, single: true), wait: false);
+
+    [Benchmark(OperationsPerInvoke = Items)]
+    [BenchmarkCategory("DropOldestSingle")]
+    public Task DropOldestSingle_BoundedStream() => RunStream(BoundedStream.Create(Single<int>(BackpressurePolicy.DropOldest)), wait: false);
+
+    [Benchmark(OperationsPerInvoke = Items)]
+    [BenchmarkCategory("DropOldestSingle")]
+    public Task DropOldestSingle_PolicyChannel() => RunChannel(BackpressureChannel.Create(Single<int>(BackpressurePolicy.DropOldest)), wait: false);
+
+    [Benchmark(Baseline = true, OperationsPerInvoke = Items)]
+    [BenchmarkCategory("PauseUpstreamSingle")]
+    public Task PauseUpstreamSingle_BoundedChannelWait() => RunChannel(NewChannel(BoundedChannelFullMode.Wait, single: true), wait: true);
+
+    [Benchmark(OperationsPerInvoke = Items)]
+    [BenchmarkCategory("PauseUpstreamSingle")]
+    public Task PauseUpstreamSingle_BoundedStream() => RunStream(BoundedStream.Create(Single<int>(BackpressurePolicy.PauseUpstream)), wait: true);
+
+    [Benchmark(OperationsPerInvoke = Items)]
+    [BenchmarkCategory("PauseUpstreamSingle")]
+    public Task PauseUpstreamSingle_PolicyChannel() => RunChannel(BackpressureChannel.Create(Single<int>(BackpressurePolicy.PauseUpstream)), wait: true);
+
+    private static BoundedStreamOptions<T> Single<T>(BackpressurePolicy policy) =>
+        new(policy, Capacity) { SingleWriter = true, SingleReader = true };
+
+    private static Channel<int> NewChannel(BoundedChannelFullMode mode, bool single = false) =>
+        Channel.CreateBounded<int>(new BoundedChannelOptions(Capacity) { FullMode = mode, SingleReader = single, SingleWriter = single });
 
     private static async Task RunChannel(Channel<int> channel, bool wait)
     {

@@ -2,8 +2,23 @@ using System.Threading.Channels;
 
 namespace Reactive.Streams.Tests.Channels;
 
+/// <summary>The channel face, in the locked mode here and in the lock-free mode in <see cref="LockFreeBackpressureChannelTests"/>.</summary>
 public class BackpressureChannelTests
 {
+    /// <summary>Whether the channels under test promise one writer and one reader, which makes them lock-free.</summary>
+    protected virtual bool LockFree => false;
+
+    private Channel<T> Create<T>(BackpressurePolicy policy, int capacity, Func<T, T>? degrader = null)
+    {
+        var channel = BackpressureChannel.Create(new BoundedStreamOptions<T>(policy, capacity)
+        {
+            Degrader = degrader,
+            SingleWriter = LockFree,
+            SingleReader = LockFree,
+        });
+        return channel;
+    }
+
     private static List<T> Drain<T>(ChannelReader<T> reader)
     {
         var items = new List<T>();
@@ -18,7 +33,7 @@ public class BackpressureChannelTests
     [Fact]
     public void DropOldest_channel_accepts_every_write_and_keeps_the_newest()
     {
-        var channel = BackpressureChannel.Create<int>(BackpressurePolicy.DropOldest, 2);
+        var channel = Create<int>(BackpressurePolicy.DropOldest, 2);
 
         Assert.All(Enumerable.Range(1, 4), i => Assert.True(channel.Writer.TryWrite(i)));
 
@@ -32,7 +47,7 @@ public class BackpressureChannelTests
     [Fact]
     public void DegradeQuality_channel_degrades_on_overflow_only()
     {
-        var channel = BackpressureChannel.Create<string>(BackpressurePolicy.DegradeQuality, 1, static s => s.ToUpperInvariant());
+        var channel = Create<string>(BackpressurePolicy.DegradeQuality, 1, static s => s.ToUpperInvariant());
 
         Assert.True(channel.Writer.TryWrite("a"));
         Assert.True(channel.Writer.TryWrite("b"));
@@ -44,7 +59,7 @@ public class BackpressureChannelTests
     [Fact]
     public async Task Fail_channel_rejects_on_overflow_and_WriteAsync_throws_overflow()
     {
-        var channel = BackpressureChannel.Create<int>(BackpressurePolicy.Fail, 1);
+        var channel = Create<int>(BackpressurePolicy.Fail, 1);
         Assert.True(channel.Writer.TryWrite(1));
 
         Assert.False(channel.Writer.TryWrite(2));
@@ -60,7 +75,7 @@ public class BackpressureChannelTests
     {
         foreach (var policy in new[] { BackpressurePolicy.Fail, BackpressurePolicy.PauseUpstream })
         {
-            var channel = BackpressureChannel.Create<int>(policy, 1);
+            var channel = Create<int>(policy, 1);
             Assert.True(await channel.Writer.WaitToWriteAsync());
             Assert.True(channel.Writer.TryWrite(1));
 
@@ -76,7 +91,7 @@ public class BackpressureChannelTests
     [Fact]
     public async Task PauseUpstream_channel_WriteAsync_waits_and_TryWrite_refuses_when_full()
     {
-        var channel = BackpressureChannel.Create<int>(BackpressurePolicy.PauseUpstream, 1);
+        var channel = Create<int>(BackpressurePolicy.PauseUpstream, 1);
         await channel.Writer.WriteAsync(1);
 
         Assert.False(channel.Writer.TryWrite(2));
@@ -93,7 +108,7 @@ public class BackpressureChannelTests
     [Fact]
     public async Task Completed_channel_drains_then_ReadAsync_throws_ChannelClosedException()
     {
-        var channel = BackpressureChannel.Create<int>(BackpressurePolicy.DropOldest, 4);
+        var channel = Create<int>(BackpressurePolicy.DropOldest, 4);
         await channel.Writer.WriteAsync(1);
         channel.Writer.Complete();
 
@@ -109,7 +124,7 @@ public class BackpressureChannelTests
     [Fact]
     public async Task Channel_faulted_on_completion_surfaces_the_error_to_readers()
     {
-        var channel = BackpressureChannel.Create<int>(BackpressurePolicy.Fail, 4);
+        var channel = Create<int>(BackpressurePolicy.Fail, 4);
         var boom = new TimeoutException("source timed out");
         channel.Writer.Complete(boom);
 
@@ -139,4 +154,11 @@ public class BackpressureChannelTests
         Assert.Equal("capacity", Assert.Throws<ArgumentOutOfRangeException>(() => BackpressureChannel.Create<int>(BackpressurePolicy.Fail, 0)).ParamName);
         Assert.Equal("options", Assert.Throws<ArgumentNullException>(() => BackpressureChannel.Create<int>(null!)).ParamName);
     }
+}
+
+/// <summary>Every test of <see cref="BackpressureChannelTests"/> on single-writer, single-reader (lock-free) channels.</summary>
+public sealed class LockFreeBackpressureChannelTests : BackpressureChannelTests
+{
+    /// <inheritdoc/>
+    protected override bool LockFree => true;
 }

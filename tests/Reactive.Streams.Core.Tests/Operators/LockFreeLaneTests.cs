@@ -1,6 +1,7 @@
 using System.Reactive.Concurrency;
 using System.Reactive.Subjects;
 using System.Runtime.CompilerServices;
+using Reactive.Streams.Tests.Support;
 
 namespace Reactive.Streams.Tests.Operators;
 
@@ -11,7 +12,7 @@ namespace Reactive.Streams.Tests.Operators;
 /// </summary>
 public class LockFreeLaneTests
 {
-    private const long DegradedBit = 1L << 62;
+    private const long DegradedBit = ItemAccounting.DegradedBit;
     private static readonly TimeSpan Limit = TimeSpan.FromSeconds(30);
 
     public static TheoryData<BackpressurePolicy, int, string> EvictingCases()
@@ -68,18 +69,7 @@ public class LockFreeLaneTests
             TaskScheduler.Default);
         await done.Task.WaitAsync(Limit);
 
-        // Each value left exactly once, delivered or evicted (degraded or not), and deliveries kept the push order.
-        var seen = new int[Total];
-        foreach (var item in received.Concat(evicted))
-        {
-            seen[item & ~DegradedBit]++;
-        }
-
-        Assert.All(seen, count => Assert.Equal(1, count));
-        for (var i = 1; i < received.Count; i++)
-        {
-            Assert.True((received[i] & ~DegradedBit) > (received[i - 1] & ~DegradedBit), $"{received[i]} after {received[i - 1]}");
-        }
+        ItemAccounting.AssertEachOnceInOrder(Total, received, evicted);
 
         var metrics = subscription.GetMetrics();
         Assert.True(metrics.IsConserved, metrics.ToString());

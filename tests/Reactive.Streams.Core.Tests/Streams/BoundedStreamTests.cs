@@ -2,8 +2,31 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace Reactive.Streams.Tests.Streams;
 
+/// <summary>The stream's behaviour, in the locked mode here and in the lock-free mode in <see cref="LockFreeBoundedStreamTests"/>.</summary>
 public class BoundedStreamTests
 {
+    /// <summary>Whether the streams under test promise one writer and one reader, which makes them lock-free.</summary>
+    protected virtual bool LockFree => false;
+
+    /// <summary>A stream with <paramref name="options"/>, single-writer and single-reader when <see cref="LockFree"/>.</summary>
+    private BoundedStream<T> Create<T>(BoundedStreamOptions<T> options)
+    {
+        var stream = BoundedStream.Create(new BoundedStreamOptions<T>(options.Policy, options.Capacity)
+        {
+            Name = options.Name,
+            Degrader = options.Degrader,
+            OnDropped = options.OnDropped,
+            PauseTimeout = options.PauseTimeout,
+            TimeProvider = options.TimeProvider,
+            SingleWriter = LockFree,
+            SingleReader = LockFree,
+        });
+
+        // A PauseUpstream timeout needs the locked mode's timed waits, whatever the options promise.
+        Assert.Equal(LockFree && options.PauseTimeout is null, stream.Buffer.IsLockFree);
+        return stream;
+    }
+
     private static List<T> Drain<T>(BoundedStream<T> stream)
     {
         var items = new List<T>();
@@ -19,7 +42,7 @@ public class BoundedStreamTests
     public void DropOldest_evicts_the_oldest_item_when_full()
     {
         var dropped = new List<int>();
-        var stream = BoundedStream.Create(new BoundedStreamOptions<int>(BackpressurePolicy.DropOldest, 3) { OnDropped = dropped.Add });
+        var stream = Create(new BoundedStreamOptions<int>(BackpressurePolicy.DropOldest, 3) { OnDropped = dropped.Add });
 
         var results = Enumerable.Range(1, 5).Select(stream.TryPush).Select(r => r.Status).ToList();
 
@@ -36,7 +59,7 @@ public class BoundedStreamTests
     {
         var calls = new List<int>();
         var dropped = new List<int>();
-        var stream = BoundedStream.Create(new BoundedStreamOptions<int>(BackpressurePolicy.DegradeQuality, 2)
+        var stream = Create(new BoundedStreamOptions<int>(BackpressurePolicy.DegradeQuality, 2)
         {
             Degrader = x =>
             {
@@ -60,7 +83,7 @@ public class BoundedStreamTests
     [Fact]
     public async Task DegradeQuality_without_a_degrader_errors_only_when_one_is_needed()
     {
-        var stream = BoundedStream.Create(new BoundedStreamOptions<int>(BackpressurePolicy.DegradeQuality, 2));
+        var stream = Create(new BoundedStreamOptions<int>(BackpressurePolicy.DegradeQuality, 2));
 
         Assert.True(stream.TryPush(1).IsAccepted);
         await stream.PushAsync(2);
@@ -76,7 +99,7 @@ public class BoundedStreamTests
     public void DegradeQuality_reports_a_throwing_degrader_as_a_value_and_evicts_nothing()
     {
         var boom = new FormatException("boom");
-        var stream = BoundedStream.DegradeQuality<int>(1, _ => throw boom);
+        var stream = Create(new BoundedStreamOptions<int>(BackpressurePolicy.DegradeQuality, 1) { Degrader = _ => throw boom });
         stream.TryPush(1);
 
         var result = stream.TryPush(2);
@@ -91,7 +114,7 @@ public class BoundedStreamTests
     [Fact]
     public void Fail_errors_naming_policy_and_capacity_and_enqueues_nothing()
     {
-        var stream = BoundedStream.Fail<string>(2, "orders");
+        var stream = Create(new BoundedStreamOptions<string>(BackpressurePolicy.Fail, 2) { Name = "orders" });
         stream.TryPush("a");
         stream.TryPush("b");
 
@@ -112,19 +135,24 @@ public class BoundedStreamTests
     [Fact]
     public async Task PauseUpstream_waits_until_a_consumer_drains()
     {
-        var stream = BoundedStream.PauseUpstream<int>(2);
+        var stream = Create(new BoundedStreamOptions<int>(BackpressurePolicy.PauseUpstream, 2));
         await stream.PushAsync(1);
         await stream.PushAsync(2);
 
+        // A lock-free stream has one writer: its second push starts after the first one is done.
         var third = stream.PushAsync(3);
-        var fourth = stream.PushAsync(4);
+        var fourth = LockFree ? default : stream.PushAsync(4);
         Assert.False(third.IsCompleted);
-        Assert.False(fourth.IsCompleted);
         Assert.Equal(PushStatus.Full, stream.TryPush(99).Status);
-        Assert.Equal(2, stream.GetMetrics().PauseUpstreamBlocks);
+        Assert.Equal(LockFree ? 1 : 2, stream.GetMetrics().PauseUpstreamBlocks);
 
         Assert.True(stream.TryRead(out var first));
         await third;
+        if (LockFree)
+        {
+            fourth = stream.PushAsync(4);
+        }
+
         Assert.False(fourth.IsCompleted);
         Assert.True(stream.TryRead(out var second));
         await fourth;
@@ -138,7 +166,7 @@ public class BoundedStreamTests
     public async Task PauseUpstream_with_a_timeout_fails_with_overflow_after_it_in_virtual_time()
     {
         var clock = new FakeTimeProvider();
-        var stream = BoundedStream.Create(new BoundedStreamOptions<int>(BackpressurePolicy.PauseUpstream, 1)
+        var stream = Create(new BoundedStreamOptions<int>(BackpressurePolicy.PauseUpstream, 1)
         {
             PauseTimeout = TimeSpan.FromSeconds(5),
             TimeProvider = clock,
@@ -162,7 +190,7 @@ public class BoundedStreamTests
     public async Task PauseUpstream_with_a_timeout_succeeds_when_room_appears_in_time()
     {
         var clock = new FakeTimeProvider();
-        var stream = BoundedStream.Create(new BoundedStreamOptions<int>(BackpressurePolicy.PauseUpstream, 1)
+        var stream = Create(new BoundedStreamOptions<int>(BackpressurePolicy.PauseUpstream, 1)
         {
             PauseTimeout = TimeSpan.FromSeconds(5),
             TimeProvider = clock,
@@ -192,7 +220,7 @@ public class BoundedStreamTests
     [Fact]
     public async Task PauseUpstream_wait_is_cancelled_and_counted_as_rejected()
     {
-        var stream = BoundedStream.PauseUpstream<int>(1);
+        var stream = Create(new BoundedStreamOptions<int>(BackpressurePolicy.PauseUpstream, 1));
         await stream.PushAsync(1);
         using var cts = new CancellationTokenSource();
 
@@ -208,7 +236,7 @@ public class BoundedStreamTests
     [Fact]
     public async Task Completion_drains_then_ends()
     {
-        var stream = BoundedStream.DropOldest<int>(4);
+        var stream = Create(new BoundedStreamOptions<int>(BackpressurePolicy.DropOldest, 4));
         stream.TryPush(1);
         stream.TryPush(2);
         stream.Complete();
@@ -229,7 +257,7 @@ public class BoundedStreamTests
     [Fact]
     public async Task Completion_with_an_error_surfaces_it_after_the_buffered_items()
     {
-        var stream = BoundedStream.Fail<int>(4);
+        var stream = Create(new BoundedStreamOptions<int>(BackpressurePolicy.Fail, 4));
         stream.TryPush(1);
         var boom = new InvalidOperationException("upstream died");
         stream.Complete(boom);
@@ -247,7 +275,7 @@ public class BoundedStreamTests
     [InlineData(BackpressurePolicy.Fail)]
     public async Task Push_after_completion_fails_as_closed(BackpressurePolicy policy)
     {
-        var stream = BoundedStream.Create(new BoundedStreamOptions<int>(policy, 2) { Degrader = x => x, Name = "done" });
+        var stream = Create(new BoundedStreamOptions<int>(policy, 2) { Degrader = x => x, Name = "done" });
         stream.Complete();
 
         Assert.Equal(PushStatus.Closed, stream.TryPush(1).Status);
@@ -261,14 +289,18 @@ public class BoundedStreamTests
     [Fact]
     public async Task Completion_wakes_every_waiting_producer_and_consumer()
     {
-        var full = BoundedStream.PauseUpstream<int>(1);
-        await full.PushAsync(0);
-        var producers = Enumerable.Range(1, 3).Select(i => full.PushAsync(i).AsTask()).ToList();
+        // A lock-free stream has one writer and one reader, so one of each waits; a locked one parks several.
         using var cts = new CancellationTokenSource();
-        producers.Add(full.PushAsync(9, cts.Token).AsTask());
+        var full = Create(new BoundedStreamOptions<int>(BackpressurePolicy.PauseUpstream, 1));
+        await full.PushAsync(0);
+        List<Task> producers = LockFree
+            ? [full.PushAsync(9, cts.Token).AsTask()]
+            : [.. Enumerable.Range(1, 3).Select(i => full.PushAsync(i).AsTask()), full.PushAsync(9, cts.Token).AsTask()];
 
-        var empty = BoundedStream.DropOldest<int>(1);
-        Task[] consumers = [empty.WaitToReadAsync().AsTask(), empty.WaitToReadAsync(cts.Token).AsTask(), empty.ReadAsync().AsTask()];
+        var empty = Create(new BoundedStreamOptions<int>(BackpressurePolicy.DropOldest, 1));
+        Task[] consumers = LockFree
+            ? [empty.WaitToReadAsync(cts.Token).AsTask()]
+            : [empty.WaitToReadAsync().AsTask(), empty.WaitToReadAsync(cts.Token).AsTask(), empty.ReadAsync().AsTask()];
         Assert.All(producers, p => Assert.False(p.IsCompleted));
         Assert.All(consumers, c => Assert.False(c.IsCompleted));
 
@@ -281,10 +313,15 @@ public class BoundedStreamTests
         }
 
         Assert.False(await (Task<bool>)consumers[0]);
-        Assert.False(await (Task<bool>)consumers[1]);
-        await Assert.ThrowsAsync<StreamClosedException>(() => consumers[2]);
+        if (!LockFree)
+        {
+            Assert.False(await (Task<bool>)consumers[1]);
+            await Assert.ThrowsAsync<StreamClosedException>(() => consumers[2]);
+        }
+
         Assert.Equal([0], Drain(full));
-        Assert.Equal(new StreamMetricsSnapshot(5, 1, 0, 0, 4, 0, 4, 0), full.GetMetrics());
+        var waited = producers.Count;
+        Assert.Equal(new StreamMetricsSnapshot(1 + waited, 1, 0, 0, waited, 0, waited, 0), full.GetMetrics());
         await full.Completion;
         await empty.Completion;
     }
@@ -292,7 +329,7 @@ public class BoundedStreamTests
     [Fact]
     public async Task Reading_after_completion_of_an_empty_stream_ends_and_never_hangs()
     {
-        var stream = BoundedStream.Fail<int>(1);
+        var stream = Create(new BoundedStreamOptions<int>(BackpressurePolicy.Fail, 1));
         stream.Complete();
 
         Assert.False(stream.TryRead(out _));
@@ -308,7 +345,7 @@ public class BoundedStreamTests
     [Fact]
     public async Task A_waiting_reader_receives_the_next_push()
     {
-        var stream = BoundedStream.Fail<int>(1);
+        var stream = Create(new BoundedStreamOptions<int>(BackpressurePolicy.Fail, 1));
         var read = stream.ReadAsync().AsTask();
         Assert.False(read.IsCompleted);
 
@@ -320,7 +357,7 @@ public class BoundedStreamTests
     [Fact]
     public async Task A_cancelled_read_stops_waiting()
     {
-        var stream = BoundedStream.Fail<int>(1);
+        var stream = Create(new BoundedStreamOptions<int>(BackpressurePolicy.Fail, 1));
         using var cts = new CancellationTokenSource();
         var read = stream.ReadAsync(cts.Token).AsTask();
 
@@ -345,4 +382,11 @@ public class BoundedStreamTests
         Assert.Equal("options", Assert.Throws<ArgumentNullException>(() => BoundedStream.Create<int>(null!)).ParamName);
         _ = BoundedStream.PauseUpstream<int>(1, Timeout.InfiniteTimeSpan);
     }
+}
+
+/// <summary>Every test of <see cref="BoundedStreamTests"/> on single-writer, single-reader (lock-free) streams.</summary>
+public sealed class LockFreeBoundedStreamTests : BoundedStreamTests
+{
+    /// <inheritdoc/>
+    protected override bool LockFree => true;
 }
