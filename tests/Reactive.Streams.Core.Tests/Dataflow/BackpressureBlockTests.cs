@@ -47,13 +47,17 @@ public class BackpressureBlockTests
         Assert.False(third.IsCompleted);
         Assert.Equal(2, block.GetMetrics().PauseUpstreamBlocks);
 
+        // SendAsync's task completes inside the block's ConsumeMessage call, just before the block buffers the message
+        // (as with BufferBlock), so the test waits for the message to be in before receiving it.
         Assert.True(block.TryReceive(out var first));
         Assert.Equal(1, first);
         Assert.True(await second.WaitAsync(Limit));
+        Assert.True(SpinWait.SpinUntil(() => block.GetMetrics().Depth == 1, Limit));
         Assert.False(third.IsCompleted);
         Assert.True(block.TryReceive(out var next));
         Assert.Equal(2, next);
         Assert.True(await third.WaitAsync(Limit));
+        Assert.True(SpinWait.SpinUntil(() => block.GetMetrics().Depth == 1, Limit));
         Assert.True(block.TryReceive(out var last));
         Assert.Equal(3, last);
         Assert.Equal(new StreamMetricsSnapshot(3, 3, 0, 0, 2, 0, 0, 0), block.GetMetrics());
