@@ -5,8 +5,9 @@ using System.Runtime.InteropServices;
 namespace Reactive.Streams.Internal;
 
 /// <summary>
-/// The engine's lock-free mode for a buffer with exactly one producer and one consumer at a time: an Rx policy operator,
-/// whose source's <c>OnNext</c> calls are serialized by the Rx grammar and whose drain reads alone. It makes the same
+/// The engine's lock-free mode for a buffer with exactly one producer and one consumer at a time: an Rx policy operator
+/// or <c>SubscribeAsync</c> (the Rx grammar serializes the source's <c>OnNext</c> calls, and one drain reads), or a
+/// stream or channel whose options promise a single writer and a single reader. It makes the same
 /// decisions as the locked mode of <see cref="BoundedBuffer{T}"/> (which owns it and delegates to it) and keeps the
 /// same counters, but a push costs no lock: the producer publishes an item with one release store, and the consumer
 /// takes a batch with one compare-and-swap.
