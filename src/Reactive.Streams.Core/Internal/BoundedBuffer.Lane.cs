@@ -5,8 +5,8 @@ namespace Reactive.Streams.Internal;
 
 /// <summary>
 /// The engine's lock-free mode (<see cref="SingleProducerLane{T}"/>): the same decisions and counters as the locked mode,
-/// for one producer and one consumer at a time. The Rx policy operators use it always (the Rx grammar gives them one
-/// producer), streams and channels when their options promise a single writer and a single reader.
+/// for one producer and one consumer at a time. The Rx policy operators and <c>SubscribeAsync</c> use it always (the Rx
+/// grammar gives them one producer), streams and channels when their options promise a single writer and a single reader.
 /// </summary>
 /// <remarks>
 /// Waiting without a lock: at most one reader and one writer can be parked (there is one of each). Each parks by
@@ -21,7 +21,7 @@ internal sealed partial class BoundedBuffer<T>
     // A writer parked for room (PushAsync or WaitToPushAsync under PauseUpstream or Fail); taken by the reader that makes room.
     private AsyncWaiter<T>? _laneRoomWaiter;
 
-    // The reader parked in WaitToReadAsync, armed as the lane's read signal; created with the lane when the surface reads.
+    // The slot of the reader parked in WaitToReadAsync, armed as the lane's read signal; created on the first wait.
     private LaneReadWaiter? _laneReadWaiter;
 
     /// <summary>
