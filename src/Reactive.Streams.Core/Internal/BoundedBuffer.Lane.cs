@@ -270,7 +270,7 @@ internal sealed partial class BoundedBuffer<T>
             throw SecondReader();
         }
 
-        // Arming fences every processor, then looks again (SingleProducerLane.ArmReadSignal). Armed: the next push or the
+        // Arming fences, then looks again (SingleProducerLane.ArmReadSignal). Armed: the next push or the
         // completion fires the slot. Not armed: an item or the completion is already there; answer now, unless a
         // firing already took the waiter.
         bool armed;

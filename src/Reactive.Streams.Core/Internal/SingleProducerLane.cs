@@ -9,7 +9,7 @@ namespace Reactive.Streams.Internal;
 /// or <c>SubscribeAsync</c> (the Rx grammar serializes the source's <c>OnNext</c> calls, and one drain reads), or a
 /// stream or channel whose options promise a single writer and a single reader. It makes the same
 /// decisions as the locked mode of <see cref="BoundedBuffer{T}"/> (which owns it and delegates to it) and keeps the
-/// same counters, but a push costs no lock: the producer publishes an item with one release store, and the consumer
+/// same counters, but a push costs no lock: the producer publishes an item with one atomic exchange, and the consumer
 /// takes a batch with one compare-and-swap.
 /// </summary>
 /// <remarks>
@@ -86,11 +86,15 @@ internal sealed class SingleProducerLane<T>
         }
 
         slot.Item = item;
-        Volatile.Write(ref c.Tail, tail + 1);
+
+        // Publishing with a full fence (an exchange) keeps the read of the signal below from passing the store. The
+        // consumer arms its signal with a full fence too, then looks at the tail again (ArmReadSignal): either it sees
+        // this item, or this read sees its signal. The alternative, no fence here and a process-wide fence when the
+        // consumer parks, was as fast with a fast producer but cost a trickling stream about 13 µs of CPU per park
+        // (the fence interrupts every core running the process) and 15% more time.
+        Interlocked.Exchange(ref c.Tail, tail + 1);
         Volatile.Write(ref c.Pushed, c.Pushed + 1);
 
-        // The consumer arms its signal, then fences every processor (ArmReadSignal), then looks at the tail again: either
-        // it sees this item, or this read sees its signal. Without that fence this read could pass the store above.
         if (Volatile.Read(ref _signal) is not null && Interlocked.Exchange(ref _signal, null) is { } signal)
         {
             signal.OnReadable();
@@ -286,13 +290,9 @@ internal sealed class SingleProducerLane<T>
             throw owner.SecondReader();
         }
 
-        Volatile.Write(ref _signal, signal);
-
-        // The producer publishes the tail and then reads the signal without a fence of its own (a full fence per push
-        // would cost it more than this costs per park): fencing every processor here orders its store before its read
-        // as seen from this thread, so either the look below sees its item or it sees the signal and fires it. The
-        // fence measured about 1 µs on the 2-vCPU CI machine (a full fence: 2 ns), paid only when the consumer parks.
-        Interlocked.MemoryBarrierProcessWide();
+        // A full fence between arming and looking again, as the producer has one between publishing and looking at the
+        // signal (Enqueue): either the look below sees its item, or it sees the signal and fires it.
+        Interlocked.Exchange(ref _signal, signal);
         if (IsEmpty && !owner.IsCompleted)
         {
             return true;

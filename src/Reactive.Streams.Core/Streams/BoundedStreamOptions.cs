@@ -87,7 +87,7 @@ public sealed class BoundedStreamOptions<T>
     /// <summary>
     /// Whether at most one push is in progress at any time (as <c>ChannelOptions.SingleWriter</c>): one producer, which
     /// awaits each <c>PushAsync</c> before the next push. With <see cref="SingleReader"/> also set, a
-    /// <see cref="BoundedStream{T}"/> or a <see cref="BackpressureChannel"/> runs without a lock (one release store per
+    /// <see cref="BoundedStream{T}"/> or a <see cref="BackpressureChannel"/> runs without a lock (one atomic exchange per
     /// push, one compare-and-swap per read); the policy, its errors and the counters are the same, but a counters
     /// snapshot is exact only while no push or read is in flight. Breaking the promise corrupts the buffer. Ignored
     /// when <see cref="PauseTimeout"/> is set or <see cref="Capacity"/> exceeds 65,536, and by the Dataflow block and
