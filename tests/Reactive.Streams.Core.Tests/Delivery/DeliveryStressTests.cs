@@ -228,17 +228,25 @@ public class DeliveryStressTests
         // Every dispatch completes synchronously (the queues never fill), so the loop stays on this thread and the
         // thread's allocation counter sees exactly what dispatching costs. (The workers allocate nothing per item in
         // Release; a Debug build compiles async state machines as classes, so they are left out of this count.)
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        for (var i = 0; i < N; i++)
+        // The least of three rounds: a second object per event would show in every round, while the occasional work
+        // items (below) come and go with the machine's load.
+        const int Rounds = 3;
+        var perEvent = double.MaxValue;
+        for (var round = 0; round < Rounds; round++)
         {
-            var dispatch = dispatcher.DispatchAsync(i, ack);
-            Assert.True(dispatch.IsCompletedSuccessfully);
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            for (var i = 0; i < N; i++)
+            {
+                var dispatch = dispatcher.DispatchAsync(i, ack);
+                Assert.True(dispatch.IsCompletedSuccessfully);
+            }
+
+            perEvent = Math.Min(perEvent, (double)(GC.GetAllocatedBytesForCurrentThread() - before) / N);
         }
 
-        var perEvent = (double)(GC.GetAllocatedBytesForCurrentThread() - before) / N;
         Assert.True(await dispatcher.ShutdownAsync(Timeout.InfiniteTimeSpan).WaitAsync(TimeSpan.FromMinutes(1)));
 
-        Assert.Equal(3 * N, ack.Count);
+        Assert.Equal((2 + Rounds) * N, ack.Count);
 
         // One envelope is 40 bytes on 64-bit; a second object per event would make it 80 or more. Between the two sit
         // the occasional thread-pool work items queued when a dispatch wakes a parked worker (seen up to ~61 under load),
