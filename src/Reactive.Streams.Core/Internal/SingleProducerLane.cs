@@ -146,9 +146,6 @@ internal sealed class SingleProducerLane<T>
         }
     }
 
-    /// <summary>Counts a push the producer decided without enqueueing: pushed plus the counter named.</summary>
-    public void CountPushed() => Volatile.Write(ref _cursors.Pushed, _cursors.Pushed + 1);
-
     public void CountEvicted(bool degraded)
     {
         ref var c = ref _cursors;
