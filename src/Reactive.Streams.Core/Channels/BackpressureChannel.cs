@@ -27,8 +27,12 @@ public static class BackpressureChannel
     public static Channel<T> Create<T>(BoundedStreamOptions<T> options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        return new PolicyChannel<T>(new BoundedBuffer<T>(options, options.IsSingleWriterSingleReader));
+        return Create(options, options.StreamMode);
     }
+
+    /// <summary>A policy channel on the engine mode given (the tests run every mode through the channel's surface).</summary>
+    internal static Channel<T> Create<T>(BoundedStreamOptions<T> options, BufferMode mode) =>
+        new PolicyChannel<T>(new BoundedBuffer<T>(options, mode));
 
     /// <summary>Creates a policy channel.</summary>
     /// <typeparam name="T">The item type.</typeparam>

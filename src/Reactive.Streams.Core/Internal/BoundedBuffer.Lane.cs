@@ -222,7 +222,7 @@ internal sealed partial class BoundedBuffer<T>
         }
     }
 
-    /// <summary><see cref="TryRead"/> in the lock-free mode.</summary>
+    /// <summary><see cref="TryRead"/> in the lock-free and shared modes: a claim without a lock.</summary>
     private bool LaneTryRead(SingleProducerLane<T> lane, [MaybeNullWhen(false)] out T item)
     {
         Unsafe.SkipInit(out item);
@@ -237,7 +237,15 @@ internal sealed partial class BoundedBuffer<T>
             return false;
         }
 
-        LaneAfterRead(lane);
+        if (_sharedLane is null)
+        {
+            LaneAfterRead(lane);
+        }
+        else
+        {
+            SharedAfterRead(lane);
+        }
+
         return true;
     }
 

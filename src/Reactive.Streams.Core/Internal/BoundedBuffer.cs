@@ -54,13 +54,12 @@ internal sealed partial class BoundedBuffer<T> : IStreamMetricsSource
 
     /// <summary>Creates the engine for <paramref name="options"/>.</summary>
     /// <param name="options">Policy, capacity and the rest.</param>
-    /// <param name="singleProducerSingleConsumer">
-    /// The caller guarantees one producer (pushes never overlap) and one consumer (reads never overlap), and does not
-    /// use position-checked reads (<see cref="TryPeekHead"/>, <see cref="TryReadMany"/> with a position):
-    /// the engine then runs lock-free (<see cref="SingleProducerLane{T}"/>) unless the options need the locked mode's
-    /// timed waits (a PauseUpstream timeout) or the capacity exceeds <see cref="SingleProducerLane{T}.MaxCapacity"/>.
+    /// <param name="mode">
+    /// How the engine synchronizes (<see cref="BufferMode"/>). The lane modes fall back to the locked mode when the
+    /// capacity exceeds <see cref="SingleProducerLane{T}.MaxCapacity"/> (a lane's ring is allocated whole), and the
+    /// single-lane mode also when the options need timed waits (a PauseUpstream timeout).
     /// </param>
-    public BoundedBuffer(BoundedStreamOptions<T> options, bool singleProducerSingleConsumer = false)
+    public BoundedBuffer(BoundedStreamOptions<T> options, BufferMode mode = BufferMode.Locked)
     {
         ArgumentNullException.ThrowIfNull(options);
         Name = options.Name;
@@ -71,9 +70,16 @@ internal sealed partial class BoundedBuffer<T> : IStreamMetricsSource
         _pauseTimeout = options.PauseTimeout == Timeout.InfiniteTimeSpan ? null : options.PauseTimeout;
         _timeProvider = options.TimeProvider;
         _items = new RingBuffer<T>(Capacity);
-        if (singleProducerSingleConsumer && _pauseTimeout is null && Capacity <= SingleProducerLane<T>.MaxCapacity)
+        if (mode != BufferMode.Locked && Capacity <= SingleProducerLane<T>.MaxCapacity)
         {
-            _lane = new SingleProducerLane<T>(Capacity);
+            if (mode == BufferMode.SingleLane && _pauseTimeout is null)
+            {
+                _lane = new SingleProducerLane<T>(Capacity);
+            }
+            else
+            {
+                _sharedLane = new SingleProducerLane<T>(Capacity, sharedConsumers: true);
+            }
         }
 
         _readerSingleton = new AsyncWaiter<T>(this, WaiterKind.Reader, pooled: true);
@@ -91,10 +97,33 @@ internal sealed partial class BoundedBuffer<T> : IStreamMetricsSource
 
     public int Capacity { get; }
 
-    public int Depth => _lane?.Depth ?? _items.Count;
+    public int Depth => (_lane ?? _sharedLane)?.Depth ?? _items.Count;
 
     /// <summary>Whether the engine runs in its lock-free single-producer mode.</summary>
     internal bool IsLockFree => _lane is not null;
+
+    /// <summary>How the engine synchronizes, after the fallbacks the constructor applies.</summary>
+    internal BufferMode Mode => _lane is not null ? BufferMode.SingleLane : _sharedLane is not null ? BufferMode.SharedLane : BufferMode.Locked;
+
+    /// <summary>Whether a push would find room; under the lock in the locked and shared modes.</summary>
+    private bool HasRoomLocked => _sharedLane is { } lane ? lane.HasRoom() : _items.Count < Capacity;
+
+    /// <summary>Whether the buffer holds items; under the lock in the locked and shared modes.</summary>
+    private bool HasItemsLocked => _sharedLane is { } lane ? !lane.IsEmpty : _items.Count > 0;
+
+    /// <summary>Under the lock: counts a push rejected without an overflow (closed, cancelled, timed out).</summary>
+    private void CountRejectedLocked()
+    {
+        if (_sharedLane is { } lane)
+        {
+            lane.CountRejected(overflow: false);
+        }
+        else
+        {
+            _pushed++;
+            _rejected++;
+        }
+    }
 
     /// <summary>Completes when writing is over and the buffer is drained; faults with the completion error.</summary>
     public Task Completion => _completion.Task;
@@ -119,6 +148,11 @@ internal sealed partial class BoundedBuffer<T> : IStreamMetricsSource
             return LanePush(_lane, item);
         }
 
+        if (_sharedLane is not null)
+        {
+            return SharedTryPush(_sharedLane, item);
+        }
+
         if (ShouldDegradeEagerly)
         {
             return PushDegraded(item);
@@ -139,6 +173,11 @@ internal sealed partial class BoundedBuffer<T> : IStreamMetricsSource
         if (_lane is not null)
         {
             return LanePushAsync(_lane, item, cancellationToken);
+        }
+
+        if (_sharedLane is not null)
+        {
+            return SharedPushAsync(_sharedLane, item, cancellationToken);
         }
 
         if (ShouldDegradeEagerly)
@@ -430,20 +469,27 @@ internal sealed partial class BoundedBuffer<T> : IStreamMetricsSource
             return LaneWaitToPushAsync(_lane, cancellationToken);
         }
 
-        lock (_lock)
+        if (_sharedLane is not null)
         {
-            AssertInvariants();
-            if (_doneWriting is not null)
+            // Decided without the lock when it can be: readers make room without it anyway.
+            if (Volatile.Read(ref _doneWriting) is not null ||
+                Policy is BackpressurePolicy.DropOldest or BackpressurePolicy.DegradeQuality ||
+                (Volatile.Read(ref _writersHead) is null && _sharedLane.Depth < Capacity))
             {
-                return _doneWriting == s_completedNormally
-                    ? new ValueTask<bool>(false)
-                    : ValueTask.FromException<bool>(_doneWriting);
+                return WaitToPushDecided();
             }
-
-            if (Policy is BackpressurePolicy.DropOldest or BackpressurePolicy.DegradeQuality ||
-                (_items.Count < Capacity && _writersHead is null))
+        }
+        else
+        {
+            lock (_lock)
             {
-                return new ValueTask<bool>(true);
+                AssertInvariants();
+                if (_doneWriting is not null ||
+                    Policy is BackpressurePolicy.DropOldest or BackpressurePolicy.DegradeQuality ||
+                    (_items.Count < Capacity && _writersHead is null))
+                {
+                    return WaitToPushDecided();
+                }
             }
         }
 
@@ -451,6 +497,7 @@ internal sealed partial class BoundedBuffer<T> : IStreamMetricsSource
         waiter.Arm(cancellationToken, timeout: null, _timeProvider);
         bool? result = null;
         Exception? failure = null;
+        AsyncWaiter<T>? space = null;
         lock (_lock)
         {
             AssertInvariants();
@@ -465,7 +512,7 @@ internal sealed partial class BoundedBuffer<T> : IStreamMetricsSource
                     failure = _doneWriting;
                 }
             }
-            else if (_items.Count < Capacity && _writersHead is null)
+            else if (HasRoomLocked && _writersHead is null)
             {
                 result = true;
             }
@@ -477,21 +524,49 @@ internal sealed partial class BoundedBuffer<T> : IStreamMetricsSource
             {
                 waiter.Next = _spaceWaiters;
                 _spaceWaiters = waiter;
-                return waiter.AsValueTaskOfBool();
+                if (_sharedLane is null)
+                {
+                    return waiter.AsValueTaskOfBool();
+                }
+
+                // The shared mode's handshake with readers, which make room without the lock (BoundedBuffer.Shared.cs):
+                // fence, then look at the room again.
+                Interlocked.MemoryBarrier();
+                if (HasRoomLocked && _writersHead is null)
+                {
+                    space = _spaceWaiters;
+                    _spaceWaiters = null;
+                }
             }
         }
 
-        if (failure is null)
+        if (space is not null)
         {
-            waiter.SetResult(result!.Value);
+            WakeAll(space);
         }
-        else
+
+        if (result is not null || failure is not null)
         {
-            waiter.SetException(failure);
+            if (failure is null)
+            {
+                waiter.SetResult(result!.Value);
+            }
+            else
+            {
+                waiter.SetException(failure);
+            }
         }
 
         return waiter.AsValueTaskOfBool();
     }
+
+    /// <summary>The answer of <see cref="WaitToPushAsync"/> when it need not wait: writing over, or a push would not wait.</summary>
+    private ValueTask<bool> WaitToPushDecided() => Volatile.Read(ref _doneWriting) switch
+    {
+        null => new ValueTask<bool>(true),
+        var done when done == s_completedNormally => new ValueTask<bool>(false),
+        var done => ValueTask.FromException<bool>(done),
+    };
 
     // ---- Reading ---------------------------------------------------------------------------------------------
 
@@ -501,6 +576,11 @@ internal sealed partial class BoundedBuffer<T> : IStreamMetricsSource
         if (_lane is not null)
         {
             return LaneTryRead(_lane, out item);
+        }
+
+        if (_sharedLane is not null)
+        {
+            return LaneTryRead(_sharedLane, out item);
         }
 
         AsyncWaiter<T>? writer = null;
@@ -571,9 +651,10 @@ internal sealed partial class BoundedBuffer<T> : IStreamMetricsSource
     /// <summary>Takes the oldest item without removing it.</summary>
     public bool TryPeek([System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out T item)
     {
-        if (_lane is not null)
+        if ((_lane ?? _sharedLane) is { } lane)
         {
-            return _lane.TryPeek(out item);
+            // The lane's peek is checked against its head, so it holds with several readers too.
+            return lane.TryPeek(out item);
         }
 
         lock (_lock)
@@ -605,10 +686,15 @@ internal sealed partial class BoundedBuffer<T> : IStreamMetricsSource
             return LaneWaitToReadAsync(_lane, cancellationToken);
         }
 
+        if (_sharedLane is { IsEmpty: false })
+        {
+            return new ValueTask<bool>(true);
+        }
+
         lock (_lock)
         {
             AssertInvariants();
-            if (_items.Count > 0)
+            if (HasItemsLocked)
             {
                 return new ValueTask<bool>(true);
             }
@@ -634,7 +720,7 @@ internal sealed partial class BoundedBuffer<T> : IStreamMetricsSource
         lock (_lock)
         {
             AssertInvariants();
-            if (_items.Count > 0)
+            if (HasItemsLocked)
             {
                 result = true;
             }
@@ -777,18 +863,19 @@ internal sealed partial class BoundedBuffer<T> : IStreamMetricsSource
 
             signals = TakeSignals();
 
-            _doneWriting = error ?? s_completedNormally;
+            // An exchange (a full fence): in the shared mode readers take items without the lock, and the last of them
+            // looks at _doneWriting after its claim, so either it sees the completion or the look below sees it drained.
+            Interlocked.Exchange(ref _doneWriting, error ?? s_completedNormally);
             readers = _readers;
             writers = _writersHead;
             space = _spaceWaiters;
             _readers = _writersHead = _writersTail = _spaceWaiters = null;
             for (var w = writers; w is not null; w = w.Next)
             {
-                _pushed++;
-                _rejected++;
+                CountRejectedLocked();
             }
 
-            drained = _items.Count == 0;
+            drained = !HasItemsLocked;
         }
 
         // Complete everything outside the lock: continuations run asynchronously, but SetResult still must not
@@ -875,8 +962,7 @@ internal sealed partial class BoundedBuffer<T> : IStreamMetricsSource
 
             if (waiter.Kind == WaiterKind.Writer)
             {
-                _pushed++;
-                _rejected++;
+                CountRejectedLocked();
             }
         }
 
@@ -961,6 +1047,33 @@ internal sealed partial class BoundedBuffer<T> : IStreamMetricsSource
         }
     }
 
+    /// <summary>
+    /// Under the lock: unlinks the oldest parked writer, whose item is about to enter, and appends it to the list
+    /// (<paramref name="head"/> to <paramref name="tail"/>) of writers to complete once the lock is released.
+    /// </summary>
+    private AsyncWaiter<T> TakeOldestWriter(ref AsyncWaiter<T>? head, ref AsyncWaiter<T>? tail)
+    {
+        var parked = _writersHead!;
+        _writersHead = parked.Next;
+        if (_writersHead is null)
+        {
+            _writersTail = null;
+        }
+
+        parked.Next = null;
+        if (tail is null)
+        {
+            head = parked;
+        }
+        else
+        {
+            tail.Next = parked;
+        }
+
+        tail = parked;
+        return parked;
+    }
+
     private static void WakeAll(AsyncWaiter<T> waiters)
     {
         for (AsyncWaiter<T>? w = waiters; w is not null;)
@@ -993,7 +1106,7 @@ internal sealed partial class BoundedBuffer<T> : IStreamMetricsSource
         lock (_lock)
         {
             AssertInvariants();
-            if (_items.Count > 0 || _doneWriting is not null)
+            if (HasItemsLocked || _doneWriting is not null)
             {
                 return false;
             }
@@ -1117,6 +1230,12 @@ internal sealed partial class BoundedBuffer<T> : IStreamMetricsSource
             return read;
         }
 
+        if (_sharedLane is not null)
+        {
+            Debug.Assert(expectedPosition < 0, "The shared mode reads only from the head, whatever its position.");
+            return SharedTryReadMany(_sharedLane, destination);
+        }
+
         AsyncWaiter<T>? handedOff = null;
         AsyncWaiter<T>? space = null;
         bool drained;
@@ -1136,27 +1255,10 @@ internal sealed partial class BoundedBuffer<T> : IStreamMetricsSource
             {
                 destination[count++] = _items.Dequeue();
                 _delivered++;
-                if (_writersHead is { } parked)
+                if (_writersHead is not null)
                 {
-                    _writersHead = parked.Next;
-                    if (_writersHead is null)
-                    {
-                        _writersTail = null;
-                    }
-
                     _pushed++;
-                    _items.Enqueue(parked.Item);
-                    parked.Next = null;
-                    if (handedOffTail is null)
-                    {
-                        handedOff = parked;
-                    }
-                    else
-                    {
-                        handedOffTail.Next = parked;
-                    }
-
-                    handedOffTail = parked;
+                    _items.Enqueue(TakeOldestWriter(ref handedOff, ref handedOffTail).Item);
                 }
             }
 
@@ -1214,6 +1316,12 @@ internal sealed partial class BoundedBuffer<T> : IStreamMetricsSource
         lock (_lock)
         {
             AssertInvariants();
+            if (_sharedLane is not null)
+            {
+                _sharedLane.CountRejected(overflow: true);
+                return;
+            }
+
             _pushed++;
             _failOverflows++;
         }
@@ -1247,6 +1355,12 @@ internal sealed partial class BoundedBuffer<T> : IStreamMetricsSource
 
         lock (_lock)
         {
+            if (_sharedLane is not null)
+            {
+                _sharedLane.CountPauseBlock();
+                return;
+            }
+
             _pauseBlocks++;
         }
     }
@@ -1271,9 +1385,9 @@ internal sealed partial class BoundedBuffer<T> : IStreamMetricsSource
 
     public StreamMetricsSnapshot GetMetrics()
     {
-        if (_lane is not null)
+        if ((_lane ?? _sharedLane) is { } lane)
         {
-            return _lane.ReadCounters();
+            return lane.ReadCounters();
         }
 
         lock (_lock)
@@ -1283,7 +1397,7 @@ internal sealed partial class BoundedBuffer<T> : IStreamMetricsSource
         }
     }
 
-    StreamMetricsSnapshot IStreamMetricsSource.ReadRacy() => _lane is not null ? _lane.ReadCounters() : new(
+    StreamMetricsSnapshot IStreamMetricsSource.ReadRacy() => (_lane ?? _sharedLane) is { } lane ? lane.ReadCounters() : new(
         Volatile.Read(ref _pushed),
         Volatile.Read(ref _delivered),
         Volatile.Read(ref _dropOldestHits),
@@ -1298,11 +1412,20 @@ internal sealed partial class BoundedBuffer<T> : IStreamMetricsSource
     {
         Debug.Assert(_lane is null, "The lock-free mode has no lock: a position-checked read (the Dataflow block's) needs the locked mode.");
         Debug.Assert(_lock.IsHeldByCurrentThread, "The lock protects every field.");
+        Debug.Assert(_doneWriting is null || (_writersHead is null && _readers is null), "Completion releases every parked writer and reader.");
+        Debug.Assert(_writersHead is null || Policy == BackpressurePolicy.PauseUpstream, "Writers park only under PauseUpstream.");
+        if (_sharedLane is not null)
+        {
+            // Readers take items without the lock, so only what they cannot change is checked: nothing enters but
+            // under the lock, and whoever puts items in wakes the parked readers.
+            Debug.Assert(_readers is null || _sharedLane.IsEmpty, "Readers park only on an empty buffer.");
+            return;
+        }
+
         Debug.Assert(_items.Count <= Capacity, "The buffer never holds more than its capacity.");
         Debug.Assert(_readers is null || _items.Count == 0, "Readers park only on an empty buffer.");
         Debug.Assert(_signals is null || (_items.Count == 0 && _doneWriting is null), "Read signals are armed only on an empty, open buffer.");
-        Debug.Assert(_writersHead is null || (_items.Count == Capacity && Policy == BackpressurePolicy.PauseUpstream), "Writers park only on a full PauseUpstream buffer.");
-        Debug.Assert(_doneWriting is null || (_writersHead is null && _readers is null), "Completion releases every parked writer and reader.");
+        Debug.Assert(_writersHead is null || _items.Count == Capacity, "Writers park only on a full buffer.");
         Debug.Assert(_pushed == _delivered + _dropOldestHits + _degradeHits + _failOverflows + _rejected + _items.Count, "Conservation.");
     }
 }

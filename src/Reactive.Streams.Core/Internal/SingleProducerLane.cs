@@ -42,12 +42,19 @@ internal sealed class SingleProducerLane<T>
     private readonly Slot[] _slots;
     private readonly int _mask;
     private readonly int _capacity;
+    private readonly bool _sharedConsumers;
     private LaneCursors _cursors;
     private ReadSignal? _signal;
 
-    public SingleProducerLane(int capacity)
+    /// <param name="capacity">The most items buffered.</param>
+    /// <param name="sharedConsumers">
+    /// Whether several consumers may read at once (the engine's shared mode, <see cref="BufferMode.SharedLane"/>): claims
+    /// are compare-and-swaps on the head either way, so only the delivered count needs an atomic add.
+    /// </param>
+    public SingleProducerLane(int capacity, bool sharedConsumers = false)
     {
         _capacity = capacity;
+        _sharedConsumers = sharedConsumers;
         var size = (int)BitOperations.RoundUpToPowerOf2((uint)capacity);
         _slots = new Slot[size];
         for (var i = 0; i < size; i++)
@@ -78,14 +85,7 @@ internal sealed class SingleProducerLane<T>
     {
         ref var c = ref _cursors;
         var tail = c.Tail;
-        ref var slot = ref _slots[(int)tail & _mask];
-        if (Volatile.Read(ref slot.Sequence) != tail)
-        {
-            // The slot's previous item was claimed (the room is real) but its claimant is still copying it out.
-            WaitForRelease(ref slot, tail);
-        }
-
-        slot.Item = item;
+        WriteSlot(tail, item);
 
         // Publishing with a full fence (an exchange) keeps the read of the signal below from passing the store. The
         // consumer arms its signal with a full fence too, then looks at the tail again (ArmReadSignal): either it sees
@@ -100,6 +100,31 @@ internal sealed class SingleProducerLane<T>
         {
             signal.OnReadable();
         }
+    }
+
+    /// <summary>
+    /// <see cref="Enqueue"/> for a producer that holds the engine's lock (<see cref="BufferMode.SharedLane"/>): readers
+    /// park under that lock, so the lock's release publishes the item to them, and there is no read signal to check.
+    /// </summary>
+    public void EnqueueLocked(T item)
+    {
+        ref var c = ref _cursors;
+        var tail = c.Tail;
+        WriteSlot(tail, item);
+        Volatile.Write(ref c.Tail, tail + 1);
+        Volatile.Write(ref c.Pushed, c.Pushed + 1);
+    }
+
+    private void WriteSlot(long tail, T item)
+    {
+        ref var slot = ref _slots[(int)tail & _mask];
+        if (Volatile.Read(ref slot.Sequence) != tail)
+        {
+            // The slot's previous item was claimed (the room is real) but its claimant is still copying it out.
+            WaitForRelease(ref slot, tail);
+        }
+
+        slot.Item = item;
     }
 
     private static void WaitForRelease(ref Slot slot, long position)
@@ -207,8 +232,9 @@ internal sealed class SingleProducerLane<T>
                 break;
             }
 
-            // The producer evicted the oldest item meanwhile: claim again from the new head. It evicts only from a full
-            // buffer, so the new head is still at or before the tail (at it only with capacity 1, between the producer's
+            // The producer evicted the oldest item meanwhile (or, with shared consumers, another consumer claimed
+            // items): claim again from the new head. Nothing claims past a tail it has seen, so the new head is still at
+            // or before the tail (at it after another consumer's claim, or with capacity 1 between the producer's
             // eviction and its enqueue: then the claim is empty).
             head = seen;
             if (tail < head)
@@ -223,7 +249,15 @@ internal sealed class SingleProducerLane<T>
             destination[i] = Release(head + i);
         }
 
-        Volatile.Write(ref c.Delivered, c.Delivered + count);
+        if (_sharedConsumers)
+        {
+            Interlocked.Add(ref c.Delivered, count);
+        }
+        else
+        {
+            Volatile.Write(ref c.Delivered, c.Delivered + count);
+        }
+
         return count;
     }
 

@@ -25,9 +25,15 @@ public sealed class BoundedStream<T>
     /// <param name="options">The policy, capacity and optional settings.</param>
     /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
     public BoundedStream(BoundedStreamOptions<T> options)
+        : this(options, options?.StreamMode ?? BufferMode.SharedLane)
+    {
+    }
+
+    /// <summary>A stream on the engine mode given (the tests run every mode through the stream's surface).</summary>
+    internal BoundedStream(BoundedStreamOptions<T> options, BufferMode mode)
     {
         ArgumentNullException.ThrowIfNull(options);
-        _buffer = new BoundedBuffer<T>(options, options.IsSingleWriterSingleReader);
+        _buffer = new BoundedBuffer<T>(options, mode);
     }
 
     internal BoundedBuffer<T> Buffer => _buffer;

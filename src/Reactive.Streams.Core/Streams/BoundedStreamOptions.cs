@@ -1,3 +1,5 @@
+using Reactive.Streams.Internal;
+
 namespace Reactive.Streams;
 
 /// <summary>
@@ -101,8 +103,8 @@ public sealed class BoundedStreamOptions<T>
     /// </summary>
     public bool SingleReader { get; init; }
 
-    /// <summary>Whether the options promise one writer and one reader (the engine may then run lock-free).</summary>
-    internal bool IsSingleWriterSingleReader => SingleWriter && SingleReader;
+    /// <summary>The engine mode a stream or channel with these options runs: lock-free on the single-writer, single-reader promise, else shared.</summary>
+    internal BufferMode StreamMode => SingleWriter && SingleReader ? BufferMode.SingleLane : BufferMode.SharedLane;
 
     /// <summary>The clock for <see cref="PauseTimeout"/>. Default: <see cref="TimeProvider.System"/>.</summary>
     public TimeProvider TimeProvider

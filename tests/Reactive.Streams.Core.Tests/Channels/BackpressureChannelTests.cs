@@ -1,22 +1,23 @@
 using System.Threading.Channels;
+using Reactive.Streams.Internal;
 
 namespace Reactive.Streams.Tests.Channels;
 
-/// <summary>The channel face, in the locked mode here and in the lock-free mode in <see cref="LockFreeBackpressureChannelTests"/>.</summary>
+/// <summary>
+/// The channel face, in the shared mode here (the default), in the lock-free mode in
+/// <see cref="LockFreeBackpressureChannelTests"/> and in the locked mode in <see cref="LockedBackpressureChannelTests"/>.
+/// </summary>
 public class BackpressureChannelTests
 {
-    /// <summary>Whether the channels under test promise one writer and one reader, which makes them lock-free.</summary>
-    protected virtual bool LockFree => false;
+    /// <summary>The engine mode of the channels under test.</summary>
+    private protected virtual BufferMode Mode => BufferMode.SharedLane;
 
     private Channel<T> Create<T>(BackpressurePolicy policy, int capacity, Func<T, T>? degrader = null)
     {
-        var channel = BackpressureChannel.Create(new BoundedStreamOptions<T>(policy, capacity)
-        {
-            Degrader = degrader,
-            SingleWriter = LockFree,
-            SingleReader = LockFree,
-        });
-        return channel;
+        var lockFree = Mode == BufferMode.SingleLane;
+        return BackpressureChannel.Create(
+            new BoundedStreamOptions<T>(policy, capacity) { Degrader = degrader, SingleWriter = lockFree, SingleReader = lockFree },
+            Mode);
     }
 
     private static List<T> Drain<T>(ChannelReader<T> reader)
@@ -160,5 +161,12 @@ public class BackpressureChannelTests
 public sealed class LockFreeBackpressureChannelTests : BackpressureChannelTests
 {
     /// <inheritdoc/>
-    protected override bool LockFree => true;
+    private protected override BufferMode Mode => BufferMode.SingleLane;
+}
+
+/// <summary>Every test of <see cref="BackpressureChannelTests"/> on the locked mode.</summary>
+public sealed class LockedBackpressureChannelTests : BackpressureChannelTests
+{
+    /// <inheritdoc/>
+    private protected override BufferMode Mode => BufferMode.Locked;
 }

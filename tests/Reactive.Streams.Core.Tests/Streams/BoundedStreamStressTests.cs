@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using Reactive.Streams.Internal;
 
 namespace Reactive.Streams.Tests.Streams;
 
@@ -12,20 +13,37 @@ public class BoundedStreamStressTests
     private const int Producers = 4;
     private const long DegradedBit = 1L << 62;
 
-    public static TheoryData<BackpressurePolicy> Policies =>
-        [BackpressurePolicy.DropOldest, BackpressurePolicy.DegradeQuality, BackpressurePolicy.PauseUpstream, BackpressurePolicy.Fail];
+    // The engine mode by name (BufferMode is internal): the shared mode is the streams' and channels' default, the locked
+    // mode the Dataflow block's and the delivery layer's.
+    public static TheoryData<BackpressurePolicy, string> PoliciesAndModes()
+    {
+        var data = new TheoryData<BackpressurePolicy, string>();
+        foreach (var mode in new[] { nameof(BufferMode.SharedLane), nameof(BufferMode.Locked) })
+        {
+            foreach (var policy in new[] { BackpressurePolicy.DropOldest, BackpressurePolicy.DegradeQuality, BackpressurePolicy.PauseUpstream, BackpressurePolicy.Fail })
+            {
+                data.Add(policy, mode);
+            }
+        }
+
+        return data;
+    }
 
     [Theory]
-    [MemberData(nameof(Policies))]
-    public async Task Stream_conserves_items_under_four_producers_and_two_consumers(BackpressurePolicy policy)
+    [MemberData(nameof(PoliciesAndModes))]
+    public async Task Stream_conserves_items_under_four_producers_and_two_consumers(BackpressurePolicy policy, string engineMode)
     {
+        var mode = Enum.Parse<BufferMode>(engineMode);
         const int PerProducer = 250_000; // 1,000,000 items in all
         long evicted = 0;
-        var stream = BoundedStream.Create(new BoundedStreamOptions<long>(policy, 64)
-        {
-            Degrader = static x => x | DegradedBit,
-            OnDropped = _ => Interlocked.Increment(ref evicted),
-        });
+        var stream = new BoundedStream<long>(
+            new BoundedStreamOptions<long>(policy, 64)
+            {
+                Degrader = static x => x | DegradedBit,
+                OnDropped = _ => Interlocked.Increment(ref evicted),
+            },
+            mode);
+        Assert.Equal(mode, stream.Buffer.Mode);
 
         var outcome = await RunAsync(
             PerProducer,
@@ -48,16 +66,19 @@ public class BoundedStreamStressTests
     }
 
     [Theory]
-    [MemberData(nameof(Policies))]
-    public async Task Channel_face_conserves_items_under_four_producers_and_two_consumers(BackpressurePolicy policy)
+    [MemberData(nameof(PoliciesAndModes))]
+    public async Task Channel_face_conserves_items_under_four_producers_and_two_consumers(BackpressurePolicy policy, string engineMode)
     {
+        var mode = Enum.Parse<BufferMode>(engineMode);
         const int PerProducer = 50_000;
         long evicted = 0;
-        var channel = BackpressureChannel.Create(new BoundedStreamOptions<long>(policy, 16)
-        {
-            Degrader = static x => x | DegradedBit,
-            OnDropped = _ => Interlocked.Increment(ref evicted),
-        });
+        var channel = BackpressureChannel.Create(
+            new BoundedStreamOptions<long>(policy, 16)
+            {
+                Degrader = static x => x | DegradedBit,
+                OnDropped = _ => Interlocked.Increment(ref evicted),
+            },
+            mode);
 
         var outcome = await RunAsync(
             PerProducer,

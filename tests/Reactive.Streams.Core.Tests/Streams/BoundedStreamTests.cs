@@ -1,29 +1,38 @@
 using Microsoft.Extensions.Time.Testing;
+using Reactive.Streams.Internal;
 
 namespace Reactive.Streams.Tests.Streams;
 
-/// <summary>The stream's behaviour, in the locked mode here and in the lock-free mode in <see cref="LockFreeBoundedStreamTests"/>.</summary>
+/// <summary>
+/// The stream's behaviour, in the shared mode here (the default: any number of writers and readers), in the lock-free
+/// mode in <see cref="LockFreeBoundedStreamTests"/> and in the locked mode in <see cref="LockedBoundedStreamTests"/>.
+/// </summary>
 public class BoundedStreamTests
 {
-    /// <summary>Whether the streams under test promise one writer and one reader, which makes them lock-free.</summary>
-    protected virtual bool LockFree => false;
+    /// <summary>The engine mode of the streams under test.</summary>
+    private protected virtual BufferMode Mode => BufferMode.SharedLane;
 
-    /// <summary>A stream with <paramref name="options"/>, single-writer and single-reader when <see cref="LockFree"/>.</summary>
+    /// <summary>Whether the streams under test promise one writer and one reader, which makes them lock-free.</summary>
+    private bool LockFree => Mode == BufferMode.SingleLane;
+
+    /// <summary>A stream with <paramref name="options"/> on <see cref="Mode"/>, single-writer and single-reader when <see cref="LockFree"/>.</summary>
     private BoundedStream<T> Create<T>(BoundedStreamOptions<T> options)
     {
-        var stream = BoundedStream.Create(new BoundedStreamOptions<T>(options.Policy, options.Capacity)
-        {
-            Name = options.Name,
-            Degrader = options.Degrader,
-            OnDropped = options.OnDropped,
-            PauseTimeout = options.PauseTimeout,
-            TimeProvider = options.TimeProvider,
-            SingleWriter = LockFree,
-            SingleReader = LockFree,
-        });
+        var stream = new BoundedStream<T>(
+            new BoundedStreamOptions<T>(options.Policy, options.Capacity)
+            {
+                Name = options.Name,
+                Degrader = options.Degrader,
+                OnDropped = options.OnDropped,
+                PauseTimeout = options.PauseTimeout,
+                TimeProvider = options.TimeProvider,
+                SingleWriter = LockFree,
+                SingleReader = LockFree,
+            },
+            Mode);
 
-        // A PauseUpstream timeout needs the locked mode's timed waits, whatever the options promise.
-        Assert.Equal(LockFree && options.PauseTimeout is null, stream.Buffer.IsLockFree);
+        // A PauseUpstream timeout needs timed waits, which the lock-free mode leaves to the shared one.
+        Assert.Equal(LockFree && options.PauseTimeout is not null ? BufferMode.SharedLane : Mode, stream.Buffer.Mode);
         return stream;
     }
 
@@ -388,5 +397,12 @@ public class BoundedStreamTests
 public sealed class LockFreeBoundedStreamTests : BoundedStreamTests
 {
     /// <inheritdoc/>
-    protected override bool LockFree => true;
+    private protected override BufferMode Mode => BufferMode.SingleLane;
+}
+
+/// <summary>Every test of <see cref="BoundedStreamTests"/> on the locked mode (the Dataflow block's and the delivery layer's).</summary>
+public sealed class LockedBoundedStreamTests : BoundedStreamTests
+{
+    /// <inheritdoc/>
+    private protected override BufferMode Mode => BufferMode.Locked;
 }

@@ -1,0 +1,371 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
+
+namespace Reactive.Streams.Internal;
+
+/// <summary>
+/// The engine's shared mode (<see cref="BufferMode.SharedLane"/>), the default of streams and channels: any number of
+/// writers and readers, the locked mode's decisions, wait lists and counters, but the items live in a
+/// <see cref="SingleProducerLane{T}"/> and only writers take the lock.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Writers take <c>_lock</c> around every push, which makes them the lane's one producer at a time; the lock also guards
+/// the wait lists, as in the locked mode. Readers claim items with the lane's compare-and-swap and take the lock only to
+/// park or to let parked writers in. So a producer and a consumer never wait for each other's lock on the hot path, and a
+/// reader preempted mid-read stalls no writer: the bounded channel's slow mode (docs/benchmarks.md) is a writer waiting
+/// for a lock that its reader holds.
+/// </para>
+/// <para>
+/// Why no handshake is needed for readers: a reader parks under the lock after looking at the lane again, and every
+/// item enters the lane under the same lock, whose holder wakes the parked readers. Parked writers and space waiters
+/// need one, because readers make room without the lock: a parking writer links itself, fences, and looks at the room
+/// again; a reader claims with a compare-and-swap (a full fence) and then looks at the lists. Either the writer sees
+/// the room or the reader sees the writer. Whichever sees it moves parked writers' items in (<see cref="HandOffLocked"/>),
+/// in their order, under the lock, as the locked mode's reads do.
+/// </para>
+/// </remarks>
+internal sealed partial class BoundedBuffer<T>
+{
+    // The shared mode's lane; null in the other modes.
+    private readonly SingleProducerLane<T>? _sharedLane;
+
+    /// <summary><see cref="TryPush"/> in the shared mode; <see cref="SlowPath"/> when the degrader must run first.</summary>
+    private PushResult SharedPush(SingleProducerLane<T> lane, T item)
+    {
+        AsyncWaiter<T>? readers;
+        object? signals;
+        T evicted;
+        lock (_lock)
+        {
+            AssertInvariants();
+            if (_doneWriting is not null)
+            {
+                lane.CountRejected(overflow: false);
+                return new PushResult(PushStatus.Closed);
+            }
+
+            // Parked writers go first: a push that finds them waits behind them (PauseUpstream) or overflows.
+            if (_writersHead is null && lane.HasRoom())
+            {
+                lane.EnqueueLocked(item);
+                TakeReaders(out readers, out signals);
+                goto Enqueued;
+            }
+
+            switch (Policy)
+            {
+                case BackpressurePolicy.DropOldest:
+                    if (!lane.TryEvictOldest(out evicted))
+                    {
+                        // A reader made room meanwhile: no overflow any more.
+                        lane.EnqueueLocked(item);
+                        TakeReaders(out readers, out signals);
+                        goto Enqueued;
+                    }
+
+                    lane.CountEvicted(degraded: false);
+                    lane.EnqueueLocked(item);
+                    goto Evicted;
+
+                case BackpressurePolicy.DegradeQuality:
+                    if (_degrader is null)
+                    {
+                        lane.CountRejected(overflow: false);
+                        return new PushResult(PushStatus.MissingDegrader);
+                    }
+
+                    return new PushResult(SlowPath);
+
+                case BackpressurePolicy.PauseUpstream:
+                    return new PushResult(PushStatus.Full);
+
+                default:
+                    lane.CountRejected(overflow: true);
+                    return new PushResult(PushStatus.Overflow);
+            }
+        }
+
+    Enqueued:
+        WakeReadersAndSignals(readers, signals);
+        return PushResult.Enqueued;
+
+    Evicted:
+        _onDropped?.Invoke(evicted);
+        return new PushResult(PushStatus.DroppedOldest);
+    }
+
+    /// <summary>DegradeQuality on overflow in the shared mode: the degrader runs outside the lock, then the decision is re-made.</summary>
+    private PushResult SharedPushDegraded(SingleProducerLane<T> lane, T item)
+    {
+        T degraded;
+        try
+        {
+            degraded = _degrader!(item);
+        }
+        catch (Exception error)
+        {
+            lock (_lock)
+            {
+                lane.CountRejected(overflow: false);
+            }
+
+            return new PushResult(PushStatus.DegraderFailed, error);
+        }
+
+        AsyncWaiter<T>? readers = null;
+        object? signals = null;
+        T evicted = default!;
+        PushStatus status;
+        lock (_lock)
+        {
+            AssertInvariants();
+            if (_doneWriting is not null)
+            {
+                lane.CountRejected(overflow: false);
+                return new PushResult(PushStatus.Closed);
+            }
+
+            if (lane.HasRoom() || !lane.TryEvictOldest(out evicted))
+            {
+                // A reader made room while the degrader ran: no overflow any more, so the original item goes in.
+                lane.EnqueueLocked(item);
+                TakeReaders(out readers, out signals);
+                status = PushStatus.Enqueued;
+            }
+            else
+            {
+                lane.CountEvicted(degraded: true);
+                lane.EnqueueLocked(degraded);
+                status = PushStatus.Degraded;
+            }
+        }
+
+        WakeReadersAndSignals(readers, signals);
+        if (status == PushStatus.Degraded)
+        {
+            _onDropped?.Invoke(evicted);
+        }
+
+        return new PushResult(status);
+    }
+
+    /// <summary><see cref="TryPush"/> in the shared mode.</summary>
+    private PushResult SharedTryPush(SingleProducerLane<T> lane, T item)
+    {
+        // Under sustained DegradeQuality overflow, degrade before taking the lock (one lock per push, not two; see
+        // ShouldDegradeEagerly). The depth read is racy; SharedPushDegraded re-decides under the lock.
+        if (_degrader is not null && Policy == BackpressurePolicy.DegradeQuality && lane.Depth >= Capacity)
+        {
+            return SharedPushDegraded(lane, item);
+        }
+
+        var result = SharedPush(lane, item);
+        return result.Status == SlowPath ? SharedPushDegraded(lane, item) : result;
+    }
+
+    /// <summary><see cref="PushAsync"/> in the shared mode.</summary>
+    private ValueTask SharedPushAsync(SingleProducerLane<T> lane, T item, CancellationToken cancellationToken)
+    {
+        var result = SharedTryPush(lane, item);
+        if (result.Status == PushStatus.Full)
+        {
+            return SharedParkWriter(lane, item, cancellationToken);
+        }
+
+        return result.IsAccepted ? default : ValueTask.FromException(CreateException(result));
+    }
+
+    /// <summary>
+    /// PauseUpstream with a full buffer (or writers already parked): park the writer with its item, behind the others.
+    /// A reader moves the item in when it makes room (<see cref="HandOffLocked"/>); the push counts then.
+    /// </summary>
+    private ValueTask SharedParkWriter(SingleProducerLane<T> lane, T item, CancellationToken cancellationToken)
+    {
+        AsyncWaiter<T> waiter;
+        if (!cancellationToken.CanBeCanceled && _pauseTimeout is null)
+        {
+            waiter = Interlocked.Exchange(ref _writerSingleton, null) ?? new AsyncWaiter<T>(this, WaiterKind.Writer, pooled: false);
+        }
+        else
+        {
+            // Armed outside the lock: a registration may run its callback (which takes the lock) at once.
+            waiter = new AsyncWaiter<T>(this, WaiterKind.Writer, pooled: false);
+            waiter.Arm(cancellationToken, _pauseTimeout, _timeProvider);
+        }
+
+        waiter.Item = item;
+        AsyncWaiter<T>? readers = null;
+        AsyncWaiter<T>? handedOff = null;
+        object? signals = null;
+        Exception? failure = null;
+        var parked = false;
+        lock (_lock)
+        {
+            AssertInvariants();
+            if (_doneWriting is not null)
+            {
+                lane.CountRejected(overflow: false);
+                failure = CreateClosedException();
+            }
+            else if (_writersHead is null && lane.HasRoom())
+            {
+                lane.EnqueueLocked(item);
+                TakeReaders(out readers, out signals);
+            }
+            else
+            {
+                lane.CountPauseBlock();
+                if (_pauseTimeout == TimeSpan.Zero)
+                {
+                    lane.CountRejected(overflow: false);
+                    failure = new StreamOverflowException(Name, Policy, Capacity);
+                }
+                else if (waiter.Fired != 0)
+                {
+                    // The token or the timer fired before the waiter was parked; OnWaiterFired found nothing to unlink.
+                    lane.CountRejected(overflow: false);
+                    failure = CreateFiredException(waiter);
+                }
+                else
+                {
+                    AppendWriter(waiter);
+                    parked = true;
+
+                    // The handshake with readers, which make room without the lock: fence, then look at the room again.
+                    Interlocked.MemoryBarrier();
+                    handedOff = HandOffLocked(lane);
+                    if (handedOff is not null)
+                    {
+                        TakeReaders(out readers, out signals);
+                    }
+                }
+            }
+        }
+
+        WakeReadersAndSignals(readers, signals);
+        if (handedOff is not null)
+        {
+            WakeAll(handedOff);
+        }
+
+        if (!parked)
+        {
+            if (failure is null)
+            {
+                waiter.SetResult(true);
+            }
+            else
+            {
+                waiter.SetException(failure);
+            }
+        }
+
+        return waiter.AsValueTask();
+    }
+
+    /// <summary><see cref="TryReadMany"/> in the shared mode.</summary>
+    private int SharedTryReadMany(SingleProducerLane<T> lane, Span<T> destination)
+    {
+        var read = lane.TryReadMany(destination);
+        if (read > 0)
+        {
+            SharedAfterRead(lane);
+        }
+        else if (IsCompleted && lane.IsEmpty)
+        {
+            CompleteCompletionTask();
+        }
+
+        return read;
+    }
+
+    /// <summary>After a read (whose claim was a full fence): lets parked writers in, wakes space waiters, ends a drained buffer.</summary>
+    private void SharedAfterRead(SingleProducerLane<T> lane)
+    {
+        if (Volatile.Read(ref _writersHead) is not null || Volatile.Read(ref _spaceWaiters) is not null)
+        {
+            SharedMakeRoom(lane);
+        }
+
+        if (IsCompleted && lane.IsEmpty)
+        {
+            CompleteCompletionTask();
+        }
+    }
+
+    private void SharedMakeRoom(SingleProducerLane<T> lane)
+    {
+        AsyncWaiter<T>? handedOff;
+        AsyncWaiter<T>? space = null;
+        AsyncWaiter<T>? readers = null;
+        object? signals = null;
+        lock (_lock)
+        {
+            AssertInvariants();
+            handedOff = HandOffLocked(lane);
+            if (handedOff is not null)
+            {
+                // The items handed in may land after another reader found the lane empty and parked.
+                TakeReaders(out readers, out signals);
+            }
+            else if (_spaceWaiters is not null && lane.HasRoom())
+            {
+                space = _spaceWaiters;
+                _spaceWaiters = null;
+            }
+        }
+
+        WakeReadersAndSignals(readers, signals);
+        if (handedOff is not null)
+        {
+            WakeAll(handedOff);
+        }
+
+        if (space is not null)
+        {
+            WakeAll(space);
+        }
+    }
+
+    /// <summary>
+    /// Under the lock: moves parked writers' items into the room there is, oldest writer first, and returns those
+    /// writers (linked through <see cref="AsyncWaiter{T}.Next"/>) to be completed after the lock is released.
+    /// </summary>
+    private AsyncWaiter<T>? HandOffLocked(SingleProducerLane<T> lane)
+    {
+        AsyncWaiter<T>? head = null;
+        AsyncWaiter<T>? tail = null;
+        while (_writersHead is not null && lane.HasRoom())
+        {
+            lane.EnqueueLocked(TakeOldestWriter(ref head, ref tail).Item);
+        }
+
+        return head;
+    }
+
+    /// <summary>Under the lock, after items entered: detaches the parked readers and the armed read signals.</summary>
+    private void TakeReaders(out AsyncWaiter<T>? readers, out object? signals)
+    {
+        readers = _readers;
+        if (readers is not null)
+        {
+            _readers = null;
+        }
+
+        signals = TakeSignals();
+    }
+
+    private static void WakeReadersAndSignals(AsyncWaiter<T>? readers, object? signals)
+    {
+        if (readers is not null)
+        {
+            WakeAll(readers);
+        }
+
+        if (signals is not null)
+        {
+            FireAll(signals);
+        }
+    }
+}
