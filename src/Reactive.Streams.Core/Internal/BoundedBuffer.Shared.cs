@@ -30,6 +30,9 @@ internal sealed partial class BoundedBuffer<T>
     // The shared mode's lane; null in the other modes.
     private readonly SingleProducerLane<T>? _sharedLane;
 
+    /// <summary>The lock writers take (in the locked mode, everyone); the tests hold it to show that shared-mode readers do not.</summary>
+    internal Lock WriterLock => _lock;
+
     /// <summary><see cref="TryPush"/> in the shared mode; <see cref="SlowPath"/> when the degrader must run first.</summary>
     private PushResult SharedPush(SingleProducerLane<T> lane, T item)
     {
@@ -178,12 +181,15 @@ internal sealed partial class BoundedBuffer<T>
 
     /// <summary>
     /// PauseUpstream with a full buffer (or writers already parked): park the writer with its item, behind the others.
-    /// A reader moves the item in when it makes room (<see cref="HandOffLocked"/>); the push counts then.
+    /// A reader moves the item in when it makes room (<see cref="HandOffLocked"/>); the push counts then. A push decided
+    /// without waiting returns a plain completed task, as BoundedChannel's do, and recycles its waiter at once: callers
+    /// commonly skip awaiting a task that completed synchronously, and the pooled waiter would be lost with it.
     /// </summary>
     private ValueTask SharedParkWriter(SingleProducerLane<T> lane, T item, CancellationToken cancellationToken)
     {
         AsyncWaiter<T> waiter;
-        if (!cancellationToken.CanBeCanceled && _pauseTimeout is null)
+        var pooled = !cancellationToken.CanBeCanceled && _pauseTimeout is null;
+        if (pooled)
         {
             waiter = Interlocked.Exchange(ref _writerSingleton, null) ?? new AsyncWaiter<T>(this, WaiterKind.Writer, pooled: false);
         }
@@ -230,7 +236,6 @@ internal sealed partial class BoundedBuffer<T>
                 else
                 {
                     AppendWriter(waiter);
-                    parked = true;
 
                     // The handshake with readers, which make room without the lock: fence, then look at the room again.
                     Interlocked.MemoryBarrier();
@@ -238,6 +243,13 @@ internal sealed partial class BoundedBuffer<T>
                     if (handedOff is not null)
                     {
                         TakeReaders(out readers, out signals);
+                    }
+
+                    // This writer parked last, so it is still parked unless every parked writer went in.
+                    parked = _writersHead is not null;
+                    if (!parked)
+                    {
+                        handedOff = Unlink(handedOff!, waiter);
                     }
                 }
             }
@@ -249,19 +261,41 @@ internal sealed partial class BoundedBuffer<T>
             WakeAll(handedOff);
         }
 
-        if (!parked)
+        if (parked)
         {
-            if (failure is null)
-            {
-                waiter.SetResult(true);
-            }
-            else
-            {
-                waiter.SetException(failure);
-            }
+            return waiter.AsValueTask();
         }
 
-        return waiter.AsValueTask();
+        waiter.Item = default!;
+        if (pooled)
+        {
+            Return(waiter);
+        }
+        else
+        {
+            // Disarms the token and the timer; nobody awaits this waiter.
+            waiter.SetResult(true);
+        }
+
+        return failure is null ? default : ValueTask.FromException(failure);
+
+        // Removes the last waiter of a hand-off list (this writer, which parked last).
+        static AsyncWaiter<T>? Unlink(AsyncWaiter<T> list, AsyncWaiter<T> last)
+        {
+            if (list == last)
+            {
+                return null;
+            }
+
+            var previous = list;
+            while (previous.Next != last)
+            {
+                previous = previous.Next!;
+            }
+
+            previous.Next = null;
+            return list;
+        }
     }
 
     /// <summary><see cref="TryReadMany"/> in the shared mode.</summary>

@@ -10,11 +10,18 @@ namespace Reactive.Streams.Internal;
 /// under the lock; parked readers and writers are completed after the lock is released.
 /// </summary>
 /// <remarks>
-/// Counters are written under the lock and read racily by the Meter. They obey
-/// <c>pushed = delivered + evicted + failed + depth</c> at every moment the lock is free, because a PauseUpstream
-/// writer's item is counted as pushed only when it enters the buffer or is rejected, never while it is parked.
-/// In the lock-free mode for one producer and one consumer (<see cref="SingleProducerLane{T}"/>, the Rx policy
-/// operators' buffer) there is no lock: the counters obey it whenever no push or read is in flight.
+/// <para>
+/// Three modes (<see cref="BufferMode"/>) make the same decisions: locked (this file; the Dataflow block and the
+/// delivery layer), shared (<c>BoundedBuffer.Shared.cs</c>; streams and channels by default: writers take the lock,
+/// readers claim from a <see cref="SingleProducerLane{T}"/> without it) and lock-free (<c>BoundedBuffer.Lane.cs</c>;
+/// one producer and one consumer: the Rx policy operators, and streams and channels that promise it).
+/// </para>
+/// <para>
+/// Counters obey <c>pushed = delivered + evicted + failed + depth</c>, because a PauseUpstream writer's item is counted
+/// as pushed only when it enters the buffer or is rejected, never while it is parked. In the locked mode they are
+/// written under the lock and the law holds at every moment the lock is free; in the lane modes it holds whenever no
+/// read (and, lock-free, no push) is in flight. The Meter reads them racily in every mode.
+/// </para>
 /// </remarks>
 internal sealed partial class BoundedBuffer<T> : IStreamMetricsSource
 {

@@ -88,12 +88,14 @@ public sealed class BoundedStreamOptions<T>
 
     /// <summary>
     /// Whether at most one push is in progress at any time (as <c>ChannelOptions.SingleWriter</c>): one producer, which
-    /// awaits each <c>PushAsync</c> before the next push. With <see cref="SingleReader"/> also set, a
-    /// <see cref="BoundedStream{T}"/> or a <see cref="BackpressureChannel"/> runs without a lock (one atomic exchange per
-    /// push, one compare-and-swap per read); the policy, its errors and the counters are the same, but a counters
-    /// snapshot is exact only while no push or read is in flight. Breaking the promise corrupts the buffer. Ignored
-    /// when <see cref="PauseTimeout"/> is set or <see cref="Capacity"/> exceeds 65,536, and by the Dataflow block and
-    /// the Rx operators (which know their own producers). Default: false.
+    /// awaits each <c>PushAsync</c> before the next push. By default a <see cref="BoundedStream{T}"/> or a
+    /// <see cref="BackpressureChannel"/> serves any number of writers and readers: a push takes a short lock, a read takes
+    /// none (one compare-and-swap). With <see cref="SingleReader"/> also set, pushes take no lock either (one atomic
+    /// exchange). The policy, its errors and the counters are the same in both; a counters snapshot is exact while no
+    /// read (and, on the promise, no push) is in flight. Breaking the promise corrupts the buffer. Ignored when
+    /// <see cref="PauseTimeout"/> is set, and by the Dataflow block and the Rx operators (which know their own
+    /// producers). Either way a <see cref="Capacity"/> above 65,536 runs fully locked, on a ring that grows on demand.
+    /// Default: false.
     /// </summary>
     public bool SingleWriter { get; init; }
 
