@@ -43,7 +43,7 @@ public static class BackpressureChannel
     public static Channel<T> Create<T>(BackpressurePolicy policy, int capacity, Func<T, T>? degrader = null) =>
         Create(new BoundedStreamOptions<T>(policy, capacity) { Degrader = degrader });
 
-    /// <summary>A consistent snapshot of a policy channel's counters.</summary>
+    /// <summary>A snapshot of a policy channel's counters, conserved whenever no write or read is in flight (<see cref="StreamMetricsSnapshot"/>).</summary>
     /// <typeparam name="T">The item type.</typeparam>
     /// <param name="channel">A channel created by <see cref="BackpressureChannel"/>.</param>
     /// <returns>The snapshot.</returns>

@@ -1,9 +1,11 @@
 namespace Reactive.Streams;
 
 /// <summary>
-/// A consistent snapshot of one stream's counters. At every snapshot
+/// A snapshot of one stream's counters. Whenever no push or read is in flight (and at every snapshot of a Dataflow
+/// block, whose engine takes one lock),
 /// <c><see cref="ItemsPushed"/> = <see cref="ItemsDelivered"/> + <see cref="ItemsEvicted"/> + <see cref="ItemsFailed"/> + <see cref="Depth"/></c>
-/// (<see cref="IsConserved"/>).
+/// (<see cref="IsConserved"/>); streams, channels and operators read without a lock, so a snapshot taken while items
+/// move can be off by the items in flight.
 /// </summary>
 /// <param name="ItemsPushed">Pushes that were decided: accepted, evicting or rejected (<c>items_pushed</c>). A PauseUpstream
 /// push is counted when its item enters the buffer or is rejected, not while it waits; a non-waiting push that found a

@@ -102,7 +102,7 @@ public sealed class BackpressureSubscription : IDisposable, IAsyncDisposable
     /// </summary>
     public Task Completion => _sink.Completion;
 
-    /// <summary>A consistent snapshot of the subscription's stream counters.</summary>
+    /// <summary>A snapshot of the subscription's stream counters, conserved whenever no item is in flight (<see cref="StreamMetricsSnapshot"/>).</summary>
     /// <returns>The snapshot.</returns>
     public StreamMetricsSnapshot GetMetrics() => _sink.GetMetrics();
 

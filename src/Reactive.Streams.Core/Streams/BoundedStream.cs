@@ -128,7 +128,7 @@ public sealed class BoundedStream<T>
     /// <returns>False if the stream was already completed.</returns>
     public bool TryComplete(Exception? error = null) => _buffer.TryComplete(error);
 
-    /// <summary>A consistent snapshot of the stream's counters and depth.</summary>
+    /// <summary>A snapshot of the stream's counters and depth, conserved whenever no push or read is in flight (<see cref="StreamMetricsSnapshot"/>).</summary>
     /// <returns>The snapshot.</returns>
     public StreamMetricsSnapshot GetMetrics() => _buffer.GetMetrics();
 

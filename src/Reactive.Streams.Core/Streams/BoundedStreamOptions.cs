@@ -101,7 +101,7 @@ public sealed class BoundedStreamOptions<T>
 
     /// <summary>
     /// Whether at most one read (or wait to read) is in progress at any time (as <c>ChannelOptions.SingleReader</c>):
-    /// one consumer. See <see cref="SingleWriter"/>, which it takes both to run without a lock. Default: false.
+    /// one consumer. See <see cref="SingleWriter"/>: with both set, pushes too run without a lock. Default: false.
     /// </summary>
     public bool SingleReader { get; init; }
 
