@@ -82,6 +82,44 @@ public class SharedModeTests
         Assert.Equal(new StreamMetricsSnapshot(6, 6, 0, 0, 5, 0, 0, 0), stream.GetMetrics());
     }
 
+    [Fact]
+    public async Task A_reader_parked_while_another_lets_a_writer_in_is_woken()
+    {
+        // The window: a reader has claimed the last item without the lock and is about to take the lock to let a parked
+        // writer in. A second reader that parks on the empty buffer in that window must be woken by the hand-off,
+        // since no push may ever come again. This thread holds the lock to keep the first reader in the window, and
+        // parks the second reader itself (the lock is reentrant).
+        var stream = BoundedStream.PauseUpstream<int>(1);
+        Assert.True(stream.TryPush(0).IsAccepted);
+        var writer = stream.PushAsync(1);
+        Assert.False(writer.IsCompleted);
+
+        var first = -1;
+        var reader = new Thread(() => stream.TryRead(out first));
+        ValueTask<bool> second;
+        lock (stream.Buffer.WriterLock)
+        {
+            reader.Start();
+            var spinner = default(SpinWait);
+            while (stream.Depth != 0)
+            {
+                spinner.SpinOnce();
+            }
+
+            second = stream.WaitToReadAsync();
+            Assert.False(second.IsCompleted);
+        }
+
+        Assert.True(reader.Join(HangGuard));
+        Assert.Equal(0, first);
+        Assert.True(writer.IsCompletedSuccessfully);
+        Assert.True(second.IsCompleted, "the parked reader was not woken by the hand-off");
+        Assert.True(await second);
+        Assert.True(stream.TryRead(out var handedIn));
+        Assert.Equal(1, handedIn);
+        Assert.Equal(new StreamMetricsSnapshot(2, 2, 0, 0, 1, 0, 0, 0), stream.GetMetrics());
+    }
+
     public static TheoryData<BackpressurePolicy, int> Cases() => new()
     {
         { BackpressurePolicy.DropOldest, 1 },
