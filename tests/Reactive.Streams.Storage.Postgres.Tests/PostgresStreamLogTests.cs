@@ -55,6 +55,26 @@ public sealed class PostgresStreamLogTests : StreamLogConformanceTests
     }
 
     [Fact]
+    public async Task The_pool_skips_the_session_reset_unless_the_connection_string_sets_it()
+    {
+        var log = await OpenAsync();
+        Assert.True(log.SkipsSessionReset);
+
+        var explicitReset = await OpenAsync(_server.ConnectionString + ";No Reset On Close=false");
+        Assert.False(explicitReset.SkipsSessionReset);
+        var otherSpelling = await OpenAsync(_server.ConnectionString + ";noresetonclose=false");
+        Assert.False(otherSpelling.SkipsSessionReset);
+
+        // Either way the log works on the same one connection, statement after statement.
+        var stream = NewStream();
+        var single = await OpenAsync(new NpgsqlConnectionStringBuilder(_server.ConnectionString) { MaxPoolSize = 1 }.ToString());
+        var first = await single.AppendAsync(stream, new byte[] { 1 }, AppendMode.Durable);
+        var second = await single.AppendAsync(stream, new byte[] { 2 }, AppendMode.Durable);
+        Assert.True(second.Id > first.Id);
+        Assert.Equal(2, (await single.ReadAsync(stream, StreamId.Min, StreamId.Max, 10)).Count);
+    }
+
+    [Fact]
     public async Task Parked_tails_hold_no_pooled_connection()
     {
         var small = new NpgsqlConnectionStringBuilder(_server.ConnectionString) { MaxPoolSize = 2, Timeout = 3 }.ToString();
