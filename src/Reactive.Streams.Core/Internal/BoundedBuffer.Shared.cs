@@ -343,7 +343,9 @@ internal sealed partial class BoundedBuffer<T>
                 // The items handed in may land after another reader found the lane empty and parked.
                 TakeReaders(out readers, out signals);
             }
-            else if (_spaceWaiters is not null && lane.HasRoom())
+
+            // A batch read can make more room than the parked writers take.
+            if (_spaceWaiters is not null && _writersHead is null && lane.HasRoom())
             {
                 space = _spaceWaiters;
                 _spaceWaiters = null;

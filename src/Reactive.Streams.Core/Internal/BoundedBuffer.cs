@@ -1269,7 +1269,8 @@ internal sealed partial class BoundedBuffer<T> : IStreamMetricsSource
                 }
             }
 
-            if (handedOff is null && _spaceWaiters is not null)
+            // A batch can make more room than the parked writers take.
+            if (_spaceWaiters is not null && _writersHead is null && _items.Count < Capacity)
             {
                 space = _spaceWaiters;
                 _spaceWaiters = null;

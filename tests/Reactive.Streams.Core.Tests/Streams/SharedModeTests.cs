@@ -120,6 +120,34 @@ public class SharedModeTests
         Assert.Equal(new StreamMetricsSnapshot(2, 2, 0, 0, 1, 0, 0, 0), stream.GetMetrics());
     }
 
+    // Also the locked mode's (the delivery layer batches its reads), by name since BufferMode is internal.
+    [Theory]
+    [InlineData(nameof(BufferMode.SharedLane))]
+    [InlineData(nameof(BufferMode.Locked))]
+    public async Task A_batch_read_that_makes_more_room_than_parked_writers_take_wakes_those_waiting_for_room(string engineMode)
+    {
+        var stream = new BoundedStream<int>(new BoundedStreamOptions<int>(BackpressurePolicy.PauseUpstream, 4), Enum.Parse<BufferMode>(engineMode));
+        for (var i = 0; i < 4; i++)
+        {
+            Assert.True(stream.TryPush(i).IsAccepted);
+        }
+
+        var writer = stream.PushAsync(4);
+        var space = stream.Buffer.WaitToPushAsync(CancellationToken.None);
+        Assert.False(writer.IsCompleted);
+        Assert.False(space.IsCompleted);
+
+        var batch = new int[4];
+        Assert.Equal(4, stream.Buffer.TryReadMany(batch));
+
+        // The parked writer's item takes one of the four places; the other three are room for the space waiter.
+        Assert.True(writer.IsCompletedSuccessfully);
+        Assert.True(space.IsCompleted, "the space waiter was not woken");
+        Assert.True(await space);
+        Assert.Equal([0, 1, 2, 3], batch);
+        Assert.Equal(1, stream.Depth);
+    }
+
     public static TheoryData<BackpressurePolicy, int> Cases() => new()
     {
         { BackpressurePolicy.DropOldest, 1 },
