@@ -101,19 +101,9 @@ internal sealed partial class BoundedBuffer<T>
     /// <summary>DegradeQuality on overflow in the shared mode: the degrader runs outside the lock, then the decision is re-made.</summary>
     private PushResult SharedPushDegraded(SingleProducerLane<T> lane, T item)
     {
-        T degraded;
-        try
+        if (!TryDegrade(item, out var degraded, out var failed))
         {
-            degraded = _degrader!(item);
-        }
-        catch (Exception error)
-        {
-            lock (_lock)
-            {
-                lane.CountRejected(overflow: false);
-            }
-
-            return new PushResult(PushStatus.DegraderFailed, error);
+            return failed;
         }
 
         AsyncWaiter<T>? readers = null;

@@ -332,20 +332,9 @@ internal sealed partial class BoundedBuffer<T> : IStreamMetricsSource
     /// <summary>DegradeQuality on overflow: the degrader runs outside the lock, then the decision is re-made.</summary>
     private PushResult PushDegraded(T item)
     {
-        T degraded;
-        try
+        if (!TryDegrade(item, out var degraded, out var failed))
         {
-            degraded = _degrader!(item);
-        }
-        catch (Exception error)
-        {
-            lock (_lock)
-            {
-                _pushed++;
-                _rejected++;
-            }
-
-            return new PushResult(PushStatus.DegraderFailed, error);
+            return failed;
         }
 
         AsyncWaiter<T>? readers = null;
@@ -396,6 +385,31 @@ internal sealed partial class BoundedBuffer<T> : IStreamMetricsSource
         }
 
         return new PushResult(status);
+    }
+
+    /// <summary>
+    /// Runs the degrader (outside the lock, in the locked and shared modes alike). If it throws, the push is rejected and
+    /// counted, and <paramref name="failed"/> says so.
+    /// </summary>
+    private bool TryDegrade(T item, out T degraded, out PushResult failed)
+    {
+        try
+        {
+            degraded = _degrader!(item);
+            failed = default;
+            return true;
+        }
+        catch (Exception error)
+        {
+            lock (_lock)
+            {
+                CountRejectedLocked();
+            }
+
+            degraded = default!;
+            failed = new PushResult(PushStatus.DegraderFailed, error);
+            return false;
+        }
     }
 
     /// <summary>PauseUpstream with a cancellation token or a timeout: arm the waiter outside the lock, then park it.</summary>

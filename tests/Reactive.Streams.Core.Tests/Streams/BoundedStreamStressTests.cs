@@ -48,16 +48,7 @@ public class BoundedStreamStressTests
         var outcome = await RunAsync(
             PerProducer,
             consumers: 2,
-            push: async item =>
-            {
-                if (policy == BackpressurePolicy.PauseUpstream)
-                {
-                    await stream.PushAsync(item);
-                    return PushStatus.Enqueued;
-                }
-
-                return stream.TryPush(item).Status;
-            },
+            push: PushFor(stream, policy),
             read: stream.ReadAllAsync,
             complete: () => stream.Complete());
 
@@ -131,6 +122,19 @@ public class BoundedStreamStressTests
                 break;
         }
     }
+
+    /// <summary>A producer's push: awaited under PauseUpstream (so it waits for room), non-waiting otherwise.</summary>
+    internal static Func<long, ValueTask<PushStatus>> PushFor(BoundedStream<long> stream, BackpressurePolicy policy) =>
+        async item =>
+        {
+            if (policy == BackpressurePolicy.PauseUpstream)
+            {
+                await stream.PushAsync(item);
+                return PushStatus.Enqueued;
+            }
+
+            return stream.TryPush(item).Status;
+        };
 
     internal sealed record Outcome(long Delivered, long Rejected, long Degraded);
 

@@ -178,16 +178,7 @@ public class SharedModeTests
         var outcome = await BoundedStreamStressTests.RunAsync(
             PerProducer,
             consumers: 3,
-            push: async item =>
-            {
-                if (policy == BackpressurePolicy.PauseUpstream)
-                {
-                    await stream.PushAsync(item);
-                    return PushStatus.Enqueued;
-                }
-
-                return stream.TryPush(item).Status;
-            },
+            push: BoundedStreamStressTests.PushFor(stream, policy),
             read: stream.ReadAllAsync,
             complete: () => stream.Complete());
 
