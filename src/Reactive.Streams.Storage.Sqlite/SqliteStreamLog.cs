@@ -131,7 +131,7 @@ public sealed class SqliteStreamLog : StreamLog
             }
             else
             {
-                var batch = AppendInTransaction(stream, [frame], mode, patch is null ? null : [patch]);
+                var batch = AppendInTransaction(stream, [frame], mode, mode == AppendMode.DurableSummary ? [patch] : null);
                 result = new AppendResult(batch.FirstId, batch.FrameCount, batch.SummaryVersion);
             }
         }

@@ -158,6 +158,53 @@ public abstract class StreamLogConformanceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Concurrent_appenders_keep_ids_increasing_while_the_clock_jumps_back_and_forth()
+    {
+        var log = await CreateAsync();
+        var stream = NewStream();
+        var perWriter = AppendsPerWriter;
+        var first = (await log.AppendAsync(stream, "first", AppendMode.Durable)).Id;
+
+        var writers = Enumerable.Range(0, 8).Select(w => Task.Run(async () =>
+        {
+            var ids = new List<StreamId>();
+            for (var i = 0; i < perWriter; i++)
+            {
+                // Every writer moves the shared wall clock: back a few seconds, forward a little, back again.
+                Clock.MoveWallClock(TimeSpan.FromMilliseconds(i % 3 == 0 ? -3_000 : 7));
+                if (i % 10 == 9)
+                {
+                    var batch = await log.AppendBatchAsync(stream, [Utf8($"{w}:{i}:a"), Utf8($"{w}:{i}:b")], AppendMode.Durable);
+                    ids.Add(batch.FirstId);
+                    ids.Add(batch.LastId);
+                }
+                else
+                {
+                    ids.Add((await log.AppendAsync(stream, $"{w}:{i}", AppendMode.Durable)).Id);
+                }
+            }
+
+            return ids;
+        })).ToArray();
+        var perWriterIds = await Task.WhenAll(writers).WaitAsync(TimeSpan.FromSeconds(30));
+
+        foreach (var ids in perWriterIds)
+        {
+            Assert.True(ids.Zip(ids.Skip(1)).All(p => p.First < p.Second), "each writer's ids increase");
+        }
+
+        var all = perWriterIds.SelectMany(ids => ids).Prepend(first).ToList();
+        var expected = 1 + 8 * (perWriter + perWriter / 10);
+        Assert.Equal(expected, all.Distinct().Count());
+        var read = await log.ReadAsync(stream, StreamId.Min, StreamId.Max, 10_000);
+        Assert.Equal(expected, read.Count);
+        Assert.Equal(first, read[0].Id);
+        Assert.True(read.Zip(read.Skip(1)).All(p => p.First.Id < p.Second.Id), "stored ids strictly increase");
+        Assert.Equal(all.Order(), read.Select(f => f.Id));
+        Assert.Equal(expected + 1, (await log.AppendAsync(stream, "last", AppendMode.Durable)).FrameCount);
+    }
+
+    [Fact]
     public async Task Concurrent_first_appends_to_new_streams_all_land_once()
     {
         // Races the creation of a stream's bookkeeping: eight writers append the first frames of twenty new streams at once.
@@ -310,6 +357,48 @@ public abstract class StreamLogConformanceTests : IAsyncLifetime
         AssertJson("\"text\"", summary!.Document);
         Assert.Equal(4, summary.Version);
         Assert.Equal(4, result.SummaryVersion);
+    }
+
+    [Fact]
+    public async Task A_whole_null_patch_or_the_null_sentinel_as_the_whole_patch_makes_the_document_null()
+    {
+        var log = await CreateAsync(requireObjectPatch: false);
+        var stream = NewStream();
+
+        await log.AppendAsync(stream, """{"a":1}""", AppendMode.DurableSummary);
+        await log.AppendAsync(stream, "null", AppendMode.DurableSummary);
+        var afterNull = await log.ReadSummaryAsync(stream);
+        await log.AppendAsync(stream, """{"b":{"c":1}}""", AppendMode.DurableSummary);
+        var afterObject = await log.ReadSummaryAsync(stream);
+        var sentinel = await log.AppendAsync(stream, $"\"{JsonMergePatch.NullSentinel}\"", AppendMode.DurableSummary);
+        var afterSentinel = await log.ReadSummaryAsync(stream);
+
+        Assert.Equal(JsonValueKind.Null, afterNull!.Document.ValueKind);
+        Assert.Equal(2, afterNull.Version);
+        // An object patch on a null document starts from an empty object.
+        AssertJson("""{"b":{"c":1}}""", afterObject!.Document);
+        Assert.Equal(JsonValueKind.Null, afterSentinel!.Document.ValueKind);
+        Assert.Equal(4, afterSentinel.Version);
+        Assert.Equal(4, sentinel.SummaryVersion);
+    }
+
+    [Fact]
+    public async Task A_non_object_patch_inside_a_batch_replaces_the_document_at_its_place_in_order()
+    {
+        var log = await CreateAsync(requireObjectPatch: false);
+        var stream = NewStream();
+        await log.AppendAsync(stream, """{"keep":false}""", AppendMode.DurableSummary);
+
+        var result = await log.AppendBatchAsync(
+            stream, [Utf8("""{"a":1}"""), Utf8("[1,{\"x\":null}]"), Utf8("""{"b":2}"""), Utf8("7"), Utf8("""{"c":{"d":null}}""")], AppendMode.DurableSummary);
+
+        Assert.Equal(6, result.SummaryVersion);
+        Assert.Equal(6, result.FrameCount);
+        var summary = await log.ReadSummaryAsync(stream);
+        // [1,{"x":null}] replaced {"keep":false,"a":1}; {"b":2} then started from an empty object; 7 replaced that;
+        // the last patch started from an empty object again, and its null member deletes nothing.
+        AssertJson("""{"c":{}}""", summary!.Document);
+        Assert.Equal(6, summary.Version);
     }
 
     [Fact]
@@ -682,16 +771,28 @@ public abstract class StreamLogConformanceTests : IAsyncLifetime
     }
 
     [Theory]
-    [InlineData("")]
-    [InlineData("tab\there")]
-    [InlineData("nul\0")]
-    public async Task An_invalid_stream_name_is_rejected_and_nothing_is_written(string name)
+    [InlineData("", "")]
+    [InlineData("tab\there", "tabhere")]
+    [InlineData("nul\0", "nul")]
+    public async Task An_invalid_stream_name_is_rejected_and_nothing_is_written(string name, string stripped)
     {
         var log = await CreateAsync();
+        // A unique prefix, so the names a lenient backend might have written instead can be checked to be empty.
+        var prefix = name.Length == 0 ? string.Empty : NewStream() + "-";
 
-        var e = await Assert.ThrowsAsync<ArgumentException>(() => log.AppendAsync(name, "x", AppendMode.Durable).AsTask());
+        var single = await Assert.ThrowsAsync<ArgumentException>(() => log.AppendAsync(prefix + name, "x", AppendMode.Durable).AsTask());
+        var summary = await Assert.ThrowsAsync<ArgumentException>(() => log.AppendAsync(prefix + name, """{"a":1}""", AppendMode.DurableSummary).AsTask());
+        var batch = await Assert.ThrowsAsync<ArgumentException>(() => log.AppendBatchAsync(prefix + name, [Utf8("x")], AppendMode.BestEffortLive).AsTask());
 
-        Assert.Equal("stream", e.ParamName);
+        Assert.All(new[] { single, summary, batch }, e => Assert.Equal("stream", e.ParamName));
+        if (prefix.Length > 0)
+        {
+            foreach (var lenient in new[] { prefix + stripped, prefix + name.Replace('\t', ' ').Replace('\0', ' ').TrimEnd(), prefix.TrimEnd('-') })
+            {
+                Assert.Empty(await log.ReadAsync(lenient, StreamId.Min, StreamId.Max, 10));
+                Assert.Null(await log.ReadSummaryAsync(lenient));
+            }
+        }
     }
 
     [Fact]
@@ -717,6 +818,10 @@ public abstract class StreamLogConformanceTests : IAsyncLifetime
         var longest = new string('x', StreamLog.MaxStreamNameLength - 32) + Guid.NewGuid().ToString("N");
 
         var e = await Assert.ThrowsAsync<ArgumentException>(() => log.AppendAsync(longest + "y", "x", AppendMode.Durable).AsTask());
+        await Assert.ThrowsAsync<ArgumentException>(() => log.AppendAsync(longest + "y", """{"a":1}""", AppendMode.DurableSummary).AsTask());
+        // Nothing was written under the name cut to the longest allowed either.
+        Assert.Empty(await log.ReadAsync(longest, StreamId.Min, StreamId.Max, 10));
+        Assert.Null(await log.ReadSummaryAsync(longest));
         var ok = await log.AppendAsync(longest, "x", AppendMode.Durable);
 
         Assert.Equal("stream", e.ParamName);
