@@ -47,6 +47,61 @@ public sealed class SqliteStreamLogTests : StreamLogConformanceTests
     }
 
     [Fact]
+    public async Task Parked_tails_hold_no_connection_to_the_file()
+    {
+        // Counts this process's descriptors open on the database file (Linux's /proc). Two things keep a descriptor
+        // without a parked tail holding a connection: idle pooled connections (the pools are cleared before counting)
+        // and SQLite itself, which keeps a closed connection's descriptor for reuse while another connection in the
+        // process holds locks on the file. Neither grows with the number of tails; a connection per parked tail would.
+        const int Tails = 200;
+        var log = await OpenAsync(new SqliteStreamLogOptions { TimeProvider = Clock });
+        var streams = Enumerable.Range(0, Tails).Select(_ => NewStream()).ToArray();
+        var before = DescriptorsOnTheFile();
+        var timers = Clock.TimersCreated;
+
+        var tails = streams.Select(s => log.TailAsync(s, StreamId.Min, TimeSpan.FromMinutes(5), 10).AsTask()).ToArray();
+        await Clock.WaitForTimersAsync(timers + Tails);
+        // A tail sets its timer before its last look at the stream (so an append racing it is not missed): that read
+        // may still be running. Once the reads end the count must fall back; a held connection never would.
+        var open = int.MaxValue;
+        var guard = Stopwatch.StartNew();
+        while (guard.Elapsed < TimeSpan.FromSeconds(5))
+        {
+            SqliteConnection.ClearAllPools();
+            if ((open = DescriptorsOnTheFile()) <= before + 4)
+            {
+                break;
+            }
+
+            await Task.Delay(10);
+        }
+
+        Assert.True(before > 0, "the log's writer connection has the file open");
+        Assert.True(open <= before + 4, $"{open} descriptors on the file with {Tails} tails parked, {before} before");
+        Assert.DoesNotContain(tails, t => t.IsCompleted);
+        foreach (var s in streams)
+        {
+            await log.AppendAsync(s, s, AppendMode.Durable);
+        }
+
+        var results = await Task.WhenAll(tails).WaitAsync(TimeSpan.FromSeconds(15));
+        Assert.Equal(streams, results.Select(r => Text(Assert.Single(r))));
+    }
+
+    private int DescriptorsOnTheFile() =>
+        new DirectoryInfo("/proc/self/fd").EnumerateFileSystemInfos().Count(fd =>
+        {
+            try
+            {
+                return fd.LinkTarget == DatabasePath;
+            }
+            catch (IOException)
+            {
+                return false; // closed between listing and reading
+            }
+        });
+
+    [Fact]
     public async Task Opening_the_same_file_again_runs_the_idempotent_migration_and_uses_WAL()
     {
         var a = await OpenAsync(new SqliteStreamLogOptions { TimeProvider = Clock });
