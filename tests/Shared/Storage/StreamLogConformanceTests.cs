@@ -135,26 +135,33 @@ public abstract class StreamLogConformanceTests : IAsyncLifetime
         })).ToArray();
         var perWriterIds = await Task.WhenAll(writers).WaitAsync(TimeSpan.FromSeconds(30));
 
-        foreach (var ids in perWriterIds)
-        {
-            Assert.True(ids.Zip(ids.Skip(1)).All(p => p.First < p.Second), "each writer's ids increase");
-        }
-
-        var all = perWriterIds.SelectMany(ids => ids).ToList();
-        Assert.Equal(8 * perWriter, all.Distinct().Count());
-        var read = await log.ReadAsync(stream, StreamId.Min, StreamId.Max, 10_000);
-        Assert.Equal(8 * perWriter, read.Count);
-        Assert.True(read.Zip(read.Skip(1)).All(p => p.First.Id < p.Second.Id), "stored ids strictly increase");
-        Assert.Equal(all.Order(), read.Select(f => f.Id));
+        var read = await AssertIdsUniqueAndStoredInOrderAsync(log, stream, [], perWriterIds);
         // Every writer's frames are present, each once, in that writer's order.
         for (var w = 0; w < 8; w++)
         {
             var mine = read.Select(Text).Where(t => t.StartsWith($"{w}:", StringComparison.Ordinal)).ToList();
             Assert.Equal(Enumerable.Range(0, perWriter).Select(i => $"{w}:{i}"), mine);
         }
+    }
 
-        var last = await log.AppendAsync(stream, "last", AppendMode.Durable);
-        Assert.Equal(8 * perWriter + 1, last.FrameCount);
+    // Each writer's ids increase, no id repeats, the stream holds exactly these frames in id order, and the next
+    // append counts them all.
+    private static async Task<IReadOnlyList<StreamFrame>> AssertIdsUniqueAndStoredInOrderAsync(
+        IStreamLog log, string stream, IReadOnlyList<StreamId> before, IReadOnlyList<List<StreamId>> perWriterIds)
+    {
+        foreach (var ids in perWriterIds)
+        {
+            Assert.True(ids.Zip(ids.Skip(1)).All(p => p.First < p.Second), "each writer's ids increase");
+        }
+
+        var all = before.Concat(perWriterIds.SelectMany(ids => ids)).ToList();
+        Assert.Equal(all.Count, all.Distinct().Count());
+        var read = await log.ReadAsync(stream, StreamId.Min, StreamId.Max, 10_000);
+        Assert.Equal(all.Count, read.Count);
+        Assert.True(read.Zip(read.Skip(1)).All(p => p.First.Id < p.Second.Id), "stored ids strictly increase");
+        Assert.Equal(all.Order(), read.Select(f => f.Id));
+        Assert.Equal(all.Count + 1, (await log.AppendAsync(stream, "last", AppendMode.Durable)).FrameCount);
+        return read;
     }
 
     [Fact]
@@ -188,20 +195,9 @@ public abstract class StreamLogConformanceTests : IAsyncLifetime
         })).ToArray();
         var perWriterIds = await Task.WhenAll(writers).WaitAsync(TimeSpan.FromSeconds(30));
 
-        foreach (var ids in perWriterIds)
-        {
-            Assert.True(ids.Zip(ids.Skip(1)).All(p => p.First < p.Second), "each writer's ids increase");
-        }
-
-        var all = perWriterIds.SelectMany(ids => ids).Prepend(first).ToList();
-        var expected = 1 + 8 * (perWriter + perWriter / 10);
-        Assert.Equal(expected, all.Distinct().Count());
-        var read = await log.ReadAsync(stream, StreamId.Min, StreamId.Max, 10_000);
-        Assert.Equal(expected, read.Count);
+        var read = await AssertIdsUniqueAndStoredInOrderAsync(log, stream, [first], perWriterIds);
+        Assert.Equal(1 + 8 * (perWriter + perWriter / 10), read.Count);
         Assert.Equal(first, read[0].Id);
-        Assert.True(read.Zip(read.Skip(1)).All(p => p.First.Id < p.Second.Id), "stored ids strictly increase");
-        Assert.Equal(all.Order(), read.Select(f => f.Id));
-        Assert.Equal(expected + 1, (await log.AppendAsync(stream, "last", AppendMode.Durable)).FrameCount);
     }
 
     [Fact]
