@@ -7,10 +7,11 @@ namespace Reactive.Streams;
 /// and PostgreSQL (their own packages). Every member is safe to call concurrently.
 /// </summary>
 /// <remarks>
-/// Stream names are 1 to <see cref="StreamLog.MaxStreamNameLength"/> characters with no control characters; any
-/// other text is allowed and is always passed to the database as a parameter. Bad input throws before anything is
-/// written. Cancellation throws <see cref="OperationCanceledException"/>; an append cancelled after it was sent may
-/// or may not have been committed. Calls after disposal throw <see cref="ObjectDisposedException"/>.
+/// Stream names are 1 to <see cref="StreamLog.MaxStreamNameLength"/> characters with no control characters and no
+/// unpaired surrogates; any other text is allowed and is always passed to the database as a parameter. Bad input
+/// throws before anything is written. Cancellation throws <see cref="OperationCanceledException"/>; an append
+/// cancelled after it was sent may or may not have been committed. Calls after disposal throw
+/// <see cref="ObjectDisposedException"/>.
 /// </remarks>
 public interface IStreamLog : IAsyncDisposable
 {

@@ -28,12 +28,12 @@ public sealed class InMemoryStreamLog : StreamLog
         cancellationToken.ThrowIfCancellationRequested();
         var state = _streams.GetOrAdd(stream, static _ => new StreamState());
         // The clock is read outside the lock (it is the caller's code); a stale reading just takes the next sequence.
-        var now = TimeProvider.GetUtcNow();
+        var nowMs = NowMilliseconds();
         AppendResult result;
         lock (state.Gate)
         {
             state.AssertInvariants();
-            var id = state.Append(frame, mode, patch, now.ToUnixTimeMilliseconds(), now, Options.LiveRetention);
+            var id = state.Append(frame, mode, patch, nowMs, Options.LiveRetention);
             result = new AppendResult(id, state.Frames.Count, state.SummaryVersion);
         }
 
@@ -46,8 +46,7 @@ public sealed class InMemoryStreamLog : StreamLog
     {
         cancellationToken.ThrowIfCancellationRequested();
         var state = _streams.GetOrAdd(stream, static _ => new StreamState());
-        var now = TimeProvider.GetUtcNow();
-        var nowMs = now.ToUnixTimeMilliseconds();
+        var nowMs = NowMilliseconds();
         AppendBatchResult result;
         lock (state.Gate)
         {
@@ -56,7 +55,7 @@ public sealed class InMemoryStreamLog : StreamLog
             var last = default(StreamId);
             for (var i = 0; i < frames.Count; i++)
             {
-                last = state.Append(frames[i], mode, patches?[i], nowMs, now, Options.LiveRetention);
+                last = state.Append(frames[i], mode, patches?[i], nowMs, Options.LiveRetention);
                 if (i == 0)
                 {
                     first = last;
@@ -158,11 +157,13 @@ public sealed class InMemoryStreamLog : StreamLog
         public double? Rate;
         public long RateMs;
 
-        public StreamId Append(ReadOnlyMemory<byte> payload, AppendMode mode, JsonNode? patch, long nowMs, DateTimeOffset now, LiveRetentionOptions retention)
+        public StreamId Append(ReadOnlyMemory<byte> payload, AppendMode mode, JsonNode? patch, long nowMs, LiveRetentionOptions retention)
         {
             var id = NextId(LastId, nowMs);
             if (mode == AppendMode.DurableSummary)
             {
+                // Milliseconds, as the SQLite and PostgreSQL logs store them.
+                var now = DateTimeOffset.FromUnixTimeMilliseconds(nowMs);
                 Summary = JsonMergePatch.Apply(Summary, patch);
                 if (SummaryVersion++ == 0)
                 {

@@ -234,14 +234,18 @@ public abstract class StreamLog : IStreamLog, ICheckpointStore
     /// <summary>Throws <see cref="ObjectDisposedException"/> after disposal.</summary>
     protected void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(IsDisposed, this);
 
-    /// <summary>The log's clock as Unix milliseconds.</summary>
-    protected long NowMilliseconds() => TimeProvider.GetUtcNow().ToUnixTimeMilliseconds();
+    /// <summary>
+    /// The log's clock as Unix milliseconds, at least 1: a clock at or before the Unix epoch reads as 1 ms, so every
+    /// id is valid (no negative milliseconds) and none equals <see cref="StreamId.Min"/>, which a tail from the start
+    /// would skip.
+    /// </summary>
+    protected long NowMilliseconds() => Math.Max(TimeProvider.GetUtcNow().ToUnixTimeMilliseconds(), 1);
 
     /// <summary>The id an append at <paramref name="nowMs"/> gets after <paramref name="last"/> (null for a new stream).</summary>
     /// <param name="last">The stream's last id, or null.</param>
     /// <param name="nowMs">The clock, Unix milliseconds.</param>
     protected static StreamId NextId(StreamId? last, long nowMs) =>
-        last is not StreamId l ? new StreamId(Math.Max(nowMs, 0), 0)
+        last is not StreamId l ? new StreamId(Math.Max(nowMs, 1), 0)
         : nowMs > l.Milliseconds ? new StreamId(nowMs, 0)
         : l.Successor();
 

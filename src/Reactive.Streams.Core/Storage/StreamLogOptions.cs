@@ -24,7 +24,9 @@ public class StreamLogOptions
     }
 
     /// <summary>
-    /// The clock for frame ids, summary times, best-effort rates and tail timeouts. Default <see cref="TimeProvider.System"/>.
+    /// The clock for frame ids, summary times (kept to the millisecond), best-effort rates and tail timeouts, and for
+    /// the backends' own waits: SQLite's polling for other processes' appends, PostgreSQL's listener reconnect delays.
+    /// A virtual clock stops those too until it is advanced. Default <see cref="TimeProvider.System"/>.
     /// </summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 

@@ -111,6 +111,28 @@ public abstract class StreamLogConformanceTests : IAsyncLifetime
         Assert.Equal(["before", "after1", "after2", "b1", "b2", "later"], read.Select(Text));
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(-86_400_000)]
+    public async Task A_clock_at_or_before_the_unix_epoch_still_gives_ids_a_tail_from_the_start_sees(long millisecondsFromEpoch)
+    {
+        var log = await CreateAsync();
+        var stream = NewStream();
+        Clock.MoveWallClock(DateTimeOffset.UnixEpoch.AddMilliseconds(millisecondsFromEpoch) - Clock.GetUtcNow());
+
+        var first = await log.AppendAsync(stream, "before 1970", AppendMode.Durable);
+        var summary = await log.AppendAsync(stream, """{"a":1}""", AppendMode.DurableSummary);
+        var batch = await log.AppendBatchAsync(stream, [Utf8("b1"), Utf8("b2")], AppendMode.BestEffortLive);
+        var tail = await log.TailAsync(stream, StreamId.Min, TimeSpan.Zero, 10);
+
+        // The clock reads as 1 ms: StreamId.Min (0-0) is never an appended frame's id, and no id is negative.
+        Assert.Equal(new StreamId(1, 0), first.Id);
+        Assert.Equal(new StreamId(1, 1), summary.Id);
+        Assert.Equal(new StreamId(1, 3), batch.LastId);
+        Assert.Equal(["before 1970", """{"a":1}""", "b1", "b2"], tail.Select(Text));
+        Assert.Equal(DateTimeOffset.UnixEpoch.AddMilliseconds(1), (await log.ReadSummaryAsync(stream))!.FirstUpdated);
+    }
+
     [Fact]
     public async Task Eight_concurrent_appenders_get_unique_strictly_increasing_ids()
     {
