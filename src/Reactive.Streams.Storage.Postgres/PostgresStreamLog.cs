@@ -69,6 +69,9 @@ public sealed class PostgresStreamLog : StreamLog
     /// <summary>For tests: whether the log's pool skips the session reset on returning a connection.</summary>
     internal bool SkipsSessionReset => new NpgsqlConnectionStringBuilder(_dataSource.ConnectionString).NoResetOnClose;
 
+    /// <summary>For tests: how many statements the log's pool prepares automatically.</summary>
+    internal int MaxAutoPrepare => new NpgsqlConnectionStringBuilder(_dataSource.ConnectionString).MaxAutoPrepare;
+
     /// <summary>For tests: streams with a parked tail.</summary>
     internal int ParkedStreams => ParkedStreamCount;
 
@@ -79,7 +82,11 @@ public sealed class PostgresStreamLog : StreamLog
     /// the string sets it): the log never changes session state on its pooled connections, and the reset costs the
     /// server about as much as a small INSERT on every statement (docs/benchmarks.md).
     /// </summary>
-    /// <param name="connectionString">An Npgsql connection string; the caller's, used as given apart from auto-prepare.</param>
+    /// <param name="connectionString">
+    /// An Npgsql connection string, used as given apart from two defaults for the log's pool (<c>Max Auto Prepare</c> 20
+    /// and <c>No Reset On Close</c>, each only when the string does not set it) and two for the listener's connection,
+    /// which is never pooled and gets <c>Keepalive</c> 15 seconds when the string leaves it at 0.
+    /// </param>
     /// <param name="options">The options; null for the defaults.</param>
     /// <param name="cancellationToken">Cancels opening.</param>
     /// <returns>The open log; dispose it to close its connections.</returns>
@@ -92,7 +99,8 @@ public sealed class PostgresStreamLog : StreamLog
         options.Validate();
 
         var builder = new NpgsqlDataSourceBuilder(connectionString);
-        if (builder.ConnectionStringBuilder.MaxAutoPrepare == 0)
+        // Npgsql's default is 0 (off); a string that sets it, to 0 as well, is the caller's choice.
+        if (!SetsKeyword(connectionString, "MaxAutoPrepare"))
         {
             builder.ConnectionStringBuilder.MaxAutoPrepare = 20;
         }

@@ -76,6 +76,21 @@ public sealed class PostgresStreamLogTests : StreamLogConformanceTests
     }
 
     [Fact]
+    public async Task Auto_prepare_defaults_to_twenty_statements_unless_the_connection_string_sets_it()
+    {
+        var byDefault = await OpenAsync();
+        var off = await OpenAsync(_server.ConnectionString + ";Max Auto Prepare=0");
+        var five = await OpenAsync(_server.ConnectionString + ";maxautoprepare=5");
+
+        Assert.Equal(20, byDefault.MaxAutoPrepare);
+        Assert.Equal(0, off.MaxAutoPrepare);
+        Assert.Equal(5, five.MaxAutoPrepare);
+        var stream = NewStream();
+        await off.AppendAsync(stream, "unprepared", AppendMode.Durable);
+        Assert.Equal(2, (await five.AppendAsync(stream, "prepared", AppendMode.Durable)).FrameCount);
+    }
+
+    [Fact]
     public async Task Parked_tails_hold_no_pooled_connection()
     {
         var small = new NpgsqlConnectionStringBuilder(_server.ConnectionString) { MaxPoolSize = 2, Timeout = 3 }.ToString();
