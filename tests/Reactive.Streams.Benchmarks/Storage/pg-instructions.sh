@@ -21,6 +21,9 @@
 #   client-id       the cheapest order-keeping shape found: the client picks the id from a cached head, and a second
 #                   unique index on a per-stream ordinal turns a stale cache into a conflict; no lease check
 #   client-id-lease the same with the tail-lease check the append needs to decide whether to NOTIFY
+#   client-id-safe  the same made correct: ON CONFLICT DO NOTHING (a stale cache falls back instead of raising an
+#                   error the server logs) and the lease read under FOR SHARE (else a tail that leases between the
+#                   append's snapshot and its commit is never notified of it), notifying in the statement
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/../../.." && pwd)"
 n1="${N1:-200}"
@@ -68,6 +71,7 @@ statement() {
     update-only) echo "UPDATE rs_streams AS t SET last_ms = GREATEST(t.last_ms, \$2), last_seq = CASE WHEN \$2 > t.last_ms THEN 0 ELSE t.last_seq + 1 END, frame_count = t.frame_count + 1 WHERE t.stream = \$1 RETURNING t.last_ms, t.last_seq, length(\$4)" ;;
     update-cte) echo "WITH s AS (UPDATE rs_streams AS t SET last_ms = GREATEST(t.last_ms, \$2), last_seq = CASE WHEN \$2 > t.last_ms THEN 0 ELSE t.last_seq + 1 END, frame_count = t.frame_count + 1 WHERE t.stream = \$1 RETURNING t.last_ms, t.last_seq, t.frame_count, t.summary_version, CASE WHEN t.watch_until > now() THEN pg_notify('rs_append', \$1) END) INSERT INTO rs_frames (stream, ms, seq, kind, payload) SELECT \$1, s.last_ms, s.last_seq, 0, \$4 FROM s RETURNING ms, seq, (SELECT ARRAY[s.frame_count, s.summary_version] FROM s)" ;;
     client-id) echo "INSERT INTO client_frames (stream, ms, seq, kind, payload, n, frame_count, summary_version) VALUES (\$1, \$2, \$3, 0, \$4, \$3, \$3, 0) RETURNING ms, seq" ;;
+    client-id-safe) echo "INSERT INTO client_frames (stream, ms, seq, kind, payload, n, frame_count, summary_version) VALUES (\$1, \$2, \$3, 0, \$4, \$3, \$3, 0) ON CONFLICT DO NOTHING RETURNING (SELECT CASE WHEN t.watch_until > now() THEN pg_notify('rs_append', \$1) END IS NULL FROM rs_streams AS t WHERE t.stream = \$1 FOR SHARE)" ;;
     client-id-lease) echo "INSERT INTO client_frames (stream, ms, seq, kind, payload, n, frame_count, summary_version) VALUES (\$1, \$2, \$3, 0, \$4, \$3, \$3, 0) RETURNING ms, seq, (SELECT t.watch_until > now() FROM rs_streams AS t WHERE t.stream = \$1)" ;;
     *) echo "unknown variant: $1" >&2; exit 2 ;;
     esac
@@ -92,7 +96,7 @@ count() { # variant n -> instructions
 }
 
 variants=("$@")
-[ ${#variants[@]} -gt 0 ] || variants=(bare bare-returning append update-only update-cte client-id client-id-lease)
+[ ${#variants[@]} -gt 0 ] || variants=(bare bare-returning append update-only update-cte client-id client-id-lease client-id-safe)
 printf '%-16s %12s\n' variant 'instr/stmt'
 for v in "${variants[@]}"; do
     a="$(count "$v" "$n1")"
