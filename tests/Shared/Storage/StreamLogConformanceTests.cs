@@ -517,6 +517,31 @@ public abstract class StreamLogConformanceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_durable_batch_counts_frames_after_trimming_and_reports_the_summary_version()
+    {
+        var retention = new LiveRetentionOptions { Alpha = 1, Ttl = TimeSpan.FromSeconds(1), Floor = 2, Ceiling = 2 };
+        var log = await CreateAsync(retention: retention);
+        var stream = NewStream();
+        await log.AppendAsync(stream, """{"a":1}""", AppendMode.DurableSummary);
+        for (var i = 0; i < 5; i++)
+        {
+            await log.AppendAsync(stream, $"l{i}", AppendMode.BestEffortLive);
+        }
+
+        var batch = await log.AppendBatchAsync(stream, [Utf8("d0"), Utf8("d1")], AppendMode.Durable);
+        // Another instance, which has cached nothing about the stream, counts the same way.
+        var other = await CreateAsync(retention: retention);
+        var more = await other.AppendBatchAsync(stream, [Utf8("d2"), Utf8("d3"), Utf8("d4")], AppendMode.Durable);
+
+        Assert.Equal(5, batch.FrameCount);
+        Assert.Equal(1, batch.SummaryVersion);
+        Assert.Equal(8, more.FrameCount);
+        Assert.Equal(1, more.SummaryVersion);
+        Assert.True(batch.LastId < more.FirstId);
+        Assert.Equal(["""{"a":1}""", "l3", "l4", "d0", "d1", "d2", "d3", "d4"], (await log.ReadAsync(stream, StreamId.Min, StreamId.Max, 100)).Select(Text));
+    }
+
+    [Fact]
     public async Task A_best_effort_batch_keeps_the_newest_frames_the_rule_allows()
     {
         var retention = new LiveRetentionOptions { Alpha = 1, Ttl = TimeSpan.FromMilliseconds(1), Floor = 4, Ceiling = 6 };
