@@ -32,50 +32,24 @@ internal sealed partial class BoundedBuffer<T>
     /// </summary>
     private PushResult LanePush(SingleProducerLane<T> lane, T item)
     {
-        if (Volatile.Read(ref _doneWriting) is not null)
+        switch (Decide(lane.HasRoom(), canWait: false))
         {
-            lane.CountRejected(overflow: false);
-            return new PushResult(PushStatus.Closed);
-        }
+            case PushAction.Enqueue:
+                lane.Enqueue(item);
+                return PushResult.Enqueued;
 
-        if (lane.HasRoom())
-        {
-            lane.Enqueue(item);
-            return PushResult.Enqueued;
-        }
-
-        switch (Policy)
-        {
-            case BackpressurePolicy.DropOldest:
+            case PushAction.EvictOldest:
                 return LaneReplaceOldest(lane, item, item, degrade: false);
 
-            case BackpressurePolicy.DegradeQuality:
-                if (_degrader is null)
-                {
-                    lane.CountRejected(overflow: false);
-                    return new PushResult(PushStatus.MissingDegrader);
-                }
+            case PushAction.Degrade:
+                return TryDegrade(item, out var degraded, out var failed)
+                    ? LaneReplaceOldest(lane, item, degraded, degrade: true)
+                    : failed;
 
-                T degraded;
-                try
-                {
-                    degraded = _degrader(item);
-                }
-                catch (Exception error)
-                {
-                    lane.CountRejected(overflow: false);
-                    return new PushResult(PushStatus.DegraderFailed, error);
-                }
-
-                return LaneReplaceOldest(lane, item, degraded, degrade: true);
-
-            case BackpressurePolicy.PauseUpstream:
-                // The lane never parks a writer (it has no PauseUpstream timeout): the caller waits for room and retries.
-                return new PushResult(PushStatus.Full);
-
-            default:
-                lane.CountRejected(overflow: true);
-                return new PushResult(PushStatus.Overflow);
+            case var rejection:
+                // PauseUpstream answers Full: the lane never parks a writer (it has no PauseUpstream timeout), so the
+                // caller waits for room and retries.
+                return RejectLocked(rejection);
         }
     }
 
@@ -177,7 +151,7 @@ internal sealed partial class BoundedBuffer<T>
                 return done == s_completedNormally ? false : throw done;
             }
 
-            if (Policy is BackpressurePolicy.DropOldest or BackpressurePolicy.DegradeQuality || lane.HasRoom())
+            if (!PushDecision.NeedsRoom(Policy) || lane.HasRoom())
             {
                 return true;
             }

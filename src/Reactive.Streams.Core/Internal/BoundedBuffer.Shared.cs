@@ -33,7 +33,7 @@ internal sealed partial class BoundedBuffer<T>
     /// <summary>The lock writers take (in the locked mode, everyone); the tests hold it to show that shared-mode readers do not.</summary>
     internal Lock WriterLock => _lock;
 
-    /// <summary><see cref="TryPush"/> in the shared mode; <see cref="SlowPath"/> when the degrader must run first.</summary>
+    /// <summary><see cref="TryPush"/> in the shared mode; <see cref="DegradeOutsideLock"/> when the degrader must run first.</summary>
     private PushResult SharedPush(SingleProducerLane<T> lane, T item)
     {
         AsyncWaiter<T>? readers;
@@ -42,23 +42,16 @@ internal sealed partial class BoundedBuffer<T>
         lock (_lock)
         {
             AssertInvariants();
-            if (_doneWriting is not null)
-            {
-                lane.CountRejected(overflow: false);
-                return new PushResult(PushStatus.Closed);
-            }
 
             // Parked writers go first: a push that finds them waits behind them (PauseUpstream) or overflows.
-            if (_writersHead is null && lane.HasRoom())
+            switch (Decide(_writersHead is null && lane.HasRoom(), canWait: false))
             {
-                lane.EnqueueLocked(item);
-                TakeReaders(out readers, out signals);
-                goto Enqueued;
-            }
+                case PushAction.Enqueue:
+                    lane.EnqueueLocked(item);
+                    TakeReaders(out readers, out signals);
+                    goto Enqueued;
 
-            switch (Policy)
-            {
-                case BackpressurePolicy.DropOldest:
+                case PushAction.EvictOldest:
                     if (!lane.TryEvictOldest(out evicted))
                     {
                         // A reader made room meanwhile: no overflow any more.
@@ -71,21 +64,11 @@ internal sealed partial class BoundedBuffer<T>
                     lane.EnqueueLocked(item);
                     goto Evicted;
 
-                case BackpressurePolicy.DegradeQuality:
-                    if (_degrader is null)
-                    {
-                        lane.CountRejected(overflow: false);
-                        return new PushResult(PushStatus.MissingDegrader);
-                    }
+                case PushAction.Degrade:
+                    return new PushResult(DegradeOutsideLock);
 
-                    return new PushResult(SlowPath);
-
-                case BackpressurePolicy.PauseUpstream:
-                    return new PushResult(PushStatus.Full);
-
-                default:
-                    lane.CountRejected(overflow: true);
-                    return new PushResult(PushStatus.Overflow);
+                case var rejection:
+                    return RejectLocked(rejection);
             }
         }
 
@@ -113,13 +96,15 @@ internal sealed partial class BoundedBuffer<T>
         lock (_lock)
         {
             AssertInvariants();
-            if (_doneWriting is not null)
+
+            // Re-decided: a reader may have made room while the degrader ran (then the original item goes in).
+            var action = Decide(lane.HasRoom(), canWait: false);
+            if (action is not PushAction.Enqueue and not PushAction.Degrade)
             {
-                lane.CountRejected(overflow: false);
-                return new PushResult(PushStatus.Closed);
+                return RejectLocked(action);
             }
 
-            if (lane.HasRoom() || !lane.TryEvictOldest(out evicted))
+            if (action == PushAction.Enqueue || !lane.TryEvictOldest(out evicted))
             {
                 // A reader made room while the degrader ran: no overflow any more, so the original item goes in.
                 lane.EnqueueLocked(item);
@@ -148,13 +133,13 @@ internal sealed partial class BoundedBuffer<T>
     {
         // Under sustained DegradeQuality overflow, degrade before taking the lock (one lock per push, not two; see
         // ShouldDegradeEagerly). The depth read is racy; SharedPushDegraded re-decides under the lock.
-        if (_degrader is not null && Policy == BackpressurePolicy.DegradeQuality && lane.Depth >= Capacity)
+        if (ShouldDegradeEagerly(lane.Depth))
         {
             return SharedPushDegraded(lane, item);
         }
 
         var result = SharedPush(lane, item);
-        return result.Status == SlowPath ? SharedPushDegraded(lane, item) : result;
+        return result.Status == DegradeOutsideLock ? SharedPushDegraded(lane, item) : result;
     }
 
     /// <summary><see cref="PushAsync"/> in the shared mode.</summary>
@@ -199,25 +184,20 @@ internal sealed partial class BoundedBuffer<T>
         lock (_lock)
         {
             AssertInvariants();
-            if (_doneWriting is not null)
-            {
-                lane.CountRejected(overflow: false);
-                failure = CreateClosedException();
-            }
-            else if (_writersHead is null && lane.HasRoom())
+            var action = Decide(_writersHead is null && lane.HasRoom(), canWait: true);
+            if (action == PushAction.Enqueue)
             {
                 lane.EnqueueLocked(item);
                 TakeReaders(out readers, out signals);
             }
+            else if (action != PushAction.Wait)
+            {
+                failure = CreateException(RejectLocked(action));
+            }
             else
             {
                 lane.CountPauseBlock();
-                if (_pauseTimeout == TimeSpan.Zero)
-                {
-                    lane.CountRejected(overflow: false);
-                    failure = new StreamOverflowException(Name, Policy, Capacity);
-                }
-                else if (waiter.Fired != 0)
+                if (waiter.Fired != 0)
                 {
                     // The token or the timer fired before the waiter was parked; OnWaiterFired found nothing to unlink.
                     lane.CountRejected(overflow: false);

@@ -28,8 +28,10 @@ internal sealed partial class BoundedBuffer<T> : IStreamMetricsSource
     // Sentinel for "completed without error", so _doneWriting alone says whether writing is over.
     private static readonly Exception s_completedNormally = new InvalidOperationException("completed");
 
-    // Returned by PushCore when the decision needs work that must not run under the lock.
-    private const PushStatus SlowPath = (PushStatus)(-1);
+    // Returned by PushCore when the decision needs work that must not run under the lock: the degrader, or arming a
+    // writer's cancellation and timeout before it parks.
+    private const PushStatus DegradeOutsideLock = (PushStatus)(-1);
+    private const PushStatus ParkOutsideLock = (PushStatus)(-2);
 
     private readonly Lock _lock = new();
     private readonly RingBuffer<T> _items;
@@ -121,7 +123,7 @@ internal sealed partial class BoundedBuffer<T> : IStreamMetricsSource
     /// <summary>Under the lock: counts a push rejected without an overflow (closed, cancelled, timed out).</summary>
     private void CountRejectedLocked()
     {
-        if (_sharedLane is { } lane)
+        if ((_lane ?? _sharedLane) is { } lane)
         {
             lane.CountRejected(overflow: false);
         }
@@ -130,6 +132,50 @@ internal sealed partial class BoundedBuffer<T> : IStreamMetricsSource
             _pushed++;
             _rejected++;
         }
+    }
+
+    /// <summary>Asks the one decision (<see cref="PushDecision"/>) what a push does now; every mode's push path starts here.</summary>
+    private PushAction Decide(bool hasRoom, bool canWait) => PushDecision.Decide(
+        Policy, Volatile.Read(ref _doneWriting) is not null, hasRoom, _degrader is not null, canWait, _pauseTimeout == TimeSpan.Zero);
+
+    /// <summary>
+    /// Counts a push that <paramref name="rejection"/> ended without storing anything and returns its result; under the
+    /// lock in the locked and shared modes, by the one producer in the lock-free mode. A <see cref="PushAction.Full"/>
+    /// push is not counted: its caller keeps the item.
+    /// </summary>
+    private PushResult RejectLocked(PushAction rejection)
+    {
+        if (rejection != PushAction.Full)
+        {
+            if ((_lane ?? _sharedLane) is { } lane)
+            {
+                if (rejection == PushAction.RejectTimedOut)
+                {
+                    lane.CountPauseBlock();
+                }
+
+                lane.CountRejected(overflow: rejection == PushAction.RejectOverflow);
+            }
+            else
+            {
+                _pushed++;
+                switch (rejection)
+                {
+                    case PushAction.RejectOverflow:
+                        _failOverflows++;
+                        break;
+                    case PushAction.RejectTimedOut:
+                        _pauseBlocks++;
+                        _rejected++;
+                        break;
+                    default:
+                        _rejected++;
+                        break;
+                }
+            }
+        }
+
+        return new PushResult(PushDecision.RejectionStatus(rejection));
     }
 
     /// <summary>Completes when writing is over and the buffer is drained; faults with the completion error.</summary>
@@ -145,7 +191,7 @@ internal sealed partial class BoundedBuffer<T> : IStreamMetricsSource
     /// lock and enqueues the original item if room appeared, and an overflow missed here still reaches the degrader
     /// through <see cref="PushCore"/>. Degraders are pure (RXS0004), so an unneeded call costs time, not correctness.
     /// </summary>
-    private bool ShouldDegradeEagerly => _degrader is not null && Policy == BackpressurePolicy.DegradeQuality && _items.Count >= Capacity;
+    private bool ShouldDegradeEagerly(int depth) => Decide(depth < Capacity, canWait: false) == PushAction.Degrade;
 
     /// <summary>Pushes without waiting and without throwing.</summary>
     public PushResult TryPush(T item)
@@ -160,13 +206,13 @@ internal sealed partial class BoundedBuffer<T> : IStreamMetricsSource
             return SharedTryPush(_sharedLane, item);
         }
 
-        if (ShouldDegradeEagerly)
+        if (ShouldDegradeEagerly(_items.Count))
         {
             return PushDegraded(item);
         }
 
         var result = PushCore(item, allowWait: false, canParkPooled: false, out _);
-        return result.Status == SlowPath ? PushDegraded(item) : result;
+        return result.Status == DegradeOutsideLock ? PushDegraded(item) : result;
     }
 
     /// <summary>Pushes, awaiting room under PauseUpstream; throws on rejection.</summary>
@@ -187,7 +233,7 @@ internal sealed partial class BoundedBuffer<T> : IStreamMetricsSource
             return SharedPushAsync(_sharedLane, item, cancellationToken);
         }
 
-        if (ShouldDegradeEagerly)
+        if (ShouldDegradeEagerly(_items.Count))
         {
             var degraded = PushDegraded(item);
             return degraded.IsAccepted ? default : ValueTask.FromException(CreateException(degraded));
@@ -199,13 +245,13 @@ internal sealed partial class BoundedBuffer<T> : IStreamMetricsSource
             return parked.AsValueTask();
         }
 
-        if (result.Status == SlowPath)
+        if (result.Status == ParkOutsideLock)
         {
-            if (Policy == BackpressurePolicy.PauseUpstream)
-            {
-                return ParkWriter(item, cancellationToken).AsValueTask();
-            }
+            return ParkWriter(item, cancellationToken).AsValueTask();
+        }
 
+        if (result.Status == DegradeOutsideLock)
+        {
             result = PushDegraded(item);
         }
 
@@ -230,7 +276,7 @@ internal sealed partial class BoundedBuffer<T> : IStreamMetricsSource
     /// <summary>
     /// Makes the full-mode decision once for every push path. Under the lock it enqueues, evicts, rejects, or
     /// parks a writer on the pooled waiter; anything that needs foreign code (the degrader, arming a cancellation
-    /// or timeout) is returned as <see cref="SlowPath"/> to be finished outside the lock.
+    /// or timeout) is returned as <see cref="DegradeOutsideLock"/> or <see cref="ParkOutsideLock"/>, to be finished outside the lock.
     /// </summary>
     private PushResult PushCore(T item, bool allowWait, bool canParkPooled, out AsyncWaiter<T>? parked)
     {
@@ -241,59 +287,30 @@ internal sealed partial class BoundedBuffer<T> : IStreamMetricsSource
         lock (_lock)
         {
             AssertInvariants();
-            if (_doneWriting is not null)
+            switch (Decide(_items.Count < Capacity, allowWait))
             {
-                _pushed++;
-                _rejected++;
-                return new PushResult(PushStatus.Closed);
-            }
+                case PushAction.Enqueue:
+                    _pushed++;
+                    _items.Enqueue(item);
+                    readers = _readers;
+                    _readers = null;
+                    signals = TakeSignals();
+                    goto Enqueued;
 
-            if (_items.Count < Capacity)
-            {
-                _pushed++;
-                _items.Enqueue(item);
-                readers = _readers;
-                _readers = null;
-                signals = TakeSignals();
-                goto Enqueued;
-            }
-
-            switch (Policy)
-            {
-                case BackpressurePolicy.DropOldest:
+                case PushAction.EvictOldest:
                     _pushed++;
                     _dropOldestHits++;
                     evicted = _items.Dequeue();
                     _items.Enqueue(item);
                     goto Evicted;
 
-                case BackpressurePolicy.DegradeQuality:
-                    if (_degrader is null)
-                    {
-                        _pushed++;
-                        _rejected++;
-                        return new PushResult(PushStatus.MissingDegrader);
-                    }
+                case PushAction.Degrade:
+                    return new PushResult(DegradeOutsideLock);
 
-                    return new PushResult(SlowPath);
-
-                case BackpressurePolicy.PauseUpstream:
-                    if (!allowWait)
-                    {
-                        return new PushResult(PushStatus.Full);
-                    }
-
-                    if (_pauseTimeout == TimeSpan.Zero)
-                    {
-                        _pushed++;
-                        _pauseBlocks++;
-                        _rejected++;
-                        return new PushResult(PushStatus.Overflow);
-                    }
-
+                case PushAction.Wait:
                     if (!canParkPooled)
                     {
-                        return new PushResult(SlowPath);
+                        return new PushResult(ParkOutsideLock);
                     }
 
                     // No cancellation and no timeout: park on the pooled waiter right here.
@@ -304,10 +321,8 @@ internal sealed partial class BoundedBuffer<T> : IStreamMetricsSource
                     parked = waiter;
                     return default;
 
-                default:
-                    _pushed++;
-                    _failOverflows++;
-                    return new PushResult(PushStatus.Overflow);
+                case var rejection:
+                    return RejectLocked(rejection);
             }
         }
 
@@ -344,24 +359,25 @@ internal sealed partial class BoundedBuffer<T> : IStreamMetricsSource
         lock (_lock)
         {
             AssertInvariants();
-            _pushed++;
-            if (_doneWriting is not null)
-            {
-                _rejected++;
-                return new PushResult(PushStatus.Closed);
-            }
 
-            if (_items.Count < Capacity)
+            // Re-decided: a reader may have made room while the degrader ran (then the original item goes in).
+            var action = Decide(_items.Count < Capacity, canWait: false);
+            if (action == PushAction.Enqueue)
             {
-                // A reader made room while the degrader ran: no overflow any more, so the original item goes in.
+                _pushed++;
                 _items.Enqueue(item);
                 readers = _readers;
                 _readers = null;
                 signals = TakeSignals();
                 status = PushStatus.Enqueued;
             }
+            else if (action != PushAction.Degrade)
+            {
+                return RejectLocked(action);
+            }
             else
             {
+                _pushed++;
                 _degradeHits++;
                 evicted = _items.Dequeue();
                 _items.Enqueue(degraded);
@@ -388,7 +404,7 @@ internal sealed partial class BoundedBuffer<T> : IStreamMetricsSource
     }
 
     /// <summary>
-    /// Runs the degrader (outside the lock, in the locked and shared modes alike). If it throws, the push is rejected and
+    /// Runs the degrader (outside any lock, in every mode). If it throws, the push is rejected and
     /// counted, and <paramref name="failed"/> says so.
     /// </summary>
     private bool TryDegrade(T item, out T degraded, out PushResult failed)
@@ -423,35 +439,33 @@ internal sealed partial class BoundedBuffer<T> : IStreamMetricsSource
         lock (_lock)
         {
             AssertInvariants();
-            if (_doneWriting is not null)
+            switch (Decide(_items.Count < Capacity, canWait: true))
             {
-                _pushed++;
-                _rejected++;
-                failure = CreateClosedException();
-            }
-            else if (_items.Count < Capacity)
-            {
-                _pushed++;
-                _items.Enqueue(item);
-                readers = _readers;
-                _readers = null;
-                signals = TakeSignals();
-            }
-            else
-            {
-                _pauseBlocks++;
-                if (waiter.Fired != 0)
-                {
+                case PushAction.Enqueue:
+                    _pushed++;
+                    _items.Enqueue(item);
+                    readers = _readers;
+                    _readers = null;
+                    signals = TakeSignals();
+                    break;
+
+                case PushAction.Wait:
+                    _pauseBlocks++;
+                    if (waiter.Fired == 0)
+                    {
+                        AppendWriter(waiter);
+                        return waiter;
+                    }
+
                     // The token or the timer fired before the waiter was parked; OnWaiterFired found nothing to unlink.
                     _pushed++;
                     _rejected++;
                     failure = CreateFiredException(waiter);
-                }
-                else
-                {
-                    AppendWriter(waiter);
-                    return waiter;
-                }
+                    break;
+
+                case var rejection:
+                    failure = CreateException(RejectLocked(rejection));
+                    break;
             }
         }
 
@@ -494,7 +508,7 @@ internal sealed partial class BoundedBuffer<T> : IStreamMetricsSource
         {
             // Decided without the lock when it can be: readers make room without it anyway.
             if (Volatile.Read(ref _doneWriting) is not null ||
-                Policy is BackpressurePolicy.DropOldest or BackpressurePolicy.DegradeQuality ||
+                !PushDecision.NeedsRoom(Policy) ||
                 (Volatile.Read(ref _writersHead) is null && _sharedLane.Depth < Capacity))
             {
                 return WaitToPushDecided();
@@ -506,7 +520,7 @@ internal sealed partial class BoundedBuffer<T> : IStreamMetricsSource
             {
                 AssertInvariants();
                 if (_doneWriting is not null ||
-                    Policy is BackpressurePolicy.DropOldest or BackpressurePolicy.DegradeQuality ||
+                    !PushDecision.NeedsRoom(Policy) ||
                     (_items.Count < Capacity && _writersHead is null))
                 {
                     return WaitToPushDecided();
@@ -909,26 +923,24 @@ internal sealed partial class BoundedBuffer<T> : IStreamMetricsSource
             writers = next;
         }
 
-        while (readers is not null)
+        // Parked readers and writers waiting for room learn the end the way a later WaitToReadAsync or WaitToWriteAsync
+        // would: false after a normal completion, the completion error otherwise (as the runtime's channels do).
+        foreach (var list in (ReadOnlySpan<AsyncWaiter<T>?>)[readers, space])
         {
-            var next = readers.Next;
-            if (error is null)
+            for (var waiter = list; waiter is not null;)
             {
-                readers.SetResult(false);
-            }
-            else
-            {
-                readers.SetException(error);
-            }
+                var next = waiter.Next;
+                if (error is null)
+                {
+                    waiter.SetResult(false);
+                }
+                else
+                {
+                    waiter.SetException(error);
+                }
 
-            readers = next;
-        }
-
-        while (space is not null)
-        {
-            var next = space.Next;
-            space.SetResult(false);
-            space = next;
+                waiter = next;
+            }
         }
 
         if (drained)

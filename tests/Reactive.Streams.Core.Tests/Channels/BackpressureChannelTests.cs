@@ -142,6 +142,45 @@ public class BackpressureChannelTests
         Assert.Empty(items);
     }
 
+    [Theory]
+    [InlineData(BackpressurePolicy.PauseUpstream)]
+    [InlineData(BackpressurePolicy.Fail)]
+    public async Task A_WaitToWriteAsync_pending_at_TryComplete_with_an_error_throws_that_error_like_the_runtime_channel(BackpressurePolicy policy)
+    {
+        var twin = Channel.CreateBounded<int>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.Wait });
+        var channel = Create<int>(policy, 1);
+        var boom = new InvalidOperationException("boom");
+        foreach (var writer in new[] { twin.Writer, channel.Writer })
+        {
+            Assert.True(writer.TryWrite(1));
+            var pending = writer.WaitToWriteAsync().AsTask();
+            Assert.False(pending.IsCompleted);
+
+            Assert.True(writer.TryComplete(boom));
+
+            Assert.Same(boom, await Assert.ThrowsAsync<InvalidOperationException>(() => pending));
+            Assert.Same(boom, await Assert.ThrowsAsync<InvalidOperationException>(() => writer.WaitToWriteAsync().AsTask()));
+        }
+    }
+
+    [Theory]
+    [InlineData(BackpressurePolicy.PauseUpstream)]
+    [InlineData(BackpressurePolicy.Fail)]
+    public async Task A_WaitToWriteAsync_pending_at_a_normal_completion_returns_false_like_the_runtime_channel(BackpressurePolicy policy)
+    {
+        var twin = Channel.CreateBounded<int>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.Wait });
+        var channel = Create<int>(policy, 1);
+        foreach (var writer in new[] { twin.Writer, channel.Writer })
+        {
+            Assert.True(writer.TryWrite(1));
+            var pending = writer.WaitToWriteAsync().AsTask();
+
+            writer.Complete();
+
+            Assert.False(await pending);
+        }
+    }
+
     [Fact]
     public void GetMetrics_rejects_a_channel_it_did_not_create()
     {
