@@ -56,7 +56,7 @@ public static class BackpressureChannel
             : throw new ArgumentException("The channel was not created by BackpressureChannel.", nameof(channel));
     }
 
-    private sealed class PolicyChannel<T> : Channel<T>
+    private sealed class PolicyChannel<T> : Channel<T>, IMeteredStream
     {
         public PolicyChannel(BoundedBuffer<T> buffer)
         {
@@ -66,6 +66,14 @@ public static class BackpressureChannel
         }
 
         public BoundedBuffer<T> Buffer { get; }
+
+        public string Name => Buffer.Name;
+
+        public BackpressurePolicy Policy => Buffer.Policy;
+
+        public int Capacity => Buffer.Capacity;
+
+        public StreamMetricsSnapshot GetMetrics() => Buffer.GetMetrics();
 
         private sealed class PolicyReader(BoundedBuffer<T> buffer) : ChannelReader<T>
         {

@@ -34,7 +34,7 @@ namespace Reactive.Streams;
 /// </remarks>
 /// <typeparam name="T">The message type.</typeparam>
 [DebuggerDisplay("{ToString(),nq}")]
-public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSourceBlock<T>
+public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSourceBlock<T>, IMeteredStream
 {
     private const int ReceiveAllChunk = 64;
 

@@ -19,6 +19,8 @@ namespace Reactive.Streams;
 /// </remarks>
 internal sealed class DeliverySinkWorker<T> : IDeliveryMetricsSource
 {
+    // Lives and dies with this worker; keeps its counts in the meter's series once it is gone.
+    private readonly object _meterRegistration;
     private readonly DeliveryDispatcher<T> _dispatcher;
     private readonly IDeliverySink<T> _sink;
     private readonly IBatchDeliverySink<T>? _batchSink;
@@ -54,7 +56,7 @@ internal sealed class DeliverySinkWorker<T> : IDeliveryMetricsSource
                 Name = $"{dispatcher.Name}/{sink.Name}",
                 TimeProvider = timeProvider,
             });
-        DeliveryMeter.Register(this, dispatcher.Name, Name);
+        _meterRegistration = DeliveryMeter.Register(this, dispatcher.Name, Name);
     }
 
     private enum Outcome

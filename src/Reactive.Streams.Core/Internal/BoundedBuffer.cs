@@ -23,7 +23,7 @@ namespace Reactive.Streams.Internal;
 /// read (and, lock-free, no push) is in flight. The Meter reads them racily in every mode.
 /// </para>
 /// </remarks>
-internal sealed partial class BoundedBuffer<T> : IStreamMetricsSource
+internal sealed partial class BoundedBuffer<T> : IStreamMetricsSource, IMeteredStream
 {
     // Sentinel for "completed without error", so _doneWriting alone says whether writing is over.
     private static readonly Exception s_completedNormally = new InvalidOperationException("completed");
@@ -52,6 +52,9 @@ internal sealed partial class BoundedBuffer<T> : IStreamMetricsSource
     private AsyncWaiter<T>? _readerSingleton;
     private AsyncWaiter<T>? _writerSingleton;
     private ReadSignal? _signals;
+
+    // Lives and dies with this buffer; its finalizer keeps our counts in the meter's series once we are gone.
+    private readonly object _meterRegistration;
 
     private long _pushed;
     private long _delivered;
@@ -97,7 +100,7 @@ internal sealed partial class BoundedBuffer<T> : IStreamMetricsSource
             _writerSingleton = new AsyncWaiter<T>(this, WaiterKind.Writer, pooled: true);
         }
 
-        StreamMeter.Register(this);
+        _meterRegistration = StreamMeter.Register(this);
     }
 
     public string Name { get; }

@@ -83,7 +83,7 @@ public static partial class ObservableBackpressureExtensions
 /// A running <see cref="ObservableBackpressureExtensions.SubscribeAsync{T}(IObservable{T}, Func{T, CancellationToken, ValueTask}, BackpressurePolicy, int, Func{T, T}?, IScheduler?)"/>
 /// consumer: dispose it to stop, await <see cref="Completion"/> for the outcome.
 /// </summary>
-public sealed class BackpressureSubscription : IDisposable, IAsyncDisposable
+public sealed class BackpressureSubscription : IDisposable, IAsyncDisposable, IMeteredStream
 {
     private readonly ISubscribeAsyncSink _sink;
 
@@ -94,6 +94,12 @@ public sealed class BackpressureSubscription : IDisposable, IAsyncDisposable
 
     /// <summary>The name of the subscription's stream (errors and metrics).</summary>
     public string Name => _sink.Name;
+
+    /// <summary>The policy of the subscription's stream.</summary>
+    public BackpressurePolicy Policy => _sink.Policy;
+
+    /// <summary>The capacity of the subscription's stream.</summary>
+    public int Capacity => _sink.Capacity;
 
     /// <summary>
     /// Completes when the source has completed and every buffered item was handled, or when the subscription was
@@ -122,13 +128,9 @@ public sealed class BackpressureSubscription : IDisposable, IAsyncDisposable
 }
 
 /// <summary>The non-generic face of <see cref="SubscribeAsyncSink{T}"/> that <see cref="BackpressureSubscription"/> holds.</summary>
-internal interface ISubscribeAsyncSink : IDisposable
+internal interface ISubscribeAsyncSink : IDisposable, IMeteredStream
 {
-    string Name { get; }
-
     Task Completion { get; }
-
-    StreamMetricsSnapshot GetMetrics();
 }
 
 /// <summary>
@@ -152,6 +154,10 @@ internal sealed class SubscribeAsyncSink<T>(BoundedBuffer<T> buffer, Func<T, Can
     private int _disposed;
 
     public string Name => Buffer.Name;
+
+    public BackpressurePolicy Policy => Buffer.Policy;
+
+    public int Capacity => Buffer.Capacity;
 
     public Task Completion => _completion.Task;
 

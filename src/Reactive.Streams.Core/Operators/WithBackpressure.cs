@@ -197,7 +197,7 @@ internal sealed class WithBackpressure<T>(IObservable<T> source, BoundedStreamOp
     /// empty and re-arms the signal. Scheduling per item is what makes ObserveOn slow.
     /// </summary>
     internal sealed class Sink(BoundedBuffer<T> buffer, IScheduler scheduler, IObserver<T> observer)
-        : BackpressureSink<T>(buffer), IDisposable
+        : BackpressureSink<T>(buffer), IDisposable, IMeteredStream
     {
         private readonly T[] _batch = new T[Math.Min(buffer.Capacity, MaxBatch)];
         private ManualResetEventSlim? _wake;
@@ -484,6 +484,12 @@ internal sealed class WithBackpressure<T>(IObservable<T> source, BoundedStreamOp
             _wake?.Set();
         }
 
-        internal StreamMetricsSnapshot GetMetrics() => Buffer.GetMetrics();
+        public string Name => Buffer.Name;
+
+        public BackpressurePolicy Policy => Buffer.Policy;
+
+        public int Capacity => Buffer.Capacity;
+
+        public StreamMetricsSnapshot GetMetrics() => Buffer.GetMetrics();
     }
 }

@@ -17,7 +17,7 @@ namespace Reactive.Streams;
 /// it wakes every waiting producer (which fails as closed) and consumer.</para>
 /// </remarks>
 /// <typeparam name="T">The item type.</typeparam>
-public sealed class BoundedStream<T>
+public sealed class BoundedStream<T> : IMeteredStream
 {
     private readonly BoundedBuffer<T> _buffer;
 

@@ -1,3 +1,4 @@
+using Reactive.Streams.Tests.Support;
 using Reactive.Streams.Internal;
 
 namespace Reactive.Streams.Tests.Delivery;
@@ -40,7 +41,7 @@ public class BoundedBufferBatchReadTests
         var batch = new List<int>();
         Assert.Equal(3, buffer.TryReadBatch(batch, 3));
 
-        await Task.WhenAll(third, fourth, fifth).WaitAsync(TimeSpan.FromSeconds(10));
+        await Task.WhenAll(third, fourth, fifth).WaitAsync(TestLimits.Hang);
         Assert.Equal([1, 2, 3], batch);
         Assert.Equal(2, buffer.TryReadBatch(batch, 10));
         Assert.Equal([1, 2, 3, 4, 5], batch);
@@ -58,12 +59,12 @@ public class BoundedBufferBatchReadTests
         var space = buffer.WaitToPushAsync(CancellationToken.None).AsTask();
         Assert.False(space.IsCompleted);
         buffer.TryComplete(null);
-        Assert.False(await space.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.False(await space.WaitAsync(TestLimits.Hang));
         Assert.False(buffer.Completion.IsCompleted);
 
         Assert.Equal(2, buffer.TryReadBatch([], 5));
 
-        await buffer.Completion.WaitAsync(TimeSpan.FromSeconds(10));
+        await buffer.Completion.WaitAsync(TestLimits.Hang);
     }
 
     [Fact]
@@ -76,7 +77,7 @@ public class BoundedBufferBatchReadTests
 
         Assert.Equal(1, buffer.TryReadBatch([], 1));
 
-        Assert.True(await space.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.True(await space.WaitAsync(TestLimits.Hang));
     }
 
     [Fact]
@@ -103,9 +104,9 @@ public class BoundedBufferBatchReadTests
             }
         });
 
-        await Task.WhenAll(producers).WaitAsync(TimeSpan.FromSeconds(30));
+        await Task.WhenAll(producers).WaitAsync(TestLimits.Hang);
         buffer.TryComplete(null);
-        await consumer.WaitAsync(TimeSpan.FromSeconds(30));
+        await consumer.WaitAsync(TestLimits.Hang);
 
         Assert.All(seen, count => Assert.Equal(1, count));
         Assert.True(buffer.GetMetrics().IsConserved);

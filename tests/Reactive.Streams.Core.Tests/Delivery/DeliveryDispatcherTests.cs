@@ -1,3 +1,4 @@
+using Reactive.Streams.Tests.Support;
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Logging;
 using Reactive.Streams.Testing;
@@ -309,7 +310,7 @@ public class DeliveryDispatcherTests
         Assert.False(blocked.IsCompleted);
 
         gate.SetResult();
-        await blocked.WaitAsync(TimeSpan.FromSeconds(10));
+        await blocked.WaitAsync(TestLimits.Hang);
         await slow.WhenCommitted(4);
         Assert.Equal([0, 1, 2, 3], slow.Committed);
     }
@@ -535,7 +536,7 @@ public class DeliveryDispatcherTests
             await dispatcher.DispatchAsync(i, acks[i]);
         }
 
-        var drained = await dispatcher.ShutdownAsync(Timeout.InfiniteTimeSpan).WaitAsync(TimeSpan.FromSeconds(10));
+        var drained = await dispatcher.ShutdownAsync(Timeout.InfiniteTimeSpan).WaitAsync(TestLimits.Hang);
 
         Assert.True(drained);
         Assert.All(acks, a => Assert.Equal(1, a.Count));
@@ -581,19 +582,19 @@ public class DeliveryDispatcherTests
         }
 
         await acks[0].First;
-        await firstStarted.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        await firstStarted.Task.WaitAsync(TestLimits.Hang);
         var blocked = dispatcher.DispatchAsync(6, new CountingAck()).AsTask();
 
         var shutdown = dispatcher.ShutdownAsync(TimeSpan.FromSeconds(30));
         Assert.True(dispatcher.IsShutdown);
-        var rejected = await Assert.ThrowsAsync<InvalidOperationException>(() => blocked.WaitAsync(TimeSpan.FromSeconds(10)));
+        var rejected = await Assert.ThrowsAsync<InvalidOperationException>(() => blocked.WaitAsync(TestLimits.Hang));
         Assert.Contains(dispatcher.Name, rejected.Message, StringComparison.Ordinal);
         await Assert.ThrowsAsync<InvalidOperationException>(() => dispatcher.DispatchAsync(7).AsTask());
 
         Assert.Equal(TimeSpan.FromSeconds(30), await time.NextTimerAsync());
         Assert.False(shutdown.IsCompleted);
         time.Advance(TimeSpan.FromSeconds(30));
-        Assert.False(await shutdown.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.False(await shutdown.WaitAsync(TestLimits.Hang));
 
         Assert.Equal(1, canceled);
         Assert.Equal([0], stuck.Committed);
@@ -617,7 +618,7 @@ public class DeliveryDispatcherTests
             await dispatcher.DispatchAsync(i, acks[i]);
         }
 
-        await dispatcher.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+        await dispatcher.DisposeAsync().AsTask().WaitAsync(TestLimits.Hang);
 
         Assert.All(acks, a => Assert.Equal(0, a.Count));
         Assert.Empty(slow.Committed);
@@ -642,7 +643,7 @@ public class DeliveryDispatcherTests
 
         var dispatch = dispatcher.DispatchAsync(2, ack, cts.Token).AsTask();
         await cts.CancelAsync();
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => dispatch.WaitAsync(TimeSpan.FromSeconds(10)));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => dispatch.WaitAsync(TestLimits.Hang));
         gate.SetResult();
         await slow.WhenCommitted(2);
         await fast.WhenCommitted(3);
@@ -678,7 +679,7 @@ public class DeliveryDispatcherTests
         var ack = new AckCompletionSource();
 
         await dispatcher.DispatchAsync(0, ack);
-        await ack.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        await ack.Task.WaitAsync(TestLimits.Hang);
 
         Assert.True(ack.IsAcknowledged);
     }
@@ -789,7 +790,7 @@ public class DeliveryDispatcherTests
         var dispatcher = new DeliveryDispatcher<int>(new DeliveryOptions<int>().AddSink(new RecordingSink<int>("file")));
         Assert.Equal("drainTimeout", Assert.Throws<ArgumentOutOfRangeException>(() => { _ = dispatcher.ShutdownAsync(TimeSpan.FromSeconds(-1)); }).ParamName);
         Assert.Equal("sinkName", Assert.Throws<ArgumentException>(() => dispatcher.GetSinkMetrics("nope")).ParamName);
-        Assert.True(await dispatcher.ShutdownAsync(TimeSpan.Zero).WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.True(await dispatcher.ShutdownAsync(TimeSpan.Zero).WaitAsync(TestLimits.Hang));
     }
 
     /// <summary>Waits for a condition another thread makes true, yielding between checks (bounded in real time).</summary>

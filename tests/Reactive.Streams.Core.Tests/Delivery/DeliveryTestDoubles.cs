@@ -1,3 +1,4 @@
+using Reactive.Streams.Tests.Support;
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
@@ -31,7 +32,7 @@ internal sealed class RecordingTimeProvider : FakeTimeProvider
     /// <summary>Waits (in real time, bounded) until the next timer is created and returns its due time.</summary>
     public async Task<TimeSpan> NextTimerAsync()
     {
-        Assert.True(await _created.WaitAsync(TimeSpan.FromSeconds(10)), "No timer was created.");
+        Assert.True(await _created.WaitAsync(TestLimits.Hang), "No timer was created.");
         Assert.True(_timers.TryDequeue(out var due));
         return due;
     }
@@ -63,7 +64,7 @@ internal sealed class TimerReportingTimeProvider(TimeProvider inner) : TimeProvi
 
     public async Task<TimeSpan> NextTimerAsync()
     {
-        Assert.True(await _created.WaitAsync(TimeSpan.FromSeconds(10)), "No timer was created.");
+        Assert.True(await _created.WaitAsync(TestLimits.Hang), "No timer was created.");
         Assert.True(_timers.TryDequeue(out var due));
         return due;
     }
@@ -153,7 +154,7 @@ internal class RecordingSink<T>(string name, TimeProvider? time = null, Func<T, 
             _waiters.Add((count, signal));
         }
 
-        return signal.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        return signal.Task.WaitAsync(TestLimits.Hang);
     }
 }
 
@@ -194,7 +195,7 @@ internal sealed class CountingAck : IAckToken
 
     public int Count => Volatile.Read(ref _count);
 
-    public Task First => _first.Task.WaitAsync(TimeSpan.FromSeconds(10));
+    public Task First => _first.Task.WaitAsync(TestLimits.Hang);
 
     public void Acknowledge()
     {

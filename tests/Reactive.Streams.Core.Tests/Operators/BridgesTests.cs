@@ -1,3 +1,4 @@
+using Reactive.Streams.Tests.Support;
 using System.Reactive.Disposables;
 using System.Reactive.Linq;
 using System.Reactive.Subjects;
@@ -9,7 +10,7 @@ namespace Reactive.Streams.Tests.Operators;
 /// <summary>Bridges between observables, bounded streams and async enumerables.</summary>
 public class BridgesTests
 {
-    private static readonly TimeSpan Limit = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan Limit = TestLimits.Hang;
 
     [Fact]
     public async Task ToBoundedStream_carries_every_item_then_ends_when_the_source_completes()

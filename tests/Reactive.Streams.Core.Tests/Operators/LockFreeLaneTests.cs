@@ -13,7 +13,7 @@ namespace Reactive.Streams.Tests.Operators;
 public class LockFreeLaneTests
 {
     private const long DegradedBit = ItemAccounting.DegradedBit;
-    private static readonly TimeSpan Limit = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan Limit = TestLimits.Hang;
 
     public static TheoryData<BackpressurePolicy, int, string> EvictingCases()
     {

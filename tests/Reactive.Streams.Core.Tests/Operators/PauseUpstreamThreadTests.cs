@@ -1,3 +1,4 @@
+using Reactive.Streams.Tests.Support;
 using System.Reactive.Concurrency;
 using System.Reactive.Linq;
 using System.Reactive.Subjects;
@@ -11,7 +12,7 @@ namespace Reactive.Streams.Tests.Operators;
 /// </summary>
 public sealed class PauseUpstreamThreadTests : IDisposable
 {
-    private static readonly TimeSpan Limit = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan Limit = TestLimits.Hang;
     private readonly EventLoopScheduler _loop = new();
 
     public void Dispose() => _loop.Dispose();
@@ -24,7 +25,7 @@ public sealed class PauseUpstreamThreadTests : IDisposable
         var subject = new Subject<int>();
         var received = new List<int>();
         var completed = new TaskCompletionSource();
-        using var subscription = (WithBackpressure<int>.Sink)subject.PauseUpstream(2, _loop).Subscribe(
+        using var subscription = subject.PauseUpstream(2, _loop).Subscribe(
             x =>
             {
                 entered.Set();
@@ -35,6 +36,7 @@ public sealed class PauseUpstreamThreadTests : IDisposable
                 }
             },
             () => completed.SetResult());
+        var metered = (IMeteredStream)subscription;
 
         var producer = StartThread(() =>
         {
@@ -49,16 +51,16 @@ public sealed class PauseUpstreamThreadTests : IDisposable
         });
 
         // 1 is held by the blocked consumer, 2 and 3 fill the buffer, 4 waits: the producer is parked.
-        Assert.True(SpinWait.SpinUntil(() => subscription.GetMetrics().PauseUpstreamBlocks == 1, Limit));
+        Assert.True(SpinWait.SpinUntil(() => metered.GetMetrics().PauseUpstreamBlocks == 1, Limit));
         Assert.False(producer.IsCompleted);
-        Assert.Equal(2, subscription.GetMetrics().Depth);
+        Assert.Equal(2, metered.GetMetrics().Depth);
 
         gate.Set();
         await producer.WaitAsync(Limit);
         await completed.Task.WaitAsync(Limit);
 
         Assert.Equal([1, 2, 3, 4, 5, 6], received);
-        var metrics = subscription.GetMetrics();
+        var metrics = metered.GetMetrics();
         Assert.Equal(6, metrics.ItemsPushed);
         Assert.Equal(6, metrics.ItemsDelivered);
         Assert.True(metrics.IsConserved);
@@ -71,7 +73,7 @@ public sealed class PauseUpstreamThreadTests : IDisposable
         using var entered = new ManualResetEventSlim();
         var subject = new Subject<int>();
         var received = new List<int>();
-        var subscription = (WithBackpressure<int>.Sink)subject.PauseUpstream(1, _loop).Subscribe(x =>
+        var subscription = subject.PauseUpstream(1, _loop).Subscribe(x =>
         {
             entered.Set();
             gate.Wait();
@@ -89,7 +91,8 @@ public sealed class PauseUpstreamThreadTests : IDisposable
             subject.OnNext(3); // blocks
             subject.OnNext(4); // after disposal: ignored
         });
-        Assert.True(SpinWait.SpinUntil(() => subscription.GetMetrics().PauseUpstreamBlocks == 1, Limit));
+        var metered = (IMeteredStream)subscription;
+        Assert.True(SpinWait.SpinUntil(() => metered.GetMetrics().PauseUpstreamBlocks == 1, Limit));
 
         subscription.Dispose();
         await producer.WaitAsync(Limit);
@@ -102,7 +105,7 @@ public sealed class PauseUpstreamThreadTests : IDisposable
         await flushed.Task.WaitAsync(Limit);
 
         Assert.Equal([1], received);
-        var metrics = subscription.GetMetrics();
+        var metrics = metered.GetMetrics();
         Assert.Equal(new StreamMetricsSnapshot(ItemsPushed: 3, ItemsDelivered: 1, 0, 0, PauseUpstreamBlocks: 1, 0, ItemsRejected: 1, Depth: 1), metrics);
         Assert.True(metrics.IsConserved);
     }

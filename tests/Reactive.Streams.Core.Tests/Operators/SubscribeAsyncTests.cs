@@ -1,3 +1,4 @@
+using Reactive.Streams.Tests.Support;
 using System.Reactive.Concurrency;
 using System.Reactive.Linq;
 using System.Reactive.Subjects;
@@ -13,7 +14,7 @@ namespace Reactive.Streams.Tests.Operators;
 /// </summary>
 public class SubscribeAsyncTests
 {
-    private static readonly TimeSpan Limit = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan Limit = TestLimits.Hang;
 
     [Fact]
     public void A_slow_handler_behind_a_fast_source_sees_the_newest_items_under_DropOldest()

@@ -1,3 +1,4 @@
+using Reactive.Streams.Tests.Support;
 using System.Reactive;
 using System.Reactive.Concurrency;
 using System.Reactive.Linq;
@@ -89,7 +90,7 @@ public class WithBackpressureTests
         var xs = scheduler.CreateHotObservable(OnNext(210, 1), OnNext(210, 2), OnNext(210, 3), OnNext(220, 4));
         var options = new BoundedStreamOptions<int>(BackpressurePolicy.DegradeQuality, 2) { Name = "degrading", Degrader = _ => throw boom };
         var res = scheduler.CreateObserver<int>();
-        var subscription = (WithBackpressure<int>.Sink)xs.WithBackpressure(options, scheduler).Subscribe(res);
+        var subscription = (IMeteredStream)xs.WithBackpressure(options, scheduler).Subscribe(res);
 
         scheduler.Start();
 
@@ -149,7 +150,7 @@ public class WithBackpressureTests
         var xs = scheduler.CreateHotObservable(OnNext(210, 1), OnNext(210, 2), OnNext(210, 3), OnNext(220, 4));
         var options = new BoundedStreamOptions<int>(BackpressurePolicy.PauseUpstream, 2) { Name = "paused" };
         var res = scheduler.CreateObserver<int>();
-        var subscription = (WithBackpressure<int>.Sink)xs.WithBackpressure(options, scheduler).Subscribe(res);
+        var subscription = (IMeteredStream)xs.WithBackpressure(options, scheduler).Subscribe(res);
 
         scheduler.Start();
 
@@ -262,7 +263,7 @@ public class WithBackpressureTests
             PauseTimeout = TimeSpan.FromTicks(100),
             TimeProvider = clock.AsTimeProvider(),
         };
-        var subscription = (WithBackpressure<int>.Sink)subject.WithBackpressure(options, delivery).Subscribe(res);
+        var subscription = (IMeteredStream)subject.WithBackpressure(options, delivery).Subscribe(res);
 
         var producer = Task.Factory.StartNew(
             () =>
@@ -273,12 +274,12 @@ public class WithBackpressureTests
             CancellationToken.None,
             TaskCreationOptions.LongRunning,
             TaskScheduler.Default);
-        Assert.True(SpinWait.SpinUntil(() => subscription.GetMetrics().PauseUpstreamBlocks == 1, TimeSpan.FromSeconds(10)));
+        Assert.True(SpinWait.SpinUntil(() => subscription.GetMetrics().PauseUpstreamBlocks == 1, TestLimits.Hang));
 
         clock.AdvanceBy(99);
         Assert.False(producer.IsCompleted);
         clock.AdvanceBy(1);
-        await producer.WaitAsync(TimeSpan.FromSeconds(10));
+        await producer.WaitAsync(TestLimits.Hang);
         delivery.Start();
 
         Assert.Equal([OnNext(1, 1), OnError<int>(1, e => e is StreamOverflowException { Policy: BackpressurePolicy.PauseUpstream })], res.Messages);

@@ -10,7 +10,7 @@ namespace Reactive.Streams.Tests.Streams;
 public class LockFreeBoundedStreamStressTests
 {
     private const long DegradedBit = ItemAccounting.DegradedBit;
-    private static readonly TimeSpan Limit = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan Limit = TestLimits.Hang;
 
     public static TheoryData<BackpressurePolicy, int> Cases() => new()
     {
