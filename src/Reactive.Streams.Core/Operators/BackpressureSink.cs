@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using System.Reactive.Concurrency;
+using System.Reflection;
 using System.Reactive.Disposables;
 using Reactive.Streams.Internal;
 
@@ -18,6 +20,8 @@ internal abstract class BackpressureSink<T> : ReadSignal, IObserver<T>
     private int _stopped;
     private ManualResetEventSlim? _room;
     private int _producerWaiting;
+    private int _lastDrainThread;
+    private bool _lastDrainThreadDedicated;
 
     protected BackpressureSink(BoundedBuffer<T> buffer)
     {
@@ -203,29 +207,62 @@ internal abstract class BackpressureSink<T> : ReadSignal, IObserver<T>
         return idle;
     }
 
-    /// <summary>
-    /// Whether <paramref name="scheduler"/> runs its work on the current thread (so a drain it has queued cannot run
-    /// while this thread blocks). Exact for virtual-time, immediate and current-thread schedulers; for schedulers
-    /// bound to one thread (an event loop, a synchronization context) it is known once a drain has run there.
-    /// </summary>
-    protected static bool SchedulerRunsOnCurrentThread(IScheduler scheduler, int lastDrainThread) => scheduler switch
+    /// <summary>Records that this thread runs the consumer's work for the scheduler (a drain, or the subscription's probe).</summary>
+    protected void RecordDrainThread()
     {
-        VirtualTimeSchedulerBase<long, long> or VirtualTimeSchedulerBase<DateTimeOffset, TimeSpan> => IsVirtualTimeRunning(scheduler),
-        ImmediateScheduler => true,
-        CurrentThreadScheduler => !CurrentThreadScheduler.IsScheduleRequired,
-        EventLoopScheduler or SynchronizationContextScheduler => lastDrainThread == Environment.CurrentManagedThreadId,
-        _ => false,
-    };
+        Volatile.Write(ref _lastDrainThreadDedicated, !Thread.CurrentThread.IsThreadPoolThread);
+        Volatile.Write(ref _lastDrainThread, Environment.CurrentManagedThreadId);
+    }
 
     /// <summary>
-    /// Whether <paramref name="scheduler"/> is a virtual-time scheduler that is running. It runs every work item on the
-    /// thread that advances its clock, so a producer called while it runs is on that thread, and nothing else (no drain,
-    /// no timer, no handler continuation driven by virtual time) can make progress while it blocks.
+    /// Learns which thread <paramref name="scheduler"/> runs the consumer's work on before the source can emit (work it
+    /// runs in order runs this first), so the guard knows a thread-bound scheduler even before the first drain.
     /// </summary>
-    protected static bool IsVirtualTimeRunning(IScheduler scheduler) => scheduler switch
+    protected void ProbeSchedulerThread(IScheduler scheduler) =>
+        scheduler.Schedule(this, static (_, sink) =>
+        {
+            sink.RecordDrainThread();
+            return Disposable.Empty;
+        });
+
+    /// <summary>
+    /// Whether a drain that <paramref name="scheduler"/> has queued cannot run while this thread blocks. Decided from
+    /// what the scheduler did, not from a list of scheduler types: a virtual clock that is running runs every work item
+    /// on the thread that advances it (and nothing advances it while that thread blocks); any other scheduler that ran
+    /// the consumer's last work on this very thread, and that thread is a dedicated one (an event loop, a UI or
+    /// trampoline thread) rather than a pool thread that any other pool thread can stand in for, would run the queued
+    /// drain here too.
+    /// </summary>
+    protected bool SchedulerRunsOnCurrentThread(IScheduler scheduler) =>
+        VirtualClock.IsRunning(scheduler) ||
+        (Volatile.Read(ref _lastDrainThread) == Environment.CurrentManagedThreadId && Volatile.Read(ref _lastDrainThreadDedicated));
+}
+
+/// <summary>
+/// Recognises a running virtual clock on any Rx virtual-time scheduler: every one (<c>TestScheduler</c>,
+/// <c>HistoricalScheduler</c>, a user's own <c>VirtualTimeScheduler&lt;TAbsolute, TRelative&gt;</c>) derives from
+/// <see cref="VirtualTimeSchedulerBase{TAbsolute, TRelative}"/>, whatever its clock types, and says whether its clock is
+/// running through <c>IsEnabled</c>. Read by reflection, once per scheduler type, because the clock types are the
+/// user's: no generic constraint can name them.
+/// </summary>
+internal static class VirtualClock
+{
+    private static readonly ConcurrentDictionary<Type, PropertyInfo?> s_isEnabled = new();
+
+    public static bool IsRunning(IScheduler scheduler)
     {
-        VirtualTimeSchedulerBase<long, long> virtualTime => virtualTime.IsEnabled,
-        VirtualTimeSchedulerBase<DateTimeOffset, TimeSpan> historical => historical.IsEnabled,
-        _ => false,
-    };
+        var isEnabled = s_isEnabled.GetOrAdd(scheduler.GetType(), static type =>
+        {
+            for (var current = type; current is not null; current = current.BaseType)
+            {
+                if (current.IsGenericType && current.GetGenericTypeDefinition() == typeof(VirtualTimeSchedulerBase<,>))
+                {
+                    return current.GetProperty(nameof(VirtualTimeSchedulerBase<long, long>.IsEnabled));
+                }
+            }
+
+            return null;
+        });
+        return isEnabled?.GetValue(scheduler) is true;
+    }
 }

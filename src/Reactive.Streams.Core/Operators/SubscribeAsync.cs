@@ -150,7 +150,6 @@ internal sealed class SubscribeAsyncSink<T>(BoundedBuffer<T> buffer, Func<T, Can
     private readonly CancellationTokenSource _cancellation = new();
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _draining;
-    private int _lastDrainThread;
     private int _disposed;
 
     public string Name => Buffer.Name;
@@ -166,6 +165,7 @@ internal sealed class SubscribeAsyncSink<T>(BoundedBuffer<T> buffer, Func<T, Can
     public void Run(IObservable<T> source)
     {
         Buffer.ArmReadSignal(this);
+        ProbeSchedulerThread(scheduler);
         SubscribeTo(source);
     }
 
@@ -182,7 +182,7 @@ internal sealed class SubscribeAsyncSink<T>(BoundedBuffer<T> buffer, Func<T, Can
     private async Task DrainAsync()
     {
         Interlocked.Increment(ref _draining);
-        _lastDrainThread = Environment.CurrentManagedThreadId;
+        RecordDrainThread();
         s_handlerOwner.Value = this;
         var token = _cancellation.Token;
         try
@@ -294,14 +294,14 @@ internal sealed class SubscribeAsyncSink<T>(BoundedBuffer<T> buffer, Func<T, Can
 
     protected override bool WouldBlockTheDrainingThread()
     {
-        if (s_handlerOwner.Value == this || IsVirtualTimeRunning(scheduler))
+        if (s_handlerOwner.Value == this)
         {
             return true;
         }
 
         // A running loop (even one awaiting a handler elsewhere) makes room without this thread; a loop only queued
         // needs the scheduler, which may be bound to this thread.
-        return Volatile.Read(ref _draining) == 0 && SchedulerRunsOnCurrentThread(scheduler, _lastDrainThread);
+        return (Volatile.Read(ref _draining) == 0 || VirtualClock.IsRunning(scheduler)) && SchedulerRunsOnCurrentThread(scheduler);
     }
 
     public void Dispose()

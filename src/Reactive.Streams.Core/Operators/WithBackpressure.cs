@@ -123,14 +123,17 @@ public static partial class ObservableBackpressureExtensions
     /// downstream has taken an item. Delivers on <paramref name="scheduler"/>.
     /// </summary>
     /// <remarks>
-    /// If the blocked <c>OnNext</c> is called on the thread that drains the buffer (from inside the downstream observer,
-    /// or from work on the same single-threaded scheduler: a virtual-time scheduler while it runs, the current-thread
-    /// trampoline, an <see cref="EventLoopScheduler"/> or a <see cref="SynchronizationContextScheduler"/>), blocking could
-    /// never end; the stream then fails fast instead of deadlocking: the item is rejected and counted, the source is
-    /// unsubscribed, and the downstream receives the items buffered before it followed by <c>OnError</c> with an
+    /// If the blocked <c>OnNext</c> is called on the thread that drains the buffer, blocking could never end: from inside
+    /// the downstream observer; from work of a virtual-time scheduler while its clock runs (any
+    /// <see cref="VirtualTimeSchedulerBase{TAbsolute, TRelative}"/>, whatever its clock types); or from a dedicated (not
+    /// thread-pool) thread on which <paramref name="scheduler"/> has already run the operator's work, such as an event
+    /// loop, a UI synchronization context or the current-thread trampoline. The operator learns that thread from the
+    /// scheduler itself (it schedules a no-op at subscription and notes where each drain runs), not from a list of
+    /// scheduler types. The stream then fails fast instead of deadlocking: the item is rejected and counted, the source
+    /// is unsubscribed, and the downstream receives the items buffered before it followed by <c>OnError</c> with an
     /// <see cref="InvalidOperationException"/> naming the stream. Nothing is thrown back into the producer's
-    /// <c>OnNext</c>. Any other scheduler (the task pool, the thread pool, new threads, a custom scheduler) is taken to
-    /// drain on another thread, so on a custom single-threaded scheduler a producer running on its thread would block:
+    /// <c>OnNext</c>. A producer on a thread-pool thread is taken to block safely (another pool thread runs the drain);
+    /// a custom scheduler that runs work on pool threads but only one at a time would deadlock there, so
     /// give such a stream a <paramref name="timeout"/>. With a
     /// <paramref name="timeout"/>, a wait that outlasts it (measured on <paramref name="scheduler"/>'s clock) faults the
     /// stream with <see cref="StreamOverflowException"/>. Disposal releases a blocked producer.
@@ -204,7 +207,6 @@ internal sealed class WithBackpressure<T>(IObservable<T> source, BoundedStreamOp
         private volatile bool _disposed;
         private bool _terminated;
         private int _drainThread;
-        private int _lastDrainThread;
 
         public void Run(IObservable<T> source)
         {
@@ -221,18 +223,7 @@ internal sealed class WithBackpressure<T>(IObservable<T> source, BoundedStreamOp
 
             // The buffer is new and empty, so this arms: the first push schedules the first drain.
             Buffer.ArmReadSignal(this);
-            if (scheduler is EventLoopScheduler or SynchronizationContextScheduler)
-            {
-                // Learn the scheduler's one thread before the source can emit on it (work runs in order), so the
-                // PauseUpstream guard knows it even before the first drain: a source emitting on the same event loop
-                // would otherwise block the loop that must run the drain.
-                scheduler.Schedule(this, static (_, sink) =>
-                {
-                    Interlocked.CompareExchange(ref sink._lastDrainThread, Environment.CurrentManagedThreadId, 0);
-                    return Disposable.Empty;
-                });
-            }
-
+            ProbeSchedulerThread(scheduler);
             SubscribeTo(source);
         }
 
@@ -297,7 +288,7 @@ internal sealed class WithBackpressure<T>(IObservable<T> source, BoundedStreamOp
             }
             finally
             {
-                Volatile.Write(ref _lastDrainThread, me);
+                RecordDrainThread();
 
                 // A push right after arming may already have started the next drain on another thread; leave its mark.
                 Interlocked.CompareExchange(ref _drainThread, 0, me);
@@ -467,7 +458,7 @@ internal sealed class WithBackpressure<T>(IObservable<T> source, BoundedStreamOp
                 return drainThread == Environment.CurrentManagedThreadId;
             }
 
-            return SchedulerRunsOnCurrentThread(scheduler, Volatile.Read(ref _lastDrainThread));
+            return SchedulerRunsOnCurrentThread(scheduler);
         }
 
         public void Dispose()

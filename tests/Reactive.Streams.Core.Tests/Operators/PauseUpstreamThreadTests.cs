@@ -201,6 +201,102 @@ public sealed class PauseUpstreamThreadTests : IDisposable
         Assert.Equal(Enumerable.Range(0, 10_000), received);
     }
 
+    /// <summary>A user's own virtual-time scheduler, with clock types the library knows nothing of.</summary>
+    private sealed class TickScheduler : VirtualTimeScheduler<long, TimeSpan>
+    {
+        protected override long Add(long absolute, TimeSpan relative) => absolute + relative.Ticks;
+
+        protected override DateTimeOffset ToDateTimeOffset(long absolute) => new(absolute, TimeSpan.Zero);
+
+        protected override TimeSpan ToRelative(TimeSpan timeSpan) => timeSpan;
+    }
+
+    /// <summary>Another one, on a 32-bit clock counted in whole seconds.</summary>
+    private sealed class SecondsScheduler : VirtualTimeScheduler<int, int>
+    {
+        protected override int Add(int absolute, int relative) => absolute + relative;
+
+        protected override DateTimeOffset ToDateTimeOffset(int absolute) => DateTimeOffset.UnixEpoch.AddSeconds(absolute);
+
+        protected override int ToRelative(TimeSpan timeSpan) => (int)timeSpan.TotalSeconds;
+    }
+
+    public static TheoryData<string> UserVirtualClocks => ["ticks", "seconds"];
+
+    private static IScheduler CreateVirtualClock(string kind) => kind == "ticks" ? new TickScheduler() : new SecondsScheduler();
+
+    private static void Start(IScheduler scheduler)
+    {
+        if (scheduler is TickScheduler ticks)
+        {
+            ticks.Start();
+        }
+        else
+        {
+            ((SecondsScheduler)scheduler).Start();
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(UserVirtualClocks))]
+    public void PauseUpstream_on_a_users_own_virtual_time_scheduler_fails_fast_instead_of_deadlocking(string clock)
+    {
+        var scheduler = CreateVirtualClock(clock);
+        var subject = new Subject<int>();
+        var received = new List<int>();
+        Exception? failure = null;
+        var options = new BoundedStreamOptions<int>(BackpressurePolicy.PauseUpstream, 2) { Name = "own-clock" };
+        using var subscription = subject.WithBackpressure(options, scheduler).Subscribe(received.Add, e => failure = e);
+
+        // One virtual-time work item emits everything: the drain is queued behind it on the clock's own thread.
+        scheduler.Schedule(TimeSpan.FromSeconds(1), () =>
+        {
+            for (var i = 1; i <= 5; i++)
+            {
+                subject.OnNext(i);
+            }
+        });
+        Start(scheduler);
+
+        Assert.IsType<InvalidOperationException>(failure);
+        Assert.Contains("'own-clock'", failure!.Message, StringComparison.Ordinal);
+        Assert.Equal([1, 2], received);
+        Assert.False(subject.HasObservers);
+        Assert.True(((IMeteredStream)subscription).GetMetrics().IsConserved);
+    }
+
+    [Theory]
+    [MemberData(nameof(UserVirtualClocks))]
+    public void SubscribeAsync_PauseUpstream_on_a_users_own_virtual_time_scheduler_fails_fast_instead_of_deadlocking(string clock)
+    {
+        var scheduler = CreateVirtualClock(clock);
+        var subject = new Subject<int>();
+        var received = new List<int>();
+        using var subscription = subject.SubscribeAsync(
+            (x, _) =>
+            {
+                received.Add(x);
+                return ValueTask.CompletedTask;
+            },
+            BackpressurePolicy.PauseUpstream,
+            2,
+            scheduler: scheduler);
+
+        scheduler.Schedule(TimeSpan.FromSeconds(1), () =>
+        {
+            for (var i = 1; i <= 5; i++)
+            {
+                subject.OnNext(i);
+            }
+        });
+        Start(scheduler);
+
+        Assert.True(subscription.Completion.IsFaulted);
+        Assert.IsType<InvalidOperationException>(subscription.Completion.Exception!.InnerException);
+        Assert.Equal([1, 2], received);
+        Assert.False(subject.HasObservers);
+    }
+
     private static Task StartThread(Action action) =>
         Task.Factory.StartNew(action, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 }
