@@ -45,6 +45,13 @@ internal sealed class AsyncWaiter<T> : IValueTaskSource<bool>, IValueTaskSource
 
     public ValueTask<bool> AsValueTaskOfBool() => new(this, _core.Version);
 
+    /// <summary>
+    /// Makes the completing party run the continuation on its own thread, before it parks the waiter: only for the
+    /// engine's blocking adapter (<see cref="BlockingWait"/>), whose continuation just sets an event. A thread-pool hop
+    /// per wake-up would otherwise stall a blocked producer behind a busy pool. Reset when the waiter is recycled.
+    /// </summary>
+    public void ContinueInline() => _core.RunContinuationsAsynchronously = false;
+
     public ValueTask AsValueTask() => new(this, _core.Version);
 
     public void Arm(CancellationToken cancellationToken, TimeSpan? timeout, TimeProvider timeProvider)
@@ -118,6 +125,7 @@ internal sealed class AsyncWaiter<T> : IValueTaskSource<bool>, IValueTaskSource
         {
             Item = default!;
             _core.Reset();
+            _core.RunContinuationsAsynchronously = true;
             if (_pooled)
             {
                 _owner.Return(this);

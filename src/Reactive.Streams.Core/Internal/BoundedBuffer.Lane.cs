@@ -97,28 +97,40 @@ internal sealed partial class BoundedBuffer<T>
 
     // ---- Stream and channel faces in the lock-free mode ---------------------------------------------------------
 
-    /// <summary><see cref="PushAsync"/> in the lock-free mode.</summary>
-    private ValueTask LanePushAsync(SingleProducerLane<T> lane, T item, CancellationToken cancellationToken)
+    /// <summary><see cref="PushAsync(T, CancellationToken, bool)"/> in the lock-free mode.</summary>
+    private ValueTask LanePushAsync(SingleProducerLane<T> lane, T item, CancellationToken cancellationToken, bool blocking)
     {
         var result = LanePush(lane, item);
         if (result.Status == PushStatus.Full)
         {
-            return LanePushWhenRoom(lane, item, cancellationToken);
+            return LanePushWhenRoom(lane, item, cancellationToken, blocking);
         }
 
         return result.IsAccepted ? default : ValueTask.FromException(CreateException(result));
     }
 
-    /// <summary>PauseUpstream with a full buffer: wait for a read to make room, then push again; one pause counted.</summary>
+    /// <summary>
+    /// PauseUpstream with a full buffer: wait for a read to make room, then push again; one pause counted. The lane has
+    /// one producer, so only it may push: a read wakes it to retry rather than moving its item in. A blocking caller
+    /// waits right here (the method then never suspends and returns a completed task).
+    /// </summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask LanePushWhenRoom(SingleProducerLane<T> lane, T item, CancellationToken cancellationToken)
+    private async ValueTask LanePushWhenRoom(SingleProducerLane<T> lane, T item, CancellationToken cancellationToken, bool blocking)
     {
         lane.CountPauseBlock();
         while (true)
         {
             try
             {
-                await LaneWaitForRoom(lane, cancellationToken).ConfigureAwait(false);
+                var room = LaneWaitForRoom(lane, cancellationToken, blocking);
+                if (blocking)
+                {
+                    BlockingWait.Wait(room);
+                }
+                else
+                {
+                    await room.ConfigureAwait(false);
+                }
             }
             catch (OperationCanceledException)
             {
@@ -156,7 +168,7 @@ internal sealed partial class BoundedBuffer<T>
                 return true;
             }
 
-            await LaneWaitForRoom(lane, cancellationToken).ConfigureAwait(false);
+            await LaneWaitForRoom(lane, cancellationToken, blocking: false).ConfigureAwait(false);
         }
     }
 
@@ -164,10 +176,15 @@ internal sealed partial class BoundedBuffer<T>
     /// Parks the writer until a read makes room, writing ends, or <paramref name="cancellationToken"/> fires (then the
     /// task faults with <see cref="OperationCanceledException"/>). May complete with nothing changed; callers re-check.
     /// </summary>
-    private ValueTask<bool> LaneWaitForRoom(SingleProducerLane<T> lane, CancellationToken cancellationToken)
+    private ValueTask<bool> LaneWaitForRoom(SingleProducerLane<T> lane, CancellationToken cancellationToken, bool blocking)
     {
         var waiter = (cancellationToken.CanBeCanceled ? null : Interlocked.Exchange(ref _writerSingleton, null))
             ?? new AsyncWaiter<T>(this, WaiterKind.Writer, pooled: false);
+        if (blocking)
+        {
+            waiter.ContinueInline();
+        }
+
         waiter.Arm(cancellationToken, timeout: null, _timeProvider);
 
         // Full fence, then the look: either this sees the room a read made, or that read (whose claim is a full fence

@@ -142,13 +142,13 @@ internal sealed partial class BoundedBuffer<T>
         return result.Status == DegradeOutsideLock ? SharedPushDegraded(lane, item) : result;
     }
 
-    /// <summary><see cref="PushAsync"/> in the shared mode.</summary>
-    private ValueTask SharedPushAsync(SingleProducerLane<T> lane, T item, CancellationToken cancellationToken)
+    /// <summary><see cref="PushAsync(T, CancellationToken, bool)"/> in the shared mode.</summary>
+    private ValueTask SharedPushAsync(SingleProducerLane<T> lane, T item, CancellationToken cancellationToken, bool blocking)
     {
         var result = SharedTryPush(lane, item);
         if (result.Status == PushStatus.Full)
         {
-            return SharedParkWriter(lane, item, cancellationToken);
+            return SharedParkWriter(lane, item, cancellationToken, blocking);
         }
 
         return result.IsAccepted ? default : ValueTask.FromException(CreateException(result));
@@ -160,7 +160,7 @@ internal sealed partial class BoundedBuffer<T>
     /// without waiting returns a plain completed task, as BoundedChannel's do, and recycles its waiter at once: callers
     /// commonly skip awaiting a task that completed synchronously, and the pooled waiter would be lost with it.
     /// </summary>
-    private ValueTask SharedParkWriter(SingleProducerLane<T> lane, T item, CancellationToken cancellationToken)
+    private ValueTask SharedParkWriter(SingleProducerLane<T> lane, T item, CancellationToken cancellationToken, bool blocking)
     {
         AsyncWaiter<T> waiter;
         var pooled = !cancellationToken.CanBeCanceled && _pauseTimeout is null;
@@ -176,6 +176,11 @@ internal sealed partial class BoundedBuffer<T>
         }
 
         waiter.Item = item;
+        if (blocking)
+        {
+            waiter.ContinueInline();
+        }
+
         AsyncWaiter<T>? readers = null;
         AsyncWaiter<T>? handedOff = null;
         object? signals = null;

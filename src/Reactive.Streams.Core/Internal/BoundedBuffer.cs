@@ -214,12 +214,19 @@ internal sealed partial class BoundedBuffer<T> : IStreamMetricsSource, IMeteredS
             return PushDegraded(item);
         }
 
-        var result = PushCore(item, allowWait: false, canParkPooled: false, out _);
+        var result = PushCore(item, allowWait: false, canParkPooled: false, blocking: false, out _);
         return result.Status == DegradeOutsideLock ? PushDegraded(item) : result;
     }
 
     /// <summary>Pushes, awaiting room under PauseUpstream; throws on rejection.</summary>
-    public ValueTask PushAsync(T item, CancellationToken cancellationToken)
+    public ValueTask PushAsync(T item, CancellationToken cancellationToken) => PushAsync(item, cancellationToken, blocking: false);
+
+    /// <summary>
+    /// The engine's one PauseUpstream wait: every push that may wait comes here, async or blocking. A blocking caller
+    /// (<paramref name="blocking"/>, through <see cref="Push"/>) gets a waiter that continues inline, so it can block on
+    /// the returned task without a thread-pool hop; in the lock-free mode it waits in this very call.
+    /// </summary>
+    private ValueTask PushAsync(T item, CancellationToken cancellationToken, bool blocking)
     {
         if (cancellationToken.IsCancellationRequested)
         {
@@ -228,12 +235,12 @@ internal sealed partial class BoundedBuffer<T> : IStreamMetricsSource, IMeteredS
 
         if (_lane is not null)
         {
-            return LanePushAsync(_lane, item, cancellationToken);
+            return LanePushAsync(_lane, item, cancellationToken, blocking);
         }
 
         if (_sharedLane is not null)
         {
-            return SharedPushAsync(_sharedLane, item, cancellationToken);
+            return SharedPushAsync(_sharedLane, item, cancellationToken, blocking);
         }
 
         if (ShouldDegradeEagerly(_items.Count))
@@ -242,7 +249,7 @@ internal sealed partial class BoundedBuffer<T> : IStreamMetricsSource, IMeteredS
             return degraded.IsAccepted ? default : ValueTask.FromException(CreateException(degraded));
         }
 
-        var result = PushCore(item, allowWait: true, canParkPooled: !cancellationToken.CanBeCanceled && _pauseTimeout is null, out var parked);
+        var result = PushCore(item, allowWait: true, canParkPooled: !cancellationToken.CanBeCanceled && _pauseTimeout is null, blocking, out var parked);
         if (parked is not null)
         {
             return parked.AsValueTask();
@@ -250,7 +257,7 @@ internal sealed partial class BoundedBuffer<T> : IStreamMetricsSource, IMeteredS
 
         if (result.Status == ParkOutsideLock)
         {
-            return ParkWriter(item, cancellationToken).AsValueTask();
+            return ParkWriter(item, cancellationToken, blocking).AsValueTask();
         }
 
         if (result.Status == DegradeOutsideLock)
@@ -267,13 +274,12 @@ internal sealed partial class BoundedBuffer<T> : IStreamMetricsSource, IMeteredS
     /// </summary>
     public void Push(T item, CancellationToken cancellationToken)
     {
-        var pending = PushAsync(item, cancellationToken);
-        if (pending.IsCompletedSuccessfully)
+        if (cancellationToken.IsCancellationRequested)
         {
-            return;
+            throw new OperationCanceledException(cancellationToken);
         }
 
-        pending.AsTask().GetAwaiter().GetResult();
+        BlockingWait.Wait(PushAsync(item, cancellationToken, blocking: true));
     }
 
     /// <summary>
@@ -281,7 +287,7 @@ internal sealed partial class BoundedBuffer<T> : IStreamMetricsSource, IMeteredS
     /// parks a writer on the pooled waiter; anything that needs foreign code (the degrader, arming a cancellation
     /// or timeout) is returned as <see cref="DegradeOutsideLock"/> or <see cref="ParkOutsideLock"/>, to be finished outside the lock.
     /// </summary>
-    private PushResult PushCore(T item, bool allowWait, bool canParkPooled, out AsyncWaiter<T>? parked)
+    private PushResult PushCore(T item, bool allowWait, bool canParkPooled, bool blocking, out AsyncWaiter<T>? parked)
     {
         parked = null;
         AsyncWaiter<T>? readers;
@@ -319,6 +325,11 @@ internal sealed partial class BoundedBuffer<T> : IStreamMetricsSource, IMeteredS
                     // No cancellation and no timeout: park on the pooled waiter right here.
                     var waiter = Interlocked.Exchange(ref _writerSingleton, null) ?? new AsyncWaiter<T>(this, WaiterKind.Writer, pooled: false);
                     waiter.Item = item;
+                    if (blocking)
+                    {
+                        waiter.ContinueInline();
+                    }
+
                     AppendWriter(waiter);
                     _pauseBlocks++;
                     parked = waiter;
@@ -432,9 +443,14 @@ internal sealed partial class BoundedBuffer<T> : IStreamMetricsSource, IMeteredS
     }
 
     /// <summary>PauseUpstream with a cancellation token or a timeout: arm the waiter outside the lock, then park it.</summary>
-    private AsyncWaiter<T> ParkWriter(T item, CancellationToken cancellationToken)
+    private AsyncWaiter<T> ParkWriter(T item, CancellationToken cancellationToken, bool blocking)
     {
         var waiter = new AsyncWaiter<T>(this, WaiterKind.Writer, pooled: false) { Item = item };
+        if (blocking)
+        {
+            waiter.ContinueInline();
+        }
+
         waiter.Arm(cancellationToken, _pauseTimeout, _timeProvider);
         AsyncWaiter<T>? readers = null;
         object? signals = null;
@@ -1363,9 +1379,6 @@ internal sealed partial class BoundedBuffer<T> : IStreamMetricsSource, IMeteredS
             _failOverflows++;
         }
     }
-
-    /// <summary>Whether a PauseUpstream wait has a timeout (a wait that must go through the engine's timed waiter).</summary>
-    internal bool HasPauseTimeout => _pauseTimeout is not null;
 
     /// <summary>The error writing ended with; null while writing goes on or after a normal completion.</summary>
     internal Exception? CompletionError

@@ -18,8 +18,6 @@ internal abstract class BackpressureSink<T> : ReadSignal, IObserver<T>
     private readonly SingleAssignmentDisposable _upstream = new();
     private Exception? _error;
     private int _stopped;
-    private ManualResetEventSlim? _room;
-    private int _producerWaiting;
     private int _lastDrainThread;
     private bool _lastDrainThreadDedicated;
 
@@ -101,14 +99,10 @@ internal abstract class BackpressureSink<T> : ReadSignal, IObserver<T>
             return;
         }
 
-        if (ConsumerNotifiesRoom && !Buffer.HasPauseTimeout)
-        {
-            WaitForRoomAndPush(value);
-            return;
-        }
-
         try
         {
+            // The engine's one PauseUpstream wait, through its blocking adapter: the same decision, timeout and
+            // counting as an async push, and the reader that makes room wakes this thread directly.
             Buffer.Push(value, CancellationToken.None);
         }
         catch (StreamClosedException)
@@ -120,52 +114,6 @@ internal abstract class BackpressureSink<T> : ReadSignal, IObserver<T>
             Stop(timeout, completeBuffer: true);
         }
     }
-
-    /// <summary>
-    /// Whether the consumer side calls <see cref="NotifyRoom"/> after every read, so a blocked producer can wait on an
-    /// event set directly by the reading thread. The engine's own blocking push completes its waiter through the thread
-    /// pool (its continuations run asynchronously), which costs a hop per wake-up and stalls under a busy pool.
-    /// </summary>
-    protected virtual bool ConsumerNotifiesRoom => false;
-
-    /// <summary>Blocks until a read makes room, then pushes; the engine still decides and counts every push.</summary>
-    private void WaitForRoomAndPush(T value)
-    {
-        Buffer.CountPauseUpstreamBlock();
-        var room = _room ??= new ManualResetEventSlim(false);
-        while (true)
-        {
-            room.Reset();
-
-            // Full fence, then the engine's lock: either this push sees the room a read made, or that read sees this flag.
-            Interlocked.Exchange(ref _producerWaiting, 1);
-            var result = Buffer.TryPush(value);
-            if (result.Status != PushStatus.Full)
-            {
-                Volatile.Write(ref _producerWaiting, 0);
-                if (!result.IsAccepted && result.Status != PushStatus.Closed)
-                {
-                    Stop(Buffer.CreateException(result), completeBuffer: true);
-                }
-
-                return;
-            }
-
-            room.Wait();
-        }
-    }
-
-    /// <summary>Called by the consumer after it read: wakes a producer waiting for room.</summary>
-    protected void NotifyRoom()
-    {
-        if (Volatile.Read(ref _producerWaiting) != 0 && Interlocked.Exchange(ref _producerWaiting, 0) != 0)
-        {
-            _room!.Set();
-        }
-    }
-
-    /// <summary>Wakes a waiting producer for good (the buffer is completed, so its next push is rejected).</summary>
-    protected void ReleaseWaitingProducer() => Volatile.Read(ref _room)?.Set();
 
     /// <summary>Whether blocking the current thread would stop the consumer from ever making room.</summary>
     protected abstract bool WouldBlockTheDrainingThread();
@@ -185,7 +133,6 @@ internal abstract class BackpressureSink<T> : ReadSignal, IObserver<T>
         if (completeBuffer)
         {
             Buffer.TryComplete(error);
-            ReleaseWaitingProducer();
         }
 
         _upstream.Dispose();
@@ -203,7 +150,6 @@ internal abstract class BackpressureSink<T> : ReadSignal, IObserver<T>
 
         // A drain that arms between the two calls is woken by this completion, and finds the consumer disposed.
         Buffer.TryComplete(null);
-        ReleaseWaitingProducer();
         return idle;
     }
 

@@ -193,11 +193,7 @@ internal sealed class SubscribeAsyncSink<T>(BoundedBuffer<T> buffer, Func<T, Can
                 // an empty read and a later completion check would otherwise be left behind).
                 var completed = Buffer.IsCompleted;
                 var count = Buffer.TryReadMany(_batch);
-                if (count > 0)
-                {
-                    NotifyRoom();
-                }
-                else
+                if (count == 0)
                 {
                     if (completed)
                     {
@@ -289,8 +285,6 @@ internal sealed class SubscribeAsyncSink<T>(BoundedBuffer<T> buffer, Func<T, Can
         Stop(error, completeBuffer: true);
         _completion.TrySetException(error);
     }
-
-    protected override bool ConsumerNotifiesRoom => true;
 
     protected override bool WouldBlockTheDrainingThread()
     {

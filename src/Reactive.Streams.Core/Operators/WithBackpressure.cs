@@ -257,7 +257,6 @@ internal sealed class WithBackpressure<T>(IObservable<T> source, BoundedStreamOp
                     var count = Buffer.TryReadMany(_batch);
                     if (count > 0)
                     {
-                        NotifyRoom();
                         Deliver(count);
                         if (count > 1 && count < _batch.Length)
                         {
@@ -308,7 +307,6 @@ internal sealed class WithBackpressure<T>(IObservable<T> source, BoundedStreamOp
                 var count = Buffer.TryReadMany(_batch);
                 if (count > 0)
                 {
-                    NotifyRoom();
                     Deliver(count);
                     if (count > 1 && count < _batch.Length)
                     {
@@ -447,9 +445,7 @@ internal sealed class WithBackpressure<T>(IObservable<T> source, BoundedStreamOp
             }
         }
 
-        protected override bool ConsumerNotifiesRoom => true;
-
-        protected override bool WouldBlockTheDrainingThread()
+            protected override bool WouldBlockTheDrainingThread()
         {
             var drainThread = Volatile.Read(ref _drainThread);
             if (drainThread != 0)
