@@ -231,7 +231,7 @@ internal sealed class StreamObservable<T>(BoundedBuffer<T> buffer, IScheduler sc
         return reader;
     }
 
-    private sealed class Reader(BoundedBuffer<T> buffer, IScheduler scheduler, IObserver<T> observer) : ReadSignal, IDisposable
+    private sealed class Reader(BoundedBuffer<T> buffer, IScheduler scheduler, IObserver<T> observer) : ReadSignal, IDisposable, IDrainTarget<T>
     {
         private readonly T[] _batch = new T[Math.Min(buffer.Capacity, MaxBatch)];
         private volatile bool _disposed;
@@ -258,56 +258,48 @@ internal sealed class StreamObservable<T>(BoundedBuffer<T> buffer, IScheduler sc
 
         private void Drain()
         {
-            while (!_disposed)
+            if (DrainLoop.Run(buffer, _batch, this) != DrainEnd.Completed)
             {
-                // Completion is read before the read: if it was over then, an empty read is final (items pushed between
-                // an empty read and a later completion check would otherwise be left behind).
-                var completed = buffer.IsCompleted;
-                var count = buffer.TryReadMany(_batch);
-                if (count > 0)
-                {
-                    for (var i = 0; i < count; i++)
-                    {
-                        var item = _batch[i];
-                        if (RuntimeHelpers.IsReferenceOrContainsReferences<T>())
-                        {
-                            _batch[i] = default!;
-                        }
-
-                        if (_disposed)
-                        {
-                            // Already read: with the reader gone these items are lost to the stream's other readers, as
-                            // with any reader that stops after ReadAsync returned. Delivered counts them.
-                            Array.Clear(_batch, i, count - i);
-                            return;
-                        }
-
-                        observer.OnNext(item);
-                    }
-
-                    continue;
-                }
-
-                if (completed)
-                {
-                    _disposed = true;
-                    if (buffer.CompletionError is { } error)
-                    {
-                        observer.OnError(error);
-                    }
-                    else
-                    {
-                        observer.OnCompleted();
-                    }
-
-                    return;
-                }
-
-                if (buffer.ArmReadSignal(this))
-                {
-                    return;
-                }
+                return;
             }
+
+            _disposed = true;
+            if (buffer.CompletionError is { } error)
+            {
+                observer.OnError(error);
+            }
+            else
+            {
+                observer.OnCompleted();
+            }
+        }
+
+        bool IDrainTarget<T>.IsStopped => _disposed;
+
+        bool IDrainTarget<T>.OnEmpty() => !buffer.ArmReadSignal(this);
+
+        ValueTask IDrainTarget<T>.DeliverAsync(T[] batch, int count)
+        {
+            for (var i = 0; i < count; i++)
+            {
+                var item = batch[i];
+                if (RuntimeHelpers.IsReferenceOrContainsReferences<T>())
+                {
+                    batch[i] = default!;
+                }
+
+                if (_disposed)
+                {
+                    // Already read: with the reader gone these items are lost to the stream's other readers, as with any
+                    // reader that stops after ReadAsync returned. Delivered counts them.
+                    Array.Clear(batch, i, count - i);
+                    break;
+                }
+
+                observer.OnNext(item);
+            }
+
+            return default;
         }
 
         public void Dispose()

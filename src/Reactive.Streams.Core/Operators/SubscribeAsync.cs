@@ -138,7 +138,7 @@ internal interface ISubscribeAsyncSink : IDisposable, IMeteredStream
 /// each handler in turn and continuing wherever that handler's task completed.
 /// </summary>
 internal sealed class SubscribeAsyncSink<T>(BoundedBuffer<T> buffer, Func<T, CancellationToken, ValueTask> handler, IScheduler scheduler)
-    : BackpressureSink<T>(buffer), ISubscribeAsyncSink
+    : BackpressureSink<T>(buffer), ISubscribeAsyncSink, IDrainTarget<T>
 {
     private const int MaxBatch = 64;
 
@@ -184,84 +184,78 @@ internal sealed class SubscribeAsyncSink<T>(BoundedBuffer<T> buffer, Func<T, Can
         Interlocked.Increment(ref _draining);
         RecordDrainThread();
         s_handlerOwner.Value = this;
-        var token = _cancellation.Token;
         try
         {
-            while (!token.IsCancellationRequested)
+            switch (await DrainLoop.RunAsync(Buffer, _batch, this).ConfigureAwait(false))
             {
-                // Completion is read before the read: if it was over then, an empty read is final (items pushed between
-                // an empty read and a later completion check would otherwise be left behind).
-                var completed = Buffer.IsCompleted;
-                var count = Buffer.TryReadMany(_batch);
-                if (count == 0)
-                {
-                    if (completed)
-                    {
-                        Finish(TerminalError);
-                        return;
-                    }
-
-                    if (Buffer.ArmReadSignal(this))
-                    {
-                        return;
-                    }
-
-                    continue;
-                }
-
-                for (var i = 0; i < count; i++)
-                {
-                    var item = _batch[i];
-                    if (RuntimeHelpers.IsReferenceOrContainsReferences<T>())
-                    {
-                        _batch[i] = default!;
-                    }
-
-                    if (token.IsCancellationRequested)
-                    {
-                        if (RuntimeHelpers.IsReferenceOrContainsReferences<T>())
-                        {
-                            Array.Clear(_batch, i, count - i);
-                        }
-
-                        break;
-                    }
-
-                    try
-                    {
-                        var pending = handler(item, token);
-                        if (pending.IsCompletedSuccessfully)
-                        {
-                            pending.GetAwaiter().GetResult();
-                        }
-                        else
-                        {
-                            await pending.ConfigureAwait(false);
-                        }
-                    }
-                    catch (OperationCanceledException) when (token.IsCancellationRequested)
-                    {
-                        // Disposal cancelled the running handler: not an error.
-                    }
-                    catch (Exception error)
-                    {
-                        if (RuntimeHelpers.IsReferenceOrContainsReferences<T>())
-                        {
-                            Array.Clear(_batch, i, count - i);
-                        }
-
-                        Fault(error);
-                        return;
-                    }
-                }
+                case DrainEnd.Completed:
+                    Finish(TerminalError);
+                    break;
+                case DrainEnd.Stopped:
+                    // Disposed (or faulted, which already completed it): the running handler has returned; nothing else starts.
+                    _completion.TrySetResult();
+                    break;
             }
-
-            // Disposed: the running handler has returned; nothing else starts.
-            _completion.TrySetResult();
         }
         finally
         {
             Interlocked.Decrement(ref _draining);
+        }
+    }
+
+    bool IDrainTarget<T>.IsStopped => _cancellation.IsCancellationRequested;
+
+    bool IDrainTarget<T>.OnEmpty() => !Buffer.ArmReadSignal(this);
+
+    /// <summary>Runs the handler for each item in turn; a handler error faults the subscription and stops the loop.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    async ValueTask IDrainTarget<T>.DeliverAsync(T[] batch, int count)
+    {
+        var token = _cancellation.Token;
+        for (var i = 0; i < count; i++)
+        {
+            var item = batch[i];
+            if (RuntimeHelpers.IsReferenceOrContainsReferences<T>())
+            {
+                batch[i] = default!;
+            }
+
+            if (token.IsCancellationRequested)
+            {
+                if (RuntimeHelpers.IsReferenceOrContainsReferences<T>())
+                {
+                    Array.Clear(batch, i, count - i);
+                }
+
+                return;
+            }
+
+            try
+            {
+                var pending = handler(item, token);
+                if (pending.IsCompletedSuccessfully)
+                {
+                    pending.GetAwaiter().GetResult();
+                }
+                else
+                {
+                    await pending.ConfigureAwait(false);
+                }
+            }
+            catch (OperationCanceledException) when (token.IsCancellationRequested)
+            {
+                // Disposal cancelled the running handler: not an error.
+            }
+            catch (Exception error)
+            {
+                if (RuntimeHelpers.IsReferenceOrContainsReferences<T>())
+                {
+                    Array.Clear(batch, i, count - i);
+                }
+
+                Fault(error);
+                return;
+            }
         }
     }
 

@@ -200,7 +200,7 @@ internal sealed class WithBackpressure<T>(IObservable<T> source, BoundedStreamOp
     /// empty and re-arms the signal. Scheduling per item is what makes ObserveOn slow.
     /// </summary>
     internal sealed class Sink(BoundedBuffer<T> buffer, IScheduler scheduler, IObserver<T> observer)
-        : BackpressureSink<T>(buffer), IDisposable, IMeteredStream
+        : BackpressureSink<T>(buffer), IDisposable, IMeteredStream, IDrainTarget<T>
     {
         private readonly T[] _batch = new T[Math.Min(buffer.Capacity, MaxBatch)];
         private ManualResetEventSlim? _wake;
@@ -249,40 +249,10 @@ internal sealed class WithBackpressure<T>(IObservable<T> source, BoundedStreamOp
             Volatile.Write(ref _drainThread, me);
             try
             {
-                while (!_disposed)
+                if (DrainLoop.Run(Buffer, _batch, this) == DrainEnd.Completed)
                 {
-                    // Completion is read before the read: if it was over then, an empty read is final (items pushed between
-                    // an empty read and a later completion check would otherwise be left behind).
-                    var completed = Buffer.IsCompleted;
-                    var count = Buffer.TryReadMany(_batch);
-                    if (count > 0)
-                    {
-                        Deliver(count);
-                        if (count > 1 && count < _batch.Length)
-                        {
-                            LetItemsGather();
-                        }
-
-                        continue;
-                    }
-
-                    if (completed)
-                    {
-                        // Writing is over and the buffer is empty: nothing can arrive any more.
-                        DeliverTerminal();
-                        return;
-                    }
-
-                    if (SpinForMore())
-                    {
-                        continue;
-                    }
-
-                    if (Buffer.ArmReadSignal(this))
-                    {
-                        // Armed on an empty buffer: the next push schedules the next drain. Deliver nothing after this.
-                        return;
-                    }
+                    // Writing is over and the buffer is empty: nothing can arrive any more.
+                    DeliverTerminal();
                 }
             }
             finally
@@ -298,45 +268,50 @@ internal sealed class WithBackpressure<T>(IObservable<T> source, BoundedStreamOp
         private void DrainLongRunning()
         {
             Volatile.Write(ref _drainThread, Environment.CurrentManagedThreadId);
-            var wake = _wake!;
-            while (!_disposed)
+            if (DrainLoop.Run(Buffer, _batch, this) == DrainEnd.Completed)
             {
-                // Completion is read before the read: if it was over then, an empty read is final (items pushed between
-                // an empty read and a later completion check would otherwise be left behind).
-                var completed = Buffer.IsCompleted;
-                var count = Buffer.TryReadMany(_batch);
-                if (count > 0)
-                {
-                    Deliver(count);
-                    if (count > 1 && count < _batch.Length)
-                    {
-                        LetItemsGather();
-                    }
-
-                    continue;
-                }
-
-                if (completed)
-                {
-                    DeliverTerminal();
-                    return;
-                }
-
-                if (SpinForMore())
-                {
-                    continue;
-                }
-
-                // Reset before arming: a push after the arm fires the signal, which sets the event this thread waits on.
-                wake.Reset();
-                if (Buffer.ArmReadSignal(this))
-                {
-                    wake.Wait();
-                }
+                DeliverTerminal();
             }
 
             // The event is not disposed: a late signal may still set it, and its kernel handle (if one was ever needed)
             // is reclaimed with it.
+        }
+
+        bool IDrainTarget<T>.IsStopped => _disposed;
+
+        ValueTask IDrainTarget<T>.DeliverAsync(T[] batch, int count)
+        {
+            Deliver(count);
+            if (count > 1 && count < batch.Length)
+            {
+                LetItemsGather();
+            }
+
+            return default;
+        }
+
+        bool IDrainTarget<T>.OnEmpty()
+        {
+            if (SpinForMore())
+            {
+                return true;
+            }
+
+            if (_wake is not { } wake)
+            {
+                // Armed on an empty buffer: the next push schedules the next drain. Deliver nothing after this.
+                return !Buffer.ArmReadSignal(this);
+            }
+
+            // A long-running drain parks instead. Reset before arming: a push after the arm fires the signal, which sets
+            // the event this thread waits on.
+            wake.Reset();
+            if (Buffer.ArmReadSignal(this))
+            {
+                wake.Wait();
+            }
+
+            return true;
         }
 
         /// <summary>
