@@ -1,0 +1,351 @@
+using System.Threading.Channels;
+using System.Threading.Tasks.Dataflow;
+using Microsoft.Extensions.Time.Testing;
+using static Reactive.Streams.Tests.Conformance.ConformanceSupport;
+
+namespace Reactive.Streams.Tests.Conformance;
+
+/// <summary>
+/// A surface its consumer pulls from (a stream, a channel, a Dataflow block): the table's protocol written once over
+/// the few operations each of them names differently (<see cref="Session"/>).
+/// </summary>
+internal abstract class PullSurface(string name, int capacity) : IConformanceSurface
+{
+    public string Name { get; } = name;
+
+    public int Capacity { get; } = capacity;
+
+    public virtual SurfaceTraits Traits => default;
+
+    public virtual string? NotApplicable(Scenario scenario) =>
+        scenario.Event == StreamEvent.Disposal ? $"{Name} has no Dispose: completing it is the end of its life" : null;
+
+    /// <summary>A fresh surface for one row.</summary>
+    protected abstract Session Open(BackpressurePolicy policy, Exception fault);
+
+    public async Task<Observation> RunAsync(Scenario scenario)
+    {
+        var fault = NewFault();
+        var session = Open(scenario.Policy, fault);
+        using var cancellation = new CancellationTokenSource();
+
+        // Step 1: 0 is pushed and taken; a full buffer holds 1..C behind it.
+        Assert.True(session.TryPush(0));
+        Assert.True(session.TryTake(out var first) && first == 0);
+        if (scenario.State == BufferState.Full)
+        {
+            for (var i = 1; i <= Capacity; i++)
+            {
+                Assert.True(session.TryPush(i));
+            }
+        }
+
+        // Step 2: the party.
+        var party = scenario.Party switch
+        {
+            Party.Reader => session.ReadAsync(cancellation.Token),
+            Party.Writer => session.WriteAsync(Capacity + 1, cancellation.Token),
+            _ when scenario.State == BufferState.Empty => session.WaitToReadAsync(cancellation.Token),
+            _ => session.WaitToWriteAsync(cancellation.Token),
+        };
+        var atStart = await AtOnceAsync(party);
+
+        // Steps 3 and 4: the event, then the party again.
+        switch (scenario.Event)
+        {
+            case StreamEvent.Completion:
+                session.Complete(null);
+                break;
+            case StreamEvent.Fault:
+                session.Complete(fault);
+                break;
+            default:
+                await cancellation.CancelAsync();
+                break;
+        }
+
+        var afterEvent = await SettleAsync(party);
+
+        // Step 5: the consumer reads what is left.
+        var received = new List<int>();
+        while (session.TryTake(out var item))
+        {
+            received.Add(item);
+        }
+
+        if (scenario.Event != StreamEvent.Cancellation)
+        {
+            await SettleAsync(session.Completion);
+        }
+
+        var (terminal, detail) = TerminalOf(session.Completion, fault, disposed: false);
+        return new Observation(atStart, afterEvent, received, terminal, session.Metrics(), detail);
+    }
+
+    /// <summary>One surface instance, its operations mapped to the table's outcomes.</summary>
+    protected abstract class Session
+    {
+        public abstract bool TryPush(int item);
+
+        public abstract bool TryTake(out int item);
+
+        public abstract Task<PartyResult> ReadAsync(CancellationToken cancellationToken);
+
+        public abstract Task<PartyResult> WriteAsync(int item, CancellationToken cancellationToken);
+
+        public abstract Task<PartyResult> WaitToReadAsync(CancellationToken cancellationToken);
+
+        public abstract Task<PartyResult> WaitToWriteAsync(CancellationToken cancellationToken);
+
+        public abstract void Complete(Exception? error);
+
+        public abstract Task Completion { get; }
+
+        public abstract StreamMetricsSnapshot Metrics();
+    }
+}
+
+/// <summary><see cref="BoundedStream{T}"/>: push and read, no wait for room.</summary>
+internal sealed class BoundedStreamSurface() : PullSurface("BoundedStream", 2)
+{
+    public override string? NotApplicable(Scenario scenario) =>
+        scenario is { Party: Party.Waiter, State: BufferState.Full }
+            ? "BoundedStream has no wait for room (a WaitToWriteAsync): PushAsync itself is the wait"
+            : base.NotApplicable(scenario);
+
+    protected override Session Open(BackpressurePolicy policy, Exception fault) =>
+        new StreamSession(BoundedStream.Create(new BoundedStreamOptions<int>(policy, Capacity) { Degrader = ConformanceTable.Degrade }), fault);
+
+    private sealed class StreamSession(BoundedStream<int> stream, Exception fault) : Session
+    {
+        public override Task Completion => stream.Completion;
+
+        public override bool TryPush(int item) => stream.TryPush(item).IsAccepted;
+
+        public override bool TryTake(out int item) => stream.TryRead(out item);
+
+        public override async Task<PartyResult> ReadAsync(CancellationToken cancellationToken)
+        {
+            try
+            {
+                return new PartyResult(PartyOutcome.Item, await stream.ReadAsync(cancellationToken));
+            }
+            catch (Exception error)
+            {
+                return ReadFailed(error, fault);
+            }
+        }
+
+        public override async Task<PartyResult> WriteAsync(int item, CancellationToken cancellationToken)
+        {
+            try
+            {
+                await stream.PushAsync(item, cancellationToken);
+                return new PartyResult(PartyOutcome.Accepted);
+            }
+            catch (Exception error)
+            {
+                return WriteFailed(error);
+            }
+        }
+
+        public override async Task<PartyResult> WaitToReadAsync(CancellationToken cancellationToken)
+        {
+            try
+            {
+                return new PartyResult(await stream.WaitToReadAsync(cancellationToken) ? PartyOutcome.True : PartyOutcome.False);
+            }
+            catch (Exception error)
+            {
+                return ReadFailed(error, fault);
+            }
+        }
+
+        public override Task<PartyResult> WaitToWriteAsync(CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public override void Complete(Exception? error) => Assert.True(stream.TryComplete(error));
+
+        public override StreamMetricsSnapshot Metrics() => stream.GetMetrics();
+    }
+}
+
+/// <summary>The channel face, in one of the modes its public options select.</summary>
+internal sealed class ChannelSurface(string mode, int capacity, bool singleWriter, bool singleReader, bool pauseTimeout)
+    : PullSurface($"BackpressureChannel ({mode})", capacity)
+{
+    protected override Session Open(BackpressurePolicy policy, Exception fault)
+    {
+        var options = pauseTimeout
+            ? new BoundedStreamOptions<int>(policy, Capacity)
+            {
+                Degrader = ConformanceTable.Degrade,
+                SingleWriter = singleWriter,
+                SingleReader = singleReader,
+                PauseTimeout = TimeSpan.FromHours(1), // never reached: the clock is virtual and never advanced
+                TimeProvider = new FakeTimeProvider(),
+            }
+            : new BoundedStreamOptions<int>(policy, Capacity)
+            {
+                Degrader = ConformanceTable.Degrade,
+                SingleWriter = singleWriter,
+                SingleReader = singleReader,
+            };
+        return new ChannelSession(BackpressureChannel.Create(options), fault);
+    }
+
+    private sealed class ChannelSession(Channel<int> channel, Exception fault) : Session
+    {
+        public override Task Completion => channel.Reader.Completion;
+
+        public override bool TryPush(int item) => channel.Writer.TryWrite(item);
+
+        public override bool TryTake(out int item) => channel.Reader.TryRead(out item);
+
+        public override async Task<PartyResult> ReadAsync(CancellationToken cancellationToken)
+        {
+            try
+            {
+                return new PartyResult(PartyOutcome.Item, await channel.Reader.ReadAsync(cancellationToken));
+            }
+            catch (Exception error)
+            {
+                return ReadFailed(error, fault);
+            }
+        }
+
+        public override async Task<PartyResult> WriteAsync(int item, CancellationToken cancellationToken)
+        {
+            try
+            {
+                await channel.Writer.WriteAsync(item, cancellationToken);
+                return new PartyResult(PartyOutcome.Accepted);
+            }
+            catch (Exception error)
+            {
+                return WriteFailed(error);
+            }
+        }
+
+        public override async Task<PartyResult> WaitToReadAsync(CancellationToken cancellationToken)
+        {
+            try
+            {
+                return new PartyResult(await channel.Reader.WaitToReadAsync(cancellationToken) ? PartyOutcome.True : PartyOutcome.False);
+            }
+            catch (Exception error)
+            {
+                return ReadFailed(error, fault);
+            }
+        }
+
+        public override async Task<PartyResult> WaitToWriteAsync(CancellationToken cancellationToken)
+        {
+            try
+            {
+                return new PartyResult(await channel.Writer.WaitToWriteAsync(cancellationToken) ? PartyOutcome.True : PartyOutcome.False);
+            }
+            catch (Exception error)
+            {
+                return ReadFailed(error, fault);
+            }
+        }
+
+        public override void Complete(Exception? error) => Assert.True(channel.Writer.TryComplete(error));
+
+        public override StreamMetricsSnapshot Metrics() => channel.GetMetrics();
+    }
+}
+
+/// <summary>
+/// The Dataflow block, used as a Dataflow user would: <c>SendAsync</c>, <c>ReceiveAsync</c>,
+/// <c>OutputAvailableAsync</c>, <c>TryReceive</c>, <c>Complete</c>, <c>Fault</c>. Dataflow reports how a source ended
+/// only on its <c>Completion</c>: a <c>ReceiveAsync</c> that fails or an <c>OutputAvailableAsync</c> that returns false
+/// on a block this row faulted is the table's Faulted; a <c>SendAsync</c> that returns false is Closed once the row
+/// completed or faulted the block, and Overflow before.
+/// </summary>
+internal sealed class BackpressureBlockSurface() : PullSurface("BackpressureBlock", 2)
+{
+    public override SurfaceTraits Traits => new(DiscardsBufferedOnFault: true);
+
+    public override string? NotApplicable(Scenario scenario) =>
+        scenario is { Party: Party.Waiter, State: BufferState.Full }
+            ? "Dataflow has no wait for room on a target: SendAsync itself is the wait"
+            : base.NotApplicable(scenario);
+
+    protected override Session Open(BackpressurePolicy policy, Exception fault) =>
+        new BlockSession(new BackpressureBlock<int>(new BoundedStreamOptions<int>(policy, Capacity) { Degrader = ConformanceTable.Degrade }), fault);
+
+    private sealed class BlockSession(BackpressureBlock<int> block, Exception fault) : Session
+    {
+        private volatile bool _ended;
+        private volatile bool _faulted;
+
+        public override Task Completion => block.Completion;
+
+        public override bool TryPush(int item) => block.Post(item);
+
+        public override bool TryTake(out int item) => block.TryReceive(out item);
+
+        public override async Task<PartyResult> ReadAsync(CancellationToken cancellationToken)
+        {
+            try
+            {
+                return new PartyResult(PartyOutcome.Item, await block.ReceiveAsync(cancellationToken));
+            }
+            catch (OperationCanceledException)
+            {
+                return new PartyResult(PartyOutcome.Cancelled);
+            }
+            catch (InvalidOperationException)
+            {
+                return new PartyResult(_faulted ? PartyOutcome.Faulted : PartyOutcome.Ended);
+            }
+        }
+
+        public override async Task<PartyResult> WriteAsync(int item, CancellationToken cancellationToken)
+        {
+            try
+            {
+                return await block.SendAsync(item, cancellationToken)
+                    ? new PartyResult(PartyOutcome.Accepted)
+                    : new PartyResult(_ended ? PartyOutcome.Closed : PartyOutcome.Overflow);
+            }
+            catch (OperationCanceledException)
+            {
+                return new PartyResult(PartyOutcome.Cancelled);
+            }
+        }
+
+        public override async Task<PartyResult> WaitToReadAsync(CancellationToken cancellationToken)
+        {
+            try
+            {
+                return await block.OutputAvailableAsync(cancellationToken)
+                    ? new PartyResult(PartyOutcome.True)
+                    : new PartyResult(_faulted ? PartyOutcome.Faulted : PartyOutcome.False);
+            }
+            catch (Exception error)
+            {
+                return ReadFailed(error, fault);
+            }
+        }
+
+        public override Task<PartyResult> WaitToWriteAsync(CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public override void Complete(Exception? error)
+        {
+            _ended = true;
+            if (error is null)
+            {
+                block.Complete();
+            }
+            else
+            {
+                _faulted = true;
+                ((IDataflowBlock)block).Fault(error);
+            }
+        }
+
+        public override StreamMetricsSnapshot Metrics() => block.GetMetrics();
+    }
+}
