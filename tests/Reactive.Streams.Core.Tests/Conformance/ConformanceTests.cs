@@ -47,10 +47,25 @@ public sealed class BackpressureBlockConformanceTests : ConformanceSuite
 
 public sealed class RxOperatorConformanceTests : ConformanceSuite
 {
-    protected override IConformanceSurface Surface { get; } = new RxOperatorSurface();
+    protected override IConformanceSurface Surface { get; } = new RxOperatorSurface(VirtualClock.Test);
+}
+
+public sealed class RxOperatorHistoricalSchedulerConformanceTests : ConformanceSuite
+{
+    protected override IConformanceSurface Surface { get; } = new RxOperatorSurface(VirtualClock.Historical);
+}
+
+public sealed class RxOperatorUserVirtualTimeConformanceTests : ConformanceSuite
+{
+    protected override IConformanceSurface Surface { get; } = new RxOperatorSurface(VirtualClock.User);
 }
 
 public sealed class SubscribeAsyncConformanceTests : ConformanceSuite
 {
-    protected override IConformanceSurface Surface { get; } = new SubscribeAsyncSurface();
+    protected override IConformanceSurface Surface { get; } = new SubscribeAsyncSurface(VirtualClock.Test);
+}
+
+public sealed class SubscribeAsyncUserVirtualTimeConformanceTests : ConformanceSuite
+{
+    protected override IConformanceSurface Surface { get; } = new SubscribeAsyncSurface(VirtualClock.User);
 }

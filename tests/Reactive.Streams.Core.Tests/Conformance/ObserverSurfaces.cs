@@ -1,4 +1,5 @@
 using System.Reactive;
+using System.Reactive.Concurrency;
 using System.Reactive.Subjects;
 using Reactive.Streams.Testing;
 using static Reactive.Streams.Tests.Conformance.ConformanceSupport;
@@ -23,14 +24,46 @@ internal static class ObserverRows
     };
 }
 
+/// <summary>A virtual clock an observer surface runs on: the scheduler, and how to advance it by a number of ticks.</summary>
+internal sealed record VirtualClock(string Name, IScheduler Scheduler, Action<long> AdvanceBy)
+{
+    public static VirtualClock Test()
+    {
+        var scheduler = new TestScheduler();
+        return new VirtualClock(nameof(TestScheduler), scheduler, scheduler.AdvanceBy);
+    }
+
+    public static VirtualClock Historical()
+    {
+        var scheduler = new HistoricalScheduler();
+        return new VirtualClock(nameof(HistoricalScheduler), scheduler, ticks => scheduler.AdvanceBy(TimeSpan.FromTicks(ticks)));
+    }
+
+    /// <summary>A user's own virtual-time scheduler, as Rx lets anyone derive one.</summary>
+    public static VirtualClock User()
+    {
+        var scheduler = new TicksScheduler();
+        return new VirtualClock("a user's VirtualTimeScheduler<long, TimeSpan>", scheduler, ticks => scheduler.AdvanceBy(TimeSpan.FromTicks(ticks)));
+    }
+
+    private sealed class TicksScheduler : VirtualTimeScheduler<long, TimeSpan>
+    {
+        protected override long Add(long absolute, TimeSpan relative) => absolute + relative.Ticks;
+
+        protected override DateTimeOffset ToDateTimeOffset(long absolute) => new(absolute, TimeSpan.Zero);
+
+        protected override TimeSpan ToRelative(TimeSpan timeSpan) => timeSpan;
+    }
+}
+
 /// <summary>
-/// The Rx operator (<c>WithBackpressure</c>) on a <see cref="TestScheduler"/>: the observer receives only when virtual
-/// time advances, so "the consumer holds 0 and 1..C are buffered" is exact. The one blocking push (PauseUpstream, full)
+/// The Rx operator (<c>WithBackpressure</c>) on a virtual clock: the observer receives only when virtual time
+/// advances, so "the consumer holds 0 and 1..C are buffered" is exact. The one blocking push (PauseUpstream, full)
 /// runs on a thread of its own, since blocking the thread that advances the clock would be a deadlock.
 /// </summary>
-internal sealed class RxOperatorSurface : IConformanceSurface
+internal sealed class RxOperatorSurface(Func<VirtualClock> clock) : IConformanceSurface
 {
-    public string Name => "Rx operator WithBackpressure (TestScheduler)";
+    public string Name { get; } = $"Rx operator WithBackpressure ({clock().Name})";
 
     public int Capacity => 2;
 
@@ -41,15 +74,15 @@ internal sealed class RxOperatorSurface : IConformanceSurface
     public async Task<Observation> RunAsync(Scenario scenario)
     {
         var fault = NewFault();
-        var scheduler = new TestScheduler();
+        var (_, scheduler, advanceBy) = clock();
         var subject = new Subject<int>();
-        var observer = scheduler.CreateObserver<int>();
+        var observer = new Recorder();
         var options = new BoundedStreamOptions<int>(scenario.Policy, Capacity) { Degrader = ConformanceTable.Degrade };
         var subscription = subject.WithBackpressure(options, scheduler).Subscribe(observer);
         StreamMetricsSnapshot Metrics() => OperatorMetrics.Of(subscription);
 
         subject.OnNext(0);
-        scheduler.AdvanceBy(1);
+        advanceBy(1);
         Assert.Equal([0], Values(observer, 0));
         if (scenario.State == BufferState.Full)
         {
@@ -80,10 +113,10 @@ internal sealed class RxOperatorSurface : IConformanceSurface
         }
 
         var afterEvent = await SettleAsync(party);
-        scheduler.AdvanceBy(100);
+        advanceBy(100);
 
         var received = Values(observer, seen);
-        var end = observer.Messages.Skip(seen).Select(m => m.Value).FirstOrDefault(n => n.Kind != NotificationKind.OnNext);
+        var end = observer.Messages.Skip(seen).FirstOrDefault(n => n.Kind != NotificationKind.OnNext);
         var (terminal, detail) = end switch
         {
             null => (scenario.Event == StreamEvent.Disposal ? Terminal.Stopped : Terminal.Open, (string?)null),
@@ -96,8 +129,20 @@ internal sealed class RxOperatorSurface : IConformanceSurface
         return new Observation(atStart, afterEvent, received, terminal, Metrics(), detail);
     }
 
-    private static List<int> Values(ITestableObserver<int> observer, int skip) =>
-        observer.Messages.Skip(skip).Where(m => m.Value.Kind == NotificationKind.OnNext).Select(m => m.Value.Value).ToList();
+    private static List<int> Values(Recorder observer, int skip) =>
+        observer.Messages.Skip(skip).Where(m => m.Kind == NotificationKind.OnNext).Select(m => m.Value).ToList();
+
+    /// <summary>Records notifications on any clock (the testing package's observer records a TestScheduler's time).</summary>
+    private sealed class Recorder : IObserver<int>
+    {
+        public List<Notification<int>> Messages { get; } = [];
+
+        public void OnNext(int value) => Messages.Add(Notification.CreateOnNext(value));
+
+        public void OnError(Exception error) => Messages.Add(Notification.CreateOnError<int>(error));
+
+        public void OnCompleted() => Messages.Add(Notification.CreateOnCompleted<int>());
+    }
 }
 
 /// <summary>
@@ -113,9 +158,9 @@ internal static class OperatorMetrics
 /// <c>SubscribeAsync</c> on a <see cref="TestScheduler"/>: the handler holds 0 until released, so 1..C stay buffered
 /// behind it. With no synchronization context the handler's continuations run inline as the clock advances.
 /// </summary>
-internal sealed class SubscribeAsyncSurface : IConformanceSurface
+internal sealed class SubscribeAsyncSurface(Func<VirtualClock> clock) : IConformanceSurface
 {
-    public string Name => "SubscribeAsync (TestScheduler)";
+    public string Name { get; } = $"SubscribeAsync ({clock().Name})";
 
     public int Capacity => 2;
 
@@ -127,7 +172,7 @@ internal sealed class SubscribeAsyncSurface : IConformanceSurface
     {
         SynchronizationContext.SetSynchronizationContext(null);
         var fault = NewFault();
-        var scheduler = new TestScheduler();
+        var (_, scheduler, advanceBy) = clock();
         var subject = new Subject<int>();
         var release = new TaskCompletionSource();
         var handled = new List<int>();
@@ -149,7 +194,7 @@ internal sealed class SubscribeAsyncSurface : IConformanceSurface
             scheduler);
 
         subject.OnNext(0);
-        scheduler.AdvanceBy(1);
+        advanceBy(1);
         Assert.Equal([0], Handled());
         if (scenario.State == BufferState.Full)
         {
@@ -182,11 +227,11 @@ internal sealed class SubscribeAsyncSurface : IConformanceSurface
         release.SetResult();
 
         // The handler's continuation may hop through the pool before it schedules the next step on the clock.
-        scheduler.AdvanceBy(100);
+        advanceBy(100);
         for (var polls = Guard / TimeSpan.FromMilliseconds(10); !subscription.Completion.IsCompleted && polls > 0; polls--)
         {
             await Task.Delay(10);
-            scheduler.AdvanceBy(100);
+            advanceBy(100);
         }
 
         var (terminal, detail) = TerminalOf(subscription.Completion, fault, scenario.Event == StreamEvent.Disposal);
