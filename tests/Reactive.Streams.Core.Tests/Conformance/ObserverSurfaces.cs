@@ -1,6 +1,7 @@
 using System.Reactive;
 using System.Reactive.Concurrency;
 using System.Reactive.Subjects;
+using Microsoft.Extensions.Time.Testing;
 using Reactive.Streams.Testing;
 using static Reactive.Streams.Tests.Conformance.ConformanceSupport;
 
@@ -129,6 +130,48 @@ internal sealed class RxOperatorSurface(Func<VirtualClock> clock) : IConformance
         return new Observation(atStart, afterEvent, received, terminal, Metrics(), detail);
     }
 
+    public async Task<Observation> RunPauseTimeoutAsync(TimeSpan timeout)
+    {
+        var (_, scheduler, advanceBy) = clock();
+        var time = new FakeTimeProvider();
+        var subject = new Subject<int>();
+        var observer = new Recorder();
+        var options = new BoundedStreamOptions<int>(BackpressurePolicy.PauseUpstream, Capacity) { PauseTimeout = timeout, TimeProvider = time };
+        var subscription = subject.WithBackpressure(options, scheduler).Subscribe(observer);
+        StreamMetricsSnapshot Metrics() => OperatorMetrics.Of(subscription);
+        subject.OnNext(0);
+        advanceBy(1);
+        for (var i = 1; i <= Capacity; i++)
+        {
+            subject.OnNext(i);
+        }
+
+        var party = StartPush(() => subject.OnNext(Capacity + 1), Metrics, mayBlock: true);
+        time.Advance(timeout - TimeSpan.FromTicks(1));
+        var beforeTimeout = await AtOnceAsync(party);
+        time.Advance(TimeSpan.FromTicks(1));
+        var atTimeout = await SettleAsync(party);
+        var seen = observer.Messages.Count(m => m.Kind == NotificationKind.OnNext);
+        advanceBy(100);
+
+        var end = observer.Messages.FirstOrDefault(n => n.Kind != NotificationKind.OnNext);
+        var (terminal, detail) = end switch
+        {
+            null => (Terminal.Open, (string?)null),
+            { Exception: StreamOverflowException } => (Terminal.FaultedByOverflow, null),
+            _ => (Terminal.Other, end.ToString()),
+        };
+        subscription.Dispose();
+        return new Observation(beforeTimeout, ReportedByTheEnd(atTimeout, terminal), Values(observer, 0).Skip(seen).ToList(), terminal, Metrics(), detail);
+    }
+
+    /// <summary>
+    /// An <c>OnNext</c> that returned after its wait timed out reported nothing to its caller; the overflow error that
+    /// ends the stream is how this surface reports the rejected push.
+    /// </summary>
+    internal static PartyResult ReportedByTheEnd(PartyResult push, Terminal terminal) =>
+        push.Outcome == PartyOutcome.Closed && terminal == Terminal.FaultedByOverflow ? new PartyResult(PartyOutcome.Overflow) : push;
+
     private static List<int> Values(Recorder observer, int skip) =>
         observer.Messages.Skip(skip).Where(m => m.Kind == NotificationKind.OnNext).Select(m => m.Value).ToList();
 
@@ -246,5 +289,61 @@ internal sealed class SubscribeAsyncSurface(Func<VirtualClock> clock) : IConform
                 return [.. handled];
             }
         }
+    }
+
+    public async Task<Observation> RunPauseTimeoutAsync(TimeSpan timeout)
+    {
+        SynchronizationContext.SetSynchronizationContext(null);
+        var (_, scheduler, advanceBy) = clock();
+        var time = new FakeTimeProvider();
+        var subject = new Subject<int>();
+        var release = new TaskCompletionSource();
+        var handled = new List<int>();
+        var options = new BoundedStreamOptions<int>(BackpressurePolicy.PauseUpstream, Capacity) { PauseTimeout = timeout, TimeProvider = time };
+        var subscription = subject.SubscribeAsync(
+            async (x, _) =>
+            {
+                lock (handled)
+                {
+                    handled.Add(x);
+                }
+
+                if (x == 0)
+                {
+                    await release.Task;
+                }
+            },
+            options,
+            scheduler);
+        subject.OnNext(0);
+        advanceBy(1);
+        for (var i = 1; i <= Capacity; i++)
+        {
+            subject.OnNext(i);
+        }
+
+        var party = StartPush(() => subject.OnNext(Capacity + 1), subscription.GetMetrics, mayBlock: true);
+        time.Advance(timeout - TimeSpan.FromTicks(1));
+        var beforeTimeout = await AtOnceAsync(party);
+        time.Advance(TimeSpan.FromTicks(1));
+        var atTimeout = await SettleAsync(party);
+        release.SetResult();
+        advanceBy(100);
+        for (var polls = Guard / TimeSpan.FromMilliseconds(10); !subscription.Completion.IsCompleted && polls > 0; polls--)
+        {
+            await Task.Delay(10);
+            advanceBy(100);
+        }
+
+        var (terminal, detail) = TerminalOf(subscription.Completion, NewFault(), disposed: false);
+        var metrics = subscription.GetMetrics();
+        subscription.Dispose();
+        List<int> received;
+        lock (handled)
+        {
+            received = handled.Skip(1).ToList();
+        }
+
+        return new Observation(beforeTimeout, RxOperatorSurface.ReportedByTheEnd(atTimeout, terminal), received, terminal, metrics, detail);
     }
 }

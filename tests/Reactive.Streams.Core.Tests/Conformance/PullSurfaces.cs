@@ -20,8 +20,20 @@ internal abstract class PullSurface(string name, int capacity) : IConformanceSur
     public virtual string? NotApplicable(Scenario scenario) =>
         scenario.Event == StreamEvent.Disposal ? $"{Name} has no Dispose: completing it is the end of its life" : null;
 
-    /// <summary>A fresh surface for one row.</summary>
-    protected abstract Session Open(BackpressurePolicy policy, Exception fault);
+    /// <summary>A fresh surface for one row; <paramref name="clock"/> and <paramref name="timeout"/> set a PauseUpstream timeout.</summary>
+    protected abstract Session Open(BackpressurePolicy policy, Exception fault, FakeTimeProvider? clock = null, TimeSpan? timeout = null);
+
+    /// <summary>The options every pull surface is built from.</summary>
+    protected BoundedStreamOptions<int> Options(
+        BackpressurePolicy policy, FakeTimeProvider? clock, TimeSpan? timeout, bool singleWriter = false, bool singleReader = false) =>
+        new(policy, Capacity)
+        {
+            Degrader = ConformanceTable.Degrade,
+            SingleWriter = singleWriter,
+            SingleReader = singleReader,
+            PauseTimeout = timeout,
+            TimeProvider = clock ?? TimeProvider.System,
+        };
 
     public async Task<Observation> RunAsync(Scenario scenario)
     {
@@ -30,15 +42,7 @@ internal abstract class PullSurface(string name, int capacity) : IConformanceSur
         using var cancellation = new CancellationTokenSource();
 
         // Step 1: 0 is pushed and taken; a full buffer holds 1..C behind it.
-        Assert.True(session.TryPush(0));
-        Assert.True(session.TryTake(out var first) && first == 0);
-        if (scenario.State == BufferState.Full)
-        {
-            for (var i = 1; i <= Capacity; i++)
-            {
-                Assert.True(session.TryPush(i));
-            }
-        }
+        Fill(session, scenario.State);
 
         // Step 2: the party.
         var party = scenario.Party switch
@@ -82,6 +86,42 @@ internal abstract class PullSurface(string name, int capacity) : IConformanceSur
         return new Observation(atStart, afterEvent, received, terminal, session.Metrics(), detail);
     }
 
+    public async Task<Observation> RunPauseTimeoutAsync(TimeSpan timeout)
+    {
+        var fault = NewFault();
+        var clock = new FakeTimeProvider();
+        var session = Open(BackpressurePolicy.PauseUpstream, fault, clock, timeout);
+        Fill(session, BufferState.Full);
+
+        var party = session.WriteAsync(Capacity + 1, CancellationToken.None);
+        clock.Advance(timeout - TimeSpan.FromTicks(1));
+        var beforeTimeout = await AtOnceAsync(party);
+        clock.Advance(TimeSpan.FromTicks(1));
+        var atTimeout = await SettleAsync(party);
+
+        var received = new List<int>();
+        while (session.TryTake(out var item))
+        {
+            received.Add(item);
+        }
+
+        var (terminal, detail) = TerminalOf(session.Completion, fault, disposed: false);
+        return new Observation(beforeTimeout, atTimeout, received, terminal, session.Metrics(), detail);
+    }
+
+    private void Fill(Session session, BufferState state)
+    {
+        Assert.True(session.TryPush(0));
+        Assert.True(session.TryTake(out var first) && first == 0);
+        if (state == BufferState.Full)
+        {
+            for (var i = 1; i <= Capacity; i++)
+            {
+                Assert.True(session.TryPush(i));
+            }
+        }
+    }
+
     /// <summary>One surface instance, its operations mapped to the table's outcomes.</summary>
     protected abstract class Session
     {
@@ -113,8 +153,8 @@ internal sealed class BoundedStreamSurface() : PullSurface("BoundedStream", 2)
             ? "BoundedStream has no wait for room (a WaitToWriteAsync): PushAsync itself is the wait"
             : base.NotApplicable(scenario);
 
-    protected override Session Open(BackpressurePolicy policy, Exception fault) =>
-        new StreamSession(BoundedStream.Create(new BoundedStreamOptions<int>(policy, Capacity) { Degrader = ConformanceTable.Degrade }), fault);
+    protected override Session Open(BackpressurePolicy policy, Exception fault, FakeTimeProvider? clock = null, TimeSpan? timeout = null) =>
+        new StreamSession(BoundedStream.Create(Options(policy, clock, timeout)), fault);
 
     private sealed class StreamSession(BoundedStream<int> stream, Exception fault) : Session
     {
@@ -173,24 +213,15 @@ internal sealed class BoundedStreamSurface() : PullSurface("BoundedStream", 2)
 internal sealed class ChannelSurface(string mode, int capacity, bool singleWriter, bool singleReader, bool pauseTimeout)
     : PullSurface($"BackpressureChannel ({mode})", capacity)
 {
-    protected override Session Open(BackpressurePolicy policy, Exception fault)
+    protected override Session Open(BackpressurePolicy policy, Exception fault, FakeTimeProvider? clock = null, TimeSpan? timeout = null)
     {
-        var options = pauseTimeout
-            ? new BoundedStreamOptions<int>(policy, Capacity)
-            {
-                Degrader = ConformanceTable.Degrade,
-                SingleWriter = singleWriter,
-                SingleReader = singleReader,
-                PauseTimeout = TimeSpan.FromHours(1), // never reached: the clock is virtual and never advanced
-                TimeProvider = new FakeTimeProvider(),
-            }
-            : new BoundedStreamOptions<int>(policy, Capacity)
-            {
-                Degrader = ConformanceTable.Degrade,
-                SingleWriter = singleWriter,
-                SingleReader = singleReader,
-            };
-        return new ChannelSession(BackpressureChannel.Create(options), fault);
+        if (pauseTimeout && timeout is null)
+        {
+            // The mode a timeout selects, with a timeout never reached: the clock is virtual and never advanced.
+            (clock, timeout) = (new FakeTimeProvider(), TimeSpan.FromHours(1));
+        }
+
+        return new ChannelSession(BackpressureChannel.Create(Options(policy, clock, timeout, singleWriter, singleReader)), fault);
     }
 
     private sealed class ChannelSession(Channel<int> channel, Exception fault) : Session
@@ -272,8 +303,8 @@ internal sealed class BackpressureBlockSurface() : PullSurface("BackpressureBloc
             ? "Dataflow has no wait for room on a target: SendAsync itself is the wait"
             : base.NotApplicable(scenario);
 
-    protected override Session Open(BackpressurePolicy policy, Exception fault) =>
-        new BlockSession(new BackpressureBlock<int>(new BoundedStreamOptions<int>(policy, Capacity) { Degrader = ConformanceTable.Degrade }), fault);
+    protected override Session Open(BackpressurePolicy policy, Exception fault, FakeTimeProvider? clock = null, TimeSpan? timeout = null) =>
+        new BlockSession(new BackpressureBlock<int>(Options(policy, clock, timeout)), fault);
 
     private sealed class BlockSession(BackpressureBlock<int> block, Exception fault) : Session
     {

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using Reactive.Streams.Tests.Conformance;
 using static Reactive.Streams.Tests.Conformance.ConformanceSupport;
 
@@ -82,12 +83,39 @@ internal sealed class GeneratedSinkSurface : IConformanceSurface
         return new Observation(atStart, afterEvent, sink.Sink.Handled.Skip(1).ToList(), terminal, metrics, detail);
     }
 
-    private static OpenSink Open(BackpressurePolicy policy) => policy switch
+    public async Task<Observation> RunPauseTimeoutAsync(TimeSpan timeout)
     {
-        BackpressurePolicy.DropOldest => OpenSink.Of(new DropOldestTableSink(), static s => s.CreateObserver(), static o => o.Completion, static o => o.GetMetrics()),
-        BackpressurePolicy.DegradeQuality => OpenSink.Of(new DegradeQualityTableSink(), static s => s.CreateObserver(), static o => o.Completion, static o => o.GetMetrics()),
-        BackpressurePolicy.PauseUpstream => OpenSink.Of(new PauseUpstreamTableSink(), static s => s.CreateObserver(), static o => o.Completion, static o => o.GetMetrics()),
-        _ => OpenSink.Of(new FailTableSink(), static s => s.CreateObserver(), static o => o.Completion, static o => o.GetMetrics()),
+        var time = new FakeTimeProvider();
+        var sink = Open(BackpressurePolicy.PauseUpstream, time, timeout);
+        sink.Observer.OnNext(new TableEvent.Item(0));
+        await SettleAsync(sink.Sink.Holding.Task);
+        Assert.True(sink.Sink.Holding.Task.IsCompleted, "the handler never received 0");
+        for (var i = 1; i <= Capacity; i++)
+        {
+            sink.Observer.OnNext(new TableEvent.Item(i));
+        }
+
+        var party = StartPush(() => sink.Observer.OnNext(new TableEvent.Item(Capacity + 1)), sink.Metrics, mayBlock: true);
+        time.Advance(timeout - TimeSpan.FromTicks(1));
+        var beforeTimeout = await AtOnceAsync(party);
+        time.Advance(TimeSpan.FromTicks(1));
+        var atTimeout = await SettleAsync(party);
+
+        // The stream stays open: the consumer takes what is buffered, and nothing ends it.
+        sink.Sink.Release.SetResult();
+        SpinWait.SpinUntil(() => sink.Sink.Handled.Count >= 1 + Capacity && sink.Metrics().Depth == 0, Guard);
+        var (terminal, detail) = TerminalOf(sink.Completion(), NewFault(), disposed: false);
+        var metrics = sink.Metrics();
+        await SettleAsync(sink.Disposable.DisposeAsync().AsTask());
+        return new Observation(beforeTimeout, atTimeout, sink.Sink.Handled.Skip(1).ToList(), terminal, metrics, detail);
+    }
+
+    private static OpenSink Open(BackpressurePolicy policy, TimeProvider? time = null, TimeSpan? timeout = null) => policy switch
+    {
+        BackpressurePolicy.DropOldest => OpenSink.Of(new DropOldestTableSink(), s => s.CreateObserver(time, timeout), static o => o.Completion, static o => o.GetMetrics()),
+        BackpressurePolicy.DegradeQuality => OpenSink.Of(new DegradeQualityTableSink(), s => s.CreateObserver(time, timeout), static o => o.Completion, static o => o.GetMetrics()),
+        BackpressurePolicy.PauseUpstream => OpenSink.Of(new PauseUpstreamTableSink(), s => s.CreateObserver(time, timeout), static o => o.Completion, static o => o.GetMetrics()),
+        _ => OpenSink.Of(new FailTableSink(), s => s.CreateObserver(time, timeout), static o => o.Completion, static o => o.GetMetrics()),
     };
 
     /// <summary>A sink and its generated observer, whose type is nested in each sink class.</summary>

@@ -186,4 +186,11 @@ public interface IConformanceSurface
 
     /// <summary>Runs the row: see <see cref="ConformanceTable"/> for the protocol every adapter follows.</summary>
     Task<Observation> RunAsync(Scenario scenario);
+
+    /// <summary>
+    /// Runs <see cref="PauseTimeoutTable"/>: PauseUpstream with <paramref name="timeout"/> on a virtual clock, the buffer
+    /// full behind a consumer holding 0, the writer pushing C+1; the clock advances to one tick before the timeout, then
+    /// to it; then the consumer goes on.
+    /// </summary>
+    Task<Observation> RunPauseTimeoutAsync(TimeSpan timeout);
 }

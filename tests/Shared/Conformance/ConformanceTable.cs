@@ -171,6 +171,27 @@ public static class ConformanceTable
 }
 
 /// <summary>
+/// The PauseUpstream timeout, in virtual time: a push parked on a full buffer is still pending one tick before its
+/// timeout and is rejected as an overflow at it (counted as pushed and rejected, as every wait a stream gives up).
+/// </summary>
+public static class PauseTimeoutTable
+{
+    /// <summary>The timeout every surface is configured with; only a virtual clock ever reaches it.</summary>
+    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// What a surface must do: <see cref="Observation.AtStart"/> is the push one tick before the timeout,
+    /// <see cref="Observation.AfterEvent"/> at it; then the consumer takes 1..C.
+    /// </summary>
+    public static Observation Expect(int capacity, SurfaceTraits traits) => new(
+        PartyResult.Pending,
+        new PartyResult(PartyOutcome.Overflow),
+        Enumerable.Range(1, capacity).ToList(),
+        traits.OverflowEndsTheStream ? Terminal.FaultedByOverflow : Terminal.Open,
+        new StreamMetricsSnapshot(ItemsPushed: capacity + 2, ItemsDelivered: capacity + 1, 0, 0, PauseUpstreamBlocks: 1, 0, ItemsRejected: 1, Depth: 0));
+}
+
+/// <summary>
 /// The table as tests: a surface's test class derives from this and names its adapter. A row the surface cannot
 /// express is asserted as not applicable, with the adapter's reason, never skipped.
 /// </summary>
@@ -194,9 +215,24 @@ public abstract class ConformanceSuite
         var expected = ConformanceTable.Expect(scenario, surface.Capacity, surface.Traits);
         var observed = await surface.RunAsync(scenario);
 
+        AssertMatches(surface, scenario.ToString(), expected, observed);
+    }
+
+    [Fact]
+    public async Task PauseUpstream_timeout_in_virtual_time()
+    {
+        var surface = Surface;
+        var expected = PauseTimeoutTable.Expect(surface.Capacity, surface.Traits);
+        var observed = await surface.RunPauseTimeoutAsync(PauseTimeoutTable.Timeout);
+
+        AssertMatches(surface, "PauseUpstream × Full × timeout × pending Writer", expected, observed);
+    }
+
+    private static void AssertMatches(IConformanceSurface surface, string row, Observation expected, Observation observed)
+    {
         var detail = observed.Detail is null ? string.Empty : $"\n({observed.Detail})";
         Assert.True(
             expected.Render() == observed.Render(),
-            $"{surface.Name}, {scenario}\nexpected:\n{expected.Render()}\nobserved:\n{observed.Render()}{detail}");
+            $"{surface.Name}, {row}\nexpected:\n{expected.Render()}\nobserved:\n{observed.Render()}{detail}");
     }
 }
