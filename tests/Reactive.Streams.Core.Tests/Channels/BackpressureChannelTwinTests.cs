@@ -600,6 +600,56 @@ public sealed class BackpressureChannelTwinTests
     }
 
     [Theory]
+    [MemberData(nameof(AllTwins))]
+    public async Task ReadAllAsync_cancelled_while_waiting_throws_after_the_items_it_yielded_and_leaves_later_items(Twin twin, string variant)
+    {
+        var c = Open(twin, variant);
+        using var cts = new CancellationTokenSource();
+        Assert.True(c.Channel.Writer.TryWrite(1));
+        var items = new List<int>();
+        var yielded = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var reading = Task.Run(async () =>
+        {
+            await foreach (var item in c.Channel.Reader.ReadAllAsync(cts.Token))
+            {
+                items.Add(item);
+                yielded.TrySetResult();
+            }
+        });
+        await Settle(yielded.Task);
+
+        await cts.CancelAsync();
+
+        await AssertCancelled(reading, cts.Token);
+        Assert.Equal([1], items);
+        Assert.True(c.Channel.Writer.TryWrite(2));
+        Assert.Equal([2], Drain(c.Channel.Reader));
+    }
+
+    [Theory]
+    [MemberData(nameof(AllTwins))]
+    public async Task ReadAllAsync_with_an_already_cancelled_token_yields_nothing(Twin twin, string variant)
+    {
+        var c = Open(twin, variant);
+        using var cts = new CancellationTokenSource();
+        await cts.CancelAsync();
+        Assert.True(c.Channel.Writer.TryWrite(1));
+        var items = new List<int>();
+
+        var cancelled = await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
+        {
+            await foreach (var item in c.Channel.Reader.ReadAllAsync(cts.Token))
+            {
+                items.Add(item);
+            }
+        });
+
+        Assert.Equal(cts.Token, cancelled.CancellationToken);
+        Assert.Empty(items);
+        Assert.Equal([1], Drain(c.Channel.Reader));
+    }
+
+    [Theory]
     [MemberData(nameof(AllVariants))]
     public async Task Cancelling_after_a_pending_WriteAsync_completed_changes_nothing(string variant)
     {
