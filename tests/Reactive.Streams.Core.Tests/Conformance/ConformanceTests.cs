@@ -69,3 +69,15 @@ public sealed class SubscribeAsyncUserVirtualTimeConformanceTests : ConformanceS
 {
     protected override IConformanceSurface Surface { get; } = new SubscribeAsyncSurface(VirtualClock.User);
 }
+
+/// <summary>The platform's bounded channel where it is a twin: the table's outcomes are its own.</summary>
+public sealed class RuntimeChannelTwinConformanceTests : ConformanceSuite
+{
+    protected override IConformanceSurface Surface { get; } = new RuntimeChannelTwinSurface();
+}
+
+/// <summary>The platform's bounded BufferBlock where it is a twin: the table's Dataflow outcomes are its own.</summary>
+public sealed class BufferBlockTwinConformanceTests : ConformanceSuite
+{
+    protected override IConformanceSurface Surface { get; } = new BufferBlockTwinSurface();
+}

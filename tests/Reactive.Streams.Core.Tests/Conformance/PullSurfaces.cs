@@ -17,6 +17,8 @@ internal abstract class PullSurface(string name, int capacity) : IConformanceSur
 
     public virtual SurfaceTraits Traits => default;
 
+    public virtual string? NoPauseTimeout => null;
+
     public virtual string? NotApplicable(Scenario scenario) =>
         scenario.Event == StreamEvent.Disposal ? $"{Name} has no Dispose: completing it is the end of its life" : null;
 
@@ -70,7 +72,13 @@ internal abstract class PullSurface(string name, int capacity) : IConformanceSur
 
         var afterEvent = await SettleAsync(party);
 
-        // Step 5: the consumer reads what is left.
+        // Step 5: the consumer reads what is left. Where a fault discards the buffer, it does so by the time the fault
+        // shows on Completion (BufferBlock empties itself as it completes), so the consumer reads after that.
+        if (scenario.Event == StreamEvent.Fault && Traits.DiscardsBufferedOnFault)
+        {
+            await SettleAsync(session.Completion);
+        }
+
         var received = new List<int>();
         while (session.TryTake(out var item))
         {
@@ -123,7 +131,7 @@ internal abstract class PullSurface(string name, int capacity) : IConformanceSur
     }
 
     /// <summary>One surface instance, its operations mapped to the table's outcomes.</summary>
-    protected abstract class Session
+    internal abstract class Session
     {
         public abstract bool TryPush(int item);
 
@@ -141,7 +149,7 @@ internal abstract class PullSurface(string name, int capacity) : IConformanceSur
 
         public abstract Task Completion { get; }
 
-        public abstract StreamMetricsSnapshot Metrics();
+        public abstract StreamMetricsSnapshot? Metrics();
     }
 }
 
@@ -205,7 +213,7 @@ internal sealed class BoundedStreamSurface() : PullSurface("BoundedStream", 2)
 
         public override void Complete(Exception? error) => Assert.True(stream.TryComplete(error));
 
-        public override StreamMetricsSnapshot Metrics() => stream.GetMetrics();
+        public override StreamMetricsSnapshot? Metrics() => stream.GetMetrics();
     }
 }
 
@@ -221,70 +229,95 @@ internal sealed class ChannelSurface(string mode, int capacity, bool singleWrite
             (clock, timeout) = (new FakeTimeProvider(), TimeSpan.FromHours(1));
         }
 
-        return new ChannelSession(BackpressureChannel.Create(Options(policy, clock, timeout, singleWriter, singleReader)), fault);
+        var channel = BackpressureChannel.Create(Options(policy, clock, timeout, singleWriter, singleReader));
+        return new ChannelSession(channel, fault, () => channel.GetMetrics());
     }
+}
 
-    private sealed class ChannelSession(Channel<int> channel, Exception fault) : Session
+/// <summary>
+/// The runtime's <c>Channel.CreateBounded</c>, run through the table where it is a twin (Wait for PauseUpstream,
+/// DropOldest for DropOldest) to prove the table's outcomes are the platform's; it keeps no counters.
+/// </summary>
+internal sealed class RuntimeChannelTwinSurface() : PullSurface("Channel.CreateBounded (twin)", 2)
+{
+    public override string? NoPauseTimeout => "Channels has no write timeout";
+
+    public override string? NotApplicable(Scenario scenario) =>
+        scenario.Policy is BackpressurePolicy.DegradeQuality or BackpressurePolicy.Fail
+            ? $"Channels has no {scenario.Policy} full mode"
+            : base.NotApplicable(scenario);
+
+    protected override Session Open(BackpressurePolicy policy, Exception fault, FakeTimeProvider? clock = null, TimeSpan? timeout = null) =>
+        new ChannelSession(
+            Channel.CreateBounded<int>(new BoundedChannelOptions(Capacity)
+            {
+                FullMode = policy == BackpressurePolicy.DropOldest ? BoundedChannelFullMode.DropOldest : BoundedChannelFullMode.Wait,
+            }),
+            fault,
+            static () => null);
+}
+
+/// <summary>A channel's operations mapped to the table's outcomes.</summary>
+internal sealed class ChannelSession(Channel<int> channel, Exception fault, Func<StreamMetricsSnapshot?> metrics) : PullSurface.Session
+{
+    public override Task Completion => channel.Reader.Completion;
+
+    public override bool TryPush(int item) => channel.Writer.TryWrite(item);
+
+    public override bool TryTake(out int item) => channel.Reader.TryRead(out item);
+
+    public override async Task<PartyResult> ReadAsync(CancellationToken cancellationToken)
     {
-        public override Task Completion => channel.Reader.Completion;
-
-        public override bool TryPush(int item) => channel.Writer.TryWrite(item);
-
-        public override bool TryTake(out int item) => channel.Reader.TryRead(out item);
-
-        public override async Task<PartyResult> ReadAsync(CancellationToken cancellationToken)
+        try
         {
-            try
-            {
-                return new PartyResult(PartyOutcome.Item, await channel.Reader.ReadAsync(cancellationToken));
-            }
-            catch (Exception error)
-            {
-                return ReadFailed(error, fault);
-            }
+            return new PartyResult(PartyOutcome.Item, await channel.Reader.ReadAsync(cancellationToken));
         }
-
-        public override async Task<PartyResult> WriteAsync(int item, CancellationToken cancellationToken)
+        catch (Exception error)
         {
-            try
-            {
-                await channel.Writer.WriteAsync(item, cancellationToken);
-                return new PartyResult(PartyOutcome.Accepted);
-            }
-            catch (Exception error)
-            {
-                return WriteFailed(error);
-            }
+            return ReadFailed(error, fault);
         }
-
-        public override async Task<PartyResult> WaitToReadAsync(CancellationToken cancellationToken)
-        {
-            try
-            {
-                return new PartyResult(await channel.Reader.WaitToReadAsync(cancellationToken) ? PartyOutcome.True : PartyOutcome.False);
-            }
-            catch (Exception error)
-            {
-                return ReadFailed(error, fault);
-            }
-        }
-
-        public override async Task<PartyResult> WaitToWriteAsync(CancellationToken cancellationToken)
-        {
-            try
-            {
-                return new PartyResult(await channel.Writer.WaitToWriteAsync(cancellationToken) ? PartyOutcome.True : PartyOutcome.False);
-            }
-            catch (Exception error)
-            {
-                return ReadFailed(error, fault);
-            }
-        }
-
-        public override void Complete(Exception? error) => Assert.True(channel.Writer.TryComplete(error));
-
-        public override StreamMetricsSnapshot Metrics() => channel.GetMetrics();
     }
+
+    public override async Task<PartyResult> WriteAsync(int item, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await channel.Writer.WriteAsync(item, cancellationToken);
+            return new PartyResult(PartyOutcome.Accepted);
+        }
+        catch (Exception error)
+        {
+            return WriteFailed(error);
+        }
+    }
+
+    public override async Task<PartyResult> WaitToReadAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return new PartyResult(await channel.Reader.WaitToReadAsync(cancellationToken) ? PartyOutcome.True : PartyOutcome.False);
+        }
+        catch (Exception error)
+        {
+            return ReadFailed(error, fault);
+        }
+    }
+
+    public override async Task<PartyResult> WaitToWriteAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return new PartyResult(await channel.Writer.WaitToWriteAsync(cancellationToken) ? PartyOutcome.True : PartyOutcome.False);
+        }
+        catch (Exception error)
+        {
+            return ReadFailed(error, fault);
+        }
+    }
+
+    public override void Complete(Exception? error) => Assert.True(channel.Writer.TryComplete(error));
+
+    public override StreamMetricsSnapshot? Metrics() => metrics();
 }
 
 /// <summary>
@@ -303,80 +336,109 @@ internal sealed class BackpressureBlockSurface() : PullSurface("BackpressureBloc
             ? "Dataflow has no wait for room on a target: SendAsync itself is the wait"
             : base.NotApplicable(scenario);
 
-    protected override Session Open(BackpressurePolicy policy, Exception fault, FakeTimeProvider? clock = null, TimeSpan? timeout = null) =>
-        new BlockSession(new BackpressureBlock<int>(Options(policy, clock, timeout)), fault);
-
-    private sealed class BlockSession(BackpressureBlock<int> block, Exception fault) : Session
+    protected override Session Open(BackpressurePolicy policy, Exception fault, FakeTimeProvider? clock = null, TimeSpan? timeout = null)
     {
-        private volatile bool _ended;
-        private volatile bool _faulted;
-
-        public override Task Completion => block.Completion;
-
-        public override bool TryPush(int item) => block.Post(item);
-
-        public override bool TryTake(out int item) => block.TryReceive(out item);
-
-        public override async Task<PartyResult> ReadAsync(CancellationToken cancellationToken)
-        {
-            try
-            {
-                return new PartyResult(PartyOutcome.Item, await block.ReceiveAsync(cancellationToken));
-            }
-            catch (OperationCanceledException)
-            {
-                return new PartyResult(PartyOutcome.Cancelled);
-            }
-            catch (InvalidOperationException)
-            {
-                return new PartyResult(_faulted ? PartyOutcome.Faulted : PartyOutcome.Ended);
-            }
-        }
-
-        public override async Task<PartyResult> WriteAsync(int item, CancellationToken cancellationToken)
-        {
-            try
-            {
-                return await block.SendAsync(item, cancellationToken)
-                    ? new PartyResult(PartyOutcome.Accepted)
-                    : new PartyResult(_ended ? PartyOutcome.Closed : PartyOutcome.Overflow);
-            }
-            catch (OperationCanceledException)
-            {
-                return new PartyResult(PartyOutcome.Cancelled);
-            }
-        }
-
-        public override async Task<PartyResult> WaitToReadAsync(CancellationToken cancellationToken)
-        {
-            try
-            {
-                return await block.OutputAvailableAsync(cancellationToken)
-                    ? new PartyResult(PartyOutcome.True)
-                    : new PartyResult(_faulted ? PartyOutcome.Faulted : PartyOutcome.False);
-            }
-            catch (Exception error)
-            {
-                return ReadFailed(error, fault);
-            }
-        }
-
-        public override Task<PartyResult> WaitToWriteAsync(CancellationToken cancellationToken) => throw new NotSupportedException();
-
-        public override void Complete(Exception? error)
-        {
-            _ended = true;
-            if (error is null)
-            {
-                block.Complete();
-            }
-            else
-            {
-                _faulted = true;
-                ((IDataflowBlock)block).Fault(error);
-            }
-        }
-
-        public override StreamMetricsSnapshot Metrics() => block.GetMetrics();
+        var block = new BackpressureBlock<int>(Options(policy, clock, timeout));
+        return new BlockSession(block, block, fault, () => block.GetMetrics());
     }
+}
+
+/// <summary>
+/// <c>BufferBlock</c> with <c>BoundedCapacity</c>, run through the table where it is a twin (PauseUpstream: a full block
+/// postpones) to prove the table's Dataflow outcomes are the platform's; it keeps no counters.
+/// </summary>
+internal sealed class BufferBlockTwinSurface() : PullSurface("BufferBlock (twin)", 2)
+{
+    public override SurfaceTraits Traits => new(DiscardsBufferedOnFault: true);
+
+    public override string? NoPauseTimeout => "Dataflow has no postponement timeout";
+
+    public override string? NotApplicable(Scenario scenario) => scenario switch
+    {
+        { Policy: not BackpressurePolicy.PauseUpstream } => $"BufferBlock has no {scenario.Policy}: a full bounded block postpones",
+        { Party: Party.Waiter, State: BufferState.Full } => "Dataflow has no wait for room on a target: SendAsync itself is the wait",
+        _ => base.NotApplicable(scenario),
+    };
+
+    protected override Session Open(BackpressurePolicy policy, Exception fault, FakeTimeProvider? clock = null, TimeSpan? timeout = null)
+    {
+        var block = new BufferBlock<int>(new DataflowBlockOptions { BoundedCapacity = Capacity });
+        return new BlockSession(block, block, fault, static () => null);
+    }
+}
+
+/// <summary>A Dataflow block's operations mapped to the table's outcomes (see <see cref="BackpressureBlockSurface"/>).</summary>
+internal sealed class BlockSession(ITargetBlock<int> target, IReceivableSourceBlock<int> source, Exception fault, Func<StreamMetricsSnapshot?> metrics)
+: PullSurface.Session
+{
+    private volatile bool _ended;
+    private volatile bool _faulted;
+
+    public override Task Completion => source.Completion;
+
+    public override bool TryPush(int item) => target.Post(item);
+
+    public override bool TryTake(out int item) => source.TryReceive(out item);
+
+    public override async Task<PartyResult> ReadAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return new PartyResult(PartyOutcome.Item, await source.ReceiveAsync(cancellationToken));
+        }
+        catch (OperationCanceledException)
+        {
+            return new PartyResult(PartyOutcome.Cancelled);
+        }
+        catch (InvalidOperationException)
+        {
+            return new PartyResult(_faulted ? PartyOutcome.Faulted : PartyOutcome.Ended);
+        }
+    }
+
+    public override async Task<PartyResult> WriteAsync(int item, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await target.SendAsync(item, cancellationToken)
+                ? new PartyResult(PartyOutcome.Accepted)
+                : new PartyResult(_ended ? PartyOutcome.Closed : PartyOutcome.Overflow);
+        }
+        catch (OperationCanceledException)
+        {
+            return new PartyResult(PartyOutcome.Cancelled);
+        }
+    }
+
+    public override async Task<PartyResult> WaitToReadAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await source.OutputAvailableAsync(cancellationToken)
+                ? new PartyResult(PartyOutcome.True)
+                : new PartyResult(_faulted ? PartyOutcome.Faulted : PartyOutcome.False);
+        }
+        catch (Exception error)
+        {
+            return ReadFailed(error, fault);
+        }
+    }
+
+    public override Task<PartyResult> WaitToWriteAsync(CancellationToken cancellationToken) => throw new NotSupportedException();
+
+    public override void Complete(Exception? error)
+    {
+        _ended = true;
+        if (error is null)
+        {
+            target.Complete();
+        }
+        else
+        {
+            _faulted = true;
+            target.Fault(error);
+        }
+    }
+
+    public override StreamMetricsSnapshot? Metrics() => metrics();
 }

@@ -120,7 +120,7 @@ public sealed record Observation(
     PartyResult AfterEvent,
     IReadOnlyList<int> Received,
     Terminal Terminal,
-    StreamMetricsSnapshot Metrics,
+    StreamMetricsSnapshot? Metrics,
     string? Detail = null)
 {
     /// <summary>The facts the table asserts, on one line each, so a failing row shows every difference at once.</summary>
@@ -128,11 +128,11 @@ public sealed record Observation(
         .AppendLine($"party at start:  {AtStart}")
         .AppendLine($"party after:     {AfterEvent}")
         .AppendLine($"received after:  [{RenderItems(Received)}]")
-        .AppendLine($"terminal:        {Terminal}")
-        .AppendLine($"items_pushed={Metrics.ItemsPushed} items_delivered={Metrics.ItemsDelivered} drop_oldest_hits={Metrics.DropOldestHits} " +
-                    $"degrade_quality_hits={Metrics.DegradeQualityHits} pause_upstream_blocks={Metrics.PauseUpstreamBlocks} " +
-                    $"fail_overflows={Metrics.FailOverflows} items_rejected={Metrics.ItemsRejected} depth={Metrics.Depth}")
-        .Append($"conserved:       {Metrics.IsConserved}")
+        .Append($"terminal:        {Terminal}")
+        .Append(Metrics is not { } m ? string.Empty :
+            $"\nitems_pushed={m.ItemsPushed} items_delivered={m.ItemsDelivered} drop_oldest_hits={m.DropOldestHits} " +
+            $"degrade_quality_hits={m.DegradeQualityHits} pause_upstream_blocks={m.PauseUpstreamBlocks} " +
+            $"fail_overflows={m.FailOverflows} items_rejected={m.ItemsRejected} depth={m.Depth}\nconserved:       {m.IsConserved}")
         .ToString();
 
     /// <summary>Items with runs of consecutive values collapsed (<c>1..65537</c>), so large capacities stay readable.</summary>
@@ -186,6 +186,9 @@ public interface IConformanceSurface
 
     /// <summary>Runs the row: see <see cref="ConformanceTable"/> for the protocol every adapter follows.</summary>
     Task<Observation> RunAsync(Scenario scenario);
+
+    /// <summary>Why the surface has no PauseUpstream timeout (a platform twin), or null when it has one.</summary>
+    string? NoPauseTimeout => null;
 
     /// <summary>
     /// Runs <see cref="PauseTimeoutTable"/>: PauseUpstream with <paramref name="timeout"/> on a virtual clock, the buffer
