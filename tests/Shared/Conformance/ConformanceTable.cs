@@ -130,27 +130,25 @@ public static class ConformanceTable
             }
         }
 
-        // Step 5: the consumer goes on.
-        List<int> received = [];
+        // Step 5: the consumer goes on: it receives what is left, unless disposal stopped it or a fault discarded it.
+        IReadOnlyList<int> received = buffer;
+        var depth = 0;
         Terminal terminal;
         if (row.Event == StreamEvent.Disposal)
         {
-            terminal = Terminal.Stopped;
+            (received, depth, terminal) = ([], buffer.Count, Terminal.Stopped);
         }
         else if (endedByOverflow)
         {
-            received = buffer;
             terminal = Terminal.FaultedByOverflow;
         }
         else if (row.Event == StreamEvent.Fault && traits.DiscardsBufferedOnFault)
         {
             rejected += buffer.Count;
-            buffer = [];
-            terminal = Terminal.Faulted;
+            (received, terminal) = ([], Terminal.Faulted);
         }
         else
         {
-            received = buffer;
             terminal = row.Event switch
             {
                 StreamEvent.Completion => Terminal.Completed,
@@ -159,7 +157,6 @@ public static class ConformanceTable
             };
         }
 
-        var depth = received == buffer ? 0 : buffer.Count;
         delivered += received.Count;
         return new Observation(
             atStart,
