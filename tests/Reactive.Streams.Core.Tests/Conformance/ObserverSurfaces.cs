@@ -1,0 +1,349 @@
+using System.Reactive;
+using System.Reactive.Concurrency;
+using System.Reactive.Subjects;
+using Microsoft.Extensions.Time.Testing;
+using Reactive.Streams.Testing;
+using static Reactive.Streams.Tests.Conformance.ConformanceSupport;
+
+namespace Reactive.Streams.Tests.Conformance;
+
+/// <summary>
+/// What the surfaces a source pushes into (Rx operators, <c>SubscribeAsync</c>, generated sinks) cannot express: there is
+/// no pending read or wait (the consumer is pushed to), <c>OnNext</c> takes no cancellation token (disposal is how a
+/// subscriber cancels), and the Rx grammar forbids <c>OnCompleted</c>/<c>OnError</c> while the source's own
+/// <c>OnNext</c> is still blocked.
+/// </summary>
+internal static class ObserverRows
+{
+    public static string? NotApplicable(string surface, Scenario scenario) => scenario switch
+    {
+        { Party: not Party.Writer } => $"{surface} pushes to its consumer: there is no pending read or wait",
+        { Event: StreamEvent.Cancellation } => $"{surface}: OnNext takes no cancellation token; disposal is how a subscriber cancels",
+        { Policy: BackpressurePolicy.PauseUpstream, State: BufferState.Full, Event: StreamEvent.Completion or StreamEvent.Fault } =>
+            $"{surface}: the Rx grammar forbids the source's OnCompleted/OnError while its own OnNext is blocked",
+        _ => null,
+    };
+}
+
+/// <summary>A virtual clock an observer surface runs on: the scheduler, and how to advance it by a number of ticks.</summary>
+internal sealed record VirtualClock(string Name, IScheduler Scheduler, Action<long> AdvanceBy)
+{
+    public static VirtualClock Test()
+    {
+        var scheduler = new TestScheduler();
+        return new VirtualClock(nameof(TestScheduler), scheduler, scheduler.AdvanceBy);
+    }
+
+    public static VirtualClock Historical()
+    {
+        var scheduler = new HistoricalScheduler();
+        return new VirtualClock(nameof(HistoricalScheduler), scheduler, ticks => scheduler.AdvanceBy(TimeSpan.FromTicks(ticks)));
+    }
+
+    /// <summary>A user's own virtual-time scheduler, as Rx lets anyone derive one.</summary>
+    public static VirtualClock User()
+    {
+        var scheduler = new TicksScheduler();
+        return new VirtualClock("a user's VirtualTimeScheduler<long, TimeSpan>", scheduler, ticks => scheduler.AdvanceBy(TimeSpan.FromTicks(ticks)));
+    }
+
+    private sealed class TicksScheduler : VirtualTimeScheduler<long, TimeSpan>
+    {
+        protected override long Add(long absolute, TimeSpan relative) => absolute + relative.Ticks;
+
+        protected override DateTimeOffset ToDateTimeOffset(long absolute) => new(absolute, TimeSpan.Zero);
+
+        protected override TimeSpan ToRelative(TimeSpan timeSpan) => timeSpan;
+    }
+}
+
+/// <summary>
+/// The Rx operator (<c>WithBackpressure</c>) on a virtual clock: the observer receives only when virtual time
+/// advances, so "the consumer holds 0 and 1..C are buffered" is exact. The one blocking push (PauseUpstream, full)
+/// runs on a thread of its own, since blocking the thread that advances the clock would be a deadlock.
+/// </summary>
+internal sealed class RxOperatorSurface(Func<VirtualClock> clock) : IConformanceSurface
+{
+    public string Name { get; } = $"Rx operator WithBackpressure ({clock().Name})";
+
+    public int Capacity => 2;
+
+    public SurfaceTraits Traits => new(OverflowEndsTheStream: true);
+
+    public string? NotApplicable(Scenario scenario) => ObserverRows.NotApplicable(Name, scenario);
+
+    public async Task<Observation> RunAsync(Scenario scenario)
+    {
+        var fault = NewFault();
+        var (_, scheduler, advanceBy) = clock();
+        var subject = new Subject<int>();
+        var observer = new Recorder();
+        var options = new BoundedStreamOptions<int>(scenario.Policy, Capacity) { Degrader = ConformanceTable.Degrade };
+        var subscription = subject.WithBackpressure(options, scheduler).Subscribe(observer);
+        StreamMetricsSnapshot Metrics() => OperatorMetrics.Of(subscription);
+
+        subject.OnNext(0);
+        advanceBy(1);
+        Assert.Equal([0], Values(observer, 0));
+        if (scenario.State == BufferState.Full)
+        {
+            for (var i = 1; i <= Capacity; i++)
+            {
+                subject.OnNext(i);
+            }
+        }
+
+        var party = StartPush(
+            () => subject.OnNext(Capacity + 1),
+            Metrics,
+            mayBlock: scenario is { Policy: BackpressurePolicy.PauseUpstream, State: BufferState.Full });
+        var atStart = await AtOnceAsync(party);
+
+        var seen = observer.Messages.Count;
+        switch (scenario.Event)
+        {
+            case StreamEvent.Completion:
+                subject.OnCompleted();
+                break;
+            case StreamEvent.Fault:
+                subject.OnError(fault);
+                break;
+            default:
+                subscription.Dispose();
+                break;
+        }
+
+        var afterEvent = await SettleAsync(party);
+        advanceBy(100);
+
+        var received = Values(observer, seen);
+        var end = observer.Messages.Skip(seen).FirstOrDefault(n => n.Kind != NotificationKind.OnNext);
+        var (terminal, detail) = end switch
+        {
+            null => (scenario.Event == StreamEvent.Disposal ? Terminal.Stopped : Terminal.Open, (string?)null),
+            { Kind: NotificationKind.OnCompleted } => (Terminal.Completed, null),
+            { Exception: var error } when ReferenceEquals(error, fault) => (Terminal.Faulted, null),
+            { Exception: StreamOverflowException } => (Terminal.FaultedByOverflow, null),
+            { Exception: var error } => (Terminal.Other, $"OnError({error!.GetType().Name}: {error.Message})"),
+        };
+        subscription.Dispose();
+        return new Observation(atStart, afterEvent, received, terminal, Metrics(), detail);
+    }
+
+    public async Task<Observation> RunPauseTimeoutAsync(TimeSpan timeout)
+    {
+        var (_, scheduler, advanceBy) = clock();
+        var time = new FakeTimeProvider();
+        var subject = new Subject<int>();
+        var observer = new Recorder();
+        var options = new BoundedStreamOptions<int>(BackpressurePolicy.PauseUpstream, Capacity) { PauseTimeout = timeout, TimeProvider = time };
+        var subscription = subject.WithBackpressure(options, scheduler).Subscribe(observer);
+        StreamMetricsSnapshot Metrics() => OperatorMetrics.Of(subscription);
+        subject.OnNext(0);
+        advanceBy(1);
+        for (var i = 1; i <= Capacity; i++)
+        {
+            subject.OnNext(i);
+        }
+
+        var party = StartPush(() => subject.OnNext(Capacity + 1), Metrics, mayBlock: true);
+        time.Advance(timeout - TimeSpan.FromTicks(1));
+        var beforeTimeout = await AtOnceAsync(party);
+        time.Advance(TimeSpan.FromTicks(1));
+        var atTimeout = await SettleAsync(party);
+        var seen = observer.Messages.Count(m => m.Kind == NotificationKind.OnNext);
+        advanceBy(100);
+
+        var end = observer.Messages.FirstOrDefault(n => n.Kind != NotificationKind.OnNext);
+        var (terminal, detail) = end switch
+        {
+            null => (Terminal.Open, (string?)null),
+            { Exception: StreamOverflowException } => (Terminal.FaultedByOverflow, null),
+            _ => (Terminal.Other, end.ToString()),
+        };
+        subscription.Dispose();
+        return new Observation(beforeTimeout, ReportedByTheEnd(atTimeout, terminal), Values(observer, 0).Skip(seen).ToList(), terminal, Metrics(), detail);
+    }
+
+    /// <summary>
+    /// An <c>OnNext</c> that returned after its wait timed out reported nothing to its caller; the overflow error that
+    /// ends the stream is how this surface reports the rejected push.
+    /// </summary>
+    internal static PartyResult ReportedByTheEnd(PartyResult push, Terminal terminal) =>
+        push.Outcome == PartyOutcome.Closed && terminal == Terminal.FaultedByOverflow ? new PartyResult(PartyOutcome.Overflow) : push;
+
+    private static List<int> Values(Recorder observer, int skip) =>
+        observer.Messages.Skip(skip).Where(m => m.Kind == NotificationKind.OnNext).Select(m => m.Value).ToList();
+
+    /// <summary>Records notifications on any clock (the testing package's observer records a TestScheduler's time).</summary>
+    private sealed class Recorder : IObserver<int>
+    {
+        public List<Notification<int>> Messages { get; } = [];
+
+        public void OnNext(int value) => Messages.Add(Notification.CreateOnNext(value));
+
+        public void OnError(Exception error) => Messages.Add(Notification.CreateOnError<int>(error));
+
+        public void OnCompleted() => Messages.Add(Notification.CreateOnCompleted<int>());
+    }
+}
+
+/// <summary>
+/// How the conformance adapters read an Rx operator subscription's metrics: the only place that knows the type behind
+/// the subscription, so a public snapshot replaces it here alone.
+/// </summary>
+internal static class OperatorMetrics
+{
+    public static StreamMetricsSnapshot Of(IDisposable subscription) => ((WithBackpressure<int>.Sink)subscription).GetMetrics();
+}
+
+/// <summary>
+/// <c>SubscribeAsync</c> on a <see cref="TestScheduler"/>: the handler holds 0 until released, so 1..C stay buffered
+/// behind it. With no synchronization context the handler's continuations run inline as the clock advances.
+/// </summary>
+internal sealed class SubscribeAsyncSurface(Func<VirtualClock> clock) : IConformanceSurface
+{
+    public string Name { get; } = $"SubscribeAsync ({clock().Name})";
+
+    public int Capacity => 2;
+
+    public SurfaceTraits Traits => new(OverflowEndsTheStream: true);
+
+    public string? NotApplicable(Scenario scenario) => ObserverRows.NotApplicable(Name, scenario);
+
+    public async Task<Observation> RunAsync(Scenario scenario)
+    {
+        SynchronizationContext.SetSynchronizationContext(null);
+        var fault = NewFault();
+        var (_, scheduler, advanceBy) = clock();
+        var subject = new Subject<int>();
+        var release = new TaskCompletionSource();
+        var handled = new List<int>();
+        var options = new BoundedStreamOptions<int>(scenario.Policy, Capacity) { Degrader = ConformanceTable.Degrade };
+        var subscription = subject.SubscribeAsync(
+            async (x, _) =>
+            {
+                lock (handled)
+                {
+                    handled.Add(x);
+                }
+
+                if (x == 0)
+                {
+                    await release.Task; // ignores the token on purpose: the row decides when 0 is done
+                }
+            },
+            options,
+            scheduler);
+
+        subject.OnNext(0);
+        advanceBy(1);
+        Assert.Equal([0], Handled());
+        if (scenario.State == BufferState.Full)
+        {
+            for (var i = 1; i <= Capacity; i++)
+            {
+                subject.OnNext(i);
+            }
+        }
+
+        var party = StartPush(
+            () => subject.OnNext(Capacity + 1),
+            subscription.GetMetrics,
+            mayBlock: scenario is { Policy: BackpressurePolicy.PauseUpstream, State: BufferState.Full });
+        var atStart = await AtOnceAsync(party);
+
+        switch (scenario.Event)
+        {
+            case StreamEvent.Completion:
+                subject.OnCompleted();
+                break;
+            case StreamEvent.Fault:
+                subject.OnError(fault);
+                break;
+            default:
+                subscription.Dispose();
+                break;
+        }
+
+        var afterEvent = await SettleAsync(party);
+        release.SetResult();
+
+        // The handler's continuation may hop through the pool before it schedules the next step on the clock.
+        advanceBy(100);
+        for (var polls = Guard / TimeSpan.FromMilliseconds(10); !subscription.Completion.IsCompleted && polls > 0; polls--)
+        {
+            await Task.Delay(10);
+            advanceBy(100);
+        }
+
+        var (terminal, detail) = TerminalOf(subscription.Completion, fault, scenario.Event == StreamEvent.Disposal);
+        var metrics = subscription.GetMetrics();
+        subscription.Dispose();
+        return new Observation(atStart, afterEvent, Handled().Skip(1).ToList(), terminal, metrics, detail);
+
+        List<int> Handled()
+        {
+            lock (handled)
+            {
+                return [.. handled];
+            }
+        }
+    }
+
+    public async Task<Observation> RunPauseTimeoutAsync(TimeSpan timeout)
+    {
+        SynchronizationContext.SetSynchronizationContext(null);
+        var (_, scheduler, advanceBy) = clock();
+        var time = new FakeTimeProvider();
+        var subject = new Subject<int>();
+        var release = new TaskCompletionSource();
+        var handled = new List<int>();
+        var options = new BoundedStreamOptions<int>(BackpressurePolicy.PauseUpstream, Capacity) { PauseTimeout = timeout, TimeProvider = time };
+        var subscription = subject.SubscribeAsync(
+            async (x, _) =>
+            {
+                lock (handled)
+                {
+                    handled.Add(x);
+                }
+
+                if (x == 0)
+                {
+                    await release.Task;
+                }
+            },
+            options,
+            scheduler);
+        subject.OnNext(0);
+        advanceBy(1);
+        for (var i = 1; i <= Capacity; i++)
+        {
+            subject.OnNext(i);
+        }
+
+        var party = StartPush(() => subject.OnNext(Capacity + 1), subscription.GetMetrics, mayBlock: true);
+        time.Advance(timeout - TimeSpan.FromTicks(1));
+        var beforeTimeout = await AtOnceAsync(party);
+        time.Advance(TimeSpan.FromTicks(1));
+        var atTimeout = await SettleAsync(party);
+        release.SetResult();
+        advanceBy(100);
+        for (var polls = Guard / TimeSpan.FromMilliseconds(10); !subscription.Completion.IsCompleted && polls > 0; polls--)
+        {
+            await Task.Delay(10);
+            advanceBy(100);
+        }
+
+        var (terminal, detail) = TerminalOf(subscription.Completion, NewFault(), disposed: false);
+        var metrics = subscription.GetMetrics();
+        subscription.Dispose();
+        List<int> received;
+        lock (handled)
+        {
+            received = handled.Skip(1).ToList();
+        }
+
+        return new Observation(beforeTimeout, RxOperatorSurface.ReportedByTheEnd(atTimeout, terminal), received, terminal, metrics, detail);
+    }
+}
