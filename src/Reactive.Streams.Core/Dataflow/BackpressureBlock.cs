@@ -44,10 +44,6 @@ namespace Reactive.Streams;
 [DebuggerDisplay("{ToString(),nq}")]
 public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSourceBlock<T>
 {
-    private const int Idle = 0;
-    private const int Running = 1;
-    private const int Requested = 2;
-
     private readonly BoundedBuffer<T> _buffer;
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -64,10 +60,11 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
     // Postponed offers plus those being consumed: while any wait, new offers wait behind them (read without the lock).
     private int _waiting;
 
-    // The offering loop: Idle, Running, or Requested (look again before stopping). _headDeclined says no link took the
-    // oldest message; only a change of the oldest message (or of the links) makes offering it again worthwhile.
-    private int _offerState;
-    private bool _headDeclined;
+    // The offering loop runs while _offering is 1. _declined is the position of the oldest message when no link took it
+    // (-1 otherwise): until that message changes (or a link is added), new messages behind it are not offered.
+    private int _offering;
+    private long _declined = -1;
+    private int _offerAgain;
 
     // Each loop runs as at most one queued work item at a time, so one cached work item apiece is reused.
     private readonly IThreadPoolWorkItem _offerWork;
@@ -294,7 +291,8 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
     /// <summary>Starts consuming postponed offers if there are some, the buffer would take one, and no pass runs.</summary>
     private void ConsumePostponedIfRoom()
     {
-        if (Volatile.Read(ref _waiting) == 0 || !_buffer.Admit(countRejection: false).IsAccepted)
+        // A running pass looks again when it ends (ConsumePostponed), so it needs no start.
+        if (Volatile.Read(ref _waiting) == 0 || Volatile.Read(ref _consumingPostponed) || !_buffer.Admit(countRejection: false).IsAccepted)
         {
             return;
         }
@@ -444,7 +442,7 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
         {
             // Not while the offering loop runs: a target that consumed the last message inside our offer adds it to its
             // own buffer only when the offer returns, and completion propagated before that would make it drop it.
-            if (_completed || Volatile.Read(ref _offerState) != Idle || (fault is null && (_reservedBy is not null || _buffer.Depth > 0)))
+            if (_completed || Volatile.Read(ref _offering) != 0 || (fault is null && (_reservedBy is not null || _buffer.Depth > 0)))
             {
                 return;
             }
@@ -505,7 +503,7 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
 
         if (linked)
         {
-            RequestOffering(headChanged: true);
+            OfferAgain();
         }
         else if (link.PropagateCompletion)
         {
@@ -528,13 +526,19 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
         }
     }
 
-    /// <summary>A push went in: an eviction changed the oldest message; an enqueue matters only if it was not declined.</summary>
-    private void OnPushed(PushStatus status) => RequestOffering(headChanged: status != PushStatus.Enqueued);
+    /// <summary>A push went in: an eviction changed the oldest message; an enqueue behind a declined one changes nothing.</summary>
+    private void OnPushed(PushStatus status)
+    {
+        if (status != PushStatus.Enqueued || Volatile.Read(ref _declined) < 0)
+        {
+            StartOffering();
+        }
+    }
 
     /// <summary>After a read: the oldest message changed, room appeared for postponed offers, a completing block may be empty.</summary>
     private void OnRead()
     {
-        RequestOffering(headChanged: true);
+        StartOffering();
 
         // Pairs with the postponing side, which adds to _waiting and then asks the engine for room: one of the two sees the other.
         Interlocked.MemoryBarrier();
@@ -542,20 +546,22 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
         TryCompleteBlock();
     }
 
-    /// <summary>Starts the offering loop, or makes a running one look again before it stops.</summary>
-    private void RequestOffering(bool headChanged)
+    /// <summary>A link was added or a reservation released: the oldest message is worth offering again, even if declined.</summary>
+    private void OfferAgain()
     {
-        if (headChanged)
-        {
-            Volatile.Write(ref _headDeclined, false);
-        }
-        else if (Volatile.Read(ref _headDeclined))
-        {
-            // Behind an oldest message no link takes: offering changes nothing until it changes.
-            return;
-        }
+        // A full fence, paired with the loop's second look after stopping (HasNewOldest): one of the two sees the other.
+        Interlocked.Increment(ref _offerAgain);
+        StartOffering();
+    }
 
-        if (Volatile.Read(ref _links).Length > 0 && Interlocked.Exchange(ref _offerState, Requested) == Idle)
+    /// <summary>
+    /// Starts the offering loop if it is idle. A running loop is left alone (a read costs it nothing): after it stops it
+    /// looks once more (<see cref="HasNewOldest"/>), and a push or read it could miss took the engine's lock after that
+    /// look's lock, so it saw the loop stopped and started it.
+    /// </summary>
+    private void StartOffering()
+    {
+        if (Volatile.Read(ref _offering) == 0 && Volatile.Read(ref _links).Length > 0 && Interlocked.CompareExchange(ref _offering, 1, 0) == 0)
         {
             ThreadPool.UnsafeQueueUserWorkItem(_offerWork, preferLocal: false);
         }
@@ -563,27 +569,29 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
 
     /// <summary>
     /// Offers the oldest message to the links until none takes it, the buffer is empty, the block has no link, or a
-    /// target holds a reservation. A request made meanwhile (<see cref="RequestOffering"/>) makes it go round again.
+    /// target holds a reservation; then stops, unless something changed while it was stopping.
     /// </summary>
     private void OfferLoop()
     {
         try
         {
-            while (true)
+            int requests;
+            do
             {
-                // A full fence: what requests before this point changed is seen by the round below.
-                Interlocked.Exchange(ref _offerState, Running);
-                Volatile.Write(ref _headDeclined, false);
-                if (!OfferOldest() && Interlocked.CompareExchange(ref _offerState, Idle, Running) == Running)
+                do
                 {
-                    break;
+                    requests = Volatile.Read(ref _offerAgain);
                 }
+                while (OfferOldest(requests));
+
+                Interlocked.Exchange(ref _offering, 0);
             }
+            while (HasNewOldest(requests) && Interlocked.CompareExchange(ref _offering, 1, 0) == 0);
         }
         catch (Exception error)
         {
             // A target threw from OfferMessage: the block faults, as Dataflow's blocks do.
-            Volatile.Write(ref _offerState, Idle);
+            Volatile.Write(ref _offering, 0);
             FaultCore(error);
         }
 
@@ -592,14 +600,35 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
     }
 
     /// <summary>
+    /// Whether, since the loop stopped, there is something to offer: an oldest message no link has declined, or one to
+    /// offer again (<see cref="OfferAgain"/> requests made after <paramref name="requests"/>), to a link, unreserved.
+    /// </summary>
+    private bool HasNewOldest(int requests) =>
+        Volatile.Read(ref _links).Length > 0 && !IsReserved() && _buffer.CompletionError is null &&
+        _buffer.TryPeekHead(out _, out var position) &&
+        (position != Volatile.Read(ref _declined) || Volatile.Read(ref _offerAgain) != requests);
+
+    /// <summary>
     /// Offers the oldest message to the links in order, with <c>consumeToAccept</c>, so a target that accepts takes it
     /// through <see cref="ConsumeMessage"/>, which reads it only if it is still the oldest (it may have been evicted or
     /// received meanwhile). True when the oldest message changed and the loop should offer the next one.
     /// </summary>
-    private bool OfferOldest()
+    private bool OfferOldest(int requests)
     {
         var links = Volatile.Read(ref _links);
-        if (links.Length == 0 || IsReserved() || !_buffer.TryPeekHead(out var item, out var position) || _buffer.CompletionError is not null)
+        if (links.Length == 0 || IsReserved() || _buffer.CompletionError is not null)
+        {
+            return false;
+        }
+
+        var found = _buffer.TryPeekHead(out var item, out var position);
+        if (Volatile.Read(ref _declined) >= 0 && (!found || position != _declined))
+        {
+            // The declined message is gone (read or evicted): a push must start offering again.
+            Volatile.Write(ref _declined, -1);
+        }
+
+        if (!found)
         {
             return false;
         }
@@ -607,7 +636,7 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
         var header = new DataflowMessageHeader(position + 1);
         foreach (var link in links)
         {
-            switch (link.Target.OfferMessage(header, item, this, consumeToAccept: true))
+            switch (link.Target.OfferMessage(header, item!, this, consumeToAccept: true))
             {
                 case DataflowMessageStatus.Accepted:
                 case DataflowMessageStatus.NotAvailable:
@@ -628,7 +657,14 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
             }
         }
 
-        Volatile.Write(ref _headDeclined, true);
+        if (Volatile.Read(ref _offerAgain) != requests)
+        {
+            // A link was added or a reservation released during the round: offer the message again.
+            return true;
+        }
+
+        // Until the oldest message changes, a push (which enqueues behind it) does not restart offering.
+        Volatile.Write(ref _declined, position);
         return false;
     }
 
@@ -690,7 +726,7 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
         if (!messageConsumed)
         {
             // The target held a stale message (evicted or read by someone else): it must hear of the new oldest one.
-            RequestOffering(headChanged: true);
+            StartOffering();
             return default;
         }
 
@@ -741,7 +777,7 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
             _reservedBy = null;
         }
 
-        RequestOffering(headChanged: true);
+        OfferAgain();
         TryCompleteBlock();
     }
 
