@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
 using System.Threading.Tasks.Dataflow;
 using Reactive.Streams.Internal;
 
@@ -7,67 +8,65 @@ namespace Reactive.Streams;
 /// <summary>
 /// A TPL Dataflow propagator block on the library's bounded-buffer engine: it links with any Dataflow block, and its
 /// input follows a backpressure policy, so <c>SendAsync</c> gets real backpressure and every policy behaves as it does
-/// on <see cref="BoundedStream{T}"/>, <see cref="BackpressureChannel"/> and the Rx operators.
+/// on <see cref="BoundedStream{T}"/>, <see cref="BackpressureChannel"/> and the Rx operators. Wherever the policy does
+/// not call for a difference it behaves as <see cref="BufferBlock{T}"/> with <c>BoundedCapacity</c>.
 /// </summary>
 /// <remarks>
 /// <para>Offers (<see cref="OfferMessage"/>, hence <c>Post</c>, <c>SendAsync</c> and linked sources) when the buffer is full:
 /// <list type="bullet">
-/// <item><description>PauseUpstream postpones the message (<c>SendAsync</c> keeps waiting; a linked source holds it) and
-/// consumes postponed messages, oldest first, as room appears. <c>Post</c> has no source to come back to, so a full
-/// buffer declines it (<c>Post</c> returns false) and nothing is counted.</description></item>
+/// <item><description>PauseUpstream is <see cref="BufferBlock{T}"/>'s own behaviour: the message is postponed
+/// (<c>SendAsync</c> keeps waiting; a linked source holds it) and postponed messages are consumed, oldest first, as room
+/// appears; while any wait, later offers wait behind them. <c>Post</c> has no source to come back to, so it is declined
+/// (<c>Post</c> returns false) and nothing is counted.</description></item>
 /// <item><description>Fail declines (<c>Post</c> returns false, <c>SendAsync</c> completes with false) and counts
-/// <c>fail_overflows</c> per declined offer (a source offering the same message again is counted again: <c>SendAsync</c>
-/// offers once without a source and once with one, a linked source re-offers its head as new messages arrive).</description></item>
-/// <item><description>DropOldest and DegradeQuality accept, evicting the oldest buffered item (DegradeQuality buffers
-/// <c>degrader(item)</c>). A missing or throwing degrader faults the block with the rejection's exception (the item is
-/// counted as rejected; conservation holds).</description></item>
-/// </list></para>
-/// <para>Output: messages are offered to linked targets in link order, oldest first; <see cref="TryReceive"/> and
-/// <see cref="TryReceiveAll"/> read directly. Every read counts as delivered. Under DropOldest and DegradeQuality a message
-/// offered or reserved earlier may have been evicted by the time a target consumes it; <see cref="ConsumeMessage"/> then
-/// reports <c>consumed = false</c> and the block offers its new oldest message.</para>
-/// <para>Completion: after <see cref="Complete"/> the block declines every offer permanently, drops its postponed
-/// offers, lets its buffered messages be consumed, then completes; links made with
-/// <see cref="DataflowLinkOptions.PropagateCompletion"/> are completed in turn. <see cref="Fault"/> completes the block
-/// at once in the faulted state; messages still buffered are dropped (they stay counted in the depth) and the fault
-/// propagates to such links.</para>
+/// <c>fail_overflows</c> per declined offer (<c>SendAsync</c> offers once without a source and once with one, so a
+/// declined send counts two).</description></item>
+/// <item><description>DropOldest and DegradeQuality accept, evicting the oldest buffered message (DegradeQuality buffers
+/// <c>degrader(message)</c>). A missing or throwing degrader faults the block with the rejection's exception (the message
+/// is counted as rejected; conservation holds).</description></item>
+/// </list>
+/// An offer with <c>consumeToAccept</c> consumes the message from its source only when the buffer would take it now; if a
+/// concurrent offer takes that room first, the consumed message is pushed like any other (under PauseUpstream it waits
+/// in the buffer's queue of writers and enters at the next read; under Fail it is counted as an overflow).</para>
+/// <para>Output: messages are offered to linked targets in link order, oldest first; when no link takes the oldest one,
+/// offering stops until it changes (a read, an eviction, a new link, a released reservation). <see cref="TryReceive"/>
+/// and <see cref="TryReceiveAll"/> read directly. Every read counts as delivered. Under DropOldest and DegradeQuality a
+/// message offered or reserved earlier may have been evicted by the time a target consumes it; <see cref="ConsumeMessage"/>
+/// then reports <c>consumed = false</c> and the block offers its new oldest message.</para>
+/// <para>Completion: after <see cref="Complete"/> the block declines every offer permanently (counted as rejected, as a
+/// push to a completed stream is), releases its postponed offers (a pending <c>SendAsync</c> completes with false), lets
+/// its buffered messages be consumed, then completes; links made with <see cref="DataflowLinkOptions.PropagateCompletion"/>
+/// are completed in turn. <see cref="Fault"/> does the same but completes the block at once in the faulted state and
+/// drops the buffered messages (nothing more can be received; they stay counted in the metrics' depth), and the fault
+/// propagates to such links. A fault after <see cref="Complete"/> is ignored, as on <see cref="BufferBlock{T}"/>.</para>
 /// </remarks>
 /// <typeparam name="T">The message type.</typeparam>
 [DebuggerDisplay("{ToString(),nq}")]
 public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSourceBlock<T>, IMeteredStream
 {
-    private const int ReceiveAllChunk = 64;
-
-    // Marks the offering loop's thread, so a read made by a target from inside our OfferMessage call is followed up by
-    // the loop itself (room for postponed offers, the next message) instead of by the target's thread.
-    [ThreadStatic]
-    private static BackpressureBlock<T>? t_offering;
-
     private readonly BoundedBuffer<T> _buffer;
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    // Guards the input side: postponed offers, room reserved for messages being consumed from sources, declining.
-    // Taken before the engine's lock, never after it; no foreign code runs under it.
-    private readonly Lock _incoming = new();
+    // Guards the Dataflow state the engine does not keep: postponed offers, the links, the one reservation, completion.
+    // Taken before the engine's lock, never after it; no foreign code (a source, a target, a filter) runs under it.
+    private readonly Lock _lock = new();
     private readonly List<KeyValuePair<ISourceBlock<T>, DataflowMessageHeader>> _postponed = [];
-    private int _postponedCount;
-    private int _reservedRoom;
-    private bool _declining;
-    private bool _consumingPostponed;
-    private Exception? _fault;
-
-    // Guards the output side: the link list (copy-on-write, read without the lock) and the one reservation.
-    private readonly Lock _outgoing = new();
     private Link[] _links = [];
-    private bool _hasLimitedLinks;
     private ITargetBlock<T>? _reservedBy;
     private long _reservedId;
-    private int _offering;
-    private int _offerAgain;
-    private int _completed;
+    private bool _consumingPostponed;
+    private bool _completed;
 
-    // Each loop runs as at most one queued work item at a time (guarded by _offering and _consumingPostponed), so one
-    // cached work item apiece is reused instead of allocating a callback per queueing.
+    // Postponed offers plus those being consumed: while any wait, new offers wait behind them (read without the lock).
+    private int _waiting;
+
+    // The offering loop runs while _offering is 1. _declined is the position of the oldest message when no link took it
+    // (-1 otherwise): until that message changes (or a link is added), new messages behind it are not offered.
+    private int _offering;
+    private long _declined = -1;
+    private int _offerAgain;
+
+    // Each loop runs as at most one queued work item at a time, so one cached work item apiece is reused.
     private readonly IThreadPoolWorkItem _offerWork;
     private readonly IThreadPoolWorkItem _consumePostponedWork;
 
@@ -108,8 +107,8 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
     /// <summary>How many messages the buffer holds.</summary>
     public int Capacity => _buffer.Capacity;
 
-    /// <summary>How many messages are buffered now.</summary>
-    public int Count => _buffer.Depth;
+    /// <summary>How many messages can be received now: the buffered ones, none after a fault.</summary>
+    public int Count => _buffer.CompletionError is null ? _buffer.Depth : 0;
 
     /// <inheritdoc />
     public Task Completion => _completion.Task;
@@ -133,129 +132,111 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
             throw new ArgumentException("consumeToAccept requires a source.", nameof(consumeToAccept));
         }
 
-        return Policy is BackpressurePolicy.DropOldest or BackpressurePolicy.DegradeQuality
-            ? OfferEvicting(messageHeader, messageValue, source, consumeToAccept)
-            : OfferBounded(messageHeader, messageValue, source, consumeToAccept);
-    }
-
-    /// <summary>DropOldest and DegradeQuality always have room: no reservation, and the push runs outside our locks
-    /// because it may call the degrader and the eviction callback.</summary>
-    private DataflowMessageStatus OfferEvicting(DataflowMessageHeader header, T value, ISourceBlock<T>? source, bool consumeToAccept)
-    {
-        if (Volatile.Read(ref _declining))
+        if (Volatile.Read(ref _waiting) > 0 && TryWaitBehind(messageHeader, source, out var waiting))
         {
-            return DataflowMessageStatus.DecliningPermanently;
+            return waiting;
         }
 
         if (consumeToAccept)
         {
-            value = source!.ConsumeMessage(header, this, out var consumed)!;
+            // The engine decides before the message leaves its source: a message the buffer would not take stays there.
+            var admitted = _buffer.Admit(countRejection: true);
+            if (!admitted.IsAccepted)
+            {
+                return Refuse(admitted, messageHeader, source);
+            }
+
+            messageValue = source!.ConsumeMessage(messageHeader, this, out var consumed)!;
             if (!consumed)
             {
                 return DataflowMessageStatus.NotAvailable;
             }
-        }
 
-        var result = _buffer.TryPush(value);
-        if (result.IsAccepted)
-        {
-            OnPushed();
+            Enter(messageValue);
             return DataflowMessageStatus.Accepted;
         }
 
-        if (result.Status != PushStatus.Closed)
+        var result = _buffer.TryPush(messageValue);
+        if (result.IsAccepted)
         {
-            // Missing or throwing degrader: the engine counted the item as rejected; the block faults, as a Dataflow
-            // block does when its user code throws.
-            FaultCore(_buffer.CreateException(result));
+            OnPushed(result.Status);
+            return DataflowMessageStatus.Accepted;
         }
 
-        return DataflowMessageStatus.DecliningPermanently;
+        return Refuse(result, messageHeader, source);
     }
 
-    /// <summary>PauseUpstream and Fail: room is decided under the input lock, counting room reserved for messages
-    /// being consumed from their sources, so a consumed message always finds its place.</summary>
-    private DataflowMessageStatus OfferBounded(DataflowMessageHeader header, T value, ISourceBlock<T>? source, bool consumeToAccept)
+    /// <summary>What an offer the engine did not take becomes: each engine outcome maps to one Dataflow status.</summary>
+    private DataflowMessageStatus Refuse(PushResult result, DataflowMessageHeader header, ISourceBlock<T>? source)
     {
-        // PauseUpstream fast path: with nothing postponed and no room reserved, the engine's own atomic decision is
-        // enough (a full buffer returns Full and takes nothing), so the input lock is skipped. A reservation that starts
-        // concurrently is still safe: its push parks in the engine if this one took the room (see ConsumeFrom).
-        if (!consumeToAccept && Policy == BackpressurePolicy.PauseUpstream &&
-            Volatile.Read(ref _postponedCount) == 0 && Volatile.Read(ref _reservedRoom) == 0 && !Volatile.Read(ref _declining))
+        switch (result.Status)
         {
-            var fast = _buffer.TryPush(value);
-            if (fast.IsAccepted)
-            {
-                OnPushed();
-                return DataflowMessageStatus.Accepted;
-            }
-
-            if (fast.Status == PushStatus.Closed)
-            {
-                return DataflowMessageStatus.DecliningPermanently;
-            }
-        }
-
-        lock (_incoming)
-        {
-            if (_declining)
-            {
-                return DataflowMessageStatus.DecliningPermanently;
-            }
-
-            // Under PauseUpstream a message still being consumed from its source (reserved room) also makes new offers
-            // wait, as Dataflow's bounded blocks do with outstanding transfers: otherwise a source's next message, offered
-            // as soon as the previous one was consumed, could enter before it.
-            var full = _buffer.Depth + _reservedRoom >= Capacity ||
-                (Policy == BackpressurePolicy.PauseUpstream && (_postponed.Count > 0 || _reservedRoom > 0));
-            if (full)
-            {
-                if (Policy == BackpressurePolicy.Fail)
-                {
-                    _buffer.CountFailOverflow();
-                    return DataflowMessageStatus.Declined;
-                }
-
+            case PushStatus.Full:
+                // The policy waits: a source can be come back to; Post cannot.
                 if (source is null)
                 {
-                    // Post: no source to come back to.
                     return DataflowMessageStatus.Declined;
                 }
 
-                Postpone(source, header);
-                Interlocked.MemoryBarrier();
-                if (_buffer.Depth + _reservedRoom < Capacity && !_consumingPostponed)
+                lock (_lock)
                 {
-                    // A read made room between the check above and the postponement, and saw no postponed offer.
-                    _consumingPostponed = true;
-                    ThreadPool.UnsafeQueueUserWorkItem(_consumePostponedWork, preferLocal: false);
+                    // Completed since the engine's answer: the postponed offers were released, so this one is declined.
+                    if (_buffer.IsCompleted)
+                    {
+                        return DataflowMessageStatus.DecliningPermanently;
+                    }
+
+                    Postpone(source, header);
                 }
 
+                ConsumePostponedIfRoom();
                 return DataflowMessageStatus.Postponed;
-            }
 
-            if (!consumeToAccept)
-            {
-                PushIntoRoom(value);
-            }
-            else
-            {
-                _reservedRoom++;
-            }
+            case PushStatus.Overflow:
+                return DataflowMessageStatus.Declined;
+
+            case PushStatus.Closed:
+                return DataflowMessageStatus.DecliningPermanently;
+
+            default:
+                // Missing or throwing degrader: the engine counted the message as rejected; the block faults, as a
+                // Dataflow block does when its user code throws.
+                FaultCore(_buffer.CreateException(result));
+                return DataflowMessageStatus.DecliningPermanently;
         }
+    }
 
-        if (consumeToAccept && !ConsumeFrom(source!, header))
+    /// <summary>While earlier offers wait, a new one waits behind them, so postponed messages enter in order.</summary>
+    private bool TryWaitBehind(DataflowMessageHeader header, ISourceBlock<T>? source, out DataflowMessageStatus status)
+    {
+        lock (_lock)
         {
-            return DataflowMessageStatus.NotAvailable;
+            // A completed block declines through the engine's decision instead.
+            if (_waiting == 0 || _buffer.IsCompleted)
+            {
+                status = default;
+                return false;
+            }
+
+            if (source is null)
+            {
+                status = DataflowMessageStatus.Declined;
+                return true;
+            }
+
+            Postpone(source, header);
         }
 
-        OnPushed();
-        return DataflowMessageStatus.Accepted;
+        ConsumePostponedIfRoom();
+        status = DataflowMessageStatus.Postponed;
+        return true;
     }
 
     private void Postpone(ISourceBlock<T> source, DataflowMessageHeader header)
     {
-        // One postponed message per source, as Dataflow's own blocks keep: a source re-offering its head replaces it.
+        Debug.Assert(_lock.IsHeldByCurrentThread, "The postponed offers are guarded by the block's lock.");
+
+        // One postponed message per source, as Dataflow's own blocks keep: a source re-offering replaces its entry.
         for (var i = 0; i < _postponed.Count; i++)
         {
             if (_postponed[i].Key == source)
@@ -266,171 +247,145 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
         }
 
         _postponed.Add(new(source, header));
-        Volatile.Write(ref _postponedCount, _postponed.Count);
+        Interlocked.Increment(ref _waiting);
         _buffer.CountPauseUpstreamBlock();
     }
 
-    /// <summary>Consumes a message into room already reserved under the input lock; releases the reservation.</summary>
-    private bool ConsumeFrom(ISourceBlock<T> source, DataflowMessageHeader header)
+    /// <summary>
+    /// Pushes a message already taken from its source. The room the engine admitted it to may have been taken by a
+    /// concurrent offer; under PauseUpstream it then waits in the engine's queue of writers (the one wait primitive)
+    /// and enters, in order, at the next read. Any other outcome is the engine's, counted by it.
+    /// </summary>
+    private void Enter(T value)
     {
-        T value = default!;
-        var consumed = false;
+        var result = _buffer.TryPush(value);
+        if (result.IsAccepted)
+        {
+            OnPushed(result.Status);
+        }
+        else if (result.Status == PushStatus.Full)
+        {
+            _ = EnterWhenRoomAsync(value);
+        }
+        else if (result.Status is PushStatus.MissingDegrader or PushStatus.DegraderFailed)
+        {
+            FaultCore(_buffer.CreateException(result));
+        }
+    }
+
+    private async Task EnterWhenRoomAsync(T value)
+    {
         try
         {
-            value = source.ConsumeMessage(header, this, out consumed)!;
+            await _buffer.PushAsync(value, CancellationToken.None).ConfigureAwait(false);
         }
-        finally
+        catch (Exception error) when (error is StreamClosedException or StreamOverflowException)
         {
-            var startPostponed = false;
-            lock (_incoming)
+            // Completed while waiting, or the options' pause timeout: the engine counted the message as rejected.
+            return;
+        }
+
+        OnPushed(PushStatus.Enqueued);
+    }
+
+    /// <summary>Starts consuming postponed offers if there are some, the buffer would take one, and no pass runs.</summary>
+    private void ConsumePostponedIfRoom()
+    {
+        // A running pass looks again when it ends (ConsumePostponed), so it needs no start.
+        if (Volatile.Read(ref _waiting) == 0 || Volatile.Read(ref _consumingPostponed) || !_buffer.Admit(countRejection: false).IsAccepted)
+        {
+            return;
+        }
+
+        lock (_lock)
+        {
+            if (_consumingPostponed || _postponed.Count == 0)
             {
-                // Push before releasing the reservation: the lock-free fast path runs only while nothing is reserved,
-                // so the source's next message (offered once this one was consumed) cannot enter before it.
-                if (consumed)
-                {
-                    PushIntoRoom(value);
-                }
-
-                Volatile.Write(ref _reservedRoom, _reservedRoom - 1);
-
-                // Offers postponed while this transfer was outstanding may fit now, and no read may come to start them.
-                if (_postponed.Count > 0 && !_consumingPostponed && _buffer.Depth + _reservedRoom < Capacity)
-                {
-                    _consumingPostponed = startPostponed = true;
-                }
+                return;
             }
 
-            if (startPostponed)
-            {
-                ThreadPool.UnsafeQueueUserWorkItem(_consumePostponedWork, preferLocal: false);
-            }
+            _consumingPostponed = true;
         }
 
-        if (!consumed)
-        {
-            TryCompleteBlock();
-        }
-
-        return consumed;
+        ThreadPool.UnsafeQueueUserWorkItem(_consumePostponedWork, preferLocal: false);
     }
 
     /// <summary>
-    /// Pushes a message the block has taken (accepted or consumed) into room checked under the input lock: enqueued, or
-    /// rejected as closed (and counted) if the block was completed meanwhile. Only the lock-free PauseUpstream fast path
-    /// can take that room first; the message then parks in the engine as a waiting writer and enters, in order, at the
-    /// next read, so a consumed message is never lost.
+    /// Consumes postponed offers, oldest first, while the engine would take them. Runs on a work item of its own, as
+    /// Dataflow's blocks do: the reader that made room may be a target holding its own lock, and a consumed
+    /// <c>SendAsync</c> resumes its producer, which must not run inside the offering loop.
     /// </summary>
-    private void PushIntoRoom(T value)
+    private void ConsumePostponed()
     {
-        var result = _buffer.TryPush(value);
-        if (result.Status == PushStatus.Full)
+        try
         {
-            _ = ParkAsync(_buffer, value);
+            ConsumePostponedPass();
+        }
+        catch (Exception error)
+        {
+            // A source threw from ConsumeMessage: the block faults, as Dataflow's blocks do.
+            FaultCore(error);
+            return;
         }
 
-        static async Task ParkAsync(BoundedBuffer<T> buffer, T value)
-        {
-            try
-            {
-                await buffer.PushAsync(value, CancellationToken.None).ConfigureAwait(false);
-            }
-            catch (StreamClosedException)
-            {
-                // Completed while parked: the engine counted the message as rejected.
-            }
-        }
+        // A read between the engine's answer and the end of the pass saw the pass running and did not start one.
+        ConsumePostponedIfRoom();
     }
 
-    /// <summary>PauseUpstream: consumes postponed offers, oldest first, while there is room.</summary>
-    private void ConsumePostponed()
+    private void ConsumePostponedPass()
     {
         while (true)
         {
+            var admitted = _buffer.Admit(countRejection: false).IsAccepted;
             KeyValuePair<ISourceBlock<T>, DataflowMessageHeader> next;
-            lock (_incoming)
+            lock (_lock)
             {
-                if (_declining || _postponed.Count == 0 || _buffer.Depth + _reservedRoom >= Capacity)
+                if (!admitted || _postponed.Count == 0)
                 {
-                    // Decided under the lock a reader's trigger takes, so a read after this point starts a new pass.
                     _consumingPostponed = false;
                     return;
                 }
 
+                // Still counted in _waiting until it is in, so new offers keep waiting behind it.
                 next = _postponed[0];
                 _postponed.RemoveAt(0);
-                Volatile.Write(ref _postponedCount, _postponed.Count);
-                _reservedRoom++;
             }
 
-            if (ConsumeFrom(next.Key, next.Value))
+            try
             {
-                OnPushed();
-            }
-        }
-    }
-
-    /// <summary>
-    /// After a read: room appeared for postponed offers, and a completing block may now be empty. Postponed offers are
-    /// consumed on a work item of their own, as Dataflow's blocks do: the reader may be a target holding its own lock,
-    /// and a consumed SendAsync resumes its producer, which must not run inside our offering loop.
-    /// </summary>
-    private void OnRead()
-    {
-        if (Policy == BackpressurePolicy.PauseUpstream && HasPostponedAfterRead())
-        {
-            var start = false;
-            lock (_incoming)
-            {
-                if (_postponed.Count > 0 && !_consumingPostponed)
+                var value = next.Key.ConsumeMessage(next.Value, this, out var consumed);
+                if (consumed)
                 {
-                    _consumingPostponed = true;
-                    start = true;
+                    Enter(value!);
                 }
             }
-
-            if (start)
+            finally
             {
-                ThreadPool.UnsafeQueueUserWorkItem(_consumePostponedWork, preferLocal: false);
+                Interlocked.Decrement(ref _waiting);
             }
         }
-
-        if (Volatile.Read(ref _declining))
-        {
-            TryCompleteBlock();
-        }
-    }
-
-    private bool HasPostponedAfterRead()
-    {
-        Interlocked.MemoryBarrier();
-        return Volatile.Read(ref _postponedCount) > 0;
     }
 
     // ---- Completion ----------------------------------------------------------------------------------------------
 
     /// <summary>
-    /// Stops accepting messages: every later offer is declined permanently and postponed offers are dropped; the block
-    /// completes once its buffered messages have been consumed.
+    /// Stops accepting messages: every later offer is declined permanently and postponed offers are released (a pending
+    /// <c>SendAsync</c> completes with false); the block completes once its buffered messages have been consumed.
     /// </summary>
     public void Complete()
     {
-        lock (_incoming)
+        if (_buffer.TryComplete(null))
         {
-            if (_declining)
-            {
-                return;
-            }
-
-            _declining = true;
-            _postponed.Clear();
-            Volatile.Write(ref _postponedCount, 0);
+            ReleasePostponed();
         }
 
-        _buffer.TryComplete(null);
         TryCompleteBlock();
     }
 
-    /// <summary>Completes the block at once in the faulted state with <paramref name="exception"/>; buffered messages are dropped.</summary>
+    /// <summary>
+    /// Completes the block at once in the faulted state with <paramref name="exception"/>: postponed offers are released,
+    /// buffered messages are dropped, and links that propagate completion are faulted. Ignored after <see cref="Complete"/>.
+    /// </summary>
     /// <param name="exception">The fault.</param>
     /// <exception cref="ArgumentNullException"><paramref name="exception"/> is null.</exception>
     public void Fault(Exception exception)
@@ -441,58 +396,60 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
 
     private void FaultCore(Exception exception)
     {
-        lock (_incoming)
+        // The engine's completion error is the block's fault: reads stop as soon as it is set.
+        if (_buffer.TryComplete(exception))
         {
-            if (_fault is not null || _completed != 0)
-            {
-                return;
-            }
-
-            _fault = exception;
-            _declining = true;
-            _postponed.Clear();
-            Volatile.Write(ref _postponedCount, 0);
+            ReleasePostponed();
         }
 
-        _buffer.TryComplete(exception);
         TryCompleteBlock();
     }
 
-    private void TryCompleteBlock()
+    /// <summary>
+    /// Releases postponed offers the Dataflow way, by reserving and releasing each: a source re-offers a released
+    /// message, and the completed block declines it permanently (a <c>SendAsync</c> then completes with false).
+    /// </summary>
+    private void ReleasePostponed()
     {
-        Exception? fault;
-        lock (_incoming)
+        KeyValuePair<ISourceBlock<T>, DataflowMessageHeader>[] postponed;
+        lock (_lock)
         {
-            if (!_declining)
-            {
-                return;
-            }
-
-            fault = _fault;
-            if (fault is null && (_buffer.Depth > 0 || _reservedRoom > 0))
-            {
-                return;
-            }
+            postponed = [.. _postponed];
+            _postponed.Clear();
+            Interlocked.Add(ref _waiting, -postponed.Length);
         }
 
-        if (Interlocked.Exchange(ref _completed, 1) != 0)
+        foreach (var (source, header) in postponed)
+        {
+            if (source.ReserveMessage(header, this))
+            {
+                source.ReleaseReservation(header, this);
+            }
+        }
+    }
+
+    /// <summary>Completes the block once writing is over and nothing is left to give (at once after a fault).</summary>
+    private void TryCompleteBlock()
+    {
+        if (!_buffer.IsCompleted)
         {
             return;
         }
 
+        var fault = _buffer.CompletionError;
         Link[] links;
-        lock (_outgoing)
+        lock (_lock)
         {
+            // Not while the offering loop runs: a target that consumed the last message inside our offer adds it to its
+            // own buffer only when the offer returns, and completion propagated before that would make it drop it.
+            if (_completed || Volatile.Read(ref _offering) != 0 || (fault is null && (_reservedBy is not null || _buffer.Depth > 0)))
+            {
+                return;
+            }
+
+            _completed = true;
             links = _links;
             _links = [];
-        }
-
-        foreach (var link in links)
-        {
-            if (link.PropagateCompletion)
-            {
-                Propagate(link.Target, fault);
-            }
         }
 
         if (fault is null)
@@ -503,17 +460,26 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
         {
             _completion.TrySetException(fault);
         }
+
+        foreach (var link in links)
+        {
+            if (link.PropagateCompletion)
+            {
+                PropagateCompletion(link.Target);
+            }
+        }
     }
 
-    private static void Propagate(ITargetBlock<T> target, Exception? fault)
+    /// <summary>Completes or faults a linked target as Dataflow's blocks do: a fault travels as the completion's aggregate.</summary>
+    private void PropagateCompletion(ITargetBlock<T> target)
     {
-        if (fault is null)
+        if (Completion.Exception is { } error)
         {
-            target.Complete();
+            target.Fault(error);
         }
         else
         {
-            target.Fault(fault);
+            target.Complete();
         }
     }
 
@@ -525,34 +491,32 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
         ArgumentNullException.ThrowIfNull(target);
         ArgumentNullException.ThrowIfNull(linkOptions);
         var link = new Link(this, target, linkOptions.PropagateCompletion, linkOptions.MaxMessages);
-        lock (_outgoing)
+        bool linked;
+        lock (_lock)
         {
-            if (Volatile.Read(ref _completed) == 0)
+            linked = !_completed;
+            if (linked)
             {
                 _links = linkOptions.Append ? [.. _links, link] : [link, .. _links];
-                _hasLimitedLinks |= linkOptions.MaxMessages != DataflowBlockOptions.Unbounded;
-                link = null;
             }
         }
 
-        if (link is not null)
+        if (linked)
+        {
+            OfferAgain();
+        }
+        else if (link.PropagateCompletion)
         {
             // Already completed: a propagating link learns it at once; nothing will ever be offered.
-            if (link.PropagateCompletion)
-            {
-                Propagate(target, Completion.Exception?.InnerException);
-            }
-
-            return link;
+            PropagateCompletion(target);
         }
 
-        ScheduleOffering();
-        return new Unlinker(this, target);
+        return link;
     }
 
     private void Unlink(Link link)
     {
-        lock (_outgoing)
+        lock (_lock)
         {
             var index = Array.IndexOf(_links, link);
             if (index >= 0)
@@ -562,117 +526,180 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
         }
     }
 
-    // A push restarts an idle offering loop but does not make a running one go round again: a loop that stopped
-    // because every target postponed the oldest message would only re-offer it to targets that come back anyway.
-    private void OnPushed()
+    /// <summary>A push went in: an eviction changed the oldest message; an enqueue behind a declined one changes nothing.</summary>
+    private void OnPushed(PushStatus status)
     {
-        if (Volatile.Read(ref _offering) == 0 && Volatile.Read(ref _links).Length > 0 &&
-            Interlocked.CompareExchange(ref _offering, 1, 0) == 0)
+        if (status != PushStatus.Enqueued || Volatile.Read(ref _declined) < 0)
         {
-            QueueOfferLoop();
+            StartOffering();
         }
     }
 
+    /// <summary>After a read: the oldest message changed, room appeared for postponed offers, a completing block may be empty.</summary>
+    private void OnRead()
+    {
+        StartOffering();
+
+        // Pairs with the postponing side, which adds to _waiting and then asks the engine for room: one of the two sees the other.
+        Interlocked.MemoryBarrier();
+        ConsumePostponedIfRoom();
+        TryCompleteBlock();
+    }
+
+    /// <summary>A link was added or a reservation released: the oldest message is worth offering again, even if declined.</summary>
+    private void OfferAgain()
+    {
+        // A full fence, paired with the loop's second look after stopping (HasNewOldest): one of the two sees the other.
+        Interlocked.Increment(ref _offerAgain);
+        StartOffering();
+    }
+
     /// <summary>
-    /// Something the offering loop may have missed changed (a link, a released reservation, a target consuming on its
-    /// own): start the loop, or make a running one look again before it stops.
+    /// Starts the offering loop if it is idle. A running loop is left alone (a read costs it nothing): after it stops it
+    /// looks once more (<see cref="HasNewOldest"/>), and a push or read it could miss took the engine's lock after that
+    /// look's lock, so it saw the loop stopped and started it.
     /// </summary>
-    private void ScheduleOffering()
+    private void StartOffering()
     {
-        Volatile.Write(ref _offerAgain, 1);
-        if (Interlocked.CompareExchange(ref _offering, 1, 0) == 0)
+        if (Volatile.Read(ref _offering) == 0 && Volatile.Read(ref _links).Length > 0 && Interlocked.CompareExchange(ref _offering, 1, 0) == 0)
         {
-            QueueOfferLoop();
+            ThreadPool.UnsafeQueueUserWorkItem(_offerWork, preferLocal: false);
         }
     }
 
-    private void QueueOfferLoop() =>
-        ThreadPool.UnsafeQueueUserWorkItem(_offerWork, preferLocal: false);
-
-    /// <summary>Stops the offering loop unless a request arrived while it ran; true when it really stopped.</summary>
-    private bool TryStopOffering()
-    {
-        Interlocked.Exchange(ref _offering, 0);
-        return Interlocked.Exchange(ref _offerAgain, 0) == 0 || Interlocked.CompareExchange(ref _offering, 1, 0) != 0;
-    }
-
     /// <summary>
-    /// Offers the oldest message to the links in order, with <c>consumeToAccept</c>, so no lock is held while a target
-    /// runs: a target that accepts consumes the message through <see cref="ConsumeMessage"/>, which reads it only if
-    /// it is still the oldest. Stops when the buffer is empty, when no target takes the message (a postponing target
-    /// comes back through <see cref="ConsumeMessage"/>; a new push starts a new round), or while a message is reserved.
+    /// Offers the oldest message to the links until none takes it, the buffer is empty, the block has no link, or a
+    /// target holds a reservation; then stops, unless something changed while it was stopping.
     /// </summary>
     private void OfferLoop()
     {
-        t_offering = this;
         try
         {
-            while (true)
+            int requests;
+            do
             {
-                // Requests made from here on are seen when the loop tries to stop.
-                Volatile.Write(ref _offerAgain, 0);
-                var links = Volatile.Read(ref _links);
-                if (links.Length == 0 || Volatile.Read(ref _reservedBy) is not null)
+                do
                 {
-                    if (TryStopOffering())
+                    requests = Volatile.Read(ref _offerAgain);
+                }
+                while (OfferOldest(requests));
+
+                Interlocked.Exchange(ref _offering, 0);
+            }
+            while (HasNewOldest(requests) && Interlocked.CompareExchange(ref _offering, 1, 0) == 0);
+        }
+        catch (Exception error)
+        {
+            // A target threw from OfferMessage: the block faults, as Dataflow's blocks do.
+            Volatile.Write(ref _offering, 0);
+            FaultCore(error);
+        }
+
+        // The block never completes while the loop runs (see TryCompleteBlock), so the loop looks when it stops.
+        TryCompleteBlock();
+    }
+
+    /// <summary>
+    /// Whether, since the loop stopped, there is something to offer: an oldest message no link has declined, or one to
+    /// offer again (<see cref="OfferAgain"/> requests made after <paramref name="requests"/>), to a link, unreserved.
+    /// </summary>
+    private bool HasNewOldest(int requests) =>
+        Volatile.Read(ref _links).Length > 0 && !IsReserved() && _buffer.CompletionError is null &&
+        _buffer.TryPeekHead(out _, out var position) &&
+        (position != Volatile.Read(ref _declined) || Volatile.Read(ref _offerAgain) != requests);
+
+    /// <summary>
+    /// Offers the oldest message to the links in order, with <c>consumeToAccept</c>, so a target that accepts takes it
+    /// through <see cref="ConsumeMessage"/>, which reads it only if it is still the oldest (it may have been evicted or
+    /// received meanwhile). True when the oldest message changed and the loop should offer the next one.
+    /// </summary>
+    private bool OfferOldest(int requests)
+    {
+        var links = Volatile.Read(ref _links);
+        if (links.Length == 0 || IsReserved() || _buffer.CompletionError is not null)
+        {
+            return false;
+        }
+
+        var found = _buffer.TryPeekHead(out var item, out var position);
+        if (Volatile.Read(ref _declined) >= 0 && (!found || position != _declined))
+        {
+            // The declined message is gone (read or evicted): a push must start offering again.
+            Volatile.Write(ref _declined, -1);
+        }
+
+        if (!found)
+        {
+            return false;
+        }
+
+        var header = new DataflowMessageHeader(position + 1);
+        foreach (var link in links)
+        {
+            switch (link.Target.OfferMessage(header, item!, this, consumeToAccept: true))
+            {
+                case DataflowMessageStatus.Accepted:
+                case DataflowMessageStatus.NotAvailable:
+                    return true;
+
+                case DataflowMessageStatus.DecliningPermanently:
+                    Unlink(link);
+                    break;
+
+                default:
+                    if (IsReserved())
                     {
-                        return;
+                        // The target reserved it: it comes back to consume or release it.
+                        return false;
                     }
 
-                    continue;
-                }
-
-                if (!_buffer.TryPeekHead(out var item, out var position))
-                {
-                    TryCompleteBlock();
-
-                    // A push between the peek and the stop saw the loop running and did not start one: look again.
-                    if (TryStopOffering() && !(_buffer.Depth > 0 && Interlocked.CompareExchange(ref _offering, 1, 0) == 0))
-                    {
-                        return;
-                    }
-
-                    continue;
-                }
-
-                var header = new DataflowMessageHeader(position + 1);
-                var taken = false;
-                var changed = false;
-                foreach (var link in links)
-                {
-                    var status = link.Target.OfferMessage(header, item, this, consumeToAccept: true);
-                    if (status == DataflowMessageStatus.Accepted)
-                    {
-                        taken = true;
-                        break;
-                    }
-
-                    if (status == DataflowMessageStatus.DecliningPermanently)
-                    {
-                        Unlink(link);
-                    }
-                    else if (status == DataflowMessageStatus.NotAvailable)
-                    {
-                        // The message was evicted or read meanwhile: offer the new oldest one.
-                        changed = true;
-                        break;
-                    }
-                }
-
-                if (taken)
-                {
-                    OnRead();
-                }
-                else if (!changed && TryStopOffering())
-                {
-                    return;
-                }
+                    break;
             }
         }
-        finally
+
+        if (Volatile.Read(ref _offerAgain) != requests)
         {
-            t_offering = null;
+            // A link was added or a reservation released during the round: offer the message again.
+            return true;
         }
+
+        // Until the oldest message changes, a push (which enqueues behind it) does not restart offering.
+        Volatile.Write(ref _declined, position);
+        return false;
+    }
+
+    private bool IsReserved()
+    {
+        if (Volatile.Read(ref _reservedBy) is null)
+        {
+            return false;
+        }
+
+        lock (_lock)
+        {
+            return IsHeldByOther(target: null);
+        }
+    }
+
+    /// <summary>
+    /// Whether the oldest message is reserved for a target other than <paramref name="target"/>. A reservation whose
+    /// message was evicted (DropOldest, DegradeQuality) no longer holds anything and is dropped.
+    /// </summary>
+    private bool IsHeldByOther(ITargetBlock<T>? target)
+    {
+        Debug.Assert(_lock.IsHeldByCurrentThread, "The reservation is guarded by the block's lock.");
+        if (_reservedBy is null || _reservedBy == target)
+        {
+            return false;
+        }
+
+        if (_buffer.TryPeekHead(out _, out var position) && position + 1 == _reservedId)
+        {
+            return true;
+        }
+
+        _reservedBy = null;
+        return false;
     }
 
     /// <inheritdoc />
@@ -684,51 +711,27 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
         }
 
         ArgumentNullException.ThrowIfNull(target);
-        if (Volatile.Read(ref _reservedBy) is not null)
+        T value = default!;
+        lock (_lock)
         {
-            lock (_outgoing)
+            messageConsumed = _buffer.CompletionError is null && !IsHeldByOther(target) &&
+                _buffer.TryReadMany(new Span<T>(ref value), messageHeader.Id - 1) == 1;
+            if (_reservedBy == target && (messageConsumed || _reservedId == messageHeader.Id))
             {
-                if (_reservedBy is not null)
-                {
-                    if (_reservedBy != target || _reservedId != messageHeader.Id)
-                    {
-                        messageConsumed = false;
-                        return default;
-                    }
-
-                    _reservedBy = null;
-                }
+                // Consumed, or its message was evicted: either way the reservation is over.
+                _reservedBy = null;
             }
         }
 
-        T value = default!;
-        if (_buffer.TryReadMany(new Span<T>(ref value), messageHeader.Id - 1) == 0)
+        if (!messageConsumed)
         {
-            messageConsumed = false;
-
-            // The target held a stale message (evicted or read by someone else): make sure it hears of the new oldest.
-            if (t_offering != this)
-            {
-                ScheduleOffering();
-            }
-
+            // The target held a stale message (evicted or read by someone else): it must hear of the new oldest one.
+            StartOffering();
             return default;
         }
 
-        messageConsumed = true;
-        if (Volatile.Read(ref _hasLimitedLinks))
-        {
-            CountForLink(target);
-        }
-
-        if (t_offering != this)
-        {
-            // A target consuming a message it postponed earlier, on its own thread: the offering loop stopped then, so
-            // restart it, and let room reach postponed offers.
-            OnRead();
-            ScheduleOffering();
-        }
-
+        CountForLink(target);
+        OnRead();
         return value;
     }
 
@@ -741,9 +744,10 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
         }
 
         ArgumentNullException.ThrowIfNull(target);
-        lock (_outgoing)
+        lock (_lock)
         {
-            if (_reservedBy is not null || !_buffer.TryPeekHead(out _, out var position) || position + 1 != messageHeader.Id)
+            if (_reservedBy is not null || _buffer.CompletionError is not null ||
+                !_buffer.TryPeekHead(out _, out var position) || position + 1 != messageHeader.Id)
             {
                 return false;
             }
@@ -763,7 +767,7 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
         }
 
         ArgumentNullException.ThrowIfNull(target);
-        lock (_outgoing)
+        lock (_lock)
         {
             if (_reservedBy != target || _reservedId != messageHeader.Id)
             {
@@ -773,46 +777,63 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
             _reservedBy = null;
         }
 
-        ScheduleOffering();
+        OfferAgain();
+        TryCompleteBlock();
     }
 
     /// <inheritdoc />
-    public bool TryReceive(Predicate<T>? filter, out T item)
+    public bool TryReceive(Predicate<T>? filter, [MaybeNullWhen(false)] out T item)
     {
-        if (Volatile.Read(ref _reservedBy) is null && _buffer.TryPeekHead(out var head, out var position) && (filter is null || filter(head)))
+        // The filter is foreign code: it runs on a peeked message outside the lock, and the read then takes that message
+        // only if it is still the oldest.
+        var position = -1L;
+        if (filter is not null && !(_buffer.TryPeekHead(out var head, out position) && filter(head)))
         {
-            T value = default!;
-            if (_buffer.TryReadMany(new Span<T>(ref value), position) == 1)
-            {
-                item = value;
-                OnRead();
-                return true;
-            }
+            item = default;
+            return false;
         }
 
-        item = default!;
-        return false;
+        T value = default!;
+        bool received;
+        lock (_lock)
+        {
+            received = _buffer.CompletionError is null && !IsHeldByOther(target: null) &&
+                _buffer.TryReadMany(new Span<T>(ref value), position) == 1;
+        }
+
+        if (!received)
+        {
+            item = default;
+            return false;
+        }
+
+        item = value;
+        OnRead();
+        return true;
     }
 
     /// <inheritdoc />
-    public bool TryReceiveAll([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out IList<T>? items)
+    public bool TryReceiveAll([NotNullWhen(true)] out IList<T>? items)
     {
         items = null;
-        if (Volatile.Read(ref _reservedBy) is not null)
+        if (_buffer.Depth == 0)
         {
             return false;
         }
 
-        var chunk = new T[Math.Min(Capacity, ReceiveAllChunk)];
-        List<T>? all = null;
-        int count;
-        while ((count = _buffer.TryReadMany(chunk)) > 0)
+        var all = new List<T>();
+        lock (_lock)
         {
-            all ??= new List<T>(count);
-            all.AddRange(chunk.AsSpan(0, count));
+            if (_buffer.CompletionError is null && !IsHeldByOther(target: null))
+            {
+                // Each batch lets as many waiting writers in; those are taken too, as BufferBlock takes all it holds.
+                while (_buffer.TryReadBatch(all, Math.Min(Capacity, 64)) > 0)
+                {
+                }
+            }
         }
 
-        if (all is null)
+        if (all.Count == 0)
         {
             return false;
         }
@@ -859,20 +880,5 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
         public bool CountOne() => _remaining != DataflowBlockOptions.Unbounded && Interlocked.Decrement(ref _remaining) == 0;
 
         public void Dispose() => owner.Unlink(this);
-    }
-
-    private sealed class Unlinker(BackpressureBlock<T> owner, ITargetBlock<T> target) : IDisposable
-    {
-        public void Dispose()
-        {
-            foreach (var link in Volatile.Read(ref owner._links))
-            {
-                if (link.Target == target)
-                {
-                    owner.Unlink(link);
-                    return;
-                }
-            }
-        }
     }
 }
