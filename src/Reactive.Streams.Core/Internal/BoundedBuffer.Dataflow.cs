@@ -20,9 +20,8 @@ internal sealed partial class BoundedBuffer<T>
     internal PushResult Admit(bool countRejection)
     {
         Debug.Assert(_lane is null, "The lock-free mode has no lock to decide under.");
-        lock (_lock)
+        using (EnterLocked())
         {
-            AssertInvariants();
             var action = Decide(HasRoomLocked, canWait: false);
             return action switch
             {

@@ -39,9 +39,8 @@ internal sealed partial class BoundedBuffer<T>
         AsyncWaiter<T>? readers;
         object? signals;
         T evicted;
-        lock (_lock)
+        using (EnterLocked())
         {
-            AssertInvariants();
 
             // Parked writers go first: a push that finds them waits behind them (PauseUpstream) or overflows.
             switch (Decide(_writersHead is null && lane.HasRoom(), canWait: false))
@@ -93,9 +92,8 @@ internal sealed partial class BoundedBuffer<T>
         object? signals = null;
         T evicted = default!;
         PushStatus status;
-        lock (_lock)
+        using (EnterLocked())
         {
-            AssertInvariants();
 
             // Re-decided: a reader may have made room while the degrader ran (then the original item goes in).
             var action = Decide(lane.HasRoom(), canWait: false);
@@ -186,9 +184,8 @@ internal sealed partial class BoundedBuffer<T>
         object? signals = null;
         Exception? failure = null;
         var parked = false;
-        lock (_lock)
+        using (EnterLocked())
         {
-            AssertInvariants();
             var action = Decide(_writersHead is null && lane.HasRoom(), canWait: true);
             if (action == PushAction.Enqueue)
             {
@@ -309,9 +306,8 @@ internal sealed partial class BoundedBuffer<T>
         AsyncWaiter<T>? space = null;
         AsyncWaiter<T>? readers = null;
         object? signals = null;
-        lock (_lock)
+        using (EnterLocked())
         {
-            AssertInvariants();
             handedOff = HandOffLocked(lane);
             if (handedOff is not null)
             {

@@ -293,9 +293,8 @@ internal sealed partial class BoundedBuffer<T> : IStreamMetricsSource, IMeteredS
         AsyncWaiter<T>? readers;
         object? signals;
         T evicted;
-        lock (_lock)
+        using (EnterLocked())
         {
-            AssertInvariants();
             switch (Decide(_items.Count < Capacity, allowWait))
             {
                 case PushAction.Enqueue:
@@ -370,9 +369,8 @@ internal sealed partial class BoundedBuffer<T> : IStreamMetricsSource, IMeteredS
         object? signals = null;
         T evicted = default!;
         PushStatus status;
-        lock (_lock)
+        using (EnterLocked())
         {
-            AssertInvariants();
 
             // Re-decided: a reader may have made room while the degrader ran (then the original item goes in).
             var action = Decide(_items.Count < Capacity, canWait: false);
@@ -455,9 +453,8 @@ internal sealed partial class BoundedBuffer<T> : IStreamMetricsSource, IMeteredS
         AsyncWaiter<T>? readers = null;
         object? signals = null;
         Exception? failure = null;
-        lock (_lock)
+        using (EnterLocked())
         {
-            AssertInvariants();
             switch (Decide(_items.Count < Capacity, canWait: true))
             {
                 case PushAction.Enqueue:
@@ -535,9 +532,8 @@ internal sealed partial class BoundedBuffer<T> : IStreamMetricsSource, IMeteredS
         }
         else
         {
-            lock (_lock)
+            using (EnterLocked())
             {
-                AssertInvariants();
                 if (_doneWriting is not null ||
                     !PushDecision.NeedsRoom(Policy) ||
                     (_items.Count < Capacity && _writersHead is null))
@@ -552,9 +548,8 @@ internal sealed partial class BoundedBuffer<T> : IStreamMetricsSource, IMeteredS
         bool? result = null;
         Exception? failure = null;
         AsyncWaiter<T>? space = null;
-        lock (_lock)
+        using (EnterLocked())
         {
-            AssertInvariants();
             if (_doneWriting is not null)
             {
                 if (_doneWriting == s_completedNormally)
@@ -640,9 +635,8 @@ internal sealed partial class BoundedBuffer<T> : IStreamMetricsSource, IMeteredS
         AsyncWaiter<T>? writer = null;
         AsyncWaiter<T>? space = null;
         bool drained;
-        lock (_lock)
+        using (EnterLocked())
         {
-            AssertInvariants();
             if (_items.Count == 0)
             {
                 item = default;
@@ -745,9 +739,8 @@ internal sealed partial class BoundedBuffer<T> : IStreamMetricsSource, IMeteredS
             return new ValueTask<bool>(true);
         }
 
-        lock (_lock)
+        using (EnterLocked())
         {
-            AssertInvariants();
             if (HasItemsLocked)
             {
                 return new ValueTask<bool>(true);
@@ -771,9 +764,8 @@ internal sealed partial class BoundedBuffer<T> : IStreamMetricsSource, IMeteredS
         waiter.Arm(cancellationToken, timeout: null, _timeProvider);
         Exception? failure = null;
         var result = true;
-        lock (_lock)
+        using (EnterLocked())
         {
-            AssertInvariants();
             if (HasItemsLocked)
             {
                 result = true;
@@ -876,9 +868,8 @@ internal sealed partial class BoundedBuffer<T> : IStreamMetricsSource, IMeteredS
         }
 
         AsyncWaiter<T>? readers;
-        lock (_lock)
+        using (EnterLocked())
         {
-            AssertInvariants();
             readers = _readers;
             _readers = null;
         }
@@ -907,9 +898,8 @@ internal sealed partial class BoundedBuffer<T> : IStreamMetricsSource, IMeteredS
         AsyncWaiter<T>? space;
         object? signals;
         bool drained;
-        lock (_lock)
+        using (EnterLocked())
         {
-            AssertInvariants();
             if (_doneWriting is not null)
             {
                 return false;
@@ -1003,9 +993,8 @@ internal sealed partial class BoundedBuffer<T> : IStreamMetricsSource, IMeteredS
             return;
         }
 
-        lock (_lock)
+        using (EnterLocked())
         {
-            AssertInvariants();
             if (!Unlink(waiter))
             {
                 // Already completed by another party, or not parked yet (the parking code checks Fired).
@@ -1155,9 +1144,8 @@ internal sealed partial class BoundedBuffer<T> : IStreamMetricsSource, IMeteredS
             return !IsCompleted && _lane.ArmReadSignal(signal, this);
         }
 
-        lock (_lock)
+        using (EnterLocked())
         {
-            AssertInvariants();
             if (HasItemsLocked || _doneWriting is not null)
             {
                 return false;
@@ -1292,9 +1280,8 @@ internal sealed partial class BoundedBuffer<T> : IStreamMetricsSource, IMeteredS
         AsyncWaiter<T>? space = null;
         bool drained;
         int count;
-        lock (_lock)
+        using (EnterLocked())
         {
-            AssertInvariants();
             if (_items.Count == 0 || (expectedPosition >= 0 && HeadPosition != expectedPosition))
             {
                 return 0;
@@ -1366,9 +1353,8 @@ internal sealed partial class BoundedBuffer<T> : IStreamMetricsSource, IMeteredS
     /// </summary>
     internal void CountFailOverflow()
     {
-        lock (_lock)
+        using (EnterLocked())
         {
-            AssertInvariants();
             if (_sharedLane is not null)
             {
                 _sharedLane.CountRejected(overflow: true);
@@ -1456,6 +1442,36 @@ internal sealed partial class BoundedBuffer<T> : IStreamMetricsSource, IMeteredS
         Volatile.Read(ref _failOverflows),
         Volatile.Read(ref _rejected),
         _items.Count);
+
+    /// <summary>
+    /// Enters the lock for a region that keeps the engine's invariants: they are checked (in DEBUG builds) on entry and
+    /// again when the region is left, by whatever path. Release builds take the lock exactly as a <c>lock</c> statement.
+    /// </summary>
+    private InvariantScope EnterLocked()
+    {
+        var scope = _lock.EnterScope();
+        AssertInvariants();
+        return new InvariantScope(this, scope);
+    }
+
+    /// <summary>A locked region (<see cref="EnterLocked"/>): checks the invariants, then releases the lock.</summary>
+    private ref struct InvariantScope
+    {
+        private readonly BoundedBuffer<T> _owner;
+        private Lock.Scope _scope;
+
+        public InvariantScope(BoundedBuffer<T> owner, Lock.Scope scope)
+        {
+            _owner = owner;
+            _scope = scope;
+        }
+
+        public void Dispose()
+        {
+            _owner.AssertInvariants();
+            _scope.Dispose();
+        }
+    }
 
     [Conditional("DEBUG")]
     private void AssertInvariants()

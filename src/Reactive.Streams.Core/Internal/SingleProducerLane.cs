@@ -165,10 +165,20 @@ internal sealed class SingleProducerLane<T>
 
             if (Interlocked.CompareExchange(ref c.Head, head + 1, head) == head)
             {
+                AssertClaimed(head, head + 1);
                 evicted = Release(head);
                 return true;
             }
         }
+    }
+
+    /// <summary>Checks, in DEBUG builds, what a claim of the positions from <paramref name="from"/> up to <paramref name="to"/> must satisfy.</summary>
+    [System.Diagnostics.Conditional("DEBUG")]
+    private void AssertClaimed(long from, long to)
+    {
+        System.Diagnostics.Debug.Assert(from <= to && to - from <= _capacity, "A claim takes at most a whole buffer.");
+        System.Diagnostics.Debug.Assert(to <= Volatile.Read(ref _cursors.Tail), "Only published items are claimed.");
+        System.Diagnostics.Debug.Assert(Volatile.Read(ref _cursors.Head) >= to, "The head has moved past every claimed position.");
     }
 
     public void CountEvicted(bool degraded)
@@ -244,6 +254,7 @@ internal sealed class SingleProducerLane<T>
         }
 
         Volatile.Write(ref c.ConsumerClaiming, 0);
+        AssertClaimed(head, head + count);
         for (var i = 0; i < count; i++)
         {
             destination[i] = Release(head + i);
