@@ -63,6 +63,15 @@ public sealed class SnippetTests
     }
 
     [Fact]
+    public void Snippets_see_what_the_generator_adds()
+    {
+        var snippet = new MarkdownSnippet(
+            "gen.md", 1, "Console.WriteLine(new LeaseHistoryEvent.Acquired(\"x\").WireName);\n",
+            [new SnippetContext("using Reactive.Streams;\n[EventUnion]\npublic abstract partial record LeaseHistoryEvent\n{\n    public sealed record Acquired(string ExecutionId) : LeaseHistoryEvent;\n}\n", 1, null)], null);
+        Assert.Empty(SnippetCompiler.Errors(snippet));
+    }
+
+    [Fact]
     public void Elided_bodies_compile_as_empty_or_throwing_bodies()
     {
         Assert.Equal("class C { } ValueTask M(int x) { throw null!; }", SnippetCompiler.Elide("class C { ... } ValueTask M(int x) { ... }"));
