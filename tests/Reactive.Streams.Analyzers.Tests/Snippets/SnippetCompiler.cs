@@ -62,8 +62,7 @@ internal static partial class SnippetCompiler
             References,
             new CSharpCompilationOptions(
                 isProgram ? OutputKind.ConsoleApplication : OutputKind.DynamicallyLinkedLibrary,
-                nullableContextOptions: NullableContextOptions.Enable,
-                allowUnsafe: true));
+                nullableContextOptions: NullableContextOptions.Enable));
 
         // The Core package carries the generator, so a reader's project runs it: generated members are there to use.
         // Its own diagnostics (RXS1001-RXS1005) are what some rule pages show, so only the compiler's count.
