@@ -1,0 +1,192 @@
+using System.Text.RegularExpressions;
+
+namespace Reactive.Streams.Analyzers.Tests.Snippets;
+
+/// <summary>A hidden context from a <c>&lt;!-- snippet-context ... --&gt;</c> comment: C# code and the markdown line of its first line.</summary>
+internal sealed record SnippetContext(string Code, int FirstLine, string? MembersOf);
+
+/// <summary>
+/// One fenced C# block of a markdown page: its code, the markdown line of its first code line (1-based), the contexts that
+/// apply to it (the page's, then its own) and, when it is not compiled, why.
+/// </summary>
+internal sealed record MarkdownSnippet(string File, int FirstLine, string Code, IReadOnlyList<SnippetContext> Contexts, string? SkipReason)
+{
+    /// <summary>The fence's line, as <c>file:line</c>: the test case's name.</summary>
+    public string Key => $"{File}:{FirstLine - 1}";
+
+    /// <summary>The type the snippet's members belong to, when a context says so (<c>members-of=Name</c>).</summary>
+    public string? MembersOf => Contexts.Select(c => c.MembersOf).LastOrDefault(m => m is not null);
+}
+
+/// <summary>
+/// Finds the documentation pages (README.md and docs/**/*.md from the repository root) and reads their C# fences with
+/// the conventions that CONTRIBUTING.md ("Code snippets in the docs") describes.
+/// </summary>
+internal static partial class MarkdownSnippets
+{
+    private static readonly Lazy<string> s_root = new(FindRoot);
+
+    /// <summary>The repository root: the nearest folder above the test's output that holds Reactive.Streams.sln.</summary>
+    internal static string Root => s_root.Value;
+
+    /// <summary>README.md and every markdown page under docs/, as paths relative to the root with '/' separators, in order.</summary>
+    internal static IReadOnlyList<string> Pages()
+    {
+        var pages = new List<string> { "README.md" };
+        pages.AddRange(Directory.EnumerateFiles(Path.Combine(Root, "docs"), "*.md", SearchOption.AllDirectories)
+            .Select(path => Path.GetRelativePath(Root, path).Replace('\\', '/'))
+            .Order(StringComparer.Ordinal));
+        return pages;
+    }
+
+    /// <summary>Every C# fence of every page, skipped ones included.</summary>
+    internal static IReadOnlyList<MarkdownSnippet> All() => Pages().SelectMany(Read).ToArray();
+
+    /// <summary>The C# fences of one page (a path relative to the root).</summary>
+    internal static IReadOnlyList<MarkdownSnippet> Read(string page)
+    {
+        var lines = File.ReadAllLines(Path.Combine(Root, page));
+        var snippets = new List<MarkdownSnippet>();
+        var pageContexts = new List<SnippetContext>();
+        var pending = new List<SnippetContext>();
+        string? pendingSkip = null;
+        var pendingSince = 0;   // the line of the first pending marker, for the error when no fence follows it
+
+        for (var i = 0; i < lines.Length; i++)
+        {
+            var line = lines[i];
+            var trimmed = line.Trim();
+            if (trimmed.StartsWith("<!-- snippet-skip", StringComparison.Ordinal))
+            {
+                var reason = SkipMarker().Match(trimmed);
+                if (!reason.Success)
+                {
+                    throw new InvalidDataException($"{page}:{i + 1}: write a skip as '<!-- snippet-skip: reason -->' on one line");
+                }
+
+                pendingSkip = reason.Groups["reason"].Value.Trim();
+                pendingSince = pendingSince == 0 ? i + 1 : pendingSince;
+                continue;
+            }
+
+            if (trimmed.StartsWith("<!-- snippet-context", StringComparison.Ordinal))
+            {
+                var header = trimmed["<!-- snippet-context".Length..];
+                var oneLine = header.EndsWith("-->", StringComparison.Ordinal);
+                header = oneLine ? header[..^3] : header;
+                var words = header.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                var isPage = false;
+                string? membersOf = null;
+                foreach (var word in words)
+                {
+                    if (word == "page")
+                    {
+                        isPage = true;
+                    }
+                    else if (word.StartsWith("members-of=", StringComparison.Ordinal))
+                    {
+                        membersOf = word["members-of=".Length..];
+                    }
+                    else
+                    {
+                        throw new InvalidDataException($"{page}:{i + 1}: unknown snippet-context option '{word}' (known: page, members-of=Type)");
+                    }
+                }
+
+                var start = i + 1;
+                var body = new List<string>();
+                if (!oneLine)
+                {
+                    for (i++; i < lines.Length && lines[i].Trim() != "-->"; i++)
+                    {
+                        body.Add(lines[i]);
+                    }
+
+                    if (i == lines.Length)
+                    {
+                        throw new InvalidDataException($"{page}:{start}: snippet-context is not closed by a line '-->'");
+                    }
+                }
+
+                var context = new SnippetContext(string.Join('\n', body) + "\n", start + 1, membersOf);
+                if (isPage)
+                {
+                    pageContexts.Add(context);
+                }
+                else
+                {
+                    pending.Add(context);
+                    pendingSince = pendingSince == 0 ? start : pendingSince;
+                }
+
+                continue;
+            }
+
+            var fence = Fence().Match(line);
+            if (fence.Success)
+            {
+                var indent = fence.Groups["indent"].Value.Length;
+                var ticks = fence.Groups["ticks"].Value;
+                var language = fence.Groups["info"].Value.Trim().Split(' ', 2)[0];
+                var fenceLine = i + 1;
+                var code = new List<string>();
+                for (i++; i < lines.Length && !IsClosingFence(lines[i], ticks); i++)
+                {
+                    code.Add(lines[i].Length >= indent && string.IsNullOrWhiteSpace(lines[i][..indent]) ? lines[i][indent..] : lines[i].TrimStart());
+                }
+
+                if (language is "csharp" or "cs" or "c#" or "C#")
+                {
+                    snippets.Add(new MarkdownSnippet(page, fenceLine + 1, string.Join('\n', code) + "\n", [.. pending], pendingSkip));
+                }
+                else if (pending.Count > 0 || pendingSkip is not null)
+                {
+                    throw new InvalidDataException($"{page}:{pendingSince}: a snippet marker is followed by a '{language}' fence, not a C# one");
+                }
+
+                pending.Clear();
+                pendingSkip = null;
+                pendingSince = 0;
+                continue;
+            }
+
+            if (trimmed.Length > 0 && (pending.Count > 0 || pendingSkip is not null))
+            {
+                throw new InvalidDataException($"{page}:{pendingSince}: a snippet marker must be followed by its fence (only blank lines between)");
+            }
+        }
+
+        if (pending.Count > 0 || pendingSkip is not null)
+        {
+            throw new InvalidDataException($"{page}:{pendingSince}: a snippet marker is not followed by a fence");
+        }
+
+        // Page contexts apply to every fence, also to those above the comment, before the fence's own.
+        return snippets.Select(s => s with { Contexts = [.. pageContexts, .. s.Contexts] }).ToArray();
+    }
+
+    private static bool IsClosingFence(string line, string ticks)
+    {
+        var trimmed = line.Trim();
+        return trimmed.StartsWith(ticks, StringComparison.Ordinal) && trimmed.TrimEnd('`').Length == 0;
+    }
+
+    private static string FindRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Reactive.Streams.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException($"no folder above {AppContext.BaseDirectory} holds Reactive.Streams.sln");
+    }
+
+    [GeneratedRegex(@"^(?<indent>\s*)(?<ticks>```+)(?<info>[^`]*)$")]
+    private static partial Regex Fence();
+
+    [GeneratedRegex(@"^<!-- snippet-skip:(?<reason>.*\S.*)-->$")]
+    private static partial Regex SkipMarker();
+}

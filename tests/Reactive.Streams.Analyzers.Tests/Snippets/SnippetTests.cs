@@ -1,0 +1,85 @@
+using Microsoft.CodeAnalysis;
+
+namespace Reactive.Streams.Analyzers.Tests.Snippets;
+
+/// <summary>
+/// The house rule "every C# snippet in README.md and docs/ compiles": each ```csharp fence is one test case, named by its
+/// page and fence line. Conventions (contexts, members-of, elided bodies, skips) are in CONTRIBUTING.md.
+/// </summary>
+public sealed class SnippetTests
+{
+    public static TheoryData<string> Snippets()
+    {
+        var data = new TheoryData<string>();
+        foreach (var snippet in MarkdownSnippets.All().Where(s => s.SkipReason is null))
+        {
+            data.Add(snippet.Key);
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Snippets))]
+    public void Snippet_compiles(string snippet)
+    {
+        var found = MarkdownSnippets.All().Single(s => s.Key == snippet);
+        var errors = SnippetCompiler.Errors(found);
+        Assert.True(errors.Count == 0, $"{snippet} does not compile:\n" + string.Join('\n', errors.Select(Format)));
+    }
+
+    [Fact]
+    public void Snippets_are_found_on_every_page_that_has_csharp_fences()
+    {
+        var pages = MarkdownSnippets.Pages();
+        Assert.Contains("README.md", pages);
+        Assert.Contains("docs/stream-log.md", pages);
+        var snippets = MarkdownSnippets.All();
+        Assert.Contains(snippets, s => s.SkipReason is null);
+        foreach (var page in pages)
+        {
+            var fences = File.ReadAllLines(Path.Combine(MarkdownSnippets.Root, page)).Count(l => l.TrimStart().StartsWith("```csharp", StringComparison.Ordinal));
+            Assert.True(snippets.Count(s => s.File == page) == fences, $"{page} has {fences} ```csharp fences but {snippets.Count(s => s.File == page)} were read");
+            Assert.True(fences == 0 || snippets.Any(s => s.File == page && s.SkipReason is null), $"{page} has ```csharp fences but none is compiled");
+        }
+    }
+
+    [Fact]
+    public void Snippets_are_checked_for_real()
+    {
+        // A snippet that cannot compile must fail, mapped to its page and line (the test is not vacuous).
+        var bad = new MarkdownSnippet("bad.md", 10, "using Reactive.Streams;\nvar s = BoundedStream.NoSuchFactory<int>(1);\n", [], null);
+        var error = Assert.Single(SnippetCompiler.Errors(bad));
+        Assert.Equal("CS0117", error.Id);
+        Assert.Equal("bad.md", error.Location.GetMappedLineSpan().Path);
+        Assert.Equal(11, error.Location.GetMappedLineSpan().StartLinePosition.Line + 1);
+
+        var withContext = new MarkdownSnippet(
+            "ctx.md", 20, "using System.Text;\nvar n = Encoding.UTF8.GetByteCount(Name) + undefinedName;\n",
+            [new SnippetContext("using Reactive.Streams;\nstring Name = nameof(BoundedStream);\nrecord R;\n", 3, null)], null);
+        error = Assert.Single(SnippetCompiler.Errors(withContext));
+        Assert.Equal("CS0103", error.Id);
+        Assert.Equal(21, error.Location.GetMappedLineSpan().StartLinePosition.Line + 1);
+    }
+
+    [Fact]
+    public void Snippets_see_what_the_generator_adds()
+    {
+        var snippet = new MarkdownSnippet(
+            "gen.md", 1, "Console.WriteLine(new LeaseHistoryEvent.Acquired(\"x\").WireName);\n",
+            [new SnippetContext("using Reactive.Streams;\n[EventUnion]\npublic abstract partial record LeaseHistoryEvent\n{\n    public sealed record Acquired(string ExecutionId) : LeaseHistoryEvent;\n}\n", 1, null)], null);
+        Assert.Empty(SnippetCompiler.Errors(snippet));
+    }
+
+    [Fact]
+    public void Elided_bodies_compile_as_empty_or_throwing_bodies()
+    {
+        Assert.Equal("class C { } ValueTask M(int x) { throw null!; }", SnippetCompiler.Elide("class C { ... } ValueTask M(int x) { ... }"));
+    }
+
+    private static string Format(Diagnostic d)
+    {
+        var span = d.Location.GetMappedLineSpan();
+        return $"{span.Path}:{span.StartLinePosition.Line + 1}:{span.StartLinePosition.Character + 1}: {d.Id}: {d.GetMessage(System.Globalization.CultureInfo.InvariantCulture)}";
+    }
+}
