@@ -81,6 +81,20 @@ public sealed class BoundedStream<T> : IMeteredStream
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public ValueTask PushAsync(T item, CancellationToken cancellationToken = default) => _buffer.PushAsync(item, cancellationToken);
 
+    /// <summary>
+    /// Pushes <paramref name="item"/> from synchronous code (an observer's <c>OnNext</c>, a legacy callback), blocking the
+    /// calling thread under PauseUpstream until there is room (up to the configured timeout). It is the same wait as
+    /// <see cref="PushAsync"/>, with the same counting; the reader that makes room wakes the blocked thread directly.
+    /// Do not call it on the thread that reads the stream: nothing would make room.
+    /// </summary>
+    /// <param name="item">The item to push.</param>
+    /// <param name="cancellationToken">Cancels a wait for room; the item is then rejected and counted.</param>
+    /// <exception cref="StreamOverflowException">Fail found the buffer full, or a PauseUpstream wait timed out.</exception>
+    /// <exception cref="StreamClosedException">The stream is completed, or was completed while the push waited.</exception>
+    /// <exception cref="MissingDegraderException">DegradeQuality overflowed with no degrader.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public void Push(T item, CancellationToken cancellationToken = default) => _buffer.Push(item, cancellationToken);
+
     /// <summary>Reads the oldest buffered item without waiting.</summary>
     /// <param name="item">The item read, when the method returns true.</param>
     /// <returns>Whether an item was read.</returns>

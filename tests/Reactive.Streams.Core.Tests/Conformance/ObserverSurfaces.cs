@@ -194,7 +194,7 @@ internal sealed class RxOperatorSurface(Func<VirtualClock> clock) : IConformance
 /// </summary>
 internal static class OperatorMetrics
 {
-    public static StreamMetricsSnapshot Of(IDisposable subscription) => ((WithBackpressure<int>.Sink)subscription).GetMetrics();
+    public static StreamMetricsSnapshot Of(IDisposable subscription) => ((IMeteredStream)subscription).GetMetrics();
 }
 
 /// <summary>

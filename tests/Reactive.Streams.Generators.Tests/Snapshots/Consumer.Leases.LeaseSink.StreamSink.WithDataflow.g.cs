@@ -117,10 +117,11 @@ partial class LeaseSink
 
             if (result.Status == global::Reactive.Streams.PushStatus.Full)
             {
-                // PauseUpstream: a synchronous OnNext blocks the producer until there is room (the policy's contract).
+                // PauseUpstream: a synchronous OnNext blocks the producer until there is room (the policy's contract), through
+                // the stream's own blocking push: the same wait, timeout and counting as an async push.
                 try
                 {
-                    _stream.PushAsync(value, _disposal.Token).AsTask().GetAwaiter().GetResult();
+                    _stream.Push(value, _disposal.Token);
                 }
                 catch (global::System.OperationCanceledException) when (_disposal.IsCancellationRequested)
                 {
@@ -160,11 +161,15 @@ partial class LeaseSink
             var token = _disposal.Token;
             try
             {
-                await foreach (var item in global::System.Threading.Tasks.TaskAsyncEnumerableExtensions.ConfigureAwait(_stream.ReadAllAsync(token), false))
+                while (await _stream.WaitToReadAsync(token).ConfigureAwait(false))
                 {
-                    // Buffered items are readable without waiting, so the enumerator alone would not notice disposal.
+                    // Disposal is looked at before every read: an item read is counted as delivered, so it must reach a handler.
+                    while (!token.IsCancellationRequested && _stream.TryRead(out var item))
+                    {
+                        await _sink.DispatchAsync(item, token).ConfigureAwait(false);
+                    }
+
                     token.ThrowIfCancellationRequested();
-                    await _sink.DispatchAsync(item, token).ConfigureAwait(false);
                 }
             }
             catch (global::System.Exception error) when (error is not global::System.OperationCanceledException || !token.IsCancellationRequested)
