@@ -207,11 +207,13 @@ public class BackpressureBlockTwinTests
         block.Post(20);
 
         block.ConsumeMessage(new DataflowMessageHeader(2), target, out var notHead);
+        block.ConsumeMessage(new DataflowMessageHeader(-1), target, out var noMessage);
         var first = block.ConsumeMessage(new DataflowMessageHeader(1), target, out var consumed);
         block.ConsumeMessage(new DataflowMessageHeader(1), target, out var again);
         var second = block.ConsumeMessage(new DataflowMessageHeader(2), target, out var next);
 
         Assert.False(notHead);
+        Assert.False(noMessage);
         Assert.True(consumed);
         Assert.Equal(10, first);
         Assert.False(again);
