@@ -807,6 +807,41 @@ public class BackpressureBlockTwinTests
         AssertConserved(block);
     }
 
+    [Theory]
+    [MemberData(nameof(Postponing))]
+    public async Task Two_blocks_of_a_kind_linked_in_a_chain_carry_every_message_in_order(Twin twin)
+    {
+        // The second block is the first one's target: it postpones its offers and consumes them as room appears.
+        const int Count = 500;
+        var first = Create(twin, 2);
+        var second = Create(twin, 2);
+        first.LinkTo(second, new DataflowLinkOptions { PropagateCompletion = true });
+        var received = new List<int>(Count);
+        var draining = Task.Run(async () =>
+        {
+            while (await second.OutputAvailableAsync().ConfigureAwait(false))
+            {
+                while (Receivable(second).TryReceive(out var item))
+                {
+                    received.Add(item);
+                }
+            }
+        });
+
+        for (var i = 0; i < Count; i++)
+        {
+            Assert.True(await first.SendAsync(i).WaitAsync(Guard));
+        }
+
+        first.Complete();
+        await draining.WaitAsync(Guard);
+
+        Assert.Equal(Enumerable.Range(0, Count), received);
+        await second.Completion.WaitAsync(Guard);
+        AssertConserved(first);
+        AssertConserved(second);
+    }
+
     /// <summary>A target that declines every message and reports the first one offered.</summary>
     private sealed class DecliningTarget : ITargetBlock<int>
     {
