@@ -688,6 +688,21 @@ public class BackpressureBlockTwinTests
 
     [Theory]
     [MemberData(nameof(All))]
+    public async Task A_fault_after_Complete_is_ignored_and_the_buffered_messages_stay_receivable(Twin twin)
+    {
+        var block = Create(twin, 4);
+        block.Post(1);
+        block.Complete();
+
+        block.Fault(new FormatException("too late"));
+
+        Assert.Equal(1, await block.ReceiveAsync().WaitAsync(Guard));
+        await block.Completion.WaitAsync(Guard);
+        Assert.True(block.Completion.IsCompletedSuccessfully);
+    }
+
+    [Theory]
+    [MemberData(nameof(All))]
     public async Task Completion_propagates_to_a_linked_target_after_the_buffered_messages(Twin twin)
     {
         var block = Create(twin, 4);
