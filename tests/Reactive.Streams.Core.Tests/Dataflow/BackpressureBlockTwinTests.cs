@@ -185,6 +185,21 @@ public class BackpressureBlockTwinTests
     }
 
     [Theory]
+    [MemberData(nameof(Postponing))]
+    public async Task A_message_consumed_into_room_another_offer_took_meanwhile_still_enters_after_it(Twin twin)
+    {
+        // The source's ConsumeMessage posts to the block first, taking the room the offer was admitted to.
+        var block = Create(twin, 1);
+        var source = new TestSource { Value = 3, OnConsume = () => Assert.True(block.Post(99)) };
+
+        Assert.Equal(DataflowMessageStatus.Accepted, block.OfferMessage(new DataflowMessageHeader(1), 3, source, consumeToAccept: true));
+
+        Assert.Equal(99, await block.ReceiveAsync().WaitAsync(Guard));
+        Assert.Equal(3, await block.ReceiveAsync().WaitAsync(Guard));
+        AssertConserved(block);
+    }
+
+    [Theory]
     [MemberData(nameof(All))]
     public void Offers_with_bad_arguments_are_rejected_at_the_call(Twin twin)
     {
@@ -896,6 +911,8 @@ public class BackpressureBlockTwinTests
 
         public bool Available { get; init; } = true;
 
+        public Action? OnConsume { get; init; }
+
         public int Consumes => Volatile.Read(ref _consumes);
 
         public DataflowMessageHeader LastConsumed { get; private set; }
@@ -915,6 +932,7 @@ public class BackpressureBlockTwinTests
             }
 
             Interlocked.Increment(ref _consumes);
+            OnConsume?.Invoke();
             LastConsumed = messageHeader;
             _consumed.TrySetResult(messageHeader);
             return Value;
