@@ -61,7 +61,8 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
     private int _waiting;
 
     // The offering loop runs while _offering is 1. _declined is the position of the oldest message when no link took it
-    // (-1 otherwise): until that message changes (or a link is added), new messages behind it are not offered.
+    // (-1 otherwise): until that message changes, new messages behind it are not offered. _offerAgain counts requests to
+    // offer it again all the same (a new link, a released reservation).
     private int _offering;
     private long _declined = -1;
     private int _offerAgain;
@@ -201,7 +202,7 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
             default:
                 // Missing or throwing degrader: the engine counted the message as rejected; the block faults, as a
                 // Dataflow block does when its user code throws.
-                FaultCore(_buffer.CreateException(result));
+                CompleteCore(_buffer.CreateException(result));
                 return DataflowMessageStatus.DecliningPermanently;
         }
     }
@@ -269,7 +270,7 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
         }
         else if (result.Status is PushStatus.MissingDegrader or PushStatus.DegraderFailed)
         {
-            FaultCore(_buffer.CreateException(result));
+            CompleteCore(_buffer.CreateException(result));
         }
     }
 
@@ -324,7 +325,7 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
         catch (Exception error)
         {
             // A source threw from ConsumeMessage: the block faults, as Dataflow's blocks do.
-            FaultCore(error);
+            CompleteCore(error);
             return;
         }
 
@@ -372,15 +373,7 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
     /// Stops accepting messages: every later offer is declined permanently and postponed offers are released (a pending
     /// <c>SendAsync</c> completes with false); the block completes once its buffered messages have been consumed.
     /// </summary>
-    public void Complete()
-    {
-        if (_buffer.TryComplete(null))
-        {
-            ReleasePostponed();
-        }
-
-        TryCompleteBlock();
-    }
+    public void Complete() => CompleteCore(null);
 
     /// <summary>
     /// Completes the block at once in the faulted state with <paramref name="exception"/>: postponed offers are released,
@@ -391,13 +384,13 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
     public void Fault(Exception exception)
     {
         ArgumentNullException.ThrowIfNull(exception);
-        FaultCore(exception);
+        CompleteCore(exception);
     }
 
-    private void FaultCore(Exception exception)
+    private void CompleteCore(Exception? fault)
     {
-        // The engine's completion error is the block's fault: reads stop as soon as it is set.
-        if (_buffer.TryComplete(exception))
+        // The engine's completion is the block's: it declines every later offer, and its error (the fault) closes reads.
+        if (_buffer.TryComplete(fault))
         {
             ReleasePostponed();
         }
@@ -540,8 +533,8 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
     {
         StartOffering();
 
-        // Pairs with the postponing side, which adds to _waiting and then asks the engine for room: one of the two sees the other.
-        Interlocked.MemoryBarrier();
+        // No fence needed: the postponing side adds to _waiting before it asks the engine for room under the engine's
+        // lock, so either it sees the room this read made, or this read took the lock after it and sees _waiting.
         ConsumePostponedIfRoom();
         TryCompleteBlock();
     }
@@ -592,7 +585,7 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
         {
             // A target threw from OfferMessage: the block faults, as Dataflow's blocks do.
             Volatile.Write(ref _offering, 0);
-            FaultCore(error);
+            CompleteCore(error);
         }
 
         // The block never completes while the loop runs (see TryCompleteBlock), so the loop looks when it stops.
@@ -705,16 +698,12 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
     /// <inheritdoc />
     public T? ConsumeMessage(DataflowMessageHeader messageHeader, ITargetBlock<T> target, out bool messageConsumed)
     {
-        if (!messageHeader.IsValid)
-        {
-            throw new ArgumentException("The message header is invalid.", nameof(messageHeader));
-        }
-
-        ArgumentNullException.ThrowIfNull(target);
+        Validate(messageHeader, target);
         T value = default!;
         lock (_lock)
         {
-            messageConsumed = _buffer.CompletionError is null && !IsHeldByOther(target) &&
+            // Ids are positions + 1; an id below 1 names no message (and a negative position would read any).
+            messageConsumed = messageHeader.Id > 0 && _buffer.CompletionError is null && !IsHeldByOther(target) &&
                 _buffer.TryReadMany(new Span<T>(ref value), messageHeader.Id - 1) == 1;
             if (_reservedBy == target && (messageConsumed || _reservedId == messageHeader.Id))
             {
@@ -738,12 +727,7 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
     /// <inheritdoc />
     public bool ReserveMessage(DataflowMessageHeader messageHeader, ITargetBlock<T> target)
     {
-        if (!messageHeader.IsValid)
-        {
-            throw new ArgumentException("The message header is invalid.", nameof(messageHeader));
-        }
-
-        ArgumentNullException.ThrowIfNull(target);
+        Validate(messageHeader, target);
         lock (_lock)
         {
             if (_reservedBy is not null || _buffer.CompletionError is not null ||
@@ -761,12 +745,7 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
     /// <inheritdoc />
     public void ReleaseReservation(DataflowMessageHeader messageHeader, ITargetBlock<T> target)
     {
-        if (!messageHeader.IsValid)
-        {
-            throw new ArgumentException("The message header is invalid.", nameof(messageHeader));
-        }
-
-        ArgumentNullException.ThrowIfNull(target);
+        Validate(messageHeader, target);
         lock (_lock)
         {
             if (_reservedBy != target || _reservedId != messageHeader.Id)
@@ -841,6 +820,16 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
         items = all;
         OnRead();
         return true;
+    }
+
+    private static void Validate(DataflowMessageHeader messageHeader, ITargetBlock<T> target)
+    {
+        if (!messageHeader.IsValid)
+        {
+            throw new ArgumentException("The message header is invalid.", nameof(messageHeader));
+        }
+
+        ArgumentNullException.ThrowIfNull(target);
     }
 
     private void CountForLink(ITargetBlock<T> target)

@@ -94,6 +94,20 @@ public class BackpressureBlockTests
     }
 
     [Fact]
+    public void Fail_counts_an_overflow_when_a_consumed_message_finds_its_room_taken_by_a_concurrent_offer()
+    {
+        var block = new BackpressureBlock<int>(new BoundedStreamOptions<int>(BackpressurePolicy.Fail, 1));
+        var source = new StealingSource(block);
+
+        // Admitted to the one free slot; while the message is consumed, a Post takes that slot.
+        Assert.Equal(DataflowMessageStatus.Accepted, ((ITargetBlock<int>)block).OfferMessage(new DataflowMessageHeader(1), 3, source, consumeToAccept: true));
+
+        Assert.True(block.TryReceiveAll(out var items));
+        Assert.Equal([99], items);
+        Assert.Equal(new StreamMetricsSnapshot(2, 1, 0, 0, 0, 1, 0, 0), block.GetMetrics());
+    }
+
+    [Fact]
     public void DropOldest_accepts_every_offer_and_evicts_the_oldest()
     {
         var dropped = new List<int>();
@@ -336,5 +350,32 @@ public class BackpressureBlockTests
         Assert.True(block.TryReceiveAll(out var items));
         Assert.Equal([2, -3], items);
         Assert.Equal(1, block.GetMetrics().DegradeQualityHits);
+    }
+
+    /// <summary>A source whose ConsumeMessage first posts 99 to the block, then hands over its message, 3.</summary>
+    private sealed class StealingSource(ITargetBlock<int> block) : ISourceBlock<int>
+    {
+        public Task Completion => Task.CompletedTask;
+
+        public int ConsumeMessage(DataflowMessageHeader messageHeader, ITargetBlock<int> target, out bool messageConsumed)
+        {
+            Assert.True(block.Post(99));
+            messageConsumed = true;
+            return 3;
+        }
+
+        public bool ReserveMessage(DataflowMessageHeader messageHeader, ITargetBlock<int> target) => false;
+
+        public void ReleaseReservation(DataflowMessageHeader messageHeader, ITargetBlock<int> target) => throw new NotSupportedException();
+
+        public IDisposable LinkTo(ITargetBlock<int> target, DataflowLinkOptions linkOptions) => throw new NotSupportedException();
+
+        public void Complete()
+        {
+        }
+
+        public void Fault(Exception exception)
+        {
+        }
     }
 }

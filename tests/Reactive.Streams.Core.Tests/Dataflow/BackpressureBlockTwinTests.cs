@@ -185,6 +185,21 @@ public class BackpressureBlockTwinTests
     }
 
     [Theory]
+    [MemberData(nameof(Postponing))]
+    public async Task A_message_consumed_into_room_another_offer_took_meanwhile_still_enters_after_it(Twin twin)
+    {
+        // The source's ConsumeMessage posts to the block first, taking the room the offer was admitted to.
+        var block = Create(twin, 1);
+        var source = new TestSource { Value = 3, OnConsume = () => Assert.True(block.Post(99)) };
+
+        Assert.Equal(DataflowMessageStatus.Accepted, block.OfferMessage(new DataflowMessageHeader(1), 3, source, consumeToAccept: true));
+
+        Assert.Equal(99, await block.ReceiveAsync().WaitAsync(Guard));
+        Assert.Equal(3, await block.ReceiveAsync().WaitAsync(Guard));
+        AssertConserved(block);
+    }
+
+    [Theory]
     [MemberData(nameof(All))]
     public void Offers_with_bad_arguments_are_rejected_at_the_call(Twin twin)
     {
@@ -207,11 +222,13 @@ public class BackpressureBlockTwinTests
         block.Post(20);
 
         block.ConsumeMessage(new DataflowMessageHeader(2), target, out var notHead);
+        block.ConsumeMessage(new DataflowMessageHeader(-1), target, out var noMessage);
         var first = block.ConsumeMessage(new DataflowMessageHeader(1), target, out var consumed);
         block.ConsumeMessage(new DataflowMessageHeader(1), target, out var again);
         var second = block.ConsumeMessage(new DataflowMessageHeader(2), target, out var next);
 
         Assert.False(notHead);
+        Assert.False(noMessage);
         Assert.True(consumed);
         Assert.Equal(10, first);
         Assert.False(again);
@@ -686,6 +703,21 @@ public class BackpressureBlockTwinTests
 
     [Theory]
     [MemberData(nameof(All))]
+    public async Task A_fault_after_Complete_is_ignored_and_the_buffered_messages_stay_receivable(Twin twin)
+    {
+        var block = Create(twin, 4);
+        block.Post(1);
+        block.Complete();
+
+        block.Fault(new FormatException("too late"));
+
+        Assert.Equal(1, await block.ReceiveAsync().WaitAsync(Guard));
+        await block.Completion.WaitAsync(Guard);
+        Assert.True(block.Completion.IsCompletedSuccessfully);
+    }
+
+    [Theory]
+    [MemberData(nameof(All))]
     public async Task Completion_propagates_to_a_linked_target_after_the_buffered_messages(Twin twin)
     {
         var block = Create(twin, 4);
@@ -805,6 +837,41 @@ public class BackpressureBlockTwinTests
         AssertConserved(block);
     }
 
+    [Theory]
+    [MemberData(nameof(Postponing))]
+    public async Task Two_blocks_of_a_kind_linked_in_a_chain_carry_every_message_in_order(Twin twin)
+    {
+        // The second block is the first one's target: it postpones its offers and consumes them as room appears.
+        const int Count = 500;
+        var first = Create(twin, 2);
+        var second = Create(twin, 2);
+        first.LinkTo(second, new DataflowLinkOptions { PropagateCompletion = true });
+        var received = new List<int>(Count);
+        var draining = Task.Run(async () =>
+        {
+            while (await second.OutputAvailableAsync().ConfigureAwait(false))
+            {
+                while (Receivable(second).TryReceive(out var item))
+                {
+                    received.Add(item);
+                }
+            }
+        });
+
+        for (var i = 0; i < Count; i++)
+        {
+            Assert.True(await first.SendAsync(i).WaitAsync(Guard));
+        }
+
+        first.Complete();
+        await draining.WaitAsync(Guard);
+
+        Assert.Equal(Enumerable.Range(0, Count), received);
+        await second.Completion.WaitAsync(Guard);
+        AssertConserved(first);
+        AssertConserved(second);
+    }
+
     /// <summary>A target that declines every message and reports the first one offered.</summary>
     private sealed class DecliningTarget : ITargetBlock<int>
     {
@@ -844,6 +911,8 @@ public class BackpressureBlockTwinTests
 
         public bool Available { get; init; } = true;
 
+        public Action? OnConsume { get; init; }
+
         public int Consumes => Volatile.Read(ref _consumes);
 
         public DataflowMessageHeader LastConsumed { get; private set; }
@@ -863,6 +932,7 @@ public class BackpressureBlockTwinTests
             }
 
             Interlocked.Increment(ref _consumes);
+            OnConsume?.Invoke();
             LastConsumed = messageHeader;
             _consumed.TrySetResult(messageHeader);
             return Value;
