@@ -18,9 +18,10 @@ namespace Reactive.Streams;
 /// (<c>SendAsync</c> keeps waiting; a linked source holds it) and postponed messages are consumed, oldest first, as room
 /// appears; while any wait, later offers wait behind them. <c>Post</c> has no source to come back to, so it is declined
 /// (<c>Post</c> returns false) and nothing is counted.</description></item>
-/// <item><description>Fail declines (<c>Post</c> returns false, <c>SendAsync</c> completes with false) and counts
-/// <c>fail_overflows</c> per declined offer (<c>SendAsync</c> offers once without a source and once with one, so a
-/// declined send counts two).</description></item>
+/// <item><description>Fail declines (<c>Post</c> returns false, <c>SendAsync</c> completes with false). A refusal nobody
+/// comes back from (an offer without a source: <c>Post</c>, and <c>SendAsync</c>'s first offer) counts one
+/// <c>fail_overflows</c>; an offer from a source is declined without counting, because the source keeps the message and
+/// may offer it again (so a declined <c>SendAsync</c> counts one, and a linked source's held messages none).</description></item>
 /// <item><description>DropOldest and DegradeQuality accept, evicting the oldest buffered message (DegradeQuality buffers
 /// <c>degrader(message)</c>). A missing or throwing degrader faults the block with the rejection's exception (the message
 /// is counted as rejected; conservation holds).</description></item>
@@ -37,7 +38,8 @@ namespace Reactive.Streams;
 /// push to a completed stream is), releases its postponed offers (a pending <c>SendAsync</c> completes with false), lets
 /// its buffered messages be consumed, then completes; links made with <see cref="DataflowLinkOptions.PropagateCompletion"/>
 /// are completed in turn. <see cref="Fault"/> does the same but completes the block at once in the faulted state and
-/// drops the buffered messages (nothing more can be received; they stay counted in the metrics' depth), and the fault
+/// drops the buffered messages (nothing more can be received; they are counted as rejected, so the depth is 0 and the
+/// counters still add up), and the fault
 /// propagates to such links. A fault after <see cref="Complete"/> is ignored, as on <see cref="BufferBlock{T}"/>.</para>
 /// </remarks>
 /// <typeparam name="T">The message type.</typeparam>
@@ -60,6 +62,12 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
     // Postponed offers plus those being consumed: while any wait, new offers wait behind them (read without the lock).
     private int _waiting;
 
+    // The PauseUpstream timeout of each postponed offer (one per source, as the offers), and the sources whose offer timed
+    // out: their re-offer, when the release makes them offer again, is declined once (a SendAsync then completes false).
+    private readonly Dictionary<ISourceBlock<T>, ITimer> _pauseTimers = [];
+    private readonly HashSet<ISourceBlock<T>> _timedOut = [];
+    private int _timedOutCount;
+
     // The offering loop runs while _offering is 1. _declined is the position of the oldest message when no link took it
     // (-1 otherwise): until that message changes, new messages behind it are not offered. _offerAgain counts requests to
     // offer it again all the same (a new link, a released reservation).
@@ -73,7 +81,8 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
 
     /// <summary>Creates a block whose buffer follows <paramref name="options"/>.</summary>
     /// <param name="options">The policy, capacity, name, degrader and eviction callback. PauseUpstream postpones
-    /// instead of waiting, so the options' <c>PauseTimeout</c> does not apply to offers.</param>
+    /// offers instead of waiting; the options' <c>PauseTimeout</c> (on their <c>TimeProvider</c>) bounds how long an offer
+    /// stays postponed: then it is counted as rejected and declined (a <c>SendAsync</c> completes with false).</param>
     /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
     public BackpressureBlock(BoundedStreamOptions<T> options)
     {
@@ -133,6 +142,11 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
             throw new ArgumentException("consumeToAccept requires a source.", nameof(consumeToAccept));
         }
 
+        if (source is not null && Volatile.Read(ref _timedOutCount) > 0 && TakeTimedOut(source))
+        {
+            return DataflowMessageStatus.Declined;
+        }
+
         if (Volatile.Read(ref _waiting) > 0 && TryWaitBehind(messageHeader, source, out var waiting))
         {
             return waiting;
@@ -141,7 +155,8 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
         if (consumeToAccept)
         {
             // The engine decides before the message leaves its source: a message the buffer would not take stays there.
-            var admitted = _buffer.Admit(countRejection: true);
+            // A source keeps a message Fail declines (see the remarks), so an overflow here is not counted.
+            var admitted = _buffer.Admit(countRejection: true, countOverflow: false);
             if (!admitted.IsAccepted)
             {
                 return Refuse(admitted, messageHeader, source);
@@ -155,6 +170,13 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
 
             Enter(messageValue);
             return DataflowMessageStatus.Accepted;
+        }
+
+        if (source is not null && _buffer.Admit(countRejection: false).Status == PushStatus.Overflow)
+        {
+            // Fail declines, and a source keeps a declined message and may offer it again (SendAsync offers once without
+            // a source, then with one): only a refusal nobody comes back from (Post, an offer without a source) is counted.
+            return DataflowMessageStatus.Declined;
         }
 
         var result = _buffer.TryPush(messageValue);
@@ -250,7 +272,75 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
         _postponed.Add(new(source, header));
         Interlocked.Increment(ref _waiting);
         _buffer.CountPauseUpstreamBlock();
+        if (_buffer.PauseTimeout is { } timeout)
+        {
+            // The engine's PauseUpstream timeout, on its clock: a postponed offer waits no longer than a push would.
+            _pauseTimers[source] = _buffer.TimeProvider.CreateTimer(
+                static state => ((BackpressureBlock<T>)((object[])state!)[0]).OnPauseTimeout((ISourceBlock<T>)((object[])state!)[1]),
+                new object[] { this, source },
+                timeout,
+                Timeout.InfiniteTimeSpan);
+        }
     }
+
+    /// <summary>
+    /// A postponed offer waited as long as the PauseUpstream timeout allows: it is dropped from the postponed offers,
+    /// counted as a push that was rejected while it waited, and released, so its source offers it again and is declined
+    /// (a <c>SendAsync</c> completes with false, as a timed-out push fails).
+    /// </summary>
+    private void OnPauseTimeout(ISourceBlock<T> source)
+    {
+        DataflowMessageHeader header = default;
+        ITimer? timer;
+        lock (_lock)
+        {
+            _pauseTimers.Remove(source, out timer);
+            var index = _postponed.FindIndex(p => p.Key == source);
+            if (index >= 0)
+            {
+                header = _postponed[index].Value;
+                _postponed.RemoveAt(index);
+                Interlocked.Decrement(ref _waiting);
+                _timedOut.Add(source);
+                _timedOutCount = _timedOut.Count;
+            }
+        }
+
+        timer?.Dispose();
+        if (!header.IsValid)
+        {
+            // Consumed or released meanwhile.
+            return;
+        }
+
+        _buffer.CountWithdrawnWait();
+        if (source.ReserveMessage(header, this))
+        {
+            source.ReleaseReservation(header, this);
+        }
+
+        // The offer behind it may be first now.
+        ConsumePostponedIfRoom();
+    }
+
+    /// <summary>Whether <paramref name="source"/>'s offer timed out (then its re-offer is declined, once).</summary>
+    private bool TakeTimedOut(ISourceBlock<T> source)
+    {
+        lock (_lock)
+        {
+            if (!_timedOut.Remove(source))
+            {
+                return false;
+            }
+
+            _timedOutCount = _timedOut.Count;
+            return true;
+        }
+    }
+
+    /// <summary>Under the block's lock: stops the timeout of <paramref name="source"/>'s postponed offer, which is over.</summary>
+    private ITimer? TakePauseTimer(ISourceBlock<T> source) =>
+        _pauseTimers.Count > 0 && _pauseTimers.Remove(source, out var timer) ? timer : null;
 
     /// <summary>
     /// Pushes a message already taken from its source. The room the engine admitted it to may have been taken by a
@@ -289,8 +379,13 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
         OnPushed(PushStatus.Enqueued);
     }
 
-    /// <summary>Starts consuming postponed offers if there are some, the buffer would take one, and no pass runs.</summary>
-    private void ConsumePostponedIfRoom()
+    /// <summary>
+    /// Starts consuming postponed offers if there are some, the buffer would take one, and no pass runs. With
+    /// <paramref name="inline"/> (a user's own read: <see cref="TryReceive"/>, <see cref="TryReceiveAll"/>) the pass runs on
+    /// this thread, which holds no lock of anyone's, so the read returns with the room it made already filled and a
+    /// withdrawn offer (a cancelled <c>SendAsync</c>) already counted; otherwise it runs on a work item of its own.
+    /// </summary>
+    private void ConsumePostponedIfRoom(bool inline = false)
     {
         // A running pass looks again when it ends (ConsumePostponed), so it needs no start.
         if (Volatile.Read(ref _waiting) == 0 || Volatile.Read(ref _consumingPostponed) || !_buffer.Admit(countRejection: false).IsAccepted)
@@ -306,6 +401,12 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
             }
 
             _consumingPostponed = true;
+        }
+
+        if (inline)
+        {
+            ConsumePostponed();
+            return;
         }
 
         ThreadPool.UnsafeQueueUserWorkItem(_consumePostponedWork, preferLocal: false);
@@ -339,6 +440,7 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
         {
             var admitted = _buffer.Admit(countRejection: false).IsAccepted;
             KeyValuePair<ISourceBlock<T>, DataflowMessageHeader> next;
+            ITimer? timer;
             lock (_lock)
             {
                 if (!admitted || _postponed.Count == 0)
@@ -350,7 +452,10 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
                 // Still counted in _waiting until it is in, so new offers keep waiting behind it.
                 next = _postponed[0];
                 _postponed.RemoveAt(0);
+                timer = TakePauseTimer(next.Key);
             }
+
+            timer?.Dispose();
 
             try
             {
@@ -358,6 +463,12 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
                 if (consumed)
                 {
                     Enter(value!);
+                }
+                else
+                {
+                    // The source withdrew the message while it waited (a cancelled SendAsync): counted as a push that was
+                    // rejected while it waited, as a cancelled PushAsync is.
+                    _buffer.CountWithdrawnWait();
                 }
             }
             finally
@@ -392,6 +503,12 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
         // The engine's completion is the block's: it declines every later offer, and its error (the fault) closes reads.
         if (_buffer.TryComplete(fault))
         {
+            if (fault is not null)
+            {
+                // A fault drops what is buffered, as BufferBlock's does; the engine counts the dropped items as rejected.
+                _buffer.DiscardBuffered();
+            }
+
             ReleasePostponed();
         }
 
@@ -405,11 +522,19 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
     private void ReleasePostponed()
     {
         KeyValuePair<ISourceBlock<T>, DataflowMessageHeader>[] postponed;
+        ITimer[] timers;
         lock (_lock)
         {
             postponed = [.. _postponed];
             _postponed.Clear();
             Interlocked.Add(ref _waiting, -postponed.Length);
+            timers = [.. _pauseTimers.Values];
+            _pauseTimers.Clear();
+        }
+
+        foreach (var timer in timers)
+        {
+            timer.Dispose();
         }
 
         foreach (var (source, header) in postponed)
@@ -529,13 +654,13 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
     }
 
     /// <summary>After a read: the oldest message changed, room appeared for postponed offers, a completing block may be empty.</summary>
-    private void OnRead()
+    private void OnRead(bool direct = false)
     {
         StartOffering();
 
         // No fence needed: the postponing side adds to _waiting before it asks the engine for room under the engine's
         // lock, so either it sees the room this read made, or this read took the lock after it and sees _waiting.
-        ConsumePostponedIfRoom();
+        ConsumePostponedIfRoom(inline: direct);
         TryCompleteBlock();
     }
 
@@ -787,7 +912,7 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
         }
 
         item = value;
-        OnRead();
+        OnRead(direct: true);
         return true;
     }
 
@@ -818,7 +943,7 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
         }
 
         items = all;
-        OnRead();
+        OnRead(direct: true);
         return true;
     }
 

@@ -153,9 +153,9 @@ public class BackpressureBlockTests
         Assert.Contains("'lossy'", error.Message, StringComparison.Ordinal);
 
         // Post(3) reached a completed block: a closed rejection, counted as a push to a completed stream is.
-        // The buffered message was dropped by the fault and stays in the depth.
+        // The buffered message was dropped by the fault, and counted as rejected: the depth is 0.
         var metrics = block.GetMetrics();
-        Assert.Equal(new StreamMetricsSnapshot(3, 0, 0, 0, 0, 0, 2, 1), metrics);
+        Assert.Equal(new StreamMetricsSnapshot(3, 0, 0, 0, 0, 0, 3, 0), metrics);
         Assert.True(metrics.IsConserved);
     }
 
