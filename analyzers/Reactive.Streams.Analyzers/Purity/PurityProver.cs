@@ -47,11 +47,19 @@ internal sealed class PurityViolation
 /// Proves degraders free of effects over <see cref="IOperation"/>. One prover lives per compilation (and per set of
 /// user-declared pure members); verdicts on methods are cached so a helper shared by many degraders is read once.
 /// Recursion and cycles are handled co-inductively (a method in progress is assumed pure, and a verdict that relied
-/// on that assumption is not cached), and calls deeper than <see cref="MaxDepth"/> are not proved.
+/// on that assumption is not cached), and calls deeper than <see cref="MaxDepth"/> are not proved. An expression nested
+/// deeper than <see cref="MaxNesting"/> operations in one body is not proved either: the bound, not the stack size of
+/// whichever thread runs the analyzer, decides, so the verdict is the same on every machine and in every host.
 /// </summary>
 internal sealed class PurityProver
 {
     internal const int MaxDepth = 8;
+
+    /// <summary>
+    /// Operations nested in one body beyond this are not proved. With <see cref="MaxDepth"/> bodies on the stack at
+    /// once the walk stays well inside the smallest stack a compiler host gives its threads.
+    /// </summary>
+    internal const int MaxNesting = 256;
 
     private readonly Compilation _compilation;
     private readonly ImmutableHashSet<string> _userPureMembers;
@@ -74,7 +82,10 @@ internal sealed class PurityProver
         return Guarded(() => walker.Walk(lambda.Body), lambda.Syntax.GetLocation());
     }
 
-    // Expressions nested deeper than the thread's stack allows are not proved (rather than crashing the compiler).
+    private const string TooDeep = "is nested too deeply to prove";
+
+    // The nesting bound makes deep expressions a verdict of their own (see Walker.Walk); this guard is only the last
+    // line against a host whose threads have less stack than the bound assumes, so the compiler never crashes.
     private static PurityViolation? Guarded(Func<PurityViolation?> prove, Location location)
     {
         try
@@ -83,8 +94,16 @@ internal sealed class PurityProver
         }
         catch (InsufficientExecutionStackException)
         {
-            return new PurityViolation("is nested too deeply to prove", location, ImmutableArray<string>.Empty, isCapturedRead: false);
+            return new PurityViolation(TooDeep, location, ImmutableArray<string>.Empty, isCapturedRead: false);
         }
+    }
+
+    /// <summary>Thrown by a walk that reaches <see cref="MaxNesting"/>; caught where that body's walk began.</summary>
+    private sealed class NestingTooDeepException : Exception
+    {
+        internal NestingTooDeepException(IOperation at) => At = at;
+
+        internal IOperation At { get; }
     }
 
     /// <summary>Proves a method named by a method group or by <c>Degrader = nameof(M)</c>.</summary>
@@ -271,6 +290,7 @@ internal sealed class PurityProver
         private readonly CancellationToken _cancellationToken;
         private readonly HashSet<ILocalSymbol> _notFresh = new(SymbolEqualityComparer.Default);
         private readonly HashSet<ILocalSymbol> _assignedFresh = new(SymbolEqualityComparer.Default);
+        private int _nesting;
 
         internal Walker(
             PurityProver prover,
@@ -295,14 +315,33 @@ internal sealed class PurityProver
 
         internal PurityViolation? Walk(IOperation body)
         {
-            CollectFreshness(body);
-            return Visit(body);
+            try
+            {
+                CollectFreshness(body, nesting: 0);
+                return Visit(body);
+            }
+            catch (NestingTooDeepException tooDeep)
+            {
+                // The verdict on this body alone, whatever called it: cached like any other, so it never depends on
+                // the order in which degraders sharing this body were proved.
+                return Effect(TooDeep, tooDeep.At);
+            }
+        }
+
+        private static void EnterNesting(int nesting, IOperation at)
+        {
+            if (nesting >= MaxNesting)
+            {
+                throw new NestingTooDeepException(at);
+            }
+
+            RuntimeHelpers.EnsureSufficientExecutionStack();
         }
 
         // Pass 1: a local is "created inside" when every value it is given is a new object, array or collection.
-        private void CollectFreshness(IOperation operation)
+        private void CollectFreshness(IOperation operation, int nesting)
         {
-            RuntimeHelpers.EnsureSufficientExecutionStack();
+            EnterNesting(nesting, operation);
             switch (operation)
             {
                 case IVariableDeclaratorOperation { Symbol: var local } declarator:
@@ -323,7 +362,7 @@ internal sealed class PurityProver
 
             foreach (var child in operation.ChildOperations)
             {
-                CollectFreshness(child);
+                CollectFreshness(child, nesting + 1);
             }
         }
 
@@ -418,8 +457,11 @@ internal sealed class PurityProver
         private PurityViolation? Visit(IOperation operation)
         {
             _cancellationToken.ThrowIfCancellationRequested();
-            RuntimeHelpers.EnsureSufficientExecutionStack();
-            return Check(operation) ?? VisitChildren(operation);
+            EnterNesting(_nesting, operation);
+            _nesting++;
+            var violation = Check(operation) ?? VisitChildren(operation);
+            _nesting--;
+            return violation;
         }
 
         private PurityViolation? VisitChildren(IOperation operation)
