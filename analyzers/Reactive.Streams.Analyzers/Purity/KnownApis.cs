@@ -123,6 +123,33 @@ internal static class KnownApis
         return null;
     }
 
+    /// <summary>
+    /// Whether <paramref name="member"/> is an instance member of a task, a value task or their awaiters, and whether it
+    /// waits (<c>Result</c>, <c>Wait</c>, <c>GetResult</c>) or only passes the task on (<c>GetAwaiter</c>,
+    /// <c>ConfigureAwait</c>, <c>AsTask</c>, <c>Preserve</c>).
+    /// </summary>
+    internal static TaskMember ClassifyTaskMember(ISymbol member)
+    {
+        if (member.IsStatic || member.ContainingType is not { } type)
+        {
+            return TaskMember.None;
+        }
+
+        var ns = type.ContainingNamespace?.ToDisplayString();
+        if (!((ns == "System.Threading.Tasks" && type.Name is "Task" or "ValueTask")
+            || (ns == "System.Runtime.CompilerServices" && type.Name.IndexOf("Await", StringComparison.Ordinal) >= 0)))
+        {
+            return TaskMember.None;
+        }
+
+        return member.Name switch
+        {
+            "Result" or "Wait" or "GetResult" => TaskMember.Wait,
+            "GetAwaiter" or "ConfigureAwait" or "AsTask" or "Preserve" => TaskMember.PassThrough,
+            _ => TaskMember.None,
+        };
+    }
+
     /// <summary>Whether <paramref name="type"/>'s members are pure on any instance.</summary>
     internal static bool IsPureType(INamedTypeSymbol type)
     {
@@ -175,4 +202,17 @@ internal static class KnownApis
     /// <summary><c>Type.Member</c> for messages.</summary>
     internal static string Display(ISymbol member) =>
         member.ContainingType is null ? MemberName(member) : member.ContainingType.Name + "." + MemberName(member);
+}
+
+/// <summary>What a member of a task or awaiter does with the task it is called on.</summary>
+internal enum TaskMember
+{
+    /// <summary>Not a task member the prover treats specially.</summary>
+    None,
+
+    /// <summary>Blocks until the task completes.</summary>
+    Wait,
+
+    /// <summary>Hands the task on (to an awaiter, a configured awaitable, a <c>Task</c>).</summary>
+    PassThrough,
 }

@@ -68,11 +68,16 @@ internal sealed class PurityProver
     // instantiations share the framework's precompiled code, so a cold compiler process JITs little for the prover.
     private readonly ConcurrentDictionary<IMethodSymbol, Verdict> _verdicts = new(SymbolEqualityComparer.Default);
     private readonly ConcurrentDictionary<IMethodSymbol, Verdict> _freshVerdicts = new(SymbolEqualityComparer.Default);
+    private readonly Lazy<ImmutableArray<INamedTypeSymbol>> _sourceTypes;
+    private readonly Lazy<bool> _hasFriends;
 
     internal PurityProver(Compilation compilation, ImmutableHashSet<string> userPureMembers)
     {
         _compilation = compilation;
         _userPureMembers = userPureMembers;
+        _sourceTypes = new Lazy<ImmutableArray<INamedTypeSymbol>>(() => ListTypes(compilation.Assembly.GlobalNamespace));
+        _hasFriends = new Lazy<bool>(() => compilation.Assembly.GetAttributes().Any(
+            static a => a.AttributeClass is { Name: "InternalsVisibleToAttribute", ContainingNamespace: var ns } && ns.ToDisplayString() == "System.Runtime.CompilerServices"));
     }
 
     /// <summary>Proves a lambda or anonymous method; <see langword="null"/> when it is pure.</summary>
@@ -112,11 +117,23 @@ internal sealed class PurityProver
     /// <param name="cancellationToken">Cancels the proof.</param>
     internal PurityViolation? ProveMethod(IMethodSymbol method, SemanticModel? model, CancellationToken cancellationToken)
     {
+        method = Definition(method);
         var location = method.Locations.IsEmpty ? Location.None : method.Locations[0];
         var violation = Guarded(
             () => ProveCall(method, thisMode: method.IsStatic ? ThisMode.ReadOnly : ThisMode.Captured, depth: 0, inProgress: null, model, out _, cancellationToken),
             location);
         return violation?.Prepend(method.Name);
+    }
+
+    /// <summary>
+    /// The method whose body runs: a constructed generic method (or a method of a constructed type) and a reduced
+    /// extension method are proved through their definition, whose body's parameters and type parameters are the ones
+    /// the walk meets; a partial method through its implementation.
+    /// </summary>
+    private static IMethodSymbol Definition(IMethodSymbol method)
+    {
+        method = (method.ReducedFrom ?? method).OriginalDefinition;
+        return method.PartialImplementationPart ?? method;
     }
 
     /// <summary>Whether the user declared <paramref name="member"/> (or its type) pure in .editorconfig.</summary>
@@ -147,8 +164,8 @@ internal sealed class PurityProver
         CancellationToken cancellationToken)
     {
         lowestAssumed = int.MaxValue;
-        method = method.PartialImplementationPart ?? method;
-        var key = method.OriginalDefinition;
+        method = Definition(method);
+        var key = method;
         var fresh = thisMode == ThisMode.Fresh;
         var verdicts = fresh ? _freshVerdicts : _verdicts;
         if (thisMode != ThisMode.Captured && verdicts.TryGetValue(key, out var cached))
@@ -221,6 +238,104 @@ internal sealed class PurityProver
         }
 
         return _models.GetOrAdd(tree, t => _compilation.GetSemanticModel(t));
+    }
+
+    /// <summary>
+    /// <paramref name="type"/> and every type declared in this compilation that derives from it, in declaration order.
+    /// Read only when a degrader makes a virtual call; the compilation's types are listed once.
+    /// </summary>
+    internal IEnumerable<INamedTypeSymbol> SourceTypesDerivedFrom(INamedTypeSymbol type)
+    {
+        var definition = type.OriginalDefinition;
+        yield return type;
+        foreach (var candidate in _sourceTypes.Value)
+        {
+            for (var baseType = candidate.BaseType; baseType is not null; baseType = baseType.BaseType)
+            {
+                if (SymbolEqualityComparer.Default.Equals(baseType.OriginalDefinition, definition))
+                {
+                    yield return candidate;
+                    break;
+                }
+            }
+        }
+    }
+
+    private static ImmutableArray<INamedTypeSymbol> ListTypes(INamespaceSymbol root)
+    {
+        var types = ImmutableArray.CreateBuilder<INamedTypeSymbol>();
+        var pending = new Stack<INamespaceOrTypeSymbol>();
+        pending.Push(root);
+        while (pending.Count > 0)
+        {
+            var current = pending.Pop();
+            if (current is INamedTypeSymbol type)
+            {
+                types.Add(type);
+            }
+
+            foreach (var member in current.GetMembers())
+            {
+                if (member is INamespaceOrTypeSymbol nested)
+                {
+                    pending.Push(nested);
+                }
+            }
+        }
+
+        return types.ToImmutable();
+    }
+
+    /// <summary>
+    /// Whether code outside this compilation can derive from <paramref name="type"/>: it is visible there (publicly, or
+    /// to a friend assembly through <c>InternalsVisibleTo</c>) and has a constructor a derived type there can call.
+    /// </summary>
+    internal bool CanBeExtendedOutside(INamedTypeSymbol type)
+    {
+        if (type.IsSealed || type.IsStatic || type.TypeKind != TypeKind.Class)
+        {
+            return false;
+        }
+
+        var friends = _hasFriends.Value;
+        for (var current = type; current is not null; current = current.ContainingType)
+        {
+            switch (current.DeclaredAccessibility)
+            {
+                case Accessibility.Private:
+                case Accessibility.Internal or Accessibility.ProtectedAndInternal when !friends:
+                    return false;
+            }
+        }
+
+        return type.InstanceConstructors.Any(c => c.DeclaredAccessibility is Accessibility.Public or Accessibility.Protected or Accessibility.ProtectedOrInternal
+            || (friends && c.DeclaredAccessibility is Accessibility.Internal or Accessibility.ProtectedAndInternal));
+    }
+
+    /// <summary>The implementation of <paramref name="method"/> that runs on an instance of <paramref name="type"/>.</summary>
+    internal static IMethodSymbol? ImplementationIn(INamedTypeSymbol type, IMethodSymbol method)
+    {
+        var definition = method.OriginalDefinition;
+        for (var current = type; current is not null; current = current.BaseType)
+        {
+            foreach (var member in current.GetMembers(method.Name))
+            {
+                if (member is not IMethodSymbol candidate)
+                {
+                    continue;
+                }
+
+                for (var overridden = candidate; overridden is not null; overridden = overridden.OverriddenMethod)
+                {
+                    if (SymbolEqualityComparer.Default.Equals(overridden.OriginalDefinition, definition))
+                    {
+                        return candidate;
+                    }
+                }
+            }
+        }
+
+        return null;
     }
 
     /// <summary>The methods being proved, innermost first: a short immutable stack (at most a few frames deep).</summary>
@@ -384,8 +499,16 @@ internal sealed class PurityProver
             return value is IObjectCreationOperation or IArrayCreationOperation or IAnonymousObjectCreationOperation
                 or ITypeParameterObjectCreationOperation or ICollectionExpressionOperation or IWithOperation
                 || (value is IInvocationOperation { TargetMethod: { ContainingType: { } type } method }
-                    && type.Name == "Enumerable" && method.Name.StartsWith("To", StringComparison.Ordinal));
+                    && type.Name == "Enumerable" && method.Name.StartsWith("To", StringComparison.Ordinal))
+                || (value is IInvocationOperation fluent && IsFluent(fluent) && IsCreation(fluent.Instance!));
         }
+
+        // `new StringBuilder().Append(a).Append(b)`: a container method returning its own type hands back the
+        // receiver (StringBuilder) or a new container (List.GetRange), so the result is as fresh as the receiver.
+        private static bool IsFluent(IInvocationOperation invocation) =>
+            invocation is { Instance: not null, TargetMethod: { IsStatic: false, ContainingType: { } type } method }
+            && KnownApis.IsMutableContainer(type)
+            && SymbolEqualityComparer.Default.Equals(method.ReturnType, type);
 
         private static IOperation Strip(IOperation operation)
         {
@@ -444,6 +567,8 @@ internal sealed class PurityProver
                     return parameter.RefKind == RefKind.None && parameter.Type.IsValueType && IsInsideRoot(parameter);
                 case IFieldReferenceOperation { Field.Type.IsValueType: true } field:
                     return IsFresh(field.Instance);
+                case IInvocationOperation invocation when IsFluent(invocation):
+                    return IsFresh(invocation.Instance);
                 default:
                     return false;
             }
@@ -545,6 +670,12 @@ internal sealed class PurityProver
                     return CheckWrite(increment.Target, operation);
                 case IArgumentOperation { Parameter.RefKind: RefKind.Ref or RefKind.Out } byRef:
                     return CheckWrite(byRef.Value, operation);
+                // `Helper(x).Result` or `.GetAwaiter().GetResult()` on an async method: what the user wrote is the await
+                // inside it, so the task's own effects are named first, and a wait only on an otherwise clean task.
+                case IInvocationOperation { Instance: { } task, TargetMethod: var method } invocation when KnownApis.ClassifyTaskMember(method) is var kind and not TaskMember.None:
+                    return Visit(task) ?? (kind == TaskMember.Wait ? Effect("blocks on a task ('" + KnownApis.Display(method) + "')", operation) : CheckInvocation(invocation));
+                case IPropertyReferenceOperation { Instance: { } task, Property: var property } when KnownApis.ClassifyTaskMember(property) == TaskMember.Wait:
+                    return Visit(task) ?? Effect("blocks on a task ('" + KnownApis.Display(property) + "')", operation);
                 case IInvocationOperation invocation:
                     return CheckInvocation(invocation);
                 case IObjectCreationOperation { Constructor: { } constructor } creation:
@@ -674,7 +805,7 @@ internal sealed class PurityProver
             var walker = new Walker(_prover, _root, _thisMode, _depth, new InProgress(key, thisIsFresh: false, InProgress.Count(_inProgress), _inProgress), _model, _cancellationToken);
             var violation = walker.Walk(body);
             LowestAssumed = Math.Min(LowestAssumed, walker.LowestAssumed);
-            return violation;
+            return violation?.Prepend(localFunction.Name);
         }
 
         private PurityViolation? CheckMember(IMethodSymbol method, IOperation? instance, IOperation at, ImmutableArray<IArgumentOperation> arguments)
@@ -693,6 +824,11 @@ internal sealed class PurityProver
             if (type is null)
             {
                 return null;
+            }
+
+            if (IsVirtualDispatch(method, instance))
+            {
+                return CheckVirtual(method, instance!, at);
             }
 
             if (method.IsAbstract || method.IsExtern || (type.TypeKind == TypeKind.Interface && !method.IsStatic))
@@ -744,6 +880,76 @@ internal sealed class PurityProver
             }
 
             return Effect("calls '" + KnownApis.Display(method) + "', which is not known to be pure", at);
+        }
+
+        // A call that dispatches on the receiver's runtime type to a method declared in source (virtual, abstract or an
+        // unsealed override). `base.M()` does not dispatch; members the compiler generates (a record's ToString,
+        // Equals) are trusted like their framework counterparts below.
+        private bool IsVirtualDispatch(IMethodSymbol method, IOperation? instance) =>
+            instance is not null
+            && method is { IsStatic: false, IsSealed: false, IsImplicitlyDeclared: false }
+            && (method.IsVirtual || method.IsAbstract || method.IsOverride)
+            && method.ContainingType.TypeKind == TypeKind.Class
+            && IsInSource(method)
+            && Strip(instance) is not IInstanceReferenceOperation { Syntax: Microsoft.CodeAnalysis.CSharp.Syntax.BaseExpressionSyntax };
+
+        /// <summary>
+        /// A virtual call is proved when the receiver's runtime type is known (a new object, a sealed or value type) or
+        /// when every type that can be behind it is in this compilation and every implementation they have is pure; a
+        /// type that code outside the compilation can derive from could bring any override, so it is reported like an
+        /// interface call.
+        /// </summary>
+        private PurityViolation? CheckVirtual(IMethodSymbol method, IOperation instance, IOperation at)
+        {
+            var receiver = Strip(instance);
+            var receiverType = receiver.Type as INamedTypeSymbol ?? method.ContainingType;
+            IEnumerable<INamedTypeSymbol> runtimeTypes;
+            if (receiver is IObjectCreationOperation { Type: INamedTypeSymbol created })
+            {
+                runtimeTypes = new[] { created };
+            }
+            else if (receiverType.IsSealed || receiverType.IsValueType)
+            {
+                runtimeTypes = new[] { receiverType };
+            }
+            else
+            {
+                var family = _prover.SourceTypesDerivedFrom(receiverType);
+                foreach (var candidate in family)
+                {
+                    if (_prover.CanBeExtendedOutside(candidate) && PurityProver.ImplementationIn(candidate, method) is { IsSealed: false })
+                    {
+                        return Effect(
+                            "calls virtual '" + KnownApis.Display(method) + "', which a type outside this compilation can override",
+                            at);
+                    }
+                }
+
+                runtimeTypes = family.Where(static t => !t.IsAbstract);
+            }
+
+            var thisMode = IsFresh(instance) ? ThisMode.Fresh : ThisMode.ReadOnly;
+            var proved = new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default);
+            foreach (var runtimeType in runtimeTypes)
+            {
+                if (PurityProver.ImplementationIn(runtimeType, method) is not { IsAbstract: false } implementation
+                    || !proved.Add(implementation.OriginalDefinition))
+                {
+                    continue;
+                }
+
+                // The override that runs is named with its type, so the path says which one is impure.
+                var member = implementation.AssociatedSymbol ?? implementation;
+                var name = SymbolEqualityComparer.Default.Equals(implementation.OriginalDefinition, method.OriginalDefinition)
+                    ? member.Name
+                    : implementation.ContainingType.Name + "." + member.Name;
+                if (Enter(implementation, thisMode, at, name) is { } violation)
+                {
+                    return violation;
+                }
+            }
+
+            return null;
         }
 
         // Members every value type and record has and which are pure unless a user overrides them impurely in source
@@ -802,6 +1008,11 @@ internal sealed class PurityProver
                 && _thisMode == ThisMode.Captured)
             {
                 return Effect("reads captured property '" + KnownApis.Display(property) + "'", reference, isCapturedRead: true);
+            }
+
+            if (property.GetMethod is { } virtualGetter && IsVirtualDispatch(virtualGetter, reference.Instance) && !_prover.IsUserDeclaredPure(property))
+            {
+                return CheckVirtual(virtualGetter, reference.Instance!, reference);
             }
 
             if (property.GetMethod is { } getter && IsInSource(getter) && !_prover.IsUserDeclaredPure(property))
