@@ -92,29 +92,70 @@ internal static class UnionParser
         return new UnionResult(model, diagnostics.ToEquatableArray());
     }
 
-    /// <summary>
-    /// RXS1002 for a record that derives from a union without being nested in it. Runs on record declarations
-    /// with a base list only, so a file without records costs nothing.
-    /// </summary>
     public static bool IsRecordWithBaseList(SyntaxNode node, CancellationToken cancellationToken)
         => node is RecordDeclarationSyntax { BaseList.Types.Count: > 0 } record && !record.ClassOrStructKeyword.IsKind(SyntaxKind.StructKeyword);
 
-    public static DiagnosticInfo? ParseStrayVariant(GeneratorSyntaxContext context, CancellationToken cancellationToken)
+    /// <summary>
+    /// The syntactic half of RXS1002 for a record that derives from a union without being nested in it: the simple name
+    /// its base type is written with, unless the record is nested in a type of that name (a variant in its union).
+    /// Binds nothing, so a project without unions pays only for walking its records.
+    /// </summary>
+    public static StrayCandidate? StrayCandidateOf(GeneratorSyntaxContext context, CancellationToken cancellationToken)
+        => StrayCandidateOf((RecordDeclarationSyntax)context.Node);
+
+    /// <summary>The syntactic half itself: it is handed the declaration and nothing to bind it with.</summary>
+    internal static StrayCandidate? StrayCandidateOf(RecordDeclarationSyntax record)
     {
-        if (context.SemanticModel.GetDeclaredSymbol(context.Node, cancellationToken) is not INamedTypeSymbol record ||
-            record.BaseType is not { } baseType ||
-            SymbolEqualityComparer.Default.Equals(record.ContainingType, baseType) ||
-            !baseType.GetAttributes().Any(static a => a.AttributeClass?.ToDisplayString() == EventUnionAttribute))
+        var baseName = SimpleName(record.BaseList!.Types[0].Type);
+        if (baseName is null || (record.Parent is TypeDeclarationSyntax parent && parent.Identifier.ValueText == baseName))
         {
             return null;
         }
 
-        return DiagnosticInfo.Create(
-            Diagnostics.VariantNotSealedOrNested,
-            LocationInfo.From(((RecordDeclarationSyntax)context.Node).Identifier.GetLocation()),
-            record.Name,
-            baseType.Name,
-            "must be declared inside the union");
+        return LocationInfo.From(record.Identifier.GetLocation()) is { } identifier ? new StrayCandidate(baseName, identifier) : null;
+    }
+
+    private static string? SimpleName(TypeSyntax type) => type switch
+    {
+        SimpleNameSyntax simple => simple.Identifier.ValueText,
+        QualifiedNameSyntax qualified => qualified.Right.Identifier.ValueText,
+        AliasQualifiedNameSyntax aliased => aliased.Name.Identifier.ValueText,
+        _ => null,
+    };
+
+    /// <summary>
+    /// The semantic half: RXS1002 when the candidate's base type really is an <c>[EventUnion]</c> (the name may belong to
+    /// another type). Runs only for candidates named like a union. A base written through a <c>using</c> alias is not
+    /// seen here; the generated union rejects such a variant at run time instead.
+    /// </summary>
+    public static DiagnosticInfo? ParseStrayVariant(StrayCandidate candidate, Compilation compilation, CancellationToken cancellationToken)
+    {
+        foreach (var tree in compilation.SyntaxTrees)
+        {
+            if (tree.FilePath != candidate.Identifier.FilePath
+                || tree.GetRoot(cancellationToken).FindToken(candidate.Identifier.Span.Start).Parent is not RecordDeclarationSyntax syntax)
+            {
+                continue;
+            }
+
+            var model = compilation.GetSemanticModel(tree);
+            if (model.GetDeclaredSymbol(syntax, cancellationToken) is not { } record ||
+                record.BaseType is not { } baseType ||
+                SymbolEqualityComparer.Default.Equals(record.ContainingType, baseType) ||
+                !baseType.GetAttributes().Any(static a => a.AttributeClass?.ToDisplayString() == EventUnionAttribute))
+            {
+                continue;
+            }
+
+            return DiagnosticInfo.Create(
+                Diagnostics.VariantNotSealedOrNested,
+                candidate.Identifier,
+                record.Name,
+                baseType.Name,
+                "must be declared inside the union");
+        }
+
+        return null;
     }
 
     /// <summary>The variants of <paramref name="union"/> as the union parser sees them (fallback names excluded).</summary>
