@@ -154,7 +154,14 @@ internal static class KnownApis
     internal static bool IsPureType(INamedTypeSymbol type)
     {
         var original = type.OriginalDefinition;
-        if (original.IsTupleType || original.SpecialType != SpecialType.None || s_pureTypes.Contains(FullName(original)))
+        if (original.SpecialType == SpecialType.System_Array)
+        {
+            // Array.Sort, Array.Fill, Array.Clear write: System.Array is a mutable container, below.
+            return false;
+        }
+
+        if (original.IsTupleType || original.SpecialType != SpecialType.None || s_pureTypes.Contains(FullName(original))
+            || original.Name.EndsWith("InterpolatedStringHandler", StringComparison.Ordinal))
         {
             return true;
         }
@@ -186,6 +193,40 @@ internal static class KnownApis
     }
 
     internal static bool IsMutator(IMethodSymbol method) => s_mutatorNames.Contains(method.Name);
+
+    /// <summary>
+    /// For a member of <c>Span&lt;T&gt;</c> or <c>MemoryExtensions</c> that writes through a span, the parameter written
+    /// (<c>"this"</c> for the receiver); <see langword="null"/> for the pure ones (reads, slicing, searching).
+    /// </summary>
+    internal static string? IsSpanMutator(IMethodSymbol method)
+    {
+        var type = method.ContainingType?.OriginalDefinition;
+        if (type?.ContainingNamespace?.ToDisplayString() != "System")
+        {
+            return null;
+        }
+
+        var copy = method.Name is "CopyTo" or "TryCopyTo";
+        if (type.Name == "Span" && !method.IsStatic)
+        {
+            return copy ? "destination" : method.Name is "Fill" or "Clear" ? "this" : null;
+        }
+
+        if (type.Name == "ReadOnlySpan" && !method.IsStatic)
+        {
+            return copy ? "destination" : null;
+        }
+
+        if (type.Name != "MemoryExtensions" || method.Parameters.Length == 0)
+        {
+            return null;
+        }
+
+        return copy ? "destination"
+            : method.Name is "Reverse" or "Sort" or "Fill" or "Clear" or "Replace" && method.Parameters[0].Type.Name == "Span"
+                ? method.Parameters[0].Name
+                : null;
+    }
 
     internal static string FullName(INamedTypeSymbol type)
     {

@@ -493,8 +493,19 @@ internal sealed class PurityProver
             }
         }
 
+        // Span<T>, ReadOnlySpan<T>, other ref structs, Memory<T> and ArraySegment<T>: values that write through to storage.
+        private static bool IsView(ITypeSymbol type) =>
+            type.IsRefLikeType
+            || (type is INamedTypeSymbol { Name: "Memory" or "ReadOnlyMemory" or "ArraySegment", ContainingNamespace: { } ns } && ns.ToDisplayString() == "System");
+
         private static bool IsCreation(IOperation value)
         {
+            if (value.Syntax.RawKind is (int)Microsoft.CodeAnalysis.CSharp.SyntaxKind.StackAllocArrayCreationExpression
+                or (int)Microsoft.CodeAnalysis.CSharp.SyntaxKind.ImplicitStackAllocArrayCreationExpression)
+            {
+                return true;
+            }
+
             value = Strip(value);
             return value is IObjectCreationOperation or IArrayCreationOperation or IAnonymousObjectCreationOperation
                 or ITypeParameterObjectCreationOperation or ICollectionExpressionOperation or IWithOperation
@@ -561,10 +572,12 @@ internal sealed class PurityProver
                         return false;
                     }
 
-                    // A value-type local is a copy; a reference-type local is fresh when only ever given new objects.
-                    return local.Type?.IsValueType == true || (_assignedFresh.Contains(local) && !_notFresh.Contains(local));
+                    // A value-type local is a copy (but a span or memory views someone's storage); a reference-type local
+                    // is fresh when only ever given new objects.
+                    return (local.Type is { IsValueType: true } localType && !IsView(localType))
+                        || (_assignedFresh.Contains(local) && !_notFresh.Contains(local));
                 case IParameterReferenceOperation { Parameter: var parameter }:
-                    return parameter.RefKind == RefKind.None && parameter.Type.IsValueType && IsInsideRoot(parameter);
+                    return parameter.RefKind == RefKind.None && parameter.Type.IsValueType && !IsView(parameter.Type) && IsInsideRoot(parameter);
                 case IFieldReferenceOperation { Field.Type.IsValueType: true } field:
                     return IsFresh(field.Instance);
                 case IInvocationOperation invocation when IsFluent(invocation):
@@ -655,6 +668,9 @@ internal sealed class PurityProver
             switch (operation)
             {
                 case IAwaitOperation:
+                case IForEachLoopOperation { IsAsynchronous: true }:
+                case IUsingOperation { IsAsynchronous: true }:
+                case IUsingDeclarationOperation { IsAsynchronous: true }:
                     return Effect("awaits", operation);
                 case ILockOperation:
                     return Effect("takes a lock", operation);
@@ -665,9 +681,13 @@ internal sealed class PurityProver
                 case IFunctionPointerInvocationOperation:
                     return Effect("calls a function pointer, which cannot be proved pure", operation);
                 case IAssignmentOperation assignment:
-                    return CheckWrite(assignment.Target, operation);
+                    return CheckWrite(assignment.Target, operation)
+                        ?? (assignment is ICompoundAssignmentOperation { OperatorMethod: { } compound }
+                            ? CheckMember(compound, instance: null, operation, ImmutableArray<IArgumentOperation>.Empty)
+                            : null);
                 case IIncrementOrDecrementOperation increment:
-                    return CheckWrite(increment.Target, operation);
+                    return CheckWrite(increment.Target, operation)
+                        ?? (increment.OperatorMethod is { } step ? CheckMember(step, instance: null, operation, ImmutableArray<IArgumentOperation>.Empty) : null);
                 case IArgumentOperation { Parameter.RefKind: RefKind.Ref or RefKind.Out } byRef:
                     return CheckWrite(byRef.Value, operation);
                 // `Helper(x).Result` or `.GetAwaiter().GetResult()` on an async method: what the user wrote is the await
@@ -678,6 +698,12 @@ internal sealed class PurityProver
                     return Visit(task) ?? Effect("blocks on a task ('" + KnownApis.Display(property) + "')", operation);
                 case IInvocationOperation invocation:
                     return CheckInvocation(invocation);
+                case IBinaryOperation { OperatorMethod: { } userOperator }:
+                    return CheckMember(userOperator, instance: null, operation, ImmutableArray<IArgumentOperation>.Empty);
+                case IUnaryOperation { OperatorMethod: { } userOperator }:
+                    return CheckMember(userOperator, instance: null, operation, ImmutableArray<IArgumentOperation>.Empty);
+                case IConversionOperation { OperatorMethod: { } userOperator }:
+                    return CheckMember(userOperator, instance: null, operation, ImmutableArray<IArgumentOperation>.Empty);
                 case IObjectCreationOperation { Constructor: { } constructor } creation:
                     return CheckConstructor(constructor, creation);
                 case IPropertyReferenceOperation property:
@@ -733,7 +759,10 @@ internal sealed class PurityProver
 
                     if (IsFresh(propertyReference.Instance))
                     {
-                        return null;
+                        // Setting a property of an object built here runs its setter (an init accessor in `with`).
+                        return property.SetMethod is { } setter && IsInSource(setter) && !_prover.IsUserDeclaredPure(property)
+                            ? Enter(setter, ThisMode.Fresh, at, property.Name)
+                            : null;
                     }
 
                     return property.IsIndexer
@@ -746,6 +775,10 @@ internal sealed class PurityProver
                 case IInstanceReferenceOperation:
                     return _thisMode == ThisMode.Fresh ? null : Effect("writes 'this'", at);
                 case IDeclarationExpressionOperation or IDiscardOperation:
+                    return null;
+                case IInterpolatedStringHandlerCreationOperation:
+                    // A handler built for this call (StringBuilder.Append($"...")): it writes into the call's receiver,
+                    // which the call itself is judged on.
                     return null;
                 case ITupleOperation tuple:
                     foreach (var element in tuple.Elements)
@@ -848,6 +881,16 @@ internal sealed class PurityProver
                 return Enter(method, thisMode, at, method.Name);
             }
 
+            if (KnownApis.IsSpanMutator(method) is { } written)
+            {
+                // span.Fill(0), xs.AsSpan().Reverse(), source.CopyTo(destination): the span written must view storage
+                // created inside the degrader.
+                var target = written == "this" ? instance : arguments.FirstOrDefault(a => a.Parameter?.Name == written)?.Value;
+                return target is null || IsFresh(target)
+                    ? null
+                    : Effect("mutates '" + Describe(target) + "' ('" + KnownApis.Display(method) + "'), which was not created inside the degrader", at);
+            }
+
             if (KnownApis.IsPureType(type) || IsPureByShape(method))
             {
                 return null;
@@ -860,12 +903,26 @@ internal sealed class PurityProver
                     return null;
                 }
 
+                if (method.Name is "CopyTo" or "TryCopyTo")
+                {
+                    // The receiver is read; the array or span handed in is written.
+                    foreach (var argument in arguments)
+                    {
+                        if (Strip(argument.Value).Type is { } viewType && (viewType is IArrayTypeSymbol || IsView(viewType)) && !IsFresh(argument.Value))
+                        {
+                            return Effect("mutates '" + Describe(argument.Value) + "' ('" + KnownApis.Display(method) + "'), which was not created inside the degrader", at);
+                        }
+                    }
+
+                    return null;
+                }
+
                 if (method.IsStatic)
                 {
                     // Array.Sort(a), Array.Copy(src, dst, n): every array the call is handed must be created inside.
                     foreach (var argument in arguments)
                     {
-                        if (argument.Value.Type is IArrayTypeSymbol && argument.Parameter?.Name != "sourceArray" && !IsFresh(argument.Value))
+                        if (Strip(argument.Value).Type is IArrayTypeSymbol && argument.Parameter?.Name != "sourceArray" && !IsFresh(argument.Value))
                         {
                             return Effect("mutates '" + Describe(argument.Value) + "' ('" + KnownApis.Display(method) + "'), which was not created inside the degrader", at);
                         }

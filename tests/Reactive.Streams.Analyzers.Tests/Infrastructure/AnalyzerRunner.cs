@@ -23,7 +23,7 @@ internal static class AnalyzerRunner
             sources.Select((s, i) => CSharpSyntaxTree.ParseText(s, CSharpParseOptions.Default.WithLanguageVersion(LanguageVersion.Latest), path: $"Test{i}.cs"))
                 .Concat(withLibrary ? [CSharpSyntaxTree.ParseText(Stubs.Source, path: "Stubs.cs")] : []),
             withLibrary ? TestReferences.Runtime.AddRange(TestReferences.Library) : TestReferences.Runtime,
-            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable, allowUnsafe: true));
         var options = new CompilationWithAnalyzersOptions(
             new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty),
             onAnalyzerException: null,

@@ -23,6 +23,13 @@ public sealed class PurityCorpusTests
         }
     }
 
+    [Fact]
+    public void The_corpus_has_at_least_150_cases_with_unique_names()
+    {
+        Assert.True(PurityCorpus.All.Count >= 150, "cases: " + PurityCorpus.All.Count.ToString(CultureInfo.InvariantCulture));
+        Assert.Equal(PurityCorpus.All.Count, PurityCorpus.All.Select(c => c.Name).Distinct(StringComparer.Ordinal).Count());
+    }
+
     [Theory]
     [MemberData(nameof(Cases))]
     public async Task The_prover_reaches_the_expected_verdict_and_message(PurityCase @case)
@@ -34,13 +41,13 @@ public sealed class PurityCorpusTests
         var messages = string.Join("\n", diagnostics.Select(d => d.GetMessage(CultureInfo.InvariantCulture)));
         if (@case.Why is null)
         {
-            Assert.Equal(string.Empty, messages);
+            Assert.True(messages.Length == 0, "expected pure, got: " + messages);
         }
         else
         {
             var name = @case.Why.Split(" \u2192 ")[0];
             var expected = "Degrader '" + name + "' is not pure: " + @case.Why + " (Test0.cs:" + @case.EffectLine.ToString(CultureInfo.InvariantCulture) + ")";
-            Assert.Equal(expected, messages);
+            Assert.True(expected == messages, "expected: " + expected + "\nactual:   " + messages);
         }
     }
 }
