@@ -3,7 +3,7 @@ using Microsoft.CodeAnalysis;
 namespace Reactive.Streams.Generators;
 
 /// <summary>
-/// The generator's own diagnostics, RXS1001-RXS1005. Each has a page under docs/rules; severities can be
+/// The generator's own diagnostics, RXS1001-RXS1006. Each has a page under docs/rules; severities can be
 /// changed in .editorconfig (<c>dotnet_diagnostic.RXS1004.severity = warning</c>).
 /// </summary>
 internal static class Diagnostics
@@ -61,6 +61,16 @@ internal static class Diagnostics
         description: "The generated adapters call each handler with the variant and, when it takes one, the sink's cancellation token; any other shape cannot be called.",
         helpLinkUri: HelpLinkBase + "RXS1005.md");
 
+    public static readonly DiagnosticDescriptor UnusableName = new(
+        id: "RXS1006",
+        title: "A name in an event union collides with the code the generator adds",
+        messageFormat: "'{0}' in event union '{1}' {2}; no code is generated for the union",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true,
+        description: "The generator adds a kind enum, a JSON converter, Kind, WireName, Match, Switch and their handler parameters to a union; a variant, a positional property or a type whose name is one of those (or a C# keyword) would make the generated code fail to compile, so nothing is generated until it is renamed.",
+        helpLinkUri: HelpLinkBase + "RXS1006.md");
+
     public static DiagnosticDescriptor ById(string id) => id switch
     {
         "RXS1001" => UnionNotPartial,
@@ -68,6 +78,7 @@ internal static class Diagnostics
         "RXS1003" => DuplicateWireName,
         "RXS1004" => MissingHandler,
         "RXS1005" => WrongHandlerSignature,
+        "RXS1006" => UnusableName,
         _ => throw new ArgumentOutOfRangeException(nameof(id), id, "Unknown diagnostic id."),
     };
 }

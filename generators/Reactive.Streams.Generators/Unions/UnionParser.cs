@@ -38,6 +38,7 @@ internal static class UnionParser
         }
 
         var variants = new List<VariantModel>();
+        var unusable = false;
         var wireNames = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var member in union.GetTypeMembers())
         {
@@ -65,6 +66,13 @@ internal static class UnionParser
                 continue;
             }
 
+            if (VariantNameProblem(member.Name) is { } nameProblem)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(Diagnostics.UnusableName, memberLocation, member.Name, union.Name, nameProblem));
+                unusable = true;
+                continue;
+            }
+
             var wireName = WireNameOf(member) ?? Naming.ToSnakeCase(member.Name);
             if (wireNames.TryGetValue(wireName, out var first))
             {
@@ -75,7 +83,31 @@ internal static class UnionParser
                 wireNames.Add(wireName, member.Name);
             }
 
-            variants.Add(new VariantModel(member.Name, wireName, PositionalProperties(member).ToEquatableArray()));
+            var properties = PositionalProperties(member).ToEquatableArray();
+            foreach (var property in properties)
+            {
+                if (PropertyNameProblem(property) is { } propertyProblem)
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(Diagnostics.UnusableName, memberLocation, member.Name + "." + property.Name, union.Name, propertyProblem));
+                    unusable = true;
+                }
+            }
+
+            variants.Add(new VariantModel(member.Name, wireName, properties));
+        }
+
+        foreach (var generated in new[] { union.Name + "Kind", union.Name + "JsonConverter" })
+        {
+            if (TypeNameTaken(union, generated))
+            {
+                diagnostics.Add(DiagnosticInfo.Create(Diagnostics.UnusableName, identifier, generated, union.Name, "is the name of a type the generator adds beside the union, and a type of that name exists"));
+                unusable = true;
+            }
+        }
+
+        if (unusable)
+        {
+            return new UnionResult(null, diagnostics.ToEquatableArray());
         }
 
         var payloadless = variants.All(static v => v.Properties.Count == 0);
@@ -157,6 +189,48 @@ internal static class UnionParser
 
         return null;
     }
+
+    /// <summary>
+    /// Why a variant cannot have this name in generated code: a C# keyword (written <c>@class</c> in source), or the name
+    /// of a member the generator adds to the union, or of the type parameters and the <c>state</c> parameter of the
+    /// state-passing <c>Match</c>/<c>Switch</c> overloads (a variant's handler parameter is its camelCase name).
+    /// </summary>
+    internal static string? VariantNameProblem(string name)
+    {
+        if (SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None)
+        {
+            return "is a C# keyword, which the generated members cannot name";
+        }
+
+        return s_reservedVariantNames.Contains(name)
+            ? "is the name of a member or type parameter the generator adds to the union"
+            : null;
+    }
+
+    private static readonly HashSet<string> s_reservedVariantNames = new(StringComparer.Ordinal)
+    {
+        "Kind", "WireName", "ToWire", "FromWire", "Match", "Switch", "MatchAsync", "SwitchAsync", "NotAVariant",
+        "State", "TState", "TResult", "RawValue", "RawWireName", "RawPayload",
+    };
+
+    // A positional property the union's generated members would hide or clash with, or one written as the discriminator.
+    private static string? PropertyNameProblem(PropertyModel property)
+    {
+        if (property.Name is "Kind" or "WireName")
+        {
+            return "is a positional property named like the '" + property.Name + "' the generator adds to the union (and so to every variant)";
+        }
+
+        return property.JsonName == "type"
+            ? "is written to JSON as \"type\", the name of the discriminator; rename it or give it [property: JsonPropertyName(...)]"
+            : null;
+    }
+
+    // The kind enum and the converter are declared beside the union (in its namespace or containing type).
+    private static bool TypeNameTaken(INamedTypeSymbol union, string name)
+        => union.ContainingType is { } container
+            ? !container.GetTypeMembers(name).IsEmpty
+            : !union.ContainingNamespace.GetTypeMembers(name).IsEmpty;
 
     /// <summary>The variants of <paramref name="union"/> as the union parser sees them (fallback names excluded).</summary>
     internal static IEnumerable<INamedTypeSymbol> VariantSymbols(INamedTypeSymbol union)
