@@ -1,4 +1,5 @@
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Reactive.Streams.Generators.Model;
 using Reactive.Streams.Generators.Sinks;
@@ -26,8 +27,11 @@ public sealed class EventUnionGenerator : IIncrementalGenerator
             .Where(static m => m is not null)
             .Select(static (m, _) => m!)
             .WithTrackingName(TrackingNames.UnionModel);
-        context.RegisterSourceOutput(unionModels, static (spc, model) =>
-            spc.AddSource(UnionEmitter.HintName(model), UnionEmitter.Emit(model)));
+        // A project pinned below C# 11 gets the same code without UTF-8 string literals.
+        var utf8Literals = context.ParseOptionsProvider
+            .Select(static (options, _) => options is not CSharpParseOptions { LanguageVersion: < LanguageVersion.CSharp11 });
+        context.RegisterSourceOutput(unionModels.Combine(utf8Literals), static (spc, pair) =>
+            spc.AddSource(UnionEmitter.HintName(pair.Left), UnionEmitter.Emit(pair.Left, pair.Right)));
 
         var unionDiagnostics = unions
             .Select(static (r, _) => r.Diagnostics)

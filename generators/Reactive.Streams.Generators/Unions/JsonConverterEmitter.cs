@@ -12,7 +12,7 @@ internal static class JsonConverterEmitter
 {
     private const string Json = "global::System.Text.Json";
 
-    public static void EmitPayload(SourceWriter w, UnionModel model, string access)
+    public static void EmitPayload(SourceWriter w, UnionModel model, string access, bool utf8Literals)
     {
         var union = model.Name;
         var types = MetadataTypes(model);
@@ -52,7 +52,7 @@ internal static class JsonConverterEmitter
         w.Line($"{union} result;");
         for (var v = 0; v < model.Variants.Count; v++)
         {
-            w.Open($"{(v == 0 ? string.Empty : "else ")}if (probe.ValueTextEquals({Naming.Literal(model.Variants[v].WireName)}u8))");
+            w.Open($"{(v == 0 ? string.Empty : "else ")}if (probe.ValueTextEquals({Utf8(model.Variants[v].WireName, utf8Literals)}))");
             w.Line($"result = typeCameFirst ? Read{model.Variants[v].Name}(ref probe, metadata) : Read{model.Variants[v].Name}(ref reader, metadata);");
             w.Close();
         }
@@ -106,16 +106,16 @@ internal static class JsonConverterEmitter
 
         for (var v = 0; v < model.Variants.Count; v++)
         {
-            EmitReadVariant(w, model, model.Variants[v], types);
+            EmitReadVariant(w, model, model.Variants[v], types, utf8Literals);
         }
 
         EmitReadUnknown(w, model, types);
-        EmitHelpers(w, union);
+        EmitHelpers(w, union, utf8Literals);
         EmitMetadata(w, types);
         w.Close();
     }
 
-    public static void EmitPayloadless(SourceWriter w, UnionModel model, string access)
+    public static void EmitPayloadless(SourceWriter w, UnionModel model, string access, bool utf8Literals)
     {
         var union = model.Name;
         w.Line("/// <summary>");
@@ -138,7 +138,7 @@ internal static class JsonConverterEmitter
         w.Line();
         for (var v = 0; v < model.Variants.Count; v++)
         {
-            w.Open($"if (reader.ValueTextEquals({Naming.Literal(model.Variants[v].WireName)}u8))");
+            w.Open($"if (reader.ValueTextEquals({Utf8(model.Variants[v].WireName, utf8Literals)}))");
             w.Line($"return {union}.FromWire({Naming.Literal(model.Variants[v].WireName)});");
             w.Close();
         }
@@ -169,7 +169,7 @@ internal static class JsonConverterEmitter
         w.Close();
     }
 
-    private static void EmitReadVariant(SourceWriter w, UnionModel model, VariantModel variant, IReadOnlyDictionary<string, int> types)
+    private static void EmitReadVariant(SourceWriter w, UnionModel model, VariantModel variant, IReadOnlyDictionary<string, int> types, bool utf8Literals)
     {
         var union = model.Name;
         w.Line();
@@ -188,7 +188,7 @@ internal static class JsonConverterEmitter
         for (var p = 0; p < variant.Properties.Count; p++)
         {
             var property = variant.Properties[p];
-            w.Open($"if (reader.ValueTextEquals({Naming.Literal(property.JsonName)}u8))");
+            w.Open($"if (reader.ValueTextEquals({Utf8(property.JsonName, utf8Literals)}))");
             w.Line("reader.Read();");
             w.Line($"__p{p} = {ReadExpression(property, variant.WireName, types)};");
             if (!property.IsNullable)
@@ -249,7 +249,7 @@ internal static class JsonConverterEmitter
         w.Close();
     }
 
-    private static void EmitHelpers(SourceWriter w, string union)
+    private static void EmitHelpers(SourceWriter w, string union, bool utf8Literals)
     {
         w.Line();
         w.Line("/// <summary>Moves <paramref name=\"reader\"/> to the discriminator's value; true when it is the first property.</summary>");
@@ -258,7 +258,7 @@ internal static class JsonConverterEmitter
         w.Indent();
         w.Line("var first = true;");
         w.Open($"while (reader.Read() && reader.TokenType == {Json}.JsonTokenType.PropertyName)");
-        w.Open("if (reader.ValueTextEquals(\"type\"u8))");
+        w.Open($"if (reader.ValueTextEquals({Utf8("type", utf8Literals)}))");
         w.Line("reader.Read();");
         w.Open($"if (reader.TokenType != {Json}.JsonTokenType.String)");
         w.Line($"throw new {Json}.JsonException($\"The \\\"type\\\" of a {union} must be a string, not a {{reader.TokenType}}.\");");
@@ -287,6 +287,10 @@ internal static class JsonConverterEmitter
     }
 
     /// <summary>The distinct property types read and written through metadata, each with its slot in the cache.</summary>
+    // A UTF-8 literal where the language has them (C# 11); before that the string overload of ValueTextEquals, which
+    // compares the same unescaped text.
+    private static string Utf8(string value, bool utf8Literals) => Naming.Literal(value) + (utf8Literals ? "u8" : string.Empty);
+
     private static Dictionary<string, int> MetadataTypes(UnionModel model)
     {
         var types = new Dictionary<string, int>(StringComparer.Ordinal);
