@@ -3,7 +3,7 @@ using Microsoft.CodeAnalysis;
 namespace Reactive.Streams.Generators;
 
 /// <summary>
-/// The generator's own diagnostics, RXS1001-RXS1006. Each has a page under docs/rules; severities can be
+/// The generator's own diagnostics, RXS1001-RXS1007. Each has a page under docs/rules; severities can be
 /// changed in .editorconfig (<c>dotnet_diagnostic.RXS1004.severity = warning</c>).
 /// </summary>
 internal static class Diagnostics
@@ -71,6 +71,16 @@ internal static class Diagnostics
         description: "The generator adds a kind enum, a JSON converter, Kind, WireName, Match, Switch and their handler parameters to a union; a variant, a positional property or a type whose name is one of those (or a C# keyword) would make the generated code fail to compile, so nothing is generated until it is renamed.",
         helpLinkUri: HelpLinkBase + "RXS1006.md");
 
+    public static readonly DiagnosticDescriptor WrongDegrader = new(
+        id: "RXS1007",
+        title: "A stream sink's degrader is missing or has the wrong signature",
+        messageFormat: "Degrader '{0}' of stream sink '{1}' must be a static method '{2} {0}({2} item)'; {3}",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true,
+        description: "A sink's buffer holds its union, so the degrader named by [Backpressure(Degrader = nameof(M))] maps one union value to another; a method of another shape cannot be called, and the sink would fail with MissingDegraderException at its first overflow.",
+        helpLinkUri: HelpLinkBase + "RXS1007.md");
+
     public static DiagnosticDescriptor ById(string id) => id switch
     {
         "RXS1001" => UnionNotPartial,
@@ -79,6 +89,7 @@ internal static class Diagnostics
         "RXS1004" => MissingHandler,
         "RXS1005" => WrongHandlerSignature,
         "RXS1006" => UnusableName,
+        "RXS1007" => WrongDegrader,
         _ => throw new ArgumentOutOfRangeException(nameof(id), id, "Unknown diagnostic id."),
     };
 }

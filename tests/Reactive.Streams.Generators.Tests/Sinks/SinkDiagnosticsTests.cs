@@ -121,6 +121,57 @@ public sealed class SinkDiagnosticsTests
         Assert.Contains("DispatchAsync", generated, StringComparison.Ordinal);
         Assert.DoesNotContain("CreateObserver", generated, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("static LeaseHistoryEvent.Renewed Coarsen(LeaseHistoryEvent.Renewed e) => e;", "its parameter is 'Consumer.Leases.LeaseHistoryEvent.Renewed'")]
+    [InlineData("LeaseHistoryEvent Coarsen(LeaseHistoryEvent e) => e;", "it is not static")]
+    [InlineData("static object Coarsen(LeaseHistoryEvent e) => e;", "it returns 'object'")]
+    [InlineData("static LeaseHistoryEvent Coarsen(LeaseHistoryEvent e, int by) => e;", "it takes 2 parameters")]
+    [InlineData("static LeaseHistoryEvent Other(LeaseHistoryEvent e) => e;", "the sink has no method of that name")]
+    public void RXS1007_reports_a_degrader_that_the_sink_cannot_call(string degrader, string reason)
+    {
+        var sink = Header + $$"""
+            [StreamSink(typeof(LeaseHistoryEvent))]
+            [Backpressure(BackpressurePolicy.DegradeQuality, Capacity = 4, Degrader = "Coarsen")]
+            public partial class DegradingSink
+            {
+                {{degrader}}
+                public void OnAcquired(LeaseHistoryEvent.Acquired item) { }
+                public void OnRenewed(LeaseHistoryEvent.Renewed item) { }
+                public void OnRevoked(LeaseHistoryEvent.Revoked item) { }
+            }
+            """;
+
+        var run = TestCompilation.Run(Sources.LeaseHistory, sink);
+
+        var diagnostic = Assert.Single(run.GeneratorDiagnostics);
+        Assert.Equal("RXS1007", diagnostic.Id);
+        Assert.StartsWith("Degrader 'Coarsen' of stream sink 'DegradingSink' must be a static method 'Consumer.Leases.LeaseHistoryEvent Coarsen(Consumer.Leases.LeaseHistoryEvent item)'; ", diagnostic.GetMessage(), StringComparison.Ordinal);
+        Assert.EndsWith(reason, diagnostic.GetMessage(), StringComparison.Ordinal);
+        Assert.DoesNotContain(run.Sources.Keys, static k => k.Contains("DegradingSink", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_degrader_from_union_to_union_is_used()
+    {
+        var sink = Header + """
+            [StreamSink(typeof(LeaseHistoryEvent))]
+            [Backpressure(BackpressurePolicy.DegradeQuality, Capacity = 4, Degrader = nameof(Coarsen))]
+            public partial class DegradingSink
+            {
+                static LeaseHistoryEvent Coarsen(LeaseHistoryEvent e) => e;
+                public void OnAcquired(LeaseHistoryEvent.Acquired item) { }
+                public void OnRenewed(LeaseHistoryEvent.Renewed item) { }
+                public void OnRevoked(LeaseHistoryEvent.Revoked item) { }
+            }
+            """;
+
+        var run = TestCompilation.Run(Sources.LeaseHistory, sink);
+
+        Assert.Empty(run.GeneratorDiagnostics);
+        Assert.Contains("Degrader = Coarsen", run.Sources.Single(static s => s.Key.Contains("DegradingSink", StringComparison.Ordinal)).Value, StringComparison.Ordinal);
+        Assert.Empty(run.CompilationDiagnostics);
+    }
 }
 
 public sealed class SinkOverReferencedUnionTests
