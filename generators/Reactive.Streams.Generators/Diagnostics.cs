@@ -3,7 +3,7 @@ using Microsoft.CodeAnalysis;
 namespace Reactive.Streams.Generators;
 
 /// <summary>
-/// The generator's own diagnostics, RXS1001-RXS1007. Each has a page under docs/rules; severities can be
+/// The generator's own diagnostics, RXS1001-RXS1008. Each has a page under docs/rules; severities can be
 /// changed in .editorconfig (<c>dotnet_diagnostic.RXS1004.severity = warning</c>).
 /// </summary>
 internal static class Diagnostics
@@ -81,6 +81,16 @@ internal static class Diagnostics
         description: "A sink's buffer holds its union, so the degrader named by [Backpressure(Degrader = nameof(M))] maps one union value to another; a method of another shape cannot be called, and the sink would fail with MissingDegraderException at its first overflow.",
         helpLinkUri: HelpLinkBase + "RXS1007.md");
 
+    public static readonly DiagnosticDescriptor UnsupportedJson = new(
+        id: "RXS1008",
+        title: "An event union variant declares JSON the generated converter would not write as declared",
+        messageFormat: "'{0}' in event union '{1}' {2}; no code is generated for the union",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true,
+        description: "The generated converter writes each variant's positional parameters with their types' converters. A [JsonIgnore] or [JsonConverter] on one of them, or a settable property outside them, would be written differently from what the declaration says (a secret written out, a value dropped), so it is refused at compile time.",
+        helpLinkUri: HelpLinkBase + "RXS1008.md");
+
     public static DiagnosticDescriptor ById(string id) => id switch
     {
         "RXS1001" => UnionNotPartial,
@@ -90,6 +100,7 @@ internal static class Diagnostics
         "RXS1005" => WrongHandlerSignature,
         "RXS1006" => UnusableName,
         "RXS1007" => WrongDegrader,
+        "RXS1008" => UnsupportedJson,
         _ => throw new ArgumentOutOfRangeException(nameof(id), id, "Unknown diagnostic id."),
     };
 }

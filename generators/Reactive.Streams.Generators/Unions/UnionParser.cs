@@ -83,6 +83,12 @@ internal static class UnionParser
                 wireNames.Add(wireName, member.Name);
             }
 
+            foreach (var (property, jsonProblem) in JsonProblems(member))
+            {
+                diagnostics.Add(DiagnosticInfo.Create(Diagnostics.UnsupportedJson, LocationInfo.From(property.Locations.FirstOrDefault()) ?? memberLocation, member.Name + "." + property.Name, union.Name, jsonProblem));
+                unusable = true;
+            }
+
             var properties = PositionalProperties(member).ToEquatableArray();
             foreach (var property in properties)
             {
@@ -212,6 +218,45 @@ internal static class UnionParser
         "Kind", "WireName", "ToWire", "FromWire", "Match", "Switch", "MatchAsync", "SwitchAsync", "NotAVariant",
         "State", "TState", "TResult", "RawValue", "RawWireName", "RawPayload",
     };
+
+    private const string JsonIgnoreAttribute = "System.Text.Json.Serialization.JsonIgnoreAttribute";
+    private const string JsonConverterAttribute = "System.Text.Json.Serialization.JsonConverterAttribute";
+
+    /// <summary>
+    /// What the generated converter would write differently from System.Text.Json on the same hierarchy, refused rather
+    /// than written wrong: <c>[JsonIgnore]</c> or <c>[JsonConverter]</c> on a positional property (the converter writes and
+    /// reads every positional parameter with the type's own converter), and a settable or <c>init</c> property that is not
+    /// positional (the converter would drop its value).
+    /// </summary>
+    internal static IEnumerable<(IPropertySymbol Property, string Problem)> JsonProblems(INamedTypeSymbol variant)
+    {
+        var positional = new HashSet<string>(PositionalProperties(variant).Select(static p => p.Name), StringComparer.Ordinal);
+        foreach (var property in variant.GetMembers().OfType<IPropertySymbol>())
+        {
+            if (property.IsStatic || property.IsImplicitlyDeclared || property.IsIndexer || property.DeclaredAccessibility != Accessibility.Public)
+            {
+                continue;
+            }
+
+            var attributes = property.GetAttributes();
+            var ignored = attributes.Any(static a => a.AttributeClass?.ToDisplayString() == JsonIgnoreAttribute);
+            if (positional.Contains(property.Name))
+            {
+                if (ignored)
+                {
+                    yield return (property, "has [JsonIgnore], which the union's converter does not honour (it writes every positional parameter); keep the value out of the event instead");
+                }
+                else if (attributes.Any(static a => a.AttributeClass?.ToDisplayString() == JsonConverterAttribute))
+                {
+                    yield return (property, "has [JsonConverter], which the union's converter does not honour (it uses the converter of the property's type)");
+                }
+            }
+            else if (!ignored && property.SetMethod is { DeclaredAccessibility: Accessibility.Public })
+            {
+                yield return (property, "is a settable or init property that is not a positional parameter, which the union's converter would not write; make it a positional parameter or mark it [JsonIgnore]");
+            }
+        }
+    }
 
     // A positional property the union's generated members would hide or clash with, or one written as the discriminator.
     private static string? PropertyNameProblem(PropertyModel property)
