@@ -63,12 +63,12 @@ internal static class Diagnostics
 
     public static readonly DiagnosticDescriptor UnusableName = new(
         id: "RXS1006",
-        title: "A name in an event union collides with the code the generator adds",
-        messageFormat: "'{0}' in event union '{1}' {2}; no code is generated for the union",
+        title: "A name in an event union or a stream sink collides with the code the generator adds",
+        messageFormat: "'{0}' in {1} {2}; no code is generated for it",
         category: Category,
         defaultSeverity: DiagnosticSeverity.Error,
         isEnabledByDefault: true,
-        description: "The generator adds a kind enum, a JSON converter, Kind, WireName, Match, Switch and their handler parameters to a union; a variant, a positional property or a type whose name is one of those (or a C# keyword) would make the generated code fail to compile, so nothing is generated until it is renamed.",
+        description: "The generator adds a kind enum, a JSON converter, Kind, WireName, Match, Switch and their handler parameters to a union, and DispatchAsync, the Observer, DeliverySink and Target adapters and their factories to a stream sink; a variant, a positional property, a member or a type whose name is one of those (or a C# keyword) would make the generated code fail to compile, so nothing is generated until it is renamed.",
         helpLinkUri: HelpLinkBase + "RXS1006.md");
 
     public static readonly DiagnosticDescriptor WrongDegrader = new(

@@ -89,6 +89,19 @@ internal static class SinkParser
             }
         }
 
+        foreach (var generated in s_generatedSinkMembers)
+        {
+            if (sink.GetMembers(generated).FirstOrDefault() is { } taken)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(
+                    Diagnostics.UnusableName,
+                    LocationInfo.From(taken.Locations.FirstOrDefault()) ?? identifier,
+                    generated,
+                    "stream sink '" + sink.Name + "'",
+                    "is the name of a member the generator adds to the sink"));
+            }
+        }
+
         var hasErrors = diagnostics.Count > 0;
         var model = hasErrors
             ? null
@@ -213,6 +226,13 @@ internal static class SinkParser
 
     // The sink's buffer holds the union, so its degrader maps a union to a union; any other shape would only be found
     // missing at the first overflow (MissingDegraderException), so it is refused here.
+    // Members the sink emitter adds to the sink class (the Dataflow ones too, whether or not Dataflow is referenced, so
+    // adding the reference later does not break the build).
+    private static readonly string[] s_generatedSinkMembers =
+    {
+        "DispatchAsync", "CreateStreamOptions", "CreateObserver", "Observer", "CreateDeliverySink", "DeliverySink", "CreateTarget", "Target",
+    };
+
     private static string? DegraderProblem(INamedTypeSymbol sink, INamedTypeSymbol union, string name)
     {
         var methods = sink.GetMembers(name).OfType<IMethodSymbol>().ToList();

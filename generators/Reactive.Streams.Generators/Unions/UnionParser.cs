@@ -68,7 +68,7 @@ internal static class UnionParser
 
             if (VariantNameProblem(member.Name) is { } nameProblem)
             {
-                diagnostics.Add(DiagnosticInfo.Create(Diagnostics.UnusableName, memberLocation, member.Name, union.Name, nameProblem));
+                diagnostics.Add(DiagnosticInfo.Create(Diagnostics.UnusableName, memberLocation, member.Name, "event union '" + union.Name + "'", nameProblem));
                 unusable = true;
                 continue;
             }
@@ -94,7 +94,7 @@ internal static class UnionParser
             {
                 if (PropertyNameProblem(property) is { } propertyProblem)
                 {
-                    diagnostics.Add(DiagnosticInfo.Create(Diagnostics.UnusableName, memberLocation, member.Name + "." + property.Name, union.Name, propertyProblem));
+                    diagnostics.Add(DiagnosticInfo.Create(Diagnostics.UnusableName, memberLocation, member.Name + "." + property.Name, "event union '" + union.Name + "'", propertyProblem));
                     unusable = true;
                 }
             }
@@ -106,7 +106,7 @@ internal static class UnionParser
         {
             if (TypeNameTaken(union, generated))
             {
-                diagnostics.Add(DiagnosticInfo.Create(Diagnostics.UnusableName, identifier, generated, union.Name, "is the name of a type the generator adds beside the union, and a type of that name exists"));
+                diagnostics.Add(DiagnosticInfo.Create(Diagnostics.UnusableName, identifier, generated, "event union '" + union.Name + "'", "is the name of a type the generator adds beside the union, and a type of that name exists"));
                 unusable = true;
             }
         }

@@ -123,6 +123,33 @@ public sealed class SinkDiagnosticsTests
     }
 
     [Theory]
+    [InlineData("public object? Target { get; set; }", "Target")]
+    [InlineData("public void DispatchAsync() { }", "DispatchAsync")]
+    [InlineData("public sealed class Observer { }", "Observer")]
+    public void RXS1006_reports_a_sink_member_named_like_a_generated_one(string member, string name)
+    {
+        var sink = Header + $$"""
+            [StreamSink(typeof(LeaseHistoryEvent))]
+            [Backpressure(BackpressurePolicy.Fail, Capacity = 4)]
+            public partial class CollidingSink
+            {
+                {{member}}
+                public void OnAcquired(LeaseHistoryEvent.Acquired item) { }
+                public void OnRenewed(LeaseHistoryEvent.Renewed item) { }
+                public void OnRevoked(LeaseHistoryEvent.Revoked item) { }
+            }
+            """;
+
+        var run = TestCompilation.Run(Sources.LeaseHistory, sink);
+
+        var diagnostic = Assert.Single(run.GeneratorDiagnostics);
+        Assert.Equal("RXS1006", diagnostic.Id);
+        Assert.Equal($"'{name}' in stream sink 'CollidingSink' is the name of a member the generator adds to the sink; no code is generated for it", diagnostic.GetMessage());
+        Assert.DoesNotContain(run.Sources.Keys, static k => k.Contains("CollidingSink", StringComparison.Ordinal));
+        Assert.Empty(run.CompilationDiagnostics);
+    }
+
+    [Theory]
     [InlineData("static LeaseHistoryEvent.Renewed Coarsen(LeaseHistoryEvent.Renewed e) => e;", "its parameter is 'Consumer.Leases.LeaseHistoryEvent.Renewed'")]
     [InlineData("LeaseHistoryEvent Coarsen(LeaseHistoryEvent e) => e;", "it is not static")]
     [InlineData("static object Coarsen(LeaseHistoryEvent e) => e;", "it returns 'object'")]
