@@ -73,11 +73,7 @@ internal static class JsonConverterEmitter
         w.Open($"public override void Write({Json}.Utf8JsonWriter writer, {union} value, {Json}.JsonSerializerOptions options)");
         w.Line("global::System.ArgumentNullException.ThrowIfNull(writer);");
         w.Line("global::System.ArgumentNullException.ThrowIfNull(value);");
-        if (types.Count > 0)
-        {
-            w.Line("var metadata = MetadataFor(options);");
-        }
-
+        w.Line("var metadata = MetadataFor(options);");
         w.Open("switch (value)");
         for (var v = 0; v < model.Variants.Count; v++)
         {
@@ -188,7 +184,7 @@ internal static class JsonConverterEmitter
         for (var p = 0; p < variant.Properties.Count; p++)
         {
             var property = variant.Properties[p];
-            w.Open($"if (reader.ValueTextEquals({Utf8(property.JsonName, utf8Literals)}))");
+            w.Open($"if (metadata.CaseInsensitive ? NameIs(ref reader, {Naming.Literal(property.JsonName)}) : reader.ValueTextEquals({Utf8(property.JsonName, utf8Literals)}))");
             w.Line("reader.Read();");
             w.Line($"__p{p} = {ReadExpression(property, variant.WireName, types)};");
             if (!property.IsNullable)
@@ -200,6 +196,10 @@ internal static class JsonConverterEmitter
             w.Close();
         }
 
+        w.Open($"if (metadata.DisallowUnmapped && !reader.ValueTextEquals({Utf8("type", utf8Literals)}))");
+        w.Line($"throw new {Json}.JsonException(\"'\" + reader.GetString() + {Naming.Literal("' is not a property of " + union + "." + variant.Name + " (\"" + variant.WireName + "\"), and the options disallow unmapped members.")});");
+        w.Close();
+        w.Line();
         w.Line("reader.Read();");
         w.Line("SkipValue(ref reader);");
         w.Close();
@@ -275,6 +275,10 @@ internal static class JsonConverterEmitter
         w.Line($"throw new {Json}.JsonException(\"A {union} needs a \\\"type\\\" property naming its variant.\");");
         w.Close();
         w.Line();
+        w.Line("/// <summary>A property name compared as PropertyNameCaseInsensitive asks: ordinally, ignoring case.</summary>");
+        w.Line($"private static bool NameIs(ref {Json}.Utf8JsonReader reader, string name) =>");
+        w.Line("    string.Equals(reader.GetString(), name, global::System.StringComparison.OrdinalIgnoreCase);");
+        w.Line();
         w.Open($"private static void SkipValue(ref {Json}.Utf8JsonReader reader)");
         w.Line("// A converter sees the whole value buffered, so TrySkip only fails on malformed input.");
         w.Open("if (!reader.TrySkip())");
@@ -308,7 +312,8 @@ internal static class JsonConverterEmitter
     private static void EmitMetadata(SourceWriter w, IReadOnlyDictionary<string, int> types)
     {
         w.Line();
-        w.Line("// The options' type infos, resolved once per options instance rather than looked up per property per item.");
+        w.Line("// The options' type infos and the settings the converter follows, resolved once per options instance rather than");
+        w.Line("// looked up per property per item.");
         w.Line("// A race between two threads resolves them twice; either result is correct.");
         w.Line("private Metadata? _metadata;");
         w.Line();
@@ -329,8 +334,15 @@ internal static class JsonConverterEmitter
         }
 
         w.Line();
+        w.Line("public readonly bool IgnoreNulls;");
+        w.Line("public readonly bool CaseInsensitive;");
+        w.Line("public readonly bool DisallowUnmapped;");
+        w.Line();
         w.Open($"public Metadata({Json}.JsonSerializerOptions options)");
         w.Line("Options = options;");
+        w.Line($"IgnoreNulls = options.DefaultIgnoreCondition is {Json}.Serialization.JsonIgnoreCondition.WhenWritingNull or {Json}.Serialization.JsonIgnoreCondition.WhenWritingDefault;");
+        w.Line("CaseInsensitive = options.PropertyNameCaseInsensitive;");
+        w.Line($"DisallowUnmapped = options.UnmappedMemberHandling == {Json}.Serialization.JsonUnmappedMemberHandling.Disallow;");
         foreach (var type in types.OrderBy(static t => t.Value))
         {
             w.Line($"Type{type.Value} = ({Json}.Serialization.Metadata.JsonTypeInfo<{type.Key}>)options.GetTypeInfo(typeof({TypeOfName(type.Key)}));");
@@ -395,8 +407,17 @@ internal static class JsonConverterEmitter
             w.Open($"if ({value} is {{ }} __present_{property.Name})");
             EmitWriteValue(w, property, name, $"__present_{property.Name}", types);
             w.Close();
-            w.Open("else");
+            w.Open("else if (!metadata.IgnoreNulls)");
             w.Line($"writer.WriteNull({name});");
+            w.Close();
+            return;
+        }
+
+        if (property.IsNullable)
+        {
+            // DefaultIgnoreCondition WhenWritingNull (or WhenWritingDefault) leaves a null out, as it does on any object.
+            w.Open($"if ({value} is not null || !metadata.IgnoreNulls)");
+            EmitWriteValue(w, property, name, value, types);
             w.Close();
             return;
         }

@@ -436,7 +436,10 @@ public sealed class LeaseHistoryEventJsonConverter : global::System.Text.Json.Se
                 writer.WritePropertyName(s_name0_0);
                 global::System.Text.Json.JsonSerializer.Serialize(writer, __value.Cursor, metadata.Type0);
                 writer.WriteString(s_name0_1, __value.ExecutionId);
-                writer.WriteString(s_name0_2, __value.LeaseId);
+                if (__value.LeaseId is not null || !metadata.IgnoreNulls)
+                {
+                    writer.WriteString(s_name0_2, __value.LeaseId);
+                }
                 writer.WriteString(s_name0_3, __value.At);
                 writer.WriteEndObject();
                 return;
@@ -452,7 +455,7 @@ public sealed class LeaseHistoryEventJsonConverter : global::System.Text.Json.Se
                 {
                     writer.WriteNumber(s_name1_4, __present_Attempt);
                 }
-                else
+                else if (!metadata.IgnoreNulls)
                 {
                     writer.WriteNull(s_name1_4);
                 }
@@ -489,33 +492,38 @@ public sealed class LeaseHistoryEventJsonConverter : global::System.Text.Json.Se
         var __has3 = false;
         while (reader.Read() && reader.TokenType == global::System.Text.Json.JsonTokenType.PropertyName)
         {
-            if (reader.ValueTextEquals("cursor"u8))
+            if (metadata.CaseInsensitive ? NameIs(ref reader, "cursor") : reader.ValueTextEquals("cursor"u8))
             {
                 reader.Read();
                 __p0 = global::System.Text.Json.JsonSerializer.Deserialize(ref reader, metadata.Type0);
                 __has0 = true;
                 continue;
             }
-            if (reader.ValueTextEquals("execution_id"u8))
+            if (metadata.CaseInsensitive ? NameIs(ref reader, "execution_id") : reader.ValueTextEquals("execution_id"u8))
             {
                 reader.Read();
                 __p1 = reader.GetString() ?? throw Missing("acquired", "execution_id");
                 __has1 = true;
                 continue;
             }
-            if (reader.ValueTextEquals("lease_id"u8))
+            if (metadata.CaseInsensitive ? NameIs(ref reader, "lease_id") : reader.ValueTextEquals("lease_id"u8))
             {
                 reader.Read();
                 __p2 = reader.GetString();
                 continue;
             }
-            if (reader.ValueTextEquals("at"u8))
+            if (metadata.CaseInsensitive ? NameIs(ref reader, "at") : reader.ValueTextEquals("at"u8))
             {
                 reader.Read();
                 __p3 = reader.GetDateTimeOffset();
                 __has3 = true;
                 continue;
             }
+            if (metadata.DisallowUnmapped && !reader.ValueTextEquals("type"u8))
+            {
+                throw new global::System.Text.Json.JsonException("'" + reader.GetString() + "' is not a property of LeaseHistoryEvent.Acquired (\"acquired\"), and the options disallow unmapped members.");
+            }
+
             reader.Read();
             SkipValue(ref reader);
         }
@@ -548,40 +556,45 @@ public sealed class LeaseHistoryEventJsonConverter : global::System.Text.Json.Se
         int? __p4 = default;
         while (reader.Read() && reader.TokenType == global::System.Text.Json.JsonTokenType.PropertyName)
         {
-            if (reader.ValueTextEquals("cursor"u8))
+            if (metadata.CaseInsensitive ? NameIs(ref reader, "cursor") : reader.ValueTextEquals("cursor"u8))
             {
                 reader.Read();
                 __p0 = global::System.Text.Json.JsonSerializer.Deserialize(ref reader, metadata.Type0);
                 __has0 = true;
                 continue;
             }
-            if (reader.ValueTextEquals("execution_id"u8))
+            if (metadata.CaseInsensitive ? NameIs(ref reader, "execution_id") : reader.ValueTextEquals("execution_id"u8))
             {
                 reader.Read();
                 __p1 = reader.GetString() ?? throw Missing("lease_renewed", "execution_id");
                 __has1 = true;
                 continue;
             }
-            if (reader.ValueTextEquals("at"u8))
+            if (metadata.CaseInsensitive ? NameIs(ref reader, "at") : reader.ValueTextEquals("at"u8))
             {
                 reader.Read();
                 __p2 = reader.GetDateTimeOffset();
                 __has2 = true;
                 continue;
             }
-            if (reader.ValueTextEquals("ttl_ms"u8))
+            if (metadata.CaseInsensitive ? NameIs(ref reader, "ttl_ms") : reader.ValueTextEquals("ttl_ms"u8))
             {
                 reader.Read();
                 __p3 = reader.GetInt64();
                 __has3 = true;
                 continue;
             }
-            if (reader.ValueTextEquals("attempt"u8))
+            if (metadata.CaseInsensitive ? NameIs(ref reader, "attempt") : reader.ValueTextEquals("attempt"u8))
             {
                 reader.Read();
                 __p4 = reader.TokenType == global::System.Text.Json.JsonTokenType.Null ? null : reader.GetInt32();
                 continue;
             }
+            if (metadata.DisallowUnmapped && !reader.ValueTextEquals("type"u8))
+            {
+                throw new global::System.Text.Json.JsonException("'" + reader.GetString() + "' is not a property of LeaseHistoryEvent.Renewed (\"lease_renewed\"), and the options disallow unmapped members.");
+            }
+
             reader.Read();
             SkipValue(ref reader);
         }
@@ -619,41 +632,46 @@ public sealed class LeaseHistoryEventJsonConverter : global::System.Text.Json.Se
         var __has4 = false;
         while (reader.Read() && reader.TokenType == global::System.Text.Json.JsonTokenType.PropertyName)
         {
-            if (reader.ValueTextEquals("cursor"u8))
+            if (metadata.CaseInsensitive ? NameIs(ref reader, "cursor") : reader.ValueTextEquals("cursor"u8))
             {
                 reader.Read();
                 __p0 = global::System.Text.Json.JsonSerializer.Deserialize(ref reader, metadata.Type0);
                 __has0 = true;
                 continue;
             }
-            if (reader.ValueTextEquals("execution_id"u8))
+            if (metadata.CaseInsensitive ? NameIs(ref reader, "execution_id") : reader.ValueTextEquals("execution_id"u8))
             {
                 reader.Read();
                 __p1 = reader.GetString() ?? throw Missing("revoked", "execution_id");
                 __has1 = true;
                 continue;
             }
-            if (reader.ValueTextEquals("by"u8))
+            if (metadata.CaseInsensitive ? NameIs(ref reader, "by") : reader.ValueTextEquals("by"u8))
             {
                 reader.Read();
                 __p2 = reader.GetString() ?? throw Missing("revoked", "by");
                 __has2 = true;
                 continue;
             }
-            if (reader.ValueTextEquals("at"u8))
+            if (metadata.CaseInsensitive ? NameIs(ref reader, "at") : reader.ValueTextEquals("at"u8))
             {
                 reader.Read();
                 __p3 = reader.GetDateTimeOffset();
                 __has3 = true;
                 continue;
             }
-            if (reader.ValueTextEquals("reasons"u8))
+            if (metadata.CaseInsensitive ? NameIs(ref reader, "reasons") : reader.ValueTextEquals("reasons"u8))
             {
                 reader.Read();
                 __p4 = global::System.Text.Json.JsonSerializer.Deserialize(ref reader, metadata.Type1) ?? throw Missing("revoked", "reasons");
                 __has4 = true;
                 continue;
             }
+            if (metadata.DisallowUnmapped && !reader.ValueTextEquals("type"u8))
+            {
+                throw new global::System.Text.Json.JsonException("'" + reader.GetString() + "' is not a property of LeaseHistoryEvent.Revoked (\"revoked\"), and the options disallow unmapped members.");
+            }
+
             reader.Read();
             SkipValue(ref reader);
         }
@@ -751,6 +769,10 @@ public sealed class LeaseHistoryEventJsonConverter : global::System.Text.Json.Se
         throw new global::System.Text.Json.JsonException("A LeaseHistoryEvent needs a \"type\" property naming its variant.");
     }
 
+    /// <summary>A property name compared as PropertyNameCaseInsensitive asks: ordinally, ignoring case.</summary>
+    private static bool NameIs(ref global::System.Text.Json.Utf8JsonReader reader, string name) =>
+        string.Equals(reader.GetString(), name, global::System.StringComparison.OrdinalIgnoreCase);
+
     private static void SkipValue(ref global::System.Text.Json.Utf8JsonReader reader)
     {
         // A converter sees the whole value buffered, so TrySkip only fails on malformed input.
@@ -763,7 +785,8 @@ public sealed class LeaseHistoryEventJsonConverter : global::System.Text.Json.Se
     private static global::System.Text.Json.JsonException Missing(string variant, string property) =>
         new($"The LeaseHistoryEvent variant '{variant}' needs a non-null \"{property}\".");
 
-    // The options' type infos, resolved once per options instance rather than looked up per property per item.
+    // The options' type infos and the settings the converter follows, resolved once per options instance rather than
+    // looked up per property per item.
     // A race between two threads resolves them twice; either result is correct.
     private Metadata? _metadata;
 
@@ -784,9 +807,16 @@ public sealed class LeaseHistoryEventJsonConverter : global::System.Text.Json.Se
         public readonly global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<global::Consumer.Leases.Cursor> Type0;
         public readonly global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<global::System.Collections.Generic.IReadOnlyList<string>> Type1;
 
+        public readonly bool IgnoreNulls;
+        public readonly bool CaseInsensitive;
+        public readonly bool DisallowUnmapped;
+
         public Metadata(global::System.Text.Json.JsonSerializerOptions options)
         {
             Options = options;
+            IgnoreNulls = options.DefaultIgnoreCondition is global::System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull or global::System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault;
+            CaseInsensitive = options.PropertyNameCaseInsensitive;
+            DisallowUnmapped = options.UnmappedMemberHandling == global::System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow;
             Type0 = (global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<global::Consumer.Leases.Cursor>)options.GetTypeInfo(typeof(global::Consumer.Leases.Cursor));
             Type1 = (global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<global::System.Collections.Generic.IReadOnlyList<string>>)options.GetTypeInfo(typeof(global::System.Collections.Generic.IReadOnlyList<string>));
         }

@@ -364,6 +364,7 @@ partial class Outer
         {
             global::System.ArgumentNullException.ThrowIfNull(writer);
             global::System.ArgumentNullException.ThrowIfNull(value);
+            var metadata = MetadataFor(options);
             switch (value)
             {
                 case InstanceTag.Attached __value:
@@ -399,27 +400,32 @@ partial class Outer
             var __has2 = false;
             while (reader.Read() && reader.TokenType == global::System.Text.Json.JsonTokenType.PropertyName)
             {
-                if (reader.ValueTextEquals("key"u8))
+                if (metadata.CaseInsensitive ? NameIs(ref reader, "key") : reader.ValueTextEquals("key"u8))
                 {
                     reader.Read();
                     __p0 = reader.GetString() ?? throw Missing("attached", "key");
                     __has0 = true;
                     continue;
                 }
-                if (reader.ValueTextEquals("value"u8))
+                if (metadata.CaseInsensitive ? NameIs(ref reader, "value") : reader.ValueTextEquals("value"u8))
                 {
                     reader.Read();
                     __p1 = reader.GetString() ?? throw Missing("attached", "value");
                     __has1 = true;
                     continue;
                 }
-                if (reader.ValueTextEquals("by"u8))
+                if (metadata.CaseInsensitive ? NameIs(ref reader, "by") : reader.ValueTextEquals("by"u8))
                 {
                     reader.Read();
                     __p2 = reader.GetGuid();
                     __has2 = true;
                     continue;
                 }
+                if (metadata.DisallowUnmapped && !reader.ValueTextEquals("type"u8))
+                {
+                    throw new global::System.Text.Json.JsonException("'" + reader.GetString() + "' is not a property of InstanceTag.Attached (\"attached\"), and the options disallow unmapped members.");
+                }
+
                 reader.Read();
                 SkipValue(ref reader);
             }
@@ -447,20 +453,25 @@ partial class Outer
             var __has1 = false;
             while (reader.Read() && reader.TokenType == global::System.Text.Json.JsonTokenType.PropertyName)
             {
-                if (reader.ValueTextEquals("key"u8))
+                if (metadata.CaseInsensitive ? NameIs(ref reader, "key") : reader.ValueTextEquals("key"u8))
                 {
                     reader.Read();
                     __p0 = reader.GetString() ?? throw Missing("cleared", "key");
                     __has0 = true;
                     continue;
                 }
-                if (reader.ValueTextEquals("by"u8))
+                if (metadata.CaseInsensitive ? NameIs(ref reader, "by") : reader.ValueTextEquals("by"u8))
                 {
                     reader.Read();
                     __p1 = reader.GetGuid();
                     __has1 = true;
                     continue;
                 }
+                if (metadata.DisallowUnmapped && !reader.ValueTextEquals("type"u8))
+                {
+                    throw new global::System.Text.Json.JsonException("'" + reader.GetString() + "' is not a property of InstanceTag.Cleared (\"cleared\"), and the options disallow unmapped members.");
+                }
+
                 reader.Read();
                 SkipValue(ref reader);
             }
@@ -533,6 +544,10 @@ partial class Outer
             throw new global::System.Text.Json.JsonException("A InstanceTag needs a \"type\" property naming its variant.");
         }
 
+        /// <summary>A property name compared as PropertyNameCaseInsensitive asks: ordinally, ignoring case.</summary>
+        private static bool NameIs(ref global::System.Text.Json.Utf8JsonReader reader, string name) =>
+            string.Equals(reader.GetString(), name, global::System.StringComparison.OrdinalIgnoreCase);
+
         private static void SkipValue(ref global::System.Text.Json.Utf8JsonReader reader)
         {
             // A converter sees the whole value buffered, so TrySkip only fails on malformed input.
@@ -545,7 +560,8 @@ partial class Outer
         private static global::System.Text.Json.JsonException Missing(string variant, string property) =>
             new($"The InstanceTag variant '{variant}' needs a non-null \"{property}\".");
 
-        // The options' type infos, resolved once per options instance rather than looked up per property per item.
+        // The options' type infos and the settings the converter follows, resolved once per options instance rather than
+        // looked up per property per item.
         // A race between two threads resolves them twice; either result is correct.
         private Metadata? _metadata;
 
@@ -564,9 +580,16 @@ partial class Outer
         private sealed class Metadata
         {
 
+            public readonly bool IgnoreNulls;
+            public readonly bool CaseInsensitive;
+            public readonly bool DisallowUnmapped;
+
             public Metadata(global::System.Text.Json.JsonSerializerOptions options)
             {
                 Options = options;
+                IgnoreNulls = options.DefaultIgnoreCondition is global::System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull or global::System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault;
+                CaseInsensitive = options.PropertyNameCaseInsensitive;
+                DisallowUnmapped = options.UnmappedMemberHandling == global::System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow;
             }
 
             public global::System.Text.Json.JsonSerializerOptions Options { get; }
