@@ -18,7 +18,9 @@ internal static class JsonConverterEmitter
         var types = MetadataTypes(model);
         w.Line("/// <summary>");
         w.Line($"/// Reads and writes a <see cref=\"{union}\"/> as a JSON object whose <c>\"type\"</c> property holds the variant's wire");
-        w.Line("/// name and whose other properties are the variant's positional parameters (snake_case, or <c>[JsonPropertyName]</c>).");
+        w.Line("/// name and whose other properties are the variant's positional parameters, named by <c>[JsonPropertyName]</c>, else by");
+        w.Line("/// the options' <c>PropertyNamingPolicy</c>, else in snake_case. <c>DefaultIgnoreCondition</c> (nulls),");
+        w.Line("/// <c>PropertyNameCaseInsensitive</c> and <c>UnmappedMemberHandling</c> are honoured as on any object.");
         w.Line($"/// An unknown <c>\"type\"</c> reads as <see cref=\"{union}.Unknown\"/> and is written back byte for byte. No reflection:");
         w.Line("/// property types other than the common scalars are read and written through <c>options.GetTypeInfo</c>, so a");
         w.Line("/// source-generated <c>JsonSerializerContext</c> whose options carry this converter must also list those types.");
@@ -84,7 +86,7 @@ internal static class JsonConverterEmitter
             w.Line($"writer.WriteString(s_type, s_wire{v});");
             for (var p = 0; p < variant.Properties.Count; p++)
             {
-                EmitWrite(w, variant.Properties[p], $"s_name{v}_{p}", $"__value.{variant.Properties[p].Name}", types);
+                EmitWrite(w, variant.Properties[p], $"(metadata.Names is null ? s_name{v}_{p} : metadata.EncodedNames[{NameIndex(model, v, p)}])", $"__value.{variant.Properties[p].Name}", types);
             }
 
             w.Line("writer.WriteEndObject();");
@@ -102,12 +104,12 @@ internal static class JsonConverterEmitter
 
         for (var v = 0; v < model.Variants.Count; v++)
         {
-            EmitReadVariant(w, model, model.Variants[v], types, utf8Literals);
+            EmitReadVariant(w, model, v, types, utf8Literals);
         }
 
         EmitReadUnknown(w, model, types);
         EmitHelpers(w, union, utf8Literals);
-        EmitMetadata(w, types);
+        EmitMetadata(w, model, types);
         w.Close();
     }
 
@@ -165,8 +167,9 @@ internal static class JsonConverterEmitter
         w.Close();
     }
 
-    private static void EmitReadVariant(SourceWriter w, UnionModel model, VariantModel variant, IReadOnlyDictionary<string, int> types, bool utf8Literals)
+    private static void EmitReadVariant(SourceWriter w, UnionModel model, int variantIndex, IReadOnlyDictionary<string, int> types, bool utf8Literals)
     {
+        var variant = model.Variants[variantIndex];
         var union = model.Name;
         w.Line();
         w.Open($"private static {union}.{variant.Name} Read{variant.Name}(ref {Json}.Utf8JsonReader reader, Metadata metadata)");
@@ -184,7 +187,7 @@ internal static class JsonConverterEmitter
         for (var p = 0; p < variant.Properties.Count; p++)
         {
             var property = variant.Properties[p];
-            w.Open($"if (metadata.CaseInsensitive ? NameIs(ref reader, {Naming.Literal(property.JsonName)}) : reader.ValueTextEquals({Utf8(property.JsonName, utf8Literals)}))");
+            w.Open($"if (metadata.Names is null && !metadata.CaseInsensitive ? reader.ValueTextEquals({Utf8(property.JsonName, utf8Literals)}) : NameIs(ref reader, metadata.Names?[{NameIndex(model, variantIndex, p)}] ?? {Naming.Literal(property.JsonName)}, metadata.CaseInsensitive))");
             w.Line("reader.Read();");
             w.Line($"__p{p} = {ReadExpression(property, variant.WireName, types)};");
             if (!property.IsNullable)
@@ -229,7 +232,7 @@ internal static class JsonConverterEmitter
         for (var s = 0; s < model.SharedAccessors.Count; s++)
         {
             var shared = model.SharedAccessors[s];
-            w.Open($"if (unknown.RawPayload.TryGetProperty({Naming.Literal(shared.JsonName)}, out var __s{s}))");
+            w.Open($"if (unknown.RawPayload.TryGetProperty(metadata.Names?[{SharedNameIndex(model, s)}] ?? {Naming.Literal(shared.JsonName)}, out var __s{s}))");
             w.Line("// An old consumer must survive a new variant: a shared value it cannot read stays unset.");
             w.Line("try");
             w.Line("{");
@@ -275,9 +278,9 @@ internal static class JsonConverterEmitter
         w.Line($"throw new {Json}.JsonException(\"A {union} needs a \\\"type\\\" property naming its variant.\");");
         w.Close();
         w.Line();
-        w.Line("/// <summary>A property name compared as PropertyNameCaseInsensitive asks: ordinally, ignoring case.</summary>");
-        w.Line($"private static bool NameIs(ref {Json}.Utf8JsonReader reader, string name) =>");
-        w.Line("    string.Equals(reader.GetString(), name, global::System.StringComparison.OrdinalIgnoreCase);");
+        w.Line("/// <summary>A property name compared with a name a policy gave, or ignoring case as PropertyNameCaseInsensitive asks.</summary>");
+        w.Line($"private static bool NameIs(ref {Json}.Utf8JsonReader reader, string name, bool ignoreCase) =>");
+        w.Line("    ignoreCase ? string.Equals(reader.GetString(), name, global::System.StringComparison.OrdinalIgnoreCase) : reader.ValueTextEquals(name);");
         w.Line();
         w.Open($"private static void SkipValue(ref {Json}.Utf8JsonReader reader)");
         w.Line("// A converter sees the whole value buffered, so TrySkip only fails on malformed input.");
@@ -295,6 +298,21 @@ internal static class JsonConverterEmitter
     // compares the same unescaped text.
     private static string Utf8(string value, bool utf8Literals) => Naming.Literal(value) + (utf8Literals ? "u8" : string.Empty);
 
+    // The position of variant v's property p among all variants' properties, then the shared accessors: the index of its
+    // name in the names a naming policy gives (Metadata.Names).
+    private static int NameIndex(UnionModel model, int v, int p)
+    {
+        var index = p;
+        for (var i = 0; i < v; i++)
+        {
+            index += model.Variants[i].Properties.Count;
+        }
+
+        return index;
+    }
+
+    private static int SharedNameIndex(UnionModel model, int s) => NameIndex(model, model.Variants.Count, 0) + s;
+
     private static Dictionary<string, int> MetadataTypes(UnionModel model)
     {
         var types = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -309,7 +327,7 @@ internal static class JsonConverterEmitter
         return types;
     }
 
-    private static void EmitMetadata(SourceWriter w, IReadOnlyDictionary<string, int> types)
+    private static void EmitMetadata(SourceWriter w, UnionModel model, IReadOnlyDictionary<string, int> types)
     {
         w.Line();
         w.Line("// The options' type infos and the settings the converter follows, resolved once per options instance rather than");
@@ -334,6 +352,9 @@ internal static class JsonConverterEmitter
         }
 
         w.Line();
+        w.Line("/// <summary>The properties' names under the options' PropertyNamingPolicy ([JsonPropertyName] wins); null without one.</summary>");
+        w.Line("public readonly string[]? Names;");
+        w.Line($"public readonly {Json}.JsonEncodedText[] EncodedNames = global::System.Array.Empty<{Json}.JsonEncodedText>();");
         w.Line("public readonly bool IgnoreNulls;");
         w.Line("public readonly bool CaseInsensitive;");
         w.Line("public readonly bool DisallowUnmapped;");
@@ -342,6 +363,26 @@ internal static class JsonConverterEmitter
         w.Line("Options = options;");
         w.Line($"IgnoreNulls = options.DefaultIgnoreCondition is {Json}.Serialization.JsonIgnoreCondition.WhenWritingNull or {Json}.Serialization.JsonIgnoreCondition.WhenWritingDefault;");
         w.Line("CaseInsensitive = options.PropertyNameCaseInsensitive;");
+        var named = model.Variants.SelectMany(static v => v.Properties).Concat(model.SharedAccessors).ToList();
+        if (named.Count > 0)
+        {
+            w.Open("if (options.PropertyNamingPolicy is { } policy)");
+            w.Line("Names = new string[]");
+            w.Line("{");
+            w.Indent();
+            foreach (var property in named)
+            {
+                w.Line(property.PolicyNameExpression("policy") + ",");
+            }
+
+            w.Unindent();
+            w.Line("};");
+            w.Line($"EncodedNames = new {Json}.JsonEncodedText[Names.Length];");
+            w.Open("for (var i = 0; i < Names.Length; i++)");
+            w.Line($"EncodedNames[i] = {Json}.JsonEncodedText.Encode(Names[i]);");
+            w.Close();
+            w.Close();
+        }
         w.Line($"DisallowUnmapped = options.UnmappedMemberHandling == {Json}.Serialization.JsonUnmappedMemberHandling.Disallow;");
         foreach (var type in types.OrderBy(static t => t.Value))
         {

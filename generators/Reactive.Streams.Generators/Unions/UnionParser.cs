@@ -340,11 +340,11 @@ internal static class UnionParser
             var jsonName = property?.GetAttributes()
                 .FirstOrDefault(static a => a.AttributeClass?.ToDisplayString() == JsonPropertyNameAttribute)?
                 .ConstructorArguments.FirstOrDefault().Value as string;
-            yield return Property(parameter.Name, parameter.Type, jsonName ?? Naming.ToSnakeCase(parameter.Name));
+            yield return Property(parameter.Name, parameter.Type, jsonName ?? Naming.ToSnakeCase(parameter.Name), hasExplicitJsonName: jsonName is not null);
         }
     }
 
-    private static PropertyModel Property(string name, ITypeSymbol type, string jsonName)
+    private static PropertyModel Property(string name, ITypeSymbol type, string jsonName, bool hasExplicitJsonName)
     {
         var isNullableValueType = type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T };
         var valueType = isNullableValueType ? ((INamedTypeSymbol)type).TypeArguments[0] : type;
@@ -357,7 +357,8 @@ internal static class UnionParser
             Kind: KindOf(valueType),
             IsNullable: isNullable,
             IsNullableValueType: isNullableValueType,
-            IsReferenceType: type.IsReferenceType);
+            IsReferenceType: type.IsReferenceType,
+            HasExplicitJsonName: hasExplicitJsonName);
     }
 
     private static ValueKind KindOf(ITypeSymbol type)

@@ -38,6 +38,32 @@ public sealed class UnionJsonOptionsTests
         Assert.Equal(JsonSerializer.Serialize(theirs, options.Theirs), JsonSerializer.Serialize(ours, options.Ours));
     }
 
+    [Theory]
+    [MemberData(nameof(Samples))]
+    public void A_naming_policy_names_the_properties_as_it_does_on_any_object(int sample)
+    {
+        var (ours, theirs) = Sample(sample);
+        var options = Options(static o => o.PropertyNamingPolicy = JsonNamingPolicy.CamelCase);
+
+        var json = JsonSerializer.Serialize(ours, options.Ours);
+
+        Assert.Equal(JsonSerializer.Serialize(theirs, options.Theirs), json);
+        Assert.Contains("\"executionId\"", json, StringComparison.Ordinal);
+        Assert.Equal(ours, JsonSerializer.Deserialize<LeaseEvent>(json, options.Ours));
+    }
+
+    [Fact]
+    public void Under_a_naming_policy_an_unknown_variant_still_fills_the_shared_accessors()
+    {
+        const string Json = """{"type":"lease_stolen","cursor":{"milliseconds":9,"sequence":1},"executionId":"exec-7","at":"2026-11-22T13:00:00+00:00"}""";
+        var options = Options(static o => o.PropertyNamingPolicy = JsonNamingPolicy.CamelCase);
+
+        var unknown = Assert.IsType<LeaseEvent.Unknown>(JsonSerializer.Deserialize<LeaseEvent>(Json, options.Ours));
+
+        Assert.Equal("exec-7", unknown.ExecutionId);
+        Assert.Equal(s_at, unknown.At);
+    }
+
     [Fact]
     public void PropertyNameCaseInsensitive_reads_names_in_any_case()
     {
