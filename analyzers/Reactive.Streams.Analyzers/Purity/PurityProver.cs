@@ -69,6 +69,7 @@ internal sealed class PurityProver
     private readonly ConcurrentDictionary<IMethodSymbol, Verdict> _verdicts = new(SymbolEqualityComparer.Default);
     private readonly ConcurrentDictionary<IMethodSymbol, Verdict> _freshVerdicts = new(SymbolEqualityComparer.Default);
     private readonly Lazy<ImmutableArray<INamedTypeSymbol>> _sourceTypes;
+    private readonly ConcurrentDictionary<INamedTypeSymbol, ImmutableArray<INamedTypeSymbol>> _families = new(SymbolEqualityComparer.Default);
     private readonly Lazy<bool> _hasFriends;
 
     internal PurityProver(Compilation compilation, ImmutableHashSet<string> userPureMembers)
@@ -242,24 +243,28 @@ internal sealed class PurityProver
 
     /// <summary>
     /// <paramref name="type"/> and every type declared in this compilation that derives from it, in declaration order.
-    /// Read only when a degrader makes a virtual call; the compilation's types are listed once.
+    /// Read only when a degrader makes a virtual call; the compilation's types are listed once, each family once.
     /// </summary>
-    internal IEnumerable<INamedTypeSymbol> SourceTypesDerivedFrom(INamedTypeSymbol type)
-    {
-        var definition = type.OriginalDefinition;
-        yield return type;
-        foreach (var candidate in _sourceTypes.Value)
+    internal ImmutableArray<INamedTypeSymbol> SourceTypesDerivedFrom(INamedTypeSymbol type) =>
+        _families.GetOrAdd(type, t =>
         {
-            for (var baseType = candidate.BaseType; baseType is not null; baseType = baseType.BaseType)
+            var definition = t.OriginalDefinition;
+            var family = ImmutableArray.CreateBuilder<INamedTypeSymbol>();
+            family.Add(t);
+            foreach (var candidate in _sourceTypes.Value)
             {
-                if (SymbolEqualityComparer.Default.Equals(baseType.OriginalDefinition, definition))
+                for (var baseType = candidate.BaseType; baseType is not null; baseType = baseType.BaseType)
                 {
-                    yield return candidate;
-                    break;
+                    if (SymbolEqualityComparer.Default.Equals(baseType.OriginalDefinition, definition))
+                    {
+                        family.Add(candidate);
+                        break;
+                    }
                 }
             }
-        }
-    }
+
+            return family.ToImmutable();
+        });
 
     private static ImmutableArray<INamedTypeSymbol> ListTypes(INamespaceSymbol root)
     {
