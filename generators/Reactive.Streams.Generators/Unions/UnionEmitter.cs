@@ -142,7 +142,13 @@ internal static class UnionEmitter
     {
         var cases = model.Variants.Select(static v => v.Name).Concat(new[] { model.FallbackName }).ToArray();
         var parameterNames = cases.Select(Naming.ToParameterName).ToArray();
-        var state = parameterNames.Contains("state") ? "matchState" : "state";
+        // The state parameter takes the first name no variant's handler has (variants State and MatchState both exist).
+        var state = "state";
+        for (var n = 1; parameterNames.Contains(state); n++)
+        {
+            state = n == 1 ? "matchState" : "matchState" + n.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
 
         var shapes = new[]
         {

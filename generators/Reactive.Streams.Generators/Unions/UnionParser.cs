@@ -198,8 +198,7 @@ internal static class UnionParser
 
     /// <summary>
     /// Why a variant cannot have this name in generated code: a C# keyword (written <c>@class</c> in source), or the name
-    /// of a member the generator adds to the union, or of the type parameters and the <c>state</c> parameter of the
-    /// state-passing <c>Match</c>/<c>Switch</c> overloads (a variant's handler parameter is its camelCase name).
+    /// of a member the generator adds to the union, or of the type parameters of the <c>Match</c>/<c>Switch</c> overloads.
     /// </summary>
     internal static string? VariantNameProblem(string name)
     {
@@ -216,7 +215,7 @@ internal static class UnionParser
     private static readonly HashSet<string> s_reservedVariantNames = new(StringComparer.Ordinal)
     {
         "Kind", "WireName", "ToWire", "FromWire", "Match", "Switch", "MatchAsync", "SwitchAsync", "NotAVariant",
-        "State", "TState", "TResult", "RawValue", "RawWireName", "RawPayload",
+        "TState", "TResult", "RawValue", "RawWireName", "RawPayload",
     };
 
     private const string JsonIgnoreAttribute = "System.Text.Json.Serialization.JsonIgnoreAttribute";

@@ -16,7 +16,6 @@ public sealed class UnionNameTests
     [InlineData("public sealed record Match(int X) : Order;", "Match", "member or type parameter the generator adds")]
     [InlineData("public sealed record Switch(int X) : Order;", "Switch", "member or type parameter the generator adds")]
     [InlineData("public sealed record WireName(int X) : Order;", "WireName", "member or type parameter the generator adds")]
-    [InlineData("public sealed record State(int X) : Order;", "State", "member or type parameter the generator adds")]
     [InlineData("public sealed record TResult(int X) : Order;", "TResult", "member or type parameter the generator adds")]
     [InlineData("public sealed record Shipped(int X, int Kind) : Order;", "Shipped.Kind", "positional property named like the 'Kind'")]
     [InlineData("public sealed record Shipped(int X, string WireName) : Order;", "Shipped.WireName", "positional property named like the 'WireName'")]
@@ -51,6 +50,7 @@ public sealed class UnionNameTests
 
     [Theory]
     [InlineData("public sealed record Class(int X) : Order;")]
+    [InlineData("public sealed record State(int X) : Order; public sealed record MatchState(int Y) : Order;")]
     [InlineData("public sealed record Matched(int X, int OrderKind, string Carrier) : Order;")]
     [InlineData("public sealed record Shipped(int X, [property: System.Text.Json.Serialization.JsonPropertyName(\"shipping_type\")] string Type) : Order;")]
     public void The_renamed_union_generates_and_compiles(string variant)
