@@ -242,7 +242,7 @@ internal sealed class PurityProver
     }
 
     /// <summary>
-    /// <paramref name="type"/> and every type declared in this compilation that derives from it, in declaration order.
+    /// <paramref name="type"/> and every type declared in this compilation that derives from it (the receiver type first).
     /// Read only when a degrader makes a virtual call; the compilation's types are listed once, each family once.
     /// </summary>
     internal ImmutableArray<INamedTypeSymbol> SourceTypesDerivedFrom(INamedTypeSymbol type) =>
