@@ -687,12 +687,10 @@ internal sealed class PurityProver
                     return Effect("calls a function pointer, which cannot be proved pure", operation);
                 case IAssignmentOperation assignment:
                     return CheckWrite(assignment.Target, operation)
-                        ?? (assignment is ICompoundAssignmentOperation { OperatorMethod: { } compound }
-                            ? CheckMember(compound, instance: null, operation, ImmutableArray<IArgumentOperation>.Empty)
-                            : null);
+                        ?? (assignment is ICompoundAssignmentOperation { OperatorMethod: { } compound } ? CheckOperator(compound, operation) : null);
                 case IIncrementOrDecrementOperation increment:
                     return CheckWrite(increment.Target, operation)
-                        ?? (increment.OperatorMethod is { } step ? CheckMember(step, instance: null, operation, ImmutableArray<IArgumentOperation>.Empty) : null);
+                        ?? (increment.OperatorMethod is { } step ? CheckOperator(step, operation) : null);
                 case IArgumentOperation { Parameter.RefKind: RefKind.Ref or RefKind.Out } byRef:
                     return CheckWrite(byRef.Value, operation);
                 // `Helper(x).Result` or `.GetAwaiter().GetResult()` on an async method: what the user wrote is the await
@@ -704,11 +702,11 @@ internal sealed class PurityProver
                 case IInvocationOperation invocation:
                     return CheckInvocation(invocation);
                 case IBinaryOperation { OperatorMethod: { } userOperator }:
-                    return CheckMember(userOperator, instance: null, operation, ImmutableArray<IArgumentOperation>.Empty);
+                    return CheckOperator(userOperator, operation);
                 case IUnaryOperation { OperatorMethod: { } userOperator }:
-                    return CheckMember(userOperator, instance: null, operation, ImmutableArray<IArgumentOperation>.Empty);
+                    return CheckOperator(userOperator, operation);
                 case IConversionOperation { OperatorMethod: { } userOperator }:
-                    return CheckMember(userOperator, instance: null, operation, ImmutableArray<IArgumentOperation>.Empty);
+                    return CheckOperator(userOperator, operation);
                 case IObjectCreationOperation { Constructor: { } constructor } creation:
                     return CheckConstructor(constructor, creation);
                 case IPropertyReferenceOperation property:
@@ -727,6 +725,13 @@ internal sealed class PurityProver
                     return null;
             }
         }
+
+        // A user-defined operator or conversion of the compilation is proved like a call. Compiled ones (Type ==, Vector3 +,
+        // Complex *) are taken as pure, as they were before operators were looked at; the known-impure list still applies.
+        private PurityViolation? CheckOperator(IMethodSymbol method, IOperation at) =>
+            IsInSource(method) || KnownApis.ImpureEffect(method) is not null
+                ? CheckMember(method, instance: null, at, ImmutableArray<IArgumentOperation>.Empty)
+                : null;
 
         private PurityViolation? CheckWrite(IOperation target, IOperation at)
         {

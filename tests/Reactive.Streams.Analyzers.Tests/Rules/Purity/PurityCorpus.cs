@@ -515,6 +515,8 @@ internal static class PurityCorpus
                 public static Money operator +(Money a, Money b) { /*!*/Adds++; return new(a.Amount + b.Amount); }
             }
             """, "lambda \u2192 op_Addition \u2192 writes static field 'Money.Adds'");
+        yield return Pure("compiled operators of types outside the pure list", "Type", "static t => t == typeof(int) ? t : typeof(string)");
+        yield return Pure("compiled vector operators", "System.Numerics.Vector3", "static v => (v + System.Numerics.Vector3.One) * 0.5f");
         yield return Pure("user-defined conversion", "Celsius", "static c => (Celsius)(double)c", """
             readonly record struct Celsius(double Value)
             {
