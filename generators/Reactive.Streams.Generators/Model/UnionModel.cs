@@ -51,8 +51,11 @@ internal sealed record PropertyModel(
     public string MetadataTypeName => IsNullableValueType ? ValueTypeName : TypeName;
 }
 
-/// <summary>A nested sealed record of a union.</summary>
-internal sealed record VariantModel(string Name, string WireName, EquatableArray<PropertyModel> Properties);
+/// <summary>
+/// A nested sealed record of a union: its positional parameters (written and read) and its public read-only properties
+/// (computed ones: written as System.Text.Json writes any object's, skipped when read).
+/// </summary>
+internal sealed record VariantModel(string Name, string WireName, EquatableArray<PropertyModel> Properties, EquatableArray<PropertyModel> ReadOnlyProperties);
 
 /// <summary>Everything the emitter needs to write one union, with no symbol, syntax, location or compilation.</summary>
 /// <param name="Namespace">The containing namespace, or empty for the global namespace.</param>

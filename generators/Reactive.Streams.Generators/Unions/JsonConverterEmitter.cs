@@ -36,6 +36,11 @@ internal static class JsonConverterEmitter
             {
                 w.Line($"private static readonly {Json}.JsonEncodedText s_name{v}_{p} = {Json}.JsonEncodedText.Encode({Naming.Literal(variant.Properties[p].JsonName)});");
             }
+
+            for (var r = 0; r < variant.ReadOnlyProperties.Count; r++)
+            {
+                w.Line($"private static readonly {Json}.JsonEncodedText s_readOnly{v}_{r} = {Json}.JsonEncodedText.Encode({Naming.Literal(variant.ReadOnlyProperties[r].JsonName)});");
+            }
         }
 
         w.Line();
@@ -87,6 +92,17 @@ internal static class JsonConverterEmitter
             for (var p = 0; p < variant.Properties.Count; p++)
             {
                 EmitWrite(w, variant.Properties[p], $"(metadata.Names is null ? s_name{v}_{p} : metadata.EncodedNames[{NameIndex(model, v, p)}])", $"__value.{variant.Properties[p].Name}", types);
+            }
+
+            if (variant.ReadOnlyProperties.Count > 0)
+            {
+                w.Open("if (!metadata.IgnoreReadOnly)");
+                for (var r = 0; r < variant.ReadOnlyProperties.Count; r++)
+                {
+                    EmitWrite(w, variant.ReadOnlyProperties[r], $"(metadata.Names is null ? s_readOnly{v}_{r} : metadata.EncodedNames[{ReadOnlyNameIndex(model, v, r)}])", $"__value.{variant.ReadOnlyProperties[r].Name}", types);
+                }
+
+                w.Close();
             }
 
             w.Line("writer.WriteEndObject();");
@@ -195,6 +211,17 @@ internal static class JsonConverterEmitter
                 w.Line($"__has{p} = true;");
             }
 
+            w.Line("continue;");
+            w.Close();
+        }
+
+        for (var r = 0; r < variant.ReadOnlyProperties.Count; r++)
+        {
+            // A read-only property is written but cannot be set: its value is skipped, and it is not an unmapped member.
+            var property = variant.ReadOnlyProperties[r];
+            w.Open($"if (metadata.Names is null && !metadata.CaseInsensitive ? reader.ValueTextEquals({Utf8(property.JsonName, utf8Literals)}) : NameIs(ref reader, metadata.Names?[{ReadOnlyNameIndex(model, variantIndex, r)}] ?? {Naming.Literal(property.JsonName)}, metadata.CaseInsensitive))");
+            w.Line("reader.Read();");
+            w.Line("SkipValue(ref reader);");
             w.Line("continue;");
             w.Close();
         }
@@ -313,10 +340,21 @@ internal static class JsonConverterEmitter
 
     private static int SharedNameIndex(UnionModel model, int s) => NameIndex(model, model.Variants.Count, 0) + s;
 
+    private static int ReadOnlyNameIndex(UnionModel model, int v, int r)
+    {
+        var index = SharedNameIndex(model, model.SharedAccessors.Count) + r;
+        for (var i = 0; i < v; i++)
+        {
+            index += model.Variants[i].ReadOnlyProperties.Count;
+        }
+
+        return index;
+    }
+
     private static Dictionary<string, int> MetadataTypes(UnionModel model)
     {
         var types = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (var property in model.Variants.SelectMany(static v => v.Properties).Concat(model.SharedAccessors))
+        foreach (var property in model.Variants.SelectMany(static v => v.Properties).Concat(model.SharedAccessors).Concat(model.Variants.SelectMany(static v => v.ReadOnlyProperties)))
         {
             if (property.Kind == ValueKind.Other && !types.ContainsKey(property.MetadataTypeName))
             {
@@ -356,6 +394,7 @@ internal static class JsonConverterEmitter
         w.Line("public readonly string[]? Names;");
         w.Line($"public readonly {Json}.JsonEncodedText[] EncodedNames = global::System.Array.Empty<{Json}.JsonEncodedText>();");
         w.Line("public readonly bool IgnoreNulls;");
+        w.Line("public readonly bool IgnoreReadOnly;");
         w.Line("public readonly bool CaseInsensitive;");
         w.Line("public readonly bool DisallowUnmapped;");
         w.Line();
@@ -363,7 +402,8 @@ internal static class JsonConverterEmitter
         w.Line("Options = options;");
         w.Line($"IgnoreNulls = options.DefaultIgnoreCondition is {Json}.Serialization.JsonIgnoreCondition.WhenWritingNull or {Json}.Serialization.JsonIgnoreCondition.WhenWritingDefault;");
         w.Line("CaseInsensitive = options.PropertyNameCaseInsensitive;");
-        var named = model.Variants.SelectMany(static v => v.Properties).Concat(model.SharedAccessors).ToList();
+        w.Line("IgnoreReadOnly = options.IgnoreReadOnlyProperties;");
+        var named = model.Variants.SelectMany(static v => v.Properties).Concat(model.SharedAccessors).Concat(model.Variants.SelectMany(static v => v.ReadOnlyProperties)).ToList();
         if (named.Count > 0)
         {
             w.Open("if (options.PropertyNamingPolicy is { } policy)");

@@ -99,7 +99,7 @@ internal static class UnionParser
                 }
             }
 
-            variants.Add(new VariantModel(member.Name, wireName, properties));
+            variants.Add(new VariantModel(member.Name, wireName, properties, ReadOnlyProperties(member).ToEquatableArray()));
         }
 
         foreach (var generated in new[] { union.Name + "Kind", union.Name + "JsonConverter" })
@@ -254,6 +254,31 @@ internal static class UnionParser
             {
                 yield return (property, "is a settable or init property that is not a positional parameter, which the union's converter would not write; make it a positional parameter or mark it [JsonIgnore]");
             }
+        }
+    }
+
+    /// <summary>
+    /// The public read-only instance properties of a variant that are not positional and not <c>[JsonIgnore]</c>d (a
+    /// computed <c>Mid =&gt; (Bid + Ask) / 2</c>): System.Text.Json writes them on any object, so the converter does too.
+    /// </summary>
+    internal static IEnumerable<PropertyModel> ReadOnlyProperties(INamedTypeSymbol variant)
+    {
+        var positional = new HashSet<string>(PositionalProperties(variant).Select(static p => p.Name), StringComparer.Ordinal);
+        foreach (var property in variant.GetMembers().OfType<IPropertySymbol>())
+        {
+            if (property.IsStatic || property.IsImplicitlyDeclared || property.IsIndexer || property.DeclaredAccessibility != Accessibility.Public
+                || property.GetMethod is not { DeclaredAccessibility: Accessibility.Public }
+                || property.SetMethod is { DeclaredAccessibility: Accessibility.Public }
+                || positional.Contains(property.Name)
+                || property.GetAttributes().Any(static a => a.AttributeClass?.ToDisplayString() == JsonIgnoreAttribute))
+            {
+                continue;
+            }
+
+            var jsonName = property.GetAttributes()
+                .FirstOrDefault(static a => a.AttributeClass?.ToDisplayString() == JsonPropertyNameAttribute)?
+                .ConstructorArguments.FirstOrDefault().Value as string;
+            yield return Property(property.Name, property.Type, jsonName ?? Naming.ToSnakeCase(property.Name), hasExplicitJsonName: jsonName is not null);
         }
     }
 

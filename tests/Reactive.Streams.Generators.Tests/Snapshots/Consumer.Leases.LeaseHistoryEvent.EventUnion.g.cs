@@ -813,6 +813,7 @@ public sealed class LeaseHistoryEventJsonConverter : global::System.Text.Json.Se
         public readonly string[]? Names;
         public readonly global::System.Text.Json.JsonEncodedText[] EncodedNames = global::System.Array.Empty<global::System.Text.Json.JsonEncodedText>();
         public readonly bool IgnoreNulls;
+        public readonly bool IgnoreReadOnly;
         public readonly bool CaseInsensitive;
         public readonly bool DisallowUnmapped;
 
@@ -821,6 +822,7 @@ public sealed class LeaseHistoryEventJsonConverter : global::System.Text.Json.Se
             Options = options;
             IgnoreNulls = options.DefaultIgnoreCondition is global::System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull or global::System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault;
             CaseInsensitive = options.PropertyNameCaseInsensitive;
+            IgnoreReadOnly = options.IgnoreReadOnlyProperties;
             if (options.PropertyNamingPolicy is { } policy)
             {
                 Names = new string[]
