@@ -3,7 +3,7 @@ using Microsoft.CodeAnalysis;
 namespace Reactive.Streams.Generators;
 
 /// <summary>
-/// The generator's own diagnostics, RXS1001-RXS1005. Each has a page under docs/rules; severities can be
+/// The generator's own diagnostics, RXS1001-RXS1008. Each has a page under docs/rules; severities can be
 /// changed in .editorconfig (<c>dotnet_diagnostic.RXS1004.severity = warning</c>).
 /// </summary>
 internal static class Diagnostics
@@ -61,6 +61,36 @@ internal static class Diagnostics
         description: "The generated adapters call each handler with the variant and, when it takes one, the sink's cancellation token; any other shape cannot be called.",
         helpLinkUri: HelpLinkBase + "RXS1005.md");
 
+    public static readonly DiagnosticDescriptor UnusableName = new(
+        id: "RXS1006",
+        title: "A name in an event union or a stream sink collides with the code the generator adds",
+        messageFormat: "'{0}' in {1} {2}; no code is generated for it",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true,
+        description: "The generator adds a kind enum, a JSON converter, Kind, WireName, Match, Switch and their handler parameters to a union, and DispatchAsync, the Observer, DeliverySink and Target adapters and their factories to a stream sink; a variant, a positional property, a member or a type whose name is one of those (or a C# keyword) would make the generated code fail to compile, so nothing is generated until it is renamed.",
+        helpLinkUri: HelpLinkBase + "RXS1006.md");
+
+    public static readonly DiagnosticDescriptor WrongDegrader = new(
+        id: "RXS1007",
+        title: "A stream sink's degrader is missing or has the wrong signature",
+        messageFormat: "Degrader '{0}' of stream sink '{1}' must be a static method '{2} {0}({2} item)'; {3}",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true,
+        description: "A sink's buffer holds its union, so the degrader named by [Backpressure(Degrader = nameof(M))] maps one union value to another; a method of another shape cannot be called, and the sink would fail with MissingDegraderException at its first overflow.",
+        helpLinkUri: HelpLinkBase + "RXS1007.md");
+
+    public static readonly DiagnosticDescriptor UnsupportedJson = new(
+        id: "RXS1008",
+        title: "An event union variant declares JSON the generated converter would not write as declared",
+        messageFormat: "'{0}' in event union '{1}' {2}; no code is generated for the union",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true,
+        description: "The generated converter writes each variant's positional parameters with their types' converters. A [JsonIgnore] or [JsonConverter] on one of them, or a settable property outside them, would be written differently from what the declaration says (a secret written out, a value dropped), so it is refused at compile time.",
+        helpLinkUri: HelpLinkBase + "RXS1008.md");
+
     public static DiagnosticDescriptor ById(string id) => id switch
     {
         "RXS1001" => UnionNotPartial,
@@ -68,6 +98,9 @@ internal static class Diagnostics
         "RXS1003" => DuplicateWireName,
         "RXS1004" => MissingHandler,
         "RXS1005" => WrongHandlerSignature,
+        "RXS1006" => UnusableName,
+        "RXS1007" => WrongDegrader,
+        "RXS1008" => UnsupportedJson,
         _ => throw new ArgumentOutOfRangeException(nameof(id), id, "Unknown diagnostic id."),
     };
 }

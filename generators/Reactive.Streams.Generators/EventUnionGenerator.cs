@@ -1,4 +1,5 @@
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Reactive.Streams.Generators.Model;
 using Reactive.Streams.Generators.Sinks;
@@ -26,8 +27,11 @@ public sealed class EventUnionGenerator : IIncrementalGenerator
             .Where(static m => m is not null)
             .Select(static (m, _) => m!)
             .WithTrackingName(TrackingNames.UnionModel);
-        context.RegisterSourceOutput(unionModels, static (spc, model) =>
-            spc.AddSource(UnionEmitter.HintName(model), UnionEmitter.Emit(model)));
+        // A project pinned below C# 11 gets the same code without UTF-8 string literals.
+        var utf8Literals = context.ParseOptionsProvider
+            .Select(static (options, _) => options is not CSharpParseOptions { LanguageVersion: < LanguageVersion.CSharp11 });
+        context.RegisterSourceOutput(unionModels.Combine(utf8Literals), static (spc, pair) =>
+            spc.AddSource(UnionEmitter.HintName(pair.Left), UnionEmitter.Emit(pair.Left, pair.Right)));
 
         var unionDiagnostics = unions
             .Select(static (r, _) => r.Diagnostics)
@@ -35,11 +39,35 @@ public sealed class EventUnionGenerator : IIncrementalGenerator
             .WithTrackingName(TrackingNames.UnionDiagnostics);
         context.RegisterSourceOutput(unionDiagnostics, static (spc, diagnostics) => Report(spc, diagnostics));
 
+        // RXS1002 for a variant declared outside its union. Every step until a record's base is known to carry a union's
+        // name is syntactic; only such records are bound, so a project without unions does no semantic work here. The
+        // verdicts are collected with their nulls so that each record bound is one tracked run of StrayVariant.
+        var unionNames = context.SyntaxProvider
+            .ForAttributeWithMetadataName(UnionParser.EventUnionAttribute, static (node, _) => node is TypeDeclarationSyntax, static (c, _) => c.TargetSymbol.Name)
+            .Collect()
+            .Select(static (names, _) => names.Distinct(StringComparer.Ordinal).OrderBy(static n => n, StringComparer.Ordinal).ToEquatableArray())
+            .WithTrackingName(TrackingNames.UnionNames);
         var strayVariants = context.SyntaxProvider
-            .CreateSyntaxProvider(UnionParser.IsRecordWithBaseList, UnionParser.ParseStrayVariant)
-            .Where(static d => d is not null)
-            .WithTrackingName(TrackingNames.StrayVariant);
-        context.RegisterSourceOutput(strayVariants, static (spc, diagnostic) => spc.ReportDiagnostic(diagnostic!.ToDiagnostic()));
+            .CreateSyntaxProvider(UnionParser.IsRecordWithBaseList, UnionParser.StrayCandidateOf)
+            .Where(static c => c is not null)
+            .WithTrackingName(TrackingNames.StrayCandidate)
+            .Combine(unionNames)
+            .Where(static pair => pair.Right.Contains(pair.Left!.BaseName))
+            .Select(static (pair, _) => pair.Left!)
+            .Combine(context.CompilationProvider)
+            .Select(static (pair, cancellationToken) => UnionParser.ParseStrayVariant(pair.Left, pair.Right, cancellationToken))
+            .WithTrackingName(TrackingNames.StrayVariant)
+            .Collect();
+        context.RegisterSourceOutput(strayVariants, static (spc, diagnostics) =>
+        {
+            foreach (var diagnostic in diagnostics)
+            {
+                if (diagnostic is not null)
+                {
+                    spc.ReportDiagnostic(diagnostic.ToDiagnostic());
+                }
+            }
+        });
 
         var sinks = context.SyntaxProvider
             .ForAttributeWithMetadataName(SinkParser.StreamSinkAttribute, static (node, _) => node is TypeDeclarationSyntax, SinkParser.Parse)

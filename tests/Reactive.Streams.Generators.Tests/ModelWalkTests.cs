@@ -12,7 +12,7 @@ public sealed class ModelWalkTests
 {
     private static readonly Type[] s_forbidden = { typeof(ISymbol), typeof(SyntaxNode), typeof(Location), typeof(Compilation), typeof(SemanticModel), typeof(SyntaxTree) };
 
-    private static readonly Type[] s_roots = { typeof(UnionResult), typeof(SinkResult), typeof(DiagnosticInfo) };
+    private static readonly Type[] s_roots = { typeof(UnionResult), typeof(SinkResult), typeof(DiagnosticInfo), typeof(StrayCandidate) };
 
     public static TheoryData<Type> Roots => new(s_roots);
 

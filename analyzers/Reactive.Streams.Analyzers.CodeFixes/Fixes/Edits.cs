@@ -12,8 +12,11 @@ internal static class Edits
     /// <summary>The capacity a fix writes: the library's default (<c>BackpressureAttribute.DefaultCapacity</c>).</summary>
     internal const int DefaultCapacity = 1024;
 
-    /// <summary>The policies in the order fixes are offered, with the titles' wording.</summary>
-    internal static readonly string[] Policies = { "DropOldest", "PauseUpstream", "Fail", "DegradeQuality" };
+    /// <summary>
+    /// The policies in the order fixes are offered, with the titles' wording. PauseUpstream comes first: it loses
+    /// nothing, and the first fix is the one a fix-all (<c>dotnet format analyzers</c>) applies everywhere.
+    /// </summary>
+    internal static readonly string[] Policies = { "PauseUpstream", "DropOldest", "Fail", "DegradeQuality" };
 
     /// <summary>The document's line break (the first one in it), so a fix never mixes CRLF into an LF file.</summary>
     internal static SyntaxTrivia NewLine(SyntaxNode root)

@@ -16,6 +16,9 @@ namespace Reactive.Streams.Analyzers.CodeFixes.Fixes;
 /// to <c>BackpressureChannel.Create</c> with a policy, adds <c>BoundedCapacity</c> to a Dataflow block's options (a
 /// bounded Dataflow block postpones, which is PauseUpstream), and replaces an unbounded <c>BufferBlock</c> with a
 /// <c>BackpressureBlock</c> of the policy the user picks. The capacity written is the library default, 1024.
+/// A fix with the same policy has the same equivalence key whatever it rewrites (<see cref="PolicyKey"/>), so one
+/// fix-all run (<c>dotnet format analyzers</c> takes the first fix of the first diagnostic) bounds the Rx, Channels and
+/// Dataflow boundaries together; the first fix offered everywhere is PauseUpstream, which a bounded Dataflow block is.
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(UnboundedBoundaryCodeFix))]
 [Shared]
@@ -25,14 +28,14 @@ public sealed class UnboundedBoundaryCodeFix : CodeFixProvider
 
     private static readonly (string Policy, string Operator)[] s_operators =
     {
-        ("DropOldest", "DropOldest"), ("PauseUpstream", "PauseUpstream"), ("Fail", "FailOnOverflow"), ("DegradeQuality", "DegradeQuality"),
+        ("PauseUpstream", "PauseUpstream"), ("DropOldest", "DropOldest"), ("Fail", "FailOnOverflow"), ("DegradeQuality", "DegradeQuality"),
     };
 
     /// <inheritdoc/>
     public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(DiagnosticIds.UnboundedBoundary);
 
     /// <inheritdoc/>
-    public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
+    public override FixAllProvider GetFixAllProvider() => MergingFixAll.Provider;
 
     /// <inheritdoc/>
     public override async Task RegisterCodeFixesAsync(CodeFixContext context)
@@ -66,7 +69,7 @@ public sealed class UnboundedBoundaryCodeFix : CodeFixProvider
                         CodeAction.Create(
                             "Set BoundedCapacity = " + Edits.DefaultCapacity,
                             ct => BoundDataflowAsync(context.Document, creation, ct),
-                            equivalenceKey: nameof(UnboundedBoundaryCodeFix) + "BoundedCapacity"),
+                            equivalenceKey: PolicyKey("PauseUpstream")),
                         diagnostic);
                     await RegisterPolicyBlockAsync(context, diagnostic, creation).ConfigureAwait(false);
                     break;
@@ -101,7 +104,8 @@ public sealed class UnboundedBoundaryCodeFix : CodeFixProvider
         }
 
         var item = type.TypeArguments[0].ToMinimalDisplayString(model, creation.SpanStart);
-        RegisterPerPolicy(context, diagnostic, "Use BackpressureBlock with BackpressurePolicy.", "Block", creation.SpanStart, (root, policy) =>
+        // PauseUpstream is what BoundedCapacity (offered first) does; the block's PauseUpstream fix keeps a key of its own.
+        RegisterPerPolicy(context, diagnostic, "Use BackpressureBlock with BackpressurePolicy.", static policy => policy == "PauseUpstream" ? nameof(UnboundedBoundaryCodeFix) + "BlockPauseUpstream" : PolicyKey(policy), creation.SpanStart, (root, policy) =>
         {
             var replacement = SyntaxFactory.ParseExpression("new BackpressureBlock<" + item + ">(" + PolicyArguments(policy) + ")").WithTriviaFrom(creation);
             return declaredType is null
@@ -112,8 +116,11 @@ public sealed class UnboundedBoundaryCodeFix : CodeFixProvider
         });
     }
 
+    /// <summary>The equivalence key of the fixes that bound a boundary with <paramref name="policy"/>, whatever the boundary.</summary>
+    internal static string PolicyKey(string policy) => nameof(UnboundedBoundaryCodeFix) + policy;
+
     /// <summary>One fix per policy; <paramref name="rewrite"/> makes the new root, and the using is added at <paramref name="anchor"/>.</summary>
-    private static void RegisterPerPolicy(CodeFixContext context, Diagnostic diagnostic, string title, string key, int anchor, Func<SyntaxNode, string, SyntaxNode> rewrite)
+    private static void RegisterPerPolicy(CodeFixContext context, Diagnostic diagnostic, string title, Func<string, string> key, int anchor, Func<SyntaxNode, string, SyntaxNode> rewrite)
     {
         foreach (var policy in Edits.Policies)
         {
@@ -127,7 +134,7 @@ public sealed class UnboundedBoundaryCodeFix : CodeFixProvider
                         return context.Document.WithSyntaxRoot(
                             Edits.EnsureLibraryUsing(newRoot, newRoot.FindNode(new Microsoft.CodeAnalysis.Text.TextSpan(anchor, 0))));
                     },
-                    equivalenceKey: nameof(UnboundedBoundaryCodeFix) + key + policy),
+                    equivalenceKey: key(policy)),
                 diagnostic);
         }
     }
@@ -203,7 +210,7 @@ public sealed class UnboundedBoundaryCodeFix : CodeFixProvider
                         var newRoot = root!.ReplaceNode(invocation, updated);
                         return context.Document.WithSyntaxRoot(Edits.EnsureLibraryUsing(newRoot, newRoot.FindNode(invocation.Span)));
                     },
-                    equivalenceKey: nameof(UnboundedBoundaryCodeFix) + "ObserveOn" + policy),
+                    equivalenceKey: PolicyKey(policy)),
                 diagnostic);
         }
     }
@@ -211,7 +218,7 @@ public sealed class UnboundedBoundaryCodeFix : CodeFixProvider
     private static void RegisterChannel(CodeFixContext context, Diagnostic diagnostic, InvocationExpressionSyntax invocation)
     {
         var item = ((GenericNameSyntax)((MemberAccessExpressionSyntax)invocation.Expression).Name).TypeArgumentList.Arguments[0];
-        RegisterPerPolicy(context, diagnostic, "Use BackpressureChannel.Create with BackpressurePolicy.", "Channel", invocation.SpanStart, (root, policy) =>
+        RegisterPerPolicy(context, diagnostic, "Use BackpressureChannel.Create with BackpressurePolicy.", PolicyKey, invocation.SpanStart, (root, policy) =>
             root.ReplaceNode(invocation, SyntaxFactory.ParseExpression("BackpressureChannel.Create<" + item + ">(" + PolicyArguments(policy) + ")").WithTriviaFrom(invocation)));
     }
 

@@ -123,11 +123,45 @@ internal static class KnownApis
         return null;
     }
 
+    /// <summary>
+    /// Whether <paramref name="member"/> is an instance member of a task, a value task or their awaiters, and whether it
+    /// waits (<c>Result</c>, <c>Wait</c>, <c>GetResult</c>) or only passes the task on (<c>GetAwaiter</c>,
+    /// <c>ConfigureAwait</c>, <c>AsTask</c>, <c>Preserve</c>).
+    /// </summary>
+    internal static TaskMember ClassifyTaskMember(ISymbol member)
+    {
+        if (member.IsStatic || member.ContainingType is not { } type)
+        {
+            return TaskMember.None;
+        }
+
+        var ns = type.ContainingNamespace?.ToDisplayString();
+        if (!((ns == "System.Threading.Tasks" && type.Name is "Task" or "ValueTask")
+            || (ns == "System.Runtime.CompilerServices" && type.Name.IndexOf("Await", StringComparison.Ordinal) >= 0)))
+        {
+            return TaskMember.None;
+        }
+
+        return member.Name switch
+        {
+            "Result" or "Wait" or "GetResult" => TaskMember.Wait,
+            "GetAwaiter" or "ConfigureAwait" or "AsTask" or "Preserve" => TaskMember.PassThrough,
+            _ => TaskMember.None,
+        };
+    }
+
     /// <summary>Whether <paramref name="type"/>'s members are pure on any instance.</summary>
     internal static bool IsPureType(INamedTypeSymbol type)
     {
         var original = type.OriginalDefinition;
-        if (original.IsTupleType || original.SpecialType != SpecialType.None || s_pureTypes.Contains(FullName(original)))
+        if (original.SpecialType == SpecialType.System_Array)
+        {
+            // Array.Sort, Array.Fill, Array.Clear write: System.Array is a mutable container, below.
+            return false;
+        }
+
+        if (original.IsTupleType || original.SpecialType != SpecialType.None || s_pureTypes.Contains(FullName(original))
+            || original.Name.EndsWith("InterpolatedStringHandler", StringComparison.Ordinal))
         {
             return true;
         }
@@ -160,6 +194,40 @@ internal static class KnownApis
 
     internal static bool IsMutator(IMethodSymbol method) => s_mutatorNames.Contains(method.Name);
 
+    /// <summary>
+    /// For a member of <c>Span&lt;T&gt;</c> or <c>MemoryExtensions</c> that writes through a span, the parameter written
+    /// (<c>"this"</c> for the receiver); <see langword="null"/> for the pure ones (reads, slicing, searching).
+    /// </summary>
+    internal static string? IsSpanMutator(IMethodSymbol method)
+    {
+        var type = method.ContainingType?.OriginalDefinition;
+        if (type?.ContainingNamespace?.ToDisplayString() != "System")
+        {
+            return null;
+        }
+
+        var copy = method.Name is "CopyTo" or "TryCopyTo";
+        if (type.Name == "Span" && !method.IsStatic)
+        {
+            return copy ? "destination" : method.Name is "Fill" or "Clear" ? "this" : null;
+        }
+
+        if (type.Name == "ReadOnlySpan" && !method.IsStatic)
+        {
+            return copy ? "destination" : null;
+        }
+
+        if (type.Name != "MemoryExtensions" || method.Parameters.Length == 0)
+        {
+            return null;
+        }
+
+        return copy ? "destination"
+            : method.Name is "Reverse" or "Sort" or "Fill" or "Clear" or "Replace" && method.Parameters[0].Type.Name == "Span"
+                ? method.Parameters[0].Name
+                : null;
+    }
+
     internal static string FullName(INamedTypeSymbol type)
     {
         var ns = type.ContainingNamespace;
@@ -175,4 +243,17 @@ internal static class KnownApis
     /// <summary><c>Type.Member</c> for messages.</summary>
     internal static string Display(ISymbol member) =>
         member.ContainingType is null ? MemberName(member) : member.ContainingType.Name + "." + MemberName(member);
+}
+
+/// <summary>What a member of a task or awaiter does with the task it is called on.</summary>
+internal enum TaskMember
+{
+    /// <summary>Not a task member the prover treats specially.</summary>
+    None,
+
+    /// <summary>Blocks until the task completes.</summary>
+    Wait,
+
+    /// <summary>Hands the task on (to an awaiter, a configured awaitable, a <c>Task</c>).</summary>
+    PassThrough,
 }

@@ -47,11 +47,19 @@ internal sealed class PurityViolation
 /// Proves degraders free of effects over <see cref="IOperation"/>. One prover lives per compilation (and per set of
 /// user-declared pure members); verdicts on methods are cached so a helper shared by many degraders is read once.
 /// Recursion and cycles are handled co-inductively (a method in progress is assumed pure, and a verdict that relied
-/// on that assumption is not cached), and calls deeper than <see cref="MaxDepth"/> are not proved.
+/// on that assumption is not cached), and calls deeper than <see cref="MaxDepth"/> are not proved. An expression nested
+/// deeper than <see cref="MaxNesting"/> operations in one body is not proved either: the bound, not the stack size of
+/// whichever thread runs the analyzer, decides, so the verdict is the same on every machine and in every host.
 /// </summary>
 internal sealed class PurityProver
 {
     internal const int MaxDepth = 8;
+
+    /// <summary>
+    /// Operations nested in one body beyond this are not proved. With <see cref="MaxDepth"/> bodies on the stack at
+    /// once the walk stays well inside the smallest stack a compiler host gives its threads.
+    /// </summary>
+    internal const int MaxNesting = 256;
 
     private readonly Compilation _compilation;
     private readonly ImmutableHashSet<string> _userPureMembers;
@@ -60,11 +68,17 @@ internal sealed class PurityProver
     // instantiations share the framework's precompiled code, so a cold compiler process JITs little for the prover.
     private readonly ConcurrentDictionary<IMethodSymbol, Verdict> _verdicts = new(SymbolEqualityComparer.Default);
     private readonly ConcurrentDictionary<IMethodSymbol, Verdict> _freshVerdicts = new(SymbolEqualityComparer.Default);
+    private readonly Lazy<ImmutableArray<INamedTypeSymbol>> _sourceTypes;
+    private readonly ConcurrentDictionary<INamedTypeSymbol, ImmutableArray<INamedTypeSymbol>> _families = new(SymbolEqualityComparer.Default);
+    private readonly Lazy<bool> _hasFriends;
 
     internal PurityProver(Compilation compilation, ImmutableHashSet<string> userPureMembers)
     {
         _compilation = compilation;
         _userPureMembers = userPureMembers;
+        _sourceTypes = new Lazy<ImmutableArray<INamedTypeSymbol>>(() => ListTypes(compilation.Assembly.GlobalNamespace));
+        _hasFriends = new Lazy<bool>(() => compilation.Assembly.GetAttributes().Any(
+            static a => a.AttributeClass is { Name: "InternalsVisibleToAttribute", ContainingNamespace: var ns } && ns.ToDisplayString() == "System.Runtime.CompilerServices"));
     }
 
     /// <summary>Proves a lambda or anonymous method; <see langword="null"/> when it is pure.</summary>
@@ -74,7 +88,10 @@ internal sealed class PurityProver
         return Guarded(() => walker.Walk(lambda.Body), lambda.Syntax.GetLocation());
     }
 
-    // Expressions nested deeper than the thread's stack allows are not proved (rather than crashing the compiler).
+    private const string TooDeep = "is nested too deeply to prove";
+
+    // The nesting bound makes deep expressions a verdict of their own (see Walker.Walk); this guard is only the last
+    // line against a host whose threads have less stack than the bound assumes, so the compiler never crashes.
     private static PurityViolation? Guarded(Func<PurityViolation?> prove, Location location)
     {
         try
@@ -83,8 +100,16 @@ internal sealed class PurityProver
         }
         catch (InsufficientExecutionStackException)
         {
-            return new PurityViolation("is nested too deeply to prove", location, ImmutableArray<string>.Empty, isCapturedRead: false);
+            return new PurityViolation(TooDeep, location, ImmutableArray<string>.Empty, isCapturedRead: false);
         }
+    }
+
+    /// <summary>Thrown by a walk that reaches <see cref="MaxNesting"/>; caught where that body's walk began.</summary>
+    private sealed class NestingTooDeepException : Exception
+    {
+        internal NestingTooDeepException(IOperation at) => At = at;
+
+        internal IOperation At { get; }
     }
 
     /// <summary>Proves a method named by a method group or by <c>Degrader = nameof(M)</c>.</summary>
@@ -93,11 +118,23 @@ internal sealed class PurityProver
     /// <param name="cancellationToken">Cancels the proof.</param>
     internal PurityViolation? ProveMethod(IMethodSymbol method, SemanticModel? model, CancellationToken cancellationToken)
     {
+        method = Definition(method);
         var location = method.Locations.IsEmpty ? Location.None : method.Locations[0];
         var violation = Guarded(
             () => ProveCall(method, thisMode: method.IsStatic ? ThisMode.ReadOnly : ThisMode.Captured, depth: 0, inProgress: null, model, out _, cancellationToken),
             location);
         return violation?.Prepend(method.Name);
+    }
+
+    /// <summary>
+    /// The method whose body runs: a constructed generic method (or a method of a constructed type) and a reduced
+    /// extension method are proved through their definition, whose body's parameters and type parameters are the ones
+    /// the walk meets; a partial method through its implementation.
+    /// </summary>
+    private static IMethodSymbol Definition(IMethodSymbol method)
+    {
+        method = (method.ReducedFrom ?? method).OriginalDefinition;
+        return method.PartialImplementationPart ?? method;
     }
 
     /// <summary>Whether the user declared <paramref name="member"/> (or its type) pure in .editorconfig.</summary>
@@ -128,8 +165,8 @@ internal sealed class PurityProver
         CancellationToken cancellationToken)
     {
         lowestAssumed = int.MaxValue;
-        method = method.PartialImplementationPart ?? method;
-        var key = method.OriginalDefinition;
+        method = Definition(method);
+        var key = method;
         var fresh = thisMode == ThisMode.Fresh;
         var verdicts = fresh ? _freshVerdicts : _verdicts;
         if (thisMode != ThisMode.Captured && verdicts.TryGetValue(key, out var cached))
@@ -204,6 +241,108 @@ internal sealed class PurityProver
         return _models.GetOrAdd(tree, t => _compilation.GetSemanticModel(t));
     }
 
+    /// <summary>
+    /// <paramref name="type"/> and every type declared in this compilation that derives from it (the receiver type first).
+    /// Read only when a degrader makes a virtual call; the compilation's types are listed once, each family once.
+    /// </summary>
+    internal ImmutableArray<INamedTypeSymbol> SourceTypesDerivedFrom(INamedTypeSymbol type) =>
+        _families.GetOrAdd(type, t =>
+        {
+            var definition = t.OriginalDefinition;
+            var family = ImmutableArray.CreateBuilder<INamedTypeSymbol>();
+            family.Add(t);
+            foreach (var candidate in _sourceTypes.Value)
+            {
+                for (var baseType = candidate.BaseType; baseType is not null; baseType = baseType.BaseType)
+                {
+                    if (SymbolEqualityComparer.Default.Equals(baseType.OriginalDefinition, definition))
+                    {
+                        family.Add(candidate);
+                        break;
+                    }
+                }
+            }
+
+            return family.ToImmutable();
+        });
+
+    private static ImmutableArray<INamedTypeSymbol> ListTypes(INamespaceSymbol root)
+    {
+        var types = ImmutableArray.CreateBuilder<INamedTypeSymbol>();
+        var pending = new Stack<INamespaceOrTypeSymbol>();
+        pending.Push(root);
+        while (pending.Count > 0)
+        {
+            var current = pending.Pop();
+            if (current is INamedTypeSymbol type)
+            {
+                types.Add(type);
+            }
+
+            foreach (var member in current.GetMembers())
+            {
+                if (member is INamespaceOrTypeSymbol nested)
+                {
+                    pending.Push(nested);
+                }
+            }
+        }
+
+        return types.ToImmutable();
+    }
+
+    /// <summary>
+    /// Whether code outside this compilation can derive from <paramref name="type"/>: it is visible there (publicly, or
+    /// to a friend assembly through <c>InternalsVisibleTo</c>) and has a constructor a derived type there can call.
+    /// </summary>
+    internal bool CanBeExtendedOutside(INamedTypeSymbol type)
+    {
+        if (type.IsSealed || type.IsStatic || type.TypeKind != TypeKind.Class)
+        {
+            return false;
+        }
+
+        var friends = _hasFriends.Value;
+        for (var current = type; current is not null; current = current.ContainingType)
+        {
+            switch (current.DeclaredAccessibility)
+            {
+                case Accessibility.Private:
+                case Accessibility.Internal or Accessibility.ProtectedAndInternal when !friends:
+                    return false;
+            }
+        }
+
+        return type.InstanceConstructors.Any(c => c.DeclaredAccessibility is Accessibility.Public or Accessibility.Protected or Accessibility.ProtectedOrInternal
+            || (friends && c.DeclaredAccessibility is Accessibility.Internal or Accessibility.ProtectedAndInternal));
+    }
+
+    /// <summary>The implementation of <paramref name="method"/> that runs on an instance of <paramref name="type"/>.</summary>
+    internal static IMethodSymbol? ImplementationIn(INamedTypeSymbol type, IMethodSymbol method)
+    {
+        var definition = method.OriginalDefinition;
+        for (var current = type; current is not null; current = current.BaseType)
+        {
+            foreach (var member in current.GetMembers(method.Name))
+            {
+                if (member is not IMethodSymbol candidate)
+                {
+                    continue;
+                }
+
+                for (var overridden = candidate; overridden is not null; overridden = overridden.OverriddenMethod)
+                {
+                    if (SymbolEqualityComparer.Default.Equals(overridden.OriginalDefinition, definition))
+                    {
+                        return candidate;
+                    }
+                }
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>The methods being proved, innermost first: a short immutable stack (at most a few frames deep).</summary>
     private sealed class InProgress
     {
@@ -271,6 +410,7 @@ internal sealed class PurityProver
         private readonly CancellationToken _cancellationToken;
         private readonly HashSet<ILocalSymbol> _notFresh = new(SymbolEqualityComparer.Default);
         private readonly HashSet<ILocalSymbol> _assignedFresh = new(SymbolEqualityComparer.Default);
+        private int _nesting;
 
         internal Walker(
             PurityProver prover,
@@ -295,14 +435,33 @@ internal sealed class PurityProver
 
         internal PurityViolation? Walk(IOperation body)
         {
-            CollectFreshness(body);
-            return Visit(body);
+            try
+            {
+                CollectFreshness(body, nesting: 0);
+                return Visit(body);
+            }
+            catch (NestingTooDeepException tooDeep)
+            {
+                // The verdict on this body alone, whatever called it: cached like any other, so it never depends on
+                // the order in which degraders sharing this body were proved.
+                return Effect(TooDeep, tooDeep.At);
+            }
+        }
+
+        private static void EnterNesting(int nesting, IOperation at)
+        {
+            if (nesting >= MaxNesting)
+            {
+                throw new NestingTooDeepException(at);
+            }
+
+            RuntimeHelpers.EnsureSufficientExecutionStack();
         }
 
         // Pass 1: a local is "created inside" when every value it is given is a new object, array or collection.
-        private void CollectFreshness(IOperation operation)
+        private void CollectFreshness(IOperation operation, int nesting)
         {
-            RuntimeHelpers.EnsureSufficientExecutionStack();
+            EnterNesting(nesting, operation);
             switch (operation)
             {
                 case IVariableDeclaratorOperation { Symbol: var local } declarator:
@@ -323,7 +482,7 @@ internal sealed class PurityProver
 
             foreach (var child in operation.ChildOperations)
             {
-                CollectFreshness(child);
+                CollectFreshness(child, nesting + 1);
             }
         }
 
@@ -339,14 +498,33 @@ internal sealed class PurityProver
             }
         }
 
+        // Span<T>, ReadOnlySpan<T>, other ref structs, Memory<T> and ArraySegment<T>: values that write through to storage.
+        private static bool IsView(ITypeSymbol type) =>
+            type.IsRefLikeType
+            || (type is INamedTypeSymbol { Name: "Memory" or "ReadOnlyMemory" or "ArraySegment", ContainingNamespace: { } ns } && ns.ToDisplayString() == "System");
+
         private static bool IsCreation(IOperation value)
         {
+            if (value.Syntax.RawKind is (int)Microsoft.CodeAnalysis.CSharp.SyntaxKind.StackAllocArrayCreationExpression
+                or (int)Microsoft.CodeAnalysis.CSharp.SyntaxKind.ImplicitStackAllocArrayCreationExpression)
+            {
+                return true;
+            }
+
             value = Strip(value);
             return value is IObjectCreationOperation or IArrayCreationOperation or IAnonymousObjectCreationOperation
                 or ITypeParameterObjectCreationOperation or ICollectionExpressionOperation or IWithOperation
                 || (value is IInvocationOperation { TargetMethod: { ContainingType: { } type } method }
-                    && type.Name == "Enumerable" && method.Name.StartsWith("To", StringComparison.Ordinal));
+                    && type.Name == "Enumerable" && method.Name.StartsWith("To", StringComparison.Ordinal))
+                || (value is IInvocationOperation fluent && IsFluent(fluent) && IsCreation(fluent.Instance!));
         }
+
+        // `new StringBuilder().Append(a).Append(b)`: a container method returning its own type hands back the
+        // receiver (StringBuilder) or a new container (List.GetRange), so the result is as fresh as the receiver.
+        private static bool IsFluent(IInvocationOperation invocation) =>
+            invocation is { Instance: not null, TargetMethod: { IsStatic: false, ContainingType: { } type } method }
+            && KnownApis.IsMutableContainer(type)
+            && SymbolEqualityComparer.Default.Equals(method.ReturnType, type);
 
         private static IOperation Strip(IOperation operation)
         {
@@ -399,12 +577,16 @@ internal sealed class PurityProver
                         return false;
                     }
 
-                    // A value-type local is a copy; a reference-type local is fresh when only ever given new objects.
-                    return local.Type?.IsValueType == true || (_assignedFresh.Contains(local) && !_notFresh.Contains(local));
+                    // A value-type local is a copy (but a span or memory views someone's storage); a reference-type local
+                    // is fresh when only ever given new objects.
+                    return (local.Type is { IsValueType: true } localType && !IsView(localType))
+                        || (_assignedFresh.Contains(local) && !_notFresh.Contains(local));
                 case IParameterReferenceOperation { Parameter: var parameter }:
-                    return parameter.RefKind == RefKind.None && parameter.Type.IsValueType && IsInsideRoot(parameter);
+                    return parameter.RefKind == RefKind.None && parameter.Type.IsValueType && !IsView(parameter.Type) && IsInsideRoot(parameter);
                 case IFieldReferenceOperation { Field.Type.IsValueType: true } field:
                     return IsFresh(field.Instance);
+                case IInvocationOperation invocation when IsFluent(invocation):
+                    return IsFresh(invocation.Instance);
                 default:
                     return false;
             }
@@ -418,8 +600,11 @@ internal sealed class PurityProver
         private PurityViolation? Visit(IOperation operation)
         {
             _cancellationToken.ThrowIfCancellationRequested();
-            RuntimeHelpers.EnsureSufficientExecutionStack();
-            return Check(operation) ?? VisitChildren(operation);
+            EnterNesting(_nesting, operation);
+            _nesting++;
+            var violation = Check(operation) ?? VisitChildren(operation);
+            _nesting--;
+            return violation;
         }
 
         private PurityViolation? VisitChildren(IOperation operation)
@@ -488,6 +673,9 @@ internal sealed class PurityProver
             switch (operation)
             {
                 case IAwaitOperation:
+                case IForEachLoopOperation { IsAsynchronous: true }:
+                case IUsingOperation { IsAsynchronous: true }:
+                case IUsingDeclarationOperation { IsAsynchronous: true }:
                     return Effect("awaits", operation);
                 case ILockOperation:
                     return Effect("takes a lock", operation);
@@ -498,13 +686,27 @@ internal sealed class PurityProver
                 case IFunctionPointerInvocationOperation:
                     return Effect("calls a function pointer, which cannot be proved pure", operation);
                 case IAssignmentOperation assignment:
-                    return CheckWrite(assignment.Target, operation);
+                    return CheckWrite(assignment.Target, operation)
+                        ?? (assignment is ICompoundAssignmentOperation { OperatorMethod: { } compound } ? CheckOperator(compound, operation) : null);
                 case IIncrementOrDecrementOperation increment:
-                    return CheckWrite(increment.Target, operation);
+                    return CheckWrite(increment.Target, operation)
+                        ?? (increment.OperatorMethod is { } step ? CheckOperator(step, operation) : null);
                 case IArgumentOperation { Parameter.RefKind: RefKind.Ref or RefKind.Out } byRef:
                     return CheckWrite(byRef.Value, operation);
+                // `Helper(x).Result` or `.GetAwaiter().GetResult()` on an async method: what the user wrote is the await
+                // inside it, so the task's own effects are named first, and a wait only on an otherwise clean task.
+                case IInvocationOperation { Instance: { } task, TargetMethod: var method } invocation when KnownApis.ClassifyTaskMember(method) is var kind and not TaskMember.None:
+                    return Visit(task) ?? (kind == TaskMember.Wait ? Effect("blocks on a task ('" + KnownApis.Display(method) + "')", operation) : CheckInvocation(invocation));
+                case IPropertyReferenceOperation { Instance: { } task, Property: var property } when KnownApis.ClassifyTaskMember(property) == TaskMember.Wait:
+                    return Visit(task) ?? Effect("blocks on a task ('" + KnownApis.Display(property) + "')", operation);
                 case IInvocationOperation invocation:
                     return CheckInvocation(invocation);
+                case IBinaryOperation { OperatorMethod: { } userOperator }:
+                    return CheckOperator(userOperator, operation);
+                case IUnaryOperation { OperatorMethod: { } userOperator }:
+                    return CheckOperator(userOperator, operation);
+                case IConversionOperation { OperatorMethod: { } userOperator }:
+                    return CheckOperator(userOperator, operation);
                 case IObjectCreationOperation { Constructor: { } constructor } creation:
                     return CheckConstructor(constructor, creation);
                 case IPropertyReferenceOperation property:
@@ -523,6 +725,13 @@ internal sealed class PurityProver
                     return null;
             }
         }
+
+        // A user-defined operator or conversion of the compilation is proved like a call. Compiled ones (Type ==, Vector3 +,
+        // Complex *) are taken as pure, as they were before operators were looked at; the known-impure list still applies.
+        private PurityViolation? CheckOperator(IMethodSymbol method, IOperation at) =>
+            IsInSource(method) || KnownApis.ImpureEffect(method) is not null
+                ? CheckMember(method, instance: null, at, ImmutableArray<IArgumentOperation>.Empty)
+                : null;
 
         private PurityViolation? CheckWrite(IOperation target, IOperation at)
         {
@@ -560,7 +769,10 @@ internal sealed class PurityProver
 
                     if (IsFresh(propertyReference.Instance))
                     {
-                        return null;
+                        // Setting a property of an object built here runs its setter (an init accessor in `with`).
+                        return property.SetMethod is { } setter && IsInSource(setter) && !_prover.IsUserDeclaredPure(property)
+                            ? Enter(setter, ThisMode.Fresh, at, property.Name)
+                            : null;
                     }
 
                     return property.IsIndexer
@@ -573,6 +785,10 @@ internal sealed class PurityProver
                 case IInstanceReferenceOperation:
                     return _thisMode == ThisMode.Fresh ? null : Effect("writes 'this'", at);
                 case IDeclarationExpressionOperation or IDiscardOperation:
+                    return null;
+                case IInterpolatedStringHandlerCreationOperation:
+                    // A handler built for this call (StringBuilder.Append($"...")): it writes into the call's receiver,
+                    // which the call itself is judged on.
                     return null;
                 case ITupleOperation tuple:
                     foreach (var element in tuple.Elements)
@@ -632,7 +848,7 @@ internal sealed class PurityProver
             var walker = new Walker(_prover, _root, _thisMode, _depth, new InProgress(key, thisIsFresh: false, InProgress.Count(_inProgress), _inProgress), _model, _cancellationToken);
             var violation = walker.Walk(body);
             LowestAssumed = Math.Min(LowestAssumed, walker.LowestAssumed);
-            return violation;
+            return violation?.Prepend(localFunction.Name);
         }
 
         private PurityViolation? CheckMember(IMethodSymbol method, IOperation? instance, IOperation at, ImmutableArray<IArgumentOperation> arguments)
@@ -653,6 +869,11 @@ internal sealed class PurityProver
                 return null;
             }
 
+            if (IsVirtualDispatch(method, instance))
+            {
+                return CheckVirtual(method, instance!, at);
+            }
+
             if (method.IsAbstract || method.IsExtern || (type.TypeKind == TypeKind.Interface && !method.IsStatic))
             {
                 // Virtual dispatch to an unknown implementation, or no managed body at all.
@@ -670,6 +891,16 @@ internal sealed class PurityProver
                 return Enter(method, thisMode, at, method.Name);
             }
 
+            if (KnownApis.IsSpanMutator(method) is { } written)
+            {
+                // span.Fill(0), xs.AsSpan().Reverse(), source.CopyTo(destination): the span written must view storage
+                // created inside the degrader.
+                var target = written == "this" ? instance : arguments.FirstOrDefault(a => a.Parameter?.Name == written)?.Value;
+                return target is null || IsFresh(target)
+                    ? null
+                    : Effect("mutates '" + Describe(target) + "' ('" + KnownApis.Display(method) + "'), which was not created inside the degrader", at);
+            }
+
             if (KnownApis.IsPureType(type) || IsPureByShape(method))
             {
                 return null;
@@ -682,12 +913,26 @@ internal sealed class PurityProver
                     return null;
                 }
 
+                if (method.Name is "CopyTo" or "TryCopyTo")
+                {
+                    // The receiver is read; the array or span handed in is written.
+                    foreach (var argument in arguments)
+                    {
+                        if (Strip(argument.Value).Type is { } viewType && (viewType is IArrayTypeSymbol || IsView(viewType)) && !IsFresh(argument.Value))
+                        {
+                            return Effect("mutates '" + Describe(argument.Value) + "' ('" + KnownApis.Display(method) + "'), which was not created inside the degrader", at);
+                        }
+                    }
+
+                    return null;
+                }
+
                 if (method.IsStatic)
                 {
                     // Array.Sort(a), Array.Copy(src, dst, n): every array the call is handed must be created inside.
                     foreach (var argument in arguments)
                     {
-                        if (argument.Value.Type is IArrayTypeSymbol && argument.Parameter?.Name != "sourceArray" && !IsFresh(argument.Value))
+                        if (Strip(argument.Value).Type is IArrayTypeSymbol && argument.Parameter?.Name != "sourceArray" && !IsFresh(argument.Value))
                         {
                             return Effect("mutates '" + Describe(argument.Value) + "' ('" + KnownApis.Display(method) + "'), which was not created inside the degrader", at);
                         }
@@ -702,6 +947,76 @@ internal sealed class PurityProver
             }
 
             return Effect("calls '" + KnownApis.Display(method) + "', which is not known to be pure", at);
+        }
+
+        // A call that dispatches on the receiver's runtime type to a method declared in source (virtual, abstract or an
+        // unsealed override). `base.M()` does not dispatch; members the compiler generates (a record's ToString,
+        // Equals) are trusted like their framework counterparts below.
+        private bool IsVirtualDispatch(IMethodSymbol method, IOperation? instance) =>
+            instance is not null
+            && method is { IsStatic: false, IsSealed: false, IsImplicitlyDeclared: false }
+            && (method.IsVirtual || method.IsAbstract || method.IsOverride)
+            && method.ContainingType.TypeKind == TypeKind.Class
+            && IsInSource(method)
+            && Strip(instance) is not IInstanceReferenceOperation { Syntax: Microsoft.CodeAnalysis.CSharp.Syntax.BaseExpressionSyntax };
+
+        /// <summary>
+        /// A virtual call is proved when the receiver's runtime type is known (a new object, a sealed or value type) or
+        /// when every type that can be behind it is in this compilation and every implementation they have is pure; a
+        /// type that code outside the compilation can derive from could bring any override, so it is reported like an
+        /// interface call.
+        /// </summary>
+        private PurityViolation? CheckVirtual(IMethodSymbol method, IOperation instance, IOperation at)
+        {
+            var receiver = Strip(instance);
+            var receiverType = receiver.Type as INamedTypeSymbol ?? method.ContainingType;
+            IEnumerable<INamedTypeSymbol> runtimeTypes;
+            if (receiver is IObjectCreationOperation { Type: INamedTypeSymbol created })
+            {
+                runtimeTypes = new[] { created };
+            }
+            else if (receiverType.IsSealed || receiverType.IsValueType)
+            {
+                runtimeTypes = new[] { receiverType };
+            }
+            else
+            {
+                var family = _prover.SourceTypesDerivedFrom(receiverType);
+                foreach (var candidate in family)
+                {
+                    if (_prover.CanBeExtendedOutside(candidate) && PurityProver.ImplementationIn(candidate, method) is { IsSealed: false })
+                    {
+                        return Effect(
+                            "calls virtual '" + KnownApis.Display(method) + "', which a type outside this compilation can override",
+                            at);
+                    }
+                }
+
+                runtimeTypes = family.Where(static t => !t.IsAbstract);
+            }
+
+            var thisMode = IsFresh(instance) ? ThisMode.Fresh : ThisMode.ReadOnly;
+            var proved = new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default);
+            foreach (var runtimeType in runtimeTypes)
+            {
+                if (PurityProver.ImplementationIn(runtimeType, method) is not { IsAbstract: false } implementation
+                    || !proved.Add(implementation.OriginalDefinition))
+                {
+                    continue;
+                }
+
+                // The override that runs is named with its type, so the path says which one is impure.
+                var member = implementation.AssociatedSymbol ?? implementation;
+                var name = SymbolEqualityComparer.Default.Equals(implementation.OriginalDefinition, method.OriginalDefinition)
+                    ? member.Name
+                    : implementation.ContainingType.Name + "." + member.Name;
+                if (Enter(implementation, thisMode, at, name) is { } violation)
+                {
+                    return violation;
+                }
+            }
+
+            return null;
         }
 
         // Members every value type and record has and which are pure unless a user overrides them impurely in source
@@ -760,6 +1075,11 @@ internal sealed class PurityProver
                 && _thisMode == ThisMode.Captured)
             {
                 return Effect("reads captured property '" + KnownApis.Display(property) + "'", reference, isCapturedRead: true);
+            }
+
+            if (property.GetMethod is { } virtualGetter && IsVirtualDispatch(virtualGetter, reference.Instance) && !_prover.IsUserDeclaredPure(property))
+            {
+                return CheckVirtual(virtualGetter, reference.Instance!, reference);
             }
 
             if (property.GetMethod is { } getter && IsInSource(getter) && !_prover.IsUserDeclaredPure(property))

@@ -10,7 +10,8 @@ namespace Reactive.Streams.Analyzers.Rules;
 /// <summary>
 /// RXS0006: a <c>switch</c> statement or expression over an <c>[EventUnion]</c> type that leaves variants unhandled
 /// and has no default arm. The variants are the nested sealed records deriving from the union; C# cannot see that the
-/// hierarchy is closed, the attribute says it is.
+/// hierarchy is closed, the attribute says it is. The fallback variant the generator adds (<c>Unknown</c>, <c>Other</c>)
+/// is not required: it is for reading data from a newer producer, not one of the declared variants.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class NonExhaustiveUnionSwitchAnalyzer : DiagnosticAnalyzer
@@ -84,7 +85,7 @@ public sealed class NonExhaustiveUnionSwitchAnalyzer : DiagnosticAnalyzer
             return;
         }
 
-        var covered = new HashSet<INamedTypeSymbol>(SymbolEqualityComparer.Default);
+        var covered = new bool[variants.Length];
         if (context.Operation is ISwitchOperation cases)
         {
             foreach (var section in cases.Cases)
@@ -95,8 +96,9 @@ public sealed class NonExhaustiveUnionSwitchAnalyzer : DiagnosticAnalyzer
                     {
                         case IDefaultCaseClauseOperation:
                             return;
-                        case IPatternCaseClauseOperation { Guard: null } patternClause when Cover(patternClause.Pattern, union, covered):
-                            return;
+                        case IPatternCaseClauseOperation { Guard: null } patternClause:
+                            Add(covered, Coverage(patternClause.Pattern, union, variants).Definitely);
+                            break;
                     }
                 }
             }
@@ -105,14 +107,16 @@ public sealed class NonExhaustiveUnionSwitchAnalyzer : DiagnosticAnalyzer
         {
             foreach (var arm in ((ISwitchExpressionOperation)context.Operation).Arms)
             {
-                if (arm.Guard is null && Cover(arm.Pattern, union, covered))
+                if (arm.Guard is null)
                 {
-                    return;
+                    Add(covered, Coverage(arm.Pattern, union, variants).Definitely);
                 }
             }
         }
 
-        var missing = variants.Where(v => !IsCovered(v, covered)).ToImmutableArray();
+        // The generated fallback (Unknown, Other) is not required: it exists so that reading a newer producer's data
+        // does not fail, and a switch written against the variants this code knows is complete without it.
+        var missing = variants.Where((v, i) => !covered[i] && !IsGeneratedFallback(v)).ToImmutableArray();
         if (missing.IsEmpty)
         {
             return;
@@ -128,63 +132,113 @@ public sealed class NonExhaustiveUnionSwitchAnalyzer : DiagnosticAnalyzer
             string.Join(", ", missing.Select(v => "'" + v.Name + "'"))));
     }
 
-    /// <summary>Adds the variants a pattern matches unconditionally; true when it matches the whole union.</summary>
-    private static bool Cover(IPatternOperation pattern, INamedTypeSymbol union, HashSet<INamedTypeSymbol> covered)
+    /// <summary>
+    /// The variant the generator adds for data this code does not know (<c>Unknown</c>, or <c>Other</c> for a union
+    /// without payloads): a nested type the generator declared, which carries its <c>[GeneratedCode]</c> mark.
+    /// </summary>
+    internal static bool IsGeneratedFallback(INamedTypeSymbol variant)
     {
-        switch (pattern)
+        foreach (var attribute in variant.GetAttributes())
         {
-            case IDiscardPatternOperation:
-                return true;
-            case IDeclarationPatternOperation { MatchesNull: true }:
-                return true;
-            case IDeclarationPatternOperation declaration:
-                return CoverType(declaration.MatchedType, union, covered);
-            case ITypePatternOperation type:
-                return CoverType(type.MatchedType, union, covered);
-            case IRecursivePatternOperation recursive
-                when recursive.DeconstructionSubpatterns.All(IsIrrefutable) && recursive.PropertySubpatterns.All(p => IsIrrefutable(p.Pattern)):
-                return CoverType(recursive.MatchedType, union, covered);
-            case IBinaryPatternOperation { OperatorKind: BinaryOperatorKind.Or } or:
-                // Evaluate both sides: an `A or B` arm covers both variants.
-                var left = Cover(or.LeftPattern, union, covered);
-                var right = Cover(or.RightPattern, union, covered);
-                return left || right;
-            default:
-                return false;
-        }
-    }
-
-    private static bool IsIrrefutable(IPatternOperation pattern) =>
-        pattern is IDiscardPatternOperation or IDeclarationPatternOperation { MatchesNull: true };
-
-    private static bool CoverType(ITypeSymbol? matched, INamedTypeSymbol union, HashSet<INamedTypeSymbol> covered)
-    {
-        if (matched is not INamedTypeSymbol type)
-        {
-            return false;
-        }
-
-        if (SymbolEqualityComparer.Default.Equals(type, union))
-        {
-            return true;
-        }
-
-        covered.Add(type);
-        return false;
-    }
-
-    // A variant is handled by its own type or by an intermediate base it derives from.
-    private static bool IsCovered(INamedTypeSymbol variant, HashSet<INamedTypeSymbol> covered)
-    {
-        for (INamedTypeSymbol? current = variant; current is not null; current = current.BaseType)
-        {
-            if (covered.Contains(current))
+            if (attribute.AttributeClass is { Name: "GeneratedCodeAttribute" }
+                && attribute.ConstructorArguments.Length > 0
+                && attribute.ConstructorArguments[0].Value is "Reactive.Streams.Generators")
             {
                 return true;
             }
         }
 
         return false;
+    }
+
+    private static void Add(bool[] covered, bool[] more)
+    {
+        for (var i = 0; i < covered.Length; i++)
+        {
+            covered[i] |= more[i];
+        }
+    }
+
+    /// <summary>
+    /// The variants a pattern matches whatever their contents (<c>Definitely</c>) and those it may match
+    /// (<c>Possibly</c>); the second is what <c>not</c> needs, so <c>not Circle</c> covers every variant but Circle.
+    /// Patterns the rule does not model (constants, relations) are taken to cover nothing and to maybe match anything.
+    /// </summary>
+    private static (bool[] Definitely, bool[] Possibly) Coverage(IPatternOperation pattern, INamedTypeSymbol union, ImmutableArray<INamedTypeSymbol> variants)
+    {
+        switch (pattern)
+        {
+            case IDiscardPatternOperation:
+            case IDeclarationPatternOperation { MatchesNull: true }:
+                return (Fill(variants.Length, true), Fill(variants.Length, true));
+            case IDeclarationPatternOperation declaration:
+                return Both(OfType(declaration.MatchedType, variants));
+            case ITypePatternOperation type:
+                return Both(OfType(type.MatchedType, variants));
+            case IRecursivePatternOperation recursive:
+                var matched = OfType(recursive.MatchedType ?? union, variants);
+                return recursive.DeconstructionSubpatterns.All(IsIrrefutable) && recursive.PropertySubpatterns.All(p => IsIrrefutable(p.Pattern))
+                    ? Both(matched)
+                    : (Fill(variants.Length, false), matched);
+            case IConstantPatternOperation { Value.ConstantValue: { HasValue: true, Value: null } }:
+                return (Fill(variants.Length, false), Fill(variants.Length, false));
+            case INegatedPatternOperation negated:
+                var inner = Coverage(negated.Pattern, union, variants);
+                return (Not(inner.Possibly), Not(inner.Definitely));
+            case IBinaryPatternOperation binary:
+                var left = Coverage(binary.LeftPattern, union, variants);
+                var right = Coverage(binary.RightPattern, union, variants);
+                return binary.OperatorKind == BinaryOperatorKind.Or
+                    ? (Combine(left.Definitely, right.Definitely, or: true), Combine(left.Possibly, right.Possibly, or: true))
+                    : (Combine(left.Definitely, right.Definitely, or: false), Combine(left.Possibly, right.Possibly, or: false));
+            default:
+                return (Fill(variants.Length, false), Fill(variants.Length, true));
+        }
+    }
+
+    private static (bool[] Definitely, bool[] Possibly) Both(bool[] set) => (set, set);
+
+    private static bool[] Fill(int length, bool value)
+    {
+        var set = new bool[length];
+        for (var i = 0; i < length; i++)
+        {
+            set[i] = value;
+        }
+
+        return set;
+    }
+
+    private static bool[] Not(bool[] set) => set.Select(static b => !b).ToArray();
+
+    private static bool[] Combine(bool[] left, bool[] right, bool or) =>
+        left.Select((b, i) => or ? b || right[i] : b && right[i]).ToArray();
+
+    private static bool IsIrrefutable(IPatternOperation pattern) =>
+        pattern is IDiscardPatternOperation or IDeclarationPatternOperation { MatchesNull: true };
+
+    // A type pattern matches the variants that are, or derive from, the type (the union itself or an intermediate base).
+    private static bool[] OfType(ITypeSymbol? matched, ImmutableArray<INamedTypeSymbol> variants)
+    {
+        var set = new bool[variants.Length];
+        if (matched is not INamedTypeSymbol type)
+        {
+            return set;
+        }
+
+        for (var i = 0; i < variants.Length; i++)
+        {
+            for (INamedTypeSymbol? current = variants[i]; current is not null; current = current.BaseType)
+            {
+                if (SymbolEqualityComparer.Default.Equals(current, type))
+                {
+                    set[i] = true;
+                    break;
+                }
+            }
+        }
+
+        return set;
     }
 
     private static bool IsUnion(INamedTypeSymbol type, INamedTypeSymbol eventUnion)

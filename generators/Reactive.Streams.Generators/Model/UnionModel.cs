@@ -31,6 +31,7 @@ internal enum ValueKind
 /// <param name="IsNullable">A nullable reference or <c>Nullable&lt;T&gt;</c>: may be absent or null on the wire.</param>
 /// <param name="IsNullableValueType">A <c>Nullable&lt;T&gt;</c>.</param>
 /// <param name="IsReferenceType">A reference type.</param>
+/// <param name="HasExplicitJsonName"><see cref="JsonName"/> comes from <c>[JsonPropertyName]</c>, which a naming policy does not change.</param>
 internal sealed record PropertyModel(
     string Name,
     string TypeName,
@@ -39,14 +40,22 @@ internal sealed record PropertyModel(
     ValueKind Kind,
     bool IsNullable,
     bool IsNullableValueType,
-    bool IsReferenceType)
+    bool IsReferenceType,
+    bool HasExplicitJsonName = false)
 {
+    /// <summary>The C# expression of this property's JSON name under a naming policy held in <c>policy</c>.</summary>
+    public string PolicyNameExpression(string policy) =>
+        HasExplicitJsonName ? Reactive.Streams.Generators.Internal.Naming.Literal(JsonName) : policy + ".ConvertName(" + Reactive.Streams.Generators.Internal.Naming.Literal(Name) + ")";
+
     /// <summary>The type argument for <c>JsonTypeInfo&lt;T&gt;</c>: <c>T</c> for <c>Nullable&lt;T&gt;</c>, else the type as declared.</summary>
     public string MetadataTypeName => IsNullableValueType ? ValueTypeName : TypeName;
 }
 
-/// <summary>A nested sealed record of a union.</summary>
-internal sealed record VariantModel(string Name, string WireName, EquatableArray<PropertyModel> Properties);
+/// <summary>
+/// A nested sealed record of a union: its positional parameters (written and read) and its public read-only properties
+/// (computed ones: written as System.Text.Json writes any object's, skipped when read).
+/// </summary>
+internal sealed record VariantModel(string Name, string WireName, EquatableArray<PropertyModel> Properties, EquatableArray<PropertyModel> ReadOnlyProperties);
 
 /// <summary>Everything the emitter needs to write one union, with no symbol, syntax, location or compilation.</summary>
 /// <param name="Namespace">The containing namespace, or empty for the global namespace.</param>

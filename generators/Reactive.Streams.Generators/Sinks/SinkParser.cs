@@ -74,10 +74,31 @@ internal static class SinkParser
                 {
                     capacity = declared;
                 }
-                else if (named.Key == "Degrader" && named.Value.Value is string name && IsDegrader(sink, union, name))
+                else if (named.Key == "Degrader" && named.Value.Value is string { Length: > 0 } name)
                 {
-                    degrader = name;
+                    if (DegraderProblem(sink, union, name) is { } degraderProblem)
+                    {
+                        var at = LocationInfo.From(backpressure.ApplicationSyntaxReference?.GetSyntax(cancellationToken).GetLocation()) ?? identifier;
+                        diagnostics.Add(DiagnosticInfo.Create(Diagnostics.WrongDegrader, at, name, sink.Name, union.ToDisplayString(), degraderProblem));
+                    }
+                    else
+                    {
+                        degrader = name;
+                    }
                 }
+            }
+        }
+
+        foreach (var generated in s_generatedSinkMembers)
+        {
+            if (sink.GetMembers(generated).FirstOrDefault() is { } taken)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(
+                    Diagnostics.UnusableName,
+                    LocationInfo.From(taken.Locations.FirstOrDefault()) ?? identifier,
+                    generated,
+                    "stream sink '" + sink.Name + "'",
+                    "is the name of a member the generator adds to the sink"));
             }
         }
 
@@ -203,9 +224,38 @@ internal static class SinkParser
         return null;
     }
 
-    private static bool IsDegrader(INamedTypeSymbol sink, INamedTypeSymbol union, string name)
-        => sink.GetMembers(name).OfType<IMethodSymbol>().Any(m =>
-            m.IsStatic && m.Parameters.Length == 1 &&
-            SymbolEqualityComparer.Default.Equals(m.Parameters[0].Type, union) &&
-            SymbolEqualityComparer.Default.Equals(m.ReturnType, union));
+    // The sink's buffer holds the union, so its degrader maps a union to a union; any other shape would only be found
+    // missing at the first overflow (MissingDegraderException), so it is refused here.
+    // Members the sink emitter adds to the sink class (the Dataflow ones too, whether or not Dataflow is referenced, so
+    // adding the reference later does not break the build).
+    private static readonly string[] s_generatedSinkMembers =
+    {
+        "DispatchAsync", "CreateStreamOptions", "CreateObserver", "Observer", "CreateDeliverySink", "DeliverySink", "CreateTarget", "Target",
+    };
+
+    private static string? DegraderProblem(INamedTypeSymbol sink, INamedTypeSymbol union, string name)
+    {
+        var methods = sink.GetMembers(name).OfType<IMethodSymbol>().ToList();
+        if (methods.Count == 0)
+        {
+            return "the sink has no method of that name";
+        }
+
+        string? problem = null;
+        foreach (var method in methods)
+        {
+            problem = !method.IsStatic ? "it is not static"
+                : method.Parameters.Length != 1 ? $"it takes {method.Parameters.Length} parameters"
+                : method.Parameters[0].RefKind != RefKind.None || !SymbolEqualityComparer.Default.Equals(method.Parameters[0].Type, union)
+                    ? $"its parameter is '{method.Parameters[0].Type.ToDisplayString()}'"
+                : !SymbolEqualityComparer.Default.Equals(method.ReturnType, union) ? $"it returns '{method.ReturnType.ToDisplayString()}'"
+                : null;
+            if (problem is null)
+            {
+                return null;
+            }
+        }
+
+        return problem;
+    }
 }

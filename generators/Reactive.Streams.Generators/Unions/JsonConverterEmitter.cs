@@ -12,13 +12,15 @@ internal static class JsonConverterEmitter
 {
     private const string Json = "global::System.Text.Json";
 
-    public static void EmitPayload(SourceWriter w, UnionModel model, string access)
+    public static void EmitPayload(SourceWriter w, UnionModel model, string access, bool utf8Literals)
     {
         var union = model.Name;
         var types = MetadataTypes(model);
         w.Line("/// <summary>");
         w.Line($"/// Reads and writes a <see cref=\"{union}\"/> as a JSON object whose <c>\"type\"</c> property holds the variant's wire");
-        w.Line("/// name and whose other properties are the variant's positional parameters (snake_case, or <c>[JsonPropertyName]</c>).");
+        w.Line("/// name and whose other properties are the variant's positional parameters, named by <c>[JsonPropertyName]</c>, else by");
+        w.Line("/// the options' <c>PropertyNamingPolicy</c>, else in snake_case. <c>DefaultIgnoreCondition</c> (nulls),");
+        w.Line("/// <c>PropertyNameCaseInsensitive</c> and <c>UnmappedMemberHandling</c> are honoured as on any object.");
         w.Line($"/// An unknown <c>\"type\"</c> reads as <see cref=\"{union}.Unknown\"/> and is written back byte for byte. No reflection:");
         w.Line("/// property types other than the common scalars are read and written through <c>options.GetTypeInfo</c>, so a");
         w.Line("/// source-generated <c>JsonSerializerContext</c> whose options carry this converter must also list those types.");
@@ -33,6 +35,11 @@ internal static class JsonConverterEmitter
             for (var p = 0; p < variant.Properties.Count; p++)
             {
                 w.Line($"private static readonly {Json}.JsonEncodedText s_name{v}_{p} = {Json}.JsonEncodedText.Encode({Naming.Literal(variant.Properties[p].JsonName)});");
+            }
+
+            for (var r = 0; r < variant.ReadOnlyProperties.Count; r++)
+            {
+                w.Line($"private static readonly {Json}.JsonEncodedText s_readOnly{v}_{r} = {Json}.JsonEncodedText.Encode({Naming.Literal(variant.ReadOnlyProperties[r].JsonName)});");
             }
         }
 
@@ -52,7 +59,7 @@ internal static class JsonConverterEmitter
         w.Line($"{union} result;");
         for (var v = 0; v < model.Variants.Count; v++)
         {
-            w.Open($"{(v == 0 ? string.Empty : "else ")}if (probe.ValueTextEquals({Naming.Literal(model.Variants[v].WireName)}u8))");
+            w.Open($"{(v == 0 ? string.Empty : "else ")}if (probe.ValueTextEquals({Utf8(model.Variants[v].WireName, utf8Literals)}))");
             w.Line($"result = typeCameFirst ? Read{model.Variants[v].Name}(ref probe, metadata) : Read{model.Variants[v].Name}(ref reader, metadata);");
             w.Close();
         }
@@ -73,11 +80,7 @@ internal static class JsonConverterEmitter
         w.Open($"public override void Write({Json}.Utf8JsonWriter writer, {union} value, {Json}.JsonSerializerOptions options)");
         w.Line("global::System.ArgumentNullException.ThrowIfNull(writer);");
         w.Line("global::System.ArgumentNullException.ThrowIfNull(value);");
-        if (types.Count > 0)
-        {
-            w.Line("var metadata = MetadataFor(options);");
-        }
-
+        w.Line("var metadata = MetadataFor(options);");
         w.Open("switch (value)");
         for (var v = 0; v < model.Variants.Count; v++)
         {
@@ -88,7 +91,18 @@ internal static class JsonConverterEmitter
             w.Line($"writer.WriteString(s_type, s_wire{v});");
             for (var p = 0; p < variant.Properties.Count; p++)
             {
-                EmitWrite(w, variant.Properties[p], $"s_name{v}_{p}", $"__value.{variant.Properties[p].Name}", types);
+                EmitWrite(w, variant.Properties[p], $"(metadata.Names is null ? s_name{v}_{p} : metadata.EncodedNames[{NameIndex(model, v, p)}])", $"__value.{variant.Properties[p].Name}", types);
+            }
+
+            if (variant.ReadOnlyProperties.Count > 0)
+            {
+                w.Open("if (!metadata.IgnoreReadOnly)");
+                for (var r = 0; r < variant.ReadOnlyProperties.Count; r++)
+                {
+                    EmitWrite(w, variant.ReadOnlyProperties[r], $"(metadata.Names is null ? s_readOnly{v}_{r} : metadata.EncodedNames[{ReadOnlyNameIndex(model, v, r)}])", $"__value.{variant.ReadOnlyProperties[r].Name}", types);
+                }
+
+                w.Close();
             }
 
             w.Line("writer.WriteEndObject();");
@@ -106,16 +120,16 @@ internal static class JsonConverterEmitter
 
         for (var v = 0; v < model.Variants.Count; v++)
         {
-            EmitReadVariant(w, model, model.Variants[v], types);
+            EmitReadVariant(w, model, v, types, utf8Literals);
         }
 
         EmitReadUnknown(w, model, types);
-        EmitHelpers(w, union);
-        EmitMetadata(w, types);
+        EmitHelpers(w, union, utf8Literals);
+        EmitMetadata(w, model, types);
         w.Close();
     }
 
-    public static void EmitPayloadless(SourceWriter w, UnionModel model, string access)
+    public static void EmitPayloadless(SourceWriter w, UnionModel model, string access, bool utf8Literals)
     {
         var union = model.Name;
         w.Line("/// <summary>");
@@ -138,7 +152,7 @@ internal static class JsonConverterEmitter
         w.Line();
         for (var v = 0; v < model.Variants.Count; v++)
         {
-            w.Open($"if (reader.ValueTextEquals({Naming.Literal(model.Variants[v].WireName)}u8))");
+            w.Open($"if (reader.ValueTextEquals({Utf8(model.Variants[v].WireName, utf8Literals)}))");
             w.Line($"return {union}.FromWire({Naming.Literal(model.Variants[v].WireName)});");
             w.Close();
         }
@@ -169,8 +183,9 @@ internal static class JsonConverterEmitter
         w.Close();
     }
 
-    private static void EmitReadVariant(SourceWriter w, UnionModel model, VariantModel variant, IReadOnlyDictionary<string, int> types)
+    private static void EmitReadVariant(SourceWriter w, UnionModel model, int variantIndex, IReadOnlyDictionary<string, int> types, bool utf8Literals)
     {
+        var variant = model.Variants[variantIndex];
         var union = model.Name;
         w.Line();
         w.Open($"private static {union}.{variant.Name} Read{variant.Name}(ref {Json}.Utf8JsonReader reader, Metadata metadata)");
@@ -188,7 +203,7 @@ internal static class JsonConverterEmitter
         for (var p = 0; p < variant.Properties.Count; p++)
         {
             var property = variant.Properties[p];
-            w.Open($"if (reader.ValueTextEquals({Naming.Literal(property.JsonName)}u8))");
+            w.Open($"if (metadata.Names is null && !metadata.CaseInsensitive ? reader.ValueTextEquals({Utf8(property.JsonName, utf8Literals)}) : NameIs(ref reader, metadata.Names?[{NameIndex(model, variantIndex, p)}] ?? {Naming.Literal(property.JsonName)}, metadata.CaseInsensitive))");
             w.Line("reader.Read();");
             w.Line($"__p{p} = {ReadExpression(property, variant.WireName, types)};");
             if (!property.IsNullable)
@@ -200,6 +215,21 @@ internal static class JsonConverterEmitter
             w.Close();
         }
 
+        for (var r = 0; r < variant.ReadOnlyProperties.Count; r++)
+        {
+            // A read-only property is written but cannot be set: its value is skipped, and it is not an unmapped member.
+            var property = variant.ReadOnlyProperties[r];
+            w.Open($"if (metadata.Names is null && !metadata.CaseInsensitive ? reader.ValueTextEquals({Utf8(property.JsonName, utf8Literals)}) : NameIs(ref reader, metadata.Names?[{ReadOnlyNameIndex(model, variantIndex, r)}] ?? {Naming.Literal(property.JsonName)}, metadata.CaseInsensitive))");
+            w.Line("reader.Read();");
+            w.Line("SkipValue(ref reader);");
+            w.Line("continue;");
+            w.Close();
+        }
+
+        w.Open($"if (metadata.DisallowUnmapped && !reader.ValueTextEquals({Utf8("type", utf8Literals)}))");
+        w.Line($"throw new {Json}.JsonException(\"'\" + reader.GetString() + {Naming.Literal("' is not a property of " + union + "." + variant.Name + " (\"" + variant.WireName + "\"), and the options disallow unmapped members.")});");
+        w.Close();
+        w.Line();
         w.Line("reader.Read();");
         w.Line("SkipValue(ref reader);");
         w.Close();
@@ -229,7 +259,7 @@ internal static class JsonConverterEmitter
         for (var s = 0; s < model.SharedAccessors.Count; s++)
         {
             var shared = model.SharedAccessors[s];
-            w.Open($"if (unknown.RawPayload.TryGetProperty({Naming.Literal(shared.JsonName)}, out var __s{s}))");
+            w.Open($"if (unknown.RawPayload.TryGetProperty(metadata.Names?[{SharedNameIndex(model, s)}] ?? {Naming.Literal(shared.JsonName)}, out var __s{s}))");
             w.Line("// An old consumer must survive a new variant: a shared value it cannot read stays unset.");
             w.Line("try");
             w.Line("{");
@@ -249,7 +279,7 @@ internal static class JsonConverterEmitter
         w.Close();
     }
 
-    private static void EmitHelpers(SourceWriter w, string union)
+    private static void EmitHelpers(SourceWriter w, string union, bool utf8Literals)
     {
         w.Line();
         w.Line("/// <summary>Moves <paramref name=\"reader\"/> to the discriminator's value; true when it is the first property.</summary>");
@@ -258,7 +288,7 @@ internal static class JsonConverterEmitter
         w.Indent();
         w.Line("var first = true;");
         w.Open($"while (reader.Read() && reader.TokenType == {Json}.JsonTokenType.PropertyName)");
-        w.Open("if (reader.ValueTextEquals(\"type\"u8))");
+        w.Open($"if (reader.ValueTextEquals({Utf8("type", utf8Literals)}))");
         w.Line("reader.Read();");
         w.Open($"if (reader.TokenType != {Json}.JsonTokenType.String)");
         w.Line($"throw new {Json}.JsonException($\"The \\\"type\\\" of a {union} must be a string, not a {{reader.TokenType}}.\");");
@@ -275,6 +305,10 @@ internal static class JsonConverterEmitter
         w.Line($"throw new {Json}.JsonException(\"A {union} needs a \\\"type\\\" property naming its variant.\");");
         w.Close();
         w.Line();
+        w.Line("/// <summary>A property name compared with a name a policy gave, or ignoring case as PropertyNameCaseInsensitive asks.</summary>");
+        w.Line($"private static bool NameIs(ref {Json}.Utf8JsonReader reader, string name, bool ignoreCase) =>");
+        w.Line("    ignoreCase ? string.Equals(reader.GetString(), name, global::System.StringComparison.OrdinalIgnoreCase) : reader.ValueTextEquals(name);");
+        w.Line();
         w.Open($"private static void SkipValue(ref {Json}.Utf8JsonReader reader)");
         w.Line("// A converter sees the whole value buffered, so TrySkip only fails on malformed input.");
         w.Open("if (!reader.TrySkip())");
@@ -287,10 +321,40 @@ internal static class JsonConverterEmitter
     }
 
     /// <summary>The distinct property types read and written through metadata, each with its slot in the cache.</summary>
+    // A UTF-8 literal where the language has them (C# 11); before that the string overload of ValueTextEquals, which
+    // compares the same unescaped text.
+    private static string Utf8(string value, bool utf8Literals) => Naming.Literal(value) + (utf8Literals ? "u8" : string.Empty);
+
+    // The position of variant v's property p among all variants' properties, then the shared accessors: the index of its
+    // name in the names a naming policy gives (Metadata.Names).
+    private static int NameIndex(UnionModel model, int v, int p)
+    {
+        var index = p;
+        for (var i = 0; i < v; i++)
+        {
+            index += model.Variants[i].Properties.Count;
+        }
+
+        return index;
+    }
+
+    private static int SharedNameIndex(UnionModel model, int s) => NameIndex(model, model.Variants.Count, 0) + s;
+
+    private static int ReadOnlyNameIndex(UnionModel model, int v, int r)
+    {
+        var index = SharedNameIndex(model, model.SharedAccessors.Count) + r;
+        for (var i = 0; i < v; i++)
+        {
+            index += model.Variants[i].ReadOnlyProperties.Count;
+        }
+
+        return index;
+    }
+
     private static Dictionary<string, int> MetadataTypes(UnionModel model)
     {
         var types = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (var property in model.Variants.SelectMany(static v => v.Properties).Concat(model.SharedAccessors))
+        foreach (var property in model.Variants.SelectMany(static v => v.Properties).Concat(model.SharedAccessors).Concat(model.Variants.SelectMany(static v => v.ReadOnlyProperties)))
         {
             if (property.Kind == ValueKind.Other && !types.ContainsKey(property.MetadataTypeName))
             {
@@ -301,10 +365,11 @@ internal static class JsonConverterEmitter
         return types;
     }
 
-    private static void EmitMetadata(SourceWriter w, IReadOnlyDictionary<string, int> types)
+    private static void EmitMetadata(SourceWriter w, UnionModel model, IReadOnlyDictionary<string, int> types)
     {
         w.Line();
-        w.Line("// The options' type infos, resolved once per options instance rather than looked up per property per item.");
+        w.Line("// The options' type infos and the settings the converter follows, resolved once per options instance rather than");
+        w.Line("// looked up per property per item.");
         w.Line("// A race between two threads resolves them twice; either result is correct.");
         w.Line("private Metadata? _metadata;");
         w.Line();
@@ -325,8 +390,40 @@ internal static class JsonConverterEmitter
         }
 
         w.Line();
+        w.Line("/// <summary>The properties' names under the options' PropertyNamingPolicy ([JsonPropertyName] wins); null without one.</summary>");
+        w.Line("public readonly string[]? Names;");
+        w.Line($"public readonly {Json}.JsonEncodedText[] EncodedNames = global::System.Array.Empty<{Json}.JsonEncodedText>();");
+        w.Line("public readonly bool IgnoreNulls;");
+        w.Line("public readonly bool IgnoreReadOnly;");
+        w.Line("public readonly bool CaseInsensitive;");
+        w.Line("public readonly bool DisallowUnmapped;");
+        w.Line();
         w.Open($"public Metadata({Json}.JsonSerializerOptions options)");
         w.Line("Options = options;");
+        w.Line($"IgnoreNulls = options.DefaultIgnoreCondition is {Json}.Serialization.JsonIgnoreCondition.WhenWritingNull or {Json}.Serialization.JsonIgnoreCondition.WhenWritingDefault;");
+        w.Line("CaseInsensitive = options.PropertyNameCaseInsensitive;");
+        w.Line("IgnoreReadOnly = options.IgnoreReadOnlyProperties;");
+        var named = model.Variants.SelectMany(static v => v.Properties).Concat(model.SharedAccessors).Concat(model.Variants.SelectMany(static v => v.ReadOnlyProperties)).ToList();
+        if (named.Count > 0)
+        {
+            w.Open("if (options.PropertyNamingPolicy is { } policy)");
+            w.Line("Names = new string[]");
+            w.Line("{");
+            w.Indent();
+            foreach (var property in named)
+            {
+                w.Line(property.PolicyNameExpression("policy") + ",");
+            }
+
+            w.Unindent();
+            w.Line("};");
+            w.Line($"EncodedNames = new {Json}.JsonEncodedText[Names.Length];");
+            w.Open("for (var i = 0; i < Names.Length; i++)");
+            w.Line($"EncodedNames[i] = {Json}.JsonEncodedText.Encode(Names[i]);");
+            w.Close();
+            w.Close();
+        }
+        w.Line($"DisallowUnmapped = options.UnmappedMemberHandling == {Json}.Serialization.JsonUnmappedMemberHandling.Disallow;");
         foreach (var type in types.OrderBy(static t => t.Value))
         {
             w.Line($"Type{type.Value} = ({Json}.Serialization.Metadata.JsonTypeInfo<{type.Key}>)options.GetTypeInfo(typeof({TypeOfName(type.Key)}));");
@@ -391,8 +488,17 @@ internal static class JsonConverterEmitter
             w.Open($"if ({value} is {{ }} __present_{property.Name})");
             EmitWriteValue(w, property, name, $"__present_{property.Name}", types);
             w.Close();
-            w.Open("else");
+            w.Open("else if (!metadata.IgnoreNulls)");
             w.Line($"writer.WriteNull({name});");
+            w.Close();
+            return;
+        }
+
+        if (property.IsNullable)
+        {
+            // DefaultIgnoreCondition WhenWritingNull (or WhenWritingDefault) leaves a null out, as it does on any object.
+            w.Open($"if ({value} is not null || !metadata.IgnoreNulls)");
+            EmitWriteValue(w, property, name, value, types);
             w.Close();
             return;
         }

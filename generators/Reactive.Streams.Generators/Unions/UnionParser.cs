@@ -38,6 +38,7 @@ internal static class UnionParser
         }
 
         var variants = new List<VariantModel>();
+        var unusable = false;
         var wireNames = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var member in union.GetTypeMembers())
         {
@@ -65,6 +66,13 @@ internal static class UnionParser
                 continue;
             }
 
+            if (VariantNameProblem(member.Name) is { } nameProblem)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(Diagnostics.UnusableName, memberLocation, member.Name, "event union '" + union.Name + "'", nameProblem));
+                unusable = true;
+                continue;
+            }
+
             var wireName = WireNameOf(member) ?? Naming.ToSnakeCase(member.Name);
             if (wireNames.TryGetValue(wireName, out var first))
             {
@@ -75,7 +83,37 @@ internal static class UnionParser
                 wireNames.Add(wireName, member.Name);
             }
 
-            variants.Add(new VariantModel(member.Name, wireName, PositionalProperties(member).ToEquatableArray()));
+            foreach (var (property, jsonProblem) in JsonProblems(member))
+            {
+                diagnostics.Add(DiagnosticInfo.Create(Diagnostics.UnsupportedJson, LocationInfo.From(property.Locations.FirstOrDefault()) ?? memberLocation, member.Name + "." + property.Name, union.Name, jsonProblem));
+                unusable = true;
+            }
+
+            var properties = PositionalProperties(member).ToEquatableArray();
+            foreach (var property in properties)
+            {
+                if (PropertyNameProblem(property) is { } propertyProblem)
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(Diagnostics.UnusableName, memberLocation, member.Name + "." + property.Name, "event union '" + union.Name + "'", propertyProblem));
+                    unusable = true;
+                }
+            }
+
+            variants.Add(new VariantModel(member.Name, wireName, properties, ReadOnlyProperties(member).ToEquatableArray()));
+        }
+
+        foreach (var generated in new[] { union.Name + "Kind", union.Name + "JsonConverter" })
+        {
+            if (TypeNameTaken(union, generated))
+            {
+                diagnostics.Add(DiagnosticInfo.Create(Diagnostics.UnusableName, identifier, generated, "event union '" + union.Name + "'", "is the name of a type the generator adds beside the union, and a type of that name exists"));
+                unusable = true;
+            }
+        }
+
+        if (unusable)
+        {
+            return new UnionResult(null, diagnostics.ToEquatableArray());
         }
 
         var payloadless = variants.All(static v => v.Properties.Count == 0);
@@ -92,30 +130,176 @@ internal static class UnionParser
         return new UnionResult(model, diagnostics.ToEquatableArray());
     }
 
-    /// <summary>
-    /// RXS1002 for a record that derives from a union without being nested in it. Runs on record declarations
-    /// with a base list only, so a file without records costs nothing.
-    /// </summary>
     public static bool IsRecordWithBaseList(SyntaxNode node, CancellationToken cancellationToken)
         => node is RecordDeclarationSyntax { BaseList.Types.Count: > 0 } record && !record.ClassOrStructKeyword.IsKind(SyntaxKind.StructKeyword);
 
-    public static DiagnosticInfo? ParseStrayVariant(GeneratorSyntaxContext context, CancellationToken cancellationToken)
+    /// <summary>
+    /// The syntactic half of RXS1002 for a record that derives from a union without being nested in it: the simple name
+    /// its base type is written with, unless the record is nested in a type of that name (a variant in its union).
+    /// Binds nothing, so a project without unions pays only for walking its records.
+    /// </summary>
+    public static StrayCandidate? StrayCandidateOf(GeneratorSyntaxContext context, CancellationToken cancellationToken)
+        => StrayCandidateOf((RecordDeclarationSyntax)context.Node);
+
+    /// <summary>The syntactic half itself: it is handed the declaration and nothing to bind it with.</summary>
+    internal static StrayCandidate? StrayCandidateOf(RecordDeclarationSyntax record)
     {
-        if (context.SemanticModel.GetDeclaredSymbol(context.Node, cancellationToken) is not INamedTypeSymbol record ||
-            record.BaseType is not { } baseType ||
-            SymbolEqualityComparer.Default.Equals(record.ContainingType, baseType) ||
-            !baseType.GetAttributes().Any(static a => a.AttributeClass?.ToDisplayString() == EventUnionAttribute))
+        var baseName = SimpleName(record.BaseList!.Types[0].Type);
+        if (baseName is null || (record.Parent is TypeDeclarationSyntax parent && parent.Identifier.ValueText == baseName))
         {
             return null;
         }
 
-        return DiagnosticInfo.Create(
-            Diagnostics.VariantNotSealedOrNested,
-            LocationInfo.From(((RecordDeclarationSyntax)context.Node).Identifier.GetLocation()),
-            record.Name,
-            baseType.Name,
-            "must be declared inside the union");
+        return LocationInfo.From(record.Identifier.GetLocation()) is { } identifier ? new StrayCandidate(baseName, identifier) : null;
     }
+
+    private static string? SimpleName(TypeSyntax type) => type switch
+    {
+        SimpleNameSyntax simple => simple.Identifier.ValueText,
+        QualifiedNameSyntax qualified => qualified.Right.Identifier.ValueText,
+        AliasQualifiedNameSyntax aliased => aliased.Name.Identifier.ValueText,
+        _ => null,
+    };
+
+    /// <summary>
+    /// The semantic half: RXS1002 when the candidate's base type really is an <c>[EventUnion]</c> (the name may belong to
+    /// another type). Runs only for candidates named like a union. A base written through a <c>using</c> alias is not
+    /// seen here; the generated union rejects such a variant at run time instead.
+    /// </summary>
+    public static DiagnosticInfo? ParseStrayVariant(StrayCandidate candidate, Compilation compilation, CancellationToken cancellationToken)
+    {
+        foreach (var tree in compilation.SyntaxTrees)
+        {
+            if (tree.FilePath != candidate.Identifier.FilePath
+                || tree.GetRoot(cancellationToken).FindToken(candidate.Identifier.Span.Start).Parent is not RecordDeclarationSyntax syntax)
+            {
+                continue;
+            }
+
+            var model = compilation.GetSemanticModel(tree);
+            if (model.GetDeclaredSymbol(syntax, cancellationToken) is not { } record ||
+                record.BaseType is not { } baseType ||
+                SymbolEqualityComparer.Default.Equals(record.ContainingType, baseType) ||
+                !baseType.GetAttributes().Any(static a => a.AttributeClass?.ToDisplayString() == EventUnionAttribute))
+            {
+                continue;
+            }
+
+            return DiagnosticInfo.Create(
+                Diagnostics.VariantNotSealedOrNested,
+                candidate.Identifier,
+                record.Name,
+                baseType.Name,
+                "must be declared inside the union");
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// Why a variant cannot have this name in generated code: a C# keyword (written <c>@class</c> in source), or the name
+    /// of a member the generator adds to the union, or of the type parameters of the <c>Match</c>/<c>Switch</c> overloads.
+    /// </summary>
+    internal static string? VariantNameProblem(string name)
+    {
+        if (SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None)
+        {
+            return "is a C# keyword, which the generated members cannot name";
+        }
+
+        return s_reservedVariantNames.Contains(name)
+            ? "is the name of a member or type parameter the generator adds to the union"
+            : null;
+    }
+
+    private static readonly HashSet<string> s_reservedVariantNames = new(StringComparer.Ordinal)
+    {
+        "Kind", "WireName", "ToWire", "FromWire", "Match", "Switch", "MatchAsync", "SwitchAsync", "NotAVariant",
+        "TState", "TResult", "RawValue", "RawWireName", "RawPayload",
+    };
+
+    private const string JsonIgnoreAttribute = "System.Text.Json.Serialization.JsonIgnoreAttribute";
+    private const string JsonConverterAttribute = "System.Text.Json.Serialization.JsonConverterAttribute";
+
+    /// <summary>
+    /// What the generated converter would write differently from System.Text.Json on the same hierarchy, refused rather
+    /// than written wrong: <c>[JsonIgnore]</c> or <c>[JsonConverter]</c> on a positional property (the converter writes and
+    /// reads every positional parameter with the type's own converter), and a settable or <c>init</c> property that is not
+    /// positional (the converter would drop its value).
+    /// </summary>
+    internal static IEnumerable<(IPropertySymbol Property, string Problem)> JsonProblems(INamedTypeSymbol variant)
+    {
+        var positional = new HashSet<string>(PositionalProperties(variant).Select(static p => p.Name), StringComparer.Ordinal);
+        foreach (var property in variant.GetMembers().OfType<IPropertySymbol>())
+        {
+            if (property.IsStatic || property.IsImplicitlyDeclared || property.IsIndexer || property.DeclaredAccessibility != Accessibility.Public)
+            {
+                continue;
+            }
+
+            var attributes = property.GetAttributes();
+            var ignored = attributes.Any(static a => a.AttributeClass?.ToDisplayString() == JsonIgnoreAttribute);
+            if (positional.Contains(property.Name))
+            {
+                if (ignored)
+                {
+                    yield return (property, "has [JsonIgnore], which the union's converter does not honour (it writes every positional parameter); keep the value out of the event instead");
+                }
+                else if (attributes.Any(static a => a.AttributeClass?.ToDisplayString() == JsonConverterAttribute))
+                {
+                    yield return (property, "has [JsonConverter], which the union's converter does not honour (it uses the converter of the property's type)");
+                }
+            }
+            else if (!ignored && property.SetMethod is { DeclaredAccessibility: Accessibility.Public })
+            {
+                yield return (property, "is a settable or init property that is not a positional parameter, which the union's converter would not write; make it a positional parameter or mark it [JsonIgnore]");
+            }
+        }
+    }
+
+    /// <summary>
+    /// The public read-only instance properties of a variant that are not positional and not <c>[JsonIgnore]</c>d (a
+    /// computed <c>Mid =&gt; (Bid + Ask) / 2</c>): System.Text.Json writes them on any object, so the converter does too.
+    /// </summary>
+    internal static IEnumerable<PropertyModel> ReadOnlyProperties(INamedTypeSymbol variant)
+    {
+        var positional = new HashSet<string>(PositionalProperties(variant).Select(static p => p.Name), StringComparer.Ordinal);
+        foreach (var property in variant.GetMembers().OfType<IPropertySymbol>())
+        {
+            if (property.IsStatic || property.IsImplicitlyDeclared || property.IsIndexer || property.DeclaredAccessibility != Accessibility.Public
+                || property.GetMethod is not { DeclaredAccessibility: Accessibility.Public }
+                || property.SetMethod is { DeclaredAccessibility: Accessibility.Public }
+                || positional.Contains(property.Name)
+                || property.GetAttributes().Any(static a => a.AttributeClass?.ToDisplayString() == JsonIgnoreAttribute))
+            {
+                continue;
+            }
+
+            var jsonName = property.GetAttributes()
+                .FirstOrDefault(static a => a.AttributeClass?.ToDisplayString() == JsonPropertyNameAttribute)?
+                .ConstructorArguments.FirstOrDefault().Value as string;
+            yield return Property(property.Name, property.Type, jsonName ?? Naming.ToSnakeCase(property.Name), hasExplicitJsonName: jsonName is not null);
+        }
+    }
+
+    // A positional property the union's generated members would hide or clash with, or one written as the discriminator.
+    private static string? PropertyNameProblem(PropertyModel property)
+    {
+        if (property.Name is "Kind" or "WireName")
+        {
+            return "is a positional property named like the '" + property.Name + "' the generator adds to the union (and so to every variant)";
+        }
+
+        return property.JsonName == "type"
+            ? "is written to JSON as \"type\", the name of the discriminator; rename it or give it [property: JsonPropertyName(...)]"
+            : null;
+    }
+
+    // The kind enum and the converter are declared beside the union (in its namespace or containing type).
+    private static bool TypeNameTaken(INamedTypeSymbol union, string name)
+        => union.ContainingType is { } container
+            ? !container.GetTypeMembers(name).IsEmpty
+            : !union.ContainingNamespace.GetTypeMembers(name).IsEmpty;
 
     /// <summary>The variants of <paramref name="union"/> as the union parser sees them (fallback names excluded).</summary>
     internal static IEnumerable<INamedTypeSymbol> VariantSymbols(INamedTypeSymbol union)
@@ -180,11 +364,11 @@ internal static class UnionParser
             var jsonName = property?.GetAttributes()
                 .FirstOrDefault(static a => a.AttributeClass?.ToDisplayString() == JsonPropertyNameAttribute)?
                 .ConstructorArguments.FirstOrDefault().Value as string;
-            yield return Property(parameter.Name, parameter.Type, jsonName ?? Naming.ToSnakeCase(parameter.Name));
+            yield return Property(parameter.Name, parameter.Type, jsonName ?? Naming.ToSnakeCase(parameter.Name), hasExplicitJsonName: jsonName is not null);
         }
     }
 
-    private static PropertyModel Property(string name, ITypeSymbol type, string jsonName)
+    private static PropertyModel Property(string name, ITypeSymbol type, string jsonName, bool hasExplicitJsonName)
     {
         var isNullableValueType = type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T };
         var valueType = isNullableValueType ? ((INamedTypeSymbol)type).TypeArguments[0] : type;
@@ -197,7 +381,8 @@ internal static class UnionParser
             Kind: KindOf(valueType),
             IsNullable: isNullable,
             IsNullableValueType: isNullableValueType,
-            IsReferenceType: type.IsReferenceType);
+            IsReferenceType: type.IsReferenceType,
+            HasExplicitJsonName: hasExplicitJsonName);
     }
 
     private static ValueKind KindOf(ITypeSymbol type)

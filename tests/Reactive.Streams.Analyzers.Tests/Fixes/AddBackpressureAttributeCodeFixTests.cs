@@ -108,4 +108,62 @@ public sealed class AddBackpressureAttributeCodeFixTests
             }
             """,
             nameof(AddBackpressureAttributeCodeFix) + "Fail");
+
+    [Fact]
+    public Task Fix_all_adds_the_first_policy_to_every_sink_in_one_run() =>
+        Verifier.FixAllInOneRunAsync<AddBackpressureAttributeCodeFix>(
+            [
+                """
+                namespace App;
+
+                [Reactive.Streams.StreamSink(typeof(Ev))]
+                public partial class {|RXS0001:First|}
+                {
+                }
+
+                [Reactive.Streams.StreamSink(typeof(Ev))]
+                public partial class {|RXS0001:Second|}
+                {
+                }
+                """,
+                """
+                using Reactive.Streams;
+
+                [StreamSink(typeof(App.Ev))]
+                public partial class {|RXS0001:Third|}
+                {
+                }
+                """,
+                "using Reactive.Streams;\n\nnamespace App;\n" + Union,
+            ],
+            [
+                """
+                using Reactive.Streams;
+
+                namespace App;
+
+                [Backpressure(BackpressurePolicy.PauseUpstream)]
+                [Reactive.Streams.StreamSink(typeof(Ev))]
+                public partial class First
+                {
+                }
+
+                [Backpressure(BackpressurePolicy.PauseUpstream)]
+                [Reactive.Streams.StreamSink(typeof(Ev))]
+                public partial class Second
+                {
+                }
+                """,
+                """
+                using Reactive.Streams;
+
+                [Backpressure(BackpressurePolicy.PauseUpstream)]
+                [StreamSink(typeof(App.Ev))]
+                public partial class Third
+                {
+                }
+                """,
+                "using Reactive.Streams;\n\nnamespace App;\n" + Union,
+            ],
+            diagnostics: 3);
 }

@@ -39,6 +39,35 @@ public sealed class AddMissingUnionArmsCodeFixTests
             """ + NonExhaustiveUnionSwitchAnalyzerTests.Union);
 
     [Fact]
+    public Task The_fix_adds_the_missing_variants_and_no_arm_for_the_generated_fallback() =>
+        Verifier.CodeFixAsync<AddMissingUnionArmsCodeFix>(
+            """
+            using System;
+            using Reactive.Streams;
+
+            class C
+            {
+                int M(Shape s) => s {|RXS0006:switch|}
+                {
+                    Shape.Circle => 1,
+                };
+            }
+            """ + NonExhaustiveUnionSwitchAnalyzerTests.UnionWithFallback,
+            """
+            using System;
+            using Reactive.Streams;
+
+            class C
+            {
+                int M(Shape s) => s switch
+                {
+                    Shape.Circle => 1,
+                    Shape.Square => throw new NotImplementedException(),
+                };
+            }
+            """ + NonExhaustiveUnionSwitchAnalyzerTests.UnionWithFallback);
+
+    [Fact]
     public Task Switch_statement_gets_one_case_per_missing_variant() =>
         Verifier.CodeFixAsync<AddMissingUnionArmsCodeFix>(
             """

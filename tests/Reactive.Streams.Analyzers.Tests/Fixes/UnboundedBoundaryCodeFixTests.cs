@@ -39,7 +39,7 @@ public sealed class UnboundedBoundaryCodeFixTests
                         .{{call}};
             }
             """,
-            nameof(UnboundedBoundaryCodeFix) + "ObserveOn" + policy);
+            UnboundedBoundaryCodeFix.PolicyKey(policy));
 
     [Fact]
     public Task ObserveOn_a_SynchronizationContext_gets_no_rewrite() =>
@@ -90,7 +90,7 @@ public sealed class UnboundedBoundaryCodeFixTests
                 IObservable<int> M(IObservable<int> source) => source.PauseUpstream(1024, TaskPoolScheduler.Default);
             }
             """,
-            nameof(UnboundedBoundaryCodeFix) + "ObserveOnPauseUpstream");
+            UnboundedBoundaryCodeFix.PolicyKey("PauseUpstream"));
 
     [Fact]
     public Task The_rewritten_ObserveOn_is_a_bounded_replacement_the_rule_accepts() =>
@@ -128,7 +128,7 @@ public sealed class UnboundedBoundaryCodeFixTests
                 Channel<string> Ch = /* queue */ BackpressureChannel.Create<string>({{arguments}});
             }
             """,
-            nameof(UnboundedBoundaryCodeFix) + "Channel" + policy);
+            UnboundedBoundaryCodeFix.PolicyKey(policy));
 
     [Fact]
     public Task Prioritized_and_configured_unbounded_channels_get_no_rewrite() =>
@@ -177,7 +177,7 @@ public sealed class UnboundedBoundaryCodeFixTests
                 object E = new BatchBlock<int>(16, new GroupingDataflowBlockOptions { BoundedCapacity = 1024 });
             }
             """,
-            nameof(UnboundedBoundaryCodeFix) + "BoundedCapacity");
+            UnboundedBoundaryCodeFix.PolicyKey("PauseUpstream"));
 
     [Fact]
     public Task Dataflow_options_created_inline_get_or_replace_BoundedCapacity() =>
@@ -200,7 +200,7 @@ public sealed class UnboundedBoundaryCodeFixTests
                 object B = new BufferBlock<int>(new DataflowBlockOptions { BoundedCapacity = 1024 });
             }
             """,
-            nameof(UnboundedBoundaryCodeFix) + "BoundedCapacity");
+            UnboundedBoundaryCodeFix.PolicyKey("PauseUpstream"));
 
     [Theory]
     [InlineData("DropOldest", "BackpressurePolicy.DropOldest, 1024")]
@@ -226,7 +226,7 @@ public sealed class UnboundedBoundaryCodeFixTests
                 IPropagatorBlock<string, string> A = /* queue */ new BackpressureBlock<string>({{arguments}});
             }
             """,
-            nameof(UnboundedBoundaryCodeFix) + "Block" + policy);
+            (policy == "PauseUpstream" ? nameof(UnboundedBoundaryCodeFix) + "BlockPauseUpstream" : UnboundedBoundaryCodeFix.PolicyKey(policy)));
 
     [Fact]
     public Task BufferBlock_declarations_are_retyped_with_the_policy_block() =>
@@ -287,7 +287,7 @@ public sealed class UnboundedBoundaryCodeFixTests
                 }
             }
             """,
-            nameof(UnboundedBoundaryCodeFix) + "BlockDropOldest");
+            UnboundedBoundaryCodeFix.PolicyKey("DropOldest"));
 
     [Fact]
     public Task Other_blocks_get_no_policy_block_fix() =>
@@ -300,5 +300,70 @@ public sealed class UnboundedBoundaryCodeFixTests
                 object A = new {|RXS0002:ActionBlock<int>|}(x => { });
             }
             """,
-            nameof(UnboundedBoundaryCodeFix) + "BlockFail");
+            UnboundedBoundaryCodeFix.PolicyKey("Fail"));
+
+    [Fact]
+    public Task Fix_all_bounds_Rx_Channels_and_Dataflow_boundaries_in_one_run() =>
+        Verifier.FixAllInOneRunAsync<UnboundedBoundaryCodeFix>(
+            [
+                """
+                using System;
+                using System.Reactive.Concurrency;
+                using System.Reactive.Linq;
+                using System.Threading.Channels;
+                using System.Threading.Tasks.Dataflow;
+
+                class C
+                {
+                    IObservable<int> M(IObservable<int> source, IScheduler scheduler) =>
+                        source.{|RXS0002:ObserveOn|}(scheduler).Select(x => x + 1).{|RXS0002:ObserveOn|}(scheduler);
+
+                    Channel<string> Ch = Channel.{|RXS0002:CreateUnbounded|}<string>();
+
+                    object A = new {|RXS0002:ActionBlock<int>|}(x => { });
+
+                    object B = new {|RXS0002:BufferBlock<int>|}();
+                }
+                """,
+                """
+                using System.Threading.Channels;
+
+                class D
+                {
+                    Channel<int> Ch = Channel.{|RXS0002:CreateUnbounded|}<int>();
+                }
+                """,
+            ],
+            [
+                """
+                using System;
+                using System.Reactive.Concurrency;
+                using System.Reactive.Linq;
+                using System.Threading.Channels;
+                using System.Threading.Tasks.Dataflow;
+                using Reactive.Streams;
+
+                class C
+                {
+                    IObservable<int> M(IObservable<int> source, IScheduler scheduler) =>
+                        source.PauseUpstream(1024, scheduler).Select(x => x + 1).PauseUpstream(1024, scheduler);
+
+                    Channel<string> Ch = BackpressureChannel.Create<string>(BackpressurePolicy.PauseUpstream, 1024);
+
+                    object A = new ActionBlock<int>(x => { }, new ExecutionDataflowBlockOptions { BoundedCapacity = 1024 });
+
+                    object B = new BufferBlock<int>(new DataflowBlockOptions { BoundedCapacity = 1024 });
+                }
+                """,
+                """
+                using System.Threading.Channels;
+                using Reactive.Streams;
+
+                class D
+                {
+                    Channel<int> Ch = BackpressureChannel.Create<int>(BackpressurePolicy.PauseUpstream, 1024);
+                }
+                """,
+            ],
+            diagnostics: 6);
 }

@@ -49,6 +49,37 @@ internal static class Verify<TAnalyzer>
         await test.RunAsync();
     }
 
+    /// <summary>
+    /// What <c>dotnet format analyzers</c> does: takes the first fix of the first diagnostic and fixes all with its
+    /// equivalence key, in the project and the solution, which must reach <paramref name="fixedSources"/>
+    /// in one run. Applying the first fix diagnostic by diagnostic (<paramref name="diagnostics"/> times) must reach it too.
+    /// </summary>
+    internal static async Task FixAllInOneRunAsync<TCodeFix>(string[] sources, string[] fixedSources, int diagnostics)
+        where TCodeFix : CodeFixProvider, new()
+    {
+        var test = new CodeFixTest<TCodeFix>
+        {
+            CodeActionIndex = 0,
+            NumberOfIncrementalIterations = diagnostics,
+            NumberOfFixAllIterations = 1,
+            NumberOfFixAllInProjectIterations = 1,
+
+            // A fix-all in one document leaves the others as they were; the project and solution runs are the ones checked.
+            CodeFixTestBehaviors = CodeFixTestBehaviors.SkipFixAllInDocumentCheck,
+        };
+        for (var i = 0; i < sources.Length; i++)
+        {
+            test.TestState.Sources.Add(($"/0/Test{i}.cs", sources[i]));
+            test.FixedState.Sources.Add(($"/0/Test{i}.cs", fixedSources[i]));
+            test.BatchFixedState.Sources.Add(($"/0/Test{i}.cs", fixedSources[i]));
+        }
+
+        Configure(test.TestState, withLibrary: true, editorConfig: null);
+        Configure(test.FixedState, withLibrary: true, editorConfig: null);
+        Configure(test.BatchFixedState, withLibrary: true, editorConfig: null);
+        await test.RunAsync();
+    }
+
     /// <summary>The code fix offers no action with <paramref name="equivalenceKey"/> (or none at all) for <paramref name="source"/>.</summary>
     internal static Task NoCodeFixAsync<TCodeFix>(string source, string? equivalenceKey = null)
         where TCodeFix : CodeFixProvider, new() =>

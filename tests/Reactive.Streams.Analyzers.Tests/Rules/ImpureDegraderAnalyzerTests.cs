@@ -406,6 +406,116 @@ public sealed class ImpureDegraderAnalyzerTests
             """);
 
     [Fact]
+    public Task Generic_methods_methods_of_generic_types_extensions_and_method_groups_are_proved_through_their_definition() =>
+        Verifier.AnalyzerAsync("""
+            using System.Text;
+            using Reactive.Streams;
+
+            static class H
+            {
+                public static T Same<T>(T x) => x;
+                public static T Wrap<T>(this T x) => x;
+            }
+
+            static class GenericUtil<T> { public static T Id(T x) => x; }
+
+            sealed class Calc<T> { public T Twice(T x) => x; }
+
+            sealed record Frame(string Codec, int Width);
+
+            class C
+            {
+                void M()
+                {
+                    StubFactory.DegradeQuality<int>(8, static x => H.Same(x));
+                    StubFactory.DegradeQuality<int>(8, static x => GenericUtil<int>.Id(x));
+                    StubFactory.DegradeQuality<string>(8, static x => new Calc<string>().Twice(x));
+                    StubFactory.DegradeQuality<int>(8, static x => x.Wrap());
+                    StubFactory.DegradeQuality<int>(8, H.Same);
+                    StubFactory.DegradeQuality<Frame>(8, static f => f with { Codec = new StringBuilder(f.Codec).Append('-').Append(f.Width).ToString() });
+                }
+            }
+            """);
+
+    [Fact]
+    public Task An_impure_override_behind_a_virtual_call_is_reported_with_the_override_on_the_path() =>
+        Verifier.AnalyzerAsync("""
+            using Reactive.Streams;
+
+            class Shape { public virtual int Describe(int w) => w; }
+
+            sealed class Loud : Shape
+            {
+                public static int Calls;
+
+                public override int Describe(int w)
+                {
+                    {|#1:Calls++|};
+                    return w;
+                }
+            }
+
+            public class Open { public virtual int Describe(int w) => w; }
+
+            sealed record R(Shape S, Open O, int W);
+
+            class C
+            {
+                void M()
+                {
+                    StubFactory.DegradeQuality<R>(8, {|#0:static r => r with { W = r.S.Describe(r.W) }|});
+                    StubFactory.DegradeQuality<R>(8, {|#2:static r => r with { W = {|#3:r.O.Describe(r.W)|} }|});
+                }
+            }
+            """,
+            Verifier.Diagnostic(DiagnosticIds.ImpureDegrader).WithLocation(0).WithLocation(1)
+                .WithArguments("lambda", "lambda \u2192 Loud.Describe \u2192 writes static field 'Loud.Calls' (Test0.cs:11)"),
+            Verifier.Diagnostic(DiagnosticIds.ImpureDegrader).WithLocation(2).WithLocation(3)
+                .WithArguments("lambda", "lambda \u2192 calls virtual 'Open.Describe', which a type outside this compilation can override (Test0.cs:25)"));
+
+    [Fact]
+    public Task Local_functions_are_on_the_call_path_and_a_wait_on_an_async_helper_is_reported_as_its_await() =>
+        Verifier.AnalyzerAsync("""
+            using System.Threading.Tasks;
+            using Reactive.Streams;
+
+            static class H
+            {
+                public static int Calls;
+
+                public static int Outer(int x)
+                {
+                    return Inner(x);
+
+                    static int Inner(int y)
+                    {
+                        Calls++;
+                        return y;
+                    }
+                }
+
+                public static int Sync(int x) => Load(x).GetAwaiter().GetResult();
+
+                static async Task<int> Load(int x)
+                {
+                    await Task.Yield();
+                    return x;
+                }
+            }
+
+            class C
+            {
+                void M()
+                {
+                    StubFactory.DegradeQuality<int>(8, {|#0:static x => H.Outer(x)|});
+                    StubFactory.DegradeQuality<int>(8, {|#1:static x => H.Sync(x)|});
+                }
+            }
+            """,
+            Impure(0, "lambda", "lambda \u2192 Outer \u2192 Inner \u2192 writes static field 'H.Calls' (Test0.cs:14)"),
+            Impure(1, "lambda", "lambda \u2192 Sync \u2192 Load \u2192 awaits (Test0.cs:23)"));
+
+    [Fact]
     public Task Members_declared_pure_in_editorconfig_are_trusted() =>
         Verifier.AnalyzerAsync(
             """

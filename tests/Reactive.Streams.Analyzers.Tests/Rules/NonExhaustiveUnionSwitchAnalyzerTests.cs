@@ -15,6 +15,139 @@ public sealed class NonExhaustiveUnionSwitchAnalyzerTests
         }
         """;
 
+    /// <summary>A union with the fallback variant the generator adds, as the generator declares it.</summary>
+    internal const string UnionWithFallback = """
+
+        [EventUnion]
+        public abstract partial record Shape
+        {
+            public sealed partial record Circle(double R) : Shape;
+            public sealed partial record Square(double Side) : Shape;
+        }
+
+        public abstract partial record Shape
+        {
+            [System.CodeDom.Compiler.GeneratedCode("Reactive.Streams.Generators", "1.0.0")]
+            public sealed record Unknown(string WireName) : Shape;
+        }
+        """;
+
+    [Fact]
+    public Task The_generated_fallback_variant_is_not_required() =>
+        Verifier.AnalyzerAsync("""
+            using Reactive.Streams;
+
+            class C
+            {
+                int Expression(Shape s) => s switch
+                {
+                    Shape.Circle => 1,
+                    Shape.Square => 2,
+                };
+
+                int WithFallback(Shape s) => s switch
+                {
+                    Shape.Circle => 1,
+                    Shape.Square => 2,
+                    Shape.Unknown u => u.WireName.Length,
+                };
+
+                void Statement(Shape s)
+                {
+                    switch (s)
+                    {
+                        case Shape.Circle:
+                        case Shape.Square:
+                            break;
+                    }
+                }
+            }
+            """ + UnionWithFallback);
+
+    [Fact]
+    public Task A_missing_variant_is_reported_without_the_generated_fallback() =>
+        Verifier.AnalyzerAsync("""
+            using Reactive.Streams;
+
+            class C
+            {
+                int M(Shape s) => s {|#0:switch|}
+                {
+                    Shape.Circle => 1,
+                };
+            }
+            """ + UnionWithFallback,
+            Verifier.Diagnostic(DiagnosticIds.NonExhaustiveUnionSwitch).WithLocation(0).WithArguments("Shape", "'Square'"));
+
+    [Fact]
+    public Task A_variant_named_Unknown_that_the_user_declared_is_required() =>
+        Verifier.AnalyzerAsync("""
+            using Reactive.Streams;
+
+            [EventUnion]
+            public abstract partial record Reply
+            {
+                public sealed partial record Known(int Code) : Reply;
+                public sealed partial record Unknown(int Code) : Reply;
+            }
+
+            class C
+            {
+                int M(Reply r) => r {|#0:switch|}
+                {
+                    Reply.Known k => k.Code,
+                };
+            }
+            """,
+            Verifier.Diagnostic(DiagnosticIds.NonExhaustiveUnionSwitch).WithLocation(0).WithArguments("Reply", "'Unknown'"));
+
+    [Fact]
+    public Task Negated_patterns_cover_every_variant_they_cannot_match() =>
+        Verifier.AnalyzerAsync("""
+            using Reactive.Streams;
+
+            class C
+            {
+                int Not(Lease e) => e switch
+                {
+                    Lease.Acquired => 1,
+                    not Lease.Acquired => 2,
+                };
+
+                int NotNull(Lease e) => e switch
+                {
+                    not null => 1,
+                };
+
+                int NotOr(Lease e) => e switch
+                {
+                    Lease.Revoked or Lease.Expired => 1,
+                    not (Lease.Revoked or Lease.Expired) => 2,
+                };
+
+                int NotWithProperty(Lease e) => e {|#0:switch|}
+                {
+                    Lease.Acquired => 1,
+                    not Lease.Revoked { By: "admin" } => 2,
+                };
+
+                int NotAnother(Lease e) => e {|#1:switch|}
+                {
+                    Lease.Acquired => 1,
+                    not Lease.Expired => 2,
+                };
+
+                int And(Lease e) => e {|#2:switch|}
+                {
+                    Lease.Acquired and not null => 1,
+                    Lease and not Lease.Acquired and not Lease.Revoked => 2,
+                };
+            }
+            """ + Union,
+            Verifier.Diagnostic(DiagnosticIds.NonExhaustiveUnionSwitch).WithLocation(0).WithArguments("Lease", "'Revoked'"),
+            Verifier.Diagnostic(DiagnosticIds.NonExhaustiveUnionSwitch).WithLocation(1).WithArguments("Lease", "'Expired'"),
+            Verifier.Diagnostic(DiagnosticIds.NonExhaustiveUnionSwitch).WithLocation(2).WithArguments("Lease", "'Revoked'"));
+
     [Fact]
     public Task Switch_expression_missing_variants_is_reported_on_the_switch_keyword() =>
         Verifier.AnalyzerAsync("""

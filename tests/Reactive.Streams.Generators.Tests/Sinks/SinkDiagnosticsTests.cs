@@ -121,6 +121,84 @@ public sealed class SinkDiagnosticsTests
         Assert.Contains("DispatchAsync", generated, StringComparison.Ordinal);
         Assert.DoesNotContain("CreateObserver", generated, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("public object? Target { get; set; }", "Target")]
+    [InlineData("public void DispatchAsync() { }", "DispatchAsync")]
+    [InlineData("public sealed class Observer { }", "Observer")]
+    public void RXS1006_reports_a_sink_member_named_like_a_generated_one(string member, string name)
+    {
+        var sink = Header + $$"""
+            [StreamSink(typeof(LeaseHistoryEvent))]
+            [Backpressure(BackpressurePolicy.Fail, Capacity = 4)]
+            public partial class CollidingSink
+            {
+                {{member}}
+                public void OnAcquired(LeaseHistoryEvent.Acquired item) { }
+                public void OnRenewed(LeaseHistoryEvent.Renewed item) { }
+                public void OnRevoked(LeaseHistoryEvent.Revoked item) { }
+            }
+            """;
+
+        var run = TestCompilation.Run(Sources.LeaseHistory, sink);
+
+        var diagnostic = Assert.Single(run.GeneratorDiagnostics);
+        Assert.Equal("RXS1006", diagnostic.Id);
+        Assert.Equal($"'{name}' in stream sink 'CollidingSink' is the name of a member the generator adds to the sink; no code is generated for it", diagnostic.GetMessage());
+        Assert.DoesNotContain(run.Sources.Keys, static k => k.Contains("CollidingSink", StringComparison.Ordinal));
+        Assert.Empty(run.CompilationDiagnostics);
+    }
+
+    [Theory]
+    [InlineData("static LeaseHistoryEvent.Renewed Coarsen(LeaseHistoryEvent.Renewed e) => e;", "its parameter is 'Consumer.Leases.LeaseHistoryEvent.Renewed'")]
+    [InlineData("LeaseHistoryEvent Coarsen(LeaseHistoryEvent e) => e;", "it is not static")]
+    [InlineData("static object Coarsen(LeaseHistoryEvent e) => e;", "it returns 'object'")]
+    [InlineData("static LeaseHistoryEvent Coarsen(LeaseHistoryEvent e, int by) => e;", "it takes 2 parameters")]
+    [InlineData("static LeaseHistoryEvent Other(LeaseHistoryEvent e) => e;", "the sink has no method of that name")]
+    public void RXS1007_reports_a_degrader_that_the_sink_cannot_call(string degrader, string reason)
+    {
+        var sink = Header + $$"""
+            [StreamSink(typeof(LeaseHistoryEvent))]
+            [Backpressure(BackpressurePolicy.DegradeQuality, Capacity = 4, Degrader = "Coarsen")]
+            public partial class DegradingSink
+            {
+                {{degrader}}
+                public void OnAcquired(LeaseHistoryEvent.Acquired item) { }
+                public void OnRenewed(LeaseHistoryEvent.Renewed item) { }
+                public void OnRevoked(LeaseHistoryEvent.Revoked item) { }
+            }
+            """;
+
+        var run = TestCompilation.Run(Sources.LeaseHistory, sink);
+
+        var diagnostic = Assert.Single(run.GeneratorDiagnostics);
+        Assert.Equal("RXS1007", diagnostic.Id);
+        Assert.StartsWith("Degrader 'Coarsen' of stream sink 'DegradingSink' must be a static method 'Consumer.Leases.LeaseHistoryEvent Coarsen(Consumer.Leases.LeaseHistoryEvent item)'; ", diagnostic.GetMessage(), StringComparison.Ordinal);
+        Assert.EndsWith(reason, diagnostic.GetMessage(), StringComparison.Ordinal);
+        Assert.DoesNotContain(run.Sources.Keys, static k => k.Contains("DegradingSink", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_degrader_from_union_to_union_is_used()
+    {
+        var sink = Header + """
+            [StreamSink(typeof(LeaseHistoryEvent))]
+            [Backpressure(BackpressurePolicy.DegradeQuality, Capacity = 4, Degrader = nameof(Coarsen))]
+            public partial class DegradingSink
+            {
+                static LeaseHistoryEvent Coarsen(LeaseHistoryEvent e) => e;
+                public void OnAcquired(LeaseHistoryEvent.Acquired item) { }
+                public void OnRenewed(LeaseHistoryEvent.Renewed item) { }
+                public void OnRevoked(LeaseHistoryEvent.Revoked item) { }
+            }
+            """;
+
+        var run = TestCompilation.Run(Sources.LeaseHistory, sink);
+
+        Assert.Empty(run.GeneratorDiagnostics);
+        Assert.Contains("Degrader = Coarsen", run.Sources.Single(static s => s.Key.Contains("DegradingSink", StringComparison.Ordinal)).Value, StringComparison.Ordinal);
+        Assert.Empty(run.CompilationDiagnostics);
+    }
 }
 
 public sealed class SinkOverReferencedUnionTests

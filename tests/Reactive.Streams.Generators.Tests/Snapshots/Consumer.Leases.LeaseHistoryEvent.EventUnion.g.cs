@@ -355,7 +355,9 @@ partial record LeaseHistoryEvent
 
 /// <summary>
 /// Reads and writes a <see cref="LeaseHistoryEvent"/> as a JSON object whose <c>"type"</c> property holds the variant's wire
-/// name and whose other properties are the variant's positional parameters (snake_case, or <c>[JsonPropertyName]</c>).
+/// name and whose other properties are the variant's positional parameters, named by <c>[JsonPropertyName]</c>, else by
+/// the options' <c>PropertyNamingPolicy</c>, else in snake_case. <c>DefaultIgnoreCondition</c> (nulls),
+/// <c>PropertyNameCaseInsensitive</c> and <c>UnmappedMemberHandling</c> are honoured as on any object.
 /// An unknown <c>"type"</c> reads as <see cref="LeaseHistoryEvent.Unknown"/> and is written back byte for byte. No reflection:
 /// property types other than the common scalars are read and written through <c>options.GetTypeInfo</c>, so a
 /// source-generated <c>JsonSerializerContext</c> whose options carry this converter must also list those types.
@@ -433,40 +435,43 @@ public sealed class LeaseHistoryEventJsonConverter : global::System.Text.Json.Se
             case LeaseHistoryEvent.Acquired __value:
                 writer.WriteStartObject();
                 writer.WriteString(s_type, s_wire0);
-                writer.WritePropertyName(s_name0_0);
+                writer.WritePropertyName((metadata.Names is null ? s_name0_0 : metadata.EncodedNames[0]));
                 global::System.Text.Json.JsonSerializer.Serialize(writer, __value.Cursor, metadata.Type0);
-                writer.WriteString(s_name0_1, __value.ExecutionId);
-                writer.WriteString(s_name0_2, __value.LeaseId);
-                writer.WriteString(s_name0_3, __value.At);
+                writer.WriteString((metadata.Names is null ? s_name0_1 : metadata.EncodedNames[1]), __value.ExecutionId);
+                if (__value.LeaseId is not null || !metadata.IgnoreNulls)
+                {
+                    writer.WriteString((metadata.Names is null ? s_name0_2 : metadata.EncodedNames[2]), __value.LeaseId);
+                }
+                writer.WriteString((metadata.Names is null ? s_name0_3 : metadata.EncodedNames[3]), __value.At);
                 writer.WriteEndObject();
                 return;
             case LeaseHistoryEvent.Renewed __value:
                 writer.WriteStartObject();
                 writer.WriteString(s_type, s_wire1);
-                writer.WritePropertyName(s_name1_0);
+                writer.WritePropertyName((metadata.Names is null ? s_name1_0 : metadata.EncodedNames[4]));
                 global::System.Text.Json.JsonSerializer.Serialize(writer, __value.Cursor, metadata.Type0);
-                writer.WriteString(s_name1_1, __value.ExecutionId);
-                writer.WriteString(s_name1_2, __value.At);
-                writer.WriteNumber(s_name1_3, __value.TtlMs);
+                writer.WriteString((metadata.Names is null ? s_name1_1 : metadata.EncodedNames[5]), __value.ExecutionId);
+                writer.WriteString((metadata.Names is null ? s_name1_2 : metadata.EncodedNames[6]), __value.At);
+                writer.WriteNumber((metadata.Names is null ? s_name1_3 : metadata.EncodedNames[7]), __value.TtlMs);
                 if (__value.Attempt is { } __present_Attempt)
                 {
-                    writer.WriteNumber(s_name1_4, __present_Attempt);
+                    writer.WriteNumber((metadata.Names is null ? s_name1_4 : metadata.EncodedNames[8]), __present_Attempt);
                 }
-                else
+                else if (!metadata.IgnoreNulls)
                 {
-                    writer.WriteNull(s_name1_4);
+                    writer.WriteNull((metadata.Names is null ? s_name1_4 : metadata.EncodedNames[8]));
                 }
                 writer.WriteEndObject();
                 return;
             case LeaseHistoryEvent.Revoked __value:
                 writer.WriteStartObject();
                 writer.WriteString(s_type, s_wire2);
-                writer.WritePropertyName(s_name2_0);
+                writer.WritePropertyName((metadata.Names is null ? s_name2_0 : metadata.EncodedNames[9]));
                 global::System.Text.Json.JsonSerializer.Serialize(writer, __value.Cursor, metadata.Type0);
-                writer.WriteString(s_name2_1, __value.ExecutionId);
-                writer.WriteString(s_name2_2, __value.RevokedBy);
-                writer.WriteString(s_name2_3, __value.At);
-                writer.WritePropertyName(s_name2_4);
+                writer.WriteString((metadata.Names is null ? s_name2_1 : metadata.EncodedNames[10]), __value.ExecutionId);
+                writer.WriteString((metadata.Names is null ? s_name2_2 : metadata.EncodedNames[11]), __value.RevokedBy);
+                writer.WriteString((metadata.Names is null ? s_name2_3 : metadata.EncodedNames[12]), __value.At);
+                writer.WritePropertyName((metadata.Names is null ? s_name2_4 : metadata.EncodedNames[13]));
                 global::System.Text.Json.JsonSerializer.Serialize(writer, __value.Reasons, metadata.Type1);
                 writer.WriteEndObject();
                 return;
@@ -489,33 +494,38 @@ public sealed class LeaseHistoryEventJsonConverter : global::System.Text.Json.Se
         var __has3 = false;
         while (reader.Read() && reader.TokenType == global::System.Text.Json.JsonTokenType.PropertyName)
         {
-            if (reader.ValueTextEquals("cursor"u8))
+            if (metadata.Names is null && !metadata.CaseInsensitive ? reader.ValueTextEquals("cursor"u8) : NameIs(ref reader, metadata.Names?[0] ?? "cursor", metadata.CaseInsensitive))
             {
                 reader.Read();
                 __p0 = global::System.Text.Json.JsonSerializer.Deserialize(ref reader, metadata.Type0);
                 __has0 = true;
                 continue;
             }
-            if (reader.ValueTextEquals("execution_id"u8))
+            if (metadata.Names is null && !metadata.CaseInsensitive ? reader.ValueTextEquals("execution_id"u8) : NameIs(ref reader, metadata.Names?[1] ?? "execution_id", metadata.CaseInsensitive))
             {
                 reader.Read();
                 __p1 = reader.GetString() ?? throw Missing("acquired", "execution_id");
                 __has1 = true;
                 continue;
             }
-            if (reader.ValueTextEquals("lease_id"u8))
+            if (metadata.Names is null && !metadata.CaseInsensitive ? reader.ValueTextEquals("lease_id"u8) : NameIs(ref reader, metadata.Names?[2] ?? "lease_id", metadata.CaseInsensitive))
             {
                 reader.Read();
                 __p2 = reader.GetString();
                 continue;
             }
-            if (reader.ValueTextEquals("at"u8))
+            if (metadata.Names is null && !metadata.CaseInsensitive ? reader.ValueTextEquals("at"u8) : NameIs(ref reader, metadata.Names?[3] ?? "at", metadata.CaseInsensitive))
             {
                 reader.Read();
                 __p3 = reader.GetDateTimeOffset();
                 __has3 = true;
                 continue;
             }
+            if (metadata.DisallowUnmapped && !reader.ValueTextEquals("type"u8))
+            {
+                throw new global::System.Text.Json.JsonException("'" + reader.GetString() + "' is not a property of LeaseHistoryEvent.Acquired (\"acquired\"), and the options disallow unmapped members.");
+            }
+
             reader.Read();
             SkipValue(ref reader);
         }
@@ -548,40 +558,45 @@ public sealed class LeaseHistoryEventJsonConverter : global::System.Text.Json.Se
         int? __p4 = default;
         while (reader.Read() && reader.TokenType == global::System.Text.Json.JsonTokenType.PropertyName)
         {
-            if (reader.ValueTextEquals("cursor"u8))
+            if (metadata.Names is null && !metadata.CaseInsensitive ? reader.ValueTextEquals("cursor"u8) : NameIs(ref reader, metadata.Names?[4] ?? "cursor", metadata.CaseInsensitive))
             {
                 reader.Read();
                 __p0 = global::System.Text.Json.JsonSerializer.Deserialize(ref reader, metadata.Type0);
                 __has0 = true;
                 continue;
             }
-            if (reader.ValueTextEquals("execution_id"u8))
+            if (metadata.Names is null && !metadata.CaseInsensitive ? reader.ValueTextEquals("execution_id"u8) : NameIs(ref reader, metadata.Names?[5] ?? "execution_id", metadata.CaseInsensitive))
             {
                 reader.Read();
                 __p1 = reader.GetString() ?? throw Missing("lease_renewed", "execution_id");
                 __has1 = true;
                 continue;
             }
-            if (reader.ValueTextEquals("at"u8))
+            if (metadata.Names is null && !metadata.CaseInsensitive ? reader.ValueTextEquals("at"u8) : NameIs(ref reader, metadata.Names?[6] ?? "at", metadata.CaseInsensitive))
             {
                 reader.Read();
                 __p2 = reader.GetDateTimeOffset();
                 __has2 = true;
                 continue;
             }
-            if (reader.ValueTextEquals("ttl_ms"u8))
+            if (metadata.Names is null && !metadata.CaseInsensitive ? reader.ValueTextEquals("ttl_ms"u8) : NameIs(ref reader, metadata.Names?[7] ?? "ttl_ms", metadata.CaseInsensitive))
             {
                 reader.Read();
                 __p3 = reader.GetInt64();
                 __has3 = true;
                 continue;
             }
-            if (reader.ValueTextEquals("attempt"u8))
+            if (metadata.Names is null && !metadata.CaseInsensitive ? reader.ValueTextEquals("attempt"u8) : NameIs(ref reader, metadata.Names?[8] ?? "attempt", metadata.CaseInsensitive))
             {
                 reader.Read();
                 __p4 = reader.TokenType == global::System.Text.Json.JsonTokenType.Null ? null : reader.GetInt32();
                 continue;
             }
+            if (metadata.DisallowUnmapped && !reader.ValueTextEquals("type"u8))
+            {
+                throw new global::System.Text.Json.JsonException("'" + reader.GetString() + "' is not a property of LeaseHistoryEvent.Renewed (\"lease_renewed\"), and the options disallow unmapped members.");
+            }
+
             reader.Read();
             SkipValue(ref reader);
         }
@@ -619,41 +634,46 @@ public sealed class LeaseHistoryEventJsonConverter : global::System.Text.Json.Se
         var __has4 = false;
         while (reader.Read() && reader.TokenType == global::System.Text.Json.JsonTokenType.PropertyName)
         {
-            if (reader.ValueTextEquals("cursor"u8))
+            if (metadata.Names is null && !metadata.CaseInsensitive ? reader.ValueTextEquals("cursor"u8) : NameIs(ref reader, metadata.Names?[9] ?? "cursor", metadata.CaseInsensitive))
             {
                 reader.Read();
                 __p0 = global::System.Text.Json.JsonSerializer.Deserialize(ref reader, metadata.Type0);
                 __has0 = true;
                 continue;
             }
-            if (reader.ValueTextEquals("execution_id"u8))
+            if (metadata.Names is null && !metadata.CaseInsensitive ? reader.ValueTextEquals("execution_id"u8) : NameIs(ref reader, metadata.Names?[10] ?? "execution_id", metadata.CaseInsensitive))
             {
                 reader.Read();
                 __p1 = reader.GetString() ?? throw Missing("revoked", "execution_id");
                 __has1 = true;
                 continue;
             }
-            if (reader.ValueTextEquals("by"u8))
+            if (metadata.Names is null && !metadata.CaseInsensitive ? reader.ValueTextEquals("by"u8) : NameIs(ref reader, metadata.Names?[11] ?? "by", metadata.CaseInsensitive))
             {
                 reader.Read();
                 __p2 = reader.GetString() ?? throw Missing("revoked", "by");
                 __has2 = true;
                 continue;
             }
-            if (reader.ValueTextEquals("at"u8))
+            if (metadata.Names is null && !metadata.CaseInsensitive ? reader.ValueTextEquals("at"u8) : NameIs(ref reader, metadata.Names?[12] ?? "at", metadata.CaseInsensitive))
             {
                 reader.Read();
                 __p3 = reader.GetDateTimeOffset();
                 __has3 = true;
                 continue;
             }
-            if (reader.ValueTextEquals("reasons"u8))
+            if (metadata.Names is null && !metadata.CaseInsensitive ? reader.ValueTextEquals("reasons"u8) : NameIs(ref reader, metadata.Names?[13] ?? "reasons", metadata.CaseInsensitive))
             {
                 reader.Read();
                 __p4 = global::System.Text.Json.JsonSerializer.Deserialize(ref reader, metadata.Type1) ?? throw Missing("revoked", "reasons");
                 __has4 = true;
                 continue;
             }
+            if (metadata.DisallowUnmapped && !reader.ValueTextEquals("type"u8))
+            {
+                throw new global::System.Text.Json.JsonException("'" + reader.GetString() + "' is not a property of LeaseHistoryEvent.Revoked (\"revoked\"), and the options disallow unmapped members.");
+            }
+
             reader.Read();
             SkipValue(ref reader);
         }
@@ -684,7 +704,7 @@ public sealed class LeaseHistoryEventJsonConverter : global::System.Text.Json.Se
     private static LeaseHistoryEvent.Unknown ReadUnknown(string wireName, ref global::System.Text.Json.Utf8JsonReader reader, Metadata metadata)
     {
         var unknown = new LeaseHistoryEvent.Unknown(wireName, global::System.Text.Json.JsonElement.ParseValue(ref reader));
-        if (unknown.RawPayload.TryGetProperty("cursor", out var __s0))
+        if (unknown.RawPayload.TryGetProperty(metadata.Names?[14] ?? "cursor", out var __s0))
         {
             // An old consumer must survive a new variant: a shared value it cannot read stays unset.
             try
@@ -697,7 +717,7 @@ public sealed class LeaseHistoryEventJsonConverter : global::System.Text.Json.Se
             {
             }
         }
-        if (unknown.RawPayload.TryGetProperty("execution_id", out var __s1))
+        if (unknown.RawPayload.TryGetProperty(metadata.Names?[15] ?? "execution_id", out var __s1))
         {
             // An old consumer must survive a new variant: a shared value it cannot read stays unset.
             try
@@ -710,7 +730,7 @@ public sealed class LeaseHistoryEventJsonConverter : global::System.Text.Json.Se
             {
             }
         }
-        if (unknown.RawPayload.TryGetProperty("at", out var __s2))
+        if (unknown.RawPayload.TryGetProperty(metadata.Names?[16] ?? "at", out var __s2))
         {
             // An old consumer must survive a new variant: a shared value it cannot read stays unset.
             try
@@ -751,6 +771,10 @@ public sealed class LeaseHistoryEventJsonConverter : global::System.Text.Json.Se
         throw new global::System.Text.Json.JsonException("A LeaseHistoryEvent needs a \"type\" property naming its variant.");
     }
 
+    /// <summary>A property name compared with a name a policy gave, or ignoring case as PropertyNameCaseInsensitive asks.</summary>
+    private static bool NameIs(ref global::System.Text.Json.Utf8JsonReader reader, string name, bool ignoreCase) =>
+        ignoreCase ? string.Equals(reader.GetString(), name, global::System.StringComparison.OrdinalIgnoreCase) : reader.ValueTextEquals(name);
+
     private static void SkipValue(ref global::System.Text.Json.Utf8JsonReader reader)
     {
         // A converter sees the whole value buffered, so TrySkip only fails on malformed input.
@@ -763,7 +787,8 @@ public sealed class LeaseHistoryEventJsonConverter : global::System.Text.Json.Se
     private static global::System.Text.Json.JsonException Missing(string variant, string property) =>
         new($"The LeaseHistoryEvent variant '{variant}' needs a non-null \"{property}\".");
 
-    // The options' type infos, resolved once per options instance rather than looked up per property per item.
+    // The options' type infos and the settings the converter follows, resolved once per options instance rather than
+    // looked up per property per item.
     // A race between two threads resolves them twice; either result is correct.
     private Metadata? _metadata;
 
@@ -784,9 +809,49 @@ public sealed class LeaseHistoryEventJsonConverter : global::System.Text.Json.Se
         public readonly global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<global::Consumer.Leases.Cursor> Type0;
         public readonly global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<global::System.Collections.Generic.IReadOnlyList<string>> Type1;
 
+        /// <summary>The properties' names under the options' PropertyNamingPolicy ([JsonPropertyName] wins); null without one.</summary>
+        public readonly string[]? Names;
+        public readonly global::System.Text.Json.JsonEncodedText[] EncodedNames = global::System.Array.Empty<global::System.Text.Json.JsonEncodedText>();
+        public readonly bool IgnoreNulls;
+        public readonly bool IgnoreReadOnly;
+        public readonly bool CaseInsensitive;
+        public readonly bool DisallowUnmapped;
+
         public Metadata(global::System.Text.Json.JsonSerializerOptions options)
         {
             Options = options;
+            IgnoreNulls = options.DefaultIgnoreCondition is global::System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull or global::System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault;
+            CaseInsensitive = options.PropertyNameCaseInsensitive;
+            IgnoreReadOnly = options.IgnoreReadOnlyProperties;
+            if (options.PropertyNamingPolicy is { } policy)
+            {
+                Names = new string[]
+                {
+                    policy.ConvertName("Cursor"),
+                    policy.ConvertName("ExecutionId"),
+                    policy.ConvertName("LeaseId"),
+                    policy.ConvertName("At"),
+                    policy.ConvertName("Cursor"),
+                    policy.ConvertName("ExecutionId"),
+                    policy.ConvertName("At"),
+                    policy.ConvertName("TtlMs"),
+                    policy.ConvertName("Attempt"),
+                    policy.ConvertName("Cursor"),
+                    policy.ConvertName("ExecutionId"),
+                    "by",
+                    policy.ConvertName("At"),
+                    policy.ConvertName("Reasons"),
+                    policy.ConvertName("Cursor"),
+                    policy.ConvertName("ExecutionId"),
+                    policy.ConvertName("At"),
+                };
+                EncodedNames = new global::System.Text.Json.JsonEncodedText[Names.Length];
+                for (var i = 0; i < Names.Length; i++)
+                {
+                    EncodedNames[i] = global::System.Text.Json.JsonEncodedText.Encode(Names[i]);
+                }
+            }
+            DisallowUnmapped = options.UnmappedMemberHandling == global::System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow;
             Type0 = (global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<global::Consumer.Leases.Cursor>)options.GetTypeInfo(typeof(global::Consumer.Leases.Cursor));
             Type1 = (global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<global::System.Collections.Generic.IReadOnlyList<string>>)options.GetTypeInfo(typeof(global::System.Collections.Generic.IReadOnlyList<string>));
         }

@@ -306,7 +306,9 @@ partial class Outer
 
     /// <summary>
     /// Reads and writes a <see cref="InstanceTag"/> as a JSON object whose <c>"type"</c> property holds the variant's wire
-    /// name and whose other properties are the variant's positional parameters (snake_case, or <c>[JsonPropertyName]</c>).
+    /// name and whose other properties are the variant's positional parameters, named by <c>[JsonPropertyName]</c>, else by
+    /// the options' <c>PropertyNamingPolicy</c>, else in snake_case. <c>DefaultIgnoreCondition</c> (nulls),
+    /// <c>PropertyNameCaseInsensitive</c> and <c>UnmappedMemberHandling</c> are honoured as on any object.
     /// An unknown <c>"type"</c> reads as <see cref="InstanceTag.Unknown"/> and is written back byte for byte. No reflection:
     /// property types other than the common scalars are read and written through <c>options.GetTypeInfo</c>, so a
     /// source-generated <c>JsonSerializerContext</c> whose options carry this converter must also list those types.
@@ -364,21 +366,22 @@ partial class Outer
         {
             global::System.ArgumentNullException.ThrowIfNull(writer);
             global::System.ArgumentNullException.ThrowIfNull(value);
+            var metadata = MetadataFor(options);
             switch (value)
             {
                 case InstanceTag.Attached __value:
                     writer.WriteStartObject();
                     writer.WriteString(s_type, s_wire0);
-                    writer.WriteString(s_name0_0, __value.Key);
-                    writer.WriteString(s_name0_1, __value.Value);
-                    writer.WriteString(s_name0_2, __value.By);
+                    writer.WriteString((metadata.Names is null ? s_name0_0 : metadata.EncodedNames[0]), __value.Key);
+                    writer.WriteString((metadata.Names is null ? s_name0_1 : metadata.EncodedNames[1]), __value.Value);
+                    writer.WriteString((metadata.Names is null ? s_name0_2 : metadata.EncodedNames[2]), __value.By);
                     writer.WriteEndObject();
                     return;
                 case InstanceTag.Cleared __value:
                     writer.WriteStartObject();
                     writer.WriteString(s_type, s_wire1);
-                    writer.WriteString(s_name1_0, __value.Key);
-                    writer.WriteString(s_name1_1, __value.By);
+                    writer.WriteString((metadata.Names is null ? s_name1_0 : metadata.EncodedNames[3]), __value.Key);
+                    writer.WriteString((metadata.Names is null ? s_name1_1 : metadata.EncodedNames[4]), __value.By);
                     writer.WriteEndObject();
                     return;
                 case InstanceTag.Unknown __unknown:
@@ -399,27 +402,32 @@ partial class Outer
             var __has2 = false;
             while (reader.Read() && reader.TokenType == global::System.Text.Json.JsonTokenType.PropertyName)
             {
-                if (reader.ValueTextEquals("key"u8))
+                if (metadata.Names is null && !metadata.CaseInsensitive ? reader.ValueTextEquals("key"u8) : NameIs(ref reader, metadata.Names?[0] ?? "key", metadata.CaseInsensitive))
                 {
                     reader.Read();
                     __p0 = reader.GetString() ?? throw Missing("attached", "key");
                     __has0 = true;
                     continue;
                 }
-                if (reader.ValueTextEquals("value"u8))
+                if (metadata.Names is null && !metadata.CaseInsensitive ? reader.ValueTextEquals("value"u8) : NameIs(ref reader, metadata.Names?[1] ?? "value", metadata.CaseInsensitive))
                 {
                     reader.Read();
                     __p1 = reader.GetString() ?? throw Missing("attached", "value");
                     __has1 = true;
                     continue;
                 }
-                if (reader.ValueTextEquals("by"u8))
+                if (metadata.Names is null && !metadata.CaseInsensitive ? reader.ValueTextEquals("by"u8) : NameIs(ref reader, metadata.Names?[2] ?? "by", metadata.CaseInsensitive))
                 {
                     reader.Read();
                     __p2 = reader.GetGuid();
                     __has2 = true;
                     continue;
                 }
+                if (metadata.DisallowUnmapped && !reader.ValueTextEquals("type"u8))
+                {
+                    throw new global::System.Text.Json.JsonException("'" + reader.GetString() + "' is not a property of InstanceTag.Attached (\"attached\"), and the options disallow unmapped members.");
+                }
+
                 reader.Read();
                 SkipValue(ref reader);
             }
@@ -447,20 +455,25 @@ partial class Outer
             var __has1 = false;
             while (reader.Read() && reader.TokenType == global::System.Text.Json.JsonTokenType.PropertyName)
             {
-                if (reader.ValueTextEquals("key"u8))
+                if (metadata.Names is null && !metadata.CaseInsensitive ? reader.ValueTextEquals("key"u8) : NameIs(ref reader, metadata.Names?[3] ?? "key", metadata.CaseInsensitive))
                 {
                     reader.Read();
                     __p0 = reader.GetString() ?? throw Missing("cleared", "key");
                     __has0 = true;
                     continue;
                 }
-                if (reader.ValueTextEquals("by"u8))
+                if (metadata.Names is null && !metadata.CaseInsensitive ? reader.ValueTextEquals("by"u8) : NameIs(ref reader, metadata.Names?[4] ?? "by", metadata.CaseInsensitive))
                 {
                     reader.Read();
                     __p1 = reader.GetGuid();
                     __has1 = true;
                     continue;
                 }
+                if (metadata.DisallowUnmapped && !reader.ValueTextEquals("type"u8))
+                {
+                    throw new global::System.Text.Json.JsonException("'" + reader.GetString() + "' is not a property of InstanceTag.Cleared (\"cleared\"), and the options disallow unmapped members.");
+                }
+
                 reader.Read();
                 SkipValue(ref reader);
             }
@@ -479,7 +492,7 @@ partial class Outer
         private static InstanceTag.Unknown ReadUnknown(string wireName, ref global::System.Text.Json.Utf8JsonReader reader, Metadata metadata)
         {
             var unknown = new InstanceTag.Unknown(wireName, global::System.Text.Json.JsonElement.ParseValue(ref reader));
-            if (unknown.RawPayload.TryGetProperty("key", out var __s0))
+            if (unknown.RawPayload.TryGetProperty(metadata.Names?[5] ?? "key", out var __s0))
             {
                 // An old consumer must survive a new variant: a shared value it cannot read stays unset.
                 try
@@ -492,7 +505,7 @@ partial class Outer
                 {
                 }
             }
-            if (unknown.RawPayload.TryGetProperty("by", out var __s1))
+            if (unknown.RawPayload.TryGetProperty(metadata.Names?[6] ?? "by", out var __s1))
             {
                 // An old consumer must survive a new variant: a shared value it cannot read stays unset.
                 try
@@ -533,6 +546,10 @@ partial class Outer
             throw new global::System.Text.Json.JsonException("A InstanceTag needs a \"type\" property naming its variant.");
         }
 
+        /// <summary>A property name compared with a name a policy gave, or ignoring case as PropertyNameCaseInsensitive asks.</summary>
+        private static bool NameIs(ref global::System.Text.Json.Utf8JsonReader reader, string name, bool ignoreCase) =>
+            ignoreCase ? string.Equals(reader.GetString(), name, global::System.StringComparison.OrdinalIgnoreCase) : reader.ValueTextEquals(name);
+
         private static void SkipValue(ref global::System.Text.Json.Utf8JsonReader reader)
         {
             // A converter sees the whole value buffered, so TrySkip only fails on malformed input.
@@ -545,7 +562,8 @@ partial class Outer
         private static global::System.Text.Json.JsonException Missing(string variant, string property) =>
             new($"The InstanceTag variant '{variant}' needs a non-null \"{property}\".");
 
-        // The options' type infos, resolved once per options instance rather than looked up per property per item.
+        // The options' type infos and the settings the converter follows, resolved once per options instance rather than
+        // looked up per property per item.
         // A race between two threads resolves them twice; either result is correct.
         private Metadata? _metadata;
 
@@ -564,9 +582,39 @@ partial class Outer
         private sealed class Metadata
         {
 
+            /// <summary>The properties' names under the options' PropertyNamingPolicy ([JsonPropertyName] wins); null without one.</summary>
+            public readonly string[]? Names;
+            public readonly global::System.Text.Json.JsonEncodedText[] EncodedNames = global::System.Array.Empty<global::System.Text.Json.JsonEncodedText>();
+            public readonly bool IgnoreNulls;
+            public readonly bool IgnoreReadOnly;
+            public readonly bool CaseInsensitive;
+            public readonly bool DisallowUnmapped;
+
             public Metadata(global::System.Text.Json.JsonSerializerOptions options)
             {
                 Options = options;
+                IgnoreNulls = options.DefaultIgnoreCondition is global::System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull or global::System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault;
+                CaseInsensitive = options.PropertyNameCaseInsensitive;
+                IgnoreReadOnly = options.IgnoreReadOnlyProperties;
+                if (options.PropertyNamingPolicy is { } policy)
+                {
+                    Names = new string[]
+                    {
+                        policy.ConvertName("Key"),
+                        policy.ConvertName("Value"),
+                        policy.ConvertName("By"),
+                        policy.ConvertName("Key"),
+                        policy.ConvertName("By"),
+                        policy.ConvertName("Key"),
+                        policy.ConvertName("By"),
+                    };
+                    EncodedNames = new global::System.Text.Json.JsonEncodedText[Names.Length];
+                    for (var i = 0; i < Names.Length; i++)
+                    {
+                        EncodedNames[i] = global::System.Text.Json.JsonEncodedText.Encode(Names[i]);
+                    }
+                }
+                DisallowUnmapped = options.UnmappedMemberHandling == global::System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow;
             }
 
             public global::System.Text.Json.JsonSerializerOptions Options { get; }

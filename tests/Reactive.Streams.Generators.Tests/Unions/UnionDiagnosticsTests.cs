@@ -109,7 +109,7 @@ public sealed class UnionDiagnosticsTests
     [Fact]
     public void Every_descriptor_links_to_its_docs_page_and_the_page_exists()
     {
-        var ids = new[] { "RXS1001", "RXS1002", "RXS1003", "RXS1004", "RXS1005" };
+        var ids = new[] { "RXS1001", "RXS1002", "RXS1003", "RXS1004", "RXS1005", "RXS1006", "RXS1007", "RXS1008" };
         var root = RepositoryRoot();
 
         foreach (var id in ids)

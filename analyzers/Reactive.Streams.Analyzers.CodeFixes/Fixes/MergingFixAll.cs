@@ -1,0 +1,70 @@
+using System.Collections.Immutable;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CodeActions;
+using Microsoft.CodeAnalysis.CodeFixes;
+using Microsoft.CodeAnalysis.Text;
+
+namespace Reactive.Streams.Analyzers.CodeFixes.Fixes;
+
+/// <summary>
+/// Fix-all for fixes that each add <c>using Reactive.Streams;</c>: every fix is computed on the original document, and
+/// their text changes are merged with identical changes kept once. The batch fixer treats the second identical using as
+/// a conflict and drops that whole fix, so a document with several boundaries needed one fix-all run per boundary.
+/// A fix whose changes truly conflict with one already taken (overlapping edits) is left for the next run.
+/// </summary>
+internal static class MergingFixAll
+{
+    internal static FixAllProvider Provider { get; } = FixAllProvider.Create(FixDocumentAsync);
+
+    private static async Task<Document?> FixDocumentAsync(FixAllContext context, Document document, ImmutableArray<Diagnostic> diagnostics)
+    {
+        var merged = new List<TextChange>();
+        foreach (var diagnostic in diagnostics.OrderBy(static d => d.Location.SourceSpan.Start))
+        {
+            var changes = await ChangesOfAsync(context, document, diagnostic).ConfigureAwait(false);
+            var fresh = changes.Where(c => !merged.Contains(c)).ToList();
+            if (fresh.Any(c => merged.Any(m => Conflict(m, c))))
+            {
+                continue;
+            }
+
+            merged.AddRange(fresh);
+        }
+
+        if (merged.Count == 0)
+        {
+            return document;
+        }
+
+        var text = await document.GetTextAsync(context.CancellationToken).ConfigureAwait(false);
+        return document.WithText(text.WithChanges(merged.OrderBy(static c => c.Span.Start)));
+    }
+
+    // The changes the fix with the fix-all's equivalence key makes to this document for one diagnostic.
+    private static async Task<IReadOnlyList<TextChange>> ChangesOfAsync(FixAllContext context, Document document, Diagnostic diagnostic)
+    {
+        var actions = new List<CodeAction>();
+        var fixContext = new CodeFixContext(document, diagnostic, (action, _) => actions.Add(action), context.CancellationToken);
+        await context.CodeFixProvider.RegisterCodeFixesAsync(fixContext).ConfigureAwait(false);
+        var chosen = actions.FirstOrDefault(a => a.EquivalenceKey == context.CodeActionEquivalenceKey);
+        if (chosen is null)
+        {
+            return Array.Empty<TextChange>();
+        }
+
+        foreach (var operation in await chosen.GetOperationsAsync(context.CancellationToken).ConfigureAwait(false))
+        {
+            if (operation is ApplyChangesOperation apply && apply.ChangedSolution.GetDocument(document.Id) is { } changed)
+            {
+                return (await changed.GetTextChangesAsync(document, context.CancellationToken).ConfigureAwait(false)).ToList();
+            }
+        }
+
+        return Array.Empty<TextChange>();
+    }
+
+    // Overlapping edits, or two different insertions at one position (their order would be a guess).
+    private static bool Conflict(TextChange taken, TextChange candidate) =>
+        (taken.Span.Start < candidate.Span.End && candidate.Span.Start < taken.Span.End)
+        || (taken.Span.Start == candidate.Span.Start && (taken.Span.IsEmpty || candidate.Span.IsEmpty));
+}

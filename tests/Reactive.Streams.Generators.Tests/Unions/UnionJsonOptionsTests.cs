@@ -1,0 +1,121 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Reactive.Streams.Generators.Tests.Fixtures;
+
+namespace Reactive.Streams.Generators.Tests.Unions;
+
+/// <summary>
+/// The options System.Text.Json honours on a polymorphic hierarchy are honoured by the generated converter too:
+/// compared with <c>[JsonPolymorphic]</c> on the same hierarchy under the same options (snake_case, the converter's own
+/// naming, as the policy), byte for byte where they write and value for value where they read.
+/// </summary>
+public sealed class UnionJsonOptionsTests
+{
+    private static readonly DateTimeOffset s_at = new(2026, 11, 22, 13, 0, 0, TimeSpan.Zero);
+
+    public static TheoryData<int> Samples => new() { 0, 1, 2, 3 };
+
+    [Theory]
+    [MemberData(nameof(Samples))]
+    public void WhenWritingNull_leaves_nulls_out_as_polymorphic_serialization_does(int sample)
+    {
+        var (ours, theirs) = Sample(sample);
+        var options = Options(o => o.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull);
+
+        var json = JsonSerializer.Serialize(ours, options.Ours);
+
+        Assert.Equal(JsonSerializer.Serialize(theirs, options.Theirs), json);
+        Assert.Equal(ours, JsonSerializer.Deserialize<LeaseEvent>(json, options.Ours));
+    }
+
+    [Theory]
+    [MemberData(nameof(Samples))]
+    public void Without_an_ignore_condition_nulls_are_written_as_polymorphic_serialization_does(int sample)
+    {
+        var (ours, theirs) = Sample(sample);
+        var options = Options(static _ => { });
+
+        Assert.Equal(JsonSerializer.Serialize(theirs, options.Theirs), JsonSerializer.Serialize(ours, options.Ours));
+    }
+
+    [Theory]
+    [MemberData(nameof(Samples))]
+    public void A_naming_policy_names_the_properties_as_it_does_on_any_object(int sample)
+    {
+        var (ours, theirs) = Sample(sample);
+        var options = Options(static o => o.PropertyNamingPolicy = JsonNamingPolicy.CamelCase);
+
+        var json = JsonSerializer.Serialize(ours, options.Ours);
+
+        Assert.Equal(JsonSerializer.Serialize(theirs, options.Theirs), json);
+        Assert.Contains("\"executionId\"", json, StringComparison.Ordinal);
+        Assert.Equal(ours, JsonSerializer.Deserialize<LeaseEvent>(json, options.Ours));
+    }
+
+    [Fact]
+    public void Under_a_naming_policy_an_unknown_variant_still_fills_the_shared_accessors()
+    {
+        const string Json = """{"type":"lease_stolen","cursor":{"milliseconds":9,"sequence":1},"executionId":"exec-7","at":"2026-11-22T13:00:00+00:00"}""";
+        var options = Options(static o => o.PropertyNamingPolicy = JsonNamingPolicy.CamelCase);
+
+        var unknown = Assert.IsType<LeaseEvent.Unknown>(JsonSerializer.Deserialize<LeaseEvent>(Json, options.Ours));
+
+        Assert.Equal("exec-7", unknown.ExecutionId);
+        Assert.Equal(s_at, unknown.At);
+    }
+
+    [Fact]
+    public void PropertyNameCaseInsensitive_reads_names_in_any_case()
+    {
+        const string Json = """{"type":"revoked","CURSOR":{"milliseconds":4,"sequence":7},"Execution_Id":"exec-3","AT":"2026-11-22T13:00:00+00:00","By":"admin","attempt":2}""";
+        var insensitive = Options(static o => o.PropertyNameCaseInsensitive = true);
+        var sensitive = Options(static _ => { });
+
+        var read = JsonSerializer.Deserialize<LeaseEvent>(Json, insensitive.Ours);
+
+        Assert.Equal(new LeaseEvent.Revoked(new Cursor(4, 7), "exec-3", s_at, "admin", 2), read);
+        Assert.Equal(new MirrorLease.Revoked(new Cursor(4, 7), "exec-3", s_at, "admin", 2), JsonSerializer.Deserialize<MirrorLease>(Json, insensitive.Theirs));
+        var error = Assert.Throws<JsonException>(() => JsonSerializer.Deserialize<LeaseEvent>(Json, sensitive.Ours));
+        Assert.Contains("The LeaseEvent variant 'revoked' needs a non-null", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void UnmappedMemberHandling_Disallow_rejects_a_property_the_variant_does_not_have()
+    {
+        const string Json = """{"type":"revoked","cursor":{"milliseconds":4,"sequence":7},"execution_id":"exec-3","at":"2026-11-22T13:00:00+00:00","by":"admin","attempt":null,"extra":1}""";
+        var disallow = Options(static o => o.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow);
+        var skip = Options(static _ => { });
+
+        var error = Assert.Throws<JsonException>(() => JsonSerializer.Deserialize<LeaseEvent>(Json, disallow.Ours));
+        Assert.Contains("'extra' is not a property of LeaseEvent.Revoked", error.Message, StringComparison.Ordinal);
+        Assert.Throws<JsonException>(() => JsonSerializer.Deserialize<MirrorLease>(Json, disallow.Theirs));
+        Assert.Equal(new LeaseEvent.Revoked(new Cursor(4, 7), "exec-3", s_at, "admin", null), JsonSerializer.Deserialize<LeaseEvent>(Json, skip.Ours));
+    }
+
+    [Fact]
+    public void UnmappedMemberHandling_Disallow_still_reads_the_discriminator_after_the_other_properties()
+    {
+        const string Json = """{"cursor":{"milliseconds":3,"sequence":0},"execution_id":"exec-2","at":"2026-11-22T13:00:00+00:00","type":"lease_expired"}""";
+        var disallow = Options(static o => o.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow);
+
+        Assert.Equal(new LeaseEvent.Expired(new Cursor(3, 0), "exec-2", s_at), JsonSerializer.Deserialize<LeaseEvent>(Json, disallow.Ours));
+    }
+
+    private static (LeaseEvent Ours, MirrorLease Theirs) Sample(int index) => index switch
+    {
+        0 => (new LeaseEvent.Acquired(new Cursor(1, 0), "exec-1", "lease-9", s_at), new MirrorLease.Acquired(new Cursor(1, 0), "exec-1", "lease-9", s_at)),
+        1 => (new LeaseEvent.Acquired(new Cursor(1, 1), "exec-1", null, s_at), new MirrorLease.Acquired(new Cursor(1, 1), "exec-1", null, s_at)),
+        2 => (new LeaseEvent.Revoked(new Cursor(4, 7), "exec-3", s_at, "admin", 2), new MirrorLease.Revoked(new Cursor(4, 7), "exec-3", s_at, "admin", 2)),
+        _ => (new LeaseEvent.Revoked(new Cursor(4, 8), "exec-3", s_at, "admin", null), new MirrorLease.Revoked(new Cursor(4, 8), "exec-3", s_at, "admin", null)),
+    };
+
+    // The same options for both, with snake_case as the policy so the property names agree; ours carries the converter.
+    private static (JsonSerializerOptions Ours, JsonSerializerOptions Theirs) Options(Action<JsonSerializerOptions> configure)
+    {
+        var theirs = new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, TypeInfoResolver = new System.Text.Json.Serialization.Metadata.DefaultJsonTypeInfoResolver() };
+        configure(theirs);
+        var ours = new JsonSerializerOptions(theirs);
+        ours.Converters.Add(new LeaseEventJsonConverter());
+        return (ours, theirs);
+    }
+}

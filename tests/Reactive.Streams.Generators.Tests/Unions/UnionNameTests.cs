@@ -1,0 +1,78 @@
+using Microsoft.CodeAnalysis;
+using Reactive.Streams.Generators.Tests.Infrastructure;
+
+namespace Reactive.Streams.Generators.Tests.Unions;
+
+/// <summary>
+/// Names the generated code needs (RXS1006): each is a diagnostic on the user's name, nothing is generated for that
+/// union, and the compilation holds no error in generated code; the same union with the name changed generates and compiles.
+/// </summary>
+public sealed class UnionNameTests
+{
+    [Theory]
+    [InlineData("public sealed record @class(int X) : Order;", "class", "is a C# keyword")]
+    [InlineData("public sealed record @event(int X) : Order;", "event", "is a C# keyword")]
+    [InlineData("public sealed record Kind(int X) : Order;", "Kind", "member or type parameter the generator adds")]
+    [InlineData("public sealed record Match(int X) : Order;", "Match", "member or type parameter the generator adds")]
+    [InlineData("public sealed record Switch(int X) : Order;", "Switch", "member or type parameter the generator adds")]
+    [InlineData("public sealed record WireName(int X) : Order;", "WireName", "member or type parameter the generator adds")]
+    [InlineData("public sealed record TResult(int X) : Order;", "TResult", "member or type parameter the generator adds")]
+    [InlineData("public sealed record Shipped(int X, int Kind) : Order;", "Shipped.Kind", "positional property named like the 'Kind'")]
+    [InlineData("public sealed record Shipped(int X, string WireName) : Order;", "Shipped.WireName", "positional property named like the 'WireName'")]
+    [InlineData("public sealed record Shipped(int X, string Type) : Order;", "Shipped.Type", "\"type\", the name of the discriminator")]
+    [InlineData("public sealed record Shipped(int X, [property: System.Text.Json.Serialization.JsonPropertyName(\"type\")] string Carrier) : Order;", "Shipped.Carrier", "\"type\", the name of the discriminator")]
+    public void A_name_the_generated_code_needs_is_reported_and_nothing_that_fails_to_compile_is_generated(string variant, string name, string reason)
+    {
+        var run = TestCompilation.Run(Union(variant));
+
+        var diagnostic = Assert.Single(run.GeneratorDiagnostics);
+        Assert.Equal("RXS1006", diagnostic.Id);
+        Assert.Equal(DiagnosticSeverity.Error, diagnostic.Severity);
+        Assert.StartsWith($"'{name}' in event union 'Order' ", diagnostic.GetMessage(), StringComparison.Ordinal);
+        Assert.Contains(reason, diagnostic.GetMessage(), StringComparison.Ordinal);
+        Assert.Empty(run.Sources);
+        Assert.Empty(run.CompilationDiagnostics);
+    }
+
+    [Theory]
+    [InlineData("#pragma warning disable CS1591\nnamespace Shop; public enum OrderKind { A }", "OrderKind")]
+    [InlineData("#pragma warning disable CS1591\nnamespace Shop; public sealed class OrderJsonConverter { }", "OrderJsonConverter")]
+    public void A_type_named_like_the_kind_enum_or_the_converter_is_reported(string other, string name)
+    {
+        var run = TestCompilation.Run(Union("public sealed record Shipped(int X) : Order;"), other);
+
+        var diagnostic = Assert.Single(run.GeneratorDiagnostics);
+        Assert.Equal("RXS1006", diagnostic.Id);
+        Assert.StartsWith($"'{name}' in event union 'Order' is the name of a type the generator adds", diagnostic.GetMessage(), StringComparison.Ordinal);
+        Assert.Empty(run.Sources);
+        Assert.Empty(run.CompilationDiagnostics);
+    }
+
+    [Theory]
+    [InlineData("public sealed record Class(int X) : Order;")]
+    [InlineData("public sealed record State(int X) : Order; public sealed record MatchState(int Y) : Order;")]
+    [InlineData("public sealed record Matched(int X, int OrderKind, string Carrier) : Order;")]
+    [InlineData("public sealed record Shipped(int X, [property: System.Text.Json.Serialization.JsonPropertyName(\"shipping_type\")] string Type) : Order;")]
+    public void The_renamed_union_generates_and_compiles(string variant)
+    {
+        var run = TestCompilation.Run(Union(variant));
+
+        Assert.Empty(run.GeneratorDiagnostics);
+        Assert.NotEmpty(run.Sources);
+        Assert.Empty(run.CompilationDiagnostics);
+    }
+
+    private static string Union(string variant) => $$"""
+        #pragma warning disable CS1591
+        using Reactive.Streams;
+
+        namespace Shop;
+
+        [EventUnion]
+        public abstract partial record Order
+        {
+            public sealed record Placed(string Id) : Order;
+            {{variant}}
+        }
+        """;
+}
