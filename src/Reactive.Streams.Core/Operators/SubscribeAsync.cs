@@ -13,7 +13,7 @@ public static partial class ObservableBackpressureExtensions
     /// fast hot source.
     /// </summary>
     /// <remarks>
-    /// <para>Overflow follows the policy as for <see cref="WithBackpressure{T}(IObservable{T}, BackpressurePolicy, int, IScheduler, Func{T, T}?)"/>;
+    /// <para>Overflow follows the policy as for <see cref="WithBackpressure{T}(IObservable{T}, BackpressurePolicy, int, Func{T, T}?, IScheduler)"/>;
     /// under PauseUpstream the source's <c>OnNext</c> blocks until the handler has taken an item, and fails the
     /// subscription fast with an <see cref="InvalidOperationException"/> naming the stream instead of blocking when it is
     /// called from inside the handler, before or after an await (which would deadlock). The handler's logical flow is

@@ -53,12 +53,28 @@ public static partial class ObservableBackpressureExtensions
     /// <param name="policy">What happens when the buffer is full.</param>
     /// <param name="capacity">How many items the buffer holds; at least 1.</param>
     /// <param name="scheduler">Where the downstream observer is called.</param>
-    /// <param name="degrader">Under DegradeQuality, the pure function applied to a new item on overflow; without one an
-    /// overflow faults the stream with <see cref="MissingDegraderException"/>. Ignored by the other policies.</param>
     /// <returns>The buffered sequence.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="source"/> or <paramref name="scheduler"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="capacity"/> is below 1, or <paramref name="policy"/> is undefined.</exception>
-    public static IObservable<T> WithBackpressure<T>(this IObservable<T> source, BackpressurePolicy policy, int capacity, IScheduler scheduler, Func<T, T>? degrader = null)
+    public static IObservable<T> WithBackpressure<T>(this IObservable<T> source, BackpressurePolicy policy, int capacity, IScheduler scheduler) =>
+        WithBackpressure(source, policy, capacity, degrader: null, scheduler);
+
+    /// <summary>
+    /// Buffers <paramref name="source"/> under <paramref name="policy"/> with a degrader for DegradeQuality, and delivers it
+    /// on <paramref name="scheduler"/>; as <see cref="WithBackpressure{T}(IObservable{T}, BackpressurePolicy, int, IScheduler)"/>
+    /// otherwise. As in Rx, the scheduler is the last argument.
+    /// </summary>
+    /// <typeparam name="T">The item type.</typeparam>
+    /// <param name="source">The source sequence.</param>
+    /// <param name="policy">What happens when the buffer is full.</param>
+    /// <param name="capacity">How many items the buffer holds; at least 1.</param>
+    /// <param name="degrader">Under DegradeQuality, the pure function applied to a new item on overflow; without one an
+    /// overflow faults the stream with <see cref="MissingDegraderException"/>. Ignored by the other policies.</param>
+    /// <param name="scheduler">Where the downstream observer is called.</param>
+    /// <returns>The buffered sequence.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="source"/> or <paramref name="scheduler"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="capacity"/> is below 1, or <paramref name="policy"/> is undefined.</exception>
+    public static IObservable<T> WithBackpressure<T>(this IObservable<T> source, BackpressurePolicy policy, int capacity, Func<T, T>? degrader, IScheduler scheduler)
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(scheduler);
@@ -115,12 +131,12 @@ public static partial class ObservableBackpressureExtensions
     public static IObservable<T> DegradeQuality<T>(this IObservable<T> source, int capacity, Func<T, T> degrader, IScheduler scheduler)
     {
         ArgumentNullException.ThrowIfNull(degrader);
-        return WithBackpressure(source, BackpressurePolicy.DegradeQuality, capacity, scheduler, degrader);
+        return WithBackpressure(source, BackpressurePolicy.DegradeQuality, capacity, degrader, scheduler);
     }
 
     /// <summary>
     /// Buffers up to <paramref name="capacity"/> items and, when full, blocks the source's <c>OnNext</c> until the
-    /// downstream has taken an item. Delivers on <paramref name="scheduler"/>.
+    /// downstream has taken an item, failing after <paramref name="timeout"/>. Delivers on <paramref name="scheduler"/>.
     /// </summary>
     /// <remarks>
     /// If the blocked <c>OnNext</c> is called on the thread that drains the buffer, blocking could never end: from inside
@@ -134,28 +150,47 @@ public static partial class ObservableBackpressureExtensions
     /// <see cref="InvalidOperationException"/> naming the stream. Nothing is thrown back into the producer's
     /// <c>OnNext</c>. A producer on a thread-pool thread is taken to block safely (another pool thread runs the drain);
     /// a custom scheduler that runs work on pool threads but only one at a time would deadlock there, so
-    /// give such a stream a <paramref name="timeout"/>. With a
-    /// <paramref name="timeout"/>, a wait that outlasts it (measured on <paramref name="scheduler"/>'s clock) faults the
-    /// stream with <see cref="StreamOverflowException"/>. Disposal releases a blocked producer.
+    /// give such a stream a <paramref name="timeout"/>. A wait that outlasts <paramref name="timeout"/> (measured on
+    /// <paramref name="scheduler"/>'s clock) faults the stream with <see cref="StreamOverflowException"/>. Disposal releases a blocked producer.
     /// </remarks>
     /// <typeparam name="T">The item type.</typeparam>
     /// <param name="source">The source sequence.</param>
     /// <param name="capacity">How many items the buffer holds; at least 1.</param>
+    /// <param name="timeout">How long <c>OnNext</c> may wait for room, on <paramref name="scheduler"/>'s clock.</param>
     /// <param name="scheduler">Where the downstream observer is called; also the clock of <paramref name="timeout"/>.</param>
-    /// <param name="timeout">How long <c>OnNext</c> may wait for room; null waits as long as it takes.</param>
     /// <returns>The buffered sequence.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="source"/> or <paramref name="scheduler"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="capacity"/> is below 1, or <paramref name="timeout"/> is negative.</exception>
-    public static IObservable<T> PauseUpstream<T>(this IObservable<T> source, int capacity, IScheduler scheduler, TimeSpan? timeout = null)
+    public static IObservable<T> PauseUpstream<T>(this IObservable<T> source, int capacity, TimeSpan timeout, IScheduler scheduler)
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(scheduler);
         var options = new BoundedStreamOptions<T>(BackpressurePolicy.PauseUpstream, capacity)
         {
             PauseTimeout = timeout,
-            TimeProvider = timeout is null ? TimeProvider.System : new SchedulerTimeProvider(scheduler),
+            TimeProvider = new SchedulerTimeProvider(scheduler),
         };
         return new WithBackpressure<T>(source, options, scheduler);
+    }
+
+    /// <summary>
+    /// Buffers up to <paramref name="capacity"/> items and, when full, blocks the source's <c>OnNext</c> until the
+    /// downstream has taken an item, for as long as it takes. Delivers on <paramref name="scheduler"/>. See
+    /// <see cref="PauseUpstream{T}(IObservable{T}, int, TimeSpan, IScheduler)"/> for what happens on the draining thread,
+    /// and for a wait with a timeout.
+    /// </summary>
+    /// <typeparam name="T">The item type.</typeparam>
+    /// <param name="source">The source sequence.</param>
+    /// <param name="capacity">How many items the buffer holds; at least 1.</param>
+    /// <param name="scheduler">Where the downstream observer is called.</param>
+    /// <returns>The buffered sequence.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="source"/> or <paramref name="scheduler"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="capacity"/> is below 1.</exception>
+    public static IObservable<T> PauseUpstream<T>(this IObservable<T> source, int capacity, IScheduler scheduler)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(scheduler);
+        return new WithBackpressure<T>(source, new BoundedStreamOptions<T>(BackpressurePolicy.PauseUpstream, capacity), scheduler);
     }
 
     /// <summary>

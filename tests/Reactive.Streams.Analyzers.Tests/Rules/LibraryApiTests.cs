@@ -98,7 +98,7 @@ public sealed class RxOperatorTests
                     source.WithBackpressure(BackpressurePolicy.Fail, {|#1:0|}, scheduler);
                     source.DegradeQuality(16, {|#2:x => x + Hits++|}, scheduler);
                     source.DropOldest({|#3:-3|}, scheduler);
-                    source.WithBackpressure(BackpressurePolicy.DegradeQuality, 8, scheduler, static x => x / 2);
+                    source.WithBackpressure(BackpressurePolicy.DegradeQuality, 8, static x => x / 2, scheduler);
                     source.PauseUpstream(64, scheduler);
                 }
             }

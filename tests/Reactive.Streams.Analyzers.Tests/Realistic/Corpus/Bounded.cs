@@ -19,7 +19,7 @@ public static class BoundedPipelines
         messages.DropOldest(1024, ui);
 
     public static IObservable<Product> Paused(IObservable<Product> products, IScheduler ui) =>
-        products.PauseUpstream(512, ui, TimeSpan.FromSeconds(5));
+        products.PauseUpstream(512, TimeSpan.FromSeconds(5), ui);
 
     public static IObservable<SearchResult> Trimmed(IObservable<SearchResult> results, IScheduler ui) =>
         results.DegradeQuality(64, Shorten, ui);
