@@ -534,7 +534,7 @@ public sealed class SqliteStreamLog : StreamLog
             else if (mode == AppendMode.BestEffortLive)
             {
                 state.LiveRate = Options.LiveRetention.NextRate(state.LiveRate, state.LiveMs ?? 0, nowMs);
-                state.LiveMs = Math.Max(state.LiveMs ?? 0, nowMs);
+                state.LiveMs = nowMs; // the next interval runs from this append, even after the clock went back
                 // Trimming after every frame keeps the newest min(retained + 1, K) frames each time, so after the
                 // batch the newest `retainedLive` live frames remain: delete the rest once, at the end.
                 retainedLive = Math.Min(retainedLive + 1, Options.LiveRetention.RetainedLength(state.LiveRate.Value));

@@ -33,7 +33,8 @@ public sealed class InMemoryStreamLog : StreamLog
         lock (state.Gate)
         {
             state.AssertInvariants();
-            var id = state.Append(frame, mode, patch, nowMs, Options.LiveRetention);
+            var summaries = state.PlanSummaries(mode == AppendMode.DurableSummary ? [patch] : null);
+            var id = state.Append(frame, mode, summaries?[0], nowMs, Options.LiveRetention);
             result = new AppendResult(id, state.Frames.Count, state.SummaryVersion);
         }
 
@@ -51,11 +52,13 @@ public sealed class InMemoryStreamLog : StreamLog
         lock (state.Gate)
         {
             state.AssertInvariants();
+            // Every summary is computed before the first frame is stored, so a patch that fails writes nothing.
+            var summaries = state.PlanSummaries(patches);
             var first = default(StreamId);
             var last = default(StreamId);
             for (var i = 0; i < frames.Count; i++)
             {
-                last = state.Append(frames[i], mode, patches?[i], nowMs, Options.LiveRetention);
+                last = state.Append(frames[i], mode, summaries?[i], nowMs, Options.LiveRetention);
                 if (i == 0)
                 {
                     first = last;
@@ -157,14 +160,33 @@ public sealed class InMemoryStreamLog : StreamLog
         public double? Rate;
         public long RateMs;
 
-        public StreamId Append(ReadOnlyMemory<byte> payload, AppendMode mode, JsonNode? patch, long nowMs, LiveRetentionOptions retention)
+        /// <summary>The summary after each patch in turn, computed without changing the stream; null when there are no patches.</summary>
+        public JsonNode?[]? PlanSummaries(JsonNode?[]? patches)
+        {
+            if (patches is null)
+            {
+                return null;
+            }
+
+            var summaries = new JsonNode?[patches.Length];
+            var summary = Summary;
+            for (var i = 0; i < patches.Length; i++)
+            {
+                summary = summaries[i] = JsonMergePatch.Apply(summary, patches[i]);
+            }
+
+            return summaries;
+        }
+
+        /// <summary>Stores one frame; <paramref name="summaryAfter"/> is its planned summary when the mode is DurableSummary.</summary>
+        public StreamId Append(ReadOnlyMemory<byte> payload, AppendMode mode, JsonNode? summaryAfter, long nowMs, LiveRetentionOptions retention)
         {
             var id = NextId(LastId, nowMs);
             if (mode == AppendMode.DurableSummary)
             {
                 // Milliseconds, as the SQLite and PostgreSQL logs store them.
                 var now = DateTimeOffset.FromUnixTimeMilliseconds(nowMs);
-                Summary = JsonMergePatch.Apply(Summary, patch);
+                Summary = summaryAfter;
                 if (SummaryVersion++ == 0)
                 {
                     FirstUpdated = now;
@@ -179,7 +201,8 @@ public sealed class InMemoryStreamLog : StreamLog
             {
                 BestEffortCount++;
                 Rate = retention.NextRate(Rate, RateMs, nowMs);
-                RateMs = Math.Max(RateMs, nowMs);
+                // The next interval runs from this append, even when the clock went back: not from the latest time seen.
+                RateMs = nowMs;
                 TrimBestEffort(retention.RetainedLength(Rate.Value));
             }
 

@@ -317,6 +317,7 @@ public abstract class StreamLog : IStreamLog, ICheckpointStore
 
     private JsonNode? ParsePatch(ReadOnlyMemory<byte> payload, string paramName)
     {
+        StorableJson.Validate(payload.Span, paramName);
         JsonNode? patch;
         try
         {
