@@ -240,8 +240,10 @@ public sealed class CursorCanal : ICommittableCanal<StreamFrame>, IRequeueCanal<
                     firstAt = clock.GetTimestamp();
                 }
 
-                foreach (var frame in page)
+                // Indexed, not foreach: enumerating the interface would allocate an enumerator per page.
+                for (var i = 0; i < page.Count; i++)
                 {
+                    var frame = page[i];
                     if (count == 0)
                     {
                         first = frame;

@@ -81,27 +81,43 @@ public sealed class InMemoryStreamLog : StreamLog
             return new ValueTask<IReadOnlyList<StreamFrame>>([]);
         }
 
-        var result = new List<StreamFrame>();
+        StreamFrame[] result;
         lock (state.Gate)
         {
             state.AssertInvariants();
-            for (var i = state.IndexOfFirstAtOrAfter(from); i < state.Frames.Count && result.Count < limit; i++)
-            {
-                var frame = state.Frames[i];
-                if (frame.Id > to)
-                {
-                    break;
-                }
 
-                if (visibility == TailVisibility.All || frame.Mode != AppendMode.BestEffortLive)
+            // Counted first, so the result is one array of the exact size (none when nothing matches): a tail that
+            // finds nothing or one frame allocates nothing or the one small array.
+            var start = state.IndexOfFirstAtOrAfter(from);
+            var count = 0;
+            for (var i = start; i < state.Frames.Count && count < limit && state.Frames[i].Id <= to; i++)
+            {
+                if (IsVisible(state.Frames[i], visibility))
                 {
-                    result.Add(frame);
+                    count++;
+                }
+            }
+
+            if (count == 0)
+            {
+                return new ValueTask<IReadOnlyList<StreamFrame>>(Array.Empty<StreamFrame>());
+            }
+
+            result = new StreamFrame[count];
+            for (int i = start, taken = 0; taken < count; i++)
+            {
+                if (IsVisible(state.Frames[i], visibility))
+                {
+                    result[taken++] = state.Frames[i];
                 }
             }
         }
 
         return new ValueTask<IReadOnlyList<StreamFrame>>(result);
     }
+
+    private static bool IsVisible(StreamFrame frame, TailVisibility visibility) =>
+        visibility == TailVisibility.All || frame.Mode != AppendMode.BestEffortLive;
 
     /// <inheritdoc/>
     protected override ValueTask<StreamSummary?> ReadSummaryCoreAsync(string stream, CancellationToken cancellationToken)
