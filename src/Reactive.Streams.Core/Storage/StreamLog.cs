@@ -106,9 +106,18 @@ public abstract class StreamLog : IStreamLog, ICheckpointStore
         // finds frames (or may not wait) costs what the read costs. Only a tail that must wait takes the slow path,
         // which takes the signal and queries again before parking, so an append between the two queries still wakes it.
         var ready = ReadCoreAsync(stream, after.Successor(), StreamId.Max, limit, visibility, cancellationToken);
-        if (block == TimeSpan.Zero || (ready.IsCompletedSuccessfully && ready.Result.Count > 0))
+        if (block == TimeSpan.Zero)
         {
             return ready;
+        }
+
+        if (ready.IsCompletedSuccessfully)
+        {
+            // Read once (a ValueTask is consumed by reading it) and handed on as a plain value.
+            var frames = ready.Result;
+            return frames.Count > 0
+                ? new ValueTask<IReadOnlyList<StreamFrame>>(frames)
+                : TailLoopAsync(stream, after, block, limit, visibility, cancellationToken);
         }
 
         return TailAfterFirstReadAsync(ready, stream, after, block, limit, visibility, cancellationToken);
