@@ -125,11 +125,20 @@ public sealed class FlakyRecordingSink(string name, double failureRate, int seed
 {
     private readonly Random _random = new(seed);
     private readonly List<int> _committed = [];
+    private readonly HashSet<int> _distinct = [];
 
     public string Name => name;
 
     /// <summary>Called after each commit with the number of items committed so far.</summary>
     public Action<int>? OnCommit { get; set; }
+
+    public bool HasCommitted(int item)
+    {
+        lock (_committed)
+        {
+            return _distinct.Contains(item);
+        }
+    }
 
     public IReadOnlyList<int> Committed
     {
@@ -153,6 +162,7 @@ public sealed class FlakyRecordingSink(string name, double failureRate, int seed
         lock (_committed)
         {
             _committed.Add(item);
+            _distinct.Add(item);
             count = _committed.Count;
         }
 
