@@ -5,11 +5,16 @@ using Microsoft.CodeAnalysis.CSharp;
 namespace Reactive.Streams.Tests.Docs;
 
 /// <summary>
-/// Every <c>```csharp</c> block of the guides listed here compiles, on its own, as a console program with the SDK's
-/// implicit usings against this build of the library, so the guides cannot drift from the API.
+/// The C# snippets of the guides listed here compile against this build of the library, as console programs with the
+/// SDK's implicit usings, so the guides cannot drift from the API. Each snippet is a program of its own, unless an HTML
+/// comment right before it says <c>&lt;!-- snippet: continues --&gt;</c>: then it is appended to the program of the
+/// snippet above (a guide that builds on one example). <c>prelude: code</c> in the same comment puts hidden code
+/// before the snippet (a variable the text only describes).
 /// </summary>
 public partial class DocSnippetTests
 {
+    private static readonly string[] Pages = ["canal.md", "delivery.md", "stream-log.md"];
+
     private static readonly string[] ImplicitUsings =
         ["System", "System.Collections.Generic", "System.IO", "System.Linq", "System.Net.Http", "System.Threading", "System.Threading.Tasks"];
 
@@ -27,10 +32,10 @@ public partial class DocSnippetTests
             .Select(path => (MetadataReference)MetadataReference.CreateFromFile(path))
             .ToArray());
 
-    public static TheoryData<string, int> Snippets()
+    public static TheoryData<string, int> Programs()
     {
         var data = new TheoryData<string, int>();
-        foreach (var page in new[] { "canal.md", "delivery.md" })
+        foreach (var page in Pages)
         {
             var count = Extract(page).Count;
             Assert.True(count > 0, $"docs/{page} has no C# snippet");
@@ -44,31 +49,53 @@ public partial class DocSnippetTests
     }
 
     [Theory]
-    [MemberData(nameof(Snippets))]
-    public void The_snippet_compiles(string page, int index)
+    [MemberData(nameof(Programs))]
+    public void The_snippets_compile(string page, int index)
     {
-        var snippet = Extract(page)[index];
+        var program = Extract(page)[index];
         var usings = string.Concat(ImplicitUsings.Select(u => $"global using {u};\n"));
         var compilation = CSharpCompilation.Create(
-            $"snippet_{Path.GetFileNameWithoutExtension(page)}_{index}",
+            $"snippet_{Path.GetFileNameWithoutExtension(page).Replace('-', '_')}_{index}",
             [
                 CSharpSyntaxTree.ParseText(usings, new CSharpParseOptions(LanguageVersion.Latest)),
-                CSharpSyntaxTree.ParseText(snippet, new CSharpParseOptions(LanguageVersion.Latest)),
+                CSharpSyntaxTree.ParseText(program, new CSharpParseOptions(LanguageVersion.Latest)),
             ],
             References.Value,
             new CSharpCompilationOptions(OutputKind.ConsoleApplication, nullableContextOptions: NullableContextOptions.Enable));
 
         var errors = compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
 
-        Assert.True(errors.Count == 0, $"docs/{page}, C# snippet {index + 1}:\n{string.Join("\n", errors)}\n\n{snippet}");
+        Assert.True(errors.Count == 0, $"docs/{page}, program {index + 1}:\n{string.Join("\n", errors)}\n\n{program}");
     }
 
+    /// <summary>The page's programs: its snippets, each on its own or appended to the one above as its comment says.</summary>
     private static List<string> Extract(string page)
     {
         var text = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "docs", page));
-        return [.. CSharpBlock().Matches(text).Select(m => m.Groups["code"].Value)];
+        var programs = new List<string>();
+        foreach (Match block in CSharpBlock().Matches(text))
+        {
+            var code = block.Groups["code"].Value;
+            var directive = block.Groups["directive"];
+            var prelude = block.Groups["prelude"];
+            if (prelude.Success)
+            {
+                code = prelude.Value + "\n" + code;
+            }
+
+            if (directive.Success && programs.Count > 0)
+            {
+                programs[^1] += "\n{\n" + code + "}\n";
+            }
+            else
+            {
+                programs.Add(code);
+            }
+        }
+
+        return programs;
     }
 
-    [GeneratedRegex(@"^```csharp\r?\n(?<code>.*?)^```", RegexOptions.Singleline | RegexOptions.Multiline)]
+    [GeneratedRegex(@"(?:^<!-- snippet: (?<directive>continues)(?:; prelude: (?<prelude>.*?))? -->\r?\n)?^```csharp\r?\n(?<code>.*?)^```", RegexOptions.Singleline | RegexOptions.Multiline)]
     private static partial Regex CSharpBlock();
 }
