@@ -230,9 +230,22 @@ internal sealed class BufferPuller<T> : IDisposable
             }
         }
 
-        while (gathered.Count < max && _buffer.TryRead(out var item))
+        // The first item alone, so a pull of one allocates and rents nothing; the rest in batches, one lock each.
+        if (gathered.Count == 0 && _buffer.TryRead(out var item))
         {
             gathered.Add(item, max);
+        }
+
+        while (gathered.Count < max && _buffer.Depth > 0)
+        {
+            var free = gathered.FreeSpace(max);
+            var read = _buffer.TryReadMany(free);
+            if (read == 0)
+            {
+                break;
+            }
+
+            gathered.Added(read);
         }
     }
 
@@ -323,6 +336,39 @@ internal sealed class BufferPuller<T> : IDisposable
             }
 
             Count++;
+        }
+
+        /// <summary>The free slots after the gathered items, at most <paramref name="max"/> in all; the first item moves into the rented array.</summary>
+        public Span<T> FreeSpace(int max)
+        {
+            if (_rented is null)
+            {
+                _rented = ArrayPool<T>.Shared.Rent(Math.Min(max, 256));
+                if (Count == 1)
+                {
+                    _rented[0] = _first;
+                }
+            }
+            else if (Count == _rented.Length)
+            {
+                var grown = ArrayPool<T>.Shared.Rent(Math.Min(max, _rented.Length * 2));
+                Array.Copy(_rented, grown, Count);
+                ArrayPool<T>.Shared.Return(_rented, RuntimeHelpers.IsReferenceOrContainsReferences<T>());
+                _rented = grown;
+            }
+
+            return _rented.AsSpan(Count, Math.Min(_rented.Length, max) - Count);
+        }
+
+        /// <summary>Counts <paramref name="read"/> items written into <see cref="FreeSpace"/>.</summary>
+        public void Added(int read)
+        {
+            if (Count == 0)
+            {
+                _first = _rented![0];
+            }
+
+            Count += read;
         }
 
         public readonly CanalBatch<T> ToBatch() => Count switch
