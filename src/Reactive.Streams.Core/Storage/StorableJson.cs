@@ -5,10 +5,11 @@ namespace Reactive.Streams;
 
 /// <summary>
 /// The one rule every backend applies to a <see cref="AppendMode.DurableSummary"/> patch before anything is written:
-/// the JSON must be text that every backend stores exactly as given. PostgreSQL keeps summaries as <c>jsonb</c>, which
-/// replaces invalid UTF-8 and rejects <c>\u0000</c>, cannot hold an unpaired surrogate, and keeps only the last of
-/// duplicate member names; the in-memory and SQLite logs would store such text differently or fail while writing. So
-/// all of these are refused on every backend, and a summary can always be rebuilt from its frames.
+/// the JSON must be something every backend stores as given. PostgreSQL keeps summaries as <c>jsonb</c>, which
+/// replaces invalid UTF-8 and rejects <c>\u0000</c>, cannot hold an unpaired surrogate, keeps only the last of
+/// duplicate member names, and refuses numbers beyond <c>numeric</c>'s range; the in-memory and SQLite logs would
+/// store such text differently or fail while writing. So all of these are refused on every backend, and a summary can
+/// always be rebuilt from its frames. (Numbers are kept as values: jsonb may write <c>1E2</c> as <c>100</c>.)
 /// </summary>
 internal static class StorableJson
 {
@@ -46,6 +47,9 @@ internal static class StorableJson
                         break;
                     case JsonTokenType.String:
                         CheckEscapes(ref reader, paramName, "string");
+                        break;
+                    case JsonTokenType.Number:
+                        CheckNumber(ref reader, paramName);
                         break;
                 }
             }
@@ -118,6 +122,70 @@ internal static class StorableJson
             }
         }
     }
+
+    /// <summary>
+    /// jsonb keeps numbers as <c>numeric</c>, which refuses (with "value overflows numeric format") an exponent of
+    /// 2^30 - 1 or more in size, more than 16383 digits after the decimal point (trailing zeros and zero itself count:
+    /// numeric keeps the scale written), and a non-zero number with more than 131072 digits before it.
+    /// </summary>
+    private static void CheckNumber(ref Utf8JsonReader reader, string paramName)
+    {
+        const int MaxDigitsBefore = 131072, MaxDigitsAfter = 16383, MaxExponent = (int.MaxValue / 2) - 1;
+        var raw = reader.ValueSpan;
+        var i = raw[0] == (byte)'-' ? 1 : 0;
+        var integer = Digits(raw, ref i);
+        var fraction = ReadOnlySpan<byte>.Empty;
+        if (i < raw.Length && raw[i] == (byte)'.')
+        {
+            i++;
+            fraction = Digits(raw, ref i);
+        }
+
+        long exponent = 0;
+        if (i < raw.Length && (raw[i] | 0x20) == (byte)'e')
+        {
+            i++;
+            var negative = raw[i] == (byte)'-';
+            if (raw[i] is (byte)'-' or (byte)'+')
+            {
+                i++;
+            }
+
+            for (; i < raw.Length; i++)
+            {
+                // Capped: anything this large is refused either way.
+                exponent = Math.Min((exponent * 10) + (raw[i] - '0'), 10L * MaxExponent);
+            }
+
+            exponent = negative ? -exponent : exponent;
+        }
+
+        var integerSignificant = integer.IndexOfAnyExcept((byte)'0') is var lead and >= 0 ? integer.Length - lead : 0;
+        var fractionLeadingZeros = fraction.IndexOfAnyExcept((byte)'0');
+        var isZero = integerSignificant == 0 && fractionLeadingZeros < 0;
+
+        // The power of ten of the most significant digit, plus one: the digits before the point.
+        var before = (integerSignificant > 0 ? integerSignificant : -fractionLeadingZeros) + exponent;
+        var after = fraction.Length - exponent;
+        if (Math.Abs(exponent) > MaxExponent || after > MaxDigitsAfter || (!isZero && before > MaxDigitsBefore))
+        {
+            throw Error(paramName, $"contains the number {Abbreviate(raw)} (offset {reader.TokenStartIndex}), outside what PostgreSQL's jsonb can store (numeric: at most {MaxDigitsBefore} digits before the decimal point and {MaxDigitsAfter} after it)");
+        }
+    }
+
+    private static ReadOnlySpan<byte> Digits(ReadOnlySpan<byte> raw, scoped ref int i)
+    {
+        var start = i;
+        while (i < raw.Length && raw[i] is >= (byte)'0' and <= (byte)'9')
+        {
+            i++;
+        }
+
+        return raw[start..i];
+    }
+
+    private static string Abbreviate(ReadOnlySpan<byte> raw) =>
+        raw.Length <= 40 ? Encoding.UTF8.GetString(raw) : Encoding.UTF8.GetString(raw[..37]) + "...";
 
     private static int Hex(ReadOnlySpan<byte> raw, int start)
     {

@@ -959,6 +959,10 @@ public abstract class StreamLogConformanceTests : IAsyncLifetime
         ["a duplicate member name"] = (Utf8("""{"a":1,"a":2}"""), "repeats the member name \"a\""),
         ["a duplicate in a nested object"] = (Utf8("""{"o":{"b":1,"b":2}}"""), "repeats the member name \"b\""),
         ["a duplicate spelled with an escape"] = (Utf8("""{"a":1,"\u0061":2}"""), "repeats the member name \"a\""),
+        ["a number too large for numeric"] = (Utf8("""{"a":{"b":[1e131072]}}"""), "outside what PostgreSQL's jsonb can store"),
+        ["a number too precise for numeric"] = (Utf8("""{"a":-1.5e-16383}"""), "outside what PostgreSQL's jsonb can store"),
+        ["a zero with too large a scale"] = (Utf8("""{"a":0.0e-16383}"""), "outside what PostgreSQL's jsonb can store"),
+        ["an exponent too large for numeric"] = (Utf8("""{"a":0e999999999999}"""), "outside what PostgreSQL's jsonb can store"),
     };
 
     public static TheoryData<string> UnstorablePatchNames => [.. UnstorablePatches.Keys];
@@ -1008,12 +1012,16 @@ public abstract class StreamLogConformanceTests : IAsyncLifetime
         var log = await CreateAsync();
         var stream = NewStream();
 
-        // A surrogate pair, an escaped backslash before "u0000" (text, not NUL), the same name in different objects.
+        // A surrogate pair, an escaped backslash before "u0000" (text, not NUL), the same name in different objects,
+        // zero with any exponent, and numbers at the edges of numeric's range.
         await log.AppendAsync(stream, """{"emoji":"\uD83D\uDE00","text":"\\u0000","a":{"a":1},"é":"ü"}""", AppendMode.DurableSummary);
+        await log.AppendAsync(stream, """{"edges":[0e200000,-0e-16383,1e131071,0.001e131074,1.000e-16380]}""", AppendMode.DurableSummary);
+        await log.AppendAsync(stream, """{"edges":null}""", AppendMode.DurableSummary);
         await log.AppendBatchAsync(stream, [Utf8("""{"n":1}"""), Utf8("""{"n":2,"m":{"n":3}}""")], AppendMode.DurableSummary);
 
         var summary = await log.ReadSummaryAsync(stream);
-        Assert.Equal("\U0001F600", summary!.Document.GetProperty("emoji").GetString());
+        Assert.Equal(5, summary!.Version);
+        Assert.Equal("\U0001F600", summary.Document.GetProperty("emoji").GetString());
         Assert.Equal("\\u0000", summary.Document.GetProperty("text").GetString());
         AssertJson("""{"emoji":"\uD83D\uDE00","text":"\\u0000","a":{"a":1},"é":"ü","n":2,"m":{"n":3}}""", summary.Document);
     }
