@@ -189,6 +189,29 @@ public sealed class PostgresStreamLogTests : StreamLogConformanceTests
         Assert.Equal(new StreamId(2, 0), await log.ReadCheckpointAsync("reader"));
     }
 
+    [Theory]
+    [InlineData(AppendMode.Durable)]
+    [InlineData(AppendMode.DurableSummary)]
+    public async Task An_append_whose_connection_breaks_after_it_was_sent_fails_and_is_not_retried(AppendMode mode)
+    {
+        await using var proxy = new CuttingProxy(_server.Port);
+        var throughProxy = new NpgsqlConnectionStringBuilder(_server.ConnectionString) { Port = proxy.Port }.ConnectionString;
+        var log = await OpenAsync(throughProxy);
+        var stream = NewStream();
+        await log.AppendAsync(stream, """{"n":1}""", mode);
+
+        proxy.ArmCut();
+        var error = await Assert.ThrowsAnyAsync<NpgsqlException>(() => log.AppendAsync(stream, """{"n":2}""", mode).AsTask());
+
+        // The server committed the append; the log could not know it, so it reported the failure instead of sending the
+        // append again, which would have stored it twice.
+        Assert.IsNotType<PostgresException>(error);
+        Assert.Equal(1, proxy.Cuts);
+        var direct = await OpenAsync();
+        Assert.Equal(["""{"n":1}""", """{"n":2}"""], (await direct.ReadAsync(stream, StreamId.Min, StreamId.Max, 10)).Select(Text));
+        Assert.Equal(3, (await log.AppendAsync(stream, """{"n":3}""", mode)).FrameCount);
+    }
+
     [Fact]
     public async Task The_migration_is_idempotent_and_safe_to_run_concurrently()
     {
