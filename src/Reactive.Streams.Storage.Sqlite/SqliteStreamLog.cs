@@ -54,8 +54,12 @@ public sealed class SqliteStreamLog : StreamLog
     private readonly Dictionary<int, SqliteCommand> _insertRows = [];
     private readonly SqliteCommand _saveStreamState;
     private readonly SqliteCommand _trimLive;
-    private readonly SqliteCommand _commit;
     private readonly SqliteCommand _rollback;
+
+    // BEGIN IMMEDIATE and COMMIT prepared below Microsoft.Data.Sqlite, once per log: beginning must not meet its busy
+    // retry (see AcquireWriteLockAsync), and neither allocates a data reader per write.
+    private readonly sqlite3_stmt _beginImmediate;
+    private readonly sqlite3_stmt _commit;
 
     private SqliteStreamLog(SqliteStreamLogOptions options, string path, string connectionString, SqliteConnection writer)
         : base(options)
@@ -72,8 +76,9 @@ public sealed class SqliteStreamLog : StreamLog
             Sql.SaveStreamState, "$stream", "$trimmed", "$live_count", "$live_rate", "$live_ms", "$summary", "$summary_version",
             "$summary_first_ms", "$summary_last_ms");
         _trimLive = Command(Sql.TrimLive, "$stream", "$excess");
-        _commit = Command("COMMIT");
         _rollback = Command("ROLLBACK");
+        SqliteException.ThrowExceptionForRC(raw.sqlite3_prepare_v2(writer.Handle, "BEGIN IMMEDIATE", out _beginImmediate), writer.Handle);
+        SqliteException.ThrowExceptionForRC(raw.sqlite3_prepare_v2(writer.Handle, "COMMIT", out _commit), writer.Handle);
         if (!options.IsolateFromProcess)
         {
             s_openLogs.AddOrUpdate(path, static (_, log) => [log], static (_, logs, log) => [.. logs, log], this);
@@ -136,10 +141,10 @@ public sealed class SqliteStreamLog : StreamLog
         try
         {
             ThrowIfDisposed();
-            await AcquireWriteLockAsync(_writer, _options, cancellationToken).ConfigureAwait(false);
+            await AcquireWriteLockAsync(_writer, _beginImmediate, _options, cancellationToken).ConfigureAwait(false);
             if (mode == AppendMode.Durable)
             {
-                result = InTransaction(stream, () => AppendAtTip(stream, frame));
+                result = InTransaction(stream, (Log: this, stream, frame), static s => s.Log.AppendAtTip(s.stream, s.frame));
             }
             else
             {
@@ -164,7 +169,7 @@ public sealed class SqliteStreamLog : StreamLog
         try
         {
             ThrowIfDisposed();
-            await AcquireWriteLockAsync(_writer, _options, cancellationToken).ConfigureAwait(false);
+            await AcquireWriteLockAsync(_writer, _beginImmediate, _options, cancellationToken).ConfigureAwait(false);
             result = AppendInTransaction(stream, frames, mode, patches);
         }
         finally
@@ -259,14 +264,14 @@ public sealed class SqliteStreamLog : StreamLog
         try
         {
             ThrowIfDisposed();
-            await AcquireWriteLockAsync(_writer, _options, cancellationToken).ConfigureAwait(false);
+            await AcquireWriteLockAsync(_writer, _beginImmediate, _options, cancellationToken).ConfigureAwait(false);
             using var command = _writer.CreateCommand();
             command.CommandText = Sql.WriteCheckpoint;
             command.Parameters.AddWithValue("$checkpoint", checkpointId);
             command.Parameters.AddWithValue("$ms", position.Milliseconds);
             command.Parameters.AddWithValue("$seq", position.Sequence);
             command.Parameters.AddWithValue("$now", NowMilliseconds());
-            InTransaction(null, command.ExecuteNonQuery);
+            InTransaction(null, command, static c => c.ExecuteNonQuery());
         }
         finally
         {
@@ -303,11 +308,13 @@ public sealed class SqliteStreamLog : StreamLog
         await _writeGate.WaitAsync().ConfigureAwait(false);
         try
         {
-            foreach (var command in new[] { _appendAtTip, _tip, _lastFrame, _streamState, _saveStreamState, _trimLive, _commit, _rollback }.Concat(_insertRows.Values))
+            foreach (var command in new[] { _appendAtTip, _tip, _lastFrame, _streamState, _saveStreamState, _trimLive, _rollback }.Concat(_insertRows.Values))
             {
                 await command.DisposeAsync().ConfigureAwait(false);
             }
 
+            _beginImmediate.Dispose();
+            _commit.Dispose();
             await _writer.DisposeAsync().ConfigureAwait(false);
             using var pooled = new SqliteConnection(_connectionString);
             SqliteConnection.ClearPool(pooled);
@@ -354,7 +361,7 @@ public sealed class SqliteStreamLog : StreamLog
     private static async Task MigrateAsync(SqliteConnection connection, SqliteStreamLogOptions options, CancellationToken cancellationToken)
     {
         // IMMEDIATE: two processes opening a new file at once serialize here instead of both creating tables.
-        await AcquireWriteLockAsync(connection, options, cancellationToken).ConfigureAwait(false);
+        await AcquireWriteLockAsync(connection, begin: null, options, cancellationToken).ConfigureAwait(false);
         try
         {
             using var version = connection.CreateCommand();
@@ -382,14 +389,18 @@ public sealed class SqliteStreamLog : StreamLog
     /// Microsoft.Data.Sqlite, which would retry a busy statement for whole seconds (forever at 0) and block the thread
     /// in between; here a busy lock is retried after short asynchronous delays, so the caller gets its task back.
     /// </summary>
-    private static async ValueTask AcquireWriteLockAsync(SqliteConnection connection, SqliteStreamLogOptions options, CancellationToken cancellationToken)
+    /// <param name="connection">The connection to begin on.</param>
+    /// <param name="begin">The connection's prepared BEGIN IMMEDIATE, or null to run it as text (the migration).</param>
+    /// <param name="options">The busy timeout and its clock.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    private static async ValueTask AcquireWriteLockAsync(SqliteConnection connection, sqlite3_stmt? begin, SqliteStreamLogOptions options, CancellationToken cancellationToken)
     {
         var clock = options.BusyTimeProvider;
         var started = 0L;
         var delay = TimeSpan.FromMilliseconds(1);
         while (true)
         {
-            var rc = raw.sqlite3_exec(connection.Handle, "BEGIN IMMEDIATE");
+            var rc = BeginImmediate(connection, begin);
             if (rc == raw.SQLITE_OK)
             {
                 return;
@@ -418,16 +429,34 @@ public sealed class SqliteStreamLog : StreamLog
         }
     }
 
+    private static int BeginImmediate(SqliteConnection connection, sqlite3_stmt? begin)
+    {
+        if (begin is null)
+        {
+            return raw.sqlite3_exec(connection.Handle, "BEGIN IMMEDIATE");
+        }
+
+        var rc = raw.sqlite3_step(begin);
+        raw.sqlite3_reset(begin);
+        return rc == raw.SQLITE_DONE ? raw.SQLITE_OK : rc;
+    }
+
     /// <summary>
     /// Runs <paramref name="write"/> in the transaction the caller began and commits it; on failure rolls back and
     /// forgets the cached tip of <paramref name="stream"/>.
     /// </summary>
-    private T InTransaction<T>(string? stream, Func<T> write)
+    private T InTransaction<TState, T>(string? stream, TState state, Func<TState, T> write)
     {
         try
         {
-            var result = write();
-            _commit.ExecuteNonQuery();
+            var result = write(state);
+            var rc = raw.sqlite3_step(_commit);
+            raw.sqlite3_reset(_commit);
+            if (rc != raw.SQLITE_DONE)
+            {
+                SqliteException.ThrowExceptionForRC(rc, _writer.Handle);
+            }
+
             return result;
         }
         catch
@@ -535,8 +564,10 @@ public sealed class SqliteStreamLog : StreamLog
     // Runs under _writeGate on the writer connection, in the transaction AcquireWriteLockAsync began.
     private AppendBatchResult AppendInTransaction(string stream, IReadOnlyList<ReadOnlyMemory<byte>> frames, AppendMode mode, JsonNode?[]? patches)
     {
-        StreamTip tip = default;
-        var result = InTransaction(stream, () => AppendRows(stream, frames, mode, patches, out tip));
+        var (result, tip) = InTransaction(
+            stream,
+            (Log: this, stream, frames, mode, patches),
+            static s => (s.Log.AppendRows(s.stream, s.frames, s.mode, s.patches, out var tip), tip));
         RememberTip(stream, tip);
         return result;
     }
