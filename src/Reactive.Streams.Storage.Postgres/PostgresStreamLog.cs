@@ -156,12 +156,13 @@ public sealed class PostgresStreamLog : StreamLog
         if (mode == AppendMode.Durable)
         {
             result = await AppendOnceAsync(
-                connection =>
+                (Log: this, Stream: stream, Frame: frame),
+                static (connection, s) =>
                 {
                     var command = new NpgsqlCommand(Sql.AppendDurable, connection);
-                    command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = stream });
-                    command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = NowMilliseconds() });
-                    command.Parameters.Add(new NpgsqlParameter<ReadOnlyMemory<byte>> { TypedValue = frame, NpgsqlDbType = NpgsqlDbType.Bytea });
+                    command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = s.Stream });
+                    command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = s.Log.NowMilliseconds() });
+                    command.Parameters.Add(new NpgsqlParameter<ReadOnlyMemory<byte>> { TypedValue = s.Frame, NpgsqlDbType = NpgsqlDbType.Bytea });
                     return command;
                 },
                 static reader => new AppendResult(new StreamId(reader.GetInt64(0), reader.GetInt64(1)), reader.GetInt64(2), reader.GetInt64(3)),
@@ -224,7 +225,7 @@ public sealed class PostgresStreamLog : StreamLog
     /// only after the statement ends, so a session ended before the row means no commit. Any other failure, a lost
     /// connection among them, may have come after the commit: it is thrown, never retried.
     /// </summary>
-    private async Task<T> AppendOnceAsync<T>(Func<NpgsqlConnection, NpgsqlCommand> create, Func<NpgsqlDataReader, T> read, CancellationToken cancellationToken)
+    private async Task<T> AppendOnceAsync<TState, T>(TState state, Func<NpgsqlConnection, TState, NpgsqlCommand> create, Func<NpgsqlDataReader, T> read, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -241,7 +242,7 @@ public sealed class PostgresStreamLog : StreamLog
 
             await using (connection.ConfigureAwait(false))
             {
-                using var command = create(connection);
+                using var command = create(connection, state);
                 NpgsqlDataReader reader;
                 try
                 {
@@ -423,10 +424,11 @@ public sealed class PostgresStreamLog : StreamLog
         var retention = Options.LiveRetention;
         var patchTexts = patches is null ? null : Array.ConvertAll(patches, p => p is null ? "null" : p.ToJsonString());
         return await AppendOnceAsync(
-            connection =>
+            (Log: this, Stream: stream, Mode: mode, Payloads: payloads, Patches: patchTexts, Retention: retention),
+            static (connection, s) =>
             {
                 var command = new NpgsqlCommand(Sql.AppendMany, connection);
-                AddAppendManyParameters(command, stream, mode, payloads, patchTexts, retention);
+                s.Log.AddAppendManyParameters(command, s.Stream, s.Mode, s.Payloads, s.Patches, s.Retention);
                 return command;
             },
             static reader => new AppendBatchResult(
