@@ -155,16 +155,18 @@ public sealed class PostgresStreamLog : StreamLog
         AppendResult result;
         if (mode == AppendMode.Durable)
         {
-            using var command = _dataSource.CreateCommand(Sql.AppendDurable);
-            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = stream });
-            command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = NowMilliseconds() });
-            command.Parameters.Add(new NpgsqlParameter<ReadOnlyMemory<byte>> { TypedValue = frame, NpgsqlDbType = NpgsqlDbType.Bytea });
-            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            await using (reader.ConfigureAwait(false))
-            {
-                await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-                result = new AppendResult(new StreamId(reader.GetInt64(0), reader.GetInt64(1)), reader.GetInt64(2), reader.GetInt64(3));
-            }
+            result = await AppendOnceAsync(
+                (Log: this, Stream: stream, Frame: frame),
+                static (connection, s) =>
+                {
+                    var command = new NpgsqlCommand(Sql.AppendDurable, connection);
+                    command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = s.Stream });
+                    command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = s.Log.NowMilliseconds() });
+                    command.Parameters.Add(new NpgsqlParameter<ReadOnlyMemory<byte>> { TypedValue = s.Frame, NpgsqlDbType = NpgsqlDbType.Bytea });
+                    return command;
+                },
+                static reader => new AppendResult(new StreamId(reader.GetInt64(0), reader.GetInt64(1)), reader.GetInt64(2), reader.GetInt64(3)),
+                cancellationToken).ConfigureAwait(false);
         }
         else
         {
@@ -201,14 +203,64 @@ public sealed class PostgresStreamLog : StreamLog
         await RetryOnConnectionLossAsync(() => ReadCheckpointOnceAsync(checkpointId, cancellationToken)).ConfigureAwait(false);
 
     /// <inheritdoc/>
+    /// <remarks>Storing a position is idempotent, so after a lost connection it is retried like a read.</remarks>
     protected override async ValueTask WriteCheckpointCoreAsync(string checkpointId, StreamId position, CancellationToken cancellationToken)
     {
-        using var command = _dataSource.CreateCommand(Sql.WriteCheckpoint);
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = checkpointId });
-        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = position.Milliseconds });
-        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = position.Sequence });
-        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = NowMilliseconds() });
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        await RetryOnConnectionLossAsync(async () =>
+        {
+            using var command = _dataSource.CreateCommand(Sql.WriteCheckpoint);
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = checkpointId });
+            command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = position.Milliseconds });
+            command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = position.Sequence });
+            command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = NowMilliseconds() });
+            return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Sends an append (one statement in its own implicit transaction) and reads its one result row. It is sent again,
+    /// after clearing the pool, only when it certainly did not commit: opening a connection failed (nothing was sent),
+    /// or the server reported that it ended the session (57P01, 57P02, 57P03; a restart ends every pooled connection)
+    /// before the statement's result row arrived. The row is produced before the transaction commits, which happens
+    /// only after the statement ends, so a session ended before the row means no commit. Any other failure, a lost
+    /// connection among them, may have come after the commit: it is thrown, never retried.
+    /// </summary>
+    private async Task<T> AppendOnceAsync<TState, T>(TState state, Func<NpgsqlConnection, TState, NpgsqlCommand> create, Func<NpgsqlDataReader, T> read, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            NpgsqlConnection connection;
+            try
+            {
+                connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (NpgsqlException) when (attempt < 3 && !cancellationToken.IsCancellationRequested)
+            {
+                _dataSource.Clear();
+                continue;
+            }
+
+            await using (connection.ConfigureAwait(false))
+            {
+                using var command = create(connection, state);
+                NpgsqlDataReader reader;
+                try
+                {
+                    reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (PostgresException e) when (attempt < 3 && e.SqlState is "57P01" or "57P02" or "57P03")
+                {
+                    _dataSource.Clear();
+                    continue;
+                }
+
+                await using (reader.ConfigureAwait(false))
+                {
+                    await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+                    return read(reader);
+                }
+            }
+        }
     }
 
     /// <summary>
@@ -370,28 +422,36 @@ public sealed class PostgresStreamLog : StreamLog
         }
 
         var retention = Options.LiveRetention;
-        using var command = _dataSource.CreateCommand(Sql.AppendMany);
+        var patchTexts = patches is null ? null : Array.ConvertAll(patches, p => p is null ? "null" : p.ToJsonString());
+        return await AppendOnceAsync(
+            (Log: this, Stream: stream, Mode: mode, Payloads: payloads, Patches: patchTexts, Retention: retention),
+            static (connection, s) =>
+            {
+                var command = new NpgsqlCommand(Sql.AppendMany, connection);
+                s.Log.AddAppendManyParameters(command, s.Stream, s.Mode, s.Payloads, s.Patches, s.Retention);
+                return command;
+            },
+            static reader => new AppendBatchResult(
+                new StreamId(reader.GetInt64(0), reader.GetInt64(1)), new StreamId(reader.GetInt64(2), reader.GetInt64(3)),
+                reader.GetInt64(4), reader.GetInt64(5)),
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    private void AddAppendManyParameters(NpgsqlCommand command, string stream, AppendMode mode, byte[][] payloads, string[]? patchTexts, LiveRetentionOptions retention)
+    {
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = stream });
         command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = NowMilliseconds() });
         command.Parameters.Add(new NpgsqlParameter<short> { TypedValue = (short)mode });
         command.Parameters.Add(new NpgsqlParameter<byte[][]> { TypedValue = payloads, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea });
         command.Parameters.Add(new NpgsqlParameter
         {
-            Value = patches is null ? DBNull.Value : Array.ConvertAll(patches, p => p is null ? "null" : p.ToJsonString()),
+            Value = patchTexts is null ? DBNull.Value : patchTexts,
             NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb,
         });
         command.Parameters.Add(new NpgsqlParameter<double> { TypedValue = retention.Alpha });
         command.Parameters.Add(new NpgsqlParameter<double> { TypedValue = retention.Ttl.TotalSeconds });
         command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = retention.Floor });
         command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = retention.Ceiling });
-        var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        await using (reader.ConfigureAwait(false))
-        {
-            await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-            return new AppendBatchResult(
-                new StreamId(reader.GetInt64(0), reader.GetInt64(1)), new StreamId(reader.GetInt64(2), reader.GetInt64(3)),
-                reader.GetInt64(4), reader.GetInt64(5));
-        }
     }
 
     private async Task ListenAsync()

@@ -120,7 +120,7 @@ internal static class Sql
                         st.live_rate := p_alpha * (1000.0::double precision / GREATEST(p_now - st.live_ms, 1)::double precision)
                                         + (1 - p_alpha) * st.live_rate;
                     END IF;
-                    st.live_ms := GREATEST(COALESCE(st.live_ms, 0), p_now);
+                    st.live_ms := p_now; -- the next interval runs from this append, even after the clock went back
                     st.live_count := st.live_count + 1;
                     v_k := LEAST(GREATEST(2 * ceil(st.live_rate * p_ttl_seconds), p_floor::double precision), p_ceiling::double precision);
                     v_retained := LEAST(v_retained + 1, v_k::bigint);

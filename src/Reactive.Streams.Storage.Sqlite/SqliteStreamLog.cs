@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Data.Sqlite;
+using SQLitePCL;
 
 namespace Reactive.Streams.Storage.Sqlite;
 
@@ -17,12 +18,13 @@ namespace Reactive.Streams.Storage.Sqlite;
 /// <see cref="SqliteStreamLogOptions.MaxPollInterval"/>).
 /// </summary>
 /// <remarks>
+/// Every write runs in a <c>BEGIN IMMEDIATE</c> transaction, whose write lock the log takes itself, waiting
+/// asynchronously up to <see cref="SqliteStreamLogOptions.BusyTimeout"/> while another connection holds it.
 /// A plain <see cref="AppendMode.Durable"/> append is one guarded <c>INSERT … SELECT … WHERE</c> statement computed
-/// from the log's cached tip of the stream: it inserts only if the stream's last frame is still the one the log knows
-/// (the statement takes the write lock before it checks), and otherwise the log reloads the tip and tries again, so
-/// writers in other processes cannot make ids collide or go backwards.
-/// Summary, best-effort and batched appends run in a <c>BEGIN IMMEDIATE</c> transaction. A stream's frame count is
-/// kept as the last frame's ordinal minus the frames trimmed, so a durable append writes one row and nothing else.
+/// from the log's cached tip of the stream: it inserts only if the stream's last frame is still the one the log knows,
+/// and otherwise the log reloads the tip and tries again, so writers in other processes cannot make ids collide or go
+/// backwards. A stream's frame count is kept as the last frame's ordinal minus the frames trimmed, so a durable append
+/// writes one row and nothing else.
 /// </remarks>
 public sealed class SqliteStreamLog : StreamLog
 {
@@ -52,9 +54,12 @@ public sealed class SqliteStreamLog : StreamLog
     private readonly Dictionary<int, SqliteCommand> _insertRows = [];
     private readonly SqliteCommand _saveStreamState;
     private readonly SqliteCommand _trimLive;
-    private readonly SqliteCommand _begin;
-    private readonly SqliteCommand _commit;
     private readonly SqliteCommand _rollback;
+
+    // BEGIN IMMEDIATE and COMMIT prepared below Microsoft.Data.Sqlite, once per log: beginning must not meet its busy
+    // retry (see AcquireWriteLockAsync), and neither allocates a data reader per write.
+    private readonly sqlite3_stmt _beginImmediate;
+    private readonly sqlite3_stmt _commit;
 
     private SqliteStreamLog(SqliteStreamLogOptions options, string path, string connectionString, SqliteConnection writer)
         : base(options)
@@ -71,9 +76,9 @@ public sealed class SqliteStreamLog : StreamLog
             Sql.SaveStreamState, "$stream", "$trimmed", "$live_count", "$live_rate", "$live_ms", "$summary", "$summary_version",
             "$summary_first_ms", "$summary_last_ms");
         _trimLive = Command(Sql.TrimLive, "$stream", "$excess");
-        _begin = Command("BEGIN IMMEDIATE");
-        _commit = Command("COMMIT");
         _rollback = Command("ROLLBACK");
+        SqliteException.ThrowExceptionForRC(raw.sqlite3_prepare_v2(writer.Handle, "BEGIN IMMEDIATE", out _beginImmediate), writer.Handle);
+        SqliteException.ThrowExceptionForRC(raw.sqlite3_prepare_v2(writer.Handle, "COMMIT", out _commit), writer.Handle);
         if (!options.IsolateFromProcess)
         {
             s_openLogs.AddOrUpdate(path, static (_, log) => [log], static (_, logs, log) => [.. logs, log], this);
@@ -105,7 +110,9 @@ public sealed class SqliteStreamLog : StreamLog
             DataSource = fullPath,
             Mode = SqliteOpenMode.ReadWriteCreate,
             Pooling = true,
-            DefaultTimeout = (int)Math.Ceiling(options.BusyTimeout.TotalSeconds),
+            // Microsoft.Data.Sqlite retries a busy statement until this many whole seconds pass (0: forever). Writes take
+            // the lock themselves first (AcquireWriteLockAsync), so only reads, which WAL rarely blocks, rely on it.
+            DefaultTimeout = Math.Max(1, (int)Math.Ceiling(options.BusyTimeout.TotalSeconds)),
         }.ToString();
 
         var writer = new SqliteConnection(connectionString);
@@ -113,9 +120,9 @@ public sealed class SqliteStreamLog : StreamLog
         {
             await writer.OpenAsync(cancellationToken).ConfigureAwait(false);
             await ExecuteAsync(writer, string.Create(CultureInfo.InvariantCulture,
-                $"PRAGMA busy_timeout = {(long)options.BusyTimeout.TotalMilliseconds}; PRAGMA journal_mode = WAL; PRAGMA synchronous = {options.Synchronous.ToString().ToUpperInvariant()};"),
+                $"PRAGMA busy_timeout = 0; PRAGMA journal_mode = WAL; PRAGMA synchronous = {options.Synchronous.ToString().ToUpperInvariant()};"),
                 cancellationToken).ConfigureAwait(false);
-            await MigrateAsync(writer, cancellationToken).ConfigureAwait(false);
+            await MigrateAsync(writer, options, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -134,9 +141,10 @@ public sealed class SqliteStreamLog : StreamLog
         try
         {
             ThrowIfDisposed();
+            await AcquireWriteLockAsync(_writer, _beginImmediate, _options, cancellationToken).ConfigureAwait(false);
             if (mode == AppendMode.Durable)
             {
-                result = AppendAtTip(stream, frame);
+                result = InTransaction(stream, (Log: this, stream, frame), static s => s.Log.AppendAtTip(s.stream, s.frame));
             }
             else
             {
@@ -161,6 +169,7 @@ public sealed class SqliteStreamLog : StreamLog
         try
         {
             ThrowIfDisposed();
+            await AcquireWriteLockAsync(_writer, _beginImmediate, _options, cancellationToken).ConfigureAwait(false);
             result = AppendInTransaction(stream, frames, mode, patches);
         }
         finally
@@ -255,13 +264,14 @@ public sealed class SqliteStreamLog : StreamLog
         try
         {
             ThrowIfDisposed();
+            await AcquireWriteLockAsync(_writer, _beginImmediate, _options, cancellationToken).ConfigureAwait(false);
             using var command = _writer.CreateCommand();
             command.CommandText = Sql.WriteCheckpoint;
             command.Parameters.AddWithValue("$checkpoint", checkpointId);
             command.Parameters.AddWithValue("$ms", position.Milliseconds);
             command.Parameters.AddWithValue("$seq", position.Sequence);
             command.Parameters.AddWithValue("$now", NowMilliseconds());
-            command.ExecuteNonQuery();
+            InTransaction(null, command, static c => c.ExecuteNonQuery());
         }
         finally
         {
@@ -298,11 +308,13 @@ public sealed class SqliteStreamLog : StreamLog
         await _writeGate.WaitAsync().ConfigureAwait(false);
         try
         {
-            foreach (var command in new[] { _appendAtTip, _tip, _lastFrame, _streamState, _saveStreamState, _trimLive, _begin, _commit, _rollback }.Concat(_insertRows.Values))
+            foreach (var command in new[] { _appendAtTip, _tip, _lastFrame, _streamState, _saveStreamState, _trimLive, _rollback }.Concat(_insertRows.Values))
             {
                 await command.DisposeAsync().ConfigureAwait(false);
             }
 
+            _beginImmediate.Dispose();
+            _commit.Dispose();
             await _writer.DisposeAsync().ConfigureAwait(false);
             using var pooled = new SqliteConnection(_connectionString);
             SqliteConnection.ClearPool(pooled);
@@ -346,10 +358,10 @@ public sealed class SqliteStreamLog : StreamLog
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private static async Task MigrateAsync(SqliteConnection connection, CancellationToken cancellationToken)
+    private static async Task MigrateAsync(SqliteConnection connection, SqliteStreamLogOptions options, CancellationToken cancellationToken)
     {
         // IMMEDIATE: two processes opening a new file at once serialize here instead of both creating tables.
-        await ExecuteAsync(connection, "BEGIN IMMEDIATE", cancellationToken).ConfigureAwait(false);
+        await AcquireWriteLockAsync(connection, begin: null, options, cancellationToken).ConfigureAwait(false);
         try
         {
             using var version = connection.CreateCommand();
@@ -367,6 +379,94 @@ public sealed class SqliteStreamLog : StreamLog
         catch
         {
             await ExecuteAsync(connection, "ROLLBACK", CancellationToken.None).ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Begins an IMMEDIATE transaction on <paramref name="connection"/>, waiting for the write lock up to the busy
+    /// timeout. SQLite's own busy handler is off (<c>busy_timeout = 0</c>) and the statement runs below
+    /// Microsoft.Data.Sqlite, which would retry a busy statement for whole seconds (forever at 0) and block the thread
+    /// in between; here a busy lock is retried after short asynchronous delays, so the caller gets its task back.
+    /// </summary>
+    /// <param name="connection">The connection to begin on.</param>
+    /// <param name="begin">The connection's prepared BEGIN IMMEDIATE, or null to run it as text (the migration).</param>
+    /// <param name="options">The busy timeout and its clock.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    private static async ValueTask AcquireWriteLockAsync(SqliteConnection connection, sqlite3_stmt? begin, SqliteStreamLogOptions options, CancellationToken cancellationToken)
+    {
+        var clock = options.BusyTimeProvider;
+        var started = 0L;
+        var delay = TimeSpan.FromMilliseconds(1);
+        while (true)
+        {
+            var rc = BeginImmediate(connection, begin);
+            if (rc == raw.SQLITE_OK)
+            {
+                return;
+            }
+
+            if ((rc & 0xFF) is not (raw.SQLITE_BUSY or raw.SQLITE_LOCKED))
+            {
+                SqliteException.ThrowExceptionForRC(rc, connection.Handle);
+            }
+
+            if (started == 0)
+            {
+                started = clock.GetTimestamp();
+            }
+
+            var remaining = options.BusyTimeout - clock.GetElapsedTime(started);
+            if (remaining <= TimeSpan.Zero)
+            {
+                throw new SqliteException(
+                    $"The stream log file is locked by another connection's write; gave up after the busy timeout of {options.BusyTimeout.TotalMilliseconds} ms.",
+                    raw.SQLITE_BUSY);
+            }
+
+            await Task.Delay(delay < remaining ? delay : remaining, clock, cancellationToken).ConfigureAwait(false);
+            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromMilliseconds(50).Ticks));
+        }
+    }
+
+    private static int BeginImmediate(SqliteConnection connection, sqlite3_stmt? begin)
+    {
+        if (begin is null)
+        {
+            return raw.sqlite3_exec(connection.Handle, "BEGIN IMMEDIATE");
+        }
+
+        var rc = raw.sqlite3_step(begin);
+        raw.sqlite3_reset(begin);
+        return rc == raw.SQLITE_DONE ? raw.SQLITE_OK : rc;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="write"/> in the transaction the caller began and commits it; on failure rolls back and
+    /// forgets the cached tip of <paramref name="stream"/>.
+    /// </summary>
+    private T InTransaction<TState, T>(string? stream, TState state, Func<TState, T> write)
+    {
+        try
+        {
+            var result = write(state);
+            var rc = raw.sqlite3_step(_commit);
+            raw.sqlite3_reset(_commit);
+            if (rc != raw.SQLITE_DONE)
+            {
+                SqliteException.ThrowExceptionForRC(rc, _writer.Handle);
+            }
+
+            return result;
+        }
+        catch
+        {
+            if (stream is not null)
+            {
+                _tips.Remove(stream);
+            }
+
+            _rollback.ExecuteNonQuery();
             throw;
         }
     }
@@ -461,25 +561,15 @@ public sealed class SqliteStreamLog : StreamLog
         _tips[stream] = tip;
     }
 
-    // Runs under _writeGate on the writer connection.
+    // Runs under _writeGate on the writer connection, in the transaction AcquireWriteLockAsync began.
     private AppendBatchResult AppendInTransaction(string stream, IReadOnlyList<ReadOnlyMemory<byte>> frames, AppendMode mode, JsonNode?[]? patches)
     {
-        // The transaction commands are prepared once, like the others: a batch's fixed cost is what limits how far
-        // above the single append it gets per frame.
-        _begin.ExecuteNonQuery();
-        try
-        {
-            var result = AppendRows(stream, frames, mode, patches, out var tip);
-            _commit.ExecuteNonQuery();
-            RememberTip(stream, tip);
-            return result;
-        }
-        catch
-        {
-            _tips.Remove(stream);
-            _rollback.ExecuteNonQuery();
-            throw;
-        }
+        var (result, tip) = InTransaction(
+            stream,
+            (Log: this, stream, frames, mode, patches),
+            static s => (s.Log.AppendRows(s.stream, s.frames, s.mode, s.patches, out var tip), tip));
+        RememberTip(stream, tip);
+        return result;
     }
 
     private AppendBatchResult AppendRows(string stream, IReadOnlyList<ReadOnlyMemory<byte>> frames, AppendMode mode, JsonNode?[]? patches, out StreamTip tip)
@@ -534,7 +624,7 @@ public sealed class SqliteStreamLog : StreamLog
             else if (mode == AppendMode.BestEffortLive)
             {
                 state.LiveRate = Options.LiveRetention.NextRate(state.LiveRate, state.LiveMs ?? 0, nowMs);
-                state.LiveMs = Math.Max(state.LiveMs ?? 0, nowMs);
+                state.LiveMs = nowMs; // the next interval runs from this append, even after the clock went back
                 // Trimming after every frame keeps the newest min(retained + 1, K) frames each time, so after the
                 // batch the newest `retainedLive` live frames remain: delete the rest once, at the end.
                 retainedLive = Math.Min(retainedLive + 1, Options.LiveRetention.RetainedLength(state.LiveRate.Value));

@@ -44,8 +44,17 @@ public sealed class SqliteStreamLogOptions : StreamLogOptions
     /// <summary>The longest wait between re-checks; at least <see cref="PollInterval"/>. Default 1 second.</summary>
     public TimeSpan MaxPollInterval { get; init; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>How long a write waits for another process's write lock before failing. Default 10 seconds.</summary>
+    /// <summary>
+    /// How long a write waits for the write lock another connection (usually another process) holds, before failing
+    /// with a <see cref="Microsoft.Data.Sqlite.SqliteException"/> whose error code is 5 (<c>SQLITE_BUSY</c>); zero or
+    /// positive. <see cref="TimeSpan.Zero"/> fails at once, and fractions of a second are honoured. The wait is
+    /// asynchronous (the append's task is returned while it waits) and is measured on real time, not on
+    /// <see cref="StreamLogOptions.TimeProvider"/>. Default 10 seconds.
+    /// </summary>
     public TimeSpan BusyTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>For tests: the clock of the <see cref="BusyTimeout"/> wait (real time in production).</summary>
+    internal TimeProvider BusyTimeProvider { get; init; } = TimeProvider.System;
 
     /// <summary>
     /// For tests: when true, this log neither wakes nor is woken by other logs on the same file in this process,

@@ -163,6 +163,56 @@ public sealed class PostgresStreamLogTests : StreamLogConformanceTests
     }
 
     [Fact]
+    public async Task After_a_server_restart_the_first_writes_through_a_log_that_never_tailed_go_through_once()
+    {
+        // Never tailed: no listener noticed the restart or cleared the pool, whose idle connections the server ended.
+        var log = await OpenAsync();
+        var stream = NewStream();
+        await log.AppendAsync(stream, """{"n":0}""", AppendMode.DurableSummary);
+        await log.AppendBatchAsync(stream, [Utf8("b0"), Utf8("b1")], AppendMode.Durable);
+        await log.WriteCheckpointAsync("reader", new StreamId(1, 0));
+        await log.AppendAsync(stream, "warm", AppendMode.Durable);
+
+        await _server.RestartAsync();
+
+        var durable = await log.AppendAsync(stream, "after restart", AppendMode.Durable);
+        var summary = await log.AppendAsync(stream, """{"n":1}""", AppendMode.DurableSummary);
+        var batch = await log.AppendBatchAsync(stream, [Utf8("b2"), Utf8("b3")], AppendMode.Durable);
+        await log.WriteCheckpointAsync("reader", new StreamId(2, 0));
+
+        // Each write landed exactly once: nothing was retried after it might have committed.
+        Assert.Equal(5, durable.FrameCount);
+        Assert.Equal(2, summary.SummaryVersion);
+        Assert.Equal(8, batch.FrameCount);
+        var frames = await log.ReadAsync(stream, StreamId.Min, StreamId.Max, 100);
+        Assert.Equal(["""{"n":0}""", "b0", "b1", "warm", "after restart", """{"n":1}""", "b2", "b3"], frames.Select(Text));
+        Assert.Equal(new StreamId(2, 0), await log.ReadCheckpointAsync("reader"));
+    }
+
+    [Theory]
+    [InlineData(AppendMode.Durable)]
+    [InlineData(AppendMode.DurableSummary)]
+    public async Task An_append_whose_connection_breaks_after_it_was_sent_fails_and_is_not_retried(AppendMode mode)
+    {
+        await using var proxy = new CuttingProxy(_server.Port);
+        var throughProxy = new NpgsqlConnectionStringBuilder(_server.ConnectionString) { Port = proxy.Port }.ConnectionString;
+        var log = await OpenAsync(throughProxy);
+        var stream = NewStream();
+        await log.AppendAsync(stream, """{"n":1}""", mode);
+
+        proxy.ArmCut();
+        var error = await Assert.ThrowsAnyAsync<NpgsqlException>(() => log.AppendAsync(stream, """{"n":2}""", mode).AsTask());
+
+        // The server committed the append; the log could not know it, so it reported the failure instead of sending the
+        // append again, which would have stored it twice.
+        Assert.IsNotType<PostgresException>(error);
+        Assert.Equal(1, proxy.Cuts);
+        var direct = await OpenAsync();
+        Assert.Equal(["""{"n":1}""", """{"n":2}"""], (await direct.ReadAsync(stream, StreamId.Min, StreamId.Max, 10)).Select(Text));
+        Assert.Equal(3, (await log.AppendAsync(stream, """{"n":3}""", mode)).FrameCount);
+    }
+
+    [Fact]
     public async Task The_migration_is_idempotent_and_safe_to_run_concurrently()
     {
         var logs = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => OpenAsync()));

@@ -1,11 +1,13 @@
 using System.Security.Cryptography;
 using Reactive.Streams.Storage.Sqlite;
+using Reactive.Streams.Tests.Pipeline;
 
 namespace Reactive.Streams.Storage.Sqlite.Tests;
 
 /// <summary>
 /// Entry point of this test assembly when run as a program: <c>crash-writer &lt;file&gt;</c> appends to the log
-/// forever, printing each append's id and index only after the append returned, until it is killed.
+/// forever, printing each append's id and index only after the append returned, until it is killed;
+/// <c>pipeline-consumer &lt;file&gt; &lt;seed&gt;</c> is the kill test's consumer.
 /// </summary>
 public static class Program
 {
@@ -15,7 +17,8 @@ public static class Program
     {
         if (args is ["pipeline-consumer", var database, var seed])
         {
-            return await PipelineConsumer.RunAsync(database, int.Parse(seed, System.Globalization.CultureInfo.InvariantCulture));
+            await using var consumerLog = await SqliteStreamLog.OpenAsync(database);
+            return await PipelineConsumer.RunAsync(consumerLog, int.Parse(seed, System.Globalization.CultureInfo.InvariantCulture));
         }
 
         if (args is not ["crash-writer", var path])

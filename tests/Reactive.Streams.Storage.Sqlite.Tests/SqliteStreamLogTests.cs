@@ -296,6 +296,108 @@ public sealed class SqliteStreamLogTests : StreamLogConformanceTests
         Assert.Equal(frames.Count + 1, after.FrameCount);
     }
 
+    /// <summary>Another connection (as another process would) that holds the file's write lock until disposed.</summary>
+    private async Task<SqliteConnection> HoldWriteLockAsync()
+    {
+        var holder = new SqliteConnection($"Data Source={DatabasePath};Pooling=False");
+        await holder.OpenAsync();
+        using var begin = holder.CreateCommand();
+        begin.CommandText = "BEGIN IMMEDIATE";
+        await begin.ExecuteNonQueryAsync();
+        return holder;
+    }
+
+    public enum BusyWrite
+    {
+        DurableAppend,
+        SummaryAppend,
+        Batch,
+        Checkpoint,
+    }
+
+    private static Task Write(SqliteStreamLog log, BusyWrite write) => write switch
+    {
+        BusyWrite.DurableAppend => log.AppendAsync("s", "a", AppendMode.Durable).AsTask(),
+        BusyWrite.SummaryAppend => log.AppendAsync("s", """{"a":1}""", AppendMode.DurableSummary).AsTask(),
+        BusyWrite.Batch => log.AppendBatchAsync("s", [Utf8("b1"), Utf8("b2")], AppendMode.Durable).AsTask(),
+        _ => log.WriteCheckpointAsync("reader", new StreamId(1, 0)).AsTask(),
+    };
+
+    [Theory]
+    [InlineData(BusyWrite.DurableAppend)]
+    [InlineData(BusyWrite.SummaryAppend)]
+    [InlineData(BusyWrite.Batch)]
+    [InlineData(BusyWrite.Checkpoint)]
+    public async Task A_zero_busy_timeout_fails_at_once_while_another_connection_holds_the_write_lock(BusyWrite write)
+    {
+        var log = await OpenAsync(new SqliteStreamLogOptions { BusyTimeout = TimeSpan.Zero });
+        var holder = await HoldWriteLockAsync();
+
+        // On another thread, so a write that waits forever fails the guard instead of hanging the test.
+        var (completedWhenReturned, attempt) = await Task.Run(() =>
+        {
+            var task = Write(log, write);
+            return (task.IsCompleted, task);
+        }).WaitAsync(TimeSpan.FromSeconds(15));
+
+        Assert.True(completedWhenReturned, "a zero busy timeout waited for the lock");
+        var e = await Assert.ThrowsAsync<SqliteException>(() => attempt);
+        Assert.Equal(5, e.SqliteErrorCode);
+        await holder.DisposeAsync();
+        await Write(log, write);
+        var frames = await log.ReadAsync("s", StreamId.Min, StreamId.Max, 10);
+        Assert.Equal(write switch { BusyWrite.Checkpoint => 0, BusyWrite.Batch => 2, _ => 1 }, frames.Count);
+    }
+
+    [Fact]
+    public async Task A_fractional_busy_timeout_is_waited_exactly_and_asynchronously()
+    {
+        var busyClock = new TestClock();
+        var log = await OpenAsync(new SqliteStreamLogOptions { BusyTimeout = TimeSpan.FromMilliseconds(300), BusyTimeProvider = busyClock });
+        await using var holder = await HoldWriteLockAsync();
+
+        var (completedWhenReturned, append) = await Task.Run(() =>
+        {
+            var task = log.AppendAsync("s", "a", AppendMode.Durable).AsTask();
+            return (task.IsCompleted, task);
+        }).WaitAsync(TimeSpan.FromSeconds(15));
+        Assert.False(completedWhenReturned, "the caller's thread waited for the lock before the append returned its task");
+
+        // Each step lets the retry loop park on its delay (at most 50 ms), then moves virtual time 50 ms.
+        var waited = TimeSpan.Zero;
+        for (var timers = 1; !append.IsCompleted; timers++)
+        {
+            await Task.WhenAny(busyClock.WaitForTimersAsync(timers), append);
+            if (append.IsCompleted)
+            {
+                break;
+            }
+
+            Assert.True(waited < TimeSpan.FromMilliseconds(300), $"still waiting after {waited.TotalMilliseconds} ms of a 300 ms busy timeout");
+            busyClock.Advance(TimeSpan.FromMilliseconds(50));
+            waited += TimeSpan.FromMilliseconds(50);
+        }
+
+        var e = await Assert.ThrowsAsync<SqliteException>(() => append);
+        Assert.Equal(5, e.SqliteErrorCode);
+        Assert.Equal(TimeSpan.FromMilliseconds(300), waited);
+    }
+
+    [Fact]
+    public async Task A_write_waiting_for_the_lock_goes_through_once_it_is_released()
+    {
+        var busyClock = new TestClock();
+        var log = await OpenAsync(new SqliteStreamLogOptions { BusyTimeout = TimeSpan.FromMilliseconds(300), BusyTimeProvider = busyClock });
+        var holder = await HoldWriteLockAsync();
+        var append = log.AppendAsync("s", "a", AppendMode.Durable).AsTask();
+        await busyClock.WaitForTimersAsync(1);
+
+        await holder.DisposeAsync();
+        busyClock.Advance(TimeSpan.FromMilliseconds(50));
+
+        Assert.Equal(1, (await append.WaitAsync(TimeSpan.FromSeconds(15))).FrameCount);
+    }
+
     private static (StreamId, StreamId) ParseLine(string line)
     {
         var parts = line.Split(' ');

@@ -16,7 +16,7 @@ public enum CanalBatchKind
 }
 
 /// <summary>
-/// What one <see cref="ICanal{T}.PullBatchAsync"/> returned: <see cref="CanalBatchKind.Empty"/>, <see cref="CanalBatchKind.One"/>
+/// What one <see cref="ICanal{T}.PullBatchAsync(int, TimeSpan, CancellationToken)"/> returned: <see cref="CanalBatchKind.Empty"/>, <see cref="CanalBatchKind.One"/>
 /// or <see cref="CanalBatchKind.Many"/>. A value type that holds a single item inline, so the first two shapes allocate
 /// nothing; enumerate it with <c>foreach</c> (a struct enumerator) or index it.
 /// </summary>

@@ -1,3 +1,5 @@
+using Reactive.Streams.Canal;
+
 namespace Reactive.Streams;
 
 /// <summary>Settings of a <see cref="CanalWorker"/> loop.</summary>
@@ -23,7 +25,7 @@ public sealed class CanalWorkerOptions
         }
     }
 
-    /// <summary>How long a pull waits for a full batch; zero or positive. Default <see cref="DefaultDeadline"/>.</summary>
+    /// <summary>How long a pull waits when no item is there; zero or positive. Default <see cref="DefaultDeadline"/>.</summary>
     public TimeSpan Deadline
     {
         get => _deadline;
@@ -34,6 +36,9 @@ public sealed class CanalWorkerOptions
         }
     }
 
+    /// <summary>How long a pull holding items waits for a fuller batch. Default <see cref="CanalLinger.None"/>: a batch is handed over as soon as it holds an item.</summary>
+    public CanalLinger Linger { get; init; }
+
     /// <summary>Whether an empty batch is handed to the handler (for periodic work). Default false.</summary>
     public bool DeliverEmptyBatches { get; init; }
 }
@@ -41,6 +46,8 @@ public sealed class CanalWorkerOptions
 /// <summary>
 /// Runs a handler loop over a canal: pull a batch, hand it to the handler, commit it if the canal is an
 /// <see cref="ICommittableCanal{T}"/>, repeat, until stopped, until the canal closes, or until the handler fails.
+/// A batch the loop pulled but did not see handled (stopped before or during the handler, or the handler failed) is
+/// given back to this library's canals, so a later worker on the same canal handles it; it is never committed.
 /// </summary>
 public static class CanalWorker
 {
@@ -48,7 +55,7 @@ public static class CanalWorker
     /// <typeparam name="T">The item type.</typeparam>
     /// <param name="canal">The canal to pull from.</param>
     /// <param name="handler">Handles one non-empty batch; its token is cancelled by <see cref="CanalWorkerHandle.Stop"/>.</param>
-    /// <param name="options">Batch size and deadline; defaults if null.</param>
+    /// <param name="options">Batch size, deadline and linger; defaults if null.</param>
     /// <returns>A handle to stop and join the loop.</returns>
     public static CanalWorkerHandle Start<T>(ICanal<T> canal, Func<CanalBatch<T>, CancellationToken, ValueTask> handler, CanalWorkerOptions? options = null)
     {
@@ -56,27 +63,46 @@ public static class CanalWorker
         ArgumentNullException.ThrowIfNull(handler);
         options ??= new CanalWorkerOptions();
         var stop = new CancellationTokenSource();
-        var loop = Task.Run(() => RunAsync(canal, handler, options, stop.Token), CancellationToken.None);
-        return new CanalWorkerHandle(stop, loop);
+        var outcome = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _ = Task.Run(() => RunToOutcomeAsync(canal, handler, options, stop.Token, outcome), CancellationToken.None);
+        return new CanalWorkerHandle(stop, outcome.Task);
+    }
+
+    private static async Task RunToOutcomeAsync<T>(ICanal<T> canal, Func<CanalBatch<T>, CancellationToken, ValueTask> handler, CanalWorkerOptions options, CancellationToken stop, TaskCompletionSource outcome)
+    {
+        try
+        {
+            await RunAsync(canal, handler, options, stop).ConfigureAwait(false);
+            outcome.TrySetResult();
+        }
+        catch (Exception error)
+        {
+            // Set as a fault even when it is an OperationCanceledException (a handler's HTTP timeout): an awaited async
+            // method would turn it into a Canceled task, which reads as a clean stop.
+            outcome.TrySetException(error);
+        }
     }
 
     private static async Task RunAsync<T>(ICanal<T> canal, Func<CanalBatch<T>, CancellationToken, ValueTask> handler, CanalWorkerOptions options, CancellationToken stop)
     {
         var committable = canal as ICommittableCanal<T>;
+        var requeue = canal as IRequeueCanal<T>;
         while (!stop.IsCancellationRequested)
         {
             CanalBatch<T> batch;
             try
             {
-                batch = await canal.PullBatchAsync(options.MaxBatch, options.Deadline, stop).ConfigureAwait(false);
+                batch = await canal.PullBatchAsync(options.MaxBatch, options.Deadline, options.Linger, stop).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
             {
+                // The canal keeps what the cancelled pull had taken for its next pull.
                 return;
             }
-            catch (CanalClosedException)
+            catch (CanalClosedException closed) when (closed.InnerException is null)
             {
-                // The source ended and was drained: the loop is done.
+                // The source ended and was drained, or the canal was disposed: the loop is done. A source that ended
+                // with an error is a failure, surfaced by JoinAsync.
                 return;
             }
 
@@ -85,14 +111,30 @@ public static class CanalWorker
                 continue;
             }
 
+            if (stop.IsCancellationRequested)
+            {
+                // Stopped as the pull returned: the handler never saw the batch.
+                requeue?.Requeue(batch);
+                return;
+            }
+
+            var handled = false;
             try
             {
                 await handler(batch, stop).ConfigureAwait(false);
+                handled = true;
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
             {
-                // Stopped mid-batch: not committed, so an at-least-once canal redelivers it.
+                // Stopped mid-batch: not committed, and given back below so the canal redelivers it.
                 return;
+            }
+            finally
+            {
+                if (!handled)
+                {
+                    requeue?.Requeue(batch);
+                }
             }
 
             if (committable is not null && !batch.IsEmpty)
@@ -132,7 +174,12 @@ public sealed class CanalWorkerHandle : IAsyncDisposable
     }
 
     /// <summary>Waits for the loop to end.</summary>
-    /// <returns>A task that completes when the loop ends, and faults with the handler's (or a commit's) exception if one ended it.</returns>
+    /// <returns>
+    /// A task that completes when the loop ends (stopped, or the canal closed), and faults with the exception that ended
+    /// it otherwise: the handler's (an <see cref="OperationCanceledException"/> of its own included), a commit's, or a
+    /// <see cref="CanalClosedException"/> whose inner exception is the error the canal's source ended with. It is never
+    /// canceled.
+    /// </returns>
     public Task JoinAsync() => _loop;
 
     /// <summary>Stops the loop and waits for it to end.</summary>

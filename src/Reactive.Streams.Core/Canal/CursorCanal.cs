@@ -1,3 +1,5 @@
+using Reactive.Streams.Canal;
+
 namespace Reactive.Streams;
 
 /// <summary>Settings of a <see cref="CursorCanal"/>.</summary>
@@ -45,7 +47,7 @@ public sealed class CursorCanalOptions
 /// last frame (the stream was recreated or belongs to another log) is refused with an <see cref="InvalidOperationException"/>
 /// when the canal opens, because resuming there could skip frames appended later.
 /// </remarks>
-public sealed class CursorCanal : ICommittableCanal<StreamFrame>
+public sealed class CursorCanal : ICommittableCanal<StreamFrame>, IRequeueCanal<StreamFrame>
 {
     private readonly IStreamLog _log;
     private readonly string _stream;
@@ -56,8 +58,13 @@ public sealed class CursorCanal : ICommittableCanal<StreamFrame>
     // Pulled frames not yet acknowledged, in order, and acknowledgements that arrived ahead of an older frame.
     private readonly Queue<StreamId> _unacked = new();
     private readonly HashSet<StreamId> _ackedAhead = [];
+
+    // Pulled frames the stored checkpoint does not cover yet, in order: what a crash now would redeliver.
+    private readonly Queue<StreamId> _uncommitted = new();
+    private readonly CancellationTokenSource _closing = new();
     private StreamId _ackedThrough;
     private StreamId _readPosition;
+    private StreamId _beforeLastPull;
     private StreamId _committed;
     private int _pulling;
     private volatile bool _disposed;
@@ -68,7 +75,7 @@ public sealed class CursorCanal : ICommittableCanal<StreamFrame>
         _stream = stream;
         _options = options;
         _checkpoints = checkpoints;
-        _readPosition = _committed = _ackedThrough = start;
+        _readPosition = _beforeLastPull = _committed = _ackedThrough = start;
     }
 
     /// <summary>The stream this canal replays.</summary>
@@ -80,14 +87,18 @@ public sealed class CursorCanal : ICommittableCanal<StreamFrame>
     /// <summary>The last committed position: a restart resumes after it.</summary>
     public StreamId CommittedPosition => _committed;
 
-    /// <summary>How many pulled frames are neither committed nor acknowledged: at most this many are redelivered after a crash.</summary>
+    /// <summary>
+    /// How many pulled frames the stored checkpoint does not cover yet: exactly the pulled frames a crash now would
+    /// redeliver. Acknowledged frames count until their checkpoint is written (at the next pull,
+    /// <see cref="CommitAsync"/>, <see cref="FlushCheckpointAsync"/> or <see cref="DisposeAsync"/>).
+    /// </summary>
     public int Unacknowledged
     {
         get
         {
             lock (_ackLock)
             {
-                return _unacked.Count;
+                return _uncommitted.Count;
             }
         }
     }
@@ -160,13 +171,22 @@ public sealed class CursorCanal : ICommittableCanal<StreamFrame>
     }
 
     /// <inheritdoc />
-    public async ValueTask<CanalBatch<StreamFrame>> PullBatchAsync(int max, TimeSpan deadline, CancellationToken cancellationToken = default)
+    public ValueTask<CanalBatch<StreamFrame>> PullBatchAsync(int max, TimeSpan deadline, CancellationToken cancellationToken = default) =>
+        PullBatchAsync(max, deadline, CanalLinger.None, cancellationToken);
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// Nothing a pull reads counts as handed out until the pull returns it: a pull cancelled (or stopped by disposal)
+    /// after reading frames leaves the canal as it was, so the next pull returns those frames and no commit or
+    /// acknowledgement can move the checkpoint past them.
+    /// </remarks>
+    public async ValueTask<CanalBatch<StreamFrame>> PullBatchAsync(int max, TimeSpan deadline, CanalLinger linger, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(max, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(deadline, TimeSpan.Zero);
         if (_disposed)
         {
-            throw new CanalClosedException($"cursor:{_stream}");
+            throw Closed();
         }
 
         if (Interlocked.Exchange(ref _pulling, 1) != 0)
@@ -174,11 +194,16 @@ public sealed class CursorCanal : ICommittableCanal<StreamFrame>
             throw new InvalidOperationException($"Cursor canal on '{_stream}' is already being pulled; one consumer pulls at a time.");
         }
 
+        // Disposal ends a parked pull too; a token source is linked only when the caller's token can cancel.
+        var linked = cancellationToken.CanBeCanceled ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _closing.Token) : null;
+        var token = linked?.Token ?? _closing.Token;
         try
         {
-            await FlushCheckpointAsync(cancellationToken).ConfigureAwait(false);
+            await FlushCheckpointAsync(token).ConfigureAwait(false);
             var clock = _options.TimeProvider;
             var start = clock.GetTimestamp();
+            var firstAt = start;
+            var position = _readPosition;
             List<StreamFrame>? frames = null;
             StreamFrame? first = null;
             var count = 0;
@@ -190,14 +215,35 @@ public sealed class CursorCanal : ICommittableCanal<StreamFrame>
                     remaining = TimeSpan.Zero;
                 }
 
-                var page = await _log.TailAsync(_stream, _readPosition, remaining, max - count, _options.Visibility, cancellationToken).ConfigureAwait(false);
+                if (count > 0)
+                {
+                    var held = clock.GetElapsedTime(firstAt);
+                    if (remaining == TimeSpan.Zero || linger.IsSatisfied(count, max, held))
+                    {
+                        break;
+                    }
+
+                    if (linger.Remaining(held) is var fill && fill != Timeout.InfiniteTimeSpan && fill < remaining)
+                    {
+                        remaining = fill;
+                    }
+                }
+
+                var page = await _log.TailAsync(_stream, position, remaining, max - count, _options.Visibility, token).ConfigureAwait(false);
                 if (page.Count == 0)
                 {
                     break;
                 }
 
-                foreach (var frame in page)
+                if (count == 0)
                 {
+                    firstAt = clock.GetTimestamp();
+                }
+
+                // Indexed, not foreach: enumerating the interface would allocate an enumerator per page.
+                for (var i = 0; i < page.Count; i++)
+                {
+                    var frame = page[i];
                     if (count == 0)
                     {
                         first = frame;
@@ -211,33 +257,85 @@ public sealed class CursorCanal : ICommittableCanal<StreamFrame>
                     count++;
                 }
 
-                _readPosition = page[^1].Id;
-                lock (_ackLock)
+                position = page[^1].Id;
+            }
+
+            if (count == 0)
+            {
+                return CanalBatch<StreamFrame>.Empty;
+            }
+
+            // The pull succeeds: only now are its frames handed out.
+            lock (_ackLock)
+            {
+                _beforeLastPull = _readPosition;
+                _readPosition = position;
+                if (count == 1)
                 {
-                    foreach (var frame in page)
+                    _unacked.Enqueue(first!.Id);
+                    _uncommitted.Enqueue(first.Id);
+                }
+                else
+                {
+                    foreach (var frame in frames!)
                     {
                         _unacked.Enqueue(frame.Id);
+                        _uncommitted.Enqueue(frame.Id);
                     }
-                }
-
-                if (remaining == TimeSpan.Zero)
-                {
-                    break;
                 }
             }
 
-            return count switch
-            {
-                0 => CanalBatch<StreamFrame>.Empty,
-                1 => CanalBatch<StreamFrame>.One(first!),
-                _ => CanalBatch<StreamFrame>.Many([.. frames!]),
-            };
+            return count == 1 ? CanalBatch<StreamFrame>.One(first!) : CanalBatch<StreamFrame>.Many([.. frames!]);
+        }
+        catch (OperationCanceledException) when (_closing.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw Closed();
         }
         finally
         {
+            linked?.Dispose();
             Volatile.Write(ref _pulling, 0);
         }
     }
+
+    /// <summary>
+    /// Gives back the last batch, unhandled: the canal reads again from just after its acknowledged prefix, so the
+    /// next pull returns the batch's unacknowledged frames first. Called between pulls only.
+    /// </summary>
+    void IRequeueCanal<StreamFrame>.Requeue(CanalBatch<StreamFrame> batch)
+    {
+        if (batch.IsEmpty)
+        {
+            return;
+        }
+
+        lock (_ackLock)
+        {
+            if (batch.Last.Id != _readPosition)
+            {
+                // Not the last batch: frames after it were handed out since, so rewinding would hand them out twice.
+                return;
+            }
+
+            var rewound = _beforeLastPull > _ackedThrough ? _beforeLastPull : _ackedThrough;
+            _readPosition = _beforeLastPull = rewound;
+            Truncate(_unacked, rewound);
+            Truncate(_uncommitted, rewound);
+            _ackedAhead.RemoveWhere(id => id > rewound);
+        }
+
+        static void Truncate(Queue<StreamId> queue, StreamId through)
+        {
+            var kept = queue.Where(id => id <= through).ToArray();
+            queue.Clear();
+            foreach (var id in kept)
+            {
+                queue.Enqueue(id);
+            }
+        }
+    }
+
+    private CanalClosedException Closed() => new($"cursor:{_stream}");
 
     /// <summary>
     /// Commits every frame up to and including <paramref name="handled"/> (a frame this canal returned) and writes the
@@ -327,10 +425,18 @@ public sealed class CursorCanal : ICommittableCanal<StreamFrame>
             {
                 _committed = target;
             }
+
+            while (_uncommitted.Count > 0 && _uncommitted.Peek() <= _committed)
+            {
+                _uncommitted.Dequeue();
+            }
         }
     }
 
-    /// <summary>Flushes the acknowledged checkpoint and closes the canal; later pulls fail with <see cref="CanalClosedException"/>.</summary>
+    /// <summary>
+    /// Closes the canal and flushes the acknowledged checkpoint. A pull waiting at that moment fails with
+    /// <see cref="CanalClosedException"/> and hands out nothing; later pulls fail with it too.
+    /// </summary>
     /// <returns>A task that completes when the checkpoint is stored.</returns>
     public async ValueTask DisposeAsync()
     {
@@ -340,6 +446,7 @@ public sealed class CursorCanal : ICommittableCanal<StreamFrame>
         }
 
         _disposed = true;
+        await _closing.CancelAsync().ConfigureAwait(false);
         await FlushCheckpointAsync().ConfigureAwait(false);
     }
 

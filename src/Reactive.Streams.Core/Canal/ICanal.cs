@@ -1,25 +1,45 @@
 namespace Reactive.Streams;
 
 /// <summary>
-/// Pull-batch consumption: a consumer asks for up to <c>max</c> items and gets them as soon as that many are ready, or
-/// whatever arrived when the deadline passes. One consumer pulls at a time.
+/// Pull-batch consumption: a consumer asks for up to <c>max</c> items and gets them as soon as at least one is there,
+/// with whatever else is ready; it waits at most a deadline when nothing is. One consumer pulls at a time.
 /// </summary>
 /// <typeparam name="T">The item type.</typeparam>
 public interface ICanal<T> : IAsyncDisposable
 {
     /// <summary>
-    /// Returns as soon as <paramref name="max"/> items are ready, or when <paramref name="deadline"/> (measured on the
-    /// canal's clock from the call) passes, with whatever arrived: <see cref="CanalBatch{T}.Empty"/> if nothing did.
-    /// A zero deadline never waits.
+    /// Returns as soon as at least one item is there, with every other item that is ready without waiting, up to
+    /// <paramref name="max"/>; when none is, waits up to <paramref name="deadline"/> (measured on the canal's clock from
+    /// the call) and returns <see cref="CanalBatch{T}.Empty"/> if none came. A zero deadline never waits.
     /// </summary>
     /// <param name="max">The most items to return; at least 1.</param>
-    /// <param name="deadline">How long to wait for items; zero or positive.</param>
-    /// <param name="cancellationToken">Cancels the wait; items already taken are not lost (they are returned by the next pull where the canal can keep them, and redelivered from the checkpoint otherwise).</param>
+    /// <param name="deadline">How long to wait when no item is there; zero or positive.</param>
+    /// <param name="cancellationToken">
+    /// Cancels the pull with an <see cref="OperationCanceledException"/>. Items the pull had already taken are not lost:
+    /// the next pull on the same canal returns them first.
+    /// </param>
     /// <returns>The batch.</returns>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="max"/> is below 1 or <paramref name="deadline"/> is negative.</exception>
     /// <exception cref="CanalClosedException">The canal is closed (its source ended and was drained, or it was disposed).</exception>
     /// <exception cref="InvalidOperationException">Another pull on the same canal is in progress.</exception>
     ValueTask<CanalBatch<T>> PullBatchAsync(int max, TimeSpan deadline, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// As <see cref="PullBatchAsync(int, TimeSpan, CancellationToken)"/>, but once the pull holds items it keeps waiting
+    /// for more as <paramref name="linger"/> says (a minimum batch, a fill time), never past <paramref name="deadline"/>.
+    /// </summary>
+    /// <param name="max">The most items to return; at least 1.</param>
+    /// <param name="deadline">The longest the whole pull waits; zero or positive.</param>
+    /// <param name="linger">How long a pull holding items waits for a fuller batch; <see cref="CanalLinger.None"/> returns at once.</param>
+    /// <param name="cancellationToken">
+    /// Cancels the pull with an <see cref="OperationCanceledException"/>. Items the pull had already taken are not lost:
+    /// the next pull on the same canal returns them first.
+    /// </param>
+    /// <returns>The batch.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="max"/> is below 1 or <paramref name="deadline"/> is negative.</exception>
+    /// <exception cref="CanalClosedException">The canal is closed (its source ended and was drained, or it was disposed).</exception>
+    /// <exception cref="InvalidOperationException">Another pull on the same canal is in progress.</exception>
+    ValueTask<CanalBatch<T>> PullBatchAsync(int max, TimeSpan deadline, CanalLinger linger, CancellationToken cancellationToken = default);
 }
 
 /// <summary>A canal whose progress is committed after a batch is handled (at-least-once consumption).</summary>

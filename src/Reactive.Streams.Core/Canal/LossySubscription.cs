@@ -9,7 +9,7 @@ namespace Reactive.Streams;
 /// Pulls return what is live; nothing is replayed.
 /// </summary>
 /// <typeparam name="T">The item type.</typeparam>
-public sealed class LossySubscription<T> : ICanal<T>
+public sealed class LossySubscription<T> : ICanal<T>, IRequeueCanal<T>
 {
     private readonly BoundedBuffer<T> _buffer;
     private readonly BufferPuller<T> _puller;
@@ -40,9 +40,18 @@ public sealed class LossySubscription<T> : ICanal<T>
 
     /// <inheritdoc />
     public ValueTask<CanalBatch<T>> PullBatchAsync(int max, TimeSpan deadline, CancellationToken cancellationToken = default) =>
-        _puller.PullBatchAsync(max, deadline, cancellationToken);
+        _puller.PullBatchAsync(max, deadline, CanalLinger.None, cancellationToken);
 
-    /// <summary>Stops the subscription (an observable source is unsubscribed); later pulls fail.</summary>
+    /// <inheritdoc />
+    public ValueTask<CanalBatch<T>> PullBatchAsync(int max, TimeSpan deadline, CanalLinger linger, CancellationToken cancellationToken = default) =>
+        _puller.PullBatchAsync(max, deadline, linger, cancellationToken);
+
+    void IRequeueCanal<T>.Requeue(CanalBatch<T> batch) => _puller.Requeue(batch);
+
+    /// <summary>
+    /// Stops the subscription (an observable source is unsubscribed). A pull parked at that moment returns the items it
+    /// had taken, or fails with <see cref="CanalClosedException"/> if it had none; later pulls fail with it.
+    /// </summary>
     /// <returns>A completed task.</returns>
     public ValueTask DisposeAsync()
     {

@@ -33,7 +33,8 @@ public sealed class InMemoryStreamLog : StreamLog
         lock (state.Gate)
         {
             state.AssertInvariants();
-            var id = state.Append(frame, mode, patch, nowMs, Options.LiveRetention);
+            var summaries = state.PlanSummaries(mode == AppendMode.DurableSummary ? [patch] : null);
+            var id = state.Append(frame, mode, summaries?[0], nowMs, Options.LiveRetention);
             result = new AppendResult(id, state.Frames.Count, state.SummaryVersion);
         }
 
@@ -51,11 +52,13 @@ public sealed class InMemoryStreamLog : StreamLog
         lock (state.Gate)
         {
             state.AssertInvariants();
+            // Every summary is computed before the first frame is stored, so a patch that fails writes nothing.
+            var summaries = state.PlanSummaries(patches);
             var first = default(StreamId);
             var last = default(StreamId);
             for (var i = 0; i < frames.Count; i++)
             {
-                last = state.Append(frames[i], mode, patches?[i], nowMs, Options.LiveRetention);
+                last = state.Append(frames[i], mode, summaries?[i], nowMs, Options.LiveRetention);
                 if (i == 0)
                 {
                     first = last;
@@ -78,27 +81,43 @@ public sealed class InMemoryStreamLog : StreamLog
             return new ValueTask<IReadOnlyList<StreamFrame>>([]);
         }
 
-        var result = new List<StreamFrame>();
+        StreamFrame[] result;
         lock (state.Gate)
         {
             state.AssertInvariants();
-            for (var i = state.IndexOfFirstAtOrAfter(from); i < state.Frames.Count && result.Count < limit; i++)
-            {
-                var frame = state.Frames[i];
-                if (frame.Id > to)
-                {
-                    break;
-                }
 
-                if (visibility == TailVisibility.All || frame.Mode != AppendMode.BestEffortLive)
+            // Counted first, so the result is one array of the exact size (none when nothing matches): a tail that
+            // finds nothing or one frame allocates nothing or the one small array.
+            var start = state.IndexOfFirstAtOrAfter(from);
+            var count = 0;
+            for (var i = start; i < state.Frames.Count && count < limit && state.Frames[i].Id <= to; i++)
+            {
+                if (IsVisible(state.Frames[i], visibility))
                 {
-                    result.Add(frame);
+                    count++;
+                }
+            }
+
+            if (count == 0)
+            {
+                return new ValueTask<IReadOnlyList<StreamFrame>>(Array.Empty<StreamFrame>());
+            }
+
+            result = new StreamFrame[count];
+            for (int i = start, taken = 0; taken < count; i++)
+            {
+                if (IsVisible(state.Frames[i], visibility))
+                {
+                    result[taken++] = state.Frames[i];
                 }
             }
         }
 
         return new ValueTask<IReadOnlyList<StreamFrame>>(result);
     }
+
+    private static bool IsVisible(StreamFrame frame, TailVisibility visibility) =>
+        visibility == TailVisibility.All || frame.Mode != AppendMode.BestEffortLive;
 
     /// <inheritdoc/>
     protected override ValueTask<StreamSummary?> ReadSummaryCoreAsync(string stream, CancellationToken cancellationToken)
@@ -157,14 +176,33 @@ public sealed class InMemoryStreamLog : StreamLog
         public double? Rate;
         public long RateMs;
 
-        public StreamId Append(ReadOnlyMemory<byte> payload, AppendMode mode, JsonNode? patch, long nowMs, LiveRetentionOptions retention)
+        /// <summary>The summary after each patch in turn, computed without changing the stream; null when there are no patches.</summary>
+        public JsonNode?[]? PlanSummaries(JsonNode?[]? patches)
+        {
+            if (patches is null)
+            {
+                return null;
+            }
+
+            var summaries = new JsonNode?[patches.Length];
+            var summary = Summary;
+            for (var i = 0; i < patches.Length; i++)
+            {
+                summary = summaries[i] = JsonMergePatch.Apply(summary, patches[i]);
+            }
+
+            return summaries;
+        }
+
+        /// <summary>Stores one frame; <paramref name="summaryAfter"/> is its planned summary when the mode is DurableSummary.</summary>
+        public StreamId Append(ReadOnlyMemory<byte> payload, AppendMode mode, JsonNode? summaryAfter, long nowMs, LiveRetentionOptions retention)
         {
             var id = NextId(LastId, nowMs);
             if (mode == AppendMode.DurableSummary)
             {
                 // Milliseconds, as the SQLite and PostgreSQL logs store them.
                 var now = DateTimeOffset.FromUnixTimeMilliseconds(nowMs);
-                Summary = JsonMergePatch.Apply(Summary, patch);
+                Summary = summaryAfter;
                 if (SummaryVersion++ == 0)
                 {
                     FirstUpdated = now;
@@ -179,7 +217,8 @@ public sealed class InMemoryStreamLog : StreamLog
             {
                 BestEffortCount++;
                 Rate = retention.NextRate(Rate, RateMs, nowMs);
-                RateMs = Math.Max(RateMs, nowMs);
+                // The next interval runs from this append, even when the clock went back: not from the latest time seen.
+                RateMs = nowMs;
                 TrimBestEffort(retention.RetainedLength(Rate.Value));
             }
 

@@ -100,7 +100,34 @@ public abstract class StreamLog : IStreamLog, ICheckpointStore
         ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
         ValidateVisibility(visibility);
         ThrowIfDisposed();
-        return TailLoopAsync(stream, after, block, Math.Min(limit, Options.MaxReadCount), visibility, cancellationToken);
+        limit = Math.Min(limit, Options.MaxReadCount);
+
+        // What is already there is returned by one query, with no signal, token link or state machine: a tail that
+        // finds frames (or may not wait) costs what the read costs. Only a tail that must wait takes the slow path,
+        // which takes the signal and queries again before parking, so an append between the two queries still wakes it.
+        var ready = ReadCoreAsync(stream, after.Successor(), StreamId.Max, limit, visibility, cancellationToken);
+        if (block == TimeSpan.Zero)
+        {
+            return ready;
+        }
+
+        if (ready.IsCompletedSuccessfully)
+        {
+            // Read once (a ValueTask is consumed by reading it) and handed on as a plain value.
+            var frames = ready.Result;
+            return frames.Count > 0
+                ? new ValueTask<IReadOnlyList<StreamFrame>>(frames)
+                : TailLoopAsync(stream, after, block, limit, visibility, cancellationToken);
+        }
+
+        return TailAfterFirstReadAsync(ready, stream, after, block, limit, visibility, cancellationToken);
+    }
+
+    private async ValueTask<IReadOnlyList<StreamFrame>> TailAfterFirstReadAsync(
+        ValueTask<IReadOnlyList<StreamFrame>> ready, string stream, StreamId after, TimeSpan block, int limit, TailVisibility visibility, CancellationToken cancellationToken)
+    {
+        var frames = await ready.ConfigureAwait(false);
+        return frames.Count > 0 ? frames : await TailLoopAsync(stream, after, block, limit, visibility, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc/>
@@ -317,6 +344,7 @@ public abstract class StreamLog : IStreamLog, ICheckpointStore
 
     private JsonNode? ParsePatch(ReadOnlyMemory<byte> payload, string paramName)
     {
+        StorableJson.Validate(payload.Span, paramName);
         JsonNode? patch;
         try
         {

@@ -47,6 +47,85 @@ public class CanalWorkerTests
     }
 
     [Fact]
+    public async Task A_handlers_own_cancellation_faults_JoinAsync_with_that_exception()
+    {
+        var stream = BoundedStream.DropOldest<int>(16);
+        await using var canal = LossySubscription.Create(stream, new FakeTimeProvider());
+        using var httpTimeout = new CancellationTokenSource();
+        await httpTimeout.CancelAsync();
+        var worker = CanalWorker.Start<int>(canal, (_, _) => throw new TaskCanceledException("HTTP request timed out", null, httpTimeout.Token), new CanalWorkerOptions { MaxBatch = 1 });
+
+        stream.TryPush(1);
+
+        var join = worker.JoinAsync();
+        var error = await Assert.ThrowsAsync<TaskCanceledException>(() => join.WaitAsync(Wait));
+        Assert.Equal("HTTP request timed out", error.Message);
+        Assert.True(join.IsFaulted);
+    }
+
+    [Fact]
+    public async Task A_worker_on_a_disposed_canal_ends_cleanly()
+    {
+        var canal = LossySubscription.Create(BoundedStream.DropOldest<int>(16), new FakeTimeProvider());
+        var parked = CanalWorker.Start<int>(canal, (_, _) => default, new CanalWorkerOptions { Deadline = TimeSpan.FromHours(1) });
+
+        await canal.DisposeAsync();
+        await parked.JoinAsync().WaitAsync(Wait);
+        var late = CanalWorker.Start<int>(canal, (_, _) => default);
+        await late.JoinAsync().WaitAsync(Wait);
+
+        Assert.True(parked.JoinAsync().IsCompletedSuccessfully);
+        Assert.True(late.JoinAsync().IsCompletedSuccessfully);
+    }
+
+    [Fact]
+    public async Task A_source_that_fails_faults_JoinAsync_with_the_closing_and_its_cause()
+    {
+        var stream = BoundedStream.DropOldest<int>(16);
+        await using var canal = LossySubscription.Create(stream, new FakeTimeProvider());
+        var worker = CanalWorker.Start<int>(canal, (_, _) => default);
+
+        stream.Complete(new TimeoutException("sensor lost"));
+
+        var error = await Assert.ThrowsAsync<CanalClosedException>(() => worker.JoinAsync().WaitAsync(Wait));
+        Assert.IsType<TimeoutException>(error.InnerException);
+    }
+
+    [Fact]
+    public async Task A_worker_stopped_while_its_pull_holds_items_leaves_them_to_the_next_worker()
+    {
+        var stream = BoundedStream.DropOldest<int>(16);
+        await using var canal = LossySubscription.Create(stream, new FakeTimeProvider());
+        var first = CanalWorker.Start<int>(canal, (_, _) => throw new InvalidOperationException("the lingering pull returned"), new CanalWorkerOptions
+        {
+            MaxBatch = 10,
+            Deadline = TimeSpan.FromHours(1),
+            Linger = new CanalLinger(10, Timeout.InfiniteTimeSpan),
+        });
+        stream.TryPush(1);
+        stream.TryPush(2);
+        var started = TimeProvider.System.GetTimestamp();
+        while (stream.Depth > 0)
+        {
+            Assert.True(TimeProvider.System.GetElapsedTime(started) < Wait, "the worker never pulled");
+            await Task.Yield();
+        }
+
+        await first.StopAndJoinAsync().WaitAsync(Wait);
+
+        var seen = new List<int>();
+        var second = CanalWorker.Start<int>(canal, (batch, _) =>
+        {
+            seen.AddRange(batch);
+            return default;
+        }, new CanalWorkerOptions { MaxBatch = 10, Deadline = TimeSpan.Zero });
+        stream.TryPush(3);
+        stream.Complete();
+        await second.JoinAsync().WaitAsync(Wait);
+        Assert.Equal([1, 2, 3], seen);
+    }
+
+    [Fact]
     public async Task Stop_does_not_block_and_cancels_the_running_handler()
     {
         var stream = BoundedStream.DropOldest<int>(16);
@@ -110,6 +189,9 @@ public class CanalWorkerTests
         public List<int> Committed { get; } = [];
 
         public ValueTask<CanalBatch<int>> PullBatchAsync(int max, TimeSpan deadline, CancellationToken cancellationToken = default) =>
+            PullBatchAsync(max, deadline, CanalLinger.None, cancellationToken);
+
+        public ValueTask<CanalBatch<int>> PullBatchAsync(int max, TimeSpan deadline, CanalLinger linger, CancellationToken cancellationToken = default) =>
             _next < batches.Length
                 ? new(CanalBatch<int>.Many(batches[_next++]))
                 : ValueTask.FromException<CanalBatch<int>>(new CanalClosedException("recording"));

@@ -7,6 +7,9 @@ public class LossySubscriptionTests
 {
     private static readonly TimeSpan Second = TimeSpan.FromSeconds(1);
 
+    // A failure guard against hangs; never a bound on how long correct code takes.
+    private static readonly TimeSpan Guard = TimeSpan.FromSeconds(10);
+
     [Fact]
     public async Task PullBatch_returns_One_at_once_when_max_is_one()
     {
@@ -22,7 +25,7 @@ public class LossySubscriptionTests
     }
 
     [Fact]
-    public async Task PullBatch_returns_as_soon_as_max_items_are_ready()
+    public async Task A_waiting_pull_returns_as_soon_as_one_item_arrives_without_waiting_for_max_or_the_deadline()
     {
         var clock = new FakeTimeProvider();
         var stream = BoundedStream.DropOldest<int>(8);
@@ -30,33 +33,101 @@ public class LossySubscriptionTests
 
         var pull = canal.PullBatchAsync(3, Second).AsTask();
         stream.TryPush(1);
-        stream.TryPush(2);
-        Assert.False(pull.IsCompleted);
-        stream.TryPush(3);
 
-        var batch = await pull.WaitAsync(TimeSpan.FromSeconds(10));
-        Assert.Equal(CanalBatchKind.Many, batch.Kind);
-        Assert.Equal([1, 2, 3], batch.ToArray());
+        // The virtual clock never moves: only the item can end this pull.
+        var batch = await pull.WaitAsync(Guard);
+        Assert.Equal([1], batch.ToArray());
     }
 
     [Fact]
-    public async Task PullBatch_returns_what_arrived_when_the_deadline_passes_in_virtual_time()
+    public async Task A_pull_takes_whatever_is_ready_up_to_max_without_waiting()
+    {
+        var stream = BoundedStream.DropOldest<int>(8);
+        await using var canal = LossySubscription.Create(stream, new FakeTimeProvider());
+        foreach (var i in new[] { 1, 2, 3, 4, 5 })
+        {
+            stream.TryPush(i);
+        }
+
+        var first = canal.PullBatchAsync(3, Second);
+        Assert.True(first.IsCompleted);
+        Assert.Equal(new[] { 1, 2, 3 }, (await first).ToArray());
+        Assert.Equal(new[] { 4, 5 }, (await canal.PullBatchAsync(3, Second)).ToArray());
+    }
+
+    [Fact]
+    public async Task A_trickle_is_handed_over_item_by_item_not_held_until_the_deadline()
+    {
+        // Items at 0 and 300 ms with a 1 s deadline: each pull returns its item when it arrives.
+        var clock = new FakeTimeProvider();
+        var stream = BoundedStream.DropOldest<int>(8);
+        await using var canal = LossySubscription.Create(stream, clock);
+        var started = clock.GetTimestamp();
+
+        stream.TryPush(1);
+        Assert.Equal(new[] { 1 }, (await canal.PullBatchAsync(10, Second).AsTask().WaitAsync(Guard)).ToArray());
+        var second = canal.PullBatchAsync(10, Second).AsTask();
+        clock.Advance(TimeSpan.FromMilliseconds(300));
+        stream.TryPush(2);
+
+        Assert.Equal(new[] { 2 }, (await second.WaitAsync(Guard)).ToArray());
+        Assert.Equal(TimeSpan.FromMilliseconds(300), clock.GetElapsedTime(started));
+    }
+
+    [Fact]
+    public async Task A_linger_with_a_minimum_batch_waits_for_it_until_the_deadline()
     {
         var clock = new FakeTimeProvider();
         var stream = BoundedStream.DropOldest<int>(8);
         await using var canal = LossySubscription.Create(stream, clock);
+        var linger = new CanalLinger(minItems: 3, Timeout.InfiniteTimeSpan);
 
-        var pull = canal.PullBatchAsync(10, Second).AsTask();
-        clock.Advance(TimeSpan.FromMilliseconds(500));
-        stream.TryPush(42);
-        clock.Advance(TimeSpan.FromMilliseconds(499));
-        Assert.False(pull.IsCompleted);
+        var full = canal.PullBatchAsync(10, Second, linger).AsTask();
+        stream.TryPush(1);
+        clock.Advance(TimeSpan.FromMilliseconds(100));
+        stream.TryPush(2);
+        clock.Advance(TimeSpan.FromMilliseconds(100));
+        stream.TryPush(3);
+        Assert.Equal(new[] { 1, 2, 3 }, (await full.WaitAsync(Guard)).ToArray());
 
+        var partial = canal.PullBatchAsync(10, Second, linger).AsTask();
+        stream.TryPush(4);
+        clock.Advance(TimeSpan.FromMilliseconds(999));
+        stream.TryPush(5);
         clock.Advance(TimeSpan.FromMilliseconds(1));
-        var batch = await pull.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(new[] { 4, 5 }, (await partial.WaitAsync(Guard)).ToArray());
+    }
 
-        Assert.Equal(CanalBatchKind.One, batch.Kind);
-        Assert.Equal(42, batch.Last);
+    [Fact]
+    public async Task A_linger_fill_time_runs_from_the_first_item_and_never_past_the_deadline()
+    {
+        // Each step waits until the pull has armed its timer, so virtual time never moves while it computes a wait.
+        var clock = new ArmCountingClock();
+        var stream = BoundedStream.DropOldest<int>(8);
+        await using var canal = LossySubscription.Create(stream, clock);
+        var linger = new CanalLinger(minItems: 10, TimeSpan.FromMilliseconds(200));
+        var started = clock.GetTimestamp();
+
+        var pull = canal.PullBatchAsync(10, Second, linger).AsTask();
+        await clock.WaitForArmingsAsync(1);
+        clock.Advance(TimeSpan.FromMilliseconds(500));
+        stream.TryPush(1);
+        await clock.WaitForArmingsAsync(2);
+        clock.Advance(TimeSpan.FromMilliseconds(100));
+        stream.TryPush(2);
+        await clock.WaitForArmingsAsync(3);
+        clock.Advance(TimeSpan.FromMilliseconds(100));
+        Assert.Equal(new[] { 1, 2 }, (await pull.WaitAsync(Guard)).ToArray());
+        Assert.Equal(TimeSpan.FromMilliseconds(700), clock.GetElapsedTime(started));
+
+        var late = canal.PullBatchAsync(10, Second, linger).AsTask();
+        await clock.WaitForArmingsAsync(4);
+        clock.Advance(TimeSpan.FromMilliseconds(900));
+        stream.TryPush(3);
+        await clock.WaitForArmingsAsync(5);
+        clock.Advance(TimeSpan.FromMilliseconds(100));
+        Assert.Equal(new[] { 3 }, (await late.WaitAsync(Guard)).ToArray());
+        Assert.Equal(TimeSpan.FromMilliseconds(1700), clock.GetElapsedTime(started));
     }
 
     [Fact]
@@ -144,7 +215,129 @@ public class LossySubscriptionTests
         await canal.DisposeAsync();
 
         Assert.False(subject.HasObservers);
-        await Assert.ThrowsAsync<ObjectDisposedException>(() => canal.PullBatchAsync(1, TimeSpan.Zero).AsTask());
+        var error = await Assert.ThrowsAsync<CanalClosedException>(() => canal.PullBatchAsync(1, TimeSpan.Zero).AsTask());
+        Assert.Null(error.InnerException);
+    }
+
+    [Fact]
+    public async Task A_pull_parked_at_disposal_fails_as_closed_instead_of_returning_Empty()
+    {
+        var canal = LossySubscription.Create(BoundedStream.DropOldest<int>(8, "feed"), new FakeTimeProvider());
+        var parked = canal.PullBatchAsync(4, TimeSpan.FromHours(1)).AsTask();
+
+        await canal.DisposeAsync();
+
+        var error = await Assert.ThrowsAsync<CanalClosedException>(() => parked.WaitAsync(Guard));
+        Assert.Equal("feed", error.CanalName);
+    }
+
+    [Fact]
+    public async Task A_lingering_pull_parked_at_disposal_hands_over_the_items_it_had_taken()
+    {
+        var stream = BoundedStream.DropOldest<int>(8);
+        var canal = LossySubscription.Create(stream, new FakeTimeProvider());
+        var parked = canal.PullBatchAsync(4, TimeSpan.FromHours(1), new CanalLinger(4, Timeout.InfiniteTimeSpan)).AsTask();
+        stream.TryPush(1);
+        stream.TryPush(2);
+        await WaitUntilAsync(() => stream.Depth == 0);
+
+        await canal.DisposeAsync();
+
+        Assert.Equal(new[] { 1, 2 }, (await parked.WaitAsync(Guard)).ToArray());
+        await Assert.ThrowsAsync<CanalClosedException>(() => canal.PullBatchAsync(4, TimeSpan.Zero).AsTask());
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_pull_cancelled_after_taking_items_loses_none_the_next_pull_returns_them_first(bool cancelWhileEmpty)
+    {
+        var clock = new FakeTimeProvider();
+        var stream = BoundedStream.DropOldest<int>(8);
+        await using var canal = LossySubscription.Create(stream, clock);
+        using var cancel = new CancellationTokenSource();
+        var linger = new CanalLinger(10, Timeout.InfiniteTimeSpan);
+
+        var pull = canal.PullBatchAsync(10, Second, linger, cancel.Token).AsTask();
+        if (!cancelWhileEmpty)
+        {
+            stream.TryPush(1);
+            stream.TryPush(2);
+            await WaitUntilAsync(() => stream.Depth == 0);
+        }
+
+        await cancel.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => pull.WaitAsync(Guard));
+        stream.TryPush(3);
+
+        var next = await canal.PullBatchAsync(10, TimeSpan.Zero);
+        Assert.Equal(cancelWhileEmpty ? [3] : new[] { 1, 2, 3 }, next.ToArray());
+    }
+
+    [Fact]
+    public async Task A_pull_cancelled_before_it_starts_takes_nothing()
+    {
+        var stream = BoundedStream.DropOldest<int>(8);
+        await using var canal = LossySubscription.Create(stream, new FakeTimeProvider());
+        stream.TryPush(1);
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => canal.PullBatchAsync(4, Second, new CancellationToken(true)).AsTask());
+
+        Assert.Equal(new[] { 1 }, (await canal.PullBatchAsync(4, TimeSpan.Zero)).ToArray());
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_deadline_timer_that_fires_between_arming_and_parking_still_ends_the_pull(bool cancellableToken)
+    {
+        // The clock fires every timer synchronously as it is armed, i.e. always before the reader parks: the worst
+        // case of the race, every time. A lost wake would park the pull until an item comes, which never happens.
+        var clock = new FiresOnArmingClock();
+        await using var canal = LossySubscription.Create(BoundedStream.DropOldest<int>(8), clock);
+        using var cancel = new CancellationTokenSource();
+        var token = cancellableToken ? cancel.Token : CancellationToken.None;
+
+        for (var i = 0; i < 100; i++)
+        {
+            var batch = await canal.PullBatchAsync(4, TimeSpan.FromMilliseconds(1 + i), token).AsTask().WaitAsync(Guard);
+            Assert.True(batch.IsEmpty);
+        }
+    }
+
+    [Fact]
+    public async Task Thousands_of_short_deadline_pulls_on_the_real_clock_all_end()
+    {
+        // A lost deadline wake parks a pull for good (nothing is ever pushed), so it shows as the 60 s watchdog firing;
+        // nothing here bounds how long one pull takes.
+        await using var canal = LossySubscription.Create(BoundedStream.DropOldest<int>(8));
+        using var cancel = new CancellationTokenSource();
+        var pulls = Task.Run(async () =>
+        {
+            for (var i = 0; i < 3000; i++)
+            {
+                var batch = await canal.PullBatchAsync(4, TimeSpan.FromMilliseconds(1), i % 2 == 0 ? cancel.Token : CancellationToken.None);
+                Assert.True(batch.IsEmpty);
+            }
+        });
+
+        await pulls.WaitAsync(TimeSpan.FromSeconds(60));
+    }
+
+    [Fact]
+    public async Task A_closed_source_with_an_error_hands_over_the_taken_items_then_reports_the_error()
+    {
+        var stream = BoundedStream.DropOldest<int>(8);
+        await using var canal = LossySubscription.Create(stream, new FakeTimeProvider());
+        var pull = canal.PullBatchAsync(4, Second, new CanalLinger(4, Timeout.InfiniteTimeSpan)).AsTask();
+        stream.TryPush(1);
+        await WaitUntilAsync(() => stream.Depth == 0);
+
+        stream.Complete(new TimeoutException("sensor lost"));
+
+        Assert.Equal(new[] { 1 }, (await pull.WaitAsync(Guard)).ToArray());
+        var error = await Assert.ThrowsAsync<CanalClosedException>(() => canal.PullBatchAsync(4, Second).AsTask());
+        Assert.IsType<TimeoutException>(error.InnerException);
     }
 
     [Fact]
@@ -195,5 +388,106 @@ public class LossySubscriptionTests
         }
 
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        var started = TimeProvider.System.GetTimestamp();
+        while (!condition())
+        {
+            Assert.True(TimeProvider.System.GetElapsedTime(started) < Guard, "the condition never held");
+            await Task.Yield();
+        }
+    }
+
+    /// <summary>A clock whose timers fire synchronously when armed, moving the clock to their due time first.</summary>
+    private sealed class FiresOnArmingClock : TimeProvider
+    {
+        private long _ticks;
+
+        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+
+        public override long GetTimestamp() => Interlocked.Read(ref _ticks);
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            var timer = new FiringTimer(this, callback, state);
+            timer.Change(dueTime, period);
+            return timer;
+        }
+
+        private sealed class FiringTimer(FiresOnArmingClock clock, TimerCallback callback, object? state) : ITimer
+        {
+            public bool Change(TimeSpan dueTime, TimeSpan period)
+            {
+                if (dueTime != Timeout.InfiniteTimeSpan)
+                {
+                    Interlocked.Add(ref clock._ticks, dueTime.Ticks);
+                    callback(state);
+                }
+
+                return true;
+            }
+
+            public void Dispose()
+            {
+            }
+
+            public ValueTask DisposeAsync() => default;
+        }
+    }
+
+    /// <summary>A <see cref="FakeTimeProvider"/> that counts how often a timer is armed with a finite due time.</summary>
+    private sealed class ArmCountingClock : TimeProvider
+    {
+        private readonly FakeTimeProvider _fake = new();
+        private int _armings;
+
+        public override long TimestampFrequency => _fake.TimestampFrequency;
+
+        public override long GetTimestamp() => _fake.GetTimestamp();
+
+        public override DateTimeOffset GetUtcNow() => _fake.GetUtcNow();
+
+        public void Advance(TimeSpan delta) => _fake.Advance(delta);
+
+        public async Task WaitForArmingsAsync(int count)
+        {
+            var started = TimeProvider.System.GetTimestamp();
+            while (Volatile.Read(ref _armings) < count)
+            {
+                Assert.True(TimeProvider.System.GetElapsedTime(started) < Guard, $"only {_armings} of {count} armings happened");
+                await Task.Yield();
+            }
+        }
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            var timer = new CountingTimer(this, _fake.CreateTimer(callback, state, dueTime, period));
+            timer.Counted(dueTime);
+            return timer;
+        }
+
+        private sealed class CountingTimer(ArmCountingClock clock, ITimer inner) : ITimer
+        {
+            public void Counted(TimeSpan dueTime)
+            {
+                if (dueTime != Timeout.InfiniteTimeSpan)
+                {
+                    Interlocked.Increment(ref clock._armings);
+                }
+            }
+
+            public bool Change(TimeSpan dueTime, TimeSpan period)
+            {
+                var changed = inner.Change(dueTime, period);
+                Counted(dueTime);
+                return changed;
+            }
+
+            public void Dispose() => inner.Dispose();
+
+            public ValueTask DisposeAsync() => inner.DisposeAsync();
+        }
     }
 }

@@ -42,9 +42,9 @@ public static class AtLeastOncePipeline
     /// Runs until every event is delivered and checkpointed (returns true) or <paramref name="stop"/> fires (returns
     /// false). On a stop, whatever was not acknowledged stays uncommitted, so the next run redelivers it.
     /// </summary>
-    public static async Task<bool> RunAsync(IStreamLog log, IReadOnlyList<IDeliverySink<int>> sinks, CancellationToken stop)
+    public static async Task<bool> RunAsync(IStreamLog log, IReadOnlyList<IDeliverySink<int>> sinks, CancellationToken stop, ICheckpointStore? checkpoints = null)
     {
-        var canal = await CursorCanal.OpenAsync(log, EventStream, new CursorCanalOptions { CheckpointId = CheckpointId });
+        var canal = await CursorCanal.OpenAsync(log, EventStream, new CursorCanalOptions { CheckpointId = CheckpointId, Checkpoints = checkpoints });
         var options = new DeliveryOptions<int>
         {
             Name = "pipeline",
@@ -102,7 +102,7 @@ public static class AtLeastOncePipeline
         }
     }
 
-    private static async Task<StreamId> LastEventIdAsync(IStreamLog log)
+    public static async Task<StreamId> LastEventIdAsync(IStreamLog log)
     {
         var last = StreamId.Min;
         var from = StreamId.Min;
@@ -125,11 +125,20 @@ public sealed class FlakyRecordingSink(string name, double failureRate, int seed
 {
     private readonly Random _random = new(seed);
     private readonly List<int> _committed = [];
+    private readonly HashSet<int> _distinct = [];
 
     public string Name => name;
 
     /// <summary>Called after each commit with the number of items committed so far.</summary>
     public Action<int>? OnCommit { get; set; }
+
+    public bool HasCommitted(int item)
+    {
+        lock (_committed)
+        {
+            return _distinct.Contains(item);
+        }
+    }
 
     public IReadOnlyList<int> Committed
     {
@@ -153,6 +162,7 @@ public sealed class FlakyRecordingSink(string name, double failureRate, int seed
         lock (_committed)
         {
             _committed.Add(item);
+            _distinct.Add(item);
             count = _committed.Count;
         }
 

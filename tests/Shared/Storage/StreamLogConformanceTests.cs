@@ -496,6 +496,43 @@ public abstract class StreamLogConformanceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task After_the_clock_goes_back_the_rate_is_measured_from_the_previous_best_effort_append()
+    {
+        var retention = new LiveRetentionOptions { Alpha = 0.5, Ttl = TimeSpan.FromMilliseconds(100), Floor = 1, Ceiling = 50 };
+        var log = await CreateAsync(retention: retention);
+        var stream = NewStream();
+
+        // 10 per second, then the wall clock jumps back 4.9 s, then 10 per second again. The jump reads as one 1 ms
+        // burst; every later interval runs from the append before it (100 ms), not from the latest time seen.
+        double? rate = null;
+        long? previousMs = null;
+        var retained = 0;
+        var expected = new List<long>();
+        var actual = new List<long>();
+        for (var i = 0; i < 20; i++)
+        {
+            if (i == 5)
+            {
+                Clock.MoveWallClock(TimeSpan.FromMilliseconds(-4900));
+            }
+            else if (i > 0)
+            {
+                Clock.Advance(TimeSpan.FromMilliseconds(100));
+            }
+
+            var nowMs = Clock.GetUtcNow().ToUnixTimeMilliseconds();
+            rate = rate is null ? 0 : (0.5 * (1000.0 / Math.Max(nowMs - previousMs!.Value, 1))) + (0.5 * rate.Value);
+            previousMs = nowMs;
+            retained = Math.Min(retained + 1, (int)Math.Clamp(2 * Math.Ceiling(rate.Value * 0.1), 1, 50));
+            expected.Add(retained);
+            actual.Add((await log.AppendAsync(stream, $"live{i}", AppendMode.BestEffortLive)).FrameCount);
+        }
+
+        Assert.Equal(expected, actual);
+        Assert.True(expected[^1] < retention.Ceiling, "the model itself never recovered from the burst");
+    }
+
+    [Fact]
     public async Task Best_effort_trimming_never_removes_durable_frames()
     {
         var retention = new LiveRetentionOptions { Alpha = 1, Ttl = TimeSpan.FromSeconds(1), Floor = 2, Ceiling = 2 };
@@ -905,6 +942,88 @@ public abstract class StreamLogConformanceTests : IAsyncLifetime
         }
 
         await AssertUnchanged(log, stream, frames: 1, version: 1, """{"a":1}""");
+    }
+
+    // One rule on every backend: JSON that PostgreSQL's jsonb cannot store exactly as given is refused before writing.
+    private static readonly Dictionary<string, (byte[] Payload, string Problem)> UnstorablePatches = new()
+    {
+        ["invalid UTF-8 in a value"] = ([.. Utf8("""{"a":" """.TrimEnd()), 0xC3, 0x28, .. Utf8("\"}")], "not valid UTF-8"),
+        ["an encoded surrogate"] = ([.. Utf8("""{"a":" """.TrimEnd()), 0xED, 0xA0, 0x80, .. Utf8("\"}")], "not valid UTF-8"),
+        ["a truncated sequence at the end"] = ([.. Utf8("""{"a":" """.TrimEnd()), 0xE2, 0x82], "not valid UTF-8"),
+        ["a lone high surrogate"] = (Utf8("""{"a":"\uD800"}"""), "unpaired surrogate \\uD800"),
+        ["a lone low surrogate"] = (Utf8("""{"a":"x\udc00"}"""), "unpaired surrogate \\uDC00"),
+        ["a high surrogate before a non-surrogate"] = (Utf8("""{"a":"\uD800\u0041"}"""), "unpaired surrogate"),
+        ["a lone surrogate in a member name"] = (Utf8("""{"\uDBFF":1}"""), "unpaired surrogate"),
+        ["NUL in a value"] = (Utf8("""{"a":"x\u0000y"}"""), "\\u0000"),
+        ["NUL in a member name"] = (Utf8("""{"\u0000":1}"""), "\\u0000"),
+        ["a duplicate member name"] = (Utf8("""{"a":1,"a":2}"""), "repeats the member name \"a\""),
+        ["a duplicate in a nested object"] = (Utf8("""{"o":{"b":1,"b":2}}"""), "repeats the member name \"b\""),
+        ["a duplicate spelled with an escape"] = (Utf8("""{"a":1,"\u0061":2}"""), "repeats the member name \"a\""),
+        ["a number too large for numeric"] = (Utf8("""{"a":{"b":[1e131072]}}"""), "outside what PostgreSQL's jsonb can store"),
+        ["a number too precise for numeric"] = (Utf8("""{"a":-1.5e-16383}"""), "outside what PostgreSQL's jsonb can store"),
+        ["a zero with too large a scale"] = (Utf8("""{"a":0.0e-16383}"""), "outside what PostgreSQL's jsonb can store"),
+        ["an exponent too large for numeric"] = (Utf8("""{"a":0e999999999999}"""), "outside what PostgreSQL's jsonb can store"),
+    };
+
+    public static TheoryData<string> UnstorablePatchNames => [.. UnstorablePatches.Keys];
+
+    [Theory]
+    [MemberData(nameof(UnstorablePatchNames))]
+    public async Task A_summary_patch_jsonb_cannot_store_exactly_is_rejected_naming_the_frame_and_nothing_is_written(string name)
+    {
+        var (payload, problem) = UnstorablePatches[name];
+        var log = await CreateAsync();
+        var stream = NewStream();
+        await log.AppendAsync(stream, """{"a":1}""", AppendMode.DurableSummary);
+
+        var e = await Assert.ThrowsAsync<ArgumentException>(() => log.AppendAsync(stream, payload, AppendMode.DurableSummary).AsTask());
+
+        Assert.Equal("frame", e.ParamName);
+        Assert.Contains(problem, e.Message, StringComparison.Ordinal);
+        await AssertUnchanged(log, stream, frames: 1, version: 1, """{"a":1}""");
+    }
+
+    [Theory]
+    [MemberData(nameof(UnstorablePatchNames))]
+    public async Task A_batch_with_an_unstorable_patch_at_any_index_writes_nothing(string name)
+    {
+        var (payload, problem) = UnstorablePatches[name];
+        var log = await CreateAsync();
+        var stream = NewStream();
+        await log.AppendAsync(stream, """{"a":1}""", AppendMode.DurableSummary);
+
+        for (var index = 0; index < 3; index++)
+        {
+            var frames = new List<ReadOnlyMemory<byte>> { Utf8("""{"b":1}"""), Utf8("""{"c":2}"""), Utf8("""{"d":3}""") };
+            frames[index] = payload;
+
+            var e = await Assert.ThrowsAsync<ArgumentException>(() => log.AppendBatchAsync(stream, frames, AppendMode.DurableSummary).AsTask());
+
+            Assert.Equal($"frames[{index}]", e.ParamName);
+            Assert.Contains($"at index {index} of the batch", e.Message, StringComparison.Ordinal);
+            Assert.Contains(problem, e.Message, StringComparison.Ordinal);
+            await AssertUnchanged(log, stream, frames: 1 + index, version: 1, """{"a":1}""");
+        }
+    }
+
+    [Fact]
+    public async Task Summary_text_every_backend_stores_exactly_is_accepted()
+    {
+        var log = await CreateAsync();
+        var stream = NewStream();
+
+        // A surrogate pair, an escaped backslash before "u0000" (text, not NUL), the same name in different objects,
+        // zero with any exponent, and numbers at the edges of numeric's range.
+        await log.AppendAsync(stream, """{"emoji":"\uD83D\uDE00","text":"\\u0000","a":{"a":1},"é":"ü"}""", AppendMode.DurableSummary);
+        await log.AppendAsync(stream, """{"edges":[0e200000,-0e-16383,1e131071,0.001e131074,1.000e-16380]}""", AppendMode.DurableSummary);
+        await log.AppendAsync(stream, """{"edges":null}""", AppendMode.DurableSummary);
+        await log.AppendBatchAsync(stream, [Utf8("""{"n":1}"""), Utf8("""{"n":2,"m":{"n":3}}""")], AppendMode.DurableSummary);
+
+        var summary = await log.ReadSummaryAsync(stream);
+        Assert.Equal(5, summary!.Version);
+        Assert.Equal("\U0001F600", summary.Document.GetProperty("emoji").GetString());
+        Assert.Equal("\\u0000", summary.Document.GetProperty("text").GetString());
+        AssertJson("""{"emoji":"\uD83D\uDE00","text":"\\u0000","a":{"a":1},"é":"ü","n":2,"m":{"n":3}}""", summary.Document);
     }
 
     [Fact]

@@ -1,25 +1,27 @@
 using System.Diagnostics;
-using Reactive.Streams.Tests.Pipeline;
 
-namespace Reactive.Streams.Storage.Sqlite.Tests;
+namespace Reactive.Streams.Tests.Pipeline;
 
 /// <summary>
-/// End to end across process deaths: a consumer process running cursor canal → dispatcher over SQLite is killed at
-/// random points; after restarts every event reached every sink at least once and duplicates stay within the window.
+/// End to end across process deaths: a consumer process running cursor canal → dispatcher over a durable log is killed
+/// (SIGKILL) at random points; after restarts every event reached every sink at least once, duplicates stay within the
+/// window per kill, and no run's checkpoint passed an event a sink had not committed. A backend's test project derives
+/// from this, and its test assembly's entry point runs <see cref="PipelineConsumer"/> for
+/// <c>pipeline-consumer &lt;ConsumerArguments&gt; &lt;seed&gt;</c>.
 /// </summary>
-public sealed class PipelineKillTests : IDisposable
+public abstract class PipelineKillTests
 {
-    private readonly string _directory = Directory.CreateTempSubdirectory("rxs-pipeline-").FullName;
+    /// <summary>Opens a log on the test's storage.</summary>
+    protected abstract Task<IStreamLog> OpenLogAsync();
 
-    private string DatabasePath => Path.Combine(_directory, "pipeline.db");
-
-    public void Dispose() => Directory.Delete(_directory, recursive: true);
+    /// <summary>What the consumer process needs to open the same log (a path, a connection string).</summary>
+    protected abstract string ConsumerArgument { get; }
 
     [Fact]
     public async Task A_consumer_process_killed_at_random_points_loses_nothing_and_duplicates_stay_within_the_window()
     {
         const int Events = 10_000;
-        await using (var seedLog = await SqliteStreamLog.OpenAsync(DatabasePath))
+        await using (var seedLog = await OpenLogAsync())
         {
             await AtLeastOncePipeline.SeedAsync(seedLog, Events);
         }
@@ -39,25 +41,15 @@ public sealed class PipelineKillTests : IDisposable
         }
 
         Assert.True(kills >= 3, $"only {kills} kills happened: the test did not exercise restarts");
-        await using var log = await SqliteStreamLog.OpenAsync(DatabasePath);
-        foreach (var sink in new[] { "sink-a", "sink-b" })
+        await using var log = await OpenLogAsync();
+        foreach (var sink in PipelineConsumer.SinkNames)
         {
-            var committed = new List<int>();
-            for (var from = StreamId.Min; ;)
-            {
-                var page = await log.ReadAsync(sink, from, StreamId.Max, 5_000);
-                if (page.Count == 0)
-                {
-                    break;
-                }
-
-                committed.AddRange(page.Select(f => AtLeastOncePipeline.Decode(f.Payload)));
-                from = page[^1].Id.Successor();
-            }
-
+            var committed = await PipelineConsumer.CommittedAsync(log, sink);
             Assert.Equal(Enumerable.Range(0, Events), committed.Distinct().Order());
             Assert.InRange(committed.Count - Events, 0, kills * AtLeastOncePipeline.UnackedWindow);
         }
+
+        Assert.Equal(await AtLeastOncePipeline.LastEventIdAsync(log), await ((ICheckpointStore)log).ReadCheckpointAsync(AtLeastOncePipeline.CheckpointId));
     }
 
     private async Task<(bool Finished, bool Killed)> RunConsumerAsync(int run, int killAfterLines)
@@ -65,7 +57,11 @@ public sealed class PipelineKillTests : IDisposable
         using var consumer = Process.Start(new ProcessStartInfo
         {
             FileName = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet",
-            ArgumentList = { "exec", typeof(Program).Assembly.Location, "pipeline-consumer", DatabasePath, (100 + run).ToString(System.Globalization.CultureInfo.InvariantCulture) },
+            ArgumentList =
+            {
+                "exec", GetType().Assembly.Location, "pipeline-consumer", ConsumerArgument,
+                (100 + run).ToString(System.Globalization.CultureInfo.InvariantCulture),
+            },
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -77,6 +73,7 @@ public sealed class PipelineKillTests : IDisposable
         {
             while (await consumer.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60)) is { } line)
             {
+                Assert.False(line.StartsWith("violation", StringComparison.Ordinal), line);
                 if (line == "done")
                 {
                     await consumer.WaitForExitAsync();
