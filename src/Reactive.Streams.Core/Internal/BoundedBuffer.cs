@@ -923,7 +923,7 @@ internal sealed partial class BoundedBuffer<T> : IStreamMetricsSource, IMeteredS
         }
 
         // Complete everything outside the lock: continuations run asynchronously, but SetResult still must not
-        // be called while we hold the lock (STYLE.md: waiters are completed outside the lock).
+        // be called while we hold the lock: a blocking waiter continues inline (BlockingWait), and no waiter may run under it.
         var closed = writers is null ? null : CreateClosedException();
         while (writers is not null)
         {

@@ -5,7 +5,7 @@ namespace Reactive.Streams;
 
 /// <summary>
 /// A <see cref="TimeProvider"/> over an <see cref="IScheduler"/>, so a PauseUpstream timeout on an Rx surface runs on
-/// the operator's scheduler clock (DESIGN.md section 3: an <see cref="IScheduler"/> on Rx surfaces). Hand-written and
+/// the operator's scheduler clock (Rx surfaces take their time from an <see cref="IScheduler"/>). Hand-written and
 /// minimal because Core cannot depend on the testing package's richer bridge: it serves the engine's one-shot timers.
 /// </summary>
 internal sealed class SchedulerTimeProvider(IScheduler scheduler) : TimeProvider
