@@ -58,7 +58,7 @@ await using (log)
     {
         Name = "quickstart",
         DeadLetterSink = deadLetters,
-        BatchMax = 256,
+        MaxBatch = 256,
     }
         .AddSink(consoleSink, consoleSink.Options)
         .AddSink(new LogSink(log, stream))

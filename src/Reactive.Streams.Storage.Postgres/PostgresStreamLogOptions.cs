@@ -19,10 +19,10 @@ public sealed class PostgresStreamLogOptions : StreamLogOptions
     }
 
     /// <summary>The first wait before the listener reconnects after losing its connection; doubles per failure. Default 100 ms.</summary>
-    public TimeSpan ReconnectDelay { get; init; } = TimeSpan.FromMilliseconds(100);
+    public TimeSpan ReconnectDelay { get; set; } = TimeSpan.FromMilliseconds(100);
 
     /// <summary>The longest wait between reconnection attempts; at least <see cref="ReconnectDelay"/>. Default 5 seconds.</summary>
-    public TimeSpan MaxReconnectDelay { get; init; } = TimeSpan.FromSeconds(5);
+    public TimeSpan MaxReconnectDelay { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
     /// How long a parked tail's lease on its stream lasts. Appends send <c>NOTIFY</c> only to streams under a lease,
@@ -35,10 +35,10 @@ public sealed class PostgresStreamLogOptions : StreamLogOptions
     /// the row of a stream with no frames yet), so the role a tailing log connects as needs INSERT and UPDATE on that
     /// table as well as SELECT on <c>rs_frames</c>. The lease runs on the server's clock.
     /// </remarks>
-    public TimeSpan WatchLease { get; init; } = TimeSpan.FromMinutes(2);
+    public TimeSpan WatchLease { get; set; } = TimeSpan.FromMinutes(2);
 
     /// <summary>Where the listener reports losing and regaining its connection. Default <see cref="NullLogger.Instance"/>.</summary>
-    public ILogger Logger { get; init; } = NullLogger.Instance;
+    public ILogger Logger { get; set; } = NullLogger.Instance;
 
     /// <inheritdoc/>
     public override void Validate()

@@ -32,17 +32,17 @@ public sealed class SqliteStreamLogOptions : StreamLogOptions
     }
 
     /// <summary>The durability level. Default <see cref="SqliteSynchronous.Normal"/>.</summary>
-    public SqliteSynchronous Synchronous { get; init; } = SqliteSynchronous.Normal;
+    public SqliteSynchronous Synchronous { get; set; } = SqliteSynchronous.Normal;
 
     /// <summary>
     /// How long a parked tail first waits before re-checking for appends made by other processes (appends through any
     /// log on the same file in this process wake it at once). Doubles after each empty check up to
     /// <see cref="MaxPollInterval"/>, and starts again after a wake. Default 50 ms.
     /// </summary>
-    public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(50);
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(50);
 
     /// <summary>The longest wait between re-checks; at least <see cref="PollInterval"/>. Default 1 second.</summary>
-    public TimeSpan MaxPollInterval { get; init; } = TimeSpan.FromSeconds(1);
+    public TimeSpan MaxPollInterval { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>
     /// How long a write waits for the write lock another connection (usually another process) holds, before failing
@@ -51,16 +51,16 @@ public sealed class SqliteStreamLogOptions : StreamLogOptions
     /// asynchronous (the append's task is returned while it waits) and is measured on real time, not on
     /// <see cref="StreamLogOptions.TimeProvider"/>. Default 10 seconds.
     /// </summary>
-    public TimeSpan BusyTimeout { get; init; } = TimeSpan.FromSeconds(10);
+    public TimeSpan BusyTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>For tests: the clock of the <see cref="BusyTimeout"/> wait (real time in production).</summary>
-    internal TimeProvider BusyTimeProvider { get; init; } = TimeProvider.System;
+    internal TimeProvider BusyTimeProvider { get; set; } = TimeProvider.System;
 
     /// <summary>
     /// For tests: when true, this log neither wakes nor is woken by other logs on the same file in this process,
     /// as if they were other processes, so polling is what finds their appends.
     /// </summary>
-    internal bool IsolateFromProcess { get; init; }
+    internal bool IsolateFromProcess { get; set; }
 
     /// <inheritdoc/>
     public override void Validate()

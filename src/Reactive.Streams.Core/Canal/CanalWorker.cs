@@ -5,8 +5,8 @@ namespace Reactive.Streams;
 /// <summary>Settings of a <see cref="CanalWorker"/> loop.</summary>
 public sealed class CanalWorkerOptions
 {
-    private readonly int _maxBatch = DefaultMaxBatch;
-    private readonly TimeSpan _deadline = DefaultDeadline;
+    private int _maxBatch = DefaultMaxBatch;
+    private TimeSpan _deadline = DefaultDeadline;
 
     /// <summary>The default <see cref="MaxBatch"/>: 64.</summary>
     public const int DefaultMaxBatch = 64;
@@ -18,7 +18,7 @@ public sealed class CanalWorkerOptions
     public int MaxBatch
     {
         get => _maxBatch;
-        init
+        set
         {
             ArgumentOutOfRangeException.ThrowIfLessThan(value, 1, nameof(MaxBatch));
             _maxBatch = value;
@@ -29,7 +29,7 @@ public sealed class CanalWorkerOptions
     public TimeSpan Deadline
     {
         get => _deadline;
-        init
+        set
         {
             ArgumentOutOfRangeException.ThrowIfLessThan(value, TimeSpan.Zero, nameof(Deadline));
             _deadline = value;
@@ -37,10 +37,10 @@ public sealed class CanalWorkerOptions
     }
 
     /// <summary>How long a pull holding items waits for a fuller batch. Default <see cref="CanalLinger.None"/>: a batch is handed over as soon as it holds an item.</summary>
-    public CanalLinger Linger { get; init; }
+    public CanalLinger Linger { get; set; }
 
     /// <summary>Whether an empty batch is handed to the handler (for periodic work). Default false.</summary>
-    public bool DeliverEmptyBatches { get; init; }
+    public bool DeliverEmptyBatches { get; set; }
 }
 
 /// <summary>

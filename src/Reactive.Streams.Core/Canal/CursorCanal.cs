@@ -5,28 +5,28 @@ namespace Reactive.Streams;
 /// <summary>Settings of a <see cref="CursorCanal"/>.</summary>
 public sealed class CursorCanalOptions
 {
-    private readonly TimeProvider _timeProvider = TimeProvider.System;
+    private TimeProvider _timeProvider = TimeProvider.System;
 
     /// <summary>
     /// The checkpoint that makes the canal durable: read on open, written as batches are committed or acknowledged.
     /// With none, the canal starts from the beginning of the stream every time. Default: none.
     /// </summary>
-    public string? CheckpointId { get; init; }
+    public string? CheckpointId { get; set; }
 
     /// <summary>
     /// Where the checkpoint is kept: the same backend as the log (every log in this library is also an
     /// <see cref="ICheckpointStore"/>). Default: the log itself, when it is one.
     /// </summary>
-    public ICheckpointStore? Checkpoints { get; init; }
+    public ICheckpointStore? Checkpoints { get; set; }
 
     /// <summary>Which frames the canal sees. Default: <see cref="TailVisibility.All"/>.</summary>
-    public TailVisibility Visibility { get; init; } = TailVisibility.All;
+    public TailVisibility Visibility { get; set; } = TailVisibility.All;
 
     /// <summary>The clock that measures pull deadlines; use the log's clock. Default: <see cref="TimeProvider.System"/>.</summary>
     public TimeProvider TimeProvider
     {
         get => _timeProvider;
-        init
+        set
         {
             ArgumentNullException.ThrowIfNull(value, nameof(TimeProvider));
             _timeProvider = value;

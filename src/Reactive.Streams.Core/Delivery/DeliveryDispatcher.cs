@@ -13,10 +13,10 @@ namespace Reactive.Streams;
 /// <para><b>Overflow.</b> A sink whose queue is full makes <see cref="DispatchAsync"/> wait under
 /// <see cref="OnFull.Block"/> (at-least-once: a stalled sink eventually backpressures the caller) or drop the item for
 /// that sink under <see cref="OnFull.Drop"/> (at-most-once for that sink: counted, never waits).</para>
-/// <para><b>Delivery.</b> Each worker drains its queue in order, taking up to <c>BatchMax</c> queued items at a time
+/// <para><b>Delivery.</b> Each worker drains its queue in order, taking up to <c>MaxBatch</c> queued items at a time
 /// (waiting up to <c>BatchFlush</c> for a partial batch to fill); an <see cref="IBatchDeliverySink{T}"/> gets the batch
 /// in one call, any other sink one item at a time. Transient failures are retried with capped exponential backoff;
-/// a permanent failure (<see cref="PermanentDeliveryException"/>) or a failure that outlasts <c>RetryMax</c> retries
+/// a permanent failure (<see cref="PermanentDeliveryException"/>) or a failure that outlasts <c>MaxRetries</c> retries
 /// goes to the dead-letter sink, or is logged and discarded when there is none.</para>
 /// <para><b>Acknowledgement.</b> The item's <see cref="IAckToken"/> fires exactly once, after every sink that is not
 /// best-effort has committed the item: delivered it, dead-lettered it (or discarded it after a terminal failure), or
@@ -49,8 +49,8 @@ public sealed class DeliveryDispatcher<T> : IAsyncDisposable
     /// <param name="options">The sinks and settings; validated and copied.</param>
     /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
     /// <exception cref="ArgumentException">An option is invalid (the exception's parameter name is the option: a
-    /// queue capacity or <c>BatchMax</c> below 1, a negative <c>RetryMax</c> or delay, <c>BackoffBase</c> above
-    /// <c>BackoffMax</c>), there is no sink, a sink has no name, or two sinks share a name
+    /// queue capacity or <c>MaxBatch</c> below 1, a negative <c>MaxRetries</c> or delay, <c>BackoffBase</c> above
+    /// <c>MaxBackoff</c>), there is no sink, a sink has no name, or two sinks share a name
     /// (<see cref="DeliveryOptions{T}.Sinks"/>).</exception>
     public DeliveryDispatcher(DeliveryOptions<T> options)
     {

@@ -13,11 +13,11 @@ public sealed class DeliveryOptions<T>
     /// <summary>The default <see cref="QueueCapacity"/>: 1024.</summary>
     public const int DefaultQueueCapacity = 1024;
 
-    /// <summary>The default <see cref="BatchMax"/>: 64.</summary>
-    public const int DefaultBatchMax = 64;
+    /// <summary>The default <see cref="MaxBatch"/>: 64.</summary>
+    public const int DefaultMaxBatch = 64;
 
-    /// <summary>The default <see cref="RetryMax"/>: 3.</summary>
-    public const int DefaultRetryMax = 3;
+    /// <summary>The default <see cref="MaxRetries"/>: 3.</summary>
+    public const int DefaultMaxRetries = 3;
 
     private static int s_unnamed;
     private readonly List<(IDeliverySink<T> Sink, DeliverySinkOptions? Options)> _sinks = [];
@@ -25,8 +25,8 @@ public sealed class DeliveryOptions<T>
     /// <summary>The default <see cref="BackoffBase"/>: 100 ms.</summary>
     public static TimeSpan DefaultBackoffBase { get; } = TimeSpan.FromMilliseconds(100);
 
-    /// <summary>The default <see cref="BackoffMax"/>: 30 s.</summary>
-    public static TimeSpan DefaultBackoffMax { get; } = TimeSpan.FromSeconds(30);
+    /// <summary>The default <see cref="MaxBackoff"/>: 30 s.</summary>
+    public static TimeSpan DefaultMaxBackoff { get; } = TimeSpan.FromSeconds(30);
 
     /// <summary>The dispatcher's name, used in logs and as the <c>delivery.dispatcher</c> metric tag. Default: a unique <c>delivery-N</c>.</summary>
     public string Name { get; set; } = $"delivery-{Interlocked.Increment(ref s_unnamed)}";
@@ -39,30 +39,30 @@ public sealed class DeliveryOptions<T>
 
     /// <summary>
     /// The most items a sink's worker takes from its queue at once; at least 1. The worker takes whatever is queued up to
-    /// this many (a batch sink gets them in one call, an item sink one by one). Default: <see cref="DefaultBatchMax"/>.
+    /// this many (a batch sink gets them in one call, an item sink one by one). Default: <see cref="DefaultMaxBatch"/>.
     /// </summary>
-    public int BatchMax { get; set; } = DefaultBatchMax;
+    public int MaxBatch { get; set; } = DefaultMaxBatch;
 
     /// <summary>
-    /// How long a worker holding a partial batch (fewer than <see cref="BatchMax"/> items) waits for more before writing
+    /// How long a worker holding a partial batch (fewer than <see cref="MaxBatch"/> items) waits for more before writing
     /// it; zero writes what is queued at once. Measured on <see cref="TimeProvider"/>. Default: zero.
     /// </summary>
     public TimeSpan BatchFlush { get; set; } = TimeSpan.Zero;
 
     /// <summary>
     /// How many times a transient failure is retried after the first attempt; zero or more. An item that still fails
-    /// after <c>1 + RetryMax</c> attempts is dead-lettered. Default: <see cref="DefaultRetryMax"/>.
+    /// after <c>1 + MaxRetries</c> attempts is dead-lettered. Default: <see cref="DefaultMaxRetries"/>.
     /// </summary>
-    public int RetryMax { get; set; } = DefaultRetryMax;
+    public int MaxRetries { get; set; } = DefaultMaxRetries;
 
     /// <summary>
-    /// The delay before the first retry; each later retry doubles it, up to <see cref="BackoffMax"/>. Zero or more and
-    /// not above <see cref="BackoffMax"/>; zero retries at once. Default: <see cref="DefaultBackoffBase"/>.
+    /// The delay before the first retry; each later retry doubles it, up to <see cref="MaxBackoff"/>. Zero or more and
+    /// not above <see cref="MaxBackoff"/>; zero retries at once. Default: <see cref="DefaultBackoffBase"/>.
     /// </summary>
     public TimeSpan BackoffBase { get; set; } = DefaultBackoffBase;
 
-    /// <summary>The ceiling of the retry delay. Default: <see cref="DefaultBackoffMax"/>.</summary>
-    public TimeSpan BackoffMax { get; set; } = DefaultBackoffMax;
+    /// <summary>The ceiling of the retry delay. Default: <see cref="DefaultMaxBackoff"/>.</summary>
+    public TimeSpan MaxBackoff { get; set; } = DefaultMaxBackoff;
 
     /// <summary>
     /// Whether each retry delay is drawn uniformly from [delay/2, delay] rather than being exactly the exponential delay,
@@ -119,20 +119,20 @@ public sealed class DeliverySinkOptions
     /// <summary>Overrides <see cref="DeliveryOptions{T}.OnFull"/>. Default: null (inherit).</summary>
     public OnFull? OnFull { get; set; }
 
-    /// <summary>Overrides <see cref="DeliveryOptions{T}.BatchMax"/>. Default: null (inherit).</summary>
-    public int? BatchMax { get; set; }
+    /// <summary>Overrides <see cref="DeliveryOptions{T}.MaxBatch"/>. Default: null (inherit).</summary>
+    public int? MaxBatch { get; set; }
 
     /// <summary>Overrides <see cref="DeliveryOptions{T}.BatchFlush"/>. Default: null (inherit).</summary>
     public TimeSpan? BatchFlush { get; set; }
 
-    /// <summary>Overrides <see cref="DeliveryOptions{T}.RetryMax"/>. Default: null (inherit).</summary>
-    public int? RetryMax { get; set; }
+    /// <summary>Overrides <see cref="DeliveryOptions{T}.MaxRetries"/>. Default: null (inherit).</summary>
+    public int? MaxRetries { get; set; }
 
     /// <summary>Overrides <see cref="DeliveryOptions{T}.BackoffBase"/>. Default: null (inherit).</summary>
     public TimeSpan? BackoffBase { get; set; }
 
-    /// <summary>Overrides <see cref="DeliveryOptions{T}.BackoffMax"/>. Default: null (inherit).</summary>
-    public TimeSpan? BackoffMax { get; set; }
+    /// <summary>Overrides <see cref="DeliveryOptions{T}.MaxBackoff"/>. Default: null (inherit).</summary>
+    public TimeSpan? MaxBackoff { get; set; }
 
     /// <summary>Overrides <see cref="DeliveryOptions{T}.BackoffJitter"/>. Default: null (inherit).</summary>
     public bool? BackoffJitter { get; set; }
@@ -152,11 +152,11 @@ public sealed class DeliverySinkOptions
 internal sealed record DeliverySinkSettings(
     int QueueCapacity,
     OnFull OnFull,
-    int BatchMax,
+    int MaxBatch,
     TimeSpan BatchFlush,
-    int RetryMax,
+    int MaxRetries,
     TimeSpan BackoffBase,
-    TimeSpan BackoffMax,
+    TimeSpan MaxBackoff,
     bool BackoffJitter,
     Func<Exception, bool>? IsTransient,
     bool BestEffort)
@@ -169,11 +169,11 @@ internal sealed record DeliverySinkSettings(
         var settings = new DeliverySinkSettings(
             local?.QueueCapacity ?? global.QueueCapacity,
             local?.OnFull ?? global.OnFull,
-            local?.BatchMax ?? global.BatchMax,
+            local?.MaxBatch ?? global.MaxBatch,
             local?.BatchFlush ?? global.BatchFlush,
-            local?.RetryMax ?? global.RetryMax,
+            local?.MaxRetries ?? global.MaxRetries,
             local?.BackoffBase ?? global.BackoffBase,
-            local?.BackoffMax ?? global.BackoffMax,
+            local?.MaxBackoff ?? global.MaxBackoff,
             local?.BackoffJitter ?? global.BackoffJitter,
             local?.IsTransient ?? global.IsTransient,
             local?.BestEffort ?? false);
@@ -194,9 +194,9 @@ internal sealed record DeliverySinkSettings(
             throw new ArgumentOutOfRangeException(nameof(OnFull), OnFull, $"OnFull must be Block or Drop{where}.");
         }
 
-        if (BatchMax < 1)
+        if (MaxBatch < 1)
         {
-            throw new ArgumentOutOfRangeException(nameof(BatchMax), BatchMax, $"BatchMax must be at least 1{where}.");
+            throw new ArgumentOutOfRangeException(nameof(MaxBatch), MaxBatch, $"MaxBatch must be at least 1{where}.");
         }
 
         if (BatchFlush < TimeSpan.Zero)
@@ -204,9 +204,9 @@ internal sealed record DeliverySinkSettings(
             throw new ArgumentOutOfRangeException(nameof(BatchFlush), BatchFlush, $"BatchFlush must be zero or positive{where}.");
         }
 
-        if (RetryMax < 0)
+        if (MaxRetries < 0)
         {
-            throw new ArgumentOutOfRangeException(nameof(RetryMax), RetryMax, $"RetryMax must be zero or more{where}.");
+            throw new ArgumentOutOfRangeException(nameof(MaxRetries), MaxRetries, $"MaxRetries must be zero or more{where}.");
         }
 
         if (BackoffBase < TimeSpan.Zero)
@@ -214,14 +214,14 @@ internal sealed record DeliverySinkSettings(
             throw new ArgumentOutOfRangeException(nameof(BackoffBase), BackoffBase, $"BackoffBase must be zero or positive{where}.");
         }
 
-        if (BackoffMax < TimeSpan.Zero)
+        if (MaxBackoff < TimeSpan.Zero)
         {
-            throw new ArgumentOutOfRangeException(nameof(BackoffMax), BackoffMax, $"BackoffMax must be zero or positive{where}.");
+            throw new ArgumentOutOfRangeException(nameof(MaxBackoff), MaxBackoff, $"MaxBackoff must be zero or positive{where}.");
         }
 
-        if (BackoffMax > s_maxDelay)
+        if (MaxBackoff > s_maxDelay)
         {
-            throw new ArgumentOutOfRangeException(nameof(BackoffMax), BackoffMax, $"BackoffMax must not exceed {s_maxDelay} (the longest timer){where}.");
+            throw new ArgumentOutOfRangeException(nameof(MaxBackoff), MaxBackoff, $"MaxBackoff must not exceed {s_maxDelay} (the longest timer){where}.");
         }
 
         if (BatchFlush > s_maxDelay)
@@ -229,9 +229,9 @@ internal sealed record DeliverySinkSettings(
             throw new ArgumentOutOfRangeException(nameof(BatchFlush), BatchFlush, $"BatchFlush must not exceed {s_maxDelay} (the longest timer){where}.");
         }
 
-        if (BackoffBase > BackoffMax)
+        if (BackoffBase > MaxBackoff)
         {
-            throw new ArgumentException($"BackoffBase ({BackoffBase}) must not be above BackoffMax ({BackoffMax}){where}.", nameof(BackoffBase));
+            throw new ArgumentException($"BackoffBase ({BackoffBase}) must not be above MaxBackoff ({MaxBackoff}){where}.", nameof(BackoffBase));
         }
     }
 }

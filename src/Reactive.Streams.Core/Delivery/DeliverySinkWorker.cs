@@ -48,8 +48,8 @@ internal sealed class DeliverySinkWorker<T> : IDeliveryMetricsSource
         Name = sink.Name;
         IsDrop = settings.OnFull == OnFull.Drop;
         IsBestEffort = settings.BestEffort;
-        _batch = new List<DeliveryEnvelope<T>>(settings.BatchMax);
-        _items = _batchSink is null ? null : new List<T>(settings.BatchMax);
+        _batch = new List<DeliveryEnvelope<T>>(settings.MaxBatch);
+        _items = _batchSink is null ? null : new List<T>(settings.MaxBatch);
         Queue = new BoundedBuffer<DeliveryEnvelope<T>>(
             new BoundedStreamOptions<DeliveryEnvelope<T>>(IsDrop ? BackpressurePolicy.Fail : BackpressurePolicy.PauseUpstream, settings.QueueCapacity)
             {
@@ -107,7 +107,7 @@ internal sealed class DeliverySinkWorker<T> : IDeliveryMetricsSource
         {
             while (!_stop.IsCancellationRequested)
             {
-                if (Queue.TryReadBatch(_batch, _settings.BatchMax) == 0)
+                if (Queue.TryReadBatch(_batch, _settings.MaxBatch) == 0)
                 {
                     // Uncancellable on purpose: it uses the buffer's pooled waiter, and shutdown completes the queue,
                     // which wakes this wait, before it ever cancels the stop token.
@@ -119,7 +119,7 @@ internal sealed class DeliverySinkWorker<T> : IDeliveryMetricsSource
                     continue;
                 }
 
-                if (_batch.Count < _settings.BatchMax && _settings.BatchFlush > TimeSpan.Zero)
+                if (_batch.Count < _settings.MaxBatch && _settings.BatchFlush > TimeSpan.Zero)
                 {
                     await FillBatchAsync().ConfigureAwait(false);
                 }
@@ -152,9 +152,9 @@ internal sealed class DeliverySinkWorker<T> : IDeliveryMetricsSource
         using var flush = new CancellationTokenSource(_settings.BatchFlush, _timeProvider);
         try
         {
-            while (_batch.Count < _settings.BatchMax)
+            while (_batch.Count < _settings.MaxBatch)
             {
-                if (Queue.TryReadBatch(_batch, _settings.BatchMax - _batch.Count) > 0)
+                if (Queue.TryReadBatch(_batch, _settings.MaxBatch - _batch.Count) > 0)
                 {
                     continue;
                 }
@@ -276,13 +276,13 @@ internal sealed class DeliverySinkWorker<T> : IDeliveryMetricsSource
             return Outcome.Stopped;
         }
 
-        if (attempts > _settings.RetryMax || IsPermanent(error))
+        if (attempts > _settings.MaxRetries || IsPermanent(error))
         {
             return Outcome.Failed;
         }
 
         _retries++;
-        var delay = Backoff.Compute(attempts, _settings.BackoffBase, _settings.BackoffMax, _settings.BackoffJitter ? Random.Shared.NextDouble() : null);
+        var delay = Backoff.Compute(attempts, _settings.BackoffBase, _settings.MaxBackoff, _settings.BackoffJitter ? Random.Shared.NextDouble() : null);
         if (delay > TimeSpan.Zero)
         {
             try

@@ -31,7 +31,7 @@ public interface IDeliverySink<in T>
 }
 
 /// <summary>
-/// A batch-oriented <see cref="IDeliverySink{T}"/>: the dispatcher's worker hands it up to <c>BatchMax</c> items at a
+/// A batch-oriented <see cref="IDeliverySink{T}"/>: the dispatcher's worker hands it up to <c>MaxBatch</c> items at a
 /// time through <see cref="WriteBatchAsync"/> and never calls <see cref="IDeliverySink{T}.WriteAsync"/>. The batch
 /// succeeds, is retried or is dead-lettered as a whole.
 /// </summary>

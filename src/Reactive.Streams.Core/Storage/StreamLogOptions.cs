@@ -28,23 +28,23 @@ public class StreamLogOptions
     /// the backends' own waits: SQLite's polling for other processes' appends, PostgreSQL's listener reconnect delays.
     /// A virtual clock stops those too until it is advanced. Default <see cref="TimeProvider.System"/>.
     /// </summary>
-    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+    public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 
     /// <summary>
     /// The hard cap on the frames one read or tail returns, whatever limit the caller asks for.
     /// Default <see cref="DefaultMaxReadCount"/>; at least 1.
     /// </summary>
-    public int MaxReadCount { get; init; } = DefaultMaxReadCount;
+    public int MaxReadCount { get; set; } = DefaultMaxReadCount;
 
     /// <summary>
     /// Whether a <see cref="AppendMode.DurableSummary"/> payload must be a JSON object. Default true: summaries are
     /// documents with members, and a scalar or array patch (which RFC 7396 says replaces the whole document) is
     /// then rejected as a likely mistake. Set false to accept any JSON value with RFC 7396's meaning.
     /// </summary>
-    public bool RequireObjectSummaryPatch { get; init; } = true;
+    public bool RequireObjectSummaryPatch { get; set; } = true;
 
     /// <summary>How <see cref="AppendMode.BestEffortLive"/> frames are retained. Default <c>new LiveRetentionOptions()</c>.</summary>
-    public LiveRetentionOptions LiveRetention { get; init; } = new();
+    public LiveRetentionOptions LiveRetention { get; set; } = new();
 
     /// <summary>Checks the options.</summary>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range; the message names it.</exception>
@@ -68,16 +68,16 @@ public class StreamLogOptions
 public sealed class LiveRetentionOptions
 {
     /// <summary>The smoothing factor, in (0, 1]. Default 0.2.</summary>
-    public double Alpha { get; init; } = 0.2;
+    public double Alpha { get; set; } = 0.2;
 
     /// <summary>How long a live frame should stay readable at the current rate; positive. Default 30 seconds.</summary>
-    public TimeSpan Ttl { get; init; } = TimeSpan.FromSeconds(30);
+    public TimeSpan Ttl { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>The least number of best-effort frames kept; at least 1. Default 16.</summary>
-    public int Floor { get; init; } = 16;
+    public int Floor { get; set; } = 16;
 
     /// <summary>The most best-effort frames kept; at least <see cref="Floor"/>. Default 10 000.</summary>
-    public int Ceiling { get; init; } = 10_000;
+    public int Ceiling { get; set; } = 10_000;
 
     /// <summary>Checks the options.</summary>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range; the message names it.</exception>

@@ -11,9 +11,9 @@ namespace Reactive.Streams;
 public sealed class BoundedStreamOptions<T>
 {
     private static int s_unnamed;
-    private readonly string _name;
-    private readonly TimeSpan? _pauseTimeout;
-    private readonly TimeProvider _timeProvider = TimeProvider.System;
+    private string _name;
+    private TimeSpan? _pauseTimeout;
+    private TimeProvider _timeProvider = TimeProvider.System;
 
     /// <summary>Creates options with the two facts every stream must have.</summary>
     /// <param name="policy">What happens when the buffer is full.</param>
@@ -45,7 +45,7 @@ public sealed class BoundedStreamOptions<T>
     public string Name
     {
         get => _name;
-        init
+        set
         {
             ArgumentNullException.ThrowIfNull(value, nameof(Name));
             _name = value;
@@ -57,14 +57,14 @@ public sealed class BoundedStreamOptions<T>
     /// none, an overflow rejects the item with <see cref="MissingDegraderException"/> (never earlier). Ignored by the
     /// other policies. Default: none.
     /// </summary>
-    public Func<T, T>? Degrader { get; init; }
+    public Func<T, T>? Degrader { get; set; }
 
     /// <summary>
     /// Called with every item evicted by <see cref="BackpressurePolicy.DropOldest"/> or
     /// <see cref="BackpressurePolicy.DegradeQuality"/>, on the pushing thread, after the buffer's lock is released.
     /// An exception it throws propagates to the pusher; the push itself has already happened. Default: none.
     /// </summary>
-    public Action<T>? OnDropped { get; init; }
+    public Action<T>? OnDropped { get; set; }
 
     /// <summary>
     /// Under <see cref="BackpressurePolicy.PauseUpstream"/>, how long a push may wait for room before it fails with
@@ -74,7 +74,7 @@ public sealed class BoundedStreamOptions<T>
     public TimeSpan? PauseTimeout
     {
         get => _pauseTimeout;
-        init
+        set
         {
             if (value is { } timeout && timeout != Timeout.InfiniteTimeSpan &&
                 (timeout < TimeSpan.Zero || timeout.TotalMilliseconds > uint.MaxValue - 1))
@@ -97,13 +97,13 @@ public sealed class BoundedStreamOptions<T>
     /// producers). Either way a <see cref="Capacity"/> above 65,536 runs fully locked, on a ring that grows on demand.
     /// Default: false.
     /// </summary>
-    public bool SingleWriter { get; init; }
+    public bool SingleWriter { get; set; }
 
     /// <summary>
     /// Whether at most one read (or wait to read) is in progress at any time (as <c>ChannelOptions.SingleReader</c>):
     /// one consumer. See <see cref="SingleWriter"/>: with both set, pushes too run without a lock. Default: false.
     /// </summary>
-    public bool SingleReader { get; init; }
+    public bool SingleReader { get; set; }
 
     /// <summary>The engine mode a stream or channel with these options runs: lock-free on the single-writer, single-reader promise, else shared.</summary>
     internal BufferMode StreamMode => SingleWriter && SingleReader ? BufferMode.SingleLane : BufferMode.SharedLane;
@@ -112,7 +112,7 @@ public sealed class BoundedStreamOptions<T>
     public TimeProvider TimeProvider
     {
         get => _timeProvider;
-        init
+        set
         {
             ArgumentNullException.ThrowIfNull(value, nameof(TimeProvider));
             _timeProvider = value;

@@ -7,7 +7,7 @@ namespace Reactive.Streams.Benchmarks.Delivery;
 /// Fan-out of <see cref="Events"/> items to four sinks that never fail, each acknowledged once all four committed it.
 /// The baseline is the hand-written equivalent: four bounded Channels (Wait mode, capacity 1024) with one reader task
 /// each and a per-item countdown object for the ack join. The dispatcher runs with its retry and dead-letter machinery
-/// enabled (RetryMax 3, 100 ms backoff base, a dead-letter sink), and its ack tokens are one shared object, so its only
+/// enabled (MaxRetries 3, 100 ms backoff base, a dead-letter sink), and its ack tokens are one shared object, so its only
 /// per-event allocation is the ack join (the envelope).
 /// </summary>
 [MemoryDiagnoser]
@@ -103,7 +103,7 @@ public class DeliveryFanOutBenchmarks
         var options = new DeliveryOptions<int>
         {
             QueueCapacity = Capacity,
-            RetryMax = 3,
+            MaxRetries = 3,
             BackoffBase = TimeSpan.FromMilliseconds(100),
             DeadLetterSink = new DeadLetterSink(),
         };

@@ -11,7 +11,7 @@ public class DeliveryDispatcherTests
 
     private static DeliveryOptions<int> Options(RecordingTimeProvider time, params IDeliverySink<int>[] sinks)
     {
-        var options = new DeliveryOptions<int> { TimeProvider = time, BackoffBase = Ms100, BackoffMax = TimeSpan.FromSeconds(1) };
+        var options = new DeliveryOptions<int> { TimeProvider = time, BackoffBase = Ms100, MaxBackoff = TimeSpan.FromSeconds(1) };
         foreach (var sink in sinks)
         {
             options.AddSink(sink);
@@ -78,7 +78,7 @@ public class DeliveryDispatcherTests
         var healthy = new RecordingSink<int>("file");
         var deadLetters = new RecordingSink<DeadLetter<int>>("dead");
         var options = Options(time, sink, healthy);
-        options.RetryMax = 2;
+        options.MaxRetries = 2;
         options.DeadLetterSink = deadLetters;
         await using var dispatcher = new DeliveryDispatcher<int>(options);
         var ack = new CountingAck();
@@ -108,7 +108,7 @@ public class DeliveryDispatcherTests
         var sink = new RecordingSink<int>("queue", time, (_, _, _) => throw new PermanentDeliveryException("schema rejected"));
         var deadLetters = new RecordingSink<DeadLetter<int>>("dead");
         var options = Options(time, sink);
-        options.RetryMax = 5;
+        options.MaxRetries = 5;
         options.DeadLetterSink = deadLetters;
         await using var dispatcher = new DeliveryDispatcher<int>(options);
         var ack = new CountingAck();
@@ -192,7 +192,7 @@ public class DeliveryDispatcherTests
         var deadLetters = new RecordingSink<DeadLetter<int>>("dead", time, (_, _, _) => throw new IOException("disk full"));
         var options = Options(time, sink);
         options.Logger = logger;
-        options.RetryMax = 1;
+        options.MaxRetries = 1;
         options.DeadLetterSink = deadLetters;
         await using var dispatcher = new DeliveryDispatcher<int>(options);
         var ack = new CountingAck();
@@ -270,7 +270,7 @@ public class DeliveryDispatcherTests
         var time = new RecordingTimeProvider();
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var stalled = new RecordingSink<int>("metrics", time, async (_, _, ct) => await gate.Task.WaitAsync(ct));
-        var options = new DeliveryOptions<int> { TimeProvider = time, OnFull = OnFull.Drop, QueueCapacity = 8, BatchMax = 1 };
+        var options = new DeliveryOptions<int> { TimeProvider = time, OnFull = OnFull.Drop, QueueCapacity = 8, MaxBatch = 1 };
         options.AddSink(stalled);
         await using var dispatcher = new DeliveryDispatcher<int>(options);
         var acks = Enumerable.Range(0, 1000).Select(_ => new CountingAck()).ToArray();
@@ -299,7 +299,7 @@ public class DeliveryDispatcherTests
         var time = new RecordingTimeProvider();
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var slow = new RecordingSink<int>("slow", time, async (_, _, ct) => await gate.Task.WaitAsync(ct));
-        var options = new DeliveryOptions<int> { TimeProvider = time, QueueCapacity = 2, BatchMax = 1 }.AddSink(slow);
+        var options = new DeliveryOptions<int> { TimeProvider = time, QueueCapacity = 2, MaxBatch = 1 }.AddSink(slow);
         await using var dispatcher = new DeliveryDispatcher<int>(options);
 
         await dispatcher.DispatchAsync(0);
@@ -323,7 +323,7 @@ public class DeliveryDispatcherTests
         var sink = new RecordingSink<int>("flaky", time, (_, _, _) => throw new IOException("down"));
         var deadLetters = new RecordingSink<DeadLetter<int>>("dead");
         var options = Options(time, sink);
-        options.RetryMax = 6;
+        options.MaxRetries = 6;
         options.DeadLetterSink = deadLetters;
         await using var dispatcher = new DeliveryDispatcher<int>(options);
 
@@ -408,7 +408,7 @@ public class DeliveryDispatcherTests
     }
 
     [Fact]
-    public async Task A_batch_sink_gets_what_is_queued_up_to_BatchMax_in_one_call()
+    public async Task A_batch_sink_gets_what_is_queued_up_to_MaxBatch_in_one_call()
     {
         var time = new RecordingTimeProvider();
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -419,7 +419,7 @@ public class DeliveryDispatcherTests
                 await gate.Task;
             }
         });
-        var options = new DeliveryOptions<int> { TimeProvider = time, BatchMax = 4 }.AddSink(sink);
+        var options = new DeliveryOptions<int> { TimeProvider = time, MaxBatch = 4 }.AddSink(sink);
         await using var dispatcher = new DeliveryDispatcher<int>(options);
 
         await dispatcher.DispatchAsync(0);
@@ -439,7 +439,7 @@ public class DeliveryDispatcherTests
     {
         var time = new RecordingTimeProvider();
         var sink = new RecordingBatchSink<int>("bulk");
-        var options = new DeliveryOptions<int> { TimeProvider = time, BatchMax = 4, BatchFlush = TimeSpan.FromSeconds(2) }.AddSink(sink);
+        var options = new DeliveryOptions<int> { TimeProvider = time, MaxBatch = 4, BatchFlush = TimeSpan.FromSeconds(2) }.AddSink(sink);
         await using var dispatcher = new DeliveryDispatcher<int>(options);
         var ack = new CountingAck();
 
@@ -481,7 +481,7 @@ public class DeliveryDispatcherTests
             throw new IOException("bulk down");
         });
         var deadLetters = new RecordingSink<DeadLetter<int>>("dead");
-        var options = new DeliveryOptions<int> { TimeProvider = time, BatchMax = 8, RetryMax = 1, DeadLetterSink = deadLetters }.AddSink(sink);
+        var options = new DeliveryOptions<int> { TimeProvider = time, MaxBatch = 8, MaxRetries = 1, DeadLetterSink = deadLetters }.AddSink(sink);
         await using var dispatcher = new DeliveryDispatcher<int>(options);
         var acks = Enumerable.Range(0, 4).Select(_ => new CountingAck()).ToArray();
 
@@ -509,8 +509,8 @@ public class DeliveryDispatcherTests
         var failing = new RecordingSink<int>("a", time, (_, _, _) => throw new IOException());
         var alsoFailing = new RecordingSink<int>("b", time, (_, _, _) => throw new IOException());
         var deadLetters = new RecordingSink<DeadLetter<int>>("dead");
-        var options = new DeliveryOptions<int> { TimeProvider = time, RetryMax = 0, DeadLetterSink = deadLetters };
-        options.AddSink(failing).AddSink(alsoFailing, new DeliverySinkOptions { RetryMax = 1, BackoffBase = TimeSpan.FromSeconds(5), BackoffMax = TimeSpan.FromSeconds(5) });
+        var options = new DeliveryOptions<int> { TimeProvider = time, MaxRetries = 0, DeadLetterSink = deadLetters };
+        options.AddSink(failing).AddSink(alsoFailing, new DeliverySinkOptions { MaxRetries = 1, BackoffBase = TimeSpan.FromSeconds(5), MaxBackoff = TimeSpan.FromSeconds(5) });
         await using var dispatcher = new DeliveryDispatcher<int>(options);
         var ack = new CountingAck();
 
@@ -573,7 +573,7 @@ public class DeliveryDispatcherTests
         var options = Options(time, fine, stuck);
         options.Logger = logger;
         options.QueueCapacity = 4;
-        options.BatchMax = 1;
+        options.MaxBatch = 1;
         var dispatcher = new DeliveryDispatcher<int>(options);
         var acks = Enumerable.Range(0, 6).Select(_ => new CountingAck()).ToArray();
         for (var i = 0; i < 6; i++)
@@ -632,7 +632,7 @@ public class DeliveryDispatcherTests
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var slow = new RecordingSink<int>("slow", time, async (_, _, ct) => await gate.Task.WaitAsync(ct));
         var fast = new RecordingSink<int>("fast");
-        var options = new DeliveryOptions<int> { TimeProvider = time, BatchMax = 1 };
+        var options = new DeliveryOptions<int> { TimeProvider = time, MaxBatch = 1 };
         options.AddSink(fast).AddSink(slow, new DeliverySinkOptions { QueueCapacity = 1 });
         await using var dispatcher = new DeliveryDispatcher<int>(options);
         await dispatcher.DispatchAsync(0);
@@ -755,16 +755,16 @@ public class DeliveryDispatcherTests
     public static TheoryData<Action<DeliveryOptions<int>>, string> BadOptions => new()
     {
         { o => o.QueueCapacity = 0, "QueueCapacity" },
-        { o => o.BatchMax = 0, "BatchMax" },
-        { o => o.RetryMax = -1, "RetryMax" },
+        { o => o.MaxBatch = 0, "MaxBatch" },
+        { o => o.MaxRetries = -1, "MaxRetries" },
         { o => o.BackoffBase = TimeSpan.FromSeconds(2), "BackoffBase" },
         { o => o.BackoffBase = TimeSpan.FromMilliseconds(-1), "BackoffBase" },
         { o => o.BatchFlush = TimeSpan.FromMilliseconds(-1), "BatchFlush" },
         { o => o.OnFull = (OnFull)7, "OnFull" },
-        { o => o.AddSink(new RecordingSink<int>("other"), new DeliverySinkOptions { BatchMax = 0 }), "BatchMax" },
+        { o => o.AddSink(new RecordingSink<int>("other"), new DeliverySinkOptions { MaxBatch = 0 }), "MaxBatch" },
         { o => o.AddSink(new RecordingSink<int>("other"), new DeliverySinkOptions { QueueCapacity = -3 }), "QueueCapacity" },
-        { o => o.AddSink(new RecordingSink<int>("other"), new DeliverySinkOptions { RetryMax = -1 }), "RetryMax" },
-        { o => o.AddSink(new RecordingSink<int>("other"), new DeliverySinkOptions { BackoffMax = TimeSpan.FromMilliseconds(10) }), "BackoffBase" },
+        { o => o.AddSink(new RecordingSink<int>("other"), new DeliverySinkOptions { MaxRetries = -1 }), "MaxRetries" },
+        { o => o.AddSink(new RecordingSink<int>("other"), new DeliverySinkOptions { MaxBackoff = TimeSpan.FromMilliseconds(10) }), "BackoffBase" },
         { o => o.AddSink(new RecordingSink<int>("file")), "Sinks" },
         { o => o.AddSink(new RecordingSink<int>("")), "Sinks" },
     };
@@ -773,7 +773,7 @@ public class DeliveryDispatcherTests
     [MemberData(nameof(BadOptions))]
     public void Bad_options_throw_an_ArgumentException_naming_the_option(Action<DeliveryOptions<int>> configure, string option)
     {
-        var options = new DeliveryOptions<int> { BackoffMax = TimeSpan.FromSeconds(1) }.AddSink(new RecordingSink<int>("file"));
+        var options = new DeliveryOptions<int> { MaxBackoff = TimeSpan.FromSeconds(1) }.AddSink(new RecordingSink<int>("file"));
         configure(options);
 
         var error = Assert.ThrowsAny<ArgumentException>(() => new DeliveryDispatcher<int>(options));

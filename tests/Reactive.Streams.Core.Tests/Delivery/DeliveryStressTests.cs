@@ -139,15 +139,15 @@ public class DeliveryStressTests
         {
             TimeProvider = new FakeTimeProvider(),
             BackoffBase = TimeSpan.Zero,
-            BackoffMax = TimeSpan.Zero,
+            MaxBackoff = TimeSpan.Zero,
 
             // A transient failure rate of 1-2% never exhausts 30 retries (p < 1e-50).
-            RetryMax = 30,
+            MaxRetries = 30,
             DeadLetterSink = deadLetters,
         };
         options.AddSink(drop, new DeliverySinkOptions { OnFull = OnFull.Drop, QueueCapacity = 16 })
             .AddSink(flaky)
-            .AddSink(batch, new DeliverySinkOptions { BatchMax = 128 })
+            .AddSink(batch, new DeliverySinkOptions { MaxBatch = 128 })
             .AddSink(new PoisonSink("poison"));
         return new Setup(new DeliveryDispatcher<Event>(options), drop, flaky, batch, deadLetters);
     }

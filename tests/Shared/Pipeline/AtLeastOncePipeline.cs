@@ -18,7 +18,7 @@ public static class AtLeastOncePipeline
     /// The most events a stop can leave delivered but not checkpointed: one pulled batch, plus what the dispatcher's
     /// queues hold, plus one batch being written by a sink. A restart redelivers at most this many.
     /// </summary>
-    public const int UnackedWindow = PullMax + QueueCapacity + DeliveryOptions<int>.DefaultBatchMax + 1;
+    public const int UnackedWindow = PullMax + QueueCapacity + DeliveryOptions<int>.DefaultMaxBatch + 1;
 
     public static byte[] Encode(int value)
     {
@@ -49,9 +49,9 @@ public static class AtLeastOncePipeline
         {
             Name = "pipeline",
             QueueCapacity = QueueCapacity,
-            RetryMax = 1_000,
+            MaxRetries = 1_000,
             BackoffBase = TimeSpan.Zero,
-            BackoffMax = TimeSpan.Zero,
+            MaxBackoff = TimeSpan.Zero,
         };
         foreach (var sink in sinks)
         {
