@@ -298,11 +298,7 @@ internal sealed partial class BoundedBuffer<T> : IStreamMetricsSource, IMeteredS
             switch (Decide(_items.Count < Capacity, allowWait))
             {
                 case PushAction.Enqueue:
-                    _pushed++;
-                    _items.Enqueue(item);
-                    readers = _readers;
-                    _readers = null;
-                    signals = TakeSignals();
+                    EnqueueLocked(item, out readers, out signals);
                     goto Enqueued;
 
                 case PushAction.EvictOldest:
@@ -357,6 +353,17 @@ internal sealed partial class BoundedBuffer<T> : IStreamMetricsSource, IMeteredS
         return new PushResult(PushStatus.DroppedOldest);
     }
 
+    /// <summary>
+    /// Under the lock, in the locked mode: stores a pushed item and detaches the parked readers and armed read signals,
+    /// which the caller wakes once the lock is released.
+    /// </summary>
+    private void EnqueueLocked(T item, out AsyncWaiter<T>? readers, out object? signals)
+    {
+        _pushed++;
+        _items.Enqueue(item);
+        TakeReaders(out readers, out signals);
+    }
+
     /// <summary>DegradeQuality on overflow: the degrader runs outside the lock, then the decision is re-made.</summary>
     private PushResult PushDegraded(T item)
     {
@@ -376,11 +383,7 @@ internal sealed partial class BoundedBuffer<T> : IStreamMetricsSource, IMeteredS
             var action = Decide(_items.Count < Capacity, canWait: false);
             if (action == PushAction.Enqueue)
             {
-                _pushed++;
-                _items.Enqueue(item);
-                readers = _readers;
-                _readers = null;
-                signals = TakeSignals();
+                EnqueueLocked(item, out readers, out signals);
                 status = PushStatus.Enqueued;
             }
             else if (action != PushAction.Degrade)
@@ -458,11 +461,7 @@ internal sealed partial class BoundedBuffer<T> : IStreamMetricsSource, IMeteredS
             switch (Decide(_items.Count < Capacity, canWait: true))
             {
                 case PushAction.Enqueue:
-                    _pushed++;
-                    _items.Enqueue(item);
-                    readers = _readers;
-                    _readers = null;
-                    signals = TakeSignals();
+                    EnqueueLocked(item, out readers, out signals);
                     break;
 
                 case PushAction.Wait:
