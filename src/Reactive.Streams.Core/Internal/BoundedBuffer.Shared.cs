@@ -131,7 +131,7 @@ internal sealed partial class BoundedBuffer<T>
     {
         // Under sustained DegradeQuality overflow, degrade before taking the lock (one lock per push, not two; see
         // ShouldDegradeEagerly). The depth read is racy; SharedPushDegraded re-decides under the lock.
-        if (ShouldDegradeEagerly(lane.Depth))
+        if (ShouldDegradeEagerly(lane))
         {
             return SharedPushDegraded(lane, item);
         }

@@ -196,6 +196,13 @@ internal sealed partial class BoundedBuffer<T> : IStreamMetricsSource, IMeteredS
     /// </summary>
     private bool ShouldDegradeEagerly(int depth) => Decide(depth < Capacity, canWait: false) == PushAction.Degrade;
 
+    /// <summary>
+    /// <see cref="ShouldDegradeEagerly(int)"/> in the shared mode. Only a buffer with a degrader can degrade, and that field
+    /// is looked at first: the lane's depth is read from the consumer's cache line, which a push of any other policy must
+    /// not pull over on every call.
+    /// </summary>
+    private bool ShouldDegradeEagerly(SingleProducerLane<T> lane) => _degrader is not null && ShouldDegradeEagerly(lane.Depth);
+
     /// <summary>Pushes without waiting and without throwing.</summary>
     public PushResult TryPush(T item)
     {
@@ -209,7 +216,7 @@ internal sealed partial class BoundedBuffer<T> : IStreamMetricsSource, IMeteredS
             return SharedTryPush(_sharedLane, item);
         }
 
-        if (ShouldDegradeEagerly(_items.Count))
+        if (_degrader is not null && ShouldDegradeEagerly(_items.Count))
         {
             return PushDegraded(item);
         }
@@ -243,7 +250,7 @@ internal sealed partial class BoundedBuffer<T> : IStreamMetricsSource, IMeteredS
             return SharedPushAsync(_sharedLane, item, cancellationToken, blocking);
         }
 
-        if (ShouldDegradeEagerly(_items.Count))
+        if (_degrader is not null && ShouldDegradeEagerly(_items.Count))
         {
             var degraded = PushDegraded(item);
             return degraded.IsAccepted ? default : ValueTask.FromException(CreateException(degraded));
