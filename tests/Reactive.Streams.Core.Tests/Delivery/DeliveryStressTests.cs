@@ -304,20 +304,23 @@ public class DeliveryAllocationTests
         var dispatcher = new DeliveryDispatcher<int>(options);
         var ack = new SharedAck();
 
-        // Warm up (JIT, the queues' ring arrays growing to their working size), and let the workers catch up.
-        for (var i = 0; i < 2 * N; i++)
+        // Warm up: the JIT, and the queues' ring arrays, which grow on demand. They must already be as large as the
+        // measurement below needs (its items wait in the queues), so the warm-up fills them that far with the workers
+        // held in their sinks, then lets the workers catch up.
+        const int Rounds = 3;
+        const int WarmUp = Rounds * N + 1;
+        Volatile.Write(ref gate, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        for (var i = 0; i < WarmUp; i++)
         {
             await dispatcher.DispatchAsync(i, ack);
         }
 
-        var deadline = Environment.TickCount64 + 30_000;
-        while (Volatile.Read(ref ack.Count) < 2 * N && Environment.TickCount64 < deadline)
-        {
-            await Task.Yield();
-        }
+        Volatile.Read(ref gate).SetResult();
+        Assert.True(SpinWait.SpinUntil(() => Volatile.Read(ref ack.Count) == WarmUp, TestLimits.Hang), "the warm-up was never acknowledged");
 
         // Hold every worker inside its sink (busy, not parked), so that no dispatch below wakes a worker: a wake queues
         // a thread-pool work item on this thread, and how often that happened depended on the machine's load.
+        Volatile.Write(ref entered, 0);
         Volatile.Write(ref gate, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
         await dispatcher.DispatchAsync(-1, ack);
         Assert.True(SpinWait.SpinUntil(() => Volatile.Read(ref entered) == Sinks, TestLimits.Hang), "the workers never entered their sinks");
@@ -325,9 +328,7 @@ public class DeliveryAllocationTests
         // Every dispatch completes synchronously (the queues never fill), so the loop stays on this thread and the
         // thread's allocation counter sees exactly what dispatching costs. (The workers allocate nothing per item in
         // Release; a Debug build compiles async state machines as classes, so they are left out of this count.)
-        // The least of three rounds: a second object per event would show in every round, while the occasional work
-        // items (below) come and go with the machine's load.
-        const int Rounds = 3;
+        // The least of three rounds: a second object per event would show in every round.
         var perEvent = double.MaxValue;
         for (var round = 0; round < Rounds; round++)
         {
@@ -341,11 +342,11 @@ public class DeliveryAllocationTests
             perEvent = Math.Min(perEvent, (double)(GC.GetAllocatedBytesForCurrentThread() - before) / N);
         }
 
-        gate.SetResult();
+        Volatile.Read(ref gate).SetResult();
 
         Assert.True(await dispatcher.ShutdownAsync(Timeout.InfiniteTimeSpan).WaitAsync(TimeSpan.FromMinutes(1)));
 
-        Assert.Equal((2 + Rounds) * N + 1, ack.Count);
+        Assert.Equal(WarmUp + 1 + (Rounds * N), ack.Count);
 
         // One envelope is 40 bytes on 64-bit; a second object per event would make it 80 or more. With the workers held
         // busy no dispatch wakes one, so nothing else is allocated here; the bound still says "fewer than two objects
