@@ -31,7 +31,7 @@ namespace Reactive.Streams;
 /// <c>{dispatcher}/{sink}</c>.</para>
 /// </remarks>
 /// <typeparam name="T">The item type.</typeparam>
-public sealed class DeliveryDispatcher<T> : IAsyncDisposable
+public sealed partial class DeliveryDispatcher<T> : IAsyncDisposable
 {
     private readonly DeliverySinkWorker<T>[] _workers;
     private readonly int _holds;
@@ -160,8 +160,11 @@ public sealed class DeliveryDispatcher<T> : IAsyncDisposable
 
         // The clock is read only while someone listens to the ack latency histogram: it is the one per-item cost
         // of the metric, and an item dispatched before a listener attached is simply not measured.
-        var dispatchedAt = DeliveryMeter.AckLatency.Enabled ? _timeProvider.GetTimestamp() : 0;
-        var envelope = new DeliveryEnvelope<T>(item, ack, _holds, dispatchedAt);
+        var dispatchedAt = Telemetry.Enabled && DeliveryMeter.AckLatency.Enabled ? _timeProvider.GetTimestamp() : 0;
+        var dispatch = StreamTracing.IsActive ? StartDispatch(item) : null;
+        var envelope = dispatch is null
+            ? new DeliveryEnvelope<T>(item, ack, _holds, dispatchedAt)
+            : new TracedDeliveryEnvelope<T>(item, ack, _holds, dispatchedAt, dispatch);
         var workers = _workers;
         for (var i = 0; i < workers.Length; i++)
         {
@@ -170,7 +173,7 @@ public sealed class DeliveryDispatcher<T> : IAsyncDisposable
             {
                 if (!TryOfferDropping(worker, envelope))
                 {
-                    return ValueTask.FromException(CreateShutDownException(null));
+                    return ValueTask.FromException(DispatchFailed(dispatch, CreateShutDownException(null)));
                 }
 
                 continue;
@@ -179,7 +182,7 @@ public sealed class DeliveryDispatcher<T> : IAsyncDisposable
             var pending = worker.Queue.PushAsync(envelope, cancellationToken);
             if (!pending.IsCompletedSuccessfully)
             {
-                return DispatchSlowAsync(pending, envelope, i, cancellationToken);
+                return dispatch is null ? DispatchSlowAsync(pending, envelope, i, cancellationToken) : DispatchTracedSlowAsync(pending, envelope, i, dispatch, cancellationToken);
             }
 
             // Consumes the result (a pooled waiter may back it, if a reader made room between park and check).
@@ -187,6 +190,7 @@ public sealed class DeliveryDispatcher<T> : IAsyncDisposable
         }
 
         ReleaseDispatchHold(envelope);
+        StreamTracing.StopDetached(dispatch);
         return default;
     }
 
@@ -269,7 +273,7 @@ public sealed class DeliveryDispatcher<T> : IAsyncDisposable
         var latency = DeliveryMeter.AckLatency;
         if (envelope.DispatchedAt != 0 && latency.Enabled)
         {
-            latency.Record(_timeProvider.GetElapsedTime(envelope.DispatchedAt).TotalMilliseconds, _dispatcherTag);
+            latency.Record(_timeProvider.GetElapsedTime(envelope.DispatchedAt).TotalSeconds, _dispatcherTag);
         }
 
         if (envelope.Ack is { } ack)
