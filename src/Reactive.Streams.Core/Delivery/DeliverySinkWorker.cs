@@ -56,8 +56,9 @@ internal sealed partial class DeliverySinkWorker<T> : IDeliveryMetricsSource
             {
                 Name = _destination = $"{dispatcher.Name}/{sink.Name}",
                 TimeProvider = timeProvider,
+                MeterFactory = dispatcher.MeterFactory,
             });
-        _meterRegistration = DeliveryMeter.Register(this, dispatcher.Name, Name);
+        _meterRegistration = DeliveryMeter.Register(dispatcher.Meter, this, dispatcher.Name, Name);
     }
 
     private enum Outcome

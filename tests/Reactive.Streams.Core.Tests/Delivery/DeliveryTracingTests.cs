@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Reactive.Streams.Storage.Tests;
+using Reactive.Streams.Tests.Support;
 
 namespace Reactive.Streams.Tests.Delivery;
 
