@@ -43,7 +43,7 @@ public sealed class CanalWorkerService : BackgroundService
     private readonly ILogger _logger;
     private volatile CursorCanal? _canal;
     private volatile Exception? _fault;
-    private volatile int _status;
+    private int _status;
 
     internal CanalWorkerService(string name, IServiceProvider services, CanalWorkerMode mode)
     {
@@ -67,7 +67,7 @@ public sealed class CanalWorkerService : BackgroundService
     public string CheckpointId { get; }
 
     /// <summary>Where the worker is in its life.</summary>
-    public CanalWorkerStatus Status => (CanalWorkerStatus)_status;
+    public CanalWorkerStatus Status => (CanalWorkerStatus)Volatile.Read(ref _status);
 
     /// <summary>What ended the worker when <see cref="Status"/> is <see cref="CanalWorkerStatus.Faulted"/>; null otherwise.</summary>
     public Exception? Fault => _fault;
@@ -97,7 +97,7 @@ public sealed class CanalWorkerService : BackgroundService
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
-            _status = (int)CanalWorkerStatus.Stopped;
+            Volatile.Write(ref _status, (int)CanalWorkerStatus.Stopped);
             return;
         }
         catch (Exception error)
@@ -107,7 +107,7 @@ public sealed class CanalWorkerService : BackgroundService
         }
 
         _canal = canal;
-        _status = (int)CanalWorkerStatus.Running;
+        Volatile.Write(ref _status, (int)CanalWorkerStatus.Running);
         HostingLog.WorkerStarted(_logger, Name, Stream, CheckpointId, canal.CommittedPosition);
         Exception? failure = null;
         try
@@ -143,14 +143,23 @@ public sealed class CanalWorkerService : BackgroundService
             throw new InvalidOperationException($"Canal worker '{Name}' on stream '{Stream}' failed: {failure.Message}", failure);
         }
 
-        _status = (int)CanalWorkerStatus.Stopped;
+        Volatile.Write(ref _status, (int)CanalWorkerStatus.Stopped);
         HostingLog.WorkerStopped(_logger, Name, canal.CommittedPosition, canal.Unacknowledged);
+    }
+
+    /// <inheritdoc />
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken).ConfigureAwait(false);
+
+        // Stopped before ExecuteAsync got going: it never ran, so nothing else records the stop.
+        Interlocked.CompareExchange(ref _status, (int)CanalWorkerStatus.Stopped, (int)CanalWorkerStatus.Starting);
     }
 
     private void Fail(Exception error)
     {
         _fault = error;
-        _status = (int)CanalWorkerStatus.Faulted;
+        Volatile.Write(ref _status, (int)CanalWorkerStatus.Faulted);
         HostingLog.WorkerFailed(_logger, Name, Stream, error);
     }
 }

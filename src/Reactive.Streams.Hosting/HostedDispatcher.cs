@@ -25,11 +25,21 @@ internal interface IHostedDispatcher
 
 internal sealed class HostedDispatcher<T>(string name, IServiceProvider services) : IHostedDispatcher
 {
+    private volatile bool _created;
+
     public string Name => name;
 
     public DispatcherHostOptions HostOptions => services.GetRequiredService<IOptionsMonitor<DispatcherHostOptions>>().Get(name);
 
-    private DeliveryDispatcher<T> Dispatcher => services.GetRequiredKeyedService<DeliveryDispatcher<T>>(name);
+    private DeliveryDispatcher<T> Dispatcher
+    {
+        get
+        {
+            var dispatcher = services.GetRequiredKeyedService<DeliveryDispatcher<T>>(name);
+            _created = true;
+            return dispatcher;
+        }
+    }
 
     public bool IsShutdown => Dispatcher.IsShutdown;
 
@@ -43,6 +53,12 @@ internal sealed class HostedDispatcher<T>(string name, IServiceProvider services
 
     public async Task<bool> ShutdownAsync()
     {
+        if (!_created)
+        {
+            // Never created (the host failed to start, or nothing used it): nothing to drain.
+            return true;
+        }
+
         var dispatcher = Dispatcher;
         var drain = HostOptions.DrainTimeout ?? DispatcherHostOptions.DefaultDrainTimeout;
         var logger = (services.GetService<ILoggerFactory>() ?? Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance).CreateLogger<DeliveryDispatcher<T>>();
