@@ -122,10 +122,14 @@ public sealed class ReactiveStreamsBuilder
             throw new ArgumentException($"Dispatcher '{dispatcher}' already receives the frames of another canal worker; register one dispatcher per worker.", nameof(dispatcher));
         }
 
-        return AddWorker(name, services => new DispatchMode<T>(
-            services.GetRequiredKeyedService<IHostedDispatcher>(dispatcher),
-            () => services.GetRequiredKeyedService<DeliveryDispatcher<T>>(dispatcher),
-            map));
+        return AddWorker(name, services =>
+        {
+            var hosted = services.GetKeyedService<IHostedDispatcher>(dispatcher) is { } found && found is HostedDispatcher<T>
+                ? found
+                : throw new InvalidOperationException(
+                    $"Canal worker '{name}' dispatches to '{dispatcher}', but no DeliveryDispatcher<{typeof(T).Name}> of that name is registered: add AddDispatcher<{typeof(T).Name}>(\"{dispatcher}\", ...).");
+            return new DispatchMode<T>(hosted, () => services.GetRequiredKeyedService<DeliveryDispatcher<T>>(dispatcher), map);
+        });
     }
 
     private ReactiveStreamsBuilder AddWorker(string name, Func<IServiceProvider, CanalWorkerMode> mode)

@@ -143,4 +143,19 @@ public sealed class ConfigurationValidationTests
         builder.AddCanalWorker<int>("w1", "a", _ => 1);
         Assert.Equal("dispatcher", Assert.Throws<ArgumentException>(() => builder.AddCanalWorker<int>("w2", "a", _ => 1)).ParamName);
     }
+
+    [Theory]
+    [InlineData("missing")]
+    [InlineData("audit")]
+    public async Task A_worker_whose_dispatcher_is_missing_or_of_another_type_fails_the_start_naming_both(string dispatcher)
+    {
+        await using var test = new TestHost();
+        test.Builder.Services.AddReactiveStreams()
+            .AddDispatcher<int>("audit", d => d.AddSink(_ => new NullSink("file")))
+            .AddCanalWorker<string>("orders", dispatcher, frame => "x");
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(test.StartAsync);
+
+        Assert.Equal($"Canal worker 'orders' dispatches to '{dispatcher}', but no DeliveryDispatcher<String> of that name is registered: add AddDispatcher<String>(\"{dispatcher}\", ...).", error.Message);
+    }
 }
