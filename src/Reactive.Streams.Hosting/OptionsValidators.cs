@@ -29,11 +29,14 @@ internal static class ConfigurationKeys
         }
     }
 
-    // ArgumentException appends " (Parameter 'x')" and, for ArgumentOutOfRangeException, the actual value on a new line.
+    // ArgumentException appends " (Parameter 'x')" (the key says it better) and, for ArgumentOutOfRangeException, the
+    // actual value on a new line.
     private static string FirstLine(string message)
     {
         var end = message.IndexOf('\n', StringComparison.Ordinal);
-        return (end < 0 ? message : message[..end]).TrimEnd('\r');
+        var line = (end < 0 ? message : message[..end]).TrimEnd('\r');
+        var parameter = line.LastIndexOf(" (Parameter '", StringComparison.Ordinal);
+        return parameter > 0 && line.EndsWith("')", StringComparison.Ordinal) ? line[..parameter] : line;
     }
 }
 

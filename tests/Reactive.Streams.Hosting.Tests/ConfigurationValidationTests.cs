@@ -46,6 +46,16 @@ public sealed class ConfigurationValidationTests
     }
 
     [Fact]
+    public async Task The_error_is_the_key_then_the_library_rule_that_it_breaks()
+    {
+        var canal = await StartFailsAsync(new() { ["ReactiveStreams:Canals:orders:MaxBatch"] = "0" });
+        var sink = await StartFailsAsync(new() { ["ReactiveStreams:Dispatchers:audit:Sinks:file:MaxBatch"] = "0" });
+
+        Assert.Equal("ReactiveStreams:Canals:orders:MaxBatch: MaxBatch ('0') must be greater than or equal to '1'.", canal.Message);
+        Assert.Equal("ReactiveStreams:Dispatchers:audit:Sinks:file:MaxBatch: MaxBatch must be at least 1.", sink.Message);
+    }
+
+    [Fact]
     public async Task A_value_that_does_not_parse_fails_the_start_naming_its_key()
     {
         var error = await StartFailsAsync(new() { ["ReactiveStreams:Canals:orders:MaxBatch"] = "many" });
