@@ -18,6 +18,9 @@ public sealed class DispatcherHostingTests
 
         public Func<string, bool>? BlockOn { get; set; }
 
+        /// <summary>When set, a blocked write waits for this instead of its cancellation, then commits.</summary>
+        public TaskCompletionSource? Release { get; set; }
+
         public TaskCompletionSource Blocked { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public async ValueTask WriteAsync(string item, CancellationToken cancellationToken)
@@ -30,7 +33,14 @@ public sealed class DispatcherHostingTests
             if (BlockOn?.Invoke(item) == true)
             {
                 Blocked.TrySetResult();
-                await Task.Delay(Timeout.Infinite, cancellationToken);
+                if (Release is { } release)
+                {
+                    await release.Task.WaitAsync(TestHost.Hang, cancellationToken);
+                }
+                else
+                {
+                    await Task.Delay(Timeout.Infinite, cancellationToken);
+                }
             }
 
             Written.Enqueue(item);
@@ -128,6 +138,30 @@ public sealed class DispatcherHostingTests
         await restarted.StopAsync().WaitAsync(TestHost.Hang);
         restarted.Dispose();
         Assert.Equal(["o2", "o3"], again.Written);
+    }
+
+    [Fact]
+    public async Task Stopping_the_host_drains_the_dispatcher_before_the_checkpoint_is_written()
+    {
+        var file = new RecordingSink("file") { BlockOn = item => item == "o2", Release = new(TaskCreationOptions.RunContinuationsAsynchronously) };
+        await using var test = new TestHost(new() { ["ReactiveStreams:Dispatchers:orders:DrainTimeout"] = "00:05:00" });
+        test.Builder.Services.AddReactiveStreams()
+            .AddDispatcher<string>("orders", d => d.AddSink(_ => file))
+            .AddCanalWorker("orders", "orders", Text);
+        var host = await test.StartAsync();
+        var log = host.Services.GetRequiredService<IStreamLog>();
+        var last = await AppendAsync(log, "o1", "o2");
+        await file.Blocked.Task.WaitAsync(TestHost.Hang);
+
+        var stopping = host.StopAsync();
+        await test.Logs.WaitForAsync(7005);   // the worker stopped pulling and the dispatcher is draining
+        Assert.False(stopping.IsCompleted);
+        file.Release.TrySetResult();          // the sink commits o2 within the drain timeout
+        await stopping.WaitAsync(TestHost.Hang);
+
+        Assert.Equal(["o1", "o2"], file.Written);
+        Assert.Equal(last, await host.Services.GetRequiredService<ICheckpointStore>().ReadCheckpointAsync("orders"));
+        Assert.DoesNotContain(test.Logs.Entries, e => e.Id.Id == 7006);
     }
 
     [Fact]

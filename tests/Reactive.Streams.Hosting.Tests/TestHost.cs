@@ -87,7 +87,14 @@ internal sealed class TestHost : IAsyncDisposable
 
 internal sealed class CapturedLogs : ILoggerProvider
 {
+    private readonly ConcurrentDictionary<int, TaskCompletionSource> _seen = new();
+
     public ConcurrentQueue<(string Category, LogLevel Level, EventId Id, string Message, Exception? Error)> Entries { get; } = new();
+
+    /// <summary>Completes when an entry with <paramref name="eventId"/> has been logged.</summary>
+    public Task WaitForAsync(int eventId) => Seen(eventId).Task.WaitAsync(TestHost.Hang);
+
+    private TaskCompletionSource Seen(int eventId) => _seen.GetOrAdd(eventId, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
 
     public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
 
@@ -102,8 +109,11 @@ internal sealed class CapturedLogs : ILoggerProvider
 
         public bool IsEnabled(LogLevel logLevel) => true;
 
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
             logs.Entries.Enqueue((category, logLevel, eventId, formatter(state, exception), exception));
+            logs.Seen(eventId.Id).TrySetResult();
+        }
     }
 }
 
