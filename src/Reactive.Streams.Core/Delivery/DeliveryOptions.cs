@@ -102,6 +102,20 @@ public sealed class DeliveryOptions<T>
     /// <summary>The sinks added so far, in order, each with its overrides (null: none).</summary>
     public IReadOnlyList<(IDeliverySink<T> Sink, DeliverySinkOptions? Options)> Sinks => _sinks;
 
+    /// <summary>
+    /// Checks the dispatcher-wide settings by the same rules the <see cref="DeliveryDispatcher{T}"/> constructor applies,
+    /// without creating anything: for validating configuration before a dispatcher is built (the hosting package's
+    /// <c>ValidateOnStart</c>). Sinks and their overrides are checked by the constructor.
+    /// </summary>
+    /// <exception cref="ArgumentException">A setting is invalid; the exception's parameter name is the option
+    /// (<c>QueueCapacity</c>, <c>MaxBatch</c>, <c>BackoffBase</c>, ...).</exception>
+    public void Validate()
+    {
+        ArgumentException.ThrowIfNullOrEmpty(Name, nameof(Name));
+        ArgumentNullException.ThrowIfNull(TimeProvider, nameof(TimeProvider));
+        DeliverySinkSettings.Resolve(this, "", null);
+    }
+
     /// <summary>Adds a sink, optionally with settings that override this object's.</summary>
     /// <param name="sink">The sink; its <see cref="IDeliverySink{T}.Name"/> must be unique within the dispatcher.</param>
     /// <param name="options">Per-sink overrides; null uses these options unchanged.</param>

@@ -19,7 +19,7 @@ internal sealed record MarkdownSnippet(string File, int FirstLine, string Code, 
 }
 
 /// <summary>
-/// Finds the documentation pages (README.md and docs/**/*.md from the repository root) and reads their C# fences with
+/// Finds the documentation pages (README.md, docs/**/*.md and src/*/README.md from the repository root) and reads their C# fences with
 /// the conventions that CONTRIBUTING.md ("Code snippets in the docs") describes.
 /// </summary>
 internal static partial class MarkdownSnippets
@@ -29,10 +29,17 @@ internal static partial class MarkdownSnippets
     /// <summary>The repository root: the nearest folder above the test's output that holds Reactive.Streams.sln.</summary>
     internal static string Root => s_root.Value;
 
-    /// <summary>README.md and every markdown page under docs/, as paths relative to the root with '/' separators, in order.</summary>
+    /// <summary>
+    /// README.md, every markdown page under docs/ and each package's README (src/*/README.md, shown on nuget.org), as
+    /// paths relative to the root with '/' separators, in order.
+    /// </summary>
     internal static IReadOnlyList<string> Pages()
     {
         var pages = new List<string> { "README.md" };
+        pages.AddRange(Directory.EnumerateFiles(Path.Combine(Root, "src"), "README.md", SearchOption.AllDirectories)
+            .Select(path => Path.GetRelativePath(Root, path).Replace('\\', '/'))
+            .Where(path => path.Count(c => c == '/') == 2)
+            .Order(StringComparer.Ordinal));
         pages.AddRange(Directory.EnumerateFiles(Path.Combine(Root, "docs"), "*.md", SearchOption.AllDirectories)
             .Select(path => Path.GetRelativePath(Root, path).Replace('\\', '/'))
             .Order(StringComparer.Ordinal));

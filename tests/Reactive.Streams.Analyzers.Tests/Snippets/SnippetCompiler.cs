@@ -33,13 +33,16 @@ internal static partial class SnippetCompiler
     internal static readonly ImmutableArray<MetadataReference> References =
         ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!)
             .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
-            .Where(path => Path.GetFileName(path).StartsWith("Microsoft.Extensions.", StringComparison.Ordinal))
+            .Where(path => Path.GetFileName(path).StartsWith("Microsoft.Extensions.", StringComparison.Ordinal) || Path.GetFileName(path).StartsWith("OpenTelemetry", StringComparison.Ordinal)
+                || Path.GetFileName(path).StartsWith("System.Reactive.", StringComparison.Ordinal))   // System.Reactive.Compatibility's facades, for docs/testing.md
             .Concat(new[]
             {
                 typeof(BackpressurePolicy),                                          // Reactive.Streams.Core
                 typeof(Reactive.Streams.Testing.TestScheduler),                      // Reactive.Streams.Testing
                 typeof(Reactive.Streams.Storage.Sqlite.SqliteStreamLog),             // Reactive.Streams.Storage.Sqlite
                 typeof(Reactive.Streams.Storage.Postgres.PostgresStreamLog),         // Reactive.Streams.Storage.Postgres
+                typeof(Reactive.Streams.Hosting.ReactiveStreamsBuilder),             // Reactive.Streams.Hosting
+                typeof(Microsoft.Reactive.Testing.TestScheduler),                    // Microsoft.Reactive.Testing (docs/testing.md)
                 typeof(System.Reactive.Linq.Observable),                             // System.Reactive
                 typeof(Microsoft.Extensions.Logging.ILogger),                        // Microsoft.Extensions.Logging.Abstractions
                 typeof(Microsoft.Extensions.Time.Testing.FakeTimeProvider),          // Microsoft.Extensions.TimeProvider.Testing

@@ -29,11 +29,25 @@ public sealed class SnippetTests
     }
 
     [Fact]
+    public void The_readme_using_the_pieces_block_compiles_as_shown_with_no_hidden_context()
+    {
+        var snippet = MarkdownSnippets.Read("README.md").Single(s => s.Code.Contains("BoundedStream.DegradeQuality<Reading>", StringComparison.Ordinal));
+
+        Assert.Empty(snippet.Contexts);
+        Assert.Null(snippet.SkipReason);
+        Assert.Empty(SnippetCompiler.Errors(snippet));
+    }
+
+    [Fact]
     public void Snippets_are_found_on_every_page_that_has_csharp_fences()
     {
         var pages = MarkdownSnippets.Pages();
         Assert.Contains("README.md", pages);
         Assert.Contains("docs/stream-log.md", pages);
+        Assert.Contains("docs/hosting.md", pages);
+        Assert.Contains("docs/testing.md", pages);
+        Assert.Contains("src/Reactive.Streams.Hosting/README.md", pages);
+        Assert.Contains("src/Reactive.Streams.Core/README.md", pages);
         var snippets = MarkdownSnippets.All();
         Assert.Contains(snippets, s => s.SkipReason is null);
         foreach (var page in pages)

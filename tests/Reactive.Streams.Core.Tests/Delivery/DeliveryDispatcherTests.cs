@@ -781,6 +781,26 @@ public class DeliveryDispatcherTests
         Assert.Equal(option, error.ParamName);
     }
 
+    [Theory]
+    [MemberData(nameof(BadOptions))]
+    public void Validate_checks_the_dispatcher_wide_settings_by_the_constructor_rules(Action<DeliveryOptions<int>> configure, string option)
+    {
+        var options = new DeliveryOptions<int> { MaxBackoff = TimeSpan.FromSeconds(1) }.AddSink(new RecordingSink<int>("file"));
+        options.Validate();
+        configure(options);
+        var sinkLevel = options.Sinks.Count > 1;
+
+        if (sinkLevel)
+        {
+            // Sinks and their overrides are the constructor's to check (Validate covers the dispatcher-wide values).
+            options.Validate();
+        }
+        else
+        {
+            Assert.Equal(option, Assert.ThrowsAny<ArgumentException>(options.Validate).ParamName);
+        }
+    }
+
     [Fact]
     public async Task A_null_sink_a_dispatcher_without_sinks_and_a_bad_drain_timeout_are_rejected()
     {

@@ -1,0 +1,224 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Reactive.Streams.Hosting;
+
+/// <summary>Where a hosted canal worker is in its life.</summary>
+public enum CanalWorkerStatus
+{
+    /// <summary>The host has not started it yet, or it is opening its canal.</summary>
+    Starting = 0,
+
+    /// <summary>Pulling and handling batches.</summary>
+    Running = 1,
+
+    /// <summary>Stopped with the host (or its canal closed); nothing failed.</summary>
+    Stopped = 2,
+
+    /// <summary>Ended by a failure: its handler, a commit, or opening its canal (see <see cref="CanalWorkerService.Fault"/>).</summary>
+    Faulted = 3,
+}
+
+/// <summary>
+/// A canal worker run by the host: a <see cref="CursorCanal"/> on one stream of the registered <see cref="IStreamLog"/>,
+/// driven by <see cref="CanalWorker"/>, started with the host and stopped when it stops. Resolve it as a keyed service
+/// by its name to see its state; the health checks read the same state.
+/// </summary>
+/// <remarks>
+/// <para><b>Stopping.</b> The host's stop cancels the pull and the running handler. A batch that was not handled is not
+/// committed; in dispatch mode the dispatcher then drains for its drain timeout, and only the frames every sink
+/// committed advance the checkpoint. Whatever was left is redelivered by the next run.</para>
+/// <para><b>Failing.</b> A handler failure (or a failed commit, or a canal that cannot open) is logged as an error, sets
+/// <see cref="Status"/> to <see cref="CanalWorkerStatus.Faulted"/> with the exception in <see cref="Fault"/>, and is
+/// rethrown from <see cref="BackgroundService.ExecuteAsync"/>, so the host applies its
+/// <c>HostOptions.BackgroundServiceExceptionBehavior</c> (by default it stops the host).</para>
+/// </remarks>
+public sealed class CanalWorkerService : BackgroundService
+{
+    private readonly IStreamLog _log;
+    private readonly CanalWorkerMode _mode;
+    private readonly TimeProvider _timeProvider;
+    private readonly ILogger _logger;
+    private volatile CursorCanal? _canal;
+    private volatile Exception? _fault;
+    private int _status;
+
+    internal CanalWorkerService(string name, IServiceProvider services, CanalWorkerMode mode)
+    {
+        Name = name;
+        Options = services.GetRequiredService<IOptionsMonitor<CanalWorkerHostOptions>>().Get(name);
+        Stream = Options.StreamOrDefault(name);
+        CheckpointId = Options.CheckpointOrDefault(name);
+        _log = services.GetRequiredService<IStreamLog>();
+        _timeProvider = services.GetService<TimeProvider>() ?? TimeProvider.System;
+        _logger = (services.GetService<ILoggerFactory>() ?? Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance).CreateLogger<CanalWorkerService>();
+        _mode = mode;
+    }
+
+    /// <summary>The worker's name (its registration key and configuration section <c>Canals:&lt;name&gt;</c>).</summary>
+    public string Name { get; }
+
+    /// <summary>The stream it replays.</summary>
+    public string Stream { get; }
+
+    /// <summary>The checkpoint it resumes from and advances.</summary>
+    public string CheckpointId { get; }
+
+    /// <summary>Where the worker is in its life.</summary>
+    public CanalWorkerStatus Status => (CanalWorkerStatus)Volatile.Read(ref _status);
+
+    /// <summary>What ended the worker when <see cref="Status"/> is <see cref="CanalWorkerStatus.Faulted"/>; null otherwise.</summary>
+    public Exception? Fault => _fault;
+
+    /// <summary>The stored checkpoint (<see cref="CursorCanal.CommittedPosition"/>); <see cref="StreamId.Min"/> before the canal opened.</summary>
+    public StreamId CommittedPosition => _canal?.CommittedPosition ?? StreamId.Min;
+
+    /// <summary>Pulled frames the stored checkpoint does not cover yet (<see cref="CursorCanal.Unacknowledged"/>).</summary>
+    public int Unacknowledged => _canal?.Unacknowledged ?? 0;
+
+    internal CanalWorkerHostOptions Options { get; }
+
+    internal IStreamLog Log => _log;
+
+    /// <inheritdoc />
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        CursorCanal canal;
+        try
+        {
+            canal = await CursorCanal.OpenAsync(_log, Stream, new CursorCanalOptions
+            {
+                CheckpointId = CheckpointId,
+                Visibility = Options.Visibility,
+                TimeProvider = _timeProvider,
+            }, stoppingToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            Volatile.Write(ref _status, (int)CanalWorkerStatus.Stopped);
+            return;
+        }
+        catch (Exception error)
+        {
+            Fail(error);
+            throw;
+        }
+
+        _canal = canal;
+        Volatile.Write(ref _status, (int)CanalWorkerStatus.Running);
+        HostingLog.WorkerStarted(_logger, Name, Stream, CheckpointId, canal.CommittedPosition);
+        Exception? failure = null;
+        try
+        {
+            var worker = CanalWorker.Start(_mode.Source(canal), (batch, cancellationToken) => _mode.HandleAsync(canal, batch, cancellationToken), Options.ToWorkerOptions());
+            using (stoppingToken.Register(worker.Stop))
+            {
+                try
+                {
+                    await worker.JoinAsync().ConfigureAwait(false);
+                }
+                catch (Exception error)
+                {
+                    failure = error;
+                }
+            }
+        }
+        finally
+        {
+            if (failure is null)
+            {
+                // Stopped: let the dispatcher drain what was dispatched, so its acknowledgements reach the checkpoint.
+                await _mode.StopAsync().ConfigureAwait(false);
+            }
+
+            // Writes the acknowledged prefix; whatever is past it is redelivered.
+            await canal.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (failure is not null)
+        {
+            Fail(failure);
+            throw new InvalidOperationException($"Canal worker '{Name}' on stream '{Stream}' failed: {failure.Message}", failure);
+        }
+
+        Volatile.Write(ref _status, (int)CanalWorkerStatus.Stopped);
+        HostingLog.WorkerStopped(_logger, Name, canal.CommittedPosition, canal.Unacknowledged);
+    }
+
+    /// <inheritdoc />
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken).ConfigureAwait(false);
+
+        // Stopped before ExecuteAsync got going: it never ran, so nothing else records the stop.
+        Interlocked.CompareExchange(ref _status, (int)CanalWorkerStatus.Stopped, (int)CanalWorkerStatus.Starting);
+    }
+
+    private void Fail(Exception error)
+    {
+        _fault = error;
+        Volatile.Write(ref _status, (int)CanalWorkerStatus.Faulted);
+        HostingLog.WorkerFailed(_logger, Name, Stream, error);
+    }
+}
+
+/// <summary>What a hosted canal worker does with a batch: hand it to a handler, or dispatch its frames.</summary>
+internal abstract class CanalWorkerMode
+{
+    /// <summary>The canal the <see cref="CanalWorker"/> pulls from.</summary>
+    public virtual ICanal<StreamFrame> Source(CursorCanal canal) => canal;
+
+    public abstract ValueTask HandleAsync(CursorCanal canal, CanalBatch<StreamFrame> batch, CancellationToken cancellationToken);
+
+    /// <summary>After a clean stop, before the canal is disposed.</summary>
+    public virtual Task StopAsync() => Task.CompletedTask;
+}
+
+/// <summary>Each batch goes to an <see cref="ICanalBatchHandler"/> resolved from a new scope; the worker commits it when the handler returns.</summary>
+internal sealed class HandlerMode<THandler>(IServiceScopeFactory scopes) : CanalWorkerMode
+    where THandler : class, ICanalBatchHandler
+{
+    public override async ValueTask HandleAsync(CursorCanal canal, CanalBatch<StreamFrame> batch, CancellationToken cancellationToken)
+    {
+        var scope = scopes.CreateAsyncScope();
+        await using (scope.ConfigureAwait(false))
+        {
+            await scope.ServiceProvider.GetRequiredService<THandler>().HandleAsync(batch, cancellationToken).ConfigureAwait(false);
+        }
+    }
+}
+
+/// <summary>
+/// Each frame is dispatched with the canal's ack token for it, so the checkpoint advances only past frames every sink
+/// committed. The <see cref="CanalWorker"/> therefore pulls through a view of the canal that is not committable: it
+/// must not commit a batch merely because its frames were queued.
+/// </summary>
+internal sealed class DispatchMode<T>(IHostedDispatcher hosted, Func<DeliveryDispatcher<T>> dispatcher, Func<StreamFrame, T> map) : CanalWorkerMode
+{
+    public override ICanal<StreamFrame> Source(CursorCanal canal) => new PullOnly(canal);
+
+    public override async ValueTask HandleAsync(CursorCanal canal, CanalBatch<StreamFrame> batch, CancellationToken cancellationToken)
+    {
+        var target = dispatcher();
+        foreach (var frame in batch)
+        {
+            await target.DispatchAsync(map(frame), canal.AckTokenFor(frame), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public override Task StopAsync() => hosted.ShutdownAsync();
+
+    private sealed class PullOnly(CursorCanal canal) : ICanal<StreamFrame>
+    {
+        public ValueTask<CanalBatch<StreamFrame>> PullBatchAsync(int max, TimeSpan deadline, CancellationToken cancellationToken = default) =>
+            canal.PullBatchAsync(max, deadline, cancellationToken);
+
+        public ValueTask<CanalBatch<StreamFrame>> PullBatchAsync(int max, TimeSpan deadline, CanalLinger linger, CancellationToken cancellationToken = default) =>
+            canal.PullBatchAsync(max, deadline, linger, cancellationToken);
+
+        // The service disposes the canal itself, after the dispatcher drained.
+        public ValueTask DisposeAsync() => default;
+    }
+}

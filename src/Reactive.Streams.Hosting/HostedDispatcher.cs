@@ -1,0 +1,119 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Reactive.Streams.Hosting;
+
+/// <summary>A registered dispatcher, seen without its item type: for the lifetime service and the health check.</summary>
+internal interface IHostedDispatcher
+{
+    string Name { get; }
+
+    DispatcherHostOptions HostOptions { get; }
+
+    bool IsShutdown { get; }
+
+    /// <summary>Creates the dispatcher (its sink workers start) if nothing has resolved it yet.</summary>
+    void EnsureCreated();
+
+    IReadOnlyList<DeliverySinkMetrics> GetSinkMetrics();
+
+    /// <summary>Shuts the dispatcher down with its drain timeout; idempotent (the dispatcher returns the first call's task).</summary>
+    Task<bool> ShutdownAsync();
+}
+
+internal sealed class HostedDispatcher<T>(string name, IServiceProvider services) : IHostedDispatcher
+{
+    private volatile bool _created;
+
+    public string Name => name;
+
+    public DispatcherHostOptions HostOptions => services.GetRequiredService<IOptionsMonitor<DispatcherHostOptions>>().Get(name);
+
+    private DeliveryDispatcher<T> Dispatcher
+    {
+        get
+        {
+            var dispatcher = services.GetRequiredKeyedService<DeliveryDispatcher<T>>(name);
+            _created = true;
+            return dispatcher;
+        }
+    }
+
+    public bool IsShutdown => Dispatcher.IsShutdown;
+
+    public void EnsureCreated() => _ = Dispatcher;
+
+    public IReadOnlyList<DeliverySinkMetrics> GetSinkMetrics()
+    {
+        var dispatcher = Dispatcher;
+        return [.. dispatcher.SinkNames.Select(dispatcher.GetSinkMetrics)];
+    }
+
+    public async Task<bool> ShutdownAsync()
+    {
+        if (!_created)
+        {
+            // Never created (the host failed to start, or nothing used it): nothing to drain.
+            return true;
+        }
+
+        var dispatcher = Dispatcher;
+        var drain = HostOptions.DrainTimeout ?? DispatcherHostOptions.DefaultDrainTimeout;
+        var logger = (services.GetService<ILoggerFactory>() ?? Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance).CreateLogger<DeliveryDispatcher<T>>();
+        if (!dispatcher.IsShutdown)
+        {
+            HostingLog.DispatcherDraining(logger, name, drain);
+        }
+
+        var drained = await dispatcher.ShutdownAsync(drain).ConfigureAwait(false);
+        if (!drained)
+        {
+            HostingLog.DispatcherNotDrained(logger, name, drain);
+        }
+
+        return drained;
+    }
+}
+
+/// <summary>
+/// Creates every registered dispatcher when the host starts (so their sink workers run before any canal worker
+/// dispatches) and drains them when it stops. Registered before the canal workers, it stops after them.
+/// </summary>
+internal sealed class DispatcherLifetimeService(IEnumerable<IHostedDispatcher> dispatchers) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        foreach (var dispatcher in dispatchers)
+        {
+            dispatcher.EnsureCreated();
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) =>
+        Task.WhenAll(dispatchers.Select(d => d.ShutdownAsync())).WaitAsync(cancellationToken);
+}
+
+/// <summary>Opens the stream log when the host starts, so that a log that cannot open fails the start with its error.</summary>
+internal sealed class StreamLogStartupService(HostedStreamLog log, IOptions<StreamLogHostOptions> options, IServiceProvider services) : IHostedService
+{
+    private readonly ILogger _logger = (services.GetService<ILoggerFactory>() ?? Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance).CreateLogger<HostedStreamLog>();
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await log.Opened.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception error) when (error is not OperationCanceledException)
+        {
+            HostingLog.LogOpenFailed(_logger, options.Value.Provider, error);
+            throw;
+        }
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}

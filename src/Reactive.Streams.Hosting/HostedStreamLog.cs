@@ -1,0 +1,138 @@
+using System.Runtime.CompilerServices;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Reactive.Streams.Storage.Postgres;
+using Reactive.Streams.Storage.Sqlite;
+
+namespace Reactive.Streams.Hosting;
+
+/// <summary>
+/// The <see cref="IStreamLog"/> (and <see cref="ICheckpointStore"/>) registered in DI. Opening a log is asynchronous
+/// (the file or the connection, the schema migration) and a DI factory is not, so this forwards every call to the
+/// backend's log once it is open: it opens on first use or when the host starts (a log that cannot open fails the
+/// start), never blocking a thread. Disposed with the service provider, it disposes the backend's log.
+/// </summary>
+internal sealed class HostedStreamLog : IStreamLog, ICheckpointStore
+{
+    private readonly Lazy<Task<IStreamLog>> _open;
+    private int _disposed;
+
+    public HostedStreamLog(IOptions<StreamLogHostOptions> options, ILoggerFactory loggerFactory, TimeProvider timeProvider)
+    {
+        _open = new Lazy<Task<IStreamLog>>(() => OpenAsync(options.Value, loggerFactory, timeProvider), LazyThreadSafetyMode.ExecutionAndPublication);
+    }
+
+    /// <summary>The opened log, or the error that kept it from opening.</summary>
+    public Task<IStreamLog> Opened => _open.Value;
+
+    /// <summary>Where a SQLite connection string points, or null with the reason.</summary>
+    public static string? SqlitePathOf(string connectionString, out string? problem)
+    {
+        try
+        {
+            var dataSource = new SqliteConnectionStringBuilder(connectionString).DataSource;
+            if (string.IsNullOrWhiteSpace(dataSource) || dataSource == ":memory:")
+            {
+                problem = "the connection string names no file (Data Source=<path>); an in-memory SQLite database is not a durable log.";
+                return null;
+            }
+
+            problem = null;
+            return dataSource;
+        }
+        catch (ArgumentException error)
+        {
+            problem = $"not a SQLite connection string: {error.Message}";
+            return null;
+        }
+    }
+
+    private static async Task<IStreamLog> OpenAsync(StreamLogHostOptions options, ILoggerFactory loggerFactory, TimeProvider timeProvider)
+    {
+        if (options.Provider == StreamLogProvider.Postgres)
+        {
+            var postgres = new PostgresStreamLogOptions(options.Postgres)
+            {
+                ReconnectDelay = options.Postgres.ReconnectDelay,
+                MaxReconnectDelay = options.Postgres.MaxReconnectDelay,
+                WatchLease = options.Postgres.WatchLease,
+                Logger = loggerFactory.CreateLogger<PostgresStreamLog>(),
+                TimeProvider = timeProvider,
+            };
+            return await PostgresStreamLog.OpenAsync(options.ConnectionString!, postgres).ConfigureAwait(false);
+        }
+
+        var path = string.IsNullOrWhiteSpace(options.Path) ? SqlitePathOf(options.ConnectionString!, out _)! : options.Path;
+        var sqlite = new SqliteStreamLogOptions(options.Sqlite)
+        {
+            Synchronous = options.Sqlite.Synchronous,
+            PollInterval = options.Sqlite.PollInterval,
+            MaxPollInterval = options.Sqlite.MaxPollInterval,
+            BusyTimeout = options.Sqlite.BusyTimeout,
+            TimeProvider = timeProvider,
+        };
+        return await SqliteStreamLog.OpenAsync(path, sqlite).ConfigureAwait(false);
+    }
+
+    private ValueTask<IStreamLog> LogAsync(CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        var open = _open.Value;
+        return open.IsCompletedSuccessfully ? new(open.Result) : new(open.WaitAsync(cancellationToken));
+    }
+
+    public async ValueTask<AppendResult> AppendAsync(string stream, ReadOnlyMemory<byte> frame, AppendMode mode, CancellationToken cancellationToken = default) =>
+        await (await LogAsync(cancellationToken).ConfigureAwait(false)).AppendAsync(stream, frame, mode, cancellationToken).ConfigureAwait(false);
+
+    public async ValueTask<AppendBatchResult> AppendBatchAsync(string stream, IReadOnlyList<ReadOnlyMemory<byte>> frames, AppendMode mode, CancellationToken cancellationToken = default) =>
+        await (await LogAsync(cancellationToken).ConfigureAwait(false)).AppendBatchAsync(stream, frames, mode, cancellationToken).ConfigureAwait(false);
+
+    public async ValueTask<IReadOnlyList<StreamFrame>> ReadAsync(string stream, StreamId from, StreamId to, int limit, CancellationToken cancellationToken = default) =>
+        await (await LogAsync(cancellationToken).ConfigureAwait(false)).ReadAsync(stream, from, to, limit, cancellationToken).ConfigureAwait(false);
+
+    public async ValueTask<IReadOnlyList<StreamFrame>> TailAsync(string stream, StreamId after, TimeSpan block, int limit, TailVisibility visibility = TailVisibility.All, CancellationToken cancellationToken = default) =>
+        await (await LogAsync(cancellationToken).ConfigureAwait(false)).TailAsync(stream, after, block, limit, visibility, cancellationToken).ConfigureAwait(false);
+
+    public async IAsyncEnumerable<StreamFrame> TailAllAsync(string stream, StreamId after, TailVisibility visibility = TailVisibility.All, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var log = await LogAsync(cancellationToken).ConfigureAwait(false);
+        await foreach (var frame in log.TailAllAsync(stream, after, visibility, cancellationToken).ConfigureAwait(false))
+        {
+            yield return frame;
+        }
+    }
+
+    public async ValueTask<StreamSummary?> ReadSummaryAsync(string stream, CancellationToken cancellationToken = default) =>
+        await (await LogAsync(cancellationToken).ConfigureAwait(false)).ReadSummaryAsync(stream, cancellationToken).ConfigureAwait(false);
+
+    public async ValueTask<StreamId?> ReadCheckpointAsync(string checkpointId, CancellationToken cancellationToken = default) =>
+        await Checkpoints(await LogAsync(cancellationToken).ConfigureAwait(false)).ReadCheckpointAsync(checkpointId, cancellationToken).ConfigureAwait(false);
+
+    public async ValueTask WriteCheckpointAsync(string checkpointId, StreamId position, CancellationToken cancellationToken = default) =>
+        await Checkpoints(await LogAsync(cancellationToken).ConfigureAwait(false)).WriteCheckpointAsync(checkpointId, position, cancellationToken).ConfigureAwait(false);
+
+    private static ICheckpointStore Checkpoints(IStreamLog log) =>
+        log as ICheckpointStore ?? throw new InvalidOperationException($"The stream log {log.GetType().Name} is not a checkpoint store.");
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0 || !_open.IsValueCreated)
+        {
+            return;
+        }
+
+        IStreamLog log;
+        try
+        {
+            log = await _open.Value.ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // It never opened: nothing to dispose, and the failure was reported when the host started.
+            return;
+        }
+
+        await log.DisposeAsync().ConfigureAwait(false);
+    }
+}

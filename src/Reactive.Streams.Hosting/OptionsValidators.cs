@@ -1,0 +1,189 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace Reactive.Streams.Hosting;
+
+/// <summary>
+/// Validates the hosted options when the host starts (<c>ValidateOnStart</c>). The rules are Core's and the backends'
+/// own (their setters and <c>Validate</c> methods throw an <see cref="ArgumentException"/> whose parameter name is the
+/// option); this only runs them and turns the parameter name into the configuration key, so that the error a failed
+/// start reports names the key to fix.
+/// </summary>
+internal static class ConfigurationKeys
+{
+    public static string Join(string section, params string[] parts) =>
+        string.Join(':', new[] { section }.Concat(parts).Where(p => !string.IsNullOrEmpty(p)));
+
+    /// <summary>Runs <paramref name="check"/>; an <see cref="ArgumentException"/> becomes an error naming <c>prefix:ParamName</c>.</summary>
+    public static void Collect(List<string> errors, string prefix, Action check, Func<string?, string>? keyOf = null)
+    {
+        try
+        {
+            check();
+        }
+        catch (ArgumentException error)
+        {
+            var key = keyOf?.Invoke(error.ParamName) ?? error.ParamName;
+            errors.Add($"{Join(prefix, key ?? "")}: {FirstLine(error.Message)}");
+        }
+    }
+
+    // ArgumentException appends " (Parameter 'x')" (the key says it better) and, for ArgumentOutOfRangeException, the
+    // actual value on a new line.
+    private static string FirstLine(string message)
+    {
+        var end = message.IndexOf('\n', StringComparison.Ordinal);
+        var line = (end < 0 ? message : message[..end]).TrimEnd('\r');
+        var parameter = line.LastIndexOf(" (Parameter '", StringComparison.Ordinal);
+        return parameter > 0 && line.EndsWith("')", StringComparison.Ordinal) ? line[..parameter] : line;
+    }
+}
+
+internal sealed class StreamLogHostOptionsValidator(string section) : IValidateOptions<StreamLogHostOptions>
+{
+    private static readonly HashSet<string> s_liveRetention = [nameof(LiveRetentionOptions.Alpha), nameof(LiveRetentionOptions.Ttl), nameof(LiveRetentionOptions.Floor), nameof(LiveRetentionOptions.Ceiling)];
+
+    public ValidateOptionsResult Validate(string? name, StreamLogHostOptions options)
+    {
+        var log = ConfigurationKeys.Join(section, "Log");
+        var errors = new List<string>();
+        if (!Enum.IsDefined(options.Provider))
+        {
+            errors.Add($"{log}:Provider: '{options.Provider}' is not a provider; use Sqlite or Postgres.");
+            return ValidateOptionsResult.Fail(errors);
+        }
+
+        if (options.Provider == StreamLogProvider.Sqlite)
+        {
+            var hasPath = !string.IsNullOrWhiteSpace(options.Path);
+            var hasConnectionString = !string.IsNullOrWhiteSpace(options.ConnectionString);
+            if (hasPath && hasConnectionString)
+            {
+                errors.Add($"{log}:Path and {log}:ConnectionString are both set; set one.");
+            }
+            else if (!hasPath && !hasConnectionString)
+            {
+                errors.Add($"{log}:Path: a SQLite log needs a file: set {log}:Path or {log}:ConnectionString (or ConnectionStrings:{options.ConnectionStringName}).");
+            }
+            else if (hasConnectionString && HostedStreamLog.SqlitePathOf(options.ConnectionString!, out var problem) is null)
+            {
+                errors.Add($"{log}:ConnectionString: {problem}");
+            }
+
+            ConfigurationKeys.Collect(errors, $"{log}:Sqlite", options.Sqlite.Validate, KeyOf);
+        }
+        else
+        {
+            if (string.IsNullOrWhiteSpace(options.ConnectionString))
+            {
+                errors.Add($"{log}:ConnectionString: a PostgreSQL log needs a connection string: set {log}:ConnectionString (or ConnectionStrings:{options.ConnectionStringName}).");
+            }
+            else
+            {
+                ConfigurationKeys.Collect(errors, $"{log}:ConnectionString", () => _ = new NpgsqlConnectionStringBuilder(options.ConnectionString), _ => "");
+            }
+
+            ConfigurationKeys.Collect(errors, $"{log}:Postgres", options.Postgres.Validate, KeyOf);
+        }
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    private static string KeyOf(string? parameter) =>
+        parameter is null ? "" : s_liveRetention.Contains(parameter) ? $"LiveRetention:{parameter}" : parameter;
+}
+
+internal sealed class CanalWorkerHostOptionsValidator(string section, string worker) : IValidateOptions<CanalWorkerHostOptions>
+{
+    public ValidateOptionsResult Validate(string? name, CanalWorkerHostOptions options)
+    {
+        if (name != worker)
+        {
+            return ValidateOptionsResult.Skip;
+        }
+
+        var prefix = ConfigurationKeys.Join(section, "Canals", worker);
+        var errors = new List<string>();
+        ConfigurationKeys.Collect(errors, prefix, () => options.ToWorkerOptions());
+        ConfigurationKeys.Collect(errors, prefix, () => StreamLog.ValidateStream(options.StreamOrDefault(worker)), _ => nameof(options.Stream));
+        if (!Enum.IsDefined(options.Visibility))
+        {
+            errors.Add($"{prefix}:Visibility: '{options.Visibility}' is not a visibility; use All or ExcludeBestEffort.");
+        }
+
+        if (options.MaxLagCount is < 1)
+        {
+            errors.Add($"{prefix}:MaxLagCount: must be at least 1 (was {options.MaxLagCount}).");
+        }
+
+        if (options.MaxLagAge is { } age && age <= TimeSpan.Zero)
+        {
+            errors.Add($"{prefix}:MaxLagAge: must be positive (was {age}).");
+        }
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+}
+
+internal sealed class DispatcherOptionsValidator<T>(string section, string dispatcher) : IValidateOptions<DeliveryOptions<T>>, IValidateOptions<DispatcherHostOptions>
+{
+    public ValidateOptionsResult Validate(string? name, DeliveryOptions<T> options)
+    {
+        if (name != dispatcher)
+        {
+            return ValidateOptionsResult.Skip;
+        }
+
+        var prefix = ConfigurationKeys.Join(section, "Dispatchers", dispatcher);
+        var errors = new List<string>();
+        ConfigurationKeys.Collect(errors, prefix, options.Validate);
+        if (errors.Count == 0)
+        {
+            // Each sink's overrides, checked by the same rules against the dispatcher-wide values they replace.
+            foreach (var (sink, overrides) in options.Sinks)
+            {
+                if (overrides is not null)
+                {
+                    ConfigurationKeys.Collect(errors, $"{prefix}:Sinks:{sink.Name}", () => WithOverrides(options, overrides).Validate());
+                }
+            }
+        }
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    public ValidateOptionsResult Validate(string? name, DispatcherHostOptions options)
+    {
+        if (name != dispatcher)
+        {
+            return ValidateOptionsResult.Skip;
+        }
+
+        var prefix = ConfigurationKeys.Join(section, "Dispatchers", dispatcher);
+        var errors = new List<string>();
+        if (options.MaxQueueDepth is < 0)
+        {
+            errors.Add($"{prefix}:MaxQueueDepth: must be zero or more (was {options.MaxQueueDepth}).");
+        }
+
+        if (options.DrainTimeout is { } drain && drain < TimeSpan.Zero && drain != Timeout.InfiniteTimeSpan)
+        {
+            errors.Add($"{prefix}:DrainTimeout: must be zero or positive (was {drain}).");
+        }
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    private static DeliveryOptions<T> WithOverrides(DeliveryOptions<T> global, DeliverySinkOptions local) => new()
+    {
+        Name = global.Name,
+        QueueCapacity = local.QueueCapacity ?? global.QueueCapacity,
+        OnFull = local.OnFull ?? global.OnFull,
+        MaxBatch = local.MaxBatch ?? global.MaxBatch,
+        BatchFlush = local.BatchFlush ?? global.BatchFlush,
+        MaxRetries = local.MaxRetries ?? global.MaxRetries,
+        BackoffBase = local.BackoffBase ?? global.BackoffBase,
+        MaxBackoff = local.MaxBackoff ?? global.MaxBackoff,
+    };
+}

@@ -1,0 +1,315 @@
+using System.Text.Json;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace Reactive.Streams.Hosting;
+
+/// <summary>
+/// Registers the parts of a Reactive.Streams application in a service collection: returned by
+/// <c>services.AddReactiveStreams()</c>. Everything it registers binds its options from the configuration section it
+/// was created with (by default <c>ReactiveStreams</c>) and validates them when the host starts.
+/// </summary>
+public sealed class ReactiveStreamsBuilder
+{
+    private readonly HashSet<string> _dispatchers = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _workers = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _dispatchTargets = new(StringComparer.Ordinal);
+
+    internal ReactiveStreamsBuilder(IServiceCollection services, string sectionPath)
+    {
+        Services = services;
+        SectionPath = sectionPath;
+    }
+
+    /// <summary>The service collection.</summary>
+    public IServiceCollection Services { get; }
+
+    /// <summary>The configuration section the options bind from (<c>ReactiveStreams</c> unless given).</summary>
+    public string SectionPath { get; }
+
+    /// <summary>Changes the stream log's options after they are bound from <c>Log</c> (for example the provider or path in code).</summary>
+    /// <param name="configure">Applied to the bound options.</param>
+    /// <returns>This builder.</returns>
+    public ReactiveStreamsBuilder ConfigureLog(Action<StreamLogHostOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        Services.Configure(configure);
+        return this;
+    }
+
+    /// <summary>
+    /// Registers a <see cref="DeliveryDispatcher{T}"/> named <paramref name="name"/>, resolvable as a keyed singleton
+    /// (<c>[FromKeyedServices(name)] DeliveryDispatcher&lt;T&gt;</c>). Its <see cref="DeliveryOptions{T}"/> bind from
+    /// <c>Dispatchers:&lt;name&gt;</c>, each sink's <see cref="DeliverySinkOptions"/> from
+    /// <c>Dispatchers:&lt;name&gt;:Sinks:&lt;sink&gt;</c>, and its hosting settings (<see cref="DispatcherHostOptions"/>) from
+    /// the same section. It logs through <c>ILogger&lt;DeliveryDispatcher&lt;T&gt;&gt;</c>, takes its clock from the
+    /// registered <see cref="TimeProvider"/> (if any), is created when the host starts and drains when it stops.
+    /// </summary>
+    /// <typeparam name="T">The item type.</typeparam>
+    /// <param name="name">The dispatcher's name: its key, its configuration section and its metric tag.</param>
+    /// <param name="configure">Adds the sinks (at least one) and the dead-letter sink.</param>
+    /// <returns>This builder.</returns>
+    /// <exception cref="ArgumentException">The name is empty or already registered.</exception>
+    public ReactiveStreamsBuilder AddDispatcher<T>(string name, Action<DeliveryDispatcherBuilder<T>> configure)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        ArgumentNullException.ThrowIfNull(configure);
+        if (!_dispatchers.Add(name))
+        {
+            throw new ArgumentException($"A dispatcher named '{name}' is already registered.", nameof(name));
+        }
+
+        var dispatcher = new DeliveryDispatcherBuilder<T>(name, Services);
+        configure(dispatcher);
+        var section = ConfigurationKeys.Join(SectionPath, "Dispatchers", name);
+        var validator = new DispatcherOptionsValidator<T>(SectionPath, name);
+        Services.AddOptions<DispatcherHostOptions>(name).BindConfiguration(section).ValidateOnStart();
+        Services.AddSingleton<IValidateOptions<DispatcherHostOptions>>(validator);
+        Services.AddOptions<DeliveryOptions<T>>(name)
+            .BindConfiguration(section)
+            .Configure<IServiceProvider>((options, services) => dispatcher.Apply(options, services, section))
+            .ValidateOnStart();
+        Services.AddSingleton<IValidateOptions<DeliveryOptions<T>>>(validator);
+        Services.AddKeyedSingleton(name, static (services, key) =>
+            new DeliveryDispatcher<T>(services.GetRequiredService<IOptionsMonitor<DeliveryOptions<T>>>().Get((string)key!)));
+        Services.AddSingleton<IHostedDispatcher>(services => new HostedDispatcher<T>(name, services));
+        Services.AddKeyedSingleton<IHostedDispatcher>(name, (services, _) => services.GetServices<IHostedDispatcher>().First(d => d.Name == name));
+        return this;
+    }
+
+    /// <summary>
+    /// Registers a hosted canal worker named <paramref name="name"/> that hands each batch of its stream to a
+    /// <typeparamref name="THandler"/> resolved from a new scope, and commits the batch when the handler returns
+    /// (<see cref="ICanalBatchHandler"/>). Its options (<see cref="CanalWorkerHostOptions"/>) bind from
+    /// <c>Canals:&lt;name&gt;</c>; it is resolvable as a keyed <see cref="CanalWorkerService"/>.
+    /// </summary>
+    /// <typeparam name="THandler">The handler; registered as scoped unless it already is registered.</typeparam>
+    /// <param name="name">The worker's name: its key, configuration section, and by default its stream and checkpoint.</param>
+    /// <returns>This builder.</returns>
+    /// <exception cref="ArgumentException">The name is empty or already registered.</exception>
+    public ReactiveStreamsBuilder AddCanalWorker<THandler>(string name)
+        where THandler : class, ICanalBatchHandler
+    {
+        Services.TryAddScoped<THandler>();
+        return AddWorker(name, services => new HandlerMode<THandler>(services.GetRequiredService<IServiceScopeFactory>()));
+    }
+
+    /// <summary>
+    /// Registers a hosted canal worker named <paramref name="name"/> that dispatches each frame of its stream, mapped by
+    /// <paramref name="map"/>, to the dispatcher <paramref name="dispatcher"/> with the canal's ack token: its checkpoint
+    /// passes a frame only once every sink committed it (or dead-lettered it). When the host stops, the worker stops
+    /// pulling, the dispatcher drains for its drain timeout, and what did not drain is redelivered by the next run.
+    /// </summary>
+    /// <typeparam name="T">The dispatcher's item type.</typeparam>
+    /// <param name="name">The worker's name: its key, configuration section, and by default its stream and checkpoint.</param>
+    /// <param name="dispatcher">The name of a dispatcher registered with <see cref="AddDispatcher{T}"/> (before or after this call); one worker per dispatcher.</param>
+    /// <param name="map">Turns a frame into the item to dispatch (deserialize it); a throw fails the worker.</param>
+    /// <returns>This builder.</returns>
+    /// <exception cref="ArgumentException">A name is empty, the worker is already registered, or another worker already dispatches to <paramref name="dispatcher"/>.</exception>
+    public ReactiveStreamsBuilder AddCanalWorker<T>(string name, string dispatcher, Func<StreamFrame, T> map)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(dispatcher);
+        ArgumentNullException.ThrowIfNull(map);
+        if (!_dispatchTargets.Add(dispatcher))
+        {
+            // The worker shuts its dispatcher down when it stops (so the dispatcher's acknowledgements reach the
+            // checkpoint before the canal closes); a second worker would find it shut.
+            throw new ArgumentException($"Dispatcher '{dispatcher}' already receives the frames of another canal worker; register one dispatcher per worker.", nameof(dispatcher));
+        }
+
+        return AddWorker(name, services =>
+        {
+            var hosted = services.GetKeyedService<IHostedDispatcher>(dispatcher) is { } found && found is HostedDispatcher<T>
+                ? found
+                : throw new InvalidOperationException(
+                    $"Canal worker '{name}' dispatches to '{dispatcher}', but no DeliveryDispatcher<{typeof(T).Name}> of that name is registered: add AddDispatcher<{typeof(T).Name}>(\"{dispatcher}\", ...).");
+            return new DispatchMode<T>(hosted, () => services.GetRequiredKeyedService<DeliveryDispatcher<T>>(dispatcher), map);
+        });
+    }
+
+    private ReactiveStreamsBuilder AddWorker(string name, Func<IServiceProvider, CanalWorkerMode> mode)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        if (!_workers.Add(name))
+        {
+            throw new ArgumentException($"A canal worker named '{name}' is already registered.", nameof(name));
+        }
+
+        Services.AddOptions<CanalWorkerHostOptions>(name).BindConfiguration(ConfigurationKeys.Join(SectionPath, "Canals", name)).ValidateOnStart();
+        Services.AddSingleton<IValidateOptions<CanalWorkerHostOptions>>(new CanalWorkerHostOptionsValidator(SectionPath, name));
+        Services.AddKeyedSingleton(name, (services, _) => new CanalWorkerService(name, services, mode(services)));
+        Services.AddSingleton(services => services.GetRequiredKeyedService<CanalWorkerService>(name));
+        Services.AddSingleton<IHostedService>(services => services.GetRequiredKeyedService<CanalWorkerService>(name));
+        return this;
+    }
+}
+
+/// <summary>Adds the sinks of a dispatcher registered with <see cref="ReactiveStreamsBuilder.AddDispatcher{T}"/>.</summary>
+/// <typeparam name="T">The item type.</typeparam>
+public sealed class DeliveryDispatcherBuilder<T>
+{
+    private readonly List<(Func<IServiceProvider, IDeliverySink<T>> Create, DeliverySinkOptions? Options)> _sinks = [];
+    private readonly List<Action<DeliveryOptions<T>>> _configure = [];
+    private Func<IServiceProvider, IDeliverySink<DeadLetter<T>>>? _deadLetter;
+
+    internal DeliveryDispatcherBuilder(string name, IServiceCollection services)
+    {
+        Name = name;
+        Services = services;
+    }
+
+    /// <summary>The dispatcher's name.</summary>
+    public string Name { get; }
+
+    /// <summary>The service collection.</summary>
+    public IServiceCollection Services { get; }
+
+    /// <summary>Adds a sink created by DI (constructor injection; it need not be registered).</summary>
+    /// <typeparam name="TSink">The sink type.</typeparam>
+    /// <param name="options">Per-sink settings in code; <c>Sinks:&lt;sink name&gt;</c> in configuration overrides them.</param>
+    /// <returns>This builder.</returns>
+    public DeliveryDispatcherBuilder<T> AddSink<TSink>(DeliverySinkOptions? options = null)
+        where TSink : class, IDeliverySink<T> =>
+        AddSink(static services => services.GetService<TSink>() ?? ActivatorUtilities.CreateInstance<TSink>(services), options);
+
+    /// <summary>Adds a sink made by <paramref name="factory"/>.</summary>
+    /// <param name="factory">Creates the sink when the dispatcher's options are first built (at host start).</param>
+    /// <param name="options">Per-sink settings in code; <c>Sinks:&lt;sink name&gt;</c> in configuration overrides them.</param>
+    /// <returns>This builder.</returns>
+    public DeliveryDispatcherBuilder<T> AddSink(Func<IServiceProvider, IDeliverySink<T>> factory, DeliverySinkOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(factory);
+        _sinks.Add((factory, options));
+        return this;
+    }
+
+    /// <summary>Sends what a sink failed to commit to a dead-letter sink created by DI.</summary>
+    /// <typeparam name="TSink">The dead-letter sink type.</typeparam>
+    /// <returns>This builder.</returns>
+    public DeliveryDispatcherBuilder<T> UseDeadLetterSink<TSink>()
+        where TSink : class, IDeliverySink<DeadLetter<T>> =>
+        UseDeadLetterSink(static services => services.GetService<TSink>() ?? ActivatorUtilities.CreateInstance<TSink>(services));
+
+    /// <summary>Sends what a sink failed to commit to the dead-letter sink made by <paramref name="factory"/>.</summary>
+    /// <param name="factory">Creates the sink.</param>
+    /// <returns>This builder.</returns>
+    public DeliveryDispatcherBuilder<T> UseDeadLetterSink(Func<IServiceProvider, IDeliverySink<DeadLetter<T>>> factory)
+    {
+        ArgumentNullException.ThrowIfNull(factory);
+        _deadLetter = factory;
+        return this;
+    }
+
+    /// <summary>
+    /// Appends what a sink failed to commit, as a durable frame, to <paramref name="stream"/> of the registered log: a
+    /// JSON object with <c>sink</c>, <c>attempts</c>, <c>error</c> (type and message), <c>failedAt</c> and <c>item</c>
+    /// (the item as <paramref name="payload"/> renders it, embedded as JSON when it is JSON and as a string otherwise).
+    /// </summary>
+    /// <param name="stream">The dead-letter stream.</param>
+    /// <param name="payload">Renders the item (for <see cref="StreamFrame"/> items, <c>frame =&gt; frame.Payload</c>).</param>
+    /// <returns>This builder.</returns>
+    public DeliveryDispatcherBuilder<T> UseDeadLetterStream(string stream, Func<T, ReadOnlyMemory<byte>> payload)
+    {
+        StreamLog.ValidateStream(stream);
+        ArgumentNullException.ThrowIfNull(payload);
+        return UseDeadLetterSink(services => new DeadLetterStreamSink<T>(services.GetRequiredService<IStreamLog>(), stream, payload));
+    }
+
+    /// <summary>Changes the options in code (a transient-failure classifier, for example), after configuration is bound.</summary>
+    /// <param name="configure">Applied to the options.</param>
+    /// <returns>This builder.</returns>
+    public DeliveryDispatcherBuilder<T> Configure(Action<DeliveryOptions<T>> configure)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        _configure.Add(configure);
+        return this;
+    }
+
+    internal void Apply(DeliveryOptions<T> options, IServiceProvider services, string section)
+    {
+        options.Name = Name;
+        options.Logger = (services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger<DeliveryDispatcher<T>>();
+        options.TimeProvider = services.GetService<TimeProvider>() ?? TimeProvider.System;
+        var configuration = services.GetService<IConfiguration>();
+        foreach (var (create, inCode) in _sinks)
+        {
+            var sink = create(services);
+            var overrides = inCode;
+            if (configuration?.GetSection($"{section}:Sinks:{sink.Name}") is { } sinkSection && sinkSection.Exists())
+            {
+                overrides ??= new DeliverySinkOptions();
+                sinkSection.Bind(overrides);
+            }
+
+            options.AddSink(sink, overrides);
+        }
+
+        if (_deadLetter is not null)
+        {
+            options.DeadLetterSink = _deadLetter(services);
+        }
+
+        foreach (var configure in _configure)
+        {
+            configure(options);
+        }
+    }
+}
+
+/// <summary>Appends dead letters to a stream of the log as JSON documents.</summary>
+internal sealed class DeadLetterStreamSink<T>(IStreamLog log, string stream, Func<T, ReadOnlyMemory<byte>> payload) : IDeliverySink<DeadLetter<T>>
+{
+    public string Name => $"dead-letter:{stream}";
+
+    public async ValueTask WriteAsync(DeadLetter<T> item, CancellationToken cancellationToken)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteString("sink", item.SinkName);
+            json.WriteNumber("attempts", item.Attempts);
+            json.WriteStartObject("error");
+            json.WriteString("type", item.Error.GetType().FullName);
+            json.WriteString("message", item.Error.Message);
+            json.WriteEndObject();
+            json.WriteString("failedAt", item.FailedAt);
+            json.WritePropertyName("item");
+            var bytes = payload(item.Item);
+            if (IsJson(bytes.Span))
+            {
+                json.WriteRawValue(bytes.Span, skipInputValidation: true);
+            }
+            else
+            {
+                json.WriteStringValue(System.Text.Encoding.UTF8.GetString(bytes.Span));
+            }
+
+            json.WriteEndObject();
+        }
+
+        await log.AppendAsync(stream, buffer.WrittenMemory, AppendMode.Durable, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static bool IsJson(ReadOnlySpan<byte> bytes)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(bytes);
+            while (reader.Read())
+            {
+            }
+
+            return bytes.Length > 0;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,43 @@
+using Reactive.Streams.Storage.Postgres;
+using Reactive.Streams.Storage.Sqlite;
+
+namespace Reactive.Streams.Hosting;
+
+/// <summary>Which backend the hosted stream log uses.</summary>
+public enum StreamLogProvider
+{
+    /// <summary>SQLite (<c>Reactive.Streams.Storage.Sqlite</c>): one local file; the default.</summary>
+    Sqlite = 0,
+
+    /// <summary>PostgreSQL (<c>Reactive.Streams.Storage.Postgres</c>): a server shared by many machines.</summary>
+    Postgres = 1,
+}
+
+/// <summary>
+/// The hosted stream log, bound from the <c>Log</c> section of the Reactive.Streams configuration section (by default
+/// <c>ReactiveStreams:Log</c>) and validated when the host starts.
+/// </summary>
+public sealed class StreamLogHostOptions
+{
+    /// <summary>The backend. Default <see cref="StreamLogProvider.Sqlite"/>.</summary>
+    public StreamLogProvider Provider { get; set; } = StreamLogProvider.Sqlite;
+
+    /// <summary>The SQLite file (relative paths are relative to the working directory). SQLite only; set this or <see cref="ConnectionString"/>.</summary>
+    public string? Path { get; set; }
+
+    /// <summary>
+    /// The connection string: for SQLite, <c>Data Source=&lt;file&gt;</c> (the file is what counts); for PostgreSQL, an Npgsql
+    /// connection string (required). When it is empty, the <c>ConnectionStrings</c> entry named
+    /// <see cref="ConnectionStringName"/> is used, if there is one.
+    /// </summary>
+    public string? ConnectionString { get; set; }
+
+    /// <summary>The entry of the configuration's <c>ConnectionStrings</c> section used when <see cref="ConnectionString"/> is empty. Default <c>ReactiveStreams</c>.</summary>
+    public string ConnectionStringName { get; set; } = "ReactiveStreams";
+
+    /// <summary>The SQLite backend's options (section <c>Log:Sqlite</c>); its clock is the host's <see cref="TimeProvider"/>.</summary>
+    public SqliteStreamLogOptions Sqlite { get; set; } = new();
+
+    /// <summary>The PostgreSQL backend's options (section <c>Log:Postgres</c>); its clock and logger come from the host.</summary>
+    public PostgresStreamLogOptions Postgres { get; set; } = new();
+}

@@ -1,0 +1,171 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace Reactive.Streams.Hosting.Tests;
+
+public sealed class ConfigurationValidationTests
+{
+    private sealed class NullSink(string name) : IDeliverySink<int>
+    {
+        public string Name => name;
+
+        public ValueTask WriteAsync(int item, CancellationToken cancellationToken) => default;
+    }
+
+    private sealed class Handler : ICanalBatchHandler
+    {
+        public ValueTask HandleAsync(CanalBatch<StreamFrame> batch, CancellationToken cancellationToken) => default;
+    }
+
+    private static async Task<Exception> StartFailsAsync(Dictionary<string, string?> configuration, bool withLogPath = true)
+    {
+        await using var test = new TestHost(configuration, withLogPath);
+        test.Builder.Services.AddReactiveStreams()
+            .AddDispatcher<int>("audit", d => d.AddSink(_ => new NullSink("file")))
+            .AddCanalWorker<Handler>("orders");
+        return await Assert.ThrowsAnyAsync<Exception>(test.StartAsync);
+    }
+
+    [Theory]
+    [InlineData("ReactiveStreams:Canals:orders:MaxBatch", "0")]
+    [InlineData("ReactiveStreams:Canals:orders:Deadline", "-00:00:01")]
+    [InlineData("ReactiveStreams:Canals:orders:MaxLagCount", "0")]
+    [InlineData("ReactiveStreams:Canals:orders:Stream", "bad\u0001name")]
+    [InlineData("ReactiveStreams:Dispatchers:audit:QueueCapacity", "0")]
+    [InlineData("ReactiveStreams:Dispatchers:audit:MaxRetries", "-1")]
+    [InlineData("ReactiveStreams:Dispatchers:audit:MaxQueueDepth", "-1")]
+    [InlineData("ReactiveStreams:Dispatchers:audit:Sinks:file:MaxBatch", "0")]
+    [InlineData("ReactiveStreams:Log:Sqlite:PollInterval", "00:00:00")]
+    [InlineData("ReactiveStreams:Log:Sqlite:LiveRetention:Alpha", "2")]
+    public async Task A_value_out_of_range_fails_the_start_with_an_error_naming_its_key(string key, string value)
+    {
+        var error = await StartFailsAsync(new() { [key] = value });
+
+        var validation = Assert.IsType<OptionsValidationException>(error);
+        Assert.Contains(key, validation.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_error_is_the_key_then_the_library_rule_that_it_breaks()
+    {
+        var canal = await StartFailsAsync(new() { ["ReactiveStreams:Canals:orders:MaxBatch"] = "0" });
+        var sink = await StartFailsAsync(new() { ["ReactiveStreams:Dispatchers:audit:Sinks:file:MaxBatch"] = "0" });
+
+        Assert.Equal("ReactiveStreams:Canals:orders:MaxBatch: MaxBatch ('0') must be greater than or equal to '1'.", canal.Message);
+        Assert.Equal("ReactiveStreams:Dispatchers:audit:Sinks:file:MaxBatch: MaxBatch must be at least 1.", sink.Message);
+    }
+
+    [Fact]
+    public async Task A_value_that_does_not_parse_fails_the_start_naming_its_key()
+    {
+        var error = await StartFailsAsync(new() { ["ReactiveStreams:Canals:orders:MaxBatch"] = "many" });
+
+        Assert.Contains("ReactiveStreams:Canals:orders:MaxBatch", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_sqlite_log_without_a_file_fails_the_start_naming_the_path_key()
+    {
+        var error = await StartFailsAsync([], withLogPath: false);
+
+        Assert.Contains("ReactiveStreams:Log:Path", Assert.IsType<OptionsValidationException>(error).Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("Data Source=:memory:")]
+    [InlineData("Mode=Memory")]
+    [InlineData("Nonsense Key=1")]
+    public async Task A_sqlite_connection_string_without_a_file_fails_naming_the_key(string connectionString)
+    {
+        var error = await StartFailsAsync(new() { ["ReactiveStreams:Log:ConnectionString"] = connectionString }, withLogPath: false);
+
+        Assert.Contains("ReactiveStreams:Log:ConnectionString", Assert.IsType<OptionsValidationException>(error).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_postgres_log_without_a_connection_string_fails_naming_the_key()
+    {
+        var error = await StartFailsAsync(new() { ["ReactiveStreams:Log:Provider"] = "Postgres" }, withLogPath: false);
+
+        Assert.Contains("ReactiveStreams:Log:ConnectionString", Assert.IsType<OptionsValidationException>(error).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_unknown_provider_fails_naming_the_key()
+    {
+        var error = await StartFailsAsync(new() { ["ReactiveStreams:Log:Provider"] = "Oracle" });
+
+        Assert.Contains("ReactiveStreams:Log:Provider", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_custom_section_is_named_in_the_error()
+    {
+        await using var test = new TestHost(new() { ["Streams:Log:Path"] = "x.db", ["Streams:Canals:orders:MaxBatch"] = "0" }, withLogPath: false);
+        test.Builder.Services.AddReactiveStreams("Streams").AddCanalWorker<Handler>("orders");
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(test.StartAsync);
+
+        Assert.Contains("Streams:Canals:orders:MaxBatch", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_log_file_can_come_from_a_sqlite_connection_string_or_the_connection_strings_section()
+    {
+        await using var fromKey = new TestHost(withLogPath: false);
+        fromKey.Builder.Configuration["ReactiveStreams:Log:ConnectionString"] = $"Data Source={fromKey.DatabasePath}";
+        fromKey.Builder.Services.AddReactiveStreams();
+        var host = await fromKey.StartAsync();
+        await host.Services.GetRequiredService<IStreamLog>().AppendAsync("s", "one", AppendMode.Durable);
+        await host.StopAsync();
+        Assert.True(File.Exists(fromKey.DatabasePath));
+
+        await using var named = new TestHost(withLogPath: false);
+        named.Builder.Configuration["ConnectionStrings:ReactiveStreams"] = $"Data Source={fromKey.DatabasePath}";
+        named.Builder.Services.AddReactiveStreams();
+        var second = await named.StartAsync();
+        var frames = await second.Services.GetRequiredService<IStreamLog>().ReadAsync("s", StreamId.Min, StreamId.Max, 10);
+        Assert.Single(frames);
+    }
+
+    [Fact]
+    public async Task A_log_that_cannot_open_fails_the_start_and_is_logged()
+    {
+        await using var test = new TestHost(withLogPath: false);
+        var directory = Path.GetDirectoryName(test.DatabasePath)!;
+        test.Builder.Configuration["ReactiveStreams:Log:Path"] = directory; // a directory is not a database file
+        test.Builder.Services.AddReactiveStreams();
+
+        await Assert.ThrowsAnyAsync<Exception>(test.StartAsync);
+
+        Assert.Contains(test.Logs.Entries, e => e.Id.Id == 7004 && e.Error is not null);
+    }
+
+    [Fact]
+    public void Registering_twice_is_refused()
+    {
+        var services = new ServiceCollection();
+        var builder = services.AddReactiveStreams();
+        builder.AddDispatcher<int>("a", d => d.AddSink(_ => new NullSink("s")));
+
+        Assert.Throws<InvalidOperationException>(() => services.AddReactiveStreams());
+        Assert.Equal("name", Assert.Throws<ArgumentException>(() => builder.AddDispatcher<int>("a", d => d.AddSink(_ => new NullSink("s")))).ParamName);
+        builder.AddCanalWorker<int>("w1", "a", _ => 1);
+        Assert.Equal("dispatcher", Assert.Throws<ArgumentException>(() => builder.AddCanalWorker<int>("w2", "a", _ => 1)).ParamName);
+    }
+
+    [Theory]
+    [InlineData("missing")]
+    [InlineData("audit")]
+    public async Task A_worker_whose_dispatcher_is_missing_or_of_another_type_fails_the_start_naming_both(string dispatcher)
+    {
+        await using var test = new TestHost();
+        test.Builder.Services.AddReactiveStreams()
+            .AddDispatcher<int>("audit", d => d.AddSink(_ => new NullSink("file")))
+            .AddCanalWorker<string>("orders", dispatcher, frame => "x");
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(test.StartAsync);
+
+        Assert.Equal($"Canal worker 'orders' dispatches to '{dispatcher}', but no DeliveryDispatcher<String> of that name is registered: add AddDispatcher<String>(\"{dispatcher}\", ...).", error.Message);
+    }
+}

@@ -1,0 +1,220 @@
+using System.Collections.Concurrent;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Logging;
+
+namespace Reactive.Streams.Hosting.Tests;
+
+public sealed class DispatcherHostingTests
+{
+    /// <summary>Records what it commits; fails permanently on "bad"; blocks (until cancelled) on what <see cref="BlockOn"/> says.</summary>
+    internal sealed class RecordingSink(string name) : IDeliverySink<string>
+    {
+        public string Name => name;
+
+        public ConcurrentQueue<string> Written { get; } = new();
+
+        public Func<string, bool>? BlockOn { get; set; }
+
+        /// <summary>When set, a blocked write waits for this instead of its cancellation, then commits.</summary>
+        public TaskCompletionSource? Release { get; set; }
+
+        public TaskCompletionSource Blocked { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public async ValueTask WriteAsync(string item, CancellationToken cancellationToken)
+        {
+            if (item.EndsWith("bad", StringComparison.Ordinal))
+            {
+                throw new PermanentDeliveryException($"{name} refuses {item}");
+            }
+
+            if (BlockOn?.Invoke(item) == true)
+            {
+                Blocked.TrySetResult();
+                if (Release is { } release)
+                {
+                    await release.Task.WaitAsync(TestHost.Hang, cancellationToken);
+                }
+                else
+                {
+                    await Task.Delay(Timeout.Infinite, cancellationToken);
+                }
+            }
+
+            Written.Enqueue(item);
+            Signal.Release();
+        }
+
+        public SemaphoreSlim Signal { get; } = new(0);
+
+        /// <summary>Waits (on each write's signal, not on a timer) until <paramref name="count"/> items were written.</summary>
+        public async Task WaitForAsync(int count)
+        {
+            while (Written.Count < count)
+            {
+                Assert.True(await Signal.WaitAsync(TestHost.Hang), $"{name} saw {Written.Count} of {count} items");
+            }
+        }
+    }
+
+    private static string Text(StreamFrame frame) => Encoding.UTF8.GetString(frame.Payload.Span);
+
+    private static async Task<StreamId> AppendAsync(IStreamLog log, params string[] items)
+    {
+        StreamId last = default;
+        foreach (var item in items)
+        {
+            last = (await log.AppendAsync("orders", item, AppendMode.Durable)).Id;
+        }
+
+        return last;
+    }
+
+    [Fact]
+    public async Task A_worker_dispatches_to_two_sinks_dead_letters_to_a_stream_and_checkpoints_what_every_sink_committed()
+    {
+        var file = new RecordingSink("file");
+        var webhook = new RecordingSink("webhook");
+        await using var test = new TestHost(new() { ["ReactiveStreams:Dispatchers:orders:MaxRetries"] = "0" });
+        test.Builder.Services.AddReactiveStreams()
+            .AddDispatcher<string>("orders", d => d
+                .AddSink(_ => file)
+                .AddSink(_ => webhook)
+                .UseDeadLetterStream("orders.dead", item => Encoding.UTF8.GetBytes(item)))
+            .AddCanalWorker("orders", "orders", Text);
+        var host = await test.StartAsync();
+        var log = host.Services.GetRequiredService<IStreamLog>();
+
+        var last = await AppendAsync(log, "o1", "o2-bad", "o3");
+        await file.WaitForAsync(2);
+        await webhook.WaitForAsync(2);
+        await host.StopAsync().WaitAsync(TestHost.Hang);
+
+        Assert.Equal(["o1", "o3"], file.Written);
+        Assert.Equal(["o1", "o3"], webhook.Written);
+        var dead = await log.ReadAsync("orders.dead", StreamId.Min, StreamId.Max, 10);
+        Assert.Equal(2, dead.Count); // one per sink that refused it
+        using var letter = JsonDocument.Parse(dead[0].Payload);
+        Assert.Equal("o2-bad", letter.RootElement.GetProperty("item").GetString());
+        Assert.Contains(letter.RootElement.GetProperty("sink").GetString(), new[] { "file", "webhook" });
+        Assert.Equal(typeof(PermanentDeliveryException).FullName, letter.RootElement.GetProperty("error").GetProperty("type").GetString());
+        Assert.Equal(last, await host.Services.GetRequiredService<ICheckpointStore>().ReadCheckpointAsync("orders"));
+    }
+
+    [Fact]
+    public async Task Stopping_the_host_leaves_undrained_frames_unacknowledged_and_the_next_run_delivers_them()
+    {
+        var file = new RecordingSink("file") { BlockOn = item => item == "o2" };
+        await using var first = new TestHost(new()
+        {
+            ["ReactiveStreams:Dispatchers:orders:DrainTimeout"] = "00:00:00",
+            ["ReactiveStreams:Dispatchers:orders:MaxBatch"] = "1",
+        });
+        first.Builder.Services.AddReactiveStreams()
+            .AddDispatcher<string>("orders", d => d.AddSink(_ => file))
+            .AddCanalWorker("orders", "orders", Text);
+        var host = await first.StartAsync();
+        var log = host.Services.GetRequiredService<IStreamLog>();
+        var firstId = await AppendAsync(log, "o1");
+        await AppendAsync(log, "o2", "o3");
+        await file.Blocked.Task.WaitAsync(TestHost.Hang);
+
+        await host.StopAsync().WaitAsync(TestHost.Hang);
+
+        Assert.Equal(["o1"], file.Written);
+        Assert.Equal(firstId, await host.Services.GetRequiredService<ICheckpointStore>().ReadCheckpointAsync("orders"));
+        Assert.Contains(first.Logs.Entries, e => e.Id.Id == 7006 && e.Level == LogLevel.Warning);
+        host.Dispose();
+
+        var again = new RecordingSink("file");
+        var second = new TestHost(new() { ["ReactiveStreams:Log:Path"] = first.DatabasePath });
+        second.Builder.Services.AddReactiveStreams()
+            .AddDispatcher<string>("orders", d => d.AddSink(_ => again))
+            .AddCanalWorker("orders", "orders", Text);
+        var restarted = await second.StartAsync();
+        await again.WaitForAsync(2);
+        await restarted.StopAsync().WaitAsync(TestHost.Hang);
+        restarted.Dispose();
+        Assert.Equal(["o2", "o3"], again.Written);
+    }
+
+    [Fact]
+    public async Task Stopping_the_host_drains_the_dispatcher_before_the_checkpoint_is_written()
+    {
+        var file = new RecordingSink("file") { BlockOn = item => item == "o2", Release = new(TaskCreationOptions.RunContinuationsAsynchronously) };
+        await using var test = new TestHost(new() { ["ReactiveStreams:Dispatchers:orders:DrainTimeout"] = "00:05:00" });
+        test.Builder.Services.AddReactiveStreams()
+            .AddDispatcher<string>("orders", d => d.AddSink(_ => file))
+            .AddCanalWorker("orders", "orders", Text);
+        var host = await test.StartAsync();
+        var log = host.Services.GetRequiredService<IStreamLog>();
+        var last = await AppendAsync(log, "o1", "o2");
+        await file.Blocked.Task.WaitAsync(TestHost.Hang);
+
+        var stopping = host.StopAsync();
+        await test.Logs.WaitForAsync(7005);   // the worker stopped pulling and the dispatcher is draining
+        Assert.False(stopping.IsCompleted);
+        file.Release.TrySetResult();          // the sink commits o2 within the drain timeout
+        await stopping.WaitAsync(TestHost.Hang);
+
+        Assert.Equal(["o1", "o2"], file.Written);
+        Assert.Equal(last, await host.Services.GetRequiredService<ICheckpointStore>().ReadCheckpointAsync("orders"));
+        Assert.DoesNotContain(test.Logs.Entries, e => e.Id.Id == 7006);
+    }
+
+    [Fact]
+    public async Task The_dispatcher_check_is_unhealthy_when_a_queue_is_deeper_than_its_limit()
+    {
+        var file = new RecordingSink("file") { BlockOn = item => item == "1" };
+        await using var test = new TestHost(new()
+        {
+            ["ReactiveStreams:Dispatchers:audit:MaxQueueDepth"] = "1",
+            ["ReactiveStreams:Dispatchers:audit:MaxBatch"] = "1",
+            ["ReactiveStreams:Dispatchers:audit:DrainTimeout"] = "00:00:00",
+        });
+        test.Builder.Services.AddReactiveStreams().AddDispatcher<string>("audit", d => d.AddSink(_ => file));
+        test.Builder.Services.AddHealthChecks().AddReactiveStreams();
+        var host = await test.StartAsync();
+        var health = host.Services.GetRequiredService<HealthCheckService>();
+        var dispatcher = host.Services.GetRequiredKeyedService<DeliveryDispatcher<string>>("audit");
+
+        await dispatcher.DispatchAsync("1");
+        await file.Blocked.Task.WaitAsync(TestHost.Hang);
+        await dispatcher.DispatchAsync("2");
+        var ready = await health.CheckHealthAsync(c => c.Tags.Contains(ReactiveStreamsHealthChecks.ReadyTag));
+        Assert.Equal(HealthStatus.Healthy, ready.Status);
+
+        await dispatcher.DispatchAsync("3");
+        ready = await health.CheckHealthAsync(c => c.Tags.Contains(ReactiveStreamsHealthChecks.ReadyTag));
+        Assert.Equal(HealthStatus.Unhealthy, ready.Status);
+        var entry = ready.Entries[ReactiveStreamsHealthChecks.DispatchersCheckName];
+        Assert.Contains("sink 'file' has 2 queued item(s), more than 1", entry.Description, StringComparison.Ordinal);
+        Assert.Equal(2, entry.Data["audit/file.depth"]);
+        var live = await health.CheckHealthAsync(c => c.Tags.Contains(ReactiveStreamsHealthChecks.LiveTag));
+        Assert.Equal(HealthStatus.Healthy, live.Status);
+    }
+
+    [Fact]
+    public async Task A_dispatcher_takes_its_logger_and_clock_from_the_container_and_binds_its_options()
+    {
+        var file = new RecordingSink("file");
+        await using var test = new TestHost(new()
+        {
+            ["ReactiveStreams:Dispatchers:audit:QueueCapacity"] = "7",
+            ["ReactiveStreams:Dispatchers:audit:Sinks:file:OnFull"] = "Drop",
+        });
+        test.Builder.Services.AddReactiveStreams().AddDispatcher<string>("audit", d => d.AddSink(_ => file).Configure(o => o.MaxRetries = 9));
+        var host = await test.StartAsync();
+
+        var options = host.Services.GetRequiredService<Microsoft.Extensions.Options.IOptionsMonitor<DeliveryOptions<string>>>().Get("audit");
+        Assert.Equal("audit", options.Name);
+        Assert.Equal(7, options.QueueCapacity);
+        Assert.Equal(9, options.MaxRetries);
+        Assert.Equal(OnFull.Drop, options.Sinks[0].Options!.OnFull);
+        Assert.Same(host.Services.GetService<TimeProvider>() ?? TimeProvider.System, options.TimeProvider);
+        Assert.NotNull(options.Logger);
+        Assert.Equal(["file"], host.Services.GetRequiredKeyedService<DeliveryDispatcher<string>>("audit").SinkNames);
+    }
+}

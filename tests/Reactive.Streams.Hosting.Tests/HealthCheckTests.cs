@@ -1,0 +1,126 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Reactive.Streams.Hosting.Tests;
+
+public sealed class HealthCheckTests
+{
+    private static RecordingHandler.Probe NewProbe(out string id)
+    {
+        id = Guid.NewGuid().ToString("N");
+        return RecordingHandler.Probes[id] = new RecordingHandler.Probe();
+    }
+
+    private static Task<HealthReport> ReadyAsync(IHost host) =>
+        host.Services.GetRequiredService<HealthCheckService>().CheckHealthAsync(c => c.Tags.Contains(ReactiveStreamsHealthChecks.ReadyTag));
+
+    [Fact]
+    public async Task The_checks_are_registered_with_ready_and_live_tags()
+    {
+        await using var test = new TestHost();
+        test.Builder.Services.AddReactiveStreams();
+        test.Builder.Services.AddHealthChecks().AddReactiveStreams();
+        var host = await test.StartAsync();
+
+        var registrations = host.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<HealthCheckServiceOptions>>().Value.Registrations.ToDictionary(r => r.Name);
+        Assert.Equal([ReactiveStreamsHealthChecks.ReadyTag], registrations[ReactiveStreamsHealthChecks.LogCheckName].Tags);
+        Assert.Equal([ReactiveStreamsHealthChecks.LiveTag, ReactiveStreamsHealthChecks.ReadyTag], registrations[ReactiveStreamsHealthChecks.CanalWorkersCheckName].Tags.Order());
+        Assert.Equal([ReactiveStreamsHealthChecks.ReadyTag], registrations[ReactiveStreamsHealthChecks.CanalLagCheckName].Tags);
+        Assert.Equal([ReactiveStreamsHealthChecks.ReadyTag], registrations[ReactiveStreamsHealthChecks.DispatchersCheckName].Tags);
+        var report = await ReadyAsync(host);
+        Assert.Equal(HealthStatus.Healthy, report.Status);
+        Assert.Equal("The stream log is reachable.", report.Entries[ReactiveStreamsHealthChecks.LogCheckName].Description);
+    }
+
+    [Fact]
+    public async Task The_log_check_is_unhealthy_when_the_log_cannot_open()
+    {
+        await using var test = new TestHost(withLogPath: false);
+        test.Builder.Configuration["ReactiveStreams:Log:Path"] = Path.GetDirectoryName(test.DatabasePath); // a directory
+        test.Builder.Services.AddReactiveStreams();
+        test.Builder.Services.AddHealthChecks().AddStreamLogCheck();
+        using var host = test.Builder.Build(); // not started: the start would fail on the log
+
+        var report = await host.Services.GetRequiredService<HealthCheckService>().CheckHealthAsync();
+
+        var entry = report.Entries[ReactiveStreamsHealthChecks.LogCheckName];
+        Assert.Equal(HealthStatus.Unhealthy, entry.Status);
+        Assert.StartsWith("The stream log is not reachable:", entry.Description, StringComparison.Ordinal);
+        Assert.NotNull(entry.Exception);
+    }
+
+    [Fact]
+    public async Task The_lag_check_is_unhealthy_beyond_max_lag_count_and_the_worker_stays_live()
+    {
+        var probe = NewProbe(out var id);
+        probe.BlockOn = _ => true;
+        await using var test = new TestHost(new()
+        {
+            ["ReactiveStreams:Canals:orders:MaxLagCount"] = "2",
+            ["ReactiveStreams:Canals:orders:MaxBatch"] = "1",
+        });
+        test.Builder.Services.AddReactiveStreams().AddCanalWorker<RecordingHandler>("orders");
+        test.Builder.Services.AddHealthChecks().AddReactiveStreams();
+        var host = await test.StartAsync();
+        var log = host.Services.GetRequiredService<IStreamLog>();
+
+        await log.AppendAsync("orders", $"{id}/1", AppendMode.Durable);
+        await log.AppendAsync("orders", $"{id}/2", AppendMode.Durable);
+        await probe.Blocked.Task.WaitAsync(TestHost.Hang);
+        Assert.Equal(HealthStatus.Healthy, (await ReadyAsync(host)).Status);
+
+        await log.AppendAsync("orders", $"{id}/3", AppendMode.Durable);
+        var report = await ReadyAsync(host);
+
+        Assert.Equal(HealthStatus.Unhealthy, report.Status);
+        var lag = report.Entries[ReactiveStreamsHealthChecks.CanalLagCheckName];
+        Assert.Contains("canal worker 'orders' has more than 2 frame(s) waiting (MaxLagCount)", lag.Description, StringComparison.Ordinal);
+        Assert.Equal(3, lag.Data["orders.pending"]);
+        var live = await host.Services.GetRequiredService<HealthCheckService>().CheckHealthAsync(c => c.Tags.Contains(ReactiveStreamsHealthChecks.LiveTag));
+        Assert.Equal(HealthStatus.Healthy, live.Status);
+    }
+
+    [Fact]
+    public async Task The_lag_check_is_unhealthy_when_the_oldest_waiting_frame_is_older_than_max_lag_age_in_virtual_time()
+    {
+        var probe = NewProbe(out var id);
+        probe.BlockOn = _ => true;
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        await using var test = new TestHost(new() { ["ReactiveStreams:Canals:orders:MaxLagAge"] = "00:01:00" });
+        test.Builder.Services.AddSingleton<TimeProvider>(clock);
+        test.Builder.Services.AddReactiveStreams().AddCanalWorker<RecordingHandler>("orders");
+        test.Builder.Services.AddHealthChecks().AddReactiveStreams();
+        var host = await test.StartAsync();
+
+        await host.Services.GetRequiredService<IStreamLog>().AppendAsync("orders", $"{id}/1", AppendMode.Durable);
+        await probe.Blocked.Task.WaitAsync(TestHost.Hang);
+        clock.Advance(TimeSpan.FromSeconds(59));
+        Assert.Equal(HealthStatus.Healthy, (await ReadyAsync(host)).Status);
+
+        clock.Advance(TimeSpan.FromSeconds(2));
+        var report = await ReadyAsync(host);
+
+        Assert.Equal(HealthStatus.Unhealthy, report.Status);
+        var lag = report.Entries[ReactiveStreamsHealthChecks.CanalLagCheckName];
+        Assert.Contains("canal worker 'orders' has a frame waiting for 00:01:01", lag.Description, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_worker_that_stopped_is_reported_by_the_worker_check()
+    {
+        await using var test = new TestHost();
+        test.Builder.Services.AddReactiveStreams().AddCanalWorker<RecordingHandler>("orders");
+        test.Builder.Services.AddHealthChecks().AddCanalWorkerChecks();
+        var host = await test.StartAsync();
+        var worker = host.Services.GetRequiredKeyedService<CanalWorkerService>("orders");
+
+        await worker.StopAsync(CancellationToken.None).WaitAsync(TestHost.Hang);
+        Assert.Equal(CanalWorkerStatus.Stopped, worker.Status);
+        var report = await host.Services.GetRequiredService<HealthCheckService>().CheckHealthAsync();
+
+        Assert.Equal(HealthStatus.Unhealthy, report.Entries[ReactiveStreamsHealthChecks.CanalWorkersCheckName].Status);
+        Assert.Contains("canal worker 'orders' has stopped", report.Entries[ReactiveStreamsHealthChecks.CanalWorkersCheckName].Description, StringComparison.Ordinal);
+    }
+}
