@@ -7,5 +7,5 @@ public static class ReactiveStreamsInstrumentation
     public const string MeterName = StreamMeter.MeterName;
 
     /// <summary>The <see cref="System.Diagnostics.ActivitySource"/> name: <c>Reactive.Streams</c>.</summary>
-    public const string ActivitySourceName = "Reactive.Streams";
+    public const string ActivitySourceName = StreamTracing.ActivitySourceName;
 }
