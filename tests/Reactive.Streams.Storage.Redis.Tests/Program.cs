@@ -1,0 +1,21 @@
+using Reactive.Streams.Tests.Pipeline;
+
+namespace Reactive.Streams.Storage.Redis.Tests;
+
+/// <summary>
+/// Entry point of this test assembly when run as a program: <c>pipeline-consumer &lt;configuration&gt; &lt;seed&gt;</c>
+/// is the kill test's consumer process.
+/// </summary>
+public static class Program
+{
+    public static async Task<int> Main(string[] args)
+    {
+        if (args is not ["pipeline-consumer", var configuration, var seed])
+        {
+            return 0;
+        }
+
+        await using var log = await RedisStreamLog.OpenAsync(configuration);
+        return await PipelineConsumer.RunAsync(log, int.Parse(seed, System.Globalization.CultureInfo.InvariantCulture));
+    }
+}
