@@ -114,7 +114,7 @@ public sealed class RedisServerFixture : IAsyncLifetime
         _server.BeginOutputReadLine();
         _server.BeginErrorReadLine();
 
-        // Ready when it answers PING (it loads the append-only file first).
+        // Ready when it answers PING rather than LOADING (it loads the append-only file first).
         var guard = Stopwatch.StartNew();
         while (true)
         {
@@ -131,8 +131,14 @@ public sealed class RedisServerFixture : IAsyncLifetime
                 await probe.GetDatabase().PingAsync();
                 return;
             }
-            catch (RedisConnectionException) when (guard.Elapsed < TimeSpan.FromSeconds(30))
+            catch (Exception e) when (e is RedisConnectionException || (e is RedisServerException && e.Message.StartsWith("LOADING", StringComparison.Ordinal)))
             {
+                if (guard.Elapsed > TimeSpan.FromSeconds(30))
+                {
+                    throw;
+                }
+
+
                 await Task.Delay(50);
             }
         }
