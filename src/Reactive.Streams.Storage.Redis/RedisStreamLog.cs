@@ -20,7 +20,7 @@ namespace Reactive.Streams.Storage.Redis;
 /// Keys: see docs/stream-log.md (Redis backend). Summary patches are merged in .NET by <see cref="JsonMergePatch"/>
 /// and written with a compare-and-set on the summary version, so the server needs no JSON module.
 /// </remarks>
-public sealed class RedisStreamLog : StreamLog
+public sealed partial class RedisStreamLog : StreamLog
 {
     private readonly RedisStreamLogOptions _options;
     private readonly IConnectionMultiplexer _multiplexer;
@@ -309,7 +309,7 @@ public sealed class RedisStreamLog : StreamLog
 
     private async Task LoadScriptsAsync()
     {
-        foreach (var script in new[] { Scripts.Append, Scripts.Read })
+        foreach (var script in new[] { Scripts.Append, Scripts.Read, GroupScripts.Claim, GroupScripts.Acknowledge, GroupScripts.Pending, GroupScripts.Info })
         {
             // SCRIPT LOAD on the server the database's commands go to (a key-less EVAL with an empty body would be
             // refused on a cluster); EVALSHA then finds it, and after a restart NOSCRIPT makes EvaluateAsync send it again.

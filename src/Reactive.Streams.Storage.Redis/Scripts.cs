@@ -96,11 +96,12 @@ internal static class Scripts
         return {d, redis.call('XRANGE', KEYS[2], ARGV[1], ARGV[2], 'COUNT', ARGV[3])}
         """;
 
-    public static readonly byte[] AppendHash = Sha1(Append);
+    public static readonly byte[] AppendHash = Hash(Append);
 
-    public static readonly byte[] ReadHash = Sha1(Read);
+    public static readonly byte[] ReadHash = Hash(Read);
 
-    private static byte[] Sha1(string script) =>
+    /// <summary>The SHA-1 of a script's text, by which <c>EVALSHA</c> names it.</summary>
+    public static byte[] Hash(string script) =>
 #pragma warning disable CA5350 // SHA-1 is what EVALSHA names scripts by, not a security measure.
         SHA1.HashData(Encoding.UTF8.GetBytes(script));
 #pragma warning restore CA5350
