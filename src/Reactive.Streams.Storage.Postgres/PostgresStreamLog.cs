@@ -23,7 +23,7 @@ namespace Reactive.Streams.Storage.Postgres;
 /// functions <c>rs_merge_patch</c>, <c>rs_append_many</c> in the connection's default schema) is created by an
 /// idempotent migration when the log opens.
 /// </remarks>
-public sealed class PostgresStreamLog : StreamLog
+public sealed partial class PostgresStreamLog : StreamLog
 {
     private readonly PostgresStreamLogOptions _options;
     private readonly NpgsqlDataSource _dataSource;

@@ -26,7 +26,7 @@ namespace Reactive.Streams.Storage.Sqlite;
 /// backwards. A stream's frame count is kept as the last frame's ordinal minus the frames trimmed, so a durable append
 /// writes one row and nothing else.
 /// </remarks>
-public sealed class SqliteStreamLog : StreamLog
+public sealed partial class SqliteStreamLog : StreamLog
 {
     private const int SchemaVersion = 1;
     // Rows per multi-row INSERT. Microsoft.Data.Sqlite binds every parameter by name (sqlite3_bind_parameter_index, a
