@@ -150,19 +150,22 @@ public sealed partial class PostgresStreamLog : StreamLog
     }
 
     /// <inheritdoc/>
-    protected override async ValueTask<AppendResult> AppendCoreAsync(string stream, ReadOnlyMemory<byte> frame, AppendMode mode, JsonNode? patch, CancellationToken cancellationToken)
+    protected override async ValueTask<AppendResult> AppendCoreAsync(
+        string stream, ReadOnlyMemory<byte> frame, AppendMode mode, IReadOnlyDictionary<string, string>? headers, JsonNode? patch, CancellationToken cancellationToken)
     {
+        var headersJson = FrameHeaders.ToJson(headers);
         AppendResult result;
         if (mode == AppendMode.Durable)
         {
             result = await AppendOnceAsync(
-                (Log: this, Stream: stream, Frame: frame),
+                (Log: this, Stream: stream, Frame: frame, Headers: headersJson),
                 static (connection, s) =>
                 {
                     var command = new NpgsqlCommand(Sql.AppendDurable, connection);
                     command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = s.Stream });
                     command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = s.Log.NowMilliseconds() });
                     command.Parameters.Add(new NpgsqlParameter<ReadOnlyMemory<byte>> { TypedValue = s.Frame, NpgsqlDbType = NpgsqlDbType.Bytea });
+                    command.Parameters.Add(HeadersParameter(s.Headers));
                     return command;
                 },
                 static reader => new AppendResult(new StreamId(reader.GetInt64(0), reader.GetInt64(1)), reader.GetInt64(2), reader.GetInt64(3)),
@@ -170,7 +173,9 @@ public sealed partial class PostgresStreamLog : StreamLog
         }
         else
         {
-            var batch = await AppendManyAsync(stream, [frame], mode, patch is null && mode != AppendMode.DurableSummary ? null : [patch], cancellationToken).ConfigureAwait(false);
+            var batch = await AppendManyAsync(
+                stream, [frame], mode, headersJson is null ? null : [headersJson], patch is null && mode != AppendMode.DurableSummary ? null : [patch], cancellationToken)
+                .ConfigureAwait(false);
             result = new AppendResult(batch.FirstId, batch.FrameCount, batch.SummaryVersion);
         }
 
@@ -179,9 +184,11 @@ public sealed partial class PostgresStreamLog : StreamLog
     }
 
     /// <inheritdoc/>
-    protected override async ValueTask<AppendBatchResult> AppendBatchCoreAsync(string stream, IReadOnlyList<ReadOnlyMemory<byte>> frames, AppendMode mode, JsonNode?[]? patches, CancellationToken cancellationToken)
+    protected override async ValueTask<AppendBatchResult> AppendBatchCoreAsync(
+        string stream, IReadOnlyList<ReadOnlyMemory<byte>> frames, AppendMode mode, IReadOnlyList<IReadOnlyDictionary<string, string>?>? headers, JsonNode?[]? patches,
+        CancellationToken cancellationToken)
     {
-        var result = await AppendManyAsync(stream, frames, mode, patches, cancellationToken).ConfigureAwait(false);
+        var result = await AppendManyAsync(stream, frames, mode, FrameHeaders.ToJsonBatch(headers), patches, cancellationToken).ConfigureAwait(false);
         NotifyAppended(stream);
         return result;
     }
@@ -313,8 +320,8 @@ public sealed partial class PostgresStreamLog : StreamLog
         {
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                frames.Add(new StreamFrame(
-                    new StreamId(reader.GetInt64(0), reader.GetInt64(1)), reader.GetFieldValue<byte[]>(3), (AppendMode)reader.GetInt16(2)));
+                var frame = new StreamFrame(new StreamId(reader.GetInt64(0), reader.GetInt64(1)), reader.GetFieldValue<byte[]>(3), (AppendMode)reader.GetInt16(2));
+                frames.Add(reader.IsDBNull(4) ? frame : frame with { Headers = FrameHeaders.FromJson(reader.GetString(4)) });
             }
         }
 
@@ -413,7 +420,8 @@ public sealed partial class PostgresStreamLog : StreamLog
         _stopListener.Dispose();
     }
 
-    private async Task<AppendBatchResult> AppendManyAsync(string stream, IReadOnlyList<ReadOnlyMemory<byte>> frames, AppendMode mode, JsonNode?[]? patches, CancellationToken cancellationToken)
+    private async Task<AppendBatchResult> AppendManyAsync(
+        string stream, IReadOnlyList<ReadOnlyMemory<byte>> frames, AppendMode mode, string?[]? headersJson, JsonNode?[]? patches, CancellationToken cancellationToken)
     {
         var payloads = new byte[frames.Count][];
         for (var i = 0; i < payloads.Length; i++)
@@ -424,11 +432,12 @@ public sealed partial class PostgresStreamLog : StreamLog
         var retention = Options.LiveRetention;
         var patchTexts = patches is null ? null : Array.ConvertAll(patches, p => p is null ? "null" : p.ToJsonString());
         return await AppendOnceAsync(
-            (Log: this, Stream: stream, Mode: mode, Payloads: payloads, Patches: patchTexts, Retention: retention),
+            (Log: this, Stream: stream, Mode: mode, Payloads: payloads, Patches: patchTexts, Retention: retention, Headers: headersJson),
             static (connection, s) =>
             {
                 var command = new NpgsqlCommand(Sql.AppendMany, connection);
                 s.Log.AddAppendManyParameters(command, s.Stream, s.Mode, s.Payloads, s.Patches, s.Retention);
+                command.Parameters.Add(HeadersArrayParameter(s.Headers));
                 return command;
             },
             static reader => new AppendBatchResult(

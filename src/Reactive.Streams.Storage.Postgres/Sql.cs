@@ -19,9 +19,13 @@ internal static class Sql
             seq     bigint   NOT NULL,
             kind    smallint NOT NULL,
             payload bytea    NOT NULL,
+            headers text,
             PRIMARY KEY (stream, ms, seq)
         );
         CREATE INDEX IF NOT EXISTS rs_frames_live ON rs_frames (stream, ms, seq) WHERE kind = 2;
+        -- Logs created before frames carried headers gain the column (a metadata-only change; old rows read NULL).
+        -- It holds FrameHeaders.ToJson's JSON object text: text, not jsonb, so any header text is stored as given.
+        ALTER TABLE rs_frames ADD COLUMN IF NOT EXISTS headers text;
 
         CREATE TABLE IF NOT EXISTS rs_streams (
             stream           text   NOT NULL PRIMARY KEY,
@@ -74,10 +78,12 @@ internal static class Sql
         END
         $fn$;
 
-        -- Summary, best-effort and batched appends: one call, one transaction, one round trip.
+        -- Summary, best-effort and batched appends: one call, one transaction, one round trip. p_headers holds one
+        -- entry per frame (NULL for none), or is NULL when no frame has headers. (A database shared with an older
+        -- library version also keeps that version's function without p_headers, which it goes on calling.)
         CREATE OR REPLACE FUNCTION rs_append_many(
             p_stream text, p_now bigint, p_kind smallint, p_payloads bytea[], p_patches jsonb[],
-            p_alpha double precision, p_ttl_seconds double precision, p_floor bigint, p_ceiling bigint)
+            p_alpha double precision, p_ttl_seconds double precision, p_floor bigint, p_ceiling bigint, p_headers text[])
         RETURNS TABLE (r_first_ms bigint, r_first_seq bigint, r_last_ms bigint, r_last_seq bigint, r_frame_count bigint, r_summary_version bigint)
         LANGUAGE plpgsql AS $fn$
         DECLARE
@@ -125,7 +131,7 @@ internal static class Sql
                     v_k := LEAST(GREATEST(2 * ceil(st.live_rate * p_ttl_seconds), p_floor::double precision), p_ceiling::double precision);
                     v_retained := LEAST(v_retained + 1, v_k::bigint);
                 END IF;
-                INSERT INTO rs_frames (stream, ms, seq, kind, payload) VALUES (p_stream, v_ms, v_seq, p_kind, p_payloads[i]);
+                INSERT INTO rs_frames (stream, ms, seq, kind, payload, headers) VALUES (p_stream, v_ms, v_seq, p_kind, p_payloads[i], p_headers[i]);
             END LOOP;
             -- Trimming after every frame keeps the newest min(retained + 1, K) each time, so the newest v_retained
             -- live frames are what remains after the batch: delete the older ones once.
@@ -167,7 +173,7 @@ internal static class Sql
                 frame_count = t.frame_count + 1
             RETURNING t.last_ms, t.last_seq, t.frame_count, t.summary_version, t.watch_until > now() AS watched),
         f AS (
-            INSERT INTO rs_frames (stream, ms, seq, kind, payload) SELECT $1, s.last_ms, s.last_seq, 0, $3 FROM s)
+            INSERT INTO rs_frames (stream, ms, seq, kind, payload, headers) SELECT $1, s.last_ms, s.last_seq, 0, $3, $4 FROM s)
         SELECT s.last_ms, s.last_seq, s.frame_count, s.summary_version, CASE WHEN s.watched THEN pg_notify('rs_append', $1) END FROM s
         """;
 
@@ -181,16 +187,16 @@ internal static class Sql
         ON CONFLICT (stream) DO UPDATE SET watch_until = GREATEST(t.watch_until, EXCLUDED.watch_until)
         """;
 
-    public const string AppendMany = "SELECT * FROM rs_append_many($1, $2, $3, $4, $5, $6, $7, $8, $9)";
+    public const string AppendMany = "SELECT * FROM rs_append_many($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
 
     public const string Read = """
-        SELECT ms, seq, kind, payload FROM rs_frames
+        SELECT ms, seq, kind, payload, headers FROM rs_frames
         WHERE stream = $1 AND (ms, seq) >= ($2, $3) AND (ms, seq) <= ($4, $5)
         ORDER BY ms, seq LIMIT $6
         """;
 
     public const string ReadExcludingLive = """
-        SELECT ms, seq, kind, payload FROM rs_frames
+        SELECT ms, seq, kind, payload, headers FROM rs_frames
         WHERE stream = $1 AND (ms, seq) >= ($2, $3) AND (ms, seq) <= ($4, $5) AND kind <> 2
         ORDER BY ms, seq LIMIT $6
         """;

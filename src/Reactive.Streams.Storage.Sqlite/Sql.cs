@@ -1,7 +1,7 @@
 namespace Reactive.Streams.Storage.Sqlite;
 
 /// <summary>The SQL of <see cref="SqliteStreamLog"/>; every value is a parameter.</summary>
-internal static class Sql
+internal static partial class Sql
 {
     // kind: 0 Durable, 1 DurableSummary, 2 BestEffortLive (AppendMode's values).
     // ordinal: the frame's 1-based position among all frames ever appended to its stream; the last frame's ordinal
@@ -15,6 +15,7 @@ internal static class Sql
             ordinal INTEGER NOT NULL,
             kind    INTEGER NOT NULL,
             payload BLOB    NOT NULL,
+            headers TEXT,
             PRIMARY KEY (stream, ms, seq)
         );
         CREATE INDEX IF NOT EXISTS rs_frames_live ON rs_frames (stream, ms, seq) WHERE kind = 2;
@@ -43,8 +44,8 @@ internal static class Sql
     // removes the last frame); otherwise nothing is inserted and the log reloads the tip. The write lock is taken
     // before the guard is read, so check and insert are atomic. The guard reads only the primary-key index.
     public const string AppendAtTip = """
-        INSERT INTO rs_frames (stream, ms, seq, ordinal, kind, payload)
-        SELECT $stream, $ms, $seq, $ordinal, 0, $payload
+        INSERT INTO rs_frames (stream, ms, seq, ordinal, kind, payload, headers)
+        SELECT $stream, $ms, $seq, $ordinal, 0, $payload, $headers
         WHERE (SELECT ms, seq FROM rs_frames WHERE stream = $stream ORDER BY ms DESC, seq DESC LIMIT 1) IS ($expected_ms, $expected_seq)
         """;
 
@@ -79,13 +80,13 @@ internal static class Sql
         """;
 
     public const string Read = """
-        SELECT ms, seq, kind, payload FROM rs_frames
+        SELECT ms, seq, kind, payload, headers FROM rs_frames
         WHERE stream = $stream AND (ms, seq) >= ($from_ms, $from_seq) AND (ms, seq) <= ($to_ms, $to_seq)
         ORDER BY ms, seq LIMIT $limit
         """;
 
     public const string ReadExcludingLive = """
-        SELECT ms, seq, kind, payload FROM rs_frames
+        SELECT ms, seq, kind, payload, headers FROM rs_frames
         WHERE stream = $stream AND (ms, seq) >= ($from_ms, $from_seq) AND (ms, seq) <= ($to_ms, $to_seq) AND kind <> 2
         ORDER BY ms, seq LIMIT $limit
         """;

@@ -68,7 +68,7 @@ public sealed partial class SqliteStreamLog : StreamLog
         _path = path;
         _connectionString = connectionString;
         _writer = writer;
-        _appendAtTip = Command(Sql.AppendAtTip, "$stream", "$ms", "$seq", "$ordinal", "$payload", "$expected_ms", "$expected_seq");
+        _appendAtTip = Command(Sql.AppendAtTip, "$stream", "$ms", "$seq", "$ordinal", "$payload", "$expected_ms", "$expected_seq", "$headers");
         _tip = Command(Sql.Tip, "$stream");
         _lastFrame = Command(Sql.LastFrame, "$stream");
         _streamState = Command(Sql.StreamState, "$stream");
@@ -134,8 +134,10 @@ public sealed partial class SqliteStreamLog : StreamLog
     }
 
     /// <inheritdoc/>
-    protected override async ValueTask<AppendResult> AppendCoreAsync(string stream, ReadOnlyMemory<byte> frame, AppendMode mode, JsonNode? patch, CancellationToken cancellationToken)
+    protected override async ValueTask<AppendResult> AppendCoreAsync(
+        string stream, ReadOnlyMemory<byte> frame, AppendMode mode, IReadOnlyDictionary<string, string>? headers, JsonNode? patch, CancellationToken cancellationToken)
     {
+        var headersJson = FrameHeaders.ToJson(headers);
         AppendResult result;
         await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -144,11 +146,11 @@ public sealed partial class SqliteStreamLog : StreamLog
             await AcquireWriteLockAsync(_writer, _beginImmediate, _options, cancellationToken).ConfigureAwait(false);
             if (mode == AppendMode.Durable)
             {
-                result = InTransaction(stream, (Log: this, stream, frame), static s => s.Log.AppendAtTip(s.stream, s.frame));
+                result = InTransaction(stream, (Log: this, stream, frame, headersJson), static s => s.Log.AppendAtTip(s.stream, s.frame, s.headersJson));
             }
             else
             {
-                var batch = AppendInTransaction(stream, [frame], mode, mode == AppendMode.DurableSummary ? [patch] : null);
+                var batch = AppendInTransaction(stream, [frame], mode, headersJson is null ? null : [headersJson], mode == AppendMode.DurableSummary ? [patch] : null);
                 result = new AppendResult(batch.FirstId, batch.FrameCount, batch.SummaryVersion);
             }
         }
@@ -162,15 +164,18 @@ public sealed partial class SqliteStreamLog : StreamLog
     }
 
     /// <inheritdoc/>
-    protected override async ValueTask<AppendBatchResult> AppendBatchCoreAsync(string stream, IReadOnlyList<ReadOnlyMemory<byte>> frames, AppendMode mode, JsonNode?[]? patches, CancellationToken cancellationToken)
+    protected override async ValueTask<AppendBatchResult> AppendBatchCoreAsync(
+        string stream, IReadOnlyList<ReadOnlyMemory<byte>> frames, AppendMode mode, IReadOnlyList<IReadOnlyDictionary<string, string>?>? headers, JsonNode?[]? patches,
+        CancellationToken cancellationToken)
     {
+        var headersJson = FrameHeaders.ToJsonBatch(headers);
         AppendBatchResult result;
         await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             ThrowIfDisposed();
             await AcquireWriteLockAsync(_writer, _beginImmediate, _options, cancellationToken).ConfigureAwait(false);
-            result = AppendInTransaction(stream, frames, mode, patches);
+            result = AppendInTransaction(stream, frames, mode, headersJson, patches);
         }
         finally
         {
@@ -202,8 +207,8 @@ public sealed partial class SqliteStreamLog : StreamLog
             {
                 while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
                 {
-                    frames.Add(new StreamFrame(
-                        new StreamId(reader.GetInt64(0), reader.GetInt64(1)), reader.GetFieldValue<byte[]>(3), (AppendMode)reader.GetInt32(2)));
+                    var frame = new StreamFrame(new StreamId(reader.GetInt64(0), reader.GetInt64(1)), reader.GetFieldValue<byte[]>(3), (AppendMode)reader.GetInt32(2));
+                    frames.Add(reader.IsDBNull(4) ? frame : frame with { Headers = FrameHeaders.FromJson(reader.GetString(4)) });
                 }
             }
 
@@ -308,7 +313,8 @@ public sealed partial class SqliteStreamLog : StreamLog
         await _writeGate.WaitAsync().ConfigureAwait(false);
         try
         {
-            foreach (var command in new[] { _appendAtTip, _tip, _lastFrame, _streamState, _saveStreamState, _trimLive, _rollback }.Concat(_insertRows.Values))
+            foreach (var command in new[] { _appendAtTip, _tip, _lastFrame, _streamState, _saveStreamState, _trimLive, _rollback }
+                .Concat(_insertRows.Values).Concat(_insertRowsWithHeaders.Values))
             {
                 await command.DisposeAsync().ConfigureAwait(false);
             }
@@ -374,6 +380,7 @@ public sealed partial class SqliteStreamLog : StreamLog
             }
 
             await ExecuteAsync(connection, Sql.Schema, cancellationToken).ConfigureAwait(false);
+            await MigrateHeadersAsync(connection, cancellationToken).ConfigureAwait(false);
             await ExecuteAsync(connection, "COMMIT", cancellationToken).ConfigureAwait(false);
         }
         catch
@@ -499,7 +506,7 @@ public sealed partial class SqliteStreamLog : StreamLog
     }
 
     // Runs under _writeGate on the writer connection.
-    private AppendResult AppendAtTip(string stream, ReadOnlyMemory<byte> frame)
+    private AppendResult AppendAtTip(string stream, ReadOnlyMemory<byte> frame, string? headersJson)
     {
         try
         {
@@ -521,6 +528,7 @@ public sealed partial class SqliteStreamLog : StreamLog
                 p[4].Value = ToArray(frame);
                 p[5].Value = tip.Ordinal == 0 ? DBNull.Value : tip.LastId.Milliseconds;
                 p[6].Value = tip.Ordinal == 0 ? DBNull.Value : tip.LastId.Sequence;
+                p[7].Value = (object?)headersJson ?? DBNull.Value;
                 if (_appendAtTip.ExecuteNonQuery() == 1)
                 {
                     tip = tip with { LastId = id, Ordinal = tip.Ordinal + 1 };
@@ -562,17 +570,17 @@ public sealed partial class SqliteStreamLog : StreamLog
     }
 
     // Runs under _writeGate on the writer connection, in the transaction AcquireWriteLockAsync began.
-    private AppendBatchResult AppendInTransaction(string stream, IReadOnlyList<ReadOnlyMemory<byte>> frames, AppendMode mode, JsonNode?[]? patches)
+    private AppendBatchResult AppendInTransaction(string stream, IReadOnlyList<ReadOnlyMemory<byte>> frames, AppendMode mode, string?[]? headersJson, JsonNode?[]? patches)
     {
         var (result, tip) = InTransaction(
             stream,
-            (Log: this, stream, frames, mode, patches),
-            static s => (s.Log.AppendRows(s.stream, s.frames, s.mode, s.patches, out var tip), tip));
+            (Log: this, stream, frames, mode, headersJson, patches),
+            static s => (s.Log.AppendRows(s.stream, s.frames, s.mode, s.headersJson, s.patches, out var tip), tip));
         RememberTip(stream, tip);
         return result;
     }
 
-    private AppendBatchResult AppendRows(string stream, IReadOnlyList<ReadOnlyMemory<byte>> frames, AppendMode mode, JsonNode?[]? patches, out StreamTip tip)
+    private AppendBatchResult AppendRows(string stream, IReadOnlyList<ReadOnlyMemory<byte>> frames, AppendMode mode, string?[]? headersJson, JsonNode?[]? patches, out StreamTip tip)
     {
         if (mode == AppendMode.Durable)
         {
@@ -581,7 +589,7 @@ public sealed partial class SqliteStreamLog : StreamLog
             var current = LoadTip(stream);
             var firstId = NextId(current.Ordinal == 0 ? null : current.LastId, NowMilliseconds());
             var lastId = NextIdAt(firstId, frames.Count - 1);
-            InsertFrames(stream, frames, mode, firstId, lastId, current.Ordinal + 1);
+            InsertFrames(stream, frames, mode, headersJson, firstId, lastId, current.Ordinal + 1);
             tip = current with { LastId = lastId, Ordinal = current.Ordinal + frames.Count };
             return new AppendBatchResult(firstId, lastId, tip.Ordinal - tip.Trimmed, tip.SummaryVersion);
         }
@@ -633,7 +641,7 @@ public sealed partial class SqliteStreamLog : StreamLog
 
         }
 
-        InsertFrames(stream, frames, mode, first, last!.Value, firstOrdinal);
+        InsertFrames(stream, frames, mode, headersJson, first, last!.Value, firstOrdinal);
 
         var excess = state.LiveCount - retainedLive;
         if (excess > 0)
@@ -654,7 +662,9 @@ public sealed partial class SqliteStreamLog : StreamLog
     // Runs under _writeGate inside the transaction. A batch's ids are consecutive sequences in one millisecond, so
     // rows go in multi-row INSERTs whose only per-row parameter is the payload (seq and ordinal are offsets from the
     // first row's); the commands are prepared once per row count, at most MaxRowsPerInsert of them.
-    private void InsertFrames(string stream, IReadOnlyList<ReadOnlyMemory<byte>> frames, AppendMode mode, StreamId first, StreamId last, long firstOrdinal)
+    // A batch with headers uses commands with a headers parameter per row as well (InsertRowsCommand), so a batch
+    // without any binds only what it did before headers existed.
+    private void InsertFrames(string stream, IReadOnlyList<ReadOnlyMemory<byte>> frames, AppendMode mode, string?[]? headersJson, StreamId first, StreamId last, long firstOrdinal)
     {
         var contiguous = first.Milliseconds == last.Milliseconds && last.Sequence - first.Sequence == frames.Count - 1;
         for (var start = 0; start < frames.Count;)
@@ -662,7 +672,7 @@ public sealed partial class SqliteStreamLog : StreamLog
             // The one non-contiguous case (a sequence wrapping into the next millisecond) goes row by row.
             var rows = contiguous ? Math.Min(MaxRowsPerInsert, frames.Count - start) : 1;
             var id = contiguous ? new StreamId(first.Milliseconds, first.Sequence + start) : NextIdAt(first, start);
-            var command = InsertRowsCommand(rows);
+            var command = InsertRowsCommand(rows, withHeaders: headersJson is not null);
             var p = command.Parameters;
             p[0].Value = stream;
             p[1].Value = id.Milliseconds;
@@ -672,6 +682,11 @@ public sealed partial class SqliteStreamLog : StreamLog
             for (var r = 0; r < rows; r++)
             {
                 p[5 + r].Value = ToArray(frames[start + r]);
+            }
+
+            if (headersJson is not null)
+            {
+                BindRowHeaders(p, rows, headersJson.AsSpan(start, rows));
             }
 
             command.ExecuteNonQuery();
@@ -690,8 +705,13 @@ public sealed partial class SqliteStreamLog : StreamLog
         return id;
     }
 
-    private SqliteCommand InsertRowsCommand(int rows)
+    private SqliteCommand InsertRowsCommand(int rows, bool withHeaders)
     {
+        if (withHeaders)
+        {
+            return InsertRowsWithHeadersCommand(rows);
+        }
+
         if (!_insertRows.TryGetValue(rows, out var command))
         {
             var sql = new StringBuilder("INSERT INTO rs_frames (stream, ms, seq, ordinal, kind, payload) VALUES ");

@@ -33,6 +33,44 @@ public sealed class PostgresStreamLogTests : StreamLogConformanceTests
     }
 
     [Fact]
+    public async Task A_database_created_before_frames_had_headers_gains_the_column_and_keeps_its_frames()
+    {
+        // A database of its own, holding rs_frames as the schema created it before headers existed, with one frame.
+        var database = $"rs_headers_{Guid.NewGuid():N}";
+        await using (var admin = new NpgsqlConnection(_server.ConnectionString))
+        {
+            await admin.OpenAsync();
+            await using var create = new NpgsqlCommand($"CREATE DATABASE {database}", admin);
+            await create.ExecuteNonQueryAsync();
+        }
+
+        var connectionString = new NpgsqlConnectionStringBuilder(_server.ConnectionString) { Database = database }.ToString();
+        await using (var raw = new NpgsqlConnection(connectionString))
+        {
+            await raw.OpenAsync();
+            await using var command = new NpgsqlCommand("""
+                CREATE TABLE rs_frames (
+                    stream text NOT NULL, ms bigint NOT NULL, seq bigint NOT NULL, kind smallint NOT NULL,
+                    payload bytea NOT NULL, PRIMARY KEY (stream, ms, seq));
+                INSERT INTO rs_frames VALUES ('s', 1000, 0, 0, '\x6f6c64'::bytea);
+                """, raw);
+            await command.ExecuteNonQueryAsync();
+        }
+
+        var headers = new Dictionary<string, string> { ["traceparent"] = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01" };
+        var log = await OpenAsync(connectionString);
+        await log.AppendAsync("s", "new", AppendMode.Durable, headers);
+        await log.AppendBatchAsync("s", [Utf8("b1"), Utf8("b2")], AppendMode.Durable, [null, headers]);
+        await log.AppendAsync("s", """{"a":1}""", AppendMode.DurableSummary, headers);
+        var again = await OpenAsync(connectionString);
+
+        var frames = await again.ReadAsync("s", StreamId.Min, StreamId.Max, 10);
+        Assert.Equal(["old", "new", "b1", "b2", """{"a":1}"""], frames.Select(Text));
+        Assert.Equal([0, 1, 0, 1, 1], frames.Select(f => f.Headers.Count));
+        Assert.Equal(headers, frames[4].Headers.ToDictionary());
+    }
+
+    [Fact]
     public async Task A_notification_that_brings_nothing_new_keeps_the_tail_waiting()
     {
         var log = await OpenAsync();

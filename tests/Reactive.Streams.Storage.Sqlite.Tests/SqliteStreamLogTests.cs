@@ -218,6 +218,38 @@ public sealed class SqliteStreamLogTests : StreamLogConformanceTests
     }
 
     [Fact]
+    public async Task A_file_created_before_frames_had_headers_gains_the_column_and_keeps_its_frames()
+    {
+        // rs_frames as the schema created it before headers existed (schema version 1), with one frame in it.
+        await using (var raw = new SqliteConnection($"Data Source={DatabasePath};Pooling=false"))
+        {
+            await raw.OpenAsync();
+            using var command = raw.CreateCommand();
+            command.CommandText = """
+                CREATE TABLE rs_frames (
+                    stream TEXT NOT NULL, ms INTEGER NOT NULL, seq INTEGER NOT NULL, ordinal INTEGER NOT NULL,
+                    kind INTEGER NOT NULL, payload BLOB NOT NULL, PRIMARY KEY (stream, ms, seq));
+                INSERT INTO rs_frames VALUES ('s', 1000, 0, 1, 0, x'6f6c64');
+                PRAGMA user_version = 1;
+                """;
+            await command.ExecuteNonQueryAsync();
+        }
+
+        var headers = new Dictionary<string, string> { ["traceparent"] = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01" };
+        var log = await OpenAsync(new SqliteStreamLogOptions { TimeProvider = Clock });
+        await log.AppendAsync("s", "new", AppendMode.Durable, headers);
+        await log.AppendBatchAsync("s", [Utf8("b1"), Utf8("b2")], AppendMode.Durable, [null, headers]);
+        await log.DisposeAsync();
+        var reopened = await OpenAsync(new SqliteStreamLogOptions { TimeProvider = Clock });
+
+        var frames = await reopened.ReadAsync("s", StreamId.Min, StreamId.Max, 10);
+        Assert.Equal(["old", "new", "b1", "b2"], frames.Select(Text));
+        Assert.Equal(new StreamId(1000, 0), frames[0].Id);
+        Assert.Equal([0, 1, 0, 1], frames.Select(f => f.Headers.Count));
+        Assert.Equal(headers, frames[3].Headers.ToDictionary());
+    }
+
+    [Fact]
     public async Task A_file_with_a_newer_schema_version_is_refused()
     {
         await using (var raw = new SqliteConnection($"Data Source={DatabasePath};Pooling=false"))

@@ -31,8 +31,37 @@ public interface IStreamLog : IAsyncDisposable
     /// <param name="mode">How every frame is stored; for <see cref="AppendMode.DurableSummary"/> the patches apply in order.</param>
     /// <param name="cancellationToken">Cancels the append.</param>
     /// <returns>The first and last ids, the frame count and the summary version.</returns>
-    /// <exception cref="ArgumentException">As for <see cref="AppendAsync"/>, or the batch is empty; nothing is written.</exception>
+    /// <exception cref="ArgumentException">As for <see cref="AppendAsync(string, ReadOnlyMemory{byte}, AppendMode, CancellationToken)"/>, or the batch is empty; nothing is written.</exception>
     ValueTask<AppendBatchResult> AppendBatchAsync(string stream, IReadOnlyList<ReadOnlyMemory<byte>> frames, AppendMode mode, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Appends one frame carrying <paramref name="headers"/> (string keys to string values, such as the W3C trace
+    /// context), stored with the frame and returned as <see cref="StreamFrame.Headers"/> by reads and tails.
+    /// </summary>
+    /// <param name="stream">The stream's name.</param>
+    /// <param name="frame">The payload; for <see cref="AppendMode.DurableSummary"/>, UTF-8 JSON merge patch.</param>
+    /// <param name="mode">How the frame is stored.</param>
+    /// <param name="headers">The frame's headers; null or empty for none. The log copies them: later changes to the dictionary change nothing.</param>
+    /// <param name="cancellationToken">Cancels the append.</param>
+    /// <returns>The new id, the stream's frame count and its summary version.</returns>
+    /// <exception cref="ArgumentException">As for <see cref="AppendAsync(string, ReadOnlyMemory{byte}, AppendMode, CancellationToken)"/>,
+    /// or the headers break a rule of <see cref="FrameHeaders"/> (the message names the header); nothing is written.</exception>
+    ValueTask<AppendResult> AppendAsync(string stream, ReadOnlyMemory<byte> frame, AppendMode mode, IReadOnlyDictionary<string, string>? headers, CancellationToken cancellationToken = default);
+
+    /// <summary>Appends many frames, each with its own headers, in one transaction: all or none are written, with consecutive ids.</summary>
+    /// <param name="stream">The stream's name.</param>
+    /// <param name="frames">The payloads, at least one.</param>
+    /// <param name="mode">How every frame is stored; for <see cref="AppendMode.DurableSummary"/> the patches apply in order.</param>
+    /// <param name="headers">
+    /// One entry per frame, in the same order (null or empty for a frame without headers); or null for no headers on
+    /// any frame.
+    /// </param>
+    /// <param name="cancellationToken">Cancels the append.</param>
+    /// <returns>The first and last ids, the frame count and the summary version.</returns>
+    /// <exception cref="ArgumentException">As for <see cref="AppendBatchAsync(string, IReadOnlyList{ReadOnlyMemory{byte}}, AppendMode, CancellationToken)"/>,
+    /// or <paramref name="headers"/> has a different count than <paramref name="frames"/>, or an entry breaks a rule of
+    /// <see cref="FrameHeaders"/> (the message names its index); nothing is written.</exception>
+    ValueTask<AppendBatchResult> AppendBatchAsync(string stream, IReadOnlyList<ReadOnlyMemory<byte>> frames, AppendMode mode, IReadOnlyList<IReadOnlyDictionary<string, string>?>? headers, CancellationToken cancellationToken = default);
 
     /// <summary>Reads frames with <paramref name="from"/> ≤ id ≤ <paramref name="to"/>, oldest first.</summary>
     /// <param name="stream">The stream's name.</param>

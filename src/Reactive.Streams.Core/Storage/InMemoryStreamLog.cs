@@ -23,7 +23,8 @@ public sealed partial class InMemoryStreamLog : StreamLog
     }
 
     /// <inheritdoc/>
-    protected override ValueTask<AppendResult> AppendCoreAsync(string stream, ReadOnlyMemory<byte> frame, AppendMode mode, JsonNode? patch, CancellationToken cancellationToken)
+    protected override ValueTask<AppendResult> AppendCoreAsync(
+        string stream, ReadOnlyMemory<byte> frame, AppendMode mode, IReadOnlyDictionary<string, string>? headers, JsonNode? patch, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         var state = _streams.GetOrAdd(stream, static _ => new StreamState());
@@ -34,7 +35,7 @@ public sealed partial class InMemoryStreamLog : StreamLog
         {
             state.AssertInvariants();
             var summaries = state.PlanSummaries(mode == AppendMode.DurableSummary ? [patch] : null);
-            var id = state.Append(frame, mode, summaries?[0], nowMs, Options.LiveRetention);
+            var id = state.Append(frame, headers, mode, summaries?[0], nowMs, Options.LiveRetention);
             result = new AppendResult(id, state.Frames.Count, state.SummaryVersion);
         }
 
@@ -43,7 +44,9 @@ public sealed partial class InMemoryStreamLog : StreamLog
     }
 
     /// <inheritdoc/>
-    protected override ValueTask<AppendBatchResult> AppendBatchCoreAsync(string stream, IReadOnlyList<ReadOnlyMemory<byte>> frames, AppendMode mode, JsonNode?[]? patches, CancellationToken cancellationToken)
+    protected override ValueTask<AppendBatchResult> AppendBatchCoreAsync(
+        string stream, IReadOnlyList<ReadOnlyMemory<byte>> frames, AppendMode mode, IReadOnlyList<IReadOnlyDictionary<string, string>?>? headers, JsonNode?[]? patches,
+        CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         var state = _streams.GetOrAdd(stream, static _ => new StreamState());
@@ -58,7 +61,7 @@ public sealed partial class InMemoryStreamLog : StreamLog
             var last = default(StreamId);
             for (var i = 0; i < frames.Count; i++)
             {
-                last = state.Append(frames[i], mode, summaries?[i], nowMs, Options.LiveRetention);
+                last = state.Append(frames[i], headers?[i], mode, summaries?[i], nowMs, Options.LiveRetention);
                 if (i == 0)
                 {
                     first = last;
@@ -195,7 +198,8 @@ public sealed partial class InMemoryStreamLog : StreamLog
         }
 
         /// <summary>Stores one frame; <paramref name="summaryAfter"/> is its planned summary when the mode is DurableSummary.</summary>
-        public StreamId Append(ReadOnlyMemory<byte> payload, AppendMode mode, JsonNode? summaryAfter, long nowMs, LiveRetentionOptions retention)
+        public StreamId Append(
+            ReadOnlyMemory<byte> payload, IReadOnlyDictionary<string, string>? headers, AppendMode mode, JsonNode? summaryAfter, long nowMs, LiveRetentionOptions retention)
         {
             var id = NextId(LastId, nowMs);
             if (mode == AppendMode.DurableSummary)
@@ -211,7 +215,9 @@ public sealed partial class InMemoryStreamLog : StreamLog
                 LastUpdated = now;
             }
 
-            Frames.Add(new StreamFrame(id, payload.ToArray(), mode));
+            Frames.Add(headers is null
+                ? new StreamFrame(id, payload.ToArray(), mode)
+                : new StreamFrame(id, payload.ToArray(), mode) { Headers = FrameHeaders.Copy(headers) });
             LastId = id;
             if (mode == AppendMode.BestEffortLive)
             {

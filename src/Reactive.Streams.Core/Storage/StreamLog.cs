@@ -44,17 +44,27 @@ public abstract class StreamLog : IStreamLog, ICheckpointStore
     protected int ParkedStreamCount => _notifier.PendingSignals;
 
     /// <inheritdoc/>
-    public ValueTask<AppendResult> AppendAsync(string stream, ReadOnlyMemory<byte> frame, AppendMode mode, CancellationToken cancellationToken = default)
+    public ValueTask<AppendResult> AppendAsync(string stream, ReadOnlyMemory<byte> frame, AppendMode mode, CancellationToken cancellationToken = default) =>
+        AppendAsync(stream, frame, mode, headers: null, cancellationToken);
+
+    /// <inheritdoc/>
+    public ValueTask<AppendResult> AppendAsync(string stream, ReadOnlyMemory<byte> frame, AppendMode mode, IReadOnlyDictionary<string, string>? headers, CancellationToken cancellationToken = default)
     {
         ValidateStream(stream);
         ValidateMode(mode);
+        FrameHeaders.Validate(headers, nameof(headers));
         var patch = mode == AppendMode.DurableSummary ? ParsePatch(frame, nameof(frame)) : null;
         ThrowIfDisposed();
-        return AppendCoreAsync(stream, frame, mode, patch, cancellationToken);
+        return AppendCoreAsync(stream, frame, mode, NullIfEmpty(headers), patch, cancellationToken);
     }
 
     /// <inheritdoc/>
-    public ValueTask<AppendBatchResult> AppendBatchAsync(string stream, IReadOnlyList<ReadOnlyMemory<byte>> frames, AppendMode mode, CancellationToken cancellationToken = default)
+    public ValueTask<AppendBatchResult> AppendBatchAsync(string stream, IReadOnlyList<ReadOnlyMemory<byte>> frames, AppendMode mode, CancellationToken cancellationToken = default) =>
+        AppendBatchAsync(stream, frames, mode, headers: null, cancellationToken);
+
+    /// <inheritdoc/>
+    public ValueTask<AppendBatchResult> AppendBatchAsync(
+        string stream, IReadOnlyList<ReadOnlyMemory<byte>> frames, AppendMode mode, IReadOnlyList<IReadOnlyDictionary<string, string>?>? headers, CancellationToken cancellationToken = default)
     {
         ValidateStream(stream);
         ArgumentNullException.ThrowIfNull(frames);
@@ -64,6 +74,7 @@ public abstract class StreamLog : IStreamLog, ICheckpointStore
         }
 
         ValidateMode(mode);
+        var batchHeaders = ValidateBatchHeaders(frames.Count, headers);
         JsonNode?[]? patches = null;
         if (mode == AppendMode.DurableSummary)
         {
@@ -75,8 +86,42 @@ public abstract class StreamLog : IStreamLog, ICheckpointStore
         }
 
         ThrowIfDisposed();
-        return AppendBatchCoreAsync(stream, frames, mode, patches, cancellationToken);
+        return AppendBatchCoreAsync(stream, frames, mode, batchHeaders, patches, cancellationToken);
     }
+
+    /// <summary>
+    /// Checks a batch's headers; returns null when no frame has any, so a backend takes its header-free path, and
+    /// otherwise the list with every empty entry as null.
+    /// </summary>
+    private static IReadOnlyList<IReadOnlyDictionary<string, string>?>? ValidateBatchHeaders(int count, IReadOnlyList<IReadOnlyDictionary<string, string>?>? headers)
+    {
+        if (headers is null)
+        {
+            return null;
+        }
+
+        if (headers.Count != count)
+        {
+            throw new ArgumentException($"The batch has {count} frames but {headers.Count} header entries; give one entry (or null) per frame.", nameof(headers));
+        }
+
+        IReadOnlyDictionary<string, string>?[]? normalized = null;
+        for (var i = 0; i < count; i++)
+        {
+            var entry = headers[i];
+            FrameHeaders.Validate(entry, $"{nameof(headers)}[{i}]");
+            if (entry is { Count: > 0 })
+            {
+                normalized ??= new IReadOnlyDictionary<string, string>?[count];
+                normalized[i] = entry;
+            }
+        }
+
+        return normalized;
+    }
+
+    private static IReadOnlyDictionary<string, string>? NullIfEmpty(IReadOnlyDictionary<string, string>? headers) =>
+        headers is { Count: > 0 } ? headers : null;
 
     /// <inheritdoc/>
     public ValueTask<IReadOnlyList<StreamFrame>> ReadAsync(string stream, StreamId from, StreamId to, int limit, CancellationToken cancellationToken = default)
@@ -183,17 +228,22 @@ public abstract class StreamLog : IStreamLog, ICheckpointStore
     /// <param name="stream">A valid stream name.</param>
     /// <param name="frame">The payload.</param>
     /// <param name="mode">A defined mode.</param>
+    /// <param name="headers">Validated headers, or null when the frame has none (never empty).</param>
     /// <param name="patch">The parsed patch (JSON null is a null node), or null when the mode is not <see cref="AppendMode.DurableSummary"/>.</param>
     /// <param name="cancellationToken">Cancels the append.</param>
-    protected abstract ValueTask<AppendResult> AppendCoreAsync(string stream, ReadOnlyMemory<byte> frame, AppendMode mode, JsonNode? patch, CancellationToken cancellationToken);
+    protected abstract ValueTask<AppendResult> AppendCoreAsync(
+        string stream, ReadOnlyMemory<byte> frame, AppendMode mode, IReadOnlyDictionary<string, string>? headers, JsonNode? patch, CancellationToken cancellationToken);
 
     /// <summary>Appends a validated, non-empty batch in one transaction.</summary>
     /// <param name="stream">A valid stream name.</param>
     /// <param name="frames">The payloads.</param>
     /// <param name="mode">A defined mode.</param>
+    /// <param name="headers">Validated headers, one entry per frame (null for a frame without headers); or null when no frame has any.</param>
     /// <param name="patches">The parsed patches, one per frame, for <see cref="AppendMode.DurableSummary"/>; otherwise null.</param>
     /// <param name="cancellationToken">Cancels the append.</param>
-    protected abstract ValueTask<AppendBatchResult> AppendBatchCoreAsync(string stream, IReadOnlyList<ReadOnlyMemory<byte>> frames, AppendMode mode, JsonNode?[]? patches, CancellationToken cancellationToken);
+    protected abstract ValueTask<AppendBatchResult> AppendBatchCoreAsync(
+        string stream, IReadOnlyList<ReadOnlyMemory<byte>> frames, AppendMode mode, IReadOnlyList<IReadOnlyDictionary<string, string>?>? headers, JsonNode?[]? patches,
+        CancellationToken cancellationToken);
 
     /// <summary>Reads at most <paramref name="limit"/> frames with <paramref name="from"/> ≤ id ≤ <paramref name="to"/>, oldest first.</summary>
     /// <param name="stream">A valid stream name.</param>

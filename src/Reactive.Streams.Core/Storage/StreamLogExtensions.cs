@@ -11,13 +11,30 @@ public static class StreamLogExtensions
     /// <param name="text">The payload text (for <see cref="AppendMode.DurableSummary"/>, a JSON merge patch).</param>
     /// <param name="mode">How the frame is stored.</param>
     /// <param name="cancellationToken">Cancels the append.</param>
-    /// <returns>As <see cref="IStreamLog.AppendAsync"/>.</returns>
+    /// <returns>As <see cref="IStreamLog.AppendAsync(string, ReadOnlyMemory{byte}, AppendMode, CancellationToken)"/>.</returns>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
     public static ValueTask<AppendResult> AppendAsync(this IStreamLog log, string stream, string text, AppendMode mode, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(log);
         ArgumentNullException.ThrowIfNull(text);
         return log.AppendAsync(stream, Encoding.UTF8.GetBytes(text), mode, cancellationToken);
+    }
+
+    /// <summary>Appends <paramref name="text"/> encoded as UTF-8, carrying <paramref name="headers"/>.</summary>
+    /// <param name="log">The log.</param>
+    /// <param name="stream">The stream's name.</param>
+    /// <param name="text">The payload text (for <see cref="AppendMode.DurableSummary"/>, a JSON merge patch).</param>
+    /// <param name="mode">How the frame is stored.</param>
+    /// <param name="headers">The frame's headers; null or empty for none.</param>
+    /// <param name="cancellationToken">Cancels the append.</param>
+    /// <returns>As <see cref="IStreamLog.AppendAsync(string, ReadOnlyMemory{byte}, AppendMode, IReadOnlyDictionary{string, string}, CancellationToken)"/>.</returns>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    public static ValueTask<AppendResult> AppendAsync(
+        this IStreamLog log, string stream, string text, AppendMode mode, IReadOnlyDictionary<string, string>? headers, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(log);
+        ArgumentNullException.ThrowIfNull(text);
+        return log.AppendAsync(stream, Encoding.UTF8.GetBytes(text), mode, headers, cancellationToken);
     }
 
     /// <summary>Reads an inclusive range given as text cursors (<c>"ms-seq"</c>, <c>"ms"</c>, <c>"-"</c>, <c>"+"</c>).</summary>

@@ -34,11 +34,28 @@ public enum TailVisibility
     ExcludeBestEffort = 1,
 }
 
-/// <summary>A stored frame. Record equality compares <see cref="Payload"/> as a memory reference, not by content.</summary>
+/// <summary>
+/// A stored frame. Record equality compares <see cref="Payload"/> as a memory reference and <see cref="Headers"/> as a
+/// reference, not by content.
+/// </summary>
 /// <param name="Id">Its id, unique and increasing within its stream.</param>
 /// <param name="Payload">The bytes appended.</param>
 /// <param name="Mode">The mode it was appended with.</param>
-public sealed record StreamFrame(StreamId Id, ReadOnlyMemory<byte> Payload, AppendMode Mode);
+public sealed record StreamFrame(StreamId Id, ReadOnlyMemory<byte> Payload, AppendMode Mode)
+{
+    private readonly IReadOnlyDictionary<string, string> _headers = FrameHeaders.Empty;
+
+    /// <summary>
+    /// The headers appended with the frame (see <see cref="FrameHeaders"/>), such as the W3C trace context; never null:
+    /// <see cref="FrameHeaders.Empty"/>, shared by every frame without headers, when there are none.
+    /// </summary>
+    /// <exception cref="ArgumentNullException">Set to null.</exception>
+    public IReadOnlyDictionary<string, string> Headers
+    {
+        get => _headers;
+        init => _headers = value ?? throw new ArgumentNullException(nameof(Headers));
+    }
+}
 
 /// <summary>What an append produced.</summary>
 /// <param name="Id">The new frame's id.</param>

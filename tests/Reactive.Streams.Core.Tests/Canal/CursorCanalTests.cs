@@ -440,6 +440,13 @@ public class CursorCanalTests
         public ValueTask<AppendBatchResult> AppendBatchAsync(string stream, IReadOnlyList<ReadOnlyMemory<byte>> frames, AppendMode mode, CancellationToken cancellationToken = default) =>
             inner.AppendBatchAsync(stream, frames, mode, cancellationToken);
 
+        public ValueTask<AppendResult> AppendAsync(string stream, ReadOnlyMemory<byte> frame, AppendMode mode, IReadOnlyDictionary<string, string>? headers, CancellationToken cancellationToken = default) =>
+            inner.AppendAsync(stream, frame, mode, headers, cancellationToken);
+
+        public ValueTask<AppendBatchResult> AppendBatchAsync(
+            string stream, IReadOnlyList<ReadOnlyMemory<byte>> frames, AppendMode mode, IReadOnlyList<IReadOnlyDictionary<string, string>?>? headers, CancellationToken cancellationToken = default) =>
+            inner.AppendBatchAsync(stream, frames, mode, headers, cancellationToken);
+
         public ValueTask<IReadOnlyList<StreamFrame>> ReadAsync(string stream, StreamId from, StreamId to, int limit, CancellationToken cancellationToken = default) =>
             inner.ReadAsync(stream, from, to, limit, cancellationToken);
 

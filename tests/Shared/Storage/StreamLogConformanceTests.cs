@@ -9,7 +9,7 @@ namespace Reactive.Streams.Storage.Tests;
 /// how to open a log on fresh storage and a second instance (another connection) on the same storage.
 /// Time is virtual (<see cref="TestClock"/>); the only real-time bounds are failure guards against hangs.
 /// </summary>
-public abstract class StreamLogConformanceTests : IAsyncLifetime
+public abstract partial class StreamLogConformanceTests : IAsyncLifetime
 {
     private static readonly TimeSpan Guard = TimeSpan.FromSeconds(15);
     private readonly List<IStreamLog> _opened = [];
