@@ -128,15 +128,19 @@ public sealed partial class RedisStreamLog : StreamLog
     }
 
     /// <inheritdoc/>
-    protected override async ValueTask<AppendResult> AppendCoreAsync(string stream, ReadOnlyMemory<byte> frame, AppendMode mode, JsonNode? patch, CancellationToken cancellationToken)
+    protected override async ValueTask<AppendResult> AppendCoreAsync(
+        string stream, ReadOnlyMemory<byte> frame, AppendMode mode, IReadOnlyDictionary<string, string>? headers, JsonNode? patch, CancellationToken cancellationToken)
     {
-        var batch = await AppendManyAsync(stream, [frame], mode, mode == AppendMode.DurableSummary ? [patch] : null, cancellationToken).ConfigureAwait(false);
+        var batch = await AppendManyAsync(
+            stream, [frame], mode, headers is null ? null : [headers], mode == AppendMode.DurableSummary ? [patch] : null, cancellationToken).ConfigureAwait(false);
         return new AppendResult(batch.FirstId, batch.FrameCount, batch.SummaryVersion);
     }
 
     /// <inheritdoc/>
-    protected override async ValueTask<AppendBatchResult> AppendBatchCoreAsync(string stream, IReadOnlyList<ReadOnlyMemory<byte>> frames, AppendMode mode, JsonNode?[]? patches, CancellationToken cancellationToken) =>
-        await AppendManyAsync(stream, frames, mode, patches, cancellationToken).ConfigureAwait(false);
+    protected override async ValueTask<AppendBatchResult> AppendBatchCoreAsync(
+        string stream, IReadOnlyList<ReadOnlyMemory<byte>> frames, AppendMode mode, IReadOnlyList<IReadOnlyDictionary<string, string>?>? headers, JsonNode?[]? patches,
+        CancellationToken cancellationToken) =>
+        await AppendManyAsync(stream, frames, mode, headers, patches, cancellationToken).ConfigureAwait(false);
 
     /// <inheritdoc/>
     protected override async ValueTask<IReadOnlyList<StreamFrame>> ReadCoreAsync(string stream, StreamId from, StreamId to, int limit, TailVisibility visibility, CancellationToken cancellationToken)
@@ -317,11 +321,22 @@ public sealed partial class RedisStreamLog : StreamLog
         }
     }
 
-    private async Task<AppendBatchResult> AppendManyAsync(string stream, IReadOnlyList<ReadOnlyMemory<byte>> frames, AppendMode mode, JsonNode?[]? patches, CancellationToken cancellationToken)
+    private async Task<AppendBatchResult> AppendManyAsync(
+        string stream, IReadOnlyList<ReadOnlyMemory<byte>> frames, AppendMode mode, IReadOnlyList<IReadOnlyDictionary<string, string>?>? headers, JsonNode?[]? patches,
+        CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         var keys = new RedisKey[] { DurableKey(stream), LiveKey(stream), MetaKey(stream) };
-        var args = new RedisValue[11 + frames.Count];
+        var headerCount = 0;
+        if (headers is not null)
+        {
+            foreach (var h in headers)
+            {
+                headerCount += h?.Count ?? 0;
+            }
+        }
+
+        var args = new RedisValue[11 + (2 * frames.Count) + (2 * headerCount)];
         var retention = Options.LiveRetention;
         args[0] = _channelText;
         args[1] = stream;
@@ -334,9 +349,19 @@ public sealed partial class RedisStreamLog : StreamLog
         args[8] = RedisValue.EmptyString;
         args[9] = RedisValue.EmptyString;
         args[10] = frames.Count;
-        for (var i = 0; i < frames.Count; i++)
+        for (int i = 0, at = 11; i < frames.Count; i++)
         {
-            args[11 + i] = frames[i];
+            args[at++] = frames[i];
+            var own = headers?[i];
+            args[at++] = own?.Count ?? 0;
+            if (own is not null)
+            {
+                foreach (var (name, value) in own)
+                {
+                    args[at++] = name;
+                    args[at++] = value;
+                }
+            }
         }
 
         RedisResult[] reply;
@@ -419,9 +444,11 @@ public sealed partial class RedisStreamLog : StreamLog
         var fields = (RedisResult[])parts[1]!;
         var mode = AppendMode.Durable;
         byte[] payload = [];
+        Dictionary<string, string>? headers = null;
         for (var i = 0; i + 1 < fields.Length; i += 2)
         {
-            switch ((string?)fields[i])
+            var name = (string)fields[i]!;
+            switch (name)
             {
                 case "m":
                     mode = (AppendMode)(int)fields[i + 1];
@@ -429,10 +456,19 @@ public sealed partial class RedisStreamLog : StreamLog
                 case "p":
                     payload = (byte[])fields[i + 1]! ?? [];
                     break;
+                default:
+                    if (name.StartsWith("h:", StringComparison.Ordinal))
+                    {
+                        headers ??= new Dictionary<string, string>(StringComparer.Ordinal);
+                        headers[name[2..]] = (string)fields[i + 1]!;
+                    }
+
+                    break;
             }
         }
 
-        return new StreamFrame(id, payload, mode);
+        var frame = new StreamFrame(id, payload, mode);
+        return headers is null ? frame : frame with { Headers = headers.AsReadOnly() };
     }
 
     private static RedisValue FormatId(StreamId id, string open) =>

@@ -12,13 +12,14 @@ namespace Reactive.Streams.Storage.Redis;
 /// <c>{prefix}{{name}}:d</c> the durable frames (a Redis stream), <c>{prefix}{{name}}:l</c> the best-effort frames
 /// (a Redis stream trimmed with <c>MAXLEN</c>), <c>{prefix}{{name}}:m</c> a hash with the last id (<c>lm</c>,
 /// <c>ls</c>), the summary (<c>s</c>, <c>sv</c>, <c>sf</c>, <c>sl</c>) and the best-effort rate (<c>lr</c>, <c>lt</c>).
-/// Every entry has the fields <c>m</c> (the mode digit) and <c>p</c> (the payload). Numbers that are not integers are
+/// Every entry has the fields <c>m</c> (the mode digit) and <c>p</c> (the payload), and <c>h:{name}</c> per header. Numbers that are not integers are
 /// kept with 17 significant digits, so they read back as the same double.
 /// </remarks>
 internal static class Scripts
 {
     // KEYS: durable, live, meta. ARGV: 1 channel, 2 stream name, 3 now (ms), 4 mode digit, 5 alpha, 6 ttl seconds,
-    // 7 floor, 8 ceiling, 9 expected summary version (mode 1), 10 summary after the batch (mode 1), 11 n, 12.. payloads.
+    // 7 floor, 8 ceiling, 9 expected summary version (mode 1), 10 summary after the batch (mode 1), 11 n, then per frame
+    // its payload, its header count h and h name/value pairs (each header is the entry field 'h:' .. name).
     // Returns {first ms, first seq, last ms, last seq, frame count, summary version}, or for a summary append whose
     // expected version is stale {-1, version, summary} and writes nothing (the caller merges again and retries).
     // The id rule and the rate rule are StreamLog.NextId and LiveRetentionOptions.NextRate/RetainedLength, step for step
@@ -47,11 +48,19 @@ internal static class Scripts
         local rms = tonumber(st[5])
         local alpha, ttl = tonumber(ARGV[5]), tonumber(ARGV[6])
         local floor, ceiling = tonumber(ARGV[7]), tonumber(ARGV[8])
+        local at = 12
         for i = 1, n do
             if i > 1 then
                 seq = seq + 1
             end
             local id = string.format('%.0f-%.0f', ms, seq)
+            local entry = {id, 'm', mode, 'p', ARGV[at]}
+            local headers = tonumber(ARGV[at + 1])
+            for h = 1, headers do
+                table.insert(entry, 'h:' .. ARGV[at + 2 * h])
+                table.insert(entry, ARGV[at + 2 * h + 1])
+            end
+            at = at + 2 + 2 * headers
             if mode == '2' then
                 if rate == nil then
                     rate = 0
@@ -63,9 +72,9 @@ internal static class Scripts
                 local wanted = 2 * math.ceil(rate * ttl)
                 local k
                 if wanted >= ceiling then k = ceiling else k = math.max(wanted, floor) end
-                redis.call('XADD', KEYS[2], 'MAXLEN', string.format('%.0f', k), id, 'm', mode, 'p', ARGV[11 + i])
+                redis.call('XADD', KEYS[2], 'MAXLEN', string.format('%.0f', k), unpack(entry))
             else
-                redis.call('XADD', KEYS[1], id, 'm', mode, 'p', ARGV[11 + i])
+                redis.call('XADD', KEYS[1], unpack(entry))
             end
         end
         local lms, lseq = ms, seq
