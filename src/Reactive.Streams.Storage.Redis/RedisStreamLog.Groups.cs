@@ -8,13 +8,14 @@ public sealed partial class RedisStreamLog : IConsumerGroupLog
     // How many of the oldest pending entries a claim examines for reclaiming (XAUTOCLAIM's COUNT defaults to 100).
     private const int ReclaimScan = 1000;
 
+    private static readonly byte[] CreateHash = Scripts.Hash(GroupScripts.Create);
     private static readonly byte[] ClaimHash = Scripts.Hash(GroupScripts.Claim);
     private static readonly byte[] AcknowledgeHash = Scripts.Hash(GroupScripts.Acknowledge);
     private static readonly byte[] PendingHash = Scripts.Hash(GroupScripts.Pending);
     private static readonly byte[] InfoHash = Scripts.Hash(GroupScripts.Info);
 
     /// <inheritdoc/>
-    /// <remarks>On Redis: <c>XGROUP CREATE … MKSTREAM</c> on the stream's durable entries.</remarks>
+    /// <remarks>On Redis: <c>XGROUP CREATE … MKSTREAM</c> on the stream's durable and best-effort entries, in one script.</remarks>
     public async ValueTask<bool> CreateGroupAsync(string stream, string group, ConsumerGroupStart start, CancellationToken cancellationToken = default)
     {
         ConsumerGroupArgs.Names(stream, group);
@@ -27,21 +28,16 @@ public sealed partial class RedisStreamLog : IConsumerGroupLog
             ConsumerGroupStartKind.End => "$",
             _ => start.Id.ToString(),
         };
-        try
-        {
-            return await Database.StreamCreateConsumerGroupAsync(DurableKey(stream), group, position, createStream: true)
-                .WaitAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (RedisServerException e) when (e.Message.StartsWith("BUSYGROUP", StringComparison.Ordinal))
-        {
-            return false;
-        }
+        var keys = new RedisKey[] { DurableKey(stream), LiveKey(stream) };
+        var args = new RedisValue[] { group, position, position };
+        var created = await EvaluateAsync(CreateHash, GroupScripts.Create, keys, args).WaitAsync(cancellationToken).ConfigureAwait(false);
+        return (long)created == 1;
     }
 
     /// <inheritdoc/>
     /// <remarks>
     /// On Redis: one script runs <c>XPENDING</c> and <c>XCLAIM</c> for the due pending entries, then
-    /// <c>XREADGROUP … &gt;</c> (never <c>BLOCK</c>) for new ones. Groups hand out the stream's durable frames only.
+    /// <c>XREADGROUP … &gt;</c> (never <c>BLOCK</c>) for new ones, on the durable and the best-effort entries.
     /// </remarks>
     public async ValueTask<ConsumerGroupClaim> ClaimAsync(string stream, string group, string consumer, int limit, TimeSpan claimTimeout, CancellationToken cancellationToken = default)
     {
@@ -49,7 +45,7 @@ public sealed partial class RedisStreamLog : IConsumerGroupLog
         ThrowIfDisposed();
         cancellationToken.ThrowIfCancellationRequested();
         limit = Math.Min(limit, Options.MaxReadCount);
-        var keys = new RedisKey[] { DurableKey(stream), GroupKey(stream, group, "t"), GroupKey(stream, group, "c") };
+        var keys = new RedisKey[] { DurableKey(stream), LiveKey(stream), GroupKey(stream, group, "t"), GroupKey(stream, group, "c") };
         var args = new RedisValue[]
         {
             group, consumer, limit, ConsumerGroupArgs.Milliseconds(claimTimeout), NowMilliseconds(), Math.Min(ReclaimScan, Math.Max(limit, 100)),
@@ -65,10 +61,15 @@ public sealed partial class RedisStreamLog : IConsumerGroupLog
             frames.Add(new ClaimedFrame(ParseEntry(reclaimed[i]), (long)counts[i]));
         }
 
+        // Each part comes from the two halves one after the other; every reclaimed id is older than every new one.
+        frames.Sort(static (a, b) => a.Frame.Id.CompareTo(b.Frame.Id));
+        var reclaimedCount = frames.Count;
         foreach (var entry in fresh)
         {
             frames.Add(new ClaimedFrame(ParseEntry(entry), 1));
         }
+
+        frames.Sort(reclaimedCount, frames.Count - reclaimedCount, Comparer<ClaimedFrame>.Create(static (a, b) => a.Frame.Id.CompareTo(b.Frame.Id)));
 
         return new ConsumerGroupClaim(frames, StreamId.Parse((string)reply[1]!));
     }
@@ -80,7 +81,7 @@ public sealed partial class RedisStreamLog : IConsumerGroupLog
         ConsumerGroupArgs.Acknowledge(stream, group, ids);
         ThrowIfDisposed();
         cancellationToken.ThrowIfCancellationRequested();
-        var keys = new RedisKey[] { DurableKey(stream), GroupKey(stream, group, "t") };
+        var keys = new RedisKey[] { DurableKey(stream), LiveKey(stream), GroupKey(stream, group, "t") };
         var args = new RedisValue[1 + ids.Count];
         args[0] = group;
         for (var i = 0; i < ids.Count; i++)
@@ -102,7 +103,7 @@ public sealed partial class RedisStreamLog : IConsumerGroupLog
         ConsumerGroupArgs.Pending(stream, group, consumer, limit);
         ThrowIfDisposed();
         cancellationToken.ThrowIfCancellationRequested();
-        var keys = new RedisKey[] { DurableKey(stream), GroupKey(stream, group, "t") };
+        var keys = new RedisKey[] { DurableKey(stream), LiveKey(stream), GroupKey(stream, group, "t") };
         var args = new RedisValue[] { group, Math.Min(limit, Options.MaxReadCount), NowMilliseconds(), consumer ?? string.Empty };
         var reply = (RedisResult[])(await RetryOnConnectionLossAsync(() => EvaluateAsync(PendingHash, GroupScripts.Pending, keys, args))
             .WaitAsync(cancellationToken).ConfigureAwait(false))!;
@@ -125,7 +126,7 @@ public sealed partial class RedisStreamLog : IConsumerGroupLog
         ConsumerGroupArgs.Names(stream, group);
         ThrowIfDisposed();
         cancellationToken.ThrowIfCancellationRequested();
-        var keys = new RedisKey[] { DurableKey(stream), GroupKey(stream, group, "c") };
+        var keys = new RedisKey[] { DurableKey(stream), LiveKey(stream), GroupKey(stream, group, "c") };
         var args = new RedisValue[] { group, NowMilliseconds() };
         var reply = (RedisResult[])(await RetryOnConnectionLossAsync(() => EvaluateAsync(InfoHash, GroupScripts.Info, keys, args))
             .WaitAsync(cancellationToken).ConfigureAwait(false))!;

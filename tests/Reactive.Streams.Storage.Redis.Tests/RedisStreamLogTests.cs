@@ -171,6 +171,46 @@ public sealed class RedisStreamLogTests : StreamLogConformanceTests
         Assert.Equal(1, await multiplexer.GetDatabase().StreamLengthAsync($"rs:{{{stream}}}:d"));
     }
 
+    [Theory]
+    [InlineData(AppendMode.Durable)]
+    [InlineData(AppendMode.DurableSummary)]
+    [InlineData(AppendMode.BestEffortLive)]
+    public async Task An_append_cancelled_before_it_is_sent_throws_and_writes_nothing(AppendMode mode)
+    {
+        var log = await OpenAsync();
+        var stream = NewStream();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => log.AppendAsync(stream, """{"a":1}""", mode, new CancellationToken(true)).AsTask());
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+            log.AppendBatchAsync(stream, [Utf8("""{"b":1}""")], mode, new CancellationToken(true)).AsTask());
+
+        Assert.Empty(await log.ReadAsync(stream, StreamId.Min, StreamId.Max, 10));
+        Assert.Null(await log.ReadSummaryAsync(stream));
+        Assert.Equal(1, (await log.AppendAsync(stream, """{"c":1}""", mode)).FrameCount);
+    }
+
+    [Fact]
+    public async Task Disposing_one_of_two_logs_on_a_shared_multiplexer_keeps_the_other_s_tails_waking()
+    {
+        await using var multiplexer = await ConnectionMultiplexer.ConnectAsync(_server.ConfigurationString);
+        var first = await RedisStreamLog.OpenAsync(multiplexer, new RedisStreamLogOptions { TimeProvider = Clock });
+        var second = await RedisStreamLog.OpenAsync(multiplexer, new RedisStreamLogOptions { TimeProvider = Clock });
+        Track(second);
+        var stream = NewStream();
+        var timers = Clock.TimersCreated;
+        var doomed = first.TailAsync(stream, StreamId.Min, TimeSpan.FromDays(1), 10).AsTask();
+        var kept = second.TailAsync(stream, StreamId.Min, TimeSpan.FromDays(1), 10).AsTask();
+        await Clock.WaitForTimersAsync(timers + 2);
+
+        await first.DisposeAsync();
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => doomed.WaitAsync(Guard));
+        var writer = await OpenAsync();
+        await writer.AppendAsync(stream, "after one log left", AppendMode.Durable);
+
+        Assert.Equal(["after one log left"], (await kept.WaitAsync(Guard)).Select(Text));
+        Assert.True(multiplexer.IsConnected);
+    }
+
     [Fact]
     public async Task After_a_server_restart_the_subscription_reconnects_and_rechecks_tails_whose_announcements_were_lost()
     {
