@@ -22,6 +22,7 @@ namespace Reactive.Streams.Storage.Redis;
 /// </remarks>
 public sealed partial class RedisStreamLog : StreamLog
 {
+    private static readonly RedisValue[] ModeDigits = ["0", "1", "2"];
     private readonly RedisStreamLogOptions _options;
     private readonly IConnectionMultiplexer _multiplexer;
     private readonly bool _ownsMultiplexer;
@@ -341,9 +342,10 @@ public sealed partial class RedisStreamLog : StreamLog
         args[0] = _channelText;
         args[1] = stream;
         args[2] = NowMilliseconds();
-        args[3] = ((int)mode).ToString(CultureInfo.InvariantCulture);
-        args[4] = retention.Alpha.ToString("R", CultureInfo.InvariantCulture);
-        args[5] = retention.Ttl.TotalSeconds.ToString("R", CultureInfo.InvariantCulture);
+        args[3] = ModeDigits[(int)mode];
+        // Doubles go out in StackExchange.Redis's round-trip format, so Lua's tonumber reads the same values.
+        args[4] = retention.Alpha;
+        args[5] = retention.Ttl.TotalSeconds;
         args[6] = retention.Floor;
         args[7] = retention.Ceiling;
         args[8] = RedisValue.EmptyString;
