@@ -11,7 +11,8 @@ namespace Reactive.Streams.Storage.Redis;
 /// Keys of a stream (all share the hash tag <c>{name}</c>, so one script may touch them on a cluster too):
 /// <c>{prefix}{{name}}:d</c> the durable frames (a Redis stream), <c>{prefix}{{name}}:l</c> the best-effort frames
 /// (a Redis stream trimmed with <c>MAXLEN</c>), <c>{prefix}{{name}}:m</c> a hash with the last id (<c>lm</c>,
-/// <c>ls</c>), the summary (<c>s</c>, <c>sv</c>, <c>sf</c>, <c>sl</c>) and the best-effort rate (<c>lr</c>, <c>lt</c>).
+/// <c>ls</c>), the summary (<c>s</c>, <c>sv</c>, <c>sf</c>, <c>sl</c>), the best-effort rate (<c>lr</c>, <c>lt</c>) and
+/// the number of durable and of best-effort entries (<c>dc</c>, <c>lc</c>, so an append needs no <c>XLEN</c> of both).
 /// Every entry has the fields <c>m</c> (the mode digit) and <c>p</c> (the payload), and <c>h:{name}</c> per header. Numbers that are not integers are
 /// kept with 17 significant digits, so they read back as the same double.
 /// </remarks>
@@ -25,7 +26,7 @@ internal static class Scripts
     // The id rule and the rate rule are StreamLog.NextId and LiveRetentionOptions.NextRate/RetainedLength, step for step
     // in the same double arithmetic.
     public const string Append = """
-        local st = redis.call('HMGET', KEYS[3], 'lm', 'ls', 'sv', 'lr', 'lt')
+        local st = redis.call('HMGET', KEYS[3], 'lm', 'ls', 'sv', 'lr', 'lt', 'dc', 'lc')
         local mode = ARGV[4]
         local sv = tonumber(st[3]) or 0
         if mode == '1' and sv ~= tonumber(ARGV[9]) then
@@ -79,18 +80,26 @@ internal static class Scripts
         end
         local lms, lseq = ms, seq
         local fields = {'lm', string.format('%.0f', ms), 'ls', string.format('%.0f', seq)}
+        local dc = tonumber(st[6]) or 0
+        local lc = tonumber(st[7]) or 0
         if mode == '1' then
             sv = sv + n
             table.insert(fields, 's'); table.insert(fields, ARGV[10])
             table.insert(fields, 'sv'); table.insert(fields, string.format('%.0f', sv))
             table.insert(fields, 'sl'); table.insert(fields, ARGV[3])
             redis.call('HSETNX', KEYS[3], 'sf', ARGV[3])
-        elseif mode == '2' then
+        end
+        if mode == '2' then
+            lc = redis.call('XLEN', KEYS[2])
             table.insert(fields, 'lr'); table.insert(fields, string.format('%.17g', rate))
             table.insert(fields, 'lt'); table.insert(fields, string.format('%.0f', rms))
+            table.insert(fields, 'lc'); table.insert(fields, lc)
+        else
+            dc = dc + n
+            table.insert(fields, 'dc'); table.insert(fields, string.format('%.0f', dc))
         end
         redis.call('HSET', KEYS[3], unpack(fields))
-        local count = redis.call('XLEN', KEYS[1]) + redis.call('XLEN', KEYS[2])
+        local count = dc + lc
         redis.call('PUBLISH', ARGV[1], ARGV[2])
         return {fms, fseq, lms, lseq, count, sv}
         """;

@@ -10,6 +10,7 @@ namespace Reactive.Streams.Benchmarks.Storage;
 /// same multiplexer, one awaited call at a time, to a server the benchmark starts.
 /// </summary>
 [MemoryDiagnoser]
+[MedianColumn]
 public class RedisAppendBenchmarks
 {
     private readonly byte[] _payload = new byte[100];
