@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Reactive.Streams.Canal;
 
 namespace Reactive.Streams;
@@ -49,7 +50,7 @@ public sealed class CanalWorkerOptions
 /// A batch the loop pulled but did not see handled (stopped before or during the handler, or the handler failed) is
 /// given back to this library's canals, so a later worker on the same canal handles it; it is never committed.
 /// </summary>
-public static class CanalWorker
+public static partial class CanalWorker
 {
     /// <summary>Starts the loop on the thread pool.</summary>
     /// <typeparam name="T">The item type.</typeparam>
@@ -119,10 +120,15 @@ public static class CanalWorker
             }
 
             var handled = false;
+            var activity = StreamTracing.IsActive ? StartProcess(canal, batch) : null;
             try
             {
                 await handler(batch, stop).ConfigureAwait(false);
                 handled = true;
+            }
+            catch (Exception error) when (Failed(activity, error))
+            {
+                // Never entered: the filter only marks the span.
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
             {
@@ -131,6 +137,7 @@ public static class CanalWorker
             }
             finally
             {
+                activity?.Dispose();
                 if (!handled)
                 {
                     requeue?.Requeue(batch);
@@ -142,6 +149,44 @@ public static class CanalWorker
                 await committable.CommitAsync(batch.Last, CancellationToken.None).ConfigureAwait(false);
             }
         }
+    }
+}
+
+/// <summary>The worker's "process" spans (docs/tracing.md).</summary>
+public static partial class CanalWorker
+{
+    /// <summary>
+    /// Starts the CONSUMER span around one handler call. One frame that carries a trace context: that context is the
+    /// span's parent, so the producer's trace continues in the handler (and in what it calls, such as a dispatcher).
+    /// Several frames: the span is a root in its own right, linked to every distinct context the frames carry.
+    /// </summary>
+    private static Activity? StartProcess<T>(ICanal<T> canal, CanalBatch<T> batch)
+    {
+        var destination = canal is CursorCanal cursor ? cursor.Stream : "(anonymous)";
+        var links = StreamTracing.LinksOf(batch);
+        var parent = batch.Count == 1 && links is [var only] ? only.Context : default;
+        var activity = StreamTracing.Start("process", "process", ActivityKind.Consumer, destination, parent, parent == default ? links : null);
+        if (activity is { IsAllDataRequested: true })
+        {
+            activity.SetTag("messaging.batch.message_count", batch.Count);
+            if (batch.Count == 1 && batch[0] is StreamFrame frame)
+            {
+                activity.SetTag("messaging.message.id", frame.Id.ToString());
+            }
+
+            if (destination == "(anonymous)")
+            {
+                activity.SetTag("messaging.destination.anonymous", true);
+            }
+        }
+
+        return activity;
+    }
+
+    private static bool Failed(Activity? activity, Exception error)
+    {
+        StreamTracing.SetError(activity, error);
+        return false;
     }
 }
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Reactive.Streams.Canal;
 
 namespace Reactive.Streams;
@@ -180,10 +181,45 @@ public sealed class CursorCanal : ICommittableCanal<StreamFrame>, IRequeueCanal<
     /// after reading frames leaves the canal as it was, so the next pull returns those frames and no commit or
     /// acknowledgement can move the checkpoint past them.
     /// </remarks>
-    public async ValueTask<CanalBatch<StreamFrame>> PullBatchAsync(int max, TimeSpan deadline, CanalLinger linger, CancellationToken cancellationToken = default)
+    public ValueTask<CanalBatch<StreamFrame>> PullBatchAsync(int max, TimeSpan deadline, CanalLinger linger, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(max, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(deadline, TimeSpan.Zero);
+        return StreamTracing.IsActive ? PullTracedAsync(max, deadline, linger, cancellationToken) : PullCoreAsync(max, deadline, linger, cancellationToken);
+    }
+
+    // A pull is a "receive" (CLIENT) span on the stream, linked to the trace context of every frame it returns.
+    private async ValueTask<CanalBatch<StreamFrame>> PullTracedAsync(int max, TimeSpan deadline, CanalLinger linger, CancellationToken cancellationToken)
+    {
+        using var activity = StreamTracing.Start("pull", "receive", ActivityKind.Client, _stream);
+        try
+        {
+            var batch = await PullCoreAsync(max, deadline, linger, cancellationToken).ConfigureAwait(false);
+            if (activity is { IsAllDataRequested: true })
+            {
+                activity.SetTag("messaging.batch.message_count", batch.Count);
+                if (batch.Count == 1)
+                {
+                    activity.SetTag("messaging.message.id", batch[0].Id.ToString());
+                }
+
+                foreach (var link in StreamTracing.LinksOf(batch) ?? [])
+                {
+                    activity.AddLink(link);
+                }
+            }
+
+            return batch;
+        }
+        catch (Exception error)
+        {
+            StreamTracing.SetError(activity, error);
+            throw;
+        }
+    }
+
+    private async ValueTask<CanalBatch<StreamFrame>> PullCoreAsync(int max, TimeSpan deadline, CanalLinger linger, CancellationToken cancellationToken)
+    {
         if (_disposed)
         {
             throw Closed();

@@ -20,7 +20,7 @@ namespace Reactive.Streams;
 /// (<c>Post</c> returns false) and nothing is counted.</description></item>
 /// <item><description>Fail declines (<c>Post</c> returns false, <c>SendAsync</c> completes with false). A refusal nobody
 /// comes back from (an offer without a source: <c>Post</c>, and <c>SendAsync</c>'s first offer) counts one
-/// <c>fail_overflows</c>; an offer from a source is declined without counting, because the source keeps the message and
+/// <c>reactive_streams.stream.overflows</c>; an offer from a source is declined without counting, because the source keeps the message and
 /// may offer it again (so a declined <c>SendAsync</c> counts one, and a linked source's held messages none).</description></item>
 /// <item><description>DropOldest and DegradeQuality accept, evicting the oldest buffered message (DegradeQuality buffers
 /// <c>degrader(message)</c>). A missing or throwing degrader faults the block with the rejection's exception (the message

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -26,12 +27,12 @@ namespace Reactive.Streams;
 /// not drain unacknowledged. A dispatch after shutdown fails with <see cref="InvalidOperationException"/>.</para>
 /// <para><b>Time and metrics.</b> Backoff, batch flush, the drain timeout and ack latency use the options'
 /// <see cref="TimeProvider"/>. Queue depth, delivered, dropped, retries, dead-lettered, discarded and ack latency are
-/// published on the <c>Reactive.Streams</c> meter (<see cref="StreamMeter.Meter"/>) as <c>delivery.*</c> instruments
-/// tagged with <c>delivery.dispatcher</c> and <c>delivery.sink</c>; each sink's queue also appears as a stream named
+/// published on the <c>Reactive.Streams</c> meter (<see cref="StreamMeter.Meter"/>) as <c>reactive_streams.delivery.*</c> instruments
+/// tagged with <c>reactive_streams.dispatcher.name</c> and <c>reactive_streams.sink.name</c>; each sink's queue also appears as a stream named
 /// <c>{dispatcher}/{sink}</c>.</para>
 /// </remarks>
 /// <typeparam name="T">The item type.</typeparam>
-public sealed class DeliveryDispatcher<T> : IAsyncDisposable
+public sealed partial class DeliveryDispatcher<T> : IAsyncDisposable
 {
     private readonly DeliverySinkWorker<T>[] _workers;
     private readonly int _holds;
@@ -87,7 +88,9 @@ public sealed class DeliveryDispatcher<T> : IAsyncDisposable
         Logger = options.Logger ?? NullLogger.Instance;
         DeadLetterSink = options.DeadLetterSink;
         _timeProvider = options.TimeProvider;
-        _dispatcherTag = new("delivery.dispatcher", Name);
+        _dispatcherTag = new(StreamMeter.DispatcherNameAttribute, Name);
+        MeterFactory = options.MeterFactory;
+        Meter = LibraryMeter.For(options.MeterFactory);
         _workers = new DeliverySinkWorker<T>[resolved.Length];
         var holds = 1;
         for (var i = 0; i < _workers.Length; i++)
@@ -104,7 +107,7 @@ public sealed class DeliveryDispatcher<T> : IAsyncDisposable
         }
     }
 
-    /// <summary>The dispatcher's name (logs and the <c>delivery.dispatcher</c> metric tag).</summary>
+    /// <summary>The dispatcher's name (logs and the <c>reactive_streams.dispatcher.name</c> metric tag).</summary>
     public string Name { get; }
 
     /// <summary>The sinks' names, in the order they were added.</summary>
@@ -129,6 +132,11 @@ public sealed class DeliveryDispatcher<T> : IAsyncDisposable
     }
 
     internal ILogger Logger { get; }
+
+    /// <summary>The factory of the meter the dispatcher and its sink queues publish on; null for the static meter.</summary>
+    internal IMeterFactory? MeterFactory { get; }
+
+    internal LibraryMeter Meter { get; }
 
     internal IDeliverySink<DeadLetter<T>>? DeadLetterSink { get; }
 
@@ -160,8 +168,11 @@ public sealed class DeliveryDispatcher<T> : IAsyncDisposable
 
         // The clock is read only while someone listens to the ack latency histogram: it is the one per-item cost
         // of the metric, and an item dispatched before a listener attached is simply not measured.
-        var dispatchedAt = DeliveryMeter.AckLatency.Enabled ? _timeProvider.GetTimestamp() : 0;
-        var envelope = new DeliveryEnvelope<T>(item, ack, _holds, dispatchedAt);
+        var dispatchedAt = Telemetry.Enabled && Meter.AckDuration.Enabled ? _timeProvider.GetTimestamp() : 0;
+        var dispatch = StreamTracing.IsActive ? StartDispatch(item) : null;
+        var envelope = dispatch is null
+            ? new DeliveryEnvelope<T>(item, ack, _holds, dispatchedAt)
+            : new TracedDeliveryEnvelope<T>(item, ack, _holds, dispatchedAt, dispatch);
         var workers = _workers;
         for (var i = 0; i < workers.Length; i++)
         {
@@ -170,7 +181,7 @@ public sealed class DeliveryDispatcher<T> : IAsyncDisposable
             {
                 if (!TryOfferDropping(worker, envelope))
                 {
-                    return ValueTask.FromException(CreateShutDownException(null));
+                    return ValueTask.FromException(DispatchFailed(dispatch, CreateShutDownException(null)));
                 }
 
                 continue;
@@ -179,7 +190,7 @@ public sealed class DeliveryDispatcher<T> : IAsyncDisposable
             var pending = worker.Queue.PushAsync(envelope, cancellationToken);
             if (!pending.IsCompletedSuccessfully)
             {
-                return DispatchSlowAsync(pending, envelope, i, cancellationToken);
+                return dispatch is null ? DispatchSlowAsync(pending, envelope, i, cancellationToken) : DispatchTracedSlowAsync(pending, envelope, i, dispatch, cancellationToken);
             }
 
             // Consumes the result (a pooled waiter may back it, if a reader made room between park and check).
@@ -187,6 +198,7 @@ public sealed class DeliveryDispatcher<T> : IAsyncDisposable
         }
 
         ReleaseDispatchHold(envelope);
+        StreamTracing.StopDetached(dispatch);
         return default;
     }
 
@@ -266,10 +278,10 @@ public sealed class DeliveryDispatcher<T> : IAsyncDisposable
     /// </summary>
     internal void Acknowledge(DeliveryEnvelope<T> envelope)
     {
-        var latency = DeliveryMeter.AckLatency;
+        var latency = Meter.AckDuration;
         if (envelope.DispatchedAt != 0 && latency.Enabled)
         {
-            latency.Record(_timeProvider.GetElapsedTime(envelope.DispatchedAt).TotalMilliseconds, _dispatcherTag);
+            latency.Record(_timeProvider.GetElapsedTime(envelope.DispatchedAt).TotalSeconds, _dispatcherTag);
         }
 
         if (envelope.Ack is { } ack)

@@ -9,7 +9,7 @@ namespace Reactive.Streams;
 /// item is in every queue. The dispatch's hold means an acknowledgement never fires before the fan-out finished, and
 /// a dispatch that failed half-way (shutdown, cancellation) keeps its hold, so its item is never acknowledged.
 /// </remarks>
-internal sealed class DeliveryEnvelope<T>
+internal class DeliveryEnvelope<T>
 {
     private int _holds;
 
@@ -30,4 +30,14 @@ internal sealed class DeliveryEnvelope<T>
 
     /// <summary>Releases one hold; true for the caller that released the last one, which fires the acknowledgement.</summary>
     public bool Release() => Interlocked.Decrement(ref _holds) == 0;
+}
+
+/// <summary>
+/// An envelope dispatched while tracing: it carries the dispatch span, whose context parents each sink's write span.
+/// A subclass, so envelopes dispatched with nobody listening carry nothing more.
+/// </summary>
+internal sealed class TracedDeliveryEnvelope<T>(T item, IAckToken? ack, int holds, long dispatchedAt, System.Diagnostics.Activity dispatch)
+    : DeliveryEnvelope<T>(item, ack, holds, dispatchedAt)
+{
+    public System.Diagnostics.Activity Dispatch { get; } = dispatch;
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Logging;
 
 namespace Reactive.Streams;
@@ -28,7 +29,7 @@ public sealed class DeliveryOptions<T>
     /// <summary>The default <see cref="MaxBackoff"/>: 30 s.</summary>
     public static TimeSpan DefaultMaxBackoff { get; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>The dispatcher's name, used in logs and as the <c>delivery.dispatcher</c> metric tag. Default: a unique <c>delivery-N</c>.</summary>
+    /// <summary>The dispatcher's name, used in logs and as the <c>reactive_streams.dispatcher.name</c> metric tag. Default: a unique <c>delivery-N</c>.</summary>
     public string Name { get; set; } = $"delivery-{Interlocked.Increment(ref s_unnamed)}";
 
     /// <summary>How many items each sink's queue holds; at least 1. Default: <see cref="DefaultQueueCapacity"/>.</summary>
@@ -80,13 +81,20 @@ public sealed class DeliveryOptions<T>
     /// <summary>
     /// Where an item goes that a sink failed to commit (after its retries, or at once for a permanent failure). It is
     /// called concurrently by every sink's worker and its own failures are retried like a sink's; if it still fails, the
-    /// failure is logged, the item is counted as discarded (<c>delivery.discarded</c>) and treated as committed. Default:
+    /// failure is logged, the item is counted as discarded (<c>reactive_streams.delivery.items.discarded</c>) and treated as committed. Default:
     /// none, terminal failures are logged and discarded.
     /// </summary>
     public IDeliverySink<DeadLetter<T>>? DeadLetterSink { get; set; }
 
     /// <summary>Where terminal failures, discarded items and failing acknowledgements are logged. Default: none.</summary>
     public ILogger? Logger { get; set; }
+
+    /// <summary>
+    /// Where the dispatcher's metrics (and its sink queues') are published: the <c>Reactive.Streams</c> meter this
+    /// factory creates (in a DI app, the container's <see cref="IMeterFactory"/>), or the static
+    /// <see cref="StreamMeter.Meter"/> when null (the default). See docs/metrics.md.
+    /// </summary>
+    public IMeterFactory? MeterFactory { get; set; }
 
     /// <summary>The clock for backoff, batch flush, the drain timeout and ack latency. Default: <see cref="TimeProvider.System"/>.</summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 using Reactive.Streams.Internal;
@@ -17,7 +18,7 @@ namespace Reactive.Streams;
 /// Counters are written by the worker alone (except <see cref="_dropped"/>, which dispatchers share) and read racily
 /// by the meter.
 /// </remarks>
-internal sealed class DeliverySinkWorker<T> : IDeliveryMetricsSource
+internal sealed partial class DeliverySinkWorker<T> : IDeliveryMetricsSource
 {
     // Lives and dies with this worker; keeps its counts in the meter's series once it is gone.
     private readonly object _meterRegistration;
@@ -53,10 +54,11 @@ internal sealed class DeliverySinkWorker<T> : IDeliveryMetricsSource
         Queue = new BoundedBuffer<DeliveryEnvelope<T>>(
             new BoundedStreamOptions<DeliveryEnvelope<T>>(IsDrop ? BackpressurePolicy.Fail : BackpressurePolicy.PauseUpstream, settings.QueueCapacity)
             {
-                Name = $"{dispatcher.Name}/{sink.Name}",
+                Name = _destination = $"{dispatcher.Name}/{sink.Name}",
                 TimeProvider = timeProvider,
+                MeterFactory = dispatcher.MeterFactory,
             });
-        _meterRegistration = DeliveryMeter.Register(this, dispatcher.Name, Name);
+        _meterRegistration = DeliveryMeter.Register(dispatcher.Meter, this, dispatcher.Name, Name);
     }
 
     private enum Outcome
@@ -103,6 +105,8 @@ internal sealed class DeliverySinkWorker<T> : IDeliveryMetricsSource
 
     private async Task RunAsync()
     {
+        // The loop's spans have explicit parents (each item's dispatch); none inherits whatever span created the dispatcher.
+        Activity.Current = null;
         try
         {
             while (!_stop.IsCancellationRequested)
@@ -181,8 +185,17 @@ internal sealed class DeliverySinkWorker<T> : IDeliveryMetricsSource
                 _items!.Add(envelope.Item);
             }
 
-            var (outcome, attempts, error) = await RunWithRetriesAsync(Invoke(-1), -1).ConfigureAwait(false);
-            return await SettleAsync(outcome, 0, _batch.Count, attempts, error).ConfigureAwait(false);
+            _span = StreamTracing.IsActive ? StartWrite(-1) : null;
+            try
+            {
+                var (outcome, attempts, error) = await RunWithRetriesAsync(Invoke(-1), -1).ConfigureAwait(false);
+                MarkOutcome(outcome, error);
+                return await SettleAsync(outcome, 0, _batch.Count, attempts, error).ConfigureAwait(false);
+            }
+            finally
+            {
+                EndWrite();
+            }
         }
 
         for (var i = 0; i < _batch.Count; i++)
@@ -192,6 +205,7 @@ internal sealed class DeliverySinkWorker<T> : IDeliveryMetricsSource
                 return i - _batch.Count;
             }
 
+            _span = StreamTracing.IsActive ? StartWrite(i) : null;
             var pending = Invoke(i);
             if (pending.IsCompletedSuccessfully)
             {
@@ -199,11 +213,22 @@ internal sealed class DeliverySinkWorker<T> : IDeliveryMetricsSource
                 pending.GetAwaiter().GetResult();
                 Commit(_batch[i]);
                 _delivered++;
+                EndWrite();
                 continue;
             }
 
-            var (outcome, attempts, error) = await RunWithRetriesAsync(pending, i).ConfigureAwait(false);
-            var left = await SettleAsync(outcome, i, 1, attempts, error).ConfigureAwait(false);
+            int left;
+            try
+            {
+                var (outcome, attempts, error) = await RunWithRetriesAsync(pending, i).ConfigureAwait(false);
+                MarkOutcome(outcome, error);
+                left = await SettleAsync(outcome, i, 1, attempts, error).ConfigureAwait(false);
+            }
+            finally
+            {
+                EndWrite();
+            }
+
             if (left < 0)
             {
                 return left - (_batch.Count - i - 1);
@@ -282,6 +307,7 @@ internal sealed class DeliverySinkWorker<T> : IDeliveryMetricsSource
         }
 
         _retries++;
+        RecordRetry(attempts, error);
         var delay = Backoff.Compute(attempts, _settings.BackoffBase, _settings.MaxBackoff, _settings.BackoffJitter ? Random.Shared.NextDouble() : null);
         if (delay > TimeSpan.Zero)
         {
@@ -338,6 +364,7 @@ internal sealed class DeliverySinkWorker<T> : IDeliveryMetricsSource
         var deadLetterSink = _dispatcher.DeadLetterSink;
         if (deadLetterSink is null)
         {
+            RecordDiscarded(count);
             DeliveryLog.Discarded(_dispatcher.Logger, _dispatcher.Name, Name, count, attempts, error!);
             for (var i = start; i < start + count; i++)
             {
@@ -356,7 +383,9 @@ internal sealed class DeliverySinkWorker<T> : IDeliveryMetricsSource
             }
 
             var letter = new DeadLetter<T>(_batch[i].Item, Name, attempts, error!, _timeProvider.GetUtcNow());
+            var deadLetterSpan = StreamTracing.IsActive ? StartDeadLetter(error!) : null;
             var (letterOutcome, letterAttempts, letterError) = await WriteDeadLetterAsync(deadLetterSink, letter).ConfigureAwait(false);
+            EndDeadLetter(deadLetterSpan, letterOutcome, letterError);
             if (letterOutcome == Outcome.Stopped)
             {
                 return i - (start + count);

@@ -19,7 +19,7 @@ namespace Reactive.Streams;
 public interface IDeliverySink<in T>
 {
     /// <summary>
-    /// The sink's name: unique within a dispatcher; used in logs, dead letters and as the <c>delivery.sink</c> metric tag.
+    /// The sink's name: unique within a dispatcher; used in logs, dead letters and as the <c>reactive_streams.sink.name</c> metric tag.
     /// </summary>
     string Name { get; }
 

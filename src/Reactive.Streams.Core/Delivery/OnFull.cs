@@ -10,7 +10,7 @@ public enum OnFull
     Block = 0,
 
     /// <summary>
-    /// The dispatch drops the new item for this sink and counts it (<c>delivery.dropped</c>): at-most-once, never
+    /// The dispatch drops the new item for this sink and counts it (<c>reactive_streams.delivery.items.dropped</c>): at-most-once, never
     /// stalls. A dropped item counts as committed by the sink, so it does not hold the acknowledgement back. The sink's
     /// queue is a <see cref="BackpressurePolicy.Fail"/> buffer pushed without waiting.
     /// </summary>

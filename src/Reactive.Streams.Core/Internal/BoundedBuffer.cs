@@ -100,7 +100,7 @@ internal sealed partial class BoundedBuffer<T> : IStreamMetricsSource, IMeteredS
             _writerSingleton = new AsyncWaiter<T>(this, WaiterKind.Writer, pooled: true);
         }
 
-        _meterRegistration = StreamMeter.Register(this);
+        _meterRegistration = LibraryMeter.For(options.MeterFactory).RegisterStream(this);
     }
 
     public string Name { get; }

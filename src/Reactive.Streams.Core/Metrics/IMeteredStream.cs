@@ -12,7 +12,7 @@ namespace Reactive.Streams;
 /// </remarks>
 public interface IMeteredStream
 {
-    /// <summary>The buffer's name (the <c>stream.name</c> tag of its metrics, and the name its errors carry).</summary>
+    /// <summary>The buffer's name (the <c>reactive_streams.stream.name</c> tag of its metrics, and the name its errors carry).</summary>
     string Name { get; }
 
     /// <summary>What the buffer does when it is full and an item arrives.</summary>

@@ -24,8 +24,6 @@ internal interface IMeteredSource
 /// </remarks>
 internal sealed class MeterSeries
 {
-    private static readonly ConcurrentDictionary<(string Kind, string First, string Second), MeterSeries> s_series = new();
-
     private readonly Lock _lock = new();
     private readonly HashSet<WeakReference<Registration>> _live = new(ReferenceEqualityComparer.Instance);
     private readonly long[] _retired;
@@ -40,45 +38,6 @@ internal sealed class MeterSeries
 
     /// <summary>The series' tags.</summary>
     public KeyValuePair<string, object?>[] Tags { get; }
-
-    /// <summary>Every series of one kind (streams, delivery sinks), for the instruments' callbacks.</summary>
-    public static IEnumerable<MeterSeries> All(string kind)
-    {
-        foreach (var (key, series) in s_series)
-        {
-            if (key.Kind == kind)
-            {
-                yield return series;
-            }
-        }
-    }
-
-    /// <summary>
-    /// Adds <paramref name="source"/> to the series of <paramref name="kind"/> tagged <paramref name="firstTag"/> and
-    /// <paramref name="secondTag"/>. The returned registration must be kept by the source (a field): it lives and dies
-    /// with the source.
-    /// </summary>
-    /// <param name="kind">The kind of component, which fixes the counters' order and width.</param>
-    /// <param name="width">How many counters the source adds.</param>
-    /// <param name="gauges">A bit per counter that is a gauge (not kept once its component ends).</param>
-    /// <param name="source">The component.</param>
-    /// <param name="firstTag">The series' first tag (a name).</param>
-    /// <param name="secondTag">The series' second tag.</param>
-    /// <returns>The registration.</returns>
-    public static object Register(
-        string kind, int width, ulong gauges, IMeteredSource source, KeyValuePair<string, object?> firstTag, KeyValuePair<string, object?> secondTag)
-    {
-        var key = (kind, firstTag.Value?.ToString() ?? string.Empty, secondTag.Value?.ToString() ?? string.Empty);
-        var series = s_series.GetOrAdd(key, static (_, state) => new MeterSeries([state.First, state.Second], state.Width, state.Gauges),
-            (First: firstTag, Second: secondTag, Width: width, Gauges: gauges));
-        var registration = new Registration(series, source);
-        lock (series._lock)
-        {
-            series._live.Add(registration.Self);
-        }
-
-        return registration;
-    }
 
     /// <summary>The series' totals now: the retired counts plus every live component's.</summary>
     public long[] Sum()
@@ -99,12 +58,57 @@ internal sealed class MeterSeries
         return totals;
     }
 
-    /// <summary>One measurement per series of <paramref name="kind"/>, of the counter at <paramref name="index"/>.</summary>
-    public static IEnumerable<Measurement<long>> Observe(string kind, int index)
+    /// <summary>The series of one meter (<see cref="LibraryMeter"/>), keyed by kind and tags.</summary>
+    internal sealed class Registry
     {
-        foreach (var series in All(kind))
+        private readonly ConcurrentDictionary<(string Kind, string First, string Second), MeterSeries> _series = new();
+
+        /// <summary>Every series of one kind (streams, delivery sinks), for the instruments' callbacks.</summary>
+        public IEnumerable<MeterSeries> All(string kind)
         {
-            yield return new Measurement<long>(series.Sum()[index], series.Tags);
+            foreach (var (key, series) in _series)
+            {
+                if (key.Kind == kind)
+                {
+                    yield return series;
+                }
+            }
+        }
+
+        /// <summary>
+        /// Adds <paramref name="source"/> to the series of <paramref name="kind"/> tagged <paramref name="firstTag"/> and
+        /// <paramref name="secondTag"/>. The returned registration must be kept by the source (a field): it lives and dies
+        /// with the source.
+        /// </summary>
+        /// <param name="kind">The kind of component, which fixes the counters' order and width.</param>
+        /// <param name="width">How many counters the source adds.</param>
+        /// <param name="gauges">A bit per counter that is a gauge (not kept once its component ends).</param>
+        /// <param name="source">The component.</param>
+        /// <param name="firstTag">The series' first tag (a name).</param>
+        /// <param name="secondTag">The series' second tag.</param>
+        /// <returns>The registration.</returns>
+        public object Register(
+            string kind, int width, ulong gauges, IMeteredSource source, KeyValuePair<string, object?> firstTag, KeyValuePair<string, object?> secondTag)
+        {
+            var key = (kind, firstTag.Value?.ToString() ?? string.Empty, secondTag.Value?.ToString() ?? string.Empty);
+            var series = _series.GetOrAdd(key, static (_, state) => new MeterSeries([state.First, state.Second], state.Width, state.Gauges),
+                (First: firstTag, Second: secondTag, Width: width, Gauges: gauges));
+            var registration = new Registration(series, source);
+            lock (series._lock)
+            {
+                series._live.Add(registration.Self);
+            }
+
+            return registration;
+        }
+
+        /// <summary>One measurement per series of <paramref name="kind"/>, of the counter at <paramref name="index"/>.</summary>
+        public IEnumerable<Measurement<long>> Observe(string kind, int index)
+        {
+            foreach (var series in All(kind))
+            {
+                yield return new Measurement<long>(series.Sum()[index], series.Tags);
+            }
         }
     }
 

@@ -7,16 +7,16 @@ namespace Reactive.Streams;
 /// (<see cref="IsConserved"/>); streams, channels and operators read without a lock, so a snapshot taken while items
 /// move can be off by the items in flight.
 /// </summary>
-/// <param name="ItemsPushed">Pushes that were decided: accepted, evicting or rejected (<c>items_pushed</c>). A PauseUpstream
+/// <param name="ItemsPushed">Pushes that were decided: accepted, evicting or rejected (<c>reactive_streams.stream.items.pushed</c>). A PauseUpstream
 /// push is counted when its item enters the buffer or is rejected, not while it waits; a non-waiting push that found a
 /// PauseUpstream buffer full (<see cref="PushStatus.Full"/>) is not counted, because the caller keeps the item.</param>
-/// <param name="ItemsDelivered">Items read out of the buffer (<c>items_delivered</c>).</param>
-/// <param name="DropOldestHits">Items evicted by <see cref="BackpressurePolicy.DropOldest"/> (<c>drop_oldest_hits</c>).</param>
-/// <param name="DegradeQualityHits">Items evicted by <see cref="BackpressurePolicy.DegradeQuality"/>, each replaced by a degraded item (<c>degrade_quality_hits</c>).</param>
-/// <param name="PauseUpstreamBlocks">Pushes that had to wait under <see cref="BackpressurePolicy.PauseUpstream"/> (<c>pause_upstream_blocks</c>).</param>
-/// <param name="FailOverflows">Pushes rejected by <see cref="BackpressurePolicy.Fail"/> (<c>fail_overflows</c>).</param>
+/// <param name="ItemsDelivered">Items read out of the buffer (<c>reactive_streams.stream.items.delivered</c>).</param>
+/// <param name="DropOldestHits">Items evicted by <see cref="BackpressurePolicy.DropOldest"/> (<c>reactive_streams.stream.items.dropped</c>).</param>
+/// <param name="DegradeQualityHits">Items evicted by <see cref="BackpressurePolicy.DegradeQuality"/>, each replaced by a degraded item (<c>reactive_streams.stream.items.degraded</c>).</param>
+/// <param name="PauseUpstreamBlocks">Pushes that had to wait under <see cref="BackpressurePolicy.PauseUpstream"/> (<c>reactive_streams.stream.pushes.paused</c>).</param>
+/// <param name="FailOverflows">Pushes rejected by <see cref="BackpressurePolicy.Fail"/> (<c>reactive_streams.stream.overflows</c>).</param>
 /// <param name="ItemsRejected">Pushes rejected for any other reason: the stream was completed, the wait was cancelled or
-/// timed out, the degrader was missing or threw (<c>items_rejected</c>).</param>
+/// timed out, the degrader was missing or threw (<c>reactive_streams.stream.items.rejected</c>).</param>
 /// <param name="Depth">Items buffered at the moment of the snapshot (<c>depth</c>).</param>
 public readonly record struct StreamMetricsSnapshot(
     long ItemsPushed,

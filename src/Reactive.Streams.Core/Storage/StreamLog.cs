@@ -11,7 +11,7 @@ namespace Reactive.Streams;
 /// <see cref="NotifyAppended"/> after each committed append it learns of, and <see cref="NotifyAllStreams"/> when
 /// it may have missed some (a listener reconnect). Each backend is also the <see cref="ICheckpointStore"/> for its log.
 /// </summary>
-public abstract class StreamLog : IStreamLog, ICheckpointStore
+public abstract partial class StreamLog : IStreamLog, ICheckpointStore
 {
     /// <summary>The longest stream name, in UTF-16 characters.</summary>
     public const int MaxStreamNameLength = 200;
@@ -55,7 +55,9 @@ public abstract class StreamLog : IStreamLog, ICheckpointStore
         FrameHeaders.Validate(headers, nameof(headers));
         var patch = mode == AppendMode.DurableSummary ? ParsePatch(frame, nameof(frame)) : null;
         ThrowIfDisposed();
-        return AppendCoreAsync(stream, frame, mode, NullIfEmpty(headers), patch, cancellationToken);
+        return StreamTracing.IsActive
+            ? AppendTracedAsync(stream, frame, mode, NullIfEmpty(headers), patch, cancellationToken)
+            : AppendCoreAsync(stream, frame, mode, NullIfEmpty(headers), patch, cancellationToken);
     }
 
     /// <inheritdoc/>
@@ -86,7 +88,9 @@ public abstract class StreamLog : IStreamLog, ICheckpointStore
         }
 
         ThrowIfDisposed();
-        return AppendBatchCoreAsync(stream, frames, mode, batchHeaders, patches, cancellationToken);
+        return StreamTracing.IsActive
+            ? AppendBatchTracedAsync(stream, frames, mode, batchHeaders, patches, cancellationToken)
+            : AppendBatchCoreAsync(stream, frames, mode, batchHeaders, patches, cancellationToken);
     }
 
     /// <summary>
@@ -134,7 +138,9 @@ public abstract class StreamLog : IStreamLog, ICheckpointStore
             return new ValueTask<IReadOnlyList<StreamFrame>>([]);
         }
 
-        return ReadCoreAsync(stream, from, to, Math.Min(limit, Options.MaxReadCount), TailVisibility.All, cancellationToken);
+        return StreamTracing.IsActive
+            ? ReadTracedAsync(stream, from, to, Math.Min(limit, Options.MaxReadCount), cancellationToken)
+            : ReadCoreAsync(stream, from, to, Math.Min(limit, Options.MaxReadCount), TailVisibility.All, cancellationToken);
     }
 
     /// <inheritdoc/>
@@ -146,6 +152,13 @@ public abstract class StreamLog : IStreamLog, ICheckpointStore
         ValidateVisibility(visibility);
         ThrowIfDisposed();
         limit = Math.Min(limit, Options.MaxReadCount);
+        return StreamTracing.IsActive
+            ? TailTracedAsync(stream, after, block, limit, visibility, cancellationToken)
+            : TailValidatedAsync(stream, after, block, limit, visibility, cancellationToken);
+    }
+
+    private ValueTask<IReadOnlyList<StreamFrame>> TailValidatedAsync(string stream, StreamId after, TimeSpan block, int limit, TailVisibility visibility, CancellationToken cancellationToken)
+    {
 
         // What is already there is returned by one query, with no signal, token link or state machine: a tail that
         // finds frames (or may not wait) costs what the read costs. Only a tail that must wait takes the slow path,

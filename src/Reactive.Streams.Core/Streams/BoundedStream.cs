@@ -38,7 +38,7 @@ public sealed class BoundedStream<T> : IMeteredStream
 
     internal BoundedBuffer<T> Buffer => _buffer;
 
-    /// <summary>The stream's name (error messages and the <c>stream.name</c> metric tag).</summary>
+    /// <summary>The stream's name (error messages and the <c>reactive_streams.stream.name</c> metric tag).</summary>
     public string Name => _buffer.Name;
 
     /// <summary>What happens when the buffer is full.</summary>

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Reactive.Streams.Internal;
 
 namespace Reactive.Streams;
@@ -39,7 +40,7 @@ public sealed class BoundedStreamOptions<T>
     public int Capacity { get; }
 
     /// <summary>
-    /// The stream's name, used in error messages and as the <c>stream.name</c> metric tag. Defaults to a unique
+    /// The stream's name, used in error messages and as the <c>reactive_streams.stream.name</c> metric tag. Defaults to a unique
     /// <c>stream-N</c>; must not be null.
     /// </summary>
     public string Name
@@ -107,6 +108,13 @@ public sealed class BoundedStreamOptions<T>
 
     /// <summary>The engine mode a stream or channel with these options runs: lock-free on the single-writer, single-reader promise, else shared.</summary>
     internal BufferMode StreamMode => SingleWriter && SingleReader ? BufferMode.SingleLane : BufferMode.SharedLane;
+
+    /// <summary>
+    /// Where the stream's metrics are published: the <c>Reactive.Streams</c> meter this factory creates (in a DI app,
+    /// the container's <see cref="IMeterFactory"/>), or the static <see cref="StreamMeter.Meter"/> when null (the
+    /// default). See docs/metrics.md.
+    /// </summary>
+    public IMeterFactory? MeterFactory { get; set; }
 
     /// <summary>The clock for <see cref="PauseTimeout"/>. Default: <see cref="TimeProvider.System"/>.</summary>
     public TimeProvider TimeProvider

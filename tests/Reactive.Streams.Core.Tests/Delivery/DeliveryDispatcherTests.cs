@@ -693,7 +693,7 @@ public class DeliveryDispatcherTests
         using var listener = new MeterListener();
         listener.InstrumentPublished = (instrument, l) =>
         {
-            if (instrument.Meter.Name == StreamMeter.MeterName && instrument.Name.StartsWith("delivery.", StringComparison.Ordinal))
+            if (instrument.Meter.Name == StreamMeter.MeterName && instrument.Name.StartsWith("reactive_streams.delivery.", StringComparison.Ordinal))
             {
                 l.EnableMeasurementEvents(instrument);
             }
@@ -703,11 +703,11 @@ public class DeliveryDispatcherTests
             string? dispatcherTag = null, sinkTag = null;
             foreach (var tag in tags)
             {
-                if (tag.Key == "delivery.dispatcher")
+                if (tag.Key == "reactive_streams.dispatcher.name")
                 {
                     dispatcherTag = (string?)tag.Value;
                 }
-                else if (tag.Key == "delivery.sink")
+                else if (tag.Key == "reactive_streams.sink.name")
                 {
                     sinkTag = (string?)tag.Value;
                 }
@@ -742,14 +742,14 @@ public class DeliveryDispatcherTests
         listener.RecordObservableInstruments();
 
         double Value(string instrument, string sink) => Assert.Single(measurements, m => m.Instrument == instrument && m.Sink == sink).Value;
-        Assert.Equal(3, Value("delivery.delivered", "flaky"));
-        Assert.Equal(1, Value("delivery.retries", "flaky"));
-        Assert.Equal(0, Value("delivery.dead_lettered", "flaky"));
-        Assert.Equal(3, Value("delivery.dead_lettered", "poison"));
-        Assert.Equal(0, Value("delivery.dropped", "poison"));
-        Assert.Equal(0, Value("delivery.queue_depth", "poison"));
-        Assert.Equal(0, Value("delivery.discarded", "poison"));
-        Assert.Equal(3, measurements.Count(m => m.Instrument == "delivery.ack_latency"));
+        Assert.Equal(3, Value("reactive_streams.delivery.items.delivered", "flaky"));
+        Assert.Equal(1, Value("reactive_streams.delivery.retries", "flaky"));
+        Assert.Equal(0, Value("reactive_streams.delivery.items.dead_lettered", "flaky"));
+        Assert.Equal(3, Value("reactive_streams.delivery.items.dead_lettered", "poison"));
+        Assert.Equal(0, Value("reactive_streams.delivery.items.dropped", "poison"));
+        Assert.Equal(0, Value("reactive_streams.delivery.queue.depth", "poison"));
+        Assert.Equal(0, Value("reactive_streams.delivery.items.discarded", "poison"));
+        Assert.Equal(3, measurements.Count(m => m.Instrument == "reactive_streams.delivery.ack.duration"));
     }
 
     public static TheoryData<Action<DeliveryOptions<int>>, string> BadOptions => new()

@@ -33,11 +33,11 @@ public class StreamMeterTests
             string? policy = null;
             foreach (var tag in tags)
             {
-                if (tag.Key == "stream.name")
+                if (tag.Key == "reactive_streams.stream.name")
                 {
                     streamName = tag.Value as string;
                 }
-                else if (tag.Key == "stream.policy")
+                else if (tag.Key == "reactive_streams.stream.policy")
                 {
                     policy = tag.Value as string;
                 }
@@ -53,14 +53,14 @@ public class StreamMeterTests
 
         var snapshot = stream.GetMetrics();
         Assert.Equal(new StreamMetricsSnapshot(4, 1, 0, 0, 1, 0, 1, 2), snapshot);
-        Assert.Equal(snapshot.ItemsPushed, seen["items_pushed"].Value);
-        Assert.Equal(snapshot.ItemsDelivered, seen["items_delivered"].Value);
-        Assert.Equal(snapshot.DropOldestHits, seen["drop_oldest_hits"].Value);
-        Assert.Equal(snapshot.DegradeQualityHits, seen["degrade_quality_hits"].Value);
-        Assert.Equal(snapshot.PauseUpstreamBlocks, seen["pause_upstream_blocks"].Value);
-        Assert.Equal(snapshot.FailOverflows, seen["fail_overflows"].Value);
-        Assert.Equal(snapshot.ItemsRejected, seen["items_rejected"].Value);
-        Assert.Equal(snapshot.Depth, seen["depth"].Value);
+        Assert.Equal(snapshot.ItemsPushed, seen["reactive_streams.stream.items.pushed"].Value);
+        Assert.Equal(snapshot.ItemsDelivered, seen["reactive_streams.stream.items.delivered"].Value);
+        Assert.Equal(snapshot.DropOldestHits, seen["reactive_streams.stream.items.dropped"].Value);
+        Assert.Equal(snapshot.DegradeQualityHits, seen["reactive_streams.stream.items.degraded"].Value);
+        Assert.Equal(snapshot.PauseUpstreamBlocks, seen["reactive_streams.stream.pushes.paused"].Value);
+        Assert.Equal(snapshot.FailOverflows, seen["reactive_streams.stream.overflows"].Value);
+        Assert.Equal(snapshot.ItemsRejected, seen["reactive_streams.stream.items.rejected"].Value);
+        Assert.Equal(snapshot.Depth, seen["reactive_streams.stream.depth"].Value);
         Assert.All(seen.Values, v => Assert.Equal("PauseUpstream", v.Policy));
         GC.KeepAlive(stream);
     }
@@ -93,7 +93,7 @@ public class StreamMeterTests
         {
             foreach (var tag in tags)
             {
-                if (tag.Key == "stream.name" && tag.Value is string s)
+                if (tag.Key == "reactive_streams.stream.name" && tag.Value is string s)
                 {
                     totals[(s, instrument.Name)] = value;
                 }
@@ -102,10 +102,10 @@ public class StreamMeterTests
         listener.Start();
         listener.RecordObservableInstruments();
 
-        Assert.Equal(1, totals[(streams[0].Name, "drop_oldest_hits")]);
-        Assert.Equal(1, totals[(streams[1].Name, "degrade_quality_hits")]);
-        Assert.Equal(1, totals[(streams[2].Name, "fail_overflows")]);
-        Assert.All(streams, s => Assert.Equal(2, totals[(s.Name, "items_pushed")]));
+        Assert.Equal(1, totals[(streams[0].Name, "reactive_streams.stream.items.dropped")]);
+        Assert.Equal(1, totals[(streams[1].Name, "reactive_streams.stream.items.degraded")]);
+        Assert.Equal(1, totals[(streams[2].Name, "reactive_streams.stream.overflows")]);
+        Assert.All(streams, s => Assert.Equal(2, totals[(s.Name, "reactive_streams.stream.items.pushed")]));
     }
 
     /// <summary>Collects one round of the stream instruments: every measurement with its instrument and tags.</summary>
@@ -126,8 +126,8 @@ public class StreamMeterTests
             string? policy = null;
             foreach (var tag in tags)
             {
-                stream = tag.Key == "stream.name" ? tag.Value as string : stream;
-                policy = tag.Key == "stream.policy" ? tag.Value as string : policy;
+                stream = tag.Key == "reactive_streams.stream.name" ? tag.Value as string : stream;
+                policy = tag.Key == "reactive_streams.stream.policy" ? tag.Value as string : policy;
             }
 
             lock (seen)
@@ -164,10 +164,10 @@ public class StreamMeterTests
         // One measurement per instrument and tag set: a listener that keeps the last value per series loses nothing.
         Assert.Equal(8 * 2, seen.Count);
         Assert.Equal(seen.Count, seen.Select(m => (m.Instrument, m.Policy)).Distinct().Count());
-        Assert.Equal(8, Value("items_pushed", "DropOldest"));
-        Assert.Equal(1 + 3, Value("drop_oldest_hits", "DropOldest"));
-        Assert.Equal(4, Value("depth", "DropOldest"));
-        Assert.Equal(1, Value("items_pushed", "Fail"));
+        Assert.Equal(8, Value("reactive_streams.stream.items.pushed", "DropOldest"));
+        Assert.Equal(1 + 3, Value("reactive_streams.stream.items.dropped", "DropOldest"));
+        Assert.Equal(4, Value("reactive_streams.stream.depth", "DropOldest"));
+        Assert.Equal(1, Value("reactive_streams.stream.items.pushed", "Fail"));
         GC.KeepAlive(first);
         GC.KeepAlive(second);
         GC.KeepAlive(other);
@@ -189,10 +189,10 @@ public class StreamMeterTests
         GC.Collect();
 
         var seen = Collect().Where(m => m.Stream == name).ToDictionary(m => m.Instrument, m => m.Value);
-        Assert.Equal(1 + 3, seen["items_pushed"]);
-        Assert.Equal(2, seen["drop_oldest_hits"]);
-        Assert.Equal(1, seen["items_delivered"]);
-        Assert.Equal(1, seen["depth"]);
+        Assert.Equal(1 + 3, seen["reactive_streams.stream.items.pushed"]);
+        Assert.Equal(2, seen["reactive_streams.stream.items.dropped"]);
+        Assert.Equal(1, seen["reactive_streams.stream.items.delivered"]);
+        Assert.Equal(1, seen["reactive_streams.stream.depth"]);
         GC.KeepAlive(survivor);
     }
 

@@ -1,0 +1,153 @@
+using System.Diagnostics;
+
+namespace Reactive.Streams;
+
+/// <summary>
+/// The library's tracing: one <see cref="ActivitySource"/>, named <see cref="ActivitySourceName"/>, for the stream log
+/// (append, read, tail), the cursor canal (pull) and its worker (process), and the delivery dispatcher (dispatch, each
+/// sink write with its retries, dead letters). Spans follow the OpenTelemetry messaging semantic conventions
+/// (docs/tracing.md). An append injects the W3C trace context into the frame's headers
+/// (<see cref="FrameHeaders.TraceParent"/>), and the canal and the dispatcher restore it, so a trace started by a
+/// producer continues in the consumer. With no listener on the source nothing is allocated and no header is added.
+/// </summary>
+public static class StreamTracing
+{
+    /// <summary>The name of the library's <see cref="ActivitySource"/> (add it to OpenTelemetry with <c>AddSource</c>).</summary>
+    public const string ActivitySourceName = "Reactive.Streams";
+
+    /// <summary>The <c>messaging.system</c> attribute of every span: <c>reactive_streams</c>.</summary>
+    public const string MessagingSystem = "reactive_streams";
+
+    internal static readonly ActivitySource Source = new(ActivitySourceName, typeof(StreamTracing).Assembly.GetName().Version?.ToString());
+
+    /// <summary>Whether a span could be recorded now: instrumentation is on and someone listens to the source.</summary>
+    internal static bool IsActive => Telemetry.Enabled && Source.HasListeners();
+
+    /// <summary>
+    /// Starts a messaging span named <c>{operation} {destination}</c>; null when nobody samples it. Call only when
+    /// <see cref="IsActive"/>. The span does not stay <see cref="Activity.Current"/> unless <paramref name="makeCurrent"/>.
+    /// A component that starts many spans passes its precomputed <paramref name="spanName"/>, so a listener that samples
+    /// nothing costs it no allocation.
+    /// </summary>
+    internal static Activity? Start(
+        string operationName, string operationType, ActivityKind kind, string destination, ActivityContext parent = default,
+        IEnumerable<ActivityLink>? links = null, bool makeCurrent = true, string? spanName = null)
+    {
+        var previous = Activity.Current;
+        var activity = Source.StartActivity(spanName ?? $"{operationName} {destination}", kind, parent, tags: null, links);
+        if (activity is null)
+        {
+            return null;
+        }
+
+        if (!makeCurrent)
+        {
+            Activity.Current = previous;
+        }
+
+        if (activity.IsAllDataRequested)
+        {
+            activity.SetTag("messaging.system", MessagingSystem);
+            activity.SetTag("messaging.destination.name", destination);
+            activity.SetTag("messaging.operation.type", operationType);
+            activity.SetTag("messaging.operation.name", operationName);
+        }
+
+        return activity;
+    }
+
+    /// <summary>Ends a span that is not <see cref="Activity.Current"/> without changing <see cref="Activity.Current"/> (which <see cref="Activity.Stop"/> would set to the span's parent).</summary>
+    internal static void StopDetached(Activity? activity)
+    {
+        if (activity is null)
+        {
+            return;
+        }
+
+        var current = Activity.Current;
+        activity.Dispose();
+        Activity.Current = current;
+    }
+
+    /// <summary>Marks a span failed: status Error and <c>error.type</c>, the exception's full type name.</summary>
+    internal static void SetError(Activity? activity, Exception error)
+    {
+        if (activity is null)
+        {
+            return;
+        }
+
+        activity.SetStatus(ActivityStatusCode.Error, error.Message);
+        activity.SetTag("error.type", error.GetType().FullName);
+    }
+
+    /// <summary>A copy of <paramref name="headers"/> with <paramref name="activity"/>'s context injected by the current propagator (W3C).</summary>
+    internal static IReadOnlyDictionary<string, string> Inject(Activity activity, IReadOnlyDictionary<string, string>? headers)
+    {
+        var carrier = headers is null ? new Dictionary<string, string>(2, StringComparer.Ordinal) : new Dictionary<string, string>(headers, StringComparer.Ordinal);
+        DistributedContextPropagator.Current.Inject(activity, carrier, static (state, key, value) =>
+        {
+            if (state is Dictionary<string, string> map && key is not null && value is not null)
+            {
+                map[key] = value;
+            }
+        });
+        return carrier;
+    }
+
+    /// <summary>The trace context a frame carries (its creation context), or default when it carries none.</summary>
+    internal static ActivityContext Extract(StreamFrame frame)
+    {
+        var headers = frame.Headers;
+        if (headers.Count == 0)
+        {
+            return default;
+        }
+
+        DistributedContextPropagator.Current.ExtractTraceIdAndState(
+            headers,
+            static (object? carrier, string fieldName, out string? fieldValue, out IEnumerable<string>? fieldValues) =>
+            {
+                fieldValues = null;
+                fieldValue = null;
+                if (carrier is IReadOnlyDictionary<string, string> map && map.TryGetValue(fieldName, out var value))
+                {
+                    fieldValue = value;
+                }
+            },
+            out var traceParent,
+            out var traceState);
+        return ActivityContext.TryParse(traceParent, traceState, isRemote: true, out var context) ? context : default;
+    }
+
+    /// <summary>Links to the distinct trace contexts the frames carry; null when none carries one.</summary>
+    internal static List<ActivityLink>? LinksOf<T>(IReadOnlyList<T> items)
+    {
+        if (typeof(T) != typeof(StreamFrame))
+        {
+            return null;
+        }
+
+        List<ActivityLink>? links = null;
+        for (var i = 0; i < items.Count; i++)
+        {
+            var context = Extract((StreamFrame)(object)items[i]!);
+            if (context != default && (links is null || !links.Exists(l => l.Context == context)))
+            {
+                (links ??= []).Add(new ActivityLink(context));
+            }
+        }
+
+        return links;
+    }
+}
+
+/// <summary>
+/// The switch behind every instrumentation hook (tracing and the per-item metric work). On unless the
+/// <c>Reactive.Streams.DisableTelemetry</c> AppContext switch is set before the library is first used: the benchmarks
+/// set it to measure the instrumentation's cost in the same run. A static readonly field, so the JIT folds the check.
+/// </summary>
+internal static class Telemetry
+{
+    public static readonly bool Enabled = !(AppContext.TryGetSwitch("Reactive.Streams.DisableTelemetry", out var disabled) && disabled);
+}

@@ -1,0 +1,113 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json.Nodes;
+
+namespace Reactive.Streams;
+
+/// <summary>The log's spans (docs/tracing.md); taken only while <see cref="StreamTracing.IsActive"/>.</summary>
+public abstract partial class StreamLog
+{
+    // An append is a "send" (PRODUCER) span; its context goes into the frame's headers, so consumers continue the trace.
+    private async ValueTask<AppendResult> AppendTracedAsync(
+        string stream, ReadOnlyMemory<byte> frame, AppendMode mode, IReadOnlyDictionary<string, string>? headers, JsonNode? patch, CancellationToken cancellationToken)
+    {
+        using var activity = StreamTracing.Start("append", "send", ActivityKind.Producer, stream);
+        if (activity is not null)
+        {
+            headers = StreamTracing.Inject(activity, headers);
+            FrameHeaders.Validate(headers, nameof(headers));
+        }
+
+        try
+        {
+            var result = await AppendCoreAsync(stream, frame, mode, headers, patch, cancellationToken).ConfigureAwait(false);
+            if (activity is { IsAllDataRequested: true })
+            {
+                activity.SetTag("messaging.message.id", result.Id.ToString());
+            }
+
+            return result;
+        }
+        catch (Exception error)
+        {
+            StreamTracing.SetError(activity, error);
+            throw;
+        }
+    }
+
+    // A batch is one "send" span; every frame carries its context (the spans' creation context, shared by the batch).
+    private async ValueTask<AppendBatchResult> AppendBatchTracedAsync(
+        string stream, IReadOnlyList<ReadOnlyMemory<byte>> frames, AppendMode mode, IReadOnlyList<IReadOnlyDictionary<string, string>?>? headers, JsonNode?[]? patches,
+        CancellationToken cancellationToken)
+    {
+        using var activity = StreamTracing.Start("append", "send", ActivityKind.Producer, stream);
+        if (activity is not null)
+        {
+            var traced = new IReadOnlyDictionary<string, string>?[frames.Count];
+            for (var i = 0; i < traced.Length; i++)
+            {
+                traced[i] = StreamTracing.Inject(activity, headers?[i]);
+                FrameHeaders.Validate(traced[i], $"{nameof(headers)}[{i}]");
+            }
+
+            headers = traced;
+            if (activity.IsAllDataRequested)
+            {
+                activity.SetTag("messaging.batch.message_count", frames.Count);
+            }
+        }
+
+        try
+        {
+            return await AppendBatchCoreAsync(stream, frames, mode, headers, patches, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception error)
+        {
+            StreamTracing.SetError(activity, error);
+            throw;
+        }
+    }
+
+    private async ValueTask<IReadOnlyList<StreamFrame>> ReadTracedAsync(string stream, StreamId from, StreamId to, int limit, CancellationToken cancellationToken)
+    {
+        using var activity = StreamTracing.Start("read", "receive", ActivityKind.Client, stream);
+        try
+        {
+            return Received(activity, await ReadCoreAsync(stream, from, to, limit, TailVisibility.All, cancellationToken).ConfigureAwait(false));
+        }
+        catch (Exception error)
+        {
+            StreamTracing.SetError(activity, error);
+            throw;
+        }
+    }
+
+    private async ValueTask<IReadOnlyList<StreamFrame>> TailTracedAsync(
+        string stream, StreamId after, TimeSpan block, int limit, TailVisibility visibility, CancellationToken cancellationToken)
+    {
+        using var activity = StreamTracing.Start("tail", "receive", ActivityKind.Client, stream);
+        try
+        {
+            return Received(activity, await TailValidatedAsync(stream, after, block, limit, visibility, cancellationToken).ConfigureAwait(false));
+        }
+        catch (Exception error)
+        {
+            StreamTracing.SetError(activity, error);
+            throw;
+        }
+    }
+
+    private static IReadOnlyList<StreamFrame> Received(Activity? activity, IReadOnlyList<StreamFrame> frames)
+    {
+        if (activity is { IsAllDataRequested: true })
+        {
+            activity.SetTag("messaging.batch.message_count", frames.Count);
+            if (frames.Count == 1)
+            {
+                activity.SetTag("messaging.message.id", frames[0].Id.ToString());
+            }
+        }
+
+        return frames;
+    }
+}

@@ -1,0 +1,98 @@
+using System.Diagnostics;
+using Reactive.Streams.Storage.Tests;
+using Reactive.Streams.Tests.Support;
+
+namespace Reactive.Streams.Tests.Delivery;
+
+/// <summary>The dispatcher's spans: dispatch, each sink write with its retries, dead letters, batch writes.</summary>
+public sealed class DeliveryTracingTests
+{
+    [Fact]
+    public async Task Writes_carry_their_retries_and_a_terminal_failure_goes_to_a_dead_letter_span()
+    {
+        using var recorder = new TraceRecorder();
+        var sink = new RecordingSink<int>("flaky", behaviour: (item, attempt, _) =>
+            item == 1 && attempt < 3 ? throw new TimeoutException("transient")
+            : item == 2 ? throw new PermanentDeliveryException("poison")
+            : ValueTask.CompletedTask);
+        var deadLetters = new RecordingSink<DeadLetter<int>>("dead");
+        var name = $"traced-{Guid.NewGuid():N}";
+        await using var dispatcher = new DeliveryDispatcher<int>(new DeliveryOptions<int>
+        {
+            Name = name,
+            BackoffBase = TimeSpan.Zero,
+            DeadLetterSink = deadLetters,
+        }.AddSink(sink));
+        ActivityTraceId trace;
+        using (var root = recorder.StartTrace())
+        {
+            trace = root.TraceId;
+            await dispatcher.DispatchAsync(1);
+            await dispatcher.DispatchAsync(2);
+        }
+
+        await sink.WhenCommitted(1);
+        await deadLetters.WhenCommitted(1);
+        Assert.True(await dispatcher.ShutdownAsync(TimeSpan.FromMinutes(1)));
+
+        var dispatches = recorder.Spans.Where(s => s.DisplayName == $"dispatch {name}").ToList();
+        var writes = recorder.Spans.Where(s => s.DisplayName == $"deliver {name}/flaky").OrderBy(s => s.StartTimeUtc).ToList();
+        Assert.Equal(2, dispatches.Count);
+        Assert.Equal(2, writes.Count);
+        Assert.All(dispatches, d => Assert.Equal(ActivityKind.Producer, d.Kind));
+        Assert.All(recorder.Spans, s => Assert.Equal(trace, s.TraceId));
+        Assert.Equal(dispatches.Select(d => d.SpanId.ToHexString()).Order(), writes.Select(w => w.ParentSpanId.ToHexString()).Order());
+        Assert.Equal("flaky", writes[0].GetTagItem("reactive_streams.sink.name"));
+
+        var retries = writes[0].Events.Where(e => e.Name == "retry").ToList();
+        Assert.Equal([1, 2], retries.Select(e => e.Tags.Single(t => t.Key == "reactive_streams.delivery.attempt").Value));
+        Assert.All(retries, e => Assert.Equal(typeof(TimeoutException).FullName, e.Tags.Single(t => t.Key == "error.type").Value));
+        Assert.Equal(ActivityStatusCode.Unset, writes[0].Status);
+
+        Assert.Equal(ActivityStatusCode.Error, writes[1].Status);
+        Assert.Equal(typeof(PermanentDeliveryException).FullName, writes[1].GetTagItem("error.type"));
+        var deadLetter = recorder.Single($"dead_letter {name}/flaky");
+        Assert.Equal(ActivityKind.Producer, deadLetter.Kind);
+        Assert.Equal(writes[1].SpanId, deadLetter.ParentSpanId);
+        Assert.Equal(typeof(PermanentDeliveryException).FullName, deadLetter.GetTagItem("reactive_streams.delivery.failure.type"));
+        Assert.Equal(ActivityStatusCode.Unset, deadLetter.Status);
+    }
+
+    [Fact]
+    public async Task A_batch_write_is_one_span_linked_to_every_dispatch()
+    {
+        using var recorder = new TraceRecorder();
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var sink = new RecordingBatchSink<int>("batch", async (items, attempt) =>
+        {
+            if (attempt == 1)
+            {
+                entered.SetResult();
+                await release.Task; // the first batch holds the worker, so the next three queue up into one batch
+            }
+        });
+        var name = $"batched-{Guid.NewGuid():N}";
+        await using var dispatcher = new DeliveryDispatcher<int>(new DeliveryOptions<int> { Name = name, MaxBatch = 8 }.AddSink(sink));
+        using (recorder.StartTrace())
+        {
+            await dispatcher.DispatchAsync(0);
+            await entered.Task.WaitAsync(TestLimits.Hang);
+
+            for (var i = 1; i <= 3; i++)
+            {
+                await dispatcher.DispatchAsync(i);
+            }
+        }
+
+        release.SetResult();
+        await sink.WhenCommitted(4);
+        Assert.True(await dispatcher.ShutdownAsync(TimeSpan.FromMinutes(1)));
+
+        var dispatches = recorder.Spans.Where(s => s.DisplayName == $"dispatch {name}").ToList();
+        var second = Assert.Single(recorder.Spans, s => s.DisplayName == $"deliver {name}/batch" && s.Links.Count() == 3);
+        Assert.Equal(3, second.GetTagItem("messaging.batch.message_count"));
+        Assert.Equal(default, second.ParentSpanId);
+        Assert.Equal(dispatches.Skip(1).Select(d => d.SpanId.ToHexString()).Order(), second.Links.Select(l => l.Context.SpanId.ToHexString()).Order());
+    }
+}
