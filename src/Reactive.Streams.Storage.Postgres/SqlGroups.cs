@@ -30,6 +30,8 @@ internal static class SqlGroups
             deliveries   bigint NOT NULL,
             PRIMARY KEY (stream, grp, ms, seq)
         );
+        -- Claims look for expired entries by time: an index keeps that from scanning every pending entry.
+        CREATE INDEX IF NOT EXISTS rs_group_pending_due ON rs_group_pending (stream, grp, delivered_ms);
 
         CREATE TABLE IF NOT EXISTS rs_group_consumers (
             stream   text   NOT NULL,
