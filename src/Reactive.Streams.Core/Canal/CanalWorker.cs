@@ -126,9 +126,9 @@ public static partial class CanalWorker
                 await handler(batch, stop).ConfigureAwait(false);
                 handled = true;
             }
-            catch (Exception error) when (Failed(activity, error))
+            catch (Exception error) when (!(error is OperationCanceledException && stop.IsCancellationRequested) && Failed(activity, error))
             {
-                // Never entered: the filter only marks the span.
+                // Never entered: the filter only marks the span of a handler that failed (a stop is no failure).
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
             {

@@ -21,7 +21,7 @@ namespace Reactive.Streams;
 internal sealed partial class DeliverySinkWorker<T> : IDeliveryMetricsSource
 {
     // Lives and dies with this worker; keeps its counts in the meter's series once it is gone.
-    private readonly object _meterRegistration;
+    private readonly object? _meterRegistration;
     private readonly DeliveryDispatcher<T> _dispatcher;
     private readonly IDeliverySink<T> _sink;
     private readonly IBatchDeliverySink<T>? _batchSink;
@@ -58,7 +58,7 @@ internal sealed partial class DeliverySinkWorker<T> : IDeliveryMetricsSource
                 TimeProvider = timeProvider,
                 MeterFactory = dispatcher.MeterFactory,
             });
-        _meterRegistration = DeliveryMeter.Register(dispatcher.Meter, this, dispatcher.Name, Name);
+        _meterRegistration = Telemetry.Enabled ? DeliveryMeter.Register(dispatcher.Meter, this, dispatcher.Name, Name) : null;
     }
 
     private enum Outcome

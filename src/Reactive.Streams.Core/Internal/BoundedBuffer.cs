@@ -54,7 +54,7 @@ internal sealed partial class BoundedBuffer<T> : IStreamMetricsSource, IMeteredS
     private ReadSignal? _signals;
 
     // Lives and dies with this buffer; its finalizer keeps our counts in the meter's series once we are gone.
-    private readonly object _meterRegistration;
+    private readonly object? _meterRegistration;
 
     private long _pushed;
     private long _delivered;
@@ -100,7 +100,7 @@ internal sealed partial class BoundedBuffer<T> : IStreamMetricsSource, IMeteredS
             _writerSingleton = new AsyncWaiter<T>(this, WaiterKind.Writer, pooled: true);
         }
 
-        _meterRegistration = LibraryMeter.For(options.MeterFactory).RegisterStream(this);
+        _meterRegistration = Telemetry.Enabled ? LibraryMeter.For(options.MeterFactory).RegisterStream(this) : null;
     }
 
     public string Name { get; }
