@@ -55,6 +55,26 @@ public sealed class RedisConsumerGroupTests(RedisServerFixture server) : Consume
     }
 
     [Fact]
+    public async Task Lag_is_counted_where_redis_does_not_know_it_for_a_group_started_after_an_id()
+    {
+        var log = await CreateAsync();
+        var stream = NewStream();
+        var ids = new List<StreamId>();
+        for (var i = 0; i < 4; i++)
+        {
+            ids.Add((await log.AppendAsync(stream, Encoding.UTF8.GetBytes($"f{i}"), i % 2 == 0 ? AppendMode.Durable : AppendMode.BestEffortLive)).Id);
+        }
+
+        // A group made at an explicit id has no entries-read count in Redis, so XINFO reports no lag for it.
+        await log.CreateGroupAsync(stream, "g", ConsumerGroupStart.After(ids[0]));
+        var info = await log.ReadGroupAsync(stream, "g");
+
+        Assert.Equal((ids[0], 0L, 3L), (info!.LastDeliveredId, info.PendingCount, info.Lag));
+        Assert.Equal(ids[1..], (await log.ClaimAsync(stream, "g", "a", 10, ClaimTimeout)).Frames.Select(f => f.Frame.Id));
+        Assert.Equal(0, (await log.ReadGroupAsync(stream, "g"))!.Lag);
+    }
+
+    [Fact]
     public async Task A_best_effort_frame_trimmed_while_pending_is_dropped_not_reclaimed()
     {
         var log = await OpenWithRetentionAsync(keep: 1);
