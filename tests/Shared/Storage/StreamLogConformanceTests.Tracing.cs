@@ -44,6 +44,30 @@ public abstract partial class StreamLogConformanceTests
     }
 
     [Fact]
+    public async Task A_listener_that_samples_nothing_gets_no_span_and_the_frame_no_header()
+    {
+        var stream = NewStream();
+        var started = 0;
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == StreamTracing.ActivitySourceName,
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.None,
+            // Only this test's stream: spans other tests' recorders sample are announced to every listener.
+            ActivityStarted = a => Interlocked.Add(ref started, a.DisplayName.EndsWith(stream, StringComparison.Ordinal) ? 1 : 0),
+        };
+        ActivitySource.AddActivityListener(listener);
+        var log = await CreateAsync();
+
+        await log.AppendAsync(stream, "a", AppendMode.Durable);
+        await log.AppendBatchAsync(stream, [Utf8("b")], AppendMode.Durable);
+
+        var frames = await log.ReadAsync(stream, StreamId.Min, StreamId.Max, 10);
+        Assert.Equal(2, frames.Count);
+        Assert.All(frames, f => Assert.Same(FrameHeaders.Empty, f.Headers));
+        Assert.Equal(0, Volatile.Read(ref started));
+    }
+
+    [Fact]
     public async Task A_failed_append_span_records_the_error_type()
     {
         using var recorder = new TraceRecorder();
