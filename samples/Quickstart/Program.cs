@@ -7,7 +7,8 @@ using Reactive.Streams.Storage.Sqlite;
 // The product's main job in one program:
 //   sensor feed (fast) → DegradeQuality stream (pure degrader) → typed event union
 //   → dispatcher: console sink, SQLite log sink, pager sink (with dead letters)
-//   → cursor canal reading the log back from a durable checkpoint.
+//   → cursor canal reading the log back from a durable checkpoint
+//   → two members of one consumer group sharing the stream's work.
 const int Readings = 50_000;
 const double AlarmCelsius = 39.5;
 
@@ -64,7 +65,7 @@ await using (log)
         .AddSink(new LogSink(log, stream))
         .AddSink(new PagerSink()));
 
-    Console.WriteLine($"[1/3] feeding {Readings:N0} readings through the pipeline...");
+    Console.WriteLine($"[1/4] feeding {Readings:N0} readings through the pipeline...");
     var feeding = Task.Run(async () =>
     {
         // Bursts of 2,500 readings, each far faster than the pipeline drains, with short pauses between them.
@@ -98,7 +99,7 @@ await using (log)
     var logMetrics = dispatcher.GetSinkMetrics("sqlite-log");
 
     // 3. Read the log back through a cursor canal, committing a checkpoint after every batch.
-    Console.WriteLine("[2/3] reading the log back through a cursor canal...");
+    Console.WriteLine("[2/4] reading the log back through a cursor canal...");
     var kinds = new Dictionary<SensorEventKind, long>();
     await using (var canal = await CursorCanal.OpenAsync(log, stream, new CursorCanalOptions { CheckpointId = "quickstart-reader" }))
     {
@@ -120,7 +121,28 @@ await using (log)
         }
     }
 
-    Console.WriteLine("[3/3] summary");
+    // 4. Two members of one consumer group share the stream: each frame goes to one of them, which acknowledges it.
+    //    Here both run in this process on one log; in production each is its own process or machine on the same file.
+    Console.WriteLine("[3/4] two consumers of one group sharing the stream...");
+    var members = await Task.WhenAll(new[] { "member-a", "member-b" }.Select(name => Task.Run(async () =>
+    {
+        long handled = 0;
+        await using var member = await ConsumerGroupCanal.OpenAsync(log, stream, "quickstart-group", name);
+        while (true)
+        {
+            var batch = await member.PullBatchAsync(500, TimeSpan.Zero);
+            if (batch.IsEmpty)
+            {
+                return (Name: name, Handled: handled);
+            }
+
+            handled += batch.Count;
+            await member.CommitAsync(batch.Last);
+        }
+    })));
+    var group = await log.ReadGroupAsync(stream, "quickstart-group");
+
+    Console.WriteLine("[4/4] summary");
     Console.WriteLine($"  items pushed        {feed.ItemsPushed,10:N0}");
     Console.WriteLine($"  degraded            {feed.DegradeQualityHits,10:N0}   (evicted oldest, enqueued a coarse reading instead)");
     Console.WriteLine($"  dispatched          {dispatched,10:N0}");
@@ -128,10 +150,12 @@ await using (log)
     Console.WriteLine($"  dead-lettered       {deadLetters.Count,10:N0}   (pager refused them permanently)");
     Console.WriteLine($"  acknowledged        {acks.Count,10:N0}   (every sink committed)");
     Console.WriteLine($"  read back           {kinds.Values.Sum(),10:N0}   ({string.Join(", ", kinds.OrderBy(k => k.Key).Select(k => $"{k.Key}: {k.Value:N0}"))})");
+    Console.WriteLine($"  group members       {string.Join(", ", members.Select(m => $"{m.Name}: {m.Handled:N0}"))}   (pending {group!.PendingCount}, lag {group.Lag})");
     Console.WriteLine($"  conserved           {feed.IsConserved,10}   (pushed = delivered + evicted + failed + depth)");
     Console.WriteLine($"  done in {clock.Elapsed.TotalSeconds:F1} s");
 
-    var ok = drained && feed.IsConserved && acks.Count == dispatched && kinds.Values.Sum() == dispatched;
+    var ok = drained && feed.IsConserved && acks.Count == dispatched && kinds.Values.Sum() == dispatched
+        && members.Sum(m => m.Handled) == dispatched && group is { PendingCount: 0, Lag: 0 };
     if (!ok)
     {
         Console.Error.WriteLine("The pipeline did not account for every event.");

@@ -7,7 +7,8 @@ namespace Reactive.Streams.Storage.Sqlite.Tests;
 /// <summary>
 /// Entry point of this test assembly when run as a program: <c>crash-writer &lt;file&gt;</c> appends to the log
 /// forever, printing each append's id and index only after the append returned, until it is killed;
-/// <c>pipeline-consumer &lt;file&gt; &lt;seed&gt;</c> is the kill test's consumer.
+/// <c>pipeline-consumer &lt;file&gt; &lt;seed&gt;</c> is the kill test's consumer;
+/// <c>group-member &lt;file&gt; &lt;name&gt; &lt;claim timeout ms&gt;</c> is a member of the group kill test.
 /// </summary>
 public static class Program
 {
@@ -19,6 +20,13 @@ public static class Program
         {
             await using var consumerLog = await SqliteStreamLog.OpenAsync(database);
             return await PipelineConsumer.RunAsync(consumerLog, int.Parse(seed, System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        if (args is ["group-member", var groupDatabase, var name, var timeoutMs])
+        {
+            var clock = new GroupMember.RecordingClock();
+            await using var groupLog = await SqliteStreamLog.OpenAsync(groupDatabase, new SqliteStreamLogOptions { TimeProvider = clock });
+            return await GroupMember.RunAsync(groupLog, clock, name, TimeSpan.FromMilliseconds(long.Parse(timeoutMs, System.Globalization.CultureInfo.InvariantCulture)));
         }
 
         if (args is not ["crash-writer", var path])

@@ -3,8 +3,8 @@ namespace Reactive.Streams;
 /// <summary>
 /// A durable log of named streams of frames: appends get strictly increasing <see cref="StreamId"/>s per stream,
 /// reads return inclusive id ranges in order, tails wait for frames after a cursor, and each stream can carry a
-/// summary document maintained by JSON merge patches. Backends: <see cref="InMemoryStreamLog"/> (in Core), SQLite
-/// and PostgreSQL (their own packages). Every member is safe to call concurrently.
+/// summary document maintained by JSON merge patches. Backends: <see cref="InMemoryStreamLog"/> (in Core), SQLite,
+/// PostgreSQL and Redis/Valkey (their own packages). Every member is safe to call concurrently.
 /// </summary>
 /// <remarks>
 /// Stream names are 1 to <see cref="StreamLog.MaxStreamNameLength"/> characters with no control characters and no

@@ -9,7 +9,7 @@ namespace Reactive.Streams;
 /// An <see cref="IStreamLog"/> held in this process's memory: for tests and single-process use. Nothing survives
 /// the process; payloads are copied on append. Tails wake as soon as an append returns.
 /// </summary>
-public sealed class InMemoryStreamLog : StreamLog
+public sealed partial class InMemoryStreamLog : StreamLog
 {
     private readonly ConcurrentDictionary<string, StreamState> _streams = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, StreamId> _checkpoints = new(StringComparer.Ordinal);

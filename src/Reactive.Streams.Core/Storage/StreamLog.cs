@@ -345,7 +345,7 @@ public abstract partial class StreamLog : IStreamLog, ICheckpointStore
     /// <exception cref="ArgumentException">It is empty, longer than <see cref="MaxStreamNameLength"/>, or contains a control character or an unpaired surrogate.</exception>
     public static void ValidateStream(string stream) => ValidateName(stream, nameof(stream), "stream name");
 
-    private static void ValidateName(string value, string parameterName, string what)
+    internal static void ValidateName(string value, string parameterName, string what)
     {
         ArgumentNullException.ThrowIfNull(value, parameterName);
         if (value.Length == 0)

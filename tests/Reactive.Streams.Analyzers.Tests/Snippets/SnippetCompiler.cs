@@ -43,11 +43,13 @@ internal static partial class SnippetCompiler
                 typeof(Reactive.Streams.Storage.Postgres.PostgresStreamLog),         // Reactive.Streams.Storage.Postgres
                 typeof(Reactive.Streams.Hosting.ReactiveStreamsBuilder),             // Reactive.Streams.Hosting
                 typeof(Microsoft.Reactive.Testing.TestScheduler),                    // Microsoft.Reactive.Testing (docs/testing.md)
+                typeof(Reactive.Streams.Storage.Redis.RedisStreamLog),               // Reactive.Streams.Storage.Redis
                 typeof(System.Reactive.Linq.Observable),                             // System.Reactive
                 typeof(Microsoft.Extensions.Logging.ILogger),                        // Microsoft.Extensions.Logging.Abstractions
                 typeof(Microsoft.Extensions.Time.Testing.FakeTimeProvider),          // Microsoft.Extensions.TimeProvider.Testing
                 typeof(Microsoft.Data.Sqlite.SqliteConnection),                      // Microsoft.Data.Sqlite
                 typeof(Npgsql.NpgsqlConnection),                                     // Npgsql
+                typeof(StackExchange.Redis.ConnectionMultiplexer),                   // StackExchange.Redis
             }.Select(t => t.Assembly.Location))
             .Distinct(StringComparer.Ordinal)
             .Select(path => (MetadataReference)MetadataReference.CreateFromFile(path))

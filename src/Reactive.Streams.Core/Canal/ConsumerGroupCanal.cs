@@ -1,0 +1,462 @@
+using Reactive.Streams.Canal;
+
+namespace Reactive.Streams;
+
+/// <summary>Settings of a <see cref="ConsumerGroupCanal"/>.</summary>
+public sealed class ConsumerGroupCanalOptions
+{
+    /// <summary>The default <see cref="ClaimTimeout"/>: 30 seconds.</summary>
+    public static readonly TimeSpan DefaultClaimTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>The default <see cref="MaxDeliveries"/>: 10.</summary>
+    public const int DefaultMaxDeliveries = 10;
+
+    private TimeSpan _claimTimeout = DefaultClaimTimeout;
+    private int _maxDeliveries = DefaultMaxDeliveries;
+    private TimeProvider _timeProvider = TimeProvider.System;
+
+    /// <summary>
+    /// How long this member has to acknowledge a frame before another member may reclaim it. Longer than the slowest
+    /// batch's handling, or frames are handled twice. Default <see cref="DefaultClaimTimeout"/>.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is not positive.</exception>
+    public TimeSpan ClaimTimeout
+    {
+        get => _claimTimeout;
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(value, TimeSpan.Zero, nameof(ClaimTimeout));
+            _claimTimeout = value;
+        }
+    }
+
+    /// <summary>
+    /// The most times a frame is handed out: a frame claimed for a further time is appended to
+    /// <see cref="DeadLetterStream"/> and acknowledged instead of returned. Default <see cref="DefaultMaxDeliveries"/>.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is below 1.</exception>
+    public int MaxDeliveries
+    {
+        get => _maxDeliveries;
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1, nameof(MaxDeliveries));
+            _maxDeliveries = value;
+        }
+    }
+
+    /// <summary>
+    /// The stream that receives frames past <see cref="MaxDeliveries"/> (their payload, appended
+    /// <see cref="AppendMode.Durable"/>). Default: null, meaning <c>"{stream}:{group}:dead-letter"</c>.
+    /// </summary>
+    public string? DeadLetterStream { get; set; }
+
+    /// <summary>Where the group starts if opening the canal creates it; an existing group is unchanged. Default <see cref="ConsumerGroupStart.Beginning"/>.</summary>
+    public ConsumerGroupStart Start { get; set; } = ConsumerGroupStart.Beginning;
+
+    /// <summary>The clock that measures pull deadlines and reclaim checks; use the log's clock. Default <see cref="TimeProvider.System"/>.</summary>
+    public TimeProvider TimeProvider
+    {
+        get => _timeProvider;
+        set
+        {
+            ArgumentNullException.ThrowIfNull(value, nameof(TimeProvider));
+            _timeProvider = value;
+        }
+    }
+}
+
+/// <summary>
+/// One member of a consumer group on a stream of an <see cref="IConsumerGroupLog"/>, as a canal: each pull claims
+/// frames for this member (frames other members took and did not acknowledge within the claim timeout first, then
+/// frames new to the group), so members in any number of processes share the stream's work, each frame handled by one
+/// member at a time, at least once. A frame counts as handled when it is acknowledged: through
+/// <see cref="CommitAsync"/> (a <see cref="CanalWorker"/> calls it after each handled batch) or the
+/// <see cref="IAckToken"/> of each frame (<see cref="AckTokenFor"/>), sent at the next pull, on
+/// <see cref="FlushAcknowledgementsAsync"/> and on <see cref="DisposeAsync"/>.
+/// </summary>
+/// <remarks>
+/// <para>Order: each batch is in id order, and a member's batches of new frames come in id order. Across members
+/// there is no order: two members handle neighbouring frames at the same time, and a reclaimed frame is handled after
+/// newer ones. See docs/consumer-groups.md.</para>
+/// <para>A pull that finds nothing waits on the log's tail wake-up after the group's last delivered id, and re-claims
+/// at least every quarter of the claim timeout while it waits, so frames of a dead member are reclaimed without any
+/// append. A frame claimed for the <see cref="ConsumerGroupCanalOptions.MaxDeliveries"/>+1-th time is appended to the
+/// dead-letter stream and then acknowledged: at least once there (a crash between the two appends it again when it is
+/// next reclaimed).</para>
+/// <para>Cancellation interrupts only waiting: a claim that was sent completes, and the frames it took are returned
+/// first by the next pull on this canal. Disposal flushes acknowledgements; frames this member holds unacknowledged are
+/// reclaimed by other members after the claim timeout.</para>
+/// </remarks>
+public sealed class ConsumerGroupCanal : ICommittableCanal<StreamFrame>, IRequeueCanal<StreamFrame>
+{
+    private readonly IConsumerGroupLog _log;
+    private readonly ConsumerGroupCanalOptions _options;
+    private readonly TimeSpan _claimTimeout;
+    private readonly int _maxDeliveries;
+    private readonly string _deadLetterStream;
+    private readonly TimeProvider _clock;
+    private readonly Lock _gate = new();
+
+    // Frames returned by pulls and not yet acknowledged, with their delivery counts; acks waiting to be sent; frames
+    // taken by a claim but not yet returned (a cancelled pull, a requeued batch), in id order.
+    private readonly SortedDictionary<StreamId, long> _held = [];
+    private readonly List<StreamId> _acked = [];
+    private readonly List<ClaimedFrame> _ready = [];
+    private readonly CancellationTokenSource _closing = new();
+    private StreamId _lastDelivered;
+    private int _pulling;
+    private volatile bool _disposed;
+
+    private ConsumerGroupCanal(IConsumerGroupLog log, string stream, string group, string consumer, ConsumerGroupCanalOptions options, string deadLetterStream)
+    {
+        _log = log;
+        Stream = stream;
+        Group = group;
+        Consumer = consumer;
+        _options = options;
+        _claimTimeout = options.ClaimTimeout;
+        _maxDeliveries = options.MaxDeliveries;
+        _clock = options.TimeProvider;
+        _deadLetterStream = deadLetterStream;
+    }
+
+    /// <summary>The stream.</summary>
+    public string Stream { get; }
+
+    /// <summary>The group.</summary>
+    public string Group { get; }
+
+    /// <summary>This member's name.</summary>
+    public string Consumer { get; }
+
+    /// <summary>The stream that receives frames handed out more than <see cref="ConsumerGroupCanalOptions.MaxDeliveries"/> times.</summary>
+    public string DeadLetterStream => _deadLetterStream;
+
+    /// <summary>How many frames this canal returned that are not acknowledged yet.</summary>
+    public int Unacknowledged
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _held.Count;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Opens a member of <paramref name="group"/> on <paramref name="stream"/>, creating the group (at
+    /// <see cref="ConsumerGroupCanalOptions.Start"/>) if it does not exist.
+    /// </summary>
+    /// <param name="log">The log.</param>
+    /// <param name="stream">The stream.</param>
+    /// <param name="group">The group.</param>
+    /// <param name="consumer">This member's name: unique among the group's live members (two live canals with one name share one pending list).</param>
+    /// <param name="options">Claim timeout, dead-letter route, start and clock; defaults if null. Read once, here.</param>
+    /// <param name="cancellationToken">Cancels opening.</param>
+    /// <returns>The canal.</returns>
+    /// <exception cref="ArgumentException">A name is invalid (including a default dead-letter stream name that would be too long); nothing is written.</exception>
+    public static async ValueTask<ConsumerGroupCanal> OpenAsync(
+        IConsumerGroupLog log, string stream, string group, string consumer, ConsumerGroupCanalOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(log);
+        ConsumerGroupArgs.Names(stream, group, consumer, consumerRequired: true);
+        options ??= new ConsumerGroupCanalOptions();
+        var deadLetter = options.DeadLetterStream ?? $"{stream}:{group}:dead-letter";
+        try
+        {
+            StreamLog.ValidateName(deadLetter, nameof(options), "dead-letter stream name");
+        }
+        catch (ArgumentException e) when (options.DeadLetterStream is null)
+        {
+            throw new ArgumentException(
+                $"The default dead-letter stream name '{{stream}}:{{group}}:dead-letter' is invalid here ({e.Message}); set {nameof(ConsumerGroupCanalOptions)}.{nameof(ConsumerGroupCanalOptions.DeadLetterStream)}.",
+                nameof(options), e);
+        }
+
+        await log.CreateGroupAsync(stream, group, options.Start, cancellationToken).ConfigureAwait(false);
+        return new ConsumerGroupCanal(log, stream, group, consumer, options, deadLetter);
+    }
+
+    /// <summary>How many times <paramref name="frame"/> has been handed out (1 on its first delivery); 0 when this canal does not hold it.</summary>
+    /// <param name="frame">A frame this canal returned.</param>
+    /// <returns>The delivery count.</returns>
+    public long DeliveryCountOf(StreamFrame frame)
+    {
+        ArgumentNullException.ThrowIfNull(frame);
+        lock (_gate)
+        {
+            return _held.TryGetValue(frame.Id, out var count) ? count : 0;
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask<CanalBatch<StreamFrame>> PullBatchAsync(int max, TimeSpan deadline, CancellationToken cancellationToken = default) =>
+        PullBatchAsync(max, deadline, CanalLinger.None, cancellationToken);
+
+    /// <inheritdoc />
+    public async ValueTask<CanalBatch<StreamFrame>> PullBatchAsync(int max, TimeSpan deadline, CanalLinger linger, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(max, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(deadline, TimeSpan.Zero);
+        if (_disposed)
+        {
+            throw Closed();
+        }
+
+        if (Interlocked.Exchange(ref _pulling, 1) != 0)
+        {
+            throw new InvalidOperationException($"Consumer group canal '{Group}/{Consumer}' on '{Stream}' is already being pulled; one consumer pulls at a time.");
+        }
+
+        var linked = cancellationToken.CanBeCanceled ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _closing.Token) : null;
+        var token = linked?.Token ?? _closing.Token;
+        try
+        {
+            await FlushAcknowledgementsAsync(token).ConfigureAwait(false);
+            var start = _clock.GetTimestamp();
+            var firstAt = start;
+            var reclaimEvery = _claimTimeout / 4;
+            while (true)
+            {
+                int have;
+                lock (_gate)
+                {
+                    have = _ready.Count;
+                }
+
+                var remaining = deadline - _clock.GetElapsedTime(start);
+                if (have >= max || (have > 0 && (remaining <= TimeSpan.Zero || linger.IsSatisfied(have, max, _clock.GetElapsedTime(firstAt)))))
+                {
+                    return Hand(max);
+                }
+
+                // The claim is not cancellable: once sent, what it takes is kept in _ready for this pull or the next.
+                var claim = await _log.ClaimAsync(Stream, Group, Consumer, max - have, _claimTimeout, CancellationToken.None).ConfigureAwait(false);
+                _lastDelivered = claim.LastDeliveredId;
+                var kept = await RouteDeadLettersAsync(claim.Frames).ConfigureAwait(false);
+                lock (_gate)
+                {
+                    if (have == 0 && kept.Count > 0)
+                    {
+                        firstAt = _clock.GetTimestamp();
+                    }
+
+                    _ready.AddRange(kept);
+                    _ready.Sort(static (a, b) => a.Frame.Id.CompareTo(b.Frame.Id));
+                    have = _ready.Count;
+                }
+
+                token.ThrowIfCancellationRequested();
+                if (kept.Count > 0)
+                {
+                    // Frames came: loop to return them, or to fill the batch as the linger says.
+                    if (have >= max || linger.IsSatisfied(have, max, _clock.GetElapsedTime(firstAt)))
+                    {
+                        return Hand(max);
+                    }
+                }
+
+                remaining = deadline - _clock.GetElapsedTime(start);
+                if (remaining <= TimeSpan.Zero)
+                {
+                    return have > 0 ? Hand(max) : CanalBatch<StreamFrame>.Empty;
+                }
+
+                var wait = remaining < reclaimEvery ? remaining : reclaimEvery;
+                if (have > 0 && linger.Remaining(_clock.GetElapsedTime(firstAt)) is var fill && fill != Timeout.InfiniteTimeSpan && fill < wait)
+                {
+                    wait = fill;
+                }
+
+                // Park on the log's own wake-up: returns at once when frames newer than the group's cursor exist (another
+                // member may take them first; the next claim says), or when an append comes, or after the wait.
+                await _log.TailAsync(Stream, _lastDelivered, wait, 1, TailVisibility.All, token).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (_closing.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw Closed();
+        }
+        finally
+        {
+            linked?.Dispose();
+            Volatile.Write(ref _pulling, 0);
+        }
+    }
+
+    private CanalBatch<StreamFrame> Hand(int max)
+    {
+        lock (_gate)
+        {
+            var count = Math.Min(max, _ready.Count);
+            if (count == 0)
+            {
+                return CanalBatch<StreamFrame>.Empty;
+            }
+
+            var frames = new StreamFrame[count];
+            for (var i = 0; i < count; i++)
+            {
+                frames[i] = _ready[i].Frame;
+                _held[_ready[i].Frame.Id] = _ready[i].DeliveryCount;
+            }
+
+            _ready.RemoveRange(0, count);
+            return CanalBatch<StreamFrame>.Many(frames);
+        }
+    }
+
+    private async ValueTask<IReadOnlyList<ClaimedFrame>> RouteDeadLettersAsync(IReadOnlyList<ClaimedFrame> frames)
+    {
+        List<ClaimedFrame>? kept = null;
+        for (var i = 0; i < frames.Count; i++)
+        {
+            var claimed = frames[i];
+            if (claimed.DeliveryCount <= _maxDeliveries)
+            {
+                kept?.Add(claimed);
+                continue;
+            }
+
+            kept ??= [.. frames.Take(i)];
+            // Append first, then acknowledge: a crash in between appends it again on the next reclaim (at least once).
+            await _log.AppendAsync(_deadLetterStream, claimed.Frame.Payload, AppendMode.Durable, CancellationToken.None).ConfigureAwait(false);
+            await _log.AcknowledgeAsync(Stream, Group, [claimed.Frame.Id], CancellationToken.None).ConfigureAwait(false);
+        }
+
+        return kept ?? frames;
+    }
+
+    /// <summary>
+    /// Gives back the last batch, unhandled: its frames stay pending on this member and the next pull returns them first.
+    /// Called between pulls only.
+    /// </summary>
+    void IRequeueCanal<StreamFrame>.Requeue(CanalBatch<StreamFrame> batch)
+    {
+        lock (_gate)
+        {
+            foreach (var frame in batch)
+            {
+                if (_held.Remove(frame.Id, out var count))
+                {
+                    _ready.Add(new ClaimedFrame(frame, count));
+                }
+            }
+
+            _ready.Sort(static (a, b) => a.Frame.Id.CompareTo(b.Frame.Id));
+        }
+    }
+
+    /// <summary>
+    /// Acknowledges every frame this canal returned up to and including <paramref name="handled"/>, and any frame
+    /// acknowledged through its token, in one call to the log.
+    /// </summary>
+    /// <param name="handled">The last handled frame of a batch this canal returned.</param>
+    /// <param name="cancellationToken">Cancels the call; a call cancelled after it was sent may or may not have acknowledged.</param>
+    /// <returns>A task that completes when the acknowledgement is stored.</returns>
+    public ValueTask CommitAsync(StreamFrame handled, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(handled);
+        lock (_gate)
+        {
+            foreach (var id in _held.Keys)
+            {
+                if (id > handled.Id)
+                {
+                    break;
+                }
+
+                _acked.Add(id);
+            }
+        }
+
+        return FlushAcknowledgementsAsync(cancellationToken);
+    }
+
+    /// <summary>An ack token for <paramref name="frame"/>: when it fires the frame counts as handled, and the acknowledgement is sent at the next pull or flush.</summary>
+    /// <param name="frame">A frame this canal returned.</param>
+    /// <returns>The token.</returns>
+    public IAckToken AckTokenFor(StreamFrame frame)
+    {
+        ArgumentNullException.ThrowIfNull(frame);
+        return new FrameAck(this, frame.Id);
+    }
+
+    /// <summary>Sends the acknowledgements made since the last flush.</summary>
+    /// <param name="cancellationToken">Cancels the call; the acknowledgements are then sent by the next flush.</param>
+    /// <returns>A task that completes when they are stored.</returns>
+    public async ValueTask FlushAcknowledgementsAsync(CancellationToken cancellationToken = default)
+    {
+        StreamId[] ids;
+        lock (_gate)
+        {
+            if (_acked.Count == 0)
+            {
+                return;
+            }
+
+            ids = [.. _acked];
+            _acked.Clear();
+        }
+
+        try
+        {
+            await _log.AcknowledgeAsync(Stream, Group, ids, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            lock (_gate)
+            {
+                _acked.InsertRange(0, ids);
+            }
+
+            throw;
+        }
+
+        lock (_gate)
+        {
+            foreach (var id in ids)
+            {
+                _held.Remove(id);
+            }
+        }
+    }
+
+    private void Acknowledge(StreamId id)
+    {
+        lock (_gate)
+        {
+            if (_held.ContainsKey(id))
+            {
+                _acked.Add(id);
+            }
+        }
+    }
+
+    private CanalClosedException Closed() => new($"group:{Stream}/{Group}/{Consumer}");
+
+    /// <summary>
+    /// Closes the canal and sends pending acknowledgements. A pull waiting at that moment fails with
+    /// <see cref="CanalClosedException"/>; later pulls fail with it too. Unacknowledged frames are reclaimed by other
+    /// members after the claim timeout.
+    /// </summary>
+    /// <returns>A task that completes when the acknowledgements are stored.</returns>
+    public async ValueTask DisposeAsync()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        await _closing.CancelAsync().ConfigureAwait(false);
+        await FlushAcknowledgementsAsync().ConfigureAwait(false);
+    }
+
+    private sealed class FrameAck(ConsumerGroupCanal canal, StreamId id) : IAckToken
+    {
+        public void Acknowledge() => canal.Acknowledge(id);
+    }
+}

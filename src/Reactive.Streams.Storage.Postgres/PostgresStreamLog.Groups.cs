@@ -1,0 +1,250 @@
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Reactive.Streams.Storage.Postgres;
+
+/// <summary>
+/// Consumer groups in PostgreSQL, for members on any number of connection pools and machines. A claim is one call of
+/// <c>rs_group_claim</c> (one round trip, one transaction): expired pending rows are taken with
+/// <c>FOR UPDATE SKIP LOCKED</c>, and new frames under a lock on the group's cursor row, so no frame is handed to two
+/// members whose claims are live. Times (when a frame was handed out, when a member last claimed) are the log's clock
+/// (<see cref="StreamLogOptions.TimeProvider"/>) in Unix milliseconds, sent with each call, not the server's: the
+/// claim timeout is then testable in virtual time and agrees with the ids the log gives, and members on machines whose
+/// clocks disagree by d see a claim expire up to d early or late (keep clocks synchronized, and the claim timeout
+/// well above their skew).
+/// </summary>
+public sealed partial class PostgresStreamLog : IConsumerGroupLog
+{
+    private volatile Task? _groupSchema;
+
+    /// <inheritdoc/>
+    public async ValueTask<bool> CreateGroupAsync(string stream, string group, ConsumerGroupStart start, CancellationToken cancellationToken = default)
+    {
+        ConsumerGroupArgs.Names(stream, group);
+        ConsumerGroupArgs.Start(start);
+        ThrowIfDisposed();
+        await EnsureGroupSchemaAsync(cancellationToken).ConfigureAwait(false);
+        // Idempotent (ON CONFLICT DO NOTHING), so retried like a read; a retry after a lost commit reports false.
+        return await RetryOnConnectionLossAsync(async () =>
+        {
+            using var command = _dataSource.CreateCommand(SqlGroups.CreateGroup);
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = stream });
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = group });
+            command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = (int)start.Kind });
+            command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = start.Id.Milliseconds });
+            command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = start.Id.Sequence });
+            command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = NowMilliseconds() });
+            return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
+        }).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask<ConsumerGroupClaim> ClaimAsync(string stream, string group, string consumer, int limit, TimeSpan claimTimeout, CancellationToken cancellationToken = default)
+    {
+        ConsumerGroupArgs.Claim(stream, group, consumer, limit, claimTimeout);
+        ThrowIfDisposed();
+        await EnsureGroupSchemaAsync(cancellationToken).ConfigureAwait(false);
+        limit = Math.Min(limit, Options.MaxReadCount);
+        var now = NowMilliseconds();
+        // Not retried: a claim whose connection was lost may have committed, and its frames are then reclaimed after
+        // the timeout. The error reaches the caller.
+        using var command = _dataSource.CreateCommand(SqlGroups.Claim);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = stream });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = group });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = consumer });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit });
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = now });
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = now - ConsumerGroupArgs.Milliseconds(claimTimeout) });
+        try
+        {
+            var frames = new List<ClaimedFrame>();
+            var last = StreamId.Min;
+            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    if (reader.IsDBNull(0))
+                    {
+                        last = new StreamId(reader.GetInt64(5), reader.GetInt64(6));
+                        continue;
+                    }
+
+                    frames.Add(new ClaimedFrame(
+                        new StreamFrame(new StreamId(reader.GetInt64(0), reader.GetInt64(1)), reader.GetFieldValue<byte[]>(3), (AppendMode)reader.GetInt16(2)),
+                        reader.GetInt64(4)));
+                }
+            }
+
+            return new ConsumerGroupClaim(frames, last);
+        }
+        catch (PostgresException e) when (e.SqlState == SqlGroups.GroupNotFound)
+        {
+            throw new ConsumerGroupNotFoundException(stream, group);
+        }
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask<long> AcknowledgeAsync(string stream, string group, IReadOnlyList<StreamId> ids, CancellationToken cancellationToken = default)
+    {
+        ConsumerGroupArgs.Acknowledge(stream, group, ids);
+        ThrowIfDisposed();
+        await EnsureGroupSchemaAsync(cancellationToken).ConfigureAwait(false);
+        var ms = new long[ids.Count];
+        var seq = new long[ids.Count];
+        for (var i = 0; i < ids.Count; i++)
+        {
+            (ms[i], seq[i]) = (ids[i].Milliseconds, ids[i].Sequence);
+        }
+
+        try
+        {
+            // Deleting pending rows is idempotent, so it is retried like a read.
+            return await RetryOnConnectionLossAsync(async () =>
+            {
+                using var command = _dataSource.CreateCommand(SqlGroups.Acknowledge);
+                command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = stream });
+                command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = group });
+                command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = ms, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint });
+                command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = seq, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint });
+                return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+            }).ConfigureAwait(false);
+        }
+        catch (PostgresException e) when (e.SqlState == SqlGroups.GroupNotFound)
+        {
+            throw new ConsumerGroupNotFoundException(stream, group);
+        }
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask<IReadOnlyList<PendingFrame>> ReadPendingAsync(string stream, string group, string? consumer, int limit, CancellationToken cancellationToken = default)
+    {
+        ConsumerGroupArgs.Pending(stream, group, consumer, limit);
+        ThrowIfDisposed();
+        await EnsureGroupSchemaAsync(cancellationToken).ConfigureAwait(false);
+        limit = Math.Min(limit, Options.MaxReadCount);
+        var now = NowMilliseconds();
+        var (exists, pending) = await RetryOnConnectionLossAsync(async () =>
+        {
+            using var command = _dataSource.CreateCommand(SqlGroups.Pending);
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = stream });
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = group });
+            command.Parameters.Add(new NpgsqlParameter { Value = (object?)consumer ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+            command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit });
+            var result = new List<PendingFrame>();
+            var found = false;
+            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    found = true;
+                    if (!reader.IsDBNull(0))
+                    {
+                        result.Add(new PendingFrame(
+                            new StreamId(reader.GetInt64(0), reader.GetInt64(1)), reader.GetString(2), Idle(now, reader.GetInt64(3)), reader.GetInt64(4)));
+                    }
+                }
+            }
+
+            return (found, result);
+        }).ConfigureAwait(false);
+        return exists ? pending : throw new ConsumerGroupNotFoundException(stream, group);
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask<ConsumerGroupInfo?> ReadGroupAsync(string stream, string group, CancellationToken cancellationToken = default)
+    {
+        ConsumerGroupArgs.Names(stream, group);
+        ThrowIfDisposed();
+        await EnsureGroupSchemaAsync(cancellationToken).ConfigureAwait(false);
+        var now = NowMilliseconds();
+        return await RetryOnConnectionLossAsync(async () =>
+        {
+            var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            await using (connection.ConfigureAwait(false))
+            {
+                // One snapshot for the counts and the members.
+                var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken).ConfigureAwait(false);
+                await using (transaction.ConfigureAwait(false))
+                {
+                    StreamId last;
+                    long pending, lag;
+                    using (var info = new NpgsqlCommand(SqlGroups.Info, connection, transaction))
+                    {
+                        info.Parameters.Add(new NpgsqlParameter<string> { TypedValue = stream });
+                        info.Parameters.Add(new NpgsqlParameter<string> { TypedValue = group });
+                        var reader = await info.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                        await using (reader.ConfigureAwait(false))
+                        {
+                            if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                            {
+                                return null;
+                            }
+
+                            (last, pending, lag) = (new StreamId(reader.GetInt64(0), reader.GetInt64(1)), reader.GetInt64(2), reader.GetInt64(3));
+                        }
+                    }
+
+                    var members = new List<ConsumerGroupMember>();
+                    using (var command = new NpgsqlCommand(SqlGroups.Members, connection, transaction))
+                    {
+                        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = stream });
+                        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = group });
+                        var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                        await using (reader.ConfigureAwait(false))
+                        {
+                            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                            {
+                                members.Add(new ConsumerGroupMember(reader.GetString(0), reader.GetInt64(2), Idle(now, reader.GetInt64(1))));
+                            }
+                        }
+                    }
+
+                    await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                    return new ConsumerGroupInfo(stream, group, last, pending, lag, members);
+                }
+            }
+        }).ConfigureAwait(false);
+    }
+
+    /// <summary>Creates the group tables and functions once per log instance (idempotent on the server).</summary>
+    private Task EnsureGroupSchemaAsync(CancellationToken cancellationToken)
+    {
+        var schema = _groupSchema;
+        if (schema is { IsCompletedSuccessfully: true })
+        {
+            return Task.CompletedTask;
+        }
+
+        if (schema is null || schema.IsFaulted || schema.IsCanceled)
+        {
+            var created = CreateGroupSchemaAsync();
+            schema = Interlocked.CompareExchange(ref _groupSchema, created, schema) == schema ? created : _groupSchema!;
+        }
+
+        return schema.WaitAsync(cancellationToken);
+    }
+
+    private async Task CreateGroupSchemaAsync()
+    {
+        await RetryOnConnectionLossAsync(async () =>
+        {
+            var connection = await _dataSource.OpenConnectionAsync().ConfigureAwait(false);
+            await using (connection.ConfigureAwait(false))
+            {
+                var transaction = await connection.BeginTransactionAsync().ConfigureAwait(false);
+                await using (transaction.ConfigureAwait(false))
+                {
+                    using var command = new NpgsqlCommand(SqlGroups.Schema, connection, transaction);
+                    await command.ExecuteNonQueryAsync().ConfigureAwait(false);
+                    await transaction.CommitAsync().ConfigureAwait(false);
+                }
+            }
+
+            return 0;
+        }).ConfigureAwait(false);
+    }
+
+    private static TimeSpan Idle(long now, long since) => TimeSpan.FromMilliseconds(Math.Max(0, now - since));
+}

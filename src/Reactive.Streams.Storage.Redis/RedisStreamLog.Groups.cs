@@ -1,0 +1,157 @@
+using StackExchange.Redis;
+
+namespace Reactive.Streams.Storage.Redis;
+
+/// <summary>Consumer groups on Redis's native stream consumer groups (see <see cref="GroupScripts"/>).</summary>
+public sealed partial class RedisStreamLog : IConsumerGroupLog
+{
+    // How many of the oldest pending entries a claim examines for reclaiming (XAUTOCLAIM's COUNT defaults to 100).
+    private const int ReclaimScan = 1000;
+
+    private static readonly byte[] CreateHash = Scripts.Hash(GroupScripts.Create);
+    private static readonly byte[] ClaimHash = Scripts.Hash(GroupScripts.Claim);
+    private static readonly byte[] AcknowledgeHash = Scripts.Hash(GroupScripts.Acknowledge);
+    private static readonly byte[] PendingHash = Scripts.Hash(GroupScripts.Pending);
+    private static readonly byte[] InfoHash = Scripts.Hash(GroupScripts.Info);
+
+    /// <inheritdoc/>
+    /// <remarks>On Redis: <c>XGROUP CREATE … MKSTREAM</c> on the stream's durable and best-effort entries, in one script.</remarks>
+    public async ValueTask<bool> CreateGroupAsync(string stream, string group, ConsumerGroupStart start, CancellationToken cancellationToken = default)
+    {
+        ConsumerGroupArgs.Names(stream, group);
+        ConsumerGroupArgs.Start(start);
+        ThrowIfDisposed();
+        cancellationToken.ThrowIfCancellationRequested();
+        var position = start.Kind switch
+        {
+            ConsumerGroupStartKind.Beginning => "0",
+            ConsumerGroupStartKind.End => "$",
+            _ => start.Id.ToString(),
+        };
+        var keys = new RedisKey[] { DurableKey(stream), LiveKey(stream) };
+        var args = new RedisValue[] { group, position, position };
+        var created = await EvaluateAsync(CreateHash, GroupScripts.Create, keys, args).WaitAsync(cancellationToken).ConfigureAwait(false);
+        return (long)created == 1;
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>
+    /// On Redis: one script runs <c>XPENDING</c> and <c>XCLAIM</c> for the due pending entries, then
+    /// <c>XREADGROUP … &gt;</c> (never <c>BLOCK</c>) for new ones, on the durable and the best-effort entries.
+    /// </remarks>
+    public async ValueTask<ConsumerGroupClaim> ClaimAsync(string stream, string group, string consumer, int limit, TimeSpan claimTimeout, CancellationToken cancellationToken = default)
+    {
+        ConsumerGroupArgs.Claim(stream, group, consumer, limit, claimTimeout);
+        ThrowIfDisposed();
+        cancellationToken.ThrowIfCancellationRequested();
+        limit = Math.Min(limit, Options.MaxReadCount);
+        var keys = new RedisKey[] { DurableKey(stream), LiveKey(stream), GroupKey(stream, group, "t"), GroupKey(stream, group, "c") };
+        var args = new RedisValue[]
+        {
+            group, consumer, limit, ConsumerGroupArgs.Milliseconds(claimTimeout), NowMilliseconds(), Math.Min(ReclaimScan, Math.Max(limit, 100)),
+        };
+        var reply = (RedisResult[])(await EvaluateAsync(ClaimHash, GroupScripts.Claim, keys, args).WaitAsync(cancellationToken).ConfigureAwait(false))!;
+        ThrowIfNoGroup(reply, stream, group);
+        var reclaimed = (RedisResult[])reply[2]!;
+        var counts = (RedisResult[])reply[3]!;
+        var fresh = (RedisResult[])reply[4]!;
+        var frames = new List<ClaimedFrame>(reclaimed.Length + fresh.Length);
+        for (var i = 0; i < reclaimed.Length; i++)
+        {
+            frames.Add(new ClaimedFrame(ParseEntry(reclaimed[i]), (long)counts[i]));
+        }
+
+        // Each part comes from the two halves one after the other; every reclaimed id is older than every new one.
+        frames.Sort(static (a, b) => a.Frame.Id.CompareTo(b.Frame.Id));
+        var reclaimedCount = frames.Count;
+        foreach (var entry in fresh)
+        {
+            frames.Add(new ClaimedFrame(ParseEntry(entry), 1));
+        }
+
+        frames.Sort(reclaimedCount, frames.Count - reclaimedCount, Comparer<ClaimedFrame>.Create(static (a, b) => a.Frame.Id.CompareTo(b.Frame.Id)));
+
+        return new ConsumerGroupClaim(frames, StreamId.Parse((string)reply[1]!));
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>On Redis: <c>XACK</c>.</remarks>
+    public async ValueTask<long> AcknowledgeAsync(string stream, string group, IReadOnlyList<StreamId> ids, CancellationToken cancellationToken = default)
+    {
+        ConsumerGroupArgs.Acknowledge(stream, group, ids);
+        ThrowIfDisposed();
+        cancellationToken.ThrowIfCancellationRequested();
+        var keys = new RedisKey[] { DurableKey(stream), LiveKey(stream), GroupKey(stream, group, "t") };
+        var args = new RedisValue[1 + ids.Count];
+        args[0] = group;
+        for (var i = 0; i < ids.Count; i++)
+        {
+            args[1 + i] = ids[i].ToString();
+        }
+
+        // Acknowledging is idempotent, so after a lost connection it is retried like a read.
+        var reply = (RedisResult[])(await RetryOnConnectionLossAsync(() => EvaluateAsync(AcknowledgeHash, GroupScripts.Acknowledge, keys, args))
+            .WaitAsync(cancellationToken).ConfigureAwait(false))!;
+        ThrowIfNoGroup(reply, stream, group);
+        return (long)reply[1];
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>On Redis: the extended <c>XPENDING</c>; idle times are on the log's clock.</remarks>
+    public async ValueTask<IReadOnlyList<PendingFrame>> ReadPendingAsync(string stream, string group, string? consumer, int limit, CancellationToken cancellationToken = default)
+    {
+        ConsumerGroupArgs.Pending(stream, group, consumer, limit);
+        ThrowIfDisposed();
+        cancellationToken.ThrowIfCancellationRequested();
+        var keys = new RedisKey[] { DurableKey(stream), LiveKey(stream), GroupKey(stream, group, "t") };
+        var args = new RedisValue[] { group, Math.Min(limit, Options.MaxReadCount), NowMilliseconds(), consumer ?? string.Empty };
+        var reply = (RedisResult[])(await RetryOnConnectionLossAsync(() => EvaluateAsync(PendingHash, GroupScripts.Pending, keys, args))
+            .WaitAsync(cancellationToken).ConfigureAwait(false))!;
+        ThrowIfNoGroup(reply, stream, group);
+        var entries = (RedisResult[])reply[1]!;
+        var pending = new PendingFrame[entries.Length];
+        for (var i = 0; i < entries.Length; i++)
+        {
+            var e = (RedisResult[])entries[i]!;
+            pending[i] = new PendingFrame(StreamId.Parse((string)e[0]!), (string)e[1]!, TimeSpan.FromMilliseconds((long)e[2]), (long)e[3]);
+        }
+
+        return pending;
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>On Redis: <c>XINFO GROUPS</c> and <c>XINFO CONSUMERS</c>; idle times are on the log's clock.</remarks>
+    public async ValueTask<ConsumerGroupInfo?> ReadGroupAsync(string stream, string group, CancellationToken cancellationToken = default)
+    {
+        ConsumerGroupArgs.Names(stream, group);
+        ThrowIfDisposed();
+        cancellationToken.ThrowIfCancellationRequested();
+        var keys = new RedisKey[] { DurableKey(stream), LiveKey(stream), GroupKey(stream, group, "c") };
+        var args = new RedisValue[] { group, NowMilliseconds() };
+        var reply = (RedisResult[])(await RetryOnConnectionLossAsync(() => EvaluateAsync(InfoHash, GroupScripts.Info, keys, args))
+            .WaitAsync(cancellationToken).ConfigureAwait(false))!;
+        if ((long)reply[0] == -2)
+        {
+            return null;
+        }
+
+        var members = ((RedisResult[])reply[4]!)
+            .Select(m => (RedisResult[])m!)
+            .Select(m => new ConsumerGroupMember((string)m[0]!, (long)m[1], TimeSpan.FromMilliseconds((long)m[2])))
+            .OrderBy(m => m.Name, StringComparer.Ordinal)
+            .ToArray();
+        return new ConsumerGroupInfo(stream, group, StreamId.Parse((string)reply[1]!), (long)reply[2], (long)reply[3], members);
+    }
+
+    private static void ThrowIfNoGroup(RedisResult[] reply, string stream, string group)
+    {
+        if ((long)reply[0] == -2)
+        {
+            throw new ConsumerGroupNotFoundException(stream, group);
+        }
+    }
+
+    private RedisKey GroupKey(string stream, string group, string suffix) =>
+        string.Concat(StreamKeyPrefix(stream), "g:", group, ":", suffix);
+
+}

@@ -1,0 +1,487 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Logging;
+using StackExchange.Redis;
+
+namespace Reactive.Streams.Storage.Redis;
+
+/// <summary>
+/// An <see cref="IStreamLog"/> on Redis or Valkey Streams, shared by many machines. Frame ids are the Redis entries'
+/// own <c>ms-seq</c> ids. Every append is one Lua script (one round trip, atomic on the server) that adds the
+/// entries, trims best-effort frames with <c>MAXLEN</c>, updates the summary and announces the append with
+/// <c>PUBLISH</c>. Tails never block a connection: a parked tail waits on an in-process signal that the log's
+/// pub/sub subscription completes, then re-checks with <c>XRANGE</c> (StackExchange.Redis multiplexes every caller
+/// over one connection and does not support blocking commands such as <c>XREAD BLOCK</c> on it).
+/// </summary>
+/// <remarks>
+/// How durable a frame is depends on the server's persistence: with <c>appendonly yes</c> and
+/// <c>appendfsync always</c> an acknowledged append survives a server crash; with Redis's defaults it may not.
+/// Keys: see docs/stream-log.md (Redis backend). Summary patches are merged in .NET by <see cref="JsonMergePatch"/>
+/// and written with a compare-and-set on the summary version, so the server needs no JSON module.
+/// </remarks>
+public sealed partial class RedisStreamLog : StreamLog
+{
+    private static readonly RedisValue[] ModeDigits = ["0", "1", "2"];
+    private readonly RedisStreamLogOptions _options;
+    private readonly IConnectionMultiplexer _multiplexer;
+    private readonly bool _ownsMultiplexer;
+    private readonly IDatabase _database;
+    private readonly RedisChannel _channel;
+    private readonly string _channelText;
+    private readonly Lock _subscribeGate = new();
+    private readonly Action<RedisChannel, RedisValue> _onMessage;
+    private Task? _subscribed;
+    private int _reconnects;
+
+    private RedisStreamLog(RedisStreamLogOptions options, IConnectionMultiplexer multiplexer, bool ownsMultiplexer)
+        : base(options)
+    {
+        _options = options;
+        _multiplexer = multiplexer;
+        _ownsMultiplexer = ownsMultiplexer;
+        _database = multiplexer.GetDatabase(options.Database);
+        _channelText = options.KeyPrefix + "append";
+        _channel = RedisChannel.Literal(_channelText);
+        _onMessage = (_, message) =>
+        {
+            if (message.HasValue)
+            {
+                NotifyAppended((string)message!);
+            }
+        };
+        multiplexer.ConnectionRestored += OnConnectionRestored;
+        multiplexer.ConnectionFailed += OnConnectionFailed;
+    }
+
+    /// <summary>How many times the subscription connection has come back after being lost (each time every parked tail re-checks).</summary>
+    public int SubscriptionReconnects => Volatile.Read(ref _reconnects);
+
+    /// <summary>The multiplexer the log sends its commands through.</summary>
+    internal IConnectionMultiplexer Multiplexer => _multiplexer;
+
+    /// <summary>The database the log uses.</summary>
+    internal IDatabase Database => _database;
+
+    /// <summary>For tests: streams with a parked tail.</summary>
+    internal int ParkedStreams => ParkedStreamCount;
+
+    /// <summary>
+    /// Connects to the server(s) <paramref name="configuration"/> names and opens the log on them. The log owns the
+    /// connection and closes it when disposed.
+    /// </summary>
+    /// <param name="configuration">A StackExchange.Redis configuration string, such as <c>"localhost:6379"</c>.</param>
+    /// <param name="options">The options; null for the defaults.</param>
+    /// <param name="cancellationToken">Cancels opening.</param>
+    /// <returns>The open log.</returns>
+    /// <exception cref="ArgumentException">The configuration is empty or malformed.</exception>
+    /// <exception cref="RedisConnectionException">The server could not be reached.</exception>
+    public static async ValueTask<RedisStreamLog> OpenAsync(string configuration, RedisStreamLogOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(configuration);
+        options ??= new RedisStreamLogOptions();
+        options.Validate();
+        var parsed = ConfigurationOptions.Parse(configuration);
+        var multiplexer = await ConnectionMultiplexer.ConnectAsync(parsed).WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await OpenCoreAsync(multiplexer, ownsMultiplexer: true, options, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await multiplexer.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Opens the log on a connection the caller owns (and shares, for example with other Redis work in the process).
+    /// Disposing the log leaves the connection open.
+    /// </summary>
+    /// <param name="multiplexer">A connected multiplexer.</param>
+    /// <param name="options">The options; null for the defaults.</param>
+    /// <param name="cancellationToken">Cancels opening.</param>
+    /// <returns>The open log.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="multiplexer"/> is null.</exception>
+    /// <exception cref="RedisException">The server could not be reached or refused the log's scripts.</exception>
+    public static ValueTask<RedisStreamLog> OpenAsync(IConnectionMultiplexer multiplexer, RedisStreamLogOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(multiplexer);
+        options ??= new RedisStreamLogOptions();
+        options.Validate();
+        return OpenCoreAsync(multiplexer, ownsMultiplexer: false, options, cancellationToken);
+    }
+
+    private static async ValueTask<RedisStreamLog> OpenCoreAsync(IConnectionMultiplexer multiplexer, bool ownsMultiplexer, RedisStreamLogOptions options, CancellationToken cancellationToken)
+    {
+        var log = new RedisStreamLog(options, multiplexer, ownsMultiplexer);
+        try
+        {
+            // Loads the scripts (and so proves the server runs Lua and is reachable); later calls use EVALSHA.
+            await log.LoadScriptsAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
+            return log;
+        }
+        catch
+        {
+            log.Detach();
+            throw;
+        }
+    }
+
+    /// <inheritdoc/>
+    protected override async ValueTask<AppendResult> AppendCoreAsync(
+        string stream, ReadOnlyMemory<byte> frame, AppendMode mode, IReadOnlyDictionary<string, string>? headers, JsonNode? patch, CancellationToken cancellationToken)
+    {
+        var batch = await AppendManyAsync(
+            stream, [frame], mode, headers is null ? null : [headers], mode == AppendMode.DurableSummary ? [patch] : null, cancellationToken).ConfigureAwait(false);
+        return new AppendResult(batch.FirstId, batch.FrameCount, batch.SummaryVersion);
+    }
+
+    /// <inheritdoc/>
+    protected override async ValueTask<AppendBatchResult> AppendBatchCoreAsync(
+        string stream, IReadOnlyList<ReadOnlyMemory<byte>> frames, AppendMode mode, IReadOnlyList<IReadOnlyDictionary<string, string>?>? headers, JsonNode?[]? patches,
+        CancellationToken cancellationToken) =>
+        await AppendManyAsync(stream, frames, mode, headers, patches, cancellationToken).ConfigureAwait(false);
+
+    /// <inheritdoc/>
+    protected override async ValueTask<IReadOnlyList<StreamFrame>> ReadCoreAsync(string stream, StreamId from, StreamId to, int limit, TailVisibility visibility, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var keys = new RedisKey[] { DurableKey(stream), LiveKey(stream) };
+        var args = new RedisValue[]
+        {
+            FormatId(from, "-"), FormatId(to, "+"), limit, visibility == TailVisibility.ExcludeBestEffort ? "1" : "0",
+        };
+        var result = await RetryOnConnectionLossAsync(() => EvaluateAsync(Scripts.ReadHash, Scripts.Read, keys, args))
+            .WaitAsync(cancellationToken).ConfigureAwait(false);
+        var parts = (RedisResult[])result!;
+        var durable = (RedisResult[])parts[0]!;
+        var live = parts.Length > 1 ? (RedisResult[])parts[1]! : [];
+        if (durable.Length + live.Length == 0)
+        {
+            return Array.Empty<StreamFrame>();
+        }
+
+        // Both ranges are in id order: merge them, keeping the first `limit`.
+        var frames = new List<StreamFrame>(Math.Min(limit, durable.Length + live.Length));
+        int d = 0, l = 0;
+        StreamFrame? nextDurable = d < durable.Length ? ParseEntry(durable[d]) : null;
+        StreamFrame? nextLive = l < live.Length ? ParseEntry(live[l]) : null;
+        while (frames.Count < limit && (nextDurable is not null || nextLive is not null))
+        {
+            if (nextLive is null || (nextDurable is not null && nextDurable.Id < nextLive.Id))
+            {
+                frames.Add(nextDurable!);
+                nextDurable = ++d < durable.Length ? ParseEntry(durable[d]) : null;
+            }
+            else
+            {
+                frames.Add(nextLive);
+                nextLive = ++l < live.Length ? ParseEntry(live[l]) : null;
+            }
+        }
+
+        return frames;
+    }
+
+    /// <inheritdoc/>
+    protected override async ValueTask<StreamSummary?> ReadSummaryCoreAsync(string stream, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var key = MetaKey(stream);
+        var values = await RetryOnConnectionLossAsync(() => _database.HashGetAsync(key, ["s", "sv", "sf", "sl"]))
+            .WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (!values[1].HasValue || (long)values[1] == 0)
+        {
+            return null;
+        }
+
+        using var document = JsonDocument.Parse((string)values[0]!);
+        return new StreamSummary(
+            document.RootElement.Clone(), (long)values[1],
+            DateTimeOffset.FromUnixTimeMilliseconds((long)values[2]), DateTimeOffset.FromUnixTimeMilliseconds((long)values[3]));
+    }
+
+    /// <inheritdoc/>
+    protected override async ValueTask<StreamId?> ReadCheckpointCoreAsync(string checkpointId, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var key = CheckpointKey(checkpointId);
+        var value = await RetryOnConnectionLossAsync(() => _database.StringGetAsync(key)).WaitAsync(cancellationToken).ConfigureAwait(false);
+        return value.HasValue ? StreamId.Parse((string)value!) : null;
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>Storing a position is idempotent, so after a lost connection it is retried like a read.</remarks>
+    protected override async ValueTask WriteCheckpointCoreAsync(string checkpointId, StreamId position, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var key = CheckpointKey(checkpointId);
+        var value = position.ToString();
+        await RetryOnConnectionLossAsync(() => _database.StringSetAsync(key, value)).WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc/>
+    protected override async ValueTask PrepareTailAsync(CancellationToken cancellationToken)
+    {
+        Task subscribed;
+        lock (_subscribeGate)
+        {
+            if (_subscribed is null || _subscribed.IsFaulted || _subscribed.IsCanceled)
+            {
+                _subscribed = _multiplexer.GetSubscriber().SubscribeAsync(_channel, _onMessage);
+            }
+
+            subscribed = _subscribed;
+        }
+
+        // Until the subscription is in place a tail could miss an announcement; if it fails, the tail fails with its error
+        // (and the next tail subscribes again).
+        await subscribed.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc/>
+    protected override async ValueTask DisposeCoreAsync()
+    {
+        Task? subscribed;
+        lock (_subscribeGate)
+        {
+            subscribed = _subscribed;
+        }
+
+        Detach();
+        if (subscribed is { IsCompletedSuccessfully: true } && _multiplexer.IsConnected)
+        {
+            try
+            {
+                await _multiplexer.GetSubscriber().UnsubscribeAsync(_channel, _onMessage).ConfigureAwait(false);
+            }
+            catch (RedisException e)
+            {
+                _options.Logger.LogDebug(e, "Could not unsubscribe the stream log's tail channel while disposing.");
+            }
+        }
+
+        if (_ownsMultiplexer)
+        {
+            await _multiplexer.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private void Detach()
+    {
+        _multiplexer.ConnectionRestored -= OnConnectionRestored;
+        _multiplexer.ConnectionFailed -= OnConnectionFailed;
+    }
+
+    private void OnConnectionFailed(object? sender, ConnectionFailedEventArgs e)
+    {
+        if (e.ConnectionType == ConnectionType.Subscription)
+        {
+            _options.Logger.LogWarning(e.Exception, "Stream log subscription lost its connection ({FailureType}); StackExchange.Redis reconnects.", e.FailureType);
+        }
+    }
+
+    private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs e)
+    {
+        if (e.ConnectionType != ConnectionType.Subscription)
+        {
+            return;
+        }
+
+        Interlocked.Increment(ref _reconnects);
+        _options.Logger.LogInformation("Stream log subscription reconnected; re-checking every parked tail.");
+        // Appends made while the subscription was away were announced to nobody.
+        NotifyAllStreams();
+        // The multiplexer re-subscribes on the restored connection; a ping on that connection answers after the
+        // SUBSCRIBE, so an append announced between the first re-check and the SUBSCRIBE is caught by a second one.
+        _ = RecheckAfterResubscribeAsync();
+    }
+
+    private async Task RecheckAfterResubscribeAsync()
+    {
+        try
+        {
+            await _multiplexer.GetSubscriber().PingAsync().ConfigureAwait(false);
+        }
+        catch (RedisException e)
+        {
+            _options.Logger.LogDebug(e, "Ping after the subscription reconnected failed; re-checking parked tails anyway.");
+        }
+
+        NotifyAllStreams();
+    }
+
+    private async Task LoadScriptsAsync()
+    {
+        foreach (var script in new[] { Scripts.Append, Scripts.Read, GroupScripts.Create, GroupScripts.Claim, GroupScripts.Acknowledge, GroupScripts.Pending, GroupScripts.Info })
+        {
+            // SCRIPT LOAD on the server the database's commands go to (a key-less EVAL with an empty body would be
+            // refused on a cluster); EVALSHA then finds it, and after a restart NOSCRIPT makes EvaluateAsync send it again.
+            await _database.ExecuteAsync("SCRIPT", "LOAD", script).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<AppendBatchResult> AppendManyAsync(
+        string stream, IReadOnlyList<ReadOnlyMemory<byte>> frames, AppendMode mode, IReadOnlyList<IReadOnlyDictionary<string, string>?>? headers, JsonNode?[]? patches,
+        CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var keys = new RedisKey[] { DurableKey(stream), LiveKey(stream), MetaKey(stream) };
+        var headerCount = 0;
+        if (headers is not null)
+        {
+            foreach (var h in headers)
+            {
+                headerCount += h?.Count ?? 0;
+            }
+        }
+
+        var args = new RedisValue[11 + (2 * frames.Count) + (2 * headerCount)];
+        var retention = Options.LiveRetention;
+        args[0] = _channelText;
+        args[1] = stream;
+        args[2] = NowMilliseconds();
+        args[3] = ModeDigits[(int)mode];
+        // Doubles go out in StackExchange.Redis's round-trip format, so Lua's tonumber reads the same values.
+        args[4] = retention.Alpha;
+        args[5] = retention.Ttl.TotalSeconds;
+        args[6] = retention.Floor;
+        args[7] = retention.Ceiling;
+        args[8] = RedisValue.EmptyString;
+        args[9] = RedisValue.EmptyString;
+        args[10] = frames.Count;
+        for (int i = 0, at = 11; i < frames.Count; i++)
+        {
+            args[at++] = frames[i];
+            var own = headers?[i];
+            args[at++] = own?.Count ?? 0;
+            if (own is not null)
+            {
+                foreach (var (name, value) in own)
+                {
+                    args[at++] = name;
+                    args[at++] = value;
+                }
+            }
+        }
+
+        RedisResult[] reply;
+        if (patches is null)
+        {
+            reply = (RedisResult[])(await EvaluateAsync(Scripts.AppendHash, Scripts.Append, keys, args).WaitAsync(cancellationToken).ConfigureAwait(false))!;
+        }
+        else
+        {
+            // Compare-and-set: merge the patches into the summary as last read, and write only if no other append
+            // changed it meanwhile; a stale read returns the current summary, and the merge runs again on that.
+            var known = await _database.HashGetAsync(keys[2], ["sv", "s"]).WaitAsync(cancellationToken).ConfigureAwait(false);
+            var version = known[0].HasValue ? (long)known[0] : 0;
+            var document = (string?)known[1];
+            while (true)
+            {
+                var summary = version == 0 || document is null ? null : JsonNode.Parse(document);
+                foreach (var patch in patches)
+                {
+                    summary = JsonMergePatch.Apply(summary, patch);
+                }
+
+                args[8] = version;
+                args[9] = summary is null ? "null" : summary.ToJsonString();
+                reply = (RedisResult[])(await EvaluateAsync(Scripts.AppendHash, Scripts.Append, keys, args).WaitAsync(cancellationToken).ConfigureAwait(false))!;
+                if ((long)reply[0] != -1)
+                {
+                    break;
+                }
+
+                version = (long)reply[1];
+                document = (string?)reply[2];
+                cancellationToken.ThrowIfCancellationRequested();
+            }
+        }
+
+        NotifyAppended(stream);
+        return new AppendBatchResult(
+            new StreamId((long)reply[0], (long)reply[1]), new StreamId((long)reply[2], (long)reply[3]), (long)reply[4], (long)reply[5]);
+    }
+
+    /// <summary>
+    /// Runs a loaded script by its hash; when the server does not know it (it restarted, or its script cache was
+    /// flushed) the script itself is sent, which is safe to repeat: NOSCRIPT means nothing ran.
+    /// </summary>
+    private async Task<RedisResult> EvaluateAsync(byte[] hash, string script, RedisKey[] keys, RedisValue[] args)
+    {
+        try
+        {
+            return await _database.ScriptEvaluateAsync(hash, keys, args).ConfigureAwait(false);
+        }
+        catch (RedisServerException e) when (e.Message.StartsWith("NOSCRIPT", StringComparison.Ordinal))
+        {
+            return await _database.ScriptEvaluateAsync(script, keys, args).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Runs an idempotent operation, and runs it again after a lost connection (a server restart fails what was in
+    /// flight), up to three attempts in all. Appends are never retried this way: one in flight may have run.
+    /// </summary>
+    private static async Task<T> RetryOnConnectionLossAsync<T>(Func<Task<T>> operation)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await operation().ConfigureAwait(false);
+            }
+            catch (RedisConnectionException) when (attempt < 3)
+            {
+            }
+        }
+    }
+
+    private static StreamFrame ParseEntry(RedisResult entry)
+    {
+        var parts = (RedisResult[])entry!;
+        var id = StreamId.Parse((string)parts[0]!);
+        var fields = (RedisResult[])parts[1]!;
+        var mode = AppendMode.Durable;
+        byte[] payload = [];
+        Dictionary<string, string>? headers = null;
+        for (var i = 0; i + 1 < fields.Length; i += 2)
+        {
+            var name = (string)fields[i]!;
+            switch (name)
+            {
+                case "m":
+                    mode = (AppendMode)(int)fields[i + 1];
+                    break;
+                case "p":
+                    payload = (byte[])fields[i + 1]! ?? [];
+                    break;
+                default:
+                    if (name.StartsWith("h:", StringComparison.Ordinal))
+                    {
+                        headers ??= new Dictionary<string, string>(StringComparer.Ordinal);
+                        headers[name[2..]] = (string)fields[i + 1]!;
+                    }
+
+                    break;
+            }
+        }
+
+        var frame = new StreamFrame(id, payload, mode);
+        return headers is null ? frame : frame with { Headers = headers.AsReadOnly() };
+    }
+
+    private static RedisValue FormatId(StreamId id, string open) =>
+        id == StreamId.Min && open == "-" ? "-" : id == StreamId.Max && open == "+" ? "+" : id.ToString();
+
+    private string StreamKeyPrefix(string stream) => string.Concat(_options.KeyPrefix, "{", stream, "}:");
+
+    private RedisKey DurableKey(string stream) => StreamKeyPrefix(stream) + "d";
+
+    private RedisKey LiveKey(string stream) => StreamKeyPrefix(stream) + "l";
+
+    private RedisKey MetaKey(string stream) => StreamKeyPrefix(stream) + "m";
+
+    private RedisKey CheckpointKey(string checkpointId) => string.Concat(_options.KeyPrefix, "checkpoint:", checkpointId);
+}

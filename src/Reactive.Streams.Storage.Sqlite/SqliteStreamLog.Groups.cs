@@ -1,0 +1,311 @@
+using Microsoft.Data.Sqlite;
+
+namespace Reactive.Streams.Storage.Sqlite;
+
+/// <summary>
+/// Consumer groups in the log's file. Every group write (create, claim, acknowledge) is one <c>BEGIN IMMEDIATE</c>
+/// transaction on the writer connection, like an append: members in several processes on one file serialize on the
+/// file's write lock, so a claim reads and moves the group's cursor and pending list with no other writer between,
+/// and no frame is handed to two members whose claims are live. Reads of pending entries and group state use pooled
+/// connections. Times are the log's clock (<see cref="StreamLogOptions.TimeProvider"/>) in Unix milliseconds.
+/// </summary>
+public sealed partial class SqliteStreamLog : IConsumerGroupLog
+{
+    private volatile bool _groupSchemaReady;
+
+    /// <inheritdoc/>
+    public async ValueTask<bool> CreateGroupAsync(string stream, string group, ConsumerGroupStart start, CancellationToken cancellationToken = default)
+    {
+        ConsumerGroupArgs.Names(stream, group);
+        ConsumerGroupArgs.Start(start);
+        ThrowIfDisposed();
+        return await GroupWriteAsync(
+            (Log: this, stream, group, start),
+            static s =>
+            {
+                var last = s.start.Id;
+                if (s.start.Kind == ConsumerGroupStartKind.End)
+                {
+                    using var lastId = s.Log.GroupCommand(SqlGroups.LastId, ("$stream", s.stream));
+                    using var reader = lastId.ExecuteReader();
+                    last = reader.Read() ? new StreamId(reader.GetInt64(0), reader.GetInt64(1)) : StreamId.Min;
+                }
+
+                using var create = s.Log.GroupCommand(
+                    SqlGroups.CreateGroup, ("$stream", s.stream), ("$grp", s.group), ("$ms", last.Milliseconds), ("$seq", last.Sequence), ("$now", s.Log.NowMilliseconds()));
+                return create.ExecuteNonQuery() == 1;
+            },
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask<ConsumerGroupClaim> ClaimAsync(string stream, string group, string consumer, int limit, TimeSpan claimTimeout, CancellationToken cancellationToken = default)
+    {
+        ConsumerGroupArgs.Claim(stream, group, consumer, limit, claimTimeout);
+        ThrowIfDisposed();
+        limit = Math.Min(limit, Options.MaxReadCount);
+        return await GroupWriteAsync(
+            (Log: this, stream, group, consumer, limit, timeoutMs: ConsumerGroupArgs.Milliseconds(claimTimeout)),
+            static s => s.Log.ClaimInTransaction(s.stream, s.group, s.consumer, s.limit, s.timeoutMs),
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask<long> AcknowledgeAsync(string stream, string group, IReadOnlyList<StreamId> ids, CancellationToken cancellationToken = default)
+    {
+        ConsumerGroupArgs.Acknowledge(stream, group, ids);
+        ThrowIfDisposed();
+        return await GroupWriteAsync(
+            (Log: this, stream, group, ids),
+            static s =>
+            {
+                s.Log.RequireGroup(s.stream, s.group);
+                using var delete = s.Log.GroupCommand(SqlGroups.DeletePending, ("$stream", s.stream), ("$grp", s.group), ("$ms", 0L), ("$seq", 0L));
+                long removed = 0;
+                foreach (var id in s.ids)
+                {
+                    delete.Parameters[2].Value = id.Milliseconds;
+                    delete.Parameters[3].Value = id.Sequence;
+                    removed += delete.ExecuteNonQuery();
+                }
+
+                return removed;
+            },
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask<IReadOnlyList<PendingFrame>> ReadPendingAsync(string stream, string group, string? consumer, int limit, CancellationToken cancellationToken = default)
+    {
+        ConsumerGroupArgs.Pending(stream, group, consumer, limit);
+        ThrowIfDisposed();
+        await EnsureGroupSchemaAsync(cancellationToken).ConfigureAwait(false);
+        limit = Math.Min(limit, Options.MaxReadCount);
+        var connection = new SqliteConnection(_connectionString);
+        await using (connection.ConfigureAwait(false))
+        {
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            var now = NowMilliseconds();
+            // One read transaction: the group's existence and its pending list from one snapshot.
+            var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await using (transaction.ConfigureAwait(false))
+            {
+                using (var exists = ReadCommand(connection, SqlGroups.Group, ("$stream", stream), ("$grp", group)))
+                {
+                    if (await exists.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is null)
+                    {
+                        throw new ConsumerGroupNotFoundException(stream, group);
+                    }
+                }
+
+                using var command = ReadCommand(connection, SqlGroups.Pending, ("$stream", stream), ("$grp", group), ("$consumer", (object?)consumer ?? DBNull.Value), ("$limit", limit));
+                var result = new List<PendingFrame>();
+                var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                await using (reader.ConfigureAwait(false))
+                {
+                    while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                    {
+                        result.Add(new PendingFrame(
+                            new StreamId(reader.GetInt64(0), reader.GetInt64(1)), reader.GetString(2), Idle(now, reader.GetInt64(3)), reader.GetInt64(4)));
+                    }
+                }
+
+                return result;
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask<ConsumerGroupInfo?> ReadGroupAsync(string stream, string group, CancellationToken cancellationToken = default)
+    {
+        ConsumerGroupArgs.Names(stream, group);
+        ThrowIfDisposed();
+        await EnsureGroupSchemaAsync(cancellationToken).ConfigureAwait(false);
+        var connection = new SqliteConnection(_connectionString);
+        await using (connection.ConfigureAwait(false))
+        {
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            var now = NowMilliseconds();
+            var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await using (transaction.ConfigureAwait(false))
+            {
+                StreamId last;
+                long pending, lag;
+                using (var info = ReadCommand(connection, SqlGroups.Info, ("$stream", stream), ("$grp", group)))
+                {
+                    var reader = await info.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                    await using (reader.ConfigureAwait(false))
+                    {
+                        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                        {
+                            return null;
+                        }
+
+                        (last, pending, lag) = (new StreamId(reader.GetInt64(0), reader.GetInt64(1)), reader.GetInt64(2), reader.GetInt64(3));
+                    }
+                }
+
+                var members = new List<ConsumerGroupMember>();
+                using (var command = ReadCommand(connection, SqlGroups.Members, ("$stream", stream), ("$grp", group)))
+                {
+                    var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                    await using (reader.ConfigureAwait(false))
+                    {
+                        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                        {
+                            members.Add(new ConsumerGroupMember(reader.GetString(0), reader.GetInt64(2), Idle(now, reader.GetInt64(1))));
+                        }
+                    }
+                }
+
+                return new ConsumerGroupInfo(stream, group, last, pending, lag, members);
+            }
+        }
+    }
+
+    // Runs in the transaction GroupWriteAsync began, under _writeGate.
+    private ConsumerGroupClaim ClaimInTransaction(string stream, string group, string consumer, int limit, long timeoutMs)
+    {
+        var last = RequireGroup(stream, group);
+        var now = NowMilliseconds();
+        var claimed = new List<ClaimedFrame>();
+
+        // Reclaim first: pending frames held at least the timeout, oldest id first.
+        var due = new List<(StreamId Id, long Deliveries, AppendMode? Kind, byte[]? Payload)>();
+        using (var select = GroupCommand(SqlGroups.Due, ("$stream", stream), ("$grp", group), ("$due", now - timeoutMs), ("$limit", limit)))
+        using (var reader = select.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                due.Add((new StreamId(reader.GetInt64(0), reader.GetInt64(1)), reader.GetInt64(2),
+                    reader.IsDBNull(3) ? null : (AppendMode)reader.GetInt32(3), reader.IsDBNull(4) ? null : reader.GetFieldValue<byte[]>(4)));
+            }
+        }
+
+        if (due.Count > 0)
+        {
+            using var reclaim = GroupCommand(SqlGroups.Reclaim, ("$stream", stream), ("$grp", group), ("$ms", 0L), ("$seq", 0L), ("$consumer", consumer), ("$now", now));
+            using var delete = GroupCommand(SqlGroups.DeletePending, ("$stream", stream), ("$grp", group), ("$ms", 0L), ("$seq", 0L));
+            foreach (var (id, deliveries, kind, payload) in due)
+            {
+                // A frame trimmed while pending (best-effort retention) has nothing left to hand out: drop its entry.
+                var command = payload is null ? delete : reclaim;
+                command.Parameters[2].Value = id.Milliseconds;
+                command.Parameters[3].Value = id.Sequence;
+                command.ExecuteNonQuery();
+                if (payload is not null)
+                {
+                    claimed.Add(new ClaimedFrame(new StreamFrame(id, payload, kind!.Value), deliveries + 1));
+                }
+            }
+        }
+
+        if (claimed.Count < limit)
+        {
+            var fresh = new List<StreamFrame>();
+            using (var select = GroupCommand(SqlGroups.New, ("$stream", stream), ("$ms", last.Milliseconds), ("$seq", last.Sequence), ("$limit", limit - claimed.Count)))
+            using (var reader = select.ExecuteReader())
+            {
+                while (reader.Read())
+                {
+                    fresh.Add(new StreamFrame(new StreamId(reader.GetInt64(0), reader.GetInt64(1)), reader.GetFieldValue<byte[]>(3), (AppendMode)reader.GetInt32(2)));
+                }
+            }
+
+            if (fresh.Count > 0)
+            {
+                using var insert = GroupCommand(SqlGroups.InsertPending, ("$stream", stream), ("$grp", group), ("$ms", 0L), ("$seq", 0L), ("$consumer", consumer), ("$now", now));
+                foreach (var frame in fresh)
+                {
+                    insert.Parameters[2].Value = frame.Id.Milliseconds;
+                    insert.Parameters[3].Value = frame.Id.Sequence;
+                    insert.ExecuteNonQuery();
+                    claimed.Add(new ClaimedFrame(frame, 1));
+                }
+
+                last = fresh[^1].Id;
+                using var move = GroupCommand(SqlGroups.MoveCursor, ("$stream", stream), ("$grp", group), ("$ms", last.Milliseconds), ("$seq", last.Sequence));
+                move.ExecuteNonQuery();
+            }
+        }
+
+        using (var see = GroupCommand(SqlGroups.SeeConsumer, ("$stream", stream), ("$grp", group), ("$consumer", consumer), ("$now", now)))
+        {
+            see.ExecuteNonQuery();
+        }
+
+        return new ConsumerGroupClaim(claimed, last);
+    }
+
+    private StreamId RequireGroup(string stream, string group)
+    {
+        using var command = GroupCommand(SqlGroups.Group, ("$stream", stream), ("$grp", group));
+        using var reader = command.ExecuteReader();
+        return reader.Read() ? new StreamId(reader.GetInt64(0), reader.GetInt64(1)) : throw new ConsumerGroupNotFoundException(stream, group);
+    }
+
+    /// <summary>Runs a group write in its own <c>BEGIN IMMEDIATE</c> transaction on the writer, creating the group tables first if needed.</summary>
+    private async ValueTask<T> GroupWriteAsync<TState, T>(TState state, Func<TState, T> write, CancellationToken cancellationToken)
+    {
+        await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            ThrowIfDisposed();
+            await AcquireWriteLockAsync(_writer, _beginImmediate, _options, cancellationToken).ConfigureAwait(false);
+            var result = InTransaction(
+                null,
+                (Log: this, state, write),
+                static s =>
+                {
+                    if (!s.Log._groupSchemaReady)
+                    {
+                        using var schema = s.Log._writer.CreateCommand();
+                        schema.CommandText = SqlGroups.Schema;
+                        schema.ExecuteNonQuery();
+                    }
+
+                    return s.write(s.state);
+                });
+            _groupSchemaReady = true;
+            return result;
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+    }
+
+    private async ValueTask EnsureGroupSchemaAsync(CancellationToken cancellationToken)
+    {
+        if (!_groupSchemaReady)
+        {
+            await GroupWriteAsync(0, static _ => 0, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private SqliteCommand GroupCommand(string sql, params (string Name, object Value)[] parameters)
+    {
+        var command = _writer.CreateCommand();
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value);
+        }
+
+        return command;
+    }
+
+    private static SqliteCommand ReadCommand(SqliteConnection connection, string sql, params (string Name, object Value)[] parameters)
+    {
+        var command = connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value);
+        }
+
+        return command;
+    }
+
+    private static TimeSpan Idle(long now, long since) => TimeSpan.FromMilliseconds(Math.Max(0, now - since));
+}

@@ -1,0 +1,91 @@
+using BenchmarkDotNet.Attributes;
+using Reactive.Streams.Storage.Postgres;
+
+namespace Reactive.Streams.Benchmarks.Storage;
+
+/// <summary>
+/// Issue 21's PostgreSQL target: one consumer-group claim of a batch of <see cref="Batch"/> frames against one
+/// <see cref="CursorCanal"/> pull of the same batch size, on the same log and stream of 20 000 frames. The claim hands out
+/// new frames (it writes their pending entries and moves the group's cursor); <c>claim + ack</c> also acknowledges them,
+/// the steady state of a member. A reader that reaches the end of the stream starts again (a new canal, a new group),
+/// once per 200 operations.
+/// </summary>
+[MemoryDiagnoser]
+public class PostgresGroupClaimBenchmarks
+{
+    private const int Batch = 100;
+    private const string Stream = "claims";
+    private ThrowawayPostgres _server = null!;
+    private PostgresStreamLog _log = null!;
+    private CursorCanal _cursor = null!;
+    private ConsumerGroupCanal _claimOnly = null!;
+    private ConsumerGroupCanal _claimAndAck = null!;
+    private int _groups;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _server = new ThrowawayPostgres();
+        _log = PostgresStreamLog.OpenAsync(_server.ConnectionString).AsTask().GetAwaiter().GetResult();
+        var payload = new byte[100];
+        for (var i = 0; i < 20; i++)
+        {
+            _log.AppendBatchAsync(Stream, Enumerable.Repeat((ReadOnlyMemory<byte>)payload, 1000).ToArray(), AppendMode.Durable).AsTask().GetAwaiter().GetResult();
+        }
+
+        _cursor = CursorCanal.OpenAsync(_log, Stream).AsTask().GetAwaiter().GetResult();
+        _claimOnly = NewMemberAsync().AsTask().GetAwaiter().GetResult();
+        _claimAndAck = NewMemberAsync().AsTask().GetAwaiter().GetResult();
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        _log.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        _server.Dispose();
+    }
+
+    [Benchmark(Baseline = true, Description = "CursorCanal pull of 100")]
+    public async Task<int> CursorPull()
+    {
+        var batch = await _cursor.PullBatchAsync(Batch, TimeSpan.Zero);
+        if (batch.Count < Batch)
+        {
+            _cursor = await CursorCanal.OpenAsync(_log, Stream);
+        }
+
+        return batch.Count;
+    }
+
+    [Benchmark(Description = "group claim of 100")]
+    public async Task<int> GroupClaim()
+    {
+        var batch = await _claimOnly.PullBatchAsync(Batch, TimeSpan.Zero);
+        if (batch.Count < Batch)
+        {
+            _claimOnly = await NewMemberAsync();
+        }
+
+        return batch.Count;
+    }
+
+    [Benchmark(Description = "group claim + ack of 100")]
+    public async Task<int> GroupClaimAndAck()
+    {
+        var batch = await _claimAndAck.PullBatchAsync(Batch, TimeSpan.Zero);
+        if (batch.Count < Batch)
+        {
+            _claimAndAck = await NewMemberAsync();
+        }
+
+        if (!batch.IsEmpty)
+        {
+            await _claimAndAck.CommitAsync(batch.Last);
+        }
+
+        return batch.Count;
+    }
+
+    private ValueTask<ConsumerGroupCanal> NewMemberAsync() =>
+        ConsumerGroupCanal.OpenAsync(_log, Stream, $"g{Interlocked.Increment(ref _groups)}", "member");
+}

@@ -1,0 +1,44 @@
+using BenchmarkDotNet.Attributes;
+using Reactive.Streams.Storage.Redis;
+using StackExchange.Redis;
+
+namespace Reactive.Streams.Benchmarks.Storage;
+
+/// <summary>
+/// Redis appends: the log's durable append (one EVALSHA of the append script: id from the stream's last id and the
+/// log's clock, XADD, the stream's hash, XLEN, PUBLISH) against a bare <c>XADD key * p payload</c> sent through the
+/// same multiplexer, one awaited call at a time, to a server the benchmark starts.
+/// </summary>
+[MemoryDiagnoser]
+[MedianColumn]
+public class RedisAppendBenchmarks
+{
+    private readonly byte[] _payload = new byte[100];
+    private ThrowawayRedis _server = null!;
+    private RedisStreamLog _log = null!;
+    private IDatabase _database = null!;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        Random.Shared.NextBytes(_payload);
+        _server = new ThrowawayRedis();
+        _log = RedisStreamLog.OpenAsync(_server.Configuration).AsTask().GetAwaiter().GetResult();
+        _database = _log.Database;
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        _log.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        _server.Dispose();
+    }
+
+    [Benchmark(Baseline = true, Description = "bare XADD, same multiplexer")]
+    public async Task<RedisValue> BareXadd() =>
+        await _database.StreamAddAsync("bare", "p", _payload);
+
+    [Benchmark(Description = "log append (Durable)")]
+    public async Task<long> LogAppend() =>
+        (await _log.AppendAsync("log", _payload, AppendMode.Durable)).FrameCount;
+}

@@ -1,0 +1,177 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using StackExchange.Redis;
+
+namespace Reactive.Streams.Storage.Redis.Tests;
+
+/// <summary>
+/// A throwaway Redis server for the test collection: <c>redis-server</c> started from its binary on a free port bound
+/// to 127.0.0.1, with its working directory (append-only file, <c>appendfsync always</c>, no RDB snapshots) in a
+/// temporary directory, killed and deleted after the collection. When the binary is missing or the server cannot
+/// start, every test fails with the reason: these tests are never silently skipped (CI installs Debian's
+/// <c>redis-server</c> package).
+/// </summary>
+public sealed class RedisServerFixture : IAsyncLifetime
+{
+    private string? _binary;
+    private string? _directory;
+    private Process? _server;
+    private Exception? _startFailure;
+
+    public int Port { get; private set; }
+
+    /// <summary>A StackExchange.Redis configuration string for the server's database <paramref name="database"/>.</summary>
+    public string Configuration(int database = 0) =>
+        string.Create(CultureInfo.InvariantCulture, $"127.0.0.1:{Port},defaultDatabase={database},connectTimeout=5000,syncTimeout=10000,asyncTimeout=10000");
+
+    public string ConfigurationString => Configuration();
+
+    /// <summary>Throws, naming the reason, when the server is not running.</summary>
+    public void EnsureRunning()
+    {
+        if (_startFailure is not null)
+        {
+            throw new InvalidOperationException(
+                $"The Redis tests need a throwaway server and could not start one: {_startFailure.Message} " +
+                "Install the server binary (Debian: apt-get install redis-server; .ci/run does this) or set REDIS_SERVER to its path.",
+                _startFailure);
+        }
+    }
+
+    public async Task InitializeAsync()
+    {
+        try
+        {
+            _binary = FindBinary();
+            _directory = Directory.CreateTempSubdirectory("rs-redis-").FullName;
+            Port = FreePort();
+            await StartAsync();
+        }
+        catch (Exception e)
+        {
+            _startFailure = e;
+        }
+    }
+
+    /// <summary>Kills the server (SIGKILL: no shutdown, every connection dropped) and starts it again on the same port and directory.</summary>
+    public async Task RestartAsync()
+    {
+        Kill();
+        await StartAsync();
+    }
+
+    public Task DisposeAsync()
+    {
+        Kill();
+        if (_directory is not null)
+        {
+            Directory.Delete(_directory, recursive: true);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private void Kill()
+    {
+        if (_server is { } server)
+        {
+            if (!server.HasExited)
+            {
+                server.Kill();
+                server.WaitForExit(TimeSpan.FromSeconds(30));
+            }
+
+            server.Dispose();
+            _server = null;
+        }
+    }
+
+    private async Task StartAsync()
+    {
+        var start = new ProcessStartInfo
+        {
+            FileName = _binary!,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = _directory!,
+        };
+        foreach (var a in new[]
+        {
+            "--port", Port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--dir", _directory!,
+            "--appendonly", "yes", "--appendfsync", "always", "--save", "", "--daemonize", "no",
+            "--logfile", Path.Combine(_directory!, "server.log"), "--databases", "16",
+        })
+        {
+            start.ArgumentList.Add(a);
+        }
+
+        _server = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {_binary}.");
+        _server.OutputDataReceived += (_, _) => { };
+        _server.ErrorDataReceived += (_, _) => { };
+        _server.BeginOutputReadLine();
+        _server.BeginErrorReadLine();
+
+        // Ready when it answers PING rather than LOADING (it loads the append-only file first).
+        var guard = Stopwatch.StartNew();
+        while (true)
+        {
+            if (_server.HasExited)
+            {
+                var log = Path.Combine(_directory!, "server.log");
+                throw new InvalidOperationException(
+                    $"redis-server exited with {_server.ExitCode}: {(File.Exists(log) ? await File.ReadAllTextAsync(log) : "(no log)")}");
+            }
+
+            try
+            {
+                await using var probe = await ConnectionMultiplexer.ConnectAsync(Configuration() + ",connectRetry=0,abortConnect=true");
+                await probe.GetDatabase().PingAsync();
+                return;
+            }
+            catch (Exception e) when (e is RedisConnectionException || (e is RedisServerException && e.Message.StartsWith("LOADING", StringComparison.Ordinal)))
+            {
+                if (guard.Elapsed > TimeSpan.FromSeconds(30))
+                {
+                    throw;
+                }
+
+
+                await Task.Delay(50);
+            }
+        }
+    }
+
+    private static string FindBinary()
+    {
+        if (Environment.GetEnvironmentVariable("REDIS_SERVER") is { Length: > 0 } configured)
+        {
+            return configured;
+        }
+
+        foreach (var candidate in new[] { "/usr/bin/redis-server", "/usr/local/bin/redis-server", "/usr/bin/valkey-server" })
+        {
+            if (File.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        throw new FileNotFoundException("redis-server was not found in /usr/bin or /usr/local/bin.");
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class RedisCollection : ICollectionFixture<RedisServerFixture>
+{
+    public const string Name = "redis";
+}
