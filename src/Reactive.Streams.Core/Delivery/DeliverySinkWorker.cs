@@ -50,7 +50,7 @@ internal sealed class DeliverySinkWorker<T> : IDeliveryMetricsSource
         IsBestEffort = settings.BestEffort;
         _batch = new List<DeliveryEnvelope<T>>(settings.MaxBatch);
         _items = _batchSink is null ? null : new List<T>(settings.MaxBatch);
-        Queue = new BoundedBuffer<DeliveryEnvelope<T>>(
+        Queue = new LockedBuffer<DeliveryEnvelope<T>>(
             new BoundedStreamOptions<DeliveryEnvelope<T>>(IsDrop ? BackpressurePolicy.Fail : BackpressurePolicy.PauseUpstream, settings.QueueCapacity)
             {
                 Name = $"{dispatcher.Name}/{sink.Name}",
