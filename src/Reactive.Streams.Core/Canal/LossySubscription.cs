@@ -98,7 +98,7 @@ public static class LossySubscription
             options = new BoundedStreamOptions<T>(BackpressurePolicy.DropOldest, capacity) { Name = name };
         }
 
-        var buffer = new BoundedBuffer<T>(options);
+        var buffer = new LockedBuffer<T>(options);
         var subscription = source.Subscribe(
             item => buffer.TryPush(item),
             error => buffer.TryComplete(error),

@@ -32,7 +32,7 @@ public static class BackpressureChannel
 
     /// <summary>A policy channel on the engine mode given (the tests run every mode through the channel's surface).</summary>
     internal static Channel<T> Create<T>(BoundedStreamOptions<T> options, BufferMode mode) =>
-        new PolicyChannel<T>(new BoundedBuffer<T>(options, mode));
+        new PolicyChannel<T>(BoundedBuffer.Create(options, mode));
 
     /// <summary>Creates a policy channel.</summary>
     /// <typeparam name="T">The item type.</typeparam>

@@ -46,7 +46,7 @@ namespace Reactive.Streams;
 [DebuggerDisplay("{ToString(),nq}")]
 public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSourceBlock<T>, IMeteredStream
 {
-    private readonly BoundedBuffer<T> _buffer;
+    private readonly LockedBuffer<T> _buffer;
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     // Guards the Dataflow state the engine does not keep: postponed offers, the links, the one reservation, completion.
@@ -87,7 +87,7 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
     public BackpressureBlock(BoundedStreamOptions<T> options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        _buffer = new BoundedBuffer<T>(options);
+        _buffer = new LockedBuffer<T>(options);
         _offerWork = new WorkItem(this, static block => block.OfferLoop());
         _consumePostponedWork = new WorkItem(this, static block => block.ConsumePostponed());
     }

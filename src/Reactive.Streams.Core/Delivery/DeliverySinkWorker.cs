@@ -51,7 +51,7 @@ internal sealed partial class DeliverySinkWorker<T> : IDeliveryMetricsSource
         IsBestEffort = settings.BestEffort;
         _batch = new List<DeliveryEnvelope<T>>(settings.MaxBatch);
         _items = _batchSink is null ? null : new List<T>(settings.MaxBatch);
-        Queue = new BoundedBuffer<DeliveryEnvelope<T>>(
+        Queue = new LockedBuffer<DeliveryEnvelope<T>>(
             new BoundedStreamOptions<DeliveryEnvelope<T>>(IsDrop ? BackpressurePolicy.Fail : BackpressurePolicy.PauseUpstream, settings.QueueCapacity)
             {
                 Name = _destination = $"{dispatcher.Name}/{sink.Name}",

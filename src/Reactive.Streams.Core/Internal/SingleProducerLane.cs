@@ -8,7 +8,7 @@ namespace Reactive.Streams.Internal;
 /// The engine's lock-free mode for a buffer with exactly one producer and one consumer at a time: an Rx policy operator
 /// or <c>SubscribeAsync</c> (the Rx grammar serializes the source's <c>OnNext</c> calls, and one drain reads), or a
 /// stream or channel whose options promise a single writer and a single reader. It makes the same
-/// decisions as the locked mode of <see cref="BoundedBuffer{T}"/> (which owns it and delegates to it) and keeps the
+/// decisions as the locked mode (<see cref="SingleLaneBuffer{T}"/> and <see cref="SharedLaneBuffer{T}"/> own it and delegate to it) and keeps the
 /// same counters, but a push costs no lock: the producer publishes an item with one atomic exchange, and the consumer
 /// takes a batch with one compare-and-swap.
 /// </summary>
@@ -172,13 +172,36 @@ internal sealed class SingleProducerLane<T>
         }
     }
 
-    /// <summary>Checks, in DEBUG builds, what a claim of the positions from <paramref name="from"/> up to <paramref name="to"/> must satisfy.</summary>
+    /// <summary>
+    /// Checks, in DEBUG builds, what a claim of the positions from <paramref name="from"/> up to <paramref name="to"/> must
+    /// satisfy, and what it leaves behind whoever runs beside it (<see cref="AssertBounded"/>). Every lock-free claim of
+    /// the lane modes (a read's, an eviction's) ends here.
+    /// </summary>
     [System.Diagnostics.Conditional("DEBUG")]
     private void AssertClaimed(long from, long to)
     {
         System.Diagnostics.Debug.Assert(from <= to && to - from <= _capacity, "A claim takes at most a whole buffer.");
         System.Diagnostics.Debug.Assert(to <= Volatile.Read(ref _cursors.Tail), "Only published items are claimed.");
         System.Diagnostics.Debug.Assert(Volatile.Read(ref _cursors.Head) >= to, "The head has moved past every claimed position.");
+        AssertBounded();
+    }
+
+    /// <summary>
+    /// Checks, in DEBUG builds, what holds at any moment whoever runs beside the caller: the buffer never holds more than
+    /// its capacity, and nothing leaves that was not pushed. Each is read in the order that makes it exact under
+    /// concurrency: the tail before the head (the producer writes only below the head it saw plus the capacity, and the
+    /// head only grows), the counts of what left before the pushed count (every count only grows), with one item of slack
+    /// for the item a producer has published but not yet counted.
+    /// </summary>
+    [System.Diagnostics.Conditional("DEBUG")]
+    public void AssertBounded()
+    {
+        ref var c = ref _cursors;
+        var tail = Volatile.Read(ref c.Tail);
+        System.Diagnostics.Debug.Assert(tail - Volatile.Read(ref c.Head) <= _capacity, "The buffer never holds more than its capacity.");
+        var left = Volatile.Read(ref c.Delivered) + Volatile.Read(ref c.DropOldestHits) + Volatile.Read(ref c.DegradeHits) +
+            Volatile.Read(ref c.FailOverflows) + Volatile.Read(ref c.Rejected);
+        System.Diagnostics.Debug.Assert(left <= Volatile.Read(ref c.Pushed) + 1, "Nothing leaves that was not pushed.");
     }
 
     public void CountEvicted(bool degraded)
@@ -206,6 +229,17 @@ internal sealed class SingleProducerLane<T>
         {
             Volatile.Write(ref c.Rejected, c.Rejected + 1);
         }
+    }
+
+    /// <summary>Counts a push that the decision (<see cref="PushDecision"/>) rejected; the producer's call.</summary>
+    public void CountRejection(PushAction rejection)
+    {
+        if (rejection == PushAction.RejectTimedOut)
+        {
+            CountPauseBlock();
+        }
+
+        CountRejected(overflow: rejection == PushAction.RejectOverflow);
     }
 
     public void CountPauseBlock() => Volatile.Write(ref _cursors.PauseBlocks, _cursors.PauseBlocks + 1);
@@ -330,7 +364,7 @@ internal sealed class SingleProducerLane<T>
     /// caller has checked that writing is not over. Returns false if an item arrived, or writing ended
     /// (<paramref name="owner"/> completed), before the signal was armed for good: the caller drains now.
     /// </summary>
-    public bool ArmReadSignal(ReadSignal signal, BoundedBuffer<T> owner)
+    public bool ArmReadSignal(ReadSignal signal, SingleLaneBuffer<T> owner)
     {
         if (!IsEmpty)
         {

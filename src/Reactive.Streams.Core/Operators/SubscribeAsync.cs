@@ -73,7 +73,7 @@ public static partial class ObservableBackpressureExtensions
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(handler);
         ArgumentNullException.ThrowIfNull(options);
-        var sink = new SubscribeAsyncSink<T>(new BoundedBuffer<T>(options, BufferMode.SingleLane), handler, scheduler ?? DefaultScheduler.Instance);
+        var sink = new SubscribeAsyncSink<T>(BoundedBuffer.Create(options, BufferMode.SingleLane), handler, scheduler ?? DefaultScheduler.Instance);
         sink.Run(source);
         return new BackpressureSubscription(sink);
     }

@@ -224,7 +224,7 @@ internal sealed class WithBackpressure<T>(IObservable<T> source, BoundedStreamOp
     public IDisposable Subscribe(IObserver<T> observer)
     {
         ArgumentNullException.ThrowIfNull(observer);
-        var sink = new Sink(new BoundedBuffer<T>(options, BufferMode.SingleLane), scheduler, observer);
+        var sink = new Sink(BoundedBuffer.Create(options, BufferMode.SingleLane), scheduler, observer);
         sink.Run(source);
         return sink;
     }

@@ -33,7 +33,7 @@ public sealed class BoundedStream<T> : IMeteredStream
     internal BoundedStream(BoundedStreamOptions<T> options, BufferMode mode)
     {
         ArgumentNullException.ThrowIfNull(options);
-        _buffer = new BoundedBuffer<T>(options, mode);
+        _buffer = BoundedBuffer.Create(options, mode);
     }
 
     internal BoundedBuffer<T> Buffer => _buffer;

@@ -2,13 +2,16 @@ using System.Threading.Channels;
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Configs;
 using Reactive.Streams;
+using Reactive.Streams.Internal;
 
 namespace Reactive.Streams.Benchmarks.Engine;
 
 /// <summary>
 /// One producer to one consumer on two threads, 1,000,000 items, capacity 1024: the engine (through
 /// <see cref="BoundedStream{T}"/>) and its channel face against <see cref="Channel.CreateBounded{T}(BoundedChannelOptions)"/>
-/// with the matching full mode, which is each category's baseline. Results are per item.
+/// with the matching full mode, which is each category's baseline. Results are per item. The DropOldest and PauseUpstream
+/// categories also run the stream on the engine's locked mode, and the <c>Single</c> categories run the lock-free mode,
+/// so one run compares the three modes (docs/engine.md: a mode is kept only where it pays for itself).
 /// </summary>
 [MemoryDiagnoser]
 [GroupBenchmarksBy(BenchmarkLogicalGroupRule.ByCategory)]
@@ -31,6 +34,11 @@ public class EngineThroughputBenchmarks
     [Benchmark(OperationsPerInvoke = Items)]
     [BenchmarkCategory("DropOldest")]
     public Task DropOldest_PolicyChannel() => RunChannel(BackpressureChannel.Create<int>(BackpressurePolicy.DropOldest, Capacity), wait: false);
+
+    // The engine's locked mode on the same surface: what the default (shared) mode is measured against to show it pays.
+    [Benchmark(OperationsPerInvoke = Items)]
+    [BenchmarkCategory("DropOldest")]
+    public Task DropOldest_LockedModeStream() => RunStream(new BoundedStream<int>(new BoundedStreamOptions<int>(BackpressurePolicy.DropOldest, Capacity), BufferMode.Locked), wait: false);
 
     // ---- DegradeQuality against DropOldest ---------------------------------------------------------------------
 
@@ -59,6 +67,10 @@ public class EngineThroughputBenchmarks
     [Benchmark(OperationsPerInvoke = Items)]
     [BenchmarkCategory("PauseUpstream")]
     public Task PauseUpstream_PolicyChannel() => RunChannel(BackpressureChannel.Create<int>(BackpressurePolicy.PauseUpstream, Capacity), wait: true);
+
+    [Benchmark(OperationsPerInvoke = Items)]
+    [BenchmarkCategory("PauseUpstream")]
+    public Task PauseUpstream_LockedModeStream() => RunStream(new BoundedStream<int>(new BoundedStreamOptions<int>(BackpressurePolicy.PauseUpstream, Capacity), BufferMode.Locked), wait: true);
 
     // ---- Fail: TryPush against Wait with TryWrite --------------------------------------------------------------
 

@@ -6,7 +6,7 @@ namespace Reactive.Streams.Tests.Delivery;
 /// <summary>The engine's batch read, added for the dispatcher's workers: it must behave like repeated TryRead.</summary>
 public class BoundedBufferBatchReadTests
 {
-    private static BoundedBuffer<int> Buffer(BackpressurePolicy policy, int capacity) => new(new BoundedStreamOptions<int>(policy, capacity));
+    private static LockedBuffer<int> Buffer(BackpressurePolicy policy, int capacity) => new(new BoundedStreamOptions<int>(policy, capacity));
 
     [Fact]
     public void TryReadBatch_takes_the_oldest_items_up_to_max_and_leaves_the_rest()

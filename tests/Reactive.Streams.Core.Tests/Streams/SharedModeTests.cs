@@ -23,7 +23,7 @@ public class SharedModeTests
         using var release = new ManualResetEventSlim();
         var holder = new Thread(() =>
         {
-            lock (stream.Buffer.WriterLock)
+            lock (((SharedLaneBuffer<int>)stream.Buffer).WriterLock)
             {
                 held.Set();
                 release.Wait();
@@ -97,7 +97,7 @@ public class SharedModeTests
         var first = -1;
         var reader = new Thread(() => stream.TryRead(out first));
         ValueTask<bool> second;
-        lock (stream.Buffer.WriterLock)
+        lock (((SharedLaneBuffer<int>)stream.Buffer).WriterLock)
         {
             reader.Start();
             var spinner = default(SpinWait);

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 
@@ -5,12 +6,12 @@ namespace Reactive.Streams.Internal;
 
 /// <summary>
 /// The engine's shared mode (<see cref="BufferMode.SharedLane"/>), the default of streams and channels: any number of
-/// writers and readers, the locked mode's decisions, wait lists and counters, but the items live in a
-/// <see cref="SingleProducerLane{T}"/> and only writers take the lock.
+/// writers and readers, the locked mode's wait lists, but the items live in a <see cref="SingleProducerLane{T}"/> and
+/// only writers take the lock.
 /// </summary>
 /// <remarks>
 /// <para>
-/// Writers take <c>_lock</c> around every push, which makes them the lane's one producer at a time; the lock also guards
+/// Writers take the lock around every push, which makes them the lane's one producer at a time; the lock also guards
 /// the wait lists, as in the locked mode. Readers claim items with the lane's compare-and-swap and take the lock only to
 /// park or to let parked writers in. So a producer and a consumer never wait for each other's lock on the hot path, and a
 /// reader preempted mid-read stalls no writer: the bounded channel's slow mode (docs/benchmarks.md) is a writer waiting
@@ -25,42 +26,74 @@ namespace Reactive.Streams.Internal;
 /// in their order, under the lock, as the locked mode's reads do.
 /// </para>
 /// </remarks>
-internal sealed partial class BoundedBuffer<T>
+internal sealed class SharedLaneBuffer<T> : WaitListBuffer<T>
 {
-    // The shared mode's lane; null in the other modes.
-    private readonly SingleProducerLane<T>? _sharedLane;
+    // Returned by Push when the degrader must run first, outside the lock.
+    private const PushStatus DegradeOutsideLock = (PushStatus)(-1);
 
-    /// <summary>The lock writers take (in the locked mode, everyone); the tests hold it to show that shared-mode readers do not.</summary>
-    internal Lock WriterLock => _lock;
+    private readonly SingleProducerLane<T> _lane;
 
-    /// <summary><see cref="TryPush"/> in the shared mode; <see cref="DegradeOutsideLock"/> when the degrader must run first.</summary>
-    private PushResult SharedPush(SingleProducerLane<T> lane, T item)
+    public SharedLaneBuffer(BoundedStreamOptions<T> options)
+        : base(options, readersSkipLock: true)
+    {
+        _lane = new SingleProducerLane<T>(Capacity, sharedConsumers: true);
+        RegisterWithMeter();
+    }
+
+    public override int Depth => _lane.Depth;
+
+    internal override BufferMode Mode => BufferMode.SharedLane;
+
+    private protected override bool HasRoomLocked => _lane.HasRoom();
+
+    private protected override bool HasItemsLocked => !_lane.IsEmpty;
+
+    private protected override void CountRejectedLocked() => _lane.CountRejected(overflow: false);
+
+    private protected override void CountRejection(PushAction rejection) => _lane.CountRejection(rejection);
+
+    // ---- Writing --------------------------------------------------------------------------------------------------
+
+    public override PushResult TryPush(T item)
+    {
+        // Under sustained DegradeQuality overflow, degrade before taking the lock (one lock per push, not two). The
+        // depth read is racy; PushDegraded re-decides under the lock.
+        if (_degrader is not null && ShouldDegradeEagerly(_lane.Depth))
+        {
+            return PushDegraded(item);
+        }
+
+        var result = Push(item);
+        return result.Status == DegradeOutsideLock ? PushDegraded(item) : result;
+    }
+
+    /// <summary><see cref="TryPush"/> under the lock; <see cref="DegradeOutsideLock"/> when the degrader must run first.</summary>
+    private PushResult Push(T item)
     {
         AsyncWaiter<T>? readers;
         object? signals;
         T evicted;
         using (EnterLocked())
         {
-
             // Parked writers go first: a push that finds them waits behind them (PauseUpstream) or overflows.
-            switch (Decide(_writersHead is null && lane.HasRoom(), canWait: false))
+            switch (Decide(_writersHead is null && _lane.HasRoom(), canWait: false))
             {
                 case PushAction.Enqueue:
-                    lane.EnqueueLocked(item);
+                    _lane.EnqueueLocked(item);
                     TakeReaders(out readers, out signals);
                     goto Enqueued;
 
                 case PushAction.EvictOldest:
-                    if (!lane.TryEvictOldest(out evicted))
+                    if (!_lane.TryEvictOldest(out evicted))
                     {
                         // A reader made room meanwhile: no overflow any more.
-                        lane.EnqueueLocked(item);
+                        _lane.EnqueueLocked(item);
                         TakeReaders(out readers, out signals);
                         goto Enqueued;
                     }
 
-                    lane.CountEvicted(degraded: false);
-                    lane.EnqueueLocked(item);
+                    _lane.CountEvicted(degraded: false);
+                    _lane.EnqueueLocked(item);
                     goto Evicted;
 
                 case PushAction.Degrade:
@@ -80,8 +113,8 @@ internal sealed partial class BoundedBuffer<T>
         return new PushResult(PushStatus.DroppedOldest);
     }
 
-    /// <summary>DegradeQuality on overflow in the shared mode: the degrader runs outside the lock, then the decision is re-made.</summary>
-    private PushResult SharedPushDegraded(SingleProducerLane<T> lane, T item)
+    /// <summary>DegradeQuality on overflow: the degrader runs outside the lock, then the decision is re-made.</summary>
+    private PushResult PushDegraded(T item)
     {
         if (!TryDegrade(item, out var degraded, out var failed))
         {
@@ -94,25 +127,24 @@ internal sealed partial class BoundedBuffer<T>
         PushStatus status;
         using (EnterLocked())
         {
-
             // Re-decided: a reader may have made room while the degrader ran (then the original item goes in).
-            var action = Decide(lane.HasRoom(), canWait: false);
+            var action = Decide(_lane.HasRoom(), canWait: false);
             if (action is not PushAction.Enqueue and not PushAction.Degrade)
             {
                 return RejectLocked(action);
             }
 
-            if (action == PushAction.Enqueue || !lane.TryEvictOldest(out evicted))
+            if (action == PushAction.Enqueue || !_lane.TryEvictOldest(out evicted))
             {
                 // A reader made room while the degrader ran: no overflow any more, so the original item goes in.
-                lane.EnqueueLocked(item);
+                _lane.EnqueueLocked(item);
                 TakeReaders(out readers, out signals);
                 status = PushStatus.Enqueued;
             }
             else
             {
-                lane.CountEvicted(degraded: true);
-                lane.EnqueueLocked(degraded);
+                _lane.CountEvicted(degraded: true);
+                _lane.EnqueueLocked(degraded);
                 status = PushStatus.Degraded;
             }
         }
@@ -126,27 +158,12 @@ internal sealed partial class BoundedBuffer<T>
         return new PushResult(status);
     }
 
-    /// <summary><see cref="TryPush"/> in the shared mode.</summary>
-    private PushResult SharedTryPush(SingleProducerLane<T> lane, T item)
+    private protected override ValueTask PushAsync(T item, CancellationToken cancellationToken, bool blocking)
     {
-        // Under sustained DegradeQuality overflow, degrade before taking the lock (one lock per push, not two; see
-        // ShouldDegradeEagerly). The depth read is racy; SharedPushDegraded re-decides under the lock.
-        if (ShouldDegradeEagerly(lane))
-        {
-            return SharedPushDegraded(lane, item);
-        }
-
-        var result = SharedPush(lane, item);
-        return result.Status == DegradeOutsideLock ? SharedPushDegraded(lane, item) : result;
-    }
-
-    /// <summary><see cref="PushAsync(T, CancellationToken, bool)"/> in the shared mode.</summary>
-    private ValueTask SharedPushAsync(SingleProducerLane<T> lane, T item, CancellationToken cancellationToken, bool blocking)
-    {
-        var result = SharedTryPush(lane, item);
+        var result = TryPush(item);
         if (result.Status == PushStatus.Full)
         {
-            return SharedParkWriter(lane, item, cancellationToken, blocking);
+            return ParkWriter(item, cancellationToken, blocking);
         }
 
         return result.IsAccepted ? default : ValueTask.FromException(CreateException(result));
@@ -158,7 +175,7 @@ internal sealed partial class BoundedBuffer<T>
     /// without waiting returns a plain completed task, as BoundedChannel's do, and recycles its waiter at once: callers
     /// commonly skip awaiting a task that completed synchronously, and the pooled waiter would be lost with it.
     /// </summary>
-    private ValueTask SharedParkWriter(SingleProducerLane<T> lane, T item, CancellationToken cancellationToken, bool blocking)
+    private ValueTask ParkWriter(T item, CancellationToken cancellationToken, bool blocking)
     {
         AsyncWaiter<T> waiter;
         var pooled = !cancellationToken.CanBeCanceled && _pauseTimeout is null;
@@ -186,10 +203,10 @@ internal sealed partial class BoundedBuffer<T>
         var parked = false;
         using (EnterLocked())
         {
-            var action = Decide(_writersHead is null && lane.HasRoom(), canWait: true);
+            var action = Decide(_writersHead is null && _lane.HasRoom(), canWait: true);
             if (action == PushAction.Enqueue)
             {
-                lane.EnqueueLocked(item);
+                _lane.EnqueueLocked(item);
                 TakeReaders(out readers, out signals);
             }
             else if (action != PushAction.Wait)
@@ -198,11 +215,11 @@ internal sealed partial class BoundedBuffer<T>
             }
             else
             {
-                lane.CountPauseBlock();
+                _lane.CountPauseBlock();
                 if (waiter.Fired != 0)
                 {
                     // The token or the timer fired before the waiter was parked; OnWaiterFired found nothing to unlink.
-                    lane.CountRejected(overflow: false);
+                    _lane.CountRejected(overflow: false);
                     failure = CreateFiredException(waiter);
                 }
                 else
@@ -211,7 +228,7 @@ internal sealed partial class BoundedBuffer<T>
 
                     // The handshake with readers, which make room without the lock: fence, then look at the room again.
                     Interlocked.MemoryBarrier();
-                    handedOff = HandOffLocked(lane);
+                    handedOff = HandOffLocked();
                     if (handedOff is not null)
                     {
                         TakeReaders(out readers, out signals);
@@ -270,15 +287,48 @@ internal sealed partial class BoundedBuffer<T>
         }
     }
 
-    /// <summary><see cref="TryReadMany"/> in the shared mode.</summary>
-    private int SharedTryReadMany(SingleProducerLane<T> lane, Span<T> destination)
+    private protected override ValueTask<bool> WaitToPushCoreAsync(CancellationToken cancellationToken)
     {
-        var read = lane.TryReadMany(destination);
+        // Decided without the lock when it can be: readers make room without it anyway.
+        if (Volatile.Read(ref _doneWriting) is not null ||
+            !PushDecision.NeedsRoom(Policy) ||
+            (Volatile.Read(ref _writersHead) is null && _lane.Depth < Capacity))
+        {
+            return WaitToPushDecided();
+        }
+
+        return ParkForRoom(cancellationToken);
+    }
+
+    // ---- Reading --------------------------------------------------------------------------------------------------
+
+    /// <summary>A claim without a lock.</summary>
+    public override bool TryRead([MaybeNullWhen(false)] out T item)
+    {
+        Unsafe.SkipInit(out item);
+        if (_lane.TryReadMany(new Span<T>(ref item)) == 0)
+        {
+            item = default;
+            if (IsCompleted && _lane.IsEmpty)
+            {
+                CompleteCompletionTask();
+            }
+
+            return false;
+        }
+
+        AfterRead();
+        return true;
+    }
+
+    internal override int TryReadMany(Span<T> destination)
+    {
+        var read = _lane.TryReadMany(destination);
         if (read > 0)
         {
-            SharedAfterRead(lane);
+                AfterRead();
         }
-        else if (IsCompleted && lane.IsEmpty)
+        else if (IsCompleted && _lane.IsEmpty)
         {
             CompleteCompletionTask();
         }
@@ -287,20 +337,20 @@ internal sealed partial class BoundedBuffer<T>
     }
 
     /// <summary>After a read (whose claim was a full fence): lets parked writers in, wakes space waiters, ends a drained buffer.</summary>
-    private void SharedAfterRead(SingleProducerLane<T> lane)
+    private void AfterRead()
     {
         if (Volatile.Read(ref _writersHead) is not null || Volatile.Read(ref _spaceWaiters) is not null)
         {
-            SharedMakeRoom(lane);
+            MakeRoom();
         }
 
-        if (IsCompleted && lane.IsEmpty)
+        if (IsCompleted && _lane.IsEmpty)
         {
             CompleteCompletionTask();
         }
     }
 
-    private void SharedMakeRoom(SingleProducerLane<T> lane)
+    private void MakeRoom()
     {
         AsyncWaiter<T>? handedOff;
         AsyncWaiter<T>? space = null;
@@ -308,7 +358,7 @@ internal sealed partial class BoundedBuffer<T>
         object? signals = null;
         using (EnterLocked())
         {
-            handedOff = HandOffLocked(lane);
+            handedOff = HandOffLocked();
             if (handedOff is not null)
             {
                 // The items handed in may land after another reader found the lane empty and parked.
@@ -316,7 +366,7 @@ internal sealed partial class BoundedBuffer<T>
             }
 
             // A batch read can make more room than the parked writers take.
-            if (_spaceWaiters is not null && _writersHead is null && lane.HasRoom())
+            if (_spaceWaiters is not null && _writersHead is null && _lane.HasRoom())
             {
                 space = _spaceWaiters;
                 _spaceWaiters = null;
@@ -339,40 +389,34 @@ internal sealed partial class BoundedBuffer<T>
     /// Under the lock: moves parked writers' items into the room there is, oldest writer first, and returns those
     /// writers (linked through <see cref="AsyncWaiter{T}.Next"/>) to be completed after the lock is released.
     /// </summary>
-    private AsyncWaiter<T>? HandOffLocked(SingleProducerLane<T> lane)
+    private AsyncWaiter<T>? HandOffLocked()
     {
         AsyncWaiter<T>? head = null;
         AsyncWaiter<T>? tail = null;
-        while (_writersHead is not null && lane.HasRoom())
+        while (_writersHead is not null && _lane.HasRoom())
         {
-            lane.EnqueueLocked(TakeOldestWriter(ref head, ref tail).Item);
+            _lane.EnqueueLocked(TakeOldestWriter(ref head, ref tail).Item);
         }
 
         return head;
     }
 
-    /// <summary>Under the lock, after items entered: detaches the parked readers and the armed read signals.</summary>
-    private void TakeReaders(out AsyncWaiter<T>? readers, out object? signals)
+    /// <summary>The lane's peek is checked against its head, so it holds with several readers too.</summary>
+    public override bool TryPeek([MaybeNullWhen(false)] out T item) => _lane.TryPeek(out item);
+
+    private protected override ValueTask<bool> WaitToReadCoreAsync(CancellationToken cancellationToken) =>
+        _lane.IsEmpty ? ParkReader(cancellationToken) : new ValueTask<bool>(true);
+
+    // ---- Metrics and invariants -----------------------------------------------------------------------------------
+
+    public override StreamMetricsSnapshot GetMetrics() => _lane.ReadCounters();
+
+    private protected override StreamMetricsSnapshot ReadCountersRacy() => _lane.ReadCounters();
+
+    private protected override void AssertModeInvariantsLocked()
     {
-        readers = _readers;
-        if (readers is not null)
-        {
-            _readers = null;
-        }
-
-        signals = TakeSignals();
-    }
-
-    private static void WakeReadersAndSignals(AsyncWaiter<T>? readers, object? signals)
-    {
-        if (readers is not null)
-        {
-            WakeAll(readers);
-        }
-
-        if (signals is not null)
-        {
-            FireAll(signals);
-        }
+        // Readers take items without the lock, so only what they cannot change is checked: nothing enters but under the
+        // lock, and readers only take items out. Every claim (a read's, or a writer's eviction) is checked by the lane.
+        _lane.AssertBounded();
     }
 }

@@ -1,12 +1,15 @@
+using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 
 namespace Reactive.Streams.Internal;
 
 /// <summary>
-/// The engine's lock-free mode (<see cref="SingleProducerLane{T}"/>): the same decisions and counters as the locked mode,
-/// for one producer and one consumer at a time. The Rx policy operators and <c>SubscribeAsync</c> use it always (the Rx
-/// grammar gives them one producer), streams and channels when their options promise a single writer and a single reader.
+/// The engine's lock-free mode (<see cref="BufferMode.SingleLane"/>, on a <see cref="SingleProducerLane{T}"/>): the same
+/// decisions and counters as the other modes, for one producer and one consumer at a time. The Rx policy operators and
+/// <c>SubscribeAsync</c> use it always (the Rx grammar gives them one producer), streams and channels when their options
+/// promise a single writer and a single reader. It has no PauseUpstream timeout (the factory falls back to the shared
+/// mode for one), and no lock at all.
 /// </summary>
 /// <remarks>
 /// Waiting without a lock: at most one reader and one writer can be parked (there is one of each). Each parks by
@@ -14,96 +17,87 @@ namespace Reactive.Streams.Internal;
 /// buffer, takes the waiter out of the slot with an atomic exchange and completes it. Whoever takes a waiter out of its
 /// slot (the other side, completion, or its own cancellation) completes it, exactly once. The reader's slot is the lane's
 /// read signal (<see cref="LaneReadWaiter"/>), so the producer's per-push check is the one it already makes for the
-/// operators.
+/// operators. Every claim (a read's, an eviction's) is checked by the lane in DEBUG builds.
 /// </remarks>
-internal sealed partial class BoundedBuffer<T>
+internal sealed class SingleLaneBuffer<T> : BoundedBuffer<T>
 {
+    private readonly SingleProducerLane<T> _lane;
+
     // A writer parked for room (PushAsync or WaitToPushAsync under PauseUpstream or Fail); taken by the reader that makes room.
-    private AsyncWaiter<T>? _laneRoomWaiter;
+    private AsyncWaiter<T>? _roomWaiter;
 
     // The slot of the reader parked in WaitToReadAsync, armed as the lane's read signal; created on the first wait.
-    private LaneReadWaiter? _laneReadWaiter;
+    private LaneReadWaiter? _readWaiter;
+
+    public SingleLaneBuffer(BoundedStreamOptions<T> options)
+        : base(options)
+    {
+        Debug.Assert(PauseTimeout is null, "The lock-free mode has no timed waits; the factory picks the shared mode for them.");
+        _lane = new SingleProducerLane<T>(Capacity);
+        RegisterWithMeter();
+    }
+
+    public override int Depth => _lane.Depth;
+
+    internal override BufferMode Mode => BufferMode.SingleLane;
+
+    private protected override void CountRejection(PushAction rejection) => _lane.CountRejection(rejection);
+
+    // The degrader runs on the one producer, which owns the lane's producer counters.
+    private protected override void CountDegraderFailure() => _lane.CountRejected(overflow: false);
+
+    // ---- Writing --------------------------------------------------------------------------------------------------
 
     /// <summary>
-    /// <see cref="TryPush"/> in the lock-free mode: the same decisions as <see cref="PushCore"/> and
-    /// <see cref="PushDegraded"/>, made by the one producer against the lane. Evicting claims the oldest item the way a
-    /// read does, so a consumer that took items meanwhile turns the eviction into a plain enqueue, as the locked mode's
-    /// re-decision does.
+    /// The decision, acted on by the one producer against the lane. Evicting claims the oldest item the way a read does,
+    /// so a consumer that took items meanwhile turns the eviction into a plain enqueue, as the locked mode's re-decision
+    /// does.
     /// </summary>
-    private PushResult LanePush(SingleProducerLane<T> lane, T item)
+    public override PushResult TryPush(T item)
     {
-        switch (Decide(lane.HasRoom(), canWait: false))
+        switch (Decide(_lane.HasRoom(), canWait: false))
         {
             case PushAction.Enqueue:
-                lane.Enqueue(item);
+                _lane.Enqueue(item);
                 return PushResult.Enqueued;
 
             case PushAction.EvictOldest:
-                return LaneReplaceOldest(lane, item, item, degrade: false);
+                return ReplaceOldest(item, item, degrade: false);
 
             case PushAction.Degrade:
                 return TryDegrade(item, out var degraded, out var failed)
-                    ? LaneReplaceOldest(lane, item, degraded, degrade: true)
+                    ? ReplaceOldest(item, degraded, degrade: true)
                     : failed;
 
             case var rejection:
-                // PauseUpstream answers Full: the lane never parks a writer (it has no PauseUpstream timeout), so the
-                // caller waits for room and retries.
+                // PauseUpstream answers Full: the lane never parks a writer with its item (it has no PauseUpstream
+                // timeout), so the caller waits for room and retries.
                 return RejectLocked(rejection);
         }
     }
 
     /// <summary>Evicts the oldest item and enqueues <paramref name="replacement"/> in its place (DropOldest, DegradeQuality).</summary>
-    private PushResult LaneReplaceOldest(SingleProducerLane<T> lane, T original, T replacement, bool degrade)
+    private PushResult ReplaceOldest(T original, T replacement, bool degrade)
     {
-        if (!lane.TryEvictOldest(out var evicted))
+        if (!_lane.TryEvictOldest(out var evicted))
         {
             // The consumer made room meanwhile (while the degrader ran, say): no overflow any more, so the original goes in.
-            lane.Enqueue(original);
+            _lane.Enqueue(original);
             return PushResult.Enqueued;
         }
 
-        lane.CountEvicted(degrade);
-        lane.Enqueue(replacement);
+        _lane.CountEvicted(degrade);
+        _lane.Enqueue(replacement);
         _onDropped?.Invoke(evicted);
         return new PushResult(degrade ? PushStatus.Degraded : PushStatus.DroppedOldest);
     }
 
-    /// <summary><see cref="TryComplete"/> in the lock-free mode, where no reader or writer is ever parked in the engine.</summary>
-    private bool LaneComplete(SingleProducerLane<T> lane, Exception? error)
+    private protected override ValueTask PushAsync(T item, CancellationToken cancellationToken, bool blocking)
     {
-        if (Interlocked.CompareExchange(ref _doneWriting, error ?? s_completedNormally, null) is not null)
-        {
-            return false;
-        }
-
-        // The exchange above is a full fence, and so is the consumer's claim: either this sees the last read empty the
-        // buffer, or that read sees the completion (TryReadMany completes the task then).
-        if (lane.IsEmpty)
-        {
-            CompleteCompletionTask();
-        }
-
-        lane.TakeSignal()?.OnReadable();
-
-        // A parked writer retries and finds the buffer closed (its push is rejected and counted, as in the locked mode).
-        if (Interlocked.Exchange(ref _laneRoomWaiter, null) is { } writer)
-        {
-            writer.SetResult(true);
-        }
-
-        return true;
-    }
-
-    // ---- Stream and channel faces in the lock-free mode ---------------------------------------------------------
-
-    /// <summary><see cref="PushAsync(T, CancellationToken, bool)"/> in the lock-free mode.</summary>
-    private ValueTask LanePushAsync(SingleProducerLane<T> lane, T item, CancellationToken cancellationToken, bool blocking)
-    {
-        var result = LanePush(lane, item);
+        var result = TryPush(item);
         if (result.Status == PushStatus.Full)
         {
-            return LanePushWhenRoom(lane, item, cancellationToken, blocking);
+            return PushWhenRoom(item, cancellationToken, blocking);
         }
 
         return result.IsAccepted ? default : ValueTask.FromException(CreateException(result));
@@ -115,14 +109,14 @@ internal sealed partial class BoundedBuffer<T>
     /// waits right here (the method then never suspends and returns a completed task).
     /// </summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask LanePushWhenRoom(SingleProducerLane<T> lane, T item, CancellationToken cancellationToken, bool blocking)
+    private async ValueTask PushWhenRoom(T item, CancellationToken cancellationToken, bool blocking)
     {
-        lane.CountPauseBlock();
+        _lane.CountPauseBlock();
         while (true)
         {
             try
             {
-                var room = LaneWaitForRoom(lane, cancellationToken, blocking);
+                var room = WaitForRoom(cancellationToken, blocking);
                 if (blocking)
                 {
                     BlockingWait.Wait(room);
@@ -134,12 +128,12 @@ internal sealed partial class BoundedBuffer<T>
             }
             catch (OperationCanceledException)
             {
-                // As in the locked mode, a cancelled wait rejects the item, and the rejection is counted.
-                lane.CountRejected(overflow: false);
+                // As in the other modes, a cancelled wait rejects the item, and the rejection is counted.
+                _lane.CountRejected(overflow: false);
                 throw;
             }
 
-            var result = LanePush(lane, item);
+            var result = TryPush(item);
             if (result.Status != PushStatus.Full)
             {
                 if (!result.IsAccepted)
@@ -152,9 +146,8 @@ internal sealed partial class BoundedBuffer<T>
         }
     }
 
-    /// <summary><see cref="WaitToPushAsync"/> in the lock-free mode.</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<bool> LaneWaitToPushAsync(SingleProducerLane<T> lane, CancellationToken cancellationToken)
+    private protected override async ValueTask<bool> WaitToPushCoreAsync(CancellationToken cancellationToken)
     {
         while (true)
         {
@@ -163,12 +156,12 @@ internal sealed partial class BoundedBuffer<T>
                 return done == s_completedNormally ? false : throw done;
             }
 
-            if (!PushDecision.NeedsRoom(Policy) || lane.HasRoom())
+            if (!PushDecision.NeedsRoom(Policy) || _lane.HasRoom())
             {
                 return true;
             }
 
-            await LaneWaitForRoom(lane, cancellationToken, blocking: false).ConfigureAwait(false);
+            await WaitForRoom(cancellationToken, blocking: false).ConfigureAwait(false);
         }
     }
 
@@ -176,7 +169,7 @@ internal sealed partial class BoundedBuffer<T>
     /// Parks the writer until a read makes room, writing ends, or <paramref name="cancellationToken"/> fires (then the
     /// task faults with <see cref="OperationCanceledException"/>). May complete with nothing changed; callers re-check.
     /// </summary>
-    private ValueTask<bool> LaneWaitForRoom(SingleProducerLane<T> lane, CancellationToken cancellationToken, bool blocking)
+    private ValueTask<bool> WaitForRoom(CancellationToken cancellationToken, bool blocking)
     {
         var waiter = (cancellationToken.CanBeCanceled ? null : Interlocked.Exchange(ref _writerSingleton, null))
             ?? new AsyncWaiter<T>(this, WaiterKind.Writer, pooled: false);
@@ -189,38 +182,26 @@ internal sealed partial class BoundedBuffer<T>
 
         // Full fence, then the look: either this sees the room a read made, or that read (whose claim is a full fence
         // before it looks at the slot) sees this waiter.
-        Interlocked.Exchange(ref _laneRoomWaiter, waiter);
-        if ((lane.HasRoom() || IsCompleted || waiter.Fired != 0) &&
-            Interlocked.CompareExchange(ref _laneRoomWaiter, null, waiter) == waiter)
+        Interlocked.Exchange(ref _roomWaiter, waiter);
+        if ((_lane.HasRoom() || IsCompleted || waiter.Fired != 0) &&
+            Interlocked.CompareExchange(ref _roomWaiter, null, waiter) == waiter)
         {
-            CompleteLaneWaiter(waiter, result: true);
+            CompleteWaiter(waiter);
         }
 
         return waiter.AsValueTaskOfBool();
     }
 
-    /// <summary>After a read: wakes a writer parked for room.</summary>
-    private void LaneAfterRead(SingleProducerLane<T> lane)
-    {
-        if (Volatile.Read(ref _laneRoomWaiter) is not null && Interlocked.Exchange(ref _laneRoomWaiter, null) is { } writer)
-        {
-            writer.SetResult(true);
-        }
+    // ---- Reading --------------------------------------------------------------------------------------------------
 
-        if (IsCompleted && lane.IsEmpty)
-        {
-            CompleteCompletionTask();
-        }
-    }
-
-    /// <summary><see cref="TryRead"/> in the lock-free and shared modes: a claim without a lock.</summary>
-    private bool LaneTryRead(SingleProducerLane<T> lane, [MaybeNullWhen(false)] out T item)
+    /// <summary>A claim without a lock.</summary>
+    public override bool TryRead([MaybeNullWhen(false)] out T item)
     {
         Unsafe.SkipInit(out item);
-        if (lane.TryReadMany(new Span<T>(ref item)) == 0)
+        if (_lane.TryReadMany(new Span<T>(ref item)) == 0)
         {
             item = default;
-            if (IsCompleted && lane.IsEmpty)
+            if (IsCompleted && _lane.IsEmpty)
             {
                 CompleteCompletionTask();
             }
@@ -228,22 +209,37 @@ internal sealed partial class BoundedBuffer<T>
             return false;
         }
 
-        if (_sharedLane is null)
-        {
-            LaneAfterRead(lane);
-        }
-        else
-        {
-            SharedAfterRead(lane);
-        }
-
+        AfterRead();
         return true;
     }
 
-    /// <summary><see cref="WaitToReadAsync"/> in the lock-free mode.</summary>
-    private ValueTask<bool> LaneWaitToReadAsync(SingleProducerLane<T> lane, CancellationToken cancellationToken)
+    internal override int TryReadMany(Span<T> destination)
     {
-        if (!lane.IsEmpty)
+        var read = _lane.TryReadMany(destination);
+        AfterRead();
+        return read;
+    }
+
+    /// <summary>After a read: wakes a writer parked for room, ends a drained buffer.</summary>
+    private void AfterRead()
+    {
+        if (Volatile.Read(ref _roomWaiter) is not null && Interlocked.Exchange(ref _roomWaiter, null) is { } writer)
+        {
+            writer.SetResult(true);
+        }
+
+        if (IsCompleted && _lane.IsEmpty)
+        {
+            CompleteCompletionTask();
+        }
+    }
+
+    /// <summary>The lane's peek is checked against its head, so an eviction meanwhile is seen.</summary>
+    public override bool TryPeek([MaybeNullWhen(false)] out T item) => _lane.TryPeek(out item);
+
+    private protected override ValueTask<bool> WaitToReadCoreAsync(CancellationToken cancellationToken)
+    {
+        if (!_lane.IsEmpty)
         {
             return new ValueTask<bool>(true);
         }
@@ -251,10 +247,10 @@ internal sealed partial class BoundedBuffer<T>
         if (IsCompleted)
         {
             // Completion comes after the last push, so an empty look after seeing it is final.
-            return lane.IsEmpty ? DoneReading() : new ValueTask<bool>(true);
+            return _lane.IsEmpty ? DoneReading() : new ValueTask<bool>(true);
         }
 
-        var slot = _laneReadWaiter ??= new LaneReadWaiter(this);
+        var slot = _readWaiter ??= new LaneReadWaiter(this);
         if (Volatile.Read(ref slot.Waiter) is not null)
         {
             throw SecondReader();
@@ -275,7 +271,7 @@ internal sealed partial class BoundedBuffer<T>
         bool armed;
         try
         {
-            armed = lane.ArmReadSignal(slot, this);
+            armed = _lane.ArmReadSignal(slot, this);
         }
         catch (InvalidOperationException)
         {
@@ -287,8 +283,8 @@ internal sealed partial class BoundedBuffer<T>
         if ((!armed || waiter.Fired != 0) &&
             Interlocked.CompareExchange(ref slot.Waiter, null, waiter) == waiter)
         {
-            lane.DisarmReadSignal(slot);
-            CompleteLaneReader(waiter);
+            _lane.DisarmReadSignal(slot);
+            CompleteReader(waiter);
         }
 
         return waiter.AsValueTaskOfBool();
@@ -299,13 +295,13 @@ internal sealed partial class BoundedBuffer<T>
         $"Stream '{Name}' was created for a single reader (SingleReader), and a second reader is waiting on it.");
 
     /// <summary>Completes a parked reader with what there is to say: an item (true), the end (false or the error).</summary>
-    private void CompleteLaneReader(AsyncWaiter<T> waiter)
+    private void CompleteReader(AsyncWaiter<T> waiter)
     {
         if (waiter.Fired != 0)
         {
             waiter.SetException(new OperationCanceledException(waiter.CancellationToken));
         }
-        else if (!_lane!.IsEmpty || !IsCompleted)
+        else if (!_lane.IsEmpty || !IsCompleted)
         {
             // An item, or a wake-up with nothing (WakeReaders): a reader re-checks either way.
             waiter.SetResult(true);
@@ -320,7 +316,7 @@ internal sealed partial class BoundedBuffer<T>
         }
     }
 
-    private static void CompleteLaneWaiter(AsyncWaiter<T> waiter, bool result)
+    private static void CompleteWaiter(AsyncWaiter<T> waiter)
     {
         if (waiter.Fired != 0)
         {
@@ -328,42 +324,79 @@ internal sealed partial class BoundedBuffer<T>
         }
         else
         {
-            waiter.SetResult(result);
-        }
-    }
-
-    /// <summary><see cref="WakeReaders"/> in the lock-free mode.</summary>
-    private void LaneWakeReader(SingleProducerLane<T> lane)
-    {
-        if (_laneReadWaiter is { } slot && Interlocked.Exchange(ref slot.Waiter, null) is { } waiter)
-        {
-            lane.DisarmReadSignal(slot);
             waiter.SetResult(true);
         }
     }
 
+    internal override void WakeReaders()
+    {
+        if (_readWaiter is { } slot && Interlocked.Exchange(ref slot.Waiter, null) is { } waiter)
+        {
+            _lane.DisarmReadSignal(slot);
+            waiter.SetResult(true);
+        }
+    }
+
+    internal override bool ArmReadSignal(ReadSignal signal) => !IsCompleted && _lane.ArmReadSignal(signal, this);
+
+    internal override bool DisarmReadSignal(ReadSignal signal) => _lane.DisarmReadSignal(signal);
+
+    // ---- Completion and waiters -----------------------------------------------------------------------------------
+
+    /// <summary>Ends writing; no reader or writer is ever parked in a list here, only in the two slots.</summary>
+    public override bool TryComplete(Exception? error)
+    {
+        if (Interlocked.CompareExchange(ref _doneWriting, error ?? s_completedNormally, null) is not null)
+        {
+            return false;
+        }
+
+        // The exchange above is a full fence, and so is the consumer's claim: either this sees the last read empty the
+        // buffer, or that read sees the completion (TryReadMany completes the task then).
+        if (_lane.IsEmpty)
+        {
+            CompleteCompletionTask();
+        }
+
+        _lane.TakeSignal()?.OnReadable();
+
+        // A parked writer retries and finds the buffer closed (its push is rejected and counted, as in the other modes).
+        if (Interlocked.Exchange(ref _roomWaiter, null) is { } writer)
+        {
+            writer.SetResult(true);
+        }
+
+        return true;
+    }
+
     /// <summary>A parked waiter's cancellation fired: complete it if it is still in its slot (else its taker does).</summary>
-    private void LaneOnWaiterFired(AsyncWaiter<T> waiter)
+    internal override void OnWaiterFired(AsyncWaiter<T> waiter)
     {
         if (waiter.Kind == WaiterKind.Reader)
         {
-            if (_laneReadWaiter is { } slot && Interlocked.CompareExchange(ref slot.Waiter, null, waiter) == waiter)
+            if (_readWaiter is { } slot && Interlocked.CompareExchange(ref slot.Waiter, null, waiter) == waiter)
             {
-                _lane!.DisarmReadSignal(slot);
+                _lane.DisarmReadSignal(slot);
                 waiter.SetException(new OperationCanceledException(waiter.CancellationToken));
             }
         }
-        else if (Interlocked.CompareExchange(ref _laneRoomWaiter, null, waiter) == waiter)
+        else if (Interlocked.CompareExchange(ref _roomWaiter, null, waiter) == waiter)
         {
             waiter.SetException(new OperationCanceledException(waiter.CancellationToken));
         }
     }
 
+    // ---- Metrics --------------------------------------------------------------------------------------------------
+
+    public override StreamMetricsSnapshot GetMetrics() => _lane.ReadCounters();
+
+    private protected override StreamMetricsSnapshot ReadCountersRacy() => _lane.ReadCounters();
+
     /// <summary>
     /// The reader's slot, armed as the lane's read signal: fired by the push that makes the buffer non-empty, or by the
     /// completion, on the firing thread; it completes the parked reader, whose continuation runs asynchronously.
     /// </summary>
-    private sealed class LaneReadWaiter(BoundedBuffer<T> owner) : ReadSignal
+    private sealed class LaneReadWaiter(SingleLaneBuffer<T> owner) : ReadSignal
     {
         /// <summary>The parked reader; whoever exchanges it out completes it.</summary>
         public AsyncWaiter<T>? Waiter;
@@ -372,7 +405,7 @@ internal sealed partial class BoundedBuffer<T>
         {
             if (Interlocked.Exchange(ref Waiter, null) is { } waiter)
             {
-                owner.CompleteLaneReader(waiter);
+                owner.CompleteReader(waiter);
             }
         }
     }

@@ -1,0 +1,92 @@
+using Reactive.Streams.Internal;
+
+namespace Reactive.Streams.Tests.Streams;
+
+/// <summary>
+/// The engine's factory (<see cref="BoundedBuffer.Create{T}"/>) picks the mode once, by the rules docs/engine.md states:
+/// the mode asked for, the locked mode above the lane's largest capacity, the shared mode for a single lane that needs
+/// timed waits. (The stream and channel suites run every mode through the surfaces; these pin the choice itself.)
+/// </summary>
+public class EngineModeSelectionTests
+{
+    private const int LaneMax = SingleProducerLane<int>.MaxCapacity;
+
+    public static TheoryData<string, int, bool, Type> Choices => new()
+    {
+        { nameof(BufferMode.Locked), 8, false, typeof(LockedBuffer<int>) },
+        { nameof(BufferMode.SharedLane), 8, false, typeof(SharedLaneBuffer<int>) },
+        { nameof(BufferMode.SharedLane), 8, true, typeof(SharedLaneBuffer<int>) },
+        { nameof(BufferMode.SingleLane), 8, false, typeof(SingleLaneBuffer<int>) },
+        { nameof(BufferMode.SingleLane), 8, true, typeof(SharedLaneBuffer<int>) },
+        { nameof(BufferMode.SingleLane), LaneMax, false, typeof(SingleLaneBuffer<int>) },
+        { nameof(BufferMode.SingleLane), LaneMax + 1, false, typeof(LockedBuffer<int>) },
+        { nameof(BufferMode.SharedLane), LaneMax + 1, false, typeof(LockedBuffer<int>) },
+        { nameof(BufferMode.SingleLane), LaneMax + 1, true, typeof(LockedBuffer<int>) },
+    };
+
+    [Theory]
+    [MemberData(nameof(Choices))]
+    public void The_factory_picks_the_mode_by_the_documented_rules(string asked, int capacity, bool pauseTimeout, Type expected)
+    {
+        var options = new BoundedStreamOptions<int>(BackpressurePolicy.PauseUpstream, capacity);
+        if (pauseTimeout)
+        {
+            options.PauseTimeout = TimeSpan.FromSeconds(1);
+        }
+
+        var buffer = BoundedBuffer.Create(options, Enum.Parse<BufferMode>(asked));
+
+        Assert.IsType(expected, buffer);
+        Assert.Equal(capacity, buffer.Capacity);
+        Assert.Equal(buffer.IsLockFree, expected == typeof(SingleLaneBuffer<int>));
+    }
+
+    [Fact]
+    public void An_infinite_pause_timeout_is_no_timed_wait_and_keeps_the_single_lane()
+    {
+        var options = new BoundedStreamOptions<int>(BackpressurePolicy.PauseUpstream, 8) { PauseTimeout = Timeout.InfiniteTimeSpan };
+
+        Assert.IsType<SingleLaneBuffer<int>>(BoundedBuffer.Create(options, BufferMode.SingleLane));
+    }
+
+    [Fact]
+    public void The_factory_names_missing_options()
+    {
+        var error = Assert.Throws<ArgumentNullException>(() => BoundedBuffer.Create<int>(null!, BufferMode.SharedLane));
+
+        Assert.Equal("options", error.ParamName);
+    }
+
+    [Theory]
+    [InlineData(nameof(BufferMode.Locked))]
+    [InlineData(nameof(BufferMode.SharedLane))]
+    [InlineData(nameof(BufferMode.SingleLane))]
+    public void Every_mode_acts_on_the_same_decision_for_a_full_buffer(string modeName)
+    {
+        var mode = Enum.Parse<BufferMode>(modeName);
+        var dropped = new List<int>();
+        var dropOldest = BoundedBuffer.Create(new BoundedStreamOptions<int>(BackpressurePolicy.DropOldest, 2) { OnDropped = dropped.Add }, mode);
+        var fail = BoundedBuffer.Create(new BoundedStreamOptions<int>(BackpressurePolicy.Fail, 2), mode);
+        var pause = BoundedBuffer.Create(new BoundedStreamOptions<int>(BackpressurePolicy.PauseUpstream, 2), mode);
+        var degrade = BoundedBuffer.Create(new BoundedStreamOptions<int>(BackpressurePolicy.DegradeQuality, 2) { Degrader = x => -x }, mode);
+        foreach (var buffer in new[] { dropOldest, fail, pause, degrade })
+        {
+            Assert.Equal(PushStatus.Enqueued, buffer.TryPush(1).Status);
+            Assert.Equal(PushStatus.Enqueued, buffer.TryPush(2).Status);
+        }
+
+        Assert.Equal(PushStatus.DroppedOldest, dropOldest.TryPush(3).Status);
+        Assert.Equal(PushStatus.Overflow, fail.TryPush(3).Status);
+        Assert.Equal(PushStatus.Full, pause.TryPush(3).Status);
+        Assert.Equal(PushStatus.Degraded, degrade.TryPush(3).Status);
+
+        Assert.Equal([1], dropped);
+        Assert.Equal(new StreamMetricsSnapshot(3, 0, 1, 0, 0, 0, 0, 2), dropOldest.GetMetrics());
+        Assert.Equal(new StreamMetricsSnapshot(3, 0, 0, 0, 0, 1, 0, 2), fail.GetMetrics());
+        Assert.Equal(new StreamMetricsSnapshot(2, 0, 0, 0, 0, 0, 0, 2), pause.GetMetrics());
+        Assert.Equal(new StreamMetricsSnapshot(3, 0, 0, 1, 0, 0, 0, 2), degrade.GetMetrics());
+        Assert.True(degrade.TryRead(out var first));
+        Assert.True(degrade.TryRead(out var second));
+        Assert.Equal((2, -3), (first, second));
+    }
+}
