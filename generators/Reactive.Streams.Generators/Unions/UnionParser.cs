@@ -176,7 +176,7 @@ internal static class UnionParser
                 continue;
             }
 
-            var model = compilation.GetSemanticModel(tree);
+            var model = Binding.SemanticModel(compilation, tree);
             if (model.GetDeclaredSymbol(syntax, cancellationToken) is not { } record ||
                 record.BaseType is not { } baseType ||
                 SymbolEqualityComparer.Default.Equals(record.ContainingType, baseType) ||
