@@ -4,9 +4,12 @@ using Reactive.Streams.Generators.Model;
 namespace Reactive.Streams.Generators.Unions;
 
 /// <summary>
-/// Writes the union's System.Text.Json converter. It reads and writes the common scalar types directly and every
-/// other property type through <c>options.GetTypeInfo</c>, never through reflection, so it works under Native AOT
-/// and from a source-generated <c>JsonSerializerContext</c> whose options carry it.
+/// Writes the union's System.Text.Json converter. For a union with payloads it only describes the union (variants, wire
+/// names, property names, getters, constructors) to <c>EventUnionJsonConverter&lt;TUnion&gt;</c> in Core, which holds the
+/// reading and writing code once for every union: generated per union, that code was most of the compile time a union
+/// cost. No reflection either way: the common scalar types are read and written directly and every other property type
+/// through <c>options.GetTypeInfo</c>, so it works under Native AOT and from a source-generated <c>JsonSerializerContext</c>
+/// whose options carry it.
 /// </summary>
 internal static class JsonConverterEmitter
 {
