@@ -78,6 +78,40 @@ public sealed class IncrementalityTests
     }
 
     [Fact]
+    public void With_200_unions_an_edit_to_one_re_models_and_re_emits_that_union_only()
+    {
+        var sources = Enumerable.Range(0, 200).Select(LargeUnion).ToArray();
+        var compilation = TestCompilation.Create(sources);
+        var driver = TestCompilation.CreateDriver(trackSteps: true).RunGenerators(compilation);
+        var tree = compilation.SyntaxTrees.Single(static t => t.FilePath == "Source17.cs");
+
+        var edited = compilation.ReplaceSyntaxTree(
+            tree,
+            CSharpSyntaxTree.ParseText(LargeUnion(17).Replace("int Count3", "long Count3", StringComparison.Ordinal), TestCompilation.ParseOptions, "Source17.cs"));
+        var result = driver.RunGenerators(edited).GetRunResult().Results.Single();
+
+        Assert.Equal(200, result.GeneratedSources.Length);
+
+        // Roslyn re-runs the attribute step's transform for every union when the compilation changes; each union's
+        // result is compared with its last one, so the 199 untouched unions stop there, Unchanged.
+        var parsed = result.TrackedSteps[TrackingNames.UnionResult].SelectMany(static s => s.Outputs).ToList();
+        Assert.Equal(200, parsed.Count);
+        Assert.Equal(1, parsed.Count(static o => o.Reason == IncrementalStepRunReason.Modified));
+        Assert.Equal(199, parsed.Count(static o => o.Reason == IncrementalStepRunReason.Unchanged));
+
+        var models = result.TrackedSteps[TrackingNames.UnionModel].SelectMany(static s => s.Outputs).ToList();
+        Assert.Equal(200, models.Count);
+        Assert.Equal(1, models.Count(static o => o.Reason == IncrementalStepRunReason.Modified));
+        Assert.Equal(199, models.Count(static o => o.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged));
+
+        // One union's source is emitted again; every other output (199 unions, the stray-variant check) is cached.
+        var emitted = result.TrackedOutputSteps.SelectMany(static s => s.Value).SelectMany(static s => s.Outputs).ToList();
+        Assert.Equal(1, emitted.Count(static o => o.Reason == IncrementalStepRunReason.Modified));
+        Assert.Equal(emitted.Count - 1, emitted.Count(static o => o.Reason == IncrementalStepRunReason.Cached));
+        Assert.Contains("Of<Union17, long>(\"Count3\"", result.GeneratedSources.Single(static s => s.HintName == "Bench.Union17.EventUnion.g.cs").SourceText.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Moving_a_union_down_a_line_re_emits_nothing()
     {
         var compilation = TestCompilation.Create(Sources.LeaseHistory, SecondUnion);

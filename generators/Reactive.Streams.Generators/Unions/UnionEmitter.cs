@@ -46,7 +46,7 @@ internal static class UnionEmitter
         }
         else
         {
-            JsonConverterEmitter.EmitPayload(w, model, access, utf8Literals);
+            JsonConverterEmitter.EmitPayload(w, model, access);
         }
 
         for (var i = 0; i < model.ContainingTypes.Count; i++)
@@ -136,7 +136,8 @@ internal static class UnionEmitter
         string Returns,
         Func<string, string> Delegate,
         bool HasState,
-        bool ReturnsValue);
+        bool ReturnsValue,
+        string? ForwardTo = null);
 
     private static void EmitMatchFamily(SourceWriter w, UnionModel model)
     {
@@ -161,13 +162,13 @@ internal static class UnionEmitter
             new MatchShape("Calls the handler of this variant with <paramref name=\"{state}\"/> (a static lambda needs no closure).", "void Switch<TState>(", string.Empty,
                 static v => $"global::System.Action<TState, {v}>", HasState: true, ReturnsValue: false),
             new MatchShape("Calls the asynchronous handler of this variant and returns its result.", "global::System.Threading.Tasks.ValueTask<TResult> MatchAsync<TResult>(", "The task of the handler that ran",
-                static v => $"global::System.Func<{v}, global::System.Threading.Tasks.ValueTask<TResult>>", HasState: false, ReturnsValue: true),
+                static v => $"global::System.Func<{v}, global::System.Threading.Tasks.ValueTask<TResult>>", HasState: false, ReturnsValue: true, "Match<global::System.Threading.Tasks.ValueTask<TResult>>"),
             new MatchShape("Calls the asynchronous handler of this variant with <paramref name=\"{state}\"/> (a static lambda needs no closure) and returns its result.", "global::System.Threading.Tasks.ValueTask<TResult> MatchAsync<TState, TResult>(", "The task of the handler that ran",
-                static v => $"global::System.Func<TState, {v}, global::System.Threading.Tasks.ValueTask<TResult>>", HasState: true, ReturnsValue: true),
+                static v => $"global::System.Func<TState, {v}, global::System.Threading.Tasks.ValueTask<TResult>>", HasState: true, ReturnsValue: true, "Match<TState, global::System.Threading.Tasks.ValueTask<TResult>>"),
             new MatchShape("Calls the asynchronous handler of this variant.", "global::System.Threading.Tasks.ValueTask SwitchAsync(", "The task of the handler that ran",
-                static v => $"global::System.Func<{v}, global::System.Threading.Tasks.ValueTask>", HasState: false, ReturnsValue: true),
+                static v => $"global::System.Func<{v}, global::System.Threading.Tasks.ValueTask>", HasState: false, ReturnsValue: true, "Match<global::System.Threading.Tasks.ValueTask>"),
             new MatchShape("Calls the asynchronous handler of this variant with <paramref name=\"{state}\"/> (a static lambda needs no closure).", "global::System.Threading.Tasks.ValueTask SwitchAsync<TState>(", "The task of the handler that ran",
-                static v => $"global::System.Func<TState, {v}, global::System.Threading.Tasks.ValueTask>", HasState: true, ReturnsValue: true),
+                static v => $"global::System.Func<TState, {v}, global::System.Threading.Tasks.ValueTask>", HasState: true, ReturnsValue: true, "Match<TState, global::System.Threading.Tasks.ValueTask>"),
         };
 
         foreach (var shape in shapes)
@@ -199,6 +200,14 @@ internal static class UnionEmitter
             for (var i = 0; i < cases.Length; i++)
             {
                 w.Line($"    {shape.Delegate(cases[i])} {parameterNames[i]}{(i == cases.Length - 1 ? ")" : ",")}");
+            }
+
+            if (shape.ForwardTo is not null)
+            {
+                // An asynchronous handler is a Func returning a task: the synchronous Match, with the same parameter names
+                // (so the same ArgumentNullException), runs it and returns its task.
+                w.Line($"    => {shape.ForwardTo}({(shape.HasState ? state + ", " : string.Empty)}{string.Join(", ", parameterNames)});");
+                continue;
             }
 
             w.Line("{");
@@ -332,17 +341,11 @@ internal static class UnionEmitter
         w.Line("/// <summary>Equal when the wire names and the raw payload bytes are equal.</summary>");
         w.Line("/// <param name=\"other\">The unknown variant to compare with.</param>");
         w.Line("/// <returns>Whether both carry the same wire name and the same bytes.</returns>");
-        w.Line("public bool Equals(Unknown? other) => other is not null && RawWireName == other.RawWireName &&");
-        w.Line("    global::System.MemoryExtensions.SequenceEqual(global::System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(RawPayload), global::System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(other.RawPayload));");
+        w.Line("public bool Equals(Unknown? other) => other is not null && RawWireName == other.RawWireName && global::Reactive.Streams.EventUnionJsonPayload.SameBytes(RawPayload, other.RawPayload);");
         w.Line();
         w.Line("/// <summary>A hash of the wire name and the raw payload bytes.</summary>");
         w.Line("/// <returns>The hash.</returns>");
-        w.Open("public override int GetHashCode()");
-        w.Line("var hash = new global::System.HashCode();");
-        w.Line("hash.Add(RawWireName);");
-        w.Line("hash.AddBytes(global::System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(RawPayload));");
-        w.Line("return hash.ToHashCode();");
-        w.Close();
+        w.Line("public override int GetHashCode() => global::Reactive.Streams.EventUnionJsonPayload.Hash(RawWireName, RawPayload);");
         w.Close();
     }
 }

@@ -83,13 +83,14 @@ internal static class UnionParser
                 wireNames.Add(wireName, member.Name);
             }
 
-            foreach (var (property, jsonProblem) in JsonProblems(member))
+            var properties = PositionalProperties(member).ToEquatableArray();
+            var positional = new HashSet<string>(properties.Select(static p => p.Name), StringComparer.Ordinal);
+            foreach (var (property, jsonProblem) in JsonProblems(member, positional))
             {
                 diagnostics.Add(DiagnosticInfo.Create(Diagnostics.UnsupportedJson, LocationInfo.From(property.Locations.FirstOrDefault()) ?? memberLocation, member.Name + "." + property.Name, union.Name, jsonProblem));
                 unusable = true;
             }
 
-            var properties = PositionalProperties(member).ToEquatableArray();
             foreach (var property in properties)
             {
                 if (PropertyNameProblem(property) is { } propertyProblem)
@@ -99,7 +100,7 @@ internal static class UnionParser
                 }
             }
 
-            variants.Add(new VariantModel(member.Name, wireName, properties, ReadOnlyProperties(member).ToEquatableArray()));
+            variants.Add(new VariantModel(member.Name, wireName, properties, ReadOnlyProperties(member, positional).ToEquatableArray()));
         }
 
         foreach (var generated in new[] { union.Name + "Kind", union.Name + "JsonConverter" })
@@ -176,7 +177,7 @@ internal static class UnionParser
                 continue;
             }
 
-            var model = compilation.GetSemanticModel(tree);
+            var model = Binding.SemanticModel(compilation, tree);
             if (model.GetDeclaredSymbol(syntax, cancellationToken) is not { } record ||
                 record.BaseType is not { } baseType ||
                 SymbolEqualityComparer.Default.Equals(record.ContainingType, baseType) ||
@@ -227,9 +228,8 @@ internal static class UnionParser
     /// reads every positional parameter with the type's own converter), and a settable or <c>init</c> property that is not
     /// positional (the converter would drop its value).
     /// </summary>
-    internal static IEnumerable<(IPropertySymbol Property, string Problem)> JsonProblems(INamedTypeSymbol variant)
+    internal static IEnumerable<(IPropertySymbol Property, string Problem)> JsonProblems(INamedTypeSymbol variant, HashSet<string> positional)
     {
-        var positional = new HashSet<string>(PositionalProperties(variant).Select(static p => p.Name), StringComparer.Ordinal);
         foreach (var property in variant.GetMembers().OfType<IPropertySymbol>())
         {
             if (property.IsStatic || property.IsImplicitlyDeclared || property.IsIndexer || property.DeclaredAccessibility != Accessibility.Public)
@@ -261,9 +261,8 @@ internal static class UnionParser
     /// The public read-only instance properties of a variant that are not positional and not <c>[JsonIgnore]</c>d (a
     /// computed <c>Mid =&gt; (Bid + Ask) / 2</c>): System.Text.Json writes them on any object, so the converter does too.
     /// </summary>
-    internal static IEnumerable<PropertyModel> ReadOnlyProperties(INamedTypeSymbol variant)
+    internal static IEnumerable<PropertyModel> ReadOnlyProperties(INamedTypeSymbol variant, HashSet<string> positional)
     {
-        var positional = new HashSet<string>(PositionalProperties(variant).Select(static p => p.Name), StringComparer.Ordinal);
         foreach (var property in variant.GetMembers().OfType<IPropertySymbol>())
         {
             if (property.IsStatic || property.IsImplicitlyDeclared || property.IsIndexer || property.DeclaredAccessibility != Accessibility.Public

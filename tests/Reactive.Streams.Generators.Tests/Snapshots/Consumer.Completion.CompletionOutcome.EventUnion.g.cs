@@ -162,20 +162,7 @@ partial record CompletionOutcome
         global::System.Func<Failure, global::System.Threading.Tasks.ValueTask<TResult>> failure,
         global::System.Func<Cancelled, global::System.Threading.Tasks.ValueTask<TResult>> cancelled,
         global::System.Func<Other, global::System.Threading.Tasks.ValueTask<TResult>> other)
-    {
-        global::System.ArgumentNullException.ThrowIfNull(success);
-        global::System.ArgumentNullException.ThrowIfNull(failure);
-        global::System.ArgumentNullException.ThrowIfNull(cancelled);
-        global::System.ArgumentNullException.ThrowIfNull(other);
-        switch (this)
-        {
-            case Success __item: return success(__item);
-            case Failure __item: return failure(__item);
-            case Cancelled __item: return cancelled(__item);
-            case Other __item: return other(__item);
-            default: throw NotAVariant();
-        }
-    }
+        => Match<global::System.Threading.Tasks.ValueTask<TResult>>(success, failure, cancelled, other);
 
     /// <summary>Calls the asynchronous handler of this variant with <paramref name="state"/> (a static lambda needs no closure) and returns its result. Exhaustive: one handler per variant, and one for <see cref="Other"/>.</summary>
     /// <param name="state">Passed to the handler that runs.</param>
@@ -191,20 +178,7 @@ partial record CompletionOutcome
         global::System.Func<TState, Failure, global::System.Threading.Tasks.ValueTask<TResult>> failure,
         global::System.Func<TState, Cancelled, global::System.Threading.Tasks.ValueTask<TResult>> cancelled,
         global::System.Func<TState, Other, global::System.Threading.Tasks.ValueTask<TResult>> other)
-    {
-        global::System.ArgumentNullException.ThrowIfNull(success);
-        global::System.ArgumentNullException.ThrowIfNull(failure);
-        global::System.ArgumentNullException.ThrowIfNull(cancelled);
-        global::System.ArgumentNullException.ThrowIfNull(other);
-        switch (this)
-        {
-            case Success __item: return success(state, __item);
-            case Failure __item: return failure(state, __item);
-            case Cancelled __item: return cancelled(state, __item);
-            case Other __item: return other(state, __item);
-            default: throw NotAVariant();
-        }
-    }
+        => Match<TState, global::System.Threading.Tasks.ValueTask<TResult>>(state, success, failure, cancelled, other);
 
     /// <summary>Calls the asynchronous handler of this variant. Exhaustive: one handler per variant, and one for <see cref="Other"/>.</summary>
     /// <param name="success">Runs when this is <see cref="Success"/>.</param>
@@ -218,20 +192,7 @@ partial record CompletionOutcome
         global::System.Func<Failure, global::System.Threading.Tasks.ValueTask> failure,
         global::System.Func<Cancelled, global::System.Threading.Tasks.ValueTask> cancelled,
         global::System.Func<Other, global::System.Threading.Tasks.ValueTask> other)
-    {
-        global::System.ArgumentNullException.ThrowIfNull(success);
-        global::System.ArgumentNullException.ThrowIfNull(failure);
-        global::System.ArgumentNullException.ThrowIfNull(cancelled);
-        global::System.ArgumentNullException.ThrowIfNull(other);
-        switch (this)
-        {
-            case Success __item: return success(__item);
-            case Failure __item: return failure(__item);
-            case Cancelled __item: return cancelled(__item);
-            case Other __item: return other(__item);
-            default: throw NotAVariant();
-        }
-    }
+        => Match<global::System.Threading.Tasks.ValueTask>(success, failure, cancelled, other);
 
     /// <summary>Calls the asynchronous handler of this variant with <paramref name="state"/> (a static lambda needs no closure). Exhaustive: one handler per variant, and one for <see cref="Other"/>.</summary>
     /// <param name="state">Passed to the handler that runs.</param>
@@ -247,20 +208,7 @@ partial record CompletionOutcome
         global::System.Func<TState, Failure, global::System.Threading.Tasks.ValueTask> failure,
         global::System.Func<TState, Cancelled, global::System.Threading.Tasks.ValueTask> cancelled,
         global::System.Func<TState, Other, global::System.Threading.Tasks.ValueTask> other)
-    {
-        global::System.ArgumentNullException.ThrowIfNull(success);
-        global::System.ArgumentNullException.ThrowIfNull(failure);
-        global::System.ArgumentNullException.ThrowIfNull(cancelled);
-        global::System.ArgumentNullException.ThrowIfNull(other);
-        switch (this)
-        {
-            case Success __item: return success(state, __item);
-            case Failure __item: return failure(state, __item);
-            case Cancelled __item: return cancelled(state, __item);
-            case Other __item: return other(state, __item);
-            default: throw NotAVariant();
-        }
-    }
+        => Match<TState, global::System.Threading.Tasks.ValueTask>(state, success, failure, cancelled, other);
 
     private static readonly Success s_Success = new();
 

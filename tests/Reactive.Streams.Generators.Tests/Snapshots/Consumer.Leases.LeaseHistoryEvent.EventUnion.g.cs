@@ -171,20 +171,7 @@ partial record LeaseHistoryEvent
         global::System.Func<Renewed, global::System.Threading.Tasks.ValueTask<TResult>> renewed,
         global::System.Func<Revoked, global::System.Threading.Tasks.ValueTask<TResult>> revoked,
         global::System.Func<Unknown, global::System.Threading.Tasks.ValueTask<TResult>> unknown)
-    {
-        global::System.ArgumentNullException.ThrowIfNull(acquired);
-        global::System.ArgumentNullException.ThrowIfNull(renewed);
-        global::System.ArgumentNullException.ThrowIfNull(revoked);
-        global::System.ArgumentNullException.ThrowIfNull(unknown);
-        switch (this)
-        {
-            case Acquired __item: return acquired(__item);
-            case Renewed __item: return renewed(__item);
-            case Revoked __item: return revoked(__item);
-            case Unknown __item: return unknown(__item);
-            default: throw NotAVariant();
-        }
-    }
+        => Match<global::System.Threading.Tasks.ValueTask<TResult>>(acquired, renewed, revoked, unknown);
 
     /// <summary>Calls the asynchronous handler of this variant with <paramref name="state"/> (a static lambda needs no closure) and returns its result. Exhaustive: one handler per variant, and one for <see cref="Unknown"/>.</summary>
     /// <param name="state">Passed to the handler that runs.</param>
@@ -200,20 +187,7 @@ partial record LeaseHistoryEvent
         global::System.Func<TState, Renewed, global::System.Threading.Tasks.ValueTask<TResult>> renewed,
         global::System.Func<TState, Revoked, global::System.Threading.Tasks.ValueTask<TResult>> revoked,
         global::System.Func<TState, Unknown, global::System.Threading.Tasks.ValueTask<TResult>> unknown)
-    {
-        global::System.ArgumentNullException.ThrowIfNull(acquired);
-        global::System.ArgumentNullException.ThrowIfNull(renewed);
-        global::System.ArgumentNullException.ThrowIfNull(revoked);
-        global::System.ArgumentNullException.ThrowIfNull(unknown);
-        switch (this)
-        {
-            case Acquired __item: return acquired(state, __item);
-            case Renewed __item: return renewed(state, __item);
-            case Revoked __item: return revoked(state, __item);
-            case Unknown __item: return unknown(state, __item);
-            default: throw NotAVariant();
-        }
-    }
+        => Match<TState, global::System.Threading.Tasks.ValueTask<TResult>>(state, acquired, renewed, revoked, unknown);
 
     /// <summary>Calls the asynchronous handler of this variant. Exhaustive: one handler per variant, and one for <see cref="Unknown"/>.</summary>
     /// <param name="acquired">Runs when this is <see cref="Acquired"/>.</param>
@@ -227,20 +201,7 @@ partial record LeaseHistoryEvent
         global::System.Func<Renewed, global::System.Threading.Tasks.ValueTask> renewed,
         global::System.Func<Revoked, global::System.Threading.Tasks.ValueTask> revoked,
         global::System.Func<Unknown, global::System.Threading.Tasks.ValueTask> unknown)
-    {
-        global::System.ArgumentNullException.ThrowIfNull(acquired);
-        global::System.ArgumentNullException.ThrowIfNull(renewed);
-        global::System.ArgumentNullException.ThrowIfNull(revoked);
-        global::System.ArgumentNullException.ThrowIfNull(unknown);
-        switch (this)
-        {
-            case Acquired __item: return acquired(__item);
-            case Renewed __item: return renewed(__item);
-            case Revoked __item: return revoked(__item);
-            case Unknown __item: return unknown(__item);
-            default: throw NotAVariant();
-        }
-    }
+        => Match<global::System.Threading.Tasks.ValueTask>(acquired, renewed, revoked, unknown);
 
     /// <summary>Calls the asynchronous handler of this variant with <paramref name="state"/> (a static lambda needs no closure). Exhaustive: one handler per variant, and one for <see cref="Unknown"/>.</summary>
     /// <param name="state">Passed to the handler that runs.</param>
@@ -256,20 +217,7 @@ partial record LeaseHistoryEvent
         global::System.Func<TState, Renewed, global::System.Threading.Tasks.ValueTask> renewed,
         global::System.Func<TState, Revoked, global::System.Threading.Tasks.ValueTask> revoked,
         global::System.Func<TState, Unknown, global::System.Threading.Tasks.ValueTask> unknown)
-    {
-        global::System.ArgumentNullException.ThrowIfNull(acquired);
-        global::System.ArgumentNullException.ThrowIfNull(renewed);
-        global::System.ArgumentNullException.ThrowIfNull(revoked);
-        global::System.ArgumentNullException.ThrowIfNull(unknown);
-        switch (this)
-        {
-            case Acquired __item: return acquired(state, __item);
-            case Renewed __item: return renewed(state, __item);
-            case Revoked __item: return revoked(state, __item);
-            case Unknown __item: return unknown(state, __item);
-            default: throw NotAVariant();
-        }
-    }
+        => Match<TState, global::System.Threading.Tasks.ValueTask>(state, acquired, renewed, revoked, unknown);
 
     /// <summary>
     /// A variant this code does not know (a producer's newer variant), kept with its raw wire name and its whole
@@ -335,18 +283,11 @@ partial record LeaseHistoryEvent
         /// <summary>Equal when the wire names and the raw payload bytes are equal.</summary>
         /// <param name="other">The unknown variant to compare with.</param>
         /// <returns>Whether both carry the same wire name and the same bytes.</returns>
-        public bool Equals(Unknown? other) => other is not null && RawWireName == other.RawWireName &&
-            global::System.MemoryExtensions.SequenceEqual(global::System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(RawPayload), global::System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(other.RawPayload));
+        public bool Equals(Unknown? other) => other is not null && RawWireName == other.RawWireName && global::Reactive.Streams.EventUnionJsonPayload.SameBytes(RawPayload, other.RawPayload);
 
         /// <summary>A hash of the wire name and the raw payload bytes.</summary>
         /// <returns>The hash.</returns>
-        public override int GetHashCode()
-        {
-            var hash = new global::System.HashCode();
-            hash.Add(RawWireName);
-            hash.AddBytes(global::System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(RawPayload));
-            return hash.ToHashCode();
-        }
+        public override int GetHashCode() => global::Reactive.Streams.EventUnionJsonPayload.Hash(RawWireName, RawPayload);
     }
 
     private global::System.InvalidOperationException NotAVariant() => new(
@@ -356,506 +297,63 @@ partial record LeaseHistoryEvent
 /// <summary>
 /// Reads and writes a <see cref="LeaseHistoryEvent"/> as a JSON object whose <c>"type"</c> property holds the variant's wire
 /// name and whose other properties are the variant's positional parameters, named by <c>[JsonPropertyName]</c>, else by
-/// the options' <c>PropertyNamingPolicy</c>, else in snake_case. <c>DefaultIgnoreCondition</c> (nulls),
+/// the options' <c>PropertyNamingPolicy</c>, else in snake_case. <c>DefaultIgnoreCondition</c>,
 /// <c>PropertyNameCaseInsensitive</c> and <c>UnmappedMemberHandling</c> are honoured as on any object.
 /// An unknown <c>"type"</c> reads as <see cref="LeaseHistoryEvent.Unknown"/> and is written back byte for byte. No reflection:
 /// property types other than the common scalars are read and written through <c>options.GetTypeInfo</c>, so a
 /// source-generated <c>JsonSerializerContext</c> whose options carry this converter must also list those types.
 /// </summary>
 [global::System.CodeDom.Compiler.GeneratedCode("Reactive.Streams.Generators", "1.0.0")]
-public sealed class LeaseHistoryEventJsonConverter : global::System.Text.Json.Serialization.JsonConverter<LeaseHistoryEvent>
+public sealed class LeaseHistoryEventJsonConverter : global::Reactive.Streams.EventUnionJsonConverter<LeaseHistoryEvent>
 {
-    private static readonly global::System.Text.Json.JsonEncodedText s_type = global::System.Text.Json.JsonEncodedText.Encode("type");
-    private static readonly global::System.Text.Json.JsonEncodedText s_wire0 = global::System.Text.Json.JsonEncodedText.Encode("acquired");
-    private static readonly global::System.Text.Json.JsonEncodedText s_name0_0 = global::System.Text.Json.JsonEncodedText.Encode("cursor");
-    private static readonly global::System.Text.Json.JsonEncodedText s_name0_1 = global::System.Text.Json.JsonEncodedText.Encode("execution_id");
-    private static readonly global::System.Text.Json.JsonEncodedText s_name0_2 = global::System.Text.Json.JsonEncodedText.Encode("lease_id");
-    private static readonly global::System.Text.Json.JsonEncodedText s_name0_3 = global::System.Text.Json.JsonEncodedText.Encode("at");
-    private static readonly global::System.Text.Json.JsonEncodedText s_wire1 = global::System.Text.Json.JsonEncodedText.Encode("lease_renewed");
-    private static readonly global::System.Text.Json.JsonEncodedText s_name1_0 = global::System.Text.Json.JsonEncodedText.Encode("cursor");
-    private static readonly global::System.Text.Json.JsonEncodedText s_name1_1 = global::System.Text.Json.JsonEncodedText.Encode("execution_id");
-    private static readonly global::System.Text.Json.JsonEncodedText s_name1_2 = global::System.Text.Json.JsonEncodedText.Encode("at");
-    private static readonly global::System.Text.Json.JsonEncodedText s_name1_3 = global::System.Text.Json.JsonEncodedText.Encode("ttl_ms");
-    private static readonly global::System.Text.Json.JsonEncodedText s_name1_4 = global::System.Text.Json.JsonEncodedText.Encode("attempt");
-    private static readonly global::System.Text.Json.JsonEncodedText s_wire2 = global::System.Text.Json.JsonEncodedText.Encode("revoked");
-    private static readonly global::System.Text.Json.JsonEncodedText s_name2_0 = global::System.Text.Json.JsonEncodedText.Encode("cursor");
-    private static readonly global::System.Text.Json.JsonEncodedText s_name2_1 = global::System.Text.Json.JsonEncodedText.Encode("execution_id");
-    private static readonly global::System.Text.Json.JsonEncodedText s_name2_2 = global::System.Text.Json.JsonEncodedText.Encode("by");
-    private static readonly global::System.Text.Json.JsonEncodedText s_name2_3 = global::System.Text.Json.JsonEncodedText.Encode("at");
-    private static readonly global::System.Text.Json.JsonEncodedText s_name2_4 = global::System.Text.Json.JsonEncodedText.Encode("reasons");
-
-    /// <inheritdoc/>
-    public override LeaseHistoryEvent? Read(ref global::System.Text.Json.Utf8JsonReader reader, global::System.Type typeToConvert, global::System.Text.Json.JsonSerializerOptions options)
+    private static readonly global::Reactive.Streams.EventUnionJsonVariant<LeaseHistoryEvent>[] s_variants =
     {
-        if (reader.TokenType != global::System.Text.Json.JsonTokenType.StartObject)
-        {
-            throw new global::System.Text.Json.JsonException($"A LeaseHistoryEvent is a JSON object with a \"type\" property, not a {reader.TokenType}.");
-        }
+        new(typeof(LeaseHistoryEvent.Acquired), "acquired", static a => new LeaseHistoryEvent.Acquired((global::Consumer.Leases.Cursor)a[0]!, (string)a[1]!, (string?)a[2]!, (global::System.DateTimeOffset)a[3]!),
+            new[]
+            {
+                global::Reactive.Streams.EventUnionJsonProperty.Of<LeaseHistoryEvent, global::Consumer.Leases.Cursor>("Cursor", "cursor", false, false, static u => ((LeaseHistoryEvent.Acquired)u).Cursor),
+                global::Reactive.Streams.EventUnionJsonProperty.Of<LeaseHistoryEvent, string>("ExecutionId", "execution_id", false, false, static u => ((LeaseHistoryEvent.Acquired)u).ExecutionId),
+                global::Reactive.Streams.EventUnionJsonProperty.Of<LeaseHistoryEvent, string?>("LeaseId", "lease_id", false, true, static u => ((LeaseHistoryEvent.Acquired)u).LeaseId),
+                global::Reactive.Streams.EventUnionJsonProperty.Of<LeaseHistoryEvent, global::System.DateTimeOffset>("At", "at", false, false, static u => ((LeaseHistoryEvent.Acquired)u).At),
+            }),
+        new(typeof(LeaseHistoryEvent.Renewed), "lease_renewed", static a => new LeaseHistoryEvent.Renewed((global::Consumer.Leases.Cursor)a[0]!, (string)a[1]!, (global::System.DateTimeOffset)a[2]!, (long)a[3]!, (int?)a[4]!),
+            new[]
+            {
+                global::Reactive.Streams.EventUnionJsonProperty.Of<LeaseHistoryEvent, global::Consumer.Leases.Cursor>("Cursor", "cursor", false, false, static u => ((LeaseHistoryEvent.Renewed)u).Cursor),
+                global::Reactive.Streams.EventUnionJsonProperty.Of<LeaseHistoryEvent, string>("ExecutionId", "execution_id", false, false, static u => ((LeaseHistoryEvent.Renewed)u).ExecutionId),
+                global::Reactive.Streams.EventUnionJsonProperty.Of<LeaseHistoryEvent, global::System.DateTimeOffset>("At", "at", false, false, static u => ((LeaseHistoryEvent.Renewed)u).At),
+                global::Reactive.Streams.EventUnionJsonProperty.Of<LeaseHistoryEvent, long>("TtlMs", "ttl_ms", false, false, static u => ((LeaseHistoryEvent.Renewed)u).TtlMs),
+                global::Reactive.Streams.EventUnionJsonProperty.OfNullable<LeaseHistoryEvent, int>("Attempt", "attempt", false, static u => ((LeaseHistoryEvent.Renewed)u).Attempt),
+            }),
+        new(typeof(LeaseHistoryEvent.Revoked), "revoked", static a => new LeaseHistoryEvent.Revoked((global::Consumer.Leases.Cursor)a[0]!, (string)a[1]!, (string)a[2]!, (global::System.DateTimeOffset)a[3]!, (global::System.Collections.Generic.IReadOnlyList<string>)a[4]!),
+            new[]
+            {
+                global::Reactive.Streams.EventUnionJsonProperty.Of<LeaseHistoryEvent, global::Consumer.Leases.Cursor>("Cursor", "cursor", false, false, static u => ((LeaseHistoryEvent.Revoked)u).Cursor),
+                global::Reactive.Streams.EventUnionJsonProperty.Of<LeaseHistoryEvent, string>("ExecutionId", "execution_id", false, false, static u => ((LeaseHistoryEvent.Revoked)u).ExecutionId),
+                global::Reactive.Streams.EventUnionJsonProperty.Of<LeaseHistoryEvent, string>("RevokedBy", "by", true, false, static u => ((LeaseHistoryEvent.Revoked)u).RevokedBy),
+                global::Reactive.Streams.EventUnionJsonProperty.Of<LeaseHistoryEvent, global::System.DateTimeOffset>("At", "at", false, false, static u => ((LeaseHistoryEvent.Revoked)u).At),
+                global::Reactive.Streams.EventUnionJsonProperty.Of<LeaseHistoryEvent, global::System.Collections.Generic.IReadOnlyList<string>>("Reasons", "reasons", false, false, static u => ((LeaseHistoryEvent.Revoked)u).Reasons),
+            }),
+    };
 
-        var metadata = MetadataFor(options);
+    private static readonly global::Reactive.Streams.EventUnionJsonProperty<LeaseHistoryEvent>[] s_shared =
+    {
+        global::Reactive.Streams.EventUnionJsonProperty.Of<LeaseHistoryEvent, global::Consumer.Leases.Cursor>("Cursor", "cursor", false, false, static u => u.Cursor),
+        global::Reactive.Streams.EventUnionJsonProperty.Of<LeaseHistoryEvent, string>("ExecutionId", "execution_id", false, false, static u => u.ExecutionId),
+        global::Reactive.Streams.EventUnionJsonProperty.Of<LeaseHistoryEvent, global::System.DateTimeOffset>("At", "at", false, false, static u => u.At),
+    };
 
-        // A copy of the reader finds the discriminator wherever it is. When it came first the variant is read on from
-        // there; otherwise from the start, skipping it. An unknown variant is always parsed whole, from the start.
-        var probe = reader;
-        var typeCameFirst = FindType(ref probe);
-        LeaseHistoryEvent result;
-        if (probe.ValueTextEquals("acquired"u8))
-        {
-            result = typeCameFirst ? ReadAcquired(ref probe, metadata) : ReadAcquired(ref reader, metadata);
-        }
-        else if (probe.ValueTextEquals("lease_renewed"u8))
-        {
-            result = typeCameFirst ? ReadRenewed(ref probe, metadata) : ReadRenewed(ref reader, metadata);
-        }
-        else if (probe.ValueTextEquals("revoked"u8))
-        {
-            result = typeCameFirst ? ReadRevoked(ref probe, metadata) : ReadRevoked(ref reader, metadata);
-        }
-        else
-        {
-            return ReadUnknown(probe.GetString()!, ref reader, metadata);
-        }
-
-        if (typeCameFirst)
-        {
-            reader = probe;
-        }
-
-        return result;
+    /// <summary>Creates the converter.</summary>
+    public LeaseHistoryEventJsonConverter()
+        : base("LeaseHistoryEvent", s_variants, typeof(LeaseHistoryEvent.Unknown), static (wireName, payload) => new LeaseHistoryEvent.Unknown(wireName, payload), static value => ((LeaseHistoryEvent.Unknown)value).RawPayload, s_shared, SetShared)
+    {
     }
 
-    /// <inheritdoc/>
-    public override void Write(global::System.Text.Json.Utf8JsonWriter writer, LeaseHistoryEvent value, global::System.Text.Json.JsonSerializerOptions options)
+    private static LeaseHistoryEvent SetShared(LeaseHistoryEvent unknown, int index, object? value) => index switch
     {
-        global::System.ArgumentNullException.ThrowIfNull(writer);
-        global::System.ArgumentNullException.ThrowIfNull(value);
-        var metadata = MetadataFor(options);
-        switch (value)
-        {
-            case LeaseHistoryEvent.Acquired __value:
-                writer.WriteStartObject();
-                writer.WriteString(s_type, s_wire0);
-                writer.WritePropertyName((metadata.Names is null ? s_name0_0 : metadata.EncodedNames[0]));
-                global::System.Text.Json.JsonSerializer.Serialize(writer, __value.Cursor, metadata.Type0);
-                writer.WriteString((metadata.Names is null ? s_name0_1 : metadata.EncodedNames[1]), __value.ExecutionId);
-                if (__value.LeaseId is not null || !metadata.IgnoreNulls)
-                {
-                    writer.WriteString((metadata.Names is null ? s_name0_2 : metadata.EncodedNames[2]), __value.LeaseId);
-                }
-                writer.WriteString((metadata.Names is null ? s_name0_3 : metadata.EncodedNames[3]), __value.At);
-                writer.WriteEndObject();
-                return;
-            case LeaseHistoryEvent.Renewed __value:
-                writer.WriteStartObject();
-                writer.WriteString(s_type, s_wire1);
-                writer.WritePropertyName((metadata.Names is null ? s_name1_0 : metadata.EncodedNames[4]));
-                global::System.Text.Json.JsonSerializer.Serialize(writer, __value.Cursor, metadata.Type0);
-                writer.WriteString((metadata.Names is null ? s_name1_1 : metadata.EncodedNames[5]), __value.ExecutionId);
-                writer.WriteString((metadata.Names is null ? s_name1_2 : metadata.EncodedNames[6]), __value.At);
-                writer.WriteNumber((metadata.Names is null ? s_name1_3 : metadata.EncodedNames[7]), __value.TtlMs);
-                if (__value.Attempt is { } __present_Attempt)
-                {
-                    writer.WriteNumber((metadata.Names is null ? s_name1_4 : metadata.EncodedNames[8]), __present_Attempt);
-                }
-                else if (!metadata.IgnoreNulls)
-                {
-                    writer.WriteNull((metadata.Names is null ? s_name1_4 : metadata.EncodedNames[8]));
-                }
-                writer.WriteEndObject();
-                return;
-            case LeaseHistoryEvent.Revoked __value:
-                writer.WriteStartObject();
-                writer.WriteString(s_type, s_wire2);
-                writer.WritePropertyName((metadata.Names is null ? s_name2_0 : metadata.EncodedNames[9]));
-                global::System.Text.Json.JsonSerializer.Serialize(writer, __value.Cursor, metadata.Type0);
-                writer.WriteString((metadata.Names is null ? s_name2_1 : metadata.EncodedNames[10]), __value.ExecutionId);
-                writer.WriteString((metadata.Names is null ? s_name2_2 : metadata.EncodedNames[11]), __value.RevokedBy);
-                writer.WriteString((metadata.Names is null ? s_name2_3 : metadata.EncodedNames[12]), __value.At);
-                writer.WritePropertyName((metadata.Names is null ? s_name2_4 : metadata.EncodedNames[13]));
-                global::System.Text.Json.JsonSerializer.Serialize(writer, __value.Reasons, metadata.Type1);
-                writer.WriteEndObject();
-                return;
-            case LeaseHistoryEvent.Unknown __unknown:
-                writer.WriteRawValue(global::System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(__unknown.RawPayload), skipInputValidation: true);
-                return;
-            default:
-                throw new global::System.Text.Json.JsonException($"'{value.GetType()}' is not a variant of LeaseHistoryEvent.");
-        }
-    }
-
-    private static LeaseHistoryEvent.Acquired ReadAcquired(ref global::System.Text.Json.Utf8JsonReader reader, Metadata metadata)
-    {
-        global::Consumer.Leases.Cursor __p0 = default!;
-        var __has0 = false;
-        string __p1 = default!;
-        var __has1 = false;
-        string? __p2 = default;
-        global::System.DateTimeOffset __p3 = default!;
-        var __has3 = false;
-        while (reader.Read() && reader.TokenType == global::System.Text.Json.JsonTokenType.PropertyName)
-        {
-            if (metadata.Names is null && !metadata.CaseInsensitive ? reader.ValueTextEquals("cursor"u8) : NameIs(ref reader, metadata.Names?[0] ?? "cursor", metadata.CaseInsensitive))
-            {
-                reader.Read();
-                __p0 = global::System.Text.Json.JsonSerializer.Deserialize(ref reader, metadata.Type0);
-                __has0 = true;
-                continue;
-            }
-            if (metadata.Names is null && !metadata.CaseInsensitive ? reader.ValueTextEquals("execution_id"u8) : NameIs(ref reader, metadata.Names?[1] ?? "execution_id", metadata.CaseInsensitive))
-            {
-                reader.Read();
-                __p1 = reader.GetString() ?? throw Missing("acquired", "execution_id");
-                __has1 = true;
-                continue;
-            }
-            if (metadata.Names is null && !metadata.CaseInsensitive ? reader.ValueTextEquals("lease_id"u8) : NameIs(ref reader, metadata.Names?[2] ?? "lease_id", metadata.CaseInsensitive))
-            {
-                reader.Read();
-                __p2 = reader.GetString();
-                continue;
-            }
-            if (metadata.Names is null && !metadata.CaseInsensitive ? reader.ValueTextEquals("at"u8) : NameIs(ref reader, metadata.Names?[3] ?? "at", metadata.CaseInsensitive))
-            {
-                reader.Read();
-                __p3 = reader.GetDateTimeOffset();
-                __has3 = true;
-                continue;
-            }
-            if (metadata.DisallowUnmapped && !reader.ValueTextEquals("type"u8))
-            {
-                throw new global::System.Text.Json.JsonException("'" + reader.GetString() + "' is not a property of LeaseHistoryEvent.Acquired (\"acquired\"), and the options disallow unmapped members.");
-            }
-
-            reader.Read();
-            SkipValue(ref reader);
-        }
-
-        if (!__has0)
-        {
-            throw Missing("acquired", "cursor");
-        }
-        if (!__has1)
-        {
-            throw Missing("acquired", "execution_id");
-        }
-        if (!__has3)
-        {
-            throw Missing("acquired", "at");
-        }
-        return new LeaseHistoryEvent.Acquired(__p0, __p1, __p2, __p3);
-    }
-
-    private static LeaseHistoryEvent.Renewed ReadRenewed(ref global::System.Text.Json.Utf8JsonReader reader, Metadata metadata)
-    {
-        global::Consumer.Leases.Cursor __p0 = default!;
-        var __has0 = false;
-        string __p1 = default!;
-        var __has1 = false;
-        global::System.DateTimeOffset __p2 = default!;
-        var __has2 = false;
-        long __p3 = default!;
-        var __has3 = false;
-        int? __p4 = default;
-        while (reader.Read() && reader.TokenType == global::System.Text.Json.JsonTokenType.PropertyName)
-        {
-            if (metadata.Names is null && !metadata.CaseInsensitive ? reader.ValueTextEquals("cursor"u8) : NameIs(ref reader, metadata.Names?[4] ?? "cursor", metadata.CaseInsensitive))
-            {
-                reader.Read();
-                __p0 = global::System.Text.Json.JsonSerializer.Deserialize(ref reader, metadata.Type0);
-                __has0 = true;
-                continue;
-            }
-            if (metadata.Names is null && !metadata.CaseInsensitive ? reader.ValueTextEquals("execution_id"u8) : NameIs(ref reader, metadata.Names?[5] ?? "execution_id", metadata.CaseInsensitive))
-            {
-                reader.Read();
-                __p1 = reader.GetString() ?? throw Missing("lease_renewed", "execution_id");
-                __has1 = true;
-                continue;
-            }
-            if (metadata.Names is null && !metadata.CaseInsensitive ? reader.ValueTextEquals("at"u8) : NameIs(ref reader, metadata.Names?[6] ?? "at", metadata.CaseInsensitive))
-            {
-                reader.Read();
-                __p2 = reader.GetDateTimeOffset();
-                __has2 = true;
-                continue;
-            }
-            if (metadata.Names is null && !metadata.CaseInsensitive ? reader.ValueTextEquals("ttl_ms"u8) : NameIs(ref reader, metadata.Names?[7] ?? "ttl_ms", metadata.CaseInsensitive))
-            {
-                reader.Read();
-                __p3 = reader.GetInt64();
-                __has3 = true;
-                continue;
-            }
-            if (metadata.Names is null && !metadata.CaseInsensitive ? reader.ValueTextEquals("attempt"u8) : NameIs(ref reader, metadata.Names?[8] ?? "attempt", metadata.CaseInsensitive))
-            {
-                reader.Read();
-                __p4 = reader.TokenType == global::System.Text.Json.JsonTokenType.Null ? null : reader.GetInt32();
-                continue;
-            }
-            if (metadata.DisallowUnmapped && !reader.ValueTextEquals("type"u8))
-            {
-                throw new global::System.Text.Json.JsonException("'" + reader.GetString() + "' is not a property of LeaseHistoryEvent.Renewed (\"lease_renewed\"), and the options disallow unmapped members.");
-            }
-
-            reader.Read();
-            SkipValue(ref reader);
-        }
-
-        if (!__has0)
-        {
-            throw Missing("lease_renewed", "cursor");
-        }
-        if (!__has1)
-        {
-            throw Missing("lease_renewed", "execution_id");
-        }
-        if (!__has2)
-        {
-            throw Missing("lease_renewed", "at");
-        }
-        if (!__has3)
-        {
-            throw Missing("lease_renewed", "ttl_ms");
-        }
-        return new LeaseHistoryEvent.Renewed(__p0, __p1, __p2, __p3, __p4);
-    }
-
-    private static LeaseHistoryEvent.Revoked ReadRevoked(ref global::System.Text.Json.Utf8JsonReader reader, Metadata metadata)
-    {
-        global::Consumer.Leases.Cursor __p0 = default!;
-        var __has0 = false;
-        string __p1 = default!;
-        var __has1 = false;
-        string __p2 = default!;
-        var __has2 = false;
-        global::System.DateTimeOffset __p3 = default!;
-        var __has3 = false;
-        global::System.Collections.Generic.IReadOnlyList<string> __p4 = default!;
-        var __has4 = false;
-        while (reader.Read() && reader.TokenType == global::System.Text.Json.JsonTokenType.PropertyName)
-        {
-            if (metadata.Names is null && !metadata.CaseInsensitive ? reader.ValueTextEquals("cursor"u8) : NameIs(ref reader, metadata.Names?[9] ?? "cursor", metadata.CaseInsensitive))
-            {
-                reader.Read();
-                __p0 = global::System.Text.Json.JsonSerializer.Deserialize(ref reader, metadata.Type0);
-                __has0 = true;
-                continue;
-            }
-            if (metadata.Names is null && !metadata.CaseInsensitive ? reader.ValueTextEquals("execution_id"u8) : NameIs(ref reader, metadata.Names?[10] ?? "execution_id", metadata.CaseInsensitive))
-            {
-                reader.Read();
-                __p1 = reader.GetString() ?? throw Missing("revoked", "execution_id");
-                __has1 = true;
-                continue;
-            }
-            if (metadata.Names is null && !metadata.CaseInsensitive ? reader.ValueTextEquals("by"u8) : NameIs(ref reader, metadata.Names?[11] ?? "by", metadata.CaseInsensitive))
-            {
-                reader.Read();
-                __p2 = reader.GetString() ?? throw Missing("revoked", "by");
-                __has2 = true;
-                continue;
-            }
-            if (metadata.Names is null && !metadata.CaseInsensitive ? reader.ValueTextEquals("at"u8) : NameIs(ref reader, metadata.Names?[12] ?? "at", metadata.CaseInsensitive))
-            {
-                reader.Read();
-                __p3 = reader.GetDateTimeOffset();
-                __has3 = true;
-                continue;
-            }
-            if (metadata.Names is null && !metadata.CaseInsensitive ? reader.ValueTextEquals("reasons"u8) : NameIs(ref reader, metadata.Names?[13] ?? "reasons", metadata.CaseInsensitive))
-            {
-                reader.Read();
-                __p4 = global::System.Text.Json.JsonSerializer.Deserialize(ref reader, metadata.Type1) ?? throw Missing("revoked", "reasons");
-                __has4 = true;
-                continue;
-            }
-            if (metadata.DisallowUnmapped && !reader.ValueTextEquals("type"u8))
-            {
-                throw new global::System.Text.Json.JsonException("'" + reader.GetString() + "' is not a property of LeaseHistoryEvent.Revoked (\"revoked\"), and the options disallow unmapped members.");
-            }
-
-            reader.Read();
-            SkipValue(ref reader);
-        }
-
-        if (!__has0)
-        {
-            throw Missing("revoked", "cursor");
-        }
-        if (!__has1)
-        {
-            throw Missing("revoked", "execution_id");
-        }
-        if (!__has2)
-        {
-            throw Missing("revoked", "by");
-        }
-        if (!__has3)
-        {
-            throw Missing("revoked", "at");
-        }
-        if (!__has4)
-        {
-            throw Missing("revoked", "reasons");
-        }
-        return new LeaseHistoryEvent.Revoked(__p0, __p1, __p2, __p3, __p4);
-    }
-
-    private static LeaseHistoryEvent.Unknown ReadUnknown(string wireName, ref global::System.Text.Json.Utf8JsonReader reader, Metadata metadata)
-    {
-        var unknown = new LeaseHistoryEvent.Unknown(wireName, global::System.Text.Json.JsonElement.ParseValue(ref reader));
-        if (unknown.RawPayload.TryGetProperty(metadata.Names?[14] ?? "cursor", out var __s0))
-        {
-            // An old consumer must survive a new variant: a shared value it cannot read stays unset.
-            try
-            {
-                var __reader = new global::System.Text.Json.Utf8JsonReader(global::System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(__s0));
-                __reader.Read();
-                unknown = unknown with { Cursor = global::System.Text.Json.JsonSerializer.Deserialize(ref __reader, metadata.Type0) };
-            }
-            catch (global::System.Exception __e) when (__e is global::System.Text.Json.JsonException or global::System.InvalidOperationException or global::System.FormatException)
-            {
-            }
-        }
-        if (unknown.RawPayload.TryGetProperty(metadata.Names?[15] ?? "execution_id", out var __s1))
-        {
-            // An old consumer must survive a new variant: a shared value it cannot read stays unset.
-            try
-            {
-                var __reader = new global::System.Text.Json.Utf8JsonReader(global::System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(__s1));
-                __reader.Read();
-                unknown = unknown with { ExecutionId = __reader.GetString() ?? throw new global::System.Text.Json.JsonException("null") };
-            }
-            catch (global::System.Exception __e) when (__e is global::System.Text.Json.JsonException or global::System.InvalidOperationException or global::System.FormatException)
-            {
-            }
-        }
-        if (unknown.RawPayload.TryGetProperty(metadata.Names?[16] ?? "at", out var __s2))
-        {
-            // An old consumer must survive a new variant: a shared value it cannot read stays unset.
-            try
-            {
-                var __reader = new global::System.Text.Json.Utf8JsonReader(global::System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(__s2));
-                __reader.Read();
-                unknown = unknown with { At = __reader.GetDateTimeOffset() };
-            }
-            catch (global::System.Exception __e) when (__e is global::System.Text.Json.JsonException or global::System.InvalidOperationException or global::System.FormatException)
-            {
-            }
-        }
-        return unknown;
-    }
-
-    /// <summary>Moves <paramref name="reader"/> to the discriminator's value; true when it is the first property.</summary>
-    private static bool FindType(ref global::System.Text.Json.Utf8JsonReader reader)
-    {
-        var first = true;
-        while (reader.Read() && reader.TokenType == global::System.Text.Json.JsonTokenType.PropertyName)
-        {
-            if (reader.ValueTextEquals("type"u8))
-            {
-                reader.Read();
-                if (reader.TokenType != global::System.Text.Json.JsonTokenType.String)
-                {
-                    throw new global::System.Text.Json.JsonException($"The \"type\" of a LeaseHistoryEvent must be a string, not a {reader.TokenType}.");
-                }
-
-                return first;
-            }
-
-            first = false;
-            reader.Read();
-            SkipValue(ref reader);
-        }
-
-        throw new global::System.Text.Json.JsonException("A LeaseHistoryEvent needs a \"type\" property naming its variant.");
-    }
-
-    /// <summary>A property name compared with a name a policy gave, or ignoring case as PropertyNameCaseInsensitive asks.</summary>
-    private static bool NameIs(ref global::System.Text.Json.Utf8JsonReader reader, string name, bool ignoreCase) =>
-        ignoreCase ? string.Equals(reader.GetString(), name, global::System.StringComparison.OrdinalIgnoreCase) : reader.ValueTextEquals(name);
-
-    private static void SkipValue(ref global::System.Text.Json.Utf8JsonReader reader)
-    {
-        // A converter sees the whole value buffered, so TrySkip only fails on malformed input.
-        if (!reader.TrySkip())
-        {
-            throw new global::System.Text.Json.JsonException("Incomplete JSON in a LeaseHistoryEvent.");
-        }
-    }
-
-    private static global::System.Text.Json.JsonException Missing(string variant, string property) =>
-        new($"The LeaseHistoryEvent variant '{variant}' needs a non-null \"{property}\".");
-
-    // The options' type infos and the settings the converter follows, resolved once per options instance rather than
-    // looked up per property per item.
-    // A race between two threads resolves them twice; either result is correct.
-    private Metadata? _metadata;
-
-    private Metadata MetadataFor(global::System.Text.Json.JsonSerializerOptions options)
-    {
-        var metadata = _metadata;
-        if (metadata is null || !ReferenceEquals(metadata.Options, options))
-        {
-            metadata = new Metadata(options);
-            _metadata = metadata;
-        }
-
-        return metadata;
-    }
-
-    private sealed class Metadata
-    {
-        public readonly global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<global::Consumer.Leases.Cursor> Type0;
-        public readonly global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<global::System.Collections.Generic.IReadOnlyList<string>> Type1;
-
-        /// <summary>The properties' names under the options' PropertyNamingPolicy ([JsonPropertyName] wins); null without one.</summary>
-        public readonly string[]? Names;
-        public readonly global::System.Text.Json.JsonEncodedText[] EncodedNames = global::System.Array.Empty<global::System.Text.Json.JsonEncodedText>();
-        public readonly bool IgnoreNulls;
-        public readonly bool IgnoreReadOnly;
-        public readonly bool CaseInsensitive;
-        public readonly bool DisallowUnmapped;
-
-        public Metadata(global::System.Text.Json.JsonSerializerOptions options)
-        {
-            Options = options;
-            IgnoreNulls = options.DefaultIgnoreCondition is global::System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull or global::System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault;
-            CaseInsensitive = options.PropertyNameCaseInsensitive;
-            IgnoreReadOnly = options.IgnoreReadOnlyProperties;
-            if (options.PropertyNamingPolicy is { } policy)
-            {
-                Names = new string[]
-                {
-                    policy.ConvertName("Cursor"),
-                    policy.ConvertName("ExecutionId"),
-                    policy.ConvertName("LeaseId"),
-                    policy.ConvertName("At"),
-                    policy.ConvertName("Cursor"),
-                    policy.ConvertName("ExecutionId"),
-                    policy.ConvertName("At"),
-                    policy.ConvertName("TtlMs"),
-                    policy.ConvertName("Attempt"),
-                    policy.ConvertName("Cursor"),
-                    policy.ConvertName("ExecutionId"),
-                    "by",
-                    policy.ConvertName("At"),
-                    policy.ConvertName("Reasons"),
-                    policy.ConvertName("Cursor"),
-                    policy.ConvertName("ExecutionId"),
-                    policy.ConvertName("At"),
-                };
-                EncodedNames = new global::System.Text.Json.JsonEncodedText[Names.Length];
-                for (var i = 0; i < Names.Length; i++)
-                {
-                    EncodedNames[i] = global::System.Text.Json.JsonEncodedText.Encode(Names[i]);
-                }
-            }
-            DisallowUnmapped = options.UnmappedMemberHandling == global::System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow;
-            Type0 = (global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<global::Consumer.Leases.Cursor>)options.GetTypeInfo(typeof(global::Consumer.Leases.Cursor));
-            Type1 = (global::System.Text.Json.Serialization.Metadata.JsonTypeInfo<global::System.Collections.Generic.IReadOnlyList<string>>)options.GetTypeInfo(typeof(global::System.Collections.Generic.IReadOnlyList<string>));
-        }
-
-        public global::System.Text.Json.JsonSerializerOptions Options { get; }
-    }
+        0 => ((LeaseHistoryEvent.Unknown)unknown) with { Cursor = (global::Consumer.Leases.Cursor)value! },
+        1 => ((LeaseHistoryEvent.Unknown)unknown) with { ExecutionId = (string)value! },
+        2 => ((LeaseHistoryEvent.Unknown)unknown) with { At = (global::System.DateTimeOffset)value! },
+        _ => unknown,
+    };
 }

@@ -146,18 +146,7 @@ partial class Outer
             global::System.Func<Attached, global::System.Threading.Tasks.ValueTask<TResult>> attached,
             global::System.Func<Cleared, global::System.Threading.Tasks.ValueTask<TResult>> cleared,
             global::System.Func<Unknown, global::System.Threading.Tasks.ValueTask<TResult>> unknown)
-        {
-            global::System.ArgumentNullException.ThrowIfNull(attached);
-            global::System.ArgumentNullException.ThrowIfNull(cleared);
-            global::System.ArgumentNullException.ThrowIfNull(unknown);
-            switch (this)
-            {
-                case Attached __item: return attached(__item);
-                case Cleared __item: return cleared(__item);
-                case Unknown __item: return unknown(__item);
-                default: throw NotAVariant();
-            }
-        }
+            => Match<global::System.Threading.Tasks.ValueTask<TResult>>(attached, cleared, unknown);
 
         /// <summary>Calls the asynchronous handler of this variant with <paramref name="state"/> (a static lambda needs no closure) and returns its result. Exhaustive: one handler per variant, and one for <see cref="Unknown"/>.</summary>
         /// <param name="state">Passed to the handler that runs.</param>
@@ -171,18 +160,7 @@ partial class Outer
             global::System.Func<TState, Attached, global::System.Threading.Tasks.ValueTask<TResult>> attached,
             global::System.Func<TState, Cleared, global::System.Threading.Tasks.ValueTask<TResult>> cleared,
             global::System.Func<TState, Unknown, global::System.Threading.Tasks.ValueTask<TResult>> unknown)
-        {
-            global::System.ArgumentNullException.ThrowIfNull(attached);
-            global::System.ArgumentNullException.ThrowIfNull(cleared);
-            global::System.ArgumentNullException.ThrowIfNull(unknown);
-            switch (this)
-            {
-                case Attached __item: return attached(state, __item);
-                case Cleared __item: return cleared(state, __item);
-                case Unknown __item: return unknown(state, __item);
-                default: throw NotAVariant();
-            }
-        }
+            => Match<TState, global::System.Threading.Tasks.ValueTask<TResult>>(state, attached, cleared, unknown);
 
         /// <summary>Calls the asynchronous handler of this variant. Exhaustive: one handler per variant, and one for <see cref="Unknown"/>.</summary>
         /// <param name="attached">Runs when this is <see cref="Attached"/>.</param>
@@ -194,18 +172,7 @@ partial class Outer
             global::System.Func<Attached, global::System.Threading.Tasks.ValueTask> attached,
             global::System.Func<Cleared, global::System.Threading.Tasks.ValueTask> cleared,
             global::System.Func<Unknown, global::System.Threading.Tasks.ValueTask> unknown)
-        {
-            global::System.ArgumentNullException.ThrowIfNull(attached);
-            global::System.ArgumentNullException.ThrowIfNull(cleared);
-            global::System.ArgumentNullException.ThrowIfNull(unknown);
-            switch (this)
-            {
-                case Attached __item: return attached(__item);
-                case Cleared __item: return cleared(__item);
-                case Unknown __item: return unknown(__item);
-                default: throw NotAVariant();
-            }
-        }
+            => Match<global::System.Threading.Tasks.ValueTask>(attached, cleared, unknown);
 
         /// <summary>Calls the asynchronous handler of this variant with <paramref name="state"/> (a static lambda needs no closure). Exhaustive: one handler per variant, and one for <see cref="Unknown"/>.</summary>
         /// <param name="state">Passed to the handler that runs.</param>
@@ -219,18 +186,7 @@ partial class Outer
             global::System.Func<TState, Attached, global::System.Threading.Tasks.ValueTask> attached,
             global::System.Func<TState, Cleared, global::System.Threading.Tasks.ValueTask> cleared,
             global::System.Func<TState, Unknown, global::System.Threading.Tasks.ValueTask> unknown)
-        {
-            global::System.ArgumentNullException.ThrowIfNull(attached);
-            global::System.ArgumentNullException.ThrowIfNull(cleared);
-            global::System.ArgumentNullException.ThrowIfNull(unknown);
-            switch (this)
-            {
-                case Attached __item: return attached(state, __item);
-                case Cleared __item: return cleared(state, __item);
-                case Unknown __item: return unknown(state, __item);
-                default: throw NotAVariant();
-            }
-        }
+            => Match<TState, global::System.Threading.Tasks.ValueTask>(state, attached, cleared, unknown);
 
         /// <summary>
         /// A variant this code does not know (a producer's newer variant), kept with its raw wire name and its whole
@@ -286,18 +242,11 @@ partial class Outer
             /// <summary>Equal when the wire names and the raw payload bytes are equal.</summary>
             /// <param name="other">The unknown variant to compare with.</param>
             /// <returns>Whether both carry the same wire name and the same bytes.</returns>
-            public bool Equals(Unknown? other) => other is not null && RawWireName == other.RawWireName &&
-                global::System.MemoryExtensions.SequenceEqual(global::System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(RawPayload), global::System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(other.RawPayload));
+            public bool Equals(Unknown? other) => other is not null && RawWireName == other.RawWireName && global::Reactive.Streams.EventUnionJsonPayload.SameBytes(RawPayload, other.RawPayload);
 
             /// <summary>A hash of the wire name and the raw payload bytes.</summary>
             /// <returns>The hash.</returns>
-            public override int GetHashCode()
-            {
-                var hash = new global::System.HashCode();
-                hash.Add(RawWireName);
-                hash.AddBytes(global::System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(RawPayload));
-                return hash.ToHashCode();
-            }
+            public override int GetHashCode() => global::Reactive.Streams.EventUnionJsonPayload.Hash(RawWireName, RawPayload);
         }
 
         private global::System.InvalidOperationException NotAVariant() => new(
@@ -307,317 +256,49 @@ partial class Outer
     /// <summary>
     /// Reads and writes a <see cref="InstanceTag"/> as a JSON object whose <c>"type"</c> property holds the variant's wire
     /// name and whose other properties are the variant's positional parameters, named by <c>[JsonPropertyName]</c>, else by
-    /// the options' <c>PropertyNamingPolicy</c>, else in snake_case. <c>DefaultIgnoreCondition</c> (nulls),
+    /// the options' <c>PropertyNamingPolicy</c>, else in snake_case. <c>DefaultIgnoreCondition</c>,
     /// <c>PropertyNameCaseInsensitive</c> and <c>UnmappedMemberHandling</c> are honoured as on any object.
     /// An unknown <c>"type"</c> reads as <see cref="InstanceTag.Unknown"/> and is written back byte for byte. No reflection:
     /// property types other than the common scalars are read and written through <c>options.GetTypeInfo</c>, so a
     /// source-generated <c>JsonSerializerContext</c> whose options carry this converter must also list those types.
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Reactive.Streams.Generators", "1.0.0")]
-    internal sealed class InstanceTagJsonConverter : global::System.Text.Json.Serialization.JsonConverter<InstanceTag>
+    internal sealed class InstanceTagJsonConverter : global::Reactive.Streams.EventUnionJsonConverter<InstanceTag>
     {
-        private static readonly global::System.Text.Json.JsonEncodedText s_type = global::System.Text.Json.JsonEncodedText.Encode("type");
-        private static readonly global::System.Text.Json.JsonEncodedText s_wire0 = global::System.Text.Json.JsonEncodedText.Encode("attached");
-        private static readonly global::System.Text.Json.JsonEncodedText s_name0_0 = global::System.Text.Json.JsonEncodedText.Encode("key");
-        private static readonly global::System.Text.Json.JsonEncodedText s_name0_1 = global::System.Text.Json.JsonEncodedText.Encode("value");
-        private static readonly global::System.Text.Json.JsonEncodedText s_name0_2 = global::System.Text.Json.JsonEncodedText.Encode("by");
-        private static readonly global::System.Text.Json.JsonEncodedText s_wire1 = global::System.Text.Json.JsonEncodedText.Encode("cleared");
-        private static readonly global::System.Text.Json.JsonEncodedText s_name1_0 = global::System.Text.Json.JsonEncodedText.Encode("key");
-        private static readonly global::System.Text.Json.JsonEncodedText s_name1_1 = global::System.Text.Json.JsonEncodedText.Encode("by");
-
-        /// <inheritdoc/>
-        public override InstanceTag? Read(ref global::System.Text.Json.Utf8JsonReader reader, global::System.Type typeToConvert, global::System.Text.Json.JsonSerializerOptions options)
+        private static readonly global::Reactive.Streams.EventUnionJsonVariant<InstanceTag>[] s_variants =
         {
-            if (reader.TokenType != global::System.Text.Json.JsonTokenType.StartObject)
-            {
-                throw new global::System.Text.Json.JsonException($"A InstanceTag is a JSON object with a \"type\" property, not a {reader.TokenType}.");
-            }
+            new(typeof(InstanceTag.Attached), "attached", static a => new InstanceTag.Attached((string)a[0]!, (string)a[1]!, (global::System.Guid)a[2]!),
+                new[]
+                {
+                    global::Reactive.Streams.EventUnionJsonProperty.Of<InstanceTag, string>("Key", "key", false, false, static u => ((InstanceTag.Attached)u).Key),
+                    global::Reactive.Streams.EventUnionJsonProperty.Of<InstanceTag, string>("Value", "value", false, false, static u => ((InstanceTag.Attached)u).Value),
+                    global::Reactive.Streams.EventUnionJsonProperty.Of<InstanceTag, global::System.Guid>("By", "by", false, false, static u => ((InstanceTag.Attached)u).By),
+                }),
+            new(typeof(InstanceTag.Cleared), "cleared", static a => new InstanceTag.Cleared((string)a[0]!, (global::System.Guid)a[1]!),
+                new[]
+                {
+                    global::Reactive.Streams.EventUnionJsonProperty.Of<InstanceTag, string>("Key", "key", false, false, static u => ((InstanceTag.Cleared)u).Key),
+                    global::Reactive.Streams.EventUnionJsonProperty.Of<InstanceTag, global::System.Guid>("By", "by", false, false, static u => ((InstanceTag.Cleared)u).By),
+                }),
+        };
 
-            var metadata = MetadataFor(options);
+        private static readonly global::Reactive.Streams.EventUnionJsonProperty<InstanceTag>[] s_shared =
+        {
+            global::Reactive.Streams.EventUnionJsonProperty.Of<InstanceTag, string>("Key", "key", false, false, static u => u.Key),
+            global::Reactive.Streams.EventUnionJsonProperty.Of<InstanceTag, global::System.Guid>("By", "by", false, false, static u => u.By),
+        };
 
-            // A copy of the reader finds the discriminator wherever it is. When it came first the variant is read on from
-            // there; otherwise from the start, skipping it. An unknown variant is always parsed whole, from the start.
-            var probe = reader;
-            var typeCameFirst = FindType(ref probe);
-            InstanceTag result;
-            if (probe.ValueTextEquals("attached"u8))
-            {
-                result = typeCameFirst ? ReadAttached(ref probe, metadata) : ReadAttached(ref reader, metadata);
-            }
-            else if (probe.ValueTextEquals("cleared"u8))
-            {
-                result = typeCameFirst ? ReadCleared(ref probe, metadata) : ReadCleared(ref reader, metadata);
-            }
-            else
-            {
-                return ReadUnknown(probe.GetString()!, ref reader, metadata);
-            }
-
-            if (typeCameFirst)
-            {
-                reader = probe;
-            }
-
-            return result;
+        /// <summary>Creates the converter.</summary>
+        public InstanceTagJsonConverter()
+            : base("InstanceTag", s_variants, typeof(InstanceTag.Unknown), static (wireName, payload) => new InstanceTag.Unknown(wireName, payload), static value => ((InstanceTag.Unknown)value).RawPayload, s_shared, SetShared)
+        {
         }
 
-        /// <inheritdoc/>
-        public override void Write(global::System.Text.Json.Utf8JsonWriter writer, InstanceTag value, global::System.Text.Json.JsonSerializerOptions options)
+        private static InstanceTag SetShared(InstanceTag unknown, int index, object? value) => index switch
         {
-            global::System.ArgumentNullException.ThrowIfNull(writer);
-            global::System.ArgumentNullException.ThrowIfNull(value);
-            var metadata = MetadataFor(options);
-            switch (value)
-            {
-                case InstanceTag.Attached __value:
-                    writer.WriteStartObject();
-                    writer.WriteString(s_type, s_wire0);
-                    writer.WriteString((metadata.Names is null ? s_name0_0 : metadata.EncodedNames[0]), __value.Key);
-                    writer.WriteString((metadata.Names is null ? s_name0_1 : metadata.EncodedNames[1]), __value.Value);
-                    writer.WriteString((metadata.Names is null ? s_name0_2 : metadata.EncodedNames[2]), __value.By);
-                    writer.WriteEndObject();
-                    return;
-                case InstanceTag.Cleared __value:
-                    writer.WriteStartObject();
-                    writer.WriteString(s_type, s_wire1);
-                    writer.WriteString((metadata.Names is null ? s_name1_0 : metadata.EncodedNames[3]), __value.Key);
-                    writer.WriteString((metadata.Names is null ? s_name1_1 : metadata.EncodedNames[4]), __value.By);
-                    writer.WriteEndObject();
-                    return;
-                case InstanceTag.Unknown __unknown:
-                    writer.WriteRawValue(global::System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(__unknown.RawPayload), skipInputValidation: true);
-                    return;
-                default:
-                    throw new global::System.Text.Json.JsonException($"'{value.GetType()}' is not a variant of InstanceTag.");
-            }
-        }
-
-        private static InstanceTag.Attached ReadAttached(ref global::System.Text.Json.Utf8JsonReader reader, Metadata metadata)
-        {
-            string __p0 = default!;
-            var __has0 = false;
-            string __p1 = default!;
-            var __has1 = false;
-            global::System.Guid __p2 = default!;
-            var __has2 = false;
-            while (reader.Read() && reader.TokenType == global::System.Text.Json.JsonTokenType.PropertyName)
-            {
-                if (metadata.Names is null && !metadata.CaseInsensitive ? reader.ValueTextEquals("key"u8) : NameIs(ref reader, metadata.Names?[0] ?? "key", metadata.CaseInsensitive))
-                {
-                    reader.Read();
-                    __p0 = reader.GetString() ?? throw Missing("attached", "key");
-                    __has0 = true;
-                    continue;
-                }
-                if (metadata.Names is null && !metadata.CaseInsensitive ? reader.ValueTextEquals("value"u8) : NameIs(ref reader, metadata.Names?[1] ?? "value", metadata.CaseInsensitive))
-                {
-                    reader.Read();
-                    __p1 = reader.GetString() ?? throw Missing("attached", "value");
-                    __has1 = true;
-                    continue;
-                }
-                if (metadata.Names is null && !metadata.CaseInsensitive ? reader.ValueTextEquals("by"u8) : NameIs(ref reader, metadata.Names?[2] ?? "by", metadata.CaseInsensitive))
-                {
-                    reader.Read();
-                    __p2 = reader.GetGuid();
-                    __has2 = true;
-                    continue;
-                }
-                if (metadata.DisallowUnmapped && !reader.ValueTextEquals("type"u8))
-                {
-                    throw new global::System.Text.Json.JsonException("'" + reader.GetString() + "' is not a property of InstanceTag.Attached (\"attached\"), and the options disallow unmapped members.");
-                }
-
-                reader.Read();
-                SkipValue(ref reader);
-            }
-
-            if (!__has0)
-            {
-                throw Missing("attached", "key");
-            }
-            if (!__has1)
-            {
-                throw Missing("attached", "value");
-            }
-            if (!__has2)
-            {
-                throw Missing("attached", "by");
-            }
-            return new InstanceTag.Attached(__p0, __p1, __p2);
-        }
-
-        private static InstanceTag.Cleared ReadCleared(ref global::System.Text.Json.Utf8JsonReader reader, Metadata metadata)
-        {
-            string __p0 = default!;
-            var __has0 = false;
-            global::System.Guid __p1 = default!;
-            var __has1 = false;
-            while (reader.Read() && reader.TokenType == global::System.Text.Json.JsonTokenType.PropertyName)
-            {
-                if (metadata.Names is null && !metadata.CaseInsensitive ? reader.ValueTextEquals("key"u8) : NameIs(ref reader, metadata.Names?[3] ?? "key", metadata.CaseInsensitive))
-                {
-                    reader.Read();
-                    __p0 = reader.GetString() ?? throw Missing("cleared", "key");
-                    __has0 = true;
-                    continue;
-                }
-                if (metadata.Names is null && !metadata.CaseInsensitive ? reader.ValueTextEquals("by"u8) : NameIs(ref reader, metadata.Names?[4] ?? "by", metadata.CaseInsensitive))
-                {
-                    reader.Read();
-                    __p1 = reader.GetGuid();
-                    __has1 = true;
-                    continue;
-                }
-                if (metadata.DisallowUnmapped && !reader.ValueTextEquals("type"u8))
-                {
-                    throw new global::System.Text.Json.JsonException("'" + reader.GetString() + "' is not a property of InstanceTag.Cleared (\"cleared\"), and the options disallow unmapped members.");
-                }
-
-                reader.Read();
-                SkipValue(ref reader);
-            }
-
-            if (!__has0)
-            {
-                throw Missing("cleared", "key");
-            }
-            if (!__has1)
-            {
-                throw Missing("cleared", "by");
-            }
-            return new InstanceTag.Cleared(__p0, __p1);
-        }
-
-        private static InstanceTag.Unknown ReadUnknown(string wireName, ref global::System.Text.Json.Utf8JsonReader reader, Metadata metadata)
-        {
-            var unknown = new InstanceTag.Unknown(wireName, global::System.Text.Json.JsonElement.ParseValue(ref reader));
-            if (unknown.RawPayload.TryGetProperty(metadata.Names?[5] ?? "key", out var __s0))
-            {
-                // An old consumer must survive a new variant: a shared value it cannot read stays unset.
-                try
-                {
-                    var __reader = new global::System.Text.Json.Utf8JsonReader(global::System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(__s0));
-                    __reader.Read();
-                    unknown = unknown with { Key = __reader.GetString() ?? throw new global::System.Text.Json.JsonException("null") };
-                }
-                catch (global::System.Exception __e) when (__e is global::System.Text.Json.JsonException or global::System.InvalidOperationException or global::System.FormatException)
-                {
-                }
-            }
-            if (unknown.RawPayload.TryGetProperty(metadata.Names?[6] ?? "by", out var __s1))
-            {
-                // An old consumer must survive a new variant: a shared value it cannot read stays unset.
-                try
-                {
-                    var __reader = new global::System.Text.Json.Utf8JsonReader(global::System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(__s1));
-                    __reader.Read();
-                    unknown = unknown with { By = __reader.GetGuid() };
-                }
-                catch (global::System.Exception __e) when (__e is global::System.Text.Json.JsonException or global::System.InvalidOperationException or global::System.FormatException)
-                {
-                }
-            }
-            return unknown;
-        }
-
-        /// <summary>Moves <paramref name="reader"/> to the discriminator's value; true when it is the first property.</summary>
-        private static bool FindType(ref global::System.Text.Json.Utf8JsonReader reader)
-        {
-            var first = true;
-            while (reader.Read() && reader.TokenType == global::System.Text.Json.JsonTokenType.PropertyName)
-            {
-                if (reader.ValueTextEquals("type"u8))
-                {
-                    reader.Read();
-                    if (reader.TokenType != global::System.Text.Json.JsonTokenType.String)
-                    {
-                        throw new global::System.Text.Json.JsonException($"The \"type\" of a InstanceTag must be a string, not a {reader.TokenType}.");
-                    }
-
-                    return first;
-                }
-
-                first = false;
-                reader.Read();
-                SkipValue(ref reader);
-            }
-
-            throw new global::System.Text.Json.JsonException("A InstanceTag needs a \"type\" property naming its variant.");
-        }
-
-        /// <summary>A property name compared with a name a policy gave, or ignoring case as PropertyNameCaseInsensitive asks.</summary>
-        private static bool NameIs(ref global::System.Text.Json.Utf8JsonReader reader, string name, bool ignoreCase) =>
-            ignoreCase ? string.Equals(reader.GetString(), name, global::System.StringComparison.OrdinalIgnoreCase) : reader.ValueTextEquals(name);
-
-        private static void SkipValue(ref global::System.Text.Json.Utf8JsonReader reader)
-        {
-            // A converter sees the whole value buffered, so TrySkip only fails on malformed input.
-            if (!reader.TrySkip())
-            {
-                throw new global::System.Text.Json.JsonException("Incomplete JSON in a InstanceTag.");
-            }
-        }
-
-        private static global::System.Text.Json.JsonException Missing(string variant, string property) =>
-            new($"The InstanceTag variant '{variant}' needs a non-null \"{property}\".");
-
-        // The options' type infos and the settings the converter follows, resolved once per options instance rather than
-        // looked up per property per item.
-        // A race between two threads resolves them twice; either result is correct.
-        private Metadata? _metadata;
-
-        private Metadata MetadataFor(global::System.Text.Json.JsonSerializerOptions options)
-        {
-            var metadata = _metadata;
-            if (metadata is null || !ReferenceEquals(metadata.Options, options))
-            {
-                metadata = new Metadata(options);
-                _metadata = metadata;
-            }
-
-            return metadata;
-        }
-
-        private sealed class Metadata
-        {
-
-            /// <summary>The properties' names under the options' PropertyNamingPolicy ([JsonPropertyName] wins); null without one.</summary>
-            public readonly string[]? Names;
-            public readonly global::System.Text.Json.JsonEncodedText[] EncodedNames = global::System.Array.Empty<global::System.Text.Json.JsonEncodedText>();
-            public readonly bool IgnoreNulls;
-            public readonly bool IgnoreReadOnly;
-            public readonly bool CaseInsensitive;
-            public readonly bool DisallowUnmapped;
-
-            public Metadata(global::System.Text.Json.JsonSerializerOptions options)
-            {
-                Options = options;
-                IgnoreNulls = options.DefaultIgnoreCondition is global::System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull or global::System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault;
-                CaseInsensitive = options.PropertyNameCaseInsensitive;
-                IgnoreReadOnly = options.IgnoreReadOnlyProperties;
-                if (options.PropertyNamingPolicy is { } policy)
-                {
-                    Names = new string[]
-                    {
-                        policy.ConvertName("Key"),
-                        policy.ConvertName("Value"),
-                        policy.ConvertName("By"),
-                        policy.ConvertName("Key"),
-                        policy.ConvertName("By"),
-                        policy.ConvertName("Key"),
-                        policy.ConvertName("By"),
-                    };
-                    EncodedNames = new global::System.Text.Json.JsonEncodedText[Names.Length];
-                    for (var i = 0; i < Names.Length; i++)
-                    {
-                        EncodedNames[i] = global::System.Text.Json.JsonEncodedText.Encode(Names[i]);
-                    }
-                }
-                DisallowUnmapped = options.UnmappedMemberHandling == global::System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow;
-            }
-
-            public global::System.Text.Json.JsonSerializerOptions Options { get; }
-        }
+            0 => ((InstanceTag.Unknown)unknown) with { Key = (string)value! },
+            1 => ((InstanceTag.Unknown)unknown) with { By = (global::System.Guid)value! },
+            _ => unknown,
+        };
     }
 }

@@ -28,6 +28,30 @@ public sealed class UnionJsonOptionsTests
         Assert.Equal(ours, JsonSerializer.Deserialize<LeaseEvent>(json, options.Ours));
     }
 
+    public static TheoryData<int> DefaultSamples => new() { 0, 1, 2, 3, 4, 5 };
+
+    [Theory]
+    [MemberData(nameof(DefaultSamples))]
+    public void WhenWritingDefault_leaves_default_values_out_as_polymorphic_serialization_does(int sample)
+    {
+        var (ours, theirs) = DefaultSample(sample);
+        var options = Options(o => o.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingDefault);
+
+        var json = JsonSerializer.Serialize(ours, options.Ours);
+
+        Assert.Equal(JsonSerializer.Serialize(theirs, options.Theirs), json);
+    }
+
+    [Fact]
+    public void WhenWritingDefault_leaves_out_a_default_struct_and_a_zero_but_writes_a_nullable_zero()
+    {
+        var options = Options(o => o.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingDefault);
+
+        var json = JsonSerializer.Serialize<LeaseEvent>(new LeaseEvent.Revoked(default, "exec-3", default, "admin", 0), options.Ours);
+
+        Assert.Equal("""{"type":"revoked","execution_id":"exec-3","by":"admin","attempt":0}""", json);
+    }
+
     [Theory]
     [MemberData(nameof(Samples))]
     public void Without_an_ignore_condition_nulls_are_written_as_polymorphic_serialization_does(int sample)
@@ -107,6 +131,17 @@ public sealed class UnionJsonOptionsTests
         1 => (new LeaseEvent.Acquired(new Cursor(1, 1), "exec-1", null, s_at), new MirrorLease.Acquired(new Cursor(1, 1), "exec-1", null, s_at)),
         2 => (new LeaseEvent.Revoked(new Cursor(4, 7), "exec-3", s_at, "admin", 2), new MirrorLease.Revoked(new Cursor(4, 7), "exec-3", s_at, "admin", 2)),
         _ => (new LeaseEvent.Revoked(new Cursor(4, 8), "exec-3", s_at, "admin", null), new MirrorLease.Revoked(new Cursor(4, 8), "exec-3", s_at, "admin", null)),
+    };
+
+    // Values at their defaults (a default struct, a default DateTimeOffset, a nullable int of zero or null) and not.
+    private static (LeaseEvent Ours, MirrorLease Theirs) DefaultSample(int index) => index switch
+    {
+        0 => (new LeaseEvent.Acquired(default, "exec-1", null, default), new MirrorLease.Acquired(default, "exec-1", null, default)),
+        1 => (new LeaseEvent.Acquired(new Cursor(0, 1), "exec-1", "lease-9", s_at), new MirrorLease.Acquired(new Cursor(0, 1), "exec-1", "lease-9", s_at)),
+        2 => (new LeaseEvent.Revoked(default, "exec-3", default, "admin", 0), new MirrorLease.Revoked(default, "exec-3", default, "admin", 0)),
+        3 => (new LeaseEvent.Revoked(new Cursor(4, 7), "exec-3", s_at, "admin", null), new MirrorLease.Revoked(new Cursor(4, 7), "exec-3", s_at, "admin", null)),
+        4 => (new LeaseEvent.Revoked(new Cursor(0, 0), string.Empty, default, string.Empty, 2), new MirrorLease.Revoked(new Cursor(0, 0), string.Empty, default, string.Empty, 2)),
+        _ => Sample(index - 5),
     };
 
     // The same options for both, with snake_case as the policy so the property names agree; ours carries the converter.
