@@ -11,9 +11,10 @@ namespace Reactive.Streams.Hosting;
 /// The <see cref="IStreamLog"/> (and <see cref="ICheckpointStore"/>) registered in DI. Opening a log is asynchronous
 /// (the file or the connection, the schema migration) and a DI factory is not, so this forwards every call to the
 /// backend's log once it is open: it opens on first use or when the host starts (a log that cannot open fails the
-/// start), never blocking a thread. Disposed with the service provider, it disposes the backend's log.
+/// start), never blocking a thread. Disposed with the service provider, it disposes the backend's log. Every backend
+/// it opens is also an <see cref="IConsumerGroupLog"/>, so consumer groups resolve from the same registration.
 /// </summary>
-internal sealed class HostedStreamLog : IStreamLog, ICheckpointStore
+internal sealed class HostedStreamLog : IConsumerGroupLog, ICheckpointStore
 {
     private readonly Lazy<Task<IStreamLog>> _open;
     private int _disposed;
@@ -88,6 +89,12 @@ internal sealed class HostedStreamLog : IStreamLog, ICheckpointStore
     public async ValueTask<AppendBatchResult> AppendBatchAsync(string stream, IReadOnlyList<ReadOnlyMemory<byte>> frames, AppendMode mode, CancellationToken cancellationToken = default) =>
         await (await LogAsync(cancellationToken).ConfigureAwait(false)).AppendBatchAsync(stream, frames, mode, cancellationToken).ConfigureAwait(false);
 
+    public async ValueTask<AppendResult> AppendAsync(string stream, ReadOnlyMemory<byte> frame, AppendMode mode, IReadOnlyDictionary<string, string>? headers, CancellationToken cancellationToken = default) =>
+        await (await LogAsync(cancellationToken).ConfigureAwait(false)).AppendAsync(stream, frame, mode, headers, cancellationToken).ConfigureAwait(false);
+
+    public async ValueTask<AppendBatchResult> AppendBatchAsync(string stream, IReadOnlyList<ReadOnlyMemory<byte>> frames, AppendMode mode, IReadOnlyList<IReadOnlyDictionary<string, string>?>? headers, CancellationToken cancellationToken = default) =>
+        await (await LogAsync(cancellationToken).ConfigureAwait(false)).AppendBatchAsync(stream, frames, mode, headers, cancellationToken).ConfigureAwait(false);
+
     public async ValueTask<IReadOnlyList<StreamFrame>> ReadAsync(string stream, StreamId from, StreamId to, int limit, CancellationToken cancellationToken = default) =>
         await (await LogAsync(cancellationToken).ConfigureAwait(false)).ReadAsync(stream, from, to, limit, cancellationToken).ConfigureAwait(false);
 
@@ -111,6 +118,24 @@ internal sealed class HostedStreamLog : IStreamLog, ICheckpointStore
 
     public async ValueTask WriteCheckpointAsync(string checkpointId, StreamId position, CancellationToken cancellationToken = default) =>
         await Checkpoints(await LogAsync(cancellationToken).ConfigureAwait(false)).WriteCheckpointAsync(checkpointId, position, cancellationToken).ConfigureAwait(false);
+
+    public async ValueTask<bool> CreateGroupAsync(string stream, string group, ConsumerGroupStart start, CancellationToken cancellationToken = default) =>
+        await Groups(await LogAsync(cancellationToken).ConfigureAwait(false)).CreateGroupAsync(stream, group, start, cancellationToken).ConfigureAwait(false);
+
+    public async ValueTask<ConsumerGroupClaim> ClaimAsync(string stream, string group, string consumer, int limit, TimeSpan claimTimeout, CancellationToken cancellationToken = default) =>
+        await Groups(await LogAsync(cancellationToken).ConfigureAwait(false)).ClaimAsync(stream, group, consumer, limit, claimTimeout, cancellationToken).ConfigureAwait(false);
+
+    public async ValueTask<long> AcknowledgeAsync(string stream, string group, IReadOnlyList<StreamId> ids, CancellationToken cancellationToken = default) =>
+        await Groups(await LogAsync(cancellationToken).ConfigureAwait(false)).AcknowledgeAsync(stream, group, ids, cancellationToken).ConfigureAwait(false);
+
+    public async ValueTask<IReadOnlyList<PendingFrame>> ReadPendingAsync(string stream, string group, string? consumer, int limit, CancellationToken cancellationToken = default) =>
+        await Groups(await LogAsync(cancellationToken).ConfigureAwait(false)).ReadPendingAsync(stream, group, consumer, limit, cancellationToken).ConfigureAwait(false);
+
+    public async ValueTask<ConsumerGroupInfo?> ReadGroupAsync(string stream, string group, CancellationToken cancellationToken = default) =>
+        await Groups(await LogAsync(cancellationToken).ConfigureAwait(false)).ReadGroupAsync(stream, group, cancellationToken).ConfigureAwait(false);
+
+    private static IConsumerGroupLog Groups(IStreamLog log) =>
+        log as IConsumerGroupLog ?? throw new InvalidOperationException($"The stream log {log.GetType().Name} has no consumer groups.");
 
     private static ICheckpointStore Checkpoints(IStreamLog log) =>
         log as ICheckpointStore ?? throw new InvalidOperationException($"The stream log {log.GetType().Name} is not a checkpoint store.");

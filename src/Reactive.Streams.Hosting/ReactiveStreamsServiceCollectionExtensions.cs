@@ -50,6 +50,7 @@ public static class ReactiveStreamsServiceCollectionExtensions
             provider.GetService<TimeProvider>() ?? TimeProvider.System));
         services.AddSingleton<IStreamLog>(static provider => provider.GetRequiredService<HostedStreamLog>());
         services.AddSingleton<ICheckpointStore>(static provider => provider.GetRequiredService<HostedStreamLog>());
+        services.AddSingleton<IConsumerGroupLog>(static provider => provider.GetRequiredService<HostedStreamLog>());
 
         // Hosted services start in this order and stop in the reverse: the log opens first, the dispatchers are created
         // before the canal workers (added later) dispatch, and the workers stop before the dispatchers drain.

@@ -17,6 +17,7 @@ public sealed class PackagingTests(PackagingTests.PackedPackages packed) : IClas
         "Reactive.Streams.Core",
         "Reactive.Streams.Storage.Sqlite",
         "Reactive.Streams.Storage.Postgres",
+        "Reactive.Streams.Storage.Redis",
         "Reactive.Streams.Testing",
         "Reactive.Streams.Hosting",
     ];
@@ -25,7 +26,7 @@ public sealed class PackagingTests(PackagingTests.PackedPackages packed) : IClas
 
     private string _output => packed.Output;
 
-    /// <summary>Packs the five packages once for the class, in parallel.</summary>
+    /// <summary>Packs the six packages once for the class, in parallel.</summary>
     public sealed class PackedPackages : IAsyncLifetime
     {
         public string Output { get; } = Directory.CreateTempSubdirectory("rs-pack-").FullName;

@@ -1,0 +1,63 @@
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Reactive.Streams.Hosting.Tests;
+
+/// <summary>The registered log forwards every part of the log's contract to the backend it opens.</summary>
+public sealed class StreamLogHostingTests
+{
+    [Fact]
+    public async Task The_registered_log_keeps_frame_headers()
+    {
+        await using var test = new TestHost();
+        test.Builder.Services.AddReactiveStreams();
+        var host = await test.StartAsync();
+        var log = host.Services.GetRequiredService<IStreamLog>();
+
+        await log.AppendAsync("orders", "a"u8.ToArray(), AppendMode.Durable, new Dictionary<string, string> { ["tenant"] = "t1" });
+        await log.AppendBatchAsync("orders", ["b"u8.ToArray(), "c"u8.ToArray()], AppendMode.Durable, [null, new Dictionary<string, string> { ["tenant"] = "t2" }]);
+
+        var frames = await log.ReadAsync("orders", StreamId.Min, StreamId.Max, 10);
+        Assert.Equal(["t1", null, "t2"], frames.Select(f => f.Headers.TryGetValue("tenant", out var tenant) ? tenant : null));
+    }
+
+    [Fact]
+    public async Task Consumer_groups_resolve_from_the_same_registration_and_share_the_log()
+    {
+        await using var test = new TestHost();
+        test.Builder.Services.AddReactiveStreams();
+        var host = await test.StartAsync();
+        var log = host.Services.GetRequiredService<IStreamLog>();
+        var groups = host.Services.GetRequiredService<IConsumerGroupLog>();
+        Assert.Same(log, groups);
+
+        foreach (var payload in new[] { "a", "b", "c" })
+        {
+            await log.AppendAsync("orders", payload, AppendMode.Durable);
+        }
+
+        Assert.True(await groups.CreateGroupAsync("orders", "billing", ConsumerGroupStart.Beginning));
+        var first = await groups.ClaimAsync("orders", "billing", "m1", 2, TimeSpan.FromMinutes(1));
+        var second = await groups.ClaimAsync("orders", "billing", "m2", 10, TimeSpan.FromMinutes(1));
+        Assert.Equal(2, first.Frames.Count);
+        Assert.Single(second.Frames);
+        Assert.Empty(first.Frames.Select(f => f.Frame.Id).Intersect(second.Frames.Select(f => f.Frame.Id)));
+
+        Assert.Equal(2, await groups.AcknowledgeAsync("orders", "billing", [.. first.Frames.Select(f => f.Frame.Id)]));
+        var pending = await groups.ReadPendingAsync("orders", "billing", consumer: null, limit: 10);
+        Assert.Equal([("m2", second.Frames[0].Frame.Id)], pending.Select(p => (p.Consumer, p.Id)));
+        var info = await groups.ReadGroupAsync("orders", "billing");
+        Assert.Equal(1, info!.PendingCount);
+    }
+
+    [Fact]
+    public async Task A_call_on_a_disposed_registration_fails_with_ObjectDisposedException()
+    {
+        var test = new TestHost();
+        test.Builder.Services.AddReactiveStreams();
+        var host = await test.StartAsync();
+        var groups = host.Services.GetRequiredService<IConsumerGroupLog>();
+        await test.DisposeAsync();
+
+        await Assert.ThrowsAsync<ObjectDisposedException>(async () => await groups.CreateGroupAsync("orders", "billing", ConsumerGroupStart.End));
+    }
+}
