@@ -59,6 +59,14 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
     private bool _consumingPostponed;
     private bool _completed;
 
+    // Complete() was called (1): every later offer is declined permanently. The engine itself completes only once no
+    // message taken from its source is still on its way in (_entering), so a message whose SendAsync returned true, or
+    // whose source gave it up to us, is never lost to a completion that raced with its entry; BufferBlock likewise
+    // keeps what it consumed before it completes.
+    private int _completeRequested;
+    private int _entering;
+    private int _completeFinished;
+
     // Postponed offers plus those being consumed: while any wait, new offers wait behind them (read without the lock).
     private int _waiting;
 
@@ -142,6 +150,12 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
             throw new ArgumentException("consumeToAccept requires a source.", nameof(consumeToAccept));
         }
 
+        if (Volatile.Read(ref _completeRequested) != 0 && !_buffer.IsCompleted)
+        {
+            // Completing while the last consumed messages enter: declined as the completed engine would decline it.
+            return DeclineWhileCompleting();
+        }
+
         if (source is not null && Volatile.Read(ref _timedOutCount) > 0 && TakeTimedOut(source))
         {
             return DataflowMessageStatus.Declined;
@@ -162,9 +176,15 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
                 return Refuse(admitted, messageHeader, source);
             }
 
+            if (!StartEntering())
+            {
+                return DeclineWhileCompleting();
+            }
+
             messageValue = source!.ConsumeMessage(messageHeader, this, out var consumed)!;
             if (!consumed)
             {
+                EndEntering();
                 return DataflowMessageStatus.NotAvailable;
             }
 
@@ -204,7 +224,7 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
                 lock (_lock)
                 {
                     // Completed since the engine's answer: the postponed offers were released, so this one is declined.
-                    if (_buffer.IsCompleted)
+                    if (_completeRequested != 0 || _buffer.IsCompleted)
                     {
                         return DataflowMessageStatus.DecliningPermanently;
                     }
@@ -235,7 +255,7 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
         lock (_lock)
         {
             // A completed block declines through the engine's decision instead.
-            if (_waiting == 0 || _buffer.IsCompleted)
+            if (_waiting == 0 || _completeRequested != 0 || _buffer.IsCompleted)
             {
                 status = default;
                 return false;
@@ -313,7 +333,7 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
             return;
         }
 
-        _buffer.CountWithdrawnWait();
+        _buffer.CountRejectedPush();
         if (source.ReserveMessage(header, this))
         {
             source.ReleaseReservation(header, this);
@@ -350,13 +370,16 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
     private void Enter(T value)
     {
         var result = _buffer.TryPush(value);
+        if (result.Status == PushStatus.Full)
+        {
+            _ = EnterWhenRoomAsync(value);
+            return;
+        }
+
+        EndEntering();
         if (result.IsAccepted)
         {
             OnPushed(result.Status);
-        }
-        else if (result.Status == PushStatus.Full)
-        {
-            _ = EnterWhenRoomAsync(value);
         }
         else if (result.Status is PushStatus.MissingDegrader or PushStatus.DegraderFailed)
         {
@@ -372,11 +395,46 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
         }
         catch (Exception error) when (error is StreamClosedException or StreamOverflowException)
         {
-            // Completed while waiting, or the options' pause timeout: the engine counted the message as rejected.
+            // Faulted while waiting, or the options' pause timeout: the engine counted the message as rejected.
+            EndEntering();
             return;
         }
 
+        EndEntering();
         OnPushed(PushStatus.Enqueued);
+    }
+
+    /// <summary>An offer after <see cref="Complete"/>: counted as a push the engine rejected, as a completed engine counts it.</summary>
+    private DataflowMessageStatus DeclineWhileCompleting()
+    {
+        _buffer.CountRejectedPush();
+        return DataflowMessageStatus.DecliningPermanently;
+    }
+
+    /// <summary>
+    /// Before a message is taken from its source: counts it as on its way in, so a concurrent <see cref="Complete"/>
+    /// waits for it. False once completion was requested (the offer is then declined permanently).
+    /// </summary>
+    private bool StartEntering()
+    {
+        // Interlocked on both sides (here and in Complete): one of the two sees the other's write.
+        Interlocked.Increment(ref _entering);
+        if (Volatile.Read(ref _completeRequested) == 0)
+        {
+            return true;
+        }
+
+        EndEntering();
+        return false;
+    }
+
+    /// <summary>A message is in the engine, or will never be: the last one completes a requested completion.</summary>
+    private void EndEntering()
+    {
+        if (Interlocked.Decrement(ref _entering) == 0 && Volatile.Read(ref _completeRequested) != 0)
+        {
+            FinishComplete();
+        }
     }
 
     /// <summary>
@@ -449,9 +507,11 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
                     return;
                 }
 
-                // Still counted in _waiting until it is in, so new offers keep waiting behind it.
+                // Still counted in _waiting until it is in, so new offers keep waiting behind it. Counted as entering
+                // under the lock Complete takes to release the postponed offers, so a completion sees it and waits.
                 next = _postponed[0];
                 _postponed.RemoveAt(0);
+                Interlocked.Increment(ref _entering);
                 timer = TakePauseTimer(next.Key);
             }
 
@@ -459,7 +519,18 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
 
             try
             {
-                var value = next.Key.ConsumeMessage(next.Value, this, out var consumed);
+                T? value;
+                bool consumed;
+                try
+                {
+                    value = next.Key.ConsumeMessage(next.Value, this, out consumed);
+                }
+                catch
+                {
+                    EndEntering();
+                    throw;
+                }
+
                 if (consumed)
                 {
                     Enter(value!);
@@ -468,7 +539,8 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
                 {
                     // The source withdrew the message while it waited (a cancelled SendAsync): counted as a push that was
                     // rejected while it waited, as a cancelled PushAsync is.
-                    _buffer.CountWithdrawnWait();
+                    EndEntering();
+                    _buffer.CountRejectedPush();
                 }
             }
             finally
@@ -484,7 +556,31 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
     /// Stops accepting messages: every later offer is declined permanently and postponed offers are released (a pending
     /// <c>SendAsync</c> completes with false); the block completes once its buffered messages have been consumed.
     /// </summary>
-    public void Complete() => CompleteCore(null);
+    public void Complete()
+    {
+        lock (_lock)
+        {
+            if (Interlocked.Exchange(ref _completeRequested, 1) != 0)
+            {
+                return;
+            }
+        }
+
+        ReleasePostponed();
+        if (Volatile.Read(ref _entering) == 0)
+        {
+            FinishComplete();
+        }
+    }
+
+    /// <summary>Completes the engine once the messages on their way in have entered (see <see cref="_entering"/>).</summary>
+    private void FinishComplete()
+    {
+        if (Interlocked.Exchange(ref _completeFinished, 1) == 0)
+        {
+            CompleteCore(null);
+        }
+    }
 
     /// <summary>
     /// Completes the block at once in the faulted state with <paramref name="exception"/>: postponed offers are released,
@@ -495,11 +591,23 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
     public void Fault(Exception exception)
     {
         ArgumentNullException.ThrowIfNull(exception);
+        if (Volatile.Read(ref _completeRequested) != 0)
+        {
+            // After Complete (even while the last messages are still entering) a fault is ignored, as on BufferBlock.
+            return;
+        }
+
         CompleteCore(exception);
     }
 
     private void CompleteCore(Exception? fault)
     {
+        if (fault is not null)
+        {
+            // A fault is at once: later offers are declined permanently as after Complete.
+            Interlocked.Exchange(ref _completeRequested, 1);
+        }
+
         // The engine's completion is the block's: it declines every later offer, and its error (the fault) closes reads.
         if (_buffer.TryComplete(fault))
         {

@@ -495,10 +495,12 @@ internal sealed class LockedBuffer<T> : WaitListBuffer<T>
     }
 
     /// <summary>
-    /// Counts a push that waited outside the engine and was withdrawn before it entered (a postponed Dataflow offer whose
-    /// source no longer has the message, such as a cancelled <c>SendAsync</c>), as a cancelled push is counted.
+    /// Counts a push a surface refused outside the engine as a rejected push: a postponed Dataflow offer whose source
+    /// withdrew the message (a cancelled <c>SendAsync</c>, counted as a cancelled push is), or an offer declined while the
+    /// block's completion waits for the messages already taken from their sources (counted as a push to a completed
+    /// stream is).
     /// </summary>
-    internal void CountWithdrawnWait()
+    internal void CountRejectedPush()
     {
         using (EnterLocked())
         {
