@@ -57,8 +57,9 @@ internal sealed class SharedLaneBuffer<T> : WaitListBuffer<T>
     public override PushResult TryPush(T item)
     {
         // Under sustained DegradeQuality overflow, degrade before taking the lock (one lock per push, not two). The
-        // depth read is racy; PushDegraded re-decides under the lock.
-        if (_degrader is not null && ShouldDegradeEagerly(_lane.Depth))
+        // depth is the producer's own hint (reading the consumer's head on every push costs a cache-line transfer);
+        // PushDegraded re-decides under the lock.
+        if (_degrader is not null && ShouldDegradeEagerly(_lane.ProducerDepthHint))
         {
             return PushDegraded(item);
         }

@@ -360,6 +360,13 @@ internal sealed class SingleProducerLane<T>
     public bool IsEmpty => Volatile.Read(ref _cursors.Tail) == Volatile.Read(ref _cursors.Head);
 
     /// <summary>
+    /// The depth as the producer last saw it (its tail against its cached head): never below the real depth, and read
+    /// from the producer's own cache line only, so a producer can ask "probably full?" on every push without pulling
+    /// the consumer's line across cores. A racy hint; the decision under the lock re-reads the head when it matters.
+    /// </summary>
+    public int ProducerDepthHint => (int)Math.Min(_cursors.Tail - _cursors.HeadCache, _capacity);
+
+    /// <summary>
     /// Arms the consumer's one-shot signal on an empty buffer (see <see cref="BoundedBuffer{T}.ArmReadSignal"/>); the
     /// caller has checked that writing is not over. Returns false if an item arrived, or writing ended
     /// (<paramref name="owner"/> completed), before the signal was armed for good: the caller drains now.
