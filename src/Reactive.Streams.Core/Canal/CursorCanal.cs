@@ -51,6 +51,11 @@ public sealed class CursorCanalOptions
 public sealed class CursorCanal : ICommittableCanal<StreamFrame>, IRequeueCanal<StreamFrame>
 {
     private readonly IStreamLog _log;
+
+    // The library's own logs read into _page, reused by every pull (one pull at a time), so a pull that finds its frames
+    // ready allocates no result list; another IStreamLog is tailed through the interface.
+    private readonly StreamLog? _ownLog;
+    private readonly List<StreamFrame> _page = [];
     private readonly string _stream;
     private readonly CursorCanalOptions _options;
     private readonly ICheckpointStore? _checkpoints;
@@ -73,6 +78,7 @@ public sealed class CursorCanal : ICommittableCanal<StreamFrame>, IRequeueCanal<
     private CursorCanal(IStreamLog log, string stream, CursorCanalOptions options, ICheckpointStore? checkpoints, StreamId start)
     {
         _log = log;
+        _ownLog = log as StreamLog;
         _stream = stream;
         _options = options;
         _checkpoints = checkpoints;
@@ -185,37 +191,9 @@ public sealed class CursorCanal : ICommittableCanal<StreamFrame>, IRequeueCanal<
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(max, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(deadline, TimeSpan.Zero);
-        return StreamTracing.IsActive ? PullTracedAsync(max, deadline, linger, cancellationToken) : PullCoreAsync(max, deadline, linger, cancellationToken);
-    }
-
-    // A pull is a "receive" (CLIENT) span on the stream, linked to the trace context of every frame it returns.
-    private async ValueTask<CanalBatch<StreamFrame>> PullTracedAsync(int max, TimeSpan deadline, CanalLinger linger, CancellationToken cancellationToken)
-    {
-        using var activity = StreamTracing.Start("pull", "receive", ActivityKind.Client, _stream);
-        try
-        {
-            var batch = await PullCoreAsync(max, deadline, linger, cancellationToken).ConfigureAwait(false);
-            if (activity is { IsAllDataRequested: true })
-            {
-                activity.SetTag("messaging.batch.message_count", batch.Count);
-                if (batch.Count == 1)
-                {
-                    activity.SetTag("messaging.message.id", batch[0].Id.ToString());
-                }
-
-                foreach (var link in StreamTracing.LinksOf(batch) ?? [])
-                {
-                    activity.AddLink(link);
-                }
-            }
-
-            return batch;
-        }
-        catch (Exception error)
-        {
-            StreamTracing.SetError(activity, error);
-            throw;
-        }
+        return StreamTracing.IsActive
+            ? StreamTracing.TracePullAsync(_stream, null, (this, max, deadline, linger, cancellationToken), static s => s.Item1.PullCoreAsync(s.max, s.deadline, s.linger, s.cancellationToken))
+            : PullCoreAsync(max, deadline, linger, cancellationToken);
     }
 
     private async ValueTask<CanalBatch<StreamFrame>> PullCoreAsync(int max, TimeSpan deadline, CanalLinger linger, CancellationToken cancellationToken)
@@ -265,7 +243,18 @@ public sealed class CursorCanal : ICommittableCanal<StreamFrame>, IRequeueCanal<
                     }
                 }
 
-                var page = await _log.TailAsync(_stream, position, remaining, max - count, _options.Visibility, token).ConfigureAwait(false);
+                IReadOnlyList<StreamFrame> page;
+                if (_ownLog is not null)
+                {
+                    _page.Clear();
+                    await _ownLog.TailIntoAsync(_stream, position, remaining, max - count, _options.Visibility, _page, token).ConfigureAwait(false);
+                    page = _page;
+                }
+                else
+                {
+                    page = await _log.TailAsync(_stream, position, remaining, max - count, _options.Visibility, token).ConfigureAwait(false);
+                }
+
                 if (page.Count == 0)
                 {
                     break;
@@ -330,6 +319,7 @@ public sealed class CursorCanal : ICommittableCanal<StreamFrame>, IRequeueCanal<
         finally
         {
             linked?.Dispose();
+            _page.Clear(); // holds no frame between pulls
             Volatile.Write(ref _pulling, 0);
         }
     }

@@ -119,6 +119,30 @@ public sealed partial class InMemoryStreamLog : StreamLog
         return new ValueTask<IReadOnlyList<StreamFrame>>(result);
     }
 
+    private protected override bool TryReadReadyInto(string stream, StreamId from, int limit, TailVisibility visibility, List<StreamFrame> into)
+    {
+        if (!_streams.TryGetValue(stream, out var state))
+        {
+            return true;
+        }
+
+        lock (state.Gate)
+        {
+            state.AssertInvariants();
+            var taken = 0;
+            for (var i = state.IndexOfFirstAtOrAfter(from); i < state.Frames.Count && taken < limit; i++)
+            {
+                if (IsVisible(state.Frames[i], visibility))
+                {
+                    into.Add(state.Frames[i]);
+                    taken++;
+                }
+            }
+        }
+
+        return true;
+    }
+
     private static bool IsVisible(StreamFrame frame, TailVisibility visibility) =>
         visibility == TailVisibility.All || frame.Mode != AppendMode.BestEffortLive;
 

@@ -181,6 +181,56 @@ public abstract partial class StreamLog : IStreamLog, ICheckpointStore
         return TailAfterFirstReadAsync(ready, stream, after, block, limit, visibility, cancellationToken);
     }
 
+    /// <summary>
+    /// <see cref="TailAsync"/> for a consumer that reuses one buffer (the cursor canal): the frames are added to
+    /// <paramref name="into"/> and their count returned. When the frames are already there (or the tail may not wait), a
+    /// backend that can read into a caller's buffer (<see cref="TryReadReadyInto"/>) allocates nothing; otherwise this is
+    /// <see cref="TailAsync"/>, traced as it is, with its result copied.
+    /// </summary>
+    internal ValueTask<int> TailIntoAsync(string stream, StreamId after, TimeSpan block, int limit, TailVisibility visibility, List<StreamFrame> into, CancellationToken cancellationToken)
+    {
+        if (!StreamTracing.IsActive && !IsDisposed && !cancellationToken.IsCancellationRequested)
+        {
+            ValidateStream(stream);
+            ValidateBlock(block);
+            ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+            ValidateVisibility(visibility);
+            var before = into.Count;
+            if (TryReadReadyInto(stream, after.Successor(), Math.Min(limit, Options.MaxReadCount), visibility, into) && (into.Count > before || block == TimeSpan.Zero))
+            {
+                return new ValueTask<int>(into.Count - before);
+            }
+        }
+
+        var tail = TailAsync(stream, after, block, limit, visibility, cancellationToken);
+        if (tail.IsCompletedSuccessfully)
+        {
+            return new ValueTask<int>(AddFrames(tail.Result, into));
+        }
+
+        return AddFramesAsync(tail, into);
+
+        static async ValueTask<int> AddFramesAsync(ValueTask<IReadOnlyList<StreamFrame>> tail, List<StreamFrame> into) =>
+            AddFrames(await tail.ConfigureAwait(false), into);
+
+        static int AddFrames(IReadOnlyList<StreamFrame> frames, List<StreamFrame> into)
+        {
+            // Indexed, not foreach: enumerating the interface would allocate an enumerator.
+            for (var i = 0; i < frames.Count; i++)
+            {
+                into.Add(frames[i]);
+            }
+
+            return frames.Count;
+        }
+    }
+
+    /// <summary>
+    /// Reads the frames from <paramref name="from"/> on that are there now into <paramref name="into"/>, synchronously and
+    /// without allocating, when the backend can (the in-memory log); false when it cannot (a backend that queries storage).
+    /// </summary>
+    private protected virtual bool TryReadReadyInto(string stream, StreamId from, int limit, TailVisibility visibility, List<StreamFrame> into) => false;
+
     private async ValueTask<IReadOnlyList<StreamFrame>> TailAfterFirstReadAsync(
         ValueTask<IReadOnlyList<StreamFrame>> ready, string stream, StreamId after, TimeSpan block, int limit, TailVisibility visibility, CancellationToken cancellationToken)
     {

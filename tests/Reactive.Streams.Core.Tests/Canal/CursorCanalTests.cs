@@ -45,6 +45,45 @@ public class CursorCanalTests
     }
 
     [Fact]
+    public async Task Empty_and_One_pulls_over_the_in_memory_log_allocate_nothing()
+    {
+        await using var log = NewLog();
+        var payloads = Enumerable.Range(0, 1003).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        await AppendAsync(log, payloads);
+        await using var canal = await CursorCanal.OpenAsync(log, "orders", new CursorCanalOptions { TimeProvider = _clock });
+        for (var warm = 0; warm < 3; warm++)
+        {
+            await canal.CommitAsync((await canal.PullBatchAsync(1, Second)).Last);
+        }
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 1000; i++)
+        {
+            var one = canal.PullBatchAsync(1, Second);
+#pragma warning disable xUnit1031 // the frame was there: the pull completed synchronously, reading it does not block
+            if (!one.IsCompletedSuccessfully || one.Result.Kind != CanalBatchKind.One)
+            {
+                Assert.Fail("unexpected batch shape");
+            }
+
+            var commit = canal.CommitAsync(one.Result.Last);
+            if (!commit.IsCompletedSuccessfully)
+            {
+                Assert.Fail("the commit waited");
+            }
+        }
+
+        var empty = canal.PullBatchAsync(4, TimeSpan.Zero);
+        if (!empty.IsCompletedSuccessfully || !empty.Result.IsEmpty)
+#pragma warning restore xUnit1031
+        {
+            Assert.Fail("unexpected batch shape");
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
     public async Task A_pull_returns_as_soon_as_a_frame_arrives_and_Empty_at_its_deadline_in_virtual_time()
     {
         await using var log = NewLog();
