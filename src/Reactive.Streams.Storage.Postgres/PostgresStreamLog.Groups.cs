@@ -70,8 +70,9 @@ public sealed partial class PostgresStreamLog : IConsumerGroupLog
                         continue;
                     }
 
+                    var frame = new StreamFrame(new StreamId(reader.GetInt64(0), reader.GetInt64(1)), reader.GetFieldValue<byte[]>(3), (AppendMode)reader.GetInt16(2));
                     frames.Add(new ClaimedFrame(
-                        new StreamFrame(new StreamId(reader.GetInt64(0), reader.GetInt64(1)), reader.GetFieldValue<byte[]>(3), (AppendMode)reader.GetInt16(2)),
+                        reader.IsDBNull(7) ? frame : frame with { Headers = FrameHeaders.FromJson(reader.GetString(7)) },
                         reader.GetInt64(4)));
                 }
             }

@@ -46,7 +46,7 @@ internal static class SqlGroups
         -- re-checked after its lock and is no longer due). New frames: the group's cursor row is locked FOR UPDATE, so
         -- claims of new frames take turns and each frame after the cursor goes to exactly one of them.
         CREATE OR REPLACE FUNCTION rs_group_claim(p_stream text, p_grp text, p_consumer text, p_limit integer, p_now bigint, p_due bigint)
-        RETURNS TABLE (r_ms bigint, r_seq bigint, r_kind smallint, r_payload bytea, r_deliveries bigint, r_last_ms bigint, r_last_seq bigint)
+        RETURNS TABLE (r_ms bigint, r_seq bigint, r_kind smallint, r_payload bytea, r_deliveries bigint, r_last_ms bigint, r_last_seq bigint, r_headers text)
         LANGUAGE plpgsql AS $fn$
         DECLARE
             v_count integer := 0;
@@ -68,7 +68,7 @@ internal static class SqlGroups
                     UPDATE rs_group_pending AS p SET consumer = p_consumer, delivered_ms = p_now, deliveries = p.deliveries + 1
                     FROM due WHERE p.stream = p_stream AND p.grp = p_grp AND p.ms = due.ms AND p.seq = due.seq
                     RETURNING p.ms, p.seq, p.deliveries)
-                SELECT t.ms, t.seq, t.deliveries, f.kind, f.payload
+                SELECT t.ms, t.seq, t.deliveries, f.kind, f.payload, f.headers
                 FROM taken AS t LEFT JOIN rs_frames AS f ON f.stream = p_stream AND f.ms = t.ms AND f.seq = t.seq
                 ORDER BY t.ms, t.seq
             LOOP
@@ -76,7 +76,7 @@ internal static class SqlGroups
                     -- Trimmed while pending (best-effort retention): nothing left to hand out.
                     DELETE FROM rs_group_pending AS p WHERE p.stream = p_stream AND p.grp = p_grp AND p.ms = r.ms AND p.seq = r.seq;
                 ELSE
-                    r_ms := r.ms; r_seq := r.seq; r_kind := r.kind; r_payload := r.payload; r_deliveries := r.deliveries;
+                    r_ms := r.ms; r_seq := r.seq; r_kind := r.kind; r_payload := r.payload; r_deliveries := r.deliveries; r_headers := r.headers;
                     v_count := v_count + 1;
                     RETURN NEXT;
                 END IF;
@@ -87,15 +87,15 @@ internal static class SqlGroups
             IF v_count < p_limit THEN
                 FOR r IN
                     WITH fresh AS (
-                        SELECT f.ms, f.seq, f.kind, f.payload FROM rs_frames AS f
+                        SELECT f.ms, f.seq, f.kind, f.payload, f.headers FROM rs_frames AS f
                         WHERE f.stream = p_stream AND (f.ms, f.seq) > (v_last_ms, v_last_seq)
                         ORDER BY f.ms, f.seq LIMIT p_limit - v_count),
                     ins AS (
                         INSERT INTO rs_group_pending (stream, grp, ms, seq, consumer, delivered_ms, deliveries)
                         SELECT p_stream, p_grp, fresh.ms, fresh.seq, p_consumer, p_now, 1 FROM fresh)
-                    SELECT fresh.ms, fresh.seq, fresh.kind, fresh.payload FROM fresh ORDER BY fresh.ms, fresh.seq
+                    SELECT fresh.ms, fresh.seq, fresh.kind, fresh.payload, fresh.headers FROM fresh ORDER BY fresh.ms, fresh.seq
                 LOOP
-                    r_ms := r.ms; r_seq := r.seq; r_kind := r.kind; r_payload := r.payload; r_deliveries := 1;
+                    r_ms := r.ms; r_seq := r.seq; r_kind := r.kind; r_payload := r.payload; r_deliveries := 1; r_headers := r.headers;
                     v_last_ms := r.ms; v_last_seq := r.seq;
                     RETURN NEXT;
                 END LOOP;
@@ -107,7 +107,7 @@ internal static class SqlGroups
             ON CONFLICT (stream, grp, consumer) DO UPDATE SET seen_ms = EXCLUDED.seen_ms;
 
             -- The cursor after the claim, on a row of its own (r_ms null).
-            r_ms := NULL; r_seq := NULL; r_kind := NULL; r_payload := NULL; r_deliveries := NULL;
+            r_ms := NULL; r_seq := NULL; r_kind := NULL; r_payload := NULL; r_deliveries := NULL; r_headers := NULL;
             r_last_ms := v_last_ms; r_last_seq := v_last_seq;
             RETURN NEXT;
         END

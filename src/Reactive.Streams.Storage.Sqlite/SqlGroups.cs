@@ -48,7 +48,7 @@ internal static class SqlGroups
 
     // Pending frames whose holder took them at or before $due, oldest id first, with the frame (null when trimmed).
     public const string Due = """
-        SELECT p.ms, p.seq, p.deliveries, f.kind, f.payload
+        SELECT p.ms, p.seq, p.deliveries, f.kind, f.payload, f.headers
         FROM rs_group_pending AS p
         LEFT JOIN rs_frames AS f ON f.stream = p.stream AND f.ms = p.ms AND f.seq = p.seq
         WHERE p.stream = $stream AND p.grp = $grp AND p.delivered_ms <= $due
@@ -63,7 +63,7 @@ internal static class SqlGroups
     public const string DeletePending = "DELETE FROM rs_group_pending WHERE stream = $stream AND grp = $grp AND ms = $ms AND seq = $seq";
 
     public const string New = """
-        SELECT ms, seq, kind, payload FROM rs_frames
+        SELECT ms, seq, kind, payload, headers FROM rs_frames
         WHERE stream = $stream AND (ms, seq) > ($ms, $seq)
         ORDER BY ms, seq LIMIT $limit
         """;

@@ -163,6 +163,10 @@ public sealed partial class SqliteStreamLog : IConsumerGroupLog
         }
     }
 
+    /// <summary>A frame read with its stored headers (the headers column's JSON, null for none).</summary>
+    private static StreamFrame WithHeaders(StreamFrame frame, string? headersJson) =>
+        headersJson is null ? frame : frame with { Headers = FrameHeaders.FromJson(headersJson) };
+
     // Runs in the transaction GroupWriteAsync began, under _writeGate.
     private ConsumerGroupClaim ClaimInTransaction(string stream, string group, string consumer, int limit, long timeoutMs)
     {
@@ -171,14 +175,15 @@ public sealed partial class SqliteStreamLog : IConsumerGroupLog
         var claimed = new List<ClaimedFrame>();
 
         // Reclaim first: pending frames held at least the timeout, oldest id first.
-        var due = new List<(StreamId Id, long Deliveries, AppendMode? Kind, byte[]? Payload)>();
+        var due = new List<(StreamId Id, long Deliveries, AppendMode? Kind, byte[]? Payload, string? Headers)>();
         using (var select = GroupCommand(SqlGroups.Due, ("$stream", stream), ("$grp", group), ("$due", now - timeoutMs), ("$limit", limit)))
         using (var reader = select.ExecuteReader())
         {
             while (reader.Read())
             {
                 due.Add((new StreamId(reader.GetInt64(0), reader.GetInt64(1)), reader.GetInt64(2),
-                    reader.IsDBNull(3) ? null : (AppendMode)reader.GetInt32(3), reader.IsDBNull(4) ? null : reader.GetFieldValue<byte[]>(4)));
+                    reader.IsDBNull(3) ? null : (AppendMode)reader.GetInt32(3), reader.IsDBNull(4) ? null : reader.GetFieldValue<byte[]>(4),
+                    reader.IsDBNull(5) ? null : reader.GetString(5)));
             }
         }
 
@@ -186,7 +191,7 @@ public sealed partial class SqliteStreamLog : IConsumerGroupLog
         {
             using var reclaim = GroupCommand(SqlGroups.Reclaim, ("$stream", stream), ("$grp", group), ("$ms", 0L), ("$seq", 0L), ("$consumer", consumer), ("$now", now));
             using var delete = GroupCommand(SqlGroups.DeletePending, ("$stream", stream), ("$grp", group), ("$ms", 0L), ("$seq", 0L));
-            foreach (var (id, deliveries, kind, payload) in due)
+            foreach (var (id, deliveries, kind, payload, headers) in due)
             {
                 // A frame trimmed while pending (best-effort retention) has nothing left to hand out: drop its entry.
                 var command = payload is null ? delete : reclaim;
@@ -195,7 +200,7 @@ public sealed partial class SqliteStreamLog : IConsumerGroupLog
                 command.ExecuteNonQuery();
                 if (payload is not null)
                 {
-                    claimed.Add(new ClaimedFrame(new StreamFrame(id, payload, kind!.Value), deliveries + 1));
+                    claimed.Add(new ClaimedFrame(WithHeaders(new StreamFrame(id, payload, kind!.Value), headers), deliveries + 1));
                 }
             }
         }
@@ -208,7 +213,9 @@ public sealed partial class SqliteStreamLog : IConsumerGroupLog
             {
                 while (reader.Read())
                 {
-                    fresh.Add(new StreamFrame(new StreamId(reader.GetInt64(0), reader.GetInt64(1)), reader.GetFieldValue<byte[]>(3), (AppendMode)reader.GetInt32(2)));
+                    fresh.Add(WithHeaders(
+                        new StreamFrame(new StreamId(reader.GetInt64(0), reader.GetInt64(1)), reader.GetFieldValue<byte[]>(3), (AppendMode)reader.GetInt32(2)),
+                        reader.IsDBNull(4) ? null : reader.GetString(4)));
                 }
             }
 

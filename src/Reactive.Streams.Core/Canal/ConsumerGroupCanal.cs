@@ -196,10 +196,17 @@ public sealed class ConsumerGroupCanal : ICommittableCanal<StreamFrame>, IRequeu
         PullBatchAsync(max, deadline, CanalLinger.None, cancellationToken);
 
     /// <inheritdoc />
-    public async ValueTask<CanalBatch<StreamFrame>> PullBatchAsync(int max, TimeSpan deadline, CanalLinger linger, CancellationToken cancellationToken = default)
+    public ValueTask<CanalBatch<StreamFrame>> PullBatchAsync(int max, TimeSpan deadline, CanalLinger linger, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(max, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(deadline, TimeSpan.Zero);
+        return StreamTracing.IsActive
+            ? StreamTracing.TracePullAsync(Stream, Group, (this, max, deadline, linger, cancellationToken), static s => s.Item1.PullCoreAsync(s.max, s.deadline, s.linger, s.cancellationToken))
+            : PullCoreAsync(max, deadline, linger, cancellationToken);
+    }
+
+    private async ValueTask<CanalBatch<StreamFrame>> PullCoreAsync(int max, TimeSpan deadline, CanalLinger linger, CancellationToken cancellationToken)
+    {
         if (_disposed)
         {
             throw Closed();

@@ -121,6 +121,45 @@ public static class StreamTracing
     }
 
     /// <summary>Links to the distinct trace contexts the frames carry; null when none carries one.</summary>
+    /// <summary>
+    /// A canal's pull as a "receive" (CLIENT) span on <paramref name="stream"/>, linked to the trace context of every
+    /// frame it returns; <paramref name="group"/> names a consumer group's pull.
+    /// </summary>
+    internal static async ValueTask<CanalBatch<StreamFrame>> TracePullAsync<TState>(
+        string stream, string? group, TState state, Func<TState, ValueTask<CanalBatch<StreamFrame>>> pull)
+    {
+        using var activity = Start("pull", "receive", ActivityKind.Client, stream);
+        try
+        {
+            var batch = await pull(state).ConfigureAwait(false);
+            if (activity is { IsAllDataRequested: true })
+            {
+                activity.SetTag("messaging.batch.message_count", batch.Count);
+                if (group is not null)
+                {
+                    activity.SetTag("messaging.consumer.group.name", group);
+                }
+
+                if (batch.Count == 1)
+                {
+                    activity.SetTag("messaging.message.id", batch[0].Id.ToString());
+                }
+
+                foreach (var link in LinksOf(batch) ?? [])
+                {
+                    activity.AddLink(link);
+                }
+            }
+
+            return batch;
+        }
+        catch (Exception error)
+        {
+            SetError(activity, error);
+            throw;
+        }
+    }
+
     internal static List<ActivityLink>? LinksOf<T>(IReadOnlyList<T> items)
     {
         if (typeof(T) != typeof(StreamFrame))

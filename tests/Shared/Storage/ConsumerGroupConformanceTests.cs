@@ -190,6 +190,28 @@ public abstract class ConsumerGroupConformanceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Claimed_and_reclaimed_frames_carry_their_headers()
+    {
+        var log = await CreateAsync();
+        var stream = NewStream();
+        var traced = new Dictionary<string, string> { [FrameHeaders.TraceParent] = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", ["tenant"] = "t1" };
+        await log.AppendAsync(stream, Encoding.UTF8.GetBytes("with"), AppendMode.Durable, traced);
+        await log.AppendAsync(stream, Encoding.UTF8.GetBytes("without"), AppendMode.Durable);
+        await log.CreateGroupAsync(stream, "g", ConsumerGroupStart.Beginning);
+
+        var fresh = await log.ClaimAsync(stream, "g", "a", 10, ClaimTimeout);
+        await PassAsync(ClaimTimeout);
+        var reclaimed = await log.ClaimAsync(stream, "g", "b", 10, ClaimTimeout);
+
+        foreach (var claim in new[] { fresh, reclaimed })
+        {
+            Assert.Equal(["with", "without"], claim.Frames.Select(f => Text(f.Frame)));
+            Assert.Equal(traced.OrderBy(h => h.Key), claim.Frames[0].Frame.Headers.OrderBy(h => h.Key));
+            Assert.Empty(claim.Frames[1].Frame.Headers);
+        }
+    }
+
+    [Fact]
     public async Task A_claim_takes_reclaimable_frames_before_new_ones_and_keeps_id_order()
     {
         var log = await CreateAsync();
@@ -352,6 +374,34 @@ public abstract class ConsumerGroupConformanceTests : IAsyncLifetime
             DeadLetterStream = deadLetter,
             TimeProvider = Clock,
         }));
+
+    [Fact]
+    public async Task A_group_pull_is_a_receive_span_linked_to_the_trace_that_appended_the_frame()
+    {
+        using var recorder = new TraceRecorder();
+        var log = await CreateAsync();
+        var stream = NewStream();
+        await log.CreateGroupAsync(stream, "g", ConsumerGroupStart.Beginning);
+        using (recorder.StartTrace())
+        {
+            await log.AppendAsync(stream, Encoding.UTF8.GetBytes("traced"), AppendMode.Durable);
+        }
+
+        var append = recorder.Single($"append {stream}");
+        var canal = await OpenCanalAsync(log, stream, "a");
+        CanalBatch<StreamFrame> batch;
+        using (recorder.StartTrace("consumer"))
+        {
+            batch = await canal.PullBatchAsync(10, TimeSpan.Zero);
+        }
+
+        Assert.Equal(["traced"], batch.Select(Text));
+        var pull = recorder.Single($"pull {stream}");
+        Assert.Equal(System.Diagnostics.ActivityKind.Client, pull.Kind);
+        Assert.Equal("g", pull.GetTagItem("messaging.consumer.group.name"));
+        Assert.Equal(1, pull.GetTagItem("messaging.batch.message_count"));
+        Assert.Contains(pull.Links, l => l.Context.TraceId == append.TraceId && l.Context.SpanId == append.SpanId);
+    }
 
     [Fact]
     public async Task Canal_members_share_the_stream_and_commits_acknowledge()
