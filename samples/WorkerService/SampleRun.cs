@@ -25,9 +25,9 @@ public sealed class SampleRun(
         {
             await Task.Delay(options.Value.RunFor, stoppingToken);
 
-            // On a slow machine, give the pipeline time to finish what the producer appended (at most half a minute more).
-            var appended = await OrderProducer.Appended.Task.WaitAsync(TimeSpan.FromSeconds(30), stoppingToken);
-            for (var i = 0; i < 600 && dispatcher.AcknowledgedCount < appended; i++)
+            // On a slow machine, give the pipeline time to finish what the producer appended (at most a minute for each wait).
+            var appended = await OrderProducer.Appended.Task.WaitAsync(TimeSpan.FromMinutes(1), stoppingToken);
+            for (var i = 0; i < 1200 && dispatcher.AcknowledgedCount < appended; i++)
             {
                 await Task.Delay(50, stoppingToken);
             }

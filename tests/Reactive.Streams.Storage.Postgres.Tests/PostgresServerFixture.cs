@@ -28,7 +28,7 @@ public sealed class PostgresServerFixture : IAsyncLifetime
         Port = Port,
         Username = "postgres",
         Database = "postgres",
-        Timeout = 5,
+        Timeout = 60,
         MaxPoolSize = 20,
     }.ToString();
 
@@ -95,7 +95,7 @@ public sealed class PostgresServerFixture : IAsyncLifetime
     private Task StartAsync() =>
         RunAsync(Path.Combine(_binDirectory!, "pg_ctl"),
         [
-            "-D", _dataDirectory!, "-l", Path.Combine(_directory!, "server.log"), "-w", "-t", "30",
+            "-D", _dataDirectory!, "-l", Path.Combine(_directory!, "server.log"), "-w", "-t", "60",
             "-o", string.Create(CultureInfo.InvariantCulture,
                 $"-c listen_addresses=127.0.0.1 -p {Port} -c unix_socket_directories={_directory} -c fsync=off -c full_page_writes=off -c max_connections=200"),
             "start",
@@ -151,7 +151,7 @@ public sealed class PostgresServerFixture : IAsyncLifetime
         using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {program}.");
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(2));
         if (process.ExitCode != 0)
         {
             throw new InvalidOperationException(

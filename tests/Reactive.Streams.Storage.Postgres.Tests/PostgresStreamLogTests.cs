@@ -7,7 +7,7 @@ namespace Reactive.Streams.Storage.Postgres.Tests;
 [Collection(PostgresCollection.Name)]
 public sealed class PostgresStreamLogTests : StreamLogConformanceTests
 {
-    private static readonly TimeSpan Guard = TimeSpan.FromSeconds(20);
+    private static readonly TimeSpan Guard = TimeSpan.FromMinutes(1);
     private readonly PostgresServerFixture _server;
 
     public PostgresStreamLogTests(PostgresServerFixture server)
@@ -131,7 +131,7 @@ public sealed class PostgresStreamLogTests : StreamLogConformanceTests
     [Fact]
     public async Task Parked_tails_hold_no_pooled_connection()
     {
-        var small = new NpgsqlConnectionStringBuilder(_server.ConnectionString) { MaxPoolSize = 2, Timeout = 3 }.ToString();
+        var small = new NpgsqlConnectionStringBuilder(_server.ConnectionString) { MaxPoolSize = 2, Timeout = 60 }.ToString();
         var log = await OpenAsync(small);
         var streams = Enumerable.Range(0, 10).Select(_ => NewStream()).ToArray();
         var timers = Clock.TimersCreated;

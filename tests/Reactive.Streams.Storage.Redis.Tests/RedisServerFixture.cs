@@ -80,7 +80,7 @@ public sealed class RedisServerFixture : IAsyncLifetime
             if (!server.HasExited)
             {
                 server.Kill();
-                server.WaitForExit(TimeSpan.FromSeconds(30));
+                server.WaitForExit(TimeSpan.FromMinutes(1));
             }
 
             server.Dispose();
@@ -133,7 +133,7 @@ public sealed class RedisServerFixture : IAsyncLifetime
             }
             catch (Exception e) when (e is RedisConnectionException || (e is RedisServerException && e.Message.StartsWith("LOADING", StringComparison.Ordinal)))
             {
-                if (guard.Elapsed > TimeSpan.FromSeconds(30))
+                if (guard.Elapsed > TimeSpan.FromMinutes(1))
                 {
                     throw;
                 }

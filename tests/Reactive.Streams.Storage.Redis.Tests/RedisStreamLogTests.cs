@@ -8,7 +8,7 @@ namespace Reactive.Streams.Storage.Redis.Tests;
 [Collection(RedisCollection.Name)]
 public sealed class RedisStreamLogTests : StreamLogConformanceTests
 {
-    private static readonly TimeSpan Guard = TimeSpan.FromSeconds(20);
+    private static readonly TimeSpan Guard = TimeSpan.FromMinutes(1);
     private readonly RedisServerFixture _server;
 
     public RedisStreamLogTests(RedisServerFixture server)

@@ -7,6 +7,9 @@ namespace Reactive.Streams.Storage.Sqlite.Tests;
 /// <summary>The conformance suite on SQLite, plus what only SQLite has: files, polling, pragmas, crash safety.</summary>
 public sealed class SqliteStreamLogTests : StreamLogConformanceTests
 {
+    // A failure guard against hangs; never a bound on how long correct code takes.
+    private static readonly TimeSpan Guard = TimeSpan.FromMinutes(1);
+
     private readonly string _directory = Directory.CreateTempSubdirectory("rs-sqlite-").FullName;
 
     private string DatabasePath => Path.Combine(_directory, "log.db");
@@ -65,7 +68,7 @@ public sealed class SqliteStreamLogTests : StreamLogConformanceTests
         // may still be running. Once the reads end the count must fall back; a held connection never would.
         var open = int.MaxValue;
         var guard = Stopwatch.StartNew();
-        while (guard.Elapsed < TimeSpan.FromSeconds(5))
+        while (guard.Elapsed < Guard)
         {
             SqliteConnection.ClearAllPools();
             if ((open = DescriptorsOnTheFile()) <= before + 4)
@@ -84,7 +87,7 @@ public sealed class SqliteStreamLogTests : StreamLogConformanceTests
             await log.AppendAsync(s, s, AppendMode.Durable);
         }
 
-        var results = await Task.WhenAll(tails).WaitAsync(TimeSpan.FromSeconds(15));
+        var results = await Task.WhenAll(tails).WaitAsync(Guard);
         Assert.Equal(streams, results.Select(r => Text(Assert.Single(r))));
     }
 
@@ -159,7 +162,7 @@ public sealed class SqliteStreamLogTests : StreamLogConformanceTests
         Assert.False(tail.IsCompleted);
         Clock.Advance(TimeSpan.FromMilliseconds(1));
 
-        Assert.Equal(["from elsewhere"], (await tail.WaitAsync(TimeSpan.FromSeconds(15))).Select(Text));
+        Assert.Equal(["from elsewhere"], (await tail.WaitAsync(Guard)).Select(Text));
     }
 
     [Fact]
@@ -206,7 +209,7 @@ public sealed class SqliteStreamLogTests : StreamLogConformanceTests
                     : log.AppendAsync("s", $"{w}:{i}", AppendMode.Durable));
             }
         }));
-        await Task.WhenAll(writers).WaitAsync(TimeSpan.FromSeconds(30));
+        await Task.WhenAll(writers).WaitAsync(Guard);
 
         var frames = await a.ReadAsync("s", StreamId.Min, StreamId.Max, 10_000);
         Assert.Equal(8 * PerWriter, frames.Count);
@@ -290,7 +293,7 @@ public sealed class SqliteStreamLogTests : StreamLogConformanceTests
         })!;
         try
         {
-            while (confirmed.Count < 400 && await writer.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(20)) is { } line)
+            while (confirmed.Count < 400 && await writer.StandardOutput.ReadLineAsync().WaitAsync(Guard) is { } line)
             {
                 confirmed.Add(ParseLine(line));
             }
@@ -370,7 +373,7 @@ public sealed class SqliteStreamLogTests : StreamLogConformanceTests
         {
             var task = Write(log, write);
             return (task.IsCompleted, task);
-        }).WaitAsync(TimeSpan.FromSeconds(15));
+        }).WaitAsync(Guard);
 
         Assert.True(completedWhenReturned, "a zero busy timeout waited for the lock");
         var e = await Assert.ThrowsAsync<SqliteException>(() => attempt);
@@ -392,7 +395,7 @@ public sealed class SqliteStreamLogTests : StreamLogConformanceTests
         {
             var task = log.AppendAsync("s", "a", AppendMode.Durable).AsTask();
             return (task.IsCompleted, task);
-        }).WaitAsync(TimeSpan.FromSeconds(15));
+        }).WaitAsync(Guard);
         Assert.False(completedWhenReturned, "the caller's thread waited for the lock before the append returned its task");
 
         // Each step lets the retry loop park on its delay (at most 50 ms), then moves virtual time 50 ms.
@@ -427,7 +430,7 @@ public sealed class SqliteStreamLogTests : StreamLogConformanceTests
         await holder.DisposeAsync();
         busyClock.Advance(TimeSpan.FromMilliseconds(50));
 
-        Assert.Equal(1, (await append.WaitAsync(TimeSpan.FromSeconds(15))).FrameCount);
+        Assert.Equal(1, (await append.WaitAsync(Guard)).FrameCount);
     }
 
     private static (StreamId, StreamId) ParseLine(string line)

@@ -42,7 +42,7 @@ internal sealed class ThrowawayRedis : IDisposable
                 probe.GetDatabase().Ping();
                 return;
             }
-            catch (RedisConnectionException) when (guard.Elapsed < TimeSpan.FromSeconds(30))
+            catch (RedisConnectionException) when (guard.Elapsed < TimeSpan.FromMinutes(1))
             {
                 Thread.Sleep(50);
             }

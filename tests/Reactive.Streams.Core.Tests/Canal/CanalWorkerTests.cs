@@ -4,7 +4,7 @@ namespace Reactive.Streams.Tests.Canal;
 
 public class CanalWorkerTests
 {
-    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan Wait = TimeSpan.FromMinutes(1);
 
     [Fact]
     public async Task The_worker_hands_every_item_to_the_handler_and_ends_when_the_canal_closes()

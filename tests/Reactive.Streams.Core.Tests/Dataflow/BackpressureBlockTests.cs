@@ -5,7 +5,7 @@ namespace Reactive.Streams.Tests.Dataflow;
 /// <summary>The policy block as Dataflow users expect it: offers per policy, links, completion, receiving, reservations.</summary>
 public class BackpressureBlockTests
 {
-    private static readonly TimeSpan Limit = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan Limit = TimeSpan.FromMinutes(1);
 
     [Fact]
     public async Task BufferBlock_to_PauseUpstream_block_to_bounded_ActionBlock_carries_every_item_in_order_and_propagates_completion()

@@ -9,7 +9,7 @@ namespace Reactive.Streams.Tests.Streams;
 public class SharedModeTests
 {
     // A guard against a hang, never waited out when the engine behaves.
-    private static readonly TimeSpan HangGuard = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan HangGuard = TimeSpan.FromMinutes(1);
 
     [Fact]
     public async Task A_reader_takes_items_while_a_writer_holds_the_lock()

@@ -5,7 +5,7 @@ namespace Reactive.Streams.Generators.Tests.Sinks;
 /// <summary>The generated delivery sink, plugged into the library's <see cref="DeliveryDispatcher{T}"/>.</summary>
 public sealed class SinkDeliveryTests
 {
-    private static readonly TimeSpan s_guard = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan s_guard = TimeSpan.FromMinutes(1);
     private static readonly DateTimeOffset s_at = new(2026, 11, 22, 13, 0, 0, TimeSpan.Zero);
 
     [Fact]
@@ -31,7 +31,7 @@ public sealed class SinkDeliveryTests
         }
 
         await Task.WhenAll(acks.Select(static a => a.Task)).WaitAsync(s_guard);
-        await dispatcher.ShutdownAsync(s_guard);
+        await dispatcher.ShutdownAsync(TimeSpan.FromSeconds(30));
 
         Assert.Equal(new[] { "acquired:a", "renewed:b", "expired:c", "revoked:d", "unknown:stolen" }, sink.Handled);
         Assert.Equal(("WideLeaseSink", 64, OnFull.Drop), (delivery.Name, delivery.Options.QueueCapacity, delivery.Options.OnFull));

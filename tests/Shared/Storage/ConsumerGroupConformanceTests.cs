@@ -12,7 +12,7 @@ namespace Reactive.Streams.Storage.Tests;
 /// </summary>
 public abstract class ConsumerGroupConformanceTests : IAsyncLifetime
 {
-    protected static readonly TimeSpan Guard = TimeSpan.FromSeconds(20);
+    protected static readonly TimeSpan Guard = TimeSpan.FromMinutes(1);
     protected static readonly TimeSpan ClaimTimeout = TimeSpan.FromSeconds(10);
     private readonly List<IAsyncDisposable> _opened = [];
 

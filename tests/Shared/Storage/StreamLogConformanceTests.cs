@@ -11,7 +11,7 @@ namespace Reactive.Streams.Storage.Tests;
 /// </summary>
 public abstract partial class StreamLogConformanceTests : IAsyncLifetime
 {
-    private static readonly TimeSpan Guard = TimeSpan.FromSeconds(15);
+    private static readonly TimeSpan Guard = TimeSpan.FromMinutes(1);
     private readonly List<IStreamLog> _opened = [];
 
     protected TestClock Clock { get; } = new();
@@ -155,7 +155,7 @@ public abstract partial class StreamLogConformanceTests : IAsyncLifetime
 
             return ids;
         })).ToArray();
-        var perWriterIds = await Task.WhenAll(writers).WaitAsync(TimeSpan.FromSeconds(30));
+        var perWriterIds = await Task.WhenAll(writers).WaitAsync(Guard);
 
         var read = await AssertIdsUniqueAndStoredInOrderAsync(log, stream, [], perWriterIds);
         // Every writer's frames are present, each once, in that writer's order.
@@ -215,7 +215,7 @@ public abstract partial class StreamLogConformanceTests : IAsyncLifetime
 
             return ids;
         })).ToArray();
-        var perWriterIds = await Task.WhenAll(writers).WaitAsync(TimeSpan.FromSeconds(30));
+        var perWriterIds = await Task.WhenAll(writers).WaitAsync(Guard);
 
         var read = await AssertIdsUniqueAndStoredInOrderAsync(log, stream, [first], perWriterIds);
         Assert.Equal(1 + 8 * (perWriter + perWriter / 10), read.Count);
@@ -235,7 +235,7 @@ public abstract partial class StreamLogConformanceTests : IAsyncLifetime
             return (stream, result: await log.AppendAsync(stream, $"{w}", AppendMode.Durable));
         }))).ToArray();
         start.Set();
-        var results = await Task.WhenAll(appends).WaitAsync(TimeSpan.FromSeconds(30));
+        var results = await Task.WhenAll(appends).WaitAsync(Guard);
 
         foreach (var stream in streams)
         {
