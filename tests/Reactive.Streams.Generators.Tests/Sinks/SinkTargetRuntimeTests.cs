@@ -94,7 +94,9 @@ public sealed class SinkTargetRuntimeTests
 
         Assert.True(target.Post(new LeaseEvent.Revoked(new Cursor(1, 0), "x", s_at, "crash", null)));
 
-        await Assert.ThrowsAnyAsync<Exception>(() => target.Completion.WaitAsync(s_guard));
+        // The handler's own exception, not the guard's TimeoutException: a hang must fail here.
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => target.Completion.WaitAsync(s_guard));
+        Assert.Contains(error is AggregateException aggregate ? aggregate.Flatten().InnerExceptions : [error], e => e is InvalidOperationException && e.Message.Contains("handler failed", StringComparison.Ordinal));
         Assert.True(SpinWait.SpinUntil(() => !target.Post(Acquired("after")), s_guard));
     }
 
