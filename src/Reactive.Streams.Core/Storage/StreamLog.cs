@@ -146,10 +146,7 @@ public abstract partial class StreamLog : IStreamLog, ICheckpointStore
     /// <inheritdoc/>
     public ValueTask<IReadOnlyList<StreamFrame>> TailAsync(string stream, StreamId after, TimeSpan block, int limit, TailVisibility visibility = TailVisibility.All, CancellationToken cancellationToken = default)
     {
-        ValidateStream(stream);
-        ValidateBlock(block);
-        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
-        ValidateVisibility(visibility);
+        ValidateTail(stream, block, limit, visibility);
         ThrowIfDisposed();
         limit = Math.Min(limit, Options.MaxReadCount);
         return StreamTracing.IsActive
@@ -191,10 +188,7 @@ public abstract partial class StreamLog : IStreamLog, ICheckpointStore
     {
         if (!StreamTracing.IsActive && !IsDisposed && !cancellationToken.IsCancellationRequested)
         {
-            ValidateStream(stream);
-            ValidateBlock(block);
-            ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
-            ValidateVisibility(visibility);
+            ValidateTail(stream, block, limit, visibility);
             var before = into.Count;
             if (TryReadReadyInto(stream, after.Successor(), Math.Min(limit, Options.MaxReadCount), visibility, into) && (into.Count > before || block == TimeSpan.Zero))
             {
@@ -223,6 +217,15 @@ public abstract partial class StreamLog : IStreamLog, ICheckpointStore
 
             return frames.Count;
         }
+    }
+
+    /// <summary>The argument checks of every tail, named by parameter.</summary>
+    private static void ValidateTail(string stream, TimeSpan block, int limit, TailVisibility visibility)
+    {
+        ValidateStream(stream);
+        ValidateBlock(block);
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        ValidateVisibility(visibility);
     }
 
     /// <summary>
