@@ -6,10 +6,10 @@ namespace Reactive.Streams.Analyzers.Tests.Snippets;
 internal sealed record SnippetContext(string Code, int FirstLine, string? MembersOf);
 
 /// <summary>
-/// One fenced C# block of a markdown page: its code, the markdown line of its first code line (1-based), the contexts that
-/// apply to it (the page's, then its own) and, when it is not compiled, why.
+/// One fenced C# block of a markdown page: its code, the markdown line of its first code line (1-based) and the contexts
+/// that apply to it (the page's, then its own). Every one is compiled: there is no way to skip one.
 /// </summary>
-internal sealed record MarkdownSnippet(string File, int FirstLine, string Code, IReadOnlyList<SnippetContext> Contexts, string? SkipReason)
+internal sealed record MarkdownSnippet(string File, int FirstLine, string Code, IReadOnlyList<SnippetContext> Contexts)
 {
     /// <summary>The fence's line, as <c>file:line</c>: the test case's name.</summary>
     public string Key => $"{File}:{FirstLine - 1}";
@@ -46,7 +46,7 @@ internal static partial class MarkdownSnippets
         return pages;
     }
 
-    /// <summary>Every C# fence of every page, skipped ones included.</summary>
+    /// <summary>Every C# fence of every page.</summary>
     internal static IReadOnlyList<MarkdownSnippet> All() => Pages().SelectMany(Read).ToArray();
 
     /// <summary>The C# fences of one page (a path relative to the root).</summary>
@@ -56,7 +56,6 @@ internal static partial class MarkdownSnippets
         var snippets = new List<MarkdownSnippet>();
         var pageContexts = new List<SnippetContext>();
         var pending = new List<SnippetContext>();
-        string? pendingSkip = null;
         var pendingSince = 0;   // the line of the first pending marker, for the error when no fence follows it
 
         for (var i = 0; i < lines.Length; i++)
@@ -65,15 +64,8 @@ internal static partial class MarkdownSnippets
             var trimmed = line.Trim();
             if (trimmed.StartsWith("<!-- snippet-skip", StringComparison.Ordinal))
             {
-                var reason = SkipMarker().Match(trimmed);
-                if (!reason.Success)
-                {
-                    throw new InvalidDataException($"{page}:{i + 1}: write a skip as '<!-- snippet-skip: reason -->' on one line");
-                }
-
-                pendingSkip = reason.Groups["reason"].Value.Trim();
-                pendingSince = pendingSince == 0 ? i + 1 : pendingSince;
-                continue;
+                // Every C# fence compiles: code that cannot is not fenced as C# (inline code or a list instead).
+                throw new InvalidDataException($"{page}:{i + 1}: snippets are not skipped; give the fence a context, or do not fence as C# what is not C# that compiles");
             }
 
             if (trimmed.StartsWith("<!-- snippet-context", StringComparison.Ordinal))
@@ -144,26 +136,25 @@ internal static partial class MarkdownSnippets
 
                 if (language is "csharp" or "cs" or "c#" or "C#")
                 {
-                    snippets.Add(new MarkdownSnippet(page, fenceLine + 1, string.Join('\n', code) + "\n", [.. pending], pendingSkip));
+                    snippets.Add(new MarkdownSnippet(page, fenceLine + 1, string.Join('\n', code) + "\n", [.. pending]));
                 }
-                else if (pending.Count > 0 || pendingSkip is not null)
+                else if (pending.Count > 0)
                 {
                     throw new InvalidDataException($"{page}:{pendingSince}: a snippet marker is followed by a '{language}' fence, not a C# one");
                 }
 
                 pending.Clear();
-                pendingSkip = null;
                 pendingSince = 0;
                 continue;
             }
 
-            if (trimmed.Length > 0 && (pending.Count > 0 || pendingSkip is not null))
+            if (trimmed.Length > 0 && (pending.Count > 0))
             {
                 throw new InvalidDataException($"{page}:{pendingSince}: a snippet marker must be followed by its fence (only blank lines between)");
             }
         }
 
-        if (pending.Count > 0 || pendingSkip is not null)
+        if (pending.Count > 0)
         {
             throw new InvalidDataException($"{page}:{pendingSince}: a snippet marker is not followed by a fence");
         }
@@ -193,7 +184,4 @@ internal static partial class MarkdownSnippets
 
     [GeneratedRegex(@"^(?<indent>\s*)(?<ticks>```+)(?<info>[^`]*)$")]
     private static partial Regex Fence();
-
-    [GeneratedRegex(@"^<!-- snippet-skip:(?<reason>.*\S.*)-->$")]
-    private static partial Regex SkipMarker();
 }

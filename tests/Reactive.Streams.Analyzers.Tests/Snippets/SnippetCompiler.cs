@@ -56,6 +56,31 @@ internal static partial class SnippetCompiler
             .Concat(TestReferences.Runtime)
             .ToImmutableArray();
 
+    /// <summary>
+    /// System.Text.Json's source generator, from the SDK's targeting pack (packs/Microsoft.NETCore.App.Ref/{version}/
+    /// analyzers/dotnet/cs) beside the running runtime, the newest version there: the generator an SDK project runs.
+    /// </summary>
+    private const string JsonGeneratorInPack = "analyzers/dotnet/cs/System.Text.Json.SourceGeneration.dll";
+
+    internal static readonly Lazy<ISourceGenerator> JsonSourceGenerator = new(() =>
+    {
+        // shared/Microsoft.NETCore.App/{version}/System.Private.CoreLib.dll -> the dotnet root.
+        var root = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(typeof(object).Assembly.Location)!, "..", "..", ".."));
+        var packs = Path.Combine(root, "packs", "Microsoft.NETCore.App.Ref");
+        var path = (Directory.Exists(packs) ? Directory.GetDirectories(packs) : [])
+            .Where(version => File.Exists(Path.Combine(version, JsonGeneratorInPack)))
+            .OrderByDescending(version => Version.TryParse(Path.GetFileName(version).Split('-')[0], out var v) ? v : new Version())
+            .Select(version => Path.Combine(version, JsonGeneratorInPack))
+            .FirstOrDefault();
+        if (path is null)
+        {
+            throw new InvalidOperationException($"System.Text.Json's source generator was not found under {packs}: the snippet tests need the .NET SDK's targeting pack.");
+        }
+
+        var type = System.Reflection.Assembly.LoadFrom(path).GetType("System.Text.Json.SourceGeneration.JsonSourceGenerator", throwOnError: true)!;
+        return ((IIncrementalGenerator)Activator.CreateInstance(type)!).AsSourceGenerator();
+    });
+
     /// <summary>Compiles the snippet and returns its errors (warnings and analyzer diagnostics are not errors here).</summary>
     internal static IReadOnlyList<Diagnostic> Errors(MarkdownSnippet snippet)
     {
@@ -70,8 +95,10 @@ internal static partial class SnippetCompiler
                 nullableContextOptions: NullableContextOptions.Enable));
 
         // The Core package carries the generator, so a reader's project runs it: generated members are there to use.
-        // Its own diagnostics (RXS1001-RXS1005) are what some rule pages show, so only the compiler's count.
-        CSharpGeneratorDriver.Create([new EventUnionGenerator().AsSourceGenerator()], parseOptions: s_parseOptions)
+        // Its own diagnostics (RXS1001-RXS1005) are what some rule pages show, so only the compiler's count. A .NET
+        // project also runs System.Text.Json's source generator (the SDK adds it to every project), which the AOT
+        // snippets' JsonSerializerContext needs.
+        CSharpGeneratorDriver.Create([new EventUnionGenerator().AsSourceGenerator(), JsonSourceGenerator.Value], parseOptions: s_parseOptions)
             .RunGeneratorsAndUpdateCompilation(compilation, out var generated, out _);
         return generated.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToArray();
     }
