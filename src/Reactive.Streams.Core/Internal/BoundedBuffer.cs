@@ -5,6 +5,13 @@ namespace Reactive.Streams.Internal;
 /// <summary>Creates the engine in the mode a surface asks for (<see cref="BufferMode"/>), once, at construction.</summary>
 internal static class BoundedBuffer
 {
+    /// <summary>
+    /// Set by the <c>Reactive.Streams.Engine.NoSingleLane</c> AppContext switch before the library is first used: the
+    /// single-lane mode is then created as the shared mode. The benchmarks set it to measure, in one run, what the
+    /// lock-free mode gains the surfaces that ask for it (the Rx operators, <c>SubscribeAsync</c>, single-writer streams).
+    /// </summary>
+    internal static readonly bool NoSingleLane = AppContext.TryGetSwitch("Reactive.Streams.Engine.NoSingleLane", out var off) && off;
+
     /// <summary>Creates the engine for <paramref name="options"/>.</summary>
     /// <param name="options">Policy, capacity and the rest.</param>
     /// <param name="mode">
@@ -23,7 +30,7 @@ internal static class BoundedBuffer
         }
 
         var timedWaits = options.PauseTimeout is { } timeout && timeout != Timeout.InfiniteTimeSpan;
-        return mode == BufferMode.SingleLane && !timedWaits
+        return mode == BufferMode.SingleLane && !timedWaits && !NoSingleLane
             ? new SingleLaneBuffer<T>(options)
             : new SharedLaneBuffer<T>(options);
     }
