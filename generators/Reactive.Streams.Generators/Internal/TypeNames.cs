@@ -1,4 +1,5 @@
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 
 namespace Reactive.Streams.Generators.Internal;
 
@@ -12,6 +13,28 @@ internal sealed class TypeNames
         .AddMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier);
 
     private readonly Dictionary<ITypeSymbol, string> _names = new(SymbolEqualityComparer.IncludeNullability);
+    private readonly Dictionary<(SyntaxNode Scope, string Text), ITypeSymbol?> _bound = new();
+
+    /// <summary>
+    /// The type <paramref name="syntax"/> binds to. With a <paramref name="scope"/> (a declaration every use shares the
+    /// lookups of), the same text bound there before is not bound again.
+    /// </summary>
+    public ITypeSymbol? Bind(SemanticModel model, TypeSyntax syntax, SyntaxNode? scope, CancellationToken cancellationToken)
+    {
+        if (scope is null)
+        {
+            return model.GetTypeInfo(syntax, cancellationToken).Type;
+        }
+
+        var key = (scope, syntax.ToString());
+        if (!_bound.TryGetValue(key, out var type))
+        {
+            type = model.GetTypeInfo(syntax, cancellationToken).Type;
+            _bound.Add(key, type);
+        }
+
+        return type;
+    }
 
     public string Of(ITypeSymbol type)
     {

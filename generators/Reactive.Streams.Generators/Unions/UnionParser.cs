@@ -405,6 +405,7 @@ internal static class UnionParser
     private static EquatableArray<PropertyModel>? SyntacticPositionalProperties(INamedTypeSymbol variant, SemanticModel unionModel, TypeNames typeNames, CancellationToken cancellationToken)
     {
         RecordDeclarationSyntax? positional = null;
+        var declaresTypes = false;
         foreach (var reference in variant.DeclaringSyntaxReferences)
         {
             if (reference.GetSyntax(cancellationToken) is not RecordDeclarationSyntax record)
@@ -418,6 +419,8 @@ internal static class UnionParser
                 {
                     return null;
                 }
+
+                declaresTypes |= member is BaseTypeDeclarationSyntax or DelegateDeclarationSyntax;
             }
 
             if (record.ParameterList is not null)
@@ -431,7 +434,12 @@ internal static class UnionParser
             return EquatableArray<PropertyModel>.Empty;
         }
 
-        var model = positional.SyntaxTree == unionModel.SyntaxTree ? unionModel : Binding.SemanticModel(unionModel.Compilation, positional.SyntaxTree);
+        var inUnionTree = positional.SyntaxTree == unionModel.SyntaxTree;
+        var model = inUnionTree ? unionModel : Binding.SemanticModel(unionModel.Compilation, positional.SyntaxTree);
+
+        // Sibling variants declared in the same union declaration, with no type of their own, see the same names: a type
+        // written the same way binds once per union declaration.
+        var scope = inUnionTree && !declaresTypes ? positional.Parent : null;
         var properties = new PropertyModel[positional.ParameterList.Parameters.Count];
         for (var i = 0; i < properties.Length; i++)
         {
@@ -450,7 +458,7 @@ internal static class UnionParser
                 }
             }
 
-            if (model.GetTypeInfo(typeSyntax, cancellationToken).Type is not { TypeKind: not TypeKind.Error } type)
+            if (typeNames.Bind(model, typeSyntax, scope, cancellationToken) is not { TypeKind: not TypeKind.Error } type)
             {
                 return null;
             }

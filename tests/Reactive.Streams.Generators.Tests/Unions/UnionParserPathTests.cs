@@ -6,7 +6,9 @@ namespace Reactive.Streams.Generators.Tests.Unions;
 /// The parser reads a plain variant (positional parameters without attributes, no property in its body) from its syntax
 /// and binds only the parameters' types; any other variant is read from its symbol. Both ways give the same code: here
 /// the same variants are read the first way in one union and the second way in its twin (an attribute the converter
-/// ignores on each parameter sends it there), and the twins' generated sources differ only in the union's name.
+/// ignores on each parameter sends it there), and the twins' generated sources differ only in the union's name. A type
+/// written the same way in sibling variants is bound once, except in a variant that declares types of its own: Shadowing's
+/// nested Cursor does not hide the namespace's from its parameter list, and both ways agree on that.
 /// </summary>
 public sealed class UnionParserPathTests
 {
@@ -20,6 +22,11 @@ public sealed class UnionParserPathTests
             public sealed record Shared(long Id, string Name, Cursor Cursor) : UNION;
 
             public sealed record Empty() : UNION;
+
+            public sealed record Shadowing(Cursor Position, long Id) : UNION
+            {
+                public readonly record struct Cursor(int Other);
+            }
         """;
 
     [Theory]
@@ -57,6 +64,7 @@ public sealed class UnionParserPathTests
         var fromSyntax = run.Sources["Paths.FromSyntax.EventUnion.g.cs"];
         var fromSymbol = run.Sources["Paths.FromSymbol.EventUnion.g.cs"];
         Assert.Contains("global::System.DateTimeOffset?", fromSyntax, StringComparison.Ordinal);
+        Assert.Contains("Of<global::Paths.Cursor>(\"Position\"", fromSyntax, StringComparison.Ordinal);
         Assert.Equal(fromSymbol, fromSyntax.Replace("FromSyntax", "FromSymbol", StringComparison.Ordinal));
     }
 
