@@ -42,8 +42,10 @@ public sealed class EventUnionGenerator : IIncrementalGenerator
         // RXS1002 for a variant declared outside its union. Every step until a record's base is known to carry a union's
         // name is syntactic; only such records are bound, so a project without unions does no semantic work here. The
         // verdicts are collected with their nulls so that each record bound is one tracked run of StrayVariant.
-        var unionNames = context.SyntaxProvider
-            .ForAttributeWithMetadataName(UnionParser.EventUnionAttribute, static (node, _) => node is TypeDeclarationSyntax, static (c, _) => c.TargetSymbol.Name)
+        // The names come from the parse results: a second ForAttributeWithMetadataName would bind every union's attribute
+        // again on each compilation.
+        var unionNames = unions
+            .Select(static (r, _) => r.Name)
             .Collect()
             .Select(static (names, _) => names.Distinct(StringComparer.Ordinal).OrderBy(static n => n, StringComparer.Ordinal).ToEquatableArray())
             .WithTrackingName(TrackingNames.UnionNames);

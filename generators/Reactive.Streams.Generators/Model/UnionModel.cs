@@ -1,55 +1,21 @@
 namespace Reactive.Streams.Generators.Model;
 
-/// <summary>How the JSON converter reads and writes a value: directly for the common scalar types, through the
-/// caller's <c>JsonTypeInfo</c> (no reflection) for everything else.</summary>
-internal enum ValueKind
-{
-    Other,
-    String,
-    Boolean,
-    Byte,
-    Int16,
-    Int32,
-    Int64,
-    UInt16,
-    UInt32,
-    UInt64,
-    Single,
-    Double,
-    Decimal,
-    Guid,
-    DateTime,
-    DateTimeOffset,
-}
-
 /// <summary>A positional parameter of a variant (and the property the record synthesizes for it).</summary>
 /// <param name="Name">The parameter and property name, as declared.</param>
 /// <param name="TypeName">Fully qualified type, with its nullable annotation.</param>
-/// <param name="ValueTypeName">For <c>Nullable&lt;T&gt;</c>, the fully qualified <c>T</c>; otherwise the type itself, unannotated.</param>
+/// <param name="ValueTypeName">For <c>Nullable&lt;T&gt;</c>, the fully qualified <c>T</c>; otherwise empty.</param>
 /// <param name="JsonName">The JSON property name: <c>[JsonPropertyName]</c> or the snake_case of <see cref="Name"/>.</param>
-/// <param name="Kind">How the converter reads and writes it.</param>
 /// <param name="IsNullable">A nullable reference or <c>Nullable&lt;T&gt;</c>: may be absent or null on the wire.</param>
 /// <param name="IsNullableValueType">A <c>Nullable&lt;T&gt;</c>.</param>
-/// <param name="IsReferenceType">A reference type.</param>
 /// <param name="HasExplicitJsonName"><see cref="JsonName"/> comes from <c>[JsonPropertyName]</c>, which a naming policy does not change.</param>
 internal sealed record PropertyModel(
     string Name,
     string TypeName,
     string ValueTypeName,
     string JsonName,
-    ValueKind Kind,
     bool IsNullable,
     bool IsNullableValueType,
-    bool IsReferenceType,
-    bool HasExplicitJsonName = false)
-{
-    /// <summary>The C# expression of this property's JSON name under a naming policy held in <c>policy</c>.</summary>
-    public string PolicyNameExpression(string policy) =>
-        HasExplicitJsonName ? Reactive.Streams.Generators.Internal.Naming.Literal(JsonName) : policy + ".ConvertName(" + Reactive.Streams.Generators.Internal.Naming.Literal(Name) + ")";
-
-    /// <summary>The type argument for <c>JsonTypeInfo&lt;T&gt;</c>: <c>T</c> for <c>Nullable&lt;T&gt;</c>, else the type as declared.</summary>
-    public string MetadataTypeName => IsNullableValueType ? ValueTypeName : TypeName;
-}
+    bool HasExplicitJsonName = false);
 
 /// <summary>
 /// A nested sealed record of a union: its positional parameters (written and read) and its public read-only properties
@@ -96,5 +62,5 @@ internal sealed record UnionModel(
     }
 }
 
-/// <summary>What the parser found for one <c>[EventUnion]</c>: a model when code can be generated, and diagnostics.</summary>
-internal sealed record UnionResult(UnionModel? Model, EquatableArray<DiagnosticInfo> Diagnostics);
+/// <summary>What the parser found for one <c>[EventUnion]</c>: its name, a model when code can be generated, and diagnostics.</summary>
+internal sealed record UnionResult(string Name, UnionModel? Model, EquatableArray<DiagnosticInfo> Diagnostics);

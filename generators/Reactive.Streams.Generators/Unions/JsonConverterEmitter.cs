@@ -5,9 +5,11 @@ namespace Reactive.Streams.Generators.Unions;
 
 /// <summary>
 /// Writes the union's System.Text.Json converter. For a union with payloads it only describes the union (variants, wire
-/// names, property names, getters, constructors) to <c>EventUnionJsonConverter&lt;TUnion&gt;</c> in Core, which holds the
-/// reading and writing code once for every union: generated per union, that code was most of the compile time a union
-/// cost. No reflection either way: the common scalar types are read and written directly and every other property type
+/// names, property names and types) to <c>EventUnionJsonConverter&lt;TUnion&gt;</c> in Core, which holds the reading and
+/// writing code once for every union (generated per union, that code was most of the compile time a union cost), with one
+/// method that constructs a variant from its values and one that hands a variant's values to the writer: a lambda per
+/// property getter and per constructor, which the compiler binds one by one, cost a union more than the rest of its
+/// converter. No reflection either way: the common scalar types are read and written directly and every other property type
 /// through <c>options.GetTypeInfo</c>, so it works under Native AOT and from a source-generated <c>JsonSerializerContext</c>
 /// whose options carry it.
 /// </summary>
@@ -31,54 +33,93 @@ internal static class JsonConverterEmitter
         w.Line("/// </summary>");
         w.Line(UnionEmitter.GeneratedCodeAttribute);
         w.Open($"{access} sealed class {model.ConverterName} : {Core}.EventUnionJsonConverter<{union}>");
-        w.Line($"private static readonly {Core}.EventUnionJsonVariant<{union}>[] s_variants =");
-        w.Line("{");
+        w.Line("/// <summary>Creates the converter.</summary>");
+        w.Line($"public {model.ConverterName}()");
+        w.Line($"    : base({Naming.Literal(union)}, new {Core}.EventUnionJsonVariant[]");
+        w.Line("    {");
+        w.Indent();
         w.Indent();
         foreach (var variant in model.Variants)
         {
-            var arguments = string.Join(", ", variant.Properties.Select(static (p, i) => $"({p.TypeName})a[{i}]!"));
-            w.Line($"new(typeof({union}.{variant.Name}), {Naming.Literal(variant.WireName)}, static a => new {union}.{variant.Name}({arguments}),");
+            w.Line($"new({Naming.Literal(variant.Name)}, {Naming.Literal(variant.WireName)},");
             w.Indent();
-            EmitProperties(w, model, variant.Name, variant.Properties, variant.ReadOnlyProperties.Count > 0 ? "," : "),");
+            EmitProperties(w, variant.Properties, variant.ReadOnlyProperties.Count > 0 ? "," : "),");
             if (variant.ReadOnlyProperties.Count > 0)
             {
-                EmitProperties(w, model, variant.Name, variant.ReadOnlyProperties, "),");
+                EmitProperties(w, variant.ReadOnlyProperties, "),");
             }
 
             w.Unindent();
         }
 
         w.Unindent();
-        w.Line("};");
-        w.Line();
-        w.Line($"private static readonly {Core}.EventUnionJsonProperty<{union}>[] s_shared =");
-        w.Line("{");
-        w.Indent();
-        foreach (var shared in model.SharedAccessors)
-        {
-            w.Line(PropertyExpression(model, null, shared) + ",");
-        }
-
+        w.Line("},");
+        EmitProperties(w, model.SharedAccessors, ")");
         w.Unindent();
-        w.Line("};");
-        w.Line();
-        w.Line("/// <summary>Creates the converter.</summary>");
-        w.Line($"public {model.ConverterName}()");
-        w.Line($"    : base({Naming.Literal(union)}, s_variants, typeof({union}.Unknown), static (wireName, payload) => new {union}.Unknown(wireName, payload), static value => (({union}.Unknown)value).RawPayload, s_shared, SetShared)");
         w.Line("{");
         w.Line("}");
+
+        // Each variant is constructed from its positional values, and hands its properties' values to the writer, in one
+        // method each: no lambda per property or per variant for the compiler to bind.
         w.Line();
-        if (model.SharedAccessors.Count == 0)
+        w.Line("/// <inheritdoc/>");
+        w.Open($"protected override {union} Create(int variant, object?[] values) => variant switch");
+        for (var v = 0; v < model.Variants.Count; v++)
         {
-            w.Line($"private static {union} SetShared({union} unknown, int index, object? value) => unknown;");
+            var variant = model.Variants[v];
+            var arguments = string.Join(", ", variant.Properties.Select(static (p, i) => p.IsNullable ? $"({p.TypeName})values[{i}]" : $"({p.TypeName})values[{i}]!"));
+            w.Line($"{v} => new {union}.{variant.Name}({arguments}),");
         }
-        else
+
+        w.Line("_ => throw new global::System.ArgumentOutOfRangeException(nameof(variant)),");
+        w.Close(";");
+        w.Line();
+        w.Line("/// <inheritdoc/>");
+        w.Line($"protected override {union} CreateUnknown(string wireName, {Json}.JsonElement payload) => new {union}.Unknown(wireName, payload);");
+        w.Line();
+        w.Line("/// <inheritdoc/>");
+        w.Open($"protected override void WriteVariant({union} value, ref {Core}.EventUnionJsonWriter writer)");
+        w.Open("switch (value)");
+        for (var v = 0; v < model.Variants.Count; v++)
         {
-            w.Open($"private static {union} SetShared({union} unknown, int index, object? value) => index switch");
+            var variant = model.Variants[v];
+            w.Line($"case {union}.{variant.Name} __variant:");
+            w.Indent();
+            w.Line($"writer.Begin({v});");
+            foreach (var property in variant.Properties)
+            {
+                w.Line(WriteCall(property));
+            }
+
+            if (variant.ReadOnlyProperties.Count > 0)
+            {
+                w.Open("if (writer.WritesReadOnly)");
+                foreach (var property in variant.ReadOnlyProperties)
+                {
+                    w.Line(WriteCall(property));
+                }
+
+                w.Close();
+            }
+
+            w.Line("return;");
+            w.Unindent();
+        }
+
+        w.Line($"case {union}.Unknown __unknown:");
+        w.Line("    writer.WriteUnknown(__unknown.RawPayload);");
+        w.Line("    return;");
+        w.Close();
+        w.Close();
+        if (model.SharedAccessors.Count > 0)
+        {
+            w.Line();
+            w.Line("/// <inheritdoc/>");
+            w.Open($"protected override {union} SetShared({union} unknown, int index, object? value) => index switch");
             for (var s = 0; s < model.SharedAccessors.Count; s++)
             {
                 var shared = model.SharedAccessors[s];
-                w.Line($"{s} => (({union}.Unknown)unknown) with {{ {shared.Name} = ({shared.TypeName})value! }},");
+                w.Line($"{s} => (({union}.Unknown)unknown) with {{ {shared.Name} = ({shared.TypeName})value{(shared.IsNullable ? string.Empty : "!")} }},");
             }
 
             w.Line("_ => unknown,");
@@ -88,11 +129,13 @@ internal static class JsonConverterEmitter
         w.Close();
     }
 
-    private static void EmitProperties(SourceWriter w, UnionModel model, string variant, EquatableArray<PropertyModel> properties, string end)
+    // The descriptions of a list of properties: each one's C# name (which a naming policy converts), the name written
+    // without a policy, and its type.
+    private static void EmitProperties(SourceWriter w, EquatableArray<PropertyModel> properties, string end)
     {
         if (properties.Count == 0)
         {
-            w.Line($"global::System.Array.Empty<{Core}.EventUnionJsonProperty<{model.Name}>>(){end}");
+            w.Line($"global::System.Array.Empty<{Core}.EventUnionJsonProperty>(){end}");
             return;
         }
 
@@ -101,23 +144,28 @@ internal static class JsonConverterEmitter
         w.Indent();
         foreach (var property in properties)
         {
-            w.Line(PropertyExpression(model, variant, property) + ",");
+            w.Line(Property(property) + ",");
         }
 
         w.Unindent();
         w.Line("}" + end);
     }
 
-    // The description of one property: its C# name (which a naming policy converts), the name written without a policy,
-    // and its getter (on the union itself for a shared accessor).
-    private static string PropertyExpression(UnionModel model, string? variant, PropertyModel property)
+    private static string Property(PropertyModel property)
     {
-        var target = variant is null ? "u" : $"(({model.Name}.{variant})u)";
-        var names = $"{Naming.Literal(property.Name)}, {Naming.Literal(property.JsonName)}, {(property.HasExplicitJsonName ? "true" : "false")}";
+        var names = $"{Naming.Literal(property.Name)}, {Naming.Literal(property.JsonName)}";
+        if (property.HasExplicitJsonName)
+        {
+            names += ", hasExplicitJsonName: true";
+        }
+
         return property.IsNullableValueType
-            ? $"{Core}.EventUnionJsonProperty.OfNullable<{model.Name}, {property.ValueTypeName}>({names}, static u => {target}.{property.Name})"
-            : $"{Core}.EventUnionJsonProperty.Of<{model.Name}, {property.TypeName}>({names}, {(property.IsNullable ? "true" : "false")}, static u => {target}.{property.Name})";
+            ? $"{Core}.EventUnionJsonProperty.OfNullable<{property.ValueTypeName}>({names})"
+            : $"{Core}.EventUnionJsonProperty.Of<{property.TypeName}>({names}{(property.IsNullable ? ", isNullable: true" : string.Empty)})";
     }
+
+    private static string WriteCall(PropertyModel property)
+        => $"writer.{(property.IsNullableValueType ? "WriteNullable" : "Write")}(__variant.{property.Name});";
 
     public static void EmitPayloadless(SourceWriter w, UnionModel model, string access, bool utf8Literals)
     {

@@ -13,9 +13,6 @@ internal static class UnionParser
     public const string WireNameAttribute = "Reactive.Streams.WireNameAttribute";
     private const string JsonPropertyNameAttribute = "System.Text.Json.Serialization.JsonPropertyNameAttribute";
 
-    private static readonly SymbolDisplayFormat s_typeFormat = SymbolDisplayFormat.FullyQualifiedFormat
-        .AddMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier);
-
     /// <summary>Members the generator adds to the union; a shared accessor of the same name is not lifted.</summary>
     private static readonly HashSet<string> s_generatedMembers = new(StringComparer.Ordinal)
     {
@@ -34,16 +31,18 @@ internal static class UnionParser
         if (problem is not null)
         {
             diagnostics.Add(DiagnosticInfo.Create(Diagnostics.UnionNotPartial, identifier, union.Name, problem));
-            return new UnionResult(null, diagnostics.ToEquatableArray());
+            return new UnionResult(union.Name, null, diagnostics.ToEquatableArray());
         }
 
         var variants = new List<VariantModel>();
         var unusable = false;
         var wireNames = new Dictionary<string, string>(StringComparer.Ordinal);
+        var typeNames = new TypeNames();
         foreach (var member in union.GetTypeMembers())
         {
             cancellationToken.ThrowIfCancellationRequested();
-            if (!SymbolEqualityComparer.Default.Equals(member.BaseType, union))
+
+            if (!IsVariant(member, union))
             {
                 continue;
             }
@@ -73,7 +72,7 @@ internal static class UnionParser
                 continue;
             }
 
-            var wireName = WireNameOf(member) ?? Naming.ToSnakeCase(member.Name);
+            var wireName = (HasAttributeLists(member) ? WireNameOf(member) : null) ?? Naming.ToSnakeCase(member.Name);
             if (wireNames.TryGetValue(wireName, out var first))
             {
                 diagnostics.Add(DiagnosticInfo.Create(Diagnostics.DuplicateWireName, memberLocation, first, member.Name, union.Name, wireName));
@@ -83,12 +82,27 @@ internal static class UnionParser
                 wireNames.Add(wireName, member.Name);
             }
 
-            var properties = PositionalProperties(member).ToEquatableArray();
-            var positional = new HashSet<string>(properties.Select(static p => p.Name), StringComparer.Ordinal);
-            foreach (var (property, jsonProblem) in JsonProblems(member, positional))
+            // The common variant (positional parameters without attributes, no property declared in its body) is read from
+            // its syntax, with each parameter's type bound on its own: the variant's members, which a record synthesizes
+            // (equality, printing, cloning), are not built. Any other variant is read from its symbol.
+            EquatableArray<PropertyModel> properties;
+            EquatableArray<PropertyModel> readOnly;
+            if (SyntacticPositionalProperties(member, context.SemanticModel, typeNames, cancellationToken) is { } fromSyntax)
             {
-                diagnostics.Add(DiagnosticInfo.Create(Diagnostics.UnsupportedJson, LocationInfo.From(property.Locations.FirstOrDefault()) ?? memberLocation, member.Name + "." + property.Name, union.Name, jsonProblem));
-                unusable = true;
+                properties = fromSyntax;
+                readOnly = EquatableArray<PropertyModel>.Empty;
+            }
+            else
+            {
+                properties = PositionalProperties(member, typeNames).ToEquatableArray();
+                var positional = new HashSet<string>(properties.Select(static p => p.Name), StringComparer.Ordinal);
+                foreach (var (property, jsonProblem) in JsonProblems(member, positional))
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(Diagnostics.UnsupportedJson, LocationInfo.From(property.Locations.FirstOrDefault()) ?? memberLocation, member.Name + "." + property.Name, union.Name, jsonProblem));
+                    unusable = true;
+                }
+
+                readOnly = ReadOnlyProperties(member, positional, typeNames).ToEquatableArray();
             }
 
             foreach (var property in properties)
@@ -100,7 +114,7 @@ internal static class UnionParser
                 }
             }
 
-            variants.Add(new VariantModel(member.Name, wireName, properties, ReadOnlyProperties(member, positional).ToEquatableArray()));
+            variants.Add(new VariantModel(member.Name, wireName, properties, readOnly));
         }
 
         foreach (var generated in new[] { union.Name + "Kind", union.Name + "JsonConverter" })
@@ -114,7 +128,7 @@ internal static class UnionParser
 
         if (unusable)
         {
-            return new UnionResult(null, diagnostics.ToEquatableArray());
+            return new UnionResult(union.Name, null, diagnostics.ToEquatableArray());
         }
 
         var payloadless = variants.All(static v => v.Properties.Count == 0);
@@ -128,7 +142,7 @@ internal static class UnionParser
             Variants: variants.ToEquatableArray(),
             SharedAccessors: shared.ToEquatableArray(),
             IsPayloadless: payloadless);
-        return new UnionResult(model, diagnostics.ToEquatableArray());
+        return new UnionResult(union.Name, model, diagnostics.ToEquatableArray());
     }
 
     public static bool IsRecordWithBaseList(SyntaxNode node, CancellationToken cancellationToken)
@@ -181,7 +195,7 @@ internal static class UnionParser
             if (model.GetDeclaredSymbol(syntax, cancellationToken) is not { } record ||
                 record.BaseType is not { } baseType ||
                 SymbolEqualityComparer.Default.Equals(record.ContainingType, baseType) ||
-                !baseType.GetAttributes().Any(static a => a.AttributeClass?.ToDisplayString() == EventUnionAttribute))
+                !baseType.GetAttributes().Any(static a => IsAttribute(a, "EventUnionAttribute", EventUnionAttribute)))
             {
                 continue;
             }
@@ -238,14 +252,14 @@ internal static class UnionParser
             }
 
             var attributes = property.GetAttributes();
-            var ignored = attributes.Any(static a => a.AttributeClass?.ToDisplayString() == JsonIgnoreAttribute);
+            var ignored = attributes.Any(static a => IsAttribute(a, "JsonIgnoreAttribute", JsonIgnoreAttribute));
             if (positional.Contains(property.Name))
             {
                 if (ignored)
                 {
                     yield return (property, "has [JsonIgnore], which the union's converter does not honour (it writes every positional parameter); keep the value out of the event instead");
                 }
-                else if (attributes.Any(static a => a.AttributeClass?.ToDisplayString() == JsonConverterAttribute))
+                else if (attributes.Any(static a => IsAttribute(a, "JsonConverterAttribute", JsonConverterAttribute)))
                 {
                     yield return (property, "has [JsonConverter], which the union's converter does not honour (it uses the converter of the property's type)");
                 }
@@ -261,7 +275,7 @@ internal static class UnionParser
     /// The public read-only instance properties of a variant that are not positional and not <c>[JsonIgnore]</c>d (a
     /// computed <c>Mid =&gt; (Bid + Ask) / 2</c>): System.Text.Json writes them on any object, so the converter does too.
     /// </summary>
-    internal static IEnumerable<PropertyModel> ReadOnlyProperties(INamedTypeSymbol variant, HashSet<string> positional)
+    internal static IEnumerable<PropertyModel> ReadOnlyProperties(INamedTypeSymbol variant, HashSet<string> positional, TypeNames typeNames)
     {
         foreach (var property in variant.GetMembers().OfType<IPropertySymbol>())
         {
@@ -269,15 +283,15 @@ internal static class UnionParser
                 || property.GetMethod is not { DeclaredAccessibility: Accessibility.Public }
                 || property.SetMethod is { DeclaredAccessibility: Accessibility.Public }
                 || positional.Contains(property.Name)
-                || property.GetAttributes().Any(static a => a.AttributeClass?.ToDisplayString() == JsonIgnoreAttribute))
+                || property.GetAttributes().Any(static a => IsAttribute(a, "JsonIgnoreAttribute", JsonIgnoreAttribute)))
             {
                 continue;
             }
 
             var jsonName = property.GetAttributes()
-                .FirstOrDefault(static a => a.AttributeClass?.ToDisplayString() == JsonPropertyNameAttribute)?
+                .FirstOrDefault(static a => IsAttribute(a, "JsonPropertyNameAttribute", JsonPropertyNameAttribute))?
                 .ConstructorArguments.FirstOrDefault().Value as string;
-            yield return Property(property.Name, property.Type, jsonName ?? Naming.ToSnakeCase(property.Name), hasExplicitJsonName: jsonName is not null);
+            yield return Property(property.Name, property.Type, jsonName ?? Naming.ToSnakeCase(property.Name), hasExplicitJsonName: jsonName is not null, typeNames);
         }
     }
 
@@ -315,7 +329,7 @@ internal static class UnionParser
             m.DeclaringSyntaxReferences.IsEmpty);
         return fallback is not null
             ? fallback.Name == "Other"
-            : VariantSymbols(union).All(static v => !PositionalProperties(v).Any());
+            : VariantSymbols(union).All(static v => !PositionalProperties(v, new TypeNames()).Any());
     }
 
     internal static string? UnionShapeProblem(INamedTypeSymbol union, TypeDeclarationSyntax syntax)
@@ -337,7 +351,7 @@ internal static class UnionParser
     {
         foreach (var attribute in variant.GetAttributes())
         {
-            if (attribute.AttributeClass?.ToDisplayString() == WireNameAttribute &&
+            if (IsAttribute(attribute, "WireNameAttribute", WireNameAttribute) &&
                 attribute.ConstructorArguments.Length == 1 &&
                 attribute.ConstructorArguments[0].Value is string { Length: > 0 } name)
             {
@@ -348,7 +362,7 @@ internal static class UnionParser
         return null;
     }
 
-    internal static IEnumerable<PropertyModel> PositionalProperties(INamedTypeSymbol variant)
+    internal static IEnumerable<PropertyModel> PositionalProperties(INamedTypeSymbol variant, TypeNames typeNames)
     {
         var primary = variant.InstanceConstructors.FirstOrDefault(static c =>
             c.DeclaringSyntaxReferences.Any(static r => r.GetSyntax() is RecordDeclarationSyntax));
@@ -361,55 +375,151 @@ internal static class UnionParser
         {
             var property = variant.GetMembers(parameter.Name).OfType<IPropertySymbol>().FirstOrDefault();
             var jsonName = property?.GetAttributes()
-                .FirstOrDefault(static a => a.AttributeClass?.ToDisplayString() == JsonPropertyNameAttribute)?
+                .FirstOrDefault(static a => IsAttribute(a, "JsonPropertyNameAttribute", JsonPropertyNameAttribute))?
                 .ConstructorArguments.FirstOrDefault().Value as string;
-            yield return Property(parameter.Name, parameter.Type, jsonName ?? Naming.ToSnakeCase(parameter.Name), hasExplicitJsonName: jsonName is not null);
+            yield return Property(parameter.Name, parameter.Type, jsonName ?? Naming.ToSnakeCase(parameter.Name), hasExplicitJsonName: jsonName is not null, typeNames);
         }
     }
 
-    private static PropertyModel Property(string name, ITypeSymbol type, string jsonName, bool hasExplicitJsonName)
+    private static PropertyModel Property(string name, ITypeSymbol type, string jsonName, bool hasExplicitJsonName, TypeNames typeNames)
     {
         var isNullableValueType = type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T };
-        var valueType = isNullableValueType ? ((INamedTypeSymbol)type).TypeArguments[0] : type;
         var isNullable = isNullableValueType || (type.IsReferenceType && type.NullableAnnotation == NullableAnnotation.Annotated);
         return new PropertyModel(
             Name: name,
-            TypeName: type.ToDisplayString(s_typeFormat),
-            ValueTypeName: valueType.WithNullableAnnotation(NullableAnnotation.NotAnnotated).ToDisplayString(s_typeFormat),
+            TypeName: typeNames.Of(type),
+            ValueTypeName: isNullableValueType ? typeNames.Of(((INamedTypeSymbol)type).TypeArguments[0]) : string.Empty,
             JsonName: jsonName,
-            Kind: KindOf(valueType),
             IsNullable: isNullable,
             IsNullableValueType: isNullableValueType,
-            IsReferenceType: type.IsReferenceType,
             HasExplicitJsonName: hasExplicitJsonName);
     }
 
-    private static ValueKind KindOf(ITypeSymbol type)
+    /// <summary>
+    /// The positional properties of a variant read from its declaration: null (read the symbol instead) unless exactly
+    /// what the symbol would give is visible in the syntax, that is, no parameter has attributes (no
+    /// <c>[property: JsonPropertyName]</c>, <c>[JsonIgnore]</c> or <c>[JsonConverter]</c>), no property is declared in a
+    /// body (which could replace a positional one or be read-only or settable), every declaration is a record's, and no
+    /// nullable annotation is nested inside a parameter's type (binding a type syntax gives its top-level annotation only).
+    /// </summary>
+    private static EquatableArray<PropertyModel>? SyntacticPositionalProperties(INamedTypeSymbol variant, SemanticModel unionModel, TypeNames typeNames, CancellationToken cancellationToken)
     {
-        switch (type.SpecialType)
+        RecordDeclarationSyntax? positional = null;
+        var declaresTypes = false;
+        foreach (var reference in variant.DeclaringSyntaxReferences)
         {
-            case SpecialType.System_String: return ValueKind.String;
-            case SpecialType.System_Boolean: return ValueKind.Boolean;
-            case SpecialType.System_Byte: return ValueKind.Byte;
-            case SpecialType.System_Int16: return ValueKind.Int16;
-            case SpecialType.System_Int32: return ValueKind.Int32;
-            case SpecialType.System_Int64: return ValueKind.Int64;
-            case SpecialType.System_UInt16: return ValueKind.UInt16;
-            case SpecialType.System_UInt32: return ValueKind.UInt32;
-            case SpecialType.System_UInt64: return ValueKind.UInt64;
-            case SpecialType.System_Single: return ValueKind.Single;
-            case SpecialType.System_Double: return ValueKind.Double;
-            case SpecialType.System_Decimal: return ValueKind.Decimal;
-            case SpecialType.System_DateTime: return ValueKind.DateTime;
+            if (reference.GetSyntax(cancellationToken) is not RecordDeclarationSyntax record)
+            {
+                return null;
+            }
+
+            foreach (var member in record.Members)
+            {
+                if (member is BasePropertyDeclarationSyntax)
+                {
+                    return null;
+                }
+
+                declaresTypes |= member is BaseTypeDeclarationSyntax or DelegateDeclarationSyntax;
+            }
+
+            if (record.ParameterList is not null)
+            {
+                positional = record;
+            }
         }
 
-        return type.ToDisplayString() switch
+        if (positional is null || positional.ParameterList!.Parameters.Count == 0)
         {
-            "System.Guid" => ValueKind.Guid,
-            "System.DateTimeOffset" => ValueKind.DateTimeOffset,
-            _ => ValueKind.Other,
-        };
+            return EquatableArray<PropertyModel>.Empty;
+        }
+
+        var inUnionTree = positional.SyntaxTree == unionModel.SyntaxTree;
+        var model = inUnionTree ? unionModel : Binding.SemanticModel(unionModel.Compilation, positional.SyntaxTree);
+
+        // Sibling variants declared in the same union declaration, with no type of their own, see the same names: a type
+        // written the same way binds once per union declaration.
+        var scope = inUnionTree && !declaresTypes ? positional.Parent : null;
+        var properties = new PropertyModel[positional.ParameterList.Parameters.Count];
+        for (var i = 0; i < properties.Length; i++)
+        {
+            var parameter = positional.ParameterList.Parameters[i];
+            if (parameter.AttributeLists.Count > 0 || parameter.Type is not { } typeSyntax)
+            {
+                return null;
+            }
+
+            var annotated = typeSyntax is NullableTypeSyntax;
+            foreach (var node in typeSyntax.DescendantNodes())
+            {
+                if (node is NullableTypeSyntax)
+                {
+                    return null;
+                }
+            }
+
+            if (typeNames.Bind(model, typeSyntax, scope, cancellationToken) is not { TypeKind: not TypeKind.Error } type)
+            {
+                return null;
+            }
+
+            if (annotated && type.IsReferenceType)
+            {
+                type = type.WithNullableAnnotation(NullableAnnotation.Annotated);
+            }
+
+            var name = parameter.Identifier.ValueText;
+            properties[i] = Property(name, type, Naming.ToSnakeCase(name), hasExplicitJsonName: false, typeNames);
+        }
+
+        return new EquatableArray<PropertyModel>(properties);
     }
+
+    /// <summary>
+    /// Whether a type nested in the union derives from it. A class or record declared with the union's simple name first in
+    /// its base list does, with nothing to bind: inside the union that name can only mean the union (a nested type cannot
+    /// share its container's name, and a base list does not see the type's own members). A type without a base list
+    /// does not. Anything else (a qualified or aliased base) is bound.
+    /// </summary>
+    private static bool IsVariant(INamedTypeSymbol member, INamedTypeSymbol union)
+    {
+        var hasBaseList = false;
+        foreach (var reference in member.DeclaringSyntaxReferences)
+        {
+            var declaration = reference.GetSyntax();
+            if (declaration is BaseTypeDeclarationSyntax { BaseList: null })
+            {
+                continue;
+            }
+
+            hasBaseList = true;
+            if (declaration is ClassDeclarationSyntax or RecordDeclarationSyntax { ClassOrStructKeyword.RawKind: not (int)SyntaxKind.StructKeyword }
+                && ((BaseTypeDeclarationSyntax)declaration).BaseList!.Types[0].Type is IdentifierNameSyntax { Identifier.ValueText: var name }
+                && name == union.Name)
+            {
+                return true;
+            }
+        }
+
+        return hasBaseList && SymbolEqualityComparer.Default.Equals(member.BaseType, union);
+    }
+
+    private static bool HasAttributeLists(INamedTypeSymbol type)
+    {
+        foreach (var reference in type.DeclaringSyntaxReferences)
+        {
+            if (reference.GetSyntax() is not MemberDeclarationSyntax { AttributeLists.Count: 0 })
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Whether an attribute's class is the one named <paramref name="fullName"/>; the simple name is compared first.</summary>
+    private static bool IsAttribute(AttributeData attribute, string name, string fullName)
+        => attribute.AttributeClass is { } type && type.Name == name && type.ToDisplayString() == fullName;
 
     private static List<PropertyModel> SharedAccessors(INamedTypeSymbol union, List<VariantModel> variants)
     {
@@ -422,7 +532,7 @@ internal static class UnionParser
         foreach (var candidate in variants[0].Properties)
         {
             var inEvery = variants.All(v => v.Properties.Any(p => p.Name == candidate.Name && p.TypeName == candidate.TypeName));
-            if (inEvery && !s_generatedMembers.Contains(candidate.Name) && union.GetMembers(candidate.Name).IsEmpty)
+            if (inEvery && !s_generatedMembers.Contains(candidate.Name) && !Declares(union, candidate.Name))
             {
                 shared.Add(candidate);
             }
@@ -430,6 +540,58 @@ internal static class UnionParser
 
         return shared;
     }
+
+    /// <summary>
+    /// Whether the union has a member named <paramref name="name"/>, read from its declarations where they show it, so
+    /// that the union's members (with the ones a record synthesizes) are not built for the question.
+    /// </summary>
+    private static bool Declares(INamedTypeSymbol union, string name)
+    {
+        if (s_recordMembers.Contains(name))
+        {
+            return !union.GetMembers(name).IsEmpty;
+        }
+
+        foreach (var reference in union.DeclaringSyntaxReferences)
+        {
+            if (reference.GetSyntax() is not TypeDeclarationSyntax declaration)
+            {
+                return !union.GetMembers(name).IsEmpty;
+            }
+
+            if (declaration.ParameterList?.Parameters.Any(p => p.Identifier.ValueText == name) == true)
+            {
+                return true;
+            }
+
+            foreach (var member in declaration.Members)
+            {
+                switch (member)
+                {
+                    case BaseTypeDeclarationSyntax type when type.Identifier.ValueText != name:
+                    case DelegateDeclarationSyntax @delegate when @delegate.Identifier.ValueText != name:
+                    case MethodDeclarationSyntax method when method.Identifier.ValueText != name || method.ExplicitInterfaceSpecifier is not null:
+                    case PropertyDeclarationSyntax property when property.Identifier.ValueText != name || property.ExplicitInterfaceSpecifier is not null:
+                    case EventDeclarationSyntax @event when @event.Identifier.ValueText != name || @event.ExplicitInterfaceSpecifier is not null:
+                    case BaseFieldDeclarationSyntax field when field.Declaration.Variables.All(v => v.Identifier.ValueText != name):
+                    case ConstructorDeclarationSyntax or DestructorDeclarationSyntax or OperatorDeclarationSyntax or ConversionOperatorDeclarationSyntax or IndexerDeclarationSyntax:
+                        continue;
+                    case BaseTypeDeclarationSyntax or DelegateDeclarationSyntax or MethodDeclarationSyntax or PropertyDeclarationSyntax or EventDeclarationSyntax or BaseFieldDeclarationSyntax:
+                        return true;
+                    default:
+                        return !union.GetMembers(name).IsEmpty;
+                }
+            }
+        }
+
+        return false;
+    }
+
+    // The members a record synthesizes, which its declarations do not show.
+    private static readonly HashSet<string> s_recordMembers = new(StringComparer.Ordinal)
+    {
+        "EqualityContract", "Equals", "GetHashCode", "ToString", "PrintMembers", "Deconstruct",
+    };
 
     internal static IEnumerable<string> ContainingTypes(INamedTypeSymbol union)
     {

@@ -9,8 +9,10 @@ namespace Reactive.Streams;
 
 /// <summary>
 /// The System.Text.Json converter of an <see cref="EventUnionAttribute"/> union whose variants carry data; the generated
-/// converter of each union derives from it and only describes the union (its variants, their properties and how to
-/// construct them), so the reading and writing code is compiled once here rather than once per union.
+/// converter of each union derives from it and only describes the union (its variants and their properties, one method
+/// that constructs a variant and one that hands a variant's values to an <see cref="EventUnionJsonWriter"/>), so the
+/// reading and writing code is compiled once here rather than once per union, and a union's description costs its
+/// compilation no lambda per property.
 /// </summary>
 /// <remarks>
 /// A union is a JSON object whose <c>"type"</c> property holds the variant's wire name and whose other properties are the
@@ -28,55 +30,32 @@ namespace Reactive.Streams;
 public abstract class EventUnionJsonConverter<TUnion> : JsonConverter<TUnion>
     where TUnion : class
 {
-    private static readonly JsonEncodedText s_type = JsonEncodedText.Encode("type");
 
     private readonly string _unionName;
-    private readonly EventUnionJsonVariant<TUnion>[] _variants;
-    private readonly EventUnionJsonProperty<TUnion>[] _shared;
-    private readonly EventUnionJsonProperty<TUnion>[] _all;
-    private readonly Type _unknownType;
-    private readonly Func<string, JsonElement, TUnion> _createUnknown;
-    private readonly Func<TUnion, JsonElement> _rawPayload;
-    private readonly Func<TUnion, int, object?, TUnion> _setShared;
+    private readonly EventUnionJsonVariant[] _variants;
+    private readonly EventUnionJsonProperty[] _shared;
+    private readonly EventUnionJsonProperty[] _all;
 
     // The settings and type infos of the options last used, resolved once per options instance rather than per item. A
     // race between two threads resolves them twice; either result is correct.
-    private Settings? _settings;
+    private EventUnionJsonSettings? _settings;
 
     /// <summary>Describes the union to the converter.</summary>
     /// <param name="unionName">The union's name, for error messages.</param>
-    /// <param name="variants">The variants, in declaration order.</param>
-    /// <param name="unknownType">The generated <c>Unknown</c> variant.</param>
-    /// <param name="createUnknown">Creates an <c>Unknown</c> from its wire name and its whole JSON object.</param>
-    /// <param name="rawPayload">The JSON object an <c>Unknown</c> keeps.</param>
-    /// <param name="shared">The properties every variant carries, which an <c>Unknown</c> reads from its payload.</param>
-    /// <param name="setShared">Sets shared property <c>index</c> of an <c>Unknown</c> to a value read for it.</param>
-    protected EventUnionJsonConverter(
-        string unionName,
-        EventUnionJsonVariant<TUnion>[] variants,
-        Type unknownType,
-        Func<string, JsonElement, TUnion> createUnknown,
-        Func<TUnion, JsonElement> rawPayload,
-        EventUnionJsonProperty<TUnion>[] shared,
-        Func<TUnion, int, object?, TUnion> setShared)
+    /// <param name="variants">The variants, in declaration order: <see cref="Create"/> and <see cref="EventUnionJsonWriter.Begin"/> number them so.</param>
+    /// <param name="shared">The properties every variant carries, which an <c>Unknown</c> reads from its payload (<see cref="SetShared"/>).</param>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    protected EventUnionJsonConverter(string unionName, EventUnionJsonVariant[] variants, EventUnionJsonProperty[] shared)
     {
         ArgumentNullException.ThrowIfNull(unionName);
         ArgumentNullException.ThrowIfNull(variants);
-        ArgumentNullException.ThrowIfNull(unknownType);
-        ArgumentNullException.ThrowIfNull(createUnknown);
-        ArgumentNullException.ThrowIfNull(rawPayload);
         ArgumentNullException.ThrowIfNull(shared);
-        ArgumentNullException.ThrowIfNull(setShared);
         _unionName = unionName;
         _variants = variants;
-        _unknownType = unknownType;
-        _createUnknown = createUnknown;
-        _rawPayload = rawPayload;
         _shared = shared;
-        _setShared = setShared;
 
         // Every property gets its slot among the names a naming policy gives and the type infos the options resolve.
-        var all = new List<EventUnionJsonProperty<TUnion>>();
+        var all = new List<EventUnionJsonProperty>();
         foreach (var variant in variants)
         {
             all.AddRange(variant.Properties);
@@ -95,6 +74,38 @@ public abstract class EventUnionJsonConverter<TUnion> : JsonConverter<TUnion>
         }
     }
 
+    /// <summary>Constructs variant number <paramref name="variant"/> from its positional values.</summary>
+    /// <param name="variant">The variant's index in the description.</param>
+    /// <param name="values">Its positional values, in the order of its properties; null only for a nullable one.</param>
+    /// <returns>The variant.</returns>
+    protected abstract TUnion Create(int variant, object?[] values);
+
+    /// <summary>Constructs the union's <c>Unknown</c> variant.</summary>
+    /// <param name="wireName">The value of its <c>"type"</c> discriminator.</param>
+    /// <param name="payload">The whole JSON object that carried it.</param>
+    /// <returns>The unknown variant.</returns>
+    protected abstract TUnion CreateUnknown(string wireName, JsonElement payload);
+
+    /// <summary>
+    /// Sets shared property number <paramref name="index"/> of an <c>Unknown</c> to a value read for it; returns
+    /// <paramref name="unknown"/> unchanged unless overridden (a union without shared properties).
+    /// </summary>
+    /// <param name="unknown">The unknown variant.</param>
+    /// <param name="index">The shared property's index in the description.</param>
+    /// <param name="value">The value read.</param>
+    /// <returns>The unknown variant with the value set.</returns>
+    protected virtual TUnion SetShared(TUnion unknown, int index, object? value) => unknown;
+
+    /// <summary>
+    /// Hands <paramref name="value"/> to <paramref name="writer"/>: <see cref="EventUnionJsonWriter.Begin"/> with its
+    /// variant's index, then each positional property's value in order (and its read-only properties' values when
+    /// <see cref="EventUnionJsonWriter.WritesReadOnly"/>), or <see cref="EventUnionJsonWriter.WriteUnknown"/> for an
+    /// <c>Unknown</c>; nothing for a type that is not a variant.
+    /// </summary>
+    /// <param name="value">The value to write.</param>
+    /// <param name="writer">Writes the values.</param>
+    protected abstract void WriteVariant(TUnion value, ref EventUnionJsonWriter writer);
+
     /// <inheritdoc/>
     public override TUnion? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
     {
@@ -109,19 +120,19 @@ public abstract class EventUnionJsonConverter<TUnion> : JsonConverter<TUnion>
         // there; otherwise from the start, skipping it. An unknown variant is always parsed whole, from the start.
         var probe = reader;
         var typeCameFirst = FindType(ref probe);
-        foreach (var variant in _variants)
+        for (var v = 0; v < _variants.Length; v++)
         {
-            if (probe.ValueTextEquals(variant.Utf8WireName))
+            if (probe.ValueTextEquals(_variants[v].Utf8WireName))
             {
                 TUnion result;
                 if (typeCameFirst)
                 {
-                    result = ReadVariant(ref probe, variant, settings);
+                    result = ReadVariant(ref probe, v, settings);
                     reader = probe;
                 }
                 else
                 {
-                    result = ReadVariant(ref reader, variant, settings);
+                    result = ReadVariant(ref reader, v, settings);
                 }
 
                 return result;
@@ -136,45 +147,17 @@ public abstract class EventUnionJsonConverter<TUnion> : JsonConverter<TUnion>
     {
         ArgumentNullException.ThrowIfNull(writer);
         ArgumentNullException.ThrowIfNull(value);
-        var settings = SettingsFor(options);
-        var type = value.GetType();
-        foreach (var variant in _variants)
+        var variantWriter = new EventUnionJsonWriter(writer, SettingsFor(options), _variants);
+        WriteVariant(value, ref variantWriter);
+        if (!variantWriter.Finish())
         {
-            if (variant.Type != type)
-            {
-                continue;
-            }
-
-            writer.WriteStartObject();
-            writer.WriteString(s_type, variant.EncodedWireName);
-            foreach (var property in variant.Properties)
-            {
-                property.Write(writer, value, settings);
-            }
-
-            if (!settings.IgnoreReadOnly)
-            {
-                foreach (var property in variant.ReadOnlyProperties)
-                {
-                    property.Write(writer, value, settings);
-                }
-            }
-
-            writer.WriteEndObject();
-            return;
+            throw new JsonException($"'{value.GetType()}' is not a variant of {_unionName}.");
         }
-
-        if (type == _unknownType)
-        {
-            writer.WriteRawValue(JsonMarshal.GetRawUtf8Value(_rawPayload(value)), skipInputValidation: true);
-            return;
-        }
-
-        throw new JsonException($"'{type}' is not a variant of {_unionName}.");
     }
 
-    private TUnion ReadVariant(ref Utf8JsonReader reader, EventUnionJsonVariant<TUnion> variant, Settings settings)
+    private TUnion ReadVariant(ref Utf8JsonReader reader, int index, EventUnionJsonSettings settings)
     {
+        var variant = _variants[index];
         var properties = variant.Properties;
         var values = properties.Length == 0 ? Array.Empty<object?>() : new object?[properties.Length];
         var found = properties.Length <= 64 ? null : new bool[properties.Length];
@@ -213,14 +196,14 @@ public abstract class EventUnionJsonConverter<TUnion> : JsonConverter<TUnion>
             var present = found is null ? (foundBits & (1UL << p)) != 0 : found[p];
             if (!present && !properties[p].IsNullable)
             {
-                throw Missing(variant.WireName, properties[p].JsonName);
+                throw settings.Missing(variant.WireName, properties[p].JsonName);
             }
         }
 
-        return variant.Create(values);
+        return Create(index, values);
     }
 
-    private static int Match(ref Utf8JsonReader reader, EventUnionJsonProperty<TUnion>[] properties, Settings settings)
+    private static int Match(ref Utf8JsonReader reader, EventUnionJsonProperty[] properties, EventUnionJsonSettings settings)
     {
         for (var p = 0; p < properties.Length; p++)
         {
@@ -237,13 +220,14 @@ public abstract class EventUnionJsonConverter<TUnion> : JsonConverter<TUnion>
         return -1;
     }
 
-    private TUnion ReadUnknown(string wireName, ref Utf8JsonReader reader, Settings settings)
+    private TUnion ReadUnknown(string wireName, ref Utf8JsonReader reader, EventUnionJsonSettings settings)
     {
-        var unknown = _createUnknown(wireName, JsonElement.ParseValue(ref reader));
+        var payload = JsonElement.ParseValue(ref reader);
+        var unknown = CreateUnknown(wireName, payload);
         for (var s = 0; s < _shared.Length; s++)
         {
             var shared = _shared[s];
-            if (!_rawPayload(unknown).TryGetProperty(settings.Names?[shared.Slot] ?? shared.JsonName, out var element))
+            if (!payload.TryGetProperty(settings.Names?[shared.Slot] ?? shared.JsonName, out var element))
             {
                 continue;
             }
@@ -254,7 +238,7 @@ public abstract class EventUnionJsonConverter<TUnion> : JsonConverter<TUnion>
                 var valueReader = new Utf8JsonReader(JsonMarshal.GetRawUtf8Value(element));
                 valueReader.Read();
                 var value = shared.ReadValue(ref valueReader, settings, variantWireName: null);
-                unknown = _setShared(unknown, s, value);
+                unknown = SetShared(unknown, s, value);
             }
             catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
             {
@@ -302,109 +286,211 @@ public abstract class EventUnionJsonConverter<TUnion> : JsonConverter<TUnion>
         }
     }
 
-    internal JsonException Missing(string variant, string property) =>
-        new($"The {_unionName} variant '{variant}' needs a non-null \"{property}\".");
-
-    private Settings SettingsFor(JsonSerializerOptions options)
+    private EventUnionJsonSettings SettingsFor(JsonSerializerOptions options)
     {
         var settings = _settings;
         if (settings is null || !ReferenceEquals(settings.Options, options))
         {
-            settings = new Settings(options, _all, this);
+            settings = new EventUnionJsonSettings(options, _all, _unionName);
             _settings = settings;
         }
 
         return settings;
     }
+}
 
-    /// <summary>What the converter follows of one options instance, and the type infos it resolved there.</summary>
-    internal sealed class Settings
+/// <summary>What a union's converter follows of one options instance, and the type infos it resolved there.</summary>
+internal sealed class EventUnionJsonSettings
+{
+    private readonly string _unionName;
+
+    public EventUnionJsonSettings(JsonSerializerOptions options, EventUnionJsonProperty[] properties, string unionName)
     {
-        public Settings(JsonSerializerOptions options, EventUnionJsonProperty<TUnion>[] properties, EventUnionJsonConverter<TUnion> converter)
+        Options = options;
+        _unionName = unionName;
+        IgnoreNulls = options.DefaultIgnoreCondition is JsonIgnoreCondition.WhenWritingNull or JsonIgnoreCondition.WhenWritingDefault;
+        IgnoreDefaults = options.DefaultIgnoreCondition is JsonIgnoreCondition.WhenWritingDefault;
+        CaseInsensitive = options.PropertyNameCaseInsensitive;
+        IgnoreReadOnly = options.IgnoreReadOnlyProperties;
+        DisallowUnmapped = options.UnmappedMemberHandling == JsonUnmappedMemberHandling.Disallow;
+        if (options.PropertyNamingPolicy is { } policy && properties.Length > 0)
         {
-            Options = options;
-            Converter = converter;
-            IgnoreNulls = options.DefaultIgnoreCondition is JsonIgnoreCondition.WhenWritingNull or JsonIgnoreCondition.WhenWritingDefault;
-            IgnoreDefaults = options.DefaultIgnoreCondition is JsonIgnoreCondition.WhenWritingDefault;
-            CaseInsensitive = options.PropertyNameCaseInsensitive;
-            IgnoreReadOnly = options.IgnoreReadOnlyProperties;
-            DisallowUnmapped = options.UnmappedMemberHandling == JsonUnmappedMemberHandling.Disallow;
-            if (options.PropertyNamingPolicy is { } policy && properties.Length > 0)
-            {
-                Names = new string[properties.Length];
-                EncodedNames = new JsonEncodedText[properties.Length];
-                for (var i = 0; i < properties.Length; i++)
-                {
-                    Names[i] = properties[i].HasExplicitJsonName ? properties[i].JsonName : policy.ConvertName(properties[i].Name);
-                    EncodedNames[i] = JsonEncodedText.Encode(Names[i]);
-                }
-            }
-
-            // Every type info is resolved up front, so a context that lacks one fails on the first item of any variant.
-            TypeInfos = new JsonTypeInfo?[properties.Length];
+            Names = new string[properties.Length];
+            EncodedNames = new JsonEncodedText[properties.Length];
             for (var i = 0; i < properties.Length; i++)
             {
-                TypeInfos[i] = properties[i].ResolveTypeInfo(options);
+                Names[i] = properties[i].HasExplicitJsonName ? properties[i].JsonName : policy.ConvertName(properties[i].Name);
+                EncodedNames[i] = JsonEncodedText.Encode(Names[i]);
             }
         }
 
-        public JsonSerializerOptions Options { get; }
+        // Every type info is resolved up front, so a context that lacks one fails on the first item of any variant.
+        TypeInfos = new JsonTypeInfo?[properties.Length];
+        for (var i = 0; i < properties.Length; i++)
+        {
+            TypeInfos[i] = properties[i].ResolveTypeInfo(options);
+        }
+    }
 
-        public EventUnionJsonConverter<TUnion> Converter { get; }
+    public JsonSerializerOptions Options { get; }
 
-        /// <summary>The properties' names under the options' PropertyNamingPolicy ([JsonPropertyName] wins); null without one.</summary>
-        public string[]? Names { get; }
+    /// <summary>The properties' names under the options' PropertyNamingPolicy ([JsonPropertyName] wins); null without one.</summary>
+    public string[]? Names { get; }
 
-        public JsonEncodedText[]? EncodedNames { get; }
+    public JsonEncodedText[]? EncodedNames { get; }
 
-        public JsonTypeInfo?[] TypeInfos { get; }
+    public JsonTypeInfo?[] TypeInfos { get; }
 
-        public bool IgnoreNulls { get; }
+    public bool IgnoreNulls { get; }
 
-        public bool IgnoreDefaults { get; }
+    public bool IgnoreDefaults { get; }
 
-        public bool IgnoreReadOnly { get; }
+    public bool IgnoreReadOnly { get; }
 
-        public bool CaseInsensitive { get; }
+    public bool CaseInsensitive { get; }
 
-        public bool DisallowUnmapped { get; }
+    public bool DisallowUnmapped { get; }
+
+    public JsonException Missing(string variant, string property) =>
+        new($"The {_unionName} variant '{variant}' needs a non-null \"{property}\".");
+}
+
+/// <summary>
+/// Writes one value of a union for its generated converter, which calls <see cref="Begin"/> with the variant's index and
+/// then hands over the variant's property values in the order of its description: the variant's code reads its
+/// properties directly, with no delegate per property.
+/// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public ref struct EventUnionJsonWriter
+{
+    private static readonly JsonEncodedText s_type = JsonEncodedText.Encode("type");
+
+    private readonly Utf8JsonWriter _writer;
+    private readonly EventUnionJsonSettings _settings;
+    private readonly EventUnionJsonVariant[] _variants;
+    private EventUnionJsonVariant? _variant;
+    private int _next;
+    private bool _done;
+
+    internal EventUnionJsonWriter(Utf8JsonWriter writer, EventUnionJsonSettings settings, EventUnionJsonVariant[] variants)
+    {
+        _writer = writer;
+        _settings = settings;
+        _variants = variants;
+    }
+
+    /// <summary>Whether the options write read-only properties (<c>IgnoreReadOnlyProperties</c> is off).</summary>
+    public readonly bool WritesReadOnly => !_settings.IgnoreReadOnly;
+
+    /// <summary>Starts the JSON object of variant number <paramref name="variant"/>, with its <c>"type"</c> discriminator.</summary>
+    /// <param name="variant">The variant's index in the converter's description.</param>
+    public void Begin(int variant)
+    {
+        _variant = _variants[variant];
+        _next = 0;
+        _writer.WriteStartObject();
+        _writer.WriteString(s_type, _variant.EncodedWireName);
+    }
+
+    /// <summary>Writes the next property's value.</summary>
+    /// <typeparam name="T">The property's type.</typeparam>
+    /// <param name="value">The value.</param>
+    public void Write<T>(T value)
+    {
+        var property = Next();
+
+        // DefaultIgnoreCondition leaves out a null (WhenWritingNull), or any default value (WhenWritingDefault), as on any object.
+        if (value is null ? _settings.IgnoreNulls : _settings.IgnoreDefaults && EqualityComparer<T>.Default.Equals(value, default!))
+        {
+            return;
+        }
+
+        Write(property, value);
+    }
+
+    /// <summary>Writes the next property's value, of a <c>Nullable&lt;T&gt;</c> type.</summary>
+    /// <typeparam name="T">The underlying value type.</typeparam>
+    /// <param name="value">The value.</param>
+    public void WriteNullable<T>(T? value)
+        where T : struct
+    {
+        var property = Next();
+        if (value is not { } present)
+        {
+            if (!_settings.IgnoreNulls)
+            {
+                _writer.WriteNull(property.NameIn(_settings));
+            }
+
+            return;
+        }
+
+        Write(property, present);
+    }
+
+    /// <summary>Writes an <c>Unknown</c> variant: the JSON object it was read from, byte for byte.</summary>
+    /// <param name="payload">The JSON object it keeps.</param>
+    public void WriteUnknown(JsonElement payload)
+    {
+        _writer.WriteRawValue(JsonMarshal.GetRawUtf8Value(payload), skipInputValidation: true);
+        _done = true;
+    }
+
+    /// <summary>Ends the object begun; false when the value was neither a variant nor an <c>Unknown</c>.</summary>
+    internal bool Finish()
+    {
+        if (_variant is not null)
+        {
+            _writer.WriteEndObject();
+            return true;
+        }
+
+        return _done;
+    }
+
+    private EventUnionJsonProperty Next()
+    {
+        var variant = _variant ?? throw new InvalidOperationException("Begin was not called.");
+        var index = _next++;
+        return index < variant.Properties.Length ? variant.Properties[index] : variant.ReadOnlyProperties[index - variant.Properties.Length];
+    }
+
+    private readonly void Write<T>(EventUnionJsonProperty property, T value)
+    {
+        if (EventUnionJsonScalar<T>.Instance is { } codec)
+        {
+            codec.Write(_writer, property.NameIn(_settings), value);
+        }
+        else
+        {
+            _writer.WritePropertyName(property.NameIn(_settings));
+            JsonSerializer.Serialize(_writer, value, (JsonTypeInfo<T>)_settings.TypeInfos[property.Slot]!);
+        }
     }
 }
 
 /// <summary>One variant of a union, as <see cref="EventUnionJsonConverter{TUnion}"/> reads and writes it.</summary>
-/// <typeparam name="TUnion">The union.</typeparam>
 [EditorBrowsable(EditorBrowsableState.Never)]
-public sealed class EventUnionJsonVariant<TUnion>
-    where TUnion : class
+public sealed class EventUnionJsonVariant
 {
     /// <summary>Describes a variant.</summary>
-    /// <param name="type">The variant's type.</param>
+    /// <param name="name">The variant's C# name, for error messages.</param>
     /// <param name="wireName">The value of the <c>"type"</c> discriminator that names it.</param>
-    /// <param name="create">Constructs the variant from its positional values, in the order of <paramref name="properties"/>.</param>
-    /// <param name="properties">Its positional parameters, written and read.</param>
+    /// <param name="properties">Its positional parameters, written and read, in the order of its constructor.</param>
     /// <param name="readOnlyProperties">Its public read-only properties: written, skipped when read.</param>
-    public EventUnionJsonVariant(
-        Type type,
-        string wireName,
-        Func<object?[], TUnion> create,
-        EventUnionJsonProperty<TUnion>[] properties,
-        EventUnionJsonProperty<TUnion>[]? readOnlyProperties = null)
+    /// <exception cref="ArgumentNullException"><paramref name="name"/>, <paramref name="wireName"/> or <paramref name="properties"/> is null.</exception>
+    public EventUnionJsonVariant(string name, string wireName, EventUnionJsonProperty[] properties, EventUnionJsonProperty[]? readOnlyProperties = null)
     {
-        ArgumentNullException.ThrowIfNull(type);
+        ArgumentNullException.ThrowIfNull(name);
         ArgumentNullException.ThrowIfNull(wireName);
-        ArgumentNullException.ThrowIfNull(create);
         ArgumentNullException.ThrowIfNull(properties);
-        Type = type;
-        Name = type.Name;
+        Name = name;
         WireName = wireName;
         Utf8WireName = Encoding.UTF8.GetBytes(wireName);
         EncodedWireName = JsonEncodedText.Encode(wireName);
-        Create = create;
         Properties = properties;
-        ReadOnlyProperties = readOnlyProperties ?? Array.Empty<EventUnionJsonProperty<TUnion>>();
+        ReadOnlyProperties = readOnlyProperties ?? Array.Empty<EventUnionJsonProperty>();
     }
-
-    internal Type Type { get; }
 
     internal string Name { get; }
 
@@ -414,21 +500,17 @@ public sealed class EventUnionJsonVariant<TUnion>
 
     internal JsonEncodedText EncodedWireName { get; }
 
-    internal Func<object?[], TUnion> Create { get; }
+    internal EventUnionJsonProperty[] Properties { get; }
 
-    internal EventUnionJsonProperty<TUnion>[] Properties { get; }
-
-    internal EventUnionJsonProperty<TUnion>[] ReadOnlyProperties { get; }
+    internal EventUnionJsonProperty[] ReadOnlyProperties { get; }
 }
 
 /// <summary>
 /// One property of a union's variant, as <see cref="EventUnionJsonConverter{TUnion}"/> reads and writes it; created
-/// with <see cref="EventUnionJsonProperty.Of{TUnion, TValue}"/> or <see cref="EventUnionJsonProperty.OfNullable{TUnion, TValue}"/>.
+/// with <see cref="Of{T}"/> or <see cref="OfNullable{T}"/>.
 /// </summary>
-/// <typeparam name="TUnion">The union.</typeparam>
 [EditorBrowsable(EditorBrowsableState.Never)]
-public abstract class EventUnionJsonProperty<TUnion>
-    where TUnion : class
+public abstract class EventUnionJsonProperty
 {
     private protected EventUnionJsonProperty(string name, string jsonName, bool hasExplicitJsonName, bool isNullable)
     {
@@ -457,192 +539,128 @@ public abstract class EventUnionJsonProperty<TUnion>
     /// <summary>This property's position among all the union's properties (names and type infos per options).</summary>
     internal int Slot { get; set; }
 
-    internal abstract JsonTypeInfo? ResolveTypeInfo(JsonSerializerOptions options);
-
-    /// <summary>Reads the value at the reader's current token; null only for a nullable property.</summary>
-    internal abstract object? ReadValue(ref Utf8JsonReader reader, EventUnionJsonConverter<TUnion>.Settings settings, string? variantWireName);
-
-    internal abstract void Write(Utf8JsonWriter writer, TUnion variant, EventUnionJsonConverter<TUnion>.Settings settings);
-
-    private protected JsonEncodedText NameIn(EventUnionJsonConverter<TUnion>.Settings settings) =>
-        settings.EncodedNames is { } names ? names[Slot] : EncodedJsonName;
-
-    private protected Exception NullFor(EventUnionJsonConverter<TUnion>.Settings settings, string? variantWireName) =>
-        variantWireName is null ? new JsonException("null") : settings.Converter.Missing(variantWireName, JsonName);
-}
-
-/// <summary>Creates the property descriptions of generated union converters.</summary>
-[EditorBrowsable(EditorBrowsableState.Never)]
-public static class EventUnionJsonProperty
-{
-    /// <summary>A property of type <typeparamref name="TValue"/> (a reference type, or a value type that is not <c>Nullable&lt;T&gt;</c>).</summary>
-    /// <typeparam name="TUnion">The union.</typeparam>
-    /// <typeparam name="TValue">The property's type.</typeparam>
+    /// <summary>A property of type <typeparamref name="T"/> (a reference type, or a value type that is not <c>Nullable&lt;T&gt;</c>).</summary>
+    /// <typeparam name="T">The property's type.</typeparam>
     /// <param name="name">The C# name, which a naming policy converts.</param>
     /// <param name="jsonName">The name written without a naming policy: <c>[JsonPropertyName]</c>, else snake_case.</param>
     /// <param name="hasExplicitJsonName">Whether <paramref name="jsonName"/> comes from <c>[JsonPropertyName]</c>, which a policy does not change.</param>
     /// <param name="isNullable">A nullable reference: may be null or absent.</param>
-    /// <param name="get">Reads the property from a variant that has it.</param>
     /// <returns>The description.</returns>
-    public static EventUnionJsonProperty<TUnion> Of<TUnion, TValue>(string name, string jsonName, bool hasExplicitJsonName, bool isNullable, Func<TUnion, TValue> get)
-        where TUnion : class
-        => new Plain<TUnion, TValue>(name, jsonName, hasExplicitJsonName, isNullable, get);
+    /// <exception cref="ArgumentNullException"><paramref name="name"/> or <paramref name="jsonName"/> is null.</exception>
+    public static EventUnionJsonProperty Of<T>(string name, string jsonName, bool hasExplicitJsonName = false, bool isNullable = false)
+        => new Plain<T>(name, jsonName, hasExplicitJsonName, isNullable);
 
-    /// <summary>A property of type <c>Nullable&lt;TValue&gt;</c>: may be null or absent.</summary>
-    /// <typeparam name="TUnion">The union.</typeparam>
-    /// <typeparam name="TValue">The underlying value type.</typeparam>
+    /// <summary>A property of type <c>Nullable&lt;T&gt;</c>: may be null or absent.</summary>
+    /// <typeparam name="T">The underlying value type.</typeparam>
     /// <param name="name">The C# name, which a naming policy converts.</param>
     /// <param name="jsonName">The name written without a naming policy: <c>[JsonPropertyName]</c>, else snake_case.</param>
     /// <param name="hasExplicitJsonName">Whether <paramref name="jsonName"/> comes from <c>[JsonPropertyName]</c>, which a policy does not change.</param>
-    /// <param name="get">Reads the property from a variant that has it.</param>
     /// <returns>The description.</returns>
-    public static EventUnionJsonProperty<TUnion> OfNullable<TUnion, TValue>(string name, string jsonName, bool hasExplicitJsonName, Func<TUnion, TValue?> get)
-        where TUnion : class
-        where TValue : struct
-        => new NullableValue<TUnion, TValue>(name, jsonName, hasExplicitJsonName, get);
+    /// <exception cref="ArgumentNullException"><paramref name="name"/> or <paramref name="jsonName"/> is null.</exception>
+    public static EventUnionJsonProperty OfNullable<T>(string name, string jsonName, bool hasExplicitJsonName = false)
+        where T : struct
+        => new NullableValue<T>(name, jsonName, hasExplicitJsonName);
 
-    private sealed class Plain<TUnion, TValue> : EventUnionJsonProperty<TUnion>
-        where TUnion : class
+    internal abstract JsonTypeInfo? ResolveTypeInfo(JsonSerializerOptions options);
+
+    /// <summary>Reads the value at the reader's current token; null only for a nullable property.</summary>
+    internal abstract object? ReadValue(ref Utf8JsonReader reader, EventUnionJsonSettings settings, string? variantWireName);
+
+    internal JsonEncodedText NameIn(EventUnionJsonSettings settings) =>
+        settings.EncodedNames is { } names ? names[Slot] : EncodedJsonName;
+
+    private protected Exception NullFor(EventUnionJsonSettings settings, string? variantWireName) =>
+        variantWireName is null ? new JsonException("null") : settings.Missing(variantWireName, JsonName);
+
+    private sealed class Plain<T> : EventUnionJsonProperty
     {
-        private static readonly bool s_isReference = !typeof(TValue).IsValueType;
-        private readonly Func<TUnion, TValue> _get;
+        private static readonly bool s_isReference = !typeof(T).IsValueType;
 
-        public Plain(string name, string jsonName, bool hasExplicitJsonName, bool isNullable, Func<TUnion, TValue> get)
+        public Plain(string name, string jsonName, bool hasExplicitJsonName, bool isNullable)
             : base(name, jsonName, hasExplicitJsonName, isNullable)
         {
-            ArgumentNullException.ThrowIfNull(get);
-            _get = get;
         }
 
-        internal override JsonTypeInfo? ResolveTypeInfo(JsonSerializerOptions options) => ScalarCodec<TValue>.Instance is null ? options.GetTypeInfo(typeof(TValue)) : null;
+        internal override JsonTypeInfo? ResolveTypeInfo(JsonSerializerOptions options) => EventUnionJsonScalar<T>.Instance is null ? options.GetTypeInfo(typeof(T)) : null;
 
-        internal override object? ReadValue(ref Utf8JsonReader reader, EventUnionJsonConverter<TUnion>.Settings settings, string? variantWireName)
+        internal override object? ReadValue(ref Utf8JsonReader reader, EventUnionJsonSettings settings, string? variantWireName)
         {
-            object? value = ScalarCodec<TValue>.Instance is { } codec
+            object? value = EventUnionJsonScalar<T>.Instance is { } codec
                 ? codec.Read(ref reader)
-                : JsonSerializer.Deserialize(ref reader, (JsonTypeInfo<TValue>)settings.TypeInfos[Slot]!);
+                : JsonSerializer.Deserialize(ref reader, (JsonTypeInfo<T>)settings.TypeInfos[Slot]!);
 
             // A null from the wire is an error for a non-nullable reference (a value type read through metadata cannot be null).
             return value is null && s_isReference && !IsNullable ? throw NullFor(settings, variantWireName) : value;
         }
-
-        internal override void Write(Utf8JsonWriter writer, TUnion variant, EventUnionJsonConverter<TUnion>.Settings settings)
-        {
-            var value = _get(variant);
-
-            // DefaultIgnoreCondition leaves out a null (WhenWritingNull), or any default value (WhenWritingDefault), as on any object.
-            if (s_isReference ? value is null && settings.IgnoreNulls : settings.IgnoreDefaults && EqualityComparer<TValue>.Default.Equals(value, default!))
-            {
-                return;
-            }
-
-            if (ScalarCodec<TValue>.Instance is { } codec)
-            {
-                codec.Write(writer, NameIn(settings), value);
-            }
-            else
-            {
-                writer.WritePropertyName(NameIn(settings));
-                JsonSerializer.Serialize(writer, value, (JsonTypeInfo<TValue>)settings.TypeInfos[Slot]!);
-            }
-        }
     }
 
-    private sealed class NullableValue<TUnion, TValue> : EventUnionJsonProperty<TUnion>
-        where TUnion : class
-        where TValue : struct
+    private sealed class NullableValue<T> : EventUnionJsonProperty
+        where T : struct
     {
-        private readonly Func<TUnion, TValue?> _get;
-
-        public NullableValue(string name, string jsonName, bool hasExplicitJsonName, Func<TUnion, TValue?> get)
+        public NullableValue(string name, string jsonName, bool hasExplicitJsonName)
             : base(name, jsonName, hasExplicitJsonName, isNullable: true)
         {
-            ArgumentNullException.ThrowIfNull(get);
-            _get = get;
         }
 
-        internal override JsonTypeInfo? ResolveTypeInfo(JsonSerializerOptions options) => ScalarCodec<TValue>.Instance is null ? options.GetTypeInfo(typeof(TValue)) : null;
+        internal override JsonTypeInfo? ResolveTypeInfo(JsonSerializerOptions options) => EventUnionJsonScalar<T>.Instance is null ? options.GetTypeInfo(typeof(T)) : null;
 
-        internal override object? ReadValue(ref Utf8JsonReader reader, EventUnionJsonConverter<TUnion>.Settings settings, string? variantWireName)
+        internal override object? ReadValue(ref Utf8JsonReader reader, EventUnionJsonSettings settings, string? variantWireName)
         {
             if (reader.TokenType == JsonTokenType.Null)
             {
                 return null;
             }
 
-            return ScalarCodec<TValue>.Instance is { } codec
+            return EventUnionJsonScalar<T>.Instance is { } codec
                 ? codec.Read(ref reader)
-                : JsonSerializer.Deserialize(ref reader, (JsonTypeInfo<TValue>)settings.TypeInfos[Slot]!);
-        }
-
-        internal override void Write(Utf8JsonWriter writer, TUnion variant, EventUnionJsonConverter<TUnion>.Settings settings)
-        {
-            if (_get(variant) is not { } value)
-            {
-                if (!settings.IgnoreNulls)
-                {
-                    writer.WriteNull(NameIn(settings));
-                }
-
-                return;
-            }
-
-            if (ScalarCodec<TValue>.Instance is { } codec)
-            {
-                codec.Write(writer, NameIn(settings), value);
-            }
-            else
-            {
-                writer.WritePropertyName(NameIn(settings));
-                JsonSerializer.Serialize(writer, value, (JsonTypeInfo<TValue>)settings.TypeInfos[Slot]!);
-            }
+                : JsonSerializer.Deserialize(ref reader, (JsonTypeInfo<T>)settings.TypeInfos[Slot]!);
         }
     }
+}
 
-    /// <summary>
-    /// Reads and writes the common scalar types directly, so a source-generated context need not list them; null for every
-    /// other type, which goes through the options' type info.
-    /// </summary>
-    private abstract class ScalarCodec<T>
+/// <summary>
+/// Reads and writes the common scalar types directly, so a source-generated context need not list them; null for every
+/// other type, which goes through the options' type info.
+/// </summary>
+internal abstract class EventUnionJsonScalar<T>
+{
+    public static readonly EventUnionJsonScalar<T>? Instance = Create();
+
+    private delegate TValue ReadFunc<TValue>(ref Utf8JsonReader reader);
+
+    public abstract T Read(ref Utf8JsonReader reader);
+
+    public abstract void Write(Utf8JsonWriter writer, JsonEncodedText name, T value);
+
+    private static EventUnionJsonScalar<T>? Create()
     {
-        public static readonly ScalarCodec<T>? Instance = Create();
-
-        public abstract T Read(ref Utf8JsonReader reader);
-
-        public abstract void Write(Utf8JsonWriter writer, JsonEncodedText name, T value);
-
-        private static ScalarCodec<T>? Create()
+        object? codec = typeof(T) switch
         {
-            object? codec = typeof(T) switch
-            {
-                var t when t == typeof(string) => new Codec<string?>(static (ref r) => r.GetString(), static (w, n, v) => w.WriteString(n, v)),
-                var t when t == typeof(bool) => new Codec<bool>(static (ref r) => r.GetBoolean(), static (w, n, v) => w.WriteBoolean(n, v)),
-                var t when t == typeof(byte) => new Codec<byte>(static (ref r) => r.GetByte(), static (w, n, v) => w.WriteNumber(n, (int)v)),
-                var t when t == typeof(short) => new Codec<short>(static (ref r) => r.GetInt16(), static (w, n, v) => w.WriteNumber(n, (int)v)),
-                var t when t == typeof(int) => new Codec<int>(static (ref r) => r.GetInt32(), static (w, n, v) => w.WriteNumber(n, v)),
-                var t when t == typeof(long) => new Codec<long>(static (ref r) => r.GetInt64(), static (w, n, v) => w.WriteNumber(n, v)),
-                var t when t == typeof(ushort) => new Codec<ushort>(static (ref r) => r.GetUInt16(), static (w, n, v) => w.WriteNumber(n, (uint)v)),
-                var t when t == typeof(uint) => new Codec<uint>(static (ref r) => r.GetUInt32(), static (w, n, v) => w.WriteNumber(n, v)),
-                var t when t == typeof(ulong) => new Codec<ulong>(static (ref r) => r.GetUInt64(), static (w, n, v) => w.WriteNumber(n, v)),
-                var t when t == typeof(float) => new Codec<float>(static (ref r) => r.GetSingle(), static (w, n, v) => w.WriteNumber(n, v)),
-                var t when t == typeof(double) => new Codec<double>(static (ref r) => r.GetDouble(), static (w, n, v) => w.WriteNumber(n, v)),
-                var t when t == typeof(decimal) => new Codec<decimal>(static (ref r) => r.GetDecimal(), static (w, n, v) => w.WriteNumber(n, v)),
-                var t when t == typeof(Guid) => new Codec<Guid>(static (ref r) => r.GetGuid(), static (w, n, v) => w.WriteString(n, v)),
-                var t when t == typeof(DateTime) => new Codec<DateTime>(static (ref r) => r.GetDateTime(), static (w, n, v) => w.WriteString(n, v)),
-                var t when t == typeof(DateTimeOffset) => new Codec<DateTimeOffset>(static (ref r) => r.GetDateTimeOffset(), static (w, n, v) => w.WriteString(n, v)),
-                _ => null,
-            };
-            return (ScalarCodec<T>?)codec;
-        }
+            var t when t == typeof(string) => new Codec<string?>(static (ref r) => r.GetString(), static (w, n, v) => w.WriteString(n, v)),
+            var t when t == typeof(bool) => new Codec<bool>(static (ref r) => r.GetBoolean(), static (w, n, v) => w.WriteBoolean(n, v)),
+            var t when t == typeof(byte) => new Codec<byte>(static (ref r) => r.GetByte(), static (w, n, v) => w.WriteNumber(n, (int)v)),
+            var t when t == typeof(short) => new Codec<short>(static (ref r) => r.GetInt16(), static (w, n, v) => w.WriteNumber(n, (int)v)),
+            var t when t == typeof(int) => new Codec<int>(static (ref r) => r.GetInt32(), static (w, n, v) => w.WriteNumber(n, v)),
+            var t when t == typeof(long) => new Codec<long>(static (ref r) => r.GetInt64(), static (w, n, v) => w.WriteNumber(n, v)),
+            var t when t == typeof(ushort) => new Codec<ushort>(static (ref r) => r.GetUInt16(), static (w, n, v) => w.WriteNumber(n, (uint)v)),
+            var t when t == typeof(uint) => new Codec<uint>(static (ref r) => r.GetUInt32(), static (w, n, v) => w.WriteNumber(n, v)),
+            var t when t == typeof(ulong) => new Codec<ulong>(static (ref r) => r.GetUInt64(), static (w, n, v) => w.WriteNumber(n, v)),
+            var t when t == typeof(float) => new Codec<float>(static (ref r) => r.GetSingle(), static (w, n, v) => w.WriteNumber(n, v)),
+            var t when t == typeof(double) => new Codec<double>(static (ref r) => r.GetDouble(), static (w, n, v) => w.WriteNumber(n, v)),
+            var t when t == typeof(decimal) => new Codec<decimal>(static (ref r) => r.GetDecimal(), static (w, n, v) => w.WriteNumber(n, v)),
+            var t when t == typeof(Guid) => new Codec<Guid>(static (ref r) => r.GetGuid(), static (w, n, v) => w.WriteString(n, v)),
+            var t when t == typeof(DateTime) => new Codec<DateTime>(static (ref r) => r.GetDateTime(), static (w, n, v) => w.WriteString(n, v)),
+            var t when t == typeof(DateTimeOffset) => new Codec<DateTimeOffset>(static (ref r) => r.GetDateTimeOffset(), static (w, n, v) => w.WriteString(n, v)),
+            _ => null,
+        };
+        return (EventUnionJsonScalar<T>?)codec;
     }
 
-    private delegate T ReadFunc<T>(ref Utf8JsonReader reader);
-
-    private sealed class Codec<T>(ReadFunc<T> read, Action<Utf8JsonWriter, JsonEncodedText, T> write) : ScalarCodec<T>
+    private sealed class Codec<TValue>(ReadFunc<TValue> read, Action<Utf8JsonWriter, JsonEncodedText, TValue> write) : EventUnionJsonScalar<TValue>
     {
-        public override T Read(ref Utf8JsonReader reader) => read(ref reader);
+        public override TValue Read(ref Utf8JsonReader reader) => read(ref reader);
 
-        public override void Write(Utf8JsonWriter writer, JsonEncodedText name, T value) => write(writer, name, value);
+        public override void Write(Utf8JsonWriter writer, JsonEncodedText name, TValue value) => write(writer, name, value);
     }
 }
 

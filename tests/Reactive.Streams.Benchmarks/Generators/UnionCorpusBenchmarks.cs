@@ -127,6 +127,7 @@ public class UnionCorpusBuildBenchmarks
 public class UnionDriverBenchmarks
 {
     private GeneratorDriver _warm = null!;
+    private GeneratorDriver _warmLookup = null!;
     private SyntaxTree[] _trees = [];
     private string _edited = string.Empty;
 
@@ -135,6 +136,8 @@ public class UnionDriverBenchmarks
     {
         _trees = Enumerable.Range(0, UnionCorpus.Unions).Select(static i => UnionCorpus.Tree(UnionCorpus.Union(i, annotated: true), $"Union{i}.cs")).ToArray();
         _warm = UnionCorpus.Driver().RunGenerators(UnionCorpus.Compilation(_trees));
+        _warmLookup = CSharpGeneratorDriver.Create([new AttributeLookupOnly().AsSourceGenerator()], parseOptions: UnionCorpus.Parse)
+            .RunGenerators(UnionCorpus.Compilation(_trees));
         _edited = UnionCorpus.Union(17, annotated: true, countType: "long");
     }
 
@@ -150,6 +153,27 @@ public class UnionDriverBenchmarks
 
     [Benchmark]
     public int WarmDriverAfterOneUnionEdit() => _warm.RunGenerators(Edited()).GetRunResult().GeneratedTrees.Length;
+
+    /// <summary>
+    /// The floor under the warm driver: the same edit, warm, with a generator whose only step is
+    /// <c>ForAttributeWithMetadataName</c> on <c>[EventUnion]</c> with a transform that reads the union's name. What it
+    /// costs (the new compilation's declarations, a semantic model per file, binding each union's attribute and declared
+    /// symbol) every generator on that attribute pays after every edit.
+    /// </summary>
+    [Benchmark]
+    public int WarmAttributeLookupOnly() => _warmLookup.RunGenerators(Edited()).GetRunResult().Results.Length;
+
+    private sealed class AttributeLookupOnly : IIncrementalGenerator
+    {
+        public void Initialize(IncrementalGeneratorInitializationContext context)
+        {
+            var names = context.SyntaxProvider.ForAttributeWithMetadataName(
+                "Reactive.Streams.EventUnionAttribute",
+                static (node, _) => node is Microsoft.CodeAnalysis.CSharp.Syntax.TypeDeclarationSyntax,
+                static (c, _) => c.TargetSymbol.Name);
+            context.RegisterSourceOutput(names, static (_, _) => { });
+        }
+    }
 }
 
 /// <summary>

@@ -306,50 +306,94 @@ partial record LeaseHistoryEvent
 [global::System.CodeDom.Compiler.GeneratedCode("Reactive.Streams.Generators", "1.0.0")]
 public sealed class LeaseHistoryEventJsonConverter : global::Reactive.Streams.EventUnionJsonConverter<LeaseHistoryEvent>
 {
-    private static readonly global::Reactive.Streams.EventUnionJsonVariant<LeaseHistoryEvent>[] s_variants =
-    {
-        new(typeof(LeaseHistoryEvent.Acquired), "acquired", static a => new LeaseHistoryEvent.Acquired((global::Consumer.Leases.Cursor)a[0]!, (string)a[1]!, (string?)a[2]!, (global::System.DateTimeOffset)a[3]!),
-            new[]
-            {
-                global::Reactive.Streams.EventUnionJsonProperty.Of<LeaseHistoryEvent, global::Consumer.Leases.Cursor>("Cursor", "cursor", false, false, static u => ((LeaseHistoryEvent.Acquired)u).Cursor),
-                global::Reactive.Streams.EventUnionJsonProperty.Of<LeaseHistoryEvent, string>("ExecutionId", "execution_id", false, false, static u => ((LeaseHistoryEvent.Acquired)u).ExecutionId),
-                global::Reactive.Streams.EventUnionJsonProperty.Of<LeaseHistoryEvent, string?>("LeaseId", "lease_id", false, true, static u => ((LeaseHistoryEvent.Acquired)u).LeaseId),
-                global::Reactive.Streams.EventUnionJsonProperty.Of<LeaseHistoryEvent, global::System.DateTimeOffset>("At", "at", false, false, static u => ((LeaseHistoryEvent.Acquired)u).At),
-            }),
-        new(typeof(LeaseHistoryEvent.Renewed), "lease_renewed", static a => new LeaseHistoryEvent.Renewed((global::Consumer.Leases.Cursor)a[0]!, (string)a[1]!, (global::System.DateTimeOffset)a[2]!, (long)a[3]!, (int?)a[4]!),
-            new[]
-            {
-                global::Reactive.Streams.EventUnionJsonProperty.Of<LeaseHistoryEvent, global::Consumer.Leases.Cursor>("Cursor", "cursor", false, false, static u => ((LeaseHistoryEvent.Renewed)u).Cursor),
-                global::Reactive.Streams.EventUnionJsonProperty.Of<LeaseHistoryEvent, string>("ExecutionId", "execution_id", false, false, static u => ((LeaseHistoryEvent.Renewed)u).ExecutionId),
-                global::Reactive.Streams.EventUnionJsonProperty.Of<LeaseHistoryEvent, global::System.DateTimeOffset>("At", "at", false, false, static u => ((LeaseHistoryEvent.Renewed)u).At),
-                global::Reactive.Streams.EventUnionJsonProperty.Of<LeaseHistoryEvent, long>("TtlMs", "ttl_ms", false, false, static u => ((LeaseHistoryEvent.Renewed)u).TtlMs),
-                global::Reactive.Streams.EventUnionJsonProperty.OfNullable<LeaseHistoryEvent, int>("Attempt", "attempt", false, static u => ((LeaseHistoryEvent.Renewed)u).Attempt),
-            }),
-        new(typeof(LeaseHistoryEvent.Revoked), "revoked", static a => new LeaseHistoryEvent.Revoked((global::Consumer.Leases.Cursor)a[0]!, (string)a[1]!, (string)a[2]!, (global::System.DateTimeOffset)a[3]!, (global::System.Collections.Generic.IReadOnlyList<string>)a[4]!),
-            new[]
-            {
-                global::Reactive.Streams.EventUnionJsonProperty.Of<LeaseHistoryEvent, global::Consumer.Leases.Cursor>("Cursor", "cursor", false, false, static u => ((LeaseHistoryEvent.Revoked)u).Cursor),
-                global::Reactive.Streams.EventUnionJsonProperty.Of<LeaseHistoryEvent, string>("ExecutionId", "execution_id", false, false, static u => ((LeaseHistoryEvent.Revoked)u).ExecutionId),
-                global::Reactive.Streams.EventUnionJsonProperty.Of<LeaseHistoryEvent, string>("RevokedBy", "by", true, false, static u => ((LeaseHistoryEvent.Revoked)u).RevokedBy),
-                global::Reactive.Streams.EventUnionJsonProperty.Of<LeaseHistoryEvent, global::System.DateTimeOffset>("At", "at", false, false, static u => ((LeaseHistoryEvent.Revoked)u).At),
-                global::Reactive.Streams.EventUnionJsonProperty.Of<LeaseHistoryEvent, global::System.Collections.Generic.IReadOnlyList<string>>("Reasons", "reasons", false, false, static u => ((LeaseHistoryEvent.Revoked)u).Reasons),
-            }),
-    };
-
-    private static readonly global::Reactive.Streams.EventUnionJsonProperty<LeaseHistoryEvent>[] s_shared =
-    {
-        global::Reactive.Streams.EventUnionJsonProperty.Of<LeaseHistoryEvent, global::Consumer.Leases.Cursor>("Cursor", "cursor", false, false, static u => u.Cursor),
-        global::Reactive.Streams.EventUnionJsonProperty.Of<LeaseHistoryEvent, string>("ExecutionId", "execution_id", false, false, static u => u.ExecutionId),
-        global::Reactive.Streams.EventUnionJsonProperty.Of<LeaseHistoryEvent, global::System.DateTimeOffset>("At", "at", false, false, static u => u.At),
-    };
-
     /// <summary>Creates the converter.</summary>
     public LeaseHistoryEventJsonConverter()
-        : base("LeaseHistoryEvent", s_variants, typeof(LeaseHistoryEvent.Unknown), static (wireName, payload) => new LeaseHistoryEvent.Unknown(wireName, payload), static value => ((LeaseHistoryEvent.Unknown)value).RawPayload, s_shared, SetShared)
+        : base("LeaseHistoryEvent", new global::Reactive.Streams.EventUnionJsonVariant[]
+        {
+            new("Acquired", "acquired",
+                new[]
+                {
+                    global::Reactive.Streams.EventUnionJsonProperty.Of<global::Consumer.Leases.Cursor>("Cursor", "cursor"),
+                    global::Reactive.Streams.EventUnionJsonProperty.Of<string>("ExecutionId", "execution_id"),
+                    global::Reactive.Streams.EventUnionJsonProperty.Of<string?>("LeaseId", "lease_id", isNullable: true),
+                    global::Reactive.Streams.EventUnionJsonProperty.Of<global::System.DateTimeOffset>("At", "at"),
+                }),
+            new("Renewed", "lease_renewed",
+                new[]
+                {
+                    global::Reactive.Streams.EventUnionJsonProperty.Of<global::Consumer.Leases.Cursor>("Cursor", "cursor"),
+                    global::Reactive.Streams.EventUnionJsonProperty.Of<string>("ExecutionId", "execution_id"),
+                    global::Reactive.Streams.EventUnionJsonProperty.Of<global::System.DateTimeOffset>("At", "at"),
+                    global::Reactive.Streams.EventUnionJsonProperty.Of<long>("TtlMs", "ttl_ms"),
+                    global::Reactive.Streams.EventUnionJsonProperty.OfNullable<int>("Attempt", "attempt"),
+                }),
+            new("Revoked", "revoked",
+                new[]
+                {
+                    global::Reactive.Streams.EventUnionJsonProperty.Of<global::Consumer.Leases.Cursor>("Cursor", "cursor"),
+                    global::Reactive.Streams.EventUnionJsonProperty.Of<string>("ExecutionId", "execution_id"),
+                    global::Reactive.Streams.EventUnionJsonProperty.Of<string>("RevokedBy", "by", hasExplicitJsonName: true),
+                    global::Reactive.Streams.EventUnionJsonProperty.Of<global::System.DateTimeOffset>("At", "at"),
+                    global::Reactive.Streams.EventUnionJsonProperty.Of<global::System.Collections.Generic.IReadOnlyList<string>>("Reasons", "reasons"),
+                }),
+        },
+        new[]
+        {
+            global::Reactive.Streams.EventUnionJsonProperty.Of<global::Consumer.Leases.Cursor>("Cursor", "cursor"),
+            global::Reactive.Streams.EventUnionJsonProperty.Of<string>("ExecutionId", "execution_id"),
+            global::Reactive.Streams.EventUnionJsonProperty.Of<global::System.DateTimeOffset>("At", "at"),
+        })
     {
     }
 
-    private static LeaseHistoryEvent SetShared(LeaseHistoryEvent unknown, int index, object? value) => index switch
+    /// <inheritdoc/>
+    protected override LeaseHistoryEvent Create(int variant, object?[] values) => variant switch
+    {
+        0 => new LeaseHistoryEvent.Acquired((global::Consumer.Leases.Cursor)values[0]!, (string)values[1]!, (string?)values[2], (global::System.DateTimeOffset)values[3]!),
+        1 => new LeaseHistoryEvent.Renewed((global::Consumer.Leases.Cursor)values[0]!, (string)values[1]!, (global::System.DateTimeOffset)values[2]!, (long)values[3]!, (int?)values[4]),
+        2 => new LeaseHistoryEvent.Revoked((global::Consumer.Leases.Cursor)values[0]!, (string)values[1]!, (string)values[2]!, (global::System.DateTimeOffset)values[3]!, (global::System.Collections.Generic.IReadOnlyList<string>)values[4]!),
+        _ => throw new global::System.ArgumentOutOfRangeException(nameof(variant)),
+    };
+
+    /// <inheritdoc/>
+    protected override LeaseHistoryEvent CreateUnknown(string wireName, global::System.Text.Json.JsonElement payload) => new LeaseHistoryEvent.Unknown(wireName, payload);
+
+    /// <inheritdoc/>
+    protected override void WriteVariant(LeaseHistoryEvent value, ref global::Reactive.Streams.EventUnionJsonWriter writer)
+    {
+        switch (value)
+        {
+            case LeaseHistoryEvent.Acquired __variant:
+                writer.Begin(0);
+                writer.Write(__variant.Cursor);
+                writer.Write(__variant.ExecutionId);
+                writer.Write(__variant.LeaseId);
+                writer.Write(__variant.At);
+                return;
+            case LeaseHistoryEvent.Renewed __variant:
+                writer.Begin(1);
+                writer.Write(__variant.Cursor);
+                writer.Write(__variant.ExecutionId);
+                writer.Write(__variant.At);
+                writer.Write(__variant.TtlMs);
+                writer.WriteNullable(__variant.Attempt);
+                return;
+            case LeaseHistoryEvent.Revoked __variant:
+                writer.Begin(2);
+                writer.Write(__variant.Cursor);
+                writer.Write(__variant.ExecutionId);
+                writer.Write(__variant.RevokedBy);
+                writer.Write(__variant.At);
+                writer.Write(__variant.Reasons);
+                return;
+            case LeaseHistoryEvent.Unknown __unknown:
+                writer.WriteUnknown(__unknown.RawPayload);
+                return;
+        }
+    }
+
+    /// <inheritdoc/>
+    protected override LeaseHistoryEvent SetShared(LeaseHistoryEvent unknown, int index, object? value) => index switch
     {
         0 => ((LeaseHistoryEvent.Unknown)unknown) with { Cursor = (global::Consumer.Leases.Cursor)value! },
         1 => ((LeaseHistoryEvent.Unknown)unknown) with { ExecutionId = (string)value! },

@@ -265,36 +265,67 @@ partial class Outer
     [global::System.CodeDom.Compiler.GeneratedCode("Reactive.Streams.Generators", "1.0.0")]
     internal sealed class InstanceTagJsonConverter : global::Reactive.Streams.EventUnionJsonConverter<InstanceTag>
     {
-        private static readonly global::Reactive.Streams.EventUnionJsonVariant<InstanceTag>[] s_variants =
-        {
-            new(typeof(InstanceTag.Attached), "attached", static a => new InstanceTag.Attached((string)a[0]!, (string)a[1]!, (global::System.Guid)a[2]!),
-                new[]
-                {
-                    global::Reactive.Streams.EventUnionJsonProperty.Of<InstanceTag, string>("Key", "key", false, false, static u => ((InstanceTag.Attached)u).Key),
-                    global::Reactive.Streams.EventUnionJsonProperty.Of<InstanceTag, string>("Value", "value", false, false, static u => ((InstanceTag.Attached)u).Value),
-                    global::Reactive.Streams.EventUnionJsonProperty.Of<InstanceTag, global::System.Guid>("By", "by", false, false, static u => ((InstanceTag.Attached)u).By),
-                }),
-            new(typeof(InstanceTag.Cleared), "cleared", static a => new InstanceTag.Cleared((string)a[0]!, (global::System.Guid)a[1]!),
-                new[]
-                {
-                    global::Reactive.Streams.EventUnionJsonProperty.Of<InstanceTag, string>("Key", "key", false, false, static u => ((InstanceTag.Cleared)u).Key),
-                    global::Reactive.Streams.EventUnionJsonProperty.Of<InstanceTag, global::System.Guid>("By", "by", false, false, static u => ((InstanceTag.Cleared)u).By),
-                }),
-        };
-
-        private static readonly global::Reactive.Streams.EventUnionJsonProperty<InstanceTag>[] s_shared =
-        {
-            global::Reactive.Streams.EventUnionJsonProperty.Of<InstanceTag, string>("Key", "key", false, false, static u => u.Key),
-            global::Reactive.Streams.EventUnionJsonProperty.Of<InstanceTag, global::System.Guid>("By", "by", false, false, static u => u.By),
-        };
-
         /// <summary>Creates the converter.</summary>
         public InstanceTagJsonConverter()
-            : base("InstanceTag", s_variants, typeof(InstanceTag.Unknown), static (wireName, payload) => new InstanceTag.Unknown(wireName, payload), static value => ((InstanceTag.Unknown)value).RawPayload, s_shared, SetShared)
+            : base("InstanceTag", new global::Reactive.Streams.EventUnionJsonVariant[]
+            {
+                new("Attached", "attached",
+                    new[]
+                    {
+                        global::Reactive.Streams.EventUnionJsonProperty.Of<string>("Key", "key"),
+                        global::Reactive.Streams.EventUnionJsonProperty.Of<string>("Value", "value"),
+                        global::Reactive.Streams.EventUnionJsonProperty.Of<global::System.Guid>("By", "by"),
+                    }),
+                new("Cleared", "cleared",
+                    new[]
+                    {
+                        global::Reactive.Streams.EventUnionJsonProperty.Of<string>("Key", "key"),
+                        global::Reactive.Streams.EventUnionJsonProperty.Of<global::System.Guid>("By", "by"),
+                    }),
+            },
+            new[]
+            {
+                global::Reactive.Streams.EventUnionJsonProperty.Of<string>("Key", "key"),
+                global::Reactive.Streams.EventUnionJsonProperty.Of<global::System.Guid>("By", "by"),
+            })
         {
         }
 
-        private static InstanceTag SetShared(InstanceTag unknown, int index, object? value) => index switch
+        /// <inheritdoc/>
+        protected override InstanceTag Create(int variant, object?[] values) => variant switch
+        {
+            0 => new InstanceTag.Attached((string)values[0]!, (string)values[1]!, (global::System.Guid)values[2]!),
+            1 => new InstanceTag.Cleared((string)values[0]!, (global::System.Guid)values[1]!),
+            _ => throw new global::System.ArgumentOutOfRangeException(nameof(variant)),
+        };
+
+        /// <inheritdoc/>
+        protected override InstanceTag CreateUnknown(string wireName, global::System.Text.Json.JsonElement payload) => new InstanceTag.Unknown(wireName, payload);
+
+        /// <inheritdoc/>
+        protected override void WriteVariant(InstanceTag value, ref global::Reactive.Streams.EventUnionJsonWriter writer)
+        {
+            switch (value)
+            {
+                case InstanceTag.Attached __variant:
+                    writer.Begin(0);
+                    writer.Write(__variant.Key);
+                    writer.Write(__variant.Value);
+                    writer.Write(__variant.By);
+                    return;
+                case InstanceTag.Cleared __variant:
+                    writer.Begin(1);
+                    writer.Write(__variant.Key);
+                    writer.Write(__variant.By);
+                    return;
+                case InstanceTag.Unknown __unknown:
+                    writer.WriteUnknown(__unknown.RawPayload);
+                    return;
+            }
+        }
+
+        /// <inheritdoc/>
+        protected override InstanceTag SetShared(InstanceTag unknown, int index, object? value) => index switch
         {
             0 => ((InstanceTag.Unknown)unknown) with { Key = (string)value! },
             1 => ((InstanceTag.Unknown)unknown) with { By = (global::System.Guid)value! },
