@@ -495,7 +495,7 @@ public abstract class ConsumerGroupConformanceTests : IAsyncLifetime
 
     // ---- the canal ----
 
-    private async Task<ConsumerGroupCanal> OpenCanalAsync(IConsumerGroupLog log, string stream, string consumer, int maxDeliveries = 10, string? deadLetter = null) =>
+    protected async Task<ConsumerGroupCanal> OpenCanalAsync(IConsumerGroupLog log, string stream, string consumer, int maxDeliveries = 10, string? deadLetter = null) =>
         Track(await ConsumerGroupCanal.OpenAsync(log, stream, "g", consumer, new ConsumerGroupCanalOptions
         {
             ClaimTimeout = ClaimTimeout,
@@ -553,6 +553,39 @@ public abstract class ConsumerGroupConformanceTests : IAsyncLifetime
         b.AckTokenFor(second[1]).Acknowledge();
         await b.FlushAcknowledgementsAsync();
         Assert.Equal(new[] { ids[2], ids[3] }, (await log.ReadPendingAsync(stream, "g", null, 10)).Select(p => p.Id));
+    }
+
+    [Fact]
+    public async Task A_canal_keeps_track_of_its_frames_through_reclaims_tokens_and_commits()
+    {
+        var log = await CreateAsync();
+        var stream = NewStream();
+        var ids = await AppendAsync(log, stream, 5);
+        var dead = await OpenCanalAsync(log, stream, "dead");
+        Assert.Equal(ids[..2], (await dead.PullBatchAsync(2, TimeSpan.Zero)).Select(f => f.Id));
+        await PassAsync(ClaimTimeout - TimeSpan.FromMilliseconds(1));
+        var canal = await OpenCanalAsync(await CreateAsync(), stream, "a");
+        var newer = await canal.PullBatchAsync(2, TimeSpan.Zero);
+        await PassAsync(TimeSpan.FromMilliseconds(1));
+        var id5 = (await log.AppendAsync(stream, "f5"u8.ToArray(), AppendMode.Durable)).Id;
+
+        // The dead member's frames are older than the ones this canal holds; the new one comes after them.
+        var older = await canal.PullBatchAsync(10, TimeSpan.Zero);
+        Assert.Equal(ids[2..4], newer.Select(f => f.Id));
+        Assert.Equal([ids[0], ids[1], ids[4], id5], older.Select(f => f.Id));
+        Assert.Equal(6, canal.Unacknowledged);
+        Assert.Equal(new[] { 2L, 2L, 1L, 1L }, older.Select(canal.DeliveryCountOf));
+        Assert.Equal(new[] { 1L, 1L }, newer.Select(canal.DeliveryCountOf));
+
+        canal.AckTokenFor(newer[1]).Acknowledge();
+        await canal.CommitAsync(older[1]);
+        Assert.Equal(3, canal.Unacknowledged);
+        Assert.Equal(0, canal.DeliveryCountOf(older[0]));
+        Assert.Equal([ids[2], ids[4], id5], (await log.ReadPendingAsync(stream, "g", null, 10)).Select(p => p.Id));
+
+        await canal.CommitAsync(older[^1]);
+        Assert.Equal(0, canal.Unacknowledged);
+        Assert.Empty(await log.ReadPendingAsync(stream, "g", null, 10));
     }
 
     [Fact]
