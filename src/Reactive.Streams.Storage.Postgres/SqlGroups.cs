@@ -9,12 +9,14 @@ internal static class SqlGroups
     // Created by the first group call of a log instance (idempotent, under the migration's advisory lock), so the frame
     // schema is not involved. Times are the log's clock in Unix milliseconds (see PostgresStreamLog.Groups.cs).
     //
-    // Frames handed out and not acknowledged are kept as leases: one row per claim's run of frames held by one member
-    // (its ids in two arrays, in id order, first and last id as columns), not one row per frame. A claim of new frames
-    // writes one lease; an acknowledgement of a whole lease deletes it, and one of part of a lease rewrites its ids; a
-    // reclaim moves a lease to the claimer, or splits it where the claim's limit ends. Lease bounds are disjoint, so
-    // leases in order of last id hold the pending frames in id order. (Development builds kept one rs_group_pending row
-    // per frame; that table is no longer used.)
+    // Frames handed out and not acknowledged are kept as leases: one row per claim's run of frames held by one member,
+    // not one row per frame. A lease has its frames' ids (two arrays) and bounds: every id is after (after_ms,
+    // after_seq) and at most (last_ms, last_seq), and the bounds of different leases do not overlap, so the leases in
+    // order of last id hold the pending frames in id order. A claim of new frames writes one lease, bounded by the
+    // cursor before and after it; an acknowledgement of a whole lease deletes it, and one of part of a lease removes
+    // ids from it; a reclaim moves a lease to the claimer, or splits it where the claim's limit ends. Nothing relies on
+    // the order of the ids inside the arrays (a claim writes them in id order, as the fast path of an acknowledgement
+    // expects). (Development builds kept one rs_group_pending row per frame; that table is no longer used.)
     public const string Schema = """
         SELECT pg_advisory_xact_lock(5788903722057543);
 
@@ -32,8 +34,8 @@ internal static class SqlGroups
             grp          text     NOT NULL,
             last_ms      bigint   NOT NULL,
             last_seq     bigint   NOT NULL,
-            first_ms     bigint   NOT NULL,
-            first_seq    bigint   NOT NULL,
+            after_ms     bigint   NOT NULL,
+            after_seq    bigint   NOT NULL,
             ids_ms       bigint[] NOT NULL,
             ids_seq      bigint[] NOT NULL,
             consumer     text     NOT NULL,
@@ -67,13 +69,13 @@ internal static class SqlGroups
             v_taken integer := 0;
             v_ms bigint[];
             v_seq bigint[];
-            v_rest integer;
+            v_split boolean;
             l record;
             r record;
         BEGIN
             IF EXISTS (SELECT 1 FROM rs_group_leases AS q WHERE q.stream = p_stream AND q.grp = p_grp AND q.delivered_ms <= p_due) THEN
                 FOR l IN
-                    SELECT q.ctid AS tid, q.last_ms, q.last_seq, q.ids_ms, q.ids_seq, q.consumer, q.delivered_ms, q.deliveries
+                    SELECT q.ctid AS tid, q.last_ms, q.last_seq, q.after_ms, q.after_seq, q.ids_ms, q.ids_seq, q.consumer, q.delivered_ms, q.deliveries
                     FROM rs_group_leases AS q
                     WHERE q.stream = p_stream AND q.grp = p_grp AND q.delivered_ms <= p_due
                     ORDER BY q.last_ms, q.last_seq LIMIT p_limit
@@ -82,15 +84,15 @@ internal static class SqlGroups
                     EXIT WHEN v_taken >= p_limit;
                     v_ms := '{}';
                     v_seq := '{}';
-                    v_rest := 0;
+                    v_split := false;
                     FOR r IN
-                        SELECT x.n, f.ms, f.seq, f.kind, f.payload, f.headers
-                        FROM unnest(l.ids_ms, l.ids_seq) WITH ORDINALITY AS x(ms, seq, n)
+                        SELECT f.ms, f.seq, f.kind, f.payload, f.headers
+                        FROM unnest(l.ids_ms, l.ids_seq) AS x(ms, seq)
                         JOIN rs_frames AS f ON f.stream = p_stream AND f.ms = x.ms AND f.seq = x.seq
-                        ORDER BY x.n
+                        ORDER BY x.ms, x.seq
                     LOOP
                         IF v_taken >= p_limit THEN
-                            v_rest := r.n::integer;
+                            v_split := true;
                             EXIT;
                         END IF;
                         r_ms := r.ms; r_seq := r.seq; r_kind := r.kind; r_payload := r.payload; r_deliveries := l.deliveries + 1; r_headers := r.headers;
@@ -104,16 +106,19 @@ internal static class SqlGroups
                         DELETE FROM rs_group_leases AS q WHERE q.ctid = l.tid;
                         CONTINUE;
                     END IF;
+                    -- The claimer's lease ends at the last frame it took (its ids in order, trimmed ones gone).
                     UPDATE rs_group_leases AS q
-                    SET last_ms = v_ms[cardinality(v_ms)], last_seq = v_seq[cardinality(v_seq)], first_ms = v_ms[1], first_seq = v_seq[1],
-                        ids_ms = v_ms, ids_seq = v_seq, consumer = p_consumer, delivered_ms = p_now, deliveries = l.deliveries + 1
+                    SET last_ms = v_ms[cardinality(v_ms)], last_seq = v_seq[cardinality(v_seq)], ids_ms = v_ms, ids_seq = v_seq,
+                        consumer = p_consumer, delivered_ms = p_now, deliveries = l.deliveries + 1
                     WHERE q.ctid = l.tid;
-                    IF v_rest > 0 THEN
+                    IF v_split THEN
                         -- The limit ended inside the lease: the rest stays with its holder (still expired, so the next
-                        -- claim takes it).
-                        INSERT INTO rs_group_leases (stream, grp, last_ms, last_seq, first_ms, first_seq, ids_ms, ids_seq, consumer, delivered_ms, deliveries)
-                        VALUES (p_stream, p_grp, l.last_ms, l.last_seq, l.ids_ms[v_rest], l.ids_seq[v_rest],
-                            l.ids_ms[v_rest:], l.ids_seq[v_rest:], l.consumer, l.delivered_ms, l.deliveries);
+                        -- claim takes it), after the claimer's part.
+                        INSERT INTO rs_group_leases (stream, grp, last_ms, last_seq, after_ms, after_seq, ids_ms, ids_seq, consumer, delivered_ms, deliveries)
+                        SELECT p_stream, p_grp, l.last_ms, l.last_seq, v_ms[cardinality(v_ms)], v_seq[cardinality(v_seq)],
+                            array_agg(x.ms), array_agg(x.seq), l.consumer, l.delivered_ms, l.deliveries
+                        FROM unnest(l.ids_ms, l.ids_seq) AS x(ms, seq)
+                        WHERE (x.ms, x.seq) > (v_ms[cardinality(v_ms)], v_seq[cardinality(v_seq)]);
                     END IF;
                 END LOOP;
             END IF;
@@ -138,21 +143,21 @@ internal static class SqlGroups
                 SELECT f.ms, f.seq, f.kind, f.payload, f.headers FROM rs_frames AS f
                 WHERE f.stream = p_stream AND (f.ms, f.seq) > ((SELECT g.last_ms FROM g), (SELECT g.last_seq FROM g))
                 ORDER BY f.ms, f.seq LIMIT p_limit - v_taken),
-            ids AS MATERIALIZED (
-                SELECT count(*)::integer AS n, array_agg(x.ms ORDER BY x.ms, x.seq) AS ms, array_agg(x.seq ORDER BY x.ms, x.seq) AS seq
-                FROM fresh AS x),
+            -- The new cursor: the last frame read (a top-1 sort; the aggregate below does not promise an order).
+            tip AS MATERIALIZED (
+                SELECT x.ms, x.seq FROM fresh AS x ORDER BY x.ms DESC, x.seq DESC LIMIT 1),
             lease AS (
-                INSERT INTO rs_group_leases (stream, grp, last_ms, last_seq, first_ms, first_seq, ids_ms, ids_seq, consumer, delivered_ms, deliveries)
-                SELECT p_stream, p_grp, i.ms[i.n], i.seq[i.n], i.ms[1], i.seq[1], i.ms, i.seq, p_consumer, p_now, 1 FROM ids AS i WHERE i.n > 0),
+                INSERT INTO rs_group_leases (stream, grp, last_ms, last_seq, after_ms, after_seq, ids_ms, ids_seq, consumer, delivered_ms, deliveries)
+                SELECT p_stream, p_grp, t.ms, t.seq, g.last_ms, g.last_seq, i.ms, i.seq, p_consumer, p_now, 1
+                FROM g, tip AS t, (SELECT array_agg(x.ms) AS ms, array_agg(x.seq) AS seq FROM fresh AS x) AS i),
             moved AS (
-                UPDATE rs_groups AS c SET last_ms = i.ms[i.n], last_seq = i.seq[i.n]
-                FROM ids AS i WHERE c.stream = p_stream AND c.grp = p_grp AND i.n > 0),
+                UPDATE rs_groups AS c SET last_ms = t.ms, last_seq = t.seq FROM tip AS t WHERE c.stream = p_stream AND c.grp = p_grp),
             seen AS (
                 INSERT INTO rs_group_consumers AS c (stream, grp, consumer, seen_ms) SELECT p_stream, p_grp, p_consumer, p_now FROM g
                 ON CONFLICT (stream, grp, consumer) DO UPDATE SET seen_ms = EXCLUDED.seen_ms)
             SELECT x.ms, x.seq, x.kind, x.payload, 1::bigint, NULL::bigint, NULL::bigint, x.headers FROM fresh AS x
             UNION ALL
-            SELECT NULL, NULL, NULL, NULL, NULL, COALESCE(i.ms[i.n], g.last_ms), COALESCE(i.seq[i.n], g.last_seq), NULL FROM g, ids AS i;
+            SELECT NULL, NULL, NULL, NULL, NULL, COALESCE(t.ms, g.last_ms), COALESCE(t.seq, g.last_seq), NULL FROM g LEFT JOIN tip AS t ON true;
             IF NOT FOUND THEN
                 RAISE EXCEPTION 'consumer group % does not exist on stream %', p_grp, p_stream USING ERRCODE = 'P0002';
             END IF;
@@ -161,7 +166,7 @@ internal static class SqlGroups
 
         -- Acknowledges the ids (in id order, p_lo and p_hi the first and last, as the caller sends them) and returns how
         -- many were pending. A lease whose ids are exactly the ids given, the usual acknowledgement of a batch, is
-        -- deleted after one comparison; otherwise the given ids are removed from each lease they fall in.
+        -- deleted after one comparison; otherwise the given ids are removed from each lease whose bounds they fall in.
         CREATE OR REPLACE FUNCTION rs_group_lease_ack(p_stream text, p_grp text, p_ms bigint[], p_seq bigint[], p_lo_ms bigint, p_lo_seq bigint, p_hi_ms bigint, p_hi_seq bigint)
         RETURNS bigint
         LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan AS $fn$
@@ -175,7 +180,7 @@ internal static class SqlGroups
             -- First wait for claims that hold a lease the ids may fall in: a reclaim may split it, and the part it
             -- inserts is visible only to the statements after that claim's commit.
             PERFORM 1 FROM rs_group_leases AS q
-            WHERE q.stream = p_stream AND q.grp = p_grp AND (q.last_ms, q.last_seq) >= (p_lo_ms, p_lo_seq) AND (q.first_ms, q.first_seq) <= (p_hi_ms, p_hi_seq)
+            WHERE q.stream = p_stream AND q.grp = p_grp AND (q.last_ms, q.last_seq) >= (p_lo_ms, p_lo_seq) AND (q.after_ms, q.after_seq) < (p_hi_ms, p_hi_seq)
             FOR UPDATE;
             IF NOT FOUND THEN
                 PERFORM 1 FROM rs_groups AS g WHERE g.stream = p_stream AND g.grp = p_grp;
@@ -186,7 +191,7 @@ internal static class SqlGroups
             END IF;
             FOR l IN
                 SELECT q.ctid AS tid, q.ids_ms, q.ids_seq FROM rs_group_leases AS q
-                WHERE q.stream = p_stream AND q.grp = p_grp AND (q.last_ms, q.last_seq) >= (p_lo_ms, p_lo_seq) AND (q.first_ms, q.first_seq) <= (p_hi_ms, p_hi_seq)
+                WHERE q.stream = p_stream AND q.grp = p_grp AND (q.last_ms, q.last_seq) >= (p_lo_ms, p_lo_seq) AND (q.after_ms, q.after_seq) < (p_hi_ms, p_hi_seq)
                 FOR UPDATE
             LOOP
                 IF l.ids_ms = p_ms AND l.ids_seq = p_seq THEN
@@ -194,14 +199,14 @@ internal static class SqlGroups
                     v_acked := v_acked + cardinality(p_ms);
                     CONTINUE;
                 END IF;
-                SELECT array_agg(x.ms ORDER BY x.n), array_agg(x.seq ORDER BY x.n), count(*) INTO v_ms, v_seq, v_left
-                FROM unnest(l.ids_ms, l.ids_seq) WITH ORDINALITY AS x(ms, seq, n)
+                SELECT array_agg(x.ms ORDER BY x.ms, x.seq), array_agg(x.seq ORDER BY x.ms, x.seq), count(*) INTO v_ms, v_seq, v_left
+                FROM unnest(l.ids_ms, l.ids_seq) AS x(ms, seq)
                 WHERE NOT EXISTS (SELECT 1 FROM unnest(p_ms, p_seq) AS i(ms, seq) WHERE i.ms = x.ms AND i.seq = x.seq);
                 v_acked := v_acked + cardinality(l.ids_ms) - v_left;
                 IF v_left = 0 THEN
                     DELETE FROM rs_group_leases AS q WHERE q.ctid = l.tid;
                 ELSIF v_left < cardinality(l.ids_ms) THEN
-                    -- The bounds stay: they still enclose the ids left, and no other lease's ids fall between them.
+                    -- The bounds stay: they still enclose the ids left.
                     UPDATE rs_group_leases AS q SET ids_ms = v_ms, ids_seq = v_seq WHERE q.ctid = l.tid;
                 END IF;
             END LOOP;
@@ -225,15 +230,15 @@ internal static class SqlGroups
     public const string Acknowledge = "SELECT rs_group_lease_ack($1, $2, $3, $4, $5, $6, $7, $8)";
 
     // No row: no group. One row with a null id: a group with nothing pending (for this consumer). Leases in order of
-    // last id, and each lease's ids in order, are the pending frames in id order.
+    // last id, each one's ids in order, are the pending frames in id order.
     public const string Pending = """
         SELECT p.ms, p.seq, p.consumer, p.delivered_ms, p.deliveries
         FROM rs_groups AS g
         LEFT JOIN LATERAL (
             SELECT x.ms, x.seq, q.consumer, q.delivered_ms, q.deliveries
-            FROM rs_group_leases AS q CROSS JOIN LATERAL unnest(q.ids_ms, q.ids_seq) WITH ORDINALITY AS x(ms, seq, n)
+            FROM rs_group_leases AS q CROSS JOIN LATERAL unnest(q.ids_ms, q.ids_seq) AS x(ms, seq)
             WHERE q.stream = g.stream AND q.grp = g.grp AND ($3::text IS NULL OR q.consumer = $3)
-            ORDER BY q.last_ms, q.last_seq, x.n LIMIT $4) AS p ON true
+            ORDER BY q.last_ms, q.last_seq, x.ms, x.seq LIMIT $4) AS p ON true
         WHERE g.stream = $1 AND g.grp = $2
         ORDER BY p.ms, p.seq
         """;

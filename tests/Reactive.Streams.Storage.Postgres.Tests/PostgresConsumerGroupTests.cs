@@ -27,7 +27,7 @@ public sealed class PostgresConsumerGroupTests : ConsumerGroupConformanceTests
     protected override async ValueTask<IConsumerGroupLog> OpenLogAsync(StreamLogOptions options) =>
         await PostgresStreamLog.OpenAsync(_server.ConnectionString, new PostgresStreamLogOptions(options));
 
-    /// <summary>The group's lease rows: each one's ids, holder and delivery count, in id order.</summary>
+    /// <summary>The group's lease rows in id order: each one's ids (sorted), holder and delivery count.</summary>
     private async Task<List<(StreamId[] Ids, string Consumer, long Deliveries)>> LeasesAsync(string stream, string group)
     {
         await using var connection = new NpgsqlConnection(_server.ConnectionString);
@@ -42,7 +42,7 @@ public sealed class PostgresConsumerGroupTests : ConsumerGroupConformanceTests
         {
             var ms = reader.GetFieldValue<long[]>(0);
             var seq = reader.GetFieldValue<long[]>(1);
-            leases.Add((ms.Zip(seq, (m, s) => new StreamId(m, s)).ToArray(), reader.GetString(2), reader.GetInt64(3)));
+            leases.Add((ms.Zip(seq, (m, s) => new StreamId(m, s)).Order().ToArray(), reader.GetString(2), reader.GetInt64(3)));
         }
 
         return leases;
