@@ -7,7 +7,8 @@ namespace Reactive.Streams.Storage.Postgres;
 /// Consumer groups in PostgreSQL, for members on any number of connection pools and machines. A claim is one call of
 /// <c>rs_group_lease_claim</c> (one round trip, one transaction) and writes one lease row for the run of frames it hands
 /// out, whatever its size (SqlGroups.cs): expired leases are taken with <c>FOR UPDATE SKIP LOCKED</c>, and new frames
-/// under a lock on the group's cursor row, so no frame is handed to two members whose claims are live. Times (when a frame was handed out, when a member last claimed) are the log's clock
+/// under a lock on the group's cursor row, so no frame is handed to two members whose claims are live. Times (when a
+/// frame was handed out, when a member last claimed) are the log's clock
 /// (<see cref="StreamLogOptions.TimeProvider"/>) in Unix milliseconds, sent with each call, not the server's: the
 /// claim timeout is then testable in virtual time and agrees with the ids the log gives, and members on machines whose
 /// clocks disagree by d see a claim expire up to d early or late (keep clocks synchronized, and the claim timeout
@@ -105,7 +106,7 @@ public sealed partial class PostgresStreamLog : IConsumerGroupLog
 
         try
         {
-            // Deleting pending rows is idempotent, so it is retried like a read.
+            // Acknowledging is idempotent (an id acknowledged again is no longer pending), so it is retried like a read.
             return await RetryOnConnectionLossAsync(async () =>
             {
                 using var command = _dataSource.CreateCommand(SqlGroups.Acknowledge);
