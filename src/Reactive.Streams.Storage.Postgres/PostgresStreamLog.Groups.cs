@@ -5,9 +5,10 @@ namespace Reactive.Streams.Storage.Postgres;
 
 /// <summary>
 /// Consumer groups in PostgreSQL, for members on any number of connection pools and machines. A claim is one call of
-/// <c>rs_group_claim</c> (one round trip, one transaction): expired pending rows are taken with
-/// <c>FOR UPDATE SKIP LOCKED</c>, and new frames under a lock on the group's cursor row, so no frame is handed to two
-/// members whose claims are live. Times (when a frame was handed out, when a member last claimed) are the log's clock
+/// <c>rs_group_lease_claim</c> (one round trip, one transaction) and writes one lease row for the run of frames it hands
+/// out, whatever its size (SqlGroups.cs): expired leases are taken with <c>FOR UPDATE SKIP LOCKED</c>, and new frames
+/// under a lock on the group's cursor row, so no frame is handed to two members whose claims are live. Times (when a
+/// frame was handed out, when a member last claimed) are the log's clock
 /// (<see cref="StreamLogOptions.TimeProvider"/>) in Unix milliseconds, sent with each call, not the server's: the
 /// claim timeout is then testable in virtual time and agrees with the ids the log gives, and members on machines whose
 /// clocks disagree by d see a claim expire up to d early or late (keep clocks synchronized, and the claim timeout
@@ -91,16 +92,21 @@ public sealed partial class PostgresStreamLog : IConsumerGroupLog
         ConsumerGroupArgs.Acknowledge(stream, group, ids);
         ThrowIfDisposed();
         await EnsureGroupSchemaAsync(cancellationToken).ConfigureAwait(false);
-        var ms = new long[ids.Count];
-        var seq = new long[ids.Count];
-        for (var i = 0; i < ids.Count; i++)
+        // In id order without repeats: a batch's ids then equal its lease's, which the function deletes after one
+        // comparison, and the first and last bound the leases it reads (none when there are no ids: lo > hi).
+        var sorted = ids.Distinct().Order().ToArray();
+        var ms = new long[sorted.Length];
+        var seq = new long[sorted.Length];
+        for (var i = 0; i < sorted.Length; i++)
         {
-            (ms[i], seq[i]) = (ids[i].Milliseconds, ids[i].Sequence);
+            (ms[i], seq[i]) = (sorted[i].Milliseconds, sorted[i].Sequence);
         }
+
+        var (lo, hi) = sorted.Length == 0 ? (StreamId.Max, StreamId.Min) : (sorted[0], sorted[^1]);
 
         try
         {
-            // Deleting pending rows is idempotent, so it is retried like a read.
+            // Acknowledging is idempotent (an id acknowledged again is no longer pending), so it is retried like a read.
             return await RetryOnConnectionLossAsync(async () =>
             {
                 using var command = _dataSource.CreateCommand(SqlGroups.Acknowledge);
@@ -108,6 +114,10 @@ public sealed partial class PostgresStreamLog : IConsumerGroupLog
                 command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = group });
                 command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = ms, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint });
                 command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = seq, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint });
+                command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = lo.Milliseconds });
+                command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = lo.Sequence });
+                command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = hi.Milliseconds });
+                command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = hi.Sequence });
                 return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
             }).ConfigureAwait(false);
         }

@@ -6,8 +6,9 @@ namespace Reactive.Streams.Benchmarks.Storage;
 /// <summary>
 /// Issue 21's PostgreSQL target: one consumer-group claim of a batch of <see cref="Batch"/> frames against one
 /// <see cref="CursorCanal"/> pull of the same batch size, on the same log and stream of 20 000 frames. The claim hands out
-/// new frames (it writes their pending entries and moves the group's cursor); <c>claim + ack</c> also acknowledges them,
-/// the steady state of a member. A reader that reaches the end of the stream starts again (a new canal, a new group),
+/// new frames (it writes one lease row for them and moves the group's cursor); <c>claim + ack</c> also acknowledges them
+/// (which deletes the lease), the steady state of a member. <c>pg-group-instructions.sh</c> counts the server's share of
+/// each in instructions. A reader that reaches the end of the stream starts again (a new canal, a new group),
 /// once per 200 operations.
 /// </summary>
 [MemoryDiagnoser]

@@ -246,6 +246,90 @@ public abstract class ConsumerGroupConformanceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task After_a_partial_acknowledgement_a_reclaim_hands_out_only_the_unacknowledged_frames()
+    {
+        var log = await CreateAsync();
+        var stream = NewStream();
+        var ids = await AppendAsync(log, stream, 6);
+        await log.CreateGroupAsync(stream, "g", ConsumerGroupStart.Beginning);
+        await log.ClaimAsync(stream, "g", "a", 6, ClaimTimeout);
+
+        Assert.Equal(3, await log.AcknowledgeAsync(stream, "g", [ids[4], ids[1], ids[0]]));
+        await PassAsync(ClaimTimeout);
+        var reclaimed = await log.ClaimAsync(stream, "g", "b", 10, ClaimTimeout);
+
+        Assert.Equal([ids[2], ids[3], ids[5]], Ids(reclaimed));
+        Assert.Equal(new[] { "f2", "f3", "f5" }, reclaimed.Frames.Select(f => Text(f.Frame)));
+        Assert.All(reclaimed.Frames, f => Assert.Equal(2, f.DeliveryCount));
+        Assert.Equal(ids[^1], reclaimed.LastDeliveredId);
+        Assert.Equal(0, await log.AcknowledgeAsync(stream, "g", [ids[1]]));
+        Assert.Equal(3, await log.AcknowledgeAsync(stream, "g", [ids[2], ids[3], ids[5]]));
+        await PassAsync(ClaimTimeout);
+        Assert.Empty((await log.ClaimAsync(stream, "g", "c", 10, ClaimTimeout)).Frames);
+        Assert.Empty(await log.ReadPendingAsync(stream, "g", null, 10));
+    }
+
+    [Fact]
+    public async Task A_reclaim_whose_limit_ends_inside_one_claim_s_frames_leaves_the_rest_to_the_next_claim()
+    {
+        var log = await CreateAsync();
+        var stream = NewStream();
+        var ids = await AppendAsync(log, stream, 5);
+        await log.CreateGroupAsync(stream, "g", ConsumerGroupStart.Beginning);
+        await log.ClaimAsync(stream, "g", "a", 5, ClaimTimeout);
+        await PassAsync(ClaimTimeout);
+
+        var first = await log.ClaimAsync(stream, "g", "b", 2, ClaimTimeout);
+        var pendingBetween = await log.ReadPendingAsync(stream, "g", null, 10);
+        var rest = await log.ClaimAsync(stream, "g", "c", 10, ClaimTimeout);
+
+        Assert.Equal(ids[..2], Ids(first));
+        Assert.Equal(ids[2..], Ids(rest));
+        Assert.All(first.Frames.Concat(rest.Frames), f => Assert.Equal(2, f.DeliveryCount));
+        Assert.Equal(new[] { "b", "b", "a", "a", "a" }, pendingBetween.Select(p => p.Consumer));
+        Assert.Equal(new[] { TimeSpan.Zero, TimeSpan.Zero, ClaimTimeout, ClaimTimeout, ClaimTimeout }, pendingBetween.Select(p => p.Idle));
+        var pending = await log.ReadPendingAsync(stream, "g", null, 10);
+        Assert.Equal(ids, pending.Select(p => p.Id));
+        Assert.Equal(new[] { "b", "b", "c", "c", "c" }, pending.Select(p => p.Consumer));
+        Assert.All(pending, p => Assert.Equal(2, p.DeliveryCount));
+
+        // Each part is acknowledged and reclaimed on its own.
+        Assert.Equal(1, await log.AcknowledgeAsync(stream, "g", [ids[1]]));
+        await PassAsync(ClaimTimeout);
+        var again = await log.ClaimAsync(stream, "g", "d", 10, ClaimTimeout);
+        Assert.Equal([ids[0], ids[2], ids[3], ids[4]], Ids(again));
+        Assert.All(again.Frames, f => Assert.Equal(3, f.DeliveryCount));
+    }
+
+    [Fact]
+    public async Task Pending_counts_and_lists_leave_out_partially_acknowledged_frames()
+    {
+        var log = await CreateAsync();
+        var stream = NewStream();
+        var ids = await AppendAsync(log, stream, 8);
+        await log.CreateGroupAsync(stream, "g", ConsumerGroupStart.Beginning);
+        await log.ClaimAsync(stream, "g", "a", 5, ClaimTimeout);
+        await log.ClaimAsync(stream, "g", "b", 2, ClaimTimeout);
+
+        Assert.Equal(3, await log.AcknowledgeAsync(stream, "g", [ids[1], ids[3], ids[6]]));
+
+        var info = await log.ReadGroupAsync(stream, "g");
+        Assert.Equal((ids[6], 4L, 1L), (info!.LastDeliveredId, info.PendingCount, info.Lag));
+        Assert.Equal(new[] { ("a", 3L), ("b", 1L) }, info.Members.Select(m => (m.Name, m.PendingCount)));
+        Assert.Equal([ids[0], ids[2], ids[4], ids[5]], (await log.ReadPendingAsync(stream, "g", null, 10)).Select(p => p.Id));
+        Assert.Equal([ids[0], ids[2]], (await log.ReadPendingAsync(stream, "g", null, 2)).Select(p => p.Id));
+        Assert.Equal([ids[0], ids[2], ids[4]], (await log.ReadPendingAsync(stream, "g", "a", 10)).Select(p => p.Id));
+        Assert.Equal(new[] { ids[5] }, (await log.ReadPendingAsync(stream, "g", "b", 10)).Select(p => p.Id));
+
+        // One acknowledgement spanning both members' frames, with repeats and ids that were never pending.
+        Assert.Equal(4, await log.AcknowledgeAsync(stream, "g", [ids[5], ids[0], ids[4], ids[2], ids[0], ids[7], ids[3], new StreamId(1, 1)]));
+        var after = await log.ReadGroupAsync(stream, "g");
+        Assert.Equal(0, after!.PendingCount);
+        Assert.All(after.Members, m => Assert.Equal(0, m.PendingCount));
+        Assert.Empty(await log.ReadPendingAsync(stream, "g", null, 10));
+    }
+
+    [Fact]
     public async Task A_claim_returns_at_most_the_log_s_read_cap()
     {
         var log = await CreateAsync(maxReadCount: 2);
@@ -364,9 +448,54 @@ public abstract class ConsumerGroupConformanceTests : IAsyncLifetime
         Assert.Equal(Frames, (await writer.ReadGroupAsync(stream, "g"))!.PendingCount);
     }
 
+    [Fact]
+    public async Task Members_reclaiming_on_several_log_instances_never_get_the_same_frame()
+    {
+        const int Frames = 120;
+        var writer = await CreateAsync();
+        var stream = NewStream();
+        await writer.CreateGroupAsync(stream, "g", ConsumerGroupStart.Beginning);
+        await writer.AppendBatchAsync(stream, Enumerable.Range(0, Frames).Select(i => (ReadOnlyMemory<byte>)Encoding.UTF8.GetBytes($"{i}")).ToArray(), AppendMode.Durable);
+        // A member that dies holding every frame, taken in claims of assorted sizes, some acknowledged in part.
+        var dead = new List<StreamId>();
+        foreach (var size in new[] { 1, 30, 7, 50, 32 })
+        {
+            dead.AddRange(Ids(await writer.ClaimAsync(stream, "g", "dead", size, ClaimTimeout)));
+        }
+
+        var acknowledged = dead.Where((_, i) => i % 5 == 0).ToArray();
+        Assert.Equal(acknowledged.Length, await writer.AcknowledgeAsync(stream, "g", acknowledged));
+        await PassAsync(ClaimTimeout);
+        var logs = new[] { writer, await CreateAsync(), await CreateAsync(), await CreateAsync() };
+        var taken = new ConcurrentBag<(StreamId Id, long Deliveries)>();
+
+        await Task.WhenAll(logs.Select((log, m) => Task.Run(async () =>
+        {
+            while (true)
+            {
+                // Small limits, so that the dead member's runs of frames are split between members.
+                var claim = await log.ClaimAsync(stream, "g", $"m{m}", 3 + m, ClaimTimeout);
+                if (claim.Frames.Count == 0)
+                {
+                    return;
+                }
+
+                Assert.Equal(claim.Frames.Select(f => f.Frame.Id).Order(), claim.Frames.Select(f => f.Frame.Id));
+                foreach (var frame in claim.Frames)
+                {
+                    taken.Add((frame.Frame.Id, frame.DeliveryCount));
+                }
+            }
+        }))).WaitAsync(Guard * 3);
+
+        Assert.Equal(dead.Except(acknowledged).Order(), taken.Select(t => t.Id).Order());
+        Assert.All(taken, t => Assert.Equal(2, t.Deliveries));
+        Assert.Equal(Frames - acknowledged.Length, (await writer.ReadGroupAsync(stream, "g"))!.PendingCount);
+    }
+
     // ---- the canal ----
 
-    private async Task<ConsumerGroupCanal> OpenCanalAsync(IConsumerGroupLog log, string stream, string consumer, int maxDeliveries = 10, string? deadLetter = null) =>
+    protected async Task<ConsumerGroupCanal> OpenCanalAsync(IConsumerGroupLog log, string stream, string consumer, int maxDeliveries = 10, string? deadLetter = null) =>
         Track(await ConsumerGroupCanal.OpenAsync(log, stream, "g", consumer, new ConsumerGroupCanalOptions
         {
             ClaimTimeout = ClaimTimeout,
@@ -424,6 +553,39 @@ public abstract class ConsumerGroupConformanceTests : IAsyncLifetime
         b.AckTokenFor(second[1]).Acknowledge();
         await b.FlushAcknowledgementsAsync();
         Assert.Equal(new[] { ids[2], ids[3] }, (await log.ReadPendingAsync(stream, "g", null, 10)).Select(p => p.Id));
+    }
+
+    [Fact]
+    public async Task A_canal_keeps_track_of_its_frames_through_reclaims_tokens_and_commits()
+    {
+        var log = await CreateAsync();
+        var stream = NewStream();
+        var ids = await AppendAsync(log, stream, 5);
+        var dead = await OpenCanalAsync(log, stream, "dead");
+        Assert.Equal(ids[..2], (await dead.PullBatchAsync(2, TimeSpan.Zero)).Select(f => f.Id));
+        await PassAsync(ClaimTimeout - TimeSpan.FromMilliseconds(1));
+        var canal = await OpenCanalAsync(await CreateAsync(), stream, "a");
+        var newer = await canal.PullBatchAsync(2, TimeSpan.Zero);
+        await PassAsync(TimeSpan.FromMilliseconds(1));
+        var id5 = (await log.AppendAsync(stream, "f5"u8.ToArray(), AppendMode.Durable)).Id;
+
+        // The dead member's frames are older than the ones this canal holds; the new one comes after them.
+        var older = await canal.PullBatchAsync(10, TimeSpan.Zero);
+        Assert.Equal(ids[2..4], newer.Select(f => f.Id));
+        Assert.Equal([ids[0], ids[1], ids[4], id5], older.Select(f => f.Id));
+        Assert.Equal(6, canal.Unacknowledged);
+        Assert.Equal(new[] { 2L, 2L, 1L, 1L }, older.Select(canal.DeliveryCountOf));
+        Assert.Equal(new[] { 1L, 1L }, newer.Select(canal.DeliveryCountOf));
+
+        canal.AckTokenFor(newer[1]).Acknowledge();
+        await canal.CommitAsync(older[1]);
+        Assert.Equal(3, canal.Unacknowledged);
+        Assert.Equal(0, canal.DeliveryCountOf(older[0]));
+        Assert.Equal([ids[2], ids[4], id5], (await log.ReadPendingAsync(stream, "g", null, 10)).Select(p => p.Id));
+
+        await canal.CommitAsync(older[^1]);
+        Assert.Equal(0, canal.Unacknowledged);
+        Assert.Empty(await log.ReadPendingAsync(stream, "g", null, 10));
     }
 
     [Fact]
