@@ -22,13 +22,7 @@ set -euo pipefail
 repo="$(cd "$(dirname "$0")/../../.." && pwd)"
 n1="${N1:-50}"
 n2="${N2:-250}"
-bin="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)"
-command -v valgrind >/dev/null || { echo "valgrind is needed (apt-get install valgrind)" >&2; exit 1; }
-[ -x "$bin/postgres" ] || { echo "PostgreSQL server binaries are needed (apt-get install postgresql)" >&2; exit 1; }
-work="$(mktemp -d /tmp/rs-pg-group-instr.XXXXXX)"
-trap '[ -n "${KEEP:-}" ] || rm -rf "$work"' EXIT
-as_pg() { if [ "$(id -u)" = 0 ]; then su postgres -s /bin/bash -c "$*"; else bash -c "$*"; fi; }
-[ "$(id -u)" = 0 ] && chown postgres "$work"
+source "$(dirname "$0")/pg-callgrind-common.sh" rs-pg-group-instr
 
 # The schemas and the read, verbatim from the source. The single-user backend ends a command at a semicolon followed
 # by a blank line, so the schemas lose their blank lines (each then runs as one multi-statement command).

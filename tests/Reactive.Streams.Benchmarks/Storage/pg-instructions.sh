@@ -28,13 +28,7 @@ set -euo pipefail
 repo="$(cd "$(dirname "$0")/../../.." && pwd)"
 n1="${N1:-200}"
 n2="${N2:-2200}"
-bin="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)"
-command -v valgrind >/dev/null || { echo "valgrind is needed (apt-get install valgrind)" >&2; exit 1; }
-[ -x "$bin/postgres" ] || { echo "PostgreSQL server binaries are needed (apt-get install postgresql)" >&2; exit 1; }
-work="$(mktemp -d /tmp/rs-pg-instr.XXXXXX)"
-trap '[ -n "${KEEP:-}" ] || rm -rf "$work"' EXIT
-as_pg() { if [ "$(id -u)" = 0 ]; then su postgres -s /bin/bash -c "$*"; else bash -c "$*"; fi; }
-[ "$(id -u)" = 0 ] && chown postgres "$work"
+source "$(dirname "$0")/pg-callgrind-common.sh" rs-pg-instr
 
 # The log's schema and append statement, verbatim from the source.
 python3 - "$repo/src/Reactive.Streams.Storage.Postgres/Sql.cs" "$work" <<'EOF'
