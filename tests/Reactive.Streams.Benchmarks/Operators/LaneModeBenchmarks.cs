@@ -8,8 +8,9 @@ namespace Reactive.Streams.Benchmarks.Operators;
 
 /// <summary>
 /// Whether the engine's lock-free single-lane mode pays for itself where it is used: the Rx policy operators and
-/// <c>SubscribeAsync</c> (fast consumer, 1,000,000 items from a hot <see cref="Subject{T}"/>, capacity 1024) and a
-/// single-writer, single-reader <see cref="BoundedStream{T}"/>. <see cref="SingleLane"/> false sets the internal
+/// <c>SubscribeAsync</c> (fast consumer, 1,000,000 items from a hot <see cref="Subject{T}"/>, capacity 1024), and a
+/// single-writer, single-reader <see cref="BoundedStream{T}"/> and channel face (<c>SingleWriter</c> and
+/// <c>SingleReader</c> set), which choose the lock-free mode on that promise. <see cref="SingleLane"/> false sets the internal
 /// <c>Reactive.Streams.Engine.NoSingleLane</c> switch in the benchmark's process, so the same surfaces run on the
 /// shared mode. Compare each method's two rows.
 /// </summary>
@@ -101,6 +102,74 @@ public class LaneModeBenchmarks
         }
 
         stream.Complete();
+        return await consumer;
+    }
+
+    [Benchmark(OperationsPerInvoke = Items)]
+    public async Task<long> Stream_DropOldest()
+    {
+        var stream = new BoundedStream<int>(Single(BackpressurePolicy.DropOldest));
+        var consumer = Task.Run(async () =>
+        {
+            long sum = 0;
+            while (await stream.WaitToReadAsync())
+            {
+                while (stream.TryRead(out var item))
+                {
+                    sum += item;
+                }
+            }
+
+            return sum;
+        });
+        for (var i = 0; i < Items; i++)
+        {
+            stream.TryPush(i);
+        }
+
+        stream.Complete();
+        return await consumer;
+    }
+
+    [Benchmark(OperationsPerInvoke = Items)]
+    public Task<long> Channel_PauseUpstream() => RunChannel(BackpressurePolicy.PauseUpstream);
+
+    [Benchmark(OperationsPerInvoke = Items)]
+    public Task<long> Channel_DropOldest() => RunChannel(BackpressurePolicy.DropOldest);
+
+    private static BoundedStreamOptions<int> Single(BackpressurePolicy policy) =>
+        new(policy, Capacity) { SingleWriter = true, SingleReader = true };
+
+    /// <summary>A single-writer, single-reader channel face: awaited writes for PauseUpstream, <c>TryWrite</c> otherwise.</summary>
+    private static async Task<long> RunChannel(BackpressurePolicy policy)
+    {
+        var channel = BackpressureChannel.Create(Single(policy));
+        var consumer = Task.Run(async () =>
+        {
+            long sum = 0;
+            while (await channel.Reader.WaitToReadAsync())
+            {
+                while (channel.Reader.TryRead(out var item))
+                {
+                    sum += item;
+                }
+            }
+
+            return sum;
+        });
+        for (var i = 0; i < Items; i++)
+        {
+            if (policy == BackpressurePolicy.PauseUpstream)
+            {
+                await channel.Writer.WriteAsync(i);
+            }
+            else
+            {
+                channel.Writer.TryWrite(i);
+            }
+        }
+
+        channel.Writer.Complete();
         return await consumer;
     }
 
