@@ -27,7 +27,7 @@ public static class BackpressureChannel
     public static Channel<T> Create<T>(BoundedStreamOptions<T> options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        return Create(options, options.StreamMode);
+        return Create(options, BufferMode.SharedLane);
     }
 
     /// <summary>A policy channel on the engine mode given (the tests run every mode through the channel's surface).</summary>
@@ -55,6 +55,9 @@ public static class BackpressureChannel
             ? policy.Buffer.GetMetrics()
             : throw new ArgumentException("The channel was not created by BackpressureChannel.", nameof(channel));
     }
+
+    /// <summary>The engine buffer behind a policy channel (for the tests), or null for another channel.</summary>
+    internal static BoundedBuffer<T>? BufferOf<T>(Channel<T> channel) => (channel as PolicyChannel<T>)?.Buffer;
 
     private sealed class PolicyChannel<T> : Channel<T>, IMeteredStream
     {

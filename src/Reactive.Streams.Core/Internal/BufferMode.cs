@@ -20,7 +20,8 @@ internal enum BufferMode
 
     /// <summary>
     /// No lock: one producer and one consumer at a time (<see cref="SingleLaneBuffer{T}"/>). The Rx policy operators
-    /// and <c>SubscribeAsync</c>, and streams and channels that promise <c>SingleWriter</c> and <c>SingleReader</c>.
+    /// and <c>SubscribeAsync</c>, whose one producer is known by construction (streams and channels do not use it, even
+    /// on a <c>SingleWriter</c> and <c>SingleReader</c> promise; the tests create them on it).
     /// </summary>
     SingleLane,
 }

@@ -292,7 +292,7 @@ internal sealed class SingleLaneBuffer<T> : BoundedBuffer<T>
 
     // Caught on a best-effort basis: reads that overlap without waiting are not detected.
     internal InvalidOperationException SecondReader() => new(
-        $"Stream '{Name}' was created for a single reader (SingleReader), and a second reader is waiting on it.");
+        $"Stream '{Name}' runs the engine's lock-free mode, which serves a single reader, and a second reader is waiting on it.");
 
     /// <summary>Completes a parked reader with what there is to say: an item (true), the end (false or the error).</summary>
     private void CompleteReader(AsyncWaiter<T> waiter)

@@ -25,7 +25,7 @@ public sealed class BoundedStream<T> : IMeteredStream
     /// <param name="options">The policy, capacity and optional settings.</param>
     /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
     public BoundedStream(BoundedStreamOptions<T> options)
-        : this(options, options?.StreamMode ?? BufferMode.SharedLane)
+        : this(options, BufferMode.SharedLane)
     {
     }
 

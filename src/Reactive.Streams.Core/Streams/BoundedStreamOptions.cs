@@ -88,26 +88,21 @@ public sealed class BoundedStreamOptions<T>
     }
 
     /// <summary>
-    /// Whether at most one push is in progress at any time (as <c>ChannelOptions.SingleWriter</c>): one producer, which
-    /// awaits each <c>PushAsync</c> before the next push. By default a <see cref="BoundedStream{T}"/> or a
-    /// <see cref="BackpressureChannel"/> serves any number of writers and readers: a push takes a short lock, a read takes
-    /// none (one compare-and-swap). With <see cref="SingleReader"/> also set, pushes take no lock either (one atomic
-    /// exchange). The policy, its errors and the counters are the same in both; a counters snapshot is exact while no
-    /// read (and, on the promise, no push) is in flight. Breaking the promise corrupts the buffer. Ignored when
-    /// <see cref="PauseTimeout"/> is set, and by the Dataflow block and the Rx operators (which know their own
-    /// producers). Either way a <see cref="Capacity"/> above 65,536 runs fully locked, on a ring that grows on demand.
-    /// Default: false.
+    /// Whether at most one push is in progress at any time, as <c>ChannelOptions.SingleWriter</c>. Accepted for code
+    /// written against Channels' options and, like the runtime's bounded channel, not relied on: a
+    /// <see cref="BoundedStream{T}"/> or a <see cref="BackpressureChannel"/> serves any number of writers and readers
+    /// either way (a push takes a short lock, a read takes none: one compare-and-swap), so a broken promise loses
+    /// nothing. A lock-free mode for one writer and one reader exists and serves the Rx operators and
+    /// <c>SubscribeAsync</c>, whose one producer is known by construction; for streams and channels it was not faster in
+    /// every benchmark run (docs/benchmarks.md). Default: false.
     /// </summary>
     public bool SingleWriter { get; set; }
 
     /// <summary>
-    /// Whether at most one read (or wait to read) is in progress at any time (as <c>ChannelOptions.SingleReader</c>):
-    /// one consumer. See <see cref="SingleWriter"/>: with both set, pushes too run without a lock. Default: false.
+    /// Whether at most one read (or wait to read) is in progress at any time, as <c>ChannelOptions.SingleReader</c>.
+    /// Accepted and not relied on, as <see cref="SingleWriter"/>. Default: false.
     /// </summary>
     public bool SingleReader { get; set; }
-
-    /// <summary>The engine mode a stream or channel with these options runs: lock-free on the single-writer, single-reader promise, else shared.</summary>
-    internal BufferMode StreamMode => SingleWriter && SingleReader ? BufferMode.SingleLane : BufferMode.SharedLane;
 
     /// <summary>
     /// Where the stream's metrics are published: the <c>Reactive.Streams</c> meter this factory creates (in a DI app,

@@ -1,11 +1,13 @@
 using Reactive.Streams.Internal;
+using Reactive.Streams.Tests.Support;
 
 namespace Reactive.Streams.Tests.Streams;
 
 /// <summary>
 /// The engine's factory (<see cref="BoundedBuffer.Create{T}"/>) picks the mode once, by the rules docs/engine.md states:
 /// the mode asked for, the locked mode above the lane's largest capacity, the shared mode for a single lane that needs
-/// timed waits. (The stream and channel suites run every mode through the surfaces; these pin the choice itself.)
+/// timed waits; streams and channels always ask for the shared mode. (The stream and channel suites run every mode
+/// through the surfaces; these pin the choice itself.)
 /// </summary>
 public class EngineModeSelectionTests
 {
@@ -39,6 +41,90 @@ public class EngineModeSelectionTests
         Assert.IsType(expected, buffer);
         Assert.Equal(capacity, buffer.Capacity);
         Assert.Equal(buffer.IsLockFree, expected == typeof(SingleLaneBuffer<int>));
+    }
+
+    [Theory]
+    [InlineData(false, false)]
+    [InlineData(true, false)]
+    [InlineData(false, true)]
+    [InlineData(true, true)]
+    public void Streams_and_channels_run_the_shared_mode_whatever_SingleWriter_and_SingleReader_say(bool singleWriter, bool singleReader)
+    {
+        var options = new BoundedStreamOptions<int>(BackpressurePolicy.PauseUpstream, 8) { SingleWriter = singleWriter, SingleReader = singleReader };
+
+        Assert.IsType<SharedLaneBuffer<int>>(BoundedStream.Create(options).Buffer);
+        Assert.IsType<SharedLaneBuffer<int>>(BackpressureChannel.BufferOf(BackpressureChannel.Create(options)));
+    }
+
+    /// <summary>
+    /// Two writers and two readers on a stream and a channel that promised one of each: the promise is not relied on,
+    /// so every item arrives exactly once, as on the runtime's bounded channel with the same options.
+    /// </summary>
+    [Theory]
+    [InlineData("stream")]
+    [InlineData("channel")]
+    [InlineData("runtime")]
+    public async Task A_broken_single_writer_and_single_reader_promise_loses_nothing(string face)
+    {
+        const int PerWriter = 20_000;
+        var options = new BoundedStreamOptions<int>(BackpressurePolicy.PauseUpstream, 4) { SingleWriter = true, SingleReader = true };
+        var channel = face switch
+        {
+            "stream" => null,
+            "channel" => BackpressureChannel.Create(options),
+            _ => System.Threading.Channels.Channel.CreateBounded<int>(new System.Threading.Channels.BoundedChannelOptions(4) { SingleWriter = true, SingleReader = true }),
+        };
+        var stream = channel is null ? BoundedStream.Create(options) : null;
+
+        async Task<List<int>> ReadAsync()
+        {
+            var items = new List<int>();
+            if (stream is not null)
+            {
+                await foreach (var item in stream.ReadAllAsync())
+                {
+                    items.Add(item);
+                }
+            }
+            else
+            {
+                await foreach (var item in channel!.Reader.ReadAllAsync())
+                {
+                    items.Add(item);
+                }
+            }
+
+            return items;
+        }
+
+        async Task WriteAsync(int first)
+        {
+            for (var i = first; i < first + PerWriter; i++)
+            {
+                if (stream is not null)
+                {
+                    await stream.PushAsync(i);
+                }
+                else
+                {
+                    await channel!.Writer.WriteAsync(i);
+                }
+            }
+        }
+
+        var readers = new[] { Task.Run(ReadAsync), Task.Run(ReadAsync) };
+        await Task.WhenAll(Task.Run(() => WriteAsync(0)), Task.Run(() => WriteAsync(PerWriter))).WaitAsync(TestLimits.Hang);
+        if (stream is not null)
+        {
+            stream.Complete();
+        }
+        else
+        {
+            channel!.Writer.Complete();
+        }
+
+        var received = (await Task.WhenAll(readers).WaitAsync(TestLimits.Hang)).SelectMany(static r => r).Order().ToList();
+        Assert.Equal(Enumerable.Range(0, 2 * PerWriter), received);
     }
 
     [Fact]

@@ -1,11 +1,13 @@
+using Reactive.Streams.Internal;
 using Reactive.Streams.Tests.Support;
 
 namespace Reactive.Streams.Tests.Streams;
 
 /// <summary>
-/// Single-writer, single-reader (lock-free) streams on two real threads, with exact accounting: every item is
-/// delivered, evicted or rejected exactly once, deliveries keep the push order, and cancelled waits on both sides are
-/// counted once and lose nothing.
+/// Streams on the engine's lock-free mode (the Rx operators' and <c>SubscribeAsync</c>'s; created here through the
+/// internal constructor, since streams and channels do not choose it) on two real threads, with exact accounting: every
+/// item is delivered, evicted or rejected exactly once, deliveries keep the push order, and cancelled waits on both sides
+/// are counted once and lose nothing.
 /// </summary>
 public class LockFreeBoundedStreamStressTests
 {
@@ -28,13 +30,12 @@ public class LockFreeBoundedStreamStressTests
     {
         const int Total = 300_000;
         var evicted = new List<long>();
-        var stream = BoundedStream.Create(new BoundedStreamOptions<long>(policy, capacity)
+        var options = new BoundedStreamOptions<long>(policy, capacity)
         {
             Degrader = static x => x | DegradedBit,
             OnDropped = evicted.Add,
-            SingleWriter = true,
-            SingleReader = true,
-        });
+        };
+        var stream = new BoundedStream<long>(options, BufferMode.SingleLane);
         Assert.True(stream.Buffer.IsLockFree);
 
         var reader = Task.Run(async () =>
@@ -91,11 +92,7 @@ public class LockFreeBoundedStreamStressTests
     public async Task Cancelled_pushes_and_reads_are_counted_once_and_lose_nothing()
     {
         const int Total = 40_000;
-        var stream = BoundedStream.Create(new BoundedStreamOptions<long>(BackpressurePolicy.PauseUpstream, 4)
-        {
-            SingleWriter = true,
-            SingleReader = true,
-        });
+        var stream = new BoundedStream<long>(new BoundedStreamOptions<long>(BackpressurePolicy.PauseUpstream, 4), BufferMode.SingleLane);
         Assert.True(stream.Buffer.IsLockFree);
 
         var cancelledReads = 0;
@@ -169,19 +166,14 @@ public class LockFreeBoundedStreamStressTests
     }
 
     [Fact]
-    public async Task A_second_reader_on_a_single_reader_stream_is_refused_with_the_stream_named()
+    public async Task A_second_reader_on_the_lock_free_mode_is_refused_with_the_stream_named()
     {
-        var stream = BoundedStream.Create(new BoundedStreamOptions<int>(BackpressurePolicy.DropOldest, 4)
-        {
-            Name = "solo",
-            SingleWriter = true,
-            SingleReader = true,
-        });
+        var stream = new BoundedStream<int>(new BoundedStreamOptions<int>(BackpressurePolicy.DropOldest, 4) { Name = "solo" }, BufferMode.SingleLane);
         var first = stream.WaitToReadAsync().AsTask();
 
         var error = Assert.Throws<InvalidOperationException>(() => stream.WaitToReadAsync());
         Assert.Contains("solo", error.Message);
-        Assert.Contains("SingleReader", error.Message);
+        Assert.Contains("single reader", error.Message);
 
         // The first reader is still parked, and still woken.
         Assert.False(first.IsCompleted);
