@@ -87,8 +87,8 @@ public class EngineThroughputBenchmarks
     public Task Fail_PolicyChannel() => RunChannel(BackpressureChannel.Create<int>(BackpressurePolicy.Fail, Capacity), wait: false);
 
     // ---- One writer and one reader promised on both sides (SingleWriter/SingleReader) -----------------------------
-    // The runtime's bounded channel has no single-reader or single-writer implementation (it takes its lock either way);
-    // ours runs lock-free on that promise.
+    // The runtime's bounded channel has no single-reader or single-writer implementation (it takes its lock either way),
+    // and neither has ours since 2026-12-04 (the shared mode; LaneModeBenchmarks compares the lock-free mode in its place).
 
     [Benchmark(Baseline = true, OperationsPerInvoke = Items)]
     [BenchmarkCategory("DropOldestSingle")]
