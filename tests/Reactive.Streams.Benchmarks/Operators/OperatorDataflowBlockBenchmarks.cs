@@ -6,7 +6,7 @@ namespace Reactive.Streams.Benchmarks.Operators;
 /// <summary>
 /// The policy block against <see cref="BufferBlock{T}"/> with the same <c>BoundedCapacity</c>, each linked to the same
 /// bounded <see cref="ActionBlock{TInput}"/>, fed with <c>SendAsync</c> (real backpressure: PauseUpstream postpones
-/// exactly as a bounded BufferBlock does).
+/// exactly as a bounded BufferBlock does), and the ActionBlock fed directly, the floor under both.
 /// </summary>
 [MemoryDiagnoser]
 public class OperatorDataflowBlockBenchmarks
@@ -20,11 +20,24 @@ public class OperatorDataflowBlockBenchmarks
     [Benchmark]
     public Task<long> PauseUpstreamBlock() => Run(new BackpressureBlock<long>(new BoundedStreamOptions<long>(BackpressurePolicy.PauseUpstream, Capacity)));
 
-    private static async Task<long> Run(IPropagatorBlock<long, long> buffer)
+    /// <summary>
+    /// The floor under both: <c>SendAsync</c> straight into the same bounded <see cref="ActionBlock{TInput}"/>, no block
+    /// between. What a block between costs is its row minus this one.
+    /// </summary>
+    [Benchmark]
+    public Task<long> ActionBlockAlone() => Run(null);
+
+    private static async Task<long> Run(IPropagatorBlock<long, long>? between)
     {
         long consumed = 0;
         var sink = new ActionBlock<long>(_ => consumed++, new ExecutionDataflowBlockOptions { BoundedCapacity = Capacity });
-        buffer.LinkTo(sink, new DataflowLinkOptions { PropagateCompletion = true });
+        ITargetBlock<long> buffer = sink;
+        if (between is not null)
+        {
+            between.LinkTo(sink, new DataflowLinkOptions { PropagateCompletion = true });
+            buffer = between;
+        }
+
         for (long i = 0; i < Items; i++)
         {
             await buffer.SendAsync(i).ConfigureAwait(false);
