@@ -6,10 +6,11 @@ namespace Reactive.Streams.Tests.Pipeline;
 /// <summary>
 /// The member process of <see cref="GroupKillTests"/>: one <see cref="ConsumerGroupCanal"/> member of
 /// <see cref="Group"/> on <see cref="Stream"/> that, for every batch it pulls, prints one line per frame,
-/// <c>got &lt;id&gt; &lt;delivery count&gt; &lt;claim ms&gt;</c>, before handling it, then handles it (a short delay)
-/// and commits. The claim time is the log clock's reading of the claim that returned the batch
-/// (<see cref="RecordingClock"/>), so the parent can tell a reclaim of an expired claim from a frame handed to two
-/// live members. A backend's test program runs it for <c>group-member &lt;argument&gt; &lt;name&gt; &lt;claim timeout ms&gt;</c>.
+/// <c>got &lt;id&gt; &lt;delivery count&gt; &lt;claim ms&gt;</c>, before handling it, then handles it (a short delay),
+/// commits, and prints <c>acked &lt;claim ms&gt; &lt;ack ms&gt;</c>. The claim time is the log clock's reading of the
+/// claim that returned the batch (<see cref="RecordingClock"/>), so the parent can tell a reclaim of an expired claim
+/// from a frame handed to two live members, and the acknowledgement time tells it whether a member that was not killed
+/// let its claim expire (a process stalled on a loaded machine) before a frame of it went to another member. A backend's test program runs it for <c>group-member &lt;argument&gt; &lt;name&gt; &lt;claim timeout ms&gt;</c>.
 /// </summary>
 public static class GroupMember
 {
@@ -50,6 +51,10 @@ public static class GroupMember
             await Console.Out.FlushAsync();
             await Task.Delay(5); // the handler's work: long enough that kills land while frames are held
             await canal.CommitAsync(batch.Last);
+            // When the acknowledgement returned (the machine's clock, not the recording one): a frame of this batch
+            // handed to another member too is then a reclaim of a claim this member let expire, not of a live one.
+            await Console.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"acked {claimMs} {TimeProvider.System.GetUtcNow().ToUnixTimeMilliseconds()}"));
+            await Console.Out.FlushAsync();
         }
     }
 
