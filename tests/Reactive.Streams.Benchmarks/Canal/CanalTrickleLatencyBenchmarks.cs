@@ -33,8 +33,8 @@ public class CanalTrickleLatencyBenchmarks
     [GlobalCleanup]
     public void Cleanup()
     {
-        Console.WriteLine($"// trickle, LossySubscription, pushed -> pull returned: {Percentiles(_lossy)}");
-        Console.WriteLine($"// trickle, CursorCanal (in-memory log), appended -> pull returned: {Percentiles(_cursor)}");
+        Console.WriteLine($"// trickle, LossySubscription, pushed -> pull returned: {LatencySamples.Percentiles(_lossy)}");
+        Console.WriteLine($"// trickle, CursorCanal (in-memory log), appended -> pull returned: {LatencySamples.Percentiles(_cursor)}");
         _lossyCanal.DisposeAsync().AsTask().GetAwaiter().GetResult();
         _cursorCanal.DisposeAsync().AsTask().GetAwaiter().GetResult();
         _log.DisposeAsync().AsTask().GetAwaiter().GetResult();
@@ -62,17 +62,5 @@ public class CanalTrickleLatencyBenchmarks
         var batch = await pull;
         _cursor.Add(Stopwatch.GetElapsedTime(appended).TotalMicroseconds);
         return batch.Count;
-    }
-
-    private static string Percentiles(List<double> samples)
-    {
-        if (samples.Count == 0)
-        {
-            return "no samples";
-        }
-
-        var sorted = samples.Order().ToArray();
-        double At(double p) => sorted[(int)Math.Min(sorted.Length - 1, Math.Ceiling(p * sorted.Length) - 1)];
-        return $"n={sorted.Length} p50={At(0.50):F0} us p99={At(0.99):F0} us max={sorted[^1]:F0} us";
     }
 }

@@ -37,8 +37,8 @@ public abstract class TailWakeBenchmarks
     [GlobalCleanup]
     public void Cleanup()
     {
-        Console.WriteLine($"// tail wake latency, append returned -> tail returned: {Percentiles(_fromCommit)}");
-        Console.WriteLine($"// tail wake latency, append called   -> tail returned: {Percentiles(_fromCall)}");
+        Console.WriteLine($"// tail wake latency, append returned -> tail returned: {LatencySamples.Percentiles(_fromCommit)}");
+        Console.WriteLine($"// tail wake latency, append called   -> tail returned: {LatencySamples.Percentiles(_fromCall)}");
         _writer.DisposeAsync().AsTask().GetAwaiter().GetResult();
         _reader.DisposeAsync().AsTask().GetAwaiter().GetResult();
         _server.Dispose();
@@ -64,17 +64,5 @@ public abstract class TailWakeBenchmarks
         _fromCall.Add(Stopwatch.GetElapsedTime(called, returned).TotalMicroseconds);
         _last = appended.Id;
         return frames.Count;
-    }
-
-    private static string Percentiles(List<double> samples)
-    {
-        if (samples.Count == 0)
-        {
-            return "no samples";
-        }
-
-        var sorted = samples.Order().ToArray();
-        double At(double p) => sorted[(int)Math.Min(sorted.Length - 1, Math.Ceiling(p * sorted.Length) - 1)];
-        return $"n={sorted.Length} p50={At(0.50):F0} us p99={At(0.99):F0} us max={sorted[^1]:F0} us";
     }
 }
