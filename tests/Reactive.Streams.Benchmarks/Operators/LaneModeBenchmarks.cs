@@ -9,8 +9,8 @@ namespace Reactive.Streams.Benchmarks.Operators;
 /// <summary>
 /// Whether the engine's lock-free single-lane mode pays for itself where it is used: the Rx policy operators and
 /// <c>SubscribeAsync</c> (fast consumer, 1,000,000 items from a hot <see cref="Subject{T}"/>, capacity 1024), and a
-/// single-writer, single-reader <see cref="BoundedStream{T}"/> and channel face (<c>SingleWriter</c> and
-/// <c>SingleReader</c> set), which choose the lock-free mode on that promise. <see cref="SingleLane"/> false sets the internal
+/// single-writer, single-reader <see cref="BoundedStream{T}"/> and channel face, which ask for the lock-free mode here
+/// through the internal constructors (their public routing takes the shared mode since 2026-12-04, on these figures). <see cref="SingleLane"/> false sets the internal
 /// <c>Reactive.Streams.Engine.NoSingleLane</c> switch in the benchmark's process, so the same surfaces run on the
 /// shared mode. Compare each method's two rows.
 /// </summary>
@@ -85,7 +85,7 @@ public class LaneModeBenchmarks
     [Benchmark(OperationsPerInvoke = Items)]
     public async Task<long> Stream_PauseUpstream()
     {
-        var stream = new BoundedStream<int>(new BoundedStreamOptions<int>(BackpressurePolicy.PauseUpstream, Capacity) { SingleWriter = true, SingleReader = true });
+        var stream = new BoundedStream<int>(Single(BackpressurePolicy.PauseUpstream), BufferMode.SingleLane);
         var consumer = Task.Run(async () =>
         {
             long sum = 0;
@@ -108,7 +108,7 @@ public class LaneModeBenchmarks
     [Benchmark(OperationsPerInvoke = Items)]
     public async Task<long> Stream_DropOldest()
     {
-        var stream = new BoundedStream<int>(Single(BackpressurePolicy.DropOldest));
+        var stream = new BoundedStream<int>(Single(BackpressurePolicy.DropOldest), BufferMode.SingleLane);
         var consumer = Task.Run(async () =>
         {
             long sum = 0;
@@ -143,7 +143,7 @@ public class LaneModeBenchmarks
     /// <summary>A single-writer, single-reader channel face: awaited writes for PauseUpstream, <c>TryWrite</c> otherwise.</summary>
     private static async Task<long> RunChannel(BackpressurePolicy policy)
     {
-        var channel = BackpressureChannel.Create(Single(policy));
+        var channel = BackpressureChannel.Create(Single(policy), BufferMode.SingleLane);
         var consumer = Task.Run(async () =>
         {
             long sum = 0;
