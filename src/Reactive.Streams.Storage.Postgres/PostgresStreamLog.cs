@@ -271,8 +271,9 @@ public sealed partial class PostgresStreamLog : StreamLog
     }
 
     /// <summary>
-    /// Runs an idempotent operation, and after a lost connection (a server restart leaves the pool's connections dead)
-    /// clears the pool and runs it again, up to three attempts in all.
+    /// Runs an idempotent operation, and after a transient failure runs it again, up to three attempts in all. Only a lost
+    /// connection (a server restart leaves the pool's connections dead) clears the pool first; a serialization failure or
+    /// a deadlock the server reported leaves the pool's connections alive and in use by others.
     /// </summary>
     private async Task<TResult> RetryOnConnectionLossAsync<TResult>(Func<Task<TResult>> operation)
     {
@@ -282,12 +283,43 @@ public sealed partial class PostgresStreamLog : StreamLog
             {
                 return await operation().ConfigureAwait(false);
             }
-            catch (NpgsqlException e) when (attempt < 3 && IsConnectionLost(e))
+            catch (NpgsqlException e) when (attempt < 3 && Classify(e) is var retry and not RetryAction.None)
             {
-                _dataSource.Clear();
+                if (retry == RetryAction.ClearPoolAndRetry)
+                {
+                    _dataSource.Clear();
+                }
             }
         }
     }
+
+    /// <summary>What <see cref="RetryOnConnectionLossAsync{TResult}"/> does after a failure.</summary>
+    internal enum RetryAction
+    {
+        /// <summary>The failure is the caller's: it propagates.</summary>
+        None,
+
+        /// <summary>The server reported a transient error on a live connection (serialization failure, deadlock): run again.</summary>
+        Retry,
+
+        /// <summary>The connection was lost: clear the pool's dead connections, then run again.</summary>
+        ClearPoolAndRetry,
+    }
+
+    /// <summary>How a failure of an idempotent operation is retried.</summary>
+    internal static RetryAction Classify(NpgsqlException e) => e switch
+    {
+        // The server is shutting down or starting (admin or crash shutdown, not accepting connections yet).
+        PostgresException { SqlState: "57P01" or "57P02" or "57P03" } => RetryAction.ClearPoolAndRetry,
+
+        // Any other error the server reported arrived on a connection that still works.
+        PostgresException { IsTransient: true } => RetryAction.Retry,
+        PostgresException => RetryAction.None,
+
+        // No answer from the server: a broken socket or a timeout.
+        { IsTransient: true } or { InnerException: IOException } => RetryAction.ClearPoolAndRetry,
+        _ => RetryAction.None,
+    };
 
     private async Task<StreamId?> ReadCheckpointOnceAsync(string checkpointId, CancellationToken cancellationToken)
     {
@@ -301,9 +333,6 @@ public sealed partial class PostgresStreamLog : StreamLog
                 : null;
         }
     }
-
-    private static bool IsConnectionLost(NpgsqlException e) =>
-        e.IsTransient || e is PostgresException { SqlState: "57P01" or "57P02" or "57P03" } || e.InnerException is IOException;
 
     private async Task<IReadOnlyList<StreamFrame>> ReadOnceAsync(string stream, StreamId from, StreamId to, int limit, TailVisibility visibility, CancellationToken cancellationToken)
     {

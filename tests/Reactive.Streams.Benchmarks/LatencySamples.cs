@@ -16,6 +16,6 @@ internal static class LatencySamples
 
         var sorted = samples.Order().ToArray();
         double At(double p) => sorted[(int)Math.Min(sorted.Length - 1, Math.Ceiling(p * sorted.Length) - 1)];
-        return $"n={sorted.Length} p50={At(0.50):F0} us p99={At(0.99):F0} us max={sorted[^1]:F0} us";
+        return $"n={sorted.Length} p50={At(0.50):F1} us p99={At(0.99):F1} us max={sorted[^1]:F1} us";
     }
 }

@@ -43,12 +43,9 @@ public class DeliveryFanOutBenchmarks
 
             var latencies = new List<double>(Events);
             run(Events, latencies).GetAwaiter().GetResult();
-            latencies.Sort();
-            Console.WriteLine($"// AckLatency {name}: n={latencies.Count} p50={Percentile(latencies, 0.50):F1} us p99={Percentile(latencies, 0.99):F1} us");
+            Console.WriteLine($"// AckLatency {name}: {LatencySamples.Percentiles(latencies)}");
         }
     }
-
-    private static double Percentile(List<double> sorted, double p) => sorted[(int)Math.Min(sorted.Count - 1, Math.Round(p * (sorted.Count - 1)))];
 
     private static async Task RunChannelsAsync(int events, List<double>? latencies)
     {
