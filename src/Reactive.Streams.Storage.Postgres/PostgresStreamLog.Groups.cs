@@ -26,7 +26,7 @@ public sealed partial class PostgresStreamLog : IConsumerGroupLog
         ThrowIfDisposed();
         await EnsureGroupSchemaAsync(cancellationToken).ConfigureAwait(false);
         // Idempotent (ON CONFLICT DO NOTHING), so retried like a read; a retry after a lost commit reports false.
-        return await RetryOnConnectionLossAsync(async () =>
+        return await RetryTransientAsync(async () =>
         {
             using var command = _dataSource.CreateCommand(SqlGroups.CreateGroup);
             command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = stream });
@@ -107,7 +107,7 @@ public sealed partial class PostgresStreamLog : IConsumerGroupLog
         try
         {
             // Acknowledging is idempotent (an id acknowledged again is no longer pending), so it is retried like a read.
-            return await RetryOnConnectionLossAsync(async () =>
+            return await RetryTransientAsync(async () =>
             {
                 using var command = _dataSource.CreateCommand(SqlGroups.Acknowledge);
                 command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = stream });
@@ -135,7 +135,7 @@ public sealed partial class PostgresStreamLog : IConsumerGroupLog
         await EnsureGroupSchemaAsync(cancellationToken).ConfigureAwait(false);
         limit = Math.Min(limit, Options.MaxReadCount);
         var now = NowMilliseconds();
-        var (exists, pending) = await RetryOnConnectionLossAsync(async () =>
+        var (exists, pending) = await RetryTransientAsync(async () =>
         {
             using var command = _dataSource.CreateCommand(SqlGroups.Pending);
             command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = stream });
@@ -170,7 +170,7 @@ public sealed partial class PostgresStreamLog : IConsumerGroupLog
         ThrowIfDisposed();
         await EnsureGroupSchemaAsync(cancellationToken).ConfigureAwait(false);
         var now = NowMilliseconds();
-        return await RetryOnConnectionLossAsync(async () =>
+        return await RetryTransientAsync(async () =>
         {
             var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
             await using (connection.ConfigureAwait(false))
@@ -239,7 +239,7 @@ public sealed partial class PostgresStreamLog : IConsumerGroupLog
 
     private async Task CreateGroupSchemaAsync()
     {
-        await RetryOnConnectionLossAsync(async () =>
+        await RetryTransientAsync(async () =>
         {
             var connection = await _dataSource.OpenConnectionAsync().ConfigureAwait(false);
             await using (connection.ConfigureAwait(false))

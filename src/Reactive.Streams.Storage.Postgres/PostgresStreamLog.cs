@@ -196,24 +196,24 @@ public sealed partial class PostgresStreamLog : StreamLog
     /// <inheritdoc/>
     protected override async ValueTask<IReadOnlyList<StreamFrame>> ReadCoreAsync(string stream, StreamId from, StreamId to, int limit, TailVisibility visibility, CancellationToken cancellationToken)
     {
-        return await RetryOnConnectionLossAsync(() => ReadOnceAsync(stream, from, to, limit, visibility, cancellationToken)).ConfigureAwait(false);
+        return await RetryTransientAsync(() => ReadOnceAsync(stream, from, to, limit, visibility, cancellationToken)).ConfigureAwait(false);
     }
 
     /// <inheritdoc/>
     protected override async ValueTask<StreamSummary?> ReadSummaryCoreAsync(string stream, CancellationToken cancellationToken)
     {
-        return await RetryOnConnectionLossAsync(() => ReadSummaryOnceAsync(stream, cancellationToken)).ConfigureAwait(false);
+        return await RetryTransientAsync(() => ReadSummaryOnceAsync(stream, cancellationToken)).ConfigureAwait(false);
     }
 
     /// <inheritdoc/>
     protected override async ValueTask<StreamId?> ReadCheckpointCoreAsync(string checkpointId, CancellationToken cancellationToken) =>
-        await RetryOnConnectionLossAsync(() => ReadCheckpointOnceAsync(checkpointId, cancellationToken)).ConfigureAwait(false);
+        await RetryTransientAsync(() => ReadCheckpointOnceAsync(checkpointId, cancellationToken)).ConfigureAwait(false);
 
     /// <inheritdoc/>
     /// <remarks>Storing a position is idempotent, so after a lost connection it is retried like a read.</remarks>
     protected override async ValueTask WriteCheckpointCoreAsync(string checkpointId, StreamId position, CancellationToken cancellationToken)
     {
-        await RetryOnConnectionLossAsync(async () =>
+        await RetryTransientAsync(async () =>
         {
             using var command = _dataSource.CreateCommand(Sql.WriteCheckpoint);
             command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = checkpointId });
@@ -275,7 +275,7 @@ public sealed partial class PostgresStreamLog : StreamLog
     /// connection (a server restart leaves the pool's connections dead) clears the pool first; a serialization failure or
     /// a deadlock the server reported leaves the pool's connections alive and in use by others.
     /// </summary>
-    private async Task<TResult> RetryOnConnectionLossAsync<TResult>(Func<Task<TResult>> operation)
+    private async Task<TResult> RetryTransientAsync<TResult>(Func<Task<TResult>> operation)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -293,7 +293,7 @@ public sealed partial class PostgresStreamLog : StreamLog
         }
     }
 
-    /// <summary>What <see cref="RetryOnConnectionLossAsync{TResult}"/> does after a failure.</summary>
+    /// <summary>What <see cref="RetryTransientAsync{TResult}"/> does after a failure.</summary>
     internal enum RetryAction
     {
         /// <summary>The failure is the caller's: it propagates.</summary>
@@ -413,7 +413,7 @@ public sealed partial class PostgresStreamLog : StreamLog
         }
 
         // Taking a lease is idempotent, so it may be retried like a read.
-        await RetryOnConnectionLossAsync(async () =>
+        await RetryTransientAsync(async () =>
         {
             using var command = _dataSource.CreateCommand(Sql.Watch);
             command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = stream });

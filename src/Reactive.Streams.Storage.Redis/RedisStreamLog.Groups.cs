@@ -90,7 +90,7 @@ public sealed partial class RedisStreamLog : IConsumerGroupLog
         }
 
         // Acknowledging is idempotent, so after a lost connection it is retried like a read.
-        var reply = (RedisResult[])(await RetryOnConnectionLossAsync(() => EvaluateAsync(AcknowledgeHash, GroupScripts.Acknowledge, keys, args))
+        var reply = (RedisResult[])(await RetryTransientAsync(() => EvaluateAsync(AcknowledgeHash, GroupScripts.Acknowledge, keys, args))
             .WaitAsync(cancellationToken).ConfigureAwait(false))!;
         ThrowIfNoGroup(reply, stream, group);
         return (long)reply[1];
@@ -105,7 +105,7 @@ public sealed partial class RedisStreamLog : IConsumerGroupLog
         cancellationToken.ThrowIfCancellationRequested();
         var keys = new RedisKey[] { DurableKey(stream), LiveKey(stream), GroupKey(stream, group, "t") };
         var args = new RedisValue[] { group, Math.Min(limit, Options.MaxReadCount), NowMilliseconds(), consumer ?? string.Empty };
-        var reply = (RedisResult[])(await RetryOnConnectionLossAsync(() => EvaluateAsync(PendingHash, GroupScripts.Pending, keys, args))
+        var reply = (RedisResult[])(await RetryTransientAsync(() => EvaluateAsync(PendingHash, GroupScripts.Pending, keys, args))
             .WaitAsync(cancellationToken).ConfigureAwait(false))!;
         ThrowIfNoGroup(reply, stream, group);
         var entries = (RedisResult[])reply[1]!;
@@ -128,7 +128,7 @@ public sealed partial class RedisStreamLog : IConsumerGroupLog
         cancellationToken.ThrowIfCancellationRequested();
         var keys = new RedisKey[] { DurableKey(stream), LiveKey(stream), GroupKey(stream, group, "c") };
         var args = new RedisValue[] { group, NowMilliseconds() };
-        var reply = (RedisResult[])(await RetryOnConnectionLossAsync(() => EvaluateAsync(InfoHash, GroupScripts.Info, keys, args))
+        var reply = (RedisResult[])(await RetryTransientAsync(() => EvaluateAsync(InfoHash, GroupScripts.Info, keys, args))
             .WaitAsync(cancellationToken).ConfigureAwait(false))!;
         if ((long)reply[0] == -2)
         {

@@ -151,7 +151,7 @@ public sealed partial class RedisStreamLog : StreamLog
         {
             FormatId(from, "-"), FormatId(to, "+"), limit, visibility == TailVisibility.ExcludeBestEffort ? "1" : "0",
         };
-        var result = await RetryOnConnectionLossAsync(() => EvaluateAsync(Scripts.ReadHash, Scripts.Read, keys, args))
+        var result = await RetryTransientAsync(() => EvaluateAsync(Scripts.ReadHash, Scripts.Read, keys, args))
             .WaitAsync(cancellationToken).ConfigureAwait(false);
         var parts = (RedisResult[])result!;
         var durable = (RedisResult[])parts[0]!;
@@ -188,7 +188,7 @@ public sealed partial class RedisStreamLog : StreamLog
     {
         cancellationToken.ThrowIfCancellationRequested();
         var key = MetaKey(stream);
-        var values = await RetryOnConnectionLossAsync(() => _database.HashGetAsync(key, ["s", "sv", "sf", "sl"]))
+        var values = await RetryTransientAsync(() => _database.HashGetAsync(key, ["s", "sv", "sf", "sl"]))
             .WaitAsync(cancellationToken).ConfigureAwait(false);
         if (!values[1].HasValue || (long)values[1] == 0)
         {
@@ -206,7 +206,7 @@ public sealed partial class RedisStreamLog : StreamLog
     {
         cancellationToken.ThrowIfCancellationRequested();
         var key = CheckpointKey(checkpointId);
-        var value = await RetryOnConnectionLossAsync(() => _database.StringGetAsync(key)).WaitAsync(cancellationToken).ConfigureAwait(false);
+        var value = await RetryTransientAsync(() => _database.StringGetAsync(key)).WaitAsync(cancellationToken).ConfigureAwait(false);
         return value.HasValue ? StreamId.Parse((string)value!) : null;
     }
 
@@ -217,7 +217,7 @@ public sealed partial class RedisStreamLog : StreamLog
         cancellationToken.ThrowIfCancellationRequested();
         var key = CheckpointKey(checkpointId);
         var value = position.ToString();
-        await RetryOnConnectionLossAsync(() => _database.StringSetAsync(key, value)).WaitAsync(cancellationToken).ConfigureAwait(false);
+        await RetryTransientAsync(() => _database.StringSetAsync(key, value)).WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc/>
@@ -424,7 +424,7 @@ public sealed partial class RedisStreamLog : StreamLog
     /// Runs an idempotent operation, and runs it again after a lost connection (a server restart fails what was in
     /// flight), up to three attempts in all. Appends are never retried this way: one in flight may have run.
     /// </summary>
-    private static async Task<T> RetryOnConnectionLossAsync<T>(Func<Task<T>> operation)
+    private static async Task<T> RetryTransientAsync<T>(Func<Task<T>> operation)
     {
         for (var attempt = 1; ; attempt++)
         {
