@@ -33,6 +33,16 @@ internal sealed class SharedLaneBuffer<T> : WaitListBuffer<T>
 
     private readonly SingleProducerLane<T> _lane;
 
+    // A cache line of nothing at the end of this object (the runtime lays value-type fields out after references, and a
+    // derived class's fields after its bases'). The writers' lock is allocated right after this object, and a push
+    // writes the lock's state twice: without the room, the lock's state shared a cache line with _lane (and sometimes
+    // _writersHead), which every read looks at, in about half of the alignments the allocator happens to give, and the
+    // reader paid a cache miss per item. That was one of the engine's two-thread benchmarks' slow modes
+    // (docs/benchmarks.md). EngineLayoutTests checks the order (LayoutForTests).
+#pragma warning disable CS0649 // Never assigned: it only takes room.
+    private readonly CacheLinePadding _padding;
+#pragma warning restore CS0649
+
     public SharedLaneBuffer(BoundedStreamOptions<T> options)
         : base(options, readersSkipLock: true)
     {
@@ -407,6 +417,28 @@ internal sealed class SharedLaneBuffer<T> : WaitListBuffer<T>
 
     private protected override ValueTask<bool> WaitToReadCoreAsync(CancellationToken cancellationToken) =>
         _lane.IsEmpty ? ParkReader(cancellationToken) : new ValueTask<bool>(true);
+
+    /// <summary>
+    /// For the layout test: where, in bytes from the start of this object's fields, the fields a read looks at end, and
+    /// where the padding starts.
+    /// </summary>
+    internal (long ReadFieldsEnd, long Padding) LayoutForTests()
+    {
+        ref var start = ref Unsafe.As<LayoutProbe>(this).FirstByte;
+        var readFieldsEnd = Math.Max(
+            Math.Max(End(ref start, ref Unsafe.AsRef(in _lane)), End(ref start, ref _writersHead)),
+            Math.Max(End(ref start, ref _spaceWaiters), End(ref start, ref _doneWriting)));
+        return (readFieldsEnd, Unsafe.ByteOffset(ref start, ref Unsafe.As<CacheLinePadding, byte>(ref Unsafe.AsRef(in _padding))));
+
+        static long End<TField>(ref byte start, ref TField field) =>
+            Unsafe.ByteOffset(ref start, ref Unsafe.As<TField, byte>(ref field)) + Unsafe.SizeOf<TField>();
+    }
+
+    // The runtime's view of an object: its fields start right after the method table pointer.
+    private sealed class LayoutProbe
+    {
+        public byte FirstByte;
+    }
 
     // ---- Metrics and invariants -----------------------------------------------------------------------------------
 
