@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Reactive.Streams.Internal;
 
 /// <summary>What a push does to the buffer: the policy's answer, before any mode stores, evicts or parks anything.</summary>
@@ -49,6 +51,8 @@ internal static class PushDecision
     /// <param name="hasDegrader">Whether a degrader is set.</param>
     /// <param name="canWait">Whether the caller can wait for room (an async push or a blocking producer; not <c>TryPush</c>).</param>
     /// <param name="zeroTimeout">Whether the PauseUpstream timeout is zero.</param>
+    // Inlined on every push path whatever the profile says (SingleProducerLane.HasRoom).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static PushAction Decide(BackpressurePolicy policy, bool closed, bool hasRoom, bool hasDegrader, bool canWait, bool zeroTimeout)
     {
         if (closed)

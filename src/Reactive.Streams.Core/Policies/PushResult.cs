@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Reactive.Streams;
 
 /// <summary>What a non-throwing push did with its item.</summary>
@@ -53,7 +55,11 @@ public readonly struct PushResult : IEquatable<PushResult>
     /// <summary>Whether the item (or its degraded form) is now in the buffer.</summary>
     public bool IsAccepted => Status <= PushStatus.Degraded;
 
-    internal static PushResult Enqueued => new(PushStatus.Enqueued);
+    internal static PushResult Enqueued
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => new(PushStatus.Enqueued);
+    }
 
     /// <inheritdoc />
     public bool Equals(PushResult other) => Status == other.Status && ReferenceEquals(Error, other.Error);
