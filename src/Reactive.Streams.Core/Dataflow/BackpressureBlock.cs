@@ -829,10 +829,35 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
     /// Whether, since the loop stopped, there is something to offer: an oldest message no link has declined, or one to
     /// offer again (<see cref="OfferAgain"/> requests made after <paramref name="requests"/>), to a link, unreserved.
     /// </summary>
-    private bool HasNewOldest(int requests) =>
-        Volatile.Read(ref _links).Length > 0 && !IsReserved() && _buffer.CompletionError is null &&
-        _buffer.TryPeekHead(out _, out var position) &&
-        (position != Volatile.Read(ref _declined) || Volatile.Read(ref _offerAgain) != requests);
+    /// <remarks>
+    /// An empty buffer forgets the declined message. It is gone, but it may have gone while the loop was still offering
+    /// it (a target that postponed it consumed it at once), so the read that took it found the loop running and did
+    /// not start it, and the loop recorded the decline afterwards. Kept, that stale decline would stop every later push
+    /// from starting the loop (<see cref="OnPushed"/>), and the block would hold its messages until the next read: two
+    /// blocks in a chain stalled that way. The decline is forgotten with a full fence before the buffer is looked at
+    /// again, and pushes enqueue under the engine's lock before they look at the decline: either this look sees the
+    /// push's message, or the push sees no decline and starts the loop.
+    /// </remarks>
+    private bool HasNewOldest(int requests)
+    {
+        if (Volatile.Read(ref _links).Length == 0 || IsReserved() || _buffer.CompletionError is not null)
+        {
+            return false;
+        }
+
+        if (_buffer.TryPeekHead(out _, out var position))
+        {
+            return position != Volatile.Read(ref _declined) || Volatile.Read(ref _offerAgain) != requests;
+        }
+
+        if (Volatile.Read(ref _declined) < 0)
+        {
+            return false;
+        }
+
+        Interlocked.Exchange(ref _declined, -1);
+        return _buffer.TryPeekHead(out _, out _);
+    }
 
     /// <summary>
     /// Offers the oldest message to the links in order, with <c>consumeToAccept</c>, so a target that accepts takes it

@@ -352,6 +352,72 @@ public class BackpressureBlockTests
         Assert.Equal(1, block.GetMetrics().DegradeQualityHits);
     }
 
+    [Theory]
+    [InlineData(BackpressurePolicy.PauseUpstream)]
+    [InlineData(BackpressurePolicy.DropOldest)]
+    [InlineData(BackpressurePolicy.DegradeQuality)]
+    [InlineData(BackpressurePolicy.Fail)]
+    public async Task A_message_posted_after_a_postponed_message_was_consumed_during_its_offer_is_offered(BackpressurePolicy policy)
+    {
+        // The target postpones the first message and consumes it, from another thread, before its OfferMessage returns:
+        // the read happens while the block's offering loop is still running, and the loop records the postponement
+        // after the message is gone. Two policy blocks in a chain did this by chance and stalled until the next read.
+        var block = new BackpressureBlock<int>(policy, 4, static x => -x);
+        var target = new PostponeAndConsumeAtOnceTarget();
+        block.LinkTo(target);
+
+        Assert.True(block.Post(1));
+        Assert.Equal(1, await target.FirstConsumed.WaitAsync(Limit));
+        Assert.True(block.Post(2));
+
+        Assert.Equal(2, await target.SecondOffered.WaitAsync(Limit));
+        Assert.Equal(1, block.Count);
+    }
+
+    /// <summary>
+    /// A target that postpones the first message offered and consumes it on another thread before it answers; it
+    /// reports the value of the next message offered to it and declines it.
+    /// </summary>
+    private sealed class PostponeAndConsumeAtOnceTarget : ITargetBlock<int>
+    {
+        private readonly TaskCompletionSource<int> _firstConsumed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource<int> _secondOffered = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _offers;
+
+        public Task<int> FirstConsumed => _firstConsumed.Task;
+
+        public Task<int> SecondOffered => _secondOffered.Task;
+
+        public Task Completion { get; } = new TaskCompletionSource().Task;
+
+        public DataflowMessageStatus OfferMessage(DataflowMessageHeader messageHeader, int messageValue, ISourceBlock<int>? source, bool consumeToAccept)
+        {
+            if (Interlocked.Increment(ref _offers) > 1)
+            {
+                _secondOffered.TrySetResult(messageValue);
+                return DataflowMessageStatus.Declined;
+            }
+
+            var consuming = Task.Run(() =>
+            {
+                var value = source!.ConsumeMessage(messageHeader, this, out var consumed);
+                Assert.True(consumed);
+                return value;
+            });
+            consuming.Wait(Limit);
+            _firstConsumed.TrySetResult(consuming.Result);
+            return DataflowMessageStatus.Postponed;
+        }
+
+        public void Complete()
+        {
+        }
+
+        public void Fault(Exception exception)
+        {
+        }
+    }
+
     /// <summary>A source whose ConsumeMessage first posts 99 to the block, then hands over its message, 3.</summary>
     private sealed class StealingSource(ITargetBlock<int> block) : ISourceBlock<int>
     {
