@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Threading.Tasks.Dataflow;
+using Reactive.Streams.Tests.Support;
 
 namespace Reactive.Streams.Tests.Dataflow;
 
@@ -15,11 +16,8 @@ public class BackpressureBlockStressTests
     private const long DegradedBit = 1L << 62;
     private static readonly TimeSpan Limit = TimeSpan.FromMinutes(1);
 
-    public static TheoryData<BackpressurePolicy> Policies =>
-        [BackpressurePolicy.DropOldest, BackpressurePolicy.DegradeQuality, BackpressurePolicy.PauseUpstream, BackpressurePolicy.Fail];
-
     [Theory]
-    [MemberData(nameof(Policies))]
+    [MemberData(nameof(PolicyData.All), MemberType = typeof(PolicyData))]
     public async Task Block_conserves_items_under_four_producers(BackpressurePolicy policy)
     {
         const long Total = (long)Producers * PerProducer;

@@ -1,4 +1,5 @@
 using System.Threading.Tasks.Dataflow;
+using Reactive.Streams.Tests.Support;
 
 namespace Reactive.Streams.Tests.Dataflow;
 
@@ -353,10 +354,7 @@ public class BackpressureBlockTests
     }
 
     [Theory]
-    [InlineData(BackpressurePolicy.PauseUpstream)]
-    [InlineData(BackpressurePolicy.DropOldest)]
-    [InlineData(BackpressurePolicy.DegradeQuality)]
-    [InlineData(BackpressurePolicy.Fail)]
+    [MemberData(nameof(PolicyData.All), MemberType = typeof(PolicyData))]
     public async Task A_message_posted_after_a_postponed_message_was_consumed_during_its_offer_is_offered(BackpressurePolicy policy)
     {
         // The target postpones the first message and consumes it, from another thread, before its OfferMessage returns:

@@ -1,6 +1,6 @@
-using Reactive.Streams.Tests.Support;
 using System.Reactive.Concurrency;
 using System.Reactive.Subjects;
+using Reactive.Streams.Tests.Support;
 
 namespace Reactive.Streams.Tests.Operators;
 
@@ -17,11 +17,8 @@ public class OperatorStressTests
     private const long DegradedBit = 1L << 62;
     private static readonly TimeSpan Limit = TestLimits.Hang;
 
-    public static TheoryData<BackpressurePolicy> Policies =>
-        [BackpressurePolicy.DropOldest, BackpressurePolicy.DegradeQuality, BackpressurePolicy.PauseUpstream, BackpressurePolicy.Fail];
-
     [Theory]
-    [MemberData(nameof(Policies))]
+    [MemberData(nameof(PolicyData.All), MemberType = typeof(PolicyData))]
     public async Task Operator_conserves_items_under_four_producers(BackpressurePolicy policy)
     {
         long dropped = 0;
@@ -40,7 +37,7 @@ public class OperatorStressTests
     }
 
     [Theory]
-    [MemberData(nameof(Policies))]
+    [MemberData(nameof(PolicyData.All), MemberType = typeof(PolicyData))]
     public async Task SubscribeAsync_conserves_items_under_four_producers(BackpressurePolicy policy)
     {
         long dropped = 0;
@@ -69,7 +66,7 @@ public class OperatorStressTests
     }
 
     [Theory]
-    [MemberData(nameof(Policies))]
+    [MemberData(nameof(PolicyData.All), MemberType = typeof(PolicyData))]
     public async Task ToBoundedStream_conserves_items_under_four_producers_and_two_readers(BackpressurePolicy policy)
     {
         long dropped = 0;
