@@ -21,7 +21,11 @@ namespace Reactive.Streams;
 /// <item><description>Fail declines (<c>Post</c> returns false, <c>SendAsync</c> completes with false). A refusal nobody
 /// comes back from (an offer without a source: <c>Post</c>, and <c>SendAsync</c>'s first offer) counts one
 /// <c>reactive_streams.stream.overflows</c>; an offer from a source is declined without counting, because the source keeps the message and
-/// may offer it again (so a declined <c>SendAsync</c> counts one, and a linked source's held messages none).</description></item>
+/// may offer it again (so a declined <c>SendAsync</c> counts one, and a linked source's held messages none). A linked
+/// source offers a declined message again only when its own oldest message changes (Dataflow's rule, which
+/// <see cref="BufferBlock{T}"/> and this block follow as sources), so a Fail block linked after another block can leave
+/// the last declined message in its source after the source completes: where a chain must drain, link to a
+/// PauseUpstream block instead.</description></item>
 /// <item><description>DropOldest and DegradeQuality accept, evicting the oldest buffered message (DegradeQuality buffers
 /// <c>degrader(message)</c>). A missing or throwing degrader faults the block with the rejection's exception (the message
 /// is counted as rejected; conservation holds).</description></item>
