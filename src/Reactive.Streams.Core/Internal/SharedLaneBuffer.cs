@@ -35,8 +35,8 @@ internal sealed class SharedLaneBuffer<T> : WaitListBuffer<T>
 
     // A cache line of nothing at the end of this object (the runtime lays value-type fields out after references, and a
     // derived class's fields after its bases'). The writers' lock is allocated right after this object, and a push
-    // writes the lock's state twice: without the room, the lock's state shared a cache line with _lane (and sometimes
-    // _writersHead), which every read looks at, in about half of the alignments the allocator happens to give, and the
+    // writes the lock's state twice: without the room, the lock's state shared a cache line with _lane (at one offset
+    // also _spaceWaiters), which every read looks at, in about half of the alignments the allocator happens to give, and the
     // reader paid a cache miss per item. That was one of the engine's two-thread benchmarks' slow modes
     // (docs/benchmarks.md). EngineLayoutTests checks the order (LayoutForTests).
 #pragma warning disable CS0649 // Never assigned: it only takes room.
