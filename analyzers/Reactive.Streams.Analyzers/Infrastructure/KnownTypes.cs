@@ -42,6 +42,7 @@ internal sealed class KnownTypes
 
     // The six rules share one resolution per compilation (GetTypeByMetadataName searches every reference).
     private static readonly ConditionalWeakTable<Compilation, StrongBox<KnownTypes?>> s_cache = new();
+    private static readonly ConditionalWeakTable<INamespaceSymbol, string> s_namespaceNames = new();
 
     internal static KnownTypes? TryCreate(Compilation compilation) =>
         s_cache.GetValue(compilation, static c =>
@@ -49,6 +50,16 @@ internal sealed class KnownTypes
             var attribute = c.GetTypeByMetadataName("Reactive.Streams.BackpressureAttribute");
             return new StrongBox<KnownTypes?>(attribute is null ? null : new KnownTypes(c, attribute));
         }).Value;
+
+    /// <summary>
+    /// The dotted name of a namespace (empty for none or the global one), built once per symbol and kept as long as it
+    /// lives. <c>ToDisplayString</c> allocates a list of display parts and a string on every call; the purity prover's
+    /// lookups of known APIs called it for every member a degrader touches, about a tenth of the analyzers' time in a
+    /// profile of a 500-file compile (docs/benchmarks.md). Roslyn caches its public symbol objects, so identity is a
+    /// sound key.
+    /// </summary>
+    internal static string NamespaceName(INamespaceSymbol? ns) =>
+        ns is null || ns.IsGlobalNamespace ? string.Empty : s_namespaceNames.GetValue(ns, static n => n.ToDisplayString());
 
     /// <summary>Whether <paramref name="type"/> is declared directly in the library's namespace.</summary>
     internal static bool IsInLibraryNamespace(ISymbol? type)

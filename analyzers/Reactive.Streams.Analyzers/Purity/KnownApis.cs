@@ -1,4 +1,6 @@
+using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
+using Reactive.Streams.Analyzers.Infrastructure;
 
 namespace Reactive.Streams.Analyzers.Purity;
 
@@ -52,6 +54,14 @@ internal static class KnownApis
         ["System.Guid.CreateVersion7"] = "creates a time-based GUID",
     };
 
+    // The types that have entries in s_impureMembers, so a lookup builds "Type.Member" only for them.
+    private static readonly HashSet<string> s_impureMemberTypes = new(
+        s_impureMembers.Keys.Select(static k => k.Substring(0, k.LastIndexOf('.'))), StringComparer.Ordinal);
+
+    // Type names are built once per symbol and kept as long as it lives (as namespace names are, KnownTypes.NamespaceName):
+    // the lookups above need one for every member a degrader touches (its type, each base type and each interface).
+    private static readonly ConditionalWeakTable<INamedTypeSymbol, string> s_fullNames = new();
+
     // Types whose members are pure (immutable values, pure functions).
     private static readonly HashSet<string> s_pureTypes = new(StringComparer.Ordinal)
     {
@@ -97,7 +107,8 @@ internal static class KnownApis
         }
 
         var typeName = FullName(type.OriginalDefinition);
-        if (s_impureMembers.TryGetValue(typeName + "." + MemberName(member), out var effect)
+        string? effect;
+        if ((s_impureMemberTypes.Contains(typeName) && s_impureMembers.TryGetValue(typeName + "." + MemberName(member), out effect))
             || s_impureTypes.TryGetValue(typeName, out effect))
         {
             return effect;
@@ -135,7 +146,7 @@ internal static class KnownApis
             return TaskMember.None;
         }
 
-        var ns = type.ContainingNamespace?.ToDisplayString();
+        var ns = KnownTypes.NamespaceName(type.ContainingNamespace);
         if (!((ns == "System.Threading.Tasks" && type.Name is "Task" or "ValueTask")
             || (ns == "System.Runtime.CompilerServices" && type.Name.IndexOf("Await", StringComparison.Ordinal) >= 0)))
         {
@@ -186,7 +197,7 @@ internal static class KnownApis
             return false;
         }
 
-        var ns = original.ContainingNamespace.ToDisplayString();
+        var ns = KnownTypes.NamespaceName(original.ContainingNamespace);
         return s_mutableContainerNamespaces.Contains(ns)
             || (ns == "System.Text" && original.Name == "StringBuilder")
             || (ns == "System" && original.Name == "Array");
@@ -201,7 +212,7 @@ internal static class KnownApis
     internal static string? IsSpanMutator(IMethodSymbol method)
     {
         var type = method.ContainingType?.OriginalDefinition;
-        if (type?.ContainingNamespace?.ToDisplayString() != "System")
+        if (type is null || KnownTypes.NamespaceName(type.ContainingNamespace) != "System")
         {
             return null;
         }
@@ -228,14 +239,15 @@ internal static class KnownApis
                 : null;
     }
 
-    internal static string FullName(INamedTypeSymbol type)
+    /// <summary>The metadata-style name of a type (<c>System.Collections.Generic.List`1</c>, <c>Outer+Inner</c>), built once per symbol.</summary>
+    internal static string FullName(INamedTypeSymbol type) => s_fullNames.GetValue(type, static t =>
     {
-        var ns = type.ContainingNamespace;
-        var prefix = type.ContainingType is { } outer
+        var ns = t.ContainingNamespace;
+        var prefix = t.ContainingType is { } outer
             ? FullName(outer) + "+"
-            : ns is null || ns.IsGlobalNamespace ? string.Empty : ns.ToDisplayString() + ".";
-        return type.Arity == 0 ? prefix + type.Name : prefix + type.Name + "`" + type.Arity.ToString(System.Globalization.CultureInfo.InvariantCulture);
-    }
+            : ns is null || ns.IsGlobalNamespace ? string.Empty : KnownTypes.NamespaceName(ns) + ".";
+        return t.Arity == 0 ? prefix + t.Name : prefix + t.Name + "`" + t.Arity.ToString(System.Globalization.CultureInfo.InvariantCulture);
+    });
 
     private static string MemberName(ISymbol member) =>
         member is IMethodSymbol { AssociatedSymbol: IPropertySymbol property } ? property.Name : member.Name;

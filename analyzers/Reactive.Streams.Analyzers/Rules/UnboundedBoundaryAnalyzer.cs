@@ -91,7 +91,7 @@ public sealed class UnboundedBoundaryAnalyzer : DiagnosticAnalyzer
     {
         var creation = (IObjectCreationOperation)context.Operation;
         if (creation.Type is not INamedTypeSymbol type || !s_blocks.Contains(type.Name)
-            || type.ContainingNamespace?.ToDisplayString() != DataflowNamespace)
+            || KnownTypes.NamespaceName(type.ContainingNamespace) != DataflowNamespace)
         {
             return;
         }
