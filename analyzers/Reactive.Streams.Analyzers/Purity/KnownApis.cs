@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 using Reactive.Streams.Analyzers.Infrastructure;
 
@@ -6,7 +5,8 @@ namespace Reactive.Streams.Analyzers.Purity;
 
 /// <summary>
 /// What the prover knows about members it cannot read: a deny-list of effectful BCL APIs (named in the message)
-/// and an allow-list of pure ones. The lists are by fully qualified containing type, compared without allocating.
+/// and an allow-list of pure ones. The lists are by fully qualified containing type, matched against a symbol without
+/// building its name (<see cref="KnownTypes.HasFullName"/>).
 /// </summary>
 internal static class KnownApis
 {
@@ -54,14 +54,6 @@ internal static class KnownApis
         ["System.Guid.CreateVersion7"] = "creates a time-based GUID",
     };
 
-    // The types that have entries in s_impureMembers, so a lookup builds "Type.Member" only for them.
-    private static readonly HashSet<string> s_impureMemberTypes = new(
-        s_impureMembers.Keys.Select(static k => k.Substring(0, k.LastIndexOf('.'))), StringComparer.Ordinal);
-
-    // Type names are built once per symbol and kept as long as it lives (as namespace names are, KnownTypes.NamespaceName):
-    // the lookups above need one for every member a degrader touches (its type, each base type and each interface).
-    private static readonly ConditionalWeakTable<INamedTypeSymbol, string> s_fullNames = new();
-
     // Types whose members are pure (immutable values, pure functions).
     private static readonly HashSet<string> s_pureTypes = new(StringComparer.Ordinal)
     {
@@ -82,10 +74,19 @@ internal static class KnownApis
     };
 
     // Mutable containers: reads are pure, and so are mutations of an instance created inside the degrader.
-    private static readonly HashSet<string> s_mutableContainerNamespaces = new(StringComparer.Ordinal)
+    private static readonly string[] s_mutableContainerNamespaces =
     {
         "System.Collections.Generic", "System.Collections.Immutable", "System.Collections.Concurrent",
     };
+
+    // The lists above, indexed for lookups by symbol.
+    private static readonly TypeTable<string> s_impureTypeTable = new(s_impureTypes);
+    private static readonly TypeTable<Dictionary<string, string>> s_impureMemberTable = new(
+        s_impureMembers
+            .GroupBy(static m => m.Key.Substring(0, m.Key.LastIndexOf('.')), StringComparer.Ordinal)
+            .Select(static g => new KeyValuePair<string, Dictionary<string, string>>(
+                g.Key, g.ToDictionary(static m => m.Key.Substring(m.Key.LastIndexOf('.') + 1), static m => m.Value, StringComparer.Ordinal))));
+    private static readonly TypeTable<bool> s_pureTypeTable = new(s_pureTypes.Select(static t => new KeyValuePair<string, bool>(t, true)));
 
     private static readonly HashSet<string> s_mutatorNames = new(StringComparer.Ordinal)
     {
@@ -106,10 +107,10 @@ internal static class KnownApis
             return null;
         }
 
-        var typeName = FullName(type.OriginalDefinition);
+        var original = type.OriginalDefinition;
         string? effect;
-        if ((s_impureMemberTypes.Contains(typeName) && s_impureMembers.TryGetValue(typeName + "." + MemberName(member), out effect))
-            || s_impureTypes.TryGetValue(typeName, out effect))
+        if ((s_impureMemberTable.TryGetValue(original, out var members) && members.TryGetValue(MemberName(member), out effect))
+            || s_impureTypeTable.TryGetValue(original, out effect))
         {
             return effect;
         }
@@ -117,7 +118,7 @@ internal static class KnownApis
         // Stream, TextWriter and ILogger subclasses and implementations are as effectful as their base.
         for (var baseType = type.BaseType; baseType is not null; baseType = baseType.BaseType)
         {
-            if (s_impureTypes.TryGetValue(FullName(baseType.OriginalDefinition), out effect))
+            if (s_impureTypeTable.TryGetValue(baseType.OriginalDefinition, out effect))
             {
                 return effect;
             }
@@ -125,7 +126,7 @@ internal static class KnownApis
 
         foreach (var @interface in type.AllInterfaces)
         {
-            if (s_impureTypes.TryGetValue(FullName(@interface.OriginalDefinition), out effect))
+            if (s_impureTypeTable.TryGetValue(@interface.OriginalDefinition, out effect))
             {
                 return effect;
             }
@@ -146,9 +147,8 @@ internal static class KnownApis
             return TaskMember.None;
         }
 
-        var ns = KnownTypes.NamespaceName(type.ContainingNamespace);
-        if (!((ns == "System.Threading.Tasks" && type.Name is "Task" or "ValueTask")
-            || (ns == "System.Runtime.CompilerServices" && type.Name.IndexOf("Await", StringComparison.Ordinal) >= 0)))
+        if (!((type.Name is "Task" or "ValueTask" && KnownTypes.IsNamespace(type.ContainingNamespace, "System.Threading.Tasks"))
+            || (type.Name.IndexOf("Await", StringComparison.Ordinal) >= 0 && KnownTypes.IsNamespace(type.ContainingNamespace, "System.Runtime.CompilerServices"))))
         {
             return TaskMember.None;
         }
@@ -171,18 +171,23 @@ internal static class KnownApis
             return false;
         }
 
-        if (original.IsTupleType || original.SpecialType != SpecialType.None || s_pureTypes.Contains(FullName(original))
+        if (original.IsTupleType || original.SpecialType != SpecialType.None || s_pureTypeTable.TryGetValue(original, out _)
             || original.Name.EndsWith("InterpolatedStringHandler", StringComparison.Ordinal))
         {
             return true;
         }
 
-        // ValueTuple`2..8, Tuple`1..8 and the exception types' static throw helpers.
-        var name = FullName(original);
-        return name.StartsWith("System.ValueTuple`", StringComparison.Ordinal)
-            || name.StartsWith("System.Tuple`", StringComparison.Ordinal)
-            || name.StartsWith("System.Collections.Immutable.Immutable", StringComparison.Ordinal)
-                && !name.EndsWith("+Builder", StringComparison.Ordinal);
+        // ValueTuple`1..8, Tuple`1..8 and the immutable collections (with their nested types, except the builders).
+        var outermost = original;
+        while (outermost.ContainingType is { } outer)
+        {
+            outermost = outer;
+        }
+
+        return (outermost.Arity > 0 && outermost.Name is "ValueTuple" or "Tuple" && KnownTypes.IsNamespace(outermost.ContainingNamespace, "System"))
+            || (outermost.Name.StartsWith("Immutable", StringComparison.Ordinal)
+                && KnownTypes.IsNamespace(outermost.ContainingNamespace, "System.Collections.Immutable")
+                && !(original.ContainingType is not null && original.Name == "Builder"));
     }
 
     /// <summary>
@@ -197,10 +202,17 @@ internal static class KnownApis
             return false;
         }
 
-        var ns = KnownTypes.NamespaceName(original.ContainingNamespace);
-        return s_mutableContainerNamespaces.Contains(ns)
-            || (ns == "System.Text" && original.Name == "StringBuilder")
-            || (ns == "System" && original.Name == "Array");
+        var ns = original.ContainingNamespace;
+        foreach (var container in s_mutableContainerNamespaces)
+        {
+            if (KnownTypes.IsNamespace(ns, container))
+            {
+                return true;
+            }
+        }
+
+        return (original.Name == "StringBuilder" && KnownTypes.IsNamespace(ns, "System.Text"))
+            || (original.Name == "Array" && KnownTypes.IsNamespace(ns, "System"));
     }
 
     internal static bool IsMutator(IMethodSymbol method) => s_mutatorNames.Contains(method.Name);
@@ -212,7 +224,7 @@ internal static class KnownApis
     internal static string? IsSpanMutator(IMethodSymbol method)
     {
         var type = method.ContainingType?.OriginalDefinition;
-        if (type is null || KnownTypes.NamespaceName(type.ContainingNamespace) != "System")
+        if (type is null || !KnownTypes.IsNamespace(type.ContainingNamespace, "System"))
         {
             return null;
         }
@@ -239,22 +251,53 @@ internal static class KnownApis
                 : null;
     }
 
-    /// <summary>The metadata-style name of a type (<c>System.Collections.Generic.List`1</c>, <c>Outer+Inner</c>), built once per symbol.</summary>
-    internal static string FullName(INamedTypeSymbol type) => s_fullNames.GetValue(type, static t =>
-    {
-        var ns = t.ContainingNamespace;
-        var prefix = t.ContainingType is { } outer
-            ? FullName(outer) + "+"
-            : ns is null || ns.IsGlobalNamespace ? string.Empty : KnownTypes.NamespaceName(ns) + ".";
-        return t.Arity == 0 ? prefix + t.Name : prefix + t.Name + "`" + t.Arity.ToString(System.Globalization.CultureInfo.InvariantCulture);
-    });
-
     private static string MemberName(ISymbol member) =>
         member is IMethodSymbol { AssociatedSymbol: IPropertySymbol property } ? property.Name : member.Name;
 
     /// <summary><c>Type.Member</c> for messages.</summary>
     internal static string Display(ISymbol member) =>
         member.ContainingType is null ? MemberName(member) : member.ContainingType.Name + "." + MemberName(member);
+}
+
+/// <summary>
+/// Values keyed by types' full metadata names (<c>System.Collections.Generic.List`1</c>), looked up by symbol: the
+/// candidates that share the symbol's simple name, then <see cref="KnownTypes.HasFullName"/> on each, so a lookup
+/// allocates nothing.
+/// </summary>
+internal sealed class TypeTable<TValue>
+{
+    private readonly Dictionary<string, KeyValuePair<string, TValue>[]> _byName;
+
+    public TypeTable(IEnumerable<KeyValuePair<string, TValue>> entries) =>
+        _byName = entries
+            .GroupBy(static e => SimpleName(e.Key), StringComparer.Ordinal)
+            .ToDictionary(static g => g.Key, static g => g.ToArray(), StringComparer.Ordinal);
+
+    public bool TryGetValue(INamedTypeSymbol type, out TValue value)
+    {
+        if (_byName.TryGetValue(type.Name, out var candidates))
+        {
+            foreach (var candidate in candidates)
+            {
+                if (KnownTypes.HasFullName(type, candidate.Key))
+                {
+                    value = candidate.Value;
+                    return true;
+                }
+            }
+        }
+
+        value = default!;
+        return false;
+    }
+
+    // "System.Collections.Generic.List`1" -> "List"; "Outer+Inner" -> "Inner".
+    private static string SimpleName(string fullName)
+    {
+        var start = Math.Max(fullName.LastIndexOf('.'), fullName.LastIndexOf('+')) + 1;
+        var tick = fullName.IndexOf('`', start);
+        return tick < 0 ? fullName.Substring(start) : fullName.Substring(start, tick - start);
+    }
 }
 
 /// <summary>What a member of a task or awaiter does with the task it is called on.</summary>

@@ -79,7 +79,7 @@ internal sealed class PurityProver
         _userPureMembers = userPureMembers;
         _sourceTypes = new Lazy<ImmutableArray<INamedTypeSymbol>>(() => ListTypes(compilation.Assembly.GlobalNamespace));
         _hasFriends = new Lazy<bool>(() => compilation.Assembly.GetAttributes().Any(
-            static a => a.AttributeClass is { Name: "InternalsVisibleToAttribute", ContainingNamespace: var ns } && KnownTypes.NamespaceName(ns) == "System.Runtime.CompilerServices"));
+            static a => a.AttributeClass is { Name: "InternalsVisibleToAttribute", ContainingNamespace: var ns } && KnownTypes.IsNamespace(ns, "System.Runtime.CompilerServices")));
     }
 
     /// <summary>Proves a lambda or anonymous method; <see langword="null"/> when it is pure.</summary>
@@ -502,7 +502,7 @@ internal sealed class PurityProver
         // Span<T>, ReadOnlySpan<T>, other ref structs, Memory<T> and ArraySegment<T>: values that write through to storage.
         private static bool IsView(ITypeSymbol type) =>
             type.IsRefLikeType
-            || (type is INamedTypeSymbol { Name: "Memory" or "ReadOnlyMemory" or "ArraySegment", ContainingNamespace: var ns } && KnownTypes.NamespaceName(ns) == "System");
+            || (type is INamedTypeSymbol { Name: "Memory" or "ReadOnlyMemory" or "ArraySegment", ContainingNamespace: var ns } && KnownTypes.IsNamespace(ns, "System"));
 
         private static bool IsCreation(IOperation value)
         {

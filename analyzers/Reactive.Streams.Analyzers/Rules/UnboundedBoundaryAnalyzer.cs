@@ -91,7 +91,7 @@ public sealed class UnboundedBoundaryAnalyzer : DiagnosticAnalyzer
     {
         var creation = (IObjectCreationOperation)context.Operation;
         if (creation.Type is not INamedTypeSymbol type || !s_blocks.Contains(type.Name)
-            || KnownTypes.NamespaceName(type.ContainingNamespace) != DataflowNamespace)
+            || !KnownTypes.IsNamespace(type.ContainingNamespace, DataflowNamespace))
         {
             return;
         }
