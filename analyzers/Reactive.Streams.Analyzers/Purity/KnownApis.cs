@@ -79,14 +79,29 @@ internal static class KnownApis
         "System.Collections.Generic", "System.Collections.Immutable", "System.Collections.Concurrent",
     };
 
-    // The lists above, indexed for lookups by symbol.
-    private static readonly TypeTable<string> s_impureTypeTable = new(s_impureTypes);
-    private static readonly TypeTable<Dictionary<string, string>> s_impureMemberTable = new(
-        s_impureMembers
-            .GroupBy(static m => m.Key.Substring(0, m.Key.LastIndexOf('.')), StringComparer.Ordinal)
-            .Select(static g => new KeyValuePair<string, Dictionary<string, string>>(
-                g.Key, g.ToDictionary(static m => m.Key.Substring(m.Key.LastIndexOf('.') + 1), static m => m.Value, StringComparer.Ordinal))));
-    private static readonly TypeTable<bool> s_pureTypeTable = new(s_pureTypes.Select(static t => new KeyValuePair<string, bool>(t, true)));
+    // The lists above, indexed for lookups by symbol. Built with plain loops and reference-typed values: LINQ and
+    // value-typed instantiations here are code a cold compiler process must JIT before the first proof.
+    private static readonly TypeTable<string> s_impureTypeTable = TypeTable<string>.Create(s_impureTypes);
+    private static readonly TypeTable<Dictionary<string, string>> s_impureMemberTable = ImpureMembersByType();
+    private static readonly TypeTable<string> s_pureTypeTable = TypeTable<string>.Create(s_pureTypes);
+
+    private static TypeTable<Dictionary<string, string>> ImpureMembersByType()
+    {
+        var byType = new Dictionary<string, Dictionary<string, string>>(StringComparer.Ordinal);
+        foreach (var entry in s_impureMembers)
+        {
+            var dot = entry.Key.LastIndexOf('.');
+            var type = entry.Key.Substring(0, dot);
+            if (!byType.TryGetValue(type, out var members))
+            {
+                byType[type] = members = new Dictionary<string, string>(StringComparer.Ordinal);
+            }
+
+            members[entry.Key.Substring(dot + 1)] = entry.Value;
+        }
+
+        return TypeTable<Dictionary<string, string>>.Create(byType);
+    }
 
     private static readonly HashSet<string> s_mutatorNames = new(StringComparer.Ordinal)
     {
@@ -266,12 +281,46 @@ internal static class KnownApis
 /// </summary>
 internal sealed class TypeTable<TValue>
 {
-    private readonly Dictionary<string, KeyValuePair<string, TValue>[]> _byName;
+    private readonly Dictionary<string, List<KeyValuePair<string, TValue>>> _byName = new(StringComparer.Ordinal);
 
-    public TypeTable(IEnumerable<KeyValuePair<string, TValue>> entries) =>
-        _byName = entries
-            .GroupBy(static e => SimpleName(e.Key), StringComparer.Ordinal)
-            .ToDictionary(static g => g.Key, static g => g.ToArray(), StringComparer.Ordinal);
+    private TypeTable()
+    {
+    }
+
+    /// <summary>A table of the given names and values.</summary>
+    public static TypeTable<TValue> Create(Dictionary<string, TValue> entries)
+    {
+        var table = new TypeTable<TValue>();
+        foreach (var entry in entries)
+        {
+            table.Add(entry.Key, entry.Value);
+        }
+
+        return table;
+    }
+
+    /// <summary>A set of the given names, each its own value.</summary>
+    public static TypeTable<string> Create(HashSet<string> names)
+    {
+        var table = new TypeTable<string>();
+        foreach (var name in names)
+        {
+            table.Add(name, name);
+        }
+
+        return table;
+    }
+
+    private void Add(string fullName, TValue value)
+    {
+        var name = SimpleName(fullName);
+        if (!_byName.TryGetValue(name, out var candidates))
+        {
+            _byName[name] = candidates = new List<KeyValuePair<string, TValue>>(1);
+        }
+
+        candidates.Add(new KeyValuePair<string, TValue>(fullName, value));
+    }
 
     public bool TryGetValue(INamedTypeSymbol type, out TValue value)
     {

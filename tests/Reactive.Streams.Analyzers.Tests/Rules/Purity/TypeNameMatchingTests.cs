@@ -77,14 +77,14 @@ public sealed class TypeNameMatchingTests
     [Fact]
     public void A_type_table_finds_entries_by_symbol_and_nothing_else()
     {
-        var table = new TypeTable<int>(new Dictionary<string, int>
+        var table = TypeTable<string>.Create(new Dictionary<string, string>
         {
-            ["System.Collections.Generic.List`1"] = 1,
-            ["A.B.System"] = 2,
-            ["Global+Nested`1+Inner"] = 3,
+            ["System.Collections.Generic.List`1"] = "1",
+            ["A.B.System"] = "2",
+            ["Global+Nested`1+Inner"] = "3",
         });
 
-        foreach (var (name, expected) in new[] { ("System.Collections.Generic.List`1", 1), ("A.B.System", 2), ("Global+Nested`1+Inner", 3) })
+        foreach (var (name, expected) in new[] { ("System.Collections.Generic.List`1", "1"), ("A.B.System", "2"), ("Global+Nested`1+Inner", "3") })
         {
             Assert.True(table.TryGetValue(s_compilation.GetTypeByMetadataName(name)!, out var value), name);
             Assert.Equal(expected, value);
