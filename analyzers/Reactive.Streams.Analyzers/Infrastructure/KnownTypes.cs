@@ -136,10 +136,5 @@ internal sealed class KnownTypes
     }
 
     /// <summary>Whether <paramref name="type"/> is declared directly in the library's namespace.</summary>
-    internal static bool IsInLibraryNamespace(ISymbol? type)
-    {
-        var ns = type?.ContainingNamespace;
-        return ns is { Name: "Streams" } && ns.ContainingNamespace is { Name: "Reactive" } outer
-            && outer.ContainingNamespace is { IsGlobalNamespace: true };
-    }
+    internal static bool IsInLibraryNamespace(ISymbol? type) => IsNamespace(type?.ContainingNamespace, LibraryNamespace);
 }
