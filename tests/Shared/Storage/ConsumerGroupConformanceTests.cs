@@ -10,7 +10,7 @@ namespace Reactive.Streams.Storage.Tests;
 /// Time is virtual (<see cref="TestClock"/>) where the backend measures claim timeouts with the log's clock; a backend
 /// whose server measures them overrides <see cref="PassAsync"/>.
 /// </summary>
-public abstract class ConsumerGroupConformanceTests : IAsyncLifetime
+public abstract partial class ConsumerGroupConformanceTests : IAsyncLifetime
 {
     protected static readonly TimeSpan Guard = TimeSpan.FromMinutes(1);
     protected static readonly TimeSpan ClaimTimeout = TimeSpan.FromSeconds(10);

@@ -1,0 +1,296 @@
+using System.Text;
+
+namespace Reactive.Streams.Storage.Tests;
+
+/// <summary>Audit of issue 21: consumer-group behaviour the conformance suite did not yet pin down, on every backend.</summary>
+public abstract partial class ConsumerGroupConformanceTests
+{
+    private static StreamId[] ProbeIds(ConsumerGroupClaim claim) => claim.Frames.Select(f => f.Frame.Id).ToArray();
+
+    private async Task<StreamId[]> AppendSpacedAsync(IStreamLog log, string stream, int count)
+    {
+        var ids = new StreamId[count];
+        for (var i = 0; i < count; i++)
+        {
+            ids[i] = (await log.AppendAsync(stream, Encoding.UTF8.GetBytes($"f{i}"), AppendMode.Durable)).Id;
+            Clock.Advance(TimeSpan.FromMilliseconds(10));
+        }
+
+        return ids;
+    }
+
+    [Fact]
+    public async Task Audit21Probe_a_group_started_after_an_id_between_frames_delivers_the_frames_after_it()
+    {
+        var log = await CreateAsync();
+        var stream = NewStream();
+        var ids = await AppendSpacedAsync(log, stream, 4);
+        var between = new StreamId(ids[1].Milliseconds + 5, 0);
+        Assert.True(ids[1] < between && between < ids[2]);
+
+        Assert.True(await log.CreateGroupAsync(stream, "g", ConsumerGroupStart.After(between)));
+        var info = await log.ReadGroupAsync(stream, "g");
+        Assert.Equal((between, 0L, 2L), (info!.LastDeliveredId, info.PendingCount, info.Lag));
+
+        var claim = await log.ClaimAsync(stream, "g", "a", 10, ClaimTimeout);
+        Assert.Equal(ids[2..], ProbeIds(claim));
+        Assert.Equal(ids[^1], claim.LastDeliveredId);
+    }
+
+    [Fact]
+    public async Task Audit21Probe_a_group_started_after_a_future_id_skips_frames_up_to_it()
+    {
+        var log = await CreateAsync();
+        var stream = NewStream();
+        await AppendSpacedAsync(log, stream, 2);
+        var future = new StreamId(Clock.GetUtcNow().ToUnixTimeMilliseconds() + 60_000, 0);
+
+        Assert.True(await log.CreateGroupAsync(stream, "g", ConsumerGroupStart.After(future)));
+        var info = await log.ReadGroupAsync(stream, "g");
+        Assert.Equal((future, 0L, 0L), (info!.LastDeliveredId, info.PendingCount, info.Lag));
+        await log.AppendAsync(stream, "before-the-start"u8.ToArray(), AppendMode.Durable);
+
+        var claim = await log.ClaimAsync(stream, "g", "a", 10, ClaimTimeout);
+        Assert.Empty(claim.Frames);
+        Assert.Equal(future, claim.LastDeliveredId);
+        Assert.Equal(0, (await log.ReadGroupAsync(stream, "g"))!.Lag);
+
+        Clock.Advance(TimeSpan.FromMinutes(2));
+        var after = (await log.AppendAsync(stream, "after-the-start"u8.ToArray(), AppendMode.Durable)).Id;
+        Assert.Equal(new[] { after }, ProbeIds(await log.ClaimAsync(stream, "g", "a", 10, ClaimTimeout)));
+    }
+
+    [Fact]
+    public async Task Audit21Probe_a_group_started_after_the_greatest_id_hands_out_nothing()
+    {
+        var log = await CreateAsync();
+        var stream = NewStream();
+        await AppendAsync(log, stream, 2);
+
+        Assert.True(await log.CreateGroupAsync(stream, "g", ConsumerGroupStart.After(StreamId.Max)));
+        await AppendAsync(log, stream, 1);
+        var claim = await log.ClaimAsync(stream, "g", "a", 10, ClaimTimeout);
+
+        Assert.Empty(claim.Frames);
+        Assert.Equal(StreamId.Max, claim.LastDeliveredId);
+        var info = await log.ReadGroupAsync(stream, "g");
+        Assert.Equal((StreamId.Max, 0L, 0L), (info!.LastDeliveredId, info.PendingCount, info.Lag));
+    }
+
+    [Fact]
+    public async Task Audit21Probe_a_canal_opened_at_the_end_skips_what_is_there_and_a_second_open_changes_nothing()
+    {
+        var log = await CreateAsync();
+        var stream = NewStream();
+        await AppendAsync(log, stream, 3);
+        var options = new ConsumerGroupCanalOptions { ClaimTimeout = ClaimTimeout, TimeProvider = Clock, Start = ConsumerGroupStart.End };
+        var a = Track(await ConsumerGroupCanal.OpenAsync(log, stream, "g", "a", options));
+        Assert.True((await a.PullBatchAsync(10, TimeSpan.Zero)).IsEmpty);
+        var later = (await log.AppendAsync(stream, "later"u8.ToArray(), AppendMode.Durable)).Id;
+
+        var b = Track(await ConsumerGroupCanal.OpenAsync(log, stream, "g", "b", new ConsumerGroupCanalOptions { ClaimTimeout = ClaimTimeout, TimeProvider = Clock }));
+        Assert.Equal(new[] { later }, (await b.PullBatchAsync(10, TimeSpan.Zero)).Select(f => f.Id));
+        Assert.True((await a.PullBatchAsync(10, TimeSpan.Zero)).IsEmpty);
+    }
+
+    [Fact]
+    public async Task Audit21Probe_delivery_counts_rise_with_each_reclaim_and_the_pending_list_follows()
+    {
+        var log = await CreateAsync();
+        var stream = NewStream();
+        var ids = await AppendAsync(log, stream, 1);
+        await log.CreateGroupAsync(stream, "g", ConsumerGroupStart.Beginning);
+
+        var members = new[] { "a", "b", "c", "a" };
+        for (var i = 0; i < members.Length; i++)
+        {
+            var claim = await log.ClaimAsync(stream, "g", members[i], 10, ClaimTimeout);
+            Assert.Equal(ids, ProbeIds(claim));
+            Assert.Equal(i + 1, claim.Frames[0].DeliveryCount);
+            Assert.Equal(new[] { new PendingFrame(ids[0], members[i], TimeSpan.Zero, i + 1) }, await log.ReadPendingAsync(stream, "g", null, 10));
+            Assert.Empty(await log.ReadPendingAsync(stream, "g", members[i] == "a" ? "b" : "a", 10));
+            Assert.Empty((await log.ClaimAsync(stream, "g", "z", 10, ClaimTimeout)).Frames); // still held
+            await PassAsync(ClaimTimeout);
+        }
+    }
+
+    [Fact]
+    public async Task Audit21Probe_pending_filtered_by_consumer_with_a_limit_is_that_member_s_oldest()
+    {
+        var log = await CreateAsync();
+        var stream = NewStream();
+        var ids = await AppendAsync(log, stream, 6);
+        await log.CreateGroupAsync(stream, "g", ConsumerGroupStart.Beginning);
+        await log.ClaimAsync(stream, "g", "a", 2, ClaimTimeout);
+        await log.ClaimAsync(stream, "g", "b", 2, ClaimTimeout);
+        await log.ClaimAsync(stream, "g", "a", 2, ClaimTimeout);
+
+        Assert.Equal([ids[0], ids[1], ids[4]], (await log.ReadPendingAsync(stream, "g", "a", 3)).Select(p => p.Id));
+        Assert.Equal([ids[2]], (await log.ReadPendingAsync(stream, "g", "b", 1)).Select(p => p.Id));
+        Assert.All(await log.ReadPendingAsync(stream, "g", "a", 10), p => Assert.Equal("a", p.Consumer));
+        Assert.Equal(ids, (await log.ReadPendingAsync(stream, "g", null, int.MaxValue)).Select(p => p.Id));
+    }
+
+    [Fact]
+    public async Task Audit21Probe_lag_follows_appends_and_claims_not_acknowledgements()
+    {
+        var log = await CreateAsync();
+        var stream = NewStream();
+        await log.CreateGroupAsync(stream, "g", ConsumerGroupStart.Beginning);
+        Assert.Equal(0, (await log.ReadGroupAsync(stream, "g"))!.Lag);
+        var ids = await AppendAsync(log, stream, 4);
+        Assert.Equal(4, (await log.ReadGroupAsync(stream, "g"))!.Lag);
+        await log.ClaimAsync(stream, "g", "a", 3, ClaimTimeout);
+        Assert.Equal(1, (await log.ReadGroupAsync(stream, "g"))!.Lag);
+        await log.AcknowledgeAsync(stream, "g", ids[..3]);
+        var info = await log.ReadGroupAsync(stream, "g");
+        Assert.Equal((1L, 0L), (info!.Lag, info.PendingCount));
+        await log.AppendAsync(stream, "best-effort"u8.ToArray(), AppendMode.BestEffortLive);
+        Assert.Equal(2, (await log.ReadGroupAsync(stream, "g"))!.Lag);
+        await log.ClaimAsync(stream, "g", "b", 10, ClaimTimeout);
+        Assert.Equal((0L, 2L), ((await log.ReadGroupAsync(stream, "g"))!.Lag, (await log.ReadGroupAsync(stream, "g"))!.PendingCount));
+    }
+
+    [Fact]
+    public async Task Audit21Probe_lag_leaves_out_frames_trimmed_before_they_were_delivered()
+    {
+        var log = Track(await OpenLogAsync(new StreamLogOptions
+        {
+            TimeProvider = Clock,
+            LiveRetention = new LiveRetentionOptions { Alpha = 1, Ttl = TimeSpan.FromSeconds(1), Floor = 2, Ceiling = 2 },
+        }));
+        var stream = NewStream();
+        await log.CreateGroupAsync(stream, "g", ConsumerGroupStart.Beginning);
+        var ids = new List<StreamId>();
+        for (var i = 0; i < 5; i++)
+        {
+            ids.Add((await log.AppendAsync(stream, Encoding.UTF8.GetBytes($"l{i}"), AppendMode.BestEffortLive)).Id);
+        }
+
+        var kept = (await log.ReadAsync(stream, StreamId.Min, StreamId.Max, 10)).Select(f => f.Id).ToArray();
+        Assert.Equal(ids[3..], kept);
+        Assert.Equal(2, (await log.ReadGroupAsync(stream, "g"))!.Lag);
+        Assert.Equal(kept, ProbeIds(await log.ClaimAsync(stream, "g", "a", 10, ClaimTimeout)));
+        Assert.Equal(0, (await log.ReadGroupAsync(stream, "g"))!.Lag);
+    }
+
+    [Fact]
+    public async Task Audit21Probe_more_bad_input_is_refused_with_the_parameter_named_and_nothing_written()
+    {
+        var log = await CreateAsync();
+        var stream = NewStream();
+        await AppendAsync(log, stream, 2);
+
+        Assert.Equal("stream", (await Assert.ThrowsAsync<ArgumentNullException>(() => log.CreateGroupAsync(null!, "g", ConsumerGroupStart.Beginning).AsTask())).ParamName);
+        Assert.Equal("group", (await Assert.ThrowsAsync<ArgumentNullException>(() => log.CreateGroupAsync(stream, null!, ConsumerGroupStart.Beginning).AsTask())).ParamName);
+        Assert.Equal("stream", (await Assert.ThrowsAsync<ArgumentException>(() => log.CreateGroupAsync(new string('s', StreamLog.MaxStreamNameLength + 1), "g", ConsumerGroupStart.Beginning).AsTask())).ParamName);
+        Assert.Null(await log.ReadGroupAsync(stream, "g"));
+
+        await log.CreateGroupAsync(stream, "g", ConsumerGroupStart.Beginning);
+        Assert.Equal("limit", (await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => log.ClaimAsync(stream, "g", "a", -1, ClaimTimeout).AsTask())).ParamName);
+        Assert.Equal("limit", (await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => log.ClaimAsync(stream, "g", "a", int.MinValue, ClaimTimeout).AsTask())).ParamName);
+        Assert.Equal("claimTimeout", (await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => log.ClaimAsync(stream, "g", "a", 1, TimeSpan.FromSeconds(-1)).AsTask())).ParamName);
+        Assert.Equal("claimTimeout", (await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => log.ClaimAsync(stream, "g", "a", 1, TimeSpan.MinValue).AsTask())).ParamName);
+        Assert.Equal("consumer", (await Assert.ThrowsAsync<ArgumentException>(() => log.ClaimAsync(stream, "g", "a\u0001b", 1, ClaimTimeout).AsTask())).ParamName);
+        Assert.Equal("group", (await Assert.ThrowsAsync<ArgumentException>(() => log.ClaimAsync(stream, "", "a", 1, ClaimTimeout).AsTask())).ParamName);
+        Assert.Equal("stream", (await Assert.ThrowsAsync<ArgumentException>(() => log.ClaimAsync("", "g", "a", 1, ClaimTimeout).AsTask())).ParamName);
+        Assert.Equal("limit", (await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => log.ReadPendingAsync(stream, "g", null, -3).AsTask())).ParamName);
+        Assert.Equal("consumer", (await Assert.ThrowsAsync<ArgumentException>(() => log.ReadPendingAsync(stream, "g", "", 1).AsTask())).ParamName);
+        Assert.Equal("group", (await Assert.ThrowsAsync<ArgumentException>(() => log.AcknowledgeAsync(stream, "", [StreamId.Min]).AsTask())).ParamName);
+        Assert.Equal("stream", (await Assert.ThrowsAsync<ArgumentNullException>(() => log.AcknowledgeAsync(null!, "g", [StreamId.Min]).AsTask())).ParamName);
+        Assert.Equal("group", (await Assert.ThrowsAsync<ArgumentNullException>(() => log.ReadGroupAsync(stream, null!).AsTask())).ParamName);
+
+        var info = await log.ReadGroupAsync(stream, "g");
+        Assert.Equal((StreamId.Min, 0L, 2L, 0), (info!.LastDeliveredId, info.PendingCount, info.Lag, info.Members.Count));
+    }
+
+    [Fact]
+    public async Task Audit21Probe_unknown_groups_and_streams_throw_group_not_found_even_with_no_ids()
+    {
+        var log = await CreateAsync();
+        var stream = NewStream();
+        await log.CreateGroupAsync(stream, "g", ConsumerGroupStart.Beginning);
+        var nowhere = NewStream("none");
+
+        await Assert.ThrowsAsync<ConsumerGroupNotFoundException>(() => log.ClaimAsync(nowhere, "g", "a", 1, ClaimTimeout).AsTask());
+        await Assert.ThrowsAsync<ConsumerGroupNotFoundException>(() => log.AcknowledgeAsync(nowhere, "g", []).AsTask());
+        await Assert.ThrowsAsync<ConsumerGroupNotFoundException>(() => log.AcknowledgeAsync(stream, "other", []).AsTask());
+        await Assert.ThrowsAsync<ConsumerGroupNotFoundException>(() => log.ReadPendingAsync(nowhere, "g", "a", 1).AsTask());
+        Assert.Null(await log.ReadGroupAsync(nowhere, "g"));
+        Assert.Null(await log.ReadGroupAsync(stream, "other"));
+        Assert.Equal(0, await log.AcknowledgeAsync(stream, "g", []));
+    }
+
+    [Fact]
+    public async Task Audit21Probe_calls_with_a_token_already_cancelled_write_nothing()
+    {
+        var log = await CreateAsync();
+        var stream = NewStream();
+        var ids = await AppendAsync(log, stream, 2);
+        var cancelled = new CancellationToken(true);
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => log.CreateGroupAsync(stream, "g", ConsumerGroupStart.Beginning, cancelled).AsTask());
+        Assert.Null(await log.ReadGroupAsync(stream, "g"));
+
+        await log.CreateGroupAsync(stream, "g", ConsumerGroupStart.Beginning);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => log.ClaimAsync(stream, "g", "a", 10, ClaimTimeout, cancelled).AsTask());
+        var info = await log.ReadGroupAsync(stream, "g");
+        Assert.Equal((StreamId.Min, 0L, 0), (info!.LastDeliveredId, info.PendingCount, info.Members.Count));
+
+        await log.ClaimAsync(stream, "g", "a", 10, ClaimTimeout);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => log.AcknowledgeAsync(stream, "g", ids, cancelled).AsTask());
+        Assert.Equal(ids, (await log.ReadPendingAsync(stream, "g", null, 10)).Select(p => p.Id));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => log.ReadPendingAsync(stream, "g", null, 10, cancelled).AsTask());
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => log.ReadGroupAsync(stream, "g", cancelled).AsTask());
+    }
+
+    // ---- the canal ----
+
+    [Fact]
+    public async Task Audit21Probe_commit_acknowledges_only_what_this_member_holds_up_to_the_frame()
+    {
+        var log = await CreateAsync();
+        var stream = NewStream();
+        var ids = await AppendAsync(log, stream, 6);
+        var a = await OpenCanalAsync(log, stream, "a");
+        var b = await OpenCanalAsync(await CreateAsync(), stream, "b");
+        var a1 = await a.PullBatchAsync(2, TimeSpan.Zero);
+        var b1 = await b.PullBatchAsync(2, TimeSpan.Zero);
+        var a2 = await a.PullBatchAsync(2, TimeSpan.Zero);
+        Assert.Equal(ids[..2], a1.Select(f => f.Id));
+        Assert.Equal(ids[2..4], b1.Select(f => f.Id));
+        Assert.Equal(ids[4..], a2.Select(f => f.Id));
+
+        // A frame of b's: a acknowledges its own frames before it, not b's.
+        await a.CommitAsync(b1[1]);
+        Assert.Equal([ids[2], ids[3], ids[4], ids[5]], (await log.ReadPendingAsync(stream, "g", null, 10)).Select(p => p.Id));
+        Assert.Equal(2, a.Unacknowledged);
+
+        // Inclusive of the frame given, nothing after it.
+        await a.CommitAsync(a2[0]);
+        Assert.Equal([ids[2], ids[3], ids[5]], (await log.ReadPendingAsync(stream, "g", null, 10)).Select(p => p.Id));
+        Assert.Equal(1, a.Unacknowledged);
+        await a.CommitAsync(a2[0]); // again: nothing more
+        Assert.Equal(3, (await log.ReadGroupAsync(stream, "g"))!.PendingCount);
+        await b.CommitAsync(b1[0]);
+        Assert.Equal([ids[3], ids[5]], (await log.ReadPendingAsync(stream, "g", null, 10)).Select(p => p.Id));
+    }
+
+    [Fact]
+    public async Task Audit21Probe_disposing_the_log_ends_a_parked_canal_pull()
+    {
+        var log = await OpenLogAsync(new StreamLogOptions { TimeProvider = Clock });
+        var stream = NewStream();
+        var canal = await ConsumerGroupCanal.OpenAsync(log, stream, "g", "a", new ConsumerGroupCanalOptions { ClaimTimeout = ClaimTimeout, TimeProvider = Clock });
+        var timers = Clock.TimersCreated;
+
+        var pull = canal.PullBatchAsync(10, TimeSpan.FromMinutes(1)).AsTask();
+        await Clock.WaitForTimersAsync(timers + 1);
+        Assert.False(pull.IsCompleted);
+        await log.DisposeAsync();
+
+        var error = await Record.ExceptionAsync(() => pull.WaitAsync(Guard));
+        Assert.True(error is ObjectDisposedException or CanalClosedException, $"got {error}");
+        await canal.DisposeAsync();
+    }
+}
