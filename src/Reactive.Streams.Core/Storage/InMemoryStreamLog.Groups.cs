@@ -14,19 +14,20 @@ public sealed partial class InMemoryStreamLog : IConsumerGroupLog
         ConsumerGroupArgs.Start(start);
         ThrowIfDisposed();
         cancellationToken.ThrowIfCancellationRequested();
-        var created = false;
-        _groups.GetOrAdd((stream, group), _ =>
+        if (_groups.ContainsKey((stream, group)))
         {
-            created = true;
-            var last = start.Kind switch
-            {
-                ConsumerGroupStartKind.End => LastIdOf(stream),
-                ConsumerGroupStartKind.After => start.Id,
-                _ => StreamId.Min,
-            };
-            return new GroupState(last);
-        });
-        return ValueTask.FromResult(created);
+            return ValueTask.FromResult(false);
+        }
+
+        var last = start.Kind switch
+        {
+            ConsumerGroupStartKind.End => LastIdOf(stream),
+            ConsumerGroupStartKind.After => start.Id,
+            _ => StreamId.Min,
+        };
+
+        // TryAdd, not GetOrAdd: GetOrAdd may run its factory for several racing callers, and each would say it created the group.
+        return ValueTask.FromResult(_groups.TryAdd((stream, group), new GroupState(last)));
     }
 
     /// <inheritdoc/>

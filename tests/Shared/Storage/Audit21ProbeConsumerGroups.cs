@@ -293,4 +293,23 @@ public abstract partial class ConsumerGroupConformanceTests
         Assert.True(error is ObjectDisposedException or CanalClosedException, $"got {error}");
         await canal.DisposeAsync();
     }
+
+    [Fact]
+    public async Task Audit21Probe_creating_one_group_concurrently_creates_it_once()
+    {
+        var logs = new[] { await CreateAsync(), await CreateAsync(), await CreateAsync() };
+        for (var round = 0; round < 20; round++)
+        {
+            var stream = NewStream();
+            using var go = new ManualResetEventSlim();
+            var tasks = Enumerable.Range(0, 8).Select(i => Task.Run(async () =>
+            {
+                go.Wait();
+                return await logs[i % logs.Length].CreateGroupAsync(stream, "g", ConsumerGroupStart.Beginning);
+            })).ToArray();
+            go.Set();
+            var created = await Task.WhenAll(tasks).WaitAsync(Guard);
+            Assert.Equal(1, created.Count(c => c));
+        }
+    }
 }
