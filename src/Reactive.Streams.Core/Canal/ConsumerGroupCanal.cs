@@ -216,6 +216,8 @@ public sealed class ConsumerGroupCanal : ICommittableCanal<StreamFrame>, IRequeu
             throw Closed();
         }
 
+        // A token cancelled already cancels before anything is sent: no claim is made, nothing is taken.
+        cancellationToken.ThrowIfCancellationRequested();
         if (Interlocked.Exchange(ref _pulling, 1) != 0)
         {
             throw new InvalidOperationException($"Consumer group canal '{Group}/{Consumer}' on '{Stream}' is already being pulled; one consumer pulls at a time.");
@@ -244,6 +246,7 @@ public sealed class ConsumerGroupCanal : ICommittableCanal<StreamFrame>, IRequeu
                 }
 
                 // The claim is not cancellable: once sent, what it takes is kept in _ready for this pull or the next.
+                token.ThrowIfCancellationRequested();
                 var claim = await _log.ClaimAsync(Stream, Group, Consumer, max - have, _claimTimeout, CancellationToken.None).ConfigureAwait(false);
                 _lastDelivered = claim.LastDeliveredId;
                 var kept = await RouteDeadLettersAsync(claim.Frames).ConfigureAwait(false);

@@ -312,4 +312,20 @@ public abstract partial class ConsumerGroupConformanceTests
             Assert.Equal(1, created.Count(c => c));
         }
     }
+
+    [Fact]
+    public async Task Audit21Probe_a_canal_pull_with_a_token_already_cancelled_claims_nothing()
+    {
+        var log = await CreateAsync();
+        var stream = NewStream();
+        var ids = await AppendAsync(log, stream, 2);
+        var canal = await OpenCanalAsync(log, stream, "a");
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => canal.PullBatchAsync(10, TimeSpan.Zero, new CancellationToken(true)).AsTask());
+
+        var info = await log.ReadGroupAsync(stream, "g");
+        Assert.Equal((StreamId.Min, 0L, 2L), (info!.LastDeliveredId, info.PendingCount, info.Lag));
+        var other = await OpenCanalAsync(await CreateAsync(), stream, "b");
+        Assert.Equal(ids, (await other.PullBatchAsync(10, TimeSpan.Zero)).Select(f => f.Id));
+    }
 }
