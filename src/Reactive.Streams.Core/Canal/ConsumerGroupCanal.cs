@@ -46,7 +46,7 @@ public sealed class ConsumerGroupCanalOptions
     }
 
     /// <summary>
-    /// The stream that receives frames past <see cref="MaxDeliveries"/> (their payload, appended
+    /// The stream that receives frames past <see cref="MaxDeliveries"/> (their payload and headers, appended
     /// <see cref="AppendMode.Durable"/>). Default: null, meaning <c>"{stream}:{group}:dead-letter"</c>.
     /// </summary>
     public string? DeadLetterStream { get; set; }
@@ -335,7 +335,9 @@ public sealed class ConsumerGroupCanal : ICommittableCanal<StreamFrame>, IRequeu
 
             kept ??= [.. frames.Take(i)];
             // Append first, then acknowledge: a crash in between appends it again on the next reclaim (at least once).
-            await _log.AppendAsync(_deadLetterStream, claimed.Frame.Payload, AppendMode.Durable, CancellationToken.None).ConfigureAwait(false);
+            // The frame's headers go with it (its producer's trace context, the caller's own headers).
+            var headers = claimed.Frame.Headers.Count > 0 ? claimed.Frame.Headers : null;
+            await _log.AppendAsync(_deadLetterStream, claimed.Frame.Payload, AppendMode.Durable, headers, CancellationToken.None).ConfigureAwait(false);
             await _log.AcknowledgeAsync(Stream, Group, [claimed.Frame.Id], CancellationToken.None).ConfigureAwait(false);
         }
 

@@ -328,4 +328,27 @@ public abstract partial class ConsumerGroupConformanceTests
         var other = await OpenCanalAsync(await CreateAsync(), stream, "b");
         Assert.Equal(ids, (await other.PullBatchAsync(10, TimeSpan.Zero)).Select(f => f.Id));
     }
+
+    [Fact]
+    public async Task Audit21Probe_a_dead_lettered_frame_keeps_its_payload_and_headers_and_leaves_the_pending_list()
+    {
+        var log = await CreateAsync();
+        var stream = NewStream();
+        var deadLetter = NewStream("dl");
+        var headers = new Dictionary<string, string> { [FrameHeaders.TraceParent] = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", ["tenant"] = "t1" };
+        var id = (await log.AppendAsync(stream, "poison"u8.ToArray(), AppendMode.Durable, headers)).Id;
+        var canal = await OpenCanalAsync(log, stream, "a", maxDeliveries: 1, deadLetter: deadLetter);
+        Assert.Equal(new[] { id }, (await canal.PullBatchAsync(10, TimeSpan.Zero)).Select(f => f.Id));
+        await PassAsync(ClaimTimeout);
+
+        Assert.True((await canal.PullBatchAsync(10, TimeSpan.Zero)).IsEmpty);
+        var parked = Assert.Single(await log.ReadAsync(deadLetter, StreamId.Min, StreamId.Max, 10));
+        Assert.Equal("poison", Text(parked));
+        Assert.Equal(headers.OrderBy(h => h.Key), parked.Headers.OrderBy(h => h.Key));
+        Assert.Empty(await log.ReadPendingAsync(stream, "g", null, 10));
+        Assert.Equal(0, (await log.ReadGroupAsync(stream, "g"))!.PendingCount);
+        await PassAsync(ClaimTimeout);
+        Assert.True((await canal.PullBatchAsync(10, TimeSpan.Zero)).IsEmpty);
+        Assert.Single(await log.ReadAsync(deadLetter, StreamId.Min, StreamId.Max, 10));
+    }
 }
