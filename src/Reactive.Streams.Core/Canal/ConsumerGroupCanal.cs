@@ -262,6 +262,12 @@ public sealed class ConsumerGroupCanal : ICommittableCanal<StreamFrame>, IRequeu
                 }
 
                 token.ThrowIfCancellationRequested();
+                if (kept.Count == 0 && claim.Frames.Count > 0)
+                {
+                    // Every frame claimed went to the dead-letter stream: claim again at once, more may be due.
+                    continue;
+                }
+
                 if (kept.Count > 0)
                 {
                     // Frames came: loop to return them, or to fill the batch as the linger says.

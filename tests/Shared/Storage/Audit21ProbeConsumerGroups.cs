@@ -351,4 +351,23 @@ public abstract partial class ConsumerGroupConformanceTests
         Assert.True((await canal.PullBatchAsync(10, TimeSpan.Zero)).IsEmpty);
         Assert.Single(await log.ReadAsync(deadLetter, StreamId.Min, StreamId.Max, 10));
     }
+
+    [Fact]
+    public async Task Audit21Probe_a_pull_that_dead_letters_what_it_claimed_goes_on_to_the_next_due_frame()
+    {
+        var log = await CreateAsync();
+        var stream = NewStream();
+        var deadLetter = NewStream("dl");
+        var ids = await AppendAsync(log, stream, 3);
+        var canal = await OpenCanalAsync(log, stream, "a", maxDeliveries: 1, deadLetter: deadLetter);
+        Assert.Equal(ids[..1], (await canal.PullBatchAsync(1, TimeSpan.Zero)).Select(f => f.Id));
+        Assert.Equal(ids[1..2], (await canal.PullBatchAsync(1, TimeSpan.Zero)).Select(f => f.Id));
+        await PassAsync(ClaimTimeout);
+
+        // ids[0] and ids[1] are due for a second delivery, past the most: each pull dead-letters, and goes on to ids[2].
+        var batch = await canal.PullBatchAsync(1, TimeSpan.Zero);
+        Assert.Equal(ids[2..], batch.Select(f => f.Id));
+        Assert.Equal(new[] { "f0", "f1" }, (await log.ReadAsync(deadLetter, StreamId.Min, StreamId.Max, 10)).Select(Text));
+        Assert.Equal(ids[2..], (await log.ReadPendingAsync(stream, "g", null, 10)).Select(p => p.Id));
+    }
 }
