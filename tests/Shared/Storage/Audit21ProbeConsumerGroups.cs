@@ -370,4 +370,64 @@ public abstract partial class ConsumerGroupConformanceTests
         Assert.Equal(new[] { "f0", "f1" }, (await log.ReadAsync(deadLetter, StreamId.Min, StreamId.Max, 10)).Select(Text));
         Assert.Equal(ids[2..], (await log.ReadPendingAsync(stream, "g", null, 10)).Select(p => p.Id));
     }
+
+    [Fact]
+    public async Task Audit21Probe_a_reclaim_moves_pending_counts_between_members_and_leaves_the_cursor()
+    {
+        var log = await CreateAsync();
+        var stream = NewStream();
+        var ids = await AppendAsync(log, stream, 3);
+        await log.CreateGroupAsync(stream, "g", ConsumerGroupStart.Beginning);
+        await log.ClaimAsync(stream, "g", "a", 2, ClaimTimeout);
+        await PassAsync(ClaimTimeout);
+
+        var claim = await log.ClaimAsync(stream, "g", "b", 2, ClaimTimeout);
+
+        Assert.Equal(ids[..2], ProbeIds(claim));
+        Assert.Equal(ids[1], claim.LastDeliveredId); // only reclaimed frames: the cursor did not move
+        var info = await log.ReadGroupAsync(stream, "g");
+        Assert.Equal((ids[1], 2L, 1L), (info!.LastDeliveredId, info.PendingCount, info.Lag));
+        Assert.Equal(
+            new[] { new ConsumerGroupMember("a", 0, ClaimTimeout), new ConsumerGroupMember("b", 2, TimeSpan.Zero) },
+            info.Members);
+    }
+
+    [Fact]
+    public async Task Audit21Probe_a_group_started_at_the_end_skips_durable_and_best_effort_frames_alike()
+    {
+        var log = await CreateAsync();
+        var stream = NewStream();
+        await log.AppendAsync(stream, "d0"u8.ToArray(), AppendMode.Durable);
+        await log.AppendAsync(stream, "l0"u8.ToArray(), AppendMode.BestEffortLive);
+        await log.AppendAsync(stream, "d1"u8.ToArray(), AppendMode.Durable);
+        var last = (await log.AppendAsync(stream, "l1"u8.ToArray(), AppendMode.BestEffortLive)).Id;
+
+        await log.CreateGroupAsync(stream, "g", ConsumerGroupStart.End);
+        var info = await log.ReadGroupAsync(stream, "g");
+        Assert.Equal((last, 0L), (info!.LastDeliveredId, info.Lag));
+        var next = (await log.AppendAsync(stream, "d2"u8.ToArray(), AppendMode.Durable)).Id;
+
+        Assert.Equal(new[] { next }, ProbeIds(await log.ClaimAsync(stream, "g", "a", 10, ClaimTimeout)));
+    }
+
+    [Fact]
+    public async Task Audit21Probe_a_canal_that_reclaims_its_own_frame_holds_it_once_with_the_new_count()
+    {
+        var log = await CreateAsync();
+        var stream = NewStream();
+        var ids = await AppendAsync(log, stream, 2);
+        var canal = await OpenCanalAsync(log, stream, "a");
+        var first = await canal.PullBatchAsync(1, TimeSpan.Zero);
+        await PassAsync(ClaimTimeout);
+
+        var again = await canal.PullBatchAsync(10, TimeSpan.Zero);
+
+        Assert.Equal(ids, again.Select(f => f.Id));
+        Assert.Equal(2, canal.Unacknowledged);
+        Assert.Equal(2, canal.DeliveryCountOf(first[0]));
+        Assert.Equal(1, canal.DeliveryCountOf(again[1]));
+        await canal.CommitAsync(again[^1]);
+        Assert.Equal(0, canal.Unacknowledged);
+        Assert.Empty(await log.ReadPendingAsync(stream, "g", null, 10));
+    }
 }
