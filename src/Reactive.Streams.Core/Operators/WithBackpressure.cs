@@ -165,6 +165,7 @@ public static partial class ObservableBackpressureExtensions
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(scheduler);
+        BoundedStreamOptions<T>.ValidatePauseTimeout(timeout, nameof(timeout));
         var options = new BoundedStreamOptions<T>(BackpressurePolicy.PauseUpstream, capacity)
         {
             PauseTimeout = timeout,

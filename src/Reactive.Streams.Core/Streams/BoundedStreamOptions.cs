@@ -77,13 +77,21 @@ public sealed class BoundedStreamOptions<T>
         get => _pauseTimeout;
         set
         {
-            if (value is { } timeout && timeout != Timeout.InfiniteTimeSpan &&
-                (timeout < TimeSpan.Zero || timeout.TotalMilliseconds > uint.MaxValue - 1))
-            {
-                throw new ArgumentOutOfRangeException(nameof(PauseTimeout), timeout, "The PauseUpstream timeout must be zero or positive, or Timeout.InfiniteTimeSpan to wait forever.");
-            }
-
+            ValidatePauseTimeout(value, nameof(PauseTimeout));
             _pauseTimeout = value;
+        }
+    }
+
+    /// <summary>
+    /// Checks a PauseUpstream timeout as <see cref="PauseTimeout"/>'s setter does, naming <paramref name="paramName"/>:
+    /// a factory that takes the timeout as an argument names its own parameter.
+    /// </summary>
+    internal static void ValidatePauseTimeout(TimeSpan? value, string paramName)
+    {
+        if (value is { } timeout && timeout != Timeout.InfiniteTimeSpan &&
+            (timeout < TimeSpan.Zero || timeout.TotalMilliseconds > uint.MaxValue - 1))
+        {
+            throw new ArgumentOutOfRangeException(paramName, timeout, "The PauseUpstream timeout must be zero or positive, or Timeout.InfiniteTimeSpan to wait forever.");
         }
     }
 
