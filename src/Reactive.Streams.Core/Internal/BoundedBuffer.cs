@@ -292,7 +292,13 @@ internal abstract class BoundedBuffer<T> : IStreamMetricsSource, IMeteredStream
     /// <summary>Reads the next item, waiting for one; throws <see cref="StreamClosedException"/> once completed and drained.</summary>
     public ValueTask<T> ReadAsync(CancellationToken cancellationToken)
     {
-        if (!cancellationToken.IsCancellationRequested && TryRead(out var item))
+        if (cancellationToken.IsCancellationRequested)
+        {
+            // As ChannelReader.ReadAsync: a token cancelled before the call gives a cancelled task (TaskCanceledException).
+            return ValueTask.FromCanceled<T>(cancellationToken);
+        }
+
+        if (TryRead(out var item))
         {
             return new ValueTask<T>(item);
         }
