@@ -68,8 +68,10 @@ internal sealed class SharedLaneBuffer<T> : WaitListBuffer<T>
     {
         // Under sustained DegradeQuality overflow, degrade before taking the lock (one lock per push, not two). The
         // depth is the producer's own hint (reading the consumer's head on every push costs a cache-line transfer);
-        // PushDegraded re-decides under the lock.
-        if (_degrader is not null && ShouldDegradeEagerly(_lane.ProducerDepthHint))
+        // only when the hint says full is the real depth read (the eviction that follows reads the head anyway), so a
+        // read that made room since the producer last looked never sends a push through the degrader. PushDegraded
+        // re-decides under the lock.
+        if (_degrader is not null && ShouldDegradeEagerly(_lane.ProducerDepthHint) && ShouldDegradeEagerly(_lane.Depth))
         {
             return PushDegraded(item);
         }
