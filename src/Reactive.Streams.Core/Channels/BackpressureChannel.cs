@@ -1,4 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
+using System.Runtime.ExceptionServices;
 using System.Threading.Channels;
 using Reactive.Streams.Internal;
 
@@ -108,8 +110,26 @@ public static class BackpressureChannel
             public override ValueTask<bool> WaitToWriteAsync(CancellationToken cancellationToken = default) =>
                 buffer.WaitToPushAsync(cancellationToken);
 
-            public override ValueTask WriteAsync(T item, CancellationToken cancellationToken = default) =>
-                buffer.PushAsync(item, cancellationToken);
+            public override ValueTask WriteAsync(T item, CancellationToken cancellationToken = default)
+            {
+                var pushing = buffer.PushAsync(item, cancellationToken);
+                return pushing.IsCompletedSuccessfully ? pushing : WriteSlowAsync(pushing);
+            }
+
+            // As the runtime's channels do, a channel completed with an OperationCanceledException fails writes with that
+            // exception itself, not a ChannelClosedException wrapping it (readers already see it as is).
+            [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+            private static async ValueTask WriteSlowAsync(ValueTask pushing)
+            {
+                try
+                {
+                    await pushing.ConfigureAwait(false);
+                }
+                catch (StreamClosedException closed) when (closed.InnerException is OperationCanceledException canceled)
+                {
+                    ExceptionDispatchInfo.Throw(canceled);
+                }
+            }
         }
     }
 }
