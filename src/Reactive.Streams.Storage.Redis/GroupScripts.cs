@@ -6,10 +6,11 @@ namespace Reactive.Streams.Storage.Redis;
 /// hands out the stream's frames in id order as one group would: every new claim reads the next entries of both
 /// (<c>XRANGE</c>), merges them by id, and takes exactly that many from each with <c>XREADGROUP … &gt;</c>. So the frames
 /// the pair has handed out are always every frame up to one id, as on the other backends. The pending lists (owner,
-/// delivery count) are Redis's own, kept by <c>XREADGROUP</c>, <c>XCLAIM</c> and <c>XACK</c>. Two hashes beside them
-/// hold what the interface measures on the log's clock: <c>...:g:{group}:t</c> maps each pending id to when it was last
-/// handed out, <c>...:g:{group}:c</c> each member to when it last claimed. A script returns <c>{-2}</c> when the group
-/// does not exist (Redis's NOGROUP).
+/// delivery count) are Redis's own, kept by <c>XREADGROUP</c>, <c>XCLAIM</c> and <c>XACK</c>. Two keys beside them hold
+/// what the interface measures on the log's clock: the sorted set <c>...:g:{group}:z</c> scores each pending id (zero
+/// padded, so that ids handed out at the same time sort by id) by when it was last handed out, which finds the due
+/// entries wherever they are in the pending list; the hash <c>...:g:{group}:c</c> maps each member to when it last
+/// claimed. A script returns <c>{-2}</c> when the group does not exist (Redis's NOGROUP).
 /// </summary>
 internal static class GroupScripts
 {
@@ -37,6 +38,20 @@ internal static class GroupScripts
         local function tag(list, half)
             for _, e in ipairs(list) do e.half = half end
             return list
+        end
+        -- The sorted set's member for an id: both parts zero-padded to 20 digits (a stream id's parts are 64-bit), so that
+        -- members of one score sort by id. Strings throughout: Lua's numbers are doubles.
+        local function zkey(id)
+            local dash = string.find(id, '-', 1, true)
+            local ms, seq = string.sub(id, 1, dash - 1), string.sub(id, dash + 1)
+            return string.rep('0', 20 - #ms) .. ms .. '-' .. string.rep('0', 20 - #seq) .. seq
+        end
+        local function unzkey(k)
+            local ms = string.match(string.sub(k, 1, 20), '^0*(%d-)$')
+            local seq = string.match(string.sub(k, 22), '^0*(%d-)$')
+            if ms == '' then ms = '0' end
+            if seq == '' then seq = '0' end
+            return ms .. '-' .. seq
         end
         local function merge(a, b, limit)
             local out, i, j = {}, 1, 1
@@ -67,12 +82,15 @@ internal static class GroupScripts
         return created
         """;
 
-    // KEYS: durable, live, times, consumers. ARGV: 1 group, 2 consumer, 3 limit, 4 claim timeout ms, 5 now ms (log
-    // clock), 6 how many pending entries of each half to examine. Returns {1, last delivered id, reclaimed entries, their
+    // KEYS: durable, live, times (the sorted set), consumers. ARGV: 1 group, 2 consumer, 3 limit, 4 claim timeout ms,
+    // 5 now ms (log clock), 6 how many due entries to consider. Returns {1, last delivered id, reclaimed entries, their
     // delivery counts, new entries}.
-    // Reclaiming is XPENDING (the oldest ARGV[6] entries) and XCLAIM of those handed out at least the timeout ago, by the
-    // log's clock (an entry without a recorded time, handed out by some other client, by the server's idle time).
-    // XAUTOCLAIM's min-idle is measured on the server's clock, which the log's clock need not match.
+    // Reclaiming: the entries handed out at least the timeout ago by the log's clock come from the sorted set (the
+    // longest-held first, up to ARGV[6]), wherever they are in the pending list; an entry handed out by some other
+    // client has no time there and is reclaimed by the server's idle time, looked for among the oldest ARGV[6] pending
+    // entries of each half, only when the pending lists hold more entries than the sorted set. The candidates are taken
+    // in id order up to the limit, with XCLAIM (which raises their delivery count). XAUTOCLAIM's min-idle is measured on
+    // the server's clock, which the log's clock need not match.
     public const string Claim = Prelude + """
         local gd = group_of(KEYS[1], ARGV[1])
         local gl = group_of(KEYS[2], ARGV[1])
@@ -80,39 +98,61 @@ internal static class GroupScripts
         local limit = tonumber(ARGV[3])
         local timeout = tonumber(ARGV[4])
         local now = tonumber(ARGV[5])
-        local pending = merge(
-            tag(redis.call('XPENDING', KEYS[1], ARGV[1], '-', '+', ARGV[6]), 1),
-            tag(redis.call('XPENDING', KEYS[2], ARGV[1], '-', '+', ARGV[6]), 2), 2 * tonumber(ARGV[6]))
+        local scan = tonumber(ARGV[6])
+        local candidates = {}
+        for _, k in ipairs(redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now - timeout, 'LIMIT', 0, scan)) do
+            local id = unzkey(k)
+            local p = redis.call('XPENDING', KEYS[1], ARGV[1], id, id, 1)[1]
+            local half = 1
+            if p == nil then
+                p = redis.call('XPENDING', KEYS[2], ARGV[1], id, id, 1)[1]
+                half = 2
+            end
+            if p == nil then
+                -- Acknowledged by another client: no longer pending.
+                redis.call('ZREM', KEYS[3], k)
+            else
+                p.half = half
+                table.insert(candidates, p)
+            end
+        end
+        if tonumber(gd['pending']) + tonumber(gl['pending']) > redis.call('ZCARD', KEYS[3]) then
+            for half = 1, 2 do
+                for _, p in ipairs(redis.call('XPENDING', KEYS[half], ARGV[1], '-', '+', scan)) do
+                    if p[3] >= timeout and redis.call('ZSCORE', KEYS[3], zkey(p[1])) == false then
+                        p.half = half
+                        table.insert(candidates, p)
+                    end
+                end
+            end
+        end
+        table.sort(candidates, function(a, b) return less(a[1], b[1]) end)
         local due = {{}, {}}
         local counts = {}
-        local taken = 0
-        for _, p in ipairs(pending) do
-            if taken >= limit then break end
-            local at = tonumber(redis.call('HGET', KEYS[3], p[1]))
-            local expired
-            if at == nil then expired = p[3] >= timeout else expired = now - at >= timeout end
-            if expired then
-                table.insert(due[p.half], p[1])
-                counts[p[1]] = p[4] + 1
-                taken = taken + 1
-            end
+        for i = 1, math.min(limit, #candidates) do
+            local p = candidates[i]
+            table.insert(due[p.half], p[1])
+            counts[p[1]] = p[4] + 1
         end
         local claimed = {}
         local claimedCounts = {}
         for half = 1, 2 do
             if #due[half] > 0 then
                 local got = {}
+                local times = {}
                 for _, e in ipairs(redis.call('XCLAIM', KEYS[half], ARGV[1], ARGV[2], 0, unpack(due[half]))) do
                     if type(e) == 'table' then
                         table.insert(claimed, e)
                         table.insert(claimedCounts, counts[e[1]])
-                        redis.call('HSET', KEYS[3], e[1], ARGV[5])
+                        table.insert(times, ARGV[5])
+                        table.insert(times, zkey(e[1]))
                         got[e[1]] = true
                     end
                 end
+                if #times > 0 then redis.call('ZADD', KEYS[3], unpack(times)) end
                 -- Best-effort entries trimmed while pending are dropped from the pending list by XCLAIM; forget their times.
                 for _, id in ipairs(due[half]) do
-                    if not got[id] then redis.call('HDEL', KEYS[3], id) end
+                    if not got[id] then redis.call('ZREM', KEYS[3], zkey(id)) end
                 end
             end
         end
@@ -128,10 +168,13 @@ internal static class GroupScripts
             for half = 1, 2 do
                 if n[half] > 0 then
                     local r = redis.call('XREADGROUP', 'GROUP', ARGV[1], ARGV[2], 'COUNT', n[half], 'STREAMS', KEYS[half], '>')
+                    local times = {}
                     for _, e in ipairs(r[1][2]) do
                         table.insert(fresh, e)
-                        redis.call('HSET', KEYS[3], e[1], ARGV[5])
+                        table.insert(times, ARGV[5])
+                        table.insert(times, zkey(e[1]))
                     end
+                    if #times > 0 then redis.call('ZADD', KEYS[3], unpack(times)) end
                 end
             end
             lastD = group_of(KEYS[1], ARGV[1])['last-delivered-id']
@@ -143,7 +186,7 @@ internal static class GroupScripts
         return {1, last, claimed, claimedCounts, fresh}
         """;
 
-    // KEYS: durable, live, times. ARGV: group, ids... Returns {1, acknowledged}.
+    // KEYS: durable, live, times (the sorted set). ARGV: group, ids... Returns {1, acknowledged}.
     public const string Acknowledge = Prelude + """
         if group_of(KEYS[1], ARGV[1]) == nil or group_of(KEYS[2], ARGV[1]) == nil then return {-2} end
         local acked = 0
@@ -152,13 +195,15 @@ internal static class GroupScripts
             local chunk = {}
             for j = i, math.min(i + 999, #ARGV) do table.insert(chunk, ARGV[j]) end
             acked = acked + redis.call('XACK', KEYS[1], ARGV[1], unpack(chunk)) + redis.call('XACK', KEYS[2], ARGV[1], unpack(chunk))
-            redis.call('HDEL', KEYS[3], unpack(chunk))
+            local keys = {}
+            for j, id in ipairs(chunk) do keys[j] = zkey(id) end
+            redis.call('ZREM', KEYS[3], unpack(keys))
             i = i + 1000
         end
         return {1, acked}
         """;
 
-    // KEYS: durable, live, times. ARGV: group, limit, now ms, consumer or ''. Returns {1, {id, consumer, idle ms, count}...}.
+    // KEYS: durable, live, times (the sorted set). ARGV: group, limit, now ms, consumer or ''. Returns {1, {id, consumer, idle ms, count}...}.
     public const string Pending = Prelude + """
         if group_of(KEYS[1], ARGV[1]) == nil or group_of(KEYS[2], ARGV[1]) == nil then return {-2} end
         local function pending_of(key)
@@ -168,7 +213,7 @@ internal static class GroupScripts
         local pending = merge(pending_of(KEYS[1]), pending_of(KEYS[2]), tonumber(ARGV[2]))
         local now = tonumber(ARGV[3])
         for _, p in ipairs(pending) do
-            local at = tonumber(redis.call('HGET', KEYS[3], p[1]))
+            local at = tonumber(redis.call('ZSCORE', KEYS[3], zkey(p[1])))
             if at ~= nil then p[3] = math.max(0, now - at) end
         end
         return {1, pending}

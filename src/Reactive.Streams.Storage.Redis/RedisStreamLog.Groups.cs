@@ -5,7 +5,8 @@ namespace Reactive.Streams.Storage.Redis;
 /// <summary>Consumer groups on Redis's native stream consumer groups (see <see cref="GroupScripts"/>).</summary>
 public sealed partial class RedisStreamLog : IConsumerGroupLog
 {
-    // How many of the oldest pending entries a claim examines for reclaiming (XAUTOCLAIM's COUNT defaults to 100).
+    // At most how many due entries a claim considers for reclaiming, and how many of the oldest pending entries it
+    // examines for entries another client handed out (XAUTOCLAIM's COUNT defaults to 100).
     private const int ReclaimScan = 1000;
 
     private static readonly byte[] CreateHash = Scripts.Hash(GroupScripts.Create);
@@ -45,7 +46,7 @@ public sealed partial class RedisStreamLog : IConsumerGroupLog
         ThrowIfDisposed();
         cancellationToken.ThrowIfCancellationRequested();
         limit = Math.Min(limit, Options.MaxReadCount);
-        var keys = new RedisKey[] { DurableKey(stream), LiveKey(stream), GroupKey(stream, group, "t"), GroupKey(stream, group, "c") };
+        var keys = new RedisKey[] { DurableKey(stream), LiveKey(stream), GroupKey(stream, group, "z"), GroupKey(stream, group, "c") };
         var args = new RedisValue[]
         {
             group, consumer, limit, ConsumerGroupArgs.Milliseconds(claimTimeout), NowMilliseconds(), Math.Min(ReclaimScan, Math.Max(limit, 100)),
@@ -81,7 +82,7 @@ public sealed partial class RedisStreamLog : IConsumerGroupLog
         ConsumerGroupArgs.Acknowledge(stream, group, ids);
         ThrowIfDisposed();
         cancellationToken.ThrowIfCancellationRequested();
-        var keys = new RedisKey[] { DurableKey(stream), LiveKey(stream), GroupKey(stream, group, "t") };
+        var keys = new RedisKey[] { DurableKey(stream), LiveKey(stream), GroupKey(stream, group, "z") };
         var args = new RedisValue[1 + ids.Count];
         args[0] = group;
         for (var i = 0; i < ids.Count; i++)
@@ -103,7 +104,7 @@ public sealed partial class RedisStreamLog : IConsumerGroupLog
         ConsumerGroupArgs.Pending(stream, group, consumer, limit);
         ThrowIfDisposed();
         cancellationToken.ThrowIfCancellationRequested();
-        var keys = new RedisKey[] { DurableKey(stream), LiveKey(stream), GroupKey(stream, group, "t") };
+        var keys = new RedisKey[] { DurableKey(stream), LiveKey(stream), GroupKey(stream, group, "z") };
         var args = new RedisValue[] { group, Math.Min(limit, Options.MaxReadCount), NowMilliseconds(), consumer ?? string.Empty };
         var reply = (RedisResult[])(await RetryTransientAsync(() => EvaluateAsync(PendingHash, GroupScripts.Pending, keys, args))
             .WaitAsync(cancellationToken).ConfigureAwait(false))!;
@@ -151,7 +152,10 @@ public sealed partial class RedisStreamLog : IConsumerGroupLog
         }
     }
 
+    // A group's keys: "{prefix}{{stream}}:g:{group}:{suffix}", with '%' and '}' in the group's name escaped (%25, %7D), so
+    // that the last '}' of a key always closes the stream's name and no two (stream, group) pairs share a key (stream
+    // "a" with group "b}:g:c" against stream "a}:g:b" with group "c").
     private RedisKey GroupKey(string stream, string group, string suffix) =>
-        string.Concat(StreamKeyPrefix(stream), "g:", group, ":", suffix);
+        string.Concat(StreamKeyPrefix(stream), "g:", group.Replace("%", "%25", StringComparison.Ordinal).Replace("}", "%7D", StringComparison.Ordinal), ":", suffix);
 
 }

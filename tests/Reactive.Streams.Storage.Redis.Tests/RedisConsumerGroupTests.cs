@@ -1,5 +1,6 @@
 using System.Text;
 using Reactive.Streams.Storage.Tests;
+using StackExchange.Redis;
 
 namespace Reactive.Streams.Storage.Redis.Tests;
 
@@ -90,5 +91,49 @@ public sealed class RedisConsumerGroupTests(RedisServerFixture server) : Consume
 
         Assert.Equal(new[] { second }, claim.Frames.Select(f => f.Frame.Id));
         Assert.Equal(new[] { second }, (await log.ReadPendingAsync(stream, "g", null, 10)).Select(p => p.Id));
+    }
+
+    [Fact]
+    public async Task An_entry_another_client_handed_out_is_reclaimed_by_the_server_s_idle_time()
+    {
+        var log = await CreateAsync();
+        var stream = NewStream();
+        var ids = await AppendAsync(log, stream, 2);
+        await log.CreateGroupAsync(stream, "g", ConsumerGroupStart.Beginning);
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(server.ConfigurationString);
+        // Another client reads the first entry through the same native group: the log has no time for it.
+        var foreign = await redis.GetDatabase().StreamReadGroupAsync($"rs:{{{stream}}}:d", "g", "foreign", ">", 1);
+        Assert.Equal(ids[0].ToString(), foreign.Single().Id.ToString());
+
+        // Its claim timeout is then measured on the server's clock: let 50 ms pass there, then claim with a 1 ms timeout.
+        await Task.Delay(50);
+        var claim = await log.ClaimAsync(stream, "g", "a", 1, TimeSpan.FromMilliseconds(1));
+
+        Assert.Equal(new[] { ids[0] }, claim.Frames.Select(f => f.Frame.Id));
+        Assert.Equal(2, claim.Frames[0].DeliveryCount);
+        Assert.Equal(new[] { "a" }, (await log.ReadPendingAsync(stream, "g", null, 10)).Select(p => p.Consumer));
+    }
+
+    [Fact]
+    public async Task Groups_whose_names_contain_braces_do_not_share_keys_with_another_stream_s_groups()
+    {
+        var log = await CreateAsync();
+        var streamA = NewStream();
+        var streamB = streamA + "}:g:b";
+        var a = await AppendAsync(log, streamA, 1);
+        var b = await AppendAsync(log, streamB, 1);
+        await log.CreateGroupAsync(streamA, "b}:g:c", ConsumerGroupStart.Beginning);
+        await log.CreateGroupAsync(streamB, "c", ConsumerGroupStart.Beginning);
+
+        Assert.Equal(a, (await log.ClaimAsync(streamA, "b}:g:c", "m", 10, ClaimTimeout)).Frames.Select(f => f.Frame.Id));
+        Assert.Equal(b, (await log.ClaimAsync(streamB, "c", "m", 10, ClaimTimeout)).Frames.Select(f => f.Frame.Id));
+        Assert.Equal(1, await log.AcknowledgeAsync(streamA, "b}:g:c", a));
+
+        // The second group's pending entry and its time are its own: it is still pending, and reclaimed after the timeout.
+        Assert.Equal(b, (await log.ReadPendingAsync(streamB, "c", null, 10)).Select(p => p.Id));
+        await PassAsync(ClaimTimeout);
+        var again = await log.ClaimAsync(streamB, "c", "n", 10, ClaimTimeout);
+        Assert.Equal(b, again.Frames.Select(f => f.Frame.Id));
+        Assert.Equal(2, again.Frames[0].DeliveryCount);
     }
 }

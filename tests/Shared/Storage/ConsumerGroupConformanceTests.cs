@@ -230,6 +230,38 @@ public abstract partial class ConsumerGroupConformanceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Expired_frames_are_reclaimed_behind_any_number_of_older_frames_held_live()
+    {
+        // Redis's XAUTOCLAIM looks at a window of the oldest pending entries; a claim here must find the expired frames
+        // wherever they are, however many older ones live members hold.
+        var log = await CreateAsync();
+        var stream = NewStream();
+        var payload = (ReadOnlyMemory<byte>)"f"u8.ToArray();
+        await log.AppendBatchAsync(stream, Enumerable.Repeat(payload, 260).ToArray(), AppendMode.Durable);
+        await log.CreateGroupAsync(stream, "g", ConsumerGroupStart.Beginning);
+        var held = new List<StreamId>();
+        while (held.Count < 260)
+        {
+            held.AddRange(Ids(await log.ClaimAsync(stream, "g", "dead", 260 - held.Count, ClaimTimeout)));
+        }
+
+        await PassAsync(ClaimTimeout);
+        var live = new List<StreamId>();
+        while (live.Count < 250)
+        {
+            live.AddRange(Ids(await log.ClaimAsync(stream, "g", "live", 250 - live.Count, ClaimTimeout)));
+        }
+
+        var other = await log.ClaimAsync(stream, "g", "other", 10, ClaimTimeout);
+
+        Assert.Equal(held[..250], live);
+        Assert.Equal(held[250..], Ids(other));
+        Assert.All(other.Frames, f => Assert.Equal(2, f.DeliveryCount));
+        Assert.Empty(Ids(await log.ClaimAsync(stream, "g", "other", 10, ClaimTimeout)));
+        Assert.Equal(10, (await log.ReadPendingAsync(stream, "g", "other", 100)).Count);
+    }
+
+    [Fact]
     public async Task A_member_can_reclaim_its_own_expired_frames()
     {
         var log = await CreateAsync();
