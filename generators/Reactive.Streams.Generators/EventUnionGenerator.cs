@@ -27,11 +27,14 @@ public sealed class EventUnionGenerator : IIncrementalGenerator
             .Where(static m => m is not null)
             .Select(static (m, _) => m!)
             .WithTrackingName(TrackingNames.UnionModel);
-        // A project pinned below C# 11 gets the same code without UTF-8 string literals.
+        // A project pinned below C# 11 gets the same code without UTF-8 string literals, and below C# 10 with block-scoped
+        // namespaces (records, and so unions, exist from C# 9).
         var utf8Literals = context.ParseOptionsProvider
             .Select(static (options, _) => options is not CSharpParseOptions { LanguageVersion: < LanguageVersion.CSharp11 });
-        context.RegisterSourceOutput(unionModels.Combine(utf8Literals), static (spc, pair) =>
-            spc.AddSource(UnionEmitter.HintName(pair.Left), UnionEmitter.Emit(pair.Left, pair.Right)));
+        var fileScopedNamespaces = context.ParseOptionsProvider
+            .Select(static (options, _) => options is not CSharpParseOptions { LanguageVersion: < LanguageVersion.CSharp10 });
+        context.RegisterSourceOutput(unionModels.Combine(utf8Literals).Combine(fileScopedNamespaces), static (spc, pair) =>
+            spc.AddSource(UnionEmitter.HintName(pair.Left.Left), UnionEmitter.Emit(pair.Left.Left, pair.Left.Right, pair.Right)));
 
         var unionDiagnostics = unions
             .Select(static (r, _) => r.Diagnostics)
@@ -80,8 +83,8 @@ public sealed class EventUnionGenerator : IIncrementalGenerator
             .Where(static m => m is not null)
             .Select(static (m, _) => m!)
             .WithTrackingName(TrackingNames.SinkModel);
-        context.RegisterSourceOutput(sinkModels, static (spc, model) =>
-            spc.AddSource(SinkEmitter.HintName(model), SinkEmitter.Emit(model)));
+        context.RegisterSourceOutput(sinkModels.Combine(fileScopedNamespaces), static (spc, pair) =>
+            spc.AddSource(SinkEmitter.HintName(pair.Left), SinkEmitter.Emit(pair.Left, pair.Right)));
 
         var sinkDiagnostics = sinks
             .Select(static (r, _) => r.Diagnostics)

@@ -47,6 +47,10 @@ internal static class Naming
             : camel;
     }
 
+    /// <summary>A member name as C# source writes it: escaped with <c>@</c> when it is a keyword (<c>@class</c>).</summary>
+    public static string Identifier(string name)
+        => SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None ? "@" + name : name;
+
     /// <summary>A C# string literal for <paramref name="value"/>.</summary>
     public static string Literal(string value)
         => SymbolDisplay.FormatLiteral(value, quote: true);

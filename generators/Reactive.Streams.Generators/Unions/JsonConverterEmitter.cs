@@ -119,7 +119,7 @@ internal static class JsonConverterEmitter
             for (var s = 0; s < model.SharedAccessors.Count; s++)
             {
                 var shared = model.SharedAccessors[s];
-                w.Line($"{s} => (({union}.Unknown)unknown) with {{ {shared.Name} = ({shared.TypeName})value{(shared.IsNullable ? string.Empty : "!")} }},");
+                w.Line($"{s} => (({union}.Unknown)unknown) with {{ {Naming.Identifier(shared.Name)} = ({shared.TypeName})value{(shared.IsNullable ? string.Empty : "!")} }},");
             }
 
             w.Line("_ => unknown,");
@@ -165,7 +165,7 @@ internal static class JsonConverterEmitter
     }
 
     private static string WriteCall(PropertyModel property)
-        => $"writer.{(property.IsNullableValueType ? "WriteNullable" : "Write")}(__variant.{property.Name});";
+        => $"writer.{(property.IsNullableValueType ? "WriteNullable" : "Write")}(__variant.{Naming.Identifier(property.Name)});";
 
     public static void EmitPayloadless(SourceWriter w, UnionModel model, string access, bool utf8Literals)
     {

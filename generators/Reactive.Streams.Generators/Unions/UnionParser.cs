@@ -17,7 +17,7 @@ internal static class UnionParser
     private static readonly HashSet<string> s_generatedMembers = new(StringComparer.Ordinal)
     {
         "Kind", "WireName", "ToWire", "FromWire", "Match", "Switch", "MatchAsync", "SwitchAsync", "Unknown", "Other",
-        "EqualityContract",
+        "EqualityContract", "NotAVariant", "RawWireName", "RawPayload", "RawValue", "GetType", "MemberwiseClone",
     };
 
     public static UnionResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
@@ -36,6 +36,11 @@ internal static class UnionParser
 
         var variants = new List<VariantModel>();
         var unusable = false;
+        var variantTypeNames = new HashSet<string>(StringComparer.Ordinal);
+
+        // Positional properties a variant declares again in its body: not lifted to the union as shared accessors (the
+        // variant's own property does not override the generated abstract one).
+        var redeclared = new HashSet<string>(StringComparer.Ordinal);
         var wireNames = new Dictionary<string, string>(StringComparer.Ordinal);
         var typeNames = new TypeNames();
         foreach (var member in union.GetTypeMembers())
@@ -46,6 +51,8 @@ internal static class UnionParser
             {
                 continue;
             }
+
+            variantTypeNames.Add(member.Name);
 
             var memberLocation = LocationInfo.From(member.Locations.FirstOrDefault());
             if (!member.IsSealed)
@@ -65,7 +72,7 @@ internal static class UnionParser
                 continue;
             }
 
-            if (VariantNameProblem(member.Name) is { } nameProblem)
+            if (VariantNameProblem(member.Name, union.Name) is { } nameProblem)
             {
                 diagnostics.Add(DiagnosticInfo.Create(Diagnostics.UnusableName, memberLocation, member.Name, "event union '" + union.Name + "'", nameProblem));
                 unusable = true;
@@ -103,11 +110,25 @@ internal static class UnionParser
                 }
 
                 readOnly = ReadOnlyProperties(member, positional, typeNames).ToEquatableArray();
+                foreach (var name in positional)
+                {
+                    if (member.GetMembers(name).OfType<IPropertySymbol>().Any(static p => p.DeclaringSyntaxReferences.Any(static r => r.GetSyntax() is PropertyDeclarationSyntax)))
+                    {
+                        redeclared.Add(name);
+                    }
+                }
             }
 
-            foreach (var property in properties)
+            var jsonNames = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var property in properties.Concat(readOnly))
             {
-                if (PropertyNameProblem(property) is { } propertyProblem)
+                var propertyProblem = PropertyNameProblem(property);
+                if (propertyProblem is null && !jsonNames.Add(property.JsonName))
+                {
+                    propertyProblem = "is written to JSON as \"" + property.JsonName + "\", like another property of the variant: the converter would write the key twice";
+                }
+
+                if (propertyProblem is not null)
                 {
                     diagnostics.Add(DiagnosticInfo.Create(Diagnostics.UnusableName, memberLocation, member.Name + "." + property.Name, "event union '" + union.Name + "'", propertyProblem));
                     unusable = true;
@@ -126,13 +147,25 @@ internal static class UnionParser
             }
         }
 
+        var payloadless = variants.All(static v => v.Properties.Count == 0);
+        foreach (var (name, memberProblem) in UnionMemberProblems(union, variantTypeNames, payloadless))
+        {
+            diagnostics.Add(DiagnosticInfo.Create(Diagnostics.UnusableName, identifier, union.Name + "." + name, "event union '" + union.Name + "'", memberProblem));
+            unusable = true;
+        }
+
+        foreach (var (property, jsonProblem) in UnionJsonProblems(union))
+        {
+            diagnostics.Add(DiagnosticInfo.Create(Diagnostics.UnsupportedJson, LocationInfo.From(property.Locations.FirstOrDefault()) ?? identifier, union.Name + "." + property.Name, union.Name, jsonProblem));
+            unusable = true;
+        }
+
         if (unusable)
         {
             return new UnionResult(union.Name, null, diagnostics.ToEquatableArray());
         }
 
-        var payloadless = variants.All(static v => v.Properties.Count == 0);
-        var shared = payloadless ? new List<PropertyModel>() : SharedAccessors(union, variants);
+        var shared = payloadless ? new List<PropertyModel>() : SharedAccessors(union, variants, redeclared);
 
         var model = new UnionModel(
             Namespace: union.ContainingNamespace.IsGlobalNamespace ? string.Empty : union.ContainingNamespace.ToDisplayString(),
@@ -215,11 +248,17 @@ internal static class UnionParser
     /// Why a variant cannot have this name in generated code: a C# keyword (written <c>@class</c> in source), or the name
     /// of a member the generator adds to the union, or of the type parameters of the <c>Match</c>/<c>Switch</c> overloads.
     /// </summary>
-    internal static string? VariantNameProblem(string name)
+    internal static string? VariantNameProblem(string name, string unionName)
     {
         if (SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None)
         {
             return "is a C# keyword, which the generated members cannot name";
+        }
+
+        // Inside the union the variant would hide the kind enum or the converter the generated members name.
+        if (name == unionName + "Kind" || name == unionName + "JsonConverter")
+        {
+            return "is the name of a type the generator adds beside the union, which the variant would hide inside it";
         }
 
         return s_reservedVariantNames.Contains(name)
@@ -234,7 +273,7 @@ internal static class UnionParser
     };
 
     private const string JsonIgnoreAttribute = "System.Text.Json.Serialization.JsonIgnoreAttribute";
-    private const string JsonConverterAttribute = "System.Text.Json.Serialization.JsonConverterAttribute";
+    private const string JsonIncludeAttribute = "System.Text.Json.Serialization.JsonIncludeAttribute";
 
     /// <summary>
     /// What the generated converter would write differently from System.Text.Json on the same hierarchy, refused rather
@@ -242,31 +281,75 @@ internal static class UnionParser
     /// reads every positional parameter with the type's own converter), and a settable or <c>init</c> property that is not
     /// positional (the converter would drop its value).
     /// </summary>
-    internal static IEnumerable<(IPropertySymbol Property, string Problem)> JsonProblems(INamedTypeSymbol variant, HashSet<string> positional)
+    internal static IEnumerable<(ISymbol Property, string Problem)> JsonProblems(INamedTypeSymbol variant, HashSet<string> positional)
     {
-        foreach (var property in variant.GetMembers().OfType<IPropertySymbol>())
+        foreach (var member in variant.GetMembers())
         {
-            if (property.IsStatic || property.IsImplicitlyDeclared || property.IsIndexer || property.DeclaredAccessibility != Accessibility.Public)
+            if (member.IsStatic || member.IsImplicitlyDeclared)
+            {
+                continue;
+            }
+
+            if (member is IFieldSymbol field)
+            {
+                // A field is written only when [JsonInclude] asks for it (or the options include fields, which the
+                // converter does not follow either).
+                if (field.GetAttributes().Any(static a => IsAttribute(a, "JsonIncludeAttribute", JsonIncludeAttribute)))
+                {
+                    yield return (field, "is a field marked [JsonInclude], which the union's converter does not write; make it a positional parameter");
+                }
+
+                continue;
+            }
+
+            if (member is not IPropertySymbol { IsIndexer: false } property)
             {
                 continue;
             }
 
             var attributes = property.GetAttributes();
+            if (property.DeclaredAccessibility != Accessibility.Public)
+            {
+                if (!positional.Contains(property.Name) && attributes.Any(static a => IsAttribute(a, "JsonIncludeAttribute", JsonIncludeAttribute)))
+                {
+                    yield return (property, "is a non-public property marked [JsonInclude], which the union's converter does not write; make it a positional parameter");
+                }
+
+                continue;
+            }
+
             var ignored = attributes.Any(static a => IsAttribute(a, "JsonIgnoreAttribute", JsonIgnoreAttribute));
             if (positional.Contains(property.Name))
             {
                 if (ignored)
                 {
                     yield return (property, "has [JsonIgnore], which the union's converter does not honour (it writes every positional parameter); keep the value out of the event instead");
-                }
-                else if (attributes.Any(static a => IsAttribute(a, "JsonConverterAttribute", JsonConverterAttribute)))
-                {
-                    yield return (property, "has [JsonConverter], which the union's converter does not honour (it uses the converter of the property's type)");
+                    continue;
                 }
             }
             else if (!ignored && property.SetMethod is { DeclaredAccessibility: Accessibility.Public })
             {
                 yield return (property, "is a settable or init property that is not a positional parameter, which the union's converter would not write; make it a positional parameter or mark it [JsonIgnore]");
+                continue;
+            }
+
+            if (ignored)
+            {
+                continue;
+            }
+
+            // Of System.Text.Json's attributes the converter follows [JsonPropertyName] (and [JsonIgnore] on a read-only
+            // property) only: any other changes what System.Text.Json writes or reads for the property.
+            foreach (var attribute in attributes)
+            {
+                if (attribute.AttributeClass is { } type
+                    && type.ContainingNamespace?.ToDisplayString() == "System.Text.Json.Serialization"
+                    && type.Name is not ("JsonPropertyNameAttribute" or "JsonIncludeAttribute"))
+                {
+                    var name = type.Name.EndsWith("Attribute", StringComparison.Ordinal) ? type.Name.Substring(0, type.Name.Length - "Attribute".Length) : type.Name;
+                    yield return (property, "has [" + name + "], which the union's converter does not honour" + (name == "JsonConverter" ? " (it uses the converter of the property's type)" : string.Empty));
+                    break;
+                }
             }
         }
     }
@@ -298,7 +381,7 @@ internal static class UnionParser
     // A positional property the union's generated members would hide or clash with, or one written as the discriminator.
     private static string? PropertyNameProblem(PropertyModel property)
     {
-        if (property.Name is "Kind" or "WireName")
+        if (property.Name is "Kind" or "WireName" or "Unknown" or "NotAVariant")
         {
             return "is a positional property named like the '" + property.Name + "' the generator adds to the union (and so to every variant)";
         }
@@ -306,6 +389,91 @@ internal static class UnionParser
         return property.JsonName == "type"
             ? "is written to JSON as \"type\", the name of the discriminator; rename it or give it [property: JsonPropertyName(...)]"
             : null;
+    }
+
+    /// <summary>
+    /// Members the union itself declares (not its variants) with the name of a member the generator adds to it:
+    /// <c>Kind</c>, <c>WireName</c>, the fallback variant, <c>NotAVariant</c>, and, other than as a method overload,
+    /// <c>Match</c>, <c>Switch</c>, their asynchronous forms and, for a payload-less union, <c>ToWire</c>/<c>FromWire</c>.
+    /// Read from the declarations, so the union's members are not built for the question.
+    /// </summary>
+    internal static IEnumerable<(string Name, string Problem)> UnionMemberProblems(INamedTypeSymbol union, HashSet<string> variantNames, bool payloadless)
+    {
+        var reported = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var reference in union.DeclaringSyntaxReferences)
+        {
+            if (reference.GetSyntax() is not TypeDeclarationSyntax declaration)
+            {
+                continue;
+            }
+
+            foreach (var member in declaration.Members)
+            {
+                var (names, isMethod) = member switch
+                {
+                    BaseTypeDeclarationSyntax type => (new[] { type.Identifier.ValueText }, false),
+                    DelegateDeclarationSyntax @delegate => (new[] { @delegate.Identifier.ValueText }, false),
+                    MethodDeclarationSyntax { ExplicitInterfaceSpecifier: null } method => (new[] { method.Identifier.ValueText }, true),
+                    PropertyDeclarationSyntax { ExplicitInterfaceSpecifier: null } property => (new[] { property.Identifier.ValueText }, false),
+                    EventDeclarationSyntax { ExplicitInterfaceSpecifier: null } @event => (new[] { @event.Identifier.ValueText }, false),
+                    BaseFieldDeclarationSyntax field => (field.Declaration.Variables.Select(static v => v.Identifier.ValueText).ToArray(), false),
+                    _ => (Array.Empty<string>(), false),
+                };
+                foreach (var name in names)
+                {
+                    // A variant of a generated name is reported with the variant.
+                    if (member is BaseTypeDeclarationSyntax && variantNames.Contains(name))
+                    {
+                        continue;
+                    }
+
+                    var taken = name is "Kind" or "WireName" or "NotAVariant" or "Unknown" or "Other"
+                        || (!isMethod && name is "Match" or "Switch" or "MatchAsync" or "SwitchAsync")
+                        || (payloadless && ((!isMethod && name is "ToWire" or "FromWire") || name.StartsWith("s_", StringComparison.Ordinal)));
+                    if (taken && reported.Add(name))
+                    {
+                        yield return (name, "is the name of a member the generator adds to the union");
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Properties the union itself declares that System.Text.Json would write on every variant and the union's converter
+    /// does not: a public instance property that is not abstract (an abstract one is implemented by each variant's own)
+    /// and not <c>[JsonIgnore]</c>d.
+    /// </summary>
+    internal static IEnumerable<(IPropertySymbol Property, string Problem)> UnionJsonProblems(INamedTypeSymbol union)
+    {
+        foreach (var reference in union.DeclaringSyntaxReferences)
+        {
+            if (reference.GetSyntax() is not TypeDeclarationSyntax declaration)
+            {
+                continue;
+            }
+
+            foreach (var member in declaration.Members)
+            {
+                if (member is not PropertyDeclarationSyntax { ExplicitInterfaceSpecifier: null } syntax
+                    || syntax.Modifiers.Any(SyntaxKind.StaticKeyword) || syntax.Modifiers.Any(SyntaxKind.AbstractKeyword))
+                {
+                    continue;
+                }
+
+                foreach (var property in union.GetMembers(syntax.Identifier.ValueText).OfType<IPropertySymbol>())
+                {
+                    var attributes = property.GetAttributes();
+                    var included = attributes.Any(static a => IsAttribute(a, "JsonIncludeAttribute", JsonIncludeAttribute));
+                    if ((property.DeclaredAccessibility == Accessibility.Public || included)
+                        && !property.IsAbstract && !property.IsStatic
+                        && !attributes.Any(static a => IsAttribute(a, "JsonIgnoreAttribute", JsonIgnoreAttribute)))
+                    {
+                        yield return (property, "is a property of the union, which System.Text.Json writes on every variant and the union's converter does not; mark it [JsonIgnore], or make it a positional parameter of each variant");
+                    }
+                }
+            }
+        }
     }
 
     // The kind enum and the converter are declared beside the union (in its namespace or containing type).
@@ -415,7 +583,7 @@ internal static class UnionParser
 
             foreach (var member in record.Members)
             {
-                if (member is BasePropertyDeclarationSyntax)
+                if (member is BasePropertyDeclarationSyntax || member is FieldDeclarationSyntax { AttributeLists.Count: > 0 })
                 {
                     return null;
                 }
@@ -521,7 +689,7 @@ internal static class UnionParser
     private static bool IsAttribute(AttributeData attribute, string name, string fullName)
         => attribute.AttributeClass is { } type && type.Name == name && type.ToDisplayString() == fullName;
 
-    private static List<PropertyModel> SharedAccessors(INamedTypeSymbol union, List<VariantModel> variants)
+    private static List<PropertyModel> SharedAccessors(INamedTypeSymbol union, List<VariantModel> variants, HashSet<string> redeclared)
     {
         var shared = new List<PropertyModel>();
         if (variants.Count == 0)
@@ -532,7 +700,7 @@ internal static class UnionParser
         foreach (var candidate in variants[0].Properties)
         {
             var inEvery = variants.All(v => v.Properties.Any(p => p.Name == candidate.Name && p.TypeName == candidate.TypeName));
-            if (inEvery && !s_generatedMembers.Contains(candidate.Name) && !Declares(union, candidate.Name))
+            if (inEvery && !s_generatedMembers.Contains(candidate.Name) && !redeclared.Contains(candidate.Name) && !Declares(union, candidate.Name))
             {
                 shared.Add(candidate);
             }

@@ -1,0 +1,181 @@
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Reactive.Streams.Generators.Tests.Infrastructure;
+
+namespace Reactive.Streams.Generators.Tests.Audit;
+
+/// <summary>Audit 19: names and shapes that must either generate code that compiles or be an RXS diagnostic.</summary>
+public sealed class Audit19ProbeNames
+{
+    [Theory]
+    [InlineData("public sealed record Placed(string Id, string @class) : Order;")]
+    [InlineData("public sealed record Placed(string Id, int @event) : Order; public sealed record Shipped(string Id, int @event) : Order;")]
+    [InlineData("public sealed record OrderKind(string Id) : Order;")]
+    [InlineData("public sealed record OrderJsonConverter(string Id) : Order;")]
+    [InlineData("public sealed record System(string Id) : Order;")]
+    [InlineData("public sealed record Reactive(string Id) : Order;")]
+    [InlineData("public sealed record Placed(string Id, string RawWireName) : Order; public sealed record Shipped(string Id, string RawWireName) : Order;")]
+    [InlineData("public sealed record Placed(string Id, System.Text.Json.JsonElement RawPayload) : Order; public sealed record Shipped(string Id, System.Text.Json.JsonElement RawPayload) : Order;")]
+    [InlineData("public enum Kind { A } public sealed record Placed(string Id) : Order;")]
+    [InlineData("public int Match() => 1; public sealed record Placed(string Id) : Order;")]
+    [InlineData("public string WireName => \"x\"; public sealed record Placed(string Id) : Order;")]
+    [InlineData("public sealed class Unknown { } public sealed record Placed(string Id) : Order;")]
+    [InlineData("public sealed record Placed(string Id, string Unknown) : Order;")]
+    [InlineData("public sealed record Default(string Id) : Order; public sealed record Checked(string Id) : Order; public sealed record Fixed(string Id) : Order; public sealed record Lock(string Id) : Order;")]
+    [InlineData("public sealed record Placed(string Id, string Kind2) : Order; public sealed record Value(string Id) : Order;")]
+    [InlineData("public sealed record Item(string Id) : Order; public sealed record Variant(string Id) : Order; public sealed record Values(string Id) : Order; public sealed record Writer(string Id) : Order;")]
+    [InlineData("public sealed record Placed(string Id, string __variant) : Order;")]
+    [InlineData("public sealed record Placed(string Id, string Values) : Order; public sealed record Shipped(string Id, string Values) : Order;")]
+    [InlineData("public sealed record Placed(string Id, string NotAVariant) : Order; public sealed record Shipped(string Id, string NotAVariant) : Order;")]
+    [InlineData("public sealed record Placed(string Id, string Match) : Order; public sealed record Shipped(string Id, string Match) : Order;")]
+    [InlineData("public sealed record Placed(string Id, string Create) : Order;")]
+    [InlineData("public sealed record Placed(string Id) : Order { public string Id { get; init; } = Id; } public sealed record Shipped(string Id) : Order;")]
+    [InlineData("public string Switch => \"s\"; public sealed record Placed(string Id) : Order;")]
+    public void Generates_and_compiles_or_reports_an_RXS_diagnostic(string members)
+    {
+        var run = TestCompilation.Run(Union(members));
+
+        AssertCompilesOrDiagnosed(run);
+    }
+
+    [Fact]
+    public void A_union_without_a_namespace_compiles()
+    {
+        var run = TestCompilation.Run("""
+            #pragma warning disable CS1591
+            using Reactive.Streams;
+            [EventUnion]
+            public abstract partial record Order
+            {
+                public sealed record Placed(string Id) : Order;
+                public sealed record Done : Order;
+            }
+            """);
+
+        Assert.Empty(run.GeneratorDiagnostics);
+        Assert.Empty(run.CompilationDiagnostics);
+    }
+
+    [Theory]
+    [InlineData("public partial record struct Holder")]
+    [InlineData("public partial struct Holder")]
+    [InlineData("public partial record Holder")]
+    [InlineData("public partial interface Holder")]
+    [InlineData("public static partial class Holder")]
+    public void A_union_nested_in_another_type_compiles(string container)
+    {
+        var run = TestCompilation.Run($$"""
+            #pragma warning disable CS1591
+            using Reactive.Streams;
+            namespace Shop;
+            {{container}}
+            {
+                [EventUnion]
+                public abstract partial record Order
+                {
+                    public sealed record Placed(string Id) : Order;
+                    public sealed record Done : Order;
+                }
+            }
+            """);
+
+        AssertCompilesOrDiagnosed(run);
+    }
+
+    [Fact]
+    public void A_union_nested_in_a_generic_type_is_RXS1001()
+    {
+        var run = TestCompilation.Run("""
+            #pragma warning disable CS1591
+            using Reactive.Streams;
+            namespace Shop;
+            public partial class Holder<T>
+            {
+                [EventUnion]
+                public abstract partial record Order
+                {
+                    public sealed record Placed(string Id) : Order;
+                }
+            }
+            """);
+
+        Assert.Equal("RXS1001", Assert.Single(run.GeneratorDiagnostics).Id);
+        Assert.Empty(run.CompilationDiagnostics);
+    }
+
+    [Theory]
+    [InlineData(LanguageVersion.CSharp9)]
+    [InlineData(LanguageVersion.CSharp10)]
+    public void An_old_language_version_compiles_or_is_reported(LanguageVersion version)
+    {
+        var options = TestCompilation.ParseOptions.WithLanguageVersion(version);
+        var compilation = TestCompilation.Create("""
+            #pragma warning disable CS1591
+            using Reactive.Streams;
+            namespace Shop
+            {
+                [EventUnion]
+                public abstract partial record Order
+                {
+                    public sealed record Placed(string Id, int? Qty) : Order;
+                    public sealed record Cancelled(string Id) : Order;
+                }
+
+                [StreamSink(typeof(Order))]
+                [Backpressure(BackpressurePolicy.Fail, Capacity = 4)]
+                public partial class OrderSink
+                {
+                    public void OnPlaced(Order.Placed item) { }
+                    public void OnCancelled(Order.Cancelled item) { }
+                }
+            }
+            """, """
+            #pragma warning disable CS1591
+            using Reactive.Streams;
+            namespace Shop
+            {
+                [EventUnion]
+                public abstract partial record Status
+                {
+                    public sealed record Open : Status;
+                    public sealed record Closed : Status;
+                }
+            }
+            """);
+        compilation = compilation.RemoveAllSyntaxTrees().AddSyntaxTrees(
+            compilation.SyntaxTrees.Select(t => CSharpSyntaxTree.ParseText(t.GetText(), options, t.FilePath)));
+        var driver = CSharpGeneratorDriver.Create([new EventUnionGenerator().AsSourceGenerator()], parseOptions: options);
+
+        driver.RunGeneratorsAndUpdateCompilation(compilation, out var output, out var generatorDiagnostics);
+
+        var errors = output.GetDiagnostics().Where(static d => d.Severity >= DiagnosticSeverity.Warning).Select(static d => d.ToString()).ToList();
+        Assert.True(errors.Count == 0 || generatorDiagnostics.Any(static d => d.Id.StartsWith("RXS", StringComparison.Ordinal)), string.Join("\n", errors.Take(20)));
+        Assert.DoesNotContain(output.GetDiagnostics(), static d => d.Severity == DiagnosticSeverity.Error && d.Location.SourceTree?.FilePath.EndsWith(".g.cs", StringComparison.Ordinal) == true);
+    }
+
+    internal static void AssertCompilesOrDiagnosed(GeneratorRun run)
+    {
+        var generated = run.CompilationDiagnostics
+            .Where(static d => d.Location.SourceTree is { } tree && tree.FilePath.EndsWith(".g.cs", StringComparison.Ordinal))
+            .Select(static d => d.ToString()).ToList();
+        Assert.True(generated.Count == 0, "errors in generated code:\n" + string.Join("\n", generated.Take(15)) + "\nRXS: " + string.Join(",", run.GeneratorDiagnosticIds));
+        if (!run.GeneratorDiagnostics.Any(static d => d.Id.StartsWith("RXS", StringComparison.Ordinal)))
+        {
+            var all = run.CompilationDiagnostics.Select(static d => d.ToString()).ToList();
+            Assert.True(all.Count == 0, string.Join("\n", all.Take(15)));
+        }
+    }
+
+    internal static string Union(string members) => $$"""
+        #pragma warning disable CS1591
+        using Reactive.Streams;
+
+        namespace Shop;
+
+        [EventUnion]
+        public abstract partial record Order
+        {
+            {{members}}
+        }
+        """;
+}
