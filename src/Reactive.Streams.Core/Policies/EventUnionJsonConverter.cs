@@ -196,7 +196,9 @@ public abstract class EventUnionJsonConverter<TUnion> : JsonConverter<TUnion>
             var present = found is null ? (foundBits & (1UL << p)) != 0 : found[p];
             if (!present && !properties[p].IsNullable)
             {
-                throw settings.Missing(variant.WireName, properties[p].JsonName);
+                // An absent value type reads as its default, as System.Text.Json reads a missing constructor parameter
+                // (and as WhenWritingDefault leaves it out); an absent non-nullable reference has no value to read.
+                values[p] = properties[p].DefaultValue ?? throw settings.Missing(variant.WireName, properties[p].JsonName);
             }
         }
 
@@ -457,7 +459,7 @@ public ref struct EventUnionJsonWriter
 
     private readonly void Write<T>(EventUnionJsonProperty property, T value)
     {
-        if (EventUnionJsonScalar<T>.Instance is { } codec)
+        if (_settings.TypeInfos[property.Slot] is null && EventUnionJsonScalar<T>.Instance is { } codec)
         {
             codec.Write(_writer, property.NameIn(_settings), value);
         }
@@ -563,6 +565,9 @@ public abstract class EventUnionJsonProperty
 
     internal abstract JsonTypeInfo? ResolveTypeInfo(JsonSerializerOptions options);
 
+    /// <summary>The boxed default of a value type, which an absent value reads as; null for a reference type.</summary>
+    internal virtual object? DefaultValue => null;
+
     /// <summary>Reads the value at the reader's current token; null only for a nullable property.</summary>
     internal abstract object? ReadValue(ref Utf8JsonReader reader, EventUnionJsonSettings settings, string? variantWireName);
 
@@ -581,11 +586,15 @@ public abstract class EventUnionJsonProperty
         {
         }
 
-        internal override JsonTypeInfo? ResolveTypeInfo(JsonSerializerOptions options) => EventUnionJsonScalar<T>.Instance is null ? options.GetTypeInfo(typeof(T)) : null;
+        private static readonly object? s_default = s_isReference ? null : (object?)default(T);
+
+        internal override object? DefaultValue => s_default;
+
+        internal override JsonTypeInfo? ResolveTypeInfo(JsonSerializerOptions options) => EventUnionJsonScalar<T>.UsedWith(options) ? null : options.GetTypeInfo(typeof(T));
 
         internal override object? ReadValue(ref Utf8JsonReader reader, EventUnionJsonSettings settings, string? variantWireName)
         {
-            object? value = EventUnionJsonScalar<T>.Instance is { } codec
+            object? value = settings.TypeInfos[Slot] is null && EventUnionJsonScalar<T>.Instance is { } codec
                 ? codec.Read(ref reader)
                 : JsonSerializer.Deserialize(ref reader, (JsonTypeInfo<T>)settings.TypeInfos[Slot]!);
 
@@ -602,7 +611,7 @@ public abstract class EventUnionJsonProperty
         {
         }
 
-        internal override JsonTypeInfo? ResolveTypeInfo(JsonSerializerOptions options) => EventUnionJsonScalar<T>.Instance is null ? options.GetTypeInfo(typeof(T)) : null;
+        internal override JsonTypeInfo? ResolveTypeInfo(JsonSerializerOptions options) => EventUnionJsonScalar<T>.UsedWith(options) ? null : options.GetTypeInfo(typeof(T));
 
         internal override object? ReadValue(ref Utf8JsonReader reader, EventUnionJsonSettings settings, string? variantWireName)
         {
@@ -611,7 +620,7 @@ public abstract class EventUnionJsonProperty
                 return null;
             }
 
-            return EventUnionJsonScalar<T>.Instance is { } codec
+            return settings.TypeInfos[Slot] is null && EventUnionJsonScalar<T>.Instance is { } codec
                 ? codec.Read(ref reader)
                 : JsonSerializer.Deserialize(ref reader, (JsonTypeInfo<T>)settings.TypeInfos[Slot]!);
         }
@@ -625,6 +634,33 @@ public abstract class EventUnionJsonProperty
 internal abstract class EventUnionJsonScalar<T>
 {
     public static readonly EventUnionJsonScalar<T>? Instance = Create();
+
+    private static readonly bool s_isNumber = typeof(T) == typeof(byte) || typeof(T) == typeof(short) || typeof(T) == typeof(int)
+        || typeof(T) == typeof(long) || typeof(T) == typeof(ushort) || typeof(T) == typeof(uint) || typeof(T) == typeof(ulong)
+        || typeof(T) == typeof(float) || typeof(T) == typeof(double) || typeof(T) == typeof(decimal);
+
+    /// <summary>
+    /// Whether the direct codec reads and writes <typeparamref name="T"/> under <paramref name="options"/> as System.Text.Json
+    /// would: there is one, the options add no converter for the type, and a number is written without number handling.
+    /// Otherwise the type goes through the options' type info, which honours them.
+    /// </summary>
+    public static bool UsedWith(JsonSerializerOptions options)
+    {
+        if (Instance is null || (s_isNumber && options.NumberHandling != JsonNumberHandling.Strict))
+        {
+            return false;
+        }
+
+        foreach (var converter in options.Converters)
+        {
+            if (converter.CanConvert(typeof(T)))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
 
     private delegate TValue ReadFunc<TValue>(ref Utf8JsonReader reader);
 

@@ -1,0 +1,206 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
+using Reactive.Streams.Generators.Tests.Infrastructure;
+
+namespace Reactive.Streams.Generators.Tests.Audit;
+
+[EventUnion]
+public abstract partial record AuditOrder
+{
+    public sealed record Placed(string Id, int Qty, bool Rush, decimal Price, DateTimeOffset At, Guid Ref) : AuditOrder;
+
+    public sealed record Cancelled(string Id) : AuditOrder;
+
+    public sealed record Cleared : AuditOrder;
+}
+
+[JsonPolymorphic(TypeDiscriminatorPropertyName = "type")]
+[JsonDerivedType(typeof(Placed), "placed")]
+[JsonDerivedType(typeof(Cancelled), "cancelled")]
+[JsonDerivedType(typeof(Cleared), "cleared")]
+public abstract record AuditMirrorOrder
+{
+    public sealed record Placed(string Id, int Qty, bool Rush, decimal Price, DateTimeOffset At, Guid Ref) : AuditMirrorOrder;
+
+    public sealed record Cancelled(string Id) : AuditMirrorOrder;
+
+    public sealed record Cleared : AuditMirrorOrder;
+}
+
+[EventUnion]
+public abstract partial record AuditNames
+{
+    public sealed record Named(string HTTPServer, int Value1A, string IOStream, string X, string URLs, string Id2Go, string ABCDef) : AuditNames;
+}
+
+[JsonPolymorphic(TypeDiscriminatorPropertyName = "type")]
+[JsonDerivedType(typeof(Named), "named")]
+public abstract record AuditMirrorNames
+{
+    public sealed record Named(string HTTPServer, int Value1A, string IOStream, string X, string URLs, string Id2Go, string ABCDef) : AuditMirrorNames;
+}
+
+/// <summary>Audit 19: the generated converter against System.Text.Json's own polymorphism.</summary>
+public sealed class Audit19ProbeJson
+{
+    private static readonly DateTimeOffset s_at = new(2026, 1, 2, 3, 4, 5, TimeSpan.Zero);
+
+    private static (JsonSerializerOptions Ours, JsonSerializerOptions Theirs) Options(Action<JsonSerializerOptions> configure)
+    {
+        var theirs = new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, TypeInfoResolver = new DefaultJsonTypeInfoResolver() };
+        configure(theirs);
+        var ours = new JsonSerializerOptions(theirs);
+        return (ours, theirs);
+    }
+
+    [Fact]
+    public void WhenWritingDefault_round_trips_a_variant_with_default_values()
+    {
+        var (ours, theirs) = Options(static o => o.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingDefault);
+        AuditOrder item = new AuditOrder.Placed("o-1", 0, false, 0m, default, Guid.Empty);
+        AuditMirrorOrder mirror = new AuditMirrorOrder.Placed("o-1", 0, false, 0m, default, Guid.Empty);
+
+        var json = JsonSerializer.Serialize(item, ours);
+
+        Assert.Equal(JsonSerializer.Serialize(mirror, theirs), json);
+        Assert.Equal(mirror, JsonSerializer.Deserialize<AuditMirrorOrder>(json, theirs));
+        Assert.Equal(item, JsonSerializer.Deserialize<AuditOrder>(json, ours));
+    }
+
+    [Fact]
+    public void Default_snake_case_is_SnakeCaseLower()
+    {
+        AuditNames item = new AuditNames.Named("a", 1, "b", "c", "d", "e", "f");
+        AuditMirrorNames mirror = new AuditMirrorNames.Named("a", 1, "b", "c", "d", "e", "f");
+        var (_, theirs) = Options(static _ => { });
+
+        Assert.Equal(JsonSerializer.Serialize(mirror, theirs), JsonSerializer.Serialize(item));
+    }
+
+    [Fact]
+    public void A_converter_in_the_options_for_a_scalar_type_is_used_as_STJ_uses_it()
+    {
+        var (ours, theirs) = Options(static o => o.Converters.Add(new UnixSecondsConverter()));
+        AuditOrder item = new AuditOrder.Placed("o-1", 2, true, 1.5m, s_at, Guid.Empty);
+        AuditMirrorOrder mirror = new AuditMirrorOrder.Placed("o-1", 2, true, 1.5m, s_at, Guid.Empty);
+
+        Assert.Equal(JsonSerializer.Serialize(mirror, theirs), JsonSerializer.Serialize(item, ours));
+    }
+
+    [Fact]
+    public void NumberHandling_is_honoured_as_STJ_honours_it()
+    {
+        var (ours, theirs) = Options(static o => o.NumberHandling = JsonNumberHandling.WriteAsString | JsonNumberHandling.AllowReadingFromString);
+        AuditOrder item = new AuditOrder.Placed("o-1", 2, true, 1.5m, s_at, Guid.Empty);
+        AuditMirrorOrder mirror = new AuditMirrorOrder.Placed("o-1", 2, true, 1.5m, s_at, Guid.Empty);
+
+        var json = JsonSerializer.Serialize(item, ours);
+
+        Assert.Equal(JsonSerializer.Serialize(mirror, theirs), json);
+        Assert.Equal(item, JsonSerializer.Deserialize<AuditOrder>(json, ours));
+    }
+
+    [Theory]
+    [InlineData("""{"type":"placed","id":"o","qty":"x","rush":true,"price":1,"at":"2026-01-02T03:04:05+00:00","ref":"00000000-0000-0000-0000-000000000000"}""")]
+    [InlineData("""{"type":"placed","id":"o","qty":1e99,"rush":true,"price":1,"at":"2026-01-02T03:04:05+00:00","ref":"00000000-0000-0000-0000-000000000000"}""")]
+    [InlineData("""{"type":"placed","id":"o","qty":1,"rush":"yes","price":1,"at":"2026-01-02T03:04:05+00:00","ref":"00000000-0000-0000-0000-000000000000"}""")]
+    [InlineData("""{"type":"placed","id":"o","qty":1,"rush":true,"price":1,"at":"yesterday","ref":"00000000-0000-0000-0000-000000000000"}""")]
+    [InlineData("""{"type":"placed","id":"o","qty":1,"rush":true,"price":1,"at":"2026-01-02T03:04:05+00:00","ref":"nope"}""")]
+    [InlineData("""{"type":"placed","id":5,"qty":1,"rush":true,"price":1,"at":"2026-01-02T03:04:05+00:00","ref":"00000000-0000-0000-0000-000000000000"}""")]
+    [InlineData("""{"type":"placed","id":"o","qty":}""")]
+    [InlineData("""{"type":"placed",""")]
+    [InlineData("""{"type":"cancelled","id":null}""")]
+    [InlineData("""{"type":null}""")]
+    [InlineData("""{"type":"cleared"} x""")]
+    [InlineData("""{"type":"cancelled","id":"a","id":[}""")]
+    [InlineData("\"placed\"")]
+    [InlineData("42")]
+    public void Malformed_input_is_a_JsonException(string json)
+    {
+        var error = Record.Exception(() => JsonSerializer.Deserialize<AuditOrder>(json));
+
+        Assert.IsAssignableFrom<JsonException>(error);
+    }
+
+    [Fact]
+    public void A_null_inside_a_list_reads_as_null()
+    {
+        var items = JsonSerializer.Deserialize<List<AuditOrder?>>("""[null,{"type":"cleared"}]""")!;
+
+        Assert.Null(items[0]);
+        Assert.IsType<AuditOrder.Cleared>(items[1]);
+        Assert.Equal("""[null,{"type":"cleared"}]""", JsonSerializer.Serialize(items));
+    }
+
+    [Fact]
+    public void An_unknown_variant_is_written_back_unchanged_inside_an_indented_document()
+    {
+        const string Json = """{"type":"refunded","id":"o-1","amount":{"value":1.50,"currency":"EUR"}}""";
+        var item = JsonSerializer.Deserialize<AuditOrder>(Json)!;
+
+        Assert.Equal(AuditOrderKind.Unknown, item.Kind);
+        Assert.Equal("refunded", item.WireName);
+        Assert.Equal(Json, JsonSerializer.Serialize(item));
+        Assert.Equal(item, JsonSerializer.Deserialize<AuditOrder>(JsonSerializer.Serialize(item)));
+    }
+
+    [Fact]
+    public void Disallow_with_a_naming_policy_accepts_its_own_output()
+    {
+        var (ours, _) = Options(static o =>
+        {
+            o.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
+            o.PropertyNamingPolicy = JsonNamingPolicy.KebabCaseUpper;
+        });
+        AuditOrder item = new AuditOrder.Placed("o-1", 2, true, 1.5m, s_at, Guid.Empty);
+
+        Assert.Equal(item, JsonSerializer.Deserialize<AuditOrder>(JsonSerializer.Serialize(item, ours), ours));
+    }
+
+    private sealed class UnixSecondsConverter : JsonConverter<DateTimeOffset>
+    {
+        public override DateTimeOffset Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) => DateTimeOffset.FromUnixTimeSeconds(reader.GetInt64());
+
+        public override void Write(Utf8JsonWriter writer, DateTimeOffset value, JsonSerializerOptions options) => writer.WriteNumberValue(value.ToUnixTimeSeconds());
+    }
+}
+
+/// <summary>Audit 19: declarations checked at generation time.</summary>
+public sealed class Audit19ProbeJsonDeclarations
+{
+    [Theory]
+    [InlineData("public string? TraceId { get; init; } public sealed record Placed(string Id) : Order;")]
+    [InlineData("public string Label => \"l\"; public sealed record Placed(string Id) : Order;")]
+    [InlineData("public sealed record Placed(string Id) : Order { [JsonInclude] private string? Secret { get; init; } }")]
+    [InlineData("public sealed record Placed(string Id) : Order { [JsonInclude] public string? Note; }")]
+    [InlineData("public sealed record Placed(string Id, [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Note) : Order;")]
+    [InlineData("public sealed record Placed(string Id, [property: JsonPropertyOrder(-1)] string Note) : Order;")]
+    [InlineData("public sealed record Placed(string Id, [property: JsonNumberHandling(JsonNumberHandling.WriteAsString)] int Qty) : Order;")]
+    [InlineData("public sealed record Placed(string Id) : Order { [JsonPropertyName(\"type\")] public string Kind2 => Id; }")]
+    [InlineData("public sealed record Placed(string Id) : Order { public string Type => Id; }")]
+    [InlineData("public sealed record Placed([property: JsonPropertyName(\"a\")] string Id, [property: JsonPropertyName(\"a\")] string Other2) : Order;")]
+    [InlineData("public sealed record Placed(string FooBar, [property: JsonPropertyName(\"foo_bar\")] string Other2) : Order;")]
+    [InlineData("public sealed record Placed(string Id) : Order { [JsonExtensionData] public Dictionary<string, object>? Extra { get; init; } }")]
+    public void Is_written_as_STJ_writes_it_or_reported(string members)
+    {
+        var run = TestCompilation.Run($$"""
+            #pragma warning disable CS1591
+            using System.Collections.Generic;
+            using System.Text.Json.Serialization;
+            using Reactive.Streams;
+
+            namespace Shop;
+
+            [EventUnion]
+            public abstract partial record Order
+            {
+                public sealed record Cancelled(string Id) : Order;
+                {{members}}
+            }
+            """);
+
+        Audit19ProbeNames.AssertCompilesOrDiagnosed(run);
+        Assert.True(run.GeneratorDiagnostics.Any(static d => d.Id == "RXS1008" || d.Id == "RXS1006"), "no RXS1008/RXS1006: the converter would silently differ from STJ");
+    }
+}
