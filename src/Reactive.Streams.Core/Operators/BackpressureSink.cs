@@ -20,6 +20,7 @@ internal abstract class BackpressureSink<T> : ReadSignal, IObserver<T>
     private int _stopped;
     private int _lastDrainThread;
     private bool _lastDrainThreadDedicated;
+    private int _subscribingThread;
 
     protected BackpressureSink(BoundedBuffer<T> buffer)
     {
@@ -86,12 +87,18 @@ internal abstract class BackpressureSink<T> : ReadSignal, IObserver<T>
     /// </summary>
     private void PushBlocking(T value)
     {
-        if (WouldBlockTheDrainingThread())
+        var hazard = BlockingHazard();
+        if (hazard != BlockHazard.None)
         {
-            var error = new InvalidOperationException(
-                $"Stream '{Buffer.Name}' (PauseUpstream, capacity {Buffer.Capacity}) is full and OnNext was called on the thread that drains it; " +
-                "blocking here would deadlock, so the stream fails instead. Produce on another thread or scheduler than the one the operator delivers on, " +
-                "or use DropOldest, DegradeQuality or Fail.");
+            var error = new InvalidOperationException(hazard == BlockHazard.StoppedVirtualClock
+                ? $"Stream '{Buffer.Name}' (PauseUpstream, capacity {Buffer.Capacity}) is full and OnNext was called, while its virtual-time " +
+                  "scheduler is not running, on the thread that advances that scheduler; only advancing it drains the stream, and a blocked thread " +
+                  "cannot advance it, so blocking here would deadlock and the stream fails instead. Schedule the pushes on the scheduler (so they run " +
+                  "in virtual time, as its clock advances), or advance it (AdvanceBy, AdvanceTo or Start) before pushing more than the capacity, " +
+                  "or use DropOldest, DegradeQuality or Fail."
+                : $"Stream '{Buffer.Name}' (PauseUpstream, capacity {Buffer.Capacity}) is full and OnNext was called on the thread that drains it; " +
+                  "blocking here would deadlock, so the stream fails instead. Produce on another thread or scheduler than the one the operator delivers on, " +
+                  "or use DropOldest, DegradeQuality or Fail.");
             Stop(error, completeBuffer: true);
 
             // Counted as rejected by the now completed buffer, so conservation covers the refused item.
@@ -115,8 +122,11 @@ internal abstract class BackpressureSink<T> : ReadSignal, IObserver<T>
         }
     }
 
-    /// <summary>Whether blocking the current thread would stop the consumer from ever making room.</summary>
-    protected abstract bool WouldBlockTheDrainingThread();
+    /// <summary>
+    /// Whether blocking the current thread would stop the consumer from ever making room, and why. Asked only when a
+    /// push is about to block, never on the push path that finds room.
+    /// </summary>
+    protected abstract BlockHazard BlockingHazard();
 
     /// <summary>
     /// Ends the stream once: records the terminal error, completes the buffer (which wakes the consumer and releases
@@ -162,40 +172,86 @@ internal abstract class BackpressureSink<T> : ReadSignal, IObserver<T>
 
     /// <summary>
     /// Learns which thread <paramref name="scheduler"/> runs the consumer's work on before the source can emit (work it
-    /// runs in order runs this first), so the guard knows a thread-bound scheduler even before the first drain.
+    /// runs in order runs this first), so the guard knows a thread-bound scheduler even before the first drain. Also
+    /// notes the subscribing thread: the one that will advance a virtual clock nobody has advanced yet.
     /// </summary>
-    protected void ProbeSchedulerThread(IScheduler scheduler) =>
+    protected void ProbeSchedulerThread(IScheduler scheduler)
+    {
+        Volatile.Write(ref _subscribingThread, Environment.CurrentManagedThreadId);
         scheduler.Schedule(this, static (_, sink) =>
         {
             sink.RecordDrainThread();
             return Disposable.Empty;
         });
+    }
 
     /// <summary>
     /// Whether a drain that <paramref name="scheduler"/> has queued cannot run while this thread blocks. Decided from
     /// what the scheduler did, not from a list of scheduler types: a virtual clock that is running runs every work item
-    /// on the thread that advances it (and nothing advances it while that thread blocks); any other scheduler that ran
-    /// the consumer's last work on this very thread, and that thread is a dedicated one (an event loop, a UI or
-    /// trampoline thread) rather than a pool thread that any other pool thread can stand in for, would run the queued
-    /// drain here too.
+    /// on the thread that advances it (and nothing advances it while that thread blocks); a virtual clock that is not
+    /// running runs nothing until a thread advances it, which is taken to be the thread that last ran the consumer's
+    /// work on it or, before it has run any, the thread that subscribed (the test's own thread, in the usual shape of a
+    /// virtual-time test), so that thread must not block on it; any other scheduler that ran the consumer's last work on
+    /// this very thread, and that thread is a dedicated one (an event loop, a UI or trampoline thread) rather than a pool
+    /// thread that any other pool thread can stand in for, would run the queued drain here too.
     /// </summary>
-    protected bool SchedulerRunsOnCurrentThread(IScheduler scheduler) =>
-        VirtualClock.IsRunning(scheduler) ||
-        (Volatile.Read(ref _lastDrainThread) == Environment.CurrentManagedThreadId && Volatile.Read(ref _lastDrainThreadDedicated));
+    protected BlockHazard SchedulerBlockingHazard(IScheduler scheduler)
+    {
+        var me = Environment.CurrentManagedThreadId;
+        var last = Volatile.Read(ref _lastDrainThread);
+        return VirtualClock.StateOf(scheduler) switch
+        {
+            VirtualClockState.Running => BlockHazard.DrainingThread,
+            VirtualClockState.Stopped =>
+                (last != 0 ? last : Volatile.Read(ref _subscribingThread)) == me ? BlockHazard.StoppedVirtualClock : BlockHazard.None,
+            _ => last == me && Volatile.Read(ref _lastDrainThreadDedicated) ? BlockHazard.DrainingThread : BlockHazard.None,
+        };
+    }
+}
+
+/// <summary>Why a PauseUpstream push must not block the current thread.</summary>
+internal enum BlockHazard
+{
+    /// <summary>Blocking is safe: another thread makes room.</summary>
+    None,
+
+    /// <summary>This thread runs (or is running) the drain that would make room.</summary>
+    DrainingThread,
+
+    /// <summary>
+    /// The scheduler is a virtual clock that is not running, and this thread is the one that would advance it.
+    /// </summary>
+    StoppedVirtualClock,
+}
+
+/// <summary>Whether a scheduler is a virtual clock, and whether that clock is running.</summary>
+internal enum VirtualClockState
+{
+    /// <summary>Not a virtual-time scheduler.</summary>
+    NotVirtual,
+
+    /// <summary>A virtual-time scheduler inside Start, AdvanceBy or AdvanceTo.</summary>
+    Running,
+
+    /// <summary>A virtual-time scheduler that nothing is advancing: it runs no work until a thread advances it.</summary>
+    Stopped,
 }
 
 /// <summary>
-/// Recognises a running virtual clock on any Rx virtual-time scheduler: every one (<c>TestScheduler</c>,
-/// <c>HistoricalScheduler</c>, a user's own <c>VirtualTimeScheduler&lt;TAbsolute, TRelative&gt;</c>) derives from
-/// <see cref="VirtualTimeSchedulerBase{TAbsolute, TRelative}"/>, whatever its clock types, and says whether its clock is
-/// running through <c>IsEnabled</c>. Read by reflection, once per scheduler type, because the clock types are the
-/// user's: no generic constraint can name them.
+/// Recognises a virtual clock on any Rx virtual-time scheduler, and whether it is running: every one
+/// (<c>TestScheduler</c>, <c>HistoricalScheduler</c>, a user's own <c>VirtualTimeScheduler&lt;TAbsolute, TRelative&gt;</c>)
+/// derives from <see cref="VirtualTimeSchedulerBase{TAbsolute, TRelative}"/>, whatever its clock types, and says whether
+/// its clock is running through <c>IsEnabled</c>. Read by reflection, once per scheduler type, because the clock types
+/// are the user's: no generic constraint can name them. Only the scheduler itself is recognised: Rx's wrappers
+/// (<c>DisableOptimizations</c>, <c>Catch</c>) are internal types that do not expose the scheduler they wrap.
 /// </summary>
 internal static class VirtualClock
 {
     private static readonly ConcurrentDictionary<Type, PropertyInfo?> s_isEnabled = new();
 
-    public static bool IsRunning(IScheduler scheduler)
+    public static bool IsRunning(IScheduler scheduler) => StateOf(scheduler) == VirtualClockState.Running;
+
+    public static VirtualClockState StateOf(IScheduler scheduler)
     {
         var isEnabled = s_isEnabled.GetOrAdd(scheduler.GetType(), static type =>
         {
@@ -209,6 +265,11 @@ internal static class VirtualClock
 
             return null;
         });
-        return isEnabled?.GetValue(scheduler) is true;
+        if (isEnabled is null)
+        {
+            return VirtualClockState.NotVirtual;
+        }
+
+        return isEnabled.GetValue(scheduler) is true ? VirtualClockState.Running : VirtualClockState.Stopped;
     }
 }

@@ -177,7 +177,7 @@ internal sealed class StreamSink<T>(BoundedBuffer<T> buffer) : BackpressureSink<
 
     /// <summary>
     /// Subscribes on the caller's thread, remembering it for the duration of the call: the caller only gets the stream
-    /// once this returns (see <see cref="WouldBlockTheDrainingThread"/>).
+    /// once this returns (see <see cref="BlockingHazard"/>).
     /// </summary>
     public void Subscribe(IObservable<T> source)
     {
@@ -194,7 +194,8 @@ internal sealed class StreamSink<T>(BoundedBuffer<T> buffer) : BackpressureSink<
 
     // The readers are not ours, so their threads are unknown, with one exception: a source that emits synchronously
     // while being subscribed does so before the stream is even returned to its reader; blocking it would never end.
-    protected override bool WouldBlockTheDrainingThread() => Volatile.Read(ref _subscribingThread) == Environment.CurrentManagedThreadId;
+    protected override BlockHazard BlockingHazard() =>
+        Volatile.Read(ref _subscribingThread) == Environment.CurrentManagedThreadId ? BlockHazard.DrainingThread : BlockHazard.None;
 
     public void Cancel(CancellationToken token) => Stop(new OperationCanceledException(token), completeBuffer: true);
 

@@ -280,16 +280,16 @@ internal sealed class SubscribeAsyncSink<T>(BoundedBuffer<T> buffer, Func<T, Can
         _completion.TrySetException(error);
     }
 
-    protected override bool WouldBlockTheDrainingThread()
+    protected override BlockHazard BlockingHazard()
     {
         if (s_handlerOwner.Value == this)
         {
-            return true;
+            return BlockHazard.DrainingThread;
         }
 
         // A running loop (even one awaiting a handler elsewhere) makes room without this thread; a loop only queued
         // needs the scheduler, which may be bound to this thread.
-        return (Volatile.Read(ref _draining) == 0 || VirtualClock.IsRunning(scheduler)) && SchedulerRunsOnCurrentThread(scheduler);
+        return Volatile.Read(ref _draining) == 0 || VirtualClock.IsRunning(scheduler) ? SchedulerBlockingHazard(scheduler) : BlockHazard.None;
     }
 
     public void Dispose()

@@ -141,7 +141,10 @@ public static partial class ObservableBackpressureExtensions
     /// <remarks>
     /// If the blocked <c>OnNext</c> is called on the thread that drains the buffer, blocking could never end: from inside
     /// the downstream observer; from work of a virtual-time scheduler while its clock runs (any
-    /// <see cref="VirtualTimeSchedulerBase{TAbsolute, TRelative}"/>, whatever its clock types); or from a dedicated (not
+    /// <see cref="VirtualTimeSchedulerBase{TAbsolute, TRelative}"/>, whatever its clock types); from the thread that
+    /// advances a virtual-time scheduler while its clock is not running (the thread that last advanced it, or before
+    /// anything has, the thread that subscribed: a test that pushes before <c>Start</c> or <c>AdvanceBy</c>; schedule
+    /// such pushes on the scheduler, or advance it first); or from a dedicated (not
     /// thread-pool) thread on which <paramref name="scheduler"/> has already run the operator's work, such as an event
     /// loop, a UI synchronization context or the current-thread trampoline. The operator learns that thread from the
     /// scheduler itself (it schedules a no-op at subscription and notes where each drain runs), not from a list of
@@ -456,16 +459,16 @@ internal sealed class WithBackpressure<T>(IObservable<T> source, BoundedStreamOp
             }
         }
 
-            protected override bool WouldBlockTheDrainingThread()
+        protected override BlockHazard BlockingHazard()
         {
             var drainThread = Volatile.Read(ref _drainThread);
             if (drainThread != 0)
             {
                 // A drain is running: blocking is safe unless it is this very thread (a re-entrant OnNext from downstream).
-                return drainThread == Environment.CurrentManagedThreadId;
+                return drainThread == Environment.CurrentManagedThreadId ? BlockHazard.DrainingThread : BlockHazard.None;
             }
 
-            return SchedulerRunsOnCurrentThread(scheduler);
+            return SchedulerBlockingHazard(scheduler);
         }
 
         public void Dispose()
