@@ -175,8 +175,13 @@ public static class BoundedStream
     /// <param name="capacity">How many items the buffer holds; at least 1.</param>
     /// <param name="name">The stream's name.</param>
     /// <returns>The stream.</returns>
-    public static BoundedStream<T> DropOldest<T>(int capacity, string name) =>
-        new(new BoundedStreamOptions<T>(BackpressurePolicy.DropOldest, capacity) { Name = name });
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="capacity"/> is below 1.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="name"/> is null.</exception>
+    public static BoundedStream<T> DropOldest<T>(int capacity, string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        return new(new BoundedStreamOptions<T>(BackpressurePolicy.DropOldest, capacity) { Name = name });
+    }
 
     /// <summary>Creates a <see cref="BackpressurePolicy.DegradeQuality"/> stream with a generated name.</summary>
     /// <typeparam name="T">The item type.</typeparam>
@@ -195,9 +200,12 @@ public static class BoundedStream
     /// <param name="degrader">The pure function applied to a new item on overflow.</param>
     /// <param name="name">The stream's name.</param>
     /// <returns>The stream.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="capacity"/> is below 1.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="degrader"/> or <paramref name="name"/> is null.</exception>
     public static BoundedStream<T> DegradeQuality<T>(int capacity, Func<T, T> degrader, string name)
     {
         ArgumentNullException.ThrowIfNull(degrader);
+        ArgumentNullException.ThrowIfNull(name);
         return new(new BoundedStreamOptions<T>(BackpressurePolicy.DegradeQuality, capacity) { Degrader = degrader, Name = name });
     }
 
@@ -206,8 +214,12 @@ public static class BoundedStream
     /// <param name="capacity">How many items the buffer holds; at least 1.</param>
     /// <param name="timeout">How long a push may wait for room (measured on <see cref="TimeProvider.System"/>); null waits forever.</param>
     /// <returns>The stream.</returns>
-    public static BoundedStream<T> PauseUpstream<T>(int capacity, TimeSpan? timeout = null) =>
-        new(new BoundedStreamOptions<T>(BackpressurePolicy.PauseUpstream, capacity) { PauseTimeout = timeout });
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="capacity"/> is below 1, or <paramref name="timeout"/> is negative (other than <see cref="Timeout.InfiniteTimeSpan"/>) or too long for a timer.</exception>
+    public static BoundedStream<T> PauseUpstream<T>(int capacity, TimeSpan? timeout = null)
+    {
+        BoundedStreamOptions<T>.ValidatePauseTimeout(timeout, nameof(timeout));
+        return new(new BoundedStreamOptions<T>(BackpressurePolicy.PauseUpstream, capacity) { PauseTimeout = timeout });
+    }
 
     /// <summary>Creates a named <see cref="BackpressurePolicy.PauseUpstream"/> stream.</summary>
     /// <typeparam name="T">The item type.</typeparam>
@@ -215,8 +227,14 @@ public static class BoundedStream
     /// <param name="timeout">How long a push may wait for room (measured on <see cref="TimeProvider.System"/>); null waits forever.</param>
     /// <param name="name">The stream's name.</param>
     /// <returns>The stream.</returns>
-    public static BoundedStream<T> PauseUpstream<T>(int capacity, TimeSpan? timeout, string name) =>
-        new(new BoundedStreamOptions<T>(BackpressurePolicy.PauseUpstream, capacity) { PauseTimeout = timeout, Name = name });
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="capacity"/> is below 1, or <paramref name="timeout"/> is negative (other than <see cref="Timeout.InfiniteTimeSpan"/>) or too long for a timer.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="name"/> is null.</exception>
+    public static BoundedStream<T> PauseUpstream<T>(int capacity, TimeSpan? timeout, string name)
+    {
+        BoundedStreamOptions<T>.ValidatePauseTimeout(timeout, nameof(timeout));
+        ArgumentNullException.ThrowIfNull(name);
+        return new(new BoundedStreamOptions<T>(BackpressurePolicy.PauseUpstream, capacity) { PauseTimeout = timeout, Name = name });
+    }
 
     /// <summary>Creates a <see cref="BackpressurePolicy.Fail"/> stream with a generated name.</summary>
     /// <typeparam name="T">The item type.</typeparam>
@@ -229,6 +247,11 @@ public static class BoundedStream
     /// <param name="capacity">How many items the buffer holds; at least 1.</param>
     /// <param name="name">The stream's name.</param>
     /// <returns>The stream.</returns>
-    public static BoundedStream<T> Fail<T>(int capacity, string name) =>
-        new(new BoundedStreamOptions<T>(BackpressurePolicy.Fail, capacity) { Name = name });
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="capacity"/> is below 1.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="name"/> is null.</exception>
+    public static BoundedStream<T> Fail<T>(int capacity, string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        return new(new BoundedStreamOptions<T>(BackpressurePolicy.Fail, capacity) { Name = name });
+    }
 }

@@ -384,9 +384,17 @@ public class BoundedStreamTests
         Assert.Equal("capacity", Assert.Throws<ArgumentOutOfRangeException>(() => new BoundedStreamOptions<int>(BackpressurePolicy.Fail, -1)).ParamName);
         Assert.Equal("policy", Assert.Throws<ArgumentOutOfRangeException>(() => new BoundedStreamOptions<int>((BackpressurePolicy)42, 1)).ParamName);
         Assert.Equal("degrader", Assert.Throws<ArgumentNullException>(() => BoundedStream.DegradeQuality<int>(1, null!)).ParamName);
-        Assert.Equal("PauseTimeout", Assert.Throws<ArgumentOutOfRangeException>(() => BoundedStream.PauseUpstream<int>(1, TimeSpan.FromSeconds(-1))).ParamName);
-        Assert.Equal("PauseTimeout", Assert.Throws<ArgumentOutOfRangeException>(() => BoundedStream.PauseUpstream<int>(1, TimeSpan.MaxValue)).ParamName);
-        Assert.Equal("Name", Assert.Throws<ArgumentNullException>(() => BoundedStream.Fail<int>(1, null!)).ParamName);
+        Assert.Equal("timeout", Assert.Throws<ArgumentOutOfRangeException>(() => BoundedStream.PauseUpstream<int>(1, TimeSpan.FromSeconds(-1))).ParamName);
+        Assert.Equal("timeout", Assert.Throws<ArgumentOutOfRangeException>(() => BoundedStream.PauseUpstream<int>(1, TimeSpan.MaxValue)).ParamName);
+        Assert.Equal("timeout", Assert.Throws<ArgumentOutOfRangeException>(() => BoundedStream.PauseUpstream<int>(1, TimeSpan.FromSeconds(-1), "n")).ParamName);
+        Assert.Equal("name", Assert.Throws<ArgumentNullException>(() => BoundedStream.Fail<int>(1, null!)).ParamName);
+        Assert.Equal("name", Assert.Throws<ArgumentNullException>(() => BoundedStream.DropOldest<int>(1, null!)).ParamName);
+        Assert.Equal("name", Assert.Throws<ArgumentNullException>(() => BoundedStream.DegradeQuality<int>(1, x => x, null!)).ParamName);
+        Assert.Equal("name", Assert.Throws<ArgumentNullException>(() => BoundedStream.PauseUpstream<int>(1, null, null!)).ParamName);
+
+        // Set directly, the options' properties name themselves.
+        Assert.Equal("PauseTimeout", Assert.Throws<ArgumentOutOfRangeException>(() => new BoundedStreamOptions<int>(BackpressurePolicy.PauseUpstream, 1) { PauseTimeout = TimeSpan.FromSeconds(-1) }).ParamName);
+        Assert.Equal("Name", Assert.Throws<ArgumentNullException>(() => new BoundedStreamOptions<int>(BackpressurePolicy.Fail, 1) { Name = null! }).ParamName);
         Assert.Equal("TimeProvider", Assert.Throws<ArgumentNullException>(() => new BoundedStreamOptions<int>(BackpressurePolicy.Fail, 1) { TimeProvider = null! }).ParamName);
         Assert.Equal("options", Assert.Throws<ArgumentNullException>(() => BoundedStream.Create<int>(null!)).ParamName);
         _ = BoundedStream.PauseUpstream<int>(1, Timeout.InfiniteTimeSpan);
