@@ -27,13 +27,13 @@ public sealed class EventUnionGenerator : IIncrementalGenerator
             .Where(static m => m is not null)
             .Select(static (m, _) => m!)
             .WithTrackingName(TrackingNames.UnionModel);
-        // A project pinned below C# 11 gets the same code without UTF-8 string literals, and below C# 10 with block-scoped
-        // namespaces (records, and so unions, exist from C# 9).
-        var utf8Literals = context.ParseOptionsProvider
+        // A project pinned below C# 11 gets the same code without UTF-8 string literals and without IEventUnion<T> (static
+        // abstract interface members), and below C# 10 with block-scoped namespaces (records, and so unions, exist from C# 9).
+        var csharp11 = context.ParseOptionsProvider
             .Select(static (options, _) => options is not CSharpParseOptions { LanguageVersion: < LanguageVersion.CSharp11 });
         var fileScopedNamespaces = context.ParseOptionsProvider
             .Select(static (options, _) => options is not CSharpParseOptions { LanguageVersion: < LanguageVersion.CSharp10 });
-        context.RegisterSourceOutput(unionModels.Combine(utf8Literals).Combine(fileScopedNamespaces), static (spc, pair) =>
+        context.RegisterSourceOutput(unionModels.Combine(csharp11).Combine(fileScopedNamespaces), static (spc, pair) =>
             spc.AddSource(UnionEmitter.HintName(pair.Left.Left), UnionEmitter.Emit(pair.Left.Left, pair.Left.Right, pair.Right)));
 
         var unionDiagnostics = unions

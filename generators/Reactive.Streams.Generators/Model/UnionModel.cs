@@ -31,6 +31,7 @@ internal sealed record VariantModel(string Name, string WireName, EquatableArray
 /// <param name="Variants">The user's variants, in declaration order.</param>
 /// <param name="SharedAccessors">Positional properties with the same name and type in every variant.</param>
 /// <param name="IsPayloadless">Every variant is parameterless: <c>FromWire</c>/<c>ToWire</c> and <c>Other</c> instead of <c>Unknown</c>.</param>
+/// <param name="DeclaresJsonConverter">The union's declaration carries a <c>[JsonConverter]</c>: the generator adds none.</param>
 internal sealed record UnionModel(
     string Namespace,
     EquatableArray<string> ContainingTypes,
@@ -38,7 +39,8 @@ internal sealed record UnionModel(
     bool IsPublic,
     EquatableArray<VariantModel> Variants,
     EquatableArray<PropertyModel> SharedAccessors,
-    bool IsPayloadless)
+    bool IsPayloadless,
+    bool DeclaresJsonConverter = false)
 {
     public string FallbackName => IsPayloadless ? "Other" : "Unknown";
 

@@ -12,6 +12,7 @@ internal static class UnionParser
     public const string EventUnionAttribute = "Reactive.Streams.EventUnionAttribute";
     public const string WireNameAttribute = "Reactive.Streams.WireNameAttribute";
     private const string JsonPropertyNameAttribute = "System.Text.Json.Serialization.JsonPropertyNameAttribute";
+    private const string JsonConverterAttribute = "System.Text.Json.Serialization.JsonConverterAttribute";
 
     /// <summary>Members the generator adds to the union; a shared accessor of the same name is not lifted.</summary>
     private static readonly HashSet<string> s_generatedMembers = new(StringComparer.Ordinal)
@@ -174,8 +175,26 @@ internal static class UnionParser
             IsPublic: IsEffectivelyPublic(union),
             Variants: variants.ToEquatableArray(),
             SharedAccessors: shared.ToEquatableArray(),
-            IsPayloadless: payloadless);
+            IsPayloadless: payloadless,
+            DeclaresJsonConverter: DeclaresJsonConverter(union));
         return new UnionResult(union.Name, model, diagnostics.ToEquatableArray());
+    }
+
+    /// <summary>
+    /// Whether the union declares a <c>[JsonConverter]</c> itself. The union's attributes are already bound (the
+    /// <c>[EventUnion]</c> lookup bound them), so this binds nothing new.
+    /// </summary>
+    private static bool DeclaresJsonConverter(INamedTypeSymbol union)
+    {
+        foreach (var attribute in union.GetAttributes())
+        {
+            if (IsAttribute(attribute, "JsonConverterAttribute", JsonConverterAttribute))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     public static bool IsRecordWithBaseList(SyntaxNode node, CancellationToken cancellationToken)

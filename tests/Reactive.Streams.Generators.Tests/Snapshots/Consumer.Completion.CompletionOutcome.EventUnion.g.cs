@@ -18,8 +18,10 @@ public enum CompletionOutcomeKind
 }
 
 [global::System.Text.Json.Serialization.JsonConverter(typeof(CompletionOutcomeJsonConverter))]
-partial record CompletionOutcome
+partial record CompletionOutcome : global::Reactive.Streams.IEventUnion<CompletionOutcome>
 {
+    static global::System.Text.Json.Serialization.JsonConverter<CompletionOutcome> global::Reactive.Streams.IEventUnion<CompletionOutcome>.CreateJsonConverter() => new CompletionOutcomeJsonConverter();
+
     /// <summary>Which variant this is.</summary>
     public CompletionOutcomeKind Kind => this switch
     {

@@ -18,8 +18,10 @@ public enum LeaseHistoryEventKind
 }
 
 [global::System.Text.Json.Serialization.JsonConverter(typeof(LeaseHistoryEventJsonConverter))]
-partial record LeaseHistoryEvent
+partial record LeaseHistoryEvent : global::Reactive.Streams.IEventUnion<LeaseHistoryEvent>
 {
+    static global::System.Text.Json.Serialization.JsonConverter<LeaseHistoryEvent> global::Reactive.Streams.IEventUnion<LeaseHistoryEvent>.CreateJsonConverter() => new LeaseHistoryEventJsonConverter();
+
     /// <summary>Which variant this is.</summary>
     public LeaseHistoryEventKind Kind => this switch
     {

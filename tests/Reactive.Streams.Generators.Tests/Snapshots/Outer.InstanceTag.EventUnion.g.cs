@@ -16,8 +16,10 @@ partial class Outer
     }
 
     [global::System.Text.Json.Serialization.JsonConverter(typeof(InstanceTagJsonConverter))]
-    partial record InstanceTag
+    partial record InstanceTag : global::Reactive.Streams.IEventUnion<InstanceTag>
     {
+        static global::System.Text.Json.Serialization.JsonConverter<InstanceTag> global::Reactive.Streams.IEventUnion<InstanceTag>.CreateJsonConverter() => new InstanceTagJsonConverter();
+
         /// <summary>Which variant this is.</summary>
         public InstanceTagKind Kind => this switch
         {
