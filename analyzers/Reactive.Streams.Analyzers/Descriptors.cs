@@ -60,6 +60,14 @@ internal static class Descriptors
         DiagnosticSeverity.Warning,
         "An [EventUnion] is a closed family of variants; a switch that misses one silently ignores those events.");
 
+    internal static readonly DiagnosticDescriptor UnionConverterHiddenFromJsonContext = Create(
+        DiagnosticIds.UnionConverterHiddenFromJsonContext,
+        "A JsonSerializerContext would write an event union as {}",
+        "'{0}' reaches event union '{1}'{2}, whose generated converter System.Text.Json's source generator cannot see: the context would write it as {{}} and could not read it. Declare [JsonConverter(typeof(EventUnionConverter<{1}>))] on '{1}'.",
+        UnionsCategory,
+        DiagnosticSeverity.Warning,
+        "The source generator attaches a union's converter in generated code, which System.Text.Json's source generator does not see; a context used as is treats the abstract union as an object with no properties. The union must declare [JsonConverter(typeof(EventUnionConverter<TUnion>))] itself.");
+
     private static DiagnosticDescriptor Create(
         string id, string title, string message, string category, DiagnosticSeverity severity, string description) =>
         new(id, title, message, category, severity, isEnabledByDefault: true, description, HelpLinkBase + id + ".md");

@@ -23,4 +23,10 @@ public static class DiagnosticIds
 
     /// <summary>A switch over an event union that misses variants and has no default arm.</summary>
     public const string NonExhaustiveUnionSwitch = "RXS0006";
+
+    /// <summary>
+    /// A source-generated <c>JsonSerializerContext</c> reaches an event union whose converter System.Text.Json's source
+    /// generator cannot see (the union declares no <c>[JsonConverter]</c> itself).
+    /// </summary>
+    public const string UnionConverterHiddenFromJsonContext = "RXS0007";
 }

@@ -27,7 +27,7 @@ public sealed class DescriptorTests
     public void Every_id_constant_has_exactly_one_descriptor()
     {
         var constants = typeof(DiagnosticIds).GetFields(BindingFlags.Public | BindingFlags.Static).Select(f => (string)f.GetValue(null)!).Order().ToArray();
-        Assert.Equal(["RXS0001", "RXS0002", "RXS0003", "RXS0004", "RXS0005", "RXS0006"], constants);
+        Assert.Equal(["RXS0001", "RXS0002", "RXS0003", "RXS0004", "RXS0005", "RXS0006", "RXS0007"], constants);
         Assert.Equal(constants, s_descriptors.Select(d => d.Id).Order().ToArray());
     }
 

@@ -36,35 +36,38 @@ internal static class Edits
     /// Adds <c>using Reactive.Streams;</c> when the document neither has it nor sits inside that namespace; needed for
     /// extension methods, which the import adder cannot see through a plain member access.
     /// </summary>
-    internal static SyntaxNode EnsureLibraryUsing(SyntaxNode root, SyntaxNode usedAt)
+    internal static SyntaxNode EnsureLibraryUsing(SyntaxNode root, SyntaxNode usedAt) => EnsureUsing(root, usedAt, LibraryNamespace);
+
+    /// <summary>Adds <c>using <paramref name="ns"/>;</c> when the document neither has it nor sits inside that namespace.</summary>
+    internal static SyntaxNode EnsureUsing(SyntaxNode root, SyntaxNode usedAt, string ns)
     {
         if (root is not CompilationUnitSyntax unit)
         {
             return root;
         }
 
-        foreach (var ns in usedAt.AncestorsAndSelf().OfType<BaseNamespaceDeclarationSyntax>())
+        foreach (var declaration in usedAt.AncestorsAndSelf().OfType<BaseNamespaceDeclarationSyntax>())
         {
-            var name = ns.Name.ToString();
-            if (name == LibraryNamespace || LibraryNamespace.StartsWith(name + ".", StringComparison.Ordinal)
-                || ns.Usings.Any(u => u.Name?.ToString() == LibraryNamespace))
+            var name = declaration.Name.ToString();
+            if (name == ns || ns.StartsWith(name + ".", StringComparison.Ordinal)
+                || declaration.Usings.Any(u => u.Name?.ToString() == ns))
             {
                 return root;
             }
         }
 
-        if (unit.Usings.Any(u => u.Name?.ToString() == LibraryNamespace && u.Alias is null))
+        if (unit.Usings.Any(u => u.Name?.ToString() == ns && u.Alias is null))
         {
             return root;
         }
 
         var newline = NewLine(root);
-        var directive = SyntaxFactory.UsingDirective(SyntaxFactory.ParseName(LibraryNamespace).WithLeadingTrivia(SyntaxFactory.Space))
+        var directive = SyntaxFactory.UsingDirective(SyntaxFactory.ParseName(ns).WithLeadingTrivia(SyntaxFactory.Space))
             .WithTrailingTrivia(newline);
 
         // Keep the usings sorted: System first, then ordinal order.
         var index = 0;
-        while (index < unit.Usings.Count && Before(unit.Usings[index], LibraryNamespace))
+        while (index < unit.Usings.Count && Before(unit.Usings[index], ns))
         {
             index++;
         }
@@ -103,7 +106,9 @@ internal static class Edits
         }
 
         var name = existing.Name?.ToString() ?? string.Empty;
-        var existingIsSystem = name == "System" || name.StartsWith("System.", StringComparison.Ordinal);
-        return existingIsSystem || string.CompareOrdinal(name, ns) < 0;
+        var existingIsSystem = IsSystem(name);
+        return existingIsSystem != IsSystem(ns) ? existingIsSystem : string.CompareOrdinal(name, ns) < 0;
     }
+
+    private static bool IsSystem(string name) => name == "System" || name.StartsWith("System.", StringComparison.Ordinal);
 }

@@ -80,6 +80,35 @@ internal static class Verify<TAnalyzer>
         await test.RunAsync();
     }
 
+    /// <summary>Like <see cref="AnalyzerAsync(string, DiagnosticResult[])"/>, with the event union and System.Text.Json generators running, as in a consumer's build.</summary>
+    internal static async Task AnalyzerWithGeneratorAsync(string source, params DiagnosticResult[] expected)
+    {
+        var test = new AnalyzerTest { TestCode = source, RunGenerator = true, TestBehaviors = TestBehaviors.SkipGeneratedSourcesCheck };
+        Configure(test.TestState, withLibrary: true, editorConfig: null);
+        test.ExpectedDiagnostics.AddRange(expected);
+        await test.RunAsync();
+    }
+
+    /// <summary>
+    /// Applies the first code fix to <paramref name="sources"/> (one file each, with markers) with the event union generator
+    /// running, one diagnostic at a time and as a fix-all, and compares every file with <paramref name="fixedSources"/>.
+    /// </summary>
+    internal static async Task CodeFixWithGeneratorAsync<TCodeFix>(string[] sources, string[] fixedSources, params DiagnosticResult[] expected)
+        where TCodeFix : CodeFixProvider, new()
+    {
+        var test = new CodeFixTest<TCodeFix> { RunGenerator = true, TestBehaviors = TestBehaviors.SkipGeneratedSourcesCheck, CodeActionIndex = 0 };
+        for (var i = 0; i < sources.Length; i++)
+        {
+            test.TestState.Sources.Add(($"/0/Test{i}.cs", sources[i]));
+            test.FixedState.Sources.Add(($"/0/Test{i}.cs", fixedSources[i]));
+        }
+
+        Configure(test.TestState, withLibrary: true, editorConfig: null);
+        Configure(test.FixedState, withLibrary: true, editorConfig: null);
+        test.ExpectedDiagnostics.AddRange(expected);
+        await test.RunAsync();
+    }
+
     /// <summary>The code fix offers no action with <paramref name="equivalenceKey"/> (or none at all) for <paramref name="source"/>.</summary>
     internal static Task NoCodeFixAsync<TCodeFix>(string source, string? equivalenceKey = null)
         where TCodeFix : CodeFixProvider, new() =>
@@ -112,12 +141,25 @@ internal static class Verify<TAnalyzer>
         }
     }
 
+    // Ours and System.Text.Json's, which the SDK runs on every .NET project.
+    private static Type[] Generators => [typeof(Reactive.Streams.Generators.EventUnionGenerator), Snippets.SnippetCompiler.JsonSourceGeneratorType.Value];
+
     private sealed class AnalyzerTest : CSharpAnalyzerTest<TAnalyzer, DefaultVerifier>
     {
+        /// <summary>Runs the event union and System.Text.Json generators (code as a consumer's build sees it).</summary>
+        internal bool RunGenerator { get; init; }
+
+        protected override IEnumerable<Type> GetSourceGenerators()
+            => RunGenerator ? Generators : base.GetSourceGenerators();
     }
 
     private sealed class CodeFixTest<TCodeFix> : CSharpCodeFixTest<TAnalyzer, TCodeFix, DefaultVerifier>
         where TCodeFix : CodeFixProvider, new()
     {
+        /// <summary>Runs the event union and System.Text.Json generators (code as a consumer's build sees it).</summary>
+        internal bool RunGenerator { get; init; }
+
+        protected override IEnumerable<Type> GetSourceGenerators()
+            => RunGenerator ? Generators : base.GetSourceGenerators();
     }
 }

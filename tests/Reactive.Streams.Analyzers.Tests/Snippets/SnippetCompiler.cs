@@ -62,7 +62,7 @@ internal static partial class SnippetCompiler
     /// </summary>
     private const string JsonGeneratorInPack = "analyzers/dotnet/cs/System.Text.Json.SourceGeneration.dll";
 
-    internal static readonly Lazy<ISourceGenerator> JsonSourceGenerator = new(() =>
+    internal static readonly Lazy<Type> JsonSourceGeneratorType = new(() =>
     {
         // shared/Microsoft.NETCore.App/{version}/System.Private.CoreLib.dll -> the dotnet root.
         var root = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(typeof(object).Assembly.Location)!, "..", "..", ".."));
@@ -77,9 +77,11 @@ internal static partial class SnippetCompiler
             throw new InvalidOperationException($"System.Text.Json's source generator was not found under {packs}: the snippet tests need the .NET SDK's targeting pack.");
         }
 
-        var type = System.Reflection.Assembly.LoadFrom(path).GetType("System.Text.Json.SourceGeneration.JsonSourceGenerator", throwOnError: true)!;
-        return ((IIncrementalGenerator)Activator.CreateInstance(type)!).AsSourceGenerator();
+        return System.Reflection.Assembly.LoadFrom(path).GetType("System.Text.Json.SourceGeneration.JsonSourceGenerator", throwOnError: true)!;
     });
+
+    internal static readonly Lazy<ISourceGenerator> JsonSourceGenerator = new(() =>
+        ((IIncrementalGenerator)Activator.CreateInstance(JsonSourceGeneratorType.Value)!).AsSourceGenerator());
 
     /// <summary>Compiles the snippet and returns its errors (warnings and analyzer diagnostics are not errors here).</summary>
     internal static IReadOnlyList<Diagnostic> Errors(MarkdownSnippet snippet)

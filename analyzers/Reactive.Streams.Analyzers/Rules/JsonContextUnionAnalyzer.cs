@@ -1,0 +1,239 @@
+using System.Collections.Immutable;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Reactive.Streams.Analyzers.Infrastructure;
+
+namespace Reactive.Streams.Analyzers.Rules;
+
+/// <summary>
+/// RXS0007: a <c>[JsonSerializable(typeof(X))]</c> on a <c>JsonSerializerContext</c> where X is, or reaches through public
+/// properties, constructor parameters, type arguments (collections, <c>Nullable&lt;T&gt;</c>) or array elements, an
+/// <c>[EventUnion]</c> declared in this compilation that declares no <c>[JsonConverter]</c> itself. The generator attaches
+/// the union's converter in generated code, which System.Text.Json's source generator cannot see, so the context would
+/// write the union as <c>{}</c> and fail to read it. The walk stops at types from metadata (other than unions, whose
+/// compiled attribute System.Text.Json does see), at unions and at types that declare a converter.
+/// </summary>
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
+public sealed class JsonContextUnionAnalyzer : DiagnosticAnalyzer
+{
+    /// <inheritdoc/>
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
+        ImmutableArray.Create(Descriptors.UnionConverterHiddenFromJsonContext);
+
+    /// <inheritdoc/>
+    public override void Initialize(AnalysisContext context)
+    {
+        context.EnableConcurrentExecution();
+        context.ConfigureGeneratedCodeAnalysis(GeneratedCode.Flags);
+        context.RegisterCompilationStartAction(start =>
+        {
+            if (KnownTypes.TryCreate(start.Compilation) is not { EventUnionAttribute: { } eventUnion })
+            {
+                return;
+            }
+
+            var compilation = start.Compilation;
+            var json = new JsonTypes(
+                eventUnion,
+                compilation.GetTypeByMetadataName("System.Text.Json.Serialization.JsonSerializerContext"),
+                compilation.GetTypeByMetadataName("System.Text.Json.Serialization.JsonSerializableAttribute"),
+                compilation.GetTypeByMetadataName("System.Text.Json.Serialization.JsonConverterAttribute"),
+                compilation.GetTypeByMetadataName("System.Text.Json.Serialization.JsonIgnoreAttribute"));
+            if (json.Context is null || json.Serializable is null || json.Converter is null)
+            {
+                return;
+            }
+
+            start.RegisterSymbolAction(c => Analyze(c, json), SymbolKind.NamedType);
+        });
+    }
+
+    private sealed class JsonTypes
+    {
+        internal JsonTypes(INamedTypeSymbol eventUnion, INamedTypeSymbol? context, INamedTypeSymbol? serializable, INamedTypeSymbol? converter, INamedTypeSymbol? ignore)
+        {
+            EventUnion = eventUnion;
+            Context = context;
+            Serializable = serializable;
+            Converter = converter;
+            Ignore = ignore;
+        }
+
+        internal INamedTypeSymbol EventUnion { get; }
+
+        internal INamedTypeSymbol? Context { get; }
+
+        internal INamedTypeSymbol? Serializable { get; }
+
+        internal INamedTypeSymbol? Converter { get; }
+
+        internal INamedTypeSymbol? Ignore { get; }
+    }
+
+    private static void Analyze(SymbolAnalysisContext context, JsonTypes json)
+    {
+        var type = (INamedTypeSymbol)context.Symbol;
+        if (type.TypeKind != TypeKind.Class || !DerivesFrom(type, json.Context!))
+        {
+            return;
+        }
+
+        foreach (var attribute in type.GetAttributes())
+        {
+            if (!SymbolEqualityComparer.Default.Equals(attribute.AttributeClass, json.Serializable)
+                || attribute.ConstructorArguments.Length == 0
+                || attribute.ConstructorArguments[0].Value is not ITypeSymbol root
+                || attribute.ApplicationSyntaxReference?.GetSyntax(context.CancellationToken) is not AttributeSyntax syntax)
+            {
+                continue;
+            }
+
+            var found = new List<(INamedTypeSymbol Union, string Path)>();
+            Walk(root, string.Empty, new HashSet<ITypeSymbol>(SymbolEqualityComparer.Default), found, json, context.CancellationToken);
+            foreach (var (union, path) in found)
+            {
+                var declaration = UnionDeclaration(union, json.EventUnion, context.CancellationToken);
+                context.ReportDiagnostic(Diagnostic.Create(
+                    Descriptors.UnionConverterHiddenFromJsonContext,
+                    syntax.GetLocation(),
+                    declaration is null ? null : new[] { declaration },
+                    type.Name,
+                    union.Name,
+                    path.Length == 0 ? string.Empty : " through '" + path + "'"));
+            }
+        }
+    }
+
+    private static void Walk(ITypeSymbol type, string path, HashSet<ITypeSymbol> visited, List<(INamedTypeSymbol, string)> found, JsonTypes json, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        if (!visited.Add(type))
+        {
+            return;
+        }
+
+        if (type is IArrayTypeSymbol array)
+        {
+            Walk(array.ElementType, path, visited, found, json, cancellationToken);
+            return;
+        }
+
+        if (type is not INamedTypeSymbol named)
+        {
+            return;
+        }
+
+        var attributes = named.GetAttributes();
+        if (attributes.Any(a => SymbolEqualityComparer.Default.Equals(a.AttributeClass, json.EventUnion)))
+        {
+            if (!ConverterVisible(named, attributes, json))
+            {
+                found.Add((named, path));
+            }
+
+            return;
+        }
+
+        // A type with a converter of its own is written by that converter: its members are not System.Text.Json's to walk.
+        if (attributes.Any(a => SymbolEqualityComparer.Default.Equals(a.AttributeClass, json.Converter)))
+        {
+            return;
+        }
+
+        // List<T>, Dictionary<K, V>, Nullable<T>, ImmutableArray<T>, ...: the element types.
+        foreach (var argument in named.TypeArguments)
+        {
+            Walk(argument, path, visited, found, json, cancellationToken);
+        }
+
+        if (!named.Locations.Any(static l => l.IsInSource))
+        {
+            return;
+        }
+
+        // Properties first (the path a message names is the property's), then the constructor's parameters.
+        var prefix = path.Length == 0 ? named.Name : path;
+        for (var current = named; current is not null && current.Locations.Any(static l => l.IsInSource); current = current.BaseType)
+        {
+            foreach (var member in current.GetMembers())
+            {
+                if (member is IPropertySymbol { IsStatic: false, DeclaredAccessibility: Accessibility.Public, IsIndexer: false, GetMethod: not null } property
+                    && !Ignored(property, json))
+                {
+                    Walk(property.Type, prefix + "." + property.Name, visited, found, json, cancellationToken);
+                }
+            }
+        }
+
+        foreach (var constructor in named.InstanceConstructors)
+        {
+            if (constructor.DeclaredAccessibility == Accessibility.Public)
+            {
+                foreach (var parameter in constructor.Parameters)
+                {
+                    Walk(parameter.Type, prefix + "(" + parameter.Name + ")", visited, found, json, cancellationToken);
+                }
+            }
+        }
+    }
+
+    private static bool Ignored(IPropertySymbol property, JsonTypes json)
+        => json.Ignore is not null && property.GetAttributes().Any(a => SymbolEqualityComparer.Default.Equals(a.AttributeClass, json.Ignore));
+
+    /// <summary>
+    /// Whether System.Text.Json's source generator sees a converter on <paramref name="union"/>: the union comes from
+    /// metadata (its compiled attribute is visible), or it declares a <c>[JsonConverter]</c> that does not name the
+    /// converter the generator adds (the attribute the generator writes, and a converter type only generated code
+    /// declares, are both invisible to it).
+    /// </summary>
+    private static bool ConverterVisible(INamedTypeSymbol union, ImmutableArray<AttributeData> attributes, JsonTypes json)
+    {
+        if (!union.Locations.Any(static l => l.IsInSource))
+        {
+            return true;
+        }
+
+        foreach (var attribute in attributes)
+        {
+            if (SymbolEqualityComparer.Default.Equals(attribute.AttributeClass, json.Converter)
+                && !(attribute.ConstructorArguments.Length == 1
+                    && attribute.ConstructorArguments[0].Value is INamedTypeSymbol converter
+                    && converter.Name == union.Name + "JsonConverter"
+                    && SymbolEqualityComparer.Default.Equals(converter.ContainingSymbol, union.ContainingSymbol)))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    // The name of the declaration that carries [EventUnion]: where the code fix adds the attribute.
+    private static Location? UnionDeclaration(INamedTypeSymbol union, INamedTypeSymbol eventUnion, CancellationToken cancellationToken)
+    {
+        foreach (var attribute in union.GetAttributes())
+        {
+            if (SymbolEqualityComparer.Default.Equals(attribute.AttributeClass, eventUnion)
+                && attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken).FirstAncestorOrSelf<TypeDeclarationSyntax>() is { } declaration)
+            {
+                return declaration.Identifier.GetLocation();
+            }
+        }
+
+        return null;
+    }
+
+    private static bool DerivesFrom(INamedTypeSymbol type, INamedTypeSymbol baseType)
+    {
+        for (var current = type.BaseType; current is not null; current = current.BaseType)
+        {
+            if (SymbolEqualityComparer.Default.Equals(current, baseType))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}
