@@ -113,7 +113,7 @@ await using (log)
 
             foreach (var frame in batch)
             {
-                var evt = JsonSerializer.Deserialize<SensorEvent>(frame.Payload.Span, QuickstartJson.WithUnions)!;
+                var evt = JsonSerializer.Deserialize(frame.Payload.Span, QuickstartJson.Default.SensorEvent)!;
                 kinds[evt.Kind] = kinds.GetValueOrDefault(evt.Kind) + 1;
             }
 

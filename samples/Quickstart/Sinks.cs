@@ -16,7 +16,7 @@ internal sealed class LogSink(IStreamLog log, string stream) : IBatchDeliverySin
         var frames = new ReadOnlyMemory<byte>[items.Count];
         for (var i = 0; i < items.Count; i++)
         {
-            frames[i] = JsonSerializer.SerializeToUtf8Bytes(items[i], QuickstartJson.WithUnions);
+            frames[i] = JsonSerializer.SerializeToUtf8Bytes(items[i], QuickstartJson.Default.SensorEvent);
         }
 
         await log.AppendBatchAsync(stream, frames, AppendMode.Durable, cancellationToken).ConfigureAwait(false);
