@@ -43,6 +43,14 @@ public sealed class RobustnessTests
             public sealed partial record Acquired(string Id) : Lease;
             public sealed partial record Revoked( : Lease;
         }
+
+        public sealed record Holder(Lease? Last, System.Collections.Generic.List<> Items, Nope Other);
+
+        [System.Text.Json.Serialization.JsonSerializable(typeof(Holder))]
+        [System.Text.Json.Serialization.JsonSerializable(typeof())]
+        [System.Text.Json.Serialization.JsonSerializable(typeof(Nope<Lease>[]))]
+        [System.Text.Json.Serialization.JsonSerializable]
+        public partial class Ctx : System.Text.Json.Serialization.JsonSerializerContext;
         """;
 
     [Fact]
@@ -62,6 +70,9 @@ public sealed class RobustnessTests
 
     [Fact]
     public Task NonExhaustiveUnionSwitch_survives_broken_code() => Run<NonExhaustiveUnionSwitchAnalyzer>();
+
+    [Fact]
+    public Task JsonContextUnion_survives_broken_code() => Run<JsonContextUnionAnalyzer>();
 
     [Fact]
     public async Task No_rule_reports_anything_in_code_that_does_not_reference_the_library()
@@ -97,13 +108,19 @@ public sealed class RobustnessTests
 
                 [EventUnion]
                 public abstract record Ev { public sealed record A : Ev; public sealed record B : Ev; }
+
+                [System.Text.Json.Serialization.JsonSerializable(typeof(Ev))]
+                public abstract partial class Ctx : System.Text.Json.Serialization.JsonSerializerContext
+                {
+                    protected Ctx() : base(null) { }
+                }
             }
             """;
         var analyzers = typeof(DiagnosticIds).Assembly.GetTypes()
             .Where(t => typeof(DiagnosticAnalyzer).IsAssignableFrom(t) && !t.IsAbstract)
             .Select(t => (DiagnosticAnalyzer)Activator.CreateInstance(t)!)
             .ToImmutableArray();
-        Assert.Equal(6, analyzers.Length);
+        Assert.Equal(7, analyzers.Length);
 
         var diagnostics = await AnalyzerRunner.RunAsync(analyzers, withLibrary: false, source);
 
