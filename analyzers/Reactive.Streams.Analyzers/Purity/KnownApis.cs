@@ -71,6 +71,7 @@ internal static class KnownApis
         "System.Collections.Generic.KeyValuePair`2", "System.Collections.Generic.EqualityComparer`1",
         "System.Collections.Generic.Comparer`1", "System.Collections.Generic.CollectionExtensions",
         "System.IEquatable`1", "System.IComparable", "System.IComparable`1", "System.IFormattable",
+        "System.FormattableString", "System.Runtime.CompilerServices.FormattableStringFactory",
     };
 
     // Mutable containers: reads are pure, and so are mutations of an instance created inside the degrader.

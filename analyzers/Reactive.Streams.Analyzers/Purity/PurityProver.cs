@@ -124,9 +124,18 @@ internal sealed class PurityProver
     /// <param name="method">The degrader.</param>
     /// <param name="model">The semantic model of the tree being analysed, reused for bodies in that tree.</param>
     /// <param name="cancellationToken">Cancels the proof.</param>
-    internal PurityViolation? ProveMethod(IMethodSymbol method, SemanticModel? model, CancellationToken cancellationToken)
+    /// <param name="use">Where the method group is written: the location of the verdict on a compiled method.</param>
+    internal PurityViolation? ProveMethod(IMethodSymbol method, SemanticModel? model, CancellationToken cancellationToken, Location? use = null)
     {
         method = Definition(method);
+        if (use is not null && !SymbolEqualityComparer.Default.Equals(method.ContainingAssembly, _compilation.Assembly)
+            && method is { IsAbstract: false, MethodKind: not MethodKind.DelegateInvoke } && method.ContainingType is { TypeKind: not TypeKind.Interface })
+        {
+            // A compiled method (File.ReadAllText, Math.Abs) named as the degrader is judged as a call to it would be.
+            return new Walker(this, method, ThisMode.ReadOnly, depth: 0, inProgress: null, model, cancellationToken)
+                .CheckCompiledMethodGroup(method, use)?.Prepend(method.Name);
+        }
+
         var location = method.Locations.IsEmpty ? Location.None : method.Locations[0];
         var violation = Guarded(
             () => ProveCall(method, thisMode: method.IsStatic ? ThisMode.ReadOnly : ThisMode.Captured, depth: 0, inProgress: null, model, out _, cancellationToken),
@@ -195,8 +204,9 @@ internal sealed class PurityProver
         var self = InProgress.Count(inProgress);
         if (body is null)
         {
+            // A partial method without an implementation: the compiler removes its calls.
             violation = method.IsAbstract || method.IsExtern || method.ContainingType?.TypeKind == TypeKind.Interface
-                || method.IsPartialDefinition
+                || (method.IsPartialDefinition && !(method.ReturnsVoid && method.PartialImplementationPart is null))
                 ? new PurityViolation("calls '" + KnownApis.Display(method) + "', which has no body to prove", location, ImmutableArray<string>.Empty, isCapturedRead: false)
                 : null; // auto-accessors, implicit and primary constructors
         }
@@ -418,6 +428,12 @@ internal sealed class PurityProver
         private readonly CancellationToken _cancellationToken;
         private readonly HashSet<ILocalSymbol> _notFresh = new(SymbolEqualityComparer.Default);
         private readonly HashSet<ILocalSymbol> _assignedFresh = new(SymbolEqualityComparer.Default);
+        // A span local given a slice of another local (`Span<int> t = s[1..]`): fresh when every local it views is.
+        private readonly Dictionary<ILocalSymbol, List<ILocalSymbol>> _viewOf = new(SymbolEqualityComparer.Default);
+        // What each ref local is made to refer to (`ref var r = ref a;`, `r = ref arr[0];`).
+        private readonly Dictionary<ILocalSymbol, List<IOperation>> _refTargets = new(SymbolEqualityComparer.Default);
+        // The span string.Create hands its action: the new string's own storage.
+        private readonly HashSet<IParameterSymbol> _freshParameters = new(SymbolEqualityComparer.Default);
         private int _nesting;
 
         internal Walker(
@@ -476,12 +492,33 @@ internal sealed class PurityProver
                     var initializer = declarator.Initializer?.Value ?? declarator.GetVariableInitializer()?.Value;
                     if (initializer is not null)
                     {
-                        NoteAssignment(local, initializer);
+                        if (local.IsRef)
+                        {
+                            NoteRefTarget(local, initializer);
+                        }
+                        else
+                        {
+                            NoteAssignment(local, initializer);
+                        }
                     }
 
                     break;
+                case ISimpleAssignmentOperation { IsRef: true, Target: ILocalReferenceOperation refTarget } refAssignment:
+                    NoteRefTarget(refTarget.Local, refAssignment.Value);
+                    break;
                 case ISimpleAssignmentOperation { Target: ILocalReferenceOperation target } assignment:
                     NoteAssignment(target.Local, assignment.Value);
+                    break;
+                case IInvocationOperation { TargetMethod: { Name: "Create", ContainingType.SpecialType: SpecialType.System_String } } create:
+                    // string.Create(length, state, (span, state) => ...): the span is the new string's storage.
+                    foreach (var argument in create.Arguments)
+                    {
+                        if (PolicyCalls.Unwrap(argument.Value) is IAnonymousFunctionOperation { Symbol.Parameters: { Length: > 0 } parameters } && IsView(parameters[0].Type))
+                        {
+                            _freshParameters.Add(parameters[0]);
+                        }
+                    }
+
                     break;
                 case IArgumentOperation { Parameter.RefKind: RefKind.Ref or RefKind.Out, Value: ILocalReferenceOperation byRef }:
                     _notFresh.Add(byRef.Local);
@@ -500,10 +537,86 @@ internal sealed class PurityProver
             {
                 _assignedFresh.Add(local);
             }
+            else if (local.Type is { } type && IsView(type) && ViewRoot(value) is ILocalReferenceOperation { Local: var viewed } root && !ReferenceEquals(root, Strip(value)))
+            {
+                if (!_viewOf.TryGetValue(local, out var viewedLocals))
+                {
+                    _viewOf[local] = viewedLocals = new List<ILocalSymbol>();
+                }
+
+                viewedLocals.Add(viewed);
+            }
             else
             {
                 _notFresh.Add(local);
             }
+        }
+
+        private void NoteRefTarget(ILocalSymbol local, IOperation target)
+        {
+            if (!_refTargets.TryGetValue(local, out var targets))
+            {
+                _refTargets[local] = targets = new List<IOperation>();
+            }
+
+            targets.Add(target);
+        }
+
+        // `s.Slice(1)`, `s[1..]`, `a.AsSpan(2)`, `m.Span`: the storage a view is taken of (the value itself for anything else).
+        private static IOperation ViewRoot(IOperation value)
+        {
+            for (var i = 0; i < MaxNesting; i++)
+            {
+                value = Strip(value);
+                switch (value)
+                {
+                    case IInvocationOperation { TargetMethod: { Name: "Slice", IsStatic: false }, Instance: { } instance } when instance.Type is { } t && IsView(t):
+                        value = instance;
+                        continue;
+                    case IInvocationOperation { TargetMethod: { Name: "AsSpan" or "AsMemory", IsStatic: true, ContainingType.Name: "MemoryExtensions" }, Arguments: { Length: > 0 } arguments }:
+                        value = arguments[0].Value;
+                        continue;
+                    case IImplicitIndexerReferenceOperation { Instance: var sliced } when value.Type is { } v && IsView(v):
+                        value = sliced;
+                        continue;
+                    case IPropertyReferenceOperation { Property.Name: "Span", Instance: { } memory } when memory.Type is { } m && IsView(m):
+                        value = memory;
+                        continue;
+                    default:
+                        return value;
+                }
+            }
+
+            return value;
+        }
+
+        // Whether a ref local refers only to storage of the degrader's own: its locals, by-value parameters, and elements
+        // or fields of what it created.
+        private bool RefersToLocalStorage(ILocalSymbol local, int depth)
+        {
+            if (depth > 8 || !_refTargets.TryGetValue(local, out var targets))
+            {
+                return false;
+            }
+
+            foreach (var target in targets)
+            {
+                var ok = Strip(target) switch
+                {
+                    ILocalReferenceOperation { Local: var other } => IsInsideRoot(other) && (!other.IsRef || RefersToLocalStorage(other, depth + 1)),
+                    IParameterReferenceOperation { Parameter: var parameter } => parameter.RefKind == RefKind.None && IsInsideRoot(parameter) && !IsView(parameter.Type),
+                    IArrayElementReferenceOperation element => IsFresh(element.ArrayReference),
+                    IFieldReferenceOperation field => !field.Field.IsStatic && IsFresh(field.Instance),
+                    IPropertyReferenceOperation { Property.IsIndexer: true, Instance: { } viewed } when viewed.Type is { } v && IsView(v) => IsFresh(viewed),
+                    _ => false,
+                };
+                if (!ok)
+                {
+                    return false;
+                }
+            }
+
+            return true;
         }
 
         // Span<T>, ReadOnlySpan<T>, other ref structs, Memory<T> and ArraySegment<T>: values that write through to storage.
@@ -524,7 +637,30 @@ internal sealed class PurityProver
                 or ITypeParameterObjectCreationOperation or ICollectionExpressionOperation or IWithOperation
                 || (value is IInvocationOperation { TargetMethod: { ContainingType: { } type } method }
                     && type.Name == "Enumerable" && method.Name.StartsWith("To", StringComparison.Ordinal))
-                || (value is IInvocationOperation fluent && IsFluent(fluent) && IsCreation(fluent.Instance!));
+                || (value is IInvocationOperation { TargetMethod: var storage } && ReturnsNewStorage(storage))
+                || (value is IInvocationOperation fluent && IsFluent(fluent) && IsCreation(fluent.Instance!))
+                || (!ReferenceEquals(ViewRoot(value), value) && IsCreation(ViewRoot(value)));
+        }
+
+        // A method of a pure type that returns an array or a mutable collection returns a new one (`s.ToCharArray()`,
+        // `s.Split(',')`, `ImmutableArray.CreateBuilder<T>()`, `a.ToBuilder()`, `span.ToArray()`), and so does
+        // `Array.Clone`. Judged on the declared return type, so a method returning a `T` that happens to be an array
+        // (`d.GetValueOrDefault(k)`) does not count.
+        private static bool ReturnsNewStorage(IMethodSymbol method)
+        {
+            if (method.ContainingType is not { } type)
+            {
+                return false;
+            }
+
+            if (method.Name == "Clone" && type.SpecialType == SpecialType.System_Array)
+            {
+                return true;
+            }
+
+            var returned = method.OriginalDefinition.ReturnType;
+            return (returned is IArrayTypeSymbol || (returned is INamedTypeSymbol { TypeKind: TypeKind.Class } named && KnownApis.IsMutableContainer(named)))
+                && KnownApis.IsPureType(type);
         }
 
         // `new StringBuilder().Append(a).Append(b)`: a container method returning its own type hands back the
@@ -588,16 +724,49 @@ internal sealed class PurityProver
                     // A value-type local is a copy (but a span or memory views someone's storage); a reference-type local
                     // is fresh when only ever given new objects.
                     return (local.Type is { IsValueType: true } localType && !IsView(localType))
-                        || (_assignedFresh.Contains(local) && !_notFresh.Contains(local));
+                        || IsFreshLocal(local, depth: 0);
                 case IParameterReferenceOperation { Parameter: var parameter }:
-                    return parameter.RefKind == RefKind.None && parameter.Type.IsValueType && !IsView(parameter.Type) && IsInsideRoot(parameter);
+                    return (parameter.RefKind == RefKind.None && parameter.Type.IsValueType && !IsView(parameter.Type) && IsInsideRoot(parameter))
+                        || _freshParameters.Contains(parameter);
                 case IFieldReferenceOperation { Field.Type.IsValueType: true } field:
                     return IsFresh(field.Instance);
                 case IInvocationOperation invocation when IsFluent(invocation):
                     return IsFresh(invocation.Instance);
+                case IInvocationOperation or IImplicitIndexerReferenceOperation or IPropertyReferenceOperation when !ReferenceEquals(ViewRoot(receiver), receiver):
+                    // A slice of a span (or a span of an array) views the same storage.
+                    return IsFresh(ViewRoot(receiver));
                 default:
                     return false;
             }
+        }
+
+        private bool IsFreshLocal(ILocalSymbol local, int depth)
+        {
+            if (_notFresh.Contains(local) || depth > 8)
+            {
+                return false;
+            }
+
+            if (_assignedFresh.Contains(local) && !_viewOf.ContainsKey(local))
+            {
+                return true;
+            }
+
+            if (!_viewOf.TryGetValue(local, out var viewed))
+            {
+                return false;
+            }
+
+            foreach (var other in viewed)
+            {
+                if (!IsInsideRoot(other) || other.IsRef
+                    || !((other.Type is { IsValueType: true } t && !IsView(t)) || IsFreshLocal(other, depth + 1)))
+                {
+                    return false;
+                }
+            }
+
+            return true;
         }
 
         private PurityViolation Effect(string effect, IOperation at, bool isCapturedRead = false) =>
@@ -693,6 +862,16 @@ internal sealed class PurityProver
                     return Effect("uses dynamic, which cannot be proved pure", operation);
                 case IFunctionPointerInvocationOperation:
                     return Effect("calls a function pointer, which cannot be proved pure", operation);
+                // Calls the compiler makes that are not invocations in the operation tree: Deconstruct, GetEnumerator,
+                // MoveNext, Current and Dispose of the compilation's types.
+                case IDeconstructionAssignmentOperation deconstruction:
+                    return CheckDeconstruction(deconstruction) ?? CheckWrite(deconstruction.Target, operation);
+                case IForEachLoopOperation loop:
+                    return CheckForEach(loop);
+                case IUsingOperation { Resources: var resources }:
+                    return CheckDispose(resources, operation);
+                case IUsingDeclarationOperation { DeclarationGroup: var group }:
+                    return CheckDispose(group, operation);
                 case IAssignmentOperation assignment:
                     return CheckWrite(assignment.Target, operation)
                         ?? (assignment is ICompoundAssignmentOperation { OperatorMethod: { } compound } ? CheckOperator(compound, operation) : null);
@@ -734,6 +913,95 @@ internal sealed class PurityProver
             }
         }
 
+        private PurityViolation? CheckDeconstruction(IOperation operation)
+        {
+            if (operation.SemanticModel is not { } model)
+            {
+                return null;
+            }
+
+            var info = operation.Syntax switch
+            {
+                Microsoft.CodeAnalysis.CSharp.Syntax.AssignmentExpressionSyntax assignment => Microsoft.CodeAnalysis.CSharp.CSharpExtensions.GetDeconstructionInfo(model, assignment),
+                Microsoft.CodeAnalysis.CSharp.Syntax.ForEachVariableStatementSyntax loop => Microsoft.CodeAnalysis.CSharp.CSharpExtensions.GetDeconstructionInfo(model, loop),
+                _ => default,
+            };
+            return CheckDeconstruction(info, operation, depth: 0);
+        }
+
+        private PurityViolation? CheckDeconstruction(Microsoft.CodeAnalysis.CSharp.DeconstructionInfo info, IOperation at, int depth)
+        {
+            if (depth > MaxNesting)
+            {
+                return null;
+            }
+
+            if (info.Method is { } method && IsInSource(method) && CheckMember(method, instance: null, at, ImmutableArray<IArgumentOperation>.Empty) is { } violation)
+            {
+                return violation;
+            }
+
+            foreach (var nested in info.Nested)
+            {
+                if (CheckDeconstruction(nested, at, depth + 1) is { } inner)
+                {
+                    return inner;
+                }
+            }
+
+            return null;
+        }
+
+        private PurityViolation? CheckForEach(IForEachLoopOperation loop)
+        {
+            if (loop.SemanticModel is not { } model || loop.Syntax is not Microsoft.CodeAnalysis.CSharp.Syntax.CommonForEachStatementSyntax syntax)
+            {
+                return null;
+            }
+
+            var info = Microsoft.CodeAnalysis.CSharp.CSharpExtensions.GetForEachStatementInfo(model, syntax);
+            if (info.GetEnumeratorMethod is { } getEnumerator && IsInSource(getEnumerator)
+                && CheckMember(getEnumerator, getEnumerator.IsStatic ? null : loop.Collection, loop, ImmutableArray<IArgumentOperation>.Empty) is { } violation)
+            {
+                return violation;
+            }
+
+            // The enumerator is the one GetEnumerator just made: its members may change it.
+            foreach (var member in new[] { info.MoveNextMethod, info.CurrentProperty?.GetMethod, info.DisposeMethod })
+            {
+                if (member is not null && IsInSource(member)
+                    && Enter(member, ThisMode.Fresh, loop, member.AssociatedSymbol?.Name ?? member.Name) is { } inner)
+                {
+                    return inner;
+                }
+            }
+
+            return (info.ElementConversion.MethodSymbol is { } conversion && IsInSource(conversion) ? CheckOperator(conversion, loop) : null)
+                ?? (syntax is Microsoft.CodeAnalysis.CSharp.Syntax.ForEachVariableStatementSyntax ? CheckDeconstruction(loop) : null);
+        }
+
+        private PurityViolation? CheckDispose(IOperation resources, IOperation at)
+        {
+            var disposable = _prover._compilation.GetSpecialType(SpecialType.System_IDisposable).GetMembers("Dispose").OfType<IMethodSymbol>().FirstOrDefault();
+            var values = resources is IVariableDeclarationGroupOperation group
+                ? group.Declarations.SelectMany(static d => d.Declarators).Select(static d => ((ITypeSymbol?)d.Symbol.Type, Value: d.GetVariableInitializer()?.Value))
+                : new[] { (resources.Type, Value: (IOperation?)resources) };
+            foreach (var (type, value) in values)
+            {
+                var dispose = type is null ? null
+                    : type.IsRefLikeType ? type.GetMembers("Dispose").OfType<IMethodSymbol>().FirstOrDefault(static m => m.Parameters.IsEmpty && !m.IsStatic)
+                    : disposable is null ? null
+                    : type.FindImplementationForInterfaceMember(disposable) as IMethodSymbol;
+                if (dispose is not null && IsInSource(dispose)
+                    && Enter(dispose, value is not null && IsCreation(value) ? ThisMode.Fresh : ThisMode.ReadOnly, at, dispose.Name) is { } violation)
+                {
+                    return violation;
+                }
+            }
+
+            return null;
+        }
+
         // A user-defined operator or conversion of the compilation is proved like a call. Compiled ones (Type ==, Vector3 +,
         // Complex *) are taken as pure, as they were before operators were looked at; the known-impure list still applies.
         private PurityViolation? CheckOperator(IMethodSymbol method, IOperation at) =>
@@ -752,7 +1020,7 @@ internal sealed class PurityProver
                         return Effect("writes captured variable '" + local.Name + "'", at);
                     }
 
-                    return local.IsRef ? Effect("writes through ref local '" + local.Name + "'", at) : null;
+                    return local.IsRef && !RefersToLocalStorage(local, depth: 0) ? Effect("writes through ref local '" + local.Name + "'", at) : null;
                 case IParameterReferenceOperation { Parameter: var parameter }:
                     if (!IsInsideRoot(parameter))
                     {
@@ -786,6 +1054,10 @@ internal sealed class PurityProver
                     return property.IsIndexer
                         ? Effect("writes an element of '" + Describe(propertyReference.Instance) + "', which was not created inside the degrader", at)
                         : Effect("writes property '" + KnownApis.Display(property) + "'", at);
+                case IImplicitIndexerReferenceOperation { Instance: var indexed }:
+                    return IsFresh(indexed)
+                        ? null
+                        : Effect("writes an element of '" + Describe(indexed) + "', which was not created inside the degrader", at);
                 case IArrayElementReferenceOperation element:
                     return IsFresh(element.ArrayReference)
                         ? null
@@ -829,6 +1101,12 @@ internal sealed class PurityProver
                 return Effect("calls captured instance method '" + KnownApis.Display(method) + "'", invocation, isCapturedRead: true);
             }
 
+            if (method.MethodKind == MethodKind.Constructor && !IsInSource(method) && KnownApis.ImpureEffect(method) is null)
+            {
+                // `: base(...)` into a compiled constructor (an exception's, object's): constructing is pure, as for `new`.
+                return null;
+            }
+
             if (method.MethodKind == MethodKind.LocalFunction && IsInsideRoot(method))
             {
                 // Declared inside the degrader: its body is part of the degrader, walked here.
@@ -836,6 +1114,26 @@ internal sealed class PurityProver
             }
 
             return CheckMember(method, invocation.Instance, invocation, invocation.Arguments);
+        }
+
+        internal PurityViolation? CheckCompiledMethodGroup(IMethodSymbol method, Location use)
+        {
+            string effect;
+            if (KnownApis.ImpureEffect(method) is { } impure)
+            {
+                effect = impure + " ('" + KnownApis.Display(method) + "')";
+            }
+            else if (_prover.IsUserDeclaredPure(method) || method.ContainingType is not { } type || KnownApis.IsPureType(type) || IsPureByShape(method)
+                || (KnownApis.IsMutableContainer(type) && !KnownApis.IsMutator(method)))
+            {
+                return null;
+            }
+            else
+            {
+                effect = "calls '" + KnownApis.Display(method) + "', which is not known to be pure";
+            }
+
+            return new PurityViolation(effect, use, ImmutableArray<string>.Empty, isCapturedRead: false);
         }
 
         private PurityViolation? WalkLocalFunction(IMethodSymbol localFunction)
@@ -909,6 +1207,13 @@ internal sealed class PurityProver
                     : Effect("mutates '" + Describe(target) + "' ('" + KnownApis.Display(method) + "'), which was not created inside the degrader", at);
             }
 
+            if (WrittenDestination(method, arguments) is { } destination)
+            {
+                // int.TryFormat(span, ...), BitConverter.TryWriteBytes(span, ...), s.CopyTo(0, chars, 0, n): a compiled method
+                // writes into the span (or destination array) it is handed.
+                return Effect("mutates '" + Describe(destination) + "' ('" + KnownApis.Display(method) + "'), which was not created inside the degrader", at);
+            }
+
             if (KnownApis.IsPureType(type) || IsPureByShape(method))
             {
                 return null;
@@ -955,6 +1260,33 @@ internal sealed class PurityProver
             }
 
             return Effect("calls '" + KnownApis.Display(method) + "', which is not known to be pure", at);
+        }
+
+        // The argument a compiled method (not a span's or MemoryExtensions' own, judged above) writes into: a writable
+        // `Span<T>` or `Memory<T>`, or an array parameter named `destination`, that does not view the degrader's own storage.
+        private IOperation? WrittenDestination(IMethodSymbol method, ImmutableArray<IArgumentOperation> arguments)
+        {
+            if (method.ContainingType is { Name: "Span" or "ReadOnlySpan" or "MemoryExtensions" or "Array" } owner && KnownTypes.IsNamespace(owner.ContainingNamespace, "System"))
+            {
+                return null;
+            }
+
+            foreach (var argument in arguments)
+            {
+                if (argument.Parameter is not { RefKind: RefKind.None } parameter)
+                {
+                    continue;
+                }
+
+                var written = parameter.Type is INamedTypeSymbol { Name: "Span" or "Memory", ContainingNamespace: var ns } && KnownTypes.IsNamespace(ns, "System")
+                    || (parameter.Type is IArrayTypeSymbol && parameter.Name == "destination");
+                if (written && !IsFresh(argument.Value))
+                {
+                    return argument.Value;
+                }
+            }
+
+            return null;
         }
 
         // A call that dispatches on the receiver's runtime type to a method declared in source (virtual, abstract or an

@@ -134,7 +134,7 @@ public sealed class ImpureDegraderAnalyzer : DiagnosticAnalyzer
                 break;
             case IMethodReferenceOperation { Method: var method }:
                 name = method.Name;
-                violation = prover.ProveMethod(method, degrader.SemanticModel, cancellationToken);
+                violation = prover.ProveMethod(method, degrader.SemanticModel, cancellationToken, location);
                 break;
             default:
                 // A delegate held in a variable or returned by a call: its body is not visible here.
