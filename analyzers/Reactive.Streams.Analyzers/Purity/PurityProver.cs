@@ -1180,6 +1180,14 @@ internal sealed class PurityProver
                 return CheckVirtual(method, instance!, at);
             }
 
+            if (IsGenericMath(method))
+            {
+                // `T.Max(a, b)`, `T.One`, `T.CreateChecked(n)` through a type parameter: taken as pure like the operators
+                // `x + y` on it, and the framework's own implementations are. The type argument a caller passes is not
+                // seen here (see the rule page).
+                return null;
+            }
+
             if (method.IsAbstract || method.IsExtern || (type.TypeKind == TypeKind.Interface && !method.IsStatic))
             {
                 // Virtual dispatch to an unknown implementation, or no managed body at all.
@@ -1358,6 +1366,16 @@ internal sealed class PurityProver
 
             return null;
         }
+
+        // A static abstract or virtual member of the framework's generic-math interfaces (System.Numerics: INumber<T>,
+        // IAdditionOperators<,,>, IMinMaxValue<T>, IFloatingPoint<T>...) or of IParsable<T> and ISpanParsable<T>, which
+        // only a type parameter can reach.
+        private bool IsGenericMath(IMethodSymbol method) =>
+            method is { IsStatic: true, ContainingType: { TypeKind: TypeKind.Interface } type }
+            && (method.IsAbstract || method.IsVirtual)
+            && !IsInSource(method)
+            && (KnownTypes.IsNamespace(type.ContainingNamespace, "System.Numerics")
+                || (type.Name is "IParsable" or "ISpanParsable" or "IUtf8SpanParsable" && KnownTypes.IsNamespace(type.ContainingNamespace, "System")));
 
         // Members every value type and record has and which are pure unless a user overrides them impurely in source
         // (in which case the source override is what the call binds to, and it is proved above).

@@ -185,6 +185,21 @@ public sealed class Audit19bProbePurity
             sealed class Res : IDisposable { bool _done; public void Dispose() => _done = true; }
             """);
 
+        // Generic math through a type parameter.
+        yield return Pure("generic math static members through a type parameter", "int", "static x => GM.Clamp(x)", """
+            static class GM
+            {
+                public static T Clamp<T>(T x) where T : System.Numerics.INumber<T>, System.Numerics.IMinMaxValue<T> =>
+                    T.Max(T.Min(x, T.MaxValue), T.Zero) + T.CreateChecked(1) - T.One + (T.IsNegative(x) ? T.Abs(x) : x) * T.CreateChecked(T.Sign(x)) is var y && y.CompareTo(x) >= 0 && y.Equals(x) ? y : x;
+            }
+            """);
+        yield return Pure("floating-point generic math through a type parameter", "double", "static x => GM.Round(x)", """
+            static class GM
+            {
+                public static T Round<T>(T x) where T : System.Numerics.IFloatingPoint<T> => T.Round(T.Floor(x) + T.Ceiling(x)) / T.CreateTruncating(2);
+            }
+            """);
+
         // Unsafe.
         yield return Impure("pointer write to a static", "int", "static x => H.Poke(x)", """
             static unsafe class H { static int s_v; public static int Poke(int x) { fixed (int* p = &s_v) { /*!*/*p = x; } return x; } }
