@@ -890,6 +890,15 @@ internal sealed class PurityProver
                     return CheckInvocation(invocation);
                 case IBinaryOperation { OperatorMethod: { } userOperator }:
                     return CheckOperator(userOperator, operation);
+                case ITupleBinaryOperation tupleEquality:
+                    return CheckTupleEquality(
+                        tupleEquality.LeftOperand,
+                        tupleEquality.LeftOperand.Type,
+                        tupleEquality.RightOperand,
+                        tupleEquality.RightOperand.Type,
+                        tupleEquality.OperatorKind == BinaryOperatorKind.NotEquals ? "op_Inequality" : "op_Equality",
+                        operation,
+                        depth: 0);
                 case IUnaryOperation { OperatorMethod: { } userOperator }:
                     return CheckOperator(userOperator, operation);
                 case IConversionOperation { OperatorMethod: { } userOperator }:
@@ -1000,6 +1009,79 @@ internal sealed class PurityProver
             }
 
             return null;
+        }
+
+        // `(m, 1) == (n, 1)` compares element by element, with the element types' own `==` (or `!=`): the operation does
+        // not name them, so the user-defined ones that apply to each pair of element types are proved.
+        private PurityViolation? CheckTupleEquality(IOperation? left, ITypeSymbol? leftType, IOperation? right, ITypeSymbol? rightType, string name, IOperation at, int depth)
+        {
+            if (depth > MaxNesting)
+            {
+                return null;
+            }
+
+            var lefts = TupleElements(left, leftType);
+            var rights = TupleElements(right, rightType);
+            if (lefts is null || rights is null)
+            {
+                return lefts is null && rights is null ? CheckElementEquality(leftType, rightType, name, at) : null;
+            }
+
+            for (var i = 0; i < lefts.Count && i < rights.Count; i++)
+            {
+                if (CheckTupleEquality(lefts[i].Operation, lefts[i].Type, rights[i].Operation, rights[i].Type, name, at, depth + 1) is { } violation)
+                {
+                    return violation;
+                }
+            }
+
+            return null;
+        }
+
+        // The elements of a tuple literal (with the types they have before any conversion) or of a value of tuple type;
+        // null for anything else.
+        private static List<(IOperation? Operation, ITypeSymbol? Type)>? TupleElements(IOperation? operation, ITypeSymbol? type)
+        {
+            if (operation is not null && Strip(operation) is ITupleOperation tuple)
+            {
+                return tuple.Elements.Select(static e => ((IOperation?)e, Strip(e).Type ?? e.Type)).ToList();
+            }
+
+            return type is INamedTypeSymbol { IsTupleType: true } tupleType
+                ? tupleType.TupleElements.Select(static e => ((IOperation?)null, (ITypeSymbol?)e.Type)).ToList()
+                : null;
+        }
+
+        private PurityViolation? CheckElementEquality(ITypeSymbol? left, ITypeSymbol? right, string name, IOperation at)
+        {
+            if (left is null || right is null)
+            {
+                return null;
+            }
+
+            left = Underlying(left);
+            right = Underlying(right);
+            var candidates = left.GetMembers(name);
+            if (!SymbolEqualityComparer.Default.Equals(left, right))
+            {
+                candidates = candidates.AddRange(right.GetMembers(name));
+            }
+
+            foreach (var candidate in candidates)
+            {
+                if (candidate is IMethodSymbol { MethodKind: MethodKind.UserDefinedOperator, Parameters: { Length: 2 } parameters } userOperator
+                    && Microsoft.CodeAnalysis.CSharp.CSharpExtensions.ClassifyConversion(_prover._compilation, left, Underlying(parameters[0].Type)).IsImplicit
+                    && Microsoft.CodeAnalysis.CSharp.CSharpExtensions.ClassifyConversion(_prover._compilation, right, Underlying(parameters[1].Type)).IsImplicit
+                    && CheckOperator(userOperator, at) is { } violation)
+                {
+                    return violation;
+                }
+            }
+
+            return null;
+
+            static ITypeSymbol Underlying(ITypeSymbol type) =>
+                type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T, TypeArguments: { Length: 1 } arguments } ? arguments[0] : type;
         }
 
         // A user-defined operator or conversion of the compilation is proved like a call. Compiled ones (Type ==, Vector3 +,

@@ -185,6 +185,37 @@ public sealed class Audit19bProbePurity
             sealed class Res : IDisposable { bool _done; public void Dispose() => _done = true; }
             """);
 
+        // Tuple equality compares the elements with their operators.
+        yield return Impure("tuple equality with a user operator ==", "M", "static m => (m, 1) == (m, 1) ? m : m", """
+            sealed class M
+            {
+                public static int N;
+                public static bool operator ==(M? a, M? b) { /*!*/N++; return true; }
+                public static bool operator !=(M? a, M? b) => false;
+                public override bool Equals(object? o) => true;
+                public override int GetHashCode() => 0;
+            }
+            """, "lambda \u2192 op_Equality \u2192 writes static field 'M.N'");
+        yield return Impure("tuple inequality with a user operator != in a nested tuple", "M", "static m => (1, (m, 2)) != (1, (m, 2)) ? m : m", """
+            sealed class M
+            {
+                public static int N;
+                public static bool operator ==(M? a, M? b) => true;
+                public static bool operator !=(M? a, M? b) { /*!*/N++; return false; }
+                public override bool Equals(object? o) => true;
+                public override int GetHashCode() => 0;
+            }
+            """, "lambda \u2192 op_Inequality \u2192 writes static field 'M.N'");
+        yield return Pure("tuple equality with pure operators", "M", "static m => (m, 1, \"a\") == (m, 1, \"a\") ? m : m", """
+            sealed class M
+            {
+                public static bool operator ==(M? a, M? b) => true;
+                public static bool operator !=(M? a, M? b) => false;
+                public override bool Equals(object? o) => true;
+                public override int GetHashCode() => 0;
+            }
+            """);
+
         // Generic math through a type parameter.
         yield return Pure("generic math static members through a type parameter", "int", "static x => GM.Clamp(x)", """
             static class GM
