@@ -890,6 +890,17 @@ internal sealed class PurityProver
                     return CheckInvocation(invocation);
                 case IBinaryOperation { OperatorMethod: { } userOperator }:
                     return CheckOperator(userOperator, operation);
+                case IBinaryOperation { OperatorKind: BinaryOperatorKind.Add, Type.SpecialType: SpecialType.System_String } concatenation:
+                    // `"a" + w` calls w's ToString.
+                    return CheckFormatting(concatenation.LeftOperand, interpolated: false, operation)
+                        ?? CheckFormatting(concatenation.RightOperand, interpolated: false, operation);
+                case IInterpolationOperation interpolation:
+                    return CheckFormatting(interpolation.Expression, interpolated: true, operation);
+                case IInterpolatedStringAppendOperation { AppendCall: IInvocationOperation { TargetMethod.Name: "AppendFormatted" } append }:
+                    // `$"{w}"` built with a handler (StringBuilder.Append($"..."), string.Create): AppendFormatted formats w.
+                    return append.Arguments.FirstOrDefault(static a => a.Parameter?.Ordinal == 0) is { } formatted
+                        ? CheckFormatting(formatted.Value, interpolated: true, operation)
+                        : null;
                 case ITupleBinaryOperation tupleEquality:
                     return CheckTupleEquality(
                         tupleEquality.LeftOperand,
@@ -1009,6 +1020,42 @@ internal sealed class PurityProver
             }
 
             return null;
+        }
+
+        // Interpolation formats a value with its IFormattable.ToString(format, provider) (or ISpanFormattable.TryFormat,
+        // with a handler) when it has them, with ToString() otherwise; concatenation calls ToString(). The members of the
+        // value's type that the compilation declares are proved; the framework's own formatting is pure.
+        private PurityViolation? CheckFormatting(IOperation value, bool interpolated, IOperation at)
+        {
+            var operand = Strip(value);
+            if (operand.Type is not INamedTypeSymbol { SpecialType: not SpecialType.System_String } type
+                || !SymbolEqualityComparer.Default.Equals(type.ContainingAssembly, _prover._compilation.Assembly))
+            {
+                return null;
+            }
+
+            var compilation = _prover._compilation;
+            var formattable = interpolated ? compilation.GetTypeByMetadataName("System.IFormattable") : null;
+            if (formattable is not null && type.AllInterfaces.Contains(formattable, SymbolEqualityComparer.Default))
+            {
+                var spanFormattable = compilation.GetTypeByMetadataName("System.ISpanFormattable");
+                foreach (var member in formattable.GetMembers("ToString").Concat(spanFormattable?.GetMembers("TryFormat") ?? ImmutableArray<ISymbol>.Empty))
+                {
+                    if (type.FindImplementationForInterfaceMember(member) is IMethodSymbol implementation && IsInSource(implementation)
+                        && CheckMember(implementation, operand, at, ImmutableArray<IArgumentOperation>.Empty) is { } violation)
+                    {
+                        return violation;
+                    }
+                }
+
+                return null;
+            }
+
+            var toString = compilation.GetSpecialType(SpecialType.System_Object).GetMembers("ToString").OfType<IMethodSymbol>().FirstOrDefault();
+            return toString is not null && PurityProver.ImplementationIn(type, toString) is { } overridden
+                && SymbolEqualityComparer.Default.Equals(overridden.ContainingAssembly, compilation.Assembly)
+                ? CheckMember(overridden, operand, at, ImmutableArray<IArgumentOperation>.Empty)
+                : null;
         }
 
         // `(m, 1) == (n, 1)` compares element by element, with the element types' own `==` (or `!=`): the operation does

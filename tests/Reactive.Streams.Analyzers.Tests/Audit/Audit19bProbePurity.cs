@@ -185,6 +185,36 @@ public sealed class Audit19bProbePurity
             sealed class Res : IDisposable { bool _done; public void Dispose() => _done = true; }
             """);
 
+        // Formatting calls the compiler makes: interpolation and concatenation call the value's ToString (or the
+        // IFormattable/ISpanFormattable members).
+        yield return Impure("interpolated value with an impure ToString", "W", "static w => $\"{w}\".Length > 0 ? w : w", """
+            sealed class W { public static int N; public override string ToString() { /*!*/N++; return "w"; } }
+            """, "lambda \u2192 ToString \u2192 writes static field 'W.N'");
+        yield return Impure("interpolated value with an impure IFormattable.ToString", "W", "static w => $\"{w,5:x}\".Length > 0 ? w : w", """
+            sealed class W : IFormattable
+            {
+                public static int N;
+                public string ToString(string? f, IFormatProvider? p) { /*!*/N++; return "w"; }
+            }
+            """, "lambda \u2192 ToString \u2192 writes static field 'W.N'");
+        yield return Impure("interpolated value with an impure TryFormat", "W", "static w => $\"{w}\".Length > 0 ? w : w", """
+            readonly struct W : ISpanFormattable
+            {
+                public static int N;
+                public string ToString(string? f, IFormatProvider? p) => "w";
+                public bool TryFormat(Span<char> d, out int n, ReadOnlySpan<char> f, IFormatProvider? p) { /*!*/N++; n = 0; return true; }
+            }
+            """, "lambda \u2192 TryFormat \u2192 writes static field 'W.N'");
+        yield return Impure("concatenated value with an impure ToString", "W", "static w => (\"a\" + w).Length > 0 ? w : w", """
+            sealed class W { public static int N; public override string ToString() { /*!*/N++; return "w"; } }
+            """, "lambda \u2192 ToString \u2192 writes static field 'W.N'");
+        yield return Impure("interpolated value handed to a handler with an impure ToString", "W", "static w => { var b = new StringBuilder(); b.Append($\"{w}\"); return w; }", """
+            sealed class W { public static int N; public override string ToString() { /*!*/N++; return "w"; } }
+            """, "lambda \u2192 ToString \u2192 writes static field 'W.N'");
+        yield return Pure("interpolated values with pure formatting", "W", "static w => $\"{w}{w,3:x}{1.5:F2}{DateTime.MinValue}\" + w + 2 == \"\" ? w : w", """
+            sealed class W : IFormattable { public override string ToString() => "w"; public string ToString(string? f, IFormatProvider? p) => f ?? ""; }
+            """);
+
         // Tuple equality compares the elements with their operators.
         yield return Impure("tuple equality with a user operator ==", "M", "static m => (m, 1) == (m, 1) ? m : m", """
             sealed class M
