@@ -452,6 +452,11 @@ internal sealed class PurityProver
             _depth = depth;
             _inProgress = inProgress;
             _cancellationToken = cancellationToken;
+            if (root is IMethodSymbol { Name: "PrintMembers", IsStatic: false, ContainingType.IsRecord: true, Parameters: { Length: 1 } parameters })
+            {
+                // A record's PrintMembers writes into the StringBuilder its ToString has just made.
+                _freshParameters.Add(parameters[0]);
+            }
         }
 
         /// <summary>The stack position of the outermost in-progress method assumed pure; <see cref="int.MaxValue"/> for none.</summary>
@@ -894,6 +899,8 @@ internal sealed class PurityProver
                     // `"a" + w` calls w's ToString.
                     return CheckFormatting(concatenation.LeftOperand, interpolated: false, operation)
                         ?? CheckFormatting(concatenation.RightOperand, interpolated: false, operation);
+                case IWithOperation { CloneMethod: { } clone, Operand: var copied } when IsGeneratedRecordMember(clone):
+                    return CheckGenerated(clone, copied, operation, depth: 0);
                 case IInterpolationOperation interpolation:
                     return CheckFormatting(interpolation.Expression, interpolated: true, operation);
                 case IInterpolatedStringAppendOperation { AppendCall: IInvocationOperation { TargetMethod.Name: "AppendFormatted" } append }:
@@ -1028,7 +1035,12 @@ internal sealed class PurityProver
         private PurityViolation? CheckFormatting(IOperation value, bool interpolated, IOperation at)
         {
             var operand = Strip(value);
-            if (operand.Type is not INamedTypeSymbol { SpecialType: not SpecialType.System_String } type
+            return CheckFormatting(operand.Type, operand, interpolated, at);
+        }
+
+        private PurityViolation? CheckFormatting(ITypeSymbol? formatted, IOperation? operand, bool interpolated, IOperation at)
+        {
+            if (formatted is not INamedTypeSymbol { SpecialType: not SpecialType.System_String } type
                 || !SymbolEqualityComparer.Default.Equals(type.ContainingAssembly, _prover._compilation.Assembly))
             {
                 return null;
@@ -1057,6 +1069,108 @@ internal sealed class PurityProver
                 ? CheckMember(overridden, operand, at, ImmutableArray<IArgumentOperation>.Empty)
                 : null;
         }
+
+        // A member the compiler generates for a record of this compilation (ToString, PrintMembers, Equals, ==, !=,
+        // GetHashCode, the clone `with` calls): trusted itself, but it calls the members the user declared in their place.
+        private bool IsGeneratedRecordMember(IMethodSymbol method) =>
+            method is { IsImplicitlyDeclared: true, ContainingType: { IsRecord: true } record }
+            && SymbolEqualityComparer.Default.Equals(record.ContainingAssembly, _prover._compilation.Assembly);
+
+        private PurityViolation? CheckGenerated(IMethodSymbol method, IOperation? instance, IOperation at, int depth)
+        {
+            var record = method.ContainingType;
+            if (depth > MaxDepth)
+            {
+                return null;
+            }
+
+            switch (method.Name)
+            {
+                case "ToString":
+                    // ToString calls PrintMembers.
+                    return FindMember(record, "PrintMembers", static (m, _) => m.Parameters.Length == 1) is { } printMembers
+                        ? CheckRecordMember(printMembers, instance, at, depth)
+                        : null;
+                case "PrintMembers":
+                    // Reads every public field and property the record declares (a getter of the user's runs) and formats
+                    // each value with its ToString, after the base record's PrintMembers.
+                    foreach (var member in record.GetMembers())
+                    {
+                        if (member is not { IsStatic: false, DeclaredAccessibility: Accessibility.Public, IsImplicitlyDeclared: false } || member.Name == "EqualityContract")
+                        {
+                            continue;
+                        }
+
+                        var violation = member switch
+                        {
+                            IPropertySymbol { IsIndexer: false, GetMethod: { } getter } property =>
+                                (IsInSource(getter) && !_prover.IsUserDeclaredPure(property) ? CheckGetter(getter, instance, at) : null)
+                                ?? CheckFormatting(property.Type, operand: null, interpolated: false, at),
+                            IFieldSymbol field => CheckFormatting(field.Type, operand: null, interpolated: false, at),
+                            _ => null,
+                        };
+                        if (violation is not null)
+                        {
+                            return violation;
+                        }
+                    }
+
+                    return BaseRecordMember(record, method) is { } basePrintMembers ? CheckRecordMember(basePrintMembers, instance, at, depth) : null;
+                case "Equals" when method.Parameters.Length == 1 && !SymbolEqualityComparer.Default.Equals(method.Parameters[0].Type.OriginalDefinition, record.OriginalDefinition):
+                case "op_Equality" or "op_Inequality":
+                    // Equals(object), Equals(Base?), == and != call Equals(R?).
+                    return FindMember(record, "Equals", static (m, r) => m.Parameters.Length == 1 && SymbolEqualityComparer.Default.Equals(m.Parameters[0].Type.OriginalDefinition, r.OriginalDefinition)) is { } typed
+                        ? CheckRecordMember(typed, method.IsStatic ? null : instance, at, depth)
+                        : null;
+                case "Equals" or "GetHashCode":
+                    // Compare and hash the fields (not through the getters), after the base record's.
+                    return BaseRecordMember(record, method) is { } baseMember ? CheckRecordMember(baseMember, instance, at, depth) : null;
+                case "<Clone>$":
+                    // `with` copies through the copy constructor, which runs the base record's.
+                    for (var current = record; current is { IsRecord: true } && SymbolEqualityComparer.Default.Equals(current.ContainingAssembly, _prover._compilation.Assembly); current = current.BaseType)
+                    {
+                        var copy = current.InstanceConstructors.FirstOrDefault(c => c.Parameters.Length == 1 && SymbolEqualityComparer.Default.Equals(c.Parameters[0].Type.OriginalDefinition, current.OriginalDefinition));
+                        if (copy is { IsImplicitlyDeclared: false } && IsInSource(copy))
+                        {
+                            return _prover.IsUserDeclaredPure(copy) ? null : Enter(copy, ThisMode.Fresh, at, current.Name);
+                        }
+                    }
+
+                    return null;
+                default:
+                    return null;
+            }
+        }
+
+        private PurityViolation? CheckGetter(IMethodSymbol getter, IOperation? instance, IOperation at) =>
+            IsVirtualDispatch(getter, instance)
+                ? CheckVirtual(getter, instance!, at)
+                : Enter(getter, instance is not null && IsFresh(instance) ? ThisMode.Fresh : ThisMode.ReadOnly, at, getter.AssociatedSymbol?.Name ?? getter.Name);
+
+        private PurityViolation? CheckRecordMember(IMethodSymbol member, IOperation? instance, IOperation at, int depth) =>
+            IsGeneratedRecordMember(member)
+                ? CheckGenerated(member, instance, at, depth + 1)
+                : CheckMember(member, instance, at, ImmutableArray<IArgumentOperation>.Empty);
+
+        private static IMethodSymbol? FindMember(INamedTypeSymbol record, string name, Func<IMethodSymbol, INamedTypeSymbol, bool> shape)
+        {
+            foreach (var member in record.GetMembers(name))
+            {
+                if (member is IMethodSymbol { IsStatic: false } method && shape(method, record))
+                {
+                    return method;
+                }
+            }
+
+            return null;
+        }
+
+        // The same member of the base record, which the generated one calls (`base.PrintMembers`, `base.Equals`).
+        private IMethodSymbol? BaseRecordMember(INamedTypeSymbol record, IMethodSymbol method) =>
+            record.BaseType is { IsRecord: true } baseRecord && SymbolEqualityComparer.Default.Equals(baseRecord.ContainingAssembly, _prover._compilation.Assembly)
+                ? FindMember(baseRecord, method.Name, (m, _) => m.Parameters.Length == method.Parameters.Length
+                    && (m.Parameters.Length == 0 || SymbolEqualityComparer.Default.Equals(m.Parameters[0].Type.OriginalDefinition, method.Name == "Equals" ? baseRecord.OriginalDefinition : m.Parameters[0].Type.OriginalDefinition)))
+                : null;
 
         // `(m, 1) == (n, 1)` compares element by element, with the element types' own `==` (or `!=`): the operation does
         // not name them, so the user-defined ones that apply to each pair of element types are proved.
@@ -1134,7 +1248,7 @@ internal sealed class PurityProver
         // A user-defined operator or conversion of the compilation is proved like a call. Compiled ones (Type ==, Vector3 +,
         // Complex *) are taken as pure, as they were before operators were looked at; the known-impure list still applies.
         private PurityViolation? CheckOperator(IMethodSymbol method, IOperation at) =>
-            IsInSource(method) || KnownApis.ImpureEffect(method) is not null
+            IsInSource(method) || IsGeneratedRecordMember(method) || KnownApis.ImpureEffect(method) is not null
                 ? CheckMember(method, instance: null, at, ImmutableArray<IArgumentOperation>.Empty)
                 : null;
 
@@ -1302,6 +1416,11 @@ internal sealed class PurityProver
             if (type is null)
             {
                 return null;
+            }
+
+            if (IsGeneratedRecordMember(method))
+            {
+                return CheckGenerated(method, instance, at, depth: 0);
             }
 
             if (IsVirtualDispatch(method, instance))

@@ -215,6 +215,84 @@ public sealed class Audit19bProbePurity
             sealed class W : IFormattable { public override string ToString() => "w"; public string ToString(string? f, IFormatProvider? p) => f ?? ""; }
             """);
 
+        // Members the compiler generates for records run the members the user declared.
+        yield return Impure("record ToString with a user PrintMembers", "R", "static r => r.ToString().Length > 0 ? r : r", """
+            sealed record R(int X)
+            {
+                public static int N;
+                private bool PrintMembers(StringBuilder b) { /*!*/N++; return false; }
+            }
+            """, "lambda \u2192 PrintMembers \u2192 writes static field 'R.N'");
+        yield return Impure("record interpolated with a user PrintMembers", "R", "static r => $\"{r}\".Length > 0 ? r : r", """
+            sealed record R(int X)
+            {
+                public static int N;
+                private bool PrintMembers(StringBuilder b) { /*!*/N++; return false; }
+            }
+            """, "lambda \u2192 PrintMembers \u2192 writes static field 'R.N'");
+        yield return Impure("record ToString reading a property with an impure getter", "R", "static r => r.ToString().Length > 0 ? r : r", """
+            sealed record R(int X)
+            {
+                public static int N;
+                public int Y { get { /*!*/N++; return X; } }
+            }
+            """, "lambda \u2192 Y \u2192 writes static field 'R.N'");
+        yield return Impure("record with and a user copy constructor", "R", "static r => r with { X = 1 }", """
+            record R(int X)
+            {
+                public static int N;
+                protected R(R other) { /*!*/N++; X = other.X; }
+            }
+            """, "lambda \u2192 R \u2192 writes static field 'R.N'");
+        yield return Impure("record == with a user Equals", "R", "static r => r == new R(1) ? r : r", """
+            sealed record R(int X)
+            {
+                public static int N;
+                public bool Equals(R? other) { /*!*/N++; return other is not null && other.X == X; }
+                public override int GetHashCode() => X;
+            }
+            """, "lambda \u2192 Equals \u2192 writes static field 'R.N'");
+        yield return Impure("record Equals(object) with a user Equals", "R", "static r => r.Equals((object)new R(1)) ? r : r", """
+            sealed record R(int X)
+            {
+                public static int N;
+                public bool Equals(R? other) { /*!*/N++; return other is not null && other.X == X; }
+                public override int GetHashCode() => X;
+            }
+            """, "lambda \u2192 Equals \u2192 writes static field 'R.N'");
+        yield return Impure("record != with a user Equals", "R", "static r => r != new R(1) ? r : r", """
+            sealed record R(int X)
+            {
+                public static int N;
+                public bool Equals(R? other) { /*!*/N++; return other is not null && other.X == X; }
+                public override int GetHashCode() => X;
+            }
+            """, "lambda \u2192 Equals \u2192 writes static field 'R.N'");
+        yield return Impure("record GetHashCode declared by the user", "R", "static r => r.GetHashCode() > 0 ? r : r", """
+            sealed record R(int X)
+            {
+                public static int N;
+                public override int GetHashCode() { /*!*/N++; return X; }
+            }
+            """, "lambda \u2192 GetHashCode \u2192 writes static field 'R.N'");
+        yield return Impure("record ToString formatting a member with an impure ToString", "R", "static r => $\"{r}\".Length > 0 ? r : r", """
+            sealed class W { public static int N; public override string ToString() { /*!*/N++; return "w"; } }
+            sealed record R(W Value);
+            """, "lambda \u2192 ToString \u2192 writes static field 'W.N'");
+        yield return Impure("derived record with of a base with a user copy constructor", "D", "static d => d with { Y = 1 }", """
+            record B(int X) { public static int N; protected B(B other) { /*!*/N++; X = other.X; } }
+            sealed record D(int X, int Y) : B(X);
+            """, "lambda \u2192 B \u2192 writes static field 'B.N'");
+        yield return Pure("record generated members with pure user members", "R", "static r => r == (r with { X = 2 }) && r.Equals((object)r) && r.ToString() != $\"{r}\" && r.GetHashCode() > 0 ? r : r", """
+            sealed record R(int X)
+            {
+                public int Y => X * 2;
+                public bool Equals(R? other) => other is not null && other.X == X;
+                public override int GetHashCode() => X;
+                private bool PrintMembers(StringBuilder b) { b.Append(X); return true; }
+            }
+            """);
+
         // Tuple equality compares the elements with their operators.
         yield return Impure("tuple equality with a user operator ==", "M", "static m => (m, 1) == (m, 1) ? m : m", """
             sealed class M
