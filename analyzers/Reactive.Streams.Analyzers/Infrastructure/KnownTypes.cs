@@ -101,6 +101,20 @@ internal sealed class KnownTypes
             : current.ContainingNamespace is { IsGlobalNamespace: false } ns && fullName[end - 1] == '.' && IsNamespace(ns, fullName, end - 1);
     }
 
+    /// <summary>Whether <paramref name="baseType"/> is a base class of <paramref name="type"/> (not the type itself).</summary>
+    internal static bool DerivesFrom(ITypeSymbol type, INamedTypeSymbol baseType)
+    {
+        for (var current = type.BaseType; current is not null; current = current.BaseType)
+        {
+            if (SymbolEqualityComparer.Default.Equals(current, baseType))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>Whether <paramref name="ns"/> is the namespace with the dotted name <paramref name="name"/>, compared without allocating.</summary>
     internal static bool IsNamespace(INamespaceSymbol? ns, string name) => IsNamespace(ns, name, name.Length);
 

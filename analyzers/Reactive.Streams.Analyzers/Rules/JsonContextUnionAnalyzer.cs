@@ -74,7 +74,7 @@ public sealed class JsonContextUnionAnalyzer : DiagnosticAnalyzer
     private static void Analyze(SymbolAnalysisContext context, JsonTypes json)
     {
         var type = (INamedTypeSymbol)context.Symbol;
-        if (type.TypeKind != TypeKind.Class || !DerivesFrom(type, json.Context!))
+        if (type.TypeKind != TypeKind.Class || !KnownTypes.DerivesFrom(type, json.Context!))
         {
             return;
         }
@@ -222,18 +222,5 @@ public sealed class JsonContextUnionAnalyzer : DiagnosticAnalyzer
         }
 
         return null;
-    }
-
-    private static bool DerivesFrom(INamedTypeSymbol type, INamedTypeSymbol baseType)
-    {
-        for (var current = type.BaseType; current is not null; current = current.BaseType)
-        {
-            if (SymbolEqualityComparer.Default.Equals(current, baseType))
-            {
-                return true;
-            }
-        }
-
-        return false;
     }
 }

@@ -47,7 +47,7 @@ public sealed class NonExhaustiveUnionSwitchAnalyzer : DiagnosticAnalyzer
         var builder = ImmutableArray.CreateBuilder<INamedTypeSymbol>();
         foreach (var nested in union.GetTypeMembers())
         {
-            if (nested.IsSealed && InheritsFrom(nested, union))
+            if (nested.IsSealed && KnownTypes.DerivesFrom(nested, union))
             {
                 builder.Add(nested);
             }
@@ -246,19 +246,6 @@ public sealed class NonExhaustiveUnionSwitchAnalyzer : DiagnosticAnalyzer
         foreach (var attribute in type.GetAttributes())
         {
             if (SymbolEqualityComparer.Default.Equals(attribute.AttributeClass, eventUnion))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
-
-    private static bool InheritsFrom(INamedTypeSymbol type, INamedTypeSymbol baseType)
-    {
-        for (var current = type.BaseType; current is not null; current = current.BaseType)
-        {
-            if (SymbolEqualityComparer.Default.Equals(current, baseType))
             {
                 return true;
             }

@@ -99,7 +99,7 @@ public sealed class UnboundedBoundaryAnalyzer : DiagnosticAnalyzer
         IOperation? options = null;
         foreach (var argument in creation.Arguments)
         {
-            if (argument.Parameter?.Type is { } parameterType && InheritsFrom(parameterType, types.DataflowBlockOptions!))
+            if (argument.Parameter?.Type is { } parameterType && (SymbolEqualityComparer.Default.Equals(parameterType, types.DataflowBlockOptions) || KnownTypes.DerivesFrom(parameterType, types.DataflowBlockOptions!)))
             {
                 options = argument.Value;
             }
@@ -140,19 +140,6 @@ public sealed class UnboundedBoundaryAnalyzer : DiagnosticAnalyzer
             default:
                 return false;
         }
-    }
-
-    private static bool InheritsFrom(ITypeSymbol type, INamedTypeSymbol baseType)
-    {
-        for (var current = type; current is not null; current = current.BaseType)
-        {
-            if (SymbolEqualityComparer.Default.Equals(current, baseType))
-            {
-                return true;
-            }
-        }
-
-        return false;
     }
 
     private static Location NameLocation(IInvocationOperation invocation) =>
