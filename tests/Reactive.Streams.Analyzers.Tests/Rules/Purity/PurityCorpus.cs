@@ -6,7 +6,7 @@ namespace Reactive.Streams.Analyzers.Tests.Rules.Purity;
 /// The purity corpus: degraders of every shape users write, each with the verdict the prover must reach and, for an
 /// impure one, the message. Grouped by what they exercise; names are unique and say what the case shows.
 /// </summary>
-internal static class PurityCorpus
+internal static partial class PurityCorpus
 {
     internal static IReadOnlyList<PurityCase> All { get; } =
     [
@@ -18,6 +18,7 @@ internal static class PurityCorpus
         .. Bcl(),
         .. Language(),
         .. AsyncAndIterators(),
+        .. Shapes(),
     ];
 
     private static IEnumerable<PurityCase> Generics()

@@ -1,16 +1,15 @@
-using System.Globalization;
-using Microsoft.CodeAnalysis.Diagnostics;
-using Reactive.Streams.Analyzers.Rules;
-using Reactive.Streams.Analyzers.Tests.Infrastructure;
-using Reactive.Streams.Analyzers.Tests.Rules.Purity;
 using static Reactive.Streams.Analyzers.Tests.Rules.Purity.PurityCase;
 
-namespace Reactive.Streams.Analyzers.Tests.Audit;
+namespace Reactive.Streams.Analyzers.Tests.Rules.Purity;
 
-/// <summary>Audit 19b: degrader shapes the purity corpus lacks, each with the verdict the rule page gives.</summary>
-public sealed class Audit19bProbePurity
+/// <summary>
+/// Degrader shapes beyond the first corpus: generic math, checked arithmetic, tuples and list patterns, spans and local
+/// storage, ref locals, formatting and interpolation, records' generated members, implicit calls (Deconstruct, foreach,
+/// using), compiled method groups and unsafe code, each with the verdict the rule page gives.
+/// </summary>
+internal static partial class PurityCorpus
 {
-    private static IEnumerable<PurityCase> All()
+    private static IEnumerable<PurityCase> Shapes()
     {
         // Generic math and numerics.
         const string GenericMath = """
@@ -343,40 +342,5 @@ public sealed class Audit19bProbePurity
         yield return Impure("pointer write to a static", "int", "static x => H.Poke(x)", """
             static unsafe class H { static int s_v; public static int Poke(int x) { fixed (int* p = &s_v) { /*!*/*p = x; } return x; } }
             """, "lambda \u2192 Poke \u2192 writes '*p'");
-    }
-
-    public static TheoryData<PurityCase> Cases
-    {
-        get
-        {
-            var data = new TheoryData<PurityCase>();
-            foreach (var @case in All())
-            {
-                data.Add(@case);
-            }
-
-            return data;
-        }
-    }
-
-    [Theory]
-    [MemberData(nameof(Cases))]
-    public async Task Verdict_and_message(PurityCase @case)
-    {
-        var (errors, diagnostics) = await AnalyzerRunner.RunWithErrorsAsync([new ImpureDegraderAnalyzer()], withLibrary: true, @case.Source);
-
-        Assert.Empty(errors);
-        Assert.DoesNotContain(diagnostics, d => d.Id == "AD0001");
-        var messages = string.Join("\n", diagnostics.Select(d => d.GetMessage(CultureInfo.InvariantCulture)));
-        if (@case.Why is null)
-        {
-            Assert.True(messages.Length == 0, "expected pure, got: " + messages);
-        }
-        else
-        {
-            var name = @case.Why.Split(" \u2192 ")[0];
-            var expected = "Degrader '" + name + "' is not pure: " + @case.Why + " (Test0.cs:" + @case.EffectLine.ToString(CultureInfo.InvariantCulture) + ")";
-            Assert.True(expected == messages, "expected: " + expected + "\nactual:   " + messages);
-        }
     }
 }
