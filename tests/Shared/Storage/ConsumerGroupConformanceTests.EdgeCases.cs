@@ -2,7 +2,7 @@ using System.Text;
 
 namespace Reactive.Streams.Storage.Tests;
 
-/// <summary>Audit of issue 21: consumer-group behaviour the conformance suite did not yet pin down, on every backend.</summary>
+/// <summary>Consumer-group behaviour the conformance suite did not yet pin down, on every backend.</summary>
 public abstract partial class ConsumerGroupConformanceTests
 {
     private static StreamId[] ProbeIds(ConsumerGroupClaim claim) => claim.Frames.Select(f => f.Frame.Id).ToArray();
@@ -20,7 +20,7 @@ public abstract partial class ConsumerGroupConformanceTests
     }
 
     [Fact]
-    public async Task Audit21Probe_a_group_started_after_an_id_between_frames_delivers_the_frames_after_it()
+    public async Task A_group_started_after_an_id_between_frames_delivers_the_frames_after_it()
     {
         var log = await CreateAsync();
         var stream = NewStream();
@@ -38,7 +38,7 @@ public abstract partial class ConsumerGroupConformanceTests
     }
 
     [Fact]
-    public async Task Audit21Probe_a_group_started_after_a_future_id_skips_frames_up_to_it()
+    public async Task A_group_started_after_a_future_id_skips_frames_up_to_it()
     {
         var log = await CreateAsync();
         var stream = NewStream();
@@ -61,7 +61,7 @@ public abstract partial class ConsumerGroupConformanceTests
     }
 
     [Fact]
-    public async Task Audit21Probe_a_group_started_after_the_greatest_id_hands_out_nothing()
+    public async Task A_group_started_after_the_greatest_id_hands_out_nothing()
     {
         var log = await CreateAsync();
         var stream = NewStream();
@@ -78,7 +78,7 @@ public abstract partial class ConsumerGroupConformanceTests
     }
 
     [Fact]
-    public async Task Audit21Probe_a_canal_opened_at_the_end_skips_what_is_there_and_a_second_open_changes_nothing()
+    public async Task A_canal_opened_at_the_end_skips_what_is_there_and_a_second_open_changes_nothing()
     {
         var log = await CreateAsync();
         var stream = NewStream();
@@ -94,7 +94,7 @@ public abstract partial class ConsumerGroupConformanceTests
     }
 
     [Fact]
-    public async Task Audit21Probe_delivery_counts_rise_with_each_reclaim_and_the_pending_list_follows()
+    public async Task Delivery_counts_rise_with_each_reclaim_and_the_pending_list_follows()
     {
         var log = await CreateAsync();
         var stream = NewStream();
@@ -115,7 +115,7 @@ public abstract partial class ConsumerGroupConformanceTests
     }
 
     [Fact]
-    public async Task Audit21Probe_pending_filtered_by_consumer_with_a_limit_is_that_member_s_oldest()
+    public async Task Pending_filtered_by_consumer_with_a_limit_is_that_member_s_oldest()
     {
         var log = await CreateAsync();
         var stream = NewStream();
@@ -132,7 +132,7 @@ public abstract partial class ConsumerGroupConformanceTests
     }
 
     [Fact]
-    public async Task Audit21Probe_lag_follows_appends_and_claims_not_acknowledgements()
+    public async Task Lag_follows_appends_and_claims_not_acknowledgements()
     {
         var log = await CreateAsync();
         var stream = NewStream();
@@ -152,7 +152,7 @@ public abstract partial class ConsumerGroupConformanceTests
     }
 
     [Fact]
-    public async Task Audit21Probe_lag_leaves_out_frames_trimmed_before_they_were_delivered()
+    public async Task Lag_leaves_out_frames_trimmed_before_they_were_delivered()
     {
         var log = Track(await OpenLogAsync(new StreamLogOptions
         {
@@ -175,7 +175,7 @@ public abstract partial class ConsumerGroupConformanceTests
     }
 
     [Fact]
-    public async Task Audit21Probe_more_bad_input_is_refused_with_the_parameter_named_and_nothing_written()
+    public async Task More_bad_input_is_refused_with_the_parameter_named_and_nothing_written()
     {
         var log = await CreateAsync();
         var stream = NewStream();
@@ -205,7 +205,7 @@ public abstract partial class ConsumerGroupConformanceTests
     }
 
     [Fact]
-    public async Task Audit21Probe_unknown_groups_and_streams_throw_group_not_found_even_with_no_ids()
+    public async Task Unknown_groups_and_streams_throw_group_not_found_even_with_no_ids()
     {
         var log = await CreateAsync();
         var stream = NewStream();
@@ -222,7 +222,7 @@ public abstract partial class ConsumerGroupConformanceTests
     }
 
     [Fact]
-    public async Task Audit21Probe_calls_with_a_token_already_cancelled_write_nothing()
+    public async Task Calls_with_a_token_already_cancelled_write_nothing()
     {
         var log = await CreateAsync();
         var stream = NewStream();
@@ -247,7 +247,7 @@ public abstract partial class ConsumerGroupConformanceTests
     // ---- the canal ----
 
     [Fact]
-    public async Task Audit21Probe_commit_acknowledges_only_what_this_member_holds_up_to_the_frame()
+    public async Task Commit_acknowledges_only_what_this_member_holds_up_to_the_frame()
     {
         var log = await CreateAsync();
         var stream = NewStream();
@@ -277,7 +277,7 @@ public abstract partial class ConsumerGroupConformanceTests
     }
 
     [Fact]
-    public async Task Audit21Probe_disposing_the_log_ends_a_parked_canal_pull()
+    public async Task Disposing_the_log_ends_a_parked_canal_pull()
     {
         var log = await OpenLogAsync(new StreamLogOptions { TimeProvider = Clock });
         var stream = NewStream();
@@ -295,7 +295,7 @@ public abstract partial class ConsumerGroupConformanceTests
     }
 
     [Fact]
-    public async Task Audit21Probe_creating_one_group_concurrently_creates_it_once()
+    public async Task Creating_one_group_concurrently_creates_it_once()
     {
         var logs = new[] { await CreateAsync(), await CreateAsync(), await CreateAsync() };
         for (var round = 0; round < 20; round++)
@@ -314,7 +314,7 @@ public abstract partial class ConsumerGroupConformanceTests
     }
 
     [Fact]
-    public async Task Audit21Probe_a_canal_pull_with_a_token_already_cancelled_claims_nothing()
+    public async Task A_canal_pull_with_a_token_already_cancelled_claims_nothing()
     {
         var log = await CreateAsync();
         var stream = NewStream();
@@ -330,7 +330,7 @@ public abstract partial class ConsumerGroupConformanceTests
     }
 
     [Fact]
-    public async Task Audit21Probe_a_dead_lettered_frame_keeps_its_payload_and_headers_and_leaves_the_pending_list()
+    public async Task A_dead_lettered_frame_keeps_its_payload_and_headers_and_leaves_the_pending_list()
     {
         var log = await CreateAsync();
         var stream = NewStream();
@@ -353,7 +353,7 @@ public abstract partial class ConsumerGroupConformanceTests
     }
 
     [Fact]
-    public async Task Audit21Probe_a_pull_that_dead_letters_what_it_claimed_goes_on_to_the_next_due_frame()
+    public async Task A_pull_that_dead_letters_what_it_claimed_goes_on_to_the_next_due_frame()
     {
         var log = await CreateAsync();
         var stream = NewStream();
@@ -372,7 +372,7 @@ public abstract partial class ConsumerGroupConformanceTests
     }
 
     [Fact]
-    public async Task Audit21Probe_a_reclaim_moves_pending_counts_between_members_and_leaves_the_cursor()
+    public async Task A_reclaim_moves_pending_counts_between_members_and_leaves_the_cursor()
     {
         var log = await CreateAsync();
         var stream = NewStream();
@@ -393,7 +393,7 @@ public abstract partial class ConsumerGroupConformanceTests
     }
 
     [Fact]
-    public async Task Audit21Probe_a_group_started_at_the_end_skips_durable_and_best_effort_frames_alike()
+    public async Task A_group_started_at_the_end_skips_durable_and_best_effort_frames_alike()
     {
         var log = await CreateAsync();
         var stream = NewStream();
@@ -411,7 +411,7 @@ public abstract partial class ConsumerGroupConformanceTests
     }
 
     [Fact]
-    public async Task Audit21Probe_a_canal_that_reclaims_its_own_frame_holds_it_once_with_the_new_count()
+    public async Task A_canal_that_reclaims_its_own_frame_holds_it_once_with_the_new_count()
     {
         var log = await CreateAsync();
         var stream = NewStream();

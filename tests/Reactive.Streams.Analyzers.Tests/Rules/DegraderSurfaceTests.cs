@@ -2,10 +2,10 @@ using Microsoft.CodeAnalysis.Testing;
 using Reactive.Streams.Analyzers.Rules;
 using Reactive.Streams.Analyzers.Tests.Infrastructure;
 
-namespace Reactive.Streams.Analyzers.Tests.Audit;
+namespace Reactive.Streams.Analyzers.Tests.Rules;
 
-/// <summary>Audit 19b: RXS0004 finds the degrader on every surface of Core that takes one.</summary>
-public sealed class Audit19bProbeSurfaces
+/// <summary>RXS0004 finds the degrader on every surface of Core that takes one.</summary>
+public sealed class DegraderSurfaceTests
 {
     private static DiagnosticResult Impure(int location, string name, string why) =>
         Verify<ImpureDegraderAnalyzer>.Diagnostic(DiagnosticIds.ImpureDegrader).WithLocation(location).WithArguments(name, why)

@@ -2,10 +2,10 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Reactive.Streams.Generators.Tests.Infrastructure;
 
-namespace Reactive.Streams.Generators.Tests.Audit;
+namespace Reactive.Streams.Generators.Tests.Unions;
 
-/// <summary>Audit 19: names and shapes that must either generate code that compiles or be an RXS diagnostic.</summary>
-public sealed class Audit19ProbeNames
+/// <summary>Names and shapes that must either generate code that compiles or be an RXS diagnostic.</summary>
+public sealed class UnionNameEdgeCaseTests
 {
     [Theory]
     [InlineData("public sealed record Placed(string Id, string @class) : Order;")]

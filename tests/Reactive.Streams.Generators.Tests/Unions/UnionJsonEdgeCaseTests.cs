@@ -3,29 +3,29 @@ using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
 using Reactive.Streams.Generators.Tests.Infrastructure;
 
-namespace Reactive.Streams.Generators.Tests.Audit;
+namespace Reactive.Streams.Generators.Tests.Unions;
 
 [EventUnion]
-public abstract partial record AuditOrder
+public abstract partial record EdgeCaseOrder
 {
-    public sealed record Placed(string Id, int Qty, bool Rush, decimal Price, DateTimeOffset At, Guid Ref) : AuditOrder;
+    public sealed record Placed(string Id, int Qty, bool Rush, decimal Price, DateTimeOffset At, Guid Ref) : EdgeCaseOrder;
 
-    public sealed record Cancelled(string Id) : AuditOrder;
+    public sealed record Cancelled(string Id) : EdgeCaseOrder;
 
-    public sealed record Cleared : AuditOrder;
+    public sealed record Cleared : EdgeCaseOrder;
 }
 
 [JsonPolymorphic(TypeDiscriminatorPropertyName = "type")]
 [JsonDerivedType(typeof(Placed), "placed")]
 [JsonDerivedType(typeof(Cancelled), "cancelled")]
 [JsonDerivedType(typeof(Cleared), "cleared")]
-public abstract record AuditMirrorOrder
+public abstract record MirrorOrder
 {
-    public sealed record Placed(string Id, int Qty, bool Rush, decimal Price, DateTimeOffset At, Guid Ref) : AuditMirrorOrder;
+    public sealed record Placed(string Id, int Qty, bool Rush, decimal Price, DateTimeOffset At, Guid Ref) : MirrorOrder;
 
-    public sealed record Cancelled(string Id) : AuditMirrorOrder;
+    public sealed record Cancelled(string Id) : MirrorOrder;
 
-    public sealed record Cleared : AuditMirrorOrder;
+    public sealed record Cleared : MirrorOrder;
 }
 
 [EventUnion]
@@ -41,8 +41,8 @@ public abstract record AuditMirrorNames
     public sealed record Named(string HTTPServer, int Value1A, string IOStream, string X, string URLs, string Id2Go, string ABCDef) : AuditMirrorNames;
 }
 
-/// <summary>Audit 19: the generated converter against System.Text.Json's own polymorphism.</summary>
-public sealed class Audit19ProbeJson
+/// <summary>The generated converter against System.Text.Json's own polymorphism.</summary>
+public sealed class UnionJsonEdgeCaseTests
 {
     private static readonly DateTimeOffset s_at = new(2026, 1, 2, 3, 4, 5, TimeSpan.Zero);
 
@@ -58,14 +58,14 @@ public sealed class Audit19ProbeJson
     public void WhenWritingDefault_round_trips_a_variant_with_default_values()
     {
         var (ours, theirs) = Options(static o => o.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingDefault);
-        AuditOrder item = new AuditOrder.Placed("o-1", 0, false, 0m, default, Guid.Empty);
-        AuditMirrorOrder mirror = new AuditMirrorOrder.Placed("o-1", 0, false, 0m, default, Guid.Empty);
+        EdgeCaseOrder item = new EdgeCaseOrder.Placed("o-1", 0, false, 0m, default, Guid.Empty);
+        MirrorOrder mirror = new MirrorOrder.Placed("o-1", 0, false, 0m, default, Guid.Empty);
 
         var json = JsonSerializer.Serialize(item, ours);
 
         Assert.Equal(JsonSerializer.Serialize(mirror, theirs), json);
-        Assert.Equal(mirror, JsonSerializer.Deserialize<AuditMirrorOrder>(json, theirs));
-        Assert.Equal(item, JsonSerializer.Deserialize<AuditOrder>(json, ours));
+        Assert.Equal(mirror, JsonSerializer.Deserialize<MirrorOrder>(json, theirs));
+        Assert.Equal(item, JsonSerializer.Deserialize<EdgeCaseOrder>(json, ours));
     }
 
     [Fact]
@@ -82,8 +82,8 @@ public sealed class Audit19ProbeJson
     public void A_converter_in_the_options_for_a_scalar_type_is_used_as_STJ_uses_it()
     {
         var (ours, theirs) = Options(static o => o.Converters.Add(new UnixSecondsConverter()));
-        AuditOrder item = new AuditOrder.Placed("o-1", 2, true, 1.5m, s_at, Guid.Empty);
-        AuditMirrorOrder mirror = new AuditMirrorOrder.Placed("o-1", 2, true, 1.5m, s_at, Guid.Empty);
+        EdgeCaseOrder item = new EdgeCaseOrder.Placed("o-1", 2, true, 1.5m, s_at, Guid.Empty);
+        MirrorOrder mirror = new MirrorOrder.Placed("o-1", 2, true, 1.5m, s_at, Guid.Empty);
 
         Assert.Equal(JsonSerializer.Serialize(mirror, theirs), JsonSerializer.Serialize(item, ours));
     }
@@ -92,13 +92,13 @@ public sealed class Audit19ProbeJson
     public void NumberHandling_is_honoured_as_STJ_honours_it()
     {
         var (ours, theirs) = Options(static o => o.NumberHandling = JsonNumberHandling.WriteAsString | JsonNumberHandling.AllowReadingFromString);
-        AuditOrder item = new AuditOrder.Placed("o-1", 2, true, 1.5m, s_at, Guid.Empty);
-        AuditMirrorOrder mirror = new AuditMirrorOrder.Placed("o-1", 2, true, 1.5m, s_at, Guid.Empty);
+        EdgeCaseOrder item = new EdgeCaseOrder.Placed("o-1", 2, true, 1.5m, s_at, Guid.Empty);
+        MirrorOrder mirror = new MirrorOrder.Placed("o-1", 2, true, 1.5m, s_at, Guid.Empty);
 
         var json = JsonSerializer.Serialize(item, ours);
 
         Assert.Equal(JsonSerializer.Serialize(mirror, theirs), json);
-        Assert.Equal(item, JsonSerializer.Deserialize<AuditOrder>(json, ours));
+        Assert.Equal(item, JsonSerializer.Deserialize<EdgeCaseOrder>(json, ours));
     }
 
     [Theory]
@@ -118,7 +118,7 @@ public sealed class Audit19ProbeJson
     [InlineData("42")]
     public void Malformed_input_is_a_JsonException(string json)
     {
-        var error = Record.Exception(() => JsonSerializer.Deserialize<AuditOrder>(json));
+        var error = Record.Exception(() => JsonSerializer.Deserialize<EdgeCaseOrder>(json));
 
         Assert.IsAssignableFrom<JsonException>(error);
     }
@@ -126,10 +126,10 @@ public sealed class Audit19ProbeJson
     [Fact]
     public void A_null_inside_a_list_reads_as_null()
     {
-        var items = JsonSerializer.Deserialize<List<AuditOrder?>>("""[null,{"type":"cleared"}]""")!;
+        var items = JsonSerializer.Deserialize<List<EdgeCaseOrder?>>("""[null,{"type":"cleared"}]""")!;
 
         Assert.Null(items[0]);
-        Assert.IsType<AuditOrder.Cleared>(items[1]);
+        Assert.IsType<EdgeCaseOrder.Cleared>(items[1]);
         Assert.Equal("""[null,{"type":"cleared"}]""", JsonSerializer.Serialize(items));
     }
 
@@ -137,12 +137,12 @@ public sealed class Audit19ProbeJson
     public void An_unknown_variant_is_written_back_unchanged_inside_an_indented_document()
     {
         const string Json = """{"type":"refunded","id":"o-1","amount":{"value":1.50,"currency":"EUR"}}""";
-        var item = JsonSerializer.Deserialize<AuditOrder>(Json)!;
+        var item = JsonSerializer.Deserialize<EdgeCaseOrder>(Json)!;
 
-        Assert.Equal(AuditOrderKind.Unknown, item.Kind);
+        Assert.Equal(EdgeCaseOrderKind.Unknown, item.Kind);
         Assert.Equal("refunded", item.WireName);
         Assert.Equal(Json, JsonSerializer.Serialize(item));
-        Assert.Equal(item, JsonSerializer.Deserialize<AuditOrder>(JsonSerializer.Serialize(item)));
+        Assert.Equal(item, JsonSerializer.Deserialize<EdgeCaseOrder>(JsonSerializer.Serialize(item)));
     }
 
     [Fact]
@@ -153,9 +153,9 @@ public sealed class Audit19ProbeJson
             o.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
             o.PropertyNamingPolicy = JsonNamingPolicy.KebabCaseUpper;
         });
-        AuditOrder item = new AuditOrder.Placed("o-1", 2, true, 1.5m, s_at, Guid.Empty);
+        EdgeCaseOrder item = new EdgeCaseOrder.Placed("o-1", 2, true, 1.5m, s_at, Guid.Empty);
 
-        Assert.Equal(item, JsonSerializer.Deserialize<AuditOrder>(JsonSerializer.Serialize(item, ours), ours));
+        Assert.Equal(item, JsonSerializer.Deserialize<EdgeCaseOrder>(JsonSerializer.Serialize(item, ours), ours));
     }
 
     private sealed class UnixSecondsConverter : JsonConverter<DateTimeOffset>
@@ -166,8 +166,8 @@ public sealed class Audit19ProbeJson
     }
 }
 
-/// <summary>Audit 19: declarations checked at generation time.</summary>
-public sealed class Audit19ProbeJsonDeclarations
+/// <summary>Declarations checked at generation time.</summary>
+public sealed class UnionJsonDeclarationEdgeCaseTests
 {
     [Theory]
     [InlineData("public string? TraceId { get; init; } public sealed record Placed(string Id) : Order;")]
@@ -200,7 +200,7 @@ public sealed class Audit19ProbeJsonDeclarations
             }
             """);
 
-        Audit19ProbeNames.AssertCompilesOrDiagnosed(run);
+        UnionNameEdgeCaseTests.AssertCompilesOrDiagnosed(run);
         Assert.True(run.GeneratorDiagnostics.Any(static d => d.Id == "RXS1008" || d.Id == "RXS1006"), "no RXS1008/RXS1006: the converter would silently differ from STJ");
     }
 }

@@ -1,10 +1,9 @@
-using Reactive.Streams.Analyzers.Tests.Rules;
 using Verifier = Reactive.Streams.Analyzers.Tests.Infrastructure.Verify<Reactive.Streams.Analyzers.Rules.NonExhaustiveUnionSwitchAnalyzer>;
 
-namespace Reactive.Streams.Analyzers.Tests.Audit;
+namespace Reactive.Streams.Analyzers.Tests.Rules;
 
-/// <summary>Audit 19: RXS0006 on arms that match a variant only in part, and on arms that cover every value.</summary>
-public sealed class Audit19ProbeExhaustiveness
+/// <summary>RXS0006 on arms that match a variant only in part, and on arms that cover every value.</summary>
+public sealed class NonExhaustiveUnionSwitchPatternTests
 {
     [Fact]
     public Task Arms_guarded_by_when_or_a_property_pattern_do_not_cover_their_variant() =>

@@ -10,15 +10,16 @@ using Reactive.Streams.Internal;
 using Reactive.Streams.Testing;
 using static Reactive.Streams.Testing.ReactiveTest;
 
-namespace Reactive.Streams.Tests.Audit;
+namespace Reactive.Streams.Tests.Conformance;
 
 /// <summary>
-/// Audit probes for issue 17: cases a user of Channels, TPL Dataflow and Rx.NET would try, each against the platform
+/// Cases a user of Channels, TPL Dataflow and Rx.NET would try, each against the platform
 /// twin where there is one, that the conformance table and the twin suites do not already hold.
 /// </summary>
-public sealed class Issue17ProbeTests
+public sealed class SurfaceEdgeCaseTests
 {
-    private static readonly TimeSpan s_guard = TimeSpan.FromSeconds(30);
+    // A watchdog only: long enough that a loaded machine never trips it on a test that is merely slow.
+    private static readonly TimeSpan s_guard = TimeSpan.FromMinutes(2);
 
     // ---- Channel face ------------------------------------------------------------------------------------------
 
@@ -578,7 +579,7 @@ public sealed class Issue17ProbeTests
             .Materialize()
             .ToList()
             .Wait());
-        Assert.True(await Task.WhenAny(run, Task.Delay(TimeSpan.FromSeconds(10))) == run, "deadlock on the trampoline of a pool thread");
+        Assert.True(await Task.WhenAny(run, Task.Delay(s_guard)) == run, "deadlock on the trampoline of a pool thread");
     }
 
     [Fact]
@@ -859,12 +860,12 @@ public sealed class Issue17ProbeTests
             "newthread" => NewThreadScheduler.Default,
             _ => loop,
         };
-        var items = await Observable.Range(0, 5_000, TaskPoolScheduler.Default)
+        var items = await Observable.Range(0, 1_000, TaskPoolScheduler.Default)
             .PauseUpstream(1, scheduler)
             .ToList()
             .ToTask()
             .WaitAsync(s_guard);
-        Assert.Equal(Enumerable.Range(0, 5_000), items);
+        Assert.Equal(Enumerable.Range(0, 1_000), items);
     }
 
     [Fact]
