@@ -5,7 +5,6 @@ using System.Reactive.Subjects;
 using System.Reactive.Threading.Tasks;
 using System.Threading.Channels;
 using System.Threading.Tasks.Dataflow;
-using Microsoft.Extensions.Time.Testing;
 using Reactive.Streams.Internal;
 using Reactive.Streams.Testing;
 using static Reactive.Streams.Testing.ReactiveTest;
@@ -329,30 +328,6 @@ public sealed class SurfaceEdgeCaseTests
         Assert.Equal(1, await stream.ReadAsync());
         Assert.False(stream.TryRead(out _));
         Assert.True(stream.GetMetrics().IsConserved);
-    }
-
-    [Fact]
-    public async Task Stream_PauseUpstream_timeout_on_a_fake_clock_fails_the_push_as_an_overflow()
-    {
-        var clock = new FakeTimeProvider();
-        var stream = BoundedStream.Create(new BoundedStreamOptions<int>(BackpressurePolicy.PauseUpstream, 1)
-        {
-            PauseTimeout = TimeSpan.FromSeconds(5),
-            TimeProvider = clock,
-            Name = "probe-timeout",
-        });
-        await stream.PushAsync(1);
-        var pending = stream.PushAsync(2).AsTask();
-        clock.Advance(TimeSpan.FromSeconds(4));
-        Assert.False(pending.IsCompleted);
-        clock.Advance(TimeSpan.FromSeconds(1));
-        var error = await Assert.ThrowsAsync<StreamOverflowException>(() => pending.WaitAsync(s_guard));
-        Assert.Equal(BackpressurePolicy.PauseUpstream, error.Policy);
-        Assert.Equal(1, await stream.ReadAsync());
-        Assert.False(stream.TryRead(out _));
-        var metrics = stream.GetMetrics();
-        Assert.True(metrics.IsConserved);
-        Assert.Equal(1, metrics.ItemsRejected);
     }
 
     [Fact]
