@@ -39,7 +39,10 @@ public sealed class JsonContextUnionAnalyzer : DiagnosticAnalyzer
                 compilation.GetTypeByMetadataName("System.Text.Json.Serialization.JsonSerializerContext"),
                 compilation.GetTypeByMetadataName("System.Text.Json.Serialization.JsonSerializableAttribute"),
                 compilation.GetTypeByMetadataName("System.Text.Json.Serialization.JsonConverterAttribute"),
-                compilation.GetTypeByMetadataName("System.Text.Json.Serialization.JsonIgnoreAttribute"));
+                compilation.GetTypeByMetadataName("System.Text.Json.Serialization.JsonIgnoreAttribute"),
+                compilation.GetTypeByMetadataName("System.Text.Json.Serialization.JsonSourceGenerationOptionsAttribute"),
+                compilation.GetTypeByMetadataName("System.Text.Json.Serialization.JsonConverter`1"),
+                compilation.GetTypeByMetadataName("Reactive.Streams.EventUnionConverter`1"));
             if (json.Context is null || json.Serializable is null || json.Converter is null)
             {
                 return;
@@ -51,13 +54,24 @@ public sealed class JsonContextUnionAnalyzer : DiagnosticAnalyzer
 
     private sealed class JsonTypes
     {
-        internal JsonTypes(INamedTypeSymbol eventUnion, INamedTypeSymbol? context, INamedTypeSymbol? serializable, INamedTypeSymbol? converter, INamedTypeSymbol? ignore)
+        internal JsonTypes(
+            INamedTypeSymbol eventUnion,
+            INamedTypeSymbol? context,
+            INamedTypeSymbol? serializable,
+            INamedTypeSymbol? converter,
+            INamedTypeSymbol? ignore,
+            INamedTypeSymbol? options,
+            INamedTypeSymbol? typedConverter,
+            INamedTypeSymbol? unionConverter)
         {
             EventUnion = eventUnion;
             Context = context;
             Serializable = serializable;
             Converter = converter;
             Ignore = ignore;
+            Options = options;
+            TypedConverter = typedConverter;
+            UnionConverter = unionConverter;
         }
 
         internal INamedTypeSymbol EventUnion { get; }
@@ -69,6 +83,12 @@ public sealed class JsonContextUnionAnalyzer : DiagnosticAnalyzer
         internal INamedTypeSymbol? Converter { get; }
 
         internal INamedTypeSymbol? Ignore { get; }
+
+        internal INamedTypeSymbol? Options { get; }
+
+        internal INamedTypeSymbol? TypedConverter { get; }
+
+        internal INamedTypeSymbol? UnionConverter { get; }
     }
 
     private static void Analyze(SymbolAnalysisContext context, JsonTypes json)
@@ -79,6 +99,7 @@ public sealed class JsonContextUnionAnalyzer : DiagnosticAnalyzer
             return;
         }
 
+        var optionsConverters = OptionsConverters(type, json);
         foreach (var attribute in type.GetAttributes())
         {
             if (!SymbolEqualityComparer.Default.Equals(attribute.AttributeClass, json.Serializable)
@@ -90,7 +111,7 @@ public sealed class JsonContextUnionAnalyzer : DiagnosticAnalyzer
             }
 
             var found = new List<(INamedTypeSymbol Union, string Path)>();
-            Walk(root, string.Empty, new HashSet<ITypeSymbol>(SymbolEqualityComparer.Default), found, json, context.CancellationToken);
+            Walk(root, string.Empty, new HashSet<ITypeSymbol>(optionsConverters, SymbolEqualityComparer.Default), found, json, context.CancellationToken);
             foreach (var (union, path) in found)
             {
                 var declaration = UnionDeclaration(union, json.EventUnion, context.CancellationToken);
@@ -103,6 +124,64 @@ public sealed class JsonContextUnionAnalyzer : DiagnosticAnalyzer
                     path.Length == 0 ? string.Empty : " through '" + path + "'"));
             }
         }
+    }
+
+    /// <summary>
+    /// The types the context's <c>[JsonSourceGenerationOptions(Converters = ...)]</c> gives a converter, which
+    /// System.Text.Json's source generator instantiates and consults before it looks at a type's members:
+    /// <c>EventUnionConverter&lt;T&gt;</c> covers <c>T</c>, a <c>JsonConverter&lt;T&gt;</c> of the user's covers <c>T</c>.
+    /// The converter the generator emits for a union is not one of them (System.Text.Json cannot see generated types:
+    /// SYSLIB1220), and a factory of the user's could cover anything, so it covers nothing here.
+    /// </summary>
+    private static IEnumerable<ITypeSymbol> OptionsConverters(INamedTypeSymbol context, JsonTypes json)
+    {
+        if (json.Options is null)
+        {
+            yield break;
+        }
+
+        foreach (var attribute in context.GetAttributes())
+        {
+            if (!SymbolEqualityComparer.Default.Equals(attribute.AttributeClass, json.Options))
+            {
+                continue;
+            }
+
+            foreach (var argument in attribute.NamedArguments)
+            {
+                if (argument.Key != "Converters" || argument.Value.Kind != TypedConstantKind.Array || argument.Value.IsNull)
+                {
+                    continue;
+                }
+
+                foreach (var element in argument.Value.Values)
+                {
+                    if (element.Value is INamedTypeSymbol converter && ConvertedType(converter, json) is { } converted)
+                    {
+                        yield return converted;
+                    }
+                }
+            }
+        }
+    }
+
+    private static ITypeSymbol? ConvertedType(INamedTypeSymbol converter, JsonTypes json)
+    {
+        if (json.UnionConverter is not null && SymbolEqualityComparer.Default.Equals(converter.OriginalDefinition, json.UnionConverter))
+        {
+            return converter.TypeArguments[0];
+        }
+
+        for (var current = converter.BaseType; current is not null && json.TypedConverter is not null; current = current.BaseType)
+        {
+            if (SymbolEqualityComparer.Default.Equals(current.OriginalDefinition, json.TypedConverter))
+            {
+                var converted = current.TypeArguments[0];
+                return converted is INamedTypeSymbol union && IsGeneratedConverter(converter, union) ? null : converted;
+            }
+        }
+
+        return null;
     }
 
     private static void Walk(ITypeSymbol type, string path, HashSet<ITypeSymbol> visited, List<(INamedTypeSymbol, string)> found, JsonTypes json, CancellationToken cancellationToken)
@@ -199,8 +278,7 @@ public sealed class JsonContextUnionAnalyzer : DiagnosticAnalyzer
             if (SymbolEqualityComparer.Default.Equals(attribute.AttributeClass, json.Converter)
                 && !(attribute.ConstructorArguments.Length == 1
                     && attribute.ConstructorArguments[0].Value is INamedTypeSymbol converter
-                    && converter.Name == union.Name + "JsonConverter"
-                    && SymbolEqualityComparer.Default.Equals(converter.ContainingSymbol, union.ContainingSymbol)))
+                    && IsGeneratedConverter(converter, union)))
             {
                 return true;
             }
@@ -208,6 +286,11 @@ public sealed class JsonContextUnionAnalyzer : DiagnosticAnalyzer
 
         return false;
     }
+
+    // The converter the generator emits beside a union: declared only in generated code, which System.Text.Json cannot see.
+    private static bool IsGeneratedConverter(INamedTypeSymbol converter, INamedTypeSymbol union)
+        => converter.Name == union.Name + "JsonConverter"
+            && SymbolEqualityComparer.Default.Equals(converter.ContainingSymbol, union.ContainingSymbol);
 
     // The name of the declaration that carries [EventUnion]: where the code fix adds the attribute.
     private static Location? UnionDeclaration(INamedTypeSymbol union, INamedTypeSymbol eventUnion, CancellationToken cancellationToken)

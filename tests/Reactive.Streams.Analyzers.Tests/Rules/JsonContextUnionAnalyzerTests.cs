@@ -135,6 +135,74 @@ public sealed class JsonContextUnionAnalyzerTests
             public partial class Ctx : JsonSerializerContext;
             """ + Union);
 
+    // System.Text.Json's generator instantiates the options' converters and asks them before it looks at a type's members.
+    [Fact]
+    public Task A_union_whose_converter_the_context_options_list_is_not_reported() =>
+        Verifier.AnalyzerWithGeneratorAsync(Usings + """
+            public sealed record Shop(string Name, List<Order> Orders);
+
+            [JsonSourceGenerationOptions(Converters = new[] { typeof(EventUnionConverter<Order>) })]
+            [JsonSerializable(typeof(Order))]
+            [JsonSerializable(typeof(Shop))]
+            public partial class Ctx : JsonSerializerContext;
+
+            [JsonSourceGenerationOptions(Converters = new[] { typeof(OrderConverter) })]
+            [JsonSerializable(typeof(Order))]
+            public partial class Own : JsonSerializerContext;
+
+            [JsonSourceGenerationOptions(Converters = new[] { typeof(ShopConverter) })]
+            [JsonSerializable(typeof(Shop))]
+            public partial class ShopOnly : JsonSerializerContext;
+
+            public sealed class OrderConverter : JsonConverter<Order>
+            {
+                public override Order Read(ref System.Text.Json.Utf8JsonReader reader, System.Type typeToConvert, System.Text.Json.JsonSerializerOptions options) => new Order.Placed("");
+                public override void Write(System.Text.Json.Utf8JsonWriter writer, Order value, System.Text.Json.JsonSerializerOptions options) => writer.WriteNullValue();
+            }
+
+            public sealed class ShopConverter : JsonConverter<Shop>
+            {
+                public override Shop Read(ref System.Text.Json.Utf8JsonReader reader, System.Type typeToConvert, System.Text.Json.JsonSerializerOptions options) => new("", []);
+                public override void Write(System.Text.Json.Utf8JsonWriter writer, Shop value, System.Text.Json.JsonSerializerOptions options) => writer.WriteNullValue();
+            }
+
+            [EventUnion]
+            public abstract partial record Order
+            {
+                public sealed record Placed(string Id) : Order;
+            }
+            """);
+
+    // The generated converter is invisible to System.Text.Json (SYSLIB1220 when its generator runs), another union's
+    // converter covers that union only, and a factory of the user's could convert anything: none of them counts.
+    [Fact]
+    public Task A_union_the_context_options_do_not_cover_is_still_reported() =>
+        Verifier.AnalyzerWithGeneratorAsync(Usings + """
+            [{|#2:JsonSourceGenerationOptions(Converters = new[] { typeof(OrderJsonConverter) })|}]
+            [{|#0:JsonSerializable(typeof(Order))|}]
+            public partial class Ctx : JsonSerializerContext;
+
+            [JsonSourceGenerationOptions(Converters = new[] { typeof(EventUnionConverter<Refund>), typeof(AnyFactory) })]
+            [{|#1:JsonSerializable(typeof(Order))|}]
+            [JsonSerializable(typeof(Refund))]
+            public partial class Other : JsonSerializerContext;
+
+            public sealed class AnyFactory : JsonConverterFactory
+            {
+                public override bool CanConvert(System.Type typeToConvert) => false;
+                public override JsonConverter? CreateConverter(System.Type typeToConvert, System.Text.Json.JsonSerializerOptions options) => null;
+            }
+
+            [EventUnion]
+            public abstract partial record Refund
+            {
+                public sealed record Issued(string Id) : Refund;
+            }
+            """ + Union,
+            Rxs0007(0, ""),
+            Verifier.Diagnostic("RXS0007").WithLocation(1).WithArguments("Other", "Order", "").WithOptions(DiagnosticOptions.IgnoreAdditionalLocations),
+            new DiagnosticResult("SYSLIB1220", DiagnosticSeverity.Warning).WithLocation(2).WithArguments("OrderJsonConverter", "Ctx"));
+
     [Fact]
     public Task A_JsonSerializable_outside_a_context_is_not_reported() =>
         Verifier.AnalyzerWithGeneratorAsync(Usings + """
