@@ -83,8 +83,21 @@ public sealed class EventUnionGenerator : IIncrementalGenerator
             .Where(static m => m is not null)
             .Select(static (m, _) => m!)
             .WithTrackingName(TrackingNames.SinkModel);
-        context.RegisterSourceOutput(sinkModels.Combine(fileScopedNamespaces), static (spc, pair) =>
-            spc.AddSource(SinkEmitter.HintName(pair.Left), SinkEmitter.Emit(pair.Left, pair.Right)));
+        // A sink over a union of this compilation that the generator refused (its diagnostics say why) gets no code
+        // either: its adapters would name the union's generated members (Unknown/Other), which do not exist.
+        var refusedUnions = unions
+            .Where(static r => r.Model is null)
+            .Select(static (r, _) => r.FullName)
+            .Collect()
+            .Select(static (names, _) => names.Distinct(StringComparer.Ordinal).OrderBy(static n => n, StringComparer.Ordinal).ToEquatableArray());
+        context.RegisterSourceOutput(sinkModels.Combine(refusedUnions).Combine(fileScopedNamespaces), static (spc, pair) =>
+        {
+            var model = pair.Left.Left;
+            if (!pair.Left.Right.Contains(model.UnionTypeName))
+            {
+                spc.AddSource(SinkEmitter.HintName(model), SinkEmitter.Emit(model, pair.Right));
+            }
+        });
 
         var sinkDiagnostics = sinks
             .Select(static (r, _) => r.Diagnostics)

@@ -65,4 +65,8 @@ internal sealed record UnionModel(
 }
 
 /// <summary>What the parser found for one <c>[EventUnion]</c>: its name, a model when code can be generated, and diagnostics.</summary>
-internal sealed record UnionResult(string Name, UnionModel? Model, EquatableArray<DiagnosticInfo> Diagnostics);
+/// <param name="Name">The union's simple name.</param>
+/// <param name="FullName">The union's fully qualified name (<c>global::</c>...), as a sink model names it.</param>
+/// <param name="Model">The model, or null when no code is generated for the union.</param>
+/// <param name="Diagnostics">What the parser reports.</param>
+internal sealed record UnionResult(string Name, string FullName, UnionModel? Model, EquatableArray<DiagnosticInfo> Diagnostics);

@@ -32,7 +32,7 @@ internal static class UnionParser
         if (problem is not null)
         {
             diagnostics.Add(DiagnosticInfo.Create(Diagnostics.UnionNotPartial, identifier, union.Name, problem));
-            return new UnionResult(union.Name, null, diagnostics.ToEquatableArray());
+            return new UnionResult(union.Name, union.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat), null, diagnostics.ToEquatableArray());
         }
 
         var variants = new List<VariantModel>();
@@ -163,7 +163,7 @@ internal static class UnionParser
 
         if (unusable)
         {
-            return new UnionResult(union.Name, null, diagnostics.ToEquatableArray());
+            return new UnionResult(union.Name, union.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat), null, diagnostics.ToEquatableArray());
         }
 
         var shared = payloadless ? new List<PropertyModel>() : SharedAccessors(union, variants, redeclared);
@@ -177,7 +177,7 @@ internal static class UnionParser
             SharedAccessors: shared.ToEquatableArray(),
             IsPayloadless: payloadless,
             DeclaresJsonConverter: DeclaresJsonConverter(union));
-        return new UnionResult(union.Name, model, diagnostics.ToEquatableArray());
+        return new UnionResult(union.Name, union.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat), model, diagnostics.ToEquatableArray());
     }
 
     /// <summary>

@@ -100,6 +100,36 @@ public sealed class SinkDiagnosticsTests
         Assert.Contains(reason, diagnostic.GetMessage(), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("public abstract record Refused", "RXS1001")]
+    [InlineData("public abstract partial record Refused", "RXS1006", "public sealed record @class(int X) : Refused;", "public void Onclass(Refused.@class item) { }")]
+    [InlineData("public abstract partial record Refused", "RXS1008", "public sealed record Closed(int X) : Refused { public string? Reason { get; init; } }", "public void OnClosed(Refused.Closed item) { }")]
+    public void A_sink_over_a_union_the_generator_refused_gets_no_code_instead_of_code_that_does_not_compile(string union, string id, string variant = "", string handler = "")
+    {
+        var source = Header + $$"""
+            [EventUnion]
+            {{union}}
+            {
+                public sealed record Opened(int X) : Refused;
+                {{variant}}
+            }
+
+            [StreamSink(typeof(Refused))]
+            [Backpressure(BackpressurePolicy.Fail, Capacity = 4)]
+            public partial class RefusedSink
+            {
+                public void OnOpened(Refused.Opened item) { }
+                {{handler}}
+            }
+            """;
+
+        var run = TestCompilation.Run(Sources.LeaseHistory, source);
+
+        Assert.Equal(id, Assert.Single(run.GeneratorDiagnostics).Id);
+        Assert.DoesNotContain(run.Sources.Keys, static k => k.Contains("RefusedSink", StringComparison.Ordinal));
+        Assert.Empty(run.CompilationDiagnostics);
+    }
+
     [Fact]
     public void A_sink_without_Backpressure_gets_DispatchAsync_only_and_leaves_RXS0001_to_the_analyzer()
     {
