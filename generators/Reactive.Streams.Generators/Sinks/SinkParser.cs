@@ -100,6 +100,25 @@ internal static class SinkParser
                     "stream sink '" + sink.Name + "'",
                     "is the name of a member the generator adds to the sink"));
             }
+            else if (InheritedMember(sink, generated, context.SemanticModel.Compilation) is { } inherited)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(
+                    Diagnostics.UnusableName,
+                    identifier,
+                    generated,
+                    "stream sink '" + sink.Name + "'",
+                    "is the name of a member the generator adds to the sink, which would hide the one inherited from '" + inherited.ContainingType.Name + "'"));
+            }
+        }
+
+        if (Array.IndexOf(s_generatedSinkMembers, sink.Name) >= 0)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(
+                Diagnostics.UnusableName,
+                identifier,
+                sink.Name,
+                "stream sink '" + sink.Name + "'",
+                "is the name of a member the generator adds to the sink, which a member cannot share with its class"));
         }
 
         var hasErrors = diagnostics.Count > 0;
@@ -232,6 +251,23 @@ internal static class SinkParser
     {
         "DispatchAsync", "CreateStreamOptions", "CreateObserver", "Observer", "CreateDeliverySink", "DeliverySink", "CreateTarget", "Target",
     };
+
+    /// <summary>A member named <paramref name="name"/> that <paramref name="sink"/> inherits and can see (a generated one would hide it, CS0108).</summary>
+    private static ISymbol? InheritedMember(INamedTypeSymbol sink, string name, Compilation compilation)
+    {
+        for (var type = sink.BaseType; type is not null && type.SpecialType != SpecialType.System_Object; type = type.BaseType)
+        {
+            foreach (var member in type.GetMembers(name))
+            {
+                if (compilation.IsSymbolAccessibleWithin(member, sink))
+                {
+                    return member;
+                }
+            }
+        }
+
+        return null;
+    }
 
     private static string? DegraderProblem(INamedTypeSymbol sink, INamedTypeSymbol union, string name)
     {

@@ -180,6 +180,45 @@ public sealed class SinkDiagnosticsTests
     }
 
     [Theory]
+    [InlineData("Observer", "")]
+    [InlineData("Target", "")]
+    [InlineData("DeliverySink", "")]
+    [InlineData("Sink", "public object? Target { get; set; }")]
+    [InlineData("Sink", "public sealed class Observer { }")]
+    [InlineData("Sink", "protected void DispatchAsync() { }")]
+    public void RXS1006_reports_a_sink_named_like_a_generated_member_or_inheriting_one(string sinkName, string baseMember)
+    {
+        var sink = Header + $$"""
+            public class SinkBase
+            {
+                {{baseMember}}
+
+                // Private: the sink cannot see it, so the generated CreateObserver hides nothing.
+                private int CreateObserver = 0;
+
+                public int Unused => CreateObserver;
+            }
+
+            [StreamSink(typeof(LeaseHistoryEvent))]
+            [Backpressure(BackpressurePolicy.Fail, Capacity = 4)]
+            public partial class {{sinkName}} : SinkBase
+            {
+                public void OnAcquired(LeaseHistoryEvent.Acquired item) { }
+                public void OnRenewed(LeaseHistoryEvent.Renewed item) { }
+                public void OnRevoked(LeaseHistoryEvent.Revoked item) { }
+            }
+            """;
+
+        var run = TestCompilation.Run(Sources.LeaseHistory, sink);
+
+        var diagnostic = Assert.Single(run.GeneratorDiagnostics);
+        Assert.Equal("RXS1006", diagnostic.Id);
+        Assert.Equal(sinkName, SourceAt(run, diagnostic));
+        Assert.DoesNotContain(run.Sources.Keys, k => k.Contains(sinkName + ".StreamSink", StringComparison.Ordinal));
+        Assert.Empty(run.CompilationDiagnostics);
+    }
+
+    [Theory]
     [InlineData("static LeaseHistoryEvent.Renewed Coarsen(LeaseHistoryEvent.Renewed e) => e;", "its parameter is 'Consumer.Leases.LeaseHistoryEvent.Renewed'")]
     [InlineData("LeaseHistoryEvent Coarsen(LeaseHistoryEvent e) => e;", "it is not static")]
     [InlineData("static object Coarsen(LeaseHistoryEvent e) => e;", "it returns 'object'")]
