@@ -48,7 +48,7 @@ internal static class SinkEmitter
             w.Open(container);
         }
 
-        w.Open($"partial class {model.Name}");
+        w.Open($"partial class {Naming.Identifier(model.Name)}");
         EmitDispatch(w, model);
         if (model.Policy is not null)
         {
@@ -191,14 +191,14 @@ internal static class SinkEmitter
         w.Line("/// </summary>");
         w.Line(UnionEmitter.GeneratedCodeAttribute);
         w.Open($"public sealed class DeliverySink : {Rs}.IDeliverySink<{union}>, global::System.IAsyncDisposable");
-        w.Line($"private readonly {model.Name} _sink;");
+        w.Line($"private readonly {Naming.Identifier(model.Name)} _sink;");
         if (lossy)
         {
             w.Line("private readonly Observer _buffer;");
         }
 
         w.Line();
-        w.Line($"internal DeliverySink({model.Name} sink, string name, global::System.TimeProvider? timeProvider)");
+        w.Line($"internal DeliverySink({Naming.Identifier(model.Name)} sink, string name, global::System.TimeProvider? timeProvider)");
         w.Line("{");
         w.Line("    global::System.ArgumentException.ThrowIfNullOrEmpty(name);");
         w.Line("    _sink = sink;");
@@ -293,7 +293,7 @@ internal static class SinkEmitter
         w.Line($"private readonly {Rs}.BackpressureBlock<{union}> _buffer;");
         w.Line($"private readonly {Df}.ActionBlock<{union}> _handler;");
         w.Line();
-        w.Line($"internal Target({model.Name} sink, {Rs}.BoundedStreamOptions<{union}> options)");
+        w.Line($"internal Target({Naming.Identifier(model.Name)} sink, {Rs}.BoundedStreamOptions<{union}> options)");
         w.Line("{");
         w.Line($"    _buffer = new {Rs}.BackpressureBlock<{union}>(options);");
         w.Line("    // The handler block holds only the item it is handling, so items wait in the buffer, where the policy applies.");
@@ -360,12 +360,12 @@ internal static class SinkEmitter
         w.Line("/// </remarks>");
         w.Line(UnionEmitter.GeneratedCodeAttribute);
         w.Open($"public sealed class Observer : global::System.IObserver<{union}>, global::System.IAsyncDisposable");
-        w.Line($"private readonly {model.Name} _sink;");
+        w.Line($"private readonly {Naming.Identifier(model.Name)} _sink;");
         w.Line($"private readonly {Rs}.BoundedStream<{union}> _stream;");
         w.Line($"private readonly {Threading}.CancellationTokenSource _disposal = new();");
         w.Line($"private readonly {Tasks}.Task _pump;");
         w.Line();
-        w.Line($"internal Observer({model.Name} sink, {Rs}.BoundedStreamOptions<{union}> options)");
+        w.Line($"internal Observer({Naming.Identifier(model.Name)} sink, {Rs}.BoundedStreamOptions<{union}> options)");
         w.Line("{");
         w.Line("    _sink = sink;");
         w.Line($"    _stream = new {Rs}.BoundedStream<{union}>(options);");

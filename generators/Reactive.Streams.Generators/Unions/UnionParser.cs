@@ -793,7 +793,7 @@ internal static class UnionParser
                 { TypeKind: TypeKind.Interface } => "interface",
                 _ => "class",
             };
-            containers.Push($"partial {keyword} {container.Name}");
+            containers.Push($"partial {keyword} {Naming.Identifier(container.Name)}");
         }
 
         return containers;

@@ -131,6 +131,30 @@ public sealed class SinkDiagnosticsTests
     }
 
     [Fact]
+    public void A_sink_and_its_containing_type_named_with_keywords_compile()
+    {
+        const string Sink = Header + """
+            public partial class @struct
+            {
+                [StreamSink(typeof(LeaseHistoryEvent))]
+                [Backpressure(BackpressurePolicy.Fail, Capacity = 4)]
+                public partial class @event
+                {
+                    public void OnAcquired(LeaseHistoryEvent.Acquired item) { }
+                    public void OnRenewed(LeaseHistoryEvent.Renewed item) { }
+                    public void OnRevoked(LeaseHistoryEvent.Revoked item) { }
+                }
+            }
+            """;
+
+        var run = TestCompilation.Run(Sources.LeaseHistory, Sink);
+
+        Assert.Empty(run.GeneratorDiagnostics);
+        Assert.Contains("_struct.event.StreamSink.g.cs", run.Sources.Keys);
+        Assert.Empty(run.CompilationDiagnostics);
+    }
+
+    [Fact]
     public void A_sink_without_Backpressure_gets_DispatchAsync_only_and_leaves_RXS0001_to_the_analyzer()
     {
         const string Sink = Header + """
