@@ -31,6 +31,12 @@ internal static class SinkParser
             problem = $"given a type marked [EventUnion] in [StreamSink] (found '{union?.Name ?? "nothing"}')";
         }
 
+        if (problem is null && IsMoreAccessibleThan(sink, union!))
+        {
+            // The generated members are public and take the union: CS0050/CS0051 in code the user cannot edit.
+            problem = $"no more accessible than its event union '{union!.Name}', which the generated public members take";
+        }
+
         if (problem is not null)
         {
             diagnostics.Add(DiagnosticInfo.Create(Diagnostics.UnionNotPartial, identifier, sink.Name, problem));
@@ -146,6 +152,12 @@ internal static class SinkParser
             return "a partial class";
         }
 
+        if (sink.IsFileLocal)
+        {
+            // The generated part is in another file, where a file-local class is out of reach.
+            return "a partial class that is not file-local";
+        }
+
         return TypeShape.PartialNonGenericProblem(sink, syntax);
     }
 
@@ -251,6 +263,84 @@ internal static class SinkParser
     {
         "DispatchAsync", "CreateStreamOptions", "CreateObserver", "Observer", "CreateDeliverySink", "DeliverySink", "CreateTarget", "Target",
     };
+
+    /// <summary>
+    /// Whether code outside <paramref name="union"/>'s accessibility domain can see <paramref name="sink"/>: each
+    /// restriction on the union or a type containing it must be matched by one at least as narrow on the sink's side.
+    /// </summary>
+    private static bool IsMoreAccessibleThan(INamedTypeSymbol sink, INamedTypeSymbol union)
+    {
+        for (var type = union; type is not null; type = type.ContainingType)
+        {
+            var container = type.ContainingType;
+            var fits = type.DeclaredAccessibility switch
+            {
+                Accessibility.Public => true,
+                Accessibility.Internal => SinkIsWithinAssembly(sink),
+                Accessibility.ProtectedOrInternal => SinkIsWithinAssembly(sink) || SinkIsWithin(sink, container, derived: true),
+                Accessibility.ProtectedAndInternal => SinkIsWithinAssembly(sink) && SinkIsWithin(sink, container, derived: true),
+                Accessibility.Protected => SinkIsWithin(sink, container, derived: true),
+                Accessibility.Private => SinkIsWithin(sink, container, derived: false),
+                _ => true,
+            };
+            if (!fits)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool SinkIsWithinAssembly(INamedTypeSymbol sink)
+    {
+        for (var type = sink; type is not null; type = type.ContainingType)
+        {
+            if (type.DeclaredAccessibility is Accessibility.Internal or Accessibility.Private or Accessibility.ProtectedAndInternal)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Whether the sink is seen only inside <paramref name="container"/> (and, when <paramref name="derived"/>, the types deriving from it).</summary>
+    private static bool SinkIsWithin(INamedTypeSymbol sink, INamedTypeSymbol? container, bool derived)
+    {
+        if (container is null)
+        {
+            return true;
+        }
+
+        for (var type = sink; type is not null; type = type.ContainingType)
+        {
+            var narrow = type.DeclaredAccessibility == Accessibility.Private ||
+                (derived && type.DeclaredAccessibility is Accessibility.Protected or Accessibility.ProtectedAndInternal);
+            if (narrow && IsInsideOrDerived(type.ContainingType, container, derived))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool IsInsideOrDerived(INamedTypeSymbol? type, INamedTypeSymbol container, bool derived)
+    {
+        for (; type is not null; type = type.ContainingType)
+        {
+            for (var candidate = type; candidate is not null; candidate = derived ? candidate.BaseType : null)
+            {
+                if (SymbolEqualityComparer.Default.Equals(candidate.OriginalDefinition, container.OriginalDefinition))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
 
     /// <summary>A member named <paramref name="name"/> that <paramref name="sink"/> inherits and can see (a generated one would hide it, CS0108).</summary>
     private static ISymbol? InheritedMember(INamedTypeSymbol sink, string name, Compilation compilation)

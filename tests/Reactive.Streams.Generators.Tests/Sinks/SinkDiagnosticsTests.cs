@@ -154,6 +154,83 @@ public sealed class SinkDiagnosticsTests
         Assert.Empty(run.CompilationDiagnostics);
     }
 
+    [Theory]
+    [InlineData("internal", "", "public", "", true)]
+    [InlineData("internal", "", "protected", "", true)]
+    [InlineData("internal", "", "protected internal", "", true)]
+    [InlineData("public", "internal", "public", "", true)]
+    [InlineData("internal", "", "internal", "", false)]
+    [InlineData("internal", "", "private protected", "", false)]
+    [InlineData("internal", "", "private", "", false)]
+    [InlineData("internal", "", "public", "private", false)]
+    [InlineData("public", "internal", "public", "internal", false)]
+    [InlineData("public", "", "public", "", false)]
+    public void A_sink_more_accessible_than_its_union_is_RXS1001_and_any_other_compiles(string unionAccess, string unionHostAccess, string sinkAccess, string wrapperAccess, bool reported)
+    {
+        // The union is in Host, or in a type of its own inside Host when unionHostAccess is given; the sink is in Host,
+        // or in a Wrapper inside Host when wrapperAccess is given.
+        var union = $$"""
+            [EventUnion]
+            {{unionAccess}} abstract partial record Scoped
+            {
+                public sealed record Opened(int X) : Scoped;
+            }
+            """;
+        var unionName = unionHostAccess.Length > 0 ? "UnionHost.Scoped" : "Scoped";
+        var sink = $$"""
+            [StreamSink(typeof({{unionName}}))]
+            [Backpressure(BackpressurePolicy.Fail, Capacity = 4)]
+            {{sinkAccess}} partial class ScopedSink
+            {
+                void OnOpened({{unionName}}.Opened item) { }
+            }
+            """;
+        var source = Header + $$"""
+            public partial class Host
+            {
+                {{(unionHostAccess.Length > 0 ? unionHostAccess + " partial class UnionHost { " + union + " }" : union)}}
+
+                {{(wrapperAccess.Length > 0 ? wrapperAccess + " partial class Wrapper { " + sink + " }" : sink)}}
+            }
+            """;
+
+        var run = TestCompilation.Run(Sources.LeaseHistory, source);
+
+        if (reported)
+        {
+            var diagnostic = Assert.Single(run.GeneratorDiagnostics);
+            Assert.Equal("RXS1001", diagnostic.Id);
+            Assert.Equal("'ScopedSink' must be no more accessible than its event union 'Scoped', which the generated public members take; no code is generated for it", diagnostic.GetMessage());
+        }
+        else
+        {
+            Assert.Empty(run.GeneratorDiagnostics);
+            Assert.Contains(run.Sources.Keys, static k => k.Contains("ScopedSink.StreamSink", StringComparison.Ordinal));
+        }
+
+        Assert.Empty(run.CompilationDiagnostics);
+    }
+
+    [Fact]
+    public void A_file_local_sink_is_RXS1001()
+    {
+        var run = TestCompilation.Run(Sources.LeaseHistory, Header + """
+            [StreamSink(typeof(LeaseHistoryEvent))]
+            [Backpressure(BackpressurePolicy.Fail, Capacity = 4)]
+            file partial class LocalSink
+            {
+                public void OnAcquired(LeaseHistoryEvent.Acquired item) { }
+                public void OnRenewed(LeaseHistoryEvent.Renewed item) { }
+                public void OnRevoked(LeaseHistoryEvent.Revoked item) { }
+            }
+            """);
+
+        var diagnostic = Assert.Single(run.GeneratorDiagnostics);
+        Assert.Equal("RXS1001", diagnostic.Id);
+        Assert.Contains("not file-local", diagnostic.GetMessage(), StringComparison.Ordinal);
+        Assert.Empty(run.CompilationDiagnostics);
+    }
+
     [Fact]
     public void A_sink_without_Backpressure_gets_DispatchAsync_only_and_leaves_RXS0001_to_the_analyzer()
     {
