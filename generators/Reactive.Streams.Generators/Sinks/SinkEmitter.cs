@@ -424,13 +424,14 @@ internal static class SinkEmitter
         w.Line("/// <summary>Completes the buffer: what is buffered is still handled, then <see cref=\"Completion\"/> completes.</summary>");
         w.Line("public void OnCompleted() => _stream.TryComplete();");
         w.Line();
-        w.Line("/// <summary>Stops delivery: closes the buffer, cancels the handlers' token and waits for the pump to end. Never throws.</summary>");
+        w.Line("/// <summary>Stops delivery: closes the buffer, cancels the handlers' token and waits for the pump to end. Never throws; a second call only waits.</summary>");
         w.Line("/// <returns>A task that completes when the pump has ended.</returns>");
         w.Open($"public async {Tasks}.ValueTask DisposeAsync()");
+        w.Line("// The token source is not disposed: a racing OnNext may still read its token, and a second call cancels it again");
+        w.Line("// (a no-op). Without a timer or a linked token it holds nothing that needs releasing.");
         w.Line("_stream.TryComplete();");
         w.Line("_disposal.Cancel();");
         w.Line($"await _pump.ConfigureAwait({Tasks}.ConfigureAwaitOptions.SuppressThrowing);");
-        w.Line("_disposal.Dispose();");
         w.Close();
         w.Line();
         w.Open($"private async {Tasks}.Task PumpAsync()");

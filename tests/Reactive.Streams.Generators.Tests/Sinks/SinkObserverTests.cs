@@ -207,6 +207,23 @@ public sealed class SinkObserverTests
     }
 
     [Fact]
+    public async Task Disposing_twice_does_not_throw_and_OnNext_after_disposal_is_closed()
+    {
+        var sink = new PausingLeaseSink();
+        var observer = sink.CreateObserver();
+        var delivery = new DropOldestLeaseSink().CreateDeliverySink();
+
+        await observer.DisposeAsync().AsTask().WaitAsync(s_guard);
+        await observer.DisposeAsync().AsTask().WaitAsync(s_guard);
+        await delivery.DisposeAsync().AsTask().WaitAsync(s_guard);
+        await delivery.DisposeAsync().AsTask().WaitAsync(s_guard);
+
+        Assert.Throws<StreamClosedException>(() => observer.OnNext(Acquired("late")));
+        Assert.True(observer.Completion.IsCanceled);
+        Assert.True(delivery.Completion.IsCompletedSuccessfully);
+    }
+
+    [Fact]
     public async Task A_sink_without_OnUnknown_skips_unknown_variants()
     {
         var sink = new FailingLeaseSink();

@@ -146,14 +146,15 @@ partial class LeaseSink
         /// <summary>Completes the buffer: what is buffered is still handled, then <see cref="Completion"/> completes.</summary>
         public void OnCompleted() => _stream.TryComplete();
 
-        /// <summary>Stops delivery: closes the buffer, cancels the handlers' token and waits for the pump to end. Never throws.</summary>
+        /// <summary>Stops delivery: closes the buffer, cancels the handlers' token and waits for the pump to end. Never throws; a second call only waits.</summary>
         /// <returns>A task that completes when the pump has ended.</returns>
         public async global::System.Threading.Tasks.ValueTask DisposeAsync()
         {
+            // The token source is not disposed: a racing OnNext may still read its token, and a second call cancels it again
+            // (a no-op). Without a timer or a linked token it holds nothing that needs releasing.
             _stream.TryComplete();
             _disposal.Cancel();
             await _pump.ConfigureAwait(global::System.Threading.Tasks.ConfigureAwaitOptions.SuppressThrowing);
-            _disposal.Dispose();
         }
 
         private async global::System.Threading.Tasks.Task PumpAsync()
