@@ -292,6 +292,7 @@ internal static class SinkEmitter
         w.Open($"public sealed class Target : {Df}.ITargetBlock<{union}>");
         w.Line($"private readonly {Rs}.BackpressureBlock<{union}> _buffer;");
         w.Line($"private readonly {Df}.ActionBlock<{union}> _handler;");
+        w.Line($"private readonly {Tasks}.TaskCompletionSource _completion = new({Tasks}.TaskCreationOptions.RunContinuationsAsynchronously);");
         w.Line();
         w.Line($"internal Target({Naming.Identifier(model.Name)} sink, {Rs}.BoundedStreamOptions<{union}> options)");
         w.Line("{");
@@ -301,17 +302,16 @@ internal static class SinkEmitter
         w.Line("        item => sink.DispatchAsync(item).AsTask(),");
         w.Line($"        new {Df}.ExecutionDataflowBlockOptions {{ BoundedCapacity = 1, MaxDegreeOfParallelism = 1 }});");
         w.Line($"    _buffer.LinkTo(_handler, new {Df}.DataflowLinkOptions {{ PropagateCompletion = true }});");
-        w.Line("    // A failed handler must stop intake too, or a PauseUpstream buffer would postpone its sources forever.");
         w.Line("    _handler.Completion.ContinueWith(");
-        w.Line($"        static (completion, buffer) => (({Df}.IDataflowBlock)buffer!).Fault(completion.Exception!.GetBaseException()),");
-        w.Line("        _buffer,");
+        w.Line("        static (handler, target) => ((Target)target!).HandlerEnded(handler),");
+        w.Line("        this,");
         w.Line($"        {Threading}.CancellationToken.None,");
-        w.Line($"        {Tasks}.TaskContinuationOptions.OnlyOnFaulted | {Tasks}.TaskContinuationOptions.ExecuteSynchronously,");
+        w.Line($"        {Tasks}.TaskContinuationOptions.ExecuteSynchronously,");
         w.Line($"        {Tasks}.TaskScheduler.Default);");
         w.Line("}");
         w.Line();
         w.Line("/// <inheritdoc/>");
-        w.Line($"public {Tasks}.Task Completion => _handler.Completion;");
+        w.Line($"public {Tasks}.Task Completion => _completion.Task;");
         w.Line();
         w.Line("/// <summary>The buffer's counters and depth.</summary>");
         w.Line("/// <returns>A consistent snapshot.</returns>");
@@ -326,6 +326,25 @@ internal static class SinkEmitter
         w.Line();
         w.Line("/// <inheritdoc/>");
         w.Line($"public void Fault(global::System.Exception exception) => (({Df}.IDataflowBlock)_buffer).Fault(exception);");
+        w.Line();
+        w.Open($"private void HandlerEnded({Tasks}.Task handler)");
+        w.Open("if (!handler.IsFaulted)");
+        w.Line("_completion.TrySetResult();");
+        w.Line("return;");
+        w.Close();
+        w.Line();
+        w.Line("// The buffer faulted first (Fault, a missing degrader) and faulted the handler block with its completion's aggregate:");
+        w.Line("// report the buffer's own exceptions, as an ActionBlock reports the exception given to its Fault.");
+        w.Line("var buffer = _buffer.Completion;");
+        w.Open("if (buffer.IsFaulted)");
+        w.Line("_completion.TrySetException(buffer.Exception!.InnerExceptions);");
+        w.Line("return;");
+        w.Close();
+        w.Line();
+        w.Line("// A handler threw. It must stop intake too, or a PauseUpstream buffer would postpone its sources forever.");
+        w.Line($"(({Df}.IDataflowBlock)_buffer).Fault(handler.Exception!.GetBaseException());");
+        w.Line("_completion.TrySetException(handler.Exception!.InnerExceptions);");
+        w.Close();
         w.Close();
     }
 

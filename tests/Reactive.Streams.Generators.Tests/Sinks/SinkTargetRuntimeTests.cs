@@ -100,6 +100,42 @@ public sealed class SinkTargetRuntimeTests
         Assert.True(SpinWait.SpinUntil(() => !target.Post(Acquired("after")), s_guard));
     }
 
+    [Fact]
+    public async Task Fault_faults_Completion_with_the_exception_given_as_ActionBlock_does()
+    {
+        var target = new WideLeaseSink().CreateTarget();
+        var twin = new ActionBlock<LeaseEvent>(static _ => { }, new ExecutionDataflowBlockOptions { BoundedCapacity = 64 });
+        var fault = new InvalidOperationException("stop");
+
+        target.Fault(fault);
+        ((IDataflowBlock)twin).Fault(fault);
+
+        Assert.Same(fault, await Assert.ThrowsAsync<InvalidOperationException>(() => twin.Completion.WaitAsync(s_guard)));
+        Assert.Same(fault, await Assert.ThrowsAsync<InvalidOperationException>(() => target.Completion.WaitAsync(s_guard)));
+        Assert.Same(fault, Assert.Single(target.Completion.Exception!.InnerExceptions));
+        Assert.False(target.Post(Acquired("after")));
+    }
+
+    [Fact]
+    public async Task A_fault_propagated_from_a_linked_source_reaches_Completion_as_it_reaches_an_ActionBlock()
+    {
+        var fault = new InvalidOperationException("upstream");
+        var target = new WideLeaseSink().CreateTarget();
+        var twin = new ActionBlock<LeaseEvent>(static _ => { }, new ExecutionDataflowBlockOptions { BoundedCapacity = 64 });
+        var source = new BufferBlock<LeaseEvent>();
+        var twinSource = new BufferBlock<LeaseEvent>();
+        source.LinkTo(target, new DataflowLinkOptions { PropagateCompletion = true });
+        twinSource.LinkTo(twin, new DataflowLinkOptions { PropagateCompletion = true });
+
+        ((IDataflowBlock)source).Fault(fault);
+        ((IDataflowBlock)twinSource).Fault(fault);
+
+        var expected = await Assert.ThrowsAnyAsync<Exception>(() => twin.Completion.WaitAsync(s_guard));
+        var actual = await Assert.ThrowsAnyAsync<Exception>(() => target.Completion.WaitAsync(s_guard));
+        Assert.Equal(expected.GetType(), actual.GetType());
+        Assert.Same(fault, Assert.Single(((AggregateException)actual).InnerExceptions));
+    }
+
     private static LeaseEvent.Acquired Acquired(string id) => new(new Cursor(1, 0), id, "lease", s_at);
 
     private static LeaseEvent.Expired Expired(string id) => new(new Cursor(3, 0), id, s_at);

@@ -279,6 +279,7 @@ partial class LeaseSink
     {
         private readonly global::Reactive.Streams.BackpressureBlock<global::Consumer.Leases.LeaseHistoryEvent> _buffer;
         private readonly global::System.Threading.Tasks.Dataflow.ActionBlock<global::Consumer.Leases.LeaseHistoryEvent> _handler;
+        private readonly global::System.Threading.Tasks.TaskCompletionSource _completion = new(global::System.Threading.Tasks.TaskCreationOptions.RunContinuationsAsynchronously);
 
         internal Target(LeaseSink sink, global::Reactive.Streams.BoundedStreamOptions<global::Consumer.Leases.LeaseHistoryEvent> options)
         {
@@ -288,17 +289,16 @@ partial class LeaseSink
                 item => sink.DispatchAsync(item).AsTask(),
                 new global::System.Threading.Tasks.Dataflow.ExecutionDataflowBlockOptions { BoundedCapacity = 1, MaxDegreeOfParallelism = 1 });
             _buffer.LinkTo(_handler, new global::System.Threading.Tasks.Dataflow.DataflowLinkOptions { PropagateCompletion = true });
-            // A failed handler must stop intake too, or a PauseUpstream buffer would postpone its sources forever.
             _handler.Completion.ContinueWith(
-                static (completion, buffer) => ((global::System.Threading.Tasks.Dataflow.IDataflowBlock)buffer!).Fault(completion.Exception!.GetBaseException()),
-                _buffer,
+                static (handler, target) => ((Target)target!).HandlerEnded(handler),
+                this,
                 global::System.Threading.CancellationToken.None,
-                global::System.Threading.Tasks.TaskContinuationOptions.OnlyOnFaulted | global::System.Threading.Tasks.TaskContinuationOptions.ExecuteSynchronously,
+                global::System.Threading.Tasks.TaskContinuationOptions.ExecuteSynchronously,
                 global::System.Threading.Tasks.TaskScheduler.Default);
         }
 
         /// <inheritdoc/>
-        public global::System.Threading.Tasks.Task Completion => _handler.Completion;
+        public global::System.Threading.Tasks.Task Completion => _completion.Task;
 
         /// <summary>The buffer's counters and depth.</summary>
         /// <returns>A consistent snapshot.</returns>
@@ -313,5 +313,27 @@ partial class LeaseSink
 
         /// <inheritdoc/>
         public void Fault(global::System.Exception exception) => ((global::System.Threading.Tasks.Dataflow.IDataflowBlock)_buffer).Fault(exception);
+
+        private void HandlerEnded(global::System.Threading.Tasks.Task handler)
+        {
+            if (!handler.IsFaulted)
+            {
+                _completion.TrySetResult();
+                return;
+            }
+
+            // The buffer faulted first (Fault, a missing degrader) and faulted the handler block with its completion's aggregate:
+            // report the buffer's own exceptions, as an ActionBlock reports the exception given to its Fault.
+            var buffer = _buffer.Completion;
+            if (buffer.IsFaulted)
+            {
+                _completion.TrySetException(buffer.Exception!.InnerExceptions);
+                return;
+            }
+
+            // A handler threw. It must stop intake too, or a PauseUpstream buffer would postpone its sources forever.
+            ((global::System.Threading.Tasks.Dataflow.IDataflowBlock)_buffer).Fault(handler.Exception!.GetBaseException());
+            _completion.TrySetException(handler.Exception!.InnerExceptions);
+        }
     }
 }
