@@ -89,6 +89,8 @@ internal static class SinkEmitter
         w.Line(UnionEmitter.GeneratedCodeAttribute);
         w.Open($"public {Tasks}.ValueTask DispatchAsync({union} item, {Threading}.CancellationToken cancellationToken = default)");
         w.Line("global::System.ArgumentNullException.ThrowIfNull(item);");
+        // A handler marked [Obsolete] is still the sink's handler: calling it is not the use the attribute warns about.
+        w.Line("#pragma warning disable CS0612, CS0618");
         w.Open("switch (item)");
         foreach (var handler in model.Handlers)
         {
@@ -108,6 +110,7 @@ internal static class SinkEmitter
         w.Line("default:");
         w.Line($"    throw new global::System.ArgumentException($\"'{{item.GetType()}}' is not a variant of {union.Replace("global::", string.Empty)}.\", nameof(item));");
         w.Close();
+        w.Line("#pragma warning restore CS0612, CS0618");
         w.Close();
     }
 
@@ -132,7 +135,7 @@ internal static class SinkEmitter
         w.Line();
         w.Line("/// <summary>");
         w.Line($"/// The buffer this sink declares with <c>[Backpressure]</c>: {model.Policy}, capacity {model.Capacity}" +
-            (model.DegraderName is null ? string.Empty : $", degrader <see cref=\"{model.DegraderName}\"/>") +
+            (model.DegraderName is null ? string.Empty : $", degrader <c>{model.DegraderName}</c>") +
             $", named <c>{model.Name}</c>.");
         w.Line("/// </summary>");
         w.Line("/// <param name=\"timeProvider\">The clock for a PauseUpstream timeout; <see cref=\"global::System.TimeProvider.System\"/> when null.</param>");

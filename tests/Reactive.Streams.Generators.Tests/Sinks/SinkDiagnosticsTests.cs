@@ -349,6 +349,31 @@ public sealed class SinkDiagnosticsTests
     }
 
     [Fact]
+    public void An_obsolete_handler_and_an_overloaded_degrader_compile_warning_free()
+    {
+        var sink = Header + """
+            [StreamSink(typeof(LeaseHistoryEvent))]
+            [Backpressure(BackpressurePolicy.DegradeQuality, Capacity = 4, Degrader = nameof(Coarsen))]
+            public partial class LegacySink
+            {
+                static LeaseHistoryEvent Coarsen(LeaseHistoryEvent e) => e;
+                static string Coarsen(string text) => text;
+                [System.Obsolete("Renewals are ignored from v3.")]
+                public void OnRenewed(LeaseHistoryEvent.Renewed item) { }
+                [System.Obsolete]
+                public void OnAcquired(LeaseHistoryEvent.Acquired item) { }
+                public void OnRevoked(LeaseHistoryEvent.Revoked item) { }
+            }
+            """;
+
+        var run = TestCompilation.Run(Sources.LeaseHistory, sink);
+
+        Assert.Empty(run.GeneratorDiagnostics);
+        Assert.Contains("LegacySink.StreamSink.g.cs", run.Sources.Keys);
+        Assert.Empty(run.CompilationDiagnostics);
+    }
+
+    [Fact]
     public void A_degrader_from_union_to_union_is_used()
     {
         var sink = Header + """

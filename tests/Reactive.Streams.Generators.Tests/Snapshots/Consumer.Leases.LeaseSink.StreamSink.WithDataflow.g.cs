@@ -16,6 +16,7 @@ partial class LeaseSink
     public global::System.Threading.Tasks.ValueTask DispatchAsync(global::Consumer.Leases.LeaseHistoryEvent item, global::System.Threading.CancellationToken cancellationToken = default)
     {
         global::System.ArgumentNullException.ThrowIfNull(item);
+        #pragma warning disable CS0612, CS0618
         switch (item)
         {
             case global::Consumer.Leases.LeaseHistoryEvent.Acquired __item:
@@ -31,10 +32,11 @@ partial class LeaseSink
             default:
                 throw new global::System.ArgumentException($"'{item.GetType()}' is not a variant of Consumer.Leases.LeaseHistoryEvent.", nameof(item));
         }
+        #pragma warning restore CS0612, CS0618
     }
 
     /// <summary>
-    /// The buffer this sink declares with <c>[Backpressure]</c>: DegradeQuality, capacity 16, degrader <see cref="Degrade"/>, named <c>LeaseSink</c>.
+    /// The buffer this sink declares with <c>[Backpressure]</c>: DegradeQuality, capacity 16, degrader <c>Degrade</c>, named <c>LeaseSink</c>.
     /// </summary>
     /// <param name="timeProvider">The clock for a PauseUpstream timeout; <see cref="global::System.TimeProvider.System"/> when null.</param>
     /// <param name="pauseTimeout">Under PauseUpstream, how long a push may wait for room; forever when null.</param>
