@@ -27,7 +27,11 @@ internal sealed record VariantModel(string Name, string WireName, EquatableArray
 /// <param name="Namespace">The containing namespace, or empty for the global namespace.</param>
 /// <param name="ContainingTypes">Declarations of the containing types, outermost first (<c>partial class Outer</c>).</param>
 /// <param name="Name">The union's name.</param>
-/// <param name="IsPublic">Whether the union is visible outside its assembly (the kind enum and converter follow it).</param>
+/// <param name="Access">
+/// The accessibility of the kind enum and the converter, declared beside the union: <c>public</c> when the union is
+/// visible outside its assembly, else the union's own (<c>internal</c>, or a nested union's <c>private</c>,
+/// <c>protected</c>, <c>protected internal</c>, <c>private protected</c>), so its members may use them.
+/// </param>
 /// <param name="Variants">The user's variants, in declaration order.</param>
 /// <param name="SharedAccessors">Positional properties with the same name and type in every variant.</param>
 /// <param name="IsPayloadless">Every variant is parameterless: <c>FromWire</c>/<c>ToWire</c> and <c>Other</c> instead of <c>Unknown</c>.</param>
@@ -36,7 +40,7 @@ internal sealed record UnionModel(
     string Namespace,
     EquatableArray<string> ContainingTypes,
     string Name,
-    bool IsPublic,
+    string Access,
     EquatableArray<VariantModel> Variants,
     EquatableArray<PropertyModel> SharedAccessors,
     bool IsPayloadless,

@@ -45,7 +45,7 @@ internal static class UnionEmitter
             w.Open(container);
         }
 
-        var access = model.IsPublic ? "public" : "internal";
+        var access = model.Access;
         EmitKindEnum(w, model, access);
         w.Line();
         EmitUnion(w, model, csharp11);

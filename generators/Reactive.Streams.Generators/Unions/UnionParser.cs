@@ -172,7 +172,7 @@ internal static class UnionParser
             Namespace: union.ContainingNamespace.IsGlobalNamespace ? string.Empty : union.ContainingNamespace.ToDisplayString(),
             ContainingTypes: ContainingTypes(union).ToEquatableArray(),
             Name: union.Name,
-            IsPublic: IsEffectivelyPublic(union),
+            Access: SiblingAccess(union),
             Variants: variants.ToEquatableArray(),
             SharedAccessors: shared.ToEquatableArray(),
             IsPayloadless: payloadless,
@@ -797,6 +797,25 @@ internal static class UnionParser
         }
 
         return containers;
+    }
+
+    // The kind enum and the converter are the union's siblings; the union's Kind property and the converter's members
+    // use both types, so the siblings are exactly as accessible as the union (CS0050-CS0053 otherwise).
+    private static string SiblingAccess(INamedTypeSymbol union)
+    {
+        if (IsEffectivelyPublic(union))
+        {
+            return "public";
+        }
+
+        return union.DeclaredAccessibility switch
+        {
+            Accessibility.Private => "private",
+            Accessibility.Protected => "protected",
+            Accessibility.ProtectedOrInternal => "protected internal",
+            Accessibility.ProtectedAndInternal => "private protected",
+            _ => "internal",
+        };
     }
 
     private static bool IsEffectivelyPublic(INamedTypeSymbol type)

@@ -82,6 +82,41 @@ public sealed class UnionNameEdgeCaseTests
         AssertCompilesOrDiagnosed(run);
     }
 
+    // The kind enum and the converter are declared beside the union and used by its members: a less accessible nested
+    // union gets them at its own accessibility (public or internal ones were CS0050-CS0053 and CS9338).
+    [Theory]
+    [InlineData("public partial class Holder", "private", "")]
+    [InlineData("public partial class Holder", "protected", "")]
+    [InlineData("public partial class Holder", "protected internal", "")]
+    [InlineData("public partial class Holder", "private protected", "")]
+    [InlineData("internal partial class Holder", "public", "")]
+    [InlineData("public partial struct Holder", "private", "")]
+    [InlineData("public partial class Holder", "private", "public sealed record Done : Order; public sealed record Open : Order;")]
+    [InlineData("public partial class Holder", "protected", "public sealed record Done : Order; public sealed record Open : Order;")]
+    public void A_nested_union_of_any_accessibility_compiles_without_diagnostics(string container, string access, string payloadless)
+    {
+        var variants = payloadless.Length > 0 ? payloadless : "public sealed record Placed(string Id) : Order; public sealed record Done : Order;";
+        var run = TestCompilation.Run($$"""
+            #pragma warning disable CS1591
+            using Reactive.Streams;
+            namespace Shop;
+            {{container}}
+            {
+                [EventUnion]
+                {{access}} abstract partial record Order
+                {
+                    {{variants}}
+                }
+
+                private static string RoundTrip(Order order)
+                    => System.Text.Json.JsonSerializer.Deserialize<Order>(System.Text.Json.JsonSerializer.Serialize(order))!.Kind.ToString();
+            }
+            """);
+
+        Assert.Empty(run.GeneratorDiagnostics);
+        Assert.Empty(run.CompilationDiagnostics);
+    }
+
     [Fact]
     public void A_union_nested_in_a_generic_type_is_RXS1001()
     {
