@@ -40,13 +40,17 @@ internal static class MergingFixAll
         return document.WithText(text.WithChanges(merged.OrderBy(static c => c.Span.Start)));
     }
 
-    // The changes the fix with the fix-all's equivalence key makes to this document for one diagnostic.
+    // The changes the fix with the fix-all's equivalence key makes to this document for one diagnostic. Without a key,
+    // the first fix: `dotnet format analyzers` takes the key of the first fix of the first diagnostic it finds, and
+    // passes null when that diagnostic has no fix (an ObserveOn on a SynchronizationContext, a configured channel).
     private static async Task<IReadOnlyList<TextChange>> ChangesOfAsync(FixAllContext context, Document document, Diagnostic diagnostic)
     {
         var actions = new List<CodeAction>();
         var fixContext = new CodeFixContext(document, diagnostic, (action, _) => actions.Add(action), context.CancellationToken);
         await context.CodeFixProvider.RegisterCodeFixesAsync(fixContext).ConfigureAwait(false);
-        var chosen = actions.FirstOrDefault(a => a.EquivalenceKey == context.CodeActionEquivalenceKey);
+        var chosen = context.CodeActionEquivalenceKey is null
+            ? actions.FirstOrDefault()
+            : actions.FirstOrDefault(a => a.EquivalenceKey == context.CodeActionEquivalenceKey);
         if (chosen is null)
         {
             return Array.Empty<TextChange>();

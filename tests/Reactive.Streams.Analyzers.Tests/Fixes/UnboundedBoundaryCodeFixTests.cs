@@ -366,4 +366,56 @@ public sealed class UnboundedBoundaryCodeFixTests
                 """,
             ],
             diagnostics: 6);
+
+    // dotnet format takes the key of the first fix of the first diagnostic; an unfixable one first gives it no key at all.
+    [Fact]
+    public Task Dotnet_format_fixes_every_boundary_when_the_first_one_has_no_fix() =>
+        Verifier.DotnetFormatAsync<UnboundedBoundaryCodeFix>(
+            [
+                """
+                using System;
+                using System.Reactive.Linq;
+                using System.Threading;
+                using System.Threading.Channels;
+
+                class C
+                {
+                    IObservable<int> M(IObservable<int> source, SynchronizationContext context) => source.ObserveOn(context);
+
+                    Channel<string> Ch = Channel.CreateUnbounded<string>();
+                }
+                """,
+                """
+                using System.Threading.Tasks.Dataflow;
+
+                class D
+                {
+                    object B = new BufferBlock<int>();
+                }
+                """,
+            ],
+            [
+                """
+                using System;
+                using System.Reactive.Linq;
+                using System.Threading;
+                using System.Threading.Channels;
+                using Reactive.Streams;
+
+                class C
+                {
+                    IObservable<int> M(IObservable<int> source, SynchronizationContext context) => source.ObserveOn(context);
+
+                    Channel<string> Ch = BackpressureChannel.Create<string>(BackpressurePolicy.PauseUpstream, 1024);
+                }
+                """,
+                """
+                using System.Threading.Tasks.Dataflow;
+
+                class D
+                {
+                    object B = new BufferBlock<int>(new DataflowBlockOptions { BoundedCapacity = 1024 });
+                }
+                """,
+            ]);
 }

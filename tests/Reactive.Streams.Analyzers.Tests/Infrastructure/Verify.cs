@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp.Testing;
@@ -80,6 +81,56 @@ internal static class Verify<TAnalyzer>
         await test.RunAsync();
     }
 
+    /// <summary>
+    /// Exactly what <c>dotnet format analyzers --diagnostics ID</c> does with the diagnostics it found: the first fix of the
+    /// first diagnostic (in file and position order here) gives the equivalence key, <see langword="null"/> when that
+    /// diagnostic has no fix, and one solution-wide fix-all runs with it. The unmarked <paramref name="sources"/> must
+    /// become <paramref name="fixedSources"/>.
+    /// </summary>
+    internal static async Task DotnetFormatAsync<TCodeFix>(string[] sources, string[] fixedSources)
+        where TCodeFix : CodeFixProvider, new()
+    {
+        using var workspace = new AdhocWorkspace();
+        var projectId = ProjectId.CreateNewId();
+        var solution = workspace.CurrentSolution.AddProject(ProjectInfo.Create(
+            projectId,
+            VersionStamp.Default,
+            "Test",
+            "Test",
+            LanguageNames.CSharp,
+            compilationOptions: new Microsoft.CodeAnalysis.CSharp.CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable),
+            parseOptions: new Microsoft.CodeAnalysis.CSharp.CSharpParseOptions(Microsoft.CodeAnalysis.CSharp.LanguageVersion.Latest),
+            metadataReferences: TestReferences.Runtime.AddRange(TestReferences.Library)));
+        var documentIds = new DocumentId[sources.Length];
+        for (var i = 0; i < sources.Length; i++)
+        {
+            documentIds[i] = DocumentId.CreateNewId(projectId);
+            solution = solution.AddDocument(documentIds[i], $"Test{i}.cs", sources[i], filePath: $"/0/Test{i}.cs");
+        }
+
+        var project = solution.GetProject(projectId)!;
+        var compilation = (await project.GetCompilationAsync())!;
+        Assert.Empty(compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error));
+        var diagnostics = (await compilation.WithAnalyzers([new TAnalyzer()]).GetAnalyzerDiagnosticsAsync())
+            .OrderBy(d => d.Location.SourceTree!.FilePath, StringComparer.Ordinal).ThenBy(d => d.Location.SourceSpan.Start).ToImmutableArray();
+        Assert.NotEmpty(diagnostics);
+
+        var codeFix = new TCodeFix();
+        var first = diagnostics[0];
+        var document = project.GetDocument(first.Location.SourceTree)!;
+        Microsoft.CodeAnalysis.CodeActions.CodeAction? action = null;
+        await codeFix.RegisterCodeFixesAsync(new CodeFixContext(document, first, (a, _) => action ??= a, CancellationToken.None));
+        var fixAll = await codeFix.GetFixAllProvider()!.GetFixAsync(new FixAllContext(
+            document, codeFix, FixAllScope.Solution, action?.EquivalenceKey!, codeFix.FixableDiagnosticIds, new ListedDiagnostics(diagnostics), CancellationToken.None));
+        Assert.NotNull(fixAll);
+        var operations = await fixAll.GetOperationsAsync(CancellationToken.None);
+        var fixedSolution = operations.OfType<Microsoft.CodeAnalysis.CodeActions.ApplyChangesOperation>().Single().ChangedSolution;
+        for (var i = 0; i < sources.Length; i++)
+        {
+            Assert.Equal(fixedSources[i], (await fixedSolution.GetDocument(documentIds[i])!.GetTextAsync()).ToString());
+        }
+    }
+
     /// <summary>Like <see cref="AnalyzerAsync(string, DiagnosticResult[])"/>, with the event union and System.Text.Json generators running, as in a consumer's build.</summary>
     internal static async Task AnalyzerWithGeneratorAsync(string source, params DiagnosticResult[] expected)
     {
@@ -143,6 +194,19 @@ internal static class Verify<TAnalyzer>
 
     // Ours and System.Text.Json's, which the SDK runs on every .NET project.
     private static Type[] Generators => [typeof(Reactive.Streams.Generators.EventUnionGenerator), Snippets.SnippetCompiler.JsonSourceGeneratorType.Value];
+
+    // dotnet format's provider: the diagnostics it found, by project and by document.
+    private sealed class ListedDiagnostics(ImmutableArray<Diagnostic> diagnostics) : FixAllContext.DiagnosticProvider
+    {
+        public override Task<IEnumerable<Diagnostic>> GetAllDiagnosticsAsync(Project project, CancellationToken cancellationToken) =>
+            Task.FromResult<IEnumerable<Diagnostic>>(diagnostics);
+
+        public override Task<IEnumerable<Diagnostic>> GetDocumentDiagnosticsAsync(Document document, CancellationToken cancellationToken) =>
+            Task.FromResult(diagnostics.Where(d => d.Location.SourceTree?.FilePath == document.FilePath));
+
+        public override Task<IEnumerable<Diagnostic>> GetProjectDiagnosticsAsync(Project project, CancellationToken cancellationToken) =>
+            Task.FromResult<IEnumerable<Diagnostic>>(diagnostics);
+    }
 
     private sealed class AnalyzerTest : CSharpAnalyzerTest<TAnalyzer, DefaultVerifier>
     {
