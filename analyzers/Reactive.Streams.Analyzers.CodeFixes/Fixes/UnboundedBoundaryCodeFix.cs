@@ -261,7 +261,7 @@ public sealed class UnboundedBoundaryCodeFix : CodeFixProvider
                 }
                 else if (initializer is not null)
                 {
-                    updatedOptions = options.WithInitializer(initializer.AddExpressions(capacity));
+                    updatedOptions = options.WithInitializer(AddAssignment(initializer, capacity, Edits.NewLine(root)));
                 }
                 else
                 {
@@ -274,7 +274,8 @@ public sealed class UnboundedBoundaryCodeFix : CodeFixProvider
                     }
                 }
 
-                return document.WithSyntaxRoot(root.ReplaceNode(options, updatedOptions.WithAdditionalAnnotations(Formatter.Annotation)));
+                // Only what the fix writes is formatted: the user's options and arguments stay as they were written.
+                return document.WithSyntaxRoot(root.ReplaceNode(options, updatedOptions));
             }
         }
 
@@ -293,7 +294,8 @@ public sealed class UnboundedBoundaryCodeFix : CodeFixProvider
                 SyntaxFactory.ParseTypeName(optionsType.ToMinimalDisplayString(model, creation.SpanStart)).WithTrailingTrivia(SyntaxFactory.Space))
             .WithInitializer(SyntaxFactory.InitializerExpression(
                 SyntaxKind.ObjectInitializerExpression,
-                SyntaxFactory.SingletonSeparatedList<ExpressionSyntax>(capacity)));
+                SyntaxFactory.SingletonSeparatedList<ExpressionSyntax>(capacity)))
+            .WithAdditionalAnnotations(Formatter.Annotation);
         var argumentList = creation.ArgumentList ?? SyntaxFactory.ArgumentList();
         var newArguments = argumentList.Arguments.Count == 0
             ? argumentList.WithArguments(SyntaxFactory.SingletonSeparatedList(SyntaxFactory.Argument(newOptions)))
@@ -301,7 +303,36 @@ public sealed class UnboundedBoundaryCodeFix : CodeFixProvider
                 argumentList.Arguments.Add(SyntaxFactory.Argument(newOptions)),
                 argumentList.Arguments.GetSeparators().Append(SyntaxFactory.Token(SyntaxKind.CommaToken).WithTrailingTrivia(SyntaxFactory.Space))));
         var updated = creation.WithArgumentList(newArguments.WithTrailingTrivia(argumentList.GetTrailingTrivia()));
-        return document.WithSyntaxRoot(root.ReplaceNode(creation, updated.WithAdditionalAnnotations(Formatter.Annotation)));
+        return document.WithSyntaxRoot(root.ReplaceNode(creation, updated));
+    }
+
+    // Appends an assignment to an initializer in its own layout: on the same line, or on a line of its own when the
+    // last one ends its line, and with a trailing comma when the initializer has one.
+    private static InitializerExpressionSyntax AddAssignment(InitializerExpressionSyntax initializer, ExpressionSyntax assignment, SyntaxTrivia newline)
+    {
+        var expressions = initializer.Expressions;
+        assignment = assignment.WithAdditionalAnnotations(Formatter.Annotation);
+        if (expressions.Count == 0)
+        {
+            return initializer.WithExpressions(SyntaxFactory.SingletonSeparatedList(assignment));
+        }
+
+        if (expressions.SeparatorCount == expressions.Count)
+        {
+            // A trailing comma: the new assignment goes after it and gets one too.
+            var trailing = expressions.GetSeparator(expressions.SeparatorCount - 1).TrailingTrivia;
+            return initializer.WithExpressions(SyntaxFactory.SeparatedList(
+                expressions.Add(assignment),
+                expressions.GetSeparators().Append(SyntaxFactory.Token(SyntaxKind.CommaToken).WithTrailingTrivia(trailing))));
+        }
+
+        var last = expressions[expressions.Count - 1];
+        var lastTrailing = last.GetTrailingTrivia();
+        var endsLine = lastTrailing.Any(t => t.IsKind(SyntaxKind.EndOfLineTrivia));
+        var separator = SyntaxFactory.Token(SyntaxKind.CommaToken).WithTrailingTrivia(endsLine ? lastTrailing : SyntaxFactory.TriviaList(SyntaxFactory.Space));
+        return initializer.WithExpressions(SyntaxFactory.SeparatedList(
+            expressions.Replace(last, last.WithoutTrailingTrivia()).Add(assignment.WithTrailingTrivia(endsLine ? SyntaxFactory.TriviaList(newline) : lastTrailing)),
+            expressions.GetSeparators().Append(separator)));
     }
 
     private static bool IsOptions(ITypeSymbol type)
