@@ -6,6 +6,7 @@ using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Formatting;
+using Microsoft.CodeAnalysis.Operations;
 using Reactive.Streams.Analyzers.Rules;
 
 namespace Reactive.Streams.Analyzers.CodeFixes.Fixes;
@@ -171,9 +172,52 @@ public sealed class UnboundedBoundaryCodeFix : CodeFixProvider
             return true;
         }
 
-        return creation.ArgumentList?.Arguments.FirstOrDefault() is { } batchSize
-            && model.GetConstantValue(batchSize.Expression, context.CancellationToken).HasValue;
+        return BatchSize(model, creation, context.CancellationToken) is not null;
     }
+
+    // The syntax of the argument passed for a parameter, by name or by position (named arguments may come in any order).
+    private static ArgumentSyntax? ArgumentFor(SemanticModel model, BaseObjectCreationExpressionSyntax creation, Func<IParameterSymbol, bool> parameter, CancellationToken cancellationToken)
+    {
+        if (model.GetOperation(creation, cancellationToken) is IObjectCreationOperation operation)
+        {
+            foreach (var argument in operation.Arguments)
+            {
+                if (argument.ArgumentKind == ArgumentKind.Explicit && argument.Parameter is { } p && parameter(p) && argument.Syntax is ArgumentSyntax syntax)
+                {
+                    return syntax;
+                }
+            }
+        }
+
+        return null;
+    }
+
+    // The options object created in place for an options argument (through parentheses and casts), if it is one.
+    private static BaseObjectCreationExpressionSyntax? InlineOptions(ArgumentSyntax argument)
+    {
+        var expression = argument.Expression;
+        while (true)
+        {
+            switch (expression)
+            {
+                case ParenthesizedExpressionSyntax parenthesized:
+                    expression = parenthesized.Expression;
+                    break;
+                case CastExpressionSyntax cast:
+                    expression = cast.Expression;
+                    break;
+                default:
+                    return expression as BaseObjectCreationExpressionSyntax;
+            }
+        }
+    }
+
+    // A BatchBlock's constant batch size, if it has one.
+    private static int? BatchSize(SemanticModel model, BaseObjectCreationExpressionSyntax creation, CancellationToken cancellationToken) =>
+        ArgumentFor(model, creation, static p => p.Name == "batchSize", cancellationToken) is { } batchSize
+            && model.GetConstantValue(batchSize.Expression, cancellationToken) is { HasValue: true, Value: int size }
+            ? size
+            : null;
 
     // The policy operators take an IScheduler; ObserveOn(SynchronizationContext) has no mechanical rewrite.
     private static async Task<bool> IsSchedulerAsync(CodeFixContext context, ExpressionSyntax argument)
@@ -233,9 +277,7 @@ public sealed class UnboundedBoundaryCodeFix : CodeFixProvider
 
         // A BatchBlock's bounded capacity must hold at least one batch.
         var bound = Edits.DefaultCapacity;
-        if (constructor.ContainingType.Name == "BatchBlock"
-            && creation.ArgumentList?.Arguments.FirstOrDefault() is { } batchSize
-            && model.GetConstantValue(batchSize.Expression, cancellationToken) is { HasValue: true, Value: int size })
+        if (constructor.ContainingType.Name == "BatchBlock" && BatchSize(model, creation, cancellationToken) is { } size)
         {
             bound = Math.Max(bound, size);
         }
@@ -246,10 +288,9 @@ public sealed class UnboundedBoundaryCodeFix : CodeFixProvider
             SyntaxFactory.LiteralExpression(SyntaxKind.NumericLiteralExpression, SyntaxFactory.Literal(bound)));
 
         // Options created right there: add (or replace an Unbounded) BoundedCapacity in their initializer.
-        var arguments = creation.ArgumentList?.Arguments ?? default;
-        for (var i = 0; i < constructor.Parameters.Length && i < arguments.Count; i++)
+        if (ArgumentFor(model, creation, static p => IsOptions(p.Type), cancellationToken) is { } optionsArgument)
         {
-            if (arguments[i].Expression is BaseObjectCreationExpressionSyntax options && IsOptions(constructor.Parameters[i].Type))
+            if (InlineOptions(optionsArgument) is { } options)
             {
                 var initializer = options.Initializer;
                 var existing = initializer?.Expressions.OfType<AssignmentExpressionSyntax>()
@@ -277,6 +318,8 @@ public sealed class UnboundedBoundaryCodeFix : CodeFixProvider
                 // Only what the fix writes is formatted: the user's options and arguments stay as they were written.
                 return document.WithSyntaxRoot(root.ReplaceNode(options, updatedOptions));
             }
+
+            return document;
         }
 
         // No options: pass new XxxDataflowBlockOptions { BoundedCapacity = 1024 } to the overload that takes them.
@@ -297,10 +340,17 @@ public sealed class UnboundedBoundaryCodeFix : CodeFixProvider
                 SyntaxFactory.SingletonSeparatedList<ExpressionSyntax>(capacity)))
             .WithAdditionalAnnotations(Formatter.Annotation);
         var argumentList = creation.ArgumentList ?? SyntaxFactory.ArgumentList();
+        var newArgument = SyntaxFactory.Argument(newOptions);
+        if (argumentList.Arguments.Any(static a => a.NameColon is not null))
+        {
+            // After named arguments the new one is named too (they may not be in their parameters' positions).
+            newArgument = newArgument.WithNameColon(SyntaxFactory.NameColon(withOptions.Parameters[withOptions.Parameters.Length - 1].Name).WithTrailingTrivia(SyntaxFactory.Space));
+        }
+
         var newArguments = argumentList.Arguments.Count == 0
-            ? argumentList.WithArguments(SyntaxFactory.SingletonSeparatedList(SyntaxFactory.Argument(newOptions)))
+            ? argumentList.WithArguments(SyntaxFactory.SingletonSeparatedList(newArgument))
             : argumentList.WithArguments(SyntaxFactory.SeparatedList(
-                argumentList.Arguments.Add(SyntaxFactory.Argument(newOptions)),
+                argumentList.Arguments.Add(newArgument),
                 argumentList.Arguments.GetSeparators().Append(SyntaxFactory.Token(SyntaxKind.CommaToken).WithTrailingTrivia(SyntaxFactory.Space))));
         var updated = creation.WithArgumentList(newArguments.WithTrailingTrivia(argumentList.GetTrailingTrivia()));
         return document.WithSyntaxRoot(root.ReplaceNode(creation, updated));

@@ -484,5 +484,32 @@ public sealed class UnboundedBoundaryCodeFixTests
                 """,
             ],
             diagnostics: 2);
+
+    // Arguments are matched to parameters by name, not by position: with named arguments in another order the fix
+    // found no options and no batch size, and was offered without changing anything.
+    [Fact]
+    public Task Dataflow_blocks_with_named_arguments_in_any_order_are_bounded() =>
+        Verifier.CodeFixAsync<UnboundedBoundaryCodeFix>(
+            """
+            using System.Threading.Tasks.Dataflow;
+
+            class C
+            {
+                object A = new {|RXS0002:ActionBlock<int>|}(dataflowBlockOptions: new ExecutionDataflowBlockOptions { MaxDegreeOfParallelism = 2 }, action: x => { });
+                object B = new {|RXS0002:BatchBlock<int>|}(dataflowBlockOptions: new GroupingDataflowBlockOptions { Greedy = true }, batchSize: 2000);
+                object D = new {|RXS0002:ActionBlock<int>|}(action: x => { });
+            }
+            """,
+            """
+            using System.Threading.Tasks.Dataflow;
+
+            class C
+            {
+                object A = new ActionBlock<int>(dataflowBlockOptions: new ExecutionDataflowBlockOptions { MaxDegreeOfParallelism = 2, BoundedCapacity = 1024 }, action: x => { });
+                object B = new BatchBlock<int>(dataflowBlockOptions: new GroupingDataflowBlockOptions { Greedy = true, BoundedCapacity = 2000 }, batchSize: 2000);
+                object D = new ActionBlock<int>(action: x => { }, dataflowBlockOptions: new ExecutionDataflowBlockOptions { BoundedCapacity = 1024 });
+            }
+            """,
+            UnboundedBoundaryCodeFix.PolicyKey("PauseUpstream"));
 }
 
