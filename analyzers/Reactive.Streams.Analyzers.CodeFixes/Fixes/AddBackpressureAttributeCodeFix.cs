@@ -105,7 +105,7 @@ public sealed class AddBackpressureAttributeCodeFix : CodeFixProvider
 
         var newRoot = root.ReplaceNode(declaration, updated);
         var annotated = newRoot.FindNode(new Microsoft.CodeAnalysis.Text.TextSpan(declaration.SpanStart, 0));
-        return document.WithSyntaxRoot(Edits.EnsureLibraryUsing(newRoot, annotated));
+        return document.WithSyntaxRoot(Edits.EnsureLibraryUsing(newRoot, annotated, model.Compilation));
     }
 
     // The union named by [StreamSink(typeof(U))], written as the user can refer to it.

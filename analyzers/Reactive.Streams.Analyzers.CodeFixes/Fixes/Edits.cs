@@ -33,13 +33,18 @@ internal static class Edits
     }
 
     /// <summary>
-    /// Adds <c>using Reactive.Streams;</c> when the document neither has it nor sits inside that namespace; needed for
-    /// extension methods, which the import adder cannot see through a plain member access.
+    /// Adds <c>using Reactive.Streams;</c> when the document neither has it nor sits inside that namespace, and no
+    /// global using of <paramref name="compilation"/> imports it; needed for extension methods, which the import adder
+    /// cannot see through a plain member access.
     /// </summary>
-    internal static SyntaxNode EnsureLibraryUsing(SyntaxNode root, SyntaxNode usedAt) => EnsureUsing(root, usedAt, LibraryNamespace);
+    internal static SyntaxNode EnsureLibraryUsing(SyntaxNode root, SyntaxNode usedAt, Compilation? compilation) =>
+        EnsureUsing(root, usedAt, LibraryNamespace, compilation);
 
-    /// <summary>Adds <c>using <paramref name="ns"/>;</c> when the document neither has it nor sits inside that namespace.</summary>
-    internal static SyntaxNode EnsureUsing(SyntaxNode root, SyntaxNode usedAt, string ns)
+    /// <summary>
+    /// Adds <c>using <paramref name="ns"/>;</c> when the document neither has it nor sits inside that namespace (or one
+    /// nested in it), and no global using of <paramref name="compilation"/> (when given) imports it.
+    /// </summary>
+    internal static SyntaxNode EnsureUsing(SyntaxNode root, SyntaxNode usedAt, string ns, Compilation? compilation = null)
     {
         if (root is not CompilationUnitSyntax unit)
         {
@@ -48,15 +53,23 @@ internal static class Edits
 
         foreach (var declaration in usedAt.AncestorsAndSelf().OfType<BaseNamespaceDeclarationSyntax>())
         {
+            // Inside namespace A.B.C the types of A.B and A are in scope, not those of A.B.C.D.
             var name = declaration.Name.ToString();
-            if (name == ns || ns.StartsWith(name + ".", StringComparison.Ordinal)
-                || declaration.Usings.Any(u => u.Name?.ToString() == ns))
+            if (name == ns || name.StartsWith(ns + ".", StringComparison.Ordinal)
+                || declaration.Usings.Any(u => Imports(u, ns)))
             {
                 return root;
             }
         }
 
-        if (unit.Usings.Any(u => u.Name?.ToString() == ns && u.Alias is null))
+        if (unit.Usings.Any(u => Imports(u, ns)))
+        {
+            return root;
+        }
+
+        if (compilation is not null && compilation.SyntaxTrees.Any(t =>
+            t.GetRoot() is CompilationUnitSyntax otherUnit
+            && otherUnit.Usings.Any(u => u.GlobalKeyword.IsKind(SyntaxKind.GlobalKeyword) && Imports(u, ns))))
         {
             return root;
         }
@@ -96,6 +109,23 @@ internal static class Edits
         }
 
         return unit.WithUsings(unit.Usings.Insert(index, directive));
+    }
+
+    // Whether a using directive imports namespace ns (written with or without global::).
+    private static bool Imports(UsingDirectiveSyntax directive, string ns)
+    {
+        if (directive.Alias is not null || directive.StaticKeyword.IsKind(SyntaxKind.StaticKeyword) || directive.Name is null)
+        {
+            return false;
+        }
+
+        var name = directive.Name.ToString();
+        if (name.StartsWith("global::", StringComparison.Ordinal))
+        {
+            name = name.Substring("global::".Length);
+        }
+
+        return name == ns;
     }
 
     private static bool Before(UsingDirectiveSyntax existing, string ns)

@@ -132,8 +132,9 @@ public sealed class UnboundedBoundaryCodeFix : CodeFixProvider
                     {
                         var root = await context.Document.GetSyntaxRootAsync(ct).ConfigureAwait(false);
                         var newRoot = rewrite(root!, policy);
+                        var compilation = await context.Document.Project.GetCompilationAsync(ct).ConfigureAwait(false);
                         return context.Document.WithSyntaxRoot(
-                            Edits.EnsureLibraryUsing(newRoot, newRoot.FindNode(new Microsoft.CodeAnalysis.Text.TextSpan(anchor, 0))));
+                            Edits.EnsureLibraryUsing(newRoot, newRoot.FindNode(new Microsoft.CodeAnalysis.Text.TextSpan(anchor, 0)), compilation));
                     },
                     equivalenceKey: key(policy)),
                 diagnostic);
@@ -252,7 +253,8 @@ public sealed class UnboundedBoundaryCodeFix : CodeFixProvider
                             .WithExpression(memberAccess.WithName(SyntaxFactory.IdentifierName(op).WithTriviaFrom(memberAccess.Name)))
                             .WithArgumentList(invocation.ArgumentList.WithArguments(SyntaxFactory.SeparatedList(arguments, separators)));
                         var newRoot = root!.ReplaceNode(invocation, updated);
-                        return context.Document.WithSyntaxRoot(Edits.EnsureLibraryUsing(newRoot, newRoot.FindNode(invocation.Span)));
+                        var compilation = await context.Document.Project.GetCompilationAsync(ct).ConfigureAwait(false);
+                        return context.Document.WithSyntaxRoot(Edits.EnsureLibraryUsing(newRoot, newRoot.FindNode(invocation.Span), compilation));
                     },
                     equivalenceKey: PolicyKey(policy)),
                 diagnostic);

@@ -511,5 +511,71 @@ public sealed class UnboundedBoundaryCodeFixTests
             }
             """,
             UnboundedBoundaryCodeFix.PolicyKey("PauseUpstream"));
+
+    // Code in namespace Reactive does not see the types of Reactive.Streams; code in Reactive.Streams.App does.
+    [Theory]
+    [InlineData("Reactive", true)]
+    [InlineData("Reactive.Streams.App", false)]
+    public Task The_using_is_added_unless_an_enclosing_namespace_brings_the_library_in(string ns, bool added) =>
+        Verifier.CodeFixAsync<UnboundedBoundaryCodeFix>(
+            $$"""
+            using System;
+            using System.Reactive.Concurrency;
+            using System.Reactive.Linq;
+
+            namespace {{ns}}
+            {
+                class C
+                {
+                    IObservable<int> M(IObservable<int> source, IScheduler scheduler) => source.{|RXS0002:ObserveOn|}(scheduler);
+                }
+            }
+            """,
+            $$"""
+            using System;
+            using System.Reactive.Concurrency;
+            using System.Reactive.Linq;
+            {{(added ? "using Reactive.Streams;\n" : string.Empty)}}
+            namespace {{ns}}
+            {
+                class C
+                {
+                    IObservable<int> M(IObservable<int> source, IScheduler scheduler) => source.PauseUpstream(1024, scheduler);
+                }
+            }
+            """,
+            UnboundedBoundaryCodeFix.PolicyKey("PauseUpstream"));
+
+    // A global using (a GlobalUsings file, <Using Include="Reactive.Streams" /> in the project) already imports it.
+    [Fact]
+    public Task No_using_is_added_when_a_global_using_imports_the_library() =>
+        Verifier.FixAllInOneRunAsync<UnboundedBoundaryCodeFix>(
+            [
+                """
+                global using global::Reactive.Streams;
+                """,
+                """
+                using System.Threading.Channels;
+
+                class C
+                {
+                    Channel<string> Ch = Channel.{|RXS0002:CreateUnbounded|}<string>();
+                }
+                """,
+            ],
+            [
+                """
+                global using global::Reactive.Streams;
+                """,
+                """
+                using System.Threading.Channels;
+
+                class C
+                {
+                    Channel<string> Ch = BackpressureChannel.Create<string>(BackpressurePolicy.PauseUpstream, 1024);
+                }
+                """,
+            ],
+            diagnostics: 1);
 }
 
