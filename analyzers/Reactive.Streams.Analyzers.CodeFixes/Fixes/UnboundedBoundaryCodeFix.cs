@@ -91,7 +91,7 @@ public sealed class UnboundedBoundaryCodeFix : CodeFixProvider
         if (model is null
             || model.GetTypeInfo(creation, context.CancellationToken) is not { Type: INamedTypeSymbol { Name: "BufferBlock", TypeArguments.Length: 1 } type } typeInfo
             || type.ContainingNamespace?.ToDisplayString() != "System.Threading.Tasks.Dataflow"
-            || model.Compilation.GetTypeByMetadataName("Reactive.Streams.BackpressureBlock`1") is null
+            || model.Compilation.GetTypeByMetadataName("Reactive.Streams.BackpressureBlock`1") is not { } policyBlock
             || !OnlyBoundsItsCapacity(creation))
         {
             return;
@@ -101,6 +101,13 @@ public sealed class UnboundedBoundaryCodeFix : CodeFixProvider
         if (declaredType is null && SymbolEqualityComparer.Default.Equals(typeInfo.ConvertedType, type) && !InitializesVar(creation))
         {
             // Typed as BufferBlock somewhere the fix cannot retype (an argument, a return, an assignment).
+            return;
+        }
+
+        if ((declaredType is not null || InitializesVar(creation))
+            && !EveryUseTakesPolicyBlock(creation, type, policyBlock, model, context.CancellationToken))
+        {
+            // The variable becomes a BackpressureBlock: a use that needs a BufferBlock would no longer compile.
             return;
         }
 
@@ -153,6 +160,78 @@ public sealed class UnboundedBoundaryCodeFix : CodeFixProvider
             && creation.ArgumentList.Arguments[0].Expression is BaseObjectCreationExpressionSyntax { ArgumentList: null or { Arguments.Count: 0 } } options
             && (options.Initializer is null || options.Initializer.Expressions.All(e =>
                 e is AssignmentExpressionSyntax { Left: IdentifierNameSyntax { Identifier.ValueText: "BoundedCapacity" } })));
+
+    /// <summary>
+    /// Whether the variable <paramref name="creation"/> initializes can become a <c>BackpressureBlock</c>: a private field
+    /// or a local every use of which takes one as well. A use takes it when it calls a member the policy block has too
+    /// (or an extension or interface member), or converts the variable to another type (an interface, <c>object</c>);
+    /// not when it needs a <c>BufferBlock</c> (an argument, a return, another variable of that type) or assigns the
+    /// variable another block.
+    /// </summary>
+    private static bool EveryUseTakesPolicyBlock(BaseObjectCreationExpressionSyntax creation, ITypeSymbol bufferBlock, INamedTypeSymbol policyBlock, SemanticModel model, CancellationToken cancellationToken)
+    {
+        if (creation.Parent?.Parent is not VariableDeclaratorSyntax declarator)
+        {
+            return false;
+        }
+
+        IEnumerable<SyntaxNode> scopes;
+        switch (model.GetDeclaredSymbol(declarator, cancellationToken))
+        {
+            case IFieldSymbol { DeclaredAccessibility: Accessibility.Private } field:
+                scopes = field.ContainingType.DeclaringSyntaxReferences.Select(r => r.GetSyntax(cancellationToken));
+                break;
+            case ILocalSymbol:
+                scopes = new[] { (SyntaxNode?)declarator.FirstAncestorOrSelf<MemberDeclarationSyntax>() is { } member and not GlobalStatementSyntax ? member : declarator.SyntaxTree.GetRoot(cancellationToken) };
+                break;
+            default:
+                return false;
+        }
+
+        var variable = model.GetDeclaredSymbol(declarator, cancellationToken)!;
+        foreach (var scope in scopes)
+        {
+            var scopeModel = scope.SyntaxTree == model.SyntaxTree ? model : model.Compilation.GetSemanticModel(scope.SyntaxTree);
+            foreach (var name in scope.DescendantNodes().OfType<IdentifierNameSyntax>())
+            {
+                if (name.Identifier.ValueText == variable.Name
+                    && SymbolEqualityComparer.Default.Equals(scopeModel.GetSymbolInfo(name, cancellationToken).Symbol?.OriginalDefinition, variable.OriginalDefinition)
+                    && !TakesPolicyBlock(name, bufferBlock, policyBlock, scopeModel, cancellationToken))
+                {
+                    return false;
+                }
+            }
+        }
+
+        return true;
+    }
+
+    private static bool TakesPolicyBlock(IdentifierNameSyntax name, ITypeSymbol bufferBlock, INamedTypeSymbol policyBlock, SemanticModel model, CancellationToken cancellationToken)
+    {
+        ExpressionSyntax use = name.Parent is MemberAccessExpressionSyntax { Expression: ThisExpressionSyntax } qualified && qualified.Name == name ? qualified : name;
+        SimpleNameSyntax? member = use.Parent switch
+        {
+            MemberAccessExpressionSyntax access when access.Expression == use => access.Name,
+            ConditionalAccessExpressionSyntax conditional when conditional.Expression == use =>
+                conditional.WhenNotNull.DescendantNodesAndSelf().OfType<MemberBindingExpressionSyntax>().FirstOrDefault()?.Name,
+            _ => null,
+        };
+        if (member is not null)
+        {
+            return model.GetSymbolInfo(member, cancellationToken).Symbol is { } symbol
+                && (symbol is IMethodSymbol { ReducedFrom: not null }
+                    || symbol.ContainingType?.TypeKind == TypeKind.Interface
+                    || policyBlock.GetMembers(member.Identifier.ValueText).Any(static m => m.DeclaredAccessibility == Accessibility.Public));
+        }
+
+        if (use.Parent is AssignmentExpressionSyntax assignment && assignment.Left == use)
+        {
+            return false;
+        }
+
+        return model.GetTypeInfo(use, cancellationToken).ConvertedType is { } converted
+            && !SymbolEqualityComparer.Default.Equals(converted, bufferBlock);
+    }
 
     private static bool InitializesVar(BaseObjectCreationExpressionSyntax creation) =>
         creation.Parent is EqualsValueClauseSyntax { Parent: VariableDeclaratorSyntax { Parent: VariableDeclarationSyntax { Type.IsVar: true } } };

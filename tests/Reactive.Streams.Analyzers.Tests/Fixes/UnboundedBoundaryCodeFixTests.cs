@@ -289,6 +289,36 @@ public sealed class UnboundedBoundaryCodeFixTests
             """,
             UnboundedBoundaryCodeFix.PolicyKey("DropOldest"));
 
+    // Retyping a variable changes every use of it: one that needs a BufferBlock (passed as one, assigned another block)
+    // would no longer compile, and a field other code can see changes its type for that code too.
+    [Fact]
+    public Task BufferBlock_variables_some_use_of_which_needs_a_BufferBlock_get_no_policy_block_fix() =>
+        Verifier.NoCodeFixAsync<UnboundedBoundaryCodeFix>(
+            """
+            using System.Threading.Tasks.Dataflow;
+
+            public class C
+            {
+                private readonly BufferBlock<int> _passed = new {|RXS0002:BufferBlock<int>|}();
+                public BufferBlock<int> Exposed = new {|RXS0002:BufferBlock<int>|}();
+
+                static void Use(BufferBlock<int> block) { }
+
+                void M()
+                {
+                    var passed = new {|RXS0002:BufferBlock<int>|}();
+                    Use(passed);
+                    BufferBlock<int> reassigned = new {|RXS0002:BufferBlock<int>|}();
+                    reassigned = new BufferBlock<int>(new DataflowBlockOptions { BoundedCapacity = 8 });
+                    var aliased = new {|RXS0002:BufferBlock<int>|}();
+                    BufferBlock<int> alias = aliased;
+                    Use(this._passed);
+                    Use(alias);
+                }
+            }
+            """,
+            UnboundedBoundaryCodeFix.PolicyKey("DropOldest"));
+
     [Fact]
     public Task Other_blocks_get_no_policy_block_fix() =>
         Verifier.NoCodeFixAsync<UnboundedBoundaryCodeFix>(
