@@ -62,8 +62,9 @@ public sealed class AddBackpressureAttributeCodeFix : CodeFixProvider
         if (policy == "DegradeQuality")
         {
             var item = UnionType(model, declaration, cancellationToken);
-            arguments += ", Degrader = nameof(" + DegraderName + ")";
-            degrader = SyntaxFactory.ParseMemberDeclaration("private static " + item + " " + DegraderName + "(" + item + " item) => item;");
+            var name = FreeDegraderName(model.GetDeclaredSymbol(declaration, cancellationToken));
+            arguments += ", Degrader = nameof(" + name + ")";
+            degrader = SyntaxFactory.ParseMemberDeclaration("private static " + item + " " + name + "(" + item + " item) => item;");
         }
 
         var newline = Edits.NewLine(root);
@@ -91,21 +92,41 @@ public sealed class AddBackpressureAttributeCodeFix : CodeFixProvider
                 : updated.Modifiers);
         }
 
-        if (degrader is not null)
+        if (degrader is not null && !declaration.OpenBraceToken.TrailingTrivia.Any(t => t.IsKind(SyntaxKind.EndOfLineTrivia)))
+        {
+            // A body written on one line stays on one line.
+            updated = updated.AddMembers(degrader.WithTrailingTrivia(SyntaxFactory.Space));
+        }
+        else if (degrader is not null)
         {
             // Indented like the other members (or one level in), after a blank line.
             var memberIndentation = declaration.Members.Count > 0
                 ? declaration.Members[0].GetLeadingTrivia().Where(t => t.IsKind(SyntaxKind.WhitespaceTrivia)).LastOrDefault()
                 : SyntaxFactory.Whitespace((indentation == default ? string.Empty : indentation.ToString()) + "    ");
-            var leadingTrivia = declaration.Members.Count > 0
-                ? SyntaxFactory.TriviaList(newline, memberIndentation)
-                : SyntaxFactory.TriviaList(memberIndentation);
+            var leadingTrivia = declaration.Members.Count > 0 ? SyntaxFactory.TriviaList(newline) : SyntaxFactory.TriviaList();
+            if (memberIndentation != default)
+            {
+                leadingTrivia = leadingTrivia.Add(memberIndentation);
+            }
+
             updated = updated.AddMembers(degrader.WithLeadingTrivia(leadingTrivia).WithTrailingTrivia(newline));
         }
 
         var newRoot = root.ReplaceNode(declaration, updated);
         var annotated = newRoot.FindNode(new Microsoft.CodeAnalysis.Text.TextSpan(declaration.SpanStart, 0));
         return document.WithSyntaxRoot(Edits.EnsureLibraryUsing(newRoot, annotated, model.Compilation));
+    }
+
+    // "Degrade", or "Degrade2", "Degrade3"... when the sink (any of its parts) already has a member of that name.
+    private static string FreeDegraderName(INamedTypeSymbol? sink)
+    {
+        var name = DegraderName;
+        for (var i = 2; sink is not null && (sink.MemberNames.Contains(name) || sink.Name == name); i++)
+        {
+            name = DegraderName + i.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        return name;
     }
 
     // The union named by [StreamSink(typeof(U))], written as the user can refer to it.

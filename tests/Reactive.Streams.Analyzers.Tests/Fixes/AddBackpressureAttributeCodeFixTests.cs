@@ -166,4 +166,63 @@ public sealed class AddBackpressureAttributeCodeFixTests
                 "using Reactive.Streams;\n\nnamespace App;\n" + Union,
             ],
             diagnostics: 3);
+
+    // The sink may already have a member named Degrade (in any of its parts): the added degrader takes a free name.
+    [Fact]
+    public Task DegradeQuality_names_its_degrader_after_the_members_the_sink_already_has() =>
+        Verifier.CodeFixAsync<AddBackpressureAttributeCodeFix>(
+            """
+            using Reactive.Streams;
+
+            [StreamSink(typeof(Ev))]
+            public partial class {|RXS0001:Sink|}
+            {
+                public void OnA(Ev.A a) { }
+
+                private static Ev Degrade(Ev item) => item;
+            }
+
+            public partial class Sink
+            {
+                private int Degrade2 { get; set; }
+            }
+            """ + Union,
+            """
+            using Reactive.Streams;
+
+            [Backpressure(BackpressurePolicy.DegradeQuality, Degrader = nameof(Degrade3))]
+            [StreamSink(typeof(Ev))]
+            public partial class Sink
+            {
+                public void OnA(Ev.A a) { }
+
+                private static Ev Degrade(Ev item) => item;
+
+                private static Ev Degrade3(Ev item) => item;
+            }
+
+            public partial class Sink
+            {
+                private int Degrade2 { get; set; }
+            }
+            """ + Union,
+            nameof(AddBackpressureAttributeCodeFix) + "DegradeQuality");
+
+    // A sink written on one line: the fix threw a NullReferenceException (no indentation to copy).
+    [Fact]
+    public Task DegradeQuality_adds_the_degrader_to_a_sink_written_on_one_line() =>
+        Verifier.CodeFixAsync<AddBackpressureAttributeCodeFix>(
+            """
+            using Reactive.Streams;
+
+            [StreamSink(typeof(Ev))] public partial class {|RXS0001:Sink|} { public void OnA(Ev.A a) { } }
+            """ + Union,
+            """
+            using Reactive.Streams;
+
+            [Backpressure(BackpressurePolicy.DegradeQuality, Degrader = nameof(Degrade))]
+            [StreamSink(typeof(Ev))] public partial class Sink { public void OnA(Ev.A a) { } private static Ev Degrade(Ev item) => item; }
+            """ + Union,
+            nameof(AddBackpressureAttributeCodeFix) + "DegradeQuality");
 }
+
