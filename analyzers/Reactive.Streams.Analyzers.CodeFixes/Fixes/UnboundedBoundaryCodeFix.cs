@@ -55,7 +55,7 @@ public sealed class UnboundedBoundaryCodeFix : CodeFixProvider
             {
                 case UnboundedBoundaryAnalyzer.ObserveOnKind
                     when node.FirstAncestorOrSelf<InvocationExpressionSyntax>() is { Expression: MemberAccessExpressionSyntax, ArgumentList.Arguments.Count: 1 } invocation
-                        && await IsSchedulerAsync(context, invocation.ArgumentList.Arguments[0].Expression).ConfigureAwait(false):
+                        && await TakesSchedulerAsync(context, invocation).ConfigureAwait(false):
                     RegisterObserveOn(context, diagnostic, invocation);
                     break;
                 case UnboundedBoundaryAnalyzer.ChannelKind
@@ -299,16 +299,14 @@ public sealed class UnboundedBoundaryCodeFix : CodeFixProvider
             ? size
             : null;
 
-    // The policy operators take an IScheduler; ObserveOn(SynchronizationContext) has no mechanical rewrite.
-    private static async Task<bool> IsSchedulerAsync(CodeFixContext context, ExpressionSyntax argument)
+    // The policy operators take an IScheduler; ObserveOn(SynchronizationContext) has no mechanical rewrite. The overload
+    // bound says which (the argument's own type may be a type parameter constrained to IScheduler).
+    private static async Task<bool> TakesSchedulerAsync(CodeFixContext context, InvocationExpressionSyntax invocation)
     {
         var model = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
-        var type = model?.GetTypeInfo(argument, context.CancellationToken).Type;
-        return type is not null
-            && (IsScheduler(type) || type.AllInterfaces.Any(IsScheduler));
-
-        static bool IsScheduler(ITypeSymbol t) =>
-            t.Name == "IScheduler" && t.ContainingNamespace?.ToDisplayString() == "System.Reactive.Concurrency";
+        return model?.GetSymbolInfo(invocation, context.CancellationToken).Symbol is IMethodSymbol { Parameters.Length: 1 } method
+            && method.Parameters[0].Type is var type
+            && type.Name == "IScheduler" && type.ContainingNamespace?.ToDisplayString() == "System.Reactive.Concurrency";
     }
 
     private static void RegisterObserveOn(CodeFixContext context, Diagnostic diagnostic, InvocationExpressionSyntax invocation)

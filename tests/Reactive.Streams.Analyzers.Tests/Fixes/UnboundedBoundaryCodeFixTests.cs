@@ -607,5 +607,35 @@ public sealed class UnboundedBoundaryCodeFixTests
                 """,
             ],
             diagnostics: 1);
+
+    // The overload decides (a scheduler typed as a type parameter constrained to IScheduler binds the IScheduler one).
+    [Fact]
+    public Task ObserveOn_with_a_scheduler_of_a_constrained_type_parameter_is_rewritten() =>
+        Verifier.CodeFixAsync<UnboundedBoundaryCodeFix>(
+            """
+            using System;
+            using System.Reactive.Concurrency;
+            using System.Reactive.Linq;
+            using Reactive.Streams;
+
+            class C
+            {
+                IObservable<T> M<T, TScheduler>(IObservable<T> source, TScheduler scheduler)
+                    where TScheduler : IScheduler => source.{|RXS0002:ObserveOn|}(scheduler);
+            }
+            """,
+            """
+            using System;
+            using System.Reactive.Concurrency;
+            using System.Reactive.Linq;
+            using Reactive.Streams;
+
+            class C
+            {
+                IObservable<T> M<T, TScheduler>(IObservable<T> source, TScheduler scheduler)
+                    where TScheduler : IScheduler => source.PauseUpstream(1024, scheduler);
+            }
+            """,
+            UnboundedBoundaryCodeFix.PolicyKey("PauseUpstream"));
 }
 
