@@ -168,7 +168,7 @@ public sealed partial class DeliveryDispatcher<T> : IAsyncDisposable
 
         // The clock is read only while someone listens to the ack latency histogram: it is the one per-item cost
         // of the metric, and an item dispatched before a listener attached is simply not measured.
-        var dispatchedAt = Telemetry.Enabled && Meter.AckDuration.Enabled ? _timeProvider.GetTimestamp() : 0;
+        long? dispatchedAt = Telemetry.Enabled && Meter.AckDuration.Enabled ? _timeProvider.GetTimestamp() : null;
         var dispatch = StreamTracing.IsActive ? StartDispatch(item) : null;
         var envelope = dispatch is null
             ? new DeliveryEnvelope<T>(item, ack, _holds, dispatchedAt)
@@ -279,7 +279,7 @@ public sealed partial class DeliveryDispatcher<T> : IAsyncDisposable
     internal void Acknowledge(DeliveryEnvelope<T> envelope)
     {
         var latency = Meter.AckDuration;
-        if (envelope.DispatchedAt != 0 && latency.Enabled)
+        if (envelope.IsTimed && latency.Enabled)
         {
             latency.Record(_timeProvider.GetElapsedTime(envelope.DispatchedAt).TotalSeconds, _dispatcherTag);
         }

@@ -13,20 +13,27 @@ internal class DeliveryEnvelope<T>
 {
     private int _holds;
 
-    public DeliveryEnvelope(T item, IAckToken? ack, int holds, long dispatchedAt)
+    public DeliveryEnvelope(T item, IAckToken? ack, int holds, long? dispatchedAt)
     {
         Item = item;
         Ack = ack;
         _holds = holds;
-        DispatchedAt = dispatchedAt;
+        IsTimed = dispatchedAt.HasValue;
+        DispatchedAt = dispatchedAt.GetValueOrDefault();
     }
 
     public T Item { get; }
 
     public IAckToken? Ack { get; }
 
-    /// <summary>The dispatcher's <see cref="TimeProvider.GetTimestamp"/> at dispatch, for ack latency; 0 when nobody listened then.</summary>
+    /// <summary>The dispatcher's <see cref="TimeProvider.GetTimestamp"/> at dispatch, for ack latency; meaningful only when <see cref="IsTimed"/>.</summary>
     public long DispatchedAt { get; }
+
+    /// <summary>
+    /// Whether the dispatch read the clock (someone listened to the ack duration then). A flag, not a sentinel timestamp:
+    /// 0 is a valid timestamp (a virtual clock that starts at 0).
+    /// </summary>
+    public bool IsTimed { get; }
 
     /// <summary>Releases one hold; true for the caller that released the last one, which fires the acknowledgement.</summary>
     public bool Release() => Interlocked.Decrement(ref _holds) == 0;
@@ -36,7 +43,7 @@ internal class DeliveryEnvelope<T>
 /// An envelope dispatched while tracing: it carries the dispatch span, whose context parents each sink's write span.
 /// A subclass, so envelopes dispatched with nobody listening carry nothing more.
 /// </summary>
-internal sealed class TracedDeliveryEnvelope<T>(T item, IAckToken? ack, int holds, long dispatchedAt, System.Diagnostics.Activity dispatch)
+internal sealed class TracedDeliveryEnvelope<T>(T item, IAckToken? ack, int holds, long? dispatchedAt, System.Diagnostics.Activity dispatch)
     : DeliveryEnvelope<T>(item, ack, holds, dispatchedAt)
 {
     public System.Diagnostics.Activity Dispatch { get; } = dispatch;

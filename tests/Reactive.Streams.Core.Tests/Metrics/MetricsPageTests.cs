@@ -120,6 +120,30 @@ public sealed partial class MetricsPageTests
         Assert.Equal("timed", measurement.Tags[StreamMeter.DispatcherNameAttribute]);
     }
 
+    [Fact]
+    public async Task The_ack_duration_of_an_item_dispatched_at_timestamp_zero_is_recorded()
+    {
+        // A TestScheduler's clock starts at 0, and so do the timestamps of its TimeProvider (docs/testing.md).
+        using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        var factory = services.GetRequiredService<IMeterFactory>();
+        using var collector = new MetricCollector<double>(factory, StreamMeter.MeterName, "reactive_streams.delivery.ack.duration");
+        var scheduler = new Reactive.Streams.Testing.TestScheduler();
+        var time = Reactive.Streams.Testing.SchedulerTimeProviderExtensions.AsTimeProvider(scheduler);
+        Assert.Equal(0, time.GetTimestamp());
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var sink = new RecordingSink<int>("slow", behaviour: async (_, _, _) => await release.Task);
+        var ack = new CountingAck();
+        await using var dispatcher = new DeliveryDispatcher<int>(new DeliveryOptions<int> { Name = "at-zero", TimeProvider = time, MeterFactory = factory }.AddSink(sink));
+
+        await dispatcher.DispatchAsync(1, ack);
+        scheduler.AdvanceBy(TimeSpan.FromSeconds(2).Ticks);
+        release.SetResult();
+        await ack.First;
+
+        var measurement = Assert.Single(collector.GetMeasurementSnapshot());
+        Assert.Equal(2, measurement.Value, precision: 6);
+    }
+
     private static Dictionary<string, (string Kind, string Unit, string Description, SortedSet<string> Attributes)> DocumentedInstruments()
     {
         var page = File.ReadAllLines(Path.Combine(RepositoryRoot(), "docs", "metrics.md"));
