@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Logging;
+using Reactive.Streams.Internal;
 
 namespace Reactive.Streams;
 
@@ -20,7 +21,6 @@ public sealed class DeliveryOptions<T>
     /// <summary>The default <see cref="MaxRetries"/>: 3.</summary>
     public const int DefaultMaxRetries = 3;
 
-    private static int s_unnamed;
     private readonly List<(IDeliverySink<T> Sink, DeliverySinkOptions? Options)> _sinks = [];
 
     /// <summary>The default <see cref="BackoffBase"/>: 100 ms.</summary>
@@ -30,7 +30,7 @@ public sealed class DeliveryOptions<T>
     public static TimeSpan DefaultMaxBackoff { get; } = TimeSpan.FromSeconds(30);
 
     /// <summary>The dispatcher's name, used in logs and as the <c>reactive_streams.dispatcher.name</c> metric tag. Default: a unique <c>delivery-N</c>.</summary>
-    public string Name { get; set; } = $"delivery-{Interlocked.Increment(ref s_unnamed)}";
+    public string Name { get; set; } = DefaultNames.NextDispatcher();
 
     /// <summary>How many items each sink's queue holds; at least 1. Default: <see cref="DefaultQueueCapacity"/>.</summary>
     public int QueueCapacity { get; set; } = DefaultQueueCapacity;

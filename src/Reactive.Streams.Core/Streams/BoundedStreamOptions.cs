@@ -11,7 +11,6 @@ namespace Reactive.Streams;
 /// <typeparam name="T">The item type.</typeparam>
 public sealed class BoundedStreamOptions<T>
 {
-    private static int s_unnamed;
     private string _name;
     private TimeSpan? _pauseTimeout;
     private TimeProvider _timeProvider = TimeProvider.System;
@@ -30,7 +29,7 @@ public sealed class BoundedStreamOptions<T>
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
         Policy = policy;
         Capacity = capacity;
-        _name = $"stream-{Interlocked.Increment(ref s_unnamed)}";
+        _name = DefaultNames.NextStream();
     }
 
     /// <summary>What happens when the buffer is full.</summary>

@@ -1,0 +1,18 @@
+namespace Reactive.Streams.Internal;
+
+/// <summary>
+/// The generated default names (<c>stream-N</c>, <c>delivery-N</c>). The counters live here, outside the generic options
+/// classes: a static field of a generic class is one per item type, so each type counted from 1 and two unnamed
+/// streams of different item types (or two unnamed dispatchers) got one name, and with it one metric series.
+/// </summary>
+internal static class DefaultNames
+{
+    private static int s_streams;
+    private static int s_dispatchers;
+
+    /// <summary>A stream name no other generated stream name equals: <c>stream-N</c>.</summary>
+    public static string NextStream() => $"stream-{Interlocked.Increment(ref s_streams)}";
+
+    /// <summary>A dispatcher name no other generated dispatcher name equals: <c>delivery-N</c>.</summary>
+    public static string NextDispatcher() => $"delivery-{Interlocked.Increment(ref s_dispatchers)}";
+}
