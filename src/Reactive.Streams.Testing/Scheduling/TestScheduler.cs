@@ -82,10 +82,15 @@ public class TestScheduler : VirtualTimeScheduler<long, long>
         return sum;
     }
 
-    /// <summary>Converts an absolute virtual time to the UTC <see cref="DateTimeOffset"/> with that many ticks (0 is <see cref="DateTimeOffset.MinValue"/>).</summary>
+    /// <summary>
+    /// Converts an absolute virtual time to the UTC <see cref="DateTimeOffset"/> with that many ticks (0 is
+    /// <see cref="DateTimeOffset.MinValue"/>). Virtual times past <see cref="DateTimeOffset.MaxValue"/> (work due at the
+    /// end of virtual time, see <see cref="Add"/>) read as <see cref="DateTimeOffset.MaxValue"/>.
+    /// </summary>
     /// <param name="absolute">The absolute virtual time, in ticks.</param>
     /// <returns>The corresponding <see cref="DateTimeOffset"/>.</returns>
-    protected override DateTimeOffset ToDateTimeOffset(long absolute) => new(absolute, TimeSpan.Zero);
+    protected override DateTimeOffset ToDateTimeOffset(long absolute) =>
+        absolute >= DateTimeOffset.MaxValue.UtcTicks ? DateTimeOffset.MaxValue : new(absolute, TimeSpan.Zero);
 
     /// <summary>Converts a <see cref="TimeSpan"/> to a relative virtual time: its <see cref="TimeSpan.Ticks"/>.</summary>
     /// <param name="timeSpan">The time span.</param>

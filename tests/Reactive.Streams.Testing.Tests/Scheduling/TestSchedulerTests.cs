@@ -91,6 +91,22 @@ public class TestSchedulerTests
     }
 
     [Fact]
+    public void Work_run_at_the_end_of_virtual_time_reads_Now_as_the_last_representable_time()
+    {
+        var scheduler = new TestScheduler();
+        var time = scheduler.AsTimeProvider();
+        DateTimeOffset? now = null;
+        scheduler.Schedule(TimeSpan.MaxValue, () => now = time.GetUtcNow());
+
+        // Start runs every piece of work, the one due at the end of virtual time included.
+        scheduler.Start();
+
+        Assert.Equal(long.MaxValue, scheduler.Clock);
+        Assert.Equal(DateTimeOffset.MaxValue, now);
+        Assert.Equal(DateTimeOffset.MaxValue, scheduler.Now);
+    }
+
+    [Fact]
     public void Start_records_a_hot_source_only_between_subscription_and_disposal()
     {
         var scheduler = new TestScheduler();
