@@ -450,9 +450,10 @@ internal static class SinkEmitter
         w.Line("/// <returns>A task that completes when the pump has ended.</returns>");
         w.Open($"public async {Tasks}.ValueTask DisposeAsync()");
         w.Line("// The token source is not disposed: a racing OnNext may still read its token, and a second call cancels it again");
-        w.Line("// (a no-op). Without a timer or a linked token it holds nothing that needs releasing.");
-        w.Line("_stream.TryComplete();");
+        w.Line("// (a no-op). Without a timer or a linked token it holds nothing that needs releasing. Cancelled before the buffer");
+        w.Line("// completes, so a pump that sees the end also sees the disposal, and Completion is cancelled.");
         w.Line("_disposal.Cancel();");
+        w.Line("_stream.TryComplete();");
         w.Line($"await _pump.ConfigureAwait({Tasks}.ConfigureAwaitOptions.SuppressThrowing);");
         w.Close();
         w.Line();
@@ -467,6 +468,8 @@ internal static class SinkEmitter
         w.Line();
         w.Line("token.ThrowIfCancellationRequested();");
         w.Close();
+        w.Line();
+        w.Line("token.ThrowIfCancellationRequested();");
         w.Close();
         w.Line("catch (global::System.Exception error) when (error is not global::System.OperationCanceledException || !token.IsCancellationRequested)");
         w.Line("{");

@@ -219,8 +219,8 @@ public sealed class SinkObserverTests
         await delivery.DisposeAsync().AsTask().WaitAsync(s_guard);
 
         Assert.Throws<StreamClosedException>(() => observer.OnNext(Acquired("late")));
-        // Not IsCanceled: disposed before its pump first waited, an empty observer's pump may just see the end.
-        Assert.True(observer.Completion.IsCompleted);
+        // Disposed before its pump first waited: disposal still wins over the end it may see.
+        Assert.True(observer.Completion.IsCanceled);
         Assert.True(delivery.Completion.IsCompletedSuccessfully);
     }
 

@@ -153,9 +153,10 @@ partial class LeaseSink
         public async global::System.Threading.Tasks.ValueTask DisposeAsync()
         {
             // The token source is not disposed: a racing OnNext may still read its token, and a second call cancels it again
-            // (a no-op). Without a timer or a linked token it holds nothing that needs releasing.
-            _stream.TryComplete();
+            // (a no-op). Without a timer or a linked token it holds nothing that needs releasing. Cancelled before the buffer
+            // completes, so a pump that sees the end also sees the disposal, and Completion is cancelled.
             _disposal.Cancel();
+            _stream.TryComplete();
             await _pump.ConfigureAwait(global::System.Threading.Tasks.ConfigureAwaitOptions.SuppressThrowing);
         }
 
@@ -174,6 +175,8 @@ partial class LeaseSink
 
                     token.ThrowIfCancellationRequested();
                 }
+
+                token.ThrowIfCancellationRequested();
             }
             catch (global::System.Exception error) when (error is not global::System.OperationCanceledException || !token.IsCancellationRequested)
             {
