@@ -289,7 +289,8 @@ internal static class SinkEmitter
         w.Line($"/// {model.Policy} <see cref=\"global::Reactive.Streams.BackpressureBlock{{T}}\"/> of capacity {model.Capacity} (PauseUpstream postpones, Fail");
         w.Line("/// declines, DropOldest and DegradeQuality evict), which feeds the handlers one item at a time. <see cref=\"Completion\"/>");
         w.Line("/// completes once <c>Complete</c> was called and every buffered item was handled; a fault, or a handler's exception,");
-        w.Line("/// faults it and the buffer.");
+        w.Line("/// faults it and the buffer. Under Fail, a linked source keeps a declined message and offers it again only when its");
+        w.Line("/// oldest message changes, so a chain that must drain links to a PauseUpstream sink instead.");
         w.Line("/// </summary>");
         w.Line(UnionEmitter.GeneratedCodeAttribute);
         w.Open($"public sealed class Target : {Df}.ITargetBlock<{union}>");

@@ -277,7 +277,8 @@ partial class LeaseSink
     /// DegradeQuality <see cref="global::Reactive.Streams.BackpressureBlock{T}"/> of capacity 16 (PauseUpstream postpones, Fail
     /// declines, DropOldest and DegradeQuality evict), which feeds the handlers one item at a time. <see cref="Completion"/>
     /// completes once <c>Complete</c> was called and every buffered item was handled; a fault, or a handler's exception,
-    /// faults it and the buffer.
+    /// faults it and the buffer. Under Fail, a linked source keeps a declined message and offers it again only when its
+    /// oldest message changes, so a chain that must drain links to a PauseUpstream sink instead.
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Reactive.Streams.Generators", "1.0.0")]
     public sealed class Target : global::System.Threading.Tasks.Dataflow.ITargetBlock<global::Consumer.Leases.LeaseHistoryEvent>
