@@ -7,8 +7,9 @@ using Reactive.Streams.Analyzers.Infrastructure;
 namespace Reactive.Streams.Analyzers.Rules;
 
 /// <summary>
-/// RXS0005: a capacity that is a compile-time constant below 1, passed as a library <c>capacity</c> parameter, set as
-/// a <c>Capacity</c> property in an initializer, or written in <c>[Backpressure(..., Capacity = n)]</c>.
+/// RXS0005: a capacity that is a compile-time constant below 1, passed as a library <c>capacity</c> parameter, assigned
+/// to a library type's <c>Capacity</c> or <c>QueueCapacity</c> property (in an initializer, a <c>with</c> or a
+/// statement), or written in <c>[Backpressure(..., Capacity = n)]</c>.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class CapacityAnalyzer : DiagnosticAnalyzer
@@ -30,6 +31,7 @@ public sealed class CapacityAnalyzer : DiagnosticAnalyzer
             }
 
             start.RegisterOperationAction(AnalyzeCall, OperationKind.Invocation, OperationKind.ObjectCreation);
+            start.RegisterOperationAction(AnalyzeAssignment, OperationKind.SimpleAssignment);
             start.RegisterSymbolAction(
                 c => AnalyzeAttributes(c, types),
                 SymbolKind.NamedType, SymbolKind.Method, SymbolKind.Property, SymbolKind.Field);
@@ -38,7 +40,7 @@ public sealed class CapacityAnalyzer : DiagnosticAnalyzer
 
     private static void AnalyzeCall(OperationAnalysisContext context)
     {
-        if (!PolicyCalls.TryGetLibraryCall(context.Operation, out _, out var arguments, out var initializer))
+        if (!PolicyCalls.TryGetLibraryCall(context.Operation, out _, out var arguments, out _))
         {
             return;
         }
@@ -47,16 +49,43 @@ public sealed class CapacityAnalyzer : DiagnosticAnalyzer
         {
             Check(context, argument.Value);
         }
+    }
 
-        if (PolicyCalls.FindInitializerAssignment(initializer, PolicyCalls.CapacityProperty) is { } assignment)
+    // Capacity (BoundedStreamOptions<T> and the like) and QueueCapacity (a dispatcher's and a sink's queue), wherever
+    // they are set: an object initializer's and a `with`'s members are assignments too.
+    private static void AnalyzeAssignment(OperationAnalysisContext context)
+    {
+        var assignment = (ISimpleAssignmentOperation)context.Operation;
+        if (assignment.Target is IPropertyReferenceOperation { Property: { } property }
+            && property.Name is PolicyCalls.CapacityProperty or QueueCapacityProperty
+            && KnownTypes.IsInLibraryNamespace(property.ContainingType)
+            && !InAttribute(assignment))
         {
             Check(context, assignment.Value);
         }
     }
 
+    private const string QueueCapacityProperty = "QueueCapacity";
+
+    // An attribute's named arguments are assignments in the operation tree too; attributes are read from symbols.
+    private static bool InAttribute(IOperation operation)
+    {
+        for (var current = operation.Parent; current is not null; current = current.Parent)
+        {
+            if (current is IAttributeOperation)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     private static void Check(OperationAnalysisContext context, IOperation value)
     {
-        if (value.ConstantValue is { HasValue: true, Value: int capacity } && capacity < 1)
+        // An int? property (DeliverySinkOptions.QueueCapacity) receives the constant through a conversion.
+        var constant = value is IConversionOperation { Operand.ConstantValue.HasValue: true } conversion ? conversion.Operand : value;
+        if (constant.ConstantValue is { HasValue: true, Value: int capacity } && capacity < 1)
         {
             context.ReportDiagnostic(Diagnostic.Create(Descriptors.CapacityBelowOne, value.Syntax.GetLocation(), capacity));
         }

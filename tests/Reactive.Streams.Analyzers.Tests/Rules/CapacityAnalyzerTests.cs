@@ -52,6 +52,32 @@ public sealed class CapacityAnalyzerTests
             Verifier.Diagnostic(DiagnosticIds.CapacityBelowOne).WithLocation(1).WithArguments(0));
 
     [Fact]
+    public Task Constant_capacity_below_one_set_on_the_library_s_options_anywhere_is_reported() =>
+        Verifier.AnalyzerAsync("""
+            using Reactive.Streams;
+
+            class C
+            {
+                const int None = 0;
+
+                void M(DeliverySinkOptions sink)
+                {
+                    var delivery = new DeliveryOptions<int> { QueueCapacity = {|#0:0|} };
+                    var perSink = new DeliverySinkOptions { QueueCapacity = {|#1:-1|} };
+                    delivery.QueueCapacity = {|#2:None|};
+                    sink.QueueCapacity = {|#3:0|};
+                    delivery.QueueCapacity = 1;
+                    sink.QueueCapacity = null;
+                    perSink.QueueCapacity = 2;
+                }
+            }
+            """,
+            Verifier.Diagnostic(DiagnosticIds.CapacityBelowOne).WithLocation(0).WithArguments(0),
+            Verifier.Diagnostic(DiagnosticIds.CapacityBelowOne).WithLocation(1).WithArguments(-1),
+            Verifier.Diagnostic(DiagnosticIds.CapacityBelowOne).WithLocation(2).WithArguments(0),
+            Verifier.Diagnostic(DiagnosticIds.CapacityBelowOne).WithLocation(3).WithArguments(0));
+
+    [Fact]
     public Task Capacities_of_one_and_more_and_non_constant_capacities_are_not_reported() =>
         Verifier.AnalyzerAsync("""
             using Reactive.Streams;
@@ -71,6 +97,8 @@ public sealed class CapacityAnalyzerTests
             static class Other
             {
                 public static void Take(int capacity) { }
+                public static int Capacity { get; set; }
+                static void Set() => Capacity = 0;
             }
             """);
 }
