@@ -315,7 +315,7 @@ public sealed class UnboundedBoundaryCodeFix : CodeFixProvider
         {
             context.RegisterCodeFix(
                 CodeAction.Create(
-                    "Replace ObserveOn with " + op + "(" + Edits.DefaultCapacity + ", scheduler)",
+                    "Replace ObserveOn with " + op + "(" + Edits.DefaultCapacity + (policy == "DegradeQuality" ? ", " + IdentityDegrader : string.Empty) + ", scheduler)",
                     async ct =>
                     {
                         var root = await context.Document.GetSyntaxRootAsync(ct).ConfigureAwait(false);
