@@ -117,16 +117,35 @@ public sealed class AddBackpressureAttributeCodeFix : CodeFixProvider
         return document.WithSyntaxRoot(Edits.EnsureLibraryUsing(newRoot, annotated, model.Compilation));
     }
 
-    // "Degrade", or "Degrade2", "Degrade3"... when the sink (any of its parts) already has a member of that name.
+    // "Degrade", or "Degrade2", "Degrade3"... when the sink (any of its parts) already has a member of that name, or
+    // inherits one it can see (a new member would hide it: CS0108).
     private static string FreeDegraderName(INamedTypeSymbol? sink)
     {
         var name = DegraderName;
-        for (var i = 2; sink is not null && (sink.MemberNames.Contains(name) || sink.Name == name); i++)
+        for (var i = 2; sink is not null && Taken(sink, name); i++)
         {
             name = DegraderName + i.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
 
         return name;
+    }
+
+    private static bool Taken(INamedTypeSymbol sink, string name)
+    {
+        if (sink.Name == name || sink.MemberNames.Contains(name))
+        {
+            return true;
+        }
+
+        for (var type = sink.BaseType; type is not null; type = type.BaseType)
+        {
+            if (type.GetMembers(name).Any(static m => m.DeclaredAccessibility != Accessibility.Private))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     // The union named by [StreamSink(typeof(U))], written as the user can refer to it.

@@ -208,6 +208,47 @@ public sealed class AddBackpressureAttributeCodeFixTests
             """ + Union,
             nameof(AddBackpressureAttributeCodeFix) + "DegradeQuality");
 
+    // A member the sink inherits and can see is taken too (a new one would hide it: CS0108); a private one is not.
+    [Fact]
+    public Task DegradeQuality_names_its_degrader_after_the_members_the_sink_inherits() =>
+        Verifier.CodeFixAsync<AddBackpressureAttributeCodeFix>(
+            """
+            using Reactive.Streams;
+
+            public class SinkBase
+            {
+                protected void Degrade() { }
+
+                private void Degrade2() { }
+            }
+
+            [StreamSink(typeof(Ev))]
+            public partial class {|RXS0001:Sink|} : SinkBase
+            {
+                public void OnA(Ev.A a) { }
+            }
+            """ + Union,
+            """
+            using Reactive.Streams;
+
+            public class SinkBase
+            {
+                protected void Degrade() { }
+
+                private void Degrade2() { }
+            }
+
+            [Backpressure(BackpressurePolicy.DegradeQuality, Degrader = nameof(Degrade2))]
+            [StreamSink(typeof(Ev))]
+            public partial class Sink : SinkBase
+            {
+                public void OnA(Ev.A a) { }
+
+                private static Ev Degrade2(Ev item) => item;
+            }
+            """ + Union,
+            nameof(AddBackpressureAttributeCodeFix) + "DegradeQuality");
+
     // A sink written on one line: the fix threw a NullReferenceException (no indentation to copy).
     [Fact]
     public Task DegradeQuality_adds_the_degrader_to_a_sink_written_on_one_line() =>
