@@ -208,6 +208,13 @@ public sealed class UnboundedBoundaryCodeFix : CodeFixProvider
 
     private static bool TakesPolicyBlock(IdentifierNameSyntax name, ITypeSymbol bufferBlock, INamedTypeSymbol policyBlock, SemanticModel model, CancellationToken cancellationToken)
     {
+        // nameof(buffer) reads only the name.
+        if (name.Parent is ArgumentSyntax { Parent: ArgumentListSyntax { Parent: InvocationExpressionSyntax invocation } }
+            && model.GetOperation(invocation, cancellationToken) is INameOfOperation)
+        {
+            return true;
+        }
+
         ExpressionSyntax use = name.Parent is MemberAccessExpressionSyntax { Expression: ThisExpressionSyntax } qualified && qualified.Name == name ? qualified : name;
         SimpleNameSyntax? member = use.Parent switch
         {

@@ -269,6 +269,39 @@ public sealed class UnboundedBoundaryCodeFixTests
             """,
             nameof(UnboundedBoundaryCodeFix) + "BlockPauseUpstream");
 
+    // nameof reads only the variable's name: the policy block serves it as well.
+    [Fact]
+    public Task A_BufferBlock_named_in_nameof_still_becomes_a_policy_block() =>
+        Verifier.CodeFixAsync<UnboundedBoundaryCodeFix>(
+            """
+            using System.Threading.Tasks.Dataflow;
+
+            class C
+            {
+                string M()
+                {
+                    var buffer = new {|RXS0002:BufferBlock<int>|}();
+                    buffer.Post(1);
+                    return nameof(buffer);
+                }
+            }
+            """,
+            """
+            using System.Threading.Tasks.Dataflow;
+            using Reactive.Streams;
+
+            class C
+            {
+                string M()
+                {
+                    var buffer = new BackpressureBlock<int>(BackpressurePolicy.PauseUpstream, 1024);
+                    buffer.Post(1);
+                    return nameof(buffer);
+                }
+            }
+            """,
+            nameof(UnboundedBoundaryCodeFix) + "BlockPauseUpstream");
+
     [Fact]
     public Task BufferBlock_that_must_stay_a_BufferBlock_or_keeps_other_options_gets_only_the_bounded_capacity() =>
         Verifier.NoCodeFixAsync<UnboundedBoundaryCodeFix>(
