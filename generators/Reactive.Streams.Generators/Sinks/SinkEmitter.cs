@@ -374,7 +374,9 @@ internal static class SinkEmitter
         w.Line("/// </summary>");
         w.Line("/// <remarks>");
         w.Line("/// On overflow the policy decides: DropOldest and DegradeQuality evict the oldest buffered item, PauseUpstream");
-        w.Line("/// blocks <c>OnNext</c> until there is room (or its timeout throws <see cref=\"global::Reactive.Streams.StreamOverflowException\"/>),");
+        w.Line("/// blocks <c>OnNext</c> until there is room (or its timeout throws <see cref=\"global::Reactive.Streams.StreamOverflowException\"/>;");
+        w.Line("/// called from inside a handler of this observer, where blocking would deadlock, it fails the observer and throws");
+        w.Line("/// <see cref=\"global::System.InvalidOperationException\"/>),");
         w.Line("/// Fail throws <see cref=\"global::Reactive.Streams.StreamOverflowException\"/> from <c>OnNext</c>. <c>OnCompleted</c> lets the");
         w.Line("/// buffer drain, then <see cref=\"Completion\"/> completes; <c>OnError</c> drains, then faults it with the error. A handler");
         w.Line("/// that throws stops delivery, closes the buffer (later <c>OnNext</c> calls throw <see cref=\"global::Reactive.Streams.StreamClosedException\"/>)");
@@ -387,6 +389,7 @@ internal static class SinkEmitter
         w.Line($"private readonly {Rs}.BoundedStream<{union}> _stream;");
         w.Line($"private readonly {Threading}.CancellationTokenSource _disposal = new();");
         w.Line($"private readonly {Tasks}.Task _pump;");
+        w.Line($"private static readonly {Threading}.AsyncLocal<Observer?> s_pumping = new();");
         w.Line();
         w.Line($"internal Observer({Naming.Identifier(model.Name)} sink, {Rs}.BoundedStreamOptions<{union}> options)");
         w.Line("{");
@@ -412,6 +415,7 @@ internal static class SinkEmitter
         w.Line("/// <exception cref=\"global::Reactive.Streams.StreamOverflowException\">Fail found the buffer full, or a PauseUpstream wait timed out.</exception>");
         w.Line("/// <exception cref=\"global::Reactive.Streams.MissingDegraderException\">DegradeQuality overflowed and the sink names no degrader.</exception>");
         w.Line("/// <exception cref=\"global::Reactive.Streams.StreamClosedException\">The observer was completed, failed or disposed.</exception>");
+        w.Line("/// <exception cref=\"global::System.InvalidOperationException\">PauseUpstream found the buffer full on a call from inside one of this observer's handlers.</exception>");
         w.Open($"public void OnNext({union} value)");
         w.Line("global::System.ArgumentNullException.ThrowIfNull(value);");
         w.Line("var result = _stream.TryPush(value);");
@@ -420,6 +424,18 @@ internal static class SinkEmitter
         w.Close();
         w.Line();
         w.Open($"if (result.Status == {Rs}.PushStatus.Full)");
+        w.Open("if (s_pumping.Value == this)");
+        w.Line("// Called from inside one of this observer's handlers: only the pump makes room, and the pump is waiting for");
+        w.Line("// this handler, so blocking would deadlock. The observer fails instead, as SubscribeAsync's source does.");
+        w.Line("var error = new global::System.InvalidOperationException(");
+        w.Line("    $\"Stream '{_stream.Name}' (PauseUpstream, capacity {_stream.Capacity}) is full and OnNext was called from inside one of this observer's handlers; \" +");
+        w.Line("    \"blocking here would deadlock, so the observer fails instead. Produce outside the handlers, or use DropOldest, DegradeQuality or Fail.\");");
+        w.Line("_stream.TryComplete(error);");
+        w.Line("// Counted as rejected by the now completed stream, so its counters still add up.");
+        w.Line("_stream.TryPush(value);");
+        w.Line("throw error;");
+        w.Close();
+        w.Line();
         w.Line("// PauseUpstream: a synchronous OnNext blocks the producer until there is room (the policy's contract), through");
         w.Line("// the stream's own blocking push: the same wait, timeout and counting as an async push.");
         w.Open("try");
@@ -459,6 +475,8 @@ internal static class SinkEmitter
         w.Close();
         w.Line();
         w.Open($"private async {Tasks}.Task PumpAsync()");
+        w.Line("// Flows into the handlers and their continuations: OnNext recognises a call from inside them.");
+        w.Line("s_pumping.Value = this;");
         w.Line("var token = _disposal.Token;");
         w.Open("try");
         w.Open("while (await _stream.WaitToReadAsync(token).ConfigureAwait(false))");

@@ -95,3 +95,39 @@ public sealed partial class OutcomeSink
 
     public void OnOther(Outcome.Other item) => Handled.Add("other:" + item.RawValue);
 }
+
+/// <summary>A PauseUpstream sink of capacity 1 whose <c>Acquired</c> handler pushes into its own observer.</summary>
+[StreamSink(typeof(LeaseEvent))]
+[Backpressure(BackpressurePolicy.PauseUpstream, Capacity = 1)]
+public sealed partial class EchoingLeaseSink
+{
+    public Observer? Self { get; set; }
+
+    public int Echoed { get; private set; }
+
+    public InvalidOperationException? EchoError { get; private set; }
+
+    public async ValueTask OnAcquired(LeaseEvent.Acquired item)
+    {
+        // After an await too: the handler's flow is recognised, whichever thread it continues on.
+        await Task.Yield();
+        try
+        {
+            for (var i = 0; i < 3; i++)
+            {
+                Self!.OnNext(new LeaseEvent.Expired(item.Cursor, item.ExecutionId + "-echo" + i, item.At));
+                Echoed++;
+            }
+        }
+        catch (InvalidOperationException error)
+        {
+            EchoError = error;
+        }
+    }
+
+    public void OnRenewed(LeaseEvent.Renewed item) { }
+
+    public void OnExpired(LeaseEvent.Expired item) { }
+
+    public void OnRevoked(LeaseEvent.Revoked item) { }
+}

@@ -234,6 +234,23 @@ public sealed class SinkObserverTests
         Assert.Empty(sink.Handled);
     }
 
+    // Only the pump makes room, and the pump is waiting for the handler: blocking there would never end.
+    [Fact]
+    public async Task PauseUpstream_OnNext_from_inside_its_own_handler_fails_the_observer_instead_of_deadlocking()
+    {
+        var sink = new EchoingLeaseSink();
+        await using var observer = sink.CreateObserver();
+        sink.Self = observer;
+
+        observer.OnNext(Acquired("a"));
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => observer.Completion.WaitAsync(s_guard));
+        Assert.Same(sink.EchoError, error);
+        Assert.Contains("from inside one of this observer's handlers", error.Message, StringComparison.Ordinal);
+        Assert.Equal(1, sink.Echoed);
+        Assert.Throws<StreamClosedException>(() => observer.OnNext(Acquired("late")));
+    }
+
     private static LeaseEvent.Acquired Acquired(string id) => new(new Cursor(1, 0), id, "lease", s_at);
 
     private static LeaseEvent.Expired Expired(string id) => new(new Cursor(3, 0), id, s_at);

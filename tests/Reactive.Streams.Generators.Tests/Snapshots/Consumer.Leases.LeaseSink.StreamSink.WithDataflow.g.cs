@@ -69,7 +69,9 @@ partial class LeaseSink
     /// </summary>
     /// <remarks>
     /// On overflow the policy decides: DropOldest and DegradeQuality evict the oldest buffered item, PauseUpstream
-    /// blocks <c>OnNext</c> until there is room (or its timeout throws <see cref="global::Reactive.Streams.StreamOverflowException"/>),
+    /// blocks <c>OnNext</c> until there is room (or its timeout throws <see cref="global::Reactive.Streams.StreamOverflowException"/>;
+    /// called from inside a handler of this observer, where blocking would deadlock, it fails the observer and throws
+    /// <see cref="global::System.InvalidOperationException"/>),
     /// Fail throws <see cref="global::Reactive.Streams.StreamOverflowException"/> from <c>OnNext</c>. <c>OnCompleted</c> lets the
     /// buffer drain, then <see cref="Completion"/> completes; <c>OnError</c> drains, then faults it with the error. A handler
     /// that throws stops delivery, closes the buffer (later <c>OnNext</c> calls throw <see cref="global::Reactive.Streams.StreamClosedException"/>)
@@ -83,6 +85,7 @@ partial class LeaseSink
         private readonly global::Reactive.Streams.BoundedStream<global::Consumer.Leases.LeaseHistoryEvent> _stream;
         private readonly global::System.Threading.CancellationTokenSource _disposal = new();
         private readonly global::System.Threading.Tasks.Task _pump;
+        private static readonly global::System.Threading.AsyncLocal<Observer?> s_pumping = new();
 
         internal Observer(LeaseSink sink, global::Reactive.Streams.BoundedStreamOptions<global::Consumer.Leases.LeaseHistoryEvent> options)
         {
@@ -108,6 +111,7 @@ partial class LeaseSink
         /// <exception cref="global::Reactive.Streams.StreamOverflowException">Fail found the buffer full, or a PauseUpstream wait timed out.</exception>
         /// <exception cref="global::Reactive.Streams.MissingDegraderException">DegradeQuality overflowed and the sink names no degrader.</exception>
         /// <exception cref="global::Reactive.Streams.StreamClosedException">The observer was completed, failed or disposed.</exception>
+        /// <exception cref="global::System.InvalidOperationException">PauseUpstream found the buffer full on a call from inside one of this observer's handlers.</exception>
         public void OnNext(global::Consumer.Leases.LeaseHistoryEvent value)
         {
             global::System.ArgumentNullException.ThrowIfNull(value);
@@ -119,6 +123,19 @@ partial class LeaseSink
 
             if (result.Status == global::Reactive.Streams.PushStatus.Full)
             {
+                if (s_pumping.Value == this)
+                {
+                    // Called from inside one of this observer's handlers: only the pump makes room, and the pump is waiting for
+                    // this handler, so blocking would deadlock. The observer fails instead, as SubscribeAsync's source does.
+                    var error = new global::System.InvalidOperationException(
+                        $"Stream '{_stream.Name}' (PauseUpstream, capacity {_stream.Capacity}) is full and OnNext was called from inside one of this observer's handlers; " +
+                        "blocking here would deadlock, so the observer fails instead. Produce outside the handlers, or use DropOldest, DegradeQuality or Fail.");
+                    _stream.TryComplete(error);
+                    // Counted as rejected by the now completed stream, so its counters still add up.
+                    _stream.TryPush(value);
+                    throw error;
+                }
+
                 // PauseUpstream: a synchronous OnNext blocks the producer until there is room (the policy's contract), through
                 // the stream's own blocking push: the same wait, timeout and counting as an async push.
                 try
@@ -162,6 +179,8 @@ partial class LeaseSink
 
         private async global::System.Threading.Tasks.Task PumpAsync()
         {
+            // Flows into the handlers and their continuations: OnNext recognises a call from inside them.
+            s_pumping.Value = this;
             var token = _disposal.Token;
             try
             {
