@@ -16,6 +16,7 @@ internal static class PolicyCalls
     internal const string CapacityParameter = "capacity";
     internal const string DegraderParameter = "degrader";
     internal const string CapacityProperty = "Capacity";
+    internal const string QueueCapacityProperty = "QueueCapacity";
     internal const string DegraderProperty = "Degrader";
     internal const int DegradeQualityValue = 1;
 

@@ -57,15 +57,13 @@ public sealed class CapacityAnalyzer : DiagnosticAnalyzer
     {
         var assignment = (ISimpleAssignmentOperation)context.Operation;
         if (assignment.Target is IPropertyReferenceOperation { Property: { } property }
-            && property.Name is PolicyCalls.CapacityProperty or QueueCapacityProperty
+            && property.Name is PolicyCalls.CapacityProperty or PolicyCalls.QueueCapacityProperty
             && KnownTypes.IsInLibraryNamespace(property.ContainingType)
             && !InAttribute(assignment))
         {
             Check(context, assignment.Value);
         }
     }
-
-    private const string QueueCapacityProperty = "QueueCapacity";
 
     // An attribute's named arguments are assignments in the operation tree too; attributes are read from symbols.
     private static bool InAttribute(IOperation operation)
