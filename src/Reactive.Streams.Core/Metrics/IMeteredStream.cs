@@ -4,7 +4,7 @@ namespace Reactive.Streams;
 /// A buffer with a backpressure policy whose counters can be read: every surface of the library is one —
 /// <see cref="BoundedStream{T}"/>, a channel from <see cref="BackpressureChannel"/>, <see cref="BackpressureBlock{T}"/>,
 /// the subscription that a policy operator's <c>Subscribe</c> returns (<c>WithBackpressure</c>, <c>DropOldest</c>, …),
-/// <see cref="BackpressureSubscription"/>, and a generated sink adapter.
+/// <see cref="BackpressureSubscription"/>, <see cref="BackpressureObserver{T}"/>, and a generated sink adapter.
 /// </summary>
 /// <remarks>
 /// The same counters are published on the <c>Reactive.Streams</c> meter (<see cref="StreamMeter"/>), where buffers that

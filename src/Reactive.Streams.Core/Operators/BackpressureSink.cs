@@ -36,6 +36,9 @@ internal abstract class BackpressureSink<T> : ReadSignal, IObserver<T>
     /// </summary>
     protected Exception? TerminalError => Volatile.Read(ref _error);
 
+    /// <summary>Whether <see cref="OnNext"/> ignores what it is given: the stream has ended or its consumer went away.</summary>
+    protected bool IsProducerSideStopped => Volatile.Read(ref _stopped) != 0;
+
     /// <summary>Subscribes to <paramref name="source"/>; call once, after the consumer side is ready.</summary>
     public void SubscribeTo(IObservable<T> source)
     {

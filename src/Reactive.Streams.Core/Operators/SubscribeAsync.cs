@@ -162,12 +162,22 @@ internal sealed class SubscribeAsyncSink<T>(BoundedBuffer<T> buffer, Func<T, Can
 
     public StreamMetricsSnapshot GetMetrics() => Buffer.GetMetrics();
 
+    /// <summary>Subscribes to <paramref name="source"/>, after <see cref="Start"/>.</summary>
     public void Run(IObservable<T> source)
+    {
+        Start();
+        SubscribeTo(source);
+    }
+
+    /// <summary>Readies the consumer side before anything is pushed: the first push schedules the handler loop.</summary>
+    public void Start()
     {
         Buffer.ArmReadSignal(this);
         ProbeSchedulerThread(scheduler);
-        SubscribeTo(source);
     }
+
+    /// <summary>Whether the sink takes no more items (a terminal notification, an overflow, a handler's failure or disposal).</summary>
+    public bool IsStopped => IsProducerSideStopped;
 
     protected internal override void OnReadable() =>
         scheduler.Schedule(this, static (_, sink) =>

@@ -70,6 +70,11 @@ public sealed class SubscribeAsyncUserVirtualTimeConformanceTests : ConformanceS
     protected override IConformanceSurface Surface { get; } = new SubscribeAsyncSurface(VirtualClock.User);
 }
 
+public sealed class BackpressureObserverConformanceTests : ConformanceSuite
+{
+    protected override IConformanceSurface Surface { get; } = new SubscribeAsyncSurface(VirtualClock.Test, asObserver: true);
+}
+
 /// <summary>The platform's bounded channel where it is a twin: the table's outcomes are its own.</summary>
 public sealed class RuntimeChannelTwinConformanceTests : ConformanceSuite
 {

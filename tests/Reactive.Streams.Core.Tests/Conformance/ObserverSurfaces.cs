@@ -165,13 +165,6 @@ internal sealed class RxOperatorSurface(Func<VirtualClock> clock) : IConformance
         return new Observation(beforeTimeout, ReportedByTheEnd(atTimeout, terminal), Values(observer, 0).Skip(seen).ToList(), terminal, Metrics(), detail);
     }
 
-    /// <summary>
-    /// An <c>OnNext</c> that returned after its wait timed out reported nothing to its caller; the overflow error that
-    /// ends the stream is how this surface reports the rejected push.
-    /// </summary>
-    internal static PartyResult ReportedByTheEnd(PartyResult push, Terminal terminal) =>
-        push.Outcome == PartyOutcome.Closed && terminal == Terminal.FaultedByOverflow ? new PartyResult(PartyOutcome.Overflow) : push;
-
     private static List<int> Values(Recorder observer, int skip) =>
         observer.Messages.Skip(skip).Where(m => m.Kind == NotificationKind.OnNext).Select(m => m.Value).ToList();
 
@@ -199,11 +192,13 @@ internal static class OperatorMetrics
 
 /// <summary>
 /// <c>SubscribeAsync</c> on a <see cref="TestScheduler"/>: the handler holds 0 until released, so 1..C stay buffered
-/// behind it. With no synchronization context the handler's continuations run inline as the clock advances.
+/// behind it. With no synchronization context the handler's continuations run inline as the clock advances. With
+/// <paramref name="asObserver"/>, the same consumer as a <see cref="BackpressureObserver{T}"/> that the subject is
+/// given, which must give the same table.
 /// </summary>
-internal sealed class SubscribeAsyncSurface(Func<VirtualClock> clock) : IConformanceSurface
+internal sealed class SubscribeAsyncSurface(Func<VirtualClock> clock, bool asObserver = false) : IConformanceSurface
 {
-    public string Name { get; } = $"SubscribeAsync ({clock().Name})";
+    public string Name { get; } = $"{(asObserver ? "BackpressureObserver" : "SubscribeAsync")} ({clock().Name})";
 
     public int Capacity => 2;
 
@@ -220,7 +215,8 @@ internal sealed class SubscribeAsyncSurface(Func<VirtualClock> clock) : IConform
         var release = new TaskCompletionSource();
         var handled = new List<int>();
         var options = new BoundedStreamOptions<int>(scenario.Policy, Capacity) { Degrader = ConformanceTable.Degrade };
-        var subscription = subject.SubscribeAsync(
+        var subscription = Consume(
+            subject,
             async (x, _) =>
             {
                 lock (handled)
@@ -300,7 +296,8 @@ internal sealed class SubscribeAsyncSurface(Func<VirtualClock> clock) : IConform
         var release = new TaskCompletionSource();
         var handled = new List<int>();
         var options = new BoundedStreamOptions<int>(BackpressurePolicy.PauseUpstream, Capacity) { PauseTimeout = timeout, TimeProvider = time };
-        var subscription = subject.SubscribeAsync(
+        var subscription = Consume(
+            subject,
             async (x, _) =>
             {
                 lock (handled)
@@ -344,6 +341,26 @@ internal sealed class SubscribeAsyncSurface(Func<VirtualClock> clock) : IConform
             received = handled.Skip(1).ToList();
         }
 
-        return new Observation(beforeTimeout, RxOperatorSurface.ReportedByTheEnd(atTimeout, terminal), received, terminal, metrics, detail);
+        return new Observation(beforeTimeout, ReportedByTheEnd(atTimeout, terminal), received, terminal, metrics, detail);
     }
+
+    private Consumer Consume(IObservable<int> source, Func<int, CancellationToken, ValueTask> handler, BoundedStreamOptions<int> options, IScheduler scheduler)
+    {
+        if (!asObserver)
+        {
+            var subscription = source.SubscribeAsync(handler, options, scheduler);
+            return new Consumer(subscription.Completion, subscription.GetMetrics, subscription.Dispose);
+        }
+
+        var observer = new BackpressureObserver<int>(handler, options, scheduler);
+        var upstream = source.Subscribe(observer);
+        return new Consumer(observer.Completion, observer.GetMetrics, () =>
+        {
+            observer.Dispose();
+            upstream.Dispose();
+        });
+    }
+
+    /// <summary>What the rows use of a <see cref="BackpressureSubscription"/> or a <see cref="BackpressureObserver{T}"/>.</summary>
+    private sealed record Consumer(Task Completion, Func<StreamMetricsSnapshot> GetMetrics, Action Dispose);
 }

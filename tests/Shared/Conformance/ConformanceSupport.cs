@@ -92,6 +92,13 @@ public static class ConformanceSupport
         return pushing;
     }
 
+    /// <summary>
+    /// An Rx <c>OnNext</c> that returned after its wait timed out reported nothing to its caller; the overflow error that
+    /// ends the stream is how an observer surface reports the rejected push.
+    /// </summary>
+    public static PartyResult ReportedByTheEnd(PartyResult push, Terminal terminal) =>
+        push.Outcome == PartyOutcome.Closed && terminal == Terminal.FaultedByOverflow ? new PartyResult(PartyOutcome.Overflow) : push;
+
     /// <summary>How a completion task ended, as the table names it.</summary>
     public static (Terminal Terminal, string? Detail) TerminalOf(Task completion, Exception fault, bool disposed)
     {
