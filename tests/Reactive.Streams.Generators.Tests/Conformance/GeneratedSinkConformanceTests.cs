@@ -12,8 +12,9 @@ public sealed class GeneratedSinkConformanceTests : ConformanceSuite
 
 /// <summary>
 /// A generated sink's observer: its pump runs on the thread pool, so "the consumer holds 0" is the handler holding
-/// 0 until released (<see cref="HoldingTableSink"/>), and the waits are on state under the table's guard. Its
-/// <c>OnNext</c> throws a rejection to the producer (overflow, closed), so an overflow leaves the stream open.
+/// 0 until released (<see cref="HoldingTableSink"/>), and the waits are on state under the table's guard. It is a
+/// <c>BackpressureObserver</c>, SubscribeAsync's consumer: its <c>OnNext</c> cannot report a rejection, so an overflow
+/// ends the stream, as on the Rx operators.
 /// </summary>
 internal sealed class GeneratedSinkSurface : IConformanceSurface
 {
@@ -21,7 +22,7 @@ internal sealed class GeneratedSinkSurface : IConformanceSurface
 
     public int Capacity => 2;
 
-    public SurfaceTraits Traits => default;
+    public SurfaceTraits Traits => new(OverflowEndsTheStream: true);
 
     public string? NotApplicable(Scenario scenario) => scenario switch
     {
@@ -101,13 +102,13 @@ internal sealed class GeneratedSinkSurface : IConformanceSurface
         time.Advance(TimeSpan.FromTicks(1));
         var atTimeout = await SettleAsync(party);
 
-        // The stream stays open: the consumer takes what is buffered, and nothing ends it.
+        // The timeout ended the stream: the consumer takes what is buffered, then Completion faults with the overflow.
         sink.Sink.Release.SetResult();
-        SpinWait.SpinUntil(() => sink.Sink.Handled.Count >= 1 + Capacity && sink.Metrics().Depth == 0, Guard);
+        await SettleAsync(sink.Completion());
         var (terminal, detail) = TerminalOf(sink.Completion(), NewFault(), disposed: false);
         var metrics = sink.Metrics();
         await SettleAsync(sink.Disposable.DisposeAsync().AsTask());
-        return new Observation(beforeTimeout, atTimeout, sink.Sink.Handled.Skip(1).ToList(), terminal, metrics, detail);
+        return new Observation(beforeTimeout, ReportedByTheEnd(atTimeout, terminal), sink.Sink.Handled.Skip(1).ToList(), terminal, metrics, detail);
     }
 
     private static OpenSink Open(BackpressurePolicy policy, TimeProvider? time = null, TimeSpan? timeout = null) => policy switch

@@ -6,7 +6,7 @@ namespace Reactive.Streams.Generators.Tests.Infrastructure;
 
 /// <summary>
 /// In-memory compilations for generator tests. References come from the running runtime's trusted platform
-/// assemblies plus Reactive.Streams.Core: the testing packages' default reference assemblies are downloaded on
+/// assemblies plus Reactive.Streams.Core and System.Reactive: the testing packages' default reference assemblies are downloaded on
 /// first use, which fails offline.
 /// </summary>
 internal static class TestCompilation
@@ -50,6 +50,8 @@ internal static class TestCompilation
         return trusted
             .Where(path => string.Equals(Path.GetDirectoryName(path), frameworkDirectory, StringComparison.Ordinal))
             .Append(typeof(EventUnionAttribute).Assembly.Location)
+            // Core's own dependency, which a project referencing Core always gets: the generated observer takes an IScheduler.
+            .Append(typeof(System.Reactive.Concurrency.IScheduler).Assembly.Location)
             .Select(static path => (MetadataReference)MetadataReference.CreateFromFile(path))
             .ToImmutableArray();
     }

@@ -87,6 +87,24 @@ public sealed class SinkDeliveryTests
     }
 
     [Fact]
+    public async Task A_lossy_delivery_sink_whose_buffer_stopped_fails_the_write_so_the_dispatcher_retries_or_dead_letters()
+    {
+        var sink = new DropOldestLeaseSink();
+        sink.Release.SetResult();
+        var failed = sink.CreateDeliverySink();
+        var disposed = sink.CreateDeliverySink("disposed");
+
+        await failed.WriteAsync(new LeaseEvent.Revoked(new Cursor(1, 0), "x", s_at, "crash", null), CancellationToken.None);
+        var handlerError = await Assert.ThrowsAsync<InvalidOperationException>(() => failed.Completion.WaitAsync(s_guard));
+        var write = await Assert.ThrowsAsync<InvalidOperationException>(async () => await failed.WriteAsync(Acquired("after"), CancellationToken.None));
+        Assert.Same(handlerError, write);
+
+        await disposed.DisposeAsync().AsTask().WaitAsync(s_guard);
+        await Assert.ThrowsAsync<StreamClosedException>(async () => await disposed.WriteAsync(Acquired("late"), CancellationToken.None));
+        await failed.DisposeAsync().AsTask().WaitAsync(s_guard);
+    }
+
+    [Fact]
     public void A_delivery_sink_needs_a_name()
     {
         Assert.Throws<ArgumentException>(() => new FailingLeaseSink().CreateDeliverySink(string.Empty));

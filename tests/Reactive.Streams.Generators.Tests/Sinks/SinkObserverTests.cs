@@ -94,7 +94,7 @@ public sealed class SinkObserverTests
     }
 
     [Fact]
-    public async Task PauseUpstream_OnNext_blocked_at_disposal_is_released_as_closed()
+    public async Task PauseUpstream_OnNext_blocked_at_disposal_is_released_and_its_item_counted_as_rejected()
     {
         var sink = new PausingLeaseSink();
         var observer = sink.CreateObserver();
@@ -106,16 +106,20 @@ public sealed class SinkObserverTests
         Assert.True(SpinWait.SpinUntil(() => observer.GetMetrics().PauseUpstreamBlocks == 1, s_guard));
 
         var disposal = observer.DisposeAsync();
-        await Assert.ThrowsAsync<StreamClosedException>(() => blocked.WaitAsync(s_guard));
+        await blocked.WaitAsync(s_guard);
         sink.Release.SetResult();
         await disposal.AsTask().WaitAsync(s_guard);
 
-        Assert.True(observer.Completion.IsCanceled);
+        // As SubscribeAsync's subscription: disposal is not an error, and the running handler had returned.
+        Assert.True(observer.Completion.IsCompletedSuccessfully);
+        Assert.True(observer.IsStopped);
         Assert.Equal(new[] { "expired:held" }, sink.Handled);
+        var metrics = observer.GetMetrics();
+        Assert.Equal((4L, 1L, 1L), (metrics.ItemsPushed, metrics.ItemsDelivered, metrics.ItemsRejected));
     }
 
     [Fact]
-    public async Task Fail_throws_an_overflow_naming_policy_and_capacity_from_OnNext_and_enqueues_nothing()
+    public async Task Fail_ends_the_observer_with_an_overflow_naming_policy_and_capacity_after_what_was_buffered()
     {
         var sink = new FailingLeaseSink();
         await using var observer = sink.CreateObserver();
@@ -124,14 +128,19 @@ public sealed class SinkObserverTests
         await sink.HeldStarted.Task.WaitAsync(s_guard);
         observer.OnNext(Acquired("1"));
         observer.OnNext(Acquired("2"));
-        var error = Assert.Throws<StreamOverflowException>(() => observer.OnNext(Acquired("3")));
+
+        // An observer's OnNext has no way to report a rejection but to end the stream, as Rx's operators do.
+        observer.OnNext(Acquired("3"));
+        Assert.True(observer.IsStopped);
+        observer.OnNext(Acquired("after"));
         sink.Release.SetResult();
-        observer.OnCompleted();
-        await observer.Completion.WaitAsync(s_guard);
+        var error = await Assert.ThrowsAsync<StreamOverflowException>(() => observer.Completion.WaitAsync(s_guard));
 
         Assert.Equal(("FailingLeaseSink", BackpressurePolicy.Fail, 2), (error.StreamName, error.Policy, error.Capacity));
         Assert.Equal(new[] { "expired:held", "acquired:1", "acquired:2" }, sink.Handled);
-        Assert.Equal(1, observer.GetMetrics().FailOverflows);
+        var metrics = observer.GetMetrics();
+        Assert.Equal((4L, 3L, 1L), (metrics.ItemsPushed, metrics.ItemsDelivered, metrics.FailOverflows));
+        Assert.True(metrics.IsConserved);
     }
 
     [Fact]
@@ -153,7 +162,7 @@ public sealed class SinkObserverTests
     }
 
     [Fact]
-    public async Task A_handler_that_throws_faults_Completion_and_closes_the_buffer()
+    public async Task A_handler_that_throws_faults_Completion_and_stops_the_observer()
     {
         var sink = new FailingLeaseSink();
         sink.Release.SetResult();
@@ -163,7 +172,9 @@ public sealed class SinkObserverTests
 
         var error = await Assert.ThrowsAsync<InvalidOperationException>(() => observer.Completion.WaitAsync(s_guard));
         Assert.Equal("handler failed for x", error.Message);
-        Assert.Throws<StreamClosedException>(() => observer.OnNext(Acquired("after")));
+        Assert.True(observer.IsStopped);
+        observer.OnNext(Acquired("after"));
+        Assert.Equal(1, observer.GetMetrics().ItemsPushed);
     }
 
     [Fact]
@@ -196,18 +207,22 @@ public sealed class SinkObserverTests
     }
 
     [Fact]
-    public async Task DispatchAsync_and_OnNext_reject_null_items()
+    public async Task DispatchAsync_rejects_a_null_item_and_the_observer_fails_on_one()
     {
         var sink = new FailingLeaseSink();
+        sink.Release.SetResult();
         await using var observer = sink.CreateObserver();
+        await using var errored = sink.CreateObserver();
 
         Assert.Equal("item", (await Assert.ThrowsAsync<ArgumentNullException>(async () => await sink.DispatchAsync(null!))).ParamName);
-        Assert.Equal("value", Assert.Throws<ArgumentNullException>(() => observer.OnNext(null!)).ParamName);
-        Assert.Equal("error", Assert.Throws<ArgumentNullException>(() => observer.OnError(null!)).ParamName);
+        observer.OnNext(null!);
+        Assert.Equal("item", (await Assert.ThrowsAsync<ArgumentNullException>(() => observer.Completion.WaitAsync(s_guard))).ParamName);
+        errored.OnError(null!);
+        Assert.Equal("error", (await Assert.ThrowsAsync<ArgumentNullException>(() => errored.Completion.WaitAsync(s_guard))).ParamName);
     }
 
     [Fact]
-    public async Task Disposing_twice_does_not_throw_and_OnNext_after_disposal_is_closed()
+    public async Task Disposing_twice_does_not_throw_and_OnNext_after_disposal_is_ignored()
     {
         var sink = new PausingLeaseSink();
         var observer = sink.CreateObserver();
@@ -218,9 +233,10 @@ public sealed class SinkObserverTests
         await delivery.DisposeAsync().AsTask().WaitAsync(s_guard);
         await delivery.DisposeAsync().AsTask().WaitAsync(s_guard);
 
-        Assert.Throws<StreamClosedException>(() => observer.OnNext(Acquired("late")));
-        // Disposed before its pump first waited: disposal still wins over the end it may see.
-        Assert.True(observer.Completion.IsCanceled);
+        observer.OnNext(Acquired("late"));
+        Assert.True(observer.IsStopped);
+        Assert.Equal(0, observer.GetMetrics().ItemsPushed);
+        Assert.True(observer.Completion.IsCompletedSuccessfully);
         Assert.True(delivery.Completion.IsCompletedSuccessfully);
     }
 
@@ -245,10 +261,13 @@ public sealed class SinkObserverTests
         observer.OnNext(Acquired("a"));
 
         var error = await Assert.ThrowsAsync<InvalidOperationException>(() => observer.Completion.WaitAsync(s_guard));
-        Assert.Same(sink.EchoError, error);
-        Assert.Contains("from inside one of this observer's handlers", error.Message, StringComparison.Ordinal);
-        Assert.Equal(1, sink.Echoed);
-        Assert.Throws<StreamClosedException>(() => observer.OnNext(Acquired("late")));
+        Assert.Contains("is full and OnNext was called on the thread that drains it", error.Message, StringComparison.Ordinal);
+        Assert.Contains("EchoingLeaseSink", error.Message, StringComparison.Ordinal);
+
+        // OnNext never throws: the echo that found the buffer full failed the observer, the next one was ignored.
+        Assert.Null(sink.EchoError);
+        Assert.Equal(3, sink.Echoed);
+        Assert.True(observer.IsStopped);
     }
 
     private static LeaseEvent.Acquired Acquired(string id) => new(new Cursor(1, 0), id, "lease", s_at);

@@ -52,157 +52,29 @@ partial class LeaseSink
         };
 
     /// <summary>
-    /// Creates an observer that buffers what it is given in a stream with this sink's declared policy and
-    /// dispatches from it to the handlers, one item at a time, in order, on the thread pool.
+    /// Creates an observer that buffers what it is given with this sink's declared policy and hands it to the
+    /// handlers, one item at a time, in order.
     /// </summary>
     /// <param name="timeProvider">The clock for a PauseUpstream timeout; <see cref="global::System.TimeProvider.System"/> when null.</param>
     /// <param name="pauseTimeout">Under PauseUpstream, how long <c>OnNext</c> may block for room; forever when null.</param>
+    /// <param name="scheduler">Where the handler loop starts when items arrive in an empty buffer (a virtual-time scheduler in tests); the thread pool when null.</param>
     /// <returns>The observer; dispose it to stop delivery.</returns>
     [global::System.CodeDom.Compiler.GeneratedCode("Reactive.Streams.Generators", "1.0.0")]
-    public Observer CreateObserver(global::System.TimeProvider? timeProvider = null, global::System.TimeSpan? pauseTimeout = null) =>
-        new(this, CreateStreamOptions(timeProvider, pauseTimeout));
+    public Observer CreateObserver(global::System.TimeProvider? timeProvider = null, global::System.TimeSpan? pauseTimeout = null, global::System.Reactive.Concurrency.IScheduler? scheduler = null) =>
+        new(this, CreateStreamOptions(timeProvider, pauseTimeout), scheduler);
 
     /// <summary>
     /// An <see cref="global::System.IObserver{T}"/> of <see cref="global::Consumer.Leases.LeaseHistoryEvent"/> in front of this sink, with a
-    /// DegradeQuality buffer of capacity 16. <c>OnNext</c> never calls a handler: it pushes into the buffer,
-    /// and a single pump reads from it and awaits each handler in turn.
+    /// DegradeQuality buffer of capacity 16: a <see cref="global::Reactive.Streams.BackpressureObserver{T}"/> whose handler
+    /// is <c>DispatchAsync</c>. <c>OnNext</c> never calls a handler and never throws; an overflow under Fail, a PauseUpstream
+    /// timeout or a handler's exception fails the observer and shows in <c>Completion</c>, as with <c>SubscribeAsync</c>.
     /// </summary>
-    /// <remarks>
-    /// On overflow the policy decides: DropOldest and DegradeQuality evict the oldest buffered item, PauseUpstream
-    /// blocks <c>OnNext</c> until there is room (or its timeout throws <see cref="global::Reactive.Streams.StreamOverflowException"/>;
-    /// called from inside a handler of this observer, where blocking would deadlock, it fails the observer and throws
-    /// <see cref="global::System.InvalidOperationException"/>),
-    /// Fail throws <see cref="global::Reactive.Streams.StreamOverflowException"/> from <c>OnNext</c>. <c>OnCompleted</c> lets the
-    /// buffer drain, then <see cref="Completion"/> completes; <c>OnError</c> drains, then faults it with the error. A handler
-    /// that throws stops delivery, closes the buffer (later <c>OnNext</c> calls throw <see cref="global::Reactive.Streams.StreamClosedException"/>)
-    /// and faults <see cref="Completion"/>. Disposal stops delivery promptly, releases a blocked <c>OnNext</c> and
-    /// cancels the token handed to handlers.
-    /// </remarks>
     [global::System.CodeDom.Compiler.GeneratedCode("Reactive.Streams.Generators", "1.0.0")]
-    public sealed class Observer : global::System.IObserver<global::Consumer.Leases.LeaseHistoryEvent>, global::System.IAsyncDisposable
+    public sealed class Observer : global::Reactive.Streams.BackpressureObserver<global::Consumer.Leases.LeaseHistoryEvent>
     {
-        private readonly LeaseSink _sink;
-        private readonly global::Reactive.Streams.BoundedStream<global::Consumer.Leases.LeaseHistoryEvent> _stream;
-        private readonly global::System.Threading.CancellationTokenSource _disposal = new();
-        private readonly global::System.Threading.Tasks.Task _pump;
-        private static readonly global::System.Threading.AsyncLocal<Observer?> s_pumping = new();
-
-        internal Observer(LeaseSink sink, global::Reactive.Streams.BoundedStreamOptions<global::Consumer.Leases.LeaseHistoryEvent> options)
+        internal Observer(LeaseSink sink, global::Reactive.Streams.BoundedStreamOptions<global::Consumer.Leases.LeaseHistoryEvent> options, global::System.Reactive.Concurrency.IScheduler? scheduler)
+            : base(sink.DispatchAsync, options, scheduler)
         {
-            _sink = sink;
-            _stream = new global::Reactive.Streams.BoundedStream<global::Consumer.Leases.LeaseHistoryEvent>(options);
-            // The pump runs on the thread pool so that OnNext never runs a handler on the producer's thread.
-            _pump = global::System.Threading.Tasks.Task.Run(PumpAsync);
-        }
-
-        /// <summary>Completes once the buffer is completed and drained; faults with an upstream error or a handler's exception, and is cancelled by disposal.</summary>
-        public global::System.Threading.Tasks.Task Completion => _pump;
-
-        /// <summary>How many items wait in the buffer.</summary>
-        public int Depth => _stream.Depth;
-
-        /// <summary>The buffer's counters (pushed, delivered, evicted, blocked, failed) and depth.</summary>
-        /// <returns>A consistent snapshot.</returns>
-        public global::Reactive.Streams.StreamMetricsSnapshot GetMetrics() => _stream.GetMetrics();
-
-        /// <summary>Pushes <paramref name="value"/> into the buffer under the sink's policy.</summary>
-        /// <param name="value">The event.</param>
-        /// <exception cref="global::System.ArgumentNullException"><paramref name="value"/> is null.</exception>
-        /// <exception cref="global::Reactive.Streams.StreamOverflowException">Fail found the buffer full, or a PauseUpstream wait timed out.</exception>
-        /// <exception cref="global::Reactive.Streams.MissingDegraderException">DegradeQuality overflowed and the sink names no degrader.</exception>
-        /// <exception cref="global::Reactive.Streams.StreamClosedException">The observer was completed, failed or disposed.</exception>
-        /// <exception cref="global::System.InvalidOperationException">PauseUpstream found the buffer full on a call from inside one of this observer's handlers.</exception>
-        public void OnNext(global::Consumer.Leases.LeaseHistoryEvent value)
-        {
-            global::System.ArgumentNullException.ThrowIfNull(value);
-            var result = _stream.TryPush(value);
-            if (result.IsAccepted)
-            {
-                return;
-            }
-
-            if (result.Status == global::Reactive.Streams.PushStatus.Full)
-            {
-                if (s_pumping.Value == this)
-                {
-                    // Called from inside one of this observer's handlers: only the pump makes room, and the pump is waiting for
-                    // this handler, so blocking would deadlock. The observer fails instead, as SubscribeAsync's source does.
-                    var error = new global::System.InvalidOperationException(
-                        $"Stream '{_stream.Name}' (PauseUpstream, capacity {_stream.Capacity}) is full and OnNext was called from inside one of this observer's handlers; " +
-                        "blocking here would deadlock, so the observer fails instead. Produce outside the handlers, or use DropOldest, DegradeQuality or Fail.");
-                    _stream.TryComplete(error);
-                    // Counted as rejected by the now completed stream, so its counters still add up.
-                    _stream.TryPush(value);
-                    throw error;
-                }
-
-                // PauseUpstream: a synchronous OnNext blocks the producer until there is room (the policy's contract), through
-                // the stream's own blocking push: the same wait, timeout and counting as an async push.
-                try
-                {
-                    _stream.Push(value, _disposal.Token);
-                }
-                catch (global::System.OperationCanceledException) when (_disposal.IsCancellationRequested)
-                {
-                    throw new global::Reactive.Streams.StreamClosedException(_stream.Name);
-                }
-
-                return;
-            }
-
-            throw _stream.CreateException(result);
-        }
-
-        /// <summary>Completes the buffer with <paramref name="error"/>: what is buffered is still handled, then <see cref="Completion"/> faults with it.</summary>
-        /// <param name="error">The upstream error.</param>
-        /// <exception cref="global::System.ArgumentNullException"><paramref name="error"/> is null.</exception>
-        public void OnError(global::System.Exception error)
-        {
-            global::System.ArgumentNullException.ThrowIfNull(error);
-            _stream.TryComplete(error);
-        }
-
-        /// <summary>Completes the buffer: what is buffered is still handled, then <see cref="Completion"/> completes.</summary>
-        public void OnCompleted() => _stream.TryComplete();
-
-        /// <summary>Stops delivery: closes the buffer, cancels the handlers' token and waits for the pump to end. Never throws; a second call only waits.</summary>
-        /// <returns>A task that completes when the pump has ended.</returns>
-        public async global::System.Threading.Tasks.ValueTask DisposeAsync()
-        {
-            // The token source is not disposed: a racing OnNext may still read its token, and a second call cancels it again
-            // (a no-op). Without a timer or a linked token it holds nothing that needs releasing. Cancelled before the buffer
-            // completes, so a pump that sees the end also sees the disposal, and Completion is cancelled.
-            _disposal.Cancel();
-            _stream.TryComplete();
-            await _pump.ConfigureAwait(global::System.Threading.Tasks.ConfigureAwaitOptions.SuppressThrowing);
-        }
-
-        private async global::System.Threading.Tasks.Task PumpAsync()
-        {
-            // Flows into the handlers and their continuations: OnNext recognises a call from inside them.
-            s_pumping.Value = this;
-            var token = _disposal.Token;
-            try
-            {
-                while (await _stream.WaitToReadAsync(token).ConfigureAwait(false))
-                {
-                    // Disposal is looked at before every read: an item read is counted as delivered, so it must reach a handler.
-                    while (!token.IsCancellationRequested && _stream.TryRead(out var item))
-                    {
-                        await _sink.DispatchAsync(item, token).ConfigureAwait(false);
-                    }
-
-                    token.ThrowIfCancellationRequested();
-                }
-
-                token.ThrowIfCancellationRequested();
-            }
-            catch (global::System.Exception error) when (error is not global::System.OperationCanceledException || !token.IsCancellationRequested)
-            {
-                // A failed handler closes the buffer, so producers see the failure instead of filling it forever.
-                _stream.TryComplete(error);
-                throw;
-            }
         }
     }
 
@@ -237,7 +109,7 @@ partial class LeaseSink
             _sink = sink;
             Name = name;
             Options = new global::Reactive.Streams.DeliverySinkOptions { QueueCapacity = 16, OnFull = global::Reactive.Streams.OnFull.Block };
-            _buffer = new Observer(sink, CreateStreamOptions(timeProvider));
+            _buffer = new Observer(sink, CreateStreamOptions(timeProvider), null);
         }
 
         /// <inheritdoc/>
@@ -249,19 +121,20 @@ partial class LeaseSink
         /// <summary>Pushes <paramref name="item"/> into the sink's buffer without waiting; it is committed once buffered.</summary>
         /// <param name="item">The event.</param>
         /// <param name="cancellationToken">Unused: the push never waits.</param>
-        /// <returns>A completed task, or a faulted one if the buffer is closed (a handler failed) or the degrader is missing.</returns>
+        /// <returns>A completed task, or one faulted with the buffer's error (a handler or the degrader failed) or with
+        /// <see cref="global::Reactive.Streams.StreamClosedException"/> (the sink was disposed) when the buffer takes no more items.</returns>
         public global::System.Threading.Tasks.ValueTask WriteAsync(global::Consumer.Leases.LeaseHistoryEvent item, global::System.Threading.CancellationToken cancellationToken)
         {
             global::System.ArgumentNullException.ThrowIfNull(item);
-            try
+            _buffer.OnNext(item);
+            if (!_buffer.IsStopped)
             {
-                _buffer.OnNext(item);
                 return default;
             }
-            catch (global::System.Exception error)
-            {
-                return global::System.Threading.Tasks.ValueTask.FromException(error);
-            }
+
+            // The observer ignores what it is given once it has stopped, so the dispatcher must hear of it: it retries, then dead-letters.
+            var completion = _buffer.Completion;
+            return global::System.Threading.Tasks.ValueTask.FromException(completion.IsFaulted ? completion.Exception!.InnerException! : new global::Reactive.Streams.StreamClosedException(_buffer.Name));
         }
 
         /// <summary>Completes once the buffer is completed (by disposal) and drained; faults with a handler's exception.</summary>
