@@ -443,7 +443,10 @@ public sealed class UnboundedBoundaryCodeFix : CodeFixProvider
     }
 
     // Appends an assignment to an initializer in its own layout: on the same line, or on a line of its own when the
-    // last one ends its line, and with a trailing comma when the initializer has one.
+    // last one ends its line, and with a trailing comma when the initializer has one. A comment after the last entry
+    // stays with that entry and is not copied to the new one: on one line the comma follows the comment
+    // (`A = 2 /* why */, BoundedCapacity = 1024 }`); when the comment ends the line the comma goes before it (a line
+    // comment would swallow it) and the new assignment on the next line.
     private static InitializerExpressionSyntax AddAssignment(InitializerExpressionSyntax initializer, ExpressionSyntax assignment, SyntaxTrivia newline)
     {
         var expressions = initializer.Expressions;
@@ -455,20 +458,45 @@ public sealed class UnboundedBoundaryCodeFix : CodeFixProvider
 
         if (expressions.SeparatorCount == expressions.Count)
         {
-            // A trailing comma: the new assignment goes after it and gets one too.
+            // A trailing comma: the new assignment goes after it and its comments, and gets a comma too, followed by
+            // the line break or the space before the brace (not the comments).
             var trailing = expressions.GetSeparator(expressions.SeparatorCount - 1).TrailingTrivia;
+            var layout = EndsLine(trailing) ? SyntaxFactory.TriviaList(newline) : SplitTrailingWhitespace(trailing, out _);
             return initializer.WithExpressions(SyntaxFactory.SeparatedList(
                 expressions.Add(assignment),
-                expressions.GetSeparators().Append(SyntaxFactory.Token(SyntaxKind.CommaToken).WithTrailingTrivia(trailing))));
+                expressions.GetSeparators().Append(SyntaxFactory.Token(SyntaxKind.CommaToken).WithTrailingTrivia(layout))));
         }
 
         var last = expressions[expressions.Count - 1];
         var lastTrailing = last.GetTrailingTrivia();
-        var endsLine = lastTrailing.Any(t => t.IsKind(SyntaxKind.EndOfLineTrivia));
-        var separator = SyntaxFactory.Token(SyntaxKind.CommaToken).WithTrailingTrivia(endsLine ? lastTrailing : SyntaxFactory.TriviaList(SyntaxFactory.Space));
+        if (EndsLine(lastTrailing))
+        {
+            return initializer.WithExpressions(SyntaxFactory.SeparatedList(
+                expressions.Replace(last, last.WithoutTrailingTrivia()).Add(assignment.WithTrailingTrivia(newline)),
+                expressions.GetSeparators().Append(SyntaxFactory.Token(SyntaxKind.CommaToken).WithTrailingTrivia(lastTrailing))));
+        }
+
+        // One line: the entry keeps its comments, and the space before the brace moves after the new assignment.
+        var space = SplitTrailingWhitespace(lastTrailing, out var comments);
         return initializer.WithExpressions(SyntaxFactory.SeparatedList(
-            expressions.Replace(last, last.WithoutTrailingTrivia()).Add(assignment.WithTrailingTrivia(endsLine ? SyntaxFactory.TriviaList(newline) : lastTrailing)),
-            expressions.GetSeparators().Append(separator)));
+            expressions.Replace(last, last.WithTrailingTrivia(comments)).Add(assignment.WithTrailingTrivia(space)),
+            expressions.GetSeparators().Append(SyntaxFactory.Token(SyntaxKind.CommaToken).WithTrailingTrivia(SyntaxFactory.Space))));
+    }
+
+    private static bool EndsLine(SyntaxTriviaList trivia) => trivia.Any(static t => t.IsKind(SyntaxKind.EndOfLineTrivia));
+
+    // Splits trailing trivia into what comes before its final whitespace (comments and the spaces between them) and
+    // that whitespace; returns the whitespace.
+    private static SyntaxTriviaList SplitTrailingWhitespace(SyntaxTriviaList trivia, out SyntaxTriviaList comments)
+    {
+        var end = trivia.Count;
+        while (end > 0 && trivia[end - 1].IsKind(SyntaxKind.WhitespaceTrivia))
+        {
+            end--;
+        }
+
+        comments = SyntaxFactory.TriviaList(trivia.Take(end));
+        return SyntaxFactory.TriviaList(trivia.Skip(end));
     }
 
     private static bool IsOptions(ITypeSymbol type)

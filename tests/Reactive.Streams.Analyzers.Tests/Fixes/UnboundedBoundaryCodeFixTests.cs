@@ -520,6 +520,96 @@ public sealed class UnboundedBoundaryCodeFixTests
             """,
             UnboundedBoundaryCodeFix.PolicyKey("PauseUpstream"));
 
+    // A comment after the last entry stays with that entry: BoundedCapacity goes after it (and after the comma), not
+    // before it, and a comment after a trailing comma is not copied to the new entry.
+    [Fact]
+    public Task Bounding_one_line_Dataflow_options_keeps_a_comment_with_the_entry_it_followed() =>
+        Verifier.CodeFixAsync<UnboundedBoundaryCodeFix>(
+            """
+            using System.Threading.Tasks.Dataflow;
+
+            class C
+            {
+                object A = new {|RXS0002:TransformBlock<int, int>|}(x => x, new ExecutionDataflowBlockOptions { MaxDegreeOfParallelism = 2 /* why */ });
+                object B = new {|RXS0002:TransformBlock<int, int>|}(x => x, new ExecutionDataflowBlockOptions { MaxDegreeOfParallelism = 2, /* why */ });
+                object D = new {|RXS0002:TransformBlock<int, int>|}(x => x, new ExecutionDataflowBlockOptions { MaxDegreeOfParallelism = 2 // why
+                });
+                object E = new {|RXS0002:TransformBlock<int, int>|}(x => x, new ExecutionDataflowBlockOptions { MaxDegreeOfParallelism = 2, // why
+                });
+            }
+            """,
+            """
+            using System.Threading.Tasks.Dataflow;
+
+            class C
+            {
+                object A = new TransformBlock<int, int>(x => x, new ExecutionDataflowBlockOptions { MaxDegreeOfParallelism = 2 /* why */, BoundedCapacity = 1024 });
+                object B = new TransformBlock<int, int>(x => x, new ExecutionDataflowBlockOptions { MaxDegreeOfParallelism = 2, /* why */ BoundedCapacity = 1024, });
+                object D = new TransformBlock<int, int>(x => x, new ExecutionDataflowBlockOptions { MaxDegreeOfParallelism = 2, // why
+                    BoundedCapacity = 1024
+                });
+                object E = new TransformBlock<int, int>(x => x, new ExecutionDataflowBlockOptions { MaxDegreeOfParallelism = 2, // why
+                    BoundedCapacity = 1024,
+                });
+            }
+            """,
+            UnboundedBoundaryCodeFix.PolicyKey("PauseUpstream"));
+
+    [Fact]
+    public Task Bounding_multi_line_Dataflow_options_keeps_a_comment_with_the_entry_it_followed() =>
+        Verifier.CodeFixAsync<UnboundedBoundaryCodeFix>(
+            """
+            using System.Threading.Tasks.Dataflow;
+
+            class C
+            {
+                object A = new {|RXS0002:TransformBlock<int, int>|}(x => x, new ExecutionDataflowBlockOptions
+                {
+                    MaxDegreeOfParallelism = 4 /* cores */
+                });
+                object B = new {|RXS0002:TransformBlock<int, int>|}(x => x, new ExecutionDataflowBlockOptions
+                {
+                    MaxDegreeOfParallelism = 4, /* cores */
+                });
+                object D = new {|RXS0002:TransformBlock<int, int>|}(x => x, new ExecutionDataflowBlockOptions
+                {
+                    MaxDegreeOfParallelism = 4 // cores
+                });
+                object E = new {|RXS0002:TransformBlock<int, int>|}(x => x, new ExecutionDataflowBlockOptions
+                {
+                    MaxDegreeOfParallelism = 4, // cores
+                });
+            }
+            """,
+            """
+            using System.Threading.Tasks.Dataflow;
+
+            class C
+            {
+                object A = new TransformBlock<int, int>(x => x, new ExecutionDataflowBlockOptions
+                {
+                    MaxDegreeOfParallelism = 4, /* cores */
+                    BoundedCapacity = 1024
+                });
+                object B = new TransformBlock<int, int>(x => x, new ExecutionDataflowBlockOptions
+                {
+                    MaxDegreeOfParallelism = 4, /* cores */
+                    BoundedCapacity = 1024,
+                });
+                object D = new TransformBlock<int, int>(x => x, new ExecutionDataflowBlockOptions
+                {
+                    MaxDegreeOfParallelism = 4, // cores
+                    BoundedCapacity = 1024
+                });
+                object E = new TransformBlock<int, int>(x => x, new ExecutionDataflowBlockOptions
+                {
+                    MaxDegreeOfParallelism = 4, // cores
+                    BoundedCapacity = 1024,
+                });
+            }
+            """,
+            UnboundedBoundaryCodeFix.PolicyKey("PauseUpstream"));
+
     [Fact]
     public Task Fix_all_bounds_a_boundary_nested_in_a_Dataflow_block_in_the_same_run() =>
         Verifier.FixAllInOneRunAsync<UnboundedBoundaryCodeFix>(
