@@ -47,10 +47,10 @@ internal static class Descriptors
     internal static readonly DiagnosticDescriptor CapacityBelowOne = Create(
         DiagnosticIds.CapacityBelowOne,
         "Capacity below 1",
-        "Capacity {0} is below 1; every buffer holds at least one item",
+        "{0} {1} is invalid; {2}",
         BackpressureCategory,
         DiagnosticSeverity.Error,
-        "A bounded buffer with a capacity below 1 cannot hold an item; the library rejects it at run time.");
+        "A bounded buffer with a capacity below 1 cannot hold an item; the library rejects it at run time. TPL Dataflow likewise rejects a BoundedCapacity that is neither 1 or more nor DataflowBlockOptions.Unbounded (-1).");
 
     internal static readonly DiagnosticDescriptor NonExhaustiveUnionSwitch = Create(
         DiagnosticIds.NonExhaustiveUnionSwitch,

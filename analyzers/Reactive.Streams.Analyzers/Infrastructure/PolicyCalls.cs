@@ -17,6 +17,12 @@ internal static class PolicyCalls
     internal const string DegraderParameter = "degrader";
     internal const string CapacityProperty = "Capacity";
     internal const string QueueCapacityProperty = "QueueCapacity";
+
+    /// <summary>TPL Dataflow's capacity (<c>DataflowBlockOptions.BoundedCapacity</c>): 1 or more, or -1 for unbounded.</summary>
+    internal const string BoundedCapacityProperty = "BoundedCapacity";
+
+    /// <summary><c>DataflowBlockOptions.Unbounded</c>.</summary>
+    internal const int DataflowUnbounded = -1;
     internal const string DegraderProperty = "Degrader";
     internal const int DegradeQualityValue = 1;
 

@@ -9,11 +9,17 @@ namespace Reactive.Streams.Analyzers.Rules;
 /// <summary>
 /// RXS0005: a capacity that is a compile-time constant below 1, passed as a library <c>capacity</c> parameter, assigned
 /// to a library type's <c>Capacity</c> or <c>QueueCapacity</c> property (in an initializer, a <c>with</c> or a
-/// statement), or written in <c>[Backpressure(..., Capacity = n)]</c>.
+/// statement), or written in <c>[Backpressure(..., Capacity = n)]</c>; and a constant TPL Dataflow
+/// <c>BoundedCapacity</c> that Dataflow rejects at run time: 0 or below -1 (-1, <c>DataflowBlockOptions.Unbounded</c>,
+/// is RXS0002's).
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class CapacityAnalyzer : DiagnosticAnalyzer
 {
+    // The message's valid values, after "{name} {value} is invalid; ".
+    private const string LibraryRange = "it must be 1 or more (every buffer holds at least one item)";
+    private const string DataflowRange = "Dataflow accepts 1 or more, or DataflowBlockOptions.Unbounded (-1)";
+
     /// <inheritdoc/>
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
         ImmutableArray.Create(Descriptors.CapacityBelowOne);
@@ -31,7 +37,7 @@ public sealed class CapacityAnalyzer : DiagnosticAnalyzer
             }
 
             start.RegisterOperationAction(AnalyzeCall, OperationKind.Invocation, OperationKind.ObjectCreation);
-            start.RegisterOperationAction(AnalyzeAssignment, OperationKind.SimpleAssignment);
+            start.RegisterOperationAction(c => AnalyzeAssignment(c, types), OperationKind.SimpleAssignment);
             start.RegisterSymbolAction(
                 c => AnalyzeAttributes(c, types),
                 SymbolKind.NamedType, SymbolKind.Method, SymbolKind.Property, SymbolKind.Field);
@@ -47,21 +53,31 @@ public sealed class CapacityAnalyzer : DiagnosticAnalyzer
 
         if (PolicyCalls.FindArgument(arguments, PolicyCalls.CapacityParameter) is { } argument && !PolicyCalls.IsOmitted(argument))
         {
-            Check(context, argument.Value);
+            Check(context, argument.Value, PolicyCalls.CapacityProperty);
         }
     }
 
     // Capacity (BoundedStreamOptions<T> and the like) and QueueCapacity (a dispatcher's and a sink's queue), wherever
-    // they are set: an object initializer's and a `with`'s members are assignments too.
-    private static void AnalyzeAssignment(OperationAnalysisContext context)
+    // they are set: an object initializer's and a `with`'s members are assignments too. Dataflow's BoundedCapacity
+    // likewise, on any DataflowBlockOptions (the property is declared there, not on the derived options).
+    private static void AnalyzeAssignment(OperationAnalysisContext context, KnownTypes types)
     {
         var assignment = (ISimpleAssignmentOperation)context.Operation;
-        if (assignment.Target is IPropertyReferenceOperation { Property: { } property }
-            && property.Name is PolicyCalls.CapacityProperty or PolicyCalls.QueueCapacityProperty
-            && KnownTypes.IsInLibraryNamespace(property.ContainingType)
-            && !InAttribute(assignment))
+        if (assignment.Target is not IPropertyReferenceOperation { Property: { } property })
         {
-            Check(context, assignment.Value);
+            return;
+        }
+
+        switch (property.Name)
+        {
+            case PolicyCalls.CapacityProperty or PolicyCalls.QueueCapacityProperty
+                when KnownTypes.IsInLibraryNamespace(property.ContainingType) && !InAttribute(assignment):
+                Check(context, assignment.Value, property.Name);
+                break;
+            case PolicyCalls.BoundedCapacityProperty
+                when types.DataflowBlockOptions is { } options && SymbolEqualityComparer.Default.Equals(property.ContainingType, options):
+                CheckDataflow(context, assignment.Value);
+                break;
         }
     }
 
@@ -79,14 +95,29 @@ public sealed class CapacityAnalyzer : DiagnosticAnalyzer
         return false;
     }
 
-    private static void Check(OperationAnalysisContext context, IOperation value)
+    private static void Check(OperationAnalysisContext context, IOperation value, string name)
+    {
+        if (Constant(value) is { } capacity && capacity < 1)
+        {
+            context.ReportDiagnostic(Diagnostic.Create(Descriptors.CapacityBelowOne, value.Syntax.GetLocation(), name, capacity, LibraryRange));
+        }
+    }
+
+    // Dataflow takes -1 (DataflowBlockOptions.Unbounded) or 1 and more, and throws ArgumentOutOfRangeException otherwise.
+    private static void CheckDataflow(OperationAnalysisContext context, IOperation value)
+    {
+        if (Constant(value) is { } capacity && capacity < 1 && capacity != PolicyCalls.DataflowUnbounded)
+        {
+            context.ReportDiagnostic(Diagnostic.Create(
+                Descriptors.CapacityBelowOne, value.Syntax.GetLocation(), PolicyCalls.BoundedCapacityProperty, capacity, DataflowRange));
+        }
+    }
+
+    private static int? Constant(IOperation value)
     {
         // An int? property (DeliverySinkOptions.QueueCapacity) receives the constant through a conversion.
         var constant = value is IConversionOperation { Operand.ConstantValue.HasValue: true } conversion ? conversion.Operand : value;
-        if (constant.ConstantValue is { HasValue: true, Value: int capacity } && capacity < 1)
-        {
-            context.ReportDiagnostic(Diagnostic.Create(Descriptors.CapacityBelowOne, value.Syntax.GetLocation(), capacity));
-        }
+        return constant.ConstantValue is { HasValue: true, Value: int capacity } ? capacity : null;
     }
 
     private static void AnalyzeAttributes(SymbolAnalysisContext context, KnownTypes types)
@@ -97,7 +128,7 @@ public sealed class CapacityAnalyzer : DiagnosticAnalyzer
             {
                 var location = PolicyCalls.NamedArgumentSyntax(attribute, PolicyCalls.CapacityProperty, context.CancellationToken)?.GetLocation()
                     ?? PolicyCalls.AttributeLocation(attribute, context.Symbol, context.CancellationToken);
-                context.ReportDiagnostic(Diagnostic.Create(Descriptors.CapacityBelowOne, location, capacity));
+                context.ReportDiagnostic(Diagnostic.Create(Descriptors.CapacityBelowOne, location, PolicyCalls.CapacityProperty, capacity, LibraryRange));
             }
         }
     }

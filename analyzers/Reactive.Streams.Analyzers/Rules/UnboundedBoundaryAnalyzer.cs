@@ -20,7 +20,6 @@ public sealed class UnboundedBoundaryAnalyzer : DiagnosticAnalyzer
     internal const string ChannelKind = "Channel";
 
     private const string DataflowNamespace = "System.Threading.Tasks.Dataflow";
-    private const int Unbounded = -1;
 
     private static readonly ImmutableHashSet<string> s_blocks = ImmutableHashSet.Create(
         StringComparer.Ordinal, "BufferBlock", "ActionBlock", "TransformBlock", "TransformManyBlock", "BatchBlock", "BroadcastBlock");
@@ -135,8 +134,8 @@ public sealed class UnboundedBoundaryAnalyzer : DiagnosticAnalyzer
             case null:
                 return true;
             case IObjectCreationOperation creation:
-                var capacity = PolicyCalls.FindInitializerAssignment(creation.Initializer, "BoundedCapacity");
-                return capacity is null || capacity.Value.ConstantValue is { HasValue: true, Value: Unbounded };
+                var capacity = PolicyCalls.FindInitializerAssignment(creation.Initializer, PolicyCalls.BoundedCapacityProperty);
+                return capacity is null || capacity.Value.ConstantValue is { HasValue: true, Value: PolicyCalls.DataflowUnbounded };
             default:
                 return false;
         }

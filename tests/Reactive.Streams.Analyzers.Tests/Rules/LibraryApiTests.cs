@@ -23,10 +23,10 @@ public sealed class LibraryApiTests
                 }
             }
             """,
-            Verify<CapacityAnalyzer>.Diagnostic(DiagnosticIds.CapacityBelowOne).WithLocation(0).WithArguments(0),
-            Verify<CapacityAnalyzer>.Diagnostic(DiagnosticIds.CapacityBelowOne).WithLocation(1).WithArguments(-1),
-            Verify<CapacityAnalyzer>.Diagnostic(DiagnosticIds.CapacityBelowOne).WithLocation(2).WithArguments(0),
-            Verify<CapacityAnalyzer>.Diagnostic(DiagnosticIds.CapacityBelowOne).WithLocation(3).WithArguments(0));
+            CapacityAnalyzerTests.BelowOne(0, "Capacity", 0),
+            CapacityAnalyzerTests.BelowOne(1, "Capacity", -1),
+            CapacityAnalyzerTests.BelowOne(2, "Capacity", 0),
+            CapacityAnalyzerTests.BelowOne(3, "Capacity", 0));
 
     [Fact]
     public Task DegradeQuality_without_degrader_on_channel_and_options_is_reported() =>
@@ -109,8 +109,8 @@ public sealed class RxOperatorTests
                 Verify<MissingDegraderAnalyzer>.Diagnostic(DiagnosticIds.MissingDegrader).WithLocation(0).WithArguments("'ObservableBackpressureExtensions.WithBackpressure'")),
             Verify<CapacityAnalyzer>.AnalyzerAsync(
                 source.Replace("{|#0:BackpressurePolicy.DegradeQuality|}", "BackpressurePolicy.DegradeQuality").Replace("{|#2:x => x + Hits++|}", "x => x + Hits++"),
-                Verify<CapacityAnalyzer>.Diagnostic(DiagnosticIds.CapacityBelowOne).WithLocation(1).WithArguments(0),
-                Verify<CapacityAnalyzer>.Diagnostic(DiagnosticIds.CapacityBelowOne).WithLocation(3).WithArguments(-3)),
+                CapacityAnalyzerTests.BelowOne(1, "Capacity", 0),
+                CapacityAnalyzerTests.BelowOne(3, "Capacity", -3)),
             Verify<ImpureDegraderAnalyzer>.AnalyzerAsync(
                 source.Replace("{|#0:BackpressurePolicy.DegradeQuality|}", "BackpressurePolicy.DegradeQuality").Replace("{|#1:0|}", "0").Replace("{|#3:-3|}", "-3"),
                 Verify<ImpureDegraderAnalyzer>.Diagnostic(DiagnosticIds.ImpureDegrader).WithLocation(2)
