@@ -13,6 +13,7 @@ internal static class SinkParser
     public const string StreamSinkAttribute = "Reactive.Streams.StreamSinkAttribute";
     private const string BackpressureAttribute = "Reactive.Streams.BackpressureAttribute";
     private const string BackpressureBlock = "Reactive.Streams.BackpressureBlock`1";
+    private const string ObsoleteAttribute = "System.ObsoleteAttribute";
     private const int DefaultCapacity = 1024;
 
     private static readonly string[] s_policies = { "DropOldest", "DegradeQuality", "PauseUpstream", "Fail" };
@@ -168,9 +169,10 @@ internal static class SinkParser
     {
         var candidates = HandlerCandidates(sink, name).ToList();
         var problems = new List<(IMethodSymbol Method, string Problem)>();
+        var obsoleteContext = candidates.Count > 0 && IsInObsoleteContext(sink);
         foreach (var method in candidates)
         {
-            var problem = HandlerProblem(method, variantTypeName);
+            var problem = HandlerProblem(method, variantTypeName) ?? (obsoleteContext ? null : ObsoleteAsErrorProblem(method));
             if (problem is null)
             {
                 return new HandlerModel(
@@ -253,6 +255,63 @@ internal static class SinkParser
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// Why the generated <c>DispatchAsync</c>'s call to <paramref name="method"/> would not compile: it is (or overrides)
+    /// a method marked <c>[Obsolete(..., error: true)]</c>, CS0619, which no <c>#pragma</c> suppresses (the emitter's
+    /// covers CS0612 and CS0618, the warnings). A call binds to the method an override overrides first, so its
+    /// attribute is the one that counts (the compiler ignores one on the override, CS0809).
+    /// </summary>
+    private static string? ObsoleteAsErrorProblem(IMethodSymbol method)
+    {
+        var bound = method;
+        while (bound.OverriddenMethod is { } overridden)
+        {
+            bound = overridden;
+        }
+
+        if (!IsObsoleteAsError(bound))
+        {
+            return null;
+        }
+
+        var what = SymbolEqualityComparer.Default.Equals(bound, method)
+            ? "it is marked [Obsolete] as an error"
+            : $"it overrides '{bound.ContainingType.Name}.{bound.Name}', which is marked [Obsolete] as an error";
+        return what + ", so the generated code that calls it would not compile (CS0619)";
+    }
+
+    private static bool IsObsoleteAsError(ISymbol symbol)
+    {
+        foreach (var attribute in symbol.GetAttributes())
+        {
+            if (attribute.AttributeClass?.ToDisplayString() == ObsoleteAttribute
+                && attribute.ConstructorArguments.Length == 2
+                && attribute.ConstructorArguments[1].Value is true)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// Whether the sink or a type containing it is <c>[Obsolete]</c>: the compiler reports no use of an obsolete member
+    /// inside an obsolete type, and the generated code is inside the sink.
+    /// </summary>
+    private static bool IsInObsoleteContext(INamedTypeSymbol sink)
+    {
+        for (var type = sink; type is not null; type = type.ContainingType)
+        {
+            if (type.GetAttributes().Any(static a => a.AttributeClass?.ToDisplayString() == ObsoleteAttribute))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     // The sink's buffer holds the union, so its degrader maps a union to a union; any other shape would only be found

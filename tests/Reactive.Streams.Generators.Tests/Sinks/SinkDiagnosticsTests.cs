@@ -373,6 +373,118 @@ public sealed class SinkDiagnosticsTests
         Assert.Empty(run.CompilationDiagnostics);
     }
 
+    // CS0619 (an [Obsolete] error) cannot be suppressed by the generated code's #pragma: the sink is refused instead.
+    [Theory]
+    [InlineData("[System.Obsolete(\"Renewals are ignored from v3.\", error: true)]")]
+    [InlineData("[System.Obsolete(\"Renewals are ignored from v3.\", true)]")]
+    [InlineData("[System.Obsolete(error: true, message: \"Renewals are ignored from v3.\")]")]
+    public void RXS1005_reports_a_handler_marked_obsolete_as_an_error_and_nothing_that_does_not_compile_is_generated(string obsolete)
+    {
+        var sink = Header + $$"""
+            [StreamSink(typeof(LeaseHistoryEvent))]
+            [Backpressure(BackpressurePolicy.Fail, Capacity = 4)]
+            public partial class LegacySink
+            {
+                public void OnAcquired(LeaseHistoryEvent.Acquired item) { }
+                {{obsolete}}
+                public void OnRenewed(LeaseHistoryEvent.Renewed item) { }
+                public void OnRevoked(LeaseHistoryEvent.Revoked item) { }
+            }
+            """;
+
+        var run = TestCompilation.Run(Sources.LeaseHistory, sink);
+
+        var diagnostic = Assert.Single(run.GeneratorDiagnostics);
+        Assert.Equal("RXS1005", diagnostic.Id);
+        Assert.Equal("OnRenewed", SourceAt(run, diagnostic));
+        Assert.Equal(
+            "Handler 'OnRenewed' of stream sink 'LegacySink' must be an instance method 'void OnRenewed(Consumer.Leases.LeaseHistoryEvent.Renewed item)' or " +
+            "'ValueTask OnRenewed(Consumer.Leases.LeaseHistoryEvent.Renewed item)', optionally with a trailing CancellationToken; " +
+            "it is marked [Obsolete] as an error, so the generated code that calls it would not compile (CS0619)",
+            diagnostic.GetMessage());
+        Assert.DoesNotContain(run.Sources.Keys, static k => k.Contains("LegacySink", StringComparison.Ordinal));
+        Assert.Empty(run.CompilationDiagnostics);
+    }
+
+    // The generated call binds to the method an override overrides first: its [Obsolete] is the one the compiler applies.
+    [Fact]
+    public void RXS1005_reports_a_handler_overriding_a_method_marked_obsolete_as_an_error()
+    {
+        var sink = Header + """
+            public abstract class LegacyBase
+            {
+                [System.Obsolete("Renewals are ignored from v3.", true)]
+                public virtual void OnRenewed(LeaseHistoryEvent.Renewed item) { }
+            }
+
+            [StreamSink(typeof(LeaseHistoryEvent))]
+            [Backpressure(BackpressurePolicy.Fail, Capacity = 4)]
+            public partial class LegacySink : LegacyBase
+            {
+                public void OnAcquired(LeaseHistoryEvent.Acquired item) { }
+            #pragma warning disable CS0672 // overrides an obsolete member
+                public override void OnRenewed(LeaseHistoryEvent.Renewed item) { }
+            #pragma warning restore CS0672
+                public void OnRevoked(LeaseHistoryEvent.Revoked item) { }
+            }
+            """;
+
+        var run = TestCompilation.Run(Sources.LeaseHistory, sink);
+
+        var diagnostics = run.GeneratorDiagnostics.OrderBy(static d => d.Location.SourceSpan.Start).ToArray();
+        Assert.Equal(new[] { "RXS1005", "RXS1005" }, diagnostics.Select(static d => d.Id));
+        Assert.All(diagnostics, d => Assert.Equal("OnRenewed", SourceAt(run, d)));
+        Assert.EndsWith("; it is marked [Obsolete] as an error, so the generated code that calls it would not compile (CS0619)", diagnostics[0].GetMessage(), StringComparison.Ordinal);
+        Assert.EndsWith("; it overrides 'LegacyBase.OnRenewed', which is marked [Obsolete] as an error, so the generated code that calls it would not compile (CS0619)", diagnostics[1].GetMessage(), StringComparison.Ordinal);
+        Assert.DoesNotContain(run.Sources.Keys, static k => k.Contains("LegacySink", StringComparison.Ordinal));
+        Assert.Empty(run.CompilationDiagnostics);
+    }
+
+    // Where the compiler reports no CS0619 for the generated call, the sink is generated: another overload is the
+    // handler, the [Obsolete] is on an override (the compiler ignores it there), or the sink itself is obsolete.
+    [Fact]
+    public void A_handler_obsolete_as_an_error_that_the_generated_call_does_not_reach_is_not_reported()
+    {
+        var sink = Header + """
+            public abstract class LeaseBase
+            {
+                public virtual void OnRevoked(LeaseHistoryEvent.Revoked item) { }
+            }
+
+            [StreamSink(typeof(LeaseHistoryEvent))]
+            [Backpressure(BackpressurePolicy.Fail, Capacity = 4)]
+            public partial class OverloadedSink : LeaseBase
+            {
+                public void OnAcquired(LeaseHistoryEvent.Acquired item) { }
+                [System.Obsolete("Pass the token.", error: true)]
+                public void OnRenewed(LeaseHistoryEvent.Renewed item) { }
+                public void OnRenewed(LeaseHistoryEvent.Renewed item, CancellationToken cancellationToken) { }
+            #pragma warning disable CS0809 // obsolete member overrides a non-obsolete one
+                [System.Obsolete("Revocations move to the audit log.", error: true)]
+                public override void OnRevoked(LeaseHistoryEvent.Revoked item) { }
+            #pragma warning restore CS0809
+            }
+
+            [System.Obsolete("Replaced by the v3 projection.")]
+            [StreamSink(typeof(LeaseHistoryEvent))]
+            [Backpressure(BackpressurePolicy.Fail, Capacity = 4)]
+            public partial class ObsoleteSink
+            {
+                [System.Obsolete("Renewals are ignored from v3.", error: true)]
+                public void OnAcquired(LeaseHistoryEvent.Acquired item) { }
+                public void OnRenewed(LeaseHistoryEvent.Renewed item) { }
+                public void OnRevoked(LeaseHistoryEvent.Revoked item) { }
+            }
+            """;
+
+        var run = TestCompilation.Run(Sources.LeaseHistory, sink);
+
+        Assert.Empty(run.GeneratorDiagnostics);
+        Assert.Contains("OverloadedSink.StreamSink.g.cs", run.Sources.Keys);
+        Assert.Contains("ObsoleteSink.StreamSink.g.cs", run.Sources.Keys);
+        Assert.Empty(run.CompilationDiagnostics);
+    }
+
     [Fact]
     public void A_degrader_from_union_to_union_is_used()
     {
