@@ -85,6 +85,7 @@ public sealed partial class DeliveryDispatcher<T> : IAsyncDisposable
         }
 
         Name = options.Name;
+        NameIsGenerated = options.NameIsGenerated;
         Logger = options.Logger ?? NullLogger.Instance;
         DeadLetterSink = options.DeadLetterSink;
         _timeProvider = options.TimeProvider;
@@ -135,6 +136,9 @@ public sealed partial class DeliveryDispatcher<T> : IAsyncDisposable
 
     /// <summary>The factory of the meter the dispatcher and its sink queues publish on; null for the static meter.</summary>
     internal IMeterFactory? MeterFactory { get; }
+
+    /// <summary>Whether <see cref="Name"/> was generated (<see cref="DeliveryOptions{T}.NameIsGenerated"/>): its metric series end with it.</summary>
+    internal bool NameIsGenerated { get; }
 
     internal LibraryMeter Meter { get; }
 

@@ -26,9 +26,13 @@ internal interface IDeliveryMetricsSource : IMeteredSource
 /// </summary>
 internal static class DeliveryMeter
 {
-    /// <summary>Adds a sink worker to the series of its dispatcher and sink names; the worker keeps the registration.</summary>
-    public static object Register(LibraryMeter meter, IDeliveryMetricsSource source, string dispatcher, string sink) =>
+    /// <summary>
+    /// Adds a sink worker to the series of its dispatcher and sink names; the worker keeps the registration. When the
+    /// library generated the dispatcher's name, <paramref name="endedDispatcher"/> is the dispatcher name of the shared
+    /// series the series folds into once its last worker ends (<c>delivery-*</c>); null keeps the series.
+    /// </summary>
+    public static object Register(LibraryMeter meter, IDeliveryMetricsSource source, string dispatcher, string sink, string? endedDispatcher) =>
         meter.Series.Register(
             LibraryMeter.DeliveryKind, width: 6, gauges: 1, source,
-            new(StreamMeter.DispatcherNameAttribute, dispatcher), new(StreamMeter.SinkNameAttribute, sink));
+            new(StreamMeter.DispatcherNameAttribute, dispatcher), new(StreamMeter.SinkNameAttribute, sink), endedDispatcher);
 }

@@ -22,6 +22,7 @@ public sealed class DeliveryOptions<T>
     public const int DefaultMaxRetries = 3;
 
     private readonly List<(IDeliverySink<T> Sink, DeliverySinkOptions? Options)> _sinks = [];
+    private string _name = DefaultNames.NextDispatcher();
 
     /// <summary>The default <see cref="BackoffBase"/>: 100 ms.</summary>
     public static TimeSpan DefaultBackoffBase { get; } = TimeSpan.FromMilliseconds(100);
@@ -29,8 +30,25 @@ public sealed class DeliveryOptions<T>
     /// <summary>The default <see cref="MaxBackoff"/>: 30 s.</summary>
     public static TimeSpan DefaultMaxBackoff { get; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>The dispatcher's name, used in logs and as the <c>reactive_streams.dispatcher.name</c> metric tag. Default: a unique <c>delivery-N</c>.</summary>
-    public string Name { get; set; } = DefaultNames.NextDispatcher();
+    /// <summary>
+    /// The dispatcher's name, used in logs and as the <c>reactive_streams.dispatcher.name</c> metric tag. Default: a
+    /// unique <c>delivery-N</c>. The metric series of a name you set lives as long as the meter; those of a generated
+    /// <c>delivery-N</c> are removed once the dispatcher has been collected, and their counts move to the series of the
+    /// dispatcher named <c>delivery-*</c> (its sink queues' to the streams named <c>delivery-*/{sink}</c>,
+    /// docs/metrics.md).
+    /// </summary>
+    public string Name
+    {
+        get => _name;
+        set
+        {
+            _name = value;
+            NameIsGenerated = false;
+        }
+    }
+
+    /// <summary>Whether <see cref="Name"/> is the generated <c>delivery-N</c> (no name was set, whatever its shape).</summary>
+    internal bool NameIsGenerated { get; private set; } = true;
 
     /// <summary>How many items each sink's queue holds; at least 1. Default: <see cref="DefaultQueueCapacity"/>.</summary>
     public int QueueCapacity { get; set; } = DefaultQueueCapacity;

@@ -55,10 +55,15 @@ internal sealed partial class DeliverySinkWorker<T> : IDeliveryMetricsSource
             new BoundedStreamOptions<DeliveryEnvelope<T>>(IsDrop ? BackpressurePolicy.Fail : BackpressurePolicy.PauseUpstream, settings.QueueCapacity)
             {
                 Name = _destination = $"{dispatcher.Name}/{sink.Name}",
+
+                // After Name, which clears it: a queue named after a generated dispatcher name is unnamed too.
+                EndedSeriesName = dispatcher.NameIsGenerated ? $"{DefaultNames.EndedDispatchers}/{sink.Name}" : null,
                 TimeProvider = timeProvider,
                 MeterFactory = dispatcher.MeterFactory,
             });
-        _meterRegistration = Telemetry.Enabled ? DeliveryMeter.Register(dispatcher.Meter, this, dispatcher.Name, Name) : null;
+        _meterRegistration = Telemetry.Enabled
+            ? DeliveryMeter.Register(dispatcher.Meter, this, dispatcher.Name, Name, dispatcher.NameIsGenerated ? DefaultNames.EndedDispatchers : null)
+            : null;
     }
 
     private enum Outcome

@@ -76,6 +76,7 @@ internal abstract class BoundedBuffer<T> : IStreamMetricsSource, IMeteredStream
     // Lives and dies with this buffer; its finalizer keeps our counts in the meter's series once we are gone.
     private object? _meterRegistration;
     private readonly System.Diagnostics.Metrics.IMeterFactory? _meterFactory;
+    private readonly string? _endedSeriesName;
 
     private protected BoundedBuffer(BoundedStreamOptions<T> options)
     {
@@ -88,6 +89,7 @@ internal abstract class BoundedBuffer<T> : IStreamMetricsSource, IMeteredStream
         _pauseTimeout = options.PauseTimeout == Timeout.InfiniteTimeSpan ? null : options.PauseTimeout;
         _timeProvider = options.TimeProvider;
         _meterFactory = options.MeterFactory;
+        _endedSeriesName = options.EndedSeriesName;
         _readerSingleton = new AsyncWaiter<T>(this, WaiterKind.Reader, pooled: true);
         if (Policy == BackpressurePolicy.PauseUpstream)
         {
@@ -97,7 +99,7 @@ internal abstract class BoundedBuffer<T> : IStreamMetricsSource, IMeteredStream
 
     /// <summary>Registers with the meter; the last line of every mode's constructor, so the meter never reads a half-built mode.</summary>
     private protected void RegisterWithMeter() =>
-        _meterRegistration = Telemetry.Enabled ? LibraryMeter.For(_meterFactory).RegisterStream(this) : null;
+        _meterRegistration = Telemetry.Enabled ? LibraryMeter.For(_meterFactory).RegisterStream(this, _endedSeriesName) : null;
 
     public string Name { get; }
 

@@ -7,6 +7,19 @@ namespace Reactive.Streams.Internal;
 /// </summary>
 internal static class DefaultNames
 {
+    /// <summary>
+    /// The stream name of the shared series that the counts of ended streams with generated names are folded into
+    /// (see <see cref="MeterSeries"/>): one per policy.
+    /// </summary>
+    public const string EndedStreams = "stream-*";
+
+    /// <summary>
+    /// The dispatcher name of the shared series that the counts of ended sinks of dispatchers with generated names are
+    /// folded into: one per sink name. Their sink queues (streams named <c>{dispatcher}/{sink}</c>) fold into the stream
+    /// <c>delivery-*/{sink}</c>.
+    /// </summary>
+    public const string EndedDispatchers = "delivery-*";
+
     private static int s_streams;
     private static int s_dispatchers;
 

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 
 namespace Reactive.Streams;
@@ -17,63 +16,98 @@ internal interface IMeteredSource
 /// same tags would make it keep one and drop the others' counts; summing here is what makes the series add up.
 /// </summary>
 /// <remarks>
+/// <para>
 /// Components are held weakly, so registering one keeps nothing alive. When a component is collected, its
 /// registration's finalizer folds its last counts into the series' retired totals (the component is still reachable
 /// from the finalizer then), so counters never go down when a component ends; gauges (depth) of ended components
 /// count as zero. Hand-written because System.Diagnostics.Metrics aggregates recorded measurements, not observed ones.
+/// </para>
+/// <para>
+/// A series whose name the library generated (<c>stream-N</c>, <c>delivery-N</c>: see
+/// <see cref="Registry.Register"/>'s <c>endedName</c>) does not outlive its components: when its last one retires, the
+/// series leaves the registry and its retired counters are added to the series named <c>endedName</c> with the same
+/// second tag (<c>stream-*</c> and the policy, say), created on the first such fold. The sum over all series of a
+/// counter never goes down, and the number of series stays bounded by the live unnamed components plus a few shared
+/// ones, however many unnamed components come and go. A listener stops exporting a series its callback no longer
+/// reports (OpenTelemetry exports only the attribute sets a callback observed).
+/// </para>
 /// </remarks>
 internal sealed class MeterSeries
 {
-    private readonly Lock _lock = new();
     private readonly HashSet<WeakReference<Registration>> _live = new(ReferenceEqualityComparer.Instance);
     private readonly long[] _retired;
     private readonly ulong _gauges;
+    private readonly Registry _registry;
+    private readonly (string Kind, string First, string Second) _key;
 
-    private MeterSeries(KeyValuePair<string, object?>[] tags, int width, ulong gauges)
+    // The first tag's value of the series this one folds into once its last component retires; null keeps the series
+    // for the life of its meter (a name some component's owner chose). Written under the registry's lock.
+    private string? _endedName;
+
+    private MeterSeries(Registry registry, (string Kind, string First, string Second) key, KeyValuePair<string, object?>[] tags, int width, ulong gauges, string? endedName)
     {
+        _registry = registry;
+        _key = key;
         Tags = tags;
         _retired = new long[width];
         _gauges = gauges;
+        _endedName = endedName;
     }
 
     /// <summary>The series' tags.</summary>
     public KeyValuePair<string, object?>[] Tags { get; }
 
-    /// <summary>The series' totals now: the retired counts plus every live component's.</summary>
-    public long[] Sum()
+    /// <summary>Adds the series' totals now to <paramref name="totals"/>: the retired counts plus every live component's. Under the registry's lock.</summary>
+    private void AddTo(Span<long> totals)
     {
-        var totals = new long[_retired.Length];
-        lock (_lock)
+        for (var i = 0; i < _retired.Length; i++)
         {
-            _retired.CopyTo(totals, 0);
-            foreach (var weak in _live)
-            {
-                if (weak.TryGetTarget(out var registration))
-                {
-                    registration.Source.AddCountersTo(totals);
-                }
-            }
+            totals[i] += _retired[i];
         }
 
-        return totals;
+        foreach (var weak in _live)
+        {
+            if (weak.TryGetTarget(out var registration))
+            {
+                registration.Source.AddCountersTo(totals);
+            }
+        }
     }
 
-    /// <summary>The series of one meter (<see cref="LibraryMeter"/>), keyed by kind and tags.</summary>
-    internal sealed class Registry
+    /// <summary>Adds the counters (not the gauges) of <paramref name="counts"/> to the retired totals. Under the registry's lock.</summary>
+    private void AddRetired(ReadOnlySpan<long> counts)
     {
-        private readonly ConcurrentDictionary<(string Kind, string First, string Second), MeterSeries> _series = new();
-
-        /// <summary>Every series of one kind (streams, delivery sinks), for the instruments' callbacks.</summary>
-        public IEnumerable<MeterSeries> All(string kind)
+        for (var i = 0; i < counts.Length; i++)
         {
-            foreach (var (key, series) in _series)
+            if ((_gauges & (1UL << i)) == 0)
             {
-                if (key.Kind == kind)
-                {
-                    yield return series;
-                }
+                _retired[i] += counts[i];
             }
         }
+    }
+
+    private void Retire(Registration registration)
+    {
+        Span<long> last = stackalloc long[_retired.Length];
+        registration.Source.AddCountersTo(last);
+        _registry.Retire(this, registration, last);
+    }
+
+    /// <summary>
+    /// The series of one meter (<see cref="LibraryMeter"/>), keyed by kind and tags. One lock guards the set of series,
+    /// their members and their retired totals: registering, retiring (with the fold of a generated-name series into its
+    /// shared one) and observing are each atomic, so a listener never sees a fold half done (a removed series whose
+    /// counts are not yet in the shared one), and a component never joins a series that is being removed (it finds
+    /// the series still there and keeps it, or creates it anew). Registering happens once per component, observing once
+    /// per instrument and collection; neither is on a hot path.
+    /// </summary>
+    internal sealed class Registry
+    {
+        /// <summary>The most counters a kind of component has (a bit each in a <see cref="ulong"/> of gauges).</summary>
+        private const int MaxWidth = 64;
+
+        private readonly Lock _lock = new();
+        private readonly Dictionary<(string Kind, string First, string Second), MeterSeries> _series = [];
 
         /// <summary>
         /// Adds <paramref name="source"/> to the series of <paramref name="kind"/> tagged <paramref name="firstTag"/> and
@@ -86,51 +120,91 @@ internal sealed class MeterSeries
         /// <param name="source">The component.</param>
         /// <param name="firstTag">The series' first tag (a name).</param>
         /// <param name="secondTag">The series' second tag.</param>
+        /// <param name="endedName">
+        /// When the library generated the name in <paramref name="firstTag"/>: the value of the first tag of the shared
+        /// series the series' retired counters are folded into once its last component retires (<c>stream-*</c>), after
+        /// which the series is removed. Null when the name was given by the user: the series is kept for the life of the
+        /// meter. A series that any component registers to with a null <paramref name="endedName"/> is kept.
+        /// </param>
         /// <returns>The registration.</returns>
         public object Register(
-            string kind, int width, ulong gauges, IMeteredSource source, KeyValuePair<string, object?> firstTag, KeyValuePair<string, object?> secondTag)
+            string kind, int width, ulong gauges, IMeteredSource source, KeyValuePair<string, object?> firstTag, KeyValuePair<string, object?> secondTag,
+            string? endedName)
         {
+            ArgumentOutOfRangeException.ThrowIfGreaterThan(width, MaxWidth);
             var key = (kind, firstTag.Value?.ToString() ?? string.Empty, secondTag.Value?.ToString() ?? string.Empty);
-            var series = _series.GetOrAdd(key, static (_, state) => new MeterSeries([state.First, state.Second], state.Width, state.Gauges),
-                (First: firstTag, Second: secondTag, Width: width, Gauges: gauges));
-            var registration = new Registration(series, source);
-            lock (series._lock)
+            lock (_lock)
             {
-                series._live.Add(registration.Self);
-            }
+                if (!_series.TryGetValue(key, out var series))
+                {
+                    series = new MeterSeries(this, key, [firstTag, secondTag], width, gauges, endedName);
+                    _series.Add(key, series);
+                }
+                else if (endedName is null)
+                {
+                    // A name the user chose that a generated one (or a shared one) equals: the user's series is kept.
+                    series._endedName = null;
+                }
 
-            return registration;
+                var registration = new Registration(series, source);
+                series._live.Add(registration.Self);
+                return registration;
+            }
         }
 
         /// <summary>One measurement per series of <paramref name="kind"/>, of the counter at <paramref name="index"/>.</summary>
         public IEnumerable<Measurement<long>> Observe(string kind, int index)
         {
-            foreach (var series in All(kind))
+            var measurements = new List<Measurement<long>>();
+            Span<long> totals = stackalloc long[MaxWidth];
+            lock (_lock)
             {
-                yield return new Measurement<long>(series.Sum()[index], series.Tags);
-            }
-        }
-    }
-
-    private void Retire(Registration registration)
-    {
-        Span<long> last = stackalloc long[_retired.Length];
-        registration.Source.AddCountersTo(last);
-        lock (_lock)
-        {
-            _live.Remove(registration.Self);
-            for (var i = 0; i < last.Length; i++)
-            {
-                if ((_gauges & (1UL << i)) == 0)
+                foreach (var (key, series) in _series)
                 {
-                    _retired[i] += last[i];
+                    if (key.Kind == kind)
+                    {
+                        var width = totals[..series._retired.Length];
+                        width.Clear();
+                        series.AddTo(width);
+                        measurements.Add(new Measurement<long>(width[index], series.Tags));
+                    }
                 }
+            }
+
+            return measurements;
+        }
+
+        /// <summary>
+        /// Takes <paramref name="registration"/> out of <paramref name="series"/>, keeping its <paramref name="last"/>
+        /// counts; when that was the last member of a series with a generated name, folds the series into its shared one.
+        /// </summary>
+        internal void Retire(MeterSeries series, Registration registration, ReadOnlySpan<long> last)
+        {
+            lock (_lock)
+            {
+                series._live.Remove(registration.Self);
+                series.AddRetired(last);
+                if (series._live.Count > 0 || series._endedName is not { } endedName)
+                {
+                    return;
+                }
+
+                _series.Remove(series._key);
+                var sharedKey = (series._key.Kind, endedName, series._key.Second);
+                if (!_series.TryGetValue(sharedKey, out var shared))
+                {
+                    shared = new MeterSeries(
+                        this, sharedKey, [new(series.Tags[0].Key, endedName), series.Tags[1]], series._retired.Length, series._gauges, endedName: null);
+                    _series.Add(sharedKey, shared);
+                }
+
+                shared.AddRetired(series._retired);
             }
         }
     }
 
     /// <summary>A component's membership; finalized with the component, when it folds the last counts in.</summary>
-    private sealed class Registration
+    internal sealed class Registration
     {
         private readonly MeterSeries _series;
 
@@ -138,7 +212,7 @@ internal sealed class MeterSeries
         {
             _series = series;
             Source = source;
-            
+
             // Long weak: the series still reads the component between its collection and this finalizer's fold.
             Self = new WeakReference<Registration>(this, trackResurrection: true);
         }

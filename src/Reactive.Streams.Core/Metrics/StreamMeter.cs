@@ -34,8 +34,11 @@ internal interface IStreamMetricsSource : IMeteredSource
 /// <see cref="DeliveryOptions{T}.MeterFactory"/>), so DI apps and tests get their own. Stream counters are observable
 /// instruments tagged with <see cref="StreamNameAttribute"/> and <see cref="StreamPolicyAttribute"/>: streams that share
 /// a name and a policy on one meter are one series, each instrument reports their sum, and the counts of a stream that
-/// has ended stay in it (its depth leaves it). Observable instruments cost nothing on the hot path: the buffer already
-/// increments plain fields, and the meter reads them only when a listener collects.
+/// has ended stay in it (its depth leaves it). The series of a generated name (<c>stream-N</c>, <c>delivery-N</c>) is
+/// removed once its last component has ended and been collected, its counts moving to the shared series named
+/// <c>stream-*</c> (or <c>delivery-*</c>), so unnamed components do not grow the meter. Observable instruments cost
+/// nothing on the hot path: the buffer already increments plain fields, and the meter reads them only when a listener
+/// collects.
 /// </summary>
 public static class StreamMeter
 {
@@ -117,9 +120,11 @@ internal sealed class LibraryMeter
 
     /// <summary>
     /// Adds <paramref name="source"/> to the series of its name and policy; the source keeps the returned registration
-    /// for as long as it lives (see <see cref="MeterSeries"/>).
+    /// for as long as it lives (see <see cref="MeterSeries"/>). <paramref name="endedName"/> is the name of the shared
+    /// series the series folds into once its last stream ends, when the library generated the name
+    /// (<see cref="BoundedStreamOptions{T}.EndedSeriesName"/>); null keeps the series.
     /// </summary>
-    public object RegisterStream(IStreamMetricsSource source) => Series.Register(
+    public object RegisterStream(IStreamMetricsSource source, string? endedName) => Series.Register(
         StreamKind, width: 8, gauges: 1UL << 7, source,
-        new(StreamMeter.StreamNameAttribute, source.Name), new(StreamMeter.StreamPolicyAttribute, source.Policy.ToString()));
+        new(StreamMeter.StreamNameAttribute, source.Name), new(StreamMeter.StreamPolicyAttribute, source.Policy.ToString()), endedName);
 }

@@ -30,6 +30,7 @@ public sealed class BoundedStreamOptions<T>
         Policy = policy;
         Capacity = capacity;
         _name = DefaultNames.NextStream();
+        EndedSeriesName = DefaultNames.EndedStreams;
     }
 
     /// <summary>What happens when the buffer is full.</summary>
@@ -40,7 +41,9 @@ public sealed class BoundedStreamOptions<T>
 
     /// <summary>
     /// The stream's name, used in error messages and as the <c>reactive_streams.stream.name</c> metric tag. Defaults to a unique
-    /// <c>stream-N</c>; must not be null.
+    /// <c>stream-N</c>; must not be null. The metric series of a name you set lives as long as the meter, summing every
+    /// stream of that name and policy; the series of a generated <c>stream-N</c> is removed once its last stream has
+    /// ended and been collected, and its counts move to the series named <c>stream-*</c> (docs/metrics.md).
     /// </summary>
     public string Name
     {
@@ -49,8 +52,16 @@ public sealed class BoundedStreamOptions<T>
         {
             ArgumentNullException.ThrowIfNull(value, nameof(Name));
             _name = value;
+            EndedSeriesName = null;
         }
     }
+
+    /// <summary>
+    /// While <see cref="Name"/> is the generated one: the stream name of the shared metric series its series folds into
+    /// once its last stream ends (<c>stream-*</c>). Null once a name is set, whatever its shape (a user may name a
+    /// stream <c>stream-3</c>). The library sets it after <see cref="Name"/> for names it builds from a generated one.
+    /// </summary>
+    internal string? EndedSeriesName { get; set; }
 
     /// <summary>
     /// Under <see cref="BackpressurePolicy.DegradeQuality"/>, the pure function applied to a new item on overflow. With

@@ -179,6 +179,185 @@ public sealed class MeterSeriesTests
         return new WeakReference(dispatcher);
     }
 
+    private const int UnnamedStreams = 20;
+
+    private static readonly string[] s_streamCounters =
+    [
+        "reactive_streams.stream.items.pushed", "reactive_streams.stream.items.delivered", "reactive_streams.stream.items.dropped",
+        "reactive_streams.stream.items.degraded", "reactive_streams.stream.pushes.paused", "reactive_streams.stream.overflows",
+        "reactive_streams.stream.items.rejected",
+        "reactive_streams.delivery.items.delivered", "reactive_streams.delivery.items.dropped", "reactive_streams.delivery.retries",
+        "reactive_streams.delivery.items.dead_lettered", "reactive_streams.delivery.items.discarded",
+    ];
+
+    [Fact]
+    public void Ended_unnamed_components_leave_the_meter_and_their_counts_stay_in_one_shared_series()
+    {
+        using var meter = new ScopedMeter();
+
+        // Named like a generated name, and kept all the same: whether a name was generated is not read from its shape.
+        const string Named = "stream-0";
+        var (ended, before) = CreateUnnamedComponentsAndEnd(meter, Named);
+
+        // While they lived, each unnamed stream was a series of its own (the operator's two subscriptions share one).
+        Assert.Equal(UnnamedStreams + 1 + 1 + 1, StreamSeries(before).Count);
+        CollectAll(ended);
+        Assert.All(ended, weak => Assert.False(weak.IsAlive, "An ended component was not collected."));
+
+        // Now only the shared series and the named one are left: the ended unnamed ones are gone.
+        var after = meter.Collect();
+        Assert.Equal(
+            [("delivery-*/sink", "PauseUpstream"), ("stream-*", "DropOldest"), (Named, "DropOldest")],
+            StreamSeries(after).Order().ToList());
+        Assert.Equal([("delivery-*", "sink")], after.Where(m => m.Dispatcher is not null).Select(m => (m.Dispatcher!, m.Sink!)).Distinct().ToList());
+
+        // stream-*: the 20 streams (3 pushed, 1 dropped, 1 read each) and the operator's two subscriptions (3 pushed, 1 dropped each).
+        Assert.Equal(UnnamedStreams * 3 + 2 * 3, Value(after, "reactive_streams.stream.items.pushed", "stream-*"));
+        Assert.Equal(UnnamedStreams + 2, Value(after, "reactive_streams.stream.items.dropped", "stream-*"));
+        Assert.Equal(UnnamedStreams, Value(after, "reactive_streams.stream.items.delivered", "stream-*"));
+        Assert.Equal(0, Value(after, "reactive_streams.stream.depth", "stream-*"));
+        Assert.Equal(2, Value(after, "reactive_streams.stream.items.pushed", "delivery-*/sink"));
+        Assert.Equal(2, Value(after, "reactive_streams.stream.items.delivered", "delivery-*/sink"));
+        Assert.Equal(2, Assert.Single(after, m => m.Instrument == "reactive_streams.delivery.items.delivered").Value);
+
+        // The named stream kept its own series and its counts.
+        Assert.Equal(1, Value(after, "reactive_streams.stream.items.pushed", Named));
+        Assert.Equal(0, Value(after, "reactive_streams.stream.depth", Named));
+
+        // No counter went down: each one's sum over all series is what it was while the components lived.
+        foreach (var counter in s_streamCounters)
+        {
+            Assert.Equal((counter, Sum(before, counter)), (counter, Sum(after, counter)));
+        }
+
+        Assert.Equal(UnnamedStreams * 3 + 2 * 3 + 2 + 1, Sum(after, "reactive_streams.stream.items.pushed"));
+    }
+
+    [Fact]
+    public void An_unnamed_operator_subscribed_again_after_its_series_left_starts_it_anew_and_no_count_is_lost()
+    {
+        using var meter = new ScopedMeter();
+        var subject = new Subject<int>();
+        var scheduler = new Reactive.Streams.Testing.TestScheduler();
+
+        // The operator holds its options and so its generated name: a new subscription registers to that name again.
+        var buffered = subject.WithBackpressure(new BoundedStreamOptions<int>(BackpressurePolicy.DropOldest, 2) { MeterFactory = meter.Factory }, scheduler);
+        var ended = SubscribePushAndDispose(buffered, subject, pushes: 3);
+
+        // The scheduler outlives the subscription here: run what it still holds of it (its disposed drain).
+        scheduler.Start();
+        CollectAll([ended]);
+        Assert.False(ended.IsAlive, "The disposed subscription was not collected.");
+
+        using var again = System.ObservableExtensions.Subscribe(buffered);
+        subject.OnNext(1);
+
+        var seen = meter.Collect();
+        var name = ((IMeteredStream)again).Name;
+        Assert.Equal([("stream-*", "DropOldest"), (name, "DropOldest")], StreamSeries(seen).OrderBy(s => s.Stream == name).ToList());
+        Assert.Equal(3, Value(seen, "reactive_streams.stream.items.pushed", "stream-*"));
+        Assert.Equal(1, Value(seen, "reactive_streams.stream.items.pushed", name));
+        Assert.Equal(1, Value(seen, "reactive_streams.stream.depth", name));
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static WeakReference SubscribePushAndDispose(IObservable<int> buffered, Subject<int> subject, int pushes)
+    {
+        var subscription = System.ObservableExtensions.Subscribe(buffered);
+        for (var i = 0; i < pushes; i++)
+        {
+            subject.OnNext(i);
+        }
+
+        subscription.Dispose();
+        return new WeakReference(subscription);
+    }
+
+    /// <summary>
+    /// On <paramref name="meter"/>: <see cref="UnnamedStreams"/> unnamed DropOldest streams of capacity 2 (3 pushed, 1
+    /// read each), an unnamed operator subscribed twice (3 pushed into each, nothing delivered: its scheduler never
+    /// runs), an unnamed dispatcher that delivers 2 items to its sink <c>sink</c>, and a stream named
+    /// <paramref name="named"/> (1 pushed, 1 read); all ended. Returns them weakly, and a collection taken while they lived.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static (List<WeakReference> Ended, List<(string Instrument, string? Stream, string? Policy, string? Dispatcher, string? Sink, long Value)> Before)
+        CreateUnnamedComponentsAndEnd(ScopedMeter meter, string named)
+    {
+        var ended = new List<WeakReference>();
+        var alive = new List<object>();
+        for (var i = 0; i < UnnamedStreams; i++)
+        {
+            var stream = BoundedStream.Create(new BoundedStreamOptions<int>(BackpressurePolicy.DropOldest, 2) { MeterFactory = meter.Factory });
+            stream.TryPush(1);
+            stream.TryPush(2);
+            stream.TryPush(3);
+            Assert.True(stream.TryRead(out _));
+            stream.Complete();
+            alive.Add(stream);
+        }
+
+        var subject = new Subject<int>();
+        var buffered = subject.WithBackpressure(
+            new BoundedStreamOptions<int>(BackpressurePolicy.DropOldest, 2) { MeterFactory = meter.Factory }, new Reactive.Streams.Testing.TestScheduler());
+        var first = System.ObservableExtensions.Subscribe(buffered);
+        var second = System.ObservableExtensions.Subscribe(buffered);
+        subject.OnNext(1);
+        subject.OnNext(2);
+        subject.OnNext(3);
+        first.Dispose();
+        second.Dispose();
+        alive.Add(first);
+        alive.Add(second);
+
+        var dispatcher = new DeliveryDispatcher<int>(new DeliveryOptions<int> { MeterFactory = meter.Factory }.AddSink(new RecordingSink<int>("sink")));
+        var acks = new[] { new CountingAck(), new CountingAck() };
+        for (var i = 0; i < acks.Length; i++)
+        {
+            dispatcher.DispatchAsync(i, acks[i]).AsTask().GetAwaiter().GetResult();
+        }
+
+        foreach (var ack in acks)
+        {
+            ack.First.GetAwaiter().GetResult();
+        }
+
+        dispatcher.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        alive.Add(dispatcher);
+
+        var kept = BoundedStream.Create(new BoundedStreamOptions<int>(BackpressurePolicy.DropOldest, 2) { Name = named, MeterFactory = meter.Factory });
+        kept.TryPush(1);
+        Assert.True(kept.TryRead(out _));
+        kept.Complete();
+        alive.Add(kept);
+
+        var before = meter.Collect();
+        ended.AddRange(alive.Select(o => new WeakReference(o)));
+        return (ended, before);
+    }
+
+    /// <summary>Collects garbage until every target of <paramref name="ended"/> is gone (or a few rounds have passed).</summary>
+    private static void CollectAll(IReadOnlyList<WeakReference> ended)
+    {
+        for (var i = 0; i < 10 && ended.Any(weak => weak.IsAlive); i++)
+        {
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+        }
+
+        // The last round's finalizers have run; collect what they released.
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+    }
+
+    private static List<(string Stream, string Policy)> StreamSeries(IEnumerable<(string Instrument, string? Stream, string? Policy, string? Dispatcher, string? Sink, long Value)> seen) =>
+        seen.Where(m => m.Stream is not null).Select(m => (m.Stream!, m.Policy!)).Distinct().ToList();
+
+    private static long Value(IEnumerable<(string Instrument, string? Stream, string? Policy, string? Dispatcher, string? Sink, long Value)> seen, string instrument, string stream) =>
+        Assert.Single(seen, m => m.Instrument == instrument && m.Stream == stream).Value;
+
+    private static long Sum(IEnumerable<(string Instrument, string? Stream, string? Policy, string? Dispatcher, string? Sink, long Value)> seen, string instrument) =>
+        seen.Where(m => m.Instrument == instrument).Sum(m => m.Value);
+
     /// <summary>A container's <see cref="IMeterFactory"/> and a collection of the stream instruments on its meter.</summary>
     internal sealed class ScopedMeter : IDisposable
     {
