@@ -81,6 +81,91 @@ public sealed class InstrumentationTests
     }
 
     [Fact]
+    public void Ended_unnamed_streams_are_no_longer_exported_and_their_counts_are_exported_under_stream_star()
+    {
+        // The default meter, which other tests use beside this one. No other test of this assembly makes a
+        // DegradeQuality stream, so stream-* under that policy holds only this test's streams, and the test's own
+        // generated names pick out the rest. Counted from what was exported before, in case a stream-* point exists.
+        var exported = new List<MetricSnapshot>();
+        using var meters = Sdk.CreateMeterProviderBuilder().AddReactiveStreamsInstrumentation().AddInMemoryExporter(exported).Build();
+        meters.ForceFlush();
+        var sharedBefore = (Pushed: Shared("reactive_streams.stream.items.pushed"), Degraded: Shared("reactive_streams.stream.items.degraded"));
+        exported.Clear();
+
+        var (names, ended) = PushIntoUnnamedStreamsThatAreThenDropped(meters, count: 10);
+        Assert.Equal(10, names.Count);
+        Assert.All(names, name => Assert.Equal(2, Point("reactive_streams.stream.items.pushed", name)));
+        var sumBefore = Sum(names) + sharedBefore.Pushed;
+
+        exported.Clear();
+        for (var i = 0; i < 10 && ended.Any(weak => weak.IsAlive); i++)
+        {
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+        }
+
+        Assert.All(ended, weak => Assert.False(weak.IsAlive, "A dropped stream was not collected."));
+        meters.ForceFlush();
+
+        // Their series left the meter, so the exporter no longer has them; their counts are in stream-*, and the sum over
+        // the series is what it was.
+        Assert.DoesNotContain(Points(), p => p.Stream is { } stream && names.Contains(stream));
+        Assert.Equal(sharedBefore.Pushed + 10 * 2, Shared("reactive_streams.stream.items.pushed"));
+        Assert.Equal(sharedBefore.Degraded + 10, Shared("reactive_streams.stream.items.degraded"));
+        Assert.Equal(0, Shared("reactive_streams.stream.depth"));
+        Assert.Equal(sumBefore, Sum(names) + Shared("reactive_streams.stream.items.pushed"));
+
+        List<(string Instrument, string? Stream, string? Policy, long Value)> Points()
+        {
+            var points = new List<(string, string?, string?, long)>();
+            foreach (var metric in exported)
+            {
+                foreach (var point in metric.MetricPoints)
+                {
+                    string? stream = null, policy = null;
+                    foreach (var tag in point.Tags)
+                    {
+                        stream = tag.Key == StreamMeter.StreamNameAttribute ? tag.Value as string : stream;
+                        policy = tag.Key == StreamMeter.StreamPolicyAttribute ? tag.Value as string : policy;
+                    }
+
+                    points.Add((metric.Name, stream, policy, point.GetSumLong()));
+                }
+            }
+
+            return points;
+        }
+
+        long Point(string instrument, string name) => Assert.Single(Points(), p => p.Instrument == instrument && p.Stream == name).Value;
+
+        long Shared(string instrument) =>
+            Points().Where(p => p.Instrument == instrument && p.Stream == "stream-*" && p.Policy == "DegradeQuality").Select(p => p.Value).SingleOrDefault();
+
+        long Sum(HashSet<string> streams) =>
+            Points().Where(p => p.Instrument == "reactive_streams.stream.items.pushed" && p.Stream is { } stream && streams.Contains(stream)).Sum(p => p.Value);
+    }
+
+    /// <summary>
+    /// Unnamed DegradeQuality streams of capacity 1, two pushes each (one degraded), exported once while they live.
+    /// Returns their generated names and the streams, weakly.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static (HashSet<string> Names, List<WeakReference> Ended) PushIntoUnnamedStreamsThatAreThenDropped(MeterProvider meters, int count)
+    {
+        var streams = new List<BoundedStream<int>>();
+        for (var i = 0; i < count; i++)
+        {
+            var stream = BoundedStream.DegradeQuality<int>(capacity: 1, degrader: static x => x);
+            stream.TryPush(1);
+            stream.TryPush(2);
+            streams.Add(stream);
+        }
+
+        meters.ForceFlush();
+        return (streams.Select(s => s.Name).ToHashSet(), streams.Select(s => new WeakReference(s)).ToList());
+    }
+
+    [Fact]
     public void The_tracer_provider_registration_listens_to_the_library_activity_source()
     {
         // Other tests in this assembly run beside this one and start activities on the library's source
