@@ -270,6 +270,26 @@ public sealed class SinkObserverTests
         Assert.True(observer.IsStopped);
     }
 
+    [Fact]
+    public async Task On_a_virtual_time_scheduler_the_handlers_run_only_as_its_clock_advances()
+    {
+        var sink = new WideLeaseSink();
+        sink.Release.SetResult();
+        var clock = new System.Reactive.Concurrency.HistoricalScheduler();
+        await using var observer = sink.CreateObserver(scheduler: clock);
+
+        observer.OnNext(Acquired("a"));
+        observer.OnNext(Acquired("b"));
+        Assert.Empty(sink.Handled);
+        Assert.Equal(2, observer.Depth);
+
+        clock.AdvanceBy(TimeSpan.FromTicks(1));
+        Assert.Equal(new[] { "acquired:a", "acquired:b" }, sink.Handled);
+        observer.OnCompleted();
+        clock.AdvanceBy(TimeSpan.FromTicks(1));
+        await observer.Completion.WaitAsync(s_guard);
+    }
+
     private static LeaseEvent.Acquired Acquired(string id) => new(new Cursor(1, 0), id, "lease", s_at);
 
     private static LeaseEvent.Expired Expired(string id) => new(new Cursor(3, 0), id, s_at);
