@@ -5,7 +5,8 @@ namespace Reactive.Streams.Generators.Model;
 /// <param name="MethodName">The handler's name.</param>
 /// <param name="IsAsync">Returns <c>ValueTask</c> (otherwise <c>void</c>).</param>
 /// <param name="TakesCancellationToken">Takes a trailing <c>CancellationToken</c>.</param>
-internal sealed record HandlerModel(string CaseTypeName, string MethodName, bool IsAsync, bool TakesCancellationToken);
+/// <param name="ExperimentalIds">The diagnostic ids of the <c>[Experimental]</c> attributes a call to the handler reports, comma-separated, or empty.</param>
+internal sealed record HandlerModel(string CaseTypeName, string MethodName, bool IsAsync, bool TakesCancellationToken, string ExperimentalIds = "");
 
 /// <summary>Everything the emitter needs to write one sink's adapters, with no symbol, syntax, location or compilation.</summary>
 /// <param name="Namespace">The containing namespace, or empty.</param>

@@ -89,8 +89,14 @@ internal static class SinkEmitter
         w.Line(UnionEmitter.GeneratedCodeAttribute);
         w.Open($"public {Tasks}.ValueTask DispatchAsync({union} item, {Threading}.CancellationToken cancellationToken = default)");
         w.Line("global::System.ArgumentNullException.ThrowIfNull(item);");
-        // A handler marked [Obsolete] is still the sink's handler: calling it is not the use the attribute warns about.
-        w.Line("#pragma warning disable CS0612, CS0618");
+        // A handler marked [Obsolete] or [Experimental] is still the sink's handler: calling it is not the use the
+        // attribute warns about.
+        var suppressed = string.Join(", ", new[] { "CS0612", "CS0618" }.Concat(
+            model.Handlers.Concat(model.FallbackHandler is { } f ? new[] { f } : Array.Empty<HandlerModel>())
+                .SelectMany(static h => h.ExperimentalIds.Split(new[] { ", " }, StringSplitOptions.RemoveEmptyEntries))
+                .Distinct(StringComparer.Ordinal)
+                .OrderBy(static id => id, StringComparer.Ordinal)));
+        w.Line($"#pragma warning disable {suppressed}");
         w.Open("switch (item)");
         foreach (var handler in model.Handlers)
         {
@@ -110,7 +116,7 @@ internal static class SinkEmitter
         w.Line("default:");
         w.Line($"    throw new global::System.ArgumentException($\"'{{item.GetType()}}' is not a variant of {union.Replace("global::", string.Empty)}.\", nameof(item));");
         w.Close();
-        w.Line("#pragma warning restore CS0612, CS0618");
+        w.Line($"#pragma warning restore {suppressed}");
         w.Close();
     }
 

@@ -14,6 +14,7 @@ internal static class SinkParser
     private const string BackpressureAttribute = "Reactive.Streams.BackpressureAttribute";
     private const string BackpressureBlock = "Reactive.Streams.BackpressureBlock`1";
     private const string ObsoleteAttribute = "System.ObsoleteAttribute";
+    private const string ExperimentalAttribute = "System.Diagnostics.CodeAnalysis.ExperimentalAttribute";
     private const int DefaultCapacity = 1024;
 
     private static readonly string[] s_policies = { "DropOldest", "DegradeQuality", "PauseUpstream", "Fail" };
@@ -179,7 +180,8 @@ internal static class SinkParser
                     variantTypeName,
                     name,
                     IsAsync: !method.ReturnsVoid,
-                    TakesCancellationToken: method.Parameters.Length == 2);
+                    TakesCancellationToken: method.Parameters.Length == 2,
+                    ExperimentalIds: ExperimentalIds(method));
             }
 
             problems.Add((method, problem));
@@ -280,6 +282,40 @@ internal static class SinkParser
             ? "it is marked [Obsolete] as an error"
             : $"it overrides '{bound.ContainingType.Name}.{bound.Name}', which is marked [Obsolete] as an error";
         return what + ", so the generated code that calls it would not compile (CS0619)";
+    }
+
+    /// <summary>
+    /// The diagnostic ids a call to <paramref name="method"/> reports because it, the method it overrides first (to which
+    /// a call binds) or a type containing that one is <c>[Experimental]</c>: an error by default, even in the declaring
+    /// assembly, unlike <c>[Obsolete]</c>'s warnings. The handler is the sink's own, so the generated call suppresses
+    /// them, as it does the obsolete warnings. An id that cannot be written in a <c>#pragma</c> is left out (the call
+    /// then reports it, as a hand-written one would).
+    /// </summary>
+    private static string ExperimentalIds(IMethodSymbol method)
+    {
+        var bound = method;
+        while (bound.OverriddenMethod is { } overridden)
+        {
+            bound = overridden;
+        }
+
+        var ids = new SortedSet<string>(StringComparer.Ordinal);
+        for (ISymbol? symbol = bound; symbol is IMethodSymbol or INamedTypeSymbol; symbol = symbol.ContainingType)
+        {
+            foreach (var attribute in symbol.GetAttributes())
+            {
+                if (attribute.AttributeClass?.ToDisplayString() == ExperimentalAttribute
+                    && attribute.ConstructorArguments.Length == 1
+                    && attribute.ConstructorArguments[0].Value is string id
+                    && id.Length > 0
+                    && id.All(static c => char.IsLetterOrDigit(c) || c == '_'))
+                {
+                    ids.Add(id);
+                }
+            }
+        }
+
+        return string.Join(", ", ids);
     }
 
     private static bool IsObsoleteAsError(ISymbol symbol)

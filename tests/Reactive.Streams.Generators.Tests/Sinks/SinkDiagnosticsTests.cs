@@ -373,6 +373,57 @@ public sealed class SinkDiagnosticsTests
         Assert.Empty(run.CompilationDiagnostics);
     }
 
+    // [Experimental] is an error by default, in the declaring assembly too; unlike an [Obsolete] error it can be
+    // suppressed, and the handler is the sink's own, so the generated call suppresses it.
+    [Fact]
+    public void Experimental_handlers_compile_and_only_the_ids_the_handlers_carry_are_suppressed()
+    {
+        var sink = Header + """
+            public class SinkBase
+            {
+                [System.Diagnostics.CodeAnalysis.Experimental("LEASEEXP2")]
+                public virtual void OnRevoked(LeaseHistoryEvent.Revoked item) { }
+            }
+
+            [System.Diagnostics.CodeAnalysis.Experimental("LEASEEXP3")]
+            public class ExperimentalBase
+            {
+                public void OnAcquired(LeaseHistoryEvent.Acquired item) { }
+            }
+
+            [StreamSink(typeof(LeaseHistoryEvent))]
+            [Backpressure(BackpressurePolicy.Fail, Capacity = 4)]
+            #pragma warning disable LEASEEXP3
+            public partial class TrialSink : ExperimentalBase
+            #pragma warning restore LEASEEXP3
+            {
+                [System.Diagnostics.CodeAnalysis.Experimental("LEASEEXP1")]
+                public void OnRenewed(LeaseHistoryEvent.Renewed item) { }
+                public void OnRevoked(LeaseHistoryEvent.Revoked item) { }
+            }
+
+            [StreamSink(typeof(LeaseHistoryEvent))]
+            [Backpressure(BackpressurePolicy.Fail, Capacity = 4)]
+            public partial class OverridingSink : SinkBase
+            {
+                public void OnAcquired(LeaseHistoryEvent.Acquired item) { }
+                public void OnRenewed(LeaseHistoryEvent.Renewed item) { }
+                #pragma warning disable LEASEEXP2
+                public override void OnRevoked(LeaseHistoryEvent.Revoked item) { }
+                #pragma warning restore LEASEEXP2
+            }
+            """;
+
+        var run = TestCompilation.Run(Sources.LeaseHistory, sink);
+
+        Assert.Empty(run.GeneratorDiagnostics);
+        Assert.Empty(run.CompilationDiagnostics);
+        var trial = run.Sources.Single(s => s.Key.EndsWith("TrialSink.StreamSink.g.cs", StringComparison.Ordinal)).Value;
+        var overriding = run.Sources.Single(s => s.Key.EndsWith("OverridingSink.StreamSink.g.cs", StringComparison.Ordinal)).Value;
+        Assert.Contains("#pragma warning disable CS0612, CS0618, LEASEEXP1, LEASEEXP3", trial, StringComparison.Ordinal);
+        Assert.Contains("#pragma warning disable CS0612, CS0618, LEASEEXP2", overriding, StringComparison.Ordinal);
+    }
+
     // CS0619 (an [Obsolete] error) cannot be suppressed by the generated code's #pragma: the sink is refused instead.
     [Theory]
     [InlineData("[System.Obsolete(\"Renewals are ignored from v3.\", error: true)]")]
