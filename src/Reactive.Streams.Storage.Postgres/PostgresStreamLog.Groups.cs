@@ -212,6 +212,7 @@ public sealed partial class PostgresStreamLog : IConsumerGroupLog
                         }
                     }
 
+                    members.Sort(static (a, b) => string.CompareOrdinal(a.Name, b.Name));
                     await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
                     return new ConsumerGroupInfo(stream, group, last, pending, lag, members);
                 }

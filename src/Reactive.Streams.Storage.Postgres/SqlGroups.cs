@@ -250,10 +250,11 @@ internal static class SqlGroups
         FROM rs_groups AS g WHERE g.stream = $1 AND g.grp = $2
         """;
 
+    // In no order: the log sorts the members by ordinal (UTF-16) order of their names, as every backend does; the
+    // database orders text by UTF-8 bytes, which puts characters above U+FFFF after U+E000-U+FFFF.
     public const string Members = """
         SELECT c.consumer, c.seen_ms,
             (SELECT COALESCE(sum(cardinality(q.ids_ms)), 0) FROM rs_group_leases AS q WHERE q.stream = c.stream AND q.grp = c.grp AND q.consumer = c.consumer)
         FROM rs_group_consumers AS c WHERE c.stream = $1 AND c.grp = $2
-        ORDER BY c.consumer COLLATE "C"
         """;
 }

@@ -93,10 +93,11 @@ internal static class SqlGroups
         FROM rs_groups AS g WHERE g.stream = $stream AND g.grp = $grp
         """;
 
+    // In no order: the log sorts the members by ordinal (UTF-16) order of their names, as every backend does; the
+    // database orders text by UTF-8 bytes, which puts characters above U+FFFF after U+E000-U+FFFF.
     public const string Members = """
         SELECT c.consumer, c.seen_ms,
             (SELECT COUNT(*) FROM rs_group_pending AS p WHERE p.stream = c.stream AND p.grp = c.grp AND p.consumer = c.consumer)
         FROM rs_group_consumers AS c WHERE c.stream = $stream AND c.grp = $grp
-        ORDER BY c.consumer
         """;
 }

@@ -158,6 +158,7 @@ public sealed partial class SqliteStreamLog : IConsumerGroupLog
                     }
                 }
 
+                members.Sort(static (a, b) => string.CompareOrdinal(a.Name, b.Name));
                 return new ConsumerGroupInfo(stream, group, last, pending, lag, members);
             }
         }

@@ -156,7 +156,7 @@ public sealed record ConsumerGroupMember(string Name, long PendingCount, TimeSpa
 /// <param name="LastDeliveredId">The id of the newest frame the group has handed out (or its start position before any).</param>
 /// <param name="PendingCount">Frames handed out and not acknowledged.</param>
 /// <param name="Lag">Frames in the stream after <see cref="LastDeliveredId"/>: not yet handed to any member.</param>
-/// <param name="Members">The members that have claimed, by name.</param>
+/// <param name="Members">The members that have claimed, in ordinal (<see cref="StringComparer.Ordinal"/>) order of their names.</param>
 public sealed record ConsumerGroupInfo(string Stream, string Group, StreamId LastDeliveredId, long PendingCount, long Lag, IReadOnlyList<ConsumerGroupMember> Members);
 
 /// <summary>A consumer-group operation named a group that does not exist on the stream.</summary>

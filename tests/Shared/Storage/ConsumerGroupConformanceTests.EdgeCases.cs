@@ -430,4 +430,21 @@ public abstract partial class ConsumerGroupConformanceTests
         Assert.Equal(0, canal.Unacknowledged);
         Assert.Empty(await log.ReadPendingAsync(stream, "g", null, 10));
     }
+
+    [Fact]
+    public async Task Members_are_listed_in_ordinal_order_of_their_names()
+    {
+        var log = await CreateAsync();
+        var stream = NewStream();
+        await log.CreateGroupAsync(stream, "g", ConsumerGroupStart.Beginning);
+        // UTF-16 order puts a surrogate pair (U+1F600) before U+E000; UTF-8 byte order would put it after.
+        string[] names = ["\uE000x", "\U0001F600x", "b", "B", "a ", " ", "a"];
+        foreach (var name in names)
+        {
+            await log.ClaimAsync(stream, "g", name, 1, ClaimTimeout);
+        }
+
+        var members = (await log.ReadGroupAsync(stream, "g"))!.Members.Select(m => m.Name);
+        Assert.Equal(names.Order(StringComparer.Ordinal), members);
+    }
 }
