@@ -47,7 +47,8 @@ public sealed class ConsumerGroupCanalOptions
 
     /// <summary>
     /// The stream that receives frames past <see cref="MaxDeliveries"/> (their payload and headers, appended
-    /// <see cref="AppendMode.Durable"/>). Default: null, meaning <c>"{stream}:{group}:dead-letter"</c>.
+    /// <see cref="AppendMode.Durable"/>). Default: null, meaning <c>"{stream}:{group}:dead-letter"</c>. It must not be the
+    /// group's own stream (<see cref="ConsumerGroupCanal.OpenAsync"/> refuses it: the frame would be handed out again).
     /// </summary>
     public string? DeadLetterStream { get; set; }
 
@@ -159,7 +160,7 @@ public sealed class ConsumerGroupCanal : ICommittableCanal<StreamFrame>, IRequeu
     /// <param name="options">Claim timeout, dead-letter route, start and clock; defaults if null. Read once, here.</param>
     /// <param name="cancellationToken">Cancels opening.</param>
     /// <returns>The canal.</returns>
-    /// <exception cref="ArgumentException">A name is invalid (including a default dead-letter stream name that would be too long); nothing is written.</exception>
+    /// <exception cref="ArgumentException">A name is invalid (including a default dead-letter stream name that would be too long), or the dead-letter stream is <paramref name="stream"/> itself; nothing is written.</exception>
     public static async ValueTask<ConsumerGroupCanal> OpenAsync(
         IConsumerGroupLog log, string stream, string group, string consumer, ConsumerGroupCanalOptions? options = null, CancellationToken cancellationToken = default)
     {
@@ -176,6 +177,13 @@ public sealed class ConsumerGroupCanal : ICommittableCanal<StreamFrame>, IRequeu
             throw new ArgumentException(
                 $"The default dead-letter stream name '{{stream}}:{{group}}:dead-letter' is invalid here ({e.Message}); set {nameof(ConsumerGroupCanalOptions)}.{nameof(ConsumerGroupCanalOptions.DeadLetterStream)}.",
                 nameof(options), e);
+        }
+
+        if (string.Equals(deadLetter, stream, StringComparison.Ordinal))
+        {
+            throw new ArgumentException(
+                $"{nameof(ConsumerGroupCanalOptions)}.{nameof(ConsumerGroupCanalOptions.DeadLetterStream)} is '{stream}', the stream the group reads: a frame past {nameof(ConsumerGroupCanalOptions.MaxDeliveries)} would be appended to it and handed out again. Name another stream.",
+                nameof(options));
         }
 
         await log.CreateGroupAsync(stream, group, options.Start, cancellationToken).ConfigureAwait(false);
@@ -345,6 +353,14 @@ public sealed class ConsumerGroupCanal : ICommittableCanal<StreamFrame>, IRequeu
             var headers = claimed.Frame.Headers.Count > 0 ? claimed.Frame.Headers : null;
             await _log.AppendAsync(_deadLetterStream, claimed.Frame.Payload, AppendMode.Durable, headers, CancellationToken.None).ConfigureAwait(false);
             await _log.AcknowledgeAsync(Stream, Group, [claimed.Frame.Id], CancellationToken.None).ConfigureAwait(false);
+            lock (_gate)
+            {
+                // This canal may hold the frame from an earlier delivery it did not acknowledge: it is handled now.
+                if (FindHeld(claimed.Frame.Id) is var at && at >= 0)
+                {
+                    _held.RemoveAt(at);
+                }
+            }
         }
 
         return kept ?? frames;

@@ -447,4 +447,42 @@ public abstract partial class ConsumerGroupConformanceTests
         var members = (await log.ReadGroupAsync(stream, "g"))!.Members.Select(m => m.Name);
         Assert.Equal(names.Order(StringComparer.Ordinal), members);
     }
+
+    [Fact]
+    public async Task A_canal_forgets_a_frame_it_held_once_the_frame_is_dead_lettered()
+    {
+        var log = await CreateAsync();
+        var stream = NewStream();
+        var deadLetter = NewStream("dl");
+        await AppendAsync(log, stream, 2);
+        var canal = await OpenCanalAsync(log, stream, "a", maxDeliveries: 1, deadLetter: deadLetter);
+        var first = await canal.PullBatchAsync(1, TimeSpan.Zero);
+        Assert.Equal(1, canal.Unacknowledged);
+        await PassAsync(ClaimTimeout);
+
+        // The same canal claims its own frame again, past the most deliveries: parked, and no longer held here.
+        var next = await canal.PullBatchAsync(10, TimeSpan.Zero);
+        Assert.Equal(new[] { "f1" }, next.Select(Text));
+        Assert.Equal(new[] { "f0" }, (await log.ReadAsync(deadLetter, StreamId.Min, StreamId.Max, 10)).Select(Text));
+        Assert.Equal(0, canal.DeliveryCountOf(first[0]));
+        Assert.Equal(1, canal.Unacknowledged);
+        await canal.CommitAsync(next[0]);
+        Assert.Equal(0, canal.Unacknowledged);
+        Assert.Empty(await log.ReadPendingAsync(stream, "g", null, 10));
+    }
+
+    [Fact]
+    public async Task A_canal_refuses_the_group_s_own_stream_as_its_dead_letter_stream()
+    {
+        var log = await CreateAsync();
+        var stream = NewStream();
+        await AppendAsync(log, stream, 1);
+
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => ConsumerGroupCanal.OpenAsync(
+            log, stream, "g", "a", new ConsumerGroupCanalOptions { DeadLetterStream = stream, TimeProvider = Clock }).AsTask());
+
+        Assert.Equal("options", error.ParamName);
+        Assert.Contains("DeadLetterStream", error.Message, StringComparison.Ordinal);
+        Assert.Null(await log.ReadGroupAsync(stream, "g"));
+    }
 }
