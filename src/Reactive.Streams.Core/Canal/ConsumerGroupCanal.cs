@@ -91,6 +91,7 @@ public sealed class ConsumerGroupCanalOptions
 /// </remarks>
 public sealed class ConsumerGroupCanal : ICommittableCanal<StreamFrame>, IRequeueCanal<StreamFrame>
 {
+    private static readonly TimeSpan MinReclaimEvery = TimeSpan.FromMilliseconds(1);
     private readonly IConsumerGroupLog _log;
     private readonly ConsumerGroupCanalOptions _options;
     private readonly TimeSpan _claimTimeout;
@@ -238,7 +239,9 @@ public sealed class ConsumerGroupCanal : ICommittableCanal<StreamFrame>, IRequeu
             await FlushAcknowledgementsAsync(token).ConfigureAwait(false);
             var start = _clock.GetTimestamp();
             var firstAt = start;
-            var reclaimEvery = _claimTimeout / 4;
+            // At least a millisecond (the logs measure claim times in milliseconds): a claim timeout below 4 ticks made
+            // this zero, and the pull claimed again and again without ever parking.
+            var reclaimEvery = _claimTimeout / 4 is var quarter && quarter >= MinReclaimEvery ? quarter : MinReclaimEvery;
             while (true)
             {
                 int have;

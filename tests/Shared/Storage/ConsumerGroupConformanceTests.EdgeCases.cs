@@ -485,4 +485,22 @@ public abstract partial class ConsumerGroupConformanceTests
         Assert.Contains("DeadLetterStream", error.Message, StringComparison.Ordinal);
         Assert.Null(await log.ReadGroupAsync(stream, "g"));
     }
+
+    [Fact]
+    public async Task A_pull_with_a_claim_timeout_below_a_millisecond_parks_instead_of_claiming_without_end()
+    {
+        var log = await CreateAsync();
+        var stream = NewStream();
+        var canal = Track(await ConsumerGroupCanal.OpenAsync(
+            log, stream, "g", "a", new ConsumerGroupCanalOptions { ClaimTimeout = TimeSpan.FromTicks(1), TimeProvider = Clock }));
+        var timers = Clock.TimersCreated;
+
+        // On its own thread: a pull that never parks would never return to the test (the in-memory log never yields).
+        var pull = Task.Run(() => canal.PullBatchAsync(10, TimeSpan.FromMinutes(1)).AsTask());
+        await Clock.WaitForTimersAsync(timers + 1);
+        Assert.False(pull.IsCompleted);
+        var id = (await log.AppendAsync(stream, "x"u8.ToArray(), AppendMode.Durable)).Id;
+
+        Assert.Equal(new[] { id }, (await pull.WaitAsync(Guard)).Select(f => f.Id));
+    }
 }
