@@ -220,8 +220,19 @@ internal static class GroupScripts
         """;
 
     // KEYS: durable, live, consumers. ARGV: group, now ms. Returns {1, last delivered id, pending, lag,
-    // {name, pending, idle ms}...} or {-2}. Lag is XINFO's where Redis knows it, otherwise counted with XRANGE.
+    // {name, pending, idle ms}...} or {-2}. Lag: on the durable entries (never trimmed) XINFO's where Redis knows it;
+    // otherwise, and always on the best-effort entries, the entries after the cursor, counted (XLEN when the cursor
+    // is before the first entry, else XRANGE in pages).
     public const string Info = Prelude + """
+        local function count_after(key, id)
+            local n, from = 0, '(' .. id
+            while true do
+                local r = redis.call('XRANGE', key, from, '+', 'COUNT', 1000)
+                n = n + #r
+                if #r < 1000 then return n end
+                from = '(' .. r[#r][1]
+            end
+        end
         local halves = {group_of(KEYS[1], ARGV[1]), group_of(KEYS[2], ARGV[1])}
         if halves[1] == nil or halves[2] == nil then return {-2} end
         local last = halves[1]['last-delivered-id']
@@ -232,7 +243,18 @@ internal static class GroupScripts
             if less(last, g['last-delivered-id']) then last = g['last-delivered-id'] end
             pending = pending + g['pending']
             local l = g['lag']
-            if type(l) ~= 'number' then l = #redis.call('XRANGE', KEYS[half], '(' .. g['last-delivered-id'], '+') end
+            if half == 2 or type(l) ~= 'number' then
+                -- Counted. Redis's own lag is entries added minus entries read, which counts every best-effort entry
+                -- MAXLEN trimmed after the cursor before anyone read it (and stays off by them once the group reads on).
+                local first = redis.call('XRANGE', KEYS[half], '-', '+', 'COUNT', 1)[1]
+                if first == nil then
+                    l = 0
+                elseif less(g['last-delivered-id'], first[1]) then
+                    l = redis.call('XLEN', KEYS[half])
+                else
+                    l = count_after(KEYS[half], g['last-delivered-id'])
+                end
+            end
             lag = lag + l
             local summary = redis.call('XPENDING', KEYS[half], ARGV[1])
             if summary[4] then

@@ -503,4 +503,38 @@ public abstract partial class ConsumerGroupConformanceTests
 
         Assert.Equal(new[] { id }, (await pull.WaitAsync(Guard)).Select(f => f.Id));
     }
+
+    [Fact]
+    public async Task Lag_leaves_out_frames_trimmed_after_the_group_s_cursor_once_it_has_read()
+    {
+        var log = Track(await OpenLogAsync(new StreamLogOptions
+        {
+            TimeProvider = Clock,
+            LiveRetention = new LiveRetentionOptions { Alpha = 1, Ttl = TimeSpan.FromSeconds(1), Floor = 2, Ceiling = 2 },
+        }));
+        var stream = NewStream();
+        await log.CreateGroupAsync(stream, "g", ConsumerGroupStart.Beginning);
+        await log.AppendAsync(stream, "l0"u8.ToArray(), AppendMode.BestEffortLive);
+        await log.ClaimAsync(stream, "g", "a", 1, ClaimTimeout);
+
+        // Retention keeps two best-effort frames: l1-l5 go before the group reads them.
+        for (var i = 1; i < 8; i++)
+        {
+            await log.AppendAsync(stream, Encoding.UTF8.GetBytes($"l{i}"), AppendMode.BestEffortLive);
+        }
+
+        await log.AppendAsync(stream, "d"u8.ToArray(), AppendMode.Durable);
+        Assert.Equal(3, (await log.ReadGroupAsync(stream, "g"))!.Lag);
+        var claim = await log.ClaimAsync(stream, "g", "a", 10, ClaimTimeout);
+        Assert.Equal(new[] { "l6", "l7", "d" }, claim.Frames.Select(f => Text(f.Frame)));
+        Assert.Equal(0, (await log.ReadGroupAsync(stream, "g"))!.Lag);
+
+        // Again, with the cursor now on the newest best-effort frame kept.
+        for (var i = 8; i < 11; i++)
+        {
+            await log.AppendAsync(stream, Encoding.UTF8.GetBytes($"l{i}"), AppendMode.BestEffortLive);
+        }
+
+        Assert.Equal(2, (await log.ReadGroupAsync(stream, "g"))!.Lag);
+    }
 }
