@@ -537,4 +537,29 @@ public abstract partial class ConsumerGroupConformanceTests
 
         Assert.Equal(2, (await log.ReadGroupAsync(stream, "g"))!.Lag);
     }
+
+    [Fact]
+    public async Task A_member_restarted_under_its_name_sees_its_pending_frames_and_gets_them_back_after_the_claim_timeout()
+    {
+        var log = await CreateAsync();
+        var stream = NewStream();
+        var ids = await AppendAsync(log, stream, 3);
+        var before = await OpenCanalAsync(log, stream, "a");
+        Assert.Equal(ids[..2], (await before.PullBatchAsync(2, TimeSpan.Zero)).Select(f => f.Id));
+        await PassAsync(TimeSpan.FromSeconds(1));
+
+        // The process restarts: another log instance, a new canal with the same name.
+        var restarted = await CreateAsync();
+        Assert.Equal(
+            new[] { new PendingFrame(ids[0], "a", TimeSpan.FromSeconds(1), 1), new PendingFrame(ids[1], "a", TimeSpan.FromSeconds(1), 1) },
+            await restarted.ReadPendingAsync(stream, "g", "a", 10));
+        var after = await OpenCanalAsync(restarted, stream, "a");
+        Assert.Equal(ids[2..], (await after.PullBatchAsync(10, TimeSpan.Zero)).Select(f => f.Id));
+        Assert.True((await after.PullBatchAsync(10, TimeSpan.Zero)).IsEmpty);
+
+        await PassAsync(ClaimTimeout);
+        var back = await after.PullBatchAsync(10, TimeSpan.Zero);
+        Assert.Equal(ids, back.Select(f => f.Id));
+        Assert.Equal(new[] { 2L, 2L, 2L }, back.Select(after.DeliveryCountOf));
+    }
 }
