@@ -260,7 +260,7 @@ public sealed class ConsumerGroupCanal : ICommittableCanal<StreamFrame>, IRequeu
                 token.ThrowIfCancellationRequested();
                 var claim = await _log.ClaimAsync(Stream, Group, Consumer, max - have, _claimTimeout, CancellationToken.None).ConfigureAwait(false);
                 _lastDelivered = claim.LastDeliveredId;
-                var kept = await RouteDeadLettersAsync(claim.Frames).ConfigureAwait(false);
+                var kept = Kept(claim.Frames);
                 lock (_gate)
                 {
                     if (have == 0 && kept.Count > 0)
@@ -270,6 +270,13 @@ public sealed class ConsumerGroupCanal : ICommittableCanal<StreamFrame>, IRequeu
 
                     AddReady(kept);
                     have = _ready.Count;
+                }
+
+                // After the frames to hand out are kept: if parking one fails, the error reaches the caller and the next
+                // pull returns them first (a frame not parked stays pending on this member, and is parked when reclaimed).
+                if (kept.Count < claim.Frames.Count)
+                {
+                    await RouteDeadLettersAsync(claim.Frames).ConfigureAwait(false);
                 }
 
                 token.ThrowIfCancellationRequested();
@@ -338,19 +345,35 @@ public sealed class ConsumerGroupCanal : ICommittableCanal<StreamFrame>, IRequeu
         }
     }
 
-    private async ValueTask<IReadOnlyList<ClaimedFrame>> RouteDeadLettersAsync(IReadOnlyList<ClaimedFrame> frames)
+    /// <summary>The claimed frames within <see cref="ConsumerGroupCanalOptions.MaxDeliveries"/> (<paramref name="frames"/> itself when all are).</summary>
+    private IReadOnlyList<ClaimedFrame> Kept(IReadOnlyList<ClaimedFrame> frames)
     {
         List<ClaimedFrame>? kept = null;
         for (var i = 0; i < frames.Count; i++)
         {
-            var claimed = frames[i];
+            if (frames[i].DeliveryCount <= _maxDeliveries)
+            {
+                kept?.Add(frames[i]);
+            }
+            else
+            {
+                kept ??= [.. frames.Take(i)];
+            }
+        }
+
+        return kept ?? frames;
+    }
+
+    /// <summary>Parks the claimed frames past <see cref="ConsumerGroupCanalOptions.MaxDeliveries"/>: appends each to the dead-letter stream, then acknowledges it.</summary>
+    private async ValueTask RouteDeadLettersAsync(IReadOnlyList<ClaimedFrame> frames)
+    {
+        foreach (var claimed in frames)
+        {
             if (claimed.DeliveryCount <= _maxDeliveries)
             {
-                kept?.Add(claimed);
                 continue;
             }
 
-            kept ??= [.. frames.Take(i)];
             // Append first, then acknowledge: a crash in between appends it again on the next reclaim (at least once).
             // The frame's headers go with it (its producer's trace context, the caller's own headers).
             var headers = claimed.Frame.Headers.Count > 0 ? claimed.Frame.Headers : null;
@@ -365,8 +388,6 @@ public sealed class ConsumerGroupCanal : ICommittableCanal<StreamFrame>, IRequeu
                 }
             }
         }
-
-        return kept ?? frames;
     }
 
     /// <summary>

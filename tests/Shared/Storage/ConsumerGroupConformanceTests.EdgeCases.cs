@@ -562,4 +562,88 @@ public abstract partial class ConsumerGroupConformanceTests
         Assert.Equal(ids, back.Select(f => f.Id));
         Assert.Equal(new[] { 2L, 2L, 2L }, back.Select(after.DeliveryCountOf));
     }
+
+    [Fact]
+    public async Task A_pull_whose_dead_letter_append_fails_keeps_the_other_frames_it_claimed_for_the_next_pull()
+    {
+        var inner = await CreateAsync();
+        var stream = NewStream();
+        var deadLetter = NewStream("dl");
+        var ids = await AppendAsync(inner, stream, 3);
+        var log = new FailingAppendLog(inner, deadLetter);
+        var canal = await OpenCanalAsync(log, stream, "a", maxDeliveries: 1, deadLetter: deadLetter);
+        Assert.Equal(ids[..1], (await canal.PullBatchAsync(1, TimeSpan.Zero)).Select(f => f.Id));
+        await PassAsync(ClaimTimeout);
+
+        // The claim takes ids[0] (past the most deliveries) and ids[1], ids[2]; parking ids[0] fails.
+        log.Failing = true;
+        await Assert.ThrowsAsync<IOException>(() => canal.PullBatchAsync(10, TimeSpan.Zero).AsTask());
+        log.Failing = false;
+
+        // The frames claimed with it come with the next pull, at once; ids[0] stays pending until it is reclaimed.
+        var next = await canal.PullBatchAsync(10, TimeSpan.Zero);
+        Assert.Equal(ids[1..], next.Select(f => f.Id));
+        Assert.Equal(new[] { 1L, 1L }, next.Select(canal.DeliveryCountOf));
+        foreach (var frame in next)
+        {
+            canal.AckTokenFor(frame).Acknowledge(); // not CommitAsync, which would acknowledge ids[0] too (held since the first pull)
+        }
+
+        await canal.FlushAcknowledgementsAsync();
+        Assert.Equal(ids[..1], (await inner.ReadPendingAsync(stream, "g", null, 10)).Select(p => p.Id));
+        Assert.Empty(await inner.ReadAsync(deadLetter, StreamId.Min, StreamId.Max, 10));
+
+        await PassAsync(ClaimTimeout);
+        Assert.True((await canal.PullBatchAsync(10, TimeSpan.Zero)).IsEmpty);
+        Assert.Equal(new[] { "f0" }, (await inner.ReadAsync(deadLetter, StreamId.Min, StreamId.Max, 10)).Select(Text));
+        Assert.Empty(await inner.ReadPendingAsync(stream, "g", null, 10));
+        Assert.Equal(0, canal.Unacknowledged);
+    }
+
+    /// <summary>A log whose appends to one stream fail while <see cref="Failing"/> is set (a dead-letter stream out of reach).</summary>
+    private sealed class FailingAppendLog(IConsumerGroupLog inner, string failing) : IConsumerGroupLog
+    {
+        public volatile bool Failing;
+
+        public ValueTask<AppendResult> AppendAsync(string stream, ReadOnlyMemory<byte> frame, AppendMode mode, CancellationToken cancellationToken = default) =>
+            AppendAsync(stream, frame, mode, null, cancellationToken);
+
+        public ValueTask<AppendResult> AppendAsync(string stream, ReadOnlyMemory<byte> frame, AppendMode mode, IReadOnlyDictionary<string, string>? headers, CancellationToken cancellationToken = default) =>
+            Failing && stream == failing ? throw new IOException($"Appends to '{stream}' fail.") : inner.AppendAsync(stream, frame, mode, headers, cancellationToken);
+
+        public ValueTask<AppendBatchResult> AppendBatchAsync(string stream, IReadOnlyList<ReadOnlyMemory<byte>> frames, AppendMode mode, CancellationToken cancellationToken = default) =>
+            AppendBatchAsync(stream, frames, mode, null, cancellationToken);
+
+        public ValueTask<AppendBatchResult> AppendBatchAsync(string stream, IReadOnlyList<ReadOnlyMemory<byte>> frames, AppendMode mode, IReadOnlyList<IReadOnlyDictionary<string, string>?>? headers, CancellationToken cancellationToken = default) =>
+            Failing && stream == failing ? throw new IOException($"Appends to '{stream}' fail.") : inner.AppendBatchAsync(stream, frames, mode, headers, cancellationToken);
+
+        public ValueTask<IReadOnlyList<StreamFrame>> ReadAsync(string stream, StreamId from, StreamId to, int limit, CancellationToken cancellationToken = default) =>
+            inner.ReadAsync(stream, from, to, limit, cancellationToken);
+
+        public ValueTask<IReadOnlyList<StreamFrame>> TailAsync(string stream, StreamId after, TimeSpan block, int limit, TailVisibility visibility = TailVisibility.All, CancellationToken cancellationToken = default) =>
+            inner.TailAsync(stream, after, block, limit, visibility, cancellationToken);
+
+        public IAsyncEnumerable<StreamFrame> TailAllAsync(string stream, StreamId after, TailVisibility visibility = TailVisibility.All, CancellationToken cancellationToken = default) =>
+            inner.TailAllAsync(stream, after, visibility, cancellationToken);
+
+        public ValueTask<StreamSummary?> ReadSummaryAsync(string stream, CancellationToken cancellationToken = default) =>
+            inner.ReadSummaryAsync(stream, cancellationToken);
+
+        public ValueTask<bool> CreateGroupAsync(string stream, string group, ConsumerGroupStart start, CancellationToken cancellationToken = default) =>
+            inner.CreateGroupAsync(stream, group, start, cancellationToken);
+
+        public ValueTask<ConsumerGroupClaim> ClaimAsync(string stream, string group, string consumer, int limit, TimeSpan claimTimeout, CancellationToken cancellationToken = default) =>
+            inner.ClaimAsync(stream, group, consumer, limit, claimTimeout, cancellationToken);
+
+        public ValueTask<long> AcknowledgeAsync(string stream, string group, IReadOnlyList<StreamId> ids, CancellationToken cancellationToken = default) =>
+            inner.AcknowledgeAsync(stream, group, ids, cancellationToken);
+
+        public ValueTask<IReadOnlyList<PendingFrame>> ReadPendingAsync(string stream, string group, string? consumer, int limit, CancellationToken cancellationToken = default) =>
+            inner.ReadPendingAsync(stream, group, consumer, limit, cancellationToken);
+
+        public ValueTask<ConsumerGroupInfo?> ReadGroupAsync(string stream, string group, CancellationToken cancellationToken = default) =>
+            inner.ReadGroupAsync(stream, group, cancellationToken);
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask; // the inner log is the test's
+    }
 }
