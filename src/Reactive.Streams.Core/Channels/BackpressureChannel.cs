@@ -97,8 +97,21 @@ public static class BackpressureChannel
             public override ValueTask<bool> WaitToReadAsync(CancellationToken cancellationToken = default) =>
                 buffer.WaitToReadAsync(cancellationToken);
 
-            public override ValueTask<T> ReadAsync(CancellationToken cancellationToken = default) =>
-                buffer.ReadAsync(cancellationToken);
+            public override ValueTask<T> ReadAsync(CancellationToken cancellationToken = default)
+            {
+                var reading = buffer.ReadAsync(cancellationToken);
+                if (reading.IsCompletedSuccessfully || !reading.IsCompleted || cancellationToken.IsCancellationRequested ||
+                    buffer.CompletionError is not OperationCanceledException canceled)
+                {
+                    return reading;
+                }
+
+                // As the runtime's channels do, a read of a channel completed with an OperationCanceledException and
+                // drained is a cancelled task of its own, on the exception's token if that was cancelled, else on a
+                // cancelled token (a read pending at the completion gets the exception itself, here as there).
+                _ = reading.AsTask();
+                return ValueTask.FromCanceled<T>(canceled.CancellationToken.IsCancellationRequested ? canceled.CancellationToken : new CancellationToken(canceled: true));
+            }
         }
 
         private sealed class PolicyWriter(BoundedBuffer<T> buffer) : ChannelWriter<T>

@@ -503,6 +503,25 @@ public sealed class BackpressureChannelTwinTests
         Assert.Same(boom, await Assert.ThrowsAsync<FormatException>(() => Settle(wait)));
     }
 
+    [Theory]
+    [MemberData(nameof(AllTwins))]
+    public async Task ReadAsync_after_completion_with_an_OperationCanceledException_is_cancelled_on_a_cancelled_token(Twin twin, string variant)
+    {
+        // Found by BackpressureChannelTwinFuzzTests: the completion's own token (not cancelled) came back from ours.
+        var c = Open(twin, variant);
+        using var cts = new CancellationTokenSource();
+        var stopped = new OperationCanceledException("producer stopped", cts.Token);
+        Assert.True(c.Channel.Writer.TryComplete(stopped));
+
+        var read = c.Channel.Reader.ReadAsync().AsTask();
+
+        Assert.True(read.IsCanceled);
+        var cancelled = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => read);
+        Assert.NotEqual(cts.Token, cancelled.CancellationToken);
+        Assert.True(cancelled.CancellationToken.IsCancellationRequested);
+        Assert.Same(stopped, await Assert.ThrowsAnyAsync<OperationCanceledException>(() => c.Channel.Reader.WaitToReadAsync().AsTask()));
+    }
+
     // ---- Cancellation ------------------------------------------------------------------------------------------
 
     [Theory]
