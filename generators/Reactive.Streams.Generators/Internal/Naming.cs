@@ -55,6 +55,54 @@ internal static class Naming
     public static string Literal(string value)
         => SymbolDisplay.FormatLiteral(value, quote: true);
 
+    /// <summary>
+    /// Text for an XML documentation comment: <c>&amp;</c>, <c>&lt;</c> and <c>&gt;</c> as entities, and a control character
+    /// (a line break would end the <c>///</c> line) as its C# escape, so a wire or JSON name of any text keeps the comment
+    /// well formed (CS1570 otherwise).
+    /// </summary>
+    public static string XmlText(string value)
+    {
+        var builder = new StringBuilder(value.Length);
+        foreach (var c in value)
+        {
+            switch (c)
+            {
+                case '&':
+                    builder.Append("&amp;");
+                    break;
+                case '<':
+                    builder.Append("&lt;");
+                    break;
+                case '>':
+                    builder.Append("&gt;");
+                    break;
+                default:
+                    if (char.IsControl(c) || c is '\u2028' or '\u2029' or '\u0085')
+                    {
+                        builder.Append("\\u").Append(((int)c).ToString("x4", System.Globalization.CultureInfo.InvariantCulture));
+                    }
+                    else
+                    {
+                        builder.Append(c);
+                    }
+
+                    break;
+            }
+        }
+
+        return builder.ToString();
+    }
+
+    /// <summary>
+    /// <paramref name="value"/> as text inside a regular (not verbatim) interpolated string literal: escaped as a string
+    /// literal, with the braces doubled.
+    /// </summary>
+    public static string InterpolatedText(string value)
+    {
+        var literal = Literal(value);
+        return literal.Substring(1, literal.Length - 2).Replace("{", "{{").Replace("}", "}}");
+    }
+
     /// <summary>A hint name that is a valid file name for any type name.</summary>
     public static string HintName(string fullName, string suffix)
     {

@@ -79,7 +79,7 @@ internal static class UnionEmitter
         w.Open($"{access} enum {model.KindEnumName}");
         foreach (var variant in model.Variants)
         {
-            w.Line($"/// <summary>A <see cref=\"{model.Name}.{variant.Name}\"/>; wire name <c>{variant.WireName}</c>.</summary>");
+            w.Line($"/// <summary>A <see cref=\"{model.Name}.{variant.Name}\"/>; wire name <c>{Naming.XmlText(variant.WireName)}</c>.</summary>");
             w.Line($"{variant.Name},");
         }
 
@@ -323,7 +323,12 @@ internal static class UnionEmitter
         foreach (var shared in model.SharedAccessors)
         {
             w.Line($"private {shared.TypeName} _{shared.Name} = default!;");
-            w.Line($"private bool _has{shared.Name};");
+
+            // Only a non-nullable accessor asks whether the payload had it (a field never read is CS0414).
+            if (!shared.IsNullable)
+            {
+                w.Line($"private bool _has{shared.Name};");
+            }
         }
 
         if (model.SharedAccessors.Count > 0)
@@ -355,15 +360,17 @@ internal static class UnionEmitter
         foreach (var shared in model.SharedAccessors)
         {
             w.Line();
-            w.Line($"/// <summary>The <c>{shared.JsonName}</c> of the payload, read with the union's converter.</summary>");
+            w.Line($"/// <summary>The <c>{Naming.XmlText(shared.JsonName)}</c> of the payload, read with the union's converter.</summary>");
             w.Line(shared.IsNullable
                 ? "/// <remarks>Null when the payload has none.</remarks>"
                 : "/// <exception cref=\"global::System.InvalidOperationException\">The payload has no readable value for it.</exception>");
             w.Open($"public override {shared.TypeName} {Naming.Identifier(shared.Name)}");
             w.Line(shared.IsNullable
                 ? $"get => _{shared.Name};"
-                : $"get => _has{shared.Name} ? _{shared.Name} : throw new global::System.InvalidOperationException($\"The unknown variant '{{RawWireName}}' carries no readable '{shared.JsonName}'.\");");
-            w.Line($"init {{ _{shared.Name} = value; _has{shared.Name} = true; }}");
+                : $"get => _has{shared.Name} ? _{shared.Name} : throw new global::System.InvalidOperationException($\"The unknown variant '{{RawWireName}}' carries no readable '{Naming.InterpolatedText(shared.JsonName)}'.\");");
+            w.Line(shared.IsNullable
+                ? $"init => _{shared.Name} = value;"
+                : $"init {{ _{shared.Name} = value; _has{shared.Name} = true; }}");
             w.Close();
         }
 

@@ -35,6 +35,61 @@ public sealed class UnionJsonDeclarationTests
         Assert.Empty(run.CompilationDiagnostics);
     }
 
+    // Found by UnionJsonDifferentialTests: the names were pasted into XML documentation (CS1570 for '<' or '&') and into
+    // a string literal of the Unknown variant's accessors (CS1010 for '"', CS1003 for a line break, a format error for '{').
+    [Theory]
+    [InlineData("a<b>")]
+    [InlineData("fish & chips")]
+    [InlineData("q\"uote")]
+    [InlineData("{brace}")]
+    [InlineData("line\nbreak")]
+    [InlineData("back\\slash")]
+    public void A_wire_name_or_a_JSON_name_of_any_text_compiles_in_the_generated_code(string name)
+    {
+        var literal = Microsoft.CodeAnalysis.CSharp.SymbolDisplay.FormatLiteral(name, quote: true);
+        var run = TestCompilation.Run($$"""
+            #pragma warning disable CS1591
+            using System.Text.Json.Serialization;
+            using Reactive.Streams;
+
+            namespace Bank;
+
+            [EventUnion]
+            public abstract partial record Account
+            {
+                [WireName({{literal}})]
+                public sealed record Opened([property: JsonPropertyName({{literal}})] string Id) : Account;
+                public sealed record Closed([property: JsonPropertyName({{literal}})] string Id) : Account;
+            }
+            """);
+
+        Assert.Empty(run.GeneratorDiagnostics);
+        Assert.Empty(run.CompilationDiagnostics);
+    }
+
+    // Found by UnionJsonDifferentialTests: the Unknown variant kept a "has a value" flag for a nullable shared property
+    // too, which nothing reads (CS0414, an error under warnings-as-errors).
+    [Fact]
+    public void A_nullable_property_every_variant_has_compiles_without_warnings()
+    {
+        var run = TestCompilation.Run("""
+            #pragma warning disable CS1591
+            using Reactive.Streams;
+
+            namespace Bank;
+
+            [EventUnion]
+            public abstract partial record Account
+            {
+                public sealed record Opened(string Id, int? Attempt, string? Note) : Account;
+                public sealed record Closed(string Id, int? Attempt, string? Note) : Account;
+            }
+            """);
+
+        Assert.Empty(run.GeneratorDiagnostics);
+        Assert.Empty(run.CompilationDiagnostics);
+    }
+
     private static string Union(string variant) => $$"""
         #pragma warning disable CS1591
         using System.Text.Json.Serialization;
