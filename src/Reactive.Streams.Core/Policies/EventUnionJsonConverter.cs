@@ -293,7 +293,7 @@ public abstract class EventUnionJsonConverter<TUnion> : JsonConverter<TUnion>
         var settings = _settings;
         if (settings is null || !ReferenceEquals(settings.Options, options))
         {
-            settings = new EventUnionJsonSettings(options, _all, _unionName);
+            settings = new EventUnionJsonSettings(options, _all, _variants, _unionName);
             _settings = settings;
         }
 
@@ -306,7 +306,7 @@ internal sealed class EventUnionJsonSettings
 {
     private readonly string _unionName;
 
-    public EventUnionJsonSettings(JsonSerializerOptions options, EventUnionJsonProperty[] properties, string unionName)
+    public EventUnionJsonSettings(JsonSerializerOptions options, EventUnionJsonProperty[] properties, EventUnionJsonVariant[] variants, string unionName)
     {
         Options = options;
         _unionName = unionName;
@@ -318,11 +318,47 @@ internal sealed class EventUnionJsonSettings
         if (options.PropertyNamingPolicy is { } policy && properties.Length > 0)
         {
             Names = new string[properties.Length];
-            EncodedNames = new JsonEncodedText[properties.Length];
             for (var i = 0; i < properties.Length; i++)
             {
                 Names[i] = properties[i].HasExplicitJsonName ? properties[i].JsonName : policy.ConvertName(properties[i].Name);
-                EncodedNames[i] = JsonEncodedText.Encode(Names[i]);
+            }
+        }
+
+        // Names and wire names are escaped by the options' Encoder, as System.Text.Json escapes property names and the
+        // discriminator's value (UnsafeRelaxedJsonEscaping writes "über" where the default encoder writes "\u00FCber").
+        var encoder = options.Encoder;
+        if ((Names is not null || encoder is not null) && properties.Length > 0)
+        {
+            EncodedNames = new JsonEncodedText[properties.Length];
+            for (var i = 0; i < properties.Length; i++)
+            {
+                EncodedNames[i] = JsonEncodedText.Encode(Names?[i] ?? properties[i].JsonName, encoder);
+            }
+        }
+
+        if (encoder is not null)
+        {
+            EncodedType = JsonEncodedText.Encode("type", encoder);
+            EncodedWireNames = new JsonEncodedText[variants.Length];
+            for (var v = 0; v < variants.Length; v++)
+            {
+                EncodedWireNames[v] = JsonEncodedText.Encode(variants[v].WireName, encoder);
+            }
+        }
+
+        // Two properties of a variant written under one name (a [JsonPropertyName] equal to another property's name under
+        // the policy, or names equal but for case when read case-insensitively) make System.Text.Json refuse the whole
+        // hierarchy under these options; the converter refuses them as it does, rather than write the key twice.
+        var comparer = CaseInsensitive ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal;
+        foreach (var variant in variants)
+        {
+            var seen = new HashSet<string>(comparer);
+            foreach (var property in variant.Properties.Concat(variant.ReadOnlyProperties))
+            {
+                if (!seen.Add(Names?[property.Slot] ?? property.JsonName))
+                {
+                    throw new InvalidOperationException($"The JSON property name for '{unionName}.{variant.Name}.{property.Name}' collides with another property.");
+                }
             }
         }
 
@@ -339,7 +375,14 @@ internal sealed class EventUnionJsonSettings
     /// <summary>The properties' names under the options' PropertyNamingPolicy ([JsonPropertyName] wins); null without one.</summary>
     public string[]? Names { get; }
 
+    /// <summary>The properties' names as written: under the policy, escaped by the options' encoder; null for neither.</summary>
     public JsonEncodedText[]? EncodedNames { get; }
+
+    /// <summary>The discriminator's name escaped by the options' encoder; null without one.</summary>
+    public JsonEncodedText? EncodedType { get; }
+
+    /// <summary>The variants' wire names escaped by the options' encoder; null without one.</summary>
+    public JsonEncodedText[]? EncodedWireNames { get; }
 
     public JsonTypeInfo?[] TypeInfos { get; }
 
@@ -391,7 +434,7 @@ public ref struct EventUnionJsonWriter
         _variant = _variants[variant];
         _next = 0;
         _writer.WriteStartObject();
-        _writer.WriteString(s_type, _variant.EncodedWireName);
+        _writer.WriteString(_settings.EncodedType ?? s_type, _settings.EncodedWireNames is { } wireNames ? wireNames[variant] : _variant.EncodedWireName);
     }
 
     /// <summary>Writes the next property's value.</summary>

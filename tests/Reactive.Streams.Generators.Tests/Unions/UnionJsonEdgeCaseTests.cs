@@ -41,6 +41,39 @@ public abstract record AuditMirrorNames
     public sealed record Named(string HTTPServer, int Value1A, string IOStream, string X, string URLs, string Id2Go, string ABCDef) : AuditMirrorNames;
 }
 
+[EventUnion]
+public abstract partial record EscapedNames
+{
+    [WireName("café<1>")]
+    public sealed record Über([property: JsonPropertyName("prix €")] decimal Price, string Naïve) : EscapedNames;
+}
+
+[JsonPolymorphic(TypeDiscriminatorPropertyName = "type")]
+[JsonDerivedType(typeof(Über), "café<1>")]
+public abstract record MirrorEscapedNames
+{
+    public sealed record Über([property: JsonPropertyName("prix €")] decimal Price, string Naïve) : MirrorEscapedNames;
+}
+
+// Distinct JSON names in snake_case (so the generator accepts them), the same under camelCase or ignoring case.
+[EventUnion]
+public abstract partial record CollidingNames
+{
+    public sealed record Priced([property: JsonPropertyName("unitPrice")] decimal Price, [property: JsonPropertyName("TAX_RATE")] decimal Tax, decimal UnitPrice, decimal TaxRate) : CollidingNames;
+
+    public sealed record Voided(string Id) : CollidingNames;
+}
+
+[JsonPolymorphic(TypeDiscriminatorPropertyName = "type")]
+[JsonDerivedType(typeof(Priced), "priced")]
+[JsonDerivedType(typeof(Voided), "voided")]
+public abstract record MirrorCollidingNames
+{
+    public sealed record Priced([property: JsonPropertyName("unitPrice")] decimal Price, [property: JsonPropertyName("TAX_RATE")] decimal Tax, decimal UnitPrice, decimal TaxRate) : MirrorCollidingNames;
+
+    public sealed record Voided(string Id) : MirrorCollidingNames;
+}
+
 /// <summary>The generated converter against System.Text.Json's own polymorphism.</summary>
 public sealed class UnionJsonEdgeCaseTests
 {
@@ -156,6 +189,66 @@ public sealed class UnionJsonEdgeCaseTests
         EdgeCaseOrder item = new EdgeCaseOrder.Placed("o-1", 2, true, 1.5m, s_at, Guid.Empty);
 
         Assert.Equal(item, JsonSerializer.Deserialize<EdgeCaseOrder>(JsonSerializer.Serialize(item, ours), ours));
+    }
+
+    // Found by UnionJsonDifferentialTests: names and wire names were escaped by the default encoder whatever the options'
+    // Encoder ("\u00FCber" where System.Text.Json writes "über" under UnsafeRelaxedJsonEscaping).
+    [Theory]
+    [InlineData(false, false)]
+    [InlineData(true, false)]
+    [InlineData(true, true)]
+    public void Names_and_the_wire_name_are_escaped_by_the_options_Encoder(bool relaxed, bool camelCase)
+    {
+        var (ours, theirs) = Options(o =>
+        {
+            o.Encoder = relaxed ? System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping : null;
+            o.PropertyNamingPolicy = camelCase ? JsonNamingPolicy.CamelCase : JsonNamingPolicy.SnakeCaseLower;
+        });
+        EscapedNames item = new EscapedNames.Über(1.5m, "<é>");
+        MirrorEscapedNames mirror = new MirrorEscapedNames.Über(1.5m, "<é>");
+
+        var json = JsonSerializer.Serialize(item, ours);
+
+        Assert.Equal(JsonSerializer.Serialize(mirror, theirs), json);
+        Assert.Equal(item, JsonSerializer.Deserialize<EscapedNames>(json, ours));
+        Assert.Equal(relaxed, json.Contains("\"café<1>\"", StringComparison.Ordinal));
+    }
+
+    // Found by UnionJsonDifferentialTests: a [JsonPropertyName] equal to another property's name under the naming policy
+    // (or equal but for case, read case-insensitively) was written twice; System.Text.Json refuses the hierarchy under
+    // such options, and so does the converter now.
+    [Theory]
+    [InlineData("camel", false)]
+    [InlineData("snake", true)]
+    public void Names_that_collide_under_the_options_are_refused_as_STJ_refuses_them(string policy, bool caseInsensitive)
+    {
+        var (ours, theirs) = Options(o =>
+        {
+            o.PropertyNamingPolicy = policy == "camel" ? JsonNamingPolicy.CamelCase : JsonNamingPolicy.SnakeCaseLower;
+            o.PropertyNameCaseInsensitive = caseInsensitive;
+        });
+        CollidingNames item = new CollidingNames.Voided("v-1");
+        MirrorCollidingNames mirror = new MirrorCollidingNames.Voided("v-1");
+
+        var theirError = Assert.Throws<InvalidOperationException>(() => JsonSerializer.Serialize(mirror, theirs));
+        var ourError = Assert.Throws<InvalidOperationException>(() => JsonSerializer.Serialize(item, ours));
+
+        Assert.Contains("collides with another property", theirError.Message, StringComparison.Ordinal);
+        Assert.Contains("collides with another property", ourError.Message, StringComparison.Ordinal);
+        Assert.Throws<InvalidOperationException>(() => JsonSerializer.Deserialize<CollidingNames>("""{"type":"voided","id":"v-1"}""", ours));
+    }
+
+    [Fact]
+    public void Names_that_do_not_collide_under_the_options_are_written_as_STJ_writes_them()
+    {
+        var (ours, theirs) = Options(static _ => { });
+        CollidingNames item = new CollidingNames.Priced(1m, 0.2m, 3m, 0.1m);
+        MirrorCollidingNames mirror = new MirrorCollidingNames.Priced(1m, 0.2m, 3m, 0.1m);
+
+        var json = JsonSerializer.Serialize(item, ours);
+
+        Assert.Equal(JsonSerializer.Serialize(mirror, theirs), json);
+        Assert.Equal(item, JsonSerializer.Deserialize<CollidingNames>(json, ours));
     }
 
     private sealed class UnixSecondsConverter : JsonConverter<DateTimeOffset>
