@@ -311,11 +311,17 @@ internal static class UnionParser
 
             if (member is IFieldSymbol field)
             {
-                // A field is written only when [JsonInclude] asks for it (or the options include fields, which the
-                // converter does not follow either).
-                if (field.GetAttributes().Any(static a => IsAttribute(a, "JsonIncludeAttribute", JsonIncludeAttribute)))
+                // A field is written when [JsonInclude] asks for it, and a public one when the options' IncludeFields
+                // does; the converter writes neither.
+                var fieldAttributes = field.GetAttributes();
+                if (fieldAttributes.Any(static a => IsAttribute(a, "JsonIncludeAttribute", JsonIncludeAttribute)))
                 {
                     yield return (field, "is a field marked [JsonInclude], which the union's converter does not write; make it a positional parameter");
+                }
+                else if (field.DeclaredAccessibility == Accessibility.Public && !field.IsConst
+                    && !fieldAttributes.Any(static a => IsAttribute(a, "JsonIgnoreAttribute", JsonIgnoreAttribute)))
+                {
+                    yield return (field, "is a public field, which System.Text.Json writes under the options' IncludeFields and the union's converter does not; make it a positional parameter or mark it [JsonIgnore]");
                 }
 
                 continue;
@@ -602,7 +608,8 @@ internal static class UnionParser
 
             foreach (var member in record.Members)
             {
-                if (member is BasePropertyDeclarationSyntax || member is FieldDeclarationSyntax { AttributeLists.Count: > 0 })
+                // A field may be refused (a public one, or one marked [JsonInclude]): the symbol says which.
+                if (member is BasePropertyDeclarationSyntax or FieldDeclarationSyntax)
                 {
                     return null;
                 }

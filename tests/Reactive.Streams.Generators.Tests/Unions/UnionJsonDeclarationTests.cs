@@ -10,6 +10,8 @@ public sealed class UnionJsonDeclarationTests
     [InlineData("public sealed record Opened(string Id, [property: JsonConverter(typeof(JsonStringEnumConverter))] System.DayOfWeek Day) : Account;", "Opened.Day", "has [JsonConverter]")]
     [InlineData("public sealed record Opened(string Id) : Account { public string? Note { get; init; } }", "Opened.Note", "not a positional parameter")]
     [InlineData("public sealed record Opened(string Id) : Account { public string? Note { get; set; } }", "Opened.Note", "not a positional parameter")]
+    [InlineData("public sealed record Opened(string Id) : Account { public int Counter; }", "Opened.Counter", "is a public field")]
+    [InlineData("public sealed record Opened(string Id) : Account { public readonly int Counter = 1; }", "Opened.Counter", "is a public field")]
     public void JSON_the_converter_would_not_write_as_declared_is_refused(string variant, string name, string reason)
     {
         var run = TestCompilation.Run(Union(variant));
@@ -26,6 +28,7 @@ public sealed class UnionJsonDeclarationTests
     [InlineData("public sealed record Opened(string Id) : Account { [JsonIgnore] public string? Note { get; init; } }")]
     [InlineData("public sealed record Opened(string Id) : Account { public int Length => Id.Length; }")]
     [InlineData("public sealed record Opened(string Id, [property: JsonPropertyName(\"identifier\")] string Name) : Account;")]
+    [InlineData("public sealed record Opened(string Id) : Account { [JsonIgnore] public int Counter; public const int Max = 3; public static int Count; }")]
     public void Declarations_the_converter_follows_generate_and_compile(string variant)
     {
         var run = TestCompilation.Run(Union(variant));
