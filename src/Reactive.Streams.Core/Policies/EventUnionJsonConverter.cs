@@ -164,6 +164,16 @@ public abstract class EventUnionJsonConverter<TUnion> : JsonConverter<TUnion>
         var foundBits = 0UL;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
+            // The discriminator, met here when it did not come first, is metadata and never a property (no property is
+            // named "type"): under PropertyNameCaseInsensitive it must not be read as one named "Type", as
+            // System.Text.Json never reads it so either.
+            if (reader.ValueTextEquals("type"u8))
+            {
+                reader.Read();
+                SkipValue(ref reader);
+                continue;
+            }
+
             if (Match(ref reader, properties, settings) is var p and >= 0)
             {
                 reader.Read();
@@ -181,8 +191,7 @@ public abstract class EventUnionJsonConverter<TUnion> : JsonConverter<TUnion>
             }
 
             // A read-only property is written but cannot be set: its value is skipped, and it is not an unmapped member.
-            if (Match(ref reader, variant.ReadOnlyProperties, settings) < 0
-                && settings.DisallowUnmapped && !reader.ValueTextEquals("type"u8))
+            if (Match(ref reader, variant.ReadOnlyProperties, settings) < 0 && settings.DisallowUnmapped)
             {
                 throw new JsonException("'" + reader.GetString() + "' is not a property of " + _unionName + "." + variant.Name + " (\"" + variant.WireName + "\"), and the options disallow unmapped members.");
             }

@@ -74,6 +74,19 @@ public abstract record MirrorCollidingNames
     public sealed record Voided(string Id) : MirrorCollidingNames;
 }
 
+[EventUnion]
+public abstract partial record TaggedItem
+{
+    public sealed record Tagged(string Id, [property: JsonPropertyName("Type")] string? Category) : TaggedItem;
+}
+
+[JsonPolymorphic(TypeDiscriminatorPropertyName = "type")]
+[JsonDerivedType(typeof(Tagged), "tagged")]
+public abstract record MirrorTaggedItem
+{
+    public sealed record Tagged(string Id, [property: JsonPropertyName("Type")] string? Category) : MirrorTaggedItem;
+}
+
 /// <summary>The generated converter against System.Text.Json's own polymorphism.</summary>
 public sealed class UnionJsonEdgeCaseTests
 {
@@ -249,6 +262,25 @@ public sealed class UnionJsonEdgeCaseTests
 
         Assert.Equal(JsonSerializer.Serialize(mirror, theirs), json);
         Assert.Equal(item, JsonSerializer.Deserialize<CollidingNames>(json, ours));
+    }
+
+    // Found by UnionJsonDifferentialTests: read case-insensitively, a discriminator that did not come first was taken for
+    // the value of a property named "Type" (a JsonException for a non-string one, the wire name for a string).
+    [Theory]
+    [InlineData("""{"id":"i-1","type":"tagged"}""")]
+    [InlineData("""{"id":"i-1","type":"tagged","Type":"blue"}""")]
+    [InlineData("""{"Type":"blue","id":"i-1","type":"tagged"}""")]
+    public void Read_case_insensitively_the_discriminator_is_never_a_property_named_Type(string json)
+    {
+        var (ours, theirs) = Options(static o =>
+        {
+            o.PropertyNameCaseInsensitive = true;
+            o.AllowOutOfOrderMetadataProperties = true;
+        });
+
+        var mirror = (MirrorTaggedItem.Tagged)JsonSerializer.Deserialize<MirrorTaggedItem>(json, theirs)!;
+
+        Assert.Equal(new TaggedItem.Tagged(mirror.Id, mirror.Category), JsonSerializer.Deserialize<TaggedItem>(json, ours));
     }
 
     private sealed class UnixSecondsConverter : JsonConverter<DateTimeOffset>
