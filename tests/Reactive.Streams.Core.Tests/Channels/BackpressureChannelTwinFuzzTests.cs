@@ -24,7 +24,7 @@ public sealed class TwinFuzzCollection;
 [Collection(nameof(TwinFuzzCollection))]
 public sealed class BackpressureChannelTwinFuzzTests
 {
-    private static readonly int SeedsPerConfiguration = int.TryParse(Environment.GetEnvironmentVariable("RXS_TWIN_FUZZ_SEEDS"), out var seeds) ? seeds : 300;
+    private static readonly int SeedsPerConfiguration = int.TryParse(Environment.GetEnvironmentVariable("RXS_TWIN_FUZZ_SEEDS"), out var seeds) ? seeds : 100;
     private const int StepsPerSeed = 40;
 
     /// <summary>The engine modes the channel runs on, as its public options (or the capacity) select them.</summary>

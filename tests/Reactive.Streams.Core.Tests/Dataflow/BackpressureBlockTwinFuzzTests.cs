@@ -23,7 +23,7 @@ namespace Reactive.Streams.Tests.Dataflow;
 [Collection(nameof(TwinFuzzCollection))]
 public sealed class BackpressureBlockTwinFuzzTests
 {
-    private static readonly int SeedsPerCapacity = int.TryParse(Environment.GetEnvironmentVariable("RXS_TWIN_FUZZ_SEEDS"), out var seeds) ? seeds : 300;
+    private static readonly int SeedsPerCapacity = int.TryParse(Environment.GetEnvironmentVariable("RXS_TWIN_FUZZ_SEEDS"), out var seeds) ? seeds : 100;
     private const int StepsPerSeed = 30;
 
     [Theory]
