@@ -30,7 +30,10 @@ internal sealed class AsyncWaiter<T> : IValueTaskSource<bool>, IValueTaskSource
     /// <summary>Which of the buffer's lists this waiter parks in.</summary>
     public WaiterKind Kind { get; }
 
-    /// <summary>The item a blocked writer hands over when a reader makes room.</summary>
+    /// <summary>
+    /// The item a blocked writer hands over when a reader makes room, or the item a push hands a parked ReadAsync
+    /// (<see cref="WaiterKind.Taker"/>), which reads it after the wait; a taker's is not cleared when its result is read.
+    /// </summary>
     public T Item = default!;
 
     /// <summary>The next waiter in the same list.</summary>
@@ -123,7 +126,12 @@ internal sealed class AsyncWaiter<T> : IValueTaskSource<bool>, IValueTaskSource
         }
         finally
         {
-            Item = default!;
+            // A taker's ReadAsync reads its item after this (takers are never pooled, so nothing reuses the field).
+            if (Kind != WaiterKind.Taker)
+            {
+                Item = default!;
+            }
+
             _core.Reset();
             _core.RunContinuationsAsynchronously = true;
             if (_pooled)
@@ -150,4 +158,10 @@ internal enum WaiterKind
 
     /// <summary>A writer waiting for room without handing over an item (WaitToWriteAsync).</summary>
     Space,
+
+    /// <summary>
+    /// A ReadAsync parked on an empty buffer, in call order, until a push hands it its item (<see cref="AsyncWaiter{T}.Item"/>)
+    /// instead of storing it, as BoundedChannel hands an item to its oldest blocked reader. Never pooled.
+    /// </summary>
+    Taker,
 }

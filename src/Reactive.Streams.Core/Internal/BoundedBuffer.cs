@@ -308,8 +308,14 @@ internal abstract class BoundedBuffer<T> : IStreamMetricsSource, IMeteredStream
         return ReadAsyncSlow(cancellationToken);
     }
 
+    /// <summary>
+    /// <see cref="ReadAsync"/> once the fast read found nothing; the token is not cancelled yet. The modes with a lock park
+    /// the read as a taker, which a push hands its item directly, oldest read first (<see cref="WaitListBuffer{T}"/>); the
+    /// lock-free mode, whose surfaces (the Rx operators, <c>SubscribeAsync</c>) never call ReadAsync, waits to read and
+    /// retries, as here.
+    /// </summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<T> ReadAsyncSlow(CancellationToken cancellationToken)
+    private protected virtual async ValueTask<T> ReadAsyncSlow(CancellationToken cancellationToken)
     {
         while (true)
         {
@@ -408,6 +414,7 @@ internal abstract class BoundedBuffer<T> : IStreamMetricsSource, IMeteredStream
     /// <summary>A pooled waiter was awaited and reset: it is free for the next wait of its kind.</summary>
     internal void Return(AsyncWaiter<T> waiter)
     {
+        System.Diagnostics.Debug.Assert(waiter.Kind is WaiterKind.Reader or WaiterKind.Writer, "Only readers and writers are pooled.");
         if (waiter.Kind == WaiterKind.Reader)
         {
             Volatile.Write(ref _readerSingleton, waiter);

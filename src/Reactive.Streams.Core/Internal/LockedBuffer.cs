@@ -51,6 +51,12 @@ internal sealed class LockedBuffer<T> : WaitListBuffer<T>
         _rejected++;
     }
 
+    private protected override void CountHandedToTakerLocked()
+    {
+        _pushed++;
+        _delivered++;
+    }
+
     private protected override void CountRejection(PushAction rejection)
     {
         _pushed++;
@@ -119,13 +125,14 @@ internal sealed class LockedBuffer<T> : WaitListBuffer<T>
         parked = null;
         AsyncWaiter<T>? readers;
         object? signals;
+        AsyncWaiter<T>? taker;
         T evicted;
         using (EnterLocked())
         {
             switch (Decide(_items.Count < Capacity, allowWait))
             {
                 case PushAction.Enqueue:
-                    EnqueueLocked(item, out readers, out signals);
+                    EnqueueLocked(item, out readers, out signals, out taker);
                     goto Enqueued;
 
                 case PushAction.EvictOldest:
@@ -163,6 +170,7 @@ internal sealed class LockedBuffer<T> : WaitListBuffer<T>
         }
 
     Enqueued:
+        taker?.SetResult(true);
         WakeReadersAndSignals(readers, signals);
         return PushResult.Enqueued;
 
@@ -172,11 +180,21 @@ internal sealed class LockedBuffer<T> : WaitListBuffer<T>
     }
 
     /// <summary>
-    /// Under the lock: stores a pushed item and detaches the parked readers and armed read signals, which the caller
-    /// wakes once the lock is released.
+    /// Under the lock: hands a pushed item to the oldest parked ReadAsync (<paramref name="taker"/>, which the caller
+    /// completes with true once the lock is released) if there is one; else stores it and detaches the parked readers
+    /// and armed read signals, which the caller wakes once the lock is released.
     /// </summary>
-    private void EnqueueLocked(T item, out AsyncWaiter<T>? readers, out object? signals)
+    private void EnqueueLocked(T item, out AsyncWaiter<T>? readers, out object? signals, out AsyncWaiter<T>? taker)
     {
+        taker = null;
+        AsyncWaiter<T>? tail = null;
+        if (TryHandToTakerLocked(item, ref taker, ref tail))
+        {
+            readers = null;
+            signals = null;
+            return;
+        }
+
         _pushed++;
         _items.Enqueue(item);
         TakeReaders(out readers, out signals);
@@ -192,6 +210,7 @@ internal sealed class LockedBuffer<T> : WaitListBuffer<T>
 
         AsyncWaiter<T>? readers = null;
         object? signals = null;
+        AsyncWaiter<T>? taker = null;
         T evicted = default!;
         PushStatus status;
         using (EnterLocked())
@@ -200,7 +219,7 @@ internal sealed class LockedBuffer<T> : WaitListBuffer<T>
             var action = Decide(_items.Count < Capacity, canWait: false);
             if (action == PushAction.Enqueue)
             {
-                EnqueueLocked(item, out readers, out signals);
+                EnqueueLocked(item, out readers, out signals, out taker);
                 status = PushStatus.Enqueued;
             }
             else if (action != PushAction.Degrade)
@@ -217,6 +236,7 @@ internal sealed class LockedBuffer<T> : WaitListBuffer<T>
             }
         }
 
+        taker?.SetResult(true);
         WakeReadersAndSignals(readers, signals);
         if (status == PushStatus.Degraded)
         {
@@ -238,13 +258,14 @@ internal sealed class LockedBuffer<T> : WaitListBuffer<T>
         waiter.Arm(cancellationToken, _pauseTimeout, _timeProvider);
         AsyncWaiter<T>? readers = null;
         object? signals = null;
+        AsyncWaiter<T>? taker = null;
         Exception? failure = null;
         using (EnterLocked())
         {
             switch (Decide(_items.Count < Capacity, canWait: true))
             {
                 case PushAction.Enqueue:
-                    EnqueueLocked(item, out readers, out signals);
+                    EnqueueLocked(item, out readers, out signals, out taker);
                     break;
 
                 case PushAction.Wait:
@@ -267,6 +288,7 @@ internal sealed class LockedBuffer<T> : WaitListBuffer<T>
             }
         }
 
+        taker?.SetResult(true);
         WakeReadersAndSignals(readers, signals);
         if (failure is null)
         {

@@ -62,6 +62,28 @@ internal sealed class SharedLaneBuffer<T> : WaitListBuffer<T>
 
     private protected override void CountRejection(PushAction rejection) => _lane.CountRejection(rejection);
 
+    private protected override void CountHandedToTakerLocked() => _lane.CountHandedOver();
+
+    /// <summary>
+    /// Under the lock: hands <paramref name="item"/> to the oldest parked ReadAsync if there is one (the lane is then
+    /// empty; the caller completes <paramref name="taker"/> once the lock is released), else enqueues it and detaches the
+    /// parked readers and read signals to wake. Every push path's enqueue comes here.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void EnqueueLocked(T item, out AsyncWaiter<T>? readers, out object? signals, ref AsyncWaiter<T>? taker)
+    {
+        AsyncWaiter<T>? tail = null;
+        if (TryHandToTakerLocked(item, ref taker, ref tail))
+        {
+            readers = null;
+            signals = null;
+            return;
+        }
+
+        _lane.EnqueueLocked(item);
+        TakeReaders(out readers, out signals);
+    }
+
     // ---- Writing --------------------------------------------------------------------------------------------------
 
     public override PushResult TryPush(T item)
@@ -85,6 +107,7 @@ internal sealed class SharedLaneBuffer<T> : WaitListBuffer<T>
     {
         AsyncWaiter<T>? readers;
         object? signals;
+        AsyncWaiter<T>? taker = null;
         T evicted;
         using (EnterLocked())
         {
@@ -92,16 +115,14 @@ internal sealed class SharedLaneBuffer<T> : WaitListBuffer<T>
             switch (Decide(_writersHead is null && _lane.HasRoom(), canWait: false))
             {
                 case PushAction.Enqueue:
-                    _lane.EnqueueLocked(item);
-                    TakeReaders(out readers, out signals);
+                    EnqueueLocked(item, out readers, out signals, ref taker);
                     goto Enqueued;
 
                 case PushAction.EvictOldest:
                     if (!_lane.TryEvictOldest(out evicted))
                     {
                         // A reader made room meanwhile: no overflow any more.
-                        _lane.EnqueueLocked(item);
-                        TakeReaders(out readers, out signals);
+                        EnqueueLocked(item, out readers, out signals, ref taker);
                         goto Enqueued;
                     }
 
@@ -118,6 +139,7 @@ internal sealed class SharedLaneBuffer<T> : WaitListBuffer<T>
         }
 
     Enqueued:
+        taker?.SetResult(true);
         WakeReadersAndSignals(readers, signals);
         return PushResult.Enqueued;
 
@@ -136,6 +158,7 @@ internal sealed class SharedLaneBuffer<T> : WaitListBuffer<T>
 
         AsyncWaiter<T>? readers = null;
         object? signals = null;
+        AsyncWaiter<T>? taker = null;
         T evicted = default!;
         PushStatus status;
         using (EnterLocked())
@@ -150,8 +173,7 @@ internal sealed class SharedLaneBuffer<T> : WaitListBuffer<T>
             if (action == PushAction.Enqueue || !_lane.TryEvictOldest(out evicted))
             {
                 // A reader made room while the degrader ran: no overflow any more, so the original item goes in.
-                _lane.EnqueueLocked(item);
-                TakeReaders(out readers, out signals);
+                EnqueueLocked(item, out readers, out signals, ref taker);
                 status = PushStatus.Enqueued;
             }
             else
@@ -162,6 +184,7 @@ internal sealed class SharedLaneBuffer<T> : WaitListBuffer<T>
             }
         }
 
+        taker?.SetResult(true);
         WakeReadersAndSignals(readers, signals);
         if (status == PushStatus.Degraded)
         {
@@ -211,6 +234,7 @@ internal sealed class SharedLaneBuffer<T> : WaitListBuffer<T>
 
         AsyncWaiter<T>? readers = null;
         AsyncWaiter<T>? handedOff = null;
+        AsyncWaiter<T>? takers = null;
         object? signals = null;
         Exception? failure = null;
         var parked = false;
@@ -219,8 +243,7 @@ internal sealed class SharedLaneBuffer<T> : WaitListBuffer<T>
             var action = Decide(_writersHead is null && _lane.HasRoom(), canWait: true);
             if (action == PushAction.Enqueue)
             {
-                _lane.EnqueueLocked(item);
-                TakeReaders(out readers, out signals);
+                EnqueueLocked(item, out readers, out signals, ref takers);
             }
             else if (action != PushAction.Wait)
             {
@@ -241,8 +264,8 @@ internal sealed class SharedLaneBuffer<T> : WaitListBuffer<T>
 
                     // The handshake with readers, which make room without the lock: fence, then look at the room again.
                     Interlocked.MemoryBarrier();
-                    handedOff = HandOffLocked();
-                    if (handedOff is not null)
+                    handedOff = HandOffLocked(out takers, out var entered);
+                    if (entered)
                     {
                         TakeReaders(out readers, out signals);
                     }
@@ -255,6 +278,11 @@ internal sealed class SharedLaneBuffer<T> : WaitListBuffer<T>
                     }
                 }
             }
+        }
+
+        if (takers is not null)
+        {
+            WakeAll(takers);
         }
 
         WakeReadersAndSignals(readers, signals);
@@ -366,13 +394,14 @@ internal sealed class SharedLaneBuffer<T> : WaitListBuffer<T>
     private void MakeRoom()
     {
         AsyncWaiter<T>? handedOff;
+        AsyncWaiter<T>? takers;
         AsyncWaiter<T>? space = null;
         AsyncWaiter<T>? readers = null;
         object? signals = null;
         using (EnterLocked())
         {
-            handedOff = HandOffLocked();
-            if (handedOff is not null)
+            handedOff = HandOffLocked(out takers, out var entered);
+            if (entered)
             {
                 // The items handed in may land after another reader found the lane empty and parked.
                 TakeReaders(out readers, out signals);
@@ -384,6 +413,11 @@ internal sealed class SharedLaneBuffer<T> : WaitListBuffer<T>
                 space = _spaceWaiters;
                 _spaceWaiters = null;
             }
+        }
+
+        if (takers is not null)
+        {
+            WakeAll(takers);
         }
 
         WakeReadersAndSignals(readers, signals);
@@ -400,15 +434,27 @@ internal sealed class SharedLaneBuffer<T> : WaitListBuffer<T>
 
     /// <summary>
     /// Under the lock: moves parked writers' items into the room there is, oldest writer first, and returns those
-    /// writers (linked through <see cref="AsyncWaiter{T}.Next"/>) to be completed after the lock is released.
+    /// writers (linked through <see cref="AsyncWaiter{T}.Next"/>) to be completed after the lock is released. A reader
+    /// makes room without the lock, so a ReadAsync may have found the lane empty and parked as a taker before the parked
+    /// writers were let in: their items go to the takers first, oldest to oldest (<paramref name="takers"/>, to complete
+    /// after the lock is released too), and the rest into the lane (<paramref name="entered"/>: readers must wake).
     /// </summary>
-    private AsyncWaiter<T>? HandOffLocked()
+    private AsyncWaiter<T>? HandOffLocked(out AsyncWaiter<T>? takers, out bool entered)
     {
         AsyncWaiter<T>? head = null;
         AsyncWaiter<T>? tail = null;
+        AsyncWaiter<T>? takersTail = null;
+        takers = null;
+        entered = false;
+        // Takers park only on an empty lane, so while there are any there is room.
         while (_writersHead is not null && _lane.HasRoom())
         {
-            _lane.EnqueueLocked(TakeOldestWriter(ref head, ref tail).Item);
+            var item = TakeOldestWriter(ref head, ref tail).Item;
+            if (!TryHandToTakerLocked(item, ref takers, ref takersTail))
+            {
+                _lane.EnqueueLocked(item);
+                entered = true;
+            }
         }
 
         return head;

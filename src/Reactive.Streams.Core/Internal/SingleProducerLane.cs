@@ -249,6 +249,19 @@ internal sealed class SingleProducerLane<T>
         CountRejected(overflow: rejection == PushAction.RejectOverflow);
     }
 
+    /// <summary>
+    /// Counts an item the producer handed straight to a waiting consumer without publishing it (the shared mode's parked
+    /// ReadAsync): pushed, then delivered. Only with shared consumers, whose delivered count is an atomic add, so the
+    /// producer's add cannot lose a consumer's.
+    /// </summary>
+    public void CountHandedOver()
+    {
+        System.Diagnostics.Debug.Assert(_sharedConsumers, "Only the shared mode hands items over, and only its delivered count is atomic.");
+        ref var c = ref _cursors;
+        Volatile.Write(ref c.Pushed, c.Pushed + 1);
+        Interlocked.Increment(ref c.Delivered);
+    }
+
     public void CountPauseBlock() => Volatile.Write(ref _cursors.PauseBlocks, _cursors.PauseBlocks + 1);
 
     // ---- Consumer side ----------------------------------------------------------------------------------------

@@ -1,11 +1,12 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 
 namespace Reactive.Streams.Internal;
 
 /// <summary>
 /// What the two modes with a lock share (<see cref="LockedBuffer{T}"/>, <see cref="SharedLaneBuffer{T}"/>): the lock,
 /// the wait lists (parked readers, parked PauseUpstream writers with their items, space waiters of
-/// <c>WaitToWriteAsync</c>), the armed read signals, and the invariant scope every locked region is entered through.
+/// <c>WaitToWriteAsync</c>, parked ReadAsyncs waiting to be handed an item), the armed read signals, and the invariant scope every locked region is entered through.
 /// Parking, completion, cancellation and read signals are the same code for both; a mode adds how it stores items and
 /// counts, and its own invariants (<see cref="AssertModeInvariantsLocked"/>).
 /// </summary>
@@ -20,6 +21,8 @@ internal abstract class WaitListBuffer<T> : BoundedBuffer<T>
     private protected AsyncWaiter<T>? _writersHead;
     private protected AsyncWaiter<T>? _writersTail;
     private protected AsyncWaiter<T>? _spaceWaiters;
+    private AsyncWaiter<T>? _takersHead;
+    private AsyncWaiter<T>? _takersTail;
     private ReadSignal? _signals;
 
     private protected WaitListBuffer(BoundedStreamOptions<T> options, bool readersSkipLock)
@@ -39,6 +42,9 @@ internal abstract class WaitListBuffer<T> : BoundedBuffer<T>
 
     /// <summary>Under the lock: counts a push rejected without an overflow (closed, cancelled, timed out).</summary>
     private protected abstract void CountRejectedLocked();
+
+    /// <summary>Under the lock: counts an item a push handed a parked ReadAsync (<see cref="TryHandToTakerLocked"/>) as pushed and delivered.</summary>
+    private protected abstract void CountHandedToTakerLocked();
 
     private protected sealed override void CountDegraderFailure()
     {
@@ -206,6 +212,153 @@ internal abstract class WaitListBuffer<T> : BoundedBuffer<T>
         }
     }
 
+    // ---- Waiting for an item to be handed over (ReadAsync) ---------------------------------------------------------
+
+    /// <summary>
+    /// <see cref="BoundedBuffer{T}.ReadAsync"/> once the fast read found nothing: parks the read as a taker, behind the
+    /// reads parked before it, and takes the item a push hands it (as BoundedChannel hands a written item to its oldest
+    /// blocked reader, waking no <c>WaitToReadAsync</c>). A read that finds items under the lock tries again.
+    /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private protected sealed override async ValueTask<T> ReadAsyncSlow(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (TryRead(out var item))
+            {
+                return item;
+            }
+
+            if (ParkTaker(cancellationToken) is not { } taker)
+            {
+                // Items arrived since the read; another reader may take them first, so read again.
+                continue;
+            }
+
+            bool taken;
+            try
+            {
+                taken = await taker.AsValueTaskOfBool().ConfigureAwait(false);
+            }
+            catch (Exception error) when (error is not OperationCanceledException)
+            {
+                throw CreateClosedException();
+            }
+
+            if (!taken)
+            {
+                throw CreateClosedException();
+            }
+
+            // Not cleared by the wait's result (AsyncWaiter.GetResultAndRecycle keeps a taker's item).
+            return taker.Item;
+        }
+    }
+
+    /// <summary>
+    /// Parks a taker for <see cref="ReadAsyncSlow"/>, unless the look under the lock decides: null if the buffer holds
+    /// items (read again); a taker already completed with false (completed normally and drained), the completion error,
+    /// or the cancellation; else the parked taker, completed by the push that hands it an item, by completion, or by
+    /// its cancellation.
+    /// </summary>
+    private AsyncWaiter<T>? ParkTaker(CancellationToken cancellationToken)
+    {
+        // Not pooled (one per ReadAsync that waits, as BoundedChannel allocates an operation), and armed outside the lock:
+        // a registration may run its callback (which takes the lock) at once.
+        var taker = new AsyncWaiter<T>(this, WaiterKind.Taker, pooled: false);
+        taker.Arm(cancellationToken, timeout: null, _timeProvider);
+        Exception? failure = null;
+        bool? result;
+        using (EnterLocked())
+        {
+            if (HasItemsLocked)
+            {
+                result = null;
+            }
+            else if (_doneWriting is not null)
+            {
+                result = false;
+                failure = _doneWriting == s_completedNormally ? null : _doneWriting;
+            }
+            else if (taker.Fired != 0)
+            {
+                result = false;
+                failure = CreateFiredException(taker);
+            }
+            else
+            {
+                taker.Next = null;
+                if (_takersTail is null)
+                {
+                    _takersHead = _takersTail = taker;
+                }
+                else
+                {
+                    _takersTail.Next = taker;
+                    _takersTail = taker;
+                }
+
+                return taker;
+            }
+        }
+
+        // Decided without parking: complete the armed taker outside the lock, which also disarms it.
+        if (failure is not null)
+        {
+            taker.SetException(failure);
+        }
+        else
+        {
+            taker.SetResult(result ?? true);
+        }
+
+        return result is null ? null : taker;
+    }
+
+    /// <summary>
+    /// Under the lock, before <paramref name="item"/> would enter the buffer (which is then empty): if a ReadAsync is
+    /// parked, unlinks the oldest, hands it the item, counts the item as pushed and delivered, and appends the taker to
+    /// the list (<paramref name="head"/> to <paramref name="tail"/>) to complete with true once the lock is released
+    /// (<see cref="BoundedBuffer{T}.WakeAll"/>). The caller then stores nothing and wakes no reader or read signal.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private protected bool TryHandToTakerLocked(T item, ref AsyncWaiter<T>? head, ref AsyncWaiter<T>? tail)
+    {
+        if (_takersHead is null)
+        {
+            return false;
+        }
+
+        HandToTakerLocked(item, ref head, ref tail);
+        return true;
+    }
+
+    private void HandToTakerLocked(T item, ref AsyncWaiter<T>? head, ref AsyncWaiter<T>? tail)
+    {
+        Debug.Assert(!HasItemsLocked, "Takers park only on an empty buffer.");
+        var taker = _takersHead!;
+        _takersHead = taker.Next;
+        if (_takersHead is null)
+        {
+            _takersTail = null;
+        }
+
+        taker.Next = null;
+        taker.Item = item;
+        CountHandedToTakerLocked();
+        if (tail is null)
+        {
+            head = taker;
+        }
+        else
+        {
+            tail.Next = taker;
+        }
+
+        tail = taker;
+    }
+
     // ---- Completion -----------------------------------------------------------------------------------------------
 
     public sealed override bool TryComplete(Exception? error)
@@ -213,6 +366,7 @@ internal abstract class WaitListBuffer<T> : BoundedBuffer<T>
         AsyncWaiter<T>? readers;
         AsyncWaiter<T>? writers;
         AsyncWaiter<T>? space;
+        AsyncWaiter<T>? takers;
         object? signals;
         bool drained;
         using (EnterLocked())
@@ -230,7 +384,8 @@ internal abstract class WaitListBuffer<T> : BoundedBuffer<T>
             readers = _readers;
             writers = _writersHead;
             space = _spaceWaiters;
-            _readers = _writersHead = _writersTail = _spaceWaiters = null;
+            takers = _takersHead;
+            _readers = _writersHead = _writersTail = _spaceWaiters = _takersHead = _takersTail = null;
             for (var w = writers; w is not null; w = w.Next)
             {
                 CountRejectedLocked();
@@ -250,8 +405,10 @@ internal abstract class WaitListBuffer<T> : BoundedBuffer<T>
         }
 
         // Parked readers and writers waiting for room learn the end the way a later WaitToReadAsync or WaitToWriteAsync
-        // would: false after a normal completion, the completion error otherwise (as the runtime's channels do).
-        foreach (var list in (ReadOnlySpan<AsyncWaiter<T>?>)[readers, space])
+        // would: false after a normal completion, the completion error otherwise (as the runtime's channels do). Parked
+        // ReadAsyncs (takers; the buffer is empty while there are any) learn it the same way, and ReadAsync throws as a
+        // read of a completed, drained buffer does.
+        foreach (var list in (ReadOnlySpan<AsyncWaiter<T>?>)[readers, space, takers])
         {
             for (var waiter = list; waiter is not null;)
             {
@@ -311,6 +468,18 @@ internal abstract class WaitListBuffer<T> : BoundedBuffer<T>
                 return UnlinkFrom(ref _readers, waiter, out _);
             case WaiterKind.Space:
                 return UnlinkFrom(ref _spaceWaiters, waiter, out _);
+            case WaiterKind.Taker:
+                if (!UnlinkFrom(ref _takersHead, waiter, out var before))
+                {
+                    return false;
+                }
+
+                if (_takersTail == waiter)
+                {
+                    _takersTail = before;
+                }
+
+                return true;
             default:
                 if (!UnlinkFrom(ref _writersHead, waiter, out var previous))
                 {
@@ -553,11 +722,14 @@ internal abstract class WaitListBuffer<T> : BoundedBuffer<T>
     private void AssertInvariants()
     {
         Debug.Assert(_lock.IsHeldByCurrentThread, "The lock protects every field but the lane's.");
-        Debug.Assert(_doneWriting is null || (_writersHead is null && _readers is null && _spaceWaiters is null), "Completion releases every parked writer, reader and space waiter.");
+        Debug.Assert(_doneWriting is null || (_writersHead is null && _readers is null && _spaceWaiters is null && _takersHead is null), "Completion releases every parked writer, reader, space waiter and taker.");
         Debug.Assert(_writersHead is null || Policy == BackpressurePolicy.PauseUpstream, "Writers park only under PauseUpstream.");
         Debug.Assert((_writersHead is null) == (_writersTail is null), "The writers' list has both ends or none.");
         Debug.Assert(_writersTail?.Next is null, "The last parked writer is last.");
         Debug.Assert(_readers is null || !HasItemsLocked, "Readers park only on an empty buffer.");
+        Debug.Assert(_takersHead is null || !HasItemsLocked, "Takers (parked ReadAsyncs) only while the buffer is empty: a push hands them its item.");
+        Debug.Assert((_takersHead is null) == (_takersTail is null), "The takers' list has both ends or none.");
+        Debug.Assert(_takersTail?.Next is null, "The last parked taker is last.");
         Debug.Assert(_signals is null || _doneWriting is null, "Completion fires every armed read signal.");
         AssertModeInvariantsLocked();
     }

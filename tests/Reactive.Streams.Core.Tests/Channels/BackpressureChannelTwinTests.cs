@@ -522,7 +522,7 @@ public sealed class BackpressureChannelTwinTests
         Assert.Same(stopped, await Assert.ThrowsAnyAsync<OperationCanceledException>(() => c.Channel.Reader.WaitToReadAsync().AsTask()));
     }
 
-    [Theory(Skip = "Known divergence, not fixed: our ReadAsync is WaitToReadAsync then TryRead, so every pending reader wakes and the first continuation to run takes the item; the twin hands it to the oldest pending ReadAsync and wakes no WaitToReadAsync.")]
+    [Theory]
     [MemberData(nameof(AllTwins))]
     public async Task Pending_ReadAsyncs_take_items_in_the_order_they_were_called(Twin twin, string variant)
     {
@@ -540,6 +540,65 @@ public sealed class BackpressureChannelTwinTests
         Assert.Equal(0, c.Channel.Reader.Count);
         Assert.True(c.Channel.Writer.TryWrite(2));
         Assert.Equal(2, await Settle(second));
+    }
+
+    [Theory]
+    [MemberData(nameof(AllTwins))]
+    public async Task A_cancelled_pending_ReadAsync_is_skipped_and_the_write_goes_to_the_next_one(Twin twin, string variant)
+    {
+        var c = Open(twin, variant);
+        using var cts = new CancellationTokenSource();
+        var cancelled = c.Channel.Reader.ReadAsync(cts.Token).AsTask();
+        var next = c.Channel.Reader.ReadAsync().AsTask();
+        var wait = c.Channel.Reader.WaitToReadAsync().AsTask();
+
+        await cts.CancelAsync();
+        await AssertCancelled(cancelled, cts.Token);
+        Assert.True(c.Channel.Writer.TryWrite(1));
+
+        Assert.Equal(1, await Settle(next));
+        Assert.False(wait.IsCompleted);
+        Assert.Equal(0, c.Channel.Reader.Count);
+    }
+
+    [Theory]
+    [MemberData(nameof(AllTwins))]
+    public async Task Every_pending_ReadAsync_throws_ChannelClosedException_at_TryComplete(Twin twin, string variant)
+    {
+        var c = Open(twin, variant);
+        var boom = new FormatException("producer failed");
+        var reads = new[] { c.Channel.Reader.ReadAsync().AsTask(), c.Channel.Reader.ReadAsync().AsTask() };
+        var wait = c.Channel.Reader.WaitToReadAsync().AsTask();
+
+        Assert.True(c.Channel.Writer.TryComplete(boom));
+
+        foreach (var read in reads)
+        {
+            var closed = await Assert.ThrowsAnyAsync<ChannelClosedException>(() => Settle(read));
+            Assert.Same(boom, closed.InnerException);
+        }
+
+        Assert.Same(boom, await Assert.ThrowsAsync<FormatException>(() => Settle(wait)));
+    }
+
+    [Theory]
+    [MemberData(nameof(AllTwins))]
+    public async Task A_ReadAsync_parked_after_a_drain_that_let_a_parked_write_in_takes_the_next_write(Twin twin, string variant)
+    {
+        // Only the Wait twin parks the write (the drain lets it in); the evicting twins evict instead.
+        var c = Open(twin, variant);
+        Fill(c);
+        var parked = c.Channel.Writer.WriteAsync(c.Capacity + 1).AsTask();
+        Assert.Equal(twin != Twin.Wait, parked.IsCompleted);
+
+        var read = Drain(c.Channel.Reader);
+        var pending = c.Channel.Reader.ReadAsync().AsTask();
+        Assert.True(c.Channel.Writer.TryWrite(c.Capacity + 2));
+
+        await Settle(parked);
+        Assert.Equal(c.Capacity + 2, await Settle(pending));
+        Assert.Equal(twin == Twin.Wait ? c.Capacity + 1 : c.Capacity, read.Count);
+        Assert.Equal(0, c.Channel.Reader.Count);
     }
 
     // ---- Cancellation ------------------------------------------------------------------------------------------
