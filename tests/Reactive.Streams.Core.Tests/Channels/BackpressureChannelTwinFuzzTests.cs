@@ -398,23 +398,11 @@ public sealed class BackpressureChannelTwinFuzzTests
         private string DescribeTask(Task task) => task.Status switch
         {
             TaskStatus.RanToCompletion => "ok",
-            TaskStatus.Canceled => "canceled " + Describe(Catch(task)),
+            TaskStatus.Canceled => "canceled " + Describe(TaskOutcome.ExceptionOf(task)),
             TaskStatus.Faulted => "faulted " + Describe(task.Exception!.InnerException),
             _ => "pending",
         };
 
-        private static Exception? Catch(Task task)
-        {
-            try
-            {
-                task.GetAwaiter().GetResult();
-                return null;
-            }
-            catch (Exception error)
-            {
-                return error;
-            }
-        }
 
         /// <summary>One operation on one side: polled without awaiting, read once when it completed.</summary>
         private sealed class Probe
@@ -458,7 +446,7 @@ public sealed class BackpressureChannelTwinFuzzTests
 
                 // Read once: a completed ValueTask's source may be pooled and reused after its result was taken.
                 var task = _asTask();
-                _outcome = task.Status == TaskStatus.RanToCompletion ? _result(task) : "threw " + _describe(Catch(task));
+                _outcome = task.Status == TaskStatus.RanToCompletion ? _result(task) : "threw " + _describe(TaskOutcome.ExceptionOf(task));
                 return _outcome;
             }
         }

@@ -310,23 +310,11 @@ public sealed class BackpressureBlockTwinFuzzTests
                 Task<int> i => "ok " + i.Result,
                 _ => "ok",
             },
-            TaskStatus.Canceled => "canceled " + Describe(Catch(task)),
+            TaskStatus.Canceled => "canceled " + Describe(TaskOutcome.ExceptionOf(task)),
             TaskStatus.Faulted => "faulted " + Describe(task.Exception!.InnerExceptions.Count == 1 ? task.Exception.InnerException : task.Exception),
             _ => "pending",
         };
 
-        private static Exception? Catch(Task task)
-        {
-            try
-            {
-                task.GetAwaiter().GetResult();
-                return null;
-            }
-            catch (Exception error)
-            {
-                return error;
-            }
-        }
     }
 
     /// <summary>What one side (ours, or the twin) has besides its block: its targets and its manual source.</summary>
