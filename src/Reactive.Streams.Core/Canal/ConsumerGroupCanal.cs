@@ -375,9 +375,8 @@ public sealed class ConsumerGroupCanal : ICommittableCanal<StreamFrame>, IRequeu
             }
 
             // Append first, then acknowledge: a crash in between appends it again on the next reclaim (at least once).
-            // The frame's headers go with it (its producer's trace context, the caller's own headers).
-            var headers = claimed.Frame.Headers.Count > 0 ? claimed.Frame.Headers : null;
-            await _log.AppendAsync(_deadLetterStream, claimed.Frame.Payload, AppendMode.Durable, headers, CancellationToken.None).ConfigureAwait(false);
+            // The frame's headers go with it (its producer's trace context, the caller's own headers), and where it came from.
+            await _log.AppendAsync(_deadLetterStream, claimed.Frame.Payload, AppendMode.Durable, ParkedHeaders(claimed), CancellationToken.None).ConfigureAwait(false);
             await _log.AcknowledgeAsync(Stream, Group, [claimed.Frame.Id], CancellationToken.None).ConfigureAwait(false);
             lock (_gate)
             {
@@ -388,6 +387,34 @@ public sealed class ConsumerGroupCanal : ICommittableCanal<StreamFrame>, IRequeu
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// A parked frame's headers: its own, plus where it came from (<see cref="FrameHeaders.OriginalStream"/> and the
+    /// others), replacing those keys if an earlier parking set them. If the additions would take the frame past the
+    /// headers' limits, the frame's own headers go alone: they are data, the additions only a convenience, and a frame
+    /// that cannot be appended could never be parked.
+    /// </summary>
+    private IReadOnlyDictionary<string, string>? ParkedHeaders(ClaimedFrame claimed)
+    {
+        var own = claimed.Frame.Headers;
+        var headers = new Dictionary<string, string>(own.Count + 4, StringComparer.Ordinal);
+        foreach (var (key, value) in own)
+        {
+            headers[key] = value;
+        }
+
+        headers[FrameHeaders.OriginalStream] = Stream;
+        headers[FrameHeaders.OriginalId] = claimed.Frame.Id.ToString();
+        headers[FrameHeaders.OriginalGroup] = Group;
+        headers[FrameHeaders.DeliveryCount] = claimed.DeliveryCount.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var length = 0;
+        foreach (var (key, value) in headers)
+        {
+            length += key.Length + value.Length;
+        }
+
+        return headers.Count <= FrameHeaders.MaxCount && length <= FrameHeaders.MaxLength ? headers : own.Count > 0 ? own : null;
     }
 
     /// <summary>

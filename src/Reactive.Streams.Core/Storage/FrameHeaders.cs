@@ -25,6 +25,22 @@ public static class FrameHeaders
     /// <summary>The W3C Trace Context header that carries vendor-specific trace state.</summary>
     public const string TraceState = "tracestate";
 
+    /// <summary>
+    /// On a frame a consumer group parked in its dead-letter stream: the stream the frame was read from. The parked frame
+    /// keeps its own headers; the four <c>rxs-original-*</c>/<c>rxs-delivery-count</c> headers are added (replacing any
+    /// of the same keys), unless they would take the frame past <see cref="MaxCount"/> or <see cref="MaxLength"/>.
+    /// </summary>
+    public const string OriginalStream = "rxs-original-stream";
+
+    /// <summary>On a frame a consumer group parked in its dead-letter stream: its id in <see cref="OriginalStream"/> (<see cref="StreamId.ToString()"/>'s form).</summary>
+    public const string OriginalId = "rxs-original-id";
+
+    /// <summary>On a frame a consumer group parked in its dead-letter stream: the group that parked it.</summary>
+    public const string OriginalGroup = "rxs-original-group";
+
+    /// <summary>On a frame a consumer group parked in its dead-letter stream: how many times the group had handed it out, in invariant decimal digits.</summary>
+    public const string DeliveryCount = "rxs-delivery-count";
+
     /// <summary>The most headers one frame can carry.</summary>
     public const int MaxCount = 64;
 

@@ -44,7 +44,13 @@ public class CursorCanalTests
         Assert.True(fourth.IsEmpty);
     }
 
+    // A Debug build compiles the library's async methods as classes, and calling one allocates its state machine even
+    // when it completes at once: the claim holds for the optimized build that ships (and that the suite's command runs).
+#if DEBUG
+    [Fact(Skip = "allocation-free only in an optimized (Release) build of the library")]
+#else
     [Fact]
+#endif
     public async Task Empty_and_One_pulls_over_the_in_memory_log_allocate_nothing()
     {
         await using var log = NewLog();

@@ -330,12 +330,17 @@ public abstract partial class ConsumerGroupConformanceTests
     }
 
     [Fact]
-    public async Task A_dead_lettered_frame_keeps_its_payload_and_headers_and_leaves_the_pending_list()
+    public async Task A_dead_lettered_frame_keeps_its_payload_and_headers_says_where_it_came_from_and_leaves_the_pending_list()
     {
         var log = await CreateAsync();
         var stream = NewStream();
         var deadLetter = NewStream("dl");
-        var headers = new Dictionary<string, string> { [FrameHeaders.TraceParent] = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", ["tenant"] = "t1" };
+        var headers = new Dictionary<string, string>
+        {
+            [FrameHeaders.TraceParent] = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+            ["tenant"] = "t1",
+            [FrameHeaders.OriginalStream] = "an earlier parking's", // replaced: the frame was parked from this stream now
+        };
         var id = (await log.AppendAsync(stream, "poison"u8.ToArray(), AppendMode.Durable, headers)).Id;
         var canal = await OpenCanalAsync(log, stream, "a", maxDeliveries: 1, deadLetter: deadLetter);
         Assert.Equal(new[] { id }, (await canal.PullBatchAsync(10, TimeSpan.Zero)).Select(f => f.Id));
@@ -344,12 +349,38 @@ public abstract partial class ConsumerGroupConformanceTests
         Assert.True((await canal.PullBatchAsync(10, TimeSpan.Zero)).IsEmpty);
         var parked = Assert.Single(await log.ReadAsync(deadLetter, StreamId.Min, StreamId.Max, 10));
         Assert.Equal("poison", Text(parked));
-        Assert.Equal(headers.OrderBy(h => h.Key), parked.Headers.OrderBy(h => h.Key));
+        var expected = new Dictionary<string, string>(headers)
+        {
+            [FrameHeaders.OriginalStream] = stream,
+            [FrameHeaders.OriginalId] = id.ToString(),
+            [FrameHeaders.OriginalGroup] = "g",
+            [FrameHeaders.DeliveryCount] = "2",
+        };
+        Assert.Equal(expected.OrderBy(h => h.Key, StringComparer.Ordinal), parked.Headers.OrderBy(h => h.Key, StringComparer.Ordinal));
+        Assert.Equal(id, StreamId.Parse(parked.Headers[FrameHeaders.OriginalId]));
         Assert.Empty(await log.ReadPendingAsync(stream, "g", null, 10));
         Assert.Equal(0, (await log.ReadGroupAsync(stream, "g"))!.PendingCount);
         await PassAsync(ClaimTimeout);
         Assert.True((await canal.PullBatchAsync(10, TimeSpan.Zero)).IsEmpty);
         Assert.Single(await log.ReadAsync(deadLetter, StreamId.Min, StreamId.Max, 10));
+    }
+
+    [Fact]
+    public async Task A_frame_with_all_the_headers_it_may_carry_is_parked_with_its_own_headers_only()
+    {
+        var log = await CreateAsync();
+        var stream = NewStream();
+        var deadLetter = NewStream("dl");
+        var full = Enumerable.Range(0, FrameHeaders.MaxCount).ToDictionary(i => $"h{i}", i => "v");
+        var id = (await log.AppendAsync(stream, "poison"u8.ToArray(), AppendMode.Durable, full)).Id;
+        var canal = await OpenCanalAsync(log, stream, "a", maxDeliveries: 1, deadLetter: deadLetter);
+        Assert.Equal(new[] { id }, (await canal.PullBatchAsync(10, TimeSpan.Zero)).Select(f => f.Id));
+        await PassAsync(ClaimTimeout);
+
+        Assert.True((await canal.PullBatchAsync(10, TimeSpan.Zero)).IsEmpty);
+        var parked = Assert.Single(await log.ReadAsync(deadLetter, StreamId.Min, StreamId.Max, 10));
+        Assert.Equal(full.OrderBy(h => h.Key, StringComparer.Ordinal), parked.Headers.OrderBy(h => h.Key, StringComparer.Ordinal));
+        Assert.Empty(await log.ReadPendingAsync(stream, "g", null, 10));
     }
 
     [Fact]
