@@ -140,7 +140,8 @@ public static partial class ObservableBackpressureExtensions
     /// <remarks>
     /// When the stream is completed and drained the observer gets <c>OnCompleted</c>, or <c>OnError</c> with the error it
     /// was completed with. Disposing stops delivery (no call starts after <c>Dispose</c> returns); it does not complete
-    /// the stream, and items not yet read stay in it for other readers.
+    /// the stream, and items not yet read stay in it for other readers. An exception the observer throws ends the
+    /// subscription as a disposal does and then propagates to the scheduler, as with <c>ObserveOn</c>.
     /// </remarks>
     /// <typeparam name="T">The item type.</typeparam>
     /// <param name="stream">The stream to read.</param>
@@ -259,7 +260,21 @@ internal sealed class StreamObservable<T>(BoundedBuffer<T> buffer, IScheduler sc
 
         private void Drain()
         {
-            if (DrainLoop.Run(buffer, _batch, this) != DrainEnd.Completed)
+            DrainEnd end;
+            try
+            {
+                end = DrainLoop.Run(buffer, _batch, this);
+            }
+            catch
+            {
+                // The observer threw: as with ObserveOn, the subscription ends (the rest of the batch it was reading is
+                // lost to the stream's other readers, as after a disposal) and the exception goes on to the scheduler.
+                Dispose();
+                Array.Clear(_batch);
+                throw;
+            }
+
+            if (end != DrainEnd.Completed)
             {
                 return;
             }

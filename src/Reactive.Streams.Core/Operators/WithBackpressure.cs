@@ -14,7 +14,8 @@ namespace Reactive.Streams;
 /// A policy operator decouples the producer from the downstream observer, like <c>ObserveOn</c> but bounded: each
 /// subscription owns a buffer of <c>capacity</c> items; the source's <c>OnNext</c> pushes into it under the policy, and
 /// the downstream observer is called on the given <see cref="IScheduler"/>, in order, one call at a time. An
-/// <c>OnError</c> or <c>OnCompleted</c> from the source is delivered after every item buffered before it.
+/// <c>OnError</c> or <c>OnCompleted</c> from the source is delivered after every item buffered before it (<c>ObserveOn</c>
+/// delivers an <c>OnError</c> ahead of the items it holds, and drops them).
 /// </para>
 /// <para>
 /// On overflow: DropOldest evicts the oldest buffered item; DegradeQuality evicts the oldest and buffers
@@ -28,8 +29,8 @@ namespace Reactive.Streams;
 /// <para>
 /// Disposing the subscription unsubscribes the source, releases a producer blocked in PauseUpstream, and stops delivery:
 /// no downstream call starts after <c>Dispose</c> returns (a call already running on another thread finishes).
-/// Items still buffered stay counted in the depth. An exception thrown by the downstream observer propagates to the
-/// scheduler, as with <c>ObserveOn</c>.
+/// Items still buffered stay counted in the depth. An exception thrown by the downstream observer ends the subscription
+/// as a disposal does and then propagates to the scheduler, as with <c>ObserveOn</c>.
 /// </para>
 /// <para>
 /// Every subscription is a stream of its own, published on the <see cref="StreamMeter"/> under the options' name.
@@ -294,6 +295,13 @@ internal sealed class WithBackpressure<T>(IObservable<T> source, BoundedStreamOp
                     DeliverTerminal();
                 }
             }
+            catch
+            {
+                // The downstream observer threw: as ObserveOn does, the subscription ends (the source is let go, a paused
+                // producer released, nothing more delivered) and the exception goes on to the scheduler.
+                Dispose();
+                throw;
+            }
             finally
             {
                 RecordDrainThread();
@@ -307,9 +315,17 @@ internal sealed class WithBackpressure<T>(IObservable<T> source, BoundedStreamOp
         private void DrainLongRunning()
         {
             Volatile.Write(ref _drainThread, Environment.CurrentManagedThreadId);
-            if (DrainLoop.Run(Buffer, _batch, this) == DrainEnd.Completed)
+            try
             {
-                DeliverTerminal();
+                if (DrainLoop.Run(Buffer, _batch, this) == DrainEnd.Completed)
+                {
+                    DeliverTerminal();
+                }
+            }
+            catch
+            {
+                Dispose(); // as in Drain
+                throw;
             }
 
             // The event is not disposed: a late signal may still set it, and its kernel handle (if one was ever needed)

@@ -242,6 +242,31 @@ public class BridgesTests
     }
 
     [Fact]
+    public void AsObservable_ends_the_subscription_when_the_observer_throws_and_leaves_later_items_to_other_readers()
+    {
+        var scheduler = new TestScheduler();
+        var stream = BoundedStream.Fail<int>(4);
+        At(scheduler, 210, () => stream.TryPush(1));
+        At(scheduler, 260, () => stream.TryPush(2));
+        var received = new List<int>();
+        using var subscription = stream.AsObservable(scheduler).Subscribe(x =>
+        {
+            received.Add(x);
+            throw new ArithmeticException($"the observer rejects {x}");
+        });
+
+        Assert.Equal("the observer rejects 1", Assert.Throws<ArithmeticException>(scheduler.Start).Message);
+        scheduler.Stop(); // the exception left the clock marked as running
+        scheduler.Start(); // the rest of virtual time: the push at 260 must not reach the observer
+        Assert.Equal(260, scheduler.Clock);
+
+        Assert.Equal([1], received);
+        Assert.False(stream.IsCompleted);
+        Assert.True(stream.TryRead(out var left));
+        Assert.Equal(2, left);
+    }
+
+    [Fact]
     public void Bridges_reject_null_arguments_at_the_call()
     {
         IObservable<int> none = null!;

@@ -111,6 +111,58 @@ public sealed class PauseUpstreamThreadTests : IDisposable
     }
 
     [Fact]
+    public async Task A_downstream_that_throws_releases_a_blocked_producer_and_lets_the_source_go_as_ObserveOn_does()
+    {
+        using var gate = new ManualResetEventSlim();
+        using var entered = new ManualResetEventSlim();
+        var escaped = new TaskCompletionSource<Exception>();
+        var subject = new Subject<int>();
+        var received = new List<int>();
+
+        // A scheduler that survives its actions' exceptions (Rx's Catch), so the drain's exception is seen, not fatal.
+        var scheduler = _loop.Catch<ArithmeticException>(e =>
+        {
+            escaped.TrySetResult(e);
+            return true;
+        });
+        var subscription = subject.PauseUpstream(1, scheduler).Subscribe(x =>
+        {
+            entered.Set();
+            gate.Wait();
+            lock (received)
+            {
+                received.Add(x);
+            }
+
+            throw new ArithmeticException($"the downstream rejects {x}");
+        });
+
+        var producer = StartThread(() =>
+        {
+            subject.OnNext(1);
+            entered.Wait(); // the consumer holds 1: from here the buffer only fills
+            subject.OnNext(2);
+            subject.OnNext(3); // blocks until the downstream's exception ends the subscription
+            subject.OnNext(4); // after that: ignored
+        });
+        var metered = (IMeteredStream)subscription;
+        Assert.True(SpinWait.SpinUntil(() => metered.GetMetrics().PauseUpstreamBlocks == 1, Limit));
+
+        gate.Set();
+        Assert.Equal("the downstream rejects 1", (await escaped.Task.WaitAsync(Limit)).Message);
+        await producer.WaitAsync(Limit);
+        Assert.False(subject.HasObservers);
+
+        // Nothing is delivered after the exception: 2 stays buffered.
+        var flushed = new TaskCompletionSource();
+        _loop.Schedule(() => flushed.SetResult());
+        await flushed.Task.WaitAsync(Limit);
+        Assert.Equal([1], received);
+        Assert.True(metered.GetMetrics().IsConserved);
+        subscription.Dispose();
+    }
+
+    [Fact]
     public async Task A_reentrant_OnNext_from_the_downstream_fails_fast_instead_of_deadlocking()
     {
         var subject = new Subject<int>();

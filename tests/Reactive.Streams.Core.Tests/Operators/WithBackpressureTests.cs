@@ -132,7 +132,7 @@ public class WithBackpressureTests
     }
 
     [Fact]
-    public void PauseUpstream_within_capacity_delivers_like_ObserveOn()
+    public void PauseUpstream_within_capacity_delivers_what_arrived_at_one_tick_together_on_the_next()
     {
         var scheduler = new TestScheduler();
         var xs = scheduler.CreateHotObservable(OnNext(210, 1), OnNext(210, 2), OnNext(220, 3), OnCompleted<int>(230));
