@@ -46,7 +46,7 @@ internal static class Descriptors
 
     internal static readonly DiagnosticDescriptor CapacityBelowOne = Create(
         DiagnosticIds.CapacityBelowOne,
-        "Capacity below 1",
+        "Invalid constant capacity",
         "{0} {1} is invalid; {2}",
         BackpressureCategory,
         DiagnosticSeverity.Error,
