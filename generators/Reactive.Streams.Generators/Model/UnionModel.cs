@@ -8,6 +8,10 @@ namespace Reactive.Streams.Generators.Model;
 /// <param name="IsNullable">A nullable reference or <c>Nullable&lt;T&gt;</c>: may be absent or null on the wire.</param>
 /// <param name="IsNullableValueType">A <c>Nullable&lt;T&gt;</c>.</param>
 /// <param name="HasExplicitJsonName"><see cref="JsonName"/> comes from <c>[JsonPropertyName]</c>, which a naming policy does not change.</param>
+/// <param name="DefaultValue">
+/// An optional parameter's declared default as a C# expression of its type (<c>default</c> for <c>null</c> and
+/// <c>default</c>); null for a parameter without one.
+/// </param>
 internal sealed record PropertyModel(
     string Name,
     string TypeName,
@@ -15,7 +19,8 @@ internal sealed record PropertyModel(
     string JsonName,
     bool IsNullable,
     bool IsNullableValueType,
-    bool HasExplicitJsonName = false);
+    bool HasExplicitJsonName = false,
+    string? DefaultValue = null);
 
 /// <summary>
 /// A nested sealed record of a union: its positional parameters (written and read) and its public read-only properties

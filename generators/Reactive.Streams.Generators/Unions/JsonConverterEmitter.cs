@@ -159,9 +159,11 @@ internal static class JsonConverterEmitter
             names += ", hasExplicitJsonName: true";
         }
 
+        // An optional parameter's default is what an absent value reads as, as System.Text.Json reads it.
+        var defaultValue = property.DefaultValue is { } value ? $", hasDefaultValue: true, defaultValue: {value}" : string.Empty;
         return property.IsNullableValueType
-            ? $"{Core}.EventUnionJsonProperty.OfNullable<{property.ValueTypeName}>({names})"
-            : $"{Core}.EventUnionJsonProperty.Of<{property.TypeName}>({names}{(property.IsNullable ? ", isNullable: true" : string.Empty)})";
+            ? $"{Core}.EventUnionJsonProperty.OfNullable<{property.ValueTypeName}>({names}{defaultValue})"
+            : $"{Core}.EventUnionJsonProperty.Of<{property.TypeName}>({names}{(property.IsNullable ? ", isNullable: true" : string.Empty)}{defaultValue})";
     }
 
     private static string WriteCall(PropertyModel property)

@@ -570,8 +570,40 @@ internal static class UnionParser
             var jsonName = property?.GetAttributes()
                 .FirstOrDefault(static a => IsAttribute(a, "JsonPropertyNameAttribute", JsonPropertyNameAttribute))?
                 .ConstructorArguments.FirstOrDefault().Value as string;
-            yield return Property(parameter.Name, parameter.Type, jsonName ?? Naming.ToSnakeCase(parameter.Name), hasExplicitJsonName: jsonName is not null, typeNames);
+            var model = Property(parameter.Name, parameter.Type, jsonName ?? Naming.ToSnakeCase(parameter.Name), hasExplicitJsonName: jsonName is not null, typeNames);
+            yield return parameter.HasExplicitDefaultValue ? model with { DefaultValue = DefaultValueText(parameter, model) } : model;
         }
+    }
+
+    /// <summary>
+    /// An optional parameter's default as an expression the generated converter can pass where the parameter's type is
+    /// expected: the constant in its own type (an enum's through a cast of its number, a float or decimal with its
+    /// suffix), or <c>default</c> for <c>null</c> and <c>default</c>/<c>new()</c> of a struct.
+    /// </summary>
+    private static string DefaultValueText(IParameterSymbol parameter, PropertyModel property)
+    {
+        var type = property.IsNullableValueType ? ((INamedTypeSymbol)parameter.Type).TypeArguments[0] : parameter.Type;
+        var typeName = property.IsNullableValueType ? property.ValueTypeName : property.TypeName;
+        var invariant = System.Globalization.CultureInfo.InvariantCulture;
+        return parameter.ExplicitDefaultValue switch
+        {
+            null => "default",
+            string text => Naming.Literal(text),
+            bool flag => flag ? "true" : "false",
+            char c => SymbolDisplay.FormatLiteral(c, quote: true),
+            double d when double.IsNaN(d) => "double.NaN",
+            double d when double.IsPositiveInfinity(d) => "double.PositiveInfinity",
+            double d when double.IsNegativeInfinity(d) => "double.NegativeInfinity",
+            double d => $"({typeName})({d.ToString("R", invariant)}D)",
+            float f when float.IsNaN(f) => "float.NaN",
+            float f when float.IsPositiveInfinity(f) => "float.PositiveInfinity",
+            float f when float.IsNegativeInfinity(f) => "float.NegativeInfinity",
+            float f => $"({typeName})({f.ToString("R", invariant)}F)",
+            decimal m => $"({typeName})({m.ToString(invariant)}M)",
+            IFormattable number when type.TypeKind == TypeKind.Enum || type.SpecialType != SpecialType.None
+                => $"({typeName})({number.ToString(null, invariant)})",
+            var other => $"({typeName})({Convert.ToString(other, invariant)})",
+        };
     }
 
     private static PropertyModel Property(string name, ITypeSymbol type, string jsonName, bool hasExplicitJsonName, TypeNames typeNames)
@@ -638,7 +670,8 @@ internal static class UnionParser
         for (var i = 0; i < properties.Length; i++)
         {
             var parameter = positional.ParameterList.Parameters[i];
-            if (parameter.AttributeLists.Count > 0 || parameter.Type is not { } typeSyntax)
+            // An optional parameter's default is read from the symbol, which has its constant value.
+            if (parameter.AttributeLists.Count > 0 || parameter.Default is not null || parameter.Type is not { } typeSyntax)
             {
                 return null;
             }
@@ -728,7 +761,8 @@ internal static class UnionParser
             var inEvery = variants.All(v => v.Properties.Any(p => p.Name == candidate.Name && p.TypeName == candidate.TypeName));
             if (inEvery && !s_generatedMembers.Contains(candidate.Name) && !redeclared.Contains(candidate.Name) && !Declares(union, candidate.Name))
             {
-                shared.Add(candidate);
+                // An Unknown reads a shared value only when its payload has it: no default applies.
+                shared.Add(candidate with { DefaultValue = null });
             }
         }
 

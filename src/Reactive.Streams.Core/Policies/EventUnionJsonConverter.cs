@@ -203,11 +203,27 @@ public abstract class EventUnionJsonConverter<TUnion> : JsonConverter<TUnion>
         for (var p = 0; p < properties.Length; p++)
         {
             var present = found is null ? (foundBits & (1UL << p)) != 0 : found[p];
-            if (!present && !properties[p].IsNullable)
+            if (present)
+            {
+                continue;
+            }
+
+            var property = properties[p];
+            if (property.HasDefaultValue)
+            {
+                // An optional parameter reads as its declared default, as System.Text.Json reads it, and is never required.
+                values[p] = property.DeclaredDefault;
+            }
+            else if (settings.RespectRequired)
+            {
+                // RespectRequiredConstructorParameters: every parameter without a default must be in the JSON.
+                throw new JsonException($"The {_unionName} variant '{variant.WireName}' needs \"{settings.NameOf(property)}\": the options respect required constructor parameters.");
+            }
+            else if (!property.IsNullable)
             {
                 // An absent value type reads as its default, as System.Text.Json reads a missing constructor parameter
                 // (and as WhenWritingDefault leaves it out); an absent non-nullable reference has no value to read.
-                values[p] = properties[p].DefaultValue ?? throw settings.Missing(variant.WireName, properties[p].JsonName);
+                values[p] = property.DefaultValue ?? throw settings.Missing(variant.WireName, property.JsonName);
             }
         }
 
@@ -319,11 +335,22 @@ internal sealed class EventUnionJsonSettings
     {
         Options = options;
         _unionName = unionName;
+
+        // ReferenceHandler.Preserve writes "$id" on every object and "$ref" for a repeat, numbered across the whole document;
+        // a converter cannot reach that numbering (each value it hands on starts its own), so it would write ids that
+        // repeat. Refused rather than written wrong. IgnoreCycles needs nothing: a variant's own values form no cycle
+        // through the union.
+        if (options.ReferenceHandler is { } handler && !ReferenceEquals(handler, ReferenceHandler.IgnoreCycles))
+        {
+            throw new NotSupportedException($"The {unionName} converter does not support ReferenceHandler.Preserve (or a custom ReferenceHandler): it cannot write the document-wide \"$id\" and \"$ref\" metadata. Use ReferenceHandler.IgnoreCycles or none.");
+        }
         IgnoreNulls = options.DefaultIgnoreCondition is JsonIgnoreCondition.WhenWritingNull or JsonIgnoreCondition.WhenWritingDefault;
         IgnoreDefaults = options.DefaultIgnoreCondition is JsonIgnoreCondition.WhenWritingDefault;
         CaseInsensitive = options.PropertyNameCaseInsensitive;
         IgnoreReadOnly = options.IgnoreReadOnlyProperties;
         DisallowUnmapped = options.UnmappedMemberHandling == JsonUnmappedMemberHandling.Disallow;
+        RespectNullable = options.RespectNullableAnnotations;
+        RespectRequired = options.RespectRequiredConstructorParameters;
         if (options.PropertyNamingPolicy is { } policy && properties.Length > 0)
         {
             Names = new string[properties.Length];
@@ -405,6 +432,17 @@ internal sealed class EventUnionJsonSettings
 
     public bool DisallowUnmapped { get; }
 
+    /// <summary><c>RespectNullableAnnotations</c>: writing a null where the declaration says non-nullable is an error.</summary>
+    public bool RespectNullable { get; }
+
+    /// <summary><c>RespectRequiredConstructorParameters</c>: a parameter without a default must be in the JSON.</summary>
+    public bool RespectRequired { get; }
+
+    public string UnionName => _unionName;
+
+    /// <summary>A property's name under these options (before the encoder escapes it).</summary>
+    public string NameOf(EventUnionJsonProperty property) => Names?[property.Slot] ?? property.JsonName;
+
     public JsonException Missing(string variant, string property) =>
         new($"The {_unionName} variant '{variant}' needs a non-null \"{property}\".");
 }
@@ -457,6 +495,13 @@ public ref struct EventUnionJsonWriter
         if (value is null ? _settings.IgnoreNulls : _settings.IgnoreDefaults && EqualityComparer<T>.Default.Equals(value, default!))
         {
             return;
+        }
+
+        // RespectNullableAnnotations: a null where the declaration says non-nullable is not written, as System.Text.Json
+        // refuses it on the same record.
+        if (value is null && !property.IsNullable && _settings.RespectNullable)
+        {
+            throw new JsonException($"The {_settings.UnionName} variant '{_variant!.WireName}' has a null \"{_settings.NameOf(property)}\", which its declaration says is not nullable, and the options respect nullable annotations.");
         }
 
         Write(property, value);
@@ -566,8 +611,10 @@ public sealed class EventUnionJsonVariant
 [EditorBrowsable(EditorBrowsableState.Never)]
 public abstract class EventUnionJsonProperty
 {
-    private protected EventUnionJsonProperty(string name, string jsonName, bool hasExplicitJsonName, bool isNullable)
+    private protected EventUnionJsonProperty(string name, string jsonName, bool hasExplicitJsonName, bool isNullable, bool hasDefaultValue, object? declaredDefault)
     {
+        HasDefaultValue = hasDefaultValue;
+        DeclaredDefault = declaredDefault;
         ArgumentNullException.ThrowIfNull(name);
         ArgumentNullException.ThrowIfNull(jsonName);
         Name = name;
@@ -586,6 +633,12 @@ public abstract class EventUnionJsonProperty
 
     internal bool IsNullable { get; }
 
+    /// <summary>The parameter is optional: an absent value reads as <see cref="DeclaredDefault"/>, and is never required.</summary>
+    internal bool HasDefaultValue { get; }
+
+    /// <summary>The optional parameter's declared default, boxed.</summary>
+    internal object? DeclaredDefault { get; }
+
     internal byte[] Utf8JsonName { get; }
 
     internal JsonEncodedText EncodedJsonName { get; }
@@ -599,21 +652,25 @@ public abstract class EventUnionJsonProperty
     /// <param name="jsonName">The name written without a naming policy: <c>[JsonPropertyName]</c>, else snake_case.</param>
     /// <param name="hasExplicitJsonName">Whether <paramref name="jsonName"/> comes from <c>[JsonPropertyName]</c>, which a policy does not change.</param>
     /// <param name="isNullable">A nullable reference: may be null or absent.</param>
+    /// <param name="hasDefaultValue">The parameter is optional: an absent value reads as <paramref name="defaultValue"/>.</param>
+    /// <param name="defaultValue">The optional parameter's declared default.</param>
     /// <returns>The description.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="name"/> or <paramref name="jsonName"/> is null.</exception>
-    public static EventUnionJsonProperty Of<T>(string name, string jsonName, bool hasExplicitJsonName = false, bool isNullable = false)
-        => new Plain<T>(name, jsonName, hasExplicitJsonName, isNullable);
+    public static EventUnionJsonProperty Of<T>(string name, string jsonName, bool hasExplicitJsonName = false, bool isNullable = false, bool hasDefaultValue = false, T defaultValue = default!)
+        => new Plain<T>(name, jsonName, hasExplicitJsonName, isNullable, hasDefaultValue, hasDefaultValue ? defaultValue : null);
 
     /// <summary>A property of type <c>Nullable&lt;T&gt;</c>: may be null or absent.</summary>
     /// <typeparam name="T">The underlying value type.</typeparam>
     /// <param name="name">The C# name, which a naming policy converts.</param>
     /// <param name="jsonName">The name written without a naming policy: <c>[JsonPropertyName]</c>, else snake_case.</param>
     /// <param name="hasExplicitJsonName">Whether <paramref name="jsonName"/> comes from <c>[JsonPropertyName]</c>, which a policy does not change.</param>
+    /// <param name="hasDefaultValue">The parameter is optional: an absent value reads as <paramref name="defaultValue"/>.</param>
+    /// <param name="defaultValue">The optional parameter's declared default.</param>
     /// <returns>The description.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="name"/> or <paramref name="jsonName"/> is null.</exception>
-    public static EventUnionJsonProperty OfNullable<T>(string name, string jsonName, bool hasExplicitJsonName = false)
+    public static EventUnionJsonProperty OfNullable<T>(string name, string jsonName, bool hasExplicitJsonName = false, bool hasDefaultValue = false, T? defaultValue = null)
         where T : struct
-        => new NullableValue<T>(name, jsonName, hasExplicitJsonName);
+        => new NullableValue<T>(name, jsonName, hasExplicitJsonName, hasDefaultValue, defaultValue);
 
     internal abstract JsonTypeInfo? ResolveTypeInfo(JsonSerializerOptions options);
 
@@ -633,8 +690,8 @@ public abstract class EventUnionJsonProperty
     {
         private static readonly bool s_isReference = !typeof(T).IsValueType;
 
-        public Plain(string name, string jsonName, bool hasExplicitJsonName, bool isNullable)
-            : base(name, jsonName, hasExplicitJsonName, isNullable)
+        public Plain(string name, string jsonName, bool hasExplicitJsonName, bool isNullable, bool hasDefaultValue, object? declaredDefault)
+            : base(name, jsonName, hasExplicitJsonName, isNullable, hasDefaultValue, declaredDefault)
         {
         }
 
@@ -658,8 +715,8 @@ public abstract class EventUnionJsonProperty
     private sealed class NullableValue<T> : EventUnionJsonProperty
         where T : struct
     {
-        public NullableValue(string name, string jsonName, bool hasExplicitJsonName)
-            : base(name, jsonName, hasExplicitJsonName, isNullable: true)
+        public NullableValue(string name, string jsonName, bool hasExplicitJsonName, bool hasDefaultValue, T? declaredDefault)
+            : base(name, jsonName, hasExplicitJsonName, isNullable: true, hasDefaultValue, declaredDefault)
         {
         }
 

@@ -125,6 +125,121 @@ public sealed class UnionJsonOptionsTests
         Assert.Equal(new LeaseEvent.Expired(new Cursor(3, 0), "exec-2", s_at), JsonSerializer.Deserialize<LeaseEvent>(Json, disallow.Ours));
     }
 
+    public static TheoryData<string> AbsentOptionals => new()
+    {
+        """{"type":"packed","id":"p-1"}""",
+        """{"type":"packed","id":"p-1","boxes":4,"note":"fragile"}""",
+        """{"type":"packed","id":"p-1","carrier":"ship","size":0,"weight":1.0,"priority":null,"ratio":0.5,"limit":9}""",
+        """{"type":"lost","id":"p-2"}""",
+    };
+
+    [Theory]
+    [MemberData(nameof(AbsentOptionals))]
+    public void An_absent_optional_parameter_reads_as_its_declared_default_as_polymorphic_serialization_does(string json)
+    {
+        var (ours, theirs) = ParcelOptions(static _ => { });
+
+        var read = JsonSerializer.Deserialize<ParcelEvent>(json, ours)!;
+
+        var mirror = JsonSerializer.Deserialize<MirrorParcel>(json, theirs)!;
+        Assert.Equal(JsonSerializer.Serialize(mirror, theirs), JsonSerializer.Serialize(read, ours));
+        if (json == """{"type":"packed","id":"p-1"}""")
+        {
+            Assert.Equal(new ParcelEvent.Packed("p-1"), read);
+            Assert.Equal(3, ((ParcelEvent.Packed)read).Priority);
+            Assert.Equal(-0.25, ((ParcelEvent.Packed)read).Ratio);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(AbsentOptionals))]
+    public void RespectRequiredConstructorParameters_requires_only_the_parameters_without_a_default(string json)
+    {
+        var (ours, theirs) = ParcelOptions(static o => o.RespectRequiredConstructorParameters = true);
+
+        Assert.Equal(
+            JsonSerializer.Serialize(JsonSerializer.Deserialize<MirrorParcel>(json, theirs), theirs),
+            JsonSerializer.Serialize(JsonSerializer.Deserialize<ParcelEvent>(json, ours), ours));
+    }
+
+    [Theory]
+    [InlineData("""{"type":"packed","boxes":2}""")]
+    [InlineData("""{"type":"lost","at":"2026-11-22T13:00:00+00:00"}""")]
+    public void RespectRequiredConstructorParameters_rejects_an_absent_parameter_without_a_default(string json)
+    {
+        var (ours, theirs) = ParcelOptions(static o => o.RespectRequiredConstructorParameters = true);
+
+        Assert.Throws<JsonException>(() => JsonSerializer.Deserialize<MirrorParcel>(json, theirs));
+        var error = Assert.Throws<JsonException>(() => JsonSerializer.Deserialize<ParcelEvent>(json, ours));
+        Assert.Contains("\"id\"", error.Message, StringComparison.Ordinal);
+
+        // Without the option an absent value type reads as its default on both; an absent reference is an error for the union.
+        var (lenient, lenientMirror) = ParcelOptions(static _ => { });
+        Assert.Equal(new MirrorParcel.Packed(null!, Boxes: 2), JsonSerializer.Deserialize<MirrorParcel>("""{"type":"packed","boxes":2}""", lenientMirror));
+        Assert.Throws<JsonException>(() => JsonSerializer.Deserialize<ParcelEvent>("""{"type":"packed","boxes":2}""", lenient));
+    }
+
+    [Fact]
+    public void RespectNullableAnnotations_refuses_to_write_a_null_the_declaration_does_not_allow()
+    {
+        var (ours, theirs) = ParcelOptions(static o => o.RespectNullableAnnotations = true);
+
+        Assert.Throws<JsonException>(() => JsonSerializer.Serialize<MirrorParcel>(new MirrorParcel.Packed(null!), theirs));
+        var error = Assert.Throws<JsonException>(() => JsonSerializer.Serialize<ParcelEvent>(new ParcelEvent.Packed(null!), ours));
+        Assert.Contains("\"id\"", error.Message, StringComparison.Ordinal);
+
+        // A null the declaration allows is written by both; without the option both write the disallowed null too.
+        Assert.Equal(
+            JsonSerializer.Serialize<MirrorParcel>(new MirrorParcel.Packed("p", Note: null, Priority: null), theirs),
+            JsonSerializer.Serialize<ParcelEvent>(new ParcelEvent.Packed("p", Note: null, Priority: null), ours));
+        var (plain, plainMirror) = ParcelOptions(static _ => { });
+        Assert.Equal(
+            JsonSerializer.Serialize<MirrorParcel>(new MirrorParcel.Packed(null!), plainMirror),
+            JsonSerializer.Serialize<ParcelEvent>(new ParcelEvent.Packed(null!), plain));
+    }
+
+    [Fact]
+    public void ReferenceHandler_Preserve_is_refused_with_an_error_that_names_it_and_IgnoreCycles_writes_as_without_one()
+    {
+        var (ours, _) = ParcelOptions(static o => o.ReferenceHandler = ReferenceHandler.Preserve);
+
+        var writing = Assert.Throws<NotSupportedException>(() => JsonSerializer.Serialize<ParcelEvent>(new ParcelEvent.Packed("p"), ours));
+        Assert.Contains("ReferenceHandler.Preserve", writing.Message, StringComparison.Ordinal);
+        Assert.Throws<NotSupportedException>(() => JsonSerializer.Deserialize<ParcelEvent>("""{"type":"lost","id":"p"}""", ours));
+
+        var (cycles, cyclesMirror) = ParcelOptions(static o => o.ReferenceHandler = ReferenceHandler.IgnoreCycles);
+        Assert.Equal(
+            JsonSerializer.Serialize<MirrorParcel>(new MirrorParcel.Packed("p", Note: "n"), cyclesMirror),
+            JsonSerializer.Serialize<ParcelEvent>(new ParcelEvent.Packed("p", Note: "n"), cycles));
+    }
+
+    [Fact]
+    public void A_custom_naming_policy_names_the_properties_as_it_does_on_any_object()
+    {
+        var (ours, theirs) = ParcelOptions(static o => o.PropertyNamingPolicy = new UpperPolicy());
+        var value = new ParcelEvent.Packed("p", Boxes: 2, Note: "n");
+
+        var json = JsonSerializer.Serialize<ParcelEvent>(value, ours);
+
+        Assert.Equal(JsonSerializer.Serialize<MirrorParcel>(new MirrorParcel.Packed("p", Boxes: 2, Note: "n"), theirs), json);
+        Assert.Contains("\"BOXES\":2", json, StringComparison.Ordinal);
+        Assert.Equal(value, JsonSerializer.Deserialize<ParcelEvent>(json, ours));
+    }
+
+    private sealed class UpperPolicy : JsonNamingPolicy
+    {
+        public override string ConvertName(string name) => name.ToUpperInvariant();
+    }
+
+    private static (JsonSerializerOptions Ours, JsonSerializerOptions Theirs) ParcelOptions(Action<JsonSerializerOptions> configure)
+    {
+        var theirs = new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, TypeInfoResolver = new System.Text.Json.Serialization.Metadata.DefaultJsonTypeInfoResolver() };
+        configure(theirs);
+        var ours = new JsonSerializerOptions(theirs);
+        ours.Converters.Add(new ParcelEventJsonConverter());
+        return (ours, theirs);
+    }
+
     private static (LeaseEvent Ours, MirrorLease Theirs) Sample(int index) => index switch
     {
         0 => (new LeaseEvent.Acquired(new Cursor(1, 0), "exec-1", "lease-9", s_at), new MirrorLease.Acquired(new Cursor(1, 0), "exec-1", "lease-9", s_at)),
