@@ -162,6 +162,7 @@ public abstract class EventUnionJsonConverter<TUnion> : JsonConverter<TUnion>
         var values = properties.Length == 0 ? Array.Empty<object?>() : new object?[properties.Length];
         var found = properties.Length <= 64 ? null : new bool[properties.Length];
         var foundBits = 0UL;
+        bool[]? readOnlyFound = null;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             // The discriminator, met here when it did not come first, is metadata and never a property (no property is
@@ -176,6 +177,12 @@ public abstract class EventUnionJsonConverter<TUnion> : JsonConverter<TUnion>
 
             if (Match(ref reader, properties, settings) is var p and >= 0)
             {
+                // AllowDuplicateProperties off: a property met twice is an error, as on any object; on, the last one wins.
+                if (!settings.AllowDuplicates && (found is null ? (foundBits & (1UL << p)) != 0 : found[p]))
+                {
+                    throw new JsonException($"The {_unionName} variant '{variant.WireName}' has \"{settings.NameOf(properties[p])}\" twice, and the options do not allow duplicate properties.");
+                }
+
                 reader.Read();
                 values[p] = properties[p].ReadValue(ref reader, settings, variant.WireName);
                 if (found is null)
@@ -191,9 +198,24 @@ public abstract class EventUnionJsonConverter<TUnion> : JsonConverter<TUnion>
             }
 
             // A read-only property is written but cannot be set: its value is skipped, and it is not an unmapped member.
-            if (Match(ref reader, variant.ReadOnlyProperties, settings) < 0 && settings.DisallowUnmapped)
+            // Met twice it is a duplicate where the variant has positional parameters: System.Text.Json's reader for a
+            // parameterized constructor counts every property it knows, its reader for a parameterless one only those it
+            // sets.
+            var readOnly = Match(ref reader, variant.ReadOnlyProperties, settings);
+            if (readOnly < 0 && settings.DisallowUnmapped)
             {
                 throw new JsonException("'" + reader.GetString() + "' is not a property of " + _unionName + "." + variant.Name + " (\"" + variant.WireName + "\"), and the options disallow unmapped members.");
+            }
+
+            if (readOnly >= 0 && !settings.AllowDuplicates && properties.Length > 0)
+            {
+                readOnlyFound ??= new bool[variant.ReadOnlyProperties.Length];
+                if (readOnlyFound[readOnly])
+                {
+                    throw new JsonException($"The {_unionName} variant '{variant.WireName}' has \"{settings.NameOf(variant.ReadOnlyProperties[readOnly])}\" twice, and the options do not allow duplicate properties.");
+                }
+
+                readOnlyFound[readOnly] = true;
             }
 
             reader.Read();
@@ -350,6 +372,7 @@ internal sealed class EventUnionJsonSettings
         IgnoreReadOnly = options.IgnoreReadOnlyProperties;
         DisallowUnmapped = options.UnmappedMemberHandling == JsonUnmappedMemberHandling.Disallow;
         RespectNullable = options.RespectNullableAnnotations;
+        AllowDuplicates = options.AllowDuplicateProperties;
         RespectRequired = options.RespectRequiredConstructorParameters;
         if (options.PropertyNamingPolicy is { } policy && properties.Length > 0)
         {
@@ -434,6 +457,9 @@ internal sealed class EventUnionJsonSettings
 
     /// <summary><c>RespectNullableAnnotations</c>: writing a null where the declaration says non-nullable is an error.</summary>
     public bool RespectNullable { get; }
+
+    /// <summary><c>AllowDuplicateProperties</c>: off, a property met twice in one object is an error.</summary>
+    public bool AllowDuplicates { get; }
 
     /// <summary><c>RespectRequiredConstructorParameters</c>: a parameter without a default must be in the JSON.</summary>
     public bool RespectRequired { get; }

@@ -542,7 +542,8 @@ public sealed class UnionJsonDifferentialTests(ITestOutputHelper output)
         (JsonSerializerOptions Ours, JsonSerializerOptions Theirs) OutOfOrder,
         (JsonSerializerOptions Ours, JsonSerializerOptions Theirs) Disallow,
         (JsonSerializerOptions Ours, JsonSerializerOptions Theirs) CaseInsensitive,
-        (JsonSerializerOptions Ours, JsonSerializerOptions Theirs) OutOfOrderCaseInsensitive);
+        (JsonSerializerOptions Ours, JsonSerializerOptions Theirs) OutOfOrderCaseInsensitive,
+        (JsonSerializerOptions Ours, JsonSerializerOptions Theirs) NoDuplicates);
 
     private sealed class CaseRunner(CaseSpec spec, Assembly assembly, List<string> failures)
     {
@@ -562,7 +563,8 @@ public sealed class UnionJsonDifferentialTests(ITestOutputHelper output)
                     options.Build(static o => o.AllowOutOfOrderMetadataProperties = true),
                     options.Build(static o => o.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow),
                     options.Build(static o => o.PropertyNameCaseInsensitive = true),
-                    options.Build(static o => o.PropertyNameCaseInsensitive = o.AllowOutOfOrderMetadataProperties = true));
+                    options.Build(static o => o.PropertyNameCaseInsensitive = o.AllowOutOfOrderMetadataProperties = true),
+                    options.Build(static o => o.AllowDuplicateProperties = false));
                 foreach (var variant in spec.Variants)
                 {
                     var ourType = _union.GetNestedType(variant.Name)!;
@@ -643,6 +645,14 @@ public sealed class UnionJsonDifferentialTests(ITestOutputHelper output)
             }
 
             CompareRead(context, "as written, case-insensitive", json, built.CaseInsensitive);
+
+            // A property written twice: the same value read by both, or an error for both under AllowDuplicateProperties off.
+            if (WithADuplicate(json) is { } duplicated)
+            {
+                CompareRead(context, "a property twice", duplicated, built.Plain);
+                CompareRead(context, "a property twice, duplicates not allowed", duplicated, built.NoDuplicates);
+                CompareRead(context, "as written, duplicates not allowed", json, built.NoDuplicates);
+            }
 
             // A property left out: its default for both, or an error for both under RespectRequiredConstructorParameters.
             if (WithoutAProperty(json, _random) is { } missing)
@@ -972,6 +982,19 @@ public sealed class UnionJsonDifferentialTests(ITestOutputHelper output)
         var node = JsonNode.Parse(json)!.AsObject();
         node.Insert(Math.Min(1, node.Count), "zz_extra", new JsonArray(1, "two", null));
         return node.ToJsonString(s_raw);
+    }
+
+    private static string? WithADuplicate(string json)
+    {
+        var node = JsonNode.Parse(json)!.AsObject();
+        if (node.FirstOrDefault(static p => p.Key != "type") is not { Key: { } name } property)
+        {
+            return null;
+        }
+
+        // A JsonObject cannot hold a name twice: the copy is appended to the compact text.
+        var compact = node.ToJsonString(s_raw);
+        return compact[..^1] + "," + JsonSerializer.Serialize(name, s_raw) + ":" + (property.Value?.ToJsonString(s_raw) ?? "null") + "}";
     }
 
     private static string? WithoutAProperty(string json, Random random)

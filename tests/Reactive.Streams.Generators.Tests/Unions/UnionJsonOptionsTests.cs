@@ -226,6 +226,21 @@ public sealed class UnionJsonOptionsTests
         Assert.Equal(value, JsonSerializer.Deserialize<ParcelEvent>(json, ours));
     }
 
+    [Fact]
+    public void AllowDuplicateProperties_off_rejects_a_property_met_twice_and_on_the_last_one_wins()
+    {
+        const string Json = """{"type":"packed","id":"p","boxes":2,"boxes":5}""";
+        var (strict, strictMirror) = ParcelOptions(static o => o.AllowDuplicateProperties = false);
+
+        Assert.Throws<JsonException>(() => JsonSerializer.Deserialize<MirrorParcel>(Json, strictMirror));
+        var error = Assert.Throws<JsonException>(() => JsonSerializer.Deserialize<ParcelEvent>(Json, strict));
+        Assert.Contains("\"boxes\" twice", error.Message, StringComparison.Ordinal);
+
+        var (lenient, lenientMirror) = ParcelOptions(static _ => { });
+        Assert.Equal(5, ((MirrorParcel.Packed)JsonSerializer.Deserialize<MirrorParcel>(Json, lenientMirror)!).Boxes);
+        Assert.Equal(new ParcelEvent.Packed("p", Boxes: 5), JsonSerializer.Deserialize<ParcelEvent>(Json, lenient));
+    }
+
     private sealed class UpperPolicy : JsonNamingPolicy
     {
         public override string ConvertName(string name) => name.ToUpperInvariant();
