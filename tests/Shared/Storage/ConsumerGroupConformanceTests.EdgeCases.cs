@@ -666,6 +666,9 @@ public abstract partial class ConsumerGroupConformanceTests
         public ValueTask<ConsumerGroupClaim> ClaimAsync(string stream, string group, string consumer, int limit, TimeSpan claimTimeout, CancellationToken cancellationToken = default) =>
             inner.ClaimAsync(stream, group, consumer, limit, claimTimeout, cancellationToken);
 
+        public ValueTask<ConsumerGroupClaim> ClaimOwnPendingAsync(string stream, string group, string consumer, StreamId after, int limit, CancellationToken cancellationToken = default) =>
+            inner.ClaimOwnPendingAsync(stream, group, consumer, after, limit, cancellationToken);
+
         public ValueTask<long> AcknowledgeAsync(string stream, string group, IReadOnlyList<StreamId> ids, CancellationToken cancellationToken = default) =>
             inner.AcknowledgeAsync(stream, group, ids, cancellationToken);
 
