@@ -283,4 +283,101 @@ public abstract partial class ConsumerGroupConformanceTests
         var pending = await writer.ReadPendingAsync(stream, "g", null, Frames);
         Assert.Equal(taken.Select(t => (t.Id, t.Member)).Order(), pending.Select(p => (p.Id, p.Consumer)));
     }
+
+    // ---- the canal ----
+
+    [Fact]
+    public async Task A_member_restarted_under_its_name_takes_its_pending_frames_back_with_its_first_pulls()
+    {
+        var log = await CreateAsync();
+        var stream = NewStream();
+        var ids = await AppendAsync(log, stream, 6);
+        var before = await OpenCanalAsync(log, stream, "a");
+        var other = await OpenCanalAsync(log, stream, "b");
+        Assert.Equal(ids[..3], (await before.PullBatchAsync(3, TimeSpan.Zero)).Select(f => f.Id));
+        Assert.Equal(new[] { ids[3] }, (await other.PullBatchAsync(1, TimeSpan.Zero)).Select(f => f.Id));
+        await PassAsync(TimeSpan.FromSeconds(1));
+
+        // The process restarts: another log instance, a new canal with the same name. Long before the claim timeout, its
+        // first pulls take back its own frames (a batch at a time, each once), then it claims as usual.
+        var restarted = await CreateAsync();
+        var after = await OpenCanalAsync(restarted, stream, "a");
+        var first = await after.PullBatchAsync(2, TimeSpan.Zero);
+        var second = await after.PullBatchAsync(10, TimeSpan.Zero);
+        var third = await after.PullBatchAsync(10, TimeSpan.Zero);
+
+        Assert.Equal(ids[..2], first.Select(f => f.Id));
+        Assert.Equal(new[] { ids[2] }, second.Select(f => f.Id));
+        Assert.Equal(ids[4..], third.Select(f => f.Id));
+        Assert.Equal(new[] { 2L, 2L, 2L, 1L, 1L }, first.Concat(second).Concat(third).Select(after.DeliveryCountOf));
+        Assert.Equal(5, after.Unacknowledged);
+        Assert.Equal(
+            [(ids[0], "a", 2L), (ids[1], "a", 2L), (ids[2], "a", 2L), (ids[3], "b", 1L), (ids[4], "a", 1L), (ids[5], "a", 1L)],
+            (await log.ReadPendingAsync(stream, "g", null, 10)).Select(p => (p.Id, p.Consumer, p.DeliveryCount)));
+
+        // They are this canal's: committing acknowledges them.
+        await after.CommitAsync(third[^1]);
+        Assert.Equal(0, after.Unacknowledged);
+        Assert.Equal(new[] { ids[3] }, (await log.ReadPendingAsync(stream, "g", null, 10)).Select(p => p.Id));
+    }
+
+    [Fact]
+    public async Task A_restarted_member_fills_a_lingering_pull_with_its_own_frames_then_new_ones_in_id_order()
+    {
+        var log = await CreateAsync();
+        var stream = NewStream();
+        var ids = await AppendAsync(log, stream, 4);
+        var before = await OpenCanalAsync(log, stream, "a");
+        Assert.Equal(ids[..2], (await before.PullBatchAsync(2, TimeSpan.Zero)).Select(f => f.Id));
+
+        var after = await OpenCanalAsync(await CreateAsync(), stream, "a");
+        var batch = await after.PullBatchAsync(10, TimeSpan.FromMinutes(1), new CanalLinger(4, Timeout.InfiniteTimeSpan)).AsTask().WaitAsync(Guard);
+
+        Assert.Equal(ids, batch.Select(f => f.Id));
+        Assert.Equal(new[] { 2L, 2L, 1L, 1L }, batch.Select(after.DeliveryCountOf));
+    }
+
+    [Fact]
+    public async Task A_frame_a_restarted_member_takes_back_past_the_most_deliveries_is_parked()
+    {
+        var log = await CreateAsync();
+        var stream = NewStream();
+        var deadLetter = NewStream("dl");
+        var ids = await AppendAsync(log, stream, 2);
+        var before = await OpenCanalAsync(log, stream, "a", maxDeliveries: 1, deadLetter: deadLetter);
+        Assert.Equal(ids[..1], (await before.PullBatchAsync(1, TimeSpan.Zero)).Select(f => f.Id));
+
+        // The frame crashed its worker: taken back by the restarted one, it is past the most deliveries, and parked.
+        var after = await OpenCanalAsync(await CreateAsync(), stream, "a", maxDeliveries: 1, deadLetter: deadLetter);
+        var batch = await after.PullBatchAsync(10, TimeSpan.Zero);
+
+        Assert.Equal(ids[1..], batch.Select(f => f.Id));
+        Assert.Equal(new[] { 1L }, batch.Select(after.DeliveryCountOf));
+        Assert.Equal(1, after.Unacknowledged);
+        var parked = Assert.Single(await log.ReadAsync(deadLetter, StreamId.Min, StreamId.Max, 10));
+        Assert.Equal("f0", Text(parked));
+        Assert.Equal("2", parked.Headers[FrameHeaders.DeliveryCount]);
+        Assert.Equal(ids[0], StreamId.Parse(parked.Headers[FrameHeaders.OriginalId]));
+        Assert.Equal(new[] { ids[1] }, (await log.ReadPendingAsync(stream, "g", null, 10)).Select(p => p.Id));
+    }
+
+    [Fact]
+    public async Task With_claim_own_pending_first_off_a_restarted_member_leaves_its_frames_to_the_claim_timeout()
+    {
+        var log = await CreateAsync();
+        var stream = NewStream();
+        var ids = await AppendAsync(log, stream, 2);
+        var before = await OpenCanalAsync(log, stream, "a", maxDeliveries: 1);
+        Assert.Equal(ids[..1], (await before.PullBatchAsync(1, TimeSpan.Zero)).Select(f => f.Id));
+
+        var after = await OpenCanalAsync(await CreateAsync(), stream, "a", maxDeliveries: 1, claimOwnPendingFirst: false);
+        Assert.Equal(ids[1..], (await after.PullBatchAsync(10, TimeSpan.Zero)).Select(f => f.Id));
+        Assert.True((await after.PullBatchAsync(10, TimeSpan.Zero)).IsEmpty);
+
+        // Its frame is still pending on it, as it was, and nothing was parked.
+        Assert.Equal(
+            [(ids[0], "a", 1L), (ids[1], "a", 1L)],
+            (await log.ReadPendingAsync(stream, "g", null, 10)).Select(p => (p.Id, p.Consumer, p.DeliveryCount)));
+        Assert.Empty(await log.ReadAsync(after.DeadLetterStream, StreamId.Min, StreamId.Max, 10));
+    }
 }
