@@ -125,6 +125,9 @@ internal sealed class HostedStreamLog : IConsumerGroupLog, ICheckpointStore
     public async ValueTask<ConsumerGroupClaim> ClaimAsync(string stream, string group, string consumer, int limit, TimeSpan claimTimeout, CancellationToken cancellationToken = default) =>
         await Groups(await LogAsync(cancellationToken).ConfigureAwait(false)).ClaimAsync(stream, group, consumer, limit, claimTimeout, cancellationToken).ConfigureAwait(false);
 
+    public async ValueTask<ConsumerGroupClaim> ClaimOwnPendingAsync(string stream, string group, string consumer, StreamId after, int limit, CancellationToken cancellationToken = default) =>
+        await Groups(await LogAsync(cancellationToken).ConfigureAwait(false)).ClaimOwnPendingAsync(stream, group, consumer, after, limit, cancellationToken).ConfigureAwait(false);
+
     public async ValueTask<long> AcknowledgeAsync(string stream, string group, IReadOnlyList<StreamId> ids, CancellationToken cancellationToken = default) =>
         await Groups(await LogAsync(cancellationToken).ConfigureAwait(false)).AcknowledgeAsync(stream, group, ids, cancellationToken).ConfigureAwait(false);
 

@@ -56,6 +56,37 @@ public sealed partial class PostgresStreamLog : IConsumerGroupLog
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit });
         command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = now });
         command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = now - ConsumerGroupArgs.Milliseconds(claimTimeout) });
+        return await ReadClaimAsync(command, stream, group, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>
+    /// On PostgreSQL: one call of <c>rs_group_lease_own</c> (one round trip, one transaction), which locks the member's
+    /// leases after <paramref name="after"/> <c>FOR UPDATE</c>, so a concurrent reclaim by another member either
+    /// finishes first (and what it took is no longer this member's) or skips them.
+    /// </remarks>
+    public async ValueTask<ConsumerGroupClaim> ClaimOwnPendingAsync(string stream, string group, string consumer, StreamId after, int limit, CancellationToken cancellationToken = default)
+    {
+        ConsumerGroupArgs.ClaimOwnPending(stream, group, consumer, limit);
+        ThrowIfDisposed();
+        await EnsureGroupSchemaAsync(cancellationToken).ConfigureAwait(false);
+        limit = Math.Min(limit, Options.MaxReadCount);
+        // Not retried, as a claim is not: one whose connection was lost may have committed (its frames stay pending on
+        // the member either way). The error reaches the caller.
+        using var command = _dataSource.CreateCommand(SqlGroups.ClaimOwnPending);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = stream });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = group });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = consumer });
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = after.Milliseconds });
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = after.Sequence });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit });
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = NowMilliseconds() });
+        return await ReadClaimAsync(command, stream, group, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Runs a claim function and reads its rows: the frames, then the cursor on a row of its own (a null id).</summary>
+    private static async ValueTask<ConsumerGroupClaim> ReadClaimAsync(NpgsqlCommand command, string stream, string group, CancellationToken cancellationToken)
+    {
         try
         {
             var frames = new List<ClaimedFrame>();

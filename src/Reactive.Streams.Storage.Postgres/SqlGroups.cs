@@ -164,6 +164,112 @@ internal static class SqlGroups
         END
         $fn$;
 
+        -- A member's own pending frames back to it, whatever their time (Redis's XREADGROUP reading a consumer's
+        -- history): the frames of its leases after the cursor p_after, oldest id first, up to p_limit, their delivery
+        -- count raised and their time reset. Its leases are first locked FOR UPDATE, in order of last id: a reclaim by
+        -- another member that holds one of them is waited for, and the statements after it see what that reclaim left
+        -- to this member (a lease is re-checked after its lock: one moved to the reclaimer is no longer this member's);
+        -- a reclaim that comes later skips the locked leases (SKIP LOCKED), and after the commit they are no longer due.
+        -- A lease is cut where the cursor falls inside it (the ids up to the cursor stay as they were, in a lease of
+        -- their own) and where the limit ends inside it (the rest stays as it was, after the part taken). A frame
+        -- that best-effort retention trimmed is dropped from its lease there, as a reclaim drops it, and does not count
+        -- toward the limit. The cursor is not locked or moved; it comes last, on a row of its own (r_ms null).
+        CREATE OR REPLACE FUNCTION rs_group_lease_own(p_stream text, p_grp text, p_consumer text, p_after_ms bigint, p_after_seq bigint, p_limit integer, p_now bigint)
+        RETURNS TABLE (r_ms bigint, r_seq bigint, r_kind smallint, r_payload bytea, r_deliveries bigint, r_last_ms bigint, r_last_seq bigint, r_headers text)
+        LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan AS $fn$
+        DECLARE
+            v_taken integer := 0;
+            v_last_ms bigint;
+            v_last_seq bigint;
+            v_ms bigint[];
+            v_seq bigint[];
+            v_keep_ms bigint[];
+            v_keep_seq bigint[];
+            v_split boolean;
+            l record;
+            r record;
+        BEGIN
+            SELECT c.last_ms, c.last_seq INTO v_last_ms, v_last_seq FROM rs_groups AS c WHERE c.stream = p_stream AND c.grp = p_grp;
+            IF NOT FOUND THEN
+                RAISE EXCEPTION 'consumer group % does not exist on stream %', p_grp, p_stream USING ERRCODE = 'P0002';
+            END IF;
+            PERFORM 1 FROM rs_group_leases AS q
+            WHERE q.stream = p_stream AND q.grp = p_grp AND q.consumer = p_consumer AND (q.last_ms, q.last_seq) > (p_after_ms, p_after_seq)
+            ORDER BY q.last_ms, q.last_seq
+            FOR UPDATE;
+            FOR l IN
+                SELECT q.ctid AS tid, q.last_ms, q.last_seq, q.after_ms, q.after_seq, q.ids_ms, q.ids_seq, q.delivered_ms, q.deliveries
+                FROM rs_group_leases AS q
+                WHERE q.stream = p_stream AND q.grp = p_grp AND q.consumer = p_consumer AND (q.last_ms, q.last_seq) > (p_after_ms, p_after_seq)
+                ORDER BY q.last_ms, q.last_seq
+                FOR UPDATE
+            LOOP
+                EXIT WHEN v_taken >= p_limit;
+                v_ms := '{}';
+                v_seq := '{}';
+                v_split := false;
+                FOR r IN
+                    SELECT f.ms, f.seq, f.kind, f.payload, f.headers
+                    FROM unnest(l.ids_ms, l.ids_seq) AS x(ms, seq)
+                    JOIN rs_frames AS f ON f.stream = p_stream AND f.ms = x.ms AND f.seq = x.seq
+                    WHERE (x.ms, x.seq) > (p_after_ms, p_after_seq)
+                    ORDER BY x.ms, x.seq
+                LOOP
+                    IF v_taken >= p_limit THEN
+                        v_split := true;
+                        EXIT;
+                    END IF;
+                    r_ms := r.ms; r_seq := r.seq; r_kind := r.kind; r_payload := r.payload; r_deliveries := l.deliveries + 1; r_headers := r.headers;
+                    RETURN NEXT;
+                    v_taken := v_taken + 1;
+                    v_ms := v_ms || r.ms;
+                    v_seq := v_seq || r.seq;
+                END LOOP;
+                -- The ids up to the cursor (a caller's cursor may fall inside a lease): left as they are.
+                SELECT array_agg(x.ms ORDER BY x.ms, x.seq), array_agg(x.seq ORDER BY x.ms, x.seq) INTO v_keep_ms, v_keep_seq
+                FROM unnest(l.ids_ms, l.ids_seq) AS x(ms, seq)
+                WHERE (x.ms, x.seq) <= (p_after_ms, p_after_seq);
+                IF cardinality(v_ms) = 0 THEN
+                    -- Every frame of the lease after the cursor was trimmed: nothing to hand back.
+                    IF v_keep_ms IS NULL THEN
+                        DELETE FROM rs_group_leases AS q WHERE q.ctid = l.tid;
+                    ELSE
+                        UPDATE rs_group_leases AS q
+                        SET last_ms = v_keep_ms[cardinality(v_keep_ms)], last_seq = v_keep_seq[cardinality(v_keep_seq)], ids_ms = v_keep_ms, ids_seq = v_keep_seq
+                        WHERE q.ctid = l.tid;
+                    END IF;
+                    CONTINUE;
+                END IF;
+                IF v_keep_ms IS NULL THEN
+                    -- The part taken ends at its last frame (its ids in order, trimmed ones gone).
+                    UPDATE rs_group_leases AS q
+                    SET last_ms = v_ms[cardinality(v_ms)], last_seq = v_seq[cardinality(v_seq)], ids_ms = v_ms, ids_seq = v_seq,
+                        delivered_ms = p_now, deliveries = l.deliveries + 1
+                    WHERE q.ctid = l.tid;
+                ELSE
+                    UPDATE rs_group_leases AS q
+                    SET last_ms = v_keep_ms[cardinality(v_keep_ms)], last_seq = v_keep_seq[cardinality(v_keep_seq)], ids_ms = v_keep_ms, ids_seq = v_keep_seq
+                    WHERE q.ctid = l.tid;
+                    INSERT INTO rs_group_leases (stream, grp, last_ms, last_seq, after_ms, after_seq, ids_ms, ids_seq, consumer, delivered_ms, deliveries)
+                    VALUES (p_stream, p_grp, v_ms[cardinality(v_ms)], v_seq[cardinality(v_seq)], v_keep_ms[cardinality(v_keep_ms)], v_keep_seq[cardinality(v_keep_seq)],
+                        v_ms, v_seq, p_consumer, p_now, l.deliveries + 1);
+                END IF;
+                IF v_split THEN
+                    -- The limit ended inside the lease: the rest stays as it was (the next call, after the part taken, takes it).
+                    INSERT INTO rs_group_leases (stream, grp, last_ms, last_seq, after_ms, after_seq, ids_ms, ids_seq, consumer, delivered_ms, deliveries)
+                    SELECT p_stream, p_grp, l.last_ms, l.last_seq, v_ms[cardinality(v_ms)], v_seq[cardinality(v_seq)],
+                        array_agg(x.ms), array_agg(x.seq), p_consumer, l.delivered_ms, l.deliveries
+                    FROM unnest(l.ids_ms, l.ids_seq) AS x(ms, seq)
+                    WHERE (x.ms, x.seq) > (v_ms[cardinality(v_ms)], v_seq[cardinality(v_seq)]);
+                END IF;
+            END LOOP;
+
+            RETURN QUERY SELECT NULL::bigint, NULL::bigint, NULL::smallint, NULL::bytea, NULL::bigint, v_last_ms, v_last_seq, NULL::text;
+            INSERT INTO rs_group_consumers AS c (stream, grp, consumer, seen_ms) VALUES (p_stream, p_grp, p_consumer, p_now)
+            ON CONFLICT (stream, grp, consumer) DO UPDATE SET seen_ms = EXCLUDED.seen_ms;
+        END
+        $fn$;
+
         -- Acknowledges the ids (in id order, p_lo and p_hi the first and last, as the caller sends them) and returns how
         -- many were pending. A lease whose ids are exactly the ids given, the usual acknowledgement of a batch, is
         -- deleted after one comparison; otherwise the given ids are removed from each lease whose bounds they fall in.
@@ -226,6 +332,8 @@ internal static class SqlGroups
         """;
 
     public const string Claim = "SELECT * FROM rs_group_lease_claim($1, $2, $3, $4, $5, $6)";
+
+    public const string ClaimOwnPending = "SELECT * FROM rs_group_lease_own($1, $2, $3, $4, $5, $6, $7)";
 
     public const string Acknowledge = "SELECT rs_group_lease_ack($1, $2, $3, $4, $5, $6, $7, $8)";
 

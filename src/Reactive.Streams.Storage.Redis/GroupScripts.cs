@@ -186,6 +186,61 @@ internal static class GroupScripts
         return {1, last, claimed, claimedCounts, fresh}
         """;
 
+    // KEYS: durable, live, times (the sorted set), consumers. ARGV: 1 group, 2 consumer, 3 cursor id (exclusive), 4 limit,
+    // 5 now ms (log clock). Returns {1, last delivered id, entries, their delivery counts}, the entries of each half in
+    // id order, one half after the other.
+    // The consumer's own pending entries after the cursor, as XREADGROUP with an id reads a consumer's history (which
+    // raises their delivery count and resets their idle time): XPENDING of the consumer on each half says which entries
+    // come next across both, merged by id, and XREADGROUP from the cursor takes exactly that many from each half. An
+    // entry that best-effort retention trimmed comes back with no fields: it is dropped from the pending list (XACK), as
+    // XCLAIM drops it on a reclaim, its time is forgotten, and the loop reads on past it, so it does not count toward the
+    // limit. The group's last delivered id is left as it is.
+    public const string ClaimOwnPending = Prelude + """
+        local gd = group_of(KEYS[1], ARGV[1])
+        local gl = group_of(KEYS[2], ARGV[1])
+        if gd == nil or gl == nil then return {-2} end
+        local limit = tonumber(ARGV[4])
+        local cursor = {ARGV[3], ARGV[3]}
+        local taken = {}
+        local takenCounts = {}
+        while #taken < limit do
+            local want = limit - #taken
+            local next = merge(
+                tag(redis.call('XPENDING', KEYS[1], ARGV[1], '(' .. cursor[1], '+', want, ARGV[2]), 1),
+                tag(redis.call('XPENDING', KEYS[2], ARGV[1], '(' .. cursor[2], '+', want, ARGV[2]), 2), want)
+            if #next == 0 then break end
+            local n = {0, 0}
+            local counts = {}
+            for _, p in ipairs(next) do
+                n[p.half] = n[p.half] + 1
+                counts[p[1]] = p[4] + 1
+            end
+            for half = 1, 2 do
+                if n[half] > 0 then
+                    local r = redis.call('XREADGROUP', 'GROUP', ARGV[1], ARGV[2], 'COUNT', n[half], 'STREAMS', KEYS[half], cursor[half])
+                    local times = {}
+                    for _, e in ipairs(r[1][2]) do
+                        if e[2] then
+                            table.insert(taken, e)
+                            table.insert(takenCounts, counts[e[1]])
+                            table.insert(times, ARGV[5])
+                            table.insert(times, zkey(e[1]))
+                        else
+                            redis.call('XACK', KEYS[half], ARGV[1], e[1])
+                            redis.call('ZREM', KEYS[3], zkey(e[1]))
+                        end
+                        cursor[half] = e[1]
+                    end
+                    if #times > 0 then redis.call('ZADD', KEYS[3], unpack(times)) end
+                end
+            end
+        end
+        redis.call('HSET', KEYS[4], ARGV[2], ARGV[5])
+        local last = gd['last-delivered-id']
+        if less(last, gl['last-delivered-id']) then last = gl['last-delivered-id'] end
+        return {1, last, taken, takenCounts}
+        """;
+
     // KEYS: durable, live, times (the sorted set). ARGV: group, ids... Returns {1, acknowledged}.
     public const string Acknowledge = Prelude + """
         if group_of(KEYS[1], ARGV[1]) == nil or group_of(KEYS[2], ARGV[1]) == nil then return {-2} end

@@ -11,6 +11,7 @@ public sealed partial class RedisStreamLog : IConsumerGroupLog
 
     private static readonly byte[] CreateHash = Scripts.Hash(GroupScripts.Create);
     private static readonly byte[] ClaimHash = Scripts.Hash(GroupScripts.Claim);
+    private static readonly byte[] ClaimOwnPendingHash = Scripts.Hash(GroupScripts.ClaimOwnPending);
     private static readonly byte[] AcknowledgeHash = Scripts.Hash(GroupScripts.Acknowledge);
     private static readonly byte[] PendingHash = Scripts.Hash(GroupScripts.Pending);
     private static readonly byte[] InfoHash = Scripts.Hash(GroupScripts.Info);
@@ -72,6 +73,35 @@ public sealed partial class RedisStreamLog : IConsumerGroupLog
 
         frames.Sort(reclaimedCount, frames.Count - reclaimedCount, Comparer<ClaimedFrame>.Create(static (a, b) => a.Frame.Id.CompareTo(b.Frame.Id)));
 
+        return new ConsumerGroupClaim(frames, StreamId.Parse((string)reply[1]!));
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>
+    /// On Redis: one script runs <c>XREADGROUP GROUP g c COUNT n STREAMS s <i>after</i></c> (the consumer's history) on the
+    /// durable and the best-effort entries, taking from each as many as <c>XPENDING</c> of the consumer says come next
+    /// across both.
+    /// </remarks>
+    public async ValueTask<ConsumerGroupClaim> ClaimOwnPendingAsync(string stream, string group, string consumer, StreamId after, int limit, CancellationToken cancellationToken = default)
+    {
+        ConsumerGroupArgs.ClaimOwnPending(stream, group, consumer, limit);
+        ThrowIfDisposed();
+        cancellationToken.ThrowIfCancellationRequested();
+        limit = Math.Min(limit, Options.MaxReadCount);
+        var keys = new RedisKey[] { DurableKey(stream), LiveKey(stream), GroupKey(stream, group, "z"), GroupKey(stream, group, "c") };
+        var args = new RedisValue[] { group, consumer, after.ToString(), limit, NowMilliseconds() };
+        var reply = (RedisResult[])(await EvaluateAsync(ClaimOwnPendingHash, GroupScripts.ClaimOwnPending, keys, args).WaitAsync(cancellationToken).ConfigureAwait(false))!;
+        ThrowIfNoGroup(reply, stream, group);
+        var entries = (RedisResult[])reply[2]!;
+        var counts = (RedisResult[])reply[3]!;
+        var frames = new List<ClaimedFrame>(entries.Length);
+        for (var i = 0; i < entries.Length; i++)
+        {
+            frames.Add(new ClaimedFrame(ParseEntry(entries[i]), (long)counts[i]));
+        }
+
+        // The two halves come one after the other.
+        frames.Sort(static (a, b) => a.Frame.Id.CompareTo(b.Frame.Id));
         return new ConsumerGroupClaim(frames, StreamId.Parse((string)reply[1]!));
     }
 

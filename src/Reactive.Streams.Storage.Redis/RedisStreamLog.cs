@@ -313,7 +313,7 @@ public sealed partial class RedisStreamLog : StreamLog
 
     private async Task LoadScriptsAsync()
     {
-        foreach (var script in new[] { Scripts.Append, Scripts.Read, GroupScripts.Create, GroupScripts.Claim, GroupScripts.Acknowledge, GroupScripts.Pending, GroupScripts.Info })
+        foreach (var script in new[] { Scripts.Append, Scripts.Read, GroupScripts.Create, GroupScripts.Claim, GroupScripts.ClaimOwnPending, GroupScripts.Acknowledge, GroupScripts.Pending, GroupScripts.Info })
         {
             // SCRIPT LOAD on the server the database's commands go to (a key-less EVAL with an empty body would be
             // refused on a cluster); EVALSHA then finds it, and after a restart NOSCRIPT makes EvaluateAsync send it again.

@@ -55,6 +55,16 @@ internal static class SqlGroups
         ORDER BY p.ms, p.seq LIMIT $limit
         """;
 
+    // The consumer's own pending frames after ($ms, $seq), oldest id first, whatever their time, with the frame (null
+    // when trimmed).
+    public const string Own = """
+        SELECT p.ms, p.seq, p.deliveries, f.kind, f.payload, f.headers
+        FROM rs_group_pending AS p
+        LEFT JOIN rs_frames AS f ON f.stream = p.stream AND f.ms = p.ms AND f.seq = p.seq
+        WHERE p.stream = $stream AND p.grp = $grp AND p.consumer = $consumer AND (p.ms, p.seq) > ($ms, $seq)
+        ORDER BY p.ms, p.seq LIMIT $limit
+        """;
+
     public const string Reclaim = """
         UPDATE rs_group_pending SET consumer = $consumer, delivered_ms = $now, deliveries = deliveries + 1
         WHERE stream = $stream AND grp = $grp AND ms = $ms AND seq = $seq

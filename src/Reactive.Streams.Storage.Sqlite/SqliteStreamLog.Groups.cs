@@ -3,9 +3,9 @@ using Microsoft.Data.Sqlite;
 namespace Reactive.Streams.Storage.Sqlite;
 
 /// <summary>
-/// Consumer groups in the log's file. Every group write (create, claim, acknowledge) is one <c>BEGIN IMMEDIATE</c>
-/// transaction on the writer connection, like an append: members in several processes on one file serialize on the
-/// file's write lock, so a claim reads and moves the group's cursor and pending list with no other writer between,
+/// Consumer groups in the log's file. Every group write (create, claim, a member's claim of its own pending frames,
+/// acknowledge) is one <c>BEGIN IMMEDIATE</c> transaction on the writer connection, like an append: members in several
+/// processes on one file serialize on the file's write lock, so a claim reads and moves the group's cursor and pending list with no other writer between,
 /// and no frame is handed to two members whose claims are live. Reads of pending entries and group state use pooled
 /// connections. Times are the log's clock (<see cref="StreamLogOptions.TimeProvider"/>) in Unix milliseconds.
 /// </summary>
@@ -47,6 +47,18 @@ public sealed partial class SqliteStreamLog : IConsumerGroupLog
         return await GroupWriteAsync(
             (Log: this, stream, group, consumer, limit, timeoutMs: ConsumerGroupArgs.Milliseconds(claimTimeout)),
             static s => s.Log.ClaimInTransaction(s.stream, s.group, s.consumer, s.limit, s.timeoutMs),
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask<ConsumerGroupClaim> ClaimOwnPendingAsync(string stream, string group, string consumer, StreamId after, int limit, CancellationToken cancellationToken = default)
+    {
+        ConsumerGroupArgs.ClaimOwnPending(stream, group, consumer, limit);
+        ThrowIfDisposed();
+        limit = Math.Min(limit, Options.MaxReadCount);
+        return await GroupWriteAsync(
+            (Log: this, stream, group, consumer, after, limit),
+            static s => s.Log.ClaimOwnPendingInTransaction(s.stream, s.group, s.consumer, s.after, s.limit),
             cancellationToken).ConfigureAwait(false);
     }
 
@@ -235,6 +247,60 @@ public sealed partial class SqliteStreamLog : IConsumerGroupLog
                 using var move = GroupCommand(SqlGroups.MoveCursor, ("$stream", stream), ("$grp", group), ("$ms", last.Milliseconds), ("$seq", last.Sequence));
                 move.ExecuteNonQuery();
             }
+        }
+
+        using (var see = GroupCommand(SqlGroups.SeeConsumer, ("$stream", stream), ("$grp", group), ("$consumer", consumer), ("$now", now)))
+        {
+            see.ExecuteNonQuery();
+        }
+
+        return new ConsumerGroupClaim(claimed, last);
+    }
+
+    // Runs in the transaction GroupWriteAsync began, under _writeGate.
+    private ConsumerGroupClaim ClaimOwnPendingInTransaction(string stream, string group, string consumer, StreamId after, int limit)
+    {
+        var last = RequireGroup(stream, group);
+        var now = NowMilliseconds();
+        var claimed = new List<ClaimedFrame>();
+        using var reclaim = GroupCommand(SqlGroups.Reclaim, ("$stream", stream), ("$grp", group), ("$ms", 0L), ("$seq", 0L), ("$consumer", consumer), ("$now", now));
+        using var delete = GroupCommand(SqlGroups.DeletePending, ("$stream", stream), ("$grp", group), ("$ms", 0L), ("$seq", 0L));
+        var cursor = after;
+        while (claimed.Count < limit)
+        {
+            var own = new List<(StreamId Id, long Deliveries, AppendMode? Kind, byte[]? Payload, string? Headers)>();
+            using (var select = GroupCommand(
+                SqlGroups.Own, ("$stream", stream), ("$grp", group), ("$consumer", consumer), ("$ms", cursor.Milliseconds), ("$seq", cursor.Sequence), ("$limit", limit - claimed.Count)))
+            using (var reader = select.ExecuteReader())
+            {
+                while (reader.Read())
+                {
+                    own.Add((new StreamId(reader.GetInt64(0), reader.GetInt64(1)), reader.GetInt64(2),
+                        reader.IsDBNull(3) ? null : (AppendMode)reader.GetInt32(3), reader.IsDBNull(4) ? null : reader.GetFieldValue<byte[]>(4),
+                        reader.IsDBNull(5) ? null : reader.GetString(5)));
+                }
+            }
+
+            if (own.Count == 0)
+            {
+                break;
+            }
+
+            foreach (var (id, deliveries, kind, payload, headers) in own)
+            {
+                // A frame trimmed while pending is dropped, as a reclaim drops it, and does not count toward the limit:
+                // the next round reads on after it.
+                var command = payload is null ? delete : reclaim;
+                command.Parameters[2].Value = id.Milliseconds;
+                command.Parameters[3].Value = id.Sequence;
+                command.ExecuteNonQuery();
+                if (payload is not null)
+                {
+                    claimed.Add(new ClaimedFrame(WithHeaders(new StreamFrame(id, payload, kind!.Value), headers), deliveries + 1));
+                }
+            }
+
+            cursor = own[^1].Id;
         }
 
         using (var see = GroupCommand(SqlGroups.SeeConsumer, ("$stream", stream), ("$grp", group), ("$consumer", consumer), ("$now", now)))

@@ -117,6 +117,33 @@ public sealed class PostgresConsumerGroupTests : ConsumerGroupConformanceTests
         Assert.Equal(3, (await log.ReadGroupAsync(stream, "g"))!.PendingCount);
     }
 
+    [Fact]
+    public async Task A_member_taking_its_frames_back_cuts_its_lease_at_the_cursor_and_the_limit()
+    {
+        var log = await CreateAsync();
+        var stream = NewStream();
+        var ids = await AppendAsync(log, stream, 6);
+        await log.CreateGroupAsync(stream, "g", ConsumerGroupStart.Beginning);
+        await log.ClaimAsync(stream, "g", "a", 6, ClaimTimeout);
+        await log.AcknowledgeAsync(stream, "g", [ids[4]]);
+
+        Assert.Equal(ids[1..3], (await log.ClaimOwnPendingAsync(stream, "g", "a", ids[0], 2)).Frames.Select(f => f.Frame.Id));
+        Assert.Equal(
+            new[] { ((StreamId[])[ids[0]], "a", 1L), (ids[1..3], "a", 2L), ((StreamId[])[ids[3], ids[5]], "a", 1L) },
+            (await LeasesAsync(stream, "g")).Select(l => (l.Ids, l.Consumer, l.Deliveries)),
+            new LeaseComparer());
+
+        Assert.Equal([ids[3], ids[5]], (await log.ClaimOwnPendingAsync(stream, "g", "a", ids[2], 10)).Frames.Select(f => f.Frame.Id));
+        Assert.Equal(
+            new[] { ((StreamId[])[ids[0]], "a", 1L), (ids[1..3], "a", 2L), ((StreamId[])[ids[3], ids[5]], "a", 2L) },
+            (await LeasesAsync(stream, "g")).Select(l => (l.Ids, l.Consumer, l.Deliveries)),
+            new LeaseComparer());
+
+        // Acknowledging the lot deletes every lease.
+        Assert.Equal(5, await log.AcknowledgeAsync(stream, "g", ids));
+        Assert.Empty(await LeasesAsync(stream, "g"));
+    }
+
     private sealed class LeaseComparer : IEqualityComparer<(StreamId[] Ids, string Consumer, long Deliveries)>
     {
         public bool Equals((StreamId[] Ids, string Consumer, long Deliveries) x, (StreamId[] Ids, string Consumer, long Deliveries) y) =>

@@ -52,6 +52,18 @@ public sealed class ConsumerGroupCanalOptions
     /// </summary>
     public string? DeadLetterStream { get; set; }
 
+    /// <summary>
+    /// Whether the canal's first pulls take back, at once, the frames pending on this member's name (from a previous
+    /// run that did not acknowledge them) before they claim anything else, with
+    /// <see cref="IConsumerGroupLog.ClaimOwnPendingAsync"/>: a restarted worker resumes its own unfinished work at once,
+    /// as a Redis consumer does by reading its history with <c>XREADGROUP … 0</c> (and a Kafka consumer by resuming at
+    /// its committed offset), instead of waiting for their <see cref="ClaimTimeout"/> to pass. Each frame taken back has
+    /// its delivery count raised, so one past <see cref="MaxDeliveries"/> is parked as a reclaimed one is (a frame that
+    /// crashes its worker every time ends in the dead-letter stream). False leaves them to be reclaimed, by this member
+    /// or another, once their claim timeout passes. Default true.
+    /// </summary>
+    public bool ClaimOwnPendingFirst { get; set; } = true;
+
     /// <summary>Where the group starts if opening the canal creates it; an existing group is unchanged. Default <see cref="ConsumerGroupStart.Beginning"/>.</summary>
     public ConsumerGroupStart Start { get; set; } = ConsumerGroupStart.Beginning;
 
@@ -85,6 +97,9 @@ public sealed class ConsumerGroupCanalOptions
 /// append. A frame claimed for the <see cref="ConsumerGroupCanalOptions.MaxDeliveries"/>+1-th time is appended to the
 /// dead-letter stream and then acknowledged: at least once there (a crash between the two appends it again when it is
 /// next reclaimed).</para>
+/// <para>A member restarted under its old name takes back the frames its previous run left unacknowledged with its
+/// first pulls, before anything else (<see cref="ConsumerGroupCanalOptions.ClaimOwnPendingFirst"/>), each with its
+/// delivery count raised.</para>
 /// <para>Cancellation interrupts only waiting: a claim that was sent completes, and the frames it took are returned
 /// first by the next pull on this canal. Disposal flushes acknowledgements; frames this member holds unacknowledged are
 /// reclaimed by other members after the claim timeout.</para>
@@ -110,6 +125,11 @@ public sealed class ConsumerGroupCanal : ICommittableCanal<StreamFrame>, IRequeu
     private readonly List<ClaimedFrame> _ready = [];
     private readonly CancellationTokenSource _closing = new();
     private StreamId _lastDelivered;
+
+    // While the first pulls take back this member's own pending frames: the last id taken back (the next call reads on
+    // after it, so a frame taken back and not yet acknowledged is not taken again). Set to false when a call finds no more.
+    private bool _claimingOwn;
+    private StreamId _ownAfter;
     private int _pulling;
     private volatile bool _disposed;
 
@@ -124,6 +144,7 @@ public sealed class ConsumerGroupCanal : ICommittableCanal<StreamFrame>, IRequeu
         _maxDeliveries = options.MaxDeliveries;
         _clock = options.TimeProvider;
         _deadLetterStream = deadLetterStream;
+        _claimingOwn = options.ClaimOwnPendingFirst;
     }
 
     /// <summary>The stream.</summary>
@@ -258,7 +279,25 @@ public sealed class ConsumerGroupCanal : ICommittableCanal<StreamFrame>, IRequeu
 
                 // The claim is not cancellable: once sent, what it takes is kept in _ready for this pull or the next.
                 token.ThrowIfCancellationRequested();
-                var claim = await _log.ClaimAsync(Stream, Group, Consumer, max - have, _claimTimeout, CancellationToken.None).ConfigureAwait(false);
+                ConsumerGroupClaim claim;
+                if (_claimingOwn)
+                {
+                    // First this member's own pending frames (a previous run's), whatever their claim time, in batches
+                    // after the last one taken back; then, once none is left, claims as usual.
+                    claim = await _log.ClaimOwnPendingAsync(Stream, Group, Consumer, _ownAfter, max - have, CancellationToken.None).ConfigureAwait(false);
+                    if (claim.Frames.Count == 0)
+                    {
+                        _claimingOwn = false;
+                        continue;
+                    }
+
+                    _ownAfter = claim.Frames[^1].Frame.Id;
+                }
+                else
+                {
+                    claim = await _log.ClaimAsync(Stream, Group, Consumer, max - have, _claimTimeout, CancellationToken.None).ConfigureAwait(false);
+                }
+
                 _lastDelivered = claim.LastDeliveredId;
                 var kept = Kept(claim.Frames);
                 lock (_gate)
@@ -292,6 +331,12 @@ public sealed class ConsumerGroupCanal : ICommittableCanal<StreamFrame>, IRequeu
                     if (have >= max || linger.IsSatisfied(have, max, _clock.GetElapsedTime(firstAt)))
                     {
                         return Hand(max);
+                    }
+
+                    if (_claimingOwn)
+                    {
+                        // More of its own, or (none left) the usual claim, before any wait.
+                        continue;
                     }
                 }
 

@@ -6,7 +6,8 @@ namespace Reactive.Streams;
 /// a pending list (holder, time since handed out, delivery count), and lets any member reclaim a frame whose holder
 /// did not acknowledge it within a claim timeout. The operations map one to one onto Redis/Valkey Streams:
 /// <see cref="CreateGroupAsync"/> is <c>XGROUP CREATE</c>, <see cref="ClaimAsync"/> is <c>XAUTOCLAIM</c> then
-/// <c>XREADGROUP … &gt;</c>, <see cref="AcknowledgeAsync"/> is <c>XACK</c>, <see cref="ReadPendingAsync"/> is the
+/// <c>XREADGROUP … &gt;</c>, <see cref="ClaimOwnPendingAsync"/> is <c>XREADGROUP</c> with an id (a consumer reading
+/// its own history), <see cref="AcknowledgeAsync"/> is <c>XACK</c>, <see cref="ReadPendingAsync"/> is the
 /// extended <c>XPENDING</c> and <see cref="ReadGroupAsync"/> is <c>XINFO GROUPS</c>/<c>XINFO CONSUMERS</c>. Most users
 /// consume a group through <see cref="ConsumerGroupCanal"/>. Every member is safe to call concurrently, from any
 /// number of log instances on the same storage.
@@ -52,6 +53,30 @@ public interface IConsumerGroupLog : IStreamLog
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="limit"/> is below 1 or <paramref name="claimTimeout"/> is not positive.</exception>
     /// <exception cref="ConsumerGroupNotFoundException">The group does not exist; nothing is written.</exception>
     ValueTask<ConsumerGroupClaim> ClaimAsync(string stream, string group, string consumer, int limit, TimeSpan claimTimeout, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Hands <paramref name="consumer"/> its own pending frames back, up to <paramref name="limit"/>, in one atomic step,
+    /// however recently it took them: the frames pending on it with ids after <paramref name="after"/>, oldest id first,
+    /// each with its claim time reset to now and its delivery count raised by one, as Redis's
+    /// <c>XREADGROUP GROUP g c COUNT n STREAMS s 0</c> reads a consumer's history. Frames other members hold are not
+    /// touched, no new frame is claimed, and the group's last delivered id does not move. A member restarted under its
+    /// old name calls it to resume at once the frames its previous run left unacknowledged, instead of waiting for their
+    /// claim timeout; it pages through them with the last id returned as <paramref name="after"/>. A pending frame that
+    /// best-effort retention trimmed is dropped from the pending list, as <see cref="ClaimAsync"/> drops it, and does not
+    /// count toward the limit: fewer than <paramref name="limit"/> frames (below the log's cap) means none is left after
+    /// them. Never waits.
+    /// </summary>
+    /// <param name="stream">The stream's name.</param>
+    /// <param name="group">The group's name; it must exist.</param>
+    /// <param name="consumer">The member whose pending frames are handed back to it.</param>
+    /// <param name="after">The cursor (exclusive): <see cref="StreamId.Min"/> for all of them, else the last id an earlier call returned.</param>
+    /// <param name="limit">The most frames to hand back, at least 1; capped by <see cref="StreamLogOptions.MaxReadCount"/>.</param>
+    /// <param name="cancellationToken">Cancels the call; a call cancelled after it was sent may or may not have taken frames back (they stay pending on <paramref name="consumer"/> either way).</param>
+    /// <returns>The frames in id order with their delivery counts, and the group's last delivered id (unchanged).</returns>
+    /// <exception cref="ArgumentException">A name is invalid; nothing is written.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="limit"/> is below 1.</exception>
+    /// <exception cref="ConsumerGroupNotFoundException">The group does not exist; nothing is written.</exception>
+    ValueTask<ConsumerGroupClaim> ClaimOwnPendingAsync(string stream, string group, string consumer, StreamId after, int limit, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Removes <paramref name="ids"/> from the group's pending list, whoever holds them (a frame handled by a member
@@ -132,7 +157,7 @@ public readonly record struct ConsumerGroupStart
 /// <param name="DeliveryCount">How many times the group has handed it out, this time included (1 on the first delivery).</param>
 public sealed record ClaimedFrame(StreamFrame Frame, long DeliveryCount);
 
-/// <summary>What <see cref="IConsumerGroupLog.ClaimAsync"/> handed out.</summary>
+/// <summary>What <see cref="IConsumerGroupLog.ClaimAsync"/> or <see cref="IConsumerGroupLog.ClaimOwnPendingAsync"/> handed out.</summary>
 /// <param name="Frames">The frames, in id order: reclaimed ones first (all older than the new ones), then new ones.</param>
 /// <param name="LastDeliveredId">The group's last delivered id after the claim: frames after it are new to the group.</param>
 public sealed record ConsumerGroupClaim(IReadOnlyList<ClaimedFrame> Frames, StreamId LastDeliveredId);
@@ -205,6 +230,12 @@ internal static class ConsumerGroupArgs
         Names(stream, group, consumer, consumerRequired: true);
         ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(claimTimeout, TimeSpan.Zero);
+    }
+
+    public static void ClaimOwnPending(string stream, string group, string consumer, int limit)
+    {
+        Names(stream, group, consumer, consumerRequired: true);
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
     }
 
     public static void Acknowledge(string stream, string group, IReadOnlyList<StreamId> ids)

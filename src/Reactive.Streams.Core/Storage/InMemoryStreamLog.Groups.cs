@@ -84,6 +84,47 @@ public sealed partial class InMemoryStreamLog : IConsumerGroupLog
     }
 
     /// <inheritdoc/>
+    public ValueTask<ConsumerGroupClaim> ClaimOwnPendingAsync(string stream, string group, string consumer, StreamId after, int limit, CancellationToken cancellationToken = default)
+    {
+        ConsumerGroupArgs.ClaimOwnPending(stream, group, consumer, limit);
+        ThrowIfDisposed();
+        cancellationToken.ThrowIfCancellationRequested();
+        var state = Group(stream, group);
+        limit = Math.Min(limit, Options.MaxReadCount);
+        var now = NowMilliseconds();
+        var claimed = new List<ClaimedFrame>();
+        lock (state.Gate)
+        {
+            // The member's own pending frames after the cursor, oldest id first, whatever their claim time.
+            foreach (var (id, entry) in state.Pending.ToArray())
+            {
+                if (claimed.Count >= limit)
+                {
+                    break;
+                }
+
+                if (id <= after || entry.Consumer != consumer)
+                {
+                    continue;
+                }
+
+                if (FrameAt(stream, id) is not { } frame)
+                {
+                    state.Pending.Remove(id); // trimmed while pending: nothing left to hand out, as a reclaim finds it
+                    continue;
+                }
+
+                var next = entry with { DeliveredMs = now, Deliveries = entry.Deliveries + 1 };
+                state.Pending[id] = next;
+                claimed.Add(new ClaimedFrame(frame, next.Deliveries));
+            }
+
+            state.Members[consumer] = now;
+            return ValueTask.FromResult(new ConsumerGroupClaim(claimed, state.LastDelivered));
+        }
+    }
+
+    /// <inheritdoc/>
     public ValueTask<long> AcknowledgeAsync(string stream, string group, IReadOnlyList<StreamId> ids, CancellationToken cancellationToken = default)
     {
         ConsumerGroupArgs.Acknowledge(stream, group, ids);

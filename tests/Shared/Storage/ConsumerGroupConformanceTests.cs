@@ -527,13 +527,15 @@ public abstract partial class ConsumerGroupConformanceTests : IAsyncLifetime
 
     // ---- the canal ----
 
-    protected async Task<ConsumerGroupCanal> OpenCanalAsync(IConsumerGroupLog log, string stream, string consumer, int maxDeliveries = 10, string? deadLetter = null) =>
+    protected async Task<ConsumerGroupCanal> OpenCanalAsync(
+        IConsumerGroupLog log, string stream, string consumer, int maxDeliveries = 10, string? deadLetter = null, bool claimOwnPendingFirst = true) =>
         Track(await ConsumerGroupCanal.OpenAsync(log, stream, "g", consumer, new ConsumerGroupCanalOptions
         {
             ClaimTimeout = ClaimTimeout,
             MaxDeliveries = maxDeliveries,
             DeadLetterStream = deadLetter,
             TimeProvider = Clock,
+            ClaimOwnPendingFirst = claimOwnPendingFirst,
         }));
 
     [Fact]
