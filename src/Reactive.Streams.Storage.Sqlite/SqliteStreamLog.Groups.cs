@@ -188,34 +188,17 @@ public sealed partial class SqliteStreamLog : IConsumerGroupLog
         var claimed = new List<ClaimedFrame>();
 
         // Reclaim first: pending frames held at least the timeout, oldest id first.
-        var due = new List<(StreamId Id, long Deliveries, AppendMode? Kind, byte[]? Payload, string? Headers)>();
+        List<PendingRow> due;
         using (var select = GroupCommand(SqlGroups.Due, ("$stream", stream), ("$grp", group), ("$due", now - timeoutMs), ("$limit", limit)))
-        using (var reader = select.ExecuteReader())
         {
-            while (reader.Read())
-            {
-                due.Add((new StreamId(reader.GetInt64(0), reader.GetInt64(1)), reader.GetInt64(2),
-                    reader.IsDBNull(3) ? null : (AppendMode)reader.GetInt32(3), reader.IsDBNull(4) ? null : reader.GetFieldValue<byte[]>(4),
-                    reader.IsDBNull(5) ? null : reader.GetString(5)));
-            }
+            due = ReadPendingRows(select);
         }
 
         if (due.Count > 0)
         {
             using var reclaim = GroupCommand(SqlGroups.Reclaim, ("$stream", stream), ("$grp", group), ("$ms", 0L), ("$seq", 0L), ("$consumer", consumer), ("$now", now));
             using var delete = GroupCommand(SqlGroups.DeletePending, ("$stream", stream), ("$grp", group), ("$ms", 0L), ("$seq", 0L));
-            foreach (var (id, deliveries, kind, payload, headers) in due)
-            {
-                // A frame trimmed while pending (best-effort retention) has nothing left to hand out: drop its entry.
-                var command = payload is null ? delete : reclaim;
-                command.Parameters[2].Value = id.Milliseconds;
-                command.Parameters[3].Value = id.Sequence;
-                command.ExecuteNonQuery();
-                if (payload is not null)
-                {
-                    claimed.Add(new ClaimedFrame(WithHeaders(new StreamFrame(id, payload, kind!.Value), headers), deliveries + 1));
-                }
-            }
+            Retake(due, reclaim, delete, claimed);
         }
 
         if (claimed.Count < limit)
@@ -257,6 +240,43 @@ public sealed partial class SqliteStreamLog : IConsumerGroupLog
         return new ConsumerGroupClaim(claimed, last);
     }
 
+    /// <summary>A pending entry with its frame, as the due and own-pending queries return it; no payload once trimmed.</summary>
+    private readonly record struct PendingRow(StreamId Id, long Deliveries, AppendMode? Kind, byte[]? Payload, string? Headers);
+
+    private static List<PendingRow> ReadPendingRows(SqliteCommand select)
+    {
+        var rows = new List<PendingRow>();
+        using var reader = select.ExecuteReader();
+        while (reader.Read())
+        {
+            rows.Add(new PendingRow(new StreamId(reader.GetInt64(0), reader.GetInt64(1)), reader.GetInt64(2),
+                reader.IsDBNull(3) ? null : (AppendMode)reader.GetInt32(3), reader.IsDBNull(4) ? null : reader.GetFieldValue<byte[]>(4),
+                reader.IsDBNull(5) ? null : reader.GetString(5)));
+        }
+
+        return rows;
+    }
+
+    /// <summary>
+    /// Hands pending frames to the claimer (<paramref name="reclaim"/>: holder, time and delivery count) and adds them to
+    /// <paramref name="claimed"/>; a frame trimmed while pending (best-effort retention) has nothing left to hand out, so
+    /// its entry is dropped (<paramref name="delete"/>).
+    /// </summary>
+    private static void Retake(List<PendingRow> rows, SqliteCommand reclaim, SqliteCommand delete, List<ClaimedFrame> claimed)
+    {
+        foreach (var (id, deliveries, kind, payload, headers) in rows)
+        {
+            var command = payload is null ? delete : reclaim;
+            command.Parameters[2].Value = id.Milliseconds;
+            command.Parameters[3].Value = id.Sequence;
+            command.ExecuteNonQuery();
+            if (payload is not null)
+            {
+                claimed.Add(new ClaimedFrame(WithHeaders(new StreamFrame(id, payload, kind!.Value), headers), deliveries + 1));
+            }
+        }
+    }
+
     // Runs in the transaction GroupWriteAsync began, under _writeGate.
     private ConsumerGroupClaim ClaimOwnPendingInTransaction(string stream, string group, string consumer, StreamId after, int limit)
     {
@@ -268,17 +288,11 @@ public sealed partial class SqliteStreamLog : IConsumerGroupLog
         var cursor = after;
         while (claimed.Count < limit)
         {
-            var own = new List<(StreamId Id, long Deliveries, AppendMode? Kind, byte[]? Payload, string? Headers)>();
+            List<PendingRow> own;
             using (var select = GroupCommand(
                 SqlGroups.Own, ("$stream", stream), ("$grp", group), ("$consumer", consumer), ("$ms", cursor.Milliseconds), ("$seq", cursor.Sequence), ("$limit", limit - claimed.Count)))
-            using (var reader = select.ExecuteReader())
             {
-                while (reader.Read())
-                {
-                    own.Add((new StreamId(reader.GetInt64(0), reader.GetInt64(1)), reader.GetInt64(2),
-                        reader.IsDBNull(3) ? null : (AppendMode)reader.GetInt32(3), reader.IsDBNull(4) ? null : reader.GetFieldValue<byte[]>(4),
-                        reader.IsDBNull(5) ? null : reader.GetString(5)));
-                }
+                own = ReadPendingRows(select);
             }
 
             if (own.Count == 0)
@@ -286,19 +300,8 @@ public sealed partial class SqliteStreamLog : IConsumerGroupLog
                 break;
             }
 
-            foreach (var (id, deliveries, kind, payload, headers) in own)
-            {
-                // A frame trimmed while pending is dropped, as a reclaim drops it, and does not count toward the limit:
-                // the next round reads on after it.
-                var command = payload is null ? delete : reclaim;
-                command.Parameters[2].Value = id.Milliseconds;
-                command.Parameters[3].Value = id.Sequence;
-                command.ExecuteNonQuery();
-                if (payload is not null)
-                {
-                    claimed.Add(new ClaimedFrame(WithHeaders(new StreamFrame(id, payload, kind!.Value), headers), deliveries + 1));
-                }
-            }
+            // A frame trimmed while pending does not count toward the limit: the next round reads on after it.
+            Retake(own, reclaim, delete, claimed);
 
             cursor = own[^1].Id;
         }
