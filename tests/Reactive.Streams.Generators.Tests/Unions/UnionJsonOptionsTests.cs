@@ -247,13 +247,7 @@ public sealed class UnionJsonOptionsTests
     }
 
     private static (JsonSerializerOptions Ours, JsonSerializerOptions Theirs) ParcelOptions(Action<JsonSerializerOptions> configure)
-    {
-        var theirs = new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, TypeInfoResolver = new System.Text.Json.Serialization.Metadata.DefaultJsonTypeInfoResolver() };
-        configure(theirs);
-        var ours = new JsonSerializerOptions(theirs);
-        ours.Converters.Add(new ParcelEventJsonConverter());
-        return (ours, theirs);
-    }
+        => Options(configure, new ParcelEventJsonConverter());
 
     private static (LeaseEvent Ours, MirrorLease Theirs) Sample(int index) => index switch
     {
@@ -275,12 +269,12 @@ public sealed class UnionJsonOptionsTests
     };
 
     // The same options for both, with snake_case as the policy so the property names agree; ours carries the converter.
-    private static (JsonSerializerOptions Ours, JsonSerializerOptions Theirs) Options(Action<JsonSerializerOptions> configure)
+    private static (JsonSerializerOptions Ours, JsonSerializerOptions Theirs) Options(Action<JsonSerializerOptions> configure, JsonConverter? converter = null)
     {
         var theirs = new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, TypeInfoResolver = new System.Text.Json.Serialization.Metadata.DefaultJsonTypeInfoResolver() };
         configure(theirs);
         var ours = new JsonSerializerOptions(theirs);
-        ours.Converters.Add(new LeaseEventJsonConverter());
+        ours.Converters.Add(converter ?? new LeaseEventJsonConverter());
         return (ours, theirs);
     }
 }
