@@ -35,6 +35,14 @@ internal static class GroupScripts
             end
             return nil
         end
+        -- A key of the group that holds something else (written by another client under the log's prefix) fails the
+        -- script before it writes anything, with an error that names the key: a script is not rolled back.
+        local function expect(key, want)
+            local t = redis.call('TYPE', key)['ok']
+            if t ~= 'none' and t ~= want then
+                error({err = 'WRONGTYPE the key ' .. key .. ' holds a ' .. t .. ' where the log keeps a ' .. want .. '; nothing was written'})
+            end
+        end
         local function tag(list, half)
             for _, e in ipairs(list) do e.half = half end
             return list
@@ -69,7 +77,9 @@ internal static class GroupScripts
 
     // KEYS: durable, live. ARGV: group, durable start, live start. Returns 1 when this call created the group, else 0.
     // A group that exists on the durable entries only (made by another client) gains its best-effort half at the start.
-    public const string Create = """
+    public const string Create = Prelude + """
+        expect(KEYS[1], 'stream')
+        expect(KEYS[2], 'stream')
         local created = 0
         local r = redis.pcall('XGROUP', 'CREATE', KEYS[1], ARGV[1], ARGV[2], 'MKSTREAM')
         if type(r) == 'table' and r.err then
@@ -95,6 +105,8 @@ internal static class GroupScripts
         local gd = group_of(KEYS[1], ARGV[1])
         local gl = group_of(KEYS[2], ARGV[1])
         if gd == nil or gl == nil then return {-2} end
+        expect(KEYS[3], 'zset')
+        expect(KEYS[4], 'hash')
         local limit = tonumber(ARGV[3])
         local timeout = tonumber(ARGV[4])
         local now = tonumber(ARGV[5])
@@ -199,6 +211,8 @@ internal static class GroupScripts
         local gd = group_of(KEYS[1], ARGV[1])
         local gl = group_of(KEYS[2], ARGV[1])
         if gd == nil or gl == nil then return {-2} end
+        expect(KEYS[3], 'zset')
+        expect(KEYS[4], 'hash')
         local limit = tonumber(ARGV[4])
         local cursor = {ARGV[3], ARGV[3]}
         local taken = {}
@@ -244,6 +258,7 @@ internal static class GroupScripts
     // KEYS: durable, live, times (the sorted set). ARGV: group, ids... Returns {1, acknowledged}.
     public const string Acknowledge = Prelude + """
         if group_of(KEYS[1], ARGV[1]) == nil or group_of(KEYS[2], ARGV[1]) == nil then return {-2} end
+        expect(KEYS[3], 'zset')
         local acked = 0
         local i = 2
         while i <= #ARGV do

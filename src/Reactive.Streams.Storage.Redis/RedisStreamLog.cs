@@ -475,7 +475,13 @@ public sealed partial class RedisStreamLog : StreamLog
     private static RedisValue FormatId(StreamId id, string open) =>
         id == StreamId.Min && open == "-" ? "-" : id == StreamId.Max && open == "+" ? "+" : id.ToString();
 
-    private string StreamKeyPrefix(string stream) => string.Concat(_options.KeyPrefix, "{", stream, "}:");
+    // A stream's keys share the hash tag "{name}". Redis ends a tag at the first '}' after the '{' and ignores an empty
+    // one, so a name that starts with '}' would leave its keys untagged, in different cluster slots (CROSSSLOT on every
+    // script): its leading '}' is written as U+001D, which no name contains (control characters are refused).
+    private string StreamKeyPrefix(string stream) =>
+        stream.StartsWith('}')
+            ? string.Concat(_options.KeyPrefix, "{\u001D", stream.AsSpan(1), "}:")
+            : string.Concat(_options.KeyPrefix, "{", stream, "}:");
 
     private RedisKey DurableKey(string stream) => StreamKeyPrefix(stream) + "d";
 

@@ -136,4 +136,75 @@ public sealed class RedisConsumerGroupTests(RedisServerFixture server) : Consume
         Assert.Equal(b, again.Frames.Select(f => f.Frame.Id));
         Assert.Equal(2, again.Frames[0].DeliveryCount);
     }
+
+    [Theory]
+    [InlineData("d", "l")]
+    [InlineData("l", "d")]
+    public async Task Creating_a_group_where_a_stream_key_holds_something_else_fails_naming_the_key_and_writes_nothing(string foreign, string other)
+    {
+        var log = await CreateAsync();
+        var stream = NewStream();
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(server.ConfigurationString);
+        var db = redis.GetDatabase();
+        var foreignKey = $"rs:{{{stream}}}:{foreign}";
+        await db.StringSetAsync(foreignKey, "someone else's");
+
+        var e = await Assert.ThrowsAsync<RedisServerException>(() => log.CreateGroupAsync(stream, "g", ConsumerGroupStart.Beginning).AsTask());
+
+        Assert.Contains(foreignKey, e.Message, StringComparison.Ordinal);
+        Assert.Contains("nothing was written", e.Message, StringComparison.Ordinal);
+        Assert.False(await db.KeyExistsAsync($"rs:{{{stream}}}:{other}"));
+        Assert.Equal("someone else's", (string?)await db.StringGetAsync(foreignKey));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_claim_where_the_members_key_holds_something_else_fails_naming_the_key_and_hands_out_nothing(bool ownPending)
+    {
+        var log = await CreateAsync();
+        var stream = NewStream();
+        var ids = await AppendAsync(log, stream, 3);
+        await log.CreateGroupAsync(stream, "g", ConsumerGroupStart.Beginning);
+        var held = await log.ClaimAsync(stream, "g", "a", 2, ClaimTimeout);
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(server.ConfigurationString);
+        var db = redis.GetDatabase();
+        var members = $"rs:{{{stream}}}:g:g:c";
+        await db.KeyDeleteAsync(members);
+        await db.StringSetAsync(members, "someone else's");
+        var before = await db.StreamPendingMessagesAsync($"rs:{{{stream}}}:d", "g", 10, RedisValue.Null);
+
+        var e = await Assert.ThrowsAsync<RedisServerException>(() => ownPending
+            ? log.ClaimOwnPendingAsync(stream, "g", "a", StreamId.Min, 10).AsTask()
+            : log.ClaimAsync(stream, "g", "b", 10, ClaimTimeout).AsTask());
+
+        Assert.Contains(members, e.Message, StringComparison.Ordinal);
+        var after = await db.StreamPendingMessagesAsync($"rs:{{{stream}}}:d", "g", 10, RedisValue.Null);
+        Assert.Equal(
+            before.Select(p => (p.MessageId.ToString(), p.ConsumerName.ToString(), p.DeliveryCount)),
+            after.Select(p => (p.MessageId.ToString(), p.ConsumerName.ToString(), p.DeliveryCount)));
+        await db.KeyDeleteAsync(members);
+        Assert.Equal(new[] { ids[2] }, (await log.ClaimAsync(stream, "g", "b", 10, ClaimTimeout)).Frames.Select(f => f.Frame.Id));
+        Assert.Equal(held.Frames.Select(f => f.Frame.Id), ids[..2]);
+    }
+
+    [Fact]
+    public async Task An_acknowledgement_where_the_times_key_holds_something_else_fails_naming_the_key_and_acknowledges_nothing()
+    {
+        var log = await CreateAsync();
+        var stream = NewStream();
+        var ids = await AppendAsync(log, stream, 2);
+        await log.CreateGroupAsync(stream, "g", ConsumerGroupStart.Beginning);
+        await log.ClaimAsync(stream, "g", "a", 2, ClaimTimeout);
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(server.ConfigurationString);
+        var db = redis.GetDatabase();
+        var times = $"rs:{{{stream}}}:g:g:z";
+        await db.KeyDeleteAsync(times);
+        await db.StringSetAsync(times, "someone else's");
+
+        var e = await Assert.ThrowsAsync<RedisServerException>(() => log.AcknowledgeAsync(stream, "g", ids).AsTask());
+
+        Assert.Contains(times, e.Message, StringComparison.Ordinal);
+        Assert.Equal(2, (await db.StreamPendingAsync($"rs:{{{stream}}}:d", "g")).PendingMessageCount);
+    }
 }

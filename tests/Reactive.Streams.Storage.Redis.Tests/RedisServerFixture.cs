@@ -13,12 +13,24 @@ namespace Reactive.Streams.Storage.Redis.Tests;
 /// start, every test fails with the reason: these tests are never silently skipped (CI installs Debian's
 /// <c>redis-server</c> package).
 /// </summary>
-public sealed class RedisServerFixture : IAsyncLifetime
+public class RedisServerFixture : IAsyncLifetime
 {
+    private readonly bool _cluster;
     private string? _binary;
     private string? _directory;
     private Process? _server;
     private Exception? _startFailure;
+
+    public RedisServerFixture()
+        : this(cluster: false)
+    {
+    }
+
+    /// <param name="cluster">Whether the server runs in cluster mode, as the only node of a cluster that owns every slot.</param>
+    protected RedisServerFixture(bool cluster)
+    {
+        _cluster = cluster;
+    }
 
     public int Port { get; private set; }
 
@@ -108,6 +120,14 @@ public sealed class RedisServerFixture : IAsyncLifetime
             start.ArgumentList.Add(a);
         }
 
+        if (_cluster)
+        {
+            foreach (var a in new[] { "--cluster-enabled", "yes", "--cluster-config-file", Path.Combine(_directory!, "nodes.conf"), "--cluster-announce-ip", "127.0.0.1" })
+            {
+                start.ArgumentList.Add(a);
+            }
+        }
+
         _server = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {_binary}.");
         _server.OutputDataReceived += (_, _) => { };
         _server.ErrorDataReceived += (_, _) => { };
@@ -129,6 +149,11 @@ public sealed class RedisServerFixture : IAsyncLifetime
             {
                 await using var probe = await ConnectionMultiplexer.ConnectAsync(Configuration() + ",connectRetry=0,abortConnect=true");
                 await probe.GetDatabase().PingAsync();
+                if (_cluster)
+                {
+                    await AssignEverySlotAsync(probe, guard);
+                }
+
                 return;
             }
             catch (Exception e) when (e is RedisConnectionException || (e is RedisServerException && e.Message.StartsWith("LOADING", StringComparison.Ordinal)))
@@ -143,6 +168,31 @@ public sealed class RedisServerFixture : IAsyncLifetime
             }
         }
     }
+
+    // A new cluster node owns no slot: it takes them all (a restarted one keeps them in nodes.conf), then the log's
+    // connection is opened once the node reports the cluster's state as ok. The node announces 127.0.0.1: without it,
+    // CLUSTER NODES gives it no address and every new connection waits out its connect timeout on that second endpoint.
+    private async Task AssignEverySlotAsync(ConnectionMultiplexer probe, Stopwatch guard)
+    {
+        var node = probe.GetServer("127.0.0.1", Port);
+        if (ClusterInfo(await node.ExecuteAsync("CLUSTER", "INFO"), "cluster_slots_assigned") == "0")
+        {
+            await node.ExecuteAsync("CLUSTER", "ADDSLOTSRANGE", "0", "16383");
+        }
+
+        while (ClusterInfo(await node.ExecuteAsync("CLUSTER", "INFO"), "cluster_state") != "ok")
+        {
+            if (guard.Elapsed > TimeSpan.FromMinutes(1))
+            {
+                throw new InvalidOperationException("The one-node Redis cluster did not reach the state ok within a minute.");
+            }
+
+            await Task.Delay(50);
+        }
+    }
+
+    private static string? ClusterInfo(RedisResult info, string field) =>
+        ((string?)info ?? string.Empty).Split('\n').Select(l => l.Trim().Split(':')).FirstOrDefault(p => p.Length == 2 && p[0] == field)?[1];
 
     private static string FindBinary()
     {
@@ -174,4 +224,13 @@ public sealed class RedisServerFixture : IAsyncLifetime
 public sealed class RedisCollection : ICollectionFixture<RedisServerFixture>
 {
     public const string Name = "redis";
+}
+
+/// <summary>The same throwaway server in cluster mode: one node that owns all 16,384 slots, so Redis checks that the keys of every command and script share one slot, as a real cluster does.</summary>
+public sealed class RedisClusterFixture() : RedisServerFixture(cluster: true);
+
+[CollectionDefinition(Name)]
+public sealed class RedisClusterCollection : ICollectionFixture<RedisClusterFixture>
+{
+    public const string Name = "redis-cluster";
 }

@@ -90,6 +90,28 @@ public abstract partial class ConsumerGroupConformanceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Groups_on_streams_named_with_braces_work_like_any_other()
+    {
+        var log = await CreateAsync();
+        var id = NewStream();
+        foreach (var (stream, group) in new[] { ("}" + id, "}g"), ("}}" + id + "}", "{g}"), ("{" + id + "}", "g}:c") })
+        {
+            var ids = await AppendAsync(log, stream, 3);
+            Assert.True(await log.CreateGroupAsync(stream, group, ConsumerGroupStart.Beginning));
+
+            var a = await log.ClaimAsync(stream, group, "a", 2, ClaimTimeout);
+            var b = await log.ClaimAsync(stream, group, "b", 2, ClaimTimeout);
+            Assert.Equal(ids[..2], Ids(a));
+            Assert.Equal(ids[2..], Ids(b));
+            Assert.Equal(ids[..2], Ids(await log.ClaimOwnPendingAsync(stream, group, "a", StreamId.Min, 10)));
+            Assert.Equal(ids, (await log.ReadPendingAsync(stream, group, null, 10)).Select(p => p.Id));
+            Assert.Equal(2, await log.AcknowledgeAsync(stream, group, ids[..2]));
+            var info = await log.ReadGroupAsync(stream, group);
+            Assert.Equal((ids[2], 1L, 0L), (info!.LastDeliveredId, info.PendingCount, info.Lag));
+        }
+    }
+
+    [Fact]
     public async Task A_group_starts_at_the_beginning_at_the_end_or_after_an_id()
     {
         var log = await CreateAsync();

@@ -1046,21 +1046,26 @@ public abstract partial class StreamLogConformanceTests : IAsyncLifetime
             $"plain{suffix}", $"PLAIN{suffix}", $"plain{suffix}%", $"plain{suffix}_", $"%{suffix}", $"_{suffix}",
             $"plain{suffix}' OR '1'='1", $"plain{suffix}\"; DROP TABLE rs_frames; --", $"plain{suffix}\\", $"plain{suffix} ",
             $"ünï{suffix}😀", $"plain{suffix}*", $"\u00e9{suffix}", $"e\u0301{suffix}",
+            // Braces and separators, which key-value backends build keys and cluster hash tags from.
+            "}" + suffix, "}" + suffix + "}", "}}" + suffix, "}{" + suffix, "{" + suffix + "}", suffix + "{",
+            "plain" + suffix + "}:d", "}" + suffix + ":l", "plain" + suffix + ":m", "%7D" + suffix,
         ];
 
         foreach (var name in names)
         {
             await log.AppendAsync(name, name, AppendMode.Durable);
+            await log.AppendAsync(name, "live " + name, AppendMode.BestEffortLive);
             await log.AppendAsync(name, $$"""{"name":{{JsonSerializer.Serialize(name)}}}""", AppendMode.DurableSummary);
         }
 
         foreach (var name in names)
         {
             var frames = await log.ReadAsync(name, StreamId.Min, StreamId.Max, 100);
-            Assert.Equal(2, frames.Count);
+            Assert.Equal(3, frames.Count);
             Assert.Equal(name, Text(frames[0]));
+            Assert.Equal("live " + name, Text(frames[1]));
             var tail = await log.TailAsync(name, StreamId.Min, TimeSpan.Zero, 100);
-            Assert.Equal(2, tail.Count);
+            Assert.Equal(3, tail.Count);
             var summary = await log.ReadSummaryAsync(name);
             Assert.Equal(name, summary!.Document.GetProperty("name").GetString());
             Assert.Equal(1, summary.Version);
