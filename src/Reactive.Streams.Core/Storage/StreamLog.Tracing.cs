@@ -14,8 +14,7 @@ public abstract partial class StreamLog
         using var activity = StreamTracing.Start("append", "send", ActivityKind.Producer, stream);
         if (activity is not null)
         {
-            headers = StreamTracing.Inject(activity, headers);
-            FrameHeaders.Validate(headers, nameof(headers));
+            headers = WithContext(activity, headers);
         }
 
         try
@@ -46,8 +45,7 @@ public abstract partial class StreamLog
             var traced = new IReadOnlyDictionary<string, string>?[frames.Count];
             for (var i = 0; i < traced.Length; i++)
             {
-                traced[i] = StreamTracing.Inject(activity, headers?[i]);
-                FrameHeaders.Validate(traced[i], $"{nameof(headers)}[{i}]");
+                traced[i] = WithContext(activity, headers?[i]);
             }
 
             headers = traced;
@@ -65,6 +63,26 @@ public abstract partial class StreamLog
         {
             StreamTracing.SetError(activity, error);
             throw;
+        }
+    }
+
+    /// <summary>
+    /// The frame's headers with the span's context injected, when that fits the header rules; otherwise the frame's own
+    /// headers alone (already validated), as an append without a listener would store them: the headers were valid, so
+    /// tracing must not make the append fail (a frame with <see cref="FrameHeaders.MaxCount"/> headers, or near
+    /// <see cref="FrameHeaders.MaxLength"/>, has no room for <c>traceparent</c>).
+    /// </summary>
+    private static IReadOnlyDictionary<string, string>? WithContext(Activity activity, IReadOnlyDictionary<string, string>? headers)
+    {
+        var traced = StreamTracing.Inject(activity, headers);
+        try
+        {
+            FrameHeaders.Validate(traced, nameof(headers));
+            return traced;
+        }
+        catch (ArgumentException)
+        {
+            return headers;
         }
     }
 

@@ -85,6 +85,33 @@ public abstract partial class StreamLogConformanceTests
     }
 
     [Fact]
+    public async Task Frames_whose_headers_leave_no_room_for_the_context_are_appended_with_their_own_headers()
+    {
+        using var recorder = new TraceRecorder();
+        var log = await CreateAsync();
+        var stream = NewStream();
+        var full = Enumerable.Range(0, FrameHeaders.MaxCount).ToDictionary(i => $"k{i}", _ => "v");
+        var oneLeft = Enumerable.Range(0, FrameHeaders.MaxCount - 1).ToDictionary(i => $"k{i}", _ => "v");
+
+        // Valid without a listener, so valid with one: the context goes in only where it fits.
+        using (recorder.StartTrace())
+        {
+            await log.AppendAsync(stream, "a", AppendMode.Durable, full);
+            await log.AppendBatchAsync(stream, [Utf8("b"), Utf8("c")], AppendMode.Durable, [full, oneLeft]);
+        }
+
+        var frames = await log.ReadAsync(stream, StreamId.Min, StreamId.Max, 10);
+        Assert.Equal(3, frames.Count);
+        Assert.Equal(full, frames[0].Headers);
+        Assert.Equal(full, frames[1].Headers);
+        Assert.Equal(FrameHeaders.MaxCount, frames[2].Headers.Count);
+        var appends = recorder.Spans.Where(s => s.DisplayName == $"append {stream}").ToList();
+        Assert.Equal(2, appends.Count);
+        Assert.All(appends, s => Assert.Equal(ActivityStatusCode.Unset, s.Status));
+        Assert.Equal(appends[1].Id, frames[2].Headers[FrameHeaders.TraceParent]);
+    }
+
+    [Fact]
     public async Task A_trace_started_by_a_producer_continues_through_the_canal_and_the_dispatcher_to_the_sink()
     {
         using var recorder = new TraceRecorder();
