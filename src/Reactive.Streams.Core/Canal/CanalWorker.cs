@@ -71,6 +71,9 @@ public static partial class CanalWorker
 
     private static async Task RunToOutcomeAsync<T>(ICanal<T> canal, Func<CanalBatch<T>, CancellationToken, ValueTask> handler, CanalWorkerOptions options, CancellationToken stop, TaskCompletionSource outcome)
     {
+        // The loop's spans have explicit parents (a frame's context) or none: none inherits whatever span was current
+        // where the worker was started (Task.Run flows it), so a batch's process span starts a trace of its own.
+        Activity.Current = null;
         try
         {
             await RunAsync(canal, handler, options, stop).ConfigureAwait(false);

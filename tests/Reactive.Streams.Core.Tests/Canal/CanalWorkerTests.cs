@@ -175,6 +175,45 @@ public class CanalWorkerTests
     }
 
     [Fact]
+    public async Task A_batch_of_several_frames_is_processed_in_a_trace_of_its_own_whoever_started_the_worker()
+    {
+        using var recorder = new Reactive.Streams.Storage.Tests.TraceRecorder();
+        await using var log = new InMemoryStreamLog();
+        var stream = $"process-root-{Guid.NewGuid():N}";
+        var producers = new List<System.Diagnostics.ActivityContext>();
+        foreach (var payload in new[] { "a", "b" })
+        {
+            using var producer = recorder.StartTrace();
+            await log.AppendAsync(stream, payload, AppendMode.Durable);
+            producers.Add(producer.Context);
+        }
+
+        await using var canal = await CursorCanal.OpenAsync(log, stream);
+        var handled = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        CanalWorkerHandle worker;
+        System.Diagnostics.ActivityTraceId starter;
+        using (var starting = recorder.StartTrace("starts the worker"))
+        {
+            starter = starting.TraceId;
+            worker = CanalWorker.Start<StreamFrame>(canal, (batch, _) =>
+            {
+                handled.TrySetResult(batch.Count);
+                return default;
+            }, new CanalWorkerOptions { MaxBatch = 10 });
+        }
+
+        Assert.Equal(2, await handled.Task.WaitAsync(Wait));
+        await worker.StopAndJoinAsync().WaitAsync(Wait);
+
+        // docs/tracing.md: a batch of several frames "gets a process span that starts its own trace and links to each
+        // distinct context", not a child of whatever span was current where the worker was started.
+        var process = recorder.Single($"process {stream}");
+        Assert.Equal(default, process.ParentSpanId);
+        Assert.NotEqual(starter, process.TraceId);
+        Assert.Equal(producers.Select(p => p.TraceId.ToHexString()).Order(), process.Links.Select(l => l.Context.TraceId.ToHexString()).Order());
+    }
+
+    [Fact]
     public void Bad_input_is_rejected_naming_the_parameter()
     {
         Assert.Equal("canal", Assert.Throws<ArgumentNullException>(() => CanalWorker.Start<int>(null!, (_, _) => default)).ParamName);
