@@ -32,7 +32,9 @@ public enum CanalWorkerStatus
 /// committed advance the checkpoint. Whatever was left is redelivered by the next run.</para>
 /// <para><b>Failing.</b> A handler failure (or a failed commit, or a canal that cannot open) is logged as an error, sets
 /// <see cref="Status"/> to <see cref="CanalWorkerStatus.Faulted"/> with the exception in <see cref="Fault"/>, and is
-/// rethrown from <see cref="BackgroundService.ExecuteAsync"/>, so the host applies its
+/// thrown from <see cref="BackgroundService.ExecuteAsync"/> (a canal that cannot open with its own error; a failure of
+/// the running worker as an <see cref="InvalidOperationException"/> naming the worker, with <see cref="Fault"/> as its
+/// inner exception), so the host applies its
 /// <c>HostOptions.BackgroundServiceExceptionBehavior</c> (by default it stops the host).</para>
 /// </remarks>
 public sealed class CanalWorkerService : BackgroundService
