@@ -67,7 +67,9 @@ internal static class KnownApis
         "System.StringComparer", "System.Index", "System.Range", "System.ArgumentException",
         "System.ArgumentNullException", "System.ArgumentOutOfRangeException", "System.ObjectDisposedException",
         "System.Linq.Enumerable", "System.Linq.ImmutableArrayExtensions", "System.Numerics.BigInteger",
-        "System.Numerics.Vector", "System.Globalization.CultureInfo", "System.Collections.Generic.KeyValuePair",
+        "System.Numerics.Vector", "System.Numerics.Vector`1", "System.Numerics.Vector2", "System.Numerics.Vector3",
+        "System.Numerics.Vector4", "System.Numerics.Quaternion", "System.Numerics.Plane", "System.Numerics.Matrix3x2",
+        "System.Numerics.Matrix4x4", "System.Numerics.Complex", "System.Numerics.BitOperations", "System.Globalization.CultureInfo", "System.Collections.Generic.KeyValuePair",
         "System.Collections.Generic.KeyValuePair`2", "System.Collections.Generic.EqualityComparer`1",
         "System.Collections.Generic.Comparer`1", "System.Collections.Generic.CollectionExtensions",
         "System.IEquatable`1", "System.IComparable", "System.IComparable`1", "System.IFormattable",
@@ -207,7 +209,7 @@ internal static class KnownApis
     }
 
     /// <summary>
-    /// Whether <paramref name="type"/> is a BCL container (or <c>StringBuilder</c>) whose non-mutating members are pure
+    /// Whether <paramref name="type"/> is a BCL container (or <c>StringBuilder</c>, <c>HashCode</c>) whose non-mutating members are pure
     /// and whose mutators are pure on an instance created inside the degrader.
     /// </summary>
     internal static bool IsMutableContainer(INamedTypeSymbol type)
@@ -227,8 +229,9 @@ internal static class KnownApis
             }
         }
 
+        // HashCode: Combine is pure, and Add changes the HashCode it is called on.
         return (original.Name == "StringBuilder" && KnownTypes.IsNamespace(ns, "System.Text"))
-            || (original.Name == "Array" && KnownTypes.IsNamespace(ns, "System"));
+            || (original.Name is "Array" or "HashCode" && KnownTypes.IsNamespace(ns, "System"));
     }
 
     internal static bool IsMutator(IMethodSymbol method) => s_mutatorNames.Contains(method.Name);

@@ -426,14 +426,17 @@ internal sealed class PurityProver
         private readonly InProgress? _inProgress;
         private readonly SemanticModel? _model;
         private readonly CancellationToken _cancellationToken;
-        private readonly HashSet<ILocalSymbol> _notFresh = new(SymbolEqualityComparer.Default);
-        private readonly HashSet<ILocalSymbol> _assignedFresh = new(SymbolEqualityComparer.Default);
+        // What the body says about its locals, collected before the walk. A local function's walker shares its enclosing
+        // walker's: that walk collected over the local function's body too, and the locals it captures are declared there.
+        private readonly HashSet<ILocalSymbol> _notFresh;
+        private readonly HashSet<ILocalSymbol> _assignedFresh;
         // A span local given a slice of another local (`Span<int> t = s[1..]`): fresh when every local it views is.
-        private readonly Dictionary<ILocalSymbol, List<ILocalSymbol>> _viewOf = new(SymbolEqualityComparer.Default);
+        private readonly Dictionary<ILocalSymbol, List<ILocalSymbol>> _viewOf;
         // What each ref local is made to refer to (`ref var r = ref a;`, `r = ref arr[0];`).
-        private readonly Dictionary<ILocalSymbol, List<IOperation>> _refTargets = new(SymbolEqualityComparer.Default);
+        private readonly Dictionary<ILocalSymbol, List<IOperation>> _refTargets;
         // The span string.Create hands its action: the new string's own storage.
-        private readonly HashSet<IParameterSymbol> _freshParameters = new(SymbolEqualityComparer.Default);
+        private readonly HashSet<IParameterSymbol> _freshParameters;
+        private readonly bool _collected;
         private int _nesting;
 
         internal Walker(
@@ -443,7 +446,8 @@ internal sealed class PurityProver
             int depth,
             InProgress? inProgress,
             SemanticModel? model,
-            CancellationToken cancellationToken)
+            CancellationToken cancellationToken,
+            Walker? enclosing = null)
         {
             _model = model;
             _prover = prover;
@@ -452,6 +456,12 @@ internal sealed class PurityProver
             _depth = depth;
             _inProgress = inProgress;
             _cancellationToken = cancellationToken;
+            _collected = enclosing is not null;
+            _notFresh = enclosing?._notFresh ?? new HashSet<ILocalSymbol>(SymbolEqualityComparer.Default);
+            _assignedFresh = enclosing?._assignedFresh ?? new HashSet<ILocalSymbol>(SymbolEqualityComparer.Default);
+            _viewOf = enclosing?._viewOf ?? new Dictionary<ILocalSymbol, List<ILocalSymbol>>(SymbolEqualityComparer.Default);
+            _refTargets = enclosing?._refTargets ?? new Dictionary<ILocalSymbol, List<IOperation>>(SymbolEqualityComparer.Default);
+            _freshParameters = enclosing?._freshParameters ?? new HashSet<IParameterSymbol>(SymbolEqualityComparer.Default);
             if (root is IMethodSymbol { Name: "PrintMembers", IsStatic: false, ContainingType.IsRecord: true, Parameters: { Length: 1 } parameters })
             {
                 // A record's PrintMembers writes into the StringBuilder its ToString has just made.
@@ -466,7 +476,11 @@ internal sealed class PurityProver
         {
             try
             {
-                CollectFreshness(body, nesting: 0);
+                if (!_collected)
+                {
+                    CollectFreshness(body, nesting: 0);
+                }
+
                 return Visit(body);
             }
             catch (NestingTooDeepException tooDeep)
@@ -807,9 +821,9 @@ internal sealed class PurityProver
                 return null;
             }
 
-            if (operation is ILocalFunctionOperation)
+            if (operation is ILocalFunctionOperation or INameOfOperation)
             {
-                // Local functions declared inside are walked when called.
+                // Local functions declared inside are walked when called; nameof's argument is not evaluated.
                 return null;
             }
 
@@ -877,9 +891,14 @@ internal sealed class PurityProver
                     return CheckDispose(resources, operation);
                 case IUsingDeclarationOperation { DeclarationGroup: var group }:
                     return CheckDispose(group, operation);
+                case ICompoundAssignmentOperation compound:
+                    // `m += 0.5` on a type with user conversions converts the target in and the result back out.
+                    return CheckWrite(compound.Target, operation)
+                        ?? (compound.InConversion.MethodSymbol is { } inConversion ? CheckOperator(inConversion, operation) : null)
+                        ?? (compound.OperatorMethod is { } compoundOperator ? CheckOperator(compoundOperator, operation) : null)
+                        ?? (compound.OutConversion.MethodSymbol is { } outConversion ? CheckOperator(outConversion, operation) : null);
                 case IAssignmentOperation assignment:
-                    return CheckWrite(assignment.Target, operation)
-                        ?? (assignment is ICompoundAssignmentOperation { OperatorMethod: { } compound } ? CheckOperator(compound, operation) : null);
+                    return CheckWrite(assignment.Target, operation);
                 case IIncrementOrDecrementOperation increment:
                     return CheckWrite(increment.Target, operation)
                         ?? (increment.OperatorMethod is { } step ? CheckOperator(step, operation) : null);
@@ -893,6 +912,12 @@ internal sealed class PurityProver
                     return Visit(task) ?? Effect("blocks on a task ('" + KnownApis.Display(property) + "')", operation);
                 case IInvocationOperation invocation:
                     return CheckInvocation(invocation);
+                case IDelegateCreationOperation { Target: IMethodReferenceOperation methodGroup }:
+                    // `xs.Select(H.Bump)`: the delegate runs the method as a lambda in its place would.
+                    return CheckMethodGroup(methodGroup, operation);
+                case IRecursivePatternOperation { DeconstructSymbol: IMethodSymbol deconstruct } when IsInSource(deconstruct):
+                    // `p is (0, _)` calls Deconstruct.
+                    return CheckMember(deconstruct, instance: null, operation, ImmutableArray<IArgumentOperation>.Empty);
                 case IBinaryOperation { OperatorMethod: { } userOperator }:
                     return CheckOperator(userOperator, operation);
                 case IBinaryOperation { OperatorKind: BinaryOperatorKind.Add, Type.SpecialType: SpecialType.System_String } concatenation:
@@ -1064,10 +1089,59 @@ internal sealed class PurityProver
             }
 
             var toString = compilation.GetSpecialType(SpecialType.System_Object).GetMembers("ToString").OfType<IMethodSymbol>().FirstOrDefault();
-            return toString is not null && PurityProver.ImplementationIn(type, toString) is { } overridden
-                && SymbolEqualityComparer.Default.Equals(overridden.ContainingAssembly, compilation.Assembly)
+            if (toString is null || PurityProver.ImplementationIn(type, toString) is not { } overridden)
+            {
+                return null;
+            }
+
+            return SymbolEqualityComparer.Default.Equals(overridden.ContainingAssembly, compilation.Assembly)
                 ? CheckMember(overridden, operand, at, ImmutableArray<IArgumentOperation>.Empty)
-                : null;
+                    ?? (operand is null && IsGeneratedRecordMember(overridden) ? CheckDerivedOverrides(overridden, operand, type, at) : null)
+                : CheckDerivedOverrides(overridden, operand, type, at);
+        }
+
+        // A call bound to a framework virtual member (`object.ToString`, `Equals`, `GetHashCode`) or to a member the
+        // compiler generates for a record runs the override of the receiver's runtime type: when the receiver's type is a
+        // class of this compilation that other types of the compilation derive from, the overrides they declare are proved
+        // (a generated one through the members it calls). Code outside the compilation overriding a framework member is
+        // trusted like the framework's own.
+        private PurityViolation? CheckDerivedOverrides(IMethodSymbol method, IOperation? instance, ITypeSymbol? receiverType, IOperation at)
+        {
+            if (method is not { IsStatic: false, IsSealed: false } || !(method.IsVirtual || method.IsOverride || method.IsAbstract)
+                || receiverType is not INamedTypeSymbol { TypeKind: TypeKind.Class, IsSealed: false } type
+                || !SymbolEqualityComparer.Default.Equals(type.ContainingAssembly, _prover._compilation.Assembly))
+            {
+                return null;
+            }
+
+            var receiver = instance is null ? null : Strip(instance);
+            if (receiver is IObjectCreationOperation or IInstanceReferenceOperation { Syntax: Microsoft.CodeAnalysis.CSharp.Syntax.BaseExpressionSyntax })
+            {
+                return null;
+            }
+
+            var thisMode = IsFresh(instance) ? ThisMode.Fresh : ThisMode.ReadOnly;
+            var proved = new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default) { method.OriginalDefinition };
+            foreach (var runtimeType in _prover.SourceTypesDerivedFrom(type))
+            {
+                if (runtimeType.IsAbstract
+                    || PurityProver.ImplementationIn(runtimeType, method) is not { IsAbstract: false } implementation
+                    || !IsInSource(implementation) || !proved.Add(implementation.OriginalDefinition))
+                {
+                    continue;
+                }
+
+                var name = implementation.ContainingType.Name + "." + (implementation.AssociatedSymbol ?? implementation).Name;
+                var violation = IsGeneratedRecordMember(implementation)
+                    ? CheckGenerated(implementation, instance: null, at, depth: 0)?.Prepend(name)
+                    : _prover.IsUserDeclaredPure(implementation) ? null : Enter(implementation, thisMode, at, name);
+                if (violation is not null)
+                {
+                    return violation;
+                }
+            }
+
+            return null;
         }
 
         // A member the compiler generates for a record of this compilation (ToString, PrintMembers, Equals, ==, !=,
@@ -1359,6 +1433,26 @@ internal sealed class PurityProver
             return CheckMember(method, invocation.Instance, invocation, invocation.Arguments);
         }
 
+        // A method group converted to a delegate inside the degrader (`xs.Select(H.Bump)`) is judged as a call to it: the
+        // delegate runs it wherever a lambda in its place would have run.
+        private PurityViolation? CheckMethodGroup(IMethodReferenceOperation methodGroup, IOperation at)
+        {
+            var method = methodGroup.Method;
+            if (method.MethodKind == MethodKind.LocalFunction && IsInsideRoot(method))
+            {
+                return WalkLocalFunction(method);
+            }
+
+            if (methodGroup.Instance is IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ContainingTypeInstance } && _thisMode == ThisMode.Captured)
+            {
+                return Effect("calls captured instance method '" + KnownApis.Display(method) + "'", at, isCapturedRead: true);
+            }
+
+            return method.MethodKind == MethodKind.DelegateInvoke
+                ? Effect("invokes delegate '" + Describe(methodGroup.Instance) + "', which cannot be proved pure", at)
+                : CheckMember(method, methodGroup.Instance, at, ImmutableArray<IArgumentOperation>.Empty);
+        }
+
         internal PurityViolation? CheckCompiledMethodGroup(IMethodSymbol method, Location use)
         {
             string effect;
@@ -1394,7 +1488,7 @@ internal sealed class PurityProver
                 return null;
             }
 
-            var walker = new Walker(_prover, _root, _thisMode, _depth, new InProgress(key, thisIsFresh: false, InProgress.Count(_inProgress), _inProgress), _model, _cancellationToken);
+            var walker = new Walker(_prover, _root, _thisMode, _depth, new InProgress(key, thisIsFresh: false, InProgress.Count(_inProgress), _inProgress), _model, _cancellationToken, enclosing: this);
             var violation = walker.Walk(body);
             LowestAssumed = Math.Min(LowestAssumed, walker.LowestAssumed);
             return violation?.Prepend(localFunction.Name);
@@ -1420,12 +1514,18 @@ internal sealed class PurityProver
 
             if (IsGeneratedRecordMember(method))
             {
-                return CheckGenerated(method, instance, at, depth: 0);
+                return CheckGenerated(method, instance, at, depth: 0)
+                    ?? (instance is not null ? CheckDerivedOverrides(method, instance, Strip(instance).Type, at) : null);
             }
 
             if (IsVirtualDispatch(method, instance))
             {
                 return CheckVirtual(method, instance!, at);
+            }
+
+            if (!IsInSource(method) && CheckDerivedOverrides(method, instance, instance is null ? null : Strip(instance).Type, at) is { } dispatched)
+            {
+                return dispatched;
             }
 
             if (IsGenericMath(method))
@@ -1434,6 +1534,11 @@ internal sealed class PurityProver
                 // `x + y` on it, and the framework's own implementations are. The type argument a caller passes is not
                 // seen here (see the rule page).
                 return null;
+            }
+
+            if (IsStaticVirtualOfSource(method))
+            {
+                return Effect("calls static virtual '" + KnownApis.Display(method) + "', which the type argument can implement", at);
             }
 
             if (method.IsAbstract || method.IsExtern || (type.TypeKind == TypeKind.Interface && !method.IsStatic))
@@ -1625,6 +1730,11 @@ internal sealed class PurityProver
             && (KnownTypes.IsNamespace(type.ContainingNamespace, "System.Numerics")
                 || (type.Name is "IParsable" or "ISpanParsable" or "IUtf8SpanParsable" && KnownTypes.IsNamespace(type.ContainingNamespace, "System")));
 
+        // A static virtual member with a body, of an interface of the compilation: only a type parameter reaches it (`T.Factor`),
+        // and the type argument's own implementation, not seen here, runs in place of the body when it has one.
+        private bool IsStaticVirtualOfSource(IMethodSymbol method) =>
+            method is { IsStatic: true, IsVirtual: true, IsAbstract: false, ContainingType.TypeKind: TypeKind.Interface } && IsInSource(method);
+
         // Members every value type and record has and which are pure unless a user overrides them impurely in source
         // (in which case the source override is what the call binds to, and it is proved above).
         private static bool IsPureByShape(IMethodSymbol method) =>
@@ -1686,6 +1796,17 @@ internal sealed class PurityProver
             if (property.GetMethod is { } virtualGetter && IsVirtualDispatch(virtualGetter, reference.Instance) && !_prover.IsUserDeclaredPure(property))
             {
                 return CheckVirtual(virtualGetter, reference.Instance!, reference);
+            }
+
+            if (property.GetMethod is { } compiledGetter && reference.Instance is { } receiver && !IsInSource(compiledGetter)
+                && CheckDerivedOverrides(compiledGetter, receiver, Strip(receiver).Type, reference) is { } dispatched)
+            {
+                return dispatched;
+            }
+
+            if (property.GetMethod is { } staticVirtual && IsStaticVirtualOfSource(staticVirtual) && !_prover.IsUserDeclaredPure(property))
+            {
+                return Effect("calls static virtual '" + KnownApis.Display(property) + "', which the type argument can implement", reference);
             }
 
             if (property.GetMethod is { } getter && IsInSource(getter) && !_prover.IsUserDeclaredPure(property))

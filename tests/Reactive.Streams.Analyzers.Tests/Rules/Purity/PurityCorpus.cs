@@ -19,6 +19,7 @@ internal static partial class PurityCorpus
         .. Language(),
         .. AsyncAndIterators(),
         .. Shapes(),
+        .. Audit(),
     ];
 
     private static IEnumerable<PurityCase> Generics()
