@@ -179,19 +179,23 @@ internal sealed class PurityProver
         InProgress? inProgress,
         SemanticModel? model,
         out int lowestAssumed,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        ImmutableArray<int> freshParameters = default)
     {
         lowestAssumed = int.MaxValue;
         method = Definition(method);
         var key = method;
         var fresh = thisMode == ThisMode.Fresh;
         var verdicts = fresh ? _freshVerdicts : _verdicts;
-        if (thisMode != ThisMode.Captured && verdicts.TryGetValue(key, out var cached))
+        // A call handed storage the degrader created (a StringBuilder, a list, a span over its own array) is proved with
+        // those parameters written freely: a verdict of that call alone, neither cached nor assumed for a recursive call.
+        var handed = !freshParameters.IsDefaultOrEmpty;
+        if (!handed && thisMode != ThisMode.Captured && verdicts.TryGetValue(key, out var cached))
         {
             return cached.Violation;
         }
 
-        if (InProgress.Find(inProgress, key, fresh) is { } position)
+        if (!handed && InProgress.Find(inProgress, key, fresh) is { } position)
         {
             lowestAssumed = position;
             return null;
@@ -212,12 +216,20 @@ internal sealed class PurityProver
         }
         else
         {
-            var walker = new Walker(this, method, thisMode, depth, new InProgress(key, fresh, self, inProgress), model, cancellationToken);
+            var walker = new Walker(this, method, thisMode, depth, new InProgress(key, fresh, self, inProgress, handed), model, cancellationToken);
+            if (handed)
+            {
+                foreach (var ordinal in freshParameters)
+                {
+                    walker.MarkFresh(method.Parameters[ordinal]);
+                }
+            }
+
             violation = walker.Walk(body);
             assumed = walker.LowestAssumed >= self ? int.MaxValue : walker.LowestAssumed;
         }
 
-        if (assumed == int.MaxValue && thisMode != ThisMode.Captured)
+        if (assumed == int.MaxValue && thisMode != ThisMode.Captured && !handed)
         {
             verdicts.TryAdd(key, new Verdict(violation));
         }
@@ -364,13 +376,17 @@ internal sealed class PurityProver
     /// <summary>The methods being proved, innermost first: a short immutable stack (at most a few frames deep).</summary>
     private sealed class InProgress
     {
-        internal InProgress(IMethodSymbol method, bool thisIsFresh, int position, InProgress? next)
+        internal InProgress(IMethodSymbol method, bool thisIsFresh, int position, InProgress? next, bool handed = false)
         {
             Method = method;
             ThisIsFresh = thisIsFresh;
             Position = position;
             Next = next;
+            Handed = handed;
         }
+
+        /// <summary>Proved with parameters handed the degrader's own storage: not an assumption for other calls.</summary>
+        internal bool Handed { get; }
 
         internal IMethodSymbol Method { get; }
 
@@ -384,7 +400,7 @@ internal sealed class PurityProver
         {
             for (var frame = stack; frame is not null; frame = frame.Next)
             {
-                if (frame.ThisIsFresh == thisIsFresh && SymbolEqualityComparer.Default.Equals(frame.Method, method))
+                if (!frame.Handed && frame.ThisIsFresh == thisIsFresh && SymbolEqualityComparer.Default.Equals(frame.Method, method))
                 {
                     return frame.Position;
                 }
@@ -468,6 +484,9 @@ internal sealed class PurityProver
                 _freshParameters.Add(parameters[0]);
             }
         }
+
+        /// <summary>Marks a parameter as storage the degrader created, handed in by the caller.</summary>
+        internal void MarkFresh(IParameterSymbol parameter) => _freshParameters.Add(parameter);
 
         /// <summary>The stack position of the outermost in-progress method assumed pure; <see cref="int.MaxValue"/> for none.</summary>
         internal int LowestAssumed { get; private set; } = int.MaxValue;
@@ -652,6 +671,12 @@ internal sealed class PurityProver
             }
 
             value = Strip(value);
+            if (value is IConditionalOperation { WhenTrue: { } whenTrue, WhenFalse: { } whenFalse })
+            {
+                // `n <= 16 ? stackalloc int[16] : new int[n]`
+                return IsCreation(whenTrue) && IsCreation(whenFalse);
+            }
+
             return value is IObjectCreationOperation or IArrayCreationOperation or IAnonymousObjectCreationOperation
                 or ITypeParameterObjectCreationOperation or ICollectionExpressionOperation or IWithOperation
                 || (value is IInvocationOperation { TargetMethod: { ContainingType: { } type } method }
@@ -674,6 +699,13 @@ internal sealed class PurityProver
 
             if (method.Name == "Clone" && type.SpecialType == SpecialType.System_Array)
             {
+                return true;
+            }
+
+            if (method is { IsStatic: false, Name: "ToArray" or "GetRange" or "ConvertAll" or "FindAll" or "Slice" } && type.SpecialType != SpecialType.System_Array
+                && KnownApis.IsMutableContainer(type) && (method.ReturnType is IArrayTypeSymbol || method.ReturnType is INamedTypeSymbol { TypeKind: TypeKind.Class }))
+            {
+                // A BCL collection's copies: `list.ToArray()`, `list.GetRange(0, 2)`, `queue.ToArray()`.
                 return true;
             }
 
@@ -915,6 +947,10 @@ internal sealed class PurityProver
                 case IDelegateCreationOperation { Target: IMethodReferenceOperation methodGroup }:
                     // `xs.Select(H.Bump)`: the delegate runs the method as a lambda in its place would.
                     return CheckMethodGroup(methodGroup, operation);
+                case ICollectionExpressionOperation collection:
+                    return CheckCollectionExpression(collection);
+                case ISpreadOperation { Operand: var spread }:
+                    return CheckSpread(spread, operation);
                 case IRecursivePatternOperation { DeconstructSymbol: IMethodSymbol deconstruct } when IsInSource(deconstruct):
                     // `p is (0, _)` calls Deconstruct.
                     return CheckMember(deconstruct, instance: null, operation, ImmutableArray<IArgumentOperation>.Empty);
@@ -1030,6 +1066,134 @@ internal sealed class PurityProver
 
             return (info.ElementConversion.MethodSymbol is { } conversion && IsInSource(conversion) ? CheckOperator(conversion, loop) : null)
                 ?? (syntax is Microsoft.CodeAnalysis.CSharp.Syntax.ForEachVariableStatementSyntax ? CheckDeconstruction(loop) : null);
+        }
+
+        // `Bag b = [x, 1]` makes the collection with its constructor and Add, or with its [CollectionBuilder] method: those the
+        // compilation declares are proved.
+        private PurityViolation? CheckCollectionExpression(ICollectionExpressionOperation collection)
+        {
+            if (collection.ConstructMethod is not { } construct || _prover.IsUserDeclaredPure(construct))
+            {
+                return null;
+            }
+
+            if (construct.MethodKind != MethodKind.Constructor)
+            {
+                return IsInSource(construct) ? CheckMember(construct, instance: null, collection, ImmutableArray<IArgumentOperation>.Empty) : null;
+            }
+
+            if (IsInSource(construct) && Enter(construct, ThisMode.Fresh, collection, "new " + construct.ContainingType.Name) is { } violation)
+            {
+                return violation;
+            }
+
+            for (var type = construct.ContainingType; !collection.Elements.IsEmpty && type is not null && IsInSource(type); type = type.BaseType)
+            {
+                foreach (var member in type.GetMembers("Add"))
+                {
+                    if (member is IMethodSymbol { IsStatic: false, Parameters.Length: 1 } add && !_prover.IsUserDeclaredPure(add)
+                        && Enter(add, ThisMode.Fresh, collection, add.Name) is { } added)
+                    {
+                        return added;
+                    }
+                }
+            }
+
+            return null;
+        }
+
+        // `[.. bag]` enumerates bag as foreach does: a GetEnumerator of the compilation, and its enumerator's MoveNext and Current.
+        private PurityViolation? CheckSpread(IOperation spread, IOperation at)
+        {
+            var operand = Strip(spread);
+            if (operand.Type is not INamedTypeSymbol { SpecialType: SpecialType.None } type || !IsInSource(type))
+            {
+                return null;
+            }
+
+            for (var current = type; current is not null && IsInSource(current); current = current.BaseType)
+            {
+                if (current.GetMembers("GetEnumerator").OfType<IMethodSymbol>().FirstOrDefault(static m => m is { IsStatic: false, Parameters.IsEmpty: true }) is not { } getEnumerator)
+                {
+                    continue;
+                }
+
+                if (CheckMember(getEnumerator, operand, at, ImmutableArray<IArgumentOperation>.Empty) is { } violation)
+                {
+                    return violation;
+                }
+
+                if (getEnumerator.ReturnType is INamedTypeSymbol enumerator && IsInSource(enumerator))
+                {
+                    var moveNext = enumerator.GetMembers("MoveNext").OfType<IMethodSymbol>().FirstOrDefault(static m => m.Parameters.IsEmpty);
+                    var current2 = enumerator.GetMembers("Current").OfType<IPropertySymbol>().FirstOrDefault()?.GetMethod;
+                    foreach (var member in new[] { moveNext, current2 })
+                    {
+                        if (member is not null && IsInSource(member) && Enter(member, ThisMode.Fresh, at, member.AssociatedSymbol?.Name ?? member.Name) is { } inner)
+                        {
+                            return inner;
+                        }
+                    }
+                }
+
+                return null;
+            }
+
+            return null;
+        }
+
+        // string.Join, string.Concat, string.Format, StringBuilder.Append/AppendJoin/AppendFormat/Insert and Convert.ToString
+        // format the values they are handed (the elements of a sequence or array handed as one) with their ToString, or
+        // their IFormattable.ToString for a format: a value of a type of the compilation is formatted by its own members.
+        private PurityViolation? CheckFormattedArguments(IMethodSymbol method, ImmutableArray<IArgumentOperation> arguments, IOperation at)
+        {
+            if (arguments.IsDefaultOrEmpty || method.ContainingType is not { } owner
+                || method.Name is not ("Join" or "Concat" or "Format" or "Append" or "AppendLine" or "AppendJoin" or "AppendFormat" or "Insert" or "ToString")
+                || !(owner.SpecialType == SpecialType.System_String
+                    || (owner.Name == "StringBuilder" && KnownTypes.IsNamespace(owner.ContainingNamespace, "System.Text"))
+                    || (owner.Name == "Convert" && KnownTypes.IsNamespace(owner.ContainingNamespace, "System"))))
+            {
+                return null;
+            }
+
+            var interpolated = method.Name.EndsWith("Format", StringComparison.Ordinal);
+            foreach (var argument in arguments)
+            {
+                var value = Strip(argument.Value);
+                IEnumerable<IOperation> values = argument.ArgumentKind == ArgumentKind.ParamArray
+                    ? value switch
+                    {
+                        IArrayCreationOperation { Initializer: { } initializer } => initializer.ElementValues,
+                        ICollectionExpressionOperation expanded => expanded.Elements,
+                        _ => Array.Empty<IOperation>(),
+                    }
+                    : new[] { value };
+                foreach (var formatted in values)
+                {
+                    var operand = Strip(formatted);
+                    var violation = argument.ArgumentKind != ArgumentKind.ParamArray && ElementType(argument.Parameter?.Type) is not null
+                        ? CheckFormatting(ElementType(operand.Type), operand: null, interpolated, at)
+                        : CheckFormatting(operand.Type, operand, interpolated, at);
+                    if (violation is not null)
+                    {
+                        return violation;
+                    }
+                }
+            }
+
+            return null;
+
+            // The element type of an array, span or IEnumerable<T> (string and char sequences aside, whose elements are not formatted).
+            static ITypeSymbol? ElementType(ITypeSymbol? type) =>
+                type switch
+                {
+                    null or { SpecialType: SpecialType.System_String } => null,
+                    IArrayTypeSymbol array => array.ElementType,
+                    INamedTypeSymbol { Name: "ReadOnlySpan" or "Span", TypeArguments: { Length: 1 } spanArguments } => spanArguments[0],
+                    INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Collections_Generic_IEnumerable_T } enumerable => enumerable.TypeArguments[0],
+                    INamedTypeSymbol named => named.AllInterfaces.FirstOrDefault(static i => i.OriginalDefinition.SpecialType == SpecialType.System_Collections_Generic_IEnumerable_T)?.TypeArguments[0],
+                    _ => null,
+                };
         }
 
         private PurityViolation? CheckDispose(IOperation resources, IOperation at)
@@ -1555,7 +1719,12 @@ internal sealed class PurityProver
             if (IsInSource(method))
             {
                 var thisMode = method.IsStatic ? ThisMode.ReadOnly : IsFresh(instance) ? ThisMode.Fresh : ThisMode.ReadOnly;
-                return Enter(method, thisMode, at, method.Name);
+                return Enter(method, thisMode, at, method.Name, arguments);
+            }
+
+            if (CheckFormattedArguments(method, arguments, at) is { } formatting)
+            {
+                return formatting;
             }
 
             if (KnownApis.IsSpanMutator(method) is { } written)
@@ -1744,7 +1913,7 @@ internal sealed class PurityProver
             !symbol.DeclaringSyntaxReferences.IsEmpty && _prover._compilation.ContainsSyntaxTree(symbol.DeclaringSyntaxReferences[0].SyntaxTree);
 
         /// <summary>Proves a callee in source and puts its name on the path; calls past the depth bound are not proved.</summary>
-        private PurityViolation? Enter(IMethodSymbol method, ThisMode thisMode, IOperation at, string name)
+        private PurityViolation? Enter(IMethodSymbol method, ThisMode thisMode, IOperation at, string name, ImmutableArray<IArgumentOperation> arguments = default)
         {
             if (_depth + 1 >= MaxDepth)
             {
@@ -1753,9 +1922,31 @@ internal sealed class PurityProver
                     at);
             }
 
-            var violation = _prover.ProveCall(method, thisMode, _depth + 1, _inProgress, _model, out var assumed, _cancellationToken);
+            var violation = _prover.ProveCall(method, thisMode, _depth + 1, _inProgress, _model, out var assumed, _cancellationToken, FreshArguments(arguments));
             LowestAssumed = Math.Min(LowestAssumed, assumed);
             return violation?.Prepend(name);
+        }
+
+        // The ordinals of the by-value parameters handed storage the degrader created (a reference to its own builder or
+        // collection, a span over its own array or stackalloc).
+        private ImmutableArray<int> FreshArguments(ImmutableArray<IArgumentOperation> arguments)
+        {
+            if (arguments.IsDefaultOrEmpty)
+            {
+                return default;
+            }
+
+            ImmutableArray<int>.Builder? ordinals = null;
+            foreach (var argument in arguments)
+            {
+                if (argument.Parameter is { RefKind: RefKind.None, Type: var type } parameter && (!type.IsValueType || IsView(type))
+                    && argument.ArgumentKind == ArgumentKind.Explicit && IsFresh(argument.Value))
+                {
+                    (ordinals ??= ImmutableArray.CreateBuilder<int>()).Add(parameter.Ordinal);
+                }
+            }
+
+            return ordinals?.ToImmutable() ?? default;
         }
 
         private PurityViolation? CheckConstructor(IMethodSymbol constructor, IObjectCreationOperation creation)
@@ -1771,7 +1962,7 @@ internal sealed class PurityProver
                 return null;
             }
 
-            return Enter(constructor, ThisMode.Fresh, creation, "new " + constructor.ContainingType.Name);
+            return Enter(constructor, ThisMode.Fresh, creation, "new " + constructor.ContainingType.Name, creation.Arguments);
         }
 
         private PurityViolation? CheckPropertyRead(IPropertyReferenceOperation reference)

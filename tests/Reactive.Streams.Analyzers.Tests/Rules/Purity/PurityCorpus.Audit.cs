@@ -189,5 +189,86 @@ internal static partial class PurityCorpus
         yield return Impure("throwing an exception whose constructor writes a static", "int", "static x => x >= 0 ? x : throw new Bad()", """
             sealed class Bad : Exception { public static int Made; public Bad() { /*!*/Made++; } }
             """, "lambda \u2192 new Bad \u2192 writes static field 'Bad.Made'");
+
+        // Storage the degrader creates, however it is spelled.
+        yield return Pure("stackalloc or a new array chosen by a condition", "int", "static x => { Span<int> buf = x <= 16 ? stackalloc int[16] : new int[x]; buf[0] = x; buf.Reverse(); return buf[^1]; }");
+        yield return Impure("span chosen by a condition over a parameter array", "int[]", "static xs => { Span<int> buf = xs.Length <= 16 ? stackalloc int[16] : xs; /*!*/buf[0] = 1; return xs; }", "",
+            "lambda \u2192 writes an element of 'buf', which was not created inside the degrader");
+        yield return Pure("List.ToArray result written", "List<int>", "static xs => { var copy = xs.ToArray(); copy[0] = 0; return new List<int>(copy); }");
+        yield return Pure("List.GetRange result mutated", "List<int>", "static xs => { var part = xs.GetRange(0, 1); part.Add(0); return part; }");
+        yield return Pure("helper filling a StringBuilder it created", "R", "static r => r with { S = H.Render(r) }", """
+            sealed record R(string S, int N);
+            static class H
+            {
+                public static string Render(R r) { var sb = new StringBuilder(); AppendFields(sb, r); return sb.ToString(); }
+                static void AppendFields(StringBuilder sb, R r) => sb.Append(r.S).Append('=').Append(r.N);
+            }
+            """);
+        yield return Impure("helper filling a StringBuilder it was handed by a caller outside", "R", "static r => r with { S = H.Shared(r) }", """
+            sealed record R(string S, int N);
+            static class H
+            {
+                static readonly StringBuilder s_sb = new();
+                public static string Shared(R r) { AppendFields(s_sb, r); return s_sb.ToString(); }
+                static void AppendFields(StringBuilder sb, R r) => /*!*/sb.Append(r.S);
+            }
+            """, "lambda \u2192 Shared \u2192 AppendFields \u2192 mutates 'sb' ('StringBuilder.Append'), which was not created inside the degrader");
+
+        // Collection expressions of the compilation's collection types run their constructor, Add or builder method.
+        yield return Impure("collection expression of a user collection with an impure Add", "int", "static x => { Bag b = [x, 1]; return b.Count; }", """
+            sealed class Bag : System.Collections.IEnumerable
+            {
+                public static int N;
+                readonly List<int> _items = new();
+                public int Count => _items.Count;
+                public void Add(int x) { /*!*/N++; _items.Add(x); }
+                public System.Collections.IEnumerator GetEnumerator() => _items.GetEnumerator();
+            }
+            """, "lambda \u2192 Add \u2192 writes static field 'Bag.N'");
+        yield return Impure("collection expression of a user collection builder with an effect", "int", "static x => { Bag b = [x, 1]; return b.Count; }", """
+            [System.Runtime.CompilerServices.CollectionBuilder(typeof(BagBuilder), nameof(BagBuilder.Create))]
+            sealed class Bag
+            {
+                public int Count;
+                public IEnumerator<int> GetEnumerator() { yield break; }
+            }
+            static class BagBuilder { public static int N; public static Bag Create(ReadOnlySpan<int> xs) { /*!*/N++; return new Bag { Count = xs.Length }; } }
+            """, "lambda \u2192 Create \u2192 writes static field 'BagBuilder.N'");
+        yield return Pure("collection expression of a pure user collection", "int", "static x => { Bag b = [x, 1]; return b.Count + b.Sum; }", """
+            sealed class Bag : System.Collections.IEnumerable
+            {
+                public int Count, Sum;
+                public void Add(int x) { Count++; Sum += x; }
+                public System.Collections.IEnumerator GetEnumerator() => Array.Empty<int>().GetEnumerator();
+            }
+            """);
+        yield return Impure("spread of a user enumerable with an impure GetEnumerator", "int", "static x => { int[] a = [.. new Bag(), x]; return a.Length; }", """
+            sealed class Bag
+            {
+                public static int N;
+                public Enumerator GetEnumerator() { /*!*/N++; return new Enumerator(); }
+                public struct Enumerator { int _i; public int Current => _i; public bool MoveNext() => ++_i < 3; }
+            }
+            """, "lambda \u2192 GetEnumerator \u2192 writes static field 'Bag.N'");
+
+        // Framework formatting of a value of the compilation calls its ToString.
+        yield return Impure("string.Join over values with an impure ToString", "List<W>", "static ws => string.Join(\",\", ws).Length > 0 ? ws : ws", """
+            sealed class W { public static int N; public override string ToString() { /*!*/N++; return "w"; } }
+            """, "lambda \u2192 ToString \u2192 writes static field 'W.N'");
+        yield return Impure("StringBuilder.Append of a value with an impure ToString", "W", "static w => new StringBuilder().Append(w).Length > 0 ? w : w", """
+            sealed class W { public static int N; public override string ToString() { /*!*/N++; return "w"; } }
+            """, "lambda \u2192 ToString \u2192 writes static field 'W.N'");
+        yield return Impure("string.Format of a value with an impure ToString", "W", "static w => string.Format(\"{0}\", w).Length > 0 ? w : w", """
+            sealed class W { public static int N; public override string ToString() { /*!*/N++; return "w"; } }
+            """, "lambda \u2192 ToString \u2192 writes static field 'W.N'");
+        yield return Pure("string.Join over records and framework values", "R[]", "static rs => string.Join(\",\", rs.AsEnumerable()) + string.Join(\";\", rs.Select(r => r.N)) + string.Concat(rs[0], 1) == \"\" ? rs : rs", "sealed record R(int N);");
+
+        // Pins.
+        yield return Pure("LINQ lambda capturing a local of the degrader", "int[]", "static xs => { var k = xs.Length; return xs.Select(x => x * k).Where(x => x > k).ToArray(); }");
+        yield return Pure("union-style switch over derived records", "Event", "static e => e switch { Click c => c with { X = c.X / 2 }, Tick t when t.N > 1 => t with { N = 1 }, _ => e }", """
+            abstract record Event;
+            sealed record Tick(int N) : Event;
+            sealed record Click(int X) : Event;
+            """);
     }
 }
