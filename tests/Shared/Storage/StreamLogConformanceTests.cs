@@ -644,6 +644,42 @@ public abstract partial class StreamLogConformanceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Tail_accepts_a_block_longer_than_the_longest_timer()
+    {
+        // Any positive block is allowed (docs/stream-log.md); one timer reaches only about 49.7 days ahead.
+        var log = await CreateAsync();
+        var stream = NewStream();
+        var timers = Clock.TimersCreated;
+
+        var tail = log.TailAsync(stream, StreamId.Min, TimeSpan.FromDays(60), 10).AsTask();
+        await Task.WhenAny(tail, Clock.WaitForTimersAsync(timers + 1)).WaitAsync(Guard);
+        Assert.False(tail.IsCompleted, tail.Exception?.ToString());
+        await log.AppendAsync(stream, "late", AppendMode.Durable);
+
+        Assert.Equal(["late"], (await tail.WaitAsync(Guard)).Select(Text));
+    }
+
+    [Fact]
+    public async Task Tail_with_a_block_longer_than_the_longest_timer_times_out_at_block()
+    {
+        var log = await CreateAsync();
+        var timers = Clock.TimersCreated;
+
+        var tail = log.TailAsync(NewStream(), StreamId.Min, TimeSpan.FromDays(60), 10).AsTask();
+        await Task.WhenAny(tail, Clock.WaitForTimersAsync(timers + 1)).WaitAsync(Guard);
+        for (var day = 0; day < 59; day++)
+        {
+            Clock.Advance(TimeSpan.FromDays(1));
+            await Task.Yield();
+            Assert.False(tail.IsCompleted, $"day {day + 1}: {tail.Exception}");
+        }
+
+        // A backend that polls may have timers queued behind the last advance; the last day ends the block on every one.
+        Clock.Advance(TimeSpan.FromDays(1));
+        Assert.Empty(await tail.WaitAsync(Guard));
+    }
+
+    [Fact]
     public async Task Tail_wakes_on_an_append_through_another_log_instance()
     {
         var log = await CreateAsync();
