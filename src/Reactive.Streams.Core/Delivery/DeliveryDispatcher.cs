@@ -34,6 +34,9 @@ namespace Reactive.Streams;
 /// <typeparam name="T">The item type.</typeparam>
 public sealed partial class DeliveryDispatcher<T> : IAsyncDisposable
 {
+    // The longest timeout one timer (Task.WaitAsync) accepts.
+    private static readonly TimeSpan s_longestWait = TimeSpan.FromMilliseconds(uint.MaxValue - 1);
+
     private readonly DeliverySinkWorker<T>[] _workers;
     private readonly int _holds;
     private readonly TimeProvider _timeProvider;
@@ -352,13 +355,27 @@ public sealed partial class DeliveryDispatcher<T> : IAsyncDisposable
         var timedOut = false;
         if (drainTimeout != Timeout.InfiniteTimeSpan)
         {
-            try
+            // A timeout beyond what one timer can measure is waited out in steps, each up to what is left of it.
+            var start = _timeProvider.GetTimestamp();
+            var step = drainTimeout > s_longestWait ? s_longestWait : drainTimeout;
+            while (true)
             {
-                await workers.WaitAsync(drainTimeout, _timeProvider).ConfigureAwait(false);
-            }
-            catch (TimeoutException)
-            {
-                timedOut = true;
+                try
+                {
+                    await workers.WaitAsync(step, _timeProvider).ConfigureAwait(false);
+                    break;
+                }
+                catch (TimeoutException)
+                {
+                    var remaining = drainTimeout - _timeProvider.GetElapsedTime(start);
+                    if (remaining <= TimeSpan.Zero)
+                    {
+                        timedOut = true;
+                        break;
+                    }
+
+                    step = remaining > s_longestWait ? s_longestWait : remaining;
+                }
             }
         }
 

@@ -606,6 +606,29 @@ public class DeliveryDispatcherTests
     }
 
     [Fact]
+    public async Task A_drain_timeout_longer_than_the_longest_timer_waits_for_all_of_it()
+    {
+        // Any drain timeout that is not negative is allowed; one timer reaches only about 49.7 days ahead.
+        var time = new RecordingTimeProvider();
+        var stuck = new RecordingSink<int>("stuck", time, async (_, _, ct) => await Task.Delay(Timeout.InfiniteTimeSpan, ct));
+        var dispatcher = new DeliveryDispatcher<int>(Options(time, stuck));
+        var ack = new CountingAck();
+        await dispatcher.DispatchAsync(1, ack);
+        await WaitUntil(() => stuck.Attempts == 1);
+
+        var shutdown = dispatcher.ShutdownAsync(TimeSpan.FromDays(60));
+        Assert.False(shutdown.IsCompleted, shutdown.Exception?.ToString());
+        Assert.True(await time.NextTimerAsync() <= TimeSpan.FromDays(60));
+        time.Advance(TimeSpan.FromDays(50));
+        await time.NextTimerAsync();
+        Assert.False(shutdown.IsCompleted, shutdown.Exception?.ToString());
+        time.Advance(TimeSpan.FromDays(10));
+
+        Assert.False(await shutdown.WaitAsync(TestLimits.Hang));
+        Assert.Equal(0, ack.Count);
+    }
+
+    [Fact]
     public async Task Dispose_stops_at_once_and_leaves_queued_items_unacked()
     {
         var time = new RecordingTimeProvider();
