@@ -104,7 +104,9 @@ public sealed class BoundedStream<T> : IMeteredStream
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns>The item.</returns>
     /// <exception cref="StreamClosedException">The stream is completed and empty (the inner exception is the completion error, if any).</exception>
-    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled; or the stream was
+    /// completed with an <see cref="OperationCanceledException"/> and is empty: that exception is thrown itself, not
+    /// wrapped, as <c>ChannelReader.ReadAsync</c> throws it.</exception>
     public ValueTask<T> ReadAsync(CancellationToken cancellationToken = default) => _buffer.ReadAsync(cancellationToken);
 
     /// <summary>
