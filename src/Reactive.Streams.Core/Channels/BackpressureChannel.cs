@@ -16,7 +16,8 @@ namespace Reactive.Streams;
 /// when it was rejected (Fail overflow, completed channel, missing or throwing degrader) or when a PauseUpstream buffer
 /// is full. <c>WriteAsync</c> waits for room under PauseUpstream and throws <see cref="StreamOverflowException"/>,
 /// <see cref="MissingDegraderException"/> or <see cref="StreamClosedException"/> (a <see cref="ChannelClosedException"/>)
-/// for a rejected item. <c>WaitToWriteAsync</c> waits for room under PauseUpstream and Fail, and returns true at once
+/// for a rejected item, or an <see cref="InvalidOperationException"/> whose inner exception is the degrader's when the
+/// degrader threw. <c>WaitToWriteAsync</c> waits for room under PauseUpstream and Fail, and returns true at once
 /// under DropOldest and DegradeQuality. Reading after completion of an empty channel throws
 /// <see cref="ChannelClosedException"/> from <c>ReadAsync</c>, and <c>WaitToReadAsync</c> returns false.
 /// </remarks>

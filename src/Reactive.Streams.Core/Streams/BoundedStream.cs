@@ -12,7 +12,8 @@ namespace Reactive.Streams;
 /// <see cref="TryPush"/> never waits or throws and reports the outcome as a <see cref="PushResult"/>;
 /// <see cref="PushAsync"/> awaits room under <see cref="BackpressurePolicy.PauseUpstream"/> and throws
 /// <see cref="StreamOverflowException"/>, <see cref="StreamClosedException"/> or <see cref="MissingDegraderException"/>
-/// for a rejected item.</para>
+/// for a rejected item, or an <see cref="InvalidOperationException"/> naming the stream, whose inner exception is the
+/// degrader's, when the degrader threw.</para>
 /// <para>Completion (<see cref="Complete"/>) stops writing, lets consumers drain what is buffered, then ends reading;
 /// it wakes every waiting producer (which fails as closed) and consumer.</para>
 /// </remarks>
@@ -78,6 +79,7 @@ public sealed class BoundedStream<T> : IMeteredStream
     /// <exception cref="StreamOverflowException">Fail found the buffer full, or a PauseUpstream wait timed out.</exception>
     /// <exception cref="StreamClosedException">The stream is completed, or was completed while the push waited.</exception>
     /// <exception cref="MissingDegraderException">DegradeQuality overflowed with no degrader.</exception>
+    /// <exception cref="InvalidOperationException">The degrader threw (it is the inner exception); the item was rejected and nothing was evicted.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public ValueTask PushAsync(T item, CancellationToken cancellationToken = default) => _buffer.PushAsync(item, cancellationToken);
 
@@ -92,6 +94,7 @@ public sealed class BoundedStream<T> : IMeteredStream
     /// <exception cref="StreamOverflowException">Fail found the buffer full, or a PauseUpstream wait timed out.</exception>
     /// <exception cref="StreamClosedException">The stream is completed, or was completed while the push waited.</exception>
     /// <exception cref="MissingDegraderException">DegradeQuality overflowed with no degrader.</exception>
+    /// <exception cref="InvalidOperationException">The degrader threw (it is the inner exception); the item was rejected and nothing was evicted.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public void Push(T item, CancellationToken cancellationToken = default) => _buffer.Push(item, cancellationToken);
 
