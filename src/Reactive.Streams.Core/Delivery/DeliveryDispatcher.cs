@@ -2,6 +2,7 @@ using System.Diagnostics.Metrics;
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Reactive.Streams.Internal;
 
 namespace Reactive.Streams;
 
@@ -34,9 +35,6 @@ namespace Reactive.Streams;
 /// <typeparam name="T">The item type.</typeparam>
 public sealed partial class DeliveryDispatcher<T> : IAsyncDisposable
 {
-    // The longest timeout one timer (Task.WaitAsync) accepts.
-    private static readonly TimeSpan s_longestWait = TimeSpan.FromMilliseconds(uint.MaxValue - 1);
-
     private readonly DeliverySinkWorker<T>[] _workers;
     private readonly int _holds;
     private readonly TimeProvider _timeProvider;
@@ -357,7 +355,7 @@ public sealed partial class DeliveryDispatcher<T> : IAsyncDisposable
         {
             // A timeout beyond what one timer can measure is waited out in steps, each up to what is left of it.
             var start = _timeProvider.GetTimestamp();
-            var step = drainTimeout > s_longestWait ? s_longestWait : drainTimeout;
+            var step = drainTimeout > TimerLimits.LongestWait ? TimerLimits.LongestWait : drainTimeout;
             while (true)
             {
                 try
@@ -374,7 +372,7 @@ public sealed partial class DeliveryDispatcher<T> : IAsyncDisposable
                         break;
                     }
 
-                    step = remaining > s_longestWait ? s_longestWait : remaining;
+                    step = remaining > TimerLimits.LongestWait ? TimerLimits.LongestWait : remaining;
                 }
             }
         }

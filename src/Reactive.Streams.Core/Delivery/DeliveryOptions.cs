@@ -201,9 +201,6 @@ internal sealed record DeliverySinkSettings(
     Func<Exception, bool>? IsTransient,
     bool BestEffort)
 {
-    // The longest due time an ITimer accepts.
-    private static readonly TimeSpan s_maxDelay = TimeSpan.FromMilliseconds(uint.MaxValue - 1);
-
     public static DeliverySinkSettings Resolve<T>(DeliveryOptions<T> global, string sinkName, DeliverySinkOptions? local)
     {
         var settings = new DeliverySinkSettings(
@@ -259,14 +256,14 @@ internal sealed record DeliverySinkSettings(
             throw new ArgumentOutOfRangeException(nameof(MaxBackoff), MaxBackoff, $"MaxBackoff must be zero or positive{where}.");
         }
 
-        if (MaxBackoff > s_maxDelay)
+        if (MaxBackoff > TimerLimits.LongestWait)
         {
-            throw new ArgumentOutOfRangeException(nameof(MaxBackoff), MaxBackoff, $"MaxBackoff must not exceed {s_maxDelay} (the longest timer){where}.");
+            throw new ArgumentOutOfRangeException(nameof(MaxBackoff), MaxBackoff, $"MaxBackoff must not exceed {TimerLimits.LongestWait} (the longest timer){where}.");
         }
 
-        if (BatchFlush > s_maxDelay)
+        if (BatchFlush > TimerLimits.LongestWait)
         {
-            throw new ArgumentOutOfRangeException(nameof(BatchFlush), BatchFlush, $"BatchFlush must not exceed {s_maxDelay} (the longest timer){where}.");
+            throw new ArgumentOutOfRangeException(nameof(BatchFlush), BatchFlush, $"BatchFlush must not exceed {TimerLimits.LongestWait} (the longest timer){where}.");
         }
 
         if (BackoffBase > MaxBackoff)

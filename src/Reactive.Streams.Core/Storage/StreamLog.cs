@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Reactive.Streams.Internal;
 
 namespace Reactive.Streams;
 
@@ -15,9 +16,6 @@ public abstract partial class StreamLog : IStreamLog, ICheckpointStore
 {
     /// <summary>The longest stream name, in UTF-16 characters.</summary>
     public const int MaxStreamNameLength = 200;
-
-    // The longest timeout one timer (Task.WaitAsync) accepts.
-    private static readonly TimeSpan s_longestWait = TimeSpan.FromMilliseconds(uint.MaxValue - 1);
 
     private readonly TailNotifier _notifier = new();
     private readonly CancellationTokenSource _disposed = new();
@@ -520,10 +518,10 @@ public abstract partial class StreamLog : IStreamLog, ICheckpointStore
                 }
 
                 var wait = PollInterval(emptyChecks) is TimeSpan poll && (forever || poll < remaining) ? poll : remaining;
-                if (!forever && wait > s_longestWait)
+                if (!forever && wait > TimerLimits.LongestWait)
                 {
                     // A block beyond what one timer can measure parks in steps; the loop re-checks after each.
-                    wait = s_longestWait;
+                    wait = TimerLimits.LongestWait;
                 }
 
                 try

@@ -99,7 +99,7 @@ public sealed class BoundedStreamOptions<T>
     internal static void ValidatePauseTimeout(TimeSpan? value, string paramName)
     {
         if (value is { } timeout && timeout != Timeout.InfiniteTimeSpan &&
-            (timeout < TimeSpan.Zero || timeout.TotalMilliseconds > uint.MaxValue - 1))
+            (timeout < TimeSpan.Zero || timeout > TimerLimits.LongestWait))
         {
             throw new ArgumentOutOfRangeException(paramName, timeout, "The PauseUpstream timeout must be zero or positive, or Timeout.InfiniteTimeSpan to wait forever.");
         }
