@@ -39,13 +39,17 @@ public static class JsonMergePatch
     /// <param name="patchJson">The patch.</param>
     /// <returns>The new document as compact JSON.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="patchJson"/> is null.</exception>
-    /// <exception cref="JsonException">Either text is not JSON.</exception>
+    /// <exception cref="JsonException">Either text is not JSON, or repeats a member name within one object.</exception>
     public static string Apply(string? targetJson, string patchJson)
     {
         ArgumentNullException.ThrowIfNull(patchJson);
-        var target = targetJson is null ? null : JsonNode.Parse(targetJson);
-        return Serialize(Apply(target, JsonNode.Parse(patchJson)));
+        var target = targetJson is null ? null : JsonNode.Parse(targetJson, documentOptions: s_parseOptions);
+        return Serialize(Apply(target, JsonNode.Parse(patchJson, documentOptions: s_parseOptions)));
     }
+
+    // A member name repeated within one object is refused while parsing (a JsonException, as for any other bad text);
+    // JsonObject would otherwise throw ArgumentException when the merge first enumerates it.
+    private static readonly JsonDocumentOptions s_parseOptions = new() { AllowDuplicateProperties = false };
 
     internal static string Serialize(JsonNode? node) => node is null ? "null" : node.ToJsonString();
 

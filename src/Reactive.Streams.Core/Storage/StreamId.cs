@@ -96,8 +96,10 @@ public readonly struct StreamId :
         var dash = text.IndexOf('-');
         var msText = dash < 0 ? text : text[..dash];
         var seqText = dash < 0 ? "0".AsSpan() : text[(dash + 1)..];
-        // NumberStyles.None: no signs, spaces or separators, so "-1", " 1" and "1-+2" are all rejected.
-        if (!long.TryParse(msText, NumberStyles.None, CultureInfo.InvariantCulture, out var ms) ||
+        // NumberStyles.None: no signs, spaces or separators, so "-1", " 1" and "1-+2" are all rejected. It still
+        // ignores trailing NUL characters ("1-2\0" would read as 1-2), so every character must be an ASCII digit.
+        if (msText.ContainsAnyExceptInRange('0', '9') || seqText.ContainsAnyExceptInRange('0', '9') ||
+            !long.TryParse(msText, NumberStyles.None, CultureInfo.InvariantCulture, out var ms) ||
             !long.TryParse(seqText, NumberStyles.None, CultureInfo.InvariantCulture, out var seq))
         {
             return false;

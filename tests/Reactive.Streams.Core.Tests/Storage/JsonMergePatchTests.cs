@@ -32,6 +32,13 @@ public sealed class JsonMergePatchTests
         Assert.True(JsonNode.DeepEquals(JsonNode.Parse(expected), JsonNode.Parse(result)), $"expected {expected}, got {result}");
     }
 
+    [Theory]
+    [InlineData("""{"x":1}""", """{"a":1,"a":2}""")]
+    [InlineData("""{"x":1,"x":2}""", """{"a":1}""")]
+    [InlineData(null, """{"a":{"b":1,"b":2}}""")]
+    public void Apply_on_text_refuses_a_repeated_member_name_with_JsonException(string? target, string patch) =>
+        Assert.ThrowsAny<System.Text.Json.JsonException>(() => JsonMergePatch.Apply(target, patch));
+
     [Fact]
     public void Apply_does_not_modify_its_arguments()
     {

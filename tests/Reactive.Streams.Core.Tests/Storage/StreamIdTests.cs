@@ -27,6 +27,9 @@ public sealed class StreamIdTests
     [InlineData("abc")]
     [InlineData("99999999999999999999")]
     [InlineData("١٢٣")]
+    [InlineData("1-2\0")]
+    [InlineData("1\0-2")]
+    [InlineData("7\0\0")]
     public void Parse_rejects_bad_text_with_a_message_quoting_it(string text)
     {
         var e = Assert.Throws<FormatException>(() => StreamId.Parse(text));
