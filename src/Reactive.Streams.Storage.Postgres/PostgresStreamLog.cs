@@ -550,10 +550,10 @@ public sealed partial class PostgresStreamLog : StreamLog
 
                 // Pooled connections to a restarted server are dead too.
                 _dataSource.Clear();
-                var delay = _options.ReconnectDelay * Math.Pow(2, Math.Min(failures++, 20));
+                var delay = Backoff.Compute(++failures, _options.ReconnectDelay, _options.MaxReconnectDelay, jitter: null);
                 try
                 {
-                    await Task.Delay(delay < _options.MaxReconnectDelay ? delay : _options.MaxReconnectDelay, TimeProvider, token).ConfigureAwait(false);
+                    await Task.Delay(delay, TimeProvider, token).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException)
                 {

@@ -287,8 +287,7 @@ public sealed partial class SqliteStreamLog : StreamLog
     /// <inheritdoc/>
     protected override TimeSpan? PollInterval(int emptyChecks)
     {
-        var interval = _options.PollInterval * Math.Pow(2, Math.Min(emptyChecks, 30));
-        return interval < _options.MaxPollInterval ? interval : _options.MaxPollInterval;
+        return Backoff.Compute(emptyChecks + 1, _options.PollInterval, _options.MaxPollInterval, jitter: null);
     }
 
     /// <inheritdoc/>

@@ -166,6 +166,34 @@ public sealed class SqliteStreamLogTests : StreamLogConformanceTests
     }
 
     [Fact]
+    public async Task A_tail_keeps_polling_at_its_longest_interval_however_many_checks_found_nothing()
+    {
+        // The backoff doubles the interval per empty check up to MaxPollInterval: with an interval of an hour, the
+        // doubling passes TimeSpan.MaxValue after 28 checks, which must not end the tail.
+        var options = new SqliteStreamLogOptions
+        {
+            TimeProvider = Clock, PollInterval = TimeSpan.FromHours(1), MaxPollInterval = TimeSpan.FromHours(1), IsolateFromProcess = true,
+        };
+        var log = await OpenAsync(options);
+        var otherProcess = await OpenAsync(options);
+        var timers = Clock.TimersCreated;
+
+        var tail = log.TailAsync("s", StreamId.Min, Timeout.InfiniteTimeSpan, 10).AsTask();
+        for (var check = 1; check <= 40; check++)
+        {
+            await Task.WhenAny(tail, Clock.WaitForTimersAsync(timers + check));
+            Assert.False(tail.IsCompleted, $"The tail ended after {check} checks: {tail.Exception?.InnerException?.GetType().Name}");
+            Clock.Advance(TimeSpan.FromHours(1));
+        }
+
+        await Task.WhenAny(tail, Clock.WaitForTimersAsync(timers + 41));
+        await otherProcess.AppendAsync("s", "at last", AppendMode.Durable);
+        Clock.Advance(TimeSpan.FromHours(1));
+
+        Assert.Equal(["at last"], (await tail.WaitAsync(Guard)).Select(Text));
+    }
+
+    [Fact]
     public async Task Appends_through_two_logs_on_one_file_interleave_with_increasing_ids_and_exact_counts()
     {
         var behind = new TestClock();
