@@ -127,19 +127,21 @@ public abstract class EventUnionJsonConverter<TUnion> : JsonConverter<TUnion>
                 TUnion result;
                 if (typeCameFirst)
                 {
-                    result = ReadVariant(ref probe, v, settings);
+                    result = ReadVariant(ref probe, v, settings, typeSeen: true);
                     reader = probe;
                 }
                 else
                 {
-                    result = ReadVariant(ref reader, v, settings);
+                    result = ReadVariant(ref reader, v, settings, typeSeen: false);
                 }
 
                 return result;
             }
         }
 
-        return ReadUnknown(probe.GetString()!, ref reader, settings);
+        var wireName = probe.GetString()!;
+        RefuseASecondType(ref probe);
+        return ReadUnknown(wireName, ref reader, settings);
     }
 
     /// <inheritdoc/>
@@ -155,7 +157,7 @@ public abstract class EventUnionJsonConverter<TUnion> : JsonConverter<TUnion>
         }
     }
 
-    private TUnion ReadVariant(ref Utf8JsonReader reader, int index, EventUnionJsonSettings settings)
+    private TUnion ReadVariant(ref Utf8JsonReader reader, int index, EventUnionJsonSettings settings, bool typeSeen)
     {
         var variant = _variants[index];
         var properties = variant.Properties;
@@ -167,9 +169,15 @@ public abstract class EventUnionJsonConverter<TUnion> : JsonConverter<TUnion>
         {
             // The discriminator, met here when it did not come first, is metadata and never a property (no property is
             // named "type"): under PropertyNameCaseInsensitive it must not be read as one named "Type", as
-            // System.Text.Json never reads it so either.
+            // System.Text.Json never reads it so either. Met a second time it is an error whatever the options.
             if (reader.ValueTextEquals("type"u8))
             {
+                if (typeSeen)
+                {
+                    throw TypeTwice();
+                }
+
+                typeSeen = true;
                 reader.Read();
                 SkipValue(ref reader);
                 continue;
@@ -321,6 +329,30 @@ public abstract class EventUnionJsonConverter<TUnion> : JsonConverter<TUnion>
 
         throw new JsonException($"A {_unionName} needs a \"type\" property naming its variant.");
     }
+
+    /// <summary>
+    /// Reads on from the discriminator's value to the end of the object and throws if the discriminator comes again, for
+    /// an unknown variant, which is parsed whole rather than read property by property.
+    /// </summary>
+    private void RefuseASecondType(ref Utf8JsonReader reader)
+    {
+        SkipValue(ref reader);
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("type"u8))
+            {
+                throw TypeTwice();
+            }
+
+            reader.Read();
+            SkipValue(ref reader);
+        }
+    }
+
+    // System.Text.Json refuses a second discriminator whatever its value and whatever AllowDuplicateProperties says (a
+    // duplicate metadata property, or one that is not first); so does the union, rather than read either of the two.
+    private JsonException TypeTwice() =>
+        new($"A {_unionName} has its \"type\" twice: one object names one variant.");
 
     /// <summary>A property name compared with a name a policy gave, or ignoring case as PropertyNameCaseInsensitive asks.</summary>
     private static bool NameIs(ref Utf8JsonReader reader, string name, bool ignoreCase) =>

@@ -241,6 +241,56 @@ public sealed class UnionJsonOptionsTests
         Assert.Equal(new ParcelEvent.Packed("p", Boxes: 5), JsonSerializer.Deserialize<ParcelEvent>(Json, lenient));
     }
 
+    // The discriminator twice: System.Text.Json refuses a second "type" whatever its value, its place and the options
+    // (a duplicate metadata property, or with AllowOutOfOrderMetadataProperties off a metadata property that is not
+    // first, or no discriminator first at all); AllowDuplicateProperties, which concerns properties, does not change it.
+    public static TheoryData<string, bool, bool> DiscriminatorTwice
+    {
+        get
+        {
+            string[] jsons =
+            [
+                """{"type":"packed","type":"packed","id":"p"}""",
+                """{"type":"packed","type":"lost","id":"p"}""",
+                """{"type":"packed","id":"p","type":"packed"}""",
+                """{"type":"lost","id":"p","type":"packed"}""",
+                """{"id":"p","type":"packed","type":"packed"}""",
+                """{"id":"p","type":"lost","boxes":2,"type":"packed"}""",
+                """{"type":"lease_stolen","type":"lease_stolen","id":"p"}""",
+                """{"type":"lease_stolen","id":"p","type":"packed"}""",
+            ];
+            var data = new TheoryData<string, bool, bool>();
+            foreach (var json in jsons)
+            {
+                foreach (var allowDuplicates in new[] { true, false })
+                {
+                    foreach (var outOfOrder in new[] { true, false })
+                    {
+                        data.Add(json, allowDuplicates, outOfOrder);
+                    }
+                }
+            }
+
+            return data;
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(DiscriminatorTwice))]
+    public void The_discriminator_twice_is_an_error_as_for_polymorphic_serialization_whatever_the_options(string json, bool allowDuplicates, bool outOfOrder)
+    {
+        var (ours, theirs) = ParcelOptions(o =>
+        {
+            o.AllowDuplicateProperties = allowDuplicates;
+            o.AllowOutOfOrderMetadataProperties = outOfOrder;
+        });
+
+        var mirror = Record.Exception(() => JsonSerializer.Deserialize<MirrorParcel>(json, theirs));
+        Assert.True(mirror is JsonException or NotSupportedException, $"the mirror read it: {mirror}");
+        var error = Assert.Throws<JsonException>(() => JsonSerializer.Deserialize<ParcelEvent>(json, ours));
+        Assert.Contains("\"type\" twice", error.Message, StringComparison.Ordinal);
+    }
+
     private sealed class UpperPolicy : JsonNamingPolicy
     {
         public override string ConvertName(string name) => name.ToUpperInvariant();
