@@ -18,7 +18,7 @@ namespace Reactive.Streams.Generators.Tests.Unions;
 /// declarations (deterministic seeds) are compiled with their mirror, the same records under <c>[JsonPolymorphic]</c> with
 /// the wire names the union uses, in one compilation with the generator. Random values of every variant are then written
 /// by both under random options and compared byte for byte, and each side's bytes (and variations of them: the
-/// discriminator last, an extra property, names in another case) are read by both and compared value for value. A union
+/// discriminator last or twice, an extra property, names in another case) are read by both and compared value for value. A union
 /// the generator refuses (an RXS diagnostic) is only checked to leave no error in generated code; a refusal is an answer
 /// the rule allows ("honour what System.Text.Json honours, or refuse it at compile time"), but if most declarations were
 /// refused the comparison would say little, so their share is bounded.
@@ -654,6 +654,15 @@ public sealed class UnionJsonDifferentialTests(ITestOutputHelper output)
                 CompareRead(context, "as written, duplicates not allowed", json, built.NoDuplicates);
             }
 
+            // The discriminator twice, with the same value, next to itself or last: an error for both whatever the options
+            // (System.Text.Json refuses a duplicate metadata property even where AllowDuplicateProperties is on).
+            foreach (var twice in DiscriminatorTwice(json))
+            {
+                CompareRead(context, "the discriminator twice", twice, built.Plain);
+                CompareRead(context, "the discriminator twice, out-of-order allowed", twice, built.OutOfOrder);
+                CompareRead(context, "the discriminator twice, duplicates not allowed", twice, built.NoDuplicates);
+            }
+
             // A property left out: its default for both, or an error for both under RespectRequiredConstructorParameters.
             if (WithoutAProperty(json, _random) is { } missing)
             {
@@ -995,6 +1004,21 @@ public sealed class UnionJsonDifferentialTests(ITestOutputHelper output)
         // A JsonObject cannot hold a name twice: the copy is appended to the compact text.
         var compact = node.ToJsonString(s_raw);
         return compact[..^1] + "," + JsonSerializer.Serialize(name, s_raw) + ":" + (property.Value?.ToJsonString(s_raw) ?? "null") + "}";
+    }
+
+    private static IEnumerable<string> DiscriminatorTwice(string json)
+    {
+        var node = JsonNode.Parse(json)!.AsObject();
+        var type = "\"type\":" + node["type"]!.ToJsonString(s_raw);
+        var compact = node.ToJsonString(s_raw);
+        if (!compact.StartsWith("{" + type, StringComparison.Ordinal))
+        {
+            yield break;
+        }
+
+        // A JsonObject cannot hold a name twice: the copies are spliced into the compact text.
+        yield return "{" + type + "," + compact[1..];
+        yield return compact[..^1] + "," + type + "}";
     }
 
     private static string? WithoutAProperty(string json, Random random)
