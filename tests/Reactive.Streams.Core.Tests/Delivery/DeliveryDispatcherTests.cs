@@ -376,6 +376,18 @@ public class DeliveryDispatcherTests
         Assert.Equal(TimeSpan.FromMilliseconds(expectedMs), Backoff.Compute(retry, Ms100, TimeSpan.FromSeconds(30), jitter: null));
     }
 
+    [Theory]
+    [InlineData(29)]
+    [InlineData(64)]
+    [InlineData(int.MaxValue)]
+    public void Backoff_from_a_long_base_reaches_the_ceiling_without_overflowing_a_TimeSpan(int retry)
+    {
+        // The SQLite tail's polling and the PostgreSQL listener's reconnects back off through this too, from intervals of
+        // hours or days: base · 2^(retry-1) passes TimeSpan.MaxValue long before the retries run out.
+        Assert.Equal(TimeSpan.FromDays(60), Backoff.Compute(retry, TimeSpan.FromHours(1), TimeSpan.FromDays(60), jitter: null));
+        Assert.Equal(TimeSpan.MaxValue.Ticks / 2, Backoff.Compute(retry, TimeSpan.FromDays(30), TimeSpan.MaxValue, jitter: 0).Ticks, tolerance: 1);
+    }
+
     [Fact]
     public void Jittered_backoff_stays_between_half_the_delay_and_the_delay()
     {
