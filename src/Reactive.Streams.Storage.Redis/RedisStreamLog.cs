@@ -275,7 +275,7 @@ public sealed partial class RedisStreamLog : StreamLog
 
     private void OnConnectionFailed(object? sender, ConnectionFailedEventArgs e)
     {
-        if (e.ConnectionType == ConnectionType.Subscription)
+        if (CarriesSubscriptions(e))
         {
             _options.Logger.LogWarning(e.Exception, "Stream log subscription lost its connection ({FailureType}); StackExchange.Redis reconnects.", e.FailureType);
         }
@@ -283,7 +283,7 @@ public sealed partial class RedisStreamLog : StreamLog
 
     private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs e)
     {
-        if (e.ConnectionType != ConnectionType.Subscription)
+        if (!CarriesSubscriptions(e))
         {
             return;
         }
@@ -295,6 +295,34 @@ public sealed partial class RedisStreamLog : StreamLog
         // The multiplexer re-subscribes on the restored connection; a ping on that connection answers after the
         // SUBSCRIBE, so an append announced between the first re-check and the SUBSCRIBE is caught by a second one.
         _ = RecheckAfterResubscribeAsync();
+    }
+
+    /// <summary>
+    /// Whether the connection the event is about carries the log's subscription: the connection of type
+    /// <see cref="ConnectionType.Subscription"/> on RESP2, the interactive one on RESP3, where StackExchange.Redis runs
+    /// pub/sub on the interactive connection and never restores a connection of type Subscription.
+    /// </summary>
+    private bool CarriesSubscriptions(ConnectionFailedEventArgs e)
+    {
+        if (e.ConnectionType == ConnectionType.Subscription)
+        {
+            return true;
+        }
+
+        if (e.ConnectionType != ConnectionType.Interactive || e.EndPoint is null)
+        {
+            return false;
+        }
+
+        try
+        {
+            return _multiplexer.GetServer(e.EndPoint).Protocol == RedisProtocol.Resp3;
+        }
+        catch (ArgumentException)
+        {
+            // An endpoint the multiplexer no longer knows carries none of its subscriptions.
+            return false;
+        }
     }
 
     private async Task RecheckAfterResubscribeAsync()

@@ -257,6 +257,33 @@ public sealed class RedisStreamLogTests : ServerStreamLogConformanceTests
     }
 
     [Fact]
+    public async Task On_resp3_where_subscriptions_share_the_interactive_connection_a_restart_rechecks_parked_tails()
+    {
+        // RESP3 carries pub/sub on the interactive connection: no connection of type Subscription is ever restored.
+        var log = await RedisStreamLog.OpenAsync(_server.ConfigurationString + ",protocol=resp3", new RedisStreamLogOptions { TimeProvider = Clock });
+        Track(log);
+        Assert.Equal(RedisProtocol.Resp3, log.Multiplexer.GetServers()[0].Protocol);
+        var stream = NewStream();
+        var timers = Clock.TimersCreated;
+        var tail = log.TailAsync(stream, StreamId.Min, TimeSpan.FromDays(1), 10).AsTask();
+        await Clock.WaitForTimersAsync(timers + 1);
+
+        await _server.RestartAsync();
+        var writer = await OpenAsync(clock: TimeProvider.System);
+        await writer.AppendAsync(stream, "while the subscription was away", AppendMode.Durable);
+
+        // The virtual day never passes: only the re-check after the connection came back can wake the tail.
+        Assert.Equal(["while the subscription was away"], (await tail.WaitAsync(Guard)).Select(Text));
+        Assert.True(log.SubscriptionReconnects >= 1);
+        var last = await log.AppendAsync(stream, "again", AppendMode.Durable);
+        timers = Clock.TimersCreated;
+        var next = log.TailAsync(stream, last.Id, TimeSpan.FromDays(1), 10).AsTask();
+        await Clock.WaitForTimersAsync(timers + 1);
+        await writer.AppendAsync(stream, "woken by publish", AppendMode.Durable);
+        Assert.Equal(["woken by publish"], (await next.WaitAsync(Guard)).Select(Text));
+    }
+
+    [Fact]
     public async Task Ids_increase_across_instances_whose_clocks_disagree()
     {
         var behind = new TestClock();
