@@ -47,16 +47,22 @@ public sealed partial class PostgresStreamLog : IConsumerGroupLog
         await EnsureGroupSchemaAsync(cancellationToken).ConfigureAwait(false);
         limit = Math.Min(limit, Options.MaxReadCount);
         var now = NowMilliseconds();
-        // Not retried: a claim whose connection was lost may have committed, and its frames are then reclaimed after
-        // the timeout. The error reaches the caller.
-        using var command = _dataSource.CreateCommand(SqlGroups.Claim);
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = stream });
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = group });
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = consumer });
-        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit });
-        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = now });
-        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = now - ConsumerGroupArgs.Milliseconds(claimTimeout) });
-        return await ReadClaimAsync(command, stream, group, cancellationToken).ConfigureAwait(false);
+        // Sent again only when it certainly did not commit (WriteOnceAsync): a claim whose connection was lost may have
+        // committed, and its frames are then reclaimed after the timeout. That error reaches the caller.
+        return await ClaimOnceAsync(
+            (Stream: stream, Group: group, Consumer: consumer, Limit: limit, Now: now, Due: now - ConsumerGroupArgs.Milliseconds(claimTimeout)),
+            static (connection, s) =>
+            {
+                var command = new NpgsqlCommand(SqlGroups.Claim, connection);
+                command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = s.Stream });
+                command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = s.Group });
+                command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = s.Consumer });
+                command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = s.Limit });
+                command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = s.Now });
+                command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = s.Due });
+                return command;
+            },
+            stream, group, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc/>
@@ -71,50 +77,59 @@ public sealed partial class PostgresStreamLog : IConsumerGroupLog
         ThrowIfDisposed();
         await EnsureGroupSchemaAsync(cancellationToken).ConfigureAwait(false);
         limit = Math.Min(limit, Options.MaxReadCount);
-        // Not retried, as a claim is not: one whose connection was lost may have committed (its frames stay pending on
-        // the member either way). The error reaches the caller.
-        using var command = _dataSource.CreateCommand(SqlGroups.ClaimOwnPending);
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = stream });
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = group });
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = consumer });
-        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = after.Milliseconds });
-        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = after.Sequence });
-        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit });
-        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = NowMilliseconds() });
-        return await ReadClaimAsync(command, stream, group, cancellationToken).ConfigureAwait(false);
+        // Sent again only when it certainly did not commit, as a claim is: one whose connection was lost may have
+        // committed (its frames stay pending on the member either way). That error reaches the caller.
+        return await ClaimOnceAsync(
+            (Stream: stream, Group: group, Consumer: consumer, After: after, Limit: limit, Now: NowMilliseconds()),
+            static (connection, s) =>
+            {
+                var command = new NpgsqlCommand(SqlGroups.ClaimOwnPending, connection);
+                command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = s.Stream });
+                command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = s.Group });
+                command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = s.Consumer });
+                command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = s.After.Milliseconds });
+                command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = s.After.Sequence });
+                command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = s.Limit });
+                command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = s.Now });
+                return command;
+            },
+            stream, group, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Runs a claim function and reads its rows: the frames, then the cursor on a row of its own (a null id).</summary>
-    private static async ValueTask<ConsumerGroupClaim> ReadClaimAsync(NpgsqlCommand command, string stream, string group, CancellationToken cancellationToken)
+    /// <summary>Runs a claim function once (<see cref="WriteOnceAsync"/>) and reads its rows.</summary>
+    private async ValueTask<ConsumerGroupClaim> ClaimOnceAsync<TState>(
+        TState state, Func<NpgsqlConnection, TState, NpgsqlCommand> create, string stream, string group, CancellationToken cancellationToken)
     {
         try
         {
-            var frames = new List<ClaimedFrame>();
-            var last = StreamId.Min;
-            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            await using (reader.ConfigureAwait(false))
-            {
-                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-                {
-                    if (reader.IsDBNull(0))
-                    {
-                        last = new StreamId(reader.GetInt64(5), reader.GetInt64(6));
-                        continue;
-                    }
-
-                    var frame = new StreamFrame(new StreamId(reader.GetInt64(0), reader.GetInt64(1)), reader.GetFieldValue<byte[]>(3), (AppendMode)reader.GetInt16(2));
-                    frames.Add(new ClaimedFrame(
-                        reader.IsDBNull(7) ? frame : frame with { Headers = FrameHeaders.FromJson(reader.GetString(7)) },
-                        reader.GetInt64(4)));
-                }
-            }
-
-            return new ConsumerGroupClaim(frames, last);
+            return await WriteOnceAsync(state, create, ReadClaimAsync, cancellationToken).ConfigureAwait(false);
         }
         catch (PostgresException e) when (e.SqlState == SqlGroups.GroupNotFound)
         {
             throw new ConsumerGroupNotFoundException(stream, group);
         }
+    }
+
+    /// <summary>Reads a claim function's rows: the frames, then the cursor on a row of its own (a null id).</summary>
+    private static async ValueTask<ConsumerGroupClaim> ReadClaimAsync(NpgsqlDataReader reader, CancellationToken cancellationToken)
+    {
+        var frames = new List<ClaimedFrame>();
+        var last = StreamId.Min;
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (reader.IsDBNull(0))
+            {
+                last = new StreamId(reader.GetInt64(5), reader.GetInt64(6));
+                continue;
+            }
+
+            var frame = new StreamFrame(new StreamId(reader.GetInt64(0), reader.GetInt64(1)), reader.GetFieldValue<byte[]>(3), (AppendMode)reader.GetInt16(2));
+            frames.Add(new ClaimedFrame(
+                reader.IsDBNull(7) ? frame : frame with { Headers = FrameHeaders.FromJson(reader.GetString(7)) },
+                reader.GetInt64(4)));
+        }
+
+        return new ConsumerGroupClaim(frames, last);
     }
 
     /// <inheritdoc/>

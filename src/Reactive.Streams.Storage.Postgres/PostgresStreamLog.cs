@@ -157,7 +157,7 @@ public sealed partial class PostgresStreamLog : StreamLog
         AppendResult result;
         if (mode == AppendMode.Durable)
         {
-            result = await AppendOnceAsync(
+            result = await WriteOnceAsync(
                 (Log: this, Stream: stream, Frame: frame, Headers: headersJson),
                 static (connection, s) =>
                 {
@@ -168,7 +168,11 @@ public sealed partial class PostgresStreamLog : StreamLog
                     command.Parameters.Add(HeadersParameter(s.Headers));
                     return command;
                 },
-                static reader => new AppendResult(new StreamId(reader.GetInt64(0), reader.GetInt64(1)), reader.GetInt64(2), reader.GetInt64(3)),
+                static async (reader, ct) =>
+                {
+                    await reader.ReadAsync(ct).ConfigureAwait(false);
+                    return new AppendResult(new StreamId(reader.GetInt64(0), reader.GetInt64(1)), reader.GetInt64(2), reader.GetInt64(3));
+                },
                 cancellationToken).ConfigureAwait(false);
         }
         else
@@ -225,14 +229,16 @@ public sealed partial class PostgresStreamLog : StreamLog
     }
 
     /// <summary>
-    /// Sends an append (one statement in its own implicit transaction) and reads its one result row. It is sent again,
-    /// after clearing the pool, only when it certainly did not commit: opening a connection failed (nothing was sent),
-    /// or the server reported that it ended the session (57P01, 57P02, 57P03; a restart ends every pooled connection)
-    /// before the statement's result row arrived. The row is produced before the transaction commits, which happens
-    /// only after the statement ends, so a session ended before the row means no commit. Any other failure, a lost
-    /// connection among them, may have come after the commit: it is thrown, never retried.
+    /// Sends a write that must not run twice (an append, a group claim: one statement in its own implicit transaction)
+    /// and reads its result rows with <paramref name="read"/>. It is sent again, after clearing the pool, only when it
+    /// certainly did not commit: opening a connection failed (nothing was sent), or the server reported that it ended
+    /// the session (57P01, 57P02, 57P03; a restart ends every pooled connection) before the statement's first result
+    /// row arrived. The rows are produced before the transaction commits, which happens only after the statement ends,
+    /// so a session ended before the first row means no commit. Any other failure, a lost connection among them, may
+    /// have come after the commit: it is thrown, never retried.
     /// </summary>
-    private async Task<T> AppendOnceAsync<TState, T>(TState state, Func<NpgsqlConnection, TState, NpgsqlCommand> create, Func<NpgsqlDataReader, T> read, CancellationToken cancellationToken)
+    private async Task<T> WriteOnceAsync<TState, T>(
+        TState state, Func<NpgsqlConnection, TState, NpgsqlCommand> create, Func<NpgsqlDataReader, CancellationToken, ValueTask<T>> read, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -263,8 +269,7 @@ public sealed partial class PostgresStreamLog : StreamLog
 
                 await using (reader.ConfigureAwait(false))
                 {
-                    await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-                    return read(reader);
+                    return await read(reader, cancellationToken).ConfigureAwait(false);
                 }
             }
         }
@@ -460,7 +465,7 @@ public sealed partial class PostgresStreamLog : StreamLog
 
         var retention = Options.LiveRetention;
         var patchTexts = patches is null ? null : Array.ConvertAll(patches, p => p is null ? "null" : p.ToJsonString());
-        return await AppendOnceAsync(
+        return await WriteOnceAsync(
             (Log: this, Stream: stream, Mode: mode, Payloads: payloads, Patches: patchTexts, Retention: retention, Headers: headersJson),
             static (connection, s) =>
             {
@@ -469,9 +474,13 @@ public sealed partial class PostgresStreamLog : StreamLog
                 command.Parameters.Add(HeadersArrayParameter(s.Headers));
                 return command;
             },
-            static reader => new AppendBatchResult(
-                new StreamId(reader.GetInt64(0), reader.GetInt64(1)), new StreamId(reader.GetInt64(2), reader.GetInt64(3)),
-                reader.GetInt64(4), reader.GetInt64(5)),
+            static async (reader, ct) =>
+            {
+                await reader.ReadAsync(ct).ConfigureAwait(false);
+                return new AppendBatchResult(
+                    new StreamId(reader.GetInt64(0), reader.GetInt64(1)), new StreamId(reader.GetInt64(2), reader.GetInt64(3)),
+                    reader.GetInt64(4), reader.GetInt64(5));
+            },
             cancellationToken).ConfigureAwait(false);
     }
 

@@ -49,6 +49,29 @@ public sealed class PostgresConsumerGroupTests : ConsumerGroupConformanceTests
     }
 
     [Fact]
+    public async Task After_a_server_restart_the_first_claim_and_own_pending_claim_go_through_once()
+    {
+        var log = await CreateAsync();
+        var stream = NewStream();
+        var ids = await AppendAsync((IStreamLog)log, stream, 4);
+        await log.CreateGroupAsync(stream, "g", ConsumerGroupStart.Beginning);
+        Assert.Equal([ids[0]], (await log.ClaimAsync(stream, "g", "a", 1, ClaimTimeout)).Frames.Select(f => f.Frame.Id));
+
+        // The restart ended the pooled connection: the claim meets the server's 57P01 before anything ran, so it is sent
+        // again instead of failing a member's pull.
+        await _server.RestartAsync();
+        Assert.Equal([ids[1]], (await log.ClaimAsync(stream, "g", "a", 1, ClaimTimeout)).Frames.Select(f => f.Frame.Id));
+
+        await _server.RestartAsync();
+        var own = await log.ClaimOwnPendingAsync(stream, "g", "a", StreamId.Min, 10);
+
+        // Each ran once: the frames were handed out once by the claims and once more by taking them back.
+        Assert.Equal(ids[..2], own.Frames.Select(f => f.Frame.Id));
+        Assert.Equal([2L, 2L], own.Frames.Select(f => f.DeliveryCount));
+        Assert.Equal([(ids[0], "a", 2L), (ids[1], "a", 2L)], (await log.ReadPendingAsync(stream, "g", null, 10)).Select(p => (p.Id, p.Consumer, p.DeliveryCount)));
+    }
+
+    [Fact]
     public async Task A_claim_writes_one_lease_row_and_acknowledging_its_frames_deletes_it()
     {
         var log = await CreateAsync();
