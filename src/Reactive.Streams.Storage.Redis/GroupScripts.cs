@@ -61,6 +61,14 @@ internal static class GroupScripts
             if seq == '' then seq = '0' end
             return ms .. '-' .. seq
         end
+        -- ZADD of score/member pairs, 500 pairs a call: unpack gives Lua at most about 8000 values at once, and a claim
+        -- may hand out MaxReadCount (10 000 by default) entries. It runs after XREADGROUP or XCLAIM, which a script
+        -- error would not undo.
+        local function zadd_all(key, list)
+            for i = 1, #list, 1000 do
+                redis.call('ZADD', key, unpack(list, i, math.min(i + 999, #list)))
+            end
+        end
         local function merge(a, b, limit)
             local out, i, j = {}, 1, 1
             while #out < limit and (i <= #a or j <= #b) do
@@ -161,7 +169,7 @@ internal static class GroupScripts
                         got[e[1]] = true
                     end
                 end
-                if #times > 0 then redis.call('ZADD', KEYS[3], unpack(times)) end
+                zadd_all(KEYS[3], times)
                 -- Best-effort entries trimmed while pending are dropped from the pending list by XCLAIM; forget their times.
                 for _, id in ipairs(due[half]) do
                     if not got[id] then redis.call('ZREM', KEYS[3], zkey(id)) end
@@ -186,7 +194,7 @@ internal static class GroupScripts
                         table.insert(times, ARGV[5])
                         table.insert(times, zkey(e[1]))
                     end
-                    if #times > 0 then redis.call('ZADD', KEYS[3], unpack(times)) end
+                    zadd_all(KEYS[3], times)
                 end
             end
             lastD = group_of(KEYS[1], ARGV[1])['last-delivered-id']
@@ -245,7 +253,7 @@ internal static class GroupScripts
                         end
                         cursor[half] = e[1]
                     end
-                    if #times > 0 then redis.call('ZADD', KEYS[3], unpack(times)) end
+                    zadd_all(KEYS[3], times)
                 end
             end
         end

@@ -25,6 +25,33 @@ public sealed class RedisConsumerGroupTests(RedisServerFixture server) : Consume
         Track(await OpenLogAsync(new StreamLogOptions { TimeProvider = Clock, LiveRetention = new LiveRetentionOptions { Floor = keep, Ceiling = keep } }));
 
     [Fact]
+    public async Task A_claim_of_the_largest_allowed_size_hands_out_every_frame_with_its_time()
+    {
+        // MaxReadCount (10 000 by default) frames in one claim: their times go into the sorted set in one ZADD each time,
+        // more arguments than Lua's unpack takes at once (about 8 000).
+        var log = await CreateAsync();
+        var stream = NewStream();
+        for (var i = 0; i < StreamLogOptions.DefaultMaxReadCount / 1000; i++)
+        {
+            await ((IStreamLog)log).AppendBatchAsync(stream, Enumerable.Range(0, 1000).Select(j => (ReadOnlyMemory<byte>)Encoding.UTF8.GetBytes($"f{i}-{j}")).ToArray(), AppendMode.Durable);
+        }
+
+        await log.CreateGroupAsync(stream, "g", ConsumerGroupStart.Beginning);
+
+        var claim = await log.ClaimAsync(stream, "g", "a", StreamLogOptions.DefaultMaxReadCount, ClaimTimeout);
+        Assert.Equal(StreamLogOptions.DefaultMaxReadCount, claim.Frames.Count);
+        var own = await log.ClaimOwnPendingAsync(stream, "g", "a", StreamId.Min, StreamLogOptions.DefaultMaxReadCount);
+        Assert.Equal(claim.Frames.Select(f => f.Frame.Id), own.Frames.Select(f => f.Frame.Id));
+        Assert.All(own.Frames, f => Assert.Equal(2, f.DeliveryCount));
+
+        // Every frame has its time on the log's clock: none is due before the claim timeout, all are after it.
+        Assert.Empty((await log.ClaimAsync(stream, "g", "b", StreamLogOptions.DefaultMaxReadCount, ClaimTimeout)).Frames);
+        Clock.Advance(ClaimTimeout);
+        var reclaimed = await log.ClaimAsync(stream, "g", "b", StreamLogOptions.DefaultMaxReadCount, ClaimTimeout);
+        Assert.Equal(1000, reclaimed.Frames.Count);
+    }
+
+    [Fact]
     public async Task A_group_hands_out_durable_and_best_effort_frames_together_in_id_order()
     {
         var log = await CreateAsync();
