@@ -72,6 +72,25 @@ public sealed class PostgresConsumerGroupTests : ConsumerGroupConformanceTests
     }
 
     [Fact]
+    public async Task A_claim_whose_connection_breaks_after_it_was_sent_fails_and_is_not_retried()
+    {
+        await using var proxy = new CuttingProxy(_server.Port);
+        var throughProxy = new NpgsqlConnectionStringBuilder(_server.ConnectionString) { Port = proxy.Port }.ConnectionString;
+        var log = Track(await PostgresStreamLog.OpenAsync(throughProxy, new PostgresStreamLogOptions { TimeProvider = Clock }));
+        var stream = NewStream();
+        var ids = await AppendAsync(log, stream, 3);
+        await log.CreateGroupAsync(stream, "g", ConsumerGroupStart.Beginning);
+
+        proxy.ArmCut();
+        var error = await Assert.ThrowsAnyAsync<NpgsqlException>(() => log.ClaimAsync(stream, "g", "a", 2, ClaimTimeout).AsTask());
+
+        // The server committed the claim; sending it again would have handed the member two more frames.
+        Assert.IsNotType<PostgresException>(error);
+        Assert.Equal(1, proxy.Cuts);
+        Assert.Equal([(ids[0], "a", 1L), (ids[1], "a", 1L)], (await log.ReadPendingAsync(stream, "g", null, 10)).Select(p => (p.Id, p.Consumer, p.DeliveryCount)));
+    }
+
+    [Fact]
     public async Task A_claim_writes_one_lease_row_and_acknowledging_its_frames_deletes_it()
     {
         var log = await CreateAsync();
