@@ -71,7 +71,10 @@ public sealed partial class RedisStreamLog : StreamLog
     /// </summary>
     /// <param name="configuration">A StackExchange.Redis configuration string, such as <c>"localhost:6379"</c>.</param>
     /// <param name="options">The options; null for the defaults.</param>
-    /// <param name="cancellationToken">Cancels opening.</param>
+    /// <param name="cancellationToken">
+    /// Cancels opening. Connecting cannot be withdrawn: cancelled while connecting, the call throws at once and the
+    /// connection is closed as soon as it is made.
+    /// </param>
     /// <returns>The open log.</returns>
     /// <exception cref="ArgumentException">The configuration is empty or malformed.</exception>
     /// <exception cref="RedisConnectionException">The server could not be reached.</exception>
@@ -81,7 +84,22 @@ public sealed partial class RedisStreamLog : StreamLog
         options ??= new RedisStreamLogOptions();
         options.Validate();
         var parsed = ConfigurationOptions.Parse(configuration);
-        var multiplexer = await ConnectionMultiplexer.ConnectAsync(parsed).WaitAsync(cancellationToken).ConfigureAwait(false);
+        cancellationToken.ThrowIfCancellationRequested();
+        var connecting = ConnectionMultiplexer.ConnectAsync(parsed);
+        ConnectionMultiplexer multiplexer;
+        try
+        {
+            multiplexer = await connecting.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Connecting cannot be withdrawn and goes on; the connection it makes would have no owner, so it is closed
+            // once made (a failed attempt has closed itself).
+            _ = connecting.ContinueWith(
+                static made => made.Result.Dispose(), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
+            throw;
+        }
+
         try
         {
             return await OpenCoreAsync(multiplexer, ownsMultiplexer: true, options, cancellationToken).ConfigureAwait(false);

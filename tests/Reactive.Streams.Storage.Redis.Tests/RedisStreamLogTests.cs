@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json.Nodes;
 using Reactive.Streams.Storage.Tests;
 using StackExchange.Redis;
@@ -280,6 +281,21 @@ public sealed class RedisStreamLogTests : ServerStreamLogConformanceTests
 
         Assert.Equal(["unannounced"], (await tail.WaitAsync(Guard)).Select(Text));
         Assert.True(log.SubscriptionReconnects >= 1);
+    }
+
+    [Fact]
+    public async Task Opening_cancelled_while_connecting_closes_the_connection_once_it_is_made()
+    {
+        await using var proxy = new HoldingProxy(_server.Port);
+        using var cancel = new CancellationTokenSource();
+        var open = RedisStreamLog.OpenAsync(string.Create(CultureInfo.InvariantCulture, $"127.0.0.1:{proxy.Port},connectTimeout=120000"), null, cancel.Token).AsTask();
+        await proxy.FirstAccepted.WaitAsync(Guard);
+        await cancel.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => open);
+
+        // The connection the cancelled open was making has no owner: once made, it is closed, not left open for ever.
+        proxy.Release();
+        await proxy.AllClosed.WaitAsync(Guard);
     }
 
     [Fact]
