@@ -461,6 +461,37 @@ public sealed class SqliteStreamLogTests : StreamLogConformanceTests
         Assert.Equal(1, (await append.WaitAsync(Guard)).FrameCount);
     }
 
+    [Fact]
+    public async Task Opening_a_file_whose_write_lock_is_held_past_the_busy_timeout_fails_with_busy()
+    {
+        await OpenAsync(new SqliteStreamLogOptions());
+        await using var holder = await HoldWriteLockAsync();
+
+        // The migration's BEGIN IMMEDIATE cannot get the lock: the error is SQLite's busy, not a failed ROLLBACK of a
+        // transaction that never began.
+        var e = await Assert.ThrowsAsync<SqliteException>(
+            () => SqliteStreamLog.OpenAsync(DatabasePath, new SqliteStreamLogOptions { BusyTimeout = TimeSpan.Zero }).AsTask().WaitAsync(Guard));
+        Assert.Equal(5, e.SqliteErrorCode);
+    }
+
+    [Fact]
+    public async Task Opening_cancelled_while_waiting_for_the_write_lock_throws_cancellation_and_the_file_opens_later()
+    {
+        await OpenAsync(new SqliteStreamLogOptions());
+        var holder = await HoldWriteLockAsync();
+        var busyClock = new TestClock();
+        using var cancel = new CancellationTokenSource();
+        var open = SqliteStreamLog.OpenAsync(DatabasePath, new SqliteStreamLogOptions { BusyTimeout = TimeSpan.FromSeconds(10), BusyTimeProvider = busyClock }, cancel.Token).AsTask();
+        await busyClock.WaitForTimersAsync(1).WaitAsync(Guard);
+
+        await cancel.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => open.WaitAsync(Guard));
+        await holder.DisposeAsync();
+        var reopened = await OpenAsync(new SqliteStreamLogOptions());
+        Assert.Equal(1, (await reopened.AppendAsync("s", "a", AppendMode.Durable)).FrameCount);
+    }
+
     private static (StreamId, StreamId) ParseLine(string line)
     {
         var parts = line.Split(' ');
