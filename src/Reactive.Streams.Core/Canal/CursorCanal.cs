@@ -61,6 +61,9 @@ public sealed class CursorCanal : ICommittableCanal<StreamFrame>, IRequeueCanal<
     private readonly ICheckpointStore? _checkpoints;
     private readonly Lock _ackLock = new();
 
+    // Serializes checkpoint writes, so the stored checkpoint is always the newest one written (FlushCheckpointAsync).
+    private readonly SemaphoreSlim _flushGate = new(1, 1);
+
     // Pulled frames not yet acknowledged, in order, and acknowledgements that arrived ahead of an older frame.
     private readonly Queue<StreamId> _unacked = new();
     private readonly HashSet<StreamId> _ackedAhead = [];
@@ -429,33 +432,52 @@ public sealed class CursorCanal : ICommittableCanal<StreamFrame>, IRequeueCanal<
     /// <returns>A task that completes when the checkpoint is stored.</returns>
     public async ValueTask FlushCheckpointAsync(CancellationToken cancellationToken = default)
     {
-        StreamId target;
         lock (_ackLock)
         {
-            target = _ackedThrough;
+            if (_ackedThrough <= _committed)
+            {
+                return;
+            }
         }
 
-        if (target <= _committed)
+        // One write at a time, each taking the newest target once it has the gate: two overlapping writes (a commit and
+        // a flush, disposal during a commit) could otherwise finish out of order and leave the older position stored,
+        // behind CommittedPosition, so that a restart redelivered frames the canal reported as committed.
+        // Taken synchronously when free (a Task-returning wait allocates, and a commit between pulls must not).
+        if (!_flushGate.Wait(0))
         {
-            return;
+            await _flushGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        if (_checkpoints is not null && _options.CheckpointId is { } checkpointId)
+        try
         {
-            await _checkpoints.WriteCheckpointAsync(checkpointId, target, cancellationToken).ConfigureAwait(false);
-        }
+            StreamId target;
+            lock (_ackLock)
+            {
+                target = _ackedThrough;
+                if (target <= _committed)
+                {
+                    return;
+                }
+            }
 
-        lock (_ackLock)
-        {
-            if (target > _committed)
+            if (_checkpoints is not null && _options.CheckpointId is { } checkpointId)
+            {
+                await _checkpoints.WriteCheckpointAsync(checkpointId, target, cancellationToken).ConfigureAwait(false);
+            }
+
+            lock (_ackLock)
             {
                 _committed = target;
+                while (_uncommitted.Count > 0 && _uncommitted.Peek() <= _committed)
+                {
+                    _uncommitted.Dequeue();
+                }
             }
-
-            while (_uncommitted.Count > 0 && _uncommitted.Peek() <= _committed)
-            {
-                _uncommitted.Dequeue();
-            }
+        }
+        finally
+        {
+            _flushGate.Release();
         }
     }
 

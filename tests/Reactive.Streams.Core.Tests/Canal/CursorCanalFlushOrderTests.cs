@@ -1,0 +1,98 @@
+using Microsoft.Extensions.Time.Testing;
+
+namespace Reactive.Streams.Tests.Canal;
+
+/// <summary>Checkpoint writes of one cursor canal that overlap (commits, flushes, disposal) store the newest position.</summary>
+public class CursorCanalFlushOrderTests
+{
+    // A failure guard against hangs; never a bound on how long correct code takes.
+    private static readonly TimeSpan Guard = TimeSpan.FromMinutes(1);
+    private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 11, 22, 0, 0, 0, TimeSpan.Zero));
+
+    [Fact]
+    public async Task A_commit_overlapping_a_slower_earlier_commit_leaves_the_newest_checkpoint_stored()
+    {
+        await using var log = new InMemoryStreamLog(new StreamLogOptions { TimeProvider = _clock });
+        foreach (var text in new[] { "a", "b", "c", "d" })
+        {
+            await log.AppendAsync("orders", text, AppendMode.Durable);
+        }
+
+        var store = new FirstWriteHeldStore();
+        var canal = await CursorCanal.OpenAsync(log, "orders", new CursorCanalOptions { CheckpointId = "reader", Checkpoints = store, TimeProvider = _clock });
+        var batch = await canal.PullBatchAsync(4, TimeSpan.Zero);
+
+        var older = canal.CommitAsync(batch[1]).AsTask();
+        await store.FirstWriteStarted.WaitAsync(Guard);
+        var newer = canal.CommitAsync(batch[3]).AsTask();
+        store.ReleaseFirstWrite();
+        await Task.WhenAll(older, newer).WaitAsync(Guard);
+
+        // The canal says everything is stored; the store must agree, or a restart redelivers c and d.
+        Assert.Equal(batch[3].Id, canal.CommittedPosition);
+        Assert.Equal(0, canal.Unacknowledged);
+        Assert.Equal(batch[3].Id, await store.ReadCheckpointAsync("reader"));
+        await canal.DisposeAsync();
+        Assert.Equal(batch[3].Id, await store.ReadCheckpointAsync("reader"));
+    }
+
+    [Fact]
+    public async Task Disposal_during_a_slow_commit_leaves_the_newest_acknowledged_checkpoint_stored()
+    {
+        await using var log = new InMemoryStreamLog(new StreamLogOptions { TimeProvider = _clock });
+        foreach (var text in new[] { "a", "b", "c" })
+        {
+            await log.AppendAsync("orders", text, AppendMode.Durable);
+        }
+
+        var store = new FirstWriteHeldStore();
+        var canal = await CursorCanal.OpenAsync(log, "orders", new CursorCanalOptions { CheckpointId = "reader", Checkpoints = store, TimeProvider = _clock });
+        var batch = await canal.PullBatchAsync(3, TimeSpan.Zero);
+
+        var commit = canal.CommitAsync(batch[0]).AsTask();
+        await store.FirstWriteStarted.WaitAsync(Guard);
+        canal.AckTokenFor(batch[1]).Acknowledge();
+        canal.AckTokenFor(batch[2]).Acknowledge();
+        var dispose = canal.DisposeAsync().AsTask();
+        store.ReleaseFirstWrite();
+        await Task.WhenAll(commit, dispose).WaitAsync(Guard);
+
+        Assert.Equal(batch[2].Id, await store.ReadCheckpointAsync("reader"));
+        Assert.Equal(batch[2].Id, canal.CommittedPosition);
+    }
+
+    /// <summary>A checkpoint store whose first write stores only when the test releases it; later writes store at once.</summary>
+    private sealed class FirstWriteHeldStore : ICheckpointStore
+    {
+        private readonly Dictionary<string, StreamId> _stored = [];
+        private readonly TaskCompletionSource _firstStarted = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _writes;
+
+        public Task FirstWriteStarted => _firstStarted.Task;
+
+        public void ReleaseFirstWrite() => _release.TrySetResult();
+
+        public ValueTask<StreamId?> ReadCheckpointAsync(string checkpointId, CancellationToken cancellationToken = default)
+        {
+            lock (_stored)
+            {
+                return new(_stored.TryGetValue(checkpointId, out var id) ? id : null);
+            }
+        }
+
+        public async ValueTask WriteCheckpointAsync(string checkpointId, StreamId position, CancellationToken cancellationToken = default)
+        {
+            if (Interlocked.Increment(ref _writes) == 1)
+            {
+                _firstStarted.TrySetResult();
+                await _release.Task.WaitAsync(cancellationToken);
+            }
+
+            lock (_stored)
+            {
+                _stored[checkpointId] = position;
+            }
+        }
+    }
+}
