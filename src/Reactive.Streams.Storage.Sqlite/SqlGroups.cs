@@ -46,12 +46,13 @@ internal static class SqlGroups
 
     public const string LastId = "SELECT ms, seq FROM rs_frames WHERE stream = $stream ORDER BY ms DESC, seq DESC LIMIT 1";
 
-    // Pending frames whose holder took them at or before $due, oldest id first, with the frame (null when trimmed).
+    // Pending frames after ($ms, $seq) whose holder took them at or before $due, oldest id first, with the frame (null
+    // when trimmed).
     public const string Due = """
         SELECT p.ms, p.seq, p.deliveries, f.kind, f.payload, f.headers
         FROM rs_group_pending AS p
         LEFT JOIN rs_frames AS f ON f.stream = p.stream AND f.ms = p.ms AND f.seq = p.seq
-        WHERE p.stream = $stream AND p.grp = $grp AND p.delivered_ms <= $due
+        WHERE p.stream = $stream AND p.grp = $grp AND p.delivered_ms <= $due AND (p.ms, p.seq) > ($ms, $seq)
         ORDER BY p.ms, p.seq LIMIT $limit
         """;
 

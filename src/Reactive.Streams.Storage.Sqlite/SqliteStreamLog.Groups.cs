@@ -187,18 +187,31 @@ public sealed partial class SqliteStreamLog : IConsumerGroupLog
         var now = NowMilliseconds();
         var claimed = new List<ClaimedFrame>();
 
-        // Reclaim first: pending frames held at least the timeout, oldest id first.
-        List<PendingRow> due;
-        using (var select = GroupCommand(SqlGroups.Due, ("$stream", stream), ("$grp", group), ("$due", now - timeoutMs), ("$limit", limit)))
+        // Reclaim first: pending frames held at least the timeout, oldest id first. A frame trimmed while pending is
+        // dropped and does not count toward the limit: the next round reads on after it, so due frames behind it still
+        // come before new ones.
+        using (var reclaim = GroupCommand(SqlGroups.Reclaim, ("$stream", stream), ("$grp", group), ("$ms", 0L), ("$seq", 0L), ("$consumer", consumer), ("$now", now)))
+        using (var delete = GroupCommand(SqlGroups.DeletePending, ("$stream", stream), ("$grp", group), ("$ms", 0L), ("$seq", 0L)))
         {
-            due = ReadPendingRows(select);
-        }
+            var cursor = StreamId.Min;
+            while (claimed.Count < limit)
+            {
+                List<PendingRow> due;
+                using (var select = GroupCommand(
+                    SqlGroups.Due, ("$stream", stream), ("$grp", group), ("$due", now - timeoutMs), ("$ms", cursor.Milliseconds), ("$seq", cursor.Sequence),
+                    ("$limit", limit - claimed.Count)))
+                {
+                    due = ReadPendingRows(select);
+                }
 
-        if (due.Count > 0)
-        {
-            using var reclaim = GroupCommand(SqlGroups.Reclaim, ("$stream", stream), ("$grp", group), ("$ms", 0L), ("$seq", 0L), ("$consumer", consumer), ("$now", now));
-            using var delete = GroupCommand(SqlGroups.DeletePending, ("$stream", stream), ("$grp", group), ("$ms", 0L), ("$seq", 0L));
-            Retake(due, reclaim, delete, claimed);
+                if (due.Count == 0)
+                {
+                    break;
+                }
+
+                Retake(due, reclaim, delete, claimed);
+                cursor = due[^1].Id;
+            }
         }
 
         if (claimed.Count < limit)
