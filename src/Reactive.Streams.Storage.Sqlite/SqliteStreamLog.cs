@@ -384,7 +384,12 @@ public sealed partial class SqliteStreamLog : StreamLog
         }
         catch
         {
-            await ExecuteAsync(connection, "ROLLBACK", CancellationToken.None).ConfigureAwait(false);
+            // Only while the transaction is open: SQLite may have rolled it back itself (see InTransaction).
+            if (raw.sqlite3_get_autocommit(connection.Handle) == 0)
+            {
+                await ExecuteAsync(connection, "ROLLBACK", CancellationToken.None).ConfigureAwait(false);
+            }
+
             throw;
         }
     }
@@ -472,7 +477,14 @@ public sealed partial class SqliteStreamLog : StreamLog
                 _tips.Remove(stream);
             }
 
-            _rollback.ExecuteNonQuery();
+            // SQLite rolls the transaction back itself on some errors (a full disk, an I/O error, RAISE(ROLLBACK) in a
+            // trigger): a ROLLBACK then fails with "no transaction is active", which would replace the error that says
+            // what went wrong.
+            if (raw.sqlite3_get_autocommit(_writer.Handle) == 0)
+            {
+                _rollback.ExecuteNonQuery();
+            }
+
             throw;
         }
     }
