@@ -1,0 +1,103 @@
+using System.Text;
+using Microsoft.Data.Sqlite;
+using Reactive.Streams.Storage.Tests;
+
+namespace Reactive.Streams.Storage.Sqlite.Tests;
+
+/// <summary>
+/// Disposal while writes are pending, and a second log instance on the same file: a write either happened entirely
+/// (it returned) or not at all (it threw), and what the file holds says which.
+/// </summary>
+public sealed class SqliteDisposalTests : IDisposable
+{
+    // A failure guard against hangs; never a bound on how long correct code takes.
+    private static readonly TimeSpan Guard = TimeSpan.FromMinutes(1);
+
+    private readonly string _directory = Directory.CreateTempSubdirectory("rs-sqlite-dispose-").FullName;
+
+    private string DatabasePath => Path.Combine(_directory, "log.db");
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    private async Task<SqliteConnection> HoldWriteLockAsync()
+    {
+        var holder = new SqliteConnection($"Data Source={DatabasePath};Pooling=False");
+        await holder.OpenAsync();
+        using var begin = holder.CreateCommand();
+        begin.CommandText = "BEGIN IMMEDIATE";
+        await begin.ExecuteNonQueryAsync();
+        return holder;
+    }
+
+    [Fact]
+    public async Task Disposal_waits_for_the_write_in_progress_and_a_queued_write_throws_object_disposed_having_written_nothing()
+    {
+        var clock = new TestClock();
+        var busyClock = new TestClock();
+        var log = await SqliteStreamLog.OpenAsync(DatabasePath, new SqliteStreamLogOptions
+        {
+            TimeProvider = clock, BusyTimeout = TimeSpan.FromSeconds(10), BusyTimeProvider = busyClock,
+        });
+        await log.AppendAsync("s", "a", AppendMode.Durable);
+        var holder = await HoldWriteLockAsync();
+        var waiting = log.AppendAsync("s", "waiting", AppendMode.Durable).AsTask();
+        await busyClock.WaitForTimersAsync(1);
+        var queued = log.AppendBatchAsync("s", [Encoding.UTF8.GetBytes("q1"), Encoding.UTF8.GetBytes("q2")], AppendMode.Durable).AsTask();
+        var checkpoint = log.WriteCheckpointAsync("reader", new StreamId(1, 0)).AsTask();
+
+        var disposal = log.DisposeAsync().AsTask();
+        Assert.False(disposal.IsCompleted);
+        await holder.DisposeAsync();
+        busyClock.Advance(TimeSpan.FromMilliseconds(50));
+        await disposal.WaitAsync(Guard);
+
+        // The write holding the log's turn went through; the ones queued behind it never started.
+        Assert.Equal(2, (await waiting.WaitAsync(Guard)).FrameCount);
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => queued.WaitAsync(Guard));
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => checkpoint.WaitAsync(Guard));
+        await using var reopened = await SqliteStreamLog.OpenAsync(DatabasePath, new SqliteStreamLogOptions { TimeProvider = clock });
+        Assert.Equal(["a", "waiting"], (await reopened.ReadAsync("s", StreamId.Min, StreamId.Max, 10)).Select(f => Encoding.UTF8.GetString(f.Payload.Span)));
+        Assert.Null(await reopened.ReadCheckpointAsync("reader"));
+        Assert.Equal(3, (await reopened.AppendAsync("s", "next", AppendMode.Durable)).FrameCount);
+    }
+
+    [Fact]
+    public async Task A_write_cancelled_while_waiting_for_the_lock_writes_nothing_and_the_next_write_goes_through()
+    {
+        var clock = new TestClock();
+        var busyClock = new TestClock();
+        await using var log = await SqliteStreamLog.OpenAsync(DatabasePath, new SqliteStreamLogOptions
+        {
+            TimeProvider = clock, BusyTimeout = TimeSpan.FromSeconds(10), BusyTimeProvider = busyClock,
+        });
+        await log.AppendAsync("s", """{"n":1}""", AppendMode.DurableSummary);
+        await log.CreateGroupAsync("s", "g", ConsumerGroupStart.Beginning);
+        var holder = await HoldWriteLockAsync();
+        using var cancel = new CancellationTokenSource();
+        var writes = new List<Task>
+        {
+            log.AppendAsync("s", "d", AppendMode.Durable, cancel.Token).AsTask(),
+            log.AppendAsync("s", """{"n":2}""", AppendMode.DurableSummary, cancel.Token).AsTask(),
+            log.AppendBatchAsync("s", [Encoding.UTF8.GetBytes("b")], AppendMode.BestEffortLive, cancel.Token).AsTask(),
+            log.WriteCheckpointAsync("reader", new StreamId(1, 0), cancel.Token).AsTask(),
+            log.ClaimAsync("s", "g", "a", 10, TimeSpan.FromSeconds(10), cancel.Token).AsTask(),
+            log.CreateGroupAsync("s", "h", ConsumerGroupStart.Beginning, cancel.Token).AsTask(),
+        };
+        await busyClock.WaitForTimersAsync(1);
+
+        await cancel.CancelAsync();
+
+        foreach (var write in writes)
+        {
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => write.WaitAsync(Guard));
+        }
+
+        await holder.DisposeAsync();
+        var next = await log.AppendAsync("s", "after", AppendMode.Durable).AsTask().WaitAsync(Guard);
+        Assert.Equal(2, next.FrameCount);
+        Assert.Equal(1, next.SummaryVersion);
+        Assert.Null(await log.ReadCheckpointAsync("reader"));
+        Assert.Empty(await log.ReadPendingAsync("s", "g", null, 10));
+        Assert.Null(await log.ReadGroupAsync("s", "h"));
+    }
+}
