@@ -119,12 +119,17 @@ public sealed class CursorCanal : ICommittableCanal<StreamFrame>, IRequeueCanal<
     /// <param name="options">Checkpoint, visibility and clock; defaults if null.</param>
     /// <param name="cancellationToken">Cancels opening.</param>
     /// <returns>The canal.</returns>
-    /// <exception cref="ArgumentException">A checkpoint id is given but no checkpoint store is available.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="log"/> or <paramref name="stream"/> is null.</exception>
+    /// <exception cref="ArgumentException">
+    /// <paramref name="stream"/> is not a valid stream name (<see cref="StreamLog.ValidateStream"/>), or a checkpoint id is
+    /// given but no checkpoint store is available.
+    /// </exception>
     /// <exception cref="InvalidOperationException">The stored checkpoint points past the stream's last frame.</exception>
     public static async ValueTask<CursorCanal> OpenAsync(IStreamLog log, string stream, CursorCanalOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(log);
-        ArgumentException.ThrowIfNullOrEmpty(stream);
+        // The log's own rule, so a name it would refuse at every pull is refused here, where the caller can tell.
+        StreamLog.ValidateStream(stream);
         options ??= new CursorCanalOptions();
         var checkpoints = options.Checkpoints ?? log as ICheckpointStore;
         var start = StreamId.Min;

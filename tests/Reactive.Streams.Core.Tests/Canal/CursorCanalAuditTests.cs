@@ -96,3 +96,29 @@ public class CursorCanalFlushOrderTests
         }
     }
 }
+
+/// <summary>A cursor canal refuses a stream name the log would refuse when it opens, not at its first pull.</summary>
+public class CursorCanalOpenTests
+{
+    [Fact]
+    public async Task A_stream_name_the_log_refuses_is_refused_on_open_naming_the_stream()
+    {
+        await using var log = new InMemoryStreamLog();
+
+        foreach (var stream in new[] { "bad\nname", "lone " + (char)0xD800 })
+        {
+            var e = await Assert.ThrowsAsync<ArgumentException>(() => CursorCanal.OpenAsync(log, stream).AsTask());
+            Assert.Equal("stream", e.ParamName);
+        }
+    }
+
+    [Fact]
+    public async Task An_over_long_stream_name_is_refused_on_open()
+    {
+        await using var log = new InMemoryStreamLog();
+
+        var e = await Assert.ThrowsAsync<ArgumentException>(() => CursorCanal.OpenAsync(log, new string('s', StreamLog.MaxStreamNameLength + 1)).AsTask());
+
+        Assert.Equal("stream", e.ParamName);
+    }
+}
