@@ -40,4 +40,25 @@ public abstract partial class ConsumerGroupConformanceTests
         Assert.Equal(new[] { (durable, "b", 2L) }, (await log.ReadPendingAsync(stream, "g", null, 10)).Select(p => (p.Id, p.Consumer, p.DeliveryCount)));
         Assert.Equal(new[] { l2 }, Ids(await log.ClaimAsync(stream, "g", "b", 1, ClaimTimeout)));
     }
+
+    [Fact]
+    public async Task A_frame_with_an_empty_payload_is_claimed_reclaimed_and_taken_back_not_dropped_as_trimmed()
+    {
+        var log = await CreateAsync();
+        var stream = NewStream();
+        await log.CreateGroupAsync(stream, "g", ConsumerGroupStart.Beginning);
+        var empty = (await log.AppendAsync(stream, ReadOnlyMemory<byte>.Empty, AppendMode.Durable)).Id;
+        var live = (await log.AppendAsync(stream, ReadOnlyMemory<byte>.Empty, AppendMode.BestEffortLive)).Id;
+
+        Assert.Equal(new[] { empty, live }, Ids(await log.ClaimAsync(stream, "g", "a", 10, ClaimTimeout)));
+        var own = await log.ClaimOwnPendingAsync(stream, "g", "a", StreamId.Min, 10);
+        Assert.Equal(new[] { empty, live }, Ids(own));
+        Assert.All(own.Frames, f => Assert.Equal(0, f.Frame.Payload.Length));
+        await PassAsync(ClaimTimeout);
+        var reclaimed = await log.ClaimAsync(stream, "g", "b", 10, ClaimTimeout);
+
+        Assert.Equal(new[] { empty, live }, Ids(reclaimed));
+        Assert.All(reclaimed.Frames, f => Assert.Equal(3, f.DeliveryCount));
+        Assert.Equal(2, (await log.ReadGroupAsync(stream, "g"))!.PendingCount);
+    }
 }

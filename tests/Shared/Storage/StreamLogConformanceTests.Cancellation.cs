@@ -91,3 +91,24 @@ public abstract partial class StreamLogConformanceTests
         await log.DisposeAsync(); // idempotent
     }
 }
+
+/// <summary>Payloads of every length, empty included, come back as they were appended.</summary>
+public abstract partial class StreamLogConformanceTests
+{
+    [Fact]
+    public async Task An_empty_payload_is_stored_and_read_back_empty_in_every_mode_and_in_batches()
+    {
+        var log = await CreateAsync();
+        var stream = NewStream();
+
+        await log.AppendAsync(stream, ReadOnlyMemory<byte>.Empty, AppendMode.Durable);
+        await log.AppendAsync(stream, Array.Empty<byte>(), AppendMode.BestEffortLive);
+        await log.AppendBatchAsync(stream, [ReadOnlyMemory<byte>.Empty, Utf8("x"), new byte[3].AsMemory(1, 0)], AppendMode.Durable);
+        await log.AppendAsync(stream, new byte[8].AsMemory(2, 0), AppendMode.Durable, new Dictionary<string, string> { ["k"] = "" });
+
+        var frames = await log.ReadAsync(stream, StreamId.Min, StreamId.Max, 10);
+        Assert.Equal([0, 0, 0, 1, 0, 0], frames.Select(f => f.Payload.Length));
+        Assert.Equal("", frames[^1].Headers["k"]);
+        Assert.Equal(frames.Select(f => f.Id), (await log.TailAsync(stream, StreamId.Min, TimeSpan.Zero, 10)).Select(f => f.Id));
+    }
+}
