@@ -100,4 +100,17 @@ public sealed class SqliteDisposalTests : IDisposable
         Assert.Empty(await log.ReadPendingAsync("s", "g", null, 10));
         Assert.Null(await log.ReadGroupAsync("s", "h"));
     }
+
+    [Fact]
+    public async Task Opening_a_file_that_is_not_a_database_fails_with_sqlite_s_error_and_leaves_the_file_as_it_was()
+    {
+        var garbage = Enumerable.Range(0, 8192).Select(i => (byte)(i * 7)).ToArray();
+        await File.WriteAllBytesAsync(DatabasePath, garbage);
+
+        var e = await Assert.ThrowsAsync<SqliteException>(() => SqliteStreamLog.OpenAsync(DatabasePath).AsTask().WaitAsync(Guard));
+
+        Assert.Equal(26, e.SqliteErrorCode); // SQLITE_NOTADB
+        Assert.Equal(garbage, await File.ReadAllBytesAsync(DatabasePath));
+        Assert.False(File.Exists(DatabasePath + "-wal"));
+    }
 }
