@@ -113,4 +113,36 @@ public sealed class SqliteDisposalTests : IDisposable
         Assert.Equal(garbage, await File.ReadAllBytesAsync(DatabasePath));
         Assert.False(File.Exists(DatabasePath + "-wal"));
     }
+
+    [Fact]
+    public async Task Logs_opened_at_once_on_a_new_file_all_open_and_share_it()
+    {
+        // Threads are the subject: several openers (as several processes would) create and migrate one new file at once.
+        for (var round = 0; round < 10; round++)
+        {
+            var path = Path.Combine(_directory, $"new-{round}.db");
+            using var start = new ManualResetEventSlim();
+            var opens = Enumerable.Range(0, 6).Select(_ => Task.Run(async () =>
+            {
+                start.Wait();
+                return await SqliteStreamLog.OpenAsync(path);
+            })).ToArray();
+            start.Set();
+            var logs = await Task.WhenAll(opens).WaitAsync(Guard);
+            try
+            {
+                for (var i = 0; i < logs.Length; i++)
+                {
+                    Assert.Equal(i + 1, (await logs[i].AppendAsync("s", $"from {i}", AppendMode.Durable)).FrameCount);
+                }
+            }
+            finally
+            {
+                foreach (var log in logs)
+                {
+                    await log.DisposeAsync();
+                }
+            }
+        }
+    }
 }
