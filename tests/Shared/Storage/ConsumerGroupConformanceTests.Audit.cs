@@ -61,4 +61,25 @@ public abstract partial class ConsumerGroupConformanceTests
         Assert.All(reclaimed.Frames, f => Assert.Equal(3, f.DeliveryCount));
         Assert.Equal(2, (await log.ReadGroupAsync(stream, "g"))!.PendingCount);
     }
+
+    [Fact]
+    public async Task A_commit_cancelled_before_it_is_sent_keeps_its_acknowledgements_for_the_next_pull()
+    {
+        var log = await CreateAsync();
+        var stream = NewStream();
+        var ids = await AppendAsync(log, stream, 3);
+        var canal = await OpenCanalAsync(log, stream, "a");
+        var batch = await canal.PullBatchAsync(3, TimeSpan.Zero);
+        using var cancelled = new CancellationTokenSource();
+        await cancelled.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => canal.CommitAsync(batch[1], cancelled.Token).AsTask());
+
+        // Nothing was acknowledged yet; the canal still holds the frames and sends the acknowledgements with the next pull.
+        Assert.Equal(3, (await log.ReadPendingAsync(stream, "g", null, 10)).Count);
+        Assert.Equal(3, canal.Unacknowledged);
+        Assert.True((await canal.PullBatchAsync(10, TimeSpan.Zero)).IsEmpty);
+        Assert.Equal(new[] { ids[2] }, (await log.ReadPendingAsync(stream, "g", null, 10)).Select(p => p.Id));
+        Assert.Equal(1, canal.Unacknowledged);
+    }
 }
