@@ -3,7 +3,7 @@ namespace Reactive.Streams.Storage.Sqlite;
 /// <summary>The consumer-group SQL of <see cref="SqliteStreamLog"/>; every value is a parameter.</summary>
 internal static class SqlGroups
 {
-    // Created by the first group call of a log instance (idempotent), so files without groups gain no tables and the
+    // Created by the first group write of a log instance (idempotent; reads never create them), so files without groups gain no tables and the
     // frame schema's version is not involved. Times are the log's clock in Unix milliseconds. A group's row holds its
     // cursor (the last delivered id); rs_group_pending holds frames handed out and not acknowledged; rs_group_consumers
     // the members and when each last claimed.
@@ -38,6 +38,9 @@ internal static class SqlGroups
         """;
 
     public const string Group = "SELECT last_ms, last_seq FROM rs_groups WHERE stream = $stream AND grp = $grp";
+
+    // The schema creates the three tables in one statement batch inside one transaction, so rs_groups stands for all.
+    public const string TablesExist = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'rs_groups'";
 
     public const string CreateGroup = """
         INSERT INTO rs_groups (stream, grp, last_ms, last_seq, created_ms) VALUES ($stream, $grp, $ms, $seq, $now)

@@ -91,17 +91,24 @@ public sealed partial class SqliteStreamLog : IConsumerGroupLog
     {
         ConsumerGroupArgs.Pending(stream, group, consumer, limit);
         ThrowIfDisposed();
-        await EnsureGroupSchemaAsync(cancellationToken).ConfigureAwait(false);
         limit = Math.Min(limit, Options.MaxReadCount);
         var connection = new SqliteConnection(_connectionString);
         await using (connection.ConfigureAwait(false))
         {
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
             var now = NowMilliseconds();
-            // One read transaction: the group's existence and its pending list from one snapshot.
-            var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            // One read transaction: the group's existence and its pending list from one snapshot. Deferred: Microsoft.Data.Sqlite
+            // begins IMMEDIATE by default, which takes the file's write lock and waits behind (or fails on) another
+            // process's write, though a read in WAL mode needs no lock.
+            cancellationToken.ThrowIfCancellationRequested();
+            var transaction = connection.BeginTransaction(deferred: true);
             await using (transaction.ConfigureAwait(false))
             {
+                if (!await GroupTablesExistAsync(connection, cancellationToken).ConfigureAwait(false))
+                {
+                    throw new ConsumerGroupNotFoundException(stream, group);
+                }
+
                 using (var exists = ReadCommand(connection, SqlGroups.Group, ("$stream", stream), ("$grp", group)))
                 {
                     if (await exists.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is null)
@@ -132,15 +139,21 @@ public sealed partial class SqliteStreamLog : IConsumerGroupLog
     {
         ConsumerGroupArgs.Names(stream, group);
         ThrowIfDisposed();
-        await EnsureGroupSchemaAsync(cancellationToken).ConfigureAwait(false);
         var connection = new SqliteConnection(_connectionString);
         await using (connection.ConfigureAwait(false))
         {
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
             var now = NowMilliseconds();
-            var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            // A deferred (read) transaction, as in ReadPendingAsync.
+            cancellationToken.ThrowIfCancellationRequested();
+            var transaction = connection.BeginTransaction(deferred: true);
             await using (transaction.ConfigureAwait(false))
             {
+                if (!await GroupTablesExistAsync(connection, cancellationToken).ConfigureAwait(false))
+                {
+                    return null;
+                }
+
                 StreamId last;
                 long pending, lag;
                 using (var info = ReadCommand(connection, SqlGroups.Info, ("$stream", stream), ("$grp", group)))
@@ -365,12 +378,20 @@ public sealed partial class SqliteStreamLog : IConsumerGroupLog
         }
     }
 
-    private async ValueTask EnsureGroupSchemaAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Whether the group tables exist, read in the caller's read transaction: a file no group write has touched has
+    /// none, and so no group. Reads never create them, since creating takes the file's write lock, and a read must run
+    /// alongside another connection's write.
+    /// </summary>
+    private async ValueTask<bool> GroupTablesExistAsync(SqliteConnection connection, CancellationToken cancellationToken)
     {
-        if (!_groupSchemaReady)
+        if (_groupSchemaReady)
         {
-            await GroupWriteAsync(0, static _ => 0, cancellationToken).ConfigureAwait(false);
+            return true;
         }
+
+        using var command = ReadCommand(connection, SqlGroups.TablesExist);
+        return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is not null;
     }
 
     private SqliteCommand GroupCommand(string sql, params (string Name, object Value)[] parameters)

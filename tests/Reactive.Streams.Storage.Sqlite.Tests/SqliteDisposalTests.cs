@@ -145,4 +145,27 @@ public sealed class SqliteDisposalTests : IDisposable
             }
         }
     }
+
+    [Fact]
+    public async Task Group_reads_run_alongside_another_connection_s_write_even_as_a_log_s_first_group_call()
+    {
+        await using (var creator = await SqliteStreamLog.OpenAsync(DatabasePath))
+        {
+            await creator.AppendAsync("s", "a", AppendMode.Durable);
+            await creator.CreateGroupAsync("s", "g", ConsumerGroupStart.Beginning);
+            await creator.ClaimAsync("s", "g", "m", 10, TimeSpan.FromSeconds(30));
+        }
+
+        // A log that has made no group call yet, while another connection (another process) holds the write lock.
+        await using var log = await SqliteStreamLog.OpenAsync(DatabasePath, new SqliteStreamLogOptions { BusyTimeout = TimeSpan.Zero });
+        await using var holder = await HoldWriteLockAsync();
+
+        var info = await log.ReadGroupAsync("s", "g").AsTask().WaitAsync(Guard);
+        var pending = await log.ReadPendingAsync("s", "g", null, 10).AsTask().WaitAsync(Guard);
+
+        Assert.Equal(1, info!.PendingCount);
+        Assert.Equal("m", Assert.Single(pending).Consumer);
+        Assert.Null(await log.ReadGroupAsync("s", "other").AsTask().WaitAsync(Guard));
+        await Assert.ThrowsAsync<ConsumerGroupNotFoundException>(() => log.ReadPendingAsync("s", "other", null, 10).AsTask().WaitAsync(Guard));
+    }
 }
