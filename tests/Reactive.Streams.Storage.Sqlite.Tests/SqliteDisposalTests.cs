@@ -168,4 +168,18 @@ public sealed class SqliteDisposalTests : IDisposable
         Assert.Null(await log.ReadGroupAsync("s", "other").AsTask().WaitAsync(Guard));
         await Assert.ThrowsAsync<ConsumerGroupNotFoundException>(() => log.ReadPendingAsync("s", "other", null, 10).AsTask().WaitAsync(Guard));
     }
+
+    [Fact]
+    public async Task Frame_summary_and_checkpoint_reads_run_alongside_another_connection_s_write()
+    {
+        await using var log = await SqliteStreamLog.OpenAsync(DatabasePath, new SqliteStreamLogOptions { BusyTimeout = TimeSpan.Zero });
+        var first = await log.AppendAsync("s", """{"n":1}""", AppendMode.DurableSummary);
+        await log.WriteCheckpointAsync("reader", first.Id);
+        await using var holder = await HoldWriteLockAsync();
+
+        Assert.Single(await log.ReadAsync("s", StreamId.Min, StreamId.Max, 10).AsTask().WaitAsync(Guard));
+        Assert.Single(await log.TailAsync("s", StreamId.Min, TimeSpan.Zero, 10).AsTask().WaitAsync(Guard));
+        Assert.Equal(1, (await log.ReadSummaryAsync("s").AsTask().WaitAsync(Guard))!.Version);
+        Assert.Equal(first.Id, await log.ReadCheckpointAsync("reader").AsTask().WaitAsync(Guard));
+    }
 }
