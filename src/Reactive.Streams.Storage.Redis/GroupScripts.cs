@@ -147,32 +147,39 @@ internal static class GroupScripts
             end
         end
         table.sort(candidates, function(a, b) return less(a[1], b[1]) end)
-        local due = {{}, {}}
-        local counts = {}
-        for i = 1, math.min(limit, #candidates) do
-            local p = candidates[i]
-            table.insert(due[p.half], p[1])
-            counts[p[1]] = p[4] + 1
-        end
         local claimed = {}
         local claimedCounts = {}
-        for half = 1, 2 do
-            if #due[half] > 0 then
-                local got = {}
-                local times = {}
-                for _, e in ipairs(redis.call('XCLAIM', KEYS[half], ARGV[1], ARGV[2], 0, unpack(due[half]))) do
-                    if type(e) == 'table' then
-                        table.insert(claimed, e)
-                        table.insert(claimedCounts, counts[e[1]])
-                        table.insert(times, ARGV[5])
-                        table.insert(times, zkey(e[1]))
-                        got[e[1]] = true
+        -- XCLAIM drops a best-effort entry trimmed while pending (and returns nothing for it): claim on past such entries,
+        -- in id order, until the limit is met, so that a trimmed entry never takes the place of a due one behind it.
+        local from = 1
+        while #claimed < limit and from <= #candidates do
+            local due = {{}, {}}
+            local counts = {}
+            local last = math.min(#candidates, from + limit - #claimed - 1)
+            for i = from, last do
+                local p = candidates[i]
+                table.insert(due[p.half], p[1])
+                counts[p[1]] = p[4] + 1
+            end
+            from = last + 1
+            for half = 1, 2 do
+                if #due[half] > 0 then
+                    local got = {}
+                    local times = {}
+                    for _, e in ipairs(redis.call('XCLAIM', KEYS[half], ARGV[1], ARGV[2], 0, unpack(due[half]))) do
+                        if type(e) == 'table' then
+                            table.insert(claimed, e)
+                            table.insert(claimedCounts, counts[e[1]])
+                            table.insert(times, ARGV[5])
+                            table.insert(times, zkey(e[1]))
+                            got[e[1]] = true
+                        end
                     end
-                end
-                zadd_all(KEYS[3], times)
-                -- Best-effort entries trimmed while pending are dropped from the pending list by XCLAIM; forget their times.
-                for _, id in ipairs(due[half]) do
-                    if not got[id] then redis.call('ZREM', KEYS[3], zkey(id)) end
+                    zadd_all(KEYS[3], times)
+                    -- Best-effort entries trimmed while pending are dropped from the pending list by XCLAIM; forget their times.
+                    for _, id in ipairs(due[half]) do
+                        if not got[id] then redis.call('ZREM', KEYS[3], zkey(id)) end
+                    end
                 end
             end
         end

@@ -15,8 +15,4 @@ public sealed class SqliteConsumerGroupTests : ConsumerGroupConformanceTests
         await base.DisposeAsync();
         Directory.Delete(_directory, recursive: true);
     }
-
-    [Fact]
-    public Task A_reclaim_passes_over_frames_trimmed_while_pending_and_still_takes_due_frames_before_new_ones() =>
-        AssertAReclaimPassesOverFramesTrimmedWhilePendingAsync();
 }

@@ -37,8 +37,4 @@ public sealed class InMemoryConsumerGroupTests : ConsumerGroupConformanceTests
         Assert.Equal(0, canal.Unacknowledged);
         Assert.Empty(await log.ReadPendingAsync(stream, "g", null, 10));
     }
-
-    [Fact]
-    public Task A_reclaim_passes_over_frames_trimmed_while_pending_and_still_takes_due_frames_before_new_ones() =>
-        AssertAReclaimPassesOverFramesTrimmedWhilePendingAsync();
 }

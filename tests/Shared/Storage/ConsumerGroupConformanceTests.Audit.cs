@@ -1,11 +1,6 @@
 namespace Reactive.Streams.Storage.Tests;
 
-/// <summary>
-/// Claim-order checks written for every backend but not yet a [Fact] of the suite: the Redis backend does not pass
-/// <see cref="AssertAReclaimPassesOverFramesTrimmedWhilePendingAsync"/> yet (its claim script counts a trimmed pending
-/// entry toward the limit and hands out a new frame instead of the due one behind it). The backends that pass call it
-/// from a [Fact] of their own; once Redis passes, make it a [Fact] here and drop those.
-/// </summary>
+/// <summary>Claim order, empty payloads and cancelled commits on every backend.</summary>
 public abstract partial class ConsumerGroupConformanceTests
 {
     /// <summary>
@@ -13,7 +8,8 @@ public abstract partial class ConsumerGroupConformanceTests
     /// acknowledge, oldest id first; then frames new to the group", and a pending frame trimmed by best-effort retention
     /// is dropped when it would be reclaimed: it must not take the place of a due frame behind it.
     /// </summary>
-    protected async Task AssertAReclaimPassesOverFramesTrimmedWhilePendingAsync()
+    [Fact]
+    public async Task A_reclaim_passes_over_frames_trimmed_while_pending_and_still_takes_due_frames_before_new_ones()
     {
         var log = Track(await OpenLogAsync(new StreamLogOptions
         {
