@@ -93,17 +93,27 @@ public class BackpressureObserver<T> : IObserver<T>, IDisposable, IAsyncDisposab
     /// Stops the observer: cancels the running handler's token, releases blocked producers; no handler starts
     /// afterwards and buffered items are not handled. Idempotent; does not wait for the running handler.
     /// </summary>
+    /// <exception cref="AggregateException">A callback registered on the handler's token threw when it was cancelled
+    /// (as from <see cref="CancellationTokenSource.Cancel()"/>); thrown once the observer has stopped.</exception>
     public void Dispose()
     {
-        _sink.Dispose();
         GC.SuppressFinalize(this);
+        _sink.Dispose();
     }
 
     /// <summary>Disposes, then waits until the running handler has returned. Never throws the observer's error.</summary>
     /// <returns>A task that completes when the observer has stopped.</returns>
+    /// <exception cref="AggregateException">A callback registered on the handler's token threw when it was cancelled
+    /// (as from <see cref="CancellationTokenSource.Cancel()"/>); thrown once the observer has stopped.</exception>
     public async ValueTask DisposeAsync()
     {
-        Dispose();
-        await Completion.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        try
+        {
+            Dispose();
+        }
+        finally
+        {
+            await Completion.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
     }
 }

@@ -22,7 +22,9 @@ public static partial class ObservableBackpressureExtensions
     /// <para>Errors surface through <see cref="BackpressureSubscription.Completion"/>, never through a callback: it
     /// completes once the source has completed and every buffered item was handled; it faults with the handler's
     /// exception as soon as the handler throws (the subscription then ends: the source is unsubscribed, blocked
-    /// producers are released, buffered items are not handled); it faults with the source's error after the items
+    /// producers are released, buffered items are not handled; an exception that a callback registered on the handler's
+    /// token throws when the subscription cancels it follows the handler's among <see cref="Task.Exception"/>); it
+    /// faults with the source's error after the items
     /// buffered before it were handled; it faults with <see cref="StreamOverflowException"/> (Fail) or the degrader's
     /// error the same way. Disposing cancels the token passed to the running handler, unsubscribes the source, releases
     /// blocked producers and starts no further handler; <see cref="BackpressureSubscription.Completion"/> then completes
@@ -116,14 +118,24 @@ public sealed class BackpressureSubscription : IDisposable, IAsyncDisposable, IM
     /// Stops the subscription: cancels the running handler's token, unsubscribes the source, releases blocked
     /// producers; no handler starts afterwards. Idempotent; does not wait for the running handler.
     /// </summary>
+    /// <exception cref="AggregateException">A callback registered on the handler's token threw when it was cancelled
+    /// (as from <see cref="CancellationTokenSource.Cancel()"/>); thrown once the subscription has stopped.</exception>
     public void Dispose() => _sink.Dispose();
 
     /// <summary>Disposes, then waits until the running handler has returned. Never throws the subscription's error.</summary>
     /// <returns>A task that completes when the subscription has stopped.</returns>
+    /// <exception cref="AggregateException">A callback registered on the handler's token threw when it was cancelled
+    /// (as from <see cref="CancellationTokenSource.Cancel()"/>); thrown once the subscription has stopped.</exception>
     public async ValueTask DisposeAsync()
     {
-        _sink.Dispose();
-        await Completion.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        try
+        {
+            _sink.Dispose();
+        }
+        finally
+        {
+            await Completion.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
     }
 }
 
@@ -283,11 +295,30 @@ internal sealed class SubscribeAsyncSink<T>(BoundedBuffer<T> buffer, Func<T, Can
 
     private void Fault(Exception error)
     {
+        // A callback the handler left registered on its token may throw from Cancel; the token is cancelled all the
+        // same. Nobody but Completion can hear of it (this runs on the handler loop), so it follows the handler's error
+        // there, and the subscription still ends.
+        AggregateException? callbacks = null;
+        try
+        {
+            _cancellation.Cancel();
+        }
+        catch (AggregateException thrown)
+        {
+            callbacks = thrown;
+        }
+
         // Stop first (unsubscribe, release blocked producers), then surface: a continuation on Completion sees a
         // subscription that is already over.
-        _cancellation.Cancel();
         Stop(error, completeBuffer: true);
-        _completion.TrySetException(error);
+        if (callbacks is null)
+        {
+            _completion.TrySetException(error);
+        }
+        else
+        {
+            _completion.TrySetException([error, .. callbacks.InnerExceptions]);
+        }
     }
 
     protected override BlockHazard BlockingHazard()
@@ -309,11 +340,19 @@ internal sealed class SubscribeAsyncSink<T>(BoundedBuffer<T> buffer, Func<T, Can
             return;
         }
 
-        _cancellation.Cancel();
-        if (DisposeProducerSide())
+        try
         {
-            // The loop was idle: no handler is running and none will start.
-            _completion.TrySetResult();
+            // The token is cancelled (so no handler starts) before its callbacks run; one of them may throw, and that
+            // propagates from Dispose as it does from CancellationTokenSource.Cancel, once the rest of the disposal is done.
+            _cancellation.Cancel();
+        }
+        finally
+        {
+            if (DisposeProducerSide())
+            {
+                // The loop was idle: no handler is running and none will start.
+                _completion.TrySetResult();
+            }
         }
     }
 }

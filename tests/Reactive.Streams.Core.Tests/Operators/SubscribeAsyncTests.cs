@@ -222,6 +222,65 @@ public class SubscribeAsyncTests
     }
 
     [Fact]
+    public async Task A_token_callback_that_throws_at_disposal_propagates_from_Dispose_after_the_subscription_stopped()
+    {
+        // CancellationTokenSource.Cancel throws what a callback threw; the disposal must still end the subscription.
+        var subject = new Subject<int>();
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var handled = new List<int>();
+        var subscription = subject.SubscribeAsync(
+            async (x, ct) =>
+            {
+                lock (handled)
+                {
+                    handled.Add(x);
+                }
+
+                ct.Register(static () => throw new InvalidOperationException("the handler's callback"));
+                started.TrySetResult();
+                await Task.Delay(Timeout.Infinite, ct);
+            },
+            BackpressurePolicy.DropOldest,
+            4);
+        subject.OnNext(1);
+        subject.OnNext(2);
+        await started.Task.WaitAsync(Limit);
+
+        var thrown = Assert.Throws<AggregateException>(subscription.Dispose);
+
+        Assert.Equal("the handler's callback", Assert.Single(thrown.InnerExceptions).Message);
+        Assert.False(subject.HasObservers);
+        await subscription.Completion.WaitAsync(Limit);
+        subject.OnNext(3);
+        Assert.Equal([1], handled);
+        subscription.Dispose();
+    }
+
+    [Fact]
+    public async Task A_token_callback_that_throws_when_the_handler_fails_follows_the_handlers_error_in_Completion()
+    {
+        var subject = new Subject<int>();
+        var subscription = subject.SubscribeAsync(
+            async (_, ct) =>
+            {
+                await Task.Yield();
+                ct.Register(static () => throw new InvalidOperationException("the handler's callback"));
+                throw new FormatException("the handler failed");
+            },
+            BackpressurePolicy.DropOldest,
+            4);
+
+        subject.OnNext(1);
+        var error = await Assert.ThrowsAsync<FormatException>(() => subscription.Completion.WaitAsync(Limit));
+
+        Assert.Equal(
+            [typeof(FormatException), typeof(InvalidOperationException)],
+            subscription.Completion.Exception!.InnerExceptions.Select(static e => e.GetType()));
+        Assert.Same(error, subscription.Completion.Exception.InnerExceptions[0]);
+        Assert.False(subject.HasObservers);
+    }
+
+    [Fact]
     public async Task PauseUpstream_handles_every_item_in_order_while_the_producer_waits()
     {
         const int Count = 20_000;
