@@ -257,14 +257,25 @@ internal sealed class WithBackpressure<T>(IObservable<T> source, BoundedStreamOp
                 // costs more than waking a parked thread.
                 _wake = new ManualResetEventSlim(false);
                 longRunning.ScheduleLongRunning(this, static (sink, _) => sink.DrainLongRunning());
-                SubscribeTo(source);
-                return;
+            }
+            else
+            {
+                // The buffer is new and empty, so this arms: the first push schedules the first drain.
+                Buffer.ArmReadSignal(this);
+                ProbeSchedulerThread(scheduler);
             }
 
-            // The buffer is new and empty, so this arms: the first push schedules the first drain.
-            Buffer.ArmReadSignal(this);
-            ProbeSchedulerThread(scheduler);
-            SubscribeTo(source);
+            try
+            {
+                SubscribeTo(source);
+            }
+            catch
+            {
+                // The caller gets the source's exception and no subscription to dispose: end the drain (a parked
+                // dedicated thread would otherwise wait for ever) before letting it go.
+                Dispose();
+                throw;
+            }
         }
 
         protected internal override void OnReadable()

@@ -304,6 +304,19 @@ public class WithBackpressureTests
     }
 
     [Fact]
+    public async Task A_source_whose_Subscribe_throws_leaves_no_dedicated_drain_thread_behind()
+    {
+        // The exception reaches the caller, as from Rx's operators; the subscription it never got holds nothing.
+        var scheduler = new DedicatedThreadScheduler();
+        var source = new UnsubscribableSource();
+
+        var error = Assert.Throws<InvalidOperationException>(() => source.DropOldest(4, scheduler).Subscribe(_ => { }));
+
+        Assert.Equal("cannot subscribe", error.Message);
+        await Assert.Single(scheduler.Drains).WaitAsync(TestLimits.Hang);
+    }
+
+    [Fact]
     public void Null_arguments_are_rejected_at_the_call()
     {
         var scheduler = new TestScheduler();
@@ -332,5 +345,33 @@ public class WithBackpressureTests
         Assert.Equal("capacity", Assert.Throws<ArgumentOutOfRangeException>(() => xs.PauseUpstream(capacity, scheduler)).ParamName);
         Assert.Equal("capacity", Assert.Throws<ArgumentOutOfRangeException>(() => xs.FailOnOverflow(capacity, scheduler)).ParamName);
         Assert.Equal("capacity", Assert.Throws<ArgumentOutOfRangeException>(() => xs.WithBackpressure(BackpressurePolicy.DropOldest, capacity, scheduler)).ParamName);
+    }
+
+    /// <summary>A scheduler that offers dedicated threads (as the task pool does) and keeps each long-running work's task.</summary>
+    private sealed class DedicatedThreadScheduler : IScheduler, IServiceProvider, ISchedulerLongRunning
+    {
+        public List<Task> Drains { get; } = [];
+
+        public DateTimeOffset Now => DateTimeOffset.UnixEpoch;
+
+        public object? GetService(Type serviceType) => serviceType == typeof(ISchedulerLongRunning) ? this : null;
+
+        public IDisposable ScheduleLongRunning<TState>(TState state, Action<TState, System.Reactive.Disposables.ICancelable> action)
+        {
+            var cancel = new System.Reactive.Disposables.BooleanDisposable();
+            Drains.Add(Task.Factory.StartNew(() => action(state, cancel), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default));
+            return cancel;
+        }
+
+        public IDisposable Schedule<TState>(TState state, Func<IScheduler, TState, IDisposable> action) => throw new NotSupportedException();
+
+        public IDisposable Schedule<TState>(TState state, TimeSpan dueTime, Func<IScheduler, TState, IDisposable> action) => throw new NotSupportedException();
+
+        public IDisposable Schedule<TState>(TState state, DateTimeOffset dueTime, Func<IScheduler, TState, IDisposable> action) => throw new NotSupportedException();
+    }
+
+    private sealed class UnsubscribableSource : IObservable<int>
+    {
+        public IDisposable Subscribe(IObserver<int> observer) => throw new InvalidOperationException("cannot subscribe");
     }
 }
