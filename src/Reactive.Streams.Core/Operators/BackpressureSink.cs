@@ -149,6 +149,12 @@ internal abstract class BackpressureSink<T> : ReadSignal, IObserver<T>
         }
 
         _upstream.Dispose();
+        OnStopped();
+    }
+
+    /// <summary>Called once, by whoever ended the stream through <see cref="Stop"/>, after the source was let go.</summary>
+    protected virtual void OnStopped()
+    {
     }
 
     /// <summary>

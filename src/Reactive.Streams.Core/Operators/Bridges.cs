@@ -38,7 +38,7 @@ public static partial class ObservableBackpressureExtensions
         var sink = new StreamSink<T>(stream.Buffer);
         if (cancellationToken.CanBeCanceled)
         {
-            cancellationToken.UnsafeRegister(static (state, token) => ((StreamSink<T>)state!).Cancel(token), sink);
+            sink.StopOn(cancellationToken);
         }
 
         sink.Subscribe(source);
@@ -169,7 +169,9 @@ public static partial class ObservableBackpressureExtensions
 /// <summary>ToBoundedStream's producer: the shared sink with no consumer of its own.</summary>
 internal sealed class StreamSink<T>(BoundedBuffer<T> buffer) : BackpressureSink<T>(buffer)
 {
+    private readonly Lock _registrationLock = new();
     private int _subscribingThread;
+    private CancellationTokenRegistration _registration;
 
     // The stream's readers are not ours: nothing to schedule.
     protected internal override void OnReadable()
@@ -198,7 +200,41 @@ internal sealed class StreamSink<T>(BoundedBuffer<T> buffer) : BackpressureSink<
     protected override BlockHazard BlockingHazard() =>
         Volatile.Read(ref _subscribingThread) == Environment.CurrentManagedThreadId ? BlockHazard.DrainingThread : BlockHazard.None;
 
-    public void Cancel(CancellationToken token) => Stop(new OperationCanceledException(token), completeBuffer: true);
+    /// <summary>
+    /// Ends the stream with an <see cref="OperationCanceledException"/> when <paramref name="token"/> is cancelled, for
+    /// as long as the source is subscribed: the registration goes once the stream has ended, so a token that outlives
+    /// it (an application's lifetime token) does not keep every stream made with it reachable.
+    /// </summary>
+    public void StopOn(CancellationToken token)
+    {
+        var registration = token.UnsafeRegister(static (state, token) => ((StreamSink<T>)state!).Cancel(token), this);
+        lock (_registrationLock)
+        {
+            _registration = registration;
+        }
+
+        // Ended before the registration was stored (an already cancelled token, or a source on another thread).
+        if (IsProducerSideStopped)
+        {
+            OnStopped();
+        }
+    }
+
+    private void Cancel(CancellationToken token) => Stop(new OperationCanceledException(token), completeBuffer: true);
+
+    protected override void OnStopped()
+    {
+        CancellationTokenRegistration registration;
+        lock (_registrationLock)
+        {
+            registration = _registration;
+            _registration = default;
+        }
+
+        // Unregister, not Dispose: it never waits for a callback running on another thread (which only finds the
+        // stream already stopped).
+        registration.Unregister();
+    }
 
     /// <summary>
     /// Subscribes for a reader that already holds the stream (so blocking during Subscribe is fine); a source whose

@@ -106,6 +106,44 @@ public class BridgesTests
     }
 
     [Fact]
+    public void ToBoundedStream_lets_go_of_a_long_lived_token_once_the_source_has_ended()
+    {
+        // A registration on a token that outlives the stream (an application's lifetime token) must not keep every
+        // stream made with it reachable: once the source has ended, the token has nothing left to stop.
+        using var lifetime = new CancellationTokenSource();
+        var subscribed = SubscribeACompletedSource(lifetime.Token);
+
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+
+        Assert.False(subscribed.TryGetTarget(out _), "The token still holds the ended stream's subscription.");
+        Assert.False(lifetime.IsCancellationRequested);
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static WeakReference<IObserver<int>> SubscribeACompletedSource(CancellationToken token)
+    {
+        var source = new CompletesOnSubscribe();
+        var stream = source.ToBoundedStream(new BoundedStreamOptions<int>(BackpressurePolicy.DropOldest, 4), token);
+        Assert.True(stream.IsCompleted);
+        return source.Subscribed!;
+    }
+
+    private sealed class CompletesOnSubscribe : IObservable<int>
+    {
+        public WeakReference<IObserver<int>>? Subscribed { get; private set; }
+
+        public IDisposable Subscribe(IObserver<int> observer)
+        {
+            Subscribed = new WeakReference<IObserver<int>>(observer);
+            observer.OnNext(1);
+            observer.OnCompleted();
+            return Disposable.Empty;
+        }
+    }
+
+    [Fact]
     public async Task ToBoundedStream_fails_fast_when_a_synchronous_source_fills_it_during_subscribe()
     {
         var options = new BoundedStreamOptions<int>(BackpressurePolicy.PauseUpstream, 4) { Name = "eager" };
