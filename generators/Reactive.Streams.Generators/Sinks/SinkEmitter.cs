@@ -231,8 +231,9 @@ internal static class SinkEmitter
             w.Line("/// <summary>Pushes <paramref name=\"item\"/> into the sink's buffer without waiting; it is committed once buffered.</summary>");
             w.Line("/// <param name=\"item\">The event.</param>");
             w.Line("/// <param name=\"cancellationToken\">Unused: the push never waits.</param>");
-            w.Line("/// <returns>A completed task, or one faulted with the buffer's error (a handler or the degrader failed) or with");
-            w.Line("/// <see cref=\"global::Reactive.Streams.StreamClosedException\"/> (the sink was disposed) when the buffer takes no more items.</returns>");
+            w.Line("/// <returns>A completed task, or, when the buffer takes no more items, one faulted with the error <see cref=\"Completion\"/>");
+            w.Line("/// faulted with (a handler's exception at once; the degrader's once the items buffered before it were handled) or, until");
+            w.Line("/// then or after disposal, with <see cref=\"global::Reactive.Streams.StreamClosedException\"/>.</returns>");
             w.Open($"public {Tasks}.ValueTask WriteAsync({union} item, {Threading}.CancellationToken cancellationToken)");
             w.Line("global::System.ArgumentNullException.ThrowIfNull(item);");
             w.Line("_buffer.OnNext(item);");

@@ -121,8 +121,9 @@ partial class LeaseSink
         /// <summary>Pushes <paramref name="item"/> into the sink's buffer without waiting; it is committed once buffered.</summary>
         /// <param name="item">The event.</param>
         /// <param name="cancellationToken">Unused: the push never waits.</param>
-        /// <returns>A completed task, or one faulted with the buffer's error (a handler or the degrader failed) or with
-        /// <see cref="global::Reactive.Streams.StreamClosedException"/> (the sink was disposed) when the buffer takes no more items.</returns>
+        /// <returns>A completed task, or, when the buffer takes no more items, one faulted with the error <see cref="Completion"/>
+        /// faulted with (a handler's exception at once; the degrader's once the items buffered before it were handled) or, until
+        /// then or after disposal, with <see cref="global::Reactive.Streams.StreamClosedException"/>.</returns>
         public global::System.Threading.Tasks.ValueTask WriteAsync(global::Consumer.Leases.LeaseHistoryEvent item, global::System.Threading.CancellationToken cancellationToken)
         {
             global::System.ArgumentNullException.ThrowIfNull(item);
