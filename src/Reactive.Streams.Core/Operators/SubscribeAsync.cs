@@ -191,12 +191,32 @@ internal sealed class SubscribeAsyncSink<T>(BoundedBuffer<T> buffer, Func<T, Can
     /// <summary>Whether the sink takes no more items (a terminal notification, an overflow, a handler's failure or disposal).</summary>
     public bool IsStopped => IsProducerSideStopped;
 
-    protected internal override void OnReadable() =>
-        scheduler.Schedule(this, static (_, sink) =>
+    protected internal override void OnReadable()
+    {
+        try
         {
-            sink.StartDrain();
-            return Disposable.Empty;
-        });
+            scheduler.Schedule(this, static (_, sink) =>
+            {
+                sink.StartDrain();
+                return Disposable.Empty;
+            });
+        }
+        catch (Exception error)
+        {
+            // The scheduler refused the loop (an EventLoopScheduler that was disposed, say), so no handler can run any
+            // more. Thrown into the producer, the error would break "OnNext never throws" and leave Completion pending
+            // for good (the signal fired, so a disposal would wait for a loop that never comes): end the subscription
+            // through Completion instead. The loop was idle (the signal fires only then), so nothing else completes it.
+            if (Volatile.Read(ref _disposed) != 0)
+            {
+                _completion.TrySetResult();
+            }
+            else
+            {
+                Fault(error);
+            }
+        }
+    }
 
     // Fire and forget: DrainAsync catches every handler error and reports it through Completion.
     private void StartDrain() => _ = DrainAsync();

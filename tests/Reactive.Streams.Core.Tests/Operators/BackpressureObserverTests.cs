@@ -1,3 +1,4 @@
+using System.Reactive.Concurrency;
 using System.Reactive.Subjects;
 using Reactive.Streams.Tests.Support;
 using Reactive.Streams.Testing;
@@ -103,6 +104,21 @@ public class BackpressureObserverTests
         Assert.Equal(1, handled);
         observer.OnNext(3);
         Assert.Equal(2, observer.GetMetrics().ItemsPushed);
+    }
+
+    [Fact]
+    public async Task A_scheduler_that_refuses_the_handler_loop_fails_Completion_instead_of_throwing_from_OnNext()
+    {
+        var loop = new EventLoopScheduler();
+        var observer = new BackpressureObserver<int>(static (_, _) => default, new BoundedStreamOptions<int>(BackpressurePolicy.DropOldest, 4), loop);
+        loop.Dispose();
+
+        observer.OnNext(1);
+
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => observer.Completion.WaitAsync(Limit));
+        Assert.True(observer.IsStopped);
+        observer.OnNext(2);
+        await observer.DisposeAsync().AsTask().WaitAsync(Limit);
     }
 
     [Fact]
