@@ -26,7 +26,8 @@ public static partial class ObservableBackpressureExtensions
     /// token throws when the subscription cancels it follows the handler's among <see cref="Task.Exception"/>); it
     /// faults with the source's error after the items
     /// buffered before it were handled; it faults with <see cref="StreamOverflowException"/> (Fail) or the degrader's
-    /// error the same way. Disposing cancels the token passed to the running handler, unsubscribes the source, releases
+    /// error the same way; it faults with the scheduler's exception, and the subscription ends, if the scheduler refuses
+    /// to run the handler loop (a disposed <see cref="EventLoopScheduler"/>). Disposing cancels the token passed to the running handler, unsubscribes the source, releases
     /// blocked producers and starts no further handler; <see cref="BackpressureSubscription.Completion"/> then completes
     /// successfully once the running handler has returned (an <see cref="OperationCanceledException"/> it throws for
     /// that token is not an error).</para>
