@@ -141,7 +141,10 @@ public static partial class ObservableBackpressureExtensions
     /// When the stream is completed and drained the observer gets <c>OnCompleted</c>, or <c>OnError</c> with the error it
     /// was completed with. Disposing stops delivery (no call starts after <c>Dispose</c> returns); it does not complete
     /// the stream, and items not yet read stay in it for other readers. An exception the observer throws ends the
-    /// subscription as a disposal does and then propagates to the scheduler, as with <c>ObserveOn</c>.
+    /// subscription as a disposal does and then propagates to the scheduler, as with <c>ObserveOn</c>. A scheduler that
+    /// refuses the reader's work (a disposed <see cref="EventLoopScheduler"/>) ends the subscription the same way, and
+    /// the observer gets <c>OnError</c> with the scheduler's exception, on the thread that pushed (or subscribed); the
+    /// push itself succeeds.
     /// </remarks>
     /// <typeparam name="T">The item type.</typeparam>
     /// <param name="stream">The stream to read.</param>
@@ -284,13 +287,28 @@ internal sealed class StreamObservable<T>(BoundedBuffer<T> buffer, IScheduler sc
 
         protected internal override void OnReadable()
         {
-            if (!_disposed)
+            if (_disposed)
+            {
+                return;
+            }
+
+            try
             {
                 scheduler.Schedule(this, static (_, reader) =>
                 {
                     reader.Drain();
                     return Disposable.Empty;
                 });
+            }
+            catch (Exception error)
+            {
+                // The scheduler refused the drain (an EventLoopScheduler that was disposed, say): this subscription can
+                // deliver nothing more. Thrown from here, the error would reach whoever pushed into the stream, for an
+                // item the stream had accepted. End the subscription as a disposal does (unread items stay for the
+                // stream's other readers) and tell the observer, on this thread: the signal fires only while the reader
+                // is idle, so no other call to the observer is running.
+                Dispose();
+                observer.OnError(error);
             }
         }
 

@@ -106,6 +106,22 @@ public class BridgesTests
     }
 
     [Fact]
+    public void AsObservable_on_a_scheduler_that_refuses_the_reader_ends_the_subscription_and_the_push_succeeds()
+    {
+        var loop = new System.Reactive.Concurrency.EventLoopScheduler();
+        var stream = BoundedStream.DropOldest<int>(4);
+        Exception? error = null;
+        using var subscription = stream.AsObservable(loop).Subscribe(_ => { }, e => error = e);
+        loop.Dispose();
+
+        Assert.True(stream.TryPush(1).IsAccepted);
+        Assert.True(stream.TryPush(2).IsAccepted);
+
+        Assert.IsType<ObjectDisposedException>(error);
+        Assert.Equal(2, stream.Depth);
+    }
+
+    [Fact]
     public void ToBoundedStream_lets_go_of_a_long_lived_token_once_the_source_has_ended()
     {
         // A registration on a token that outlives the stream (an application's lifetime token) must not keep every
