@@ -5,6 +5,10 @@ namespace Reactive.Streams;
 /// <summary>Conveniences over <see cref="IStreamLog"/>: cursors as text and UTF-8 text payloads.</summary>
 public static class StreamLogExtensions
 {
+    // Throws on an unpaired surrogate instead of writing U+FFFD (Encoding.UTF8's replacement), which would store text
+    // other than the caller's, as stream names and header values are refused for the same reason.
+    private static readonly UTF8Encoding s_strictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
     /// <summary>Appends <paramref name="text"/> encoded as UTF-8.</summary>
     /// <param name="log">The log.</param>
     /// <param name="stream">The stream's name.</param>
@@ -13,11 +17,13 @@ public static class StreamLogExtensions
     /// <param name="cancellationToken">Cancels the append.</param>
     /// <returns>As <see cref="IStreamLog.AppendAsync(string, ReadOnlyMemory{byte}, AppendMode, CancellationToken)"/>.</returns>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="text"/> contains an unpaired surrogate (it is not well-formed
+    /// UTF-16, so it has no UTF-8 form); nothing is written.</exception>
     public static ValueTask<AppendResult> AppendAsync(this IStreamLog log, string stream, string text, AppendMode mode, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(log);
         ArgumentNullException.ThrowIfNull(text);
-        return log.AppendAsync(stream, Encoding.UTF8.GetBytes(text), mode, cancellationToken);
+        return log.AppendAsync(stream, Utf8(text), mode, cancellationToken);
     }
 
     /// <summary>Appends <paramref name="text"/> encoded as UTF-8, carrying <paramref name="headers"/>.</summary>
@@ -29,12 +35,29 @@ public static class StreamLogExtensions
     /// <param name="cancellationToken">Cancels the append.</param>
     /// <returns>As <see cref="IStreamLog.AppendAsync(string, ReadOnlyMemory{byte}, AppendMode, IReadOnlyDictionary{string, string}, CancellationToken)"/>.</returns>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="text"/> contains an unpaired surrogate (it is not well-formed
+    /// UTF-16, so it has no UTF-8 form); nothing is written.</exception>
     public static ValueTask<AppendResult> AppendAsync(
         this IStreamLog log, string stream, string text, AppendMode mode, IReadOnlyDictionary<string, string>? headers, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(log);
         ArgumentNullException.ThrowIfNull(text);
-        return log.AppendAsync(stream, Encoding.UTF8.GetBytes(text), mode, headers, cancellationToken);
+        return log.AppendAsync(stream, Utf8(text), mode, headers, cancellationToken);
+    }
+
+    private static byte[] Utf8(string text)
+    {
+        try
+        {
+            return s_strictUtf8.GetBytes(text);
+        }
+        catch (EncoderFallbackException e)
+        {
+            throw new ArgumentException(
+                $"The text contains the unpaired surrogate U+{(int)e.CharUnknown:X4} at index {e.Index}; a payload given as text must be well-formed UTF-16.",
+                nameof(text),
+                e);
+        }
     }
 
     /// <summary>Reads an inclusive range given as text cursors (<c>"ms-seq"</c>, <c>"ms"</c>, <c>"-"</c>, <c>"+"</c>).</summary>

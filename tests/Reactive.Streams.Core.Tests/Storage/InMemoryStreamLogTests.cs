@@ -1,3 +1,4 @@
+using System.Text;
 using Reactive.Streams.Storage.Tests;
 
 namespace Reactive.Streams.Tests.Storage;
@@ -34,5 +35,34 @@ public sealed class InMemoryStreamLogTests : StreamLogConformanceTests
         await cts.CancelAsync();
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => tail.WaitAsync(TimeSpan.FromMinutes(1)));
+    }
+
+    [Fact]
+    public async Task A_text_payload_with_an_unpaired_surrogate_is_refused_naming_it_and_nothing_is_written()
+    {
+        // Encoding.UTF8 would store U+FFFD in its place: text other than the caller's (stream names and header values
+        // are refused for the same reason).
+        var log = await CreateAsync();
+        var stream = NewStream();
+        var cases = new[] { ("a" + (char)0xD800 + "b", "U+D800 at index 1"), ((char)0xDC00 + "", "U+DC00 at index 0"), ("ab" + (char)0xD83D, "U+D83D at index 2") };
+
+        foreach (var (text, named) in cases)
+        {
+            var plain = await Assert.ThrowsAsync<ArgumentException>(() => log.AppendAsync(stream, text, AppendMode.Durable).AsTask());
+            var withHeaders = await Assert.ThrowsAsync<ArgumentException>(
+                () => log.AppendAsync(stream, text, AppendMode.Durable, new Dictionary<string, string> { ["k"] = "v" }).AsTask());
+            foreach (var error in new[] { plain, withHeaders })
+            {
+                Assert.Equal("text", error.ParamName);
+                Assert.Contains(named, error.Message, StringComparison.Ordinal);
+            }
+        }
+
+        Assert.Empty(await log.ReadAsync(stream, StreamId.Min, StreamId.Max, 10));
+
+        // A surrogate pair is well formed and goes in as it is.
+        await log.AppendAsync(stream, "a\U0001F600b", AppendMode.Durable);
+        var stored = Assert.Single(await log.ReadAsync(stream, StreamId.Min, StreamId.Max, 10));
+        Assert.Equal("a\U0001F600b", Encoding.UTF8.GetString(stored.Payload.Span));
     }
 }
