@@ -44,7 +44,9 @@ namespace Reactive.Streams;
 /// are completed in turn. <see cref="Fault"/> does the same but completes the block at once in the faulted state and
 /// drops the buffered messages (nothing more can be received; they are counted as rejected, so the depth is 0 and the
 /// counters still add up), and the fault
-/// propagates to such links. A fault after <see cref="Complete"/> is ignored, as on <see cref="BufferBlock{T}"/>.</para>
+/// propagates to such links. As on <see cref="BufferBlock{T}"/>, a message a target reserved before the fault is the
+/// exception: it stays that target's to consume (or to release, which drops it), and the block completes faulted once
+/// the reservation is over. A fault after <see cref="Complete"/> is ignored, as on <see cref="BufferBlock{T}"/>.</para>
 /// </remarks>
 /// <typeparam name="T">The message type.</typeparam>
 [DebuggerDisplay("{ToString(),nq}")]
@@ -588,7 +590,9 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
 
     /// <summary>
     /// Completes the block at once in the faulted state with <paramref name="exception"/>: postponed offers are released,
-    /// buffered messages are dropped, and links that propagate completion are faulted. Ignored after <see cref="Complete"/>.
+    /// buffered messages are dropped, and links that propagate completion are faulted. A message a target has reserved
+    /// stays that target's to consume or release, and the block completes once it does (as <see cref="BufferBlock{T}"/>).
+    /// Ignored after <see cref="Complete"/>.
     /// </summary>
     /// <param name="exception">The fault.</param>
     /// <exception cref="ArgumentNullException"><paramref name="exception"/> is null.</exception>
@@ -618,7 +622,12 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
             if (fault is not null)
             {
                 // A fault drops what is buffered, as BufferBlock's does; the engine counts the dropped items as rejected.
-                _buffer.DiscardBuffered();
+                // A message a target reserved before the fault stays its own to consume (or to release, which drops it),
+                // as on BufferBlock: a non-greedy target faults when it cannot consume what it reserved.
+                lock (_lock)
+                {
+                    _buffer.DiscardBuffered(keepHead: IsHeldByOther(target: null));
+                }
             }
 
             ReleasePostponed();
@@ -671,8 +680,9 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
         lock (_lock)
         {
             // Not while the offering loop runs: a target that consumed the last message inside our offer adds it to its
-            // own buffer only when the offer returns, and completion propagated before that would make it drop it.
-            if (_completed || Volatile.Read(ref _offering) != 0 || (fault is null && (_reservedBy is not null || _buffer.Depth > 0)))
+            // own buffer only when the offer returns, and completion propagated before that would make it drop it. Not
+            // while a target holds a reservation either, faulted or not (the reserved message is its to consume).
+            if (_completed || Volatile.Read(ref _offering) != 0 || IsHeldByOther(target: null) || (fault is null && _buffer.Depth > 0))
             {
                 return;
             }
@@ -964,8 +974,10 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
         T value = default!;
         lock (_lock)
         {
-            // Ids are positions + 1; an id below 1 names no message (and a negative position would read any).
-            messageConsumed = messageHeader.Id > 0 && _buffer.CompletionError is null && !IsHeldByOther(target) &&
+            // Ids are positions + 1; an id below 1 names no message (and a negative position would read any). After a
+            // fault only the message a target reserved before it is left, for that target.
+            messageConsumed = messageHeader.Id > 0 &&
+                (_buffer.CompletionError is null ? !IsHeldByOther(target) : _reservedBy == target && _reservedId == messageHeader.Id) &&
                 _buffer.TryReadMany(new Span<T>(ref value), messageHeader.Id - 1) == 1;
             if (_reservedBy == target && (messageConsumed || _reservedId == messageHeader.Id))
             {
@@ -1016,6 +1028,11 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
             }
 
             _reservedBy = null;
+            if (_buffer.CompletionError is not null)
+            {
+                // Faulted: the message kept for the reservation is dropped now, as the fault dropped the others.
+                _buffer.DiscardBuffered(keepHead: false);
+            }
         }
 
         OfferAgain();

@@ -493,26 +493,41 @@ internal sealed class LockedBuffer<T> : WaitListBuffer<T>
     }
 
     /// <summary>
-    /// Drops every buffered item of a completed buffer, counting each as rejected, so the depth says what is left (nothing)
-    /// and the counters still add up: a faulted Dataflow block drops its messages, as <c>BufferBlock</c> does. Returns how
-    /// many were dropped.
+    /// Drops the buffered items of a completed buffer, counting each as rejected, so the depth says what is left and the
+    /// counters still add up: a faulted Dataflow block drops its messages, as <c>BufferBlock</c> does. With
+    /// <paramref name="keepHead"/> the oldest item stays, at its position (a message a target reserved before the fault,
+    /// still its to consume). Returns how many were dropped.
     /// </summary>
-    internal int DiscardBuffered()
+    internal int DiscardBuffered(bool keepHead)
     {
         int dropped;
+        bool drained;
         using (EnterLocked())
         {
             Debug.Assert(_doneWriting is not null, "Only a completed buffer discards: no writer can be parked.");
+            var keep = keepHead && _items.Count > 0;
+            var head = keep ? _items.Dequeue() : default!;
             dropped = _items.Count;
             while (_items.Count > 0)
             {
                 _items.Dequeue();
             }
 
+            if (keep)
+            {
+                // The only item left, so the oldest again, at the same position: discards move no position.
+                _items.Enqueue(head);
+            }
+
             _rejected += dropped;
+            drained = _items.Count == 0;
         }
 
-        CompleteCompletionTask();
+        if (drained)
+        {
+            CompleteCompletionTask();
+        }
+
         return dropped;
     }
 

@@ -1,0 +1,309 @@
+using System.Collections.Concurrent;
+using System.Threading.Tasks.Dataflow;
+using Reactive.Streams.Tests.Support;
+
+namespace Reactive.Streams.Tests.Dataflow;
+
+/// <summary>
+/// Races on real threads through the Dataflow block: several producers (Post, SendAsync, some cancelled while
+/// postponed), several linked targets (filtered, bounded by MaxMessages, non-greedy ones that reserve before they
+/// consume, links made and disposed while the block propagates), direct receivers (TryReceive, TryReceiveAll) and
+/// completion or a fault racing all of them. The assertions hold on every interleaving: no message comes out twice, every
+/// message out was accepted, a completed block gave out or evicted every accepted message, filters and MaxMessages hold,
+/// each receiver sees each producer's messages in order, and the counters add up with what came out.
+/// </summary>
+public class BackpressureBlockRaceTests
+{
+    private const int Iterations = 40;
+    private const int Producers = 3;
+    private const int PerProducer = 120;
+    private const long DegradedBit = 1L << 62;
+
+    [Theory]
+    [MemberData(nameof(PolicyData.All), MemberType = typeof(PolicyData))]
+    public async Task Linked_targets_and_receivers_racing_completion_lose_and_duplicate_nothing(BackpressurePolicy policy)
+    {
+        for (var iteration = 0; iteration < Iterations; iteration++)
+        {
+            await new Run(policy, iteration, fault: false).Execute().WaitAsync(TestLimits.Hang);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(PolicyData.All), MemberType = typeof(PolicyData))]
+    public async Task Linked_targets_and_receivers_racing_a_fault_duplicate_nothing(BackpressurePolicy policy)
+    {
+        for (var iteration = 0; iteration < Iterations; iteration++)
+        {
+            await new Run(policy, iteration, fault: true).Execute().WaitAsync(TestLimits.Hang);
+        }
+    }
+
+    private sealed class Run(BackpressurePolicy policy, int seed, bool fault)
+    {
+        private const int EvenMax = 40;
+
+        private readonly ConcurrentQueue<long> _dropped = new();
+        private readonly ConcurrentQueue<long> _accepted = new();
+        private readonly ConcurrentDictionary<string, ConcurrentQueue<long>> _received = new();
+        private long _sendsNotAccepted;
+
+        public async Task Execute()
+        {
+            var block = new BackpressureBlock<long>(new BoundedStreamOptions<long>(policy, 1 + (seed % 3))
+            {
+                Degrader = static x => x | DegradedBit,
+                OnDropped = _dropped.Enqueue,
+            });
+
+            // A filtered, MaxMessages-bounded non-greedy target (it reserves, then consumes), a filtered bounded buffer, and
+            // a catch-all bounded action, so the block always drains.
+            // Non-greedy only where nothing is evicted: a reserved message may be evicted under DropOldest and DegradeQuality,
+            // and a non-greedy block faults when it cannot consume what it reserved.
+            var evicts = policy is BackpressurePolicy.DropOldest or BackpressurePolicy.DegradeQuality;
+            var even = new BatchBlock<long>(1, new GroupingDataflowBlockOptions { Greedy = evicts, BoundedCapacity = evicts ? 1 : -1 });
+            var thirds = new BufferBlock<long>(new DataflowBlockOptions { BoundedCapacity = 1 });
+            var all = new ActionBlock<long>(Record("all"), new ExecutionDataflowBlockOptions { BoundedCapacity = 1 });
+            block.LinkTo(even, new DataflowLinkOptions { MaxMessages = EvenMax }, x => (x & 1) == 0);
+            block.LinkTo(thirds, new DataflowLinkOptions(), x => x % 3 == 0);
+            block.LinkTo(all, new DataflowLinkOptions());
+            var evenSink = new ActionBlock<long[]>(batch => Array.ForEach(batch, Record("even")));
+            even.LinkTo(evenSink, new DataflowLinkOptions { PropagateCompletion = true });
+            var thirdsSink = new ActionBlock<long>(Record("thirds"));
+            thirds.LinkTo(thirdsSink, new DataflowLinkOptions { PropagateCompletion = true });
+
+            var producing = Enumerable.Range(0, Producers).Select(p => Task.Run(() => Produce(block, p))).ToArray();
+            var stop = new CancellationTokenSource();
+            var receivers = new[]
+            {
+                Task.Run(() => Receive(block, "receive", stop.Token)),
+                Task.Run(() => ReceiveAll(block, stop.Token)),
+                Task.Run(() => LinkAndUnlink(block, stop.Token)),
+            };
+
+            if (fault)
+            {
+                await Task.WhenAny(producing);
+                block.Fault(new InvalidOperationException("boom"));
+            }
+
+            await Task.WhenAll(producing);
+            block.Complete();
+            await block.Completion.ContinueWith(static _ => { }, TaskScheduler.Default);
+            stop.Cancel();
+            await Task.WhenAll(receivers);
+            even.Complete();
+            thirds.Complete();
+            all.Complete();
+            await Task.WhenAll(evenSink.Completion, thirdsSink.Completion, all.Completion);
+
+            Check(block);
+        }
+
+        private Action<long> Record(string receiver)
+        {
+            var queue = _received.GetOrAdd(receiver, static _ => new());
+            return queue.Enqueue;
+        }
+
+        private async Task Produce(BackpressureBlock<long> block, int producer)
+        {
+            var random = new Random(seed * 31 + producer);
+            for (long i = 0; i < PerProducer; i++)
+            {
+                var item = ((long)producer << 32) | i;
+                bool accepted;
+                if (random.Next(2) == 0)
+                {
+                    accepted = block.Post(item);
+                }
+                else
+                {
+                    using var cts = new CancellationTokenSource();
+                    var sending = block.SendAsync(item, cts.Token);
+                    if (random.Next(3) == 0)
+                    {
+                        cts.Cancel();
+                    }
+
+                    try
+                    {
+                        accepted = await sending;
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        accepted = false;
+                    }
+                }
+
+                if (accepted)
+                {
+                    _accepted.Enqueue(item);
+                }
+                else
+                {
+                    Interlocked.Increment(ref _sendsNotAccepted);
+                }
+            }
+        }
+
+        private void Receive(BackpressureBlock<long> block, string name, CancellationToken stop)
+        {
+            var record = Record(name);
+            var spin = new SpinWait();
+            while (!stop.IsCancellationRequested)
+            {
+                if (block.TryReceive(out var item))
+                {
+                    record(item);
+                }
+                else
+                {
+                    spin.SpinOnce();
+                }
+            }
+        }
+
+        private void ReceiveAll(BackpressureBlock<long> block, CancellationToken stop)
+        {
+            var record = Record("receive-all");
+            var spin = new SpinWait();
+            while (!stop.IsCancellationRequested)
+            {
+                if (block.TryReceiveAll(out var items))
+                {
+                    foreach (var item in items)
+                    {
+                        record(item);
+                    }
+                }
+                else
+                {
+                    spin.SpinOnce();
+                }
+            }
+        }
+
+        // A link made and disposed while the block propagates: each takes at most one message.
+        private async Task LinkAndUnlink(BackpressureBlock<long> block, CancellationToken stop)
+        {
+            var record = Record("transient");
+            while (!stop.IsCancellationRequested)
+            {
+                var target = new ClosingTarget();
+                using (block.LinkTo(target, new DataflowLinkOptions { MaxMessages = 1 }))
+                {
+                    await Task.Yield();
+                }
+
+                var taken = target.Close();
+                Assert.True(taken.Count <= 1, $"seed {seed}: a MaxMessages = 1 link took {taken.Count} messages");
+                taken.ForEach(record);
+            }
+        }
+
+        private void Check(BackpressureBlock<long> block)
+        {
+            var acceptedSet = _accepted.ToHashSet();
+            var outcomes = new Dictionary<long, string>();
+            foreach (var (receiver, items) in _received)
+            {
+                var last = new long[Producers];
+                Array.Fill(last, -1);
+                foreach (var raw in items)
+                {
+                    var item = raw & ~DegradedBit;
+                    Assert.True(acceptedSet.Contains(item), $"seed {seed}: {receiver} got {item:X}, which was not accepted");
+                    Assert.True(outcomes.TryAdd(item, receiver), $"seed {seed}: {item:X} came out to {receiver} after {outcomes.GetValueOrDefault(item)}");
+                    var producer = (int)(item >> 32);
+                    Assert.True((item & 0xFFFFFFFF) > last[producer], $"seed {seed}: {receiver} got producer {producer}'s {item & 0xFFFFFFFF} after {last[producer]}");
+                    last[producer] = item & 0xFFFFFFFF;
+                }
+            }
+
+            foreach (var raw in _dropped)
+            {
+                var item = raw & ~DegradedBit;
+                Assert.True(acceptedSet.Contains(item), $"seed {seed}: {item:X} was evicted but not accepted");
+                Assert.True(outcomes.TryAdd(item, "evicted"), $"seed {seed}: {item:X} was evicted after it came out to {outcomes.GetValueOrDefault(item)}");
+            }
+
+            var even = _received.GetValueOrDefault("even") ?? [];
+            Assert.True(even.Count <= EvenMax, $"seed {seed}: the MaxMessages = {EvenMax} link took {even.Count}");
+            Assert.All(even, x => Assert.Equal(0, x & 1));
+            Assert.All(_received.GetValueOrDefault("thirds") ?? [], x => Assert.Equal(0, x % 3));
+
+            var metrics = block.GetMetrics();
+            Assert.True(metrics.IsConserved, $"seed {seed}: {metrics}");
+            Assert.Equal(0, metrics.Depth);
+            Assert.Equal(_received.Values.Sum(q => q.Count), metrics.ItemsDelivered);
+            Assert.Equal(_dropped.Count, metrics.ItemsEvicted);
+            if (!fault)
+            {
+                Assert.True(block.Completion.IsCompletedSuccessfully, $"seed {seed}: {block.Completion.Status}");
+
+                // Every accepted message came out or was evicted.
+                Assert.True(outcomes.Count == acceptedSet.Count, $"seed {seed}: {acceptedSet.Count} accepted, {outcomes.Count} came out or were evicted ({metrics})");
+                Assert.Equal(_accepted.Count, metrics.ItemsDelivered + metrics.ItemsEvicted);
+            }
+            else
+            {
+                Assert.True(block.Completion.IsFaulted, $"seed {seed}: {block.Completion.Status}");
+                Assert.True(_accepted.Count >= metrics.ItemsDelivered + metrics.ItemsEvicted, $"seed {seed}: {_accepted.Count} accepted, {metrics}");
+            }
+        }
+    }
+
+    /// <summary>
+    /// A target that consumes every message offered until it is closed, and none after: a message in flight when the link
+    /// is disposed is either taken before <see cref="Close"/> returns or declined.
+    /// </summary>
+    private sealed class ClosingTarget : ITargetBlock<long>
+    {
+        private readonly Lock _lock = new();
+        private readonly List<long> _taken = [];
+        private bool _closed;
+
+        public Task Completion { get; } = new TaskCompletionSource().Task;
+
+        public List<long> Close()
+        {
+            lock (_lock)
+            {
+                _closed = true;
+                return [.. _taken];
+            }
+        }
+
+        public DataflowMessageStatus OfferMessage(DataflowMessageHeader messageHeader, long messageValue, ISourceBlock<long>? source, bool consumeToAccept)
+        {
+            lock (_lock)
+            {
+                if (_closed)
+                {
+                    return DataflowMessageStatus.DecliningPermanently;
+                }
+
+                if (consumeToAccept)
+                {
+                    messageValue = source!.ConsumeMessage(messageHeader, this, out var consumed);
+                    if (!consumed)
+                    {
+                        return DataflowMessageStatus.NotAvailable;
+                    }
+                }
+
+                _taken.Add(messageValue);
+                return DataflowMessageStatus.Accepted;
+            }
+        }
+
+        public void Complete()
+        {
+        }
+
+        public void Fault(Exception exception)
+        {
+        }
+    }
+}
