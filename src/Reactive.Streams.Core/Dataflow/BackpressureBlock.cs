@@ -638,7 +638,8 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
 
     /// <summary>
     /// Releases postponed offers the Dataflow way, by reserving and releasing each: a source re-offers a released
-    /// message, and the completed block declines it permanently (a <c>SendAsync</c> then completes with false).
+    /// message, and the completed block declines it permanently (a <c>SendAsync</c> then completes with false). A message
+    /// its source withdrew meanwhile (a cancelled <c>SendAsync</c>) cannot be reserved, and is counted as rejected here.
     /// </summary>
     private void ReleasePostponed()
     {
@@ -663,6 +664,12 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
             if (source.ReserveMessage(header, this))
             {
                 source.ReleaseReservation(header, this);
+            }
+            else
+            {
+                // The source withdrew the message while it waited (a cancelled SendAsync): counted as a push rejected
+                // while it waited, as the consuming pass counts a withdrawn message and as a cancelled PushAsync is.
+                _buffer.CountRejectedPush();
             }
         }
     }
