@@ -19,7 +19,8 @@ namespace Reactive.Streams;
 /// for a rejected item, or an <see cref="InvalidOperationException"/> whose inner exception is the degrader's when the
 /// degrader threw. <c>WaitToWriteAsync</c> waits for room under PauseUpstream and Fail, and returns true at once
 /// under DropOldest and DegradeQuality. Reading after completion of an empty channel throws
-/// <see cref="ChannelClosedException"/> from <c>ReadAsync</c>, and <c>WaitToReadAsync</c> returns false.
+/// <see cref="ChannelClosedException"/> from <c>ReadAsync</c>, and <c>WaitToReadAsync</c> returns false; a reader that
+/// learns the end either way (or from the end of <c>ReadAllAsync</c>) finds <c>Reader.Completion</c> already complete.
 /// </remarks>
 public static class BackpressureChannel
 {

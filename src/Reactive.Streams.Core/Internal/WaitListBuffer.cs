@@ -136,6 +136,7 @@ internal abstract class WaitListBuffer<T> : BoundedBuffer<T>
     /// </summary>
     private protected ValueTask<bool> ParkReader(CancellationToken cancellationToken)
     {
+        var done = false;
         using (EnterLocked())
         {
             if (HasItemsLocked)
@@ -145,10 +146,9 @@ internal abstract class WaitListBuffer<T> : BoundedBuffer<T>
 
             if (_doneWriting is not null)
             {
-                return DoneReading();
+                done = true;
             }
-
-            if (!cancellationToken.CanBeCanceled)
+            else if (!cancellationToken.CanBeCanceled)
             {
                 var pooled = Interlocked.Exchange(ref _readerSingleton, null) ?? new AsyncWaiter<T>(this, WaiterKind.Reader, pooled: false);
                 pooled.Next = _readers;
@@ -156,6 +156,12 @@ internal abstract class WaitListBuffer<T> : BoundedBuffer<T>
                 return pooled.AsValueTaskOfBool();
             }
         }
+
+        if (done)
+        {
+            return EndOfReading();
+        }
+
 
         var waiter = new AsyncWaiter<T>(this, WaiterKind.Reader, pooled: false);
         waiter.Arm(cancellationToken, timeout: null, _timeProvider);
@@ -194,7 +200,25 @@ internal abstract class WaitListBuffer<T> : BoundedBuffer<T>
             waiter.SetException(failure);
         }
 
+        if (!result)
+        {
+            // Completed and drained (see EndOfReading).
+            CompleteCompletionTask();
+        }
+
         return waiter.AsValueTaskOfBool();
+    }
+
+    /// <summary>
+    /// What a reader that found the buffer completed and drained learns (<see cref="BoundedBuffer{T}.DoneReading"/>),
+    /// once <see cref="BoundedBuffer{T}.Completion"/> is complete: the read that took the last item completes it only after
+    /// its lock or claim, so a reader told "no more" in between completes it first, and a reader that saw the end never
+    /// sees <c>Completion</c> still running (the runtime's bounded channel completes it under its lock on the last read).
+    /// </summary>
+    private ValueTask<bool> EndOfReading()
+    {
+        CompleteCompletionTask();
+        return DoneReading();
     }
 
     internal sealed override void WakeReaders()
@@ -270,6 +294,7 @@ internal abstract class WaitListBuffer<T> : BoundedBuffer<T>
         taker.Arm(cancellationToken, timeout: null, _timeProvider);
         Exception? failure = null;
         bool? result;
+        var drained = false;
         using (EnterLocked())
         {
             if (HasItemsLocked)
@@ -279,6 +304,7 @@ internal abstract class WaitListBuffer<T> : BoundedBuffer<T>
             else if (_doneWriting is not null)
             {
                 result = false;
+                drained = true;
                 failure = _doneWriting == s_completedNormally ? null : _doneWriting;
             }
             else if (taker.Fired != 0)
@@ -311,6 +337,12 @@ internal abstract class WaitListBuffer<T> : BoundedBuffer<T>
         else
         {
             taker.SetResult(result ?? true);
+        }
+
+        if (drained)
+        {
+            // Completed and drained (see EndOfReading).
+            CompleteCompletionTask();
         }
 
         return result is null ? null : taker;
@@ -394,6 +426,13 @@ internal abstract class WaitListBuffer<T> : BoundedBuffer<T>
             drained = !HasItemsLocked;
         }
 
+        // A drained buffer's Completion first, as the runtime's channels do: a reader woken below with the end finds it
+        // complete.
+        if (drained)
+        {
+            CompleteCompletionTask();
+        }
+
         // Complete everything outside the lock: continuations run asynchronously, but SetResult still must not
         // be called while we hold the lock: a blocking waiter continues inline (BlockingWait), and no waiter may run under it.
         var closed = writers is null ? null : CreateClosedException();
@@ -424,11 +463,6 @@ internal abstract class WaitListBuffer<T> : BoundedBuffer<T>
 
                 waiter = next;
             }
-        }
-
-        if (drained)
-        {
-            CompleteCompletionTask();
         }
 
         if (signals is not null)

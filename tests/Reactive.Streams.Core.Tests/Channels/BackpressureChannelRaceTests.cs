@@ -10,11 +10,13 @@ namespace Reactive.Streams.Tests.Channels;
 /// writers and readers, reads and writes cancelled while they wait (so some are cancelled at the moment an item arrives
 /// or room appears), completion racing reads. The assertions hold on every interleaving: every accepted item leaves
 /// exactly once (read, or evicted under DropOldest and DegradeQuality), a cancelled or rejected write leaves nothing, each
-/// reader sees each writer's items in order, and the counters add up with what the readers and the eviction callback saw.
+/// reader sees each writer's items in order, the counters add up with what the readers and the eviction callback saw, and
+/// a reader told that the channel is over (WaitToReadAsync false, ReadAsync's ChannelClosedException, the end of
+/// ReadAllAsync) finds <c>Completion</c> completed.
 /// </summary>
 public class BackpressureChannelRaceTests
 {
-    private const int Iterations = 60;
+    private const int Iterations = 200;
     private const int Writers = 3;
     private const int Readers = 3;
     private const int PerWriter = 150;
@@ -41,6 +43,56 @@ public class BackpressureChannelRaceTests
         {
             await RunOnce(policy, mode, iteration).WaitAsync(TestLimits.Hang);
         }
+    }
+
+    /// <summary>
+    /// TryComplete of an empty channel completes <c>Completion</c> before it wakes the parked readers, as the runtime's
+    /// bounded channel does, so a reader woken with the end finds the channel complete. The engine woke them first: a
+    /// <c>ReadAllAsync</c> could end, or <c>WaitToReadAsync</c> return false, while <c>Completion</c> was still running.
+    /// The continuation runs on a context that runs what is posted to it at once, so the test sees the order itself.
+    /// </summary>
+    [Theory]
+    [InlineData("twin")]
+    [InlineData("shared")]
+    [InlineData("locked")]
+    public void A_reader_woken_by_TryComplete_finds_Completion_complete(string kind)
+    {
+        var channel = kind switch
+        {
+            "twin" => Channel.CreateBounded<int>(1),
+            "shared" => BackpressureChannel.Create(new BoundedStreamOptions<int>(BackpressurePolicy.PauseUpstream, 1), BufferMode.SharedLane),
+            _ => BackpressureChannel.Create(new BoundedStreamOptions<int>(BackpressurePolicy.PauseUpstream, 1), BufferMode.Locked),
+        };
+        bool? completeWhenWoken = null;
+        bool? more = null;
+        var waiting = channel.Reader.WaitToReadAsync();
+        Assert.False(waiting.IsCompleted);
+        var previous = SynchronizationContext.Current;
+        SynchronizationContext.SetSynchronizationContext(new InlineContext());
+        try
+        {
+            var awaiter = waiting.GetAwaiter();
+            awaiter.OnCompleted(() =>
+            {
+                completeWhenWoken = channel.Reader.Completion.IsCompleted;
+                more = awaiter.GetResult();
+            });
+        }
+        finally
+        {
+            SynchronizationContext.SetSynchronizationContext(previous);
+        }
+
+        Assert.True(channel.Writer.TryComplete());
+
+        Assert.False(more);
+        Assert.True(completeWhenWoken);
+    }
+
+    /// <summary>Runs what is posted to it on the posting thread, at once.</summary>
+    private sealed class InlineContext : SynchronizationContext
+    {
+        public override void Post(SendOrPostCallback d, object? state) => d(state);
     }
 
     private static async Task RunOnce(BackpressurePolicy policy, BufferMode mode, int seed)
@@ -122,8 +174,42 @@ public class BackpressureChannelRaceTests
             var random = new Random(seed * 17 + r);
             while (true)
             {
-                switch (random.Next(3))
+                switch (random.Next(4))
                 {
+                    case 3:
+                    {
+                        // ReadAllAsync, cancellable, for a few items: it ends only when the channel is completed and drained.
+                        using var cts = new CancellationTokenSource();
+                        Volatile.Write(ref pending[Writers + r], cts);
+                        var wanted = random.Next(1, 5);
+                        try
+                        {
+                            await foreach (var item in channel.Reader.ReadAllAsync(cts.Token))
+                            {
+                                mine.Add(item);
+                                if (--wanted == 0)
+                                {
+                                    break;
+                                }
+                            }
+
+                            if (wanted > 0)
+                            {
+                                Assert.True(channel.Reader.Completion.IsCompleted, "ReadAllAsync ended before the channel completed");
+                                return;
+                            }
+                        }
+                        catch (OperationCanceledException)
+                        {
+                        }
+                        finally
+                        {
+                            Volatile.Write(ref pending[Writers + r], null);
+                        }
+
+                        break;
+                    }
+
                     case 0:
                         if (channel.Reader.TryRead(out var tried))
                         {
@@ -149,6 +235,7 @@ public class BackpressureChannelRaceTests
                         }
                         catch (ChannelClosedException)
                         {
+                            Assert.True(channel.Reader.Completion.IsCompleted, "ReadAsync threw ChannelClosedException before the channel completed");
                             return;
                         }
                         finally
@@ -167,6 +254,7 @@ public class BackpressureChannelRaceTests
                         {
                             if (!await channel.Reader.WaitToReadAsync(cts.Token))
                             {
+                                Assert.True(channel.Reader.Completion.IsCompleted, "WaitToReadAsync returned false before the channel completed");
                                 return;
                             }
                         }

@@ -80,6 +80,7 @@ public class BackpressureBlockRaceTests
                 Task.Run(() => Receive(block, "receive", stop.Token)),
                 Task.Run(() => ReceiveAll(block, stop.Token)),
                 Task.Run(() => LinkAndUnlink(block, stop.Token)),
+                Task.Run(() => ReceiveAsync(block, stop.Token)),
             };
 
             if (fault)
@@ -162,6 +163,36 @@ public class BackpressureBlockRaceTests
                 else
                 {
                     spin.SpinOnce();
+                }
+            }
+        }
+
+        // ReceiveAsync, some cancelled at once: a receive cancelled as a message reaches it either takes it or leaves it.
+        private async Task ReceiveAsync(BackpressureBlock<long> block, CancellationToken stop)
+        {
+            var record = Record("receive-async");
+            var random = new Random(seed);
+            while (!stop.IsCancellationRequested)
+            {
+                using var cts = new CancellationTokenSource();
+                var receiving = block.ReceiveAsync(cts.Token);
+                if (random.Next(3) == 0)
+                {
+                    cts.Cancel();
+                }
+
+                try
+                {
+                    record(await receiving);
+                }
+                catch (OperationCanceledException)
+                {
+                }
+                catch (InvalidOperationException)
+                {
+                    // The block completed (or faulted) with nothing left for this receive, and said so first.
+                    Assert.True(block.Completion.IsCompleted, $"seed {seed}: ReceiveAsync failed before the block completed");
+                    return;
                 }
             }
         }
