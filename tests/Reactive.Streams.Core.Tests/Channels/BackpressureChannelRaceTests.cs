@@ -153,7 +153,31 @@ public class BackpressureChannelRaceTests
                 Volatile.Write(ref pending[w], cts);
                 try
                 {
-                    await channel.Writer.WriteAsync(item, cts.Token);
+                    if (random.Next(3) == 0)
+                    {
+                        // WaitToWriteAsync beside the other writers, then TryWrite: under PauseUpstream a write that lost
+                        // the room waits again; under Fail it overflows.
+                        var written = false;
+                        while (!written && await channel.Writer.WaitToWriteAsync(cts.Token))
+                        {
+                            written = channel.Writer.TryWrite(item);
+                            if (!written && policy != BackpressurePolicy.PauseUpstream)
+                            {
+                                break;
+                            }
+                        }
+
+                        if (!written)
+                        {
+                            Interlocked.Increment(ref failedWrites);
+                            continue;
+                        }
+                    }
+                    else
+                    {
+                        await channel.Writer.WriteAsync(item, cts.Token);
+                    }
+
                     accepted.Enqueue(item);
                 }
                 catch (Exception error) when (error is OperationCanceledException or StreamOverflowException)
