@@ -37,7 +37,11 @@ namespace Reactive.Streams;
 /// offering stops until it changes (a read, an eviction, a new link, a released reservation). <see cref="TryReceive"/>
 /// and <see cref="TryReceiveAll"/> read directly. Every read counts as delivered. Under DropOldest and DegradeQuality a
 /// message offered or reserved earlier may have been evicted by the time a target consumes it; <see cref="ConsumeMessage"/>
-/// then reports <c>consumed = false</c> and the block offers its new oldest message.</para>
+/// then reports <c>consumed = false</c> and the block offers its new oldest message. A reservation therefore does not
+/// hold a message against eviction, unlike <see cref="BufferBlock{T}"/>'s: a target that reserves before it consumes (a
+/// <see cref="BatchBlock{T}"/> or <see cref="JoinBlock{T1, T2}"/> with <c>Greedy = false</c>) faults ("failed to consume
+/// a message it had successfully reserved") when its reserved message is evicted. Link such targets to a PauseUpstream
+/// or Fail block.</para>
 /// <para>Completion: after <see cref="Complete"/> the block declines every offer permanently (counted as rejected, as a
 /// push to a completed stream is), releases its postponed offers (a pending <c>SendAsync</c> completes with false), lets
 /// its buffered messages be consumed, then completes; links made with <see cref="DataflowLinkOptions.PropagateCompletion"/>
