@@ -348,6 +348,12 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
         {
             source.ReleaseReservation(header, this);
         }
+        else
+        {
+            // The source no longer holds the message (a cancelled SendAsync, a message another target took): it will not
+            // offer it again, so its next offer, of another message that never waited, is not the one to decline.
+            TakeTimedOut(source);
+        }
 
         // The offer behind it may be first now.
         ConsumePostponedIfRoom();

@@ -373,6 +373,67 @@ public class BackpressureBlockTests
     }
 
     /// <summary>
+    /// A postponed offer that times out is declined once when its source offers it again. A source that no longer held
+    /// the message when the timeout released it (it went to another target, or a SendAsync was cancelled) never offers
+    /// it again, and the block declined the next, different message it offered instead, which had never waited, and
+    /// held on to the source for ever.
+    /// </summary>
+    [Fact]
+    public void A_source_that_withdrew_its_timed_out_offer_has_its_next_message_taken()
+    {
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        var block = new BackpressureBlock<int>(new BoundedStreamOptions<int>(BackpressurePolicy.PauseUpstream, 1)
+        {
+            PauseTimeout = TimeSpan.FromSeconds(1),
+            TimeProvider = clock,
+        });
+        Assert.True(block.Post(1));
+        var source = new WithdrawingSource();
+        Assert.Equal(DataflowMessageStatus.Postponed, block.OfferMessage(new DataflowMessageHeader(1), 2, source, consumeToAccept: false));
+
+        source.Holds = false;
+        clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.True(block.TryReceive(out var first));
+        Assert.Equal(1, first);
+        source.Holds = true;
+
+        Assert.Equal(DataflowMessageStatus.Accepted, block.OfferMessage(new DataflowMessageHeader(2), 3, source, consumeToAccept: false));
+        Assert.True(block.TryReceive(out var next));
+        Assert.Equal(3, next);
+        Assert.Equal(new StreamMetricsSnapshot(3, 2, 0, 0, 1, 0, 1, 0), block.GetMetrics());
+    }
+
+    /// <summary>A source whose one offered message can be reserved and consumed only while it still holds it.</summary>
+    private sealed class WithdrawingSource : ISourceBlock<int>
+    {
+        public bool Holds { get; set; } = true;
+
+        public Task Completion { get; } = new TaskCompletionSource().Task;
+
+        public int ConsumeMessage(DataflowMessageHeader messageHeader, ITargetBlock<int> target, out bool messageConsumed)
+        {
+            messageConsumed = false;
+            return 0;
+        }
+
+        public bool ReserveMessage(DataflowMessageHeader messageHeader, ITargetBlock<int> target) => Holds;
+
+        public void ReleaseReservation(DataflowMessageHeader messageHeader, ITargetBlock<int> target)
+        {
+        }
+
+        public IDisposable LinkTo(ITargetBlock<int> target, DataflowLinkOptions linkOptions) => throw new NotSupportedException();
+
+        public void Complete()
+        {
+        }
+
+        public void Fault(Exception exception)
+        {
+        }
+    }
+
+    /// <summary>
     /// A SendAsync cancelled while its offer is postponed is counted as one rejected push, as a cancelled PushAsync is,
     /// whatever comes first: room (the block finds the message withdrawn), Complete or Fault (the block releases the
     /// postponed offer and finds it withdrawn). It was counted only when room came first, so the counters depended on
