@@ -190,6 +190,12 @@ internal abstract class WaitListBuffer<T> : BoundedBuffer<T>
             }
         }
 
+        if (!result)
+        {
+            // Completed and drained: Completion first, then the reader learns the end (see EndOfReading).
+            CompleteCompletionTask();
+        }
+
         // Decided without parking: complete the armed waiter outside the lock, which also disarms it.
         if (failure is null)
         {
@@ -198,12 +204,6 @@ internal abstract class WaitListBuffer<T> : BoundedBuffer<T>
         else
         {
             waiter.SetException(failure);
-        }
-
-        if (!result)
-        {
-            // Completed and drained (see EndOfReading).
-            CompleteCompletionTask();
         }
 
         return waiter.AsValueTaskOfBool();
@@ -329,6 +329,12 @@ internal abstract class WaitListBuffer<T> : BoundedBuffer<T>
             }
         }
 
+        if (drained)
+        {
+            // Completed and drained: Completion first, then the read learns the end (see EndOfReading).
+            CompleteCompletionTask();
+        }
+
         // Decided without parking: complete the armed taker outside the lock, which also disarms it.
         if (failure is not null)
         {
@@ -337,12 +343,6 @@ internal abstract class WaitListBuffer<T> : BoundedBuffer<T>
         else
         {
             taker.SetResult(result ?? true);
-        }
-
-        if (drained)
-        {
-            // Completed and drained (see EndOfReading).
-            CompleteCompletionTask();
         }
 
         return result is null ? null : taker;
