@@ -707,15 +707,18 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
             _completed = true;
             links = _links;
             _links = [];
-        }
 
-        if (fault is null)
-        {
-            _completion.TrySetResult();
-        }
-        else
-        {
-            _completion.TrySetException(fault);
+            // Under the lock that LinkTo looks at _completed under: a link made from now on propagates at once, from
+            // Completion, which must already say how the block ended (a fault, not a completion). Its continuations run
+            // asynchronously, so nothing foreign runs here.
+            if (fault is null)
+            {
+                _completion.TrySetResult();
+            }
+            else
+            {
+                _completion.TrySetException(fault);
+            }
         }
 
         foreach (var link in links)

@@ -115,6 +115,46 @@ public class BackpressureBlockRaceTests
         }
     }
 
+    /// <summary>
+    /// A link made with PropagateCompletion while the block faults is faulted, never completed: the block's Completion
+    /// says how it ended by the time a link made after it ended propagates from it. A link made in the moment between
+    /// the block's ending and its Completion being set was completed instead of faulted.
+    /// </summary>
+    [Fact]
+    public async Task A_link_made_while_the_block_faults_is_faulted()
+    {
+        for (var iteration = 0; iteration < 10 * Iterations; iteration++)
+        {
+            var block = new BackpressureBlock<int>(BackpressurePolicy.PauseUpstream, 1);
+            var boom = new InvalidOperationException("boom");
+            var targets = new List<BufferBlock<int>>();
+            var go = new Barrier(2);
+            var linking = Task.Run(() =>
+            {
+                go.SignalAndWait();
+                while (!block.Completion.IsCompleted)
+                {
+                    var target = new BufferBlock<int>();
+                    block.LinkTo(target, new DataflowLinkOptions { PropagateCompletion = true });
+                    targets.Add(target);
+                }
+
+                var last = new BufferBlock<int>();
+                block.LinkTo(last, new DataflowLinkOptions { PropagateCompletion = true });
+                targets.Add(last);
+            });
+            go.SignalAndWait();
+            block.Fault(boom);
+            await linking.WaitAsync(TestLimits.Hang);
+
+            foreach (var target in targets)
+            {
+                await target.Completion.ContinueWith(static _ => { }, TaskScheduler.Default).WaitAsync(TestLimits.Hang);
+                Assert.True(target.Completion.IsFaulted, $"iteration {iteration}: a link made while the block faulted was {target.Completion.Status}");
+            }
+        }
+    }
+
     private sealed class Run(BackpressurePolicy policy, int seed, bool fault)
     {
         private const int EvenMax = 40;
