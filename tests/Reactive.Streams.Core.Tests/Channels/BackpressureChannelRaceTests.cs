@@ -16,7 +16,7 @@ namespace Reactive.Streams.Tests.Channels;
 /// </summary>
 public class BackpressureChannelRaceTests
 {
-    private const int Iterations = 200;
+    private const int Iterations = 100;
     private const int Writers = 3;
     private const int Readers = 3;
     private const int PerWriter = 150;

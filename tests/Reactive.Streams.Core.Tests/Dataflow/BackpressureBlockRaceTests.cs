@@ -123,7 +123,7 @@ public class BackpressureBlockRaceTests
     [Fact]
     public async Task A_link_made_while_the_block_faults_is_faulted()
     {
-        for (var iteration = 0; iteration < 10 * Iterations; iteration++)
+        for (var iteration = 0; iteration < 5 * Iterations; iteration++)
         {
             var block = new BackpressureBlock<int>(BackpressurePolicy.PauseUpstream, 1);
             var boom = new InvalidOperationException("boom");
