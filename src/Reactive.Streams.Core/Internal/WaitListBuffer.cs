@@ -162,7 +162,6 @@ internal abstract class WaitListBuffer<T> : BoundedBuffer<T>
             return EndOfReading();
         }
 
-
         var waiter = new AsyncWaiter<T>(this, WaiterKind.Reader, pooled: false);
         waiter.Arm(cancellationToken, timeout: null, _timeProvider);
         Exception? failure = null;
