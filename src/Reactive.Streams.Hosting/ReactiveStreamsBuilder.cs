@@ -59,13 +59,16 @@ public sealed class ReactiveStreamsBuilder
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
         ArgumentNullException.ThrowIfNull(configure);
-        if (!_dispatchers.Add(name))
+        if (_dispatchers.Contains(name))
         {
             throw new ArgumentException($"A dispatcher named '{name}' is already registered.", nameof(name));
         }
 
         var dispatcher = new DeliveryDispatcherBuilder<T>(name, Services);
         configure(dispatcher);
+
+        // Reserved only once nothing can fail: a call that throws registers nothing, and the name stays free.
+        _dispatchers.Add(name);
         var section = ConfigurationKeys.Join(SectionPath, "Dispatchers", name);
         var validator = new DispatcherOptionsValidator<T>(SectionPath, name);
         Services.AddOptions<DispatcherHostOptions>(name).BindConfiguration(section).ValidateOnStart();
@@ -95,6 +98,7 @@ public sealed class ReactiveStreamsBuilder
     public ReactiveStreamsBuilder AddCanalWorker<THandler>(string name)
         where THandler : class, ICanalBatchHandler
     {
+        EnsureNewWorker(name);
         Services.TryAddScoped<THandler>();
         return AddWorker(name, services => new HandlerMode<THandler>(services.GetRequiredService<IServiceScopeFactory>()));
     }
@@ -113,15 +117,18 @@ public sealed class ReactiveStreamsBuilder
     /// <exception cref="ArgumentException">A name is empty, the worker is already registered, or another worker already dispatches to <paramref name="dispatcher"/>.</exception>
     public ReactiveStreamsBuilder AddCanalWorker<T>(string name, string dispatcher, Func<StreamFrame, T> map)
     {
+        EnsureNewWorker(name);
         ArgumentException.ThrowIfNullOrEmpty(dispatcher);
         ArgumentNullException.ThrowIfNull(map);
-        if (!_dispatchTargets.Add(dispatcher))
+        if (_dispatchTargets.Contains(dispatcher))
         {
             // The worker shuts its dispatcher down when it stops (so the dispatcher's acknowledgements reach the
             // checkpoint before the canal closes); a second worker would find it shut.
             throw new ArgumentException($"Dispatcher '{dispatcher}' already receives the frames of another canal worker; register one dispatcher per worker.", nameof(dispatcher));
         }
 
+        // Every check passed: the dispatcher is taken only by a registration that succeeds.
+        _dispatchTargets.Add(dispatcher);
         return AddWorker(name, services =>
         {
             var hosted = services.GetKeyedService<IHostedDispatcher>(dispatcher) is { } found && found is HostedDispatcher<T>
@@ -132,13 +139,19 @@ public sealed class ReactiveStreamsBuilder
         });
     }
 
-    private ReactiveStreamsBuilder AddWorker(string name, Func<IServiceProvider, CanalWorkerMode> mode)
+    private void EnsureNewWorker(string name)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
-        if (!_workers.Add(name))
+        if (_workers.Contains(name))
         {
             throw new ArgumentException($"A canal worker named '{name}' is already registered.", nameof(name));
         }
+    }
+
+    private ReactiveStreamsBuilder AddWorker(string name, Func<IServiceProvider, CanalWorkerMode> mode)
+    {
+        EnsureNewWorker(name);
+        _workers.Add(name);
 
         Services.AddOptions<CanalWorkerHostOptions>(name).BindConfiguration(ConfigurationKeys.Join(SectionPath, "Canals", name)).ValidateOnStart();
         Services.AddSingleton<IValidateOptions<CanalWorkerHostOptions>>(new CanalWorkerHostOptionsValidator(SectionPath, name));

@@ -154,6 +154,24 @@ public sealed class ConfigurationValidationTests
         Assert.Equal("dispatcher", Assert.Throws<ArgumentException>(() => builder.AddCanalWorker<int>("w2", "a", _ => 1)).ParamName);
     }
 
+    [Fact]
+    public void A_registration_that_throws_leaves_the_names_it_checked_free()
+    {
+        var builder = new ServiceCollection().AddReactiveStreams();
+        builder.AddDispatcher<int>("a", d => d.AddSink(_ => new NullSink("s")));
+        builder.AddDispatcher<int>("b", d => d.AddSink(_ => new NullSink("s")));
+        builder.AddCanalWorker<int>("w", "a", _ => 1);
+
+        // A worker refused for its name must not take its dispatcher.
+        Assert.Throws<ArgumentException>(() => builder.AddCanalWorker<int>("", "b", _ => 1));
+        Assert.Equal("name", Assert.Throws<ArgumentException>(() => builder.AddCanalWorker<int>("w", "b", _ => 1)).ParamName);
+        builder.AddCanalWorker<int>("w2", "b", _ => 1);
+
+        // A dispatcher whose configuration throws must not take its name.
+        Assert.Throws<InvalidOperationException>(() => builder.AddDispatcher<int>("c", _ => throw new InvalidOperationException("bad sinks")));
+        builder.AddDispatcher<int>("c", d => d.AddSink(_ => new NullSink("s")));
+    }
+
     [Theory]
     [InlineData("missing")]
     [InlineData("audit")]
