@@ -73,6 +73,7 @@ public sealed class ReactiveStreamsBuilder
         var validator = new DispatcherOptionsValidator<T>(SectionPath, name);
         Services.AddOptions<DispatcherHostOptions>(name).BindConfiguration(section).ValidateOnStart();
         Services.AddSingleton<IValidateOptions<DispatcherHostOptions>>(validator);
+        Services.AddKeyedSingleton(name, (services, _) => dispatcher.CreateSinks(services));
         Services.AddOptions<DeliveryOptions<T>>(name)
             .BindConfiguration(section)
             .Configure<IServiceProvider>((options, services) => dispatcher.Apply(options, services, section))
@@ -243,28 +244,51 @@ public sealed class DeliveryDispatcherBuilder<T>
         return this;
     }
 
+    /// <summary>
+    /// Creates the sinks, once per container (a keyed singleton): the options are rebuilt whenever the configuration
+    /// reloads (the options monitor rebuilds them eagerly), and that must not create sinks again.
+    /// </summary>
+    internal DispatcherSinks<T> CreateSinks(IServiceProvider services) =>
+        new([.. _sinks.Select(s => (s.Create(services), s.Options))], _deadLetter?.Invoke(services));
+
+    private static DeliverySinkOptions Copy(DeliverySinkOptions? options) => options is null ? new() : new()
+    {
+        QueueCapacity = options.QueueCapacity,
+        OnFull = options.OnFull,
+        MaxBatch = options.MaxBatch,
+        BatchFlush = options.BatchFlush,
+        MaxRetries = options.MaxRetries,
+        BackoffBase = options.BackoffBase,
+        MaxBackoff = options.MaxBackoff,
+        BackoffJitter = options.BackoffJitter,
+        IsTransient = options.IsTransient,
+        BestEffort = options.BestEffort,
+    };
+
     internal void Apply(DeliveryOptions<T> options, IServiceProvider services, string section)
     {
         options.Name = Name;
         options.Logger = (services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger<DeliveryDispatcher<T>>();
         options.TimeProvider = services.GetService<TimeProvider>() ?? TimeProvider.System;
         var configuration = services.GetService<IConfiguration>();
-        foreach (var (create, inCode) in _sinks)
+        var sinks = services.GetRequiredKeyedService<DispatcherSinks<T>>(Name);
+        foreach (var (sink, inCode) in sinks.Sinks)
         {
-            var sink = create(services);
             var overrides = inCode;
             if (configuration?.GetSection($"{section}:Sinks:{sink.Name}") is { } sinkSection && sinkSection.Exists())
             {
-                overrides ??= new DeliverySinkOptions();
+                // Bound onto a copy: the object given in code may be shared by several sinks (or dispatchers), and one
+                // sink's section must not change another's settings.
+                overrides = Copy(inCode);
                 sinkSection.Bind(overrides);
             }
 
             options.AddSink(sink, overrides);
         }
 
-        if (_deadLetter is not null)
+        if (sinks.DeadLetter is not null)
         {
-            options.DeadLetterSink = _deadLetter(services);
+            options.DeadLetterSink = sinks.DeadLetter;
         }
 
         foreach (var configure in _configure)
@@ -273,6 +297,11 @@ public sealed class DeliveryDispatcherBuilder<T>
         }
     }
 }
+
+/// <summary>The sinks of one registered dispatcher, created once per container.</summary>
+internal sealed record DispatcherSinks<T>(
+    IReadOnlyList<(IDeliverySink<T> Sink, DeliverySinkOptions? Options)> Sinks,
+    IDeliverySink<DeadLetter<T>>? DeadLetter);
 
 /// <summary>Appends dead letters to a stream of the log as JSON documents.</summary>
 internal sealed class DeadLetterStreamSink<T>(IStreamLog log, string stream, Func<T, ReadOnlyMemory<byte>> payload) : IDeliverySink<DeadLetter<T>>

@@ -217,4 +217,53 @@ public sealed class DispatcherHostingTests
         Assert.NotNull(options.Logger);
         Assert.Equal(["file"], host.Services.GetRequiredKeyedService<DeliveryDispatcher<string>>("audit").SinkNames);
     }
+
+    [Fact]
+    public async Task The_sinks_are_created_once_even_when_the_configuration_reloads()
+    {
+        var created = 0;
+        await using var test = new TestHost(new() { ["ReactiveStreams:Dispatchers:audit:Sinks:file:MaxRetries"] = "4" });
+        test.Builder.Services.AddReactiveStreams().AddDispatcher<string>("audit", d => d
+            .AddSink(_ =>
+            {
+                Interlocked.Increment(ref created);
+                return new RecordingSink("file");
+            })
+            .UseDeadLetterSink(_ =>
+            {
+                Interlocked.Increment(ref created);
+                return new DeadLetters();
+            }));
+        var host = await test.StartAsync();
+        Assert.Equal(2, created);
+
+        // The options monitor rebuilds the dispatcher's options when the configuration reloads.
+        ((Microsoft.Extensions.Configuration.IConfigurationRoot)host.Services.GetRequiredService<Microsoft.Extensions.Configuration.IConfiguration>()).Reload();
+        var rebuilt = host.Services.GetRequiredService<Microsoft.Extensions.Options.IOptionsMonitor<DeliveryOptions<string>>>().Get("audit");
+
+        Assert.Equal(2, created);
+        Assert.Equal(4, rebuilt.Sinks[0].Options!.MaxRetries);
+    }
+
+    [Fact]
+    public async Task A_sink_options_object_shared_in_code_is_not_changed_by_one_sinks_section()
+    {
+        var shared = new DeliverySinkOptions { MaxRetries = 3 };
+        await using var test = new TestHost(new() { ["ReactiveStreams:Dispatchers:audit:Sinks:webhook:MaxRetries"] = "20" });
+        test.Builder.Services.AddReactiveStreams().AddDispatcher<string>("audit", d => d
+            .AddSink(_ => new RecordingSink("file"), shared)
+            .AddSink(_ => new RecordingSink("webhook"), shared));
+        var host = await test.StartAsync();
+
+        var options = host.Services.GetRequiredService<Microsoft.Extensions.Options.IOptionsMonitor<DeliveryOptions<string>>>().Get("audit");
+        Assert.Equal([3, 20], options.Sinks.Select(s => s.Options!.MaxRetries!.Value));
+        Assert.Equal(3, shared.MaxRetries);
+    }
+
+    private sealed class DeadLetters : IDeliverySink<DeadLetter<string>>
+    {
+        public string Name => "dead";
+
+        public ValueTask WriteAsync(DeadLetter<string> item, CancellationToken cancellationToken) => default;
+    }
 }
