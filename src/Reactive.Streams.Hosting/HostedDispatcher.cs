@@ -93,8 +93,18 @@ internal sealed class DispatcherLifetimeService(IEnumerable<IHostedDispatcher> d
         return Task.CompletedTask;
     }
 
-    public Task StopAsync(CancellationToken cancellationToken) =>
-        Task.WhenAll(dispatchers.Select(d => d.ShutdownAsync())).WaitAsync(cancellationToken);
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        Task drains = Task.WhenAll(dispatchers.Select(d => d.ShutdownAsync()));
+
+        // As BackgroundService does: when the host's shutdown timeout ends first, stop waiting (the drains go on, and
+        // their timeouts are logged) rather than fail the host's stop with an OperationCanceledException.
+        await drains.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        if (drains.IsCompleted)
+        {
+            await drains.ConfigureAwait(false);
+        }
+    }
 }
 
 /// <summary>Opens the stream log when the host starts, so that a log that cannot open fails the start with its error.</summary>

@@ -260,6 +260,29 @@ public sealed class DispatcherHostingTests
         Assert.Equal(3, shared.MaxRetries);
     }
 
+    [Fact]
+    public async Task A_stop_whose_token_fires_before_the_drain_ends_returns_without_an_error()
+    {
+        var file = new RecordingSink("file") { BlockOn = item => item == "o2", Release = new(TaskCreationOptions.RunContinuationsAsynchronously) };
+        await using var test = new TestHost(new() { ["ReactiveStreams:Dispatchers:orders:DrainTimeout"] = "00:05:00" });
+        test.Builder.Services.AddReactiveStreams()
+            .AddDispatcher<string>("orders", d => d.AddSink(_ => file))
+            .AddCanalWorker("orders", "orders", Text);
+        var host = await test.StartAsync();
+        await AppendAsync(host.Services.GetRequiredService<IStreamLog>(), "o1", "o2");
+        await file.Blocked.Task.WaitAsync(TestHost.Hang);
+
+        // The host's shutdown timeout has run out (as a stop token that is already cancelled): like a BackgroundService,
+        // the dispatchers stop being waited for, and the host's stop does not fail with an OperationCanceledException.
+        using var timedOut = new CancellationTokenSource();
+        await timedOut.CancelAsync();
+        var error = await Record.ExceptionAsync(() => host.StopAsync(timedOut.Token).WaitAsync(TestHost.Hang));
+        file.Release.TrySetResult();
+
+        Assert.Null(error);
+        Assert.DoesNotContain(test.Logs.Entries, e => e.Level >= LogLevel.Error);
+    }
+
     private sealed class DeadLetters : IDeliverySink<DeadLetter<string>>
     {
         public string Name => "dead";
