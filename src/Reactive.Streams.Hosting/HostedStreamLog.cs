@@ -17,11 +17,15 @@ namespace Reactive.Streams.Hosting;
 internal sealed class HostedStreamLog : IConsumerGroupLog, ICheckpointStore
 {
     private readonly Lazy<Task<IStreamLog>> _open;
+
+    // Cancels an open still under way when the registration is disposed (a host whose start was cancelled while a
+    // server did not answer), so that disposing does not wait for the backend's connect timeout.
+    private readonly CancellationTokenSource _disposing = new();
     private int _disposed;
 
     public HostedStreamLog(IOptions<StreamLogHostOptions> options, ILoggerFactory loggerFactory, TimeProvider timeProvider)
     {
-        _open = new Lazy<Task<IStreamLog>>(() => OpenAsync(options.Value, loggerFactory, timeProvider), LazyThreadSafetyMode.ExecutionAndPublication);
+        _open = new Lazy<Task<IStreamLog>>(() => OpenAsync(options.Value, loggerFactory, timeProvider, _disposing.Token), LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
     /// <summary>The opened log, or the error that kept it from opening.</summary>
@@ -49,7 +53,7 @@ internal sealed class HostedStreamLog : IConsumerGroupLog, ICheckpointStore
         }
     }
 
-    private static async Task<IStreamLog> OpenAsync(StreamLogHostOptions options, ILoggerFactory loggerFactory, TimeProvider timeProvider)
+    private static async Task<IStreamLog> OpenAsync(StreamLogHostOptions options, ILoggerFactory loggerFactory, TimeProvider timeProvider, CancellationToken cancellationToken)
     {
         if (options.Provider == StreamLogProvider.Postgres)
         {
@@ -61,7 +65,7 @@ internal sealed class HostedStreamLog : IConsumerGroupLog, ICheckpointStore
                 Logger = loggerFactory.CreateLogger<PostgresStreamLog>(),
                 TimeProvider = timeProvider,
             };
-            return await PostgresStreamLog.OpenAsync(options.ConnectionString!, postgres).ConfigureAwait(false);
+            return await PostgresStreamLog.OpenAsync(options.ConnectionString!, postgres, cancellationToken).ConfigureAwait(false);
         }
 
         var path = string.IsNullOrWhiteSpace(options.Path) ? SqlitePathOf(options.ConnectionString!, out _)! : options.Path;
@@ -73,7 +77,7 @@ internal sealed class HostedStreamLog : IConsumerGroupLog, ICheckpointStore
             BusyTimeout = options.Sqlite.BusyTimeout,
             TimeProvider = timeProvider,
         };
-        return await SqliteStreamLog.OpenAsync(path, sqlite).ConfigureAwait(false);
+        return await SqliteStreamLog.OpenAsync(path, sqlite, cancellationToken).ConfigureAwait(false);
     }
 
     private ValueTask<IStreamLog> LogAsync(CancellationToken cancellationToken)
@@ -145,7 +149,13 @@ internal sealed class HostedStreamLog : IConsumerGroupLog, ICheckpointStore
 
     public async ValueTask DisposeAsync()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) != 0 || !_open.IsValueCreated)
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        await _disposing.CancelAsync().ConfigureAwait(false);
+        if (!_open.IsValueCreated)
         {
             return;
         }

@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Sockets;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Reactive.Streams.Hosting.Tests;
@@ -59,5 +61,33 @@ public sealed class StreamLogHostingTests
         await test.DisposeAsync();
 
         await Assert.ThrowsAsync<ObjectDisposedException>(async () => await groups.CreateGroupAsync("orders", "billing", ConsumerGroupStart.End));
+    }
+
+    [Fact]
+    public async Task A_host_whose_start_was_cancelled_while_the_log_opens_disposes_without_waiting_for_the_open()
+    {
+        // A server that accepts the connection and never answers: the open waits for Npgsql's connect timeout (the
+        // longest it allows), unless something cancels it.
+        using var silent = new TcpListener(IPAddress.Loopback, 0);
+        silent.Start();
+        var port = ((IPEndPoint)silent.LocalEndpoint).Port;
+        var test = new TestHost(new()
+        {
+            ["ReactiveStreams:Log:Provider"] = "Postgres",
+            ["ReactiveStreams:Log:ConnectionString"] = $"Host=127.0.0.1;Port={port};Username=u;Password=p;Database=d;Timeout=1024;Pooling=false",
+        }, withLogPath: false);
+        test.Builder.Services.AddReactiveStreams();
+        var host = test.Builder.Build();
+        using var start = new CancellationTokenSource();
+        var starting = host.StartAsync(start.Token);
+        using var accepted = await silent.AcceptTcpClientAsync().WaitAsync(TestHost.Hang);
+
+        // Ctrl+C while the log is opening: the start ends, and the host is disposed.
+        await start.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => starting.WaitAsync(TestHost.Hang));
+        await host.StopAsync().WaitAsync(TestHost.Hang);
+
+        await ((IAsyncDisposable)host).DisposeAsync().AsTask().WaitAsync(TestHost.Hang);
+        await test.DisposeAsync();
     }
 }
