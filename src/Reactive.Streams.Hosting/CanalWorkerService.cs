@@ -129,14 +129,27 @@ public sealed class CanalWorkerService : BackgroundService
         }
         finally
         {
-            if (failure is null)
+            try
             {
-                // Stopped: let the dispatcher drain what was dispatched, so its acknowledgements reach the checkpoint.
-                await _mode.StopAsync().ConfigureAwait(false);
-            }
+                if (failure is null)
+                {
+                    // Stopped: let the dispatcher drain what was dispatched, so its acknowledgements reach the checkpoint.
+                    await _mode.StopAsync().ConfigureAwait(false);
+                }
 
-            // Writes the acknowledged prefix; whatever is past it is redelivered.
-            await canal.DisposeAsync().ConfigureAwait(false);
+                // Writes the acknowledged prefix; whatever is past it is redelivered.
+                await canal.DisposeAsync().ConfigureAwait(false);
+            }
+            catch (Exception error) when (failure is null)
+            {
+                // The final checkpoint write failed: the worker fails with it, as with a failed commit.
+                failure = error;
+            }
+            catch (Exception)
+            {
+                // The worker failed already, and the final write failed after it (typically for the same reason): the
+                // first failure is the one reported; the unwritten prefix is redelivered.
+            }
         }
 
         if (failure is not null)

@@ -118,4 +118,28 @@ public sealed class CanalWorkerHostingTests
         await stopping.Task.WaitAsync(TestHost.Hang);
         Assert.Equal(CanalWorkerStatus.Faulted, host.Services.GetRequiredKeyedService<CanalWorkerService>("orders").Status);
     }
+
+    /// <summary>Closes the registered log while it handles a batch: the commit that follows fails, and so does the canal's final checkpoint write.</summary>
+    private sealed class LogClosingHandler(HostedStreamLog log) : ICanalBatchHandler
+    {
+        public async ValueTask HandleAsync(CanalBatch<StreamFrame> batch, CancellationToken cancellationToken) => await log.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task A_failed_commit_whose_final_checkpoint_write_fails_too_still_faults_the_worker_and_is_logged()
+    {
+        await using var test = new TestHost();
+        test.Builder.Services.Configure<HostOptions>(o => o.BackgroundServiceExceptionBehavior = BackgroundServiceExceptionBehavior.Ignore);
+        test.Builder.Services.AddReactiveStreams().AddCanalWorker<LogClosingHandler>("orders");
+        var host = await test.StartAsync();
+        await host.Services.GetRequiredService<IStreamLog>().AppendAsync("orders", "x", AppendMode.Durable);
+        var worker = host.Services.GetRequiredKeyedService<CanalWorkerService>("orders");
+
+        var failure = await Assert.ThrowsAsync<InvalidOperationException>(() => worker.ExecuteTask!.WaitAsync(TestHost.Hang));
+
+        Assert.Equal(CanalWorkerStatus.Faulted, worker.Status);
+        Assert.IsType<ObjectDisposedException>(worker.Fault);
+        Assert.Same(worker.Fault, failure.InnerException);
+        Assert.Contains(test.Logs.Entries, e => e.Level == LogLevel.Error && e.Id.Id == 7003 && e.Error == worker.Fault);
+    }
 }
