@@ -37,6 +37,16 @@ public sealed class ConfigurationValidationTests
     [InlineData("ReactiveStreams:Dispatchers:audit:Sinks:file:MaxBatch", "0")]
     [InlineData("ReactiveStreams:Log:Sqlite:PollInterval", "00:00:00")]
     [InlineData("ReactiveStreams:Log:Sqlite:LiveRetention:Alpha", "2")]
+    [InlineData("ReactiveStreams:Log:Sqlite:BusyTimeout", "-00:00:01")]
+    [InlineData("ReactiveStreams:Log:Sqlite:MaxReadCount", "0")]
+    [InlineData("ReactiveStreams:Log:Sqlite:Synchronous", "9")]
+    [InlineData("ReactiveStreams:Log:Sqlite:MaxPollInterval", "00:00:00.001")]
+    [InlineData("ReactiveStreams:Dispatchers:audit:DrainTimeout", "-00:00:02")]
+    [InlineData("ReactiveStreams:Dispatchers:audit:OnFull", "9")]
+    [InlineData("ReactiveStreams:Dispatchers:audit:BackoffBase", "-00:00:01")]
+    [InlineData("ReactiveStreams:Dispatchers:audit:Sinks:file:QueueCapacity", "0")]
+    [InlineData("ReactiveStreams:Canals:orders:Visibility", "9")]
+    [InlineData("ReactiveStreams:Canals:orders:MaxLagAge", "-00:00:01")]
     public async Task A_value_out_of_range_fails_the_start_with_an_error_naming_its_key(string key, string value)
     {
         var error = await StartFailsAsync(new() { [key] = value });
