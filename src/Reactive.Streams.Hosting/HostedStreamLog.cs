@@ -160,10 +160,24 @@ internal sealed class HostedStreamLog : IConsumerGroupLog, ICheckpointStore
             return;
         }
 
+        var open = _open.Value;
+        if (!open.IsCompleted)
+        {
+            // Still opening (a server that does not answer): the open was cancelled above, but a backend may notice
+            // that only at its next step, so disposing does not wait for it; the log it opens, if any, is disposed then.
+            _ = DisposeWhenOpenedAsync(open);
+            return;
+        }
+
+        await DisposeWhenOpenedAsync(open).ConfigureAwait(false);
+    }
+
+    private static async Task DisposeWhenOpenedAsync(Task<IStreamLog> open)
+    {
         IStreamLog log;
         try
         {
-            log = await _open.Value.ConfigureAwait(false);
+            log = await open.ConfigureAwait(false);
         }
         catch (Exception)
         {
