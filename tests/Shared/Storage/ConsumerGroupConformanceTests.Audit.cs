@@ -11,11 +11,7 @@ public abstract partial class ConsumerGroupConformanceTests
     [Fact]
     public async Task A_reclaim_passes_over_frames_trimmed_while_pending_and_still_takes_due_frames_before_new_ones()
     {
-        var log = Track(await OpenLogAsync(new StreamLogOptions
-        {
-            TimeProvider = Clock,
-            LiveRetention = new LiveRetentionOptions { Alpha = 1, Ttl = TimeSpan.FromSeconds(1), Floor = 2, Ceiling = 2 },
-        }));
+        var log = await OpenLogKeepingTwoLiveFramesAsync();
         var stream = NewStream();
         await log.CreateGroupAsync(stream, "g", ConsumerGroupStart.Beginning);
         await log.AppendAsync(stream, "l0"u8.ToArray(), AppendMode.BestEffortLive);

@@ -154,11 +154,7 @@ public abstract partial class ConsumerGroupConformanceTests
     [Fact]
     public async Task Lag_leaves_out_frames_trimmed_before_they_were_delivered()
     {
-        var log = Track(await OpenLogAsync(new StreamLogOptions
-        {
-            TimeProvider = Clock,
-            LiveRetention = new LiveRetentionOptions { Alpha = 1, Ttl = TimeSpan.FromSeconds(1), Floor = 2, Ceiling = 2 },
-        }));
+        var log = await OpenLogKeepingTwoLiveFramesAsync();
         var stream = NewStream();
         await log.CreateGroupAsync(stream, "g", ConsumerGroupStart.Beginning);
         var ids = new List<StreamId>();
@@ -538,11 +534,7 @@ public abstract partial class ConsumerGroupConformanceTests
     [Fact]
     public async Task Lag_leaves_out_frames_trimmed_after_the_group_s_cursor_once_it_has_read()
     {
-        var log = Track(await OpenLogAsync(new StreamLogOptions
-        {
-            TimeProvider = Clock,
-            LiveRetention = new LiveRetentionOptions { Alpha = 1, Ttl = TimeSpan.FromSeconds(1), Floor = 2, Ceiling = 2 },
-        }));
+        var log = await OpenLogKeepingTwoLiveFramesAsync();
         var stream = NewStream();
         await log.CreateGroupAsync(stream, "g", ConsumerGroupStart.Beginning);
         await log.AppendAsync(stream, "l0"u8.ToArray(), AppendMode.BestEffortLive);

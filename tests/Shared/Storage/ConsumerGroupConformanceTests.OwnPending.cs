@@ -140,11 +140,7 @@ public abstract partial class ConsumerGroupConformanceTests
     [Fact]
     public async Task Own_pending_frames_trimmed_while_pending_are_dropped_and_do_not_count_toward_the_limit()
     {
-        var log = Track(await OpenLogAsync(new StreamLogOptions
-        {
-            TimeProvider = Clock,
-            LiveRetention = new LiveRetentionOptions { Alpha = 1, Ttl = TimeSpan.FromSeconds(1), Floor = 2, Ceiling = 2 },
-        }));
+        var log = await OpenLogKeepingTwoLiveFramesAsync();
         var stream = NewStream();
         await log.CreateGroupAsync(stream, "g", ConsumerGroupStart.Beginning);
         var l0 = (await log.AppendAsync(stream, "l0"u8.ToArray(), AppendMode.BestEffortLive)).Id;

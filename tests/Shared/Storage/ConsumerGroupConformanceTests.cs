@@ -45,6 +45,14 @@ public abstract partial class ConsumerGroupConformanceTests : IAsyncLifetime
         return log;
     }
 
+    /// <summary>A log on the test clock whose best-effort retention keeps the last two live frames of a stream.</summary>
+    protected async Task<IConsumerGroupLog> OpenLogKeepingTwoLiveFramesAsync() =>
+        Track(await OpenLogAsync(new StreamLogOptions
+        {
+            TimeProvider = Clock,
+            LiveRetention = new LiveRetentionOptions { Alpha = 1, Ttl = TimeSpan.FromSeconds(1), Floor = 2, Ceiling = 2 },
+        }));
+
     protected T Track<T>(T disposable)
         where T : IAsyncDisposable
     {
