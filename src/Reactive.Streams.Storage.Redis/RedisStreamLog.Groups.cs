@@ -32,7 +32,7 @@ public sealed partial class RedisStreamLog : IConsumerGroupLog
         };
         var keys = new RedisKey[] { DurableKey(stream), LiveKey(stream) };
         var args = new RedisValue[] { group, position, position };
-        var created = await EvaluateAsync(CreateHash, GroupScripts.Create, keys, args).WaitAsync(cancellationToken).ConfigureAwait(false);
+        var created = await SendAsync(() => EvaluateAsync(CreateHash, GroupScripts.Create, keys, args), cancellationToken).ConfigureAwait(false);
         return (long)created == 1;
     }
 
@@ -52,7 +52,7 @@ public sealed partial class RedisStreamLog : IConsumerGroupLog
         {
             group, consumer, limit, ConsumerGroupArgs.Milliseconds(claimTimeout), NowMilliseconds(), Math.Min(ReclaimScan, Math.Max(limit, 100)),
         };
-        var reply = (RedisResult[])(await EvaluateAsync(ClaimHash, GroupScripts.Claim, keys, args).WaitAsync(cancellationToken).ConfigureAwait(false))!;
+        var reply = (RedisResult[])(await SendAsync(() => EvaluateAsync(ClaimHash, GroupScripts.Claim, keys, args), cancellationToken).ConfigureAwait(false))!;
         ThrowIfNoGroup(reply, stream, group);
         var reclaimed = (RedisResult[])reply[2]!;
         var counts = (RedisResult[])reply[3]!;
@@ -90,7 +90,7 @@ public sealed partial class RedisStreamLog : IConsumerGroupLog
         limit = Math.Min(limit, Options.MaxReadCount);
         var keys = new RedisKey[] { DurableKey(stream), LiveKey(stream), GroupKey(stream, group, "z"), GroupKey(stream, group, "c") };
         var args = new RedisValue[] { group, consumer, after.ToString(), limit, NowMilliseconds() };
-        var reply = (RedisResult[])(await EvaluateAsync(ClaimOwnPendingHash, GroupScripts.ClaimOwnPending, keys, args).WaitAsync(cancellationToken).ConfigureAwait(false))!;
+        var reply = (RedisResult[])(await SendAsync(() => EvaluateAsync(ClaimOwnPendingHash, GroupScripts.ClaimOwnPending, keys, args), cancellationToken).ConfigureAwait(false))!;
         ThrowIfNoGroup(reply, stream, group);
         var entries = (RedisResult[])reply[2]!;
         var counts = (RedisResult[])reply[3]!;
@@ -121,8 +121,7 @@ public sealed partial class RedisStreamLog : IConsumerGroupLog
         }
 
         // Acknowledging is idempotent, so after a lost connection it is retried like a read.
-        var reply = (RedisResult[])(await RetryTransientAsync(() => EvaluateAsync(AcknowledgeHash, GroupScripts.Acknowledge, keys, args))
-            .WaitAsync(cancellationToken).ConfigureAwait(false))!;
+        var reply = (RedisResult[])(await RetryTransientAsync(() => EvaluateAsync(AcknowledgeHash, GroupScripts.Acknowledge, keys, args), cancellationToken).ConfigureAwait(false))!;
         ThrowIfNoGroup(reply, stream, group);
         return (long)reply[1];
     }
@@ -136,8 +135,7 @@ public sealed partial class RedisStreamLog : IConsumerGroupLog
         cancellationToken.ThrowIfCancellationRequested();
         var keys = new RedisKey[] { DurableKey(stream), LiveKey(stream), GroupKey(stream, group, "z") };
         var args = new RedisValue[] { group, Math.Min(limit, Options.MaxReadCount), NowMilliseconds(), consumer ?? string.Empty };
-        var reply = (RedisResult[])(await RetryTransientAsync(() => EvaluateAsync(PendingHash, GroupScripts.Pending, keys, args))
-            .WaitAsync(cancellationToken).ConfigureAwait(false))!;
+        var reply = (RedisResult[])(await RetryTransientAsync(() => EvaluateAsync(PendingHash, GroupScripts.Pending, keys, args), cancellationToken).ConfigureAwait(false))!;
         ThrowIfNoGroup(reply, stream, group);
         var entries = (RedisResult[])reply[1]!;
         var pending = new PendingFrame[entries.Length];
@@ -159,8 +157,7 @@ public sealed partial class RedisStreamLog : IConsumerGroupLog
         cancellationToken.ThrowIfCancellationRequested();
         var keys = new RedisKey[] { DurableKey(stream), LiveKey(stream), GroupKey(stream, group, "c") };
         var args = new RedisValue[] { group, NowMilliseconds() };
-        var reply = (RedisResult[])(await RetryTransientAsync(() => EvaluateAsync(InfoHash, GroupScripts.Info, keys, args))
-            .WaitAsync(cancellationToken).ConfigureAwait(false))!;
+        var reply = (RedisResult[])(await RetryTransientAsync(() => EvaluateAsync(InfoHash, GroupScripts.Info, keys, args), cancellationToken).ConfigureAwait(false))!;
         if ((long)reply[0] == -2)
         {
             return null;

@@ -135,7 +135,7 @@ public sealed partial class RedisStreamLog : StreamLog
         try
         {
             // Loads the scripts (and so proves the server runs Lua and is reachable); later calls use EVALSHA.
-            await log.LoadScriptsAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
+            await log.LoadScriptsAsync(cancellationToken).ConfigureAwait(false);
             return log;
         }
         catch
@@ -169,8 +169,7 @@ public sealed partial class RedisStreamLog : StreamLog
         {
             FormatId(from, "-"), FormatId(to, "+"), limit, visibility == TailVisibility.ExcludeBestEffort ? "1" : "0",
         };
-        var result = await RetryTransientAsync(() => EvaluateAsync(Scripts.ReadHash, Scripts.Read, keys, args))
-            .WaitAsync(cancellationToken).ConfigureAwait(false);
+        var result = await RetryTransientAsync(() => EvaluateAsync(Scripts.ReadHash, Scripts.Read, keys, args), cancellationToken).ConfigureAwait(false);
         var parts = (RedisResult[])result!;
         var durable = (RedisResult[])parts[0]!;
         var live = parts.Length > 1 ? (RedisResult[])parts[1]! : [];
@@ -206,8 +205,7 @@ public sealed partial class RedisStreamLog : StreamLog
     {
         cancellationToken.ThrowIfCancellationRequested();
         var key = MetaKey(stream);
-        var values = await RetryTransientAsync(() => _database.HashGetAsync(key, ["s", "sv", "sf", "sl"]))
-            .WaitAsync(cancellationToken).ConfigureAwait(false);
+        var values = await RetryTransientAsync(() => _database.HashGetAsync(key, ["s", "sv", "sf", "sl"]), cancellationToken).ConfigureAwait(false);
         if (!values[1].HasValue || (long)values[1] == 0)
         {
             return null;
@@ -224,7 +222,7 @@ public sealed partial class RedisStreamLog : StreamLog
     {
         cancellationToken.ThrowIfCancellationRequested();
         var key = CheckpointKey(checkpointId);
-        var value = await RetryTransientAsync(() => _database.StringGetAsync(key)).WaitAsync(cancellationToken).ConfigureAwait(false);
+        var value = await RetryTransientAsync(() => _database.StringGetAsync(key), cancellationToken).ConfigureAwait(false);
         return value.HasValue ? StreamId.Parse((string)value!) : null;
     }
 
@@ -235,7 +233,7 @@ public sealed partial class RedisStreamLog : StreamLog
         cancellationToken.ThrowIfCancellationRequested();
         var key = CheckpointKey(checkpointId);
         var value = position.ToString();
-        await RetryTransientAsync(() => _database.StringSetAsync(key, value)).WaitAsync(cancellationToken).ConfigureAwait(false);
+        await RetryTransientAsync(() => _database.StringSetAsync(key, value), cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc/>
@@ -357,13 +355,13 @@ public sealed partial class RedisStreamLog : StreamLog
         NotifyAllStreams();
     }
 
-    private async Task LoadScriptsAsync()
+    private async Task LoadScriptsAsync(CancellationToken cancellationToken)
     {
         foreach (var script in new[] { Scripts.Append, Scripts.Read, GroupScripts.Create, GroupScripts.Claim, GroupScripts.ClaimOwnPending, GroupScripts.Acknowledge, GroupScripts.Pending, GroupScripts.Info })
         {
             // SCRIPT LOAD on the server the database's commands go to (a key-less EVAL with an empty body would be
             // refused on a cluster); EVALSHA then finds it, and after a restart NOSCRIPT makes EvaluateAsync send it again.
-            await _database.ExecuteAsync("SCRIPT", "LOAD", script).ConfigureAwait(false);
+            await SendAsync(() => _database.ExecuteAsync("SCRIPT", "LOAD", script), cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -414,13 +412,13 @@ public sealed partial class RedisStreamLog : StreamLog
         RedisResult[] reply;
         if (patches is null)
         {
-            reply = (RedisResult[])(await EvaluateAsync(Scripts.AppendHash, Scripts.Append, keys, args).WaitAsync(cancellationToken).ConfigureAwait(false))!;
+            reply = (RedisResult[])(await SendAsync(() => EvaluateAsync(Scripts.AppendHash, Scripts.Append, keys, args), cancellationToken).ConfigureAwait(false))!;
         }
         else
         {
             // Compare-and-set: merge the patches into the summary as last read, and write only if no other append
             // changed it meanwhile; a stale read returns the current summary, and the merge runs again on that.
-            var known = await _database.HashGetAsync(keys[2], ["sv", "s"]).WaitAsync(cancellationToken).ConfigureAwait(false);
+            var known = await SendAsync(() => _database.HashGetAsync(keys[2], ["sv", "s"]), cancellationToken).ConfigureAwait(false);
             var version = known[0].HasValue ? (long)known[0] : 0;
             var document = (string?)known[1];
             while (true)
@@ -433,7 +431,7 @@ public sealed partial class RedisStreamLog : StreamLog
 
                 args[8] = version;
                 args[9] = summary is null ? "null" : summary.ToJsonString();
-                reply = (RedisResult[])(await EvaluateAsync(Scripts.AppendHash, Scripts.Append, keys, args).WaitAsync(cancellationToken).ConfigureAwait(false))!;
+                reply = (RedisResult[])(await SendAsync(() => EvaluateAsync(Scripts.AppendHash, Scripts.Append, keys, args), cancellationToken).ConfigureAwait(false))!;
                 if ((long)reply[0] != -1)
                 {
                     break;
@@ -468,18 +466,53 @@ public sealed partial class RedisStreamLog : StreamLog
 
     /// <summary>
     /// Runs an idempotent operation, and runs it again after a lost connection (a server restart fails what was in
-    /// flight), up to three attempts in all. Appends are never retried this way: one in flight may have run.
+    /// flight), up to three attempts in all, each sent by <see cref="SendAsync{T}"/>. Appends and claims are never
+    /// retried this way: one in flight may have run.
     /// </summary>
-    private static async Task<T> RetryTransientAsync<T>(Func<Task<T>> operation)
+    private async Task<T> RetryTransientAsync<T>(Func<Task<T>> operation, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                return await operation().ConfigureAwait(false);
+                return await SendAsync(operation, cancellationToken).ConfigureAwait(false);
             }
             catch (RedisConnectionException) when (attempt < 3)
             {
+            }
+        }
+    }
+
+    /// <summary>
+    /// Sends a command, and sends it again while the server answers <c>LOADING</c>: a restarted server accepts
+    /// connections while it reads its data back, and refuses every command until it is done, so the command did not
+    /// run. StackExchange.Redis reports the connection restored before loading ends, which is when the log re-checks its
+    /// parked tails. The waits (50 ms, doubling to 1 s) run on the log's clock, for at most
+    /// <see cref="RedisStreamLogOptions.LoadingTimeout"/> in all; then the server's error is thrown. Cancellation ends
+    /// a wait at once.
+    /// </summary>
+    private async Task<T> SendAsync<T>(Func<Task<T>> command, CancellationToken cancellationToken)
+    {
+        var clock = _options.TimeProvider;
+        long? started = null;
+        var delay = TimeSpan.FromMilliseconds(50);
+        while (true)
+        {
+            try
+            {
+                return await command().WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (RedisServerException e) when (e.Message.StartsWith("LOADING", StringComparison.Ordinal))
+            {
+                started ??= clock.GetTimestamp();
+                var remaining = _options.LoadingTimeout - clock.GetElapsedTime(started.Value);
+                if (remaining <= TimeSpan.Zero)
+                {
+                    throw;
+                }
+
+                await Task.Delay(delay < remaining ? delay : remaining, clock, cancellationToken).ConfigureAwait(false);
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.TicksPerSecond));
             }
         }
     }

@@ -31,6 +31,15 @@ public sealed class RedisStreamLogOptions : StreamLogOptions
     /// <summary>The database number (<c>SELECT</c>); -1, the default, is the connection's default database.</summary>
     public int Database { get; set; } = -1;
 
+    /// <summary>
+    /// How long a call waits for a server that answers <c>LOADING</c> (it restarted and is still reading its data back,
+    /// so it runs no command) before it throws the server's error: the log sends the command again after 50 ms,
+    /// then after waits doubling to 1 s, on <see cref="StreamLogOptions.TimeProvider"/>. Appends and claims are sent
+    /// again too, as the server ran nothing. Zero or positive; <see cref="TimeSpan.Zero"/> throws at the first
+    /// <c>LOADING</c>. Cancelling the call ends its wait at once. Default 10 seconds.
+    /// </summary>
+    public TimeSpan LoadingTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Where the log reports losing and regaining its connections. Default <see cref="NullLogger.Instance"/>.</summary>
     public ILogger Logger { get; set; } = NullLogger.Instance;
 
@@ -47,5 +56,6 @@ public sealed class RedisStreamLogOptions : StreamLogOptions
         }
 
         ArgumentOutOfRangeException.ThrowIfLessThan(Database, -1, nameof(Database));
+        ArgumentOutOfRangeException.ThrowIfLessThan(LoadingTimeout, TimeSpan.Zero, nameof(LoadingTimeout));
     }
 }
