@@ -487,7 +487,9 @@ public sealed partial class RedisStreamLog : StreamLog
     /// Sends a command, and sends it again while the server answers <c>LOADING</c>: a restarted server accepts
     /// connections while it reads its data back, and refuses every command until it is done, so the command did not
     /// run. StackExchange.Redis reports the connection restored before loading ends, which is when the log re-checks its
-    /// parked tails. The waits (50 ms, doubling to 1 s) run on the log's clock, for at most
+    /// parked tails; it reports the reply as a <see cref="RedisServerException"/>, or, when its own ping on the
+    /// connection met it first, fails the commands in flight with a <see cref="RedisConnectionException"/> of failure
+    /// type <see cref="ConnectionFailureType.Loading"/> and connects again. Both mean the command did not run. The waits (50 ms, doubling to 1 s) run on the log's clock, for at most
     /// <see cref="RedisStreamLogOptions.LoadingTimeout"/> in all; then the server's error is thrown. Cancellation ends
     /// a wait at once.
     /// </summary>
@@ -502,7 +504,7 @@ public sealed partial class RedisStreamLog : StreamLog
             {
                 return await command().WaitAsync(cancellationToken).ConfigureAwait(false);
             }
-            catch (RedisServerException e) when (e.Message.StartsWith("LOADING", StringComparison.Ordinal))
+            catch (RedisException e) when (IsLoading(e))
             {
                 started ??= clock.GetTimestamp();
                 var remaining = _options.LoadingTimeout - clock.GetElapsedTime(started.Value);
@@ -516,6 +518,13 @@ public sealed partial class RedisStreamLog : StreamLog
             }
         }
     }
+
+    private static bool IsLoading(RedisException e) => e switch
+    {
+        RedisServerException => e.Message.StartsWith("LOADING", StringComparison.Ordinal),
+        RedisConnectionException connection => connection.FailureType == ConnectionFailureType.Loading,
+        _ => false,
+    };
 
     private static StreamFrame ParseEntry(RedisResult entry)
     {

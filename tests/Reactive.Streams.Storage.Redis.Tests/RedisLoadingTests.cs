@@ -60,10 +60,10 @@ public sealed class RedisLoadingTests(RedisServerFixture server) : IAsyncLifetim
     /// Lets the call's waits run out while the server answers <c>LOADING</c> <paramref name="refusals"/> times: after
     /// each refusal the call sets a timer (50 ms, then doubling), which the test fires by advancing the clock.
     /// </summary>
-    private async Task<T> RideOutAsync<T>(Func<Task<T>> call, int refusals)
+    private async Task<T> RideOutAsync<T>(Func<Task<T>> call, int refusals, bool asConnectionFailure = false)
     {
         var timers = _clock.TimersCreated;
-        _loading.Refuse(refusals);
+        _loading.Refuse(refusals, asConnectionFailure);
         var task = call();
         for (var i = 1; i <= refusals; i++)
         {
@@ -89,14 +89,16 @@ public sealed class RedisLoadingTests(RedisServerFixture server) : IAsyncLifetim
         await timer;
     }
 
-    [Fact]
-    public async Task A_read_answered_LOADING_waits_on_the_log_clock_and_is_sent_again()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_read_answered_LOADING_waits_on_the_log_clock_and_is_sent_again(bool asConnectionFailure)
     {
         var log = await OpenAsync();
         var stream = NewStream();
         await log.AppendAsync(stream, Utf8("kept"), AppendMode.Durable);
 
-        var frames = await RideOutAsync(() => log.ReadAsync(stream, StreamId.Min, StreamId.Max, 10).AsTask(), refusals: 3);
+        var frames = await RideOutAsync(() => log.ReadAsync(stream, StreamId.Min, StreamId.Max, 10).AsTask(), refusals: 3, asConnectionFailure);
 
         Assert.Equal(["kept"], frames.Select(Text));
         Assert.Equal(3, _loading.Refused);
@@ -128,16 +130,19 @@ public sealed class RedisLoadingTests(RedisServerFixture server) : IAsyncLifetim
     }
 
     [Theory]
-    [InlineData(AppendMode.Durable)]
-    [InlineData(AppendMode.DurableSummary)]
-    [InlineData(AppendMode.BestEffortLive)]
-    public async Task An_append_answered_LOADING_is_sent_again_and_written_once(AppendMode mode)
+    [InlineData(AppendMode.Durable, false)]
+    [InlineData(AppendMode.DurableSummary, false)]
+    [InlineData(AppendMode.BestEffortLive, false)]
+    [InlineData(AppendMode.Durable, true)]
+    [InlineData(AppendMode.DurableSummary, true)]
+    [InlineData(AppendMode.BestEffortLive, true)]
+    public async Task An_append_answered_LOADING_is_sent_again_and_written_once(AppendMode mode, bool asConnectionFailure)
     {
         var log = await OpenAsync();
         var stream = NewStream();
 
-        await RideOutAsync(() => log.AppendAsync(stream, Utf8("""{"a":1}"""), mode).AsTask(), refusals: 2);
-        await RideOutAsync(() => log.AppendBatchAsync(stream, [Utf8("""{"b":2}"""), Utf8("""{"c":3}""")], mode).AsTask(), refusals: 2);
+        await RideOutAsync(() => log.AppendAsync(stream, Utf8("""{"a":1}"""), mode).AsTask(), refusals: 2, asConnectionFailure);
+        await RideOutAsync(() => log.AppendBatchAsync(stream, [Utf8("""{"b":2}"""), Utf8("""{"c":3}""")], mode).AsTask(), refusals: 2, asConnectionFailure);
 
         Assert.Equal(["""{"a":1}""", """{"b":2}""", """{"c":3}"""], (await log.ReadAsync(stream, StreamId.Min, StreamId.Max, 10)).Select(Text));
         if (mode == AppendMode.DurableSummary)
@@ -249,8 +254,10 @@ public sealed class RedisLoadingTests(RedisServerFixture server) : IAsyncLifetim
         Assert.Empty(await log.ReadAsync(stream, StreamId.Min, StreamId.Max, 10));
     }
 
-    [Fact]
-    public async Task A_parked_tail_woken_while_the_server_is_LOADING_waits_and_goes_on()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_parked_tail_woken_while_the_server_is_LOADING_waits_and_goes_on(bool asConnectionFailure)
     {
         var log = await OpenAsync();
         var stream = NewStream();
@@ -261,7 +268,7 @@ public sealed class RedisLoadingTests(RedisServerFixture server) : IAsyncLifetim
         // Another log appends (its announcement wakes the tail), then the server refuses the tail's re-check twice.
         await using (var other = await RedisStreamLog.OpenAsync(server.ConfigurationString, new RedisStreamLogOptions { TimeProvider = _clock }))
         {
-            _loading.Refuse(2);
+            _loading.Refuse(2, asConnectionFailure);
             await other.AppendAsync(stream, Utf8("after the restart"), AppendMode.Durable);
         }
 
@@ -308,8 +315,18 @@ public class LoadingServer : DispatchProxy
         return (multiplexer, server);
     }
 
-    /// <summary>Answers the next <paramref name="commands"/> commands <c>LOADING</c> (0 stops refusing).</summary>
-    public void Refuse(int commands) => Volatile.Write(ref _pending, commands);
+    /// <summary>
+    /// Answers the next <paramref name="commands"/> commands <c>LOADING</c> (0 stops refusing): as the server's reply,
+    /// or, with <paramref name="asConnectionFailure"/>, as StackExchange.Redis fails the commands in flight when its
+    /// own ping met the reply first.
+    /// </summary>
+    public void Refuse(int commands, bool asConnectionFailure = false)
+    {
+        AsConnectionFailure = asConnectionFailure;
+        Volatile.Write(ref _pending, commands);
+    }
+
+    internal bool AsConnectionFailure { get; private set; }
 
     protected override object? Invoke(MethodInfo? targetMethod, object?[]? args)
     {
@@ -374,7 +391,9 @@ public class LoadingDatabase : DispatchProxy
         if (typeof(Task).IsAssignableFrom(returns) && _server.TakeRefusal())
         {
             // What StackExchange.Redis reports for the reply "-LOADING Redis is loading the dataset in memory".
-            var error = new RedisServerException("LOADING Redis is loading the dataset in memory");
+            Exception error = _server.AsConnectionFailure
+                ? new RedisConnectionException(ConnectionFailureType.Loading, "Loading (None, last-recv: 455) on 127.0.0.1:6379/Interactive")
+                : new RedisServerException("LOADING Redis is loading the dataset in memory");
             return returns.IsGenericType
                 ? FromException.MakeGenericMethod(returns.GetGenericArguments()[0]).Invoke(null, [error])
                 : Task.FromException(error);
