@@ -1,7 +1,6 @@
 using System.Diagnostics.Metrics;
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 using Reactive.Streams.Internal;
 
 namespace Reactive.Streams;
@@ -87,7 +86,7 @@ public sealed partial class DeliveryDispatcher<T> : IAsyncDisposable
 
         Name = options.Name;
         NameIsGenerated = options.NameIsGenerated;
-        Logger = options.Logger ?? NullLogger.Instance;
+        Logger = NonThrowingLogger.Wrap(options.Logger);
         DeadLetterSink = options.DeadLetterSink;
         _timeProvider = options.TimeProvider;
         _dispatcherTag = new(StreamMeter.DispatcherNameAttribute, Name);
@@ -133,6 +132,7 @@ public sealed partial class DeliveryDispatcher<T> : IAsyncDisposable
         }
     }
 
+    /// <summary>The options' logger, guarded: a log call never throws, so logging never changes delivery.</summary>
     internal ILogger Logger { get; }
 
     /// <summary>The factory of the meter the dispatcher and its sink queues publish on; null for the static meter.</summary>

@@ -104,7 +104,10 @@ public sealed class DeliveryOptions<T>
     /// </summary>
     public IDeliverySink<DeadLetter<T>>? DeadLetterSink { get; set; }
 
-    /// <summary>Where terminal failures, discarded items and failing acknowledgements are logged. Default: none.</summary>
+    /// <summary>
+    /// Where terminal failures, discarded items and failing acknowledgements are logged. Default: none. An exception
+    /// the logger throws is swallowed at the log call: logging never changes what is delivered or acknowledged.
+    /// </summary>
     public ILogger? Logger { get; set; }
 
     /// <summary>
