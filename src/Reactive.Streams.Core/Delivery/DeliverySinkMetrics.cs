@@ -7,7 +7,7 @@ namespace Reactive.Streams;
 /// <param name="SinkName">The sink.</param>
 /// <param name="Delivered">Items the sink committed (<c>reactive_streams.delivery.items.delivered</c>).</param>
 /// <param name="Dropped">Items dropped under <see cref="OnFull.Drop"/> because the queue was full (<c>reactive_streams.delivery.items.dropped</c>).</param>
-/// <param name="Retries">Retries after transient failures (<c>reactive_streams.delivery.retries</c>).</param>
+/// <param name="Retries">Retries of writes to this sink after transient failures (<c>reactive_streams.delivery.retries</c>); the retries of a dead letter written for it are not counted here.</param>
 /// <param name="DeadLettered">Items handed to the dead-letter sink (<c>reactive_streams.delivery.items.dead_lettered</c>).</param>
 /// <param name="Discarded">Items that failed terminally with no dead-letter sink, or whose dead-lettering failed
 /// (<c>reactive_streams.delivery.items.discarded</c>).</param>

@@ -66,8 +66,9 @@ internal sealed partial class DeliverySinkWorker<T>
         _span = null;
     }
 
-    private void RecordRetry(int attempts, Exception error) =>
-        _span?.AddEvent(new ActivityEvent("retry", tags: new ActivityTagsCollection
+    /// <summary>Adds a <c>retry</c> event to <paramref name="span"/>: the write's span, or a dead letter's for its own retries.</summary>
+    private static void RecordRetry(Activity? span, int attempts, Exception error) =>
+        span?.AddEvent(new ActivityEvent("retry", tags: new ActivityTagsCollection
         {
             ["reactive_streams.delivery.attempt"] = attempts,
             ["error.type"] = error.GetType().FullName,

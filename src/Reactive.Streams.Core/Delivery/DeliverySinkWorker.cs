@@ -284,10 +284,18 @@ internal sealed partial class DeliverySinkWorker<T> : IDeliveryMetricsSource
                 }
             }
 
-            var outcome = await NextAttemptAsync(attempts, error).ConfigureAwait(false);
+            var outcome = TerminalOutcome(attempts, error);
+            if (outcome is null)
+            {
+                // A retry of a write to this sink: the one thing the sink's Retries counter counts.
+                _retries++;
+                RecordRetry(_span, attempts, error);
+                outcome = await BackoffAsync(attempts).ConfigureAwait(false);
+            }
+
             if (outcome != Outcome.Retry)
             {
-                return (outcome, attempts, error);
+                return (outcome.Value, attempts, error);
             }
 
             attempts++;
@@ -297,22 +305,16 @@ internal sealed partial class DeliverySinkWorker<T> : IDeliveryMetricsSource
 
     /// <summary>
     /// After failed attempt number <paramref name="attempts"/>: Stopped if the dispatcher stopped, Failed if the error is
-    /// terminal (permanent, or out of retries), otherwise waits out the backoff and returns Retry.
+    /// terminal (permanent, or out of retries), null if the attempt is to be retried.
     /// </summary>
-    private async ValueTask<Outcome> NextAttemptAsync(int attempts, Exception error)
+    private Outcome? TerminalOutcome(int attempts, Exception error) =>
+        _stop.IsCancellationRequested ? Outcome.Stopped
+        : attempts > _settings.MaxRetries || IsPermanent(error) ? Outcome.Failed
+        : null;
+
+    /// <summary>Waits out the backoff before retry number <paramref name="attempts"/>: Retry, or Stopped if the dispatcher stopped meanwhile.</summary>
+    private async ValueTask<Outcome> BackoffAsync(int attempts)
     {
-        if (_stop.IsCancellationRequested)
-        {
-            return Outcome.Stopped;
-        }
-
-        if (attempts > _settings.MaxRetries || IsPermanent(error))
-        {
-            return Outcome.Failed;
-        }
-
-        _retries++;
-        RecordRetry(attempts, error);
         var delay = Backoff.Compute(attempts, _settings.BackoffBase, _settings.MaxBackoff, _settings.BackoffJitter ? Random.Shared.NextDouble() : null);
         if (delay > TimeSpan.Zero)
         {
@@ -389,7 +391,7 @@ internal sealed partial class DeliverySinkWorker<T> : IDeliveryMetricsSource
 
             var letter = new DeadLetter<T>(_batch[i].Item, Name, attempts, error!, _timeProvider.GetUtcNow());
             var deadLetterSpan = StreamTracing.IsActive ? StartDeadLetter(error!) : null;
-            var (letterOutcome, letterAttempts, letterError) = await WriteDeadLetterAsync(deadLetterSink, letter).ConfigureAwait(false);
+            var (letterOutcome, letterAttempts, letterError) = await WriteDeadLetterAsync(deadLetterSink, letter, deadLetterSpan).ConfigureAwait(false);
             EndDeadLetter(deadLetterSpan, letterOutcome, letterError);
             if (letterOutcome == Outcome.Stopped)
             {
@@ -414,8 +416,12 @@ internal sealed partial class DeliverySinkWorker<T> : IDeliveryMetricsSource
         return 0;
     }
 
-    /// <summary>Writes a dead letter, retrying it with this sink's retry settings.</summary>
-    private async ValueTask<(Outcome Outcome, int Attempts, Exception? Error)> WriteDeadLetterAsync(IDeliverySink<DeadLetter<T>> sink, DeadLetter<T> letter)
+    /// <summary>
+    /// Writes a dead letter, retrying it with this sink's retry settings. Its retries are not this sink's: they show as
+    /// <c>retry</c> events on the dead letter's span (<paramref name="span"/>) and in the attempts of the log line of a
+    /// dead letter that still failed, never in the sink's <c>Retries</c> counter.
+    /// </summary>
+    private async ValueTask<(Outcome Outcome, int Attempts, Exception? Error)> WriteDeadLetterAsync(IDeliverySink<DeadLetter<T>> sink, DeadLetter<T> letter, Activity? span)
     {
         var attempts = 1;
         while (true)
@@ -431,10 +437,16 @@ internal sealed partial class DeliverySinkWorker<T> : IDeliveryMetricsSource
                 error = caught;
             }
 
-            var outcome = await NextAttemptAsync(attempts, error).ConfigureAwait(false);
+            var outcome = TerminalOutcome(attempts, error);
+            if (outcome is null)
+            {
+                RecordRetry(span, attempts, error);
+                outcome = await BackoffAsync(attempts).ConfigureAwait(false);
+            }
+
             if (outcome != Outcome.Retry)
             {
-                return (outcome, attempts, error);
+                return (outcome.Value, attempts, error);
             }
 
             attempts++;

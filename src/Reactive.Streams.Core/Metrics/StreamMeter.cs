@@ -95,7 +95,7 @@ internal sealed class LibraryMeter
         meter.CreateObservableUpDownCounter(D + "queue.depth", () => Series.Observe(DeliveryKind, 0), "{item}", "Items waiting in a sink's queue now.");
         meter.CreateObservableCounter(D + "items.delivered", () => Series.Observe(DeliveryKind, 1), "{item}", "Items a sink committed.");
         meter.CreateObservableCounter(D + "items.dropped", () => Series.Observe(DeliveryKind, 2), "{item}", "Items dropped because a Drop sink's queue was full.");
-        meter.CreateObservableCounter(D + "retries", () => Series.Observe(DeliveryKind, 3), "{attempt}", "Retries after transient failures.");
+        meter.CreateObservableCounter(D + "retries", () => Series.Observe(DeliveryKind, 3), "{attempt}", "Retries of writes to a sink after transient failures (not of its dead letters).");
         meter.CreateObservableCounter(D + "items.dead_lettered", () => Series.Observe(DeliveryKind, 4), "{item}", "Items handed to the dead-letter sink after a terminal failure.");
         meter.CreateObservableCounter(D + "items.discarded", () => Series.Observe(DeliveryKind, 5), "{item}", "Items that failed terminally and could not be dead-lettered (logged and dropped).");
         AckDuration = meter.CreateHistogram(

@@ -202,8 +202,40 @@ public class DeliveryDispatcherTests
         await ack.First;
 
         Assert.Equal(2, deadLetters.Attempts);
-        Assert.Equal(LogLevel.Critical, Assert.Single(logger.Entries).Level);
-        Assert.Equal(new DeliverySinkMetrics("queue", 0, 0, 1, 0, 1, 0), dispatcher.GetSinkMetrics("queue"));
+        var entry = Assert.Single(logger.Entries);
+        Assert.Equal(LogLevel.Critical, entry.Level);
+        Assert.Contains("after 2 attempt(s)", entry.Message, StringComparison.Ordinal);
+
+        // The dead letter's retry is not a retry of a write to the sink: the sink's Retries counts only those.
+        Assert.Equal(new DeliverySinkMetrics("queue", 0, 0, 0, 0, 1, 0), dispatcher.GetSinkMetrics("queue"));
+    }
+
+    [Fact]
+    public async Task A_sinks_Retries_counts_the_retries_of_its_writes_and_not_those_of_its_dead_letters()
+    {
+        var time = new RecordingTimeProvider();
+        var sink = new RecordingSink<int>("queue", time, (item, _, _) => ValueTask.FromException(new IOException($"down {item}")));
+        var deadLetters = new RecordingSink<DeadLetter<int>>("dead", time, (_, attempt, _) =>
+            attempt <= 2 ? ValueTask.FromException(new IOException("dead-letter store busy")) : ValueTask.CompletedTask);
+        var options = Options(time, sink);
+        options.MaxRetries = 2;
+        options.DeadLetterSink = deadLetters;
+        await using var dispatcher = new DeliveryDispatcher<int>(options);
+        var ack = new CountingAck();
+
+        await dispatcher.DispatchAsync(9, ack);
+        for (var backoff = 0; backoff < 4; backoff++)
+        {
+            // Two retries of the write, then two of the dead letter.
+            time.Advance(await time.NextTimerAsync());
+        }
+
+        await ack.First;
+        Assert.Equal(3, sink.Attempts);
+        Assert.Equal(3, deadLetters.Attempts);
+        var letter = Assert.Single(deadLetters.Committed);
+        Assert.Equal(3, letter.Attempts);
+        Assert.Equal(new DeliverySinkMetrics("queue", 0, 0, 2, 1, 0, 0), dispatcher.GetSinkMetrics("queue"));
     }
 
     [Fact]

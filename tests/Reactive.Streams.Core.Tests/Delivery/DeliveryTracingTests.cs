@@ -59,6 +59,37 @@ public sealed class DeliveryTracingTests
     }
 
     [Fact]
+    public async Task A_dead_letters_retries_are_events_of_its_own_span_not_of_the_write()
+    {
+        using var recorder = new TraceRecorder();
+        var sink = new RecordingSink<int>("poisoned", behaviour: (_, _, _) => throw new PermanentDeliveryException("poison"));
+        var deadLetters = new RecordingSink<DeadLetter<int>>("dead", behaviour: (_, attempt, _) =>
+            attempt < 3 ? throw new TimeoutException("dead-letter store busy") : ValueTask.CompletedTask);
+        var name = $"traced-{Guid.NewGuid():N}";
+        await using var dispatcher = new DeliveryDispatcher<int>(new DeliveryOptions<int>
+        {
+            Name = name,
+            BackoffBase = TimeSpan.Zero,
+            DeadLetterSink = deadLetters,
+        }.AddSink(sink));
+        using (recorder.StartTrace())
+        {
+            await dispatcher.DispatchAsync(1);
+        }
+
+        await deadLetters.WhenCommitted(1);
+        Assert.True(await dispatcher.ShutdownAsync(TimeSpan.FromMinutes(1)));
+
+        var write = recorder.Single($"deliver {name}/poisoned");
+        var deadLetter = recorder.Single($"dead_letter {name}/poisoned");
+        Assert.DoesNotContain(write.Events, e => e.Name == "retry");
+        var retries = deadLetter.Events.Where(e => e.Name == "retry").ToList();
+        Assert.Equal([1, 2], retries.Select(e => e.Tags.Single(t => t.Key == "reactive_streams.delivery.attempt").Value));
+        Assert.All(retries, e => Assert.Equal(typeof(TimeoutException).FullName, e.Tags.Single(t => t.Key == "error.type").Value));
+        Assert.Equal(0, dispatcher.GetSinkMetrics("poisoned").Retries);
+    }
+
+    [Fact]
     public async Task A_batch_write_is_one_span_linked_to_every_dispatch()
     {
         using var recorder = new TraceRecorder();
