@@ -86,16 +86,11 @@ internal static class SinkEmitter
         w.Line("/// <param name=\"cancellationToken\">Passed to handlers that take one.</param>");
         w.Line("/// <returns>The handler's task, or a completed task for a synchronous handler.</returns>");
         w.Line("/// <exception cref=\"global::System.ArgumentNullException\"><paramref name=\"item\"/> is null.</exception>");
+        w.Line("/// <exception cref=\"global::System.ArgumentException\"><paramref name=\"item\"/> is not a variant: its type derives from the union outside its declaration.</exception>");
         w.Line(UnionEmitter.GeneratedCodeAttribute);
         w.Open($"public {Tasks}.ValueTask DispatchAsync({union} item, {Threading}.CancellationToken cancellationToken = default)");
         w.Line("global::System.ArgumentNullException.ThrowIfNull(item);");
-        // A handler marked [Obsolete] or [Experimental] is still the sink's handler: calling it is not the use the
-        // attribute warns about.
-        var suppressed = string.Join(", ", new[] { "CS0612", "CS0618" }.Concat(
-            model.Handlers.Concat(model.FallbackHandler is { } f ? new[] { f } : Array.Empty<HandlerModel>())
-                .SelectMany(static h => h.ExperimentalIds.Split(new[] { ", " }, StringSplitOptions.RemoveEmptyEntries))
-                .Distinct(StringComparer.Ordinal)
-                .OrderBy(static id => id, StringComparer.Ordinal)));
+        var suppressed = SuppressedWarnings(model);
         w.Line($"#pragma warning disable {suppressed}");
         w.Open("switch (item)");
         foreach (var handler in model.Handlers)
@@ -119,6 +114,16 @@ internal static class SinkEmitter
         w.Line($"#pragma warning restore {suppressed}");
         w.Close();
     }
+
+    /// <summary>
+    /// The warnings a use of the handlers and their variants raises: a handler (or variant) marked [Obsolete] or
+    /// [Experimental] is still the sink's, and dispatching to it is not the use the attribute warns about.
+    /// </summary>
+    private static string SuppressedWarnings(SinkModel model) => string.Join(", ", new[] { "CS0612", "CS0618" }.Concat(
+        model.Handlers.Concat(model.FallbackHandler is { } f ? new[] { f } : Array.Empty<HandlerModel>())
+            .SelectMany(static h => h.ExperimentalIds.Split(new[] { ", " }, StringSplitOptions.RemoveEmptyEntries))
+            .Distinct(StringComparer.Ordinal)
+            .OrderBy(static id => id, StringComparer.Ordinal)));
 
     private static void EmitCase(SourceWriter w, HandlerModel handler)
     {
@@ -233,9 +238,14 @@ internal static class SinkEmitter
             w.Line("/// <param name=\"cancellationToken\">Unused: the push never waits.</param>");
             w.Line("/// <returns>A completed task, or, when the buffer takes no more items, one faulted with the error <see cref=\"Completion\"/>");
             w.Line("/// faulted with (a handler's exception at once; the degrader's once the items buffered before it were handled) or, until");
-            w.Line("/// then or after disposal, with <see cref=\"global::Reactive.Streams.StreamClosedException\"/>.</returns>");
+            w.Line("/// then or after disposal, with <see cref=\"global::Reactive.Streams.StreamClosedException\"/>. An item no handler takes (null, or");
+            w.Line("/// a type that derives from the union outside its declaration) is not buffered: the task faults with a");
+            w.Line("/// <see cref=\"global::Reactive.Streams.PermanentDeliveryException\"/>, so the dispatcher dead-letters it at once.</returns>");
             w.Open($"public {Tasks}.ValueTask WriteAsync({union} item, {Threading}.CancellationToken cancellationToken)");
-            w.Line("global::System.ArgumentNullException.ThrowIfNull(item);");
+            w.Open("if (Unroutable(item) is { } unroutable)");
+            w.Line($"return {Tasks}.ValueTask.FromException(unroutable);");
+            w.Close();
+            w.Line();
             w.Line("_buffer.OnNext(item);");
             w.Open("if (!_buffer.IsStopped)");
             w.Line("return default;");
@@ -266,15 +276,46 @@ internal static class SinkEmitter
             w.Line("/// <summary>Runs the handler of <paramref name=\"item\"/>'s variant; the item is committed when it completes.</summary>");
             w.Line("/// <param name=\"item\">The event.</param>");
             w.Line("/// <param name=\"cancellationToken\">Passed to handlers that take one; cancelled when the dispatcher stops waiting for this sink.</param>");
-            w.Line("/// <returns>The handler's task.</returns>");
-            w.Line($"public {Tasks}.ValueTask WriteAsync({union} item, {Threading}.CancellationToken cancellationToken) => _sink.DispatchAsync(item, cancellationToken);");
+            w.Line("/// <returns>The handler's task; for an item no handler takes (null, or a type that derives from the union outside its");
+            w.Line("/// declaration), a task faulted with a <see cref=\"global::Reactive.Streams.PermanentDeliveryException\"/>, so the dispatcher");
+            w.Line("/// dead-letters it at once.</returns>");
+            w.Line($"public {Tasks}.ValueTask WriteAsync({union} item, {Threading}.CancellationToken cancellationToken) =>");
+            w.Line($"    Unroutable(item) is {{ }} unroutable ? {Tasks}.ValueTask.FromException(unroutable) : _sink.DispatchAsync(item, cancellationToken);");
             w.Line();
             w.Line("/// <summary>Nothing to release: this sink has no buffer of its own.</summary>");
             w.Line("/// <returns>A completed task.</returns>");
             w.Line($"public {Tasks}.ValueTask DisposeAsync() => default;");
         }
 
+        EmitUnroutable(w, model);
         w.Close();
+    }
+
+    /// <summary>
+    /// The delivery sink's check that an item reaches a handler (a variant, or the fallback): an item that cannot is a
+    /// permanent failure, which the dispatcher dead-letters on the first attempt whatever its classifier says, instead of
+    /// retrying what can never succeed.
+    /// </summary>
+    private static void EmitUnroutable(SourceWriter w, SinkModel model)
+    {
+        var union = model.UnionTypeName;
+        var unionName = union.Replace("global::", string.Empty);
+        var suppressed = SuppressedWarnings(model);
+        var routable = string.Join(" or ", model.Handlers.Select(static h => h.CaseTypeName).Append(model.FallbackTypeName));
+        w.Line();
+        w.Line($"private global::System.Exception? Unroutable({union}? item)");
+        w.Line("{");
+        w.Line($"    #pragma warning disable {suppressed}");
+        w.Line($"    if (item is {routable})");
+        w.Line("    {");
+        w.Line("        return null;");
+        w.Line("    }");
+        w.Line($"    #pragma warning restore {suppressed}");
+        w.Line();
+        w.Line("    return new global::Reactive.Streams.PermanentDeliveryException(item is null");
+        w.Line($"        ? $\"Delivery sink '{{Name}}' was given a null {unionName}, which no handler takes.\"");
+        w.Line($"        : $\"'{{item.GetType()}}' is not a variant of {unionName}: it derives from the union outside its declaration (RXS1002), so delivery sink '{{Name}}' has no handler for it.\");");
+        w.Line("}");
     }
 
     private static void EmitTarget(SourceWriter w, SinkModel model)

@@ -1,4 +1,7 @@
+using System.Reflection;
+using Microsoft.CodeAnalysis;
 using Reactive.Streams.Generators.Tests.Fixtures;
+using Reactive.Streams.Generators.Tests.Infrastructure;
 
 namespace Reactive.Streams.Generators.Tests.Sinks;
 
@@ -104,13 +107,127 @@ public sealed class SinkDeliveryTests
         await failed.DisposeAsync().AsTask().WaitAsync(s_guard);
     }
 
+    [Theory]
+    [InlineData("PauseUpstream")]
+    [InlineData("Fail")]
+    [InlineData("DropOldest")]
+    public async Task An_item_no_handler_takes_is_a_permanent_failure_dead_lettered_after_one_attempt(string policy)
+    {
+        var (handlers, delivery, options, disposable) = CreateDeliverySink(policy);
+        handlers.Release.SetResult();
+        var deadLetters = new DeadLetters();
+        var dispatcherOptions = new DeliveryOptions<LeaseEvent>
+        {
+            BackoffBase = TimeSpan.Zero,
+            IsTransient = static _ => true,   // whatever the classifier says, an item no handler takes cannot be delivered
+            DeadLetterSink = deadLetters,
+        }.AddSink(delivery, options);
+        var dispatcher = new DeliveryDispatcher<LeaseEvent>(dispatcherOptions);
+        var stray = s_stray.Value;
+        var strayAck = new AckCompletionSource();
+        var nullAck = new AckCompletionSource();
+        var afterAck = new AckCompletionSource();
+
+        // One at a time: the Fail sink's queue holds two items and drops a third.
+        await dispatcher.DispatchAsync(stray, strayAck);
+        await strayAck.Task.WaitAsync(s_guard);
+        await dispatcher.DispatchAsync(null!, nullAck);
+        await nullAck.Task.WaitAsync(s_guard);
+        await dispatcher.DispatchAsync(Acquired("after"), afterAck);
+        await afterAck.Task.WaitAsync(s_guard);
+        Assert.True(await dispatcher.ShutdownAsync(Timeout.InfiniteTimeSpan).WaitAsync(s_guard));
+        await disposable.DisposeAsync().AsTask().WaitAsync(s_guard);
+
+        Assert.Equal(2, deadLetters.Letters.Count);
+        var letter = deadLetters.Letters[0];
+        Assert.Same(stray, letter.Item);
+        Assert.Equal(1, letter.Attempts);
+        var error = Assert.IsType<PermanentDeliveryException>(letter.Error);
+        Assert.Contains($"'{stray.GetType()}'", error.Message, StringComparison.Ordinal);
+        Assert.Contains(typeof(LeaseEvent).FullName!, error.Message, StringComparison.Ordinal);
+        var nullLetter = deadLetters.Letters[1];
+        Assert.Null(nullLetter.Item);
+        Assert.Equal(1, nullLetter.Attempts);
+        Assert.Contains("null", Assert.IsType<PermanentDeliveryException>(nullLetter.Error).Message, StringComparison.Ordinal);
+        Assert.Equal(new DeliverySinkMetrics(delivery.Name, 1, 0, 0, 2, 0, 0), dispatcher.GetSinkMetrics(delivery.Name));
+        Assert.Equal(new[] { "acquired:after" }, handlers.Handled);
+    }
+
     [Fact]
     public void A_delivery_sink_needs_a_name()
     {
         Assert.Throws<ArgumentException>(() => new FailingLeaseSink().CreateDeliverySink(string.Empty));
     }
 
+    /// <summary>
+    /// A record that derives from the union outside its declaration: not a variant (RXS1002 refuses it in a project the
+    /// generator runs on, so it is compiled here, in an assembly of its own, as another library could declare it).
+    /// </summary>
+    private static readonly Lazy<LeaseEvent> s_stray = new(static () =>
+    {
+        var compilation = TestCompilation.Create("""
+            namespace Stray;
+            /// <summary>Not a variant of the union it derives from.</summary>
+            public sealed record Transferred(Reactive.Streams.Generators.Tests.Fixtures.Cursor Cursor, string ExecutionId, System.DateTimeOffset At)
+                : Reactive.Streams.Generators.Tests.Fixtures.LeaseEvent;
+            """)
+            .WithAssemblyName("StrayLeaseEvents")
+            .AddReferences(MetadataReference.CreateFromFile(typeof(LeaseEvent).Assembly.Location));
+        using var image = new MemoryStream();
+        var result = compilation.Emit(image);
+        Assert.True(result.Success, string.Join("\n", result.Diagnostics));
+        var type = Assembly.Load(image.ToArray()).GetType("Stray.Transferred", throwOnError: true)!;
+        return (LeaseEvent)Activator.CreateInstance(type, new Cursor(9, 0), "stray", s_at)!;
+    });
+
+    private static (RecordingLeaseSink Handlers, IDeliverySink<LeaseEvent> Sink, DeliverySinkOptions Options, IAsyncDisposable Disposable) CreateDeliverySink(string policy)
+    {
+        switch (policy)
+        {
+            case "PauseUpstream":
+                var pausing = new PausingLeaseSink();
+                var pausingSink = pausing.CreateDeliverySink();
+                return (pausing, pausingSink, pausingSink.Options, pausingSink);
+            case "Fail":
+                var failing = new FailingLeaseSink();
+                var failingSink = failing.CreateDeliverySink();
+                return (failing, failingSink, failingSink.Options, failingSink);
+            default:
+                var dropping = new DropOldestLeaseSink();
+                var droppingSink = dropping.CreateDeliverySink();
+                return (dropping, droppingSink, droppingSink.Options, droppingSink);
+        }
+    }
+
     private static LeaseEvent.Acquired Acquired(string id) => new(new Cursor(1, 0), id, "lease", s_at);
 
     private static LeaseEvent.Expired Expired(string id) => new(new Cursor(3, 0), id, s_at);
+
+    private sealed class DeadLetters : IDeliverySink<DeadLetter<LeaseEvent>>
+    {
+        private readonly List<DeadLetter<LeaseEvent>> _letters = [];
+
+        public string Name => "dead-letters";
+
+        public IReadOnlyList<DeadLetter<LeaseEvent>> Letters
+        {
+            get
+            {
+                lock (_letters)
+                {
+                    return [.. _letters];
+                }
+            }
+        }
+
+        public ValueTask WriteAsync(DeadLetter<LeaseEvent> item, CancellationToken cancellationToken)
+        {
+            lock (_letters)
+            {
+                _letters.Add(item);
+            }
+
+            return default;
+        }
+    }
 }

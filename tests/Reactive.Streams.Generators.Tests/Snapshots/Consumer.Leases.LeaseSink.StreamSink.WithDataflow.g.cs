@@ -12,6 +12,7 @@ partial class LeaseSink
     /// <param name="cancellationToken">Passed to handlers that take one.</param>
     /// <returns>The handler's task, or a completed task for a synchronous handler.</returns>
     /// <exception cref="global::System.ArgumentNullException"><paramref name="item"/> is null.</exception>
+    /// <exception cref="global::System.ArgumentException"><paramref name="item"/> is not a variant: its type derives from the union outside its declaration.</exception>
     [global::System.CodeDom.Compiler.GeneratedCode("Reactive.Streams.Generators", "1.0.0")]
     public global::System.Threading.Tasks.ValueTask DispatchAsync(global::Consumer.Leases.LeaseHistoryEvent item, global::System.Threading.CancellationToken cancellationToken = default)
     {
@@ -123,10 +124,16 @@ partial class LeaseSink
         /// <param name="cancellationToken">Unused: the push never waits.</param>
         /// <returns>A completed task, or, when the buffer takes no more items, one faulted with the error <see cref="Completion"/>
         /// faulted with (a handler's exception at once; the degrader's once the items buffered before it were handled) or, until
-        /// then or after disposal, with <see cref="global::Reactive.Streams.StreamClosedException"/>.</returns>
+        /// then or after disposal, with <see cref="global::Reactive.Streams.StreamClosedException"/>. An item no handler takes (null, or
+        /// a type that derives from the union outside its declaration) is not buffered: the task faults with a
+        /// <see cref="global::Reactive.Streams.PermanentDeliveryException"/>, so the dispatcher dead-letters it at once.</returns>
         public global::System.Threading.Tasks.ValueTask WriteAsync(global::Consumer.Leases.LeaseHistoryEvent item, global::System.Threading.CancellationToken cancellationToken)
         {
-            global::System.ArgumentNullException.ThrowIfNull(item);
+            if (Unroutable(item) is { } unroutable)
+            {
+                return global::System.Threading.Tasks.ValueTask.FromException(unroutable);
+            }
+
             _buffer.OnNext(item);
             if (!_buffer.IsStopped)
             {
@@ -152,6 +159,20 @@ partial class LeaseSink
             _buffer.OnCompleted();
             await _buffer.Completion.ConfigureAwait(global::System.Threading.Tasks.ConfigureAwaitOptions.SuppressThrowing);
             await _buffer.DisposeAsync().ConfigureAwait(false);
+        }
+
+        private global::System.Exception? Unroutable(global::Consumer.Leases.LeaseHistoryEvent? item)
+        {
+            #pragma warning disable CS0612, CS0618
+            if (item is global::Consumer.Leases.LeaseHistoryEvent.Acquired or global::Consumer.Leases.LeaseHistoryEvent.Renewed or global::Consumer.Leases.LeaseHistoryEvent.Revoked or global::Consumer.Leases.LeaseHistoryEvent.Unknown)
+            {
+                return null;
+            }
+            #pragma warning restore CS0612, CS0618
+
+            return new global::Reactive.Streams.PermanentDeliveryException(item is null
+                ? $"Delivery sink '{Name}' was given a null Consumer.Leases.LeaseHistoryEvent, which no handler takes."
+                : $"'{item.GetType()}' is not a variant of Consumer.Leases.LeaseHistoryEvent: it derives from the union outside its declaration (RXS1002), so delivery sink '{Name}' has no handler for it.");
         }
     }
 
