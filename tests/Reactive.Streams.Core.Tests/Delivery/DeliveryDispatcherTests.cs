@@ -883,7 +883,7 @@ public class DeliveryDispatcherTests
     /// <summary>Waits for a condition another thread makes true, yielding between checks (bounded in real time).</summary>
     private static async Task WaitUntil(Func<bool> condition)
     {
-        var deadline = Environment.TickCount64 + 10_000;
+        var deadline = Environment.TickCount64 + (long)TestLimits.Hang.TotalMilliseconds;
         while (!condition())
         {
             Assert.True(Environment.TickCount64 < deadline, "The condition never became true.");

@@ -188,6 +188,56 @@ public class DeliveryStressTests
     }
 
     [Fact]
+    public async Task Concurrent_dispatchers_ack_each_event_once_through_small_Block_and_Drop_queues()
+    {
+        // Four producers race into queues of one to four items, so every dispatch contends: Block dispatches park and
+        // are woken, Drop dispatches overflow. Whatever the interleaving, each event is acknowledged exactly once, and
+        // once each Block sink committed it (a Drop sink committed it, or counted it as dropped).
+        const int Producers = 4;
+        const int PerProducer = 25_000;
+        const int N = Producers * PerProducer;
+        var block = new CountingSink("block", N, failureRate: 0.01, seed: 4);
+        var batch = new CountingBatchSink("batch", N, failureRate: 0.01, seed: 5);
+        var drop = new CountingSink("drop", N, failureRate: 0.01, seed: 6, spin: 20);
+        var bestEffort = new CountingSink("best-effort", N, failureRate: 0, seed: 7, spin: 50);
+        var options = new DeliveryOptions<Event>
+        {
+            TimeProvider = new FakeTimeProvider(),
+            BackoffBase = TimeSpan.Zero,
+            MaxBackoff = TimeSpan.Zero,
+            MaxRetries = 30,
+            QueueCapacity = 1,
+        };
+        options.AddSink(block)
+            .AddSink(batch, new DeliverySinkOptions { QueueCapacity = 4, MaxBatch = 4 })
+            .AddSink(drop, new DeliverySinkOptions { OnFull = OnFull.Drop, QueueCapacity = 2 })
+            .AddSink(bestEffort, new DeliverySinkOptions { OnFull = OnFull.Drop, QueueCapacity = 1, BestEffort = true });
+        var dispatcher = new DeliveryDispatcher<Event>(options);
+        var events = Enumerable.Range(0, N).Select(i => new Event(i, null)).ToArray();
+
+        var producers = Enumerable.Range(0, Producers).Select(p => Task.Run(async () =>
+        {
+            for (var i = p; i < N; i += Producers)
+            {
+                await dispatcher.DispatchAsync(events[i], events[i]);
+            }
+        })).ToArray();
+        await Task.WhenAll(producers).WaitAsync(TestLimits.Hang);
+        Assert.True(await dispatcher.ShutdownAsync(Timeout.InfiniteTimeSpan).WaitAsync(TestLimits.Hang));
+
+        Assert.Equal(0, events.Count(e => e.Acks != 1));
+        Assert.Equal(N, dispatcher.AcknowledgedCount);
+        Assert.Equal(0, block.Commits.Count(c => c != 1));
+        Assert.Equal(0, batch.Commits.Count(c => c != 1));
+        Assert.Equal(0, drop.Commits.Count(c => c > 1));
+        Assert.Equal(0, bestEffort.Commits.Count(c => c > 1));
+        Assert.Equal(N, drop.Commits.Sum() + dispatcher.GetSinkMetrics("drop").Dropped);
+        Assert.Equal(N, bestEffort.Commits.Sum() + dispatcher.GetSinkMetrics("best-effort").Dropped);
+        Assert.Equal(N, dispatcher.GetSinkMetrics("block").Delivered);
+        Assert.Equal(N, dispatcher.GetSinkMetrics("batch").Delivered);
+    }
+
+    [Fact]
     public async Task Shutdown_in_the_middle_acks_only_what_every_sink_committed()
     {
         const int Cap = 2_000_000;
