@@ -8,8 +8,11 @@ namespace Reactive.Streams;
 /// when <see cref="DeliveryDispatcher{T}.ShutdownAsync"/> gave up draining), so the source redelivers it.
 /// </summary>
 /// <remarks>
-/// The call runs on a sink's worker (or, when no sink holds the acknowledgement back, on the dispatching thread),
-/// never under a lock; it should be quick. An exception it throws is logged and swallowed. Implementing this
+/// The call runs on the thread that released the item's last hold, never under a lock: a sink's worker, or the
+/// dispatching thread, inside <see cref="DeliveryDispatcher{T}.DispatchAsync"/>, when every sink that holds
+/// acknowledgements was done with the item before the fan-out finished (there is none, each dropped it under
+/// <see cref="OnFull.Drop"/>, or a fast worker committed it first). It should be quick, and must not wait for
+/// anything the dispatching caller holds. An exception it throws is logged and swallowed. Implementing this
 /// interface on an object the caller already has per item (the item itself, a log position) costs no allocation;
 /// <see cref="AckCompletionSource"/> is a ready-made token with a <see cref="Task"/>.
 /// </remarks>

@@ -297,6 +297,30 @@ public class DeliveryDispatcherTests
     }
 
     [Fact]
+    public async Task An_item_every_holding_sink_dropped_is_acked_by_the_dispatch_itself()
+    {
+        var time = new RecordingTimeProvider();
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var stalled = new RecordingSink<int>("stalled", time, async (_, _, ct) => await gate.Task.WaitAsync(ct));
+        var options = new DeliveryOptions<int> { TimeProvider = time, OnFull = OnFull.Drop, QueueCapacity = 1, MaxBatch = 1 };
+        options.AddSink(stalled);
+        await using var dispatcher = new DeliveryDispatcher<int>(options);
+        await dispatcher.DispatchAsync(0);
+        await WaitUntil(() => stalled.Attempts == 1);
+        await dispatcher.DispatchAsync(1);
+        var dispatchingThread = Environment.CurrentManagedThreadId;
+        var ackedOn = -1;
+
+        // The sink holds acknowledgements, but it dropped this item: the dispatch releases the last hold and acks it.
+        var dispatch = dispatcher.DispatchAsync(2, new CallbackAck(() => ackedOn = Environment.CurrentManagedThreadId));
+
+        Assert.True(dispatch.IsCompletedSuccessfully);
+        Assert.Equal(dispatchingThread, ackedOn);
+        Assert.Equal(1, dispatcher.GetSinkMetrics("stalled").Dropped);
+        gate.SetResult();
+    }
+
+    [Fact]
     public async Task Drop_never_blocks_and_acks_every_event_exactly_once()
     {
         var time = new RecordingTimeProvider();
@@ -889,6 +913,11 @@ public class DeliveryDispatcherTests
             Assert.True(Environment.TickCount64 < deadline, "The condition never became true.");
             await Task.Yield();
         }
+    }
+
+    private sealed class CallbackAck(Action callback) : IAckToken
+    {
+        public void Acknowledge() => callback();
     }
 
     private sealed class ThrowingAck : IAckToken
