@@ -3,7 +3,8 @@ namespace Reactive.Streams;
 /// <summary>
 /// A destination of a <see cref="DeliveryDispatcher{T}"/>: a file, a webhook, a queue. The dispatcher gives each sink
 /// its own bounded queue and one worker, so <see cref="WriteAsync"/> is never called concurrently for one sink and
-/// items arrive in dispatch order (a retried item is retried before the next one is written).
+/// items arrive in dispatch order (a retried item is retried before the next one is written). Concurrent dispatches may
+/// enter two sinks' queues in different orders; each sink sees the order of its own queue.
 /// </summary>
 /// <remarks>
 /// <para>Completing <see cref="WriteAsync"/> successfully means the item is committed (durably, for an at-least-once
