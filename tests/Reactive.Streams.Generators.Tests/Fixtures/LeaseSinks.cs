@@ -131,3 +131,33 @@ public sealed partial class EchoingLeaseSink
 
     public void OnRevoked(LeaseEvent.Revoked item) { }
 }
+
+/// <summary>A PauseUpstream sink whose <c>Expired</c> handler waits until its token is cancelled.</summary>
+[StreamSink(typeof(LeaseEvent))]
+[Backpressure(BackpressurePolicy.PauseUpstream, Capacity = 4)]
+public sealed partial class CancellableLeaseSink
+{
+    public TaskCompletionSource Started { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public TaskCompletionSource Cancelled { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public void OnAcquired(LeaseEvent.Acquired item) { }
+
+    public void OnRenewed(LeaseEvent.Renewed item) { }
+
+    public async ValueTask OnExpired(LeaseEvent.Expired item, CancellationToken cancellationToken)
+    {
+        Started.TrySetResult();
+        try
+        {
+            await Task.Delay(Timeout.InfiniteTimeSpan, cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            Cancelled.TrySetResult();
+            throw;
+        }
+    }
+
+    public void OnRevoked(LeaseEvent.Revoked item) { }
+}

@@ -154,6 +154,26 @@ public sealed class SinkDeliveryTests
     }
 
     [Fact]
+    public async Task A_shutdown_that_gives_up_cancels_the_running_handler_and_leaves_its_item_unacked()
+    {
+        var time = new TimerSignallingTimeProvider();
+        var sink = new CancellableLeaseSink();
+        await using var delivery = sink.CreateDeliverySink();
+        var dispatcher = new DeliveryDispatcher<LeaseEvent>(new DeliveryOptions<LeaseEvent> { TimeProvider = time }.AddSink(delivery, delivery.Options));
+        var ack = new AckCompletionSource();
+
+        await dispatcher.DispatchAsync(Expired("held"), ack);
+        await sink.Started.Task.WaitAsync(s_guard);
+        var shutdown = dispatcher.ShutdownAsync(TimeSpan.FromSeconds(5));
+        await time.TimerCreated.Task.WaitAsync(s_guard);
+        time.Advance(TimeSpan.FromSeconds(5));
+
+        await sink.Cancelled.Task.WaitAsync(s_guard);
+        Assert.False(await shutdown.WaitAsync(s_guard));
+        Assert.False(ack.IsAcknowledged);
+    }
+
+    [Fact]
     public void A_delivery_sink_needs_a_name()
     {
         Assert.Throws<ArgumentException>(() => new FailingLeaseSink().CreateDeliverySink(string.Empty));
@@ -202,6 +222,19 @@ public sealed class SinkDeliveryTests
     private static LeaseEvent.Acquired Acquired(string id) => new(new Cursor(1, 0), id, "lease", s_at);
 
     private static LeaseEvent.Expired Expired(string id) => new(new Cursor(3, 0), id, s_at);
+
+    /// <summary>A fake clock that says when the first timer (the drain timeout) was created, so the test advances after it.</summary>
+    private sealed class TimerSignallingTimeProvider : Microsoft.Extensions.Time.Testing.FakeTimeProvider
+    {
+        public TaskCompletionSource TimerCreated { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            var timer = base.CreateTimer(callback, state, dueTime, period);
+            TimerCreated.TrySetResult();
+            return timer;
+        }
+    }
 
     private sealed class DeadLetters : IDeliverySink<DeadLetter<LeaseEvent>>
     {
