@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Text.Json;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -48,7 +49,9 @@ public sealed class ReactiveStreamsBuilder
     /// <c>Dispatchers:&lt;name&gt;</c>, each sink's <see cref="DeliverySinkOptions"/> from
     /// <c>Dispatchers:&lt;name&gt;:Sinks:&lt;sink&gt;</c>, and its hosting settings (<see cref="DispatcherHostOptions"/>) from
     /// the same section. It logs through <c>ILogger&lt;DeliveryDispatcher&lt;T&gt;&gt;</c>, takes its clock from the
-    /// registered <see cref="TimeProvider"/> (if any), is created when the host starts and drains when it stops.
+    /// registered <see cref="TimeProvider"/> (if any), publishes its metrics on a meter of the registered
+    /// <see cref="IMeterFactory"/> (the generic host registers one; without one, the static <see cref="StreamMeter.Meter"/>),
+    /// is created when the host starts and drains when it stops.
     /// </summary>
     /// <typeparam name="T">The item type.</typeparam>
     /// <param name="name">The dispatcher's name: its key, its configuration section and its metric tag.</param>
@@ -270,6 +273,9 @@ public sealed class DeliveryDispatcherBuilder<T>
         options.Name = Name;
         options.Logger = (services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger<DeliveryDispatcher<T>>();
         options.TimeProvider = services.GetService<TimeProvider>() ?? TimeProvider.System;
+
+        // The container's meter (the host's, and what a test observes with its factory); none registered: the static one.
+        options.MeterFactory = services.GetService<IMeterFactory>();
         var configuration = services.GetService<IConfiguration>();
         var sinks = services.GetRequiredKeyedService<DispatcherSinks<T>>(Name);
         foreach (var (sink, inCode) in sinks.Sinks)

@@ -5,6 +5,12 @@ using OpenTelemetry.Trace;
 
 namespace Reactive.Streams.Hosting.Tests;
 
+/// <summary>
+/// These tests build OpenTelemetry providers outside any container: such a provider listens to every meter named
+/// Reactive.Streams in the process, each host's included, and merges their instruments into one stream per name, which
+/// it stops exporting when one of those meters is disposed (a host of another test that stops). They run alone.
+/// </summary>
+[Collection(nameof(InstrumentationTests))]
 public sealed class InstrumentationTests
 {
     [Fact]
@@ -188,3 +194,7 @@ public sealed class InstrumentationTests
         Assert.Equal(ReactiveStreamsInstrumentation.ActivitySourceName, activity.Source.Name);
     }
 }
+
+/// <summary>Runs <see cref="InstrumentationTests"/> while no other test runs (see there).</summary>
+[CollectionDefinition(nameof(InstrumentationTests), DisableParallelization = true)]
+public sealed class InstrumentationTestsCollection;

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.Metrics;
 using Reactive.Streams.Hosting;
 
 namespace OpenTelemetry.Metrics;
@@ -5,12 +7,37 @@ namespace OpenTelemetry.Metrics;
 /// <summary>One-line metrics registration: <c>metrics.AddReactiveStreamsInstrumentation()</c>.</summary>
 public static class ReactiveStreamsMeterProviderBuilderExtensions
 {
-    /// <summary>Subscribes the meter provider to the library's meter (<see cref="ReactiveStreamsInstrumentation.MeterName"/>).</summary>
+    // The name OpenTelemetry's IMetricsListener has in a container (AddOpenTelemetry().WithMetrics registers it).
+    private const string OpenTelemetryListenerName = "OpenTelemetry";
+
+    /// <summary>
+    /// Subscribes the meter provider to the library's meter (<see cref="ReactiveStreamsInstrumentation.MeterName"/>). In a
+    /// container (<c>services.AddOpenTelemetry().WithMetrics(...)</c>), the provider takes the static
+    /// <see cref="Reactive.Streams.StreamMeter.Meter"/> and the meters of that container's <c>IMeterFactory</c> (where the
+    /// hosted dispatchers publish), not those of other hosts in the process: it enables the meter for OpenTelemetry's
+    /// listener through the container's metrics rules (<see cref="MetricsOptions"/>). Outside a container
+    /// (<c>Sdk.CreateMeterProviderBuilder()</c>) it adds the meter by name, which takes every meter of that name in the
+    /// process.
+    /// </summary>
     /// <param name="builder">The meter provider builder.</param>
     /// <returns>The builder.</returns>
     public static MeterProviderBuilder AddReactiveStreamsInstrumentation(this MeterProviderBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        return builder.AddMeter(ReactiveStreamsInstrumentation.MeterName);
+        var inContainer = false;
+        builder.ConfigureServices(services =>
+        {
+            // A container whose metrics system has listeners (OpenTelemetry's among them): the rule scopes what the
+            // listener sees to this container. AddMeter would instead listen to every meter of the name in the process,
+            // and OpenTelemetry merges same-named instruments of several meters into one stream, which it stops exporting
+            // when any of those meters is disposed (another host that stops).
+            if (services.Any(d => d.ServiceType == typeof(IMetricsListener)))
+            {
+                services.Configure<MetricsOptions>(options => options.EnableMetrics(ReactiveStreamsInstrumentation.MeterName, listenerName: OpenTelemetryListenerName));
+                inContainer = true;
+            }
+        });
+
+        return inContainer ? builder : builder.AddMeter(ReactiveStreamsInstrumentation.MeterName);
     }
 }

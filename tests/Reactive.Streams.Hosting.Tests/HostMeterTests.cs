@@ -1,0 +1,115 @@
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
+using Microsoft.Extensions.Hosting;
+using OpenTelemetry.Metrics;
+
+namespace Reactive.Streams.Hosting.Tests;
+
+/// <summary>What the hosting package creates publishes on a meter of the container's <see cref="IMeterFactory"/>.</summary>
+public sealed class HostMeterTests
+{
+    private const string Delivered = "reactive_streams.delivery.items.delivered";
+
+    private static async Task<IHost> StartWithDispatcherAsync(TestHost test, string dispatcher)
+    {
+        test.Builder.Services.AddReactiveStreams().AddDispatcher<string>(dispatcher, d => d.AddSink(_ => new DispatcherHostingTests.RecordingSink("file")));
+        return await test.StartAsync();
+    }
+
+    /// <summary>Dispatches <paramref name="count"/> items and drains the dispatcher, so that its counters are final.</summary>
+    private static async Task DeliverAsync(IHost host, string dispatcher, int count)
+    {
+        var target = host.Services.GetRequiredKeyedService<DeliveryDispatcher<string>>(dispatcher);
+        for (var i = 0; i < count; i++)
+        {
+            await target.DispatchAsync($"item-{i}");
+        }
+
+        Assert.True(await target.ShutdownAsync(TestHost.Hang).WaitAsync(TestHost.Hang));
+    }
+
+    [Fact]
+    public async Task Two_hosts_in_one_process_each_see_only_their_own_dispatcher_counts_on_their_meter_factory()
+    {
+        // The same dispatcher and sink names in both hosts: only the meter tells their series apart.
+        await using var first = new TestHost();
+        await using var second = new TestHost();
+        var firstHost = await StartWithDispatcherAsync(first, "orders");
+        var secondHost = await StartWithDispatcherAsync(second, "orders");
+        var firstFactory = firstHost.Services.GetRequiredService<IMeterFactory>();
+        var secondFactory = secondHost.Services.GetRequiredService<IMeterFactory>();
+        Assert.NotSame(firstFactory, secondFactory);
+        using var firstDelivered = new MetricCollector<long>(firstFactory, StreamMeter.MeterName, Delivered);
+        using var secondDelivered = new MetricCollector<long>(secondFactory, StreamMeter.MeterName, Delivered);
+
+        await DeliverAsync(firstHost, "orders", 2);
+        await DeliverAsync(secondHost, "orders", 3);
+        firstDelivered.RecordObservableInstruments();
+        secondDelivered.RecordObservableInstruments();
+
+        Assert.Equal(2, Single(firstDelivered));
+        Assert.Equal(3, Single(secondDelivered));
+        Assert.Equal(StreamMeter.MeterName, firstDelivered.Instrument!.Meter.Name);
+        Assert.Same(firstFactory, firstDelivered.Instrument.Meter.Scope);
+
+        static long Single(MetricCollector<long> collector)
+        {
+            var point = Assert.Single(collector.GetMeasurementSnapshot());
+            Assert.Equal("orders", point.Tags[StreamMeter.DispatcherNameAttribute]);
+            Assert.Equal("file", point.Tags[StreamMeter.SinkNameAttribute]);
+            return point.Value;
+        }
+    }
+
+    [Fact]
+    public async Task Each_hosts_open_telemetry_registration_exports_its_own_dispatcher_counts()
+    {
+        // OpenTelemetry registered in a host takes the Reactive.Streams meter of that host's container (and the static one),
+        // not another host's: two hosts with a dispatcher of the same name export their own counts.
+        await using var first = new TestHost();
+        await using var second = new TestHost();
+        var firstExported = new List<MetricSnapshot>();
+        var secondExported = new List<MetricSnapshot>();
+        first.Builder.Services.AddOpenTelemetry().WithMetrics(m => m.AddReactiveStreamsInstrumentation().AddInMemoryExporter(firstExported));
+        second.Builder.Services.AddOpenTelemetry().WithMetrics(m => m.AddReactiveStreamsInstrumentation().AddInMemoryExporter(secondExported));
+        var firstHost = await StartWithDispatcherAsync(first, "orders");
+        var secondHost = await StartWithDispatcherAsync(second, "orders");
+
+        await DeliverAsync(firstHost, "orders", 2);
+        await DeliverAsync(secondHost, "orders", 3);
+        Assert.True(firstHost.Services.GetRequiredService<MeterProvider>().ForceFlush());
+        Assert.True(secondHost.Services.GetRequiredService<MeterProvider>().ForceFlush());
+
+        Assert.Equal(2, Exported(firstExported));
+        Assert.Equal(3, Exported(secondExported));
+
+        // The second host goes away: the first one's provider goes on exporting its own meter (and the static one).
+        var name = $"static-{Guid.NewGuid():N}";
+        var stream = BoundedStream.DropOldest<int>(capacity: 4, name: name);
+        stream.TryPush(1);
+        await second.DisposeAsync();
+        firstExported.Clear();
+        Assert.True(firstHost.Services.GetRequiredService<MeterProvider>().ForceFlush());
+        Assert.Equal(2, Exported(firstExported));
+        Assert.Equal(1, Exported(firstExported, "reactive_streams.stream.items.pushed", StreamMeter.StreamNameAttribute, name));
+        GC.KeepAlive(stream);
+
+        static long Exported(List<MetricSnapshot> exported, string instrument = Delivered, string key = StreamMeter.DispatcherNameAttribute, string value = "orders")
+        {
+            var points = new List<long>();
+            foreach (var point in exported.Where(m => m.Name == instrument).SelectMany(m => m.MetricPoints))
+            {
+                foreach (var tag in point.Tags)
+                {
+                    if (tag.Key == key && Equals(tag.Value, value))
+                    {
+                        points.Add(point.GetSumLong());
+                    }
+                }
+            }
+
+            return Assert.Single(points);
+        }
+    }
+}
