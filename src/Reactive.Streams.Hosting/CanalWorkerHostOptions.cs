@@ -3,7 +3,8 @@ namespace Reactive.Streams.Hosting;
 /// <summary>
 /// One hosted canal worker, bound from <c>Canals:&lt;name&gt;</c> of the Reactive.Streams configuration section and
 /// validated when the host starts. The pull settings are those of <see cref="CanalWorkerOptions"/> and
-/// <see cref="CursorCanalOptions"/>; the lag limits are read by the health check.
+/// <see cref="CursorCanalOptions"/>, read once when the worker starts; the lag limits are read by the health check at
+/// each check, so they follow configuration reloads (validated as at start: an invalid reload makes the check unhealthy).
 /// </summary>
 public sealed class CanalWorkerHostOptions
 {
@@ -45,7 +46,10 @@ public sealed class CanalWorkerHostOptions
 /// <summary>
 /// Hosting settings of one registered delivery dispatcher, bound from <c>Dispatchers:&lt;name&gt;</c> of the
 /// Reactive.Streams configuration section (the same section also binds the dispatcher's
-/// <see cref="DeliveryOptions{T}"/>: <c>QueueCapacity</c>, <c>OnFull</c>, <c>MaxRetries</c>, ...).
+/// <see cref="DeliveryOptions{T}"/>: <c>QueueCapacity</c>, <c>OnFull</c>, <c>MaxRetries</c>, ...). These two settings
+/// follow configuration reloads (validated as at start: an invalid reload makes the health check unhealthy, and a stop
+/// drains with the last valid <see cref="DrainTimeout"/>); the dispatcher's <see cref="DeliveryOptions{T}"/> are read
+/// once, when it is created.
 /// </summary>
 public sealed class DispatcherHostOptions
 {

@@ -50,7 +50,8 @@ public sealed class CanalWorkerService : BackgroundService
     internal CanalWorkerService(string name, IServiceProvider services, CanalWorkerMode mode)
     {
         Name = name;
-        Options = services.GetRequiredService<IOptionsMonitor<CanalWorkerHostOptions>>().Get(name);
+        Limits = new(services.GetRequiredService<IOptionsMonitor<CanalWorkerHostOptions>>(), name);
+        Options = Limits.Current;
         Stream = Options.StreamOrDefault(name);
         CheckpointId = Options.CheckpointOrDefault(name);
         _log = services.GetRequiredService<IStreamLog>();
@@ -80,7 +81,11 @@ public sealed class CanalWorkerService : BackgroundService
     /// <summary>Pulled frames the stored checkpoint does not cover yet (<see cref="CursorCanal.Unacknowledged"/>).</summary>
     public int Unacknowledged => _canal?.Unacknowledged ?? 0;
 
+    /// <summary>The options the worker started with: its stream, checkpoint, visibility and pull settings do not change while it runs.</summary>
     internal CanalWorkerHostOptions Options { get; }
+
+    /// <summary>The options as configuration says now: the lag check reads its limits here, so they follow reloads.</summary>
+    internal ReloadingOptions<CanalWorkerHostOptions> Limits { get; }
 
     internal IStreamLog Log => _log;
 

@@ -10,7 +10,8 @@ internal interface IHostedDispatcher
 {
     string Name { get; }
 
-    DispatcherHostOptions HostOptions { get; }
+    /// <summary>The hosting settings, following reloads (an invalid reload throws when read: see <see cref="ReloadingOptions{TOptions}"/>).</summary>
+    ReloadingOptions<DispatcherHostOptions> HostOptions { get; }
 
     bool IsShutdown { get; }
 
@@ -29,7 +30,7 @@ internal sealed class HostedDispatcher<T>(string name, IServiceProvider services
 
     public string Name => name;
 
-    public DispatcherHostOptions HostOptions => services.GetRequiredService<IOptionsMonitor<DispatcherHostOptions>>().Get(name);
+    public ReloadingOptions<DispatcherHostOptions> HostOptions { get; } = new(services.GetRequiredService<IOptionsMonitor<DispatcherHostOptions>>(), name);
 
     private DeliveryDispatcher<T> Dispatcher
     {
@@ -43,7 +44,13 @@ internal sealed class HostedDispatcher<T>(string name, IServiceProvider services
 
     public bool IsShutdown => Dispatcher.IsShutdown;
 
-    public void EnsureCreated() => _ = Dispatcher;
+    public void EnsureCreated()
+    {
+        _ = Dispatcher;
+
+        // The options validated at start are the last valid ones until a reload passes validation.
+        _ = HostOptions.Current;
+    }
 
     public IReadOnlyList<DeliverySinkMetrics> GetSinkMetrics()
     {
@@ -60,7 +67,8 @@ internal sealed class HostedDispatcher<T>(string name, IServiceProvider services
         }
 
         var dispatcher = Dispatcher;
-        var drain = HostOptions.DrainTimeout ?? DispatcherHostOptions.DefaultDrainTimeout;
+        // A reload with an invalid value (reported by the health check) does not stop the drain: it takes the last valid timeout.
+        var drain = HostOptions.LastValid.DrainTimeout ?? DispatcherHostOptions.DefaultDrainTimeout;
         var logger = (services.GetService<ILoggerFactory>() ?? Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance).CreateLogger<DeliveryDispatcher<T>>();
         if (!dispatcher.IsShutdown)
         {

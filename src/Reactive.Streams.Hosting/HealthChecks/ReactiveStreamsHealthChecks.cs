@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
 
 namespace Reactive.Streams.Hosting;
 
@@ -81,7 +82,18 @@ internal sealed class CanalLagHealthCheck(IEnumerable<CanalWorkerService> worker
         var problems = new List<string>();
         foreach (var worker in workers)
         {
-            var options = worker.Options;
+            // The limits follow configuration reloads; the stream and visibility are those the worker runs with.
+            CanalWorkerHostOptions options;
+            try
+            {
+                options = worker.Limits.Current;
+            }
+            catch (OptionsValidationException error)
+            {
+                problems.Add($"canal worker '{worker.Name}': its reloaded configuration is invalid: {error.Message.TrimEnd('.')}");
+                continue;
+            }
+
             if (options.MaxLagCount is null && options.MaxLagAge is null)
             {
                 continue;
@@ -93,7 +105,7 @@ internal sealed class CanalLagHealthCheck(IEnumerable<CanalWorkerService> worker
             IReadOnlyList<StreamFrame> pending;
             try
             {
-                pending = await worker.Log.TailAsync(worker.Stream, worker.CommittedPosition, TimeSpan.Zero, limit, options.Visibility, cancellationToken).ConfigureAwait(false);
+                pending = await worker.Log.TailAsync(worker.Stream, worker.CommittedPosition, TimeSpan.Zero, limit, worker.Options.Visibility, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception error) when (error is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
@@ -137,7 +149,17 @@ internal sealed class DispatchersHealthCheck(IEnumerable<IHostedDispatcher> disp
                 continue;
             }
 
-            var max = dispatcher.HostOptions.MaxQueueDepth;
+            int? max;
+            try
+            {
+                max = dispatcher.HostOptions.Current.MaxQueueDepth;
+            }
+            catch (OptionsValidationException error)
+            {
+                problems.Add($"dispatcher '{dispatcher.Name}': its reloaded configuration is invalid: {error.Message.TrimEnd('.')}");
+                max = null;
+            }
+
             foreach (var sink in dispatcher.GetSinkMetrics())
             {
                 data[$"{dispatcher.Name}/{sink.SinkName}.depth"] = sink.QueueDepth;
