@@ -107,6 +107,7 @@ internal sealed class CanalWorkerHostOptionsValidator(string section, string wor
         var errors = new List<string>();
         ConfigurationKeys.Collect(errors, prefix, () => options.ToWorkerOptions());
         ConfigurationKeys.Collect(errors, prefix, () => StreamLog.ValidateStream(options.StreamOrDefault(worker)), _ => nameof(options.Stream));
+        ConfigurationKeys.Collect(errors, prefix, () => StreamLog.ValidateName(options.CheckpointOrDefault(worker), nameof(options.CheckpointId), "checkpoint id"), _ => nameof(options.CheckpointId));
         if (!Enum.IsDefined(options.Visibility))
         {
             errors.Add($"{prefix}:Visibility: '{options.Visibility}' is not a visibility; use All or ExcludeBestEffort.");

@@ -31,6 +31,7 @@ public sealed class ConfigurationValidationTests
     [InlineData("ReactiveStreams:Canals:orders:Deadline", "-00:00:01")]
     [InlineData("ReactiveStreams:Canals:orders:MaxLagCount", "0")]
     [InlineData("ReactiveStreams:Canals:orders:Stream", "bad\u0001name")]
+    [InlineData("ReactiveStreams:Canals:orders:CheckpointId", "bad\u0001id")]
     [InlineData("ReactiveStreams:Dispatchers:audit:QueueCapacity", "0")]
     [InlineData("ReactiveStreams:Dispatchers:audit:MaxRetries", "-1")]
     [InlineData("ReactiveStreams:Dispatchers:audit:MaxQueueDepth", "-1")]
