@@ -89,6 +89,23 @@ public sealed class CanalWorkerService : BackgroundService
 
     internal IStreamLog Log => _log;
 
+    /// <summary>
+    /// Where the worker's lag counts from: its canal's stored checkpoint (<see cref="CommittedPosition"/>) once the canal
+    /// is open, and before that (or when it could not open) the checkpoint the log holds for <see cref="CheckpointId"/>.
+    /// </summary>
+    internal async ValueTask<StreamId> LagStartAsync(CancellationToken cancellationToken)
+    {
+        if (_canal is { } canal)
+        {
+            return canal.CommittedPosition;
+        }
+
+        return _log is ICheckpointStore checkpoints
+            && await checkpoints.ReadCheckpointAsync(CheckpointId, cancellationToken).ConfigureAwait(false) is { } stored
+            ? stored
+            : StreamId.Min;
+    }
+
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

@@ -108,6 +108,31 @@ public sealed class HealthCheckTests
     }
 
     [Fact]
+    public async Task Before_its_canal_opens_a_worker_lags_from_its_stored_checkpoint_not_from_the_start_of_the_stream()
+    {
+        await using var test = new TestHost(new() { ["ReactiveStreams:Canals:orders:MaxLagCount"] = "1" });
+        test.Builder.Services.AddReactiveStreams().AddCanalWorker<RecordingHandler>("orders");
+        test.Builder.Services.AddHealthChecks().AddReactiveStreams();
+        using var host = test.Builder.Build(); // not started: the worker has not opened its canal
+        var log = host.Services.GetRequiredService<IStreamLog>();
+        StreamId last = default;
+        for (var i = 1; i <= 3; i++)
+        {
+            last = (await log.AppendAsync("orders", $"done/{i}", AppendMode.Durable)).Id;
+        }
+
+        await host.Services.GetRequiredService<ICheckpointStore>().WriteCheckpointAsync("orders", last);
+        await log.AppendAsync("orders", "waiting/4", AppendMode.Durable);
+        Assert.Equal(CanalWorkerStatus.Starting, host.Services.GetRequiredKeyedService<CanalWorkerService>("orders").Status);
+
+        var report = await host.Services.GetRequiredService<HealthCheckService>().CheckHealthAsync(c => c.Name == ReactiveStreamsHealthChecks.CanalLagCheckName);
+
+        var lag = report.Entries[ReactiveStreamsHealthChecks.CanalLagCheckName];
+        Assert.Equal(HealthStatus.Healthy, lag.Status);
+        Assert.Equal(1, lag.Data["orders.pending"]);
+    }
+
+    [Fact]
     public async Task A_worker_that_stopped_is_reported_by_the_worker_check()
     {
         await using var test = new TestHost();

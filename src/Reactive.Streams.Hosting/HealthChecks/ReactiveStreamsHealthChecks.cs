@@ -105,7 +105,8 @@ internal sealed class CanalLagHealthCheck(IEnumerable<CanalWorkerService> worker
             IReadOnlyList<StreamFrame> pending;
             try
             {
-                pending = await worker.Log.TailAsync(worker.Stream, worker.CommittedPosition, TimeSpan.Zero, limit, worker.Options.Visibility, cancellationToken).ConfigureAwait(false);
+                var after = await worker.LagStartAsync(cancellationToken).ConfigureAwait(false);
+                pending = await worker.Log.TailAsync(worker.Stream, after, TimeSpan.Zero, limit, worker.Options.Visibility, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception error) when (error is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
