@@ -283,6 +283,30 @@ public sealed class DispatcherHostingTests
         Assert.DoesNotContain(test.Logs.Entries, e => e.Level >= LogLevel.Error);
     }
 
+    [Fact]
+    public async Task Disposing_the_host_after_a_stop_that_timed_out_ends_the_drain_instead_of_waiting_for_it()
+    {
+        // The drain's clock never moves: only the disposal can end the five-minute drain.
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        var file = new RecordingSink("file") { BlockOn = item => item == "o1" };
+        await using var test = new TestHost(new() { ["ReactiveStreams:Dispatchers:orders:DrainTimeout"] = "00:05:00" });
+        test.Builder.Services.AddSingleton<TimeProvider>(clock);
+        test.Builder.Services.AddReactiveStreams()
+            .AddDispatcher<string>("orders", d => d.AddSink(_ => file))
+            .AddCanalWorker("orders", "orders", Text);
+        var host = await test.StartAsync();
+        await AppendAsync(host.Services.GetRequiredService<IStreamLog>(), "o1");
+        await file.Blocked.Task.WaitAsync(TestHost.Hang);
+        using var timedOut = new CancellationTokenSource();
+        await timedOut.CancelAsync();
+        await host.StopAsync(timedOut.Token).WaitAsync(TestHost.Hang);
+
+        // The host is disposed under the drain (docs/hosting.md): the container's disposal of the dispatcher ends it.
+        await ((IAsyncDisposable)host).DisposeAsync().AsTask().WaitAsync(TestHost.Hang);
+
+        Assert.Empty(file.Written); // the blocked write saw its token cancelled
+    }
+
     private sealed class DeadLetters : IDeliverySink<DeadLetter<string>>
     {
         public string Name => "dead";

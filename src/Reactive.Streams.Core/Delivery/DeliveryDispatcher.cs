@@ -38,6 +38,9 @@ public sealed partial class DeliveryDispatcher<T> : IAsyncDisposable
     private readonly int _holds;
     private readonly TimeProvider _timeProvider;
     private readonly CancellationTokenSource _stop = new();
+
+    // Cancelled by DisposeAsync: a drain under way (an earlier ShutdownAsync with a timeout) ends at once.
+    private readonly CancellationTokenSource _endDrain = new();
     private readonly TaskCompletionSource<bool> _shutdown = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly KeyValuePair<string, object?> _dispatcherTag;
     private int _shutdownStarted;
@@ -306,7 +309,8 @@ public sealed partial class DeliveryDispatcher<T> : IAsyncDisposable
     /// Stops intake, lets every sink drain its queue for up to <paramref name="drainTimeout"/>, then stops the workers:
     /// items still queued or in flight stay unacknowledged (an in-flight write sees its cancellation token cancelled; a
     /// write that still commits is acknowledged). Dispatches waiting for room fail with
-    /// <see cref="InvalidOperationException"/>. Calling it again returns the first call's task.
+    /// <see cref="InvalidOperationException"/>. Calling it again returns the first call's task; <see cref="DisposeAsync"/>
+    /// ends a drain under way.
     /// </summary>
     /// <param name="drainTimeout">How long to wait for the queues to drain, on the options' <see cref="TimeProvider"/>;
     /// <see cref="TimeSpan.Zero"/> stops at once, <see cref="Timeout.InfiniteTimeSpan"/> waits for a full drain.</param>
@@ -351,30 +355,42 @@ public sealed partial class DeliveryDispatcher<T> : IAsyncDisposable
 
         var workers = Task.WhenAll(Array.ConvertAll(_workers, static w => w.Completion));
         var timedOut = false;
-        if (drainTimeout != Timeout.InfiniteTimeSpan)
+        try
         {
-            // A timeout beyond what one timer can measure is waited out in steps, each up to what is left of it.
-            var start = _timeProvider.GetTimestamp();
-            var step = drainTimeout > TimerLimits.LongestWait ? TimerLimits.LongestWait : drainTimeout;
-            while (true)
+            if (drainTimeout == Timeout.InfiniteTimeSpan)
             {
-                try
+                await workers.WaitAsync(_endDrain.Token).ConfigureAwait(false);
+            }
+            else
+            {
+                // A timeout beyond what one timer can measure is waited out in steps, each up to what is left of it.
+                var start = _timeProvider.GetTimestamp();
+                var step = drainTimeout > TimerLimits.LongestWait ? TimerLimits.LongestWait : drainTimeout;
+                while (true)
                 {
-                    await workers.WaitAsync(step, _timeProvider).ConfigureAwait(false);
-                    break;
-                }
-                catch (TimeoutException)
-                {
-                    var remaining = drainTimeout - _timeProvider.GetElapsedTime(start);
-                    if (remaining <= TimeSpan.Zero)
+                    try
                     {
-                        timedOut = true;
+                        await workers.WaitAsync(step, _timeProvider, _endDrain.Token).ConfigureAwait(false);
                         break;
                     }
+                    catch (TimeoutException)
+                    {
+                        var remaining = drainTimeout - _timeProvider.GetElapsedTime(start);
+                        if (remaining <= TimeSpan.Zero)
+                        {
+                            timedOut = true;
+                            break;
+                        }
 
-                    step = remaining > TimerLimits.LongestWait ? TimerLimits.LongestWait : remaining;
+                        step = remaining > TimerLimits.LongestWait ? TimerLimits.LongestWait : remaining;
+                    }
                 }
             }
+        }
+        catch (OperationCanceledException) when (_endDrain.IsCancellationRequested)
+        {
+            // Disposed while draining: what is left stays unacknowledged, as when the timeout ends.
+            timedOut = true;
         }
 
         if (timedOut)
@@ -409,9 +425,18 @@ public sealed partial class DeliveryDispatcher<T> : IAsyncDisposable
         return left == 0;
     }
 
-    /// <summary>Shuts down without draining (<see cref="ShutdownAsync"/> with <see cref="TimeSpan.Zero"/>): queued items stay unacknowledged.</summary>
+    /// <summary>
+    /// Shuts down without draining (<see cref="ShutdownAsync"/> with <see cref="TimeSpan.Zero"/>): queued items stay
+    /// unacknowledged. A drain under way (an earlier <see cref="ShutdownAsync"/> whose timeout has not ended) ends now,
+    /// as if its timeout had: in-flight writes see their cancellation token cancelled.
+    /// </summary>
     /// <returns>A task that completes once every worker has stopped.</returns>
-    public async ValueTask DisposeAsync() => await ShutdownAsync(TimeSpan.Zero).ConfigureAwait(false);
+    public async ValueTask DisposeAsync()
+    {
+        var shutdown = ShutdownAsync(TimeSpan.Zero);
+        await _endDrain.CancelAsync().ConfigureAwait(false);
+        await shutdown.ConfigureAwait(false);
+    }
 
     /// <summary>A snapshot of one sink's counters.</summary>
     /// <param name="sinkName">The sink's <see cref="IDeliverySink{T}.Name"/>.</param>

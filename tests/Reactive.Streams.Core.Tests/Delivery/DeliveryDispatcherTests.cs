@@ -716,6 +716,29 @@ public class DeliveryDispatcherTests
         await Assert.ThrowsAsync<InvalidOperationException>(() => dispatcher.DispatchAsync(3).AsTask());
     }
 
+    [Theory]
+    [InlineData(300_000)]
+    [InlineData(-1)] // Timeout.InfiniteTimeSpan
+    public async Task Dispose_ends_a_drain_under_way_as_its_timeout_would(int drainMilliseconds)
+    {
+        // The clock never moves: only the disposal can end the drain.
+        var time = new RecordingTimeProvider();
+        var stuck = new RecordingSink<int>("stuck", time, async (_, _, ct) => await Task.Delay(Timeout.InfiniteTimeSpan, ct));
+        var dispatcher = new DeliveryDispatcher<int>(Options(time, stuck));
+        var ack = new CountingAck();
+        await dispatcher.DispatchAsync(1, ack);
+        await WaitUntil(() => stuck.Attempts == 1);
+        var shutdown = dispatcher.ShutdownAsync(TimeSpan.FromMilliseconds(drainMilliseconds));
+        Assert.False(shutdown.IsCompleted, shutdown.Exception?.ToString());
+
+        await dispatcher.DisposeAsync().AsTask().WaitAsync(TestLimits.Hang);
+
+        Assert.True(shutdown.IsCompleted);
+        Assert.False(await shutdown);
+        Assert.Equal(0, ack.Count);
+        Assert.Empty(stuck.Committed);
+    }
+
     [Fact]
     public async Task A_cancelled_dispatch_is_never_acked()
     {
