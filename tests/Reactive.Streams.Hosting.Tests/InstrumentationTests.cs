@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
@@ -28,6 +29,24 @@ public sealed class InstrumentationTests
 
         Assert.Contains(exported, m => m.MeterName == ReactiveStreamsInstrumentation.MeterName);
         Assert.Equal(StreamMeter.MeterName, ReactiveStreamsInstrumentation.MeterName);
+    }
+
+    [Fact]
+    public void In_a_service_collection_no_host_runs_the_registration_adds_the_meter_by_name()
+    {
+        // No host runs the container's metrics rules here, so the meter is added by name, and the static meter exported.
+        var exported = new List<Metric>();
+        var services = new ServiceCollection();
+        services.AddOpenTelemetry().WithMetrics(m => m.AddReactiveStreamsInstrumentation().AddInMemoryExporter(exported));
+        using var provider = services.BuildServiceProvider();
+        var meters = provider.GetRequiredService<MeterProvider>();
+        var stream = BoundedStream.DropOldest<int>(capacity: 4, name: $"bare-{Guid.NewGuid():N}");
+        stream.TryPush(1);
+
+        Assert.True(meters.ForceFlush());
+
+        Assert.Contains(exported, m => m.MeterName == StreamMeter.MeterName && m.Name == "reactive_streams.stream.items.pushed");
+        GC.KeepAlive(stream);
     }
 
     [Fact]
