@@ -89,6 +89,9 @@ public sealed class CanalWorkerService : BackgroundService
 
     internal IStreamLog Log => _log;
 
+    /// <summary>The dispatcher this worker dispatches to (dispatch mode); null for a handler.</summary>
+    internal IHostedDispatcher? DispatchTarget => _mode.Target;
+
     /// <summary>
     /// Where the worker's lag counts from: its canal's stored checkpoint (<see cref="CommittedPosition"/>) once the canal
     /// is open, and before that (or when it could not open) the checkpoint the log holds for <see cref="CheckpointId"/>.
@@ -211,6 +214,9 @@ internal abstract class CanalWorkerMode
 
     /// <summary>After a clean stop, before the canal is disposed.</summary>
     public virtual Task StopAsync() => Task.CompletedTask;
+
+    /// <summary>The dispatcher the worker dispatches to; null when a handler takes the batches.</summary>
+    public virtual IHostedDispatcher? Target => null;
 }
 
 /// <summary>Each batch goes to an <see cref="ICanalBatchHandler"/> resolved from a new scope; the worker commits it when the handler returns.</summary>
@@ -246,6 +252,8 @@ internal sealed class DispatchMode<T>(IHostedDispatcher hosted, Func<DeliveryDis
     }
 
     public override Task StopAsync() => hosted.ShutdownAsync();
+
+    public override IHostedDispatcher? Target => hosted;
 
     private sealed class PullOnly(CursorCanal canal) : ICanal<StreamFrame>
     {

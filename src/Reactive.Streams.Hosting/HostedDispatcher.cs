@@ -87,9 +87,11 @@ internal sealed class HostedDispatcher<T>(string name, IServiceProvider services
 
 /// <summary>
 /// Creates every registered dispatcher when the host starts (so their sink workers run before any canal worker
-/// dispatches) and drains them when it stops. Registered before the canal workers, it stops after them.
+/// dispatches) and drains them when it stops. Registered before the canal workers, it stops after them; a dispatcher
+/// fed by a canal worker is drained once that worker has stopped, also when the host stops its services concurrently
+/// (<c>HostOptions.ServicesStopConcurrently</c>).
 /// </summary>
-internal sealed class DispatcherLifetimeService(IEnumerable<IHostedDispatcher> dispatchers) : IHostedService
+internal sealed class DispatcherLifetimeService(IEnumerable<IHostedDispatcher> dispatchers, IEnumerable<CanalWorkerService> workers) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -103,7 +105,7 @@ internal sealed class DispatcherLifetimeService(IEnumerable<IHostedDispatcher> d
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        Task drains = Task.WhenAll(dispatchers.Select(d => d.ShutdownAsync()));
+        Task drains = Task.WhenAll(dispatchers.Select(d => ShutdownAfterFeederAsync(d, cancellationToken)));
 
         // As BackgroundService does: when the host's shutdown timeout ends first, stop waiting (the drains go on, and
         // their timeouts are logged) rather than fail the host's stop with an OperationCanceledException.
@@ -112,6 +114,24 @@ internal sealed class DispatcherLifetimeService(IEnumerable<IHostedDispatcher> d
         {
             await drains.ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// Shuts <paramref name="dispatcher"/> down once the canal worker that dispatches to it has stopped: the worker drains
+    /// it itself after its last dispatch, and a dispatcher shut under a running worker would fail that worker's dispatch.
+    /// The host's stop token ends the wait (its shutdown timeout), as it ends the wait for a worker.
+    /// </summary>
+    private async Task<bool> ShutdownAfterFeederAsync(IHostedDispatcher dispatcher, CancellationToken cancellationToken)
+    {
+        foreach (var worker in workers)
+        {
+            if (worker.DispatchTarget == dispatcher && worker.ExecuteTask is { } running)
+            {
+                await running.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+        }
+
+        return await dispatcher.ShutdownAsync().ConfigureAwait(false);
     }
 }
 

@@ -307,6 +307,36 @@ public sealed class DispatcherHostingTests
         Assert.Empty(file.Written); // the blocked write saw its token cancelled
     }
 
+    [Fact]
+    public async Task A_host_that_stops_its_services_concurrently_stops_a_dispatching_worker_cleanly()
+    {
+        // Concurrent stop lets the dispatchers' drain race the worker's stop: each run is one interleaving, and the
+        // worker must stop cleanly in every one (before, the drain shut the dispatcher under the worker's dispatch).
+        for (var run = 0; run < 5; run++)
+        {
+            var file = new RecordingSink("file") { BlockOn = item => item == "o1" };
+            await using var test = new TestHost(new()
+            {
+                ["ReactiveStreams:Dispatchers:orders:QueueCapacity"] = "1",
+                ["ReactiveStreams:Dispatchers:orders:MaxBatch"] = "1",
+                ["ReactiveStreams:Dispatchers:orders:DrainTimeout"] = "00:00:00",
+            });
+            test.Builder.Services.Configure<Microsoft.Extensions.Hosting.HostOptions>(o => o.ServicesStopConcurrently = true);
+            test.Builder.Services.AddReactiveStreams()
+                .AddDispatcher<string>("orders", d => d.AddSink(_ => file))
+                .AddCanalWorker("orders", "orders", Text);
+            var host = await test.StartAsync();
+            await AppendAsync(host.Services.GetRequiredService<IStreamLog>(), "o1", "o2", "o3", "o4");
+            await file.Blocked.Task.WaitAsync(TestHost.Hang); // o1 is being written, o2 queued, o3's dispatch waits for room
+
+            await host.StopAsync().WaitAsync(TestHost.Hang);
+
+            var worker = host.Services.GetRequiredKeyedService<CanalWorkerService>("orders");
+            Assert.True(worker.Status == CanalWorkerStatus.Stopped, $"run {run}: {worker.Status} {worker.Fault}");
+            Assert.DoesNotContain(test.Logs.Entries, e => e.Level >= LogLevel.Error);
+        }
+    }
+
     private sealed class DeadLetters : IDeliverySink<DeadLetter<string>>
     {
         public string Name => "dead";
