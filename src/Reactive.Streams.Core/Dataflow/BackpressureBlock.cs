@@ -18,9 +18,12 @@ namespace Reactive.Streams;
 /// (<c>SendAsync</c> keeps waiting; a linked source holds it) and postponed messages are consumed, oldest first, as room
 /// appears; while any wait, later offers wait behind them. <c>Post</c> has no source to come back to, so it is declined
 /// (<c>Post</c> returns false) and nothing is counted.</description></item>
-/// <item><description>Fail declines (<c>Post</c> returns false, <c>SendAsync</c> completes with false). A refusal nobody
-/// comes back from (an offer without a source: <c>Post</c>, and <c>SendAsync</c>'s first offer) counts one
-/// <c>reactive_streams.stream.overflows</c>; an offer from a source is declined without counting, because the source keeps the message and
+/// <item><description>Fail declines (<c>Post</c> returns false, <c>SendAsync</c> completes with false). A refusal of an
+/// offer without a source (<c>Post</c>, and <c>SendAsync</c>'s first offer) counts one
+/// <c>reactive_streams.stream.overflows</c> and is final: the offer is answered
+/// <see cref="DataflowMessageStatus.DecliningPermanently"/> (for that message only; the block takes later offers as
+/// usual), so <c>SendAsync</c> completes with false at once instead of offering the counted message again with a
+/// source. An offer from a source is declined without counting, because the source keeps the message and
 /// may offer it again (so a declined <c>SendAsync</c> counts one, and a linked source's held messages none). A linked
 /// source offers a declined message again only when its own oldest message changes (Dataflow's rule, which
 /// <see cref="BufferBlock{T}"/> and this block follow as sources), so a Fail block linked after another block can leave
@@ -246,7 +249,11 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
                 return DataflowMessageStatus.Postponed;
 
             case PushStatus.Overflow:
-                return DataflowMessageStatus.Declined;
+                // Fail: an offer without a source (Post, SendAsync's first offer) was counted as an overflow, so its
+                // refusal is final. SendAsync comes back with a source after Declined, and a read between the two offers
+                // would let the second one in (the item counted as an overflow and as delivered, SendAsync true), so it
+                // hears DecliningPermanently, after which it completes false. A source keeps a declined message.
+                return source is null ? DataflowMessageStatus.DecliningPermanently : DataflowMessageStatus.Declined;
 
             case PushStatus.Closed:
                 return DataflowMessageStatus.DecliningPermanently;

@@ -85,13 +85,35 @@ public class BackpressureBlockTests
         Assert.False(block.Post(3));
         Assert.Equal(new StreamMetricsSnapshot(3, 0, 0, 0, 0, 1, 0, 2), block.GetMetrics());
 
-        // SendAsync offers once without a source and once with one; each declined offer is counted.
+        // SendAsync's first offer, without a source, is refused for good and counted; it does not offer again.
         Assert.False(await block.SendAsync(4));
-        Assert.True(block.GetMetrics().FailOverflows >= 2);
+        Assert.Equal(2, block.GetMetrics().FailOverflows);
 
         Assert.True(block.TryReceiveAll(out var items));
         Assert.Equal([1, 2], items);
         Assert.True(block.GetMetrics().IsConserved);
+    }
+
+    /// <summary>
+    /// SendAsync offers first without a source, then, if declined, again with one. Under Fail the first refusal is the
+    /// counted overflow ("a refusal nobody comes back from"), so it must be final: a read that made room between the two
+    /// offers let the second one in, and the item was counted as an overflow and as delivered, with SendAsync true.
+    /// </summary>
+    [Fact]
+    public async Task Fail_SendAsync_refused_on_its_first_offer_is_not_accepted_by_its_second_when_room_appears_between()
+    {
+        var block = new BackpressureBlock<int>(BackpressurePolicy.Fail, 1);
+        Assert.True(block.Post(1));
+        var target = new ReadAfterSourcelessOffer(block);
+
+        var sent = await target.SendAsync(2).WaitAsync(Limit);
+
+        Assert.False(sent);
+        Assert.Equal([1], target.Read);
+        Assert.Equal(0, block.Count);
+        var metrics = block.GetMetrics();
+        Assert.True(metrics.IsConserved, metrics.ToString());
+        Assert.Equal(new StreamMetricsSnapshot(2, 1, 0, 0, 0, 1, 0, 0), metrics);
     }
 
     [Fact]
@@ -516,6 +538,32 @@ public class BackpressureBlockTests
         public void Fault(Exception exception)
         {
         }
+    }
+
+    /// <summary>
+    /// The block seen by a producer that races a reader: every offer without a source goes to the block, then a reader
+    /// takes the block's oldest message before the offer's answer reaches the producer.
+    /// </summary>
+    private sealed class ReadAfterSourcelessOffer(BackpressureBlock<int> block) : ITargetBlock<int>
+    {
+        public List<int> Read { get; } = [];
+
+        public Task Completion => block.Completion;
+
+        public DataflowMessageStatus OfferMessage(DataflowMessageHeader messageHeader, int messageValue, ISourceBlock<int>? source, bool consumeToAccept)
+        {
+            var status = ((ITargetBlock<int>)block).OfferMessage(messageHeader, messageValue, source, consumeToAccept);
+            if (source is null && block.TryReceive(out var item))
+            {
+                Read.Add(item);
+            }
+
+            return status;
+        }
+
+        public void Complete() => block.Complete();
+
+        public void Fault(Exception exception) => ((IDataflowBlock)block).Fault(exception);
     }
 
     /// <summary>A source whose ConsumeMessage first posts 99 to the block, then hands over its message, 3.</summary>

@@ -61,7 +61,10 @@ public class BackpressureBlockTwinTests
     {
         Twin.BufferBlock or Twin.PauseUpstream => withSource ? DataflowMessageStatus.Postponed : DataflowMessageStatus.Declined,
         Twin.DropOldest or Twin.DegradeQuality => DataflowMessageStatus.Accepted,
-        _ => DataflowMessageStatus.Declined,
+
+        // Fail counts a refused offer without a source as an overflow, and that refusal is final (SendAsync must not
+        // offer the counted message again).
+        _ => withSource ? DataflowMessageStatus.Declined : DataflowMessageStatus.DecliningPermanently,
     };
 
     /// <summary>What a buffer holding [1, 2] holds after 3 was offered to it.</summary>
