@@ -17,7 +17,10 @@ namespace Reactive.Streams;
 /// <item><description>PauseUpstream is <see cref="BufferBlock{T}"/>'s own behaviour: the message is postponed
 /// (<c>SendAsync</c> keeps waiting; a linked source holds it) and postponed messages are consumed, oldest first, as room
 /// appears; while any wait, later offers wait behind them. <c>Post</c> has no source to come back to, so it is declined
-/// (<c>Post</c> returns false) and nothing is counted.</description></item>
+/// (<c>Post</c> returns false) and nothing is counted. A postponed offer whose message its source no longer has when the
+/// block comes to take it (a cancelled <c>SendAsync</c>, a message a linked block evicted meanwhile) is counted here as a
+/// rejected push, so a loss upstream can show in both blocks' counters (see docs/metrics.md, "Counts are per
+/// component").</description></item>
 /// <item><description>Fail declines (<c>Post</c> returns false, <c>SendAsync</c> completes with false). A refusal of an
 /// offer without a source (<c>Post</c>, and <c>SendAsync</c>'s first offer) counts one
 /// <c>reactive_streams.stream.overflows</c> and is final: the offer is answered

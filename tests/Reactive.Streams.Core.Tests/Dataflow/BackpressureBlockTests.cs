@@ -116,6 +116,30 @@ public class BackpressureBlockTests
         Assert.Equal(new StreamMetricsSnapshot(2, 1, 0, 0, 0, 1, 0, 0), metrics);
     }
 
+    /// <summary>
+    /// Counters are per component (docs/metrics.md, "Counts are per component"): when block A evicts the message that
+    /// block B had postponed, A counts the eviction and B the offer that never entered as a rejected push (B cannot tell
+    /// it from a SendAsync cancelled while it waited), so one loss shows in both, and each block's counters add up.
+    /// </summary>
+    [Fact]
+    public void An_upstream_eviction_of_a_postponed_message_is_counted_by_both_blocks_each_for_itself()
+    {
+        var upstream = new BackpressureBlock<int>(BackpressurePolicy.DropOldest, 1);
+        var downstream = new BackpressureBlock<int>(BackpressurePolicy.PauseUpstream, 1);
+        Assert.True(downstream.Post(0));
+        Assert.True(upstream.Post(1));
+
+        // What upstream's offering loop does with its oldest message, made here so that the order is the test's.
+        Assert.Equal(DataflowMessageStatus.Postponed, downstream.OfferMessage(new DataflowMessageHeader(1), 1, upstream, consumeToAccept: true));
+        Assert.True(upstream.Post(2));
+        Assert.True(downstream.TryReceive(out var first));
+
+        Assert.Equal(0, first);
+        Assert.Equal(0, downstream.Count);
+        Assert.Equal(new StreamMetricsSnapshot(2, 0, 1, 0, 0, 0, 0, 1), upstream.GetMetrics());
+        Assert.Equal(new StreamMetricsSnapshot(2, 1, 0, 0, 1, 0, 1, 0), downstream.GetMetrics());
+    }
+
     [Fact]
     public void Fail_counts_an_overflow_when_a_consumed_message_finds_its_room_taken_by_a_concurrent_offer()
     {
