@@ -88,7 +88,7 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
 
     // The PauseUpstream timeout of each postponed offer (one per source, as the offers), and the sources whose offer timed
     // out: their re-offer, when the release makes them offer again, is declined once (a SendAsync then completes false).
-    private readonly Dictionary<ISourceBlock<T>, ITimer> _pauseTimers = [];
+    private readonly Dictionary<ISourceBlock<T>, PauseWait> _pauseTimers = [];
     private readonly HashSet<ISourceBlock<T>> _timedOut = [];
     private int _timedOutCount;
 
@@ -314,10 +314,14 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
         _buffer.CountPauseUpstreamBlock();
         if (_buffer.PauseTimeout is { } timeout)
         {
-            // The engine's PauseUpstream timeout, on its clock: a postponed offer waits no longer than a push would.
-            _pauseTimers[source] = _buffer.TimeProvider.CreateTimer(
-                static state => ((BackpressureBlock<T>)((object[])state!)[0]).OnPauseTimeout((ISourceBlock<T>)((object[])state!)[1]),
-                new object[] { this, source },
+            // The engine's PauseUpstream timeout, on its clock: a postponed offer waits no longer than a push would. The
+            // callback is this wait's own: it may run after the wait ended (a callback already under way is not stopped
+            // by Dispose) and the source's next offer was postponed, which has a wait of its own.
+            var wait = new PauseWait(this, source);
+            _pauseTimers[source] = wait;
+            wait.Timer = _buffer.TimeProvider.CreateTimer(
+                static state => ((PauseWait)state!).Block.OnPauseTimeout((PauseWait)state!),
+                wait,
                 timeout,
                 Timeout.InfiniteTimeSpan);
         }
@@ -328,13 +332,20 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
     /// counted as a push that was rejected while it waited, and released, so its source offers it again and is declined
     /// (a <c>SendAsync</c> completes with false, as a timed-out push fails).
     /// </summary>
-    private void OnPauseTimeout(ISourceBlock<T> source)
+    private void OnPauseTimeout(PauseWait wait)
     {
+        var source = wait.Source;
         DataflowMessageHeader header = default;
-        ITimer? timer;
         lock (_lock)
         {
-            _pauseTimers.Remove(source, out timer);
+            if (!_pauseTimers.TryGetValue(source, out var current) || current != wait)
+            {
+                // This wait ended (consumed, released) before its callback got here; whoever ended it stopped its timer.
+                // The source's offer postponed since, if any, has its own wait.
+                return;
+            }
+
+            _pauseTimers.Remove(source);
             var index = _postponed.FindIndex(p => p.Key == source);
             if (index >= 0)
             {
@@ -346,7 +357,7 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
             }
         }
 
-        timer?.Dispose();
+        wait.Timer?.Dispose();
         if (!header.IsValid)
         {
             // Consumed or released meanwhile.
@@ -386,7 +397,7 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
 
     /// <summary>Under the block's lock: stops the timeout of <paramref name="source"/>'s postponed offer, which is over.</summary>
     private ITimer? TakePauseTimer(ISourceBlock<T> source) =>
-        _pauseTimers.Count > 0 && _pauseTimers.Remove(source, out var timer) ? timer : null;
+        _pauseTimers.Count > 0 && _pauseTimers.Remove(source, out var wait) ? wait.Timer : null;
 
     /// <summary>
     /// Pushes a message already taken from its source. The room the engine admitted it to may have been taken by a
@@ -670,7 +681,7 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
             postponed = [.. _postponed];
             _postponed.Clear();
             Interlocked.Add(ref _waiting, -postponed.Length);
-            timers = [.. _pauseTimers.Values];
+            timers = [.. _pauseTimers.Values.Select(wait => wait.Timer!)];
             _pauseTimers.Clear();
         }
 
@@ -1159,6 +1170,16 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
 
     /// <inheritdoc />
     public override string ToString() => $"{Name} ({Policy}, {Count}/{Capacity})";
+
+    /// <summary>One postponed offer's PauseUpstream timeout: its timer is set under the block's lock, before its callback can look.</summary>
+    private sealed class PauseWait(BackpressureBlock<T> block, ISourceBlock<T> source)
+    {
+        public BackpressureBlock<T> Block { get; } = block;
+
+        public ISourceBlock<T> Source { get; } = source;
+
+        public ITimer? Timer { get; set; }
+    }
 
     private sealed class WorkItem(BackpressureBlock<T> block, Action<BackpressureBlock<T>> work) : IThreadPoolWorkItem
     {

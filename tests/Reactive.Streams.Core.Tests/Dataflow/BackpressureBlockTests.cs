@@ -449,6 +449,118 @@ public class BackpressureBlockTests
         Assert.Equal(new StreamMetricsSnapshot(3, 2, 0, 0, 1, 0, 1, 0), block.GetMetrics());
     }
 
+    /// <summary>
+    /// A postponed offer's PauseUpstream timer fires, and while its callback is on its way (before it looks at the
+    /// block), the offer is consumed and the same source's next offer is postponed. That callback belongs to the consumed
+    /// offer: the next one must wait its own full timeout. The callback was keyed by the source only, so it took the new
+    /// offer's timer and timed the new offer out at once (counted as rejected, declined after zero wait).
+    /// </summary>
+    [Fact]
+    public async Task A_pause_timeout_whose_callback_runs_late_does_not_time_out_the_sources_next_postponed_offer()
+    {
+        var clock = new GatedTimeProvider();
+        var block = new BackpressureBlock<int>(new BoundedStreamOptions<int>(BackpressurePolicy.PauseUpstream, 1)
+        {
+            PauseTimeout = TimeSpan.FromSeconds(1),
+            TimeProvider = clock,
+        });
+        Assert.True(block.Post(0));
+        var source = new HoldingSource();
+        Assert.Equal(DataflowMessageStatus.Postponed, block.OfferMessage(new DataflowMessageHeader(1), 1, source, consumeToAccept: false));
+
+        // The first timer fires; its callback is held before it reaches the block.
+        var advancing = Task.Run(() => clock.Advance(TimeSpan.FromSeconds(1)));
+        await clock.FirstCallbackEntered.WaitAsync(TestLimits.Hang);
+
+        // Meanwhile room appears, the postponed offer is consumed, and the source's next message is postponed.
+        Assert.True(block.TryReceive(out var first));
+        Assert.Equal(0, first);
+        Assert.Equal(1, block.Count);
+        Assert.Equal(DataflowMessageStatus.Postponed, block.OfferMessage(new DataflowMessageHeader(2), 2, source, consumeToAccept: false));
+
+        clock.ReleaseFirstCallback();
+        await advancing.WaitAsync(TestLimits.Hang);
+
+        Assert.Equal(0, source.Releases);
+        Assert.Equal(0, block.GetMetrics().ItemsRejected);
+        Assert.True(block.TryReceive(out var second));
+        Assert.Equal(1, second);
+        Assert.Equal(1, block.Count);
+        Assert.True(block.TryReceive(out var third));
+        Assert.Equal(2, third);
+        Assert.Equal(new StreamMetricsSnapshot(3, 3, 0, 0, 2, 0, 0, 0), block.GetMetrics());
+    }
+
+    /// <summary>A FakeTimeProvider whose first timer's callback, when it fires, waits for the test before it runs.</summary>
+    private sealed class GatedTimeProvider : TimeProvider
+    {
+        private readonly Microsoft.Extensions.Time.Testing.FakeTimeProvider _clock = new();
+        private readonly TaskCompletionSource _entered = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly ManualResetEventSlim _gate = new();
+        private int _timers;
+
+        public Task FirstCallbackEntered => _entered.Task;
+
+        public void Advance(TimeSpan delta) => _clock.Advance(delta);
+
+        public void ReleaseFirstCallback() => _gate.Set();
+
+        public override DateTimeOffset GetUtcNow() => _clock.GetUtcNow();
+
+        public override long GetTimestamp() => _clock.GetTimestamp();
+
+        public override long TimestampFrequency => _clock.TimestampFrequency;
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            if (Interlocked.Increment(ref _timers) > 1)
+            {
+                return _clock.CreateTimer(callback, state, dueTime, period);
+            }
+
+            return _clock.CreateTimer(
+                s =>
+                {
+                    _entered.TrySetResult();
+                    Assert.True(_gate.Wait(TestLimits.Hang));
+                    callback(s);
+                },
+                state,
+                dueTime,
+                period);
+        }
+    }
+
+    /// <summary>A source that holds every message it offered until it is consumed; counts the releases.</summary>
+    private sealed class HoldingSource : ISourceBlock<int>
+    {
+        private int _releases;
+
+        public int Releases => Volatile.Read(ref _releases);
+
+        public Task Completion { get; } = new TaskCompletionSource().Task;
+
+        public int ConsumeMessage(DataflowMessageHeader messageHeader, ITargetBlock<int> target, out bool messageConsumed)
+        {
+            messageConsumed = true;
+            return (int)messageHeader.Id;
+        }
+
+        public bool ReserveMessage(DataflowMessageHeader messageHeader, ITargetBlock<int> target) => true;
+
+        public void ReleaseReservation(DataflowMessageHeader messageHeader, ITargetBlock<int> target) => Interlocked.Increment(ref _releases);
+
+        public IDisposable LinkTo(ITargetBlock<int> target, DataflowLinkOptions linkOptions) => throw new NotSupportedException();
+
+        public void Complete()
+        {
+        }
+
+        public void Fault(Exception exception)
+        {
+        }
+    }
+
     /// <summary>A source whose one offered message can be reserved and consumed only while it still holds it.</summary>
     private sealed class WithdrawingSource : ISourceBlock<int>
     {
