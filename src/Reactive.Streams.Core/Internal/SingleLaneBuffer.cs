@@ -247,7 +247,7 @@ internal sealed class SingleLaneBuffer<T> : BoundedBuffer<T>
         if (IsCompleted)
         {
             // Completion comes after the last push, so an empty look after seeing it is final.
-            return _lane.IsEmpty ? DoneReading() : new ValueTask<bool>(true);
+            return _lane.IsEmpty ? EndOfReading() : new ValueTask<bool>(true);
         }
 
         var slot = _readWaiter ??= new LaneReadWaiter(this);
@@ -308,12 +308,25 @@ internal sealed class SingleLaneBuffer<T> : BoundedBuffer<T>
         }
         else if (CompletionError is { } error)
         {
+            CompleteCompletionTask();
             waiter.SetException(error);
         }
         else
         {
+            CompleteCompletionTask();
             waiter.SetResult(false);
         }
+    }
+
+    /// <summary>
+    /// What a reader that found the buffer completed and drained learns, once <see cref="BoundedBuffer{T}.Completion"/> is
+    /// complete, as in the locked modes: <see cref="TryComplete"/> makes the completion visible before it completes the
+    /// task, so a reader told "no more" in between completes it first and never sees <c>Completion</c> still running.
+    /// </summary>
+    private ValueTask<bool> EndOfReading()
+    {
+        CompleteCompletionTask();
+        return DoneReading();
     }
 
     private static void CompleteWaiter(AsyncWaiter<T> waiter)
