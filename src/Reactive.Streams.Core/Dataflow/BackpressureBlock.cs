@@ -43,7 +43,8 @@ namespace Reactive.Streams;
 /// offering stops until it changes (a read, an eviction, a new link, a released reservation). <see cref="TryReceive"/>
 /// and <see cref="TryReceiveAll"/> read directly. Every read counts as delivered. Under DropOldest and DegradeQuality a
 /// message offered or reserved earlier may have been evicted by the time a target consumes it; <see cref="ConsumeMessage"/>
-/// then reports <c>consumed = false</c> and the block offers its new oldest message. A reservation therefore does not
+/// then reports <c>consumed = false</c> (and <see cref="ReleaseReservation"/> of such a reservation by its target does
+/// nothing) and the block offers its new oldest message. A reservation therefore does not
 /// hold a message against eviction, unlike <see cref="BufferBlock{T}"/>'s: a target that reserves before it consumes (a
 /// <see cref="BatchBlock{T}"/> or <see cref="JoinBlock{T1, T2}"/> with <c>Greedy = false</c>) faults ("failed to consume
 /// a message it had successfully reserved") when its reserved message is evicted. Link such targets to a PauseUpstream
@@ -72,6 +73,10 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
     private Link[] _links = [];
     private ITargetBlock<T>? _reservedBy;
     private long _reservedId;
+
+    // The last reservation dropped because its message was evicted: its target may still release it (it cannot know).
+    private ITargetBlock<T>? _evictedReservationBy;
+    private long _evictedReservationId;
     private bool _consumingPostponed;
     private bool _completed;
 
@@ -1004,6 +1009,8 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
             return true;
         }
 
+        _evictedReservationBy = _reservedBy;
+        _evictedReservationId = _reservedId;
         _reservedBy = null;
         return false;
     }
@@ -1024,6 +1031,12 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
             {
                 // Consumed, or its message was evicted: either way the reservation is over.
                 _reservedBy = null;
+            }
+
+            if (_evictedReservationBy == target && _evictedReservationId == messageHeader.Id)
+            {
+                // The target came back for the evicted message it had reserved: it now knows it is gone.
+                _evictedReservationBy = null;
             }
         }
 
@@ -1065,6 +1078,13 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
         {
             if (_reservedBy != target || _reservedId != messageHeader.Id)
             {
+                if (_evictedReservationBy == target && _evictedReservationId == messageHeader.Id)
+                {
+                    // Its message was evicted, which ended the reservation: nothing is left to release.
+                    _evictedReservationBy = null;
+                    return;
+                }
+
                 throw new InvalidOperationException($"Block '{Name}' holds no reservation of message {messageHeader.Id} for this target.");
             }
 

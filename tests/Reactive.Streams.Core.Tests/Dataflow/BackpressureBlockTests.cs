@@ -368,6 +368,43 @@ public class BackpressureBlockTests
         Assert.Equal(2, fresh);
     }
 
+    /// <summary>
+    /// A reservation does not hold its message against DropOldest (the remarks): once the message is evicted the
+    /// reservation is over, and the target that made it may still release it, as a target that cannot consume all it
+    /// reserved does (a non-greedy JoinBlock releases its other reservations). The release threw "holds no reservation"
+    /// once anything had looked at the reservation after the eviction (a receive, the offering loop), which faults such
+    /// a target with an error that is not its own.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_reservation_whose_message_was_evicted_can_be_released_by_its_target(bool lookedAtAfterEviction)
+    {
+        var block = new BackpressureBlock<int>(new BoundedStreamOptions<int>(BackpressurePolicy.DropOldest, 2));
+        var target = new BufferBlock<int>();
+        var other = new BufferBlock<int>();
+        block.Post(1);
+        block.Post(2);
+        var header = new DataflowMessageHeader(1);
+        Assert.True(block.ReserveMessage(header, target));
+
+        Assert.True(block.Post(3)); // evicts message 1
+        if (lookedAtAfterEviction)
+        {
+            Assert.True(block.TryReceive(out var oldest));
+            Assert.Equal(2, oldest);
+        }
+
+        Assert.Throws<InvalidOperationException>(() => block.ReleaseReservation(header, other));
+        block.ReleaseReservation(header, target);
+        Assert.Throws<InvalidOperationException>(() => block.ReleaseReservation(header, target));
+        var head = lookedAtAfterEviction ? 3 : 2;
+        Assert.True(block.ReserveMessage(new DataflowMessageHeader(head), other));
+        Assert.Equal(head, block.ConsumeMessage(new DataflowMessageHeader(head), other, out var consumed));
+        Assert.True(consumed);
+        Assert.True(block.GetMetrics().IsConserved);
+    }
+
     [Fact]
     public void Bad_arguments_are_rejected_at_the_call()
     {
