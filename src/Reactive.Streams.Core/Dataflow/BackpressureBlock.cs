@@ -220,7 +220,9 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
             return DataflowMessageStatus.Declined;
         }
 
-        var result = _buffer.TryPush(messageValue);
+        // A source's message declined here stays with it (see above), even when a concurrent offer took the room the
+        // look-ahead saw: only an offer without a source counts its overflow.
+        var result = _buffer.TryPush(messageValue, countOverflow: source is null);
         if (result.IsAccepted)
         {
             OnPushed(result.Status);

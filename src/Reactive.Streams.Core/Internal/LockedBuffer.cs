@@ -77,14 +77,20 @@ internal sealed class LockedBuffer<T> : WaitListBuffer<T>
 
     // ---- Writing --------------------------------------------------------------------------------------------------
 
-    public override PushResult TryPush(T item)
+    public override PushResult TryPush(T item) => TryPush(item, countOverflow: true);
+
+    /// <summary>
+    /// <see cref="TryPush(T)"/>; without <paramref name="countOverflow"/> a Fail overflow is answered but not counted: the
+    /// Dataflow block's offer from a source, which keeps the message and may offer it again (see <see cref="Admit"/>).
+    /// </summary>
+    internal PushResult TryPush(T item, bool countOverflow)
     {
         if (_degrader is not null && ShouldDegradeEagerly(_items.Count))
         {
             return PushDegraded(item);
         }
 
-        var result = PushCore(item, allowWait: false, canParkPooled: false, blocking: false, out _);
+        var result = PushCore(item, allowWait: false, canParkPooled: false, blocking: false, out _, countOverflow);
         return result.Status == DegradeOutsideLock ? PushDegraded(item) : result;
     }
 
@@ -96,7 +102,7 @@ internal sealed class LockedBuffer<T> : WaitListBuffer<T>
             return degraded.IsAccepted ? default : ValueTask.FromException(CreateException(degraded));
         }
 
-        var result = PushCore(item, allowWait: true, canParkPooled: !cancellationToken.CanBeCanceled && _pauseTimeout is null, blocking, out var parked);
+        var result = PushCore(item, allowWait: true, canParkPooled: !cancellationToken.CanBeCanceled && _pauseTimeout is null, blocking, out var parked, countOverflow: true);
         if (parked is not null)
         {
             return parked.AsValueTask();
@@ -120,7 +126,7 @@ internal sealed class LockedBuffer<T> : WaitListBuffer<T>
     /// pooled waiter; anything that needs foreign code (the degrader, arming a cancellation or timeout) is returned as
     /// <see cref="DegradeOutsideLock"/> or <see cref="ParkOutsideLock"/>, to be finished outside the lock.
     /// </summary>
-    private PushResult PushCore(T item, bool allowWait, bool canParkPooled, bool blocking, out AsyncWaiter<T>? parked)
+    private PushResult PushCore(T item, bool allowWait, bool canParkPooled, bool blocking, out AsyncWaiter<T>? parked, bool countOverflow)
     {
         parked = null;
         AsyncWaiter<T>? readers;
@@ -163,6 +169,9 @@ internal sealed class LockedBuffer<T> : WaitListBuffer<T>
                     _pauseBlocks++;
                     parked = waiter;
                     return default;
+
+                case PushAction.RejectOverflow when !countOverflow:
+                    return new PushResult(PushStatus.Overflow);
 
                 case var rejection:
                     return RejectLocked(rejection);
@@ -467,13 +476,13 @@ internal sealed class LockedBuffer<T> : WaitListBuffer<T>
     /// takes the message from its source. An accepting status takes and counts nothing (the item is counted when it is
     /// pushed). With <paramref name="countRejection"/> an <see cref="PushStatus.Overflow"/>, <see cref="PushStatus.Closed"/>
     /// or <see cref="PushStatus.MissingDegrader"/> is counted as the push would count it, because the offer is rejected
-    /// for good; <see cref="PushStatus.Full"/> counts nothing, as for <see cref="TryPush"/>. Without
+    /// for good; <see cref="PushStatus.Full"/> counts nothing, as for <see cref="TryPush(T)"/>. Without
     /// <paramref name="countOverflow"/> an overflow is not counted either: the offer's source keeps the message and may
     /// offer it again.
     /// </summary>
     /// <remarks>
     /// Room found here may be taken by a concurrent push before the item arrives; a push that then finds the buffer full
-    /// is decided by <see cref="TryPush"/> as any other (a PauseUpstream caller parks through
+    /// is decided by <see cref="TryPush(T)"/> as any other (a PauseUpstream caller parks through
     /// <see cref="BoundedBuffer{T}.PushAsync(T, CancellationToken)"/>).
     /// </remarks>
     internal PushResult Admit(bool countRejection, bool countOverflow = true)

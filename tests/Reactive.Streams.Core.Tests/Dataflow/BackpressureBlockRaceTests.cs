@@ -19,6 +19,50 @@ public class BackpressureBlockRaceTests
     private const int PerProducer = 120;
     private const long DegradedBit = 1L << 62;
 
+    /// <summary>
+    /// Under Fail an offer from a source that is declined is not counted (the source keeps the message and may offer it
+    /// again); only a refused offer without a source (Post) is an overflow. An offer from a source whose look-ahead found
+    /// room, and whose push then found it taken by a concurrent Post, was counted as an overflow all the same, so its
+    /// message could be counted twice (overflowed, then accepted when offered again). Each round races one such offer
+    /// with one Post for the one free slot; whoever loses, only a refused Post is counted.
+    /// </summary>
+    [Fact]
+    public void Fail_counts_only_refused_Posts_when_offers_from_a_source_race_them_for_the_last_slot()
+    {
+        const int Rounds = 20_000;
+        var block = new BackpressureBlock<int>(BackpressurePolicy.Fail, 1);
+        var source = new NeverConsumedSource();
+        var refusedPosts = 0;
+        using var barrier = new Barrier(2);
+        var offering = new Thread(() =>
+        {
+            for (var i = 0; i < Rounds; i++)
+            {
+                Assert.True(barrier.SignalAndWait(TestLimits.Hang));
+                ((ITargetBlock<int>)block).OfferMessage(new DataflowMessageHeader(i + 1), i, source, consumeToAccept: false);
+                Assert.True(barrier.SignalAndWait(TestLimits.Hang));
+            }
+        });
+        offering.Start();
+        for (var i = 0; i < Rounds; i++)
+        {
+            Assert.True(barrier.SignalAndWait(TestLimits.Hang));
+            if (!block.Post(-1))
+            {
+                refusedPosts++;
+            }
+
+            Assert.True(barrier.SignalAndWait(TestLimits.Hang));
+            Assert.True(block.TryReceive(out _));
+        }
+
+        Assert.True(offering.Join(TestLimits.Hang));
+        var metrics = block.GetMetrics();
+        Assert.Equal(refusedPosts, metrics.FailOverflows);
+        Assert.Equal(Rounds + refusedPosts, metrics.ItemsPushed);
+        Assert.True(metrics.IsConserved, metrics.ToString());
+    }
+
     [Theory]
     [MemberData(nameof(PolicyData.All), MemberType = typeof(PolicyData))]
     public async Task Linked_targets_and_receivers_racing_completion_lose_and_duplicate_nothing(BackpressurePolicy policy)
@@ -457,6 +501,34 @@ public class BackpressureBlockRaceTests
                 return DataflowMessageStatus.Accepted;
             }
         }
+
+        public void Complete()
+        {
+        }
+
+        public void Fault(Exception exception)
+        {
+        }
+    }
+
+    /// <summary>A source whose messages are offered without consumeToAccept, so nothing is ever consumed from it.</summary>
+    private sealed class NeverConsumedSource : ISourceBlock<int>
+    {
+        public Task Completion { get; } = new TaskCompletionSource().Task;
+
+        public int ConsumeMessage(DataflowMessageHeader messageHeader, ITargetBlock<int> target, out bool messageConsumed)
+        {
+            messageConsumed = false;
+            return 0;
+        }
+
+        public bool ReserveMessage(DataflowMessageHeader messageHeader, ITargetBlock<int> target) => false;
+
+        public void ReleaseReservation(DataflowMessageHeader messageHeader, ITargetBlock<int> target)
+        {
+        }
+
+        public IDisposable LinkTo(ITargetBlock<int> target, DataflowLinkOptions linkOptions) => throw new NotSupportedException();
 
         public void Complete()
         {
