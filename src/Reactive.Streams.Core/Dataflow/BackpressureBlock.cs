@@ -306,12 +306,20 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
     {
         Debug.Assert(_lock.IsHeldByCurrentThread, "The postponed offers are guarded by the block's lock.");
 
-        // One postponed message per source, as Dataflow's own blocks keep: a source re-offering replaces its entry.
+        // One postponed message per source, as Dataflow's own blocks keep: a source re-offering replaces its entry. The
+        // same message offered again keeps its wait; another message (the earlier one went elsewhere) starts its own.
         for (var i = 0; i < _postponed.Count; i++)
         {
             if (_postponed[i].Key == source)
             {
+                var replaced = _postponed[i].Value;
                 _postponed[i] = new(source, header);
+                if (replaced != header)
+                {
+                    TakePauseTimer(source)?.Dispose();
+                    StartPauseTimer(source);
+                }
+
                 return;
             }
         }
@@ -319,6 +327,12 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
         _postponed.Add(new(source, header));
         Interlocked.Increment(ref _waiting);
         _buffer.CountPauseUpstreamBlock();
+        StartPauseTimer(source);
+    }
+
+    /// <summary>Under the block's lock: starts the PauseUpstream timeout of <paramref name="source"/>'s postponed offer.</summary>
+    private void StartPauseTimer(ISourceBlock<T> source)
+    {
         if (_buffer.PauseTimeout is { } timeout)
         {
             // The engine's PauseUpstream timeout, on its clock: a postponed offer waits no longer than a push would. The

@@ -528,6 +528,45 @@ public class BackpressureBlockTests
         Assert.Equal(new StreamMetricsSnapshot(3, 3, 0, 0, 2, 0, 0, 0), block.GetMetrics());
     }
 
+    /// <summary>
+    /// A source offers a new message while its earlier one is still postponed (its earlier message went elsewhere): the
+    /// new offer replaces the old one, and waits the full PauseUpstream timeout from its own postponement. It inherited
+    /// the old offer's timer, so it timed out after waiting only what was left of the old one's. The same message
+    /// offered again keeps its wait.
+    /// </summary>
+    [Fact]
+    public void A_sources_new_message_replacing_its_postponed_one_waits_its_own_full_timeout()
+    {
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        var block = new BackpressureBlock<int>(new BoundedStreamOptions<int>(BackpressurePolicy.PauseUpstream, 1)
+        {
+            PauseTimeout = TimeSpan.FromSeconds(1),
+            TimeProvider = clock,
+        });
+        Assert.True(block.Post(0));
+        var source = new HoldingSource();
+        Assert.Equal(DataflowMessageStatus.Postponed, block.OfferMessage(new DataflowMessageHeader(1), 1, source, consumeToAccept: false));
+        clock.Advance(TimeSpan.FromMilliseconds(900));
+
+        // The same message again: still the same wait, 100 ms from its end.
+        Assert.Equal(DataflowMessageStatus.Postponed, block.OfferMessage(new DataflowMessageHeader(1), 1, source, consumeToAccept: false));
+        clock.Advance(TimeSpan.FromMilliseconds(50));
+
+        // A new message: a new wait of a full second.
+        Assert.Equal(DataflowMessageStatus.Postponed, block.OfferMessage(new DataflowMessageHeader(2), 2, source, consumeToAccept: false));
+        clock.Advance(TimeSpan.FromMilliseconds(900));
+        Assert.Equal(0, source.Releases);
+        Assert.Equal(0, block.GetMetrics().ItemsRejected);
+
+        clock.Advance(TimeSpan.FromMilliseconds(100));
+        Assert.Equal(1, source.Releases);
+        Assert.Equal(1, block.GetMetrics().ItemsRejected);
+        Assert.True(block.TryReceive(out var first));
+        Assert.Equal(0, first);
+        Assert.Equal(0, block.Count);
+        Assert.True(block.GetMetrics().IsConserved);
+    }
+
     /// <summary>A FakeTimeProvider whose first timer's callback, when it fires, waits for the test before it runs.</summary>
     private sealed class GatedTimeProvider : TimeProvider
     {
