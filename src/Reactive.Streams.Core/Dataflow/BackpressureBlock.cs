@@ -38,7 +38,8 @@ namespace Reactive.Streams;
 /// </list>
 /// An offer with <c>consumeToAccept</c> consumes the message from its source only when the buffer would take it now; if a
 /// concurrent offer takes that room first, the consumed message is pushed like any other (under PauseUpstream it waits
-/// in the buffer's queue of writers and enters at the next read; under Fail it is counted as an overflow).</para>
+/// in the buffer's queue of writers, without the pause timeout (it was accepted), and enters at the next read; under
+/// Fail it is counted as an overflow).</para>
 /// <para>Output: messages are offered to linked targets in link order, oldest first; when no link takes the oldest one,
 /// offering stops until it changes (a read, an eviction, a new link, a released reservation). <see cref="TryReceive"/>
 /// and <see cref="TryReceiveAll"/> read directly. Every read counts as delivered. Under DropOldest and DegradeQuality a
@@ -449,11 +450,12 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
     {
         try
         {
-            await _buffer.PushAsync(value, CancellationToken.None).ConfigureAwait(false);
+            // Accepted already (its source gave it up): it waits for room without the options' pause timeout.
+            await _buffer.PushAcceptedAsync(value).ConfigureAwait(false);
         }
-        catch (Exception error) when (error is StreamClosedException or StreamOverflowException)
+        catch (StreamClosedException)
         {
-            // Faulted while waiting, or the options' pause timeout: the engine counted the message as rejected.
+            // Faulted while waiting: the engine counted the message as rejected, as a fault drops what is buffered.
             EndEntering();
             return;
         }

@@ -126,7 +126,7 @@ internal sealed class LockedBuffer<T> : WaitListBuffer<T>
     /// pooled waiter; anything that needs foreign code (the degrader, arming a cancellation or timeout) is returned as
     /// <see cref="DegradeOutsideLock"/> or <see cref="ParkOutsideLock"/>, to be finished outside the lock.
     /// </summary>
-    private PushResult PushCore(T item, bool allowWait, bool canParkPooled, bool blocking, out AsyncWaiter<T>? parked, bool countOverflow)
+    private PushResult PushCore(T item, bool allowWait, bool canParkPooled, bool blocking, out AsyncWaiter<T>? parked, bool countOverflow, bool untimed = false)
     {
         parked = null;
         AsyncWaiter<T>? readers;
@@ -173,6 +173,9 @@ internal sealed class LockedBuffer<T> : WaitListBuffer<T>
                 case PushAction.RejectOverflow when !countOverflow:
                     return new PushResult(PushStatus.Overflow);
 
+                case PushAction.RejectTimedOut when untimed:
+                    goto case PushAction.Wait;
+
                 case var rejection:
                     return RejectLocked(rejection);
             }
@@ -186,6 +189,28 @@ internal sealed class LockedBuffer<T> : WaitListBuffer<T>
     Evicted:
         _onDropped?.Invoke(evicted);
         return new PushResult(PushStatus.DroppedOldest);
+    }
+
+    /// <summary>
+    /// Pushes an item the Dataflow block has already taken from its source (the offer was accepted), waiting for room
+    /// under PauseUpstream however long that takes: the options' timeout bounds how long an offer waits, and this item
+    /// is no offer any more (no cancellation either). Parks on the pooled waiter; a completion rejects it as any
+    /// parked writer (counted).
+    /// </summary>
+    internal ValueTask PushAcceptedAsync(T item)
+    {
+        var result = PushCore(item, allowWait: true, canParkPooled: true, blocking: false, out var parked, countOverflow: true, untimed: true);
+        if (parked is not null)
+        {
+            return parked.AsValueTask();
+        }
+
+        if (result.Status == DegradeOutsideLock)
+        {
+            result = PushDegraded(item);
+        }
+
+        return result.IsAccepted ? default : ValueTask.FromException(CreateException(result));
     }
 
     /// <summary>

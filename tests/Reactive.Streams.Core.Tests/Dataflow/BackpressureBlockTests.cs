@@ -154,6 +154,38 @@ public class BackpressureBlockTests
         Assert.Equal(new StreamMetricsSnapshot(2, 1, 0, 0, 0, 1, 0, 0), block.GetMetrics());
     }
 
+    /// <summary>
+    /// A message the block consumed from its source (the offer was Accepted: a SendAsync with a token completes true)
+    /// whose room a concurrent offer took waits in the engine's queue of writers and enters at the next read (the
+    /// remarks). The PauseUpstream timeout bounds how long an offer stays postponed; this one is no offer any more, but
+    /// its wait ran with the timeout, and a slow reader made the block drop a message it had accepted (counted as
+    /// rejected).
+    /// </summary>
+    [Fact]
+    public async Task A_consumed_message_waiting_for_its_room_is_not_dropped_by_the_pause_timeout()
+    {
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        var block = new BackpressureBlock<int>(new BoundedStreamOptions<int>(BackpressurePolicy.PauseUpstream, 1)
+        {
+            PauseTimeout = TimeSpan.FromSeconds(1),
+            TimeProvider = clock,
+        });
+        var source = new StealingSource(block);
+
+        // Admitted to the one free slot; while the message is consumed, a Post takes that slot.
+        Assert.Equal(DataflowMessageStatus.Accepted, ((ITargetBlock<int>)block).OfferMessage(new DataflowMessageHeader(1), 3, source, consumeToAccept: true));
+        clock.Advance(TimeSpan.FromSeconds(5));
+
+        Assert.True(block.TryReceive(out var first));
+        Assert.Equal(99, first);
+        Assert.Equal(1, block.Count);
+        Assert.True(block.TryReceive(out var second));
+        Assert.Equal(3, second);
+        block.Complete();
+        await block.Completion.WaitAsync(Limit);
+        Assert.Equal(new StreamMetricsSnapshot(2, 2, 0, 0, 1, 0, 0, 0), block.GetMetrics());
+    }
+
     [Fact]
     public void DropOldest_accepts_every_offer_and_evicts_the_oldest()
     {
