@@ -20,7 +20,11 @@ namespace Reactive.Streams;
 /// (<c>Post</c> returns false) and nothing is counted. A postponed offer whose message its source no longer has when the
 /// block comes to take it (a cancelled <c>SendAsync</c>, a message a linked block evicted meanwhile) is counted here as a
 /// rejected push, so a loss upstream can show in both blocks' counters (see docs/metrics.md, "Counts are per
-/// component").</description></item>
+/// component"). With a <c>PauseTimeout</c>, a postponed offer that times out is counted as rejected and its source's
+/// next offer of it declined (a <c>SendAsync</c> completes with false); a linked block keeps a declined message and
+/// offers it again only when its own oldest message changes (Dataflow's rule), so a chain can stall with that message
+/// in the source even once this block has room. Where a chain must drain, give the block linked after it no
+/// <c>PauseTimeout</c>.</description></item>
 /// <item><description>Fail declines (<c>Post</c> returns false, <c>SendAsync</c> completes with false). A refusal of an
 /// offer without a source (<c>Post</c>, and <c>SendAsync</c>'s first offer) counts one
 /// <c>reactive_streams.stream.overflows</c> and is final: the offer is answered
