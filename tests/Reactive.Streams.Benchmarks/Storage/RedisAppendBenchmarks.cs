@@ -7,8 +7,9 @@ namespace Reactive.Streams.Benchmarks.Storage;
 /// <summary>
 /// Redis appends: the log's durable append (one EVALSHA of the append script: id from the stream's last id and the
 /// log's clock, XADD, the stream's hash, XLEN, PUBLISH) against a bare <c>XADD key * p payload</c> sent through the
-/// same multiplexer, one awaited call at a time, to a server the benchmark starts. A third row sends the append script
-/// itself with the log's arguments, straight through the multiplexer, to part the script's cost from the log's own path.
+/// same multiplexer, one awaited call at a time, to a server the benchmark starts. Two more rows part the append's time:
+/// the append script itself with the log's arguments, straight through the multiplexer, and an empty script
+/// (<c>return 1</c>), the cost of sending any script.
 /// </summary>
 [MemoryDiagnoser]
 [MedianColumn]
@@ -18,6 +19,7 @@ public class RedisAppendBenchmarks
     private ThrowawayRedis _server = null!;
     private RedisStreamLog _log = null!;
     private IDatabase _database = null!;
+    private byte[] _emptyHash = null!;
 
     [GlobalSetup]
     public void Setup()
@@ -26,6 +28,7 @@ public class RedisAppendBenchmarks
         _server = new ThrowawayRedis();
         _log = RedisStreamLog.OpenAsync(_server.Configuration).AsTask().GetAwaiter().GetResult();
         _database = _log.Database;
+        _emptyHash = Convert.FromHexString((string)_database.Execute("SCRIPT", "LOAD", "return 1")!);
     }
 
     [GlobalCleanup]
@@ -51,6 +54,10 @@ public class RedisAppendBenchmarks
         ];
         return await _database.ScriptEvaluateAsync(Scripts.AppendHash, keys, args);
     }
+
+    [Benchmark(Description = "empty script (EVALSHA, return 1)")]
+    public async Task<RedisResult> EmptyScript() =>
+        await _database.ScriptEvaluateAsync(_emptyHash, [], []);
 
     [Benchmark(Description = "log append (Durable)")]
     public async Task<long> LogAppend() =>
