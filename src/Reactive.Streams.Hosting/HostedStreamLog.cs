@@ -61,6 +61,7 @@ internal sealed class HostedStreamLog : IConsumerGroupLog, ICheckpointStore
             {
                 ReconnectDelay = options.Postgres.ReconnectDelay,
                 MaxReconnectDelay = options.Postgres.MaxReconnectDelay,
+                ReconnectTimeout = options.Postgres.ReconnectTimeout,
                 WatchLease = options.Postgres.WatchLease,
                 Logger = loggerFactory.CreateLogger<PostgresStreamLog>(),
                 TimeProvider = timeProvider,

@@ -36,7 +36,7 @@ public sealed partial class PostgresStreamLog : IConsumerGroupLog
             command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = start.Id.Sequence });
             command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = NowMilliseconds() });
             return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
-        }).ConfigureAwait(false);
+        }, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc/>
@@ -165,7 +165,7 @@ public sealed partial class PostgresStreamLog : IConsumerGroupLog
                 command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = hi.Milliseconds });
                 command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = hi.Sequence });
                 return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
-            }).ConfigureAwait(false);
+            }, cancellationToken).ConfigureAwait(false);
         }
         catch (PostgresException e) when (e.SqlState == SqlGroups.GroupNotFound)
         {
@@ -205,7 +205,7 @@ public sealed partial class PostgresStreamLog : IConsumerGroupLog
             }
 
             return (found, result);
-        }).ConfigureAwait(false);
+        }, cancellationToken).ConfigureAwait(false);
         return exists ? pending : throw new ConsumerGroupNotFoundException(stream, group);
     }
 
@@ -263,7 +263,7 @@ public sealed partial class PostgresStreamLog : IConsumerGroupLog
                     return new ConsumerGroupInfo(stream, group, last, pending, lag, members);
                 }
             }
-        }).ConfigureAwait(false);
+        }, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Creates the group tables and functions once per log instance (idempotent on the server).</summary>
@@ -301,7 +301,7 @@ public sealed partial class PostgresStreamLog : IConsumerGroupLog
             }
 
             return 0;
-        }).ConfigureAwait(false);
+        }, CancellationToken.None).ConfigureAwait(false);
     }
 
     private static TimeSpan Idle(long now, long since) => TimeSpan.FromMilliseconds(Math.Max(0, now - since));

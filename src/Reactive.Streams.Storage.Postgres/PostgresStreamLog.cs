@@ -200,18 +200,18 @@ public sealed partial class PostgresStreamLog : StreamLog
     /// <inheritdoc/>
     protected override async ValueTask<IReadOnlyList<StreamFrame>> ReadCoreAsync(string stream, StreamId from, StreamId to, int limit, TailVisibility visibility, CancellationToken cancellationToken)
     {
-        return await RetryTransientAsync(() => ReadOnceAsync(stream, from, to, limit, visibility, cancellationToken)).ConfigureAwait(false);
+        return await RetryTransientAsync(() => ReadOnceAsync(stream, from, to, limit, visibility, cancellationToken), cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc/>
     protected override async ValueTask<StreamSummary?> ReadSummaryCoreAsync(string stream, CancellationToken cancellationToken)
     {
-        return await RetryTransientAsync(() => ReadSummaryOnceAsync(stream, cancellationToken)).ConfigureAwait(false);
+        return await RetryTransientAsync(() => ReadSummaryOnceAsync(stream, cancellationToken), cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc/>
     protected override async ValueTask<StreamId?> ReadCheckpointCoreAsync(string checkpointId, CancellationToken cancellationToken) =>
-        await RetryTransientAsync(() => ReadCheckpointOnceAsync(checkpointId, cancellationToken)).ConfigureAwait(false);
+        await RetryTransientAsync(() => ReadCheckpointOnceAsync(checkpointId, cancellationToken), cancellationToken).ConfigureAwait(false);
 
     /// <inheritdoc/>
     /// <remarks>Storing a position is idempotent, so after a lost connection it is retried like a read.</remarks>
@@ -225,7 +225,7 @@ public sealed partial class PostgresStreamLog : StreamLog
             command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = position.Sequence });
             command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = NowMilliseconds() });
             return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }).ConfigureAwait(false);
+        }, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -235,21 +235,28 @@ public sealed partial class PostgresStreamLog : StreamLog
     /// the session (57P01, 57P02, 57P03; a restart ends every pooled connection) before the statement's first result
     /// row arrived. The rows are produced before the transaction commits, which happens only after the statement ends,
     /// so a session ended before the first row means no commit. Any other failure, a lost connection among them, may
-    /// have come after the commit: it is thrown, never retried.
+    /// have come after the commit: it is thrown, never retried. Attempts follow <see cref="Reconnection"/>.
     /// </summary>
     private async Task<T> WriteOnceAsync<TState, T>(
         TState state, Func<NpgsqlConnection, TState, NpgsqlCommand> create, Func<NpgsqlDataReader, CancellationToken, ValueTask<T>> read, CancellationToken cancellationToken)
     {
-        for (var attempt = 1; ; attempt++)
+        Reconnection? reconnection = null;
+        while (true)
         {
             NpgsqlConnection connection;
             try
             {
                 connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
             }
-            catch (NpgsqlException) when (attempt < 3 && !cancellationToken.IsCancellationRequested)
+            catch (NpgsqlException e) when (!cancellationToken.IsCancellationRequested)
             {
                 _dataSource.Clear();
+                reconnection ??= new Reconnection(this);
+                if (!await reconnection.WaitAsync(e, cancellationToken).ConfigureAwait(false))
+                {
+                    throw;
+                }
+
                 continue;
             }
 
@@ -261,9 +268,15 @@ public sealed partial class PostgresStreamLog : StreamLog
                 {
                     reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
                 }
-                catch (PostgresException e) when (attempt < 3 && e.SqlState is "57P01" or "57P02" or "57P03")
+                catch (PostgresException e) when (e.SqlState is "57P01" or "57P02" or "57P03")
                 {
                     _dataSource.Clear();
+                    reconnection ??= new Reconnection(this);
+                    if (!await reconnection.WaitAsync(e, cancellationToken).ConfigureAwait(false))
+                    {
+                        throw;
+                    }
+
                     continue;
                 }
 
@@ -276,25 +289,81 @@ public sealed partial class PostgresStreamLog : StreamLog
     }
 
     /// <summary>
-    /// Runs an idempotent operation, and after a transient failure runs it again, up to three attempts in all. Only a lost
-    /// connection (a server restart leaves the pool's connections dead) clears the pool first; a serialization failure or
-    /// a deadlock the server reported leaves the pool's connections alive and in use by others.
+    /// Runs an idempotent operation, and after a transient failure (<see cref="Classify"/>) runs it again, as
+    /// <see cref="Reconnection"/> schedules. Only a lost connection (a server restart leaves the pool's connections dead)
+    /// clears the pool first; a serialization failure or a deadlock the server reported leaves the pool's connections
+    /// alive and in use by others.
     /// </summary>
-    private async Task<TResult> RetryTransientAsync<TResult>(Func<Task<TResult>> operation)
+    private async Task<TResult> RetryTransientAsync<TResult>(Func<Task<TResult>> operation, CancellationToken cancellationToken)
     {
-        for (var attempt = 1; ; attempt++)
+        Reconnection? reconnection = null;
+        while (true)
         {
             try
             {
                 return await operation().ConfigureAwait(false);
             }
-            catch (NpgsqlException e) when (attempt < 3 && Classify(e) is var retry and not RetryAction.None)
+            catch (NpgsqlException e) when (Classify(e) is var retry and not RetryAction.None && !cancellationToken.IsCancellationRequested)
             {
                 if (retry == RetryAction.ClearPoolAndRetry)
                 {
                     _dataSource.Clear();
                 }
+
+                reconnection ??= new Reconnection(this);
+                if (!await reconnection.WaitAsync(e, cancellationToken).ConfigureAwait(false))
+                {
+                    throw;
+                }
             }
+        }
+    }
+
+    /// <summary>
+    /// The attempts of one call after transient failures (<see cref="PostgresStreamLogOptions.ReconnectTimeout"/>): the
+    /// second at once, since a restart that has already ended leaves only dead pooled connections behind; later ones
+    /// after <see cref="PostgresStreamLogOptions.ReconnectDelay"/>, doubling to
+    /// <see cref="PostgresStreamLogOptions.MaxReconnectDelay"/>, until the timeout has passed since the first failure.
+    /// The waits run on the log's clock; cancelling the call or disposing the log ends them. Created at a call's first
+    /// failure, so a call that succeeds allocates nothing for it.
+    /// </summary>
+    private sealed class Reconnection(PostgresStreamLog log)
+    {
+        private readonly long _firstFailure = log.TimeProvider.GetTimestamp();
+        private int _failures;
+
+        /// <summary>
+        /// Waits before the next attempt after <paramref name="error"/>; false when the time is up and the caller
+        /// throws the error.
+        /// </summary>
+        public async ValueTask<bool> WaitAsync(Exception error, CancellationToken cancellationToken)
+        {
+            var options = log._options;
+            var remaining = options.ReconnectTimeout - log.TimeProvider.GetElapsedTime(_firstFailure);
+            if (remaining <= TimeSpan.Zero)
+            {
+                return false;
+            }
+
+            if (++_failures == 1)
+            {
+                return true;
+            }
+
+            var delay = Backoff.Compute(_failures - 1, options.ReconnectDelay, options.MaxReconnectDelay, jitter: null);
+            delay = delay < remaining ? delay : remaining;
+            options.Logger.LogWarning(error, "A stream log call failed transiently ({Failures} failures); trying again in {Delay}.", _failures, delay);
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, log._stopListener.Token);
+            try
+            {
+                await Task.Delay(delay, log.TimeProvider, linked.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw new ObjectDisposedException(nameof(PostgresStreamLog), "The stream log was disposed while a call waited to try the server again.");
+            }
+
+            return true;
         }
     }
 
@@ -424,7 +493,7 @@ public sealed partial class PostgresStreamLog : StreamLog
             command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = stream });
             command.Parameters.Add(new NpgsqlParameter<double> { TypedValue = lease.TotalSeconds });
             return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }).ConfigureAwait(false);
+        }, cancellationToken).ConfigureAwait(false);
 
         _leasedUntil[stream] = now + (long)lease.TotalMilliseconds;
         return true;

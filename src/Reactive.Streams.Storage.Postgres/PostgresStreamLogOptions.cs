@@ -18,11 +18,30 @@ public sealed class PostgresStreamLogOptions : StreamLogOptions
     {
     }
 
-    /// <summary>The first wait before the listener reconnects after losing its connection; doubles per failure. Default 100 ms.</summary>
+    /// <summary>
+    /// The first wait before the log tries the server again after losing it: before the listener reconnects, and before
+    /// a call's third attempt (see <see cref="ReconnectTimeout"/>). Doubles per failure. Default 100 ms.
+    /// </summary>
     public TimeSpan ReconnectDelay { get; set; } = TimeSpan.FromMilliseconds(100);
 
     /// <summary>The longest wait between reconnection attempts; at least <see cref="ReconnectDelay"/>. Default 5 seconds.</summary>
     public TimeSpan MaxReconnectDelay { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// How long a call keeps trying while the server cannot be reached or reports a transient error (a restart, a
+    /// failover, a network fault), counted from its first failure; then it fails with the error of its last attempt.
+    /// Default 30 seconds. Zero: a call fails with its first error.
+    /// </summary>
+    /// <remarks>
+    /// The second attempt follows the first failure at once, since a restart that has already ended leaves only dead
+    /// connections in the pool (the pool is cleared first). Later attempts wait <see cref="ReconnectDelay"/>, doubling
+    /// to <see cref="MaxReconnectDelay"/>, on <see cref="StreamLogOptions.TimeProvider"/>. Only what cannot run twice
+    /// is limited: an append or a group claim is tried again only when it certainly did not run (its connection could not
+    /// be opened, or the server ended the session before answering); after any other lost connection it fails at once,
+    /// since it may have committed. Reads, checkpoints, acknowledgements and the other idempotent calls are tried again
+    /// after any transient failure. Cancelling the call ends a wait at once, as does disposing the log.
+    /// </remarks>
+    public TimeSpan ReconnectTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
     /// How long a parked tail's lease on its stream lasts. Appends send <c>NOTIFY</c> only to streams under a lease,
@@ -47,6 +66,7 @@ public sealed class PostgresStreamLogOptions : StreamLogOptions
         ArgumentNullException.ThrowIfNull(Logger);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(ReconnectDelay, TimeSpan.Zero, nameof(ReconnectDelay));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxReconnectDelay, ReconnectDelay, nameof(MaxReconnectDelay));
+        ArgumentOutOfRangeException.ThrowIfLessThan(ReconnectTimeout, TimeSpan.Zero, nameof(ReconnectTimeout));
         ArgumentOutOfRangeException.ThrowIfLessThan(WatchLease, TimeSpan.FromSeconds(4), nameof(WatchLease));
         ArgumentOutOfRangeException.ThrowIfGreaterThan(WatchLease, TimeSpan.FromDays(1), nameof(WatchLease));
     }

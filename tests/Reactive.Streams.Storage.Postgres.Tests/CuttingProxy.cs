@@ -7,7 +7,7 @@ namespace Reactive.Streams.Storage.Postgres.Tests;
 /// A loopback TCP proxy in front of the test server that can lose a connection at the worst moment: once armed, the
 /// next request a client sends is delivered to the server, and the connection is cut when the server's answer starts to
 /// come back, before the client sees any of it. The server has executed (and committed) the request; the client only
-/// knows the connection broke.
+/// knows the connection broke. It can also play a server that is down (<see cref="GoDown"/>, <see cref="ComeBack"/>).
 /// </summary>
 public sealed class CuttingProxy : IAsyncDisposable
 {
@@ -15,7 +15,9 @@ public sealed class CuttingProxy : IAsyncDisposable
     private readonly int _serverPort;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _accepting;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<CancellationTokenSource, byte> _relays = new();
     private int _armed;
+    private volatile bool _down;
 
     public CuttingProxy(int serverPort)
     {
@@ -31,6 +33,27 @@ public sealed class CuttingProxy : IAsyncDisposable
 
     /// <summary>Cuts the connection that sends the next request, once the server starts answering it.</summary>
     public void ArmCut() => Volatile.Write(ref _armed, 1);
+
+    /// <summary>How many connections were refused while down.</summary>
+    public int Refused => Volatile.Read(ref _refused);
+
+    private int _refused;
+
+    /// <summary>
+    /// Plays a server that went down: every relayed connection ends, and until <see cref="ComeBack"/> each new one is
+    /// closed as soon as it is accepted, before the server sees it.
+    /// </summary>
+    public void GoDown()
+    {
+        _down = true;
+        foreach (var relay in _relays.Keys)
+        {
+            relay.Cancel();
+        }
+    }
+
+    /// <summary>Relays new connections to the server again.</summary>
+    public void ComeBack() => _down = false;
 
     public async ValueTask DisposeAsync()
     {
@@ -53,6 +76,14 @@ public sealed class CuttingProxy : IAsyncDisposable
         while (!_stop.IsCancellationRequested)
         {
             var client = await _listener.AcceptTcpClientAsync(_stop.Token);
+            if (_down)
+            {
+                Interlocked.Increment(ref _refused);
+                client.Client.LingerState = new LingerOption(true, 0); // a reset, as from a port nobody listens on
+                client.Dispose();
+                continue;
+            }
+
             _ = Task.Run(() => RelayAsync(client));
         }
     }
@@ -67,6 +98,7 @@ public sealed class CuttingProxy : IAsyncDisposable
             var toServer = server.GetStream();
             var cutPending = 0;
             using var done = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+            _relays[done] = 0;
             var upstream = PumpAsync(toClient, toServer, () =>
             {
                 // A request went out while armed: this connection's next answer is the one to lose.
@@ -88,6 +120,7 @@ public sealed class CuttingProxy : IAsyncDisposable
                 return false;
             }, done.Token);
             await Task.WhenAny(upstream, downstream);
+            _relays.TryRemove(done, out _);
             await done.CancelAsync();
         }
     }

@@ -70,7 +70,17 @@ public sealed class PostgresServerFixture : IAsyncLifetime
     /// <summary>Restarts the server (fast shutdown: every client connection is terminated).</summary>
     public async Task RestartAsync()
     {
-        await RunAsync(Path.Combine(_binDirectory!, "pg_ctl"), ["-D", _dataDirectory!, "-m", "fast", "-w", "stop"], _asPostgresUser);
+        await StopAsync();
+        await StartAgainAsync();
+    }
+
+    /// <summary>Stops the server (fast shutdown); <see cref="StartAgainAsync"/> brings it back.</summary>
+    public Task StopAsync() =>
+        RunAsync(Path.Combine(_binDirectory!, "pg_ctl"), ["-D", _dataDirectory!, "-m", "fast", "-w", "stop"], _asPostgresUser);
+
+    /// <summary>Starts the server <see cref="StopAsync"/> stopped, on the same port.</summary>
+    public async Task StartAgainAsync()
+    {
         await StartAsync();
         // Connections the tests' own NpgsqlConnections left in Npgsql's global pool died with the server; the
         // logs under test recover by themselves, and that is what the restart test checks.

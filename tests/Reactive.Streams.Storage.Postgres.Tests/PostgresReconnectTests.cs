@@ -1,0 +1,277 @@
+using Npgsql;
+using Reactive.Streams.Storage.Tests;
+
+namespace Reactive.Streams.Storage.Postgres.Tests;
+
+/// <summary>
+/// A call made while the server cannot be reached (<see cref="PostgresStreamLogOptions.ReconnectTimeout"/>): the log
+/// tries again at once, then after <see cref="PostgresStreamLogOptions.ReconnectDelay"/> doubling to
+/// <see cref="PostgresStreamLogOptions.MaxReconnectDelay"/> on its clock, until the server is back or the timeout has
+/// passed. The server "goes down" behind a proxy that ends every connection and refuses new ones; the waits run on a
+/// virtual clock, so each test knows exactly which attempt it is at.
+/// </summary>
+[Collection(PostgresCollection.Name)]
+public sealed class PostgresReconnectTests : IAsyncLifetime
+{
+    private readonly PostgresServerFixture _server;
+    private readonly TestClock _clock = new();
+    private CuttingProxy _proxy = null!;
+    private PostgresStreamLog? _log;
+
+    public PostgresReconnectTests(PostgresServerFixture server)
+    {
+        _server = server;
+    }
+
+    public Task InitializeAsync()
+    {
+        _server.EnsureRunning();
+        _proxy = new CuttingProxy(_server.Port);
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_log is not null)
+        {
+            await _log.DisposeAsync();
+        }
+
+        await _proxy.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task A_checkpoint_written_while_the_server_is_down_is_stored_once_it_is_back()
+    {
+        var log = await OpenAsync();
+        var id = NewName();
+        await log.WriteCheckpointAsync(id, new StreamId(1, 0)); // a pooled connection, which the outage ends
+
+        _proxy.GoDown();
+        var timers = _clock.TimersCreated;
+        var write = log.WriteCheckpointAsync(id, new StreamId(2, 0)).AsTask();
+
+        // The second attempt went at once and failed too; the third waits for the first delay.
+        await _clock.WaitForTimersAsync(timers + 1);
+        Assert.False(write.IsCompleted);
+        _proxy.ComeBack();
+        _clock.Advance(TimeSpan.FromMilliseconds(100));
+        await write.WaitAsync(TimeSpan.FromMinutes(1));
+
+        Assert.Equal(new StreamId(2, 0), await ReadCheckpointDirectAsync(id));
+        Assert.True(_proxy.Refused >= 1, $"{_proxy.Refused} connections refused");
+    }
+
+    [Fact]
+    public async Task A_checkpoint_commit_during_a_real_server_restart_waits_for_the_server()
+    {
+        var log = await PostgresStreamLog.OpenAsync(_server.ConnectionString, new PostgresStreamLogOptions { TimeProvider = _clock });
+        _log = log;
+        var id = NewName();
+        await log.WriteCheckpointAsync(id, new StreamId(1, 0));
+
+        await _server.StopAsync();
+        try
+        {
+            var timers = _clock.TimersCreated;
+            // The pooled connection's 57P01, then "connection refused" at once, then the first wait.
+            var write = log.WriteCheckpointAsync(id, new StreamId(2, 0)).AsTask();
+            await _clock.WaitForTimersAsync(timers + 1);
+            Assert.False(write.IsCompleted);
+            await _server.StartAgainAsync();
+            _clock.Advance(TimeSpan.FromMilliseconds(100));
+            await write.WaitAsync(TimeSpan.FromMinutes(1));
+        }
+        finally
+        {
+            await EnsureStartedAsync();
+        }
+
+        Assert.Equal(new StreamId(2, 0), await ReadCheckpointDirectAsync(id));
+    }
+
+    [Fact]
+    public async Task The_waits_double_from_ReconnectDelay_to_MaxReconnectDelay_and_stop_at_ReconnectTimeout()
+    {
+        var log = await OpenAsync(reconnectTimeout: TimeSpan.FromSeconds(2), maxDelay: TimeSpan.FromMilliseconds(500), pooling: false);
+        var id = NewName();
+        _proxy.GoDown();
+        var timers = _clock.TimersCreated;
+        var read = log.ReadCheckpointAsync(id).AsTask();
+
+        // 100, 200, 400, 500, 500 ms: 1.7 s in all, then the rest of the 2 s, then the error.
+        TimeSpan[] waits = [TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(200), TimeSpan.FromMilliseconds(400), TimeSpan.FromMilliseconds(500), TimeSpan.FromMilliseconds(500), TimeSpan.FromMilliseconds(300)];
+        foreach (var wait in waits)
+        {
+            await _clock.WaitForTimersAsync(++timers);
+            // A moment less than the wait does not start the next attempt.
+            var refused = _proxy.Refused;
+            _clock.Advance(wait - TimeSpan.FromMilliseconds(1));
+            Assert.Equal(refused, _proxy.Refused);
+            Assert.False(read.IsCompleted);
+            _clock.Advance(TimeSpan.FromMilliseconds(1));
+        }
+
+        var error = await Assert.ThrowsAnyAsync<NpgsqlException>(() => read.WaitAsync(TimeSpan.FromMinutes(1)));
+        Assert.IsNotType<PostgresException>(error);
+        Assert.Equal(timers, _clock.TimersCreated); // no wait after the time was up
+    }
+
+    [Fact]
+    public async Task An_append_whose_connection_cannot_be_opened_waits_for_the_server_and_is_written_once()
+    {
+        // Without pooling, so the append's first attempt opens a connection (a dead pooled one may have sent it).
+        var log = await OpenAsync(pooling: false);
+        var stream = NewName();
+        await log.AppendAsync(stream, "first", AppendMode.Durable);
+
+        _proxy.GoDown();
+        var timers = _clock.TimersCreated;
+        var append = log.AppendAsync(stream, "second", AppendMode.Durable).AsTask();
+        await _clock.WaitForTimersAsync(timers + 1);
+        _clock.Advance(TimeSpan.FromMilliseconds(100));
+        await _clock.WaitForTimersAsync(timers + 2);
+        _proxy.ComeBack();
+        _clock.Advance(TimeSpan.FromMilliseconds(200));
+        var result = await append.WaitAsync(TimeSpan.FromMinutes(1));
+
+        Assert.Equal(2, result.FrameCount);
+        var frames = await log.ReadAsync(stream, StreamId.Min, StreamId.Max, 10);
+        Assert.Equal(["first", "second"], frames.Select(f => System.Text.Encoding.UTF8.GetString(f.Payload.Span)));
+    }
+
+    [Fact]
+    public async Task Group_claims_and_acknowledgements_wait_for_the_server()
+    {
+        var log = await OpenAsync(pooling: false);
+        var stream = NewName();
+        await log.AppendAsync(stream, "a", AppendMode.Durable);
+        await log.CreateGroupAsync(stream, "g", ConsumerGroupStart.Beginning);
+
+        _proxy.GoDown();
+        var timers = _clock.TimersCreated;
+        var claim = log.ClaimAsync(stream, "g", "c1", 10, TimeSpan.FromMinutes(1)).AsTask();
+        await _clock.WaitForTimersAsync(timers + 1);
+        _proxy.ComeBack();
+        _clock.Advance(TimeSpan.FromMilliseconds(100));
+        var claimed = Assert.Single((await claim.WaitAsync(TimeSpan.FromMinutes(1))).Frames);
+        Assert.Equal(1, claimed.DeliveryCount);
+
+        _proxy.GoDown();
+        timers = _clock.TimersCreated;
+        var ack = log.AcknowledgeAsync(stream, "g", [claimed.Frame.Id]).AsTask();
+        await _clock.WaitForTimersAsync(timers + 1);
+        _proxy.ComeBack();
+        _clock.Advance(TimeSpan.FromMilliseconds(100));
+        Assert.Equal(1, await ack.WaitAsync(TimeSpan.FromMinutes(1)));
+        Assert.Empty(await log.ReadPendingAsync(stream, "g", consumer: null, 10));
+    }
+
+    [Fact]
+    public async Task Cancelling_a_call_ends_its_wait_and_writes_nothing()
+    {
+        var log = await OpenAsync();
+        var id = NewName();
+        _proxy.GoDown();
+        using var cancel = new CancellationTokenSource();
+        var timers = _clock.TimersCreated;
+        var write = log.WriteCheckpointAsync(id, new StreamId(5, 0), cancel.Token).AsTask();
+        await _clock.WaitForTimersAsync(timers + 1);
+
+        await cancel.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => write.WaitAsync(TimeSpan.FromMinutes(1)));
+        _proxy.ComeBack();
+        _clock.Advance(TimeSpan.FromSeconds(10));
+        Assert.Null(await ReadCheckpointDirectAsync(id));
+    }
+
+    [Fact]
+    public async Task Disposing_the_log_ends_a_calls_wait_with_ObjectDisposedException()
+    {
+        var log = await OpenAsync(pooling: false);
+        var stream = NewName();
+        _proxy.GoDown();
+        var timers = _clock.TimersCreated;
+        var append = log.AppendAsync(stream, "never", AppendMode.Durable).AsTask();
+        await _clock.WaitForTimersAsync(timers + 1);
+
+        await log.DisposeAsync();
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => append.WaitAsync(TimeSpan.FromMinutes(1)));
+        _proxy.ComeBack();
+        await using var reader = await PostgresStreamLog.OpenAsync(_server.ConnectionString);
+        Assert.Empty(await reader.ReadAsync(stream, StreamId.Min, StreamId.Max, 10));
+    }
+
+    [Fact]
+    public async Task A_zero_ReconnectTimeout_fails_a_call_with_its_first_error()
+    {
+        var log = await OpenAsync(reconnectTimeout: TimeSpan.Zero, pooling: false);
+        _proxy.GoDown();
+        var timers = _clock.TimersCreated;
+
+        await Assert.ThrowsAnyAsync<NpgsqlException>(() => log.ReadCheckpointAsync(NewName()).AsTask().WaitAsync(TimeSpan.FromMinutes(1)));
+        Assert.Equal(timers, _clock.TimersCreated); // no wait
+        Assert.True(_proxy.Refused >= 1);
+    }
+
+    [Fact]
+    public async Task An_append_that_may_have_committed_is_not_sent_again_even_with_time_left()
+    {
+        var log = await OpenAsync();
+        var stream = NewName();
+        await log.AppendAsync(stream, "first", AppendMode.Durable);
+
+        _proxy.ArmCut();
+        await Assert.ThrowsAnyAsync<NpgsqlException>(() => log.AppendAsync(stream, "second", AppendMode.Durable).AsTask());
+
+        var frames = await log.ReadAsync(stream, StreamId.Min, StreamId.Max, 10);
+        Assert.Equal(2, frames.Count); // committed once, reported as failed, never sent twice
+    }
+
+    [Fact]
+    public void A_negative_ReconnectTimeout_is_refused_naming_the_option()
+    {
+        var options = new PostgresStreamLogOptions { ReconnectTimeout = TimeSpan.FromMilliseconds(-1) };
+        var error = Assert.Throws<ArgumentOutOfRangeException>(options.Validate);
+        Assert.Equal(nameof(PostgresStreamLogOptions.ReconnectTimeout), error.ParamName);
+    }
+
+    private async Task EnsureStartedAsync()
+    {
+        try
+        {
+            await using var probe = new NpgsqlConnection(_server.ConnectionString);
+            await probe.OpenAsync();
+        }
+        catch (NpgsqlException)
+        {
+            await _server.StartAgainAsync();
+        }
+    }
+
+    private static string NewName() => "reconnect-" + Guid.NewGuid().ToString("N");
+
+    private async Task<PostgresStreamLog> OpenAsync(TimeSpan? reconnectTimeout = null, TimeSpan? maxDelay = null, bool pooling = true)
+    {
+        var throughProxy = new NpgsqlConnectionStringBuilder(_server.ConnectionString) { Port = _proxy.Port, Pooling = pooling }.ConnectionString;
+        var options = new PostgresStreamLogOptions { TimeProvider = _clock };
+        if (reconnectTimeout is { } timeout)
+        {
+            options.ReconnectTimeout = timeout;
+        }
+
+        if (maxDelay is { } max)
+        {
+            options.MaxReconnectDelay = max;
+        }
+
+        _log = await PostgresStreamLog.OpenAsync(throughProxy, options);
+        return _log;
+    }
+
+    private async Task<StreamId?> ReadCheckpointDirectAsync(string id)
+    {
+        await using var direct = await PostgresStreamLog.OpenAsync(_server.ConnectionString);
+        return await direct.ReadCheckpointAsync(id);
+    }
+}
