@@ -29,6 +29,8 @@ public sealed partial class RedisStreamLog : StreamLog
     private readonly RedisChannel _channel;
     private readonly string _channelText;
     private readonly Lock _subscribeGate = new();
+    // Cancelled at disposal: ends the waits of calls that are sending their command again.
+    private readonly CancellationTokenSource _disposing = new();
     private readonly Action<RedisChannel, RedisValue> _onMessage;
     private Task? _subscribed;
     private int _reconnects;
@@ -258,6 +260,7 @@ public sealed partial class RedisStreamLog : StreamLog
     /// <inheritdoc/>
     protected override async ValueTask DisposeCoreAsync()
     {
+        await _disposing.CancelAsync().ConfigureAwait(false);
         Task? subscribed;
         lock (_subscribeGate)
         {
@@ -465,59 +468,73 @@ public sealed partial class RedisStreamLog : StreamLog
     }
 
     /// <summary>
-    /// Runs an idempotent operation, and runs it again after a lost connection (a server restart fails what was in
-    /// flight), up to three attempts in all, each sent by <see cref="SendAsync{T}"/>. Appends and claims are never
-    /// retried this way: one in flight may have run.
+    /// Sends an idempotent command (a read, a checkpoint, an acknowledgement) by <see cref="SendAsync{T}"/>, which also
+    /// sends it again after a lost connection failed it in flight: running it twice does no harm.
     /// </summary>
-    private async Task<T> RetryTransientAsync<T>(Func<Task<T>> operation, CancellationToken cancellationToken)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                return await SendAsync(operation, cancellationToken).ConfigureAwait(false);
-            }
-            catch (RedisConnectionException) when (attempt < 3)
-            {
-            }
-        }
-    }
+    private Task<T> RetryTransientAsync<T>(Func<Task<T>> operation, CancellationToken cancellationToken) =>
+        SendAsync(operation, cancellationToken, idempotent: true);
 
     /// <summary>
-    /// Sends a command, and sends it again while the server answers <c>LOADING</c>: a restarted server accepts
-    /// connections while it reads its data back, and refuses every command until it is done, so the command did not
-    /// run. StackExchange.Redis reports the connection restored before loading ends, which is when the log re-checks its
-    /// parked tails; it reports the reply as a <see cref="RedisServerException"/>, or, when its own ping on the
-    /// connection met it first, fails the commands in flight with a <see cref="RedisConnectionException"/> of failure
-    /// type <see cref="ConnectionFailureType.Loading"/> and connects again. Both mean the command did not run. The waits (50 ms, doubling to 1 s) run on the log's clock, for at most
-    /// <see cref="RedisStreamLogOptions.LoadingTimeout"/> in all; then the server's error is thrown. Cancellation ends
-    /// a wait at once.
+    /// Sends a command, and sends it again while the server cannot serve it, for at most
+    /// <see cref="RedisStreamLogOptions.ReconnectTimeout"/> from the first failure; then the last error is thrown.
+    /// <list type="bullet">
+    /// <item>The command did not run, so any command is sent again: the server answered <c>LOADING</c> (a restarted server
+    /// accepts connections while it reads its data back, and StackExchange.Redis reports the connection restored before
+    /// loading ends, which is when the log re-checks its parked tails; it reports the reply as a
+    /// <see cref="RedisServerException"/>, or, when its own ping on the connection met it first, fails the commands in
+    /// flight with a <see cref="RedisConnectionException"/> of failure type <see cref="ConnectionFailureType.Loading"/>),
+    /// or the command timed out in the multiplexer's backlog without being sent, as it does while there is no
+    /// connection.</item>
+    /// <item>The command may have run, so only an <paramref name="idempotent"/> one is sent again: a lost connection
+    /// failed it in flight, or it timed out after it was sent. The first time it goes again at once.</item>
+    /// </list>
+    /// The waits (50 ms, doubling to 1 s) run on the log's clock; cancellation or the log's disposal ends a wait at once.
     /// </summary>
-    private async Task<T> SendAsync<T>(Func<Task<T>> command, CancellationToken cancellationToken)
+    private async Task<T> SendAsync<T>(Func<Task<T>> command, CancellationToken cancellationToken, bool idempotent = false)
     {
         var clock = _options.TimeProvider;
         long? started = null;
         var delay = TimeSpan.FromMilliseconds(50);
+        var resentAtOnce = false;
         while (true)
         {
             try
             {
                 return await command().WaitAsync(cancellationToken).ConfigureAwait(false);
             }
-            catch (RedisException e) when (IsLoading(e))
+            catch (Exception e) when (DidNotRun(e) || (idempotent && e is RedisConnectionException or RedisTimeoutException))
             {
                 started ??= clock.GetTimestamp();
-                var remaining = _options.LoadingTimeout - clock.GetElapsedTime(started.Value);
+                var remaining = _options.ReconnectTimeout - clock.GetElapsedTime(started.Value);
                 if (remaining <= TimeSpan.Zero)
                 {
                     throw;
                 }
 
-                await Task.Delay(delay < remaining ? delay : remaining, clock, cancellationToken).ConfigureAwait(false);
+                if (!resentAtOnce && e is RedisConnectionException { FailureType: not ConnectionFailureType.Loading })
+                {
+                    resentAtOnce = true;
+                    continue;
+                }
+
+                using var waiting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _disposing.Token);
+                try
+                {
+                    await Task.Delay(delay < remaining ? delay : remaining, clock, waiting.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    throw new ObjectDisposedException(nameof(RedisStreamLog), "The stream log was disposed while a call waited to send its command again.");
+                }
+
                 delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.TicksPerSecond));
             }
         }
     }
+
+    /// <summary>Whether a failure means the command certainly did not run: <c>LOADING</c>, or never sent.</summary>
+    private static bool DidNotRun(Exception e) =>
+        (e is RedisException redis && IsLoading(redis)) || e is RedisTimeoutException { Commandstatus: CommandStatus.WaitingInBacklog or CommandStatus.WaitingToBeSent };
 
     private static bool IsLoading(RedisException e) => e switch
     {

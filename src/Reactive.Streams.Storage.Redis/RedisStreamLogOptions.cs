@@ -32,13 +32,21 @@ public sealed class RedisStreamLogOptions : StreamLogOptions
     public int Database { get; set; } = -1;
 
     /// <summary>
-    /// How long a call waits for a server that answers <c>LOADING</c> (it restarted and is still reading its data back,
-    /// so it runs no command) before it throws the server's error: the log sends the command again after 50 ms,
-    /// then after waits doubling to 1 s, on <see cref="StreamLogOptions.TimeProvider"/>. Appends and claims are sent
-    /// again too, as the server ran nothing. Zero or positive; <see cref="TimeSpan.Zero"/> throws at the first
-    /// <c>LOADING</c>. Cancelling the call ends its wait at once. Default 10 seconds.
+    /// How long a call keeps trying while the server cannot serve it, counted from its first failure; then it throws the
+    /// error of its last attempt. Default 30 seconds. Zero: a call throws its first error.
     /// </summary>
-    public TimeSpan LoadingTimeout { get; set; } = TimeSpan.FromSeconds(10);
+    /// <remarks>
+    /// The server cannot serve a call when StackExchange.Redis has no connection to it (a restart, a failover, a
+    /// network fault: a command waits in the multiplexer's backlog for up to its own timeout, and one that timed out
+    /// there was never sent), or when it restarted and is still loading its data (it answers <c>LOADING</c> and runs
+    /// nothing). Such a command is sent again after 50 ms, then after waits doubling to 1 s, on
+    /// <see cref="StreamLogOptions.TimeProvider"/>; appends and claims too, as it did not run. Reads, checkpoints,
+    /// acknowledgements and the other idempotent calls are also sent again after a lost connection failed them in flight
+    /// (the first time at once, as StackExchange.Redis holds the new command until it has connected again); an append or
+    /// a claim that was in flight may have run, so it is thrown at once. Cancelling the call or disposing the log ends a
+    /// wait at once.
+    /// </remarks>
+    public TimeSpan ReconnectTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Where the log reports losing and regaining its connections. Default <see cref="NullLogger.Instance"/>.</summary>
     public ILogger Logger { get; set; } = NullLogger.Instance;
@@ -56,6 +64,6 @@ public sealed class RedisStreamLogOptions : StreamLogOptions
         }
 
         ArgumentOutOfRangeException.ThrowIfLessThan(Database, -1, nameof(Database));
-        ArgumentOutOfRangeException.ThrowIfLessThan(LoadingTimeout, TimeSpan.Zero, nameof(LoadingTimeout));
+        ArgumentOutOfRangeException.ThrowIfLessThan(ReconnectTimeout, TimeSpan.Zero, nameof(ReconnectTimeout));
     }
 }

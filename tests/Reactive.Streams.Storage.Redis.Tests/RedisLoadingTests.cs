@@ -37,12 +37,12 @@ public sealed class RedisLoadingTests(RedisServerFixture server) : IAsyncLifetim
         }
     }
 
-    private async Task<RedisStreamLog> OpenAsync(TimeSpan? loadingTimeout = null)
+    private async Task<RedisStreamLog> OpenAsync(TimeSpan? reconnectTimeout = null)
     {
         var options = new RedisStreamLogOptions { TimeProvider = _clock };
-        if (loadingTimeout is { } timeout)
+        if (reconnectTimeout is { } timeout)
         {
-            options.LoadingTimeout = timeout;
+            options.ReconnectTimeout = timeout;
         }
 
         var log = await RedisStreamLog.OpenAsync(_multiplexer, options);
@@ -198,9 +198,9 @@ public sealed class RedisLoadingTests(RedisServerFixture server) : IAsyncLifetim
     }
 
     [Fact]
-    public async Task A_server_still_LOADING_after_LoadingTimeout_fails_with_its_error_and_nothing_was_written()
+    public async Task A_server_still_LOADING_after_ReconnectTimeout_fails_with_its_error_and_nothing_was_written()
     {
-        var log = await OpenAsync(loadingTimeout: TimeSpan.FromSeconds(2));
+        var log = await OpenAsync(reconnectTimeout: TimeSpan.FromSeconds(2));
         var stream = NewStream();
         var timers = _clock.TimersCreated;
         _loading.Refuse(int.MaxValue);
@@ -224,9 +224,9 @@ public sealed class RedisLoadingTests(RedisServerFixture server) : IAsyncLifetim
     }
 
     [Fact]
-    public async Task A_zero_LoadingTimeout_throws_the_first_LOADING()
+    public async Task A_zero_ReconnectTimeout_throws_the_first_LOADING()
     {
-        var log = await OpenAsync(loadingTimeout: TimeSpan.Zero);
+        var log = await OpenAsync(reconnectTimeout: TimeSpan.Zero);
         var timers = _clock.TimersCreated;
         _loading.Refuse(1);
 
@@ -282,12 +282,12 @@ public sealed class RedisLoadingTests(RedisServerFixture server) : IAsyncLifetim
     }
 
     [Fact]
-    public void A_negative_LoadingTimeout_is_refused_naming_the_option()
+    public void A_negative_ReconnectTimeout_is_refused_naming_the_option()
     {
-        var options = new RedisStreamLogOptions { LoadingTimeout = TimeSpan.FromMilliseconds(-1) };
+        var options = new RedisStreamLogOptions { ReconnectTimeout = TimeSpan.FromMilliseconds(-1) };
 
         var error = Assert.Throws<ArgumentOutOfRangeException>(options.Validate);
-        Assert.Equal(nameof(RedisStreamLogOptions.LoadingTimeout), error.ParamName);
+        Assert.Equal(nameof(RedisStreamLogOptions.ReconnectTimeout), error.ParamName);
     }
 }
 
@@ -320,13 +320,19 @@ public class LoadingServer : DispatchProxy
     /// or, with <paramref name="asConnectionFailure"/>, as StackExchange.Redis fails the commands in flight when its
     /// own ping met the reply first.
     /// </summary>
-    public void Refuse(int commands, bool asConnectionFailure = false)
+    public void Refuse(int commands, bool asConnectionFailure = false) =>
+        Fail(commands, asConnectionFailure
+            ? () => new RedisConnectionException(ConnectionFailureType.Loading, "Loading (None, last-recv: 455) on 127.0.0.1:6379/Interactive")
+            : () => new RedisServerException("LOADING Redis is loading the dataset in memory"));
+
+    /// <summary>Fails the next <paramref name="commands"/> commands with <paramref name="error"/>, without sending them.</summary>
+    public void Fail(int commands, Func<Exception> error)
     {
-        AsConnectionFailure = asConnectionFailure;
+        Error = error;
         Volatile.Write(ref _pending, commands);
     }
 
-    internal bool AsConnectionFailure { get; private set; }
+    internal Func<Exception> Error { get; private set; } = () => new InvalidOperationException("no failure set");
 
     protected override object? Invoke(MethodInfo? targetMethod, object?[]? args)
     {
@@ -390,10 +396,8 @@ public class LoadingDatabase : DispatchProxy
         var returns = targetMethod!.ReturnType;
         if (typeof(Task).IsAssignableFrom(returns) && _server.TakeRefusal())
         {
-            // What StackExchange.Redis reports for the reply "-LOADING Redis is loading the dataset in memory".
-            Exception error = _server.AsConnectionFailure
-                ? new RedisConnectionException(ConnectionFailureType.Loading, "Loading (None, last-recv: 455) on 127.0.0.1:6379/Interactive")
-                : new RedisServerException("LOADING Redis is loading the dataset in memory");
+            // What StackExchange.Redis reports for the failure, e.g. the reply "-LOADING Redis is loading the dataset in memory".
+            var error = _server.Error();
             return returns.IsGenericType
                 ? FromException.MakeGenericMethod(returns.GetGenericArguments()[0]).Invoke(null, [error])
                 : Task.FromException(error);

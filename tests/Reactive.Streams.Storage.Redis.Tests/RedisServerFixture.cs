@@ -74,6 +74,12 @@ public class RedisServerFixture : IAsyncLifetime
         await StartAsync();
     }
 
+    /// <summary>Kills the server (SIGKILL); <see cref="StartAgainAsync"/> brings it back.</summary>
+    public void Stop() => Kill();
+
+    /// <summary>Starts the server <see cref="Stop"/> killed, on the same port and directory.</summary>
+    public Task StartAgainAsync() => StartAsync();
+
     public Task DisposeAsync()
     {
         Kill();
