@@ -35,6 +35,21 @@ public sealed class HealthCheckTests
     }
 
     [Fact]
+    public void The_checks_take_the_timeout_given_and_none_by_default()
+    {
+        var services = new ServiceCollection();
+        services.AddHealthChecks().AddReactiveStreams(timeout: TimeSpan.FromSeconds(3));
+        var withTimeout = services.BuildServiceProvider().GetRequiredService<Microsoft.Extensions.Options.IOptions<HealthCheckServiceOptions>>().Value.Registrations;
+        var defaults = new ServiceCollection();
+        defaults.AddHealthChecks().AddReactiveStreams();
+        var without = defaults.BuildServiceProvider().GetRequiredService<Microsoft.Extensions.Options.IOptions<HealthCheckServiceOptions>>().Value.Registrations;
+
+        Assert.Equal(4, withTimeout.Count);
+        Assert.All(withTimeout, r => Assert.Equal(TimeSpan.FromSeconds(3), r.Timeout));
+        Assert.All(without, r => Assert.Equal(Timeout.InfiniteTimeSpan, r.Timeout));
+    }
+
+    [Fact]
     public async Task The_log_check_is_unhealthy_when_the_log_cannot_open()
     {
         await using var test = new TestHost(withLogPath: false);

@@ -17,9 +17,14 @@ public static class ReactiveStreamsHealthChecksBuilderExtensions
     /// </summary>
     /// <param name="builder">The health checks builder.</param>
     /// <param name="failureStatus">What a failing check reports; default <see cref="HealthStatus.Unhealthy"/>.</param>
+    /// <param name="timeout">
+    /// How long a check may run before it reports <paramref name="failureStatus"/>; default none. A log's calls keep
+    /// trying while its server cannot be reached (<c>ReconnectTimeout</c>, 30 seconds by default on PostgreSQL and
+    /// Redis), so give the checks that read the log a timeout shorter than your probe's.
+    /// </param>
     /// <returns>The builder.</returns>
-    public static IHealthChecksBuilder AddReactiveStreams(this IHealthChecksBuilder builder, HealthStatus failureStatus = HealthStatus.Unhealthy) =>
-        builder.AddStreamLogCheck(failureStatus).AddCanalWorkerChecks(failureStatus).AddDispatcherCheck(failureStatus);
+    public static IHealthChecksBuilder AddReactiveStreams(this IHealthChecksBuilder builder, HealthStatus failureStatus = HealthStatus.Unhealthy, TimeSpan? timeout = null) =>
+        builder.AddStreamLogCheck(failureStatus, timeout).AddCanalWorkerChecks(failureStatus, timeout).AddDispatcherCheck(failureStatus, timeout);
 
     /// <summary>
     /// Adds <see cref="ReactiveStreamsHealthChecks.LogCheckName"/>: the registered stream log answers a read (tagged
@@ -27,15 +32,21 @@ public static class ReactiveStreamsHealthChecksBuilderExtensions
     /// </summary>
     /// <param name="builder">The health checks builder.</param>
     /// <param name="failureStatus">What a failing check reports; default <see cref="HealthStatus.Unhealthy"/>.</param>
+    /// <param name="timeout">
+    /// How long a check may run before it reports <paramref name="failureStatus"/>; default none. A log's calls keep
+    /// trying while its server cannot be reached (<c>ReconnectTimeout</c>, 30 seconds by default on PostgreSQL and
+    /// Redis), so give the checks that read the log a timeout shorter than your probe's.
+    /// </param>
     /// <returns>The builder.</returns>
-    public static IHealthChecksBuilder AddStreamLogCheck(this IHealthChecksBuilder builder, HealthStatus failureStatus = HealthStatus.Unhealthy)
+    public static IHealthChecksBuilder AddStreamLogCheck(this IHealthChecksBuilder builder, HealthStatus failureStatus = HealthStatus.Unhealthy, TimeSpan? timeout = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
         return builder.Add(new HealthCheckRegistration(
             ReactiveStreamsHealthChecks.LogCheckName,
             static services => new StreamLogHealthCheck(services.GetRequiredService<HostedStreamLog>()),
             failureStatus,
-            [ReactiveStreamsHealthChecks.ReadyTag]));
+            [ReactiveStreamsHealthChecks.ReadyTag],
+            timeout));
     }
 
     /// <summary>
@@ -47,8 +58,13 @@ public static class ReactiveStreamsHealthChecksBuilderExtensions
     /// </summary>
     /// <param name="builder">The health checks builder.</param>
     /// <param name="failureStatus">What a failing check reports; default <see cref="HealthStatus.Unhealthy"/>.</param>
+    /// <param name="timeout">
+    /// How long a check may run before it reports <paramref name="failureStatus"/>; default none. A log's calls keep
+    /// trying while its server cannot be reached (<c>ReconnectTimeout</c>, 30 seconds by default on PostgreSQL and
+    /// Redis), so give the checks that read the log a timeout shorter than your probe's.
+    /// </param>
     /// <returns>The builder.</returns>
-    public static IHealthChecksBuilder AddCanalWorkerChecks(this IHealthChecksBuilder builder, HealthStatus failureStatus = HealthStatus.Unhealthy)
+    public static IHealthChecksBuilder AddCanalWorkerChecks(this IHealthChecksBuilder builder, HealthStatus failureStatus = HealthStatus.Unhealthy, TimeSpan? timeout = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
         return builder
@@ -56,12 +72,14 @@ public static class ReactiveStreamsHealthChecksBuilderExtensions
                 ReactiveStreamsHealthChecks.CanalWorkersCheckName,
                 static services => new CanalWorkersHealthCheck(services.GetServices<CanalWorkerService>()),
                 failureStatus,
-                [ReactiveStreamsHealthChecks.LiveTag, ReactiveStreamsHealthChecks.ReadyTag]))
+                [ReactiveStreamsHealthChecks.LiveTag, ReactiveStreamsHealthChecks.ReadyTag],
+                timeout))
             .Add(new HealthCheckRegistration(
                 ReactiveStreamsHealthChecks.CanalLagCheckName,
                 static services => new CanalLagHealthCheck(services.GetServices<CanalWorkerService>(), services),
                 failureStatus,
-                [ReactiveStreamsHealthChecks.ReadyTag]));
+                [ReactiveStreamsHealthChecks.ReadyTag],
+            timeout));
     }
 
     /// <summary>
@@ -70,14 +88,20 @@ public static class ReactiveStreamsHealthChecksBuilderExtensions
     /// </summary>
     /// <param name="builder">The health checks builder.</param>
     /// <param name="failureStatus">What a failing check reports; default <see cref="HealthStatus.Unhealthy"/>.</param>
+    /// <param name="timeout">
+    /// How long a check may run before it reports <paramref name="failureStatus"/>; default none. A log's calls keep
+    /// trying while its server cannot be reached (<c>ReconnectTimeout</c>, 30 seconds by default on PostgreSQL and
+    /// Redis), so give the checks that read the log a timeout shorter than your probe's.
+    /// </param>
     /// <returns>The builder.</returns>
-    public static IHealthChecksBuilder AddDispatcherCheck(this IHealthChecksBuilder builder, HealthStatus failureStatus = HealthStatus.Unhealthy)
+    public static IHealthChecksBuilder AddDispatcherCheck(this IHealthChecksBuilder builder, HealthStatus failureStatus = HealthStatus.Unhealthy, TimeSpan? timeout = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
         return builder.Add(new HealthCheckRegistration(
             ReactiveStreamsHealthChecks.DispatchersCheckName,
             static services => new DispatchersHealthCheck(services.GetServices<IHostedDispatcher>()),
             failureStatus,
-            [ReactiveStreamsHealthChecks.ReadyTag]));
+            [ReactiveStreamsHealthChecks.ReadyTag],
+            timeout));
     }
 }
