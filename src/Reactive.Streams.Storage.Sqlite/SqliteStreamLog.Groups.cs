@@ -354,7 +354,7 @@ public sealed partial class SqliteStreamLog : IConsumerGroupLog
         try
         {
             ThrowIfDisposed();
-            await AcquireWriteLockAsync(_writer, _beginImmediate, _options, cancellationToken).ConfigureAwait(false);
+            await AcquireWriteLockAsync(_writer, _beginImmediate, _options, cancellationToken, _disposing.Token).ConfigureAwait(false);
             var result = InTransaction(
                 null,
                 (Log: this, state, write),

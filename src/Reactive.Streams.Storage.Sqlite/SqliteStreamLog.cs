@@ -43,6 +43,8 @@ public sealed partial class SqliteStreamLog : StreamLog
     private readonly string _connectionString;
     private readonly SqliteConnection _writer;
     private readonly SemaphoreSlim _writeGate = new(1, 1);
+    // Cancelled when disposal starts: ends a write's wait for another connection's lock, which holds _writeGate.
+    private readonly CancellationTokenSource _disposing = new();
 
     // The last frame of each stream this log appended to, as far as it knows; guarded by _writeGate. A durable
     // append inserts from it with a guard (Sql.AppendAtTip) and reloads it when another connection appended since.
@@ -143,7 +145,7 @@ public sealed partial class SqliteStreamLog : StreamLog
         try
         {
             ThrowIfDisposed();
-            await AcquireWriteLockAsync(_writer, _beginImmediate, _options, cancellationToken).ConfigureAwait(false);
+            await AcquireWriteLockAsync(_writer, _beginImmediate, _options, cancellationToken, _disposing.Token).ConfigureAwait(false);
             if (mode == AppendMode.Durable)
             {
                 result = InTransaction(stream, (Log: this, stream, frame, headersJson), static s => s.Log.AppendAtTip(s.stream, s.frame, s.headersJson));
@@ -174,7 +176,7 @@ public sealed partial class SqliteStreamLog : StreamLog
         try
         {
             ThrowIfDisposed();
-            await AcquireWriteLockAsync(_writer, _beginImmediate, _options, cancellationToken).ConfigureAwait(false);
+            await AcquireWriteLockAsync(_writer, _beginImmediate, _options, cancellationToken, _disposing.Token).ConfigureAwait(false);
             result = AppendInTransaction(stream, frames, mode, headersJson, patches);
         }
         finally
@@ -269,7 +271,7 @@ public sealed partial class SqliteStreamLog : StreamLog
         try
         {
             ThrowIfDisposed();
-            await AcquireWriteLockAsync(_writer, _beginImmediate, _options, cancellationToken).ConfigureAwait(false);
+            await AcquireWriteLockAsync(_writer, _beginImmediate, _options, cancellationToken, _disposing.Token).ConfigureAwait(false);
             using var command = _writer.CreateCommand();
             command.CommandText = Sql.WriteCheckpoint;
             command.Parameters.AddWithValue("$checkpoint", checkpointId);
@@ -308,7 +310,8 @@ public sealed partial class SqliteStreamLog : StreamLog
             }
         }
 
-        // Wait for a write in progress, then close; later writers see IsDisposed.
+        // End a write's wait for the file's lock, wait for a write in progress, then close; later writers see IsDisposed.
+        await _disposing.CancelAsync().ConfigureAwait(false);
         await _writeGate.WaitAsync().ConfigureAwait(false);
         try
         {
@@ -404,7 +407,9 @@ public sealed partial class SqliteStreamLog : StreamLog
     /// <param name="begin">The connection's prepared BEGIN IMMEDIATE, or null to run it as text (the migration).</param>
     /// <param name="options">The busy timeout and its clock.</param>
     /// <param name="cancellationToken">Cancels the wait.</param>
-    private static async ValueTask AcquireWriteLockAsync(SqliteConnection connection, sqlite3_stmt? begin, SqliteStreamLogOptions options, CancellationToken cancellationToken)
+    /// <param name="disposing">The log's disposal, which ends the wait with <see cref="ObjectDisposedException"/>.</param>
+    private static async ValueTask AcquireWriteLockAsync(
+        SqliteConnection connection, sqlite3_stmt? begin, SqliteStreamLogOptions options, CancellationToken cancellationToken, CancellationToken disposing = default)
     {
         var clock = options.BusyTimeProvider;
         var started = 0L;
@@ -435,7 +440,18 @@ public sealed partial class SqliteStreamLog : StreamLog
                     raw.SQLITE_BUSY);
             }
 
-            await Task.Delay(delay < remaining ? delay : remaining, clock, cancellationToken).ConfigureAwait(false);
+            using (var waiting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, disposing))
+            {
+                try
+                {
+                    await Task.Delay(delay < remaining ? delay : remaining, clock, waiting.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    throw new ObjectDisposedException(nameof(SqliteStreamLog), "The stream log was disposed while a write waited for another connection's lock on the file.");
+                }
+            }
+
             delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromMilliseconds(50).Ticks));
         }
     }
