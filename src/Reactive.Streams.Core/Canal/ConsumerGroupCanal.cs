@@ -124,6 +124,10 @@ public sealed class ConsumerGroupCanal : ICommittableCanal<StreamFrame>, IRequeu
     private readonly List<StreamId> _acked = [];
     private readonly List<ClaimedFrame> _ready = [];
     private readonly CancellationTokenSource _closing = new();
+
+    // Serializes acknowledgement flushes: a flush keeps its ids in _acked until the log has stored them, so a flush that
+    // waits here (disposal behind a pull's flush that the disposal cancels) sends whatever the other did not store.
+    private readonly SemaphoreSlim _flushGate = new(1, 1);
     private StreamId _lastDelivered;
 
     // While the first pulls take back this member's own pending frames: the last id taken back (the next call reads on
@@ -520,36 +524,52 @@ public sealed class ConsumerGroupCanal : ICommittableCanal<StreamFrame>, IRequeu
     /// <returns>A task that completes when they are stored.</returns>
     public async ValueTask FlushAcknowledgementsAsync(CancellationToken cancellationToken = default)
     {
-        StreamId[] ids;
         lock (_gate)
         {
             if (_acked.Count == 0)
             {
                 return;
             }
+        }
 
-            ids = [.. _acked];
-            _acked.Clear();
-            Array.Sort(ids);
+        // One flush at a time. The ids stay in _acked until the log has stored them: a flush cancelled or failed leaves
+        // them for the next, and a flush that waited here for another (disposal cancelling a pull's) sends what that one
+        // did not store. Taken synchronously when free, as a commit between pulls usually finds it.
+        if (!_flushGate.Wait(0))
+        {
+            await _flushGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
 
         try
         {
-            await _log.AcknowledgeAsync(Stream, Group, ids, cancellationToken).ConfigureAwait(false);
-        }
-        catch
-        {
+            int sent;
+            StreamId[] ids;
             lock (_gate)
             {
-                _acked.InsertRange(0, ids);
+                if (_acked.Count == 0)
+                {
+                    return;
+                }
+
+                // A frame acknowledged twice (a commit and its token) is sent once.
+                sent = _acked.Count;
+                ids = [.. _acked.Distinct()];
+                Array.Sort(ids);
             }
 
-            throw;
+            await _log.AcknowledgeAsync(Stream, Group, ids, cancellationToken).ConfigureAwait(false);
+            lock (_gate)
+            {
+                // Acknowledgements made meanwhile were appended after the ones sent; an id among them that was just
+                // stored (acknowledged again while the flush was out) needs no second call.
+                _acked.RemoveRange(0, sent);
+                _acked.RemoveAll(id => Array.BinarySearch(ids, id) >= 0);
+                ReleaseHeld(ids);
+            }
         }
-
-        lock (_gate)
+        finally
         {
-            ReleaseHeld(ids);
+            _flushGate.Release();
         }
     }
 
@@ -653,7 +673,8 @@ public sealed class ConsumerGroupCanal : ICommittableCanal<StreamFrame>, IRequeu
     }
 
     /// <summary>
-    /// Closes the canal and sends pending acknowledgements. A pull waiting at that moment fails with
+    /// Closes the canal and sends pending acknowledgements, including those a pull was sending when the disposal
+    /// cancelled it (the disposal waits for that pull's call to the log to end). A pull waiting at that moment fails with
     /// <see cref="CanalClosedException"/>; later pulls fail with it too. Unacknowledged frames are reclaimed by other
     /// members after the claim timeout.
     /// </summary>

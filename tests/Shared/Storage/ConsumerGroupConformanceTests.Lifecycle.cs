@@ -1,0 +1,168 @@
+namespace Reactive.Streams.Storage.Tests;
+
+/// <summary>
+/// A group canal across its awaits: disposal while a pull sends acknowledgements, a pull cancelled while its claim is
+/// out, and acknowledgements the log counts once.
+/// </summary>
+public abstract partial class ConsumerGroupConformanceTests
+{
+    /// <summary>
+    /// docs/consumer-groups.md: token acknowledgements "are sent at the next pull, FlushAcknowledgementsAsync or
+    /// disposal", and DisposeAsync "completes when the acknowledgements are stored". A pull sending them when the canal is
+    /// disposed is cancelled by the disposal; the acknowledgements it was sending must still be stored by the disposal,
+    /// not left in a closed canal (the frames would be handed out again after the claim timeout).
+    /// </summary>
+    [Fact]
+    public async Task Disposing_a_canal_while_a_pull_sends_its_acknowledgements_still_stores_them()
+    {
+        var inner = await CreateAsync();
+        var stream = NewStream();
+        var ids = await AppendAsync(inner, stream, 2);
+        var log = new HookedLog(inner);
+        var canal = await OpenCanalAsync(log, stream, "a");
+        var batch = await canal.PullBatchAsync(10, TimeSpan.Zero);
+        Assert.Equal(ids, batch.Select(f => f.Id));
+        canal.AckTokenFor(batch[0]).Acknowledge();
+        canal.AckTokenFor(batch[1]).Acknowledge();
+
+        // The next pull's acknowledgement is out when the canal is disposed; its cancellation comes back only later.
+        var cancelled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        log.BeforeAcknowledge = async token =>
+        {
+            log.BeforeAcknowledge = null;
+            try
+            {
+                await Task.Delay(Timeout.InfiniteTimeSpan, token);
+            }
+            catch (OperationCanceledException)
+            {
+                cancelled.TrySetResult();
+                await release.Task;
+                throw;
+            }
+        };
+        var pull = canal.PullBatchAsync(10, TimeSpan.FromMinutes(1)).AsTask();
+        var dispose = canal.DisposeAsync().AsTask();
+        await cancelled.Task.WaitAsync(Guard);
+        release.TrySetResult();
+
+        await Assert.ThrowsAsync<CanalClosedException>(() => pull.WaitAsync(Guard));
+        await dispose.WaitAsync(Guard);
+        Assert.Empty(await inner.ReadPendingAsync(stream, "g", null, 10));
+        Assert.Equal(0, canal.Unacknowledged);
+    }
+
+    /// <summary>
+    /// Cancellation interrupts only waiting: a claim already sent completes, and the frames it took come first with
+    /// the next pull of the canal, with no second delivery counted.
+    /// </summary>
+    [Fact]
+    public async Task A_pull_cancelled_while_its_claim_is_out_hands_the_claimed_frames_to_the_next_pull()
+    {
+        var inner = await CreateAsync();
+        var stream = NewStream();
+        var ids = await AppendAsync(inner, stream, 3);
+        var log = new HookedLog(inner);
+        var canal = await OpenCanalAsync(log, stream, "a");
+        using var cts = new CancellationTokenSource();
+        log.BeforeClaim = async _ =>
+        {
+            log.BeforeClaim = null;
+            await cts.CancelAsync();
+        };
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => canal.PullBatchAsync(2, TimeSpan.FromMinutes(1), cts.Token).AsTask().WaitAsync(Guard));
+
+        Assert.Equal(new[] { (ids[0], 1L), (ids[1], 1L) }, (await inner.ReadPendingAsync(stream, "g", null, 10)).Select(p => (p.Id, p.DeliveryCount)));
+        Assert.Equal(0, canal.Unacknowledged);
+        var next = await canal.PullBatchAsync(10, TimeSpan.Zero);
+        Assert.Equal(ids[..2], next.Select(f => f.Id));
+        Assert.Equal(new[] { 1L, 1L }, next.Select(canal.DeliveryCountOf));
+        await canal.CommitAsync(next.Last);
+        Assert.Equal(new[] { ids[2] }, (await canal.PullBatchAsync(10, TimeSpan.Zero)).Select(f => f.Id));
+    }
+
+    /// <summary>XACK's rules: an id given twice in one call counts once, and a frame another member holds is acknowledged all the same.</summary>
+    [Fact]
+    public async Task An_acknowledgement_counts_an_id_given_twice_once_and_takes_another_member_s_frame()
+    {
+        var log = await CreateAsync();
+        var stream = NewStream();
+        var ids = await AppendAsync(log, stream, 3);
+        await log.CreateGroupAsync(stream, "g", ConsumerGroupStart.Beginning);
+        await log.ClaimAsync(stream, "g", "a", 2, ClaimTimeout);
+        await log.ClaimAsync(stream, "g", "b", 1, ClaimTimeout);
+
+        Assert.Equal(2, await log.AcknowledgeAsync(stream, "g", [ids[0], ids[0], ids[2], ids[2]]));
+
+        Assert.Equal(new[] { (ids[1], "a") }, (await log.ReadPendingAsync(stream, "g", null, 10)).Select(p => (p.Id, p.Consumer)));
+        var info = await log.ReadGroupAsync(stream, "g");
+        Assert.Equal(new[] { ("a", 1L), ("b", 0L) }, info!.Members.Select(m => (m.Name, m.PendingCount)));
+    }
+
+    /// <summary>A log that runs a test's hook before an acknowledgement or a claim (not a member's claim of its own pending frames) reaches the inner log (each hook clears itself to run once).</summary>
+    private sealed class HookedLog(IConsumerGroupLog inner) : IConsumerGroupLog
+    {
+        public volatile Func<CancellationToken, Task>? BeforeAcknowledge;
+        public volatile Func<CancellationToken, Task>? BeforeClaim;
+
+        public ValueTask<AppendResult> AppendAsync(string stream, ReadOnlyMemory<byte> frame, AppendMode mode, CancellationToken cancellationToken = default) =>
+            inner.AppendAsync(stream, frame, mode, cancellationToken);
+
+        public ValueTask<AppendResult> AppendAsync(string stream, ReadOnlyMemory<byte> frame, AppendMode mode, IReadOnlyDictionary<string, string>? headers, CancellationToken cancellationToken = default) =>
+            inner.AppendAsync(stream, frame, mode, headers, cancellationToken);
+
+        public ValueTask<AppendBatchResult> AppendBatchAsync(string stream, IReadOnlyList<ReadOnlyMemory<byte>> frames, AppendMode mode, CancellationToken cancellationToken = default) =>
+            inner.AppendBatchAsync(stream, frames, mode, cancellationToken);
+
+        public ValueTask<AppendBatchResult> AppendBatchAsync(string stream, IReadOnlyList<ReadOnlyMemory<byte>> frames, AppendMode mode, IReadOnlyList<IReadOnlyDictionary<string, string>?>? headers, CancellationToken cancellationToken = default) =>
+            inner.AppendBatchAsync(stream, frames, mode, headers, cancellationToken);
+
+        public ValueTask<IReadOnlyList<StreamFrame>> ReadAsync(string stream, StreamId from, StreamId to, int limit, CancellationToken cancellationToken = default) =>
+            inner.ReadAsync(stream, from, to, limit, cancellationToken);
+
+        public ValueTask<IReadOnlyList<StreamFrame>> TailAsync(string stream, StreamId after, TimeSpan block, int limit, TailVisibility visibility = TailVisibility.All, CancellationToken cancellationToken = default) =>
+            inner.TailAsync(stream, after, block, limit, visibility, cancellationToken);
+
+        public IAsyncEnumerable<StreamFrame> TailAllAsync(string stream, StreamId after, TailVisibility visibility = TailVisibility.All, CancellationToken cancellationToken = default) =>
+            inner.TailAllAsync(stream, after, visibility, cancellationToken);
+
+        public ValueTask<StreamSummary?> ReadSummaryAsync(string stream, CancellationToken cancellationToken = default) =>
+            inner.ReadSummaryAsync(stream, cancellationToken);
+
+        public ValueTask<bool> CreateGroupAsync(string stream, string group, ConsumerGroupStart start, CancellationToken cancellationToken = default) =>
+            inner.CreateGroupAsync(stream, group, start, cancellationToken);
+
+        public async ValueTask<ConsumerGroupClaim> ClaimAsync(string stream, string group, string consumer, int limit, TimeSpan claimTimeout, CancellationToken cancellationToken = default)
+        {
+            if (BeforeClaim is { } hook)
+            {
+                await hook(cancellationToken);
+            }
+
+            return await inner.ClaimAsync(stream, group, consumer, limit, claimTimeout, cancellationToken);
+        }
+
+        public ValueTask<ConsumerGroupClaim> ClaimOwnPendingAsync(string stream, string group, string consumer, StreamId after, int limit, CancellationToken cancellationToken = default) =>
+            inner.ClaimOwnPendingAsync(stream, group, consumer, after, limit, cancellationToken);
+
+        public async ValueTask<long> AcknowledgeAsync(string stream, string group, IReadOnlyList<StreamId> ids, CancellationToken cancellationToken = default)
+        {
+            if (BeforeAcknowledge is { } hook)
+            {
+                await hook(cancellationToken);
+            }
+
+            return await inner.AcknowledgeAsync(stream, group, ids, cancellationToken);
+        }
+
+        public ValueTask<IReadOnlyList<PendingFrame>> ReadPendingAsync(string stream, string group, string? consumer, int limit, CancellationToken cancellationToken = default) =>
+            inner.ReadPendingAsync(stream, group, consumer, limit, cancellationToken);
+
+        public ValueTask<ConsumerGroupInfo?> ReadGroupAsync(string stream, string group, CancellationToken cancellationToken = default) =>
+            inner.ReadGroupAsync(stream, group, cancellationToken);
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask; // the inner log is the test's
+    }
+}
