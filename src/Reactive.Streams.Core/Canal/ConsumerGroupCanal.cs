@@ -429,10 +429,16 @@ public sealed class ConsumerGroupCanal : ICommittableCanal<StreamFrame>, IRequeu
             await _log.AcknowledgeAsync(Stream, Group, [claimed.Frame.Id], CancellationToken.None).ConfigureAwait(false);
             lock (_gate)
             {
-                // This canal may hold the frame from an earlier delivery it did not acknowledge: it is handled now.
+                // This canal may hold the frame from an earlier delivery it did not acknowledge, or keep it from one not
+                // handed out yet (a pull still lingering, a requeued batch): it is handled now, and not handed out again.
                 if (FindHeld(claimed.Frame.Id) is var at && at >= 0)
                 {
                     _held.RemoveAt(at);
+                }
+
+                if (FindReady(claimed.Frame.Id) is var ready && ready >= 0)
+                {
+                    _ready.RemoveAt(ready);
                 }
             }
         }
@@ -586,21 +592,52 @@ public sealed class ConsumerGroupCanal : ICommittableCanal<StreamFrame>, IRequeu
 
     private CanalClosedException Closed() => new($"group:{Stream}/{Group}/{Consumer}");
 
-    /// <summary>Appends claimed frames to _ready, keeping it in id order (a claim's frames come in id order). Under _gate.</summary>
+    /// <summary>
+    /// Adds claimed frames to _ready, keeping it in id order (a claim's frames come in id order, after those there, so
+    /// they usually append). A frame already there (kept from a cancelled pull or a requeued batch, or taken earlier by a
+    /// pull still lingering) whose claim ran out and that this claim took again is replaced, with its new delivery count:
+    /// a batch holds each frame once. Under _gate.
+    /// </summary>
     private void AddReady(IReadOnlyList<ClaimedFrame> frames)
     {
-        var ordered = true;
-        for (var i = 0; i < frames.Count && ordered; i++)
+        foreach (var frame in frames)
         {
-            var previous = i > 0 ? frames[i - 1] : _ready.Count > 0 ? _ready[^1] : null;
-            ordered = previous is null || previous.Frame.Id < frames[i].Frame.Id;
+            var id = frame.Frame.Id;
+            if (_ready.Count == 0 || _ready[^1].Frame.Id < id)
+            {
+                _ready.Add(frame);
+                continue;
+            }
+
+            var at = FindReady(id);
+            if (at >= 0)
+            {
+                _ready[at] = frame;
+            }
+            else
+            {
+                _ready.Insert(~at, frame);
+            }
+        }
+    }
+
+    /// <summary>The index of <paramref name="id"/> in _ready, or the bitwise complement of where it would go. Under _gate.</summary>
+    private int FindReady(StreamId id)
+    {
+        var (lo, hi) = (0, _ready.Count - 1);
+        while (lo <= hi)
+        {
+            var mid = lo + ((hi - lo) >> 1);
+            var order = _ready[mid].Frame.Id.CompareTo(id);
+            if (order == 0)
+            {
+                return mid;
+            }
+
+            (lo, hi) = order < 0 ? (mid + 1, hi) : (lo, mid - 1);
         }
 
-        _ready.AddRange(frames);
-        if (!ordered)
-        {
-            _ready.Sort(static (a, b) => a.Frame.Id.CompareTo(b.Frame.Id));
-        }
+        return ~lo;
     }
 
     /// <summary>The index of <paramref name="id"/> in _held, or the bitwise complement of where it would go. Under _gate.</summary>

@@ -1,8 +1,8 @@
 namespace Reactive.Streams.Storage.Tests;
 
 /// <summary>
-/// A group canal across its awaits: disposal while a pull sends acknowledgements, a pull cancelled while its claim is
-/// out, and acknowledgements the log counts once.
+/// A group canal across its awaits: disposal while a pull sends acknowledgements, a pull that outlasts its own claim
+/// timeout while it lingers, a pull cancelled while its claim is out, and acknowledgements the log counts once.
 /// </summary>
 public abstract partial class ConsumerGroupConformanceTests
 {
@@ -54,6 +54,90 @@ public abstract partial class ConsumerGroupConformanceTests
     }
 
     /// <summary>
+    /// A lingering pull that waits longer than its claim timeout claims again while it waits, and its own frame is due
+    /// again by then: the reclaim must replace the frame the pull already holds (with its new delivery count), not add it
+    /// a second time to the same batch.
+    /// </summary>
+    [Fact]
+    public async Task A_lingering_pull_that_outlasts_its_claim_timeout_returns_each_frame_once_with_its_latest_count()
+    {
+        var log = await CreateAsync();
+        var stream = NewStream();
+        var first = (await AppendAsync(log, stream, 1))[0];
+        var canal = await OpenCanalAsync(log, stream, "a");
+
+        var timers = Clock.TimersCreated;
+        var pull = canal.PullBatchAsync(10, TimeSpan.FromMinutes(1), new CanalLinger(4, Timeout.InfiniteTimeSpan)).AsTask();
+        await PassWhilePullWaitsAsync(pull, timers, ClaimTimeout + ClaimTimeout / 4);
+        Assert.False(pull.IsCompleted);
+        Assert.Equal(new[] { (first, "a", 2L) }, (await log.ReadPendingAsync(stream, "g", null, 10)).Select(p => (p.Id, p.Consumer, p.DeliveryCount)));
+        var more = await AppendAsync(log, stream, 3, "m");
+
+        var batch = await pull.WaitAsync(Guard);
+        Assert.Equal(new[] { first }.Concat(more), batch.Select(f => f.Id));
+        Assert.Equal(new[] { 2L, 1L, 1L, 1L }, batch.Select(canal.DeliveryCountOf));
+        Assert.Equal(4, canal.Unacknowledged);
+        await canal.CommitAsync(batch.Last);
+        Assert.Empty(await log.ReadPendingAsync(stream, "g", null, 10));
+    }
+
+    /// <summary>
+    /// The same frame, past the most deliveries when the lingering pull claims it again: it is parked (appended to the
+    /// dead-letter stream and acknowledged), so the pull must not hand it to the handler as well.
+    /// </summary>
+    [Fact]
+    public async Task A_frame_parked_while_a_lingering_pull_holds_it_is_not_also_returned()
+    {
+        var log = await CreateAsync();
+        var stream = NewStream();
+        var deadLetter = NewStream("dl");
+        await AppendAsync(log, stream, 1);
+        var canal = await OpenCanalAsync(log, stream, "a", maxDeliveries: 1, deadLetter: deadLetter);
+
+        var timers = Clock.TimersCreated;
+        var pull = canal.PullBatchAsync(10, TimeSpan.FromMinutes(1), new CanalLinger(4, Timeout.InfiniteTimeSpan)).AsTask();
+        await PassWhilePullWaitsAsync(pull, timers, ClaimTimeout + ClaimTimeout / 4);
+        Assert.Equal(new[] { "f0" }, (await log.ReadAsync(deadLetter, StreamId.Min, StreamId.Max, 10)).Select(Text));
+        var more = await AppendAsync(log, stream, 4, "m");
+
+        var batch = await pull.WaitAsync(Guard);
+        Assert.Equal(more, batch.Select(f => f.Id));
+        Assert.Equal(4, canal.Unacknowledged);
+        await canal.CommitAsync(batch.Last);
+        Assert.Empty(await log.ReadPendingAsync(stream, "g", null, 10));
+    }
+
+    /// <summary>
+    /// Frames a cancelled pull claimed wait in the canal for its next pull (as a batch a stopped worker gives back does);
+    /// when that pull, lingering for more, finds them due again and reclaims them, each is still returned once.
+    /// </summary>
+    [Fact]
+    public async Task Frames_kept_from_a_cancelled_pull_and_reclaimed_by_the_next_lingering_pull_are_returned_once()
+    {
+        var inner = await CreateAsync();
+        var stream = NewStream();
+        var ids = await AppendAsync(inner, stream, 2);
+        var log = new HookedLog(inner);
+        var canal = await OpenCanalAsync(log, stream, "a");
+        using var cts = new CancellationTokenSource();
+        log.BeforeClaim = async _ =>
+        {
+            log.BeforeClaim = null;
+            await cts.CancelAsync();
+        };
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => canal.PullBatchAsync(2, TimeSpan.FromMinutes(1), cts.Token).AsTask().WaitAsync(Guard));
+        var third = (await AppendAsync(inner, stream, 1, "n"))[0];
+        await PassAsync(ClaimTimeout);
+
+        // The pull holds the two kept, lingers for a third, and its claim takes both again (due) and the new one.
+        var next = await canal.PullBatchAsync(10, TimeSpan.FromMinutes(1), new CanalLinger(3, Timeout.InfiniteTimeSpan)).AsTask().WaitAsync(Guard);
+
+        Assert.Equal(ids.Append(third), next.Select(f => f.Id));
+        Assert.Equal(new[] { 2L, 2L, 1L }, next.Select(canal.DeliveryCountOf));
+        Assert.Equal(3, canal.Unacknowledged);
+    }
+
+    /// <summary>
     /// Cancellation interrupts only waiting: a claim already sent completes, and the frames it took come first with
     /// the next pull of the canal, with no second delivery counted.
     /// </summary>
@@ -99,6 +183,22 @@ public abstract partial class ConsumerGroupConformanceTests
         Assert.Equal(new[] { (ids[1], "a") }, (await log.ReadPendingAsync(stream, "g", null, 10)).Select(p => (p.Id, p.Consumer)));
         var info = await log.ReadGroupAsync(stream, "g");
         Assert.Equal(new[] { ("a", 1L), ("b", 0L) }, info!.Members.Select(m => (m.Name, m.PendingCount)));
+    }
+
+    /// <summary>
+    /// Lets <paramref name="total"/> of virtual time pass in quarters of the claim timeout while <paramref name="pull"/>
+    /// waits, each step once the pull has parked again (<paramref name="timers"/>: the clock's timer count before the pull).
+    /// </summary>
+    private async Task PassWhilePullWaitsAsync(Task pull, int timers, TimeSpan total)
+    {
+        await Task.WhenAny(pull, Clock.WaitForTimersAsync(timers + 1));
+        var step = ClaimTimeout / 4;
+        for (var passed = TimeSpan.Zero; passed < total && !pull.IsCompleted; passed += step)
+        {
+            var before = Clock.TimersCreated;
+            await PassAsync(step);
+            await Task.WhenAny(pull, Clock.WaitForTimersAsync(before + 1));
+        }
     }
 
     /// <summary>A log that runs a test's hook before an acknowledgement or a claim (not a member's claim of its own pending frames) reaches the inner log (each hook clears itself to run once).</summary>
