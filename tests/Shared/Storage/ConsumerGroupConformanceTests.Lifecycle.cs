@@ -167,6 +167,66 @@ public abstract partial class ConsumerGroupConformanceTests
         Assert.Equal(new[] { ids[2] }, (await canal.PullBatchAsync(10, TimeSpan.Zero)).Select(f => f.Id));
     }
 
+    /// <summary>
+    /// A canal disposed while its worker's handler runs: the worker still commits the batch it handled (the
+    /// acknowledgement reaches the log, once), then finds the canal closed and ends cleanly.
+    /// </summary>
+    [Fact]
+    public async Task A_canal_disposed_while_its_worker_is_mid_batch_still_gets_the_handled_batch_acknowledged()
+    {
+        var log = await CreateAsync();
+        var stream = NewStream();
+        var ids = await AppendAsync(log, stream, 2);
+        var canal = await OpenCanalAsync(log, stream, "a");
+        var entered = new TaskCompletionSource<StreamId[]>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var batches = 0;
+        await using var worker = CanalWorker.Start(canal, async (batch, _) =>
+        {
+            Interlocked.Increment(ref batches);
+            entered.TrySetResult(batch.Select(f => f.Id).ToArray());
+            await release.Task;
+        }, new CanalWorkerOptions { Deadline = TimeSpan.Zero });
+
+        Assert.Equal(ids, await entered.Task.WaitAsync(Guard));
+        await canal.DisposeAsync();
+        release.TrySetResult();
+
+        await worker.JoinAsync().WaitAsync(Guard);
+        Assert.Equal(1, batches);
+        Assert.Empty(await log.ReadPendingAsync(stream, "g", null, 10));
+        Assert.Equal(0, canal.Unacknowledged);
+    }
+
+    /// <summary>
+    /// A worker stopped while its handler runs gives the batch back unacknowledged; the canal is then disposed (the
+    /// process shuts down). The member restarted under its name gets those frames at once, delivery 2, and nothing else
+    /// acknowledged them.
+    /// </summary>
+    [Fact]
+    public async Task A_batch_a_stopped_worker_gave_back_comes_back_to_the_restarted_member_at_once()
+    {
+        var log = await CreateAsync();
+        var stream = NewStream();
+        var ids = await AppendAsync(log, stream, 2);
+        var canal = await OpenCanalAsync(log, stream, "a");
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var worker = CanalWorker.Start(canal, async (_, token) =>
+        {
+            entered.TrySetResult();
+            await Task.Delay(Timeout.InfiniteTimeSpan, token);
+        }, new CanalWorkerOptions { Deadline = TimeSpan.Zero });
+        await entered.Task.WaitAsync(Guard);
+        await worker.StopAndJoinAsync().WaitAsync(Guard);
+        await canal.DisposeAsync();
+        Assert.Equal(new[] { (ids[0], 1L), (ids[1], 1L) }, (await log.ReadPendingAsync(stream, "g", "a", 10)).Select(p => (p.Id, p.DeliveryCount)));
+
+        var restarted = await OpenCanalAsync(await CreateAsync(), stream, "a");
+        var batch = await restarted.PullBatchAsync(10, TimeSpan.Zero);
+        Assert.Equal(ids, batch.Select(f => f.Id));
+        Assert.Equal(new[] { 2L, 2L }, batch.Select(restarted.DeliveryCountOf));
+    }
+
     /// <summary>XACK's rules: an id given twice in one call counts once, and a frame another member holds is acknowledged all the same.</summary>
     [Fact]
     public async Task An_acknowledgement_counts_an_id_given_twice_once_and_takes_another_member_s_frame()
