@@ -557,10 +557,10 @@ public sealed class ConsumerGroupCanal : ICommittableCanal<StreamFrame>, IRequeu
                     return;
                 }
 
-                // A frame acknowledged twice (a commit and its token) is sent once.
                 sent = _acked.Count;
-                ids = [.. _acked.Distinct()];
+                ids = [.. _acked];
                 Array.Sort(ids);
+                ids = Distinct(ids);
             }
 
             await _log.AcknowledgeAsync(Stream, Group, ids, cancellationToken).ConfigureAwait(false);
@@ -569,7 +569,11 @@ public sealed class ConsumerGroupCanal : ICommittableCanal<StreamFrame>, IRequeu
                 // Acknowledgements made meanwhile were appended after the ones sent; an id among them that was just
                 // stored (acknowledged again while the flush was out) needs no second call.
                 _acked.RemoveRange(0, sent);
-                _acked.RemoveAll(id => Array.BinarySearch(ids, id) >= 0);
+                if (_acked.Count > 0)
+                {
+                    _acked.RemoveAll(id => Array.BinarySearch(ids, id) >= 0);
+                }
+
                 ReleaseHeld(ids);
             }
         }
@@ -577,6 +581,21 @@ public sealed class ConsumerGroupCanal : ICommittableCanal<StreamFrame>, IRequeu
         {
             _flushGate.Release();
         }
+    }
+
+    /// <summary>Sorted <paramref name="ids"/> without repeats (a frame acknowledged twice, by a commit and by its token, is sent once); the array itself when it has none.</summary>
+    private static StreamId[] Distinct(StreamId[] ids)
+    {
+        var kept = ids.Length == 0 ? 0 : 1;
+        for (var i = 1; i < ids.Length; i++)
+        {
+            if (ids[i] != ids[kept - 1])
+            {
+                ids[kept++] = ids[i];
+            }
+        }
+
+        return kept == ids.Length ? ids : ids[..kept];
     }
 
     private void Acknowledge(StreamId id)

@@ -227,6 +227,26 @@ public abstract partial class ConsumerGroupConformanceTests
         Assert.Equal(new[] { 2L, 2L }, batch.Select(restarted.DeliveryCountOf));
     }
 
+    /// <summary>A frame acknowledged through its token and by a commit too is sent to the log once.</summary>
+    [Fact]
+    public async Task A_frame_acknowledged_by_its_token_and_a_commit_is_sent_once()
+    {
+        var inner = await CreateAsync();
+        var stream = NewStream();
+        var ids = await AppendAsync(inner, stream, 2);
+        var log = new HookedLog(inner);
+        var canal = await OpenCanalAsync(log, stream, "a");
+        var batch = await canal.PullBatchAsync(10, TimeSpan.Zero);
+        canal.AckTokenFor(batch[0]).Acknowledge();
+        canal.AckTokenFor(batch[0]).Acknowledge();
+
+        await canal.CommitAsync(batch[1]);
+
+        Assert.Equal(new[] { ids }, log.Acknowledged);
+        Assert.Empty(await inner.ReadPendingAsync(stream, "g", null, 10));
+        Assert.Equal(0, canal.Unacknowledged);
+    }
+
     /// <summary>XACK's rules: an id given twice in one call counts once, and a frame another member holds is acknowledged all the same.</summary>
     [Fact]
     public async Task An_acknowledgement_counts_an_id_given_twice_once_and_takes_another_member_s_frame()
@@ -266,6 +286,9 @@ public abstract partial class ConsumerGroupConformanceTests
     {
         public volatile Func<CancellationToken, Task>? BeforeAcknowledge;
         public volatile Func<CancellationToken, Task>? BeforeClaim;
+
+        /// <summary>The ids of every acknowledgement sent, in order.</summary>
+        public System.Collections.Concurrent.ConcurrentQueue<StreamId[]> Acknowledged { get; } = new();
 
         public ValueTask<AppendResult> AppendAsync(string stream, ReadOnlyMemory<byte> frame, AppendMode mode, CancellationToken cancellationToken = default) =>
             inner.AppendAsync(stream, frame, mode, cancellationToken);
@@ -314,6 +337,7 @@ public abstract partial class ConsumerGroupConformanceTests
                 await hook(cancellationToken);
             }
 
+            Acknowledged.Enqueue([.. ids]);
             return await inner.AcknowledgeAsync(stream, group, ids, cancellationToken);
         }
 
