@@ -227,6 +227,39 @@ public abstract partial class ConsumerGroupConformanceTests
         Assert.Equal(new[] { 2L, 2L }, batch.Select(restarted.DeliveryCountOf));
     }
 
+    /// <summary>
+    /// A canal disposed while its pull's claim is out: the pull ends with <see cref="CanalClosedException"/>, and the
+    /// frames the claim took stay pending on the member (nothing lost, nothing acknowledged), for the member restarted
+    /// under its name at once, or for another member after the claim timeout.
+    /// </summary>
+    [Fact]
+    public async Task A_canal_disposed_while_its_claim_is_out_leaves_the_claimed_frames_pending_on_the_member()
+    {
+        var inner = await CreateAsync();
+        var stream = NewStream();
+        var ids = await AppendAsync(inner, stream, 3);
+        var log = new HookedLog(inner);
+        var canal = await OpenCanalAsync(log, stream, "a");
+        Task? disposing = null;
+        log.BeforeClaim = _ =>
+        {
+            log.BeforeClaim = null;
+            disposing = canal.DisposeAsync().AsTask();
+            return Task.CompletedTask;
+        };
+
+        await Assert.ThrowsAsync<CanalClosedException>(() => canal.PullBatchAsync(2, TimeSpan.FromMinutes(1)).AsTask().WaitAsync(Guard));
+        await disposing!.WaitAsync(Guard);
+
+        Assert.Equal(new[] { (ids[0], "a", 1L), (ids[1], "a", 1L) }, (await inner.ReadPendingAsync(stream, "g", null, 10)).Select(p => (p.Id, p.Consumer, p.DeliveryCount)));
+        var other = await OpenCanalAsync(await CreateAsync(), stream, "b");
+        Assert.Equal(new[] { ids[2] }, (await other.PullBatchAsync(10, TimeSpan.Zero)).Select(f => f.Id));
+        var restarted = await OpenCanalAsync(await CreateAsync(), stream, "a");
+        var back = await restarted.PullBatchAsync(10, TimeSpan.Zero);
+        Assert.Equal(ids[..2], back.Select(f => f.Id));
+        Assert.Equal(new[] { 2L, 2L }, back.Select(restarted.DeliveryCountOf));
+    }
+
     /// <summary>A frame acknowledged through its token and by a commit too is sent to the log once.</summary>
     [Fact]
     public async Task A_frame_acknowledged_by_its_token_and_a_commit_is_sent_once()
