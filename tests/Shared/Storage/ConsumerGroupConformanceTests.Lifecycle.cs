@@ -280,6 +280,40 @@ public abstract partial class ConsumerGroupConformanceTests
         Assert.Equal(0, canal.Unacknowledged);
     }
 
+    /// <summary>
+    /// A frame trimmed by best-effort retention while pending stays in the pending list, the group's and its holder's
+    /// pending counts (as Redis's XPENDING keeps a deleted entry) until a reclaim drops it or it is acknowledged; the
+    /// lag counts only frames that are still there after the cursor.
+    /// </summary>
+    [Fact]
+    public async Task A_pending_frame_trimmed_by_retention_counts_as_pending_until_a_reclaim_drops_it_or_it_is_acknowledged()
+    {
+        var log = await OpenLogKeepingTwoLiveFramesAsync();
+        var stream = NewStream();
+        await log.CreateGroupAsync(stream, "g", ConsumerGroupStart.Beginning);
+        var l0 = (await log.AppendAsync(stream, "l0"u8.ToArray(), AppendMode.BestEffortLive)).Id;
+        var l1 = (await log.AppendAsync(stream, "l1"u8.ToArray(), AppendMode.BestEffortLive)).Id;
+        Assert.Equal(2, (await log.ClaimAsync(stream, "g", "a", 10, ClaimTimeout)).Frames.Count);
+        await log.AppendAsync(stream, "l2"u8.ToArray(), AppendMode.BestEffortLive);
+        await log.AppendAsync(stream, "l3"u8.ToArray(), AppendMode.BestEffortLive);
+        Assert.Empty(await log.ReadAsync(stream, StreamId.Min, l1, 10));
+
+        var info = await log.ReadGroupAsync(stream, "g");
+        Assert.Equal((l1, 2L, 2L), (info!.LastDeliveredId, info.PendingCount, info.Lag));
+        Assert.Equal(new[] { ("a", 2L) }, info.Members.Select(m => (m.Name, m.PendingCount)));
+        Assert.Equal(new[] { l0, l1 }, (await log.ReadPendingAsync(stream, "g", "a", 10)).Select(p => p.Id));
+
+        Assert.Equal(1, await log.AcknowledgeAsync(stream, "g", [l0]));
+        await PassAsync(ClaimTimeout);
+        var claim = await log.ClaimAsync(stream, "g", "b", 10, ClaimTimeout);
+        Assert.Equal(new[] { "l2", "l3" }, claim.Frames.Select(f => Text(f.Frame)));
+        Assert.All(claim.Frames, f => Assert.Equal(1, f.DeliveryCount));
+
+        info = await log.ReadGroupAsync(stream, "g");
+        Assert.Equal((2L, 0L), (info!.PendingCount, info.Lag));
+        Assert.Equal(new[] { ("a", 0L), ("b", 2L) }, info.Members.Select(m => (m.Name, m.PendingCount)));
+    }
+
     /// <summary>XACK's rules: an id given twice in one call counts once, and a frame another member holds is acknowledged all the same.</summary>
     [Fact]
     public async Task An_acknowledgement_counts_an_id_given_twice_once_and_takes_another_member_s_frame()
