@@ -101,8 +101,9 @@ public sealed class ConsumerGroupCanalOptions
 /// first pulls, before anything else (<see cref="ConsumerGroupCanalOptions.ClaimOwnPendingFirst"/>), each with its
 /// delivery count raised.</para>
 /// <para>Cancellation interrupts only waiting: a claim that was sent completes, and the frames it took are returned
-/// first by the next pull on this canal. Disposal flushes acknowledgements; frames this member holds unacknowledged are
-/// reclaimed by other members after the claim timeout.</para>
+/// first by the next pull on this canal while their claim is live; once the claim timeout has passed they are left to
+/// the claims, which take them again (this member's or another's) with their delivery count raised. Disposal flushes
+/// acknowledgements; frames this member holds unacknowledged are reclaimed by other members after the claim timeout.</para>
 /// </remarks>
 public sealed class ConsumerGroupCanal : ICommittableCanal<StreamFrame>, IRequeueCanal<StreamFrame>
 {
@@ -122,7 +123,7 @@ public sealed class ConsumerGroupCanal : ICommittableCanal<StreamFrame>, IRequeu
     // one held is inserted.
     private readonly List<HeldFrame> _held = [];
     private readonly List<StreamId> _acked = [];
-    private readonly List<ClaimedFrame> _ready = [];
+    private readonly List<ReadyFrame> _ready = [];
     private readonly CancellationTokenSource _closing = new();
 
     // Serializes acknowledgement flushes: a flush keeps its ids in _acked until the log has stored them, so a flush that
@@ -272,6 +273,7 @@ public sealed class ConsumerGroupCanal : ICommittableCanal<StreamFrame>, IRequeu
                 int have;
                 lock (_gate)
                 {
+                    DropExpired();
                     have = _ready.Count;
                 }
 
@@ -283,6 +285,7 @@ public sealed class ConsumerGroupCanal : ICommittableCanal<StreamFrame>, IRequeu
 
                 // The claim is not cancellable: once sent, what it takes is kept in _ready for this pull or the next.
                 token.ThrowIfCancellationRequested();
+                var claimedAt = _clock.GetTimestamp();
                 ConsumerGroupClaim claim;
                 if (_claimingOwn)
                 {
@@ -311,7 +314,11 @@ public sealed class ConsumerGroupCanal : ICommittableCanal<StreamFrame>, IRequeu
                         firstAt = _clock.GetTimestamp();
                     }
 
-                    AddReady(kept);
+                    foreach (var frame in kept)
+                    {
+                        AddReady(new ReadyFrame(frame, claimedAt));
+                    }
+
                     have = _ready.Count;
                 }
 
@@ -385,8 +392,9 @@ public sealed class ConsumerGroupCanal : ICommittableCanal<StreamFrame>, IRequeu
             var frames = new StreamFrame[count];
             for (var i = 0; i < count; i++)
             {
-                frames[i] = _ready[i].Frame;
-                Hold(_ready[i].Frame.Id, _ready[i].DeliveryCount);
+                var (claimed, claimedAt) = _ready[i];
+                frames[i] = claimed.Frame;
+                Hold(claimed.Frame.Id, claimed.DeliveryCount, claimedAt);
             }
 
             _ready.RemoveRange(0, count);
@@ -473,25 +481,22 @@ public sealed class ConsumerGroupCanal : ICommittableCanal<StreamFrame>, IRequeu
     }
 
     /// <summary>
-    /// Gives back the last batch, unhandled: its frames stay pending on this member and the next pull returns them first.
-    /// Called between pulls only.
+    /// Gives back the last batch, unhandled: its frames stay pending on this member and the next pull returns them first
+    /// (while their claim is live; after the claim timeout they are claimed again). Called between pulls only.
     /// </summary>
     void IRequeueCanal<StreamFrame>.Requeue(CanalBatch<StreamFrame> batch)
     {
         lock (_gate)
         {
-            var given = new List<ClaimedFrame>(batch.Count);
             foreach (var frame in batch)
             {
                 var at = FindHeld(frame.Id);
                 if (at >= 0)
                 {
-                    given.Add(new ClaimedFrame(frame, _held[at].DeliveryCount));
+                    AddReady(new ReadyFrame(new ClaimedFrame(frame, _held[at].DeliveryCount), _held[at].ClaimedAt));
                     _held.RemoveAt(at);
                 }
             }
-
-            AddReady(given);
         }
     }
 
@@ -612,31 +617,41 @@ public sealed class ConsumerGroupCanal : ICommittableCanal<StreamFrame>, IRequeu
     private CanalClosedException Closed() => new($"group:{Stream}/{Group}/{Consumer}");
 
     /// <summary>
-    /// Adds claimed frames to _ready, keeping it in id order (a claim's frames come in id order, after those there, so
+    /// Adds a claimed frame to _ready, keeping it in id order (a claim's frames come in id order, after those there, so
     /// they usually append). A frame already there (kept from a cancelled pull or a requeued batch, or taken earlier by a
-    /// pull still lingering) whose claim ran out and that this claim took again is replaced, with its new delivery count:
-    /// a batch holds each frame once. Under _gate.
+    /// pull still lingering) whose claim ran out and that a claim took again is replaced, with its new delivery count
+    /// and claim time: a batch holds each frame once. Under _gate.
     /// </summary>
-    private void AddReady(IReadOnlyList<ClaimedFrame> frames)
+    private void AddReady(ReadyFrame frame)
     {
-        foreach (var frame in frames)
+        var id = frame.Claimed.Frame.Id;
+        if (_ready.Count == 0 || _ready[^1].Claimed.Frame.Id < id)
         {
-            var id = frame.Frame.Id;
-            if (_ready.Count == 0 || _ready[^1].Frame.Id < id)
-            {
-                _ready.Add(frame);
-                continue;
-            }
+            _ready.Add(frame);
+            return;
+        }
 
-            var at = FindReady(id);
-            if (at >= 0)
-            {
-                _ready[at] = frame;
-            }
-            else
-            {
-                _ready.Insert(~at, frame);
-            }
+        var at = FindReady(id);
+        if (at >= 0)
+        {
+            _ready[at] = frame;
+        }
+        else
+        {
+            _ready.Insert(~at, frame);
+        }
+    }
+
+    /// <summary>
+    /// Forgets the frames kept for a later pull whose claim has run out (the claim timeout passed since the claim that
+    /// took them was sent): another member may hold them now, so they are not handed out from here. Those still pending
+    /// on this member are due, and the next claim takes them again, with their delivery count raised. Under _gate.
+    /// </summary>
+    private void DropExpired()
+    {
+        if (_ready.Count > 0)
+        {
+            _ready.RemoveAll(r => _clock.GetElapsedTime(r.ClaimedAt) >= _claimTimeout);
         }
     }
 
@@ -647,7 +662,7 @@ public sealed class ConsumerGroupCanal : ICommittableCanal<StreamFrame>, IRequeu
         while (lo <= hi)
         {
             var mid = lo + ((hi - lo) >> 1);
-            var order = _ready[mid].Frame.Id.CompareTo(id);
+            var order = _ready[mid].Claimed.Frame.Id.CompareTo(id);
             if (order == 0)
             {
                 return mid;
@@ -678,23 +693,24 @@ public sealed class ConsumerGroupCanal : ICommittableCanal<StreamFrame>, IRequeu
         return ~lo;
     }
 
-    /// <summary>Records a frame handed out. Under _gate.</summary>
-    private void Hold(StreamId id, long deliveryCount)
+    /// <summary>Records a frame handed out, with the timestamp (this canal's clock) of the claim that took it. Under _gate.</summary>
+    private void Hold(StreamId id, long deliveryCount, long claimedAt)
     {
+        var held = new HeldFrame(id, deliveryCount, claimedAt);
         if (_held.Count == 0 || _held[^1].Id < id)
         {
-            _held.Add(new HeldFrame(id, deliveryCount));
+            _held.Add(held);
             return;
         }
 
         var at = FindHeld(id);
         if (at >= 0)
         {
-            _held[at] = new HeldFrame(id, deliveryCount);
+            _held[at] = held;
         }
         else
         {
-            _held.Insert(~at, new HeldFrame(id, deliveryCount));
+            _held.Insert(~at, held);
         }
     }
 
@@ -747,7 +763,10 @@ public sealed class ConsumerGroupCanal : ICommittableCanal<StreamFrame>, IRequeu
         await FlushAcknowledgementsAsync().ConfigureAwait(false);
     }
 
-    private readonly record struct HeldFrame(StreamId Id, long DeliveryCount);
+    private readonly record struct HeldFrame(StreamId Id, long DeliveryCount, long ClaimedAt);
+
+    /// <summary>A claimed frame kept for a pull, with the timestamp (this canal's clock) taken before the claim that took it was sent.</summary>
+    private readonly record struct ReadyFrame(ClaimedFrame Claimed, long ClaimedAt);
 
     private sealed class FrameAck(ConsumerGroupCanal canal, StreamId id) : IAckToken
     {

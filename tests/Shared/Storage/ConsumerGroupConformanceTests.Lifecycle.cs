@@ -168,6 +168,63 @@ public abstract partial class ConsumerGroupConformanceTests
     }
 
     /// <summary>
+    /// Frames a cancelled pull claimed wait in the canal, but only while its claim is live: once the claim timeout has
+    /// passed another member may have reclaimed them, and handing them out here too would have two members handle them
+    /// at once. The next pull leaves them to whoever holds them now.
+    /// </summary>
+    [Fact]
+    public async Task Frames_kept_from_a_cancelled_pull_that_another_member_reclaimed_meanwhile_are_not_returned()
+    {
+        var inner = await CreateAsync();
+        var stream = NewStream();
+        var ids = await AppendAsync(inner, stream, 2);
+        var log = new HookedLog(inner);
+        var canal = await OpenCanalAsync(log, stream, "a");
+        using var cts = new CancellationTokenSource();
+        log.BeforeClaim = async _ =>
+        {
+            log.BeforeClaim = null;
+            await cts.CancelAsync();
+        };
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => canal.PullBatchAsync(2, TimeSpan.FromMinutes(1), cts.Token).AsTask().WaitAsync(Guard));
+        await PassAsync(ClaimTimeout);
+        var other = await OpenCanalAsync(await CreateAsync(), stream, "b");
+        var taken = await other.PullBatchAsync(10, TimeSpan.Zero);
+        Assert.Equal(ids, taken.Select(f => f.Id));
+
+        Assert.True((await canal.PullBatchAsync(10, TimeSpan.Zero)).IsEmpty);
+        Assert.Equal(0, canal.Unacknowledged);
+        Assert.Equal(new[] { ("b", 2L), ("b", 2L) }, (await inner.ReadPendingAsync(stream, "g", null, 10)).Select(p => (p.Consumer, p.DeliveryCount)));
+        var appended = (await AppendAsync(inner, stream, 1, "n"))[0];
+        Assert.Equal(new[] { appended }, (await canal.PullBatchAsync(10, TimeSpan.Zero)).Select(f => f.Id));
+    }
+
+    /// <summary>The same frames when no other member took them: the next pull claims them again, delivery 2, and returns them once.</summary>
+    [Fact]
+    public async Task Frames_kept_from_a_cancelled_pull_past_the_claim_timeout_are_claimed_again_before_they_are_returned()
+    {
+        var inner = await CreateAsync();
+        var stream = NewStream();
+        var ids = await AppendAsync(inner, stream, 2);
+        var log = new HookedLog(inner);
+        var canal = await OpenCanalAsync(log, stream, "a");
+        using var cts = new CancellationTokenSource();
+        log.BeforeClaim = async _ =>
+        {
+            log.BeforeClaim = null;
+            await cts.CancelAsync();
+        };
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => canal.PullBatchAsync(2, TimeSpan.FromMinutes(1), cts.Token).AsTask().WaitAsync(Guard));
+        await PassAsync(ClaimTimeout);
+
+        var next = await canal.PullBatchAsync(10, TimeSpan.Zero);
+
+        Assert.Equal(ids, next.Select(f => f.Id));
+        Assert.Equal(new[] { 2L, 2L }, next.Select(canal.DeliveryCountOf));
+        Assert.Equal(new[] { ("a", 2L), ("a", 2L) }, (await inner.ReadPendingAsync(stream, "g", null, 10)).Select(p => (p.Consumer, p.DeliveryCount)));
+    }
+
+    /// <summary>
     /// A canal disposed while its worker's handler runs: the worker still commits the batch it handled (the
     /// acknowledgement reaches the log, once), then finds the canal closed and ends cleanly.
     /// </summary>
