@@ -13,13 +13,15 @@ namespace Reactive.Streams.Storage.Redis.Tests;
 /// makes "the server is loading" a state the test turns on and off, and the waits run on a <see cref="TestClock"/>.
 /// </summary>
 [Collection(RedisCollection.Name)]
-public sealed class RedisLoadingTests(RedisServerFixture server) : IAsyncLifetime
+public sealed partial class RedisLoadingTests(RedisServerFixture server) : IAsyncLifetime
 {
     private static readonly TimeSpan Guard = TimeSpan.FromMinutes(1);
     private readonly TestClock _clock = new();
     private readonly List<IAsyncDisposable> _owned = [];
     private IConnectionMultiplexer _multiplexer = null!;
     private LoadingServer _loading = null!;
+
+    private RedisServerFixture Server => server;
 
     public async Task InitializeAsync()
     {
@@ -83,7 +85,7 @@ public sealed class RedisLoadingTests(RedisServerFixture server) : IAsyncLifetim
         if (await Task.WhenAny(timer, call) == call)
         {
             await call;
-            Assert.Fail("The call ended instead of waiting for the loading server.");
+            Assert.Fail("The call ended instead of waiting to send its command again.");
         }
 
         await timer;

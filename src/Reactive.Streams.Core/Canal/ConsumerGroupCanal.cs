@@ -108,6 +108,8 @@ public sealed class ConsumerGroupCanalOptions
 public sealed class ConsumerGroupCanal : ICommittableCanal<StreamFrame>, IRequeueCanal<StreamFrame>
 {
     private static readonly TimeSpan MinReclaimEvery = TimeSpan.FromMilliseconds(1);
+    private static readonly Func<ReadyFrame, StreamId> ReadyId = static r => r.Claimed.Frame.Id;
+    private static readonly Func<HeldFrame, StreamId> HeldId = static h => h.Id;
     private readonly IConsumerGroupLog _log;
     private readonly ConsumerGroupCanalOptions _options;
     private readonly TimeSpan _claimTimeout;
@@ -622,25 +624,7 @@ public sealed class ConsumerGroupCanal : ICommittableCanal<StreamFrame>, IRequeu
     /// pull still lingering) whose claim ran out and that a claim took again is replaced, with its new delivery count
     /// and claim time: a batch holds each frame once. Under _gate.
     /// </summary>
-    private void AddReady(ReadyFrame frame)
-    {
-        var id = frame.Claimed.Frame.Id;
-        if (_ready.Count == 0 || _ready[^1].Claimed.Frame.Id < id)
-        {
-            _ready.Add(frame);
-            return;
-        }
-
-        var at = FindReady(id);
-        if (at >= 0)
-        {
-            _ready[at] = frame;
-        }
-        else
-        {
-            _ready.Insert(~at, frame);
-        }
-    }
+    private void AddReady(ReadyFrame frame) => Upsert(_ready, frame, frame.Claimed.Frame.Id, ReadyId);
 
     /// <summary>
     /// Forgets the frames kept for a later pull whose claim has run out (the claim timeout passed since the claim that
@@ -656,32 +640,25 @@ public sealed class ConsumerGroupCanal : ICommittableCanal<StreamFrame>, IRequeu
     }
 
     /// <summary>The index of <paramref name="id"/> in _ready, or the bitwise complement of where it would go. Under _gate.</summary>
-    private int FindReady(StreamId id)
-    {
-        var (lo, hi) = (0, _ready.Count - 1);
-        while (lo <= hi)
-        {
-            var mid = lo + ((hi - lo) >> 1);
-            var order = _ready[mid].Claimed.Frame.Id.CompareTo(id);
-            if (order == 0)
-            {
-                return mid;
-            }
-
-            (lo, hi) = order < 0 ? (mid + 1, hi) : (lo, mid - 1);
-        }
-
-        return ~lo;
-    }
+    private int FindReady(StreamId id) => IndexOf(_ready, id, ReadyId);
 
     /// <summary>The index of <paramref name="id"/> in _held, or the bitwise complement of where it would go. Under _gate.</summary>
-    private int FindHeld(StreamId id)
+    private int FindHeld(StreamId id) => IndexOf(_held, id, HeldId);
+
+    /// <summary>Records a frame handed out, with the timestamp (this canal's clock) of the claim that took it. Under _gate.</summary>
+    private void Hold(StreamId id, long deliveryCount, long claimedAt) => Upsert(_held, new HeldFrame(id, deliveryCount, claimedAt), id, HeldId);
+
+    /// <summary>
+    /// The index of <paramref name="id"/> in <paramref name="list"/> (in id order), or the bitwise complement of where it
+    /// would go: <see cref="List{T}.BinarySearch(T)"/> needs an item to compare, and these lists are searched by id.
+    /// </summary>
+    private static int IndexOf<T>(List<T> list, StreamId id, Func<T, StreamId> idOf)
     {
-        var (lo, hi) = (0, _held.Count - 1);
+        var (lo, hi) = (0, list.Count - 1);
         while (lo <= hi)
         {
             var mid = lo + ((hi - lo) >> 1);
-            var order = _held[mid].Id.CompareTo(id);
+            var order = idOf(list[mid]).CompareTo(id);
             if (order == 0)
             {
                 return mid;
@@ -693,24 +670,26 @@ public sealed class ConsumerGroupCanal : ICommittableCanal<StreamFrame>, IRequeu
         return ~lo;
     }
 
-    /// <summary>Records a frame handed out, with the timestamp (this canal's clock) of the claim that took it. Under _gate.</summary>
-    private void Hold(StreamId id, long deliveryCount, long claimedAt)
+    /// <summary>
+    /// Puts <paramref name="item"/> into <paramref name="list"/> (in id order), replacing the entry of the same id; an id
+    /// after the last, the usual case, is appended without a search.
+    /// </summary>
+    private static void Upsert<T>(List<T> list, T item, StreamId id, Func<T, StreamId> idOf)
     {
-        var held = new HeldFrame(id, deliveryCount, claimedAt);
-        if (_held.Count == 0 || _held[^1].Id < id)
+        if (list.Count == 0 || idOf(list[^1]) < id)
         {
-            _held.Add(held);
+            list.Add(item);
             return;
         }
 
-        var at = FindHeld(id);
+        var at = IndexOf(list, id, idOf);
         if (at >= 0)
         {
-            _held[at] = held;
+            list[at] = item;
         }
         else
         {
-            _held.Insert(~at, held);
+            list.Insert(~at, item);
         }
     }
 

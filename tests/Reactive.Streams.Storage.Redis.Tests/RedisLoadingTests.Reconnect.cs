@@ -9,33 +9,11 @@ namespace Reactive.Streams.Storage.Redis.Tests;
 /// was never sent (it timed out in StackExchange.Redis's backlog, as commands do while there is no connection) is sent
 /// again, appends included; one that a lost connection failed in flight is sent again only when it is idempotent. The
 /// failures are injected by wrapping the log's database (<see cref="LoadingServer"/>), and the waits run on a
-/// <see cref="TestClock"/>; the last test stops the real server.
+/// <see cref="TestClock"/>; the last test stops the real server. (Part of <see cref="RedisLoadingTests"/>, whose wrapper and
+/// helpers they share.)
 /// </summary>
-[Collection(RedisCollection.Name)]
-public sealed class RedisReconnectTests(RedisServerFixture server) : IAsyncLifetime
+public sealed partial class RedisLoadingTests
 {
-    private static readonly TimeSpan Guard = TimeSpan.FromMinutes(1);
-    private readonly TestClock _clock = new();
-    private readonly List<IAsyncDisposable> _owned = [];
-    private IConnectionMultiplexer _multiplexer = null!;
-    private LoadingServer _failing = null!;
-
-    public async Task InitializeAsync()
-    {
-        server.EnsureRunning();
-        var real = await ConnectionMultiplexer.ConnectAsync(server.ConfigurationString);
-        _owned.Add(real);
-        (_multiplexer, _failing) = LoadingServer.Wrap(real);
-    }
-
-    public async Task DisposeAsync()
-    {
-        foreach (var owned in Enumerable.Reverse(_owned))
-        {
-            await owned.DisposeAsync();
-        }
-    }
-
     private static Exception NotSent() =>
         new RedisTimeoutException("The message timed out in the backlog attempting to send because no connection became available", CommandStatus.WaitingInBacklog);
 
@@ -52,7 +30,7 @@ public sealed class RedisReconnectTests(RedisServerFixture server) : IAsyncLifet
         var stream = NewStream();
         await log.AppendAsync(stream, Utf8("first"), AppendMode.Durable);
         var timers = _clock.TimersCreated;
-        _failing.Fail(3, NotSent);
+        _loading.Fail(3, NotSent);
 
         var append = log.AppendAsync(stream, Utf8("second"), AppendMode.Durable).AsTask();
         foreach (var wait in new[] { 50, 100, 200 })
@@ -73,13 +51,13 @@ public sealed class RedisReconnectTests(RedisServerFixture server) : IAsyncLifet
         var log = await OpenAsync();
         var stream = NewStream();
         var timers = _clock.TimersCreated;
-        _failing.Fail(1, timedOutAfterSending ? TimedOutAfterSending : LostInFlight);
+        _loading.Fail(1, timedOutAfterSending ? TimedOutAfterSending : LostInFlight);
 
         var error = await Assert.ThrowsAnyAsync<Exception>(() => log.AppendAsync(stream, Utf8("x"), AppendMode.Durable).AsTask());
 
         Assert.IsType(timedOutAfterSending ? typeof(RedisTimeoutException) : typeof(RedisConnectionException), error);
         Assert.Equal(timers, _clock.TimersCreated);
-        Assert.Equal(1, _failing.Refused);
+        Assert.Equal(1, _loading.Refused);
         Assert.Empty(await log.ReadAsync(stream, StreamId.Min, StreamId.Max, 10));
     }
 
@@ -89,7 +67,7 @@ public sealed class RedisReconnectTests(RedisServerFixture server) : IAsyncLifet
         var log = await OpenAsync();
         var id = "reconnect-" + Guid.NewGuid().ToString("N");
         var timers = _clock.TimersCreated;
-        _failing.Fail(5, LostInFlight);
+        _loading.Fail(5, LostInFlight);
 
         var write = log.WriteCheckpointAsync(id, new StreamId(7, 1)).AsTask();
         // The second attempt went at once; the third, fourth and fifth after 50, 100, 200 ms.
@@ -104,7 +82,7 @@ public sealed class RedisReconnectTests(RedisServerFixture server) : IAsyncLifet
         await WaitingAsync(write, ++timers);
         _clock.Advance(TimeSpan.FromMilliseconds(400));
         await write.WaitAsync(Guard);
-        Assert.Equal(5, _failing.Refused);
+        Assert.Equal(5, _loading.Refused);
         Assert.Equal(new StreamId(7, 1), await log.ReadCheckpointAsync(id));
     }
 
@@ -118,13 +96,13 @@ public sealed class RedisReconnectTests(RedisServerFixture server) : IAsyncLifet
         var claimed = Assert.Single((await log.ClaimAsync(stream, "g", "c1", 10, TimeSpan.FromMinutes(1))).Frames);
 
         var timers = _clock.TimersCreated;
-        _failing.Fail(1, TimedOutAfterSending);
+        _loading.Fail(1, TimedOutAfterSending);
         var read = log.ReadAsync(stream, StreamId.Min, StreamId.Max, 10).AsTask();
         await WaitingAsync(read, ++timers);
         _clock.Advance(TimeSpan.FromMilliseconds(50));
         Assert.Equal(["a"], (await read.WaitAsync(Guard)).Select(Text));
 
-        _failing.Fail(1, TimedOutAfterSending);
+        _loading.Fail(1, TimedOutAfterSending);
         var ack = log.AcknowledgeAsync(stream, "g", [claimed.Frame.Id]).AsTask();
         await WaitingAsync(ack, ++timers);
         _clock.Advance(TimeSpan.FromMilliseconds(50));
@@ -134,10 +112,10 @@ public sealed class RedisReconnectTests(RedisServerFixture server) : IAsyncLifet
     [Fact]
     public async Task The_time_is_bounded_by_ReconnectTimeout_and_the_last_error_is_thrown_with_nothing_written()
     {
-        var log = await OpenAsync(TimeSpan.FromMilliseconds(120));
+        var log = await OpenAsync(reconnectTimeout: TimeSpan.FromMilliseconds(120));
         var stream = NewStream();
         var timers = _clock.TimersCreated;
-        _failing.Fail(int.MaxValue, NotSent);
+        _loading.Fail(int.MaxValue, NotSent);
 
         var append = log.AppendAsync(stream, Utf8("never"), AppendMode.Durable).AsTask();
         await WaitingAsync(append, ++timers);
@@ -148,7 +126,7 @@ public sealed class RedisReconnectTests(RedisServerFixture server) : IAsyncLifet
         var error = await Assert.ThrowsAsync<RedisTimeoutException>(() => append.WaitAsync(Guard));
         Assert.Equal(CommandStatus.WaitingInBacklog, error.Commandstatus);
         Assert.Equal(timers, _clock.TimersCreated);
-        _failing.Fail(0, NotSent);
+        _loading.Fail(0, NotSent);
         Assert.Empty(await log.ReadAsync(stream, StreamId.Min, StreamId.Max, 10));
     }
 
@@ -157,14 +135,14 @@ public sealed class RedisReconnectTests(RedisServerFixture server) : IAsyncLifet
     {
         var log = await OpenAsync();
         var timers = _clock.TimersCreated;
-        _failing.Fail(int.MaxValue, NotSent);
+        _loading.Fail(int.MaxValue, NotSent);
         var append = log.AppendAsync(NewStream(), Utf8("never"), AppendMode.Durable).AsTask();
         await WaitingAsync(append, timers + 1);
 
         await log.DisposeAsync();
 
         await Assert.ThrowsAsync<ObjectDisposedException>(() => append.WaitAsync(Guard));
-        _failing.Fail(0, NotSent);
+        _loading.Fail(0, NotSent);
     }
 
     [Fact]
@@ -173,27 +151,27 @@ public sealed class RedisReconnectTests(RedisServerFixture server) : IAsyncLifet
         var log = await OpenAsync();
         using var cancel = new CancellationTokenSource();
         var timers = _clock.TimersCreated;
-        _failing.Fail(int.MaxValue, LostInFlight);
+        _loading.Fail(int.MaxValue, LostInFlight);
         var read = log.ReadCheckpointAsync("reconnect-cancel", cancel.Token).AsTask();
         await WaitingAsync(read, timers + 1);
 
         await cancel.CancelAsync();
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => read.WaitAsync(Guard));
-        _failing.Fail(0, NotSent);
+        _loading.Fail(0, NotSent);
     }
 
     [Fact]
     public async Task A_checkpoint_written_while_the_real_server_is_down_is_stored_once_it_is_back()
     {
         // The log's own multiplexer, with a short async timeout so a command waits little in the backlog.
-        var configuration = server.ConfigurationString.Replace("asyncTimeout=10000", "asyncTimeout=300", StringComparison.Ordinal);
+        var configuration = Server.ConfigurationString.Replace("asyncTimeout=10000", "asyncTimeout=300", StringComparison.Ordinal);
         var log = await RedisStreamLog.OpenAsync(configuration, new RedisStreamLogOptions { TimeProvider = _clock });
         _owned.Add(log);
         var id = "reconnect-" + Guid.NewGuid().ToString("N");
         await log.WriteCheckpointAsync(id, new StreamId(1, 0));
 
-        server.Stop();
+        Server.Stop();
         Task write;
         var timers = _clock.TimersCreated;
         try
@@ -203,7 +181,7 @@ public sealed class RedisReconnectTests(RedisServerFixture server) : IAsyncLifet
         }
         finally
         {
-            await server.StartAgainAsync();
+            await Server.StartAgainAsync();
         }
 
         // Each wait on the virtual clock lets the command go again; it fails until the multiplexer has reconnected.
@@ -217,36 +195,4 @@ public sealed class RedisReconnectTests(RedisServerFixture server) : IAsyncLifet
         await write.WaitAsync(Guard);
         Assert.Equal(new StreamId(2, 0), await log.ReadCheckpointAsync(id));
     }
-
-    private async Task<RedisStreamLog> OpenAsync(TimeSpan? reconnectTimeout = null)
-    {
-        var options = new RedisStreamLogOptions { TimeProvider = _clock };
-        if (reconnectTimeout is { } timeout)
-        {
-            options.ReconnectTimeout = timeout;
-        }
-
-        var log = await RedisStreamLog.OpenAsync(_multiplexer, options);
-        _owned.Add(log);
-        return log;
-    }
-
-    /// <summary>Completes once the clock has <paramref name="timers"/> timers; fails at once if the call ends first.</summary>
-    private async Task WaitingAsync(Task call, int timers)
-    {
-        var timer = _clock.WaitForTimersAsync(timers);
-        if (await Task.WhenAny(timer, call) == call)
-        {
-            await call;
-            Assert.Fail("The call ended instead of waiting to send its command again.");
-        }
-
-        await timer;
-    }
-
-    private static string NewStream() => "reconnect-" + Guid.NewGuid().ToString("N");
-
-    private static ReadOnlyMemory<byte> Utf8(string text) => Encoding.UTF8.GetBytes(text);
-
-    private static string Text(StreamFrame frame) => Encoding.UTF8.GetString(frame.Payload.Span);
 }
