@@ -119,13 +119,7 @@ public abstract partial class ConsumerGroupConformanceTests
         var ids = await AppendAsync(inner, stream, 2);
         var log = new HookedLog(inner);
         var canal = await OpenCanalAsync(log, stream, "a");
-        using var cts = new CancellationTokenSource();
-        log.BeforeClaim = async _ =>
-        {
-            log.BeforeClaim = null;
-            await cts.CancelAsync();
-        };
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => canal.PullBatchAsync(2, TimeSpan.FromMinutes(1), cts.Token).AsTask().WaitAsync(Guard));
+        await CancelPullWhileItsClaimIsOutAsync(log, canal, 2);
         var third = (await AppendAsync(inner, stream, 1, "n"))[0];
         await PassAsync(ClaimTimeout);
 
@@ -149,14 +143,7 @@ public abstract partial class ConsumerGroupConformanceTests
         var ids = await AppendAsync(inner, stream, 3);
         var log = new HookedLog(inner);
         var canal = await OpenCanalAsync(log, stream, "a");
-        using var cts = new CancellationTokenSource();
-        log.BeforeClaim = async _ =>
-        {
-            log.BeforeClaim = null;
-            await cts.CancelAsync();
-        };
-
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => canal.PullBatchAsync(2, TimeSpan.FromMinutes(1), cts.Token).AsTask().WaitAsync(Guard));
+        await CancelPullWhileItsClaimIsOutAsync(log, canal, 2);
 
         Assert.Equal(new[] { (ids[0], 1L), (ids[1], 1L) }, (await inner.ReadPendingAsync(stream, "g", null, 10)).Select(p => (p.Id, p.DeliveryCount)));
         Assert.Equal(0, canal.Unacknowledged);
@@ -180,13 +167,7 @@ public abstract partial class ConsumerGroupConformanceTests
         var ids = await AppendAsync(inner, stream, 2);
         var log = new HookedLog(inner);
         var canal = await OpenCanalAsync(log, stream, "a");
-        using var cts = new CancellationTokenSource();
-        log.BeforeClaim = async _ =>
-        {
-            log.BeforeClaim = null;
-            await cts.CancelAsync();
-        };
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => canal.PullBatchAsync(2, TimeSpan.FromMinutes(1), cts.Token).AsTask().WaitAsync(Guard));
+        await CancelPullWhileItsClaimIsOutAsync(log, canal, 2);
         await PassAsync(ClaimTimeout);
         var other = await OpenCanalAsync(await CreateAsync(), stream, "b");
         var taken = await other.PullBatchAsync(10, TimeSpan.Zero);
@@ -208,13 +189,7 @@ public abstract partial class ConsumerGroupConformanceTests
         var ids = await AppendAsync(inner, stream, 2);
         var log = new HookedLog(inner);
         var canal = await OpenCanalAsync(log, stream, "a");
-        using var cts = new CancellationTokenSource();
-        log.BeforeClaim = async _ =>
-        {
-            log.BeforeClaim = null;
-            await cts.CancelAsync();
-        };
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => canal.PullBatchAsync(2, TimeSpan.FromMinutes(1), cts.Token).AsTask().WaitAsync(Guard));
+        await CancelPullWhileItsClaimIsOutAsync(log, canal, 2);
         await PassAsync(ClaimTimeout);
 
         var next = await canal.PullBatchAsync(10, TimeSpan.Zero);
@@ -403,6 +378,21 @@ public abstract partial class ConsumerGroupConformanceTests
             await PassAsync(step);
             await Task.WhenAny(pull, Clock.WaitForTimersAsync(before + 1));
         }
+    }
+
+    /// <summary>
+    /// Pulls up to <paramref name="max"/> frames and cancels the pull once its claim is on its way to the log: the pull
+    /// throws, and the claim completes.
+    /// </summary>
+    private static async Task CancelPullWhileItsClaimIsOutAsync(HookedLog log, ConsumerGroupCanal canal, int max)
+    {
+        using var cts = new CancellationTokenSource();
+        log.BeforeClaim = async _ =>
+        {
+            log.BeforeClaim = null;
+            await cts.CancelAsync();
+        };
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => canal.PullBatchAsync(max, TimeSpan.FromMinutes(1), cts.Token).AsTask().WaitAsync(Guard));
     }
 
     /// <summary>A log that runs a test's hook before an acknowledgement or a claim (not a member's claim of its own pending frames) reaches the inner log (each hook clears itself to run once).</summary>
