@@ -273,14 +273,16 @@ public sealed class ConsumerGroupCanal : ICommittableCanal<StreamFrame>, IRequeu
             while (true)
             {
                 int have;
+                TimeSpan handWithin;
                 lock (_gate)
                 {
                     DropExpired();
                     have = _ready.Count;
+                    handWithin = HandWithin();
                 }
 
                 var remaining = deadline - _clock.GetElapsedTime(start);
-                if (have >= max || (have > 0 && (remaining <= TimeSpan.Zero || linger.IsSatisfied(have, max, _clock.GetElapsedTime(firstAt)))))
+                if (have >= max || (have > 0 && (remaining <= TimeSpan.Zero || handWithin <= TimeSpan.Zero || linger.IsSatisfied(have, max, _clock.GetElapsedTime(firstAt)))))
                 {
                     return Hand(max);
                 }
@@ -322,6 +324,7 @@ public sealed class ConsumerGroupCanal : ICommittableCanal<StreamFrame>, IRequeu
                     }
 
                     have = _ready.Count;
+                    handWithin = HandWithin();
                 }
 
                 // After the frames to hand out are kept: if parking one fails, the error reaches the caller and the next
@@ -341,7 +344,7 @@ public sealed class ConsumerGroupCanal : ICommittableCanal<StreamFrame>, IRequeu
                 if (kept.Count > 0)
                 {
                     // Frames came: loop to return them, or to fill the batch as the linger says.
-                    if (have >= max || linger.IsSatisfied(have, max, _clock.GetElapsedTime(firstAt)))
+                    if (have >= max || handWithin <= TimeSpan.Zero || linger.IsSatisfied(have, max, _clock.GetElapsedTime(firstAt)))
                     {
                         return Hand(max);
                     }
@@ -363,6 +366,11 @@ public sealed class ConsumerGroupCanal : ICommittableCanal<StreamFrame>, IRequeu
                 if (have > 0 && linger.Remaining(_clock.GetElapsedTime(firstAt)) is var fill && fill != Timeout.InfiniteTimeSpan && fill < wait)
                 {
                     wait = fill;
+                }
+
+                if (have > 0 && handWithin < wait)
+                {
+                    wait = handWithin;
                 }
 
                 // Park on the log's own wake-up: returns at once when frames newer than the group's cursor exist (another
@@ -637,6 +645,28 @@ public sealed class ConsumerGroupCanal : ICommittableCanal<StreamFrame>, IRequeu
         {
             _ready.RemoveAll(r => _clock.GetElapsedTime(r.ClaimedAt) >= _claimTimeout);
         }
+    }
+
+    /// <summary>
+    /// How long a pull may still linger over the frames it holds: until half the claim timeout has passed since the
+    /// oldest of their claims, so the handler has the other half before another member may reclaim them, and a long
+    /// linger never lets a claim run out (the frames would be claimed again, their delivery count raised, and parked
+    /// past <see cref="ConsumerGroupCanalOptions.MaxDeliveries"/> without reaching the handler). Under _gate.
+    /// </summary>
+    private TimeSpan HandWithin()
+    {
+        if (_ready.Count == 0)
+        {
+            return TimeSpan.MaxValue;
+        }
+
+        var oldest = _ready[0].ClaimedAt;
+        foreach (var ready in _ready)
+        {
+            oldest = Math.Min(oldest, ready.ClaimedAt);
+        }
+
+        return (_claimTimeout / 2) - _clock.GetElapsedTime(oldest);
     }
 
     /// <summary>The index of <paramref name="id"/> in _ready, or the bitwise complement of where it would go. Under _gate.</summary>
