@@ -88,7 +88,7 @@ internal static class Diagnostics
         category: Category,
         defaultSeverity: DiagnosticSeverity.Error,
         isEnabledByDefault: true,
-        description: "The generated converter writes each variant's positional parameters with their types' converters. A [JsonIgnore], [JsonConverter] or other System.Text.Json attribute on one of them, a settable or [JsonInclude] member outside them, or a property of the union itself would be written differently from what the declaration says (a secret written out, a value dropped), so it is refused at compile time.",
+        description: "The generated converter writes each variant's positional parameters with their types' converters. A [JsonIgnore], [JsonConverter] or other System.Text.Json attribute on one of them, a settable or [JsonInclude] member outside them, a property of the union itself, a System.Text.Json attribute on a variant's record or on the union, or a [JsonConstructor] would be written differently from what the declaration says (a secret written out, a value dropped), so it is refused at compile time.",
         helpLinkUri: HelpLinkBase + "RXS1008.md");
 
     public static DiagnosticDescriptor ById(string id) => id switch

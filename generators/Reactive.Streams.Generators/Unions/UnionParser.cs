@@ -81,6 +81,12 @@ internal static class UnionParser
             }
 
             var wireName = (HasAttributeLists(member) ? WireNameOf(member) : null) ?? Naming.ToSnakeCase(member.Name);
+            foreach (var (symbol, jsonProblem) in VariantTypeJsonProblems(member))
+            {
+                diagnostics.Add(DiagnosticInfo.Create(Diagnostics.UnsupportedJson, LocationInfo.From(symbol.Locations.FirstOrDefault()) ?? memberLocation, SymbolEqualityComparer.Default.Equals(symbol, member) ? member.Name : member.Name + "." + symbol.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat), union.Name, jsonProblem));
+                unusable = true;
+            }
+
             if (wireNames.TryGetValue(wireName, out var first))
             {
                 diagnostics.Add(DiagnosticInfo.Create(Diagnostics.DuplicateWireName, memberLocation, first, member.Name, union.Name, wireName));
@@ -152,6 +158,12 @@ internal static class UnionParser
         foreach (var (name, memberProblem) in UnionMemberProblems(union, variantTypeNames, payloadless))
         {
             diagnostics.Add(DiagnosticInfo.Create(Diagnostics.UnusableName, identifier, union.Name + "." + name, "event union '" + union.Name + "'", memberProblem));
+            unusable = true;
+        }
+
+        foreach (var (attribute, jsonProblem) in UnionAttributeJsonProblems(union))
+        {
+            diagnostics.Add(DiagnosticInfo.Create(Diagnostics.UnsupportedJson, (attribute.ApplicationSyntaxReference is { } application ? LocationInfo.From(application.GetSyntax(cancellationToken)) : null) ?? identifier, union.Name, union.Name, jsonProblem));
             unusable = true;
         }
 
@@ -293,6 +305,7 @@ internal static class UnionParser
 
     private const string JsonIgnoreAttribute = "System.Text.Json.Serialization.JsonIgnoreAttribute";
     private const string JsonIncludeAttribute = "System.Text.Json.Serialization.JsonIncludeAttribute";
+    private const string JsonConstructorAttribute = "System.Text.Json.Serialization.JsonConstructorAttribute";
 
     /// <summary>
     /// What the generated converter would write differently from System.Text.Json on the same hierarchy, refused rather
@@ -377,6 +390,76 @@ internal static class UnionParser
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// System.Text.Json attributes on a variant's type or constructors, which System.Text.Json follows on the same
+    /// hierarchy and the union's converter does not: <c>[JsonNumberHandling]</c> or <c>[JsonUnmappedMemberHandling]</c> on
+    /// the record (honoured for its properties), <c>[JsonConverter]</c> or <c>[JsonObjectCreationHandling]</c> (which make
+    /// System.Text.Json refuse the variant), and <c>[JsonConstructor]</c> on a constructor (System.Text.Json reads the
+    /// variant through it; the converter constructs through the primary constructor). Only a variant whose declaration has
+    /// attribute lists is bound for the question.
+    /// </summary>
+    internal static IEnumerable<(ISymbol Symbol, string Problem)> VariantTypeJsonProblems(INamedTypeSymbol variant)
+    {
+        if (HasAttributeLists(variant))
+        {
+            foreach (var attribute in variant.GetAttributes())
+            {
+                if (JsonSerializationAttributeName(attribute) is { } name)
+                {
+                    yield return (variant, "has [" + name + "], which the union's converter does not honour on a variant (it reads and writes the positional parameters under the options' settings); remove it, or set the option on the JsonSerializerOptions");
+                }
+            }
+        }
+
+        foreach (var reference in variant.DeclaringSyntaxReferences)
+        {
+            if (reference.GetSyntax() is not TypeDeclarationSyntax declaration
+                || !declaration.Members.Any(static m => m is ConstructorDeclarationSyntax { AttributeLists.Count: > 0 }))
+            {
+                continue;
+            }
+
+            foreach (var constructor in variant.InstanceConstructors)
+            {
+                if (constructor.GetAttributes().Any(static a => IsAttribute(a, "JsonConstructorAttribute", JsonConstructorAttribute)))
+                {
+                    yield return (constructor, "is marked [JsonConstructor], which System.Text.Json reads the variant through and the union's converter does not (it constructs every variant through its primary constructor); remove the attribute");
+                }
+            }
+
+            yield break;
+        }
+    }
+
+    /// <summary>
+    /// System.Text.Json attributes on the union itself other than <c>[JsonConverter]</c>: on a type that has a converter,
+    /// System.Text.Json fails to resolve the union's metadata (<c>[JsonNumberHandling]</c>,
+    /// <c>[JsonUnmappedMemberHandling]</c>, <c>[JsonObjectCreationHandling]</c> throw InvalidOperationException on the first
+    /// use) or does not apply them to the variants, so the union could not be written or would be written differently
+    /// from what the attribute says. The union's attributes are already bound.
+    /// </summary>
+    internal static IEnumerable<(AttributeData Attribute, string Problem)> UnionAttributeJsonProblems(INamedTypeSymbol union)
+    {
+        foreach (var attribute in union.GetAttributes())
+        {
+            if (JsonSerializationAttributeName(attribute) is { } name && name != "JsonConverter")
+            {
+                yield return (attribute, "has [" + name + "], which System.Text.Json does not apply to the variants of a union read and written by its converter (for a type with a converter it refuses the attribute at run time or ignores it); remove it, or set the option on the JsonSerializerOptions");
+            }
+        }
+    }
+
+    /// <summary>The name (without "Attribute") of an attribute of System.Text.Json.Serialization; null for any other.</summary>
+    private static string? JsonSerializationAttributeName(AttributeData attribute)
+    {
+        if (attribute.AttributeClass is not { } type || type.ContainingNamespace?.ToDisplayString() != "System.Text.Json.Serialization")
+        {
+            return null;
+        }
+
+        return type.Name.EndsWith("Attribute", StringComparison.Ordinal) ? type.Name.Substring(0, type.Name.Length - "Attribute".Length) : type.Name;
     }
 
     /// <summary>

@@ -307,6 +307,15 @@ public sealed class UnionJsonDeclarationEdgeCaseTests
     [InlineData("public sealed record Placed([property: JsonPropertyName(\"a\")] string Id, [property: JsonPropertyName(\"a\")] string Other2) : Order;")]
     [InlineData("public sealed record Placed(string FooBar, [property: JsonPropertyName(\"foo_bar\")] string Other2) : Order;")]
     [InlineData("public sealed record Placed(string Id) : Order { [JsonExtensionData] public Dictionary<string, object>? Extra { get; init; } }")]
+    // On the variant's type: System.Text.Json honours [JsonNumberHandling] ("qty":"3") and [JsonUnmappedMemberHandling]
+    // (an extra property is an error) on a derived record, and refuses one with [JsonConverter] or Populate
+    // (NotSupportedException); the converter ignored all four. A [JsonConstructor] is the constructor System.Text.Json
+    // reads the variant through; the converter constructs through the primary one.
+    [InlineData("[JsonNumberHandling(JsonNumberHandling.WriteAsString)] public sealed record Placed(int Qty) : Order;")]
+    [InlineData("[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)] public sealed record Placed(int Qty) : Order;")]
+    [InlineData("[JsonObjectCreationHandling(JsonObjectCreationHandling.Populate)] public sealed record Placed(List<int> Qty) : Order;")]
+    [InlineData("[JsonConverter(typeof(JsonStringEnumConverter))] public sealed record Placed(int Qty) : Order;")]
+    [InlineData("public sealed record Placed(string Id, int Qty) : Order { [JsonConstructor] public Placed(string id) : this(id + \"!\", 1) { } }")]
     public void Is_written_as_STJ_writes_it_or_reported(string members)
     {
         var run = TestCompilation.Run($$"""
@@ -327,5 +336,59 @@ public sealed class UnionJsonDeclarationEdgeCaseTests
 
         UnionNameEdgeCaseTests.AssertCompilesOrDiagnosed(run);
         Assert.True(run.GeneratorDiagnostics.Any(static d => d.Id == "RXS1008" || d.Id == "RXS1006"), "no RXS1008/RXS1006: the converter would silently differ from STJ");
+    }
+
+    // On the union itself, System.Text.Json resolves these against the union's converter and throws on its first use
+    // (InvalidOperationException: "Invalid JsonTypeInfo operation for JsonTypeInfoKind 'None'", or "'JsonNumberHandlingAttribute'
+    // is only valid on a number"; NotSupportedException for [JsonPolymorphic]: "does not support metadata writes or reads"),
+    // where the same attributes on a [JsonPolymorphic] base apply to none of its derived records: the union could not be
+    // written or read at all, and nothing reported it.
+    [Theory]
+    [InlineData("[JsonNumberHandling(JsonNumberHandling.WriteAsString)]")]
+    [InlineData("[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]")]
+    [InlineData("[JsonObjectCreationHandling(JsonObjectCreationHandling.Populate)]")]
+    [InlineData("[JsonPolymorphic(TypeDiscriminatorPropertyName = \"kind\")]")]
+    public void An_attribute_on_the_union_that_STJ_refuses_on_a_converted_type_is_reported(string attribute)
+    {
+        var run = TestCompilation.Run($$"""
+            #pragma warning disable CS1591
+            using System.Text.Json.Serialization;
+            using Reactive.Streams;
+
+            namespace Shop;
+
+            [EventUnion]
+            {{attribute}}
+            public abstract partial record Order
+            {
+                public sealed record Placed(string Id, int Qty) : Order;
+            }
+            """);
+
+        UnionNameEdgeCaseTests.AssertCompilesOrDiagnosed(run);
+        var diagnostic = Assert.Single(run.GeneratorDiagnostics, static d => d.Id == "RXS1008");
+        Assert.Contains(attribute[1..attribute.IndexOfAny(['(', ']'])], diagnostic.GetMessage(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_union_may_declare_its_own_converter()
+    {
+        var run = TestCompilation.Run("""
+            #pragma warning disable CS1591
+            using System.Text.Json.Serialization;
+            using Reactive.Streams;
+
+            namespace Shop;
+
+            [EventUnion]
+            [JsonConverter(typeof(EventUnionConverter<Order>))]
+            public abstract partial record Order
+            {
+                public sealed record Placed(string Id, int Qty) : Order;
+            }
+            """);
+
+        Assert.Empty(run.GeneratorDiagnostics);
+        UnionNameEdgeCaseTests.AssertCompilesOrDiagnosed(run);
     }
 }
