@@ -1,6 +1,8 @@
+using System.Buffers;
 using System.ComponentModel;
 using System.Runtime.InteropServices;
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
@@ -280,6 +282,11 @@ public abstract class EventUnionJsonConverter<TUnion> : JsonConverter<TUnion>
     private TUnion ReadUnknown(string wireName, ref Utf8JsonReader reader, EventUnionJsonSettings settings)
     {
         var payload = JsonElement.ParseValue(ref reader);
+        if (reader.CurrentState.Options is { CommentHandling: not JsonCommentHandling.Disallow } or { AllowTrailingCommas: true })
+        {
+            payload = WithoutCommentsOrTrailingCommas(payload);
+        }
+
         var unknown = CreateUnknown(wireName, payload);
         for (var s = 0; s < _shared.Length; s++)
         {
@@ -303,6 +310,38 @@ public abstract class EventUnionJsonConverter<TUnion> : JsonConverter<TUnion>
         }
 
         return unknown;
+    }
+
+    /// <summary>
+    /// The payload of an unknown variant as JSON that any reader accepts: an <c>Unknown</c> is written back from its raw
+    /// bytes, and read under options that skip comments or allow trailing commas those bytes may hold them. A payload
+    /// without them keeps its bytes; one with them is written out again without them, as System.Text.Json writes a
+    /// <see cref="JsonElement"/> it read under the same options.
+    /// </summary>
+    private static JsonElement WithoutCommentsOrTrailingCommas(JsonElement payload)
+    {
+        var raw = JsonMarshal.GetRawUtf8Value(payload);
+        var strict = new Utf8JsonReader(raw);
+        try
+        {
+            while (strict.Read())
+            {
+            }
+
+            return payload;
+        }
+        catch (JsonException)
+        {
+        }
+
+        var buffer = new ArrayBufferWriter<byte>(raw.Length);
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        {
+            payload.WriteTo(writer);
+        }
+
+        using var document = JsonDocument.Parse(buffer.WrittenMemory);
+        return document.RootElement.Clone();
     }
 
     /// <summary>Moves <paramref name="reader"/> to the discriminator's value; true when it is the first property.</summary>

@@ -191,6 +191,34 @@ public sealed class UnionJsonEdgeCaseTests
         Assert.Equal(item, JsonSerializer.Deserialize<EdgeCaseOrder>(JsonSerializer.Serialize(item)));
     }
 
+    // An unknown variant read under options that skip comments or allow trailing commas kept them in its raw payload and
+    // wrote them back byte for byte: the output was no longer JSON (a strict reader failed on the "/*" or the ",}").
+    // System.Text.Json's own JsonElement, read and written under the same options, writes the object without them.
+    [Theory]
+    [InlineData("""{"type":"refunded", /* why */ "id":"o-1","amount":{"value":1.50,"currency":"EUR"}}""")]
+    [InlineData("""{"type":"refunded","id":"o-1","lines":[1,2,],}""")]
+    [InlineData("{\"type\":\"refunded\",\"id\":\"o-1\" // a note\n}")]
+    public void An_unknown_variant_read_with_comments_or_trailing_commas_is_written_back_as_JSON(string json)
+    {
+        var options = new JsonSerializerOptions { ReadCommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true };
+        var item = JsonSerializer.Deserialize<EdgeCaseOrder>(json, options)!;
+
+        var written = JsonSerializer.Serialize(item, options);
+
+        Assert.Equal(EdgeCaseOrderKind.Unknown, item.Kind);
+        Assert.Equal(JsonSerializer.Serialize(JsonSerializer.Deserialize<JsonElement>(json, options), options), written);
+        Assert.Equal(item, JsonSerializer.Deserialize<EdgeCaseOrder>(written));
+    }
+
+    [Fact]
+    public void An_unknown_variant_without_comments_keeps_its_bytes_under_options_that_allow_them()
+    {
+        const string Json = """{ "type": "refunded", "note": "caf\u00e9 ü" }""";
+        var options = new JsonSerializerOptions { ReadCommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true };
+
+        Assert.Equal(Json, JsonSerializer.Serialize(JsonSerializer.Deserialize<EdgeCaseOrder>(Json, options), options));
+    }
+
     [Fact]
     public void Disallow_with_a_naming_policy_accepts_its_own_output()
     {
