@@ -119,25 +119,20 @@ public abstract class EventUnionJsonConverter<TUnion> : JsonConverter<TUnion>
         var settings = SettingsFor(options);
 
         // A copy of the reader finds the discriminator wherever it is. When it came first the variant is read on from
-        // there; otherwise from the start, skipping it. An unknown variant is always parsed whole, from the start.
+        // there; otherwise from the start, skipping it. An unknown variant is always parsed whole, from the start. The
+        // variant is read with the serializer's own reader, so that an error is reported at the token it is about.
         var probe = reader;
         var typeCameFirst = FindType(ref probe);
         for (var v = 0; v < _variants.Length; v++)
         {
             if (probe.ValueTextEquals(_variants[v].Utf8WireName))
             {
-                TUnion result;
                 if (typeCameFirst)
                 {
-                    result = ReadVariant(ref probe, v, settings, typeSeen: true);
                     reader = probe;
                 }
-                else
-                {
-                    result = ReadVariant(ref reader, v, settings, typeSeen: false);
-                }
 
-                return result;
+                return ReadVariant(ref reader, v, settings, typeSeen: typeCameFirst);
             }
         }
 
@@ -194,7 +189,14 @@ public abstract class EventUnionJsonConverter<TUnion> : JsonConverter<TUnion>
                 }
 
                 reader.Read();
-                values[p] = properties[p].ReadValue(ref reader, settings, variant.WireName);
+                try
+                {
+                    values[p] = properties[p].ReadValue(ref reader, settings, variant.WireName);
+                }
+                catch (Exception e) when (e is JsonException { Path: not null } || IsReaderError(e))
+                {
+                    throw CannotRead(variant, properties[p], settings, e);
+                }
                 if (found is null)
                 {
                     foundBits |= 1UL << p;
@@ -260,6 +262,24 @@ public abstract class EventUnionJsonConverter<TUnion> : JsonConverter<TUnion>
         }
 
         return Create(index, values);
+    }
+
+    // The reader's InvalidOperationException or FormatException for a token of the wrong kind or format (GetInt32 on a
+    // string, GetDateTimeOffset on "yesterday"), which System.Text.Json turns into a JsonException where it meets it.
+    private static bool IsReaderError(Exception e) =>
+        e is InvalidOperationException or FormatException && e.Source == "System.Text.Json.Rethrowable";
+
+    /// <summary>
+    /// The error for a property value that could not be read. A converter cannot see the path of the value it reads (the
+    /// serializer gives a JsonException without a path the path of the union value, and the reader's position), and the
+    /// JsonException of a value read through the options' type info has a path relative to that value ("$.milliseconds"
+    /// for "$.cursor.milliseconds"), which names a place the document does not have. So the error has no path of its own;
+    /// its message names the property, and the place inside the property's value where there is one.
+    /// </summary>
+    private JsonException CannotRead(EventUnionJsonVariant variant, EventUnionJsonProperty property, EventUnionJsonSettings settings, Exception error)
+    {
+        var inside = error is JsonException { Path: { Length: > 1 } path } && path.StartsWith('$') ? " (at " + path.Substring(1) + " inside it)" : string.Empty;
+        return new JsonException($"The JSON value of \"{settings.NameOf(property)}\"{inside} in the {_unionName} variant '{variant.WireName}' could not be converted to {property.ValueType}.", error);
     }
 
     private static int Match(ref Utf8JsonReader reader, EventUnionJsonProperty[] properties, EventUnionJsonSettings settings)
@@ -771,6 +791,9 @@ public abstract class EventUnionJsonProperty
 
     internal abstract JsonTypeInfo? ResolveTypeInfo(JsonSerializerOptions options);
 
+    /// <summary>The property's type, for error messages.</summary>
+    internal abstract Type ValueType { get; }
+
     /// <summary>The boxed default of a value type, which an absent value reads as; null for a reference type.</summary>
     internal virtual object? DefaultValue => null;
 
@@ -793,6 +816,8 @@ public abstract class EventUnionJsonProperty
         }
 
         private static readonly object? s_default = s_isReference ? null : (object?)default(T);
+
+        internal override Type ValueType => typeof(T);
 
         internal override object? DefaultValue => s_default;
 
@@ -818,6 +843,8 @@ public abstract class EventUnionJsonProperty
         }
 
         internal override JsonTypeInfo? ResolveTypeInfo(JsonSerializerOptions options) => EventUnionJsonScalar<T>.UsedWith(options) ? null : options.GetTypeInfo(typeof(T));
+
+        internal override Type ValueType => typeof(T?);
 
         internal override object? ReadValue(ref Utf8JsonReader reader, EventUnionJsonSettings settings, string? variantWireName)
         {

@@ -1,0 +1,92 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization.Metadata;
+using Reactive.Streams.Generators.Tests.Fixtures;
+
+namespace Reactive.Streams.Generators.Tests.Unions;
+
+/// <summary>
+/// Where a read fails: the JsonException the union's converter lets out, against the one System.Text.Json's own
+/// <c>[JsonPolymorphic]</c> throws for the same bad value. A converter cannot see the path of the value it reads (the
+/// serializer fills <c>JsonException.Path</c> with the path of the union value itself), so the union's path is a prefix of
+/// System.Text.Json's and its message names the property; the line and byte position are System.Text.Json's for a bad
+/// scalar, and the start of the property's value for a bad value inside it.
+/// </summary>
+public sealed class UnionJsonErrorTests
+{
+    private const string At = "\"at\":\"2026-11-22T13:00:00+00:00\"";
+
+    private static (JsonSerializerOptions Ours, JsonSerializerOptions Theirs) Options()
+    {
+        var theirs = new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, TypeInfoResolver = new DefaultJsonTypeInfoResolver() };
+        return (new JsonSerializerOptions(theirs), theirs);
+    }
+
+    // A bad scalar: a number for a string, a string for a number, a date that is none, a number out of range.
+    public static TheoryData<string, string, bool> BadScalars => new()
+    {
+        { $$"""{"type":"acquired","cursor":{"milliseconds":1,"sequence":2},"execution_id":5,"lease_id":null,{{At}}}""", "execution_id", false },
+        { $$"""{"type":"acquired","cursor":{"milliseconds":1,"sequence":2},"execution_id":"e","lease_id":null,"at":"yesterday"}""", "at", false },
+        { $$"""{"type":"revoked","cursor":{"milliseconds":1,"sequence":2},"execution_id":"e",{{At}},"by":"admin","attempt":"2"}""", "attempt", false },
+        { $$"""{"type":"revoked","cursor":{"milliseconds":1,"sequence":2},"execution_id":"e",{{At}},"by":"admin","attempt":3000000000}""", "attempt", false },
+        { $$"""{"cursor":{"milliseconds":1,"sequence":2},"execution_id":true,"lease_id":null,{{At}},"type":"acquired"}""", "execution_id", false },
+        { $$"""{"type":"acquired","cursor":{"milliseconds":1,"sequence":2},"execution_id":5,"lease_id":null,{{At}}}""", "execution_id", true },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadScalars))]
+    public void A_bad_scalar_is_reported_where_STJ_reports_it(string json, string property, bool indented)
+    {
+        if (indented)
+        {
+            json = JsonNode.Parse(json)!.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+        }
+
+        var (ours, theirs) = Options();
+        var outOfOrder = new JsonSerializerOptions(theirs) { AllowOutOfOrderMetadataProperties = true };
+
+        foreach (var (document, path) in Nestings(json))
+        {
+            var theirError = Assert.ThrowsAny<JsonException>(() => JsonSerializer.Deserialize(document, typeof(Holder<MirrorLease>), outOfOrder));
+            var ourError = Assert.ThrowsAny<JsonException>(() => JsonSerializer.Deserialize(document, typeof(Holder<LeaseEvent>), ours));
+
+            Assert.Equal(path + "." + property, theirError.Path);
+            Assert.Equal(path, ourError.Path);
+            Assert.Equal(theirError.LineNumber, ourError.LineNumber);
+            Assert.Equal(theirError.BytePositionInLine, ourError.BytePositionInLine);
+            Assert.Contains("\"" + property + "\"", ourError.Message, StringComparison.Ordinal);
+        }
+    }
+
+    [Theory]
+    [InlineData("""{"type":"acquired","cursor":{"milliseconds":"x","sequence":2},"execution_id":"e","lease_id":null,"at":"2026-11-22T13:00:00+00:00"}""")]
+    [InlineData("""{"type":"acquired","cursor":[],"execution_id":"e","lease_id":null,"at":"2026-11-22T13:00:00+00:00"}""")]
+    public void A_bad_value_inside_a_property_is_reported_under_the_union_s_path_and_names_the_property(string json)
+    {
+        var (ours, theirs) = Options();
+
+        foreach (var (document, path) in Nestings(json))
+        {
+            var theirError = Assert.ThrowsAny<JsonException>(() => JsonSerializer.Deserialize(document, typeof(Holder<MirrorLease>), theirs));
+            var ourError = Assert.ThrowsAny<JsonException>(() => JsonSerializer.Deserialize(document, typeof(Holder<LeaseEvent>), ours));
+
+            // System.Text.Json: "$.cursor.milliseconds" (or "$.cursor"); the union: the path of the union value, never a
+            // path relative to the property's value ("$.milliseconds") that names a place the document does not have.
+            Assert.StartsWith(path + ".cursor", theirError.Path, StringComparison.Ordinal);
+            Assert.Equal(path, ourError.Path);
+            Assert.Equal(theirError.LineNumber, ourError.LineNumber);
+            Assert.True(ourError.BytePositionInLine <= theirError.BytePositionInLine && ourError.BytePositionInLine > json.IndexOf("\"cursor\"", StringComparison.Ordinal), $"{ourError.BytePositionInLine} against {theirError.BytePositionInLine}");
+            Assert.Contains("\"cursor\"", ourError.Message, StringComparison.Ordinal);
+        }
+    }
+
+    /// <summary>The union alone, in a list, and as a record's property: a document and the path of the union in it.</summary>
+    private static IEnumerable<(string Document, string Path)> Nestings(string json)
+    {
+        yield return ("{\"value\":" + json + "}", "$.value");
+        yield return ("{\"list\":[null," + json + "]}", "$.list[1]");
+    }
+
+    /// <summary>The union as a property and as a list's item.</summary>
+    public sealed record Holder<T>(T? Value, List<T?>? List);
+}
