@@ -146,11 +146,31 @@ public abstract class EventUnionJsonConverter<TUnion> : JsonConverter<TUnion>
     {
         ArgumentNullException.ThrowIfNull(writer);
         ArgumentNullException.ThrowIfNull(value);
-        var variantWriter = new EventUnionJsonWriter(writer, SettingsFor(options), _variants);
-        WriteVariant(value, ref variantWriter);
-        if (!variantWriter.Finish())
+        var settings = SettingsFor(options);
+
+        // ReferenceHandler.IgnoreCycles: a value met again inside itself is written as null, as System.Text.Json writes
+        // it. The values a variant hands on are written by calls of their own, which track no cycle through the union.
+        if (settings.IgnoreCycles && !EventUnionJsonCycles.Enter(value))
         {
-            throw new JsonException($"'{value.GetType()}' is not a variant of {_unionName}.");
+            writer.WriteNullValue();
+            return;
+        }
+
+        try
+        {
+            var variantWriter = new EventUnionJsonWriter(writer, settings, _variants);
+            WriteVariant(value, ref variantWriter);
+            if (!variantWriter.Finish())
+            {
+                throw new JsonException($"'{value.GetType()}' is not a variant of {_unionName}.");
+            }
+        }
+        finally
+        {
+            if (settings.IgnoreCycles)
+            {
+                EventUnionJsonCycles.Exit();
+            }
         }
     }
 
@@ -439,6 +459,36 @@ public abstract class EventUnionJsonConverter<TUnion> : JsonConverter<TUnion>
     }
 }
 
+/// <summary>
+/// The union values being written on this thread under <c>ReferenceHandler.IgnoreCycles</c>, outermost first: a converter
+/// writes synchronously, and each value it hands on to the serializer starts a serialization of its own that cannot see
+/// the objects being written around it, so the union keeps its own stack of them.
+/// </summary>
+internal static class EventUnionJsonCycles
+{
+    [ThreadStatic]
+    private static List<object>? t_writing;
+
+    /// <summary>Pushes <paramref name="value"/>; false (and nothing pushed) when it is being written already.</summary>
+    public static bool Enter(object value)
+    {
+        var writing = t_writing ??= [];
+        foreach (var outer in writing)
+        {
+            if (ReferenceEquals(outer, value))
+            {
+                return false;
+            }
+        }
+
+        writing.Add(value);
+        return true;
+    }
+
+    /// <summary>Pops the value the last successful <see cref="Enter"/> pushed.</summary>
+    public static void Exit() => t_writing!.RemoveAt(t_writing.Count - 1);
+}
+
 /// <summary>What a union's converter follows of one options instance, and the type infos it resolved there.</summary>
 internal sealed class EventUnionJsonSettings
 {
@@ -451,8 +501,7 @@ internal sealed class EventUnionJsonSettings
 
         // ReferenceHandler.Preserve writes "$id" on every object and "$ref" for a repeat, numbered across the whole document;
         // a converter cannot reach that numbering (each value it hands on starts its own), so it would write ids that
-        // repeat. Refused rather than written wrong. IgnoreCycles needs nothing: a variant's own values form no cycle
-        // through the union.
+        // repeat. Refused rather than written wrong. IgnoreCycles is followed with a stack of the union's own (see Write).
         if (options.ReferenceHandler is { } handler && !ReferenceEquals(handler, ReferenceHandler.IgnoreCycles))
         {
             throw new NotSupportedException($"The {unionName} converter does not support ReferenceHandler.Preserve (or a custom ReferenceHandler): it cannot write the document-wide \"$id\" and \"$ref\" metadata. Use ReferenceHandler.IgnoreCycles or none.");
@@ -465,6 +514,7 @@ internal sealed class EventUnionJsonSettings
         RespectNullable = options.RespectNullableAnnotations;
         AllowDuplicates = options.AllowDuplicateProperties;
         RespectRequired = options.RespectRequiredConstructorParameters;
+        IgnoreCycles = ReferenceEquals(options.ReferenceHandler, ReferenceHandler.IgnoreCycles);
         if (options.PropertyNamingPolicy is { } policy && properties.Length > 0)
         {
             Names = new string[properties.Length];
@@ -554,6 +604,9 @@ internal sealed class EventUnionJsonSettings
 
     /// <summary><c>RespectRequiredConstructorParameters</c>: a parameter without a default must be in the JSON.</summary>
     public bool RespectRequired { get; }
+
+    /// <summary><c>ReferenceHandler.IgnoreCycles</c>: a value met again inside itself is written as null.</summary>
+    public bool IgnoreCycles { get; }
 
     public string UnionName => _unionName;
 
