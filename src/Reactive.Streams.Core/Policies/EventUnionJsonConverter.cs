@@ -555,9 +555,17 @@ internal sealed class EventUnionJsonSettings
             var seen = new HashSet<string>(comparer);
             foreach (var property in variant.Properties.Concat(variant.ReadOnlyProperties))
             {
-                if (!seen.Add(Names?[property.Slot] ?? property.JsonName))
+                var name = Names?[property.Slot] ?? property.JsonName;
+                if (!seen.Add(name))
                 {
                     throw new InvalidOperationException($"The JSON property name for '{unionName}.{variant.Name}.{property.Name}' collides with another property.");
+                }
+
+                // A name the policy makes the discriminator's would write "type" twice; System.Text.Json refuses it as a
+                // property that conflicts with a metadata property (compared as written, whatever PropertyNameCaseInsensitive).
+                if (name == "type")
+                {
+                    throw new InvalidOperationException($"The type '{unionName}.{variant.Name}' contains property '{name}' (from {property.Name}) that conflicts with the \"type\" discriminator under the options' naming policy.");
                 }
             }
         }

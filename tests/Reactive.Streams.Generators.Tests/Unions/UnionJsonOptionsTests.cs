@@ -291,6 +291,28 @@ public sealed class UnionJsonOptionsTests
         Assert.Contains("\"type\" twice", error.Message, StringComparison.Ordinal);
     }
 
+    // A naming policy that gave a property the discriminator's name made the union write "type" twice, an object its own
+    // reader then refused (the discriminator twice); System.Text.Json refuses the hierarchy under such options.
+    [Fact]
+    public void A_policy_that_names_a_property_like_the_discriminator_is_refused_as_STJ_refuses_it()
+    {
+        var (ours, theirs) = ParcelOptions(static o => o.PropertyNamingPolicy = new CarrierIsTypePolicy());
+
+        var theirError = Assert.Throws<InvalidOperationException>(() => JsonSerializer.Serialize<MirrorParcel>(new MirrorParcel.Packed("p"), theirs));
+        var ourError = Assert.Throws<InvalidOperationException>(() => JsonSerializer.Serialize<ParcelEvent>(new ParcelEvent.Packed("p"), ours));
+
+        Assert.Contains("'type'", theirError.Message, StringComparison.Ordinal);
+        Assert.Contains("'type'", ourError.Message, StringComparison.Ordinal);
+        Assert.Contains("Carrier", ourError.Message, StringComparison.Ordinal);
+        Assert.Throws<InvalidOperationException>(() => JsonSerializer.Deserialize<MirrorParcel>("""{"type":"packed","id":"p"}""", theirs));
+        Assert.Throws<InvalidOperationException>(() => JsonSerializer.Deserialize<ParcelEvent>("""{"type":"packed","id":"p"}""", ours));
+    }
+
+    private sealed class CarrierIsTypePolicy : JsonNamingPolicy
+    {
+        public override string ConvertName(string name) => name == "Carrier" ? "type" : SnakeCaseLower.ConvertName(name);
+    }
+
     private sealed class UpperPolicy : JsonNamingPolicy
     {
         public override string ConvertName(string name) => name.ToUpperInvariant();
