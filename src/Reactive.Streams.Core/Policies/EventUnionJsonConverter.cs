@@ -741,8 +741,32 @@ public ref struct EventUnionJsonWriter
         else
         {
             _writer.WritePropertyName(property.NameIn(_settings));
-            JsonSerializer.Serialize(_writer, value, (JsonTypeInfo<T>)_settings.TypeInfos[property.Slot]!);
+            try
+            {
+                JsonSerializer.Serialize(_writer, value, (JsonTypeInfo<T>)_settings.TypeInfos[property.Slot]!);
+            }
+            catch (JsonException e) when (e.Path is not null)
+            {
+                // The nested write's path is relative to the property's value ("$.Street" for "$.to.Street"), a place the
+                // document does not have: rethrown without one, so the serializer gives it the union value's path, with
+                // the property and the place inside it in the message.
+                throw CannotWrite(property, e);
+            }
         }
+    }
+
+    private readonly JsonException CannotWrite(EventUnionJsonProperty property, JsonException error)
+    {
+        var path = error.Path!;
+        var reason = error.Message;
+        var suffix = reason.LastIndexOf(" Path: " + path, StringComparison.Ordinal);
+        if (suffix >= 0)
+        {
+            reason = reason.Substring(0, suffix);
+        }
+
+        var inside = path.Length > 1 && path.StartsWith('$') ? " (at " + path.Substring(1) + " inside it)" : string.Empty;
+        return new JsonException($"The value of \"{_settings.NameOf(property)}\"{inside} in the {_settings.UnionName} variant '{_variant!.WireName}' could not be written: {reason}", error);
     }
 }
 

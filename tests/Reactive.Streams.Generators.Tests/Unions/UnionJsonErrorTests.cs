@@ -5,6 +5,21 @@ using Reactive.Streams.Generators.Tests.Fixtures;
 
 namespace Reactive.Streams.Generators.Tests.Unions;
 
+public sealed record Address(string Street, int Number);
+
+[EventUnion]
+public abstract partial record Shipment
+{
+    public sealed record Sent(string Id, Address To) : Shipment;
+}
+
+[System.Text.Json.Serialization.JsonPolymorphic(TypeDiscriminatorPropertyName = "type")]
+[System.Text.Json.Serialization.JsonDerivedType(typeof(Sent), "sent")]
+public abstract record MirrorShipment
+{
+    public sealed record Sent(string Id, Address To) : MirrorShipment;
+}
+
 /// <summary>
 /// Where a read fails: the JsonException the union's converter lets out, against the one System.Text.Json's own
 /// <c>[JsonPolymorphic]</c> throws for the same bad value. A converter cannot see the path of the value it reads (the
@@ -78,6 +93,30 @@ public sealed class UnionJsonErrorTests
             Assert.True(ourError.BytePositionInLine <= theirError.BytePositionInLine && ourError.BytePositionInLine > json.IndexOf("\"cursor\"", StringComparison.Ordinal), $"{ourError.BytePositionInLine} against {theirError.BytePositionInLine}");
             Assert.Contains("\"cursor\"", ourError.Message, StringComparison.Ordinal);
         }
+    }
+
+    // Writing: an error inside a property's value (a null where the nested record says non-nullable, under
+    // RespectNullableAnnotations; too deep a value under MaxDepth) kept the path of the nested write, relative to the
+    // property's value ("$.Street" for "$.value.To.Street").
+    [Theory]
+    [InlineData("nullable")]
+    [InlineData("depth")]
+    public void An_error_writing_inside_a_property_is_reported_under_the_union_s_path_and_names_the_property(string what)
+    {
+        var (ours, theirs) = Options();
+        ours = new JsonSerializerOptions(ours) { RespectNullableAnnotations = what == "nullable", MaxDepth = what == "depth" ? 2 : 0 };
+        theirs = new JsonSerializerOptions(theirs) { RespectNullableAnnotations = what == "nullable", MaxDepth = what == "depth" ? 2 : 0 };
+        var address = new Address(what == "nullable" ? null! : "Main", 1);
+        var item = new Holder<Shipment>(new Shipment.Sent("s-1", address), null);
+        var mirror = new Holder<MirrorShipment>(new MirrorShipment.Sent("s-1", address), null);
+
+        var theirError = Assert.ThrowsAny<JsonException>(() => JsonSerializer.Serialize(mirror, theirs));
+        var ourError = Assert.ThrowsAny<JsonException>(() => JsonSerializer.Serialize(item, ours));
+
+        Assert.StartsWith("$.Value.", theirError.Path, StringComparison.Ordinal);
+        Assert.Equal("$.Value", ourError.Path);
+        Assert.Contains("\"to\"", ourError.Message, StringComparison.Ordinal);
+        Assert.Contains(what == "nullable" ? "doesn't allow getting null values" : "maximum allowed depth", ourError.Message, StringComparison.Ordinal);
     }
 
     /// <summary>The union alone, in a list, and as a record's property: a document and the path of the union in it.</summary>
