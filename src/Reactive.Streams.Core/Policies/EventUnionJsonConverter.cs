@@ -299,7 +299,8 @@ public abstract class EventUnionJsonConverter<TUnion> : JsonConverter<TUnion>
     private JsonException CannotRead(EventUnionJsonVariant variant, EventUnionJsonProperty property, EventUnionJsonSettings settings, Exception error)
     {
         var inside = error is JsonException { Path: { Length: > 1 } path } && path.StartsWith('$') ? " (at " + path.Substring(1) + " inside it)" : string.Empty;
-        return new JsonException($"The JSON value of \"{settings.NameOf(property)}\"{inside} in the {_unionName} variant '{variant.WireName}' could not be converted to {property.ValueType}.", error);
+        var reason = error is JsonException nested ? ": " + EventUnionJsonErrors.WithoutPath(nested) : ".";
+        return new JsonException($"The JSON value of \"{settings.NameOf(property)}\"{inside} in the {_unionName} variant '{variant.WireName}' could not be converted to {property.ValueType}{reason}", error);
     }
 
     private static int Match(ref Utf8JsonReader reader, EventUnionJsonProperty[] properties, EventUnionJsonSettings settings)
@@ -456,6 +457,21 @@ public abstract class EventUnionJsonConverter<TUnion> : JsonConverter<TUnion>
         }
 
         return settings;
+    }
+}
+
+/// <summary>The errors of a union's converter.</summary>
+internal static class EventUnionJsonErrors
+{
+    /// <summary>
+    /// The message of a nested read's or write's error without the " Path: ..." the serializer appended to it, a path
+    /// relative to the nested value that the union's own error does not keep.
+    /// </summary>
+    public static string WithoutPath(JsonException error)
+    {
+        var message = error.Message;
+        var suffix = error.Path is { } path ? message.LastIndexOf(" Path: " + path, StringComparison.Ordinal) : -1;
+        return suffix >= 0 ? message.Substring(0, suffix) : message;
     }
 }
 
@@ -758,13 +774,7 @@ public ref struct EventUnionJsonWriter
     private readonly JsonException CannotWrite(EventUnionJsonProperty property, JsonException error)
     {
         var path = error.Path!;
-        var reason = error.Message;
-        var suffix = reason.LastIndexOf(" Path: " + path, StringComparison.Ordinal);
-        if (suffix >= 0)
-        {
-            reason = reason.Substring(0, suffix);
-        }
-
+        var reason = EventUnionJsonErrors.WithoutPath(error);
         var inside = path.Length > 1 && path.StartsWith('$') ? " (at " + path.Substring(1) + " inside it)" : string.Empty;
         return new JsonException($"The value of \"{_settings.NameOf(property)}\"{inside} in the {_settings.UnionName} variant '{_variant!.WireName}' could not be written: {reason}", error);
     }

@@ -92,6 +92,7 @@ public sealed class UnionJsonErrorTests
             Assert.Equal(theirError.LineNumber, ourError.LineNumber);
             Assert.True(ourError.BytePositionInLine <= theirError.BytePositionInLine && ourError.BytePositionInLine > json.IndexOf("\"cursor\"", StringComparison.Ordinal), $"{ourError.BytePositionInLine} against {theirError.BytePositionInLine}");
             Assert.Contains("\"cursor\"", ourError.Message, StringComparison.Ordinal);
+            Assert.Contains(theirError.Message[..theirError.Message.IndexOf(" Path: ", StringComparison.Ordinal)], ourError.Message, StringComparison.Ordinal);
         }
     }
 
@@ -117,6 +118,22 @@ public sealed class UnionJsonErrorTests
         Assert.Equal("$.Value", ourError.Path);
         Assert.Contains("\"to\"", ourError.Message, StringComparison.Ordinal);
         Assert.Contains(what == "nullable" ? "doesn't allow getting null values" : "maximum allowed depth", ourError.Message, StringComparison.Ordinal);
+    }
+
+    // MaxDepth through the union's own recursion: an error for both, and the union's says why.
+    [Fact]
+    public void A_document_deeper_than_MaxDepth_through_the_union_is_refused_as_STJ_refuses_it()
+    {
+        var (ours, theirs) = Options();
+        ours = new JsonSerializerOptions(ours) { MaxDepth = 8 };
+        theirs = new JsonSerializerOptions(theirs) { MaxDepth = 8 };
+        var json = string.Concat(Enumerable.Repeat("""{"type":"holder","name":"n","items":[""", 6)) + string.Concat(Enumerable.Repeat("]}", 6));
+
+        Assert.ThrowsAny<JsonException>(() => JsonSerializer.Deserialize<MirrorFolder>(json, theirs));
+        var ourError = Assert.ThrowsAny<JsonException>(() => JsonSerializer.Deserialize<Folder>(json, ours));
+
+        Assert.Contains("maximum configured depth of 8", ourError.Message, StringComparison.Ordinal);
+        Assert.NotNull(JsonSerializer.Deserialize<Folder>(json, new JsonSerializerOptions(ours) { MaxDepth = 16 }));
     }
 
     /// <summary>The union alone, in a list, and as a record's property: a document and the path of the union in it.</summary>
