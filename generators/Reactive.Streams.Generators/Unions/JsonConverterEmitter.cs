@@ -205,11 +205,13 @@ internal static class JsonConverterEmitter
         w.Open($"public override void Write({Json}.Utf8JsonWriter writer, {union} value, {Json}.JsonSerializerOptions options)");
         w.Line("global::System.ArgumentNullException.ThrowIfNull(writer);");
         w.Line("global::System.ArgumentNullException.ThrowIfNull(value);");
+        w.Line("global::System.ArgumentNullException.ThrowIfNull(options);");
         w.Open("switch (value)");
         for (var v = 0; v < model.Variants.Count; v++)
         {
+            // Escaped by the options' Encoder, as an enum's names under JsonStringEnumConverter and the Other's raw value are.
             w.Line($"case {union}.{model.Variants[v].Name}:");
-            w.Line($"    writer.WriteStringValue(s_wire{v});");
+            w.Line($"    writer.WriteStringValue(options.Encoder is null ? s_wire{v} : {Json}.JsonEncodedText.Encode({Naming.Literal(model.Variants[v].WireName)}, options.Encoder));");
             w.Line("    return;");
         }
 

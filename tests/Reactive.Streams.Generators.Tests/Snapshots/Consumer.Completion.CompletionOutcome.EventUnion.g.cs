@@ -299,16 +299,17 @@ public sealed class CompletionOutcomeJsonConverter : global::System.Text.Json.Se
     {
         global::System.ArgumentNullException.ThrowIfNull(writer);
         global::System.ArgumentNullException.ThrowIfNull(value);
+        global::System.ArgumentNullException.ThrowIfNull(options);
         switch (value)
         {
             case CompletionOutcome.Success:
-                writer.WriteStringValue(s_wire0);
+                writer.WriteStringValue(options.Encoder is null ? s_wire0 : global::System.Text.Json.JsonEncodedText.Encode("success", options.Encoder));
                 return;
             case CompletionOutcome.Failure:
-                writer.WriteStringValue(s_wire1);
+                writer.WriteStringValue(options.Encoder is null ? s_wire1 : global::System.Text.Json.JsonEncodedText.Encode("failure", options.Encoder));
                 return;
             case CompletionOutcome.Cancelled:
-                writer.WriteStringValue(s_wire2);
+                writer.WriteStringValue(options.Encoder is null ? s_wire2 : global::System.Text.Json.JsonEncodedText.Encode("cancelled", options.Encoder));
                 return;
             case CompletionOutcome.Other __other:
                 writer.WriteStringValue(__other.RawValue);

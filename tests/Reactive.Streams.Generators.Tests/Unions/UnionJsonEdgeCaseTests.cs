@@ -42,6 +42,22 @@ public abstract record AuditMirrorNames
 }
 
 [EventUnion]
+public abstract partial record EscapedMood
+{
+    [WireName("café<1>")]
+    public sealed record Café : EscapedMood;
+
+    public sealed record Sad : EscapedMood;
+}
+
+public enum MirrorEscapedMood
+{
+    [JsonStringEnumMemberName("café<1>")]
+    Café,
+    Sad,
+}
+
+[EventUnion]
 public abstract partial record EscapedNames
 {
     [WireName("café<1>")]
@@ -253,6 +269,25 @@ public sealed class UnionJsonEdgeCaseTests
         Assert.Equal(JsonSerializer.Serialize(mirror, theirs), json);
         Assert.Equal(item, JsonSerializer.Deserialize<EscapedNames>(json, ours));
         Assert.Equal(relaxed, json.Contains("\"café<1>\"", StringComparison.Ordinal));
+    }
+
+    // A union without payloads is a string, as an enum under JsonStringEnumConverter is: its wire names were escaped by the
+    // default encoder whatever the options' Encoder ("caf\u00E9\u003C1\u003E" under UnsafeRelaxedJsonEscaping), where the
+    // enum converter and the union's own Other (written as any string) follow the options.
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_payloadless_union_s_wire_names_are_escaped_by_the_options_Encoder_as_an_enum_s_names_are(bool relaxed)
+    {
+        var options = new JsonSerializerOptions { Encoder = relaxed ? System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping : null };
+        var enumOptions = new JsonSerializerOptions(options) { Converters = { new JsonStringEnumConverter() } };
+
+        var json = JsonSerializer.Serialize<EscapedMood>(new EscapedMood.Café(), options);
+
+        Assert.Equal(JsonSerializer.Serialize(MirrorEscapedMood.Café, enumOptions), json);
+        Assert.Equal(JsonSerializer.Serialize<EscapedMood>(new EscapedMood.Other("café<1>"), options), json);
+        Assert.Equal(new EscapedMood.Café(), JsonSerializer.Deserialize<EscapedMood>(json, options));
+        Assert.Equal("\"sad\"", JsonSerializer.Serialize<EscapedMood>(new EscapedMood.Sad(), options));
     }
 
     // Found by UnionJsonDifferentialTests: a [JsonPropertyName] equal to another property's name under the naming policy
