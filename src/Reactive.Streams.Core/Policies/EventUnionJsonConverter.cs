@@ -328,6 +328,14 @@ public abstract class EventUnionJsonConverter<TUnion> : JsonConverter<TUnion>
             payload = WithoutCommentsOrTrailingCommas(payload);
         }
 
+        // AllowDuplicateProperties off: the payload is refused with a property twice anywhere in it, as System.Text.Json
+        // refuses such an object read as a JsonElement under the same options.
+        if (!settings.AllowDuplicates)
+        {
+            var depth = settings.Options.MaxDepth;
+            using var strict = JsonDocument.Parse(JsonMarshal.GetRawUtf8Value(payload).ToArray(), new JsonDocumentOptions { AllowDuplicateProperties = false, MaxDepth = depth == 0 ? 64 : depth });
+        }
+
         var unknown = CreateUnknown(wireName, payload);
         for (var s = 0; s < _shared.Length; s++)
         {

@@ -241,6 +241,24 @@ public sealed class UnionJsonOptionsTests
         Assert.Equal(new ParcelEvent.Packed("p", Boxes: 5), JsonSerializer.Deserialize<ParcelEvent>(Json, lenient));
     }
 
+    // An unknown variant keeps its object as a JsonElement; with AllowDuplicateProperties off it took one with a property
+    // twice (and wrote it back so), where System.Text.Json refuses that object read as a JsonElement under the same options.
+    [Theory]
+    [InlineData("""{"type":"lease_stolen","id":"p","boxes":2,"boxes":5}""")]
+    [InlineData("""{"type":"lease_stolen","id":"p","box":{"size":1,"size":2}}""")]
+    [InlineData("""{"type":"lease_stolen","id":"p","boxes":[{"a":1},{"a":1,"a":1}]}""")]
+    public void AllowDuplicateProperties_off_rejects_an_unknown_variant_with_a_property_twice_as_it_rejects_a_JsonElement(string json)
+    {
+        var (strict, _) = ParcelOptions(static o => o.AllowDuplicateProperties = false);
+        var (lenient, _) = ParcelOptions(static _ => { });
+
+        var theirs = Assert.ThrowsAny<JsonException>(() => JsonSerializer.Deserialize<JsonElement>(json, strict));
+        var ours = Assert.ThrowsAny<JsonException>(() => JsonSerializer.Deserialize<ParcelEvent>(json, strict));
+
+        Assert.StartsWith(theirs.Message[..theirs.Message.IndexOf(" encountered", StringComparison.Ordinal)], ours.Message, StringComparison.Ordinal);
+        Assert.Equal(json, JsonSerializer.Serialize(JsonSerializer.Deserialize<ParcelEvent>(json, lenient), lenient));
+    }
+
     // The discriminator twice: System.Text.Json refuses a second "type" whatever its value, its place and the options
     // (a duplicate metadata property, or with AllowOutOfOrderMetadataProperties off a metadata property that is not
     // first, or no discriminator first at all); AllowDuplicateProperties, which concerns properties, does not change it.
