@@ -6,7 +6,7 @@ namespace Reactive.Streams.Testing;
 /// <summary>A <see cref="TimeProvider"/> that reads <see cref="IScheduler.Now"/> and arms timers on the scheduler.</summary>
 internal sealed class SchedulerTimeProvider(IScheduler scheduler) : TimeProvider
 {
-    // The same bound System.Threading.Timer enforces, so code that passes here does not fail against the system clock.
+    // The same bound System.Threading.Timer and FakeTimeProvider enforce, so code that passes there passes here.
     private const long MaxSupportedTimeoutMilliseconds = 0xfffffffe;
 
     public IScheduler Scheduler { get; } = scheduler;
@@ -22,8 +22,8 @@ internal sealed class SchedulerTimeProvider(IScheduler scheduler) : TimeProvider
     public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
     {
         ArgumentNullException.ThrowIfNull(callback);
-        ValidateTimerArgument(dueTime, nameof(dueTime));
-        ValidateTimerArgument(period, nameof(period));
+        NormalizeTimerArgument(dueTime, nameof(dueTime));
+        NormalizeTimerArgument(period, nameof(period));
         var timer = new SchedulerTimer(Scheduler, callback, state, ExecutionContext.Capture());
         timer.Change(dueTime, period);
         return timer;
@@ -31,13 +31,18 @@ internal sealed class SchedulerTimeProvider(IScheduler scheduler) : TimeProvider
 
     public override string ToString() => $"TimeProvider on {Scheduler}";
 
-    internal static void ValidateTimerArgument(TimeSpan value, string paramName)
+    /// <summary>
+    /// Validates a due time or period as <see cref="Timer"/> and FakeTimeProvider do, on the value truncated to whole
+    /// milliseconds (from -1, infinite, to <see cref="MaxSupportedTimeoutMilliseconds"/>), and returns what it means: a
+    /// value that truncates to -1 ms (between -2 and -1 ms) is <see cref="Timeout.InfiniteTimeSpan"/>, a negative one that
+    /// truncates to 0 ms is <see cref="TimeSpan.Zero"/>, and any other keeps its ticks.
+    /// </summary>
+    internal static TimeSpan NormalizeTimerArgument(TimeSpan value, string paramName)
     {
-        if (value != Timeout.InfiniteTimeSpan)
-        {
-            ArgumentOutOfRangeException.ThrowIfLessThan(value, TimeSpan.Zero, paramName);
-            ArgumentOutOfRangeException.ThrowIfGreaterThan(value, TimeSpan.FromMilliseconds(MaxSupportedTimeoutMilliseconds), paramName);
-        }
+        var milliseconds = (long)value.TotalMilliseconds;
+        ArgumentOutOfRangeException.ThrowIfLessThan(milliseconds, -1, paramName);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(milliseconds, MaxSupportedTimeoutMilliseconds, paramName);
+        return milliseconds == -1 ? Timeout.InfiniteTimeSpan : value < TimeSpan.Zero ? TimeSpan.Zero : value;
     }
 
     /// <summary>
@@ -57,8 +62,8 @@ internal sealed class SchedulerTimeProvider(IScheduler scheduler) : TimeProvider
 
         public bool Change(TimeSpan dueTime, TimeSpan period)
         {
-            ValidateTimerArgument(dueTime, nameof(dueTime));
-            ValidateTimerArgument(period, nameof(period));
+            dueTime = NormalizeTimerArgument(dueTime, nameof(dueTime));
+            period = NormalizeTimerArgument(period, nameof(period));
             long generation;
             IDisposable? previous;
             lock (_gate)

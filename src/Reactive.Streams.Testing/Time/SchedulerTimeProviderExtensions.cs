@@ -28,8 +28,11 @@ public static class SchedulerTimeProviderExtensions
     /// periodic one then every <c>period</c>; <see cref="Timeout.InfiniteTimeSpan"/> as due time means never, and as
     /// period (or a zero period) means once; <see cref="ITimer.Change"/> re-arms from the current virtual time;
     /// <see cref="IDisposable.Dispose"/> stops the timer, and <see cref="ITimer.Change"/> on a disposed timer returns
-    /// <see langword="false"/>. On a <see cref="TestScheduler"/> a zero due time fires at <c>Clock + 1</c>, like any work
-    /// scheduled "now". So <c>Task.Delay(delay, provider)</c>, <c>new CancellationTokenSource(delay, provider)</c>,
+    /// <see langword="false"/>. Due times and periods are validated as <see cref="Timer"/> and FakeTimeProvider validate
+    /// them, on the value truncated to whole milliseconds: from -1 (infinite) to 4294967294, otherwise
+    /// <see cref="ArgumentOutOfRangeException"/>; so a due time between -1 and 0 ms means zero, one between -2 and -1 ms
+    /// means never, and a negative period means once. On a <see cref="TestScheduler"/> a zero due time fires at
+    /// <c>Clock + 1</c>, like any work scheduled "now". So <c>Task.Delay(delay, provider)</c>, <c>new CancellationTokenSource(delay, provider)</c>,
     /// <c>CancelAfter</c> and <c>task.WaitAsync(timeout, provider)</c> all complete when the test advances the
     /// scheduler past their due time, never before.
     /// </para>
