@@ -5,11 +5,11 @@ namespace Reactive.Streams.Testing.Tests.Time;
 
 /// <summary>
 /// <c>TestScheduler.AsTimeProvider()</c> against Microsoft.Extensions.TimeProvider.Testing's <see cref="FakeTimeProvider"/>:
-/// each scenario runs on both clocks and must write the same transcript. Two differences are deliberate and documented
-/// (docs/testing.md, "Differences from FakeTimeProvider"), so the scenarios stay clear of them: a zero due time fires at
-/// <c>Clock + 1</c> on ours but inside <c>CreateTimer</c>/<c>Change</c> on the fake, and a callback sees the clock at its
-/// own due time on ours but at the end of the whole <c>Advance</c> on the fake. Advancing in whole-millisecond steps with
-/// whole-millisecond due times makes the second one invisible; no scenario arms a zero due time.
+/// each scenario runs on both clocks and must write the same transcript, with times measured from each clock's start.
+/// The deliberate differences (docs/testing.md, "Compared with FakeTimeProvider") are pinned at the end of this class and
+/// kept out of the scenarios: no scenario looks, before advancing, at a timer armed with a zero due time (ours fires it
+/// at <c>Clock + 1</c>, the fake inside <c>CreateTimer</c>/<c>Change</c>), and scenarios whose callbacks read the clock or re-arm advance in whole-millisecond
+/// steps with whole-millisecond due times (ours runs a callback at its own due time, the fake at the end of the advance).
 /// </summary>
 public sealed class FakeTimeProviderOracleTests
 {
@@ -414,7 +414,7 @@ public sealed class FakeTimeProviderOracleTests
         Assert.Equal(["ArgumentNullException callback@0"], log);
     }
 
-    // The documented differences (docs/testing.md, "Differences from FakeTimeProvider"), pinned on both clocks so the page
+    // The documented differences (docs/testing.md, "Compared with FakeTimeProvider"), pinned on both clocks so the page
     // stays true.
 
     [Fact]
