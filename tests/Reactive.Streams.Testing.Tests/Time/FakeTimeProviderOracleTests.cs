@@ -489,4 +489,25 @@ public sealed class FakeTimeProviderOracleTests
         Assert.Equal("advancer", seenOnFake);
         Assert.Equal("creator", seenOnOurs);
     }
+
+    [Fact]
+    public void Difference_a_timer_re_armed_at_the_same_instant_goes_behind_the_others_on_ours()
+    {
+        var fake = new FakeClock();
+        var ours = new SchedulerClock();
+        foreach (var clock in new Clock[] { fake, ours })
+        {
+            var time = clock.Provider;
+            using var a = time.CreateTimer(_ => clock.Record("a"), null, 10 * s_ms, Timeout.InfiniteTimeSpan);
+            using var b = time.CreateTimer(_ => clock.Record("b"), null, 10 * s_ms, Timeout.InfiniteTimeSpan);
+            using var c = time.CreateTimer(_ => clock.Record("c"), null, 10 * s_ms, Timeout.InfiniteTimeSpan);
+            a.Change(10 * s_ms, Timeout.InfiniteTimeSpan);
+            clock.Step(10);
+        }
+
+        // Both order by due time, then by when the timer was armed; the fake breaks a tie between timers armed at the
+        // same instant by the order of its internal set, where a re-armed timer takes its old slot back.
+        Assert.Equal(["a@10", "b@10", "c@10"], fake.Log);
+        Assert.Equal(["b@10", "c@10", "a@10"], ours.Log);
+    }
 }
