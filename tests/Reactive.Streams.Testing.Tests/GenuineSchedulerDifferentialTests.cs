@@ -474,6 +474,14 @@ public sealed class GenuineSchedulerDifferentialTests
         Assert.Throws<NullReferenceException>(() => genuine.Start(Observable.Never<int>, 200, 100, 300));
         Assert.Equal("subscribed", Assert.Throws<ArgumentOutOfRangeException>(() => ours.Start(Observable.Never<int>, 200, 100, 300)).ParamName);
 
+        // A factory that returns null: the genuine scheduler fails when it subscribes, ours when it creates.
+        var genuineNull = new Genuine.TestScheduler();
+        var ourNull = new Ours.TestScheduler();
+        Assert.Throws<NullReferenceException>(() => genuineNull.Start<int>(() => null!));
+        Assert.Equal(Genuine.ReactiveTest.Subscribed, genuineNull.Clock);
+        Assert.Throws<InvalidOperationException>(() => ourNull.Start<int>(() => null!));
+        Assert.Equal(Ours.ReactiveTest.Created, ourNull.Clock);
+
         // Inside scheduled work the genuine Start returns an observer that has recorded nothing yet.
         var genuineNested = new Genuine.TestScheduler();
         var ourNested = new Ours.TestScheduler();
