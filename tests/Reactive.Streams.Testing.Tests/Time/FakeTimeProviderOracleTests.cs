@@ -5,7 +5,8 @@ namespace Reactive.Streams.Testing.Tests.Time;
 
 /// <summary>
 /// <c>TestScheduler.AsTimeProvider()</c> against Microsoft.Extensions.TimeProvider.Testing's <see cref="FakeTimeProvider"/>:
-/// each scenario runs on both clocks and must write the same transcript, with times measured from each clock's start.
+/// each scenario runs on both clocks (and on <c>AsTimeProvider()</c> over the genuine Microsoft.Reactive.Testing scheduler)
+/// and must write the same transcript, with times measured from each clock's start.
 /// The deliberate differences (docs/testing.md, "Compared with FakeTimeProvider") are pinned at the end of this class and
 /// kept out of the scenarios: no scenario looks, before advancing, at a timer armed with a zero due time (ours fires it
 /// at <c>Clock + 1</c>, the fake inside <c>CreateTimer</c>/<c>Change</c>), and scenarios whose callbacks read the clock or re-arm advance in whole-millisecond
@@ -70,13 +71,33 @@ public sealed class FakeTimeProviderOracleTests
         public override void Advance(TimeSpan delta) => _scheduler.AdvanceBy(delta.Ticks);
     }
 
+    /// <summary>AsTimeProvider() on the genuine Microsoft.Reactive.Testing scheduler, which its docs promise works too.</summary>
+    private sealed class GenuineSchedulerClock : Clock
+    {
+        private readonly Microsoft.Reactive.Testing.TestScheduler _scheduler = new();
+        private readonly TimeProvider _provider;
+
+        public GenuineSchedulerClock()
+        {
+            _provider = _scheduler.AsTimeProvider();
+            MarkOrigin();
+        }
+
+        public override TimeProvider Provider => _provider;
+
+        public override void Advance(TimeSpan delta) => _scheduler.AdvanceBy(delta.Ticks);
+    }
+
     private static List<string> AssertSame(Action<Clock> scenario)
     {
         var fake = new FakeClock();
         var ours = new SchedulerClock();
+        var onGenuine = new GenuineSchedulerClock();
         scenario(fake);
         scenario(ours);
+        scenario(onGenuine);
         Assert.Equal(fake.Log, ours.Log);
+        Assert.Equal(fake.Log, onGenuine.Log);
         return fake.Log;
     }
 
