@@ -48,7 +48,14 @@ public sealed class CuttingProxy : IAsyncDisposable
         _down = true;
         foreach (var relay in _relays.Keys)
         {
-            relay.Cancel();
+            try
+            {
+                relay.Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+                // That relay ended meanwhile.
+            }
         }
     }
 
