@@ -128,11 +128,28 @@ public static class BackpressureChannel
             public override ValueTask WriteAsync(T item, CancellationToken cancellationToken = default)
             {
                 var pushing = buffer.PushAsync(item, cancellationToken);
-                return pushing.IsCompletedSuccessfully ? pushing : WriteSlowAsync(pushing);
+                if (pushing.IsCompletedSuccessfully)
+                {
+                    return pushing;
+                }
+
+                if (pushing.IsFaulted)
+                {
+                    // Refused at once: as the runtime's channels do (ValueTask.FromException), a write to a channel completed
+                    // with an OperationCanceledException is a faulted task holding that exception, not a cancelled one (an
+                    // async method rethrowing it would cancel its task).
+                    var refused = pushing.AsTask();
+                    return refused.Exception?.InnerException is StreamClosedException { InnerException: OperationCanceledException canceled }
+                        ? ValueTask.FromException(canceled)
+                        : new ValueTask(refused);
+                }
+
+                return WriteSlowAsync(pushing);
             }
 
             // As the runtime's channels do, a channel completed with an OperationCanceledException fails writes with that
-            // exception itself, not a ChannelClosedException wrapping it (readers already see it as is).
+            // exception itself, not a ChannelClosedException wrapping it (readers already see it as is). A write pending
+            // at that completion is cancelled by it, here as there.
             [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
             private static async ValueTask WriteSlowAsync(ValueTask pushing)
             {

@@ -524,6 +524,25 @@ public sealed class BackpressureChannelTwinTests
 
     [Theory]
     [MemberData(nameof(AllTwins))]
+    public async Task WriteAsync_after_completion_with_an_OperationCanceledException_is_faulted_with_it_not_cancelled(Twin twin, string variant)
+    {
+        // The runtime answers a write to a channel completed with an OperationCanceledException with a faulted task
+        // holding that exception (ValueTask.FromException); ours returned a cancelled one, so IsFaulted, Task.WhenAll's
+        // outcome and ContinueWith(OnlyOnFaulted) told the two apart although await threw the same exception.
+        var c = Open(twin, variant);
+        var stopped = new TaskCanceledException("producer stopped");
+        Assert.True(c.Channel.Writer.TryComplete(stopped));
+
+        var write = c.Channel.Writer.WriteAsync(1).AsTask();
+
+        Assert.True(write.IsFaulted, $"The write is {write.Status}.");
+        Assert.Same(stopped, write.Exception!.InnerException);
+        Assert.Same(stopped, await Assert.ThrowsAnyAsync<OperationCanceledException>(() => write));
+        Assert.Equal(0, c.Channel.Reader.Count);
+    }
+
+    [Theory]
+    [MemberData(nameof(AllTwins))]
     public async Task Pending_ReadAsyncs_take_items_in_the_order_they_were_called(Twin twin, string variant)
     {
         // Found by BackpressureChannelTwinFuzzTests (seed 16).
