@@ -40,9 +40,14 @@ internal abstract class BackpressureSink<T> : ReadSignal, IObserver<T>
     protected bool IsProducerSideStopped => Volatile.Read(ref _stopped) != 0;
 
     /// <summary>Subscribes to <paramref name="source"/>; call once, after the consumer side is ready.</summary>
-    public void SubscribeTo(IObservable<T> source)
+    /// <param name="source">The source.</param>
+    /// <param name="errorsToOnError">
+    /// As Rx's operators do (<c>SubscribeSafe</c>): an exception thrown by the source's <c>Subscribe</c> becomes this
+    /// sink's <see cref="OnError"/> instead of reaching the caller. Otherwise it propagates.
+    /// </param>
+    public void SubscribeTo(IObservable<T> source, bool errorsToOnError = false)
     {
-        var subscription = source.Subscribe(this);
+        var subscription = errorsToOnError ? source.SubscribeSafe(this) : source.Subscribe(this);
 
         // If the stream ended during Subscribe (a synchronous source, an overflow), this disposes it at once.
         _upstream.Disposable = subscription;

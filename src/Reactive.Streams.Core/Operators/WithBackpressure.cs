@@ -30,7 +30,9 @@ namespace Reactive.Streams;
 /// Disposing the subscription unsubscribes the source, releases a producer blocked in PauseUpstream, and stops delivery:
 /// no downstream call starts after <c>Dispose</c> returns (a call already running on another thread finishes).
 /// Items still buffered stay counted in the depth. An exception thrown by the downstream observer ends the subscription
-/// as a disposal does and then propagates to the scheduler, as with <c>ObserveOn</c>.
+/// as a disposal does and then propagates to the scheduler, as with <c>ObserveOn</c>. An exception thrown by the source's
+/// own <c>Subscribe</c> does not reach the caller: as with <c>ObserveOn</c> (Rx's <c>SubscribeSafe</c>), it ends the
+/// stream like a source's <c>OnError</c>, delivered on the scheduler after the items the source pushed before throwing.
 /// </para>
 /// <para>
 /// Every subscription is a stream of its own, published on the <see cref="StreamMeter"/> under the options' name.
@@ -267,11 +269,14 @@ internal sealed class WithBackpressure<T>(IObservable<T> source, BoundedStreamOp
 
             try
             {
-                SubscribeTo(source);
+                // As ObserveOn does, a source whose Subscribe throws ends the subscription with that error, delivered on
+                // the scheduler after what the source pushed before throwing.
+                SubscribeTo(source, errorsToOnError: true);
             }
             catch
             {
-                // The caller gets the source's exception and no subscription to dispose: end the drain (a parked
+                // Still thrown by Subscribe (an Rx ObservableBase source that had already ended before throwing, as with
+                // ObserveOn): the caller gets the exception and no subscription to dispose, so end the drain (a parked
                 // dedicated thread would otherwise wait for ever) before letting it go.
                 Dispose();
                 throw;

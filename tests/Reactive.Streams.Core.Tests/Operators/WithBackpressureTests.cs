@@ -303,16 +303,33 @@ public class WithBackpressureTests
         Assert.Equal(new DateTimeOffset(500, TimeSpan.Zero), provider.GetUtcNow());
     }
 
-    [Fact]
-    public async Task A_source_whose_Subscribe_throws_leaves_no_dedicated_drain_thread_behind()
+    [Theory]
+    [MemberData(nameof(PolicyData.All), MemberType = typeof(PolicyData))]
+    public void A_source_whose_Subscribe_throws_ends_the_subscription_with_OnError_as_ObserveOn_does(BackpressurePolicy policy)
     {
-        // The exception reaches the caller, as from Rx's operators; the subscription it never got holds nothing.
+        // Rx's operators subscribe upstream with SubscribeSafe: an exception thrown by a source's Subscribe becomes the
+        // operator's OnError, delivered on the scheduler, and the caller's Subscribe returns. Ours threw it to the caller.
+        var source = new UnsubscribableSource();
+        var twinScheduler = new TestScheduler();
+        var twin = twinScheduler.Start(() => source.ObserveOn(twinScheduler));
+        var scheduler = new TestScheduler();
+
+        var res = scheduler.Start(() => source.WithBackpressure(policy, 4, x => x, scheduler));
+
+        Assert.Equal([OnError<int>(201, source.Error)], twin.Messages);
+        Assert.Equal(twin.Messages, res.Messages);
+    }
+
+    [Fact]
+    public async Task A_source_whose_Subscribe_throws_ends_the_dedicated_drain_after_delivering_the_error()
+    {
         var scheduler = new DedicatedThreadScheduler();
         var source = new UnsubscribableSource();
+        var failed = new TaskCompletionSource<Exception>(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        var error = Assert.Throws<InvalidOperationException>(() => source.DropOldest(4, scheduler).Subscribe(_ => { }));
+        using var subscription = source.DropOldest(4, scheduler).Subscribe(_ => { }, error => failed.TrySetResult(error));
 
-        Assert.Equal("cannot subscribe", error.Message);
+        Assert.Same(source.Error, await failed.Task.WaitAsync(TestLimits.Hang));
         await Assert.Single(scheduler.Drains).WaitAsync(TestLimits.Hang);
     }
 
@@ -372,6 +389,8 @@ public class WithBackpressureTests
 
     private sealed class UnsubscribableSource : IObservable<int>
     {
-        public IDisposable Subscribe(IObserver<int> observer) => throw new InvalidOperationException("cannot subscribe");
+        public InvalidOperationException Error { get; } = new("cannot subscribe");
+
+        public IDisposable Subscribe(IObserver<int> observer) => throw Error;
     }
 }
