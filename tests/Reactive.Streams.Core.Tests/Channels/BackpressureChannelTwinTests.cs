@@ -620,6 +620,68 @@ public sealed class BackpressureChannelTwinTests
         Assert.Equal(0, c.Channel.Reader.Count);
     }
 
+    // ---- Continuations ----------------------------------------------------------------------------------------
+
+    [ThreadStatic]
+    private static bool t_insideCall;
+
+    [Theory]
+    [MemberData(nameof(AllTwins))]
+    public async Task Continuations_of_pending_operations_never_run_inside_the_call_that_completes_them(Twin twin, string variant)
+    {
+        // The runtime's default (AllowSynchronousContinuations false): a writer's TryWrite or TryComplete, a reader's
+        // TryRead, never runs the code awaiting the operation it completes, so no caller is re-entered from inside it.
+        var c = Open(twin, variant);
+        var read = RanInsideCall(c.Channel.Reader.ReadAsync().AsTask());
+        Inside(() => c.Channel.Writer.TryWrite(1));
+        Assert.False(await Settle(read), "ReadAsync's continuation ran inside TryWrite.");
+
+        var waitToRead = RanInsideCall(c.Channel.Reader.WaitToReadAsync().AsTask());
+        Inside(() => c.Channel.Writer.TryWrite(2));
+        Assert.False(await Settle(waitToRead), "WaitToReadAsync's continuation ran inside TryWrite.");
+
+        Assert.Equal([2], Drain(c.Channel.Reader));
+        if (twin == Twin.Wait)
+        {
+            Fill(c);
+            var write = RanInsideCall(c.Channel.Writer.WriteAsync(3).AsTask());
+            Inside(() => c.Channel.Reader.TryRead(out _));
+            Assert.False(await Settle(write), "WriteAsync's continuation ran inside TryRead.");
+
+            var waitToWrite = RanInsideCall(c.Channel.Writer.WaitToWriteAsync().AsTask());
+            Inside(() => c.Channel.Reader.TryRead(out _));
+            Assert.False(await Settle(waitToWrite), "WaitToWriteAsync's continuation ran inside TryRead.");
+        }
+
+        Drain(c.Channel.Reader);
+        var pendingAtCompletion = RanInsideCall(c.Channel.Reader.WaitToReadAsync().AsTask());
+        var completion = RanInsideCall(c.Channel.Reader.Completion);
+        Inside(() => c.Channel.Writer.TryComplete());
+        Assert.False(await Settle(pendingAtCompletion), "WaitToReadAsync's continuation ran inside TryComplete.");
+        Assert.False(await Settle(completion), "Completion's continuation ran inside TryComplete.");
+    }
+
+    private static void Inside(Func<bool> call)
+    {
+        t_insideCall = true;
+        try
+        {
+            Assert.True(call());
+        }
+        finally
+        {
+            t_insideCall = false;
+        }
+    }
+
+    /// <summary>Whether the code awaiting <paramref name="operation"/> ran inside a call marked by <see cref="Inside"/>.</summary>
+    private static async Task<bool> RanInsideCall(Task operation)
+    {
+        Assert.False(operation.IsCompleted);
+        await operation.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).ConfigureAwait(false);
+        return t_insideCall;
+    }
+
     // ---- Cancellation ------------------------------------------------------------------------------------------
 
     [Theory]
