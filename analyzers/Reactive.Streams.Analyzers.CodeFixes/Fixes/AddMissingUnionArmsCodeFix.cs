@@ -83,7 +83,7 @@ public sealed class AddMissingUnionArmsCodeFix : CodeFixProvider
         var arms = expression.Arms;
         var indentation = arms.Count > 0
             ? Indentation(arms[arms.Count - 1].GetLeadingTrivia())
-            : Indentation(expression.GetLeadingTrivia()).Add(SyntaxFactory.Whitespace("    "));
+            : LineIndentation(expression.OpenBraceToken).Add(SyntaxFactory.Whitespace("    "));
         var newline = Edits.NewLine(expression);
         var nodes = new List<SwitchExpressionArmSyntax>(arms);
         var separators = new List<SyntaxToken>(arms.GetSeparators());
@@ -119,7 +119,7 @@ public sealed class AddMissingUnionArmsCodeFix : CodeFixProvider
         var sections = statement.Sections;
         var labelIndentation = sections.Count > 0
             ? Indentation(sections[sections.Count - 1].GetLeadingTrivia())
-            : Indentation(statement.GetLeadingTrivia()).Add(SyntaxFactory.Whitespace("    "));
+            : LineIndentation(statement.OpenBraceToken).Add(SyntaxFactory.Whitespace("    "));
         var bodyIndentation = sections.Count > 0 && sections[sections.Count - 1].Statements.Count > 0
             ? Indentation(sections[sections.Count - 1].Statements[0].GetLeadingTrivia())
             : labelIndentation.Add(SyntaxFactory.Whitespace("    "));
@@ -131,6 +131,26 @@ public sealed class AddMissingUnionArmsCodeFix : CodeFixProvider
                 SyntaxFactory.Token(SyntaxKind.ColonToken).WithTrailingTrivia(newline))),
             SyntaxFactory.SingletonList<StatementSyntax>(SyntaxFactory.BreakStatement().WithLeadingTrivia(bodyIndentation).WithTrailingTrivia(newline))));
         return statement.WithSections(sections.AddRange(added));
+    }
+
+    // The indentation of the line the token stands on: an empty switch's arms go one level deeper than its brace's line
+    // (the governing expression of `return e switch` has no indentation of its own).
+    private static SyntaxTriviaList LineIndentation(SyntaxToken token)
+    {
+        var text = token.SyntaxTree?.GetText();
+        if (text is null)
+        {
+            return SyntaxTriviaList.Empty;
+        }
+
+        var line = text.Lines.GetLineFromPosition(token.SpanStart);
+        var end = line.Start;
+        while (end < line.End && text[end] is ' ' or '\t')
+        {
+            end++;
+        }
+
+        return end == line.Start ? SyntaxTriviaList.Empty : SyntaxFactory.TriviaList(SyntaxFactory.Whitespace(text.ToString(Microsoft.CodeAnalysis.Text.TextSpan.FromBounds(line.Start, end))));
     }
 
     private static SyntaxTriviaList Indentation(SyntaxTriviaList leading)
