@@ -731,6 +731,11 @@ internal sealed class PurityProver
             return operation;
         }
 
+        // `class Scaler(int factor)`: the parameter is declared by the type declaration, and its members read it as state.
+        private static bool IsPrimaryConstructorParameter(IParameterSymbol parameter) =>
+            parameter.ContainingSymbol is IMethodSymbol { MethodKind: MethodKind.Constructor } constructor
+            && constructor.DeclaringSyntaxReferences.Any(static r => r.GetSyntax() is Microsoft.CodeAnalysis.CSharp.Syntax.TypeDeclarationSyntax);
+
         private bool IsInsideRoot(ISymbol? symbol)
         {
             for (var current = symbol; current is not null; current = current.ContainingSymbol)
@@ -992,7 +997,10 @@ internal sealed class PurityProver
                 case ILocalReferenceOperation { Local: var local } when !local.IsConst && !IsInsideRoot(local):
                     return Effect("reads captured variable '" + local.Name + "'", operation, isCapturedRead: true);
                 case IParameterReferenceOperation { Parameter: var parameter } when !IsInsideRoot(parameter):
-                    return Effect("reads captured parameter '" + parameter.Name + "'", operation, isCapturedRead: true);
+                    // A primary constructor's parameter, read in a member of its type, is state of 'this', like a field.
+                    return IsPrimaryConstructorParameter(parameter) && _thisMode != ThisMode.Captured
+                        ? null
+                        : Effect("reads captured parameter '" + parameter.Name + "'", operation, isCapturedRead: true);
                 case IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ContainingTypeInstance }
                     when _thisMode == ThisMode.Captured && operation.Parent is not (IMemberReferenceOperation or IInvocationOperation):
                     return Effect("captures 'this'", operation, isCapturedRead: true);
@@ -1505,6 +1513,12 @@ internal sealed class PurityProver
                 case IParameterReferenceOperation { Parameter: var parameter }:
                     if (!IsInsideRoot(parameter))
                     {
+                        // A primary constructor's parameter is a field of 'this': written freely only while it is fresh.
+                        if (IsPrimaryConstructorParameter(parameter))
+                        {
+                            return _thisMode == ThisMode.Fresh ? null : Effect("writes primary constructor parameter '" + parameter.Name + "'", at);
+                        }
+
                         return Effect("writes captured parameter '" + parameter.Name + "'", at);
                     }
 

@@ -20,6 +20,7 @@ internal static partial class PurityCorpus
         .. AsyncAndIterators(),
         .. Shapes(),
         .. Audit(),
+        .. Modern(),
     ];
 
     private static IEnumerable<PurityCase> Generics()
