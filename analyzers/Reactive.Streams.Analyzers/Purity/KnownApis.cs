@@ -264,6 +264,13 @@ internal static class KnownApis
             return null;
         }
 
+        // ToUpperInvariant(source, destination), Split(source, destination, ','), Replace(source, destination, a, b),
+        // destination.TryWrite($"..."): the span the method writes into is its `destination`.
+        if (!copy && method.Parameters.Any(static p => p.Name == "destination" && p.Type is INamedTypeSymbol { Name: "Span" }))
+        {
+            return "destination";
+        }
+
         return copy ? "destination"
             : method.Name is "Reverse" or "Sort" or "Fill" or "Clear" or "Replace" && method.Parameters[0].Type.Name == "Span"
                 ? method.Parameters[0].Name

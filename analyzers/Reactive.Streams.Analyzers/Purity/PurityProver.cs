@@ -1565,6 +1565,10 @@ internal sealed class PurityProver
                     // A handler built for this call (StringBuilder.Append($"...")): it writes into the call's receiver,
                     // which the call itself is judged on.
                     return null;
+                case IInterpolatedStringHandlerArgumentPlaceholderOperation { PlaceholderKind: InterpolatedStringArgumentPlaceholderKind.TrailingValidityArgument }:
+                    // The `out bool shouldAppend` of a handler's constructor (span.TryWrite($"...")): the compiler's own
+                    // temporary, which decides whether the holes are formatted.
+                    return null;
                 case ITupleOperation tuple:
                     foreach (var element in tuple.Elements)
                     {

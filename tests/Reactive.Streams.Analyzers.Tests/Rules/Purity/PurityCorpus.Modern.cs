@@ -32,6 +32,19 @@ internal static partial class PurityCorpus
         yield return Pure("stackalloc and Span.Fill", "int", "static x => { Span<int> buf = stackalloc int[4]; buf.Fill(x); buf[1..].Clear(); int s = 0; foreach (var b in buf) s += b; return s; }");
         yield return Pure("interpolated string with alignment and format", "double", "static x => double.Parse($\"{x,10:F2}\".Trim(), System.Globalization.CultureInfo.InvariantCulture)");
         yield return Pure("string.Create with invariant culture handler", "double", "static x => double.Parse(string.Create(System.Globalization.CultureInfo.InvariantCulture, $\"{x:F1}\"), System.Globalization.CultureInfo.InvariantCulture)");
+        // span.TryWrite($"...") builds a handler whose constructor reports through `out bool shouldAppend`, a compiler temporary.
+        yield return Pure("interpolated TryWrite into stackalloc", "int", "static x => { Span<char> buf = stackalloc char[32]; return buf.TryWrite($\"{x}\", out var n) ? n : 0; }");
+        yield return Pure("interpolated TryWrite with a provider into a new array", "double", "static x => { var buf = new char[32]; return buf.AsSpan().TryWrite(System.Globalization.CultureInfo.InvariantCulture, $\"{x:F2}\", out var n) ? double.Parse(buf.AsSpan(0, n), provider: System.Globalization.CultureInfo.InvariantCulture) : x; }");
+        yield return Impure("interpolated TryWrite into a parameter array", "char[]", "static cs => { /*!*/cs.AsSpan().TryWrite($\"{cs.Length}\", out _); return cs; }", "",
+            "lambda \u2192 mutates 'cs.AsSpan()' ('MemoryExtensions.TryWrite'), which was not created inside the degrader");
+        // MemoryExtensions members that write into a `destination` span they are handed.
+        yield return Impure("ToUpperInvariant into a parameter array", "char[]", "static cs => { /*!*/\"abc\".AsSpan().ToUpperInvariant(cs); return cs; }", "",
+            "lambda \u2192 mutates 'cs' ('MemoryExtensions.ToUpperInvariant'), which was not created inside the degrader");
+        yield return Impure("span Split into a parameter array of ranges", "Range[]", "static rs => { /*!*/\"a,b\".AsSpan().Split(rs, ','); return rs; }", "",
+            "lambda \u2192 mutates 'rs' ('MemoryExtensions.Split'), which was not created inside the degrader");
+        yield return Impure("span Replace from a source into a parameter array", "char[]", "static cs => { /*!*/MemoryExtensions.Replace(\"a-b\".AsSpan(), cs, '-', '+'); return cs; }", "",
+            "lambda \u2192 mutates 'cs' ('MemoryExtensions.Replace'), which was not created inside the degrader");
+        yield return Pure("span Split and ToUpperInvariant into stackalloc", "string", "static s => { Span<Range> parts = stackalloc Range[4]; var n = s.AsSpan().Split(parts, ','); Span<char> up = stackalloc char[s.Length]; s.AsSpan().ToUpperInvariant(up); return n > 1 ? up[parts[0]].ToString() : s; }");
         yield return Pure("pattern matching with switch expression on tuple", "(int, int)", "static t => t switch { (0, _) => (1, 1), ( > 0, var y) when y < 0 => (t.Item1, -y), _ => t }");
         yield return Pure("static local function", "int", "static x => { return Twice(x); static int Twice(int v) => v * 2; }");
         yield return Pure("LINQ over local array", "int", "static x => new[] { x, 2, 3 }.Where(v => v > 1).Sum()");
