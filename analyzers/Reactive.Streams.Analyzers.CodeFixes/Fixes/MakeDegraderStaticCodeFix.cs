@@ -92,12 +92,9 @@ public sealed class MakeDegraderStaticCodeFix : CodeFixProvider
 
     private static bool IsWrittenAfterDeclaration(SemanticModel model, ILocalSymbol local, LocalDeclarationStatementSyntax declaration, CancellationToken cancellationToken)
     {
-        var scope = declaration.Parent;
-        if (scope is null)
-        {
-            return true;
-        }
-
+        // The whole file, not the declaration's parent: a top-level statement's local is used by the statements after it
+        // (each a global statement of its own), and a switch section's local by every section of the switch.
+        var scope = declaration.SyntaxTree.GetRoot(cancellationToken);
         foreach (var identifier in scope.DescendantNodes().OfType<IdentifierNameSyntax>())
         {
             if (identifier.Identifier.ValueText != local.Name

@@ -70,4 +70,88 @@ public sealed class MakeDegraderStaticCodeFixTests
                 }
             }
             """);
+
+    [Fact]
+    public Task No_fix_when_a_top_level_local_is_written_by_a_later_statement() =>
+        Verifier.CodeFixProgramAsync<MakeDegraderStaticCodeFix>(
+            """
+            using Reactive.Streams;
+
+            var factor = 3;
+            StubFactory.DegradeQuality<int>(4, {|RXS0004:x => x / factor|});
+            factor = 4;
+            System.Console.WriteLine(factor);
+            """,
+            """
+            using Reactive.Streams;
+
+            var factor = 3;
+            StubFactory.DegradeQuality<int>(4, {|RXS0004:x => x / factor|});
+            factor = 4;
+            System.Console.WriteLine(factor);
+            """);
+
+    [Fact]
+    public Task A_top_level_local_never_written_becomes_const() =>
+        Verifier.CodeFixProgramAsync<MakeDegraderStaticCodeFix>(
+            """
+            using Reactive.Streams;
+
+            var factor = 3;
+            StubFactory.DegradeQuality<int>(4, {|RXS0004:x => x / factor|});
+            System.Console.WriteLine(factor);
+            """,
+            """
+            using Reactive.Streams;
+
+            const int factor = 3;
+            StubFactory.DegradeQuality<int>(4, static x => x / factor);
+            System.Console.WriteLine(factor);
+            """);
+
+    [Fact]
+    public Task No_fix_when_a_local_of_a_switch_section_is_written_in_another_section() =>
+        Verifier.CodeFixAsync<MakeDegraderStaticCodeFix>(
+            """
+            using Reactive.Streams;
+
+            class C
+            {
+                void M(int k)
+                {
+                    switch (k)
+                    {
+                        case 0:
+                            var factor = 3;
+                            StubFactory.DegradeQuality<int>(4, {|RXS0004:x => x / factor|});
+                            break;
+                        case 1:
+                            factor = 4;
+                            System.Console.WriteLine(factor);
+                            break;
+                    }
+                }
+            }
+            """,
+            """
+            using Reactive.Streams;
+
+            class C
+            {
+                void M(int k)
+                {
+                    switch (k)
+                    {
+                        case 0:
+                            var factor = 3;
+                            StubFactory.DegradeQuality<int>(4, {|RXS0004:x => x / factor|});
+                            break;
+                        case 1:
+                            factor = 4;
+                            System.Console.WriteLine(factor);
+                            break;
+                    }
+                }
+            }
+            """);
 }

@@ -50,6 +50,18 @@ internal static class Verify<TAnalyzer>
         await test.RunAsync();
     }
 
+    /// <summary>Like <see cref="CodeFixAsync{TCodeFix}"/> for a program with top-level statements (compiled as an executable).</summary>
+    internal static async Task CodeFixProgramAsync<TCodeFix>(string source, string fixedSource)
+        where TCodeFix : CodeFixProvider, new()
+    {
+        var test = new CodeFixTest<TCodeFix> { TestCode = source, FixedCode = fixedSource };
+        test.TestState.OutputKind = OutputKind.ConsoleApplication;
+        test.FixedState.OutputKind = OutputKind.ConsoleApplication;
+        Configure(test.TestState, withLibrary: true, editorConfig: null);
+        Configure(test.FixedState, withLibrary: true, editorConfig: null);
+        await test.RunAsync();
+    }
+
     /// <summary>
     /// What <c>dotnet format analyzers</c> does: takes the first fix of the first diagnostic and fixes all with its
     /// equivalence key, in the project and the solution, which must reach <paramref name="fixedSources"/>
