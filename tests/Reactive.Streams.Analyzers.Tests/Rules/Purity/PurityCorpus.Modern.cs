@@ -124,5 +124,30 @@ internal static partial class PurityCorpus
         yield return Impure("lambda reading the enclosing type's primary constructor parameter", "int", "x => x * /*!*/factor", """
             sealed partial class Probe(int factor);
             """, "lambda \u2192 reads captured parameter 'factor'");
+        yield return Pure("throw helpers", "string", "static s => { ArgumentNullException.ThrowIfNull(s); ArgumentException.ThrowIfNullOrEmpty(s); ArgumentOutOfRangeException.ThrowIfGreaterThan(s.Length, 100); return s; }");
+        yield return Pure("numeric statics", "double", "static x => double.IsNaN(x) ? 0 : double.Clamp(x, 0, 1) + int.Clamp(3, 0, 2) + double.Max(x, 1)");
+        yield return Pure("char ascii", "string", "static s => s.Length > 0 && char.IsAsciiDigit(s[0]) ? s : \"0\" + s");
+        yield return Pure("TimeSpan statics", "TimeSpan", "static t => TimeSpan.FromMilliseconds(Math.Round(t.TotalMilliseconds)) + TimeSpan.FromSeconds(1)");
+        yield return Pure("Enum.IsDefined generic", "DayOfWeek", "static d => Enum.IsDefined(d) ? d : DayOfWeek.Monday");
+        yield return Pure("string.Join params span", "string", "static s => string.Join(\",\", s, s)");
+        yield return Pure("Index from end and range on string", "string", "static s => s.Length > 2 ? s[^2..] + s[..1] : s");
+        yield return Pure("Math.DivRem tuple", "int", "static x => { var (q, r) = Math.DivRem(x, 3); return q + r; }");
+        yield return Pure("Array.IndexOf on parameter", "int[]", "static xs => Array.IndexOf(xs, 0) >= 0 ? xs[1..] : xs");
+        yield return Pure("span SequenceEqual and StartsWith", "string", "static s => s.AsSpan().StartsWith(\"ab\") && s.AsSpan(2).SequenceEqual(\"cd\") ? \"\" : s");
+        yield return Pure("MemoryExtensions Count and ContainsAny", "string", "static s => s.AsSpan().Count(',') > 2 || s.AsSpan().ContainsAny('x', 'y') ? s : s.Trim()");
+        yield return Pure("switch expression with relational and property patterns on record", "R", "static r => r switch { { X: > 100 } => r with { X = 100 }, { X: < 0, Y: not null } => r with { X = 0 }, _ => r }", """
+            sealed record R(int X, string? Y);
+            """);
+        yield return Pure("generic math with IBinaryInteger", "long", "static x => H.Log(x)", """
+            static class H { public static T Log<T>(T v) where T : System.Numerics.IBinaryInteger<T> => T.Log2(v) + T.PopCount(v) + T.TrailingZeroCount(v); }
+            """);
+        yield return Pure("IComparable generic max", "string", "static s => H.Max(s, \"m\")", """
+            static class H { public static T Max<T>(T a, T b) where T : IComparable<T> => a.CompareTo(b) >= 0 ? a : b; }
+            """);
+        yield return Pure("EqualityComparer default", "string", "static s => EqualityComparer<string>.Default.Equals(s, \"\") ? \"-\" : s");
+        yield return Pure("Comparer default on ints", "int[]", "static xs => xs.Order().ToArray()");
+        yield return Pure("record struct ToString", "P", "static p => p.ToString().Length > 10 ? default : p", """
+            readonly record struct P(int X, int Y);
+            """);
     }
 }
