@@ -107,7 +107,10 @@ public sealed class MakeDegraderStaticCodeFix : CodeFixProvider
             var parent = operation?.Parent;
             if (parent is IAssignmentOperation assignment && ReferenceEquals(assignment.Target, operation)
                 || parent is IIncrementOrDecrementOperation
-                || parent is IArgumentOperation { Parameter.RefKind: not RefKind.None and not RefKind.In }
+                || parent is IArgumentOperation { Parameter.RefKind: RefKind.Ref or RefKind.Out }
+                // Passed with an explicit `in` or `ref`: a const cannot be (`Twice(in factor)` is CS8156 once factor is
+                // const); `Twice(factor)` to an `in` parameter passes a copy and stays valid.
+                || identifier.Parent is ArgumentSyntax { RefKindKeyword.RawKind: not 0 }
                 || identifier.Parent is RefExpressionSyntax)
             {
                 return true;

@@ -154,4 +154,100 @@ public sealed class MakeDegraderStaticCodeFixTests
                 }
             }
             """);
+
+    [Fact]
+    public Task No_fix_when_the_local_is_passed_with_in() =>
+        Verifier.CodeFixAsync<MakeDegraderStaticCodeFix>(
+            """
+            using Reactive.Streams;
+
+            class C
+            {
+                static int Twice(in int v) => v * 2;
+
+                void M()
+                {
+                    var factor = 3;
+                    System.Console.WriteLine(Twice(in factor));
+                    StubFactory.DegradeQuality<int>(4, {|RXS0004:x => x / factor|});
+                }
+            }
+            """,
+            """
+            using Reactive.Streams;
+
+            class C
+            {
+                static int Twice(in int v) => v * 2;
+
+                void M()
+                {
+                    var factor = 3;
+                    System.Console.WriteLine(Twice(in factor));
+                    StubFactory.DegradeQuality<int>(4, {|RXS0004:x => x / factor|});
+                }
+            }
+            """);
+
+    [Fact]
+    public Task A_lambda_with_an_explicit_return_type_gets_static_before_it() =>
+        Verifier.CodeFixAsync<MakeDegraderStaticCodeFix>(
+            """
+            using Reactive.Streams;
+
+            class C
+            {
+                void M()
+                {
+                    var factor = 3;
+                    StubFactory.DegradeQuality<int>(4, {|RXS0004:int (int x) => x / factor|});
+                }
+            }
+            """,
+            """
+            using Reactive.Streams;
+
+            class C
+            {
+                void M()
+                {
+                    const int factor = 3;
+                    StubFactory.DegradeQuality<int>(4, static int (int x) => x / factor);
+                }
+            }
+            """);
+
+    [Fact]
+    public Task A_local_passed_to_an_in_parameter_without_the_modifier_still_becomes_const() =>
+        Verifier.CodeFixAsync<MakeDegraderStaticCodeFix>(
+            """
+            using Reactive.Streams;
+
+            class C
+            {
+                static int Twice(in int v) => v * 2;
+
+                void M()
+                {
+                    var factor = 3;
+                    System.Console.WriteLine(Twice(factor));
+                    StubFactory.DegradeQuality<int>(4, {|RXS0004:x => x / factor|});
+                }
+            }
+            """,
+            """
+            using Reactive.Streams;
+
+            class C
+            {
+                static int Twice(in int v) => v * 2;
+
+                void M()
+                {
+                    const int factor = 3;
+                    System.Console.WriteLine(Twice(factor));
+                    StubFactory.DegradeQuality<int>(4, static x => x / factor);
+                }
+            }
+            """);
 }
