@@ -1,5 +1,6 @@
 using System.Text;
 using Microsoft.Extensions.Time.Testing;
+using Reactive.Streams.Tests.Support;
 
 namespace Reactive.Streams.Tests.Canal;
 
@@ -42,51 +43,6 @@ public class CursorCanalTests
         Assert.Equal(CanalBatchKind.One, third.Kind);
         Assert.Equal("e", Text(third[0]));
         Assert.True(fourth.IsEmpty);
-    }
-
-    // A Debug build compiles the library's async methods as classes, and calling one allocates its state machine even
-    // when it completes at once: the claim holds for the optimized build that ships (and that the suite's command runs).
-#if DEBUG
-    [Fact(Skip = "allocation-free only in an optimized (Release) build of the library")]
-#else
-    [Fact]
-#endif
-    public async Task Empty_and_One_pulls_over_the_in_memory_log_allocate_nothing()
-    {
-        await using var log = NewLog();
-        var payloads = Enumerable.Range(0, 1003).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
-        await AppendAsync(log, payloads);
-        await using var canal = await CursorCanal.OpenAsync(log, "orders", new CursorCanalOptions { TimeProvider = _clock });
-        for (var warm = 0; warm < 3; warm++)
-        {
-            await canal.CommitAsync((await canal.PullBatchAsync(1, Second)).Last);
-        }
-
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        for (var i = 0; i < 1000; i++)
-        {
-            var one = canal.PullBatchAsync(1, Second);
-#pragma warning disable xUnit1031 // the frame was there: the pull completed synchronously, reading it does not block
-            if (!one.IsCompletedSuccessfully || one.Result.Kind != CanalBatchKind.One)
-            {
-                Assert.Fail("unexpected batch shape");
-            }
-
-            var commit = canal.CommitAsync(one.Result.Last);
-            if (!commit.IsCompletedSuccessfully)
-            {
-                Assert.Fail("the commit waited");
-            }
-        }
-
-        var empty = canal.PullBatchAsync(4, TimeSpan.Zero);
-        if (!empty.IsCompletedSuccessfully || !empty.Result.IsEmpty)
-#pragma warning restore xUnit1031
-        {
-            Assert.Fail("unexpected batch shape");
-        }
-
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
     }
 
     [Fact]
@@ -527,5 +483,68 @@ public class CursorCanalTests
             OnCall?.Invoke(call, false);
             return call;
         }
+    }
+}
+
+/// <summary>The allocation test of <see cref="CursorCanal"/>, alone in its collection (see <see cref="AllocationCollection"/>).</summary>
+[Collection(AllocationCollection.Name)]
+public class CursorCanalAllocationTests
+{
+    private static readonly TimeSpan Second = TimeSpan.FromSeconds(1);
+    private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 11, 22, 0, 0, 0, TimeSpan.Zero));
+
+    private InMemoryStreamLog NewLog() => new(new StreamLogOptions { TimeProvider = _clock });
+
+    private static async Task AppendAsync(IStreamLog log, params string[] texts)
+    {
+        foreach (var text in texts)
+        {
+            await log.AppendAsync("orders", text, AppendMode.Durable);
+        }
+    }
+
+    // A Debug build compiles the library's async methods as classes, and calling one allocates its state machine even
+    // when it completes at once: the claim holds for the optimized build that ships (and that the suite's command runs).
+#if DEBUG
+    [Fact(Skip = "allocation-free only in an optimized (Release) build of the library")]
+#else
+    [Fact]
+#endif
+    public async Task Empty_and_One_pulls_over_the_in_memory_log_allocate_nothing()
+    {
+        await using var log = NewLog();
+        var payloads = Enumerable.Range(0, 1003).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        await AppendAsync(log, payloads);
+        await using var canal = await CursorCanal.OpenAsync(log, "orders", new CursorCanalOptions { TimeProvider = _clock });
+        for (var warm = 0; warm < 3; warm++)
+        {
+            await canal.CommitAsync((await canal.PullBatchAsync(1, Second)).Last);
+        }
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 1000; i++)
+        {
+            var one = canal.PullBatchAsync(1, Second);
+#pragma warning disable xUnit1031 // the frame was there: the pull completed synchronously, reading it does not block
+            if (!one.IsCompletedSuccessfully || one.Result.Kind != CanalBatchKind.One)
+            {
+                Assert.Fail("unexpected batch shape");
+            }
+
+            var commit = canal.CommitAsync(one.Result.Last);
+            if (!commit.IsCompletedSuccessfully)
+            {
+                Assert.Fail("the commit waited");
+            }
+        }
+
+        var empty = canal.PullBatchAsync(4, TimeSpan.Zero);
+        if (!empty.IsCompletedSuccessfully || !empty.Result.IsEmpty)
+#pragma warning restore xUnit1031
+        {
+            Assert.Fail("unexpected batch shape");
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
     }
 }

@@ -379,7 +379,7 @@ public class DeliveryStressTests
 /// parallel): under the load of the other stress tests, dispatches wake parked workers more often, and the thread-pool
 /// work items they queue pushed a round over the bound about once in five full runs.
 /// </summary>
-[Collection(nameof(DeliveryAllocationTests))]
+[Collection(AllocationCollection.Name)]
 public class DeliveryAllocationTests
 {
     /// <summary>Commits at once while its gate is open; while it is closed, a write waits for it to open.</summary>
@@ -474,7 +474,3 @@ public class DeliveryAllocationTests
         Assert.InRange(perEvent, 1, 79);
     }
 }
-
-/// <summary>The collection of <see cref="DeliveryAllocationTests"/>: no other collection runs while it does.</summary>
-[CollectionDefinition(nameof(DeliveryAllocationTests), DisableParallelization = true)]
-public sealed class DeliveryAllocationCollection;
