@@ -49,8 +49,11 @@ internal sealed partial class DeliverySinkWorker<T> : IDeliveryMetricsSource
         Name = sink.Name;
         IsDrop = settings.OnFull == OnFull.Drop;
         IsBestEffort = settings.BestEffort;
-        _batch = new List<DeliveryEnvelope<T>>(settings.MaxBatch);
-        _items = _batchSink is null ? null : new List<T>(settings.MaxBatch);
+        // MaxBatch and QueueCapacity are bounds, not sizes (int.MaxValue means "whatever is queued"): the lists start
+        // at what one batch usually holds and grow, once, to the largest batch the worker ever takes.
+        var batchCapacity = Math.Min(Math.Min(settings.MaxBatch, settings.QueueCapacity), BoundedBuffer<DeliveryEnvelope<T>>.BatchReadChunk);
+        _batch = new List<DeliveryEnvelope<T>>(batchCapacity);
+        _items = _batchSink is null ? null : new List<T>(batchCapacity);
         Queue = new LockedBuffer<DeliveryEnvelope<T>>(
             new BoundedStreamOptions<DeliveryEnvelope<T>>(IsDrop ? BackpressurePolicy.Fail : BackpressurePolicy.PauseUpstream, settings.QueueCapacity)
             {

@@ -257,6 +257,9 @@ internal abstract class BoundedBuffer<T> : IStreamMetricsSource, IMeteredStream
     /// </summary>
     internal abstract int TryReadMany(Span<T> destination);
 
+    /// <summary>The most items <see cref="TryReadBatch"/> takes under one lock: a batch bound above it is read in chunks.</summary>
+    internal const int BatchReadChunk = 1024;
+
     /// <summary>
     /// Takes up to <paramref name="max"/> of the oldest items into <paramref name="destination"/>; returns how many were
     /// taken. Added for the delivery dispatcher's workers, which batch opportunistically. Behaves exactly like repeated
@@ -264,12 +267,25 @@ internal abstract class BoundedBuffer<T> : IStreamMetricsSource, IMeteredStream
     /// </summary>
     internal int TryReadBatch(List<T> destination, int max)
     {
-        // One implementation of the batch read (TryReadMany); this overload only lends it the list's free tail.
+        // One implementation of the batch read (TryReadMany); this overload only lends it the list's free tail. The
+        // tail is lent a chunk at a time: max is a bound (int.MaxValue: whatever is there), so the list grows with what
+        // is taken, never to max itself.
         var start = destination.Count;
-        System.Runtime.InteropServices.CollectionsMarshal.SetCount(destination, start + max);
-        var taken = TryReadMany(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(destination).Slice(start, max));
-        System.Runtime.InteropServices.CollectionsMarshal.SetCount(destination, start + taken);
-        return taken;
+        var total = 0;
+        while (total < max)
+        {
+            var chunk = Math.Min(max - total, BatchReadChunk);
+            System.Runtime.InteropServices.CollectionsMarshal.SetCount(destination, start + total + chunk);
+            var taken = TryReadMany(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(destination).Slice(start + total, chunk));
+            total += taken;
+            System.Runtime.InteropServices.CollectionsMarshal.SetCount(destination, start + total);
+            if (taken < chunk)
+            {
+                break;
+            }
+        }
+
+        return total;
     }
 
     /// <summary>Takes the oldest item without removing it.</summary>

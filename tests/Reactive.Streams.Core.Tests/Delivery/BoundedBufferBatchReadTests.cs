@@ -28,6 +28,25 @@ public class BoundedBufferBatchReadTests
     }
 
     [Fact]
+    public void TryReadBatch_treats_max_as_a_bound_and_reads_past_one_chunk()
+    {
+        // int.MaxValue asks for whatever is there: the list grows with what is taken, not to max.
+        var count = BoundedBuffer<int>.BatchReadChunk + 500;
+        var buffer = Buffer(BackpressurePolicy.Fail, int.MaxValue);
+        for (var i = 0; i < count; i++)
+        {
+            buffer.TryPush(i);
+        }
+
+        var batch = new List<int> { -1 };
+        Assert.Equal(count, buffer.TryReadBatch(batch, int.MaxValue));
+        Assert.Equal(0, buffer.TryReadBatch(batch, int.MaxValue));
+
+        Assert.Equal(Enumerable.Range(-1, count + 1), batch);
+        Assert.True(batch.Capacity < 4 * count, $"The list grew to {batch.Capacity}.");
+    }
+
+    [Fact]
     public async Task TryReadBatch_admits_parked_PauseUpstream_writers_in_order()
     {
         var buffer = Buffer(BackpressurePolicy.PauseUpstream, 2);

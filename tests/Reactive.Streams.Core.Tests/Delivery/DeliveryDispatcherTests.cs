@@ -570,6 +570,37 @@ public class DeliveryDispatcherTests
         Assert.Equal(new DeliverySinkMetrics("bulk", 1, 0, 1, 3, 0, 0), dispatcher.GetSinkMetrics("bulk"));
     }
 
+    [Theory]
+    [InlineData(int.MaxValue, DeliveryOptions<int>.DefaultQueueCapacity)]
+    [InlineData(int.MaxValue, int.MaxValue)]
+    [InlineData(DeliveryOptions<int>.DefaultMaxBatch, int.MaxValue)]
+    public async Task MaxBatch_and_QueueCapacity_are_bounds_so_int_MaxValue_takes_whatever_is_queued(int maxBatch, int capacity)
+    {
+        // As Channel.CreateBounded(int.MaxValue): a valid bound allocates nothing up front.
+        var time = new RecordingTimeProvider();
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var sink = new RecordingBatchSink<int>("bulk", async (_, attempt) =>
+        {
+            if (attempt == 1)
+            {
+                await gate.Task;
+            }
+        });
+        var options = new DeliveryOptions<int> { TimeProvider = time, MaxBatch = maxBatch, QueueCapacity = capacity }.AddSink(sink);
+        await using var dispatcher = new DeliveryDispatcher<int>(options);
+
+        await dispatcher.DispatchAsync(0);
+        await WaitUntil(() => sink.BatchAttempts == 1);
+        for (var i = 1; i <= 5; i++)
+        {
+            await dispatcher.DispatchAsync(i);
+        }
+
+        gate.SetResult();
+        await sink.WhenCommitted(6);
+        Assert.Equal([[0], [1, 2, 3, 4, 5]], sink.Batches);
+    }
+
     [Fact]
     public async Task Per_sink_options_override_the_global_ones()
     {
