@@ -385,6 +385,8 @@ internal sealed partial class DeliverySinkWorker<T> : IDeliveryMetricsSource
             return 0;
         }
 
+        // Read once: the items of a failed batch failed together, whatever time their dead letters' own retries take.
+        var failedAt = _timeProvider.GetUtcNow();
         for (var i = start; i < start + count; i++)
         {
             if (_stop.IsCancellationRequested)
@@ -392,7 +394,7 @@ internal sealed partial class DeliverySinkWorker<T> : IDeliveryMetricsSource
                 return i - (start + count);
             }
 
-            var letter = new DeadLetter<T>(_batch[i].Item, Name, attempts, error!, _timeProvider.GetUtcNow());
+            var letter = new DeadLetter<T>(_batch[i].Item, Name, attempts, error!, failedAt);
             var deadLetterSpan = StreamTracing.IsActive ? StartDeadLetter(error!) : null;
             var (letterOutcome, letterAttempts, letterError) = await WriteDeadLetterAsync(deadLetterSink, letter, deadLetterSpan).ConfigureAwait(false);
             EndDeadLetter(deadLetterSpan, letterOutcome, letterError);

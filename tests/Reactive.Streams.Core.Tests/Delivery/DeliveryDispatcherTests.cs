@@ -602,6 +602,44 @@ public class DeliveryDispatcherTests
     }
 
     [Fact]
+    public async Task The_dead_letters_of_a_failed_batch_carry_the_time_the_batch_failed()
+    {
+        var time = new RecordingTimeProvider();
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var sink = new RecordingBatchSink<int>("bulk", async (_, attempt) =>
+        {
+            if (attempt == 1)
+            {
+                await gate.Task;
+                return;
+            }
+
+            throw new PermanentDeliveryException("rejected");
+        });
+
+        // Each dead letter's first write fails and is retried after the 100 ms backoff: 200 ms pass between the first
+        // dead letter and the last, but the items failed together.
+        var deadLetters = new RecordingSink<DeadLetter<int>>("dead", time, (_, attempt, _) =>
+            attempt == 1 ? ValueTask.FromException(new IOException("busy")) : ValueTask.CompletedTask);
+        var options = new DeliveryOptions<int> { TimeProvider = time, MaxBatch = 8, BackoffBase = Ms100, DeadLetterSink = deadLetters }.AddSink(sink);
+        await using var dispatcher = new DeliveryDispatcher<int>(options);
+        var acks = Enumerable.Range(0, 3).Select(_ => new CountingAck()).ToArray();
+        await dispatcher.DispatchAsync(0, acks[0]);
+        await WaitUntil(() => sink.BatchAttempts == 1);
+        await dispatcher.DispatchAsync(1, acks[1]);
+        await dispatcher.DispatchAsync(2, acks[2]);
+        var failedAt = time.GetUtcNow();
+
+        gate.SetResult();
+        time.Advance(await time.NextTimerAsync());
+        time.Advance(await time.NextTimerAsync());
+        await Task.WhenAll(acks.Select(a => a.First));
+
+        Assert.Equal([(1, failedAt), (2, failedAt)], deadLetters.Committed.Select(l => (l.Item, l.FailedAt)));
+        Assert.Equal(failedAt + (2 * Ms100), time.GetUtcNow());
+    }
+
+    [Fact]
     public async Task Per_sink_options_override_the_global_ones()
     {
         var time = new RecordingTimeProvider();
