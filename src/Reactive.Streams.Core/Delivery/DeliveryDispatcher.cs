@@ -275,14 +275,14 @@ public sealed partial class DeliveryDispatcher<T> : IAsyncDisposable
     {
         if (envelope.Release())
         {
-            Acknowledge(envelope);
             Interlocked.Increment(ref _acknowledgedByDispatch);
+            Acknowledge(envelope);
         }
     }
 
     /// <summary>
-    /// Fires the item's acknowledgement; called exactly once per item by whoever released its last hold, who also
-    /// counts it.
+    /// Fires the item's acknowledgement; called exactly once per item by whoever released its last hold, who has
+    /// already counted it (so code the acknowledgement wakes sees it counted).
     /// </summary>
     internal void Acknowledge(DeliveryEnvelope<T> envelope)
     {

@@ -219,8 +219,8 @@ internal sealed partial class DeliverySinkWorker<T> : IDeliveryMetricsSource
             {
                 // The common case, a sink that completes synchronously: no state machine, no retry bookkeeping.
                 pending.GetAwaiter().GetResult();
-                Commit(_batch[i]);
                 _delivered++;
+                Commit(_batch[i]);
                 EndWrite();
                 continue;
             }
@@ -359,12 +359,13 @@ internal sealed partial class DeliverySinkWorker<T> : IDeliveryMetricsSource
         switch (outcome)
         {
             case Outcome.Committed:
+                // Counted before the acknowledgements fire: whoever an acknowledgement wakes sees the item counted.
+                _delivered += count;
                 for (var i = start; i < start + count; i++)
                 {
                     Commit(_batch[i]);
                 }
 
-                _delivered += count;
                 return 0;
 
             case Outcome.Stopped:
@@ -376,12 +377,12 @@ internal sealed partial class DeliverySinkWorker<T> : IDeliveryMetricsSource
         {
             RecordDiscarded(count);
             DeliveryLog.Discarded(_dispatcher.Logger, _dispatcher.Name, Name, count, attempts, error!);
+            _discarded += count;
             for (var i = start; i < start + count; i++)
             {
                 Commit(_batch[i]);
             }
 
-            _discarded += count;
             return 0;
         }
 
@@ -463,8 +464,9 @@ internal sealed partial class DeliverySinkWorker<T> : IDeliveryMetricsSource
     {
         if (!IsBestEffort && envelope.Release())
         {
-            _dispatcher.Acknowledge(envelope);
+            // Counted first, as the sink's own counters are: code the acknowledgement wakes reads a count that includes it.
             Volatile.Write(ref _acknowledged, _acknowledged + 1);
+            _dispatcher.Acknowledge(envelope);
         }
     }
 }

@@ -854,6 +854,45 @@ public class DeliveryDispatcherTests
         Assert.Single(logger.Entries, e => e.Error is InvalidProgramException);
     }
 
+    public static TheoryData<string> Outcomes => ["delivered", "retried", "discarded", "dead-lettered", "batch", "dropped"];
+
+    [Theory]
+    [MemberData(nameof(Outcomes))]
+    public async Task When_the_ack_fires_the_sinks_counters_and_AcknowledgedCount_already_count_the_item(string outcome)
+    {
+        var time = new RecordingTimeProvider();
+        IDeliverySink<int> sink = outcome switch
+        {
+            "delivered" => new RecordingSink<int>("s"),
+            "retried" => new RecordingSink<int>("s", time, (_, attempt, _) => attempt == 1 ? ValueTask.FromException(new IOException()) : ValueTask.CompletedTask),
+            "discarded" or "dead-lettered" => new RecordingSink<int>("s", time, (_, _, _) => ValueTask.FromException(new PermanentDeliveryException())),
+            "batch" => new RecordingBatchSink<int>("s"),
+            _ => new RecordingSink<int>("s", time, async (_, _, ct) => await Task.Delay(Timeout.InfiniteTimeSpan, ct)),
+        };
+        var options = new DeliveryOptions<int> { TimeProvider = time, BackoffBase = TimeSpan.Zero, QueueCapacity = 1, MaxBatch = 1 };
+        if (outcome == "dead-lettered")
+        {
+            options.DeadLetterSink = new RecordingSink<DeadLetter<int>>("dead");
+        }
+
+        options.AddSink(sink, outcome == "dropped" ? new DeliverySinkOptions { OnFull = OnFull.Drop } : null);
+        await using var dispatcher = new DeliveryDispatcher<int>(options);
+        if (outcome == "dropped")
+        {
+            await dispatcher.DispatchAsync(0);
+            await WaitUntil(() => ((RecordingSink<int>)sink).Attempts == 1);
+            await dispatcher.DispatchAsync(1);
+        }
+
+        // Read on the acking thread: what an awaiter of the ack may see first, made deterministic.
+        var seen = new TaskCompletionSource<(DeliverySinkMetrics Metrics, long Acked)>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await dispatcher.DispatchAsync(7, new CallbackAck(() => seen.TrySetResult((dispatcher.GetSinkMetrics("s"), dispatcher.AcknowledgedCount))));
+        var (metrics, acked) = await seen.Task.WaitAsync(TestLimits.Hang);
+
+        Assert.Equal(1, metrics.Delivered + metrics.Discarded + metrics.DeadLettered + metrics.Dropped);
+        Assert.Equal(1, acked);
+    }
+
     [Fact]
     public async Task AckCompletionSource_completes_when_the_item_is_acked()
     {
