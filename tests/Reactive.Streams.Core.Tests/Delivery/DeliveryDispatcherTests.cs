@@ -640,6 +640,42 @@ public class DeliveryDispatcherTests
     }
 
     [Fact]
+    public async Task A_classifier_that_calls_a_later_error_permanent_dead_letters_with_the_attempts_so_far()
+    {
+        var time = new RecordingTimeProvider();
+        var sink = new RecordingSink<int>("s", time, (_, attempt, _) =>
+            attempt == 1 ? ValueTask.FromException(new IOException("flaky")) : ValueTask.FromException(new UnauthorizedAccessException("denied")));
+        var deadLetters = new RecordingSink<DeadLetter<int>>("dead");
+        var options = new DeliveryOptions<int> { TimeProvider = time, MaxRetries = 5, IsTransient = e => e is IOException, DeadLetterSink = deadLetters }.AddSink(sink);
+        await using var dispatcher = new DeliveryDispatcher<int>(options);
+        var ack = new CountingAck();
+
+        await dispatcher.DispatchAsync(3, ack);
+        time.Advance(await time.NextTimerAsync());
+        await ack.First;
+
+        var letter = Assert.Single(deadLetters.Committed);
+        Assert.Equal((2, "denied"), (letter.Attempts, Assert.IsType<UnauthorizedAccessException>(letter.Error).Message));
+        Assert.Equal(new DeliverySinkMetrics("s", 0, 0, 1, 1, 0, 0), dispatcher.GetSinkMetrics("s"));
+    }
+
+    [Fact]
+    public async Task A_null_item_is_delivered_and_acked_as_a_bounded_channel_carries_it()
+    {
+        var channel = System.Threading.Channels.Channel.CreateBounded<string?>(1);
+        await channel.Writer.WriteAsync(null);
+        Assert.Null(await channel.Reader.ReadAsync());
+
+        var sink = new NullableSink();
+        await using var dispatcher = new DeliveryDispatcher<string?>(new DeliveryOptions<string?>().AddSink(sink));
+        var ack = new CountingAck();
+        await dispatcher.DispatchAsync(null, ack);
+        await ack.First;
+
+        Assert.Equal([null], sink.Items);
+    }
+
+    [Fact]
     public async Task Per_sink_options_override_the_global_ones()
     {
         var time = new RecordingTimeProvider();
@@ -1043,6 +1079,19 @@ public class DeliveryDispatcherTests
         {
             Assert.True(Environment.TickCount64 < deadline, "The condition never became true.");
             await Task.Yield();
+        }
+    }
+
+    private sealed class NullableSink : IDeliverySink<string?>
+    {
+        public List<string?> Items { get; } = [];
+
+        public string Name => "nullable";
+
+        public ValueTask WriteAsync(string? item, CancellationToken cancellationToken)
+        {
+            Items.Add(item);
+            return default;
         }
     }
 
