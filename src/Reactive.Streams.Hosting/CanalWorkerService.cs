@@ -255,8 +255,11 @@ internal sealed class DispatchMode<T>(IHostedDispatcher hosted, Func<DeliveryDis
 
     public override IHostedDispatcher? Target => hosted;
 
-    private sealed class PullOnly(CursorCanal canal) : ICanal<StreamFrame>
+    private sealed class PullOnly(CursorCanal canal) : ICanal<StreamFrame>, Reactive.Streams.Canal.IStreamCanal
     {
+        // The worker's process spans name the canal's stream, as they do for a handler worker's cursor canal.
+        public string Stream => canal.Stream;
+
         public ValueTask<CanalBatch<StreamFrame>> PullBatchAsync(int max, TimeSpan deadline, CancellationToken cancellationToken = default) =>
             canal.PullBatchAsync(max, deadline, cancellationToken);
 

@@ -165,12 +165,7 @@ public static partial class CanalWorker
     /// </summary>
     private static Activity? StartProcess<T>(ICanal<T> canal, CanalBatch<T> batch)
     {
-        var destination = canal switch
-        {
-            CursorCanal cursor => cursor.Stream,
-            ConsumerGroupCanal group => group.Stream,
-            _ => "(anonymous)",
-        };
+        var destination = canal is IStreamCanal named ? named.Stream : "(anonymous)";
         var links = StreamTracing.LinksOf(batch);
         var parent = batch.Count == 1 && links is [var only] ? only.Context : default;
         var activity = StreamTracing.Start("process", "process", ActivityKind.Consumer, destination, parent, parent == default ? links : null);

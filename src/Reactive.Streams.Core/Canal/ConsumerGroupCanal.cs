@@ -105,7 +105,7 @@ public sealed class ConsumerGroupCanalOptions
 /// the claims, which take them again (this member's or another's) with their delivery count raised. Disposal flushes
 /// acknowledgements; frames this member holds unacknowledged are reclaimed by other members after the claim timeout.</para>
 /// </remarks>
-public sealed class ConsumerGroupCanal : ICommittableCanal<StreamFrame>, IRequeueCanal<StreamFrame>
+public sealed class ConsumerGroupCanal : ICommittableCanal<StreamFrame>, IRequeueCanal<StreamFrame>, IStreamCanal
 {
     private static readonly TimeSpan MinReclaimEvery = TimeSpan.FromMilliseconds(1);
     private static readonly Func<ReadyFrame, StreamId> ReadyId = static r => r.Claimed.Frame.Id;

@@ -48,7 +48,7 @@ public sealed class CursorCanalOptions
 /// last frame (the stream was recreated or belongs to another log) is refused with an <see cref="InvalidOperationException"/>
 /// when the canal opens, because resuming there could skip frames appended later.
 /// </remarks>
-public sealed class CursorCanal : ICommittableCanal<StreamFrame>, IRequeueCanal<StreamFrame>
+public sealed class CursorCanal : ICommittableCanal<StreamFrame>, IRequeueCanal<StreamFrame>, IStreamCanal
 {
     private readonly IStreamLog _log;
 
