@@ -17,8 +17,10 @@ namespace Reactive.Streams.Hosting;
 /// </summary>
 public sealed class ReactiveStreamsBuilder
 {
-    private readonly HashSet<string> _dispatchers = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _workers = new(StringComparer.Ordinal);
+    // A name is a configuration section (Dispatchers:<name>, Canals:<name>), and configuration keys ignore case: two
+    // names that differ only by case would share one section, so they are one name here.
+    private readonly HashSet<string> _dispatchers = new(StringComparer.OrdinalIgnoreCase);
+    private readonly HashSet<string> _workers = new(StringComparer.OrdinalIgnoreCase);
     private readonly HashSet<string> _dispatchTargets = new(StringComparer.Ordinal);
 
     internal ReactiveStreamsBuilder(IServiceCollection services, string sectionPath)
@@ -57,14 +59,14 @@ public sealed class ReactiveStreamsBuilder
     /// <param name="name">The dispatcher's name: its key, its configuration section and its metric tag.</param>
     /// <param name="configure">Adds the sinks (at least one) and the dead-letter sink.</param>
     /// <returns>This builder.</returns>
-    /// <exception cref="ArgumentException">The name is empty or already registered.</exception>
+    /// <exception cref="ArgumentException">The name is empty or already registered (ignoring case, as configuration keys do).</exception>
     public ReactiveStreamsBuilder AddDispatcher<T>(string name, Action<DeliveryDispatcherBuilder<T>> configure)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
         ArgumentNullException.ThrowIfNull(configure);
         if (_dispatchers.Contains(name))
         {
-            throw new ArgumentException($"A dispatcher named '{name}' is already registered.", nameof(name));
+            throw new ArgumentException($"A dispatcher named '{name}' is already registered (names are configuration sections, which ignore case).", nameof(name));
         }
 
         var dispatcher = new DeliveryDispatcherBuilder<T>(name, Services);
@@ -98,7 +100,7 @@ public sealed class ReactiveStreamsBuilder
     /// <typeparam name="THandler">The handler; registered as scoped unless it already is registered.</typeparam>
     /// <param name="name">The worker's name: its key, configuration section, and by default its stream and checkpoint.</param>
     /// <returns>This builder.</returns>
-    /// <exception cref="ArgumentException">The name is empty or already registered.</exception>
+    /// <exception cref="ArgumentException">The name is empty or already registered (ignoring case, as configuration keys do).</exception>
     public ReactiveStreamsBuilder AddCanalWorker<THandler>(string name)
         where THandler : class, ICanalBatchHandler
     {
@@ -118,7 +120,7 @@ public sealed class ReactiveStreamsBuilder
     /// <param name="dispatcher">The name of a dispatcher registered with <see cref="AddDispatcher{T}"/> (before or after this call); one worker per dispatcher.</param>
     /// <param name="map">Turns a frame into the item to dispatch (deserialize it); a throw fails the worker.</param>
     /// <returns>This builder.</returns>
-    /// <exception cref="ArgumentException">A name is empty, the worker is already registered, or another worker already dispatches to <paramref name="dispatcher"/>.</exception>
+    /// <exception cref="ArgumentException">A name is empty, the worker is already registered (ignoring case, as configuration keys do), or another worker already dispatches to <paramref name="dispatcher"/>.</exception>
     public ReactiveStreamsBuilder AddCanalWorker<T>(string name, string dispatcher, Func<StreamFrame, T> map)
     {
         EnsureNewWorker(name);
@@ -148,7 +150,7 @@ public sealed class ReactiveStreamsBuilder
         ArgumentException.ThrowIfNullOrEmpty(name);
         if (_workers.Contains(name))
         {
-            throw new ArgumentException($"A canal worker named '{name}' is already registered.", nameof(name));
+            throw new ArgumentException($"A canal worker named '{name}' is already registered (names are configuration sections, which ignore case).", nameof(name));
         }
     }
 

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
@@ -163,6 +164,28 @@ public sealed class ConfigurationValidationTests
         Assert.Equal("name", Assert.Throws<ArgumentException>(() => builder.AddDispatcher<int>("a", d => d.AddSink(_ => new NullSink("s")))).ParamName);
         builder.AddCanalWorker<int>("w1", "a", _ => 1);
         Assert.Equal("dispatcher", Assert.Throws<ArgumentException>(() => builder.AddCanalWorker<int>("w2", "a", _ => 1)).ParamName);
+    }
+
+    [Fact]
+    public void Names_that_differ_only_by_case_are_refused_since_they_would_share_one_configuration_section()
+    {
+        // Configuration keys ignore case: "Dispatchers:orders" and "Dispatchers:Orders" are one section, so two
+        // components named so could never be configured apart. Health check names are refused the same way.
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["Dispatchers:orders:QueueCapacity"] = "7" }).Build();
+        Assert.Equal("7", configuration["Dispatchers:Orders:QueueCapacity"]);
+        var checks = new ServiceCollection().AddLogging();
+        checks.AddHealthChecks().AddCheck("orders", () => Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Healthy())
+            .AddCheck("Orders", () => Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Healthy());
+        Assert.Throws<ArgumentException>(() => checks.BuildServiceProvider().GetRequiredService<Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckService>());
+
+        var builder = new ServiceCollection().AddReactiveStreams();
+        builder.AddDispatcher<int>("orders", d => d.AddSink(_ => new NullSink("s")));
+        builder.AddCanalWorker<Handler>("audit");
+
+        Assert.Equal("name", Assert.Throws<ArgumentException>(() => builder.AddDispatcher<int>("Orders", d => d.AddSink(_ => new NullSink("s")))).ParamName);
+        Assert.Equal("name", Assert.Throws<ArgumentException>(() => builder.AddCanalWorker<Handler>("AUDIT")).ParamName);
+        Assert.Equal("name", Assert.Throws<ArgumentException>(() => builder.AddCanalWorker<int>("Audit", "orders", _ => 1)).ParamName);
     }
 
     [Fact]
