@@ -172,9 +172,11 @@ public sealed class ReactiveStreamsBuilder
 /// <typeparam name="T">The item type.</typeparam>
 public sealed class DeliveryDispatcherBuilder<T>
 {
-    private readonly List<(Func<IServiceProvider, IDeliverySink<T>> Create, DeliverySinkOptions? Options)> _sinks = [];
+    // Each sink's maker says whether the sink is the dispatcher's to dispose (created here or by a factory, as the
+    // container disposes what a factory registration returns) or the container's (a registered TSink).
+    private readonly List<(Func<IServiceProvider, (IDeliverySink<T> Sink, bool Owned)> Create, DeliverySinkOptions? Options)> _sinks = [];
     private readonly List<Action<DeliveryOptions<T>>> _configure = [];
-    private Func<IServiceProvider, IDeliverySink<DeadLetter<T>>>? _deadLetter;
+    private Func<IServiceProvider, (IDeliverySink<DeadLetter<T>> Sink, bool Owned)>? _deadLetter;
 
     internal DeliveryDispatcherBuilder(string name, IServiceCollection services)
     {
@@ -188,41 +190,65 @@ public sealed class DeliveryDispatcherBuilder<T>
     /// <summary>The service collection.</summary>
     public IServiceCollection Services { get; }
 
-    /// <summary>Adds a sink created by DI (constructor injection; it need not be registered).</summary>
+    /// <summary>
+    /// Adds a sink created by DI (constructor injection; it need not be registered). A <typeparamref name="TSink"/>
+    /// registered in the container is resolved from it (and disposed by it); one created here is disposed with the
+    /// container, after the dispatcher has stopped.
+    /// </summary>
     /// <typeparam name="TSink">The sink type.</typeparam>
     /// <param name="options">Per-sink settings in code; <c>Sinks:&lt;sink name&gt;</c> in configuration overrides them.</param>
     /// <returns>This builder.</returns>
     public DeliveryDispatcherBuilder<T> AddSink<TSink>(DeliverySinkOptions? options = null)
-        where TSink : class, IDeliverySink<T> =>
-        AddSink(static services => services.GetService<TSink>() ?? ActivatorUtilities.CreateInstance<TSink>(services), options);
+        where TSink : class, IDeliverySink<T>
+    {
+        _sinks.Add((static services => Resolve<TSink>(services), options));
+        return this;
+    }
 
-    /// <summary>Adds a sink made by <paramref name="factory"/>.</summary>
+    /// <summary>
+    /// Adds a sink made by <paramref name="factory"/>. As for a factory registration, the container disposes the sink
+    /// (if it is disposable) when it is disposed, after the dispatcher has stopped.
+    /// </summary>
     /// <param name="factory">Creates the sink when the dispatcher's options are first built (at host start).</param>
     /// <param name="options">Per-sink settings in code; <c>Sinks:&lt;sink name&gt;</c> in configuration overrides them.</param>
     /// <returns>This builder.</returns>
     public DeliveryDispatcherBuilder<T> AddSink(Func<IServiceProvider, IDeliverySink<T>> factory, DeliverySinkOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(factory);
-        _sinks.Add((factory, options));
+        _sinks.Add((services => (factory(services), true), options));
         return this;
     }
 
-    /// <summary>Sends what a sink failed to commit to a dead-letter sink created by DI.</summary>
+    /// <summary>
+    /// Sends what a sink failed to commit to a dead-letter sink created by DI (disposed as <see cref="AddSink{TSink}"/>
+    /// says).
+    /// </summary>
     /// <typeparam name="TSink">The dead-letter sink type.</typeparam>
     /// <returns>This builder.</returns>
     public DeliveryDispatcherBuilder<T> UseDeadLetterSink<TSink>()
-        where TSink : class, IDeliverySink<DeadLetter<T>> =>
-        UseDeadLetterSink(static services => services.GetService<TSink>() ?? ActivatorUtilities.CreateInstance<TSink>(services));
+        where TSink : class, IDeliverySink<DeadLetter<T>>
+    {
+        _deadLetter = static services => Resolve<TSink>(services);
+        return this;
+    }
 
-    /// <summary>Sends what a sink failed to commit to the dead-letter sink made by <paramref name="factory"/>.</summary>
+    /// <summary>
+    /// Sends what a sink failed to commit to the dead-letter sink made by <paramref name="factory"/> (disposed with the
+    /// container, as <see cref="AddSink(Func{IServiceProvider, IDeliverySink{T}}, DeliverySinkOptions?)"/> says).
+    /// </summary>
     /// <param name="factory">Creates the sink.</param>
     /// <returns>This builder.</returns>
     public DeliveryDispatcherBuilder<T> UseDeadLetterSink(Func<IServiceProvider, IDeliverySink<DeadLetter<T>>> factory)
     {
         ArgumentNullException.ThrowIfNull(factory);
-        _deadLetter = factory;
+        _deadLetter = services => (factory(services), true);
         return this;
     }
+
+    /// <summary>A registered <typeparamref name="TSink"/> (the container's to dispose), or a new one (the dispatcher's).</summary>
+    private static (TSink Sink, bool Owned) Resolve<TSink>(IServiceProvider services)
+        where TSink : class =>
+        services.GetService<TSink>() is { } registered ? (registered, false) : (ActivatorUtilities.CreateInstance<TSink>(services), true);
 
     /// <summary>
     /// Appends what a sink failed to commit, as a durable frame, to <paramref name="stream"/> of the registered log: a
@@ -253,8 +279,32 @@ public sealed class DeliveryDispatcherBuilder<T>
     /// Creates the sinks, once per container (a keyed singleton): the options are rebuilt whenever the configuration
     /// reloads (the options monitor rebuilds them eagerly), and that must not create sinks again.
     /// </summary>
-    internal DispatcherSinks<T> CreateSinks(IServiceProvider services) =>
-        new([.. _sinks.Select(s => (s.Create(services), s.Options))], _deadLetter?.Invoke(services));
+    internal DispatcherSinks<T> CreateSinks(IServiceProvider services)
+    {
+        var owned = new List<object>();
+        var sinks = new List<(IDeliverySink<T> Sink, DeliverySinkOptions? Options)>();
+        foreach (var (create, options) in _sinks)
+        {
+            var (sink, isOwned) = create(services);
+            sinks.Add((sink, options));
+            if (isOwned)
+            {
+                owned.Add(sink);
+            }
+        }
+
+        IDeliverySink<DeadLetter<T>>? deadLetter = null;
+        if (_deadLetter is not null)
+        {
+            (deadLetter, var isOwned) = _deadLetter(services);
+            if (isOwned)
+            {
+                owned.Add(deadLetter);
+            }
+        }
+
+        return new(sinks, deadLetter, owned);
+    }
 
     private static DeliverySinkOptions Copy(DeliverySinkOptions? options) => options is null ? new() : new()
     {
@@ -306,10 +356,49 @@ public sealed class DeliveryDispatcherBuilder<T>
     }
 }
 
-/// <summary>The sinks of one registered dispatcher, created once per container.</summary>
+/// <summary>
+/// The sinks of one registered dispatcher, created once per container (a keyed singleton). Disposed with the container,
+/// it disposes the sinks it owns (<paramref name="Owned"/>: those not resolved from the container), in reverse order of
+/// creation as the container does; it was created before the dispatcher that uses them, so the container disposes it
+/// after that dispatcher has stopped.
+/// </summary>
 internal sealed record DispatcherSinks<T>(
     IReadOnlyList<(IDeliverySink<T> Sink, DeliverySinkOptions? Options)> Sinks,
-    IDeliverySink<DeadLetter<T>>? DeadLetter);
+    IDeliverySink<DeadLetter<T>>? DeadLetter,
+    IReadOnlyList<object> Owned) : IAsyncDisposable, IDisposable
+{
+    public async ValueTask DisposeAsync()
+    {
+        for (var i = Owned.Count - 1; i >= 0; i--)
+        {
+            switch (Owned[i])
+            {
+                case IAsyncDisposable asyncDisposable:
+                    await asyncDisposable.DisposeAsync().ConfigureAwait(false);
+                    break;
+                case IDisposable disposable:
+                    disposable.Dispose();
+                    break;
+            }
+        }
+    }
+
+    /// <summary>A container disposed synchronously: as the container, it refuses a sink that can only be disposed asynchronously.</summary>
+    public void Dispose()
+    {
+        for (var i = Owned.Count - 1; i >= 0; i--)
+        {
+            switch (Owned[i])
+            {
+                case IDisposable disposable:
+                    disposable.Dispose();
+                    break;
+                case IAsyncDisposable:
+                    throw new InvalidOperationException($"The sink '{Owned[i].GetType().Name}' only implements IAsyncDisposable. Use DisposeAsync to dispose the container.");
+            }
+        }
+    }
+}
 
 /// <summary>Appends dead letters to a stream of the log as JSON documents.</summary>
 internal sealed class DeadLetterStreamSink<T>(IStreamLog log, string stream, Func<T, ReadOnlyMemory<byte>> payload) : IDeliverySink<DeadLetter<T>>

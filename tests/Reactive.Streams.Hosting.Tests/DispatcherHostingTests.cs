@@ -245,6 +245,88 @@ public sealed class DispatcherHostingTests
         Assert.Equal(4, rebuilt.Sinks[0].Options!.MaxRetries);
     }
 
+    /// <summary>What the disposable sinks below saw when they were disposed.</summary>
+    internal sealed class Disposals
+    {
+        public ConcurrentQueue<(string Sink, bool DispatcherShutDown)> Entries { get; } = new();
+
+        public DeliveryDispatcher<string>? Dispatcher { get; set; }
+
+        public void Disposed(string sink) => Entries.Enqueue((sink, Dispatcher?.IsShutdown == true));
+    }
+
+    internal sealed class CreatedSink(Disposals disposals) : IDeliverySink<string>, IAsyncDisposable
+    {
+        public string Name => "created";
+
+        public ValueTask WriteAsync(string item, CancellationToken cancellationToken) => default;
+
+        public ValueTask DisposeAsync()
+        {
+            disposals.Disposed(Name);
+            return default;
+        }
+    }
+
+    internal sealed class RegisteredSink(Disposals disposals) : IDeliverySink<string>, IDisposable
+    {
+        public string Name => "registered";
+
+        public ValueTask WriteAsync(string item, CancellationToken cancellationToken) => default;
+
+        public void Dispose() => disposals.Disposed(Name);
+    }
+
+    internal sealed class FactorySink(Disposals disposals) : IDeliverySink<string>, IDisposable
+    {
+        public string Name => "factory";
+
+        public ValueTask WriteAsync(string item, CancellationToken cancellationToken) => default;
+
+        public void Dispose() => disposals.Disposed(Name);
+    }
+
+    internal sealed class DisposableDeadLetters(Disposals disposals) : IDeliverySink<DeadLetter<string>>, IAsyncDisposable
+    {
+        public string Name => "dead";
+
+        public ValueTask WriteAsync(DeadLetter<string> item, CancellationToken cancellationToken) => default;
+
+        public ValueTask DisposeAsync()
+        {
+            disposals.Disposed(Name);
+            return default;
+        }
+    }
+
+    [Fact]
+    public async Task The_sinks_the_builder_creates_are_disposed_with_the_host_once_the_dispatcher_has_stopped()
+    {
+        // As the container disposes what it creates (a type, or what a factory registration returns): a sink created
+        // for AddSink<TSink>, or returned by a sink factory, is disposed with the container; a registered one, by the
+        // container alone (once).
+        var disposals = new Disposals();
+        await using var test = new TestHost();
+        test.Builder.Services.AddSingleton(disposals);
+        test.Builder.Services.AddSingleton<RegisteredSink>();
+        test.Builder.Services.AddReactiveStreams().AddDispatcher<string>("audit", d => d
+            .AddSink<CreatedSink>()
+            .AddSink<RegisteredSink>()
+            .AddSink(services => new FactorySink(services.GetRequiredService<Disposals>()))
+            .UseDeadLetterSink<DisposableDeadLetters>());
+        var host = await test.StartAsync();
+        var dispatcher = host.Services.GetRequiredKeyedService<DeliveryDispatcher<string>>("audit");
+        disposals.Dispatcher = dispatcher;
+        await dispatcher.DispatchAsync("o1");
+        await host.StopAsync().WaitAsync(TestHost.Hang);
+        Assert.Empty(disposals.Entries);
+
+        await ((IAsyncDisposable)host).DisposeAsync().AsTask().WaitAsync(TestHost.Hang);
+
+        Assert.Equal(["created", "dead", "factory", "registered"], disposals.Entries.Select(e => e.Sink).Order());
+        Assert.All(disposals.Entries, e => Assert.True(e.DispatcherShutDown, $"{e.Sink} was disposed before its dispatcher stopped"));
+    }
+
     [Fact]
     public async Task A_sink_options_object_shared_in_code_is_not_changed_by_one_sinks_section()
     {
