@@ -98,6 +98,64 @@ public sealed class HealthCheckTests
     }
 
     [Fact]
+    public async Task The_lag_check_counts_past_the_logs_read_cap_when_max_lag_count_is_above_it()
+    {
+        // The log returns at most MaxReadCount frames per read (10 000 by default, here 2): a MaxLagCount at or above
+        // that cap (the page's own example is 10 000) must still be able to trip.
+        var probe = NewProbe(out var id);
+        probe.BlockOn = _ => true;
+        await using var test = new TestHost(new()
+        {
+            ["ReactiveStreams:Log:Sqlite:MaxReadCount"] = "2",
+            ["ReactiveStreams:Canals:orders:MaxLagCount"] = "3",
+            ["ReactiveStreams:Canals:orders:MaxBatch"] = "1",
+        });
+        test.Builder.Services.AddReactiveStreams().AddCanalWorker<RecordingHandler>("orders");
+        test.Builder.Services.AddHealthChecks().AddReactiveStreams();
+        var host = await test.StartAsync();
+        var log = host.Services.GetRequiredService<IStreamLog>();
+        for (var i = 1; i <= 3; i++)
+        {
+            await log.AppendAsync("orders", $"{id}/{i}", AppendMode.Durable);
+        }
+
+        await probe.Blocked.Task.WaitAsync(TestHost.Hang);
+        var healthy = (await ReadyAsync(host)).Entries[ReactiveStreamsHealthChecks.CanalLagCheckName];
+        Assert.Equal(HealthStatus.Healthy, healthy.Status);
+        Assert.Equal(3, healthy.Data["orders.pending"]);
+
+        await log.AppendAsync("orders", $"{id}/4", AppendMode.Durable);
+        await log.AppendAsync("orders", $"{id}/5", AppendMode.Durable);
+        var lag = (await ReadyAsync(host)).Entries[ReactiveStreamsHealthChecks.CanalLagCheckName];
+
+        Assert.Equal(HealthStatus.Unhealthy, lag.Status);
+        Assert.Contains("canal worker 'orders' has more than 3 frame(s) waiting (MaxLagCount)", lag.Description, StringComparison.Ordinal);
+        Assert.Equal(4, lag.Data["orders.pending"]); // read up to MaxLagCount + 1, whatever the backlog
+    }
+
+    [Fact]
+    public async Task The_largest_max_lag_count_is_checked_like_any_other()
+    {
+        var probe = NewProbe(out var id);
+        probe.BlockOn = _ => true;
+        await using var test = new TestHost(new()
+        {
+            ["ReactiveStreams:Canals:orders:MaxLagCount"] = int.MaxValue.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["ReactiveStreams:Canals:orders:MaxBatch"] = "1",
+        });
+        test.Builder.Services.AddReactiveStreams().AddCanalWorker<RecordingHandler>("orders");
+        test.Builder.Services.AddHealthChecks().AddReactiveStreams();
+        var host = await test.StartAsync();
+        await host.Services.GetRequiredService<IStreamLog>().AppendAsync("orders", $"{id}/1", AppendMode.Durable);
+        await probe.Blocked.Task.WaitAsync(TestHost.Hang);
+
+        var lag = (await ReadyAsync(host)).Entries[ReactiveStreamsHealthChecks.CanalLagCheckName];
+
+        Assert.Equal(HealthStatus.Healthy, lag.Status);
+        Assert.Equal(1, lag.Data["orders.pending"]);
+    }
+
+    [Fact]
     public async Task The_lag_check_is_unhealthy_when_the_oldest_waiting_frame_is_older_than_max_lag_age_in_virtual_time()
     {
         var probe = NewProbe(out var id);

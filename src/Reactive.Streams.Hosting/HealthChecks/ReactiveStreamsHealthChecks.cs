@@ -100,28 +100,41 @@ internal sealed class CanalLagHealthCheck(IEnumerable<CanalWorkerService> worker
             }
 
             // Frames after the stored checkpoint: what the worker has not finished. One more than the limit is enough
-            // to tell, so the check reads a bounded page whatever the backlog.
-            var limit = options.MaxLagCount is { } maxCount ? maxCount + 1 : 1;
-            IReadOnlyList<StreamFrame> pending;
+            // to tell, so the check reads at most that many whatever the backlog, page by page: the log returns at
+            // most its MaxReadCount frames per read, which a limit may exceed.
+            var wanted = options.MaxLagCount is { } maxCount ? (long)maxCount + 1 : 1;
+            var pending = 0;
+            StreamFrame? oldest = null;
             try
             {
                 var after = await worker.LagStartAsync(cancellationToken).ConfigureAwait(false);
-                pending = await worker.Log.TailAsync(worker.Stream, after, TimeSpan.Zero, limit, worker.Options.Visibility, cancellationToken).ConfigureAwait(false);
+                while (pending < wanted)
+                {
+                    var page = await worker.Log.TailAsync(worker.Stream, after, TimeSpan.Zero, (int)Math.Min(wanted - pending, int.MaxValue), worker.Options.Visibility, cancellationToken).ConfigureAwait(false);
+                    if (page.Count == 0)
+                    {
+                        break;
+                    }
+
+                    oldest ??= page[0];
+                    pending += page.Count;
+                    after = page[^1].Id;
+                }
             }
             catch (Exception error) when (error is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
                 return new HealthCheckResult(context.Registration.FailureStatus, $"Canal worker '{worker.Name}': its lag cannot be read: {error.Message}", error, data);
             }
 
-            data[$"{worker.Name}.pending"] = pending.Count;
-            if (options.MaxLagCount is { } max && pending.Count > max)
+            data[$"{worker.Name}.pending"] = pending;
+            if (options.MaxLagCount is { } max && pending > max)
             {
                 problems.Add($"canal worker '{worker.Name}' has more than {max} frame(s) waiting (MaxLagCount)");
             }
 
-            if (pending.Count > 0)
+            if (oldest is not null)
             {
-                var age = clock.GetUtcNow() - DateTimeOffset.FromUnixTimeMilliseconds(pending[0].Id.Milliseconds);
+                var age = clock.GetUtcNow() - DateTimeOffset.FromUnixTimeMilliseconds(oldest.Id.Milliseconds);
                 data[$"{worker.Name}.age"] = age;
                 if (options.MaxLagAge is { } maxAge && age > maxAge)
                 {
