@@ -1,5 +1,8 @@
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Primitives;
 using Npgsql;
 
 namespace Reactive.Streams.Hosting;
@@ -14,6 +17,21 @@ internal static class ConfigurationKeys
 {
     public static string Join(string section, params string[] parts) =>
         string.Join(':', new[] { section }.Concat(parts).Where(p => !string.IsNullOrEmpty(p)));
+
+    /// <summary>
+    /// As <c>BindConfiguration</c> (binds <paramref name="path"/> of the container's <see cref="IConfiguration"/> and follows
+    /// its reloads), but a container without an <see cref="IConfiguration"/> (everything configured in code) binds
+    /// nothing rather than failing to resolve the options.
+    /// </summary>
+    public static OptionsBuilder<TOptions> BindConfigurationIfAny<TOptions>(this OptionsBuilder<TOptions> builder, string path)
+        where TOptions : class
+    {
+        builder.Configure<IServiceProvider>((options, services) => services.GetService<IConfiguration>()?.GetSection(path).Bind(options));
+        builder.Services.AddSingleton<IOptionsChangeTokenSource<TOptions>>(services => services.GetService<IConfiguration>() is { } configuration
+            ? new ConfigurationChangeTokenSource<TOptions>(builder.Name, configuration)
+            : new NoChanges<TOptions>(builder.Name));
+        return builder;
+    }
 
     /// <summary>Runs <paramref name="check"/>; an <see cref="ArgumentException"/> becomes an error naming <c>prefix:ParamName</c>.</summary>
     public static void Collect(List<string> errors, string prefix, Action check, Func<string?, string>? keyOf = null)
@@ -38,6 +56,16 @@ internal static class ConfigurationKeys
         var parameter = line.LastIndexOf(" (Parameter '", StringComparison.Ordinal);
         return parameter > 0 && line.EndsWith("')", StringComparison.Ordinal) ? line[..parameter] : line;
     }
+}
+
+/// <summary>The change token source of options bound from no configuration: they never reload.</summary>
+internal sealed class NoChanges<TOptions>(string? name) : IOptionsChangeTokenSource<TOptions>
+{
+    public string? Name => name;
+
+    private static readonly IChangeToken s_never = new CancellationChangeToken(CancellationToken.None);
+
+    public IChangeToken GetChangeToken() => s_never;
 }
 
 internal sealed class StreamLogHostOptionsValidator(string section) : IValidateOptions<StreamLogHostOptions>

@@ -76,11 +76,11 @@ public sealed class ReactiveStreamsBuilder
         _dispatchers.Add(name);
         var section = ConfigurationKeys.Join(SectionPath, "Dispatchers", name);
         var validator = new DispatcherOptionsValidator<T>(SectionPath, name);
-        Services.AddOptions<DispatcherHostOptions>(name).BindConfiguration(section).ValidateOnStart();
+        Services.AddOptions<DispatcherHostOptions>(name).BindConfigurationIfAny(section).ValidateOnStart();
         Services.AddSingleton<IValidateOptions<DispatcherHostOptions>>(validator);
         Services.AddKeyedSingleton(name, (services, _) => dispatcher.CreateSinks(services));
         Services.AddOptions<DeliveryOptions<T>>(name)
-            .BindConfiguration(section)
+            .BindConfigurationIfAny(section)
             .Configure<IServiceProvider>((options, services) => dispatcher.Apply(options, services, section))
             .ValidateOnStart();
         Services.AddSingleton<IValidateOptions<DeliveryOptions<T>>>(validator);
@@ -159,7 +159,7 @@ public sealed class ReactiveStreamsBuilder
         EnsureNewWorker(name);
         _workers.Add(name);
 
-        Services.AddOptions<CanalWorkerHostOptions>(name).BindConfiguration(ConfigurationKeys.Join(SectionPath, "Canals", name)).ValidateOnStart();
+        Services.AddOptions<CanalWorkerHostOptions>(name).BindConfigurationIfAny(ConfigurationKeys.Join(SectionPath, "Canals", name)).ValidateOnStart();
         Services.AddSingleton<IValidateOptions<CanalWorkerHostOptions>>(new CanalWorkerHostOptionsValidator(SectionPath, name));
         Services.AddKeyedSingleton(name, (services, _) => new CanalWorkerService(name, services, mode(services)));
         Services.AddSingleton(services => services.GetRequiredKeyedService<CanalWorkerService>(name));

@@ -33,7 +33,7 @@ public static class ReactiveStreamsServiceCollectionExtensions
         }
 
         services.AddOptions<StreamLogHostOptions>()
-            .BindConfiguration(ConfigurationKeys.Join(sectionPath, "Log"))
+            .BindConfigurationIfAny(ConfigurationKeys.Join(sectionPath, "Log"))
             .PostConfigure<IServiceProvider>((options, provider) =>
             {
                 if (string.IsNullOrWhiteSpace(options.ConnectionString) && string.IsNullOrWhiteSpace(options.Path)

@@ -154,6 +154,39 @@ public sealed class ConfigurationValidationTests
     }
 
     [Fact]
+    public async Task A_container_without_configuration_takes_everything_from_code()
+    {
+        // The options bind from IConfiguration when the container has one (a host's always does); configured in code
+        // alone, a container without it resolves everything as well, validating as ValidateOnBuild and ValidateScopes do.
+        var directory = Directory.CreateTempSubdirectory("rs-hosting-").FullName;
+        try
+        {
+            var services = new ServiceCollection().AddLogging();
+            services.AddReactiveStreams()
+                .ConfigureLog(log => log.Path = Path.Combine(directory, "streams.db"))
+                .AddDispatcher<int>("audit", d => d.AddSink(_ => new NullSink("file")).Configure(o => o.MaxRetries = 0))
+                .AddCanalWorker<Handler>("orders");
+            services.Configure<CanalWorkerHostOptions>("orders", o => o.MaxLagCount = 5);
+            await using var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
+
+            var appended = await provider.GetRequiredService<IStreamLog>().AppendAsync("orders", "one", AppendMode.Durable);
+            var dispatcher = provider.GetRequiredKeyedService<DeliveryDispatcher<int>>("audit");
+            await dispatcher.DispatchAsync(1);
+            var worker = provider.GetRequiredKeyedService<CanalWorkerService>("orders");
+
+            Assert.Equal(appended.Id, Assert.Single(await provider.GetRequiredService<IStreamLog>().ReadAsync("orders", StreamId.Min, StreamId.Max, 10)).Id);
+            Assert.Equal(0, provider.GetRequiredService<IOptionsMonitor<DeliveryOptions<int>>>().Get("audit").MaxRetries);
+            Assert.Equal(5, provider.GetRequiredService<IOptionsMonitor<CanalWorkerHostOptions>>().Get("orders").MaxLagCount);
+            Assert.Equal("orders", worker.Stream);
+            Assert.True(await dispatcher.ShutdownAsync(TestHost.Hang).WaitAsync(TestHost.Hang));
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
     public void Registering_twice_is_refused()
     {
         var services = new ServiceCollection();
