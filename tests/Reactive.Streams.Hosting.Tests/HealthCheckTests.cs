@@ -67,6 +67,62 @@ public sealed class HealthCheckTests
     }
 
     [Fact]
+    public async Task A_check_that_runs_out_of_its_timeout_reports_the_failure_status_given()
+    {
+        // A server that accepts the connection and never answers: the log and lag checks wait on the log's open until
+        // their timeout ends, and report the failure status given (here Degraded), as any timed-out check does.
+        using var silent = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        silent.Start();
+        var port = ((System.Net.IPEndPoint)silent.LocalEndpoint).Port;
+        await using var test = new TestHost(new()
+        {
+            ["ReactiveStreams:Log:Provider"] = "Postgres",
+            ["ReactiveStreams:Log:ConnectionString"] = $"Host=127.0.0.1;Port={port};Username=u;Password=p;Database=d;Timeout=1024;Pooling=false",
+            ["ReactiveStreams:Canals:orders:MaxLagCount"] = "5",
+        }, withLogPath: false);
+        test.Builder.Services.AddReactiveStreams().AddCanalWorker<RecordingHandler>("orders");
+        test.Builder.Services.AddHealthChecks().AddReactiveStreams(HealthStatus.Degraded, TimeSpan.FromMilliseconds(200));
+        var host = test.Builder.Build(); // not started: the start would wait on the server
+
+        try
+        {
+            var report = await host.Services.GetRequiredService<HealthCheckService>().CheckHealthAsync().WaitAsync(TestHost.Hang);
+
+            Assert.Equal(HealthStatus.Degraded, report.Status);
+            Assert.Equal(HealthStatus.Degraded, report.Entries[ReactiveStreamsHealthChecks.LogCheckName].Status);
+            Assert.Equal(HealthStatus.Degraded, report.Entries[ReactiveStreamsHealthChecks.CanalLagCheckName].Status);
+            Assert.IsAssignableFrom<OperationCanceledException>(report.Entries[ReactiveStreamsHealthChecks.LogCheckName].Exception);
+            Assert.Equal(HealthStatus.Healthy, report.Entries[ReactiveStreamsHealthChecks.CanalWorkersCheckName].Status);
+        }
+        finally
+        {
+            await ((IAsyncDisposable)host).DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task A_stopped_worker_and_a_shut_dispatcher_report_the_failure_status_given()
+    {
+        await using var test = new TestHost();
+        test.Builder.Services.AddReactiveStreams()
+            .AddDispatcher<string>("orders", d => d.AddSink(_ => new DispatcherHostingTests.RecordingSink("file")))
+            .AddCanalWorker("orders", "orders", RecordingHandler.Probe.Text);
+        test.Builder.Services.AddHealthChecks().AddReactiveStreams(HealthStatus.Degraded);
+        var host = await test.StartAsync();
+        await host.StopAsync().WaitAsync(TestHost.Hang);
+
+        var report = await host.Services.GetRequiredService<HealthCheckService>().CheckHealthAsync();
+
+        var workers = report.Entries[ReactiveStreamsHealthChecks.CanalWorkersCheckName];
+        Assert.Equal(HealthStatus.Degraded, workers.Status);
+        Assert.Equal(nameof(CanalWorkerStatus.Stopped), workers.Data["orders"]);
+        var dispatchers = report.Entries[ReactiveStreamsHealthChecks.DispatchersCheckName];
+        Assert.Equal(HealthStatus.Degraded, dispatchers.Status);
+        Assert.Contains("dispatcher 'orders' is shut down", dispatchers.Description, StringComparison.Ordinal);
+        Assert.Equal(HealthStatus.Healthy, report.Entries[ReactiveStreamsHealthChecks.LogCheckName].Status);
+    }
+
+    [Fact]
     public async Task The_lag_check_is_unhealthy_beyond_max_lag_count_and_the_worker_stays_live()
     {
         var probe = NewProbe(out var id);

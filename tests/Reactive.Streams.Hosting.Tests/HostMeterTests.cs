@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Hosting;
@@ -110,6 +111,51 @@ public sealed class HostMeterTests
             }
 
             return Assert.Single(points);
+        }
+    }
+
+    [Theory]
+    [InlineData("empty application builder")]
+    [InlineData("HostBuilder")]
+    public async Task The_open_telemetry_registration_exports_the_hosts_dispatcher_counts_in_every_kind_of_host(string kind)
+    {
+        // The registration scopes the listener through the container's metrics rules: every kind of generic host runs them.
+        var directory = Directory.CreateTempSubdirectory("rs-hosting-").FullName;
+        var exported = new List<MetricSnapshot>();
+        var settings = new Dictionary<string, string?> { ["ReactiveStreams:Log:Path"] = Path.Combine(directory, "streams.db") };
+        void Configure(Microsoft.Extensions.DependencyInjection.IServiceCollection services)
+        {
+            services.AddOpenTelemetry().WithMetrics(m => m.AddReactiveStreamsInstrumentation().AddInMemoryExporter(exported));
+            services.AddReactiveStreams().AddDispatcher<string>("orders", d => d.AddSink(_ => new DispatcherHostingTests.RecordingSink("file")));
+        }
+
+        IHost host;
+        if (kind == "HostBuilder")
+        {
+            host = new HostBuilder().ConfigureAppConfiguration(c => c.AddInMemoryCollection(settings)).ConfigureServices(Configure).Build();
+        }
+        else
+        {
+            var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = directory });
+            builder.Configuration.AddInMemoryCollection(settings);
+            Configure(builder.Services);
+            host = builder.Build();
+        }
+
+        try
+        {
+            await host.StartAsync().WaitAsync(TestHost.Hang);
+            await DeliverAsync(host, "orders", 2);
+            Assert.True(host.Services.GetRequiredService<MeterProvider>().ForceFlush());
+
+            var point = Assert.Single(exported.Where(m => m.Name == Delivered).SelectMany(m => m.MetricPoints));
+            Assert.Equal(2, point.GetSumLong());
+            await host.StopAsync().WaitAsync(TestHost.Hang);
+        }
+        finally
+        {
+            await ((IAsyncDisposable)host).DisposeAsync();
+            Directory.Delete(directory, recursive: true);
         }
     }
 }
