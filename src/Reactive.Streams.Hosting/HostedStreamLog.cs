@@ -14,7 +14,7 @@ namespace Reactive.Streams.Hosting;
 /// start), never blocking a thread. Disposed with the service provider, it disposes the backend's log. Every backend
 /// it opens is also an <see cref="IConsumerGroupLog"/>, so consumer groups resolve from the same registration.
 /// </summary>
-internal sealed class HostedStreamLog : IConsumerGroupLog, ICheckpointStore
+internal sealed class HostedStreamLog : IConsumerGroupLog, ICheckpointStore, IDisposable
 {
     private readonly Lazy<Task<IStreamLog>> _open;
 
@@ -147,6 +147,9 @@ internal sealed class HostedStreamLog : IConsumerGroupLog, ICheckpointStore
 
     private static ICheckpointStore Checkpoints(IStreamLog log) =>
         log as ICheckpointStore ?? throw new InvalidOperationException($"The stream log {log.GetType().Name} is not a checkpoint store.");
+
+    // A container disposed synchronously (`using var provider = ...`) refuses a singleton that is only IAsyncDisposable.
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 
     public async ValueTask DisposeAsync()
     {

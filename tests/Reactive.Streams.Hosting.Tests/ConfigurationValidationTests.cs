@@ -187,6 +187,40 @@ public sealed class ConfigurationValidationTests
     }
 
     [Fact]
+    public async Task A_container_disposed_synchronously_disposes_the_log_the_dispatchers_and_their_sinks()
+    {
+        // `using var provider = services.BuildServiceProvider()` disposes synchronously, and the container refuses a
+        // singleton that is only IAsyncDisposable. The log and the dispatcher are IDisposable too, as SqliteConnection
+        // and NpgsqlDataSource are.
+        var directory = Directory.CreateTempSubdirectory("rs-hosting-").FullName;
+        try
+        {
+            var services = new ServiceCollection().AddLogging();
+            services.AddReactiveStreams()
+                .ConfigureLog(log => log.Path = Path.Combine(directory, "streams.db"))
+                .AddDispatcher<int>("audit", d => d.AddSink(_ => new NullSink("file")));
+            IStreamLog log;
+            DeliveryDispatcher<int> dispatcher;
+            using (var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true }))
+            {
+                log = provider.GetRequiredService<IStreamLog>();
+                await log.AppendAsync("orders", "one", AppendMode.Durable);
+                dispatcher = provider.GetRequiredKeyedService<DeliveryDispatcher<int>>("audit");
+                await dispatcher.DispatchAsync(1);
+            }
+
+            await Assert.ThrowsAsync<ObjectDisposedException>(async () => await log.AppendAsync("orders", "two", AppendMode.Durable));
+            Assert.True(dispatcher.IsShutdown);
+            await using var reopened = await Reactive.Streams.Storage.Sqlite.SqliteStreamLog.OpenAsync(Path.Combine(directory, "streams.db"));
+            Assert.Single(await reopened.ReadAsync("orders", StreamId.Min, StreamId.Max, 10));
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
     public void Registering_twice_is_refused()
     {
         var services = new ServiceCollection();

@@ -194,7 +194,7 @@ public static partial class CanalWorker
 }
 
 /// <summary>Controls a running <see cref="CanalWorker"/> loop.</summary>
-public sealed class CanalWorkerHandle : IAsyncDisposable
+public sealed class CanalWorkerHandle : IAsyncDisposable, IDisposable
 {
     private readonly CancellationTokenSource _stop;
     private readonly Task _loop;
@@ -237,6 +237,12 @@ public sealed class CanalWorkerHandle : IAsyncDisposable
         Stop();
         return _loop;
     }
+
+    /// <summary>
+    /// Disposes the worker synchronously: blocks until <see cref="DisposeAsync"/> has finished. Prefer
+    /// <c>await using</c>; this is for <c>using</c> and for a dependency-injection container disposed synchronously.
+    /// </summary>
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 
     /// <summary>Stops the loop and waits for it to end; a handler failure is not rethrown here (use <see cref="JoinAsync"/>).</summary>
     /// <returns>A task that completes when the loop has ended.</returns>

@@ -105,7 +105,7 @@ public sealed class ConsumerGroupCanalOptions
 /// the claims, which take them again (this member's or another's) with their delivery count raised. Disposal flushes
 /// acknowledgements; frames this member holds unacknowledged are reclaimed by other members after the claim timeout.</para>
 /// </remarks>
-public sealed class ConsumerGroupCanal : ICommittableCanal<StreamFrame>, IRequeueCanal<StreamFrame>, IStreamCanal
+public sealed class ConsumerGroupCanal : ICommittableCanal<StreamFrame>, IRequeueCanal<StreamFrame>, IStreamCanal, IDisposable
 {
     private static readonly TimeSpan MinReclaimEvery = TimeSpan.FromMilliseconds(1);
     private static readonly Func<ReadyFrame, StreamId> ReadyId = static r => r.Claimed.Frame.Id;
@@ -752,6 +752,12 @@ public sealed class ConsumerGroupCanal : ICommittableCanal<StreamFrame>, IRequeu
 
         _held.RemoveRange(kept, _held.Count - kept);
     }
+
+    /// <summary>
+    /// Disposes the canal synchronously: blocks until <see cref="DisposeAsync"/> has finished. Prefer
+    /// <c>await using</c>; this is for <c>using</c> and for a dependency-injection container disposed synchronously.
+    /// </summary>
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 
     /// <summary>
     /// Closes the canal and sends pending acknowledgements, including those a pull was sending when the disposal

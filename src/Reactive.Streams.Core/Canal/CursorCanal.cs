@@ -48,7 +48,7 @@ public sealed class CursorCanalOptions
 /// last frame (the stream was recreated or belongs to another log) is refused with an <see cref="InvalidOperationException"/>
 /// when the canal opens, because resuming there could skip frames appended later.
 /// </remarks>
-public sealed class CursorCanal : ICommittableCanal<StreamFrame>, IRequeueCanal<StreamFrame>, IStreamCanal
+public sealed class CursorCanal : ICommittableCanal<StreamFrame>, IRequeueCanal<StreamFrame>, IStreamCanal, IDisposable
 {
     private readonly IStreamLog _log;
 
@@ -485,6 +485,12 @@ public sealed class CursorCanal : ICommittableCanal<StreamFrame>, IRequeueCanal<
             _flushGate.Release();
         }
     }
+
+    /// <summary>
+    /// Disposes the canal synchronously: blocks until <see cref="DisposeAsync"/> has finished. Prefer
+    /// <c>await using</c>; this is for <c>using</c> and for a dependency-injection container disposed synchronously.
+    /// </summary>
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 
     /// <summary>
     /// Closes the canal and flushes the acknowledged checkpoint. A pull waiting at that moment fails with

@@ -9,7 +9,7 @@ namespace Reactive.Streams;
 /// Pulls return what is live; nothing is replayed.
 /// </summary>
 /// <typeparam name="T">The item type.</typeparam>
-public sealed class LossySubscription<T> : ICanal<T>, IRequeueCanal<T>
+public sealed class LossySubscription<T> : ICanal<T>, IRequeueCanal<T>, IDisposable
 {
     private readonly BoundedBuffer<T> _buffer;
     private readonly BufferPuller<T> _puller;
@@ -47,6 +47,12 @@ public sealed class LossySubscription<T> : ICanal<T>, IRequeueCanal<T>
         _puller.PullBatchAsync(max, deadline, linger, cancellationToken);
 
     void IRequeueCanal<T>.Requeue(CanalBatch<T> batch) => _puller.Requeue(batch);
+
+    /// <summary>
+    /// Disposes the subscription synchronously: blocks until <see cref="DisposeAsync"/> has finished. Prefer
+    /// <c>await using</c>; this is for <c>using</c> and for a dependency-injection container disposed synchronously.
+    /// </summary>
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 
     /// <summary>
     /// Stops the subscription (an observable source is unsubscribed). A pull parked at that moment returns the items it

@@ -32,7 +32,7 @@ namespace Reactive.Streams;
 /// <c>{dispatcher}/{sink}</c>.</para>
 /// </remarks>
 /// <typeparam name="T">The item type.</typeparam>
-public sealed partial class DeliveryDispatcher<T> : IAsyncDisposable
+public sealed partial class DeliveryDispatcher<T> : IAsyncDisposable, IDisposable
 {
     private readonly DeliverySinkWorker<T>[] _workers;
     private readonly int _holds;
@@ -424,6 +424,12 @@ public sealed partial class DeliveryDispatcher<T> : IAsyncDisposable
         _stop.Dispose();
         return left == 0;
     }
+
+    /// <summary>
+    /// Disposes the dispatcher synchronously: blocks until <see cref="DisposeAsync"/> has finished. Prefer
+    /// <c>await using</c>; this is for <c>using</c> and for a dependency-injection container disposed synchronously.
+    /// </summary>
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 
     /// <summary>
     /// Shuts down without draining (<see cref="ShutdownAsync"/> with <see cref="TimeSpan.Zero"/>): queued items stay

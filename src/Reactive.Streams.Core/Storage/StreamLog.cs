@@ -12,7 +12,7 @@ namespace Reactive.Streams;
 /// <see cref="NotifyAppended"/> after each committed append it learns of, and <see cref="NotifyAllStreams"/> when
 /// it may have missed some (a listener reconnect). Each backend is also the <see cref="ICheckpointStore"/> for its log.
 /// </summary>
-public abstract partial class StreamLog : IStreamLog, ICheckpointStore
+public abstract partial class StreamLog : IStreamLog, ICheckpointStore, IDisposable
 {
     /// <summary>The longest stream name, in UTF-16 characters.</summary>
     public const int MaxStreamNameLength = 200;
@@ -274,6 +274,12 @@ public abstract partial class StreamLog : IStreamLog, ICheckpointStore
         ThrowIfDisposed();
         return WriteCheckpointCoreAsync(checkpointId, position, cancellationToken);
     }
+
+    /// <summary>
+    /// Disposes the log synchronously: blocks until <see cref="DisposeAsync"/> has finished. Prefer
+    /// <c>await using</c>; this is for <c>using</c> and for a dependency-injection container disposed synchronously.
+    /// </summary>
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 
     /// <summary>
     /// Disposes the log: parked tails end with <see cref="ObjectDisposedException"/>, later calls throw it, and the
