@@ -62,7 +62,9 @@ namespace Reactive.Streams;
 /// counters still add up), and the fault
 /// propagates to such links. As on <see cref="BufferBlock{T}"/>, a message a target reserved before the fault is the
 /// exception: it stays that target's to consume (or to release, which drops it), and the block completes faulted once
-/// the reservation is over. A fault after <see cref="Complete"/> is ignored, as on <see cref="BufferBlock{T}"/>.</para>
+/// the reservation is over. A fault after <see cref="Complete"/> is ignored, as on <see cref="BufferBlock{T}"/>. A source
+/// that throws while the block releases its postponed offer (or times it out) faults the block with that exception, after
+/// the fault if there is one; the other postponed offers are still released, as on <see cref="BufferBlock{T}"/>.</para>
 /// </remarks>
 /// <typeparam name="T">The message type.</typeparam>
 [DebuggerDisplay("{ToString(),nq}")]
@@ -101,6 +103,9 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
     private readonly Dictionary<ISourceBlock<T>, PauseWait> _pauseTimers = [];
     private readonly HashSet<ISourceBlock<T>> _timedOut = [];
     private int _timedOutCount;
+
+    // What sources threw when the block released their postponed offers: the block faults with them, after its own fault.
+    private List<Exception>? _releaseErrors;
 
     // The offering loop runs while _offering is 1. _declined is the position of the oldest message when no link took it
     // (-1 otherwise): until that message changes, new messages behind it are not offered. _offerAgain counts requests to
@@ -391,15 +396,24 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
         }
 
         _buffer.CountRejectedPush();
-        if (source.ReserveMessage(header, this))
+        try
         {
-            source.ReleaseReservation(header, this);
+            if (source.ReserveMessage(header, this))
+            {
+                source.ReleaseReservation(header, this);
+            }
+            else
+            {
+                // The source no longer holds the message (a cancelled SendAsync, a message another target took): it will
+                // not offer it again, so its next offer, of another message that never waited, is not the one to decline.
+                TakeTimedOut(source);
+            }
         }
-        else
+        catch (Exception error)
         {
-            // The source no longer holds the message (a cancelled SendAsync, a message another target took): it will not
-            // offer it again, so its next offer, of another message that never waited, is not the one to decline.
-            TakeTimedOut(source);
+            // A source that throws faults the block, as from ConsumeMessage; on a timer thread it would end the process.
+            CompleteCore(error);
+            return;
         }
 
         // The offer behind it may be first now.
@@ -630,8 +644,7 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
             }
         }
 
-        ReleasePostponed();
-        if (Volatile.Read(ref _entering) == 0)
+        if (!ReleasePostponed() && Volatile.Read(ref _entering) == 0)
         {
             FinishComplete();
         }
@@ -698,8 +711,10 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
     /// Releases postponed offers the Dataflow way, by reserving and releasing each: a source re-offers a released
     /// message, and the completed block declines it permanently (a <c>SendAsync</c> then completes with false). A message
     /// its source withdrew meanwhile (a cancelled <c>SendAsync</c>) cannot be reserved, and is counted as rejected here.
+    /// A source that throws is counted the same way, the others are still released, and the block faults with what the
+    /// sources threw (after its own fault, if it has one), as <see cref="BufferBlock{T}"/> does. True when a source threw.
     /// </summary>
-    private void ReleasePostponed()
+    private bool ReleasePostponed()
     {
         KeyValuePair<ISourceBlock<T>, DataflowMessageHeader>[] postponed;
         ITimer[] timers;
@@ -717,19 +732,39 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
             timer.Dispose();
         }
 
+        List<Exception>? errors = null;
         foreach (var (source, header) in postponed)
         {
-            if (source.ReserveMessage(header, this))
+            try
             {
-                source.ReleaseReservation(header, this);
+                if (source.ReserveMessage(header, this))
+                {
+                    source.ReleaseReservation(header, this);
+                    continue;
+                }
             }
-            else
+            catch (Exception error)
             {
-                // The source withdrew the message while it waited (a cancelled SendAsync): counted as a push rejected
-                // while it waited, as the consuming pass counts a withdrawn message and as a cancelled PushAsync is.
-                _buffer.CountRejectedPush();
+                (errors ??= []).Add(error);
             }
+
+            // The source withdrew the message while it waited (a cancelled SendAsync), or threw: counted as a push
+            // rejected while it waited, as the consuming pass counts a withdrawn message and as a cancelled PushAsync is.
+            _buffer.CountRejectedPush();
         }
+
+        if (errors is null)
+        {
+            return false;
+        }
+
+        lock (_lock)
+        {
+            (_releaseErrors ??= []).AddRange(errors);
+        }
+
+        CompleteCore(errors[0]);
+        return true;
     }
 
     /// <summary>Completes the block once writing is over and nothing is left to give (at once after a fault).</summary>
@@ -763,9 +798,13 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
             {
                 _completion.TrySetResult();
             }
-            else
+            else if (_releaseErrors is null)
             {
                 _completion.TrySetException(fault);
+            }
+            else
+            {
+                _completion.TrySetException([fault, .. _releaseErrors.Where(error => error != fault)]);
             }
         }
 

@@ -519,6 +519,32 @@ public class BackpressureBlockTests
     }
 
     /// <summary>
+    /// A source that throws from <c>ReserveMessage</c> when its postponed offer times out faults the block, as a source
+    /// that throws from any other call does. The exception escaped from the timer's callback: on the system clock an
+    /// unhandled exception on a timer thread, which ends the process.
+    /// </summary>
+    [Fact]
+    public async Task A_source_throwing_when_its_offer_times_out_faults_the_block()
+    {
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        var block = new BackpressureBlock<int>(new BoundedStreamOptions<int>(BackpressurePolicy.PauseUpstream, 1)
+        {
+            PauseTimeout = TimeSpan.FromSeconds(1),
+            TimeProvider = clock,
+        });
+        Assert.True(block.Post(1));
+        var boom = new FormatException("reserve failed");
+        var source = new WithdrawingSource { ReserveError = boom };
+        Assert.Equal(DataflowMessageStatus.Postponed, block.OfferMessage(new DataflowMessageHeader(1), 2, source, consumeToAccept: false));
+
+        clock.Advance(TimeSpan.FromSeconds(1));
+
+        Assert.Same(boom, await Assert.ThrowsAsync<FormatException>(() => block.Completion.WaitAsync(TimeSpan.FromMinutes(1))));
+        Assert.False(block.TryReceive(out _));
+        Assert.True(block.GetMetrics().IsConserved);
+    }
+
+    /// <summary>
     /// A postponed offer's PauseUpstream timer fires, and while its callback is on its way (before it looks at the
     /// block), the offer is consumed and the same source's next offer is postponed. That callback belongs to the consumed
     /// offer: the next one must wait its own full timeout. The callback was keyed by the source only, so it took the new
@@ -682,7 +708,9 @@ public class BackpressureBlockTests
             return 0;
         }
 
-        public bool ReserveMessage(DataflowMessageHeader messageHeader, ITargetBlock<int> target) => Holds;
+        public Exception? ReserveError { get; set; }
+
+        public bool ReserveMessage(DataflowMessageHeader messageHeader, ITargetBlock<int> target) => ReserveError is null ? Holds : throw ReserveError;
 
         public void ReleaseReservation(DataflowMessageHeader messageHeader, ITargetBlock<int> target)
         {

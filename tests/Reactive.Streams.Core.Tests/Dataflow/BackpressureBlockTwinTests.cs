@@ -666,6 +666,54 @@ public class BackpressureBlockTwinTests
         await block.Completion.WaitAsync(Guard);
     }
 
+    /// <summary>
+    /// Defect of the block: a source that threw from <c>ReserveMessage</c> while <c>Complete</c> released its postponed
+    /// offer made <c>Complete</c> throw, left the offers behind it unreleased (their <c>SendAsync</c> pending for ever) and
+    /// the block never completed. The twin releases every postponed offer and faults with what the sources threw.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Postponing))]
+    public async Task A_source_throwing_as_Complete_releases_its_offer_faults_the_block_and_the_other_offers_are_released(Twin twin)
+    {
+        var block = Full(twin);
+        var boom = new FormatException("reserve failed");
+        var throwing = new TestSource { OnReserve = () => throw boom };
+        var other = new TestSource();
+        Assert.Equal(DataflowMessageStatus.Postponed, block.OfferMessage(new DataflowMessageHeader(5), 3, throwing, consumeToAccept: false));
+        Assert.Equal(DataflowMessageStatus.Postponed, block.OfferMessage(new DataflowMessageHeader(6), 4, other, consumeToAccept: false));
+
+        block.Complete();
+
+        Assert.Equal(6, (await other.Released.WaitAsync(Guard)).Id);
+        Assert.Same(boom, await Assert.ThrowsAsync<FormatException>(() => block.Completion.WaitAsync(Guard)));
+        Assert.Same(boom, Assert.Single(block.Completion.Exception!.InnerExceptions));
+        Assert.False(Receivable(block).TryReceive(out _));
+        Assert.Equal(0, Count(block));
+        AssertConserved(block);
+    }
+
+    /// <summary>As above, on <c>Fault</c>: the block faults with the fault and then what the source threw, as the twin.</summary>
+    [Theory]
+    [MemberData(nameof(Postponing))]
+    public async Task A_source_throwing_as_Fault_releases_its_offer_adds_its_error_to_the_fault(Twin twin)
+    {
+        var block = Full(twin);
+        var fault = new InvalidOperationException("upstream failed");
+        var boom = new FormatException("reserve failed");
+        var throwing = new TestSource { OnReserve = () => throw boom };
+        var other = new TestSource();
+        Assert.Equal(DataflowMessageStatus.Postponed, block.OfferMessage(new DataflowMessageHeader(5), 3, throwing, consumeToAccept: false));
+        Assert.Equal(DataflowMessageStatus.Postponed, block.OfferMessage(new DataflowMessageHeader(6), 4, other, consumeToAccept: false));
+
+        block.Fault(fault);
+
+        Assert.Equal(6, (await other.Released.WaitAsync(Guard)).Id);
+        await Assert.ThrowsAsync<InvalidOperationException>(() => block.Completion.WaitAsync(Guard));
+        Assert.Equal<Exception>([fault, boom], block.Completion.Exception!.InnerExceptions);
+        Assert.Equal(0, Count(block));
+        AssertConserved(block);
+    }
+
     [Theory]
     [MemberData(nameof(All))]
     public async Task A_block_with_a_reserved_message_completes_once_the_reservation_is_consumed(Twin twin)
@@ -1046,6 +1094,8 @@ public class BackpressureBlockTwinTests
 
         public Action? OnConsume { get; init; }
 
+        public Action? OnReserve { get; init; }
+
         public int Consumes => Volatile.Read(ref _consumes);
 
         public DataflowMessageHeader LastConsumed { get; private set; }
@@ -1071,7 +1121,11 @@ public class BackpressureBlockTwinTests
             return Value;
         }
 
-        public bool ReserveMessage(DataflowMessageHeader messageHeader, ITargetBlock<int> target) => Available;
+        public bool ReserveMessage(DataflowMessageHeader messageHeader, ITargetBlock<int> target)
+        {
+            OnReserve?.Invoke();
+            return Available;
+        }
 
         public void ReleaseReservation(DataflowMessageHeader messageHeader, ITargetBlock<int> target) => _released.TrySetResult(messageHeader);
 
