@@ -212,7 +212,18 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
                 return DeclineWhileCompleting();
             }
 
-            messageValue = source!.ConsumeMessage(messageHeader, this, out var consumed)!;
+            bool consumed;
+            try
+            {
+                messageValue = source!.ConsumeMessage(messageHeader, this, out consumed)!;
+            }
+            catch
+            {
+                // The source threw: the caller hears of it (as from BufferBlock), and nothing is on its way in.
+                EndEntering();
+                throw;
+            }
+
             if (!consumed)
             {
                 EndEntering();

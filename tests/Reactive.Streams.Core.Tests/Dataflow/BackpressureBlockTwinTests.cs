@@ -202,6 +202,28 @@ public class BackpressureBlockTwinTests
         AssertConserved(block);
     }
 
+    /// <summary>
+    /// Defect of the block: a source that threw from <c>ConsumeMessage</c> during an offer with <c>consumeToAccept</c>
+    /// left the message counted as on its way in, so the block never completed. The twin lets the exception reach the
+    /// caller and stays usable.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(All))]
+    public async Task A_source_throwing_from_ConsumeMessage_during_an_offer_throws_to_the_caller_and_the_block_still_completes(Twin twin)
+    {
+        var block = Create(twin, 2);
+        var boom = new FormatException("consume failed");
+        var source = new TestSource { OnConsume = () => throw boom };
+
+        Assert.Same(boom, Assert.Throws<FormatException>(() => block.OfferMessage(new DataflowMessageHeader(1), 1, source, consumeToAccept: true)));
+        Assert.True(block.Post(2));
+        block.Complete();
+
+        Assert.Equal([2], ReceiveAll(block));
+        await block.Completion.WaitAsync(Guard);
+        AssertConserved(block);
+    }
+
     [Theory]
     [MemberData(nameof(All))]
     public void Offers_with_bad_arguments_are_rejected_at_the_call(Twin twin)
