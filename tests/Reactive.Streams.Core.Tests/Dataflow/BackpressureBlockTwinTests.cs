@@ -509,6 +509,90 @@ public class BackpressureBlockTwinTests
     }
 
     [Theory]
+    [MemberData(nameof(Postponing))]
+    public async Task Offers_postponed_by_a_full_block_enter_as_a_link_added_later_drains_it(Twin twin)
+    {
+        var block = Full(twin);
+        var third = block.SendAsync(3);
+        var fourth = block.SendAsync(4);
+        var target = new BufferBlock<int>();
+
+        block.LinkTo(target, new DataflowLinkOptions { PropagateCompletion = true });
+
+        Assert.True(await third.WaitAsync(Guard));
+        Assert.True(await fourth.WaitAsync(Guard));
+        block.Complete();
+        await block.Completion.WaitAsync(Guard);
+        Assert.True(target.TryReceiveAll(out var items));
+        Assert.Equal([1, 2, 3, 4], items);
+        await target.Completion.WaitAsync(Guard);
+        AssertConserved(block);
+    }
+
+    [Theory]
+    [MemberData(nameof(All))]
+    public async Task A_non_greedy_join_reserves_and_consumes_one_message_from_each_block(Twin twin)
+    {
+        // Dataflow's own reserving target: it reserves the head of both blocks before it consumes either.
+        var left = Create(twin, 4);
+        var right = Create(twin, 4);
+        var join = new JoinBlock<int, int>(new GroupingDataflowBlockOptions { Greedy = false });
+        left.LinkTo(join.Target1, new DataflowLinkOptions { PropagateCompletion = true });
+        right.LinkTo(join.Target2, new DataflowLinkOptions { PropagateCompletion = true });
+        left.Post(1);
+        left.Post(2);
+        right.Post(10);
+
+        Assert.Equal(Tuple.Create(1, 10), await join.ReceiveAsync().WaitAsync(Guard));
+        right.Post(20);
+        Assert.Equal(Tuple.Create(2, 20), await join.ReceiveAsync().WaitAsync(Guard));
+        left.Complete();
+        right.Complete();
+
+        await join.Completion.WaitAsync(Guard);
+        await left.Completion.WaitAsync(Guard);
+        await right.Completion.WaitAsync(Guard);
+        AssertConserved(left);
+        AssertConserved(right);
+    }
+
+    [Theory]
+    [MemberData(nameof(All))]
+    public async Task Choose_takes_one_message_from_the_first_block_that_has_one_and_leaves_the_other(Twin twin)
+    {
+        var empty = Create(twin, 4);
+        var ready = Create(twin, 4);
+        ready.Post(7);
+        var chosen = -1;
+
+        Assert.Equal(1, await DataflowBlock.Choose(empty, x => chosen = x, ready, x => chosen = 100 + x).WaitAsync(Guard));
+
+        Assert.Equal(107, chosen);
+        empty.Post(1);
+        Assert.Equal(1, await empty.ReceiveAsync().WaitAsync(Guard));
+        empty.Complete();
+        ready.Complete();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => DataflowBlock.Choose(empty, _ => { }, ready, _ => { }).WaitAsync(Guard));
+        AssertConserved(ready);
+    }
+
+    [Theory]
+    [MemberData(nameof(All))]
+    public async Task A_block_linked_to_NullTarget_drains_and_completes(Twin twin)
+    {
+        var block = Create(twin, 4);
+        block.Post(1);
+        block.Post(2);
+
+        block.LinkTo(DataflowBlock.NullTarget<int>());
+        block.Complete();
+
+        await block.Completion.WaitAsync(Guard);
+        Assert.Equal(0, Count(block));
+        AssertConserved(block);
+    }
+
+    [Theory]
     [MemberData(nameof(All))]
     public async Task ReceiveAsync_waiting_on_an_empty_block_gets_the_next_message(Twin twin)
     {
@@ -520,6 +604,69 @@ public class BackpressureBlockTwinTests
 
         Assert.Equal(9, await pending.WaitAsync(Guard));
         AssertConserved(block);
+    }
+
+    [Theory]
+    [MemberData(nameof(All))]
+    public async Task Receivers_waiting_on_an_empty_block_hear_of_its_completion_and_fault(Twin twin)
+    {
+        var completed = Create(twin, 2);
+        var faulted = Create(twin, 2);
+        var receiveAtComplete = completed.ReceiveAsync();
+        var availableAtComplete = completed.OutputAvailableAsync();
+        var receiveAtFault = faulted.ReceiveAsync();
+        var availableAtFault = faulted.OutputAvailableAsync();
+
+        completed.Complete();
+        faulted.Fault(new FormatException("upstream failed"));
+
+        // Dataflow's receivers report a source that ends without data the same way, whether it completed or faulted.
+        await Assert.ThrowsAsync<InvalidOperationException>(() => receiveAtComplete.WaitAsync(Guard));
+        await Assert.ThrowsAsync<InvalidOperationException>(() => receiveAtFault.WaitAsync(Guard));
+        Assert.False(await availableAtComplete.WaitAsync(Guard));
+        Assert.False(await availableAtFault.WaitAsync(Guard));
+        Assert.False(await completed.OutputAvailableAsync().WaitAsync(Guard));
+        Assert.False(await faulted.OutputAvailableAsync().WaitAsync(Guard));
+        Assert.Throws<InvalidOperationException>(() => faulted.Receive());
+    }
+
+    [Theory]
+    [MemberData(nameof(All))]
+    public async Task Cancelled_receivers_take_nothing_and_the_next_receiver_gets_the_message(Twin twin)
+    {
+        var block = Create(twin, 2);
+        using var cancellation = new CancellationTokenSource();
+        var receive = block.ReceiveAsync(cancellation.Token);
+        var available = block.OutputAvailableAsync(cancellation.Token);
+
+        await cancellation.CancelAsync();
+        block.Post(5);
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => receive.WaitAsync(Guard));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => available.WaitAsync(Guard));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => block.ReceiveAsync(new CancellationToken(canceled: true)).WaitAsync(Guard));
+        Assert.Equal(5, await block.ReceiveAsync().WaitAsync(Guard));
+        Assert.Throws<TimeoutException>(() => block.Receive(TimeSpan.Zero));
+        AssertConserved(block);
+    }
+
+    [Theory]
+    [MemberData(nameof(All))]
+    public async Task ReceiveAllAsync_yields_every_message_then_ends_at_completion(Twin twin)
+    {
+        var block = Create(twin, 4);
+        block.Post(1);
+        block.Post(2);
+        block.Complete();
+        var received = new List<int>();
+
+        await foreach (var item in Receivable(block).ReceiveAllAsync().WithCancellation(new CancellationTokenSource(Guard).Token))
+        {
+            received.Add(item);
+        }
+
+        Assert.Equal([1, 2], received);
+        await block.Completion.WaitAsync(Guard);
     }
 
     // ---- SendAsync -------------------------------------------------------------------------------------------------
@@ -880,6 +1027,25 @@ public class BackpressureBlockTwinTests
 
         var error = await Assert.ThrowsAsync<AggregateException>(() => target.Completion.WaitAsync(Guard));
         Assert.Same(boom, Assert.Single(error.Flatten().InnerExceptions));
+    }
+
+    [Theory]
+    [MemberData(nameof(All))]
+    public async Task Fault_with_an_AggregateException_keeps_it_whole_and_propagates_it_wrapped(Twin twin)
+    {
+        var block = Create(twin, 4);
+        var target = new BufferBlock<int>();
+        var first = new FormatException("first");
+        var second = new InvalidOperationException("second");
+        var fault = new AggregateException(first, second);
+        block.LinkTo(target, new DataflowLinkOptions { PropagateCompletion = true });
+
+        block.Fault(fault);
+
+        await Assert.ThrowsAsync<AggregateException>(() => block.Completion.WaitAsync(Guard));
+        Assert.Same(fault, Assert.Single(block.Completion.Exception!.InnerExceptions));
+        await Assert.ThrowsAsync<AggregateException>(() => target.Completion.WaitAsync(Guard));
+        Assert.Equal<Exception>([first, second], target.Completion.Exception!.Flatten().InnerExceptions);
     }
 
     [Theory]
