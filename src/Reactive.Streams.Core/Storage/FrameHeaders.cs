@@ -13,7 +13,7 @@ namespace Reactive.Streams;
 /// </summary>
 /// <remarks>
 /// A key is 1 to <see cref="MaxKeyLength"/> characters with no control characters; keys are compared ordinally
-/// (case-sensitive), as Kafka and AMQP compare header names. A value is any string that is well-formed UTF-16 (no
+/// (case-sensitive), as Kafka and AMQP compare header names, and no key appears twice. A value is any string that is well-formed UTF-16 (no
 /// unpaired surrogates), empty included, and never null. A frame has at most <see cref="MaxCount"/> headers whose keys
 /// and values total at most <see cref="MaxLength"/> characters. Headers are for metadata; put data in the payload.
 /// </remarks>
@@ -59,9 +59,10 @@ public static class FrameHeaders
     /// <summary>Checks headers given to an append.</summary>
     /// <param name="headers">The headers; null is no headers and valid.</param>
     /// <param name="parameterName">The parameter named in the error.</param>
-    /// <exception cref="ArgumentException">A key is null, empty, too long or contains a control character or an unpaired
-    /// surrogate; a value is null or contains an unpaired surrogate; or there are more than <see cref="MaxCount"/>
-    /// headers or more than <see cref="MaxLength"/> characters in all. The message names the header.</exception>
+    /// <exception cref="ArgumentException">A key is null, empty, too long, contains a control character or an unpaired
+    /// surrogate, or appears twice (which only a custom dictionary can yield); a value is null or contains an unpaired
+    /// surrogate; or there are more than <see cref="MaxCount"/> headers or more than <see cref="MaxLength"/> characters in
+    /// all. The message names the header.</exception>
     public static void Validate(IReadOnlyDictionary<string, string>? headers, string parameterName)
     {
         if (headers is null || headers.Count == 0)
@@ -75,6 +76,9 @@ public static class FrameHeaders
         }
 
         var length = 0;
+        // A Dictionary's keys are distinct under its comparer, so ordinally too; any other implementation is checked, since
+        // the backends would keep only one of a repeated key (or, copying it, fail) instead of refusing the frame.
+        var seen = headers.Count > 1 && headers is not Dictionary<string, string> ? new HashSet<string>(StringComparer.Ordinal) : null;
         foreach (var (key, value) in headers)
         {
             if (string.IsNullOrEmpty(key))
@@ -96,6 +100,11 @@ public static class FrameHeaders
             }
 
             CheckWellFormed(key, "key", key, parameterName);
+            if (seen is not null && !seen.Add(key))
+            {
+                throw new ArgumentException($"The header key '{Printable(key)}' appears more than once; a frame carries each header once.", parameterName);
+            }
+
             if (value is null)
             {
                 throw new ArgumentException($"The value of the header '{key}' is null; use an empty string or leave the header out.", parameterName);

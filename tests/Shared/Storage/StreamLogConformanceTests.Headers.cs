@@ -135,6 +135,7 @@ public abstract partial class StreamLogConformanceTests
         { "surrogate value", "unpaired surrogate" },
         { "too many", $"at most {FrameHeaders.MaxCount} headers" },
         { "too long", $"more than {FrameHeaders.MaxLength} characters" },
+        { "duplicate key", "'k' appears more than once" },
     };
 
     [Theory]
@@ -201,10 +202,12 @@ public abstract partial class StreamLogConformanceTests
         "surrogate value" => new Dictionary<string, string> { ["k"] = "a\uD800b" },
         "too many" => Enumerable.Range(0, FrameHeaders.MaxCount + 1).ToDictionary(i => $"k{i}", i => "v"),
         "too long" => new Dictionary<string, string> { ["k"] = new string('v', FrameHeaders.MaxLength) },
+        // Only a custom dictionary can repeat a key; kept, the in-memory log failed half-way and the others kept one value.
+        "duplicate key" => new Pairs([new("other", "v"), new("k", "first"), new("k", "second")]),
         _ => throw new ArgumentOutOfRangeException(nameof(bad), bad, null),
     };
 
-    /// <summary>A read-only dictionary that can hold what <see cref="Dictionary{TKey, TValue}"/> refuses: a null key.</summary>
+    /// <summary>A read-only dictionary that can hold what <see cref="Dictionary{TKey, TValue}"/> refuses: a null key, a repeated key.</summary>
     private sealed class Pairs(List<KeyValuePair<string, string>> pairs) : IReadOnlyDictionary<string, string>
     {
         public string this[string key] => pairs.First(p => p.Key == key).Value;
