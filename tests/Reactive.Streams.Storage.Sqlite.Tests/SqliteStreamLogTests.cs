@@ -193,6 +193,34 @@ public sealed class SqliteStreamLogTests : StreamLogConformanceTests
         Assert.Equal(["at last"], (await tail.WaitAsync(Guard)).Select(Text));
     }
 
+    [Theory]
+    [InlineData(60 * 24 * 60)] // 60 days: beyond the longest timer (about 49.7 days)
+    [InlineData(-1)] // TimeSpan.MaxValue
+    public async Task A_tail_waiting_forever_with_a_poll_interval_beyond_the_longest_timer_polls_in_steps(int pollMinutes)
+    {
+        // A poll interval (valid: positive) longer than one timer can measure parks in steps, as a long block does; the
+        // tail used to fail with ArgumentOutOfRangeException from the timer instead of waiting.
+        var poll = pollMinutes < 0 ? TimeSpan.MaxValue : TimeSpan.FromMinutes(pollMinutes);
+        var options = new SqliteStreamLogOptions { TimeProvider = Clock, PollInterval = poll, MaxPollInterval = poll, IsolateFromProcess = true };
+        var log = await OpenAsync(options);
+        var otherProcess = await OpenAsync(options);
+        var timers = Clock.TimersCreated;
+
+        var tail = log.TailAsync("s", StreamId.Min, Timeout.InfiniteTimeSpan, 10).AsTask();
+        var forever = log.TailAllAsync("s", StreamId.Min).GetAsyncEnumerator();
+        var next = forever.MoveNextAsync().AsTask();
+        await Task.WhenAny(Task.WhenAny(tail, next), Clock.WaitForTimersAsync(timers + 2));
+        Assert.False(tail.IsCompleted, $"The tail ended: {tail.Exception?.InnerException}");
+        Assert.False(next.IsCompleted, $"The endless tail ended: {next.Exception?.InnerException}");
+        await otherProcess.AppendAsync("s", "found by polling", AppendMode.Durable);
+        Clock.Advance(TimeSpan.FromMilliseconds(uint.MaxValue - 1));
+
+        Assert.Equal(["found by polling"], (await tail.WaitAsync(Guard)).Select(Text));
+        Assert.True(await next.WaitAsync(Guard));
+        Assert.Equal("found by polling", Text(forever.Current));
+        await forever.DisposeAsync();
+    }
+
     [Fact]
     public async Task Appends_through_two_logs_on_one_file_interleave_with_increasing_ids_and_exact_counts()
     {

@@ -524,9 +524,10 @@ public abstract partial class StreamLog : IStreamLog, ICheckpointStore, IDisposa
                 }
 
                 var wait = PollInterval(emptyChecks) is TimeSpan poll && (forever || poll < remaining) ? poll : remaining;
-                if (!forever && wait > TimerLimits.LongestWait)
+                if (wait > TimerLimits.LongestWait)
                 {
-                    // A block beyond what one timer can measure parks in steps; the loop re-checks after each.
+                    // A block or a poll interval beyond what one timer can measure parks in steps; the loop re-checks after
+                    // each. (Waiting forever is InfiniteTimeSpan, below every limit.)
                     wait = TimerLimits.LongestWait;
                 }
 
