@@ -1,5 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
+using System.Text.Json.Serialization;
 
 namespace Reactive.Streams;
 
@@ -12,7 +13,9 @@ namespace Reactive.Streams;
 /// <remarks>
 /// A log gives the frames of one stream strictly increasing ids even when its clock goes backwards or
 /// several appends share a millisecond: such an append takes the last id's millisecond and the next sequence.
+/// System.Text.Json reads and writes an id as its text, <c>"1700000000000-3"</c>, as a value and as a dictionary key.
 /// </remarks>
+[JsonConverter(typeof(StreamIdJsonConverter))]
 public readonly struct StreamId :
     IEquatable<StreamId>, IComparable<StreamId>, IComparable, ISpanFormattable, ISpanParsable<StreamId>
 {

@@ -1,3 +1,5 @@
+using System.Text.Json;
+
 namespace Reactive.Streams.Tests.Storage;
 
 public sealed class StreamIdTests
@@ -78,4 +80,49 @@ public sealed class StreamIdTests
         Assert.Equal(new StreamId(6, 0), new StreamId(5, long.MaxValue).Successor());
         Assert.Equal(StreamId.Max, StreamId.Max.Successor());
     }
+
+    private sealed record Cursor(string Stream, StreamId After);
+
+    [Fact]
+    public void System_Text_Json_round_trips_an_id_as_its_text_as_it_does_a_DateTimeOffset()
+    {
+        // The twin: a type with a canonical text form (DateTimeOffset, Guid, TimeSpan) is a JSON string that reads back
+        // equal. A StreamId was written as its two properties and read back as StreamId.Min, silently.
+        var at = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        Assert.Equal(at, JsonSerializer.Deserialize<DateTimeOffset>(JsonSerializer.Serialize(at)));
+        var cursor = new Cursor("orders", new StreamId(1700000000000, 3));
+
+        var json = JsonSerializer.Serialize(cursor);
+
+        Assert.Equal("""{"Stream":"orders","After":"1700000000000-3"}""", json);
+        Assert.Equal(cursor, JsonSerializer.Deserialize<Cursor>(json));
+        foreach (var id in new[] { StreamId.Min, StreamId.Max, new StreamId(5, long.MaxValue) })
+        {
+            Assert.Equal(id, JsonSerializer.Deserialize<StreamId>(JsonSerializer.Serialize(id)));
+        }
+
+        // The other forms Parse reads.
+        Assert.Equal(StreamId.Max, JsonSerializer.Deserialize<StreamId>("\"+\""));
+        Assert.Equal(new StreamId(7, 0), JsonSerializer.Deserialize<StreamId>("\"7\""));
+    }
+
+    [Fact]
+    public void System_Text_Json_writes_ids_as_dictionary_keys()
+    {
+        var positions = new Dictionary<StreamId, string> { [new StreamId(1, 2)] = "a", [StreamId.Max] = "b" };
+
+        var json = JsonSerializer.Serialize(positions);
+
+        Assert.Equal("""{"1-2":"a","9223372036854775807-9223372036854775807":"b"}""", json);
+        Assert.Equal(positions, JsonSerializer.Deserialize<Dictionary<StreamId, string>>(json));
+    }
+
+    [Theory]
+    [InlineData("\"12-x\"")]
+    [InlineData("\"\"")]
+    [InlineData("17")]
+    [InlineData("""{"Milliseconds":1,"Sequence":2}""")]
+    [InlineData("null")]
+    public void System_Text_Json_refuses_what_is_not_an_id(string json) =>
+        Assert.Throws<JsonException>(() => JsonSerializer.Deserialize<StreamId>(json));
 }
