@@ -229,6 +229,9 @@ public sealed class CursorCanal : ICommittableCanal<StreamFrame>, IRequeueCanal<
             List<StreamFrame>? frames = null;
             StreamFrame? first = null;
             var count = 0;
+            // The most frames one read of the log returns (StreamLogOptions.MaxReadCount; unknown for another IStreamLog).
+            var readCap = _ownLog?.MaxReadCount ?? int.MaxValue;
+            var capped = false;
             while (count < max)
             {
                 var remaining = deadline - clock.GetElapsedTime(start);
@@ -242,10 +245,15 @@ public sealed class CursorCanal : ICommittableCanal<StreamFrame>, IRequeueCanal<
                     var held = clock.GetElapsedTime(firstAt);
                     if (remaining == TimeSpan.Zero || linger.IsSatisfied(count, max, held))
                     {
-                        break;
-                    }
+                        if (!capped)
+                        {
+                            break;
+                        }
 
-                    if (linger.Remaining(held) is var fill && fill != Timeout.InfiniteTimeSpan && fill < remaining)
+                        // The log's read cap, not what is ready, ended the last page: take the rest of what is ready too.
+                        remaining = TimeSpan.Zero;
+                    }
+                    else if (linger.Remaining(held) is var fill && fill != Timeout.InfiniteTimeSpan && fill < remaining)
                     {
                         remaining = fill;
                     }
@@ -267,6 +275,8 @@ public sealed class CursorCanal : ICommittableCanal<StreamFrame>, IRequeueCanal<
                 {
                     break;
                 }
+
+                capped = page.Count < max - count && page.Count >= readCap;
 
                 if (count == 0)
                 {

@@ -41,6 +41,9 @@ public abstract partial class StreamLog : IStreamLog, ICheckpointStore, IDisposa
     /// <summary>Whether <see cref="DisposeAsync"/> was called.</summary>
     protected bool IsDisposed => _disposed.IsCancellationRequested;
 
+    /// <summary>The most frames one read or tail returns (<see cref="StreamLogOptions.MaxReadCount"/>), for the cursor canal.</summary>
+    internal int MaxReadCount => Options.MaxReadCount;
+
     /// <summary>The number of streams on which a tail of this log is parked or about to park (for diagnostics and tests).</summary>
     protected int ParkedStreamCount => _notifier.PendingSignals;
 

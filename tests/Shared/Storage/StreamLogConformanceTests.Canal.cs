@@ -1,0 +1,25 @@
+namespace Reactive.Streams.Storage.Tests;
+
+/// <summary>
+/// The cursor canal (docs/canal.md) on every backend: what reaches it through the backend's reads and tails.
+/// </summary>
+public abstract partial class StreamLogConformanceTests
+{
+    [Fact]
+    public async Task A_cursor_canal_pull_takes_every_ready_frame_up_to_max_beyond_the_logs_read_cap()
+    {
+        // A pull returns "every item that is ready without waiting, up to max" (ICanal): the log's cap on one read
+        // (MaxReadCount) is the log's business, not a smaller batch. It used to end the pull at the cap.
+        var log = await CreateAsync(maxReadCount: 3);
+        var stream = NewStream();
+        await log.AppendBatchAsync(stream, [.. Enumerable.Range(0, 10).Select(i => (ReadOnlyMemory<byte>)Utf8($"f{i}"))], AppendMode.Durable);
+        var canal = await CursorCanal.OpenAsync(log, stream, new CursorCanalOptions { TimeProvider = Clock });
+
+        var first = await canal.PullBatchAsync(8, TimeSpan.Zero);
+        var rest = await canal.PullBatchAsync(8, TimeSpan.FromSeconds(1)).AsTask().WaitAsync(Guard);
+
+        Assert.Equal([.. Enumerable.Range(0, 8).Select(i => $"f{i}")], first.Select(Text));
+        Assert.Equal(["f8", "f9"], rest.Select(Text));
+        await canal.DisposeAsync();
+    }
+}
