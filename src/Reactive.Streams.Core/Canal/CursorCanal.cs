@@ -7,6 +7,7 @@ namespace Reactive.Streams;
 public sealed class CursorCanalOptions
 {
     private TimeProvider _timeProvider = TimeProvider.System;
+    private TailVisibility _visibility = TailVisibility.All;
 
     /// <summary>
     /// The checkpoint that makes the canal durable: read on open, written as batches are committed or acknowledged.
@@ -21,7 +22,21 @@ public sealed class CursorCanalOptions
     public ICheckpointStore? Checkpoints { get; set; }
 
     /// <summary>Which frames the canal sees. Default: <see cref="TailVisibility.All"/>.</summary>
-    public TailVisibility Visibility { get; set; } = TailVisibility.All;
+    /// <exception cref="ArgumentOutOfRangeException">Set to a value that is not a defined <see cref="TailVisibility"/>.</exception>
+    public TailVisibility Visibility
+    {
+        get => _visibility;
+        set
+        {
+            // Here, where the caller can tell, rather than at every pull (as the log's tail would refuse it).
+            if (value is not (TailVisibility.All or TailVisibility.ExcludeBestEffort))
+            {
+                throw new ArgumentOutOfRangeException(nameof(Visibility), value, "Unknown tail visibility.");
+            }
+
+            _visibility = value;
+        }
+    }
 
     /// <summary>The clock that measures pull deadlines; use the log's clock. Default: <see cref="TimeProvider.System"/>.</summary>
     public TimeProvider TimeProvider

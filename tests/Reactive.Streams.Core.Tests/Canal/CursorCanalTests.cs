@@ -395,6 +395,8 @@ public class CursorCanalTests
         Assert.Equal("deadline", (await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => canal.PullBatchAsync(1, TimeSpan.FromTicks(-1)).AsTask())).ParamName);
         Assert.Equal("stream", (await Assert.ThrowsAsync<ArgumentException>(() => CursorCanal.OpenAsync(log, "").AsTask())).ParamName);
         Assert.Equal("log", (await Assert.ThrowsAsync<ArgumentNullException>(() => CursorCanal.OpenAsync(null!, "orders").AsTask())).ParamName);
+        // An undefined visibility is refused where it is set, not by every pull's tail (it used to reach the pulls).
+        Assert.Equal("Visibility", Assert.Throws<ArgumentOutOfRangeException>(() => new CursorCanalOptions { Visibility = (TailVisibility)9 }).ParamName);
     }
 
     private static async Task WaitUntilAsync(Func<bool> condition)
