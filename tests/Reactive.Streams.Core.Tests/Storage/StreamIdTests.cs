@@ -126,3 +126,22 @@ public sealed class StreamIdTests
     public void System_Text_Json_refuses_what_is_not_an_id(string json) =>
         Assert.Throws<JsonException>(() => JsonSerializer.Deserialize<StreamId>(json));
 }
+
+/// <summary>A source-generated context (AOT) finds StreamId's converter too, although the converter is internal.</summary>
+[System.Text.Json.Serialization.JsonSerializable(typeof(StreamId))]
+[System.Text.Json.Serialization.JsonSerializable(typeof(Dictionary<StreamId, string>))]
+internal sealed partial class StreamIdJsonContext : System.Text.Json.Serialization.JsonSerializerContext;
+
+public sealed class StreamIdSourceGeneratedJsonTests
+{
+    [Fact]
+    public void A_source_generated_context_writes_and_reads_ids_as_text()
+    {
+        var json = JsonSerializer.Serialize(new StreamId(1, 2), StreamIdJsonContext.Default.StreamId);
+        var keys = JsonSerializer.Serialize(new Dictionary<StreamId, string> { [StreamId.Max] = "b" }, StreamIdJsonContext.Default.DictionaryStreamIdString);
+
+        Assert.Equal("\"1-2\"", json);
+        Assert.Equal(new StreamId(1, 2), JsonSerializer.Deserialize(json, StreamIdJsonContext.Default.StreamId));
+        Assert.Equal("""{"9223372036854775807-9223372036854775807":"b"}""", keys);
+    }
+}
