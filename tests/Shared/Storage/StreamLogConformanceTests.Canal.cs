@@ -22,4 +22,31 @@ public abstract partial class StreamLogConformanceTests
         Assert.Equal(["f8", "f9"], rest.Select(Text));
         await canal.DisposeAsync();
     }
+
+    [Fact]
+    public async Task A_cursor_canal_pull_parked_on_the_backend_ends_on_cancellation_and_disposal_and_loses_nothing()
+    {
+        var log = await CreateAsync();
+        var stream = NewStream();
+        var canal = await CursorCanal.OpenAsync(log, stream, new CursorCanalOptions { CheckpointId = "canal-" + stream, TimeProvider = Clock });
+        using var cancel = new CancellationTokenSource();
+        var timers = Clock.TimersCreated;
+
+        var cancelled = canal.PullBatchAsync(10, TimeSpan.FromMinutes(10), cancel.Token).AsTask();
+        await Clock.WaitForTimersAsync(timers + 1);
+        await cancel.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled.WaitAsync(Guard));
+
+        var first = await log.AppendAsync(stream, "a", AppendMode.Durable);
+        var batch = await canal.PullBatchAsync(10, TimeSpan.FromMinutes(10)).AsTask().WaitAsync(Guard);
+        Assert.Equal(["a"], batch.Select(Text));
+        await canal.CommitAsync(batch.Last);
+        timers = Clock.TimersCreated;
+        var parked = canal.PullBatchAsync(10, TimeSpan.FromMinutes(10)).AsTask();
+        await Clock.WaitForTimersAsync(timers + 1);
+        await canal.DisposeAsync();
+
+        await Assert.ThrowsAsync<CanalClosedException>(() => parked.WaitAsync(Guard));
+        Assert.Equal(first.Id, await ((ICheckpointStore)log).ReadCheckpointAsync("canal-" + stream));
+    }
 }
