@@ -34,8 +34,31 @@ internal static class TypeShape
             {
                 return $"declared in non-generic partial types only ('{container.Name}' is not one)";
             }
+
+            if (container.IsFileLocal)
+            {
+                // The generated part is in another file, where a file-local type is out of reach.
+                return $"declared in types that are not file-local ('{container.Name}' is one)";
+            }
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// Whether <paramref name="type"/> is seen only inside its assembly: it or a type containing it is <c>internal</c>,
+    /// <c>private</c> or <c>private protected</c>.
+    /// </summary>
+    public static bool IsConfinedToAssembly(INamedTypeSymbol type)
+    {
+        for (var current = type; current is not null; current = current.ContainingType)
+        {
+            if (current.DeclaredAccessibility is Accessibility.Internal or Accessibility.Private or Accessibility.ProtectedAndInternal)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 }

@@ -387,18 +387,7 @@ internal static class SinkParser
         return false;
     }
 
-    private static bool SinkIsWithinAssembly(INamedTypeSymbol sink)
-    {
-        for (var type = sink; type is not null; type = type.ContainingType)
-        {
-            if (type.DeclaredAccessibility is Accessibility.Internal or Accessibility.Private or Accessibility.ProtectedAndInternal)
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
+    private static bool SinkIsWithinAssembly(INamedTypeSymbol sink) => TypeShape.IsConfinedToAssembly(sink);
 
     /// <summary>Whether the sink is seen only inside <paramref name="container"/> (and, when <paramref name="derived"/>, the types deriving from it).</summary>
     private static bool SinkIsWithin(INamedTypeSymbol sink, INamedTypeSymbol? container, bool derived)

@@ -67,6 +67,13 @@ internal static class UnionParser
                 continue;
             }
 
+            if (!member.IsGenericType && IsLessAccessibleThan(member, union))
+            {
+                diagnostics.Add(DiagnosticInfo.Create(Diagnostics.VariantNotSealedOrNested, memberLocation, member.Name, union.Name, "is less accessible than its union, whose generated Match and Switch take every variant (CS0051); make it public"));
+                unusable = true;
+                continue;
+            }
+
             if (member.IsGenericType)
             {
                 diagnostics.Add(DiagnosticInfo.Create(Diagnostics.VariantNotSealedOrNested, memberLocation, member.Name, union.Name, "must not be generic"));
@@ -620,6 +627,12 @@ internal static class UnionParser
             return "abstract";
         }
 
+        if (union.IsFileLocal)
+        {
+            // The generated part is in another file, where a file-local type is out of reach.
+            return "an abstract partial record that is not file-local";
+        }
+
         return TypeShape.PartialNonGenericProblem(union, syntax);
     }
 
@@ -813,6 +826,18 @@ internal static class UnionParser
 
         return hasBaseList && SymbolEqualityComparer.Default.Equals(member.BaseType, union);
     }
+
+    /// <summary>
+    /// Whether code that sees the union cannot see the variant: the generated <c>Match</c> and <c>Switch</c> are as
+    /// accessible as the union and take a handler of every variant. A public variant is seen wherever its union is; an
+    /// <c>internal</c> or <c>protected internal</c> one only when the union is seen inside its assembly only.
+    /// </summary>
+    private static bool IsLessAccessibleThan(INamedTypeSymbol variant, INamedTypeSymbol union) => variant.DeclaredAccessibility switch
+    {
+        Accessibility.Public => false,
+        Accessibility.Internal or Accessibility.ProtectedOrInternal => !TypeShape.IsConfinedToAssembly(union),
+        _ => true,
+    };
 
     private static bool HasAttributeLists(INamedTypeSymbol type)
     {

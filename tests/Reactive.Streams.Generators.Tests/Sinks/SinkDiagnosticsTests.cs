@@ -232,6 +232,29 @@ public sealed class SinkDiagnosticsTests
     }
 
     [Fact]
+    public void A_sink_nested_in_a_file_local_class_is_RXS1001()
+    {
+        var run = TestCompilation.Run(Sources.LeaseHistory, Header + """
+            file static partial class Holder
+            {
+                [StreamSink(typeof(LeaseHistoryEvent))]
+                [Backpressure(BackpressurePolicy.Fail, Capacity = 4)]
+                public partial class LocalSink
+                {
+                    public void OnAcquired(LeaseHistoryEvent.Acquired item) { }
+                    public void OnRenewed(LeaseHistoryEvent.Renewed item) { }
+                    public void OnRevoked(LeaseHistoryEvent.Revoked item) { }
+                }
+            }
+            """);
+
+        var diagnostic = Assert.Single(run.GeneratorDiagnostics);
+        Assert.Equal("RXS1001", diagnostic.Id);
+        Assert.Equal("'LocalSink' must be declared in types that are not file-local ('Holder' is one); no code is generated for it", diagnostic.GetMessage());
+        Assert.Empty(run.CompilationDiagnostics);
+    }
+
+    [Fact]
     public void A_sink_without_Backpressure_gets_DispatchAsync_only_and_leaves_RXS0001_to_the_analyzer()
     {
         const string Sink = Header + """

@@ -11,6 +11,8 @@ public sealed class UnionDiagnosticsTests
     [InlineData("public abstract partial class Event { public sealed class A : Event { } }", "a record class")]
     [InlineData("public abstract partial record Event<T> { public sealed record A(T X) : Event<T>; }", "non-generic")]
     [InlineData("public static class Holder { [EventUnion] public abstract partial record Inner { public sealed record A(int X) : Inner; } }", "'Holder' is not one")]
+    [InlineData("file abstract partial record Event { public sealed record A(int X) : Event; }", "not file-local")]
+    [InlineData("file static partial class Holder { [EventUnion] public abstract partial record Inner { public sealed record A(int X) : Inner; } }", "not file-local ('Holder' is one)")]
     public void RXS1001_reports_a_union_of_the_wrong_shape_and_generates_nothing_for_it(string declaration, string reason)
     {
         var source = "using Reactive.Streams;\n" + (declaration.Contains("[EventUnion]", StringComparison.Ordinal) ? declaration : "[EventUnion]\n" + declaration);
@@ -43,6 +45,72 @@ public sealed class UnionDiagnosticsTests
         Assert.Equal("RXS1002", diagnostic.Id);
         Assert.Equal("Open", SourceAt(run, diagnostic));
         Assert.Contains("must be sealed", diagnostic.GetMessage(), StringComparison.Ordinal);
+    }
+
+    // The generated Match and Switch are as accessible as the union and take every variant: a variant code seeing the
+    // union cannot see was CS0051 in generated code (and CS0122 in the converter for a private one).
+    [Theory]
+    [InlineData("public", "internal", true)]
+    [InlineData("public", "private", true)]
+    [InlineData("public", "protected", true)]
+    [InlineData("public", "private protected", true)]
+    [InlineData("public", "protected internal", true)]
+    [InlineData("internal", "private", true)]
+    [InlineData("internal", "internal", false)]
+    [InlineData("internal", "protected internal", false)]
+    [InlineData("public", "public", false)]
+    public void RXS1002_reports_a_variant_less_accessible_than_its_union(string unionAccess, string variantAccess, bool reported)
+    {
+        foreach (var payload in new[] { "(int X)", string.Empty })
+        {
+            var run = TestCompilation.Run($$"""
+                #pragma warning disable CS1591
+                using Reactive.Streams;
+                [EventUnion]
+                {{unionAccess}} abstract partial record Event
+                {
+                    public sealed record Open{{payload}} : Event;
+                    {{variantAccess}} sealed record Hidden{{payload}} : Event;
+                }
+                """);
+
+            if (reported)
+            {
+                var diagnostic = Assert.Single(run.GeneratorDiagnostics);
+                Assert.Equal("RXS1002", diagnostic.Id);
+                Assert.Equal("Hidden", SourceAt(run, diagnostic));
+                Assert.Equal("Variant 'Hidden' of event union 'Event' is less accessible than its union, whose generated Match and Switch take every variant (CS0051); make it public", diagnostic.GetMessage());
+                Assert.Empty(run.Sources);
+            }
+            else
+            {
+                Assert.Empty(run.GeneratorDiagnostics);
+                Assert.NotEmpty(run.Sources);
+            }
+
+            Assert.Empty(run.CompilationDiagnostics);
+        }
+    }
+
+    [Fact]
+    public void A_variant_of_a_union_seen_only_in_its_containing_type_may_be_internal()
+    {
+        var run = TestCompilation.Run("""
+            #pragma warning disable CS1591
+            using Reactive.Streams;
+            public partial class Holder
+            {
+                [EventUnion]
+                private abstract partial record Event
+                {
+                    internal sealed record Open(int X) : Event;
+                    protected internal sealed record Closed(int X) : Event;
+                }
+            }
+            """);
+
+        Assert.Empty(run.GeneratorDiagnostics);
+        Assert.Empty(run.CompilationDiagnostics);
     }
 
     [Fact]
