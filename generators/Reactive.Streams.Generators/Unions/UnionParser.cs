@@ -162,6 +162,12 @@ internal static class UnionParser
         }
 
         var payloadless = variants.All(static v => v.Properties.Count == 0);
+        if (UnionNameProblem(union.Name, payloadless) is { } unionNameProblem)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(Diagnostics.UnusableName, identifier, union.Name, "event union '" + union.Name + "'", unionNameProblem));
+            unusable = true;
+        }
+
         foreach (var (name, memberProblem) in UnionMemberProblems(union, variantTypeNames, payloadless))
         {
             diagnostics.Add(DiagnosticInfo.Create(Diagnostics.UnusableName, identifier, union.Name + "." + name, "event union '" + union.Name + "'", memberProblem));
@@ -301,6 +307,25 @@ internal static class UnionParser
 
         return s_reservedVariantNames.Contains(name)
             ? "is the name of a member or type parameter the generator adds to the union"
+            : null;
+    }
+
+    /// <summary>
+    /// Why the union cannot have this name in generated code: a C# keyword, or the name of a member the generator adds to
+    /// it (a member cannot have its type's name, CS0542).
+    /// </summary>
+    internal static string? UnionNameProblem(string name, bool payloadless)
+    {
+        if (SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None)
+        {
+            return "is a C# keyword, which the generated members cannot name";
+        }
+
+        var generated = name is "Kind" or "WireName" or "Match" or "Switch" or "MatchAsync" or "SwitchAsync" or "NotAVariant"
+            || name == (payloadless ? "Other" : "Unknown")
+            || (payloadless && name is "FromWire" or "ToWire");
+        return generated
+            ? "is the name of a member the generator adds to the union, which a member cannot share with its type (CS0542)"
             : null;
     }
 

@@ -48,6 +48,72 @@ public sealed class UnionNameTests
         Assert.Empty(run.CompilationDiagnostics);
     }
 
+    // A union named like a member the generator adds to it was CS0542 in generated code; a keyword, CS1001 and more.
+    [Theory]
+    [InlineData("Kind", "(int X)", "the name of a member the generator adds to the union")]
+    [InlineData("WireName", "(int X)", "the name of a member the generator adds to the union")]
+    [InlineData("Match", "(int X)", "the name of a member the generator adds to the union")]
+    [InlineData("SwitchAsync", "(int X)", "the name of a member the generator adds to the union")]
+    [InlineData("NotAVariant", "(int X)", "the name of a member the generator adds to the union")]
+    [InlineData("Unknown", "(int X)", "the name of a member the generator adds to the union")]
+    [InlineData("Other", "", "the name of a member the generator adds to the union")]
+    [InlineData("FromWire", "", "the name of a member the generator adds to the union")]
+    [InlineData("ToWire", "", "the name of a member the generator adds to the union")]
+    [InlineData("@event", "(int X)", "is a C# keyword")]
+    [InlineData("@class", "", "is a C# keyword")]
+    public void A_union_named_like_a_generated_member_or_a_keyword_is_reported(string name, string payload, string reason)
+    {
+        var run = TestCompilation.Run($$"""
+            #pragma warning disable CS1591, CS8981
+            using Reactive.Streams;
+
+            namespace Shop;
+
+            [EventUnion]
+            public abstract partial record {{name}}
+            {
+                public sealed record Placed{{payload}} : {{name}};
+                public sealed record Shipped{{payload}} : {{name}};
+            }
+            """);
+
+        var diagnostic = Assert.Single(run.GeneratorDiagnostics);
+        Assert.Equal("RXS1006", diagnostic.Id);
+        var plain = name.TrimStart('@');
+        Assert.StartsWith($"'{plain}' in event union '{plain}' ", diagnostic.GetMessage(), StringComparison.Ordinal);
+        Assert.Contains(reason, diagnostic.GetMessage(), StringComparison.Ordinal);
+        Assert.Equal(name, UnionDiagnosticsTests.SourceAt(run, diagnostic));
+        Assert.Empty(run.Sources);
+        Assert.Empty(run.CompilationDiagnostics);
+    }
+
+    // Names that are generated members only of the other kind of union: a union with payloads has no Other, FromWire or
+    // ToWire, a payload-less one no Unknown.
+    [Theory]
+    [InlineData("Other", "(int X)")]
+    [InlineData("FromWire", "(int X)")]
+    [InlineData("Unknown", "")]
+    public void A_union_named_like_a_member_only_the_other_kind_of_union_gets_compiles(string name, string payload)
+    {
+        var run = TestCompilation.Run($$"""
+            #pragma warning disable CS1591
+            using Reactive.Streams;
+
+            namespace Shop;
+
+            [EventUnion]
+            public abstract partial record {{name}}
+            {
+                public sealed record Placed{{payload}} : {{name}};
+                public sealed record Shipped{{payload}} : {{name}};
+            }
+            """);
+
+        Assert.Empty(run.GeneratorDiagnostics);
+        Assert.NotEmpty(run.Sources);
+        Assert.Empty(run.CompilationDiagnostics);
+    }
+
     [Theory]
     [InlineData("public sealed record Class(int X) : Order;")]
     [InlineData("public sealed record State(int X) : Order; public sealed record MatchState(int Y) : Order;")]
