@@ -172,7 +172,22 @@ internal static class UnionEmitter
     private static void EmitMatchFamily(SourceWriter w, UnionModel model)
     {
         var cases = model.Variants.Select(static v => v.Name).Concat(new[] { model.FallbackName }).ToArray();
-        var parameterNames = cases.Select(Naming.ToParameterName).ToArray();
+        // Variants whose names differ only in their first letter's case (AB, aB) would give two handlers one name (CS0100):
+        // the later one takes the first free name with a number after it.
+        var parameterNames = new string[cases.Length];
+        var takenNames = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < cases.Length; i++)
+        {
+            var name = Naming.ToParameterName(cases[i]);
+            var unique = name;
+            for (var n = 2; !takenNames.Add(unique.TrimStart('@')); n++)
+            {
+                unique = name + n.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            }
+
+            parameterNames[i] = unique;
+        }
+
         // The state parameter takes the first name no variant's handler has (variants State and MatchState both exist).
         var state = "state";
         for (var n = 1; parameterNames.Contains(state); n++)
@@ -278,9 +293,15 @@ internal static class UnionEmitter
         w.Open($"public static {model.Name} FromWire(string wire)");
         w.Line("global::System.ArgumentNullException.ThrowIfNull(wire);");
         w.Open("return wire switch");
+        // A wire name two variants share (RXS1003) reads as the first of them, as the converter reads it; a second arm for
+        // it would not compile (CS8510).
+        var wireNames = new HashSet<string>(StringComparer.Ordinal);
         foreach (var variant in model.Variants)
         {
-            w.Line($"{Naming.Literal(variant.WireName)} => s_{variant.Name},");
+            if (wireNames.Add(variant.WireName))
+            {
+                w.Line($"{Naming.Literal(variant.WireName)} => s_{variant.Name},");
+            }
         }
 
         w.Line("_ => new Other(wire),");
@@ -320,14 +341,17 @@ internal static class UnionEmitter
         w.Line("/// </summary>");
         w.Line(GeneratedCodeAttribute);
         w.Open($"public sealed record Unknown : {model.Name}");
-        foreach (var shared in model.SharedAccessors)
+        // The backing fields are numbered, not named after their properties: '_has' + 'X' is also '_' + 'hasX'.
+        for (var i = 0; i < model.SharedAccessors.Count; i++)
         {
-            w.Line($"private {shared.TypeName} _{shared.Name} = default!;");
+            var shared = model.SharedAccessors[i];
+            var index = i.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            w.Line($"private {shared.TypeName} __shared{index} = default!;");
 
             // Only a non-nullable accessor asks whether the payload had it (a field never read is CS0414).
             if (!shared.IsNullable)
             {
-                w.Line($"private bool _has{shared.Name};");
+                w.Line($"private bool __has{index};");
             }
         }
 
@@ -357,8 +381,10 @@ internal static class UnionEmitter
         w.Line("/// <summary>The whole JSON object that carried it, discriminator included.</summary>");
         w.Line($"public {Json}.JsonElement RawPayload {{ get; }}");
 
-        foreach (var shared in model.SharedAccessors)
+        for (var i = 0; i < model.SharedAccessors.Count; i++)
         {
+            var shared = model.SharedAccessors[i];
+            var index = i.ToString(System.Globalization.CultureInfo.InvariantCulture);
             w.Line();
             w.Line($"/// <summary>The <c>{Naming.XmlText(shared.JsonName)}</c> of the payload, read with the union's converter.</summary>");
             w.Line(shared.IsNullable
@@ -366,11 +392,11 @@ internal static class UnionEmitter
                 : "/// <exception cref=\"global::System.InvalidOperationException\">The payload has no readable value for it.</exception>");
             w.Open($"public override {shared.TypeName} {Naming.Identifier(shared.Name)}");
             w.Line(shared.IsNullable
-                ? $"get => _{shared.Name};"
-                : $"get => _has{shared.Name} ? _{shared.Name} : throw new global::System.InvalidOperationException($\"The unknown variant '{{RawWireName}}' carries no readable '{Naming.InterpolatedText(shared.JsonName)}'.\");");
+                ? $"get => __shared{index};"
+                : $"get => __has{index} ? __shared{index} : throw new global::System.InvalidOperationException($\"The unknown variant '{{RawWireName}}' carries no readable '{Naming.InterpolatedText(shared.JsonName)}'.\");");
             w.Line(shared.IsNullable
-                ? $"init => _{shared.Name} = value;"
-                : $"init {{ _{shared.Name} = value; _has{shared.Name} = true; }}");
+                ? $"init => __shared{index} = value;"
+                : $"init {{ __shared{index} = value; __has{index} = true; }}");
             w.Close();
         }
 

@@ -892,7 +892,10 @@ internal static class UnionParser
         foreach (var candidate in variants[0].Properties)
         {
             var inEvery = variants.All(v => v.Properties.Any(p => p.Name == candidate.Name && p.TypeName == candidate.TypeName));
-            if (inEvery && !s_generatedMembers.Contains(candidate.Name) && !redeclared.Contains(candidate.Name) && !Declares(union, candidate.Name))
+            // Not lifted either: a property named like the union (a member cannot have its type's name, CS0542) or like the
+            // kind enum (the generated Kind names the enum's members through it, and would find the property instead).
+            if (inEvery && !s_generatedMembers.Contains(candidate.Name) && candidate.Name != union.Name && candidate.Name != union.Name + "Kind"
+                && !redeclared.Contains(candidate.Name) && !Declares(union, candidate.Name))
             {
                 // An Unknown reads a shared value only when its payload has it: no default applies.
                 shared.Add(candidate with { DefaultValue = null });

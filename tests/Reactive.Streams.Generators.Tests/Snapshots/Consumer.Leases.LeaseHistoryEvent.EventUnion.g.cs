@@ -228,12 +228,12 @@ partial record LeaseHistoryEvent : global::Reactive.Streams.IEventUnion<LeaseHis
     [global::System.CodeDom.Compiler.GeneratedCode("Reactive.Streams.Generators", "1.0.0")]
     public sealed record Unknown : LeaseHistoryEvent
     {
-        private global::Consumer.Leases.Cursor _Cursor = default!;
-        private bool _hasCursor;
-        private string _ExecutionId = default!;
-        private bool _hasExecutionId;
-        private global::System.DateTimeOffset _At = default!;
-        private bool _hasAt;
+        private global::Consumer.Leases.Cursor __shared0 = default!;
+        private bool __has0;
+        private string __shared1 = default!;
+        private bool __has1;
+        private global::System.DateTimeOffset __shared2 = default!;
+        private bool __has2;
 
         /// <summary>Keeps an unknown variant as it was read.</summary>
         /// <param name="rawWireName">The value of its <c>"type"</c> discriminator.</param>
@@ -262,24 +262,24 @@ partial record LeaseHistoryEvent : global::Reactive.Streams.IEventUnion<LeaseHis
         /// <exception cref="global::System.InvalidOperationException">The payload has no readable value for it.</exception>
         public override global::Consumer.Leases.Cursor Cursor
         {
-            get => _hasCursor ? _Cursor : throw new global::System.InvalidOperationException($"The unknown variant '{RawWireName}' carries no readable 'cursor'.");
-            init { _Cursor = value; _hasCursor = true; }
+            get => __has0 ? __shared0 : throw new global::System.InvalidOperationException($"The unknown variant '{RawWireName}' carries no readable 'cursor'.");
+            init { __shared0 = value; __has0 = true; }
         }
 
         /// <summary>The <c>execution_id</c> of the payload, read with the union's converter.</summary>
         /// <exception cref="global::System.InvalidOperationException">The payload has no readable value for it.</exception>
         public override string ExecutionId
         {
-            get => _hasExecutionId ? _ExecutionId : throw new global::System.InvalidOperationException($"The unknown variant '{RawWireName}' carries no readable 'execution_id'.");
-            init { _ExecutionId = value; _hasExecutionId = true; }
+            get => __has1 ? __shared1 : throw new global::System.InvalidOperationException($"The unknown variant '{RawWireName}' carries no readable 'execution_id'.");
+            init { __shared1 = value; __has1 = true; }
         }
 
         /// <summary>The <c>at</c> of the payload, read with the union's converter.</summary>
         /// <exception cref="global::System.InvalidOperationException">The payload has no readable value for it.</exception>
         public override global::System.DateTimeOffset At
         {
-            get => _hasAt ? _At : throw new global::System.InvalidOperationException($"The unknown variant '{RawWireName}' carries no readable 'at'.");
-            init { _At = value; _hasAt = true; }
+            get => __has2 ? __shared2 : throw new global::System.InvalidOperationException($"The unknown variant '{RawWireName}' carries no readable 'at'.");
+            init { __shared2 = value; __has2 = true; }
         }
 
         /// <summary>Equal when the wire names and the raw payload bytes are equal.</summary>

@@ -197,10 +197,10 @@ partial class Outer
         [global::System.CodeDom.Compiler.GeneratedCode("Reactive.Streams.Generators", "1.0.0")]
         public sealed record Unknown : InstanceTag
         {
-            private string _Key = default!;
-            private bool _hasKey;
-            private global::System.Guid _By = default!;
-            private bool _hasBy;
+            private string __shared0 = default!;
+            private bool __has0;
+            private global::System.Guid __shared1 = default!;
+            private bool __has1;
 
             /// <summary>Keeps an unknown variant as it was read.</summary>
             /// <param name="rawWireName">The value of its <c>"type"</c> discriminator.</param>
@@ -229,16 +229,16 @@ partial class Outer
             /// <exception cref="global::System.InvalidOperationException">The payload has no readable value for it.</exception>
             public override string Key
             {
-                get => _hasKey ? _Key : throw new global::System.InvalidOperationException($"The unknown variant '{RawWireName}' carries no readable 'key'.");
-                init { _Key = value; _hasKey = true; }
+                get => __has0 ? __shared0 : throw new global::System.InvalidOperationException($"The unknown variant '{RawWireName}' carries no readable 'key'.");
+                init { __shared0 = value; __has0 = true; }
             }
 
             /// <summary>The <c>by</c> of the payload, read with the union's converter.</summary>
             /// <exception cref="global::System.InvalidOperationException">The payload has no readable value for it.</exception>
             public override global::System.Guid By
             {
-                get => _hasBy ? _By : throw new global::System.InvalidOperationException($"The unknown variant '{RawWireName}' carries no readable 'by'.");
-                init { _By = value; _hasBy = true; }
+                get => __has1 ? __shared1 : throw new global::System.InvalidOperationException($"The unknown variant '{RawWireName}' carries no readable 'by'.");
+                init { __shared1 = value; __has1 = true; }
             }
 
             /// <summary>Equal when the wire names and the raw payload bytes are equal.</summary>

@@ -31,6 +31,13 @@ public sealed class UnionNameEdgeCaseTests
     [InlineData("public sealed record Placed(string Id, string Create) : Order;")]
     [InlineData("public sealed record Placed(string Id) : Order { public string Id { get; init; } = Id; } public sealed record Shipped(string Id) : Order;")]
     [InlineData("public string Switch => \"s\"; public sealed record Placed(string Id) : Order;")]
+    [InlineData("public sealed record aB(int X) : Order; public sealed record AB(int X) : Order; public sealed record AB2(int X) : Order;")]
+    [InlineData("public sealed record aB : Order; public sealed record AB : Order;")]
+    [InlineData("public sealed record Placed(string Id, string Order) : Order; public sealed record Shipped(string Id, string Order) : Order;")]
+    [InlineData("public sealed record Placed(string Id, int OrderKind) : Order; public sealed record Shipped(string Id, int OrderKind) : Order;")]
+    [InlineData("public sealed record Placed(int X, int hasX) : Order; public sealed record Shipped(int X, int hasX) : Order;")]
+    [InlineData("public sealed record Placed(string Id, int _hasId, int? _Id) : Order; public sealed record Shipped(string Id, int _hasId, int? _Id) : Order;")]
+    [InlineData("public sealed record Placed : Order; [WireName(\"placed\")] public sealed record Shipped : Order;")]
     public void Generates_and_compiles_or_reports_an_RXS_diagnostic(string members)
     {
         var run = TestCompilation.Run(Union(members));
