@@ -168,9 +168,9 @@ internal static class UnionParser
             unusable = true;
         }
 
-        foreach (var (name, memberProblem) in UnionMemberProblems(union, variantTypeNames, payloadless))
+        foreach (var (name, at, memberProblem) in UnionMemberProblems(union, variantTypeNames, payloadless))
         {
-            diagnostics.Add(DiagnosticInfo.Create(Diagnostics.UnusableName, identifier, union.Name + "." + name, "event union '" + union.Name + "'", memberProblem));
+            diagnostics.Add(DiagnosticInfo.Create(Diagnostics.UnusableName, LocationInfo.From(at.GetLocation()) ?? identifier, union.Name + "." + name, "event union '" + union.Name + "'", memberProblem));
             unusable = true;
         }
 
@@ -537,7 +537,7 @@ internal static class UnionParser
     /// <c>Match</c>, <c>Switch</c>, their asynchronous forms and, for a payload-less union, <c>ToWire</c>/<c>FromWire</c>.
     /// Read from the declarations, so the union's members are not built for the question.
     /// </summary>
-    internal static IEnumerable<(string Name, string Problem)> UnionMemberProblems(INamedTypeSymbol union, HashSet<string> variantNames, bool payloadless)
+    internal static IEnumerable<(string Name, SyntaxToken Identifier, string Problem)> UnionMemberProblems(INamedTypeSymbol union, HashSet<string> variantNames, bool payloadless)
     {
         var reported = new HashSet<string>(StringComparer.Ordinal);
         foreach (var reference in union.DeclaringSyntaxReferences)
@@ -549,18 +549,20 @@ internal static class UnionParser
 
             foreach (var member in declaration.Members)
             {
-                var (names, isMethod) = member switch
+                // Each name with the token that declares it, where the diagnostic points.
+                var (identifiers, isMethod) = member switch
                 {
-                    BaseTypeDeclarationSyntax type => (new[] { type.Identifier.ValueText }, false),
-                    DelegateDeclarationSyntax @delegate => (new[] { @delegate.Identifier.ValueText }, false),
-                    MethodDeclarationSyntax { ExplicitInterfaceSpecifier: null } method => (new[] { method.Identifier.ValueText }, true),
-                    PropertyDeclarationSyntax { ExplicitInterfaceSpecifier: null } property => (new[] { property.Identifier.ValueText }, false),
-                    EventDeclarationSyntax { ExplicitInterfaceSpecifier: null } @event => (new[] { @event.Identifier.ValueText }, false),
-                    BaseFieldDeclarationSyntax field => (field.Declaration.Variables.Select(static v => v.Identifier.ValueText).ToArray(), false),
-                    _ => (Array.Empty<string>(), false),
+                    BaseTypeDeclarationSyntax type => (new[] { type.Identifier }, false),
+                    DelegateDeclarationSyntax @delegate => (new[] { @delegate.Identifier }, false),
+                    MethodDeclarationSyntax { ExplicitInterfaceSpecifier: null } method => (new[] { method.Identifier }, true),
+                    PropertyDeclarationSyntax { ExplicitInterfaceSpecifier: null } property => (new[] { property.Identifier }, false),
+                    EventDeclarationSyntax { ExplicitInterfaceSpecifier: null } @event => (new[] { @event.Identifier }, false),
+                    BaseFieldDeclarationSyntax field => (field.Declaration.Variables.Select(static v => v.Identifier).ToArray(), false),
+                    _ => (Array.Empty<SyntaxToken>(), false),
                 };
-                foreach (var name in names)
+                foreach (var token in identifiers)
                 {
+                    var name = token.ValueText;
                     // A variant of a generated name is reported with the variant.
                     if (member is BaseTypeDeclarationSyntax && variantNames.Contains(name))
                     {
@@ -572,7 +574,7 @@ internal static class UnionParser
                         || (payloadless && ((!isMethod && name is "ToWire" or "FromWire") || name.StartsWith("s_", StringComparison.Ordinal)));
                     if (taken && reported.Add(name))
                     {
-                        yield return (name, "is the name of a member the generator adds to the union");
+                        yield return (name, token, "is the name of a member the generator adds to the union");
                     }
                 }
             }

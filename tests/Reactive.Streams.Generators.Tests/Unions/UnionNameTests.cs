@@ -87,6 +87,32 @@ public sealed class UnionNameTests
         Assert.Empty(run.CompilationDiagnostics);
     }
 
+    // The diagnostic points at the member to rename (it pointed at the union's name, in whichever file).
+    [Theory]
+    [InlineData("public int Kind() => 1;", "Kind")]
+    [InlineData("public static readonly int Others = 1, WireName = 2;", "WireName")]
+    [InlineData("public sealed class Unknown { }", "Unknown")]
+    [InlineData("public event System.Action? Switch;", "Switch")]
+    public void A_member_of_the_union_named_like_a_generated_one_is_reported_at_the_member(string member, string name)
+    {
+        var run = TestCompilation.Run(Union("public sealed record Shipped(int X) : Order;"), $$"""
+            #pragma warning disable CS1591, CS0067
+            namespace Shop;
+
+            public abstract partial record Order
+            {
+                {{member}}
+            }
+            """);
+
+        var diagnostic = Assert.Single(run.GeneratorDiagnostics);
+        Assert.Equal("RXS1006", diagnostic.Id);
+        Assert.StartsWith($"'Order.{name}' in event union 'Order' is the name of a member the generator adds", diagnostic.GetMessage(), StringComparison.Ordinal);
+        Assert.Equal("Source1.cs", diagnostic.Location.GetLineSpan().Path);
+        Assert.Equal(name, UnionDiagnosticsTests.SourceAt(run, diagnostic));
+        Assert.Empty(run.Sources);
+    }
+
     // Names that are generated members only of the other kind of union: a union with payloads has no Other, FromWire or
     // ToWire, a payload-less one no Unknown.
     [Theory]
