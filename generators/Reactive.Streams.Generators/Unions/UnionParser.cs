@@ -660,7 +660,57 @@ internal static class UnionParser
             return "an abstract partial record that is not file-local";
         }
 
-        return TypeShape.PartialNonGenericProblem(union, syntax);
+        if (TypeShape.PartialNonGenericProblem(union, syntax) is { } problem)
+        {
+            return problem;
+        }
+
+        return CanBeConstructedWithoutArguments(union)
+            ? null
+            : "constructible without arguments, with no primary constructor or other constructor whose parameters lack defaults (the generated fallback variant, Unknown or Other, derives from it)";
+    }
+
+    /// <summary>
+    /// Whether the union has a constructor the generated fallback variant's (<c>Unknown</c>, <c>Other</c>) can call without
+    /// arguments: the implicit one (no constructor declared), or a declared one, primary or not, whose parameters all have
+    /// defaults. Read from the declarations, so the union's members are not built for the question.
+    /// </summary>
+    private static bool CanBeConstructedWithoutArguments(INamedTypeSymbol union)
+    {
+        var declaresConstructor = false;
+        foreach (var reference in union.DeclaringSyntaxReferences)
+        {
+            if (reference.GetSyntax() is not TypeDeclarationSyntax declaration)
+            {
+                continue;
+            }
+
+            if (declaration.ParameterList is { } primary)
+            {
+                declaresConstructor = true;
+                if (WithoutArguments(primary))
+                {
+                    return true;
+                }
+            }
+
+            foreach (var member in declaration.Members)
+            {
+                if (member is ConstructorDeclarationSyntax constructor && !constructor.Modifiers.Any(SyntaxKind.StaticKeyword))
+                {
+                    declaresConstructor = true;
+                    if (WithoutArguments(constructor.ParameterList))
+                    {
+                        return true;
+                    }
+                }
+            }
+        }
+
+        return !declaresConstructor;
+
+        static bool WithoutArguments(ParameterListSyntax parameters)
+            => parameters.Parameters.All(static p => p.Default is not null || p.Modifiers.Any(SyntaxKind.ParamsKeyword));
     }
 
     private static string? WireNameOf(INamedTypeSymbol variant)

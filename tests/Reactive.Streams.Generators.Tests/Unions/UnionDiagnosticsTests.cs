@@ -12,6 +12,8 @@ public sealed class UnionDiagnosticsTests
     [InlineData("public abstract partial record Event<T> { public sealed record A(T X) : Event<T>; }", "non-generic")]
     [InlineData("public static class Holder { [EventUnion] public abstract partial record Inner { public sealed record A(int X) : Inner; } }", "'Holder' is not one")]
     [InlineData("file abstract partial record Event { public sealed record A(int X) : Event; }", "not file-local")]
+    [InlineData("public abstract partial record Event(string Id) { public sealed record A(string Id, int X) : Event(Id); }", "constructible without arguments")]
+    [InlineData("public abstract partial record Event { protected Event(int x) { } public sealed record A() : Event(1); }", "constructible without arguments")]
     [InlineData("file static partial class Holder { [EventUnion] public abstract partial record Inner { public sealed record A(int X) : Inner; } }", "not file-local ('Holder' is one)")]
     public void RXS1001_reports_a_union_of_the_wrong_shape_and_generates_nothing_for_it(string declaration, string reason)
     {
@@ -90,6 +92,21 @@ public sealed class UnionDiagnosticsTests
 
             Assert.Empty(run.CompilationDiagnostics);
         }
+    }
+
+    // The generated Unknown/Other derives from the union through a constructor call without arguments (CS1729 otherwise).
+    [Theory]
+    [InlineData("public abstract partial record Event() { public sealed record A(int X) : Event; }")]
+    [InlineData("public abstract partial record Event(string Source = \"here\") { public sealed record A(int X) : Event; }")]
+    [InlineData("public abstract partial record Event { protected Event(int x) { } protected Event() { } public sealed record A(int X) : Event(X); }")]
+    [InlineData("public abstract partial record Event { protected Event(params int[] xs) { } public sealed record A(int X) : Event(X); }")]
+    public void A_union_whose_constructor_needs_no_argument_compiles(string declaration)
+    {
+        var run = TestCompilation.Run("#pragma warning disable CS1591\nusing Reactive.Streams;\n[EventUnion]\n" + declaration);
+
+        Assert.DoesNotContain(run.GeneratorDiagnostics, static d => d.Id == "RXS1001");
+        Assert.NotEmpty(run.Sources);
+        Assert.DoesNotContain(run.CompilationDiagnostics, static d => d.Location.SourceTree?.FilePath.EndsWith(".g.cs", StringComparison.Ordinal) == true);
     }
 
     [Fact]
