@@ -35,6 +35,16 @@ internal static class UnionParser
             return new UnionResult(union.Name, union.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat), null, diagnostics.ToEquatableArray());
         }
 
+        if (AbstractMember(union, cancellationToken) is var (abstractName, abstractAt))
+        {
+            diagnostics.Add(DiagnosticInfo.Create(
+                Diagnostics.UnionNotPartial,
+                abstractAt ?? identifier,
+                union.Name,
+                $"without abstract members ('{abstractName}' is one), which the generated fallback variant (Unknown or Other) cannot implement; a property every variant has becomes an abstract property of the union without being declared"));
+            return new UnionResult(union.Name, union.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat), null, diagnostics.ToEquatableArray());
+        }
+
         var variants = new List<VariantModel>();
         var unusable = false;
         var variantTypeNames = new HashSet<string>(StringComparer.Ordinal);
@@ -668,6 +678,84 @@ internal static class UnionParser
         return CanBeConstructedWithoutArguments(union)
             ? null
             : "constructible without arguments, with no primary constructor or other constructor whose parameters lack defaults (the generated fallback variant, Unknown or Other, derives from it)";
+    }
+
+    /// <summary>
+    /// An abstract member the generated fallback variant would have to implement (CS0534): one the union declares (read
+    /// from its declarations), or, for a union deriving from another record, one a base declares and neither the union nor
+    /// a base between overrides. A record's synthesized members (<c>ToString</c>...) are left out: the fallback, a record
+    /// too, synthesizes them.
+    /// </summary>
+    private static (string Name, LocationInfo? Location)? AbstractMember(INamedTypeSymbol union, CancellationToken cancellationToken)
+    {
+        foreach (var reference in union.DeclaringSyntaxReferences)
+        {
+            if (reference.GetSyntax(cancellationToken) is not TypeDeclarationSyntax declaration)
+            {
+                continue;
+            }
+
+            foreach (var member in declaration.Members)
+            {
+                if (!member.Modifiers.Any(SyntaxKind.AbstractKeyword))
+                {
+                    continue;
+                }
+
+                var identifier = member switch
+                {
+                    MethodDeclarationSyntax method => method.Identifier,
+                    PropertyDeclarationSyntax property => property.Identifier,
+                    EventDeclarationSyntax @event => @event.Identifier,
+                    EventFieldDeclarationSyntax field => field.Declaration.Variables[0].Identifier,
+                    IndexerDeclarationSyntax indexer => indexer.ThisKeyword,
+                    _ => default,
+                };
+                if (identifier.RawKind != 0 && !s_recordMembers.Contains(identifier.ValueText))
+                {
+                    return (identifier.ValueText, LocationInfo.From(identifier.GetLocation()));
+                }
+            }
+        }
+
+        if (union.BaseType is not { SpecialType: not SpecialType.System_Object } baseType)
+        {
+            return null;
+        }
+
+        var overridden = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
+        for (var type = union; type is not null; type = type.BaseType)
+        {
+            foreach (var member in type.GetMembers())
+            {
+                for (var o = Overridden(member); o is not null; o = Overridden(o))
+                {
+                    overridden.Add(o);
+                }
+            }
+        }
+
+        for (var type = baseType; type is not null; type = type.BaseType)
+        {
+            foreach (var member in type.GetMembers())
+            {
+                if (member is IMethodSymbol { MethodKind: MethodKind.Ordinary } or IPropertySymbol or IEventSymbol
+                    && member.IsAbstract && !overridden.Contains(member) && !s_recordMembers.Contains(member.Name))
+                {
+                    return (type.Name + "." + member.Name, null);
+                }
+            }
+        }
+
+        return null;
+
+        static ISymbol? Overridden(ISymbol member) => member switch
+        {
+            IMethodSymbol method => method.OverriddenMethod,
+            IPropertySymbol property => property.OverriddenProperty,
+            IEventSymbol @event => @event.OverriddenEvent,
+            _ => null,
+        };
     }
 
     /// <summary>

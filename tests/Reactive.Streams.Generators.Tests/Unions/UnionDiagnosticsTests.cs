@@ -94,6 +94,95 @@ public sealed class UnionDiagnosticsTests
         }
     }
 
+    // The generated Unknown/Other cannot implement an abstract member of the union's (CS0534 in generated code).
+    [Theory]
+    [InlineData("public abstract string Describe();", "(int X)", "Describe", "Describe")]
+    [InlineData("public abstract string Describe();", "", "Describe", "Describe")]
+    [InlineData("public abstract int X { get; init; }", "(int X)", "X", "X")]
+    [InlineData("public abstract event System.Action Changed;", "(int X)", "Changed", "Changed")]
+    [InlineData("public abstract int this[int i] { get; }", "(int X)", "this", "this")]
+    public void RXS1001_reports_a_union_with_an_abstract_member_at_that_member(string member, string payload, string name, string at)
+    {
+        var overrides = member switch
+        {
+            _ when member.Contains("Describe", StringComparison.Ordinal) => "public override string Describe() => \"\";",
+            _ when member.Contains("event", StringComparison.Ordinal) => "public override event System.Action Changed { add { } remove { } }",
+            _ when member.Contains("this", StringComparison.Ordinal) => "public override int this[int i] => i;",
+            _ => string.Empty,
+        };
+        var run = TestCompilation.Run($$"""
+            #pragma warning disable CS1591
+            using Reactive.Streams;
+            [EventUnion]
+            public abstract partial record Event
+            {
+                {{member}}
+                public sealed record A{{payload}} : Event { {{overrides}} }
+                public sealed record B{{payload}} : Event { {{overrides}} }
+            }
+            """);
+
+        var diagnostic = Assert.Single(run.GeneratorDiagnostics);
+        Assert.Equal("RXS1001", diagnostic.Id);
+        Assert.StartsWith($"'Event' must be without abstract members ('{name}' is one), which the generated fallback variant (Unknown or Other) cannot implement", diagnostic.GetMessage(), StringComparison.Ordinal);
+        Assert.Equal(at, SourceAt(run, diagnostic));
+        Assert.Empty(run.Sources);
+        Assert.Empty(run.CompilationDiagnostics);
+    }
+
+    [Fact]
+    public void RXS1001_reports_a_union_that_inherits_an_abstract_member_it_does_not_implement()
+    {
+        var run = TestCompilation.Run("""
+            #pragma warning disable CS1591
+            using Reactive.Streams;
+            public abstract record Base
+            {
+                public abstract string Source { get; init; }
+            }
+
+            [EventUnion]
+            public abstract partial record Event : Base
+            {
+                public sealed record A(string Source) : Event;
+                public sealed record B(string Source) : Event;
+            }
+            """);
+
+        var diagnostic = Assert.Single(run.GeneratorDiagnostics);
+        Assert.Equal("RXS1001", diagnostic.Id);
+        Assert.Contains("('Base.Source' is one)", diagnostic.GetMessage(), StringComparison.Ordinal);
+        Assert.Equal("Event", SourceAt(run, diagnostic));
+        Assert.Empty(run.Sources);
+        Assert.Empty(run.CompilationDiagnostics);
+    }
+
+    [Fact]
+    public void A_union_deriving_from_a_record_whose_abstract_members_it_implements_compiles()
+    {
+        var run = TestCompilation.Run("""
+            #pragma warning disable CS1591
+            using Reactive.Streams;
+            public abstract record Base
+            {
+                public abstract string Describe();
+                public abstract override string ToString();
+            }
+
+            [EventUnion]
+            public abstract partial record Event : Base
+            {
+                public override string Describe() => "event";
+                public sealed record A(string Source) : Event;
+                public sealed record B(string Source) : Event;
+            }
+            """);
+
+        Assert.Empty(run.GeneratorDiagnostics);
+        Assert.NotEmpty(run.Sources);
+        Assert.Empty(run.CompilationDiagnostics);
+    }
+
     // The generated Unknown/Other derives from the union through a constructor call without arguments (CS1729 otherwise).
     [Theory]
     [InlineData("public abstract partial record Event() { public sealed record A(int X) : Event; }")]
