@@ -1035,7 +1035,7 @@ internal static class UnionParser
             // Not lifted either: a property named like the union (a member cannot have its type's name, CS0542) or like the
             // kind enum (the generated Kind names the enum's members through it, and would find the property instead).
             if (inEvery && !s_generatedMembers.Contains(candidate.Name) && candidate.Name != union.Name && candidate.Name != union.Name + "Kind"
-                && !redeclared.Contains(candidate.Name) && !Declares(union, candidate.Name))
+                && !redeclared.Contains(candidate.Name) && !Declares(union, candidate.Name) && !Inherits(union, candidate.Name))
             {
                 // An Unknown reads a shared value only when its payload has it: no default applies.
                 shared.Add(candidate with { DefaultValue = null });
@@ -1085,6 +1085,23 @@ internal static class UnionParser
                     default:
                         return !union.GetMembers(name).IsEmpty;
                 }
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// Whether a record the union derives from has a member named <paramref name="name"/>: the variants' property of that
+    /// name is (or hides) the inherited one, which a lifted abstract property would hide (CS0108, CS0114).
+    /// </summary>
+    private static bool Inherits(INamedTypeSymbol union, string name)
+    {
+        for (var type = union.BaseType; type is not null && type.SpecialType != SpecialType.System_Object; type = type.BaseType)
+        {
+            if (!type.GetMembers(name).IsEmpty)
+            {
+                return true;
             }
         }
 

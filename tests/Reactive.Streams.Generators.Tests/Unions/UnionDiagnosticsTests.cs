@@ -157,6 +157,38 @@ public sealed class UnionDiagnosticsTests
         Assert.Empty(run.CompilationDiagnostics);
     }
 
+    // The variants' Source is the base's (or hides it): a lifted abstract Source hid it too (CS0108, CS0114 in generated code).
+    [Theory]
+    [InlineData("public virtual string Source { get; init; } = \"\";")]
+    [InlineData("public string Source { get; init; } = \"\";")]
+    public void A_property_every_variant_shares_with_a_base_of_the_union_is_not_lifted(string property)
+    {
+        var run = TestCompilation.Run($$"""
+            #pragma warning disable CS1591
+            using Reactive.Streams;
+            public abstract record Base
+            {
+                [System.Text.Json.Serialization.JsonIgnore]
+                {{property}}
+            }
+
+            [EventUnion]
+            public abstract partial record Event : Base
+            {
+                public sealed record A(string Source, int Id) : Event;
+                public sealed record B(string Source, int Id) : Event;
+
+                public static int Shared(Event e) => e.Id;
+            }
+            """);
+
+        Assert.Empty(run.GeneratorDiagnostics);
+        Assert.NotEmpty(run.Sources);
+        // The user's own code warns that the positional Source is unread (CS8907: the base's property is used); the
+        // generated code must not add anything.
+        Assert.All(run.CompilationDiagnostics, static d => Assert.Equal("CS8907", d.Id));
+    }
+
     [Fact]
     public void A_union_deriving_from_a_record_whose_abstract_members_it_implements_compiles()
     {
