@@ -848,7 +848,9 @@ internal static class UnionParser
         var invariant = System.Globalization.CultureInfo.InvariantCulture;
         return parameter.ExplicitDefaultValue switch
         {
-            null => "default",
+            // A null default of a reference type written non-nullable ('string Note = null!', or any in a '#nullable disable'
+            // file) is what the user declared; the generated code, nullable-enabled, says so too (CS8625 otherwise).
+            null => "default!",
             string text => Naming.Literal(text),
             bool flag => flag ? "true" : "false",
             char c => SymbolDisplay.FormatLiteral(c, quote: true),

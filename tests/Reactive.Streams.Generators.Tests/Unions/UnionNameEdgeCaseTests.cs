@@ -32,6 +32,8 @@ public sealed class UnionNameEdgeCaseTests
     [InlineData("public sealed record Placed(string Id) : Order { public string Id { get; init; } = Id; } public sealed record Shipped(string Id) : Order;")]
     [InlineData("public string Switch => \"s\"; public sealed record Placed(string Id) : Order;")]
     [InlineData("public sealed record aB(int X) : Order; public sealed record AB(int X) : Order; public sealed record AB2(int X) : Order;")]
+    [InlineData("public sealed record Placed(string Id, string Note = null!, object Tag = default!, System.DateTime At = default, int? Qty = null) : Order;")]
+    [InlineData("\n#nullable disable\npublic sealed record Placed(string Id, string Note = null, int? Qty = null) : Order;\n#nullable restore\n")]
     [InlineData("public sealed record aB : Order; public sealed record AB : Order;")]
     [InlineData("public sealed record Placed(string Id, string Order) : Order; public sealed record Shipped(string Id, string Order) : Order;")]
     [InlineData("public sealed record Placed(string Id, int OrderKind) : Order; public sealed record Shipped(string Id, int OrderKind) : Order;")]
