@@ -166,7 +166,7 @@ internal static class UnionParser
         {
             if (TypeNameTaken(union, generated))
             {
-                diagnostics.Add(DiagnosticInfo.Create(Diagnostics.UnusableName, identifier, generated, "event union '" + union.Name + "'", "is the name of a type the generator adds beside the union, and a type of that name exists"));
+                diagnostics.Add(DiagnosticInfo.Create(Diagnostics.UnusableName, identifier, generated, "event union '" + union.Name + "'", "is the name of a type the generator adds beside the union, and a type, namespace or member of that name exists there"));
                 unusable = true;
             }
         }
@@ -628,11 +628,12 @@ internal static class UnionParser
         }
     }
 
-    // The kind enum and the converter are declared beside the union (in its namespace or containing type).
+    // The kind enum and the converter are declared beside the union (in its namespace or containing type), where any
+    // other member of the name, not only a type, collides with them (a namespace CS0101, a property or method CS0102).
     private static bool TypeNameTaken(INamedTypeSymbol union, string name)
         => union.ContainingType is { } container
-            ? !container.GetTypeMembers(name).IsEmpty
-            : !union.ContainingNamespace.GetTypeMembers(name).IsEmpty;
+            ? !container.GetMembers(name).IsEmpty
+            : union.ContainingNamespace.GetMembers(name).Any();
 
     /// <summary>The variants of <paramref name="union"/> as the union parser sees them (fallback names excluded).</summary>
     internal static IEnumerable<INamedTypeSymbol> VariantSymbols(INamedTypeSymbol union)

@@ -37,6 +37,7 @@ public sealed class UnionNameTests
     [Theory]
     [InlineData("#pragma warning disable CS1591\nnamespace Shop; public enum OrderKind { A }", "OrderKind")]
     [InlineData("#pragma warning disable CS1591\nnamespace Shop; public sealed class OrderJsonConverter { }", "OrderJsonConverter")]
+    [InlineData("#pragma warning disable CS1591\nnamespace Shop.OrderKind { public sealed class Marker { } }", "OrderKind")]
     public void A_type_named_like_the_kind_enum_or_the_converter_is_reported(string other, string name)
     {
         var run = TestCompilation.Run(Union("public sealed record Shipped(int X) : Order;"), other);
@@ -137,6 +138,38 @@ public sealed class UnionNameTests
 
         Assert.Empty(run.GeneratorDiagnostics);
         Assert.NotEmpty(run.Sources);
+        Assert.Empty(run.CompilationDiagnostics);
+    }
+
+    // Beside a nested union, the kind enum and the converter are members of the containing type, which a property or a
+    // method of that name collides with too (CS0229, CS0102 in generated code).
+    [Theory]
+    [InlineData("public int OrderKind => 1;", "OrderKind")]
+    [InlineData("public static int OrderJsonConverter() => 1;", "OrderJsonConverter")]
+    public void A_member_of_the_containing_type_named_like_the_kind_enum_or_the_converter_is_reported(string member, string name)
+    {
+        var run = TestCompilation.Run($$"""
+            #pragma warning disable CS1591
+            using Reactive.Streams;
+
+            namespace Shop;
+
+            public partial class Holder
+            {
+                {{member}}
+
+                [EventUnion]
+                public abstract partial record Order
+                {
+                    public sealed record Placed(string Id) : Order;
+                }
+            }
+            """);
+
+        var diagnostic = Assert.Single(run.GeneratorDiagnostics);
+        Assert.Equal("RXS1006", diagnostic.Id);
+        Assert.StartsWith($"'{name}' in event union 'Order' is the name of a type the generator adds beside the union", diagnostic.GetMessage(), StringComparison.Ordinal);
+        Assert.Empty(run.Sources);
         Assert.Empty(run.CompilationDiagnostics);
     }
 
