@@ -364,6 +364,13 @@ internal static class UnionParser
                 continue;
             }
 
+            // A required member must be set by whoever constructs the variant (CS9035 in the converter otherwise).
+            if (member is IPropertySymbol { IsRequired: true } or IFieldSymbol { IsRequired: true })
+            {
+                yield return (member, "is a required member, which the union's converter cannot set (it constructs the variant through its primary constructor); make it a positional parameter");
+                continue;
+            }
+
             if (member is IFieldSymbol field)
             {
                 // A field is written when [JsonInclude] asks for it, and a public one when the options' IncludeFields
@@ -615,6 +622,14 @@ internal static class UnionParser
 
                 foreach (var property in union.GetMembers(syntax.Identifier.ValueText).OfType<IPropertySymbol>())
                 {
+                    // A required member must be set by whoever constructs a variant: the converter, and the generated
+                    // fallback variant's own constructors (CS9035 in generated code otherwise).
+                    if (property.IsRequired)
+                    {
+                        yield return (property, "is a required member of the union, which the union's converter and its generated fallback variant cannot set; make it a positional parameter of each variant");
+                        continue;
+                    }
+
                     var attributes = property.GetAttributes();
                     var included = attributes.Any(static a => IsAttribute(a, "JsonIncludeAttribute", JsonIncludeAttribute));
                     if ((property.DeclaredAccessibility == Accessibility.Public || included)
