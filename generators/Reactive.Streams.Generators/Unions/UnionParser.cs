@@ -603,7 +603,7 @@ internal static class UnionParser
     /// does not: a public instance property that is not abstract (an abstract one is implemented by each variant's own)
     /// and not <c>[JsonIgnore]</c>d.
     /// </summary>
-    internal static IEnumerable<(IPropertySymbol Property, string Problem)> UnionJsonProblems(INamedTypeSymbol union)
+    internal static IEnumerable<(ISymbol Property, string Problem)> UnionJsonProblems(INamedTypeSymbol union)
     {
         foreach (var reference in union.DeclaringSyntaxReferences)
         {
@@ -614,6 +614,19 @@ internal static class UnionParser
 
             foreach (var member in declaration.Members)
             {
+                if (member is FieldDeclarationSyntax field && field.Modifiers.Any(SyntaxKind.RequiredKeyword))
+                {
+                    foreach (var variable in field.Declaration.Variables)
+                    {
+                        foreach (var symbol in union.GetMembers(variable.Identifier.ValueText).OfType<IFieldSymbol>())
+                        {
+                            yield return (symbol, "is a required member of the union, which the union's converter and its generated fallback variant cannot set; make it a positional parameter of each variant");
+                        }
+                    }
+
+                    continue;
+                }
+
                 if (member is not PropertyDeclarationSyntax { ExplicitInterfaceSpecifier: null } syntax
                     || syntax.Modifiers.Any(SyntaxKind.StaticKeyword) || syntax.Modifiers.Any(SyntaxKind.AbstractKeyword))
                 {

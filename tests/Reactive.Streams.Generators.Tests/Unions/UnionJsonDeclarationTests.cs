@@ -16,6 +16,7 @@ public sealed class UnionJsonDeclarationTests
     [InlineData("public sealed record Opened(string Id) : Account { [JsonIgnore] public required string Note; }", "Opened.Note", "is a required member, which the union's converter cannot set")]
     [InlineData("public sealed record Opened(string Id) : Account; [JsonIgnore] public required string Source { get; init; }", "Account.Source", "is a required member of the union")]
     [InlineData("public sealed record Opened : Account; public sealed record Frozen : Account; [JsonIgnore] public required string Source { get; init; }", "Account.Source", "is a required member of the union")]
+    [InlineData("public sealed record Opened(string Id) : Account; [JsonIgnore] public required string Source;", "Account.Source", "is a required member of the union")]
     public void JSON_the_converter_would_not_write_as_declared_is_refused(string variant, string name, string reason)
     {
         var run = TestCompilation.Run(Union(variant));
