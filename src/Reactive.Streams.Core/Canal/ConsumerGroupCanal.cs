@@ -270,6 +270,10 @@ public sealed class ConsumerGroupCanal : ICommittableCanal<StreamFrame>, IRequeu
             // At least a millisecond (the logs measure claim times in milliseconds): a claim timeout below 4 ticks made
             // this zero, and the pull claimed again and again without ever parking.
             var reclaimEvery = _claimTimeout / 4 is var quarter && quarter >= MinReclaimEvery ? quarter : MinReclaimEvery;
+            // The most frames one claim hands out (StreamLogOptions.MaxReadCount; unknown for another log). A claim that
+            // the cap, not what is ready, ended is followed by another at once, whatever the deadline and the linger say.
+            var readCap = (_log as StreamLog)?.MaxReadCount ?? int.MaxValue;
+            var capped = false;
             while (true)
             {
                 int have;
@@ -282,7 +286,7 @@ public sealed class ConsumerGroupCanal : ICommittableCanal<StreamFrame>, IRequeu
                 }
 
                 var remaining = deadline - _clock.GetElapsedTime(start);
-                if (have >= max || (have > 0 && (remaining <= TimeSpan.Zero || handWithin <= TimeSpan.Zero || linger.IsSatisfied(have, max, _clock.GetElapsedTime(firstAt)))))
+                if (have >= max || (have > 0 && (handWithin <= TimeSpan.Zero || (!capped && (remaining <= TimeSpan.Zero || linger.IsSatisfied(have, max, _clock.GetElapsedTime(firstAt)))))))
                 {
                     return Hand(max);
                 }
@@ -327,6 +331,8 @@ public sealed class ConsumerGroupCanal : ICommittableCanal<StreamFrame>, IRequeu
                     handWithin = HandWithin();
                 }
 
+                capped = claim.Frames.Count >= readCap && have < max;
+
                 // After the frames to hand out are kept: if parking one fails, the error reaches the caller and the next
                 // pull returns them first (a frame not parked stays pending on this member, and is parked when reclaimed).
                 if (kept.Count < claim.Frames.Count)
@@ -344,14 +350,14 @@ public sealed class ConsumerGroupCanal : ICommittableCanal<StreamFrame>, IRequeu
                 if (kept.Count > 0)
                 {
                     // Frames came: loop to return them, or to fill the batch as the linger says.
-                    if (have >= max || handWithin <= TimeSpan.Zero || linger.IsSatisfied(have, max, _clock.GetElapsedTime(firstAt)))
+                    if (have >= max || handWithin <= TimeSpan.Zero || (!capped && linger.IsSatisfied(have, max, _clock.GetElapsedTime(firstAt))))
                     {
                         return Hand(max);
                     }
 
-                    if (_claimingOwn)
+                    if (_claimingOwn || capped)
                     {
-                        // More of its own, or (none left) the usual claim, before any wait.
+                        // More of its own, or (none left) the usual claim, or what the cap left: before any wait.
                         continue;
                     }
                 }

@@ -672,4 +672,21 @@ public abstract partial class ConsumerGroupConformanceTests
 
         public ValueTask DisposeAsync() => ValueTask.CompletedTask; // the inner log is the test's
     }
+
+    [Fact]
+    public async Task A_group_pull_takes_every_ready_frame_up_to_max_beyond_the_logs_read_cap()
+    {
+        // As a cursor canal's: a pull returns every frame that is ready without waiting, up to max (ICanal); the log's
+        // cap on one claim (MaxReadCount) is the log's business, not a smaller batch.
+        var log = await CreateAsync(maxReadCount: 3);
+        var stream = NewStream();
+        await log.AppendBatchAsync(stream, [.. Enumerable.Range(0, 10).Select(i => (ReadOnlyMemory<byte>)Encoding.UTF8.GetBytes($"f{i}"))], AppendMode.Durable);
+        var canal = Track(await ConsumerGroupCanal.OpenAsync(log, stream, "g", "a", new ConsumerGroupCanalOptions { ClaimTimeout = ClaimTimeout, TimeProvider = Clock }));
+
+        var first = await canal.PullBatchAsync(8, TimeSpan.Zero);
+        var rest = await canal.PullBatchAsync(8, TimeSpan.Zero);
+
+        Assert.Equal([.. Enumerable.Range(0, 8).Select(i => $"f{i}")], first.Select(Text));
+        Assert.Equal(["f8", "f9"], rest.Select(Text));
+    }
 }
