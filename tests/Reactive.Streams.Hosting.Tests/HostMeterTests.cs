@@ -120,13 +120,16 @@ public sealed class HostMeterTests
     public async Task The_open_telemetry_registration_exports_the_hosts_dispatcher_counts_in_every_kind_of_host(string kind)
     {
         // The registration scopes the listener through the container's metrics rules: every kind of generic host runs them.
+        // The provider also exports the process-wide static meter, on which other tests' dispatchers may count: the
+        // dispatcher's name is this test's own.
+        var dispatcher = $"orders{Guid.NewGuid():N}";
         var directory = Directory.CreateTempSubdirectory("rs-hosting-").FullName;
         var exported = new List<MetricSnapshot>();
         var settings = new Dictionary<string, string?> { ["ReactiveStreams:Log:Path"] = Path.Combine(directory, "streams.db") };
         void Configure(Microsoft.Extensions.DependencyInjection.IServiceCollection services)
         {
             services.AddOpenTelemetry().WithMetrics(m => m.AddReactiveStreamsInstrumentation().AddInMemoryExporter(exported));
-            services.AddReactiveStreams().AddDispatcher<string>("orders", d => d.AddSink(_ => new DispatcherHostingTests.RecordingSink("file")));
+            services.AddReactiveStreams().AddDispatcher<string>(dispatcher, d => d.AddSink(_ => new DispatcherHostingTests.RecordingSink("file")));
         }
 
         IHost host;
@@ -145,10 +148,12 @@ public sealed class HostMeterTests
         try
         {
             await host.StartAsync().WaitAsync(TestHost.Hang);
-            await DeliverAsync(host, "orders", 2);
+            await DeliverAsync(host, dispatcher, 2);
             Assert.True(host.Services.GetRequiredService<MeterProvider>().ForceFlush());
 
-            var point = Assert.Single(exported.Where(m => m.Name == Delivered).SelectMany(m => m.MetricPoints));
+            var point = Assert.Single(
+                exported.Where(m => m.Name == Delivered).SelectMany(m => m.MetricPoints),
+                p => NamesDispatcher(p, dispatcher));
             Assert.Equal(2, point.GetSumLong());
             await host.StopAsync().WaitAsync(TestHost.Hang);
         }
@@ -157,5 +162,18 @@ public sealed class HostMeterTests
             await ((IAsyncDisposable)host).DisposeAsync();
             Directory.Delete(directory, recursive: true);
         }
+    }
+
+    private static bool NamesDispatcher(MetricPoint point, string dispatcher)
+    {
+        foreach (var tag in point.Tags)
+        {
+            if (tag.Key == StreamMeter.DispatcherNameAttribute && Equals(tag.Value, dispatcher))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 }
