@@ -694,7 +694,10 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
     {
         if (fault is not null)
         {
-            // A fault is at once: later offers are declined permanently as after Complete.
+            // A fault is at once: later offers are declined permanently as after Complete. The completion without an
+            // error that the last message on its way in would finish (FinishComplete) is claimed first, so a message
+            // that enters between these lines and the engine's completion below cannot complete it without the fault.
+            Interlocked.Exchange(ref _completeFinished, 1);
             Interlocked.Exchange(ref _completeRequested, 1);
         }
 

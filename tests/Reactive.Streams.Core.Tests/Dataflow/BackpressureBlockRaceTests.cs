@@ -63,6 +63,51 @@ public class BackpressureBlockRaceTests
         Assert.True(metrics.IsConserved, metrics.ToString());
     }
 
+    /// <summary>
+    /// A fault racing a message on its way in (taken from its source with consumeToAccept) faults the block. The fault
+    /// marked the block as completing before it completed the engine with its error; a message that finished entering
+    /// in between saw a completion requested and nothing left entering, and completed the engine without an error
+    /// first, so the fault was lost and the block (and every target it propagates to) completed successfully.
+    /// </summary>
+    [Fact]
+    public void A_fault_racing_a_message_on_its_way_in_faults_the_block()
+    {
+        const int Rounds = 20_000;
+        var source = new AlwaysConsumedSource();
+        BackpressureBlock<int>? block = null;
+        using var barrier = new Barrier(2);
+        var offering = new Thread(() =>
+        {
+            for (var round = 0; round < Rounds; round++)
+            {
+                Assert.True(barrier.SignalAndWait(TestLimits.Hang));
+                var target = (ITargetBlock<int>)Volatile.Read(ref block)!;
+                for (var id = 1L; ; id++)
+                {
+                    if (target.OfferMessage(new DataflowMessageHeader(id), 0, source, consumeToAccept: true) ==
+                        DataflowMessageStatus.DecliningPermanently)
+                    {
+                        break;
+                    }
+                }
+
+                Assert.True(barrier.SignalAndWait(TestLimits.Hang));
+            }
+        });
+        offering.Start();
+        var boom = new InvalidOperationException("boom");
+        for (var round = 0; round < Rounds; round++)
+        {
+            Volatile.Write(ref block, new BackpressureBlock<int>(BackpressurePolicy.DropOldest, 4));
+            Assert.True(barrier.SignalAndWait(TestLimits.Hang));
+            block.Fault(boom);
+            Assert.True(barrier.SignalAndWait(TestLimits.Hang));
+            Assert.True(block.Completion.IsFaulted, $"round {round}: {block.Completion.Status}");
+        }
+
+        Assert.True(offering.Join(TestLimits.Hang));
+    }
+
     [Theory]
     [MemberData(nameof(PolicyData.All), MemberType = typeof(PolicyData))]
     public async Task Linked_targets_and_receivers_racing_completion_lose_and_duplicate_nothing(BackpressurePolicy policy)
@@ -501,6 +546,34 @@ public class BackpressureBlockRaceTests
                 return DataflowMessageStatus.Accepted;
             }
         }
+
+        public void Complete()
+        {
+        }
+
+        public void Fault(Exception exception)
+        {
+        }
+    }
+
+    /// <summary>A source that gives up every message it offers when it is consumed.</summary>
+    private sealed class AlwaysConsumedSource : ISourceBlock<int>
+    {
+        public Task Completion { get; } = new TaskCompletionSource().Task;
+
+        public int ConsumeMessage(DataflowMessageHeader messageHeader, ITargetBlock<int> target, out bool messageConsumed)
+        {
+            messageConsumed = true;
+            return (int)messageHeader.Id;
+        }
+
+        public bool ReserveMessage(DataflowMessageHeader messageHeader, ITargetBlock<int> target) => true;
+
+        public void ReleaseReservation(DataflowMessageHeader messageHeader, ITargetBlock<int> target)
+        {
+        }
+
+        public IDisposable LinkTo(ITargetBlock<int> target, DataflowLinkOptions linkOptions) => throw new NotSupportedException();
 
         public void Complete()
         {
