@@ -74,4 +74,55 @@ public abstract partial class ConsumerGroupConformanceTests
         Assert.Equal(new[] { ids[2] }, (await log.ReadPendingAsync(stream, "g", null, 10)).Select(p => p.Id));
         Assert.Equal(1, canal.Unacknowledged);
     }
+
+    /// <summary>
+    /// An acknowledgement of a frame never handed out (after the group's cursor), or of ids the stream never had, is a
+    /// no-op, as Redis's XACK of an id outside the pending list: it counts 0 and the frame is still handed out later.
+    /// </summary>
+    [Fact]
+    public async Task Acknowledging_frames_never_handed_out_counts_nothing_and_they_are_still_delivered()
+    {
+        var log = await CreateAsync();
+        var stream = NewStream();
+        var ids = await AppendAsync(log, stream, 4);
+        await log.CreateGroupAsync(stream, "g", ConsumerGroupStart.Beginning);
+        Assert.Equal(ids[..2], Ids(await log.ClaimAsync(stream, "g", "a", 2, ClaimTimeout)));
+
+        Assert.Equal(0, await log.AcknowledgeAsync(stream, "g", [ids[3], ids[2], StreamId.Max, StreamId.Min, ids[1].Successor()]));
+
+        var info = await log.ReadGroupAsync(stream, "g");
+        Assert.Equal((ids[1], 2L, 2L), (info!.LastDeliveredId, info.PendingCount, info.Lag));
+        var claim = await log.ClaimAsync(stream, "g", "b", 10, ClaimTimeout);
+        Assert.Equal(ids[2..], Ids(claim));
+        Assert.All(claim.Frames, f => Assert.Equal(1, f.DeliveryCount));
+        Assert.Equal(ids, (await log.ReadPendingAsync(stream, "g", null, 10)).Select(p => p.Id));
+        Assert.Equal(4, await log.AcknowledgeAsync(stream, "g", ids));
+    }
+
+    /// <summary>Group and member names are any well-formed text: spaces, '%', quotes, non-ASCII and astral characters round-trip.</summary>
+    [Fact]
+    public async Task Group_and_member_names_with_spaces_percent_signs_quotes_and_non_ascii_round_trip()
+    {
+        var log = await CreateAsync();
+        var stream = NewStream();
+        var ids = await AppendAsync(log, stream, 3);
+        const string group = "grüppe 😀 %s %d 'x' \"y\" *?[a]";
+        const string a = "wörker %1$s 'a'";
+        const string b = "😀 \\ b ?*";
+        Assert.True(await log.CreateGroupAsync(stream, group, ConsumerGroupStart.Beginning));
+        Assert.False(await log.CreateGroupAsync(stream, group, ConsumerGroupStart.Beginning));
+        Assert.Null(await log.ReadGroupAsync(stream, "grüppe 😀"));
+
+        Assert.Equal(ids[..2], Ids(await log.ClaimAsync(stream, group, a, 2, ClaimTimeout)));
+        Assert.Equal(ids[2..], Ids(await log.ClaimAsync(stream, group, b, 2, ClaimTimeout)));
+        Assert.Equal(ids[..2], Ids(await log.ClaimOwnPendingAsync(stream, group, a, StreamId.Min, 10)));
+
+        Assert.Equal([(ids[0], a), (ids[1], a), (ids[2], b)], (await log.ReadPendingAsync(stream, group, null, 10)).Select(p => (p.Id, p.Consumer)));
+        Assert.Equal([ids[2]], (await log.ReadPendingAsync(stream, group, b, 10)).Select(p => p.Id));
+        var info = await log.ReadGroupAsync(stream, group);
+        Assert.Equal(group, info!.Group);
+        Assert.Equal(new[] { (a, 2L), (b, 1L) }.OrderBy(m => m.Item1, StringComparer.Ordinal), info.Members.Select(m => (m.Name, m.PendingCount)));
+        Assert.Equal(3, await log.AcknowledgeAsync(stream, group, ids));
+        Assert.Equal(0, (await log.ReadGroupAsync(stream, group))!.PendingCount);
+    }
 }
