@@ -14,7 +14,7 @@ namespace Reactive.Streams.Hosting;
 /// start), never blocking a thread. Disposed with the service provider, it disposes the backend's log. Every backend
 /// it opens is also an <see cref="IConsumerGroupLog"/>, so consumer groups resolve from the same registration.
 /// </summary>
-internal sealed class HostedStreamLog : IConsumerGroupLog, ICheckpointStore, IDisposable
+internal sealed class HostedStreamLog : IConsumerGroupLog, ICheckpointStore, IForwardingStreamLog, IDisposable
 {
     private readonly Lazy<Task<IStreamLog>> _open;
 
@@ -30,6 +30,9 @@ internal sealed class HostedStreamLog : IConsumerGroupLog, ICheckpointStore, IDi
 
     /// <summary>The opened log, or the error that kept it from opening.</summary>
     public Task<IStreamLog> Opened => _open.Value;
+
+    /// <summary>The backend's log once it is open (without starting the open); null before, or if it failed.</summary>
+    IStreamLog? IForwardingStreamLog.Inner => _open.IsValueCreated && _open.Value.IsCompletedSuccessfully ? _open.Value.Result : null;
 
     /// <summary>Where a SQLite connection string points, or null with the reason.</summary>
     public static string? SqlitePathOf(string connectionString, out string? problem)

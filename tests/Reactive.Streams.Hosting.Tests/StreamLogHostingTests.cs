@@ -52,6 +52,28 @@ public sealed class StreamLogHostingTests
     }
 
     [Fact]
+    public async Task A_group_canal_over_the_registered_log_pulls_every_ready_frame_up_to_max_beyond_the_log_s_read_cap()
+    {
+        await using var test = new TestHost(new() { ["ReactiveStreams:Log:Sqlite:MaxReadCount"] = "2" });
+        test.Builder.Services.AddReactiveStreams();
+        var host = await test.StartAsync();
+        var groups = host.Services.GetRequiredService<IConsumerGroupLog>();
+        var ids = new List<StreamId>();
+        foreach (var payload in new[] { "a", "b", "c", "d", "e" })
+        {
+            ids.Add((await groups.AppendAsync("orders", payload, AppendMode.Durable)).Id);
+        }
+
+        // One claim hands out at most the backend's MaxReadCount (2); the canal claims again at once, as it does on
+        // the backend's own log, so the pull takes every ready frame up to max.
+        await using var member = await ConsumerGroupCanal.OpenAsync(groups, "orders", "billing", "m1");
+        var batch = await member.PullBatchAsync(4, TimeSpan.Zero);
+
+        Assert.Equal(ids[..4], batch.Select(f => f.Id));
+        Assert.Equal([ids[4]], (await member.PullBatchAsync(10, TimeSpan.Zero)).Select(f => f.Id));
+    }
+
+    [Fact]
     public async Task A_call_on_a_disposed_registration_fails_with_ObjectDisposedException()
     {
         var test = new TestHost();

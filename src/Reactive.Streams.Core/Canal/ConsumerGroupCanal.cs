@@ -270,9 +270,10 @@ public sealed class ConsumerGroupCanal : ICommittableCanal<StreamFrame>, IRequeu
             // At least a millisecond (the logs measure claim times in milliseconds): a claim timeout below 4 ticks made
             // this zero, and the pull claimed again and again without ever parking.
             var reclaimEvery = _claimTimeout / 4 is var quarter && quarter >= MinReclaimEvery ? quarter : MinReclaimEvery;
-            // The most frames one claim hands out (StreamLogOptions.MaxReadCount; unknown for another log). A claim that
-            // the cap, not what is ready, ended is followed by another at once, whatever the deadline and the linger say.
-            var readCap = (_log as StreamLog)?.MaxReadCount ?? int.MaxValue;
+            // The most frames one claim hands out (StreamLogOptions.MaxReadCount, also through the hosting package's
+            // registration; unknown for another log). A claim that the cap, not what is ready, ended is followed by
+            // another at once, whatever the deadline and the linger say.
+            var readCap = StreamLog.ReadCapOf(_log);
             var capped = false;
             while (true)
             {

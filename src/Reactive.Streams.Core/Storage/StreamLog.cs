@@ -44,6 +44,18 @@ public abstract partial class StreamLog : IStreamLog, ICheckpointStore, IDisposa
     /// <summary>The most frames one read or tail returns (<see cref="StreamLogOptions.MaxReadCount"/>), for the cursor canal.</summary>
     internal int MaxReadCount => Options.MaxReadCount;
 
+    /// <summary>
+    /// The most frames one read, tail or claim of <paramref name="log"/> returns: its <see cref="StreamLogOptions.MaxReadCount"/>,
+    /// also through a log that forwards to one of these (the hosting package's registration); <see cref="int.MaxValue"/>
+    /// when unknown (another implementation, or a forwarding log not open yet).
+    /// </summary>
+    internal static int ReadCapOf(object log) => log switch
+    {
+        StreamLog own => own.MaxReadCount,
+        IForwardingStreamLog { Inner: { } inner } => ReadCapOf(inner),
+        _ => int.MaxValue,
+    };
+
     /// <summary>The number of streams on which a tail of this log is parked or about to park (for diagnostics and tests).</summary>
     protected int ParkedStreamCount => _notifier.PendingSignals;
 
