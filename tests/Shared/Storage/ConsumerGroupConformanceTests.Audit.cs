@@ -125,4 +125,43 @@ public abstract partial class ConsumerGroupConformanceTests
         Assert.Equal(3, await log.AcknowledgeAsync(stream, group, ids));
         Assert.Equal(0, (await log.ReadGroupAsync(stream, group))!.PendingCount);
     }
+
+    /// <summary>
+    /// One consumer pulls at a time: a second pull while one is parked fails at once and claims nothing, and the parked
+    /// pull goes on. Null frames are refused by name; a commit or token of a frame this canal does not hold acknowledges
+    /// only this canal's own frames (a token of another member's frame is a no-op).
+    /// </summary>
+    [Fact]
+    public async Task A_second_pull_while_one_is_parked_fails_and_claims_nothing_and_frames_of_another_member_are_not_acknowledged()
+    {
+        var log = await CreateAsync();
+        var stream = NewStream();
+        var a = await OpenCanalAsync(log, stream, "a");
+        var timers = Clock.TimersCreated;
+        var parked = a.PullBatchAsync(10, TimeSpan.FromMinutes(1)).AsTask();
+        await Clock.WaitForTimersAsync(timers + 1);
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => a.PullBatchAsync(10, TimeSpan.Zero).AsTask());
+        var ids = await AppendAsync(log, stream, 2);
+        Assert.Equal(ids, (await parked.WaitAsync(Guard)).Select(f => f.Id));
+        Assert.All(await log.ReadPendingAsync(stream, "g", null, 10), p => Assert.Equal(("a", 1L), (p.Consumer, p.DeliveryCount)));
+
+        Assert.Equal("handled", (await Assert.ThrowsAsync<ArgumentNullException>(() => a.CommitAsync(null!).AsTask())).ParamName);
+        Assert.Equal("frame", Assert.Throws<ArgumentNullException>(() => a.AckTokenFor(null!)).ParamName);
+        Assert.Equal("frame", Assert.Throws<ArgumentNullException>(() => a.DeliveryCountOf(null!)).ParamName);
+
+        // b holds a newer frame: a's token for it does nothing; a's commit up to it acknowledges a's two frames only.
+        var b = await OpenCanalAsync(await CreateAsync(), stream, "b");
+        var id2 = (await log.AppendAsync(stream, "f2"u8.ToArray(), AppendMode.Durable)).Id;
+        var theirs = (await b.PullBatchAsync(10, TimeSpan.Zero)).Single();
+        Assert.Equal(id2, theirs.Id);
+        Assert.Equal(0, a.DeliveryCountOf(theirs));
+        a.AckTokenFor(theirs).Acknowledge();
+        await a.FlushAcknowledgementsAsync();
+        Assert.Equal([ids[0], ids[1], id2], (await log.ReadPendingAsync(stream, "g", null, 10)).Select(p => p.Id));
+        await a.CommitAsync(theirs);
+        Assert.Equal(0, a.Unacknowledged);
+        Assert.Equal([(id2, "b")], (await log.ReadPendingAsync(stream, "g", null, 10)).Select(p => (p.Id, p.Consumer)));
+        Assert.Equal(1, b.Unacknowledged);
+    }
 }
