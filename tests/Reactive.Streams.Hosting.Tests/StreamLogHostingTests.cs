@@ -74,6 +74,27 @@ public sealed class StreamLogHostingTests
     }
 
     [Fact]
+    public async Task A_cursor_canal_over_the_registered_log_pulls_every_ready_frame_up_to_max_beyond_the_log_s_read_cap()
+    {
+        await using var test = new TestHost(new() { ["ReactiveStreams:Log:Sqlite:MaxReadCount"] = "2" });
+        test.Builder.Services.AddReactiveStreams();
+        var host = await test.StartAsync();
+        var log = host.Services.GetRequiredService<IStreamLog>();
+        var ids = new List<StreamId>();
+        foreach (var payload in new[] { "a", "b", "c", "d", "e" })
+        {
+            ids.Add((await log.AppendAsync("orders", payload, AppendMode.Durable)).Id);
+        }
+
+        // One read returns at most the backend's MaxReadCount (2); the canal reads again at once, as it does on the
+        // backend's own log, so the pull takes every ready frame up to max.
+        await using var canal = await CursorCanal.OpenAsync(log, "orders");
+        var batch = await canal.PullBatchAsync(4, TimeSpan.Zero);
+
+        Assert.Equal(ids[..4], batch.Select(f => f.Id));
+    }
+
+    [Fact]
     public async Task A_call_on_a_disposed_registration_fails_with_ObjectDisposedException()
     {
         var test = new TestHost();

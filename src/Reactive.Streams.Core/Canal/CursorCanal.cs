@@ -244,8 +244,9 @@ public sealed class CursorCanal : ICommittableCanal<StreamFrame>, IRequeueCanal<
             List<StreamFrame>? frames = null;
             StreamFrame? first = null;
             var count = 0;
-            // The most frames one read of the log returns (StreamLogOptions.MaxReadCount; unknown for another IStreamLog).
-            var readCap = _ownLog?.MaxReadCount ?? int.MaxValue;
+            // The most frames one read of the log returns (StreamLogOptions.MaxReadCount, also through the hosting
+            // package's registration; unknown for another IStreamLog).
+            var readCap = StreamLog.ReadCapOf(_log);
             var capped = false;
             while (count < max)
             {
