@@ -165,6 +165,10 @@ internal sealed class SubscribeAsyncSink<T>(BoundedBuffer<T> buffer, Func<T, Can
     private int _draining;
     private int _disposed;
 
+    // 1 from just before a handler is called until it has returned (its task completed): what "the running handler"
+    // means to Dispose. A loop that is only queued on the scheduler, or between two handlers, runs no handler.
+    private int _inHandler;
+
     public string Name => Buffer.Name;
 
     public BackpressurePolicy Policy => Buffer.Policy;
@@ -263,8 +267,12 @@ internal sealed class SubscribeAsyncSink<T>(BoundedBuffer<T> buffer, Func<T, Can
                 batch[i] = default!;
             }
 
+            // Marked running before the token is looked at, with a full fence: a Dispose that cancels the token and then
+            // finds no handler running (so completes Completion at once) is seen here, and no handler starts.
+            Interlocked.Exchange(ref _inHandler, 1);
             if (token.IsCancellationRequested)
             {
+                Volatile.Write(ref _inHandler, 0);
                 if (RuntimeHelpers.IsReferenceOrContainsReferences<T>())
                 {
                     Array.Clear(batch, i, count - i);
@@ -296,9 +304,13 @@ internal sealed class SubscribeAsyncSink<T>(BoundedBuffer<T> buffer, Func<T, Can
                     Array.Clear(batch, i, count - i);
                 }
 
+                // Still marked running, so a Dispose racing this cannot complete Completion ahead of the handler's error.
                 Fault(error);
+                Volatile.Write(ref _inHandler, 0);
                 return;
             }
+
+            Volatile.Write(ref _inHandler, 0);
         }
     }
 
@@ -369,9 +381,11 @@ internal sealed class SubscribeAsyncSink<T>(BoundedBuffer<T> buffer, Func<T, Can
         }
         finally
         {
-            if (DisposeProducerSide())
+            // The loop was idle, or is only queued on the scheduler (which may be a virtual clock nobody advances, or a
+            // busy event loop) or between two handlers: no handler is running, and the cancelled token stops any from
+            // starting, so the subscription has stopped now. Otherwise the loop completes it once the handler returns.
+            if (DisposeProducerSide() || Volatile.Read(ref _inHandler) == 0)
             {
-                // The loop was idle: no handler is running and none will start.
                 _completion.TrySetResult();
             }
         }

@@ -24,6 +24,31 @@ public class BackpressureObserverTests
     }
 
     [Fact]
+    public async Task DisposeAsync_with_the_handler_loop_only_queued_on_a_stopped_clock_completes_at_once()
+    {
+        var scheduler = new TestScheduler();
+        var handled = new List<int>();
+        var observer = new BackpressureObserver<int>(
+            (x, _) =>
+            {
+                handled.Add(x);
+                return default;
+            },
+            new BoundedStreamOptions<int>(BackpressurePolicy.DropOldest, 4),
+            scheduler);
+        observer.OnNext(1);
+
+        var disposing = observer.DisposeAsync().AsTask();
+
+        Assert.True(disposing.IsCompletedSuccessfully, "DisposeAsync waited for a handler loop that was only queued");
+        Assert.True(observer.IsStopped);
+        scheduler.AdvanceBy(100);
+        Assert.Empty(handled);
+        Assert.True(observer.Completion.IsCompletedSuccessfully);
+        await disposing;
+    }
+
+    [Fact]
     public async Task Subscribed_to_two_sources_pushing_at_once_it_handles_every_item_of_both_in_each_ones_order()
     {
         const int PerSource = 20_000;

@@ -192,6 +192,69 @@ public class SubscribeAsyncTests
     }
 
     [Fact]
+    public async Task Disposing_while_the_handler_loop_is_only_queued_on_a_stopped_clock_completes_at_once_and_handles_nothing()
+    {
+        // The push queues the handler loop on the TestScheduler, which the test never advances before disposing: no
+        // handler is running, so the subscription has stopped when Dispose returns (DisposeAsync does not wait for a
+        // clock that may never move), and the queued loop, when the clock does run, starts no handler.
+        var scheduler = new TestScheduler();
+        var subject = new Subject<int>();
+        var handled = new List<int>();
+        var subscription = subject.SubscribeAsync(
+            (x, _) =>
+            {
+                handled.Add(x);
+                return default;
+            },
+            BackpressurePolicy.DropOldest,
+            4,
+            scheduler: scheduler);
+        subject.OnNext(1);
+        subject.OnNext(2);
+
+        var disposing = subscription.DisposeAsync().AsTask();
+
+        Assert.True(disposing.IsCompletedSuccessfully, "DisposeAsync waited for a handler loop that was only queued");
+        Assert.True(subscription.Completion.IsCompletedSuccessfully);
+        Assert.False(subject.HasObservers);
+        scheduler.AdvanceBy(100);
+        Assert.Empty(handled);
+        Assert.True(subscription.Completion.IsCompletedSuccessfully);
+        await disposing;
+    }
+
+    [Fact]
+    public async Task Disposing_between_two_handlers_of_a_batch_completes_at_once_and_starts_no_other()
+    {
+        // The first handler disposes the subscription itself and returns: the loop is between two handlers of one batch.
+        var scheduler = new TestScheduler();
+        var subject = new Subject<int>();
+        var handled = new List<int>();
+        BackpressureSubscription? subscription = null;
+        var completedWhenDisposed = false;
+        subscription = subject.SubscribeAsync(
+            (x, _) =>
+            {
+                handled.Add(x);
+                subscription!.Dispose();
+                completedWhenDisposed = subscription.Completion.IsCompleted;
+                return default;
+            },
+            BackpressurePolicy.DropOldest,
+            4,
+            scheduler: scheduler);
+        subject.OnNext(1);
+        subject.OnNext(2);
+
+        scheduler.AdvanceBy(1);
+        await subscription.Completion.WaitAsync(Limit);
+
+        Assert.Equal([1], handled);
+        Assert.False(completedWhenDisposed, "Completion completed while the handler that disposed was still running");
+        Assert.True(subscription.Completion.IsCompletedSuccessfully);
+    }
+
+    [Fact]
     public async Task DisposeAsync_waits_for_the_running_handler_to_return()
     {
         var subject = new Subject<int>();
