@@ -25,7 +25,8 @@ public static partial class ObservableBackpressureExtensions
     /// producers are released, buffered items are not handled; an exception that a callback registered on the handler's
     /// token throws when the subscription cancels it follows the handler's among <see cref="Task.Exception"/>); it
     /// faults with the source's error after the items
-    /// buffered before it were handled; it faults with <see cref="StreamOverflowException"/> (Fail) or the degrader's
+    /// buffered before it were handled, and so with the exception a source's <c>Subscribe</c> throws (as
+    /// <c>ForEachAsync</c> does; <c>SubscribeAsync</c> itself does not throw it); it faults with <see cref="StreamOverflowException"/> (Fail) or the degrader's
     /// error the same way; it faults with the scheduler's exception, and the subscription ends, if the scheduler refuses
     /// to run the handler loop (a disposed <see cref="EventLoopScheduler"/>). Disposing cancels the token passed to the running handler, unsubscribes the source, releases
     /// blocked producers and starts no further handler; <see cref="BackpressureSubscription.Completion"/> then completes
@@ -183,7 +184,19 @@ internal sealed class SubscribeAsyncSink<T>(BoundedBuffer<T> buffer, Func<T, Can
     public void Run(IObservable<T> source)
     {
         Start();
-        SubscribeTo(source);
+        try
+        {
+            // As Rx's ForEachAsync does (SubscribeSafe), a source whose Subscribe throws ends the subscription with that
+            // error through Completion, after what the source pushed before throwing was handled.
+            SubscribeTo(source, errorsToOnError: true);
+        }
+        catch
+        {
+            // Still thrown (an Rx ObservableBase source that had already ended before throwing): the caller gets the
+            // exception and no subscription, so stop the consumer side before letting it go.
+            Dispose();
+            throw;
+        }
     }
 
     /// <summary>Readies the consumer side before anything is pushed: the first push schedules the handler loop.</summary>

@@ -192,6 +192,51 @@ public class SubscribeAsyncTests
     }
 
     [Fact]
+    public async Task A_source_whose_Subscribe_throws_faults_Completion_after_what_it_pushed_as_ForEachAsync_does()
+    {
+        // A plain IObservable (not Rx's ObservableBase, which routes such an error to OnError itself) that pushes two
+        // items and then throws from Subscribe: the call does not throw, the items are handled, then Completion faults.
+        var scheduler = new TestScheduler();
+        var error = new InvalidOperationException("subscribe failed");
+        var source = new PushThenThrow(error, 1, 2);
+        var handled = new List<int>();
+
+        var subscription = source.SubscribeAsync(
+            (x, _) =>
+            {
+                handled.Add(x);
+                return default;
+            },
+            BackpressurePolicy.DropOldest,
+            4,
+            scheduler: scheduler);
+        Assert.False(subscription.Completion.IsCompleted);
+        scheduler.AdvanceBy(1);
+
+        Assert.Equal([1, 2], handled);
+        Assert.Same(error, await Assert.ThrowsAsync<InvalidOperationException>(() => subscription.Completion.WaitAsync(Limit)));
+
+        // The same source under ForEachAsync, the Rx twin: a faulted task, not an exception from the call.
+        var twin = new PushThenThrow(error, 1, 2);
+        var seen = new List<int>();
+        Assert.Same(error, await Assert.ThrowsAsync<InvalidOperationException>(() => twin.ForEachAsync(seen.Add).WaitAsync(Limit)));
+        Assert.Equal([1, 2], seen);
+    }
+
+    private sealed class PushThenThrow(Exception error, params int[] items) : IObservable<int>
+    {
+        public IDisposable Subscribe(IObserver<int> observer)
+        {
+            foreach (var item in items)
+            {
+                observer.OnNext(item);
+            }
+
+            throw error;
+        }
+    }
+
+    [Fact]
     public async Task Disposing_while_the_handler_loop_is_only_queued_on_a_stopped_clock_completes_at_once_and_handles_nothing()
     {
         // The push queues the handler loop on the TestScheduler, which the test never advances before disposing: no
