@@ -192,11 +192,20 @@ internal abstract class BackpressureSink<T> : ReadSignal, IObserver<T>
     protected void ProbeSchedulerThread(IScheduler scheduler)
     {
         Volatile.Write(ref _subscribingThread, Environment.CurrentManagedThreadId);
-        scheduler.Schedule(this, static (_, sink) =>
+        try
         {
-            sink.RecordDrainThread();
-            return Disposable.Empty;
-        });
+            scheduler.Schedule(this, static (_, sink) =>
+            {
+                sink.RecordDrainThread();
+                return Disposable.Empty;
+            });
+        }
+        catch (Exception)
+        {
+            // The scheduler refuses work (an EventLoopScheduler that was disposed, say). The probe is only a hint for the
+            // PauseUpstream guard, so the subscription goes ahead, as ObserveOn's would: the consumer meets the refusal
+            // when it schedules its first drain, and ends the stream with it there (each consumer's OnReadable).
+        }
     }
 
     /// <summary>

@@ -33,6 +33,9 @@ namespace Reactive.Streams;
 /// as a disposal does and then propagates to the scheduler, as with <c>ObserveOn</c>. An exception thrown by the source's
 /// own <c>Subscribe</c> does not reach the caller: as with <c>ObserveOn</c> (Rx's <c>SubscribeSafe</c>), it ends the
 /// stream like a source's <c>OnError</c>, delivered on the scheduler after the items the source pushed before throwing.
+/// A scheduler that refuses the drain's work (a disposed <see cref="EventLoopScheduler"/>) ends the subscription as a
+/// disposal does, and the observer gets <c>OnError</c> with the scheduler's exception on the thread that pushed (or
+/// completed); the push itself does not throw.
 /// </para>
 /// <para>
 /// Every subscription is a stream of its own, published on the <see cref="StreamMeter"/> under the options' name.
@@ -291,11 +294,26 @@ internal sealed class WithBackpressure<T>(IObservable<T> source, BoundedStreamOp
             }
             else if (!_disposed)
             {
-                scheduler.Schedule(this, static (_, sink) =>
+                try
                 {
-                    sink.Drain();
-                    return Disposable.Empty;
-                });
+                    scheduler.Schedule(this, static (_, sink) =>
+                    {
+                        sink.Drain();
+                        return Disposable.Empty;
+                    });
+                }
+                catch (Exception error)
+                {
+                    // The scheduler refused the drain (an EventLoopScheduler that was disposed, say): nothing can be
+                    // delivered any more. Thrown from here, the error would reach the source's OnNext for an item the
+                    // buffer had accepted, and leave the stream with a fired signal and no drain. End the subscription
+                    // as a disposal does (the source is let go, a paused producer released) and tell the observer, on
+                    // this thread: the signal fires only while no drain runs or is queued, so no other call to the
+                    // observer is running.
+                    Dispose();
+                    _terminated = true;
+                    observer.OnError(error);
+                }
             }
         }
 

@@ -147,6 +147,19 @@ public class BackpressureObserverTests
     }
 
     [Fact]
+    public async Task Created_on_an_event_loop_already_disposed_it_fails_Completion_at_the_first_push_instead_of_throwing()
+    {
+        var loop = new EventLoopScheduler();
+        loop.Dispose();
+
+        var observer = new BackpressureObserver<int>(static (_, _) => default, new BoundedStreamOptions<int>(BackpressurePolicy.DropOldest, 4), loop);
+        observer.OnNext(1);
+
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => observer.Completion.WaitAsync(Limit));
+        Assert.True(observer.IsStopped);
+    }
+
+    [Fact]
     public async Task A_terminated_observer_ignores_later_notifications_as_the_Rx_grammar_allows()
     {
         var handled = new List<int>();

@@ -237,6 +237,20 @@ public class SubscribeAsyncTests
     }
 
     [Fact]
+    public async Task On_an_event_loop_disposed_before_subscribing_the_first_push_faults_Completion_instead_of_the_call_throwing()
+    {
+        var loop = new EventLoopScheduler();
+        loop.Dispose();
+        var subject = new Subject<int>();
+
+        var subscription = subject.SubscribeAsync(static (_, _) => default, BackpressurePolicy.DropOldest, 4, scheduler: loop);
+        subject.OnNext(1);
+
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => subscription.Completion.WaitAsync(Limit));
+        Assert.False(subject.HasObservers);
+    }
+
+    [Fact]
     public async Task Disposing_while_the_handler_loop_is_only_queued_on_a_stopped_clock_completes_at_once_and_handles_nothing()
     {
         // The push queues the handler loop on the TestScheduler, which the test never advances before disposing: no

@@ -215,6 +215,32 @@ public class WithBackpressureTests
         Assert.Equal([Subscribe(200, 249)], xs.Subscriptions);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void A_scheduler_that_refuses_the_drain_ends_the_subscription_with_OnError_and_the_push_does_not_throw(bool disposedBeforeSubscribing)
+    {
+        // ObserveOn on a disposed EventLoopScheduler subscribes fine; here too. The first push meets the refusal: the
+        // observer gets OnError with the scheduler's exception, the source is let go, and the source's OnNext returns.
+        var loop = new EventLoopScheduler();
+        if (disposedBeforeSubscribing)
+        {
+            loop.Dispose();
+        }
+
+        var subject = new Subject<int>();
+        var messages = new List<Notification<int>>();
+        using var subscription = subject.DropOldest(4, loop).Materialize().Subscribe(messages.Add);
+        loop.Dispose();
+
+        subject.OnNext(1);
+        subject.OnNext(2);
+
+        var error = Assert.Single(messages);
+        Assert.IsType<ObjectDisposedException>(error.Exception);
+        Assert.False(subject.HasObservers);
+    }
+
     [Fact]
     public void A_cold_source_is_subscribed_per_subscription_and_each_gets_its_own_buffer()
     {
