@@ -22,7 +22,8 @@ public static partial class ObservableBackpressureExtensions
     /// <see cref="ToAsyncEnumerable{T}(IObservable{T}, BoundedStreamOptions{T})"/> or <c>SubscribeOn</c> for such sources).
     /// Otherwise the stream cannot tell which thread its readers use, so a producer that is itself the stream's reader
     /// waits until the options' <c>PauseTimeout</c> (forever without one). Completing the stream from the reading side, or cancelling <paramref name="cancellationToken"/> (which
-    /// completes it with an <see cref="OperationCanceledException"/>), unsubscribes the source.
+    /// completes it with an <see cref="OperationCanceledException"/>), unsubscribes the source; with a token already
+    /// cancelled the source is not subscribed at all.
     /// </remarks>
     /// <typeparam name="T">The item type.</typeparam>
     /// <param name="source">The source sequence.</param>
@@ -73,6 +74,8 @@ public static partial class ObservableBackpressureExtensions
     /// or the rejection's exception (Fail overflow, PauseUpstream timeout, degrader), after the items buffered before it.
     /// Under PauseUpstream the source is subscribed on the thread pool, so a source that emits synchronously while being
     /// subscribed blocks there (instead of in the enumerating flow, which could never read) until the reader makes room.
+    /// An enumeration whose token is already cancelled throws <see cref="OperationCanceledException"/> from its first
+    /// <c>MoveNextAsync</c> without subscribing.
     /// </remarks>
     /// <typeparam name="T">The item type.</typeparam>
     /// <param name="source">The source sequence.</param>
@@ -87,6 +90,8 @@ public static partial class ObservableBackpressureExtensions
 
         static async IAsyncEnumerable<T> Enumerate(IObservable<T> source, BoundedStreamOptions<T> options, [EnumeratorCancellation] CancellationToken cancellationToken)
         {
+            // An enumeration cancelled before it starts does not subscribe (the first MoveNextAsync throws).
+            cancellationToken.ThrowIfCancellationRequested();
             var stream = new BoundedStream<T>(options);
             var sink = new StreamSink<T>(stream.Buffer);
             if (options.Policy == BackpressurePolicy.PauseUpstream)
@@ -187,6 +192,13 @@ internal sealed class StreamSink<T>(BoundedBuffer<T> buffer) : BackpressureSink<
     /// </summary>
     public void Subscribe(IObservable<T> source)
     {
+        if (IsProducerSideStopped)
+        {
+            // Ended before subscribing (a token already cancelled): as Rx's ForEachAsync and ToTask do with such a
+            // token, the source is not subscribed at all, so a cold source does no work and has no side effect.
+            return;
+        }
+
         Volatile.Write(ref _subscribingThread, Environment.CurrentManagedThreadId);
         try
         {

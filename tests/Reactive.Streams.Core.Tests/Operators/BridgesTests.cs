@@ -106,6 +106,44 @@ public class BridgesTests
     }
 
     [Fact]
+    public async Task ToBoundedStream_with_a_token_already_cancelled_does_not_subscribe_the_source()
+    {
+        // As ForEachAsync and ToTask do with a cancelled token: the stream ends cancelled, the cold source never runs.
+        var subscriptions = 0;
+        var source = Observable.Create<int>(observer =>
+        {
+            subscriptions++;
+            observer.OnNext(1);
+            return Disposable.Empty;
+        });
+
+        var stream = source.ToBoundedStream(new BoundedStreamOptions<int>(BackpressurePolicy.DropOldest, 4), new CancellationToken(canceled: true));
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => stream.Completion.WaitAsync(Limit));
+        Assert.Equal(0, subscriptions);
+        Assert.Equal(new StreamMetricsSnapshot(0, 0, 0, 0, 0, 0, 0, 0), stream.GetMetrics());
+    }
+
+    [Fact]
+    public async Task ToAsyncEnumerable_with_a_token_already_cancelled_throws_without_subscribing()
+    {
+        var subscriptions = 0;
+        var source = Observable.Create<int>(_ =>
+        {
+            subscriptions++;
+            return Disposable.Empty;
+        });
+
+        foreach (var policy in new[] { BackpressurePolicy.DropOldest, BackpressurePolicy.PauseUpstream })
+        {
+            await using var enumerator = source.ToAsyncEnumerable(policy, 4).GetAsyncEnumerator(new CancellationToken(canceled: true));
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => enumerator.MoveNextAsync().AsTask().WaitAsync(Limit));
+        }
+
+        Assert.Equal(0, subscriptions);
+    }
+
+    [Fact]
     public void AsObservable_on_a_scheduler_that_refuses_the_reader_ends_the_subscription_and_the_push_succeeds()
     {
         var loop = new System.Reactive.Concurrency.EventLoopScheduler();
