@@ -93,14 +93,16 @@ public static class LossySubscription
     /// <param name="source">The observable to subscribe to.</param>
     /// <param name="capacity">How many unread items to keep; at least 1.</param>
     /// <param name="timeProvider">The clock for pull deadlines; <see cref="TimeProvider.System"/> if null.</param>
-    /// <param name="name">The canal's name; generated if null.</param>
+    /// <param name="name">The canal's name; generated if null. It must not be empty.</param>
     /// <returns>The canal.</returns>
+    /// <exception cref="ArgumentException"><paramref name="name"/> is empty.</exception>
     public static LossySubscription<T> Create<T>(IObservable<T> source, int capacity, TimeProvider? timeProvider = null, string? name = null)
     {
         ArgumentNullException.ThrowIfNull(source);
         var options = new BoundedStreamOptions<T>(BackpressurePolicy.DropOldest, capacity);
         if (name is not null)
         {
+            ArgumentException.ThrowIfNullOrEmpty(name);
             options = new BoundedStreamOptions<T>(BackpressurePolicy.DropOldest, capacity) { Name = name };
         }
 

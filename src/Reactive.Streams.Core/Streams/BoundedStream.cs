@@ -182,9 +182,10 @@ public static class BoundedStream
     /// <returns>The stream.</returns>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="capacity"/> is below 1.</exception>
     /// <exception cref="ArgumentNullException"><paramref name="name"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="name"/> is empty.</exception>
     public static BoundedStream<T> DropOldest<T>(int capacity, string name)
     {
-        ArgumentNullException.ThrowIfNull(name);
+        ArgumentException.ThrowIfNullOrEmpty(name);
         return new(new BoundedStreamOptions<T>(BackpressurePolicy.DropOldest, capacity) { Name = name });
     }
 
@@ -207,10 +208,11 @@ public static class BoundedStream
     /// <returns>The stream.</returns>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="capacity"/> is below 1.</exception>
     /// <exception cref="ArgumentNullException"><paramref name="degrader"/> or <paramref name="name"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="name"/> is empty.</exception>
     public static BoundedStream<T> DegradeQuality<T>(int capacity, Func<T, T> degrader, string name)
     {
         ArgumentNullException.ThrowIfNull(degrader);
-        ArgumentNullException.ThrowIfNull(name);
+        ArgumentException.ThrowIfNullOrEmpty(name);
         return new(new BoundedStreamOptions<T>(BackpressurePolicy.DegradeQuality, capacity) { Degrader = degrader, Name = name });
     }
 
@@ -234,10 +236,11 @@ public static class BoundedStream
     /// <returns>The stream.</returns>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="capacity"/> is below 1, or <paramref name="timeout"/> is negative (other than <see cref="Timeout.InfiniteTimeSpan"/>) or too long for a timer.</exception>
     /// <exception cref="ArgumentNullException"><paramref name="name"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="name"/> is empty.</exception>
     public static BoundedStream<T> PauseUpstream<T>(int capacity, TimeSpan? timeout, string name)
     {
         BoundedStreamOptions<T>.ValidatePauseTimeout(timeout, nameof(timeout));
-        ArgumentNullException.ThrowIfNull(name);
+        ArgumentException.ThrowIfNullOrEmpty(name);
         return new(new BoundedStreamOptions<T>(BackpressurePolicy.PauseUpstream, capacity) { PauseTimeout = timeout, Name = name });
     }
 
@@ -254,9 +257,10 @@ public static class BoundedStream
     /// <returns>The stream.</returns>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="capacity"/> is below 1.</exception>
     /// <exception cref="ArgumentNullException"><paramref name="name"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="name"/> is empty.</exception>
     public static BoundedStream<T> Fail<T>(int capacity, string name)
     {
-        ArgumentNullException.ThrowIfNull(name);
+        ArgumentException.ThrowIfNullOrEmpty(name);
         return new(new BoundedStreamOptions<T>(BackpressurePolicy.Fail, capacity) { Name = name });
     }
 }

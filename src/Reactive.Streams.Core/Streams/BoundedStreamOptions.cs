@@ -41,16 +41,18 @@ public sealed class BoundedStreamOptions<T>
 
     /// <summary>
     /// The stream's name, used in error messages and as the <c>reactive_streams.stream.name</c> metric tag. Defaults to a unique
-    /// <c>stream-N</c>; must not be null. The metric series of a name you set lives as long as the meter, summing every
+    /// <c>stream-N</c>; must not be null or empty. The metric series of a name you set lives as long as the meter, summing every
     /// stream of that name and policy; the series of a generated <c>stream-N</c> is removed once its last stream has
     /// ended and been collected, and its counts move to the series named <c>stream-*</c> (docs/metrics.md).
     /// </summary>
+    /// <exception cref="ArgumentNullException">The value is null.</exception>
+    /// <exception cref="ArgumentException">The value is empty: a name is what an error message and a metric series show.</exception>
     public string Name
     {
         get => _name;
         set
         {
-            ArgumentNullException.ThrowIfNull(value, nameof(Name));
+            ArgumentException.ThrowIfNullOrEmpty(value, nameof(Name));
             _name = value;
             EndedSeriesName = null;
         }

@@ -93,6 +93,23 @@ public sealed class FactoryArgumentNameTests
         Assert.Equal("TimeProvider", Null(() => options.TimeProvider = null!));
     }
 
+    [Fact]
+    public void An_empty_name_is_rejected_naming_the_argument_or_the_option()
+    {
+        // An empty name would be a blank in every error message ("Stream '' is full") and a blank metric series; the
+        // delivery options already refuse one.
+        var options = new BoundedStreamOptions<int>(BackpressurePolicy.Fail, 1);
+        Assert.Equal("Name", Empty(() => options.Name = string.Empty));
+        Assert.NotEqual(string.Empty, options.Name);
+        Assert.Equal("name", Empty(() => BoundedStream.DropOldest<int>(1, string.Empty)));
+        Assert.Equal("name", Empty(() => BoundedStream.DegradeQuality<int>(1, x => x, string.Empty)));
+        Assert.Equal("name", Empty(() => BoundedStream.PauseUpstream<int>(1, null, string.Empty)));
+        Assert.Equal("name", Empty(() => BoundedStream.Fail<int>(1, string.Empty)));
+        Assert.Equal("name", Empty(() => LossySubscription.Create(Source, 1, name: string.Empty)));
+    }
+
+    private static string? Empty(Func<object?> factory) => Assert.Throws<ArgumentException>(() => factory()).ParamName;
+
     private static string? OutOfRange(Func<object?> factory) => Assert.Throws<ArgumentOutOfRangeException>(() => factory()).ParamName;
 
     private static string? Null(Func<object?> factory) => Assert.Throws<ArgumentNullException>(() => factory()).ParamName;
