@@ -279,7 +279,10 @@ internal abstract class BoundedBuffer<T> : IStreamMetricsSource, IMeteredStream
             var taken = TryReadMany(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(destination).Slice(start + total, chunk));
             total += taken;
             System.Runtime.InteropServices.CollectionsMarshal.SetCount(destination, start + total);
-            if (taken < chunk)
+
+            // A short read is not always an empty buffer: the lanes' claim stops at the tail the consumer last saw
+            // (SingleProducerLane.TryReadMany), so only an empty read, or a short one that left nothing, ends the batch.
+            if (taken == 0 || (taken < chunk && Depth == 0))
             {
                 break;
             }
