@@ -86,7 +86,9 @@ public static partial class ObservableBackpressureExtensions
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(options);
-        return Enumerate(source, options, default);
+
+        // Read once, now: every enumeration builds its stream from this copy (docs/naming.md, Options).
+        return Enumerate(source, options.Copy(), default);
 
         static async IAsyncEnumerable<T> Enumerate(IObservable<T> source, BoundedStreamOptions<T> options, [EnumeratorCancellation] CancellationToken cancellationToken)
         {

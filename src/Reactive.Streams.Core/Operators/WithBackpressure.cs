@@ -93,7 +93,8 @@ public static partial class ObservableBackpressureExtensions
     /// </summary>
     /// <typeparam name="T">The item type.</typeparam>
     /// <param name="source">The source sequence.</param>
-    /// <param name="options">The buffer's settings; each subscription gets a buffer of its own with them. Its
+    /// <param name="options">The buffer's settings, read once, here (changing the object later changes no
+    /// subscription); each subscription gets a buffer of its own with them. Its
     /// <see cref="BoundedStreamOptions{T}.TimeProvider"/> measures the PauseUpstream timeout.</param>
     /// <param name="scheduler">Where the downstream observer is called.</param>
     /// <returns>The buffered sequence.</returns>
@@ -103,7 +104,10 @@ public static partial class ObservableBackpressureExtensions
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(scheduler);
-        return new WithBackpressure<T>(source, options, scheduler);
+
+        // Read once, now: each subscription builds its buffer from this copy, so changing the caller's object later
+        // changes no subscription (docs/naming.md, Options).
+        return new WithBackpressure<T>(source, options.Copy(), scheduler);
     }
 
     /// <summary>

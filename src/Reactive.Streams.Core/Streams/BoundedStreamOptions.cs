@@ -33,6 +33,22 @@ public sealed class BoundedStreamOptions<T>
         EndedSeriesName = DefaultNames.EndedStreams;
     }
 
+    /// <summary>A copy of <paramref name="other"/>, its name (generated or not) included.</summary>
+    private BoundedStreamOptions(BoundedStreamOptions<T> other)
+    {
+        Policy = other.Policy;
+        Capacity = other.Capacity;
+        _name = other._name;
+        EndedSeriesName = other.EndedSeriesName;
+        Degrader = other.Degrader;
+        OnDropped = other.OnDropped;
+        _pauseTimeout = other._pauseTimeout;
+        SingleWriter = other.SingleWriter;
+        SingleReader = other.SingleReader;
+        MeterFactory = other.MeterFactory;
+        _timeProvider = other._timeProvider;
+    }
+
     /// <summary>What happens when the buffer is full.</summary>
     public BackpressurePolicy Policy { get; }
 
@@ -130,6 +146,13 @@ public sealed class BoundedStreamOptions<T>
     /// default). See docs/metrics.md.
     /// </summary>
     public IMeterFactory? MeterFactory { get; set; }
+
+    /// <summary>
+    /// A copy taken by a component that builds its buffers later (an Rx operator at each subscription, a lazy
+    /// enumerable at each enumeration), so that it reads its options once, when it is created, as every component does:
+    /// changing this object afterwards changes nothing.
+    /// </summary>
+    internal BoundedStreamOptions<T> Copy() => new(this);
 
     /// <summary>The clock for <see cref="PauseTimeout"/>. Default: <see cref="TimeProvider.System"/>.</summary>
     public TimeProvider TimeProvider
