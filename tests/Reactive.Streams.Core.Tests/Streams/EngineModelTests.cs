@@ -40,7 +40,7 @@ public sealed class EngineModelTests
             long pushed = 0, delivered = 0, dropOldest = 0, degradedHits = 0, overflows = 0;
             var next = 1;
             var cap = Math.Min(capacity, 200);
-            for (var step = 0; step < 3000; step++)
+            for (var step = 0; step < 1500; step++)
             {
                 var op = random.Next(10);
                 if (op < 5)
