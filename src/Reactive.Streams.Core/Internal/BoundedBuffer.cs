@@ -8,7 +8,7 @@ internal static class BoundedBuffer
     /// <summary>
     /// Set by the <c>Reactive.Streams.Engine.NoSingleLane</c> AppContext switch before the library is first used: the
     /// single-lane mode is then created as the shared mode. The benchmarks set it to measure, in one run, what the
-    /// lock-free mode gains the surfaces that ask for it (the Rx operators, <c>SubscribeAsync</c>, single-writer streams).
+    /// lock-free mode gains the surfaces that ask for it (the Rx operators and <c>SubscribeAsync</c>).
     /// </summary>
     internal static readonly bool NoSingleLane = AppContext.TryGetSwitch("Reactive.Streams.Engine.NoSingleLane", out var off) && off;
 

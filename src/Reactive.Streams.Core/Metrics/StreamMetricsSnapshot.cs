@@ -17,7 +17,7 @@ namespace Reactive.Streams;
 /// <param name="FailOverflows">Pushes rejected by <see cref="BackpressurePolicy.Fail"/> (<c>reactive_streams.stream.overflows</c>).</param>
 /// <param name="ItemsRejected">Pushes rejected for any other reason: the stream was completed, the wait was cancelled or
 /// timed out, the degrader was missing or threw (<c>reactive_streams.stream.items.rejected</c>).</param>
-/// <param name="Depth">Items buffered at the moment of the snapshot (<c>depth</c>).</param>
+/// <param name="Depth">Items buffered at the moment of the snapshot (<c>reactive_streams.stream.depth</c>).</param>
 public readonly record struct StreamMetricsSnapshot(
     long ItemsPushed,
     long ItemsDelivered,
