@@ -470,7 +470,11 @@ internal abstract class BoundedBuffer<T> : IStreamMetricsSource, IMeteredStream
     /// <summary>The exception a throwing path raises for a rejected push.</summary>
     public Exception CreateException(PushResult result) => result.Status switch
     {
-        PushStatus.Overflow or PushStatus.Full => new StreamOverflowException(Name, Policy, Capacity),
+        PushStatus.Overflow => new StreamOverflowException(Name, Policy, Capacity),
+
+        // A PauseUpstream push that could not wait (TryPush) never waited, so the timeout message would be wrong.
+        PushStatus.Full => new StreamOverflowException(
+            Name, Policy, Capacity, $"Stream '{Name}' is full (capacity {Capacity}) and a push that does not wait found no room under {Policy}; the caller keeps the item."),
         PushStatus.Closed => CreateClosedException(),
         PushStatus.MissingDegrader => new MissingDegraderException(Name, Capacity),
         PushStatus.DegraderFailed => new InvalidOperationException($"The degrader of stream '{Name}' threw; the item was rejected and nothing was evicted.", result.Error),

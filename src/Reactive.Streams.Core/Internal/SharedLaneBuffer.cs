@@ -367,7 +367,7 @@ internal sealed class SharedLaneBuffer<T> : WaitListBuffer<T>
         var read = _lane.TryReadMany(destination);
         if (read > 0)
         {
-                AfterRead();
+            AfterRead();
         }
         else if (IsCompleted && _lane.IsEmpty)
         {

@@ -22,6 +22,15 @@ public sealed class StreamOverflowException : InvalidOperationException
         Capacity = capacity;
     }
 
+    /// <summary>The exception with a message of the library's choosing (a non-waiting push that found the buffer full).</summary>
+    internal StreamOverflowException(string streamName, BackpressurePolicy policy, int capacity, string message)
+        : base(message)
+    {
+        StreamName = streamName;
+        Policy = policy;
+        Capacity = capacity;
+    }
+
     /// <summary>The stream whose buffer was full.</summary>
     public string StreamName { get; }
 

@@ -34,6 +34,25 @@ public sealed class EngineEdgeCaseTests
 
     [Theory]
     [MemberData(nameof(AllModes))]
+    public void CreateException_for_a_Full_TryPush_says_the_push_did_not_wait(string mode)
+    {
+        var s = Open(mode, new BoundedStreamOptions<int>(BackpressurePolicy.PauseUpstream, 1) { Name = "full-stream" });
+        s.TryPush(1);
+        var full = s.TryPush(2);
+        Assert.Equal(PushStatus.Full, full.Status);
+
+        var error = Assert.IsType<StreamOverflowException>(s.CreateException(full));
+
+        // It never waited, so no timeout ran out: the message says what happened, with the stream's name and capacity.
+        Assert.DoesNotContain("timeout", error.Message, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("'full-stream'", error.Message);
+        Assert.Contains("capacity 1", error.Message);
+        Assert.Equal((BackpressurePolicy.PauseUpstream, 1, "full-stream"), (error.Policy, error.Capacity, error.StreamName));
+        Assert.Equal(new StreamMetricsSnapshot(1, 0, 0, 0, 0, 0, 0, 1), s.GetMetrics());
+    }
+
+    [Theory]
+    [MemberData(nameof(AllModes))]
     public async Task A_throwing_degrader_rejects_on_every_push_path_and_is_counted(string mode)
     {
         var s = Open(mode, new BoundedStreamOptions<int>(BackpressurePolicy.DegradeQuality, 1) { Degrader = _ => throw new FormatException("boom") });
