@@ -575,7 +575,7 @@ internal sealed class PurityProver
             {
                 _assignedFresh.Add(local);
             }
-            else if (local.Type is { } type && IsView(type) && ViewRoot(value) is ILocalReferenceOperation { Local: var viewed } root && !ReferenceEquals(root, Strip(value)))
+            else if (ViewedOrAliased(local, value) is { } viewed)
             {
                 if (!_viewOf.TryGetValue(local, out var viewedLocals))
                 {
@@ -588,6 +588,18 @@ internal sealed class PurityProver
             {
                 _notFresh.Add(local);
             }
+        }
+
+        // The local whose storage `local` is given a view of (`var s = buffer.AsSpan(1)`), or whose object it is another
+        // name for (`var same = items`): `local` is then as fresh as that local.
+        private static ILocalSymbol? ViewedOrAliased(ILocalSymbol local, IOperation value)
+        {
+            if (local.Type is { } type && IsView(type) && ViewRoot(value) is ILocalReferenceOperation { Local: var viewed } root && !ReferenceEquals(root, Strip(value)))
+            {
+                return viewed;
+            }
+
+            return local.Type is { IsValueType: false } && Strip(value) is ILocalReferenceOperation { Local: { IsRef: false } aliased } ? aliased : null;
         }
 
         private void NoteRefTarget(ILocalSymbol local, IOperation target)
@@ -675,6 +687,18 @@ internal sealed class PurityProver
             {
                 // `n <= 16 ? stackalloc int[16] : new int[n]`
                 return IsCreation(whenTrue) && IsCreation(whenFalse);
+            }
+
+            if (value is ICoalesceOperation { Value: var left, WhenNull: var right })
+            {
+                // `xs?.ToList() ?? new List<int>()`
+                return IsCreation(left) && IsCreation(right);
+            }
+
+            if (value is IConditionalAccessOperation { WhenNotNull: var whenNotNull })
+            {
+                // `xs?.ToList()`: a new list, or null.
+                return IsCreation(whenNotNull);
             }
 
             return value is IObjectCreationOperation or IArrayCreationOperation or IAnonymousObjectCreationOperation
@@ -1723,7 +1747,11 @@ internal sealed class PurityProver
                 return Effect("calls static virtual '" + KnownApis.Display(method) + "', which the type argument can implement", at);
             }
 
-            if (method.IsAbstract || method.IsExtern || (type.TypeKind == TypeKind.Interface && !method.IsStatic))
+            // ICollection<T>.Add, IList<T>.Insert, IDictionary<K, V>.Remove: a collection interface of the framework is
+            // judged like the collections that implement it (reads are pure, mutations only of what the degrader created),
+            // not as pure because it is a special type (ICollection<T>, IList<T>) nor as unprovable (IDictionary<K, V>).
+            var collectionInterface = type.TypeKind == TypeKind.Interface && !method.IsStatic && !IsInSource(method) && KnownApis.IsMutableContainer(type);
+            if (!collectionInterface && (method.IsAbstract || method.IsExtern || (type.TypeKind == TypeKind.Interface && !method.IsStatic)))
             {
                 // Virtual dispatch to an unknown implementation, or no managed body at all.
                 if (!IsInSource(method) && (KnownApis.IsPureType(type) || IsPureByShape(method)))
@@ -1762,7 +1790,7 @@ internal sealed class PurityProver
                 return Effect("mutates '" + Describe(destination) + "' ('" + KnownApis.Display(method) + "'), which was not created inside the degrader", at);
             }
 
-            if (KnownApis.IsPureType(type) || IsPureByShape(method))
+            if (!collectionInterface && (KnownApis.IsPureType(type) || IsPureByShape(method)))
             {
                 return null;
             }

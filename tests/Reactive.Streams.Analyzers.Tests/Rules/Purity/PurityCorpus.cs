@@ -21,6 +21,7 @@ internal static partial class PurityCorpus
         .. Shapes(),
         .. Audit(),
         .. Modern(),
+        .. CreatedInside(),
     ];
 
     private static IEnumerable<PurityCase> Generics()
