@@ -77,7 +77,8 @@ public sealed class ImpureDegraderAnalyzer : DiagnosticAnalyzer
                             }
                         },
                         OperationKind.Invocation,
-                        OperationKind.ObjectCreation);
+                        OperationKind.ObjectCreation,
+                        OperationKind.SimpleAssignment);
                     symbolStart.RegisterSymbolEndAction(end =>
                     {
                         while (methodGroups.TryDequeue(out var pending))
@@ -108,6 +109,17 @@ public sealed class ImpureDegraderAnalyzer : DiagnosticAnalyzer
 
     private static IOperation? FindDegrader(IOperation operation)
     {
+        if (operation is ISimpleAssignmentOperation assignment)
+        {
+            // `options.Degrader = ...` in a statement (or a nested initializer): a library type's Degrader property set
+            // outside the initializer of the library object creation that the branch below reads.
+            return assignment is { Target: IPropertyReferenceOperation { Property: { Name: PolicyCalls.DegraderProperty } property }, Value.Type.TypeKind: TypeKind.Delegate }
+                && KnownTypes.IsInLibraryNamespace(property.ContainingType)
+                && assignment.Parent is not IObjectOrCollectionInitializerOperation { Parent: IObjectCreationOperation }
+                ? assignment.Value
+                : null;
+        }
+
         if (!PolicyCalls.TryGetLibraryCall(operation, out _, out var arguments, out var initializer))
         {
             return null;

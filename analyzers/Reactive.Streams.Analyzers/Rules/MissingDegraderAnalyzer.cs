@@ -68,9 +68,59 @@ public sealed class MissingDegraderAnalyzer : DiagnosticAnalyzer
             return;
         }
 
+        if (context.Operation is IObjectCreationOperation creation && IsGivenDegraderLater(creation))
+        {
+            return;
+        }
+
         // The constant policy is what asks for a degrader; the shorthand asks by its name, and then the null is the culprit.
         var location = isConstantDegradeQuality ? policy!.Value.Syntax.GetLocation() : degrader!.Value.Syntax.GetLocation();
         context.ReportDiagnostic(Diagnostic.Create(Descriptors.MissingDegrader, location, "'" + PolicyCalls.Describe(method) + "'"));
+    }
+
+    // `var options = new BoundedStreamOptions<T>(DegradeQuality, n); options.Degrader = ...;`: the options object is
+    // stored in a local that the same body, further down, gives a degrader (a Degrader property set to something other
+    // than null).
+    private static bool IsGivenDegraderLater(IObjectCreationOperation creation)
+    {
+        IOperation value = creation;
+        while (value.Parent is IConversionOperation or IParenthesizedOperation)
+        {
+            value = value.Parent;
+        }
+
+        var local = value.Parent switch
+        {
+            IVariableInitializerOperation { Parent: IVariableDeclaratorOperation declarator } => declarator.Symbol,
+            ISimpleAssignmentOperation { Target: ILocalReferenceOperation target } assignment when assignment.Value == value => target.Local,
+            _ => null,
+        };
+        if (local is null)
+        {
+            return false;
+        }
+
+        IOperation root = creation;
+        while (root.Parent is { } parent)
+        {
+            root = parent;
+        }
+
+        foreach (var descendant in root.Descendants())
+        {
+            if (descendant is ISimpleAssignmentOperation
+                {
+                    Target: IPropertyReferenceOperation { Property.Name: PolicyCalls.DegraderProperty, Instance: ILocalReferenceOperation instance },
+                } set
+                && SymbolEqualityComparer.Default.Equals(instance.Local, local)
+                && set.Syntax.SpanStart > creation.Syntax.SpanStart
+                && !PolicyCalls.IsMissingOrNull(set.Value))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static void AnalyzeAttributes(SymbolAnalysisContext context, KnownTypes types)

@@ -75,6 +75,49 @@ public sealed class LibraryApiTests
             Verify<ImpureDegraderAnalyzer>.Diagnostic(DiagnosticIds.ImpureDegrader).WithLocation(2)
                 .WithArguments("lambda", "lambda \u2192 uses randomness ('Random.Next') (Test0.cs:12)")
                 .WithOptions(Microsoft.CodeAnalysis.Testing.DiagnosticOptions.IgnoreAdditionalLocations));
+
+    [Fact]
+    public Task DegradeQuality_options_given_a_degrader_by_a_later_statement_are_not_reported() =>
+        Verify<MissingDegraderAnalyzer>.AnalyzerAsync("""
+            using Reactive.Streams;
+
+            class C
+            {
+                BoundedStream<int> M()
+                {
+                    var options = new BoundedStreamOptions<int>(BackpressurePolicy.DegradeQuality, 8);
+                    options.Degrader = static x => x / 2;
+                    var other = new BoundedStreamOptions<int>({|#0:BackpressurePolicy.DegradeQuality|}, 8);
+                    other.Degrader = null;
+                    options = new BoundedStreamOptions<int>({|#1:BackpressurePolicy.DegradeQuality|}, 8) { Name = "later" };
+                    return new BoundedStream<int>(other);
+                }
+            }
+            """,
+            Verify<MissingDegraderAnalyzer>.Diagnostic(DiagnosticIds.MissingDegrader).WithLocation(0).WithArguments("'new BoundedStreamOptions'"),
+            Verify<MissingDegraderAnalyzer>.Diagnostic(DiagnosticIds.MissingDegrader).WithLocation(1).WithArguments("'new BoundedStreamOptions'"));
+
+    [Fact]
+    public Task A_degrader_set_on_options_by_a_statement_is_proved() =>
+        Verify<ImpureDegraderAnalyzer>.AnalyzerAsync("""
+            using System;
+            using Reactive.Streams;
+
+            class C
+            {
+                static int Dropped;
+
+                BoundedStream<int> M()
+                {
+                    var options = new BoundedStreamOptions<int>(BackpressurePolicy.DegradeQuality, 8);
+                    options.Degrader = {|#0:static x => Dropped++|};
+                    return new BoundedStream<int>(options);
+                }
+            }
+            """,
+            Verify<ImpureDegraderAnalyzer>.Diagnostic(DiagnosticIds.ImpureDegrader).WithLocation(0)
+                .WithArguments("lambda", "lambda \u2192 writes static field 'C.Dropped' (Test0.cs:11)")
+                .WithOptions(Microsoft.CodeAnalysis.Testing.DiagnosticOptions.IgnoreAdditionalLocations));
 }
 
 /// <summary>The rules on the Rx policy operators (Core's own once it has them; the design's signatures until then).</summary>
