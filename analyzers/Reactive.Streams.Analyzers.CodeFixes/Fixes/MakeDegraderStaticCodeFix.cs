@@ -105,6 +105,21 @@ public sealed class MakeDegraderStaticCodeFix : CodeFixProvider
 
             var operation = model.GetOperation(identifier, cancellationToken);
             var parent = operation?.Parent;
+
+            // `(factor, other) = (4, 5)`: an element of a deconstruction's target tuple is written too.
+            var target = operation;
+            while (parent is ITupleOperation)
+            {
+                target = parent;
+                parent = parent.Parent;
+            }
+
+            if (parent is IDeconstructionAssignmentOperation deconstruction && ReferenceEquals(deconstruction.Target, target))
+            {
+                return true;
+            }
+
+            parent = operation?.Parent;
             if (parent is IAssignmentOperation assignment && ReferenceEquals(assignment.Target, operation)
                 || parent is IIncrementOrDecrementOperation
                 || parent is IArgumentOperation { Parameter.RefKind: RefKind.Ref or RefKind.Out }
@@ -137,7 +152,7 @@ public sealed class MakeDegraderStaticCodeFix : CodeFixProvider
         {
             // `var x = 3;` becomes `const int x = 3;`: const needs an explicit type.
             var type = declaration.Declaration.Type.IsVar
-                ? SyntaxFactory.ParseTypeName(symbol.Type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat)).WithTriviaFrom(declaration.Declaration.Type)
+                ? SyntaxFactory.ParseTypeName(symbol.Type.WithNullableAnnotation(NullableAnnotation.NotAnnotated).ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat)).WithTriviaFrom(declaration.Declaration.Type)
                 : declaration.Declaration.Type;
             var constKeyword = SyntaxFactory.Token(SyntaxKind.ConstKeyword).WithTrailingTrivia(SyntaxFactory.Space);
             var updated = declaration

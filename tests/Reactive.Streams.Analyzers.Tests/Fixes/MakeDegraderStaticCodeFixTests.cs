@@ -250,4 +250,79 @@ public sealed class MakeDegraderStaticCodeFixTests
                 }
             }
             """);
+
+    [Fact]
+    public Task No_fix_when_the_captured_local_is_written_by_a_deconstruction() =>
+        Verifier.NoCodeFixAsync<MakeDegraderStaticCodeFix>(
+            """
+            using Reactive.Streams;
+
+            class C
+            {
+                void M()
+                {
+                    var factor = 3;
+                    StubFactory.DegradeQuality<int>(4, {|RXS0004:x => x / factor|});
+                    (factor, _) = (4, 5);
+                }
+            }
+            """);
+
+    [Fact]
+    public Task A_var_string_local_becomes_a_const_string_without_a_nullable_annotation() =>
+        Verifier.CodeFixAsync<MakeDegraderStaticCodeFix>(
+            """
+            #nullable enable
+            using Reactive.Streams;
+
+            class C
+            {
+                void M()
+                {
+                    var suffix = "~";
+                    StubFactory.DegradeQuality<string>(4, {|RXS0004:s => s + suffix|});
+                }
+            }
+            """,
+            """
+            #nullable enable
+            using Reactive.Streams;
+
+            class C
+            {
+                void M()
+                {
+                    const string suffix = "~";
+                    StubFactory.DegradeQuality<string>(4, static s => s + suffix);
+                }
+            }
+            """);
+
+    [Fact]
+    public Task A_parenthesized_lambda_becomes_static() =>
+        Verifier.CodeFixAsync<MakeDegraderStaticCodeFix>(
+            """
+            using Reactive.Streams;
+
+            class C
+            {
+                void M()
+                {
+                    var factor = 3;
+                    StubFactory.DegradeQuality<int>(4, ({|RXS0004:x => x / factor|}));
+                }
+            }
+            """,
+            """
+            using Reactive.Streams;
+
+            class C
+            {
+                void M()
+                {
+                    const int factor = 3;
+                    StubFactory.DegradeQuality<int>(4, (static x => x / factor));
+                }
+            }
+            """);
 }
