@@ -22,6 +22,7 @@ internal static partial class PurityCorpus
         .. Audit(),
         .. Modern(),
         .. CreatedInside(),
+        .. Declarations(),
     ];
 
     private static IEnumerable<PurityCase> Generics()
