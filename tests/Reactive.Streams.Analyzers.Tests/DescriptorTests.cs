@@ -48,6 +48,24 @@ public sealed class DescriptorTests
 
     [Theory]
     [MemberData(nameof(Ids))]
+    public void Rule_page_states_the_descriptor_s_title_severity_category_and_whether_a_fix_is_offered(string id)
+    {
+        var descriptor = s_descriptors.Single(d => d.Id == id);
+        var lines = File.ReadAllLines(Path.Combine(AppContext.BaseDirectory, "rules", id + ".md"));
+        Assert.Equal("# " + id + ": " + descriptor.Title, lines[0].Replace("`", string.Empty, StringComparison.Ordinal));
+        Assert.Contains("| Severity | " + descriptor.DefaultSeverity + " |", lines);
+        Assert.Contains("| Category | " + descriptor.Category + " |", lines);
+        Assert.True(descriptor.IsEnabledByDefault, id + " is not enabled by default");
+
+        var fixRow = Assert.Single(lines, l => l.StartsWith("| Code fix | ", StringComparison.Ordinal));
+        var hasFix = typeof(Reactive.Streams.Analyzers.CodeFixes.Fixes.AddBackpressureAttributeCodeFix).Assembly.GetTypes()
+            .Where(t => typeof(Microsoft.CodeAnalysis.CodeFixes.CodeFixProvider).IsAssignableFrom(t) && !t.IsAbstract)
+            .Any(t => ((Microsoft.CodeAnalysis.CodeFixes.CodeFixProvider)Activator.CreateInstance(t)!).FixableDiagnosticIds.Contains(id));
+        Assert.True(hasFix == fixRow.StartsWith("| Code fix | Yes", StringComparison.Ordinal), $"{id}: the page says '{fixRow}', a code fix {(hasFix ? "exists" : "does not exist")}");
+    }
+
+    [Theory]
+    [MemberData(nameof(Ids))]
     public void Release_tracking_lists_the_rule_with_its_default_severity(string id)
     {
         var descriptor = s_descriptors.Single(d => d.Id == id);
