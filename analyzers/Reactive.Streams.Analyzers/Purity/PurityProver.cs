@@ -547,6 +547,9 @@ internal sealed class PurityProver
                 case ISimpleAssignmentOperation { Target: ILocalReferenceOperation target } assignment:
                     NoteAssignment(target.Local, assignment.Value);
                     break;
+                case IDeconstructionAssignmentOperation deconstruction:
+                    NoteDeconstruction(deconstruction.Target, deconstruction.Value);
+                    break;
                 case IInvocationOperation { TargetMethod: { Name: "Create", ContainingType.SpecialType: SpecialType.System_String } } create:
                     // string.Create(length, state, (span, state) => ...): the span is the new string's storage.
                     foreach (var argument in create.Arguments)
@@ -587,6 +590,41 @@ internal sealed class PurityProver
             else
             {
                 _notFresh.Add(local);
+            }
+        }
+
+        // `var (n, list) = (x, new List<int>())`: each local is given the element of the tuple written in its place; a
+        // local given part of any other value (a call's tuple, a Deconstruct) is given something not created here.
+        private void NoteDeconstruction(IOperation target, IOperation value)
+        {
+            if (target is IDeclarationExpressionOperation declaration)
+            {
+                target = declaration.Expression;
+            }
+
+            value = Strip(value);
+            if (target is ITupleOperation targets && value is ITupleOperation values && targets.Elements.Length == values.Elements.Length)
+            {
+                for (var i = 0; i < targets.Elements.Length; i++)
+                {
+                    NoteDeconstruction(targets.Elements[i], values.Elements[i]);
+                }
+
+                return;
+            }
+
+            if (target is ILocalReferenceOperation { Local: var local } && target.Parent is ITupleOperation)
+            {
+                NoteAssignment(local, value);
+                return;
+            }
+
+            foreach (var part in target.DescendantsAndSelf())
+            {
+                if (part is ILocalReferenceOperation { Local: var given })
+                {
+                    _notFresh.Add(given);
+                }
             }
         }
 

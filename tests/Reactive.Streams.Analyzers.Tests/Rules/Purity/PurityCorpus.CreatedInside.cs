@@ -46,6 +46,13 @@ internal static partial class PurityCorpus
         yield return Pure("local dictionary counting", "string", "static s => { var counts = new Dictionary<char, int>(); foreach (var c in s) { counts.TryGetValue(c, out var n); counts[c] = n + 1; } return string.Join(',', counts.Select(kv => kv.Key + \"=\" + kv.Value)); }");
         yield return Pure("local array filled in a loop", "int[]", "static xs => { var copy = new int[xs.Length]; for (var i = 0; i < xs.Length; i++) copy[i] = xs[i] / 2; return copy; }");
         yield return Pure("local list matched by a pattern", "int", "static x => { object o = new List<int>(); if (o is List<int> l) { return l.Count; } return 0; }");
+        yield return Pure("local list from a deconstructed tuple", "int", "static x => { var (n, list) = (x, new List<int>()); list.Add(n); return list.Count; }");
+        yield return Pure("local lists from a nested deconstruction", "int", "static x => { List<int> a, b; (a, (b, _)) = (new List<int>(), (new List<int>(), x)); a.Add(x); b.Add(x); return a.Count + b.Count; }");
+        yield return Impure("local list deconstructed from a parameter", "List<int>", "static xs => { var (n, list) = (1, xs); /*!*/list.Add(n); return list; }", "",
+            "lambda \u2192 mutates 'list' ('List.Add'), which was not created inside the degrader");
+        yield return Impure("local list deconstructed from a call", "List<int>", "static xs => { var (n, list) = H.Pair(xs); /*!*/list.Add(n); return list; }", """
+            static class H { public static (int, List<int>) Pair(List<int> xs) => (1, xs); }
+            """, "lambda \u2192 mutates 'list' ('List.Add'), which was not created inside the degrader");
         yield return Impure("IList parameter added to", "IList<int>", "static xs => { /*!*/xs.Add(1); return xs; }", "",
             "lambda \u2192 mutates 'xs' ('ICollection.Add'), which was not created inside the degrader");
         yield return Impure("ICollection field added to", "int", "static x => { /*!*/Probe.Seen.Add(x); return x; }", """
