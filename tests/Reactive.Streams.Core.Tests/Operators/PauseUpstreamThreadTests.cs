@@ -240,17 +240,21 @@ public sealed class PauseUpstreamThreadTests : IDisposable
     [Fact]
     public async Task A_producer_on_another_thread_than_the_event_loop_is_not_mistaken_for_it()
     {
+        // Capacity 1 against 1,000 items from a thread-pool thread: the producer blocks often, never fails. Every item
+        // that blocks costs two thread switches, so on a loaded machine (two cores, other processes busy) each item can
+        // cost a time slice or two: 10,000 items took 1.5 minutes there and once ran into the two-minute watchdog.
+        const int Items = 1_000;
         var received = new List<int>();
         var completed = new TaskCompletionSource();
-
-        // Capacity 1 against 10,000 items from a thread-pool thread: the producer blocks often, never fails.
-        using var subscription = Observable.Range(0, 10_000, TaskPoolScheduler.Default)
+        using var subscription = Observable.Range(0, Items, TaskPoolScheduler.Default)
             .PauseUpstream(1, _loop)
             .Subscribe(received.Add, e => completed.SetException(e), () => completed.SetResult());
 
         await completed.Task.WaitAsync(Limit);
 
-        Assert.Equal(Enumerable.Range(0, 10_000), received);
+        Assert.Equal(Enumerable.Range(0, Items), received);
+        var metrics = ((IMeteredStream)subscription).GetMetrics();
+        Assert.Equal(((long)Items, (long)Items, 0L), (metrics.ItemsPushed, metrics.ItemsDelivered, metrics.ItemsRejected + metrics.FailOverflows));
     }
 
     /// <summary>A user's own virtual-time scheduler, with clock types the library knows nothing of.</summary>
