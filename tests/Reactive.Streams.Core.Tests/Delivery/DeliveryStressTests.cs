@@ -304,7 +304,10 @@ public class DeliveryStressTests
         Assert.Equal(0, committedButNotAcked);
         Assert.Equal(acked, dispatcher.AcknowledgedCount);
         Assert.True(acked >= 50_000, $"Only {acked} acknowledgements.");
-        Assert.Equal(drained, okButUnacked == 0);
+        // A drained shutdown acknowledged every dispatch that returned. Not the converse: a dispatch the shutdown cut
+        // half-way leaves its item in an earlier sink's queue, which is then not drained even if every dispatch that
+        // returned was acknowledged.
+        Assert.True(!drained || okButUnacked == 0, $"drained, yet {okButUnacked} dispatches that returned were not acknowledged");
     }
 
     [Fact]
@@ -369,7 +372,10 @@ public class DeliveryStressTests
         Assert.Equal(0, committedButNotAcked);
         Assert.Equal(acked, dispatcher.AcknowledgedCount);
         Assert.InRange(acked, 50_000, stoppedAt);
-        Assert.Equal(drained, okButUnacked == 0);
+        // A drained shutdown acknowledged every dispatch that returned. Not the converse: a dispatch the shutdown cut
+        // half-way leaves its item in an earlier sink's queue, which is then not drained even if every dispatch that
+        // returned was acknowledged.
+        Assert.True(!drained || okButUnacked == 0, $"drained, yet {okButUnacked} dispatches that returned were not acknowledged");
         Assert.All(events.Skip(stoppedAt + 1).Take(1000), e => Assert.Null(e));
     }
 }
