@@ -72,7 +72,7 @@ public class BackpressureBlockRaceTests
     [Fact]
     public void A_fault_racing_a_message_on_its_way_in_faults_the_block()
     {
-        // Failed within the first thousand rounds on the old code on a quiet machine.
+        // Failed within the first 4,000 rounds in every run on the old code on a quiet machine.
         const int Rounds = 5_000;
         var source = new AlwaysConsumedSource();
         BackpressureBlock<int>? block = null;
@@ -97,16 +97,22 @@ public class BackpressureBlockRaceTests
         });
         offering.Start();
         var boom = new InvalidOperationException("boom");
+        var failures = new List<string>();
         for (var round = 0; round < Rounds; round++)
         {
             Volatile.Write(ref block, new BackpressureBlock<int>(BackpressurePolicy.DropOldest, 4));
             Assert.True(barrier.SignalAndWait(TestLimits.Hang));
             block.Fault(boom);
             Assert.True(barrier.SignalAndWait(TestLimits.Hang));
-            Assert.True(block.Completion.IsFaulted, $"round {round}: {block.Completion.Status}");
+            if (!block.Completion.IsFaulted)
+            {
+                // Noted, not thrown: the offering thread still waits at the barrier for the remaining rounds.
+                failures.Add($"round {round}: {block.Completion.Status}");
+            }
         }
 
         Assert.True(offering.Join(TestLimits.Hang));
+        Assert.Empty(failures);
     }
 
     [Theory]
