@@ -34,6 +34,8 @@ public abstract partial class ConsumerGroupConformanceTests
 
         await acks.WaitForAsync(3).WaitAsync(Guard);
         await flaky.Failed.WaitAsync(Guard);
+        // The good sink's queue runs on its own worker: the crash below comes only once it committed all six.
+        await good.CommittedAsync(6).WaitAsync(Guard);
         await a.FlushAcknowledgementsAsync();
         Assert.Equal(ids[3..], (await log.ReadPendingAsync(stream, "g", null, 10)).Select(p => p.Id));
         Assert.Equal(3, a.Unacknowledged);
@@ -150,6 +152,8 @@ public abstract partial class ConsumerGroupConformanceTests
     private sealed class RecordingSink(string name) : IDeliverySink<string>
     {
         private readonly TaskCompletionSource _failed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource _reached = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _expected = int.MaxValue;
 
         public string Name => name;
 
@@ -160,6 +164,19 @@ public abstract partial class ConsumerGroupConformanceTests
         /// <summary>Completes when the sink first failed an item.</summary>
         public Task Failed => _failed.Task;
 
+        /// <summary>Completes once the sink committed <paramref name="count"/> items (one count per sink).</summary>
+        public Task CommittedAsync(int count)
+        {
+            // Interlocked here and in the queue's enqueue: the writer or this call sees the other's write.
+            Interlocked.Exchange(ref _expected, count);
+            if (Committed.Count >= count)
+            {
+                _reached.TrySetResult();
+            }
+
+            return _reached.Task;
+        }
+
         public ValueTask WriteAsync(string item, CancellationToken cancellationToken)
         {
             if (item == Failing)
@@ -169,6 +186,11 @@ public abstract partial class ConsumerGroupConformanceTests
             }
 
             Committed.Enqueue(item);
+            if (Committed.Count >= Volatile.Read(ref _expected))
+            {
+                _reached.TrySetResult();
+            }
+
             return ValueTask.CompletedTask;
         }
     }
