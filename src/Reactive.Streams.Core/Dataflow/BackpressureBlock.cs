@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
 using System.Threading.Tasks.Dataflow;
 using Reactive.Streams.Internal;
 
@@ -78,6 +79,12 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
     private readonly Lock _lock = new();
     private readonly List<KeyValuePair<ISourceBlock<T>, DataflowMessageHeader>> _postponed = [];
     private Link[] _links = [];
+
+    // Targets whose MaxMessages link took its last message and which have no link since. The offering loop reads the
+    // links without the lock, so it can still offer such a target a message (from a snapshot taken just before the
+    // link went); a consume or reservation from it is refused, as BufferBlock, which offers under its lock, never makes
+    // that offer. Weak, so a target dropped by the user is not kept alive; set only once a link has a MaxMessages.
+    private ConditionalWeakTable<ITargetBlock<T>, object>? _exhaustedTargets;
     private ITargetBlock<T>? _reservedBy;
     private long _reservedId;
 
@@ -859,6 +866,13 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
             if (linked)
             {
                 _links = linkOptions.Append ? [.. _links, link] : [link, .. _links];
+                if (linkOptions.MaxMessages != DataflowBlockOptions.Unbounded)
+                {
+                    _exhaustedTargets ??= new();
+                }
+
+                // Linked again: the target takes messages through its new link.
+                _exhaustedTargets?.Remove(target);
             }
         }
 
@@ -1099,9 +1113,15 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
         {
             // Ids are positions + 1; an id below 1 names no message (and a negative position would read any). After a
             // fault only the message a target reserved before it is left, for that target.
-            messageConsumed = messageHeader.Id > 0 &&
+            Link? counted = null;
+            messageConsumed = messageHeader.Id > 0 && !IsExhausted(target, out counted) &&
                 (_buffer.CompletionError is null ? !IsHeldByOther(target) : _reservedBy == target && _reservedId == messageHeader.Id) &&
                 _buffer.TryReadMany(new Span<T>(ref value), messageHeader.Id - 1) == 1;
+            if (messageConsumed && counted is not null)
+            {
+                CountOne(counted);
+            }
+
             if (_reservedBy == target && (messageConsumed || _reservedId == messageHeader.Id))
             {
                 // Consumed, or its message was evicted: either way the reservation is over.
@@ -1122,7 +1142,6 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
             return default;
         }
 
-        CountForLink(target);
         OnRead();
         return value;
     }
@@ -1133,7 +1152,7 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
         Validate(messageHeader, target);
         lock (_lock)
         {
-            if (_reservedBy is not null || _buffer.CompletionError is not null ||
+            if (_reservedBy is not null || _buffer.CompletionError is not null || IsExhausted(target, out _) ||
                 !_buffer.TryPeekHead(out _, out var position) || position + 1 != messageHeader.Id)
             {
                 return false;
@@ -1247,18 +1266,48 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
         ArgumentNullException.ThrowIfNull(target);
     }
 
-    private void CountForLink(ITargetBlock<T> target)
+    /// <summary>
+    /// Whether <paramref name="target"/> may take no more messages: its MaxMessages link took its last one and it has no
+    /// link since. Otherwise <paramref name="counted"/> is its first link with a MaxMessages, which the message it takes
+    /// counts against (null when it has none).
+    /// </summary>
+    private bool IsExhausted(ITargetBlock<T> target, out Link? counted)
     {
-        foreach (var link in Volatile.Read(ref _links))
+        Debug.Assert(_lock.IsHeldByCurrentThread, "The links' counts are guarded by the block's lock.");
+        counted = null;
+        if (_exhaustedTargets is null)
+        {
+            // No link ever had a MaxMessages: nothing to count.
+            return false;
+        }
+
+        var linked = false;
+        foreach (var link in _links)
         {
             if (link.Target == target)
             {
-                if (link.CountOne())
+                linked = true;
+                if (link.MaxMessages != DataflowBlockOptions.Unbounded)
                 {
-                    Unlink(link);
+                    counted = link;
+                    return false;
                 }
+            }
+        }
 
-                return;
+        return !linked && _exhaustedTargets.TryGetValue(target, out _);
+    }
+
+    /// <summary>Counts a message taken through <paramref name="link"/>; its last one removes it.</summary>
+    private void CountOne(Link link)
+    {
+        Debug.Assert(_lock.IsHeldByCurrentThread, "The links' counts are guarded by the block's lock.");
+        if (--link.Remaining == 0)
+        {
+            Unlink(link);
+            if (Array.FindIndex(_links, l => l.Target == link.Target) < 0)
+            {
+                _exhaustedTargets!.AddOrUpdate(link.Target, link);
             }
         }
     }
@@ -1284,14 +1333,14 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
     /// <summary>One link: its target, whether it propagates completion, and how many messages it may still take.</summary>
     private sealed class Link(BackpressureBlock<T> owner, ITargetBlock<T> target, bool propagateCompletion, int maxMessages) : IDisposable
     {
-        private int _remaining = maxMessages;
-
         public ITargetBlock<T> Target { get; } = target;
 
         public bool PropagateCompletion { get; } = propagateCompletion;
 
-        /// <summary>Counts a message taken through this link; true when that was its last one.</summary>
-        public bool CountOne() => _remaining != DataflowBlockOptions.Unbounded && Interlocked.Decrement(ref _remaining) == 0;
+        public int MaxMessages { get; } = maxMessages;
+
+        /// <summary>How many messages the link may still take (with a MaxMessages; read and written under the block's lock).</summary>
+        public int Remaining { get; set; } = maxMessages;
 
         public void Dispose() => owner.Unlink(this);
     }

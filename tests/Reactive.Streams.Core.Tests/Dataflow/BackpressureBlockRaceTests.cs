@@ -115,6 +115,48 @@ public class BackpressureBlockRaceTests
         Assert.Empty(failures);
     }
 
+    /// <summary>
+    /// A link with MaxMessages = 1 and a second link, both to targets that postpone every offer and consume it later on
+    /// the thread pool, so the first target consumes its message while the block is offering the next one. The block
+    /// counted a link's messages after the read, by target: an offer the link made just before its one message went could
+    /// still be consumed, and the link took two (about once in several thousand rounds). <see cref="BufferBlock{T}"/>,
+    /// the twin, runs the same rounds.
+    /// </summary>
+    [Theory]
+    [InlineData(null)]
+    [InlineData(BackpressurePolicy.PauseUpstream)]
+    [InlineData(BackpressurePolicy.DropOldest)]
+    public void A_MaxMessages_link_takes_no_more_than_its_count_when_its_target_consumes_during_an_offer(BackpressurePolicy? policy)
+    {
+        const int Rounds = 10_000;
+        const int Messages = 4;
+        var failures = new List<string>();
+        for (var round = 0; round < Rounds && failures.Count == 0; round++)
+        {
+            IPropagatorBlock<int, int> block = policy is { } p
+                ? new BackpressureBlock<int>(p, 16)
+                : new BufferBlock<int>(new DataflowBlockOptions { BoundedCapacity = 16 });
+            var limited = new LaterConsumingTarget();
+            var other = new LaterConsumingTarget();
+            block.LinkTo(limited, new DataflowLinkOptions { MaxMessages = 1 });
+            block.LinkTo(other);
+            for (var i = 0; i < Messages; i++)
+            {
+                Assert.True(block.Post(i));
+            }
+
+            // Each message goes to exactly one of the two (the loser of a consume race is offered the next message), so
+            // the wait ends when all four are out; the hang limit only turns a lost message into a failure.
+            Assert.True(SpinWait.SpinUntil(() => limited.Count + other.Count == Messages, TestLimits.Hang), $"round {round}: {limited.Count} + {other.Count} of {Messages} came out");
+            if (limited.Count > 1)
+            {
+                failures.Add($"round {round}: the MaxMessages = 1 link took {limited.Count}");
+            }
+        }
+
+        Assert.Empty(failures);
+    }
+
     [Theory]
     [MemberData(nameof(PolicyData.All), MemberType = typeof(PolicyData))]
     public async Task Linked_targets_and_receivers_racing_completion_lose_and_duplicate_nothing(BackpressurePolicy policy)
@@ -514,6 +556,41 @@ public class BackpressureBlockRaceTests
     /// A target that consumes every message offered until it is closed, and none after: a message in flight when the link
     /// is disposed is either taken before <see cref="Close"/> returns or declined.
     /// </summary>
+    /// <summary>A target that postpones every offer and consumes it on the thread pool, counting what it got.</summary>
+    private sealed class LaterConsumingTarget : ITargetBlock<int>
+    {
+        private int _count;
+
+        public int Count => Volatile.Read(ref _count);
+
+        public Task Completion { get; } = new TaskCompletionSource().Task;
+
+        public DataflowMessageStatus OfferMessage(DataflowMessageHeader messageHeader, int messageValue, ISourceBlock<int>? source, bool consumeToAccept)
+        {
+            ArgumentNullException.ThrowIfNull(source);
+            ThreadPool.UnsafeQueueUserWorkItem(
+                state =>
+                {
+                    state.source.ConsumeMessage(state.messageHeader, state.target, out var consumed);
+                    if (consumed)
+                    {
+                        Interlocked.Increment(ref state.target._count);
+                    }
+                },
+                (source, messageHeader, target: this),
+                preferLocal: false);
+            return DataflowMessageStatus.Postponed;
+        }
+
+        public void Complete()
+        {
+        }
+
+        public void Fault(Exception exception)
+        {
+        }
+    }
+
     private sealed class ClosingTarget : ITargetBlock<long>
     {
         private readonly Lock _lock = new();
