@@ -225,6 +225,34 @@ public class DeliveryAuditTests
     }
 
     [Fact]
+    public async Task A_cancellation_the_sink_raises_on_its_own_is_a_transient_failure_not_a_stop()
+    {
+        // Only the dispatcher's token (a shutdown that gave up) stops a write; a sink's own timeout (HttpClient's
+        // TaskCanceledException) is retried like any transient failure, then dead-lettered.
+        var time = new RecordingTimeProvider();
+        var flaky = new RecordingSink<int>("flaky", time, (_, attempt, _) => attempt == 1 ? ValueTask.FromException(new TaskCanceledException("timeout")) : ValueTask.CompletedTask);
+        var hopeless = new RecordingSink<int>("hopeless", time, (_, _, _) => throw new OperationCanceledException(new CancellationToken(true)));
+        var deadLetters = new RecordingSink<DeadLetter<int>>("dead");
+        var options = Options(time, flaky, hopeless);
+        options.BackoffBase = TimeSpan.Zero;
+        options.MaxRetries = 2;
+        options.DeadLetterSink = deadLetters;
+        await using var dispatcher = new DeliveryDispatcher<int>(options);
+        var ack = new CountingAck();
+
+        await dispatcher.DispatchAsync(1, ack);
+        await ack.First;
+
+        Assert.Equal([1], flaky.Committed);
+        Assert.Equal(2, flaky.Attempts);
+        Assert.Equal(3, hopeless.Attempts);
+        var letter = Assert.Single(deadLetters.Committed);
+        Assert.Equal(("hopeless", 3), (letter.SinkName, letter.Attempts));
+        Assert.IsType<OperationCanceledException>(letter.Error);
+        Assert.Equal(1, ack.Count);
+    }
+
+    [Fact]
     public async Task A_dispatch_with_a_cancelled_token_queues_nothing_and_the_dispatcher_goes_on()
     {
         var time = new RecordingTimeProvider();
