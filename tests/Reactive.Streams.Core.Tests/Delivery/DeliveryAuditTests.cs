@@ -449,6 +449,52 @@ public class DeliveryAuditTests
         Assert.Equal(0, late.Attempts);
     }
 
+    [Fact]
+    public async Task The_ack_duration_is_measured_on_the_options_clock_per_dispatcher()
+    {
+        var time = new RecordingTimeProvider();
+        var name = $"timed-{Guid.NewGuid():N}";
+        var durations = new List<double>();
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == StreamMeter.MeterName && instrument.Name == "reactive_streams.delivery.ack.duration")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<double>((_, value, tags, _) =>
+        {
+            foreach (var tag in tags)
+            {
+                if (tag.Key == "reactive_streams.dispatcher.name" && (string?)tag.Value == name)
+                {
+                    lock (durations)
+                    {
+                        durations.Add(value);
+                    }
+                }
+            }
+        });
+        listener.Start();
+        var sink = new RecordingSink<int>("webhook", time, (_, attempt, _) => attempt == 1 ? ValueTask.FromException(new IOException()) : ValueTask.CompletedTask);
+        var options = Options(time, sink);
+        options.Name = name;
+        options.BackoffBase = TimeSpan.FromMilliseconds(1500);
+        options.MaxBackoff = TimeSpan.FromSeconds(2);
+        await using var dispatcher = new DeliveryDispatcher<int>(options);
+        var ack = new CountingAck();
+
+        await dispatcher.DispatchAsync(1, ack);
+        time.Advance(await time.NextTimerAsync());
+        await ack.First;
+
+        lock (durations)
+        {
+            Assert.Equal(1.5, Assert.Single(durations), 6);
+        }
+    }
+
     /// <summary>Waits for a condition another thread makes true, yielding between checks (bounded in real time).</summary>
     private static async Task WaitUntil(Func<bool> condition)
     {
