@@ -34,6 +34,10 @@ namespace Reactive.Streams;
 /// <typeparam name="T">The item type.</typeparam>
 public sealed partial class DeliveryDispatcher<T> : IAsyncDisposable, IDisposable
 {
+    // Marks each worker's logical flow (its sink's calls, the acknowledgements it fires, and work they start): a
+    // disposal from there cannot wait for the workers to stop, since it runs on one of them.
+    private static readonly AsyncLocal<DeliveryDispatcher<T>?> s_workerOf = new();
+
     private readonly DeliverySinkWorker<T>[] _workers;
     private readonly int _holds;
     private readonly TimeProvider _timeProvider;
@@ -428,6 +432,8 @@ public sealed partial class DeliveryDispatcher<T> : IAsyncDisposable, IDisposabl
     /// <summary>
     /// Disposes the dispatcher synchronously: blocks until <see cref="DisposeAsync"/> has finished. Prefer
     /// <c>await using</c>; this is for <c>using</c> and for a dependency-injection container disposed synchronously.
+    /// Called from inside a sink's write or an acknowledgement a worker fires, it returns once the shutdown has started
+    /// (see <see cref="DisposeAsync"/>).
     /// </summary>
     public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 
@@ -436,13 +442,28 @@ public sealed partial class DeliveryDispatcher<T> : IAsyncDisposable, IDisposabl
     /// unacknowledged. A drain under way (an earlier <see cref="ShutdownAsync"/> whose timeout has not ended) ends now,
     /// as if its timeout had: in-flight writes see their cancellation token cancelled.
     /// </summary>
-    /// <returns>A task that completes once every worker has stopped.</returns>
+    /// <remarks>
+    /// Called from inside a sink's write (or work it started) or an acknowledgement callback a worker fires, it cannot
+    /// wait for the workers, since it runs on one of them: it stops intake and the workers, and completes without
+    /// waiting; the workers stop once the calling sink's write returns (a write that still commits is acknowledged),
+    /// and the task <see cref="ShutdownAsync"/> returns completes then. Awaiting that task from inside would wait for
+    /// itself.
+    /// </remarks>
+    /// <returns>A task that completes once every worker has stopped (once the shutdown has started, from inside a worker).</returns>
     public async ValueTask DisposeAsync()
     {
         var shutdown = ShutdownAsync(TimeSpan.Zero);
         await _endDrain.CancelAsync().ConfigureAwait(false);
+        if (s_workerOf.Value == this)
+        {
+            return;
+        }
+
         await shutdown.ConfigureAwait(false);
     }
+
+    /// <summary>Marks the calling flow as one of this dispatcher's workers (set at the start of each worker's loop).</summary>
+    internal void EnterWorker() => s_workerOf.Value = this;
 
     /// <summary>A snapshot of one sink's counters.</summary>
     /// <param name="sinkName">The sink's <see cref="IDeliverySink{T}.Name"/>.</param>

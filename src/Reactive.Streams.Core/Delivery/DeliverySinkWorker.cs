@@ -115,6 +115,7 @@ internal sealed partial class DeliverySinkWorker<T> : IDeliveryMetricsSource
     {
         // The loop's spans have explicit parents (each item's dispatch); none inherits whatever span created the dispatcher.
         Activity.Current = null;
+        _dispatcher.EnterWorker();
         try
         {
             while (!_stop.IsCancellationRequested)

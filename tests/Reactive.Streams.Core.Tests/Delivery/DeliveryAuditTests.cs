@@ -79,6 +79,68 @@ public class DeliveryAuditTests
         Assert.Equal(1, dispatcher.GetSinkMetrics("file").Delivered);
     }
 
+    [Fact]
+    public async Task A_sink_that_disposes_the_dispatcher_inside_its_write_does_not_wait_for_itself()
+    {
+        // As an Rx subscription may be disposed from inside OnNext: the disposal cannot wait for the worker it runs on.
+        var time = new RecordingTimeProvider();
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var disposed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        DeliveryDispatcher<int>? dispatcher = null;
+        var sink = new RecordingSink<int>("file", time, async (item, _, _) =>
+        {
+            if (item == 0)
+            {
+                await gate.Task;
+                await dispatcher!.DisposeAsync();
+                disposed.SetResult();
+            }
+        });
+        var options = Options(time, sink);
+        options.MaxBatch = 1;
+        dispatcher = new DeliveryDispatcher<int>(options);
+        var acks = Enumerable.Range(0, 3).Select(_ => new CountingAck()).ToArray();
+        for (var i = 0; i < acks.Length; i++)
+        {
+            await dispatcher.DispatchAsync(i, acks[i]);
+        }
+
+        gate.SetResult();
+        await disposed.Task.WaitAsync(TestLimits.Hang);
+
+        Assert.False(await dispatcher.ShutdownAsync(TimeSpan.Zero).WaitAsync(TestLimits.Hang));
+        Assert.Equal([0], sink.Committed);
+        Assert.Equal([1, 0, 0], acks.Select(a => a.Count));
+        await Assert.ThrowsAsync<InvalidOperationException>(() => dispatcher.DispatchAsync(3).AsTask());
+        await dispatcher.DisposeAsync().AsTask().WaitAsync(TestLimits.Hang);
+    }
+
+    [Fact]
+    public async Task An_ack_callback_that_disposes_the_dispatcher_synchronously_does_not_deadlock_the_worker_it_runs_on()
+    {
+        var time = new RecordingTimeProvider();
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var disposed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var sink = new RecordingSink<int>("file", time, async (_, _, _) => await gate.Task);
+        var dispatcher = new DeliveryDispatcher<int>(Options(time, sink));
+        var later = new CountingAck();
+
+        // The sink holds the item, so its worker, not this thread, fires the acknowledgement.
+        await dispatcher.DispatchAsync(1, new CallbackAck(() =>
+        {
+            dispatcher.Dispose();
+            disposed.SetResult();
+        }));
+        gate.SetResult();
+        await disposed.Task.WaitAsync(TestLimits.Hang);
+
+        Assert.True(await dispatcher.ShutdownAsync(TimeSpan.Zero).WaitAsync(TestLimits.Hang));
+        Assert.Equal([1], sink.Committed);
+        Assert.Equal(1, dispatcher.AcknowledgedCount);
+        await Assert.ThrowsAsync<InvalidOperationException>(() => dispatcher.DispatchAsync(2, later).AsTask());
+        Assert.Equal(0, later.Count);
+    }
+
     [Theory]
     [InlineData(0)]
     [InlineData(1)]
@@ -504,6 +566,11 @@ public class DeliveryAuditTests
             Assert.True(Environment.TickCount64 < deadline, "The condition never became true.");
             await Task.Yield();
         }
+    }
+
+    private sealed class CallbackAck(Action callback) : IAckToken
+    {
+        public void Acknowledge() => callback();
     }
 
     private sealed class ChainAck(Func<Task> next) : IAckToken
