@@ -225,6 +225,33 @@ public class DeliveryAuditTests
     }
 
     [Fact]
+    public async Task A_retried_item_is_retried_before_the_next_item_is_written_and_acked_first()
+    {
+        var time = new RecordingTimeProvider();
+        var order = new System.Collections.Concurrent.ConcurrentQueue<int>();
+        var sink = new RecordingSink<int>("webhook", time, (item, attempt, _) =>
+        {
+            order.Enqueue(item);
+            return item == 1 && attempt <= 2 ? ValueTask.FromException(new IOException()) : ValueTask.CompletedTask;
+        });
+        await using var dispatcher = new DeliveryDispatcher<int>(Options(time, sink));
+        var acks = Enumerable.Range(0, 3).Select(_ => new CountingAck()).ToArray();
+        for (var i = 0; i < acks.Length; i++)
+        {
+            await dispatcher.DispatchAsync(i + 1, acks[i]);
+        }
+
+        time.Advance(await time.NextTimerAsync());
+        Assert.Equal(0, acks[1].Count + acks[2].Count);
+        time.Advance(await time.NextTimerAsync());
+        await Task.WhenAll(acks.Select(a => a.First));
+
+        Assert.Equal([1, 1, 1, 2, 3], order);
+        Assert.Equal([1, 2, 3], sink.Committed);
+        Assert.All(acks, a => Assert.Equal(1, a.Count));
+    }
+
+    [Fact]
     public async Task DisposeAsync_during_a_backoff_ends_it_without_the_clock_moving_and_neither_acks_nor_dead_letters()
     {
         var time = new RecordingTimeProvider();
