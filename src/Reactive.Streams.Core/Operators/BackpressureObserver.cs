@@ -102,6 +102,11 @@ public class BackpressureObserver<T> : IObserver<T>, IDisposable, IAsyncDisposab
     }
 
     /// <summary>Disposes, then waits until the running handler has returned. Never throws the observer's error.</summary>
+    /// <remarks>
+    /// Called from inside the handler (or work it started), it cannot wait for the handler to return, since it runs in
+    /// it: it stops the observer and completes without waiting; <see cref="Completion"/> completes once the handler has
+    /// returned. Awaiting <see cref="Completion"/> from inside the handler would wait for itself.
+    /// </remarks>
     /// <returns>A task that completes when the observer has stopped.</returns>
     /// <exception cref="AggregateException">A callback registered on the handler's token threw when it was cancelled
     /// (as from <see cref="CancellationTokenSource.Cancel()"/>); thrown once the observer has stopped.</exception>
@@ -113,7 +118,10 @@ public class BackpressureObserver<T> : IObserver<T>, IDisposable, IAsyncDisposab
         }
         finally
         {
-            await Completion.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            if (!_sink.IsInHandler)
+            {
+                await Completion.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
         }
     }
 }

@@ -128,6 +128,11 @@ public sealed class BackpressureSubscription : IDisposable, IAsyncDisposable, IM
     /// <returns>A task that completes when the subscription has stopped.</returns>
     /// <exception cref="AggregateException">A callback registered on the handler's token threw when it was cancelled
     /// (as from <see cref="CancellationTokenSource.Cancel()"/>); thrown once the subscription has stopped.</exception>
+    /// <remarks>
+    /// Called from inside the handler (or work it started), it cannot wait for the handler to return, since it runs in
+    /// it: it stops the subscription and completes without waiting; <see cref="Completion"/> completes once the handler
+    /// has returned. Awaiting <see cref="Completion"/> from inside the handler would wait for itself.
+    /// </remarks>
     public async ValueTask DisposeAsync()
     {
         try
@@ -136,7 +141,10 @@ public sealed class BackpressureSubscription : IDisposable, IAsyncDisposable, IM
         }
         finally
         {
-            await Completion.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            if (!_sink.IsInHandler)
+            {
+                await Completion.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
         }
     }
 }
@@ -145,6 +153,9 @@ public sealed class BackpressureSubscription : IDisposable, IAsyncDisposable, IM
 internal interface ISubscribeAsyncSink : IDisposable, IMeteredStream
 {
     Task Completion { get; }
+
+    /// <summary>Whether the caller runs in this sink's handler flow (a handler, or work it started).</summary>
+    bool IsInHandler { get; }
 }
 
 /// <summary>
@@ -173,6 +184,8 @@ internal sealed class SubscribeAsyncSink<T>(BoundedBuffer<T> buffer, Func<T, Can
     public string Name => Buffer.Name;
 
     public BackpressurePolicy Policy => Buffer.Policy;
+
+    public bool IsInHandler => s_handlerOwner.Value == this;
 
     public int Capacity => Buffer.Capacity;
 

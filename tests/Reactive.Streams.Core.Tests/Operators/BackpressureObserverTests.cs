@@ -24,6 +24,30 @@ public class BackpressureObserverTests
     }
 
     [Fact]
+    public async Task DisposeAsync_awaited_inside_the_handler_stops_the_observer_without_waiting_for_itself()
+    {
+        var handled = new List<int>();
+        BackpressureObserver<int>? observer = null;
+        var disposed = new TaskCompletionSource();
+        observer = new BackpressureObserver<int>(
+            async (item, _) =>
+            {
+                handled.Add(item);
+                await observer!.DisposeAsync();
+                disposed.SetResult();
+            },
+            new BoundedStreamOptions<int>(BackpressurePolicy.PauseUpstream, 4));
+
+        observer.OnNext(1);
+        await disposed.Task.WaitAsync(Limit);
+        await observer.Completion.WaitAsync(Limit);
+
+        observer.OnNext(2);
+        Assert.Equal([1], handled);
+        Assert.True(observer.Completion.IsCompletedSuccessfully);
+    }
+
+    [Fact]
     public async Task DisposeAsync_with_the_handler_loop_only_queued_on_a_stopped_clock_completes_at_once()
     {
         var scheduler = new TestScheduler();

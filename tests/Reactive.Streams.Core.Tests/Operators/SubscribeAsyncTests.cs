@@ -314,6 +314,39 @@ public class SubscribeAsyncTests
     }
 
     [Fact]
+    public async Task DisposeAsync_awaited_inside_the_handler_stops_the_subscription_without_waiting_for_itself()
+    {
+        // As Rx's Subscribe: disposing from inside the observer stops it. Waiting for the running handler to return
+        // would wait for the very handler that awaits the disposal, for ever.
+        var subject = new Subject<int>();
+        var handled = new List<int>();
+        BackpressureSubscription? subscription = null;
+        var disposed = new TaskCompletionSource();
+        var completedWhenDisposed = true;
+        subscription = subject.SubscribeAsync(
+            async (item, token) =>
+            {
+                handled.Add(item);
+                await subscription!.DisposeAsync();
+                completedWhenDisposed = subscription.Completion.IsCompleted;
+                Assert.True(token.IsCancellationRequested, "the handler's token was not cancelled by the disposal");
+                disposed.SetResult();
+            },
+            BackpressurePolicy.PauseUpstream,
+            4);
+
+        subject.OnNext(1);
+        await disposed.Task.WaitAsync(Limit);
+        await subscription.Completion.WaitAsync(Limit);
+
+        Assert.False(completedWhenDisposed, "Completion completed while the handler that disposed was still running");
+        Assert.False(subject.HasObservers);
+        subject.OnNext(2);
+        Assert.Equal([1], handled);
+        Assert.True(subscription.Completion.IsCompletedSuccessfully);
+    }
+
+    [Fact]
     public async Task DisposeAsync_waits_for_the_running_handler_to_return()
     {
         var subject = new Subject<int>();
