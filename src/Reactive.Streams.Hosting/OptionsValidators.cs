@@ -167,6 +167,7 @@ internal sealed class DispatcherOptionsValidator<T>(string section, string dispa
         var prefix = ConfigurationKeys.Join(section, "Dispatchers", dispatcher);
         var errors = new List<string>();
         ConfigurationKeys.Collect(errors, prefix, options.Validate);
+        ValidateSinks(errors, prefix, options);
         if (errors.Count == 0)
         {
             // Each sink's overrides, checked by the same rules against the dispatcher-wide values they replace.
@@ -202,6 +203,42 @@ internal sealed class DispatcherOptionsValidator<T>(string section, string dispa
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    /// <summary>
+    /// The dispatcher's own rules for its sinks (at least one, each named, no two of one name), checked here so that the
+    /// start fails with an error naming the dispatcher's section rather than the dispatcher's constructor's bare
+    /// <see cref="ArgumentException"/>. Names that differ only by case are refused too: each sink's settings bind from
+    /// <c>Sinks:&lt;sink name&gt;</c>, and configuration keys ignore case, so such sinks could not be configured apart.
+    /// </summary>
+    private static void ValidateSinks(List<string> errors, string prefix, DeliveryOptions<T> options)
+    {
+        if (options.Sinks.Count == 0)
+        {
+            errors.Add($"{prefix}: dispatcher '{options.Name}' has no sink; add one with AddSink in AddDispatcher's configure.");
+            return;
+        }
+
+        var names = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        for (var i = 0; i < options.Sinks.Count; i++)
+        {
+            var sink = options.Sinks[i].Sink;
+            var name = sink.Name;
+            if (string.IsNullOrEmpty(name))
+            {
+                errors.Add($"{prefix}:Sinks: sink #{i} ({sink.GetType().Name}) has no name; a sink's Name must be set.");
+            }
+            else if (names.TryGetValue(name, out var first))
+            {
+                errors.Add(first == name
+                    ? $"{prefix}:Sinks:{name}: two sinks are named '{name}'; sink names must be unique within a dispatcher."
+                    : $"{prefix}:Sinks:{name}: sinks '{first}' and '{name}' differ only by case, and would share one configuration section; sink names must be unique ignoring case.");
+            }
+            else
+            {
+                names.Add(name, name);
+            }
+        }
     }
 
     private static DeliveryOptions<T> WithOverrides(DeliveryOptions<T> global, DeliverySinkOptions local) => new()
