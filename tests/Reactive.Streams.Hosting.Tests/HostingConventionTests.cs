@@ -53,4 +53,16 @@ public sealed class HostingConventionTests
         var validation = Assert.IsType<OptionsValidationException>(error);
         Assert.Contains("ReactiveStreams:Dispatchers:audit:Sinks: sink #1 (NullSink) has no name", validation.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Health_checks_without_the_registration_say_that_AddReactiveStreams_is_missing()
+    {
+        var services = new ServiceCollection().AddLogging();
+        services.AddHealthChecks().AddReactiveStreams();
+        await using var provider = services.BuildServiceProvider();
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => provider.GetRequiredService<HealthCheckService>().CheckHealthAsync());
+
+        Assert.Contains("AddReactiveStreams", error.Message, StringComparison.Ordinal);
+    }
 }

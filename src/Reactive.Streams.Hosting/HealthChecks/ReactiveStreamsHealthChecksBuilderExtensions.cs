@@ -43,11 +43,15 @@ public static class ReactiveStreamsHealthChecksBuilderExtensions
         ArgumentNullException.ThrowIfNull(builder);
         return builder.Add(new HealthCheckRegistration(
             ReactiveStreamsHealthChecks.LogCheckName,
-            static services => new StreamLogHealthCheck(services.GetRequiredService<HostedStreamLog>()),
+            static services => new StreamLogHealthCheck(services.GetService<HostedStreamLog>() ?? throw NotRegistered()),
             failureStatus,
             [ReactiveStreamsHealthChecks.ReadyTag],
             timeout));
     }
+
+    // The log check has nothing to read without the registration: say which call is missing, not which internal type.
+    private static InvalidOperationException NotRegistered() =>
+        new($"The '{ReactiveStreamsHealthChecks.LogCheckName}' health check reads the stream log that services.AddReactiveStreams() registers; call AddReactiveStreams on the service collection.");
 
     /// <summary>
     /// Adds <see cref="ReactiveStreamsHealthChecks.CanalWorkersCheckName"/> (every hosted canal worker is running: tagged
