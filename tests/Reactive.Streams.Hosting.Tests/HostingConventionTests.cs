@@ -65,4 +65,61 @@ public sealed class HostingConventionTests
 
         Assert.Contains("AddReactiveStreams", error.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_stop_with_a_cancelled_token_returns_and_the_worker_ends_stopped()
+    {
+        await using var test = new TestHost();
+        test.Builder.Services.AddReactiveStreams()
+            .AddDispatcher<int>("audit", d => d.AddSink(_ => new NullSink("file")))
+            .AddCanalWorker("orders", "audit", _ => 1);
+        var host = await test.StartAsync();
+        var worker = host.Services.GetRequiredKeyedService<CanalWorkerService>("orders");
+
+        await host.StopAsync(new CancellationToken(canceled: true)).WaitAsync(TestHost.Hang);
+
+        // BackgroundService runs ExecuteAsync through Task.Run with the stopping token, so a stop that comes first leaves
+        // a cancelled task that never ran: the worker is stopped either way, and nothing failed.
+        Assert.NotNull(worker.ExecuteTask);
+        await Task.WhenAny(worker.ExecuteTask!).WaitAsync(TestHost.Hang);
+        Assert.Equal(CanalWorkerStatus.Stopped, worker.Status);
+        Assert.Null(worker.Fault);
+    }
+
+    [Fact]
+    public async Task A_worker_stopped_before_it_started_is_stopped()
+    {
+        await using var test = new TestHost();
+        test.Builder.Services.AddReactiveStreams().AddCanalWorker<RecordingHandler>("orders");
+        using var host = test.Builder.Build();
+        var worker = host.Services.GetRequiredKeyedService<CanalWorkerService>("orders");
+
+        await worker.StopAsync(new CancellationToken(canceled: true));
+        await host.StopAsync();
+
+        Assert.Equal(CanalWorkerStatus.Stopped, worker.Status);
+        Assert.False(File.Exists(test.DatabasePath), "a host that never started opened its log");
+    }
+
+    [Fact]
+    public async Task Workers_and_dispatchers_log_under_the_categories_and_event_ids_the_docs_name()
+    {
+        await using var test = new TestHost();
+        test.Builder.Services.AddReactiveStreams()
+            .AddDispatcher<int>("audit", d => d.AddSink(_ => new NullSink("file")))
+            .AddCanalWorker("orders", "audit", _ => 1);
+        var host = await test.StartAsync();
+        await test.Logs.WaitForAsync(7001);
+
+        await host.StopAsync().WaitAsync(TestHost.Hang);
+
+        const string worker = "Reactive.Streams.Hosting.CanalWorkerService";
+        const string dispatcher = "Reactive.Streams.DeliveryDispatcher";
+        Assert.Contains(test.Logs.Entries, e => e.Id.Id == 7001 && e.Category == worker && e.Level == Microsoft.Extensions.Logging.LogLevel.Information);
+        Assert.Contains(test.Logs.Entries, e => e.Id.Id == 7002 && e.Category == worker && e.Message.Contains("'orders'", StringComparison.Ordinal));
+        Assert.Contains(test.Logs.Entries, e => e.Id.Id == 7005 && e.Category == dispatcher && e.Message.Contains("'audit'", StringComparison.Ordinal)
+            && e.Message.Contains(DispatcherHostOptions.DefaultDrainTimeout.ToString(), StringComparison.Ordinal));
+        Assert.Equal(TimeSpan.FromSeconds(15), DispatcherHostOptions.DefaultDrainTimeout);
+        Assert.DoesNotContain(test.Logs.Entries, e => e.Id.Id == 7006);
+    }
 }
