@@ -134,7 +134,7 @@ internal static partial class MarkdownSnippets
                     code.Add(lines[i].Length >= indent && string.IsNullOrWhiteSpace(lines[i][..indent]) ? lines[i][indent..] : lines[i].TrimStart());
                 }
 
-                if (language is "csharp" or "cs" or "c#" or "C#")
+                if (IsCSharp(language))
                 {
                     snippets.Add(new MarkdownSnippet(page, fenceLine + 1, string.Join('\n', code) + "\n", [.. pending]));
                 }
@@ -163,10 +163,16 @@ internal static partial class MarkdownSnippets
         return snippets.Select(s => s with { Contexts = [.. pageContexts, .. s.Contexts] }).ToArray();
     }
 
+    /// <summary>A fence's language names C# (as GitHub reads an info string: case does not matter).</summary>
+    internal static bool IsCSharp(string language) =>
+        language.Equals("csharp", StringComparison.OrdinalIgnoreCase) || language.Equals("cs", StringComparison.OrdinalIgnoreCase)
+        || language.Equals("c#", StringComparison.OrdinalIgnoreCase);
+
     private static bool IsClosingFence(string line, string ticks)
     {
+        // CommonMark: the same character as the opening fence, at least as many, and nothing else on the line.
         var trimmed = line.Trim();
-        return trimmed.StartsWith(ticks, StringComparison.Ordinal) && trimmed.TrimEnd('`').Length == 0;
+        return trimmed.StartsWith(ticks, StringComparison.Ordinal) && trimmed.TrimEnd(ticks[0]).Length == 0;
     }
 
     private static string FindRoot()
@@ -182,6 +188,7 @@ internal static partial class MarkdownSnippets
         throw new InvalidOperationException($"no folder above {AppContext.BaseDirectory} holds Reactive.Streams.sln");
     }
 
-    [GeneratedRegex(@"^(?<indent>\s*)(?<ticks>```+)(?<info>[^`]*)$")]
+    // A backtick fence's info string holds no backtick; a tilde fence's may (CommonMark).
+    [GeneratedRegex(@"^(?<indent>\s*)(?:(?<ticks>```+)(?<info>[^`]*)|(?<ticks>~~~+)(?<info>.*))$")]
     private static partial Regex Fence();
 }

@@ -57,6 +57,107 @@ public sealed class SnippetTests
     }
 
     [Fact]
+    public void Every_markdown_page_of_the_repository_with_a_csharp_fence_is_compiled()
+    {
+        // Counted apart from the reader: every .md file of the clone (not only the folders the reader walks), every
+        // top-level fence opened by backticks or tildes whose language is C# in any case. A page the reader does not
+        // walk, or a fence it does not see, would otherwise escape the "every snippet compiles" rule unnoticed.
+        var pages = MarkdownSnippets.Pages();
+        var snippets = MarkdownSnippets.All();
+        var found = 0;
+        foreach (var path in MarkdownFiles(MarkdownSnippets.Root))
+        {
+            var page = Path.GetRelativePath(MarkdownSnippets.Root, path).Replace('\\', '/');
+            var fences = CSharpFences(File.ReadAllLines(path));
+            if (fences == 0)
+            {
+                continue;
+            }
+
+            found += fences;
+            Assert.True(pages.Contains(page), $"{page} has {fences} C# fence(s), but the snippet tests do not read it");
+            Assert.True(snippets.Count(s => s.File == page) == fences, $"{page} has {fences} C# fences but {snippets.Count(s => s.File == page)} were read");
+        }
+
+        Assert.Equal(snippets.Count, found);
+    }
+
+    [Fact]
+    public void Tilde_fences_and_any_case_of_the_language_are_read_as_csharp()
+    {
+        var page = Path.Combine(Path.GetTempPath(), $"snippet-fences-{Guid.NewGuid():N}.md");
+        File.WriteAllText(page, "~~~csharp\nvar a = 1;\n~~~\n\n```CSharp\nvar b = 2;\n```\n\n````markdown\n```csharp\nnot read: inside a markdown fence\n```\n````\n");
+        try
+        {
+            var read = MarkdownSnippets.Read(page);
+            Assert.Equal(["var a = 1;\n", "var b = 2;\n"], read.Select(s => s.Code));
+            Assert.Equal(2, CSharpFences(File.ReadAllLines(page)));
+        }
+        finally
+        {
+            File.Delete(page);
+        }
+    }
+
+    private static IEnumerable<string> MarkdownFiles(string directory)
+    {
+        foreach (var file in Directory.EnumerateFiles(directory, "*.md"))
+        {
+            yield return file;
+        }
+
+        foreach (var child in Directory.EnumerateDirectories(directory))
+        {
+            var name = Path.GetFileName(child);
+            if (name.StartsWith('.') || name is "bin" or "obj" or "artifacts" or "TestResults" or "node_modules")
+            {
+                continue;
+            }
+
+            foreach (var file in MarkdownFiles(child))
+            {
+                yield return file;
+            }
+        }
+    }
+
+    /// <summary>The top-level fences of a page whose language is C# (CommonMark's fences: three or more backticks or tildes).</summary>
+    private static int CSharpFences(string[] lines)
+    {
+        var count = 0;
+        string? open = null;
+        foreach (var raw in lines)
+        {
+            var line = raw.Trim();
+            var marker = line.StartsWith("```", StringComparison.Ordinal) ? '`' : line.StartsWith("~~~", StringComparison.Ordinal) ? '~' : '\0';
+            if (marker == '\0')
+            {
+                continue;
+            }
+
+            var run = new string(marker, line.TakeWhile(c => c == marker).Count());
+            if (open is not null)
+            {
+                if (run[0] == open[0] && run.Length >= open.Length && line.Length == run.Length)
+                {
+                    open = null;
+                }
+
+                continue;
+            }
+
+            open = run;
+            var language = line[run.Length..].Trim().Split(' ', 2)[0];
+            if (language.ToLowerInvariant() is "csharp" or "cs" or "c#")
+            {
+                count++;
+            }
+        }
+
+        return count;
+    }
+
+    [Fact]
     public void Snippets_are_checked_for_real()
     {
         // A snippet that cannot compile must fail, mapped to its page and line (the test is not vacuous).
