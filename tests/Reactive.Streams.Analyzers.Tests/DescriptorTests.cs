@@ -74,4 +74,35 @@ public sealed class DescriptorTests
         var line = new Regex("^" + id + @"\s*\|\s*" + Regex.Escape(descriptor.Category) + @"\s*\|\s*" + descriptor.DefaultSeverity + @"\s*\|", RegexOptions.Multiline);
         Assert.True(line.IsMatch(unshipped) || line.IsMatch(shipped), $"{id} is not tracked as {descriptor.Category}/{descriptor.DefaultSeverity}");
     }
+
+    [Fact]
+    public void The_readme_diagnostics_table_lists_every_rule_with_its_default_severity()
+    {
+        // README.md's table is what a user reads first: one row per analyzer rule, and one row for the generator's range.
+        var rows = File.ReadAllLines(Path.Combine(Snippets.MarkdownSnippets.Root, "README.md"))
+            .Select(l => Regex.Match(l, @"^\| \[(?<ids>RXS\d{4}(?:-RXS\d{4})?)\]\((?<link>[^)]+)\) \| (?<severity>\w+) \|"))
+            .Where(m => m.Success)
+            .ToDictionary(m => m.Groups["ids"].Value, m => (Link: m.Groups["link"].Value, Severity: m.Groups["severity"].Value));
+
+        foreach (var descriptor in s_descriptors)
+        {
+            Assert.True(rows.TryGetValue(descriptor.Id, out var row), $"README.md's diagnostics table has no row for {descriptor.Id}");
+            Assert.Equal($"docs/rules/{descriptor.Id}.md", row.Link);
+            Assert.Equal(descriptor.DefaultSeverity.ToString().ToLowerInvariant(), row.Severity);
+        }
+
+        var generator = typeof(Reactive.Streams.Generators.EventUnionGenerator).Assembly.GetTypes()
+            .SelectMany(t => t.GetFields(BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static))
+            .Where(f => f.FieldType == typeof(DiagnosticDescriptor))
+            .Select(f => (DiagnosticDescriptor)f.GetValue(null)!)
+            .OrderBy(d => d.Id, StringComparer.Ordinal)
+            .ToArray();
+        Assert.NotEmpty(generator);
+        var range = Assert.Single(rows, r => r.Key.Contains('-', StringComparison.Ordinal));
+        Assert.Equal($"{generator[0].Id}-{generator[^1].Id}", range.Key);
+        Assert.Equal(generator.Length, int.Parse(generator[^1].Id[3..], System.Globalization.CultureInfo.InvariantCulture) - int.Parse(generator[0].Id[3..], System.Globalization.CultureInfo.InvariantCulture) + 1);
+        Assert.All(generator, d => Assert.Equal(DiagnosticSeverity.Error, d.DefaultSeverity));
+        Assert.Equal("error", range.Value.Severity);
+        Assert.All(generator, d => Assert.True(File.Exists(Path.Combine(Snippets.MarkdownSnippets.Root, "docs", "rules", d.Id + ".md")), $"{d.Id} has no page"));
+    }
 }
