@@ -50,6 +50,26 @@ public sealed class InstrumentationTests
     }
 
     [Fact]
+    public void The_meter_provider_registration_works_in_a_deferred_configuration_callback()
+    {
+        // OpenTelemetry's deferred callback (ConfigureOpenTelemetryMeterProvider((sp, builder) => ...)) runs once the
+        // container is built, where a builder no longer takes services: the registration must work there as AddMeter does.
+        var exported = new List<Metric>();
+        var services = new ServiceCollection();
+        services.AddOpenTelemetry().WithMetrics(m => m.AddInMemoryExporter(exported));
+        services.ConfigureOpenTelemetryMeterProvider((_, builder) => builder.AddReactiveStreamsInstrumentation());
+        using var provider = services.BuildServiceProvider();
+        var meters = provider.GetRequiredService<MeterProvider>();
+        var stream = BoundedStream.DropOldest<int>(capacity: 4, name: $"deferred-{Guid.NewGuid():N}");
+        stream.TryPush(1);
+
+        Assert.True(meters.ForceFlush());
+
+        Assert.Contains(exported, m => m.MeterName == StreamMeter.MeterName && m.Name == "reactive_streams.stream.items.pushed");
+        GC.KeepAlive(stream);
+    }
+
+    [Fact]
     public void Streams_that_share_a_name_and_policy_export_one_point_whose_counts_survive_a_stream_that_ended()
     {
         // The default meter, which other tests use beside this one: a name of this test's own picks out its points.

@@ -19,7 +19,8 @@ public static class ReactiveStreamsMeterProviderBuilderExtensions
     /// hosted dispatchers publish), not those of other hosts in the process: it enables the meter for OpenTelemetry's
     /// listener through the container's metrics rules (<see cref="MetricsOptions"/>), which the host runs. Outside a host
     /// (<c>Sdk.CreateMeterProviderBuilder()</c>, or a service collection no host populated) it adds the meter by name,
-    /// which takes every meter of that name in the process.
+    /// which takes every meter of that name in the process; so it does in a deferred callback
+    /// (<c>ConfigureOpenTelemetryMeterProvider((services, builder) =&gt; ...)</c>), which runs once the container is built.
     /// </summary>
     /// <param name="builder">The meter provider builder.</param>
     /// <returns>The builder.</returns>
@@ -27,19 +28,29 @@ public static class ReactiveStreamsMeterProviderBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         var inContainer = false;
-        builder.ConfigureServices(services =>
+        try
         {
-            // A generic host's container (the host runs its metrics system) with OpenTelemetry's listener in it: the rule
-            // scopes what the listener sees to this container. AddMeter would instead listen to every meter of the name
-            // in the process, and OpenTelemetry merges same-named instruments of several meters into one stream, which it
-            // stops exporting when any of those meters is disposed (another host that stops). A container without a host
-            // has no one to run the rules: there, the meter is added by name.
-            if (services.Any(d => d.ServiceType == typeof(IMetricsListener)) && services.Any(d => d.ServiceType == typeof(IHostEnvironment)))
+            builder.ConfigureServices(services =>
             {
-                services.Configure<MetricsOptions>(options => options.EnableMetrics(ReactiveStreamsInstrumentation.MeterName, listenerName: OpenTelemetryListenerName));
-                inContainer = true;
-            }
-        });
+                // A generic host's container (the host runs its metrics system) with OpenTelemetry's listener in it: the rule
+                // scopes what the listener sees to this container. AddMeter would instead listen to every meter of the name
+                // in the process, and OpenTelemetry merges same-named instruments of several meters into one stream, which it
+                // stops exporting when any of those meters is disposed (another host that stops). A container without a host
+                // has no one to run the rules: there, the meter is added by name.
+                if (services.Any(d => d.ServiceType == typeof(IMetricsListener)) && services.Any(d => d.ServiceType == typeof(IHostEnvironment)))
+                {
+                    services.Configure<MetricsOptions>(options => options.EnableMetrics(ReactiveStreamsInstrumentation.MeterName, listenerName: OpenTelemetryListenerName));
+                    inContainer = true;
+                }
+            });
+        }
+        catch (NotSupportedException)
+        {
+            // A deferred callback (ConfigureOpenTelemetryMeterProvider((services, builder) => ...)) runs once the
+            // container is built, and OpenTelemetry documents that ConfigureServices then throws this: no rule can be
+            // added to a closed container, so the meter is added by name, as outside a host.
+            inContainer = false;
+        }
 
         return inContainer ? builder : builder.AddMeter(ReactiveStreamsInstrumentation.MeterName);
     }
