@@ -122,4 +122,107 @@ public sealed class HostingConventionTests
         Assert.Equal(TimeSpan.FromSeconds(15), DispatcherHostOptions.DefaultDrainTimeout);
         Assert.DoesNotContain(test.Logs.Entries, e => e.Id.Id == 7006);
     }
+
+    /// <summary>Records which handler instance took each batch and which were disposed (a singleton of each test's host).</summary>
+    private sealed class ScopeProbe
+    {
+        public System.Collections.Concurrent.ConcurrentQueue<ScopedHandler> Handled { get; } = new();
+
+        public System.Collections.Concurrent.ConcurrentQueue<ScopedHandler> Disposed { get; } = new();
+
+        public SemaphoreSlim HandledSignal { get; } = new(0);
+
+        public SemaphoreSlim DisposedSignal { get; } = new(0);
+    }
+
+    private sealed class ScopedHandler(ScopeProbe probe) : ICanalBatchHandler, IDisposable
+    {
+        public ValueTask HandleAsync(CanalBatch<StreamFrame> batch, CancellationToken cancellationToken)
+        {
+            probe.Handled.Enqueue(this);
+            probe.HandledSignal.Release();
+            return default;
+        }
+
+        public void Dispose()
+        {
+            probe.Disposed.Enqueue(this);
+            probe.DisposedSignal.Release();
+        }
+    }
+
+    [Fact]
+    public async Task A_handler_worker_resolves_its_handler_from_a_new_scope_per_batch_and_disposes_it_with_the_scope()
+    {
+        await using var test = new TestHost(new() { ["ReactiveStreams:Canals:orders:MaxBatch"] = "1" });
+        var probe = new ScopeProbe();
+        test.Builder.Services.AddSingleton(probe);
+        test.Builder.Services.AddReactiveStreams().AddCanalWorker<ScopedHandler>("orders");
+        var host = await test.StartAsync();
+        var log = host.Services.GetRequiredService<IStreamLog>();
+
+        for (var i = 0; i < 3; i++)
+        {
+            await log.AppendAsync("orders", $"frame {i}", AppendMode.Durable);
+        }
+
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.True(await probe.HandledSignal.WaitAsync(TestHost.Hang));
+            Assert.True(await probe.DisposedSignal.WaitAsync(TestHost.Hang));
+        }
+
+        Assert.Equal(3, probe.Handled.Distinct().Count());
+        Assert.Equal(probe.Handled.ToHashSet(), probe.Disposed.ToHashSet());
+    }
+
+    [Fact]
+    public async Task A_handler_the_app_registered_as_a_singleton_keeps_its_lifetime()
+    {
+        await using var test = new TestHost(new() { ["ReactiveStreams:Canals:orders:MaxBatch"] = "1" });
+        var probe = new ScopeProbe();
+        test.Builder.Services.AddSingleton(probe);
+        test.Builder.Services.AddSingleton<ScopedHandler>();
+        test.Builder.Services.AddReactiveStreams().AddCanalWorker<ScopedHandler>("orders");
+        var host = await test.StartAsync();
+        var log = host.Services.GetRequiredService<IStreamLog>();
+
+        await log.AppendAsync("orders", "a", AppendMode.Durable);
+        await log.AppendAsync("orders", "b", AppendMode.Durable);
+        Assert.True(await probe.HandledSignal.WaitAsync(TestHost.Hang));
+        Assert.True(await probe.HandledSignal.WaitAsync(TestHost.Hang));
+
+        Assert.Single(probe.Handled.Distinct());
+        Assert.Empty(probe.Disposed);
+    }
+
+    [Fact]
+    public async Task A_host_that_starts_and_stops_its_services_concurrently_dispatches_and_checkpoints_every_frame()
+    {
+        await using var test = new TestHost();
+        test.Builder.Services.Configure<HostOptions>(o =>
+        {
+            o.ServicesStartConcurrently = true;
+            o.ServicesStopConcurrently = true;
+        });
+        var sink = new DispatcherHostingTests.RecordingSink("file");
+        test.Builder.Services.AddReactiveStreams()
+            .AddCanalWorker("orders", "orders", RecordingHandler.Probe.Text)
+            .AddDispatcher<string>("orders", d => d.AddSink(_ => sink));
+        var host = await test.StartAsync();
+        var log = host.Services.GetRequiredService<IStreamLog>();
+
+        foreach (var item in new[] { "a", "b", "c" })
+        {
+            await log.AppendAsync("orders", item, AppendMode.Durable);
+        }
+
+        await sink.WaitForAsync(3);
+        await host.StopAsync().WaitAsync(TestHost.Hang);
+
+        Assert.Equal(["a", "b", "c"], sink.Written);
+        var last = (await log.ReadAsync("orders", StreamId.Min, StreamId.Max, 10))[^1].Id;
+        Assert.Equal(last, await host.Services.GetRequiredService<ICheckpointStore>().ReadCheckpointAsync("orders"));
+        Assert.Equal(CanalWorkerStatus.Stopped, host.Services.GetRequiredKeyedService<CanalWorkerService>("orders").Status);
+    }
 }
