@@ -164,6 +164,64 @@ public sealed class HostMeterTests
         }
     }
 
+    [Fact]
+    public async Task The_open_telemetry_export_of_a_hosted_dispatcher_has_the_units_kinds_attributes_and_buckets_of_the_metrics_page()
+    {
+        // docs/metrics.md's delivery rows, as the SDK exports them from a host: the name is this test's own, since the
+        // provider also exports the static meter other tests count on.
+        var dispatcher = $"page{Guid.NewGuid():N}";
+        var exported = new List<MetricSnapshot>();
+        await using var test = new TestHost();
+        test.Builder.Services.AddOpenTelemetry().WithMetrics(m => m.AddReactiveStreamsInstrumentation().AddInMemoryExporter(exported));
+        var host = await StartWithDispatcherAsync(test, dispatcher);
+
+        await DeliverAsync(host, dispatcher, 3);
+        Assert.True(host.Services.GetRequiredService<MeterProvider>().ForceFlush());
+
+        MetricSnapshot Exported(string name) => Assert.Single(exported, m => m.Name == name && m.MetricPoints.Any(p => NamesDispatcher(p, dispatcher)));
+        MetricPoint Point(MetricSnapshot metric) => Assert.Single(metric.MetricPoints, p => NamesDispatcher(p, dispatcher));
+
+        var delivered = Exported(Delivered);
+        Assert.Equal(("{item}", MetricType.LongSum), (delivered.Unit, delivered.MetricType));
+        Assert.Equal(3, Point(delivered).GetSumLong());
+        Assert.Equal([StreamMeter.DispatcherNameAttribute, StreamMeter.SinkNameAttribute], TagKeys(Point(delivered)));
+        Assert.Contains(TagPairs(Point(delivered)), t => t == (StreamMeter.SinkNameAttribute, "file"));
+
+        var depth = Exported("reactive_streams.delivery.queue.depth");
+        Assert.Equal(("{item}", MetricType.LongSumNonMonotonic), (depth.Unit, depth.MetricType));
+        Assert.Equal(0, Point(depth).GetSumLong());
+
+        var retries = Exported("reactive_streams.delivery.retries");
+        Assert.Equal(("{attempt}", MetricType.LongSum), (retries.Unit, retries.MetricType));
+
+        var ack = Exported("reactive_streams.delivery.ack.duration");
+        Assert.Equal(("s", MetricType.Histogram), (ack.Unit, ack.MetricType));
+        var histogram = Point(ack);
+        Assert.Equal([StreamMeter.DispatcherNameAttribute], TagKeys(histogram));
+        Assert.Equal(3, histogram.GetHistogramCount());
+        var bounds = new List<double>();
+        foreach (var bucket in histogram.GetHistogramBuckets())
+        {
+            bounds.Add(bucket.ExplicitBound);
+        }
+
+        // OpenTelemetry's advised boundaries for durations in seconds, 5 ms to 10 s, then the overflow bucket.
+        Assert.Equal([0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10, double.PositiveInfinity], bounds);
+
+        static string[] TagKeys(MetricPoint point) => [.. TagPairs(point).Select(t => t.Key).Order(StringComparer.Ordinal)];
+    }
+
+    private static List<(string Key, string? Value)> TagPairs(MetricPoint point)
+    {
+        var tags = new List<(string Key, string? Value)>();
+        foreach (var tag in point.Tags)
+        {
+            tags.Add((tag.Key, tag.Value?.ToString()));
+        }
+
+        return tags;
+    }
+
     private static bool NamesDispatcher(MetricPoint point, string dispatcher)
     {
         foreach (var tag in point.Tags)
