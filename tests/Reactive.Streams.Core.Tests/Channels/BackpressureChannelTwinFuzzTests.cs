@@ -294,7 +294,7 @@ public sealed class BackpressureChannelTwinFuzzTests
             if (ours.Poll() == "threw overflow" && twinFail.Poll() == "pending")
             {
                 withdraw.Cancel();
-                Assert.StartsWith("threw canceled", twinFail.Poll(), StringComparison.Ordinal);
+                Assert.StartsWith("threw (cancelled) canceled", twinFail.Poll(), StringComparison.Ordinal);
                 return (label + " -> overflow (Fail)", label + " -> overflow (Fail)");
             }
 
@@ -446,7 +446,14 @@ public sealed class BackpressureChannelTwinFuzzTests
 
                 // Read once: a completed ValueTask's source may be pooled and reused after its result was taken.
                 var task = _asTask();
-                _outcome = task.Status == TaskStatus.RanToCompletion ? _result(task) : "threw " + _describe(TaskOutcome.ExceptionOf(task));
+                // A failure is told apart by the task's state too: a caller sees a cancelled task and a task faulted with
+                // an OperationCanceledException differently (IsCanceled, IsFaulted, Task.WhenAll's outcome).
+                _outcome = task.Status switch
+                {
+                    TaskStatus.RanToCompletion => _result(task),
+                    TaskStatus.Canceled => "threw (cancelled) " + _describe(TaskOutcome.ExceptionOf(task)),
+                    _ => "threw " + _describe(TaskOutcome.ExceptionOf(task)),
+                };
                 return _outcome;
             }
         }
