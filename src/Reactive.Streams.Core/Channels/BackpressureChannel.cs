@@ -17,8 +17,9 @@ namespace Reactive.Streams;
 /// is full. <c>WriteAsync</c> waits for room under PauseUpstream and throws <see cref="StreamOverflowException"/>,
 /// <see cref="MissingDegraderException"/> or <see cref="StreamClosedException"/> (a <see cref="ChannelClosedException"/>)
 /// for a rejected item, or an <see cref="InvalidOperationException"/> whose inner exception is the degrader's when the
-/// degrader threw. <c>WaitToWriteAsync</c> waits for room under PauseUpstream and Fail, and returns true at once
-/// under DropOldest and DegradeQuality. Reading after completion of an empty channel throws
+/// degrader threw. <c>WaitToWriteAsync</c> waits for room under PauseUpstream and Fail, and under DegradeQuality without a
+/// degrader (a write to its full buffer is rejected), and returns true at once under DropOldest and DegradeQuality
+/// with a degrader. Reading after completion of an empty channel throws
 /// <see cref="ChannelClosedException"/> from <c>ReadAsync</c>, and <c>WaitToReadAsync</c> returns false; a reader that
 /// learns the end either way (or from the end of <c>ReadAllAsync</c>) finds <c>Reader.Completion</c> already complete.
 /// </remarks>

@@ -341,7 +341,7 @@ internal sealed class LockedBuffer<T> : WaitListBuffer<T>
         using (EnterLocked())
         {
             if (_doneWriting is not null ||
-                !PushDecision.NeedsRoom(Policy) ||
+                !PushDecision.NeedsRoom(Policy, _degrader is not null) ||
                 (_items.Count < Capacity && _writersHead is null))
             {
                 return WaitToPushDecided();

@@ -75,10 +75,14 @@ internal static class PushDecision
     }
 
     /// <summary>
-    /// Whether a writer that wants its next push to succeed must wait for room (<c>WaitToWriteAsync</c>, a Dataflow
-    /// offer that must not be refused): only where the policy neither evicts nor degrades to make room.
+    /// Whether a writer that wants its next push to succeed must wait for room (<c>WaitToWriteAsync</c>): wherever the
+    /// policy neither evicts nor degrades to make room. DegradeQuality without a degrader is such a policy: a push to a
+    /// full buffer is rejected (<see cref="PushAction.RejectMissingDegrader"/>), so answering "room" there at once would
+    /// send a <c>WaitToWriteAsync</c>-then-<c>TryWrite</c> loop spinning until a reader made room.
     /// </summary>
-    public static bool NeedsRoom(BackpressurePolicy policy) => policy is BackpressurePolicy.PauseUpstream or BackpressurePolicy.Fail;
+    public static bool NeedsRoom(BackpressurePolicy policy, bool hasDegrader) =>
+        policy is BackpressurePolicy.PauseUpstream or BackpressurePolicy.Fail ||
+        (policy == BackpressurePolicy.DegradeQuality && !hasDegrader);
 
     /// <summary>The status a non-throwing push reports for a decision that ends it without storing anything.</summary>
     public static PushStatus RejectionStatus(PushAction action) => action switch

@@ -332,7 +332,7 @@ internal sealed class SharedLaneBuffer<T> : WaitListBuffer<T>
     {
         // Decided without the lock when it can be: readers make room without it anyway.
         if (Volatile.Read(ref _doneWriting) is not null ||
-            !PushDecision.NeedsRoom(Policy) ||
+            !PushDecision.NeedsRoom(Policy, _degrader is not null) ||
             (Volatile.Read(ref _writersHead) is null && _lane.Depth < Capacity))
         {
             return WaitToPushDecided();

@@ -156,7 +156,7 @@ internal sealed class SingleLaneBuffer<T> : BoundedBuffer<T>
                 return done == s_completedNormally ? false : throw done;
             }
 
-            if (!PushDecision.NeedsRoom(Policy) || _lane.HasRoom())
+            if (!PushDecision.NeedsRoom(Policy, _degrader is not null) || _lane.HasRoom())
             {
                 return true;
             }

@@ -437,6 +437,50 @@ public sealed class BackpressureChannelTwinGapTests
         Assert.Equal((4L, 2L, 2L), (metrics.ItemsPushed, metrics.ItemsDelivered, metrics.ItemsRejected));
     }
 
+    [Theory]
+    [InlineData("shared")]
+    [InlineData("locked")]
+    public async Task DegradeQuality_without_a_degrader_WaitToWriteAsync_waits_for_room_as_Fail_does(string variant)
+    {
+        // A full DegradeQuality channel with no degrader rejects every write (MissingDegraderException), so "room to
+        // write" is room in the buffer, as under Fail. WaitToWriteAsync answered true at once, and the ChannelWriter idiom
+        // (while (await WaitToWriteAsync()) if (TryWrite(item)) ...) spun on the CPU until a reader made room.
+        var options = new BoundedStreamOptions<int>(BackpressurePolicy.DegradeQuality, 2);
+        var channel = variant == "locked" ? BackpressureChannel.Create(options, BufferMode.Locked) : BackpressureChannel.Create(options);
+        Assert.True(channel.Writer.WaitToWriteAsync().IsCompletedSuccessfully);
+        Assert.True(channel.Writer.TryWrite(1));
+        Assert.True(channel.Writer.TryWrite(2));
+        Assert.False(channel.Writer.TryWrite(3));
+
+        var spins = 0;
+        var writing = Task.Run(async () =>
+        {
+            while (await channel.Writer.WaitToWriteAsync())
+            {
+                if (channel.Writer.TryWrite(3))
+                {
+                    return;
+                }
+
+                Assert.True(++spins < 100, "WaitToWriteAsync said there was room, and a write was rejected again and again.");
+            }
+        });
+        var wait = channel.Writer.WaitToWriteAsync().AsTask();
+        Assert.False(wait.IsCompleted);
+
+        Assert.True(channel.Reader.TryRead(out var first));
+        Assert.Equal(1, first);
+        Assert.True(await wait.WaitAsync(TestLimits.Hang));
+        await writing.WaitAsync(TestLimits.Hang);
+        Assert.Equal([2, 3], Drain(channel.Reader));
+        Assert.Equal(1, channel.GetMetrics().ItemsRejected);
+
+        var atCompletion = channel.Writer.WaitToWriteAsync();
+        Assert.True(atCompletion.IsCompletedSuccessfully); // room again
+        channel.Writer.Complete();
+        Assert.False(await channel.Writer.WaitToWriteAsync());
+    }
+
     [Fact]
     public void Bad_input_is_rejected_naming_what_was_wrong()
     {
