@@ -36,6 +36,8 @@ public sealed class BackpressureChannelTwinFuzzTests
         "SingleWriter+SingleReader",
         "Locked", // the mode a capacity above 65,536 selects, at a capacity the sequence can fill
         "capacity 65537",
+        "PauseTimeout", // a timeout nobody reaches (its clock is never advanced): every parked write is armed, none pooled
+        "Locked+PauseTimeout",
     ];
 
     public static TheoryData<BackpressurePolicy, string> Configurations()
@@ -102,7 +104,13 @@ public sealed class BackpressureChannelTwinFuzzTests
                 SingleWriter = _singleWriter,
                 SingleReader = _singleReader,
             };
-            _ours = mode == "Locked" ? BackpressureChannel.Create(options, BufferMode.Locked) : BackpressureChannel.Create(options);
+            if (mode.Contains("PauseTimeout", StringComparison.Ordinal))
+            {
+                options.PauseTimeout = TimeSpan.FromHours(1);
+                options.TimeProvider = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+            }
+
+            _ours = mode.StartsWith("Locked", StringComparison.Ordinal) ? BackpressureChannel.Create(options, BufferMode.Locked) : BackpressureChannel.Create(options);
 
             // PauseUpstream's twin is Wait, DropOldest's and DegradeQuality's is DropOldest (DegradeQuality buffers the
             // degraded item, -x, which Item() compares as x). Fail has no twin; it runs against Wait and RunWrite()
