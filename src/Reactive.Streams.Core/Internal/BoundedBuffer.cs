@@ -351,12 +351,12 @@ internal abstract class BoundedBuffer<T> : IStreamMetricsSource, IMeteredStream
             }
             catch (Exception error) when (error is not OperationCanceledException)
             {
-                throw CreateClosedException();
+                throw CreateClosedException(reading: true);
             }
 
             if (!more)
             {
-                throw CreateClosedException();
+                throw CreateClosedException(reading: true);
             }
         }
     }
@@ -461,10 +461,20 @@ internal abstract class BoundedBuffer<T> : IStreamMetricsSource, IMeteredStream
 
     // ---- Errors and metrics ---------------------------------------------------------------------------------------
 
-    internal Exception CreateClosedException()
+    /// <summary>
+    /// The <see cref="StreamClosedException"/> of a push after completion or, with <paramref name="reading"/>, of a read
+    /// that found the completed buffer drained (whose message says there is nothing more to read, not that no more items
+    /// are accepted); the completion error, if any, inside.
+    /// </summary>
+    internal Exception CreateClosedException(bool reading = false)
     {
         var error = _doneWriting;
-        return new StreamClosedException(Name, error is null || error == s_completedNormally ? null : error);
+        var inner = error is null || error == s_completedNormally ? null : error;
+        return reading
+            ? new StreamClosedException(Name, inner, inner is null
+                ? $"Stream '{Name}' is completed and every item was read; there is nothing more to read."
+                : $"Stream '{Name}' was completed with an error and every item before it was read; there is nothing more to read.")
+            : new StreamClosedException(Name, inner);
     }
 
     /// <summary>The exception a throwing path raises for a rejected push.</summary>

@@ -266,12 +266,12 @@ internal abstract class WaitListBuffer<T> : BoundedBuffer<T>
             }
             catch (Exception error) when (error is not OperationCanceledException)
             {
-                throw CreateClosedException();
+                throw CreateClosedException(reading: true);
             }
 
             if (!taken)
             {
-                throw CreateClosedException();
+                throw CreateClosedException(reading: true);
             }
 
             // Not cleared by the wait's result (AsyncWaiter.GetResultAndRecycle keeps a taker's item).

@@ -79,6 +79,13 @@ public sealed class StreamClosedException : ChannelClosedException
         StreamName = streamName;
     }
 
+    /// <summary>The exception with a message of the library's choosing (a read that found the completed stream drained).</summary>
+    internal StreamClosedException(string streamName, Exception? innerException, string message)
+        : base(message, innerException)
+    {
+        StreamName = streamName;
+    }
+
     /// <summary>The completed stream.</summary>
     public string StreamName { get; }
 }

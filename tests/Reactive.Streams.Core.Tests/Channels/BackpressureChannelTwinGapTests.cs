@@ -481,6 +481,39 @@ public sealed class BackpressureChannelTwinGapTests
         Assert.False(await channel.Writer.WaitToWriteAsync());
     }
 
+    [Theory]
+    [InlineData("shared", false)]
+    [InlineData("shared", true)]
+    [InlineData("locked", false)]
+    [InlineData("locked", true)]
+    public async Task A_read_of_a_drained_channel_says_there_is_nothing_more_to_read_and_a_write_that_it_is_completed(string variant, bool withError)
+    {
+        // The read's ChannelClosedException said "it accepts no more items", a writer's reason, to a reader.
+        var options = new BoundedStreamOptions<int>(BackpressurePolicy.PauseUpstream, 2) { Name = "orders" };
+        var channel = variant == "locked" ? BackpressureChannel.Create(options, BufferMode.Locked) : BackpressureChannel.Create(options);
+        var boom = withError ? new FormatException("producer failed") : null;
+        var pending = channel.Reader.ReadAsync().AsTask();
+        Assert.True(channel.Writer.TryComplete(boom));
+
+        foreach (var read in new[] { pending, channel.Reader.ReadAsync().AsTask() })
+        {
+            var closed = await Assert.ThrowsAnyAsync<ChannelClosedException>(() => read.WaitAsync(TestLimits.Hang));
+            Assert.Same(boom, closed.InnerException);
+            Assert.Contains("'orders'", closed.Message, StringComparison.Ordinal);
+            Assert.Contains("nothing more to read", closed.Message, StringComparison.Ordinal);
+            Assert.DoesNotContain("accepts no more items", closed.Message, StringComparison.Ordinal);
+        }
+
+        var refused = await Assert.ThrowsAnyAsync<ChannelClosedException>(() => channel.Writer.WriteAsync(1).AsTask());
+        Assert.Same(boom, refused.InnerException);
+        Assert.Contains("accepts no more items", refused.Message, StringComparison.Ordinal);
+        var stream = new BoundedStream<int>(options);
+        stream.Complete(boom);
+        var streamRead = await Assert.ThrowsAsync<StreamClosedException>(() => stream.ReadAsync().AsTask());
+        Assert.Equal("orders", streamRead.StreamName);
+        Assert.Contains("nothing more to read", streamRead.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Bad_input_is_rejected_naming_what_was_wrong()
     {
