@@ -380,10 +380,11 @@ internal static class UnionParser
                 {
                     yield return (field, "is a field marked [JsonInclude], which the union's converter does not write; make it a positional parameter");
                 }
-                else if (field.DeclaredAccessibility == Accessibility.Public && !field.IsConst
-                    && !fieldAttributes.Any(static a => IsAttribute(a, "JsonIgnoreAttribute", JsonIgnoreAttribute)))
+                else if (field.DeclaredAccessibility == Accessibility.Public && !field.IsConst && !IsAlwaysIgnored(fieldAttributes))
                 {
-                    yield return (field, "is a public field, which System.Text.Json writes under the options' IncludeFields and the union's converter does not; make it a positional parameter or mark it [JsonIgnore]");
+                    yield return (field, ConditionalIgnore(fieldAttributes) is { } condition
+                        ? "is a public field with [JsonIgnore(Condition = JsonIgnoreCondition." + condition + ")], which System.Text.Json still writes under the options' IncludeFields and the union's converter does not; make it a positional parameter or mark it [JsonIgnore]"
+                        : "is a public field, which System.Text.Json writes under the options' IncludeFields and the union's converter does not; make it a positional parameter or mark it [JsonIgnore]");
                 }
 
                 continue;
@@ -405,14 +406,21 @@ internal static class UnionParser
                 continue;
             }
 
-            var ignored = attributes.Any(static a => IsAttribute(a, "JsonIgnoreAttribute", JsonIgnoreAttribute));
+            // Only [JsonIgnore] with the condition Always (the default) keeps a property out of System.Text.Json's JSON
+            // whatever its value; with another condition it is written (WhenWritingNull: when not null) and read.
+            var ignored = IsAlwaysIgnored(attributes);
             if (positional.Contains(property.Name))
             {
-                if (ignored)
+                if (ignored || ConditionalIgnore(attributes) is not null)
                 {
                     yield return (property, "has [JsonIgnore], which the union's converter does not honour (it writes every positional parameter); keep the value out of the event instead");
                     continue;
                 }
+            }
+            else if (ConditionalIgnore(attributes) is { } condition)
+            {
+                yield return (property, "has [JsonIgnore(Condition = JsonIgnoreCondition." + condition + ")], under which System.Text.Json writes it and the union's converter does not honour the condition; make it a positional parameter, or mark it [JsonIgnore] to keep it out of the JSON");
+                continue;
             }
             else if (!ignored && property.SetMethod is { DeclaredAccessibility: Accessibility.Public })
             {
@@ -523,7 +531,7 @@ internal static class UnionParser
                 || property.GetMethod is not { DeclaredAccessibility: Accessibility.Public }
                 || property.SetMethod is { DeclaredAccessibility: Accessibility.Public }
                 || positional.Contains(property.Name)
-                || property.GetAttributes().Any(static a => IsAttribute(a, "JsonIgnoreAttribute", JsonIgnoreAttribute)))
+                || IsAlwaysIgnored(property.GetAttributes()))
             {
                 continue;
             }
@@ -647,7 +655,7 @@ internal static class UnionParser
                     var included = attributes.Any(static a => IsAttribute(a, "JsonIncludeAttribute", JsonIncludeAttribute));
                     if ((property.DeclaredAccessibility == Accessibility.Public || included)
                         && !property.IsAbstract && !property.IsStatic
-                        && !attributes.Any(static a => IsAttribute(a, "JsonIgnoreAttribute", JsonIgnoreAttribute)))
+                        && !IsAlwaysIgnored(attributes))
                     {
                         yield return (property, "is a property of the union, which System.Text.Json writes on every variant and the union's converter does not; mark it [JsonIgnore], or make it a positional parameter of each variant");
                     }
@@ -1051,6 +1059,51 @@ internal static class UnionParser
     /// <summary>Whether an attribute's class is the one named <paramref name="fullName"/>; the simple name is compared first.</summary>
     private static bool IsAttribute(AttributeData attribute, string name, string fullName)
         => attribute.AttributeClass is { } type && type.Name == name && type.ToDisplayString() == fullName;
+
+    // JsonIgnoreCondition.Always, the condition of a [JsonIgnore] that names none.
+    private const int JsonIgnoreAlways = 1;
+
+    /// <summary>Whether a <c>[JsonIgnore]</c> keeps the member out of System.Text.Json's JSON whatever its value (the condition <c>Always</c>).</summary>
+    private static bool IsAlwaysIgnored(IEnumerable<AttributeData> attributes)
+        => attributes.Any(static a => IsAttribute(a, "JsonIgnoreAttribute", JsonIgnoreAttribute) && IgnoreCondition(a) == JsonIgnoreAlways);
+
+    /// <summary>
+    /// The condition of a <c>[JsonIgnore]</c> other than <c>Always</c> (<c>Never</c>, <c>WhenWritingNull</c>, ...), under
+    /// which System.Text.Json still writes or reads the member; null without one.
+    /// </summary>
+    private static string? ConditionalIgnore(IEnumerable<AttributeData> attributes)
+    {
+        foreach (var attribute in attributes)
+        {
+            if (IsAttribute(attribute, "JsonIgnoreAttribute", JsonIgnoreAttribute) && IgnoreCondition(attribute) is var condition and not JsonIgnoreAlways)
+            {
+                return condition switch
+                {
+                    0 => "Never",
+                    2 => "WhenWritingDefault",
+                    3 => "WhenWritingNull",
+                    4 => "WhenWriting",
+                    5 => "WhenReading",
+                    _ => condition.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                };
+            }
+        }
+
+        return null;
+    }
+
+    private static int IgnoreCondition(AttributeData attribute)
+    {
+        foreach (var argument in attribute.NamedArguments)
+        {
+            if (argument.Key == "Condition" && argument.Value.Value is int condition)
+            {
+                return condition;
+            }
+        }
+
+        return JsonIgnoreAlways;
+    }
 
     private static List<PropertyModel> SharedAccessors(INamedTypeSymbol union, List<VariantModel> variants, HashSet<string> redeclared)
     {

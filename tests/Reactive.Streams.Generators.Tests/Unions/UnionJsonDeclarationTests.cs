@@ -17,6 +17,13 @@ public sealed class UnionJsonDeclarationTests
     [InlineData("public sealed record Opened(string Id) : Account; [JsonIgnore] public required string Source { get; init; }", "Account.Source", "is a required member of the union")]
     [InlineData("public sealed record Opened : Account; public sealed record Frozen : Account; [JsonIgnore] public required string Source { get; init; }", "Account.Source", "is a required member of the union")]
     [InlineData("public sealed record Opened(string Id) : Account; [JsonIgnore] public required string Source;", "Account.Source", "is a required member of the union")]
+    [InlineData("public sealed record Opened(string Id) : Account { [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? Note { get; init; } }", "Opened.Note", "has [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)], under which System.Text.Json writes it")]
+    [InlineData("public sealed record Opened(string Id) : Account { [JsonIgnore(Condition = JsonIgnoreCondition.Never)] public string? Note { get; set; } }", "Opened.Note", "has [JsonIgnore(Condition = JsonIgnoreCondition.Never)]")]
+    [InlineData("public sealed record Opened(string Id) : Account { [JsonIgnore(Condition = JsonIgnoreCondition.Never)] public int Length => Id.Length; }", "Opened.Length", "has [JsonIgnore(Condition = JsonIgnoreCondition.Never)]")]
+    [InlineData("public sealed record Opened(string Id) : Account { [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] public int Length => Id.Length; }", "Opened.Length", "has [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]")]
+    [InlineData("public sealed record Opened(string Id) : Account { [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] public int Counter; }", "Opened.Counter", "is a public field with [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]")]
+    [InlineData("public sealed record Opened(string Id, [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Note) : Account;", "Opened.Note", "has [JsonIgnore]")]
+    [InlineData("public sealed record Opened(string Id) : Account; [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? Source { get; init; }", "Account.Source", "is a property of the union")]
     public void JSON_the_converter_would_not_write_as_declared_is_refused(string variant, string name, string reason)
     {
         var run = TestCompilation.Run(Union(variant));
@@ -34,6 +41,7 @@ public sealed class UnionJsonDeclarationTests
     [InlineData("public sealed record Opened(string Id) : Account { public int Length => Id.Length; }")]
     [InlineData("public sealed record Opened(string Id, [property: JsonPropertyName(\"identifier\")] string Name) : Account;")]
     [InlineData("public sealed record Opened(string Id) : Account { [JsonIgnore] public int Counter; public const int Max = 3; public static int Count; }")]
+    [InlineData("public sealed record Opened(string Id) : Account { [JsonIgnore(Condition = JsonIgnoreCondition.Always)] public string? Note { get; init; } [JsonIgnore(Condition = JsonIgnoreCondition.Always)] public int Counter; }")]
     public void Declarations_the_converter_follows_generate_and_compile(string variant)
     {
         var run = TestCompilation.Run(Union(variant));
