@@ -196,6 +196,14 @@ internal static class UnionParser
             unusable = true;
         }
 
+        foreach (var (member, jsonProblem) in InheritedJsonProblems(union))
+        {
+            // A base record's member may be in metadata, or in another type's declaration: the diagnostic is at the union.
+            var at = SymbolEqualityComparer.Default.Equals(member.ContainingType, union) ? LocationInfo.From(member.Locations.FirstOrDefault()) : null;
+            diagnostics.Add(DiagnosticInfo.Create(Diagnostics.UnsupportedJson, at ?? identifier, union.Name + "." + member.Name, union.Name, jsonProblem));
+            unusable = true;
+        }
+
         if (unusable)
         {
             return new UnionResult(union.Name, union.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat), null, diagnostics.ToEquatableArray());
@@ -659,6 +667,73 @@ internal static class UnionParser
                     {
                         yield return (property, "is a property of the union, which System.Text.Json writes on every variant and the union's converter does not; mark it [JsonIgnore], or make it a positional parameter of each variant");
                     }
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Members every variant inherits that System.Text.Json writes on each of them and the union's converter does not:
+    /// the public properties the union's own positional parameters declare (<c>record Event(string Source)</c>), and the
+    /// public properties (a computed one too), <c>[JsonInclude]</c> properties and public fields of the records the union
+    /// derives from, unless <c>[JsonIgnore]</c>d or abstract (each variant implements it). A variant's positional
+    /// parameter of the same name does not make up for one: the record then uses the inherited property, which
+    /// System.Text.Json writes after the variant's own, and the converter in the parameter's place.
+    /// </summary>
+    internal static IEnumerable<(ISymbol Member, string Problem)> InheritedJsonProblems(INamedTypeSymbol union)
+    {
+        foreach (var reference in union.DeclaringSyntaxReferences)
+        {
+            if (reference.GetSyntax() is not TypeDeclarationSyntax { ParameterList: { } parameters })
+            {
+                continue;
+            }
+
+            foreach (var parameter in parameters.Parameters)
+            {
+                var name = parameter.Identifier.ValueText;
+                foreach (var property in union.GetMembers(name).OfType<IPropertySymbol>())
+                {
+                    // A property the union declares in its body is checked with the union's other properties.
+                    if (!property.DeclaringSyntaxReferences.Any(static r => r.GetSyntax() is ParameterSyntax)
+                        || property.DeclaredAccessibility != Accessibility.Public || IsAlwaysIgnored(property.GetAttributes()))
+                    {
+                        continue;
+                    }
+
+                    yield return (property, "is a positional parameter of the union, whose property System.Text.Json writes on every variant and the union's converter does not; mark it [property: JsonIgnore], or make it a positional parameter of each variant");
+                }
+            }
+        }
+
+        var declaredByUnion = new HashSet<string>(union.MemberNames, StringComparer.Ordinal);
+        for (var type = union.BaseType; type is not null && type.SpecialType != SpecialType.System_Object; type = type.BaseType)
+        {
+            foreach (var member in type.GetMembers())
+            {
+                if (member.IsStatic || member.IsImplicitlyDeclared || declaredByUnion.Contains(member.Name))
+                {
+                    continue;
+                }
+
+                var attributes = member.GetAttributes();
+                if (IsAlwaysIgnored(attributes))
+                {
+                    continue;
+                }
+
+                var included = attributes.Any(static a => IsAttribute(a, "JsonIncludeAttribute", JsonIncludeAttribute));
+                var written = member switch
+                {
+                    IPropertySymbol { IsIndexer: false, IsAbstract: false } property
+                        => included || (property.DeclaredAccessibility == Accessibility.Public
+                            && (property.GetMethod is { DeclaredAccessibility: Accessibility.Public } || property.SetMethod is { DeclaredAccessibility: Accessibility.Public })),
+                    IFieldSymbol { IsConst: false } field => included || field.DeclaredAccessibility == Accessibility.Public,
+                    _ => false,
+                };
+                if (written)
+                {
+                    yield return (member, "is a member of '" + type.Name + "', which the union derives from: System.Text.Json writes it on every variant" + (member is IFieldSymbol && !included ? " (under the options' IncludeFields)" : string.Empty) + " and the union's converter does not; mark it [JsonIgnore], or make it a positional parameter of each variant");
                 }
             }
         }
