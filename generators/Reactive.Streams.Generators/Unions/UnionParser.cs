@@ -97,6 +97,13 @@ internal static class UnionParser
                 continue;
             }
 
+            if (HasAttributeLists(member) && HasEmptyWireName(member))
+            {
+                diagnostics.Add(DiagnosticInfo.Create(Diagnostics.UnusableName, memberLocation, member.Name, "event union '" + union.Name + "'", "has a [WireName] that is null or empty, which cannot name the variant in the \"type\" discriminator; give it a name or remove the attribute"));
+                unusable = true;
+                continue;
+            }
+
             var wireName = (HasAttributeLists(member) ? WireNameOf(member) : null) ?? Naming.ToSnakeCase(member.Name);
             foreach (var (symbol, jsonProblem) in VariantTypeJsonProblems(member))
             {
@@ -927,6 +934,11 @@ internal static class UnionParser
 
         return null;
     }
+
+    // [WireName("")] or [WireName(null!)]: the name it declares cannot be written, and the snake_case default is not what it says.
+    private static bool HasEmptyWireName(INamedTypeSymbol variant)
+        => variant.GetAttributes().Any(static a => IsAttribute(a, "WireNameAttribute", WireNameAttribute)
+            && a.ConstructorArguments.Length == 1 && a.ConstructorArguments[0].Value is null or "");
 
     internal static IEnumerable<PropertyModel> PositionalProperties(INamedTypeSymbol variant, TypeNames typeNames)
     {

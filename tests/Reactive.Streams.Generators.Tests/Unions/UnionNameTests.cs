@@ -21,6 +21,9 @@ public sealed class UnionNameTests
     [InlineData("public sealed record Shipped(int X, string WireName) : Order;", "Shipped.WireName", "positional property named like the 'WireName'")]
     [InlineData("public sealed record Shipped(int X, string Type) : Order;", "Shipped.Type", "\"type\", the name of the discriminator")]
     [InlineData("public sealed record Shipped(int X, [property: System.Text.Json.Serialization.JsonPropertyName(\"type\")] string Carrier) : Order;", "Shipped.Carrier", "\"type\", the name of the discriminator")]
+    [InlineData("[WireName(\"\")] public sealed record Shipped(int X) : Order;", "Shipped", "has a [WireName] that is null or empty")]
+    [InlineData("[WireName(null!)] public sealed record Shipped(int X) : Order;", "Shipped", "has a [WireName] that is null or empty")]
+    [InlineData("[WireName(\"\")] public sealed record Shipped : Order;", "Shipped", "has a [WireName] that is null or empty")]
     public void A_name_the_generated_code_needs_is_reported_and_nothing_that_fails_to_compile_is_generated(string variant, string name, string reason)
     {
         var run = TestCompilation.Run(Union(variant));
