@@ -8,6 +8,10 @@ namespace Reactive.Streams.Generators.Model;
 /// <param name="IsNullable">A nullable reference or <c>Nullable&lt;T&gt;</c>: may be absent or null on the wire.</param>
 /// <param name="IsNullableValueType">A <c>Nullable&lt;T&gt;</c>.</param>
 /// <param name="HasExplicitJsonName"><see cref="JsonName"/> comes from <c>[JsonPropertyName]</c>, which a naming policy does not change.</param>
+/// <param name="IsObliviousReference">
+/// A reference type declared where nullable annotations are disabled: C# says nothing of its nullness, so a null is read
+/// and written, as System.Text.Json reads and writes it even under <c>RespectNullableAnnotations</c>.
+/// </param>
 /// <param name="DefaultValue">
 /// An optional parameter's declared default as a C# expression of its type (<c>default</c> for <c>null</c> and
 /// <c>default</c>); null for a parameter without one.
@@ -20,7 +24,8 @@ internal sealed record PropertyModel(
     bool IsNullable,
     bool IsNullableValueType,
     bool HasExplicitJsonName = false,
-    string? DefaultValue = null);
+    string? DefaultValue = null,
+    bool IsObliviousReference = false);
 
 /// <summary>
 /// A nested sealed record of a union: its positional parameters (written and read) and its public read-only properties

@@ -151,6 +151,8 @@ internal static class JsonConverterEmitter
         w.Line("}" + end);
     }
 
+    // A reference declared without nullable annotations (#nullable disable) accepts a null on the wire, as System.Text.Json
+    // treats it even under RespectNullableAnnotations; the C# the converter generates still casts it as declared.
     private static string Property(PropertyModel property)
     {
         var names = $"{Naming.Literal(property.Name)}, {Naming.Literal(property.JsonName)}";
@@ -163,7 +165,7 @@ internal static class JsonConverterEmitter
         var defaultValue = property.DefaultValue is { } value ? $", hasDefaultValue: true, defaultValue: {value}" : string.Empty;
         return property.IsNullableValueType
             ? $"{Core}.EventUnionJsonProperty.OfNullable<{property.ValueTypeName}>({names}{defaultValue})"
-            : $"{Core}.EventUnionJsonProperty.Of<{property.TypeName}>({names}{(property.IsNullable ? ", isNullable: true" : string.Empty)}{defaultValue})";
+            : $"{Core}.EventUnionJsonProperty.Of<{property.TypeName}>({names}{(property.IsNullable || property.IsObliviousReference ? ", isNullable: true" : string.Empty)}{defaultValue})";
     }
 
     private static string WriteCall(PropertyModel property)

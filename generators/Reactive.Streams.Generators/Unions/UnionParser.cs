@@ -1004,7 +1004,8 @@ internal static class UnionParser
             JsonName: jsonName,
             IsNullable: isNullable,
             IsNullableValueType: isNullableValueType,
-            HasExplicitJsonName: hasExplicitJsonName);
+            HasExplicitJsonName: hasExplicitJsonName,
+            IsObliviousReference: type.IsReferenceType && type.NullableAnnotation == NullableAnnotation.None);
     }
 
     /// <summary>
@@ -1080,6 +1081,11 @@ internal static class UnionParser
             if (annotated && type.IsReferenceType)
             {
                 type = type.WithNullableAnnotation(NullableAnnotation.Annotated);
+            }
+            else if (type.IsReferenceType)
+            {
+                // A bound type syntax carries no annotation: where annotations are disabled the reference is oblivious.
+                type = type.WithNullableAnnotation(model.GetNullableContext(typeSyntax.SpanStart).AnnotationsEnabled() ? NullableAnnotation.NotAnnotated : NullableAnnotation.None);
             }
 
             var name = parameter.Identifier.ValueText;
