@@ -340,7 +340,7 @@ public abstract class EventUnionJsonConverter<TUnion> : JsonConverter<TUnion>
         for (var s = 0; s < _shared.Length; s++)
         {
             var shared = _shared[s];
-            if (!payload.TryGetProperty(settings.Names?[shared.Slot] ?? shared.JsonName, out var element))
+            if (!TryGetProperty(payload, settings.NameOf(shared), settings.CaseInsensitive, out var element))
             {
                 continue;
             }
@@ -359,6 +359,36 @@ public abstract class EventUnionJsonConverter<TUnion> : JsonConverter<TUnion>
         }
 
         return unknown;
+    }
+
+    /// <summary>
+    /// A property of an unknown variant's payload, found as a variant's property is: under
+    /// <c>PropertyNameCaseInsensitive</c> a name equal but for case matches when no name matches exactly.
+    /// </summary>
+    private static bool TryGetProperty(JsonElement payload, string name, bool ignoreCase, out JsonElement value)
+    {
+        if (payload.TryGetProperty(name, out value))
+        {
+            return true;
+        }
+
+        if (!ignoreCase)
+        {
+            return false;
+        }
+
+        // The last one wins, as TryGetProperty's does.
+        var found = false;
+        foreach (var property in payload.EnumerateObject())
+        {
+            if (string.Equals(property.Name, name, StringComparison.OrdinalIgnoreCase))
+            {
+                value = property.Value;
+                found = true;
+            }
+        }
+
+        return found;
     }
 
     /// <summary>
