@@ -192,6 +192,31 @@ internal static class JsonConverterEmitter
         w.Line($"throw new {Json}.JsonException($\"A {union} is a JSON string holding its wire name, not a {{reader.TokenType}}.\");");
         w.Close();
         w.Line();
+        w.Line("return FromWireText(ref reader);");
+        w.Close();
+        w.Line();
+
+        // As a dictionary key the union is the property name, as an enum is under JsonStringEnumConverter.
+        w.Line("/// <inheritdoc/>");
+        w.Line($"public override {union} ReadAsPropertyName(ref {Json}.Utf8JsonReader reader, global::System.Type typeToConvert, {Json}.JsonSerializerOptions options) => FromWireText(ref reader);");
+        w.Line();
+        w.Line("/// <inheritdoc/>");
+        w.Open($"public override void Write({Json}.Utf8JsonWriter writer, {union} value, {Json}.JsonSerializerOptions options)");
+        w.Line("global::System.ArgumentNullException.ThrowIfNull(writer);");
+        w.Line("global::System.ArgumentNullException.ThrowIfNull(options);");
+        w.Line("writer.WriteStringValue(ToWireText(value, options));");
+        w.Close();
+        w.Line();
+        w.Line("/// <inheritdoc/>");
+        w.Open($"public override void WriteAsPropertyName({Json}.Utf8JsonWriter writer, {union} value, {Json}.JsonSerializerOptions options)");
+        w.Line("global::System.ArgumentNullException.ThrowIfNull(writer);");
+        w.Line("global::System.ArgumentNullException.ThrowIfNull(options);");
+        w.Line("writer.WritePropertyName(ToWireText(value, options));");
+        w.Close();
+        w.Line();
+
+        // The wire name at a string value or a property name.
+        w.Open($"private static {union} FromWireText(ref {Json}.Utf8JsonReader reader)");
         for (var v = 0; v < model.Variants.Count; v++)
         {
             w.Open($"if (reader.ValueTextEquals({Utf8(model.Variants[v].WireName, utf8Literals)}))");
@@ -203,23 +228,18 @@ internal static class JsonConverterEmitter
         w.Line($"return new {union}.Other(reader.GetString()!);");
         w.Close();
         w.Line();
-        w.Line("/// <inheritdoc/>");
-        w.Open($"public override void Write({Json}.Utf8JsonWriter writer, {union} value, {Json}.JsonSerializerOptions options)");
-        w.Line("global::System.ArgumentNullException.ThrowIfNull(writer);");
+        w.Open($"private static {Json}.JsonEncodedText ToWireText({union} value, {Json}.JsonSerializerOptions options)");
         w.Line("global::System.ArgumentNullException.ThrowIfNull(value);");
-        w.Line("global::System.ArgumentNullException.ThrowIfNull(options);");
         w.Open("switch (value)");
         for (var v = 0; v < model.Variants.Count; v++)
         {
             // Escaped by the options' Encoder, as an enum's names under JsonStringEnumConverter and the Other's raw value are.
             w.Line($"case {union}.{model.Variants[v].Name}:");
-            w.Line($"    writer.WriteStringValue(options.Encoder is null ? s_wire{v} : {Json}.JsonEncodedText.Encode({Naming.Literal(model.Variants[v].WireName)}, options.Encoder));");
-            w.Line("    return;");
+            w.Line($"    return options.Encoder is null ? s_wire{v} : {Json}.JsonEncodedText.Encode({Naming.Literal(model.Variants[v].WireName)}, options.Encoder);");
         }
 
         w.Line($"case {union}.Other __other:");
-        w.Line("    writer.WriteStringValue(__other.RawValue);");
-        w.Line("    return;");
+        w.Line($"    return {Json}.JsonEncodedText.Encode(__other.RawValue, options.Encoder);");
         w.Line("default:");
         w.Line($"    throw new {Json}.JsonException($\"'{{value.GetType()}}' is not a variant of {union}.\");");
         w.Close();

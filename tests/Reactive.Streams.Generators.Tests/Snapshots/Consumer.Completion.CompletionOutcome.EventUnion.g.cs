@@ -278,6 +278,30 @@ public sealed class CompletionOutcomeJsonConverter : global::System.Text.Json.Se
             throw new global::System.Text.Json.JsonException($"A CompletionOutcome is a JSON string holding its wire name, not a {reader.TokenType}.");
         }
 
+        return FromWireText(ref reader);
+    }
+
+    /// <inheritdoc/>
+    public override CompletionOutcome ReadAsPropertyName(ref global::System.Text.Json.Utf8JsonReader reader, global::System.Type typeToConvert, global::System.Text.Json.JsonSerializerOptions options) => FromWireText(ref reader);
+
+    /// <inheritdoc/>
+    public override void Write(global::System.Text.Json.Utf8JsonWriter writer, CompletionOutcome value, global::System.Text.Json.JsonSerializerOptions options)
+    {
+        global::System.ArgumentNullException.ThrowIfNull(writer);
+        global::System.ArgumentNullException.ThrowIfNull(options);
+        writer.WriteStringValue(ToWireText(value, options));
+    }
+
+    /// <inheritdoc/>
+    public override void WriteAsPropertyName(global::System.Text.Json.Utf8JsonWriter writer, CompletionOutcome value, global::System.Text.Json.JsonSerializerOptions options)
+    {
+        global::System.ArgumentNullException.ThrowIfNull(writer);
+        global::System.ArgumentNullException.ThrowIfNull(options);
+        writer.WritePropertyName(ToWireText(value, options));
+    }
+
+    private static CompletionOutcome FromWireText(ref global::System.Text.Json.Utf8JsonReader reader)
+    {
         if (reader.ValueTextEquals("success"u8))
         {
             return CompletionOutcome.FromWire("success");
@@ -294,26 +318,19 @@ public sealed class CompletionOutcomeJsonConverter : global::System.Text.Json.Se
         return new CompletionOutcome.Other(reader.GetString()!);
     }
 
-    /// <inheritdoc/>
-    public override void Write(global::System.Text.Json.Utf8JsonWriter writer, CompletionOutcome value, global::System.Text.Json.JsonSerializerOptions options)
+    private static global::System.Text.Json.JsonEncodedText ToWireText(CompletionOutcome value, global::System.Text.Json.JsonSerializerOptions options)
     {
-        global::System.ArgumentNullException.ThrowIfNull(writer);
         global::System.ArgumentNullException.ThrowIfNull(value);
-        global::System.ArgumentNullException.ThrowIfNull(options);
         switch (value)
         {
             case CompletionOutcome.Success:
-                writer.WriteStringValue(options.Encoder is null ? s_wire0 : global::System.Text.Json.JsonEncodedText.Encode("success", options.Encoder));
-                return;
+                return options.Encoder is null ? s_wire0 : global::System.Text.Json.JsonEncodedText.Encode("success", options.Encoder);
             case CompletionOutcome.Failure:
-                writer.WriteStringValue(options.Encoder is null ? s_wire1 : global::System.Text.Json.JsonEncodedText.Encode("failure", options.Encoder));
-                return;
+                return options.Encoder is null ? s_wire1 : global::System.Text.Json.JsonEncodedText.Encode("failure", options.Encoder);
             case CompletionOutcome.Cancelled:
-                writer.WriteStringValue(options.Encoder is null ? s_wire2 : global::System.Text.Json.JsonEncodedText.Encode("cancelled", options.Encoder));
-                return;
+                return options.Encoder is null ? s_wire2 : global::System.Text.Json.JsonEncodedText.Encode("cancelled", options.Encoder);
             case CompletionOutcome.Other __other:
-                writer.WriteStringValue(__other.RawValue);
-                return;
+                return global::System.Text.Json.JsonEncodedText.Encode(__other.RawValue, options.Encoder);
             default:
                 throw new global::System.Text.Json.JsonException($"'{value.GetType()}' is not a variant of CompletionOutcome.");
         }
