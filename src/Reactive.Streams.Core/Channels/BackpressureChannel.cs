@@ -15,8 +15,8 @@ namespace Reactive.Streams;
 /// Writer semantics per policy: <c>TryWrite</c> returns true when the item (or its degraded form) was accepted, false
 /// when it was rejected (Fail overflow, completed channel, missing or throwing degrader) or when a PauseUpstream buffer
 /// is full. <c>WriteAsync</c> waits for room under PauseUpstream and throws <see cref="StreamOverflowException"/>,
-/// <see cref="MissingDegraderException"/> or <see cref="StreamClosedException"/> (a <see cref="ChannelClosedException"/>)
-/// for a rejected item, or an <see cref="InvalidOperationException"/> whose inner exception is the degrader's when the
+/// <see cref="MissingDegraderException"/> or, after completion, <see cref="ChannelClosedException"/> (the platform's own
+/// type, as <c>Channel.CreateBounded</c> throws, with the completion error inside) for a rejected item, or an <see cref="InvalidOperationException"/> whose inner exception is the degrader's when the
 /// degrader threw. <c>WaitToWriteAsync</c> waits for room under PauseUpstream and Fail, and under DegradeQuality without a
 /// degrader (a write to its full buffer is rejected), and returns true at once under DropOldest and DegradeQuality
 /// with a degrader. Reading after completion of an empty channel throws
@@ -37,7 +37,7 @@ public static class BackpressureChannel
 
     /// <summary>A policy channel on the engine mode given (the tests run every mode through the channel's surface).</summary>
     internal static Channel<T> Create<T>(BoundedStreamOptions<T> options, BufferMode mode) =>
-        new PolicyChannel<T>(BoundedBuffer.Create(options, mode));
+        new PolicyChannel<T>(BoundedBuffer.Create(options, mode).ForChannel());
 
     /// <summary>Creates a policy channel.</summary>
     /// <typeparam name="T">The item type.</typeparam>
@@ -140,7 +140,7 @@ public static class BackpressureChannel
                     // with an OperationCanceledException is a faulted task holding that exception, not a cancelled one (an
                     // async method rethrowing it would cancel its task).
                     var refused = pushing.AsTask();
-                    return refused.Exception?.InnerException is StreamClosedException { InnerException: OperationCanceledException canceled }
+                    return refused.Exception?.InnerException is ChannelClosedException { InnerException: OperationCanceledException canceled }
                         ? ValueTask.FromException(canceled)
                         : new ValueTask(refused);
                 }
@@ -158,7 +158,7 @@ public static class BackpressureChannel
                 {
                     await pushing.ConfigureAwait(false);
                 }
-                catch (StreamClosedException closed) when (closed.InnerException is OperationCanceledException canceled)
+                catch (ChannelClosedException closed) when (closed.InnerException is OperationCanceledException canceled)
                 {
                     ExceptionDispatchInfo.Throw(canceled);
                 }

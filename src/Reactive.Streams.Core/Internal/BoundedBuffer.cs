@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Threading.Channels;
 
 namespace Reactive.Streams.Internal;
 
@@ -462,7 +463,7 @@ internal abstract class BoundedBuffer<T> : IStreamMetricsSource, IMeteredStream
     // ---- Errors and metrics ---------------------------------------------------------------------------------------
 
     /// <summary>
-    /// The <see cref="StreamClosedException"/> of a push after completion or, with <paramref name="reading"/>, of a read
+    /// The <see cref="StreamClosedException"/> (a channel's: <see cref="ChannelClosedException"/>) of a push after completion or, with <paramref name="reading"/>, of a read
     /// that found the completed buffer drained (whose message says there is nothing more to read, not that no more items
     /// are accepted); the completion error, if any, inside.
     /// </summary>
@@ -470,11 +471,34 @@ internal abstract class BoundedBuffer<T> : IStreamMetricsSource, IMeteredStream
     {
         var error = _doneWriting;
         var inner = error is null || error == s_completedNormally ? null : error;
-        return reading
-            ? new StreamClosedException(Name, inner, inner is null
-                ? $"Stream '{Name}' is completed and every item was read; there is nothing more to read."
-                : $"Stream '{Name}' was completed with an error and every item before it was read; there is nothing more to read.")
-            : new StreamClosedException(Name, inner);
+        if (IsChannel)
+        {
+            // The channel face throws what Channel.CreateBounded throws, the platform's own ChannelClosedException (the
+            // completion error inside), so code and tests written against channels see the same type; the message
+            // still names the channel.
+            return new ChannelClosedException(reading ? DrainedMessage(inner) : $"Channel '{Name}' is completed; it accepts no more items.", inner);
+        }
+
+        return reading ? new StreamClosedException(Name, inner, DrainedMessage(inner)) : new StreamClosedException(Name, inner);
+    }
+
+    private string DrainedMessage(Exception? inner) => inner is null
+        ? $"{(IsChannel ? "Channel" : "Stream")} '{Name}' is completed and every item was read; there is nothing more to read."
+        : $"{(IsChannel ? "Channel" : "Stream")} '{Name}' was completed with an error and every item before it was read; there is nothing more to read.";
+
+    /// <summary>
+    /// Whether the buffer is a channel's (<see cref="BackpressureChannel"/>), whose closed errors are the platform's
+    /// <see cref="ChannelClosedException"/> rather than <see cref="StreamClosedException"/>. Set once, at creation
+    /// (<see cref="ForChannel"/>).
+    /// </summary>
+    internal bool IsChannel { get; private set; }
+
+    /// <summary>Marks a buffer just created as a channel's (<see cref="IsChannel"/>).</summary>
+    /// <returns>This buffer.</returns>
+    internal BoundedBuffer<T> ForChannel()
+    {
+        IsChannel = true;
+        return this;
     }
 
     /// <summary>The exception a throwing path raises for a rejected push.</summary>

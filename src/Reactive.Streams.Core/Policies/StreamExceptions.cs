@@ -66,7 +66,8 @@ public sealed class MissingDegraderException : InvalidOperationException
 
 /// <summary>
 /// A push reached a stream that was already completed, or a read found a completed stream empty. It derives
-/// from <see cref="ChannelClosedException"/> so code written against channels handles it unchanged.
+/// from <see cref="ChannelClosedException"/> so code written against channels handles it unchanged. The channel face
+/// (<see cref="BackpressureChannel"/>) throws <see cref="ChannelClosedException"/> itself, as the platform's channels do.
 /// </summary>
 public sealed class StreamClosedException : ChannelClosedException
 {

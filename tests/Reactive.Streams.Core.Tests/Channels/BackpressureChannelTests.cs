@@ -114,10 +114,10 @@ public class BackpressureChannelTests
         channel.Writer.Complete();
 
         Assert.False(channel.Writer.TryWrite(2));
-        await Assert.ThrowsAnyAsync<ChannelClosedException>(() => channel.Writer.WriteAsync(3).AsTask());
+        await Assert.ThrowsAsync<ChannelClosedException>(() => channel.Writer.WriteAsync(3).AsTask());
         Assert.False(await channel.Writer.WaitToWriteAsync());
         Assert.Equal(1, await channel.Reader.ReadAsync());
-        await Assert.ThrowsAnyAsync<ChannelClosedException>(() => channel.Reader.ReadAsync().AsTask());
+        await Assert.ThrowsAsync<ChannelClosedException>(() => channel.Reader.ReadAsync().AsTask());
         Assert.False(await channel.Reader.WaitToReadAsync());
         await channel.Reader.Completion;
     }

@@ -396,7 +396,7 @@ public sealed class BackpressureChannelTwinFuzzTests
             // cancelled task of its own (Task.FromCanceled) where it was completed with an OperationCanceledException.
             OperationCanceledException canceled => $"canceled({NameOf(canceled.CancellationToken)})",
             _ when _errors.IndexOf(error) is var i and >= 0 => $"error{i}",
-            ChannelClosedException closed => $"closed({Describe(closed.InnerException)})",
+            ChannelClosedException closed => $"{closed.GetType().Name}({Describe(closed.InnerException)})",
             StreamOverflowException => "overflow",
             _ => error.GetType().Name,
         };

@@ -193,7 +193,7 @@ public sealed class BackpressureChannelTwinGapTests
 
         foreach (var write in writes)
         {
-            await Assert.ThrowsAnyAsync<ChannelClosedException>(() => write.WaitAsync(TestLimits.Hang));
+            await Assert.ThrowsAsync<ChannelClosedException>(() => write.WaitAsync(TestLimits.Hang));
         }
 
         Assert.False(c.Channel.Reader.Completion.IsCompleted);
@@ -497,14 +497,14 @@ public sealed class BackpressureChannelTwinGapTests
 
         foreach (var read in new[] { pending, channel.Reader.ReadAsync().AsTask() })
         {
-            var closed = await Assert.ThrowsAnyAsync<ChannelClosedException>(() => read.WaitAsync(TestLimits.Hang));
+            var closed = await Assert.ThrowsAsync<ChannelClosedException>(() => read.WaitAsync(TestLimits.Hang));
             Assert.Same(boom, closed.InnerException);
             Assert.Contains("'orders'", closed.Message, StringComparison.Ordinal);
             Assert.Contains("nothing more to read", closed.Message, StringComparison.Ordinal);
             Assert.DoesNotContain("accepts no more items", closed.Message, StringComparison.Ordinal);
         }
 
-        var refused = await Assert.ThrowsAnyAsync<ChannelClosedException>(() => channel.Writer.WriteAsync(1).AsTask());
+        var refused = await Assert.ThrowsAsync<ChannelClosedException>(() => channel.Writer.WriteAsync(1).AsTask());
         Assert.Same(boom, refused.InnerException);
         Assert.Contains("accepts no more items", refused.Message, StringComparison.Ordinal);
         var stream = new BoundedStream<int>(options);

@@ -183,7 +183,7 @@ public sealed class BackpressureChannelTwinTests
         Assert.True(c.Channel.Writer.TryComplete());
         Assert.False(c.Channel.Writer.TryComplete());
         Assert.False(c.Channel.Writer.TryComplete(new InvalidOperationException("late")));
-        Assert.ThrowsAny<ChannelClosedException>(() => c.Channel.Writer.Complete());
+        Assert.Throws<ChannelClosedException>(() => c.Channel.Writer.Complete());
     }
 
     [Theory]
@@ -195,7 +195,7 @@ public sealed class BackpressureChannelTwinTests
         c.Channel.Writer.Complete();
 
         Assert.False(c.Channel.Writer.TryWrite(2));
-        var closed = await Assert.ThrowsAnyAsync<ChannelClosedException>(() => c.Channel.Writer.WriteAsync(3).AsTask());
+        var closed = await Assert.ThrowsAsync<ChannelClosedException>(() => c.Channel.Writer.WriteAsync(3).AsTask());
         Assert.Null(closed.InnerException);
         Assert.False(await c.Channel.Writer.WaitToWriteAsync());
         Assert.Equal([1], Drain(c.Channel.Reader));
@@ -210,7 +210,7 @@ public sealed class BackpressureChannelTwinTests
         Assert.True(c.Channel.Writer.TryComplete(boom));
 
         Assert.False(c.Channel.Writer.TryWrite(2));
-        var closed = await Assert.ThrowsAnyAsync<ChannelClosedException>(() => c.Channel.Writer.WriteAsync(3).AsTask());
+        var closed = await Assert.ThrowsAsync<ChannelClosedException>(() => c.Channel.Writer.WriteAsync(3).AsTask());
         Assert.Same(boom, closed.InnerException);
         Assert.Same(boom, await Assert.ThrowsAsync<FormatException>(() => c.Channel.Writer.WaitToWriteAsync().AsTask()));
     }
@@ -295,7 +295,7 @@ public sealed class BackpressureChannelTwinTests
         Assert.Equal(0, c.Channel.Reader.Count);
         Assert.False(c.Channel.Reader.TryPeek(out _));
         Assert.False(await c.Channel.Reader.WaitToReadAsync());
-        var closed = await Assert.ThrowsAnyAsync<ChannelClosedException>(() => c.Channel.Reader.ReadAsync().AsTask());
+        var closed = await Assert.ThrowsAsync<ChannelClosedException>(() => c.Channel.Reader.ReadAsync().AsTask());
         Assert.Null(closed.InnerException);
     }
 
@@ -325,7 +325,7 @@ public sealed class BackpressureChannelTwinTests
 
         Assert.Same(boom, await Assert.ThrowsAsync<FormatException>(() => Settle(c.Channel.Reader.Completion)));
         Assert.Same(boom, await Assert.ThrowsAsync<FormatException>(() => c.Channel.Reader.WaitToReadAsync().AsTask()));
-        var closed = await Assert.ThrowsAnyAsync<ChannelClosedException>(() => c.Channel.Reader.ReadAsync().AsTask());
+        var closed = await Assert.ThrowsAsync<ChannelClosedException>(() => c.Channel.Reader.ReadAsync().AsTask());
         Assert.Same(boom, closed.InnerException);
         Assert.False(c.Channel.Reader.TryRead(out _));
     }
@@ -421,7 +421,7 @@ public sealed class BackpressureChannelTwinTests
 
         Assert.True(c.Channel.Writer.TryComplete());
 
-        var closed = await Assert.ThrowsAnyAsync<ChannelClosedException>(() => Settle(write));
+        var closed = await Assert.ThrowsAsync<ChannelClosedException>(() => Settle(write));
         Assert.Null(closed.InnerException);
         Assert.Equal(Enumerable.Range(1, c.Capacity), Drain(c.Channel.Reader));
         await Settle(c.Channel.Reader.Completion);
@@ -439,7 +439,7 @@ public sealed class BackpressureChannelTwinTests
 
         Assert.True(c.Channel.Writer.TryComplete(boom));
 
-        var closed = await Assert.ThrowsAnyAsync<ChannelClosedException>(() => Settle(write));
+        var closed = await Assert.ThrowsAsync<ChannelClosedException>(() => Settle(write));
         Assert.Same(boom, closed.InnerException);
         Assert.Equal(Enumerable.Range(1, c.Capacity), Drain(c.Channel.Reader));
         Assert.Same(boom, await Assert.ThrowsAsync<FormatException>(() => Settle(c.Channel.Reader.Completion)));
@@ -455,7 +455,7 @@ public sealed class BackpressureChannelTwinTests
 
         Assert.True(c.Channel.Writer.TryComplete());
 
-        var closed = await Assert.ThrowsAnyAsync<ChannelClosedException>(() => Settle(read));
+        var closed = await Assert.ThrowsAsync<ChannelClosedException>(() => Settle(read));
         Assert.Null(closed.InnerException);
         await Settle(c.Channel.Reader.Completion);
     }
@@ -471,7 +471,7 @@ public sealed class BackpressureChannelTwinTests
 
         Assert.True(c.Channel.Writer.TryComplete(boom));
 
-        var closed = await Assert.ThrowsAnyAsync<ChannelClosedException>(() => Settle(read));
+        var closed = await Assert.ThrowsAsync<ChannelClosedException>(() => Settle(read));
         Assert.Same(boom, closed.InnerException);
         Assert.Same(boom, await Assert.ThrowsAsync<FormatException>(() => Settle(c.Channel.Reader.Completion)));
     }
@@ -593,7 +593,7 @@ public sealed class BackpressureChannelTwinTests
 
         foreach (var read in reads)
         {
-            var closed = await Assert.ThrowsAnyAsync<ChannelClosedException>(() => Settle(read));
+            var closed = await Assert.ThrowsAsync<ChannelClosedException>(() => Settle(read));
             Assert.Same(boom, closed.InnerException);
         }
 

@@ -187,7 +187,7 @@ public sealed class SurfaceEdgeCaseTests
         await channel.Reader.Completion.WaitAsync(s_guard);
         Assert.False(await channel.Reader.WaitToReadAsync());
         Assert.False(await channel.Writer.WaitToWriteAsync());
-        var closed = await Assert.ThrowsAnyAsync<ChannelClosedException>(() => channel.Reader.ReadAsync().AsTask());
+        var closed = await Assert.ThrowsAsync<ChannelClosedException>(() => channel.Reader.ReadAsync().AsTask());
         Assert.Null(closed.InnerException);
     }
 
