@@ -26,7 +26,11 @@ public sealed partial class InMemoryStreamLog : StreamLog
     protected override ValueTask<AppendResult> AppendCoreAsync(
         string stream, ReadOnlyMemory<byte> frame, AppendMode mode, IReadOnlyDictionary<string, string>? headers, JsonNode? patch, CancellationToken cancellationToken)
     {
-        cancellationToken.ThrowIfCancellationRequested();
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled<AppendResult>(cancellationToken);
+        }
+
         var state = _streams.GetOrAdd(stream, static _ => new StreamState());
         // The clock is read outside the lock (it is the caller's code); a stale reading just takes the next sequence.
         var nowMs = NowMilliseconds();
@@ -48,7 +52,11 @@ public sealed partial class InMemoryStreamLog : StreamLog
         string stream, IReadOnlyList<ReadOnlyMemory<byte>> frames, AppendMode mode, IReadOnlyList<IReadOnlyDictionary<string, string>?>? headers, JsonNode?[]? patches,
         CancellationToken cancellationToken)
     {
-        cancellationToken.ThrowIfCancellationRequested();
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled<AppendBatchResult>(cancellationToken);
+        }
+
         var state = _streams.GetOrAdd(stream, static _ => new StreamState());
         var nowMs = NowMilliseconds();
         AppendBatchResult result;
@@ -78,7 +86,11 @@ public sealed partial class InMemoryStreamLog : StreamLog
     /// <inheritdoc/>
     protected override ValueTask<IReadOnlyList<StreamFrame>> ReadCoreAsync(string stream, StreamId from, StreamId to, int limit, TailVisibility visibility, CancellationToken cancellationToken)
     {
-        cancellationToken.ThrowIfCancellationRequested();
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled<IReadOnlyList<StreamFrame>>(cancellationToken);
+        }
+
         if (!_streams.TryGetValue(stream, out var state))
         {
             return new ValueTask<IReadOnlyList<StreamFrame>>([]);
@@ -149,7 +161,11 @@ public sealed partial class InMemoryStreamLog : StreamLog
     /// <inheritdoc/>
     protected override ValueTask<StreamSummary?> ReadSummaryCoreAsync(string stream, CancellationToken cancellationToken)
     {
-        cancellationToken.ThrowIfCancellationRequested();
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled<StreamSummary?>(cancellationToken);
+        }
+
         if (!_streams.TryGetValue(stream, out var state))
         {
             return new ValueTask<StreamSummary?>((StreamSummary?)null);
@@ -176,14 +192,22 @@ public sealed partial class InMemoryStreamLog : StreamLog
     /// <inheritdoc/>
     protected override ValueTask<StreamId?> ReadCheckpointCoreAsync(string checkpointId, CancellationToken cancellationToken)
     {
-        cancellationToken.ThrowIfCancellationRequested();
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled<StreamId?>(cancellationToken);
+        }
+
         return new ValueTask<StreamId?>(_checkpoints.TryGetValue(checkpointId, out var position) ? position : null);
     }
 
     /// <inheritdoc/>
     protected override ValueTask WriteCheckpointCoreAsync(string checkpointId, StreamId position, CancellationToken cancellationToken)
     {
-        cancellationToken.ThrowIfCancellationRequested();
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled(cancellationToken);
+        }
+
         _checkpoints[checkpointId] = position;
         return ValueTask.CompletedTask;
     }

@@ -151,7 +151,10 @@ public abstract partial class StreamLog : IStreamLog, ICheckpointStore, IDisposa
         ThrowIfDisposed();
         if (from > to)
         {
-            return new ValueTask<IReadOnlyList<StreamFrame>>([]);
+            // Nothing to read, but a cancelled token still cancels the call, as on a range that has frames.
+            return cancellationToken.IsCancellationRequested
+                ? ValueTask.FromCanceled<IReadOnlyList<StreamFrame>>(cancellationToken)
+                : new ValueTask<IReadOnlyList<StreamFrame>>([]);
         }
 
         return StreamTracing.IsActive
