@@ -7,7 +7,7 @@ namespace Reactive.Streams.Storage.Redis.Tests;
 /// (CROSSSLOT otherwise): a stream's keys share its hash tag whatever its name.
 /// </summary>
 [Collection(RedisClusterCollection.Name)]
-public sealed class RedisClusterStreamLogTests(RedisClusterFixture server) : StreamLogConformanceTests
+public sealed class RedisClusterStreamLogTests(RedisClusterFixture server) : PersistentStreamLogConformanceTests
 {
     public override Task InitializeAsync()
     {

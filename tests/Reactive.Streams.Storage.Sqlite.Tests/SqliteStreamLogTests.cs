@@ -5,7 +5,7 @@ using Reactive.Streams.Storage.Tests;
 namespace Reactive.Streams.Storage.Sqlite.Tests;
 
 /// <summary>The conformance suite on SQLite, plus what only SQLite has: files, polling, pragmas, crash safety.</summary>
-public sealed class SqliteStreamLogTests : StreamLogConformanceTests
+public sealed class SqliteStreamLogTests : PersistentStreamLogConformanceTests
 {
     // A failure guard against hangs; never a bound on how long correct code takes.
     private static readonly TimeSpan Guard = TimeSpan.FromMinutes(1);

@@ -4,7 +4,7 @@ namespace Reactive.Streams.Storage.Tests;
 /// What a backend on a server (PostgreSQL, Redis) shares beyond <see cref="StreamLogConformanceTests"/>: it survives
 /// a restart of its server. A backend's test class derives from this and says how to restart the server.
 /// </summary>
-public abstract class ServerStreamLogConformanceTests : StreamLogConformanceTests
+public abstract class ServerStreamLogConformanceTests : PersistentStreamLogConformanceTests
 {
     /// <summary>Restarts the server this test's logs talk to, ending their connections; returns once it serves again.</summary>
     protected abstract Task RestartServerAsync();
