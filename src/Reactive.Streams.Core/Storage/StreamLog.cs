@@ -19,6 +19,8 @@ public abstract partial class StreamLog : IStreamLog, ICheckpointStore, IDisposa
 
     private readonly TailNotifier _notifier = new();
     private readonly CancellationTokenSource _disposed = new();
+    // The one disposal every DisposeAsync call waits for; null until the first call.
+    private Task? _disposal;
 
     /// <summary>Creates the base with validated options.</summary>
     /// <param name="options">The options.</param>
@@ -301,18 +303,39 @@ public abstract partial class StreamLog : IStreamLog, ICheckpointStore, IDisposa
 
     /// <summary>
     /// Disposes the log: parked tails end with <see cref="ObjectDisposedException"/>, later calls throw it, and the
-    /// backend's resources are released by <see cref="DisposeCoreAsync"/>. Idempotent.
+    /// backend's resources are released by <see cref="DisposeCoreAsync"/>, once. Idempotent and safe to call
+    /// concurrently: every call completes when that one disposal has (with its error, if it failed).
     /// </summary>
-    public async ValueTask DisposeAsync()
+    public ValueTask DisposeAsync()
     {
-        if (_disposed.IsCancellationRequested)
+        var disposal = Volatile.Read(ref _disposal);
+        if (disposal is null)
         {
-            return;
+            var mine = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            disposal = Interlocked.CompareExchange(ref _disposal, mine.Task, null);
+            if (disposal is null)
+            {
+                disposal = mine.Task;
+                _ = DisposeOnceAsync(mine);
+            }
         }
 
-        await _disposed.CancelAsync().ConfigureAwait(false);
-        await DisposeCoreAsync().ConfigureAwait(false);
-        GC.SuppressFinalize(this);
+        return disposal.IsCompletedSuccessfully ? ValueTask.CompletedTask : new ValueTask(disposal);
+    }
+
+    private async Task DisposeOnceAsync(TaskCompletionSource done)
+    {
+        try
+        {
+            await _disposed.CancelAsync().ConfigureAwait(false);
+            await DisposeCoreAsync().ConfigureAwait(false);
+            GC.SuppressFinalize(this);
+            done.SetResult();
+        }
+        catch (Exception e)
+        {
+            done.SetException(e);
+        }
     }
 
     /// <summary>Appends one validated frame. <paramref name="patch"/> is the parsed payload for <see cref="AppendMode.DurableSummary"/>, otherwise null.</summary>
