@@ -457,4 +457,21 @@ public abstract partial class StreamLogConformanceTests
             Assert.True(e is ObjectDisposedException or OperationCanceledException, e?.ToString() ?? "no exception");
         }
     }
+
+    [Fact]
+    public async Task A_patch_nested_to_the_JSON_readers_depth_is_stored_and_one_deeper_is_rejected_naming_the_frame()
+    {
+        var log = await CreateAsync();
+        var stream = NewStream();
+        static string Nested(int depth) => string.Concat(Enumerable.Repeat("{\"a\":", depth - 1)) + "{}" + new string('}', depth - 1);
+
+        await log.AppendAsync(stream, Nested(64), AppendMode.DurableSummary);
+        var e = await Assert.ThrowsAsync<ArgumentException>(() => log.AppendAsync(stream, Nested(65), AppendMode.DurableSummary).AsTask());
+
+        Assert.Equal("frame", e.ParamName);
+        var summary = await log.ReadSummaryAsync(stream);
+        Assert.Equal(1, summary!.Version);
+        AssertJson(Nested(64), summary.Document);
+        Assert.Equal(1, (await log.AppendAsync(stream, "probe", AppendMode.Durable)).FrameCount - 1);
+    }
 }
