@@ -13,7 +13,12 @@ public sealed partial class InMemoryStreamLog : IConsumerGroupLog
         ConsumerGroupArgs.Names(stream, group);
         ConsumerGroupArgs.Start(start);
         ThrowIfDisposed();
-        cancellationToken.ThrowIfCancellationRequested();
+        if (cancellationToken.IsCancellationRequested)
+        {
+            // As every backend: a token already cancelled gives a cancelled task, not an exception at the call.
+            return ValueTask.FromCanceled<bool>(cancellationToken);
+        }
+
         if (_groups.ContainsKey((stream, group)))
         {
             return ValueTask.FromResult(false);
@@ -35,7 +40,12 @@ public sealed partial class InMemoryStreamLog : IConsumerGroupLog
     {
         ConsumerGroupArgs.Claim(stream, group, consumer, limit, claimTimeout);
         ThrowIfDisposed();
-        cancellationToken.ThrowIfCancellationRequested();
+        if (cancellationToken.IsCancellationRequested)
+        {
+            // As every backend: a token already cancelled gives a cancelled task, not an exception at the call.
+            return ValueTask.FromCanceled<ConsumerGroupClaim>(cancellationToken);
+        }
+
         var state = Group(stream, group);
         limit = Math.Min(limit, Options.MaxReadCount);
         var now = NowMilliseconds();
@@ -88,7 +98,12 @@ public sealed partial class InMemoryStreamLog : IConsumerGroupLog
     {
         ConsumerGroupArgs.ClaimOwnPending(stream, group, consumer, limit);
         ThrowIfDisposed();
-        cancellationToken.ThrowIfCancellationRequested();
+        if (cancellationToken.IsCancellationRequested)
+        {
+            // As every backend: a token already cancelled gives a cancelled task, not an exception at the call.
+            return ValueTask.FromCanceled<ConsumerGroupClaim>(cancellationToken);
+        }
+
         var state = Group(stream, group);
         limit = Math.Min(limit, Options.MaxReadCount);
         var now = NowMilliseconds();
@@ -129,7 +144,12 @@ public sealed partial class InMemoryStreamLog : IConsumerGroupLog
     {
         ConsumerGroupArgs.Acknowledge(stream, group, ids);
         ThrowIfDisposed();
-        cancellationToken.ThrowIfCancellationRequested();
+        if (cancellationToken.IsCancellationRequested)
+        {
+            // As every backend: a token already cancelled gives a cancelled task, not an exception at the call.
+            return ValueTask.FromCanceled<long>(cancellationToken);
+        }
+
         var state = Group(stream, group);
         long removed = 0;
         lock (state.Gate)
@@ -148,7 +168,12 @@ public sealed partial class InMemoryStreamLog : IConsumerGroupLog
     {
         ConsumerGroupArgs.Pending(stream, group, consumer, limit);
         ThrowIfDisposed();
-        cancellationToken.ThrowIfCancellationRequested();
+        if (cancellationToken.IsCancellationRequested)
+        {
+            // As every backend: a token already cancelled gives a cancelled task, not an exception at the call.
+            return ValueTask.FromCanceled<IReadOnlyList<PendingFrame>>(cancellationToken);
+        }
+
         var state = Group(stream, group);
         limit = Math.Min(limit, Options.MaxReadCount);
         var now = NowMilliseconds();
@@ -168,7 +193,12 @@ public sealed partial class InMemoryStreamLog : IConsumerGroupLog
     {
         ConsumerGroupArgs.Names(stream, group);
         ThrowIfDisposed();
-        cancellationToken.ThrowIfCancellationRequested();
+        if (cancellationToken.IsCancellationRequested)
+        {
+            // As every backend: a token already cancelled gives a cancelled task, not an exception at the call.
+            return ValueTask.FromCanceled<ConsumerGroupInfo?>(cancellationToken);
+        }
+
         if (!_groups.TryGetValue((stream, group), out var state))
         {
             return ValueTask.FromResult<ConsumerGroupInfo?>(null);
