@@ -307,7 +307,14 @@ internal sealed class SharedLaneBuffer<T> : WaitListBuffer<T>
             waiter.SetResult(true);
         }
 
-        return failure is null ? default : ValueTask.FromException(failure);
+        // A token that fired before the writer parked gives a cancelled task, as a parked writer's waiter and the
+        // runtime's channels do, not one faulted with the OperationCanceledException.
+        return failure switch
+        {
+            null => default,
+            OperationCanceledException canceled when canceled.CancellationToken.IsCancellationRequested => ValueTask.FromCanceled(canceled.CancellationToken),
+            _ => ValueTask.FromException(failure),
+        };
 
         // Removes the last waiter of a hand-off list (this writer, which parked last).
         static AsyncWaiter<T>? Unlink(AsyncWaiter<T> list, AsyncWaiter<T> last)

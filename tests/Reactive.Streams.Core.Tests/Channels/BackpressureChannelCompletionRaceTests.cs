@@ -31,6 +31,63 @@ public sealed class BackpressureChannelCompletionRaceTests
         return data;
     }
 
+    /// <summary>
+    /// A write to a full PauseUpstream channel whose token is cancelled while the write parks: whichever side wins, the
+    /// write's task is cancelled, never faulted with the OperationCanceledException, as the runtime's bounded channel (the
+    /// twin, run the same way) gives. The shared mode returned a faulted task when the token fired between the write's
+    /// first look at it and the moment it parked.
+    /// </summary>
+    [Theory]
+    [InlineData("runtime")]
+    [InlineData("shared")]
+    [InlineData("locked")]
+    public void A_write_whose_token_is_cancelled_while_it_parks_is_cancelled_never_faulted(string kind)
+    {
+        const int Attempts = 20_000;
+        var options = new BoundedStreamOptions<int>(BackpressurePolicy.PauseUpstream, 1);
+        var channel = kind switch
+        {
+            "runtime" => Channel.CreateBounded<int>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.Wait }),
+            "shared" => BackpressureChannel.Create(options, BufferMode.SharedLane),
+            _ => BackpressureChannel.Create(options, BufferMode.Locked),
+        };
+        Assert.True(channel.Writer.TryWrite(0));
+        using var barrier = new Barrier(2);
+        var sources = new CancellationTokenSource[Attempts];
+        for (var i = 0; i < Attempts; i++)
+        {
+            sources[i] = new CancellationTokenSource();
+        }
+
+        var canceller = new Thread(() =>
+        {
+            foreach (var source in sources)
+            {
+                barrier.SignalAndWait(TestLimits.Hang);
+                source.Cancel();
+            }
+        });
+        canceller.Start();
+        var faulted = new List<string>();
+        for (var i = 0; i < Attempts; i++)
+        {
+            barrier.SignalAndWait(TestLimits.Hang);
+            var write = channel.Writer.WriteAsync(i + 1, sources[i].Token).AsTask();
+            Assert.True(SpinWait.SpinUntil(() => write.IsCompleted, TestLimits.Hang), $"attempt {i}: the write did not end after its token was cancelled");
+            if (!write.IsCanceled)
+            {
+                faulted.Add($"attempt {i}: {write.Status} {write.Exception?.InnerException?.GetType().Name}");
+            }
+        }
+
+        Assert.True(canceller.Join(TestLimits.Hang));
+        Array.ForEach(sources, s => s.Dispose());
+        Assert.Empty(faulted);
+        Assert.True(channel.Reader.TryRead(out var only));
+        Assert.Equal(0, only);
+        Assert.False(channel.Reader.TryRead(out _));
+    }
+
     [Theory]
     [MemberData(nameof(Configurations))]
     public async Task A_completion_racing_parked_writes_and_reads_loses_and_duplicates_nothing(BackpressurePolicy policy, bool locked)
