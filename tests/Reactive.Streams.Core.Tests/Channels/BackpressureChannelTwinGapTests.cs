@@ -3,6 +3,7 @@ using System.Threading.Channels;
 using Microsoft.Extensions.Time.Testing;
 using Reactive.Streams.Internal;
 using Reactive.Streams.Tests.Support;
+using Twin = Reactive.Streams.Tests.Channels.ChannelTwin;
 
 namespace Reactive.Streams.Tests.Channels;
 
@@ -15,48 +16,14 @@ namespace Reactive.Streams.Tests.Channels;
 /// </summary>
 public sealed class BackpressureChannelTwinGapTests
 {
-    /// <summary>The full mode a case runs under (as in <see cref="BackpressureChannelTwinTests.Twin"/>).</summary>
-    public enum Twin
-    {
-        /// <summary>PauseUpstream against <see cref="BoundedChannelFullMode.Wait"/>.</summary>
-        Wait,
-
-        /// <summary>DropOldest against <see cref="BoundedChannelFullMode.DropOldest"/>.</summary>
-        DropOldest,
-
-        /// <summary>DegradeQuality against <see cref="BoundedChannelFullMode.DropOldest"/>, the enqueued item degraded.</summary>
-        Degrade,
-    }
 
     private static readonly string[] s_variants = ["runtime", "shared", "locked"];
 
     public static TheoryData<string> Variants => new(s_variants);
 
-    public static TheoryData<Twin, string> AllTwins()
-    {
-        var data = new TheoryData<Twin, string>();
-        foreach (var twin in Enum.GetValues<Twin>())
-        {
-            foreach (var variant in s_variants)
-            {
-                data.Add(twin, variant);
-            }
-        }
+    public static TheoryData<Twin, string> AllTwins() => ChannelTwins.All(s_variants);
 
-        return data;
-    }
-
-    public static TheoryData<Twin, string> EvictingTwins()
-    {
-        var data = new TheoryData<Twin, string>();
-        foreach (var variant in s_variants)
-        {
-            data.Add(Twin.DropOldest, variant);
-            data.Add(Twin.Degrade, variant);
-        }
-
-        return data;
-    }
+    public static TheoryData<Twin, string> EvictingTwins() => ChannelTwins.Evicting(s_variants);
 
     // ---- The drop callback ---------------------------------------------------------------------------------------
 
@@ -556,35 +523,11 @@ public sealed class BackpressureChannelTwinGapTests
         return new TwinChannel(ours, capacity, twin == Twin.Degrade ? static x => -x : static x => x, dropped);
     }
 
-    private static void Fill(TwinChannel c)
-    {
-        for (var i = 1; i <= c.Capacity; i++)
-        {
-            Assert.True(c.Channel.Writer.TryWrite(i));
-        }
-    }
+    private static void Fill(TwinChannel c) => ChannelTwins.Fill(c.Channel, c.Capacity);
 
-    private static List<int> Drain(ChannelReader<int> reader)
-    {
-        var items = new List<int>();
-        while (reader.TryRead(out var item))
-        {
-            items.Add(item);
-        }
+    private static List<int> Drain(ChannelReader<int> reader) => ChannelTwins.Drain(reader);
 
-        return items;
-    }
-
-    private static async Task<List<int>> ReadAll(ChannelReader<int> reader)
-    {
-        var items = new List<int>();
-        await foreach (var item in reader.ReadAllAsync().WithCancellation(CancellationToken.None))
-        {
-            items.Add(item);
-        }
-
-        return items;
-    }
+    private static Task<List<int>> ReadAll(ChannelReader<int> reader) => ChannelTwins.ReadAll(reader);
 
     /// <summary>The exception a task ends with (null on success), once it ended.</summary>
     private static async Task<Exception?> Record(Task task)

@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using Microsoft.Extensions.Time.Testing;
+using Twin = Reactive.Streams.Tests.Channels.ChannelTwin;
 
 namespace Reactive.Streams.Tests.Channels;
 
@@ -18,18 +19,6 @@ public sealed class BackpressureChannelTwinTests
 {
     private static readonly TimeSpan s_guard = TimeSpan.FromSeconds(60);
 
-    /// <summary>The full mode a case runs under.</summary>
-    public enum Twin
-    {
-        /// <summary>PauseUpstream against <see cref="BoundedChannelFullMode.Wait"/>.</summary>
-        Wait,
-
-        /// <summary>DropOldest against <see cref="BoundedChannelFullMode.DropOldest"/>.</summary>
-        DropOldest,
-
-        /// <summary>DegradeQuality against <see cref="BoundedChannelFullMode.DropOldest"/>, the enqueued item degraded.</summary>
-        Degrade,
-    }
 
     /// <summary>Every channel a case runs against: the runtime's, and ours in every mode its options select.</summary>
     public static readonly string[] Variants =
@@ -46,31 +35,9 @@ public sealed class BackpressureChannelTwinTests
 
     public static TheoryData<string> AllVariants => new(Variants);
 
-    public static TheoryData<Twin, string> AllTwins()
-    {
-        var data = new TheoryData<Twin, string>();
-        foreach (var twin in Enum.GetValues<Twin>())
-        {
-            foreach (var variant in Variants)
-            {
-                data.Add(twin, variant);
-            }
-        }
+    public static TheoryData<Twin, string> AllTwins() => ChannelTwins.All(Variants);
 
-        return data;
-    }
-
-    public static TheoryData<Twin, string> EvictingTwins()
-    {
-        var data = new TheoryData<Twin, string>();
-        foreach (var variant in Variants)
-        {
-            data.Add(Twin.DropOldest, variant);
-            data.Add(Twin.Degrade, variant);
-        }
-
-        return data;
-    }
+    public static TheoryData<Twin, string> EvictingTwins() => ChannelTwins.Evicting(Variants);
 
     /// <summary>The policy channels only (Fail has no twin).</summary>
     public static TheoryData<string> OurVariants => new(Variants.Where(v => !v.StartsWith("runtime", StringComparison.Ordinal)));
@@ -971,35 +938,11 @@ public sealed class BackpressureChannelTwinTests
         return BackpressureChannel.Create(options);
     }
 
-    private static void Fill(TwinChannel c)
-    {
-        for (var i = 1; i <= c.Capacity; i++)
-        {
-            Assert.True(c.Channel.Writer.TryWrite(i));
-        }
-    }
+    private static void Fill(TwinChannel c) => ChannelTwins.Fill(c.Channel, c.Capacity);
 
-    private static List<int> Drain(ChannelReader<int> reader)
-    {
-        var items = new List<int>();
-        while (reader.TryRead(out var item))
-        {
-            items.Add(item);
-        }
+    private static List<int> Drain(ChannelReader<int> reader) => ChannelTwins.Drain(reader);
 
-        return items;
-    }
-
-    private static async Task<List<int>> ReadAll(ChannelReader<int> reader)
-    {
-        var items = new List<int>();
-        await foreach (var item in reader.ReadAllAsync())
-        {
-            items.Add(item);
-        }
-
-        return items;
-    }
+    private static Task<List<int>> ReadAll(ChannelReader<int> reader) => ChannelTwins.ReadAll(reader);
 
     /// <summary>Awaits an operation that must complete; one that is still pending after the guard fails the case.</summary>
     private static async Task Settle(Task operation)
