@@ -10,16 +10,8 @@ public class DeliveryAuditTests
 {
     private static readonly TimeSpan Ms100 = TimeSpan.FromMilliseconds(100);
 
-    private static DeliveryOptions<int> Options(RecordingTimeProvider time, params IDeliverySink<int>[] sinks)
-    {
-        var options = new DeliveryOptions<int> { TimeProvider = time, BackoffBase = Ms100, MaxBackoff = TimeSpan.FromSeconds(1) };
-        foreach (var sink in sinks)
-        {
-            options.AddSink(sink);
-        }
-
-        return options;
-    }
+    private static DeliveryOptions<int> Options(RecordingTimeProvider time, params IDeliverySink<int>[] sinks) =>
+        DeliveryDispatcherTests.Options(time, sinks);
 
     [Fact]
     public async Task A_dispatch_after_DisposeAsync_throws_InvalidOperationException_naming_the_dispatcher_and_is_never_acked()

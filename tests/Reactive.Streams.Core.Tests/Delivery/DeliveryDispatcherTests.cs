@@ -9,7 +9,8 @@ public class DeliveryDispatcherTests
 {
     private static readonly TimeSpan Ms100 = TimeSpan.FromMilliseconds(100);
 
-    private static DeliveryOptions<int> Options(RecordingTimeProvider time, params IDeliverySink<int>[] sinks)
+    /// <summary>Options on <paramref name="time"/> with a 100 ms backoff base, a 1 s cap and the sinks given.</summary>
+    internal static DeliveryOptions<int> Options(RecordingTimeProvider time, params IDeliverySink<int>[] sinks)
     {
         var options = new DeliveryOptions<int> { TimeProvider = time, BackoffBase = Ms100, MaxBackoff = TimeSpan.FromSeconds(1) };
         foreach (var sink in sinks)

@@ -18,7 +18,7 @@ public sealed class SinkDeliveryAuditTests
         var sink = new PausingLeaseSink();
         sink.Release.SetResult();
         await using var delivery = sink.CreateDeliverySink();
-        var deadLetters = new DeadLetters();
+        var deadLetters = new SinkDeliveryTests.DeadLetters();
         var options = new DeliveryOptions<LeaseEvent> { BackoffBase = TimeSpan.Zero, MaxRetries = 2, DeadLetterSink = deadLetters }
             .AddSink(delivery, delivery.Options);
         var dispatcher = new DeliveryDispatcher<LeaseEvent>(options);
@@ -60,7 +60,7 @@ public sealed class SinkDeliveryAuditTests
         var sink = new PausingLeaseSink();
         sink.Release.SetResult();
         await using var delivery = sink.CreateDeliverySink();
-        var deadLetters = new DeadLetters();
+        var deadLetters = new SinkDeliveryTests.DeadLetters();
         var dispatcher = new DeliveryDispatcher<LeaseEvent>(new DeliveryOptions<LeaseEvent> { DeadLetterSink = deadLetters }.AddSink(delivery, delivery.Options));
         var ack = new AckCompletionSource();
         var unknown = new LeaseEvent.Unknown("stolen", System.Text.Json.JsonDocument.Parse("""{"type":"stolen"}""").RootElement);
@@ -149,33 +149,5 @@ public sealed class SinkDeliveryAuditTests
         Assert.Equal(new[] { "expired:held", "acquired:a2", "acquired:a3~" }, sink.Handled);
         Assert.Equal(1, delivery.GetMetrics().DegradeQualityHits);
         Assert.True(delivery.Completion.IsCompletedSuccessfully);
-    }
-
-    private sealed class DeadLetters : IDeliverySink<DeadLetter<LeaseEvent>>
-    {
-        private readonly List<DeadLetter<LeaseEvent>> _letters = [];
-
-        public string Name => "dead-letters";
-
-        public IReadOnlyList<DeadLetter<LeaseEvent>> Letters
-        {
-            get
-            {
-                lock (_letters)
-                {
-                    return [.. _letters];
-                }
-            }
-        }
-
-        public ValueTask WriteAsync(DeadLetter<LeaseEvent> item, CancellationToken cancellationToken)
-        {
-            lock (_letters)
-            {
-                _letters.Add(item);
-            }
-
-            return default;
-        }
     }
 }

@@ -236,7 +236,8 @@ public sealed class SinkDeliveryTests
         }
     }
 
-    private sealed class DeadLetters : IDeliverySink<DeadLetter<LeaseEvent>>
+    /// <summary>A dead-letter sink that keeps what it was given.</summary>
+    internal sealed class DeadLetters : IDeliverySink<DeadLetter<LeaseEvent>>
     {
         private readonly List<DeadLetter<LeaseEvent>> _letters = [];
 

@@ -29,15 +29,7 @@ public abstract partial class ConsumerGroupConformanceTests
             ("read group", () => log.ReadGroupAsync(stream, "g", token).AsTask()),
         };
 
-        foreach (var (name, call) in calls)
-        {
-            Task? task = null;
-            var atCall = Record.Exception(() => { task = call(); });
-            Assert.True(atCall is null, $"{name} threw at the call: {atCall}");
-            var e = await Record.ExceptionAsync(() => task!.WaitAsync(Guard));
-            Assert.True(e is OperationCanceledException, $"{name}: {e?.ToString() ?? "no exception"}");
-            Assert.True(task!.IsCanceled, $"{name}: the task is {task.Status}, not Canceled");
-        }
+        await CancelledCalls.AssertEachIsCancelledAsync(calls, Guard);
 
         // Nothing changed: no second group, the first frame still pending for m1, the others still new to the group.
         Assert.Null(await log.ReadGroupAsync(stream, "other"));

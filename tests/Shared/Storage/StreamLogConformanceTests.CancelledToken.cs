@@ -33,15 +33,7 @@ public abstract partial class StreamLogConformanceTests
             ("checkpoint write", () => ((ICheckpointStore)log).WriteCheckpointAsync("c-" + stream, first.Id, token).AsTask()),
         };
 
-        foreach (var (name, call) in calls)
-        {
-            Task? task = null;
-            var atCall = Record.Exception(() => { task = call(); });
-            Assert.True(atCall is null, $"{name} threw at the call: {atCall}");
-            var e = await Record.ExceptionAsync(() => task!.WaitAsync(Guard));
-            Assert.True(e is OperationCanceledException, $"{name}: {e?.ToString() ?? "no exception"}");
-            Assert.True(task!.IsCanceled, $"{name}: the task is {task.Status}, not Canceled");
-        }
+        await CancelledCalls.AssertEachIsCancelledAsync(calls, Guard);
 
         Assert.Equal([first.Id], (await log.ReadAsync(stream, StreamId.Min, StreamId.Max, 10)).Select(f => f.Id));
         Assert.Null(await log.ReadSummaryAsync(stream));
