@@ -19,17 +19,8 @@ public sealed class BackpressureChannelCompletionRaceTests
     private const int Readers = 2;
     private const int PerWriter = 60;
 
-    public static TheoryData<BackpressurePolicy, bool> Configurations()
-    {
-        var data = new TheoryData<BackpressurePolicy, bool>();
-        foreach (var policy in Enum.GetValues<BackpressurePolicy>())
-        {
-            data.Add(policy, false);
-            data.Add(policy, true);
-        }
-
-        return data;
-    }
+    /// <summary>Every policy, in the shared and the locked mode (as <see cref="BackpressureChannelRaceTests"/> runs them).</summary>
+    public static TheoryData<BackpressurePolicy, bool> Configurations() => BackpressureChannelRaceTests.Configurations();
 
     /// <summary>
     /// A write to a full PauseUpstream channel whose token is cancelled while the write parks: whichever side wins, the
