@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.IO.Compression;
 using System.Reflection;
 using System.Xml.Linq;
+using Reactive.Streams.Tests;
 
 namespace Reactive.Streams.Hosting.Tests;
 
@@ -33,7 +34,7 @@ public sealed class PackagingTests(PackagingTests.PackedPackages packed) : IClas
 
         public async Task InitializeAsync()
         {
-            var root = RepositoryRoot();
+            var root = RepositoryFiles.Root;
             await Task.WhenAll(s_packages.Select(package => DotnetAsync("pack", Path.Combine(root, "src", package, package + ".csproj"), "--no-build", "-c", s_configuration, "-o", Output, "-nologo")));
         }
 
@@ -108,7 +109,7 @@ public sealed class PackagingTests(PackagingTests.PackedPackages packed) : IClas
     {
         // The Source Link map itself is filled from the clone's git remote at build time (a clone without one gets an
         // empty map), so this checks the settings that produce it.
-        var project = Path.Combine(RepositoryRoot(), "src", id, id + ".csproj");
+        var project = Path.Combine(RepositoryFiles.Root, "src", id, id + ".csproj");
         var json = await DotnetAsync("msbuild", project, $"-p:Configuration={s_configuration}", "-getProperty:EnableSourceLink", "-getProperty:PublishRepositoryUrl", "-getProperty:EmbedUntrackedSources", "-getProperty:DebugType", "-getProperty:SymbolPackageFormat");
         using var properties = System.Text.Json.JsonDocument.Parse(json);
         var values = properties.RootElement.GetProperty("Properties");
@@ -140,18 +141,5 @@ public sealed class PackagingTests(PackagingTests.PackedPackages packed) : IClas
         Assert.Equal(Version(), dependencies["Reactive.Streams.Storage.Postgres"]);
         Assert.Contains("Microsoft.Extensions.Hosting.Abstractions", dependencies.Keys);
         Assert.Contains("OpenTelemetry.Api.ProviderBuilderExtensions", dependencies.Keys);
-    }
-
-    internal static string RepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "Reactive.Streams.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"No Reactive.Streams.sln above {AppContext.BaseDirectory}.");
     }
 }

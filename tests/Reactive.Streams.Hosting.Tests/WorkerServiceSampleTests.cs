@@ -1,5 +1,4 @@
-using System.Diagnostics;
-using System.Reflection;
+using Reactive.Streams.Tests;
 
 namespace Reactive.Streams.Hosting.Tests;
 
@@ -9,39 +8,14 @@ public sealed class WorkerServiceSampleTests
     [Fact]
     public async Task The_worker_service_sample_runs_delivers_dead_letters_reports_health_and_exits_by_itself()
     {
-        var configuration = typeof(WorkerServiceSampleTests).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()!.Configuration;
-        var sample = Path.Combine(RepositoryRoot(), "samples", "WorkerService", "bin", configuration, "net10.0", "WorkerService.dll");
-        Assert.True(File.Exists(sample), $"{sample} is built by the project reference");
+        var sample = RepositoryFiles.Sample("WorkerService");
         var directory = Directory.CreateTempSubdirectory("rs-worker-sample-").FullName;
         try
         {
-            var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
-            {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                WorkingDirectory = directory,
-            };
-            foreach (var argument in new[] { "exec", sample, $"--ReactiveStreams:Log:Path={Path.Combine(directory, "orders.db")}", "--Sample:RunFor=00:00:01" })
-            {
-                start.ArgumentList.Add(argument);
-            }
+            var (exitCode, text, error) = await RepositoryFiles.RunAsync(
+                sample, directory, TestHost.Hang, $"--ReactiveStreams:Log:Path={Path.Combine(directory, "orders.db")}", "--Sample:RunFor=00:00:01");
 
-            using var process = Process.Start(start)!;
-            var output = process.StandardOutput.ReadToEndAsync();
-            var error = process.StandardError.ReadToEndAsync();
-            using var watchdog = new CancellationTokenSource(TestHost.Hang);
-            try
-            {
-                await process.WaitForExitAsync(watchdog.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                process.Kill(entireProcessTree: true);
-                throw;
-            }
-
-            var text = await output;
-            Assert.True(process.ExitCode == 0, $"exit code {process.ExitCode}\n{text}\n{await error}");
+            Assert.True(exitCode == 0, $"exit code {exitCode}\n{text}\n{error}");
             Assert.Contains("orders acknowledged: 20", text, StringComparison.Ordinal);
             Assert.Contains("reserved by the warehouse: 18", text, StringComparison.Ordinal);
             Assert.Contains("dead letters in 'orders.dead': 2", text, StringComparison.Ordinal);
@@ -57,18 +31,5 @@ public sealed class WorkerServiceSampleTests
         {
             Directory.Delete(directory, recursive: true);
         }
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "Reactive.Streams.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"No Reactive.Streams.sln above {AppContext.BaseDirectory}.");
     }
 }

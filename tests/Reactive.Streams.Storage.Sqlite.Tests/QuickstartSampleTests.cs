@@ -1,6 +1,5 @@
-using System.Diagnostics;
-using System.Reflection;
 using System.Text.RegularExpressions;
+using Reactive.Streams.Tests;
 
 namespace Reactive.Streams.Storage.Sqlite.Tests;
 
@@ -15,9 +14,7 @@ public sealed partial class QuickstartSampleTests
     [Fact]
     public async Task The_quickstart_accounts_for_every_event_and_its_group_members_share_the_stream_with_nothing_left_pending()
     {
-        var configuration = typeof(QuickstartSampleTests).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()!.Configuration;
-        var sample = Path.Combine(RepositoryRoot(), "samples", "Quickstart", "bin", configuration, "net10.0", "Quickstart.dll");
-        Assert.True(File.Exists(sample), $"{sample} is built by the project reference");
+        var sample = RepositoryFiles.Sample("Quickstart");
         var directory = Directory.CreateTempSubdirectory("rs-quickstart-sample-").FullName;
         try
         {
@@ -61,8 +58,7 @@ public sealed partial class QuickstartSampleTests
     [Fact]
     public async Task The_quickstart_refuses_an_unknown_argument_with_its_usage()
     {
-        var configuration = typeof(QuickstartSampleTests).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()!.Configuration;
-        var sample = Path.Combine(RepositoryRoot(), "samples", "Quickstart", "bin", configuration, "net10.0", "Quickstart.dll");
+        var sample = RepositoryFiles.Sample("Quickstart");
 
         var (exitCode, text) = await RunAsync(sample, Path.GetTempPath(), "--nope");
 
@@ -72,34 +68,8 @@ public sealed partial class QuickstartSampleTests
 
     private static async Task<(int ExitCode, string Text)> RunAsync(string sample, string directory, params string[] arguments)
     {
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = directory,
-        };
-        start.ArgumentList.Add("exec");
-        start.ArgumentList.Add(sample);
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        using var watchdog = new CancellationTokenSource(Hang);
-        try
-        {
-            await process.WaitForExitAsync(watchdog.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw;
-        }
-
-        return (process.ExitCode, $"{await output}\n{await error}");
+        var (exitCode, output, error) = await RepositoryFiles.RunAsync(sample, directory, Hang, arguments);
+        return (exitCode, $"{output}\n{error}");
     }
 
     private static long Count(string text, string label)
@@ -116,17 +86,4 @@ public sealed partial class QuickstartSampleTests
 
     [GeneratedRegex(@"\(stream '(?<stream>[^']+)'\)")]
     private static partial Regex StreamName();
-
-    private static string RepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "Reactive.Streams.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"No Reactive.Streams.sln above {AppContext.BaseDirectory}.");
-    }
 }

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Reactive.Streams.Tests;
 
 namespace Reactive.Streams.Analyzers.Tests.Packaging;
 
@@ -70,7 +71,7 @@ public sealed class PackedCore : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Directory.CreateDirectory(Feed);
-        var project = Path.Combine(RepositoryRoot(), "src", "Reactive.Streams.Core", "Reactive.Streams.Core.csproj");
+        var project = Path.Combine(RepositoryFiles.Root, "src", "Reactive.Streams.Core", "Reactive.Streams.Core.csproj");
         var (exitCode, output) = await DotNet.RunAsync(_root, TimeSpan.FromMinutes(4), "pack", project, "-c", "Release", "-o", Feed, "-p:PackageVersion=" + _version, "-nodeReuse:false");
         Assert.True(exitCode == 0, "dotnet pack failed:\n" + output);
     }
@@ -124,18 +125,5 @@ public sealed class PackedCore : IAsyncLifetime
             """);
         await File.WriteAllTextAsync(Path.Combine(directory, "Program.cs"), program);
         return await DotNet.RunAsync(directory, timeout, "build", "-c", "Release", "-nodeReuse:false", "-p:UseSharedCompilation=false");
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "Reactive.Streams.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("Reactive.Streams.sln not found above " + AppContext.BaseDirectory);
     }
 }

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Reactive.Streams.Tests;
 
 namespace Reactive.Streams.Analyzers.Tests.Snippets;
 
@@ -24,10 +25,8 @@ internal sealed record MarkdownSnippet(string File, int FirstLine, string Code, 
 /// </summary>
 internal static partial class MarkdownSnippets
 {
-    private static readonly Lazy<string> s_root = new(FindRoot);
-
     /// <summary>The repository root: the nearest folder above the test's output that holds Reactive.Streams.sln.</summary>
-    internal static string Root => s_root.Value;
+    internal static string Root => RepositoryFiles.Root;
 
     /// <summary>
     /// README.md, every markdown page under docs/ and each package's README (src/*/README.md, shown on nuget.org), as
@@ -173,19 +172,6 @@ internal static partial class MarkdownSnippets
         // CommonMark: the same character as the opening fence, at least as many, and nothing else on the line.
         var trimmed = line.Trim();
         return trimmed.StartsWith(ticks, StringComparison.Ordinal) && trimmed.TrimEnd(ticks[0]).Length == 0;
-    }
-
-    private static string FindRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Reactive.Streams.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"no folder above {AppContext.BaseDirectory} holds Reactive.Streams.sln");
     }
 
     // A backtick fence's info string holds no backtick; a tilde fence's may (CommonMark).

@@ -146,7 +146,7 @@ public sealed partial class MetricsPageTests
 
     private static Dictionary<string, (string Kind, string Unit, string Description, SortedSet<string> Attributes)> DocumentedInstruments()
     {
-        var page = File.ReadAllLines(Path.Combine(RepositoryRoot(), "docs", "metrics.md"));
+        var page = File.ReadAllLines(Path.Combine(RepositoryFiles.Root, "docs", "metrics.md"));
         var rows = new Dictionary<string, (string, string, string, SortedSet<string>)>();
         foreach (var line in page)
         {
@@ -159,19 +159,6 @@ public sealed partial class MetricsPageTests
         }
 
         return rows;
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "Reactive.Streams.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("No Reactive.Streams.sln above the test's output.");
     }
 
     [GeneratedRegex(@"^\| `(?<name>reactive_streams\.[a-z_.]+)` \| (?<kind>\w+) \| `(?<unit>[^`]+)` \| (?<attributes>[^|]+?) \| (?<description>[^|]+?) \|$")]
