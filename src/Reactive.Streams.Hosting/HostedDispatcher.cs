@@ -105,7 +105,7 @@ internal sealed class DispatcherLifetimeService(IEnumerable<IHostedDispatcher> d
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        Task drains = Task.WhenAll(dispatchers.Select(d => ShutdownAfterFeederAsync(d, cancellationToken)));
+        Task drains = Task.WhenAll(dispatchers.Select(ShutdownAfterFeederAsync));
 
         // As BackgroundService does: when the host's shutdown timeout ends first, stop waiting (the drains go on, and
         // their timeouts are logged) rather than fail the host's stop with an OperationCanceledException.
@@ -119,15 +119,16 @@ internal sealed class DispatcherLifetimeService(IEnumerable<IHostedDispatcher> d
     /// <summary>
     /// Shuts <paramref name="dispatcher"/> down once the canal worker that dispatches to it has stopped: the worker drains
     /// it itself after its last dispatch, and a dispatcher shut under a running worker would fail that worker's dispatch.
-    /// The host's stop token ends the wait (its shutdown timeout), as it ends the wait for a worker.
+    /// The host's stop token ends only the host's wait for this, in <see cref="StopAsync"/>: when the shutdown timeout
+    /// ends first, the dispatcher is still shut after its worker, in the background.
     /// </summary>
-    private async Task<bool> ShutdownAfterFeederAsync(IHostedDispatcher dispatcher, CancellationToken cancellationToken)
+    private async Task<bool> ShutdownAfterFeederAsync(IHostedDispatcher dispatcher)
     {
         foreach (var worker in workers)
         {
             if (worker.DispatchTarget == dispatcher && worker.ExecuteTask is { } running)
             {
-                await running.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                await running.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
         }
 

@@ -419,6 +419,39 @@ public sealed class DispatcherHostingTests
         }
     }
 
+    [Fact]
+    public async Task A_stop_whose_token_fires_at_once_leaves_the_dispatcher_to_the_worker_that_feeds_it()
+    {
+        // The host's shutdown timeout is spent before the stop begins: nothing waits for the worker, but the dispatcher
+        // must still not be shut under the worker's dispatch (that failed the worker), only after the worker stopped.
+        for (var run = 0; run < 5; run++)
+        {
+            var file = new RecordingSink("file") { BlockOn = item => item == "o1", Release = new(TaskCreationOptions.RunContinuationsAsynchronously) };
+            await using var test = new TestHost(new()
+            {
+                ["ReactiveStreams:Dispatchers:orders:QueueCapacity"] = "1",
+                ["ReactiveStreams:Dispatchers:orders:MaxBatch"] = "1",
+                ["ReactiveStreams:Dispatchers:orders:DrainTimeout"] = "00:00:00",
+            });
+            test.Builder.Services.AddReactiveStreams()
+                .AddDispatcher<string>("orders", d => d.AddSink(_ => file))
+                .AddCanalWorker("orders", "orders", Text);
+            var host = await test.StartAsync();
+            await AppendAsync(host.Services.GetRequiredService<IStreamLog>(), "o1", "o2", "o3", "o4");
+            await file.Blocked.Task.WaitAsync(TestHost.Hang); // o1 is being written, o2 queued, o3's dispatch waits for room
+            var worker = host.Services.GetRequiredKeyedService<CanalWorkerService>("orders");
+
+            using var timedOut = new CancellationTokenSource();
+            await timedOut.CancelAsync();
+            await host.StopAsync(timedOut.Token).WaitAsync(TestHost.Hang);
+            file.Release.TrySetResult();
+            await worker.ExecuteTask!.ContinueWith(_ => { }, TaskScheduler.Default).WaitAsync(TestHost.Hang);
+
+            Assert.True(worker.Status == CanalWorkerStatus.Stopped, $"run {run}: {worker.Status} {worker.Fault}");
+            Assert.DoesNotContain(test.Logs.Entries, e => e.Level >= LogLevel.Error);
+        }
+    }
+
     private sealed class DeadLetters : IDeliverySink<DeadLetter<string>>
     {
         public string Name => "dead";
