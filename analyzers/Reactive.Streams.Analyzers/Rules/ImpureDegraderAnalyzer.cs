@@ -61,24 +61,28 @@ public sealed class ImpureDegraderAnalyzer : DiagnosticAnalyzer
                     symbolStart.RegisterOperationAction(
                         c =>
                         {
-                            if (FindDegrader(c.Operation) is not { } degrader)
+                            if (FindDegrader(c.Operation) is not { } found)
                             {
                                 return;
                             }
 
                             var prover = ProverFor(c.Operation.Syntax.SyntaxTree, c.Options);
-                            if (PolicyCalls.Unwrap(degrader) is IMethodReferenceOperation)
+                            foreach (var degrader in Choices(found))
                             {
-                                methodGroups.Enqueue((degrader, prover));
-                            }
-                            else
-                            {
-                                Prove(c.ReportDiagnostic, prover, degrader, c.CancellationToken);
+                                if (PolicyCalls.Unwrap(degrader) is IMethodReferenceOperation)
+                                {
+                                    methodGroups.Enqueue((degrader, prover));
+                                }
+                                else
+                                {
+                                    Prove(c.ReportDiagnostic, prover, degrader, c.CancellationToken);
+                                }
                             }
                         },
                         OperationKind.Invocation,
                         OperationKind.ObjectCreation,
-                        OperationKind.SimpleAssignment);
+                        OperationKind.SimpleAssignment,
+                        OperationKind.CoalesceAssignment);
                     symbolStart.RegisterSymbolEndAction(end =>
                     {
                         while (methodGroups.TryDequeue(out var pending))
@@ -113,11 +117,16 @@ public sealed class ImpureDegraderAnalyzer : DiagnosticAnalyzer
         {
             // `options.Degrader = ...` in a statement (or a nested initializer): a library type's Degrader property set
             // outside the initializer of the library object creation that the branch below reads.
-            return assignment is { Target: IPropertyReferenceOperation { Property: { Name: PolicyCalls.DegraderProperty } property }, Value.Type.TypeKind: TypeKind.Delegate }
-                && KnownTypes.IsInLibraryNamespace(property.ContainingType)
+            return IsLibraryDegrader(assignment.Target) && assignment.Value.Type?.TypeKind == TypeKind.Delegate
                 && assignment.Parent is not IObjectOrCollectionInitializerOperation { Parent: IObjectCreationOperation }
                 ? assignment.Value
                 : null;
+        }
+
+        if (operation is ICoalesceAssignmentOperation coalesce)
+        {
+            // `options.Degrader ??= ...`: the degrader the options get when they had none.
+            return IsLibraryDegrader(coalesce.Target) ? coalesce.Value : null;
         }
 
         if (!PolicyCalls.TryGetLibraryCall(operation, out _, out var arguments, out var initializer))
@@ -131,6 +140,33 @@ public sealed class ImpureDegraderAnalyzer : DiagnosticAnalyzer
         }
 
         return PolicyCalls.FindInitializerAssignment(initializer, PolicyCalls.DegraderProperty)?.Value;
+    }
+
+    private static bool IsLibraryDegrader(IOperation target) =>
+        target is IPropertyReferenceOperation { Property: { Name: PolicyCalls.DegraderProperty } property }
+        && KnownTypes.IsInLibraryNamespace(property.ContainingType);
+
+    // The degraders a value can be: each branch of a condition (`coarse ? a : b`), each arm of a switch expression and
+    // both sides of `??`, each proved where it is written. Anything else is the value itself.
+    private static IEnumerable<IOperation> Choices(IOperation value)
+    {
+        var stripped = value;
+        while (stripped is IConversionOperation { OperatorMethod: null } or IParenthesizedOperation)
+        {
+            stripped = stripped is IConversionOperation conversion ? conversion.Operand : ((IParenthesizedOperation)stripped).Operand;
+        }
+
+        switch (stripped)
+        {
+            case IConditionalOperation { WhenFalse: { } whenFalse } conditional:
+                return Choices(conditional.WhenTrue).Concat(Choices(whenFalse));
+            case ISwitchExpressionOperation switchExpression:
+                return switchExpression.Arms.SelectMany(static arm => Choices(arm.Value));
+            case ICoalesceOperation coalesce:
+                return Choices(coalesce.Value).Concat(Choices(coalesce.WhenNull));
+            default:
+                return new[] { value };
+        }
     }
 
     private static void Prove(Action<Diagnostic> report, PurityProver prover, IOperation degrader, CancellationToken cancellationToken)
