@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
 using Reactive.Streams.Analyzers.Infrastructure;
@@ -89,6 +90,19 @@ public sealed class MissingDegraderAnalyzer : DiagnosticAnalyzer
             value = value.Parent;
         }
 
+        ISymbol? member = value.Parent switch
+        {
+            IFieldInitializerOperation { InitializedFields.Length: 1 } field => field.InitializedFields[0],
+            IPropertyInitializerOperation { InitializedProperties.Length: 1 } property => property.InitializedProperties[0],
+            ISimpleAssignmentOperation { Target: IFieldReferenceOperation target } assignment when assignment.Value == value => target.Field,
+            ISimpleAssignmentOperation { Target: IPropertyReferenceOperation target } assignment when assignment.Value == value => target.Property,
+            _ => null,
+        };
+        if (member is not null)
+        {
+            return IsGivenDegraderInType(creation, member);
+        }
+
         var local = value.Parent switch
         {
             IVariableInitializerOperation { Parent: IVariableDeclaratorOperation declarator } => declarator.Symbol,
@@ -108,15 +122,64 @@ public sealed class MissingDegraderAnalyzer : DiagnosticAnalyzer
 
         foreach (var descendant in root.Descendants())
         {
-            if (descendant is ISimpleAssignmentOperation
-                {
-                    Target: IPropertyReferenceOperation { Property.Name: PolicyCalls.DegraderProperty, Instance: ILocalReferenceOperation instance },
-                } set
+            if (GivenDegrader(descendant) is ILocalReferenceOperation instance
                 && SymbolEqualityComparer.Default.Equals(instance.Local, local)
-                && set.Syntax.SpanStart > creation.Syntax.SpanStart
-                && !PolicyCalls.IsMissingOrNull(set.Value))
+                && descendant.Syntax.SpanStart > creation.Syntax.SpanStart)
             {
                 return true;
+            }
+        }
+
+        return false;
+    }
+
+    // `options.Degrader = f` or `options.Degrader ??= f` with f not null: the options object (`options`), else null.
+    private static IOperation? GivenDegrader(IOperation? operation) =>
+        operation switch
+        {
+            ISimpleAssignmentOperation { Target: IPropertyReferenceOperation { Property.Name: PolicyCalls.DegraderProperty } target } set
+                when !PolicyCalls.IsMissingOrNull(set.Value) => target.Instance,
+            ICoalesceAssignmentOperation { Target: IPropertyReferenceOperation { Property.Name: PolicyCalls.DegraderProperty } target } set
+                when !PolicyCalls.IsMissingOrNull(set.Value) => target.Instance,
+            _ => null,
+        };
+
+    // Options held in a field or property (`_options = new(DegradeQuality, n)`, in its initializer or a constructor) and
+    // given a degrader by a member of the same type (`_options.Degrader = ...`), in the declaration at hand (the part of a
+    // partial type that declares the creation).
+    private static bool IsGivenDegraderInType(IObjectCreationOperation creation, ISymbol member)
+    {
+        if (creation.SemanticModel is not { } model || member.ContainingType is not { } type)
+        {
+            return false;
+        }
+
+        var tree = creation.Syntax.SyntaxTree;
+        foreach (var reference in type.DeclaringSyntaxReferences)
+        {
+            if (reference.SyntaxTree != tree)
+            {
+                continue;
+            }
+
+            foreach (var node in reference.GetSyntax().DescendantNodes())
+            {
+                if (node is not AssignmentExpressionSyntax { Left: MemberAccessExpressionSyntax { Name.Identifier.ValueText: PolicyCalls.DegraderProperty } }
+                    || GivenDegrader(model.GetOperation(node)) is not { } instance)
+                {
+                    continue;
+                }
+
+                ISymbol? held = instance switch
+                {
+                    IFieldReferenceOperation field => field.Field,
+                    IPropertyReferenceOperation property => property.Property,
+                    _ => null,
+                };
+                if (SymbolEqualityComparer.Default.Equals(held?.OriginalDefinition, member.OriginalDefinition))
+                {
+                    return true;
+                }
             }
         }
 
