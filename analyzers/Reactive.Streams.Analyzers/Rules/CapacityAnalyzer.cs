@@ -115,9 +115,16 @@ public sealed class CapacityAnalyzer : DiagnosticAnalyzer
 
     private static int? Constant(IOperation value)
     {
-        // An int? property (DeliverySinkOptions.QueueCapacity) receives the constant through a conversion.
-        var constant = value is IConversionOperation { Operand.ConstantValue.HasValue: true } conversion ? conversion.Operand : value;
-        return constant.ConstantValue is { HasValue: true, Value: int capacity } ? capacity : null;
+        // An int? property (DeliverySinkOptions.QueueCapacity) receives the constant through a conversion, which is not a
+        // constant itself; a byte, sbyte, short, ushort or char constant reaches an int? through two.
+        while (!value.ConstantValue.HasValue && value is IConversionOperation { OperatorMethod: null } conversion)
+        {
+            value = conversion.Operand;
+        }
+
+        return value.ConstantValue is { HasValue: true, Value: int or sbyte or byte or short or ushort or char } constant
+            ? Convert.ToInt32(constant.Value, System.Globalization.CultureInfo.InvariantCulture)
+            : null;
     }
 
     private static void AnalyzeAttributes(SymbolAnalysisContext context, KnownTypes types)

@@ -168,4 +168,27 @@ public sealed class CapacityAnalyzerTests
                 public sealed class Options { public int BoundedCapacity { get; set; } }
             }
             """);
+
+    [Fact]
+    public Task A_capacity_written_as_a_narrower_constant_is_reported() =>
+        Verifier.AnalyzerAsync("""
+            using Reactive.Streams;
+
+            class C
+            {
+                const byte None = 0;
+
+                void M(DeliverySinkOptions sink)
+                {
+                    BoundedStream.DropOldest<int>({|#0:None|});
+                    BoundedStream.DropOldest<int>({|#1:'\0'|});
+                    sink.QueueCapacity = {|#2:(short)0|};
+                    new DeliveryOptions<int> { QueueCapacity = {|#3:(sbyte)-1|} };
+                }
+            }
+            """,
+            BelowOne(0, "Capacity", 0),
+            BelowOne(1, "Capacity", 0),
+            BelowOne(2, "QueueCapacity", 0),
+            BelowOne(3, "QueueCapacity", -1));
 }
