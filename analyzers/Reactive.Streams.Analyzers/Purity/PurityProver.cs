@@ -829,8 +829,8 @@ internal sealed class PurityProver
                 case IObjectCreationOperation or IArrayCreationOperation or IAnonymousObjectCreationOperation
                     or ITypeParameterObjectCreationOperation or ICollectionExpressionOperation:
                     return true;
-                case IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ImplicitReceiver }:
-                    return true;
+                case IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ImplicitReceiver } implicitReceiver:
+                    return IsFreshInitializedObject(implicitReceiver);
                 case IInstanceReferenceOperation:
                     return _thisMode == ThisMode.Fresh;
                 case ILocalReferenceOperation { Local: var local }:
@@ -856,6 +856,51 @@ internal sealed class PurityProver
                 default:
                     return false;
             }
+        }
+
+        // The object an initializer's implicit receiver stands for: the object created (`new H { X = 1 }`), or, in a
+        // nested initializer (`new H { Items = { 1 }, Inner = { X = 1 } }`), the value of the member it initializes,
+        // which is the created object's own state only when that member is a field, an auto-property or a compiled
+        // property (`Converters`, `Headers`) of a fresh object (a getter with a body of the compilation can hand out
+        // anything: `Items => s_shared`).
+        private bool IsFreshInitializedObject(IInstanceReferenceOperation receiver)
+        {
+            for (var current = receiver.Parent; current is not null; current = current.Parent)
+            {
+                if (current is not IObjectOrCollectionInitializerOperation initializer)
+                {
+                    continue;
+                }
+
+                if (initializer.Parent is not IMemberInitializerOperation { InitializedMember: var member })
+                {
+                    return true;
+                }
+
+                return Strip(member) switch
+                {
+                    IFieldReferenceOperation { Instance: { } owner } => IsFresh(owner),
+                    IPropertyReferenceOperation { Property: { IsIndexer: false, GetMethod: { } getter } property, Instance: { } owner }
+                        when !IsInSource(getter) || IsAutoProperty(property) => IsFresh(owner),
+                    _ => false,
+                };
+            }
+
+            return true;
+        }
+
+        private static bool IsAutoProperty(IPropertySymbol property)
+        {
+            foreach (var field in property.ContainingType.GetMembers())
+            {
+                if (field is IFieldSymbol { IsImplicitlyDeclared: true, AssociatedSymbol: { } associated }
+                    && SymbolEqualityComparer.Default.Equals(associated, property))
+                {
+                    return true;
+                }
+            }
+
+            return false;
         }
 
         private bool IsFreshLocal(ILocalSymbol local, int depth)
@@ -1021,6 +1066,10 @@ internal sealed class PurityProver
                 case IRecursivePatternOperation { DeconstructSymbol: IMethodSymbol deconstruct } when IsInSource(deconstruct):
                     // `p is (0, _)` calls Deconstruct.
                     return CheckMember(deconstruct, instance: null, operation, ImmutableArray<IArgumentOperation>.Empty);
+                case IBinaryOperation { OperatorMethod: { } userOperator, OperatorKind: BinaryOperatorKind.ConditionalAnd or BinaryOperatorKind.ConditionalOr } shortCircuit:
+                    // `a && b` with a user `&` is `T.false(a) ? a : T.&(a, b)` (`||`: `T.true(a) ? a : T.|(a, b)`).
+                    return CheckOperator(userOperator, operation)
+                        ?? CheckTruthOperator(userOperator.ContainingType, shortCircuit.OperatorKind == BinaryOperatorKind.ConditionalAnd ? "op_False" : "op_True", operation);
                 case IBinaryOperation { OperatorMethod: { } userOperator }:
                     return CheckOperator(userOperator, operation);
                 case IBinaryOperation { OperatorKind: BinaryOperatorKind.Add, Type.SpecialType: SpecialType.System_String } concatenation:
@@ -1051,6 +1100,16 @@ internal sealed class PurityProver
                     return CheckOperator(userOperator, operation);
                 case IObjectCreationOperation { Constructor: { } constructor } creation:
                     return CheckConstructor(constructor, creation);
+                // Members the compiler calls for `c[^1]` and `c[1..]` on a type with Length or Count and an int indexer
+                // or Slice, and for a list pattern `c is [var a, .. var rest]`.
+                case IImplicitIndexerReferenceOperation implicitIndexer:
+                    return CheckImplicitMember(implicitIndexer.LengthSymbol, implicitIndexer.Instance, operation)
+                        ?? CheckImplicitMember(implicitIndexer.IndexerSymbol, implicitIndexer.Instance, operation);
+                case IListPatternOperation listPattern:
+                    return CheckImplicitMember(listPattern.LengthSymbol, instance: null, operation)
+                        ?? CheckImplicitMember(listPattern.IndexerSymbol, instance: null, operation);
+                case ISlicePatternOperation { SliceSymbol: { } slice }:
+                    return CheckImplicitMember(slice, instance: null, operation);
                 case IPropertyReferenceOperation property:
                     return CheckPropertyRead(property);
                 case IFieldReferenceOperation { Instance: IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ContainingTypeInstance } } field
@@ -1555,6 +1614,37 @@ internal sealed class PurityProver
 
         // A user-defined operator or conversion of the compilation is proved like a call. Compiled ones (Type ==, Vector3 +,
         // Complex *) are taken as pure, as they were before operators were looked at; the known-impure list still applies.
+        private PurityViolation? CheckTruthOperator(INamedTypeSymbol type, string name, IOperation at)
+        {
+            foreach (var member in type.GetMembers(name))
+            {
+                if (member is IMethodSymbol { MethodKind: MethodKind.UserDefinedOperator, Parameters.Length: 1 } truth
+                    && SymbolEqualityComparer.Default.Equals(truth.Parameters[0].Type.OriginalDefinition, type.OriginalDefinition))
+                {
+                    return CheckOperator(truth, at);
+                }
+            }
+
+            return null;
+        }
+
+        // A Length/Count or indexer property, or a Slice method, that the compiler calls without a call in the source: a
+        // member of the compilation is proved like a read or a call; a compiled one is a read unless it is known impure.
+        private PurityViolation? CheckImplicitMember(ISymbol? member, IOperation? instance, IOperation at)
+        {
+            switch (member)
+            {
+                case IPropertySymbol property when KnownApis.ImpureEffect(property) is { } effect:
+                    return Effect(effect + " ('" + KnownApis.Display(property) + "')", at);
+                case IPropertySymbol { GetMethod: { } getter } property when IsInSource(getter) && !_prover.IsUserDeclaredPure(property):
+                    return Enter(getter, property.IsStatic || !IsFresh(instance) ? ThisMode.ReadOnly : ThisMode.Fresh, at, property.Name);
+                case IMethodSymbol method when IsInSource(method) || KnownApis.ImpureEffect(method) is not null:
+                    return CheckMember(method, instance, at, ImmutableArray<IArgumentOperation>.Empty);
+                default:
+                    return null;
+            }
+        }
+
         private PurityViolation? CheckOperator(IMethodSymbol method, IOperation at) =>
             IsInSource(method) || IsGeneratedRecordMember(method) || KnownApis.ImpureEffect(method) is not null
                 ? CheckMember(method, instance: null, at, ImmutableArray<IArgumentOperation>.Empty)

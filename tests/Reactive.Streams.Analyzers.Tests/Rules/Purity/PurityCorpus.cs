@@ -23,6 +23,8 @@ internal static partial class PurityCorpus
         .. Modern(),
         .. CreatedInside(),
         .. Declarations(),
+        .. Implicit(),
+        .. Initializers(),
     ];
 
     private static IEnumerable<PurityCase> Generics()
