@@ -955,7 +955,12 @@ internal sealed class PurityProver
                 var target = operation is IAssignmentOperation assignment ? assignment.Target : ((IIncrementOrDecrementOperation)operation).Target;
                 foreach (var child in operation.ChildOperations)
                 {
-                    var next = ReferenceEquals(child, target) ? VisitTargetChildren(child) : Visit(child);
+                    // `p.X += 1`, `p.X ??= 1`, `p.X++` and `c[^1] += 1` read the target before writing it: its getter runs.
+                    var next = !ReferenceEquals(child, target) ? Visit(child)
+                        : operation is not (ISimpleAssignmentOperation or IDeconstructionAssignmentOperation)
+                            && child is IPropertyReferenceOperation or IImplicitIndexerReferenceOperation
+                            ? Check(child) ?? VisitTargetChildren(child)
+                            : VisitTargetChildren(child);
                     if (next is not null)
                     {
                         return next;
@@ -1104,7 +1109,7 @@ internal sealed class PurityProver
                 // or Slice, and for a list pattern `c is [var a, .. var rest]`.
                 case IImplicitIndexerReferenceOperation implicitIndexer:
                     return CheckImplicitMember(implicitIndexer.LengthSymbol, implicitIndexer.Instance, operation)
-                        ?? CheckImplicitMember(implicitIndexer.IndexerSymbol, implicitIndexer.Instance, operation);
+                        ?? (IsWriteTarget(implicitIndexer) ? null : CheckImplicitMember(implicitIndexer.IndexerSymbol, implicitIndexer.Instance, operation));
                 case IListPatternOperation listPattern:
                     return CheckImplicitMember(listPattern.LengthSymbol, instance: null, operation)
                         ?? CheckImplicitMember(listPattern.IndexerSymbol, instance: null, operation);
@@ -1701,10 +1706,17 @@ internal sealed class PurityProver
                     return property.IsIndexer
                         ? Effect("writes an element of '" + Describe(propertyReference.Instance) + "', which was not created inside the degrader", at)
                         : Effect("writes property '" + KnownApis.Display(property) + "'", at);
-                case IImplicitIndexerReferenceOperation { Instance: var indexed }:
-                    return IsFresh(indexed)
-                        ? null
-                        : Effect("writes an element of '" + Describe(indexed) + "', which was not created inside the degrader", at);
+                case IImplicitIndexerReferenceOperation { Instance: var indexed } implicitIndexer:
+                    if (IsFresh(indexed))
+                    {
+                        // `d[^1] = x` on an object built here runs its indexer's setter.
+                        return implicitIndexer.IndexerSymbol is IPropertySymbol { SetMethod: { } indexerSetter } indexer
+                            && IsInSource(indexerSetter) && !_prover.IsUserDeclaredPure(indexer)
+                            ? Enter(indexerSetter, ThisMode.Fresh, at, indexer.Name)
+                            : null;
+                    }
+
+                    return Effect("writes an element of '" + Describe(indexed) + "', which was not created inside the degrader", at);
                 case IArrayElementReferenceOperation element:
                     return IsFresh(element.ArrayReference)
                         ? null
@@ -2184,12 +2196,8 @@ internal sealed class PurityProver
             return null;
         }
 
+        // Only a simple assignment writes without reading: `p.X += 1`, `p.X ??= 1` and `p.X++` run the getter first.
         private static bool IsWriteTarget(IOperation operation) =>
-            operation.Parent switch
-            {
-                IAssignmentOperation assignment => ReferenceEquals(assignment.Target, operation),
-                IIncrementOrDecrementOperation increment => ReferenceEquals(increment.Target, operation),
-                _ => false,
-            };
+            operation.Parent is ISimpleAssignmentOperation assignment && ReferenceEquals(assignment.Target, operation);
     }
 }

@@ -82,6 +82,18 @@ internal static partial class PurityCorpus
 
             struct M { public int V; public static explicit operator M(double d) { /*!*/Counter.N++; return new M { V = (int)d }; } }
             """, "lambda \u2192 op_Explicit \u2192 writes static field 'Counter.N'");
+        yield return Impure("compound assignment to a property of a new object with an impure getter", "int", "static x => { var g = new Grid(); g.P += x; return x; }", """
+            sealed class Grid { public static int N; public int P { get => /*!*/N++; set { } } }
+            """, "lambda \u2192 P \u2192 writes static field 'Grid.N'");
+        yield return Impure("increment of a property of a new object with an impure getter", "int", "static x => { var g = new Grid(); g.P++; return x; }", """
+            sealed class Grid { public static int N; public int P { get => /*!*/N++; set { } } }
+            """, "lambda \u2192 P \u2192 writes static field 'Grid.N'");
+        yield return Impure("index from end written on a new user object with an impure setter", "int", "static x => { var d = new C(); d[^1] = x; return x; }", """
+            sealed class C { public static int N; public int Count => 3; public int this[int i] { get => i; set => /*!*/N = value; } }
+            """, "lambda \u2192 this[] \u2192 writes static field 'C.N'");
+        yield return Pure("index from end written on a new user object with a pure setter", "int", "static x => { var d = new C(); d[^1] = x; d[^2] += x; return d[^1]; }", """
+            sealed class C { private int _last; public int Count => 3; public int this[int i] { get => _last + i; set => _last = value; } }
+            """);
         yield return Pure("pure user short-circuit operators", "B", "static b => b || b && b", """
             readonly struct B
             {
