@@ -57,4 +57,36 @@ public sealed class DegraderChoiceTests
             }
             """,
             Impure(0, "lambda \u2192 writes static field 'Counter.N' (Test0.cs:10)"));
+
+    [Fact]
+    public Task A_chosen_lambda_reading_a_constant_captured_local_gets_the_make_static_fix() =>
+        ImpureVerifier.CodeFixAsync<Reactive.Streams.Analyzers.CodeFixes.Fixes.MakeDegraderStaticCodeFix>(
+            """
+            using Reactive.Streams;
+
+            class C
+            {
+                static bool Coarse;
+
+                void M()
+                {
+                    var factor = 4;
+                    StubFactory.DegradeQuality<int>(4, Coarse ? {|RXS0004:x => x / factor|} : static x => x / 2);
+                }
+            }
+            """,
+            """
+            using Reactive.Streams;
+
+            class C
+            {
+                static bool Coarse;
+
+                void M()
+                {
+                    const int factor = 4;
+                    StubFactory.DegradeQuality<int>(4, Coarse ? static x => x / factor : static x => x / 2);
+                }
+            }
+            """);
 }
