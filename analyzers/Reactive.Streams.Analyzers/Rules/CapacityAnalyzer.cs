@@ -37,7 +37,7 @@ public sealed class CapacityAnalyzer : DiagnosticAnalyzer
             }
 
             start.RegisterOperationAction(AnalyzeCall, OperationKind.Invocation, OperationKind.ObjectCreation);
-            start.RegisterOperationAction(c => AnalyzeAssignment(c, types), OperationKind.SimpleAssignment);
+            start.RegisterOperationAction(c => AnalyzeAssignment(c, types), OperationKind.SimpleAssignment, OperationKind.CoalesceAssignment);
             start.RegisterSymbolAction(
                 c => AnalyzeAttributes(c, types),
                 SymbolKind.NamedType, SymbolKind.Method, SymbolKind.Property, SymbolKind.Field);
@@ -58,11 +58,12 @@ public sealed class CapacityAnalyzer : DiagnosticAnalyzer
     }
 
     // Capacity (BoundedStreamOptions<T> and the like) and QueueCapacity (a dispatcher's and a sink's queue), wherever
-    // they are set: an object initializer's and a `with`'s members are assignments too. Dataflow's BoundedCapacity
-    // likewise, on any DataflowBlockOptions (the property is declared there, not on the derived options).
+    // they are set: an object initializer's and a `with`'s members are assignments too, and so is `??=` on an int?
+    // (`sinkOptions.QueueCapacity ??= 0`). Dataflow's BoundedCapacity likewise, on any DataflowBlockOptions (the
+    // property is declared there, not on the derived options).
     private static void AnalyzeAssignment(OperationAnalysisContext context, KnownTypes types)
     {
-        var assignment = (ISimpleAssignmentOperation)context.Operation;
+        var assignment = (IAssignmentOperation)context.Operation;
         if (assignment.Target is not IPropertyReferenceOperation { Property: { } property })
         {
             return;

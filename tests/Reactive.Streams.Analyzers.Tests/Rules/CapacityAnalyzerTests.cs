@@ -170,7 +170,7 @@ public sealed class CapacityAnalyzerTests
             """);
 
     [Fact]
-    public Task A_capacity_written_as_a_narrower_constant_is_reported() =>
+    public Task A_capacity_written_as_a_narrower_constant_or_with_a_coalescing_assignment_is_reported() =>
         Verifier.AnalyzerAsync("""
             using Reactive.Streams;
 
@@ -184,11 +184,14 @@ public sealed class CapacityAnalyzerTests
                     BoundedStream.DropOldest<int>({|#1:'\0'|});
                     sink.QueueCapacity = {|#2:(short)0|};
                     new DeliveryOptions<int> { QueueCapacity = {|#3:(sbyte)-1|} };
+                    sink.QueueCapacity ??= {|#4:0|};
+                    sink.QueueCapacity ??= 16;
                 }
             }
             """,
             BelowOne(0, "Capacity", 0),
             BelowOne(1, "Capacity", 0),
             BelowOne(2, "QueueCapacity", 0),
-            BelowOne(3, "QueueCapacity", -1));
+            BelowOne(3, "QueueCapacity", -1),
+            BelowOne(4, "QueueCapacity", 0));
 }
