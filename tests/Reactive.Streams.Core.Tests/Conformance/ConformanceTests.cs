@@ -86,3 +86,85 @@ public sealed class BufferBlockTwinConformanceTests : ConformanceSuite
 {
     protected override IConformanceSurface Surface { get; } = new BufferBlockTwinSurface();
 }
+
+// The burst table (tests/Shared/Conformance/BurstTable.cs) against the same surfaces.
+
+public sealed class BoundedStreamBurstTests : BurstSuite
+{
+    protected override IConformanceSurface Surface { get; } = new BoundedStreamSurface();
+}
+
+public sealed class ChannelDefaultBurstTests : BurstSuite
+{
+    protected override IConformanceSurface Surface { get; } = new ChannelSurface("default", 2, singleWriter: false, singleReader: false, pauseTimeout: false);
+}
+
+public sealed class ChannelSingleWriterBurstTests : BurstSuite
+{
+    protected override IConformanceSurface Surface { get; } = new ChannelSurface("SingleWriter", 2, singleWriter: true, singleReader: false, pauseTimeout: false);
+}
+
+public sealed class ChannelSingleReaderBurstTests : BurstSuite
+{
+    protected override IConformanceSurface Surface { get; } = new ChannelSurface("SingleReader", 2, singleWriter: false, singleReader: true, pauseTimeout: false);
+}
+
+public sealed class ChannelSingleWriterSingleReaderBurstTests : BurstSuite
+{
+    protected override IConformanceSurface Surface { get; } = new ChannelSurface("SingleWriter+SingleReader", 2, singleWriter: true, singleReader: true, pauseTimeout: false);
+}
+
+public sealed class ChannelSingleWriterSingleReaderTimeoutBurstTests : BurstSuite
+{
+    protected override IConformanceSurface Surface { get; } = new ChannelSurface("SingleWriter+SingleReader+PauseTimeout", 2, singleWriter: true, singleReader: true, pauseTimeout: true);
+}
+
+public sealed class ChannelLargeCapacityBurstTests : BurstSuite
+{
+    protected override IConformanceSurface Surface { get; } = new ChannelSurface("capacity 65537", 65_537, singleWriter: false, singleReader: false, pauseTimeout: false);
+}
+
+public sealed class BackpressureBlockBurstTests : BurstSuite
+{
+    protected override IConformanceSurface Surface { get; } = new BackpressureBlockSurface();
+}
+
+public sealed class RxOperatorBurstTests : BurstSuite
+{
+    protected override IConformanceSurface Surface { get; } = new RxOperatorSurface(VirtualClock.Test);
+}
+
+public sealed class RxOperatorHistoricalSchedulerBurstTests : BurstSuite
+{
+    protected override IConformanceSurface Surface { get; } = new RxOperatorSurface(VirtualClock.Historical);
+}
+
+public sealed class RxOperatorUserVirtualTimeBurstTests : BurstSuite
+{
+    protected override IConformanceSurface Surface { get; } = new RxOperatorSurface(VirtualClock.User);
+}
+
+public sealed class SubscribeAsyncBurstTests : BurstSuite
+{
+    protected override IConformanceSurface Surface { get; } = new SubscribeAsyncSurface(VirtualClock.Test);
+}
+
+public sealed class SubscribeAsyncUserVirtualTimeBurstTests : BurstSuite
+{
+    protected override IConformanceSurface Surface { get; } = new SubscribeAsyncSurface(VirtualClock.User);
+}
+
+public sealed class BackpressureObserverBurstTests : BurstSuite
+{
+    protected override IConformanceSurface Surface { get; } = new SubscribeAsyncSurface(VirtualClock.Test, asObserver: true);
+}
+
+public sealed class RuntimeChannelTwinBurstTests : BurstSuite
+{
+    protected override IConformanceSurface Surface { get; } = new RuntimeChannelTwinSurface();
+}
+
+public sealed class BufferBlockTwinBurstTests : BurstSuite
+{
+    protected override IConformanceSurface Surface { get; } = new BufferBlockTwinSurface();
+}

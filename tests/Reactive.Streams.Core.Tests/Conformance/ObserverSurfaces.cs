@@ -117,18 +117,62 @@ internal sealed class RxOperatorSurface(Func<VirtualClock> clock) : IConformance
         advanceBy(100);
 
         var received = Values(observer, seen);
-        var end = observer.Messages.Skip(seen).FirstOrDefault(n => n.Kind != NotificationKind.OnNext);
-        var (terminal, detail) = end switch
-        {
-            null => (scenario.Event == StreamEvent.Disposal ? Terminal.Stopped : Terminal.Open, (string?)null),
-            { Kind: NotificationKind.OnCompleted } => (Terminal.Completed, null),
-            { Exception: var error } when ReferenceEquals(error, fault) => (Terminal.Faulted, null),
-            { Exception: StreamOverflowException } => (Terminal.FaultedByOverflow, null),
-            { Exception: var error } => (Terminal.Other, $"OnError({error!.GetType().Name}: {error.Message})"),
-        };
+        var (terminal, detail) = TerminalOf(observer, seen, fault, scenario.Event == StreamEvent.Disposal);
         subscription.Dispose();
         return new Observation(atStart, afterEvent, received, terminal, Metrics(), detail);
     }
+
+    public Task<Observation> RunBurstAsync(Burst burst)
+    {
+        var fault = NewFault();
+        var (_, scheduler, advanceBy) = clock();
+        var subject = new Subject<int>();
+        var observer = new Recorder();
+        var options = new BoundedStreamOptions<int>(burst.Policy, burst.Capacity) { Degrader = burst.DegraderFunction };
+        var subscription = subject.WithBackpressure(options, scheduler).Subscribe(observer);
+        StreamMetricsSnapshot Metrics() => OperatorMetrics.Of(subscription);
+
+        subject.OnNext(0);
+        advanceBy(1);
+        Assert.Equal([0], Values(observer, 0));
+        var outcomes = new List<PartyResult>();
+        for (var item = 1; item <= burst.Count; item++)
+        {
+            outcomes.Add(Push(() => subject.OnNext(item), Metrics));
+        }
+
+        switch (burst.End)
+        {
+            case StreamEvent.Completion:
+                subject.OnCompleted();
+                break;
+            case StreamEvent.Fault:
+                subject.OnError(fault);
+                break;
+            default:
+                subscription.Dispose();
+                break;
+        }
+
+        advanceBy(100);
+        var (terminal, detail) = TerminalOf(observer, 1, fault, burst.End == StreamEvent.Disposal);
+        var metrics = Metrics();
+        subscription.Dispose();
+        var atStart = outcomes.FirstOrDefault(o => o.Outcome != PartyOutcome.Accepted, outcomes[^1]);
+        return Task.FromResult(new Observation(
+            ReportedByTheEnd(atStart, terminal), ReportedByTheEnd(outcomes[^1], terminal), Values(observer, 1), terminal, metrics, detail));
+    }
+
+    private static (Terminal Terminal, string? Detail) TerminalOf(Recorder observer, int seen, Exception fault, bool disposed) =>
+        observer.Messages.Skip(seen).FirstOrDefault(n => n.Kind != NotificationKind.OnNext) switch
+        {
+            null => (disposed ? Terminal.Stopped : Terminal.Open, (string?)null),
+            { Kind: NotificationKind.OnCompleted } => (Terminal.Completed, null),
+            { Exception: var error } when ReferenceEquals(error, fault) => (Terminal.Faulted, null),
+            { Exception: StreamOverflowException } => (Terminal.FaultedByOverflow, null),
+            { Exception: InvalidOperationException { InnerException: ConformanceDegraderException } } => (Terminal.FaultedByDegrader, null),
+            { Exception: var error } => (Terminal.Other, $"OnError({error!.GetType().Name}: {error.Message})"),
+        };
 
     public async Task<Observation> RunPauseTimeoutAsync(TimeSpan timeout)
     {
@@ -342,6 +386,78 @@ internal sealed class SubscribeAsyncSurface(Func<VirtualClock> clock, bool asObs
         }
 
         return new Observation(beforeTimeout, ReportedByTheEnd(atTimeout, terminal), received, terminal, metrics, detail);
+    }
+
+    public async Task<Observation> RunBurstAsync(Burst burst)
+    {
+        SynchronizationContext.SetSynchronizationContext(null);
+        var fault = NewFault();
+        var (_, scheduler, advanceBy) = clock();
+        var subject = new Subject<int>();
+        var release = new TaskCompletionSource();
+        var handled = new List<int>();
+        var options = new BoundedStreamOptions<int>(burst.Policy, burst.Capacity) { Degrader = burst.DegraderFunction };
+        var subscription = Consume(
+            subject,
+            async (x, _) =>
+            {
+                lock (handled)
+                {
+                    handled.Add(x);
+                }
+
+                if (x == 0)
+                {
+                    await release.Task;
+                }
+            },
+            options,
+            scheduler);
+
+        subject.OnNext(0);
+        advanceBy(1);
+        Assert.Equal([0], Handled());
+        var outcomes = new List<PartyResult>();
+        for (var item = 1; item <= burst.Count; item++)
+        {
+            outcomes.Add(Push(() => subject.OnNext(item), subscription.GetMetrics));
+        }
+
+        switch (burst.End)
+        {
+            case StreamEvent.Completion:
+                subject.OnCompleted();
+                break;
+            case StreamEvent.Fault:
+                subject.OnError(fault);
+                break;
+            default:
+                subscription.Dispose();
+                break;
+        }
+
+        release.SetResult();
+        advanceBy(100);
+        for (var polls = Guard / TimeSpan.FromMilliseconds(10); !subscription.Completion.IsCompleted && polls > 0; polls--)
+        {
+            await Task.Delay(10);
+            advanceBy(100);
+        }
+
+        var (terminal, detail) = TerminalOf(subscription.Completion, fault, burst.End == StreamEvent.Disposal);
+        var metrics = subscription.GetMetrics();
+        subscription.Dispose();
+        var atStart = outcomes.FirstOrDefault(o => o.Outcome != PartyOutcome.Accepted, outcomes[^1]);
+        return new Observation(
+            ReportedByTheEnd(atStart, terminal), ReportedByTheEnd(outcomes[^1], terminal), Handled().Skip(1).ToList(), terminal, metrics, detail);
+
+        List<int> Handled()
+        {
+            lock (handled)
+            {
+                return [.. handled];
+            }
+        }
     }
 
     private Consumer Consume(IObservable<int> source, Func<int, CancellationToken, ValueTask> handler, BoundedStreamOptions<int> options, IScheduler scheduler)

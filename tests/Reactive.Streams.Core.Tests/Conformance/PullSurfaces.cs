@@ -22,15 +22,18 @@ internal abstract class PullSurface(string name, int capacity) : IConformanceSur
     public virtual string? NotApplicable(Scenario scenario) =>
         scenario.Event == StreamEvent.Disposal ? $"{Name} has no Dispose: completing it is the end of its life" : null;
 
-    /// <summary>A fresh surface for one row; <paramref name="clock"/> and <paramref name="timeout"/> set a PauseUpstream timeout.</summary>
-    protected abstract Session Open(BackpressurePolicy policy, Exception fault, FakeTimeProvider? clock = null, TimeSpan? timeout = null);
+    /// <summary>
+    /// A fresh surface for one row, of <paramref name="shape"/>'s capacity and degrader; <paramref name="clock"/> and
+    /// <paramref name="timeout"/> set a PauseUpstream timeout.
+    /// </summary>
+    protected abstract Session Open(BackpressurePolicy policy, Exception fault, Shape shape, FakeTimeProvider? clock = null, TimeSpan? timeout = null);
 
     /// <summary>The options every pull surface is built from.</summary>
-    protected BoundedStreamOptions<int> Options(
-        BackpressurePolicy policy, FakeTimeProvider? clock, TimeSpan? timeout, bool singleWriter = false, bool singleReader = false) =>
-        new(policy, Capacity)
+    protected static BoundedStreamOptions<int> Options(
+        BackpressurePolicy policy, Shape shape, FakeTimeProvider? clock, TimeSpan? timeout, bool singleWriter = false, bool singleReader = false) =>
+        new(policy, shape.Capacity)
         {
-            Degrader = ConformanceTable.Degrade,
+            Degrader = shape.Degrader,
             SingleWriter = singleWriter,
             SingleReader = singleReader,
             PauseTimeout = timeout,
@@ -40,11 +43,11 @@ internal abstract class PullSurface(string name, int capacity) : IConformanceSur
     public async Task<Observation> RunAsync(Scenario scenario)
     {
         var fault = NewFault();
-        var session = Open(scenario.Policy, fault);
+        var session = Open(scenario.Policy, fault, TableShape);
         using var cancellation = new CancellationTokenSource();
 
         // Step 1: 0 is pushed and taken; a full buffer holds 1..C behind it.
-        Fill(session, scenario.State);
+        Fill(session, scenario.State == BufferState.Full ? Capacity : 0);
 
         // Step 2: the party.
         var party = scenario.Party switch
@@ -98,8 +101,8 @@ internal abstract class PullSurface(string name, int capacity) : IConformanceSur
     {
         var fault = NewFault();
         var clock = new FakeTimeProvider();
-        var session = Open(BackpressurePolicy.PauseUpstream, fault, clock, timeout);
-        Fill(session, BufferState.Full);
+        var session = Open(BackpressurePolicy.PauseUpstream, fault, TableShape, clock, timeout);
+        Fill(session, Capacity);
 
         var party = session.WriteAsync(Capacity + 1, CancellationToken.None);
         clock.Advance(timeout - TimeSpan.FromTicks(1));
@@ -117,18 +120,58 @@ internal abstract class PullSurface(string name, int capacity) : IConformanceSur
         return new Observation(beforeTimeout, atTimeout, received, terminal, session.Metrics(), detail);
     }
 
-    private void Fill(Session session, BufferState state)
+    public async Task<Observation> RunBurstAsync(Burst burst)
+    {
+        var fault = NewFault();
+        var session = Open(burst.Policy, fault, new Shape(burst.Capacity, burst.DegraderFunction));
+        Fill(session, 0);
+
+        // The throwing push of each surface (PushAsync, WriteAsync, SendAsync): it reports every rejection. Nothing in a
+        // burst waits (a PauseUpstream burst stays within the capacity), so each push has ended when it returns.
+        var outcomes = new List<PartyResult>();
+        for (var item = 1; item <= burst.Count; item++)
+        {
+            var push = session.WriteAsync(item, CancellationToken.None);
+            outcomes.Add(await AtOnceAsync(push));
+        }
+
+        if (burst.End != StreamEvent.Disposal && !session.Completion.IsCompleted)
+        {
+            session.Complete(burst.End == StreamEvent.Fault ? fault : null);
+        }
+
+        if (burst.End == StreamEvent.Fault && Traits.DiscardsBufferedOnFault)
+        {
+            await SettleAsync(session.Completion);
+        }
+
+        var received = new List<int>();
+        while (session.TryTake(out var item))
+        {
+            received.Add(item);
+        }
+
+        await SettleAsync(session.Completion);
+        var (terminal, detail) = TerminalOf(session.Completion, fault, disposed: false);
+        var atStart = outcomes.FirstOrDefault(o => o.Outcome != PartyOutcome.Accepted, outcomes[^1]);
+        return new Observation(atStart, outcomes[^1], received, terminal, session.Metrics(), detail);
+    }
+
+    /// <summary>The main table's capacity and degrader.</summary>
+    private Shape TableShape => new(Capacity, ConformanceTable.Degrade);
+
+    private static void Fill(Session session, int count)
     {
         Assert.True(session.TryPush(0));
         Assert.True(session.TryTake(out var first) && first == 0);
-        if (state == BufferState.Full)
+        for (var i = 1; i <= count; i++)
         {
-            for (var i = 1; i <= Capacity; i++)
-            {
-                Assert.True(session.TryPush(i));
-            }
+            Assert.True(session.TryPush(i));
         }
     }
+
+    /// <summary>The capacity and degrader a session is opened with.</summary>
+    internal readonly record struct Shape(int Capacity, Func<int, int> Degrader);
 
     /// <summary>One surface instance, its operations mapped to the table's outcomes.</summary>
     internal abstract class Session
@@ -161,8 +204,8 @@ internal sealed class BoundedStreamSurface() : PullSurface("BoundedStream", 2)
             ? "BoundedStream has no wait for room (a WaitToWriteAsync): PushAsync itself is the wait"
             : base.NotApplicable(scenario);
 
-    protected override Session Open(BackpressurePolicy policy, Exception fault, FakeTimeProvider? clock = null, TimeSpan? timeout = null) =>
-        new StreamSession(BoundedStream.Create(Options(policy, clock, timeout)), fault);
+    protected override Session Open(BackpressurePolicy policy, Exception fault, Shape shape, FakeTimeProvider? clock = null, TimeSpan? timeout = null) =>
+        new StreamSession(BoundedStream.Create(Options(policy, shape, clock, timeout)), fault);
 
     private sealed class StreamSession(BoundedStream<int> stream, Exception fault) : Session
     {
@@ -221,7 +264,7 @@ internal sealed class BoundedStreamSurface() : PullSurface("BoundedStream", 2)
 internal sealed class ChannelSurface(string mode, int capacity, bool singleWriter, bool singleReader, bool pauseTimeout)
     : PullSurface($"BackpressureChannel ({mode})", capacity)
 {
-    protected override Session Open(BackpressurePolicy policy, Exception fault, FakeTimeProvider? clock = null, TimeSpan? timeout = null)
+    protected override Session Open(BackpressurePolicy policy, Exception fault, Shape shape, FakeTimeProvider? clock = null, TimeSpan? timeout = null)
     {
         if (pauseTimeout && timeout is null)
         {
@@ -229,7 +272,7 @@ internal sealed class ChannelSurface(string mode, int capacity, bool singleWrite
             (clock, timeout) = (new FakeTimeProvider(), TimeSpan.FromHours(1));
         }
 
-        var channel = BackpressureChannel.Create(Options(policy, clock, timeout, singleWriter, singleReader));
+        var channel = BackpressureChannel.Create(Options(policy, shape, clock, timeout, singleWriter, singleReader));
         return new ChannelSession(channel, fault, () => channel.GetMetrics());
     }
 }
@@ -247,9 +290,9 @@ internal sealed class RuntimeChannelTwinSurface() : PullSurface("Channel.CreateB
             ? $"Channels has no {scenario.Policy} full mode"
             : base.NotApplicable(scenario);
 
-    protected override Session Open(BackpressurePolicy policy, Exception fault, FakeTimeProvider? clock = null, TimeSpan? timeout = null) =>
+    protected override Session Open(BackpressurePolicy policy, Exception fault, Shape shape, FakeTimeProvider? clock = null, TimeSpan? timeout = null) =>
         new ChannelSession(
-            Channel.CreateBounded<int>(new BoundedChannelOptions(Capacity)
+            Channel.CreateBounded<int>(new BoundedChannelOptions(shape.Capacity)
             {
                 FullMode = policy == BackpressurePolicy.DropOldest ? BoundedChannelFullMode.DropOldest : BoundedChannelFullMode.Wait,
             }),
@@ -336,9 +379,9 @@ internal sealed class BackpressureBlockSurface() : PullSurface("BackpressureBloc
             ? "Dataflow has no wait for room on a target: SendAsync itself is the wait"
             : base.NotApplicable(scenario);
 
-    protected override Session Open(BackpressurePolicy policy, Exception fault, FakeTimeProvider? clock = null, TimeSpan? timeout = null)
+    protected override Session Open(BackpressurePolicy policy, Exception fault, Shape shape, FakeTimeProvider? clock = null, TimeSpan? timeout = null)
     {
-        var block = new BackpressureBlock<int>(Options(policy, clock, timeout));
+        var block = new BackpressureBlock<int>(Options(policy, shape, clock, timeout));
         return new BlockSession(block, block, fault, () => block.GetMetrics());
     }
 }
@@ -360,9 +403,9 @@ internal sealed class BufferBlockTwinSurface() : PullSurface("BufferBlock (twin)
         _ => base.NotApplicable(scenario),
     };
 
-    protected override Session Open(BackpressurePolicy policy, Exception fault, FakeTimeProvider? clock = null, TimeSpan? timeout = null)
+    protected override Session Open(BackpressurePolicy policy, Exception fault, Shape shape, FakeTimeProvider? clock = null, TimeSpan? timeout = null)
     {
-        var block = new BufferBlock<int>(new DataflowBlockOptions { BoundedCapacity = Capacity });
+        var block = new BufferBlock<int>(new DataflowBlockOptions { BoundedCapacity = shape.Capacity });
         return new BlockSession(block, block, fault, static () => null);
     }
 }
@@ -400,9 +443,20 @@ internal sealed class BlockSession(ITargetBlock<int> target, IReceivableSourceBl
     {
         try
         {
-            return await target.SendAsync(item, cancellationToken)
-                ? new PartyResult(PartyOutcome.Accepted)
-                : new PartyResult(_ended ? PartyOutcome.Closed : PartyOutcome.Overflow);
+            if (await target.SendAsync(item, cancellationToken))
+            {
+                return new PartyResult(PartyOutcome.Accepted);
+            }
+
+            // A degrader failure faults the block (Dataflow reports it only there): the offer that failed is the
+            // table's DegraderFailed, and every later one is declined by a block that has ended.
+            if (!_ended && source.Completion.Exception?.InnerException is InvalidOperationException { InnerException: ConformanceDegraderException })
+            {
+                _ended = true;
+                return new PartyResult(PartyOutcome.DegraderFailed);
+            }
+
+            return new PartyResult(_ended ? PartyOutcome.Closed : PartyOutcome.Overflow);
         }
         catch (OperationCanceledException)
         {

@@ -33,6 +33,11 @@ internal sealed class GeneratedTargetSurface : IConformanceSurface
         _ => null,
     };
 
+    public string? BurstNotApplicable(Burst burst) =>
+        $"{Name}: its capacity and degrader are fixed by its sink's attributes; the burst table runs on the engine surface it is built on";
+
+    public Task<Observation> RunBurstAsync(Burst burst) => throw new NotSupportedException(BurstNotApplicable(burst));
+
     public async Task<Observation> RunAsync(Scenario scenario)
     {
         var fault = NewFault();

@@ -73,6 +73,12 @@ public enum PartyOutcome
 
     /// <summary>The operation was cancelled by its token.</summary>
     Cancelled,
+
+    /// <summary>A push was rejected because the degrader threw (an <see cref="InvalidOperationException"/> with its error inside).</summary>
+    DegraderFailed,
+
+    /// <summary>A push the surface did not take up at all: its stream had ended and let its source go, so nothing counted it.</summary>
+    Ignored,
 }
 
 /// <summary>How the stream ended, as its consumer sees it after draining.</summary>
@@ -89,6 +95,9 @@ public enum Terminal
 
     /// <summary>Ended with the overflow error of a rejected push (surfaces whose pushes cannot report a rejection).</summary>
     FaultedByOverflow,
+
+    /// <summary>Ended with the degrader's error (an <see cref="InvalidOperationException"/> wrapping it) after a rejected push.</summary>
+    FaultedByDegrader,
 
     /// <summary>Delivery stopped by disposal: nothing is delivered afterwards, no error.</summary>
     Stopped,
@@ -196,4 +205,10 @@ public interface IConformanceSurface
     /// to it; then the consumer goes on.
     /// </summary>
     Task<Observation> RunPauseTimeoutAsync(TimeSpan timeout);
+
+    /// <summary>Why the surface cannot run <paramref name="burst"/>, or null when it can (by default, as the main table's row of the same policy and event).</summary>
+    string? BurstNotApplicable(Burst burst) => NotApplicable(new Scenario(burst.Policy, BufferState.Empty, burst.End, Party.Writer));
+
+    /// <summary>Runs <see cref="BurstTable"/>'s <paramref name="burst"/>.</summary>
+    Task<Observation> RunBurstAsync(Burst burst);
 }

@@ -36,6 +36,7 @@ public static class ConformanceSupport
     public static PartyResult WriteFailed(Exception error) => error switch
     {
         StreamOverflowException => new PartyResult(PartyOutcome.Overflow),
+        InvalidOperationException { InnerException: ConformanceDegraderException } => new PartyResult(PartyOutcome.DegraderFailed),
         ChannelClosedException => new PartyResult(PartyOutcome.Closed),
         OperationCanceledException => new PartyResult(PartyOutcome.Cancelled),
         _ => throw new InvalidOperationException($"Unexpected push error {error.GetType().Name}: {error.Message}", error),
@@ -69,7 +70,8 @@ public static class ConformanceSupport
 
         var after = metrics();
         return new PartyResult(
-            after.FailOverflows > before.FailOverflows ? PartyOutcome.Overflow
+            after.ItemsPushed == before.ItemsPushed ? PartyOutcome.Ignored
+            : after.FailOverflows > before.FailOverflows ? PartyOutcome.Overflow
             : after.ItemsRejected > before.ItemsRejected ? PartyOutcome.Closed
             : PartyOutcome.Accepted);
     }
@@ -96,8 +98,12 @@ public static class ConformanceSupport
     /// An Rx <c>OnNext</c> that returned after its wait timed out reported nothing to its caller; the overflow error that
     /// ends the stream is how an observer surface reports the rejected push.
     /// </summary>
-    public static PartyResult ReportedByTheEnd(PartyResult push, Terminal terminal) =>
-        push.Outcome == PartyOutcome.Closed && terminal == Terminal.FaultedByOverflow ? new PartyResult(PartyOutcome.Overflow) : push;
+    public static PartyResult ReportedByTheEnd(PartyResult push, Terminal terminal) => (push.Outcome, terminal) switch
+    {
+        (PartyOutcome.Closed, Terminal.FaultedByOverflow) => new PartyResult(PartyOutcome.Overflow),
+        (PartyOutcome.Closed, Terminal.FaultedByDegrader) => new PartyResult(PartyOutcome.DegraderFailed),
+        _ => push,
+    };
 
     /// <summary>How a completion task ended, as the table names it.</summary>
     public static (Terminal Terminal, string? Detail) TerminalOf(Task completion, Exception fault, bool disposed)
@@ -114,6 +120,7 @@ public static class ConformanceSupport
             {
                 _ when ReferenceEquals(error, fault) || ReferenceEquals(error.InnerException, fault) => (Terminal.Faulted, null),
                 StreamOverflowException => (Terminal.FaultedByOverflow, null),
+                InvalidOperationException { InnerException: ConformanceDegraderException } => (Terminal.FaultedByDegrader, null),
                 _ => (Terminal.Other, $"Completion faulted with {error.GetType().Name}: {error.Message}"),
             };
         }
