@@ -171,6 +171,7 @@ internal sealed class RxOperatorSurface(Func<VirtualClock> clock) : IConformance
             { Exception: var error } when ReferenceEquals(error, fault) => (Terminal.Faulted, null),
             { Exception: StreamOverflowException } => (Terminal.FaultedByOverflow, null),
             { Exception: InvalidOperationException { InnerException: ConformanceDegraderException } } => (Terminal.FaultedByDegrader, null),
+            { Exception: MissingDegraderException } => (Terminal.FaultedByMissingDegrader, null),
             { Exception: var error } => (Terminal.Other, $"OnError({error!.GetType().Name}: {error.Message})"),
         };
 

@@ -171,7 +171,7 @@ internal abstract class PullSurface(string name, int capacity) : IConformanceSur
     }
 
     /// <summary>The capacity and degrader a session is opened with.</summary>
-    internal readonly record struct Shape(int Capacity, Func<int, int> Degrader);
+    internal readonly record struct Shape(int Capacity, Func<int, int>? Degrader);
 
     /// <summary>One surface instance, its operations mapped to the table's outcomes.</summary>
     internal abstract class Session
@@ -448,12 +448,16 @@ internal sealed class BlockSession(ITargetBlock<int> target, IReceivableSourceBl
                 return new PartyResult(PartyOutcome.Accepted);
             }
 
-            // A degrader failure faults the block (Dataflow reports it only there): the offer that failed is the
-            // table's DegraderFailed, and every later one is declined by a block that has ended.
-            if (!_ended && source.Completion.Exception?.InnerException is InvalidOperationException { InnerException: ConformanceDegraderException })
+            // A failed or missing degrader faults the block (Dataflow reports it only there): the offer that failed is
+            // the table's DegraderFailed or MissingDegrader, and every later one is declined by a block that has ended.
+            switch (_ended ? null : source.Completion.Exception?.InnerException)
             {
-                _ended = true;
-                return new PartyResult(PartyOutcome.DegraderFailed);
+                case InvalidOperationException { InnerException: ConformanceDegraderException }:
+                    _ended = true;
+                    return new PartyResult(PartyOutcome.DegraderFailed);
+                case MissingDegraderException:
+                    _ended = true;
+                    return new PartyResult(PartyOutcome.MissingDegrader);
             }
 
             return new PartyResult(_ended ? PartyOutcome.Closed : PartyOutcome.Overflow);

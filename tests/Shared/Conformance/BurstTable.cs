@@ -11,6 +11,9 @@ public enum DegraderKind
 
     /// <summary>Throws a <see cref="ConformanceDegraderException"/> for every item.</summary>
     Throws,
+
+    /// <summary>No degrader at all: a DegradeQuality overflow is rejected with <see cref="MissingDegraderException"/>.</summary>
+    Missing,
 }
 
 /// <summary>The exception the <see cref="DegraderKind.Throws"/> degrader throws.</summary>
@@ -26,10 +29,11 @@ public readonly record struct Burst(BackpressurePolicy Policy, DegraderKind Degr
         $"{Policy}{(Policy == BackpressurePolicy.DegradeQuality ? $"({Degrader})" : string.Empty)} × capacity {Capacity} × push 1..{Count} × {End}";
 
     /// <summary>The degrader every surface is given for this burst.</summary>
-    public Func<int, int> DegraderFunction => Degrader switch
+    public Func<int, int>? DegraderFunction => Degrader switch
     {
         DegraderKind.Negate => ConformanceTable.Degrade,
         DegraderKind.Identity => static x => x,
+        DegraderKind.Missing => null,
         _ => static _ => throw new ConformanceDegraderException(),
     };
 }
@@ -62,6 +66,7 @@ public static class BurstTable
             (BackpressurePolicy.DegradeQuality, DegraderKind.Negate),
             (BackpressurePolicy.DegradeQuality, DegraderKind.Identity),
             (BackpressurePolicy.DegradeQuality, DegraderKind.Throws),
+            (BackpressurePolicy.DegradeQuality, DegraderKind.Missing),
             (BackpressurePolicy.PauseUpstream, DegraderKind.Negate),
             (BackpressurePolicy.Fail, DegraderKind.Negate),
         ];
@@ -80,7 +85,7 @@ public static class BurstTable
                     {
                         // An observer surface reports a failed degrader only by ending the stream with its error, which a
                         // disposal keeps from the consumer: the push's outcome has nothing to show there.
-                        if (end == StreamEvent.Disposal && degrader == DegraderKind.Throws && over > 0)
+                        if (end == StreamEvent.Disposal && degrader is DegraderKind.Throws or DegraderKind.Missing && over > 0)
                         {
                             continue;
                         }
@@ -137,19 +142,20 @@ public static class BurstTable
                     dropOldest++;
                     outcomes.Add(PartyOutcome.Accepted);
                     break;
-                case (BackpressurePolicy.DegradeQuality, not DegraderKind.Throws):
+                case (BackpressurePolicy.DegradeQuality, DegraderKind.Negate or DegraderKind.Identity):
                     buffer.RemoveAt(0);
-                    buffer.Add(degrade(item));
+                    buffer.Add(degrade!(item));
                     degraded++;
                     outcomes.Add(PartyOutcome.Accepted);
                     break;
-                case (BackpressurePolicy.DegradeQuality, _):
-                    // The degrader threw: the item is rejected and nothing is evicted.
+                case (BackpressurePolicy.DegradeQuality, var kind):
+                    // The degrader threw, or there is none: the item is rejected and nothing is evicted.
+                    var missing = kind == DegraderKind.Missing;
                     rejected++;
-                    outcomes.Add(PartyOutcome.DegraderFailed);
+                    outcomes.Add(missing ? PartyOutcome.MissingDegrader : PartyOutcome.DegraderFailed);
                     if (traits.OverflowEndsTheStream || traits.DiscardsBufferedOnFault)
                     {
-                        endedBySelf = Terminal.FaultedByDegrader;
+                        endedBySelf = missing ? Terminal.FaultedByMissingDegrader : Terminal.FaultedByDegrader;
                     }
 
                     break;

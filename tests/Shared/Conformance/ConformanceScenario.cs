@@ -77,6 +77,9 @@ public enum PartyOutcome
     /// <summary>A push was rejected because the degrader threw (an <see cref="InvalidOperationException"/> with its error inside).</summary>
     DegraderFailed,
 
+    /// <summary>A push was rejected because a DegradeQuality stream has no degrader (<see cref="MissingDegraderException"/>).</summary>
+    MissingDegrader,
+
     /// <summary>A push the surface did not take up at all: its stream had ended and let its source go, so nothing counted it.</summary>
     Ignored,
 }
@@ -98,6 +101,9 @@ public enum Terminal
 
     /// <summary>Ended with the degrader's error (an <see cref="InvalidOperationException"/> wrapping it) after a rejected push.</summary>
     FaultedByDegrader,
+
+    /// <summary>Ended with the <see cref="MissingDegraderException"/> of a DegradeQuality push that had no degrader.</summary>
+    FaultedByMissingDegrader,
 
     /// <summary>Delivery stopped by disposal: nothing is delivered afterwards, no error.</summary>
     Stopped,

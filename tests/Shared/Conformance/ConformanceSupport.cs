@@ -37,6 +37,7 @@ public static class ConformanceSupport
     {
         StreamOverflowException => new PartyResult(PartyOutcome.Overflow),
         InvalidOperationException { InnerException: ConformanceDegraderException } => new PartyResult(PartyOutcome.DegraderFailed),
+        MissingDegraderException => new PartyResult(PartyOutcome.MissingDegrader),
         ChannelClosedException => new PartyResult(PartyOutcome.Closed),
         OperationCanceledException => new PartyResult(PartyOutcome.Cancelled),
         _ => throw new InvalidOperationException($"Unexpected push error {error.GetType().Name}: {error.Message}", error),
@@ -102,6 +103,7 @@ public static class ConformanceSupport
     {
         (PartyOutcome.Closed, Terminal.FaultedByOverflow) => new PartyResult(PartyOutcome.Overflow),
         (PartyOutcome.Closed, Terminal.FaultedByDegrader) => new PartyResult(PartyOutcome.DegraderFailed),
+        (PartyOutcome.Closed, Terminal.FaultedByMissingDegrader) => new PartyResult(PartyOutcome.MissingDegrader),
         _ => push,
     };
 
@@ -121,6 +123,7 @@ public static class ConformanceSupport
                 _ when ReferenceEquals(error, fault) || ReferenceEquals(error.InnerException, fault) => (Terminal.Faulted, null),
                 StreamOverflowException => (Terminal.FaultedByOverflow, null),
                 InvalidOperationException { InnerException: ConformanceDegraderException } => (Terminal.FaultedByDegrader, null),
+                MissingDegraderException => (Terminal.FaultedByMissingDegrader, null),
                 _ => (Terminal.Other, $"Completion faulted with {error.GetType().Name}: {error.Message}"),
             };
         }
