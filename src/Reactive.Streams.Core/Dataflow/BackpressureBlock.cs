@@ -22,7 +22,9 @@ namespace Reactive.Streams;
 /// block comes to take it (a cancelled <c>SendAsync</c>, a message a linked block evicted meanwhile) is counted here as a
 /// rejected push, so a loss upstream can show in both blocks' counters (see docs/metrics.md, "Counts are per
 /// component"). With a <c>PauseTimeout</c>, a postponed offer that times out is counted as rejected and its source's
-/// next offer of it declined (a <c>SendAsync</c> completes with false); a linked block keeps a declined message and
+/// next offer of it declined (a <c>SendAsync</c> completes with false); a zero <c>PauseTimeout</c> postpones nothing: an
+/// offer from a source into a full block is declined at once and counted as a pause and a rejected push, as a push into
+/// a full stream with a zero timeout fails at once. A linked block keeps a declined message and
 /// offers it again only when its own oldest message changes (Dataflow's rule), so a chain can stall with that message
 /// in the source even once this block has room. Where a chain must drain, give the block linked after it no
 /// <c>PauseTimeout</c>.</description></item>
@@ -272,6 +274,13 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
                     return DataflowMessageStatus.Declined;
                 }
 
+                if (_buffer.TryRejectTimedOut())
+                {
+                    // A zero PauseTimeout: the wait is over before it starts, so the offer is declined at once (a SendAsync
+                    // completes with false), as a push times out at once, instead of waiting for a timer to fire.
+                    return DataflowMessageStatus.Declined;
+                }
+
                 lock (_lock)
                 {
                     // Completed since the engine's answer: the postponed offers were released, so this one is declined.
@@ -318,6 +327,13 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
 
             if (source is null)
             {
+                status = DataflowMessageStatus.Declined;
+                return true;
+            }
+
+            if (_buffer.TryRejectTimedOut())
+            {
+                // A zero PauseTimeout behind waiting offers: declined at once, as in Refuse.
                 status = DataflowMessageStatus.Declined;
                 return true;
             }

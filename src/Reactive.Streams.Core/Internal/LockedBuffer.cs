@@ -580,6 +580,26 @@ internal sealed class LockedBuffer<T> : WaitListBuffer<T>
     }
 
     /// <summary>
+    /// Asked by a surface that waits outside the engine (the Dataflow block postpones a source's offer instead of parking a
+    /// writer) before it waits: whether the decision for a caller that can wait says the wait is over before it starts
+    /// (PauseUpstream with a zero timeout, <see cref="PushAction.RejectTimedOut"/>). Then the push is counted here as
+    /// rejected after a pause, as a push to any other surface is, and the surface must refuse it instead of waiting.
+    /// </summary>
+    internal bool TryRejectTimedOut()
+    {
+        using (EnterLocked())
+        {
+            if (Decide(hasRoom: false, canWait: true) != PushAction.RejectTimedOut)
+            {
+                return false;
+            }
+
+            RejectLocked(PushAction.RejectTimedOut);
+            return true;
+        }
+    }
+
+    /// <summary>
     /// Counts a PauseUpstream wait decided by a surface that waits outside the engine (the Dataflow block postpones an
     /// offer instead of parking a writer). Only the counter moves: the item is counted as pushed when it enters.
     /// </summary>

@@ -192,8 +192,13 @@ internal sealed class RxOperatorSurface(Func<VirtualClock> clock) : IConformance
         }
 
         var party = StartPush(() => subject.OnNext(Capacity + 1), Metrics, mayBlock: true);
-        time.Advance(timeout - TimeSpan.FromTicks(1));
-        var beforeTimeout = await AtOnceAsync(party);
+        if (timeout > TimeSpan.Zero)
+        {
+            time.Advance(timeout - TimeSpan.FromTicks(1));
+        }
+
+        // A zero timeout rejects the push without the clock; the push runs on a thread of its own, so it is waited for.
+        var beforeTimeout = timeout > TimeSpan.Zero ? await AtOnceAsync(party) : await SettleAsync(party);
         time.Advance(TimeSpan.FromTicks(1));
         var atTimeout = await SettleAsync(party);
         var seen = observer.Messages.Count(m => m.Kind == NotificationKind.OnNext);
@@ -207,7 +212,7 @@ internal sealed class RxOperatorSurface(Func<VirtualClock> clock) : IConformance
             _ => (Terminal.Other, end.ToString()),
         };
         subscription.Dispose();
-        return new Observation(beforeTimeout, ReportedByTheEnd(atTimeout, terminal), Values(observer, 0).Skip(seen).ToList(), terminal, Metrics(), detail);
+        return new Observation(ReportedByTheEnd(beforeTimeout, terminal), ReportedByTheEnd(atTimeout, terminal), Values(observer, 0).Skip(seen).ToList(), terminal, Metrics(), detail);
     }
 
     private static List<int> Values(Recorder observer, int skip) =>
@@ -365,8 +370,13 @@ internal sealed class SubscribeAsyncSurface(Func<VirtualClock> clock, bool asObs
         }
 
         var party = StartPush(() => subject.OnNext(Capacity + 1), subscription.GetMetrics, mayBlock: true);
-        time.Advance(timeout - TimeSpan.FromTicks(1));
-        var beforeTimeout = await AtOnceAsync(party);
+        if (timeout > TimeSpan.Zero)
+        {
+            time.Advance(timeout - TimeSpan.FromTicks(1));
+        }
+
+        // A zero timeout rejects the push without the clock; the push runs on a thread of its own, so it is waited for.
+        var beforeTimeout = timeout > TimeSpan.Zero ? await AtOnceAsync(party) : await SettleAsync(party);
         time.Advance(TimeSpan.FromTicks(1));
         var atTimeout = await SettleAsync(party);
         release.SetResult();
@@ -386,7 +396,7 @@ internal sealed class SubscribeAsyncSurface(Func<VirtualClock> clock, bool asObs
             received = handled.Skip(1).ToList();
         }
 
-        return new Observation(beforeTimeout, ReportedByTheEnd(atTimeout, terminal), received, terminal, metrics, detail);
+        return new Observation(ReportedByTheEnd(beforeTimeout, terminal), ReportedByTheEnd(atTimeout, terminal), received, terminal, metrics, detail);
     }
 
     public async Task<Observation> RunBurstAsync(Burst burst)

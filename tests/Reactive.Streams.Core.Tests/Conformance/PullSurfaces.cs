@@ -105,7 +105,10 @@ internal abstract class PullSurface(string name, int capacity) : IConformanceSur
         Fill(session, Capacity);
 
         var party = session.WriteAsync(Capacity + 1, CancellationToken.None);
-        clock.Advance(timeout - TimeSpan.FromTicks(1));
+        if (timeout > TimeSpan.Zero)
+        {
+            clock.Advance(timeout - TimeSpan.FromTicks(1));
+        }
         var beforeTimeout = await AtOnceAsync(party);
         clock.Advance(TimeSpan.FromTicks(1));
         var atTimeout = await SettleAsync(party);

@@ -102,8 +102,13 @@ internal sealed class GeneratedSinkSurface : IConformanceSurface
         }
 
         var party = StartPush(() => sink.Observer.OnNext(new TableEvent.Item(Capacity + 1)), sink.Metrics, mayBlock: true);
-        time.Advance(timeout - TimeSpan.FromTicks(1));
-        var beforeTimeout = await AtOnceAsync(party);
+        if (timeout > TimeSpan.Zero)
+        {
+            time.Advance(timeout - TimeSpan.FromTicks(1));
+        }
+
+        // A zero timeout rejects the push without the clock; the push runs on a thread of its own, so it is waited for.
+        var beforeTimeout = timeout > TimeSpan.Zero ? await AtOnceAsync(party) : await SettleAsync(party);
         time.Advance(TimeSpan.FromTicks(1));
         var atTimeout = await SettleAsync(party);
 
@@ -113,7 +118,7 @@ internal sealed class GeneratedSinkSurface : IConformanceSurface
         var (terminal, detail) = TerminalOf(sink.Completion(), NewFault(), disposed: false);
         var metrics = sink.Metrics();
         await SettleAsync(sink.Disposable.DisposeAsync().AsTask());
-        return new Observation(beforeTimeout, ReportedByTheEnd(atTimeout, terminal), sink.Sink.Handled.Skip(1).ToList(), terminal, metrics, detail);
+        return new Observation(ReportedByTheEnd(beforeTimeout, terminal), ReportedByTheEnd(atTimeout, terminal), sink.Sink.Handled.Skip(1).ToList(), terminal, metrics, detail);
     }
 
     private static OpenSink Open(BackpressurePolicy policy, TimeProvider? time = null, TimeSpan? timeout = null) => policy switch

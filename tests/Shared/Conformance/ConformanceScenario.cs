@@ -207,8 +207,8 @@ public interface IConformanceSurface
 
     /// <summary>
     /// Runs <see cref="PauseTimeoutTable"/>: PauseUpstream with <paramref name="timeout"/> on a virtual clock, the buffer
-    /// full behind a consumer holding 0, the writer pushing C+1; the clock advances to one tick before the timeout, then
-    /// to it; then the consumer goes on.
+    /// full behind a consumer holding 0, the writer pushing C+1; the clock advances to one tick before the timeout (not
+    /// at all for a zero timeout), then to it; then the consumer goes on.
     /// </summary>
     Task<Observation> RunPauseTimeoutAsync(TimeSpan timeout);
 

@@ -236,6 +236,23 @@ public abstract class ConformanceSuite
         AssertMatches(surface, "PauseUpstream × Full × timeout × pending Writer", expected, observed);
     }
 
+    [Fact]
+    public async Task PauseUpstream_zero_timeout_rejects_the_push_into_a_full_buffer_at_once()
+    {
+        var surface = Surface;
+        if (surface.NoPauseTimeout is { } reason)
+        {
+            Assert.False(string.IsNullOrWhiteSpace(reason), $"{surface.Name} declines the timeout without saying why.");
+            return;
+        }
+
+        // A zero timeout is a wait that ends as it starts: the same counts and end as a timeout that expired, at once.
+        var expected = PauseTimeoutTable.Expect(surface.Capacity, surface.Traits) with { AtStart = new PartyResult(PartyOutcome.Overflow) };
+        var observed = await surface.RunPauseTimeoutAsync(TimeSpan.Zero);
+
+        AssertMatches(surface, "PauseUpstream × Full × zero timeout × Writer", expected, observed);
+    }
+
     private static void AssertMatches(IConformanceSurface surface, string row, Observation expected, Observation observed)
     {
         var detail = observed.Detail is null ? string.Empty : $"\n({observed.Detail})";
