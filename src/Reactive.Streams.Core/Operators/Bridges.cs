@@ -147,7 +147,9 @@ public static partial class ObservableBackpressureExtensions
     /// <remarks>
     /// When the stream is completed and drained the observer gets <c>OnCompleted</c>, or <c>OnError</c> with the error it
     /// was completed with. Disposing stops delivery (no call starts after <c>Dispose</c> returns); it does not complete
-    /// the stream, and items not yet read stay in it for other readers. An exception the observer throws ends the
+    /// the stream, and items not yet read stay in it for other readers. A subscription reads one item at a time, as its
+    /// observer takes them, so one that ends from inside its observer (<c>Take(n)</c>, <c>FirstAsync</c>, a disposal or
+    /// an exception in <c>OnNext</c>) leaves every later item in the stream. An exception the observer throws ends the
     /// subscription as a disposal does and then propagates to the scheduler, as with <c>ObserveOn</c>. A scheduler that
     /// refuses the reader's work (a disposed <see cref="EventLoopScheduler"/>) ends the subscription the same way, and
     /// the observer gets <c>OnError</c> with the scheduler's exception, on the thread that pushed (or subscribed); the
@@ -276,8 +278,6 @@ internal sealed class StreamSink<T>(BoundedBuffer<T> buffer) : BackpressureSink<
 /// <summary>AsObservable: a drain per subscription, woken by the engine's read signal, delivering on the scheduler.</summary>
 internal sealed class StreamObservable<T>(BoundedBuffer<T> buffer, IScheduler scheduler) : IObservable<T>
 {
-    private const int MaxBatch = 64;
-
     public IDisposable Subscribe(IObserver<T> observer)
     {
         ArgumentNullException.ThrowIfNull(observer);
@@ -288,7 +288,10 @@ internal sealed class StreamObservable<T>(BoundedBuffer<T> buffer, IScheduler sc
 
     private sealed class Reader(BoundedBuffer<T> buffer, IScheduler scheduler, IObserver<T> observer) : ReadSignal, IDisposable, IDrainTarget<T>
     {
-        private readonly T[] _batch = new T[Math.Min(buffer.Capacity, MaxBatch)];
+        // One item per read: the stream is shared with other readers, and an item read is gone from it. A batch read
+        // ahead of the observer lost the rest of the batch whenever the subscription ended in the middle of it (Take(n),
+        // FirstAsync, a disposal from OnNext, an observer that throws), although those items were never delivered.
+        private readonly T[] _batch = new T[1];
         private volatile bool _disposed;
 
         public void Start()
@@ -335,8 +338,8 @@ internal sealed class StreamObservable<T>(BoundedBuffer<T> buffer, IScheduler sc
             }
             catch
             {
-                // The observer threw: as with ObserveOn, the subscription ends (the rest of the batch it was reading is
-                // lost to the stream's other readers, as after a disposal) and the exception goes on to the scheduler.
+                // The observer threw: as with ObserveOn, the subscription ends (the item it threw on was taken; every
+                // later item stays in the stream for its other readers) and the exception goes on to the scheduler.
                 Dispose();
                 Array.Clear(_batch);
                 throw;
@@ -364,22 +367,20 @@ internal sealed class StreamObservable<T>(BoundedBuffer<T> buffer, IScheduler sc
 
         ValueTask IDrainTarget<T>.DeliverAsync(T[] batch, int count)
         {
-            for (var i = 0; i < count; i++)
+            System.Diagnostics.Debug.Assert(count == 1, "The reader reads one item at a time.");
+
+            // One item (see _batch). The loop looks at the disposal before every read, so a disposal made by the
+            // observer (or before the drain ran) leaves every unread item in the stream.
+            var item = batch[0];
+            if (RuntimeHelpers.IsReferenceOrContainsReferences<T>())
             {
-                var item = batch[i];
-                if (RuntimeHelpers.IsReferenceOrContainsReferences<T>())
-                {
-                    batch[i] = default!;
-                }
+                batch[0] = default!;
+            }
 
-                if (_disposed)
-                {
-                    // Already read: with the reader gone these items are lost to the stream's other readers, as with any
-                    // reader that stops after ReadAsync returned. Delivered counts them.
-                    Array.Clear(batch, i, count - i);
-                    break;
-                }
-
+            // A disposal on another thread between the read and here: no call starts after Dispose returns, so this one
+            // item is lost to the stream's other readers, as with any reader that stops after ReadAsync returned.
+            if (!_disposed)
+            {
                 observer.OnNext(item);
             }
 

@@ -359,6 +359,32 @@ public class BridgesTests
     }
 
     [Fact]
+    public void AsObservable_ended_by_Take_leaves_the_items_it_did_not_deliver_in_the_stream()
+    {
+        var scheduler = new TestScheduler();
+        var stream = BoundedStream.DropOldest<int>(8);
+        for (var i = 0; i < 5; i++)
+        {
+            Assert.True(stream.TryPush(i).IsAccepted);
+        }
+
+        var observer = scheduler.CreateObserver<int>();
+        stream.AsObservable(scheduler).Take(2).Subscribe(observer);
+        scheduler.Start();
+
+        // Take disposes its upstream from inside the second OnNext: the three items after it were never delivered, so
+        // they are still the stream's, for its next reader (a batch read ahead of the observer had taken them all).
+        Assert.Equal([OnNext(1, 0), OnNext(1, 1), OnCompleted<int>(1)], observer.Messages);
+        Assert.Equal(3, stream.Depth);
+        var next = scheduler.CreateObserver<int>();
+        stream.AsObservable(scheduler).Subscribe(next);
+        scheduler.Start();
+        Assert.Equal([OnNext(2, 2), OnNext(2, 3), OnNext(2, 4)], next.Messages);
+        var metrics = stream.GetMetrics();
+        Assert.Equal((5L, 5L, 0), (metrics.ItemsPushed, metrics.ItemsDelivered, metrics.Depth));
+    }
+
+    [Fact]
     public void Bridges_reject_null_arguments_at_the_call()
     {
         IObservable<int> none = null!;
