@@ -115,7 +115,9 @@ public class TestScheduler : VirtualTimeScheduler<long, long>
     /// </remarks>
     /// <exception cref="ArgumentNullException"><paramref name="create"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="subscribed"/> is before <paramref name="created"/>, or <paramref name="disposed"/> before <paramref name="subscribed"/>.</exception>
-    /// <exception cref="InvalidOperationException">The scheduler is already running (called from scheduled work).</exception>
+    /// <exception cref="InvalidOperationException">The scheduler is already running: called from scheduled work, or after
+    /// scheduled work threw out of an advance (which leaves the scheduler running, as in Rx; call
+    /// <see cref="VirtualTimeSchedulerBase{TAbsolute, TRelative}.Stop"/> before running it again).</exception>
     public ITestableObserver<T> Start<T>(Func<IObservable<T>> create, long created, long subscribed, long disposed)
     {
         ArgumentNullException.ThrowIfNull(create);
@@ -123,7 +125,9 @@ public class TestScheduler : VirtualTimeScheduler<long, long>
         ArgumentOutOfRangeException.ThrowIfLessThan(disposed, subscribed);
         if (IsEnabled)
         {
-            throw new InvalidOperationException("The scheduler is already running; Start cannot be called from scheduled work.");
+            throw new InvalidOperationException(
+                "The scheduler is already running: Start cannot be called from scheduled work. If scheduled work threw out of an earlier Start, " +
+                "AdvanceBy or AdvanceTo, that left the scheduler running (as Rx's virtual-time schedulers do); call Stop() before running it again.");
         }
 
         var run = new StartRun<T>(create, CreateObserver<T>());

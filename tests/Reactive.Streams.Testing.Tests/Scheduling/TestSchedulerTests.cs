@@ -271,6 +271,22 @@ public class TestSchedulerTests
     }
 
     [Fact]
+    public void Start_after_scheduled_work_threw_says_the_scheduler_was_left_running_and_runs_again_after_Stop()
+    {
+        var scheduler = new TestScheduler();
+        scheduler.ScheduleAbsolute(0, 10, (_, _) => throw new ArithmeticException("work"));
+        Assert.Throws<ArithmeticException>(() => scheduler.Start());
+
+        // As in Rx, the exception left the clock marked as running: Start<T> refuses, and says what to do.
+        var error = Assert.Throws<InvalidOperationException>(() => scheduler.Start(Observable.Never<int>));
+        Assert.Contains("Stop()", error.Message);
+
+        scheduler.Stop();
+        var observer = scheduler.Start(() => Observable.Return(1, scheduler));
+        Assert.Equal([OnNext(201, 1), OnCompleted<int>(201)], observer.Messages);
+    }
+
+    [Fact]
     public async Task Concurrent_scheduling_while_the_clock_advances_loses_nothing_and_never_runs_early()
     {
         const int Threads = 4;
