@@ -44,7 +44,10 @@ namespace Reactive.Streams;
 /// Like every Rx operator, a policy operator relies on the Rx grammar: the source's <c>OnNext</c>, <c>OnError</c> and
 /// <c>OnCompleted</c> calls never overlap. Its buffer is lock-free on that promise (one producer, one consumer); feed it
 /// a source that calls from several threads at once (a bare <c>Subject</c> shared by threads) through
-/// <c>Synchronize()</c>, as Rx itself requires.
+/// <c>Synchronize()</c>, as Rx itself requires. Overlapping calls are not detected (a check would cost every push an
+/// atomic operation): the behaviour is then undefined, as with Rx's own operators, and in practice items are lost or
+/// delivered twice and the stream's counters no longer add up. <c>SubscribeAsync</c> relies on the same promise; the
+/// consumer made to be called from several threads at once is <see cref="BackpressureObserver{T}"/>, which locks.
 /// </para>
 /// </remarks>
 public static partial class ObservableBackpressureExtensions
