@@ -328,4 +328,57 @@ public class RxCompositionTests
         await sub.Completion.WaitAsync(TestLimits.Hang);
         Assert.Equal(Enumerable.Range(0, 10), seen);
     }
+
+    public static TheoryData<string> EndingsOfASubscription() => ["completed then disposed", "overflowed then disposed", "disposed twice", "observer disposed it then disposed again"];
+
+    [Theory]
+    [MemberData(nameof(EndingsOfASubscription))]
+    public void The_source_subscription_is_disposed_exactly_once_however_the_subscription_ends(string ending)
+    {
+        var scheduler = new TestScheduler();
+        var subject = new Subject<int>();
+        var disposals = 0;
+        var source = Observable.Create<int>(observer =>
+        {
+            var inner = subject.Subscribe(observer);
+            return Disposable.Create(() =>
+            {
+                disposals++;
+                inner.Dispose();
+            });
+        });
+        IDisposable? subscription = null;
+        subscription = source.FailOnOverflow(2, scheduler).Subscribe(_ =>
+        {
+            if (ending.StartsWith("observer", StringComparison.Ordinal))
+            {
+                subscription!.Dispose();
+            }
+        }, _ => { });
+
+        scheduler.ScheduleAbsolute(0, 10, (_, _) =>
+        {
+            subject.OnNext(1);
+            if (ending.StartsWith("overflowed", StringComparison.Ordinal))
+            {
+                subject.OnNext(2);
+                subject.OnNext(3);
+            }
+            else if (ending.StartsWith("completed", StringComparison.Ordinal))
+            {
+                subject.OnCompleted();
+            }
+
+            return Disposable.Empty;
+        });
+        scheduler.Start();
+        subscription.Dispose();
+        if (ending == "disposed twice" || ending.EndsWith("disposed again", StringComparison.Ordinal))
+        {
+            subscription.Dispose();
+        }
+
+        Assert.Equal(1, disposals);
+        Assert.False(subject.HasObservers);
+    }
 }
