@@ -183,7 +183,7 @@ internal sealed class BufferPuller<T> : IDisposable
 
                     await wait.ConfigureAwait(false);
                 }
-                catch (OperationCanceledException)
+                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
                 {
                     // Taken items cannot go back into the buffer: keep them for the next pull rather than lose them.
                     Hold(ref gathered);
@@ -191,7 +191,9 @@ internal sealed class BufferPuller<T> : IDisposable
                 }
                 catch (Exception error)
                 {
-                    // The source ended with an error: hand over what was taken first; the next pull reports it.
+                    // The source ended with an error (an OperationCanceledException of its own, such as an upstream
+                    // HTTP timeout, included: the pull's token did not fire): hand over what was taken first; the next
+                    // pull reports it.
                     if (gathered.Count > 0)
                     {
                         break;
@@ -262,7 +264,8 @@ internal sealed class BufferPuller<T> : IDisposable
         Requeue(batch);
     }
 
-    private CanalClosedException ClosedError() => new(_name, _buffer.Completion.Exception?.InnerException);
+    // The error itself: Completion is Canceled, not faulted, when the source ended with an OperationCanceledException.
+    private CanalClosedException ClosedError() => new(_name, _buffer.CompletionError);
 
     private void ArmTimer(TimeSpan dueTime)
     {
