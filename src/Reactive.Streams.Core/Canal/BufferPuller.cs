@@ -49,6 +49,12 @@ internal sealed class BufferPuller<T> : IDisposable
 
         if (Interlocked.Exchange(ref _pulling, 1) != 0)
         {
+            // Disposal holds the flag for a moment while it disposes the timer: a pull meeting it meets a closed canal.
+            if (_disposed)
+            {
+                return ValueTask.FromException<CanalBatch<T>>(new CanalClosedException(_name));
+            }
+
             throw new InvalidOperationException($"Canal '{_name}' is already being pulled; one consumer pulls at a time.");
         }
 
@@ -88,7 +94,7 @@ internal sealed class BufferPuller<T> : IDisposable
             if (completedSynchronously)
             {
                 gathered.Release();
-                Volatile.Write(ref _pulling, 0);
+                EndPull();
             }
         }
     }
@@ -209,12 +215,7 @@ internal sealed class BufferPuller<T> : IDisposable
         {
             DisarmTimer();
             gathered.Release();
-            if (_disposed)
-            {
-                _timer?.Dispose();
-            }
-
-            Volatile.Write(ref _pulling, 0);
+            EndPull();
         }
     }
 
@@ -291,14 +292,40 @@ internal sealed class BufferPuller<T> : IDisposable
         }
     }
 
-    private void DisarmTimer() => _timer?.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+    private void DisarmTimer()
+    {
+        // Once the canal is disposed the timer is disposed (or about to be): a disposed timer is not changed.
+        if (!_disposed)
+        {
+            _timer?.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        }
+    }
 
     public void Dispose()
     {
         _disposed = true;
         _buffer.WakeReaders();
+        DisposeTimerIfIdle();
+    }
 
-        // A running pull disposes the timer itself when it ends; disposing it under the pull could fault its re-arming.
+    /// <summary>Ends a pull: frees the flag, then disposes the timer if the canal was disposed while the pull ran.</summary>
+    private void EndPull()
+    {
+        // A full fence between freeing the flag and reading _disposed, as disposal sets _disposed before trying the flag:
+        // whichever of the two comes second disposes the timer, so it is never left undisposed.
+        Interlocked.Exchange(ref _pulling, 0);
+        if (_disposed)
+        {
+            DisposeTimerIfIdle();
+        }
+    }
+
+    /// <summary>
+    /// Disposes the deadline timer unless a pull runs (that pull does it when it ends): disposing it under a pull could
+    /// fault its re-arming.
+    /// </summary>
+    private void DisposeTimerIfIdle()
+    {
         if (Interlocked.CompareExchange(ref _pulling, 1, 0) == 0)
         {
             _timer?.Dispose();
