@@ -13,6 +13,103 @@ public class LossyCanalAuditTests
     private static readonly TimeSpan Second = TimeSpan.FromSeconds(1);
 
     [Fact]
+    public async Task A_max_above_what_is_ready_returns_everything_ready_in_order_at_once()
+    {
+        var stream = BoundedStream.DropOldest<int>(1024);
+        await using var canal = LossySubscription.Create(stream, new FakeTimeProvider());
+        for (var i = 0; i < 700; i++)
+        {
+            stream.TryPush(i);
+        }
+
+        // More than one rented page (256) and less than max: one pull, completed synchronously, every item in order.
+        var pull = canal.PullBatchAsync(int.MaxValue, Second);
+
+        Assert.True(pull.IsCompletedSuccessfully);
+        var batch = await pull;
+        Assert.Equal(CanalBatchKind.Many, batch.Kind);
+        Assert.Equal(Enumerable.Range(0, 700), batch.ToArray());
+        Assert.Equal(0, stream.Depth);
+    }
+
+    [Fact]
+    public async Task A_batch_of_exactly_max_leaves_the_rest_for_the_next_pull()
+    {
+        var stream = BoundedStream.DropOldest<int>(1024);
+        await using var canal = LossySubscription.Create(stream, new FakeTimeProvider());
+        for (var i = 0; i < 600; i++)
+        {
+            stream.TryPush(i);
+        }
+
+        Assert.Equal(Enumerable.Range(0, 512), (await canal.PullBatchAsync(512, Second)).ToArray());
+        Assert.Equal(Enumerable.Range(512, 88), (await canal.PullBatchAsync(512, Second)).ToArray());
+    }
+
+    [Fact]
+    public async Task A_linger_minimum_above_max_counts_as_max_and_returns_at_once_when_max_is_ready()
+    {
+        var stream = BoundedStream.DropOldest<int>(16);
+        await using var canal = LossySubscription.Create(stream, new FakeTimeProvider());
+        stream.TryPush(1);
+        stream.TryPush(2);
+        stream.TryPush(3);
+
+        var pull = canal.PullBatchAsync(2, Second, new CanalLinger(100, Timeout.InfiniteTimeSpan));
+
+        Assert.True(pull.IsCompletedSuccessfully);
+        Assert.Equal(new[] { 1, 2 }, (await pull).ToArray());
+    }
+
+    [Fact]
+    public async Task A_lingering_pull_on_an_empty_source_returns_Empty_at_its_deadline()
+    {
+        var clock = new FakeTimeProvider();
+        await using var canal = LossySubscription.Create(BoundedStream.DropOldest<int>(16), clock);
+
+        var pull = canal.PullBatchAsync(10, Second, new CanalLinger(5, TimeSpan.FromMilliseconds(100))).AsTask();
+        clock.Advance(TimeSpan.FromMilliseconds(999));
+        Assert.False(pull.IsCompleted);
+        clock.Advance(TimeSpan.FromMilliseconds(1));
+
+        Assert.True((await pull.WaitAsync(TestLimits.Hang)).IsEmpty);
+    }
+
+    [Fact]
+    public async Task A_lingering_pull_with_a_zero_deadline_returns_what_is_ready_without_waiting()
+    {
+        var stream = BoundedStream.DropOldest<int>(16);
+        await using var canal = LossySubscription.Create(stream, new FakeTimeProvider());
+        var linger = new CanalLinger(5, Timeout.InfiniteTimeSpan);
+
+        Assert.True((await canal.PullBatchAsync(10, TimeSpan.Zero, linger)).IsEmpty);
+        stream.TryPush(1);
+        stream.TryPush(2);
+        var pull = canal.PullBatchAsync(10, TimeSpan.Zero, linger);
+
+        Assert.True(pull.IsCompleted);
+        Assert.Equal(new[] { 1, 2 }, (await pull).ToArray());
+    }
+
+    [Fact]
+    public async Task A_source_that_completes_mid_linger_hands_over_what_was_taken_then_the_canal_is_closed()
+    {
+        var stream = BoundedStream.DropOldest<int>(16, "feed");
+        await using var canal = LossySubscription.Create(stream, new FakeTimeProvider());
+        var pull = canal.PullBatchAsync(10, Second, new CanalLinger(5, Timeout.InfiniteTimeSpan)).AsTask();
+        stream.TryPush(1);
+        stream.TryPush(2);
+        await WaitUntilAsync(() => stream.Depth == 0);
+
+        stream.Complete();
+
+        Assert.Equal(new[] { 1, 2 }, (await pull.WaitAsync(TestLimits.Hang)).ToArray());
+        var closed = await Assert.ThrowsAsync<CanalClosedException>(() => canal.PullBatchAsync(10, Second).AsTask());
+        Assert.Null(closed.InnerException);
+        Assert.Equal("feed", closed.CanalName);
+    }
+
+    [Fact]
     public async Task A_source_that_fails_with_an_OperationCanceledException_closes_a_parked_pull_with_it_as_the_cause()
     {
         // An upstream HTTP call that timed out ends the source with a TaskCanceledException: that is the source's error,
@@ -56,6 +153,87 @@ public class LossyCanalAuditTests
 
         var closed = await Assert.ThrowsAsync<CanalClosedException>(() => worker.JoinAsync().WaitAsync(TestLimits.Hang));
         Assert.IsType<TaskCanceledException>(closed.InnerException);
+    }
+
+    [Fact]
+    public async Task A_pull_whose_token_fires_during_the_linger_keeps_the_taken_items_and_the_next_pull_returns_them_with_the_newer_ones()
+    {
+        var clock = new FakeTimeProvider();
+        var stream = BoundedStream.DropOldest<int>(16);
+        await using var canal = LossySubscription.Create(stream, clock);
+        using var cancel = new CancellationTokenSource();
+        var pull = canal.PullBatchAsync(3, TimeSpan.FromHours(1), new CanalLinger(3, TimeSpan.FromMinutes(1)), cancel.Token).AsTask();
+        stream.TryPush(1);
+        stream.TryPush(2);
+        await WaitUntilAsync(() => stream.Depth == 0);
+
+        await cancel.CancelAsync();
+        var cancelled = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => pull.WaitAsync(TestLimits.Hang));
+        Assert.Equal(cancel.Token, cancelled.CancellationToken);
+
+        // A token cancelled before the call takes nothing, and does not disturb what the canal holds.
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => canal.PullBatchAsync(3, Second, cancel.Token).AsTask());
+        stream.TryPush(3);
+        stream.TryPush(4);
+
+        Assert.Equal(new[] { 1, 2, 3 }, (await canal.PullBatchAsync(3, TimeSpan.Zero)).ToArray());
+        Assert.Equal(new[] { 4 }, (await canal.PullBatchAsync(3, TimeSpan.Zero)).ToArray());
+    }
+
+    [Fact]
+    public async Task Held_items_of_a_cancelled_pull_are_returned_by_a_smaller_pull_in_order_across_several_pulls()
+    {
+        var stream = BoundedStream.DropOldest<int>(16);
+        await using var canal = LossySubscription.Create(stream, new FakeTimeProvider());
+        using var cancel = new CancellationTokenSource();
+        var pull = canal.PullBatchAsync(10, TimeSpan.FromHours(1), new CanalLinger(10, Timeout.InfiniteTimeSpan), cancel.Token).AsTask();
+        for (var i = 1; i <= 5; i++)
+        {
+            stream.TryPush(i);
+        }
+
+        await WaitUntilAsync(() => stream.Depth == 0);
+        await cancel.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => pull.WaitAsync(TestLimits.Hang));
+        stream.TryPush(6);
+
+        Assert.Equal(new[] { 1, 2 }, (await canal.PullBatchAsync(2, TimeSpan.Zero)).ToArray());
+        Assert.Equal(new[] { 3 }, (await canal.PullBatchAsync(1, TimeSpan.Zero)).ToArray());
+        Assert.Equal(new[] { 4, 5, 6 }, (await canal.PullBatchAsync(10, TimeSpan.Zero)).ToArray());
+    }
+
+    [Fact]
+    public async Task Held_items_are_handed_over_before_a_completed_source_closes_the_canal()
+    {
+        var stream = BoundedStream.DropOldest<int>(16);
+        await using var canal = LossySubscription.Create(stream, new FakeTimeProvider());
+        using var cancel = new CancellationTokenSource();
+        var pull = canal.PullBatchAsync(10, TimeSpan.FromHours(1), new CanalLinger(10, Timeout.InfiniteTimeSpan), cancel.Token).AsTask();
+        stream.TryPush(1);
+        await WaitUntilAsync(() => stream.Depth == 0);
+        await cancel.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => pull.WaitAsync(TestLimits.Hang));
+
+        stream.Complete(new TimeoutException("sensor lost"));
+
+        Assert.Equal(new[] { 1 }, (await canal.PullBatchAsync(10, Second)).ToArray());
+        var closed = await Assert.ThrowsAsync<CanalClosedException>(() => canal.PullBatchAsync(10, Second).AsTask());
+        Assert.IsType<TimeoutException>(closed.InnerException);
+    }
+
+    [Fact]
+    public async Task Disposing_twice_synchronously_and_asynchronously_is_harmless_and_the_stream_stays_open()
+    {
+        var stream = BoundedStream.DropOldest<int>(16);
+        var canal = LossySubscription.Create(stream, new FakeTimeProvider());
+
+        await canal.DisposeAsync();
+        await canal.DisposeAsync();
+        canal.Dispose();
+
+        Assert.True(stream.TryPush(1).IsAccepted);
+        await Assert.ThrowsAsync<CanalClosedException>(() => canal.PullBatchAsync(1, TimeSpan.Zero).AsTask());
+        Assert.Equal(1, stream.Depth);
     }
 
     [Fact]
