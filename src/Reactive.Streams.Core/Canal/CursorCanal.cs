@@ -236,7 +236,7 @@ public sealed class CursorCanal : ICommittableCanal<StreamFrame>, IRequeueCanal<
         var token = linked?.Token ?? _closing.Token;
         try
         {
-            await FlushCheckpointAsync(token).ConfigureAwait(false);
+            await FlushCoreAsync(token).ConfigureAwait(false);
             var clock = _options.TimeProvider;
             var start = clock.GetTimestamp();
             var firstAt = start;
@@ -404,11 +404,18 @@ public sealed class CursorCanal : ICommittableCanal<StreamFrame>, IRequeueCanal<
     /// <param name="handled">The last handled frame.</param>
     /// <param name="cancellationToken">Cancels the write.</param>
     /// <returns>A task that completes when the checkpoint is stored.</returns>
+    /// <exception cref="ArgumentException">
+    /// <paramref name="handled"/> is past <see cref="ReadPosition"/>: this canal did not hand it out (it comes from another
+    /// canal or stream, or was read from the log directly), and committing it could skip frames never handled.
+    /// </exception>
+    /// <exception cref="ObjectDisposedException">The canal is disposed: the commit is refused and changes nothing.</exception>
     public ValueTask CommitAsync(StreamFrame handled, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(handled);
         lock (_ackLock)
         {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            EnsureHandedOut(handled, nameof(handled));
             while (_unacked.Count > 0 && _unacked.Peek() <= handled.Id)
             {
                 _ackedAhead.Remove(_unacked.Dequeue());
@@ -420,25 +427,48 @@ public sealed class CursorCanal : ICommittableCanal<StreamFrame>, IRequeueCanal<
             }
         }
 
-        return FlushCheckpointAsync(cancellationToken);
+        return FlushCoreAsync(cancellationToken);
     }
 
     /// <summary>
     /// An ack token for <paramref name="frame"/>, to hand to a <c>DeliveryDispatcher</c>: when it fires, the frame counts
-    /// as handled, and once every older frame is handled too the checkpoint may advance past it.
+    /// as handled, and once every older frame is handled too the checkpoint may advance past it. Firing it twice is
+    /// harmless. Firing it after the canal was disposed throws <see cref="ObjectDisposedException"/> and changes
+    /// nothing (a dispatcher logs that as a failed acknowledgement): the frame is redelivered by the next canal.
     /// </summary>
     /// <param name="frame">A frame this canal returned.</param>
     /// <returns>The token.</returns>
+    /// <exception cref="ArgumentException"><paramref name="frame"/> is past <see cref="ReadPosition"/>: this canal did not hand it out.</exception>
+    /// <exception cref="ObjectDisposedException">The canal is disposed.</exception>
     public IAckToken AckTokenFor(StreamFrame frame)
     {
         ArgumentNullException.ThrowIfNull(frame);
+        lock (_ackLock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            EnsureHandedOut(frame, nameof(frame));
+        }
+
         return new FrameAck(this, frame.Id);
+    }
+
+    private void EnsureHandedOut(StreamFrame frame, string paramName)
+    {
+        if (frame.Id > _readPosition)
+        {
+            throw new ArgumentException(
+                $"Frame {frame.Id} was not handed out by this canal on '{_stream}' (its read position is {_readPosition}); " +
+                "only a frame one of its pulls returned can be committed or acknowledged.",
+                paramName);
+        }
     }
 
     private void Acknowledge(StreamId id)
     {
         lock (_ackLock)
         {
+            // After disposal nothing writes the checkpoint any more: refuse rather than drop the acknowledgement silently.
+            ObjectDisposedException.ThrowIf(_disposed, this);
             if (_unacked.Count == 0 || id < _unacked.Peek())
             {
                 return; // already committed
@@ -461,7 +491,14 @@ public sealed class CursorCanal : ICommittableCanal<StreamFrame>, IRequeueCanal<
     /// <summary>Writes the checkpoint if acknowledgements or commits advanced it since the last write.</summary>
     /// <param name="cancellationToken">Cancels the write.</param>
     /// <returns>A task that completes when the checkpoint is stored.</returns>
-    public async ValueTask FlushCheckpointAsync(CancellationToken cancellationToken = default)
+    /// <exception cref="ObjectDisposedException">The canal is disposed (disposal wrote the acknowledged checkpoint).</exception>
+    public ValueTask FlushCheckpointAsync(CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return FlushCoreAsync(cancellationToken);
+    }
+
+    private async ValueTask FlushCoreAsync(CancellationToken cancellationToken)
     {
         lock (_ackLock)
         {
@@ -520,19 +557,27 @@ public sealed class CursorCanal : ICommittableCanal<StreamFrame>, IRequeueCanal<
 
     /// <summary>
     /// Closes the canal and flushes the acknowledged checkpoint. A pull waiting at that moment fails with
-    /// <see cref="CanalClosedException"/> and hands out nothing; later pulls fail with it too.
+    /// <see cref="CanalClosedException"/> and hands out nothing; later pulls fail with it too. After disposal,
+    /// <see cref="CommitAsync"/>, <see cref="AckTokenFor"/>, an ack token's <see cref="IAckToken.Acknowledge"/> and
+    /// <see cref="FlushCheckpointAsync"/> throw <see cref="ObjectDisposedException"/>: what they would have recorded is
+    /// redelivered by the next canal on the checkpoint. Disposing again does nothing.
     /// </summary>
     /// <returns>A task that completes when the checkpoint is stored.</returns>
     public async ValueTask DisposeAsync()
     {
-        if (_disposed)
+        lock (_ackLock)
         {
-            return;
+            // Under the lock, so an acknowledgement either lands before the flush below reads its target or is refused.
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
         }
 
-        _disposed = true;
         await _closing.CancelAsync().ConfigureAwait(false);
-        await FlushCheckpointAsync().ConfigureAwait(false);
+        await FlushCoreAsync(CancellationToken.None).ConfigureAwait(false);
     }
 
     private sealed class FrameAck(CursorCanal canal, StreamId id) : IAckToken
