@@ -343,6 +343,51 @@ public class LossyCanalAuditTests
         }
     }
 
+    [Fact]
+    public async Task Pulled_and_held_items_count_as_delivered_by_the_stream_and_its_counts_stay_conserved()
+    {
+        var stream = BoundedStream.DropOldest<int>(4, "feed");
+        await using var canal = LossySubscription.Create(stream, new FakeTimeProvider());
+        using var cancel = new CancellationTokenSource();
+        for (var i = 0; i < 6; i++)
+        {
+            stream.TryPush(i); // 0 and 1 are evicted
+        }
+
+        var pull = canal.PullBatchAsync(10, TimeSpan.FromHours(1), new CanalLinger(10, Timeout.InfiniteTimeSpan), cancel.Token).AsTask();
+        await WaitUntilAsync(() => stream.Depth == 0);
+        await cancel.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => pull.WaitAsync(TestLimits.Hang));
+
+        // The cancelled pull holds 2..5: out of the stream (delivered), not lost, and returned by the next pull.
+        var metrics = stream.GetMetrics();
+        Assert.Equal(6, metrics.ItemsPushed);
+        Assert.Equal(4, metrics.ItemsDelivered);
+        Assert.Equal(2, metrics.DropOldestHits);
+        Assert.Equal(0, metrics.Depth);
+        Assert.True(metrics.IsConserved);
+        Assert.Equal(2, canal.Skipped);
+        Assert.Equal(new[] { 2, 3, 4, 5 }, (await canal.PullBatchAsync(10, TimeSpan.Zero)).ToArray());
+        Assert.Equal(4, stream.GetMetrics().ItemsDelivered);
+    }
+
+    [Fact]
+    public async Task Skipped_counts_a_fail_streams_overflows_since_the_canal_was_created_only()
+    {
+        var stream = BoundedStream.Fail<int>(2);
+        stream.TryPush(1);
+        stream.TryPush(2);
+        stream.TryPush(3); // an overflow before the canal existed
+        await using var canal = LossySubscription.Create(stream, new FakeTimeProvider());
+        Assert.Equal(0, canal.Skipped);
+
+        stream.TryPush(4);
+        stream.TryPush(5);
+
+        Assert.Equal(2, canal.Skipped);
+        Assert.Equal(new[] { 1, 2 }, (await canal.PullBatchAsync(10, TimeSpan.Zero)).ToArray());
+    }
+
     private static async Task WaitUntilAsync(Func<bool> condition)
     {
         var started = TimeProvider.System.GetTimestamp();
