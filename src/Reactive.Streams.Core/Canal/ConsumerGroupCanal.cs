@@ -538,12 +538,20 @@ public sealed class ConsumerGroupCanal : ICommittableCanal<StreamFrame>, IRequeu
         return FlushAcknowledgementsAsync(cancellationToken);
     }
 
-    /// <summary>An ack token for <paramref name="frame"/>: when it fires the frame counts as handled, and the acknowledgement is sent at the next pull or flush.</summary>
+    /// <summary>
+    /// An ack token for <paramref name="frame"/>: when it fires the frame counts as handled, and the acknowledgement is
+    /// sent at the next pull, flush or commit, or at the disposal. Firing it twice is harmless. Firing it after the
+    /// canal was disposed throws <see cref="ObjectDisposedException"/> and acknowledges nothing, since nothing would send
+    /// it any more (a dispatcher logs that as a failed acknowledgement): the frame stays pending and is reclaimed after
+    /// the claim timeout. <see cref="CommitAsync"/> sends at once, so it still acknowledges after the disposal.
+    /// </summary>
     /// <param name="frame">A frame this canal returned.</param>
     /// <returns>The token.</returns>
+    /// <exception cref="ObjectDisposedException">The canal is disposed.</exception>
     public IAckToken AckTokenFor(StreamFrame frame)
     {
         ArgumentNullException.ThrowIfNull(frame);
+        ObjectDisposedException.ThrowIf(_disposed, this);
         return new FrameAck(this, frame.Id);
     }
 
@@ -624,6 +632,8 @@ public sealed class ConsumerGroupCanal : ICommittableCanal<StreamFrame>, IRequeu
     {
         lock (_gate)
         {
+            // After disposal nothing sends a token's acknowledgement any more: refuse it rather than drop it silently.
+            ObjectDisposedException.ThrowIf(_disposed, this);
             if (FindHeld(id) >= 0)
             {
                 _acked.Add(id);
@@ -775,12 +785,17 @@ public sealed class ConsumerGroupCanal : ICommittableCanal<StreamFrame>, IRequeu
     /// <returns>A task that completes when the acknowledgements are stored.</returns>
     public async ValueTask DisposeAsync()
     {
-        if (_disposed)
+        lock (_gate)
         {
-            return;
+            // Under the lock, so a token's acknowledgement either lands before the flush below takes the ids or is refused.
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
         }
 
-        _disposed = true;
         await _closing.CancelAsync().ConfigureAwait(false);
         await FlushAcknowledgementsAsync().ConfigureAwait(false);
     }

@@ -290,6 +290,33 @@ public abstract partial class ConsumerGroupConformanceTests
     }
 
     /// <summary>
+    /// docs/consumer-groups.md: after DisposeAsync, an ack token fired late, and a new ack token, throw
+    /// ObjectDisposedException and acknowledge nothing, since nothing would send them (before, a late token was dropped
+    /// silently); the frame stays pending on the member for a reclaim. A commit sends at once, so it still acknowledges.
+    /// </summary>
+    [Fact]
+    public async Task An_ack_token_fired_after_the_disposal_is_refused_and_leaves_its_frame_pending()
+    {
+        var inner = await CreateAsync();
+        var stream = NewStream();
+        var ids = await AppendAsync(inner, stream, 3);
+        var log = new HookedLog(inner);
+        var canal = await OpenCanalAsync(log, stream, "a");
+        var batch = await canal.PullBatchAsync(10, TimeSpan.Zero);
+        var early = canal.AckTokenFor(batch[0]);
+        var late = canal.AckTokenFor(batch[1]);
+        early.Acknowledge();
+
+        await canal.DisposeAsync();
+
+        Assert.Throws<ObjectDisposedException>(late.Acknowledge);
+        Assert.Throws<ObjectDisposedException>(() => canal.AckTokenFor(batch[2]));
+        await canal.FlushAcknowledgementsAsync();
+        Assert.Equal(new[] { new[] { ids[0] } }, log.Acknowledged); // the disposal sent the one made before it
+        Assert.Equal(ids[1..], (await inner.ReadPendingAsync(stream, "g", null, 10)).Select(p => p.Id));
+    }
+
+    /// <summary>
     /// A frame trimmed by best-effort retention while pending stays in the pending list, the group's and its holder's
     /// pending counts (as Redis's XPENDING keeps a deleted entry) until a reclaim drops it or it is acknowledged; the
     /// lag counts only frames that are still there after the cursor.
