@@ -205,6 +205,14 @@ internal static class SinkEmitter
         w.Line("/// </summary>");
         w.Line(UnionEmitter.GeneratedCodeAttribute);
         w.Open($"public sealed class DeliverySink : {Rs}.IDeliverySink<{union}>, global::System.IAsyncDisposable");
+        if (lossy)
+        {
+            w.Line("// Marks the flow of a handler this sink's buffer runs (its continuations, and work it starts), so that a disposal");
+            w.Line("// from inside it is recognised: waiting there for the buffer to drain would wait for that very handler.");
+            w.Line($"private static readonly {Threading}.AsyncLocal<DeliverySink?> s_handlerOwner = new();");
+            w.Line();
+        }
+
         w.Line($"private readonly {Naming.Identifier(model.Name)} _sink;");
         if (lossy)
         {
@@ -220,7 +228,7 @@ internal static class SinkEmitter
         w.Line($"    Options = new {Rs}.DeliverySinkOptions {{ QueueCapacity = {model.Capacity}, OnFull = {Rs}.OnFull.{onFull} }};");
         if (lossy)
         {
-            w.Line("    _buffer = new Observer(sink, CreateStreamOptions(timeProvider), null);");
+            w.Line("    _buffer = new Observer(HandleAsync, CreateStreamOptions(timeProvider), null);");
         }
 
         w.Line("}");
@@ -264,11 +272,25 @@ internal static class SinkEmitter
             w.Line($"public {Rs}.StreamMetricsSnapshot GetMetrics() => _buffer.GetMetrics();");
             w.Line();
             w.Line("/// <summary>Completes the buffer, lets the handlers drain it, then stops. Never throws; a handler's failure shows in <see cref=\"Completion\"/>.</summary>");
+            w.Line("/// <remarks>");
+            w.Line("/// Called from inside one of this sink's handlers (or work it started), it cannot wait for the buffer to drain, since the");
+            w.Line("/// drain waits for that handler: it completes the buffer and returns at once; the items buffered before it are handled");
+            w.Line("/// once the handler has returned, and <see cref=\"Completion\"/> completes after them.");
+            w.Line("/// </remarks>");
             w.Line("/// <returns>A task that completes when the buffer is drained.</returns>");
             w.Open($"public async {Tasks}.ValueTask DisposeAsync()");
             w.Line("_buffer.OnCompleted();");
+            w.Open("if (s_handlerOwner.Value == this)");
+            w.Line("return;");
+            w.Close();
+            w.Line();
             w.Line($"await _buffer.Completion.ConfigureAwait({Tasks}.ConfigureAwaitOptions.SuppressThrowing);");
             w.Line("await _buffer.DisposeAsync().ConfigureAwait(false);");
+            w.Close();
+            w.Line();
+            w.Open($"private {Tasks}.ValueTask HandleAsync({union} item, {Threading}.CancellationToken cancellationToken)");
+            w.Line("s_handlerOwner.Value = this;");
+            w.Line("return _sink.DispatchAsync(item, cancellationToken);");
             w.Close();
         }
         else
@@ -428,6 +450,11 @@ internal static class SinkEmitter
         w.Open($"public sealed class Observer : {Rs}.BackpressureObserver<{union}>");
         w.Line($"internal Observer({sink} sink, {Rs}.BoundedStreamOptions<{union}> options, global::System.Reactive.Concurrency.IScheduler? scheduler)");
         w.Line("    : base(sink.DispatchAsync, options, scheduler)");
+        w.Line("{");
+        w.Line("}");
+        w.Line();
+        w.Line($"internal Observer(global::System.Func<{union}, {Threading}.CancellationToken, {Tasks}.ValueTask> handler, {Rs}.BoundedStreamOptions<{union}> options, global::System.Reactive.Concurrency.IScheduler? scheduler)");
+        w.Line("    : base(handler, options, scheduler)");
         w.Line("{");
         w.Line("}");
         w.Close();

@@ -161,3 +161,45 @@ public sealed partial class CancellableLeaseSink
 
     public void OnRevoked(LeaseEvent.Revoked item) { }
 }
+
+/// <summary>
+/// Lossy sinks (their delivery sink keeps a buffer of its own) whose <c>Expired</c> handler disposes the delivery sink it
+/// runs in, after an await (on another thread), and records whether that disposal returned.
+/// </summary>
+public abstract class SelfDisposingLeaseSink
+{
+    public ConcurrentQueue<string> Handled { get; } = new();
+
+    public IAsyncDisposable? Self { get; set; }
+
+    /// <summary>Awaited by the <c>Expired</c> handler before it disposes, so a test can buffer items behind it first.</summary>
+    public TaskCompletionSource Gate { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public TaskCompletionSource DisposedFromHandler { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public async ValueTask OnExpired(LeaseEvent.Expired item, CancellationToken cancellationToken)
+    {
+        Handled.Enqueue("expired:" + item.ExecutionId);
+        await Gate.Task;
+        await Self!.DisposeAsync();
+        Handled.Enqueue("disposed-in:" + item.ExecutionId);
+        DisposedFromHandler.TrySetResult();
+    }
+
+    public void OnAcquired(LeaseEvent.Acquired item) => Handled.Enqueue("acquired:" + item.ExecutionId);
+
+    public void OnRenewed(LeaseEvent.Renewed item) { }
+
+    public void OnRevoked(LeaseEvent.Revoked item) { }
+}
+
+[StreamSink(typeof(LeaseEvent))]
+[Backpressure(BackpressurePolicy.DropOldest, Capacity = 8)]
+public sealed partial class SelfDisposingDropOldestLeaseSink : SelfDisposingLeaseSink;
+
+[StreamSink(typeof(LeaseEvent))]
+[Backpressure(BackpressurePolicy.DegradeQuality, Capacity = 8, Degrader = nameof(Degrade))]
+public sealed partial class SelfDisposingDegradingLeaseSink : SelfDisposingLeaseSink
+{
+    private static LeaseEvent Degrade(LeaseEvent item) => item;
+}

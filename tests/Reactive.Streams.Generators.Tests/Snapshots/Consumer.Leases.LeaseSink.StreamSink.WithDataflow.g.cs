@@ -77,6 +77,11 @@ partial class LeaseSink
             : base(sink.DispatchAsync, options, scheduler)
         {
         }
+
+        internal Observer(global::System.Func<global::Consumer.Leases.LeaseHistoryEvent, global::System.Threading.CancellationToken, global::System.Threading.Tasks.ValueTask> handler, global::Reactive.Streams.BoundedStreamOptions<global::Consumer.Leases.LeaseHistoryEvent> options, global::System.Reactive.Concurrency.IScheduler? scheduler)
+            : base(handler, options, scheduler)
+        {
+        }
     }
 
     /// <summary>
@@ -101,6 +106,10 @@ partial class LeaseSink
     [global::System.CodeDom.Compiler.GeneratedCode("Reactive.Streams.Generators", "1.0.0")]
     public sealed class DeliverySink : global::Reactive.Streams.IDeliverySink<global::Consumer.Leases.LeaseHistoryEvent>, global::System.IAsyncDisposable
     {
+        // Marks the flow of a handler this sink's buffer runs (its continuations, and work it starts), so that a disposal
+        // from inside it is recognised: waiting there for the buffer to drain would wait for that very handler.
+        private static readonly global::System.Threading.AsyncLocal<DeliverySink?> s_handlerOwner = new();
+
         private readonly LeaseSink _sink;
         private readonly Observer _buffer;
 
@@ -110,7 +119,7 @@ partial class LeaseSink
             _sink = sink;
             Name = name;
             Options = new global::Reactive.Streams.DeliverySinkOptions { QueueCapacity = 16, OnFull = global::Reactive.Streams.OnFull.Block };
-            _buffer = new Observer(sink, CreateStreamOptions(timeProvider), null);
+            _buffer = new Observer(HandleAsync, CreateStreamOptions(timeProvider), null);
         }
 
         /// <inheritdoc/>
@@ -153,12 +162,28 @@ partial class LeaseSink
         public global::Reactive.Streams.StreamMetricsSnapshot GetMetrics() => _buffer.GetMetrics();
 
         /// <summary>Completes the buffer, lets the handlers drain it, then stops. Never throws; a handler's failure shows in <see cref="Completion"/>.</summary>
+        /// <remarks>
+        /// Called from inside one of this sink's handlers (or work it started), it cannot wait for the buffer to drain, since the
+        /// drain waits for that handler: it completes the buffer and returns at once; the items buffered before it are handled
+        /// once the handler has returned, and <see cref="Completion"/> completes after them.
+        /// </remarks>
         /// <returns>A task that completes when the buffer is drained.</returns>
         public async global::System.Threading.Tasks.ValueTask DisposeAsync()
         {
             _buffer.OnCompleted();
+            if (s_handlerOwner.Value == this)
+            {
+                return;
+            }
+
             await _buffer.Completion.ConfigureAwait(global::System.Threading.Tasks.ConfigureAwaitOptions.SuppressThrowing);
             await _buffer.DisposeAsync().ConfigureAwait(false);
+        }
+
+        private global::System.Threading.Tasks.ValueTask HandleAsync(global::Consumer.Leases.LeaseHistoryEvent item, global::System.Threading.CancellationToken cancellationToken)
+        {
+            s_handlerOwner.Value = this;
+            return _sink.DispatchAsync(item, cancellationToken);
         }
 
         private global::System.Exception? Unroutable(global::Consumer.Leases.LeaseHistoryEvent? item)
