@@ -21,7 +21,9 @@ internal static class JsonConverterEmitter
 
     public static void EmitPayload(SourceWriter w, UnionModel model, string access)
     {
-        var union = model.Name;
+        // Fully qualified: inside the converter a union's simple name can bind to a member the converter inherits (a union
+        // named Type is JsonConverter<T>.Type there, one named Read or Create a method).
+        var union = model.FullName;
         w.Line("/// <summary>");
         w.Line($"/// Reads and writes a <see cref=\"{union}\"/> as a JSON object whose <c>\"type\"</c> property holds the variant's wire");
         w.Line("/// name and whose other properties are the variant's positional parameters, named by <c>[JsonPropertyName]</c>, else by");
@@ -35,7 +37,7 @@ internal static class JsonConverterEmitter
         w.Open($"{access} sealed class {model.ConverterName} : {Core}.EventUnionJsonConverter<{union}>");
         w.Line("/// <summary>Creates the converter.</summary>");
         w.Line($"public {model.ConverterName}()");
-        w.Line($"    : base({Naming.Literal(union)}, new {Core}.EventUnionJsonVariant[]");
+        w.Line($"    : base({Naming.Literal(model.Name)}, new {Core}.EventUnionJsonVariant[]");
         w.Line("    {");
         w.Indent();
         w.Indent();
@@ -173,7 +175,7 @@ internal static class JsonConverterEmitter
 
     public static void EmitPayloadless(SourceWriter w, UnionModel model, string access, bool utf8Literals)
     {
-        var union = model.Name;
+        var union = model.FullName;
         w.Line("/// <summary>");
         w.Line($"/// Reads and writes a <see cref=\"{union}\"/> as a JSON string holding its wire name; an unknown name reads as");
         w.Line($"/// <see cref=\"{union}.Other\"/> and is written back unchanged. No reflection.");
@@ -189,7 +191,7 @@ internal static class JsonConverterEmitter
         w.Line("/// <inheritdoc/>");
         w.Open($"public override {union}? Read(ref {Json}.Utf8JsonReader reader, global::System.Type typeToConvert, {Json}.JsonSerializerOptions options)");
         w.Open($"if (reader.TokenType != {Json}.JsonTokenType.String)");
-        w.Line($"throw new {Json}.JsonException($\"A {union} is a JSON string holding its wire name, not a {{reader.TokenType}}.\");");
+        w.Line($"throw new {Json}.JsonException($\"A {model.Name} is a JSON string holding its wire name, not a {{reader.TokenType}}.\");");
         w.Close();
         w.Line();
         w.Line("return FromWireText(ref reader);");
@@ -241,7 +243,7 @@ internal static class JsonConverterEmitter
         w.Line($"case {union}.Other __other:");
         w.Line($"    return {Json}.JsonEncodedText.Encode(__other.RawValue, options.Encoder);");
         w.Line("default:");
-        w.Line($"    throw new {Json}.JsonException($\"'{{value.GetType()}}' is not a variant of {union}.\");");
+        w.Line($"    throw new {Json}.JsonException($\"'{{value.GetType()}}' is not a variant of {model.Name}.\");");
         w.Close();
         w.Close();
         w.Close();

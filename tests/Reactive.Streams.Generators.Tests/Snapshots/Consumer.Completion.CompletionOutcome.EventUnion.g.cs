@@ -260,18 +260,18 @@ partial record CompletionOutcome : global::Reactive.Streams.IEventUnion<Completi
 }
 
 /// <summary>
-/// Reads and writes a <see cref="CompletionOutcome"/> as a JSON string holding its wire name; an unknown name reads as
-/// <see cref="CompletionOutcome.Other"/> and is written back unchanged. No reflection.
+/// Reads and writes a <see cref="global::Consumer.Completion.CompletionOutcome"/> as a JSON string holding its wire name; an unknown name reads as
+/// <see cref="global::Consumer.Completion.CompletionOutcome.Other"/> and is written back unchanged. No reflection.
 /// </summary>
 [global::System.CodeDom.Compiler.GeneratedCode("Reactive.Streams.Generators", "1.0.0")]
-public sealed class CompletionOutcomeJsonConverter : global::System.Text.Json.Serialization.JsonConverter<CompletionOutcome>
+public sealed class CompletionOutcomeJsonConverter : global::System.Text.Json.Serialization.JsonConverter<global::Consumer.Completion.CompletionOutcome>
 {
     private static readonly global::System.Text.Json.JsonEncodedText s_wire0 = global::System.Text.Json.JsonEncodedText.Encode("success");
     private static readonly global::System.Text.Json.JsonEncodedText s_wire1 = global::System.Text.Json.JsonEncodedText.Encode("failure");
     private static readonly global::System.Text.Json.JsonEncodedText s_wire2 = global::System.Text.Json.JsonEncodedText.Encode("cancelled");
 
     /// <inheritdoc/>
-    public override CompletionOutcome? Read(ref global::System.Text.Json.Utf8JsonReader reader, global::System.Type typeToConvert, global::System.Text.Json.JsonSerializerOptions options)
+    public override global::Consumer.Completion.CompletionOutcome? Read(ref global::System.Text.Json.Utf8JsonReader reader, global::System.Type typeToConvert, global::System.Text.Json.JsonSerializerOptions options)
     {
         if (reader.TokenType != global::System.Text.Json.JsonTokenType.String)
         {
@@ -282,10 +282,10 @@ public sealed class CompletionOutcomeJsonConverter : global::System.Text.Json.Se
     }
 
     /// <inheritdoc/>
-    public override CompletionOutcome ReadAsPropertyName(ref global::System.Text.Json.Utf8JsonReader reader, global::System.Type typeToConvert, global::System.Text.Json.JsonSerializerOptions options) => FromWireText(ref reader);
+    public override global::Consumer.Completion.CompletionOutcome ReadAsPropertyName(ref global::System.Text.Json.Utf8JsonReader reader, global::System.Type typeToConvert, global::System.Text.Json.JsonSerializerOptions options) => FromWireText(ref reader);
 
     /// <inheritdoc/>
-    public override void Write(global::System.Text.Json.Utf8JsonWriter writer, CompletionOutcome value, global::System.Text.Json.JsonSerializerOptions options)
+    public override void Write(global::System.Text.Json.Utf8JsonWriter writer, global::Consumer.Completion.CompletionOutcome value, global::System.Text.Json.JsonSerializerOptions options)
     {
         global::System.ArgumentNullException.ThrowIfNull(writer);
         global::System.ArgumentNullException.ThrowIfNull(options);
@@ -293,43 +293,43 @@ public sealed class CompletionOutcomeJsonConverter : global::System.Text.Json.Se
     }
 
     /// <inheritdoc/>
-    public override void WriteAsPropertyName(global::System.Text.Json.Utf8JsonWriter writer, CompletionOutcome value, global::System.Text.Json.JsonSerializerOptions options)
+    public override void WriteAsPropertyName(global::System.Text.Json.Utf8JsonWriter writer, global::Consumer.Completion.CompletionOutcome value, global::System.Text.Json.JsonSerializerOptions options)
     {
         global::System.ArgumentNullException.ThrowIfNull(writer);
         global::System.ArgumentNullException.ThrowIfNull(options);
         writer.WritePropertyName(ToWireText(value, options));
     }
 
-    private static CompletionOutcome FromWireText(ref global::System.Text.Json.Utf8JsonReader reader)
+    private static global::Consumer.Completion.CompletionOutcome FromWireText(ref global::System.Text.Json.Utf8JsonReader reader)
     {
         if (reader.ValueTextEquals("success"u8))
         {
-            return CompletionOutcome.FromWire("success");
+            return global::Consumer.Completion.CompletionOutcome.FromWire("success");
         }
         if (reader.ValueTextEquals("failure"u8))
         {
-            return CompletionOutcome.FromWire("failure");
+            return global::Consumer.Completion.CompletionOutcome.FromWire("failure");
         }
         if (reader.ValueTextEquals("cancelled"u8))
         {
-            return CompletionOutcome.FromWire("cancelled");
+            return global::Consumer.Completion.CompletionOutcome.FromWire("cancelled");
         }
 
-        return new CompletionOutcome.Other(reader.GetString()!);
+        return new global::Consumer.Completion.CompletionOutcome.Other(reader.GetString()!);
     }
 
-    private static global::System.Text.Json.JsonEncodedText ToWireText(CompletionOutcome value, global::System.Text.Json.JsonSerializerOptions options)
+    private static global::System.Text.Json.JsonEncodedText ToWireText(global::Consumer.Completion.CompletionOutcome value, global::System.Text.Json.JsonSerializerOptions options)
     {
         global::System.ArgumentNullException.ThrowIfNull(value);
         switch (value)
         {
-            case CompletionOutcome.Success:
+            case global::Consumer.Completion.CompletionOutcome.Success:
                 return options.Encoder is null ? s_wire0 : global::System.Text.Json.JsonEncodedText.Encode("success", options.Encoder);
-            case CompletionOutcome.Failure:
+            case global::Consumer.Completion.CompletionOutcome.Failure:
                 return options.Encoder is null ? s_wire1 : global::System.Text.Json.JsonEncodedText.Encode("failure", options.Encoder);
-            case CompletionOutcome.Cancelled:
+            case global::Consumer.Completion.CompletionOutcome.Cancelled:
                 return options.Encoder is null ? s_wire2 : global::System.Text.Json.JsonEncodedText.Encode("cancelled", options.Encoder);
-            case CompletionOutcome.Other __other:
+            case global::Consumer.Completion.CompletionOutcome.Other __other:
                 return global::System.Text.Json.JsonEncodedText.Encode(__other.RawValue, options.Encoder);
             default:
                 throw new global::System.Text.Json.JsonException($"'{value.GetType()}' is not a variant of CompletionOutcome.");

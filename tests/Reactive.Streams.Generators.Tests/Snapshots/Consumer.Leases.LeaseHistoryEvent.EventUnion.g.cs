@@ -297,16 +297,16 @@ partial record LeaseHistoryEvent : global::Reactive.Streams.IEventUnion<LeaseHis
 }
 
 /// <summary>
-/// Reads and writes a <see cref="LeaseHistoryEvent"/> as a JSON object whose <c>"type"</c> property holds the variant's wire
+/// Reads and writes a <see cref="global::Consumer.Leases.LeaseHistoryEvent"/> as a JSON object whose <c>"type"</c> property holds the variant's wire
 /// name and whose other properties are the variant's positional parameters, named by <c>[JsonPropertyName]</c>, else by
 /// the options' <c>PropertyNamingPolicy</c>, else in snake_case. <c>DefaultIgnoreCondition</c>,
 /// <c>PropertyNameCaseInsensitive</c> and <c>UnmappedMemberHandling</c> are honoured as on any object.
-/// An unknown <c>"type"</c> reads as <see cref="LeaseHistoryEvent.Unknown"/> and is written back byte for byte. No reflection:
+/// An unknown <c>"type"</c> reads as <see cref="global::Consumer.Leases.LeaseHistoryEvent.Unknown"/> and is written back byte for byte. No reflection:
 /// property types other than the common scalars are read and written through <c>options.GetTypeInfo</c>, so a
 /// source-generated <c>JsonSerializerContext</c> whose options carry this converter must also list those types.
 /// </summary>
 [global::System.CodeDom.Compiler.GeneratedCode("Reactive.Streams.Generators", "1.0.0")]
-public sealed class LeaseHistoryEventJsonConverter : global::Reactive.Streams.EventUnionJsonConverter<LeaseHistoryEvent>
+public sealed class LeaseHistoryEventJsonConverter : global::Reactive.Streams.EventUnionJsonConverter<global::Consumer.Leases.LeaseHistoryEvent>
 {
     /// <summary>Creates the converter.</summary>
     public LeaseHistoryEventJsonConverter()
@@ -349,30 +349,30 @@ public sealed class LeaseHistoryEventJsonConverter : global::Reactive.Streams.Ev
     }
 
     /// <inheritdoc/>
-    protected override LeaseHistoryEvent Create(int variant, object?[] values) => variant switch
+    protected override global::Consumer.Leases.LeaseHistoryEvent Create(int variant, object?[] values) => variant switch
     {
-        0 => new LeaseHistoryEvent.Acquired((global::Consumer.Leases.Cursor)values[0]!, (string)values[1]!, (string?)values[2], (global::System.DateTimeOffset)values[3]!),
-        1 => new LeaseHistoryEvent.Renewed((global::Consumer.Leases.Cursor)values[0]!, (string)values[1]!, (global::System.DateTimeOffset)values[2]!, (long)values[3]!, (int?)values[4]),
-        2 => new LeaseHistoryEvent.Revoked((global::Consumer.Leases.Cursor)values[0]!, (string)values[1]!, (string)values[2]!, (global::System.DateTimeOffset)values[3]!, (global::System.Collections.Generic.IReadOnlyList<string>)values[4]!),
+        0 => new global::Consumer.Leases.LeaseHistoryEvent.Acquired((global::Consumer.Leases.Cursor)values[0]!, (string)values[1]!, (string?)values[2], (global::System.DateTimeOffset)values[3]!),
+        1 => new global::Consumer.Leases.LeaseHistoryEvent.Renewed((global::Consumer.Leases.Cursor)values[0]!, (string)values[1]!, (global::System.DateTimeOffset)values[2]!, (long)values[3]!, (int?)values[4]),
+        2 => new global::Consumer.Leases.LeaseHistoryEvent.Revoked((global::Consumer.Leases.Cursor)values[0]!, (string)values[1]!, (string)values[2]!, (global::System.DateTimeOffset)values[3]!, (global::System.Collections.Generic.IReadOnlyList<string>)values[4]!),
         _ => throw new global::System.ArgumentOutOfRangeException(nameof(variant)),
     };
 
     /// <inheritdoc/>
-    protected override LeaseHistoryEvent CreateUnknown(string wireName, global::System.Text.Json.JsonElement payload) => new LeaseHistoryEvent.Unknown(wireName, payload);
+    protected override global::Consumer.Leases.LeaseHistoryEvent CreateUnknown(string wireName, global::System.Text.Json.JsonElement payload) => new global::Consumer.Leases.LeaseHistoryEvent.Unknown(wireName, payload);
 
     /// <inheritdoc/>
-    protected override void WriteVariant(LeaseHistoryEvent value, ref global::Reactive.Streams.EventUnionJsonWriter writer)
+    protected override void WriteVariant(global::Consumer.Leases.LeaseHistoryEvent value, ref global::Reactive.Streams.EventUnionJsonWriter writer)
     {
         switch (value)
         {
-            case LeaseHistoryEvent.Acquired __variant:
+            case global::Consumer.Leases.LeaseHistoryEvent.Acquired __variant:
                 writer.Begin(0);
                 writer.Write(__variant.Cursor);
                 writer.Write(__variant.ExecutionId);
                 writer.Write(__variant.LeaseId);
                 writer.Write(__variant.At);
                 return;
-            case LeaseHistoryEvent.Renewed __variant:
+            case global::Consumer.Leases.LeaseHistoryEvent.Renewed __variant:
                 writer.Begin(1);
                 writer.Write(__variant.Cursor);
                 writer.Write(__variant.ExecutionId);
@@ -380,7 +380,7 @@ public sealed class LeaseHistoryEventJsonConverter : global::Reactive.Streams.Ev
                 writer.Write(__variant.TtlMs);
                 writer.WriteNullable(__variant.Attempt);
                 return;
-            case LeaseHistoryEvent.Revoked __variant:
+            case global::Consumer.Leases.LeaseHistoryEvent.Revoked __variant:
                 writer.Begin(2);
                 writer.Write(__variant.Cursor);
                 writer.Write(__variant.ExecutionId);
@@ -388,18 +388,18 @@ public sealed class LeaseHistoryEventJsonConverter : global::Reactive.Streams.Ev
                 writer.Write(__variant.At);
                 writer.Write(__variant.Reasons);
                 return;
-            case LeaseHistoryEvent.Unknown __unknown:
+            case global::Consumer.Leases.LeaseHistoryEvent.Unknown __unknown:
                 writer.WriteUnknown(__unknown.RawPayload);
                 return;
         }
     }
 
     /// <inheritdoc/>
-    protected override LeaseHistoryEvent SetShared(LeaseHistoryEvent unknown, int index, object? value) => index switch
+    protected override global::Consumer.Leases.LeaseHistoryEvent SetShared(global::Consumer.Leases.LeaseHistoryEvent unknown, int index, object? value) => index switch
     {
-        0 => ((LeaseHistoryEvent.Unknown)unknown) with { Cursor = (global::Consumer.Leases.Cursor)value! },
-        1 => ((LeaseHistoryEvent.Unknown)unknown) with { ExecutionId = (string)value! },
-        2 => ((LeaseHistoryEvent.Unknown)unknown) with { At = (global::System.DateTimeOffset)value! },
+        0 => ((global::Consumer.Leases.LeaseHistoryEvent.Unknown)unknown) with { Cursor = (global::Consumer.Leases.Cursor)value! },
+        1 => ((global::Consumer.Leases.LeaseHistoryEvent.Unknown)unknown) with { ExecutionId = (string)value! },
+        2 => ((global::Consumer.Leases.LeaseHistoryEvent.Unknown)unknown) with { At = (global::System.DateTimeOffset)value! },
         _ => unknown,
     };
 }

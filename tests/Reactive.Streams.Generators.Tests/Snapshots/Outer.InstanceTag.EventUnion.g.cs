@@ -256,16 +256,16 @@ partial class Outer
     }
 
     /// <summary>
-    /// Reads and writes a <see cref="InstanceTag"/> as a JSON object whose <c>"type"</c> property holds the variant's wire
+    /// Reads and writes a <see cref="global::Outer.InstanceTag"/> as a JSON object whose <c>"type"</c> property holds the variant's wire
     /// name and whose other properties are the variant's positional parameters, named by <c>[JsonPropertyName]</c>, else by
     /// the options' <c>PropertyNamingPolicy</c>, else in snake_case. <c>DefaultIgnoreCondition</c>,
     /// <c>PropertyNameCaseInsensitive</c> and <c>UnmappedMemberHandling</c> are honoured as on any object.
-    /// An unknown <c>"type"</c> reads as <see cref="InstanceTag.Unknown"/> and is written back byte for byte. No reflection:
+    /// An unknown <c>"type"</c> reads as <see cref="global::Outer.InstanceTag.Unknown"/> and is written back byte for byte. No reflection:
     /// property types other than the common scalars are read and written through <c>options.GetTypeInfo</c>, so a
     /// source-generated <c>JsonSerializerContext</c> whose options carry this converter must also list those types.
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Reactive.Streams.Generators", "1.0.0")]
-    internal sealed class InstanceTagJsonConverter : global::Reactive.Streams.EventUnionJsonConverter<InstanceTag>
+    internal sealed class InstanceTagJsonConverter : global::Reactive.Streams.EventUnionJsonConverter<global::Outer.InstanceTag>
     {
         /// <summary>Creates the converter.</summary>
         public InstanceTagJsonConverter()
@@ -294,43 +294,43 @@ partial class Outer
         }
 
         /// <inheritdoc/>
-        protected override InstanceTag Create(int variant, object?[] values) => variant switch
+        protected override global::Outer.InstanceTag Create(int variant, object?[] values) => variant switch
         {
-            0 => new InstanceTag.Attached((string)values[0]!, (string)values[1]!, (global::System.Guid)values[2]!),
-            1 => new InstanceTag.Cleared((string)values[0]!, (global::System.Guid)values[1]!),
+            0 => new global::Outer.InstanceTag.Attached((string)values[0]!, (string)values[1]!, (global::System.Guid)values[2]!),
+            1 => new global::Outer.InstanceTag.Cleared((string)values[0]!, (global::System.Guid)values[1]!),
             _ => throw new global::System.ArgumentOutOfRangeException(nameof(variant)),
         };
 
         /// <inheritdoc/>
-        protected override InstanceTag CreateUnknown(string wireName, global::System.Text.Json.JsonElement payload) => new InstanceTag.Unknown(wireName, payload);
+        protected override global::Outer.InstanceTag CreateUnknown(string wireName, global::System.Text.Json.JsonElement payload) => new global::Outer.InstanceTag.Unknown(wireName, payload);
 
         /// <inheritdoc/>
-        protected override void WriteVariant(InstanceTag value, ref global::Reactive.Streams.EventUnionJsonWriter writer)
+        protected override void WriteVariant(global::Outer.InstanceTag value, ref global::Reactive.Streams.EventUnionJsonWriter writer)
         {
             switch (value)
             {
-                case InstanceTag.Attached __variant:
+                case global::Outer.InstanceTag.Attached __variant:
                     writer.Begin(0);
                     writer.Write(__variant.Key);
                     writer.Write(__variant.Value);
                     writer.Write(__variant.By);
                     return;
-                case InstanceTag.Cleared __variant:
+                case global::Outer.InstanceTag.Cleared __variant:
                     writer.Begin(1);
                     writer.Write(__variant.Key);
                     writer.Write(__variant.By);
                     return;
-                case InstanceTag.Unknown __unknown:
+                case global::Outer.InstanceTag.Unknown __unknown:
                     writer.WriteUnknown(__unknown.RawPayload);
                     return;
             }
         }
 
         /// <inheritdoc/>
-        protected override InstanceTag SetShared(InstanceTag unknown, int index, object? value) => index switch
+        protected override global::Outer.InstanceTag SetShared(global::Outer.InstanceTag unknown, int index, object? value) => index switch
         {
-            0 => ((InstanceTag.Unknown)unknown) with { Key = (string)value! },
-            1 => ((InstanceTag.Unknown)unknown) with { By = (global::System.Guid)value! },
+            0 => ((global::Outer.InstanceTag.Unknown)unknown) with { Key = (string)value! },
+            1 => ((global::Outer.InstanceTag.Unknown)unknown) with { By = (global::System.Guid)value! },
             _ => unknown,
         };
     }
