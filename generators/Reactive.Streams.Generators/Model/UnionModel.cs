@@ -46,6 +46,10 @@ internal sealed record VariantModel(string Name, string WireName, EquatableArray
 /// <param name="SharedAccessors">Positional properties with the same name and type in every variant.</param>
 /// <param name="IsPayloadless">Every variant is parameterless: <c>FromWire</c>/<c>ToWire</c> and <c>Other</c> instead of <c>Unknown</c>.</param>
 /// <param name="DeclaresJsonConverter">The union's declaration carries a <c>[JsonConverter]</c>: the generator adds none.</param>
+/// <param name="SuppressedWarnings">
+/// The warnings a use of the union or its variants raises because one is <c>[Obsolete]</c> (CS0612, CS0618) or
+/// <c>[Experimental]</c> (its id), comma-separated; the generated file suppresses them. Empty for most unions.
+/// </param>
 internal sealed record UnionModel(
     string Namespace,
     EquatableArray<string> ContainingTypes,
@@ -54,7 +58,8 @@ internal sealed record UnionModel(
     EquatableArray<VariantModel> Variants,
     EquatableArray<PropertyModel> SharedAccessors,
     bool IsPayloadless,
-    bool DeclaresJsonConverter = false)
+    bool DeclaresJsonConverter = false,
+    string SuppressedWarnings = "")
 {
     public string FallbackName => IsPayloadless ? "Other" : "Unknown";
 

@@ -61,7 +61,8 @@ internal static class SinkParser
                 continue;
             }
 
-            handlers.Add(handler);
+            // An [Experimental] variant is named by the generated dispatch as well: its ids are suppressed with the handler's.
+            handlers.Add(handler with { ExperimentalIds = string.Join(", ", handler.ExperimentalIds.Split(new[] { ", " }, StringSplitOptions.RemoveEmptyEntries).Concat(ExperimentalIdsOf(variant)).Distinct(StringComparer.Ordinal).OrderBy(static id => id, StringComparer.Ordinal)) });
         }
 
         var fallbackName = UnionParser.IsPayloadless(union) ? "Other" : "Unknown";
@@ -299,8 +300,14 @@ internal static class SinkParser
             bound = overridden;
         }
 
+        return string.Join(", ", ExperimentalIdsOf(bound));
+    }
+
+    /// <summary>The <c>[Experimental]</c> ids of <paramref name="start"/> and the types containing it that a <c>#pragma</c> can name.</summary>
+    private static SortedSet<string> ExperimentalIdsOf(ISymbol start)
+    {
         var ids = new SortedSet<string>(StringComparer.Ordinal);
-        for (ISymbol? symbol = bound; symbol is IMethodSymbol or INamedTypeSymbol; symbol = symbol.ContainingType)
+        for (ISymbol? symbol = start; symbol is IMethodSymbol or INamedTypeSymbol; symbol = symbol.ContainingType)
         {
             foreach (var attribute in symbol.GetAttributes())
             {
@@ -315,7 +322,7 @@ internal static class SinkParser
             }
         }
 
-        return string.Join(", ", ids);
+        return ids;
     }
 
     private static bool IsObsoleteAsError(ISymbol symbol)

@@ -45,6 +45,22 @@ internal static class UnionParser
             return new UnionResult(union.Name, union.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat), null, diagnostics.ToEquatableArray());
         }
 
+        // [Obsolete] and [Experimental] on the union or a variant: the generated code names them everywhere, so it suppresses
+        // their warnings (and [Experimental]'s errors); an [Obsolete] error cannot be suppressed and is refused instead, unless
+        // a type containing the union is itself obsolete (the compiler reports no obsolete use inside one).
+        var usage = new DeprecatedUsage();
+        var obsoleteContext = false;
+        for (var container = union.ContainingType; container is not null; container = container.ContainingType)
+        {
+            obsoleteContext |= container.GetAttributes().Any(static a => IsAttribute(a, "ObsoleteAttribute", "System.ObsoleteAttribute"));
+        }
+
+        if (Deprecation(union, usage) && !obsoleteContext)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(Diagnostics.UnionNotPartial, identifier, union.Name, "free of an [Obsolete] that is an error, which the generated kind enum and converter declared beside it could not compile with (CS0619); make it a warning ([Obsolete] without error: true), which the generated code suppresses"));
+            return new UnionResult(union.Name, union.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat), null, diagnostics.ToEquatableArray());
+        }
+
         var variants = new List<VariantModel>();
         var unusable = false;
         var variantTypeNames = new HashSet<string>(StringComparer.Ordinal);
@@ -87,6 +103,13 @@ internal static class UnionParser
             if (member.IsGenericType)
             {
                 diagnostics.Add(DiagnosticInfo.Create(Diagnostics.VariantNotSealedOrNested, memberLocation, member.Name, union.Name, "must not be generic"));
+                continue;
+            }
+
+            if (HasAttributeLists(member) && Deprecation(member, usage) && !obsoleteContext)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(Diagnostics.VariantNotSealedOrNested, memberLocation, member.Name, union.Name, "is marked [Obsolete] as an error, which the generated Match, Switch, Kind and converter that name every variant could not compile with (CS0619); make it a warning ([Obsolete] without error: true), which the generated code suppresses"));
+                unusable = true;
                 continue;
             }
 
@@ -226,7 +249,8 @@ internal static class UnionParser
             Variants: variants.ToEquatableArray(),
             SharedAccessors: shared.ToEquatableArray(),
             IsPayloadless: payloadless,
-            DeclaresJsonConverter: DeclaresJsonConverter(union));
+            DeclaresJsonConverter: DeclaresJsonConverter(union),
+            SuppressedWarnings: usage.Warnings());
         return new UnionResult(union.Name, union.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat), model, diagnostics.ToEquatableArray());
     }
 
@@ -1135,6 +1159,43 @@ internal static class UnionParser
         Accessibility.Internal or Accessibility.ProtectedOrInternal => !TypeShape.IsConfinedToAssembly(union),
         _ => true,
     };
+
+    /// <summary>What the generated code must suppress because it names deprecated or experimental types.</summary>
+    private sealed class DeprecatedUsage
+    {
+        public bool Obsolete { get; set; }
+
+        public SortedSet<string> ExperimentalIds { get; } = new(StringComparer.Ordinal);
+
+        /// <summary>The ids for a <c>#pragma warning disable</c>, comma-separated, or empty when there is nothing to suppress.</summary>
+        public string Warnings() => string.Join(", ", (Obsolete ? new[] { "CS0612", "CS0618" } : Array.Empty<string>()).Concat(ExperimentalIds));
+    }
+
+    /// <summary>
+    /// Records in <paramref name="usage"/> an <c>[Obsolete]</c> warning or an <c>[Experimental]</c> id of <paramref name="type"/>;
+    /// true when it is <c>[Obsolete]</c> as an error (CS0619, which no <c>#pragma</c> suppresses).
+    /// </summary>
+    private static bool Deprecation(INamedTypeSymbol type, DeprecatedUsage usage)
+    {
+        var asError = false;
+        foreach (var attribute in type.GetAttributes())
+        {
+            if (IsAttribute(attribute, "ObsoleteAttribute", "System.ObsoleteAttribute"))
+            {
+                usage.Obsolete = true;
+                asError |= attribute.ConstructorArguments.Length == 2 && attribute.ConstructorArguments[1].Value is true;
+            }
+            else if (IsAttribute(attribute, "ExperimentalAttribute", "System.Diagnostics.CodeAnalysis.ExperimentalAttribute")
+                && attribute.ConstructorArguments.Length == 1
+                && attribute.ConstructorArguments[0].Value is string { Length: > 0 } id
+                && id.All(static c => char.IsLetterOrDigit(c) || c == '_'))
+            {
+                usage.ExperimentalIds.Add(id);
+            }
+        }
+
+        return asError;
+    }
 
     private static bool HasAttributeLists(INamedTypeSymbol type)
     {
