@@ -113,7 +113,8 @@ internal static class UnionParser
                 continue;
             }
 
-            if (VariantNameProblem(member.Name, union.Name) is { } nameProblem)
+            if ((VariantNameProblem(member.Name, union.Name)
+                ?? (InheritedNonTypeMember(union, member.Name) is { } inherited ? $"is the name of a member the union inherits from '{inherited.ContainingType.Name}', which the variant's name means in the generated members' patterns" : null)) is { } nameProblem)
             {
                 diagnostics.Add(DiagnosticInfo.Create(Diagnostics.UnusableName, memberLocation, member.Name, "event union '" + union.Name + "'", nameProblem));
                 unusable = true;
@@ -354,9 +355,42 @@ internal static class UnionParser
             return "is the name of a type the generator adds beside the union, which the variant would hide inside it";
         }
 
+        if (name == "_")
+        {
+            return "is the discard in the patterns the generated members match the variants with";
+        }
+
+        if (s_recordMemberNames.Contains(name))
+        {
+            return "is the name of a method every record union has, which the variant's name means in the generated members' patterns";
+        }
+
         return s_reservedVariantNames.Contains(name)
             ? "is the name of a member or type parameter the generator adds to the union"
             : null;
+    }
+
+    /// <summary>Methods and properties a record union has from <c>object</c> and from the record's synthesized members.</summary>
+    private static readonly HashSet<string> s_recordMemberNames = new(StringComparer.Ordinal)
+    {
+        "ToString", "Equals", "GetHashCode", "GetType", "MemberwiseClone", "ReferenceEquals", "Finalize", "PrintMembers", "EqualityContract",
+    };
+
+    /// <summary>
+    /// A member other than a type that the union inherits from a base record under <paramref name="name"/>: in the generated
+    /// members' patterns the variant's simple name would mean that member.
+    /// </summary>
+    private static ISymbol? InheritedNonTypeMember(INamedTypeSymbol union, string name)
+    {
+        for (var type = union.BaseType; type is not null && type.SpecialType != SpecialType.System_Object; type = type.BaseType)
+        {
+            if (type.GetMembers(name).FirstOrDefault(static m => m is not INamedTypeSymbol && !m.IsImplicitlyDeclared) is { } member)
+            {
+                return member;
+            }
+        }
+
+        return null;
     }
 
     /// <summary>

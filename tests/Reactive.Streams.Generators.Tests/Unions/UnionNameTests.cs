@@ -17,6 +17,8 @@ public sealed class UnionNameTests
     [InlineData("public sealed record Switch(int X) : Order;", "Switch", "member or type parameter the generator adds")]
     [InlineData("public sealed record WireName(int X) : Order;", "WireName", "member or type parameter the generator adds")]
     [InlineData("public sealed record TResult(int X) : Order;", "TResult", "member or type parameter the generator adds")]
+    [InlineData("public sealed record _(int X) : Order;", "_", "is the discard in the patterns")]
+
     [InlineData("public sealed record Shipped(int X, int Kind) : Order;", "Shipped.Kind", "positional property named like the 'Kind'")]
     [InlineData("public sealed record Shipped(int X, string WireName) : Order;", "Shipped.WireName", "positional property named like the 'WireName'")]
     [InlineData("public sealed record Shipped(int X, string Type) : Order;", "Shipped.Type", "\"type\", the name of the discriminator")]
@@ -35,6 +37,48 @@ public sealed class UnionNameTests
         Assert.Contains(reason, diagnostic.GetMessage(), StringComparison.Ordinal);
         Assert.Empty(run.Sources);
         Assert.Empty(run.CompilationDiagnostics);
+    }
+
+    // C# refuses these itself (CS0102: the record already has the method); the generator says why too, and adds no
+    // generated code whose errors (its patterns bound the name to the method) would bury the user's.
+    [Theory]
+    [InlineData("public sealed record ToString(int X) : Order;", "ToString")]
+    [InlineData("public sealed record Equals : Order; public sealed record Other2 : Order;", "Equals")]
+    [InlineData("public sealed record GetHashCode(int X) : Order;", "GetHashCode")]
+    [InlineData("public sealed record PrintMembers(int X) : Order;", "PrintMembers")]
+    public void A_variant_named_like_a_method_every_record_has_is_reported_and_generates_nothing(string variant, string name)
+    {
+        var run = TestCompilation.Run(Union(variant));
+
+        var diagnostic = Assert.Single(run.GeneratorDiagnostics);
+        Assert.Equal("RXS1006", diagnostic.Id);
+        Assert.StartsWith($"'{name}' in event union 'Order' is the name of a method every record union has", diagnostic.GetMessage(), StringComparison.Ordinal);
+        Assert.Empty(run.Sources);
+    }
+
+    [Fact]
+    public void A_variant_named_like_a_method_the_union_inherits_from_a_base_record_is_reported()
+    {
+        var run = TestCompilation.Run("""
+            #pragma warning disable CS1591
+            using Reactive.Streams;
+            namespace Shop;
+            public abstract record Audited
+            {
+                public string Describe() => "audited";
+            }
+            [EventUnion]
+            public abstract partial record Order : Audited
+            {
+                public sealed record Placed(int X) : Order;
+                public sealed record Describe(int X) : Order;
+            }
+            """);
+
+        var diagnostic = Assert.Single(run.GeneratorDiagnostics);
+        Assert.Equal("RXS1006", diagnostic.Id);
+        Assert.StartsWith("'Describe' in event union 'Order' is the name of a member the union inherits from 'Audited'", diagnostic.GetMessage(), StringComparison.Ordinal);
+        Assert.Empty(run.Sources);
     }
 
     [Theory]
