@@ -190,6 +190,13 @@ internal static class UnionParser
                 }
             }
 
+            if (properties.Count == 0 && NoParameterlessConstructor(member))
+            {
+                diagnostics.Add(DiagnosticInfo.Create(Diagnostics.VariantNotSealedOrNested, memberLocation, member.Name, union.Name, "has no positional parameters and no public or internal constructor without parameters, which the generated code creates it with (FromWire, the converter); declare its values as positional parameters, or give it such a constructor"));
+                unusable = true;
+                continue;
+            }
+
             variants.Add(new VariantModel(member.Name, wireName, properties, readOnly));
         }
 
@@ -1193,6 +1200,21 @@ internal static class UnionParser
         Accessibility.Internal or Accessibility.ProtectedOrInternal => !TypeShape.IsConfinedToAssembly(union),
         _ => true,
     };
+
+    /// <summary>
+    /// Whether a variant without positional parameters cannot be created with <c>new()</c> from the union and the converter
+    /// beside it. Only a variant that declares a constructor is bound: without one it has the implicit public one.
+    /// </summary>
+    private static bool NoParameterlessConstructor(INamedTypeSymbol variant)
+    {
+        if (!variant.DeclaringSyntaxReferences.Any(static r => r.GetSyntax() is TypeDeclarationSyntax declaration && declaration.Members.Any(static m => m is ConstructorDeclarationSyntax)))
+        {
+            return false;
+        }
+
+        return !variant.InstanceConstructors.Any(static c => c.Parameters.Length == 0
+            && c.DeclaredAccessibility is Accessibility.Public or Accessibility.Internal or Accessibility.ProtectedOrInternal);
+    }
 
     /// <summary>What the generated code must suppress because it names deprecated or experimental types.</summary>
     private sealed class DeprecatedUsage

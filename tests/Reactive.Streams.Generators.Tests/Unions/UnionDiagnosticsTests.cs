@@ -49,6 +49,47 @@ public sealed class UnionDiagnosticsTests
         Assert.Contains("must be sealed", diagnostic.GetMessage(), StringComparison.Ordinal);
     }
 
+    // A variant without positional parameters is created with new() by FromWire (payload-less unions) and by the converter:
+    // one whose only constructors take arguments, or are private, was CS7036/CS0122 in generated code.
+    [Theory]
+    [InlineData("public sealed record Closed : Event { public Closed(string reason) { } }", true)]
+    [InlineData("public sealed record Closed : Event { private Closed() { } public static readonly Closed Instance = new(); }", true)]
+    [InlineData("public sealed record Closed : Event { protected Closed(int x) { } }", true)]
+    [InlineData("public sealed record Closed : Event { internal Closed() { } }", false)]
+    [InlineData("public sealed record Closed : Event { public Closed() { } public Closed(string reason) : this() { } }", false)]
+    [InlineData("public sealed record Closed(int Code) : Event { public Closed() : this(0) { } }", false)]
+    public void RXS1002_reports_a_variant_without_positional_parameters_that_cannot_be_created_without_arguments(string variant, bool reported)
+    {
+        foreach (var other in new[] { "public sealed record Open : Event;", "public sealed record Open(int X) : Event;" })
+        {
+            var run = TestCompilation.Run($$"""
+                #pragma warning disable CS1591
+                using Reactive.Streams;
+                [EventUnion]
+                public abstract partial record Event
+                {
+                    {{other}}
+                    {{variant}}
+                }
+                """);
+
+            UnionNameEdgeCaseTests.AssertCompilesOrDiagnosed(run);
+            if (reported)
+            {
+                var diagnostic = Assert.Single(run.GeneratorDiagnostics);
+                Assert.Equal("RXS1002", diagnostic.Id);
+                Assert.Equal("Closed", SourceAt(run, diagnostic));
+                Assert.Contains("constructor without parameters", diagnostic.GetMessage(), StringComparison.Ordinal);
+                Assert.Empty(run.Sources);
+            }
+            else
+            {
+                Assert.Empty(run.GeneratorDiagnostics);
+                Assert.Empty(run.CompilationDiagnostics);
+            }
+        }
+    }
+
     // The generated Match and Switch are as accessible as the union and take every variant: a variant code seeing the
     // union cannot see was CS0051 in generated code (and CS0122 in the converter for a private one).
     [Theory]
