@@ -170,8 +170,10 @@ internal static class JsonConverterEmitter
             : $"{Core}.EventUnionJsonProperty.Of<{property.TypeName}>({names}{(property.IsNullable || property.IsObliviousReference ? ", isNullable: true" : string.Empty)}{defaultValue})";
     }
 
+    // A dynamic property is written as the object it holds, as System.Text.Json writes one: passed as dynamic, the call
+    // would be bound at run time, which a ref struct writer cannot take (CS9230).
     private static string WriteCall(PropertyModel property)
-        => $"writer.{(property.IsNullableValueType ? "WriteNullable" : "Write")}(__variant.{Naming.Identifier(property.Name)});";
+        => $"writer.{(property.IsNullableValueType ? "WriteNullable" : "Write")}({(property.TypeName.StartsWith("dynamic", StringComparison.Ordinal) ? "(object?)" : string.Empty)}__variant.{Naming.Identifier(property.Name)});";
 
     public static void EmitPayloadless(SourceWriter w, UnionModel model, string access, bool utf8Literals)
     {

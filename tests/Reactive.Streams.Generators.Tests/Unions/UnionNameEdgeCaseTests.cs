@@ -40,6 +40,7 @@ public sealed class UnionNameEdgeCaseTests
     [InlineData("public sealed record Placed(int X, int hasX) : Order; public sealed record Shipped(int X, int hasX) : Order;")]
     [InlineData("public sealed record Placed(string Id, int _hasId, int? _Id) : Order; public sealed record Shipped(string Id, int _hasId, int? _Id) : Order;")]
     [InlineData("public sealed record Placed : Order; [WireName(\"placed\")] public sealed record Shipped : Order;")]
+    [InlineData("public sealed record Placed(string Id, dynamic Extra, dynamic? Maybe) : Order;")]
     public void Generates_and_compiles_or_reports_an_RXS_diagnostic(string members)
     {
         var run = TestCompilation.Run(Union(members));
