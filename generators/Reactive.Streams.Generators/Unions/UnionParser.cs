@@ -70,7 +70,7 @@ internal static class UnionParser
         var redeclared = new HashSet<string>(StringComparer.Ordinal);
         var wireNames = new Dictionary<string, string>(StringComparer.Ordinal);
         var typeNames = new TypeNames();
-        foreach (var member in union.GetTypeMembers())
+        foreach (var member in TypeMembersInDeclarationOrder(union))
         {
             cancellationToken.ThrowIfCancellationRequested();
 
@@ -820,8 +820,32 @@ internal static class UnionParser
 
     /// <summary>The variants of <paramref name="union"/> as the union parser sees them (fallback names excluded).</summary>
     internal static IEnumerable<INamedTypeSymbol> VariantSymbols(INamedTypeSymbol union)
-        => union.GetTypeMembers().Where(m =>
+        => TypeMembersInDeclarationOrder(union).Where(m =>
             SymbolEqualityComparer.Default.Equals(m.BaseType, union) && !m.IsGenericType && m.Name is not ("Unknown" or "Other"));
+
+    /// <summary>
+    /// The types nested in <paramref name="union"/> in an order that depends on the sources alone: by the path of the
+    /// file each is first declared in (ordinal), then by position there. <c>GetTypeMembers</c> lists them in the order
+    /// the compilation was given its files, which a build may vary (a directory listing), so a union split across files
+    /// would get its kind enum, <c>Match</c> parameters and converter in a different order from one build to the next.
+    /// Types from metadata keep the order their assembly lists them in.
+    /// </summary>
+    internal static IEnumerable<INamedTypeSymbol> TypeMembersInDeclarationOrder(INamedTypeSymbol union)
+    {
+        var members = union.GetTypeMembers();
+        if (members.Length < 2 || members.Any(static m => m.DeclaringSyntaxReferences.IsEmpty))
+        {
+            return members;
+        }
+
+        return members
+            .Select(static m => (Member: m, First: m.DeclaringSyntaxReferences
+                .Select(static r => (Path: r.SyntaxTree.FilePath, r.Span.Start))
+                .OrderBy(static d => d.Path, StringComparer.Ordinal).ThenBy(static d => d.Start)
+                .First()))
+            .OrderBy(static m => m.First.Path, StringComparer.Ordinal).ThenBy(static m => m.First.Start)
+            .Select(static m => m.Member);
+    }
 
     /// <summary>Whether every variant is parameterless (the union gets <c>Other</c> rather than <c>Unknown</c>).</summary>
     internal static bool IsPayloadless(INamedTypeSymbol union)
