@@ -262,29 +262,13 @@ internal sealed class SubscribeAsyncSurface(Func<VirtualClock> clock, bool asObs
         var fault = NewFault();
         var (_, scheduler, advanceBy) = clock();
         var subject = new Subject<int>();
-        var release = new TaskCompletionSource();
-        var handled = new List<int>();
         var options = new BoundedStreamOptions<int>(scenario.Policy, Capacity) { Degrader = ConformanceTable.Degrade };
-        var subscription = Consume(
-            subject,
-            async (x, _) =>
-            {
-                lock (handled)
-                {
-                    handled.Add(x);
-                }
-
-                if (x == 0)
-                {
-                    await release.Task; // ignores the token on purpose: the row decides when 0 is done
-                }
-            },
-            options,
-            scheduler);
+        var held = new HeldConsumer(this, subject, options, scheduler);
+        var subscription = held.Consumer;
 
         subject.OnNext(0);
         advanceBy(1);
-        Assert.Equal([0], Handled());
+        Assert.Equal([0], held.Handled());
         if (scenario.State == BufferState.Full)
         {
             for (var i = 1; i <= Capacity; i++)
@@ -313,7 +297,7 @@ internal sealed class SubscribeAsyncSurface(Func<VirtualClock> clock, bool asObs
         }
 
         var afterEvent = await SettleAsync(party);
-        release.SetResult();
+        held.Release.SetResult();
 
         // The handler's continuation may hop through the pool before it schedules the next step on the clock.
         advanceBy(100);
@@ -326,15 +310,8 @@ internal sealed class SubscribeAsyncSurface(Func<VirtualClock> clock, bool asObs
         var (terminal, detail) = TerminalOf(subscription.Completion, fault, scenario.Event == StreamEvent.Disposal);
         var metrics = subscription.GetMetrics();
         subscription.Dispose();
-        return new Observation(atStart, afterEvent, Handled().Skip(1).ToList(), terminal, metrics, detail);
+        return new Observation(atStart, afterEvent, held.Handled().Skip(1).ToList(), terminal, metrics, detail);
 
-        List<int> Handled()
-        {
-            lock (handled)
-            {
-                return [.. handled];
-            }
-        }
     }
 
     public async Task<Observation> RunPauseTimeoutAsync(TimeSpan timeout)
@@ -343,25 +320,9 @@ internal sealed class SubscribeAsyncSurface(Func<VirtualClock> clock, bool asObs
         var (_, scheduler, advanceBy) = clock();
         var time = new FakeTimeProvider();
         var subject = new Subject<int>();
-        var release = new TaskCompletionSource();
-        var handled = new List<int>();
         var options = new BoundedStreamOptions<int>(BackpressurePolicy.PauseUpstream, Capacity) { PauseTimeout = timeout, TimeProvider = time };
-        var subscription = Consume(
-            subject,
-            async (x, _) =>
-            {
-                lock (handled)
-                {
-                    handled.Add(x);
-                }
-
-                if (x == 0)
-                {
-                    await release.Task;
-                }
-            },
-            options,
-            scheduler);
+        var held = new HeldConsumer(this, subject, options, scheduler);
+        var subscription = held.Consumer;
         subject.OnNext(0);
         advanceBy(1);
         for (var i = 1; i <= Capacity; i++)
@@ -379,7 +340,7 @@ internal sealed class SubscribeAsyncSurface(Func<VirtualClock> clock, bool asObs
         var beforeTimeout = timeout > TimeSpan.Zero ? await AtOnceAsync(party) : await SettleAsync(party);
         time.Advance(TimeSpan.FromTicks(1));
         var atTimeout = await SettleAsync(party);
-        release.SetResult();
+        held.Release.SetResult();
         advanceBy(100);
         for (var polls = Guard / TimeSpan.FromMilliseconds(10); !subscription.Completion.IsCompleted && polls > 0; polls--)
         {
@@ -390,11 +351,7 @@ internal sealed class SubscribeAsyncSurface(Func<VirtualClock> clock, bool asObs
         var (terminal, detail) = TerminalOf(subscription.Completion, NewFault(), disposed: false);
         var metrics = subscription.GetMetrics();
         subscription.Dispose();
-        List<int> received;
-        lock (handled)
-        {
-            received = handled.Skip(1).ToList();
-        }
+        var received = held.Handled().Skip(1).ToList();
 
         return new Observation(ReportedByTheEnd(beforeTimeout, terminal), ReportedByTheEnd(atTimeout, terminal), received, terminal, metrics, detail);
     }
@@ -405,29 +362,13 @@ internal sealed class SubscribeAsyncSurface(Func<VirtualClock> clock, bool asObs
         var fault = NewFault();
         var (_, scheduler, advanceBy) = clock();
         var subject = new Subject<int>();
-        var release = new TaskCompletionSource();
-        var handled = new List<int>();
         var options = new BoundedStreamOptions<int>(burst.Policy, burst.Capacity) { Degrader = burst.DegraderFunction };
-        var subscription = Consume(
-            subject,
-            async (x, _) =>
-            {
-                lock (handled)
-                {
-                    handled.Add(x);
-                }
-
-                if (x == 0)
-                {
-                    await release.Task;
-                }
-            },
-            options,
-            scheduler);
+        var held = new HeldConsumer(this, subject, options, scheduler);
+        var subscription = held.Consumer;
 
         subject.OnNext(0);
         advanceBy(1);
-        Assert.Equal([0], Handled());
+        Assert.Equal([0], held.Handled());
         var outcomes = new List<PartyResult>();
         for (var item = 1; item <= burst.Count; item++)
         {
@@ -447,7 +388,7 @@ internal sealed class SubscribeAsyncSurface(Func<VirtualClock> clock, bool asObs
                 break;
         }
 
-        release.SetResult();
+        held.Release.SetResult();
         advanceBy(100);
         for (var polls = Guard / TimeSpan.FromMilliseconds(10); !subscription.Completion.IsCompleted && polls > 0; polls--)
         {
@@ -460,15 +401,8 @@ internal sealed class SubscribeAsyncSurface(Func<VirtualClock> clock, bool asObs
         subscription.Dispose();
         var atStart = outcomes.FirstOrDefault(o => o.Outcome != PartyOutcome.Accepted, outcomes[^1]);
         return new Observation(
-            ReportedByTheEnd(atStart, terminal), ReportedByTheEnd(outcomes[^1], terminal), Handled().Skip(1).ToList(), terminal, metrics, detail);
+            ReportedByTheEnd(atStart, terminal), ReportedByTheEnd(outcomes[^1], terminal), held.Handled().Skip(1).ToList(), terminal, metrics, detail);
 
-        List<int> Handled()
-        {
-            lock (handled)
-            {
-                return [.. handled];
-            }
-        }
     }
 
     private Consumer Consume(IObservable<int> source, Func<int, CancellationToken, ValueTask> handler, BoundedStreamOptions<int> options, IScheduler scheduler)
@@ -486,6 +420,47 @@ internal sealed class SubscribeAsyncSurface(Func<VirtualClock> clock, bool asObs
             observer.Dispose();
             upstream.Dispose();
         });
+    }
+
+    /// <summary>
+    /// The rows' consumer: its handler records every item and holds item 0 (ignoring its token on purpose) until the row
+    /// releases it, so that the row decides when the buffer behind it fills and drains.
+    /// </summary>
+    private sealed class HeldConsumer
+    {
+        private readonly List<int> _handled = [];
+
+        public HeldConsumer(SubscribeAsyncSurface surface, IObservable<int> source, BoundedStreamOptions<int> options, IScheduler scheduler)
+        {
+            Consumer = surface.Consume(
+                source,
+                async (x, _) =>
+                {
+                    lock (_handled)
+                    {
+                        _handled.Add(x);
+                    }
+
+                    if (x == 0)
+                    {
+                        await Release.Task;
+                    }
+                },
+                options,
+                scheduler);
+        }
+
+        public TaskCompletionSource Release { get; } = new();
+
+        public Consumer Consumer { get; }
+
+        public List<int> Handled()
+        {
+            lock (_handled)
+            {
+                return [.. _handled];
+            }
+        }
     }
 
     /// <summary>What the rows use of a <see cref="BackpressureSubscription"/> or a <see cref="BackpressureObserver{T}"/>.</summary>
