@@ -16,12 +16,6 @@ namespace Reactive.Streams;
 internal abstract class BackpressureSink<T> : ReadSignal, IObserver<T>
 {
     private readonly SingleAssignmentDisposable _upstream = new();
-
-    // Whether the buffer is the lock-free single-producer lane, which two overlapping OnNext calls corrupt (see OnNext).
-    private readonly bool _oneProducerAtATime;
-
-    // The managed id of the thread inside OnNext, or 0: a plain field (no fence), read and written only by producers.
-    private int _producerThread;
     private Exception? _error;
     private int _stopped;
     private int _lastDrainThread;
@@ -31,7 +25,6 @@ internal abstract class BackpressureSink<T> : ReadSignal, IObserver<T>
     protected BackpressureSink(BoundedBuffer<T> buffer)
     {
         Buffer = buffer;
-        _oneProducerAtATime = buffer.Mode == BufferMode.SingleLane;
     }
 
     /// <summary>The engine; the consumer side reads it.</summary>
@@ -68,42 +61,6 @@ internal abstract class BackpressureSink<T> : ReadSignal, IObserver<T>
             return;
         }
 
-        if (!_oneProducerAtATime)
-        {
-            Push(value);
-            return;
-        }
-
-        // The lock-free lane takes the Rx grammar's word that OnNext calls never overlap. A source that breaks it (a bare
-        // Subject fed by several threads) corrupts the lane: items are lost or delivered twice, and since the lane parks
-        // one producer at a time, a second producer that finds it full is never woken and both hang. A plain field (no
-        // atomic operation on the push path) catches the overlaps that last, a producer parked under PauseUpstream above
-        // all, and fails the stream instead; an overlap too short to be seen stays undetected, as in Rx's own operators.
-        // A re-entrant call (the same thread, from the downstream) is not an overlap: the drain guard judges it.
-        var me = Environment.CurrentManagedThreadId;
-        var running = _producerThread;
-        if (running != 0 && running != me)
-        {
-            Stop(new InvalidOperationException(
-                $"Stream '{Buffer.Name}' got OnNext on thread {me} while OnNext on thread {running} was still running: its source calls it from several " +
-                "threads at once, which breaks the Rx grammar the stream relies on and would lose items or hang the producers. Serialize the source " +
-                "with Synchronize(), or consume it with a BackpressureObserver, which accepts concurrent calls."), completeBuffer: true);
-            return;
-        }
-
-        _producerThread = me;
-        try
-        {
-            Push(value);
-        }
-        finally
-        {
-            _producerThread = running;
-        }
-    }
-
-    private void Push(T value)
-    {
         var result = Buffer.TryPush(value);
         if (result.IsAccepted)
         {

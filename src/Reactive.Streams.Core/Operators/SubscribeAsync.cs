@@ -20,12 +20,10 @@ public static partial class ObservableBackpressureExtensions
     /// recognised through an <see cref="AsyncLocal{T}"/>, so work the handler starts (<c>Task.Run</c>) counts as inside
     /// it too; such work that produces into the same source should not wait for room.</para>
     /// <para>As with the policy operators, the source must keep the Rx grammar: its calls never overlap (the buffer is
-    /// lock-free on that promise). An <c>OnNext</c> seen starting while another thread's is still running (a second
-    /// producer while one waits under PauseUpstream, say) faults <see cref="BackpressureSubscription.Completion"/> with an
-    /// <see cref="InvalidOperationException"/> naming the stream, after the items buffered before it were handled; a
-    /// shorter overlap can go unseen and lose or duplicate items. Feed a source that calls from several threads at once
-    /// through <c>Synchronize()</c>, or subscribe a <see cref="BackpressureObserver{T}"/>, which accepts concurrent
-    /// calls.</para>
+    /// lock-free on that promise, and overlapping calls can lose or duplicate items, or hang the producers under
+    /// PauseUpstream). Feed a source that calls from
+    /// several threads at once through <c>Synchronize()</c>, or subscribe a <see cref="BackpressureObserver{T}"/>,
+    /// which accepts concurrent calls.</para>
     /// <para>Errors surface through <see cref="BackpressureSubscription.Completion"/>, never through a callback: it
     /// completes once the source has completed and every buffered item was handled; it faults with the handler's
     /// exception as soon as the handler throws (the subscription then ends: the source is unsubscribed, blocked

@@ -44,15 +44,11 @@ namespace Reactive.Streams;
 /// Like every Rx operator, a policy operator relies on the Rx grammar: the source's <c>OnNext</c>, <c>OnError</c> and
 /// <c>OnCompleted</c> calls never overlap. Its buffer is lock-free on that promise (one producer, one consumer); feed it
 /// a source that calls from several threads at once (a bare <c>Subject</c> shared by threads) through
-/// <c>Synchronize()</c>, as Rx itself requires. Unserialized producers would corrupt the buffer (items lost or
-/// delivered twice; under PauseUpstream the buffer parks one producer at a time, and a second one that found it full
-/// was never woken, so both hung). The operator watches for an <c>OnNext</c> that starts while another thread's is still
-/// running, with a plain field rather than an atomic operation on every push, and fails the stream when it sees one: the
-/// second call returns at once, the source is unsubscribed, a parked producer released, and the downstream receives
-/// the items buffered before it and then <c>OnError</c> with an <see cref="InvalidOperationException"/> naming the
-/// stream. An overlap too short to be seen (two pushes that find room) is not caught, so the behaviour is still
-/// undefined, as with Rx's own operators. <c>SubscribeAsync</c> works the same way; the consumer made to be called
-/// from several threads at once is <see cref="BackpressureObserver{T}"/>, which locks.
+/// <c>Synchronize()</c>, as Rx itself requires. Overlapping calls are not detected (a check on every push doubled the
+/// operator's time): the behaviour is then undefined, as with Rx's own operators, and in practice items are lost or
+/// delivered twice, the stream's counters no longer add up, and under PauseUpstream producers can hang (the buffer
+/// parks one producer at a time, and a second that finds it full is never woken). <c>SubscribeAsync</c> relies on the same promise; the
+/// consumer made to be called from several threads at once is <see cref="BackpressureObserver{T}"/>, which locks.
 /// </para>
 /// </remarks>
 public static partial class ObservableBackpressureExtensions

@@ -353,47 +353,6 @@ public sealed class PauseUpstreamThreadTests : IDisposable
         Assert.False(subject.HasObservers);
     }
 
-    [Fact]
-    public async Task A_second_thread_calling_OnNext_while_a_producer_waits_fails_the_stream_instead_of_hanging_both()
-    {
-        using var gate = new ManualResetEventSlim();
-        using var entered = new ManualResetEventSlim();
-        var subject = new Subject<int>(); // shared by two threads without Synchronize(): the Rx grammar is broken
-        var received = new List<int>();
-        var ended = new TaskCompletionSource<Exception>(TaskCreationOptions.RunContinuationsAsynchronously);
-        using var subscription = subject.PauseUpstream(1, _loop).Subscribe(
-            x =>
-            {
-                entered.Set();
-                gate.Wait();
-                received.Add(x);
-            },
-            e => ended.SetResult(e),
-            () => ended.SetException(new InvalidOperationException("completed")));
-        var metered = (IMeteredStream)subscription;
-
-        var first = StartThread(() =>
-        {
-            subject.OnNext(1);
-            entered.Wait(); // the consumer holds 1
-            subject.OnNext(2); // fills the buffer
-            subject.OnNext(3); // waits for room
-        });
-        Assert.True(SpinWait.SpinUntil(() => metered.GetMetrics().PauseUpstreamBlocks == 1, Limit));
-
-        // The buffer parks one producer at a time: a second one parked beside it was never woken, and both hung.
-        var second = StartThread(() => subject.OnNext(4));
-        await second.WaitAsync(Limit);
-        await first.WaitAsync(Limit);
-
-        gate.Set();
-        var error = Assert.IsType<InvalidOperationException>(await ended.Task.WaitAsync(Limit));
-        Assert.Contains("Synchronize()", error.Message);
-        Assert.Contains(metered.Name, error.Message);
-        Assert.Equal([1, 2], received);
-        Assert.False(subject.HasObservers);
-    }
-
     private static Task StartThread(Action action) =>
         Task.Factory.StartNew(action, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 }

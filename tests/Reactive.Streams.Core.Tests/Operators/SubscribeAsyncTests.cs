@@ -474,42 +474,6 @@ public class SubscribeAsyncTests
     }
 
     [Fact]
-    public async Task A_second_thread_calling_OnNext_while_a_producer_waits_faults_Completion_instead_of_hanging_both()
-    {
-        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var subject = new Subject<int>(); // shared by two threads without Synchronize()
-        var handled = new List<int>();
-        var subscription = subject.SubscribeAsync(
-            async (x, _) =>
-            {
-                entered.TrySetResult();
-                await gate.Task;
-                handled.Add(x);
-            },
-            new BoundedStreamOptions<int>(BackpressurePolicy.PauseUpstream, 1) { Name = "two-producers" });
-
-        var first = Task.Run(async () =>
-        {
-            subject.OnNext(1);
-            await entered.Task; // the handler holds 1
-            subject.OnNext(2); // fills the buffer
-            subject.OnNext(3); // waits for room
-        });
-        Assert.True(SpinWait.SpinUntil(() => subscription.GetMetrics().PauseUpstreamBlocks == 1, Limit));
-
-        await Task.Run(() => subject.OnNext(4)).WaitAsync(Limit);
-        await first.WaitAsync(Limit);
-        gate.SetResult();
-
-        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => subscription.Completion.WaitAsync(Limit));
-        Assert.Contains("'two-producers'", error.Message);
-        Assert.Contains("Synchronize()", error.Message);
-        Assert.Equal([1, 2], handled);
-        Assert.False(subject.HasObservers);
-    }
-
-    [Fact]
     public async Task A_producer_called_from_inside_the_handler_fails_fast_instead_of_deadlocking()
     {
         var subject = new Subject<int>();
