@@ -587,6 +587,12 @@ internal sealed class LockedBuffer<T> : WaitListBuffer<T>
     /// </summary>
     internal bool TryRejectTimedOut()
     {
+        // Only a zero timeout can decide RejectTimedOut: any other block skips the lock on its postponing path.
+        if (_pauseTimeout != TimeSpan.Zero)
+        {
+            return false;
+        }
+
         using (EnterLocked())
         {
             if (Decide(hasRoom: false, canWait: true) != PushAction.RejectTimedOut)
