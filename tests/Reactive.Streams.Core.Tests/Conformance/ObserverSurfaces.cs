@@ -23,6 +23,31 @@ internal static class ObserverRows
             $"{surface}: the Rx grammar forbids the source's OnCompleted/OnError while its own OnNext is blocked",
         _ => null,
     };
+
+    /// <summary>The burst row's script on a source: its pushes (each one's outcome), then the row's ending.</summary>
+    public static List<PartyResult> PushBurst(Subject<int> subject, Burst burst, Func<StreamMetricsSnapshot> metrics, Exception fault, Action dispose)
+    {
+        var outcomes = new List<PartyResult>();
+        for (var item = 1; item <= burst.Count; item++)
+        {
+            outcomes.Add(ConformanceSupport.Push(() => subject.OnNext(item), metrics));
+        }
+
+        switch (burst.End)
+        {
+            case StreamEvent.Completion:
+                subject.OnCompleted();
+                break;
+            case StreamEvent.Fault:
+                subject.OnError(fault);
+                break;
+            default:
+                dispose();
+                break;
+        }
+
+        return outcomes;
+    }
 }
 
 /// <summary>A virtual clock an observer surface runs on: the scheduler, and how to advance it by a number of ticks.</summary>
@@ -135,24 +160,7 @@ internal sealed class RxOperatorSurface(Func<VirtualClock> clock) : IConformance
         subject.OnNext(0);
         advanceBy(1);
         Assert.Equal([0], Values(observer, 0));
-        var outcomes = new List<PartyResult>();
-        for (var item = 1; item <= burst.Count; item++)
-        {
-            outcomes.Add(Push(() => subject.OnNext(item), Metrics));
-        }
-
-        switch (burst.End)
-        {
-            case StreamEvent.Completion:
-                subject.OnCompleted();
-                break;
-            case StreamEvent.Fault:
-                subject.OnError(fault);
-                break;
-            default:
-                subscription.Dispose();
-                break;
-        }
+        var outcomes = ObserverRows.PushBurst(subject, burst, Metrics, fault, subscription.Dispose);
 
         advanceBy(100);
         var (terminal, detail) = TerminalOf(observer, 1, fault, burst.End == StreamEvent.Disposal);
@@ -369,24 +377,7 @@ internal sealed class SubscribeAsyncSurface(Func<VirtualClock> clock, bool asObs
         subject.OnNext(0);
         advanceBy(1);
         Assert.Equal([0], held.Handled());
-        var outcomes = new List<PartyResult>();
-        for (var item = 1; item <= burst.Count; item++)
-        {
-            outcomes.Add(Push(() => subject.OnNext(item), subscription.GetMetrics));
-        }
-
-        switch (burst.End)
-        {
-            case StreamEvent.Completion:
-                subject.OnCompleted();
-                break;
-            case StreamEvent.Fault:
-                subject.OnError(fault);
-                break;
-            default:
-                subscription.Dispose();
-                break;
-        }
+        var outcomes = ObserverRows.PushBurst(subject, burst, subscription.GetMetrics, fault, subscription.Dispose);
 
         held.Release.SetResult();
         advanceBy(100);
