@@ -305,15 +305,7 @@ internal sealed class SubscribeAsyncSurface(Func<VirtualClock> clock, bool asObs
         }
 
         var afterEvent = await SettleAsync(party);
-        held.Release.SetResult();
-
-        // The handler's continuation may hop through the pool before it schedules the next step on the clock.
-        advanceBy(100);
-        for (var polls = Guard / TimeSpan.FromMilliseconds(10); !subscription.Completion.IsCompleted && polls > 0; polls--)
-        {
-            await Task.Delay(10);
-            advanceBy(100);
-        }
+        await held.ReleaseAndSettleAsync(advanceBy);
 
         var (terminal, detail) = TerminalOf(subscription.Completion, fault, scenario.Event == StreamEvent.Disposal);
         var metrics = subscription.GetMetrics();
@@ -348,13 +340,7 @@ internal sealed class SubscribeAsyncSurface(Func<VirtualClock> clock, bool asObs
         var beforeTimeout = timeout > TimeSpan.Zero ? await AtOnceAsync(party) : await SettleAsync(party);
         time.Advance(TimeSpan.FromTicks(1));
         var atTimeout = await SettleAsync(party);
-        held.Release.SetResult();
-        advanceBy(100);
-        for (var polls = Guard / TimeSpan.FromMilliseconds(10); !subscription.Completion.IsCompleted && polls > 0; polls--)
-        {
-            await Task.Delay(10);
-            advanceBy(100);
-        }
+        await held.ReleaseAndSettleAsync(advanceBy);
 
         var (terminal, detail) = TerminalOf(subscription.Completion, NewFault(), disposed: false);
         var metrics = subscription.GetMetrics();
@@ -379,13 +365,7 @@ internal sealed class SubscribeAsyncSurface(Func<VirtualClock> clock, bool asObs
         Assert.Equal([0], held.Handled());
         var outcomes = ObserverRows.PushBurst(subject, burst, subscription.GetMetrics, fault, subscription.Dispose);
 
-        held.Release.SetResult();
-        advanceBy(100);
-        for (var polls = Guard / TimeSpan.FromMilliseconds(10); !subscription.Completion.IsCompleted && polls > 0; polls--)
-        {
-            await Task.Delay(10);
-            advanceBy(100);
-        }
+        await held.ReleaseAndSettleAsync(advanceBy);
 
         var (terminal, detail) = TerminalOf(subscription.Completion, fault, burst.End == StreamEvent.Disposal);
         var metrics = subscription.GetMetrics();
@@ -420,6 +400,7 @@ internal sealed class SubscribeAsyncSurface(Func<VirtualClock> clock, bool asObs
     private sealed class HeldConsumer
     {
         private readonly List<int> _handled = [];
+        private readonly TaskCompletionSource _release = new();
 
         public HeldConsumer(SubscribeAsyncSurface surface, IObservable<int> source, BoundedStreamOptions<int> options, IScheduler scheduler)
         {
@@ -434,14 +415,27 @@ internal sealed class SubscribeAsyncSurface(Func<VirtualClock> clock, bool asObs
 
                     if (x == 0)
                     {
-                        await Release.Task;
+                        await _release.Task;
                     }
                 },
                 options,
                 scheduler);
         }
 
-        public TaskCompletionSource Release { get; } = new();
+        /// <summary>
+        /// Releases item 0 and advances the clock until the consumer has completed, within the guard: the handler's
+        /// continuation may hop through the pool before it schedules the next step on the clock.
+        /// </summary>
+        public async Task ReleaseAndSettleAsync(Action<long> advanceBy)
+        {
+            _release.SetResult();
+            advanceBy(100);
+            for (var polls = Guard / TimeSpan.FromMilliseconds(10); !Consumer.Completion.IsCompleted && polls > 0; polls--)
+            {
+                await Task.Delay(10);
+                advanceBy(100);
+            }
+        }
 
         public Consumer Consumer { get; }
 
