@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Reactive.Streams.Internal;
 using Reactive.Streams.Storage.Postgres;
 using Reactive.Streams.Storage.Sqlite;
 
@@ -22,6 +23,7 @@ internal sealed class HostedStreamLog : IConsumerGroupLog, ICheckpointStore, IFo
     // server did not answer), so that disposing does not wait for the backend's connect timeout.
     private readonly CancellationTokenSource _disposing = new();
     private int _disposed;
+    private OnceDisposal? _disposal;
 
     public HostedStreamLog(IOptions<StreamLogHostOptions> options, ILoggerFactory loggerFactory, TimeProvider timeProvider)
     {
@@ -154,13 +156,15 @@ internal sealed class HostedStreamLog : IConsumerGroupLog, ICheckpointStore, IFo
     // A container disposed synchronously (`using var provider = ...`) refuses a singleton that is only IAsyncDisposable.
     public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 
-    public async ValueTask DisposeAsync()
+    // A second call, even during the first, completes when the first does (the log may still be closing).
+    public ValueTask DisposeAsync()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) != 0)
-        {
-            return;
-        }
+        Volatile.Write(ref _disposed, 1);
+        return OnceDisposal.Run(ref _disposal, CloseAsync);
+    }
 
+    private async ValueTask CloseAsync()
+    {
         await _disposing.CancelAsync().ConfigureAwait(false);
         if (!_open.IsValueCreated)
         {

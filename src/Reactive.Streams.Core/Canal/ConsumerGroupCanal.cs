@@ -1,4 +1,5 @@
 using Reactive.Streams.Canal;
+using Reactive.Streams.Internal;
 
 namespace Reactive.Streams;
 
@@ -139,6 +140,9 @@ public sealed class ConsumerGroupCanal : ICommittableCanal<StreamFrame>, IRequeu
     private StreamId _ownAfter;
     private int _pulling;
     private volatile bool _disposed;
+
+    // The first DisposeAsync's work; a later call waits for it rather than returning while acknowledgements are sent.
+    private OnceDisposal? _disposal;
 
     private ConsumerGroupCanal(IConsumerGroupLog log, string stream, string group, string consumer, ConsumerGroupCanalOptions options, string deadLetterStream)
     {
@@ -780,22 +784,31 @@ public sealed class ConsumerGroupCanal : ICommittableCanal<StreamFrame>, IRequeu
     /// Closes the canal and sends pending acknowledgements, including those a pull was sending when the disposal
     /// cancelled it (the disposal waits for that pull's call to the log to end). A pull waiting at that moment fails with
     /// <see cref="CanalClosedException"/>; later pulls fail with it too. Unacknowledged frames are reclaimed by other
-    /// members after the claim timeout.
+    /// members after the claim timeout. Disposing again, even while the first disposal runs, completes when that one
+    /// does.
     /// </summary>
     /// <returns>A task that completes when the acknowledgements are stored.</returns>
-    public async ValueTask DisposeAsync()
+    public ValueTask DisposeAsync()
     {
+        OnceDisposal disposal;
+        bool first;
         lock (_gate)
         {
             // Under the lock, so a token's acknowledgement either lands before the flush below takes the ids or is refused.
-            if (_disposed)
-            {
-                return;
-            }
-
+            disposal = OnceDisposal.Claim(ref _disposal, out first);
             _disposed = true;
         }
 
+        if (first)
+        {
+            _ = disposal.RunAsync(CloseAsync);
+        }
+
+        return disposal.Completion;
+    }
+
+    private async ValueTask CloseAsync()
+    {
         await _closing.CancelAsync().ConfigureAwait(false);
         await FlushAcknowledgementsAsync().ConfigureAwait(false);
     }

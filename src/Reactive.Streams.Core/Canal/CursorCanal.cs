@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Reactive.Streams.Canal;
+using Reactive.Streams.Internal;
 
 namespace Reactive.Streams;
 
@@ -92,6 +93,9 @@ public sealed class CursorCanal : ICommittableCanal<StreamFrame>, IRequeueCanal<
     private StreamId _committed;
     private int _pulling;
     private volatile bool _disposed;
+
+    // The first DisposeAsync's work; a later call waits for it rather than returning while the checkpoint is written.
+    private OnceDisposal? _disposal;
 
     private CursorCanal(IStreamLog log, string stream, CursorCanalOptions options, ICheckpointStore? checkpoints, StreamId start)
     {
@@ -560,22 +564,31 @@ public sealed class CursorCanal : ICommittableCanal<StreamFrame>, IRequeueCanal<
     /// <see cref="CanalClosedException"/> and hands out nothing; later pulls fail with it too. After disposal,
     /// <see cref="CommitAsync"/>, <see cref="AckTokenFor"/>, an ack token's <see cref="IAckToken.Acknowledge"/> and
     /// <see cref="FlushCheckpointAsync"/> throw <see cref="ObjectDisposedException"/>: what they would have recorded is
-    /// redelivered by the next canal on the checkpoint. Disposing again does nothing.
+    /// redelivered by the next canal on the checkpoint. Disposing again returns the first disposal's task: it completes
+    /// (or fails) when that one does, never before the checkpoint is stored.
     /// </summary>
     /// <returns>A task that completes when the checkpoint is stored.</returns>
-    public async ValueTask DisposeAsync()
+    public ValueTask DisposeAsync()
     {
+        OnceDisposal disposal;
+        bool first;
         lock (_ackLock)
         {
             // Under the lock, so an acknowledgement either lands before the flush below reads its target or is refused.
-            if (_disposed)
-            {
-                return;
-            }
-
+            disposal = OnceDisposal.Claim(ref _disposal, out first);
             _disposed = true;
         }
 
+        if (first)
+        {
+            _ = disposal.RunAsync(CloseAsync);
+        }
+
+        return disposal.Completion;
+    }
+
+    private async ValueTask CloseAsync()
+    {
         await _closing.CancelAsync().ConfigureAwait(false);
         await FlushCoreAsync(CancellationToken.None).ConfigureAwait(false);
     }

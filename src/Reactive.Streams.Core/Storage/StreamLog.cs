@@ -20,7 +20,7 @@ public abstract partial class StreamLog : IStreamLog, ICheckpointStore, IDisposa
     private readonly TailNotifier _notifier = new();
     private readonly CancellationTokenSource _disposed = new();
     // The one disposal every DisposeAsync call waits for; null until the first call.
-    private Task? _disposal;
+    private OnceDisposal? _disposal;
 
     /// <summary>Creates the base with validated options.</summary>
     /// <param name="options">The options.</param>
@@ -306,36 +306,13 @@ public abstract partial class StreamLog : IStreamLog, ICheckpointStore, IDisposa
     /// backend's resources are released by <see cref="DisposeCoreAsync"/>, once. Idempotent and safe to call
     /// concurrently: every call completes when that one disposal has (with its error, if it failed).
     /// </summary>
-    public ValueTask DisposeAsync()
-    {
-        var disposal = Volatile.Read(ref _disposal);
-        if (disposal is null)
-        {
-            var mine = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            disposal = Interlocked.CompareExchange(ref _disposal, mine.Task, null);
-            if (disposal is null)
-            {
-                disposal = mine.Task;
-                _ = DisposeOnceAsync(mine);
-            }
-        }
+    public ValueTask DisposeAsync() => OnceDisposal.Run(ref _disposal, CloseAsync);
 
-        return disposal.IsCompletedSuccessfully ? ValueTask.CompletedTask : new ValueTask(disposal);
-    }
-
-    private async Task DisposeOnceAsync(TaskCompletionSource done)
+    private async ValueTask CloseAsync()
     {
-        try
-        {
-            await _disposed.CancelAsync().ConfigureAwait(false);
-            await DisposeCoreAsync().ConfigureAwait(false);
-            GC.SuppressFinalize(this);
-            done.SetResult();
-        }
-        catch (Exception e)
-        {
-            done.SetException(e);
-        }
+        await _disposed.CancelAsync().ConfigureAwait(false);
+        await DisposeCoreAsync().ConfigureAwait(false);
+        GC.SuppressFinalize(this);
     }
 
     /// <summary>Appends one validated frame. <paramref name="patch"/> is the parsed payload for <see cref="AppendMode.DurableSummary"/>, otherwise null.</summary>

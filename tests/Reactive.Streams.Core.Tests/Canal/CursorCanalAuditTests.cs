@@ -61,6 +61,32 @@ public class CursorCanalFlushOrderTests
         Assert.Equal(batch[2].Id, canal.CommittedPosition);
     }
 
+    [Fact]
+    public async Task A_second_disposal_during_the_first_completes_only_once_the_checkpoint_is_stored()
+    {
+        await using var log = new InMemoryStreamLog(new StreamLogOptions { TimeProvider = _clock });
+        await log.AppendAsync("orders", "a", AppendMode.Durable);
+
+        var store = new FirstWriteHeldStore();
+        var canal = await CursorCanal.OpenAsync(log, "orders", new CursorCanalOptions { CheckpointId = "reader", Checkpoints = store, TimeProvider = _clock });
+        var batch = await canal.PullBatchAsync(1, TimeSpan.Zero);
+        canal.AckTokenFor(batch[0]).Acknowledge();
+
+        var first = canal.DisposeAsync().AsTask();
+        await store.FirstWriteStarted.WaitAsync(Guard);
+
+        // As a disposal that is not over yet: `await using` in another flow, a host stopping twice. A caller that
+        // returns from it may exit the process, so it must not return before the checkpoint is stored.
+        var second = canal.DisposeAsync().AsTask();
+        Assert.False(second.IsCompleted);
+        Assert.Null(await store.ReadCheckpointAsync("reader"));
+
+        store.ReleaseFirstWrite();
+        await Task.WhenAll(first, second).WaitAsync(Guard);
+        Assert.Equal(batch[0].Id, await store.ReadCheckpointAsync("reader"));
+        await canal.DisposeAsync();
+    }
+
     /// <summary>A checkpoint store whose first write stores only when the test releases it; later writes store at once.</summary>
     private sealed class FirstWriteHeldStore : ICheckpointStore
     {

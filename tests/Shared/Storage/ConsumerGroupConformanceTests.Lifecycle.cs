@@ -290,6 +290,41 @@ public abstract partial class ConsumerGroupConformanceTests
     }
 
     /// <summary>
+    /// A second DisposeAsync while the first sends the acknowledgements (a host stopping twice, `await using` in two
+    /// flows) completes only when the first has: a caller that goes on, or exits, after it must find them stored.
+    /// </summary>
+    [Fact]
+    public async Task A_second_disposal_during_the_first_completes_only_once_the_acknowledgements_are_stored()
+    {
+        var inner = await CreateAsync();
+        var stream = NewStream();
+        await AppendAsync(inner, stream, 1);
+        var log = new HookedLog(inner);
+        var canal = await OpenCanalAsync(log, stream, "a");
+        var batch = await canal.PullBatchAsync(10, TimeSpan.Zero);
+        canal.AckTokenFor(batch[0]).Acknowledge();
+
+        var sending = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        log.BeforeAcknowledge = async _ =>
+        {
+            log.BeforeAcknowledge = null;
+            sending.TrySetResult();
+            await release.Task;
+        };
+        var first = canal.DisposeAsync().AsTask();
+        await sending.Task.WaitAsync(Guard);
+
+        var second = canal.DisposeAsync().AsTask();
+        Assert.False(second.IsCompleted);
+
+        release.TrySetResult();
+        await Task.WhenAll(first, second).WaitAsync(Guard);
+        Assert.Empty(await inner.ReadPendingAsync(stream, "g", null, 10));
+        await canal.DisposeAsync();
+    }
+
+    /// <summary>
     /// docs/consumer-groups.md: after DisposeAsync, an ack token fired late, and a new ack token, throw
     /// ObjectDisposedException and acknowledge nothing, since nothing would send them (before, a late token was dropped
     /// silently); the frame stays pending on the member for a reclaim. A commit sends at once, so it still acknowledges.
