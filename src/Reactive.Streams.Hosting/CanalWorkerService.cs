@@ -56,7 +56,8 @@ public sealed class CanalWorkerService : BackgroundService
         CheckpointId = Options.CheckpointOrDefault(name);
         _log = services.GetRequiredService<IStreamLog>();
         _timeProvider = services.GetService<TimeProvider>() ?? TimeProvider.System;
-        _logger = (services.GetService<ILoggerFactory>() ?? Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance).CreateLogger<CanalWorkerService>();
+        // Guarded: a logging provider that throws must not end the worker or hide its state (7001 is logged while it runs).
+        _logger = Reactive.Streams.Internal.NonThrowingLogger.Wrap((services.GetService<ILoggerFactory>() ?? Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance).CreateLogger<CanalWorkerService>());
         _mode = mode;
     }
 

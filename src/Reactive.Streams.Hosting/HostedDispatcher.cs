@@ -69,7 +69,8 @@ internal sealed class HostedDispatcher<T>(string name, IServiceProvider services
         var dispatcher = Dispatcher;
         // A reload with an invalid value (reported by the health check) does not stop the drain: it takes the last valid timeout.
         var drain = HostOptions.LastValid.DrainTimeout ?? DispatcherHostOptions.DefaultDrainTimeout;
-        var logger = (services.GetService<ILoggerFactory>() ?? Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance).CreateLogger<DeliveryDispatcher<T>>();
+        // Guarded: a logging provider that throws must not skip the drain.
+        var logger = Reactive.Streams.Internal.NonThrowingLogger.Wrap((services.GetService<ILoggerFactory>() ?? Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance).CreateLogger<DeliveryDispatcher<T>>());
         if (!dispatcher.IsShutdown)
         {
             HostingLog.DispatcherDraining(logger, name, drain);
@@ -139,7 +140,8 @@ internal sealed class DispatcherLifetimeService(IEnumerable<IHostedDispatcher> d
 /// <summary>Opens the stream log when the host starts, so that a log that cannot open fails the start with its error.</summary>
 internal sealed class StreamLogStartupService(HostedStreamLog log, IOptions<StreamLogHostOptions> options, IServiceProvider services) : IHostedService
 {
-    private readonly ILogger _logger = (services.GetService<ILoggerFactory>() ?? Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance).CreateLogger<HostedStreamLog>();
+    // Guarded: a logging provider that throws must not replace the log's own error.
+    private readonly ILogger _logger = Reactive.Streams.Internal.NonThrowingLogger.Wrap((services.GetService<ILoggerFactory>() ?? Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance).CreateLogger<HostedStreamLog>());
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
