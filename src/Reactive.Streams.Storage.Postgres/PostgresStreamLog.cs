@@ -33,6 +33,8 @@ public sealed partial class PostgresStreamLog : StreamLog
     // Per stream, the Environment.TickCount64 until which this instance's last lease surely runs on the server: it is
     // taken before the lease statement is sent, so it errs early. Real time, like the server's clock; not TimeProvider.
     private readonly ConcurrentDictionary<string, long> _leasedUntil = new(StringComparer.Ordinal);
+    // options.Logger guarded: a logging provider that throws must not end a call's wait for the server or the listener.
+    private readonly ILogger _logger;
     private Task? _listener;
     private TaskCompletionSource _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _reconnects;
@@ -41,6 +43,7 @@ public sealed partial class PostgresStreamLog : StreamLog
         : base(options)
     {
         _options = options;
+        _logger = Reactive.Streams.Internal.NonThrowingLogger.Wrap(options.Logger);
         _dataSource = dataSource;
         _listenerSource = listenerSource;
     }
@@ -352,7 +355,7 @@ public sealed partial class PostgresStreamLog : StreamLog
 
             var delay = Backoff.Compute(_failures - 1, options.ReconnectDelay, options.MaxReconnectDelay, jitter: null);
             delay = delay < remaining ? delay : remaining;
-            options.Logger.LogWarning(error, "A stream log call failed transiently ({Failures} failures); trying again in {Delay}.", _failures, delay);
+            log._logger.LogWarning(error, "A stream log call failed transiently ({Failures} failures); trying again in {Delay}.", _failures, delay);
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, log._stopListener.Token);
             try
             {
@@ -592,7 +595,7 @@ public sealed partial class PostgresStreamLog : StreamLog
                     if (everListened)
                     {
                         Interlocked.Increment(ref _reconnects);
-                        _options.Logger.LogInformation("Stream log listener reconnected; re-checking every parked tail.");
+                        _logger.LogInformation("Stream log listener reconnected; re-checking every parked tail.");
                     }
 
                     everListened = true;
@@ -612,7 +615,7 @@ public sealed partial class PostgresStreamLog : StreamLog
             catch (Exception e)
             {
                 // Whatever broke the connection, the listener must come back: without it tails wake only at their timeout.
-                _options.Logger.LogWarning(e, "Stream log listener lost its connection; reconnecting.");
+                _logger.LogWarning(e, "Stream log listener lost its connection; reconnecting.");
                 if (!everListened)
                 {
                     // Tails waiting for the first LISTEN fail with the error; later tails wait for the next attempt.

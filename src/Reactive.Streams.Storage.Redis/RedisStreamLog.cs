@@ -32,6 +32,8 @@ public sealed partial class RedisStreamLog : StreamLog
     // Cancelled at disposal: ends the waits of calls that are sending their command again.
     private readonly CancellationTokenSource _disposing = new();
     private readonly Action<RedisChannel, RedisValue> _onMessage;
+    // options.Logger guarded: a logging provider that throws must not skip the re-check of parked tails or a disposal.
+    private readonly ILogger _logger;
     private Task? _subscribed;
     private int _reconnects;
 
@@ -39,6 +41,7 @@ public sealed partial class RedisStreamLog : StreamLog
         : base(options)
     {
         _options = options;
+        _logger = Reactive.Streams.Internal.NonThrowingLogger.Wrap(options.Logger);
         _multiplexer = multiplexer;
         _ownsMultiplexer = ownsMultiplexer;
         _database = multiplexer.GetDatabase(options.Database);
@@ -276,7 +279,7 @@ public sealed partial class RedisStreamLog : StreamLog
             }
             catch (RedisException e)
             {
-                _options.Logger.LogDebug(e, "Could not unsubscribe the stream log's tail channel while disposing.");
+                _logger.LogDebug(e, "Could not unsubscribe the stream log's tail channel while disposing.");
             }
         }
 
@@ -296,7 +299,7 @@ public sealed partial class RedisStreamLog : StreamLog
     {
         if (CarriesSubscriptions(e))
         {
-            _options.Logger.LogWarning(e.Exception, "Stream log subscription lost its connection ({FailureType}); StackExchange.Redis reconnects.", e.FailureType);
+            _logger.LogWarning(e.Exception, "Stream log subscription lost its connection ({FailureType}); StackExchange.Redis reconnects.", e.FailureType);
         }
     }
 
@@ -308,7 +311,7 @@ public sealed partial class RedisStreamLog : StreamLog
         }
 
         Interlocked.Increment(ref _reconnects);
-        _options.Logger.LogInformation("Stream log subscription reconnected; re-checking every parked tail.");
+        _logger.LogInformation("Stream log subscription reconnected; re-checking every parked tail.");
         // Appends made while the subscription was away were announced to nobody.
         NotifyAllStreams();
         // The multiplexer re-subscribes on the restored connection; a ping on that connection answers after the
@@ -352,7 +355,7 @@ public sealed partial class RedisStreamLog : StreamLog
         }
         catch (RedisException e)
         {
-            _options.Logger.LogDebug(e, "Ping after the subscription reconnected failed; re-checking parked tails anyway.");
+            _logger.LogDebug(e, "Ping after the subscription reconnected failed; re-checking parked tails anyway.");
         }
 
         NotifyAllStreams();

@@ -63,6 +63,39 @@ public sealed class PostgresReconnectTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_logger_that_throws_does_not_end_a_calls_wait_for_the_server()
+    {
+        // The wait's warning goes to a logger whose provider fails: logging must not change what the log does.
+        var log = await OpenAsync(logger: new ThrowingLogger());
+        var id = NewName();
+        await log.WriteCheckpointAsync(id, new StreamId(1, 0));
+
+        _proxy.GoDown();
+        var timers = _clock.TimersCreated;
+        var write = log.WriteCheckpointAsync(id, new StreamId(2, 0)).AsTask();
+
+        await Task.WhenAny(write, _clock.WaitForTimersAsync(timers + 1)).WaitAsync(TimeSpan.FromMinutes(2));
+        Assert.False(write.IsCompleted, $"the write ended instead of waiting: {write.Exception?.InnerException?.Message}");
+        _proxy.ComeBack();
+        _clock.Advance(TimeSpan.FromMilliseconds(100));
+        await write.WaitAsync(TimeSpan.FromMinutes(1));
+
+        Assert.Equal(new StreamId(2, 0), await ReadCheckpointDirectAsync(id));
+    }
+
+    private sealed class ThrowingLogger : Microsoft.Extensions.Logging.ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
+
+        public void Log<TState>(
+            Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            throw new InvalidOperationException("logging provider down");
+    }
+
+    [Fact]
     public async Task A_checkpoint_commit_during_a_real_server_restart_waits_for_the_server()
     {
         var log = await PostgresStreamLog.OpenAsync(_server.ConnectionString, new PostgresStreamLogOptions { TimeProvider = _clock });
@@ -251,10 +284,16 @@ public sealed class PostgresReconnectTests : IAsyncLifetime
 
     private static string NewName() => "reconnect-" + Guid.NewGuid().ToString("N");
 
-    private async Task<PostgresStreamLog> OpenAsync(TimeSpan? reconnectTimeout = null, TimeSpan? maxDelay = null, bool pooling = true)
+    private async Task<PostgresStreamLog> OpenAsync(
+        TimeSpan? reconnectTimeout = null, TimeSpan? maxDelay = null, bool pooling = true, Microsoft.Extensions.Logging.ILogger? logger = null)
     {
         var throughProxy = new NpgsqlConnectionStringBuilder(_server.ConnectionString) { Port = _proxy.Port, Pooling = pooling }.ConnectionString;
         var options = new PostgresStreamLogOptions { TimeProvider = _clock };
+        if (logger is not null)
+        {
+            options.Logger = logger;
+        }
+
         if (reconnectTimeout is { } timeout)
         {
             options.ReconnectTimeout = timeout;
