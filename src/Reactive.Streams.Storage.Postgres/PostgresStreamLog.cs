@@ -355,7 +355,7 @@ public sealed partial class PostgresStreamLog : StreamLog
 
             var delay = Backoff.Compute(_failures - 1, options.ReconnectDelay, options.MaxReconnectDelay, jitter: null);
             delay = delay < remaining ? delay : remaining;
-            log._logger.LogWarning(error, "A stream log call failed transiently ({Failures} failures); trying again in {Delay}.", _failures, delay);
+            PostgresLog.CallRetrying(log._logger, _failures, delay, error);
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, log._stopListener.Token);
             try
             {
@@ -595,7 +595,7 @@ public sealed partial class PostgresStreamLog : StreamLog
                     if (everListened)
                     {
                         Interlocked.Increment(ref _reconnects);
-                        _logger.LogInformation("Stream log listener reconnected; re-checking every parked tail.");
+                        PostgresLog.ListenerReconnected(_logger);
                     }
 
                     everListened = true;
@@ -615,7 +615,7 @@ public sealed partial class PostgresStreamLog : StreamLog
             catch (Exception e)
             {
                 // Whatever broke the connection, the listener must come back: without it tails wake only at their timeout.
-                _logger.LogWarning(e, "Stream log listener lost its connection; reconnecting.");
+                PostgresLog.ListenerLost(_logger, e);
                 if (!everListened)
                 {
                     // Tails waiting for the first LISTEN fail with the error; later tails wait for the next attempt.

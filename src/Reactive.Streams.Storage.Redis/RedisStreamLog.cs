@@ -279,7 +279,7 @@ public sealed partial class RedisStreamLog : StreamLog
             }
             catch (RedisException e)
             {
-                _logger.LogDebug(e, "Could not unsubscribe the stream log's tail channel while disposing.");
+                RedisLog.UnsubscribeFailed(_logger, e);
             }
         }
 
@@ -299,7 +299,7 @@ public sealed partial class RedisStreamLog : StreamLog
     {
         if (CarriesSubscriptions(e))
         {
-            _logger.LogWarning(e.Exception, "Stream log subscription lost its connection ({FailureType}); StackExchange.Redis reconnects.", e.FailureType);
+            RedisLog.SubscriptionLost(_logger, e.FailureType, e.Exception);
         }
     }
 
@@ -311,7 +311,7 @@ public sealed partial class RedisStreamLog : StreamLog
         }
 
         Interlocked.Increment(ref _reconnects);
-        _logger.LogInformation("Stream log subscription reconnected; re-checking every parked tail.");
+        RedisLog.SubscriptionReconnected(_logger);
         // Appends made while the subscription was away were announced to nobody.
         NotifyAllStreams();
         // The multiplexer re-subscribes on the restored connection; a ping on that connection answers after the
@@ -355,7 +355,7 @@ public sealed partial class RedisStreamLog : StreamLog
         }
         catch (RedisException e)
         {
-            _logger.LogDebug(e, "Ping after the subscription reconnected failed; re-checking parked tails anyway.");
+            RedisLog.RecheckPingFailed(_logger, e);
         }
 
         NotifyAllStreams();

@@ -83,6 +83,43 @@ public sealed class PostgresReconnectTests : IAsyncLifetime
         Assert.Equal(new StreamId(2, 0), await ReadCheckpointDirectAsync(id));
     }
 
+    [Fact]
+    public async Task A_calls_wait_for_the_server_is_logged_as_a_warning_with_event_id_8001()
+    {
+        var logger = new RecordingLogger();
+        var log = await OpenAsync(logger: logger);
+        var id = NewName();
+        await log.WriteCheckpointAsync(id, new StreamId(1, 0));
+
+        _proxy.GoDown();
+        var timers = _clock.TimersCreated;
+        var write = log.WriteCheckpointAsync(id, new StreamId(2, 0)).AsTask();
+        await Task.WhenAny(write, _clock.WaitForTimersAsync(timers + 1)).WaitAsync(TimeSpan.FromMinutes(2));
+        _proxy.ComeBack();
+        _clock.Advance(TimeSpan.FromMilliseconds(100));
+        await write.WaitAsync(TimeSpan.FromMinutes(1));
+
+        var entry = Assert.Single(logger.Entries, e => e.Id.Id == 8001);
+        Assert.Equal(Microsoft.Extensions.Logging.LogLevel.Warning, entry.Level);
+        Assert.Equal("CallRetrying", entry.Id.Name);
+        Assert.NotNull(entry.Error);
+        Assert.DoesNotContain(logger.Entries, e => e.Id.Id == 0);
+    }
+
+    private sealed class RecordingLogger : Microsoft.Extensions.Logging.ILogger
+    {
+        public System.Collections.Concurrent.ConcurrentQueue<(Microsoft.Extensions.Logging.LogLevel Level, Microsoft.Extensions.Logging.EventId Id, Exception? Error)> Entries { get; } = new();
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
+
+        public void Log<TState>(
+            Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            Entries.Enqueue((logLevel, eventId, exception));
+    }
+
     private sealed class ThrowingLogger : Microsoft.Extensions.Logging.ILogger
     {
         public IDisposable? BeginScope<TState>(TState state)
