@@ -120,7 +120,6 @@ public static class StreamTracing
         return ActivityContext.TryParse(traceParent, traceState, isRemote: true, out var context) ? context : default;
     }
 
-    /// <summary>Links to the distinct trace contexts the frames carry; null when none carries one.</summary>
     /// <summary>
     /// A canal's pull as a "receive" (CLIENT) span on <paramref name="stream"/>, linked to the trace context of every
     /// frame it returns; <paramref name="group"/> names a consumer group's pull.
@@ -160,6 +159,7 @@ public static class StreamTracing
         }
     }
 
+    /// <summary>Links to the distinct trace contexts the frames carry; null when none carries one.</summary>
     internal static List<ActivityLink>? LinksOf<T>(IReadOnlyList<T> items)
     {
         if (typeof(T) != typeof(StreamFrame))
