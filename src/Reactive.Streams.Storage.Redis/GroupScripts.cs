@@ -101,14 +101,16 @@ internal static class GroupScripts
         """;
 
     // KEYS: durable, live, times (the sorted set), consumers. ARGV: 1 group, 2 consumer, 3 limit, 4 claim timeout ms,
-    // 5 now ms (log clock), 6 how many due entries to consider. Returns {1, last delivered id, reclaimed entries, their
-    // delivery counts, new entries}.
-    // Reclaiming: the entries handed out at least the timeout ago by the log's clock come from the sorted set (the
-    // longest-held first, up to ARGV[6]), wherever they are in the pending list; an entry handed out by some other
-    // client has no time there and is reclaimed by the server's idle time, looked for among the oldest ARGV[6] pending
-    // entries of each half, only when the pending lists hold more entries than the sorted set. The candidates are taken
-    // in id order up to the limit, with XCLAIM (which raises their delivery count). XAUTOCLAIM's min-idle is measured on
-    // the server's clock, which the log's clock need not match.
+    // 5 now ms (log clock), 6 how many due entries to consider at a time. Returns {1, last delivered id, reclaimed
+    // entries, their delivery counts, new entries}.
+    // Reclaiming: the entries handed out at least the timeout ago by the log's clock come from the sorted set, a page of
+    // ARGV[6] at a time (the longest-held first), wherever they are in the pending list; an entry handed out by some
+    // other client has no time there and is reclaimed by the server's idle time, looked for among the oldest ARGV[6]
+    // pending entries of each half, only when the pending lists hold more entries than the sorted set. Each page's
+    // candidates are taken in id order up to the limit, with XCLAIM (which raises their delivery count and makes them no
+    // longer due), and pages follow until the limit is met or no due entry is left: new entries are handed out only
+    // then, as on the other backends (a claim once took new entries while due ones waited beyond its first page).
+    // XAUTOCLAIM's min-idle is measured on the server's clock, which the log's clock need not match.
     public const string Claim = Prelude + """
         local gd = group_of(KEYS[1], ARGV[1])
         local gl = group_of(KEYS[2], ARGV[1])
@@ -119,66 +121,75 @@ internal static class GroupScripts
         local timeout = tonumber(ARGV[4])
         local now = tonumber(ARGV[5])
         local scan = tonumber(ARGV[6])
-        local candidates = {}
-        for _, k in ipairs(redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now - timeout, 'LIMIT', 0, scan)) do
-            local id = unzkey(k)
-            local p = redis.call('XPENDING', KEYS[1], ARGV[1], id, id, 1)[1]
-            local half = 1
-            if p == nil then
-                p = redis.call('XPENDING', KEYS[2], ARGV[1], id, id, 1)[1]
-                half = 2
+        local claimed = {}
+        local claimedCounts = {}
+        -- Pages of due entries, until the limit is met or none is left: a claim hands out new entries only once no due
+        -- entry waits. Each page makes progress (its entries are claimed, which makes them no longer due, or dropped), so
+        -- the loop ends; a full page may have more behind it.
+        local first, more = true, true
+        while #claimed < limit and more do
+            local candidates = {}
+            local page = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now - timeout, 'LIMIT', 0, scan)
+            more = #page == scan
+            for _, k in ipairs(page) do
+                local id = unzkey(k)
+                local p = redis.call('XPENDING', KEYS[1], ARGV[1], id, id, 1)[1]
+                local half = 1
+                if p == nil then
+                    p = redis.call('XPENDING', KEYS[2], ARGV[1], id, id, 1)[1]
+                    half = 2
+                end
+                if p == nil then
+                    -- Acknowledged by another client: no longer pending.
+                    redis.call('ZREM', KEYS[3], k)
+                else
+                    p.half = half
+                    table.insert(candidates, p)
+                end
             end
-            if p == nil then
-                -- Acknowledged by another client: no longer pending.
-                redis.call('ZREM', KEYS[3], k)
-            else
-                p.half = half
-                table.insert(candidates, p)
-            end
-        end
-        if tonumber(gd['pending']) + tonumber(gl['pending']) > redis.call('ZCARD', KEYS[3]) then
-            for half = 1, 2 do
-                for _, p in ipairs(redis.call('XPENDING', KEYS[half], ARGV[1], '-', '+', scan)) do
-                    if p[3] >= timeout and redis.call('ZSCORE', KEYS[3], zkey(p[1])) == false then
-                        p.half = half
-                        table.insert(candidates, p)
+            if first and tonumber(gd['pending']) + tonumber(gl['pending']) > redis.call('ZCARD', KEYS[3]) then
+                for half = 1, 2 do
+                    for _, p in ipairs(redis.call('XPENDING', KEYS[half], ARGV[1], '-', '+', scan)) do
+                        if p[3] >= timeout and redis.call('ZSCORE', KEYS[3], zkey(p[1])) == false then
+                            p.half = half
+                            table.insert(candidates, p)
+                        end
                     end
                 end
             end
-        end
-        table.sort(candidates, function(a, b) return less(a[1], b[1]) end)
-        local claimed = {}
-        local claimedCounts = {}
-        -- XCLAIM drops a best-effort entry trimmed while pending (and returns nothing for it): claim on past such entries,
-        -- in id order, until the limit is met, so that a trimmed entry never takes the place of a due one behind it.
-        local from = 1
-        while #claimed < limit and from <= #candidates do
-            local due = {{}, {}}
-            local counts = {}
-            local last = math.min(#candidates, from + limit - #claimed - 1)
-            for i = from, last do
-                local p = candidates[i]
-                table.insert(due[p.half], p[1])
-                counts[p[1]] = p[4] + 1
-            end
-            from = last + 1
-            for half = 1, 2 do
-                if #due[half] > 0 then
-                    local got = {}
-                    local times = {}
-                    for _, e in ipairs(redis.call('XCLAIM', KEYS[half], ARGV[1], ARGV[2], 0, unpack(due[half]))) do
-                        if type(e) == 'table' then
-                            table.insert(claimed, e)
-                            table.insert(claimedCounts, counts[e[1]])
-                            table.insert(times, ARGV[5])
-                            table.insert(times, zkey(e[1]))
-                            got[e[1]] = true
+            first = false
+            table.sort(candidates, function(a, b) return less(a[1], b[1]) end)
+            -- XCLAIM drops a best-effort entry trimmed while pending (and returns nothing for it): claim on past such
+            -- entries, in id order, until the limit is met, so that a trimmed entry never takes the place of a due one behind it.
+            local from = 1
+            while #claimed < limit and from <= #candidates do
+                local due = {{}, {}}
+                local counts = {}
+                local last = math.min(#candidates, from + limit - #claimed - 1)
+                for i = from, last do
+                    local p = candidates[i]
+                    table.insert(due[p.half], p[1])
+                    counts[p[1]] = p[4] + 1
+                end
+                from = last + 1
+                for half = 1, 2 do
+                    if #due[half] > 0 then
+                        local got = {}
+                        local times = {}
+                        for _, e in ipairs(redis.call('XCLAIM', KEYS[half], ARGV[1], ARGV[2], 0, unpack(due[half]))) do
+                            if type(e) == 'table' then
+                                table.insert(claimed, e)
+                                table.insert(claimedCounts, counts[e[1]])
+                                table.insert(times, ARGV[5])
+                                table.insert(times, zkey(e[1]))
+                                got[e[1]] = true
+                            end
                         end
-                    end
-                    zadd_all(KEYS[3], times)
-                    -- Best-effort entries trimmed while pending are dropped from the pending list by XCLAIM; forget their times.
-                    for _, id in ipairs(due[half]) do
-                        if not got[id] then redis.call('ZREM', KEYS[3], zkey(id)) end
+                        zadd_all(KEYS[3], times)
+                        -- Best-effort entries trimmed while pending are dropped from the pending list by XCLAIM; forget their times.
+                        for _, id in ipairs(due[half]) do
+                            if not got[id] then redis.call('ZREM', KEYS[3], zkey(id)) end
+                        end
                     end
                 end
             end

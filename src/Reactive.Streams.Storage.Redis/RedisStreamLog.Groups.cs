@@ -5,8 +5,9 @@ namespace Reactive.Streams.Storage.Redis;
 /// <summary>Consumer groups on Redis's native stream consumer groups (see <see cref="GroupScripts"/>).</summary>
 public sealed partial class RedisStreamLog : IConsumerGroupLog
 {
-    // At most how many due entries a claim considers for reclaiming, and how many of the oldest pending entries it
-    // examines for entries another client handed out (XAUTOCLAIM's COUNT defaults to 100).
+    // At most how many due entries a claim considers for reclaiming at a time (it reads pages of them until its limit
+    // is met or none is left), and how many of the oldest pending entries it examines for entries another client
+    // handed out (XAUTOCLAIM's COUNT defaults to 100).
     private const int ReclaimScan = 1000;
 
     private static readonly byte[] CreateHash = Scripts.Hash(GroupScripts.Create);
