@@ -393,11 +393,10 @@ public sealed class ConsumerGroupCanal : ICommittableCanal<StreamFrame>, IRequeu
         {
             throw Closed();
         }
-        catch (OperationCanceledException error) when (cancellationToken.IsCancellationRequested && error.CancellationToken != cancellationToken)
+        catch (OperationCanceledException error) when (CallerCancellation.IsRenamed(error, cancellationToken))
         {
-            // The pull waited on a token linked to the disposal; as ChannelReader.ReadAsync does, the exception names the
-            // caller's token, so a caller that tells its own cancellation from another by the token sees it as its own.
-            throw new OperationCanceledException(error.Message, error, cancellationToken);
+            // The pull waited on a token linked to the disposal.
+            throw CallerCancellation.Rename(error, cancellationToken);
         }
         finally
         {

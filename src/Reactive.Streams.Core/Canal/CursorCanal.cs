@@ -354,6 +354,11 @@ public sealed class CursorCanal : ICommittableCanal<StreamFrame>, IRequeueCanal<
         {
             throw Closed();
         }
+        catch (OperationCanceledException error) when (CallerCancellation.IsRenamed(error, cancellationToken))
+        {
+            // The pull waited on a token linked to the disposal.
+            throw CallerCancellation.Rename(error, cancellationToken);
+        }
         finally
         {
             linked?.Dispose();

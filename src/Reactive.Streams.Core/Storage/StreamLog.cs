@@ -564,6 +564,11 @@ public abstract partial class StreamLog : IStreamLog, ICheckpointStore, IDisposa
         {
             throw new ObjectDisposedException(GetType().Name, "The stream log was disposed while a tail was waiting.");
         }
+        catch (OperationCanceledException error) when (CallerCancellation.IsRenamed(error, cancellationToken))
+        {
+            // The tail waited on a token linked to the disposal.
+            throw CallerCancellation.Rename(error, cancellationToken);
+        }
     }
 
     private async IAsyncEnumerable<StreamFrame> TailForeverAsync(string stream, StreamId after, TailVisibility visibility, [EnumeratorCancellation] CancellationToken cancellationToken)

@@ -35,7 +35,8 @@ public abstract partial class StreamLogConformanceTests
         var cancelled = canal.PullBatchAsync(10, TimeSpan.FromMinutes(10), cancel.Token).AsTask();
         await Clock.WaitForTimersAsync(timers + 1);
         await cancel.CancelAsync();
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled.WaitAsync(Guard));
+        var error = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled.WaitAsync(Guard));
+        Assert.Equal(cancel.Token, error.CancellationToken); // the caller's token, not the one the canal links to its disposal
 
         var first = await log.AppendAsync(stream, "a", AppendMode.Durable);
         var batch = await canal.PullBatchAsync(10, TimeSpan.FromMinutes(10)).AsTask().WaitAsync(Guard);

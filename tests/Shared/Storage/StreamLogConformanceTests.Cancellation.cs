@@ -18,18 +18,25 @@ public abstract partial class StreamLogConformanceTests
         await cancelled.CancelAsync();
         var token = cancelled.Token;
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => log.AppendAsync(stream, Utf8("d"), AppendMode.Durable, token).AsTask());
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => log.AppendAsync(stream, Utf8("""{"n":2}"""), AppendMode.DurableSummary, token).AsTask());
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => log.AppendAsync(stream, Utf8("l"), AppendMode.BestEffortLive, token).AsTask());
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => log.AppendBatchAsync(stream, [Utf8("b1"), Utf8("b2")], AppendMode.Durable, token).AsTask());
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(
+        // Each call throws naming the caller's token, as the runtime's async APIs do.
+        async Task CancelledAsync(Func<Task> call)
+        {
+            var error = await Assert.ThrowsAnyAsync<OperationCanceledException>(call);
+            Assert.Equal(token, error.CancellationToken);
+        }
+
+        await CancelledAsync(() => log.AppendAsync(stream, Utf8("d"), AppendMode.Durable, token).AsTask());
+        await CancelledAsync(() => log.AppendAsync(stream, Utf8("""{"n":2}"""), AppendMode.DurableSummary, token).AsTask());
+        await CancelledAsync(() => log.AppendAsync(stream, Utf8("l"), AppendMode.BestEffortLive, token).AsTask());
+        await CancelledAsync(() => log.AppendBatchAsync(stream, [Utf8("b1"), Utf8("b2")], AppendMode.Durable, token).AsTask());
+        await CancelledAsync(
             () => log.AppendBatchAsync(stream, [Utf8("""{"n":3}""")], AppendMode.DurableSummary, [new Dictionary<string, string> { ["k"] = "v" }], token).AsTask());
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => ((ICheckpointStore)log).WriteCheckpointAsync(checkpoint, first.Id, token).AsTask());
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => log.ReadAsync(stream, StreamId.Min, StreamId.Max, 10, token).AsTask());
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => log.TailAsync(stream, StreamId.Min, TimeSpan.Zero, 10, TailVisibility.All, token).AsTask());
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => log.TailAsync(stream, first.Id, TimeSpan.FromMinutes(1), 10, TailVisibility.All, token).AsTask());
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => log.ReadSummaryAsync(stream, token).AsTask());
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => ((ICheckpointStore)log).ReadCheckpointAsync(checkpoint, token).AsTask());
+        await CancelledAsync(() => ((ICheckpointStore)log).WriteCheckpointAsync(checkpoint, first.Id, token).AsTask());
+        await CancelledAsync(() => log.ReadAsync(stream, StreamId.Min, StreamId.Max, 10, token).AsTask());
+        await CancelledAsync(() => log.TailAsync(stream, StreamId.Min, TimeSpan.Zero, 10, TailVisibility.All, token).AsTask());
+        await CancelledAsync(() => log.TailAsync(stream, first.Id, TimeSpan.FromMinutes(1), 10, TailVisibility.All, token).AsTask());
+        await CancelledAsync(() => log.ReadSummaryAsync(stream, token).AsTask());
+        await CancelledAsync(() => ((ICheckpointStore)log).ReadCheckpointAsync(checkpoint, token).AsTask());
 
         // Nothing was written: one frame, the first patch only, no checkpoint; the next append follows the first.
         Assert.Equal([first.Id], (await log.ReadAsync(stream, StreamId.Min, StreamId.Max, 10)).Select(f => f.Id));
@@ -55,7 +62,8 @@ public abstract partial class StreamLogConformanceTests
         Assert.False(tail.IsCompleted);
         await cancel.CancelAsync();
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => tail.WaitAsync(Guard));
+        var error = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => tail.WaitAsync(Guard));
+        Assert.Equal(cancel.Token, error.CancellationToken); // the caller's token, not the one the log links to its disposal
         await log.AppendAsync(stream, "a", AppendMode.Durable);
         Assert.Equal(["a"], (await log.TailAsync(stream, StreamId.Min, TimeSpan.FromMinutes(10), 10).AsTask().WaitAsync(Guard)).Select(Text));
     }
