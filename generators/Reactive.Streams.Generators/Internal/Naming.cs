@@ -103,13 +103,36 @@ internal static class Naming
         return literal.Substring(1, literal.Length - 2).Replace("{", "{{").Replace("}", "}}");
     }
 
-    /// <summary>A hint name that is a valid file name for any type name.</summary>
+    /// <summary>
+    /// A hint name that is a valid file name for any type name. A character other than a letter, a digit, '.' or '_' (a
+    /// combining mark, a connector such as '‿', a formatting character, all legal in C# identifiers) becomes '_', and the
+    /// name then ends with a hash of the exact type name, so that <c>A‿B</c> and <c>A_B</c> get two files rather than one
+    /// hint name twice (an ArgumentException that fails the whole generator, CS8785). The '@' of a keyword used as a name
+    /// is written '_' without a hash, as before.
+    /// </summary>
     public static string HintName(string fullName, string suffix)
     {
-        var builder = new StringBuilder(fullName.Length + suffix.Length);
-        foreach (var c in fullName.Replace("global::", string.Empty))
+        var name = fullName.Replace("global::", string.Empty);
+        var builder = new StringBuilder(name.Length + suffix.Length + 9);
+        var replaced = false;
+        foreach (var c in name)
         {
-            builder.Append(char.IsLetterOrDigit(c) || c == '.' || c == '_' ? c : '_');
+            var kept = char.IsLetterOrDigit(c) || c == '.' || c == '_';
+            // The '@' of an escaped keyword (@class) is no part of the name: written '_' as ever, it is no replacement.
+            replaced |= !kept && c != '@';
+            builder.Append(kept ? c : '_');
+        }
+
+        if (replaced)
+        {
+            // FNV-1a over the UTF-16 code units: stable across processes and runtimes (string.GetHashCode is not).
+            var hash = 2166136261u;
+            foreach (var c in name)
+            {
+                hash = unchecked((hash ^ c) * 16777619u);
+            }
+
+            builder.Append('.').Append(hash.ToString("x8", System.Globalization.CultureInfo.InvariantCulture));
         }
 
         return builder.Append(suffix).ToString();
