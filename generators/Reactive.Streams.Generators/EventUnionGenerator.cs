@@ -29,12 +29,11 @@ public sealed class EventUnionGenerator : IIncrementalGenerator
             .WithTrackingName(TrackingNames.UnionModel);
         // A project pinned below C# 11 gets the same code without UTF-8 string literals and without IEventUnion<T> (static
         // abstract interface members), and below C# 10 with block-scoped namespaces (records, and so unions, exist from C# 9).
-        var csharp11 = context.ParseOptionsProvider
-            .Select(static (options, _) => options is not CSharpParseOptions { LanguageVersion: < LanguageVersion.CSharp11 });
-        var fileScopedNamespaces = context.ParseOptionsProvider
-            .Select(static (options, _) => options is not CSharpParseOptions { LanguageVersion: < LanguageVersion.CSharp10 });
-        context.RegisterSourceOutput(unionModels.Combine(csharp11).Combine(fileScopedNamespaces), static (spc, pair) =>
-            spc.AddSource(UnionEmitter.HintName(pair.Left.Left), UnionEmitter.Emit(pair.Left.Left, pair.Left.Right, pair.Right)));
+        // The model carries its file's language version: a union's output is its model alone, with no Combine. (Roslyn 4.14
+        // drops every output of a ForAttributeWithMetadataName combined with another provider once an unrelated file is
+        // edited into an unfinished attribute, "[X": IncrementalityTests.)
+        context.RegisterSourceOutput(unionModels, static (spc, model) =>
+            spc.AddSource(UnionEmitter.HintName(model), UnionEmitter.Emit(model, model.CSharp11, model.FileScopedNamespaces)));
 
         var unionDiagnostics = unions
             .Select(static (r, _) => r.Diagnostics)
@@ -83,21 +82,10 @@ public sealed class EventUnionGenerator : IIncrementalGenerator
             .Where(static m => m is not null)
             .Select(static (m, _) => m!)
             .WithTrackingName(TrackingNames.SinkModel);
-        // A sink over a union of this compilation that the generator refused (its diagnostics say why) gets no code
-        // either: its adapters would name the union's generated members (Unknown/Other), which do not exist.
-        var refusedUnions = unions
-            .Where(static r => r.Model is null)
-            .Select(static (r, _) => r.FullName)
-            .Collect()
-            .Select(static (names, _) => names.Distinct(StringComparer.Ordinal).OrderBy(static n => n, StringComparer.Ordinal).ToEquatableArray());
-        context.RegisterSourceOutput(sinkModels.Combine(refusedUnions).Combine(fileScopedNamespaces), static (spc, pair) =>
-        {
-            var model = pair.Left.Left;
-            if (!pair.Left.Right.Contains(model.UnionTypeName))
-            {
-                spc.AddSource(SinkEmitter.HintName(model), SinkEmitter.Emit(model, pair.Right));
-            }
-        });
+        // A sink of a union the generator refuses gets no model (SinkParser), and its file's language version is in its model:
+        // like a union's, a sink's output is its model alone.
+        context.RegisterSourceOutput(sinkModels, static (spc, model) =>
+            spc.AddSource(SinkEmitter.HintName(model), SinkEmitter.Emit(model, model.FileScopedNamespace)));
 
         var sinkDiagnostics = sinks
             .Select(static (r, _) => r.Diagnostics)

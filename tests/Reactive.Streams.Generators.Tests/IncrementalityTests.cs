@@ -174,6 +174,142 @@ public sealed class IncrementalityTests
         }
     }
 
+    [Theory]
+    [InlineData("[")]
+    [InlineData("[X")]
+    [InlineData("[X]")]
+    [InlineData("[X(")]
+    [InlineData("namespace Consumer.Other;\n[Obsolete")]
+    public void Typing_an_attribute_into_an_unrelated_file_keeps_every_output(string typed)
+    {
+        var compilation = TestCompilation.Create(string.Empty, Sources.LeaseHistory, Sources.Completion, Sources.LeaseSink);
+        var driver = TestCompilation.CreateDriver(trackSteps: true).RunGenerators(compilation);
+        var expected = Generated(driver);
+        Assert.Equal(3, expected.Count);
+        var tree = compilation.SyntaxTrees.First();
+
+        // The user types the attribute one character at a time, then deletes it again.
+        foreach (var text in Enumerable.Range(1, typed.Length).Select(n => typed.Substring(0, n)).Append(string.Empty))
+        {
+            var edited = CSharpSyntaxTree.ParseText(text, TestCompilation.ParseOptions, tree.FilePath);
+            compilation = compilation.ReplaceSyntaxTree(tree, edited);
+            tree = edited;
+            driver = driver.RunGenerators(compilation);
+
+            Assert.Equal(expected, Generated(driver));
+        }
+    }
+
+    [Fact]
+    public void A_cancelled_run_throws_OperationCanceledException_and_the_next_run_generates_everything()
+    {
+        var compilation = TestCompilation.Create(Sources.LeaseHistory, Sources.Completion, Sources.LeaseSink);
+        var driver = TestCompilation.CreateDriver(trackSteps: true);
+        using var cancelled = new CancellationTokenSource();
+        cancelled.Cancel();
+
+        Assert.ThrowsAny<OperationCanceledException>(() => driver.RunGeneratorsAndUpdateCompilation(compilation, out _, out _, cancelled.Token));
+
+        // The driver a cancelled run leaves behind is the one it started from: running it again generates in full.
+        driver = driver.RunGeneratorsAndUpdateCompilation(compilation, out var output, out var diagnostics);
+        Assert.Empty(diagnostics);
+        Assert.Equal(Generated(TestCompilation.CreateDriver().RunGenerators(compilation)), Generated(driver));
+        Assert.Equal(3, Generated(driver).Count);
+        Assert.Empty(output.GetDiagnostics().Where(static d => d.Severity >= DiagnosticSeverity.Warning));
+    }
+
+    [Fact]
+    public void A_run_cancelled_after_a_complete_one_leaves_the_driver_able_to_run_the_edit()
+    {
+        var compilation = TestCompilation.Create(Sources.LeaseHistory, Sources.Completion, Sources.LeaseSink);
+        var driver = TestCompilation.CreateDriver(trackSteps: true).RunGenerators(compilation);
+        var tree = compilation.SyntaxTrees.Single(static t => t.FilePath == "Source1.cs");
+        var edited = compilation.ReplaceSyntaxTree(
+            tree,
+            CSharpSyntaxTree.ParseText(Sources.Completion.Replace("Cancelled : CompletionOutcome;", "Cancelled : CompletionOutcome;\n    public sealed record TimedOut : CompletionOutcome;", StringComparison.Ordinal), TestCompilation.ParseOptions, "Source1.cs"));
+        using var cancelled = new CancellationTokenSource();
+        cancelled.Cancel();
+
+        Assert.ThrowsAny<OperationCanceledException>(() => driver.RunGenerators(edited, cancelled.Token));
+
+        var after = Generated(driver.RunGenerators(edited));
+        Assert.Equal(Generated(TestCompilation.CreateDriver().RunGenerators(edited)), after);
+        Assert.Contains("TimedOut", after["Consumer.Completion.CompletionOutcome.EventUnion.g.cs"], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Removing_a_union_removes_its_output_only_and_renaming_a_variant_re_emits_it()
+    {
+        var compilation = TestCompilation.Create(Sources.LeaseHistory, SecondUnion, Sources.Completion);
+        var driver = TestCompilation.CreateDriver(trackSteps: true).RunGenerators(compilation);
+        var tags = compilation.SyntaxTrees.Single(static t => t.FilePath == "Source1.cs");
+
+        var renamed = compilation.ReplaceSyntaxTree(tags, CSharpSyntaxTree.ParseText(SecondUnion.Replace("Cleared", "Wiped", StringComparison.Ordinal), TestCompilation.ParseOptions, "Source1.cs"));
+        var result = driver.RunGenerators(renamed).GetRunResult().Results.Single();
+        var emitted = result.TrackedOutputSteps.SelectMany(static s => s.Value).SelectMany(static s => s.Outputs).ToList();
+        Assert.Single(emitted, static o => o.Reason == IncrementalStepRunReason.Modified);
+        var tagSource = result.GeneratedSources.Single(static s => s.HintName == "Consumer.Tags.TagEvent.EventUnion.g.cs").SourceText.ToString();
+        Assert.Contains("Wiped", tagSource, StringComparison.Ordinal);
+        Assert.DoesNotContain("Cleared", tagSource, StringComparison.Ordinal);
+
+        var removed = compilation.ReplaceSyntaxTree(tags, CSharpSyntaxTree.ParseText(Sources.Unrelated, TestCompilation.ParseOptions, "Source1.cs"));
+        var before = Generated(driver);
+        var after = Generated(driver.RunGenerators(removed));
+        Assert.Equal(before.Keys.Where(static k => k != "Consumer.Tags.TagEvent.EventUnion.g.cs").Order(StringComparer.Ordinal), after.Keys.Order(StringComparer.Ordinal));
+        Assert.All(after, kv => Assert.Equal(before[kv.Key], kv.Value));
+    }
+
+    [Theory]
+    [InlineData("// a comment\n")]
+    [InlineData("   \n\n")]
+    [InlineData("using System.Linq;\n")]
+    public void A_comment_whitespace_or_a_using_in_a_union_s_file_re_emits_nothing(string prefix)
+    {
+        var compilation = TestCompilation.Create(Sources.LeaseHistory, SecondUnion, Sources.LeaseSink);
+        var driver = TestCompilation.CreateDriver(trackSteps: true).RunGenerators(compilation);
+        var before = Generated(driver);
+        var tree = compilation.SyntaxTrees.Single(static t => t.FilePath == "Source1.cs");
+
+        var edited = compilation.ReplaceSyntaxTree(tree, CSharpSyntaxTree.ParseText(prefix + SecondUnion, TestCompilation.ParseOptions, "Source1.cs"));
+        var result = driver.RunGenerators(edited).GetRunResult().Results.Single();
+
+        foreach (var step in s_steps)
+        {
+            AssertAllCachedOrUnchanged(result, step);
+        }
+
+        var emitted = result.TrackedOutputSteps.SelectMany(static s => s.Value).SelectMany(static s => s.Outputs).ToList();
+        Assert.All(emitted, static o => Assert.Contains(o.Reason, new[] { IncrementalStepRunReason.Cached, IncrementalStepRunReason.Unchanged }));
+        Assert.Equal(before, result.GeneratedSources.ToDictionary(static s => s.HintName, static s => s.SourceText.ToString()));
+    }
+
+    [Fact]
+    public void A_new_reference_no_union_uses_and_a_new_unrelated_file_re_emit_nothing()
+    {
+        var compilation = TestCompilation.Create(Sources.LeaseHistory, SecondUnion, Sources.LeaseSink);
+        var driver = TestCompilation.CreateDriver(trackSteps: true).RunGenerators(compilation);
+        var before = Generated(driver);
+        var library = CSharpCompilation.Create("Library", new[] { CSharpSyntaxTree.ParseText("namespace Library; public static class Tool { public static int One => 1; }", TestCompilation.ParseOptions) }, TestCompilation.References, new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary));
+
+        var edited = compilation
+            .AddReferences(library.ToMetadataReference())
+            .AddSyntaxTrees(CSharpSyntaxTree.ParseText("namespace Consumer.Other; [System.Obsolete] public static class Added { }", TestCompilation.ParseOptions, "Added.cs"));
+        var result = driver.RunGenerators(edited).GetRunResult().Results.Single();
+
+        foreach (var step in s_steps)
+        {
+            AssertAllCachedOrUnchanged(result, step);
+        }
+
+        var emitted = result.TrackedOutputSteps.SelectMany(static s => s.Value).SelectMany(static s => s.Outputs).ToList();
+        Assert.NotEmpty(emitted);
+        Assert.All(emitted, static o => Assert.Contains(o.Reason, new[] { IncrementalStepRunReason.Cached, IncrementalStepRunReason.Unchanged }));
+        Assert.Equal(before, result.GeneratedSources.ToDictionary(static s => s.HintName, static s => s.SourceText.ToString()));
+    }
+
+    private static Dictionary<string, string> Generated(GeneratorDriver driver)
+        => driver.GetRunResult().Results.Single().GeneratedSources.ToDictionary(static s => s.HintName, static s => s.SourceText.ToString());
+
     private static string LargeUnion(int i)
     {
         var variants = string.Join("\n", Enumerable.Range(0, 6).Select(v =>

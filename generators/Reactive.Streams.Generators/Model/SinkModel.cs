@@ -20,6 +20,7 @@ internal sealed record HandlerModel(string CaseTypeName, string MethodName, bool
 /// <param name="Capacity">The declared capacity.</param>
 /// <param name="DegraderName">The degrader method, when it names a static <c>TUnion M(TUnion)</c> on the sink.</param>
 /// <param name="HasDataflowBlock">The compilation has <c>Reactive.Streams.BackpressureBlock&lt;T&gt;</c>, so the Dataflow target can be emitted.</param>
+/// <param name="FileScopedNamespace">The sink's file is C# 10 or later: the generated file uses a file-scoped namespace.</param>
 internal sealed record SinkModel(
     string Namespace,
     EquatableArray<string> ContainingTypes,
@@ -31,7 +32,8 @@ internal sealed record SinkModel(
     string? Policy,
     int Capacity,
     string? DegraderName,
-    bool HasDataflowBlock);
+    bool HasDataflowBlock,
+    bool FileScopedNamespace = true);
 
 /// <summary>What the parser found for one <c>[StreamSink]</c>: a model when code can be generated, and diagnostics.</summary>
 internal sealed record SinkResult(SinkModel? Model, EquatableArray<DiagnosticInfo> Diagnostics);

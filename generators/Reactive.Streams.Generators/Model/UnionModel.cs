@@ -46,6 +46,11 @@ internal sealed record VariantModel(string Name, string WireName, EquatableArray
 /// <param name="SharedAccessors">Positional properties with the same name and type in every variant.</param>
 /// <param name="IsPayloadless">Every variant is parameterless: <c>FromWire</c>/<c>ToWire</c> and <c>Other</c> instead of <c>Unknown</c>.</param>
 /// <param name="DeclaresJsonConverter">The union's declaration carries a <c>[JsonConverter]</c>: the generator adds none.</param>
+/// <param name="CSharp11">
+/// The union's file is C# 11 or later: UTF-8 string literals and <c>IEventUnion&lt;T&gt;</c> (static abstract interface
+/// members). Read from the file's own parse options, so the union's output depends on nothing but its model.
+/// </param>
+/// <param name="FileScopedNamespaces">The union's file is C# 10 or later: the generated file uses a file-scoped namespace.</param>
 /// <param name="SuppressedWarnings">
 /// The warnings a use of the union or its variants raises because one is <c>[Obsolete]</c> (CS0612, CS0618) or
 /// <c>[Experimental]</c> (its id), comma-separated; the generated file suppresses them. Empty for most unions.
@@ -59,7 +64,9 @@ internal sealed record UnionModel(
     EquatableArray<PropertyModel> SharedAccessors,
     bool IsPayloadless,
     bool DeclaresJsonConverter = false,
-    string SuppressedWarnings = "")
+    string SuppressedWarnings = "",
+    bool CSharp11 = true,
+    bool FileScopedNamespaces = true)
 {
     public string FallbackName => IsPayloadless ? "Other" : "Unknown";
 
@@ -88,4 +95,8 @@ internal sealed record UnionModel(
 /// <param name="FullName">The union's fully qualified name (<c>global::</c>...), as a sink model names it.</param>
 /// <param name="Model">The model, or null when no code is generated for the union.</param>
 /// <param name="Diagnostics">What the parser reports.</param>
-internal sealed record UnionResult(string Name, string FullName, UnionModel? Model, EquatableArray<DiagnosticInfo> Diagnostics);
+/// <param name="IsRepeatedAttribute">
+/// The node repeats the union's <c>[EventUnion]</c> on another part of it (CS0579): the part with the first one generates
+/// the union, so this one reports nothing and does not make a sink of the union refused.
+/// </param>
+internal sealed record UnionResult(string Name, string FullName, UnionModel? Model, EquatableArray<DiagnosticInfo> Diagnostics, bool IsRepeatedAttribute = false);

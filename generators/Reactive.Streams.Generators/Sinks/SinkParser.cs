@@ -26,6 +26,14 @@ internal static class SinkParser
         var identifier = LocationInfo.From(syntax.Identifier.GetLocation());
         var diagnostics = new List<DiagnosticInfo>();
 
+        // [StreamSink] on two parts of one partial class (CS0579) matches twice: the part with the first one generates.
+        var first = sink.GetAttributes().FirstOrDefault(static a => a.AttributeClass?.ToDisplayString() == StreamSinkAttribute)?.ApplicationSyntaxReference;
+        var mine = context.Attributes.FirstOrDefault()?.ApplicationSyntaxReference;
+        if (syntax.Identifier.IsMissing || (first is not null && mine is not null && (first.SyntaxTree != mine.SyntaxTree || first.Span != mine.Span)))
+        {
+            return new SinkResult(null, EquatableArray<DiagnosticInfo>.Empty);
+        }
+
         var problem = ShapeProblem(sink, syntax);
         var union = context.Attributes[0].ConstructorArguments.FirstOrDefault().Value as INamedTypeSymbol;
         if (problem is null && (union is null || !union.GetAttributes().Any(static a => a.AttributeClass?.ToDisplayString() == UnionParser.EventUnionAttribute)))
@@ -130,8 +138,11 @@ internal static class SinkParser
                 "is the name of a member the generator adds to the sink, which a member cannot share with its class"));
         }
 
+        // A sink of a union the generator refused (its diagnostics say why) gets no code either: its adapters would name the
+        // union's generated members (Unknown/Other), which do not exist.
         var hasErrors = diagnostics.Count > 0;
-        var model = hasErrors
+        var languageVersion = (syntax.SyntaxTree.Options as CSharpParseOptions)?.LanguageVersion ?? LanguageVersion.Latest;
+        var model = hasErrors || !UnionParser.GeneratesMembers(union, context.SemanticModel.Compilation, cancellationToken)
             ? null
             : new SinkModel(
                 Namespace: sink.ContainingNamespace.IsGlobalNamespace ? string.Empty : sink.ContainingNamespace.ToDisplayString(),
@@ -144,7 +155,8 @@ internal static class SinkParser
                 Policy: policy,
                 Capacity: capacity,
                 DegraderName: degrader,
-                HasDataflowBlock: context.SemanticModel.Compilation.GetTypeByMetadataName(BackpressureBlock) is not null);
+                HasDataflowBlock: context.SemanticModel.Compilation.GetTypeByMetadataName(BackpressureBlock) is not null,
+                FileScopedNamespace: languageVersion >= LanguageVersion.CSharp10);
         return new SinkResult(model, diagnostics.ToEquatableArray());
     }
 

@@ -22,11 +22,47 @@ internal static class UnionParser
     };
 
     public static UnionResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+        => Parse((INamedTypeSymbol)context.TargetSymbol, (TypeDeclarationSyntax)context.TargetNode, context.SemanticModel, context.Attributes.FirstOrDefault()?.ApplicationSyntaxReference, cancellationToken);
+
+    /// <summary>
+    /// Whether the generator generates <paramref name="union"/>'s members (its <c>Unknown</c> or <c>Other</c>, which a sink's
+    /// adapters name): a union from a referenced assembly has them; one of this compilation is parsed as its own step parses
+    /// it. A sink asks this itself rather than combining its model with the unions' results: Roslyn 4.14 loses the outputs
+    /// of a ForAttributeWithMetadataName combined with another provider (IncrementalityTests).
+    /// </summary>
+    public static bool GeneratesMembers(INamedTypeSymbol union, Compilation compilation, CancellationToken cancellationToken)
     {
-        var union = (INamedTypeSymbol)context.TargetSymbol;
-        var syntax = (TypeDeclarationSyntax)context.TargetNode;
+        var application = union.GetAttributes().FirstOrDefault(static a => IsAttribute(a, "EventUnionAttribute", EventUnionAttribute))?.ApplicationSyntaxReference;
+        if (application is null)
+        {
+            return union.DeclaringSyntaxReferences.IsEmpty;
+        }
+
+        if (application.GetSyntax(cancellationToken).Parent?.Parent is not TypeDeclarationSyntax syntax)
+        {
+            return false;
+        }
+
+        return Parse(union, syntax, Binding.SemanticModel(compilation, syntax.SyntaxTree), application, cancellationToken).Model is not null;
+    }
+
+    private static UnionResult Parse(INamedTypeSymbol union, TypeDeclarationSyntax syntax, SemanticModel semanticModel, SyntaxReference? application, CancellationToken cancellationToken)
+    {
         var diagnostics = new List<DiagnosticInfo>();
         var identifier = LocationInfo.From(syntax.Identifier.GetLocation());
+
+        // Code the user is still typing (a union without its name, in a namespace without one, deriving from a type that does
+        // not resolve) or a second [EventUnion] on another part of the same union (CS0579): the compiler already reports
+        // it, and generated code would add errors of its own (or a second file for the same union) to it.
+        if (!IsFirstApplication(union, application))
+        {
+            return new UnionResult(union.Name, union.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat), null, EquatableArray<DiagnosticInfo>.Empty, IsRepeatedAttribute: true);
+        }
+
+        if (IsIncomplete(union, syntax))
+        {
+            return new UnionResult(union.Name, union.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat), null, EquatableArray<DiagnosticInfo>.Empty);
+        }
 
         var problem = UnionShapeProblem(union, syntax);
         if (problem is not null)
@@ -79,7 +115,12 @@ internal static class UnionParser
                 continue;
             }
 
-            variantTypeNames.Add(member.Name);
+            if (!variantTypeNames.Add(member.Name) || HasUnusableParameter(member))
+            {
+                // Two variants of one name (CS0102), or a positional parameter the compiler already rejects or that no
+                // generated code can hold (a type that does not resolve, a pointer, a ref struct, a ref parameter).
+                return new UnionResult(union.Name, union.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat), null, diagnostics.ToEquatableArray());
+            }
 
             var memberLocation = LocationInfo.From(member.Locations.FirstOrDefault());
             if (!member.IsSealed)
@@ -149,7 +190,7 @@ internal static class UnionParser
             // (equality, printing, cloning), are not built. Any other variant is read from its symbol.
             EquatableArray<PropertyModel> properties;
             EquatableArray<PropertyModel> readOnly;
-            if (SyntacticPositionalProperties(member, context.SemanticModel, typeNames, cancellationToken) is { } fromSyntax)
+            if (SyntacticPositionalProperties(member, semanticModel, typeNames, cancellationToken) is { } fromSyntax)
             {
                 properties = fromSyntax;
                 readOnly = EquatableArray<PropertyModel>.Empty;
@@ -224,7 +265,7 @@ internal static class UnionParser
 
         foreach (var (attribute, jsonProblem) in UnionAttributeJsonProblems(union))
         {
-            diagnostics.Add(DiagnosticInfo.Create(Diagnostics.UnsupportedJson, (attribute.ApplicationSyntaxReference is { } application ? LocationInfo.From(application.GetSyntax(cancellationToken)) : null) ?? identifier, union.Name, union.Name, jsonProblem));
+            diagnostics.Add(DiagnosticInfo.Create(Diagnostics.UnsupportedJson, (attribute.ApplicationSyntaxReference is { } applied ? LocationInfo.From(applied.GetSyntax(cancellationToken)) : null) ?? identifier, union.Name, union.Name, jsonProblem));
             unusable = true;
         }
 
@@ -249,6 +290,7 @@ internal static class UnionParser
 
         var shared = payloadless ? new List<PropertyModel>() : SharedAccessors(union, variants, redeclared);
 
+        var languageVersion = (syntax.SyntaxTree.Options as CSharpParseOptions)?.LanguageVersion ?? LanguageVersion.Latest;
         var model = new UnionModel(
             Namespace: union.ContainingNamespace.IsGlobalNamespace ? string.Empty : union.ContainingNamespace.ToDisplayString(),
             ContainingTypes: ContainingTypes(union).ToEquatableArray(),
@@ -258,8 +300,80 @@ internal static class UnionParser
             SharedAccessors: shared.ToEquatableArray(),
             IsPayloadless: payloadless,
             DeclaresJsonConverter: DeclaresJsonConverter(union),
-            SuppressedWarnings: usage.Warnings());
+            SuppressedWarnings: usage.Warnings(),
+            CSharp11: languageVersion >= LanguageVersion.CSharp11,
+            FileScopedNamespaces: languageVersion >= LanguageVersion.CSharp10);
         return new UnionResult(union.Name, union.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat), model, diagnostics.ToEquatableArray());
+    }
+
+    /// <summary>
+    /// Whether the declaration is one the user is still typing: the union, a type containing it or a namespace around it
+    /// has no name yet, or its base type does not resolve. Nothing is generated for it and nothing is reported: the
+    /// compiler's own errors say what is missing.
+    /// </summary>
+    private static bool IsIncomplete(INamedTypeSymbol union, TypeDeclarationSyntax syntax)
+    {
+        if (syntax.Identifier.IsMissing || union.Name.Length == 0 || union.BaseType is null or { TypeKind: TypeKind.Error })
+        {
+            return true;
+        }
+
+        foreach (var ancestor in syntax.Ancestors())
+        {
+            switch (ancestor)
+            {
+                case BaseTypeDeclarationSyntax type when type.Identifier.IsMissing:
+                    return true;
+                case BaseNamespaceDeclarationSyntax ns when ns.Name.IsMissing || ns.Name.DescendantTokens().Any(static t => t.IsMissing):
+                    return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// Whether this node carries the union's first <c>[EventUnion]</c>: the attribute on two parts of one partial union
+    /// (CS0579) matches twice, and only one of them generates (one file per union).
+    /// </summary>
+    private static bool IsFirstApplication(INamedTypeSymbol union, SyntaxReference? mine)
+    {
+        var first = union.GetAttributes().FirstOrDefault(static a => IsAttribute(a, "EventUnionAttribute", EventUnionAttribute))?.ApplicationSyntaxReference;
+        return first is null || mine is null || (first.SyntaxTree == mine.SyntaxTree && first.Span == mine.Span);
+    }
+
+    /// <summary>
+    /// Whether a positional parameter of <paramref name="variant"/> is one the generated members cannot name or hold: it has
+    /// no name yet, it is passed by reference, or its type does not resolve (also inside a generic argument or an array),
+    /// is a pointer or a ref struct. The compiler reports each of these on the user's declaration already.
+    /// </summary>
+    private static bool HasUnusableParameter(INamedTypeSymbol variant)
+    {
+        var parameterLists = 0;
+        foreach (var reference in variant.DeclaringSyntaxReferences)
+        {
+            if (reference.GetSyntax() is RecordDeclarationSyntax { ParameterList: { } parameters }
+                && (++parameterLists > 1
+                    || parameters.Parameters.Any(static p => p.Identifier.IsMissing || p.Type is null || p.Type.IsMissing || (p.Modifiers.Count > 0 && !p.Modifiers.Any(SyntaxKind.ParamsKeyword)))))
+            {
+                // Two declarations with parameter lists: a variant declared twice (CS0102) or two partial parts with one
+                // each (CS8863).
+                return true;
+            }
+        }
+
+        var primary = variant.InstanceConstructors.FirstOrDefault(static c =>
+            c.DeclaringSyntaxReferences.Any(static r => r.GetSyntax() is RecordDeclarationSyntax));
+        return primary is not null && primary.Parameters.Any(static p => p.RefKind != RefKind.None || Unusable(p.Type));
+
+        static bool Unusable(ITypeSymbol type) => type switch
+        {
+            { TypeKind: TypeKind.Error or TypeKind.Pointer or TypeKind.FunctionPointer } => true,
+            { IsRefLikeType: true } => true,
+            IArrayTypeSymbol array => Unusable(array.ElementType),
+            INamedTypeSymbol { IsGenericType: true } named => named.TypeArguments.Any(Unusable),
+            _ => false,
+        };
     }
 
     /// <summary>
