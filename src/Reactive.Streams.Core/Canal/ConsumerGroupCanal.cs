@@ -194,7 +194,7 @@ public sealed class ConsumerGroupCanal : ICommittableCanal<StreamFrame>, IRequeu
     /// <param name="cancellationToken">Cancels opening.</param>
     /// <returns>The canal.</returns>
     /// <exception cref="ArgumentException">A name is invalid (including a default dead-letter stream name that would be too long), or the dead-letter stream is <paramref name="stream"/> itself; nothing is written.</exception>
-    public static async ValueTask<ConsumerGroupCanal> OpenAsync(
+    public static ValueTask<ConsumerGroupCanal> OpenAsync(
         IConsumerGroupLog log, string stream, string group, string consumer, ConsumerGroupCanalOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(log);
@@ -219,6 +219,13 @@ public sealed class ConsumerGroupCanal : ICommittableCanal<StreamFrame>, IRequeu
                 nameof(options));
         }
 
+        // Validated above, before the first await: a bad argument throws from this call, not from the returned task.
+        return OpenCoreAsync(log, stream, group, consumer, options, deadLetter, cancellationToken);
+    }
+
+    private static async ValueTask<ConsumerGroupCanal> OpenCoreAsync(
+        IConsumerGroupLog log, string stream, string group, string consumer, ConsumerGroupCanalOptions options, string deadLetter, CancellationToken cancellationToken)
+    {
         await log.CreateGroupAsync(stream, group, options.Start, cancellationToken).ConfigureAwait(false);
         return new ConsumerGroupCanal(log, stream, group, consumer, options, deadLetter);
     }

@@ -144,21 +144,28 @@ public sealed class CursorCanal : ICommittableCanal<StreamFrame>, IRequeueCanal<
     /// given but no checkpoint store is available.
     /// </exception>
     /// <exception cref="InvalidOperationException">The stored checkpoint points past the stream's last frame.</exception>
-    public static async ValueTask<CursorCanal> OpenAsync(IStreamLog log, string stream, CursorCanalOptions? options = null, CancellationToken cancellationToken = default)
+    public static ValueTask<CursorCanal> OpenAsync(IStreamLog log, string stream, CursorCanalOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(log);
         // The log's own rule, so a name it would refuse at every pull is refused here, where the caller can tell.
         StreamLog.ValidateStream(stream);
         options ??= new CursorCanalOptions();
         var checkpoints = options.Checkpoints ?? log as ICheckpointStore;
-        var start = StreamId.Min;
-        if (options.CheckpointId is { } checkpointId)
+        if (options.CheckpointId is not null && checkpoints is null)
         {
-            if (checkpoints is null)
-            {
-                throw new ArgumentException("A checkpoint id needs a checkpoint store: set CursorCanalOptions.Checkpoints, or use a log that is one.", nameof(options));
-            }
+            throw new ArgumentException("A checkpoint id needs a checkpoint store: set CursorCanalOptions.Checkpoints, or use a log that is one.", nameof(options));
+        }
 
+        // Validated above, before the first await: a bad argument throws from this call, not from the returned task.
+        return OpenCoreAsync(log, stream, options, checkpoints, cancellationToken);
+    }
+
+    private static async ValueTask<CursorCanal> OpenCoreAsync(
+        IStreamLog log, string stream, CursorCanalOptions options, ICheckpointStore? checkpoints, CancellationToken cancellationToken)
+    {
+        var start = StreamId.Min;
+        if (options.CheckpointId is { } checkpointId && checkpoints is not null)
+        {
             if (await checkpoints.ReadCheckpointAsync(checkpointId, cancellationToken).ConfigureAwait(false) is { } stored)
             {
                 await EnsureNotPastTheEndAsync(log, stream, checkpointId, stored, cancellationToken).ConfigureAwait(false);

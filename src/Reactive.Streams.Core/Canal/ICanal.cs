@@ -62,9 +62,11 @@ public sealed class CanalClosedException : InvalidOperationException
     /// <summary>Creates the exception.</summary>
     /// <param name="canalName">The canal's name.</param>
     /// <param name="innerException">The error its source ended with, if any.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="canalName"/> is null.</exception>
     public CanalClosedException(string canalName, Exception? innerException = null)
         : base($"Canal '{canalName}' is closed.", innerException)
     {
+        ArgumentNullException.ThrowIfNull(canalName);
         CanalName = canalName;
     }
 

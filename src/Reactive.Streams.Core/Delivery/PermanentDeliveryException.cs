@@ -14,16 +14,16 @@ public class PermanentDeliveryException : Exception
     }
 
     /// <summary>Creates the exception with a message.</summary>
-    /// <param name="message">Why the item can never be delivered.</param>
-    public PermanentDeliveryException(string message)
+    /// <param name="message">Why the item can never be delivered; null for the default message of <see cref="Exception"/>.</param>
+    public PermanentDeliveryException(string? message)
         : base(message)
     {
     }
 
     /// <summary>Creates the exception with a message and the underlying error.</summary>
-    /// <param name="message">Why the item can never be delivered.</param>
+    /// <param name="message">Why the item can never be delivered; null for the default message of <see cref="Exception"/>.</param>
     /// <param name="innerException">The underlying error.</param>
-    public PermanentDeliveryException(string message, Exception? innerException)
+    public PermanentDeliveryException(string? message, Exception? innerException)
         : base(message, innerException)
     {
     }

@@ -18,7 +18,12 @@ public sealed class WireNameAttribute : Attribute
 {
     /// <summary>Sets the wire name of the annotated variant.</summary>
     /// <param name="name">The name written in the <c>"type"</c> discriminator and read back from it.</param>
-    public WireNameAttribute(string name) => Name = name;
+    /// <exception cref="ArgumentNullException"><paramref name="name"/> is null.</exception>
+    public WireNameAttribute(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        Name = name;
+    }
 
     /// <summary>The wire name of the annotated variant.</summary>
     public string Name { get; }
@@ -35,7 +40,12 @@ public sealed class StreamSinkAttribute : Attribute
 {
     /// <summary>Declares the event union the annotated class handles.</summary>
     /// <param name="unionType">A type marked with <see cref="EventUnionAttribute"/>.</param>
-    public StreamSinkAttribute(Type unionType) => UnionType = unionType;
+    /// <exception cref="ArgumentNullException"><paramref name="unionType"/> is null.</exception>
+    public StreamSinkAttribute(Type unionType)
+    {
+        ArgumentNullException.ThrowIfNull(unionType);
+        UnionType = unionType;
+    }
 
     /// <summary>The event union the annotated class handles.</summary>
     public Type UnionType { get; }

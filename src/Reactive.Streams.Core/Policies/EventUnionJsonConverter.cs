@@ -1081,8 +1081,10 @@ public static class EventUnionJsonPayload
     /// <param name="wireName">The wire name.</param>
     /// <param name="payload">The value.</param>
     /// <returns>The hash.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="wireName"/> is null.</exception>
     public static int Hash(string wireName, JsonElement payload)
     {
+        ArgumentNullException.ThrowIfNull(wireName);
         var hash = default(HashCode);
         hash.Add(wireName);
         hash.AddBytes(JsonMarshal.GetRawUtf8Value(payload));

@@ -12,11 +12,13 @@ public sealed class StreamOverflowException : InvalidOperationException
     /// <param name="streamName">The stream whose buffer was full.</param>
     /// <param name="policy">The policy that rejected the item.</param>
     /// <param name="capacity">The capacity of the full buffer.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="streamName"/> is null.</exception>
     public StreamOverflowException(string streamName, BackpressurePolicy policy, int capacity)
         : base(policy == BackpressurePolicy.PauseUpstream
             ? $"Stream '{streamName}' stayed full (capacity {capacity}) longer than its PauseUpstream timeout; the item was not enqueued."
             : $"Stream '{streamName}' is full (capacity {capacity}) and its policy {policy} rejects the item; nothing was enqueued.")
     {
+        ArgumentNullException.ThrowIfNull(streamName);
         StreamName = streamName;
         Policy = policy;
         Capacity = capacity;
@@ -50,9 +52,11 @@ public sealed class MissingDegraderException : InvalidOperationException
     /// <summary>Creates the exception for a stream named <paramref name="streamName"/>.</summary>
     /// <param name="streamName">The stream that overflowed.</param>
     /// <param name="capacity">Its capacity.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="streamName"/> is null.</exception>
     public MissingDegraderException(string streamName, int capacity)
         : base($"Stream '{streamName}' (capacity {capacity}) overflowed under DegradeQuality but has no degrader; the item was not enqueued.")
     {
+        ArgumentNullException.ThrowIfNull(streamName);
         StreamName = streamName;
         Capacity = capacity;
     }
@@ -74,9 +78,11 @@ public sealed class StreamClosedException : ChannelClosedException
     /// <summary>Creates the exception for a stream named <paramref name="streamName"/>.</summary>
     /// <param name="streamName">The completed stream.</param>
     /// <param name="innerException">The error the stream was completed with, if any.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="streamName"/> is null.</exception>
     public StreamClosedException(string streamName, Exception? innerException = null)
         : base($"Stream '{streamName}' is completed; it accepts no more items.", innerException)
     {
+        ArgumentNullException.ThrowIfNull(streamName);
         StreamName = streamName;
     }
 

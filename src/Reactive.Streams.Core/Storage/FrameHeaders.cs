@@ -63,8 +63,10 @@ public static class FrameHeaders
     /// surrogate, or appears twice (which only a custom dictionary can yield); a value is null or contains an unpaired
     /// surrogate; or there are more than <see cref="MaxCount"/> headers or more than <see cref="MaxLength"/> characters in
     /// all. The message names the header.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="parameterName"/> is null.</exception>
     public static void Validate(IReadOnlyDictionary<string, string>? headers, string parameterName)
     {
+        ArgumentNullException.ThrowIfNull(parameterName);
         if (headers is null || headers.Count == 0)
         {
             return;

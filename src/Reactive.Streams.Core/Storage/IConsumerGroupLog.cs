@@ -155,25 +155,73 @@ public readonly record struct ConsumerGroupStart
 /// <summary>A frame handed to a consumer-group member.</summary>
 /// <param name="Frame">The frame.</param>
 /// <param name="DeliveryCount">How many times the group has handed it out, this time included (1 on the first delivery).</param>
-public sealed record ClaimedFrame(StreamFrame Frame, long DeliveryCount);
+/// <exception cref="ArgumentNullException"><paramref name="Frame"/> is null.</exception>
+public sealed record ClaimedFrame(StreamFrame Frame, long DeliveryCount)
+{
+    private readonly StreamFrame _frame = Frame ?? throw new ArgumentNullException(nameof(Frame));
+
+    /// <summary>The frame.</summary>
+    /// <exception cref="ArgumentNullException">Set to null.</exception>
+    public StreamFrame Frame
+    {
+        get => _frame;
+        init => _frame = value ?? throw new ArgumentNullException(nameof(Frame));
+    }
+}
 
 /// <summary>What <see cref="IConsumerGroupLog.ClaimAsync"/> or <see cref="IConsumerGroupLog.ClaimOwnPendingAsync"/> handed out.</summary>
 /// <param name="Frames">The frames, in id order: reclaimed ones first (all older than the new ones), then new ones.</param>
 /// <param name="LastDeliveredId">The group's last delivered id after the claim: frames after it are new to the group.</param>
-public sealed record ConsumerGroupClaim(IReadOnlyList<ClaimedFrame> Frames, StreamId LastDeliveredId);
+/// <exception cref="ArgumentNullException"><paramref name="Frames"/> is null.</exception>
+public sealed record ConsumerGroupClaim(IReadOnlyList<ClaimedFrame> Frames, StreamId LastDeliveredId)
+{
+    private readonly IReadOnlyList<ClaimedFrame> _frames = Frames ?? throw new ArgumentNullException(nameof(Frames));
+
+    /// <summary>The frames, in id order: reclaimed ones first (all older than the new ones), then new ones.</summary>
+    /// <exception cref="ArgumentNullException">Set to null.</exception>
+    public IReadOnlyList<ClaimedFrame> Frames
+    {
+        get => _frames;
+        init => _frames = value ?? throw new ArgumentNullException(nameof(Frames));
+    }
+}
 
 /// <summary>An entry of a group's pending list: a frame handed out and not yet acknowledged.</summary>
 /// <param name="Id">The frame's id.</param>
 /// <param name="Consumer">The member holding it.</param>
 /// <param name="Idle">How long ago it was last handed out (the log's clock).</param>
 /// <param name="DeliveryCount">How many times it was handed out.</param>
-public sealed record PendingFrame(StreamId Id, string Consumer, TimeSpan Idle, long DeliveryCount);
+/// <exception cref="ArgumentNullException"><paramref name="Consumer"/> is null.</exception>
+public sealed record PendingFrame(StreamId Id, string Consumer, TimeSpan Idle, long DeliveryCount)
+{
+    private readonly string _consumer = Consumer ?? throw new ArgumentNullException(nameof(Consumer));
+
+    /// <summary>The member holding it.</summary>
+    /// <exception cref="ArgumentNullException">Set to null.</exception>
+    public string Consumer
+    {
+        get => _consumer;
+        init => _consumer = value ?? throw new ArgumentNullException(nameof(Consumer));
+    }
+}
 
 /// <summary>A member of a consumer group, as <see cref="IConsumerGroupLog.ReadGroupAsync"/> reports it.</summary>
 /// <param name="Name">The consumer's name.</param>
 /// <param name="PendingCount">How many frames it holds unacknowledged.</param>
 /// <param name="Idle">How long ago it last claimed (the log's clock).</param>
-public sealed record ConsumerGroupMember(string Name, long PendingCount, TimeSpan Idle);
+/// <exception cref="ArgumentNullException"><paramref name="Name"/> is null.</exception>
+public sealed record ConsumerGroupMember(string Name, long PendingCount, TimeSpan Idle)
+{
+    private readonly string _name = Name ?? throw new ArgumentNullException(nameof(Name));
+
+    /// <summary>The consumer's name.</summary>
+    /// <exception cref="ArgumentNullException">Set to null.</exception>
+    public string Name
+    {
+        get => _name;
+        init => _name = value ?? throw new ArgumentNullException(nameof(Name));
+    }
+}
 
 /// <summary>A consumer group's state.</summary>
 /// <param name="Stream">The stream.</param>
@@ -182,7 +230,39 @@ public sealed record ConsumerGroupMember(string Name, long PendingCount, TimeSpa
 /// <param name="PendingCount">Frames handed out and not acknowledged.</param>
 /// <param name="Lag">Frames in the stream after <see cref="LastDeliveredId"/>: not yet handed to any member.</param>
 /// <param name="Members">The members that have claimed, in ordinal (<see cref="StringComparer.Ordinal"/>) order of their names.</param>
-public sealed record ConsumerGroupInfo(string Stream, string Group, StreamId LastDeliveredId, long PendingCount, long Lag, IReadOnlyList<ConsumerGroupMember> Members);
+/// <exception cref="ArgumentNullException"><paramref name="Stream"/>, <paramref name="Group"/> or <paramref name="Members"/> is null.</exception>
+public sealed record ConsumerGroupInfo(string Stream, string Group, StreamId LastDeliveredId, long PendingCount, long Lag, IReadOnlyList<ConsumerGroupMember> Members)
+{
+    private readonly string _stream = Stream ?? throw new ArgumentNullException(nameof(Stream));
+
+    /// <summary>The stream.</summary>
+    /// <exception cref="ArgumentNullException">Set to null.</exception>
+    public string Stream
+    {
+        get => _stream;
+        init => _stream = value ?? throw new ArgumentNullException(nameof(Stream));
+    }
+
+    private readonly string _group = Group ?? throw new ArgumentNullException(nameof(Group));
+
+    /// <summary>The group's name.</summary>
+    /// <exception cref="ArgumentNullException">Set to null.</exception>
+    public string Group
+    {
+        get => _group;
+        init => _group = value ?? throw new ArgumentNullException(nameof(Group));
+    }
+
+    private readonly IReadOnlyList<ConsumerGroupMember> _members = Members ?? throw new ArgumentNullException(nameof(Members));
+
+    /// <summary>The members that have claimed, in ordinal (<see cref="StringComparer.Ordinal"/>) order of their names.</summary>
+    /// <exception cref="ArgumentNullException">Set to null.</exception>
+    public IReadOnlyList<ConsumerGroupMember> Members
+    {
+        get => _members;
+        init => _members = value ?? throw new ArgumentNullException(nameof(Members));
+    }
+}
 
 /// <summary>A consumer-group operation named a group that does not exist on the stream.</summary>
 public sealed class ConsumerGroupNotFoundException : InvalidOperationException
@@ -190,9 +270,12 @@ public sealed class ConsumerGroupNotFoundException : InvalidOperationException
     /// <summary>Creates the exception.</summary>
     /// <param name="stream">The stream.</param>
     /// <param name="group">The group.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="stream"/> or <paramref name="group"/> is null.</exception>
     public ConsumerGroupNotFoundException(string stream, string group)
         : base($"Consumer group '{group}' does not exist on stream '{stream}'; create it with CreateGroupAsync (or open a ConsumerGroupCanal, which does).")
     {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(group);
         Stream = stream;
         Group = group;
     }
