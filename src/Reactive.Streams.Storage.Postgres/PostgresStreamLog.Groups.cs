@@ -19,11 +19,17 @@ public sealed partial class PostgresStreamLog : IConsumerGroupLog
     private volatile Task? _groupSchema;
 
     /// <inheritdoc/>
-    public async ValueTask<bool> CreateGroupAsync(string stream, string group, ConsumerGroupStart start, CancellationToken cancellationToken = default)
+    public ValueTask<bool> CreateGroupAsync(string stream, string group, ConsumerGroupStart start, CancellationToken cancellationToken = default)
     {
         ConsumerGroupArgs.Names(stream, group);
         ConsumerGroupArgs.Start(start);
         ThrowIfDisposed();
+        // Validated before the first await: a bad argument throws from this call, not from the returned task.
+        return CreateGroupCoreAsync(stream, group, start, cancellationToken);
+    }
+
+    private async ValueTask<bool> CreateGroupCoreAsync(string stream, string group, ConsumerGroupStart start, CancellationToken cancellationToken)
+    {
         await EnsureGroupSchemaAsync(cancellationToken).ConfigureAwait(false);
         // Idempotent (ON CONFLICT DO NOTHING), so retried like a read; a retry after a lost commit reports false.
         return await RetryTransientAsync(async () =>
@@ -40,10 +46,16 @@ public sealed partial class PostgresStreamLog : IConsumerGroupLog
     }
 
     /// <inheritdoc/>
-    public async ValueTask<ConsumerGroupClaim> ClaimAsync(string stream, string group, string consumer, int limit, TimeSpan claimTimeout, CancellationToken cancellationToken = default)
+    public ValueTask<ConsumerGroupClaim> ClaimAsync(string stream, string group, string consumer, int limit, TimeSpan claimTimeout, CancellationToken cancellationToken = default)
     {
         ConsumerGroupArgs.Claim(stream, group, consumer, limit, claimTimeout);
         ThrowIfDisposed();
+        // Validated before the first await: a bad argument throws from this call, not from the returned task.
+        return ClaimCoreAsync(stream, group, consumer, limit, claimTimeout, cancellationToken);
+    }
+
+    private async ValueTask<ConsumerGroupClaim> ClaimCoreAsync(string stream, string group, string consumer, int limit, TimeSpan claimTimeout, CancellationToken cancellationToken)
+    {
         await EnsureGroupSchemaAsync(cancellationToken).ConfigureAwait(false);
         limit = Math.Min(limit, Options.MaxReadCount);
         var now = NowMilliseconds();
@@ -71,10 +83,16 @@ public sealed partial class PostgresStreamLog : IConsumerGroupLog
     /// leases after <paramref name="after"/> <c>FOR UPDATE</c>, so a concurrent reclaim by another member either
     /// finishes first (and what it took is no longer this member's) or skips them.
     /// </remarks>
-    public async ValueTask<ConsumerGroupClaim> ClaimOwnPendingAsync(string stream, string group, string consumer, StreamId after, int limit, CancellationToken cancellationToken = default)
+    public ValueTask<ConsumerGroupClaim> ClaimOwnPendingAsync(string stream, string group, string consumer, StreamId after, int limit, CancellationToken cancellationToken = default)
     {
         ConsumerGroupArgs.ClaimOwnPending(stream, group, consumer, limit);
         ThrowIfDisposed();
+        // Validated before the first await: a bad argument throws from this call, not from the returned task.
+        return ClaimOwnPendingCoreAsync(stream, group, consumer, after, limit, cancellationToken);
+    }
+
+    private async ValueTask<ConsumerGroupClaim> ClaimOwnPendingCoreAsync(string stream, string group, string consumer, StreamId after, int limit, CancellationToken cancellationToken)
+    {
         await EnsureGroupSchemaAsync(cancellationToken).ConfigureAwait(false);
         limit = Math.Min(limit, Options.MaxReadCount);
         // Sent again only when it certainly did not commit, as a claim is: one whose connection was lost may have
@@ -133,10 +151,16 @@ public sealed partial class PostgresStreamLog : IConsumerGroupLog
     }
 
     /// <inheritdoc/>
-    public async ValueTask<long> AcknowledgeAsync(string stream, string group, IReadOnlyList<StreamId> ids, CancellationToken cancellationToken = default)
+    public ValueTask<long> AcknowledgeAsync(string stream, string group, IReadOnlyList<StreamId> ids, CancellationToken cancellationToken = default)
     {
         ConsumerGroupArgs.Acknowledge(stream, group, ids);
         ThrowIfDisposed();
+        // Validated before the first await: a bad argument throws from this call, not from the returned task.
+        return AcknowledgeCoreAsync(stream, group, ids, cancellationToken);
+    }
+
+    private async ValueTask<long> AcknowledgeCoreAsync(string stream, string group, IReadOnlyList<StreamId> ids, CancellationToken cancellationToken)
+    {
         await EnsureGroupSchemaAsync(cancellationToken).ConfigureAwait(false);
         // In id order without repeats: a batch's ids then equal its lease's, which the function deletes after one
         // comparison, and the first and last bound the leases it reads (none when there are no ids: lo > hi).
@@ -174,10 +198,16 @@ public sealed partial class PostgresStreamLog : IConsumerGroupLog
     }
 
     /// <inheritdoc/>
-    public async ValueTask<IReadOnlyList<PendingFrame>> ReadPendingAsync(string stream, string group, string? consumer, int limit, CancellationToken cancellationToken = default)
+    public ValueTask<IReadOnlyList<PendingFrame>> ReadPendingAsync(string stream, string group, string? consumer, int limit, CancellationToken cancellationToken = default)
     {
         ConsumerGroupArgs.Pending(stream, group, consumer, limit);
         ThrowIfDisposed();
+        // Validated before the first await: a bad argument throws from this call, not from the returned task.
+        return ReadPendingCoreAsync(stream, group, consumer, limit, cancellationToken);
+    }
+
+    private async ValueTask<IReadOnlyList<PendingFrame>> ReadPendingCoreAsync(string stream, string group, string? consumer, int limit, CancellationToken cancellationToken)
+    {
         await EnsureGroupSchemaAsync(cancellationToken).ConfigureAwait(false);
         limit = Math.Min(limit, Options.MaxReadCount);
         var now = NowMilliseconds();
@@ -210,10 +240,16 @@ public sealed partial class PostgresStreamLog : IConsumerGroupLog
     }
 
     /// <inheritdoc/>
-    public async ValueTask<ConsumerGroupInfo?> ReadGroupAsync(string stream, string group, CancellationToken cancellationToken = default)
+    public ValueTask<ConsumerGroupInfo?> ReadGroupAsync(string stream, string group, CancellationToken cancellationToken = default)
     {
         ConsumerGroupArgs.Names(stream, group);
         ThrowIfDisposed();
+        // Validated before the first await: a bad argument throws from this call, not from the returned task.
+        return ReadGroupCoreAsync(stream, group, cancellationToken);
+    }
+
+    private async ValueTask<ConsumerGroupInfo?> ReadGroupCoreAsync(string stream, string group, CancellationToken cancellationToken)
+    {
         await EnsureGroupSchemaAsync(cancellationToken).ConfigureAwait(false);
         var now = NowMilliseconds();
         return await RetryTransientAsync(async () =>

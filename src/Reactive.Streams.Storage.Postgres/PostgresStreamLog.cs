@@ -95,11 +95,17 @@ public sealed partial class PostgresStreamLog : StreamLog
     /// <returns>The open log; dispose it to close its connections.</returns>
     /// <exception cref="ArgumentException">The connection string is empty or malformed.</exception>
     /// <exception cref="NpgsqlException">The server could not be reached or the migration failed.</exception>
-    public static async ValueTask<PostgresStreamLog> OpenAsync(string connectionString, PostgresStreamLogOptions? options = null, CancellationToken cancellationToken = default)
+    public static ValueTask<PostgresStreamLog> OpenAsync(string connectionString, PostgresStreamLogOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
         options ??= new PostgresStreamLogOptions();
         options.Validate();
+        // Validated before the first await: a bad argument throws from this call, not from the returned task.
+        return OpenCoreAsync(connectionString, options, cancellationToken);
+    }
+
+    private static async ValueTask<PostgresStreamLog> OpenCoreAsync(string connectionString, PostgresStreamLogOptions options, CancellationToken cancellationToken)
+    {
 
         var builder = new NpgsqlDataSourceBuilder(connectionString);
         // Npgsql's default is 0 (off); a string that sets it, to 0 as well, is the caller's choice.

@@ -19,11 +19,17 @@ public sealed partial class RedisStreamLog : IConsumerGroupLog
 
     /// <inheritdoc/>
     /// <remarks>On Redis: <c>XGROUP CREATE … MKSTREAM</c> on the stream's durable and best-effort entries, in one script.</remarks>
-    public async ValueTask<bool> CreateGroupAsync(string stream, string group, ConsumerGroupStart start, CancellationToken cancellationToken = default)
+    public ValueTask<bool> CreateGroupAsync(string stream, string group, ConsumerGroupStart start, CancellationToken cancellationToken = default)
     {
         ConsumerGroupArgs.Names(stream, group);
         ConsumerGroupArgs.Start(start);
         ThrowIfDisposed();
+        // Validated before the first await: a bad argument throws from this call, not from the returned task.
+        return CreateGroupCoreAsync(stream, group, start, cancellationToken);
+    }
+
+    private async ValueTask<bool> CreateGroupCoreAsync(string stream, string group, ConsumerGroupStart start, CancellationToken cancellationToken)
+    {
         cancellationToken.ThrowIfCancellationRequested();
         var position = start.Kind switch
         {
@@ -42,10 +48,16 @@ public sealed partial class RedisStreamLog : IConsumerGroupLog
     /// On Redis: one script runs <c>XPENDING</c> and <c>XCLAIM</c> for the due pending entries, then
     /// <c>XREADGROUP … &gt;</c> (never <c>BLOCK</c>) for new ones, on the durable and the best-effort entries.
     /// </remarks>
-    public async ValueTask<ConsumerGroupClaim> ClaimAsync(string stream, string group, string consumer, int limit, TimeSpan claimTimeout, CancellationToken cancellationToken = default)
+    public ValueTask<ConsumerGroupClaim> ClaimAsync(string stream, string group, string consumer, int limit, TimeSpan claimTimeout, CancellationToken cancellationToken = default)
     {
         ConsumerGroupArgs.Claim(stream, group, consumer, limit, claimTimeout);
         ThrowIfDisposed();
+        // Validated before the first await: a bad argument throws from this call, not from the returned task.
+        return ClaimCoreAsync(stream, group, consumer, limit, claimTimeout, cancellationToken);
+    }
+
+    private async ValueTask<ConsumerGroupClaim> ClaimCoreAsync(string stream, string group, string consumer, int limit, TimeSpan claimTimeout, CancellationToken cancellationToken)
+    {
         cancellationToken.ThrowIfCancellationRequested();
         limit = Math.Min(limit, Options.MaxReadCount);
         var keys = new RedisKey[] { DurableKey(stream), LiveKey(stream), GroupKey(stream, group, "z"), GroupKey(stream, group, "c") };
@@ -83,10 +95,16 @@ public sealed partial class RedisStreamLog : IConsumerGroupLog
     /// durable and the best-effort entries, taking from each as many as <c>XPENDING</c> of the consumer says come next
     /// across both.
     /// </remarks>
-    public async ValueTask<ConsumerGroupClaim> ClaimOwnPendingAsync(string stream, string group, string consumer, StreamId after, int limit, CancellationToken cancellationToken = default)
+    public ValueTask<ConsumerGroupClaim> ClaimOwnPendingAsync(string stream, string group, string consumer, StreamId after, int limit, CancellationToken cancellationToken = default)
     {
         ConsumerGroupArgs.ClaimOwnPending(stream, group, consumer, limit);
         ThrowIfDisposed();
+        // Validated before the first await: a bad argument throws from this call, not from the returned task.
+        return ClaimOwnPendingCoreAsync(stream, group, consumer, after, limit, cancellationToken);
+    }
+
+    private async ValueTask<ConsumerGroupClaim> ClaimOwnPendingCoreAsync(string stream, string group, string consumer, StreamId after, int limit, CancellationToken cancellationToken)
+    {
         cancellationToken.ThrowIfCancellationRequested();
         limit = Math.Min(limit, Options.MaxReadCount);
         var keys = new RedisKey[] { DurableKey(stream), LiveKey(stream), GroupKey(stream, group, "z"), GroupKey(stream, group, "c") };
@@ -108,10 +126,16 @@ public sealed partial class RedisStreamLog : IConsumerGroupLog
 
     /// <inheritdoc/>
     /// <remarks>On Redis: <c>XACK</c>.</remarks>
-    public async ValueTask<long> AcknowledgeAsync(string stream, string group, IReadOnlyList<StreamId> ids, CancellationToken cancellationToken = default)
+    public ValueTask<long> AcknowledgeAsync(string stream, string group, IReadOnlyList<StreamId> ids, CancellationToken cancellationToken = default)
     {
         ConsumerGroupArgs.Acknowledge(stream, group, ids);
         ThrowIfDisposed();
+        // Validated before the first await: a bad argument throws from this call, not from the returned task.
+        return AcknowledgeCoreAsync(stream, group, ids, cancellationToken);
+    }
+
+    private async ValueTask<long> AcknowledgeCoreAsync(string stream, string group, IReadOnlyList<StreamId> ids, CancellationToken cancellationToken)
+    {
         cancellationToken.ThrowIfCancellationRequested();
         var keys = new RedisKey[] { DurableKey(stream), LiveKey(stream), GroupKey(stream, group, "z") };
         var args = new RedisValue[1 + ids.Count];
@@ -129,10 +153,16 @@ public sealed partial class RedisStreamLog : IConsumerGroupLog
 
     /// <inheritdoc/>
     /// <remarks>On Redis: the extended <c>XPENDING</c>; idle times are on the log's clock.</remarks>
-    public async ValueTask<IReadOnlyList<PendingFrame>> ReadPendingAsync(string stream, string group, string? consumer, int limit, CancellationToken cancellationToken = default)
+    public ValueTask<IReadOnlyList<PendingFrame>> ReadPendingAsync(string stream, string group, string? consumer, int limit, CancellationToken cancellationToken = default)
     {
         ConsumerGroupArgs.Pending(stream, group, consumer, limit);
         ThrowIfDisposed();
+        // Validated before the first await: a bad argument throws from this call, not from the returned task.
+        return ReadPendingCoreAsync(stream, group, consumer, limit, cancellationToken);
+    }
+
+    private async ValueTask<IReadOnlyList<PendingFrame>> ReadPendingCoreAsync(string stream, string group, string? consumer, int limit, CancellationToken cancellationToken)
+    {
         cancellationToken.ThrowIfCancellationRequested();
         var keys = new RedisKey[] { DurableKey(stream), LiveKey(stream), GroupKey(stream, group, "z") };
         var args = new RedisValue[] { group, Math.Min(limit, Options.MaxReadCount), NowMilliseconds(), consumer ?? string.Empty };
@@ -151,10 +181,16 @@ public sealed partial class RedisStreamLog : IConsumerGroupLog
 
     /// <inheritdoc/>
     /// <remarks>On Redis: <c>XINFO GROUPS</c> and <c>XINFO CONSUMERS</c>; idle times are on the log's clock.</remarks>
-    public async ValueTask<ConsumerGroupInfo?> ReadGroupAsync(string stream, string group, CancellationToken cancellationToken = default)
+    public ValueTask<ConsumerGroupInfo?> ReadGroupAsync(string stream, string group, CancellationToken cancellationToken = default)
     {
         ConsumerGroupArgs.Names(stream, group);
         ThrowIfDisposed();
+        // Validated before the first await: a bad argument throws from this call, not from the returned task.
+        return ReadGroupCoreAsync(stream, group, cancellationToken);
+    }
+
+    private async ValueTask<ConsumerGroupInfo?> ReadGroupCoreAsync(string stream, string group, CancellationToken cancellationToken)
+    {
         cancellationToken.ThrowIfCancellationRequested();
         var keys = new RedisKey[] { DurableKey(stream), LiveKey(stream), GroupKey(stream, group, "c") };
         var args = new RedisValue[] { group, NowMilliseconds() };

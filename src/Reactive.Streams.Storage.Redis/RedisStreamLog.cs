@@ -83,11 +83,17 @@ public sealed partial class RedisStreamLog : StreamLog
     /// <returns>The open log.</returns>
     /// <exception cref="ArgumentException">The configuration is empty or malformed.</exception>
     /// <exception cref="RedisConnectionException">The server could not be reached.</exception>
-    public static async ValueTask<RedisStreamLog> OpenAsync(string configuration, RedisStreamLogOptions? options = null, CancellationToken cancellationToken = default)
+    public static ValueTask<RedisStreamLog> OpenAsync(string configuration, RedisStreamLogOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(configuration);
         options ??= new RedisStreamLogOptions();
         options.Validate();
+        // Validated before the first await: a bad argument throws from this call, not from the returned task.
+        return OpenCoreAsync(configuration, options, cancellationToken);
+    }
+
+    private static async ValueTask<RedisStreamLog> OpenCoreAsync(string configuration, RedisStreamLogOptions options, CancellationToken cancellationToken)
+    {
         var parsed = ConfigurationOptions.Parse(configuration);
         cancellationToken.ThrowIfCancellationRequested();
         var connecting = ConnectionMultiplexer.ConnectAsync(parsed);

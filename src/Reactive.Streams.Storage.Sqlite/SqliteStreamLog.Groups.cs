@@ -14,11 +14,17 @@ public sealed partial class SqliteStreamLog : IConsumerGroupLog
     private volatile bool _groupSchemaReady;
 
     /// <inheritdoc/>
-    public async ValueTask<bool> CreateGroupAsync(string stream, string group, ConsumerGroupStart start, CancellationToken cancellationToken = default)
+    public ValueTask<bool> CreateGroupAsync(string stream, string group, ConsumerGroupStart start, CancellationToken cancellationToken = default)
     {
         ConsumerGroupArgs.Names(stream, group);
         ConsumerGroupArgs.Start(start);
         ThrowIfDisposed();
+        // Validated before the first await: a bad argument throws from this call, not from the returned task.
+        return CreateGroupCoreAsync(stream, group, start, cancellationToken);
+    }
+
+    private async ValueTask<bool> CreateGroupCoreAsync(string stream, string group, ConsumerGroupStart start, CancellationToken cancellationToken)
+    {
         return await GroupWriteAsync(
             (Log: this, stream, group, start),
             static s =>
@@ -39,10 +45,16 @@ public sealed partial class SqliteStreamLog : IConsumerGroupLog
     }
 
     /// <inheritdoc/>
-    public async ValueTask<ConsumerGroupClaim> ClaimAsync(string stream, string group, string consumer, int limit, TimeSpan claimTimeout, CancellationToken cancellationToken = default)
+    public ValueTask<ConsumerGroupClaim> ClaimAsync(string stream, string group, string consumer, int limit, TimeSpan claimTimeout, CancellationToken cancellationToken = default)
     {
         ConsumerGroupArgs.Claim(stream, group, consumer, limit, claimTimeout);
         ThrowIfDisposed();
+        // Validated before the first await: a bad argument throws from this call, not from the returned task.
+        return ClaimCoreAsync(stream, group, consumer, limit, claimTimeout, cancellationToken);
+    }
+
+    private async ValueTask<ConsumerGroupClaim> ClaimCoreAsync(string stream, string group, string consumer, int limit, TimeSpan claimTimeout, CancellationToken cancellationToken)
+    {
         limit = Math.Min(limit, Options.MaxReadCount);
         return await GroupWriteAsync(
             (Log: this, stream, group, consumer, limit, timeoutMs: ConsumerGroupArgs.Milliseconds(claimTimeout)),
@@ -51,10 +63,16 @@ public sealed partial class SqliteStreamLog : IConsumerGroupLog
     }
 
     /// <inheritdoc/>
-    public async ValueTask<ConsumerGroupClaim> ClaimOwnPendingAsync(string stream, string group, string consumer, StreamId after, int limit, CancellationToken cancellationToken = default)
+    public ValueTask<ConsumerGroupClaim> ClaimOwnPendingAsync(string stream, string group, string consumer, StreamId after, int limit, CancellationToken cancellationToken = default)
     {
         ConsumerGroupArgs.ClaimOwnPending(stream, group, consumer, limit);
         ThrowIfDisposed();
+        // Validated before the first await: a bad argument throws from this call, not from the returned task.
+        return ClaimOwnPendingCoreAsync(stream, group, consumer, after, limit, cancellationToken);
+    }
+
+    private async ValueTask<ConsumerGroupClaim> ClaimOwnPendingCoreAsync(string stream, string group, string consumer, StreamId after, int limit, CancellationToken cancellationToken)
+    {
         limit = Math.Min(limit, Options.MaxReadCount);
         return await GroupWriteAsync(
             (Log: this, stream, group, consumer, after, limit),
@@ -63,10 +81,16 @@ public sealed partial class SqliteStreamLog : IConsumerGroupLog
     }
 
     /// <inheritdoc/>
-    public async ValueTask<long> AcknowledgeAsync(string stream, string group, IReadOnlyList<StreamId> ids, CancellationToken cancellationToken = default)
+    public ValueTask<long> AcknowledgeAsync(string stream, string group, IReadOnlyList<StreamId> ids, CancellationToken cancellationToken = default)
     {
         ConsumerGroupArgs.Acknowledge(stream, group, ids);
         ThrowIfDisposed();
+        // Validated before the first await: a bad argument throws from this call, not from the returned task.
+        return AcknowledgeCoreAsync(stream, group, ids, cancellationToken);
+    }
+
+    private async ValueTask<long> AcknowledgeCoreAsync(string stream, string group, IReadOnlyList<StreamId> ids, CancellationToken cancellationToken)
+    {
         return await GroupWriteAsync(
             (Log: this, stream, group, ids),
             static s =>
@@ -87,10 +111,16 @@ public sealed partial class SqliteStreamLog : IConsumerGroupLog
     }
 
     /// <inheritdoc/>
-    public async ValueTask<IReadOnlyList<PendingFrame>> ReadPendingAsync(string stream, string group, string? consumer, int limit, CancellationToken cancellationToken = default)
+    public ValueTask<IReadOnlyList<PendingFrame>> ReadPendingAsync(string stream, string group, string? consumer, int limit, CancellationToken cancellationToken = default)
     {
         ConsumerGroupArgs.Pending(stream, group, consumer, limit);
         ThrowIfDisposed();
+        // Validated before the first await: a bad argument throws from this call, not from the returned task.
+        return ReadPendingCoreAsync(stream, group, consumer, limit, cancellationToken);
+    }
+
+    private async ValueTask<IReadOnlyList<PendingFrame>> ReadPendingCoreAsync(string stream, string group, string? consumer, int limit, CancellationToken cancellationToken)
+    {
         limit = Math.Min(limit, Options.MaxReadCount);
         var connection = new SqliteConnection(_connectionString);
         await using (connection.ConfigureAwait(false))
@@ -135,10 +165,16 @@ public sealed partial class SqliteStreamLog : IConsumerGroupLog
     }
 
     /// <inheritdoc/>
-    public async ValueTask<ConsumerGroupInfo?> ReadGroupAsync(string stream, string group, CancellationToken cancellationToken = default)
+    public ValueTask<ConsumerGroupInfo?> ReadGroupAsync(string stream, string group, CancellationToken cancellationToken = default)
     {
         ConsumerGroupArgs.Names(stream, group);
         ThrowIfDisposed();
+        // Validated before the first await: a bad argument throws from this call, not from the returned task.
+        return ReadGroupCoreAsync(stream, group, cancellationToken);
+    }
+
+    private async ValueTask<ConsumerGroupInfo?> ReadGroupCoreAsync(string stream, string group, CancellationToken cancellationToken)
+    {
         var connection = new SqliteConnection(_connectionString);
         await using (connection.ConfigureAwait(false))
         {

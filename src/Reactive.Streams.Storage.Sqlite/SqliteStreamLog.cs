@@ -101,11 +101,17 @@ public sealed partial class SqliteStreamLog : StreamLog
     /// <exception cref="ArgumentException"><paramref name="path"/> is empty.</exception>
     /// <exception cref="InvalidOperationException">The file holds a newer schema version than this library knows.</exception>
     /// <exception cref="SqliteException">SQLite could not open or migrate the file.</exception>
-    public static async ValueTask<SqliteStreamLog> OpenAsync(string path, SqliteStreamLogOptions? options = null, CancellationToken cancellationToken = default)
+    public static ValueTask<SqliteStreamLog> OpenAsync(string path, SqliteStreamLogOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         options ??= new SqliteStreamLogOptions();
         options.Validate();
+        // Validated before the first await: a bad argument throws from this call, not from the returned task.
+        return OpenCoreAsync(path, options, cancellationToken);
+    }
+
+    private static async ValueTask<SqliteStreamLog> OpenCoreAsync(string path, SqliteStreamLogOptions options, CancellationToken cancellationToken)
+    {
         var fullPath = System.IO.Path.GetFullPath(path);
         var connectionString = new SqliteConnectionStringBuilder
         {

@@ -207,8 +207,19 @@ internal sealed class NullArgumentSweep
                 : parameters[target].Name;
             var label = $"{key} with {parameters[target].Name} null";
             Covered.Add(label);
-            var outcome = Invoke(method, receiver, args);
+            var instance = method.IsStatic || method is ConstructorInfo ? null : receiver!();
+            var outcome = Invoke(method, instance, args);
             var failure = Judge(outcome, expected!);
+            switch (instance)
+            {
+                case IAsyncDisposable asyncDisposable:
+                    asyncDisposable.DisposeAsync().AsTask().GetAwaiter().GetResult();
+                    break;
+                case IDisposable disposable:
+                    disposable.Dispose();
+                    break;
+            }
+
             if (failure is not null)
             {
                 failures.Add($"{label}: {failure}");
@@ -216,11 +227,11 @@ internal sealed class NullArgumentSweep
         }
     }
 
-    private static object? Invoke(MethodBase method, Func<object>? receiver, object?[] args)
+    private static object? Invoke(MethodBase method, object? instance, object?[] args)
     {
         try
         {
-            return method is ConstructorInfo ctor ? ctor.Invoke(args) : method.Invoke(method.IsStatic ? null : receiver!(), args);
+            return method is ConstructorInfo ctor ? ctor.Invoke(args) : method.Invoke(instance, args);
         }
         catch (TargetInvocationException e)
         {
