@@ -19,8 +19,10 @@ internal sealed class NullArgumentSweep
     private readonly Dictionary<Type, Func<object?>> _samples = [];
     private readonly Dictionary<(Type, string), Func<object?>> _namedSamples = [];
     private readonly List<(Type Type, Func<object> Create)> _receivers = [];
+    private readonly Dictionary<Type, Func<object, string>> _probes = [];
     private readonly Dictionary<string, string> _excluded = new(StringComparer.Ordinal);
     private readonly HashSet<Type> _checkedWhole = [];
+    private readonly Dictionary<string, Type> _typeArguments = new(StringComparer.Ordinal);
     private readonly NullabilityInfoContext _nullability = new();
 
     /// <summary>The member keys (see <see cref="Key"/>) that were called with a null argument.</summary>
@@ -52,12 +54,29 @@ internal sealed class NullArgumentSweep
     public NullArgumentSweep Receiver<T>(Func<T> create) where T : notnull => Receiver(typeof(T), () => create());
 
     /// <summary>
+    /// Receivers of <typeparamref name="T"/> with a description of their observable state, which a call that throws
+    /// for a null argument must leave as it was (nothing partially done).
+    /// </summary>
+    public NullArgumentSweep Receiver<T>(Func<T> create, Func<T, string> state) where T : notnull
+    {
+        _probes[typeof(T)] = receiver => state((T)receiver);
+        return Receiver(typeof(T), () => create());
+    }
+
+    /// <summary>
     /// An options type whose setters accept any value and which is checked as a whole by its <c>Validate()</c> method
     /// and by the component it configures (docs/naming.md): its setters are not swept.
     /// </summary>
     public NullArgumentSweep CheckedWhole(Type optionsType)
     {
         _checkedWhole.Add(optionsType);
+        return this;
+    }
+
+    /// <summary>The type argument for a constrained type parameter named <paramref name="name"/> (<c>THandler</c>, say).</summary>
+    public NullArgumentSweep TypeArgument(string name, Type argument)
+    {
+        _typeArguments[name] = argument;
         return this;
     }
 
@@ -105,6 +124,7 @@ internal sealed class NullArgumentSweep
             var receivers = _receivers.Where(r => closed.IsAssignableFrom(r.Type) && (r.Type == closed || closed.IsAbstract)).ToList();
             var instanceMembers = closed.GetMethods(BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly)
                 .Where(m => m.GetParameters().Any(p => IsNonNullableReference(p, m)))
+                .Where(m => !(m.IsSpecialName && m.Name.StartsWith("set_", StringComparison.Ordinal) && _checkedWhole.Contains(type)))
                 .ToList();
             if (instanceMembers.Count == 0)
             {
@@ -164,6 +184,11 @@ internal sealed class NullArgumentSweep
             return;
         }
 
+        if (!declared.GetParameters().Any(p => IsNonNullableReference(p, declared)))
+        {
+            return;
+        }
+
         var method = declared;
         if (declared is MethodInfo { IsGenericMethodDefinition: true } generic)
         {
@@ -208,8 +233,15 @@ internal sealed class NullArgumentSweep
             var label = $"{key} with {parameters[target].Name} null";
             Covered.Add(label);
             var instance = method.IsStatic || method is ConstructorInfo ? null : receiver!();
+            var probe = instance is not null && _probes.TryGetValue(instance.GetType(), out var found) ? found : null;
+            var before = probe?.Invoke(instance!);
             var outcome = Invoke(method, instance, args);
             var failure = Judge(outcome, expected!);
+            if (failure is null && probe is not null && probe(instance!) is var after && after != before)
+            {
+                failure = $"threw, but changed its receiver first: '{before}' became '{after}'";
+            }
+
             switch (instance)
             {
                 case IAsyncDisposable asyncDisposable:
@@ -382,7 +414,7 @@ internal sealed class NullArgumentSweep
         return false;
     }
 
-    private static Type? Close(Type type)
+    private Type? Close(Type type)
     {
         if (!type.IsGenericTypeDefinition)
         {
@@ -405,7 +437,7 @@ internal sealed class NullArgumentSweep
         }
     }
 
-    private static MethodInfo? CloseMethod(MethodInfo method)
+    private MethodInfo? CloseMethod(MethodInfo method)
     {
         var arguments = method.GetGenericArguments().Select(Argument).ToArray();
         if (arguments.Any(a => a is null))
@@ -423,8 +455,13 @@ internal sealed class NullArgumentSweep
         }
     }
 
-    private static Type? Argument(Type parameter)
+    private Type? Argument(Type parameter)
     {
+        if (_typeArguments.TryGetValue(parameter.Name, out var given))
+        {
+            return given;
+        }
+
         var constraints = parameter.GetGenericParameterConstraints();
         if (constraints.Length == 0 && (parameter.GenericParameterAttributes & GenericParameterAttributes.ReferenceTypeConstraint) == 0)
         {
