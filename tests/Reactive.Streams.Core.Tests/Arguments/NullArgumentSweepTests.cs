@@ -58,6 +58,20 @@ public sealed class NullArgumentSweepTests(ITestOutputHelper output)
         Assert.True(sweep.Covered.Count > 8, $"Only {sweep.Covered.Count} calls were made.");
     }
 
+    [Fact]
+    public void After_disposal_every_member_throws_ObjectDisposedException_or_is_a_no_op_and_nothing_hangs()
+    {
+        var sweep = CoreSweep();
+
+        // The closed-canal and closed-stream exceptions are what a pull or push on a disposed canal or stream documents;
+        // a dispatch after shutdown documents InvalidOperationException through its task.
+        var failures = sweep.RunAfterDispose(typeof(CanalClosedException), typeof(System.Threading.Channels.ChannelClosedException), typeof(InvalidOperationException));
+
+        output.WriteLine(SweepReport.Format(sweep.Covered));
+        Assert.True(failures.Count == 0, SweepReport.Format(failures));
+        Assert.True(sweep.Covered.Count > 20, $"Only {sweep.Covered.Count} calls were made.");
+    }
+
     internal static NullArgumentSweep CoreSweep()
     {
         var log = new InMemoryStreamLog();
@@ -118,6 +132,7 @@ public sealed class NullArgumentSweepTests(ITestOutputHelper output)
             .Sample(() => CanalLinger.None)
             .Sample(() => ConsumerGroupStart.Beginning)
             .Sample(() => new StreamId(1, 0))
+            .Sample("sinkName", () => "a")
             .Sample("from", () => "-")
             .Sample("to", () => "+")
             .Sample("after", () => "0")

@@ -153,6 +153,89 @@ internal sealed class NullArgumentSweep
         return failures;
     }
 
+    /// <summary>
+    /// Disposes a fresh receiver of each kind twice (the second a no-op), then calls each of its public instance methods
+    /// with valid arguments: each must throw <see cref="ObjectDisposedException"/> (or the closed-stream exception its
+    /// type documents, <paramref name="allowed"/>, thrown or through the returned task), or return, or return a task that is already complete; never hang or
+    /// throw anything else. Returns one line per defect.
+    /// </summary>
+    public List<string> RunAfterDispose(params Type[] allowed)
+    {
+        var failures = new List<string>();
+        foreach (var (type, create) in _receivers)
+        {
+            if (!typeof(IDisposable).IsAssignableFrom(type) && !typeof(IAsyncDisposable).IsAssignableFrom(type))
+            {
+                continue;
+            }
+
+            foreach (var method in type.GetMethods(BindingFlags.Public | BindingFlags.Instance)
+                .Where(m => m.DeclaringType!.Assembly == type.Assembly && !m.IsSpecialName && !m.IsGenericMethodDefinition
+                    && m.Name is not ("Dispose" or "DisposeAsync" or "ToString" or "Equals" or "GetHashCode" or "GetType"))
+                .Where(m => !_excluded.ContainsKey(Key(m))))
+            {
+                var instance = create();
+                try
+                {
+                    DisposeOnce(instance);
+                    DisposeOnce(instance);
+                }
+                catch (Exception e)
+                {
+                    failures.Add($"{Name(type)}: disposing twice threw {e.GetType().Name}: {e.Message}");
+                    continue;
+                }
+
+                var parameters = method.GetParameters();
+                var args = new object?[parameters.Length];
+                var complete = true;
+                for (var i = 0; i < parameters.Length && complete; i++)
+                {
+                    complete = TrySample(parameters[i], out args[i]);
+                }
+
+                if (!complete)
+                {
+                    NotCovered.Add($"{Key(method)} after disposal: no sample");
+                    continue;
+                }
+
+                Covered.Add($"{Key(method)} after disposal");
+                var outcome = Invoke(method, instance, args);
+                if (outcome is Thrown { Exception: var thrown })
+                {
+                    if (thrown is not ObjectDisposedException && !allowed.Any(t => t.IsInstanceOfType(thrown)))
+                    {
+                        failures.Add($"{Key(method)} after disposal threw {thrown.GetType().Name}: {thrown.Message}");
+                    }
+
+                    continue;
+                }
+
+                var later = Later(outcome);
+                if (later is not null && later != "its returned task completed"
+                    && !allowed.Append(typeof(ObjectDisposedException)).Any(t => later.EndsWith($"faulted with {t.Name}", StringComparison.Ordinal)))
+                {
+                    failures.Add($"{Key(method)} after disposal: {later}");
+                }
+            }
+        }
+
+        return failures;
+    }
+
+    private static void DisposeOnce(object instance)
+    {
+        if (instance is IAsyncDisposable asyncDisposable)
+        {
+            asyncDisposable.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        }
+        else
+        {
+            ((IDisposable)instance).Dispose();
+        }
+    }
+
     public static string Key(MethodBase method)
     {
         var type = method.DeclaringType!;
