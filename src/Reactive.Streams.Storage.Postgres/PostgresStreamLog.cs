@@ -584,6 +584,7 @@ public sealed partial class PostgresStreamLog : StreamLog
         var token = _stopListener.Token;
         var failures = 0;
         var everListened = false;
+        long? firstFailure = null;
         while (!token.IsCancellationRequested)
         {
             try
@@ -598,6 +599,7 @@ public sealed partial class PostgresStreamLog : StreamLog
                     }
 
                     failures = 0;
+                    firstFailure = null;
                     if (everListened)
                     {
                         Interlocked.Increment(ref _reconnects);
@@ -622,9 +624,13 @@ public sealed partial class PostgresStreamLog : StreamLog
             {
                 // Whatever broke the connection, the listener must come back: without it tails wake only at their timeout.
                 PostgresLog.ListenerLost(_logger, e);
-                if (!everListened)
+                firstFailure ??= TimeProvider.GetTimestamp();
+                if (!everListened && !(e is NpgsqlException npgsql && Classify(npgsql) != RetryAction.None
+                    && TimeProvider.GetElapsedTime(firstFailure.Value) < _options.ReconnectTimeout))
                 {
-                    // Tails waiting for the first LISTEN fail with the error; later tails wait for the next attempt.
+                    // Tails waiting for the first LISTEN wait through a server restart as any call does (ReconnectTimeout);
+                    // an error that is not transient, or one still there when that time is up, fails them. Later
+                    // tails wait for the next attempt.
                     TaskCompletionSource failed;
                     lock (_listenerGate)
                     {

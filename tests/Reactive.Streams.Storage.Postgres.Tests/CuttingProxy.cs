@@ -62,6 +62,12 @@ public sealed class CuttingProxy : IAsyncDisposable
     /// <summary>Relays new connections to the server again.</summary>
     public void ComeBack() => _down = false;
 
+    /// <summary>
+    /// Refuses new connections as <see cref="GoDown"/> does, but keeps relaying the open ones: a pooled connection still
+    /// works, a new one (the listener's) fails. <see cref="ComeBack"/> ends it.
+    /// </summary>
+    public void RefuseNewConnections() => _down = true;
+
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync();

@@ -299,6 +299,64 @@ public sealed class PostgresReconnectTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_tail_whose_first_LISTEN_cannot_connect_waits_for_the_server_as_other_calls_do()
+    {
+        var log = await OpenAsync();
+        var stream = NewName();
+        Assert.Empty(await log.ReadAsync(stream, StreamId.Min, StreamId.Max, 10)); // a pooled connection for the tail's first read
+
+        // The server is going down: the tail's first read still gets through, its listener's connection does not.
+        _proxy.RefuseNewConnections();
+        var timers = _clock.TimersCreated;
+        var tail = log.TailAsync(stream, StreamId.Min, Timeout.InfiniteTimeSpan, 10).AsTask();
+        await _clock.WaitForTimersAsync(timers + 1); // the listener's first reconnect delay
+        Assert.False(tail.IsCompleted, tail.Exception?.ToString());
+
+        _proxy.ComeBack();
+        _clock.Advance(TimeSpan.FromMilliseconds(100));
+        await WaitUntilAsync(() => log.ParkedStreams == 1 || tail.IsCompleted);
+        Assert.False(tail.IsCompleted, tail.Exception?.ToString());
+        await log.AppendAsync(stream, "after", AppendMode.Durable);
+        var frame = Assert.Single(await tail.WaitAsync(TimeSpan.FromMinutes(1)));
+        Assert.Equal("after", System.Text.Encoding.UTF8.GetString(frame.Payload.Span));
+        Assert.Equal(0, log.ListenerReconnects); // the first LISTEN, late, is no reconnection
+    }
+
+    [Fact]
+    public async Task A_tail_whose_first_LISTEN_cannot_connect_for_ReconnectTimeout_fails_with_its_error()
+    {
+        var log = await OpenAsync(reconnectTimeout: TimeSpan.FromSeconds(1));
+        var stream = NewName();
+        Assert.Empty(await log.ReadAsync(stream, StreamId.Min, StreamId.Max, 10));
+
+        _proxy.RefuseNewConnections();
+        var timers = _clock.TimersCreated;
+        var tail = log.TailAsync(stream, StreamId.Min, Timeout.InfiniteTimeSpan, 10).AsTask();
+        // The listener waits 100, 200, 400, 800 ms: its attempt after 1.5 s is past the timeout, and its error fails the tail.
+        foreach (var wait in new[] { 100, 200, 400, 800 })
+        {
+            await _clock.WaitForTimersAsync(++timers);
+            Assert.False(tail.IsCompleted, tail.Exception?.ToString());
+            _clock.Advance(TimeSpan.FromMilliseconds(wait));
+        }
+
+        var error = await Assert.ThrowsAnyAsync<NpgsqlException>(() => tail.WaitAsync(TimeSpan.FromMinutes(1)));
+        Assert.IsNotType<PostgresException>(error);
+
+        // The listener goes on trying: once the server is back, a new tail waits and wakes as usual.
+        _proxy.ComeBack();
+        var next = log.TailAsync(stream, StreamId.Min, Timeout.InfiniteTimeSpan, 10).AsTask();
+        await WaitUntilAsync(() =>
+        {
+            _clock.Advance(TimeSpan.FromMilliseconds(100));
+            return log.ParkedStreams == 1 || next.IsCompleted;
+        });
+        Assert.False(next.IsCompleted, next.Exception?.ToString());
+        await log.AppendAsync(stream, "after", AppendMode.Durable);
+        Assert.Single(await next.WaitAsync(TimeSpan.FromMinutes(1)));
+    }
+
+    [Fact]
     public void A_negative_ReconnectTimeout_is_refused_naming_the_option()
     {
         var options = new PostgresStreamLogOptions { ReconnectTimeout = TimeSpan.FromMilliseconds(-1) };
@@ -316,6 +374,16 @@ public sealed class PostgresReconnectTests : IAsyncLifetime
         catch (NpgsqlException)
         {
             await _server.StartAgainAsync();
+        }
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> done)
+    {
+        var guard = System.Diagnostics.Stopwatch.StartNew();
+        while (!done())
+        {
+            Assert.True(guard.Elapsed < TimeSpan.FromMinutes(1), "The condition did not hold within a minute.");
+            await Task.Delay(10);
         }
     }
 
