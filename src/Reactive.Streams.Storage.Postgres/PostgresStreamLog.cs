@@ -243,7 +243,11 @@ public sealed partial class PostgresStreamLog : StreamLog
     /// certainly did not commit: opening a connection failed (nothing was sent), or the server reported that it ended
     /// the session (57P01, 57P02, 57P03; a restart ends every pooled connection) before the statement's first result
     /// row arrived. The rows are produced before the transaction commits, which happens only after the statement ends,
-    /// so a session ended before the first row means no commit. Any other failure, a lost connection among them, may
+    /// so a session ended before the first row means no commit. An immediate shutdown or a crash restart
+    /// (<c>pg_ctl stop -m immediate</c>, another server process crashing) ends a session differently: the server process
+    /// sends the warning 57P01 or 57P02 and quits, and the connection then ends with no error; a connection lost that way
+    /// before the first row is sent again too, since everything the server process sent for the statement comes before
+    /// its warning and nothing runs after it. Any other failure, a lost connection without that warning among them, may
     /// have come after the commit: it is thrown, never retried. Attempts follow <see cref="Reconnection"/>.
     /// </summary>
     private async Task<T> WriteOnceAsync<TState, T>(
@@ -272,12 +276,16 @@ public sealed partial class PostgresStreamLog : StreamLog
             await using (connection.ConfigureAwait(false))
             {
                 using var command = create(connection, state);
+                var sessionEnd = new SessionEndWarning();
+                connection.Notice += sessionEnd.OnNotice;
                 NpgsqlDataReader reader;
                 try
                 {
                     reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
                 }
-                catch (PostgresException e) when (e.SqlState is "57P01" or "57P02" or "57P03")
+                catch (NpgsqlException e) when (
+                    e is PostgresException { SqlState: "57P01" or "57P02" or "57P03" }
+                    || (e is not PostgresException && sessionEnd.Seen && !cancellationToken.IsCancellationRequested))
                 {
                     _dataSource.Clear();
                     reconnection ??= new Reconnection(this);
@@ -293,6 +301,26 @@ public sealed partial class PostgresStreamLog : StreamLog
                 {
                     return await read(reader, cancellationToken).ConfigureAwait(false);
                 }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Hears the warning a server process sends when it quits at once (57P01 for an immediate shutdown, 57P02 when another
+    /// process crashed and the server restarts), after which the connection ends without an error message.
+    /// </summary>
+    private sealed class SessionEndWarning
+    {
+        private volatile bool _seen;
+
+        /// <summary>Whether the server process said it is quitting.</summary>
+        public bool Seen => _seen;
+
+        public void OnNotice(object sender, NpgsqlNoticeEventArgs e)
+        {
+            if (e.Notice.SqlState is "57P01" or "57P02")
+            {
+                _seen = true;
             }
         }
     }

@@ -75,8 +75,15 @@ public sealed class PostgresServerFixture : IAsyncLifetime
     }
 
     /// <summary>Stops the server (fast shutdown); <see cref="StartAgainAsync"/> brings it back.</summary>
-    public Task StopAsync() =>
-        RunAsync(Path.Combine(_binDirectory!, "pg_ctl"), ["-D", _dataDirectory!, "-m", "fast", "-w", "stop"], _asPostgresUser);
+    public Task StopAsync() => StopAsync("fast");
+
+    /// <summary>
+    /// Stops the server in <paramref name="mode"/>: <c>fast</c> ends every session with the error 57P01;
+    /// <c>immediate</c> makes every server process quit at once (a warning, then the socket closes), and the next start
+    /// recovers from the WAL as after a crash. <see cref="StartAgainAsync"/> brings it back.
+    /// </summary>
+    public Task StopAsync(string mode) =>
+        RunAsync(Path.Combine(_binDirectory!, "pg_ctl"), ["-D", _dataDirectory!, "-m", mode, "-w", "stop"], _asPostgresUser);
 
     /// <summary>Starts the server <see cref="StopAsync"/> stopped, on the same port.</summary>
     public async Task StartAgainAsync()
