@@ -16,6 +16,7 @@ namespace Reactive.Streams.Storage.Redis.Tests;
 public class RedisServerFixture : IAsyncLifetime
 {
     private readonly bool _cluster;
+    private readonly bool _persistent;
     private string? _binary;
     private string? _directory;
     private Process? _server;
@@ -27,9 +28,14 @@ public class RedisServerFixture : IAsyncLifetime
     }
 
     /// <param name="cluster">Whether the server runs in cluster mode, as the only node of a cluster that owns every slot.</param>
-    protected RedisServerFixture(bool cluster)
+    /// <param name="persistent">
+    /// Whether the server keeps an append-only file (<c>appendfsync always</c>) and so gets its data back on a restart;
+    /// without, a restarted server starts empty.
+    /// </param>
+    protected RedisServerFixture(bool cluster, bool persistent = true)
     {
         _cluster = cluster;
+        _persistent = persistent;
     }
 
     public int Port { get; private set; }
@@ -80,6 +86,30 @@ public class RedisServerFixture : IAsyncLifetime
     /// <summary>Starts the server <see cref="Stop"/> killed, on the same port and directory.</summary>
     public Task StartAgainAsync() => StartAsync();
 
+    /// <summary>
+    /// Stops the server the way an operator does, <c>SHUTDOWN NOSAVE</c> (it closes every connection and exits without
+    /// writing a snapshot); <see cref="StartAgainAsync"/> brings it back.
+    /// </summary>
+    public async Task ShutdownNoSaveAsync()
+    {
+        var server = _server ?? throw new InvalidOperationException("The server is not running.");
+        await using (var admin = await ConnectionMultiplexer.ConnectAsync(Configuration() + ",allowAdmin=true,connectRetry=0,abortConnect=true"))
+        {
+            try
+            {
+                await admin.GetDatabase().ExecuteAsync("SHUTDOWN", "NOSAVE");
+            }
+            catch (RedisConnectionException)
+            {
+                // The server closed the connection as it went down: what SHUTDOWN answers.
+            }
+        }
+
+        await server.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(1));
+        server.Dispose();
+        _server = null;
+    }
+
     public Task DisposeAsync()
     {
         Kill();
@@ -119,7 +149,7 @@ public class RedisServerFixture : IAsyncLifetime
         foreach (var a in new[]
         {
             "--port", Port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--dir", _directory!,
-            "--appendonly", "yes", "--appendfsync", "always", "--save", "", "--daemonize", "no",
+            "--appendonly", _persistent ? "yes" : "no", "--appendfsync", "always", "--save", "", "--daemonize", "no",
             "--logfile", Path.Combine(_directory!, "server.log"), "--databases", "16",
         })
         {
@@ -231,6 +261,9 @@ public sealed class RedisCollection : ICollectionFixture<RedisServerFixture>
 {
     public const string Name = "redis";
 }
+
+/// <summary>The same throwaway server with no persistence at all (no append-only file, no snapshots): a restart loses every key.</summary>
+public sealed class RedisVolatileServerFixture() : RedisServerFixture(cluster: false, persistent: false);
 
 /// <summary>The same throwaway server in cluster mode: one node that owns all 16,384 slots, so Redis checks that the keys of every command and script share one slot, as a real cluster does.</summary>
 public sealed class RedisClusterFixture() : RedisServerFixture(cluster: true);
