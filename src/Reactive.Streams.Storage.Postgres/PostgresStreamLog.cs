@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using NpgsqlTypes;
+using Reactive.Streams.Internal;
 
 namespace Reactive.Streams.Storage.Postgres;
 
@@ -398,6 +399,11 @@ public sealed partial class PostgresStreamLog : StreamLog
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
                 throw new ObjectDisposedException(nameof(PostgresStreamLog), "The stream log was disposed while a call waited to try the server again.");
+            }
+            catch (OperationCanceledException cancelled) when (CallerCancellation.IsRenamed(cancelled, cancellationToken))
+            {
+                // The wait was on a token linked to the disposal.
+                throw CallerCancellation.Rename(cancelled, cancellationToken);
             }
 
             return true;

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
+using Reactive.Streams.Internal;
 using StackExchange.Redis;
 
 namespace Reactive.Streams.Storage.Redis;
@@ -534,6 +535,11 @@ public sealed partial class RedisStreamLog : StreamLog
                 catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
                 {
                     throw new ObjectDisposedException(nameof(RedisStreamLog), "The stream log was disposed while a call waited to send its command again.");
+                }
+                catch (OperationCanceledException error) when (CallerCancellation.IsRenamed(error, cancellationToken))
+                {
+                    // The wait was on a token linked to the disposal.
+                    throw CallerCancellation.Rename(error, cancellationToken);
                 }
 
                 delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.TicksPerSecond));

@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Data.Sqlite;
+using Reactive.Streams.Internal;
 using SQLitePCL;
 
 namespace Reactive.Streams.Storage.Sqlite;
@@ -455,6 +456,11 @@ public sealed partial class SqliteStreamLog : StreamLog
                 catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
                 {
                     throw new ObjectDisposedException(nameof(SqliteStreamLog), "The stream log was disposed while a write waited for another connection's lock on the file.");
+                }
+                catch (OperationCanceledException error) when (CallerCancellation.IsRenamed(error, cancellationToken))
+                {
+                    // The wait was on a token linked to the disposal.
+                    throw CallerCancellation.Rename(error, cancellationToken);
                 }
             }
 

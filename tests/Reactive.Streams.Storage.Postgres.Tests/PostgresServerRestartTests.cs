@@ -146,8 +146,9 @@ public sealed class PostgresServerRestartTests : IClassFixture<PostgresServerFix
         Assert.False(claim.IsCompleted);
 
         await cancel.CancelAsync();
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => append.WaitAsync(Guard));
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => claim.WaitAsync(Guard));
+        // Each names the caller's token, not the one the log links to its disposal for the wait.
+        Assert.Equal(cancel.Token, (await Assert.ThrowsAnyAsync<OperationCanceledException>(() => append.WaitAsync(Guard))).CancellationToken);
+        Assert.Equal(cancel.Token, (await Assert.ThrowsAnyAsync<OperationCanceledException>(() => claim.WaitAsync(Guard))).CancellationToken);
 
         await _server.StartAgainAsync();
         Assert.Equal(["before"], (await log.ReadAsync(stream, StreamId.Min, StreamId.Max, 10)).Select(Text));
@@ -217,7 +218,7 @@ public sealed class PostgresServerRestartTests : IClassFixture<PostgresServerFix
 
         await _server.StopAsync("immediate");
         await cancel.CancelAsync();
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => tail.WaitAsync(Guard));
+        Assert.Equal(cancel.Token, (await Assert.ThrowsAnyAsync<OperationCanceledException>(() => tail.WaitAsync(Guard))).CancellationToken);
 
         var enumerated = log.TailAllAsync(stream, StreamId.Min, cancellationToken: cancel.Token).GetAsyncEnumerator();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => enumerated.MoveNextAsync().AsTask().WaitAsync(Guard));
