@@ -162,48 +162,21 @@ public sealed class PostgresServerRestartTests : IClassFixture<PostgresServerFix
         var log = await OpenAsync();
         var writer = await OpenAsync(clock: TimeProvider.System);
         var stream = NewStream();
-        using var stop = new CancellationTokenSource();
-        var received = new List<string>();
-        var gate = new Lock();
-        var tail = Task.Run(async () =>
-        {
-            await foreach (var frame in log.TailAllAsync(stream, StreamId.Min, cancellationToken: stop.Token))
-            {
-                lock (gate)
-                {
-                    received.Add(Text(frame));
-                }
-            }
-        });
-
-        int Count()
-        {
-            lock (gate)
-            {
-                return received.Count;
-            }
-        }
-
+        using var recorder = new TailRecorder(log, stream);
         for (var i = 0; i < 3; i++)
         {
             await writer.AppendAsync(stream, $"before {i}", AppendMode.Durable);
         }
 
-        await AdvanceUntilAsync(() => Count() == 3 || tail.IsCompleted);
+        await AdvanceUntilAsync(() => recorder.Received.Count == 3 || recorder.Tail.IsCompleted);
         await RestartAsync(mode);
         for (var i = 0; i < 3; i++)
         {
             await writer.AppendAsync(stream, $"after {i}", AppendMode.Durable);
         }
 
-        await AdvanceUntilAsync(() => Count() == 6 || tail.IsCompleted);
-        Assert.False(tail.IsCompleted, tail.Exception?.ToString());
-        await stop.CancelAsync();
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => tail.WaitAsync(Guard));
-        lock (gate)
-        {
-            Assert.Equal(["before 0", "before 1", "before 2", "after 0", "after 1", "after 2"], received);
-        }
+        await AdvanceUntilAsync(() => recorder.Received.Count == 6 || recorder.Tail.IsCompleted);
+        Assert.Equal(["before 0", "before 1", "before 2", "after 0", "after 1", "after 2"], await recorder.StopAsync(Guard));
     }
 
     [Fact]
@@ -232,43 +205,24 @@ public sealed class PostgresServerRestartTests : IClassFixture<PostgresServerFix
         var writer = await OpenAsync(clock: TimeProvider.System);
         var stream = NewStream();
         var canal = await CursorCanal.OpenAsync(log, stream, new CursorCanalOptions { CheckpointId = stream, TimeProvider = _clock });
-        var handled = new List<string>();
-        var gate = new Lock();
+        var handled = new FrameTexts();
         var worker = CanalWorker.Start(canal, (batch, _) =>
         {
-            lock (gate)
-            {
-                foreach (var frame in batch)
-                {
-                    handled.Add(Text(frame));
-                }
-            }
-
+            handled.Add(batch);
             return default;
         });
 
-        int Count()
-        {
-            lock (gate)
-            {
-                return handled.Count;
-            }
-        }
-
         await writer.AppendAsync(stream, "a", AppendMode.Durable);
-        await AdvanceUntilAsync(() => Count() >= 1 || worker.JoinAsync().IsCompleted);
+        await AdvanceUntilAsync(() => handled.Count >= 1 || worker.JoinAsync().IsCompleted);
         await RestartAsync("immediate");
         await writer.AppendAsync(stream, "b", AppendMode.Durable);
         await writer.AppendAsync(stream, "c", AppendMode.Durable);
-        await AdvanceUntilAsync(() => Count() >= 3 || worker.JoinAsync().IsCompleted);
+        await AdvanceUntilAsync(() => handled.Count >= 3 || worker.JoinAsync().IsCompleted);
 
         Assert.False(worker.JoinAsync().IsCompleted, worker.JoinAsync().Exception?.ToString());
         await worker.StopAndJoinAsync().WaitAsync(Guard);
         await canal.DisposeAsync();
-        lock (gate)
-        {
-            Assert.Equal(["a", "b", "c"], handled);
-        }
+        Assert.Equal(["a", "b", "c"], handled.ToArray());
 
         var last = (await log.ReadAsync(stream, StreamId.Min, StreamId.Max, 10))[^1].Id;
         Assert.Equal(last, await log.ReadCheckpointAsync(stream));
