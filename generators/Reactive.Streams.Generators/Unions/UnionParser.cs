@@ -115,7 +115,7 @@ internal static class UnionParser
                 continue;
             }
 
-            if (!variantTypeNames.Add(member.Name) || HasUnusableParameter(member))
+            if (!variantTypeNames.Add(member.Name) || HasUnusableParameterSyntax(member))
             {
                 // Two variants of one name (CS0102), or a positional parameter the compiler already rejects or that no
                 // generated code can hold (a type that does not resolve, a pointer, a ref struct, a ref parameter).
@@ -194,6 +194,13 @@ internal static class UnionParser
             {
                 properties = fromSyntax;
                 readOnly = EquatableArray<PropertyModel>.Empty;
+            }
+            else if (HasUnusableParameterType(member))
+            {
+                // Checked here only, on the symbol path: the syntactic path binds each parameter's type and falls back to
+                // this one for such a type, while asking every variant for its constructors would build the members a
+                // record synthesizes, which that path exists to avoid.
+                return new UnionResult(union.Name, union.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat), null, diagnostics.ToEquatableArray());
             }
             else
             {
@@ -343,11 +350,11 @@ internal static class UnionParser
     }
 
     /// <summary>
-    /// Whether a positional parameter of <paramref name="variant"/> is one the generated members cannot name or hold: it has
-    /// no name yet, it is passed by reference, or its type does not resolve (also inside a generic argument or an array),
-    /// is a pointer or a ref struct. The compiler reports each of these on the user's declaration already.
+    /// Whether a positional parameter of <paramref name="variant"/>, as written, is one the generated members cannot name:
+    /// it has no name or type yet, or it is passed by reference; or the variant has two parameter lists (declared twice,
+    /// CS0102, or two partial parts with one each, CS8863). Syntax only: the compiler reports each of these already.
     /// </summary>
-    private static bool HasUnusableParameter(INamedTypeSymbol variant)
+    private static bool HasUnusableParameterSyntax(INamedTypeSymbol variant)
     {
         var parameterLists = 0;
         foreach (var reference in variant.DeclaringSyntaxReferences)
@@ -356,25 +363,33 @@ internal static class UnionParser
                 && (++parameterLists > 1
                     || parameters.Parameters.Any(static p => p.Identifier.IsMissing || p.Type is null || p.Type.IsMissing || (p.Modifiers.Count > 0 && !p.Modifiers.Any(SyntaxKind.ParamsKeyword)))))
             {
-                // Two declarations with parameter lists: a variant declared twice (CS0102) or two partial parts with one
-                // each (CS8863).
                 return true;
             }
         }
 
+        return false;
+    }
+
+    /// <summary>
+    /// Whether a positional parameter of <paramref name="variant"/> has a type no generated member can hold: one that does
+    /// not resolve (also inside a generic argument or an array), a pointer or a ref struct, or is passed by reference.
+    /// Reads the variant's constructors, so only for a variant read from its symbol.
+    /// </summary>
+    private static bool HasUnusableParameterType(INamedTypeSymbol variant)
+    {
         var primary = variant.InstanceConstructors.FirstOrDefault(static c =>
             c.DeclaringSyntaxReferences.Any(static r => r.GetSyntax() is RecordDeclarationSyntax));
-        return primary is not null && primary.Parameters.Any(static p => p.RefKind != RefKind.None || Unusable(p.Type));
-
-        static bool Unusable(ITypeSymbol type) => type switch
-        {
-            { TypeKind: TypeKind.Error or TypeKind.Pointer or TypeKind.FunctionPointer } => true,
-            { IsRefLikeType: true } => true,
-            IArrayTypeSymbol array => Unusable(array.ElementType),
-            INamedTypeSymbol { IsGenericType: true } named => named.TypeArguments.Any(Unusable),
-            _ => false,
-        };
+        return primary is not null && primary.Parameters.Any(static p => p.RefKind != RefKind.None || IsUnusableType(p.Type));
     }
+
+    private static bool IsUnusableType(ITypeSymbol type) => type switch
+    {
+        { TypeKind: TypeKind.Error or TypeKind.Pointer or TypeKind.FunctionPointer } => true,
+        { IsRefLikeType: true } => true,
+        IArrayTypeSymbol array => IsUnusableType(array.ElementType),
+        INamedTypeSymbol { IsGenericType: true } named => named.TypeArguments.Any(IsUnusableType),
+        _ => false,
+    };
 
     /// <summary>
     /// Whether the union declares a <c>[JsonConverter]</c> itself. The union's attributes are already bound (the
@@ -1276,7 +1291,7 @@ internal static class UnionParser
                 }
             }
 
-            if (typeNames.Bind(model, typeSyntax, scope, cancellationToken) is not { TypeKind: not TypeKind.Error } type)
+            if (typeNames.Bind(model, typeSyntax, scope, cancellationToken) is not { TypeKind: not TypeKind.Error } type || IsUnusableType(type))
             {
                 return null;
             }
