@@ -800,27 +800,17 @@ public sealed class ConsumerGroupCanal : ICommittableCanal<StreamFrame>, IRequeu
     /// does.
     /// </summary>
     /// <returns>A task that completes when the acknowledgements are stored.</returns>
-    public ValueTask DisposeAsync()
-    {
-        OnceDisposal disposal;
-        bool first;
-        lock (_gate)
-        {
-            // Under the lock, so a token's acknowledgement either lands before the flush below takes the ids or is refused.
-            disposal = OnceDisposal.Claim(ref _disposal, out first);
-            _disposed = true;
-        }
-
-        if (first)
-        {
-            _ = disposal.RunAsync(CloseAsync);
-        }
-
-        return disposal.Completion;
-    }
+    public ValueTask DisposeAsync() => OnceDisposal.Run(ref _disposal, CloseAsync);
 
     private async ValueTask CloseAsync()
     {
+        // Runs synchronously up to its first await, so the canal is disposed when DisposeAsync returns. Under the lock,
+        // so an acknowledgement either lands before the flush below reads its target or is refused.
+        lock (_gate)
+        {
+            _disposed = true;
+        }
+
         await _closing.CancelAsync().ConfigureAwait(false);
         await FlushAcknowledgementsAsync().ConfigureAwait(false);
     }

@@ -580,27 +580,17 @@ public sealed class CursorCanal : ICommittableCanal<StreamFrame>, IRequeueCanal<
     /// (or fails) when that one does, never before the checkpoint is stored.
     /// </summary>
     /// <returns>A task that completes when the checkpoint is stored.</returns>
-    public ValueTask DisposeAsync()
-    {
-        OnceDisposal disposal;
-        bool first;
-        lock (_ackLock)
-        {
-            // Under the lock, so an acknowledgement either lands before the flush below reads its target or is refused.
-            disposal = OnceDisposal.Claim(ref _disposal, out first);
-            _disposed = true;
-        }
-
-        if (first)
-        {
-            _ = disposal.RunAsync(CloseAsync);
-        }
-
-        return disposal.Completion;
-    }
+    public ValueTask DisposeAsync() => OnceDisposal.Run(ref _disposal, CloseAsync);
 
     private async ValueTask CloseAsync()
     {
+        // Runs synchronously up to its first await, so the canal is disposed when DisposeAsync returns. Under the lock,
+        // so an acknowledgement either lands before the flush below reads its target or is refused.
+        lock (_ackLock)
+        {
+            _disposed = true;
+        }
+
         await _closing.CancelAsync().ConfigureAwait(false);
         await FlushCoreAsync(CancellationToken.None).ConfigureAwait(false);
     }

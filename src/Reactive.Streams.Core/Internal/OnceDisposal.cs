@@ -11,47 +11,29 @@ internal sealed class OnceDisposal
     private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>
-    /// Starts the disposal stored in <paramref name="slot"/>, running <paramref name="close"/> if this call is the first,
-    /// and returns a task that completes when the disposal has.
+    /// Starts the disposal stored in <paramref name="slot"/>, running <paramref name="close"/> if this call is the first
+    /// (synchronously up to its first await, on the caller's flow), and returns a task that completes when it has.
     /// </summary>
     /// <param name="slot">The owner's field; null until the first call.</param>
     /// <param name="close">The owner's closing work; called once, by the first call only.</param>
     public static ValueTask Run(ref OnceDisposal? slot, Func<ValueTask> close)
     {
-        var disposal = Claim(ref slot, out var first);
-        if (first)
+        var disposal = Volatile.Read(ref slot);
+        if (disposal is null)
         {
-            _ = disposal.RunAsync(close);
+            var candidate = new OnceDisposal();
+            disposal = Interlocked.CompareExchange(ref slot, candidate, null) ?? candidate;
+            if (ReferenceEquals(disposal, candidate))
+            {
+                _ = candidate.RunAsync(close);
+            }
         }
 
-        return disposal.Completion;
+        var done = disposal._done.Task;
+        return done.IsCompletedSuccessfully ? ValueTask.CompletedTask : new ValueTask(done);
     }
 
-    /// <summary>
-    /// Returns the disposal stored in <paramref name="slot"/>, creating it if none has started; <paramref name="first"/>
-    /// tells the one caller that must call <see cref="RunAsync"/>. For owners that mark themselves disposed under a lock
-    /// of their own in the same step.
-    /// </summary>
-    public static OnceDisposal Claim(ref OnceDisposal? slot, out bool first)
-    {
-        var current = Volatile.Read(ref slot);
-        if (current is not null)
-        {
-            first = false;
-            return current;
-        }
-
-        var candidate = new OnceDisposal();
-        current = Interlocked.CompareExchange(ref slot, candidate, null) ?? candidate;
-        first = ReferenceEquals(current, candidate);
-        return current;
-    }
-
-    /// <summary>Completes when the disposal has; fails with its error.</summary>
-    public ValueTask Completion => _done.Task.IsCompletedSuccessfully ? ValueTask.CompletedTask : new ValueTask(_done.Task);
-
-    /// <summary>Runs the closing work (the first caller only) and completes <see cref="Completion"/> with its outcome.</summary>
-    public async Task RunAsync(Func<ValueTask> close)
+    private async Task RunAsync(Func<ValueTask> close)
     {
         try
         {
