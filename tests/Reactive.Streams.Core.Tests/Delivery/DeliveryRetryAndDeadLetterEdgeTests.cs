@@ -221,6 +221,42 @@ public class DeliveryRetryAndDeadLetterEdgeTests
     }
 
     [Fact]
+    public async Task A_sink_that_ignores_its_token_holds_the_shutdown_until_its_write_returns_and_a_write_that_commits_then_is_acked()
+    {
+        // ShutdownAsync completes once every worker has stopped: the drain timeout cancels the token, it cannot take
+        // back a write that ignores it. The item in flight commits, and is acknowledged; the one still queued is not.
+        var time = new RecordingTimeProvider();
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var token = new TaskCompletionSource<CancellationToken>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var stubborn = new RecordingSink<int>("stubborn", time, async (_, _, ct) =>
+        {
+            token.TrySetResult(ct);
+            await gate.Task;
+        });
+        var options = Options(time, stubborn);
+        options.MaxBatch = 1;
+        var dispatcher = new DeliveryDispatcher<int>(options);
+        var acks = new[] { new CountingAck(), new CountingAck() };
+        await dispatcher.DispatchAsync(1, acks[0]);
+        var inFlight = await token.Task.WaitAsync(TestLimits.Hang);
+        await dispatcher.DispatchAsync(2, acks[1]);
+
+        var shutdown = dispatcher.ShutdownAsync(TimeSpan.FromSeconds(5));
+        Assert.Equal(TimeSpan.FromSeconds(5), await time.NextTimerAsync());
+        time.Advance(TimeSpan.FromSeconds(5));
+        Assert.True(SpinWait.SpinUntil(() => inFlight.IsCancellationRequested, TestLimits.Hang));
+        Assert.False(shutdown.IsCompleted);
+
+        gate.SetResult();
+
+        Assert.False(await shutdown.WaitAsync(TestLimits.Hang));
+        Assert.Equal([1], stubborn.Committed);
+        Assert.Equal((1, 0), (acks[0].Count, acks[1].Count));
+        Assert.Equal(new DeliverySinkMetrics("stubborn", 1, 0, 0, 0, 0, 1), dispatcher.GetSinkMetrics("stubborn"));
+        Assert.Equal(1, dispatcher.AcknowledgedCount);
+    }
+
+    [Fact]
     public async Task A_callers_token_cancelled_after_its_dispatch_completed_neither_reaches_the_sink_nor_stops_the_item()
     {
         var time = new RecordingTimeProvider();
