@@ -90,7 +90,8 @@ public sealed class DeliveryOptions<T>
     public bool BackoffJitter { get; set; }
 
     /// <summary>
-    /// Classifies a sink's exception: true retries it, false dead-letters the item at once. A
+    /// Classifies a sink's exception: true retries it, false dead-letters the item at once. It never sees the dead-letter
+    /// sink's exceptions (<see cref="DeadLetterSink"/>). A
     /// <see cref="PermanentDeliveryException"/> is permanent whatever this says, and a classifier that throws makes the
     /// failure permanent. Default: null, every other exception is transient.
     /// </summary>
@@ -98,7 +99,9 @@ public sealed class DeliveryOptions<T>
 
     /// <summary>
     /// Where an item goes that a sink failed to commit (after its retries, or at once for a permanent failure). It is
-    /// called concurrently by every sink's worker and its own failures are retried like a sink's; if it still fails, the
+    /// called concurrently by every sink's worker and its own failures are retried with the failing sink's
+    /// <c>MaxRetries</c> and backoff, every exception but a <see cref="PermanentDeliveryException"/> as transient (the
+    /// sink's <c>IsTransient</c> classifies the sink's exceptions, not the dead-letter sink's); if it still fails, the
     /// failure is logged, the item is counted as discarded (<c>reactive_streams.delivery.items.discarded</c>) and treated as committed. Default:
     /// none, terminal failures are logged and discarded.
     /// </summary>

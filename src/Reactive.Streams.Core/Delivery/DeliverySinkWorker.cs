@@ -424,9 +424,11 @@ internal sealed partial class DeliverySinkWorker<T> : IDeliveryMetricsSource
     }
 
     /// <summary>
-    /// Writes a dead letter, retrying it with this sink's retry settings. Its retries are not this sink's: they show as
-    /// <c>retry</c> events on the dead letter's span (<paramref name="span"/>) and in the attempts of the log line of a
-    /// dead letter that still failed, never in the sink's <c>Retries</c> counter.
+    /// Writes a dead letter, retrying it with this sink's retry count and backoff. Its retries are not this sink's: they
+    /// show as <c>retry</c> events on the dead letter's span (<paramref name="span"/>) and in the attempts of the log line
+    /// of a dead letter that still failed, never in the sink's <c>Retries</c> counter. Nor is its failure the sink's to
+    /// classify: <c>IsTransient</c> judges the sink's exceptions (and may be written for their types only), so only a
+    /// <see cref="PermanentDeliveryException"/> ends a dead letter's retries early.
     /// </summary>
     private async ValueTask<(Outcome Outcome, int Attempts, Exception? Error)> WriteDeadLetterAsync(IDeliverySink<DeadLetter<T>> sink, DeadLetter<T> letter, Activity? span)
     {
@@ -444,7 +446,9 @@ internal sealed partial class DeliverySinkWorker<T> : IDeliveryMetricsSource
                 error = caught;
             }
 
-            var outcome = TerminalOutcome(attempts, error);
+            Outcome? outcome = _stop.IsCancellationRequested ? Outcome.Stopped
+                : attempts > _settings.MaxRetries || error is PermanentDeliveryException ? Outcome.Failed
+                : null;
             if (outcome is null)
             {
                 RecordRetry(span, attempts, error);

@@ -101,6 +101,55 @@ public class DeliveryRetryAndDeadLetterEdgeTests
     }
 
     [Fact]
+    public async Task A_sinks_classifier_does_not_judge_the_dead_letter_sinks_failures()
+    {
+        // IsTransient classifies the sink's exceptions (a webhook's): "false" means dead-letter the item at once. A dead
+        // letter's write is another operation; its failures are retried with the sink's retry count and backoff, and
+        // only a PermanentDeliveryException ends them early. Judged by the webhook's classifier (here one that casts, as
+        // classifiers written for one sink's exceptions do), the dead-letter store's IOException would throw in it,
+        // count as permanent, and the item would be discarded after one attempt though a retry would have kept it.
+        var time = new RecordingTimeProvider();
+        var sink = new RecordingSink<int>("webhook", time, (_, _, _) => ValueTask.FromException(new TimeoutException("slow endpoint")));
+        var deadLetters = new RecordingSink<DeadLetter<int>>("dead", time, (_, attempt, _) => attempt == 1 ? ValueTask.FromException(new IOException("store busy")) : ValueTask.CompletedTask);
+        var options = Options(time, sink);
+        options.BackoffBase = TimeSpan.Zero;
+        options.MaxRetries = 1;
+        options.IsTransient = static e => ((TimeoutException)e).Message.Length > 0;
+        options.DeadLetterSink = deadLetters;
+        await using var dispatcher = new DeliveryDispatcher<int>(options);
+        var ack = new CountingAck();
+
+        await dispatcher.DispatchAsync(1, ack);
+        await ack.First;
+
+        Assert.Equal(2, sink.Attempts);
+        Assert.Equal(2, deadLetters.Attempts);
+        var letter = Assert.Single(deadLetters.Committed);
+        Assert.Equal(("webhook", 2), (letter.SinkName, letter.Attempts));
+        Assert.IsType<TimeoutException>(letter.Error);
+        Assert.Equal(new DeliverySinkMetrics("webhook", 0, 0, 1, 1, 0, 0), dispatcher.GetSinkMetrics("webhook"));
+    }
+
+    [Fact]
+    public async Task A_dead_letter_sinks_PermanentDeliveryException_is_not_retried_and_the_item_is_discarded_and_acked()
+    {
+        var time = new RecordingTimeProvider();
+        var sink = new RecordingSink<int>("webhook", time, (_, _, _) => ValueTask.FromException(new PermanentDeliveryException("rejected")));
+        var deadLetters = new RecordingSink<DeadLetter<int>>("dead", time, (_, _, _) => ValueTask.FromException(new PermanentDeliveryException("letter too large")));
+        var options = Options(time, sink);
+        options.BackoffBase = TimeSpan.Zero;
+        options.DeadLetterSink = deadLetters;
+        await using var dispatcher = new DeliveryDispatcher<int>(options);
+        var ack = new CountingAck();
+
+        await dispatcher.DispatchAsync(1, ack);
+        await ack.First;
+
+        Assert.Equal(1, deadLetters.Attempts);
+        Assert.Equal(new DeliverySinkMetrics("webhook", 0, 0, 0, 0, 1, 0), dispatcher.GetSinkMetrics("webhook"));
+    }
+
+    [Fact]
     public async Task A_slow_dead_letter_sink_holds_up_only_the_sink_whose_item_it_is_writing()
     {
         var time = new RecordingTimeProvider();
