@@ -42,6 +42,9 @@ public sealed class CanalWorkerOptions
 
     /// <summary>Whether an empty batch is handed to the handler (for periodic work). Default false.</summary>
     public bool DeliverEmptyBatches { get; set; }
+
+    /// <summary>A copy, which a worker keeps so that changing these options later changes nothing it does.</summary>
+    internal CanalWorkerOptions Copy() => new() { MaxBatch = MaxBatch, Deadline = Deadline, Linger = Linger, DeliverEmptyBatches = DeliverEmptyBatches };
 }
 
 /// <summary>
@@ -56,13 +59,14 @@ public static partial class CanalWorker
     /// <typeparam name="T">The item type.</typeparam>
     /// <param name="canal">The canal to pull from.</param>
     /// <param name="handler">Handles one non-empty batch; its token is cancelled by <see cref="CanalWorkerHandle.Stop"/>.</param>
-    /// <param name="options">Batch size, deadline and linger; defaults if null.</param>
+    /// <param name="options">Batch size, deadline and linger; defaults if null. Read once, here.</param>
     /// <returns>A handle to stop and join the loop.</returns>
     public static CanalWorkerHandle Start<T>(ICanal<T> canal, Func<CanalBatch<T>, CancellationToken, ValueTask> handler, CanalWorkerOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(canal);
         ArgumentNullException.ThrowIfNull(handler);
-        options ??= new CanalWorkerOptions();
+        // Read once, here: the loop keeps this copy, so changing the caller's object later changes nothing it does.
+        options = options?.Copy() ?? new CanalWorkerOptions();
         var stop = new CancellationTokenSource();
         var outcome = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         _ = Task.Run(() => RunToOutcomeAsync(canal, handler, options, stop.Token, outcome), CancellationToken.None);

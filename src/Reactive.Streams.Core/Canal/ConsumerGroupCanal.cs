@@ -15,6 +15,7 @@ public sealed class ConsumerGroupCanalOptions
     private TimeSpan _claimTimeout = DefaultClaimTimeout;
     private int _maxDeliveries = DefaultMaxDeliveries;
     private TimeProvider _timeProvider = TimeProvider.System;
+    private string? _deadLetterStream;
 
     /// <summary>
     /// How long this member has to acknowledge a frame before another member may reclaim it. Longer than the slowest
@@ -51,7 +52,23 @@ public sealed class ConsumerGroupCanalOptions
     /// <see cref="AppendMode.Durable"/>). Default: null, meaning <c>"{stream}:{group}:dead-letter"</c>. It must not be the
     /// group's own stream (<see cref="ConsumerGroupCanal.OpenAsync"/> refuses it: the frame would be handed out again).
     /// </summary>
-    public string? DeadLetterStream { get; set; }
+    /// <exception cref="ArgumentException">
+    /// Set to a name the log refuses (empty, longer than <see cref="StreamLog.MaxStreamNameLength"/>, or with a control
+    /// character or an unpaired surrogate).
+    /// </exception>
+    public string? DeadLetterStream
+    {
+        get => _deadLetterStream;
+        set
+        {
+            if (value is not null)
+            {
+                StreamLog.ValidateName(value, nameof(DeadLetterStream), "dead-letter stream name");
+            }
+
+            _deadLetterStream = value;
+        }
+    }
 
     /// <summary>
     /// Whether the canal's first pulls take back, at once, the frames pending on this member's name (from a previous

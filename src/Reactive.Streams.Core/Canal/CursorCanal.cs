@@ -9,12 +9,30 @@ public sealed class CursorCanalOptions
 {
     private TimeProvider _timeProvider = TimeProvider.System;
     private TailVisibility _visibility = TailVisibility.All;
+    private string? _checkpointId;
 
     /// <summary>
     /// The checkpoint that makes the canal durable: read on open, written as batches are committed or acknowledged.
     /// With none, the canal starts from the beginning of the stream every time. Default: none.
     /// </summary>
-    public string? CheckpointId { get; set; }
+    /// <exception cref="ArgumentException">
+    /// Set to an id the log refuses (empty, longer than <see cref="StreamLog.MaxStreamNameLength"/>, or with a control
+    /// character or an unpaired surrogate; the rule of stream names).
+    /// </exception>
+    public string? CheckpointId
+    {
+        get => _checkpointId;
+        set
+        {
+            // Here, where the caller can tell, rather than when the canal opens or first commits.
+            if (value is not null)
+            {
+                StreamLog.ValidateName(value, nameof(CheckpointId), "checkpoint id");
+            }
+
+            _checkpointId = value;
+        }
+    }
 
     /// <summary>
     /// Where the checkpoint is kept: the same backend as the log (every log in this library is also an
@@ -49,6 +67,12 @@ public sealed class CursorCanalOptions
             _timeProvider = value;
         }
     }
+
+    /// <summary>A copy, which the canal keeps so that changing these options later changes nothing it does.</summary>
+    internal CursorCanalOptions Copy() => new()
+    {
+        CheckpointId = CheckpointId, Checkpoints = Checkpoints, Visibility = Visibility, TimeProvider = TimeProvider,
+    };
 }
 
 /// <summary>
@@ -135,7 +159,7 @@ public sealed class CursorCanal : ICommittableCanal<StreamFrame>, IRequeueCanal<
     /// <summary>Opens a canal on <paramref name="stream"/>, resuming after its checkpoint when one is configured and stored.</summary>
     /// <param name="log">The durable log.</param>
     /// <param name="stream">The stream to replay.</param>
-    /// <param name="options">Checkpoint, visibility and clock; defaults if null.</param>
+    /// <param name="options">Checkpoint, visibility and clock; defaults if null. Read once, here.</param>
     /// <param name="cancellationToken">Cancels opening.</param>
     /// <returns>The canal.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="log"/> or <paramref name="stream"/> is null.</exception>
@@ -149,7 +173,8 @@ public sealed class CursorCanal : ICommittableCanal<StreamFrame>, IRequeueCanal<
         ArgumentNullException.ThrowIfNull(log);
         // The log's own rule, so a name it would refuse at every pull is refused here, where the caller can tell.
         StreamLog.ValidateStream(stream);
-        options ??= new CursorCanalOptions();
+        // Read once, here: the canal keeps this copy, so changing the caller's object later changes nothing it does.
+        options = options?.Copy() ?? new CursorCanalOptions();
         var checkpoints = options.Checkpoints ?? log as ICheckpointStore;
         if (options.CheckpointId is not null && checkpoints is null)
         {
