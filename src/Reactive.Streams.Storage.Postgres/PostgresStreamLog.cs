@@ -91,7 +91,7 @@ public sealed partial class PostgresStreamLog : StreamLog
     /// and <c>No Reset On Close</c>, each only when the string does not set it) and two for the listener's connection,
     /// which is never pooled and gets <c>Keepalive</c> 15 seconds when the string leaves it at 0.
     /// </param>
-    /// <param name="options">The options; null for the defaults.</param>
+    /// <param name="options">The options; null for the defaults. Read once, here: changing the object later changes nothing the log does.</param>
     /// <param name="cancellationToken">Cancels opening.</param>
     /// <returns>The open log; dispose it to close its connections.</returns>
     /// <exception cref="ArgumentException">The connection string is empty or malformed.</exception>
@@ -99,8 +99,11 @@ public sealed partial class PostgresStreamLog : StreamLog
     public static ValueTask<PostgresStreamLog> OpenAsync(string connectionString, PostgresStreamLogOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
-        options ??= new PostgresStreamLogOptions();
+        // Read once, here: the log keeps this copy, so changing the caller's object later changes nothing it does.
+        options = options?.Copy() ?? new PostgresStreamLogOptions();
         options.Validate();
+        // Parsed here too, so a malformed string throws from this call as well.
+        _ = new NpgsqlConnectionStringBuilder(connectionString);
         // Validated before the first await: a bad argument throws from this call, not from the returned task.
         return OpenCoreAsync(connectionString, options, cancellationToken);
     }

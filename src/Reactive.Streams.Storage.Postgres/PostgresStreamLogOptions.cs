@@ -59,6 +59,12 @@ public sealed class PostgresStreamLogOptions : StreamLogOptions
     /// <summary>Where the listener reports losing and regaining its connection. Default <see cref="NullLogger.Instance"/>.</summary>
     public ILogger Logger { get; set; } = NullLogger.Instance;
 
+    /// <summary>A copy of every option, which the log keeps so that changing this object later changes nothing it does.</summary>
+    internal PostgresStreamLogOptions Copy() => new(this)
+    {
+        ReconnectDelay = ReconnectDelay, MaxReconnectDelay = MaxReconnectDelay, ReconnectTimeout = ReconnectTimeout, WatchLease = WatchLease, Logger = Logger,
+    };
+
     /// <inheritdoc/>
     public override void Validate()
     {

@@ -76,7 +76,7 @@ public sealed partial class RedisStreamLog : StreamLog
     /// connection and closes it when disposed.
     /// </summary>
     /// <param name="configuration">A StackExchange.Redis configuration string, such as <c>"localhost:6379"</c>.</param>
-    /// <param name="options">The options; null for the defaults.</param>
+    /// <param name="options">The options; null for the defaults. Read once, here: changing the object later changes nothing the log does.</param>
     /// <param name="cancellationToken">
     /// Cancels opening. Connecting cannot be withdrawn: cancelled while connecting, the call throws at once and the
     /// connection is closed as soon as it is made.
@@ -87,15 +87,16 @@ public sealed partial class RedisStreamLog : StreamLog
     public static ValueTask<RedisStreamLog> OpenAsync(string configuration, RedisStreamLogOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(configuration);
-        options ??= new RedisStreamLogOptions();
+        // Read once, here: the log keeps this copy, so changing the caller's object later changes nothing it does.
+        options = options?.Copy() ?? new RedisStreamLogOptions();
         options.Validate();
+        var parsed = ConfigurationOptions.Parse(configuration);
         // Validated before the first await: a bad argument throws from this call, not from the returned task.
-        return OpenCoreAsync(configuration, options, cancellationToken);
+        return OpenCoreAsync(parsed, options, cancellationToken);
     }
 
-    private static async ValueTask<RedisStreamLog> OpenCoreAsync(string configuration, RedisStreamLogOptions options, CancellationToken cancellationToken)
+    private static async ValueTask<RedisStreamLog> OpenCoreAsync(ConfigurationOptions parsed, RedisStreamLogOptions options, CancellationToken cancellationToken)
     {
-        var parsed = ConfigurationOptions.Parse(configuration);
         cancellationToken.ThrowIfCancellationRequested();
         var connecting = ConnectionMultiplexer.ConnectAsync(parsed);
         ConnectionMultiplexer multiplexer;
@@ -128,7 +129,7 @@ public sealed partial class RedisStreamLog : StreamLog
     /// Disposing the log leaves the connection open.
     /// </summary>
     /// <param name="multiplexer">A connected multiplexer.</param>
-    /// <param name="options">The options; null for the defaults.</param>
+    /// <param name="options">The options; null for the defaults. Read once, here: changing the object later changes nothing the log does.</param>
     /// <param name="cancellationToken">Cancels opening.</param>
     /// <returns>The open log.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="multiplexer"/> is null.</exception>
@@ -136,7 +137,8 @@ public sealed partial class RedisStreamLog : StreamLog
     public static ValueTask<RedisStreamLog> OpenAsync(IConnectionMultiplexer multiplexer, RedisStreamLogOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(multiplexer);
-        options ??= new RedisStreamLogOptions();
+        // Read once, here: the log keeps this copy, so changing the caller's object later changes nothing it does.
+        options = options?.Copy() ?? new RedisStreamLogOptions();
         options.Validate();
         return OpenCoreAsync(multiplexer, ownsMultiplexer: false, options, cancellationToken);
     }

@@ -51,6 +51,12 @@ public sealed class RedisStreamLogOptions : StreamLogOptions
     /// <summary>Where the log reports losing and regaining its connections. Default <see cref="NullLogger.Instance"/>.</summary>
     public ILogger Logger { get; set; } = NullLogger.Instance;
 
+    /// <summary>A copy of every option, which the log keeps so that changing this object later changes nothing it does.</summary>
+    internal RedisStreamLogOptions Copy() => new(this)
+    {
+        KeyPrefix = KeyPrefix, Database = Database, ReconnectTimeout = ReconnectTimeout, Logger = Logger,
+    };
+
     /// <inheritdoc/>
     public override void Validate()
     {

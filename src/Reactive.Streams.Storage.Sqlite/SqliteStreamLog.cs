@@ -96,7 +96,7 @@ public sealed partial class SqliteStreamLog : StreamLog
     /// idempotent schema migration.
     /// </summary>
     /// <param name="path">The database file; created with its tables if missing.</param>
-    /// <param name="options">The options; null for the defaults.</param>
+    /// <param name="options">The options; null for the defaults. Read once, here: changing the object later changes nothing the log does.</param>
     /// <param name="cancellationToken">Cancels opening.</param>
     /// <returns>The open log; dispose it to close the file.</returns>
     /// <exception cref="ArgumentException"><paramref name="path"/> is empty.</exception>
@@ -105,7 +105,8 @@ public sealed partial class SqliteStreamLog : StreamLog
     public static ValueTask<SqliteStreamLog> OpenAsync(string path, SqliteStreamLogOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        options ??= new SqliteStreamLogOptions();
+        // Read once, here: the log keeps this copy, so changing the caller's object later changes nothing it does.
+        options = options?.Copy() ?? new SqliteStreamLogOptions();
         options.Validate();
         // Validated before the first await: a bad argument throws from this call, not from the returned task.
         return OpenCoreAsync(path, options, cancellationToken);

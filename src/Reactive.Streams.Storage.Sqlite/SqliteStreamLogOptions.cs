@@ -62,6 +62,13 @@ public sealed class SqliteStreamLogOptions : StreamLogOptions
     /// </summary>
     internal bool IsolateFromProcess { get; set; }
 
+    /// <summary>A copy of every option, which the log keeps so that changing this object later changes nothing it does.</summary>
+    internal SqliteStreamLogOptions Copy() => new(this)
+    {
+        Synchronous = Synchronous, PollInterval = PollInterval, MaxPollInterval = MaxPollInterval, BusyTimeout = BusyTimeout,
+        BusyTimeProvider = BusyTimeProvider, IsolateFromProcess = IsolateFromProcess,
+    };
+
     /// <inheritdoc/>
     public override void Validate()
     {

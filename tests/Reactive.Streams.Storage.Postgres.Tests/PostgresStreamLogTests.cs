@@ -344,6 +344,41 @@ public sealed class PostgresStreamLogTests : ServerStreamLogConformanceTests
         Assert.Equal(["after the upgrade"], (await tail.WaitAsync(Guard)).Select(Text));
     }
 
+    public static TheoryData<string, Action<PostgresStreamLogOptions>> BadOptions => new()
+    {
+        { "ReconnectDelay", o => o.ReconnectDelay = TimeSpan.Zero },
+        { "ReconnectDelay", o => o.ReconnectDelay = Timeout.InfiniteTimeSpan },
+        { "MaxReconnectDelay", o => o.MaxReconnectDelay = o.ReconnectDelay - TimeSpan.FromTicks(1) },
+        { "ReconnectTimeout", o => o.ReconnectTimeout = TimeSpan.FromTicks(-1) },
+        { "ReconnectTimeout", o => o.ReconnectTimeout = Timeout.InfiniteTimeSpan },
+        { "WatchLease", o => o.WatchLease = TimeSpan.Zero },
+        { "WatchLease", o => o.WatchLease = Timeout.InfiniteTimeSpan },
+        { "WatchLease", o => o.WatchLease = TimeSpan.MaxValue },
+        { "Logger", o => o.Logger = null! },
+        { "TimeProvider", o => o.TimeProvider = null! },
+        { "Alpha", o => o.LiveRetention.Alpha = -0.5 },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadOptions))]
+    public void A_bad_option_is_refused_by_the_open_call_itself_naming_it(string name, Action<PostgresStreamLogOptions> set)
+    {
+        var options = new PostgresStreamLogOptions();
+        set(options);
+
+        Assert.Equal(name, Assert.ThrowsAny<ArgumentException>(() => PostgresStreamLog.OpenAsync(_server.ConnectionString, options)).ParamName);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData(" ")]
+    [InlineData("Host=127.0.0.1;No Such Keyword=1")]
+    public void An_empty_or_malformed_connection_string_is_refused_by_the_open_call_itself(string connectionString)
+    {
+        var error = Assert.ThrowsAny<ArgumentException>(() => PostgresStreamLog.OpenAsync(connectionString));
+        Assert.Contains(connectionString.Trim().Length == 0 ? "connectionString" : "no such keyword", error.ParamName + error.Message, StringComparison.OrdinalIgnoreCase);
+    }
+
     [Theory]
     [InlineData(3.0)]
     [InlineData(86_401.0)]

@@ -158,6 +158,63 @@ public sealed class RedisStreamLogTests : ServerStreamLogConformanceTests
         Assert.Equal(nameof(RedisStreamLogOptions.KeyPrefix), error.ParamName);
     }
 
+    public static TheoryData<string, Action<RedisStreamLogOptions>> BadOptions => new()
+    {
+        { "KeyPrefix", o => o.KeyPrefix = null! },
+        { "KeyPrefix", o => o.KeyPrefix = "" },
+        { "KeyPrefix", o => o.KeyPrefix = new string('k', 65) },
+        { "Database", o => o.Database = -2 },
+        { "ReconnectTimeout", o => o.ReconnectTimeout = TimeSpan.FromTicks(-1) },
+        { "ReconnectTimeout", o => o.ReconnectTimeout = Timeout.InfiniteTimeSpan },
+        { "Logger", o => o.Logger = null! },
+        { "MaxReadCount", o => o.MaxReadCount = 0 },
+        { "Ceiling", o => o.LiveRetention.Ceiling = 0 },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadOptions))]
+    public async Task A_bad_option_is_refused_by_both_open_calls_themselves_naming_it(string name, Action<RedisStreamLogOptions> set)
+    {
+        var options = new RedisStreamLogOptions();
+        set(options);
+        await using var multiplexer = await ConnectionMultiplexer.ConnectAsync(_server.ConfigurationString);
+
+        Assert.Equal(name, Assert.ThrowsAny<ArgumentException>(() => RedisStreamLog.OpenAsync(_server.ConfigurationString, options)).ParamName);
+        Assert.Equal(name, Assert.ThrowsAny<ArgumentException>(() => RedisStreamLog.OpenAsync(multiplexer, options)).ParamName);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData(" ")]
+    [InlineData("127.0.0.1:1,noSuchOption=1")]
+    public void An_empty_or_malformed_configuration_is_refused_by_the_open_call_itself(string configuration)
+    {
+        var error = Assert.ThrowsAny<ArgumentException>(() => RedisStreamLog.OpenAsync(configuration));
+        Assert.Contains(configuration.Trim().Length == 0 ? "configuration" : "noSuchOption", error.ParamName + error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Changing_the_key_prefix_after_opening_leaves_the_log_on_its_keys()
+    {
+        var prefix = $"p{Guid.NewGuid():N}:";
+        var options = new RedisStreamLogOptions { TimeProvider = Clock, KeyPrefix = prefix };
+        var log = await RedisStreamLog.OpenAsync(_server.ConfigurationString, options);
+        Track(log);
+        await log.AppendAsync("s", "before", AppendMode.Durable);
+        await log.WriteCheckpointAsync("c", new StreamId(5, 0));
+
+        options.KeyPrefix = "elsewhere:";
+        options.ReconnectTimeout = TimeSpan.Zero;
+        options.Logger = null!;
+
+        await log.AppendAsync("s", "after", AppendMode.Durable);
+        Assert.Equal(["before", "after"], (await log.ReadAsync("s", StreamId.Min, StreamId.Max, 10)).Select(Text));
+        Assert.Equal(new StreamId(5, 0), await log.ReadCheckpointAsync("c"));
+        await using var raw = await ConnectionMultiplexer.ConnectAsync(_server.ConfigurationString);
+        Assert.Equal(2, await raw.GetDatabase().StreamLengthAsync($"{prefix}{{s}}:d"));
+        Assert.False(await raw.GetDatabase().KeyExistsAsync("elsewhere:{s}:d"));
+    }
+
     [Fact]
     public async Task Opening_an_unreachable_server_fails_with_a_connection_error()
     {

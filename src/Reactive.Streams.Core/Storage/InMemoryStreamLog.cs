@@ -15,10 +15,10 @@ public sealed partial class InMemoryStreamLog : StreamLog
     private readonly ConcurrentDictionary<string, StreamId> _checkpoints = new(StringComparer.Ordinal);
 
     /// <summary>Creates an empty log.</summary>
-    /// <param name="options">The options; null for the defaults.</param>
+    /// <param name="options">The options; null for the defaults. Read once, here: changing the object later changes nothing.</param>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
     public InMemoryStreamLog(StreamLogOptions? options = null)
-        : base(options ?? new StreamLogOptions())
+        : base(options is null ? new StreamLogOptions() : new StreamLogOptions(options))
     {
     }
 

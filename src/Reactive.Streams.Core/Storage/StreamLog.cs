@@ -23,7 +23,10 @@ public abstract partial class StreamLog : IStreamLog, ICheckpointStore, IDisposa
     private OnceDisposal? _disposal;
 
     /// <summary>Creates the base with validated options.</summary>
-    /// <param name="options">The options.</param>
+    /// <param name="options">
+    /// The options, kept as given: pass a copy of the caller's object (as this library's logs do), so that changing that
+    /// object after the log was created changes nothing the log does.
+    /// </param>
     /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
     protected StreamLog(StreamLogOptions options)

@@ -11,7 +11,10 @@ public class StreamLogOptions
     {
     }
 
-    /// <summary>Copies the common options of <paramref name="other"/> (for a backend's derived options).</summary>
+    /// <summary>
+    /// Copies the common options of <paramref name="other"/> (for a backend's derived options), with a copy of its
+    /// <see cref="LiveRetention"/>, so changing one object afterwards does not change the other.
+    /// </summary>
     /// <param name="other">The options to copy.</param>
     /// <exception cref="ArgumentNullException"><paramref name="other"/> is null.</exception>
     public StreamLogOptions(StreamLogOptions other)
@@ -20,7 +23,7 @@ public class StreamLogOptions
         TimeProvider = other.TimeProvider;
         MaxReadCount = other.MaxReadCount;
         RequireObjectSummaryPatch = other.RequireObjectSummaryPatch;
-        LiveRetention = other.LiveRetention;
+        LiveRetention = other.LiveRetention?.Copy()!;
     }
 
     /// <summary>
@@ -78,6 +81,9 @@ public sealed class LiveRetentionOptions
 
     /// <summary>The most best-effort frames kept; at least <see cref="Floor"/>. Default 10 000.</summary>
     public int Ceiling { get; set; } = 10_000;
+
+    /// <summary>A copy of these options, which a log keeps so that changing this object later changes nothing it does.</summary>
+    internal LiveRetentionOptions Copy() => new() { Alpha = Alpha, Ttl = Ttl, Floor = Floor, Ceiling = Ceiling };
 
     /// <summary>Checks the options.</summary>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range; the message names it.</exception>
