@@ -393,6 +393,8 @@ public sealed partial class PostgresStreamLog : StreamLog
 
             var delay = Backoff.Compute(_failures - 1, options.ReconnectDelay, options.MaxReconnectDelay, jitter: null);
             delay = delay < remaining ? delay : remaining;
+            // A delay beyond what one timer can measure (the options allow any) waits that long, then tries again.
+            delay = delay < TimerLimits.LongestWait ? delay : TimerLimits.LongestWait;
             PostgresLog.CallRetrying(log._logger, _failures, delay, error);
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, log._stopListener.Token);
             try
@@ -681,6 +683,7 @@ public sealed partial class PostgresStreamLog : StreamLog
                 // Pooled connections to a restarted server are dead too.
                 _dataSource.Clear();
                 var delay = Backoff.Compute(++failures, _options.ReconnectDelay, _options.MaxReconnectDelay, jitter: null);
+                delay = delay < TimerLimits.LongestWait ? delay : TimerLimits.LongestWait;
                 try
                 {
                     await Task.Delay(delay, TimeProvider, token).ConfigureAwait(false);

@@ -379,6 +379,32 @@ public sealed class PostgresStreamLogTests : ServerStreamLogConformanceTests
         Assert.Contains(connectionString.Trim().Length == 0 ? "connectionString" : "no such keyword", error.ParamName + error.Message, StringComparison.OrdinalIgnoreCase);
     }
 
+    [Fact]
+    public async Task A_reconnect_delay_beyond_the_longest_timer_waits_instead_of_failing_the_call()
+    {
+        // 60 days is more than one timer can measure (about 49.7 days); the options accept it, so the waits must too.
+        await using var proxy = new CuttingProxy(_server.Port);
+        var throughProxy = new NpgsqlConnectionStringBuilder(_server.ConnectionString) { Port = proxy.Port }.ConnectionString;
+        var log = await PostgresStreamLog.OpenAsync(throughProxy, new PostgresStreamLogOptions
+        {
+            TimeProvider = Clock, ReconnectDelay = TimeSpan.FromDays(60), MaxReconnectDelay = TimeSpan.FromDays(60), ReconnectTimeout = TimeSpan.FromDays(365),
+        });
+        var stream = NewStream();
+        await log.AppendAsync(stream, "before", AppendMode.Durable);
+        var timers = Clock.TimersCreated;
+
+        proxy.GoDown();
+        var read = log.ReadAsync(stream, StreamId.Min, StreamId.Max, 10).AsTask();
+        // The first two attempts fail at once; the third waits ReconnectDelay on the log's clock.
+        await Task.WhenAny(read, Clock.WaitForTimersAsync(timers + 1)).WaitAsync(Guard);
+        Assert.False(read.IsCompleted, $"The read ended: {read.Exception?.InnerException}");
+
+        proxy.ComeBack();
+        Clock.Advance(TimeSpan.FromDays(60));
+        Assert.Equal(["before"], (await read.WaitAsync(Guard)).Select(Text));
+        await log.DisposeAsync();
+    }
+
     [Theory]
     [InlineData(3.0)]
     [InlineData(86_401.0)]
