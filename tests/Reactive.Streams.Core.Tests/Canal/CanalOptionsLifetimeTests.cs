@@ -103,4 +103,27 @@ public class CanalOptionsLifetimeTests
         Assert.NotNull(await log.ReadCheckpointAsync(longest));
         Assert.Null(new ConsumerGroupCanalOptions { DeadLetterStream = null }.DeadLetterStream);
     }
+
+    [Fact]
+    public async Task A_group_member_keeps_its_claim_timeout_and_clock_and_the_longest_claim_timeout_never_expires()
+    {
+        var clock = new FakeTimeProvider();
+        await using var log = new InMemoryStreamLog(new StreamLogOptions { TimeProvider = clock });
+        await log.AppendAsync("s", "a", AppendMode.Durable);
+        var options = new ConsumerGroupCanalOptions { ClaimTimeout = TimeSpan.MaxValue, MaxDeliveries = 1, TimeProvider = clock };
+        await using var holder = await ConsumerGroupCanal.OpenAsync(log, "s", "g", "holder", options);
+        options.ClaimTimeout = TimeSpan.FromSeconds(1);
+        options.MaxDeliveries = 5;
+        options.TimeProvider = TimeProvider.System;
+        await using var other = await ConsumerGroupCanal.OpenAsync(log, "s", "g", "other", new ConsumerGroupCanalOptions { ClaimTimeout = TimeSpan.MaxValue, TimeProvider = clock });
+
+        Assert.Single(await holder.PullBatchAsync(10, TimeSpan.Zero));
+        clock.Advance(TimeSpan.FromDays(365 * 100));
+
+        // A hundred years on, the frame is still the holder's: the other member reclaims nothing, and the holder's
+        // own canal has not dropped it as expired.
+        Assert.True((await other.PullBatchAsync(10, TimeSpan.Zero)).IsEmpty);
+        Assert.Equal(1, holder.Unacknowledged);
+        Assert.Equal(1, (await log.ReadGroupAsync("s", "g"))!.PendingCount);
+    }
 }
