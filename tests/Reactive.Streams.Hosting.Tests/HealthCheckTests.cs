@@ -35,6 +35,43 @@ public sealed class HealthCheckTests
     }
 
     [Fact]
+    public async Task Adding_the_checks_again_registers_each_once_with_the_last_calls_settings()
+    {
+        // A second AddReactiveStreams (or an Add...Check after it) used to register the fixed names twice, and the health
+        // check service refused the duplicates when it was first resolved: at the first probe, long after the start.
+        await using var test = new TestHost();
+        test.Builder.Services.AddReactiveStreams();
+        test.Builder.Services.AddHealthChecks().AddReactiveStreams();
+        test.Builder.Services.AddHealthChecks().AddStreamLogCheck().AddReactiveStreams(HealthStatus.Degraded, TimeSpan.FromSeconds(7));
+        var host = await test.StartAsync();
+
+        var registrations = host.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<HealthCheckServiceOptions>>().Value.Registrations;
+        Assert.Equal(
+            [ReactiveStreamsHealthChecks.CanalLagCheckName, ReactiveStreamsHealthChecks.CanalWorkersCheckName, ReactiveStreamsHealthChecks.DispatchersCheckName, ReactiveStreamsHealthChecks.LogCheckName],
+            registrations.Select(r => r.Name).Order(StringComparer.Ordinal));
+        Assert.All(registrations, r => Assert.Equal(HealthStatus.Degraded, r.FailureStatus));
+        Assert.All(registrations, r => Assert.Equal(TimeSpan.FromSeconds(7), r.Timeout));
+        var report = await ReadyAsync(host);
+        Assert.Equal(HealthStatus.Healthy, report.Status);
+        Assert.Equal(4, report.Entries.Count);
+    }
+
+    [Fact]
+    public void A_check_of_the_app_under_one_of_the_libraries_names_is_still_refused_as_a_duplicate()
+    {
+        // Only the library's own registrations are replaced: an app's check under the same name is a real conflict.
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddHealthChecks()
+            .AddCheck(ReactiveStreamsHealthChecks.LogCheckName, () => HealthCheckResult.Healthy())
+            .AddReactiveStreams();
+        using var provider = services.BuildServiceProvider();
+
+        var error = Assert.Throws<ArgumentException>(() => provider.GetRequiredService<HealthCheckService>());
+        Assert.Contains(ReactiveStreamsHealthChecks.LogCheckName, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void The_checks_take_the_timeout_given_and_none_by_default()
     {
         var services = new ServiceCollection();

@@ -10,10 +10,24 @@ namespace Microsoft.Extensions.DependencyInjection;
 /// </summary>
 public static class ReactiveStreamsHealthChecksBuilderExtensions
 {
+    // One factory per check, shared by every registration of it: a registration made by this class is known by it.
+    private static readonly Func<IServiceProvider, IHealthCheck> s_logCheck =
+        static services => new StreamLogHealthCheck(services.GetService<HostedStreamLog>() ?? throw NotRegistered());
+
+    private static readonly Func<IServiceProvider, IHealthCheck> s_workersCheck =
+        static services => new CanalWorkersHealthCheck(services.GetServices<CanalWorkerService>());
+
+    private static readonly Func<IServiceProvider, IHealthCheck> s_lagCheck =
+        static services => new CanalLagHealthCheck(services.GetServices<CanalWorkerService>(), services);
+
+    private static readonly Func<IServiceProvider, IHealthCheck> s_dispatchersCheck =
+        static services => new DispatchersHealthCheck(services.GetServices<IHostedDispatcher>());
+
     /// <summary>
     /// Adds every Reactive.Streams check (it sees every log, worker and dispatcher registered through
     /// <c>AddReactiveStreams</c>, whenever they were added): <see cref="AddStreamLogCheck"/>,
-    /// <see cref="AddCanalWorkerChecks"/> and <see cref="AddDispatcherCheck"/>.
+    /// <see cref="AddCanalWorkerChecks"/> and <see cref="AddDispatcherCheck"/>. Each check is registered once: calling
+    /// this (or one of those) again replaces the earlier registration, with the last call's failure status and timeout.
     /// </summary>
     /// <param name="builder">The health checks builder.</param>
     /// <param name="failureStatus">What a failing check reports; default <see cref="HealthStatus.Unhealthy"/>.</param>
@@ -41,9 +55,9 @@ public static class ReactiveStreamsHealthChecksBuilderExtensions
     public static IHealthChecksBuilder AddStreamLogCheck(this IHealthChecksBuilder builder, HealthStatus failureStatus = HealthStatus.Unhealthy, TimeSpan? timeout = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        return builder.Add(new HealthCheckRegistration(
+        return builder.AddOrReplace(new HealthCheckRegistration(
             ReactiveStreamsHealthChecks.LogCheckName,
-            static services => new StreamLogHealthCheck(services.GetService<HostedStreamLog>() ?? throw NotRegistered()),
+            s_logCheck,
             failureStatus,
             [ReactiveStreamsHealthChecks.ReadyTag],
             timeout));
@@ -72,18 +86,18 @@ public static class ReactiveStreamsHealthChecksBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         return builder
-            .Add(new HealthCheckRegistration(
+            .AddOrReplace(new HealthCheckRegistration(
                 ReactiveStreamsHealthChecks.CanalWorkersCheckName,
-                static services => new CanalWorkersHealthCheck(services.GetServices<CanalWorkerService>()),
+                s_workersCheck,
                 failureStatus,
                 [ReactiveStreamsHealthChecks.LiveTag, ReactiveStreamsHealthChecks.ReadyTag],
                 timeout))
-            .Add(new HealthCheckRegistration(
+            .AddOrReplace(new HealthCheckRegistration(
                 ReactiveStreamsHealthChecks.CanalLagCheckName,
-                static services => new CanalLagHealthCheck(services.GetServices<CanalWorkerService>(), services),
+                s_lagCheck,
                 failureStatus,
                 [ReactiveStreamsHealthChecks.ReadyTag],
-            timeout));
+                timeout));
     }
 
     /// <summary>
@@ -101,11 +115,32 @@ public static class ReactiveStreamsHealthChecksBuilderExtensions
     public static IHealthChecksBuilder AddDispatcherCheck(this IHealthChecksBuilder builder, HealthStatus failureStatus = HealthStatus.Unhealthy, TimeSpan? timeout = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        return builder.Add(new HealthCheckRegistration(
+        return builder.AddOrReplace(new HealthCheckRegistration(
             ReactiveStreamsHealthChecks.DispatchersCheckName,
-            static services => new DispatchersHealthCheck(services.GetServices<IHostedDispatcher>()),
+            s_dispatchersCheck,
             failureStatus,
             [ReactiveStreamsHealthChecks.ReadyTag],
             timeout));
+    }
+
+    /// <summary>
+    /// Adds <paramref name="registration"/> in place of an earlier registration of the same check by this class: the
+    /// names are fixed, and the health check service refuses two registrations of one name (when it is first resolved,
+    /// at the first probe), so a second call (<c>AddReactiveStreams</c> twice, or an <c>Add…Check</c> after it) replaces
+    /// the first, and its failure status and timeout apply. A check the app registered under one of these names is not
+    /// the library's (another factory) and still conflicts, as any duplicate does.
+    /// </summary>
+    private static IHealthChecksBuilder AddOrReplace(this IHealthChecksBuilder builder, HealthCheckRegistration registration)
+    {
+        builder.Services.Configure<HealthCheckServiceOptions>(options =>
+        {
+            foreach (var earlier in options.Registrations.Where(r => r.Name == registration.Name && r.Factory == registration.Factory).ToList())
+            {
+                options.Registrations.Remove(earlier);
+            }
+
+            options.Registrations.Add(registration);
+        });
+        return builder;
     }
 }
