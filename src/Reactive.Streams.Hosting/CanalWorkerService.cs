@@ -45,6 +45,7 @@ public sealed class CanalWorkerService : BackgroundService
     private readonly ILogger _logger;
     private volatile CursorCanal? _canal;
     private volatile Exception? _fault;
+    private volatile bool _disposed;
     private int _status;
 
     internal CanalWorkerService(string name, IServiceProvider services, CanalWorkerMode mode)
@@ -123,8 +124,9 @@ public sealed class CanalWorkerService : BackgroundService
                 TimeProvider = _timeProvider,
             }, stoppingToken).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        catch (Exception error) when ((error is OperationCanceledException && stoppingToken.IsCancellationRequested) || _disposed)
         {
+            // Stopped, or disposed with the container (which may dispose the log under the open): not a failure.
             Volatile.Write(ref _status, (int)CanalWorkerStatus.Stopped);
             return;
         }
@@ -178,7 +180,7 @@ public sealed class CanalWorkerService : BackgroundService
             }
         }
 
-        if (failure is not null)
+        if (failure is not null && !_disposed)
         {
             Fail(failure);
             throw new InvalidOperationException($"Canal worker '{Name}' on stream '{Stream}' failed: {failure.Message}", failure);
@@ -195,6 +197,18 @@ public sealed class CanalWorkerService : BackgroundService
 
         // Stopped before ExecuteAsync got going: it never ran, so nothing else records the stop.
         Interlocked.CompareExchange(ref _status, (int)CanalWorkerStatus.Stopped, (int)CanalWorkerStatus.Starting);
+    }
+
+    /// <summary>
+    /// Stops the worker as <see cref="BackgroundService.Dispose"/> does (its pull and running handler see their token
+    /// cancelled). A host disposed without a stop disposes the log, the dispatchers and the sinks under the worker, so what
+    /// then fails in the worker's last steps (a dispatch, the drain, the final checkpoint write) ends it as
+    /// <see cref="CanalWorkerStatus.Stopped"/>, not as a failure: what it had not checkpointed is redelivered by the next run.
+    /// </summary>
+    public override void Dispose()
+    {
+        _disposed = true;
+        base.Dispose();
     }
 
     private void Fail(Exception error)

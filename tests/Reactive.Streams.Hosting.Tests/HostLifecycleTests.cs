@@ -39,6 +39,46 @@ public sealed class HostLifecycleTests
     }
 
     [Fact]
+    public async Task Disposing_a_running_host_without_stopping_it_ends_its_workers_as_stopped_and_the_next_run_gets_what_was_left()
+    {
+        // A host disposed without StopAsync (a `using var host` in a test or a tool) cancels its background services and
+        // disposes the log, the dispatchers and the sinks under them: that is a stop, not a failure of the workers.
+        var probe = NewProbe(out var id);
+        var sink = new DispatcherHostingTests.RecordingSink("mail");
+        await using var first = new TestHost();
+        first.Builder.Services.AddReactiveStreams()
+            .AddDispatcher<string>("orders", d => d.AddSink(_ => sink))
+            .AddCanalWorker("orders", dispatcher: "orders", frame => System.Text.Encoding.UTF8.GetString(frame.Payload.Span))
+            .AddCanalWorker<RecordingHandler>("audit");
+        var host = await first.StartAsync();
+        var log = host.Services.GetRequiredService<IStreamLog>();
+        await log.AppendAsync("audit", System.Text.Encoding.UTF8.GetBytes($"{id}/a"), AppendMode.Durable);
+        await log.AppendAsync("orders", "o1"u8.ToArray(), AppendMode.Durable);
+        await probe.WaitForAsync(1);
+        await sink.WaitForAsync(1);
+        var workers = new[] { "orders", "audit" }.Select(name => host.Services.GetRequiredKeyedService<CanalWorkerService>(name)).ToList();
+
+        await ((IAsyncDisposable)host).DisposeAsync().AsTask().WaitAsync(TestHost.Hang);
+
+        foreach (var worker in workers)
+        {
+            await worker.ExecuteTask!.WaitAsync(TestHost.Hang); // ended without an exception for the host to report
+            Assert.True(worker.Status == CanalWorkerStatus.Stopped, $"{worker.Name}: {worker.Status} {worker.Fault}");
+            Assert.Null(worker.Fault);
+        }
+
+        Assert.DoesNotContain(first.Logs.Entries, e => e.Level >= Microsoft.Extensions.Logging.LogLevel.Error);
+
+        // The next run on the same file gets what comes next (and, at least once, whatever the first did not checkpoint).
+        await using var second = new TestHost(new() { ["ReactiveStreams:Log:Path"] = first.DatabasePath });
+        second.Builder.Services.AddReactiveStreams().AddCanalWorker<RecordingHandler>("audit");
+        var restarted = await second.StartAsync();
+        await restarted.Services.GetRequiredService<IStreamLog>().AppendAsync("audit", System.Text.Encoding.UTF8.GetBytes($"{id}/b"), AppendMode.Durable);
+        await probe.WaitForAsync(2);
+        Assert.Equal($"{id}/b", probe.Handled[^1]);
+    }
+
+    [Fact]
     public async Task A_host_built_in_the_development_environment_validates_its_scopes_and_starts()
     {
         var directory = Directory.CreateTempSubdirectory("rs-hosting-dev-").FullName;
