@@ -12,14 +12,17 @@ using WorkerService;
 // health checks watch the log, the worker's lag and the dispatcher's queues, and the Reactive.Streams meter goes to the
 // OpenTelemetry console exporter. It runs for a few seconds (Sample:RunFor) and exits.
 var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = AppContext.BaseDirectory });
+var temporary = new Lazy<string>(() => Directory.CreateTempSubdirectory("reactive-streams-worker-sample-").FullName);
 
 builder.Services.AddReactiveStreams()
     .ConfigureLog(log =>
     {
-        // No file configured (appsettings.json names none): one in the temp directory.
+        // No file configured (appsettings.json names none): a new one in a temporary directory, deleted when the sample
+        // ends, so that each run starts from an empty log and prints the same counts. Pass
+        // --ReactiveStreams:Log:Path=<file> to keep the log, and a run after it resumes from the worker's checkpoint.
         if (string.IsNullOrEmpty(log.Path) && string.IsNullOrEmpty(log.ConnectionString))
         {
-            log.Path = Path.Combine(Path.GetTempPath(), "reactive-streams-worker-sample.db");
+            log.Path = Path.Combine(temporary.Value, "orders.db");
         }
     })
     .AddDispatcher<Order>("orders", dispatcher => dispatcher
@@ -38,4 +41,10 @@ builder.Services.Configure<SampleOptions>(builder.Configuration.GetSection("Samp
 builder.Services.AddHostedService<OrderProducer>();
 builder.Services.AddHostedService<SampleRun>();
 
-await builder.Build().RunAsync();
+await builder.Build().RunAsync(); // disposes the host, and with it the log
+
+if (temporary.IsValueCreated)
+{
+    Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+    Directory.Delete(temporary.Value, recursive: true);
+}

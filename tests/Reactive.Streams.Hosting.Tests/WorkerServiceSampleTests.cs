@@ -32,4 +32,32 @@ public sealed class WorkerServiceSampleTests
             Directory.Delete(directory, recursive: true);
         }
     }
+
+    [Fact]
+    public async Task Run_with_no_arguments_the_sample_starts_from_an_empty_log_every_time_and_leaves_no_file_behind()
+    {
+        // The README's command, twice: before, the default log was one fixed file of the temp directory, so a second run
+        // replayed into the first run's log and printed the dead letters of both (and concurrent runs shared it).
+        var sample = RepositoryFiles.Sample("WorkerService");
+        var directory = Directory.CreateTempSubdirectory("rs-worker-sample-").FullName;
+        var temp = Directory.CreateDirectory(Path.Combine(directory, "tmp")).FullName;
+        var environment = new Dictionary<string, string> { ["TMPDIR"] = temp, ["TMP"] = temp, ["TEMP"] = temp };
+        try
+        {
+            for (var run = 1; run <= 2; run++)
+            {
+                var (exitCode, text, error) = await RepositoryFiles.RunAsync(sample, directory, environment, TestHost.Hang, "--Sample:RunFor=00:00:01");
+
+                Assert.True(exitCode == 0, $"run {run}: exit code {exitCode}\n{text}\n{error}");
+                Assert.Contains("orders acknowledged: 20", text, StringComparison.Ordinal);
+                Assert.Contains("dead letters in 'orders.dead': 2", text, StringComparison.Ordinal);
+                Assert.Contains("health: Healthy", text, StringComparison.Ordinal);
+                Assert.Empty(Directory.EnumerateFileSystemEntries(temp));
+            }
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
 }

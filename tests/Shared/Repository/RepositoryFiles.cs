@@ -27,8 +27,13 @@ internal static class RepositoryFiles
     /// Runs <paramref name="assembly"/> in its own process (<c>dotnet exec</c>) in <paramref name="workingDirectory"/> and
     /// returns its exit code and what it wrote; kills it and throws when it has not exited within <paramref name="hang"/>.
     /// </summary>
+    public static Task<(int ExitCode, string Output, string Error)> RunAsync(
+        string assembly, string workingDirectory, TimeSpan hang, params string[] arguments) =>
+        RunAsync(assembly, workingDirectory, new Dictionary<string, string>(), hang, arguments);
+
+    /// <summary>As <see cref="RunAsync(string, string, TimeSpan, string[])"/>, with <paramref name="environment"/> set in the process.</summary>
     public static async Task<(int ExitCode, string Output, string Error)> RunAsync(
-        string assembly, string workingDirectory, TimeSpan hang, params string[] arguments)
+        string assembly, string workingDirectory, IReadOnlyDictionary<string, string> environment, TimeSpan hang, params string[] arguments)
     {
         var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
         {
@@ -36,6 +41,11 @@ internal static class RepositoryFiles
             RedirectStandardError = true,
             WorkingDirectory = workingDirectory,
         };
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
         start.ArgumentList.Add("exec");
         start.ArgumentList.Add(assembly);
         foreach (var argument in arguments)
