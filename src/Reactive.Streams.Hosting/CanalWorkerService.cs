@@ -45,6 +45,7 @@ public sealed class CanalWorkerService : BackgroundService
     private readonly ILogger _logger;
     private volatile CursorCanal? _canal;
     private volatile Exception? _fault;
+    private readonly Lazy<CanalWorkerHostOptions> _options;
     private volatile bool _disposed;
     private int _status;
 
@@ -52,9 +53,11 @@ public sealed class CanalWorkerService : BackgroundService
     {
         Name = name;
         Limits = new(services.GetRequiredService<IOptionsMonitor<CanalWorkerHostOptions>>(), name);
-        Options = Limits.Current;
-        Stream = Options.StreamOrDefault(name);
-        CheckpointId = Options.CheckpointOrDefault(name);
+
+        // Read when first needed (at the latest when the worker starts), not here: the host creates its hosted services
+        // before it validates the options, and a read here would fail the start with this worker's error alone, where
+        // ValidateOnStart reports every invalid option at once. Not cached when it throws.
+        _options = new(() => Limits.Current, LazyThreadSafetyMode.PublicationOnly);
         _log = services.GetRequiredService<IStreamLog>();
         _timeProvider = services.GetService<TimeProvider>() ?? TimeProvider.System;
         // Guarded: a logging provider that throws must not end the worker or hide its state (7001 is logged while it runs).
@@ -66,10 +69,10 @@ public sealed class CanalWorkerService : BackgroundService
     public string Name { get; }
 
     /// <summary>The stream it replays.</summary>
-    public string Stream { get; }
+    public string Stream => Options.StreamOrDefault(Name);
 
     /// <summary>The checkpoint it resumes from and advances.</summary>
-    public string CheckpointId { get; }
+    public string CheckpointId => Options.CheckpointOrDefault(Name);
 
     /// <summary>Where the worker is in its life.</summary>
     public CanalWorkerStatus Status => (CanalWorkerStatus)Volatile.Read(ref _status);
@@ -84,7 +87,7 @@ public sealed class CanalWorkerService : BackgroundService
     public int Unacknowledged => _canal?.Unacknowledged ?? 0;
 
     /// <summary>The options the worker started with: its stream, checkpoint, visibility and pull settings do not change while it runs.</summary>
-    internal CanalWorkerHostOptions Options { get; }
+    internal CanalWorkerHostOptions Options => _options.Value;
 
     /// <summary>The options as configuration says now: the lag check reads its limits here, so they follow reloads.</summary>
     internal ReloadingOptions<CanalWorkerHostOptions> Limits { get; }

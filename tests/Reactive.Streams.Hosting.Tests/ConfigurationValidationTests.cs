@@ -58,6 +58,26 @@ public sealed class ConfigurationValidationTests
     }
 
     [Fact]
+    public async Task Every_invalid_value_is_named_by_one_failed_start_as_ValidateOnStart_reports_them()
+    {
+        // The host creates its hosted services before it validates: a worker that read its options when created failed
+        // the start with its own error alone, and the user found the next bad key only on the next start.
+        var error = await StartFailsAsync(new()
+        {
+            ["ReactiveStreams:Canals:orders:MaxBatch"] = "0",
+            ["ReactiveStreams:Dispatchers:audit:QueueCapacity"] = "0",
+            ["ReactiveStreams:Log:Sqlite:MaxReadCount"] = "0",
+        });
+
+        var all = Assert.IsType<AggregateException>(error).InnerExceptions;
+        Assert.All(all, e => Assert.IsType<OptionsValidationException>(e));
+        var messages = string.Join('\n', all.Select(e => e.Message));
+        Assert.Contains("ReactiveStreams:Canals:orders:MaxBatch", messages, StringComparison.Ordinal);
+        Assert.Contains("ReactiveStreams:Dispatchers:audit:QueueCapacity", messages, StringComparison.Ordinal);
+        Assert.Contains("ReactiveStreams:Log:Sqlite:MaxReadCount", messages, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task The_error_is_the_key_then_the_library_rule_that_it_breaks()
     {
         var canal = await StartFailsAsync(new() { ["ReactiveStreams:Canals:orders:MaxBatch"] = "0" });
