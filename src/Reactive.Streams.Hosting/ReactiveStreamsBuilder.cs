@@ -193,7 +193,9 @@ public sealed class DeliveryDispatcherBuilder<T>
     /// <summary>
     /// Adds a sink created by DI (constructor injection; it need not be registered). A <typeparamref name="TSink"/>
     /// registered in the container is resolved from it (and disposed by it); one created here is disposed with the
-    /// container, after the dispatcher has stopped.
+    /// container, after the dispatcher has stopped. The sink lives as long as the dispatcher, a singleton: it is created
+    /// from the root provider and takes singleton services only (create a scope per write from an
+    /// <see cref="IServiceScopeFactory"/> for scoped work).
     /// </summary>
     /// <typeparam name="TSink">The sink type.</typeparam>
     /// <param name="options">Per-sink settings in code; <c>Sinks:&lt;sink name&gt;</c> in configuration overrides them.</param>
