@@ -48,7 +48,9 @@ namespace Reactive.Streams;
 /// in the buffer's queue of writers, without the pause timeout (it was accepted), and enters at the next read; under
 /// Fail it is counted as an overflow).</para>
 /// <para>Output: messages are offered to linked targets in link order, oldest first; when no link takes the oldest one,
-/// offering stops until it changes (a read, an eviction, a new link, a released reservation). <see cref="TryReceive"/>
+/// offering stops until it changes (a read, an eviction, a new link, a released reservation). Disposing a link, as on
+/// <see cref="BufferBlock{T}"/>, returns once an offer under way to its target has returned (unless the target disposes it
+/// from inside that offer), and no offer reaches the target through it afterwards. <see cref="TryReceive"/>
 /// and <see cref="TryReceiveAll"/> read directly. Every read counts as delivered. Under DropOldest and DegradeQuality a
 /// message offered or reserved earlier may have been evicted by the time a target consumes it; <see cref="ConsumeMessage"/>
 /// then reports <c>consumed = false</c> (and <see cref="ReleaseReservation"/> of such a reservation by its target does
@@ -84,8 +86,9 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
 
     // Targets whose MaxMessages link took its last message and which have no link since. The offering loop reads the
     // links without the lock, so it can still offer such a target a message (from a snapshot taken just before the
-    // link went); a consume or reservation from it is refused, as BufferBlock, which offers under its lock, never makes
-    // that offer. Weak, so a target dropped by the user is not kept alive; set only once a link has a MaxMessages.
+    // link went, when the link's last message was consumed on another thread while the loop was about to offer through
+    // it); a consume or reservation from it is refused, as BufferBlock, which offers under its lock, never makes that
+    // offer. Weak, so a target dropped by the user is not kept alive; set only once a link has a MaxMessages.
     private ConditionalWeakTable<ITargetBlock<T>, object>? _exhaustedTargets;
     private ITargetBlock<T>? _reservedBy;
     private long _reservedId;
@@ -905,8 +908,10 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
         return link;
     }
 
+    /// <summary>Removes <paramref name="link"/>: the offering loop, which may hold an older snapshot, skips it from now on.</summary>
     private void Unlink(Link link)
     {
+        link.MarkRemoved();
         lock (_lock)
         {
             var index = Array.IndexOf(_links, link);
@@ -1052,7 +1057,23 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
         var header = new DataflowMessageHeader(position + 1);
         foreach (var link in links)
         {
-            switch (link.Target.OfferMessage(header, item!, this, consumeToAccept: true))
+            if (!link.BeginOffer())
+            {
+                // Unlinked since the snapshot was read: its target hears of nothing more (see Link.Dispose).
+                continue;
+            }
+
+            DataflowMessageStatus status;
+            try
+            {
+                status = link.Target.OfferMessage(header, item!, this, consumeToAccept: true);
+            }
+            finally
+            {
+                link.EndOffer();
+            }
+
+            switch (status)
             {
                 case DataflowMessageStatus.Accepted:
                 case DataflowMessageStatus.NotAvailable:
@@ -1346,9 +1367,18 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
         public void Execute() => work(block);
     }
 
-    /// <summary>One link: its target, whether it propagates completion, and how many messages it may still take.</summary>
+    /// <summary>
+    /// One link: its target, whether it propagates completion, how many messages it may still take, and whether an offer
+    /// to its target is under way, so that disposing it is a barrier, as on <see cref="BufferBlock{T}"/>.
+    /// </summary>
     private sealed class Link(BackpressureBlock<T> owner, ITargetBlock<T> target, bool propagateCompletion, int maxMessages) : IDisposable
     {
+        // The managed thread id of the offering loop while it offers to this link's target, 0 otherwise; and whether the
+        // link was removed. Each side writes its own with a full fence before it reads the other's, so either the loop
+        // sees the removal and does not offer, or the removal sees the offer and (in Dispose) waits for it to return.
+        private int _offeringThread;
+        private int _removed;
+
         public ITargetBlock<T> Target { get; } = target;
 
         public bool PropagateCompletion { get; } = propagateCompletion;
@@ -1358,6 +1388,45 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
         /// <summary>How many messages the link may still take (with a MaxMessages; read and written under the block's lock).</summary>
         public int Remaining { get; set; } = maxMessages;
 
-        public void Dispose() => owner.Unlink(this);
+        /// <summary>
+        /// Removes the link and returns once an offer under way to its target has returned, so that no message reaches the
+        /// target through this link afterwards: <see cref="BufferBlock{T}"/> offers under the lock its unlinking takes.
+        /// From inside that offer (the target disposing its own link) it does not wait.
+        /// </summary>
+        public void Dispose()
+        {
+            owner.Unlink(this);
+            var offering = Volatile.Read(ref _offeringThread);
+            if (offering == 0 || offering == Environment.CurrentManagedThreadId)
+            {
+                return;
+            }
+
+            // Rare (a disposal racing an offer to this very target) and as short as the target's OfferMessage.
+            var spinner = default(SpinWait);
+            while (Volatile.Read(ref _offeringThread) != 0)
+            {
+                spinner.SpinOnce();
+            }
+        }
+
+        /// <summary>Marks the link removed: an offer not yet begun will not be made.</summary>
+        public void MarkRemoved() => Interlocked.Exchange(ref _removed, 1);
+
+        /// <summary>Announces an offer to the target; false (nothing announced) if the link was removed.</summary>
+        public bool BeginOffer()
+        {
+            Interlocked.Exchange(ref _offeringThread, Environment.CurrentManagedThreadId);
+            if (Volatile.Read(ref _removed) == 0)
+            {
+                return true;
+            }
+
+            Volatile.Write(ref _offeringThread, 0);
+            return false;
+        }
+
+        /// <summary>The offer to the target returned (or threw).</summary>
+        public void EndOffer() => Volatile.Write(ref _offeringThread, 0);
     }
 }

@@ -354,6 +354,41 @@ public class BackpressureBlockTwinProtocolTests
 
     [Theory]
     [MemberData(nameof(All))]
+    public async Task Once_Dispose_of_a_link_returns_its_target_is_offered_nothing_more(Twin twin)
+    {
+        // The twin offers under the lock that Dispose takes, so an offer under way finishes before Dispose returns and
+        // none starts after it. A greedy target consumes inside the offer, so its count is final once Dispose returns.
+        for (var round = 0; round < 60; round++)
+        {
+            var block = Create(twin, 10_000);
+            var unlinked = new BufferBlock<int>();
+            var link = block.LinkTo(unlinked);
+            using var stop = new CancellationTokenSource();
+            var producer = Task.Run(() =>
+            {
+                for (var i = 0; i < 20_000 && !stop.IsCancellationRequested; i++)
+                {
+                    block.Post(i);
+                }
+            });
+            Assert.True(await unlinked.OutputAvailableAsync().WaitAsync(Guard));
+
+            link.Dispose();
+            var countAtDispose = unlinked.Count;
+
+            // A target linked after the disposal receiving anything shows that the offers made from before it are over.
+            var next = new BufferBlock<int>();
+            block.LinkTo(next);
+            block.Post(-1);
+            await next.OutputAvailableAsync().WaitAsync(Guard);
+            await stop.CancelAsync();
+            await producer.WaitAsync(Guard);
+            Assert.Equal(countAtDispose, unlinked.Count);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(All))]
     public async Task Two_full_targets_competing_for_postponed_messages_take_each_message_once(Twin twin)
     {
         var block = Create(twin, 8);
