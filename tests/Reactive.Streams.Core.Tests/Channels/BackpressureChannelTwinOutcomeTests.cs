@@ -1,0 +1,486 @@
+using System.Threading.Channels;
+using Microsoft.Extensions.Time.Testing;
+using Reactive.Streams.Internal;
+using Reactive.Streams.Tests.Support;
+using Twin = Reactive.Streams.Tests.Channels.ChannelTwin;
+
+namespace Reactive.Streams.Tests.Channels;
+
+/// <summary>
+/// The channel face against <c>Channel.CreateBounded</c>, by outcome: each script runs once against the runtime's
+/// channel and once against each mode of <see cref="BackpressureChannel"/> (the shared mode, the shared mode with a
+/// PauseUpstream timeout nobody reaches, and the locked mode of capacities above 65,536), writing down what every call
+/// returned or threw (the exception's type, its inner exception's, the token an <see cref="OperationCanceledException"/>
+/// carries, a task's status). The two records must be equal: every completion kind (normal, an error, an
+/// <see cref="OperationCanceledException"/> on a cancelled and on a live token, a <see cref="ChannelClosedException"/>)
+/// over every buffer state and every pending operation, which the case-by-case twin suites hold only in part.
+/// </summary>
+public sealed class BackpressureChannelTwinOutcomeTests
+{
+    public static readonly string[] Completions = ["normal", "error", "canceled-token", "live-token", "closed-error"];
+
+    private static readonly string[] s_ours = ["shared", "shared+timeout", "locked"];
+
+    public static TheoryData<Twin, string, string> TwinsByCompletion()
+    {
+        var data = new TheoryData<Twin, string, string>();
+        foreach (var twin in Enum.GetValues<Twin>())
+        {
+            foreach (var completion in Completions)
+            {
+                foreach (var variant in s_ours)
+                {
+                    data.Add(twin, completion, variant);
+                }
+            }
+        }
+
+        return data;
+    }
+
+    public static TheoryData<string, string> WaitByCompletion()
+    {
+        var data = new TheoryData<string, string>();
+        foreach (var completion in Completions)
+        {
+            foreach (var variant in s_ours)
+            {
+                data.Add(completion, variant);
+            }
+        }
+
+        return data;
+    }
+
+    public static TheoryData<Twin, string> TwinsByVariant()
+    {
+        var data = new TheoryData<Twin, string>();
+        foreach (var twin in Enum.GetValues<Twin>())
+        {
+            foreach (var variant in s_ours)
+            {
+                data.Add(twin, variant);
+            }
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(TwinsByCompletion))]
+    public async Task Every_call_after_completion_ends_as_the_runtime_channel_ends_it(Twin twin, string completion, string variant)
+    {
+        for (var buffered = 0; buffered <= 2; buffered++)
+        {
+            var expected = await AfterCompletion(Open(twin, "runtime"), completion, buffered);
+            var actual = await AfterCompletion(Open(twin, variant), completion, buffered);
+            AssertSameOutcomes(expected, actual);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(TwinsByCompletion))]
+    public async Task Every_pending_read_ends_at_completion_as_the_runtime_channel_ends_it(Twin twin, string completion, string variant)
+    {
+        var expected = await PendingReadsAtCompletion(Open(twin, "runtime"), completion);
+        var actual = await PendingReadsAtCompletion(Open(twin, variant), completion);
+        AssertSameOutcomes(expected, actual);
+    }
+
+    [Theory]
+    [MemberData(nameof(WaitByCompletion))]
+    public async Task Every_pending_write_ends_at_completion_as_the_runtime_channel_ends_it(string completion, string variant)
+    {
+        var expected = await PendingWritesAtCompletion(Open(Twin.Wait, "runtime"), completion);
+        var actual = await PendingWritesAtCompletion(Open(Twin.Wait, variant), completion);
+        AssertSameOutcomes(expected, actual);
+    }
+
+    [Theory]
+    [MemberData(nameof(TwinsByVariant))]
+    public async Task Cancelled_tokens_end_every_call_as_the_runtime_channel_ends_it(Twin twin, string variant)
+    {
+        var expected = await Cancellations(Open(twin, "runtime"), twin);
+        var actual = await Cancellations(Open(twin, variant), twin);
+        AssertSameOutcomes(expected, actual);
+    }
+
+    [Theory]
+    [MemberData(nameof(TwinsByVariant))]
+    public async Task Cancelling_pending_calls_ends_them_as_the_runtime_channel_ends_them(Twin twin, string variant)
+    {
+        var expected = await PendingCancellations(Open(twin, "runtime"), twin);
+        var actual = await PendingCancellations(Open(twin, variant), twin);
+        AssertSameOutcomes(expected, actual);
+    }
+
+    // ---- Scripts ----------------------------------------------------------------------------------------------------
+
+    private static async Task<List<string>> AfterCompletion(Channel<int> channel, string completion, int buffered)
+    {
+        var log = new Log();
+        for (var i = 1; i <= buffered; i++)
+        {
+            log.Add("TryWrite", channel.Writer.TryWrite(i));
+        }
+
+        var error = Error(completion, log);
+        log.Add("TryComplete", channel.Writer.TryComplete(error));
+        log.Add("TryComplete again", channel.Writer.TryComplete(new FormatException("late")));
+        log.Add("Complete again", () => channel.Writer.Complete());
+        log.Add("Complete(error) again", () => channel.Writer.Complete(new FormatException("late")));
+        log.Add("TryWrite", channel.Writer.TryWrite(9));
+        await log.Add("WriteAsync", channel.Writer.WriteAsync(9));
+        await log.Add("WaitToWriteAsync", channel.Writer.WaitToWriteAsync());
+        log.Add("Count", channel.Reader.Count);
+        log.Add("TryPeek", channel.Reader.TryPeek(out var peeked) ? peeked : -1);
+        await log.Add("Completion (before drain)", channel.Reader.Completion.IsCompleted ? channel.Reader.Completion : null);
+        await log.Add("WaitToReadAsync", channel.Reader.WaitToReadAsync());
+        await log.Add("ReadAsync", channel.Reader.ReadAsync());
+        log.Add("TryRead", channel.Reader.TryRead(out var read) ? read : -1);
+        log.Add("TryRead", channel.Reader.TryRead(out read) ? read : -1);
+        log.Add("Count", channel.Reader.Count);
+        log.Add("TryPeek", channel.Reader.TryPeek(out peeked) ? peeked : -1);
+        await log.Add("WaitToReadAsync", channel.Reader.WaitToReadAsync());
+        await log.Add("ReadAsync", channel.Reader.ReadAsync());
+        await log.Add("ReadAsync as task", channel.Reader.ReadAsync().AsTask());
+        await log.Add("WaitToReadAsync as task", channel.Reader.WaitToReadAsync().AsTask());
+        await log.Add("Completion", channel.Reader.Completion);
+        await log.Add("ReadAllAsync", ReadAll(channel.Reader, default));
+        return log.Lines;
+    }
+
+    private static async Task<List<string>> PendingReadsAtCompletion(Channel<int> channel, string completion)
+    {
+        var log = new Log();
+        var read = channel.Reader.ReadAsync();
+        var readAsTask = channel.Reader.ReadAsync().AsTask();
+        var wait = channel.Reader.WaitToReadAsync();
+        var waitAsTask = channel.Reader.WaitToReadAsync().AsTask();
+        var all = ReadAll(channel.Reader, default);
+        log.Add("pending", (read.IsCompleted, readAsTask.IsCompleted, wait.IsCompleted, waitAsTask.IsCompleted, all.IsCompleted).ToString());
+
+        log.Add("TryComplete", channel.Writer.TryComplete(Error(completion, log)));
+
+        await log.Add("ReadAsync", read, timing: false);
+        await log.Add("ReadAsync as task", readAsTask);
+        await log.Add("WaitToReadAsync", wait, timing: false);
+        await log.Add("WaitToReadAsync as task", waitAsTask);
+        await log.Add("ReadAllAsync", all);
+        await log.Add("Completion", channel.Reader.Completion);
+        return log.Lines;
+    }
+
+    private static async Task<List<string>> PendingWritesAtCompletion(Channel<int> channel, string completion)
+    {
+        var log = new Log();
+        log.Add("TryWrite", channel.Writer.TryWrite(1));
+        log.Add("TryWrite", channel.Writer.TryWrite(2));
+        var write = channel.Writer.WriteAsync(3);
+        var writeAsTask = channel.Writer.WriteAsync(4).AsTask();
+        var wait = channel.Writer.WaitToWriteAsync();
+        var waitAsTask = channel.Writer.WaitToWriteAsync().AsTask();
+        log.Add("pending", (write.IsCompleted, writeAsTask.IsCompleted, wait.IsCompleted, waitAsTask.IsCompleted).ToString());
+
+        log.Add("TryComplete", channel.Writer.TryComplete(Error(completion, log)));
+
+        await log.Add("WriteAsync", write, timing: false);
+        await log.Add("WriteAsync as task", writeAsTask);
+        await log.Add("WaitToWriteAsync", wait, timing: false);
+        await log.Add("WaitToWriteAsync as task", waitAsTask);
+        log.Add("Count", channel.Reader.Count);
+        await log.Add("Completion (before drain)", channel.Reader.Completion.IsCompleted ? channel.Reader.Completion : null);
+        await log.Add("ReadAllAsync", ReadAll(channel.Reader, default));
+        await log.Add("Completion", channel.Reader.Completion);
+        return log.Lines;
+    }
+
+    private static async Task<List<string>> Cancellations(Channel<int> channel, Twin twin)
+    {
+        var log = new Log();
+        using var cancelled = new CancellationTokenSource();
+        log.Name(cancelled.Token, "cancelled");
+        await cancelled.CancelAsync();
+
+        // An already-cancelled token, on an empty channel, one with an item, a full one and a completed one.
+        foreach (var state in new[] { "empty", "one item", "full", "completed with an item", "completed and drained" })
+        {
+            switch (state)
+            {
+                case "one item":
+                    log.Add("TryWrite", channel.Writer.TryWrite(1));
+                    break;
+                case "full":
+                    log.Add("TryWrite", channel.Writer.TryWrite(2));
+                    break;
+                case "completed with an item":
+                    log.Add("TryRead", channel.Reader.TryRead(out var first) ? first : -1);
+                    log.Add("TryComplete", channel.Writer.TryComplete());
+                    break;
+                case "completed and drained":
+                    log.Add("TryRead", channel.Reader.TryRead(out var second) ? second : -1);
+                    break;
+            }
+
+            log.Add("state", state);
+            await log.Add("WriteAsync(cancelled)", channel.Writer.WriteAsync(7, cancelled.Token));
+            await log.Add("WaitToWriteAsync(cancelled)", channel.Writer.WaitToWriteAsync(cancelled.Token));
+            await log.Add("ReadAsync(cancelled)", channel.Reader.ReadAsync(cancelled.Token));
+            await log.Add("WaitToReadAsync(cancelled)", channel.Reader.WaitToReadAsync(cancelled.Token));
+            await log.Add("ReadAllAsync(cancelled)", ReadAll(channel.Reader, cancelled.Token));
+            log.Add("Count", channel.Reader.Count);
+        }
+
+        return log.Lines;
+    }
+
+    private static async Task<List<string>> PendingCancellations(Channel<int> channel, Twin twin)
+    {
+        var log = new Log();
+        using var readCts = new CancellationTokenSource();
+        log.Name(readCts.Token, "the read's token");
+        var read = channel.Reader.ReadAsync(readCts.Token);
+        var readAsTask = channel.Reader.ReadAsync(readCts.Token).AsTask();
+        var wait = channel.Reader.WaitToReadAsync(readCts.Token);
+        var waitAsTask = channel.Reader.WaitToReadAsync(readCts.Token).AsTask();
+        var all = ReadAll(channel.Reader, readCts.Token);
+        log.Add("pending", (read.IsCompleted, readAsTask.IsCompleted, wait.IsCompleted, waitAsTask.IsCompleted, all.IsCompleted).ToString());
+        await readCts.CancelAsync();
+
+        await log.Add("ReadAsync", read, timing: false);
+        await log.Add("ReadAsync as task", readAsTask);
+        await log.Add("WaitToReadAsync", wait, timing: false);
+        await log.Add("WaitToReadAsync as task", waitAsTask);
+        await log.Add("ReadAllAsync", all);
+
+        // The cancelled reads took nothing: the next write goes to the next read.
+        var keptRead = channel.Reader.ReadAsync().AsTask();
+        log.Add("TryWrite", channel.Writer.TryWrite(1));
+        await log.Add("kept ReadAsync", keptRead);
+        log.Add("TryWrite", channel.Writer.TryWrite(2));
+        log.Add("TryWrite", channel.Writer.TryWrite(3));
+        if (twin == Twin.Wait)
+        {
+            using var writeCts = new CancellationTokenSource();
+            log.Name(writeCts.Token, "the write's token");
+            var write = channel.Writer.WriteAsync(4, writeCts.Token);
+            var writeAsTask = channel.Writer.WriteAsync(5, writeCts.Token).AsTask();
+            var waitToWrite = channel.Writer.WaitToWriteAsync(writeCts.Token);
+            var waitToWriteAsTask = channel.Writer.WaitToWriteAsync(writeCts.Token).AsTask();
+            var keptWrite = channel.Writer.WriteAsync(6).AsTask();
+            log.Add("pending", (write.IsCompleted, writeAsTask.IsCompleted, waitToWrite.IsCompleted, waitToWriteAsTask.IsCompleted, keptWrite.IsCompleted).ToString());
+            await writeCts.CancelAsync();
+
+            await log.Add("WriteAsync", write, timing: false);
+            await log.Add("WriteAsync as task", writeAsTask);
+            await log.Add("WaitToWriteAsync", waitToWrite, timing: false);
+            await log.Add("WaitToWriteAsync as task", waitToWriteAsTask);
+            log.Add("kept WriteAsync done", keptWrite.IsCompleted);
+            log.Add("Count", channel.Reader.Count);
+            log.Add("TryRead", channel.Reader.TryRead(out var first) ? first : -1);
+            await log.Add("kept WriteAsync", keptWrite);
+        }
+
+        log.Add("TryComplete", channel.Writer.TryComplete());
+        await log.Add("ReadAllAsync", ReadAll(channel.Reader, default));
+        await log.Add("Completion", channel.Reader.Completion);
+        return log.Lines;
+    }
+
+    // ---- Support ----------------------------------------------------------------------------------------------------
+
+    /// <summary>Equal records, or a failure listing every line where ours differs from the runtime's.</summary>
+    private static void AssertSameOutcomes(List<string> expected, List<string> actual)
+    {
+        var differences = new List<string>();
+        for (var i = 0; i < Math.Max(expected.Count, actual.Count); i++)
+        {
+            var runtime = i < expected.Count ? expected[i] : "(nothing)";
+            var ours = i < actual.Count ? actual[i] : "(nothing)";
+            if (runtime != ours)
+            {
+                differences.Add($"line {i}: runtime \"{runtime}\", ours \"{ours}\"");
+            }
+        }
+
+        Assert.True(differences.Count == 0, string.Join(Environment.NewLine, differences));
+    }
+
+    private static Exception? Error(string completion, Log log)
+    {
+        switch (completion)
+        {
+            case "normal":
+                return null;
+            case "error":
+                return new FormatException("producer failed");
+            case "canceled-token":
+            {
+                var cts = new CancellationTokenSource();
+                cts.Cancel();
+                log.Name(cts.Token, "completion's token");
+                return new OperationCanceledException(cts.Token);
+            }
+
+            case "live-token":
+            {
+                var cts = new CancellationTokenSource();
+                log.Name(cts.Token, "completion's live token");
+                return new OperationCanceledException(cts.Token);
+            }
+
+            default:
+                return new ChannelClosedException("closed by the producer");
+        }
+    }
+
+    private static async Task<List<int>> ReadAll(ChannelReader<int> reader, CancellationToken token)
+    {
+        var items = new List<int>();
+        await foreach (var item in reader.ReadAllAsync(token))
+        {
+            items.Add(item);
+        }
+
+        return items;
+    }
+
+    private static Channel<int> Open(Twin twin, string variant)
+    {
+        const int capacity = 2;
+        if (variant == "runtime")
+        {
+            var mode = twin == Twin.Wait ? BoundedChannelFullMode.Wait : BoundedChannelFullMode.DropOldest;
+            return Channel.CreateBounded<int>(new BoundedChannelOptions(capacity) { FullMode = mode });
+        }
+
+        var policy = twin switch
+        {
+            Twin.Wait => BackpressurePolicy.PauseUpstream,
+            Twin.DropOldest => BackpressurePolicy.DropOldest,
+            _ => BackpressurePolicy.DegradeQuality,
+        };
+        var options = new BoundedStreamOptions<int>(policy, capacity) { Degrader = static x => x };
+        if (variant == "shared+timeout")
+        {
+            options.PauseTimeout = TimeSpan.FromHours(1);
+            options.TimeProvider = new FakeTimeProvider();
+        }
+
+        return BackpressureChannel.Create(options, variant == "locked" ? BufferMode.Locked : BufferMode.SharedLane);
+    }
+
+    /// <summary>What each call returned or threw, in call order, with tokens named.</summary>
+    private sealed class Log
+    {
+        private readonly Dictionary<CancellationToken, string> _tokens = new() { [CancellationToken.None] = "none" };
+
+        public List<string> Lines { get; } = [];
+
+        public void Name(CancellationToken token, string name) => _tokens[token] = name;
+
+        public void Add(string call, object? result) => Lines.Add($"{call}: {result}");
+
+        public void Add(string call, Action action)
+        {
+            try
+            {
+                action();
+                Lines.Add($"{call}: returned");
+            }
+            catch (Exception error)
+            {
+                Lines.Add($"{call}: threw {Describe(error)}");
+            }
+        }
+
+        public async Task Add(string call, ValueTask operation, bool timing = true)
+        {
+            if (timing)
+            {
+                Lines.Add($"{call}: {(operation.IsCompleted ? "at once" : "later")}");
+            }
+
+            try
+            {
+                // Awaited as it is (no AsTask): what `await writer.WriteAsync(item)` throws.
+                var awaiter = operation.GetAwaiter();
+                await Completed(awaiter.OnCompleted);
+                awaiter.GetResult();
+                Lines.Add($"{call}: completed");
+            }
+            catch (Exception error) when (error is not TimeoutException)
+            {
+                Lines.Add($"{call}: threw {Describe(error)}");
+            }
+        }
+
+        public async Task Add<T>(string call, ValueTask<T> operation, bool timing = true)
+        {
+            if (timing)
+            {
+                Lines.Add($"{call}: {(operation.IsCompleted ? "at once" : "later")}");
+            }
+
+            try
+            {
+                // Awaited as it is (no AsTask): what `await reader.ReadAsync()` throws.
+                var awaiter = operation.GetAwaiter();
+                await Completed(awaiter.OnCompleted);
+                var result = awaiter.GetResult();
+                Lines.Add($"{call}: returned {Format(result)}");
+            }
+            catch (Exception error) when (error is not TimeoutException)
+            {
+                Lines.Add($"{call}: threw {Describe(error)}");
+            }
+        }
+
+        public async Task Add(string call, Task? task)
+        {
+            if (task is null)
+            {
+                Lines.Add($"{call}: not completed");
+                return;
+            }
+
+            try
+            {
+                await task.WaitAsync(TestLimits.Hang);
+            }
+            catch (Exception error) when (error is not TimeoutException)
+            {
+                Lines.Add($"{call}: {task.Status}, threw {Describe(error)}");
+                return;
+            }
+
+            Lines.Add($"{call}: {task.Status}{(task.GetType().IsGenericType ? " " + Format(task.GetType().GetProperty("Result")!.GetValue(task)) : "")}");
+        }
+
+        private static Task Completed(Action<Action> onCompleted)
+        {
+            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            onCompleted(done.SetResult);
+            return done.Task.WaitAsync(TestLimits.Hang);
+        }
+
+        private static string Format(object? value) => value switch
+        {
+            List<int> items => "[" + string.Join(",", items) + "]",
+            _ => $"{value}",
+        };
+
+        private string Describe(Exception error)
+        {
+            var text = error.GetType().Name;
+            if (error is OperationCanceledException canceled)
+            {
+                text += _tokens.TryGetValue(canceled.CancellationToken, out var name)
+                    ? $"[{name}]"
+                    : canceled.CancellationToken.IsCancellationRequested ? "[another cancelled token]" : "[another live token]";
+            }
+
+            return error.InnerException is { } inner ? $"{text}({Describe(inner)})" : text;
+        }
+    }
+}
