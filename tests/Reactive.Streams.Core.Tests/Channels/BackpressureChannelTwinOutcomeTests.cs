@@ -38,6 +38,21 @@ public sealed class BackpressureChannelTwinOutcomeTests
         return data;
     }
 
+    /// <summary>The lock-free mode (the Rx operators' and SubscribeAsync's), through the channel's surface, where one reader and one writer suffice.</summary>
+    public static TheoryData<Twin, string, string> LockFreeTwinsByCompletion()
+    {
+        var data = new TheoryData<Twin, string, string>();
+        foreach (var twin in Enum.GetValues<Twin>())
+        {
+            foreach (var completion in Completions)
+            {
+                data.Add(twin, completion, "single");
+            }
+        }
+
+        return data;
+    }
+
     public static TheoryData<string, string> WaitByCompletion()
     {
         var data = new TheoryData<string, string>();
@@ -68,6 +83,7 @@ public sealed class BackpressureChannelTwinOutcomeTests
 
     [Theory]
     [MemberData(nameof(TwinsByCompletion))]
+    [MemberData(nameof(LockFreeTwinsByCompletion))]
     public async Task Every_call_after_completion_ends_as_the_runtime_channel_ends_it(Twin twin, string completion, string variant)
     {
         for (var buffered = 0; buffered <= 2; buffered++)
@@ -98,6 +114,9 @@ public sealed class BackpressureChannelTwinOutcomeTests
 
     [Theory]
     [MemberData(nameof(TwinsByVariant))]
+    [InlineData(Twin.Wait, "single")]
+    [InlineData(Twin.DropOldest, "single")]
+    [InlineData(Twin.Degrade, "single")]
     public async Task Cancelled_tokens_end_every_call_as_the_runtime_channel_ends_it(Twin twin, string variant)
     {
         var expected = await Cancellations(Open(twin, "runtime"), twin);
@@ -367,7 +386,12 @@ public sealed class BackpressureChannelTwinOutcomeTests
             options.TimeProvider = new FakeTimeProvider();
         }
 
-        return BackpressureChannel.Create(options, variant == "locked" ? BufferMode.Locked : BufferMode.SharedLane);
+        return BackpressureChannel.Create(options, variant switch
+        {
+            "locked" => BufferMode.Locked,
+            "single" => BufferMode.SingleLane,
+            _ => BufferMode.SharedLane,
+        });
     }
 
     /// <summary>What each call returned or threw, in call order, with tokens named.</summary>
