@@ -13,7 +13,9 @@ namespace Reactive.Streams.Tests.Channels;
 /// returned or threw (the exception's type, its inner exception's, the token an <see cref="OperationCanceledException"/>
 /// carries, a task's status). The two records must be equal: every completion kind (normal, an error, an
 /// <see cref="OperationCanceledException"/> on a cancelled and on a live token, a <see cref="ChannelClosedException"/>)
-/// over every buffer state and every pending operation, which the case-by-case twin suites hold only in part.
+/// over every buffer state and every pending operation, which the case-by-case twin suites hold only in part. The same
+/// scripts run against <see cref="BoundedStream{T}"/>'s own surface (<see cref="StreamAsChannel"/>) after the completions
+/// it ends as a channel does, and against the lock-free mode where one reader and one writer suffice.
 /// </summary>
 public sealed class BackpressureChannelTwinOutcomeTests
 {
@@ -53,6 +55,29 @@ public sealed class BackpressureChannelTwinOutcomeTests
         return data;
     }
 
+    /// <summary>
+    /// The completions a <see cref="BoundedStream{T}"/> ends as a channel does. After one with an
+    /// <see cref="OperationCanceledException"/> it differs by design: a push throws <see cref="StreamClosedException"/>
+    /// wrapping it, and a read of the drained stream throws that exception itself (BoundedStream's documentation).
+    /// </summary>
+    public static readonly string[] StreamCompletions = ["normal", "error", "closed-error"];
+
+    /// <summary><see cref="BoundedStream{T}"/>'s own surface in its two public modes, through <see cref="StreamAsChannel"/>.</summary>
+    public static TheoryData<Twin, string, string> StreamTwinsByCompletion()
+    {
+        var data = new TheoryData<Twin, string, string>();
+        foreach (var twin in Enum.GetValues<Twin>())
+        {
+            foreach (var completion in StreamCompletions)
+            {
+                data.Add(twin, completion, "stream");
+                data.Add(twin, completion, "stream, locked");
+            }
+        }
+
+        return data;
+    }
+
     public static TheoryData<string, string> WaitByCompletion()
     {
         var data = new TheoryData<string, string>();
@@ -61,6 +86,12 @@ public sealed class BackpressureChannelTwinOutcomeTests
             foreach (var variant in s_ours)
             {
                 data.Add(completion, variant);
+            }
+
+            if (StreamCompletions.Contains(completion))
+            {
+                data.Add(completion, "stream");
+                data.Add(completion, "stream, locked");
             }
         }
 
@@ -84,6 +115,7 @@ public sealed class BackpressureChannelTwinOutcomeTests
     [Theory]
     [MemberData(nameof(TwinsByCompletion))]
     [MemberData(nameof(LockFreeTwinsByCompletion))]
+    [MemberData(nameof(StreamTwinsByCompletion))]
     public async Task Every_call_after_completion_ends_as_the_runtime_channel_ends_it(Twin twin, string completion, string variant)
     {
         for (var buffered = 0; buffered <= 2; buffered++)
@@ -96,6 +128,7 @@ public sealed class BackpressureChannelTwinOutcomeTests
 
     [Theory]
     [MemberData(nameof(TwinsByCompletion))]
+    [MemberData(nameof(StreamTwinsByCompletion))]
     public async Task Every_pending_read_ends_at_completion_as_the_runtime_channel_ends_it(Twin twin, string completion, string variant)
     {
         var expected = await PendingReadsAtCompletion(Open(twin, "runtime"), completion);
@@ -380,6 +413,11 @@ public sealed class BackpressureChannelTwinOutcomeTests
             _ => BackpressurePolicy.DegradeQuality,
         };
         var options = new BoundedStreamOptions<int>(policy, capacity) { Degrader = static x => x };
+        if (variant.StartsWith("stream", StringComparison.Ordinal))
+        {
+            return new StreamAsChannel(new BoundedStream<int>(options, variant.EndsWith("locked", StringComparison.Ordinal) ? BufferMode.Locked : BufferMode.SharedLane));
+        }
+
         if (variant == "shared+timeout")
         {
             options.PauseTimeout = TimeSpan.FromHours(1);
@@ -392,6 +430,53 @@ public sealed class BackpressureChannelTwinOutcomeTests
             "single" => BufferMode.SingleLane,
             _ => BufferMode.SharedLane,
         });
+    }
+
+    /// <summary>
+    /// <see cref="BoundedStream{T}"/>'s surface as a channel, for the scripts: each member calls the stream's own
+    /// (<c>WaitToWriteAsync</c> and <c>TryPeek</c>, which the stream does not offer, its engine's). A stream's errors are
+    /// its own types (<see cref="StreamClosedException"/> for <see cref="ChannelClosedException"/>, and Complete on a
+    /// completed stream throws <see cref="InvalidOperationException"/>); the record writes them as the channel's.
+    /// </summary>
+    private sealed class StreamAsChannel : Channel<int>
+    {
+        public StreamAsChannel(BoundedStream<int> stream)
+        {
+            Reader = new StreamReader(stream);
+            Writer = new StreamWriter(stream);
+        }
+
+        private sealed class StreamReader(BoundedStream<int> stream) : ChannelReader<int>
+        {
+            public override Task Completion => stream.Completion;
+
+            public override bool CanCount => true;
+
+            public override bool CanPeek => true;
+
+            public override int Count => stream.Depth;
+
+            public override bool TryRead(out int item) => stream.TryRead(out item);
+
+            public override bool TryPeek(out int item) => stream.Buffer.TryPeek(out item);
+
+            public override ValueTask<bool> WaitToReadAsync(CancellationToken cancellationToken = default) => stream.WaitToReadAsync(cancellationToken);
+
+            public override ValueTask<int> ReadAsync(CancellationToken cancellationToken = default) => stream.ReadAsync(cancellationToken);
+
+            public override IAsyncEnumerable<int> ReadAllAsync(CancellationToken cancellationToken = default) => stream.ReadAllAsync(cancellationToken);
+        }
+
+        private sealed class StreamWriter(BoundedStream<int> stream) : ChannelWriter<int>
+        {
+            public override bool TryComplete(Exception? error = null) => stream.TryComplete(error);
+
+            public override bool TryWrite(int item) => stream.TryPush(item).IsAccepted;
+
+            public override ValueTask<bool> WaitToWriteAsync(CancellationToken cancellationToken = default) => stream.Buffer.WaitToPushAsync(cancellationToken);
+
+            public override ValueTask WriteAsync(int item, CancellationToken cancellationToken = default) => stream.PushAsync(item, cancellationToken);
+        }
     }
 
     /// <summary>What each call returned or threw, in call order, with tokens named.</summary>
@@ -496,7 +581,12 @@ public sealed class BackpressureChannelTwinOutcomeTests
 
         private string Describe(Exception error)
         {
-            var text = error.GetType().Name;
+            var text = error switch
+            {
+                StreamClosedException => nameof(ChannelClosedException),
+                InvalidOperationException when error.Message.Contains("is already completed", StringComparison.Ordinal) => nameof(ChannelClosedException),
+                _ => error.GetType().Name,
+            };
             if (error is OperationCanceledException canceled)
             {
                 text += _tokens.TryGetValue(canceled.CancellationToken, out var name)
