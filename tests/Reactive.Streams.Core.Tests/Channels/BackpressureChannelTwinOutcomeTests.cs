@@ -166,6 +166,24 @@ public sealed class BackpressureChannelTwinOutcomeTests
         AssertSameOutcomes(expected, actual);
     }
 
+    [Theory]
+    [MemberData(nameof(TwinsByVariant))]
+    [InlineData(Twin.Wait, "single")]
+    [InlineData(Twin.DropOldest, "single")]
+    [InlineData(Twin.Degrade, "single")]
+    [InlineData(Twin.Wait, "stream")]
+    [InlineData(Twin.DropOldest, "stream")]
+    [InlineData(Twin.Degrade, "stream")]
+    [InlineData(Twin.Wait, "stream, locked")]
+    [InlineData(Twin.DropOldest, "stream, locked")]
+    [InlineData(Twin.Degrade, "stream, locked")]
+    public async Task A_full_channel_ends_every_call_as_the_runtime_channel_ends_it(Twin twin, string variant)
+    {
+        var expected = await Overflow(Open(twin, "runtime"));
+        var actual = await Overflow(Open(twin, variant));
+        AssertSameOutcomes(expected, actual);
+    }
+
     // ---- Scripts ----------------------------------------------------------------------------------------------------
 
     private static async Task<List<string>> AfterCompletion(Channel<int> channel, string completion, int buffered)
@@ -199,6 +217,33 @@ public sealed class BackpressureChannelTwinOutcomeTests
         await log.Add("WaitToReadAsync as task", channel.Reader.WaitToReadAsync().AsTask());
         await log.Add("Completion", channel.Reader.Completion);
         await log.Add("ReadAllAsync", ReadAll(channel.Reader, default));
+        return log.Lines;
+    }
+
+    private static async Task<List<string>> Overflow(Channel<int> channel)
+    {
+        // Full, then written to without waiting, read one at a time, and written to again after each read.
+        var log = new Log();
+        for (var i = 1; i <= 4; i++)
+        {
+            log.Add("TryWrite", channel.Writer.TryWrite(i));
+            log.Add("Count", channel.Reader.Count);
+            log.Add("TryPeek", channel.Reader.TryPeek(out var peeked) ? peeked : -1);
+        }
+
+        // (A full Wait channel's WaitToWriteAsync would wait: it is asked only after a read made room.)
+        await log.Add("WaitToReadAsync", channel.Reader.WaitToReadAsync());
+        log.Add("TryRead", channel.Reader.TryRead(out var read) ? read : -1);
+        await log.Add("WaitToWriteAsync", channel.Writer.WaitToWriteAsync());
+        await log.Add("WriteAsync", channel.Writer.WriteAsync(5));
+        log.Add("TryWrite", channel.Writer.TryWrite(6));
+        await log.Add("ReadAsync", channel.Reader.ReadAsync());
+        log.Add("Count", channel.Reader.Count);
+        log.Add("TryComplete", channel.Writer.TryComplete());
+        log.Add("Count", channel.Reader.Count);
+        await log.Add("Completion (before drain)", channel.Reader.Completion.IsCompleted ? channel.Reader.Completion : null);
+        await log.Add("ReadAllAsync", ReadAll(channel.Reader, default));
+        await log.Add("Completion", channel.Reader.Completion);
         return log.Lines;
     }
 
