@@ -1,6 +1,4 @@
 using System.Diagnostics.CodeAnalysis;
-using System.Runtime.CompilerServices;
-using System.Runtime.ExceptionServices;
 using System.Threading.Channels;
 using Reactive.Streams.Internal;
 
@@ -126,43 +124,12 @@ public static class BackpressureChannel
             public override ValueTask<bool> WaitToWriteAsync(CancellationToken cancellationToken = default) =>
                 buffer.WaitToPushAsync(cancellationToken);
 
-            public override ValueTask WriteAsync(T item, CancellationToken cancellationToken = default)
-            {
-                var pushing = buffer.PushAsync(item, cancellationToken);
-                if (pushing.IsCompletedSuccessfully)
-                {
-                    return pushing;
-                }
-
-                if (pushing.IsFaulted)
-                {
-                    // Refused at once: as the runtime's channels do (ValueTask.FromException), a write to a channel completed
-                    // with an OperationCanceledException is a faulted task holding that exception, not a cancelled one (an
-                    // async method rethrowing it would cancel its task).
-                    var refused = pushing.AsTask();
-                    return refused.Exception?.InnerException is ChannelClosedException { InnerException: OperationCanceledException canceled }
-                        ? ValueTask.FromException(canceled)
-                        : new ValueTask(refused);
-                }
-
-                return WriteSlowAsync(pushing);
-            }
-
-            // As the runtime's channels do, a channel completed with an OperationCanceledException fails writes with that
-            // exception itself, not a ChannelClosedException wrapping it (readers already see it as is). A write pending
-            // at that completion is cancelled by it, here as there.
-            [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-            private static async ValueTask WriteSlowAsync(ValueTask pushing)
-            {
-                try
-                {
-                    await pushing.ConfigureAwait(false);
-                }
-                catch (ChannelClosedException closed) when (closed.InnerException is OperationCanceledException canceled)
-                {
-                    ExceptionDispatchInfo.Throw(canceled);
-                }
-            }
+            // The engine's own task: a write parked for room completes in the read that makes it (or the completion or
+            // cancellation that ends it), as the runtime's channels complete theirs, not after a hop through a wrapper.
+            // A write to a channel completed with an OperationCanceledException throws that exception itself
+            // (BoundedBuffer.CreateClosedException), as there.
+            public override ValueTask WriteAsync(T item, CancellationToken cancellationToken = default) =>
+                buffer.PushAsync(item, cancellationToken);
         }
     }
 }

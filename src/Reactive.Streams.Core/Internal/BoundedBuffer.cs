@@ -475,7 +475,14 @@ internal abstract class BoundedBuffer<T> : IStreamMetricsSource, IMeteredStream
         {
             // The channel face throws what Channel.CreateBounded throws, the platform's own ChannelClosedException (the
             // completion error inside), so code and tests written against channels see the same type; the message
-            // still names the channel.
+            // still names the channel. A write to a channel completed with an OperationCanceledException fails with that
+            // exception itself, as there: a write refused at once is a task faulted with it, and a parked write is
+            // cancelled by it, both completed by this engine itself (no wrapper translates them on another thread).
+            if (!reading && inner is OperationCanceledException canceled)
+            {
+                return canceled;
+            }
+
             return new ChannelClosedException(reading ? DrainedMessage(inner) : $"Channel '{Name}' is completed; it accepts no more items.", inner);
         }
 

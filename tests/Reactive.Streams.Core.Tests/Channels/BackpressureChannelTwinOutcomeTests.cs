@@ -184,6 +184,44 @@ public sealed class BackpressureChannelTwinOutcomeTests
         AssertSameOutcomes(expected, actual);
     }
 
+    [Theory]
+    [InlineData("runtime")]
+    [InlineData("shared")]
+    [InlineData("shared+timeout")]
+    [InlineData("locked")]
+    public async Task A_parked_WriteAsync_is_complete_when_the_call_that_ends_it_returns(string variant)
+    {
+        // As the runtime's channels do, the read that lets a parked write in, the completion that refuses it and the
+        // cancellation that ends it complete its task before they return (its continuation still runs elsewhere). The
+        // channel face returned a wrapper's task, completed later on a pool thread: `TryRead` then
+        // `Assert.True(write.IsCompleted)` failed.
+        var channel = Open(Twin.Wait, variant);
+        Assert.True(channel.Writer.TryWrite(1));
+        Assert.True(channel.Writer.TryWrite(2));
+        var admitted = channel.Writer.WriteAsync(3);
+        Assert.False(admitted.IsCompleted);
+        Assert.True(channel.Reader.TryRead(out _));
+        Assert.True(admitted.IsCompletedSuccessfully, "The write was not complete when the read that let it in returned.");
+        await admitted;
+
+        using var cts = new CancellationTokenSource();
+        var cancelled = channel.Writer.WriteAsync(4, cts.Token);
+        Assert.False(cancelled.IsCompleted);
+        cts.Cancel();
+        Assert.True(cancelled.IsCanceled, "The write was not cancelled when Cancel returned.");
+        Assert.Equal(cts.Token, (await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await cancelled)).CancellationToken);
+
+        var refused = channel.Writer.WriteAsync(5);
+        var canceledCompletion = channel.Writer.WriteAsync(6);
+        Assert.False(refused.IsCompleted);
+        var boom = new FormatException("producer failed");
+        Assert.True(channel.Writer.TryComplete(boom));
+        Assert.True(refused.IsFaulted, "The write was not refused when TryComplete returned.");
+        Assert.True(canceledCompletion.IsFaulted);
+        Assert.Same(boom, (await Assert.ThrowsAsync<ChannelClosedException>(async () => await refused)).InnerException);
+        Assert.Equal([2, 3], ChannelTwins.Drain(channel.Reader));
+    }
+
     // ---- Scripts ----------------------------------------------------------------------------------------------------
 
     private static async Task<List<string>> AfterCompletion(Channel<int> channel, string completion, int buffered)
