@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
+using System.Threading.Tasks.Sources;
 
 namespace Reactive.Streams.Internal;
 
@@ -240,49 +241,66 @@ internal abstract class WaitListBuffer<T> : BoundedBuffer<T>
     /// <summary>
     /// <see cref="BoundedBuffer{T}.ReadAsync"/> once the fast read found nothing: parks the read as a taker, behind the
     /// reads parked before it, and takes the item a push hands it (as BoundedChannel hands a written item to its oldest
-    /// blocked reader, waking no <c>WaitToReadAsync</c>). A read that finds items under the lock tries again.
+    /// blocked reader, waking no <c>WaitToReadAsync</c>). A read that finds items under the lock tries again. The returned
+    /// task is the taker itself (through <see cref="TakenRead"/>), so it is complete when the push, completion or
+    /// cancellation that ends it returns, as the runtime's channels complete a blocked read; an async method awaiting the
+    /// taker would complete later, on the thread its continuation runs on.
     /// </summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private protected sealed override async ValueTask<T> ReadAsyncSlow(CancellationToken cancellationToken)
+    private protected sealed override ValueTask<T> ReadAsyncSlow(CancellationToken cancellationToken)
     {
         while (true)
         {
-            cancellationToken.ThrowIfCancellationRequested();
+            if (cancellationToken.IsCancellationRequested)
+            {
+                return ValueTask.FromCanceled<T>(cancellationToken);
+            }
+
             if (TryRead(out var item))
             {
-                return item;
+                return new ValueTask<T>(item);
             }
 
-            if (ParkTaker(cancellationToken) is not { } taker)
+            if (ParkTaker(cancellationToken) is { } taker)
             {
-                // Items arrived since the read; another reader may take them first, so read again.
-                continue;
+                return new ValueTask<T>(new TakenRead(taker), taker.Version);
             }
 
-            bool taken;
-            try
-            {
-                taken = await taker.AsValueTaskOfBool().ConfigureAwait(false);
-            }
-            catch (Exception error) when (error is not OperationCanceledException)
-            {
-                throw CreateClosedException(reading: true);
-            }
-
-            if (!taken)
-            {
-                throw CreateClosedException(reading: true);
-            }
-
-            // Not cleared by the wait's result (AsyncWaiter.GetResultAndRecycle keeps a taker's item).
-            return taker.Item;
+            // Items arrived since the read; another reader may take them first, so read again.
         }
     }
 
     /// <summary>
+    /// How a taker ends a read that found the buffer completed and drained: the completion's own
+    /// <see cref="OperationCanceledException"/> (a cancelled read), else the closed exception of a drained read.
+    /// </summary>
+    private Exception CreateTakerEnd() =>
+        _doneWriting as OperationCanceledException ?? CreateClosedException(reading: true);
+
+    /// <summary>
+    /// A parked ReadAsync's task: the taker's wait, whose result is the item it was handed. A taker ends only with true
+    /// (handed an item) or an exception (<see cref="CreateTakerEnd"/>, or the cancellation), so its status is the read's.
+    /// Its own type because <see cref="AsyncWaiter{T}"/> cannot implement <see cref="IValueTaskSource{T}"/> beside
+    /// <c>IValueTaskSource&lt;bool&gt;</c> (the two unify for a buffer of bool).
+    /// </summary>
+    private sealed class TakenRead(AsyncWaiter<T> taker) : IValueTaskSource<T>
+    {
+        public T GetResult(short token)
+        {
+            ((IValueTaskSource<bool>)taker).GetResult(token);
+            // Not cleared by the wait's result (AsyncWaiter.GetResultAndRecycle keeps a taker's item).
+            return taker.Item;
+        }
+
+        public ValueTaskSourceStatus GetStatus(short token) => taker.GetStatus(token);
+
+        public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+            taker.OnCompleted(continuation, state, token, flags);
+    }
+
+    /// <summary>
     /// Parks a taker for <see cref="ReadAsyncSlow"/>, unless the look under the lock decides: null if the buffer holds
-    /// items (read again); a taker already completed with false (completed normally and drained), the completion error,
-    /// or the cancellation; else the parked taker, completed by the push that hands it an item, by completion, or by
+    /// items (read again); a taker already ended (completed and drained: <see cref="CreateTakerEnd"/>) or cancelled; else
+    /// the parked taker, completed by the push that hands it an item, by completion, or by
     /// its cancellation.
     /// </summary>
     private AsyncWaiter<T>? ParkTaker(CancellationToken cancellationToken)
@@ -304,7 +322,7 @@ internal abstract class WaitListBuffer<T> : BoundedBuffer<T>
             {
                 result = false;
                 drained = true;
-                failure = _doneWriting == s_completedNormally ? null : _doneWriting;
+                failure = CreateTakerEnd();
             }
             else if (taker.Fired != 0)
             {
@@ -444,9 +462,15 @@ internal abstract class WaitListBuffer<T> : BoundedBuffer<T>
 
         // Parked readers and writers waiting for room learn the end the way a later WaitToReadAsync or WaitToWriteAsync
         // would: false after a normal completion, the completion error otherwise (as the runtime's channels do). Parked
-        // ReadAsyncs (takers; the buffer is empty while there are any) learn it the same way, and ReadAsync throws as a
-        // read of a completed, drained buffer does.
-        foreach (var list in (ReadOnlySpan<AsyncWaiter<T>?>)[readers, space, takers])
+        // ReadAsyncs (takers; the buffer is empty while there are any) end as a read of the completed, drained buffer does.
+        for (var taker = takers; taker is not null;)
+        {
+            var next = taker.Next;
+            taker.SetException(CreateTakerEnd());
+            taker = next;
+        }
+
+        foreach (var list in (ReadOnlySpan<AsyncWaiter<T>?>)[readers, space])
         {
             for (var waiter = list; waiter is not null;)
             {

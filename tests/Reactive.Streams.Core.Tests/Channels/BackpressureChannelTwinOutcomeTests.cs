@@ -222,6 +222,38 @@ public sealed class BackpressureChannelTwinOutcomeTests
         Assert.Equal([2, 3], ChannelTwins.Drain(channel.Reader));
     }
 
+    [Theory]
+    [InlineData("runtime")]
+    [InlineData("shared")]
+    [InlineData("shared+timeout")]
+    [InlineData("locked")]
+    public async Task A_parked_ReadAsync_is_complete_when_the_call_that_ends_it_returns(string variant)
+    {
+        // As the runtime's channels do, the write that hands a parked read its item, the cancellation that ends it and the
+        // completion that ends it complete its task before they return. The engine's read awaited its wait inside an async
+        // method, completed later on a pool thread: `TryWrite` then `Assert.True(read.IsCompleted)` failed.
+        var channel = Open(Twin.Wait, variant);
+        var handed = channel.Reader.ReadAsync();
+        Assert.False(handed.IsCompleted);
+        Assert.True(channel.Writer.TryWrite(1));
+        Assert.True(handed.IsCompletedSuccessfully, "The read was not complete when the write that handed it its item returned.");
+        Assert.Equal(1, await handed);
+
+        using var cts = new CancellationTokenSource();
+        var cancelled = channel.Reader.ReadAsync(cts.Token);
+        Assert.False(cancelled.IsCompleted);
+        cts.Cancel();
+        Assert.True(cancelled.IsCanceled, "The read was not cancelled when Cancel returned.");
+        Assert.Equal(cts.Token, (await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await cancelled)).CancellationToken);
+
+        var ended = channel.Reader.ReadAsync();
+        Assert.False(ended.IsCompleted);
+        var boom = new FormatException("producer failed");
+        Assert.True(channel.Writer.TryComplete(boom));
+        Assert.True(ended.IsFaulted, "The read was not ended when TryComplete returned.");
+        Assert.Same(boom, (await Assert.ThrowsAsync<ChannelClosedException>(async () => await ended)).InnerException);
+    }
+
     // ---- Scripts ----------------------------------------------------------------------------------------------------
 
     private static async Task<List<string>> AfterCompletion(Channel<int> channel, string completion, int buffered)
@@ -297,9 +329,9 @@ public sealed class BackpressureChannelTwinOutcomeTests
 
         log.Add("TryComplete", channel.Writer.TryComplete(Error(completion, log)));
 
-        await log.Add("ReadAsync", read, timing: false);
+        await log.Add("ReadAsync", read);
         await log.Add("ReadAsync as task", readAsTask);
-        await log.Add("WaitToReadAsync", wait, timing: false);
+        await log.Add("WaitToReadAsync", wait);
         await log.Add("WaitToReadAsync as task", waitAsTask);
         await log.Add("ReadAllAsync", all);
         await log.Add("Completion", channel.Reader.Completion);
@@ -319,9 +351,9 @@ public sealed class BackpressureChannelTwinOutcomeTests
 
         log.Add("TryComplete", channel.Writer.TryComplete(Error(completion, log)));
 
-        await log.Add("WriteAsync", write, timing: false);
+        await log.Add("WriteAsync", write);
         await log.Add("WriteAsync as task", writeAsTask);
-        await log.Add("WaitToWriteAsync", wait, timing: false);
+        await log.Add("WaitToWriteAsync", wait);
         await log.Add("WaitToWriteAsync as task", waitAsTask);
         log.Add("Count", channel.Reader.Count);
         await log.Add("Completion (before drain)", channel.Reader.Completion.IsCompleted ? channel.Reader.Completion : null);
@@ -382,9 +414,9 @@ public sealed class BackpressureChannelTwinOutcomeTests
         log.Add("pending", (read.IsCompleted, readAsTask.IsCompleted, wait.IsCompleted, waitAsTask.IsCompleted, all.IsCompleted).ToString());
         await readCts.CancelAsync();
 
-        await log.Add("ReadAsync", read, timing: false);
+        await log.Add("ReadAsync", read);
         await log.Add("ReadAsync as task", readAsTask);
-        await log.Add("WaitToReadAsync", wait, timing: false);
+        await log.Add("WaitToReadAsync", wait);
         await log.Add("WaitToReadAsync as task", waitAsTask);
         await log.Add("ReadAllAsync", all);
 
@@ -406,9 +438,9 @@ public sealed class BackpressureChannelTwinOutcomeTests
             log.Add("pending", (write.IsCompleted, writeAsTask.IsCompleted, waitToWrite.IsCompleted, waitToWriteAsTask.IsCompleted, keptWrite.IsCompleted).ToString());
             await writeCts.CancelAsync();
 
-            await log.Add("WriteAsync", write, timing: false);
+            await log.Add("WriteAsync", write);
             await log.Add("WriteAsync as task", writeAsTask);
-            await log.Add("WaitToWriteAsync", waitToWrite, timing: false);
+            await log.Add("WaitToWriteAsync", waitToWrite);
             await log.Add("WaitToWriteAsync as task", waitToWriteAsTask);
             log.Add("kept WriteAsync done", keptWrite.IsCompleted);
             log.Add("Count", channel.Reader.Count);
