@@ -9,11 +9,13 @@ namespace Reactive.Streams;
 /// </summary>
 /// <remarks>
 /// <para>On overflow the stream applies its <see cref="Policy"/> (see <see cref="BackpressurePolicy"/>).
-/// <see cref="TryPush"/> never waits or throws and reports the outcome as a <see cref="PushResult"/>;
+/// <see cref="TryPush"/> never waits and reports the outcome as a <see cref="PushResult"/>;
 /// <see cref="PushAsync"/> awaits room under <see cref="BackpressurePolicy.PauseUpstream"/> and throws
 /// <see cref="StreamOverflowException"/>, <see cref="StreamClosedException"/> or <see cref="MissingDegraderException"/>
 /// for a rejected item, or an <see cref="InvalidOperationException"/> naming the stream, whose inner exception is the
-/// degrader's, when the degrader threw.</para>
+/// degrader's, when the degrader threw. Every push path throws what an <see cref="BoundedStreamOptions{T}.OnDropped"/>
+/// callback throws for the item the push evicted, after the push happened (it is counted as accepted), as the bounded
+/// channel's <c>itemDropped</c> callback does.</para>
 /// <para>Completion (<see cref="Complete"/>) stops writing, lets consumers drain what is buffered, then ends reading;
 /// it wakes every waiting producer (which fails as closed) and consumer.</para>
 /// </remarks>
@@ -61,13 +63,15 @@ public sealed class BoundedStream<T> : IMeteredStream
     public Task Completion => _buffer.Completion;
 
     /// <summary>
-    /// Pushes <paramref name="item"/> without waiting and without throwing. On a full buffer the policy decides:
-    /// DropOldest and DegradeQuality evict and accept, Fail returns <see cref="PushStatus.Overflow"/>, PauseUpstream
-    /// returns <see cref="PushStatus.Full"/> (the caller keeps the item; nothing is counted). After completion the
-    /// result is <see cref="PushStatus.Closed"/>.
+    /// Pushes <paramref name="item"/> without waiting; a rejection is a result, not an exception. On a full buffer the
+    /// policy decides: DropOldest and DegradeQuality evict and accept, Fail returns <see cref="PushStatus.Overflow"/>,
+    /// PauseUpstream returns <see cref="PushStatus.Full"/> (the caller keeps the item; nothing is counted). After
+    /// completion the result is <see cref="PushStatus.Closed"/>.
     /// </summary>
     /// <param name="item">The item to push.</param>
     /// <returns>What happened to the item.</returns>
+    /// <exception cref="Exception">Whatever <see cref="BoundedStreamOptions{T}.OnDropped"/> threw for the item this push
+    /// evicted, as the bounded channel's <c>itemDropped</c> callback does: the push has happened and is counted.</exception>
     public PushResult TryPush(T item) => _buffer.TryPush(item);
 
     /// <summary>

@@ -366,4 +366,82 @@ public sealed class EngineAuditTests
             Assert.Equal(new StreamMetricsSnapshot(20, accepted, 0, 0, s.GetMetrics().PauseUpstreamBlocks, 0, rejected, 0), s.GetMetrics());
         }
     }
+
+    [Theory]
+    [InlineData(nameof(BufferMode.Locked), BackpressurePolicy.DropOldest)]
+    [InlineData(nameof(BufferMode.SharedLane), BackpressurePolicy.DropOldest)]
+    [InlineData(nameof(BufferMode.Locked), BackpressurePolicy.DegradeQuality)]
+    [InlineData(nameof(BufferMode.SharedLane), BackpressurePolicy.DegradeQuality)]
+    public async Task Under_concurrent_writers_and_readers_every_item_is_read_or_handed_to_OnDropped_exactly_once(string mode, BackpressurePolicy policy)
+    {
+        const int PerWriter = 5000;
+        var dropped = new System.Collections.Concurrent.ConcurrentBag<int>();
+        var s = Open(mode, new BoundedStreamOptions<int>(policy, 4)
+        {
+            // A degraded item is the original negated: it still names its original, so each one is accounted for.
+            Degrader = x => -x,
+            OnDropped = dropped.Add,
+        });
+        var writers = Enumerable.Range(0, 2).Select(w => Task.Run(async () =>
+        {
+            for (var n = 1; n <= PerWriter; n++)
+            {
+                await s.PushAsync((w * PerWriter) + n);
+            }
+        })).ToArray();
+        var read = new System.Collections.Concurrent.ConcurrentBag<int>();
+        var readers = Enumerable.Range(0, 2).Select(_ => Task.Run(async () =>
+        {
+            await foreach (var x in s.ReadAllAsync())
+            {
+                read.Add(x);
+            }
+        })).ToArray();
+        await Task.WhenAll(writers).WaitAsync(Hang);
+        s.Complete();
+        await Task.WhenAll(readers).WaitAsync(Hang);
+
+        var seen = read.Concat(dropped).Select(Math.Abs).Order().ToList();
+        Assert.Equal(Enumerable.Range(1, 2 * PerWriter), seen);
+        var m = s.GetMetrics();
+        Assert.Equal(2 * PerWriter, m.ItemsPushed);
+        Assert.Equal(read.Count, m.ItemsDelivered);
+        Assert.Equal(dropped.Count, m.ItemsEvicted);
+        Assert.True(m.IsConserved, m.ToString());
+    }
+
+    [Theory]
+    [MemberData(nameof(AllModes))]
+    public async Task A_blocking_Push_cancelled_as_room_appears_enters_once_or_not_at_all(string mode)
+    {
+        for (var i = 0; i < 200; i++)
+        {
+            var s = Open(mode, new BoundedStreamOptions<int>(BackpressurePolicy.PauseUpstream, 1));
+            s.Push(1);
+            using var cts = new CancellationTokenSource();
+            var pusher = Task.Run(() => s.Push(2, cts.Token));
+            Assert.True(SpinWait.SpinUntil(() => s.GetMetrics().PauseUpstreamBlocks == 1, Hang));
+            using var go = new Barrier(2);
+            var reader = Task.Run(() =>
+            {
+                go.SignalAndWait();
+                return s.TryRead(out var x) ? x : -1;
+            });
+            go.SignalAndWait();
+            cts.Cancel();
+            Assert.Equal(1, await reader.WaitAsync(Hang));
+            var entered = true;
+            try
+            {
+                await pusher.WaitAsync(Hang);
+            }
+            catch (OperationCanceledException)
+            {
+                entered = false;
+            }
+
+            Assert.Equal(entered ? [2] : [], Drain(s));
+            Assert.Equal(entered ? new StreamMetricsSnapshot(2, 2, 0, 0, 1, 0, 0, 0) : new StreamMetricsSnapshot(2, 1, 0, 0, 1, 0, 1, 0), s.GetMetrics());
+        }
+    }
 }
