@@ -444,4 +444,38 @@ public sealed class EngineAuditTests
             Assert.Equal(entered ? new StreamMetricsSnapshot(2, 2, 0, 0, 1, 0, 0, 0) : new StreamMetricsSnapshot(2, 1, 0, 0, 1, 0, 1, 0), s.GetMetrics());
         }
     }
+
+    [Theory]
+    [InlineData(nameof(BufferMode.SharedLane), 65_536)]
+    [InlineData(nameof(BufferMode.SharedLane), 65_537)]
+    [InlineData(nameof(BufferMode.SingleLane), 65_536)]
+    [InlineData(nameof(BufferMode.Locked), 65_536)]
+    public async Task A_capacity_at_the_lanes_bound_and_past_it_keeps_order_and_counts_through_wraps(string mode, int capacity)
+    {
+        var drop = Open(mode, new BoundedStreamOptions<int>(BackpressurePolicy.DropOldest, capacity));
+        var total = (2 * capacity) + 3;
+        for (var i = 0; i < total; i++)
+        {
+            drop.TryPush(i);
+        }
+
+        Assert.Equal(capacity, drop.Depth);
+        Assert.Equal(Enumerable.Range(total - capacity, capacity), Drain(drop));
+        Assert.Equal(new StreamMetricsSnapshot(total, capacity, total - capacity, 0, 0, 0, 0, 0), drop.GetMetrics());
+
+        var pause = Open(mode, new BoundedStreamOptions<int>(BackpressurePolicy.PauseUpstream, capacity));
+        for (var i = 0; i < capacity; i++)
+        {
+            Assert.True(pause.TryPush(i).IsAccepted);
+        }
+
+        Assert.Equal(PushStatus.Full, pause.TryPush(-1).Status);
+        var parked = pause.PushAsync(capacity).AsTask();
+        Assert.False(parked.IsCompleted);
+        Assert.True(pause.TryRead(out var first));
+        Assert.Equal(0, first);
+        await parked.WaitAsync(Hang);
+        Assert.Equal(Enumerable.Range(1, capacity), Drain(pause));
+        Assert.Equal(new StreamMetricsSnapshot(capacity + 1, capacity + 1, 0, 0, 1, 0, 0, 0), pause.GetMetrics());
+    }
 }
