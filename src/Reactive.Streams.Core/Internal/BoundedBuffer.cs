@@ -508,7 +508,7 @@ internal abstract class BoundedBuffer<T> : IStreamMetricsSource, IMeteredStream
         return this;
     }
 
-    /// <summary>The exception a throwing path raises for a rejected push.</summary>
+    /// <summary>The exception a throwing path raises for a rejected push; an accepted result is refused (<see cref="ArgumentException"/>).</summary>
     public Exception CreateException(PushResult result) => result.Status switch
     {
         PushStatus.Overflow => new StreamOverflowException(Name, Policy, Capacity),
@@ -519,7 +519,8 @@ internal abstract class BoundedBuffer<T> : IStreamMetricsSource, IMeteredStream
         PushStatus.Closed => CreateClosedException(),
         PushStatus.MissingDegrader => new MissingDegraderException(Name, Capacity),
         PushStatus.DegraderFailed => new InvalidOperationException($"The degrader of stream '{Name}' threw; the item was rejected and nothing was evicted.", result.Error),
-        _ => new InvalidOperationException($"Push to stream '{Name}' did not fail ({result.Status})."),
+        _ => throw new ArgumentException(
+            $"The push to stream '{Name}' was accepted ({result.Status}); only a rejected result has an exception.", nameof(result)),
     };
 
     public abstract StreamMetricsSnapshot GetMetrics();

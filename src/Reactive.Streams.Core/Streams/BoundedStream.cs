@@ -158,6 +158,8 @@ public sealed class BoundedStream<T> : IMeteredStream
     /// <summary>Turns a rejected <see cref="PushResult"/> into the exception a throwing path would have raised.</summary>
     /// <param name="result">A result whose <see cref="PushResult.IsAccepted"/> is false.</param>
     /// <returns>The exception describing the rejection.</returns>
+    /// <exception cref="ArgumentException"><paramref name="result"/> is accepted (<see cref="PushResult.IsAccepted"/>): an
+    /// accepted push has no exception.</exception>
     public Exception CreateException(PushResult result) => _buffer.CreateException(result);
 
     /// <inheritdoc />

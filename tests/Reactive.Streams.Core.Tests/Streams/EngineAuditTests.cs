@@ -478,4 +478,25 @@ public sealed class EngineAuditTests
         Assert.Equal(Enumerable.Range(1, capacity), Drain(pause));
         Assert.Equal(new StreamMetricsSnapshot(capacity + 1, capacity + 1, 0, 0, 1, 0, 0, 0), pause.GetMetrics());
     }
+
+    [Theory]
+    [MemberData(nameof(AllModes))]
+    public void CreateException_refuses_an_accepted_result_naming_the_argument(string mode)
+    {
+        var s = Open(mode, new BoundedStreamOptions<int>(BackpressurePolicy.DropOldest, 1) { Name = "accepted" });
+        var enqueued = s.TryPush(1);
+        var dropped = s.TryPush(2);
+        Assert.Equal((PushStatus.Enqueued, PushStatus.DroppedOldest), (enqueued.Status, dropped.Status));
+
+        // An accepted push has no exception: asking for one is a caller's mistake, reported as such, not an exception
+        // object whose message says the push did not fail.
+        foreach (var accepted in new[] { enqueued, dropped, default })
+        {
+            var error = Assert.Throws<ArgumentException>(() => s.CreateException(accepted));
+            Assert.Equal("result", error.ParamName);
+            Assert.Contains(accepted.Status.ToString(), error.Message);
+        }
+
+        Assert.Equal(new StreamMetricsSnapshot(2, 0, 1, 0, 0, 0, 0, 1), s.GetMetrics());
+    }
 }
