@@ -13,7 +13,7 @@ namespace Reactive.Streams;
 /// <param name="ItemsDelivered">Items read out of the buffer (<c>reactive_streams.stream.items.delivered</c>).</param>
 /// <param name="DropOldestHits">Items evicted by <see cref="BackpressurePolicy.DropOldest"/> (<c>reactive_streams.stream.items.dropped</c>).</param>
 /// <param name="DegradeQualityHits">Items evicted by <see cref="BackpressurePolicy.DegradeQuality"/>, each replaced by a degraded item (<c>reactive_streams.stream.items.degraded</c>).</param>
-/// <param name="PauseUpstreamBlocks">Pushes that had to wait under <see cref="BackpressurePolicy.PauseUpstream"/> (<c>reactive_streams.stream.pushes.paused</c>).</param>
+/// <param name="PauseUpstreamBlocks">Pushes that found the buffer full under <see cref="BackpressurePolicy.PauseUpstream"/>: each wait for room, and each push a zero pause timeout refused at once (also counted in <see cref="ItemsRejected"/>) (<c>reactive_streams.stream.pushes.paused</c>).</param>
 /// <param name="FailOverflows">Pushes rejected by <see cref="BackpressurePolicy.Fail"/> (<c>reactive_streams.stream.overflows</c>).</param>
 /// <param name="ItemsRejected">Pushes rejected for any other reason: the stream was completed, the wait was cancelled or
 /// timed out, the degrader was missing or threw (<c>reactive_streams.stream.items.rejected</c>).</param>
