@@ -81,11 +81,14 @@ public sealed class MissingDegraderAnalyzer : DiagnosticAnalyzer
 
     // `var options = new BoundedStreamOptions<T>(DegradeQuality, n); options.Degrader = ...;`: the options object is
     // stored in a local that the same body, further down, gives a degrader (a Degrader property set to something other
-    // than null).
+    // than null). The object may reach the local through a choice (`c ? new(...) : other`, `given ?? new(...)`) or a
+    // `??=`: the statement that gives the local a degrader gives it to whichever object the local holds.
     private static bool IsGivenDegraderLater(IObjectCreationOperation creation)
     {
         IOperation value = creation;
-        while (value.Parent is IConversionOperation or IParenthesizedOperation)
+        while (value.Parent is IConversionOperation or IParenthesizedOperation
+               || (value.Parent is IConditionalOperation choice && choice.Condition != value)
+               || (value.Parent is ICoalesceOperation coalesce && coalesce.WhenNull == value))
         {
             value = value.Parent;
         }
@@ -94,8 +97,8 @@ public sealed class MissingDegraderAnalyzer : DiagnosticAnalyzer
         {
             IFieldInitializerOperation { InitializedFields.Length: 1 } field => field.InitializedFields[0],
             IPropertyInitializerOperation { InitializedProperties.Length: 1 } property => property.InitializedProperties[0],
-            ISimpleAssignmentOperation { Target: IFieldReferenceOperation target } assignment when assignment.Value == value => target.Field,
-            ISimpleAssignmentOperation { Target: IPropertyReferenceOperation target } assignment when assignment.Value == value => target.Property,
+            IAssignmentOperation { Target: IFieldReferenceOperation target } assignment when IsStored(assignment, value) => target.Field,
+            IAssignmentOperation { Target: IPropertyReferenceOperation target } assignment when IsStored(assignment, value) => target.Property,
             _ => null,
         };
         if (member is not null)
@@ -103,10 +106,12 @@ public sealed class MissingDegraderAnalyzer : DiagnosticAnalyzer
             return IsGivenDegraderInType(creation, member);
         }
 
-        var local = value.Parent switch
+        // A local, or a parameter the body stores the options in (`options ??= new(...)`).
+        ISymbol? local = value.Parent switch
         {
             IVariableInitializerOperation { Parent: IVariableDeclaratorOperation declarator } => declarator.Symbol,
-            ISimpleAssignmentOperation { Target: ILocalReferenceOperation target } assignment when assignment.Value == value => target.Local,
+            IAssignmentOperation { Target: ILocalReferenceOperation target } assignment when IsStored(assignment, value) => target.Local,
+            IAssignmentOperation { Target: IParameterReferenceOperation target } assignment when IsStored(assignment, value) => target.Parameter,
             _ => null,
         };
         if (local is null)
@@ -122,8 +127,13 @@ public sealed class MissingDegraderAnalyzer : DiagnosticAnalyzer
 
         foreach (var descendant in root.Descendants())
         {
-            if (GivenDegrader(descendant) is ILocalReferenceOperation instance
-                && SymbolEqualityComparer.Default.Equals(instance.Local, local)
+            var instance = GivenDegrader(descendant) switch
+            {
+                ILocalReferenceOperation reference => reference.Local,
+                IParameterReferenceOperation reference => (ISymbol)reference.Parameter,
+                _ => null,
+            };
+            if (SymbolEqualityComparer.Default.Equals(instance, local)
                 && descendant.Syntax.SpanStart > creation.Syntax.SpanStart)
             {
                 return true;
@@ -132,6 +142,10 @@ public sealed class MissingDegraderAnalyzer : DiagnosticAnalyzer
 
         return false;
     }
+
+    // `x = value` or `x ??= value`: the assignment stores value in x.
+    private static bool IsStored(IAssignmentOperation assignment, IOperation value) =>
+        assignment is ISimpleAssignmentOperation or ICoalesceAssignmentOperation && assignment.Value == value;
 
     // `options.Degrader = f` or `options.Degrader ??= f` with f not null: the options object (`options`), else null.
     private static IOperation? GivenDegrader(IOperation? operation) =>
