@@ -163,10 +163,18 @@ public sealed class MakeDegraderStaticCodeFix : CodeFixProvider
         }
 
         var staticKeyword = SyntaxFactory.Token(SyntaxKind.StaticKeyword).WithTrailingTrivia(SyntaxFactory.Space);
-        var first = lambda.GetFirstToken();
-        replacements[lambda] = lambda
-            .ReplaceToken(first, first.WithLeadingTrivia())
-            .WithModifiers(lambda.Modifiers.Insert(0, staticKeyword.WithLeadingTrivia(first.LeadingTrivia)));
+        if (lambda is ParenthesizedLambdaExpressionSyntax { AttributeLists.Count: > 0 } attributed)
+        {
+            // `[A] (int x) => ...`: the modifiers come after the attributes, which keep the lambda's leading trivia.
+            replacements[lambda] = attributed.WithModifiers(attributed.Modifiers.Insert(0, staticKeyword));
+        }
+        else
+        {
+            var first = lambda.GetFirstToken();
+            replacements[lambda] = lambda
+                .ReplaceToken(first, first.WithLeadingTrivia())
+                .WithModifiers(lambda.Modifiers.Insert(0, staticKeyword.WithLeadingTrivia(first.LeadingTrivia)));
+        }
 
         return document.WithSyntaxRoot(root.ReplaceNodes(replacements.Keys, (original, _) => replacements[original]));
     }
