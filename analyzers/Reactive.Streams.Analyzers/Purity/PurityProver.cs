@@ -229,6 +229,29 @@ internal sealed class PurityProver
             assumed = walker.LowestAssumed >= self ? int.MaxValue : walker.LowestAssumed;
         }
 
+        // `new T(...)` also runs T's field and property initializers and, without an explicit `: base(...)` or
+        // `: this(...)`, the base type's parameterless constructor: neither is in the constructor's body.
+        if (violation is null && method is { MethodKind: MethodKind.Constructor, IsStatic: false })
+        {
+            foreach (var part in ConstructionParts(method, cancellationToken))
+            {
+                var partWalker = new Walker(this, method, thisMode, depth, new InProgress(key, fresh, self, inProgress, handed), part.SemanticModel ?? model, cancellationToken);
+                violation = partWalker.Walk(part);
+                assumed = Math.Min(assumed, partWalker.LowestAssumed >= self ? int.MaxValue : partWalker.LowestAssumed);
+                if (violation is not null)
+                {
+                    break;
+                }
+            }
+
+            if (violation is null && ImplicitBaseConstructor(method) is { } baseConstructor)
+            {
+                var inner = new InProgress(key, fresh, self, inProgress, handed);
+                violation = ProveCall(baseConstructor, thisMode, depth + 1, inner, model, out var baseAssumed, cancellationToken)?.Prepend("new " + baseConstructor.ContainingType.Name);
+                assumed = Math.Min(assumed, baseAssumed >= self ? int.MaxValue : baseAssumed);
+            }
+        }
+
         if (assumed == int.MaxValue && thisMode != ThisMode.Captured && !handed)
         {
             verdicts.TryAdd(key, new Verdict(violation));
@@ -237,6 +260,103 @@ internal sealed class PurityProver
         lowestAssumed = assumed;
         return violation;
     }
+
+    // The instance field and property initializers a constructor runs: none when it chains to `this(...)` (the other
+    // constructor runs them) or is a record's copy constructor, which copies the fields.
+    private List<IOperation> ConstructionParts(IMethodSymbol constructor, CancellationToken cancellationToken)
+    {
+        var parts = new List<IOperation>();
+        if (ChainsToThis(constructor, cancellationToken) || IsCopyConstructor(constructor))
+        {
+            return parts;
+        }
+
+        foreach (var reference in constructor.ContainingType.DeclaringSyntaxReferences)
+        {
+            if (reference.GetSyntax(cancellationToken) is not Microsoft.CodeAnalysis.CSharp.Syntax.TypeDeclarationSyntax type
+                || GetModel(type.SyntaxTree) is not { } model)
+            {
+                continue;
+            }
+
+            foreach (var member in type.Members)
+            {
+                switch (member)
+                {
+                    case Microsoft.CodeAnalysis.CSharp.Syntax.FieldDeclarationSyntax field
+                        when !field.Modifiers.Any(m => m.ValueText is "static" or "const"):
+                        foreach (var variable in field.Declaration.Variables)
+                        {
+                            if (variable.Initializer is { } initializer && model.GetOperation(initializer, cancellationToken) is { } operation)
+                            {
+                                parts.Add(operation);
+                            }
+                        }
+
+                        break;
+                    case Microsoft.CodeAnalysis.CSharp.Syntax.PropertyDeclarationSyntax { Initializer: { } initializer } property
+                        when !property.Modifiers.Any(m => m.ValueText == "static") && model.GetOperation(initializer, cancellationToken) is { } operation:
+                        parts.Add(operation);
+                        break;
+                }
+            }
+        }
+
+        return parts;
+    }
+
+    // The base type's constructor that a constructor of the compilation calls without writing `: base(...)`: the
+    // parameterless one of a base type of the compilation (a primary constructor's `: Base(args)` is not followed).
+    private IMethodSymbol? ImplicitBaseConstructor(IMethodSymbol constructor)
+    {
+        if (constructor.ContainingType is not { TypeKind: TypeKind.Class, BaseType: { } baseType }
+            || baseType.DeclaringSyntaxReferences.IsEmpty
+            || !_compilation.ContainsSyntaxTree(baseType.DeclaringSyntaxReferences[0].SyntaxTree)
+            || IsCopyConstructor(constructor))
+        {
+            return null;
+        }
+
+        foreach (var reference in constructor.DeclaringSyntaxReferences)
+        {
+            switch (reference.GetSyntax())
+            {
+                case Microsoft.CodeAnalysis.CSharp.Syntax.ConstructorDeclarationSyntax { Initializer: not null }:
+                    return null;
+                case Microsoft.CodeAnalysis.CSharp.Syntax.TypeDeclarationSyntax { BaseList.Types: { Count: > 0 } types }
+                    when types[0] is Microsoft.CodeAnalysis.CSharp.Syntax.PrimaryConstructorBaseTypeSyntax:
+                    return null;
+            }
+        }
+
+        foreach (var candidate in baseType.InstanceConstructors)
+        {
+            if (candidate.Parameters.IsEmpty)
+            {
+                return candidate;
+            }
+        }
+
+        return null;
+    }
+
+    private static bool ChainsToThis(IMethodSymbol constructor, CancellationToken cancellationToken)
+    {
+        foreach (var reference in constructor.DeclaringSyntaxReferences)
+        {
+            if (reference.GetSyntax(cancellationToken) is Microsoft.CodeAnalysis.CSharp.Syntax.ConstructorDeclarationSyntax { Initializer: { } initializer }
+                && initializer.ThisOrBaseKeyword.ValueText == "this")
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool IsCopyConstructor(IMethodSymbol constructor) =>
+        constructor.ContainingType.IsRecord && constructor.Parameters.Length == 1
+        && SymbolEqualityComparer.Default.Equals(constructor.Parameters[0].Type.OriginalDefinition, constructor.ContainingType.OriginalDefinition);
 
     private IOperation? GetBody(IMethodSymbol method, SemanticModel? current, CancellationToken cancellationToken)
     {
@@ -2142,7 +2262,8 @@ internal sealed class PurityProver
                 return Effect(effect + " ('new " + constructor.ContainingType.Name + "')", creation);
             }
 
-            if (!IsInSource(constructor) || _prover.IsUserDeclaredPure(constructor))
+            // An implicit constructor has no syntax of its own, but runs its type's initializers and base constructor.
+            if (!IsInSource(constructor.IsImplicitlyDeclared ? constructor.ContainingType : constructor) || _prover.IsUserDeclaredPure(constructor))
             {
                 // Constructing a value or a collection is pure; effectful BCL types are on the deny-list above.
                 return null;

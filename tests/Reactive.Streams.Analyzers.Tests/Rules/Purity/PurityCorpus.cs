@@ -24,6 +24,7 @@ internal static partial class PurityCorpus
         .. CreatedInside(),
         .. Declarations(),
         .. Implicit(),
+        .. Construction(),
         .. Initializers(),
     ];
 
