@@ -115,7 +115,10 @@ internal static class UnionEmitter
             w.Line();
         }
 
+        // Kind and WireName are not data: a variant written as its own type (a List<Variant>, an object) is written with
+        // its properties only, as the same record under [JsonPolymorphic] is.
         w.Line("/// <summary>Which variant this is.</summary>");
+        w.Line($"[{Json}.Serialization.JsonIgnore]");
         w.Open($"public {model.KindEnumName} Kind => this switch");
         foreach (var variant in model.Variants)
         {
@@ -130,6 +133,7 @@ internal static class UnionEmitter
         w.Line("/// <summary>The wire name of this variant: the value of the JSON <c>\"type\"</c> discriminator" +
             (model.IsPayloadless ? " and of <see cref=\"ToWire\"/>" : string.Empty) +
             $"; for <see cref=\"{model.FallbackName}\"/>, the raw name it was read with.</summary>");
+        w.Line($"[{Json}.Serialization.JsonIgnore]");
         w.Open("public string WireName => this switch");
         foreach (var variant in model.Variants)
         {
@@ -371,11 +375,18 @@ internal static class UnionEmitter
         w.Line("/// <param name=\"rawWireName\">The value of its <c>\"type\"</c> discriminator.</param>");
         w.Line("/// <param name=\"rawPayload\">The whole JSON object that carried it, discriminator included.</param>");
         w.Line("/// <exception cref=\"global::System.ArgumentNullException\"><paramref name=\"rawWireName\"/> is null.</exception>");
-        w.Line("/// <exception cref=\"global::System.ArgumentException\"><paramref name=\"rawPayload\"/> is not a JSON object.</exception>");
+        w.Line("/// <exception cref=\"global::System.ArgumentException\"><paramref name=\"rawPayload\"/> is not a JSON object, or its <c>\"type\"</c> is not <paramref name=\"rawWireName\"/>.</exception>");
         w.Open($"public Unknown(string rawWireName, {Json}.JsonElement rawPayload)");
         w.Line("global::System.ArgumentNullException.ThrowIfNull(rawWireName);");
         w.Open($"if (rawPayload.ValueKind != {Json}.JsonValueKind.Object)");
         w.Line("throw new global::System.ArgumentException($\"The raw payload of an unknown variant is the JSON object that carried it, not a {rawPayload.ValueKind}.\", nameof(rawPayload));");
+        w.Close();
+        w.Line();
+
+        // The payload is what the converter writes back: without the discriminator, or with another name in it, it would
+        // not read back as this variant.
+        w.Open($"if (!rawPayload.TryGetProperty(\"type\", out var __type) || __type.ValueKind != {Json}.JsonValueKind.String || !__type.ValueEquals(rawWireName))");
+        w.Line("throw new global::System.ArgumentException($\"The raw payload of an unknown variant is the JSON object that carried it, whose \\\"type\\\" is its wire name '{rawWireName}'; this one has {(__type.ValueKind == global::System.Text.Json.JsonValueKind.Undefined ? \"no \\\"type\\\"\" : \"\\\"type\\\": \" + __type.GetRawText())}.\", nameof(rawPayload));");
         w.Close();
         w.Line();
         w.Line("RawWireName = rawWireName;");
@@ -416,6 +427,47 @@ internal static class UnionEmitter
         w.Line("/// <summary>A hash of the wire name and the raw payload bytes.</summary>");
         w.Line("/// <returns>The hash.</returns>");
         w.Line("public override int GetHashCode() => global::Reactive.Streams.EventUnionJsonPayload.Hash(RawWireName, RawPayload);");
+        EmitUnknownPrintMembers(w, model);
+        w.Close();
+    }
+
+    /// <summary>
+    /// The record's printing (<c>ToString</c>) of an <c>Unknown</c>: the synthesized one reads every shared accessor, and
+    /// the accessor of a shared value the payload did not carry throws. With every value carried it prints what the
+    /// synthesized one prints; otherwise the kind, the wire name and the shared values it has, and never throws.
+    /// </summary>
+    private static void EmitUnknownPrintMembers(SourceWriter w, UnionModel model)
+    {
+        var checkedShared = Enumerable.Range(0, model.SharedAccessors.Count).Where(i => !model.SharedAccessors[i].IsNullable).ToList();
+        if (checkedShared.Count == 0)
+        {
+            return;
+        }
+
+        static string Index(int i) => i.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+        w.Line();
+        w.Line("/// <summary>Prints the members as a record does, leaving out a shared value the payload does not carry (its accessor throws).</summary>");
+        w.Line("/// <param name=\"__builder\">Receives the members.</param>");
+        w.Line("/// <returns>Whether a member was printed.</returns>");
+        w.Open("protected override bool PrintMembers(global::System.Text.StringBuilder __builder)");
+        w.Open("if (" + string.Join(" && ", checkedShared.Select(i => "__has" + Index(i))) + ")");
+        w.Line("base.PrintMembers(__builder);");
+        w.Line("__builder.Append(\", \");");
+        w.Close();
+        w.Open("else");
+        w.Line("__builder.Append(\"Kind = \").Append(Kind).Append(\", WireName = \").Append(WireName).Append(\", \");");
+        for (var i = 0; i < model.SharedAccessors.Count; i++)
+        {
+            var shared = model.SharedAccessors[i];
+            var append = $"__builder.Append({Naming.Literal(shared.Name + " = ")}).Append((object?)this.{Naming.Identifier(shared.Name)}).Append(\", \");";
+            w.Line(shared.IsNullable ? append : $"if (__has{Index(i)}) {append}");
+        }
+
+        w.Close();
+        w.Line();
+        w.Line("__builder.Append(\"RawWireName = \").Append(RawWireName).Append(\", RawPayload = \").Append(RawPayload.ToString());");
+        w.Line("return true;");
         w.Close();
     }
 }

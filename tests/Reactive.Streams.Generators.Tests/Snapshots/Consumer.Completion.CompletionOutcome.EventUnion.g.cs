@@ -23,6 +23,7 @@ partial record CompletionOutcome : global::Reactive.Streams.IEventUnion<Completi
     static global::System.Text.Json.Serialization.JsonConverter<CompletionOutcome> global::Reactive.Streams.IEventUnion<CompletionOutcome>.CreateJsonConverter() => new CompletionOutcomeJsonConverter();
 
     /// <summary>Which variant this is.</summary>
+    [global::System.Text.Json.Serialization.JsonIgnore]
     public CompletionOutcomeKind Kind => this switch
     {
         Success => CompletionOutcomeKind.Success,
@@ -33,6 +34,7 @@ partial record CompletionOutcome : global::Reactive.Streams.IEventUnion<Completi
     };
 
     /// <summary>The wire name of this variant: the value of the JSON <c>"type"</c> discriminator and of <see cref="ToWire"/>; for <see cref="Other"/>, the raw name it was read with.</summary>
+    [global::System.Text.Json.Serialization.JsonIgnore]
     public string WireName => this switch
     {
         Success => "success",

@@ -21,6 +21,7 @@ partial class Outer
         static global::System.Text.Json.Serialization.JsonConverter<InstanceTag> global::Reactive.Streams.IEventUnion<InstanceTag>.CreateJsonConverter() => new InstanceTagJsonConverter();
 
         /// <summary>Which variant this is.</summary>
+        [global::System.Text.Json.Serialization.JsonIgnore]
         public InstanceTagKind Kind => this switch
         {
             Attached => InstanceTagKind.Attached,
@@ -30,6 +31,7 @@ partial class Outer
         };
 
         /// <summary>The wire name of this variant: the value of the JSON <c>"type"</c> discriminator; for <see cref="Unknown"/>, the raw name it was read with.</summary>
+        [global::System.Text.Json.Serialization.JsonIgnore]
         public string WireName => this switch
         {
             Attached => "attached",
@@ -206,13 +208,18 @@ partial class Outer
             /// <param name="rawWireName">The value of its <c>"type"</c> discriminator.</param>
             /// <param name="rawPayload">The whole JSON object that carried it, discriminator included.</param>
             /// <exception cref="global::System.ArgumentNullException"><paramref name="rawWireName"/> is null.</exception>
-            /// <exception cref="global::System.ArgumentException"><paramref name="rawPayload"/> is not a JSON object.</exception>
+            /// <exception cref="global::System.ArgumentException"><paramref name="rawPayload"/> is not a JSON object, or its <c>"type"</c> is not <paramref name="rawWireName"/>.</exception>
             public Unknown(string rawWireName, global::System.Text.Json.JsonElement rawPayload)
             {
                 global::System.ArgumentNullException.ThrowIfNull(rawWireName);
                 if (rawPayload.ValueKind != global::System.Text.Json.JsonValueKind.Object)
                 {
                     throw new global::System.ArgumentException($"The raw payload of an unknown variant is the JSON object that carried it, not a {rawPayload.ValueKind}.", nameof(rawPayload));
+                }
+
+                if (!rawPayload.TryGetProperty("type", out var __type) || __type.ValueKind != global::System.Text.Json.JsonValueKind.String || !__type.ValueEquals(rawWireName))
+                {
+                    throw new global::System.ArgumentException($"The raw payload of an unknown variant is the JSON object that carried it, whose \"type\" is its wire name '{rawWireName}'; this one has {(__type.ValueKind == global::System.Text.Json.JsonValueKind.Undefined ? "no \"type\"" : "\"type\": " + __type.GetRawText())}.", nameof(rawPayload));
                 }
 
                 RawWireName = rawWireName;
@@ -249,6 +256,27 @@ partial class Outer
             /// <summary>A hash of the wire name and the raw payload bytes.</summary>
             /// <returns>The hash.</returns>
             public override int GetHashCode() => global::Reactive.Streams.EventUnionJsonPayload.Hash(RawWireName, RawPayload);
+
+            /// <summary>Prints the members as a record does, leaving out a shared value the payload does not carry (its accessor throws).</summary>
+            /// <param name="__builder">Receives the members.</param>
+            /// <returns>Whether a member was printed.</returns>
+            protected override bool PrintMembers(global::System.Text.StringBuilder __builder)
+            {
+                if (__has0 && __has1)
+                {
+                    base.PrintMembers(__builder);
+                    __builder.Append(", ");
+                }
+                else
+                {
+                    __builder.Append("Kind = ").Append(Kind).Append(", WireName = ").Append(WireName).Append(", ");
+                    if (__has0) __builder.Append("Key = ").Append((object?)this.Key).Append(", ");
+                    if (__has1) __builder.Append("By = ").Append((object?)this.By).Append(", ");
+                }
+
+                __builder.Append("RawWireName = ").Append(RawWireName).Append(", RawPayload = ").Append(RawPayload.ToString());
+                return true;
+            }
         }
 
         private global::System.InvalidOperationException NotAVariant() => new(

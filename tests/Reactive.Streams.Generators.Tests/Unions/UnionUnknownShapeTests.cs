@@ -1,0 +1,72 @@
+using System.Text.Json;
+using Reactive.Streams.Generators.Tests.Fixtures;
+
+namespace Reactive.Streams.Generators.Tests.Unions;
+
+/// <summary>
+/// The generated <c>Unknown</c> and the union's own members as a user meets them outside the converter: printed
+/// (<c>ToString</c>, string interpolation, a log line), built by hand, and the variants written as their own types.
+/// </summary>
+public sealed class UnionUnknownShapeTests
+{
+    private static readonly DateTimeOffset s_at = new(2026, 11, 22, 13, 0, 0, TimeSpan.Zero);
+
+    [Fact]
+    public void An_unknown_variant_without_the_shared_values_prints_without_throwing()
+    {
+        var unknown = JsonSerializer.Deserialize<LeaseEvent>("""{"type":"stolen","cursor":{"Milliseconds":9,"Sequence":1},"thief":"x"}""")!;
+
+        var text = unknown.ToString();
+
+        Assert.Equal("""Unknown { Kind = Unknown, WireName = stolen, Cursor = Cursor { Milliseconds = 9, Sequence = 1 }, RawWireName = stolen, RawPayload = {"type":"stolen","cursor":{"Milliseconds":9,"Sequence":1},"thief":"x"} }""", text);
+        Assert.Equal(text, $"{unknown}");
+    }
+
+    [Fact]
+    public void An_unknown_variant_with_every_shared_value_prints_as_a_record_does()
+    {
+        const string Json = """{"type":"stolen","cursor":{"Milliseconds":9,"Sequence":1},"execution_id":"exec-7","at":"2026-11-22T13:00:00+00:00"}""";
+        var unknown = JsonSerializer.Deserialize<LeaseEvent>(Json)!;
+
+        Assert.Equal(
+            $"Unknown {{ Kind = Unknown, WireName = stolen, Cursor = Cursor {{ Milliseconds = 9, Sequence = 1 }}, ExecutionId = exec-7, At = {s_at}, RawWireName = stolen, RawPayload = {Json} }}",
+            unknown.ToString());
+    }
+
+    [Theory]
+    [InlineData("""{"a":1}""", "no \"type\"")]
+    [InlineData("""{"type":"other","a":1}""", "\"type\": \"other\"")]
+    [InlineData("""{"type":7}""", "\"type\": 7")]
+    public void A_hand_made_unknown_whose_payload_does_not_name_it_is_refused(string payload, string expected)
+    {
+        using var document = JsonDocument.Parse(payload);
+
+        var error = Assert.Throws<ArgumentException>(() => new LeaseEvent.Unknown("stolen", document.RootElement));
+
+        Assert.Equal("rawPayload", error.ParamName);
+        Assert.Contains("'stolen'", error.Message, StringComparison.Ordinal);
+        Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_hand_made_unknown_is_written_and_read_back_as_itself()
+    {
+        using var document = JsonDocument.Parse("""{"a":1,"type":"caf\u00e9"}""");
+        LeaseEvent unknown = new LeaseEvent.Unknown("café", document.RootElement.Clone());
+
+        var json = JsonSerializer.Serialize(unknown);
+
+        Assert.Equal(unknown, JsonSerializer.Deserialize<LeaseEvent>(json));
+    }
+
+    [Fact]
+    public void A_variant_written_as_its_own_type_is_written_as_the_JsonPolymorphic_twin_s_variant_is()
+    {
+        var item = new LeaseEvent.Acquired(new Cursor(1, 0), "exec-1", "lease-9", s_at);
+        var twin = new MirrorLease.Acquired(new Cursor(1, 0), "exec-1", "lease-9", s_at);
+
+        Assert.Equal(JsonSerializer.Serialize(twin), JsonSerializer.Serialize(item));
+        Assert.Equal(JsonSerializer.Serialize(new List<MirrorLease.Acquired> { twin }), JsonSerializer.Serialize(new List<LeaseEvent.Acquired> { item }));
+        Assert.Equal(item, JsonSerializer.Deserialize<LeaseEvent.Acquired>(JsonSerializer.Serialize(item)));
+    }
+}
