@@ -954,7 +954,7 @@ public abstract class EventUnionJsonProperty
 
         internal override object? DefaultValue => s_default;
 
-        internal override JsonTypeInfo? ResolveTypeInfo(JsonSerializerOptions options) => EventUnionJsonScalar<T>.UsedWith(options) ? null : options.GetTypeInfo(typeof(T));
+        internal override JsonTypeInfo? ResolveTypeInfo(JsonSerializerOptions options) => EventUnionJsonScalar<T>.UsedWith(options) ? null : EventUnionJsonScalar<T>.TypeInfo(options);
 
         internal override object? ReadValue(ref Utf8JsonReader reader, EventUnionJsonSettings settings, string? variantWireName)
         {
@@ -975,7 +975,7 @@ public abstract class EventUnionJsonProperty
         {
         }
 
-        internal override JsonTypeInfo? ResolveTypeInfo(JsonSerializerOptions options) => EventUnionJsonScalar<T>.UsedWith(options) ? null : options.GetTypeInfo(typeof(T));
+        internal override JsonTypeInfo? ResolveTypeInfo(JsonSerializerOptions options) => EventUnionJsonScalar<T>.UsedWith(options) ? null : EventUnionJsonScalar<T>.TypeInfo(options);
 
         internal override Type ValueType => typeof(T?);
 
@@ -1012,23 +1012,43 @@ internal abstract class EventUnionJsonScalar<T>
     /// </summary>
     public static bool UsedWith(JsonSerializerOptions options)
     {
-        if (Instance is null || (s_isNumber && options.NumberHandling != JsonNumberHandling.Strict))
+        return Instance is not null && !(s_isNumber && options.NumberHandling != JsonNumberHandling.Strict) && !HasConverterIn(options);
+    }
+
+    /// <summary>
+    /// The type info <typeparamref name="T"/> is read and written through when the direct codec is not used: the options'
+    /// own. A source-generated context lists no scalar it did not see (the union's properties are behind a converter), so
+    /// when the codec was set aside only for the options' <c>NumberHandling</c> and the context has no type info for the
+    /// scalar, it is the one the context would generate (System.Text.Json's built-in converter of the type), which
+    /// follows the options' number handling as the options' own would.
+    /// </summary>
+    public static JsonTypeInfo TypeInfo(JsonSerializerOptions options)
+    {
+        if (Instance is { } codec && !options.TryGetTypeInfo(typeof(T), out _) && !HasConverterIn(options))
         {
-            return false;
+            return codec.CreateValueInfo(options);
         }
 
+        return options.GetTypeInfo(typeof(T));
+    }
+
+    private static bool HasConverterIn(JsonSerializerOptions options)
+    {
         foreach (var converter in options.Converters)
         {
             if (converter.CanConvert(typeof(T)))
             {
-                return false;
+                return true;
             }
         }
 
-        return true;
+        return false;
     }
 
     private delegate TValue ReadFunc<TValue>(ref Utf8JsonReader reader);
+
+    /// <summary>A type info of <typeparamref name="T"/> with System.Text.Json's built-in converter, as a context generates it.</summary>
+    public abstract JsonTypeInfo CreateValueInfo(JsonSerializerOptions options);
 
     public abstract T Read(ref Utf8JsonReader reader);
 
@@ -1038,28 +1058,30 @@ internal abstract class EventUnionJsonScalar<T>
     {
         object? codec = typeof(T) switch
         {
-            var t when t == typeof(string) => new Codec<string?>(static (ref r) => r.GetString(), static (w, n, v) => w.WriteString(n, v)),
-            var t when t == typeof(bool) => new Codec<bool>(static (ref r) => r.GetBoolean(), static (w, n, v) => w.WriteBoolean(n, v)),
-            var t when t == typeof(byte) => new Codec<byte>(static (ref r) => r.GetByte(), static (w, n, v) => w.WriteNumber(n, (int)v)),
-            var t when t == typeof(short) => new Codec<short>(static (ref r) => r.GetInt16(), static (w, n, v) => w.WriteNumber(n, (int)v)),
-            var t when t == typeof(int) => new Codec<int>(static (ref r) => r.GetInt32(), static (w, n, v) => w.WriteNumber(n, v)),
-            var t when t == typeof(long) => new Codec<long>(static (ref r) => r.GetInt64(), static (w, n, v) => w.WriteNumber(n, v)),
-            var t when t == typeof(ushort) => new Codec<ushort>(static (ref r) => r.GetUInt16(), static (w, n, v) => w.WriteNumber(n, (uint)v)),
-            var t when t == typeof(uint) => new Codec<uint>(static (ref r) => r.GetUInt32(), static (w, n, v) => w.WriteNumber(n, v)),
-            var t when t == typeof(ulong) => new Codec<ulong>(static (ref r) => r.GetUInt64(), static (w, n, v) => w.WriteNumber(n, v)),
-            var t when t == typeof(float) => new Codec<float>(static (ref r) => r.GetSingle(), static (w, n, v) => w.WriteNumber(n, v)),
-            var t when t == typeof(double) => new Codec<double>(static (ref r) => r.GetDouble(), static (w, n, v) => w.WriteNumber(n, v)),
-            var t when t == typeof(decimal) => new Codec<decimal>(static (ref r) => r.GetDecimal(), static (w, n, v) => w.WriteNumber(n, v)),
-            var t when t == typeof(Guid) => new Codec<Guid>(static (ref r) => r.GetGuid(), static (w, n, v) => w.WriteString(n, v)),
-            var t when t == typeof(DateTime) => new Codec<DateTime>(static (ref r) => r.GetDateTime(), static (w, n, v) => w.WriteString(n, v)),
-            var t when t == typeof(DateTimeOffset) => new Codec<DateTimeOffset>(static (ref r) => r.GetDateTimeOffset(), static (w, n, v) => w.WriteString(n, v)),
+            var t when t == typeof(string) => new Codec<string?>(static (ref r) => r.GetString(), static (w, n, v) => w.WriteString(n, v), JsonMetadataServices.StringConverter),
+            var t when t == typeof(bool) => new Codec<bool>(static (ref r) => r.GetBoolean(), static (w, n, v) => w.WriteBoolean(n, v), JsonMetadataServices.BooleanConverter),
+            var t when t == typeof(byte) => new Codec<byte>(static (ref r) => r.GetByte(), static (w, n, v) => w.WriteNumber(n, (int)v), JsonMetadataServices.ByteConverter),
+            var t when t == typeof(short) => new Codec<short>(static (ref r) => r.GetInt16(), static (w, n, v) => w.WriteNumber(n, (int)v), JsonMetadataServices.Int16Converter),
+            var t when t == typeof(int) => new Codec<int>(static (ref r) => r.GetInt32(), static (w, n, v) => w.WriteNumber(n, v), JsonMetadataServices.Int32Converter),
+            var t when t == typeof(long) => new Codec<long>(static (ref r) => r.GetInt64(), static (w, n, v) => w.WriteNumber(n, v), JsonMetadataServices.Int64Converter),
+            var t when t == typeof(ushort) => new Codec<ushort>(static (ref r) => r.GetUInt16(), static (w, n, v) => w.WriteNumber(n, (uint)v), JsonMetadataServices.UInt16Converter),
+            var t when t == typeof(uint) => new Codec<uint>(static (ref r) => r.GetUInt32(), static (w, n, v) => w.WriteNumber(n, v), JsonMetadataServices.UInt32Converter),
+            var t when t == typeof(ulong) => new Codec<ulong>(static (ref r) => r.GetUInt64(), static (w, n, v) => w.WriteNumber(n, v), JsonMetadataServices.UInt64Converter),
+            var t when t == typeof(float) => new Codec<float>(static (ref r) => r.GetSingle(), static (w, n, v) => w.WriteNumber(n, v), JsonMetadataServices.SingleConverter),
+            var t when t == typeof(double) => new Codec<double>(static (ref r) => r.GetDouble(), static (w, n, v) => w.WriteNumber(n, v), JsonMetadataServices.DoubleConverter),
+            var t when t == typeof(decimal) => new Codec<decimal>(static (ref r) => r.GetDecimal(), static (w, n, v) => w.WriteNumber(n, v), JsonMetadataServices.DecimalConverter),
+            var t when t == typeof(Guid) => new Codec<Guid>(static (ref r) => r.GetGuid(), static (w, n, v) => w.WriteString(n, v), JsonMetadataServices.GuidConverter),
+            var t when t == typeof(DateTime) => new Codec<DateTime>(static (ref r) => r.GetDateTime(), static (w, n, v) => w.WriteString(n, v), JsonMetadataServices.DateTimeConverter),
+            var t when t == typeof(DateTimeOffset) => new Codec<DateTimeOffset>(static (ref r) => r.GetDateTimeOffset(), static (w, n, v) => w.WriteString(n, v), JsonMetadataServices.DateTimeOffsetConverter),
             _ => null,
         };
         return (EventUnionJsonScalar<T>?)codec;
     }
 
-    private sealed class Codec<TValue>(ReadFunc<TValue> read, Action<Utf8JsonWriter, JsonEncodedText, TValue> write) : EventUnionJsonScalar<TValue>
+    private sealed class Codec<TValue>(ReadFunc<TValue> read, Action<Utf8JsonWriter, JsonEncodedText, TValue> write, JsonConverter<TValue> converter) : EventUnionJsonScalar<TValue>
     {
+        public override JsonTypeInfo CreateValueInfo(JsonSerializerOptions options) => JsonMetadataServices.CreateValueInfo<TValue>(options, converter);
+
         public override TValue Read(ref Utf8JsonReader reader) => read(ref reader);
 
         public override void Write(Utf8JsonWriter writer, JsonEncodedText name, TValue value) => write(writer, name, value);
