@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Reactive.Linq;
 using System.Reactive.Threading.Tasks;
 using System.Threading.Tasks.Dataflow;
+using static Reactive.Streams.Tests.Dataflow.BlockTwins;
 using Reactive.Streams.Tests.Support;
 
 namespace Reactive.Streams.Tests.Dataflow;
@@ -17,16 +18,6 @@ public class BackpressureBlockTwinProtocolTests
 {
     private static readonly TimeSpan Guard = TestLimits.Hang;
 
-    /// <summary>The twin, and the block under each policy.</summary>
-    public enum Twin
-    {
-        BufferBlock,
-        PauseUpstream,
-        DropOldest,
-        DegradeQuality,
-        Fail,
-    }
-
     public static TheoryData<Twin> All => [Twin.BufferBlock, Twin.PauseUpstream, Twin.DropOldest, Twin.DegradeQuality, Twin.Fail];
 
     /// <summary>The kinds whose full buffer postpones offers (the twin's behaviour).</summary>
@@ -34,39 +25,6 @@ public class BackpressureBlockTwinProtocolTests
 
     /// <summary>The kinds a linked source drains into whatever the timing (Fail may leave a declined message in its source).</summary>
     public static TheoryData<Twin> Draining => [Twin.BufferBlock, Twin.PauseUpstream, Twin.DropOldest, Twin.DegradeQuality];
-
-    private static IPropagatorBlock<int, int> Create(Twin twin, int capacity) => twin == Twin.BufferBlock
-        ? new BufferBlock<int>(new DataflowBlockOptions { BoundedCapacity = capacity })
-        : new BackpressureBlock<int>(Enum.Parse<BackpressurePolicy>(twin.ToString()), capacity, static x => -x);
-
-    private static IReceivableSourceBlock<int> Receivable(IPropagatorBlock<int, int> block) => (IReceivableSourceBlock<int>)block;
-
-    private static int Count(IPropagatorBlock<int, int> block) => block switch
-    {
-        BufferBlock<int> buffer => buffer.Count,
-        BackpressureBlock<int> policy => policy.Count,
-        _ => throw new ArgumentException("Not a twin.", nameof(block)),
-    };
-
-    private static List<int> ReceiveAll(IPropagatorBlock<int, int> block) =>
-        Receivable(block).TryReceiveAll(out var items) ? [.. items] : [];
-
-    private static void AssertConserved(IPropagatorBlock<int, int> block)
-    {
-        if (block is BackpressureBlock<int> policy)
-        {
-            var metrics = policy.GetMetrics();
-            Assert.True(metrics.IsConserved, metrics.ToString());
-        }
-    }
-
-    private static IPropagatorBlock<int, int> Full(Twin twin)
-    {
-        var block = Create(twin, 2);
-        Assert.True(block.Post(1));
-        Assert.True(block.Post(2));
-        return block;
-    }
 
     /// <summary>What a full buffer of capacity 2 answers an offer with a source and <c>consumeToAccept</c> whose message is gone.</summary>
     private static DataflowMessageStatus GoneOffer(Twin twin) => twin switch

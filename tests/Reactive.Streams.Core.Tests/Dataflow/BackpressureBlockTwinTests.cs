@@ -1,4 +1,5 @@
 using System.Threading.Tasks.Dataflow;
+using static Reactive.Streams.Tests.Dataflow.BlockTwins;
 
 namespace Reactive.Streams.Tests.Dataflow;
 
@@ -16,45 +17,10 @@ public class BackpressureBlockTwinTests
 {
     private static readonly TimeSpan Guard = TimeSpan.FromMinutes(1);
 
-    /// <summary>The twin, and the block under each policy.</summary>
-    public enum Twin
-    {
-        BufferBlock,
-        PauseUpstream,
-        DropOldest,
-        DegradeQuality,
-        Fail,
-    }
-
     public static TheoryData<Twin> All => [Twin.BufferBlock, Twin.PauseUpstream, Twin.DropOldest, Twin.DegradeQuality, Twin.Fail];
 
     /// <summary>The kinds whose full buffer postpones offers (the twin's behaviour).</summary>
     public static TheoryData<Twin> Postponing => [Twin.BufferBlock, Twin.PauseUpstream];
-
-    private static IPropagatorBlock<int, int> Create(Twin twin, int capacity) => twin == Twin.BufferBlock
-        ? new BufferBlock<int>(new DataflowBlockOptions { BoundedCapacity = capacity })
-        : new BackpressureBlock<int>((BackpressurePolicy)Enum.Parse(typeof(BackpressurePolicy), twin.ToString()), capacity, static x => -x);
-
-    private static IReceivableSourceBlock<int> Receivable(IPropagatorBlock<int, int> block) => (IReceivableSourceBlock<int>)block;
-
-    private static int Count(IPropagatorBlock<int, int> block) => block switch
-    {
-        BufferBlock<int> buffer => buffer.Count,
-        BackpressureBlock<int> policy => policy.Count,
-        _ => throw new ArgumentException("Not a twin.", nameof(block)),
-    };
-
-    private static List<int> ReceiveAll(IPropagatorBlock<int, int> block) =>
-        Receivable(block).TryReceiveAll(out var items) ? [.. items] : [];
-
-    private static void AssertConserved(IPropagatorBlock<int, int> block)
-    {
-        if (block is BackpressureBlock<int> policy)
-        {
-            var metrics = policy.GetMetrics();
-            Assert.True(metrics.IsConserved, metrics.ToString());
-        }
-    }
 
     /// <summary>What an offer to a full buffer of capacity 2 returns.</summary>
     private static DataflowMessageStatus FullOffer(Twin twin, bool withSource) => twin switch
@@ -74,14 +40,6 @@ public class BackpressureBlockTwinTests
         Twin.DegradeQuality => [2, -3],
         _ => [1, 2],
     };
-
-    private static IPropagatorBlock<int, int> Full(Twin twin)
-    {
-        var block = Create(twin, 2);
-        Assert.True(block.Post(1));
-        Assert.True(block.Post(2));
-        return block;
-    }
 
     // ---- OfferMessage and Post -----------------------------------------------------------------------------------
 
