@@ -86,7 +86,7 @@ internal sealed class LibraryMeter
         meter.CreateObservableCounter(S + "items.delivered", () => Series.Observe(StreamKind, 1), "{item}", "Items read out of the stream.");
         meter.CreateObservableCounter(S + "items.dropped", () => Series.Observe(StreamKind, 2), "{item}", "Items evicted by DropOldest.");
         meter.CreateObservableCounter(S + "items.degraded", () => Series.Observe(StreamKind, 3), "{item}", "Items evicted and replaced by a degraded item (DegradeQuality).");
-        meter.CreateObservableCounter(S + "pushes.paused", () => Series.Observe(StreamKind, 4), "{push}", "Pushes that waited for room under PauseUpstream.");
+        meter.CreateObservableCounter(S + "pushes.paused", () => Series.Observe(StreamKind, 4), "{push}", "Pushes that found the buffer full under PauseUpstream: each wait for room, and each push a zero `PauseTimeout` refused at once (also counted in `items.rejected`).");
         meter.CreateObservableCounter(S + "overflows", () => Series.Observe(StreamKind, 5), "{item}", "Pushes rejected by Fail because the stream was full.");
         meter.CreateObservableCounter(S + "items.rejected", () => Series.Observe(StreamKind, 6), "{item}", "Pushes rejected as closed, cancelled, timed out or not degradable.");
         meter.CreateObservableUpDownCounter(S + "depth", () => Series.Observe(StreamKind, 7), "{item}", "Items buffered in the stream now.");

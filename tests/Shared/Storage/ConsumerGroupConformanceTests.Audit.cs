@@ -143,7 +143,14 @@ public abstract partial class ConsumerGroupConformanceTests
 
         await Assert.ThrowsAsync<InvalidOperationException>(() => a.PullBatchAsync(10, TimeSpan.Zero).AsTask());
         var ids = await AppendAsync(log, stream, 2);
-        Assert.Equal(ids, (await parked.WaitAsync(Guard)).Select(f => f.Id));
+        var got = (await parked.WaitAsync(Guard)).Select(f => f.Id).ToList();
+        if (got.Count < ids.Length)
+        {
+            // The parked pull may wake at the first append and hand it out alone: the rest is the member's next pull.
+            got.AddRange((await a.PullBatchAsync(10, TimeSpan.Zero)).Select(f => f.Id));
+        }
+
+        Assert.Equal(ids, got);
         Assert.All(await log.ReadPendingAsync(stream, "g", null, 10), p => Assert.Equal(("a", 1L), (p.Consumer, p.DeliveryCount)));
 
         Assert.Equal("handled", (await Assert.ThrowsAsync<ArgumentNullException>(() => a.CommitAsync(null!).AsTask())).ParamName);
