@@ -171,13 +171,27 @@ public static class StreamTracing
         for (var i = 0; i < items.Count; i++)
         {
             var context = Extract((StreamFrame)(object)items[i]!);
-            if (context != default && (links is null || !links.Exists(l => l.Context == context)))
+            if (context != default && (links is null || !Links(links, context)))
             {
                 (links ??= []).Add(new ActivityLink(context));
             }
         }
 
         return links;
+    }
+
+    // A loop, not List.Exists with a lambda: the lambda's closure over the context was allocated for every frame.
+    private static bool Links(List<ActivityLink> links, ActivityContext context)
+    {
+        foreach (var link in links)
+        {
+            if (link.Context == context)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 }
 
