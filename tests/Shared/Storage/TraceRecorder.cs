@@ -25,7 +25,9 @@ public sealed class TraceRecorder : IDisposable
             Sample = Sample,
             ActivityStopped = activity =>
             {
-                if (activity.Source.Name == StreamTracing.ActivitySourceName)
+                // Only the spans this recorder sampled: with another test's listener beside it, the library's spans of
+                // that test's traces stop here too.
+                if (activity.Source.Name == StreamTracing.ActivitySourceName && IsRecorded(activity))
                 {
                     _stopped.Enqueue(activity);
                 }
@@ -48,6 +50,25 @@ public sealed class TraceRecorder : IDisposable
     public Activity Single(string name) => Assert.Single(Spans, s => s.DisplayName == name);
 
     public void Dispose() => _listener.Dispose();
+
+    /// <summary>Whether <see cref="Sample"/> took <paramref name="activity"/>: in a recorded trace, or linked to one.</summary>
+    private bool IsRecorded(Activity activity)
+    {
+        if (_traces.ContainsKey(activity.TraceId))
+        {
+            return true;
+        }
+
+        foreach (var link in activity.Links)
+        {
+            if (_traces.ContainsKey(link.Context.TraceId))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     private ActivitySamplingResult Sample(ref ActivityCreationOptions<ActivityContext> options)
     {
