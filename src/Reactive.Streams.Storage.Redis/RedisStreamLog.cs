@@ -251,7 +251,14 @@ public sealed partial class RedisStreamLog : StreamLog
     }
 
     /// <inheritdoc/>
-    protected override async ValueTask PrepareTailAsync(CancellationToken cancellationToken)
+    protected override async ValueTask PrepareTailAsync(CancellationToken cancellationToken) =>
+        // Until the subscription is in place a tail could miss an announcement. SUBSCRIBE is idempotent: one that a lost
+        // connection failed (a server restarting as the tail subscribed) is sent again as any idempotent command is, within
+        // ReconnectTimeout; after that the tail fails with its error (and the next tail subscribes again).
+        await RetryTransientAsync(SubscribeAsync, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>The log's one subscription to its announcements: the one under way or in place, or a new one after a failure.</summary>
+    private async Task<bool> SubscribeAsync()
     {
         Task subscribed;
         lock (_subscribeGate)
@@ -264,9 +271,8 @@ public sealed partial class RedisStreamLog : StreamLog
             subscribed = _subscribed;
         }
 
-        // Until the subscription is in place a tail could miss an announcement; if it fails, the tail fails with its error
-        // (and the next tail subscribes again).
-        await subscribed.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await subscribed.ConfigureAwait(false);
+        return true;
     }
 
     /// <inheritdoc/>
