@@ -170,13 +170,15 @@ internal interface ISubscribeAsyncSink : IDisposable, IMeteredStream
 internal sealed class SubscribeAsyncSink<T>(BoundedBuffer<T> buffer, Func<T, CancellationToken, ValueTask> handler, IScheduler scheduler)
     : BackpressureSink<T>(buffer), ISubscribeAsyncSink, IDrainTarget<T>
 {
-    private const int MaxBatch = 64;
-
     // Marks the handler's logical flow (its continuations included) so a producer called from inside the handler is
     // recognised: blocking it would wait for the very handler it runs in.
     private static readonly AsyncLocal<object?> s_handlerOwner = new();
 
-    private readonly T[] _batch = new T[Math.Min(buffer.Capacity, MaxBatch)];
+    // One item per read: an item read has left the buffer, where the policy applies and the depth counts it. A batch
+    // read ahead of a slow handler held up to 64 items outside the buffer, so the producer found room beyond the
+    // capacity, DropOldest and DegradeQuality could no longer evict them (stale items were handled, newer ones dropped
+    // in their place), and a disposal left them counted as delivered though no handler ever saw them.
+    private readonly T[] _batch = new T[1];
     private readonly CancellationTokenSource _cancellation = new();
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _draining;
