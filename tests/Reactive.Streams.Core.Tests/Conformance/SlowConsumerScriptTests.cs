@@ -11,8 +11,11 @@ namespace Reactive.Streams.Tests.Conformance;
 /// holding its first item, so what the consumer has taken after that (one item, not a batch read ahead of it) is held
 /// here. At capacity C the consumer takes 0 and holds it; 1..C are pushed; the consumer finishes 0 and takes 1 (the
 /// snapshot then must show C-1 items waiting, as a stream read one at a time shows); C+1.. are pushed; the stream
-/// completes and the consumer goes on. Every surface delivers the same items, drops or degrades the same ones and reports
-/// the same counters as the model below, which is a <c>Channel.CreateBounded</c> read one item at a time.
+/// completes and the consumer goes on. Every surface delivers the same items, drops or degrades the same ones (and hands
+/// the same evicted items to <c>OnDropped</c>, in order) and reports the same counters as the model below, which is a
+/// <c>Channel.CreateBounded</c> read one item at a time (its <c>itemDropped</c> callback included). The Rx policy
+/// operators are not here: their observer cannot hold an item on a virtual clock, and they read in batches by design
+/// (docs/engine.md, "One drain").
 /// </summary>
 public sealed class SlowConsumerScriptTests
 {
@@ -42,7 +45,14 @@ public sealed class SlowConsumerScriptTests
     public async Task Every_surface_keeps_the_same_items_behind_a_consumer_that_moved_on_by_one(string surface, BackpressurePolicy policy)
     {
         SynchronizationContext.SetSynchronizationContext(null);
-        var script = Open(surface, policy);
+        var dropped = new List<int>();
+        var script = Open(surface, policy, item =>
+        {
+            lock (dropped)
+            {
+                dropped.Add(item);
+            }
+        });
         var overEnds = surface is "SubscribeAsync" or "BackpressureObserver";
 
         await script.StartAsync();
@@ -73,7 +83,8 @@ public sealed class SlowConsumerScriptTests
             AtFullDepth: atFull?.Depth,
             Received: Observation.RenderItems(received),
             Terminal: terminal,
-            End: end is { } m ? Render(m) : null);
+            End: end is { } m ? Render(m) : null,
+            Evicted: Observation.RenderItems(Snapshot(dropped)));
         if (afterTake is null)
         {
             // The platform twin keeps no counters: it vouches for the items and the outcomes.
@@ -83,13 +94,22 @@ public sealed class SlowConsumerScriptTests
         Assert.True(expected == observed, $"{surface}, {policy}\nexpected: {expected}\nobserved: {observed}");
     }
 
-    /// <summary>The script's outcome on a buffer read one item at a time.</summary>
-    private static (string? AfterTake, string Outcomes, int? AtFullDepth, string Received, Terminal Terminal, string? End) Expect(
+    private static List<int> Snapshot(List<int> items)
+    {
+        lock (items)
+        {
+            return [.. items];
+        }
+    }
+
+    /// <summary>The script's outcome on a buffer read one item at a time (the last item: what OnDropped was given).</summary>
+    private static (string? AfterTake, string Outcomes, int? AtFullDepth, string Received, Terminal Terminal, string? End, string Evicted) Expect(
         BackpressurePolicy policy, int last, bool overflowEndsTheStream)
     {
         var buffer = Enumerable.Range(2, Capacity - 1).ToList();
         long pushed = Capacity + 1, dropOldest = 0, degraded = 0, overflows = 0;
         var outcomes = new List<PartyOutcome>();
+        var evicted = new List<int>();
         var ended = false;
         for (var item = Capacity + 1; item <= last; item++)
         {
@@ -110,12 +130,14 @@ public sealed class SlowConsumerScriptTests
             switch (policy)
             {
                 case BackpressurePolicy.DropOldest:
+                    evicted.Add(buffer[0]);
                     buffer.RemoveAt(0);
                     buffer.Add(item);
                     dropOldest++;
                     outcomes.Add(PartyOutcome.Accepted);
                     break;
                 case BackpressurePolicy.DegradeQuality:
+                    evicted.Add(buffer[0]);
                     buffer.RemoveAt(0);
                     buffer.Add(ConformanceTable.Degrade(item));
                     degraded++;
@@ -138,16 +160,17 @@ public sealed class SlowConsumerScriptTests
             depthAtFull,
             Observation.RenderItems(buffer),
             ended ? Terminal.FaultedByOverflow : Terminal.Completed,
-            Render(end));
+            Render(end),
+            Observation.RenderItems(evicted));
     }
 
     private static string Render(StreamMetricsSnapshot m) =>
         $"pushed={m.ItemsPushed} delivered={m.ItemsDelivered} drop_oldest={m.DropOldestHits} degraded={m.DegradeQualityHits} " +
         $"paused={m.PauseUpstreamBlocks} overflows={m.FailOverflows} rejected={m.ItemsRejected} depth={m.Depth} conserved={m.IsConserved}";
 
-    private static Script Open(string surface, BackpressurePolicy policy)
+    private static Script Open(string surface, BackpressurePolicy policy, Action<int> onDropped)
     {
-        var options = new BoundedStreamOptions<int>(policy, Capacity) { Degrader = ConformanceTable.Degrade };
+        var options = new BoundedStreamOptions<int>(policy, Capacity) { Degrader = ConformanceTable.Degrade, OnDropped = onDropped };
         return surface switch
         {
             "BoundedStream" => new StreamScript(new BoundedStream<int>(options)),
@@ -156,7 +179,8 @@ public sealed class SlowConsumerScriptTests
                 Channel.CreateBounded<int>(new BoundedChannelOptions(Capacity)
                 {
                     FullMode = policy == BackpressurePolicy.DropOldest ? BoundedChannelFullMode.DropOldest : BoundedChannelFullMode.Wait,
-                }),
+                },
+                onDropped),
                 metered: false),
             "BackpressureBlock" => new BlockScript(new BackpressureBlock<int>(options)),
             _ => new HandlerScript(options, asObserver: surface == "BackpressureObserver"),
