@@ -1,3 +1,4 @@
+using System.Reactive.Concurrency;
 using System.Reactive.Subjects;
 using System.Threading.Channels;
 using System.Threading.Tasks.Dataflow;
@@ -14,8 +15,9 @@ namespace Reactive.Streams.Tests.Conformance;
 /// completes and the consumer goes on. Every surface delivers the same items, drops or degrades the same ones (and hands
 /// the same evicted items to <c>OnDropped</c>, in order) and reports the same counters as the model below, which is a
 /// <c>Channel.CreateBounded</c> read one item at a time (its <c>itemDropped</c> callback included). The Rx policy
-/// operators are not here: their observer cannot hold an item on a virtual clock, and they read in batches by design
-/// (docs/engine.md, "One drain").
+/// operator's observer holds its item on the operator's own thread (an <see cref="EventLoopScheduler"/>): an observer
+/// cannot wait on a virtual clock. At this capacity the operator reads one item at a time too (docs/engine.md, "One
+/// drain").
 /// </summary>
 public sealed class SlowConsumerScriptTests
 {
@@ -24,7 +26,7 @@ public sealed class SlowConsumerScriptTests
     public static TheoryData<string, BackpressurePolicy> Rows()
     {
         var rows = new TheoryData<string, BackpressurePolicy>();
-        foreach (var surface in new[] { "BoundedStream", "channel", "BackpressureBlock", "SubscribeAsync", "BackpressureObserver", "Channel.CreateBounded (twin)" })
+        foreach (var surface in new[] { "BoundedStream", "channel", "BackpressureBlock", "SubscribeAsync", "BackpressureObserver", "WithBackpressure", "Channel.CreateBounded (twin)" })
         {
             foreach (var policy in Enum.GetValues<BackpressurePolicy>())
             {
@@ -53,7 +55,7 @@ public sealed class SlowConsumerScriptTests
                 dropped.Add(item);
             }
         });
-        var overEnds = surface is "SubscribeAsync" or "BackpressureObserver";
+        var overEnds = surface is "SubscribeAsync" or "BackpressureObserver" or "WithBackpressure";
 
         await script.StartAsync();
         for (var item = 1; item <= Capacity; item++)
@@ -183,6 +185,7 @@ public sealed class SlowConsumerScriptTests
                 onDropped),
                 metered: false),
             "BackpressureBlock" => new BlockScript(new BackpressureBlock<int>(options)),
+            "WithBackpressure" => new OperatorScript(options),
             _ => new HandlerScript(options, asObserver: surface == "BackpressureObserver"),
         };
     }
@@ -310,6 +313,73 @@ public sealed class SlowConsumerScriptTests
 
             await block.Completion.WaitAsync(Guard);
             return (received, Terminal.Completed);
+        }
+    }
+
+    /// <summary>
+    /// The Rx policy operator on an <see cref="EventLoopScheduler"/>, whose observer blocks its thread on 0 and then 1
+    /// until the script lets it go on.
+    /// </summary>
+    private sealed class OperatorScript : Script
+    {
+        private readonly Subject<int> _subject = new();
+        private readonly EventLoopScheduler _scheduler = new();
+        private readonly SemaphoreSlim[] _entered = [new(0), new(0)];
+        private readonly ManualResetEventSlim[] _holds = [new(), new()];
+        private readonly List<int> _handled = [];
+        private readonly TaskCompletionSource _end = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly IDisposable _subscription;
+
+        public OperatorScript(BoundedStreamOptions<int> options)
+        {
+            _subscription = _subject.WithBackpressure(options, _scheduler).Subscribe(
+                item =>
+                {
+                    lock (_handled)
+                    {
+                        _handled.Add(item);
+                    }
+
+                    if (item is 0 or 1)
+                    {
+                        _entered[item].Release();
+                        _holds[item].Wait(Guard);
+                    }
+                },
+                error => _end.TrySetException(error),
+                () => _end.TrySetResult());
+        }
+
+        public override async Task StartAsync()
+        {
+            _subject.OnNext(0);
+            Assert.True(await _entered[0].WaitAsync(Guard));
+        }
+
+        public override PartyOutcome Push(int item) => ConformanceSupport.Push(() => _subject.OnNext(item), Snapshot).Outcome;
+
+        public override async Task TakeNextAsync()
+        {
+            _holds[0].Set();
+            Assert.True(await _entered[1].WaitAsync(Guard));
+        }
+
+        public override StreamMetricsSnapshot? Metrics() => Snapshot();
+
+        private StreamMetricsSnapshot Snapshot() => ((IMeteredStream)_subscription).GetMetrics();
+
+        public override async Task<(List<int>, Terminal)> FinishAsync()
+        {
+            _subject.OnCompleted();
+            _holds[1].Set();
+            await SettleAsync(_end.Task);
+            var (terminal, _) = TerminalOf(_end.Task, NewFault(), disposed: false);
+            _subscription.Dispose();
+            _scheduler.Dispose();
+            lock (_handled)
+            {
+                return (_handled.Skip(2).ToList(), terminal);
+            }
         }
     }
 
