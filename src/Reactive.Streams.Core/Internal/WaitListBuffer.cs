@@ -737,9 +737,30 @@ internal abstract class WaitListBuffer<T> : BoundedBuffer<T>
             return;
         }
 
+        // Every detached signal is fired even if one throws (an observer that throws on a scheduler that runs its drain
+        // inline, ImmediateScheduler): the others are disarmed already, and a signal not fired would leave its reader
+        // waiting for good. The exception then goes on to the caller, as a single signal's does.
+        List<Exception>? errors = null;
         foreach (var signal in (ReadSignal[])signals)
         {
-            signal.OnReadable();
+            try
+            {
+                signal.OnReadable();
+            }
+            catch (Exception error)
+            {
+                (errors ??= []).Add(error);
+            }
+        }
+
+        if (errors is not null)
+        {
+            if (errors.Count == 1)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(errors[0]);
+            }
+
+            throw new AggregateException(errors);
         }
     }
 

@@ -150,7 +150,10 @@ public static partial class ObservableBackpressureExtensions
     /// the stream, and items not yet read stay in it for other readers. A subscription reads one item at a time, as its
     /// observer takes them, so one that ends from inside its observer (<c>Take(n)</c>, <c>FirstAsync</c>, a disposal or
     /// an exception in <c>OnNext</c>) leaves every later item in the stream. An exception the observer throws ends the
-    /// subscription as a disposal does and then propagates to the scheduler, as with <c>ObserveOn</c>. A scheduler that
+    /// subscription as a disposal does and then propagates to the scheduler, as with <c>ObserveOn</c>; the observer is
+    /// not called again. On a scheduler that runs the reader inline (<see cref="ImmediateScheduler"/>) that is the push
+    /// (or the <c>Subscribe</c>) that started it: the push throws the observer's exception although the item was
+    /// accepted, and the stream's other readers are still woken. A scheduler that
     /// refuses the reader's work (a disposed <see cref="EventLoopScheduler"/>) ends the subscription the same way, and
     /// the observer gets <c>OnError</c> with the scheduler's exception, on the thread that pushed (or subscribed); the
     /// push itself succeeds.
@@ -294,6 +297,10 @@ internal sealed class StreamObservable<T>(BoundedBuffer<T> buffer, IScheduler sc
         private readonly T[] _batch = new T[1];
         private volatile bool _disposed;
 
+        // Set when the observer threw out of a drain: a scheduler that runs work inline hands that exception back from
+        // Schedule, and it is the observer's, not a refusal by the scheduler (see WithBackpressure's sink).
+        private volatile bool _observerThrew;
+
         public void Start()
         {
             if (!buffer.ArmReadSignal(this))
@@ -317,7 +324,7 @@ internal sealed class StreamObservable<T>(BoundedBuffer<T> buffer, IScheduler sc
                     return Disposable.Empty;
                 });
             }
-            catch (Exception error)
+            catch (Exception error) when (!_observerThrew)
             {
                 // The scheduler refused the drain (an EventLoopScheduler that was disposed, say): this subscription can
                 // deliver nothing more. Thrown from here, the error would reach whoever pushed into the stream, for an
@@ -339,7 +346,9 @@ internal sealed class StreamObservable<T>(BoundedBuffer<T> buffer, IScheduler sc
             catch
             {
                 // The observer threw: as with ObserveOn, the subscription ends (the item it threw on was taken; every
-                // later item stays in the stream for its other readers) and the exception goes on to the scheduler.
+                // later item stays in the stream for its other readers) and the exception goes on to the scheduler (out
+                // of the push or the Subscribe when the scheduler ran this drain inline); the observer is called no more.
+                _observerThrew = true;
                 Dispose();
                 Array.Clear(_batch);
                 throw;

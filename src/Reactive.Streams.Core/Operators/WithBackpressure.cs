@@ -30,7 +30,10 @@ namespace Reactive.Streams;
 /// Disposing the subscription unsubscribes the source, releases a producer blocked in PauseUpstream, and stops delivery:
 /// no downstream call starts after <c>Dispose</c> returns (a call already running on another thread finishes).
 /// Items still buffered stay counted in the depth. An exception thrown by the downstream observer ends the subscription
-/// as a disposal does and then propagates to the scheduler, as with <c>ObserveOn</c>. An exception thrown by the source's
+/// as a disposal does and then propagates to the scheduler, as with <c>ObserveOn</c>; the observer is not called again.
+/// On a scheduler that runs the drain inline (<see cref="ImmediateScheduler"/>, or <see cref="CurrentThreadScheduler"/>
+/// outside a trampoline) that is the source's call that started the drain: its <c>OnNext</c> (or <c>OnCompleted</c>)
+/// throws the observer's exception, as with <c>ObserveOn</c> there. An exception thrown by the source's
 /// own <c>Subscribe</c> does not reach the caller: as with <c>ObserveOn</c> (Rx's <c>SubscribeSafe</c>), it ends the
 /// stream like a source's <c>OnError</c>, delivered on the scheduler after the items the source pushed before throwing.
 /// A scheduler that refuses the drain's work (a disposed <see cref="EventLoopScheduler"/>) ends the subscription as a
@@ -272,6 +275,11 @@ internal sealed class WithBackpressure<T>(IObservable<T> source, BoundedStreamOp
         private readonly T[] _batch = new T[Math.Clamp(buffer.Capacity / CapacityPerBatchItem, 1, MaxBatch)];
         private ManualResetEventSlim? _wake;
         private volatile bool _disposed;
+
+        // Set when the downstream observer threw out of a drain. A scheduler that runs work inline (ImmediateScheduler,
+        // CurrentThreadScheduler outside a trampoline) hands that exception back from Schedule; it is the observer's,
+        // not a refusal by the scheduler, so it goes on to the thread that pushed, as with ObserveOn.
+        private volatile bool _observerThrew;
         private bool _terminated;
         private int _drainThread;
 
@@ -324,7 +332,7 @@ internal sealed class WithBackpressure<T>(IObservable<T> source, BoundedStreamOp
                         return Disposable.Empty;
                     });
                 }
-                catch (Exception error)
+                catch (Exception error) when (!_observerThrew)
                 {
                     // The scheduler refused the drain (an EventLoopScheduler that was disposed, say): nothing can be
                     // delivered any more. Thrown from here, the error would reach the source's OnNext for an item the
@@ -354,7 +362,9 @@ internal sealed class WithBackpressure<T>(IObservable<T> source, BoundedStreamOp
             catch
             {
                 // The downstream observer threw: as ObserveOn does, the subscription ends (the source is let go, a paused
-                // producer released, nothing more delivered) and the exception goes on to the scheduler.
+                // producer released, nothing more delivered) and the exception goes on to the scheduler (out of the
+                // push itself when the scheduler ran this drain inline); the observer is called no more.
+                _observerThrew = true;
                 Dispose();
                 throw;
             }

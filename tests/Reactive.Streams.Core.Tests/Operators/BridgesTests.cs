@@ -1,4 +1,5 @@
 using Reactive.Streams.Tests.Support;
+using System.Reactive.Concurrency;
 using System.Reactive.Disposables;
 using System.Reactive.Linq;
 using System.Reactive.Subjects;
@@ -356,6 +357,37 @@ public class BridgesTests
         Assert.False(stream.IsCompleted);
         Assert.True(stream.TryRead(out var left));
         Assert.Equal(2, left);
+    }
+
+    [Fact]
+    public void AsObservable_on_the_immediate_scheduler_an_observer_that_throws_is_not_called_again_and_the_other_reader_goes_on()
+    {
+        var stream = BoundedStream.DropOldest<int>(4);
+        var other = new List<string>();
+        var thrower = new List<string>();
+
+        // Subscribed second, the thrower's signal is the first the stream fires: the other reader's must still be fired.
+        using var first = stream.AsObservable(ImmediateScheduler.Instance).Subscribe(
+            x => other.Add($"OnNext({x})"), e => other.Add($"OnError({e.Message})"), () => other.Add("OnCompleted"));
+        using var second = stream.AsObservable(ImmediateScheduler.Instance).Subscribe(
+            x =>
+            {
+                thrower.Add($"OnNext({x})");
+                throw new ArithmeticException($"the observer rejects {x}");
+            },
+            e => thrower.Add($"OnError({e.Message})"),
+            () => thrower.Add("OnCompleted"));
+
+        // The observer runs inside the push (the scheduler runs the reader inline), so its exception comes out of the
+        // push, as it comes out of the source's OnNext with ObserveOn on that scheduler. The item was accepted.
+        var thrown = Record.Exception(() => stream.TryPush(1));
+        Assert.Equal("the observer rejects 1", Assert.IsType<ArithmeticException>(thrown).Message);
+        Assert.True(stream.TryPush(2).IsAccepted);
+        Assert.True(stream.TryPush(3).IsAccepted);
+        stream.Complete();
+
+        Assert.Equal(["OnNext(1)"], thrower);
+        Assert.Equal(["OnNext(2)", "OnNext(3)", "OnCompleted"], other);
     }
 
     [Fact]

@@ -95,6 +95,67 @@ public class WithBackpressureRxRulesTests
         Assert.False(subject.HasObservers);
     }
 
+    public static TheoryData<string> InlineSchedulerKinds() => new() { "Immediate", "CurrentThread" };
+
+    [Theory]
+    [MemberData(nameof(InlineSchedulerKinds))]
+    public void On_an_inline_scheduler_an_observer_that_throws_is_not_called_again_and_the_push_throws_as_with_ObserveOn(string kind)
+    {
+        IScheduler scheduler = kind == "Immediate" ? ImmediateScheduler.Instance : CurrentThreadScheduler.Instance;
+
+        // The twin: ObserveOn on the same scheduler runs the observer inside the source's OnNext, so the observer's
+        // exception comes out of that OnNext, and the observer hears nothing more.
+        (List<string> Calls, Exception? Thrown, Exception? Second) Run(Func<IObservable<int>, IObservable<int>> apply)
+        {
+            var subject = new Subject<int>();
+            var calls = new List<string>();
+            apply(subject).Subscribe(
+                x =>
+                {
+                    calls.Add($"OnNext({x})");
+                    throw new ArithmeticException($"the observer rejects {x}");
+                },
+                e => calls.Add($"OnError({e.Message})"),
+                () => calls.Add("OnCompleted"));
+            var thrown = Record.Exception(() => subject.OnNext(1));
+            var second = Record.Exception(() => subject.OnNext(2));
+            return (calls, thrown, second);
+        }
+
+        var twin = Run(xs => xs.ObserveOn(scheduler));
+        var ours = Run(xs => xs.DropOldest(4, scheduler));
+
+        Assert.Equal(["OnNext(1)"], twin.Calls);
+        Assert.Equal(twin.Calls, ours.Calls);
+        Assert.Equal("the observer rejects 1", Assert.IsType<ArithmeticException>(twin.Thrown).Message);
+        Assert.Equal("the observer rejects 1", Assert.IsType<ArithmeticException>(ours.Thrown).Message);
+        Assert.Null(ours.Second);
+    }
+
+    [Theory]
+    [MemberData(nameof(InlineSchedulerKinds))]
+    public void On_an_inline_scheduler_an_observer_that_throws_in_OnCompleted_is_called_once_and_lets_the_source_go(string kind)
+    {
+        IScheduler scheduler = kind == "Immediate" ? ImmediateScheduler.Instance : CurrentThreadScheduler.Instance;
+        var subject = new Subject<int>();
+        var calls = new List<string>();
+        subject.PauseUpstream(2, scheduler).Subscribe(
+            x => calls.Add($"OnNext({x})"),
+            e => calls.Add($"OnError({e.Message})"),
+            () =>
+            {
+                calls.Add("OnCompleted");
+                throw new ArithmeticException("the observer rejects the completion");
+            });
+
+        subject.OnNext(1);
+        var thrown = Record.Exception(subject.OnCompleted);
+
+        Assert.Equal(["OnNext(1)", "OnCompleted"], calls);
+        Assert.Equal("the observer rejects the completion", Assert.IsType<ArithmeticException>(thrown).Message);
+        Assert.False(subject.HasObservers);
+    }
+
     public static TheoryData<string, BackpressurePolicy> InlineSchedulers() => new()
     {
         { "Immediate", BackpressurePolicy.DropOldest },
