@@ -30,6 +30,37 @@ public class RxCompositionTests
     }
 
     [Fact]
+    public void Retry_on_a_dedicated_thread_scheduler_starts_each_attempt_with_a_fresh_buffer_and_drain()
+    {
+        // NewThreadScheduler offers long-running work: each subscription gets a parked drain thread of its own, which
+        // must end with its attempt (the error) and not carry items or a terminal into the next one.
+        var attempt = 0;
+        var source = Observable.Defer(() =>
+        {
+            attempt++;
+            return Observable.Range(0, 3).Concat(Observable.Throw<int>(new ArithmeticException($"attempt {attempt}")));
+        });
+
+        var messages = source.DropOldest(8, NewThreadScheduler.Default).Retry(3).Materialize().ToList().Wait();
+
+        Assert.Equal([0, 1, 2, 0, 1, 2, 0, 1, 2], messages.Where(static m => m.Kind == NotificationKind.OnNext).Select(static m => m.Value));
+        Assert.Equal("attempt 3", Assert.IsType<ArithmeticException>(messages[^1].Exception).Message);
+        Assert.Equal(10, messages.Count);
+    }
+
+    [Fact]
+    public void Window_after_the_operator_cuts_what_it_delivers_and_closes_at_its_completion()
+    {
+        var scheduler = new TestScheduler();
+        var xs = scheduler.CreateHotObservable(OnNext(210, 1), OnNext(210, 2), OnNext(210, 3), OnNext(220, 4), OnCompleted<int>(230));
+
+        var observer = scheduler.Start(() => xs.DropOldest(2, scheduler).Window(2).SelectMany(static w => w.ToList()).Select(static l => string.Join(",", l)));
+
+        // 1 was dropped; the first window is the pass at 211, the second holds 4 and closes with the completion at 231.
+        Assert.Equal([OnNext(211, "2,3"), OnNext(231, "4"), OnCompleted<string>(231)], observer.Messages);
+    }
+
+    [Fact]
     public void Behind_Publish_RefCount_each_subscription_has_its_own_buffer_and_the_source_one_subscription()
     {
         var scheduler = new TestScheduler();
