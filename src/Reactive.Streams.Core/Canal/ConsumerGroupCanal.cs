@@ -151,6 +151,11 @@ public sealed class ConsumerGroupCanal : ICommittableCanal<StreamFrame>, IRequeu
     private readonly SemaphoreSlim _flushGate = new(1, 1);
     private StreamId _lastDelivered;
 
+    // How many batches this canal has handed out: each held frame records the number of the batch that first handed it
+    // out, so a commit acknowledges nothing a later batch handed out (a frame reclaimed late is older than frames of the
+    // batches before it). Under _gate.
+    private long _batches;
+
     // While the first pulls take back this member's own pending frames: the last id taken back (the next call reads on
     // after it, so a frame taken back and not yet acknowledged is not taken again). Set to false when a call finds no more.
     private bool _claimingOwn;
@@ -440,11 +445,12 @@ public sealed class ConsumerGroupCanal : ICommittableCanal<StreamFrame>, IRequeu
             }
 
             var frames = new StreamFrame[count];
+            var batch = ++_batches;
             for (var i = 0; i < count; i++)
             {
                 var (claimed, claimedAt) = _ready[i];
                 frames[i] = claimed.Frame;
-                Hold(claimed.Frame.Id, claimed.DeliveryCount, claimedAt);
+                Hold(claimed.Frame.Id, claimed.DeliveryCount, claimedAt, batch);
             }
 
             _ready.RemoveRange(0, count);
@@ -552,7 +558,11 @@ public sealed class ConsumerGroupCanal : ICommittableCanal<StreamFrame>, IRequeu
 
     /// <summary>
     /// Acknowledges every frame this canal returned up to and including <paramref name="handled"/>, and any frame
-    /// acknowledged through its token, in one call to the log.
+    /// acknowledged through its token, in one call to the log: the frames it holds with ids up to
+    /// <paramref name="handled"/>'s that were handed out in <paramref name="handled"/>'s batch or an earlier one. A frame
+    /// of a later batch is not acknowledged, even when its id is older (a frame reclaimed late, after its holder's claim
+    /// ran out), since its handling has not been committed. For a frame this canal does not hold (acknowledged already,
+    /// or another member's), every frame it holds with an id up to that frame's is acknowledged.
     /// </summary>
     /// <param name="handled">The last handled frame of a batch this canal returned.</param>
     /// <param name="cancellationToken">Cancels the call; a call cancelled after it was sent may or may not have acknowledged.</param>
@@ -562,9 +572,15 @@ public sealed class ConsumerGroupCanal : ICommittableCanal<StreamFrame>, IRequeu
         ArgumentNullException.ThrowIfNull(handled);
         lock (_gate)
         {
+            // Through the batch that handed out the frame: a later batch's frames are not handled yet, whatever their ids.
+            var at = FindHeld(handled.Id);
+            var through = at >= 0 ? _held[at].Batch : long.MaxValue;
             for (var i = 0; i < _held.Count && _held[i].Id <= handled.Id; i++)
             {
-                _acked.Add(_held[i].Id);
+                if (_held[i].Batch <= through)
+                {
+                    _acked.Add(_held[i].Id);
+                }
             }
         }
 
@@ -725,8 +741,16 @@ public sealed class ConsumerGroupCanal : ICommittableCanal<StreamFrame>, IRequeu
     /// <summary>The index of <paramref name="id"/> in _held, or the bitwise complement of where it would go. Under _gate.</summary>
     private int FindHeld(StreamId id) => IndexOf(_held, id, HeldId);
 
-    /// <summary>Records a frame handed out, with the timestamp (this canal's clock) of the claim that took it. Under _gate.</summary>
-    private void Hold(StreamId id, long deliveryCount, long claimedAt) => Upsert(_held, new HeldFrame(id, deliveryCount, claimedAt), id, HeldId);
+    /// <summary>
+    /// Records a frame handed out, with the timestamp (this canal's clock) of the claim that took it and the number of
+    /// its batch. A frame this canal still holds and hands out again (its claim ran out and a claim took it back) keeps
+    /// the number of the batch that first handed it out: committing that batch acknowledges it. Under _gate.
+    /// </summary>
+    private void Hold(StreamId id, long deliveryCount, long claimedAt, long batch)
+    {
+        var at = _held.Count > 0 && _held[^1].Id >= id ? FindHeld(id) : -1;
+        Upsert(_held, new HeldFrame(id, deliveryCount, claimedAt, at >= 0 ? Math.Min(batch, _held[at].Batch) : batch), id, HeldId);
+    }
 
     /// <summary>
     /// The index of <paramref name="id"/> in <paramref name="list"/> (in id order), or the bitwise complement of where it
@@ -832,7 +856,7 @@ public sealed class ConsumerGroupCanal : ICommittableCanal<StreamFrame>, IRequeu
         await FlushAcknowledgementsAsync().ConfigureAwait(false);
     }
 
-    private readonly record struct HeldFrame(StreamId Id, long DeliveryCount, long ClaimedAt);
+    private readonly record struct HeldFrame(StreamId Id, long DeliveryCount, long ClaimedAt, long Batch);
 
     /// <summary>A claimed frame kept for a pull, with the timestamp (this canal's clock) taken before the claim that took it was sent.</summary>
     private readonly record struct ReadyFrame(ClaimedFrame Claimed, long ClaimedAt);
