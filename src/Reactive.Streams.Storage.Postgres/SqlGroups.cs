@@ -67,6 +67,7 @@ internal static class SqlGroups
         LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan AS $fn$
         DECLARE
             v_taken integer := 0;
+            v_seen integer;
             v_ms bigint[];
             v_seq bigint[];
             v_split boolean;
@@ -74,13 +75,20 @@ internal static class SqlGroups
             r record;
         BEGIN
             IF EXISTS (SELECT 1 FROM rs_group_leases AS q WHERE q.stream = p_stream AND q.grp = p_grp AND q.delivered_ms <= p_due) THEN
+              -- Rounds of due leases, until the limit is met or none is left: a lease whose frames were all trimmed is
+              -- dropped and hands out nothing, so it must not use up the limit (a claim once took new frames while a
+              -- due frame waited behind more trimmed leases than its limit). Each round takes or drops every lease it
+              -- locks, so the rounds end.
+              LOOP
+                v_seen := 0;
                 FOR l IN
                     SELECT q.ctid AS tid, q.last_ms, q.last_seq, q.after_ms, q.after_seq, q.ids_ms, q.ids_seq, q.consumer, q.delivered_ms, q.deliveries
                     FROM rs_group_leases AS q
                     WHERE q.stream = p_stream AND q.grp = p_grp AND q.delivered_ms <= p_due
-                    ORDER BY q.last_ms, q.last_seq LIMIT p_limit
+                    ORDER BY q.last_ms, q.last_seq LIMIT p_limit - v_taken
                     FOR UPDATE SKIP LOCKED
                 LOOP
+                    v_seen := v_seen + 1;
                     EXIT WHEN v_taken >= p_limit;
                     v_ms := '{}';
                     v_seq := '{}';
@@ -121,6 +129,8 @@ internal static class SqlGroups
                         WHERE (x.ms, x.seq) > (v_ms[cardinality(v_ms)], v_seq[cardinality(v_seq)]);
                     END IF;
                 END LOOP;
+                EXIT WHEN v_taken >= p_limit OR v_seen = 0;
+              END LOOP;
             END IF;
 
             IF v_taken >= p_limit THEN

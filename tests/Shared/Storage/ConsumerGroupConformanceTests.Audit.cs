@@ -34,6 +34,34 @@ public abstract partial class ConsumerGroupConformanceTests
     }
 
     [Fact]
+    public async Task A_reclaim_passes_over_more_trimmed_claims_than_its_limit_and_still_takes_a_due_frame_before_new_ones()
+    {
+        var log = await OpenLogKeepingTwoLiveFramesAsync();
+        var stream = NewStream();
+        await log.CreateGroupAsync(stream, "g", ConsumerGroupStart.Beginning);
+        await log.AppendAsync(stream, "l0"u8.ToArray(), AppendMode.BestEffortLive);
+        await log.AppendAsync(stream, "l1"u8.ToArray(), AppendMode.BestEffortLive);
+        var durable = (await log.AppendAsync(stream, "d"u8.ToArray(), AppendMode.Durable)).Id;
+
+        // Three claims of one frame each (on PostgreSQL, three leases), then two more best-effort frames trim the first two.
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Single((await log.ClaimAsync(stream, "g", "a", 1, ClaimTimeout)).Frames);
+        }
+
+        var l2 = (await log.AppendAsync(stream, "l2"u8.ToArray(), AppendMode.BestEffortLive)).Id;
+        await log.AppendAsync(stream, "l3"u8.ToArray(), AppendMode.BestEffortLive);
+        await PassAsync(ClaimTimeout);
+
+        // A claim of one: the trimmed entries before the due frame do not use up its limit, nor let a new frame through.
+        var claim = await log.ClaimAsync(stream, "g", "b", 1, ClaimTimeout);
+        Assert.Equal(new[] { durable }, Ids(claim));
+        Assert.Equal(2, claim.Frames[0].DeliveryCount);
+        Assert.Equal(new[] { (durable, "b", 2L) }, (await log.ReadPendingAsync(stream, "g", null, 10)).Select(p => (p.Id, p.Consumer, p.DeliveryCount)));
+        Assert.Equal(new[] { l2 }, Ids(await log.ClaimAsync(stream, "g", "b", 1, ClaimTimeout)));
+    }
+
+    [Fact]
     public async Task A_frame_with_an_empty_payload_is_claimed_reclaimed_and_taken_back_not_dropped_as_trimmed()
     {
         var log = await CreateAsync();
