@@ -496,6 +496,12 @@ internal static class UnionParser
             return "is the discard in the patterns the generated members match the variants with";
         }
 
+        // Match and Switch name each handler parameter after its variant (camelCase) and bind the matched variant to __item.
+        if (Naming.ToParameterName(name) == "__item")
+        {
+            return "is the variable the generated members' patterns bind the matched variant to, which the handler parameter named after the variant would clash with (CS0136)";
+        }
+
         if (s_recordMemberNames.Contains(name))
         {
             return "is the name of a method every record union has, which the variant's name means in the generated members' patterns";

@@ -18,6 +18,7 @@ public sealed class UnionNameTests
     [InlineData("public sealed record WireName(int X) : Order;", "WireName", "member or type parameter the generator adds")]
     [InlineData("public sealed record TResult(int X) : Order;", "TResult", "member or type parameter the generator adds")]
     [InlineData("public sealed record _(int X) : Order;", "_", "is the discard in the patterns")]
+    [InlineData("public sealed record __item(int X) : Order; public sealed record Done : Order;", "__item", "the variable the generated members' patterns bind")]
 
     [InlineData("public sealed record Shipped(int X, int Kind) : Order;", "Shipped.Kind", "positional property named like the 'Kind'")]
     [InlineData("public sealed record Shipped(int X, string WireName) : Order;", "Shipped.WireName", "positional property named like the 'WireName'")]
