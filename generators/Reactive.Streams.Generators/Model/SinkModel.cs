@@ -21,6 +21,11 @@ internal sealed record HandlerModel(string CaseTypeName, string MethodName, bool
 /// <param name="DegraderName">The degrader method, when it names a static <c>TUnion M(TUnion)</c> on the sink.</param>
 /// <param name="HasDataflowBlock">The compilation has <c>Reactive.Streams.BackpressureBlock&lt;T&gt;</c>, so the Dataflow target can be emitted.</param>
 /// <param name="FileScopedNamespace">The sink's file is C# 10 or later: the generated file uses a file-scoped namespace.</param>
+/// <param name="SuppressedWarnings">
+/// The warnings the generated file raises because the union, a type containing it, a variant or the degrader is
+/// <c>[Obsolete]</c> (CS0612, CS0618) or <c>[Experimental]</c> (its id), comma-separated; the file suppresses them. Empty
+/// for most sinks.
+/// </param>
 internal sealed record SinkModel(
     string Namespace,
     EquatableArray<string> ContainingTypes,
@@ -33,7 +38,8 @@ internal sealed record SinkModel(
     int Capacity,
     string? DegraderName,
     bool HasDataflowBlock,
-    bool FileScopedNamespace = true);
+    bool FileScopedNamespace = true,
+    string SuppressedWarnings = "");
 
 /// <summary>What the parser found for one <c>[StreamSink]</c>: a model when code can be generated, and diagnostics.</summary>
 internal sealed record SinkResult(SinkModel? Model, EquatableArray<DiagnosticInfo> Diagnostics);

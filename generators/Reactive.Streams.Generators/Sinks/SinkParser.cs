@@ -156,7 +156,8 @@ internal static class SinkParser
                 Capacity: capacity,
                 DegraderName: degrader,
                 HasDataflowBlock: context.SemanticModel.Compilation.GetTypeByMetadataName(BackpressureBlock) is not null,
-                FileScopedNamespace: languageVersion >= LanguageVersion.CSharp10);
+                FileScopedNamespace: languageVersion >= LanguageVersion.CSharp10,
+                SuppressedWarnings: DeprecationWarnings(union, degrader is null ? Enumerable.Empty<IMethodSymbol>() : sink.GetMembers(degrader).OfType<IMethodSymbol>()));
         return new SinkResult(model, diagnostics.ToEquatableArray());
     }
 
@@ -337,6 +338,37 @@ internal static class SinkParser
         return ids;
     }
 
+    /// <summary>
+    /// The warnings the sink's generated file raises by naming the union (its type, containing types and variants) and the
+    /// degrader when one of them is <c>[Obsolete]</c> (CS0612, CS0618) or <c>[Experimental]</c> (its id), comma-separated, or
+    /// empty. The union's own generated file suppresses the same; an <c>[Obsolete]</c> error on the union or a variant gets
+    /// the sink no model (the union is refused), and one on the degrader is RXS1007.
+    /// </summary>
+    private static string DeprecationWarnings(INamedTypeSymbol union, IEnumerable<IMethodSymbol> degraders)
+    {
+        var named = new List<ISymbol>();
+        for (var type = union; type is not null; type = type.ContainingType)
+        {
+            named.Add(type);
+        }
+
+        named.AddRange(UnionParser.VariantSymbols(union));
+        named.AddRange(degraders);
+        var warnings = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var symbol in named)
+        {
+            if (symbol.GetAttributes().Any(static a => a.AttributeClass?.ToDisplayString() == ObsoleteAttribute))
+            {
+                warnings.Add("CS0612");
+                warnings.Add("CS0618");
+            }
+
+            warnings.UnionWith(ExperimentalIdsOf(symbol));
+        }
+
+        return string.Join(", ", warnings);
+    }
+
     private static bool IsObsoleteAsError(ISymbol symbol)
     {
         foreach (var attribute in symbol.GetAttributes())
@@ -471,6 +503,7 @@ internal static class SinkParser
         }
 
         string? problem = null;
+        var obsoleteContext = IsInObsoleteContext(sink);
         foreach (var method in methods)
         {
             problem = !method.IsStatic ? "it is not static"
@@ -478,6 +511,9 @@ internal static class SinkParser
                 : method.Parameters[0].RefKind != RefKind.None || !SymbolEqualityComparer.Default.Equals(method.Parameters[0].Type, union)
                     ? $"its parameter is '{method.Parameters[0].Type.ToDisplayString()}'"
                 : !SymbolEqualityComparer.Default.Equals(method.ReturnType, union) ? $"it returns '{method.ReturnType.ToDisplayString()}'"
+                // The buffer holds non-null union values: a degrader that may return null does not convert to Func<TUnion, TUnion> (CS8621).
+                : method.ReturnNullableAnnotation == NullableAnnotation.Annotated ? $"it returns '{method.ReturnType.ToDisplayString()}'"
+                : !obsoleteContext && IsObsoleteAsError(method) ? "it is marked [Obsolete] as an error, so the generated options that name it would not compile (CS0619)"
                 : null;
             if (problem is null)
             {
