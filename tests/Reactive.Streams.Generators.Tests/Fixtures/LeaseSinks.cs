@@ -203,3 +203,28 @@ public sealed partial class SelfDisposingDegradingLeaseSink : SelfDisposingLease
 {
     private static LeaseEvent Degrade(LeaseEvent item) => item;
 }
+
+/// <summary>A PauseUpstream sink whose <c>Expired</c> handler disposes the observer it runs in (<see cref="SelfDisposingLeaseSink.Self"/>).</summary>
+[StreamSink(typeof(LeaseEvent))]
+[Backpressure(BackpressurePolicy.PauseUpstream, Capacity = 8)]
+public sealed partial class SelfDisposingPausingLeaseSink : SelfDisposingLeaseSink;
+
+/// <summary>A sink whose <c>Revoked</c> handler throws <see cref="OperationCanceledException"/> (its own, no token cancelled).</summary>
+[StreamSink(typeof(LeaseEvent))]
+[Backpressure(BackpressurePolicy.PauseUpstream, Capacity = 8)]
+public sealed partial class GivingUpLeaseSink
+{
+    public ConcurrentQueue<string> Handled { get; } = new();
+
+    public void OnAcquired(LeaseEvent.Acquired item) => Handled.Enqueue("acquired:" + item.ExecutionId);
+
+    public void OnRenewed(LeaseEvent.Renewed item) { }
+
+    public void OnExpired(LeaseEvent.Expired item) { }
+
+    public async ValueTask OnRevoked(LeaseEvent.Revoked item)
+    {
+        await Task.Yield();
+        throw new OperationCanceledException("gave up on " + item.ExecutionId);
+    }
+}
