@@ -41,6 +41,13 @@ internal static class SinkParser
             problem = $"given a type marked [EventUnion] in [StreamSink] (found '{union?.Name ?? "nothing"}')";
         }
 
+        if (problem is null && union!.DeclaringSyntaxReferences.IsEmpty && !HasGeneratedFallback(union))
+        {
+            // A union of a referenced assembly built without the generator (its package's analyzers excluded): the adapters
+            // would name its fallback variant, which that assembly never got.
+            problem = $"given a union whose generated members exist ('{union.Name}' is declared in '{union.ContainingAssembly?.Name}', which was built without the Reactive.Streams generator; build it with the generator)";
+        }
+
         if (problem is null && IsMoreAccessibleThan(sink, union!))
         {
             // The generated members are public and take the union: CS0050/CS0051 in code the user cannot edit.
@@ -160,6 +167,10 @@ internal static class SinkParser
                 SuppressedWarnings: DeprecationWarnings(union, degrader is null ? Enumerable.Empty<IMethodSymbol>() : sink.GetMembers(degrader).OfType<IMethodSymbol>()));
         return new SinkResult(model, diagnostics.ToEquatableArray());
     }
+
+    /// <summary>Whether a union from metadata has the fallback variant (<c>Unknown</c> or <c>Other</c>) the generator adds.</summary>
+    private static bool HasGeneratedFallback(INamedTypeSymbol union)
+        => union.GetTypeMembers().Any(m => m.Name is "Unknown" or "Other" && SymbolEqualityComparer.Default.Equals(m.BaseType, union));
 
     private static string? ShapeProblem(INamedTypeSymbol sink, TypeDeclarationSyntax syntax)
     {
