@@ -175,7 +175,8 @@ internal sealed class BufferPuller<T> : IDisposable
                     remaining = fill;
                 }
 
-                ArmTimer(remaining);
+                // One timer measures at most about 49.7 days: a longer wait is armed in steps, each wake measuring again.
+                ArmTimer(remaining > TimerLimits.LongestWait ? TimerLimits.LongestWait : remaining);
                 try
                 {
                     var wait = _buffer.WaitToReadAsync(cancellationToken);
