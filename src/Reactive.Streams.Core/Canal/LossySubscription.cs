@@ -14,12 +14,11 @@ public sealed class LossySubscription<T> : ICanal<T>, IRequeueCanal<T>, IDisposa
     private readonly BoundedBuffer<T> _buffer;
     private readonly BufferPuller<T> _puller;
     private readonly long _skippedAtStart;
-    private readonly IDisposable? _subscription;
+    private IDisposable? _subscription;
 
-    internal LossySubscription(BoundedBuffer<T> buffer, TimeProvider timeProvider, IDisposable? subscription)
+    internal LossySubscription(BoundedBuffer<T> buffer, TimeProvider timeProvider)
     {
         _buffer = buffer;
-        _subscription = subscription;
         var metrics = buffer.GetMetrics();
         _skippedAtStart = metrics.ItemsEvicted + metrics.ItemsFailed;
         _puller = new BufferPuller<T>(buffer, timeProvider, buffer.Name);
@@ -45,6 +44,9 @@ public sealed class LossySubscription<T> : ICanal<T>, IRequeueCanal<T>, IDisposa
     /// <inheritdoc />
     public ValueTask<CanalBatch<T>> PullBatchAsync(int max, TimeSpan deadline, CanalLinger linger, CancellationToken cancellationToken = default) =>
         _puller.PullBatchAsync(max, deadline, linger, cancellationToken);
+
+    /// <summary>Keeps the source's subscription, made once the canal exists, so that disposing the canal unsubscribes.</summary>
+    internal void Attach(IDisposable subscription) => _subscription = subscription;
 
     void IRequeueCanal<T>.Requeue(CanalBatch<T> batch) => _puller.Requeue(batch);
 
@@ -81,7 +83,7 @@ public static class LossySubscription
     public static LossySubscription<T> Create<T>(BoundedStream<T> stream, TimeProvider? timeProvider = null)
     {
         ArgumentNullException.ThrowIfNull(stream);
-        return new LossySubscription<T>(stream.Buffer, timeProvider ?? TimeProvider.System, subscription: null);
+        return new LossySubscription<T>(stream.Buffer, timeProvider ?? TimeProvider.System);
     }
 
     /// <summary>
@@ -107,10 +109,14 @@ public static class LossySubscription
         }
 
         var buffer = new LockedBuffer<T>(options);
-        var subscription = source.Subscribe(
+
+        // The canal first, then the subscription: a source that emits while it is being subscribed (Observable.Range, a
+        // ReplaySubject) skips items already, and those count in Skipped too.
+        var canal = new LossySubscription<T>(buffer, timeProvider ?? TimeProvider.System);
+        canal.Attach(source.Subscribe(
             item => buffer.TryPush(item),
             error => buffer.TryComplete(error),
-            () => buffer.TryComplete(null));
-        return new LossySubscription<T>(buffer, timeProvider ?? TimeProvider.System, subscription);
+            () => buffer.TryComplete(null)));
+        return canal;
     }
 }

@@ -1,3 +1,6 @@
+using System.Diagnostics.Metrics;
+using System.Reactive.Linq;
+using System.Reactive.Subjects;
 using Microsoft.Extensions.Time.Testing;
 using Reactive.Streams.Tests.Support;
 
@@ -50,5 +53,83 @@ public class CanalEdgeAuditTests
         _clock.Advance(TimeSpan.FromDays(1));
 
         Assert.True((await pull.WaitAsync(TestLimits.Hang)).IsEmpty);
+    }
+
+    [Fact]
+    public async Task A_lossy_canal_over_an_observable_that_emits_while_subscribed_counts_what_it_skipped()
+    {
+        await using var canal = LossySubscription.Create(Observable.Range(0, 100), capacity: 10, _clock, "range");
+
+        Assert.Equal(90, canal.Skipped);
+        Assert.Equal(Enumerable.Range(90, 10), (await canal.PullBatchAsync(100, TimeSpan.Zero)).ToArray());
+        await Assert.ThrowsAsync<CanalClosedException>(() => canal.PullBatchAsync(100, TimeSpan.Zero).AsTask());
+    }
+
+    [Fact]
+    public async Task A_lossy_canal_over_an_observable_refuses_bad_arguments_naming_them_and_subscribes_to_nothing()
+    {
+        var subject = new Subject<int>();
+        Assert.Equal("capacity", Assert.Throws<ArgumentOutOfRangeException>(() => LossySubscription.Create(subject, 0)).ParamName);
+        Assert.Equal("name", Assert.Throws<ArgumentException>(() => LossySubscription.Create(subject, 4, name: "")).ParamName);
+        Assert.Equal("source", Assert.Throws<ArgumentNullException>(() => LossySubscription.Create((IObservable<int>)null!, 4)).ParamName);
+        Assert.False(subject.HasObservers);
+        await Task.CompletedTask;
+    }
+    [Fact]
+    public async Task An_observable_canals_stream_series_counts_what_it_skipped_and_what_its_pulls_took()
+    {
+        var name = $"canal-range-{Guid.NewGuid():N}";
+        await using var canal = LossySubscription.Create(Observable.Range(0, 100), capacity: 10, _clock, name);
+        using var cancel = new CancellationTokenSource();
+        await cancel.CancelAsync();
+        Assert.Equal(Enumerable.Range(90, 4), (await canal.PullBatchAsync(4, TimeSpan.Zero)).ToArray());
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => canal.PullBatchAsync(4, TimeSpan.Zero, cancel.Token).AsTask());
+
+        var seen = Collect(name);
+
+        Assert.Equal(100, seen["reactive_streams.stream.items.pushed"]);
+        Assert.Equal(90, seen["reactive_streams.stream.items.dropped"]);
+        Assert.Equal(4, seen["reactive_streams.stream.items.delivered"]);
+        Assert.Equal(6, seen["reactive_streams.stream.depth"]);
+        Assert.Equal(canal.Skipped, seen["reactive_streams.stream.items.dropped"]);
+        Assert.Equal(name, canal.Name);
+    }
+
+    [Fact]
+    public async Task An_unnamed_observable_canal_gets_a_generated_stream_name_which_its_closing_reports()
+    {
+        var subject = new Subject<int>();
+        await using var canal = LossySubscription.Create(subject, capacity: 4, _clock);
+        subject.OnCompleted();
+
+        Assert.StartsWith("stream-", canal.Name, StringComparison.Ordinal);
+        var closed = await Assert.ThrowsAsync<CanalClosedException>(() => canal.PullBatchAsync(1, Second).AsTask());
+        Assert.Equal(canal.Name, closed.CanalName);
+    }
+
+    private static Dictionary<string, long> Collect(string streamName)
+    {
+        var seen = new Dictionary<string, long>();
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == StreamMeter.MeterName)
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
+        {
+            foreach (var tag in tags)
+            {
+                if (tag.Key == StreamMeter.StreamNameAttribute && tag.Value as string == streamName)
+                {
+                    seen[instrument.Name] = value;
+                }
+            }
+        });
+        listener.Start();
+        listener.RecordObservableInstruments();
+        return seen;
     }
 }
