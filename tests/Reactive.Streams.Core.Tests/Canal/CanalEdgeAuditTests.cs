@@ -1,6 +1,7 @@
 using System.Diagnostics.Metrics;
 using System.Reactive.Linq;
 using System.Reactive.Subjects;
+using System.Text;
 using Microsoft.Extensions.Time.Testing;
 using Reactive.Streams.Tests.Support;
 
@@ -14,6 +15,8 @@ public class CanalEdgeAuditTests
 {
     private static readonly TimeSpan Second = TimeSpan.FromSeconds(1);
     private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 12, 6, 0, 0, 0, TimeSpan.Zero));
+
+    private static string Text(StreamFrame frame) => Encoding.UTF8.GetString(frame.Payload.Span);
 
     [Fact]
     public async Task A_lossy_pull_with_a_deadline_longer_than_one_timer_waits_for_the_next_item()
@@ -105,6 +108,211 @@ public class CanalEdgeAuditTests
         Assert.StartsWith("stream-", canal.Name, StringComparison.Ordinal);
         var closed = await Assert.ThrowsAsync<CanalClosedException>(() => canal.PullBatchAsync(1, Second).AsTask());
         Assert.Equal(canal.Name, closed.CanalName);
+    }
+
+    [Fact]
+    public async Task A_cursor_pull_with_a_token_cancelled_before_the_call_takes_nothing_even_when_frames_are_ready()
+    {
+        await using var log = new InMemoryStreamLog(new StreamLogOptions { TimeProvider = _clock });
+        await log.AppendAsync("orders", "a", AppendMode.Durable);
+        await log.AppendAsync("orders", "b", AppendMode.Durable);
+        await using var canal = await CursorCanal.OpenAsync(log, "orders", new CursorCanalOptions { TimeProvider = _clock });
+        using var cancel = new CancellationTokenSource();
+        await cancel.CancelAsync();
+
+        var cancelled = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => canal.PullBatchAsync(10, Second, cancel.Token).AsTask());
+        Assert.Equal(cancel.Token, cancelled.CancellationToken);
+        Assert.Equal(StreamId.Min, canal.ReadPosition);
+        Assert.Equal(0, canal.Unacknowledged);
+
+        Assert.Equal(new[] { "a", "b" }, (await canal.PullBatchAsync(10, TimeSpan.Zero)).Select(Text));
+    }
+
+    [Fact]
+    public async Task A_cursor_pull_with_a_deadline_longer_than_one_timer_waits_for_the_next_frame()
+    {
+        await using var log = new InMemoryStreamLog(new StreamLogOptions { TimeProvider = _clock });
+        await using var canal = await CursorCanal.OpenAsync(log, "orders", new CursorCanalOptions { TimeProvider = _clock });
+
+        var pull = canal.PullBatchAsync(4, TimeSpan.MaxValue).AsTask();
+        Assert.False(pull.IsCompleted);
+        await log.AppendAsync("orders", "late", AppendMode.Durable);
+
+        Assert.Equal(new[] { "late" }, (await pull.WaitAsync(TestLimits.Hang)).Select(Text));
+    }
+
+    [Fact]
+    public async Task A_lossy_batch_whose_handler_failed_goes_to_the_next_worker_first()
+    {
+        var stream = BoundedStream.DropOldest<int>(16);
+        await using var canal = LossySubscription.Create(stream, _clock);
+        stream.TryPush(1);
+        stream.TryPush(2);
+        var failing = CanalWorker.Start<int>(canal, (_, _) => throw new FormatException("bad"), new CanalWorkerOptions { MaxBatch = 8, Deadline = TimeSpan.Zero });
+        await Assert.ThrowsAsync<FormatException>(() => failing.JoinAsync().WaitAsync(TestLimits.Hang));
+        stream.TryPush(3);
+
+        var seen = new List<int>();
+        var second = CanalWorker.Start<int>(canal, (batch, _) =>
+        {
+            lock (seen)
+            {
+                seen.AddRange(batch);
+            }
+
+            return default;
+        }, new CanalWorkerOptions { MaxBatch = 8, Deadline = TimeSpan.Zero });
+        stream.Complete();
+
+        await second.JoinAsync().WaitAsync(TestLimits.Hang);
+        Assert.Equal(new[] { 1, 2, 3 }, seen);
+    }
+
+    [Fact]
+    public async Task A_cursor_pull_cancelled_while_parked_is_cancelled_with_the_callers_token_and_hands_out_nothing()
+    {
+        await using var log = new InMemoryStreamLog(new StreamLogOptions { TimeProvider = _clock });
+        await using var canal = await CursorCanal.OpenAsync(log, "orders", new CursorCanalOptions { TimeProvider = _clock });
+        using var cancel = new CancellationTokenSource();
+
+        var pull = canal.PullBatchAsync(4, TimeSpan.FromHours(1), cancel.Token).AsTask();
+        await cancel.CancelAsync();
+
+        var cancelled = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => pull.WaitAsync(TestLimits.Hang));
+        Assert.Equal(cancel.Token, cancelled.CancellationToken);
+        await log.AppendAsync("orders", "x", AppendMode.Durable);
+        Assert.Equal(new[] { "x" }, (await canal.PullBatchAsync(4, TimeSpan.Zero)).Select(Text));
+    }
+
+    [Fact]
+    public async Task Linger_arguments_are_checked_naming_the_parameter()
+    {
+        Assert.Equal("minItems", Assert.Throws<ArgumentOutOfRangeException>(() => new CanalLinger(0, Second)).ParamName);
+        Assert.Equal("fillTime", Assert.Throws<ArgumentOutOfRangeException>(() => new CanalLinger(2, TimeSpan.FromTicks(-1))).ParamName);
+        Assert.Equal(CanalLinger.None, default);
+        Assert.Equal(1, CanalLinger.None.MinItems);
+        await Task.CompletedTask;
+    }
+
+    [Fact]
+    public async Task A_cursor_pull_disposed_mid_linger_hands_out_nothing_and_the_next_canal_on_the_checkpoint_gets_every_frame()
+    {
+        await using var log = new InMemoryStreamLog(new StreamLogOptions { TimeProvider = _clock });
+        await log.AppendAsync("orders", "a", AppendMode.Durable);
+        await log.AppendAsync("orders", "b", AppendMode.Durable);
+        var options = new CursorCanalOptions { CheckpointId = "billing", TimeProvider = _clock };
+        var canal = await CursorCanal.OpenAsync(log, "orders", options);
+        await canal.CommitAsync((await canal.PullBatchAsync(1, TimeSpan.Zero)).Last);
+        await log.AppendAsync("orders", "c", AppendMode.Durable);
+
+        // b and c are read; the pull lingers for a fourth frame when the canal is disposed.
+        var lingering = canal.PullBatchAsync(10, TimeSpan.FromHours(1), new CanalLinger(3, Timeout.InfiniteTimeSpan)).AsTask();
+        await canal.DisposeAsync();
+
+        await Assert.ThrowsAsync<CanalClosedException>(() => lingering.WaitAsync(TestLimits.Hang));
+        Assert.Equal(0, canal.Unacknowledged);
+        await using var next = await CursorCanal.OpenAsync(log, "orders", options);
+        Assert.Equal(new[] { "b", "c" }, (await next.PullBatchAsync(10, TimeSpan.Zero)).Select(Text));
+    }
+
+    [Fact]
+    public async Task A_worker_stopped_while_its_handler_runs_commits_a_batch_the_handler_finished_anyway()
+    {
+        await using var log = new InMemoryStreamLog(new StreamLogOptions { TimeProvider = _clock });
+        await log.AppendAsync("orders", "a", AppendMode.Durable);
+        await using var canal = await CursorCanal.OpenAsync(log, "orders", new CursorCanalOptions { CheckpointId = "billing", TimeProvider = _clock });
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var worker = CanalWorker.Start<StreamFrame>(canal, async (_, _) =>
+        {
+            entered.SetResult();
+            await release.Task; // ignores the stop: the batch is handled all the same
+        }, new CanalWorkerOptions { Deadline = TimeSpan.FromHours(1) });
+        await entered.Task.WaitAsync(TestLimits.Hang);
+
+        worker.Stop();
+        release.SetResult();
+        await worker.JoinAsync().WaitAsync(TestLimits.Hang);
+
+        Assert.Equal(canal.ReadPosition, await log.ReadCheckpointAsync("billing"));
+        Assert.Equal(0, canal.Unacknowledged);
+    }
+
+    [Fact]
+    public async Task A_handler_that_fails_after_the_stop_with_an_error_of_its_own_faults_the_worker_and_its_batch_is_given_back()
+    {
+        var stream = BoundedStream.DropOldest<int>(16);
+        await using var canal = LossySubscription.Create(stream, _clock);
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var worker = CanalWorker.Start<int>(canal, async (_, _) =>
+        {
+            entered.SetResult();
+            await release.Task;
+            throw new FormatException("bad item");
+        }, new CanalWorkerOptions { Deadline = TimeSpan.FromHours(1) });
+        stream.TryPush(1);
+        await entered.Task.WaitAsync(TestLimits.Hang);
+
+        worker.Stop();
+        release.SetResult();
+
+        Assert.Equal("bad item", (await Assert.ThrowsAsync<FormatException>(() => worker.JoinAsync().WaitAsync(TestLimits.Hang))).Message);
+        Assert.Equal(new[] { 1 }, (await canal.PullBatchAsync(10, TimeSpan.Zero)).ToArray());
+    }
+
+    [Fact]
+    public async Task A_worker_delivering_empty_batches_calls_its_handler_at_each_deadline_in_virtual_time()
+    {
+        await using var canal = LossySubscription.Create(BoundedStream.DropOldest<int>(16), _clock);
+        var calls = 0;
+        var worker = CanalWorker.Start<int>(canal, (batch, _) =>
+        {
+            Assert.True(batch.IsEmpty);
+            Interlocked.Increment(ref calls);
+            return default;
+        }, new CanalWorkerOptions { Deadline = Second, DeliverEmptyBatches = true });
+
+        // Nothing arrives, so only the virtual clock's deadlines end the pulls; each one hands the handler an Empty batch.
+        Assert.Equal(0, Volatile.Read(ref calls));
+        var started = TimeProvider.System.GetTimestamp();
+        while (Volatile.Read(ref calls) < 3)
+        {
+            Assert.True(TimeProvider.System.GetElapsedTime(started) < TestLimits.Hang, "the handler was not called");
+            _clock.Advance(Second);
+            await Task.Yield();
+        }
+
+        await worker.StopAndJoinAsync().WaitAsync(TestLimits.Hang);
+        Assert.True(calls >= 3);
+    }
+
+    [Fact]
+    public async Task A_lingering_pull_on_the_test_schedulers_clock_returns_at_its_fill_time()
+    {
+        var scheduler = new Reactive.Streams.Testing.TestScheduler();
+        var stream = BoundedStream.DropOldest<int>(16);
+        await using var canal = LossySubscription.Create(stream, Reactive.Streams.Testing.SchedulerTimeProviderExtensions.AsTimeProvider(scheduler));
+        stream.TryPush(1);
+
+        var pull = canal.PullBatchAsync(10, TimeSpan.FromSeconds(10), new CanalLinger(5, TimeSpan.FromSeconds(2))).AsTask();
+        scheduler.AdvanceBy(TimeSpan.FromSeconds(1).Ticks);
+        stream.TryPush(2);
+        await WaitUntilAsync(() => stream.Depth == 0);
+        Assert.False(pull.IsCompleted);
+        scheduler.AdvanceBy(TimeSpan.FromSeconds(1).Ticks);
+
+        Assert.Equal(new[] { 1, 2 }, (await pull.WaitAsync(TestLimits.Hang)).ToArray());
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        var started = TimeProvider.System.GetTimestamp();
+        while (!condition())
+        {
+            Assert.True(TimeProvider.System.GetElapsedTime(started) < TestLimits.Hang, "the condition never held");
+            await Task.Yield();
+        }
     }
 
     private static Dictionary<string, long> Collect(string streamName)
