@@ -305,6 +305,52 @@ public class CanalEdgeAuditTests
         Assert.Equal(new[] { 1, 2 }, (await pull.WaitAsync(TestLimits.Hang)).ToArray());
     }
 
+    [Fact]
+    public async Task A_cursor_pull_above_the_logs_read_cap_takes_every_ready_frame_and_a_linger_counts_across_reads()
+    {
+        await using var log = new InMemoryStreamLog(new StreamLogOptions { TimeProvider = _clock, MaxReadCount = 2 });
+        for (var i = 0; i < 5; i++)
+        {
+            await log.AppendAsync("orders", $"f{i}", AppendMode.Durable);
+        }
+
+        await using var canal = await CursorCanal.OpenAsync(log, "orders", new CursorCanalOptions { TimeProvider = _clock });
+        Assert.Equal(new[] { "f0", "f1", "f2", "f3", "f4" }, (await canal.PullBatchAsync(10, TimeSpan.Zero)).Select(Text));
+
+        for (var i = 5; i < 8; i++)
+        {
+            await log.AppendAsync("orders", $"f{i}", AppendMode.Durable);
+        }
+
+        // Three ready, a linger of four: the pull reads the three in two reads and parks for the fourth.
+        var pull = canal.PullBatchAsync(10, TimeSpan.FromHours(1), new CanalLinger(4, Timeout.InfiniteTimeSpan)).AsTask();
+        Assert.False(pull.IsCompleted);
+        await log.AppendAsync("orders", "f8", AppendMode.Durable);
+        await log.AppendAsync("orders", "f9", AppendMode.Durable);
+
+        var batch = await pull.WaitAsync(TestLimits.Hang);
+        Assert.Equal(new[] { "f5", "f6", "f7", "f8" }, batch.Take(4).Select(Text));
+        Assert.InRange(batch.Count, 4, 5);
+    }
+
+    [Fact]
+    public async Task Two_lossy_canals_parked_on_one_stream_each_get_an_item_as_competing_readers_of_a_channel_do()
+    {
+        var stream = BoundedStream.DropOldest<int>(16);
+        await using var left = LossySubscription.Create(stream, _clock);
+        await using var right = LossySubscription.Create(stream, _clock);
+        var leftPull = left.PullBatchAsync(1, TimeSpan.FromHours(1)).AsTask();
+        var rightPull = right.PullBatchAsync(1, TimeSpan.FromHours(1)).AsTask();
+
+        stream.TryPush(1);
+        var first = await Task.WhenAny(leftPull, rightPull).WaitAsync(TestLimits.Hang);
+        stream.TryPush(2);
+        var second = first == leftPull ? rightPull : leftPull;
+
+        Assert.Equal(1, (await first)[0]);
+        Assert.Equal(2, (await second.WaitAsync(TestLimits.Hang))[0]);
+    }
+
     private static async Task WaitUntilAsync(Func<bool> condition)
     {
         var started = TimeProvider.System.GetTimestamp();
