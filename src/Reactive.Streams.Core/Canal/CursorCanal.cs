@@ -134,7 +134,10 @@ public sealed class CursorCanal : ICommittableCanal<StreamFrame>, IRequeueCanal<
     /// <summary>The stream this canal replays.</summary>
     public string Stream => _stream;
 
-    /// <summary>The id of the last frame handed out by a pull (<see cref="StreamId.Min"/> before any).</summary>
+    /// <summary>
+    /// The id of the last frame handed out by a pull; before the first pull, the checkpoint the canal resumed from, or
+    /// <see cref="StreamId.Min"/> when it starts from the beginning.
+    /// </summary>
     public StreamId ReadPosition => _readPosition;
 
     /// <summary>The last committed position: a restart resumes after it.</summary>

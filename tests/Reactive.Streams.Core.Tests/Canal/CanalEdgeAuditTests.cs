@@ -351,6 +351,27 @@ public class CanalEdgeAuditTests
         Assert.Equal(2, (await second.WaitAsync(TestLimits.Hang))[0]);
     }
 
+    [Fact]
+    public async Task A_resumed_cursor_canal_reads_and_commits_from_its_checkpoint_before_any_pull()
+    {
+        await using var log = new InMemoryStreamLog(new StreamLogOptions { TimeProvider = _clock });
+        await log.AppendAsync("orders", "a", AppendMode.Durable);
+        await log.AppendAsync("orders", "b", AppendMode.Durable);
+        var options = new CursorCanalOptions { CheckpointId = "billing", TimeProvider = _clock };
+        await using (var first = await CursorCanal.OpenAsync(log, "orders", options))
+        {
+            await first.CommitAsync((await first.PullBatchAsync(1, TimeSpan.Zero)).Last);
+        }
+
+        await using var resumed = await CursorCanal.OpenAsync(log, "orders", options);
+        var checkpoint = await log.ReadCheckpointAsync("billing");
+
+        Assert.Equal(checkpoint, resumed.ReadPosition);
+        Assert.Equal(checkpoint, resumed.CommittedPosition);
+        Assert.Equal(0, resumed.Unacknowledged);
+        Assert.Equal(new[] { "b" }, (await resumed.PullBatchAsync(10, TimeSpan.Zero)).Select(Text));
+    }
+
     private static async Task WaitUntilAsync(Func<bool> condition)
     {
         var started = TimeProvider.System.GetTimestamp();
