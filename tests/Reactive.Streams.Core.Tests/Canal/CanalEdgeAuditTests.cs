@@ -48,14 +48,65 @@ public class CanalEdgeAuditTests
     [Fact]
     public async Task A_lossy_pull_with_a_deadline_of_sixty_days_returns_Empty_after_sixty_virtual_days()
     {
-        await using var canal = LossySubscription.Create(BoundedStream.DropOldest<int>(16), _clock);
+        var clock = new ArmingClock(_clock);
+        await using var canal = LossySubscription.Create(BoundedStream.DropOldest<int>(16), clock);
 
         var pull = canal.PullBatchAsync(4, TimeSpan.FromDays(60)).AsTask();
-        _clock.Advance(TimeSpan.FromDays(59));
+        Assert.Equal(1, clock.Armings);
+
+        // One timer measures at most uint.MaxValue - 1 ms: it fires there, and the pull arms the rest of its deadline.
+        // The clock moves on only once it has, so the rest is measured from that first step.
+        _clock.Advance(TimeSpan.FromMilliseconds(uint.MaxValue - 1));
+        await WaitUntilAsync(() => clock.Armings == 2);
+        Assert.False(pull.IsCompleted);
+        _clock.Advance(TimeSpan.FromDays(59) - TimeSpan.FromMilliseconds(uint.MaxValue - 1));
         Assert.False(pull.IsCompleted);
         _clock.Advance(TimeSpan.FromDays(1));
 
         Assert.True((await pull.WaitAsync(TestLimits.Hang)).IsEmpty);
+    }
+
+    /// <summary>A virtual clock that counts how often a timer is armed (created or changed to a due time).</summary>
+    private sealed class ArmingClock(TimeProvider inner) : TimeProvider
+    {
+        private int _armings;
+
+        public int Armings => Volatile.Read(ref _armings);
+
+        public override long TimestampFrequency => inner.TimestampFrequency;
+
+        public override long GetTimestamp() => inner.GetTimestamp();
+
+        public override DateTimeOffset GetUtcNow() => inner.GetUtcNow();
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            var timer = new CountingTimer(this, inner.CreateTimer(callback, state, dueTime, period));
+            Counted(dueTime);
+            return timer;
+        }
+
+        private void Counted(TimeSpan dueTime)
+        {
+            if (dueTime != Timeout.InfiniteTimeSpan)
+            {
+                Interlocked.Increment(ref _armings);
+            }
+        }
+
+        private sealed class CountingTimer(ArmingClock clock, ITimer inner) : ITimer
+        {
+            public bool Change(TimeSpan dueTime, TimeSpan period)
+            {
+                var changed = inner.Change(dueTime, period);
+                clock.Counted(dueTime);
+                return changed;
+            }
+
+            public void Dispose() => inner.Dispose();
+
+            public ValueTask DisposeAsync() => inner.DisposeAsync();
+        }
     }
 
     [Fact]
@@ -292,13 +343,18 @@ public class CanalEdgeAuditTests
     {
         var scheduler = new Reactive.Streams.Testing.TestScheduler();
         var stream = BoundedStream.DropOldest<int>(16);
-        await using var canal = LossySubscription.Create(stream, Reactive.Streams.Testing.SchedulerTimeProviderExtensions.AsTimeProvider(scheduler));
+        var clock = new ArmingClock(Reactive.Streams.Testing.SchedulerTimeProviderExtensions.AsTimeProvider(scheduler));
+        await using var canal = LossySubscription.Create(stream, clock);
         stream.TryPush(1);
 
         var pull = canal.PullBatchAsync(10, TimeSpan.FromSeconds(10), new CanalLinger(5, TimeSpan.FromSeconds(2))).AsTask();
+        Assert.Equal(1, clock.Armings);
         scheduler.AdvanceBy(TimeSpan.FromSeconds(1).Ticks);
         stream.TryPush(2);
-        await WaitUntilAsync(() => stream.Depth == 0);
+
+        // The pull takes 2 and arms the rest of its fill time before the clock moves on.
+        await WaitUntilAsync(() => clock.Armings == 2);
+        Assert.Equal(0, stream.Depth);
         Assert.False(pull.IsCompleted);
         scheduler.AdvanceBy(TimeSpan.FromSeconds(1).Ticks);
 
