@@ -44,6 +44,25 @@ internal interface IDrainTarget<T>
 /// </summary>
 internal static class DrainLoop
 {
+    private const int MaxBatch = 128;
+    private const int CapacityPerBatchItem = 8;
+
+    /// <summary>
+    /// How many items a consumer reads at once from a buffer of <paramref name="capacity"/>: an eighth of it, at most 128,
+    /// and one below a capacity of 16.
+    /// </summary>
+    /// <remarks>
+    /// An item read has left the buffer: while a slow consumer works through its batch, the producer finds that much room
+    /// beyond the capacity, DropOldest and DegradeQuality can evict only what is still buffered (stale items read ahead
+    /// are handled while newer ones are dropped), and the depth no longer counts them. Keeping the batch an eighth of the
+    /// capacity bounds that read-ahead to a small share of it, and a small buffer, where one item is a large share, is
+    /// read one item at a time, as a channel reader reads. Reading one item at a time at every capacity cost a fast
+    /// consumer under PauseUpstream 3-5 times its time per item (LaneModeBenchmarks, SubscribeAsync at capacity 1024:
+    /// every read woke the parked producer for one item of room): batches are where the operators' speed over
+    /// ObserveOn comes from.
+    /// </remarks>
+    public static int BatchLength(int capacity) => Math.Clamp(capacity / CapacityPerBatchItem, 1, MaxBatch);
+
     /// <summary>
     /// Drains <paramref name="buffer"/> into <paramref name="target"/> until the buffer is empty and the target waits, the
     /// buffer is completed and drained, or the target stops. Runs synchronously, and returns a completed task, when every

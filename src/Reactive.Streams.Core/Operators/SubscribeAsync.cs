@@ -19,6 +19,9 @@ public static partial class ObservableBackpressureExtensions
     /// called from inside the handler, before or after an await (which would deadlock). The handler's logical flow is
     /// recognised through an <see cref="AsyncLocal{T}"/>, so work the handler starts (<c>Task.Run</c>) counts as inside
     /// it too; such work that produces into the same source should not wait for room.</para>
+    /// <para>The handler loop reads the buffer in batches of an eighth of the capacity (at most 128; one item at a time
+    /// below a capacity of 16), as the policy operators do: items read ahead of a slow handler have left the buffer, so
+    /// the producer finds that much room beyond the capacity and DropOldest and DegradeQuality do not evict them.</para>
     /// <para>As with the policy operators, the source must keep the Rx grammar: its calls never overlap (the buffer is
     /// lock-free on that promise, and overlapping calls can lose or duplicate items, or hang the producers under
     /// PauseUpstream). Feed a source that calls from
@@ -174,11 +177,7 @@ internal sealed class SubscribeAsyncSink<T>(BoundedBuffer<T> buffer, Func<T, Can
     // recognised: blocking it would wait for the very handler it runs in.
     private static readonly AsyncLocal<object?> s_handlerOwner = new();
 
-    // One item per read: an item read has left the buffer, where the policy applies and the depth counts it. A batch
-    // read ahead of a slow handler held up to 64 items outside the buffer, so the producer found room beyond the
-    // capacity, DropOldest and DegradeQuality could no longer evict them (stale items were handled, newer ones dropped
-    // in their place), and a disposal left them counted as delivered though no handler ever saw them.
-    private readonly T[] _batch = new T[1];
+    private readonly T[] _batch = new T[DrainLoop.BatchLength(buffer.Capacity)];
     private readonly CancellationTokenSource _cancellation = new();
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _draining;

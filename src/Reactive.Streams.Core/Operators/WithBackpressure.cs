@@ -41,13 +41,12 @@ namespace Reactive.Streams;
 /// completed); the push itself does not throw.
 /// </para>
 /// <para>
-/// The drain takes the buffered items in batches of up to an eighth of the capacity (at most 128) and then calls the
-/// observer for each, which is what makes it faster than <c>ObserveOn</c>; below a capacity of 16 it takes one item at a
-/// time, as every other surface does. An item taken has left the buffer: while a slow observer works through a batch, the
+/// The drain takes the buffered items in batches of an eighth of the capacity (at most 128) and then calls the observer
+/// for each, which is what makes it faster than <c>ObserveOn</c>; below a capacity of 16 it takes one item at a time, as
+/// every other surface does. An item taken has left the buffer: while a slow observer works through a batch, the
 /// producer finds room for that many items beyond the capacity, DropOldest and DegradeQuality evict only what is still
-/// in the buffer, and the taken items count as delivered, also when a disposal stops delivery before them. A consumer
-/// that must keep all its waiting items under the policy at any capacity (a slow handler) uses <c>SubscribeAsync</c> or
-/// <see cref="BackpressureObserver{T}"/>, which take one item at a time.
+/// in the buffer, and the taken items count as delivered, also when a disposal stops delivery before them.
+/// <c>SubscribeAsync</c> and <see cref="BackpressureObserver{T}"/> read the same batches.
 /// </para>
 /// <para>
 /// Every subscription is a stream of its own, published on the <see cref="StreamMeter"/> under the options' name.
@@ -242,13 +241,6 @@ public static partial class ObservableBackpressureExtensions
 /// <summary>The policy operator: one bounded buffer per subscription, drained on the scheduler in batches.</summary>
 internal sealed class WithBackpressure<T>(IObservable<T> source, BoundedStreamOptions<T> options, IScheduler scheduler) : IObservable<T>
 {
-    // Items taken per read by the drain loop: an eighth of the capacity, at most 128, and one below a capacity of 16. A
-    // batch read has left the buffer, so a slow observer's batch waits outside the capacity and the policy's reach;
-    // keeping it a small share of the capacity bounds that read-ahead, and a small buffer (where one item more is a large
-    // share) is read one item at a time, as every other surface reads. The operator's speed over ObserveOn comes from
-    // large batches at large capacities (OperatorThroughputBenchmarks: capacity 1024, batches of 128).
-    private const int MaxBatch = 128;
-    private const int CapacityPerBatchItem = 8;
 
     // The drain's wait for a batch to gather (LetItemsGather): at most GatherPolls looks at the depth, GatherSpin
     // spin iterations apart. Here SpinWait(64) measured 1.6-3 µs (the runtime scales it per process), so the wait is
@@ -272,7 +264,7 @@ internal sealed class WithBackpressure<T>(IObservable<T> source, BoundedStreamOp
     internal sealed class Sink(BoundedBuffer<T> buffer, IScheduler scheduler, IObserver<T> observer)
         : BackpressureSink<T>(buffer), IDisposable, IMeteredStream, IDrainTarget<T>
     {
-        private readonly T[] _batch = new T[Math.Clamp(buffer.Capacity / CapacityPerBatchItem, 1, MaxBatch)];
+        private readonly T[] _batch = new T[DrainLoop.BatchLength(buffer.Capacity)];
         private ManualResetEventSlim? _wake;
         private volatile bool _disposed;
 

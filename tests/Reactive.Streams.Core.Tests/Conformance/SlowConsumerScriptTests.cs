@@ -96,6 +96,39 @@ public sealed class SlowConsumerScriptTests
         Assert.True(expected == observed, $"{surface}, {policy}\nexpected: {expected}\nobserved: {observed}");
     }
 
+    /// <summary>
+    /// How far the push-driven consumers read ahead of a slow consumer: a batch of an eighth of the capacity, at most 128,
+    /// and one item below a capacity of 16 (docs/engine.md, "One drain"). The consumer holds 0, the buffer is filled, the
+    /// consumer moves on by one: what is left in the buffer is the capacity less the batch the consumer read.
+    /// </summary>
+    [Theory]
+    [InlineData("SubscribeAsync", 3, 2)]
+    [InlineData("SubscribeAsync", 15, 14)]
+    [InlineData("SubscribeAsync", 32, 28)]
+    [InlineData("SubscribeAsync", 1024, 896)]
+    [InlineData("SubscribeAsync", 4096, 3968)]
+    [InlineData("BackpressureObserver", 3, 2)]
+    [InlineData("BackpressureObserver", 32, 28)]
+    [InlineData("WithBackpressure", 3, 2)]
+    [InlineData("WithBackpressure", 32, 28)]
+    [InlineData("WithBackpressure", 1024, 896)]
+    public async Task A_slow_consumer_reads_ahead_by_at_most_an_eighth_of_the_capacity(string surface, int capacity, int depthAfterTake)
+    {
+        SynchronizationContext.SetSynchronizationContext(null);
+        var script = Open(surface, BackpressurePolicy.DropOldest, _ => { }, capacity);
+        await script.StartAsync();
+        for (var item = 1; item <= capacity; item++)
+        {
+            Assert.Equal(PartyOutcome.Accepted, script.Push(item));
+        }
+
+        await script.TakeNextAsync();
+        Assert.Equal(depthAfterTake, script.Metrics()!.Value.Depth);
+        var (received, terminal) = await script.FinishAsync();
+        Assert.Equal(Terminal.Completed, terminal);
+        Assert.Equal(Enumerable.Range(2, capacity - 1), received);
+    }
+
     private static List<int> Snapshot(List<int> items)
     {
         lock (items)
@@ -170,9 +203,9 @@ public sealed class SlowConsumerScriptTests
         $"pushed={m.ItemsPushed} delivered={m.ItemsDelivered} drop_oldest={m.DropOldestHits} degraded={m.DegradeQualityHits} " +
         $"paused={m.PauseUpstreamBlocks} overflows={m.FailOverflows} rejected={m.ItemsRejected} depth={m.Depth} conserved={m.IsConserved}";
 
-    private static Script Open(string surface, BackpressurePolicy policy, Action<int> onDropped)
+    private static Script Open(string surface, BackpressurePolicy policy, Action<int> onDropped, int capacity = Capacity)
     {
-        var options = new BoundedStreamOptions<int>(policy, Capacity) { Degrader = ConformanceTable.Degrade, OnDropped = onDropped };
+        var options = new BoundedStreamOptions<int>(policy, capacity) { Degrader = ConformanceTable.Degrade, OnDropped = onDropped };
         return surface switch
         {
             "BoundedStream" => new StreamScript(new BoundedStream<int>(options)),
