@@ -42,6 +42,13 @@ internal sealed class BufferPuller<T> : IDisposable
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(max, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(deadline, TimeSpan.Zero);
+        if (cancellationToken.IsCancellationRequested)
+        {
+            // Before the closed check, as ChannelReader.ReadAsync: a token cancelled before the call reports the
+            // cancellation whatever state the canal is in, and takes nothing.
+            return ValueTask.FromCanceled<CanalBatch<T>>(cancellationToken);
+        }
+
         if (_disposed)
         {
             return ValueTask.FromException<CanalBatch<T>>(new CanalClosedException(_name));
@@ -62,11 +69,6 @@ internal sealed class BufferPuller<T> : IDisposable
         var gathered = default(Gathered);
         try
         {
-            if (cancellationToken.IsCancellationRequested)
-            {
-                return ValueTask.FromCanceled<CanalBatch<T>>(cancellationToken);
-            }
-
             // Fast paths: what is already there, without a timer or a state machine.
             Take(ref gathered, max);
             if (gathered.Count > 0)

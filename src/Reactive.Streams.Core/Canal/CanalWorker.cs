@@ -153,7 +153,17 @@ public static partial class CanalWorker
 
             if (committable is not null && !batch.IsEmpty)
             {
-                await committable.CommitAsync(batch.Last, CancellationToken.None).ConfigureAwait(false);
+                try
+                {
+                    await committable.CommitAsync(batch.Last, CancellationToken.None).ConfigureAwait(false);
+                }
+                catch (ObjectDisposedException disposed) when (disposed.ObjectName == canal.GetType().FullName)
+                {
+                    // The canal itself was disposed while the handler ran: it is closed, as the next pull would find it,
+                    // so the loop ends as for a closed canal. The batch is not committed: the next canal on the
+                    // checkpoint (or the group's next claim) hands it out again.
+                    return;
+                }
             }
         }
     }

@@ -281,13 +281,13 @@ public sealed class ConsumerGroupCanal : ICommittableCanal<StreamFrame>, IRequeu
 
     private async ValueTask<CanalBatch<StreamFrame>> PullCoreAsync(int max, TimeSpan deadline, CanalLinger linger, CancellationToken cancellationToken)
     {
+        // A token cancelled already cancels before anything is sent (no claim is made, nothing is taken), whatever state
+        // the canal is in, as ChannelReader.ReadAsync.
+        cancellationToken.ThrowIfCancellationRequested();
         if (_disposed)
         {
             throw Closed();
         }
-
-        // A token cancelled already cancels before anything is sent: no claim is made, nothing is taken.
-        cancellationToken.ThrowIfCancellationRequested();
         if (Interlocked.Exchange(ref _pulling, 1) != 0)
         {
             throw new InvalidOperationException($"Consumer group canal '{Group}/{Consumer}' on '{Stream}' is already being pulled; one consumer pulls at a time.");

@@ -260,6 +260,8 @@ public sealed class CursorCanal : ICommittableCanal<StreamFrame>, IRequeueCanal<
 
     private async ValueTask<CanalBatch<StreamFrame>> PullCoreAsync(int max, TimeSpan deadline, CanalLinger linger, CancellationToken cancellationToken)
     {
+        // A token cancelled before the call cancels whatever state the canal is in, as ChannelReader.ReadAsync.
+        cancellationToken.ThrowIfCancellationRequested();
         if (_disposed)
         {
             throw Closed();

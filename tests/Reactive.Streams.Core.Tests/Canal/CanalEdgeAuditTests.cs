@@ -289,6 +289,63 @@ public class CanalEdgeAuditTests
         Assert.Equal(0, canal.Unacknowledged);
     }
 
+    /// <summary>
+    /// As <c>ChannelReader.ReadAsync</c> on a completed channel: a token cancelled before the call reports the
+    /// cancellation, not the closed canal.
+    /// </summary>
+    [Theory]
+    [InlineData("lossy")]
+    [InlineData("cursor")]
+    [InlineData("group")]
+    public async Task A_pull_on_a_disposed_canal_with_a_token_cancelled_before_the_call_is_cancelled_as_a_channel_read_is(string kind)
+    {
+        await using var log = new InMemoryStreamLog(new StreamLogOptions { TimeProvider = _clock });
+        ICanal<StreamFrame> canal = kind switch
+        {
+            "lossy" => LossySubscription.Create(BoundedStream.DropOldest<StreamFrame>(4), _clock),
+            "cursor" => await CursorCanal.OpenAsync(log, "orders", new CursorCanalOptions { TimeProvider = _clock }),
+            _ => await ConsumerGroupCanal.OpenAsync(log, "orders", "g", "c", new ConsumerGroupCanalOptions { TimeProvider = _clock }),
+        };
+        await canal.DisposeAsync();
+        using var cancelled = new CancellationTokenSource();
+        cancelled.Cancel();
+
+        var error = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => canal.PullBatchAsync(4, Second, cancelled.Token).AsTask());
+        Assert.Equal(cancelled.Token, error.CancellationToken);
+        await Assert.ThrowsAsync<CanalClosedException>(() => canal.PullBatchAsync(4, Second).AsTask());
+
+        var channel = System.Threading.Channels.Channel.CreateBounded<int>(4);
+        channel.Writer.Complete();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => channel.Reader.ReadAsync(cancelled.Token).AsTask());
+    }
+
+    [Fact]
+    public async Task A_cursor_canal_disposed_while_the_worker_handles_a_batch_ends_the_worker_as_closed_and_the_batch_is_redelivered()
+    {
+        await using var log = new InMemoryStreamLog(new StreamLogOptions { TimeProvider = _clock });
+        await log.AppendAsync("orders", "a", AppendMode.Durable);
+        var options = new CursorCanalOptions { CheckpointId = "billing", TimeProvider = _clock };
+        var canal = await CursorCanal.OpenAsync(log, "orders", options);
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var worker = CanalWorker.Start<StreamFrame>(canal, async (_, _) =>
+        {
+            entered.TrySetResult();
+            await release.Task;
+        }, new CanalWorkerOptions { Deadline = TimeSpan.FromHours(1) });
+        await entered.Task.WaitAsync(TestLimits.Hang);
+
+        await canal.DisposeAsync();
+        release.SetResult();
+
+        // The docs' table: a canal that was disposed ends the loop successfully; the batch was not committed.
+        await worker.JoinAsync().WaitAsync(TestLimits.Hang);
+        Assert.Null(await log.ReadCheckpointAsync("billing"));
+        await using var next = await CursorCanal.OpenAsync(log, "orders", options);
+        var again = await next.PullBatchAsync(8, TimeSpan.Zero);
+        Assert.Equal(new[] { "a" }, again.ToArray().Select(Text));
+    }
+
     [Fact]
     public async Task A_handler_that_fails_after_the_stop_with_an_error_of_its_own_faults_the_worker_and_its_batch_is_given_back()
     {
