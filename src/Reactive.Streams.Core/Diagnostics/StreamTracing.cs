@@ -81,17 +81,39 @@ public static class StreamTracing
         activity.SetTag("error.type", error.GetType().FullName);
     }
 
-    /// <summary>A copy of <paramref name="headers"/> with <paramref name="activity"/>'s context injected by the current propagator (W3C).</summary>
+    /// <summary>
+    /// A copy of <paramref name="headers"/> with <paramref name="activity"/>'s context injected by the current propagator
+    /// (W3C). When the propagator injects a <c>traceparent</c>, the context replaces the headers' own whole: a
+    /// <c>tracestate</c> the headers carried (a frame forwarded from another trace) goes too, since it describes that
+    /// trace, not this one.
+    /// </summary>
     internal static IReadOnlyDictionary<string, string> Inject(Activity activity, IReadOnlyDictionary<string, string>? headers)
     {
-        var carrier = headers is null ? new Dictionary<string, string>(2, StringComparer.Ordinal) : new Dictionary<string, string>(headers, StringComparer.Ordinal);
-        DistributedContextPropagator.Current.Inject(activity, carrier, static (state, key, value) =>
+        var injected = new Dictionary<string, string>(2, StringComparer.Ordinal);
+        DistributedContextPropagator.Current.Inject(activity, injected, static (state, key, value) =>
         {
             if (state is Dictionary<string, string> map && key is not null && value is not null)
             {
                 map[key] = value;
             }
         });
+
+        if (headers is null || headers.Count == 0)
+        {
+            return injected;
+        }
+
+        var carrier = new Dictionary<string, string>(headers, StringComparer.Ordinal);
+        if (injected.ContainsKey(FrameHeaders.TraceParent))
+        {
+            carrier.Remove(FrameHeaders.TraceState);
+        }
+
+        foreach (var (key, value) in injected)
+        {
+            carrier[key] = value;
+        }
+
         return carrier;
     }
 

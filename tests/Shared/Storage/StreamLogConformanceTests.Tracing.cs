@@ -112,6 +112,36 @@ public abstract partial class StreamLogConformanceTests
     }
 
     [Fact]
+    public async Task A_forwarded_frames_old_trace_context_is_replaced_whole_by_the_appends_own()
+    {
+        using var recorder = new TraceRecorder();
+        var log = await CreateAsync();
+        var stream = NewStream();
+
+        // A consumer forwards frames of another trace with their headers (traceparent and tracestate of that trace).
+        var forwarded = new Dictionary<string, string>(s_trace) { ["k"] = "v" };
+        using (recorder.StartTrace())
+        {
+            await log.AppendAsync(stream, "a", AppendMode.Durable, forwarded);
+            await log.AppendBatchAsync(stream, [Utf8("b")], AppendMode.Durable, [forwarded]);
+        }
+
+        // The append span has no tracestate: the stored context is the span's alone, not its traceparent with the old
+        // trace's tracestate (vendor data of another trace, which a consumer would restore as this trace's).
+        var appends = recorder.Spans.Where(s => s.DisplayName == $"append {stream}").ToList();
+        Assert.Equal(2, appends.Count);
+        var frames = await log.ReadAsync(stream, StreamId.Min, StreamId.Max, 10);
+        Assert.Equal(2, frames.Count);
+        for (var i = 0; i < frames.Count; i++)
+        {
+            Assert.Null(appends[i].TraceStateString);
+            Assert.Equal(appends[i].Id, frames[i].Headers[FrameHeaders.TraceParent]);
+            Assert.False(frames[i].Headers.ContainsKey(FrameHeaders.TraceState), $"frame {i} kept the old trace's tracestate");
+            Assert.Equal("v", frames[i].Headers["k"]);
+        }
+    }
+
+    [Fact]
     public async Task A_trace_started_by_a_producer_continues_through_the_canal_and_the_dispatcher_to_the_sink()
     {
         using var recorder = new TraceRecorder();
