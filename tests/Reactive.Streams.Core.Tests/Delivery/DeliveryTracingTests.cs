@@ -126,4 +126,60 @@ public sealed class DeliveryTracingTests
         Assert.Equal(default, second.ParentSpanId);
         Assert.Equal(dispatches.Skip(1).Select(d => d.SpanId.ToHexString()).Order(), second.Links.Select(l => l.Context.SpanId.ToHexString()).Order());
     }
+
+    [Fact]
+    public async Task A_terminal_failure_with_no_dead_letter_sink_ends_its_write_span_failed_with_a_discarded_event()
+    {
+        using var recorder = new TraceRecorder();
+        var single = new RecordingSink<int>("single", behaviour: (item, _, _) =>
+            item == 2 ? throw new PermanentDeliveryException("poison") : ValueTask.CompletedTask);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var batch = new RecordingBatchSink<int>("batch", async (items, attempt) =>
+        {
+            if (items.Contains(0))
+            {
+                entered.TrySetResult();
+                await release.Task; // holds the worker, so items 1 and 2 reach this sink as one batch
+                return;
+            }
+
+            throw new PermanentDeliveryException("poison batch");
+        });
+        var name = $"discarding-{Guid.NewGuid():N}";
+        await using var dispatcher = new DeliveryDispatcher<int>(new DeliveryOptions<int> { Name = name, MaxBatch = 8 }.AddSink(single).AddSink(batch));
+        using (recorder.StartTrace())
+        {
+            await dispatcher.DispatchAsync(0);
+            await entered.Task.WaitAsync(TestLimits.Hang);
+            await dispatcher.DispatchAsync(1);
+            await dispatcher.DispatchAsync(2);
+        }
+
+        release.SetResult();
+        Assert.True(await dispatcher.ShutdownAsync(TimeSpan.FromMinutes(1)));
+
+        // docs/tracing.md: a write that failed terminally has status Error and error.type, and a "discarded" event when
+        // the failed item is dropped for want of a dead-letter sink; no dead_letter span. The counters agree.
+        var writes = recorder.Spans.Where(s => s.DisplayName == $"deliver {name}/single").OrderBy(s => s.StartTimeUtc).ToList();
+        Assert.Equal(3, writes.Count);
+        Assert.All(writes.Take(2), w => Assert.Equal(ActivityStatusCode.Unset, w.Status));
+        Assert.All(writes.Take(2), w => Assert.DoesNotContain(w.Events, e => e.Name == "discarded"));
+        Assert.Equal(ActivityStatusCode.Error, writes[2].Status);
+        Assert.Equal(typeof(PermanentDeliveryException).FullName, writes[2].GetTagItem("error.type"));
+        var discarded = Assert.Single(writes[2].Events, e => e.Name == "discarded");
+        Assert.Equal(1, discarded.Tags.Single(t => t.Key == "messaging.batch.message_count").Value);
+
+        var batchWrite = Assert.Single(recorder.Spans, s => s.DisplayName == $"deliver {name}/batch" && s.Status == ActivityStatusCode.Error);
+        Assert.Equal(2, batchWrite.GetTagItem("messaging.batch.message_count"));
+        Assert.Equal(typeof(PermanentDeliveryException).FullName, batchWrite.GetTagItem("error.type"));
+        var batchDiscarded = Assert.Single(batchWrite.Events, e => e.Name == "discarded");
+        Assert.Equal(2, batchDiscarded.Tags.Single(t => t.Key == "messaging.batch.message_count").Value);
+        Assert.DoesNotContain(recorder.Spans, s => s.DisplayName.StartsWith("dead_letter ", StringComparison.Ordinal));
+
+        Assert.Equal(1, dispatcher.GetSinkMetrics("single").Discarded);
+        Assert.Equal(2, dispatcher.GetSinkMetrics("single").Delivered);
+        Assert.Equal(2, dispatcher.GetSinkMetrics("batch").Discarded);
+        Assert.Equal(1, dispatcher.GetSinkMetrics("batch").Delivered);
+    }
 }
