@@ -597,6 +597,24 @@ public abstract partial class ConsumerGroupConformanceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_pull_on_a_disposed_group_canal_records_no_span()
+    {
+        using var recorder = new TraceRecorder();
+        var log = await CreateAsync();
+        var stream = NewStream();
+        await log.CreateGroupAsync(stream, "g", ConsumerGroupStart.Beginning);
+        var canal = await OpenCanalAsync(log, stream, "a");
+        await canal.DisposeAsync();
+
+        using (recorder.StartTrace("consumer"))
+        {
+            await Assert.ThrowsAsync<CanalClosedException>(() => canal.PullBatchAsync(10, TimeSpan.Zero).AsTask());
+        }
+
+        Assert.DoesNotContain(recorder.Spans, s => s.DisplayName == $"pull {stream}");
+    }
+
+    [Fact]
     public async Task Canal_members_share_the_stream_and_commits_acknowledge()
     {
         var log = await CreateAsync();

@@ -142,6 +142,25 @@ public abstract partial class StreamLogConformanceTests
     }
 
     [Fact]
+    public async Task A_pull_on_a_disposed_cursor_canal_records_no_span()
+    {
+        using var recorder = new TraceRecorder();
+        var log = await CreateAsync();
+        var stream = NewStream();
+        var canal = await CursorCanal.OpenAsync(log, stream);
+        await canal.DisposeAsync();
+
+        using (recorder.StartTrace())
+        {
+            await Assert.ThrowsAsync<CanalClosedException>(() => canal.PullBatchAsync(10, TimeSpan.Zero).AsTask());
+        }
+
+        // docs/tracing.md: a call rejected before the operation starts (a disposed log, here a disposed canal) records no
+        // span; a worker whose canal closed would otherwise end every run with a failed pull span.
+        Assert.DoesNotContain(recorder.Spans, s => s.DisplayName == $"pull {stream}");
+    }
+
+    [Fact]
     public async Task A_trace_started_by_a_producer_continues_through_the_canal_and_the_dispatcher_to_the_sink()
     {
         using var recorder = new TraceRecorder();
