@@ -41,10 +41,25 @@ internal sealed class HostedStreamLog : IConsumerGroupLog, ICheckpointStore, IFo
     {
         try
         {
-            var dataSource = new SqliteConnectionStringBuilder(connectionString).DataSource;
+            var builder = new SqliteConnectionStringBuilder(connectionString);
+            var dataSource = builder.DataSource;
             if (string.IsNullOrWhiteSpace(dataSource) || dataSource == ":memory:")
             {
                 problem = "the connection string names no file (Data Source=<path>); an in-memory SQLite database is not a durable log.";
+                return null;
+            }
+
+            // The log opens the file by its path (the file is what counts): an in-memory mode or a URI filename would
+            // silently become a file of that name in the working directory.
+            if (builder.Mode == SqliteOpenMode.Memory)
+            {
+                problem = $"Mode=Memory asks for an in-memory SQLite database named '{dataSource}', which is not a durable log; remove Mode to keep the log in that file.";
+                return null;
+            }
+
+            if (dataSource.StartsWith("file:", StringComparison.OrdinalIgnoreCase))
+            {
+                problem = $"the Data Source '{dataSource}' is a URI filename; give the file's path (Data Source=<path>).";
                 return null;
             }
 

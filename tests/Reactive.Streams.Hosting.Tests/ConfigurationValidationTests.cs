@@ -114,6 +114,25 @@ public sealed class ConfigurationValidationTests
         Assert.Contains("ReactiveStreams:Log:ConnectionString", Assert.IsType<OptionsValidationException>(error).Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("Data Source=orders.db;Mode=Memory", "Mode=Memory")]
+    [InlineData("Data Source=file::memory:?cache=shared", "URI filename")]
+    [InlineData("Data Source=file:orders.db", "URI filename")]
+    public async Task A_sqlite_connection_string_that_names_no_plain_file_fails_the_start_and_creates_no_file(string connectionString, string reason)
+    {
+        // The log opens a file by its path: an in-memory mode or a URI filename used to become a file of that name in
+        // the working directory, silently durable (or not where the user looked), instead of failing as ":memory:" does.
+        var before = Directory.EnumerateFileSystemEntries(Environment.CurrentDirectory).ToHashSet();
+
+        var error = await StartFailsAsync(new() { ["ReactiveStreams:Log:ConnectionString"] = connectionString }, withLogPath: false);
+
+        var validation = Assert.IsType<OptionsValidationException>(error);
+        Assert.Contains("ReactiveStreams:Log:ConnectionString", validation.Message, StringComparison.Ordinal);
+        Assert.Contains(reason, validation.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(Directory.EnumerateFileSystemEntries(Environment.CurrentDirectory), e => !before.Contains(e) && Path.GetFileName(e).Contains("orders", StringComparison.Ordinal));
+        Assert.False(File.Exists(Path.Combine(Environment.CurrentDirectory, "file::memory:?cache=shared")));
+    }
+
     [Fact]
     public async Task A_postgres_log_without_a_connection_string_fails_naming_the_key()
     {
