@@ -255,7 +255,8 @@ public sealed class DeliveryDispatcherBuilder<T>
     /// <summary>
     /// Appends what a sink failed to commit, as a durable frame, to <paramref name="stream"/> of the registered log: a
     /// JSON object with <c>sink</c>, <c>attempts</c>, <c>error</c> (type and message), <c>failedAt</c> and <c>item</c>
-    /// (the item as <paramref name="payload"/> renders it, embedded as JSON when it is JSON and as a string otherwise).
+    /// (the item as <paramref name="payload"/> renders it: embedded as JSON when it is JSON, as a string when it is other
+    /// UTF-8 text, and otherwise in base64 with <c>"itemEncoding": "base64"</c> beside it, so that no byte is lost).
     /// </summary>
     /// <param name="stream">The dead-letter stream.</param>
     /// <param name="payload">Renders the item (for <see cref="StreamFrame"/> items, <c>frame =&gt; frame.Payload</c>).</param>
@@ -420,15 +421,22 @@ internal sealed class DeadLetterStreamSink<T>(IStreamLog log, string stream, Fun
             json.WriteString("message", item.Error.Message);
             json.WriteEndObject();
             json.WriteString("failedAt", item.FailedAt);
-            json.WritePropertyName("item");
             var bytes = payload(item.Item);
             if (IsJson(bytes.Span))
             {
+                json.WritePropertyName("item");
                 json.WriteRawValue(bytes.Span, skipInputValidation: true);
+            }
+            else if (System.Text.Unicode.Utf8.IsValid(bytes.Span))
+            {
+                json.WriteString("item", bytes.Span);
             }
             else
             {
-                json.WriteStringValue(System.Text.Encoding.UTF8.GetString(bytes.Span));
+                // Not text: decoded as UTF-8 it would turn into U+FFFD and the dead letter would no longer hold the item.
+                // Kept byte for byte in base64, as System.Text.Json writes a byte[], and marked so a reader can tell.
+                json.WriteBase64String("item", bytes.Span);
+                json.WriteString("itemEncoding", "base64");
             }
 
             json.WriteEndObject();
@@ -439,6 +447,12 @@ internal sealed class DeadLetterStreamSink<T>(IStreamLog log, string stream, Fun
 
     private static bool IsJson(ReadOnlySpan<byte> bytes)
     {
+        // The reader does not check the UTF-8 inside strings, and the value is written unchecked: invalid bytes are not JSON.
+        if (!System.Text.Unicode.Utf8.IsValid(bytes))
+        {
+            return false;
+        }
+
         try
         {
             var reader = new Utf8JsonReader(bytes);
