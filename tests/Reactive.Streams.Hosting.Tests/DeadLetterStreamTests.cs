@@ -7,19 +7,19 @@ namespace Reactive.Streams.Hosting.Tests;
 /// <summary>What <c>UseDeadLetterStream</c> writes for an item, as docs/hosting.md describes the frame.</summary>
 public sealed class DeadLetterStreamTests
 {
-    private sealed class RefusingSink : IDeliverySink<byte[]>
+    private sealed class RefusingSink(string message) : IDeliverySink<byte[]>
     {
         public string Name => "archive";
 
         public ValueTask WriteAsync(byte[] item, CancellationToken cancellationToken) =>
-            throw new PermanentDeliveryException("archive refuses it");
+            throw new PermanentDeliveryException(message);
     }
 
-    private static async Task<JsonElement> DeadLetterOfAsync(byte[] payload)
+    private static async Task<JsonElement> DeadLetterOfAsync(byte[] payload, string message = "archive refuses it")
     {
         await using var test = new TestHost(new() { ["ReactiveStreams:Dispatchers:archive:MaxRetries"] = "0" });
         test.Builder.Services.AddReactiveStreams()
-            .AddDispatcher<byte[]>("archive", d => d.AddSink(_ => new RefusingSink()).UseDeadLetterStream("archive.dead", item => item));
+            .AddDispatcher<byte[]>("archive", d => d.AddSink(_ => new RefusingSink(message)).UseDeadLetterStream("archive.dead", item => item));
         var host = await test.StartAsync();
         var dispatcher = host.Services.GetRequiredKeyedService<DeliveryDispatcher<byte[]>>("archive");
 
@@ -55,6 +55,18 @@ public sealed class DeadLetterStreamTests
 
         Assert.Equal("base64", letter.GetProperty("itemEncoding").GetString());
         Assert.Equal(payload, letter.GetProperty("item").GetBytesFromBase64());
+    }
+
+    [Fact]
+    public async Task An_error_message_cut_inside_a_surrogate_pair_still_makes_a_dead_letter()
+    {
+        // A message built from user data cut at a length ("sku 🚀"[..5]) ends in half a surrogate pair.
+        var message = "refused sku \ud83d";
+
+        var letter = await DeadLetterOfAsync([1, 2, 3], message);
+
+        Assert.StartsWith("refused sku ", letter.GetProperty("error").GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Equal(typeof(PermanentDeliveryException).FullName, letter.GetProperty("error").GetProperty("type").GetString());
     }
 
     [Fact]
