@@ -21,16 +21,34 @@ public abstract partial class StreamLogConformanceTests
         """{"b":{"z":1},"s":"\u00e9\ud83d\ude00"}""",
     ];
 
-    [Fact]
-    public async Task A_long_mixed_scenario_gives_what_the_in_memory_log_gives_at_every_step()
+    private static readonly string[] s_anyPatches =
+    [
+        """{"a":1,"b":{"c":[1,2]}}""", "\"$null\"", """{"a":{"x":null,"y":"$null"}}""", "[1,{\"a\":null}]", """{"b":2}""",
+        "42", """{"c":{"d":{}}}""", "null", """{"e":[]}""", "\"text\"", """{"f":true,"c":{"d":{"g":1.5}}}""", "false",
+    ];
+
+    /// <summary>
+    /// Variant 0: one instance, a fixed best-effort bound, object patches. Variant 1: appends alternating between two
+    /// instances on the same storage, a bound that follows the rate average, and patches of every JSON kind.
+    /// </summary>
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    public async Task A_long_mixed_scenario_gives_what_the_in_memory_log_gives_at_every_step(int variant)
     {
-        var retention = new LiveRetentionOptions { Floor = 3, Ceiling = 3, Ttl = TimeSpan.FromSeconds(1), Alpha = 0.5 };
-        var log = await CreateAsync(maxReadCount: 5, retention: retention);
-        var reference = new InMemoryStreamLog(new StreamLogOptions { TimeProvider = Clock, MaxReadCount = 5, LiveRetention = retention });
+        var retention = variant == 0
+            ? new LiveRetentionOptions { Floor = 3, Ceiling = 3, Ttl = TimeSpan.FromSeconds(1), Alpha = 0.5 }
+            : new LiveRetentionOptions { Floor = 2, Ceiling = 40, Ttl = TimeSpan.FromSeconds(1), Alpha = 0.3 };
+        var anyPatch = variant == 1;
+        var log = await CreateAsync(requireObjectPatch: !anyPatch, maxReadCount: 5, retention: retention);
+        var other = variant == 1 ? await CreateAsync(requireObjectPatch: !anyPatch, maxReadCount: 5, retention: retention) : log;
+        var reference = new InMemoryStreamLog(
+            new StreamLogOptions { TimeProvider = Clock, MaxReadCount = 5, LiveRetention = retention, RequireObjectSummaryPatch = !anyPatch });
         Track(reference);
         var stream = NewStream("mixed");
-        var random = new Random(7);
+        var random = new Random(7 + variant);
         var patch = 0;
+        var patchTexts = anyPatch ? s_anyPatches : s_patches;
 
         for (var step = 0; step < 60; step++)
         {
@@ -50,23 +68,24 @@ public abstract partial class StreamLogConformanceTests
             }
 
             var mode = (AppendMode)random.Next(3);
+            var writer = step % 2 == 0 ? log : other;
             var count = random.Next(4) == 0 ? random.Next(1, 5) : 0;
             var payloads = new List<ReadOnlyMemory<byte>>();
             for (var i = 0; i < Math.Max(count, 1); i++)
             {
-                payloads.Add(Utf8(mode == AppendMode.DurableSummary ? s_patches[patch++ % s_patches.Length] : $"{mode}-{step}-{i}"));
+                payloads.Add(Utf8(mode == AppendMode.DurableSummary ? patchTexts[patch++ % patchTexts.Length] : $"{mode}-{step}-{i}"));
             }
 
             if (count == 0)
             {
                 var expected = await reference.AppendAsync(stream, payloads[0], mode);
-                var actual = await log.AppendAsync(stream, payloads[0], mode);
+                var actual = await writer.AppendAsync(stream, payloads[0], mode);
                 Assert.True(expected == actual, $"step {step} ({mode}): expected {expected} but was {actual}");
             }
             else
             {
                 var expected = await reference.AppendBatchAsync(stream, payloads, mode);
-                var actual = await log.AppendBatchAsync(stream, payloads, mode);
+                var actual = await writer.AppendBatchAsync(stream, payloads, mode);
                 Assert.True(expected == actual, $"step {step} ({mode} batch of {count}): expected {expected} but was {actual}");
             }
         }
