@@ -520,6 +520,15 @@ public sealed partial class RedisStreamLog : StreamLog
             {
                 return await command().WaitAsync(cancellationToken).ConfigureAwait(false);
             }
+            catch (Exception e) when (_disposing.IsCancellationRequested
+                && (e is RedisException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested)))
+            {
+                // Disposal closed the connection under a command in flight (the client fails it with a connection error,
+                // or cancels its task): the caller meets a disposed log, as a call that starts after the disposal does,
+                // not a connection failure to retry or a cancellation it did not ask for.
+                throw new ObjectDisposedException(
+                    $"The stream log was disposed while a call was in flight ({nameof(RedisStreamLog)}); its command may or may not have run.", e);
+            }
             catch (Exception e) when (DidNotRun(e) || (idempotent && e is RedisConnectionException or RedisTimeoutException))
             {
                 started ??= clock.GetTimestamp();
