@@ -74,5 +74,5 @@ public readonly struct CanalLinger : IEquatable<CanalLinger>
 
     /// <inheritdoc />
     public override string ToString() =>
-        MinItems == 1 ? "None" : $"MinItems={MinItems}, FillTime={(_fillTime == Timeout.InfiniteTimeSpan ? "until deadline" : _fillTime.ToString())}";
+        this == None ? "None" : $"MinItems={MinItems}, FillTime={(_fillTime == Timeout.InfiniteTimeSpan ? "until deadline" : _fillTime.ToString())}";
 }

@@ -246,6 +246,16 @@ public class CanalEdgeAuditTests
     }
 
     [Fact]
+    public void A_linger_prints_None_only_when_it_equals_None()
+    {
+        Assert.Equal("None", CanalLinger.None.ToString());
+        Assert.Equal("None", new CanalLinger(1, TimeSpan.Zero).ToString());
+        Assert.NotEqual(CanalLinger.None, new CanalLinger(1, Second));
+        Assert.Equal("MinItems=1, FillTime=00:00:01", new CanalLinger(1, Second).ToString());
+        Assert.Equal("MinItems=3, FillTime=until deadline", new CanalLinger(3, Timeout.InfiniteTimeSpan).ToString());
+    }
+
+    [Fact]
     public async Task A_cursor_pull_disposed_mid_linger_hands_out_nothing_and_the_next_canal_on_the_checkpoint_gets_every_frame()
     {
         await using var log = new InMemoryStreamLog(new StreamLogOptions { TimeProvider = _clock });
