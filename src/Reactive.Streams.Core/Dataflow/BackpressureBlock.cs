@@ -48,7 +48,11 @@ namespace Reactive.Streams;
 /// in the buffer's queue of writers, without the pause timeout (it was accepted), and enters at the next read; under
 /// Fail it is counted as an overflow).</para>
 /// <para>Output: messages are offered to linked targets in link order, oldest first; when no link takes the oldest one,
-/// offering stops until it changes (a read, an eviction, a new link, a released reservation). Disposing a link, as on
+/// offering stops until it changes (a read, an eviction, a new link, a released reservation). Offers carry
+/// <c>consumeToAccept</c> (the block offers without holding its lock), so a target takes a message by consuming it; a
+/// target written against <see cref="BufferBlock{T}"/>, which offers without it, may answer Accepted without consuming:
+/// the block then takes the message for it (counted against its link's <c>MaxMessages</c>), so it gets each message
+/// once, and a NotAvailable from a target that did not take the message is a decline, as on <see cref="BufferBlock{T}"/>. Disposing a link, as on
 /// <see cref="BufferBlock{T}"/>, returns once an offer under way to its target has returned (unless the target disposes it
 /// from inside that offer), and no offer reaches the target through it afterwards. <see cref="TryReceive"/>
 /// and <see cref="TryReceiveAll"/> read directly. Every read counts as delivered. Under DropOldest and DegradeQuality a
@@ -1095,7 +1099,19 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
             switch (status)
             {
                 case DataflowMessageStatus.Accepted:
-                case DataflowMessageStatus.NotAvailable:
+                    if (IsOldest(position))
+                    {
+                        // The target accepted without consuming: it ignored consumeToAccept, as a target can that was
+                        // written against BufferBlock, which offers without it under its lock and dequeues what a target
+                        // accepts. The message is the target's, taken for it as its own consume would (its link's
+                        // MaxMessages counts it), instead of being offered to it again and again.
+                        ConsumeMessage(header, link.Target, out _);
+                    }
+
+                    return true;
+
+                case DataflowMessageStatus.NotAvailable when !IsOldest(position):
+                    // The target tried to consume a message that was gone (read or evicted meanwhile): offer the new one.
                     return true;
 
                 case DataflowMessageStatus.DecliningPermanently:
@@ -1123,6 +1139,9 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
         Volatile.Write(ref _declined, position);
         return false;
     }
+
+    /// <summary>Whether the oldest message is still the one at <paramref name="position"/> (nobody took it).</summary>
+    private bool IsOldest(long position) => _buffer.TryPeekHead(out _, out var head) && head == position;
 
     private bool IsReserved()
     {
