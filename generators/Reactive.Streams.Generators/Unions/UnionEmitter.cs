@@ -375,9 +375,19 @@ internal static class UnionEmitter
         w.Line("/// <param name=\"rawWireName\">The value of its <c>\"type\"</c> discriminator.</param>");
         w.Line("/// <param name=\"rawPayload\">The whole JSON object that carried it, discriminator included.</param>");
         w.Line("/// <exception cref=\"global::System.ArgumentNullException\"><paramref name=\"rawWireName\"/> is null.</exception>");
-        w.Line("/// <exception cref=\"global::System.ArgumentException\"><paramref name=\"rawPayload\"/> is not a JSON object, or its <c>\"type\"</c> is not <paramref name=\"rawWireName\"/>.</exception>");
+        w.Line("/// <exception cref=\"global::System.ArgumentException\"><paramref name=\"rawWireName\"/> is the wire name of a variant, or <paramref name=\"rawPayload\"/> is not a JSON object, or its <c>\"type\"</c> is not <paramref name=\"rawWireName\"/> or comes more than once.</exception>");
         w.Open($"public Unknown(string rawWireName, {Json}.JsonElement rawPayload)");
         w.Line("global::System.ArgumentNullException.ThrowIfNull(rawWireName);");
+
+        // A variant's wire name reads back as that variant, never as this one.
+        if (model.Variants.Count > 0)
+        {
+            w.Open($"if (rawWireName is {string.Join(" or ", model.Variants.Select(static v => Naming.Literal(v.WireName)))})");
+            w.Line($"throw new global::System.ArgumentException($\"'{{rawWireName}}' is the wire name of a variant of {Naming.InterpolatedText(model.Name)}, which reads back as that variant; an unknown variant's wire name is one no variant has.\", nameof(rawWireName));");
+            w.Close();
+            w.Line();
+        }
+
         w.Open($"if (rawPayload.ValueKind != {Json}.JsonValueKind.Object)");
         w.Line("throw new global::System.ArgumentException($\"The raw payload of an unknown variant is the JSON object that carried it, not a {rawPayload.ValueKind}.\", nameof(rawPayload));");
         w.Close();
@@ -390,7 +400,7 @@ internal static class UnionEmitter
         w.Close();
         w.Line();
         w.Line("RawWireName = rawWireName;");
-        w.Line("RawPayload = rawPayload;");
+        w.Line("RawPayload = global::Reactive.Streams.EventUnionJsonPayload.ForUnknown(rawPayload);");
         w.Close();
         w.Line();
         w.Line("/// <summary>The value of its <c>\"type\"</c> discriminator.</summary>");

@@ -325,7 +325,7 @@ public abstract class EventUnionJsonConverter<TUnion> : JsonConverter<TUnion>
         var payload = JsonElement.ParseValue(ref reader);
         if (reader.CurrentState.Options is { CommentHandling: not JsonCommentHandling.Disallow } or { AllowTrailingCommas: true })
         {
-            payload = WithoutCommentsOrTrailingCommas(payload);
+            payload = EventUnionJsonPayload.WithoutCommentsOrTrailingCommas(payload);
         }
 
         // AllowDuplicateProperties off: the payload is refused with a property twice anywhere in it, as System.Text.Json
@@ -389,38 +389,6 @@ public abstract class EventUnionJsonConverter<TUnion> : JsonConverter<TUnion>
         }
 
         return found;
-    }
-
-    /// <summary>
-    /// The payload of an unknown variant as JSON that any reader accepts: an <c>Unknown</c> is written back from its raw
-    /// bytes, and read under options that skip comments or allow trailing commas those bytes may hold them. A payload
-    /// without them keeps its bytes; one with them is written out again without them, as System.Text.Json writes a
-    /// <see cref="JsonElement"/> it read under the same options.
-    /// </summary>
-    private static JsonElement WithoutCommentsOrTrailingCommas(JsonElement payload)
-    {
-        var raw = JsonMarshal.GetRawUtf8Value(payload);
-        var strict = new Utf8JsonReader(raw);
-        try
-        {
-            while (strict.Read())
-            {
-            }
-
-            return payload;
-        }
-        catch (JsonException)
-        {
-        }
-
-        var buffer = new ArrayBufferWriter<byte>(raw.Length);
-        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
-        {
-            payload.WriteTo(writer);
-        }
-
-        using var document = JsonDocument.Parse(buffer.WrittenMemory);
-        return document.RootElement.Clone();
     }
 
     /// <summary>Moves <paramref name="reader"/> to the discriminator's value; true when it is the first property.</summary>
@@ -1098,6 +1066,61 @@ public static class EventUnionJsonPayload
     /// <returns>Whether their raw UTF-8 bytes are equal.</returns>
     public static bool SameBytes(JsonElement left, JsonElement right) =>
         JsonMarshal.GetRawUtf8Value(left).SequenceEqual(JsonMarshal.GetRawUtf8Value(right));
+
+    /// <summary>
+    /// The raw payload a hand-built <c>Unknown</c> keeps, checked so that what the converter writes reads back as the same
+    /// <c>Unknown</c>: <paramref name="rawPayload"/> itself when it is strict JSON, else (an object parsed with comments or
+    /// trailing commas allowed, whose raw bytes keep them) the same object written out without them, as System.Text.Json
+    /// writes such a <see cref="JsonElement"/>. Costs one pass over the payload's bytes.
+    /// </summary>
+    /// <param name="rawPayload">The JSON object, whose <c>"type"</c> the caller has checked.</param>
+    /// <returns>The payload to keep.</returns>
+    /// <exception cref="ArgumentException"><paramref name="rawPayload"/> has its <c>"type"</c> more than once (the converter refuses such an object when it reads it back).</exception>
+    public static JsonElement ForUnknown(JsonElement rawPayload)
+    {
+        var types = 0;
+        foreach (var property in rawPayload.EnumerateObject())
+        {
+            if (property.NameEquals("type"u8) && ++types > 1)
+            {
+                throw new ArgumentException("The raw payload of an unknown variant has its \"type\" more than once: one object names one variant, and the union's converter refuses it when it reads it back.", nameof(rawPayload));
+            }
+        }
+
+        return WithoutCommentsOrTrailingCommas(rawPayload);
+    }
+
+    /// <summary>
+    /// The payload of an unknown variant as JSON that any reader accepts: an <c>Unknown</c> is written back from its raw
+    /// bytes, and read under options that skip comments or allow trailing commas those bytes may hold them. A payload
+    /// without them keeps its bytes; one with them is written out again without them, as System.Text.Json writes a
+    /// <see cref="JsonElement"/> it read under the same options.
+    /// </summary>
+    internal static JsonElement WithoutCommentsOrTrailingCommas(JsonElement payload)
+    {
+        var raw = JsonMarshal.GetRawUtf8Value(payload);
+        var strict = new Utf8JsonReader(raw);
+        try
+        {
+            while (strict.Read())
+            {
+            }
+
+            return payload;
+        }
+        catch (JsonException)
+        {
+        }
+
+        var buffer = new ArrayBufferWriter<byte>(raw.Length);
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        {
+            payload.WriteTo(writer);
+        }
+
+        using var document = JsonDocument.Parse(buffer.WrittenMemory);
+        return document.RootElement.Clone();
+    }
 
     /// <summary>A hash of a wire name and the raw bytes of a JSON value.</summary>
     /// <param name="wireName">The wire name.</param>

@@ -241,10 +241,15 @@ partial record LeaseHistoryEvent : global::Reactive.Streams.IEventUnion<LeaseHis
         /// <param name="rawWireName">The value of its <c>"type"</c> discriminator.</param>
         /// <param name="rawPayload">The whole JSON object that carried it, discriminator included.</param>
         /// <exception cref="global::System.ArgumentNullException"><paramref name="rawWireName"/> is null.</exception>
-        /// <exception cref="global::System.ArgumentException"><paramref name="rawPayload"/> is not a JSON object, or its <c>"type"</c> is not <paramref name="rawWireName"/>.</exception>
+        /// <exception cref="global::System.ArgumentException"><paramref name="rawWireName"/> is the wire name of a variant, or <paramref name="rawPayload"/> is not a JSON object, or its <c>"type"</c> is not <paramref name="rawWireName"/> or comes more than once.</exception>
         public Unknown(string rawWireName, global::System.Text.Json.JsonElement rawPayload)
         {
             global::System.ArgumentNullException.ThrowIfNull(rawWireName);
+            if (rawWireName is "acquired" or "lease_renewed" or "revoked")
+            {
+                throw new global::System.ArgumentException($"'{rawWireName}' is the wire name of a variant of LeaseHistoryEvent, which reads back as that variant; an unknown variant's wire name is one no variant has.", nameof(rawWireName));
+            }
+
             if (rawPayload.ValueKind != global::System.Text.Json.JsonValueKind.Object)
             {
                 throw new global::System.ArgumentException($"The raw payload of an unknown variant is the JSON object that carried it, not a {rawPayload.ValueKind}.", nameof(rawPayload));
@@ -256,7 +261,7 @@ partial record LeaseHistoryEvent : global::Reactive.Streams.IEventUnion<LeaseHis
             }
 
             RawWireName = rawWireName;
-            RawPayload = rawPayload;
+            RawPayload = global::Reactive.Streams.EventUnionJsonPayload.ForUnknown(rawPayload);
         }
 
         /// <summary>The value of its <c>"type"</c> discriminator.</summary>
