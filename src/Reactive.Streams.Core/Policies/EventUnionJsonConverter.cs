@@ -123,6 +123,15 @@ public abstract class EventUnionJsonConverter<TUnion> : JsonConverter<TUnion>
         // variant is read with the serializer's own reader, so that an error is reported at the token it is about.
         var probe = reader;
         var typeCameFirst = FindType(ref probe);
+        if (probe.TokenType != JsonTokenType.String)
+        {
+            // Reported at the discriminator's value, as any value that cannot be read is: the serializer takes the
+            // position of the error from its own reader.
+            var kind = probe.TokenType;
+            reader = probe;
+            throw new JsonException($"The \"type\" of a {_unionName} must be a string, not a {kind}.");
+        }
+
         for (var v = 0; v < _variants.Length; v++)
         {
             if (probe.ValueTextEquals(_variants[v].Utf8WireName))
@@ -391,7 +400,7 @@ public abstract class EventUnionJsonConverter<TUnion> : JsonConverter<TUnion>
         return found;
     }
 
-    /// <summary>Moves <paramref name="reader"/> to the discriminator's value; true when it is the first property.</summary>
+    /// <summary>Moves <paramref name="reader"/> to the discriminator's value (of any kind); true when it is the first property.</summary>
     private bool FindType(ref Utf8JsonReader reader)
     {
         var first = true;
@@ -400,11 +409,6 @@ public abstract class EventUnionJsonConverter<TUnion> : JsonConverter<TUnion>
             if (reader.ValueTextEquals("type"u8))
             {
                 reader.Read();
-                if (reader.TokenType != JsonTokenType.String)
-                {
-                    throw new JsonException($"The \"type\" of a {_unionName} must be a string, not a {reader.TokenType}.");
-                }
-
                 return first;
             }
 
