@@ -333,8 +333,19 @@ internal static class UnionEmitter
         w.Line("/// <summary>Keeps <paramref name=\"rawValue\"/>.</summary>");
         w.Line("/// <param name=\"rawValue\">The wire value as read.</param>");
         w.Line("/// <exception cref=\"global::System.ArgumentNullException\"><paramref name=\"rawValue\"/> is null.</exception>");
+        w.Line("/// <exception cref=\"global::System.ArgumentException\"><paramref name=\"rawValue\"/> is the wire name of a variant (<see cref=\"FromWire\"/> reads it as that variant).</exception>");
         w.Open("public Other(string rawValue)");
         w.Line("global::System.ArgumentNullException.ThrowIfNull(rawValue);");
+
+        // A variant's wire name reads back as that variant, never as this one (as the Unknown of a union with payloads).
+        if (model.Variants.Count > 0)
+        {
+            w.Open($"if (rawValue is {string.Join(" or ", model.Variants.Select(static v => Naming.Literal(v.WireName)).Distinct())})");
+            w.Line($"throw new global::System.ArgumentException($\"'{{rawValue}}' is the wire name of a variant of {Naming.InterpolatedText(model.Name)}, which reads back as that variant; an unknown value is one no variant has.\", nameof(rawValue));");
+            w.Close();
+            w.Line();
+        }
+
         w.Line("RawValue = rawValue;");
         w.Close();
         w.Line();
@@ -382,7 +393,7 @@ internal static class UnionEmitter
         // A variant's wire name reads back as that variant, never as this one.
         if (model.Variants.Count > 0)
         {
-            w.Open($"if (rawWireName is {string.Join(" or ", model.Variants.Select(static v => Naming.Literal(v.WireName)))})");
+            w.Open($"if (rawWireName is {string.Join(" or ", model.Variants.Select(static v => Naming.Literal(v.WireName)).Distinct())})");
             w.Line($"throw new global::System.ArgumentException($\"'{{rawWireName}}' is the wire name of a variant of {Naming.InterpolatedText(model.Name)}, which reads back as that variant; an unknown variant's wire name is one no variant has.\", nameof(rawWireName));");
             w.Close();
             w.Line();

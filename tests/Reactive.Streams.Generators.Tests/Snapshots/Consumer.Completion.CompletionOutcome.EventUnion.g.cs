@@ -247,9 +247,15 @@ partial record CompletionOutcome : global::Reactive.Streams.IEventUnion<Completi
         /// <summary>Keeps <paramref name="rawValue"/>.</summary>
         /// <param name="rawValue">The wire value as read.</param>
         /// <exception cref="global::System.ArgumentNullException"><paramref name="rawValue"/> is null.</exception>
+        /// <exception cref="global::System.ArgumentException"><paramref name="rawValue"/> is the wire name of a variant (<see cref="FromWire"/> reads it as that variant).</exception>
         public Other(string rawValue)
         {
             global::System.ArgumentNullException.ThrowIfNull(rawValue);
+            if (rawValue is "success" or "failure" or "cancelled")
+            {
+                throw new global::System.ArgumentException($"'{rawValue}' is the wire name of a variant of CompletionOutcome, which reads back as that variant; an unknown value is one no variant has.", nameof(rawValue));
+            }
+
             RawValue = rawValue;
         }
 

@@ -81,6 +81,33 @@ public sealed class UnionHandBuiltFallbackTests
         Assert.Contains($"'{wireName}' is the wire name of a variant of LeaseEvent", error.Message, StringComparison.Ordinal);
     }
 
+    // The same for the Other of a union without payloads: Other("success") was kept and written as "success", which read
+    // back (and FromWire read) as Success.
+    [Theory]
+    [InlineData("success")]
+    [InlineData("failure")]
+    [InlineData("cancelled")]
+    public void An_other_named_like_a_variant_is_refused(string wireName)
+    {
+        var error = Assert.Throws<ArgumentException>(() => new Outcome.Other(wireName));
+
+        Assert.Equal("rawValue", error.ParamName);
+        Assert.Contains($"'{wireName}' is the wire name of a variant of Outcome", error.Message, StringComparison.Ordinal);
+        Assert.IsNotType<Outcome.Other>(Outcome.FromWire(wireName));
+    }
+
+    [Theory]
+    [InlineData("Success")]
+    [InlineData("timed_out")]
+    [InlineData("")]
+    public void An_other_reads_back_as_itself(string rawValue)
+    {
+        Outcome other = new Outcome.Other(rawValue);
+
+        Assert.Equal(other, JsonSerializer.Deserialize<Outcome>(JsonSerializer.Serialize(other)));
+        Assert.Equal(other, Outcome.FromWire(other.ToWire()));
+    }
+
     [Fact]
     public void A_name_that_differs_from_a_variant_s_only_in_case_is_an_unknown_that_reads_back_as_itself()
     {

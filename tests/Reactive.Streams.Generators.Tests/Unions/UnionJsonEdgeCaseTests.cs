@@ -285,7 +285,7 @@ public sealed class UnionJsonEdgeCaseTests
         var json = JsonSerializer.Serialize<EscapedMood>(new EscapedMood.Café(), options);
 
         Assert.Equal(JsonSerializer.Serialize(MirrorEscapedMood.Café, enumOptions), json);
-        Assert.Equal(JsonSerializer.Serialize<EscapedMood>(new EscapedMood.Other("café<1>"), options), json);
+        Assert.Equal(JsonSerializer.Serialize<EscapedMood>(new EscapedMood.Other("café<1>>"), options), json.Insert(json.Length - 1, relaxed ? ">" : "\\u003E"));
         Assert.Equal(new EscapedMood.Café(), JsonSerializer.Deserialize<EscapedMood>(json, options));
         Assert.Equal("\"sad\"", JsonSerializer.Serialize<EscapedMood>(new EscapedMood.Sad(), options));
     }
