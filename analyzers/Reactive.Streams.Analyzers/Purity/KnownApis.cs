@@ -71,7 +71,7 @@ internal static class KnownApis
         "System.Numerics.Vector4", "System.Numerics.Quaternion", "System.Numerics.Plane", "System.Numerics.Matrix3x2",
         "System.Numerics.Matrix4x4", "System.Numerics.Complex", "System.Numerics.BitOperations", "System.Globalization.CultureInfo", "System.Collections.Generic.KeyValuePair",
         "System.Collections.Generic.KeyValuePair`2", "System.Collections.Generic.EqualityComparer`1",
-        "System.Collections.Generic.Comparer`1", "System.Collections.Generic.CollectionExtensions",
+        "System.Collections.Generic.Comparer`1",
         "System.IEquatable`1", "System.IComparable", "System.IComparable`1", "System.IFormattable",
         "System.FormattableString", "System.Runtime.CompilerServices.FormattableStringFactory",
     };
@@ -114,6 +114,12 @@ internal static class KnownApis
         "Sort", "Reverse", "UnionWith", "IntersectWith", "ExceptWith", "SymmetricExceptWith", "TrimExcess",
         "EnsureCapacity", "CopyTo", "Fill", "Append", "AppendLine", "AppendFormat", "AppendJoin", "Replace",
         "set_Item", "set_Length", "set_Capacity",
+
+        // BlockingCollection, ConcurrentBag, ConcurrentStack, PriorityQueue, OrderedDictionary, the immutable builders
+        // and HashCode: members that take items out of, or put items into, the instance they are called on.
+        "Take", "TryTake", "TakeFromAny", "TryTakeFromAny", "AddToAny", "TryAddToAny", "CompleteAdding", "PushRange",
+        "TryPopRange", "EnqueueRange", "EnqueueDequeue", "DequeueEnqueue", "SetAt", "DrainToImmutable", "MoveToImmutable",
+        "set_Count", "AddBytes",
     };
 
     /// <summary>The effect of a known-impure member, or <see langword="null"/>.</summary>

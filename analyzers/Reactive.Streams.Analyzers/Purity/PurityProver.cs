@@ -2076,6 +2076,13 @@ internal sealed class PurityProver
                     return null;
                 }
 
+                if (method.IsExtensionMethod && arguments.FirstOrDefault(a => a.Parameter?.Ordinal == 0)?.Value is { } receiver && !IsFresh(receiver))
+                {
+                    // CollectionExtensions.TryAdd(dictionary, k, v), Remove(dictionary, k, out v), AddRange(list, span): an
+                    // extension mutator writes the collection it extends.
+                    return Effect("mutates '" + Describe(receiver) + "' ('" + KnownApis.Display(method) + "'), which was not created inside the degrader", at);
+                }
+
                 if (method.IsStatic)
                 {
                     // Array.Sort(a), Array.Copy(src, dst, n): every array the call is handed must be created inside.

@@ -26,6 +26,7 @@ internal static partial class PurityCorpus
         .. Implicit(),
         .. Construction(),
         .. Initializers(),
+        .. Audit3(),
     ];
 
     private static IEnumerable<PurityCase> Generics()
