@@ -23,8 +23,11 @@ public sealed class MakeDegraderStaticCodeFix : CodeFixProvider
     /// <inheritdoc/>
     public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(DiagnosticIds.ImpureDegrader);
 
-    /// <inheritdoc/>
-    public override FixAllProvider? GetFixAllProvider() => null;
+    /// <summary>
+    /// Fix-all computes every fix on the original document and merges their edits, an identical one once: degraders that
+    /// share a local all become static and the local const once, in one run.
+    /// </summary>
+    public override FixAllProvider? GetFixAllProvider() => MergingFixAll.Provider;
 
     /// <inheritdoc/>
     public override async Task RegisterCodeFixesAsync(CodeFixContext context)

@@ -50,6 +50,31 @@ internal static class Verify<TAnalyzer>
         await test.RunAsync();
     }
 
+    /// <summary>
+    /// Applies the first fix diagnostic by diagnostic (<paramref name="diagnostics"/> times) to reach
+    /// <paramref name="fixedSource"/>, and one fix-all in the document, the project and the solution to reach
+    /// <paramref name="batchFixedSource"/> in one run: where a fix makes a later diagnostic disappear, the two differ.
+    /// </summary>
+    internal static async Task CodeFixAndFixAllAsync<TCodeFix>(string source, string fixedSource, string batchFixedSource, int diagnostics)
+        where TCodeFix : CodeFixProvider, new()
+    {
+        var test = new CodeFixTest<TCodeFix>
+        {
+            TestCode = source,
+            FixedCode = fixedSource,
+            BatchFixedCode = batchFixedSource,
+            CodeActionIndex = 0,
+            NumberOfIncrementalIterations = diagnostics,
+            NumberOfFixAllIterations = 1,
+            NumberOfFixAllInDocumentIterations = 1,
+            NumberOfFixAllInProjectIterations = 1,
+        };
+        Configure(test.TestState, withLibrary: true, editorConfig: null);
+        Configure(test.FixedState, withLibrary: true, editorConfig: null);
+        Configure(test.BatchFixedState, withLibrary: true, editorConfig: null);
+        await test.RunAsync();
+    }
+
     /// <summary>Like <see cref="CodeFixAsync{TCodeFix}"/> for a program with top-level statements (compiled as an executable).</summary>
     internal static async Task CodeFixProgramAsync<TCodeFix>(string source, string fixedSource)
         where TCodeFix : CodeFixProvider, new()
