@@ -1356,6 +1356,28 @@ internal sealed class PurityProver
             return null;
         }
 
+        // `bag.Count()`, `bag.ToList()`, `new List<int>(bag)`, `string.Concat(bag)`: a compiled method handed a collection of
+        // the compilation as an IEnumerable<T> (or IEnumerable) enumerates it as foreach does, with its GetEnumerator,
+        // MoveNext and Current, which are proved like a spread's.
+        private PurityViolation? CheckEnumeratedArguments(ImmutableArray<IArgumentOperation> arguments, IOperation at)
+        {
+            if (arguments.IsDefaultOrEmpty)
+            {
+                return null;
+            }
+
+            foreach (var argument in arguments)
+            {
+                if (argument.Parameter?.Type.OriginalDefinition.SpecialType is SpecialType.System_Collections_Generic_IEnumerable_T or SpecialType.System_Collections_IEnumerable
+                    && CheckSpread(argument.Value, at) is { } violation)
+                {
+                    return violation;
+                }
+            }
+
+            return null;
+        }
+
         // `[.. bag]` enumerates bag as foreach does: a GetEnumerator of the compilation, and its enumerator's MoveNext and Current.
         private PurityViolation? CheckSpread(IOperation spread, IOperation at)
         {
@@ -2033,6 +2055,11 @@ internal sealed class PurityProver
                 return formatting;
             }
 
+            if (CheckEnumeratedArguments(arguments, at) is { } enumerated)
+            {
+                return enumerated;
+            }
+
             if (KnownApis.IsSpanMutator(method) is { } written)
             {
                 // span.Fill(0), xs.AsSpan().Reverse(), source.CopyTo(destination): the span written must view storage
@@ -2272,8 +2299,9 @@ internal sealed class PurityProver
             // An implicit constructor has no syntax of its own, but runs its type's initializers and base constructor.
             if (!IsInSource(constructor.IsImplicitlyDeclared ? constructor.ContainingType : constructor) || _prover.IsUserDeclaredPure(constructor))
             {
-                // Constructing a value or a collection is pure; effectful BCL types are on the deny-list above.
-                return null;
+                // Constructing a value or a collection is pure; effectful BCL types are on the deny-list above. A collection
+                // built from a sequence of the compilation (`new List<int>(bag)`) enumerates it.
+                return _prover.IsUserDeclaredPure(constructor) ? null : CheckEnumeratedArguments(creation.Arguments, creation);
             }
 
             return Enter(constructor, ThisMode.Fresh, creation, "new " + constructor.ContainingType.Name, creation.Arguments);

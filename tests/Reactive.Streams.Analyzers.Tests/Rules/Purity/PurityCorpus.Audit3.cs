@@ -34,6 +34,41 @@ internal static partial class PurityCorpus
             "lambda \u2192 mutates 'H.B' ('Builder.DrainToImmutable'), which was not created inside the degrader");
         yield return Pure("PriorityQueue and builder of the degrader's own", "int", "static x => { var q = new PriorityQueue<int, int>(); q.EnqueueRange([x, 1], 0); var b = ImmutableArray.CreateBuilder<int>(); b.Add(q.EnqueueDequeue(x, 1)); return b.DrainToImmutable()[0]; }");
 
+        // A compiled method handed a collection of the compilation as a sequence enumerates it with the collection's members.
+        yield return Impure("LINQ over a collection whose GetEnumerator writes a static", "Bag", "static b => b.Count() > 0 ? b : b", """
+            sealed class Bag : IEnumerable<int>
+            {
+                public static int N;
+                public IEnumerator<int> GetEnumerator() { /*!*/N++; yield break; }
+                System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+            }
+            """, "lambda \u2192 GetEnumerator \u2192 writes static field 'Bag.N'");
+        yield return Impure("List constructed from a collection whose enumerator's MoveNext writes a static", "Bag", "static b => new List<int>(b).Count > 0 ? b : b", """
+            sealed class Bag : IEnumerable<int>
+            {
+                public Walker GetEnumerator() => new();
+                IEnumerator<int> IEnumerable<int>.GetEnumerator() => GetEnumerator();
+                System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+            }
+            sealed class Walker : IEnumerator<int>
+            {
+                public static int N;
+                public int Current => 0;
+                object System.Collections.IEnumerator.Current => Current;
+                public bool MoveNext() { /*!*/N++; return false; }
+                public void Reset() { }
+                public void Dispose() { }
+            }
+            """, "lambda \u2192 MoveNext \u2192 writes static field 'Walker.N'");
+        yield return Pure("LINQ over a collection with pure enumeration", "Bag", "static b => b.Sum() > 0 && b.ToList().Count > 1 ? b : b", """
+            sealed class Bag : IEnumerable<int>
+            {
+                private readonly int[] _items = [1, 2];
+                public IEnumerator<int> GetEnumerator() { foreach (var x in _items) { yield return x; } }
+                System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+            }
+            """);
+
         // Writes the page lists, reached through forms the other groups do not use.
         yield return Impure("out argument of a compiled method into a static field", "string", "static s => /*!*/int.TryParse(s, out H.Last) ? s : \"\"", "static class H { public static int Last; }",
             "lambda \u2192 writes static field 'H.Last'");
