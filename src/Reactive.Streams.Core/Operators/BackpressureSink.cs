@@ -47,6 +47,26 @@ internal abstract class BackpressureSink<T> : ReadSignal, IObserver<T>
     /// </param>
     public void SubscribeTo(IObservable<T> source, bool errorsToOnError = false)
     {
+        if (CurrentThreadScheduler.IsScheduleRequired)
+        {
+            // Subscribe inside a current-thread trampoline, as Rx's own operators do (Producer.SubscribeRaw): a source
+            // that emits synchronously on this thread (Range, Repeat, Generate, ToObservable) then queues its emission
+            // until its Subscribe has returned the subscription, so an end decided while it emits (a Fail overflow, a
+            // throwing degrader, a handler's failure) can unsubscribe it. Without it such a source ran to its
+            // end (for ever, for Repeat) inside this call with nobody able to stop it. Exceptions leave the trampoline.
+            CurrentThreadScheduler.Instance.Schedule((Sink: this, Source: source, ErrorsToOnError: errorsToOnError), static (_, s) =>
+            {
+                s.Sink.SubscribeNow(s.Source, s.ErrorsToOnError);
+                return Disposable.Empty;
+            });
+            return;
+        }
+
+        SubscribeNow(source, errorsToOnError);
+    }
+
+    private void SubscribeNow(IObservable<T> source, bool errorsToOnError)
+    {
         var subscription = errorsToOnError ? source.SubscribeSafe(this) : source.Subscribe(this);
 
         // If the stream ended during Subscribe (a synchronous source, an overflow), this disposes it at once.

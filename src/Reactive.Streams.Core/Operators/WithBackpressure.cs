@@ -36,6 +36,11 @@ namespace Reactive.Streams;
 /// throws the observer's exception, as with <c>ObserveOn</c> there. An exception thrown by the source's
 /// own <c>Subscribe</c> does not reach the caller: as with <c>ObserveOn</c> (Rx's <c>SubscribeSafe</c>), it ends the
 /// stream like a source's <c>OnError</c>, delivered on the scheduler after the items the source pushed before throwing.
+/// As Rx's own operators do, the source is subscribed inside a <see cref="CurrentThreadScheduler"/> trampoline: a
+/// source that emits synchronously on the subscribing thread (<c>Range</c>, <c>Repeat</c>, <c>Generate</c>) emits once
+/// its subscription exists, so a stream that ends during that emission (a Fail overflow) unsubscribes it at once, and a
+/// drain on <see cref="CurrentThreadScheduler"/> runs after the source's <c>Subscribe</c> has returned, as with
+/// <c>ObserveOn</c>.
 /// A scheduler that refuses the drain's work (a disposed <see cref="EventLoopScheduler"/>) ends the subscription as a
 /// disposal does, and the observer gets <c>OnError</c> with the scheduler's exception on the thread that pushed (or
 /// completed); the push itself does not throw.
