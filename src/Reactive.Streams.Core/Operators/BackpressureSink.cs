@@ -21,6 +21,7 @@ internal abstract class BackpressureSink<T> : ReadSignal, IObserver<T>
     private int _lastDrainThread;
     private bool _lastDrainThreadDedicated;
     private int _subscribingThread;
+    private int _lastSchedulingThread;
 
     protected BackpressureSink(BoundedBuffer<T> buffer)
     {
@@ -197,6 +198,13 @@ internal abstract class BackpressureSink<T> : ReadSignal, IObserver<T>
         return idle;
     }
 
+    /// <summary>
+    /// Records that this thread is about to schedule the consumer's drain: on <see cref="CurrentThreadScheduler"/> inside
+    /// a trampoline the drain is queued behind the work running on this thread, so it can run only once this thread is
+    /// free (see <see cref="SchedulerBlockingHazard"/>).
+    /// </summary>
+    protected void RecordDrainScheduling() => Volatile.Write(ref _lastSchedulingThread, Environment.CurrentManagedThreadId);
+
     /// <summary>Records that this thread runs the consumer's work for the scheduler (a drain, or the subscription's probe).</summary>
     protected void RecordDrainThread()
     {
@@ -241,6 +249,14 @@ internal abstract class BackpressureSink<T> : ReadSignal, IObserver<T>
     protected BlockHazard SchedulerBlockingHazard(IScheduler scheduler)
     {
         var me = Environment.CurrentManagedThreadId;
+        if (scheduler is CurrentThreadScheduler && !CurrentThreadScheduler.IsScheduleRequired && Volatile.Read(ref _lastSchedulingThread) == me)
+        {
+            // The drain was scheduled from this thread while a trampoline runs on it (a source subscribed inside one,
+            // as every subscription now is, or a push from trampolined work), so it is queued behind this very push:
+            // whatever kind of thread this is (a thread-pool thread too), blocking would never end.
+            return BlockHazard.DrainingThread;
+        }
+
         var last = Volatile.Read(ref _lastDrainThread);
         return VirtualClock.StateOf(scheduler) switch
         {

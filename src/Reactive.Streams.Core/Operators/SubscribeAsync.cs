@@ -230,6 +230,7 @@ internal sealed class SubscribeAsyncSink<T>(BoundedBuffer<T> buffer, Func<T, Can
 
     protected internal override void OnReadable()
     {
+        RecordDrainScheduling();
         try
         {
             scheduler.Schedule(this, static (_, sink) =>

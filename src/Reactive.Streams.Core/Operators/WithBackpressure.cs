@@ -178,7 +178,9 @@ public static partial class ObservableBackpressureExtensions
     /// thread-pool) thread on which <paramref name="scheduler"/> has already run the operator's work, such as an event
     /// loop, a UI synchronization context or the current-thread trampoline. The operator learns that thread from the
     /// scheduler itself (it schedules a no-op at subscription and notes where each drain runs), not from a list of
-    /// scheduler types. The stream then fails fast instead of deadlocking: the item is rejected and counted, the source
+    /// scheduler types; on <see cref="CurrentThreadScheduler"/> a push from the thread whose trampoline holds the queued
+    /// drain fails fast too, whatever kind of thread it is (a source that emits while it is subscribed, which happens
+    /// inside a trampoline). The stream then fails fast instead of deadlocking: the item is rejected and counted, the source
     /// is unsubscribed, and the downstream receives the items buffered before it followed by <c>OnError</c> with an
     /// <see cref="InvalidOperationException"/> naming the stream. Nothing is thrown back into the producer's
     /// <c>OnNext</c>. A producer on a thread-pool thread is taken to block safely (another pool thread runs the drain);
@@ -321,6 +323,7 @@ internal sealed class WithBackpressure<T>(IObservable<T> source, BoundedStreamOp
             }
             else if (!_disposed)
             {
+                RecordDrainScheduling();
                 try
                 {
                     scheduler.Schedule(this, static (_, sink) =>

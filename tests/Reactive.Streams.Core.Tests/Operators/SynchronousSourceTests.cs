@@ -126,6 +126,52 @@ public class SynchronousSourceTests
         Assert.Equal(composed, alone);
     }
 
+    public static TheoryData<string> TrampolinedConsumers() => ["operator alone", "operator then Select", "SubscribeAsync"];
+
+    [Theory]
+    [MemberData(nameof(TrampolinedConsumers))]
+    public async Task On_a_pool_thread_a_PauseUpstream_burst_queued_behind_the_current_thread_trampoline_fails_fast_instead_of_deadlocking(string consumer)
+    {
+        // The drain (or handler loop) is queued on the trampoline of the very thread that pushes, so blocking that push
+        // would wait for ever. A pool thread was taken to block safely (another pool thread would run the drain), which
+        // is not so for the current-thread scheduler: the push hung.
+        var seen = new List<int>();
+        Exception? error = null;
+        await Task.Run(async () =>
+        {
+            var source = new BurstOnSubscribe(10);
+            switch (consumer)
+            {
+                case "SubscribeAsync":
+                {
+                    var subscription = source.SubscribeAsync((x, _) =>
+                    {
+                        seen.Add(x);
+                        return ValueTask.CompletedTask;
+                    }, BackpressurePolicy.PauseUpstream, 2, scheduler: CurrentThreadScheduler.Instance);
+                    error = await Assert.ThrowsAnyAsync<Exception>(() => subscription.Completion);
+                    break;
+                }
+
+                default:
+                {
+                    var operated = source.PauseUpstream(2, CurrentThreadScheduler.Instance);
+                    if (consumer == "operator then Select")
+                    {
+                        operated = operated.Select(x => x);
+                    }
+
+                    operated.Subscribe(seen.Add, e => error = e);
+                    break;
+                }
+            }
+        }).WaitAsync(TestLimits.Hang);
+
+        Assert.Equal([0, 1], seen);
+        Assert.IsType<InvalidOperationException>(error);
+        Assert.Contains("PauseUpstream", error.Message, StringComparison.Ordinal);
+    }
+
     private sealed class BurstOnSubscribe(int count) : IObservable<int>
     {
         public IDisposable Subscribe(IObserver<int> observer)
