@@ -13,7 +13,8 @@ namespace Reactive.Streams;
 /// <remarks>
 /// <para>It behaves as <c>SubscribeAsync</c>'s consumer, with the same buffer, the same handler loop and the same
 /// outcomes; only the upstream subscription is the caller's. <see cref="OnNext"/> never runs the handler and never
-/// throws: it pushes into the buffer under the policy. DropOldest and DegradeQuality evict the oldest buffered item;
+/// throws, except what the options' <see cref="BoundedStreamOptions{T}.OnDropped"/> callback throws (that reaches the
+/// pusher, after the push has happened, on every surface): it pushes into the buffer under the policy. DropOldest and DegradeQuality evict the oldest buffered item;
 /// PauseUpstream blocks the calling thread until the handler has taken an item (a call from inside the handler, before
 /// or after an await, would deadlock, so it fails the observer with an <see cref="InvalidOperationException"/> naming
 /// the stream instead; a timeout fails it with <see cref="StreamOverflowException"/>); Fail, a missing degrader or a
@@ -80,6 +81,8 @@ public class BackpressureObserver<T> : IObserver<T>, IDisposable, IAsyncDisposab
 
     /// <summary>Pushes <paramref name="value"/> into the buffer under the policy; ignored once the observer has stopped.</summary>
     /// <param name="value">The item.</param>
+    /// <remarks>Throws only what the options' <see cref="BoundedStreamOptions{T}.OnDropped"/> callback throws for an
+    /// item it evicted; <paramref name="value"/> has been buffered then, and the observer goes on.</remarks>
     public void OnNext(T value) => _sink.OnNext(value);
 
     /// <summary>Ends the stream with <paramref name="error"/>: what is buffered is still handled, then <see cref="Completion"/> faults with it.</summary>

@@ -27,7 +27,9 @@ public static partial class ObservableBackpressureExtensions
     /// PauseUpstream). Feed a source that calls from
     /// several threads at once through <c>Synchronize()</c>, or subscribe a <see cref="BackpressureObserver{T}"/>,
     /// which accepts concurrent calls.</para>
-    /// <para>Errors surface through <see cref="BackpressureSubscription.Completion"/>, never through a callback: it
+    /// <para>Errors surface through <see cref="BackpressureSubscription.Completion"/>, never through a callback (only
+    /// an exception thrown by the options' <see cref="BoundedStreamOptions{T}.OnDropped"/> reaches the source's
+    /// <c>OnNext</c>, after the push has happened, as on every surface): it
     /// completes once the source has completed and every buffered item was handled; it faults with the handler's
     /// exception as soon as the handler throws (the subscription then ends: the source is unsubscribed, blocked
     /// producers are released, buffered items are not handled; an exception that a callback registered on the handler's

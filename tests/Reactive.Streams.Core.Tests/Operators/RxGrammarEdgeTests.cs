@@ -195,4 +195,26 @@ public class RxGrammarEdgeTests
         // [1, 2] at 210; the rest, [3], at the completion.
         Assert.Equal([OnNext(211, 2), OnNext(301, 1), OnCompleted<int>(301)], results.Messages);
     }
+
+    [Fact]
+    public void BackpressureObserver_OnNext_throws_only_what_OnDropped_throws_after_buffering_the_item_and_goes_on()
+    {
+        var scheduler = new TestScheduler();
+        var seen = new List<int>();
+        var dropped = new FormatException("onDropped");
+        var observer = new BackpressureObserver<int>((x, _) =>
+        {
+            seen.Add(x);
+            return ValueTask.CompletedTask;
+        }, new BoundedStreamOptions<int>(BackpressurePolicy.DropOldest, 1) { OnDropped = _ => throw dropped }, scheduler);
+        observer.OnNext(1);
+
+        Assert.Same(dropped, Assert.Throws<FormatException>(() => observer.OnNext(2)));
+
+        Assert.False(observer.IsStopped);
+        observer.OnCompleted();
+        scheduler.AdvanceBy(1);
+        Assert.Equal([2], seen);
+        Assert.True(observer.Completion.IsCompletedSuccessfully);
+    }
 }
