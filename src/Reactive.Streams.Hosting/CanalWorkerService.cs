@@ -265,7 +265,8 @@ internal sealed class DispatchMode<T>(IHostedDispatcher hosted, Func<DeliveryDis
         var target = dispatcher();
         foreach (var frame in batch)
         {
-            await target.DispatchAsync(map(frame), canal.AckTokenFor(frame), cancellationToken).ConfigureAwait(false);
+            // The frame is the item's origin: its dispatch continues the producer's trace even when the batch holds several.
+            await target.DispatchMappedAsync(map(frame), frame, canal.AckTokenFor(frame), cancellationToken).ConfigureAwait(false);
         }
     }
 

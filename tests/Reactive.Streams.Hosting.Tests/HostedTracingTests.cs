@@ -55,4 +55,70 @@ public sealed class HostedTracingTests
         Assert.Equal("deliver billing/file", deliver?.DisplayName);
         Assert.Equal(trace, deliver?.TraceId);
     }
+
+    /// <summary>Records the span current in each write, by item.</summary>
+    private sealed class PerItemTracingSink(string name, int expected) : IDeliverySink<string>
+    {
+        public string Name => name;
+
+        public System.Collections.Concurrent.ConcurrentDictionary<string, Activity?> Spans { get; } = new();
+
+        public TaskCompletionSource AllWritten { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public ValueTask WriteAsync(string item, CancellationToken cancellationToken)
+        {
+            Spans[item] = Activity.Current;
+            if (Spans.Count >= expected)
+            {
+                AllWritten.TrySetResult();
+            }
+
+            return default;
+        }
+    }
+
+    [Fact]
+    public async Task A_dispatching_worker_continues_each_producers_trace_when_it_pulls_several_frames_in_one_batch()
+    {
+        // docs/tracing.md: a dispatch's parent is the context its frame carries, "so each frame's trace continues even
+        // when a batch handler dispatches it". The hosted worker maps each frame to the dispatcher's item type, which
+        // must not lose the frame's context: each delivery belongs to the trace of the append that produced it.
+        using var recorder = new TraceRecorder();
+        var sink = new PerItemTracingSink("file", expected: 3);
+        await using var test = new TestHost(new() { ["ReactiveStreams:Canals:billing:Stream"] = "orders" });
+        var traces = new Dictionary<string, ActivityTraceId>();
+        await using (var log = await Reactive.Streams.Storage.Sqlite.SqliteStreamLog.OpenAsync(test.DatabasePath))
+        {
+            foreach (var item in new[] { "o1", "o2", "o3" })
+            {
+                using var producer = recorder.StartTrace();
+                traces[item] = producer.TraceId;
+                await log.AppendAsync("orders", item, AppendMode.Durable);
+            }
+        }
+
+        test.Builder.Services.AddReactiveStreams()
+            .AddDispatcher<string>("billing", d => d.AddSink(_ => sink))
+            .AddCanalWorker("billing", "billing", frame => Encoding.UTF8.GetString(frame.Payload.Span));
+        var host = await test.StartAsync();
+        await sink.AllWritten.Task.WaitAsync(TestHost.Hang);
+        await host.StopAsync().WaitAsync(TestHost.Hang);
+
+        // The three frames were ready at the first pull: one batch, one process span linked to the three producers.
+        var process = recorder.Single("process orders");
+        Assert.Equal(3, process.Links.Count());
+        foreach (var (item, trace) in traces)
+        {
+            var deliver = sink.Spans[item];
+            Assert.NotNull(deliver);
+            Assert.Equal("deliver billing/file", deliver.DisplayName);
+            Assert.Equal(trace, deliver.TraceId);
+        }
+
+        var dispatches = recorder.Spans.Where(s => s.DisplayName == "dispatch billing").ToList();
+        Assert.Equal(3, dispatches.Count);
+        Assert.All(dispatches, d => Assert.Contains(d.Links, l => l.Context.SpanId == process.SpanId));
+        Assert.All(dispatches, d => Assert.NotNull(d.GetTagItem("messaging.message.id")));
+        Assert.Equal(traces.Values.Select(t => t.ToHexString()).Order(), dispatches.Select(d => d.TraceId.ToHexString()).Order());
+    }
 }

@@ -10,14 +10,19 @@ public sealed partial class DeliveryDispatcher<T>
     /// <summary>
     /// Starts the PRODUCER span of one dispatch, on the dispatcher. Its parent is the caller's current span; a
     /// <see cref="StreamFrame"/> item that carries a trace context parents it instead (so each frame's trace continues
-    /// even when a batch handler dispatches it), and the caller's span, if any, is linked. The span is not left current.
+    /// even when a batch handler dispatches it), and the caller's span, if any, is linked; so does the frame an item was
+    /// made from (<paramref name="origin"/>) unless the caller's span is in that frame's trace already. The span is not left current.
     /// </summary>
-    private Activity? StartDispatch(T item)
+    private Activity? StartDispatch(T item, StreamFrame? origin)
     {
         ActivityContext parent = default;
         ActivityLink[]? links = null;
-        if (item is StreamFrame frame && StreamTracing.Extract(frame) is var context && context != default)
+        var source = item as StreamFrame ?? origin;
+        if (source is { } frame && StreamTracing.Extract(frame) is var context && context != default
+            && (item is StreamFrame || Activity.Current?.TraceId != context.TraceId))
         {
+            // A mapped item whose caller already runs in the frame's trace (a worker's process span for a single
+            // frame is its child) keeps the caller as its parent; one dispatched from a batch's span joins its frame's.
             parent = context;
             if (Activity.Current is { } current && current.Context != context)
             {
@@ -27,7 +32,7 @@ public sealed partial class DeliveryDispatcher<T>
 
         var activity = StreamTracing.Start(
             "dispatch", "send", ActivityKind.Producer, Name, parent, links, makeCurrent: false, _dispatchSpanName ??= $"dispatch {Name}");
-        if (activity is { IsAllDataRequested: true } && item is StreamFrame withId)
+        if (activity is { IsAllDataRequested: true } && source is { } withId)
         {
             activity.SetTag("messaging.message.id", withId.Id.ToString());
         }

@@ -166,7 +166,15 @@ public sealed partial class DeliveryDispatcher<T> : IAsyncDisposable, IDisposabl
     /// <exception cref="InvalidOperationException">The dispatcher is shut down, or shut down while this dispatch waited
     /// for room (reported through the returned task); the item is not acknowledged.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled (through the task).</exception>
-    public ValueTask DispatchAsync(T item, IAckToken? ack = null, CancellationToken cancellationToken = default)
+    public ValueTask DispatchAsync(T item, IAckToken? ack = null, CancellationToken cancellationToken = default) =>
+        DispatchMappedAsync(item, origin: null, ack, cancellationToken);
+
+    /// <summary>
+    /// <see cref="DispatchAsync(T, IAckToken?, CancellationToken)"/> of an item made from <paramref name="origin"/> (the
+    /// hosting package's dispatching worker maps each frame to the dispatcher's item type): the dispatch span continues
+    /// the trace the frame carries, as it would for the frame itself.
+    /// </summary>
+    internal ValueTask DispatchMappedAsync(T item, StreamFrame? origin, IAckToken? ack, CancellationToken cancellationToken)
     {
         if (Volatile.Read(ref _shutdownStarted) != 0)
         {
@@ -181,7 +189,7 @@ public sealed partial class DeliveryDispatcher<T> : IAsyncDisposable, IDisposabl
         // The clock is read only while someone listens to the ack latency histogram: it is the one per-item cost
         // of the metric, and an item dispatched before a listener attached is simply not measured.
         long? dispatchedAt = Telemetry.Enabled && Meter.AckDuration.Enabled ? _timeProvider.GetTimestamp() : null;
-        var dispatch = StreamTracing.IsActive ? StartDispatch(item) : null;
+        var dispatch = StreamTracing.IsActive ? StartDispatch(item, origin) : null;
         var envelope = dispatch is null
             ? new DeliveryEnvelope<T>(item, ack, _holds, dispatchedAt)
             : new TracedDeliveryEnvelope<T>(item, ack, _holds, dispatchedAt, dispatch);
