@@ -327,6 +327,11 @@ public sealed class ConsumerGroupCanal : ICommittableCanal<StreamFrame>, IRequeu
                     return Hand(max);
                 }
 
+                // Acknowledgements made through tokens while this pull waited go first: a claim takes this member's own
+                // frames back once their claim timeout has passed, and a frame acknowledged within it (its sinks
+                // committed it while the pull was parked) must not be handed out again for want of a send.
+                await FlushAcknowledgementsAsync(token).ConfigureAwait(false);
+
                 // The claim is not cancellable: once sent, what it takes is kept in _ready for this pull or the next.
                 token.ThrowIfCancellationRequested();
                 var claimedAt = _clock.GetTimestamp();
@@ -591,7 +596,8 @@ public sealed class ConsumerGroupCanal : ICommittableCanal<StreamFrame>, IRequeu
 
     /// <summary>
     /// An ack token for <paramref name="frame"/>: when it fires the frame counts as handled, and the acknowledgement is
-    /// sent at the next pull, flush or commit, or at the disposal. Firing it twice is harmless. Firing it after the
+    /// sent at the next pull (and before each claim of a pull that is waiting), flush or commit, or at the disposal.
+    /// Firing it twice is harmless. Firing it after the
     /// canal was disposed throws <see cref="ObjectDisposedException"/> and acknowledges nothing, since nothing would send
     /// it any more (a dispatcher logs that as a failed acknowledgement): the frame stays pending and is reclaimed after
     /// the claim timeout. <see cref="CommitAsync"/> sends at once, so it still acknowledges after the disposal.

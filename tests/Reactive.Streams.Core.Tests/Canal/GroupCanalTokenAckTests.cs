@@ -1,0 +1,67 @@
+using Reactive.Streams.Storage.Tests;
+
+namespace Reactive.Streams.Tests.Canal;
+
+/// <summary>
+/// A consumer-group member feeding a dispatcher (docs/consumer-groups.md, per-frame <c>AckTokenFor</c>): a frame whose
+/// token fired within its claim timeout counts as acknowledged, also while the member's next pull is parked.
+/// </summary>
+public sealed class GroupCanalTokenAckTests
+{
+    private static readonly TimeSpan s_hang = TimeSpan.FromMinutes(2);
+
+    private sealed class HeldSink : IDeliverySink<StreamFrame>
+    {
+        public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public string Name => "held";
+
+        public async ValueTask WriteAsync(StreamFrame item, CancellationToken cancellationToken) =>
+            await Release.Task.WaitAsync(s_hang, cancellationToken);
+    }
+
+    [Fact]
+    public async Task A_frame_acknowledged_through_its_token_while_the_next_pull_waits_is_not_reclaimed_by_that_pull()
+    {
+        var clock = new TestClock();
+        await using var log = new InMemoryStreamLog(new StreamLogOptions { TimeProvider = clock });
+        await log.AppendAsync("orders", "a", AppendMode.Durable);
+        var member = await ConsumerGroupCanal.OpenAsync(log, "orders", "billing", "m1",
+            new ConsumerGroupCanalOptions { ClaimTimeout = TimeSpan.FromSeconds(10), TimeProvider = clock });
+        var sink = new HeldSink();
+        await using var dispatcher = new DeliveryDispatcher<StreamFrame>(new DeliveryOptions<StreamFrame>().AddSink(sink));
+
+        var batch = await member.PullBatchAsync(10, TimeSpan.Zero);
+        var frame = Assert.Single(batch);
+        await dispatcher.DispatchAsync(frame, member.AckTokenFor(frame));
+
+        // The next pull waits a minute for new frames, claiming again every quarter of the claim timeout meanwhile.
+        var timers = clock.TimersCreated;
+        var next = member.PullBatchAsync(10, TimeSpan.FromMinutes(1)).AsTask();
+        await clock.WaitForTimersAsync(timers + 1);
+
+        // The sink commits the frame at once, well within its claim timeout: the token fires.
+        sink.Release.TrySetResult();
+        var watchdog = Task.Delay(s_hang);
+        while (dispatcher.AcknowledgedCount == 0)
+        {
+            Assert.False(watchdog.IsCompleted, "the frame was never acknowledged");
+            await Task.Yield();
+        }
+
+        // Ten virtual seconds later the claim would have run out had the acknowledgement not been sent: the parked pull
+        // must not take the handled frame back and hand it out again.
+        for (var step = 0; step < 40 && !next.IsCompleted; step++)
+        {
+            timers = clock.TimersCreated;
+            clock.Advance(TimeSpan.FromSeconds(2.5));
+            await Task.WhenAny(next, clock.WaitForTimersAsync(timers + 1));
+        }
+
+        var again = await next.WaitAsync(s_hang);
+        Assert.True(again.IsEmpty, $"the pull handed out {again.Count} frame(s) again: delivery {(again.IsEmpty ? 0 : member.DeliveryCountOf(again[0]))}");
+        Assert.Empty(await log.ReadPendingAsync("orders", "billing", null, 10));
+        Assert.Equal(0, member.Unacknowledged);
+        await member.DisposeAsync();
+    }
+}
