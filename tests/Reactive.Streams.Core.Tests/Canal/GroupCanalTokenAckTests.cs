@@ -64,4 +64,40 @@ public sealed class GroupCanalTokenAckTests
         Assert.Equal(0, member.Unacknowledged);
         await member.DisposeAsync();
     }
+
+    [Fact]
+    public async Task A_token_for_a_frame_the_member_does_not_hold_acknowledges_nothing()
+    {
+        var clock = new TestClock();
+        await using var log = new InMemoryStreamLog(new StreamLogOptions { TimeProvider = clock });
+        await log.AppendAsync("orders", "a", AppendMode.Durable);
+        await log.AppendAsync("orders", "b", AppendMode.Durable);
+        var options = new ConsumerGroupCanalOptions { ClaimTimeout = TimeSpan.FromSeconds(10), TimeProvider = clock };
+        var m1 = await ConsumerGroupCanal.OpenAsync(log, "orders", "billing", "m1", options);
+        var m2 = await ConsumerGroupCanal.OpenAsync(log, "orders", "billing", "m2", options);
+        var first = await m1.PullBatchAsync(1, TimeSpan.Zero);
+        var second = await m2.PullBatchAsync(1, TimeSpan.Zero);
+        var direct = (await log.ReadAsync("orders", StreamId.Min, StreamId.Max, 10))[1];
+
+        // b is m2's, and m1 never handed it out: m1's token for it (or for the same frame read directly) does nothing.
+        m1.AckTokenFor(second[0]).Acknowledge();
+        m1.AckTokenFor(direct).Acknowledge();
+        await m1.FlushAcknowledgementsAsync();
+        var pending = await log.ReadPendingAsync("orders", "billing", null, 10);
+        Assert.Equal(new[] { (first[0].Id, "m1"), (second[0].Id, "m2") }, pending.Select(p => (p.Id, p.Consumer)));
+
+        // Each member's own token acknowledges its own frame; firing it twice is harmless.
+        var token = m2.AckTokenFor(second[0]);
+        token.Acknowledge();
+        token.Acknowledge();
+        await m2.FlushAcknowledgementsAsync();
+        Assert.Equal(new[] { first[0].Id }, (await log.ReadPendingAsync("orders", "billing", null, 10)).Select(p => p.Id));
+        Assert.Equal(0, m2.Unacknowledged);
+        Assert.Equal(1, m1.Unacknowledged);
+
+        await m1.DisposeAsync();
+        await m2.DisposeAsync();
+        Assert.Throws<ObjectDisposedException>(() => token.Acknowledge());
+        Assert.Throws<ObjectDisposedException>(() => m1.AckTokenFor(first[0]));
+    }
 }
