@@ -443,6 +443,51 @@ public abstract class ComposedPipelineTests
         }
     }
 
+    [Fact]
+    public async Task A_frame_acknowledged_ahead_of_an_older_one_waits_for_it_before_the_checkpoint_passes_it()
+    {
+        await using var handle = await OpenAsync();
+        var log = handle.Log;
+        var ids = await AppendAsync(log, 0, 6);
+        var canal = await CursorCanal.OpenAsync(log, Stream, new CursorCanalOptions { CheckpointId = "ahead" });
+        var audit = new Sink("audit");
+        var held = new Sink("held") { HoldOn = item => item == 3 };
+        var options = new DeliveryOptions<int> { Name = "ahead", MaxBatch = 1 };
+        options.AddSink(audit).AddSink(held, new DeliverySinkOptions { OnFull = OnFull.Drop, QueueCapacity = 1 });
+        var dispatcher = new DeliveryDispatcher<int>(options);
+        var batch = await canal.PullBatchAsync(10, TimeSpan.Zero);
+        foreach (var frame in batch)
+        {
+            await dispatcher.DispatchAsync(Value(frame), canal.AckTokenFor(frame));
+            if (Value(frame) < 3)
+            {
+                var acknowledged = Value(frame) + 1;
+                await WaitUntilAsync(() => dispatcher.AcknowledgedCount == acknowledged);
+            }
+            else if (Value(frame) == 3)
+            {
+                await held.Held.Task.WaitAsync(s_hang);
+            }
+        }
+
+        // 3 is being written by the held Drop sink, 4 waits in its queue, 5 was dropped there (committed for it): 5 is
+        // acknowledged before 3 and 4, and the checkpoint stays behind 3.
+        await WaitUntilAsync(() => dispatcher.AcknowledgedCount == 4 && audit.Committed.Count == 6);
+        await canal.FlushCheckpointAsync();
+        Assert.Equal(ids[2], canal.CommittedPosition);
+        Assert.Equal(3, canal.Unacknowledged);
+        Assert.Equal(1, dispatcher.GetSinkMetrics("held").Dropped);
+
+        held.Release.TrySetResult();
+        Assert.True(await dispatcher.ShutdownAsync(Timeout.InfiniteTimeSpan).WaitAsync(s_hang));
+        await canal.FlushCheckpointAsync();
+        Assert.Equal(ids[5], canal.CommittedPosition);
+        Assert.Equal(0, canal.Unacknowledged);
+        Assert.Equal(new[] { 0, 1, 2, 3, 4 }, held.Committed); // 5 was dropped for it, and never written
+        await canal.DisposeAsync();
+        Assert.Equal(ids[5], await ((ICheckpointStore)log).ReadCheckpointAsync("ahead"));
+    }
+
     private static async Task WaitUntilAsync(Func<bool> condition)
     {
         var watchdog = Task.Delay(s_hang);
