@@ -488,6 +488,68 @@ public abstract class ComposedPipelineTests
         Assert.Equal(ids[5], await ((ICheckpointStore)log).ReadCheckpointAsync("ahead"));
     }
 
+    /// <summary>Takes one virtual second per item, on the given clock.</summary>
+    private sealed class PacedSink(TimeProvider clock) : IDeliverySink<int>
+    {
+        public ConcurrentQueue<int> Committed { get; } = new();
+
+        public string Name => "paced";
+
+        public async ValueTask WriteAsync(int item, CancellationToken cancellationToken)
+        {
+            await Task.Delay(TimeSpan.FromSeconds(1), clock, cancellationToken);
+            Committed.Enqueue(item);
+        }
+    }
+
+    [Fact]
+    public async Task A_drain_timeout_in_virtual_time_leaves_exactly_the_unacknowledged_frames_for_the_restart()
+    {
+        var clock = new Reactive.Streams.Storage.Tests.TestClock();
+        List<StreamId> ids;
+        int acknowledged;
+        var sink = new PacedSink(clock);
+        await using (var handle = await OpenAsync())
+        {
+            var log = handle.Log;
+            ids = await AppendAsync(log, 0, 10);
+            var canal = await CursorCanal.OpenAsync(log, Stream, new CursorCanalOptions { CheckpointId = "paced" });
+            var options = new DeliveryOptions<int> { Name = "paced", TimeProvider = clock, MaxBatch = 1 };
+            options.AddSink(sink);
+            var dispatcher = new DeliveryDispatcher<int>(options);
+            foreach (var frame in await canal.PullBatchAsync(10, TimeSpan.Zero))
+            {
+                await dispatcher.DispatchAsync(Value(frame), canal.AckTokenFor(frame));
+            }
+
+            // The drain has 3.5 virtual seconds for ten one-second writes; virtual time moves only here.
+            // Each step of one virtual second lets the write under way commit; the next write then arms its timer.
+            var shutdown = dispatcher.ShutdownAsync(TimeSpan.FromSeconds(3.5));
+            await clock.WaitForTimersAsync(2); // the first write's and the drain's
+            for (var step = 0; step < 20 && !shutdown.IsCompleted; step++)
+            {
+                var timers = clock.TimersCreated;
+                clock.Advance(TimeSpan.FromSeconds(1));
+                await Task.WhenAny(shutdown, clock.WaitForTimersAsync(timers + 1));
+            }
+
+            Assert.False(await shutdown.WaitAsync(s_hang));
+            acknowledged = (int)dispatcher.AcknowledgedCount;
+            Assert.InRange(acknowledged, 3, 4); // the fourth write's second ends at 4 s, after the drain's 3.5 s: it may commit
+            Assert.Equal(Enumerable.Range(0, acknowledged), sink.Committed);
+            await canal.DisposeAsync();
+            Assert.Equal(ids[acknowledged - 1], await ((ICheckpointStore)log).ReadCheckpointAsync("paced"));
+        }
+
+        await using (var handle = await OpenAsync())
+        {
+            var canal = await CursorCanal.OpenAsync(handle.Log, Stream, new CursorCanalOptions { CheckpointId = "paced" });
+            var again = await canal.PullBatchAsync(100, TimeSpan.Zero);
+            Assert.Equal(Enumerable.Range(acknowledged, 10 - acknowledged), again.ToList().Select(Value));
+            await canal.DisposeAsync();
+        }
+    }
+
     private static async Task WaitUntilAsync(Func<bool> condition)
     {
         var watchdog = Task.Delay(s_hang);
