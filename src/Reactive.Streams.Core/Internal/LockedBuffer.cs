@@ -144,8 +144,7 @@ internal sealed class LockedBuffer<T> : WaitListBuffer<T>
                 case PushAction.EvictOldest:
                     _pushed++;
                     _dropOldestHits++;
-                    evicted = _items.Dequeue();
-                    _items.Enqueue(item);
+                    evicted = _items.ReplaceOldest(item);
                     goto Evicted;
 
                 case PushAction.Degrade:
@@ -264,8 +263,7 @@ internal sealed class LockedBuffer<T> : WaitListBuffer<T>
             {
                 _pushed++;
                 _degradeHits++;
-                evicted = _items.Dequeue();
-                _items.Enqueue(degraded);
+                evicted = _items.ReplaceOldest(degraded);
                 status = PushStatus.Degraded;
             }
         }
@@ -366,7 +364,6 @@ internal sealed class LockedBuffer<T> : WaitListBuffer<T>
                 return false;
             }
 
-            item = _items.Dequeue();
             _delivered++;
             if (_writersHead is { } parked)
             {
@@ -376,14 +373,19 @@ internal sealed class LockedBuffer<T> : WaitListBuffer<T>
                     _writersTail = null;
                 }
 
+                // The parked writer's item takes the room in the same step (the count never dips).
                 _pushed++;
-                _items.Enqueue(parked.Item);
+                item = _items.ReplaceOldest(parked.Item);
                 writer = parked;
             }
-            else if (_spaceWaiters is not null)
+            else
             {
-                space = _spaceWaiters;
-                _spaceWaiters = null;
+                item = _items.Dequeue();
+                if (_spaceWaiters is not null)
+                {
+                    space = _spaceWaiters;
+                    _spaceWaiters = null;
+                }
             }
 
             drained = _doneWriting is not null && _items.Count == 0;
@@ -434,12 +436,16 @@ internal sealed class LockedBuffer<T> : WaitListBuffer<T>
             count = 0;
             while (count < destination.Length && _items.Count > 0)
             {
-                destination[count++] = _items.Dequeue();
                 _delivered++;
                 if (_writersHead is not null)
                 {
+                    // The parked writer's item takes the room in the same step (the count never dips).
                     _pushed++;
-                    _items.Enqueue(TakeOldestWriter(ref handedOff, ref handedOffTail).Item);
+                    destination[count++] = _items.ReplaceOldest(TakeOldestWriter(ref handedOff, ref handedOffTail).Item);
+                }
+                else
+                {
+                    destination[count++] = _items.Dequeue();
                 }
             }
 

@@ -58,6 +58,34 @@ internal sealed class RingBuffer<T>
 
     public T Peek() => _items[_head];
 
+    /// <summary>
+    /// Takes the oldest item and enqueues <paramref name="item"/> in one step: <see cref="Count"/> never changes, so a
+    /// reader of the count without the owner's lock (a channel's <c>Count</c>) never sees the buffer one item short
+    /// while an eviction or a parked writer's hand-off is half done. The buffer holds at least one item.
+    /// </summary>
+    public T ReplaceOldest(T item)
+    {
+        var items = _items;
+        var oldest = items[_head];
+        if (System.Runtime.CompilerServices.RuntimeHelpers.IsReferenceOrContainsReferences<T>())
+        {
+            items[_head] = default!;
+        }
+
+        if (++_head == items.Length)
+        {
+            _head = 0;
+        }
+
+        items[_tail] = item;
+        if (++_tail == items.Length)
+        {
+            _tail = 0;
+        }
+
+        return oldest;
+    }
+
     private void Grow()
     {
         var size = (int)Math.Min((long)_items.Length * 2, _bound);

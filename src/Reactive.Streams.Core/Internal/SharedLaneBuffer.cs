@@ -50,7 +50,26 @@ internal sealed class SharedLaneBuffer<T> : WaitListBuffer<T>
         RegisterWithMeter();
     }
 
-    public override int Depth => _lane.Depth;
+    /// <summary>
+    /// The lane's depth; while an eviction is half done the lane holds one item less than it will, so a read that
+    /// overlapped one is made again under the writers' lock, where none is (a push's eviction and enqueue are one step
+    /// there, as the bounded channel's are under its lock).
+    /// </summary>
+    public override int Depth
+    {
+        get
+        {
+            if (_lane.TryReadDepthBetweenEvictions(out var depth))
+            {
+                return depth;
+            }
+
+            using (EnterLocked())
+            {
+                return _lane.Depth;
+            }
+        }
+    }
 
     internal override BufferMode Mode => BufferMode.SharedLane;
 
@@ -354,7 +373,7 @@ internal sealed class SharedLaneBuffer<T> : WaitListBuffer<T>
     public override bool TryRead([MaybeNullWhen(false)] out T item)
     {
         Unsafe.SkipInit(out item);
-        if (_lane.TryReadMany(new Span<T>(ref item)) == 0)
+        if (Claim(new Span<T>(ref item)) == 0)
         {
             item = default;
             if (IsCompleted && _lane.IsEmpty)
@@ -371,7 +390,7 @@ internal sealed class SharedLaneBuffer<T> : WaitListBuffer<T>
 
     internal override int TryReadMany(Span<T> destination)
     {
-        var read = _lane.TryReadMany(destination);
+        var read = Claim(destination);
         if (read > 0)
         {
             AfterRead();
@@ -382,6 +401,27 @@ internal sealed class SharedLaneBuffer<T> : WaitListBuffer<T>
         }
 
         return read;
+    }
+
+    /// <summary>
+    /// The lane's claim, without the lock. A claim that finds nothing is believed only if the lane was empty while no
+    /// eviction was half done: a DropOldest or DegradeQuality push to a full lane evicts, then enqueues, under the
+    /// writers' lock, and a claim between the two found the lane one item short (empty at capacity 1), where the bounded
+    /// channel, whose write is one step under its lock, never shows an empty buffer to a reader that another write filled.
+    /// Otherwise the claim is made again under the lock, where no eviction is half done.
+    /// </summary>
+    private int Claim(Span<T> destination)
+    {
+        var read = _lane.TryReadMany(destination);
+        if (read > 0 || _lane.IsEmptyBetweenEvictions)
+        {
+            return read;
+        }
+
+        using (EnterLocked())
+        {
+            return _lane.TryReadMany(destination);
+        }
     }
 
     /// <summary>After a read (whose claim was a full fence): lets parked writers in, wakes space waiters, ends a drained buffer.</summary>
@@ -467,8 +507,27 @@ internal sealed class SharedLaneBuffer<T> : WaitListBuffer<T>
         return head;
     }
 
-    /// <summary>The lane's peek is checked against its head, so it holds with several readers too.</summary>
-    public override bool TryPeek([MaybeNullWhen(false)] out T item) => _lane.TryPeek(out item);
+    /// <summary>
+    /// The lane's peek is checked against its head, so it holds with several readers too; one that finds nothing is
+    /// believed as a claim's is (<see cref="Claim"/>), else made again under the writers' lock.
+    /// </summary>
+    public override bool TryPeek([MaybeNullWhen(false)] out T item)
+    {
+        if (_lane.TryPeek(out item))
+        {
+            return true;
+        }
+
+        if (_lane.IsEmptyBetweenEvictions)
+        {
+            return false;
+        }
+
+        using (EnterLocked())
+        {
+            return _lane.TryPeek(out item);
+        }
+    }
 
     private protected override ValueTask<bool> WaitToReadCoreAsync(CancellationToken cancellationToken) =>
         _lane.IsEmpty ? ParkReader(cancellationToken) : new ValueTask<bool>(true);

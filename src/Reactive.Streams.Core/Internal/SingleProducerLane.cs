@@ -101,6 +101,7 @@ internal sealed class SingleProducerLane<T>
         // (TryReadMany), this exchange rarely waits for the line and streams as fast.
         Interlocked.Exchange(ref c.Tail, tail + 1);
         Volatile.Write(ref c.Pushed, c.Pushed + 1);
+        EndEviction(ref c);
 
         if (Volatile.Read(ref _signal) is not null && Interlocked.Exchange(ref _signal, null) is { } signal)
         {
@@ -120,6 +121,21 @@ internal sealed class SingleProducerLane<T>
         WriteSlot(tail, item);
         Volatile.Write(ref c.Tail, tail + 1);
         Volatile.Write(ref c.Pushed, c.Pushed + 1);
+        EndEviction(ref c);
+    }
+
+    /// <summary>
+    /// After the enqueue that follows an eviction (<see cref="TryEvictOldest"/>): the replacement is published, so the
+    /// eviction is over (<see cref="LaneCursors.EvictionSeq"/> even again). A read of the producer's own field otherwise.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void EndEviction(ref LaneCursors c)
+    {
+        if ((c.EvictionSeq & 1) != 0)
+        {
+            // After the tail's store: a consumer that sees the eviction over sees the replacement too.
+            Volatile.Write(ref c.EvictionSeq, c.EvictionSeq + 1);
+        }
     }
 
     private void WriteSlot(long tail, T item)
@@ -145,11 +161,18 @@ internal sealed class SingleProducerLane<T>
 
     /// <summary>
     /// Claims the oldest item to evict it. Returns false if the buffer is no longer full (the consumer took items):
-    /// the caller then enqueues without evicting.
+    /// the caller then enqueues without evicting. Returns true with the eviction begun: the caller enqueues the
+    /// replacement next (<see cref="Enqueue"/> or <see cref="EnqueueLocked"/>), which ends it. Between the two the buffer
+    /// holds one item less than it will (none at capacity 1): a consumer that found it so asks
+    /// <see cref="IsEmptyBetweenEvictions"/> before it reports an empty buffer.
     /// </summary>
     public bool TryEvictOldest(out T evicted)
     {
         ref var c = ref _cursors;
+
+        // Odd while an eviction is half done. The claim's compare-and-swap below is a full fence: a consumer that sees
+        // the head it moves sees the eviction begun.
+        Volatile.Write(ref c.EvictionSeq, c.EvictionSeq + 1);
 
         // Let a batch claim in progress land first. A producer that evicts on every push (a full buffer, a faster
         // producer) moves the head every few nanoseconds, and the consumer's compare-and-swap, which needs the head's
@@ -166,6 +189,7 @@ internal sealed class SingleProducerLane<T>
             c.HeadCache = head;
             if (c.Tail - head < _capacity)
             {
+                Volatile.Write(ref c.EvictionSeq, c.EvictionSeq + 1);
                 evicted = default!;
                 return false;
             }
@@ -298,10 +322,10 @@ internal sealed class SingleProducerLane<T>
 
             // The producer evicted the oldest item meanwhile (or, with shared consumers, another consumer claimed
             // items): claim again from the new head. Nothing claims past a tail it has seen, so the new head is still at
-            // or before the tail (at it after another consumer's claim, or with capacity 1 between the producer's
-            // eviction and its enqueue: then the claim is empty).
+            // or before the real tail; when it reached the tail this claim saw (which may be an old one, from the cache),
+            // the real tail is looked at again, or the claim would come back empty from a buffer that holds items.
             head = seen;
-            if (tail < head)
+            if (tail <= head)
             {
                 tail = c.TailCache = Volatile.Read(ref c.Tail);
             }
@@ -380,6 +404,34 @@ internal sealed class SingleProducerLane<T>
     public bool IsEmpty => Volatile.Read(ref _cursors.Tail) == Volatile.Read(ref _cursors.Head);
 
     /// <summary>
+    /// Whether the buffer was empty at a moment when no eviction was half done (<see cref="TryEvictOldest"/>): false
+    /// when it holds items, and when an eviction overlapped the look (the buffer may have looked one item short, empty
+    /// at capacity 1). A consumer whose claim or peek found nothing asks this before it reports an empty buffer; on
+    /// false it looks again where no eviction can be half done (the shared mode: under the writers' lock).
+    /// </summary>
+    public bool IsEmptyBetweenEvictions
+    {
+        get
+        {
+            ref var c = ref _cursors;
+            var before = Volatile.Read(ref c.EvictionSeq);
+            return (before & 1) == 0 && IsEmpty && Volatile.Read(ref c.EvictionSeq) == before;
+        }
+    }
+
+    /// <summary>
+    /// <see cref="Depth"/> read while no eviction was half done; false (and no depth) when one overlapped the read,
+    /// whose depth may be one item short.
+    /// </summary>
+    public bool TryReadDepthBetweenEvictions(out int depth)
+    {
+        ref var c = ref _cursors;
+        var before = Volatile.Read(ref c.EvictionSeq);
+        depth = Depth;
+        return (before & 1) == 0 && Volatile.Read(ref c.EvictionSeq) == before;
+    }
+
+    /// <summary>
     /// The depth as the producer last saw it (its tail against its cached head): never below the real depth, and read
     /// from the producer's own cache line only, so a producer can ask "probably full?" on every push without pulling
     /// the consumer's line across cores. A racy hint; the decision under the lock re-reads the head when it matters.
@@ -453,10 +505,10 @@ internal sealed class SingleProducerLane<T>
 }
 
 /// <summary>The cursors and counters of a <see cref="SingleProducerLane{T}"/> (outside it: a generic type cannot have an explicit layout).</summary>
-// Padded like ConcurrentQueue's head and tail: a line of room before the producer's 64 bytes, between them and the
+// Padded like ConcurrentQueue's head and tail: a line of room before the producer's 72 bytes, between them and the
 // consumer's, and after, so that however the object is aligned no cache line holds fields of both sides (or of a
 // neighbouring object).
-[StructLayout(LayoutKind.Explicit, Size = 5 * 64)]
+[StructLayout(LayoutKind.Explicit, Size = 6 * 64)]
 internal struct LaneCursors
 {
     // Producer.
@@ -469,9 +521,13 @@ internal struct LaneCursors
     [FieldOffset(112)] public long FailOverflows;
     [FieldOffset(120)] public long Rejected;
 
+    // Odd while an eviction is half done (SingleProducerLane.TryEvictOldest); read by consumers only when they found
+    // the buffer empty or counted it.
+    [FieldOffset(128)] public long EvictionSeq;
+
     // Consumer (the producer also advances Head to evict).
-    [FieldOffset(192)] public long Head;
-    [FieldOffset(200)] public long Delivered;
-    [FieldOffset(208)] public int ConsumerClaiming;
-    [FieldOffset(216)] public long TailCache;
+    [FieldOffset(256)] public long Head;
+    [FieldOffset(264)] public long Delivered;
+    [FieldOffset(272)] public int ConsumerClaiming;
+    [FieldOffset(280)] public long TailCache;
 }
