@@ -14,7 +14,7 @@ namespace Reactive.Streams.Tests.Channels;
 /// </summary>
 public sealed class BackpressureChannelSingleReaderTests
 {
-    private const int Looks = 1_000;
+    private const int Looks = 250;
 
     public static TheoryData<Twin, string, int> Cases()
     {
