@@ -337,14 +337,7 @@ internal static class UnionEmitter
         w.Open("public Other(string rawValue)");
         w.Line("global::System.ArgumentNullException.ThrowIfNull(rawValue);");
 
-        // A variant's wire name reads back as that variant, never as this one (as the Unknown of a union with payloads).
-        if (model.Variants.Count > 0)
-        {
-            w.Open($"if (rawValue is {string.Join(" or ", model.Variants.Select(static v => Naming.Literal(v.WireName)).Distinct())})");
-            w.Line($"throw new global::System.ArgumentException($\"'{{rawValue}}' is the wire name of a variant of {Naming.InterpolatedText(model.Name)}, which reads back as that variant; an unknown value is one no variant has.\", nameof(rawValue));");
-            w.Close();
-            w.Line();
-        }
+        EmitRefuseVariantWireName(w, model, "rawValue", "an unknown value");
 
         w.Line("RawValue = rawValue;");
         w.Close();
@@ -352,6 +345,23 @@ internal static class UnionEmitter
         w.Line("/// <summary>The wire value as read.</summary>");
         w.Line("public string RawValue { get; }");
         w.Close();
+    }
+
+    /// <summary>
+    /// The fallback's constructor refuses a variant's wire name (<paramref name="parameter"/>), which would read back as
+    /// that variant, never as the fallback that was written.
+    /// </summary>
+    private static void EmitRefuseVariantWireName(SourceWriter w, UnionModel model, string parameter, string what)
+    {
+        if (model.Variants.Count == 0)
+        {
+            return;
+        }
+
+        w.Open($"if ({parameter} is {string.Join(" or ", model.Variants.Select(static v => Naming.Literal(v.WireName)).Distinct())})");
+        w.Line($"throw new global::System.ArgumentException($\"'{{{parameter}}}' is the wire name of a variant of {Naming.InterpolatedText(model.Name)}, which reads back as that variant; {what} is one no variant has.\", nameof({parameter}));");
+        w.Close();
+        w.Line();
     }
 
     private static void EmitUnknown(SourceWriter w, UnionModel model)
@@ -390,14 +400,7 @@ internal static class UnionEmitter
         w.Open($"public Unknown(string rawWireName, {Json}.JsonElement rawPayload)");
         w.Line("global::System.ArgumentNullException.ThrowIfNull(rawWireName);");
 
-        // A variant's wire name reads back as that variant, never as this one.
-        if (model.Variants.Count > 0)
-        {
-            w.Open($"if (rawWireName is {string.Join(" or ", model.Variants.Select(static v => Naming.Literal(v.WireName)).Distinct())})");
-            w.Line($"throw new global::System.ArgumentException($\"'{{rawWireName}}' is the wire name of a variant of {Naming.InterpolatedText(model.Name)}, which reads back as that variant; an unknown variant's wire name is one no variant has.\", nameof(rawWireName));");
-            w.Close();
-            w.Line();
-        }
+        EmitRefuseVariantWireName(w, model, "rawWireName", "an unknown variant's wire name");
 
         w.Open($"if (rawPayload.ValueKind != {Json}.JsonValueKind.Object)");
         w.Line("throw new global::System.ArgumentException($\"The raw payload of an unknown variant is the JSON object that carried it, not a {rawPayload.ValueKind}.\", nameof(rawPayload));");
