@@ -55,6 +55,10 @@ public sealed class CanalWorkerOptions
 /// </summary>
 public static partial class CanalWorker
 {
+    // Marks each loop's logical flow (its handler, and work the handler starts) with the loop's stop source: a disposal
+    // of the handle from there cannot wait for the loop to end, since the loop waits for that handler.
+    private static readonly AsyncLocal<CancellationTokenSource?> s_loopOf = new();
+
     /// <summary>Starts the loop on the thread pool.</summary>
     /// <typeparam name="T">The item type.</typeparam>
     /// <param name="canal">The canal to pull from.</param>
@@ -69,12 +73,18 @@ public static partial class CanalWorker
         options = options?.Copy() ?? new CanalWorkerOptions();
         var stop = new CancellationTokenSource();
         var outcome = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        _ = Task.Run(() => RunToOutcomeAsync(canal, handler, options, stop.Token, outcome), CancellationToken.None);
+        _ = Task.Run(() => RunToOutcomeAsync(canal, handler, options, stop, outcome), CancellationToken.None);
         return new CanalWorkerHandle(stop, outcome.Task);
     }
 
-    private static async Task RunToOutcomeAsync<T>(ICanal<T> canal, Func<CanalBatch<T>, CancellationToken, ValueTask> handler, CanalWorkerOptions options, CancellationToken stop, TaskCompletionSource outcome)
+    /// <summary>Whether the caller runs in the flow of the loop stopped by <paramref name="stop"/> (its handler, or work it started).</summary>
+    internal static bool IsInLoopOf(CancellationTokenSource stop) => ReferenceEquals(s_loopOf.Value, stop);
+
+    private static async Task RunToOutcomeAsync<T>(ICanal<T> canal, Func<CanalBatch<T>, CancellationToken, ValueTask> handler, CanalWorkerOptions options, CancellationTokenSource stopSource, TaskCompletionSource outcome)
     {
+        s_loopOf.Value = stopSource;
+        var stop = stopSource.Token;
+
         // The loop's spans have explicit parents (a frame's context) or none: none inherits whatever span was current
         // where the worker was started (Task.Run flows it), so a batch's process span starts a trace of its own.
         Activity.Current = null;
@@ -255,14 +265,28 @@ public sealed class CanalWorkerHandle : IAsyncDisposable, IDisposable
     /// <summary>
     /// Disposes the worker synchronously: blocks until <see cref="DisposeAsync"/> has finished. Prefer
     /// <c>await using</c>; this is for <c>using</c> and for a dependency-injection container disposed synchronously.
+    /// Called from inside the handler (or work it started), it returns once the loop is stopped (see <see cref="DisposeAsync"/>).
     /// </summary>
     public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 
     /// <summary>Stops the loop and waits for it to end; a handler failure is not rethrown here (use <see cref="JoinAsync"/>).</summary>
-    /// <returns>A task that completes when the loop has ended.</returns>
+    /// <remarks>
+    /// Called from inside the handler (or work it started), it cannot wait for the loop, which waits for that handler:
+    /// it stops the loop (the handler's token is cancelled) and completes without waiting; the loop ends once the
+    /// handler returns, without committing the batch if the handler then throws, and <see cref="JoinAsync"/> completes
+    /// then. Awaiting <see cref="JoinAsync"/> from inside the handler would wait for itself.
+    /// </remarks>
+    /// <returns>A task that completes when the loop has ended (once it is stopped, from inside the handler).</returns>
     public async ValueTask DisposeAsync()
     {
         Stop();
+        if (CanalWorker.IsInLoopOf(_stop))
+        {
+            // The handler's own flow: waiting here would wait for itself. The token source stays undisposed, since the
+            // running handler still holds its token; cancelled and with no timer, it holds nothing to release.
+            return;
+        }
+
         try
         {
             await _loop.ConfigureAwait(false);
