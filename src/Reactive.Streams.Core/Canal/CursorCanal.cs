@@ -163,7 +163,7 @@ public sealed class CursorCanal : ICommittableCanal<StreamFrame>, IRequeueCanal<
     /// <param name="log">The durable log.</param>
     /// <param name="stream">The stream to replay.</param>
     /// <param name="options">Checkpoint, visibility and clock; defaults if null. Read once, here.</param>
-    /// <param name="cancellationToken">Cancels opening.</param>
+    /// <param name="cancellationToken">Cancels opening; a token already cancelled gives a cancelled task, with or without a checkpoint.</param>
     /// <returns>The canal.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="log"/> or <paramref name="stream"/> is null.</exception>
     /// <exception cref="ArgumentException">
@@ -182,6 +182,13 @@ public sealed class CursorCanal : ICommittableCanal<StreamFrame>, IRequeueCanal<
         if (options.CheckpointId is not null && checkpoints is null)
         {
             throw new ArgumentException("A checkpoint id needs a checkpoint store: set CursorCanalOptions.Checkpoints, or use a log that is one.", nameof(options));
+        }
+
+        if (cancellationToken.IsCancellationRequested)
+        {
+            // As every log call, whatever the options: a token already cancelled gives a cancelled task. Without a
+            // checkpoint nothing below would look at it, and the canal opened as if the token were live.
+            return ValueTask.FromCanceled<CursorCanal>(cancellationToken);
         }
 
         // Validated above, before the first await: a bad argument throws from this call, not from the returned task.
