@@ -165,7 +165,8 @@ public sealed partial class DeliveryDispatcher<T> : IAsyncDisposable, IDisposabl
     /// sink), synchronously unless a <see cref="OnFull.Block"/> queue is full.</returns>
     /// <exception cref="InvalidOperationException">The dispatcher is shut down, or shut down while this dispatch waited
     /// for room (reported through the returned task); the item is not acknowledged.</exception>
-    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled (through the task).</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled (through the task);
+    /// a token already cancelled is reported so on a shut-down dispatcher too, as <c>ChannelWriter.WriteAsync</c> does.</exception>
     public ValueTask DispatchAsync(T item, IAckToken? ack = null, CancellationToken cancellationToken = default) =>
         DispatchMappedAsync(item, origin: null, ack, cancellationToken);
 
@@ -176,14 +177,16 @@ public sealed partial class DeliveryDispatcher<T> : IAsyncDisposable, IDisposabl
     /// </summary>
     internal ValueTask DispatchMappedAsync(T item, StreamFrame? origin, IAckToken? ack, CancellationToken cancellationToken)
     {
-        if (Volatile.Read(ref _shutdownStarted) != 0)
-        {
-            return ValueTask.FromException(CreateShutDownException(null));
-        }
-
+        // The token first, as ChannelWriter.WriteAsync (and the sinks' queues) look at it: a token already cancelled
+        // reports the cancellation whatever state the dispatcher is in.
         if (cancellationToken.IsCancellationRequested)
         {
             return ValueTask.FromCanceled(cancellationToken);
+        }
+
+        if (Volatile.Read(ref _shutdownStarted) != 0)
+        {
+            return ValueTask.FromException(CreateShutDownException(null));
         }
 
         // The clock is read only while someone listens to the ack latency histogram: it is the one per-item cost

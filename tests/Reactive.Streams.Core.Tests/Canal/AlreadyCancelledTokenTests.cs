@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Time.Testing;
+using Reactive.Streams.Tests.Delivery;
 using Reactive.Streams.Tests.Support;
 
 namespace Reactive.Streams.Tests.Canal;
@@ -32,5 +33,27 @@ public class AlreadyCancelledTokenTests
         // The same open with a live token works.
         await using var canal = await CursorCanal.OpenAsync(log, "orders", options);
         Assert.Single(await canal.PullBatchAsync(10, TimeSpan.Zero));
+    }
+
+    [Fact]
+    public async Task DispatchAsync_with_a_cancelled_token_is_cancelled_on_a_shut_down_dispatcher_too()
+    {
+        // As ChannelWriter.WriteAsync on a completed channel (and as the dispatcher's own queues): the token is looked
+        // at first. The dispatcher said "shut down" (InvalidOperationException) instead.
+        var sink = new RecordingSink<int>("file");
+        var dispatcher = new DeliveryDispatcher<int>(new DeliveryOptions<int> { TimeProvider = new FakeTimeProvider() }.AddSink(sink));
+        Assert.True(await dispatcher.ShutdownAsync(Timeout.InfiniteTimeSpan).WaitAsync(TestLimits.Hang));
+        using var cancelled = new CancellationTokenSource();
+        await cancelled.CancelAsync();
+        var ack = new CountingAck();
+
+        var error = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => dispatcher.DispatchAsync(1, ack, cancelled.Token).AsTask());
+        Assert.Equal(cancelled.Token, error.CancellationToken);
+
+        // With a live token, a shut-down dispatcher still refuses as shut down.
+        await Assert.ThrowsAsync<InvalidOperationException>(() => dispatcher.DispatchAsync(2, ack).AsTask());
+        Assert.Equal(0, ack.Count);
+        Assert.Empty(sink.Committed);
+        await dispatcher.DisposeAsync();
     }
 }
