@@ -65,9 +65,15 @@ internal sealed class SingleLaneBuffer<T> : BoundedBuffer<T>
                 return ReplaceOldest(item, item, degrade: false);
 
             case PushAction.Degrade:
-                return TryDegrade(item, out var degraded, out var failed)
-                    ? ReplaceOldest(item, degraded, degrade: true)
-                    : failed;
+                if (!TryDegrade(item, out var degraded, out var failed))
+                {
+                    return failed;
+                }
+
+                // The degrader is foreign code: it may have ended writing (a degrader that disposes its subscription).
+                // The push then comes after the completion and is rejected as closed, as the other modes' decision
+                // taken again after the degrader rejects it, rather than evicting a buffered item after the end.
+                return IsCompleted ? RejectLocked(PushAction.RejectClosed) : ReplaceOldest(item, degraded, degrade: true);
 
             case var rejection:
                 // PauseUpstream answers Full: the lane never parks a writer with its item (it has no PauseUpstream
