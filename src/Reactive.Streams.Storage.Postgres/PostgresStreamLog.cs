@@ -244,7 +244,8 @@ public sealed partial class PostgresStreamLog : StreamLog
     /// <summary>
     /// Sends a write that must not run twice (an append, a group claim: one statement in its own implicit transaction)
     /// and reads its result rows with <paramref name="read"/>. It is sent again, after clearing the pool, only when it
-    /// certainly did not commit: opening a connection failed (nothing was sent), or the server reported that it ended
+    /// certainly did not commit: opening a connection failed with a transient error (nothing was sent; a refused login
+    /// is thrown at once, as <see cref="Classify"/> has it for reads), or the server reported that it ended
     /// the session (57P01, 57P02, 57P03; a restart ends every pooled connection) before the statement's first result
     /// row arrived. The rows are produced before the transaction commits, which happens only after the statement ends,
     /// so a session ended before the first row means no commit. An immediate shutdown or a crash restart
@@ -265,8 +266,10 @@ public sealed partial class PostgresStreamLog : StreamLog
             {
                 connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
             }
-            catch (NpgsqlException e) when (!cancellationToken.IsCancellationRequested)
+            catch (NpgsqlException e) when (!cancellationToken.IsCancellationRequested && Classify(e) != RetryAction.None)
             {
+                // Nothing was sent, so any transient failure may be tried again; an error that will not pass (a refused
+                // login, a database that does not exist) is thrown at once, as it is from a read.
                 _dataSource.Clear();
                 reconnection ??= new Reconnection(this);
                 if (!await reconnection.WaitAsync(e, cancellationToken).ConfigureAwait(false))
