@@ -6,7 +6,8 @@ namespace Reactive.Streams.Storage.Tests;
 /// A log disposed while members claim, read their pending frames and the group, and acknowledge (docs/stream-log.md:
 /// every call after disposal throws <see cref="ObjectDisposedException"/>): each call in flight either finishes or
 /// throws that, never another error, and no frame is lost: another instance over the same storage reclaims every frame
-/// that was not acknowledged, each once, once the claim timeout has passed.
+/// that was not acknowledged, each once, once the claim timeout has passed (the in-memory log, whose storage ends with
+/// it, checks the first part only).
 /// </summary>
 public abstract partial class ConsumerGroupConformanceTests
 {
@@ -66,6 +67,11 @@ public abstract partial class ConsumerGroupConformanceTests
 
             // Nothing is lost: once every claim has timed out, another instance gets each frame not acknowledged, once.
             var peer = await CreateAsync();
+            if (ReferenceEquals(peer, log))
+            {
+                return; // the in-memory log is its own storage: nothing outlives its disposal
+            }
+
             await PassAsync(ClaimTimeout + TimeSpan.FromMilliseconds(1));
             var rest = (await peer.ClaimAsync(stream, "g", "z", Frames * 2, ClaimTimeout)).Frames.Select(f => f.Frame.Id).ToArray();
             Assert.Equal(rest.Distinct().Order(), rest);
