@@ -1,0 +1,142 @@
+namespace Reactive.Streams.Storage.Tests;
+
+/// <summary>
+/// What a user of Kafka or Redis Streams consumer groups checks first: which due frame a claim takes when frames came
+/// due at different times, a member's stale acknowledgement of a frame another member reclaimed, a parked pull's
+/// deadline and a finite linger on the canal's clock, and the parameter named by each refusal.
+/// </summary>
+public abstract partial class ConsumerGroupConformanceTests
+{
+    /// <summary>
+    /// A member slower than its claim timeout loses the frame to another member; its late acknowledgement still counts
+    /// (at least once: the frame was handled), so the frame leaves the pending list and nobody gets it again, and the
+    /// member that took it over acknowledges nothing more when it commits.
+    /// </summary>
+    [Fact]
+    public async Task A_stale_token_of_a_member_whose_frame_was_reclaimed_still_acknowledges_the_frame()
+    {
+        var log = await CreateAsync();
+        var stream = NewStream();
+        var ids = await AppendAsync(log, stream, 2);
+        var slow = await OpenCanalAsync(log, stream, "slow");
+        var mine = await slow.PullBatchAsync(1, TimeSpan.Zero);
+        Assert.Equal([ids[0]], mine.Select(f => f.Id));
+
+        await PassAsync(ClaimTimeout);
+        var other = await OpenCanalAsync(await CreateAsync(), stream, "other");
+        var taken = await other.PullBatchAsync(10, TimeSpan.Zero);
+        Assert.Equal(ids, taken.Select(f => f.Id));
+        Assert.Equal([2L, 1L], taken.Select(other.DeliveryCountOf));
+        Assert.Equal([(ids[0], "other", 2L), (ids[1], "other", 1L)], (await log.ReadPendingAsync(stream, "g", null, 10)).Select(p => (p.Id, p.Consumer, p.DeliveryCount)));
+
+        // The slow member finishes the frame now: its token's acknowledgement removes it, whoever holds it.
+        slow.AckTokenFor(mine[0]).Acknowledge();
+        await slow.FlushAcknowledgementsAsync();
+        Assert.Equal(0, slow.Unacknowledged);
+        Assert.Equal([ids[1]], (await log.ReadPendingAsync(stream, "g", null, 10)).Select(p => p.Id));
+
+        // The member that took it over commits its batch: the other frame goes, the first one was gone already.
+        Assert.Equal(2, other.Unacknowledged);
+        await other.CommitAsync(taken.Last);
+        Assert.Equal(0, other.Unacknowledged);
+        Assert.Empty(await log.ReadPendingAsync(stream, "g", null, 10));
+        await PassAsync(ClaimTimeout);
+        Assert.True((await slow.PullBatchAsync(10, TimeSpan.Zero)).IsEmpty);
+        var info = await log.ReadGroupAsync(stream, "g");
+        Assert.Equal((0L, 0L), (info!.PendingCount, info.Lag));
+    }
+
+    /// <summary>
+    /// A pull that finds nothing waits its whole deadline on the canal's clock (claiming again every quarter of the
+    /// claim timeout meanwhile) and then returns an empty batch; it claims nothing and leaves the group as it was.
+    /// </summary>
+    [Fact]
+    public async Task A_parked_pull_that_gets_nothing_returns_an_empty_batch_once_its_deadline_passes()
+    {
+        var log = await CreateAsync();
+        var stream = NewStream();
+        var canal = await OpenCanalAsync(log, stream, "a");
+        var timers = Clock.TimersCreated;
+
+        var pull = canal.PullBatchAsync(10, ClaimTimeout / 2).AsTask();
+        await PassWhilePullWaitsAsync(pull, timers, ClaimTimeout / 4);
+        Assert.False(pull.IsCompleted);
+        await PassWhilePullWaitsAsync(pull, Clock.TimersCreated - 1, ClaimTimeout / 4);
+
+        var batch = await pull.WaitAsync(Guard);
+        Assert.True(batch.IsEmpty);
+        Assert.Equal(0, canal.Unacknowledged);
+        var info = await log.ReadGroupAsync(stream, "g");
+        Assert.Equal((StreamId.Min, 0L, 0L), (info!.LastDeliveredId, info.PendingCount, info.Lag));
+
+        // The canal pulls on after an empty batch.
+        var id = (await log.AppendAsync(stream, "late"u8.ToArray(), AppendMode.Durable)).Id;
+        Assert.Equal([id], (await canal.PullBatchAsync(10, TimeSpan.Zero)).Select(f => f.Id));
+    }
+
+    /// <summary>
+    /// A linger with a finite fill time: a pull holding frames waits for more until the fill time has passed since it
+    /// took its first, takes what is appended meanwhile, then returns what it holds, short of its minimum.
+    /// </summary>
+    [Fact]
+    public async Task A_pull_lingering_for_a_fill_time_returns_what_it_holds_once_the_fill_time_passes()
+    {
+        var log = await CreateAsync();
+        var stream = NewStream();
+        var first = (await AppendAsync(log, stream, 1))[0];
+        var canal = await OpenCanalAsync(log, stream, "a");
+        var timers = Clock.TimersCreated;
+
+        var fill = ClaimTimeout / 4;
+        var pull = canal.PullBatchAsync(10, TimeSpan.FromMinutes(1), new CanalLinger(5, fill)).AsTask();
+        await Task.WhenAny(pull, Clock.WaitForTimersAsync(timers + 1));
+        Assert.False(pull.IsCompleted);
+
+        timers = Clock.TimersCreated;
+        var second = (await log.AppendAsync(stream, "f1"u8.ToArray(), AppendMode.Durable)).Id;
+        await Task.WhenAny(pull, Clock.WaitForTimersAsync(timers + 1));
+        Assert.False(pull.IsCompleted);
+        await PassWhilePullWaitsAsync(pull, Clock.TimersCreated - 1, fill);
+
+        var batch = await pull.WaitAsync(Guard);
+        Assert.Equal([first, second], batch.Select(f => f.Id));
+        Assert.Equal([1L, 1L], batch.Select(canal.DeliveryCountOf));
+        await canal.CommitAsync(batch.Last);
+        Assert.Empty(await log.ReadPendingAsync(stream, "g", null, 10));
+    }
+
+    /// <summary>Each refusal names the parameter (or the option) that was wrong, and writes nothing.</summary>
+    [Fact]
+    public async Task A_canal_and_its_options_name_the_parameter_they_refuse()
+    {
+        var log = await CreateAsync();
+        var stream = NewStream();
+
+        Assert.Equal("log", (await Assert.ThrowsAsync<ArgumentNullException>(() => ConsumerGroupCanal.OpenAsync(null!, stream, "g", "a").AsTask())).ParamName);
+        Assert.Equal("stream", (await Assert.ThrowsAsync<ArgumentNullException>(() => ConsumerGroupCanal.OpenAsync(log, null!, "g", "a").AsTask())).ParamName);
+        Assert.Equal("stream", (await Assert.ThrowsAsync<ArgumentException>(() => ConsumerGroupCanal.OpenAsync(log, "s\u0000", "g", "a").AsTask())).ParamName);
+        Assert.Equal("group", (await Assert.ThrowsAsync<ArgumentNullException>(() => ConsumerGroupCanal.OpenAsync(log, stream, null!, "a").AsTask())).ParamName);
+        Assert.Equal("consumer", (await Assert.ThrowsAsync<ArgumentNullException>(() => ConsumerGroupCanal.OpenAsync(log, stream, "g", null!).AsTask())).ParamName);
+        Assert.Equal("consumer", (await Assert.ThrowsAsync<ArgumentException>(() => ConsumerGroupCanal.OpenAsync(log, stream, "g", "a\ud800").AsTask())).ParamName);
+        Assert.Null(await log.ReadGroupAsync(stream, "g"));
+
+        Assert.Equal("ClaimTimeout", Assert.Throws<ArgumentOutOfRangeException>(() => new ConsumerGroupCanalOptions { ClaimTimeout = TimeSpan.FromTicks(-1) }).ParamName);
+        Assert.Equal("MaxDeliveries", Assert.Throws<ArgumentOutOfRangeException>(() => new ConsumerGroupCanalOptions { MaxDeliveries = -1 }).ParamName);
+        Assert.Equal("TimeProvider", Assert.Throws<ArgumentNullException>(() => new ConsumerGroupCanalOptions { TimeProvider = null! }).ParamName);
+        Assert.Equal("DeadLetterStream", Assert.Throws<ArgumentException>(() => new ConsumerGroupCanalOptions { DeadLetterStream = "" }).ParamName);
+        Assert.Equal("minItems", Assert.Throws<ArgumentOutOfRangeException>(() => new CanalLinger(0, TimeSpan.Zero)).ParamName);
+        Assert.Equal("fillTime", Assert.Throws<ArgumentOutOfRangeException>(() => new CanalLinger(2, TimeSpan.FromTicks(-1))).ParamName);
+
+        var ids = await AppendAsync(log, stream, 1);
+        var canal = await OpenCanalAsync(log, stream, "a");
+        Assert.Equal("max", (await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => canal.PullBatchAsync(0, TimeSpan.Zero).AsTask())).ParamName);
+        Assert.Equal("max", (await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => canal.PullBatchAsync(int.MinValue, TimeSpan.Zero, new CanalLinger(2, TimeSpan.Zero)).AsTask())).ParamName);
+        Assert.Equal("deadline", (await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => canal.PullBatchAsync(1, TimeSpan.FromTicks(-1)).AsTask())).ParamName);
+        Assert.Equal("deadline", (await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => canal.PullBatchAsync(1, Timeout.InfiniteTimeSpan).AsTask())).ParamName);
+
+        // The refused pulls claimed nothing: the frame is still new to the group.
+        var info = await log.ReadGroupAsync(stream, "g");
+        Assert.Equal((StreamId.Min, 0L, 1L), (info!.LastDeliveredId, info.PendingCount, info.Lag));
+        Assert.Equal(ids, (await canal.PullBatchAsync(10, TimeSpan.Zero)).Select(f => f.Id));
+    }
+}
