@@ -125,6 +125,7 @@ public sealed class ConsumerGroupCanalOptions
 /// </remarks>
 public sealed class ConsumerGroupCanal : ICommittableCanal<StreamFrame>, IRequeueCanal<StreamFrame>, IStreamCanal, IDisposable
 {
+    private const int MaxCommitMarks = 16;
     private static readonly TimeSpan MinReclaimEvery = TimeSpan.FromMilliseconds(1);
     private static readonly Func<ReadyFrame, StreamId> ReadyId = static r => r.Claimed.Frame.Id;
     private static readonly Func<HeldFrame, StreamId> HeldId = static h => h.Id;
@@ -155,6 +156,14 @@ public sealed class ConsumerGroupCanal : ICommittableCanal<StreamFrame>, IRequeu
     // out, so a commit acknowledges nothing a later batch handed out (a frame reclaimed late is older than frames of the
     // batches before it). Under _gate.
     private long _batches;
+
+    // Commits of frames this canal held, as (id, number of the batch that handed the frame out): that commit
+    // acknowledged every frame up to the id handed out in that batch or an earlier one, so a frame no longer held that
+    // one of them covers (a batch committed again, as a periodic commit of the last handled frame does) acknowledges
+    // nothing of a later batch. Only marks no other one covers are kept (a later commit of a later frame replaces the
+    // others), at most MaxCommitMarks: past that the oldest goes, and a frame only it covered is treated as one the
+    // canal never held. Under _gate.
+    private readonly List<(StreamId Id, long Batch)> _commits = [];
 
     // While the first pulls take back this member's own pending frames: the last id taken back (the next call reads on
     // after it, so a frame taken back and not yet acknowledged is not taken again). Set to false when a call finds no more.
@@ -568,8 +577,10 @@ public sealed class ConsumerGroupCanal : ICommittableCanal<StreamFrame>, IRequeu
     /// acknowledged through its token, in one call to the log: the frames it holds with ids up to
     /// <paramref name="handled"/>'s that were handed out in <paramref name="handled"/>'s batch or an earlier one. A frame
     /// of a later batch is not acknowledged, even when its id is older (a frame reclaimed late, after its holder's claim
-    /// ran out), since its handling has not been committed. For a frame this canal does not hold (acknowledged already,
-    /// or another member's), every frame it holds with an id up to that frame's is acknowledged.
+    /// ran out), since its handling has not been committed. Committing a frame again once a commit acknowledged it (a
+    /// periodic commit of the last handled frame) acknowledges nothing of a later batch either. For another frame this
+    /// canal does not hold (another member's, one read from the log, or one acknowledged only through its token), every
+    /// frame it holds with an id up to that frame's is acknowledged.
     /// </summary>
     /// <param name="handled">The last handled frame of a batch this canal returned.</param>
     /// <param name="cancellationToken">Cancels the call; a call cancelled after it was sent may or may not have acknowledged.</param>
@@ -580,8 +591,20 @@ public sealed class ConsumerGroupCanal : ICommittableCanal<StreamFrame>, IRequeu
         lock (_gate)
         {
             // Through the batch that handed out the frame: a later batch's frames are not handled yet, whatever their ids.
+            // A frame no longer held that an earlier commit covered: through the batch of that commit, which acknowledged
+            // everything of it up to that frame already, so nothing of a later batch (a frame reclaimed late) goes.
             var at = FindHeld(handled.Id);
-            var through = at >= 0 ? _held[at].Batch : long.MaxValue;
+            long through;
+            if (at >= 0)
+            {
+                through = _held[at].Batch;
+                MarkCommit(handled.Id, through);
+            }
+            else
+            {
+                through = CommittedThrough(handled.Id);
+            }
+
             for (var i = 0; i < _held.Count && _held[i].Id <= handled.Id; i++)
             {
                 if (_held[i].Batch <= through)
@@ -592,6 +615,59 @@ public sealed class ConsumerGroupCanal : ICommittableCanal<StreamFrame>, IRequeu
         }
 
         return FlushAcknowledgementsAsync(cancellationToken);
+    }
+
+    /// <summary>Records a commit of a held frame, dropping the marks it covers (and the oldest past <see cref="MaxCommitMarks"/>). Under _gate.</summary>
+    private void MarkCommit(StreamId id, long batch)
+    {
+        foreach (var (markId, markBatch) in _commits)
+        {
+            if (markId >= id && markBatch >= batch)
+            {
+                return;
+            }
+        }
+
+        var kept = 0;
+        for (var i = 0; i < _commits.Count; i++)
+        {
+            if (_commits[i].Id > id || _commits[i].Batch > batch)
+            {
+                _commits[kept++] = _commits[i];
+            }
+        }
+
+        _commits.RemoveRange(kept, _commits.Count - kept);
+        if (_commits.Count == MaxCommitMarks)
+        {
+            var oldest = 0;
+            for (var i = 1; i < _commits.Count; i++)
+            {
+                oldest = _commits[i].Batch < _commits[oldest].Batch ? i : oldest;
+            }
+
+            _commits.RemoveAt(oldest);
+        }
+
+        _commits.Add((id, batch));
+    }
+
+    /// <summary>
+    /// The latest batch an earlier commit acknowledged every frame of up to <paramref name="id"/>; <see cref="long.MaxValue"/>
+    /// when no commit covers it (a frame this canal never held, or one acknowledged only through its token). Under _gate.
+    /// </summary>
+    private long CommittedThrough(StreamId id)
+    {
+        var through = long.MinValue;
+        foreach (var (markId, markBatch) in _commits)
+        {
+            if (markId >= id && markBatch > through)
+            {
+                through = markBatch;
+            }
+        }
+
+        return through == long.MinValue ? long.MaxValue : through;
     }
 
     /// <summary>
