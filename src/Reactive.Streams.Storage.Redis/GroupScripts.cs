@@ -101,10 +101,12 @@ internal static class GroupScripts
         """;
 
     // KEYS: durable, live, times (the sorted set), consumers. ARGV: 1 group, 2 consumer, 3 limit, 4 claim timeout ms,
-    // 5 now ms (log clock), 6 how many due entries to consider at a time. Returns {1, last delivered id, reclaimed
-    // entries, their delivery counts, new entries}.
+    // 5 now ms (log clock), 6 how many due entries to consider at a time, 7 up to how many due entries a page is chosen
+    // by id among all of them. Returns {1, last delivered id, reclaimed entries, their delivery counts, new entries}.
     // Reclaiming: the entries handed out at least the timeout ago by the log's clock come from the sorted set, a page of
-    // ARGV[6] at a time (the longest-held first), wherever they are in the pending list; an entry handed out by some
+    // ARGV[6] at a time, wherever they are in the pending list: the oldest ids of all the due entries, as on the other
+    // backends, while at most ARGV[7] are due (their members are read and sorted: a member is the id zero padded, so
+    // text order is id order); beyond that, the longest-held, so that a claim's work stays bounded. An entry handed out by some
     // other client has no time there and is reclaimed by the server's idle time, looked for among the oldest ARGV[6]
     // pending entries of each half, only when the pending lists hold more entries than the sorted set. Each page's
     // candidates are taken in id order up to the limit, with XCLAIM (which raises their delivery count and makes them no
@@ -129,8 +131,19 @@ internal static class GroupScripts
         local first, more = true, true
         while #claimed < limit and more do
             local candidates = {}
-            local page = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now - timeout, 'LIMIT', 0, scan)
-            more = #page == scan
+            local page
+            if redis.call('ZCOUNT', KEYS[3], '-inf', now - timeout) <= tonumber(ARGV[7]) then
+                -- The oldest ids among all the due entries: frames reclaimed later (by a member that died too) are older
+                -- than frames that have waited longer, and the longest-held first would pass over them.
+                local all = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now - timeout)
+                table.sort(all)
+                page = {}
+                for i = 1, math.min(#all, scan) do page[i] = all[i] end
+                more = #all > scan
+            else
+                page = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now - timeout, 'LIMIT', 0, scan)
+                more = #page == scan
+            end
             for _, k in ipairs(page) do
                 local id = unzkey(k)
                 local p = redis.call('XPENDING', KEYS[1], ARGV[1], id, id, 1)[1]

@@ -10,6 +10,11 @@ public sealed partial class RedisStreamLog : IConsumerGroupLog
     // handed out (XAUTOCLAIM's COUNT defaults to 100).
     private const int ReclaimScan = 1000;
 
+    // Up to how many due entries a claim takes the oldest ids among all of them (as the other backends do), reading and
+    // sorting their ids; with more due at once (a backlog of dead members), it takes the longest-held first, a page at
+    // a time, so that one script's work stays bounded. As many as one claim may hand out at most by default.
+    private const int ReclaimById = StreamLogOptions.DefaultMaxReadCount;
+
     private static readonly byte[] CreateHash = Scripts.Hash(GroupScripts.Create);
     private static readonly byte[] ClaimHash = Scripts.Hash(GroupScripts.Claim);
     private static readonly byte[] ClaimOwnPendingHash = Scripts.Hash(GroupScripts.ClaimOwnPending);
@@ -63,7 +68,7 @@ public sealed partial class RedisStreamLog : IConsumerGroupLog
         var keys = new RedisKey[] { DurableKey(stream), LiveKey(stream), GroupKey(stream, group, "z"), GroupKey(stream, group, "c") };
         var args = new RedisValue[]
         {
-            group, consumer, limit, ConsumerGroupArgs.Milliseconds(claimTimeout), NowMilliseconds(), Math.Min(ReclaimScan, Math.Max(limit, 100)),
+            group, consumer, limit, ConsumerGroupArgs.Milliseconds(claimTimeout), NowMilliseconds(), Math.Min(ReclaimScan, Math.Max(limit, 100)), ReclaimById,
         };
         var reply = (RedisResult[])(await SendAsync(() => EvaluateAsync(ClaimHash, GroupScripts.Claim, keys, args), cancellationToken).ConfigureAwait(false))!;
         ThrowIfNoGroup(reply, stream, group);

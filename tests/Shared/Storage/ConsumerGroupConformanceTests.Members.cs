@@ -8,6 +8,40 @@ namespace Reactive.Streams.Storage.Tests;
 public abstract partial class ConsumerGroupConformanceTests
 {
     /// <summary>
+    /// The due frames are taken oldest id first, whatever order they came due in: frames a member reclaimed (and so
+    /// took later) are older than frames that have waited longer, and a claim for fewer than all of them takes the
+    /// oldest ids, as on Redis's own <c>XAUTOCLAIM</c>, which scans the pending list in id order. More frames are due
+    /// than one page of a claim's search, so a backend that looked only at the longest-waiting ones would differ.
+    /// </summary>
+    [Fact]
+    public async Task A_claim_takes_the_oldest_due_ids_first_whatever_order_they_came_due_in()
+    {
+        const int Count = 150;
+        var log = await CreateAsync();
+        var stream = NewStream();
+        await ((IStreamLog)log).AppendBatchAsync(
+            stream, Enumerable.Range(0, Count).Select(i => (ReadOnlyMemory<byte>)System.Text.Encoding.UTF8.GetBytes($"f{i}")).ToArray(), AppendMode.Durable);
+        await log.CreateGroupAsync(stream, "g", ConsumerGroupStart.Beginning);
+        var ids = (await log.ClaimAsync(stream, "g", "a", Count, ClaimTimeout)).Frames.Select(f => f.Frame.Id).ToArray();
+        Assert.Equal(Count, ids.Length);
+
+        // b takes the oldest fifty over from a, then dies too: once its claim has run out, the fifty it took and the
+        // hundred a still holds (due for longer) are all due.
+        await PassAsync(ClaimTimeout);
+        Assert.Equal(ids[..50], (await log.ClaimAsync(stream, "g", "b", 50, ClaimTimeout)).Frames.Select(f => f.Frame.Id));
+        await PassAsync(ClaimTimeout);
+
+        var one = await log.ClaimAsync(stream, "g", "c", 1, ClaimTimeout);
+        Assert.Equal(new[] { (ids[0], 3L) }, one.Frames.Select(f => (f.Frame.Id, f.DeliveryCount)));
+        var next = await log.ClaimAsync(stream, "g", "c", 60, ClaimTimeout);
+        Assert.Equal(ids[1..61], next.Frames.Select(f => f.Frame.Id));
+        Assert.Equal(Enumerable.Repeat(3L, 49).Concat(Enumerable.Repeat(2L, 11)), next.Frames.Select(f => f.DeliveryCount));
+        var rest = await log.ClaimAsync(stream, "g", "c", Count, ClaimTimeout);
+        Assert.Equal(ids[61..], rest.Frames.Select(f => f.Frame.Id));
+        Assert.Equal(Count, (await log.ReadGroupAsync(stream, "g"))!.Members.Single(m => m.Name == "c").PendingCount);
+    }
+
+    /// <summary>
     /// A member slower than its claim timeout loses the frame to another member; its late acknowledgement still counts
     /// (at least once: the frame was handled), so the frame leaves the pending list and nobody gets it again, and the
     /// member that took it over acknowledges nothing more when it commits.
