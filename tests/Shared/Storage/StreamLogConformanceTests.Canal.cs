@@ -50,4 +50,82 @@ public abstract partial class StreamLogConformanceTests
         await Assert.ThrowsAsync<CanalClosedException>(() => parked.WaitAsync(Guard));
         Assert.Equal(first.Id, await ((ICheckpointStore)log).ReadCheckpointAsync("canal-" + stream));
     }
+
+    /// <summary>
+    /// The cursor canal's progress on every backend's checkpoint store: tokens acknowledged out of order move the stored
+    /// checkpoint through the acknowledged prefix only, a canal reopened on the checkpoint resumes after it, committing a
+    /// frame older than the checkpoint changes nothing, and a frame the canal did not hand out is refused with the
+    /// parameter named. With <see cref="TailVisibility.ExcludeBestEffort"/> the best-effort frames between are passed
+    /// over, and the checkpoint still moves from durable frame to durable frame.
+    /// </summary>
+    [Fact]
+    public async Task A_cursor_canal_checkpoints_the_acknowledged_prefix_and_a_reopened_canal_resumes_after_it()
+    {
+        var log = await CreateAsync();
+        var stream = NewStream();
+        var checkpoint = "canal-" + stream;
+        var modes = new[] { AppendMode.Durable, AppendMode.BestEffortLive, AppendMode.Durable, AppendMode.Durable, AppendMode.BestEffortLive, AppendMode.Durable };
+        var ids = new List<StreamId>();
+        for (var i = 0; i < modes.Length; i++)
+        {
+            ids.Add((await log.AppendAsync(stream, Utf8($"f{i}"), modes[i])).Id);
+        }
+
+        var options = new CursorCanalOptions { CheckpointId = checkpoint, Visibility = TailVisibility.ExcludeBestEffort, TimeProvider = Clock };
+        var canal = await CursorCanal.OpenAsync(log, stream, options);
+        var batch = await canal.PullBatchAsync(10, TimeSpan.Zero);
+        Assert.Equal(["f0", "f2", "f3", "f5"], batch.Select(Text));
+        Assert.Equal((ids[5], StreamId.Min, 4), (canal.ReadPosition, canal.CommittedPosition, canal.Unacknowledged));
+
+        // f3 first, then f0: only f0 is a prefix, so the checkpoint stops there; f2 then completes the prefix through f3.
+        canal.AckTokenFor(batch[2]).Acknowledge();
+        canal.AckTokenFor(batch[0]).Acknowledge();
+        await canal.FlushCheckpointAsync();
+        Assert.Equal(ids[0], await ((ICheckpointStore)log).ReadCheckpointAsync(checkpoint));
+        Assert.Equal((ids[0], 3), (canal.CommittedPosition, canal.Unacknowledged));
+        canal.AckTokenFor(batch[1]).Acknowledge();
+        await canal.FlushCheckpointAsync();
+        Assert.Equal(ids[3], await ((ICheckpointStore)log).ReadCheckpointAsync(checkpoint));
+        Assert.Equal((ids[3], 1), (canal.CommittedPosition, canal.Unacknowledged));
+
+        // Older than the checkpoint: nothing changes. Not handed out by this canal: refused, with the parameter named.
+        await canal.CommitAsync(batch[0]);
+        Assert.Equal(ids[3], await ((ICheckpointStore)log).ReadCheckpointAsync(checkpoint));
+        var later = (await log.AppendAsync(stream, Utf8("f6"), AppendMode.Durable)).Id;
+        var notHandedOut = (await log.ReadAsync(stream, later, later, 1)).Single();
+        Assert.Equal("handled", (await Assert.ThrowsAsync<ArgumentException>(() => canal.CommitAsync(notHandedOut).AsTask())).ParamName);
+        Assert.Equal("frame", Assert.Throws<ArgumentException>(() => canal.AckTokenFor(notHandedOut)).ParamName);
+        await canal.DisposeAsync();
+        Assert.Equal(ids[3], await ((ICheckpointStore)log).ReadCheckpointAsync(checkpoint));
+
+        // A crash now redelivers what the checkpoint does not cover: f5 (unacknowledged), then the new f6.
+        var reopened = await CursorCanal.OpenAsync(log, stream, options);
+        Assert.Equal((ids[3], ids[3], 0), (reopened.ReadPosition, reopened.CommittedPosition, reopened.Unacknowledged));
+        var again = await reopened.PullBatchAsync(10, TimeSpan.Zero);
+        Assert.Equal(["f5", "f6"], again.Select(Text));
+        await reopened.CommitAsync(again.Last);
+        Assert.Equal((later, 0), (reopened.CommittedPosition, reopened.Unacknowledged));
+        Assert.Equal(later, await ((ICheckpointStore)log).ReadCheckpointAsync(checkpoint));
+        await reopened.DisposeAsync();
+    }
+
+    /// <summary>
+    /// A stored checkpoint past the stream's last frame (the stream was recreated, or the checkpoint belongs to another
+    /// log) is refused when the canal opens, on every backend: resuming there could skip frames appended later.
+    /// </summary>
+    [Fact]
+    public async Task A_cursor_canal_refuses_a_stored_checkpoint_past_the_stream_s_last_frame()
+    {
+        var log = await CreateAsync();
+        var stream = NewStream();
+        var last = (await log.AppendAsync(stream, Utf8("f0"), AppendMode.Durable)).Id;
+        var checkpoint = "canal-" + stream;
+        await ((ICheckpointStore)log).WriteCheckpointAsync(checkpoint, last.Successor());
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => CursorCanal.OpenAsync(log, stream, new CursorCanalOptions { CheckpointId = checkpoint, TimeProvider = Clock }).AsTask());
+
+        await ((ICheckpointStore)log).WriteCheckpointAsync(checkpoint, last);
+        await using var canal = await CursorCanal.OpenAsync(log, stream, new CursorCanalOptions { CheckpointId = checkpoint, TimeProvider = Clock });
+        Assert.True((await canal.PullBatchAsync(10, TimeSpan.Zero)).IsEmpty);
+    }
 }
