@@ -127,11 +127,20 @@ public sealed class ConsumerGroupCanal : ICommittableCanal<StreamFrame>, IRequeu
 {
     private const int MaxCommitMarks = 16;
     private static readonly TimeSpan MinReclaimEvery = TimeSpan.FromMilliseconds(1);
+
+    // The logs keep a claim's time in whole milliseconds (the millisecond it was in), so by the log's clock a claim may run
+    // out up to a millisecond before the claim timeout has passed on this canal's.
+    private static readonly TimeSpan LogClockResolution = TimeSpan.FromMilliseconds(1);
     private static readonly Func<ReadyFrame, StreamId> ReadyId = static r => r.Claimed.Frame.Id;
     private static readonly Func<HeldFrame, StreamId> HeldId = static h => h.Id;
     private readonly IConsumerGroupLog _log;
     private readonly ConsumerGroupCanalOptions _options;
     private readonly TimeSpan _claimTimeout;
+
+    // How long a frame kept for a later pull may still be handed out after the claim that took it was sent: the claim
+    // timeout less the logs' resolution (a quarter of it for a claim timeout below 4 ms, so a lingering pull still hands
+    // its frames out at half the claim timeout, before they are given up).
+    private readonly TimeSpan _keepFor;
     private readonly int _maxDeliveries;
     private readonly string _deadLetterStream;
     private readonly TimeProvider _clock;
@@ -183,6 +192,7 @@ public sealed class ConsumerGroupCanal : ICommittableCanal<StreamFrame>, IRequeu
         Consumer = consumer;
         _options = options;
         _claimTimeout = options.ClaimTimeout;
+        _keepFor = _claimTimeout - (_claimTimeout / 4 < LogClockResolution ? _claimTimeout / 4 : LogClockResolution);
         _maxDeliveries = options.MaxDeliveries;
         _clock = options.TimeProvider;
         _deadLetterStream = deadLetterStream;
@@ -786,14 +796,15 @@ public sealed class ConsumerGroupCanal : ICommittableCanal<StreamFrame>, IRequeu
 
     /// <summary>
     /// Forgets the frames kept for a later pull whose claim has run out (the claim timeout passed since the claim that
-    /// took them was sent): another member may hold them now, so they are not handed out from here. Those still pending
-    /// on this member are due, and the next claim takes them again, with their delivery count raised. Under _gate.
+    /// took them was sent, less the millisecond by which the log's clock may count it out earlier): another member may
+    /// hold them now, so they are not handed out from here. Those still pending on this member are due, or soon are, and
+    /// a later claim takes them again, with their delivery count raised. Under _gate.
     /// </summary>
     private void DropExpired()
     {
         if (_ready.Count > 0)
         {
-            _ready.RemoveAll(r => _clock.GetElapsedTime(r.ClaimedAt) >= _claimTimeout);
+            _ready.RemoveAll(r => _clock.GetElapsedTime(r.ClaimedAt) >= _keepFor);
         }
     }
 

@@ -175,6 +175,36 @@ public abstract partial class ConsumerGroupConformanceTests
         Assert.Equal(0, b.Unacknowledged);
     }
 
+    /// <summary>
+    /// The logs keep claim times in whole milliseconds (the millisecond the claim was in), so by the log's clock a claim
+    /// sent half a millisecond into a millisecond runs out half a millisecond before the claim timeout has passed on the
+    /// canal's. A frame the canal kept from a cancelled pull must not be handed out in that gap: another member may
+    /// have reclaimed it, and the two would hold it at once.
+    /// </summary>
+    [Fact]
+    public async Task A_frame_kept_from_a_cancelled_pull_is_not_handed_out_once_the_log_may_have_given_it_to_another_member()
+    {
+        var inner = await CreateAsync();
+        var stream = NewStream();
+        var ids = await AppendAsync(inner, stream, 1);
+        var log = new HookedLog(inner);
+        var canal = await OpenCanalAsync(log, stream, "a");
+        await PassAsync(TimeSpan.FromTicks(TimeSpan.TicksPerMillisecond / 2));
+        await CancelPullWhileItsClaimIsOutAsync(log, canal, 1);
+
+        // 0.4 ms short of the claim timeout on the canal's clock; past it on the log's, which stored the claim's
+        // millisecond: another member reclaims the frame.
+        await PassAsync(ClaimTimeout - TimeSpan.FromTicks(TimeSpan.TicksPerMillisecond * 4 / 10));
+        var other = await OpenCanalAsync(await CreateAsync(), stream, "b");
+        var taken = await other.PullBatchAsync(10, TimeSpan.Zero);
+        Assert.Equal([(ids[0], 2L)], taken.Select(f => (f.Id, other.DeliveryCountOf(f))));
+
+        // The canal that kept it does not hand it out too.
+        Assert.True((await canal.PullBatchAsync(10, TimeSpan.Zero)).IsEmpty);
+        Assert.Equal(0, canal.Unacknowledged);
+        Assert.Equal([(ids[0], "b", 2L)], (await inner.ReadPendingAsync(stream, "g", null, 10)).Select(p => (p.Id, p.Consumer, p.DeliveryCount)));
+    }
+
     /// <summary>Each refusal names the parameter (or the option) that was wrong, and writes nothing.</summary>
     [Fact]
     public async Task A_canal_and_its_options_name_the_parameter_they_refuse()
