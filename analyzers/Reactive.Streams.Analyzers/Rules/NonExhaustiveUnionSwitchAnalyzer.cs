@@ -217,7 +217,8 @@ public sealed class NonExhaustiveUnionSwitchAnalyzer : DiagnosticAnalyzer
     private static bool IsIrrefutable(IPatternOperation pattern) =>
         pattern is IDiscardPatternOperation or IDeclarationPatternOperation { MatchesNull: true };
 
-    // A type pattern matches the variants that are, or derive from, the type (the union itself or an intermediate base).
+    // A type pattern matches the variants that are, or derive from, the type (the union itself or an intermediate base),
+    // or implement it when it is an interface: a variant is sealed, so it matches an interface exactly when it implements it.
     private static bool[] OfType(ITypeSymbol? matched, ImmutableArray<INamedTypeSymbol> variants)
     {
         var set = new bool[variants.Length];
@@ -228,6 +229,12 @@ public sealed class NonExhaustiveUnionSwitchAnalyzer : DiagnosticAnalyzer
 
         for (var i = 0; i < variants.Length; i++)
         {
+            if (type.TypeKind == TypeKind.Interface)
+            {
+                set[i] = variants[i].AllInterfaces.Contains(type, SymbolEqualityComparer.Default);
+                continue;
+            }
+
             for (INamedTypeSymbol? current = variants[i]; current is not null; current = current.BaseType)
             {
                 if (SymbolEqualityComparer.Default.Equals(current, type))
