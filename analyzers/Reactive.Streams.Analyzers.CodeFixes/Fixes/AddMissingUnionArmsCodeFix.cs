@@ -78,25 +78,36 @@ public sealed class AddMissingUnionArmsCodeFix : CodeFixProvider
         return document.WithSyntaxRoot(root.ReplaceNode(switchNode, updated));
     }
 
+    // The added tokens carry explicit trivia only (no elastic trivia), so that the formatter leaves the user's lines as
+    // they are: their indentation (tabs or spaces) and line breaks (CRLF or LF) are copied from the switch and its file.
     private static SyntaxNode AddExpressionArms(SwitchExpressionSyntax expression, List<ExpressionSyntax> variants)
     {
         var arms = expression.Arms;
-        var indentation = arms.Count > 0
+        var braceIndentation = LineIndentation(expression.OpenBraceToken);
+        var indentation = arms.Count > 0 && IsFirstOnLine(arms[arms.Count - 1].GetFirstToken())
             ? Indentation(arms[arms.Count - 1].GetLeadingTrivia())
-            : LineIndentation(expression.OpenBraceToken).Add(SyntaxFactory.Whitespace("    "));
-        var newline = Edits.NewLine(expression);
+            : braceIndentation.AddRange(IndentationUnit(braceIndentation));
+        var newline = Edits.NewLine(expression.SyntaxTree.GetRoot());
         var nodes = new List<SwitchExpressionArmSyntax>(arms);
         var separators = new List<SyntaxToken>(arms.GetSeparators());
-        if (separators.Count < nodes.Count)
+        var openBrace = expression.OpenBraceToken;
+        if (nodes.Count == 0)
+        {
+            openBrace = EndLine(openBrace, newline);
+        }
+        else if (separators.Count < nodes.Count)
         {
             // The last existing arm had no trailing comma; it gets one, and its line break moves after it.
             var last = nodes[nodes.Count - 1];
             nodes[nodes.Count - 1] = last.WithTrailingTrivia();
-            var trailing = last.GetTrailingTrivia();
-            separators.Add(SyntaxFactory.Token(SyntaxKind.CommaToken).WithTrailingTrivia(
-                trailing.Any(t => t.IsKind(SyntaxKind.EndOfLineTrivia)) ? trailing : trailing.Add(newline)));
+            separators.Add(EndLine(Token(SyntaxKind.CommaToken, last.GetTrailingTrivia()), newline));
+        }
+        else
+        {
+            separators[separators.Count - 1] = EndLine(separators[separators.Count - 1], newline);
         }
 
+        var (moved, closeBrace) = SplitAfterDirectives(expression.CloseBraceToken, braceIndentation);
         foreach (var variant in variants)
         {
             var arm = SyntaxFactory.SwitchExpressionArm(
@@ -106,32 +117,142 @@ public sealed class AddMissingUnionArmsCodeFix : CodeFixProvider
                         SyntaxFactory.ArgumentList(),
                         null)))
                 .NormalizeWhitespace()
-                .WithLeadingTrivia(indentation);
+                .WithLeadingTrivia(moved.AddRange(indentation));
+            moved = SyntaxTriviaList.Empty;
             nodes.Add(arm);
-            separators.Add(SyntaxFactory.Token(SyntaxKind.CommaToken).WithTrailingTrivia(newline));
+            separators.Add(Token(SyntaxKind.CommaToken, SyntaxFactory.TriviaList(newline)));
         }
 
-        return expression.WithArms(SyntaxFactory.SeparatedList(nodes, separators));
+        return expression
+            .WithOpenBraceToken(openBrace)
+            .WithArms(SyntaxFactory.SeparatedList(nodes, separators))
+            .WithCloseBraceToken(closeBrace);
     }
 
     private static SyntaxNode AddStatementSections(SwitchStatementSyntax statement, List<ExpressionSyntax> variants)
     {
         var sections = statement.Sections;
-        var labelIndentation = sections.Count > 0
+        var braceIndentation = LineIndentation(statement.OpenBraceToken);
+        var labelIndentation = sections.Count > 0 && IsFirstOnLine(sections[sections.Count - 1].GetFirstToken())
             ? Indentation(sections[sections.Count - 1].GetLeadingTrivia())
-            : LineIndentation(statement.OpenBraceToken).Add(SyntaxFactory.Whitespace("    "));
+            : braceIndentation.AddRange(IndentationUnit(braceIndentation));
         var bodyIndentation = sections.Count > 0 && sections[sections.Count - 1].Statements.Count > 0
+            && IsFirstOnLine(sections[sections.Count - 1].Statements[0].GetFirstToken())
             ? Indentation(sections[sections.Count - 1].Statements[0].GetLeadingTrivia())
-            : labelIndentation.Add(SyntaxFactory.Whitespace("    "));
-        var newline = Edits.NewLine(statement);
-        var added = variants.Select(variant => SyntaxFactory.SwitchSection(
-            SyntaxFactory.SingletonList<SwitchLabelSyntax>(SyntaxFactory.CaseSwitchLabel(
-                SyntaxFactory.Token(SyntaxKind.CaseKeyword).WithLeadingTrivia(labelIndentation).WithTrailingTrivia(SyntaxFactory.Space),
-                variant,
-                SyntaxFactory.Token(SyntaxKind.ColonToken).WithTrailingTrivia(newline))),
-            SyntaxFactory.SingletonList<StatementSyntax>(SyntaxFactory.BreakStatement().WithLeadingTrivia(bodyIndentation).WithTrailingTrivia(newline))));
-        return statement.WithSections(sections.AddRange(added));
+            : labelIndentation.AddRange(IndentationUnit(labelIndentation));
+        var newline = Edits.NewLine(statement.SyntaxTree.GetRoot());
+        var openBrace = statement.OpenBraceToken;
+        if (sections.Count == 0)
+        {
+            openBrace = EndLine(openBrace, newline);
+        }
+        else
+        {
+            // The new sections start on a line of their own, also after a one-line switch.
+            var lastToken = sections[sections.Count - 1].GetLastToken();
+            sections = sections.Replace(
+                sections[sections.Count - 1],
+                sections[sections.Count - 1].ReplaceToken(lastToken, EndLine(lastToken, newline)));
+        }
+
+        var (moved, closeBrace) = SplitAfterDirectives(statement.CloseBraceToken, braceIndentation);
+        var added = new List<SwitchSectionSyntax>();
+        foreach (var variant in variants)
+        {
+            added.Add(SyntaxFactory.SwitchSection(
+                SyntaxFactory.SingletonList<SwitchLabelSyntax>(SyntaxFactory.CaseSwitchLabel(
+                    SyntaxFactory.Token(moved.AddRange(labelIndentation), SyntaxKind.CaseKeyword, SyntaxFactory.TriviaList(SyntaxFactory.Space)),
+                    variant,
+                    Token(SyntaxKind.ColonToken, SyntaxFactory.TriviaList(newline)))),
+                SyntaxFactory.SingletonList<StatementSyntax>(SyntaxFactory.BreakStatement(
+                    SyntaxFactory.Token(bodyIndentation, SyntaxKind.BreakKeyword, SyntaxTriviaList.Empty),
+                    Token(SyntaxKind.SemicolonToken, SyntaxFactory.TriviaList(newline))))));
+            moved = SyntaxTriviaList.Empty;
+        }
+
+        return statement
+            .WithOpenBraceToken(openBrace)
+            .WithSections(sections.AddRange(added))
+            .WithCloseBraceToken(closeBrace);
     }
+
+    private static SyntaxToken Token(SyntaxKind kind, SyntaxTriviaList trailing) =>
+        SyntaxFactory.Token(SyntaxTriviaList.Empty, kind, trailing);
+
+    // The token with its line ended: trailing whitespace dropped and a line break added, unless it has one already.
+    private static SyntaxToken EndLine(SyntaxToken token, SyntaxTrivia newline)
+    {
+        var trailing = token.TrailingTrivia;
+        if (trailing.Any(static t => t.IsKind(SyntaxKind.EndOfLineTrivia)))
+        {
+            return token;
+        }
+
+        while (trailing.Count > 0 && trailing[trailing.Count - 1].IsKind(SyntaxKind.WhitespaceTrivia))
+        {
+            trailing = trailing.RemoveAt(trailing.Count - 1);
+        }
+
+        return token.WithTrailingTrivia(trailing.Add(newline));
+    }
+
+    /// <summary>
+    /// Splits the closing brace's leading trivia after its last preprocessor directive: what comes before (an
+    /// <c>#endif</c> that closes a region of arms, say) goes before the added arms, so that they land after the region
+    /// and not inside it. A brace that shares its line with the last arm goes on a line of its own, indented like the
+    /// line of the opening brace.
+    /// </summary>
+    private static (SyntaxTriviaList Moved, SyntaxToken CloseBrace) SplitAfterDirectives(SyntaxToken closeBrace, SyntaxTriviaList braceIndentation)
+    {
+        if (!IsFirstOnLine(closeBrace))
+        {
+            return (SyntaxTriviaList.Empty, closeBrace.WithLeadingTrivia(braceIndentation));
+        }
+
+        var leading = closeBrace.LeadingTrivia;
+        var lastDirective = -1;
+        for (var i = 0; i < leading.Count; i++)
+        {
+            if (leading[i].IsDirective)
+            {
+                lastDirective = i;
+            }
+        }
+
+        if (lastDirective < 0)
+        {
+            return (SyntaxTriviaList.Empty, closeBrace);
+        }
+
+        return (
+            SyntaxFactory.TriviaList(leading.Take(lastDirective + 1)),
+            closeBrace.WithLeadingTrivia(leading.Skip(lastDirective + 1)));
+    }
+
+    // Whether only whitespace stands before the token on its line.
+    private static bool IsFirstOnLine(SyntaxToken token)
+    {
+        var text = token.SyntaxTree?.GetText();
+        if (text is null)
+        {
+            return true;
+        }
+
+        var line = text.Lines.GetLineFromPosition(token.SpanStart);
+        for (var i = line.Start; i < token.SpanStart; i++)
+        {
+            if (text[i] is not (' ' or '\t'))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    // One level of indentation in the style of the given one: a tab where the line is indented with tabs.
+    private static SyntaxTriviaList IndentationUnit(SyntaxTriviaList indentation) =>
+        SyntaxFactory.TriviaList(SyntaxFactory.Whitespace(indentation.ToFullString().Contains('\t') ? "\t" : "    "));
 
     // The indentation of the line the token stands on: an empty switch's arms go one level deeper than its brace's line
     // (the governing expression of `return e switch` has no indentation of its own).
