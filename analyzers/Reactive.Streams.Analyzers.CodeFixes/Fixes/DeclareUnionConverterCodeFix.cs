@@ -73,12 +73,15 @@ public sealed class DeclareUnionConverterCodeFix : CodeFixProvider
                 continue;
             }
 
+            // A global using elsewhere in the project already gives the namespace: another using would be redundant
+            // (IDE0005, a build error where that rule is a warning).
+            var compilation = await document.Project.GetCompilationAsync(cancellationToken).ConfigureAwait(false);
             var declarations = group.Select(static t => t.Declaration).Distinct().ToList();
             var annotation = new SyntaxAnnotation();
             var newRoot = root.ReplaceNodes(declarations, (original, _) => AddAttribute(original).WithAdditionalAnnotations(annotation));
             foreach (var ns in new[] { SerializationNamespace, Edits.LibraryNamespace })
             {
-                newRoot = Edits.EnsureUsing(newRoot, newRoot.GetAnnotatedNodes(annotation).First(), ns);
+                newRoot = Edits.EnsureUsing(newRoot, newRoot.GetAnnotatedNodes(annotation).First(), ns, compilation);
             }
 
             solution = solution.WithDocumentSyntaxRoot(group.Key, newRoot);
@@ -106,12 +109,14 @@ public sealed class DeclareUnionConverterCodeFix : CodeFixProvider
                     : declaration.Modifiers);
         }
 
+        // The new list ends its line as the last one does, without a copy of a comment that follows the last one.
         var last = declaration.AttributeLists[declaration.AttributeLists.Count - 1];
-        var ownLine = last.GetTrailingTrivia().Any(static t => t.IsKind(SyntaxKind.EndOfLineTrivia));
+        var lineBreak = last.GetTrailingTrivia().FirstOrDefault(static t => t.IsKind(SyntaxKind.EndOfLineTrivia));
+        var ownLine = lineBreak != default;
         var lastIndentation = last.GetLeadingTrivia().Where(static t => t.IsKind(SyntaxKind.WhitespaceTrivia)).LastOrDefault();
         list = list
             .WithLeadingTrivia(ownLine && lastIndentation != default ? SyntaxFactory.TriviaList(lastIndentation) : SyntaxFactory.TriviaList())
-            .WithTrailingTrivia(last.GetTrailingTrivia());
+            .WithTrailingTrivia(ownLine ? lineBreak : SyntaxFactory.Space);
         return declaration.WithAttributeLists(declaration.AttributeLists.Add(list));
     }
 

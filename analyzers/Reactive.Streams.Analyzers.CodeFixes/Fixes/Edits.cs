@@ -78,11 +78,11 @@ internal static class Edits
         var directive = SyntaxFactory.UsingDirective(SyntaxFactory.ParseName(ns).WithLeadingTrivia(SyntaxFactory.Space))
             .WithTrailingTrivia(newline);
 
-        // Keep the usings sorted: System first, then ordinal order.
-        var index = 0;
-        while (index < unit.Usings.Count && Before(unit.Usings[index], ns))
+        // A file that keeps its usings inside its namespace (and none at the top) gets the new one there too.
+        if (!unit.Usings.Any(static u => !u.GlobalKeyword.IsKind(SyntaxKind.GlobalKeyword))
+            && usedAt.AncestorsAndSelf().OfType<BaseNamespaceDeclarationSyntax>().FirstOrDefault(static n => n.Usings.Count > 0) is { } inner)
         {
-            index++;
+            return unit.ReplaceNode(inner, inner.WithUsings(Insert(inner.Usings, directive, ns)));
         }
 
         if (unit.Usings.Count == 0)
@@ -99,16 +99,34 @@ internal static class Edits
             return unit.WithUsings(unit.Usings.Add(directive));
         }
 
-        var template = unit.Usings[Math.Min(index, unit.Usings.Count - 1)];
+        return unit.WithUsings(Insert(unit.Usings, directive, ns));
+    }
+
+    // Inserts the directive in its sorted place (System first, then ordinal order), indented and ended like its
+    // neighbour; first in the list, it takes over the leading trivia (a file header) of the one it goes before.
+    private static SyntaxList<UsingDirectiveSyntax> Insert(SyntaxList<UsingDirectiveSyntax> usings, UsingDirectiveSyntax directive, string ns)
+    {
+        var index = 0;
+        while (index < usings.Count && Before(usings[index], ns))
+        {
+            index++;
+        }
+
+        var template = usings[Math.Min(index, usings.Count - 1)];
+        var whitespace = template.GetLeadingTrivia().LastOrDefault(static t => t.IsKind(SyntaxKind.WhitespaceTrivia));
+        var indentation = whitespace == default ? SyntaxFactory.TriviaList() : SyntaxFactory.TriviaList(whitespace);
         directive = directive.WithTrailingTrivia(template.GetTrailingTrivia());
         if (index == 0)
         {
-            // Keep any file header on the first line.
             directive = directive.WithLeadingTrivia(template.GetLeadingTrivia());
-            unit = unit.ReplaceNode(unit.Usings[0], unit.Usings[0].WithLeadingTrivia());
+            usings = usings.Replace(usings[0], usings[0].WithLeadingTrivia(indentation));
+        }
+        else
+        {
+            directive = directive.WithLeadingTrivia(indentation);
         }
 
-        return unit.WithUsings(unit.Usings.Insert(index, directive));
+        return usings.Insert(index, directive);
     }
 
     // Whether a using directive imports namespace ns (written with or without global::).
