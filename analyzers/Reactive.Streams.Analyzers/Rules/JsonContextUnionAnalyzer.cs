@@ -7,8 +7,9 @@ using Reactive.Streams.Analyzers.Infrastructure;
 namespace Reactive.Streams.Analyzers.Rules;
 
 /// <summary>
-/// RXS0007: a <c>[JsonSerializable(typeof(X))]</c> on a <c>JsonSerializerContext</c> where X is, or reaches through public
-/// properties, constructor parameters, type arguments (collections, <c>Nullable&lt;T&gt;</c>) or array elements, an
+/// RXS0007: a <c>[JsonSerializable(typeof(X))]</c> on a <c>JsonSerializerContext</c> where X is, or reaches through the
+/// members System.Text.Json writes (public properties, <c>[JsonInclude]</c> members, public fields under
+/// <c>IncludeFields</c>), constructor parameters, type arguments (collections, <c>Nullable&lt;T&gt;</c>) or array elements, an
 /// <c>[EventUnion]</c> declared in this compilation that declares no <c>[JsonConverter]</c> itself. The generator attaches
 /// the union's converter in generated code, which System.Text.Json's source generator cannot see, so the context would
 /// write the union as <c>{}</c> and fail to read it. The walk stops at types from metadata (other than unions, whose
@@ -40,6 +41,7 @@ public sealed class JsonContextUnionAnalyzer : DiagnosticAnalyzer
                 compilation.GetTypeByMetadataName("System.Text.Json.Serialization.JsonSerializableAttribute"),
                 compilation.GetTypeByMetadataName("System.Text.Json.Serialization.JsonConverterAttribute"),
                 compilation.GetTypeByMetadataName("System.Text.Json.Serialization.JsonIgnoreAttribute"),
+                compilation.GetTypeByMetadataName("System.Text.Json.Serialization.JsonIncludeAttribute"),
                 compilation.GetTypeByMetadataName("System.Text.Json.Serialization.JsonSourceGenerationOptionsAttribute"),
                 compilation.GetTypeByMetadataName("System.Text.Json.Serialization.JsonConverter`1"),
                 compilation.GetTypeByMetadataName("Reactive.Streams.EventUnionConverter`1"));
@@ -60,6 +62,7 @@ public sealed class JsonContextUnionAnalyzer : DiagnosticAnalyzer
             INamedTypeSymbol? serializable,
             INamedTypeSymbol? converter,
             INamedTypeSymbol? ignore,
+            INamedTypeSymbol? include,
             INamedTypeSymbol? options,
             INamedTypeSymbol? typedConverter,
             INamedTypeSymbol? unionConverter)
@@ -69,6 +72,7 @@ public sealed class JsonContextUnionAnalyzer : DiagnosticAnalyzer
             Serializable = serializable;
             Converter = converter;
             Ignore = ignore;
+            Include = include;
             Options = options;
             TypedConverter = typedConverter;
             UnionConverter = unionConverter;
@@ -83,6 +87,8 @@ public sealed class JsonContextUnionAnalyzer : DiagnosticAnalyzer
         internal INamedTypeSymbol? Converter { get; }
 
         internal INamedTypeSymbol? Ignore { get; }
+
+        internal INamedTypeSymbol? Include { get; }
 
         internal INamedTypeSymbol? Options { get; }
 
@@ -100,6 +106,7 @@ public sealed class JsonContextUnionAnalyzer : DiagnosticAnalyzer
         }
 
         var optionsConverters = OptionsConverters(type, json);
+        var includeFields = IncludesFields(type, json);
         foreach (var attribute in type.GetAttributes())
         {
             if (!SymbolEqualityComparer.Default.Equals(attribute.AttributeClass, json.Serializable)
@@ -111,7 +118,7 @@ public sealed class JsonContextUnionAnalyzer : DiagnosticAnalyzer
             }
 
             var found = new List<(INamedTypeSymbol Union, string Path)>();
-            Walk(root, string.Empty, new HashSet<ITypeSymbol>(optionsConverters, SymbolEqualityComparer.Default), found, json, context.CancellationToken);
+            Walk(root, string.Empty, new HashSet<ITypeSymbol>(optionsConverters, SymbolEqualityComparer.Default), found, json, includeFields, context.CancellationToken);
             foreach (var (union, path) in found)
             {
                 var declaration = UnionDeclaration(union, json.EventUnion, context.CancellationToken);
@@ -184,7 +191,7 @@ public sealed class JsonContextUnionAnalyzer : DiagnosticAnalyzer
         return null;
     }
 
-    private static void Walk(ITypeSymbol type, string path, HashSet<ITypeSymbol> visited, List<(INamedTypeSymbol, string)> found, JsonTypes json, CancellationToken cancellationToken)
+    private static void Walk(ITypeSymbol type, string path, HashSet<ITypeSymbol> visited, List<(INamedTypeSymbol, string)> found, JsonTypes json, bool includeFields, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         if (!visited.Add(type))
@@ -194,7 +201,7 @@ public sealed class JsonContextUnionAnalyzer : DiagnosticAnalyzer
 
         if (type is IArrayTypeSymbol array)
         {
-            Walk(array.ElementType, path, visited, found, json, cancellationToken);
+            Walk(array.ElementType, path, visited, found, json, includeFields, cancellationToken);
             return;
         }
 
@@ -223,7 +230,7 @@ public sealed class JsonContextUnionAnalyzer : DiagnosticAnalyzer
         // List<T>, Dictionary<K, V>, Nullable<T>, ImmutableArray<T>, ...: the element types.
         foreach (var argument in named.TypeArguments)
         {
-            Walk(argument, path, visited, found, json, cancellationToken);
+            Walk(argument, path, visited, found, json, includeFields, cancellationToken);
         }
 
         if (!named.Locations.Any(static l => l.IsInSource))
@@ -231,16 +238,15 @@ public sealed class JsonContextUnionAnalyzer : DiagnosticAnalyzer
             return;
         }
 
-        // Properties first (the path a message names is the property's), then the constructor's parameters.
+        // Properties and fields first (the path a message names is the member's), then the constructor's parameters.
         var prefix = path.Length == 0 ? named.Name : path;
         for (var current = named; current is not null && current.Locations.Any(static l => l.IsInSource); current = current.BaseType)
         {
             foreach (var member in current.GetMembers())
             {
-                if (member is IPropertySymbol { IsStatic: false, DeclaredAccessibility: Accessibility.Public, IsIndexer: false, GetMethod: not null } property
-                    && !Ignored(property, json))
+                if (Written(member, json, includeFields) is { } memberType)
                 {
-                    Walk(property.Type, prefix + "." + property.Name, visited, found, json, cancellationToken);
+                    Walk(memberType, prefix + "." + member.Name, visited, found, json, includeFields, cancellationToken);
                 }
             }
         }
@@ -251,14 +257,60 @@ public sealed class JsonContextUnionAnalyzer : DiagnosticAnalyzer
             {
                 foreach (var parameter in constructor.Parameters)
                 {
-                    Walk(parameter.Type, prefix + "(" + parameter.Name + ")", visited, found, json, cancellationToken);
+                    Walk(parameter.Type, prefix + "(" + parameter.Name + ")", visited, found, json, includeFields, cancellationToken);
                 }
             }
         }
     }
 
-    private static bool Ignored(IPropertySymbol property, JsonTypes json)
-        => json.Ignore is not null && property.GetAttributes().Any(a => SymbolEqualityComparer.Default.Equals(a.AttributeClass, json.Ignore));
+    /// <summary>
+    /// The type of a member System.Text.Json writes: a public instance property with a getter, a public field when the
+    /// context's options say <c>IncludeFields</c>, or any property or field marked <c>[JsonInclude]</c>; not one whose
+    /// <c>[JsonIgnore]</c> ignores it always.
+    /// </summary>
+    private static ITypeSymbol? Written(ISymbol member, JsonTypes json, bool includeFields)
+    {
+        if (member.IsStatic || Ignored(member, json))
+        {
+            return null;
+        }
+
+        var included = json.Include is not null
+            && member.GetAttributes().Any(a => SymbolEqualityComparer.Default.Equals(a.AttributeClass, json.Include));
+        var isPublic = member.DeclaredAccessibility == Accessibility.Public;
+        return member switch
+        {
+            IPropertySymbol { IsIndexer: false, GetMethod: not null } property when isPublic || included => property.Type,
+            IFieldSymbol { IsConst: false } field when (isPublic && includeFields) || included => field.Type,
+            _ => null,
+        };
+    }
+
+    // [JsonIgnore] ignores a member always unless its Condition says otherwise: WhenWritingNull, WhenWritingDefault and
+    // Never write it (JsonIgnoreCondition.Always is 1, the attribute's default).
+    private static bool Ignored(ISymbol member, JsonTypes json)
+    {
+        if (json.Ignore is null)
+        {
+            return false;
+        }
+
+        foreach (var attribute in member.GetAttributes())
+        {
+            if (SymbolEqualityComparer.Default.Equals(attribute.AttributeClass, json.Ignore))
+            {
+                return !attribute.NamedArguments.Any(static a => a.Key == "Condition" && a.Value.Value is int condition && condition != 1);
+            }
+        }
+
+        return false;
+    }
+
+    // Whether the context's [JsonSourceGenerationOptions] says IncludeFields = true: public fields are then written too.
+    private static bool IncludesFields(INamedTypeSymbol context, JsonTypes json)
+        => json.Options is not null && context.GetAttributes().Any(a =>
+            SymbolEqualityComparer.Default.Equals(a.AttributeClass, json.Options)
+            && a.NamedArguments.Any(static n => n.Key == "IncludeFields" && n.Value.Value is true));
 
     /// <summary>
     /// Whether System.Text.Json's source generator sees a converter on <paramref name="union"/>: the union comes from
