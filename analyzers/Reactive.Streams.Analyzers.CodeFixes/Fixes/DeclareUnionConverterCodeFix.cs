@@ -57,9 +57,23 @@ public sealed class DeclareUnionConverterCodeFix : CodeFixProvider
         }
 
         var root = await tree.GetRootAsync(cancellationToken).ConfigureAwait(false);
-        return root.FindToken(location.SourceSpan.Start).Parent?.FirstAncestorOrSelf<TypeDeclarationSyntax>() is { } declaration
-            ? (document.Id, declaration)
-            : null;
+        if (root.FindToken(location.SourceSpan.Start).Parent?.FirstAncestorOrSelf<TypeDeclarationSyntax>() is not { } declaration)
+        {
+            return null;
+        }
+
+        // A [JsonConverter] on another part of the union (naming the generated converter, or the rule would not report):
+        // the fix replaces one on the declaration it edits, and one elsewhere would make the added one a duplicate (CS0579).
+        var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
+        if (model?.GetDeclaredSymbol(declaration, cancellationToken) is INamedTypeSymbol union
+            && union.GetAttributes().Any(a => a.AttributeClass is { Name: "JsonConverterAttribute" }
+                && a.ApplicationSyntaxReference is { } reference
+                && (reference.SyntaxTree != tree || !declaration.AttributeLists.Any(l => l.Span.Contains(reference.Span)))))
+        {
+            return null;
+        }
+
+        return (document.Id, declaration);
     }
 
     private static async Task<Solution> ApplyAsync(Solution solution, IEnumerable<(DocumentId Document, TypeDeclarationSyntax Declaration)> targets, CancellationToken cancellationToken)
@@ -90,12 +104,19 @@ public sealed class DeclareUnionConverterCodeFix : CodeFixProvider
         return solution;
     }
 
-    // [JsonConverter(typeof(EventUnionConverter<Name>))] after the last attribute list, on its own line when the lists are.
+    // [JsonConverter(typeof(EventUnionConverter<Name>))] after the last attribute list, on its own line when the lists are;
+    // a [JsonConverter] already there (naming the generated converter) gets the new argument instead.
     private static TypeDeclarationSyntax AddAttribute(TypeDeclarationSyntax declaration)
     {
-        var attribute = SyntaxFactory.Attribute(
-            SyntaxFactory.ParseName("JsonConverter"),
-            SyntaxFactory.ParseAttributeArgumentList("(typeof(EventUnionConverter<" + declaration.Identifier.Text + ">))"));
+        var arguments = SyntaxFactory.ParseAttributeArgumentList("(typeof(EventUnionConverter<" + declaration.Identifier.Text + ">))");
+        var existing = declaration.AttributeLists.SelectMany(static l => l.Attributes).FirstOrDefault(static a => IsJsonConverter(a.Name));
+        if (existing is not null)
+        {
+            return declaration.ReplaceNode(existing, existing.WithArgumentList(
+                existing.ArgumentList is { } old ? arguments!.WithTriviaFrom(old) : arguments));
+        }
+
+        var attribute = SyntaxFactory.Attribute(SyntaxFactory.ParseName("JsonConverter"), arguments);
         var list = SyntaxFactory.AttributeList(SyntaxFactory.SingletonSeparatedList(attribute));
         if (declaration.AttributeLists.Count == 0)
         {
@@ -118,6 +139,18 @@ public sealed class DeclareUnionConverterCodeFix : CodeFixProvider
             .WithLeadingTrivia(ownLine && lastIndentation != default ? SyntaxFactory.TriviaList(lastIndentation) : SyntaxFactory.TriviaList())
             .WithTrailingTrivia(ownLine ? lineBreak : SyntaxFactory.Space);
         return declaration.WithAttributeLists(declaration.AttributeLists.Add(list));
+    }
+
+    private static bool IsJsonConverter(NameSyntax name)
+    {
+        var simple = name switch
+        {
+            QualifiedNameSyntax qualified => qualified.Right.Identifier.ValueText,
+            AliasQualifiedNameSyntax alias => alias.Name.Identifier.ValueText,
+            SimpleNameSyntax plain => plain.Identifier.ValueText,
+            _ => string.Empty,
+        };
+        return simple is "JsonConverter" or "JsonConverterAttribute";
     }
 
     /// <summary>Adds the attribute once per union for every diagnostic in scope, in one solution change.</summary>

@@ -197,6 +197,29 @@ internal static class Verify<TAnalyzer>
         await test.RunAsync();
     }
 
+    /// <summary>
+    /// Like <see cref="CodeFixWithGeneratorAsync{TCodeFix}(string[], string[], DiagnosticResult[])"/>, where the fixed code
+    /// gets exactly <paramref name="fixedExpected"/> (compiler and generator warnings of the original code that the fix
+    /// removes are not carried over to the fixed state).
+    /// </summary>
+    internal static async Task CodeFixWithGeneratorAsync<TCodeFix>(string[] sources, string[] fixedSources, DiagnosticResult[] expected, DiagnosticResult[] fixedExpected)
+        where TCodeFix : CodeFixProvider, new()
+    {
+        var test = new CodeFixTest<TCodeFix> { RunGenerator = true, TestBehaviors = TestBehaviors.SkipGeneratedSourcesCheck, CodeActionIndex = 0 };
+        test.FixedState.InheritanceMode = StateInheritanceMode.Explicit;
+        for (var i = 0; i < sources.Length; i++)
+        {
+            test.TestState.Sources.Add(($"/0/Test{i}.cs", sources[i]));
+            test.FixedState.Sources.Add(($"/0/Test{i}.cs", fixedSources[i]));
+        }
+
+        Configure(test.TestState, withLibrary: true, editorConfig: null);
+        Configure(test.FixedState, withLibrary: true, editorConfig: null);
+        test.ExpectedDiagnostics.AddRange(expected);
+        test.FixedState.ExpectedDiagnostics.AddRange(fixedExpected);
+        await test.RunAsync();
+    }
+
     /// <summary>The code fix offers no action with <paramref name="equivalenceKey"/> (or none at all) for <paramref name="source"/>.</summary>
     internal static Task NoCodeFixAsync<TCodeFix>(string source, string? equivalenceKey = null)
         where TCodeFix : CodeFixProvider, new() =>
