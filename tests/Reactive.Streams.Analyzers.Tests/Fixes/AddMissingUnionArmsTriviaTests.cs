@@ -212,6 +212,77 @@ public sealed class AddMissingUnionArmsTriviaTests
             }
             """) + NonExhaustiveUnionSwitchAnalyzerTests.Union);
 
+    // dotnet format's run: one fix-all over the project and the solution completes the switches of every document,
+    // each in its own file's style (one file CRLF and tabs, the other LF and spaces).
+    [Fact]
+    public Task Fix_all_completes_switches_in_several_documents_each_in_its_own_style() =>
+        ArmsVerifier.FixAllInOneRunAsync<AddMissingUnionArmsCodeFix>(
+            [
+                Crlf(Tabs("""
+                using System;
+                using Reactive.Streams;
+
+                class A
+                {
+                    int M(Lease e) => e {|RXS0006:switch|}
+                    {
+                        Lease.Acquired => 1,
+                    };
+                }
+                """)),
+                """
+                using Reactive.Streams;
+
+                class B
+                {
+                    void M(Lease e)
+                    {
+                        {|RXS0006:switch|} (e)
+                        {
+                            case Lease.Revoked:
+                                break;
+                        }
+                    }
+                }
+                """ + NonExhaustiveUnionSwitchAnalyzerTests.Union,
+            ],
+            [
+                Crlf(Tabs("""
+                using System;
+                using Reactive.Streams;
+
+                class A
+                {
+                    int M(Lease e) => e switch
+                    {
+                        Lease.Acquired => 1,
+                        Lease.Revoked => throw new NotImplementedException(),
+                        Lease.Expired => throw new NotImplementedException(),
+                    };
+                }
+                """)),
+                """
+                using Reactive.Streams;
+
+                class B
+                {
+                    void M(Lease e)
+                    {
+                        switch (e)
+                        {
+                            case Lease.Revoked:
+                                break;
+                            case Lease.Acquired:
+                                break;
+                            case Lease.Expired:
+                                break;
+                        }
+                    }
+                }
+                """ + NonExhaustiveUnionSwitchAnalyzerTests.Union,
+            ],
+            2);
+
     private static string Crlf(string text) => text.ReplaceLineEndings("\r\n");
 
     // Every run of four leading spaces becomes a tab.
