@@ -227,6 +227,17 @@ public sealed class JsonContextUnionAnalyzer : DiagnosticAnalyzer
             return;
         }
 
+        // A polymorphic base: System.Text.Json writes the members of each [JsonDerivedType] listed on it.
+        foreach (var attribute in attributes)
+        {
+            if (attribute.AttributeClass is { Name: "JsonDerivedTypeAttribute" }
+                && attribute.ConstructorArguments.Length > 0
+                && attribute.ConstructorArguments[0].Value is ITypeSymbol derived)
+            {
+                Walk(derived, path, visited, found, json, includeFields, cancellationToken);
+            }
+        }
+
         // List<T>, Dictionary<K, V>, Nullable<T>, ImmutableArray<T>, ...: the element types.
         foreach (var argument in named.TypeArguments)
         {

@@ -70,4 +70,22 @@ public sealed class JsonContextUnionMembersTests
             Rxs0007(0, "Included.Last"),
             Rxs0007(1, "Field.Last"),
             Rxs0007(2, "PlainField.Last", "FieldsCtx"));
+
+    // A polymorphic base: System.Text.Json writes each listed derived type with its own members.
+    [Fact]
+    public Task A_union_reached_through_a_JsonDerivedType_is_reported() =>
+        Verifier.AnalyzerWithGeneratorAsync(Usings + """
+            [JsonPolymorphic]
+            [JsonDerivedType(typeof(Shipment), "shipment")]
+            public abstract class Message;
+
+            public sealed class Shipment : Message
+            {
+                public Order? Last { get; init; }
+            }
+
+            [{|#0:JsonSerializable(typeof(Message))|}]
+            public partial class Ctx : JsonSerializerContext;
+            """ + JsonContextUnionAnalyzerTests.Union,
+            Rxs0007(0, "Shipment.Last"));
 }
