@@ -21,6 +21,7 @@ public class RedisServerFixture : IAsyncLifetime
     private string? _directory;
     private Process? _server;
     private Exception? _startFailure;
+    private int _clusterPort;
 
     public RedisServerFixture()
         : this(cluster: false)
@@ -65,6 +66,18 @@ public class RedisServerFixture : IAsyncLifetime
             _binary = FindBinary();
             _directory = Directory.CreateTempSubdirectory("rs-redis-").FullName;
             Port = FreePort();
+            if (_cluster)
+            {
+                // A cluster node also listens on its bus port, by default the client port + 10,000: beyond 65,535 for a
+                // client port above 55,535, where redis-server refuses to start (about one free port in five on Linux's
+                // default ephemeral range, 32768-60999). So the bus port is picked as freely as the client port.
+                do
+                {
+                    _clusterPort = FreePort();
+                }
+                while (_clusterPort == Port);
+            }
+
             await StartAsync();
         }
         catch (Exception e)
@@ -158,7 +171,11 @@ public class RedisServerFixture : IAsyncLifetime
 
         if (_cluster)
         {
-            foreach (var a in new[] { "--cluster-enabled", "yes", "--cluster-config-file", Path.Combine(_directory!, "nodes.conf"), "--cluster-announce-ip", "127.0.0.1" })
+            foreach (var a in new[]
+            {
+                "--cluster-enabled", "yes", "--cluster-port", _clusterPort.ToString(CultureInfo.InvariantCulture),
+                "--cluster-config-file", Path.Combine(_directory!, "nodes.conf"), "--cluster-announce-ip", "127.0.0.1",
+            })
             {
                 start.ArgumentList.Add(a);
             }
