@@ -42,8 +42,9 @@ public abstract class ReactiveTest
     /// <param name="ticks">The virtual time of the notification.</param>
     /// <param name="predicate">The test applied to the actual value.</param>
     /// <returns>
-    /// A recorded expectation. It matches only as the expected side of a comparison
-    /// (<c>Assert.Equal(expected, actual)</c>), and cannot be replayed by a test observable.
+    /// A recorded expectation. It matches a recorded notification on either side of a comparison
+    /// (<c>Assert.Equal(expected, actual)</c>, <c>Assert.Contains(expected, observer.Messages)</c>), and cannot be
+    /// replayed by a test observable.
     /// </returns>
     /// <exception cref="ArgumentNullException"><paramref name="predicate"/> is <see langword="null"/>.</exception>
     public static Recorded<Notification<T>> OnNext<T>(long ticks, Func<T, bool> predicate)
@@ -102,8 +103,9 @@ public abstract class ReactiveTest
     /// <param name="ticks">The virtual time of the notification.</param>
     /// <param name="predicate">The test applied to the actual exception.</param>
     /// <returns>
-    /// A recorded expectation. It matches only as the expected side of a comparison
-    /// (<c>Assert.Equal(expected, actual)</c>), and cannot be replayed by a test observable.
+    /// A recorded expectation. It matches a recorded notification on either side of a comparison
+    /// (<c>Assert.Equal(expected, actual)</c>, <c>Assert.Contains(expected, observer.Messages)</c>), and cannot be
+    /// replayed by a test observable.
     /// </returns>
     /// <exception cref="ArgumentNullException"><paramref name="predicate"/> is <see langword="null"/>.</exception>
     public static Recorded<Notification<T>> OnError<T>(long ticks, Func<Exception, bool> predicate)

@@ -9,9 +9,13 @@ namespace Reactive.Streams.Testing;
 /// <remarks>
 /// Two records are equal when their times are equal and their values are equal by
 /// <see cref="EqualityComparer{T}.Default"/>, so whole message lists compare with
-/// <c>Assert.Equal(expected, observer.Messages)</c>. Predicate records made by
-/// <see cref="ReactiveTest.OnNext{T}(long, Func{T, bool})"/> match only when they are on the <em>expected</em> side of the
-/// comparison (the receiver of <see cref="Equals(Recorded{T})"/>).
+/// <c>Assert.Equal(expected, observer.Messages)</c>. A predicate record made by
+/// <see cref="ReactiveTest.OnNext{T}(long, Func{T, bool})"/> or <see cref="ReactiveTest.OnError{T}(long, Func{Exception, bool})"/>
+/// matches a concrete record with the same time whose notification satisfies it, on either side of the comparison
+/// (so <c>Assert.Contains(OnNext&lt;int&gt;(210, x =&gt; x &gt; 10), observer.Messages)</c> works too); two predicate
+/// records are equal only when they are the same expectation. Equal records have equal hash codes: when
+/// <typeparamref name="T"/> could hold a predicate (a non-sealed reference type such as
+/// <see cref="System.Reactive.Notification{T}"/>) the hash code depends on the time only.
 /// <see cref="ToString"/> prints <c>value@time</c> (for example <c>OnNext(42)@210</c>), which makes test failure diffs readable.
 /// </remarks>
 /// <param name="time">The virtual time (in scheduler ticks) at which the value was produced.</param>
@@ -27,13 +31,21 @@ public readonly struct Recorded<T>(long time, T value) : IEquatable<Recorded<T>>
     /// <summary>Returns whether <paramref name="other"/> has the same time and an equal value.</summary>
     /// <param name="other">The record to compare with this one.</param>
     /// <returns><see langword="true"/> when both time and value are equal.</returns>
-    public bool Equals(Recorded<T> other) => Time == other.Time && EqualityComparer<T>.Default.Equals(Value, other.Value);
+    public bool Equals(Recorded<T> other) =>
+        Time == other.Time
+        && (s_mayHoldPattern && other.Value is INotificationPattern pattern && Value is not INotificationPattern
+            ? pattern.Matches(Value)
+            : EqualityComparer<T>.Default.Equals(Value, other.Value));
 
     /// <inheritdoc />
     public override bool Equals(object? obj) => obj is Recorded<T> other && Equals(other);
 
     /// <inheritdoc />
-    public override int GetHashCode() => HashCode.Combine(Time, Value);
+    public override int GetHashCode() => s_mayHoldPattern ? Time.GetHashCode() : HashCode.Combine(Time, Value);
+
+    // A predicate expectation (PredicateNotification<X>) fits only in a T that is a non-sealed reference type (object,
+    // Notification<X>, an interface). A pattern equals values of different hashes, so there the hash is the time's.
+    private static readonly bool s_mayHoldPattern = !typeof(T).IsValueType && !typeof(T).IsSealed;
 
     /// <summary>Returns the record as <c>value@time</c>, for example <c>OnNext(42)@210</c>.</summary>
     /// <returns>The readable form of the record.</returns>

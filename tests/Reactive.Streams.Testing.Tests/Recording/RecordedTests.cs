@@ -49,3 +49,62 @@ public class RecordedTests
         Assert.Contains("OnNext(3)@301", failure.Message, StringComparison.Ordinal);
     }
 }
+
+public class RecordedPredicateSymmetryTests
+{
+    [Fact]
+    public void An_actual_record_compared_with_a_predicate_answers_instead_of_throwing()
+    {
+        var next = OnNext<int>(210, x => x > 10);
+        var error = OnError<int>(400, e => e is TimeoutException);
+
+        // Assert.Equal(actual, expected) with the arguments swapped, List.Contains, IndexOf: the actual record is the receiver.
+        Assert.True(OnNext(210, 11).Equals(next));
+        Assert.True(OnNext(210, 11) == next);
+        Assert.False(OnNext(210, 10).Equals(next));
+        Assert.False(OnNext(211, 11).Equals(next));
+        Assert.False(OnCompleted<int>(210).Equals(next));
+        Assert.True(OnError<int>(400, new TimeoutException()).Equals(error));
+        Assert.False(OnError<int>(400, new InvalidOperationException()).Equals(error));
+        Assert.False(OnNext(400, 1).Equals((object)error));
+    }
+
+    [Fact]
+    public void A_predicate_is_found_in_the_recorded_messages()
+    {
+        var scheduler = new TestScheduler();
+        var xs = scheduler.CreateHotObservable(OnNext(210, 1), OnNext(220, 12), OnError<int>(230, new TimeoutException("late")));
+
+        var res = scheduler.Start(() => xs);
+
+        Assert.Contains(OnNext<int>(220, x => x > 10), res.Messages);
+        Assert.Equal(1, res.Messages.ToList().IndexOf(OnNext<int>(220, x => x > 10)));
+        Assert.Contains(OnError<int>(230, e => e.Message == "late"), res.Messages);
+        Assert.DoesNotContain(OnNext<int>(210, x => x > 10), res.Messages);
+    }
+
+    [Fact]
+    public void Records_that_are_equal_hash_equal_even_when_one_is_a_predicate()
+    {
+        var expected = OnNext<int>(210, x => x > 10);
+        var actual = OnNext(210, 11);
+        var failed = OnError<int>(400, new TimeoutException());
+
+        Assert.Equal(expected, actual);
+        Assert.Equal(expected.GetHashCode(), actual.GetHashCode());
+        Assert.Equal(OnError<int>(400, e => e is TimeoutException).GetHashCode(), failed.GetHashCode());
+        Assert.Contains(expected, new HashSet<Recorded<Notification<int>>> { OnNext(200, 1), actual });
+        Assert.Contains(actual, new HashSet<Recorded<Notification<int>>> { OnNext(200, 1), expected });
+    }
+
+    [Fact]
+    public void Two_distinct_predicates_are_not_equal_and_a_predicate_equals_itself()
+    {
+        var a = OnNext<int>(210, x => x > 10);
+        var b = OnNext<int>(210, x => x > 10);
+
+        Assert.True(a.Equals(a));
+        Assert.False(a.Equals(b));
+        Assert.Equal(a.GetHashCode(), a.GetHashCode());
+    }
+}
