@@ -29,3 +29,32 @@ public class SubscriptionTests
         Assert.Equal("(200, Infinite)", Subscribe(200).ToString());
     }
 }
+
+public class AssertionMessageTests
+{
+    [Fact]
+    public void A_failed_subscription_log_comparison_names_both_logs()
+    {
+        var scheduler = new TestScheduler();
+        var xs = scheduler.CreateHotObservable(OnNext(300, 1));
+        scheduler.Start(() => xs, disposed: 400);
+
+        var failure = Assert.Throws<Xunit.Sdk.EqualException>(() => Assert.Equal([Subscribe(200, 1000)], xs.Subscriptions));
+
+        Assert.Contains("(200, 1000)", failure.Message, StringComparison.Ordinal);
+        Assert.Contains("(200, 400)", failure.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_failed_comparison_against_a_predicate_names_the_predicate_and_the_actual_value()
+    {
+        var scheduler = new TestScheduler();
+        var xs = scheduler.CreateHotObservable(OnNext(220, 5));
+        var res = scheduler.Start(() => xs);
+
+        var failure = Assert.Throws<Xunit.Sdk.EqualException>(() => Assert.Equal([OnNext<int>(220, x => x > 10)], res.Messages));
+
+        Assert.Contains("OnNext(<predicate>)@220", failure.Message, StringComparison.Ordinal);
+        Assert.Contains("OnNext(5)@220", failure.Message, StringComparison.Ordinal);
+    }
+}
