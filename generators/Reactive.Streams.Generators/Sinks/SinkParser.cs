@@ -65,10 +65,10 @@ internal static class SinkParser
         foreach (var variant in UnionParser.VariantSymbols(union))
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var handler = FindHandler(sink, variant, "On" + variant.Name, diagnostics);
+            var handler = FindHandler(sink, variant, "On" + variant.Name, diagnostics, context.SemanticModel.Compilation);
             if (handler is null)
             {
-                if (!HandlerCandidates(sink, "On" + variant.Name).Any())
+                if (!HandlerCandidates(sink, "On" + variant.Name, context.SemanticModel.Compilation).Any())
                 {
                     diagnostics.Add(DiagnosticInfo.Create(Diagnostics.MissingHandler, identifier, sink.Name, variant.Name, union.Name));
                 }
@@ -82,7 +82,7 @@ internal static class SinkParser
 
         var fallbackName = UnionParser.IsPayloadless(union) ? "Other" : "Unknown";
         var fallbackType = unionName + "." + fallbackName;
-        var fallback = FindHandler(sink, fallbackType, "On" + fallbackName, diagnostics);
+        var fallback = FindHandler(sink, fallbackType, "On" + fallbackName, diagnostics, context.SemanticModel.Compilation);
 
         string? policy = null;
         var capacity = DefaultCapacity;
@@ -188,12 +188,12 @@ internal static class SinkParser
         return TypeShape.PartialNonGenericProblem(sink, syntax);
     }
 
-    private static HandlerModel? FindHandler(INamedTypeSymbol sink, INamedTypeSymbol variant, string name, List<DiagnosticInfo> diagnostics)
-        => FindHandler(sink, variant.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat), name, diagnostics);
+    private static HandlerModel? FindHandler(INamedTypeSymbol sink, INamedTypeSymbol variant, string name, List<DiagnosticInfo> diagnostics, Compilation compilation)
+        => FindHandler(sink, variant.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat), name, diagnostics, compilation);
 
-    private static HandlerModel? FindHandler(INamedTypeSymbol sink, string variantTypeName, string name, List<DiagnosticInfo> diagnostics)
+    private static HandlerModel? FindHandler(INamedTypeSymbol sink, string variantTypeName, string name, List<DiagnosticInfo> diagnostics, Compilation compilation)
     {
-        var candidates = HandlerCandidates(sink, name).ToList();
+        var candidates = HandlerCandidates(sink, name, compilation).ToList();
         var problems = new List<(IMethodSymbol Method, string Problem)>();
         var obsoleteContext = candidates.Count > 0 && IsInObsoleteContext(sink);
         foreach (var method in candidates)
@@ -226,14 +226,19 @@ internal static class SinkParser
         return null;
     }
 
-    /// <summary>Methods named <paramref name="name"/> on the sink or inherited from a base class (unless private there).</summary>
-    private static IEnumerable<IMethodSymbol> HandlerCandidates(INamedTypeSymbol sink, string name)
+    /// <summary>
+    /// Methods named <paramref name="name"/> on the sink or inherited from a base class that the sink can call: not private
+    /// there, and not kept to another assembly (<c>internal</c> or <c>private protected</c> in a base class of a referenced
+    /// assembly, CS0122 in the generated call).
+    /// </summary>
+    private static IEnumerable<IMethodSymbol> HandlerCandidates(INamedTypeSymbol sink, string name, Compilation compilation)
     {
         for (var type = sink; type is not null && type.SpecialType != SpecialType.System_Object; type = type.BaseType)
         {
             foreach (var method in type.GetMembers(name).OfType<IMethodSymbol>())
             {
-                if (SymbolEqualityComparer.Default.Equals(type, sink) || method.DeclaredAccessibility != Accessibility.Private)
+                if (SymbolEqualityComparer.Default.Equals(type, sink) ||
+                    (method.DeclaredAccessibility != Accessibility.Private && compilation.IsSymbolAccessibleWithin(method, sink)))
                 {
                     yield return method;
                 }
