@@ -46,6 +46,13 @@ public sealed class SinkDiagnosticsTests
     [InlineData("public static void OnRenewed(LeaseHistoryEvent.Renewed item) { }", "it is static")]
     [InlineData("public void OnRenewed() { }", "it takes 0 parameters")]
     [InlineData("public void OnRenewed(ref LeaseHistoryEvent.Renewed item) { }", "its first parameter")]
+    [InlineData("public void OnRenewed(in LeaseHistoryEvent.Renewed item) { }", "its first parameter")]
+    [InlineData("public void OnRenewed(out LeaseHistoryEvent.Renewed item) { item = null!; }", "its first parameter")]
+    [InlineData("public void OnRenewed(LeaseHistoryEvent.Renewed item, in CancellationToken cancellationToken) { }", "its second parameter")]
+    [InlineData("public void OnRenewed(params LeaseHistoryEvent.Renewed[] items) { }", "its first parameter")]
+    [InlineData("public ValueTask<int> OnRenewed(LeaseHistoryEvent.Renewed item) => default;", "returns 'System.Threading.Tasks.ValueTask<int>'")]
+    [InlineData("public ValueTask? OnRenewed(LeaseHistoryEvent.Renewed item) => default;", "returns 'System.Threading.Tasks.ValueTask?'")]
+    [InlineData("public void OnRenewed<T>(LeaseHistoryEvent.Renewed item) { }", "it is generic")]
     public void RXS1005_reports_a_handler_with_a_wrong_signature(string handler, string reason)
     {
         var sink = Header + $$"""
