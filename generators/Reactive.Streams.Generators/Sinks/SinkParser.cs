@@ -15,6 +15,7 @@ internal static class SinkParser
     private const string BackpressureBlock = "Reactive.Streams.BackpressureBlock`1";
     private const string ObsoleteAttribute = "System.ObsoleteAttribute";
     private const string ExperimentalAttribute = "System.Diagnostics.CodeAnalysis.ExperimentalAttribute";
+    private const string ConditionalAttribute = "System.Diagnostics.ConditionalAttribute";
     private const int DefaultCapacity = 1024;
 
     private static readonly string[] s_policies = { "DropOldest", "DegradeQuality", "PauseUpstream", "Fail" };
@@ -258,6 +259,11 @@ internal static class SinkParser
             return "it is generic";
         }
 
+        if (IsConditional(method))
+        {
+            return "it is [Conditional], so the generated call to it would be compiled only where its symbol is defined and the variant dropped elsewhere";
+        }
+
         if (!method.ReturnsVoid && method.ReturnType.ToDisplayString() != "System.Threading.Tasks.ValueTask")
         {
             return $"it returns '{method.ReturnType.ToDisplayString()}'";
@@ -383,6 +389,21 @@ internal static class SinkParser
         }
 
         return string.Join(", ", warnings);
+    }
+
+    /// <summary>
+    /// Whether a call to <paramref name="method"/> is compiled only where a symbol is defined: it, or the method it overrides
+    /// first (an override of a <c>[Conditional]</c> method is conditional too, CS0243), carries <c>[Conditional]</c>.
+    /// </summary>
+    private static bool IsConditional(IMethodSymbol method)
+    {
+        var bound = method;
+        while (bound.OverriddenMethod is { } overridden)
+        {
+            bound = overridden;
+        }
+
+        return bound.GetAttributes().Any(static a => a.AttributeClass?.ToDisplayString() == ConditionalAttribute);
     }
 
     private static bool IsObsoleteAsError(ISymbol symbol)

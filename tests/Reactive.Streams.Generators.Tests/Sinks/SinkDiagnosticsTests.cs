@@ -53,6 +53,7 @@ public sealed class SinkDiagnosticsTests
     [InlineData("public ValueTask<int> OnRenewed(LeaseHistoryEvent.Renewed item) => default;", "returns 'System.Threading.Tasks.ValueTask<int>'")]
     [InlineData("public ValueTask? OnRenewed(LeaseHistoryEvent.Renewed item) => default;", "returns 'System.Threading.Tasks.ValueTask?'")]
     [InlineData("public void OnRenewed<T>(LeaseHistoryEvent.Renewed item) { }", "it is generic")]
+    [InlineData("[System.Diagnostics.Conditional(\"DEBUG\")] public void OnRenewed(LeaseHistoryEvent.Renewed item) { }", "it is [Conditional]")]
     public void RXS1005_reports_a_handler_with_a_wrong_signature(string handler, string reason)
     {
         var sink = Header + $$"""
