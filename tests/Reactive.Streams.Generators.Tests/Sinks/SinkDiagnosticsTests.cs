@@ -99,6 +99,11 @@ public sealed class SinkDiagnosticsTests
     [Theory]
     [InlineData("[StreamSink(typeof(LeaseHistoryEvent))] public class NotPartial { }", "partial")]
     [InlineData("[StreamSink(typeof(string))] public partial class NotAUnion { }", "[EventUnion]")]
+    [InlineData("[StreamSink(typeof(LeaseHistoryEvent))] public partial class Generic<T> { }", "non-generic")]
+    [InlineData("public partial class Host<T> { [StreamSink(typeof(LeaseHistoryEvent))] public partial class Inner { } }", "non-generic")]
+    [InlineData("public class Host { [StreamSink(typeof(LeaseHistoryEvent))] public partial class Inner { } }", "'Host' is not one")]
+    [InlineData("[StreamSink(typeof(LeaseHistoryEvent))] public partial record RecordSink;", "a partial class")]
+    [InlineData("[StreamSink(typeof(LeaseHistoryEvent))] public static partial class StaticSink { }", "a partial class")]
     public void RXS1001_reports_a_sink_that_is_not_partial_or_names_no_union(string declaration, string reason)
     {
         var run = TestCompilation.Run(Sources.LeaseHistory, Header + declaration);
