@@ -228,3 +228,12 @@ public sealed partial class GivingUpLeaseSink
         throw new OperationCanceledException("gave up on " + item.ExecutionId);
     }
 }
+
+/// <summary>A DegradeQuality sink of capacity 2 whose degrader throws for an <c>Acquired</c> whose id is "poison".</summary>
+[StreamSink(typeof(LeaseEvent))]
+[Backpressure(BackpressurePolicy.DegradeQuality, Capacity = 2, Degrader = nameof(Degrade))]
+public sealed partial class PoisonDegraderLeaseSink : RecordingLeaseSink
+{
+    private static LeaseEvent Degrade(LeaseEvent item)
+        => item is LeaseEvent.Acquired { ExecutionId: "poison" } ? throw new FormatException("cannot degrade poison") : item;
+}
