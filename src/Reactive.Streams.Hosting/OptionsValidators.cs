@@ -133,7 +133,9 @@ internal sealed class CanalWorkerHostOptionsValidator(string section, string wor
 
         var prefix = ConfigurationKeys.Join(section, "Canals", worker);
         var errors = new List<string>();
-        ConfigurationKeys.Collect(errors, prefix, () => options.ToWorkerOptions());
+        // One value at a time: the setters throw at the first bad value, and a start names every one.
+        ConfigurationKeys.Collect(errors, prefix, () => _ = new CanalWorkerOptions { MaxBatch = options.MaxBatch });
+        ConfigurationKeys.Collect(errors, prefix, () => _ = new CanalWorkerOptions { Deadline = options.Deadline });
         ConfigurationKeys.Collect(errors, prefix, () => StreamLog.ValidateStream(options.StreamOrDefault(worker)), _ => nameof(options.Stream));
         ConfigurationKeys.Collect(errors, prefix, () => StreamLog.ValidateName(options.CheckpointOrDefault(worker), nameof(options.CheckpointId), "checkpoint id"), _ => nameof(options.CheckpointId));
         if (!Enum.IsDefined(options.Visibility))
@@ -166,16 +168,25 @@ internal sealed class DispatcherOptionsValidator<T>(string section, string dispa
 
         var prefix = ConfigurationKeys.Join(section, "Dispatchers", dispatcher);
         var errors = new List<string>();
-        ConfigurationKeys.Collect(errors, prefix, options.Validate);
+        ConfigurationKeys.Collect(errors, prefix, () => ArgumentException.ThrowIfNullOrEmpty(options.Name, nameof(options.Name)));
+        ConfigurationKeys.Collect(errors, prefix, () => ArgumentNullException.ThrowIfNull(options.TimeProvider, nameof(options.TimeProvider)));
+
+        // The dispatcher-wide values, with each one found invalid put back to its default: the sinks' overrides are
+        // checked against these, so a sink that inherits a bad value is not blamed for it.
+        // (Named as registered whatever the name check said: only the values are checked here.)
+        var global = WithOverrides(options, new DeliverySinkOptions());
+        global.Name = dispatcher;
+        CollectEach(errors, prefix, global, new DeliveryOptions<T>());
+        var beforeSinks = errors.Count;
         ValidateSinks(errors, prefix, options);
-        if (errors.Count == 0)
+        if (errors.Count == beforeSinks)
         {
             // Each sink's overrides, checked by the same rules against the dispatcher-wide values they replace.
             foreach (var (sink, overrides) in options.Sinks)
             {
                 if (overrides is not null)
                 {
-                    ConfigurationKeys.Collect(errors, $"{prefix}:Sinks:{sink.Name}", () => WithOverrides(options, overrides).Validate());
+                    CollectEach(errors, $"{prefix}:Sinks:{sink.Name}", WithOverrides(global, overrides), global);
                 }
             }
         }
@@ -238,6 +249,75 @@ internal sealed class DispatcherOptionsValidator<T>(string section, string dispa
             {
                 names.Add(name, name);
             }
+        }
+    }
+
+    /// <summary>
+    /// Runs Core's rules (<see cref="DeliveryOptions{T}.Validate"/>) on <paramref name="values"/> until they pass: each
+    /// rule broken is an error, and the value it names then takes <paramref name="fallback"/>'s, so that the next run
+    /// finds the next bad value. Core throws at the first one; one failed start names them all, as the docs say. A rule
+    /// between two values (<c>BackoffBase</c> above <c>MaxBackoff</c>) is reported once: when the value it names already
+    /// took the fallback's, or the fallback's is the same, the check ends.
+    /// </summary>
+    private static void CollectEach(List<string> errors, string prefix, DeliveryOptions<T> values, DeliveryOptions<T> fallback)
+    {
+        var reset = new HashSet<string>(StringComparer.Ordinal);
+        while (true)
+        {
+            string? broken = null;
+            var before = errors.Count;
+            ConfigurationKeys.Collect(errors, prefix, () =>
+            {
+                try
+                {
+                    values.Validate();
+                }
+                catch (ArgumentException error)
+                {
+                    broken = error.ParamName;
+                    throw;
+                }
+            });
+            if (errors.Count == before)
+            {
+                return;
+            }
+
+            if (broken is null || !reset.Add(broken) || !TakeValue(values, fallback, broken))
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>Sets <paramref name="values"/>' <paramref name="option"/> to <paramref name="fallback"/>'s; false when it is not one of them or already equal.</summary>
+    private static bool TakeValue(DeliveryOptions<T> values, DeliveryOptions<T> fallback, string option)
+    {
+        switch (option)
+        {
+            case nameof(DeliveryOptions<T>.QueueCapacity) when values.QueueCapacity != fallback.QueueCapacity:
+                values.QueueCapacity = fallback.QueueCapacity;
+                return true;
+            case nameof(DeliveryOptions<T>.OnFull) when values.OnFull != fallback.OnFull:
+                values.OnFull = fallback.OnFull;
+                return true;
+            case nameof(DeliveryOptions<T>.MaxBatch) when values.MaxBatch != fallback.MaxBatch:
+                values.MaxBatch = fallback.MaxBatch;
+                return true;
+            case nameof(DeliveryOptions<T>.BatchFlush) when values.BatchFlush != fallback.BatchFlush:
+                values.BatchFlush = fallback.BatchFlush;
+                return true;
+            case nameof(DeliveryOptions<T>.MaxRetries) when values.MaxRetries != fallback.MaxRetries:
+                values.MaxRetries = fallback.MaxRetries;
+                return true;
+            case nameof(DeliveryOptions<T>.BackoffBase) when values.BackoffBase != fallback.BackoffBase:
+                values.BackoffBase = fallback.BackoffBase;
+                return true;
+            case nameof(DeliveryOptions<T>.MaxBackoff) when values.MaxBackoff != fallback.MaxBackoff:
+                values.MaxBackoff = fallback.MaxBackoff;
+                return true;
+            default:
+                return false;
         }
     }
 

@@ -77,6 +77,44 @@ public sealed class ConfigurationValidationTests
         Assert.Contains("ReactiveStreams:Log:Sqlite:MaxReadCount", messages, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("ReactiveStreams:Canals:orders:MaxBatch", "0", "ReactiveStreams:Canals:orders:Deadline", "-00:00:01")]
+    [InlineData("ReactiveStreams:Dispatchers:audit:QueueCapacity", "0", "ReactiveStreams:Dispatchers:audit:MaxRetries", "-1")]
+    [InlineData("ReactiveStreams:Dispatchers:audit:MaxRetries", "-1", "ReactiveStreams:Dispatchers:audit:Sinks:file:MaxBatch", "0")]
+    [InlineData("ReactiveStreams:Dispatchers:audit:Sinks:file:QueueCapacity", "0", "ReactiveStreams:Dispatchers:audit:Sinks:file:MaxBatch", "0")]
+    [InlineData("ReactiveStreams:Dispatchers:audit:OnFull", "9", "ReactiveStreams:Dispatchers:audit:MaxBackoff", "-00:00:01")]
+    public async Task Two_invalid_values_of_one_section_are_both_named_by_one_failed_start(string first, string firstValue, string second, string secondValue)
+    {
+        // One options object holds both values: its validation reported the first rule broken, and the user found the
+        // second bad key only on the next start.
+        var error = await StartFailsAsync(new() { [first] = firstValue, [second] = secondValue });
+
+        var validation = Assert.IsType<OptionsValidationException>(error);
+        Assert.Contains(validation.Failures, f => f.StartsWith(first + ":", StringComparison.Ordinal));
+        Assert.Contains(validation.Failures, f => f.StartsWith(second + ":", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_rule_between_two_values_is_named_once_beside_the_other_invalid_values()
+    {
+        var error = await StartFailsAsync(new()
+        {
+            ["ReactiveStreams:Dispatchers:audit:BackoffBase"] = "00:01:00",
+            ["ReactiveStreams:Dispatchers:audit:MaxBackoff"] = "00:00:01",
+            ["ReactiveStreams:Dispatchers:audit:QueueCapacity"] = "0",
+            ["ReactiveStreams:Dispatchers:audit:Sinks:file:MaxBackoff"] = "00:00:00.001",
+        });
+
+        var validation = Assert.IsType<OptionsValidationException>(error);
+        Assert.Equal(
+            [
+                "ReactiveStreams:Dispatchers:audit:QueueCapacity: QueueCapacity must be at least 1.",
+                "ReactiveStreams:Dispatchers:audit:BackoffBase: BackoffBase (00:01:00) must not be above MaxBackoff (00:00:01).",
+                "ReactiveStreams:Dispatchers:audit:Sinks:file:BackoffBase: BackoffBase (00:00:00.1000000) must not be above MaxBackoff (00:00:00.0010000).",
+            ],
+            validation.Failures);
+    }
+
     [Fact]
     public async Task The_error_is_the_key_then_the_library_rule_that_it_breaks()
     {
