@@ -4,6 +4,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Primitives;
 using Npgsql;
+using Reactive.Streams.Storage.Postgres;
+using Reactive.Streams.Storage.Sqlite;
 
 namespace Reactive.Streams.Hosting;
 
@@ -45,6 +47,58 @@ internal static class ConfigurationKeys
             var key = keyOf?.Invoke(error.ParamName) ?? error.ParamName;
             errors.Add($"{Join(prefix, key ?? "")}: {FirstLine(error.Message)}");
         }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="check"/> (rules that throw at the first bad value) until it passes: each rule broken is an
+    /// error, as in <see cref="Collect"/>, and <paramref name="fallBack"/> then puts the value it names back to a valid
+    /// one (its default) on the copy being checked, so that the next run finds the next bad value: one failed start
+    /// names them all. It ends when <paramref name="fallBack"/> cannot change the named value (a rule between two values,
+    /// such as a maximum below a minimum, whose other value is the bad one), and a rule named twice is reported once.
+    /// </summary>
+    public static void CollectEach(List<string> errors, string prefix, Action check, Func<string, bool> fallBack, Func<string?, string>? keyOf = null)
+    {
+        var named = new HashSet<string>(StringComparer.Ordinal);
+        var found = new List<string>();
+        while (true)
+        {
+            string? broken = null;
+            found.Clear();
+            Collect(found, prefix, () =>
+            {
+                try
+                {
+                    check();
+                }
+                catch (ArgumentException error)
+                {
+                    broken = error.ParamName;
+                    throw;
+                }
+            }, keyOf);
+            if (found.Count == 0 || (broken is not null && !named.Add(broken)))
+            {
+                return;
+            }
+
+            errors.AddRange(found);
+            if (broken is null || !fallBack(broken))
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>Sets <paramref name="current"/> to <paramref name="fallback"/> with <paramref name="set"/>; false when they are equal already.</summary>
+    public static bool Take<TValue>(TValue current, TValue fallback, Action<TValue> set)
+    {
+        if (EqualityComparer<TValue>.Default.Equals(current, fallback))
+        {
+            return false;
+        }
+
+        set(fallback);
+        return true;
     }
 
     // ArgumentException appends " (Parameter 'x')" (the key says it better) and, for ArgumentOutOfRangeException, the
@@ -99,7 +153,22 @@ internal sealed class StreamLogHostOptionsValidator(string section) : IValidateO
                 errors.Add($"{log}:ConnectionString: {problem}");
             }
 
-            ConfigurationKeys.Collect(errors, $"{log}:Sqlite", options.Sqlite.Validate, KeyOf);
+            var sqlite = new SqliteStreamLogOptions(options.Sqlite)
+            {
+                Synchronous = options.Sqlite.Synchronous,
+                PollInterval = options.Sqlite.PollInterval,
+                MaxPollInterval = options.Sqlite.MaxPollInterval,
+                BusyTimeout = options.Sqlite.BusyTimeout,
+            };
+            var defaults = new SqliteStreamLogOptions();
+            ConfigurationKeys.CollectEach(errors, $"{log}:Sqlite", sqlite.Validate, option => option switch
+            {
+                nameof(sqlite.Synchronous) => ConfigurationKeys.Take(sqlite.Synchronous, defaults.Synchronous, v => sqlite.Synchronous = v),
+                nameof(sqlite.PollInterval) => ConfigurationKeys.Take(sqlite.PollInterval, defaults.PollInterval, v => sqlite.PollInterval = v),
+                nameof(sqlite.MaxPollInterval) => ConfigurationKeys.Take(sqlite.MaxPollInterval, defaults.MaxPollInterval, v => sqlite.MaxPollInterval = v),
+                nameof(sqlite.BusyTimeout) => ConfigurationKeys.Take(sqlite.BusyTimeout, defaults.BusyTimeout, v => sqlite.BusyTimeout = v),
+                _ => FallBack(sqlite, defaults, option),
+            }, KeyOf);
         }
         else
         {
@@ -112,10 +181,55 @@ internal sealed class StreamLogHostOptionsValidator(string section) : IValidateO
                 ConfigurationKeys.Collect(errors, $"{log}:ConnectionString", () => _ = new NpgsqlConnectionStringBuilder(options.ConnectionString), _ => "");
             }
 
-            ConfigurationKeys.Collect(errors, $"{log}:Postgres", options.Postgres.Validate, KeyOf);
+            var postgres = new PostgresStreamLogOptions(options.Postgres)
+            {
+                ReconnectDelay = options.Postgres.ReconnectDelay,
+                MaxReconnectDelay = options.Postgres.MaxReconnectDelay,
+                ReconnectTimeout = options.Postgres.ReconnectTimeout,
+                WatchLease = options.Postgres.WatchLease,
+                Logger = options.Postgres.Logger,
+            };
+            var defaults = new PostgresStreamLogOptions();
+            ConfigurationKeys.CollectEach(errors, $"{log}:Postgres", postgres.Validate, option => option switch
+            {
+                nameof(postgres.ReconnectDelay) => ConfigurationKeys.Take(postgres.ReconnectDelay, defaults.ReconnectDelay, v => postgres.ReconnectDelay = v),
+                nameof(postgres.MaxReconnectDelay) => ConfigurationKeys.Take(postgres.MaxReconnectDelay, defaults.MaxReconnectDelay, v => postgres.MaxReconnectDelay = v),
+                nameof(postgres.ReconnectTimeout) => ConfigurationKeys.Take(postgres.ReconnectTimeout, defaults.ReconnectTimeout, v => postgres.ReconnectTimeout = v),
+                nameof(postgres.WatchLease) => ConfigurationKeys.Take(postgres.WatchLease, defaults.WatchLease, v => postgres.WatchLease = v),
+                nameof(postgres.Logger) => ConfigurationKeys.Take(postgres.Logger, defaults.Logger, v => postgres.Logger = v),
+                _ => FallBack(postgres, defaults, option),
+            }, KeyOf);
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    /// <summary>The options every backend shares, put back to their defaults one by one for <see cref="ConfigurationKeys.CollectEach"/>.</summary>
+    private static bool FallBack(StreamLogOptions options, StreamLogOptions defaults, string option)
+    {
+        if (options.LiveRetention is null)
+        {
+            // Null (set in code): nothing under it can be checked until it is there.
+            if (option != nameof(options.LiveRetention))
+            {
+                return false;
+            }
+
+            options.LiveRetention = defaults.LiveRetention;
+            return true;
+        }
+
+        var retention = options.LiveRetention;
+        return option switch
+        {
+            nameof(options.TimeProvider) => ConfigurationKeys.Take(options.TimeProvider, defaults.TimeProvider, v => options.TimeProvider = v),
+            nameof(options.MaxReadCount) => ConfigurationKeys.Take(options.MaxReadCount, defaults.MaxReadCount, v => options.MaxReadCount = v),
+            nameof(retention.Alpha) => ConfigurationKeys.Take(retention.Alpha, defaults.LiveRetention.Alpha, v => retention.Alpha = v),
+            nameof(retention.Ttl) => ConfigurationKeys.Take(retention.Ttl, defaults.LiveRetention.Ttl, v => retention.Ttl = v),
+            nameof(retention.Floor) => ConfigurationKeys.Take(retention.Floor, defaults.LiveRetention.Floor, v => retention.Floor = v),
+            nameof(retention.Ceiling) => ConfigurationKeys.Take(retention.Ceiling, defaults.LiveRetention.Ceiling, v => retention.Ceiling = v),
+            _ => false,
+        };
     }
 
     private static string KeyOf(string? parameter) =>
@@ -253,73 +367,22 @@ internal sealed class DispatcherOptionsValidator<T>(string section, string dispa
     }
 
     /// <summary>
-    /// Runs Core's rules (<see cref="DeliveryOptions{T}.Validate"/>) on <paramref name="values"/> until they pass: each
-    /// rule broken is an error, and the value it names then takes <paramref name="fallback"/>'s, so that the next run
-    /// finds the next bad value. Core throws at the first one; one failed start names them all, as the docs say. A rule
-    /// between two values (<c>BackoffBase</c> above <c>MaxBackoff</c>) is reported once: when the value it names already
-    /// took the fallback's, or the fallback's is the same, the check ends.
+    /// Runs Core's rules (<see cref="DeliveryOptions{T}.Validate"/>, which throws at the first bad value) on
+    /// <paramref name="values"/>, a copy, until they pass; each value found invalid takes <paramref name="fallback"/>'s
+    /// before the next run, so that one failed start names every bad value (see <see cref="ConfigurationKeys.CollectEach"/>).
     /// </summary>
-    private static void CollectEach(List<string> errors, string prefix, DeliveryOptions<T> values, DeliveryOptions<T> fallback)
-    {
-        var reset = new HashSet<string>(StringComparer.Ordinal);
-        while (true)
+    private static void CollectEach(List<string> errors, string prefix, DeliveryOptions<T> values, DeliveryOptions<T> fallback) =>
+        ConfigurationKeys.CollectEach(errors, prefix, values.Validate, option => option switch
         {
-            string? broken = null;
-            var before = errors.Count;
-            ConfigurationKeys.Collect(errors, prefix, () =>
-            {
-                try
-                {
-                    values.Validate();
-                }
-                catch (ArgumentException error)
-                {
-                    broken = error.ParamName;
-                    throw;
-                }
-            });
-            if (errors.Count == before)
-            {
-                return;
-            }
-
-            if (broken is null || !reset.Add(broken) || !TakeValue(values, fallback, broken))
-            {
-                return;
-            }
-        }
-    }
-
-    /// <summary>Sets <paramref name="values"/>' <paramref name="option"/> to <paramref name="fallback"/>'s; false when it is not one of them or already equal.</summary>
-    private static bool TakeValue(DeliveryOptions<T> values, DeliveryOptions<T> fallback, string option)
-    {
-        switch (option)
-        {
-            case nameof(DeliveryOptions<T>.QueueCapacity) when values.QueueCapacity != fallback.QueueCapacity:
-                values.QueueCapacity = fallback.QueueCapacity;
-                return true;
-            case nameof(DeliveryOptions<T>.OnFull) when values.OnFull != fallback.OnFull:
-                values.OnFull = fallback.OnFull;
-                return true;
-            case nameof(DeliveryOptions<T>.MaxBatch) when values.MaxBatch != fallback.MaxBatch:
-                values.MaxBatch = fallback.MaxBatch;
-                return true;
-            case nameof(DeliveryOptions<T>.BatchFlush) when values.BatchFlush != fallback.BatchFlush:
-                values.BatchFlush = fallback.BatchFlush;
-                return true;
-            case nameof(DeliveryOptions<T>.MaxRetries) when values.MaxRetries != fallback.MaxRetries:
-                values.MaxRetries = fallback.MaxRetries;
-                return true;
-            case nameof(DeliveryOptions<T>.BackoffBase) when values.BackoffBase != fallback.BackoffBase:
-                values.BackoffBase = fallback.BackoffBase;
-                return true;
-            case nameof(DeliveryOptions<T>.MaxBackoff) when values.MaxBackoff != fallback.MaxBackoff:
-                values.MaxBackoff = fallback.MaxBackoff;
-                return true;
-            default:
-                return false;
-        }
-    }
+            nameof(values.QueueCapacity) => ConfigurationKeys.Take(values.QueueCapacity, fallback.QueueCapacity, v => values.QueueCapacity = v),
+            nameof(values.OnFull) => ConfigurationKeys.Take(values.OnFull, fallback.OnFull, v => values.OnFull = v),
+            nameof(values.MaxBatch) => ConfigurationKeys.Take(values.MaxBatch, fallback.MaxBatch, v => values.MaxBatch = v),
+            nameof(values.BatchFlush) => ConfigurationKeys.Take(values.BatchFlush, fallback.BatchFlush, v => values.BatchFlush = v),
+            nameof(values.MaxRetries) => ConfigurationKeys.Take(values.MaxRetries, fallback.MaxRetries, v => values.MaxRetries = v),
+            nameof(values.BackoffBase) => ConfigurationKeys.Take(values.BackoffBase, fallback.BackoffBase, v => values.BackoffBase = v),
+            nameof(values.MaxBackoff) => ConfigurationKeys.Take(values.MaxBackoff, fallback.MaxBackoff, v => values.MaxBackoff = v),
+            _ => false,
+        });
 
     private static DeliveryOptions<T> WithOverrides(DeliveryOptions<T> global, DeliverySinkOptions local) => new()
     {

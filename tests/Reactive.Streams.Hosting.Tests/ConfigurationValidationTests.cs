@@ -83,6 +83,8 @@ public sealed class ConfigurationValidationTests
     [InlineData("ReactiveStreams:Dispatchers:audit:MaxRetries", "-1", "ReactiveStreams:Dispatchers:audit:Sinks:file:MaxBatch", "0")]
     [InlineData("ReactiveStreams:Dispatchers:audit:Sinks:file:QueueCapacity", "0", "ReactiveStreams:Dispatchers:audit:Sinks:file:MaxBatch", "0")]
     [InlineData("ReactiveStreams:Dispatchers:audit:OnFull", "9", "ReactiveStreams:Dispatchers:audit:MaxBackoff", "-00:00:01")]
+    [InlineData("ReactiveStreams:Log:Sqlite:MaxReadCount", "0", "ReactiveStreams:Log:Sqlite:PollInterval", "00:00:00")]
+    [InlineData("ReactiveStreams:Log:Sqlite:LiveRetention:Alpha", "2", "ReactiveStreams:Log:Sqlite:BusyTimeout", "-00:00:01")]
     public async Task Two_invalid_values_of_one_section_are_both_named_by_one_failed_start(string first, string firstValue, string second, string secondValue)
     {
         // One options object holds both values: its validation reported the first rule broken, and the user found the
@@ -92,6 +94,25 @@ public sealed class ConfigurationValidationTests
         var validation = Assert.IsType<OptionsValidationException>(error);
         Assert.Contains(validation.Failures, f => f.StartsWith(first + ":", StringComparison.Ordinal));
         Assert.Contains(validation.Failures, f => f.StartsWith(second + ":", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Every_invalid_value_of_a_postgres_log_is_named_by_one_failed_start()
+    {
+        var error = await StartFailsAsync(new()
+        {
+            ["ReactiveStreams:Log:Provider"] = "Postgres",
+            ["ReactiveStreams:Log:ConnectionString"] = "Host=127.0.0.1;Username=none",
+            ["ReactiveStreams:Log:Postgres:ReconnectDelay"] = "00:00:00",
+            ["ReactiveStreams:Log:Postgres:WatchLease"] = "00:00:01",
+            ["ReactiveStreams:Log:Postgres:LiveRetention:Floor"] = "0",
+        }, withLogPath: false);
+
+        var failures = Assert.IsType<OptionsValidationException>(error).Failures.ToList();
+        Assert.Equal(3, failures.Count);
+        Assert.Contains(failures, f => f.StartsWith("ReactiveStreams:Log:Postgres:ReconnectDelay:", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.StartsWith("ReactiveStreams:Log:Postgres:WatchLease:", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.StartsWith("ReactiveStreams:Log:Postgres:LiveRetention:Floor:", StringComparison.Ordinal));
     }
 
     [Fact]
