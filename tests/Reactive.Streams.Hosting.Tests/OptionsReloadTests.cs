@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Reactive.Streams.Hosting.Tests;
 
@@ -154,5 +155,76 @@ public sealed class OptionsReloadTests
         Assert.Equal(CanalWorkerStatus.Stopped, worker.Status);
         Assert.Null(worker.Fault);
         Assert.Equal(last, await host.Services.GetRequiredService<ICheckpointStore>().ReadCheckpointAsync("orders"));
+    }
+
+    [Fact]
+    public async Task A_lowered_max_lag_age_makes_the_lag_check_unhealthy_without_a_restart_in_virtual_time()
+    {
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        await using var test = new TestHost(new() { ["ReactiveStreams:Canals:orders:MaxLagAge"] = "00:05:00" });
+        test.Builder.Services.AddSingleton<TimeProvider>(clock);
+        var host = await StartLaggingWorkerAsync(test);
+        clock.Advance(TimeSpan.FromMinutes(2));
+        Assert.Equal(HealthStatus.Healthy, (await CheckAsync(host, ReactiveStreamsHealthChecks.CanalLagCheckName)).Status);
+
+        Reload(host, "ReactiveStreams:Canals:orders:MaxLagAge", "00:01:00");
+        var lag = await CheckAsync(host, ReactiveStreamsHealthChecks.CanalLagCheckName);
+
+        Assert.Equal(HealthStatus.Unhealthy, lag.Status);
+        Assert.Contains("canal worker 'orders' has a frame waiting for 00:02:00 (MaxLagAge 00:01:00)", lag.Description, StringComparison.Ordinal);
+        Assert.Equal(TimeSpan.FromMinutes(2), lag.Data["orders.age"]);
+    }
+
+    [Fact]
+    public async Task An_invalid_reload_of_a_value_read_at_start_leaves_the_worker_running_and_the_lag_check_names_the_key()
+    {
+        // No lag limit is set: the check still reports the section it cannot read, as the docs say, and the worker,
+        // whose canal is open with the values of its start, goes on.
+        await using var test = new TestHost();
+        var host = await StartLaggingWorkerAsync(test);
+
+        _ = Record.Exception(() => Reload(host, "ReactiveStreams:Canals:orders:MaxBatch", "0"));
+        var lag = await CheckAsync(host, ReactiveStreamsHealthChecks.CanalLagCheckName);
+        var worker = host.Services.GetRequiredKeyedService<CanalWorkerService>("orders");
+
+        Assert.Equal(HealthStatus.Unhealthy, lag.Status);
+        Assert.Contains("canal worker 'orders': its reloaded configuration is invalid: ReactiveStreams:Canals:orders:MaxBatch: MaxBatch ('0') must be greater than or equal to '1'", lag.Description, StringComparison.Ordinal);
+        Assert.Equal(CanalWorkerStatus.Running, worker.Status);
+        Assert.Equal("orders", worker.Stream);
+        Assert.Equal(HealthStatus.Healthy, (await CheckAsync(host, ReactiveStreamsHealthChecks.CanalWorkersCheckName)).Status);
+    }
+
+    [Fact]
+    public async Task An_invalid_reload_of_a_dispatchers_delivery_options_changes_nothing_it_does()
+    {
+        var file = new DispatcherHostingTests.RecordingSink("file");
+        await using var test = new TestHost(new() { ["ReactiveStreams:Dispatchers:audit:QueueCapacity"] = "8" });
+        test.Builder.Services.AddReactiveStreams().AddDispatcher<string>("audit", d => d.AddSink(_ => file));
+        test.Builder.Services.AddHealthChecks().AddReactiveStreams();
+        var host = await test.StartAsync();
+        var dispatcher = host.Services.GetRequiredKeyedService<DeliveryDispatcher<string>>("audit");
+
+        var reload = Record.Exception(() =>
+        {
+            var configuration = (IConfigurationRoot)host.Services.GetRequiredService<IConfiguration>();
+            configuration["ReactiveStreams:Dispatchers:audit:QueueCapacity"] = "0";
+            configuration["ReactiveStreams:Dispatchers:audit:Sinks:file:MaxBatch"] = "0";
+            configuration.Reload();
+        });
+        await dispatcher.DispatchAsync("a1");
+        await file.WaitForAsync(1);
+        var check = await CheckAsync(host, ReactiveStreamsHealthChecks.DispatchersCheckName);
+        var stop = await Record.ExceptionAsync(() => host.StopAsync().WaitAsync(TestHost.Hang));
+
+        // The monitor's validation throws to the reload's caller (the reload aggregates what its callbacks threw),
+        // naming both keys of the one options object.
+        var thrown = reload is AggregateException aggregate ? aggregate.Flatten().InnerExceptions : [reload!];
+        var validation = Assert.Single(thrown.OfType<Microsoft.Extensions.Options.OptionsValidationException>(), e => e.OptionsType == typeof(DeliveryOptions<string>));
+        Assert.Contains(validation.Failures, f => f.StartsWith("ReactiveStreams:Dispatchers:audit:QueueCapacity:", StringComparison.Ordinal));
+        Assert.Contains(validation.Failures, f => f.StartsWith("ReactiveStreams:Dispatchers:audit:Sinks:file:MaxBatch:", StringComparison.Ordinal));
+        Assert.Same(dispatcher, host.Services.GetRequiredKeyedService<DeliveryDispatcher<string>>("audit"));
+        Assert.Equal(["a1"], file.Written);
+        Assert.Equal(HealthStatus.Healthy, check.Status);
+        Assert.Null(stop);
     }
 }
