@@ -21,7 +21,7 @@ public sealed class ReactiveStreamsBuilder
     // names that differ only by case would share one section, so they are one name here.
     private readonly HashSet<string> _dispatchers = new(StringComparer.OrdinalIgnoreCase);
     private readonly HashSet<string> _workers = new(StringComparer.OrdinalIgnoreCase);
-    private readonly HashSet<string> _dispatchTargets = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _dispatchTargets = new(StringComparer.OrdinalIgnoreCase);
 
     internal ReactiveStreamsBuilder(IServiceCollection services, string sectionPath)
     {
@@ -117,7 +117,7 @@ public sealed class ReactiveStreamsBuilder
     /// </summary>
     /// <typeparam name="T">The dispatcher's item type.</typeparam>
     /// <param name="name">The worker's name: its key, configuration section, and by default its stream and checkpoint.</param>
-    /// <param name="dispatcher">The name of a dispatcher registered with <see cref="AddDispatcher{T}"/> (before or after this call); one worker per dispatcher.</param>
+    /// <param name="dispatcher">The name of a dispatcher registered with <see cref="AddDispatcher{T}"/> (before or after this call), ignoring case as every name here; one worker per dispatcher.</param>
     /// <param name="map">Turns a frame into the item to dispatch (deserialize it); a throw fails the worker.</param>
     /// <returns>This builder.</returns>
     /// <exception cref="ArgumentException">A name is empty, the worker is already registered (ignoring case, as configuration keys do), or another worker already dispatches to <paramref name="dispatcher"/>.</exception>
@@ -137,11 +137,14 @@ public sealed class ReactiveStreamsBuilder
         _dispatchTargets.Add(dispatcher);
         return AddWorker(name, services =>
         {
-            var hosted = services.GetKeyedService<IHostedDispatcher>(dispatcher) is { } found && found is HostedDispatcher<T>
+            // Resolved at start, once every dispatcher is registered: as a name, the reference ignores case, and the
+            // keyed services are registered under the dispatcher's own spelling.
+            var key = _dispatchers.TryGetValue(dispatcher, out var registered) ? registered : dispatcher;
+            var hosted = services.GetKeyedService<IHostedDispatcher>(key) is { } found && found is HostedDispatcher<T>
                 ? found
                 : throw new InvalidOperationException(
                     $"Canal worker '{name}' dispatches to '{dispatcher}', but no DeliveryDispatcher<{typeof(T).Name}> of that name is registered: add AddDispatcher<{typeof(T).Name}>(\"{dispatcher}\", ...).");
-            return new DispatchMode<T>(hosted, () => services.GetRequiredKeyedService<DeliveryDispatcher<T>>(dispatcher), map);
+            return new DispatchMode<T>(hosted, () => services.GetRequiredKeyedService<DeliveryDispatcher<T>>(key), map);
         });
     }
 
