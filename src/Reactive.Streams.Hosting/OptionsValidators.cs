@@ -236,7 +236,8 @@ internal sealed class StreamLogHostOptionsValidator(string section) : IValidateO
         parameter is null ? "" : s_liveRetention.Contains(parameter) ? $"LiveRetention:{parameter}" : parameter;
 }
 
-internal sealed class CanalWorkerHostOptionsValidator(string section, string worker) : IValidateOptions<CanalWorkerHostOptions>
+internal sealed class CanalWorkerHostOptionsValidator(string section, string worker, Func<(string Dispatcher, string? Stream)>? deadLetterStream = null)
+    : IValidateOptions<CanalWorkerHostOptions>
 {
     public ValidateOptionsResult Validate(string? name, CanalWorkerHostOptions options)
     {
@@ -255,6 +256,12 @@ internal sealed class CanalWorkerHostOptionsValidator(string section, string wor
         if (!Enum.IsDefined(options.Visibility))
         {
             errors.Add($"{prefix}:Visibility: '{options.Visibility}' is not a visibility; use All or ExcludeBestEffort.");
+        }
+
+        if (deadLetterStream?.Invoke() is (var dispatcher, { } deadLetters) && string.Equals(deadLetters, options.StreamOrDefault(worker), StringComparison.Ordinal))
+        {
+            // A frame dead-lettered there would be read by this worker and dispatched again, round after round.
+            errors.Add($"{prefix}:Stream: '{deadLetters}' is the dead-letter stream of dispatcher '{dispatcher}', which this worker dispatches to; a dead-lettered frame would be read and dispatched again. Read another stream, or dead-letter to another.");
         }
 
         if (options.MaxLagCount is < 1)

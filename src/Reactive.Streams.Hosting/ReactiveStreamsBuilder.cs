@@ -23,6 +23,9 @@ public sealed class ReactiveStreamsBuilder
     private readonly HashSet<string> _workers = new(StringComparer.OrdinalIgnoreCase);
     private readonly HashSet<string> _dispatchTargets = new(StringComparer.OrdinalIgnoreCase);
 
+    // Each dispatcher's dead-letter stream (UseDeadLetterStream), or null: a worker dispatching to it must not read it.
+    private readonly Dictionary<string, string?> _deadLetterStreams = new(StringComparer.OrdinalIgnoreCase);
+
     internal ReactiveStreamsBuilder(IServiceCollection services, string sectionPath)
     {
         Services = services;
@@ -74,6 +77,7 @@ public sealed class ReactiveStreamsBuilder
 
         // Reserved only once nothing can fail: a call that throws registers nothing, and the name stays free.
         _dispatchers.Add(name);
+        _deadLetterStreams[name] = dispatcher.DeadLetterStream;
         var section = ConfigurationKeys.Join(SectionPath, "Dispatchers", name);
         var validator = new DispatcherOptionsValidator<T>(SectionPath, name);
         Services.AddOptions<DispatcherHostOptions>(name).BindConfigurationIfAny(section).ValidateOnStart();
@@ -106,7 +110,7 @@ public sealed class ReactiveStreamsBuilder
     {
         EnsureNewWorker(name);
         Services.TryAddScoped<THandler>();
-        return AddWorker(name, services => new HandlerMode<THandler>(services.GetRequiredService<IServiceScopeFactory>()));
+        return AddWorker(name, deadLetterStream: null, services => new HandlerMode<THandler>(services.GetRequiredService<IServiceScopeFactory>()));
     }
 
     /// <summary>
@@ -135,7 +139,8 @@ public sealed class ReactiveStreamsBuilder
 
         // Every check passed: the dispatcher is taken only by a registration that succeeds.
         _dispatchTargets.Add(dispatcher);
-        return AddWorker(name, services =>
+        // Read at start, when every dispatcher is registered (this one may come after the worker).
+        return AddWorker(name, () => (dispatcher, _deadLetterStreams.GetValueOrDefault(dispatcher)), services =>
         {
             // Resolved at start, once every dispatcher is registered: as a name, the reference ignores case, and the
             // keyed services are registered under the dispatcher's own spelling.
@@ -157,13 +162,13 @@ public sealed class ReactiveStreamsBuilder
         }
     }
 
-    private ReactiveStreamsBuilder AddWorker(string name, Func<IServiceProvider, CanalWorkerMode> mode)
+    private ReactiveStreamsBuilder AddWorker(string name, Func<(string Dispatcher, string? Stream)>? deadLetterStream, Func<IServiceProvider, CanalWorkerMode> mode)
     {
         EnsureNewWorker(name);
         _workers.Add(name);
 
         Services.AddOptions<CanalWorkerHostOptions>(name).BindConfigurationIfAny(ConfigurationKeys.Join(SectionPath, "Canals", name)).ValidateOnStart();
-        Services.AddSingleton<IValidateOptions<CanalWorkerHostOptions>>(new CanalWorkerHostOptionsValidator(SectionPath, name));
+        Services.AddSingleton<IValidateOptions<CanalWorkerHostOptions>>(new CanalWorkerHostOptionsValidator(SectionPath, name, deadLetterStream));
         Services.AddKeyedSingleton(name, (services, _) => new CanalWorkerService(name, services, mode(services)));
         Services.AddSingleton(services => services.GetRequiredKeyedService<CanalWorkerService>(name));
         Services.AddSingleton<IHostedService>(services => services.GetRequiredKeyedService<CanalWorkerService>(name));
@@ -192,6 +197,9 @@ public sealed class DeliveryDispatcherBuilder<T>
 
     /// <summary>The service collection.</summary>
     public IServiceCollection Services { get; }
+
+    /// <summary>The stream <see cref="UseDeadLetterStream"/> appends to; null when dead letters go elsewhere (or nowhere).</summary>
+    internal string? DeadLetterStream { get; private set; }
 
     /// <summary>
     /// Adds a sink created by DI (constructor injection; it need not be registered). A <typeparamref name="TSink"/>
@@ -234,6 +242,7 @@ public sealed class DeliveryDispatcherBuilder<T>
         where TSink : class, IDeliverySink<DeadLetter<T>>
     {
         _deadLetter = static services => Resolve<TSink>(services);
+        DeadLetterStream = null;
         return this;
     }
 
@@ -247,6 +256,7 @@ public sealed class DeliveryDispatcherBuilder<T>
     {
         ArgumentNullException.ThrowIfNull(factory);
         _deadLetter = services => (factory(services), true);
+        DeadLetterStream = null;
         return this;
     }
 
@@ -261,14 +271,17 @@ public sealed class DeliveryDispatcherBuilder<T>
     /// (the item as <paramref name="payload"/> renders it: embedded as JSON when it is JSON, as a string when it is other
     /// UTF-8 text, and otherwise in base64 with <c>"itemEncoding": "base64"</c> beside it, so that no byte is lost).
     /// </summary>
-    /// <param name="stream">The dead-letter stream.</param>
+    /// <param name="stream">The dead-letter stream; a canal worker dispatching to this dispatcher must not read it (the
+    /// start fails naming the worker's <c>Stream</c> key), or each dead letter would be dispatched again.</param>
     /// <param name="payload">Renders the item (for <see cref="StreamFrame"/> items, <c>frame =&gt; frame.Payload</c>).</param>
     /// <returns>This builder.</returns>
     public DeliveryDispatcherBuilder<T> UseDeadLetterStream(string stream, Func<T, ReadOnlyMemory<byte>> payload)
     {
         StreamLog.ValidateStream(stream);
         ArgumentNullException.ThrowIfNull(payload);
-        return UseDeadLetterSink(services => new DeadLetterStreamSink<T>(services.GetRequiredService<IStreamLog>(), stream, payload));
+        UseDeadLetterSink(services => new DeadLetterStreamSink<T>(services.GetRequiredService<IStreamLog>(), stream, payload));
+        DeadLetterStream = stream;
+        return this;
     }
 
     /// <summary>Changes the options in code (a transient-failure classifier, for example), after configuration is bound.</summary>
