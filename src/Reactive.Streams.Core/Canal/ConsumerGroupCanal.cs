@@ -95,6 +95,12 @@ public sealed class ConsumerGroupCanalOptions
             _timeProvider = value;
         }
     }
+
+    internal ConsumerGroupCanalOptions Copy() => new()
+    {
+        ClaimTimeout = ClaimTimeout, MaxDeliveries = MaxDeliveries, DeadLetterStream = DeadLetterStream,
+        ClaimOwnPendingFirst = ClaimOwnPendingFirst, Start = Start, TimeProvider = TimeProvider,
+    };
 }
 
 /// <summary>
@@ -240,7 +246,9 @@ public sealed class ConsumerGroupCanal : ICommittableCanal<StreamFrame>, IRequeu
     {
         ArgumentNullException.ThrowIfNull(log);
         ConsumerGroupArgs.Names(stream, group, consumer, consumerRequired: true);
-        options ??= new ConsumerGroupCanalOptions();
+        // Read once, here: the canal keeps this copy, so changing the caller's object later (even while the group is
+        // being created) changes nothing it does.
+        options = options?.Copy() ?? new ConsumerGroupCanalOptions();
         var deadLetter = options.DeadLetterStream ?? $"{stream}:{group}:dead-letter";
         try
         {
