@@ -253,7 +253,10 @@ public sealed partial class PostgresStreamLog : StreamLog
     /// sends the warning 57P01 or 57P02 and quits, and the connection then ends with no error; a connection lost that way
     /// before the first row is sent again too, since everything the server process sent for the statement comes before
     /// its warning and nothing runs after it. Any other failure, a lost connection without that warning among them, may
-    /// have come after the commit: it is thrown, never retried. Attempts follow <see cref="Reconnection"/>.
+    /// have come after the commit: it is thrown, never retried. That includes a server process the postmaster had to
+    /// SIGKILL because it had not quit 5 seconds after an immediate shutdown's SIGQUIT (a host too loaded to schedule it):
+    /// it sends no warning, and nothing on the client tells its closed connection from one lost after a commit without
+    /// a round trip before every write. Attempts follow <see cref="Reconnection"/>.
     /// </summary>
     private async Task<T> WriteOnceAsync<TState, T>(
         TState state, Func<NpgsqlConnection, TState, NpgsqlCommand> create, Func<NpgsqlDataReader, CancellationToken, ValueTask<T>> read, CancellationToken cancellationToken)
