@@ -17,6 +17,7 @@ public sealed class PostgresServerRestartTests : IClassFixture<PostgresServerFix
     private readonly PostgresServerFixture _server;
     private readonly TestClock _clock = new();
     private readonly List<PostgresStreamLog> _logs = [];
+    private bool _forcedKill;
 
     public PostgresServerRestartTests(PostgresServerFixture server)
     {
@@ -52,13 +53,13 @@ public sealed class PostgresServerRestartTests : IClassFixture<PostgresServerFix
 
         // Every kind of write meets a pooled connection the restart ended (the pool holds several after these calls).
         await RestartAsync(mode);
-        var durable = await log.AppendAsync(stream, "durable", AppendMode.Durable);
+        var durable = await FirstWriteAsync(() => log.AppendAsync(stream, "durable", AppendMode.Durable));
         await RestartAsync(mode);
-        var summary = await log.AppendAsync(stream, """{"n":1}""", AppendMode.DurableSummary);
+        var summary = await FirstWriteAsync(() => log.AppendAsync(stream, """{"n":1}""", AppendMode.DurableSummary));
         await RestartAsync(mode);
-        var batch = await log.AppendBatchAsync(stream, [Utf8("b0"), Utf8("b1")], AppendMode.Durable);
+        var batch = await FirstWriteAsync(() => log.AppendBatchAsync(stream, [Utf8("b0"), Utf8("b1")], AppendMode.Durable));
         await RestartAsync(mode);
-        var live = await log.AppendAsync(stream, "live", AppendMode.BestEffortLive);
+        var live = await FirstWriteAsync(() => log.AppendAsync(stream, "live", AppendMode.BestEffortLive));
 
         Assert.Equal(3, durable.FrameCount);
         Assert.Equal(2, summary.SummaryVersion);
@@ -89,14 +90,14 @@ public sealed class PostgresServerRestartTests : IClassFixture<PostgresServerFix
         _clock.Advance(TimeSpan.FromSeconds(30));
         await RestartAsync(mode);
         // The member's next claim takes the next frame, not the ones it holds, and is not refused by a dead connection.
-        var next = Assert.Single((await log.ClaimAsync(stream, "g", "b", 1, TimeSpan.FromMinutes(1))).Frames);
+        var next = Assert.Single((await FirstWriteAsync(() => log.ClaimAsync(stream, "g", "b", 1, TimeSpan.FromMinutes(1)))).Frames);
         Assert.Equal("f2", Text(next.Frame));
         Assert.Equal(held, (await log.ReadPendingAsync(stream, "g", "a", 10)).Select(p => p.Id));
 
         // Once a's claim has timed out, another member reclaims its frames, raising their delivery count.
         await RestartAsync(mode);
         _clock.Advance(TimeSpan.FromSeconds(30));
-        var reclaimed = await log.ClaimAsync(stream, "g", "c", 10, TimeSpan.FromMinutes(1));
+        var reclaimed = await FirstWriteAsync(() => log.ClaimAsync(stream, "g", "c", 10, TimeSpan.FromMinutes(1)));
         Assert.Equal(["f0", "f1", "f3"], reclaimed.Frames.Select(f => Text(f.Frame)));
         Assert.Equal([2L, 2L, 1L], reclaimed.Frames.Select(f => f.DeliveryCount));
 
@@ -108,7 +109,10 @@ public sealed class PostgresServerRestartTests : IClassFixture<PostgresServerFix
     [Fact]
     public async Task An_append_while_the_server_is_down_fails_after_ReconnectTimeout_writes_nothing_and_the_same_log_appends_after_the_start()
     {
-        var log = await OpenAsync(reconnectTimeout: TimeSpan.FromSeconds(1));
+        // Unpooled, so every attempt opens a connection the stopped server refuses (nothing sent, so the append waits and
+        // tries again), in every schedule: a pooled connection whose server process the stop had to SIGKILL closes without
+        // the warning 57P01, and an append sent on it is thrown at once (ForcedKills).
+        var log = await OpenAsync(reconnectTimeout: TimeSpan.FromSeconds(1), pooling: false);
         var stream = NewStream();
         var before = await log.AppendAsync(stream, "before", AppendMode.Durable);
 
@@ -131,7 +135,8 @@ public sealed class PostgresServerRestartTests : IClassFixture<PostgresServerFix
     [Fact]
     public async Task Cancelling_an_append_or_a_claim_while_the_server_is_down_ends_it_at_once_and_writes_nothing()
     {
-        var log = await OpenAsync();
+        // Unpooled, so both calls wait to try again in every schedule (see the test above).
+        var log = await OpenAsync(pooling: false);
         var stream = NewStream();
         await log.AppendAsync(stream, "before", AppendMode.Durable);
         await log.CreateGroupAsync(stream, "g", ConsumerGroupStart.End);
@@ -172,7 +177,7 @@ public sealed class PostgresServerRestartTests : IClassFixture<PostgresServerFix
         await RestartAsync(mode);
         for (var i = 0; i < 3; i++)
         {
-            await writer.AppendAsync(stream, $"after {i}", AppendMode.Durable);
+            await FirstWriteAsync(() => writer.AppendAsync(stream, $"after {i}", AppendMode.Durable));
         }
 
         await AdvanceUntilAsync(() => recorder.Received.Count == 6 || recorder.Tail.IsCompleted);
@@ -215,7 +220,7 @@ public sealed class PostgresServerRestartTests : IClassFixture<PostgresServerFix
         await writer.AppendAsync(stream, "a", AppendMode.Durable);
         await AdvanceUntilAsync(() => handled.Count >= 1 || worker.JoinAsync().IsCompleted);
         await RestartAsync("immediate");
-        await writer.AppendAsync(stream, "b", AppendMode.Durable);
+        await FirstWriteAsync(() => writer.AppendAsync(stream, "b", AppendMode.Durable));
         await writer.AppendAsync(stream, "c", AppendMode.Durable);
         await AdvanceUntilAsync(() => handled.Count >= 3 || worker.JoinAsync().IsCompleted);
 
@@ -236,8 +241,32 @@ public sealed class PostgresServerRestartTests : IClassFixture<PostgresServerFix
 
     private async Task RestartAsync(string mode)
     {
+        var kills = _server.ForcedKills();
         await _server.StopAsync(mode);
+        _forcedKill |= _server.ForcedKills() > kills;
         await _server.StartAgainAsync();
+    }
+
+    /// <summary>
+    /// Runs the first append or claim after a restart. It goes through, except in the one schedule where the log rightly
+    /// cannot tell that it did not run: the server had to SIGKILL a process that had not quit 5 seconds after the
+    /// immediate shutdown's SIGQUIT (a loaded machine), so its pooled connection closed without the warning 57P01, and
+    /// the log threw the write rather than risk repeating it. Only then is it run again here, until it meets a live
+    /// connection; the test's checks of every frame and count show it was not written twice.
+    /// </summary>
+    private async Task<T> FirstWriteAsync<T>(Func<ValueTask<T>> write)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await write();
+            }
+            catch (NpgsqlException e) when (e is not PostgresException && _forcedKill && attempt < 20)
+            {
+                // A connection killed without the warning: the next attempt takes another.
+            }
+        }
     }
 
     /// <summary>Advances the virtual clock in small steps until <paramref name="done"/>, while the real server restarts.</summary>
@@ -252,15 +281,16 @@ public sealed class PostgresServerRestartTests : IClassFixture<PostgresServerFix
         }
     }
 
-    private async Task<PostgresStreamLog> OpenAsync(TimeProvider? clock = null, TimeSpan? reconnectTimeout = null)
+    private async Task<PostgresStreamLog> OpenAsync(TimeProvider? clock = null, TimeSpan? reconnectTimeout = null, bool pooling = true)
     {
+        var connectionString = new NpgsqlConnectionStringBuilder(_server.ConnectionString) { Pooling = pooling }.ConnectionString;
         var options = new PostgresStreamLogOptions { TimeProvider = clock ?? _clock };
         if (reconnectTimeout is { } timeout)
         {
             options.ReconnectTimeout = timeout;
         }
 
-        var log = await PostgresStreamLog.OpenAsync(_server.ConnectionString, options);
+        var log = await PostgresStreamLog.OpenAsync(connectionString, options);
         _logs.Add(log);
         return log;
     }
