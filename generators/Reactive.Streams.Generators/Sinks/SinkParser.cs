@@ -66,7 +66,7 @@ internal static class SinkParser
         foreach (var variant in UnionParser.VariantSymbols(union))
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var handler = FindHandler(sink, variant, "On" + variant.Name, diagnostics, context.SemanticModel.Compilation);
+            var handler = FindHandler(sink, variant, variant.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat), "On" + variant.Name, diagnostics, context.SemanticModel.Compilation);
             if (handler is null)
             {
                 if (!HandlerCandidates(sink, "On" + variant.Name, context.SemanticModel.Compilation).Any())
@@ -83,7 +83,8 @@ internal static class SinkParser
 
         var fallbackName = UnionParser.IsPayloadless(union) ? "Other" : "Unknown";
         var fallbackType = unionName + "." + fallbackName;
-        var fallback = FindHandler(sink, fallbackType, "On" + fallbackName, diagnostics, context.SemanticModel.Compilation);
+        // The generated Unknown/Other variant is not in this compilation: the union stands for it when a call's overloads are weighed.
+        var fallback = FindHandler(sink, union, fallbackType, "On" + fallbackName, diagnostics, context.SemanticModel.Compilation);
 
         string? policy = null;
         var capacity = DefaultCapacity;
@@ -189,17 +190,33 @@ internal static class SinkParser
         return TypeShape.PartialNonGenericProblem(sink, syntax);
     }
 
-    private static HandlerModel? FindHandler(INamedTypeSymbol sink, INamedTypeSymbol variant, string name, List<DiagnosticInfo> diagnostics, Compilation compilation)
-        => FindHandler(sink, variant.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat), name, diagnostics, compilation);
-
-    private static HandlerModel? FindHandler(INamedTypeSymbol sink, string variantTypeName, string name, List<DiagnosticInfo> diagnostics, Compilation compilation)
+    /// <summary>
+    /// The handler the generated call <c>{name}(item)</c> (or <c>{name}(item, cancellationToken)</c>) runs: the first
+    /// candidate of a handler's shape that the call binds to. <paramref name="argumentType"/> is the type of the item the
+    /// call passes (the union for the generated fallback variant, which this compilation does not have yet).
+    /// </summary>
+    private static HandlerModel? FindHandler(INamedTypeSymbol sink, ITypeSymbol argumentType, string variantTypeName, string name, List<DiagnosticInfo> diagnostics, Compilation compilation)
     {
         var candidates = HandlerCandidates(sink, name, compilation).ToList();
-        var problems = new List<(IMethodSymbol Method, string Problem)>();
+        var problems = new List<(Location? Location, string Problem)>();
         var obsoleteContext = candidates.Count > 0 && IsInObsoleteContext(sink);
         foreach (var method in candidates)
         {
             var problem = HandlerProblem(method, variantTypeName) ?? (obsoleteContext ? null : ObsoleteAsErrorProblem(method));
+            if (problem is null && Interloper(sink, method, argumentType, compilation) is { } interloper)
+            {
+                // C# overload resolution drops every method of a base class when a more derived class declares one that
+                // applies (an override belongs to the class of the method it overrides): the call would compile, and run it.
+                var root = Root(method).ContainingType.Name;
+                var call = method.Parameters.Length == 2 ? "item, cancellationToken" : "item";
+                problems.Add((
+                    interloper.Locations.FirstOrDefault(static l => l.IsInSource) ?? method.Locations.FirstOrDefault(),
+                    $"the generated call '{name}({call})' would run '{interloper.ToDisplayString(SymbolDisplayFormat.CSharpShortErrorMessageFormat)}' " +
+                    $"instead of '{root}.{name}', because C# prefers a method that accepts the call declared in a class deriving from '{root}'; " +
+                    $"rename that method, or declare the handler in '{sink.Name}' itself"));
+                continue;
+            }
+
             if (problem is null)
             {
                 return new HandlerModel(
@@ -210,14 +227,15 @@ internal static class SinkParser
                     ExperimentalIds: ExperimentalIds(method));
             }
 
-            problems.Add((method, problem));
+            problems.Add((method.Locations.FirstOrDefault(), problem));
         }
 
-        foreach (var (method, problem) in problems)
+        // An override and the method it overrides are both candidates: the same interloper is reported once.
+        foreach (var (location, problem) in problems.Distinct())
         {
             diagnostics.Add(DiagnosticInfo.Create(
                 Diagnostics.WrongHandlerSignature,
-                LocationInfo.From(method.Locations.FirstOrDefault()),
+                LocationInfo.From(location),
                 name,
                 sink.Name,
                 variantTypeName.Replace("global::", string.Empty),
@@ -226,6 +244,86 @@ internal static class SinkParser
 
         return null;
     }
+
+    /// <summary>The method <paramref name="method"/> overrides first: overload resolution counts an override as its member.</summary>
+    private static IMethodSymbol Root(IMethodSymbol method)
+    {
+        var root = method;
+        while (root.OverriddenMethod is { } overridden)
+        {
+            root = overridden;
+        }
+
+        return root;
+    }
+
+    /// <summary>
+    /// A method the generated call to <paramref name="handler"/> would bind to instead: one the sink can call, declared
+    /// (not overriding) in the sink or a base class deriving from the handler's class, that the call's arguments could
+    /// apply to. C# removes the methods of a base class from the candidates as soon as a more derived class has an
+    /// applicable one. A generic method's parameters are taken to accept anything (inference is not redone here).
+    /// </summary>
+    private static IMethodSymbol? Interloper(INamedTypeSymbol sink, IMethodSymbol handler, ITypeSymbol argumentType, Compilation compilation)
+    {
+        var declaring = Root(handler).ContainingType;
+        if (SymbolEqualityComparer.Default.Equals(declaring, sink))
+        {
+            return null;
+        }
+
+        var derived = new List<INamedTypeSymbol>();
+        for (var type = sink; type is not null && !SymbolEqualityComparer.Default.Equals(type, declaring); type = type.BaseType)
+        {
+            derived.Add(type);
+        }
+
+        var arguments = handler.Parameters.Length == 2
+            ? new[] { argumentType, handler.Parameters[1].Type }
+            : new[] { argumentType };
+        foreach (var type in derived)
+        {
+            foreach (var method in type.GetMembers(handler.Name).OfType<IMethodSymbol>())
+            {
+                if (derived.Contains(Root(method).ContainingType, SymbolEqualityComparer.Default) &&
+                    (SymbolEqualityComparer.Default.Equals(type, sink) || compilation.IsSymbolAccessibleWithin(method, sink)) &&
+                    Accepts(method, arguments, compilation))
+                {
+                    return method;
+                }
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Whether <paramref name="method"/> could be applicable to arguments of <paramref name="arguments"/>' types, in its normal or expanded (params) form.</summary>
+    private static bool Accepts(IMethodSymbol method, ITypeSymbol[] arguments, Compilation compilation)
+    {
+        var parameters = method.Parameters;
+        var normal = arguments.Length <= parameters.Length
+            && parameters.Skip(arguments.Length).All(static p => p.IsOptional || p.IsParams)
+            && arguments.Select((a, i) => Converts(a, parameters[i], parameters[i].Type, compilation)).All(static ok => ok);
+        if (normal || parameters.Length == 0 || !parameters[parameters.Length - 1].IsParams || parameters[parameters.Length - 1].Type is not IArrayTypeSymbol array)
+        {
+            return normal;
+        }
+
+        var fixedCount = parameters.Length - 1;
+        return arguments.Length >= fixedCount
+            && arguments.Select((a, i) => i < fixedCount ? Converts(a, parameters[i], parameters[i].Type, compilation) : Converts(a, parameters[fixedCount], array.ElementType, compilation)).All(static ok => ok);
+    }
+
+    private static bool Converts(ITypeSymbol argument, IParameterSymbol parameter, ITypeSymbol target, Compilation compilation)
+        => parameter.RefKind is RefKind.None or RefKind.In or RefKind.RefReadOnlyParameter
+            && (target.TypeKind == TypeKind.Error || ContainsTypeParameter(target) || compilation.ClassifyConversion(argument, target).IsImplicit);
+
+    private static bool ContainsTypeParameter(ITypeSymbol type) => type switch
+    {
+        ITypeParameterSymbol => true,
+        IArrayTypeSymbol array => ContainsTypeParameter(array.ElementType),
+        INamedTypeSymbol named => named.TypeArguments.Any(ContainsTypeParameter),
+        _ => false,
+    };
 
     /// <summary>
     /// Methods named <paramref name="name"/> on the sink or inherited from a base class that the sink can call: not private
