@@ -258,12 +258,13 @@ internal static class SinkParser
     }
 
     /// <summary>
-    /// A method the generated call to <paramref name="handler"/> would bind to instead: one the sink can call, declared
+    /// A member the generated call to <paramref name="handler"/> would bind to instead: a method the sink can call, declared
     /// (not overriding) in the sink or a base class deriving from the handler's class, that the call's arguments could
-    /// apply to. C# removes the methods of a base class from the candidates as soon as a more derived class has an
-    /// applicable one. A generic method's parameters are taken to accept anything (inference is not redone here).
+    /// apply to, or any other member of the name there (a delegate field, say). C# removes the methods of a base class from
+    /// the candidates as soon as a more derived class has an applicable one. A generic method's parameters are taken to
+    /// accept anything (inference and constraints are not redone here).
     /// </summary>
-    private static IMethodSymbol? Interloper(INamedTypeSymbol sink, IMethodSymbol handler, ITypeSymbol argumentType, Compilation compilation)
+    private static ISymbol? Interloper(INamedTypeSymbol sink, IMethodSymbol handler, ITypeSymbol argumentType, Compilation compilation)
     {
         var declaring = Root(handler).ContainingType;
         if (SymbolEqualityComparer.Default.Equals(declaring, sink))
@@ -282,13 +283,18 @@ internal static class SinkParser
             : new[] { argumentType };
         foreach (var type in derived)
         {
-            foreach (var method in type.GetMembers(handler.Name).OfType<IMethodSymbol>())
+            foreach (var member in type.GetMembers(handler.Name))
             {
-                if (derived.Contains(Root(method).ContainingType, SymbolEqualityComparer.Default) &&
-                    (SymbolEqualityComparer.Default.Equals(type, sink) || compilation.IsSymbolAccessibleWithin(method, sink)) &&
-                    Accepts(method, arguments, compilation))
+                if (!SymbolEqualityComparer.Default.Equals(type, sink) && !compilation.IsSymbolAccessibleWithin(member, sink))
                 {
-                    return method;
+                    continue;
+                }
+
+                // A field, property or event of the name hides every inherited method of it: the call invokes its delegate.
+                if (member is not IMethodSymbol method ||
+                    (derived.Contains(Root(method).ContainingType, SymbolEqualityComparer.Default) && Accepts(method, arguments, compilation)))
+                {
+                    return member;
                 }
             }
         }

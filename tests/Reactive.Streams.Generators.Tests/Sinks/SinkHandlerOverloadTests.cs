@@ -76,6 +76,18 @@ public sealed class SinkHandlerOverloadTests
         Assert.Contains("would run 'Middle.OnPlaced(object)' instead of 'OrderHandlers.OnPlaced'", outcome, StringComparison.Ordinal);
     }
 
+    [Theory]
+    // A member of the name that is not a method hides every inherited method of it: the call would invoke the delegate.
+    [InlineData("public new System.Action<Order.Placed> OnPlaced = static _ => Log.Ran = \"OrderSink.OnPlaced field\";", "OrderSink.OnPlaced")]
+    [InlineData("public new System.Action<Order.Placed> OnPlaced => static _ => Log.Ran = \"OrderSink.OnPlaced property\";", "OrderSink.OnPlaced")]
+    public void A_delegate_member_of_the_name_in_the_sink_is_RXS1005(string members, string interloper)
+    {
+        var outcome = Dispatch(Header + Sink("OrderHandlers", members), "new Order.Placed(\"p1\")");
+
+        Assert.StartsWith("RXS1005: Handler 'OnPlaced'", outcome, StringComparison.Ordinal);
+        Assert.Contains($"would run '{interloper}' instead of 'OrderHandlers.OnPlaced'", outcome, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void An_overload_of_the_fallback_handler_is_RXS1005_too()
     {
