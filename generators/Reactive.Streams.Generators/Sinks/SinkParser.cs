@@ -262,7 +262,8 @@ internal static class SinkParser
     /// (not overriding) in the sink or a base class deriving from the handler's class, that the call's arguments could
     /// apply to, or any other member of the name there (a delegate field, say). C# removes the methods of a base class from
     /// the candidates as soon as a more derived class has an applicable one. A generic method's parameters are taken to
-    /// accept anything (inference and constraints are not redone here).
+    /// accept anything: inference is not redone here, and
+    /// constraints do not matter (C# picks such a method before checking them, and the call then fails, CS0453/CS0311).
     /// </summary>
     private static ISymbol? Interloper(INamedTypeSymbol sink, IMethodSymbol handler, ITypeSymbol argumentType, Compilation compilation)
     {

@@ -47,6 +47,9 @@ public sealed class SinkHandlerOverloadTests
     [InlineData("public void OnPlaced(Order.Placed item, int retries = 0) => Log.Ran = \"OrderSink.OnPlaced(Placed, int)\";", "OrderSink.OnPlaced(Order.Placed, int)")]
     [InlineData("public void OnPlaced(params Order.Placed[] items) => Log.Ran = \"OrderSink.OnPlaced(Placed[])\";", "OrderSink.OnPlaced(params Order.Placed[])")]
     [InlineData("public void OnPlaced<T>(T item) => Log.Ran = \"OrderSink.OnPlaced<T>(T)\";", "OrderSink.OnPlaced<T>(T)")]
+    // A generic one whose constraints the variant breaks too: C# picks it before checking them, and the call fails (CS0453).
+    [InlineData("public void OnPlaced<T>(T item) where T : struct => Log.Ran = \"OrderSink.OnPlaced<T>(T)\";", "OrderSink.OnPlaced<T>(T)")]
+    [InlineData("public void OnPlaced<T>(T item) where T : System.IDisposable => Log.Ran = \"OrderSink.OnPlaced<T>(T)\";", "OrderSink.OnPlaced<T>(T)")]
     [InlineData("public static void OnPlaced(Order item) => Log.Ran = \"OrderSink.OnPlaced(Order) static\";", "OrderSink.OnPlaced(Order)")]
     // The sink overrides the base handler and declares such an overload too: the override is the base class's member.
     [InlineData("public override void OnPlaced(Order.Placed item) => Log.Ran = \"OrderSink.OnPlaced(Placed) override\";\n public void OnPlaced(Order item) => Log.Ran = \"OrderSink.OnPlaced(Order)\";", "OrderSink.OnPlaced(Order)")]
