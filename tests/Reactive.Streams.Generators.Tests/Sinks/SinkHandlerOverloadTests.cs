@@ -91,6 +91,58 @@ public sealed class SinkHandlerOverloadTests
         Assert.Contains($"would run '{interloper}' instead of 'OrderHandlers.OnPlaced'", outcome, StringComparison.Ordinal);
     }
 
+    [Theory]
+    // An overload a base class of another assembly keeps to itself is not a candidate of the generated call.
+    [InlineData("internal", null)]
+    [InlineData("private protected", null)]
+    // One the sink can call is.
+    [InlineData("protected", "RXS1005")]
+    [InlineData("public", "RXS1005")]
+    public void An_overload_in_a_base_class_of_another_assembly_counts_only_if_the_sink_can_call_it(string access, string? expected)
+    {
+        var library = TestCompilation.Create($$"""
+            #pragma warning disable CS1591
+            using Reactive.Streams;
+            namespace Contracts;
+            [EventUnion]
+            public abstract partial record Order
+            {
+                public sealed record Placed(string Id) : Order;
+            }
+
+            public abstract class OrderHandlers
+            {
+                public void OnPlaced(Order.Placed item) { }
+            }
+
+            public abstract class Middle : OrderHandlers
+            {
+                {{access}} void OnPlaced(object item) { }
+            }
+            """).WithAssemblyName("Contracts");
+        TestCompilation.CreateDriver().RunGeneratorsAndUpdateCompilation(library, out var generated, out _);
+        using var image = new MemoryStream();
+        var emitted = generated.Emit(image);
+        Assert.True(emitted.Success, string.Join("\n", emitted.Diagnostics));
+        var consumer = TestCompilation.Create("""
+            #pragma warning disable CS1591
+            using Reactive.Streams;
+            using Contracts;
+            namespace Shop;
+            [StreamSink(typeof(Order))]
+            public sealed partial class OrderSink : Middle
+            {
+            }
+            """).AddReferences(MetadataReference.CreateFromImage(image.ToArray()));
+
+        TestCompilation.CreateDriver().RunGeneratorsAndUpdateCompilation(consumer, out var output, out var diagnostics);
+
+        // The overload's own shape is reported too when the sink can see it.
+        Assert.Equal(expected is null ? Array.Empty<string>() : new[] { expected, expected }, diagnostics.Select(static d => d.Id));
+        Assert.Equal(expected is not null, diagnostics.Any(static d => d.GetMessage(System.Globalization.CultureInfo.InvariantCulture).Contains("would run 'Middle.OnPlaced(object)' instead of 'OrderHandlers.OnPlaced'", StringComparison.Ordinal)));
+        Assert.Empty(output.GetDiagnostics().Where(static d => d.Severity >= DiagnosticSeverity.Warning));
+    }
+
     [Fact]
     public void An_overload_of_the_fallback_handler_is_RXS1005_too()
     {
