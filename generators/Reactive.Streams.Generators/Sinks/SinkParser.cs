@@ -245,7 +245,10 @@ internal static class SinkParser
         return null;
     }
 
-    /// <summary>The method <paramref name="method"/> overrides first: overload resolution counts an override as its member.</summary>
+    /// <summary>
+    /// The method <paramref name="method"/> overrides first: overload resolution counts an override as its member, and a
+    /// call binds to it, so its attributes ([Obsolete], [Experimental], [Conditional]) are the ones that count.
+    /// </summary>
     private static IMethodSymbol Root(IMethodSymbol method)
     {
         var root = method;
@@ -408,11 +411,7 @@ internal static class SinkParser
     /// </summary>
     private static string? ObsoleteAsErrorProblem(IMethodSymbol method)
     {
-        var bound = method;
-        while (bound.OverriddenMethod is { } overridden)
-        {
-            bound = overridden;
-        }
+        var bound = Root(method);
 
         if (!IsObsoleteAsError(bound))
         {
@@ -434,11 +433,7 @@ internal static class SinkParser
     /// </summary>
     private static string ExperimentalIds(IMethodSymbol method)
     {
-        var bound = method;
-        while (bound.OverriddenMethod is { } overridden)
-        {
-            bound = overridden;
-        }
+        var bound = Root(method);
 
         return string.Join(", ", ExperimentalIdsOf(bound));
     }
@@ -502,11 +497,7 @@ internal static class SinkParser
     /// </summary>
     private static bool IsConditional(IMethodSymbol method)
     {
-        var bound = method;
-        while (bound.OverriddenMethod is { } overridden)
-        {
-            bound = overridden;
-        }
+        var bound = Root(method);
 
         return bound.GetAttributes().Any(static a => a.AttributeClass?.ToDisplayString() == ConditionalAttribute);
     }
