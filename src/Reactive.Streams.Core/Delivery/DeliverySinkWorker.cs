@@ -38,6 +38,12 @@ internal sealed partial class DeliverySinkWorker<T> : IDeliveryMetricsSource
     private long _discarded;
     private long _acknowledged;
 
+    // The managed thread id of the thread running one of this worker's calls into user code (a sink's write, a dead
+    // letter's, an acknowledgement), 0 between them. Code such a call resumes synchronously (the continuation of a task
+    // completed without RunContinuationsAsynchronously) runs in its awaiter's execution context, where the dispatcher's
+    // worker marker is not set, yet on this thread, above the worker on its stack: a disposal there must not wait.
+    private int _callingOutOn;
+
     public DeliverySinkWorker(DeliveryDispatcher<T> dispatcher, IDeliverySink<T> sink, DeliverySinkSettings settings, TimeProvider timeProvider, CancellationToken stop)
     {
         _dispatcher = dispatcher;
@@ -98,6 +104,12 @@ internal sealed partial class DeliverySinkWorker<T> : IDeliveryMetricsSource
     public Task Completion { get; private set; } = Task.CompletedTask;
 
     public void Start() => Completion = Task.Run(RunAsync);
+
+    /// <summary>
+    /// Whether the thread <paramref name="threadId"/> is inside one of this worker's calls into user code. Only the
+    /// calling thread itself can match its own id, so a stale read never answers true for another thread.
+    /// </summary>
+    public bool IsCallingOutOn(int threadId) => Volatile.Read(ref _callingOutOn) == threadId;
 
     /// <summary>Counts an item dropped by a dispatch under <see cref="OnFull.Drop"/>; dispatchers may race here.</summary>
     public void CountDropped() => Interlocked.Increment(ref _dropped);
@@ -250,6 +262,7 @@ internal sealed partial class DeliverySinkWorker<T> : IDeliveryMetricsSource
     /// <summary>Starts one attempt: the whole batch (<paramref name="index"/> -1) or one item; a synchronous throw becomes a faulted task.</summary>
     private ValueTask Invoke(int index)
     {
+        _callingOutOn = Environment.CurrentManagedThreadId;
         try
         {
             return index < 0 ? _batchSink!.WriteBatchAsync(_items!, _stop) : _sink.WriteAsync(_batch[index].Item, _stop);
@@ -257,6 +270,28 @@ internal sealed partial class DeliverySinkWorker<T> : IDeliveryMetricsSource
         catch (Exception error)
         {
             return ValueTask.FromException(error);
+        }
+        finally
+        {
+            _callingOutOn = 0;
+        }
+    }
+
+    /// <summary>Starts one attempt at a dead letter; a synchronous throw becomes a faulted task.</summary>
+    private ValueTask InvokeDeadLetter(IDeliverySink<DeadLetter<T>> sink, DeadLetter<T> letter)
+    {
+        _callingOutOn = Environment.CurrentManagedThreadId;
+        try
+        {
+            return sink.WriteAsync(letter, _stop);
+        }
+        catch (Exception error)
+        {
+            return ValueTask.FromException(error);
+        }
+        finally
+        {
+            _callingOutOn = 0;
         }
     }
 
@@ -438,7 +473,7 @@ internal sealed partial class DeliverySinkWorker<T> : IDeliveryMetricsSource
             Exception error;
             try
             {
-                await sink.WriteAsync(letter, _stop).ConfigureAwait(false);
+                await InvokeDeadLetter(sink, letter).ConfigureAwait(false);
                 return (Outcome.Committed, attempts, null);
             }
             catch (Exception caught)
@@ -471,7 +506,15 @@ internal sealed partial class DeliverySinkWorker<T> : IDeliveryMetricsSource
         {
             // Counted first, as the sink's own counters are: code the acknowledgement wakes reads a count that includes it.
             Volatile.Write(ref _acknowledged, _acknowledged + 1);
-            _dispatcher.Acknowledge(envelope);
+            _callingOutOn = Environment.CurrentManagedThreadId;
+            try
+            {
+                _dispatcher.Acknowledge(envelope);
+            }
+            finally
+            {
+                _callingOutOn = 0;
+            }
         }
     }
 }
