@@ -329,8 +329,10 @@ public sealed partial class DeliveryDispatcher<T> : IAsyncDisposable, IDisposabl
     /// </summary>
     /// <param name="drainTimeout">How long to wait for the queues to drain, on the options' <see cref="TimeProvider"/>;
     /// <see cref="TimeSpan.Zero"/> stops at once, <see cref="Timeout.InfiniteTimeSpan"/> waits for a full drain.</param>
-    /// <returns>A task that completes once every worker has stopped: true if every queue drained (every item that was
-    /// fully dispatched is acknowledged), false if the timeout left some unacknowledged.</returns>
+    /// <returns>A task that completes once every worker has stopped: true if every item that was fully dispatched is
+    /// acknowledged (the queue of every sink that is not best-effort drained), false if the timeout left some
+    /// unacknowledged. Items a best-effort sink had not written by then were acknowledged already: they are logged as
+    /// missed by that sink, not reported here.</returns>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="drainTimeout"/> is negative (other than infinite).</exception>
     public Task<bool> ShutdownAsync(TimeSpan drainTimeout)
     {
@@ -424,20 +426,34 @@ public sealed partial class DeliveryDispatcher<T> : IAsyncDisposable, IDisposabl
         await workers.ConfigureAwait(false);
 
         // A worker that was merely slow to notice an empty, completed queue abandoned nothing: "drained" is about
-        // items, not about how fast the workers exited.
-        var left = 0;
+        // items, not about how fast the workers exited. What a best-effort sink left was acknowledged already (it holds
+        // no acknowledgement back): it is lost for that sink, not redelivered, so it is reported apart.
+        var unacknowledged = 0;
+        var missedByBestEffort = 0;
         foreach (var worker in _workers)
         {
-            left += worker.Abandoned;
+            if (worker.IsBestEffort)
+            {
+                missedByBestEffort += worker.Abandoned;
+            }
+            else
+            {
+                unacknowledged += worker.Abandoned;
+            }
         }
 
-        if (left > 0)
+        if (unacknowledged > 0)
         {
-            DeliveryLog.DrainTimedOut(Logger, Name, drainTimeout, left);
+            DeliveryLog.DrainTimedOut(Logger, Name, drainTimeout, unacknowledged);
+        }
+
+        if (missedByBestEffort > 0)
+        {
+            DeliveryLog.BestEffortNotDrained(Logger, Name, drainTimeout, missedByBestEffort);
         }
 
         _stop.Dispose();
-        return left == 0;
+        return unacknowledged == 0;
     }
 
     /// <summary>

@@ -14,8 +14,11 @@ internal static partial class DeliveryLog
     [LoggerMessage(EventId = 6003, Level = LogLevel.Warning, Message = "Dispatcher '{Dispatcher}': an acknowledgement callback threw; the item stays committed.")]
     public static partial void AckFailed(ILogger logger, string dispatcher, Exception error);
 
-    [LoggerMessage(EventId = 6004, Level = LogLevel.Warning, Message = "Dispatcher '{Dispatcher}': shutdown stopped draining after {Timeout}; {Left} queued item(s) across all sinks stay unacknowledged.")]
+    [LoggerMessage(EventId = 6004, Level = LogLevel.Warning, Message = "Dispatcher '{Dispatcher}': shutdown stopped draining after {Timeout}; {Left} queued item(s) across the sinks that hold acknowledgements stay unacknowledged.")]
     public static partial void DrainTimedOut(ILogger logger, string dispatcher, TimeSpan timeout, int left);
+
+    [LoggerMessage(EventId = 6007, Level = LogLevel.Warning, Message = "Dispatcher '{Dispatcher}': shutdown stopped draining after {Timeout}; {Left} queued item(s) of best-effort sinks were never written to them. They are acknowledged and will not be redelivered.")]
+    public static partial void BestEffortNotDrained(ILogger logger, string dispatcher, TimeSpan timeout, int left);
 
     [LoggerMessage(EventId = 6005, Level = LogLevel.Error, Message = "Dispatcher '{Dispatcher}': the worker of sink '{Sink}' failed unexpectedly; its remaining items stay unacknowledged.")]
     public static partial void WorkerFailed(ILogger logger, string dispatcher, string sink, Exception error);
