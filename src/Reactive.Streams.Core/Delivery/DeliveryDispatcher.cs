@@ -459,10 +459,24 @@ public sealed partial class DeliveryDispatcher<T> : IAsyncDisposable, IDisposabl
     /// <summary>
     /// Disposes the dispatcher synchronously: blocks until <see cref="DisposeAsync"/> has finished. Prefer
     /// <c>await using</c>; this is for <c>using</c> and for a dependency-injection container disposed synchronously.
-    /// Called from inside a sink's write or an acknowledgement a worker fires (or code either resumes synchronously on the
-    /// worker's thread), it returns once the shutdown has started (see <see cref="DisposeAsync"/>).
+    /// Called from inside a sink's write or an acknowledgement a worker fires, it returns once the shutdown has started
+    /// (see <see cref="DisposeAsync"/>); so it does from code either resumes synchronously on the worker's thread (the
+    /// continuation of a task completed without <see cref="TaskCreationOptions.RunContinuationsAsynchronously"/>), where
+    /// blocking would block the worker.
     /// </summary>
-    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
+    public void Dispose()
+    {
+        if (IsWorkerCallingOutOnThisThread())
+        {
+            // Blocking here would block the worker this thread runs above: stop intake and the workers, as DisposeAsync
+            // does, and return without waiting. (Awaiting DisposeAsync there is fine: an await does not hold the thread.)
+            _ = ShutdownAsync(TimeSpan.Zero);
+            _ = _endDrain.CancelAsync();
+            return;
+        }
+
+        DisposeAsync().AsTask().GetAwaiter().GetResult();
+    }
 
     /// <summary>
     /// Shuts down without draining (<see cref="ShutdownAsync"/> with <see cref="TimeSpan.Zero"/>): queued items stay
@@ -470,10 +484,8 @@ public sealed partial class DeliveryDispatcher<T> : IAsyncDisposable, IDisposabl
     /// as if its timeout had: in-flight writes see their cancellation token cancelled.
     /// </summary>
     /// <remarks>
-    /// Called from inside a sink's write (or work it started) or an acknowledgement callback a worker fires, or from code
-    /// either resumes synchronously on the worker's thread (the continuation of a task completed without
-    /// <see cref="TaskCreationOptions.RunContinuationsAsynchronously"/>), it cannot wait for the workers, since it runs
-    /// on one of them: it stops intake and the workers, and completes without
+    /// Called from inside a sink's write (or work it started) or an acknowledgement callback a worker fires, it cannot
+    /// wait for the workers, since it runs on one of them: it stops intake and the workers, and completes without
     /// waiting; the workers stop once the calling sink's write returns (a write that still commits is acknowledged),
     /// and the task <see cref="ShutdownAsync"/> returns completes then. Awaiting that task from inside would wait for
     /// itself.
@@ -481,11 +493,9 @@ public sealed partial class DeliveryDispatcher<T> : IAsyncDisposable, IDisposabl
     /// <returns>A task that completes once every worker has stopped (once the shutdown has started, from inside a worker).</returns>
     public async ValueTask DisposeAsync()
     {
-        // Asked before the first await: a worker's thread is recognised only while this call still runs on it.
-        var insideWorker = IsInsideWorker();
         var shutdown = ShutdownAsync(TimeSpan.Zero);
         await _endDrain.CancelAsync().ConfigureAwait(false);
-        if (insideWorker)
+        if (s_workerOf.Value == this)
         {
             return;
         }
@@ -494,17 +504,12 @@ public sealed partial class DeliveryDispatcher<T> : IAsyncDisposable, IDisposabl
     }
 
     /// <summary>
-    /// Whether the caller runs inside one of the workers: in a worker's flow (its sink's calls, the acknowledgements it
-    /// fires, work they start), or on a worker's thread while it calls out (code a sink or an acknowledgement resumes
-    /// synchronously runs there in its own execution context).
+    /// Whether the calling thread is a worker's while it calls out (a sink's write, a dead letter's, an acknowledgement):
+    /// code those resume synchronously runs there in its own execution context, outside the worker's flow, yet above the
+    /// worker on the thread's stack, so blocking there blocks the worker.
     /// </summary>
-    private bool IsInsideWorker()
+    private bool IsWorkerCallingOutOnThisThread()
     {
-        if (s_workerOf.Value == this)
-        {
-            return true;
-        }
-
         var thread = Environment.CurrentManagedThreadId;
         foreach (var worker in _workers)
         {

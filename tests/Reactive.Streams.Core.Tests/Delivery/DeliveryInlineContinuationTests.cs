@@ -81,6 +81,33 @@ public class DeliveryInlineContinuationTests
         Assert.Equal(1, ack.Count);
     }
 
+    [Fact]
+    public async Task DisposeAsync_awaited_in_code_an_acknowledgement_resumes_inline_still_waits_for_the_workers()
+    {
+        var time = new RecordingTimeProvider();
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var sink = new RecordingSink<int>("file", time, async (_, _, _) => await gate.Task);
+        var dispatcher = new DeliveryDispatcher<int>(DeliveryDispatcherTests.Options(time, sink));
+        var acked = new TaskCompletionSource();
+
+        // An await does not hold the worker's thread, so this disposal can wait for the workers, and must: code after it
+        // (disposing the canal behind the dispatcher) relies on every acknowledgement having fired.
+        var stoppedWhenDisposed = DisposeAsyncOnceAsync(acked.Task, dispatcher);
+        await dispatcher.DispatchAsync(1, new CallbackAck(() => acked.TrySetResult()));
+        gate.SetResult();
+
+        Assert.True(await stoppedWhenDisposed.WaitAsync(TestLimits.Hang), "DisposeAsync completed before the workers stopped.");
+        Assert.Equal([1], sink.Committed);
+        Assert.Equal(1, dispatcher.AcknowledgedCount);
+
+        static async Task<bool> DisposeAsyncOnceAsync(Task signal, DeliveryDispatcher<int> dispatcher)
+        {
+            await signal.ConfigureAwait(false);
+            await dispatcher.DisposeAsync();
+            return dispatcher.ShutdownAsync(TimeSpan.Zero).IsCompleted;
+        }
+    }
+
     /// <summary>
     /// Awaits <paramref name="signal"/> (registered now, before the caller goes on) and disposes the dispatcher
     /// synchronously on whatever thread completes it: inline, since the signal's source runs continuations synchronously.
