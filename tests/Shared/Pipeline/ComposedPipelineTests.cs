@@ -366,6 +366,45 @@ public abstract class ComposedPipelineTests
     }
 
     [Fact]
+    public async Task A_drain_cut_short_only_by_a_best_effort_sink_reports_drained_and_the_restart_redelivers_nothing()
+    {
+        List<StreamId> ids;
+        var preview = new Sink("preview") { HoldOn = item => item == 3 };
+        var fine = new Sink("fine");
+        var acks = new FiredAcks();
+        await using (var handle = await OpenAsync())
+        {
+            var log = handle.Log;
+            ids = await AppendAsync(log, 0, 8);
+            var canal = await CursorCanal.OpenAsync(log, Stream, new CursorCanalOptions { CheckpointId = "preview" });
+            var options = new DeliveryOptions<int> { Name = "preview", QueueCapacity = 64 };
+            options.AddSink(fine).AddSink(preview, new DeliverySinkOptions { BestEffort = true });
+            var dispatcher = new DeliveryDispatcher<int>(options);
+            foreach (var frame in await canal.PullBatchAsync(8, TimeSpan.Zero))
+            {
+                await dispatcher.DispatchAsync(Value(frame), acks.For(canal.AckTokenFor(frame)));
+            }
+
+            await preview.Held.Task.WaitAsync(s_hang);
+            await WaitUntilAsync(() => acks.Count == 8);
+
+            // The preview never got items 3 to 7, but every item is acknowledged: the shutdown says so, and the
+            // checkpoint passes them all, so the restart below redelivers nothing (the preview's loss is final).
+            Assert.True(await dispatcher.ShutdownAsync(TimeSpan.Zero).WaitAsync(s_hang));
+            Assert.Equal([0, 1, 2], preview.Committed);
+            await canal.DisposeAsync();
+            Assert.Equal(ids[^1], await ((ICheckpointStore)log).ReadCheckpointAsync("preview"));
+        }
+
+        await using (var handle = await OpenAsync())
+        {
+            var canal = await CursorCanal.OpenAsync(handle.Log, Stream, new CursorCanalOptions { CheckpointId = "preview" });
+            Assert.True((await canal.PullBatchAsync(100, TimeSpan.Zero)).IsEmpty);
+            await canal.DisposeAsync();
+        }
+    }
+
+    [Fact]
     public async Task Disposing_the_canal_mid_batch_refuses_later_acknowledgements_and_the_restart_redelivers_them()
     {
         List<StreamId> ids;
