@@ -41,7 +41,9 @@ internal sealed partial class DeliverySinkWorker<T> : IDeliveryMetricsSource
     // The managed thread id of the thread running one of this worker's calls into user code (a sink's write, a dead
     // letter's, an acknowledgement), 0 between them. Code such a call resumes synchronously (the continuation of a task
     // completed without RunContinuationsAsynchronously) runs in its awaiter's execution context, where the dispatcher's
-    // worker marker is not set, yet on this thread, above the worker on its stack: a disposal there must not wait.
+    // worker marker is not set, yet on this thread, above the worker on its stack: a synchronous disposal there must not
+    // block. Only the synchronous part of a sink's write is covered: after its first await, the write runs on another
+    // thread, where nothing can tell its inline continuations from any other code.
     private int _callingOutOn;
 
     public DeliverySinkWorker(DeliveryDispatcher<T> dispatcher, IDeliverySink<T> sink, DeliverySinkSettings settings, TimeProvider timeProvider, CancellationToken stop)
