@@ -120,6 +120,15 @@ internal sealed class AsyncWaiter<T> : IValueTaskSource<bool>, IValueTaskSource
 
     private bool GetResultAndRecycle(short token)
     {
+        // A result asked for with a stale token (a task awaited, or its result read, a second time) or before the wait
+        // completed (.Result on a pending task) is refused with an InvalidOperationException and changes nothing, as the
+        // runtime channels' operations do: this waiter may still be parked with its item, or be pooled and serving the
+        // next wait. Only the one GetResult of a completed wait resets and recycles it. (GetStatus throws for a stale token.)
+        if (_core.GetStatus(token) == ValueTaskSourceStatus.Pending)
+        {
+            throw new InvalidOperationException("The operation has not completed yet: await it (or wait for IsCompleted) before reading its result.");
+        }
+
         try
         {
             return _core.GetResult(token);
