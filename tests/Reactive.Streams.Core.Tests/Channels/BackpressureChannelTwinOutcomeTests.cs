@@ -254,6 +254,69 @@ public sealed class BackpressureChannelTwinOutcomeTests
         Assert.Same(boom, (await Assert.ThrowsAsync<ChannelClosedException>(async () => await ended)).InnerException);
     }
 
+    // ---- Fail and DegradeQuality without a degrader: no twin, but Wait's wherever no write finds the channel full ----
+
+    /// <summary>
+    /// The policies that refuse a write to a full channel (Fail, and DegradeQuality without a degrader), in the shared
+    /// and the locked mode. Their documented difference from the Wait twin is that one call, a <c>WriteAsync</c> to a
+    /// full channel, which fails at once where Wait's waits (<c>TryWrite</c> refuses on both, and
+    /// <c>WaitToWriteAsync</c> waits for room on both); the scripts below never make it.
+    /// </summary>
+    private static readonly string[] s_refusing = ["fail", "fail, locked", "no degrader", "no degrader, locked"];
+
+    public static TheoryData<string, string> RefusingByCompletion()
+    {
+        var data = new TheoryData<string, string>();
+        foreach (var completion in Completions)
+        {
+            foreach (var variant in s_refusing)
+            {
+                data.Add(completion, variant);
+            }
+        }
+
+        return data;
+    }
+
+    public static TheoryData<string> Refusing() => new(s_refusing);
+
+    [Theory]
+    [MemberData(nameof(RefusingByCompletion))]
+    public async Task A_refusing_channel_ends_every_call_after_completion_and_every_pending_read_as_the_Wait_twin(string completion, string variant)
+    {
+        for (var buffered = 0; buffered <= 2; buffered++)
+        {
+            var expected = await AfterCompletion(Open(Twin.Wait, "runtime"), completion, buffered);
+            var actual = await AfterCompletion(OpenRefusing(variant), completion, buffered);
+            AssertSameOutcomes(expected, actual);
+        }
+
+        AssertSameOutcomes(
+            await PendingReadsAtCompletion(Open(Twin.Wait, "runtime"), completion),
+            await PendingReadsAtCompletion(OpenRefusing(variant), completion));
+    }
+
+    [Theory]
+    [MemberData(nameof(Refusing))]
+    public async Task A_refusing_channel_ends_cancelled_calls_and_calls_on_a_full_channel_as_the_Wait_twin(string variant)
+    {
+        AssertSameOutcomes(await Cancellations(Open(Twin.Wait, "runtime"), Twin.Wait), await Cancellations(OpenRefusing(variant), Twin.Wait));
+
+        // Without the script's parked writes (Twin.DropOldest skips them): those are the documented difference.
+        AssertSameOutcomes(await PendingCancellations(Open(Twin.Wait, "runtime"), Twin.DropOldest), await PendingCancellations(OpenRefusing(variant), Twin.DropOldest));
+
+        // A full channel written to without waiting, then only after reads made room.
+        AssertSameOutcomes(await Overflow(Open(Twin.Wait, "runtime")), await Overflow(OpenRefusing(variant)));
+    }
+
+    private static Channel<int> OpenRefusing(string variant)
+    {
+        var options = variant.StartsWith("fail", StringComparison.Ordinal)
+            ? new BoundedStreamOptions<int>(BackpressurePolicy.Fail, 2)
+            : new BoundedStreamOptions<int>(BackpressurePolicy.DegradeQuality, 2);
+        return BackpressureChannel.Create(options, variant.EndsWith("locked", StringComparison.Ordinal) ? BufferMode.Locked : BufferMode.SharedLane);
+    }
+
     // ---- Scripts ----------------------------------------------------------------------------------------------------
 
     private static async Task<List<string>> AfterCompletion(Channel<int> channel, string completion, int buffered)
