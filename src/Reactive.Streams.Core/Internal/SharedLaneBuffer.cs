@@ -246,11 +246,6 @@ internal sealed class SharedLaneBuffer<T> : WaitListBuffer<T>
         }
 
         waiter.Item = item;
-        if (blocking)
-        {
-            waiter.ContinueInline();
-        }
-
         AsyncWaiter<T>? readers = null;
         AsyncWaiter<T>? handedOff = null;
         AsyncWaiter<T>? takers = null;
@@ -279,6 +274,13 @@ internal sealed class SharedLaneBuffer<T> : WaitListBuffer<T>
                 }
                 else
                 {
+                    // Marked only once it parks: a pooled waiter that does not park goes back to the pool without a
+                    // GetResult (which resets the mark), and a later PushAsync on it would run its continuation inline.
+                    if (blocking)
+                    {
+                        waiter.ContinueInline();
+                    }
+
                     AppendWriter(waiter);
 
                     // The handshake with readers, which make room without the lock: fence, then look at the room again.
