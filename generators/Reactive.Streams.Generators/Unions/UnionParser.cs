@@ -591,7 +591,13 @@ internal static class UnionParser
                 // A field is written when [JsonInclude] asks for it, and a public one when the options' IncludeFields
                 // does; the converter writes neither.
                 var fieldAttributes = field.GetAttributes();
-                if (fieldAttributes.Any(static a => IsAttribute(a, "JsonIncludeAttribute", JsonIncludeAttribute)))
+                if (positional.Contains(field.Name) && field.DeclaredAccessibility != Accessibility.Public)
+                {
+                    // A positional parameter redeclared as a non-public field: neither written nor bound by System.Text.Json,
+                    // and out of the converter's reach (CS0122 in the generated code).
+                    yield return (field, "is a positional parameter redeclared as a non-public field, which System.Text.Json does not write and cannot bind the parameter to (it refuses the variant on reading); make it a public property");
+                }
+                else if (fieldAttributes.Any(static a => IsAttribute(a, "JsonIncludeAttribute", JsonIncludeAttribute)))
                 {
                     yield return (field, "is a field marked [JsonInclude], which the union's converter does not write; make it a positional parameter");
                 }
@@ -611,6 +617,17 @@ internal static class UnionParser
             }
 
             var attributes = property.GetAttributes();
+
+            // A positional parameter whose property is redeclared non-public, or without a public getter: System.Text.Json
+            // does not write it and refuses the variant on reading (the parameter binds to no property it sees), and the
+            // converter could not read it (CS0122 or CS0271 in the generated code).
+            if (positional.Contains(property.Name)
+                && (property.DeclaredAccessibility != Accessibility.Public || property.GetMethod is not { DeclaredAccessibility: Accessibility.Public }))
+            {
+                yield return (property, "is a positional parameter whose property is not public or has no public getter, which System.Text.Json does not write and cannot bind the parameter to (it refuses the variant on reading); make the property public");
+                continue;
+            }
+
             if (property.DeclaredAccessibility != Accessibility.Public)
             {
                 if (!positional.Contains(property.Name) && attributes.Any(static a => IsAttribute(a, "JsonIncludeAttribute", JsonIncludeAttribute)))

@@ -24,6 +24,13 @@ public sealed class UnionJsonDeclarationTests
     [InlineData("public sealed record Opened(string Id) : Account { [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] public int Counter; }", "Opened.Counter", "is a public field with [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]")]
     [InlineData("public sealed record Opened(string Id, [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Note) : Account;", "Opened.Note", "has [JsonIgnore]")]
     [InlineData("public sealed record Opened(string Id) : Account; [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? Source { get; init; }", "Account.Source", "is a property of the union")]
+    // A positional parameter whose property is redeclared non-public, or with a non-public getter: System.Text.Json neither
+    // writes it nor can bind the parameter to a property it sees (it refuses the type), and the generated converter could not
+    // read it (CS0122, CS0271 in generated code).
+    [InlineData("public sealed record Opened(string Id, string Secret) : Account { private string Secret { get; init; } = Secret; }", "Opened.Secret", "is a positional parameter whose property is not public or has no public getter")]
+    [InlineData("public sealed record Opened(string Id, string Secret) : Account { internal string Secret { get; init; } = Secret; }", "Opened.Secret", "is a positional parameter whose property is not public or has no public getter")]
+    [InlineData("public sealed record Opened(string Id, string Secret) : Account { public string Secret { private get; init; } = Secret; }", "Opened.Secret", "is a positional parameter whose property is not public or has no public getter")]
+    [InlineData("public sealed record Opened(string Id, string Secret) : Account { private readonly string Secret = Secret; }", "Opened.Secret", "is a positional parameter redeclared as a non-public field")]
     public void JSON_the_converter_would_not_write_as_declared_is_refused(string variant, string name, string reason)
     {
         var run = TestCompilation.Run(Union(variant));
