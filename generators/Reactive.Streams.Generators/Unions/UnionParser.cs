@@ -21,6 +21,19 @@ internal static class UnionParser
         "EqualityContract", "NotAVariant", "RawWireName", "RawPayload", "RawValue", "GetType", "MemberwiseClone",
     };
 
+    /// <summary>
+    /// Whether <paramref name="name"/> is one of the fields the generated <c>Unknown</c> variant keeps its shared values in
+    /// (<c>__shared0</c>, <c>__has0</c>, ...): a member of the union of that name, which the <c>Unknown</c> inherits or
+    /// overrides, would clash with it (CS0102, CS0108).
+    /// </summary>
+    internal static bool IsUnknownBackingFieldName(string name)
+    {
+        var digits = name.StartsWith("__shared", StringComparison.Ordinal) ? "__shared".Length
+            : name.StartsWith("__has", StringComparison.Ordinal) ? "__has".Length
+            : -1;
+        return digits > 0 && name.Length > digits && name.Skip(digits).All(static c => c is >= '0' and <= '9');
+    }
+
     public static UnionResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
         => Parse((INamedTypeSymbol)context.TargetSymbol, (TypeDeclarationSyntax)context.TargetNode, context.SemanticModel, context.Attributes.FirstOrDefault()?.ApplicationSyntaxReference, cancellationToken);
 
@@ -507,6 +520,11 @@ internal static class UnionParser
             return "is the name of a method every record union has, which the variant's name means in the generated members' patterns";
         }
 
+        if (IsUnknownBackingFieldName(name))
+        {
+            return "is the name of a field of the generated Unknown variant, which would hide the variant inside it";
+        }
+
         return s_reservedVariantNames.Contains(name)
             ? "is the name of a member or type parameter the generator adds to the union"
             : null;
@@ -828,7 +846,8 @@ internal static class UnionParser
 
                     var taken = name is "Kind" or "WireName" or "NotAVariant" or "Unknown" or "Other"
                         || (!isMethod && name is "Match" or "Switch" or "MatchAsync" or "SwitchAsync")
-                        || (payloadless && ((!isMethod && name is "ToWire" or "FromWire") || name.StartsWith("s_", StringComparison.Ordinal)));
+                        || (payloadless && ((!isMethod && name is "ToWire" or "FromWire") || name.StartsWith("s_", StringComparison.Ordinal)))
+                        || (!payloadless && IsUnknownBackingFieldName(name));
                     if (taken && reported.Add(name))
                     {
                         yield return (name, token, "is the name of a member the generator adds to the union");
@@ -1504,7 +1523,7 @@ internal static class UnionParser
             var inEvery = variants.All(v => v.Properties.Any(p => p.Name == candidate.Name && p.TypeName == candidate.TypeName));
             // Not lifted either: a property named like the union (a member cannot have its type's name, CS0542) or like the
             // kind enum (the generated Kind names the enum's members through it, and would find the property instead).
-            if (inEvery && !s_generatedMembers.Contains(candidate.Name) && candidate.Name != union.Name && candidate.Name != union.Name + "Kind"
+            if (inEvery && !s_generatedMembers.Contains(candidate.Name) && !IsUnknownBackingFieldName(candidate.Name) && candidate.Name != union.Name && candidate.Name != union.Name + "Kind"
                 && !redeclared.Contains(candidate.Name) && !Declares(union, candidate.Name) && !Inherits(union, candidate.Name))
             {
                 // An Unknown reads a shared value only when its payload has it: no default applies.

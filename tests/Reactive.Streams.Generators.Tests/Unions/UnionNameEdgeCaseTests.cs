@@ -48,6 +48,36 @@ public sealed class UnionNameEdgeCaseTests
         AssertCompilesOrDiagnosed(run);
     }
 
+    // The Unknown variant keeps its shared values in fields __shared0, __has0...: a shared property, a variant or a member of
+    // the union of that name made the generated code fail to compile (CS0102, CS0108, CS0229). A property of that name now
+    // stays the variants' own (as one named like a generated member does); a variant or a member of the union is RXS1006.
+    [Theory]
+    [InlineData("public sealed record Placed(int __shared0, string __has0) : Order; public sealed record Shipped(int __shared0, string __has0) : Order;")]
+    [InlineData("public sealed record Placed(int X, int __has1) : Order; public sealed record Shipped(int X, int __has1) : Order;")]
+    public void A_property_named_like_a_field_of_the_unknown_variant_stays_the_variants_own_and_compiles(string members)
+    {
+        var run = TestCompilation.Run(Union(members));
+
+        Assert.Empty(run.GeneratorDiagnostics);
+        Assert.NotEmpty(run.Sources);
+        Assert.Empty(run.CompilationDiagnostics);
+        Assert.DoesNotContain(run.Sources.Values, static s => s.Contains("override int __", StringComparison.Ordinal) || s.Contains("override string __", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("public sealed record __shared0(int X) : Order; public sealed record Placed(int X) : Order;", "__shared0")]
+    [InlineData("public sealed record __has12(int X) : Order; public sealed record Placed(int X) : Order;", "__has12")]
+    [InlineData("private int __has0 = 1; public int Peek() => __has0; public sealed record Placed(int X) : Order;", "Order.__has0")]
+    public void A_variant_or_a_member_of_the_union_named_like_a_field_of_the_unknown_variant_is_RXS1006(string members, string name)
+    {
+        var run = TestCompilation.Run(Union(members));
+
+        var diagnostic = Assert.Single(run.GeneratorDiagnostics);
+        Assert.Equal("RXS1006", diagnostic.Id);
+        Assert.StartsWith($"'{name}'", diagnostic.GetMessage(), StringComparison.Ordinal);
+        Assert.Empty(run.CompilationDiagnostics);
+    }
+
     [Fact]
     public void A_union_without_a_namespace_compiles()
     {
