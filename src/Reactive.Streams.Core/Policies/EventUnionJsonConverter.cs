@@ -1075,13 +1075,16 @@ public static class EventUnionJsonPayload
     /// The raw payload a hand-built <c>Unknown</c> keeps, checked so that what the converter writes reads back as the same
     /// <c>Unknown</c>: <paramref name="rawPayload"/> itself when it is strict JSON, else (an object parsed with comments or
     /// trailing commas allowed, whose raw bytes keep them) the same object written out without them, as System.Text.Json
-    /// writes such a <see cref="JsonElement"/>. Costs one pass over the payload's bytes.
+    /// writes such a <see cref="JsonElement"/>. Either way a copy independent of the document it came from
+    /// (<see cref="JsonElement.Clone"/>, free for an element that is one already, as the converter's are), so the
+    /// <c>Unknown</c> outlives a document its caller disposes. Costs one pass over the payload's bytes.
     /// </summary>
     /// <param name="rawPayload">The JSON object, whose <c>"type"</c> the caller has checked.</param>
     /// <returns>The payload to keep.</returns>
     /// <exception cref="ArgumentException"><paramref name="rawPayload"/> has its <c>"type"</c> more than once (the converter refuses such an object when it reads it back).</exception>
     public static JsonElement ForUnknown(JsonElement rawPayload)
     {
+        rawPayload = rawPayload.Clone();
         var types = 0;
         foreach (var property in rawPayload.EnumerateObject())
         {

@@ -36,6 +36,27 @@ public sealed class UnionHandBuiltFallbackTests
         Assert.Equal(json, ((LeaseEvent.Unknown)unknown).RawPayload.GetRawText());
     }
 
+    // The Unknown kept the element it was given: built from a document the caller then disposed (a using block, a pooled
+    // JsonDocument.ParseAsync), writing, comparing, hashing or printing it threw ObjectDisposedException. It keeps its own
+    // copy now, as an Unknown the converter read does.
+    [Fact]
+    public void An_unknown_outlives_the_document_it_was_built_from()
+    {
+        const string Payload = """{"type":"stolen","by":"eve","a":[1,2]}""";
+        LeaseEvent.Unknown unknown;
+        using (var document = JsonDocument.Parse(Payload))
+        {
+            unknown = new LeaseEvent.Unknown("stolen", document.RootElement);
+        }
+
+        Assert.Equal(Payload, JsonSerializer.Serialize<LeaseEvent>(unknown));
+        Assert.Equal(Payload, unknown.RawPayload.GetRawText());
+        var read = JsonSerializer.Deserialize<LeaseEvent>(Payload);
+        Assert.Equal(read, unknown);
+        Assert.Equal(read!.GetHashCode(), unknown.GetHashCode());
+        Assert.Contains("RawPayload = " + Payload, unknown.ToString(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public void An_unknown_built_from_strict_JSON_keeps_its_bytes()
     {
