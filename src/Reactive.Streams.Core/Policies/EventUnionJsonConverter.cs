@@ -132,22 +132,44 @@ public abstract class EventUnionJsonConverter<TUnion> : JsonConverter<TUnion>
             throw new JsonException($"The \"type\" of a {_unionName} must be a string, not a {kind}.");
         }
 
-        for (var v = 0; v < _variants.Length; v++)
+        var known = -1;
+        string? wireName = null;
+        try
         {
-            if (probe.ValueTextEquals(_variants[v].Utf8WireName))
+            for (var v = 0; v < _variants.Length; v++)
             {
-                if (typeCameFirst)
+                if (probe.ValueTextEquals(_variants[v].Utf8WireName))
                 {
-                    reader = probe;
+                    known = v;
+                    break;
                 }
+            }
 
-                return ReadVariant(ref reader, v, settings, typeSeen: typeCameFirst);
+            if (known < 0)
+            {
+                wireName = probe.GetString()!;
             }
         }
+        catch (InvalidOperationException)
+        {
+            // Text that is no UTF-16 (an escaped lone surrogate): reported at the discriminator's value too, where the
+            // serializer turns the reader's error into its JsonException.
+            reader = probe;
+            throw;
+        }
 
-        var wireName = probe.GetString()!;
+        if (known >= 0)
+        {
+            if (typeCameFirst)
+            {
+                reader = probe;
+            }
+
+            return ReadVariant(ref reader, known, settings, typeSeen: typeCameFirst);
+        }
+
         RefuseASecondType(ref probe);
-        return ReadUnknown(wireName, ref reader, settings);
+        return ReadUnknown(wireName!, ref reader, settings);
     }
 
     /// <inheritdoc/>

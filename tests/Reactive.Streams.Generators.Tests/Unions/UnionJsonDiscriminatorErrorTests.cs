@@ -39,4 +39,22 @@ public sealed class UnionJsonDiscriminatorErrorTests
 
         Assert.Equal((twin.LineNumber, twin.BytePositionInLine), (ours.LineNumber, ours.BytePositionInLine));
     }
+
+    // A string discriminator that cannot be read as a string (an escaped lone surrogate, which is no UTF-16 text) was read
+    // with the copy of the reader too, so the error pointed at the start of the object rather than at the "type".
+    [Theory]
+    [InlineData("{\"type\":\"\\ud800\",\"id\":\"a\"}")]
+    [InlineData("[\n {\"id\":\"b\",\n   \"type\":\"lo\\udc00st\"}]")]
+    public void A_discriminator_that_is_no_valid_text_is_reported_where_JsonPolymorphic_reports_it(string json)
+    {
+        var theirs = new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, TypeInfoResolver = new DefaultJsonTypeInfoResolver(), AllowOutOfOrderMetadataProperties = true };
+        var array = json.StartsWith('[');
+
+        var ours = Assert.Throws<JsonException>(() => array ? JsonSerializer.Deserialize<Shipment[]>(json) : JsonSerializer.Deserialize<Shipment>(json));
+        var twin = Assert.Throws<JsonException>(() => array ? JsonSerializer.Deserialize<MirrorShipment[]>(json, theirs) : JsonSerializer.Deserialize<MirrorShipment>(json, theirs));
+
+        Assert.Equal((twin.LineNumber, twin.BytePositionInLine), (ours.LineNumber, ours.BytePositionInLine));
+        Assert.Equal(array ? "$[0]" : "$", ours.Path);
+        Assert.IsType<InvalidOperationException>(ours.InnerException);
+    }
 }
