@@ -432,6 +432,9 @@ internal static class UnionEmitter
             w.Line(shared.IsNullable
                 ? "/// <remarks>Null when the payload has none.</remarks>"
                 : "/// <exception cref=\"global::System.InvalidOperationException\">The payload has no readable value for it.</exception>");
+            // Not written when the Unknown is serialized as its own type (its getter throws for a value the payload lacks):
+            // the payload carries it already.
+            w.Line($"[{Json}.Serialization.JsonIgnore]");
             w.Open($"public override {shared.TypeName} {Naming.Identifier(shared.Name)}");
             w.Line(shared.IsNullable
                 ? $"get => __shared{index};"

@@ -272,6 +272,7 @@ partial record LeaseHistoryEvent : global::Reactive.Streams.IEventUnion<LeaseHis
 
         /// <summary>The <c>cursor</c> of the payload, read with the union's converter.</summary>
         /// <exception cref="global::System.InvalidOperationException">The payload has no readable value for it.</exception>
+        [global::System.Text.Json.Serialization.JsonIgnore]
         public override global::Consumer.Leases.Cursor Cursor
         {
             get => __has0 ? __shared0 : throw new global::System.InvalidOperationException($"The unknown variant '{RawWireName}' carries no readable 'cursor'.");
@@ -280,6 +281,7 @@ partial record LeaseHistoryEvent : global::Reactive.Streams.IEventUnion<LeaseHis
 
         /// <summary>The <c>execution_id</c> of the payload, read with the union's converter.</summary>
         /// <exception cref="global::System.InvalidOperationException">The payload has no readable value for it.</exception>
+        [global::System.Text.Json.Serialization.JsonIgnore]
         public override string ExecutionId
         {
             get => __has1 ? __shared1 : throw new global::System.InvalidOperationException($"The unknown variant '{RawWireName}' carries no readable 'execution_id'.");
@@ -288,6 +290,7 @@ partial record LeaseHistoryEvent : global::Reactive.Streams.IEventUnion<LeaseHis
 
         /// <summary>The <c>at</c> of the payload, read with the union's converter.</summary>
         /// <exception cref="global::System.InvalidOperationException">The payload has no readable value for it.</exception>
+        [global::System.Text.Json.Serialization.JsonIgnore]
         public override global::System.DateTimeOffset At
         {
             get => __has2 ? __shared2 : throw new global::System.InvalidOperationException($"The unknown variant '{RawWireName}' carries no readable 'at'.");

@@ -239,6 +239,7 @@ partial class Outer
 
             /// <summary>The <c>key</c> of the payload, read with the union's converter.</summary>
             /// <exception cref="global::System.InvalidOperationException">The payload has no readable value for it.</exception>
+            [global::System.Text.Json.Serialization.JsonIgnore]
             public override string Key
             {
                 get => __has0 ? __shared0 : throw new global::System.InvalidOperationException($"The unknown variant '{RawWireName}' carries no readable 'key'.");
@@ -247,6 +248,7 @@ partial class Outer
 
             /// <summary>The <c>by</c> of the payload, read with the union's converter.</summary>
             /// <exception cref="global::System.InvalidOperationException">The payload has no readable value for it.</exception>
+            [global::System.Text.Json.Serialization.JsonIgnore]
             public override global::System.Guid By
             {
                 get => __has1 ? __shared1 : throw new global::System.InvalidOperationException($"The unknown variant '{RawWireName}' carries no readable 'by'.");

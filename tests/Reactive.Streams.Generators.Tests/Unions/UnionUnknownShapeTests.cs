@@ -69,4 +69,25 @@ public sealed class UnionUnknownShapeTests
         Assert.Equal(JsonSerializer.Serialize(new List<MirrorLease.Acquired> { twin }), JsonSerializer.Serialize(new List<LeaseEvent.Acquired> { item }));
         Assert.Equal(item, JsonSerializer.Deserialize<LeaseEvent.Acquired>(JsonSerializer.Serialize(item)));
     }
+
+    // Written as its own type (a List<LeaseEvent.Unknown>, or as object by a logger that serializes what it is given), the
+    // Unknown was written with the shared accessors too, whose getters throw when the payload lacks the value: writing an
+    // unknown variant from a newer producer, which is what an Unknown usually is, threw InvalidOperationException. Like a
+    // variant written as its own type it is written with its own properties, its wire name and its payload, and reads back
+    // (the payload as System.Text.Json writes a JsonElement, so equal as JSON rather than byte for byte).
+    [Theory]
+    [InlineData("""{"type":"stolen","cursor":{"Milliseconds":9,"Sequence":1},"thief":"x"}""")]
+    [InlineData("""{"type":"stolen","cursor":{"Milliseconds":9,"Sequence":1},"execution_id":"exec-7","at":"2026-11-22T13:00:00+00:00"}""")]
+    public void An_unknown_written_as_its_own_type_is_its_wire_name_and_payload_and_reads_back(string payload)
+    {
+        var unknown = (LeaseEvent.Unknown)JsonSerializer.Deserialize<LeaseEvent>(payload)!;
+        var expected = $$"""{"RawWireName":"stolen","RawPayload":{{JsonSerializer.Serialize(unknown.RawPayload)}}}""";
+
+        Assert.Equal(expected, JsonSerializer.Serialize<object>(unknown));
+        Assert.Equal(expected, JsonSerializer.Serialize(unknown));
+        Assert.Equal($"[{expected}]", JsonSerializer.Serialize(new List<LeaseEvent.Unknown> { unknown }));
+        var back = JsonSerializer.Deserialize<LeaseEvent.Unknown>(expected)!;
+        Assert.Equal(unknown.RawWireName, back.RawWireName);
+        Assert.True(JsonElement.DeepEquals(unknown.RawPayload, back.RawPayload));
+    }
 }
