@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Reactive.Streams.Generators.Tests.Fixtures;
 
 namespace Reactive.Streams.Generators.Tests.Unions;
@@ -96,6 +97,68 @@ public sealed class UnionMatchTests
         Assert.Equal(expected, result);
         Assert.Equal("2" + expected, withState);
         Assert.Equal(new[] { expected }, ran);
+    }
+
+    // The asynchronous forms check their handlers before running any, as Match does: a null handler is an
+    // ArgumentNullException thrown by the call (not a faulted task), naming the parameter, and no handler has run.
+    [Fact]
+    public void The_asynchronous_forms_reject_a_null_handler_by_name_before_running_any()
+    {
+        LeaseEvent item = new LeaseEvent.Expired(new Cursor(3, 0), "exec-2", s_at);
+        var ran = 0;
+        ValueTask<int> Count(int n)
+        {
+            ran++;
+            return ValueTask.FromResult(n);
+        }
+
+        var errors = new[]
+        {
+            Assert.Throws<ArgumentNullException>(() => { _ = item.MatchAsync(_ => Count(1), _ => Count(2), _ => Count(3), _ => Count(4), null!); }),
+            Assert.Throws<ArgumentNullException>(() => { _ = item.MatchAsync(0, (_, _) => Count(1), (_, _) => Count(2), (_, _) => Count(3), null!, (_, _) => Count(5)); }),
+            Assert.Throws<ArgumentNullException>(() => { _ = item.SwitchAsync(_ => default, null!, _ => default, _ => default, _ => default); }),
+            Assert.Throws<ArgumentNullException>(() => { _ = item.SwitchAsync(0, null!, (_, _) => default, (_, _) => default, (_, _) => default, (_, _) => default); }),
+        };
+
+        Assert.Equal(new[] { "unknown", "revoked", "renewed", "acquired" }, errors.Select(static e => e.ParamName));
+        Assert.Equal(0, ran);
+    }
+
+    // A handler that is cancelled cancels the task the asynchronous form returns, with the handler's token; the Unknown arm
+    // is awaited like any other.
+    [Fact]
+    public async Task A_cancelled_handler_cancels_the_asynchronous_match_and_the_unknown_arm_is_awaited_like_any_other()
+    {
+        using var cancellation = new CancellationTokenSource();
+        await cancellation.CancelAsync();
+        LeaseEvent expired = new LeaseEvent.Expired(new Cursor(3, 0), "exec-2", s_at);
+        var unknown = JsonSerializer.Deserialize<LeaseEvent>("""{"type":"stolen","execution_id":"exec-9"}""")!;
+        var token = cancellation.Token;
+
+        var cancelled = await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await expired.MatchAsync(
+            static _ => ValueTask.FromResult(1),
+            static _ => ValueTask.FromResult(2),
+            _ => ValueTask.FromCanceled<int>(token),
+            static _ => ValueTask.FromResult(4),
+            static _ => ValueTask.FromResult(5)));
+        var switched = await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await expired.SwitchAsync(
+            token,
+            static (_, _) => ValueTask.CompletedTask,
+            static (_, _) => ValueTask.CompletedTask,
+            static async (t, _) => await Task.Delay(Timeout.Infinite, t),
+            static (_, _) => ValueTask.CompletedTask,
+            static (_, _) => ValueTask.CompletedTask));
+        var fromUnknown = await unknown.MatchAsync(
+            "seen ",
+            static (_, _) => ValueTask.FromResult("acquired"),
+            static (_, _) => ValueTask.FromResult("renewed"),
+            static (_, _) => ValueTask.FromResult("expired"),
+            static (_, _) => ValueTask.FromResult("revoked"),
+            static async (prefix, u) => { await Task.Yield(); return prefix + u.RawWireName + " " + u.ExecutionId; });
+
+        Assert.Equal(token, cancelled.CancellationToken);
+        Assert.Equal(token, switched.CancellationToken);
+        Assert.Equal("seen stolen exec-9", fromUnknown);
     }
 
     [Fact]
