@@ -18,6 +18,10 @@ public sealed class HintNameTests
         { "unicode letters", new[] { Union("Магазин", "Заказ"), Union("店", "注文") } },
         { "keywords as namespaces", new[] { Union("@class.@event", "Order") } },
         { "a very long name", new[] { Union("Shop", new string('O', 400)) } },
+        // Roslyn compares hint names ignoring case (a file system may): two unions whose names differ in case only, or in
+        // namespaces that do, each need a file of their own.
+        { "two names that differ in case only", new[] { Union("Shop", "Order"), Union("Shop", "ORDER") } },
+        { "one name in two namespaces that differ in case only", new[] { Union("Shop", "Order"), Union("SHOP", "Order") } },
         { "a union nested in a class and one in a namespace of that name", new[] { "#pragma warning disable CS1591\nusing Reactive.Streams;\nnamespace Shop;\npublic static partial class Orders\n{\n    [EventUnion]\n    public abstract partial record Order\n    {\n        public sealed record Placed(string Id) : Order;\n    }\n}\n", Union("Shop.Other", "Order") } },
     };
 
@@ -34,10 +38,29 @@ public sealed class HintNameTests
         Assert.Empty(run.CompilationDiagnostics);
     }
 
+    // A case twin added in another file to a project whose union was generated already: the incremental run gives both a
+    // file of its own (whichever of them is parsed again sees the other) rather than failing the generator.
+    [Fact]
+    public void A_case_twin_added_to_a_project_gets_a_file_of_its_own_beside_the_cached_union()
+    {
+        var compilation = TestCompilation.Create(Union("Shop", "Order"));
+        var driver = TestCompilation.CreateDriver().RunGenerators(compilation);
+
+        driver = driver.RunGenerators(compilation.AddSyntaxTrees(Microsoft.CodeAnalysis.CSharp.CSharpSyntaxTree.ParseText(Union("Shop", "ORDER"), TestCompilation.ParseOptions, path: "Twin.cs")));
+
+        var result = driver.GetRunResult().Results.Single();
+        Assert.Null(result.Exception);
+        Assert.Equal(2, result.GeneratedSources.Length);
+        Assert.Equal(2, result.GeneratedSources.Select(static s => s.HintName).Distinct(StringComparer.OrdinalIgnoreCase).Count());
+    }
+
     [Fact]
     public void A_hint_name_is_the_type_name_when_it_has_nothing_to_replace_and_is_stable_otherwise()
     {
         Assert.Equal("Shop.Order.EventUnion.g.cs", Naming.HintName("global::Shop.Order", ".EventUnion.g.cs"));
+        var twin = Naming.HintName("global::Shop.Order", ".EventUnion.g.cs", caseTwin: true);
+        Assert.StartsWith("Shop.Order.", twin, StringComparison.Ordinal);
+        Assert.NotEqual(twin.ToUpperInvariant(), Naming.HintName("global::Shop.ORDER", ".EventUnion.g.cs", caseTwin: true).ToUpperInvariant());
 
         var connector = Naming.HintName("global::Shop.Order\u203FEvent", ".EventUnion.g.cs");
         Assert.Equal(connector, Naming.HintName("global::Shop.Order\u203FEvent", ".EventUnion.g.cs"));

@@ -108,9 +108,11 @@ internal static class Naming
     /// combining mark, a connector such as '‿', a formatting character, all legal in C# identifiers) becomes '_', and the
     /// name then ends with a hash of the exact type name, so that <c>A‿B</c> and <c>A_B</c> get two files rather than one
     /// hint name twice (an ArgumentException that fails the whole generator, CS8785). The '@' of a keyword used as a name
-    /// is written '_' without a hash, as before.
+    /// is written '_' without a hash, as before. Roslyn compares hint names ignoring case (as a file system may), so a name
+    /// with a case twin (<paramref name="caseTwin"/>: <c>Shop.Order</c> beside <c>Shop.ORDER</c>, or in a namespace
+    /// <c>SHOP</c>) ends with the hash too.
     /// </summary>
-    public static string HintName(string fullName, string suffix)
+    public static string HintName(string fullName, string suffix, bool caseTwin = false)
     {
         var name = fullName.Replace("global::", string.Empty);
         var builder = new StringBuilder(name.Length + suffix.Length + 9);
@@ -123,7 +125,7 @@ internal static class Naming
             builder.Append(kept ? c : '_');
         }
 
-        if (replaced)
+        if (replaced || caseTwin)
         {
             // FNV-1a over the UTF-16 code units: stable across processes and runtimes (string.GetHashCode is not).
             var hash = 2166136261u;

@@ -51,6 +51,10 @@ internal sealed record VariantModel(string Name, string WireName, EquatableArray
 /// members). Read from the file's own parse options, so the union's output depends on nothing but its model.
 /// </param>
 /// <param name="FileScopedNamespaces">The union's file is C# 10 or later: the generated file uses a file-scoped namespace.</param>
+/// <param name="HasCaseTwin">
+/// The union's name, or a namespace or type around it, differs only in case from a sibling's (<c>Order</c> beside
+/// <c>ORDER</c>): its hint name ends with a hash of its exact name, since Roslyn compares hint names ignoring case.
+/// </param>
 /// <param name="SuppressedWarnings">
 /// The warnings a use of the union or its variants raises because one is <c>[Obsolete]</c> (CS0612, CS0618) or
 /// <c>[Experimental]</c> (its id), comma-separated; the generated file suppresses them. Empty for most unions.
@@ -66,7 +70,8 @@ internal sealed record UnionModel(
     bool DeclaresJsonConverter = false,
     string SuppressedWarnings = "",
     bool CSharp11 = true,
-    bool FileScopedNamespaces = true)
+    bool FileScopedNamespaces = true,
+    bool HasCaseTwin = false)
 {
     public string FallbackName => IsPayloadless ? "Other" : "Unknown";
 

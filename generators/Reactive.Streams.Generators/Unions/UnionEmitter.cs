@@ -17,7 +17,7 @@ internal static class UnionEmitter
 
     private const string Core = "global::Reactive.Streams";
 
-    public static string HintName(UnionModel model) => Naming.HintName(model.FullName, ".EventUnion.g.cs");
+    public static string HintName(UnionModel model) => Naming.HintName(model.FullName, ".EventUnion.g.cs", model.HasCaseTwin);
 
     /// <summary>
     /// The union's source; <paramref name="csharp11"/> when the project's C# has UTF-8 string literals and static abstract
