@@ -81,4 +81,22 @@ public sealed class HintNameTests
         Assert.Equal(3, run.Sources.Count);
         Assert.Empty(run.CompilationDiagnostics);
     }
+
+    // As for unions: Roslyn compares hint names ignoring case, so sinks whose names (or namespaces) differ in case only
+    // each need a file of their own, or the whole generator fails (CS8785) and nothing of the project is generated.
+    [Theory]
+    [InlineData("Shop", "OrderSink", "Shop", "ORDERSINK")]
+    [InlineData("Shop", "OrderSink", "SHOP", "OrderSink")]
+    public void Two_sinks_whose_names_differ_in_case_only_get_two_files(string ns1, string name1, string ns2, string name2)
+    {
+        var union = Union("Shop", "Order");
+        static string SinkNamed(string ns, string name) => $"#pragma warning disable CS1591\nusing Reactive.Streams;\nnamespace {ns};\n[StreamSink(typeof(Shop.Order))]\npublic sealed partial class {name}\n{{\n    public void OnPlaced(Shop.Order.Placed item) {{ }}\n}}\n";
+
+        var run = TestCompilation.Run(union, SinkNamed(ns1, name1), SinkNamed(ns2, name2));
+
+        Assert.Null(run.Result.Results.Single().Exception);
+        Assert.Equal(3, run.Sources.Count);
+        Assert.Equal(3, run.Sources.Keys.Distinct(StringComparer.OrdinalIgnoreCase).Count());
+        Assert.Empty(run.CompilationDiagnostics);
+    }
 }

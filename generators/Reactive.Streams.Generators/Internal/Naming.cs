@@ -1,10 +1,44 @@
 using System.Text;
+using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 
 namespace Reactive.Streams.Generators.Internal;
 
 internal static class Naming
 {
+    /// <summary>
+    /// Whether the type (a union or a sink), or a type or namespace around it, has a sibling whose name differs from its
+    /// own in case only (<c>Order</c> beside <c>ORDER</c>, a namespace <c>Shop</c> beside <c>SHOP</c>): two such types
+    /// would get hint names that Roslyn, comparing them ignoring case, refuses as one name added twice, failing the whole
+    /// generator (CS8785). Such a type's hint name ends with a hash of its exact name. Whichever of two such types is
+    /// parsed later sees the other, so their hint names differ even when one of them is cached.
+    /// </summary>
+    internal static bool HasCaseTwin(INamedTypeSymbol type)
+    {
+        ISymbol current = type;
+        while (current.ContainingSymbol is { } container && current is not INamespaceSymbol { IsGlobalNamespace: true })
+        {
+            var siblings = container switch
+            {
+                INamespaceSymbol ns => ns.GetMembers().Cast<ISymbol>(),
+                INamedTypeSymbol outer => outer.GetTypeMembers(),
+                _ => Enumerable.Empty<ISymbol>(),
+            };
+            foreach (var sibling in siblings)
+            {
+                if (!string.Equals(sibling.Name, current.Name, StringComparison.Ordinal)
+                    && string.Equals(sibling.Name, current.Name, StringComparison.OrdinalIgnoreCase))
+                {
+                    return true;
+                }
+            }
+
+            current = container;
+        }
+
+        return false;
+    }
+
     /// <summary>
     /// snake_case as System.Text.Json's <c>JsonNamingPolicy.SnakeCaseLower</c> writes it for identifiers:
     /// a word starts at an upper-case letter after a lower-case letter or digit, and at the last capital of an

@@ -26,6 +26,10 @@ internal sealed record HandlerModel(string CaseTypeName, string MethodName, bool
 /// <c>[Obsolete]</c> (CS0612, CS0618) or <c>[Experimental]</c> (its id), comma-separated; the file suppresses them. Empty
 /// for most sinks.
 /// </param>
+/// <param name="HasCaseTwin">
+/// The sink's name, or a namespace or type around it, differs only in case from a sibling's: its hint name ends with a
+/// hash of its exact name, since Roslyn compares hint names ignoring case.
+/// </param>
 internal sealed record SinkModel(
     string Namespace,
     EquatableArray<string> ContainingTypes,
@@ -39,7 +43,8 @@ internal sealed record SinkModel(
     string? DegraderName,
     bool HasDataflowBlock,
     bool FileScopedNamespace = true,
-    string SuppressedWarnings = "");
+    string SuppressedWarnings = "",
+    bool HasCaseTwin = false);
 
 /// <summary>What the parser found for one <c>[StreamSink]</c>: a model when code can be generated, and diagnostics.</summary>
 internal sealed record SinkResult(SinkModel? Model, EquatableArray<DiagnosticInfo> Diagnostics);

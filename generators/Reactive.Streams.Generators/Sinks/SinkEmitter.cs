@@ -23,7 +23,7 @@ internal static class SinkEmitter
             prefix += container.Substring(container.LastIndexOf(' ') + 1) + ".";
         }
 
-        return Naming.HintName(prefix + model.Name, ".StreamSink.g.cs");
+        return Naming.HintName(prefix + model.Name, ".StreamSink.g.cs", model.HasCaseTwin);
     }
 
     public static string Emit(SinkModel model, bool fileScopedNamespace = true)

@@ -166,7 +166,8 @@ internal static class SinkParser
                 DegraderName: degrader,
                 HasDataflowBlock: context.SemanticModel.Compilation.GetTypeByMetadataName(BackpressureBlock) is not null,
                 FileScopedNamespace: languageVersion >= LanguageVersion.CSharp10,
-                SuppressedWarnings: DeprecationWarnings(union, degrader is null ? Enumerable.Empty<IMethodSymbol>() : sink.GetMembers(degrader).OfType<IMethodSymbol>()));
+                SuppressedWarnings: DeprecationWarnings(union, degrader is null ? Enumerable.Empty<IMethodSymbol>() : sink.GetMembers(degrader).OfType<IMethodSymbol>()),
+                HasCaseTwin: Naming.HasCaseTwin(sink));
         return new SinkResult(model, diagnostics.ToEquatableArray());
     }
 

@@ -323,41 +323,8 @@ internal static class UnionParser
             SuppressedWarnings: usage.Warnings(),
             CSharp11: languageVersion >= LanguageVersion.CSharp11,
             FileScopedNamespaces: languageVersion >= LanguageVersion.CSharp10,
-            HasCaseTwin: HasCaseTwin(union));
+            HasCaseTwin: Naming.HasCaseTwin(union));
         return new UnionResult(union.Name, union.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat), model, diagnostics.ToEquatableArray());
-    }
-
-    /// <summary>
-    /// Whether the union, or a type or namespace around it, has a sibling whose name differs from its own in case only
-    /// (<c>Order</c> beside <c>ORDER</c>, a namespace <c>Shop</c> beside <c>SHOP</c>): two unions named so would get hint
-    /// names that Roslyn, comparing them ignoring case, refuses as one name added twice, failing the whole generator
-    /// (CS8785). Such a union's hint name ends with a hash of its exact name. Whichever of two such unions is parsed later
-    /// sees the other, so their hint names differ even when one of them is cached.
-    /// </summary>
-    internal static bool HasCaseTwin(INamedTypeSymbol union)
-    {
-        ISymbol current = union;
-        while (current.ContainingSymbol is { } container && current is not INamespaceSymbol { IsGlobalNamespace: true })
-        {
-            var siblings = container switch
-            {
-                INamespaceSymbol ns => ns.GetMembers().Cast<ISymbol>(),
-                INamedTypeSymbol type => type.GetTypeMembers(),
-                _ => Enumerable.Empty<ISymbol>(),
-            };
-            foreach (var sibling in siblings)
-            {
-                if (!string.Equals(sibling.Name, current.Name, StringComparison.Ordinal)
-                    && string.Equals(sibling.Name, current.Name, StringComparison.OrdinalIgnoreCase))
-                {
-                    return true;
-                }
-            }
-
-            current = container;
-        }
-
-        return false;
     }
 
     /// <summary>
