@@ -38,7 +38,8 @@ public static partial class ObservableBackpressureExtensions
     /// buffered before it were handled, and so with the exception a source's <c>Subscribe</c> throws (as
     /// <c>ForEachAsync</c> does; <c>SubscribeAsync</c> itself does not throw it); it faults with <see cref="StreamOverflowException"/> (Fail) or the degrader's
     /// error the same way; it faults with the scheduler's exception, and the subscription ends, if the scheduler refuses
-    /// to run the handler loop (a disposed <see cref="EventLoopScheduler"/>). Disposing cancels the token passed to the running handler, unsubscribes the source, releases
+    /// to run the handler loop (a disposed <see cref="EventLoopScheduler"/>), and with the options' clock's exception if it
+    /// refuses the timer of a PauseUpstream timeout (the push is then rejected, and does not throw). Disposing cancels the token passed to the running handler, unsubscribes the source, releases
     /// blocked producers and starts no further handler; <see cref="BackpressureSubscription.Completion"/> then completes
     /// successfully once the running handler has returned (an <see cref="OperationCanceledException"/> it throws for
     /// that token is not an error).</para>

@@ -43,7 +43,9 @@ namespace Reactive.Streams;
 /// <c>ObserveOn</c>.
 /// A scheduler that refuses the drain's work (a disposed <see cref="EventLoopScheduler"/>) ends the subscription as a
 /// disposal does, and the observer gets <c>OnError</c> with the scheduler's exception on the thread that pushed (or
-/// completed); the push itself does not throw.
+/// completed); the push itself does not throw. So does a clock that refuses the timer of a PauseUpstream timeout (a push that finds the buffer full
+/// after the scheduler was disposed): the push is rejected and the stream ends with the clock's exception after the
+/// items buffered before it.
 /// </para>
 /// <para>
 /// The drain takes the buffered items in batches of an eighth of the capacity (at most 128) and then calls the observer

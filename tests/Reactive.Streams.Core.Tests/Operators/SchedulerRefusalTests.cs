@@ -1,0 +1,112 @@
+using Reactive.Streams.Tests.Support;
+using System.Reactive.Concurrency;
+using System.Reactive.Linq;
+using System.Reactive.Subjects;
+
+namespace Reactive.Streams.Tests.Operators;
+
+/// <summary>
+/// A scheduler or clock that refuses work at a point other than the first drain: the operator's dedicated drain
+/// thread at subscription, a PauseUpstream timer on an event loop disposed while a drain runs, a clock whose timers
+/// cannot be created. As for a refused drain (docs: "a scheduler that refuses the drain's work ... the push itself does
+/// not throw"), the subscription ends with the scheduler's exception as its error, and nothing is thrown into the
+/// source's <c>OnNext</c> or out of <c>Subscribe</c>.
+/// </summary>
+public sealed class SchedulerRefusalTests
+{
+    private static readonly TimeSpan Limit = TestLimits.Hang;
+
+    [Fact]
+    public async Task PauseUpstream_with_a_timeout_on_an_event_loop_disposed_mid_drain_fails_the_stream_instead_of_throwing_into_OnNext()
+    {
+        var loop = new EventLoopScheduler();
+        using var gate = new ManualResetEventSlim();
+        using var entered = new ManualResetEventSlim();
+        var subject = new Subject<int>();
+        var received = new List<int>();
+        var terminal = new TaskCompletionSource<Exception?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var subscription = subject.PauseUpstream(1, TimeSpan.FromMinutes(5), loop).Subscribe(
+            x =>
+            {
+                received.Add(x);
+                if (x == 1)
+                {
+                    entered.Set();
+                    gate.Wait(Limit);
+                }
+            },
+            e => terminal.TrySetResult(e),
+            () => terminal.TrySetResult(null));
+        try
+        {
+            subject.OnNext(1);
+            Assert.True(entered.Wait(Limit));
+            subject.OnNext(2); // the drain took 1: room for one
+
+            // The running drain goes on; the disposed loop takes no new work, the timer of a waiting push included.
+            loop.Dispose();
+            var thrown = Record.Exception(() => subject.OnNext(3));
+            gate.Set();
+
+            Assert.Null(thrown);
+            var error = await terminal.Task.WaitAsync(Limit);
+            Assert.IsType<ObjectDisposedException>(error);
+            Assert.Equal([1, 2], received);
+            Assert.False(subject.HasObservers);
+            var metrics = ((IMeteredStream)subscription).GetMetrics();
+            Assert.Equal((3, 2, 1, 0), (metrics.ItemsPushed, metrics.ItemsDelivered, metrics.ItemsFailed, metrics.Depth));
+        }
+        finally
+        {
+            gate.Set();
+            subscription.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task BackpressureObserver_whose_clock_cannot_create_the_PauseUpstream_timer_fails_Completion_instead_of_throwing_from_OnNext()
+    {
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var handled = new List<int>();
+        var options = new BoundedStreamOptions<int>(BackpressurePolicy.PauseUpstream, 1)
+        {
+            PauseTimeout = TimeSpan.FromMinutes(5),
+            TimeProvider = new TimerlessClock(),
+        };
+        await using var observer = new BackpressureObserver<int>(
+            async (x, _) =>
+            {
+                handled.Add(x);
+                if (x == 1)
+                {
+                    entered.SetResult();
+                    await release.Task;
+                }
+            },
+            options);
+
+        observer.OnNext(1);
+        await entered.Task.WaitAsync(Limit);
+        observer.OnNext(2); // the handler took 1: room for one
+        var thrown = Record.Exception(() => observer.OnNext(3));
+        release.SetResult();
+
+        Assert.Null(thrown);
+        Assert.True(observer.IsStopped);
+        var error = await Assert.ThrowsAsync<NotSupportedException>(() => observer.Completion.WaitAsync(Limit));
+        Assert.Equal(TimerlessClock.Refusal, error.Message);
+        Assert.Equal([1, 2], handled);
+        var metrics = observer.GetMetrics();
+        Assert.Equal((3, 2, 1, 0), (metrics.ItemsPushed, metrics.ItemsDelivered, metrics.ItemsFailed, metrics.Depth));
+    }
+
+    /// <summary>A clock that tells the time but, like a disposed scheduler, creates no timers.</summary>
+    private sealed class TimerlessClock : TimeProvider
+    {
+        public const string Refusal = "this clock creates no timers";
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period) =>
+            throw new NotSupportedException(Refusal);
+    }
+}
