@@ -43,7 +43,9 @@ namespace Reactive.Streams;
 /// <c>ObserveOn</c>.
 /// A scheduler that refuses the drain's work (a disposed <see cref="EventLoopScheduler"/>) ends the subscription as a
 /// disposal does, and the observer gets <c>OnError</c> with the scheduler's exception on the thread that pushed (or
-/// completed); the push itself does not throw. So does a clock that refuses the timer of a PauseUpstream timeout (a push that finds the buffer full
+/// completed); the push itself does not throw. So does a scheduler offering long-running work that refuses the drain's
+/// dedicated thread, at <c>Subscribe</c> (on the subscribing thread; <c>Subscribe</c> does not throw, and the source is
+/// not subscribed), and a clock that refuses the timer of a PauseUpstream timeout (a push that finds the buffer full
 /// after the scheduler was disposed): the push is rejected and the stream ends with the clock's exception after the
 /// items buffered before it.
 /// </para>
@@ -292,7 +294,21 @@ internal sealed class WithBackpressure<T>(IObservable<T> source, BoundedStreamOp
                 // that parks when the buffer is empty, as Rx's ObserveOn does there: scheduling a task for every burst
                 // costs more than waking a parked thread.
                 _wake = new ManualResetEventSlim(false);
-                longRunning.ScheduleLongRunning(this, static (sink, _) => sink.DrainLongRunning());
+                try
+                {
+                    longRunning.ScheduleLongRunning(this, static (sink, _) => sink.DrainLongRunning());
+                }
+                catch (Exception error)
+                {
+                    // The scheduler refused the drain's thread (a thread factory that throws, say): nothing can ever be
+                    // delivered. As for a refused drain (OnReadable), end the subscription as a disposal does and tell
+                    // the observer, on this thread (no drain exists to call it), instead of throwing out of Subscribe;
+                    // the source is not subscribed, since none of its items could be delivered.
+                    Dispose();
+                    _terminated = true;
+                    observer.OnError(error);
+                    return;
+                }
             }
             else
             {

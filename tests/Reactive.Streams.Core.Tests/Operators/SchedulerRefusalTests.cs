@@ -101,6 +101,47 @@ public sealed class SchedulerRefusalTests
         Assert.Equal((3, 2, 1, 0), (metrics.ItemsPushed, metrics.ItemsDelivered, metrics.ItemsFailed, metrics.Depth));
     }
 
+    [Fact]
+    public void A_scheduler_that_refuses_the_dedicated_drain_thread_ends_the_subscription_with_OnError_instead_of_Subscribe_throwing()
+    {
+        // NewThreadScheduler offers long-running work, so the operator asks it for its drain thread at subscription.
+        var refusing = new NewThreadScheduler(_ => throw new InvalidOperationException("no thread today"));
+        var subject = new Subject<int>();
+        var notifications = new List<string>();
+        IDisposable? subscription = null;
+
+        var thrown = Record.Exception(() => subscription = subject.DropOldest(4, refusing).Subscribe(
+            x => notifications.Add($"OnNext({x})"),
+            e => notifications.Add($"OnError({e.GetType().Name}: {e.Message})"),
+            () => notifications.Add("OnCompleted")));
+
+        Assert.Null(thrown);
+        Assert.Equal(["OnError(InvalidOperationException: no thread today)"], notifications);
+        Assert.False(subject.HasObservers); // never subscribed: nothing could ever be delivered
+        subject.OnNext(1);
+        subject.OnCompleted();
+        Assert.Single(notifications);
+        subscription!.Dispose();
+    }
+
+    [Fact]
+    public void A_cold_source_is_not_subscribed_when_the_dedicated_drain_thread_is_refused()
+    {
+        var refusing = new NewThreadScheduler(_ => throw new InvalidOperationException("no thread today"));
+        var subscriptions = 0;
+        var source = Observable.Create<int>(_ =>
+        {
+            subscriptions++;
+            return () => { };
+        });
+        Exception? error = null;
+
+        using var subscription = source.FailOnOverflow(4, refusing).Subscribe(_ => { }, e => error = e);
+
+        Assert.IsType<InvalidOperationException>(error);
+        Assert.Equal(0, subscriptions);
+    }
+
     /// <summary>A clock that tells the time but, like a disposed scheduler, creates no timers.</summary>
     private sealed class TimerlessClock : TimeProvider
     {
