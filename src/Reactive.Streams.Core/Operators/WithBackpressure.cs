@@ -190,7 +190,11 @@ public static partial class ObservableBackpressureExtensions
     /// <c>OnNext</c>. A producer on a thread-pool thread is taken to block safely (another pool thread runs the drain);
     /// a custom scheduler that runs work on pool threads but only one at a time would deadlock there, so
     /// give such a stream a <paramref name="timeout"/>. A wait that outlasts <paramref name="timeout"/> (measured on
-    /// <paramref name="scheduler"/>'s clock) faults the stream with <see cref="StreamOverflowException"/>. Disposal releases a blocked producer.
+    /// <paramref name="scheduler"/>'s clock) faults the stream with <see cref="StreamOverflowException"/>. On a virtual-time
+    /// scheduler the timeout is work scheduled on it, so it passes as its clock is advanced; on Rx's machine-local
+    /// schedulers (<see cref="LocalScheduler"/>: the event loop, task pool, thread pool, current thread...), whose clock
+    /// is the system's, it runs on the system's timers, so it fires also while the consumer holds the scheduler's
+    /// thread. Disposal releases a blocked producer.
     /// </remarks>
     /// <typeparam name="T">The item type.</typeparam>
     /// <param name="source">The source sequence.</param>
@@ -208,7 +212,12 @@ public static partial class ObservableBackpressureExtensions
         var options = new BoundedStreamOptions<T>(BackpressurePolicy.PauseUpstream, capacity)
         {
             PauseTimeout = timeout,
-            TimeProvider = new SchedulerTimeProvider(scheduler),
+            // A machine-local scheduler (every Rx scheduler but the virtual-time ones) tells the system's time, so the
+            // system's timers measure the timeout: on the scheduler itself the timer would wait behind the very
+            // consumer whose stall it is there to catch (an event loop's one thread), or sleep the pushing thread for
+            // the whole timeout (ImmediateScheduler, CurrentThreadScheduler outside a trampoline). Any other scheduler
+            // (a virtual clock) runs the timer, so the timeout passes in its time.
+            TimeProvider = scheduler is LocalScheduler ? TimeProvider.System : new SchedulerTimeProvider(scheduler),
         };
         return new WithBackpressure<T>(source, options, scheduler);
     }

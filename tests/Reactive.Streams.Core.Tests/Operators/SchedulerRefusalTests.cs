@@ -7,8 +7,8 @@ namespace Reactive.Streams.Tests.Operators;
 
 /// <summary>
 /// A scheduler or clock that refuses work at a point other than the first drain: the operator's dedicated drain
-/// thread at subscription, a PauseUpstream timer on an event loop disposed while a drain runs, a clock whose timers
-/// cannot be created. As for a refused drain (docs: "a scheduler that refuses the drain's work ... the push itself does
+/// thread at subscription, a PauseUpstream timeout's timer on a scheduler that throws on timed work, a clock whose
+/// timers cannot be created. And the PauseUpstream timeout on an event loop, whose thread a stuck consumer holds. As for a refused drain (docs: "a scheduler that refuses the drain's work ... the push itself does
 /// not throw"), the subscription ends with the scheduler's exception as its error, and nothing is thrown into the
 /// source's <c>OnNext</c> or out of <c>Subscribe</c>.
 /// </summary>
@@ -17,15 +17,16 @@ public sealed class SchedulerRefusalTests
     private static readonly TimeSpan Limit = TestLimits.Hang;
 
     [Fact]
-    public async Task PauseUpstream_with_a_timeout_on_an_event_loop_disposed_mid_drain_fails_the_stream_instead_of_throwing_into_OnNext()
+    public async Task PauseUpstream_with_a_timeout_on_a_scheduler_that_refuses_timed_work_fails_the_stream_instead_of_throwing_into_OnNext()
     {
-        var loop = new EventLoopScheduler();
+        using var loop = new EventLoopScheduler();
+        var scheduler = new NoTimedWorkScheduler(loop);
         using var gate = new ManualResetEventSlim();
         using var entered = new ManualResetEventSlim();
         var subject = new Subject<int>();
         var received = new List<int>();
         var terminal = new TaskCompletionSource<Exception?>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var subscription = subject.PauseUpstream(1, TimeSpan.FromMinutes(5), loop).Subscribe(
+        var subscription = subject.PauseUpstream(1, TimeSpan.FromMinutes(5), scheduler).Subscribe(
             x =>
             {
                 received.Add(x);
@@ -43,14 +44,13 @@ public sealed class SchedulerRefusalTests
             Assert.True(entered.Wait(Limit));
             subject.OnNext(2); // the drain took 1: room for one
 
-            // The running drain goes on; the disposed loop takes no new work, the timer of a waiting push included.
-            loop.Dispose();
+            // Full: the push asks the scheduler for its timeout's timer, and the scheduler refuses it.
             var thrown = Record.Exception(() => subject.OnNext(3));
             gate.Set();
 
             Assert.Null(thrown);
             var error = await terminal.Task.WaitAsync(Limit);
-            Assert.IsType<ObjectDisposedException>(error);
+            Assert.Equal(NoTimedWorkScheduler.Refusal, Assert.IsType<NotSupportedException>(error).Message);
             Assert.Equal([1, 2], received);
             Assert.False(subject.HasObservers);
             var metrics = ((IMeteredStream)subscription).GetMetrics();
@@ -140,6 +140,67 @@ public sealed class SchedulerRefusalTests
 
         Assert.IsType<InvalidOperationException>(error);
         Assert.Equal(0, subscriptions);
+    }
+
+    [Fact]
+    public async Task PauseUpstream_times_out_on_an_event_loop_whose_thread_is_held_by_a_stuck_observer()
+    {
+        // The timeout is there for a consumer that makes no room. On an event loop the consumer holds the loop's only
+        // thread, so a timer queued on the loop could fire only once the consumer moved on: the producer waited for
+        // ever. The observer here is stuck until the producer's push has returned.
+        using var loop = new EventLoopScheduler();
+        using var gate = new ManualResetEventSlim();
+        using var entered = new ManualResetEventSlim();
+        var subject = new Subject<int>();
+        var received = new List<int>();
+        var terminal = new TaskCompletionSource<Exception?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var subscription = subject.PauseUpstream(1, TimeSpan.FromMilliseconds(1), loop).Subscribe(
+            x =>
+            {
+                received.Add(x);
+                if (x == 1)
+                {
+                    entered.Set();
+                    gate.Wait(Limit);
+                }
+            },
+            e => terminal.TrySetResult(e),
+            () => terminal.TrySetResult(null));
+        try
+        {
+            subject.OnNext(1);
+            Assert.True(entered.Wait(Limit));
+            subject.OnNext(2);
+            var producer = Task.Run(() => subject.OnNext(3)); // waits for room that only the stuck observer could make
+            await producer.WaitAsync(Limit);
+            gate.Set();
+
+            var error = await terminal.Task.WaitAsync(Limit);
+            Assert.Equal(BackpressurePolicy.PauseUpstream, Assert.IsType<StreamOverflowException>(error).Policy);
+            Assert.Equal([1, 2], received);
+            Assert.False(subject.HasObservers);
+        }
+        finally
+        {
+            gate.Set();
+        }
+    }
+
+    /// <summary>Runs work now on an inner scheduler, and refuses work with a due time (a scheduler that throws).</summary>
+    private sealed class NoTimedWorkScheduler(IScheduler inner) : IScheduler
+    {
+        public const string Refusal = "this scheduler runs no timed work";
+
+        public DateTimeOffset Now => inner.Now;
+
+        public IDisposable Schedule<TState>(TState state, Func<IScheduler, TState, IDisposable> action) =>
+            inner.Schedule(state, (_, s) => action(this, s));
+
+        public IDisposable Schedule<TState>(TState state, TimeSpan dueTime, Func<IScheduler, TState, IDisposable> action) =>
+            throw new NotSupportedException(Refusal);
+
+        public IDisposable Schedule<TState>(TState state, DateTimeOffset dueTime, Func<IScheduler, TState, IDisposable> action) =>
+            throw new NotSupportedException(Refusal);
     }
 
     /// <summary>A clock that tells the time but, like a disposed scheduler, creates no timers.</summary>
