@@ -23,7 +23,8 @@ public static partial class ObservableBackpressureExtensions
     /// Otherwise the stream cannot tell which thread its readers use, so a producer that is itself the stream's reader
     /// waits until the options' <c>PauseTimeout</c> (forever without one). Completing the stream from the reading side, or cancelling <paramref name="cancellationToken"/> (which
     /// completes it with an <see cref="OperationCanceledException"/>), unsubscribes the source; with a token already
-    /// cancelled the source is not subscribed at all.
+    /// cancelled the source is not subscribed at all. An exception thrown by the source's <c>Subscribe</c> propagates
+    /// from this call, which then returns no stream and keeps no registration on <paramref name="cancellationToken"/>.
     /// </remarks>
     /// <typeparam name="T">The item type.</typeparam>
     /// <param name="source">The source sequence.</param>
@@ -210,6 +211,13 @@ internal sealed class StreamSink<T>(BoundedBuffer<T> buffer) : BackpressureSink<
         try
         {
             SubscribeTo(source);
+        }
+        catch (Exception error)
+        {
+            // The caller gets the source's exception and no stream: end the stream, which lets go of the token's
+            // registration (a token that outlives the call would otherwise keep the abandoned stream reachable).
+            Stop(error, completeBuffer: true);
+            throw;
         }
         finally
         {

@@ -186,6 +186,44 @@ public sealed class SchedulerRefusalTests
         }
     }
 
+    [Fact]
+    public void ToBoundedStream_whose_source_Subscribe_throws_lets_go_of_a_long_lived_token()
+    {
+        // The exception reaches the caller, who gets no stream; the registration on a token that outlives the call (an
+        // application's lifetime token) must not keep the abandoned stream reachable, nor end it later.
+        using var lifetime = new CancellationTokenSource();
+        var subscribed = SubscribeAThrowingSource(lifetime.Token);
+
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+
+        Assert.False(subscribed.TryGetTarget(out _), "The token still holds the abandoned stream's producer.");
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static WeakReference<IObserver<int>> SubscribeAThrowingSource(CancellationToken token)
+    {
+        var source = new ThrowsOnSubscribe();
+        var error = Assert.Throws<InvalidOperationException>(
+            () => source.ToBoundedStream(new BoundedStreamOptions<int>(BackpressurePolicy.DropOldest, 4), token));
+        Assert.Equal(ThrowsOnSubscribe.Message, error.Message);
+        return source.Subscribed!;
+    }
+
+    private sealed class ThrowsOnSubscribe : IObservable<int>
+    {
+        public const string Message = "this source cannot be subscribed";
+
+        public WeakReference<IObserver<int>>? Subscribed { get; private set; }
+
+        public IDisposable Subscribe(IObserver<int> observer)
+        {
+            Subscribed = new WeakReference<IObserver<int>>(observer);
+            throw new InvalidOperationException(Message);
+        }
+    }
+
     /// <summary>Runs work now on an inner scheduler, and refuses work with a due time (a scheduler that throws).</summary>
     private sealed class NoTimedWorkScheduler(IScheduler inner) : IScheduler
     {
