@@ -149,12 +149,13 @@ internal abstract class BackpressureSink<T> : ReadSignal, IObserver<T>
         {
             Stop(timeout, completeBuffer: true);
         }
-        catch (Exception refused)
+        catch (Exception refused) when (refused is not ThreadInterruptedException)
         {
             // The clock refused the wait's timer before the item was parked (a PauseUpstream timeout on a scheduler that
-            // takes no more work, such as a disposed EventLoopScheduler): the push can neither wait nor be accepted.
+            // throws on timed work, a TimeProvider whose CreateTimer throws): the push can neither wait nor be accepted.
             // Thrown from here, the clock's exception reached the source's OnNext and the stream went on, the item
             // counted nowhere. End the stream with it instead, as a refused drain does, and count the item as rejected.
+            // (An interrupted wait is no refusal: its item is still parked, and the interruption is the thread's own.)
             Stop(refused, completeBuffer: true);
             Buffer.TryPush(value);
         }
