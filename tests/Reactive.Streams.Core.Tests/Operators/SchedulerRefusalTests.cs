@@ -187,6 +187,35 @@ public sealed class SchedulerRefusalTests
     }
 
     [Fact]
+    public async Task PauseUpstream_with_a_timeout_on_the_current_thread_scheduler_parks_a_producer_of_another_thread_instead_of_sleeping_it()
+    {
+        // The timer of a producer's wait was a CurrentThreadScheduler work item: on a thread with no trampoline that
+        // runs at once, sleeping the producer for the whole timeout before it could wait for room at all.
+        var scheduler = CurrentThreadScheduler.Instance;
+        var subject = new Subject<int>();
+        var received = new List<int>();
+        var ended = false;
+        using var subscription = subject.PauseUpstream(1, TimeSpan.FromMinutes(10), scheduler)
+            .Subscribe(received.Add, _ => ended = true, () => ended = true);
+        var metered = (IMeteredStream)subscription;
+        Task? producer = null;
+        var parked = false;
+
+        scheduler.Schedule(() =>
+        {
+            subject.OnNext(1); // the drain is queued on this thread's trampoline, behind this work item
+            producer = Task.Run(() => subject.OnNext(2)); // finds the buffer full: waits for room
+            parked = SpinWait.SpinUntil(() => metered.GetMetrics().PauseUpstreamBlocks == 1, Limit);
+        });
+        await producer!.WaitAsync(Limit);
+
+        Assert.True(parked, "The producer did not wait for room.");
+        Assert.Equal([1, 2], received);
+        Assert.False(ended);
+        Assert.Equal(new StreamMetricsSnapshot(2, 2, 0, 0, 1, 0, 0, 0), metered.GetMetrics());
+    }
+
+    [Fact]
     public void ToBoundedStream_whose_source_Subscribe_throws_lets_go_of_a_long_lived_token()
     {
         // The exception reaches the caller, who gets no stream; the registration on a token that outlives the call (an
