@@ -271,11 +271,18 @@ public class RxCompositionTests
         var subject = new Subject<int>();
         var messages = new List<Notification<int>>();
         subject.PauseUpstream(1, TimeSpan.Zero, scheduler).Materialize().Subscribe(messages.Add);
-        await Task.Run(() =>
-        {
-            subject.OnNext(1);
-            subject.OnNext(2);
-        }).WaitAsync(TestLimits.Hang);
+
+        // A dedicated thread: a pool thread may be the very thread that subscribed (this test's, back in the pool at
+        // the await), which the operator takes for the one that advances the stopped clock, and fails fast instead.
+        await Task.Factory.StartNew(
+            () =>
+            {
+                subject.OnNext(1);
+                subject.OnNext(2);
+            },
+            CancellationToken.None,
+            TaskCreationOptions.LongRunning,
+            TaskScheduler.Default).WaitAsync(TestLimits.Hang);
         scheduler.Start();
         Assert.Equal(1, messages[0].Value);
         Assert.IsType<StreamOverflowException>(messages[1].Exception);
