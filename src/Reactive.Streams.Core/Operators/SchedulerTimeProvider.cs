@@ -5,7 +5,9 @@ namespace Reactive.Streams;
 
 /// <summary>
 /// A <see cref="TimeProvider"/> over an <see cref="IScheduler"/>, so a PauseUpstream timeout on an Rx surface runs on
-/// the operator's scheduler clock (Rx surfaces take their time from an <see cref="IScheduler"/>). Hand-written and
+/// the operator's scheduler clock (Rx surfaces take their time from an <see cref="IScheduler"/>): for a virtual clock,
+/// or any scheduler that is not a <see cref="LocalScheduler"/> (whose clock is the system's, so the PauseUpstream
+/// shorthand gives it <see cref="TimeProvider.System"/> instead). Hand-written and
 /// minimal because Core cannot depend on the testing package's richer bridge: it serves the engine's one-shot timers.
 /// </summary>
 internal sealed class SchedulerTimeProvider(IScheduler scheduler) : TimeProvider

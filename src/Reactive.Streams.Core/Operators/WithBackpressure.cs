@@ -45,9 +45,9 @@ namespace Reactive.Streams;
 /// disposal does, and the observer gets <c>OnError</c> with the scheduler's exception on the thread that pushed (or
 /// completed); the push itself does not throw. So does a scheduler offering long-running work that refuses the drain's
 /// dedicated thread, at <c>Subscribe</c> (on the subscribing thread; <c>Subscribe</c> does not throw, and the source is
-/// not subscribed), and a clock that refuses the timer of a PauseUpstream timeout (a push that finds the buffer full
-/// after the scheduler was disposed): the push is rejected and the stream ends with the clock's exception after the
-/// items buffered before it.
+/// not subscribed), and a clock that refuses the timer of a PauseUpstream timeout (a scheduler that throws on timed
+/// work, met by a push that finds the buffer full): the push is rejected and the stream ends with the clock's
+/// exception after the items buffered before it.
 /// </para>
 /// <para>
 /// The drain takes the buffered items in batches of an eighth of the capacity (at most 128) and then calls the observer
