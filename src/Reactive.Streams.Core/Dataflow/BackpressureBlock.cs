@@ -1273,9 +1273,10 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
     public bool TryReceive(Predicate<T>? filter, [MaybeNullWhen(false)] out T item)
     {
         // The filter is foreign code: it runs on a peeked message outside the lock, and the read then takes that message
-        // only if it is still the oldest.
+        // only if it is still the oldest. A message a target reserved is nobody else's to look at: as on BufferBlock, the
+        // read is refused without running the filter (which could otherwise throw, or count, on a message it cannot take).
         var position = -1L;
-        if (filter is not null && !(_buffer.TryPeekHead(out var head, out position) && filter(head)))
+        if (filter is not null && (IsReserved() || !(_buffer.TryPeekHead(out var head, out position) && filter(head))))
         {
             item = default;
             return false;

@@ -44,6 +44,25 @@ public class BackpressureBlockTwinEdgeTests
 
     [Theory]
     [MemberData(nameof(All))]
+    public void TryReceive_while_the_head_is_reserved_is_false_without_running_the_filter(Twin twin)
+    {
+        var block = Create(twin, 4);
+        var holder = new BufferBlock<int>();
+        block.Post(1);
+        Assert.True(block.ReserveMessage(new DataflowMessageHeader(1), holder));
+        var calls = 0;
+
+        Assert.False(Receivable(block).TryReceive(x => { calls++; return true; }, out _));
+        Assert.False(Receivable(block).TryReceive(_ => throw new FormatException("filter ran"), out _));
+
+        Assert.Equal(0, calls);
+        block.ReleaseReservation(new DataflowMessageHeader(1), holder);
+        Assert.True(Receivable(block).TryReceive(x => { calls++; return true; }, out var item));
+        Assert.Equal((1, 1), (item, calls));
+    }
+
+    [Theory]
+    [MemberData(nameof(All))]
     public async Task ReceiveAsync_and_OutputAvailableAsync_wait_while_the_head_is_reserved_and_get_it_once_released(Twin twin)
     {
         var block = Create(twin, 4);
