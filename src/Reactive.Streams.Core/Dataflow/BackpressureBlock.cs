@@ -1105,7 +1105,7 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
                         // written against BufferBlock, which offers without it under its lock and dequeues what a target
                         // accepts. The message is the target's, taken for it as its own consume would (its link's
                         // MaxMessages counts it), instead of being offered to it again and again.
-                        ConsumeMessage(header, link.Target, out _);
+                        Consume(header, link.Target, link, out _);
                     }
 
                     return true;
@@ -1180,7 +1180,14 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
     }
 
     /// <inheritdoc />
-    public T? ConsumeMessage(DataflowMessageHeader messageHeader, ITargetBlock<T> target, out bool messageConsumed)
+    public T? ConsumeMessage(DataflowMessageHeader messageHeader, ITargetBlock<T> target, out bool messageConsumed) =>
+        Consume(messageHeader, target, via: null, out messageConsumed);
+
+    /// <summary>
+    /// <see cref="ConsumeMessage"/>, for a message offered through <paramref name="via"/> when the block knows the link (a
+    /// target that accepted without consuming); otherwise the link offering to the target on this thread, if any, counts it.
+    /// </summary>
+    private T? Consume(DataflowMessageHeader messageHeader, ITargetBlock<T> target, Link? via, out bool messageConsumed)
     {
         Validate(messageHeader, target);
         T value = default!;
@@ -1189,7 +1196,7 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
             // Ids are positions + 1; an id below 1 names no message (and a negative position would read any). After a
             // fault only the message a target reserved before it is left, for that target.
             Link? counted = null;
-            messageConsumed = messageHeader.Id > 0 && !IsExhausted(target, out counted) &&
+            messageConsumed = messageHeader.Id > 0 && !IsExhausted(target, via, out counted) &&
                 (_buffer.CompletionError is null ? !IsHeldByOther(target) : _reservedBy == target && _reservedId == messageHeader.Id) &&
                 _buffer.TryReadMany(new Span<T>(ref value), messageHeader.Id - 1) == 1;
             if (messageConsumed && counted is not null)
@@ -1227,7 +1234,7 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
         Validate(messageHeader, target);
         lock (_lock)
         {
-            if (_reservedBy is not null || _buffer.CompletionError is not null || IsExhausted(target, out _) ||
+            if (_reservedBy is not null || _buffer.CompletionError is not null || IsExhausted(target, via: null, out _) ||
                 !_buffer.TryPeekHead(out _, out var position) || position + 1 != messageHeader.Id)
             {
                 return false;
@@ -1344,10 +1351,12 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
 
     /// <summary>
     /// Whether <paramref name="target"/> may take no more messages: its MaxMessages link took its last one and it has no
-    /// link since. Otherwise <paramref name="counted"/> is its first link with a MaxMessages, which the message it takes
-    /// counts against (null when it has none).
+    /// link since. Otherwise <paramref name="counted"/> is the link the message it takes counts against (null when that
+    /// link has no MaxMessages): the link the message was offered through (<paramref name="via"/>, or the one offering to
+    /// the target on this thread), as <see cref="BufferBlock{T}"/> registers a target linked again as a link of its own
+    /// and counts a message against the link it went through; else its first link with a MaxMessages.
     /// </summary>
-    private bool IsExhausted(ITargetBlock<T> target, out Link? counted)
+    private bool IsExhausted(ITargetBlock<T> target, Link? via, out Link? counted)
     {
         Debug.Assert(_lock.IsHeldByCurrentThread, "The links' counts are guarded by the block's lock.");
         counted = null;
@@ -1360,14 +1369,22 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
         var linked = false;
         foreach (var link in _links)
         {
-            if (link.Target == target)
+            if (link.Target != target)
             {
-                linked = true;
-                if (link.MaxMessages != DataflowBlockOptions.Unbounded)
-                {
-                    counted = link;
-                    return false;
-                }
+                continue;
+            }
+
+            linked = true;
+            if (link == via || (via is null && link.IsOfferingOnThisThread))
+            {
+                // Taken through this link: an unbounded one counts nothing, even when the target has a MaxMessages link too.
+                counted = link.MaxMessages != DataflowBlockOptions.Unbounded ? link : null;
+                return false;
+            }
+
+            if (counted is null && link.MaxMessages != DataflowBlockOptions.Unbounded)
+            {
+                counted = link;
             }
         }
 
@@ -1474,5 +1491,8 @@ public sealed class BackpressureBlock<T> : IPropagatorBlock<T, T>, IReceivableSo
 
         /// <summary>The offer to the target returned (or threw).</summary>
         public void EndOffer() => Volatile.Write(ref _offeringThread, 0);
+
+        /// <summary>Whether this thread is offering a message to the target through this link (the target consumes inside it).</summary>
+        public bool IsOfferingOnThisThread => Volatile.Read(ref _offeringThread) == Environment.CurrentManagedThreadId;
     }
 }

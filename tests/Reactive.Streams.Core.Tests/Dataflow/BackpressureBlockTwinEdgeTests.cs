@@ -147,6 +147,34 @@ public class BackpressureBlockTwinEdgeTests
 
     // ---- Links --------------------------------------------------------------------------------------------------------
 
+    /// <summary>
+    /// A target linked once without a limit and once with <c>MaxMessages = 1</c>: the messages it takes through the
+    /// first link are not counted against the second, which still takes its one message once the first is disposed
+    /// (<see cref="BufferBlock{T}"/> registers the second link as a link of its own).
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(All))]
+    public async Task A_target_linked_twice_takes_through_its_unbounded_link_without_using_up_its_MaxMessages_link(Twin twin)
+    {
+        var block = Create(twin, 4);
+        var target = new BufferBlock<int>();
+        var unbounded = block.LinkTo(target);
+        using var once = block.LinkTo(target, new DataflowLinkOptions { MaxMessages = 1 });
+
+        block.Post(1);
+        block.Post(2);
+        Assert.Equal(1, await target.ReceiveAsync().WaitAsync(Guard));
+        Assert.Equal(2, await target.ReceiveAsync().WaitAsync(Guard));
+        unbounded.Dispose();
+        block.Post(3);
+        block.Post(4);
+
+        Assert.Equal(3, await target.ReceiveAsync().WaitAsync(Guard));
+        Assert.Equal(4, await block.ReceiveAsync().WaitAsync(Guard));
+        Assert.Equal(0, target.Count);
+        AssertConserved(block);
+    }
+
     [Theory]
     [MemberData(nameof(All))]
     public async Task A_target_that_declined_permanently_is_not_told_of_the_completion(Twin twin)
