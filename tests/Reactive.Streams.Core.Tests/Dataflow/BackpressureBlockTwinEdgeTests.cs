@@ -240,6 +240,107 @@ public class BackpressureBlockTwinEdgeTests
         AssertConserved(block);
     }
 
+    [Theory]
+    [MemberData(nameof(All))]
+    public async Task Linking_a_faulted_block_with_PropagateCompletion_faults_the_target_with_the_blocks_fault(Twin twin)
+    {
+        var block = Create(twin, 4);
+        block.Post(1);
+        var boom = new FormatException("down");
+        block.Fault(boom);
+        await Assert.ThrowsAsync<FormatException>(() => block.Completion.WaitAsync(Guard));
+        var target = new BufferBlock<int>();
+
+        block.LinkTo(target, new DataflowLinkOptions { PropagateCompletion = true });
+
+        await Assert.ThrowsAnyAsync<Exception>(() => target.Completion.WaitAsync(Guard));
+        Assert.Same(boom, Assert.Single(target.Completion.Exception!.Flatten().InnerExceptions));
+        Assert.Equal(0, target.Count);
+    }
+
+    [Theory]
+    [MemberData(nameof(All))]
+    public async Task A_target_completing_the_block_from_inside_the_offer_of_its_last_message_takes_it_and_hears_of_the_completion(Twin twin)
+    {
+        var block = Create(twin, 4);
+        var target = new CompletingTarget(block, last: 2);
+        block.Post(1);
+        block.Post(2);
+
+        block.LinkTo(target, new DataflowLinkOptions { PropagateCompletion = true });
+
+        await target.Completed.WaitAsync(Guard);
+        await block.Completion.WaitAsync(Guard);
+        Assert.Equal([1, 2], target.Taken);
+        Assert.False(block.Post(3));
+        Assert.Equal(0, Count(block));
+        AssertConserved(block);
+    }
+
+    [Fact]
+    public void ToString_and_the_debugger_show_the_name_policy_count_and_capacity()
+    {
+        var block = new BackpressureBlock<int>(new BoundedStreamOptions<int>(BackpressurePolicy.DropOldest, 4) { Name = "orders" });
+        block.Post(1);
+        block.Post(2);
+
+        Assert.Equal("orders (DropOldest, 2/4)", block.ToString());
+        var display = Assert.Single(typeof(BackpressureBlock<int>).GetCustomAttributes(typeof(System.Diagnostics.DebuggerDisplayAttribute), inherit: false));
+        Assert.Equal("{ToString(),nq}", ((System.Diagnostics.DebuggerDisplayAttribute)display).Value);
+        block.Fault(new FormatException("down"));
+        Assert.Equal("orders (DropOldest, 0/4)", block.ToString());
+    }
+
+    /// <summary>A target that consumes every message offered to it and completes its source from inside the offer of <c>last</c>.</summary>
+    private sealed class CompletingTarget(IPropagatorBlock<int, int> block, int last) : ITargetBlock<int>
+    {
+        private readonly TaskCompletionSource _completed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly List<int> _taken = [];
+
+        public Task Completed => _completed.Task;
+
+        public List<int> Taken
+        {
+            get
+            {
+                lock (_taken)
+                {
+                    return [.. _taken];
+                }
+            }
+        }
+
+        public Task Completion => _completed.Task;
+
+        public DataflowMessageStatus OfferMessage(DataflowMessageHeader messageHeader, int messageValue, ISourceBlock<int>? source, bool consumeToAccept)
+        {
+            if (consumeToAccept)
+            {
+                messageValue = source!.ConsumeMessage(messageHeader, this, out var consumed);
+                if (!consumed)
+                {
+                    return DataflowMessageStatus.NotAvailable;
+                }
+            }
+
+            lock (_taken)
+            {
+                _taken.Add(messageValue);
+            }
+
+            if (messageValue == last)
+            {
+                block.Complete();
+            }
+
+            return DataflowMessageStatus.Accepted;
+        }
+
+        public void Complete() => _completed.TrySetResult();
+
+        public void Fault(Exception exception) => _completed.TrySetException(exception);
+    }
+
     /// <summary>A target that answers every offer with <see cref="Answer"/> (postponing by default) and records what it hears.</summary>
     private sealed class PostponingTarget : ITargetBlock<int>
     {
