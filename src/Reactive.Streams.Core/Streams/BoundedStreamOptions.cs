@@ -100,6 +100,8 @@ public sealed class BoundedStreamOptions<T>
     /// <see cref="StreamOverflowException"/>; <see langword="null"/> or <see cref="Timeout.InfiniteTimeSpan"/> waits
     /// forever, <see cref="TimeSpan.Zero"/> never waits. Measured on <see cref="TimeProvider"/>. Default: forever.
     /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is negative (other than <see cref="Timeout.InfiniteTimeSpan"/>),
+    /// or longer than one timer can measure (<see cref="uint.MaxValue"/> - 1 milliseconds, about 49.7 days).</exception>
     public TimeSpan? PauseTimeout
     {
         get => _pauseTimeout;
@@ -116,10 +118,23 @@ public sealed class BoundedStreamOptions<T>
     /// </summary>
     internal static void ValidatePauseTimeout(TimeSpan? value, string paramName)
     {
-        if (value is { } timeout && timeout != Timeout.InfiniteTimeSpan &&
-            (timeout < TimeSpan.Zero || timeout > TimerLimits.LongestWait))
+        if (value is not { } timeout || timeout == Timeout.InfiniteTimeSpan)
+        {
+            return;
+        }
+
+        if (timeout < TimeSpan.Zero)
         {
             throw new ArgumentOutOfRangeException(paramName, timeout, "The PauseUpstream timeout must be zero or positive, or Timeout.InfiniteTimeSpan to wait forever.");
+        }
+
+        if (timeout > TimerLimits.LongestWait)
+        {
+            // A positive value past what a timer measures: say the limit, not "zero or positive", which it already is.
+            throw new ArgumentOutOfRangeException(
+                paramName,
+                timeout,
+                $"The PauseUpstream timeout must not exceed {TimerLimits.LongestWait} (the longest timer); use Timeout.InfiniteTimeSpan or null to wait forever.");
         }
     }
 
