@@ -86,6 +86,13 @@ public sealed class BoundedStreamOptions<T>
     /// none, an overflow rejects the item with <see cref="MissingDegraderException"/> (never earlier). Ignored by the
     /// other policies. Default: none.
     /// </summary>
+    /// <remarks>
+    /// It runs on the pushing thread, outside the buffer's lock, at most once per push, and the push is decided again
+    /// after it returns: if a read made room meanwhile (on another thread, or a read the degrader made itself), the
+    /// original item is enqueued, the degraded one is discarded and nothing is evicted; if the stream was completed
+    /// meanwhile, the push is rejected as closed. Under concurrent readers it may therefore run for a push that ends up
+    /// not degraded. If it throws, the push is rejected (<see cref="PushStatus.DegraderFailed"/>) and nothing is evicted.
+    /// </remarks>
     public Func<T, T>? Degrader { get; set; }
 
     /// <summary>

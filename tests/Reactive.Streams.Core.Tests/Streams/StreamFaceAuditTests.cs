@@ -294,6 +294,137 @@ public sealed class StreamFaceAuditTests
         Assert.True(m.IsConserved, m.ToString());
     }
 
+    [Theory]
+    [MemberData(nameof(ModesAndPaths))]
+    public async Task The_degrader_holds_no_lock_another_thread_can_observe(string mode, string path)
+    {
+        // "No foreign code runs under a lock" (docs/engine.md): while the degrader runs, another thread reads the stream,
+        // takes its metrics and completes nothing. Were the degrader under the buffer's lock, that thread would block and
+        // the degrader's wait would time out.
+        BoundedStream<int>? s = null;
+        var readByOther = new List<int>();
+        s = Open(mode, new BoundedStreamOptions<int>(BackpressurePolicy.DegradeQuality, 2)
+        {
+            Degrader = x =>
+            {
+                var other = Task.Run(() =>
+                {
+                    Assert.True(s!.TryRead(out var oldest));
+                    readByOther.Add(oldest);
+                    Assert.True(s.GetMetrics().IsConserved);
+                });
+                Assert.True(other.Wait(Hang), "Another thread could not read the stream while the degrader ran.");
+                return -x;
+            },
+        });
+        s.TryPush(1);
+        s.TryPush(2);
+
+        var outcome = await PushBy(path, s, 3);
+
+        // The other thread's read made room, so the original item went in.
+        Assert.Equal(path == "TryPush" ? nameof(PushStatus.Enqueued) : "ok", outcome);
+        Assert.Equal([1], readByOther);
+        Assert.Equal([2, 3], Drain(s));
+    }
+
+    [Theory]
+    [MemberData(nameof(ModesAndPaths))]
+    public async Task OnDropped_holds_no_lock_another_thread_can_observe(string mode, string path)
+    {
+        BoundedStream<int>? s = null;
+        var dropped = new List<int>();
+        var pushedByOther = false;
+        s = Open(mode, new BoundedStreamOptions<int>(BackpressurePolicy.DropOldest, 2)
+        {
+            OnDropped = x =>
+            {
+                dropped.Add(x);
+                if (!pushedByOther)
+                {
+                    pushedByOther = true;
+
+                    // The push that evicted x has happened: another thread sees its item and can push behind it.
+                    var other = Task.Run(() =>
+                    {
+                        Assert.Equal(2, s!.Depth);
+                        Assert.Equal(PushStatus.DroppedOldest, s.TryPush(100).Status);
+                    });
+                    Assert.True(other.Wait(Hang), "Another thread could not push while OnDropped ran.");
+                }
+            },
+        });
+        s.TryPush(1);
+        s.TryPush(2);
+
+        var outcome = await PushBy(path, s, 3);
+
+        Assert.Equal(path == "TryPush" ? nameof(PushStatus.DroppedOldest) : "ok", outcome);
+        Assert.Equal([1, 2], dropped);
+        Assert.Equal([3, 100], Drain(s));
+        Assert.Equal(new StreamMetricsSnapshot(4, 2, 2, 0, 0, 0, 0, 0), s.GetMetrics());
+    }
+
+    public static TheoryData<string, BackpressurePolicy> ConcurrentCases()
+    {
+        var data = new TheoryData<string, BackpressurePolicy>();
+        foreach (var mode in new[] { nameof(BufferMode.Locked), nameof(BufferMode.SharedLane) })
+        {
+            foreach (var policy in Enum.GetValues<BackpressurePolicy>())
+            {
+                data.Add(mode, policy);
+            }
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(ConcurrentCases))]
+    public async Task Under_concurrent_producers_each_counter_equals_the_results_its_pushers_saw(string mode, BackpressurePolicy policy)
+    {
+        // Not only conservation: each counter is exactly the number of pushes that reported its outcome. A Full
+        // TryPush (PauseUpstream) is counted nowhere, as the caller keeps the item.
+        const int PerWriter = 4000;
+        var s = Open(mode, new BoundedStreamOptions<int>(policy, 3) { Degrader = x => -x });
+        var seen = new ConcurrentDictionary<PushStatus, int>();
+        var writers = Enumerable.Range(0, 2).Select(w => Task.Run(() =>
+        {
+            for (var n = 0; n < PerWriter; n++)
+            {
+                seen.AddOrUpdate(s.TryPush(n).Status, 1, (_, c) => c + 1);
+            }
+        })).ToArray();
+        var read = 0;
+        var reader = Task.Run(async () =>
+        {
+            await foreach (var x in s.ReadAllAsync())
+            {
+                read++;
+            }
+        });
+        await Task.WhenAll(writers).WaitAsync(Hang);
+        s.Complete();
+        await reader.WaitAsync(Hang);
+
+        int Seen(PushStatus status) => seen.GetValueOrDefault(status);
+        Assert.Equal(2 * PerWriter, seen.Values.Sum());
+        Assert.Equal(0, Seen(PushStatus.Closed) + Seen(PushStatus.MissingDegrader) + Seen(PushStatus.DegraderFailed));
+        var accepted = Seen(PushStatus.Enqueued) + Seen(PushStatus.DroppedOldest) + Seen(PushStatus.Degraded);
+        Assert.Equal(
+            new StreamMetricsSnapshot(
+                (2 * PerWriter) - Seen(PushStatus.Full),
+                read,
+                Seen(PushStatus.DroppedOldest),
+                Seen(PushStatus.Degraded),
+                0,
+                Seen(PushStatus.Overflow),
+                0,
+                0),
+            s.GetMetrics());
+        Assert.Equal(accepted - Seen(PushStatus.DroppedOldest) - Seen(PushStatus.Degraded), read);
+    }
+
     [Fact]
     public void A_PauseUpstream_timeout_too_long_for_a_timer_is_refused_with_a_message_naming_the_limit()
     {
