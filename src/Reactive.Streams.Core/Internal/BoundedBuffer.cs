@@ -18,8 +18,8 @@ internal static class BoundedBuffer
     /// <param name="mode">
     /// How the engine synchronizes (<see cref="BufferMode"/>). The lane modes fall back to the locked mode when the
     /// capacity exceeds <see cref="SingleProducerLane{T}.MaxCapacity"/> (a lane's ring is allocated whole), and the
-    /// single-lane mode falls back to the shared mode when the options need timed waits (a PauseUpstream timeout): its
-    /// writer waits in a slot that has no timer. The Dataflow block and the delivery queues create a
+    /// single-lane mode falls back to the shared mode when the options need timed waits (a PauseUpstream timeout under
+    /// the PauseUpstream policy; the other policies never wait and ignore it): its writer waits in a slot that has no timer. The Dataflow block and the delivery queues create a
     /// <see cref="LockedBuffer{T}"/> directly: they need its position-checked reads and look-ahead.
     /// </param>
     public static BoundedBuffer<T> Create<T>(BoundedStreamOptions<T> options, BufferMode mode)
@@ -30,7 +30,9 @@ internal static class BoundedBuffer
             return new LockedBuffer<T>(options);
         }
 
-        var timedWaits = options.PauseTimeout is { } timeout && timeout != Timeout.InfiniteTimeSpan;
+        // Only a PauseUpstream push waits; the other policies ignore the timeout, so it costs them nothing here.
+        var timedWaits = options.Policy == BackpressurePolicy.PauseUpstream &&
+            options.PauseTimeout is { } timeout && timeout != Timeout.InfiniteTimeSpan;
         return mode == BufferMode.SingleLane && !timedWaits && !NoSingleLane
             ? new SingleLaneBuffer<T>(options)
             : new SharedLaneBuffer<T>(options);

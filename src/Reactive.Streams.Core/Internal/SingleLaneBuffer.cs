@@ -32,7 +32,7 @@ internal sealed class SingleLaneBuffer<T> : BoundedBuffer<T>
     public SingleLaneBuffer(BoundedStreamOptions<T> options)
         : base(options)
     {
-        Debug.Assert(PauseTimeout is null, "The lock-free mode has no timed waits; the factory picks the shared mode for them.");
+        Debug.Assert(Policy != BackpressurePolicy.PauseUpstream || PauseTimeout is null, "The lock-free mode has no timed waits; the factory picks the shared mode for them.");
         _lane = new SingleProducerLane<T>(Capacity);
         RegisterWithMeter();
     }

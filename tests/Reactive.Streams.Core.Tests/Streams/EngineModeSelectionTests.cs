@@ -127,6 +127,34 @@ public class EngineModeSelectionTests
         Assert.Equal(Enumerable.Range(0, 2 * PerWriter), received);
     }
 
+    [Theory]
+    [InlineData(BackpressurePolicy.DropOldest)]
+    [InlineData(BackpressurePolicy.DegradeQuality)]
+    [InlineData(BackpressurePolicy.Fail)]
+    public void A_pause_timeout_under_a_policy_that_never_waits_keeps_the_single_lane(BackpressurePolicy policy)
+    {
+        // PauseTimeout is ignored by the other policies (BoundedStreamOptions.PauseTimeout): no push of theirs waits, so
+        // options shared with a PauseUpstream operator must not cost an Rx operator its lock-free mode.
+        foreach (var timeout in new[] { TimeSpan.FromSeconds(1), TimeSpan.Zero })
+        {
+            var options = new BoundedStreamOptions<int>(policy, 8) { PauseTimeout = timeout, Degrader = x => -x };
+            var buffer = BoundedBuffer.Create(options, BufferMode.SingleLane);
+            Assert.IsType<SingleLaneBuffer<int>>(buffer);
+
+            // And the timeout changes nothing there: a full buffer is decided by the policy at once.
+            for (var i = 0; i < 9; i++)
+            {
+                buffer.TryPush(i);
+            }
+
+            Assert.Equal(
+                policy == BackpressurePolicy.Fail ? new StreamMetricsSnapshot(9, 0, 0, 0, 0, 1, 0, 8) :
+                policy == BackpressurePolicy.DropOldest ? new StreamMetricsSnapshot(9, 0, 1, 0, 0, 0, 0, 8) :
+                new StreamMetricsSnapshot(9, 0, 0, 1, 0, 0, 0, 8),
+                buffer.GetMetrics());
+        }
+    }
+
     [Fact]
     public void An_infinite_pause_timeout_is_no_timed_wait_and_keeps_the_single_lane()
     {
