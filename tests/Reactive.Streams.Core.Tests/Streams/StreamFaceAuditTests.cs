@@ -253,6 +253,54 @@ public sealed class StreamFaceAuditTests
     }
 
     [Theory]
+    [MemberData(nameof(AllModes))]
+    public async Task A_read_at_the_timeouts_tick_lets_the_push_in_or_the_timeout_ends_it_never_both(string mode)
+    {
+        var time = new FakeTimeProvider();
+        var s = Open(mode, new BoundedStreamOptions<int>(BackpressurePolicy.PauseUpstream, 1) { PauseTimeout = TimeSpan.FromSeconds(1), TimeProvider = time });
+        s.TryPush(1);
+        var readAtTick = new List<int>();
+        using var reader = time.CreateTimer(_ => readAtTick.Add(s.TryRead(out var x) ? x : -1), null, TimeSpan.FromSeconds(1), Timeout.InfiniteTimeSpan);
+        var w = s.PushAsync(2).AsTask();
+        time.Advance(TimeSpan.FromSeconds(1));
+
+        Assert.Equal([1], readAtTick);
+        var error = await Record.ExceptionAsync(() => w.WaitAsync(Hang));
+        if (error is null)
+        {
+            // The read let the parked writer in; the timeout found nothing to end.
+            Assert.Equal([2], Drain(s));
+            Assert.Equal(new StreamMetricsSnapshot(2, 2, 0, 0, 1, 0, 0, 0), s.GetMetrics());
+        }
+        else
+        {
+            Assert.IsType<StreamOverflowException>(error);
+            Assert.Empty(Drain(s));
+            Assert.Equal(new StreamMetricsSnapshot(2, 1, 0, 0, 1, 0, 1, 0), s.GetMetrics());
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(AllModes))]
+    public async Task A_blocking_Push_whose_timeout_and_cancellation_fall_due_at_one_tick_ends_once(string mode)
+    {
+        var time = new FakeTimeProvider();
+        var s = Open(mode, new BoundedStreamOptions<int>(BackpressurePolicy.PauseUpstream, 1) { PauseTimeout = TimeSpan.FromSeconds(1), TimeProvider = time });
+        s.Push(1);
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(1), time);
+        var t = Task.Run(() => s.Push(2, cts.Token));
+        Assert.True(SpinWait.SpinUntil(() => s.GetMetrics().PauseUpstreamBlocks == 1, Hang));
+        time.Advance(TimeSpan.FromSeconds(1));
+
+        var error = await Record.ExceptionAsync(() => t.WaitAsync(Hang));
+        Assert.True(error is OperationCanceledException or StreamOverflowException, error?.ToString());
+        Assert.Equal(new StreamMetricsSnapshot(2, 0, 0, 0, 1, 0, 1, 1), s.GetMetrics());
+        Assert.Equal([1], Drain(s));
+        s.Push(3);
+        Assert.Equal([3], Drain(s));
+    }
+
+    [Theory]
     [InlineData(nameof(BufferMode.Locked))]
     [InlineData(nameof(BufferMode.SharedLane))]
     public async Task Under_concurrent_producers_the_degrader_runs_at_most_once_per_push_and_at_least_once_per_degraded_item(string mode)
