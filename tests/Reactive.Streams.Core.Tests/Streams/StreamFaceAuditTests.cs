@@ -301,6 +301,36 @@ public sealed class StreamFaceAuditTests
     }
 
     [Theory]
+    [MemberData(nameof(AllModes))]
+    public async Task Writers_released_by_completion_are_not_ended_again_by_their_timeout_or_token(string mode)
+    {
+        var time = new FakeTimeProvider();
+        var s = Open(mode, new BoundedStreamOptions<int>(BackpressurePolicy.PauseUpstream, 1) { PauseTimeout = TimeSpan.FromSeconds(1), TimeProvider = time });
+        s.TryPush(1);
+        using var cts = new CancellationTokenSource();
+        var timed = s.PushAsync(2).AsTask();
+        var cancellable = s.PushAsync(3, cts.Token).AsTask();
+        var blocking = Task.Run(() => s.Push(4, cts.Token));
+        Assert.True(SpinWait.SpinUntil(() => s.GetMetrics().PauseUpstreamBlocks == 3, Hang));
+
+        s.Complete();
+        foreach (var writer in new[] { timed, cancellable, blocking })
+        {
+            await Assert.ThrowsAsync<StreamClosedException>(() => writer.WaitAsync(Hang));
+        }
+
+        var afterCompletion = new StreamMetricsSnapshot(4, 0, 0, 0, 3, 0, 3, 1);
+        Assert.Equal(afterCompletion, s.GetMetrics());
+
+        // Their timers and registrations went with them: neither counts nor ends anything a second time.
+        cts.Cancel();
+        time.Advance(TimeSpan.FromSeconds(2));
+        Assert.Equal(afterCompletion, s.GetMetrics());
+        Assert.Equal([1], Drain(s));
+        await s.Completion.WaitAsync(Hang);
+    }
+
+    [Theory]
     [InlineData(nameof(BufferMode.Locked))]
     [InlineData(nameof(BufferMode.SharedLane))]
     public async Task Under_concurrent_producers_the_degrader_runs_at_most_once_per_push_and_at_least_once_per_degraded_item(string mode)
