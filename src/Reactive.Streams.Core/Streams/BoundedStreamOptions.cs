@@ -92,6 +92,8 @@ public sealed class BoundedStreamOptions<T>
     /// original item is enqueued, the degraded one is discarded and nothing is evicted; if the stream was completed
     /// meanwhile, the push is rejected as closed. Under concurrent readers it may therefore run for a push that ends up
     /// not degraded. If it throws, the push is rejected (<see cref="PushStatus.DegraderFailed"/>) and nothing is evicted.
+    /// It must not push into its own stream (which RXS0004 reports as impure): that push finds the buffer full too and
+    /// runs the degrader again, without end.
     /// </remarks>
     public Func<T, T>? Degrader { get; set; }
 
