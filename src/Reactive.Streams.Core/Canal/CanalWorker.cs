@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Reactive.Streams.Canal;
+using Reactive.Streams.Internal;
 
 namespace Reactive.Streams;
 
@@ -73,24 +74,25 @@ public static partial class CanalWorker
         options = options?.Copy() ?? new CanalWorkerOptions();
         var stop = new CancellationTokenSource();
         var outcome = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        _ = Task.Run(() => RunToOutcomeAsync(canal, handler, options, stop, outcome), CancellationToken.None);
-        return new CanalWorkerHandle(stop, outcome.Task);
+        var handle = new CanalWorkerHandle(stop, outcome.Task);
+        _ = Task.Run(() => RunToOutcomeAsync(canal, handler, options, handle, outcome), CancellationToken.None);
+        return handle;
     }
 
     /// <summary>Whether the caller runs in the flow of the loop stopped by <paramref name="stop"/> (its handler, or work it started).</summary>
     internal static bool IsInLoopOf(CancellationTokenSource stop) => ReferenceEquals(s_loopOf.Value, stop);
 
-    private static async Task RunToOutcomeAsync<T>(ICanal<T> canal, Func<CanalBatch<T>, CancellationToken, ValueTask> handler, CanalWorkerOptions options, CancellationTokenSource stopSource, TaskCompletionSource outcome)
+    private static async Task RunToOutcomeAsync<T>(ICanal<T> canal, Func<CanalBatch<T>, CancellationToken, ValueTask> handler, CanalWorkerOptions options, CanalWorkerHandle handle, TaskCompletionSource outcome)
     {
-        s_loopOf.Value = stopSource;
-        var stop = stopSource.Token;
+        s_loopOf.Value = handle.StopSource;
+        var stop = handle.StopSource.Token;
 
         // The loop's spans have explicit parents (a frame's context) or none: none inherits whatever span was current
         // where the worker was started (Task.Run flows it), so a batch's process span starts a trace of its own.
         Activity.Current = null;
         try
         {
-            await RunAsync(canal, handler, options, stop).ConfigureAwait(false);
+            await RunAsync(canal, handler, options, handle, stop).ConfigureAwait(false);
             outcome.TrySetResult();
         }
         catch (Exception error)
@@ -101,7 +103,7 @@ public static partial class CanalWorker
         }
     }
 
-    private static async Task RunAsync<T>(ICanal<T> canal, Func<CanalBatch<T>, CancellationToken, ValueTask> handler, CanalWorkerOptions options, CancellationToken stop)
+    private static async Task RunAsync<T>(ICanal<T> canal, Func<CanalBatch<T>, CancellationToken, ValueTask> handler, CanalWorkerOptions options, CanalWorkerHandle handle, CancellationToken stop)
     {
         var committable = canal as ICommittableCanal<T>;
         var requeue = canal as IRequeueCanal<T>;
@@ -140,7 +142,7 @@ public static partial class CanalWorker
             var activity = StreamTracing.IsActive ? StartProcess(canal, batch) : null;
             try
             {
-                await handler(batch, stop).ConfigureAwait(false);
+                await handle.InvokeHandler(handler, batch, stop).ConfigureAwait(false);
                 handled = true;
             }
             catch (Exception error) when (!(error is OperationCanceledException && stop.IsCancellationRequested) && Failed(activity, error))
@@ -223,10 +225,32 @@ public sealed class CanalWorkerHandle : IAsyncDisposable, IDisposable
     private readonly CancellationTokenSource _stop;
     private readonly Task _loop;
 
+    // The thread running the synchronous part of a handler call. Code the handler resumes synchronously there (the
+    // continuation of a plain TaskCompletionSource it completes) runs outside the loop's flow, yet above the loop on
+    // that thread: a synchronous Dispose there must not block.
+    private CallOutThread _handlerCall;
+
     internal CanalWorkerHandle(CancellationTokenSource stop, Task loop)
     {
         _stop = stop;
         _loop = loop;
+    }
+
+    /// <summary>The loop's stop source (its flow's marker).</summary>
+    internal CancellationTokenSource StopSource => _stop;
+
+    /// <summary>Starts one handler call, recording the thread that runs its synchronous part.</summary>
+    internal ValueTask InvokeHandler<T>(Func<CanalBatch<T>, CancellationToken, ValueTask> handler, CanalBatch<T> batch, CancellationToken stop)
+    {
+        _handlerCall.Enter();
+        try
+        {
+            return handler(batch, stop);
+        }
+        finally
+        {
+            _handlerCall.Exit();
+        }
     }
 
     /// <summary>Whether the loop has ended.</summary>
@@ -265,9 +289,23 @@ public sealed class CanalWorkerHandle : IAsyncDisposable, IDisposable
     /// <summary>
     /// Disposes the worker synchronously: blocks until <see cref="DisposeAsync"/> has finished. Prefer
     /// <c>await using</c>; this is for <c>using</c> and for a dependency-injection container disposed synchronously.
-    /// Called from inside the handler (or work it started), it returns once the loop is stopped (see <see cref="DisposeAsync"/>).
+    /// Called from inside the handler (or work it started), it returns once the loop is stopped (see <see cref="DisposeAsync"/>);
+    /// so it does from code the handler resumes synchronously on the loop's thread (the continuation of a task the
+    /// handler completes, before its first await, without <see cref="TaskCreationOptions.RunContinuationsAsynchronously"/>),
+    /// where blocking would block the loop.
     /// </summary>
-    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
+    public void Dispose()
+    {
+        if (_handlerCall.IsCurrentThread)
+        {
+            // Blocking here would block the loop this thread runs above: stop it and return, as from inside the handler.
+            // (Awaiting DisposeAsync there is fine: an await does not hold the thread.)
+            Stop();
+            return;
+        }
+
+        DisposeAsync().AsTask().GetAwaiter().GetResult();
+    }
 
     /// <summary>Stops the loop and waits for it to end; a handler failure is not rethrown here (use <see cref="JoinAsync"/>).</summary>
     /// <remarks>

@@ -510,10 +510,9 @@ public sealed partial class DeliveryDispatcher<T> : IAsyncDisposable, IDisposabl
     /// </summary>
     private bool IsWorkerCallingOutOnThisThread()
     {
-        var thread = Environment.CurrentManagedThreadId;
         foreach (var worker in _workers)
         {
-            if (worker.IsCallingOutOn(thread))
+            if (worker.IsCallingOutOnThisThread)
             {
                 return true;
             }

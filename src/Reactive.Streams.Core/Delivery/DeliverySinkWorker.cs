@@ -38,13 +38,13 @@ internal sealed partial class DeliverySinkWorker<T> : IDeliveryMetricsSource
     private long _discarded;
     private long _acknowledged;
 
-    // The managed thread id of the thread running one of this worker's calls into user code (a sink's write, a dead
-    // letter's, an acknowledgement), 0 between them. Code such a call resumes synchronously (the continuation of a task
-    // completed without RunContinuationsAsynchronously) runs in its awaiter's execution context, where the dispatcher's
-    // worker marker is not set, yet on this thread, above the worker on its stack: a synchronous disposal there must not
-    // block. Only the synchronous part of a sink's write is covered: after its first await, the write runs on another
-    // thread, where nothing can tell its inline continuations from any other code.
-    private int _callingOutOn;
+    // The thread running one of this worker's calls into user code (a sink's write, a dead letter's, an acknowledgement).
+    // Code such a call resumes synchronously (the continuation of a task completed without RunContinuationsAsynchronously)
+    // runs in its awaiter's execution context, where the dispatcher's worker marker is not set, yet on this thread, above
+    // the worker on its stack: a synchronous disposal there must not block. Only the synchronous part of a sink's write is
+    // covered: after its first await, the write runs on another thread, where nothing can tell its inline continuations
+    // from any other code.
+    private CallOutThread _callingOut;
 
     public DeliverySinkWorker(DeliveryDispatcher<T> dispatcher, IDeliverySink<T> sink, DeliverySinkSettings settings, TimeProvider timeProvider, CancellationToken stop)
     {
@@ -107,11 +107,8 @@ internal sealed partial class DeliverySinkWorker<T> : IDeliveryMetricsSource
 
     public void Start() => Completion = Task.Run(RunAsync);
 
-    /// <summary>
-    /// Whether the thread <paramref name="threadId"/> is inside one of this worker's calls into user code. Only the
-    /// calling thread itself can match its own id, so a stale read never answers true for another thread.
-    /// </summary>
-    public bool IsCallingOutOn(int threadId) => Volatile.Read(ref _callingOutOn) == threadId;
+    /// <summary>Whether the calling thread is inside one of this worker's calls into user code.</summary>
+    public bool IsCallingOutOnThisThread => _callingOut.IsCurrentThread;
 
     /// <summary>Counts an item dropped by a dispatch under <see cref="OnFull.Drop"/>; dispatchers may race here.</summary>
     public void CountDropped() => Interlocked.Increment(ref _dropped);
@@ -264,7 +261,7 @@ internal sealed partial class DeliverySinkWorker<T> : IDeliveryMetricsSource
     /// <summary>Starts one attempt: the whole batch (<paramref name="index"/> -1) or one item; a synchronous throw becomes a faulted task.</summary>
     private ValueTask Invoke(int index)
     {
-        _callingOutOn = Environment.CurrentManagedThreadId;
+        _callingOut.Enter();
         try
         {
             return index < 0 ? _batchSink!.WriteBatchAsync(_items!, _stop) : _sink.WriteAsync(_batch[index].Item, _stop);
@@ -275,14 +272,14 @@ internal sealed partial class DeliverySinkWorker<T> : IDeliveryMetricsSource
         }
         finally
         {
-            _callingOutOn = 0;
+            _callingOut.Exit();
         }
     }
 
     /// <summary>Starts one attempt at a dead letter; a synchronous throw becomes a faulted task.</summary>
     private ValueTask InvokeDeadLetter(IDeliverySink<DeadLetter<T>> sink, DeadLetter<T> letter)
     {
-        _callingOutOn = Environment.CurrentManagedThreadId;
+        _callingOut.Enter();
         try
         {
             return sink.WriteAsync(letter, _stop);
@@ -293,7 +290,7 @@ internal sealed partial class DeliverySinkWorker<T> : IDeliveryMetricsSource
         }
         finally
         {
-            _callingOutOn = 0;
+            _callingOut.Exit();
         }
     }
 
@@ -508,14 +505,14 @@ internal sealed partial class DeliverySinkWorker<T> : IDeliveryMetricsSource
         {
             // Counted first, as the sink's own counters are: code the acknowledgement wakes reads a count that includes it.
             Volatile.Write(ref _acknowledged, _acknowledged + 1);
-            _callingOutOn = Environment.CurrentManagedThreadId;
+            _callingOut.Enter();
             try
             {
                 _dispatcher.Acknowledge(envelope);
             }
             finally
             {
-                _callingOutOn = 0;
+                _callingOut.Exit();
             }
         }
     }

@@ -18,7 +18,9 @@ public static partial class ObservableBackpressureExtensions
     /// subscription fast with an <see cref="InvalidOperationException"/> naming the stream instead of blocking when it is
     /// called from inside the handler, before or after an await (which would deadlock). The handler's logical flow is
     /// recognised through an <see cref="AsyncLocal{T}"/>, so work the handler starts (<c>Task.Run</c>) counts as inside
-    /// it too; such work that produces into the same source should not wait for room.</para>
+    /// it too; such work that produces into the same source should not wait for room. So does code the handler resumes
+    /// synchronously on the loop's thread before its first await (the continuation of a plain
+    /// <see cref="TaskCompletionSource"/> it completes), which runs outside the handler's flow but above the loop.</para>
     /// <para>The handler loop reads the buffer in batches of an eighth of the capacity (at most 128; one item at a time
     /// below a capacity of 16), as the policy operators do: items read ahead of a slow handler have left the buffer, so
     /// the producer finds that much room beyond the capacity and DropOldest and DegradeQuality do not evict them.</para>
@@ -190,6 +192,10 @@ internal sealed class SubscribeAsyncSink<T>(BoundedBuffer<T> buffer, Func<T, Can
     // means to Dispose. A loop that is only queued on the scheduler, or between two handlers, runs no handler.
     private int _inHandler;
 
+    // The thread running the synchronous part of a handler call: code the handler resumes synchronously there (the
+    // continuation of a plain TaskCompletionSource it completes) runs outside the handler's flow, yet above the loop.
+    private CallOutThread _handlerCall;
+
     public string Name => Buffer.Name;
 
     public BackpressurePolicy Policy => Buffer.Policy;
@@ -319,7 +325,17 @@ internal sealed class SubscribeAsyncSink<T>(BoundedBuffer<T> buffer, Func<T, Can
 
             try
             {
-                var pending = handler(item, token);
+                ValueTask pending;
+                _handlerCall.Enter();
+                try
+                {
+                    pending = handler(item, token);
+                }
+                finally
+                {
+                    _handlerCall.Exit();
+                }
+
                 if (pending.IsCompletedSuccessfully)
                 {
                     pending.GetAwaiter().GetResult();
@@ -392,7 +408,7 @@ internal sealed class SubscribeAsyncSink<T>(BoundedBuffer<T> buffer, Func<T, Can
 
     protected override BlockHazard BlockingHazard()
     {
-        if (s_handlerOwner.Value == this)
+        if (s_handlerOwner.Value == this || _handlerCall.IsCurrentThread)
         {
             return BlockHazard.DrainingThread;
         }
