@@ -75,7 +75,9 @@ public static partial class CanalWorker
         var stop = new CancellationTokenSource();
         var outcome = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var handle = new CanalWorkerHandle(stop, outcome.Task);
-        _ = Task.Run(() => RunToOutcomeAsync(canal, handler, options, handle, outcome), CancellationToken.None);
+        // Without the caller's execution context: its AsyncLocals (a logging scope, a dispatcher's worker marker when
+        // started from a sink's write) would hold in every handler call for the loop's whole life.
+        _ = CleanContext.Run(() => RunToOutcomeAsync(canal, handler, options, handle, outcome));
         return handle;
     }
 

@@ -105,7 +105,8 @@ internal sealed partial class DeliverySinkWorker<T> : IDeliveryMetricsSource
     /// <summary>The worker loop; never faults. Set by <see cref="Start"/>.</summary>
     public Task Completion { get; private set; } = Task.CompletedTask;
 
-    public void Start() => Completion = Task.Run(RunAsync);
+    /// <summary>Starts the loop, without the creator's execution context (its AsyncLocals would hold here for life).</summary>
+    public void Start() => Completion = CleanContext.Run(RunAsync);
 
     /// <summary>Whether the calling thread is inside one of this worker's calls into user code.</summary>
     public bool IsCallingOutOnThisThread => _callingOut.IsCurrentThread;
