@@ -122,4 +122,38 @@ public class SubscribeAsyncInlineContinuationTests
             then();
         }
     }
+
+    [Fact]
+    public async Task A_BackpressureObserver_push_its_handler_resumes_inline_fails_fast_instead_of_deadlocking()
+    {
+        var options = new BoundedStreamOptions<int>(BackpressurePolicy.PauseUpstream, 1) { Name = "inline-observer" };
+        var first = new TaskCompletionSource();
+        BackpressureObserver<int>? observer = null;
+        var feeding = FeedAsync();
+        observer = new BackpressureObserver<int>(
+            (x, _) =>
+            {
+                if (x == 1)
+                {
+                    first.TrySetResult();
+                }
+
+                return default;
+            },
+            options);
+
+        observer.OnNext(1);
+        var failure = await Assert.ThrowsAsync<InvalidOperationException>(() => observer.Completion.WaitAsync(TestLimits.Hang));
+
+        Assert.Contains("'inline-observer'", failure.Message, StringComparison.Ordinal);
+        await feeding.WaitAsync(TestLimits.Hang);
+        Assert.True(observer.IsStopped);
+
+        async Task FeedAsync()
+        {
+            await first.Task.ConfigureAwait(false);
+            observer!.OnNext(2); // fills the buffer
+            observer.OnNext(3); // would wait for the handler this thread runs above
+        }
+    }
 }
