@@ -24,7 +24,9 @@ namespace Reactive.Streams;
 /// dropped it under <see cref="OnFull.Drop"/>. An item whose dispatch failed, or that had not drained when shutdown
 /// gave up, is never acknowledged, so an at-least-once source redelivers it.</para>
 /// <para><b>Completion.</b> <see cref="ShutdownAsync"/> stops intake, drains within a timeout, and leaves whatever did
-/// not drain unacknowledged. A dispatch after shutdown fails with <see cref="InvalidOperationException"/>.</para>
+/// not drain unacknowledged. A dispatch after shutdown fails with <see cref="InvalidOperationException"/>; one after
+/// <see cref="Dispose"/> or <see cref="DisposeAsync"/> with <see cref="ObjectDisposedException"/> (which derives from
+/// it).</para>
 /// <para><b>Time and metrics.</b> Backoff, batch flush, the drain timeout and ack latency use the options'
 /// <see cref="TimeProvider"/>. Queue depth, delivered, dropped, retries, dead-lettered, discarded and ack latency are
 /// published on the <c>Reactive.Streams</c> meter (<see cref="StreamMeter.Meter"/>) as <c>reactive_streams.delivery.*</c> instruments
@@ -48,6 +50,9 @@ public sealed partial class DeliveryDispatcher<T> : IAsyncDisposable, IDisposabl
     private readonly TaskCompletionSource<bool> _shutdown = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly KeyValuePair<string, object?> _dispatcherTag;
     private int _shutdownStarted;
+
+    // Set by Dispose and DisposeAsync before they shut down: a dispatch begun after it reports the disposal.
+    private int _disposed;
 
     // Acknowledgements fired on dispatching threads; those fired by a worker are counted by that worker, so the
     // workers never contend on one counter.
@@ -163,8 +168,10 @@ public sealed partial class DeliveryDispatcher<T> : IAsyncDisposable, IDisposabl
     /// cancelled half-way may already sit in some queues and be delivered there, but is never acknowledged.</param>
     /// <returns>A task that completes once the item is in every queue (or dropped for a <see cref="OnFull.Drop"/>
     /// sink), synchronously unless a <see cref="OnFull.Block"/> queue is full.</returns>
-    /// <exception cref="InvalidOperationException">The dispatcher is shut down, or shut down while this dispatch waited
-    /// for room (reported through the returned task); the item is not acknowledged.</exception>
+    /// <exception cref="ObjectDisposedException">The dispatcher was disposed before this dispatch began (reported
+    /// through the returned task); the item is not acknowledged.</exception>
+    /// <exception cref="InvalidOperationException">The dispatcher is shut down, or shut down (or disposed) while this
+    /// dispatch waited for room (reported through the returned task); the item is not acknowledged.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled (through the task);
     /// a token already cancelled is reported so on a shut-down dispatcher too, as <c>ChannelWriter.WriteAsync</c> does.</exception>
     public ValueTask DispatchAsync(T item, IAckToken? ack = null, CancellationToken cancellationToken = default) =>
@@ -186,7 +193,9 @@ public sealed partial class DeliveryDispatcher<T> : IAsyncDisposable, IDisposabl
 
         if (Volatile.Read(ref _shutdownStarted) != 0)
         {
-            return ValueTask.FromException(CreateShutDownException(null));
+            // Use after Dispose is an ObjectDisposedException, as for every other disposed type of this library and
+            // of .NET's; a dispatcher only shut down (which it may be for a while before being disposed) reports that.
+            return ValueTask.FromException(Volatile.Read(ref _disposed) != 0 ? CreateDisposedException() : CreateShutDownException(null));
         }
 
         // The clock is read only while someone listens to the ack latency histogram: it is the one per-item cost
@@ -466,6 +475,7 @@ public sealed partial class DeliveryDispatcher<T> : IAsyncDisposable, IDisposabl
     /// </summary>
     public void Dispose()
     {
+        Volatile.Write(ref _disposed, 1);
         if (IsWorkerCallingOutOnThisThread())
         {
             // Blocking here would block the worker this thread runs above: stop intake and the workers, as DisposeAsync
@@ -493,6 +503,7 @@ public sealed partial class DeliveryDispatcher<T> : IAsyncDisposable, IDisposabl
     /// <returns>A task that completes once every worker has stopped (once the shutdown has started, from inside a worker).</returns>
     public async ValueTask DisposeAsync()
     {
+        Volatile.Write(ref _disposed, 1);
         var shutdown = ShutdownAsync(TimeSpan.Zero);
         await _endDrain.CancelAsync().ConfigureAwait(false);
         if (s_workerOf.Value == this)
@@ -541,6 +552,9 @@ public sealed partial class DeliveryDispatcher<T> : IAsyncDisposable, IDisposabl
 
         throw new ArgumentException($"Dispatcher '{Name}' has no sink named '{sinkName}'.", nameof(sinkName));
     }
+
+    private ObjectDisposedException CreateDisposedException() =>
+        new(GetType().FullName, $"Dispatcher '{Name}' is disposed; the item was not dispatched and will not be acknowledged.");
 
     private InvalidOperationException CreateShutDownException(Exception? inner) =>
         new($"Dispatcher '{Name}' is shut down; the item was not dispatched to every sink and will not be acknowledged.", inner);

@@ -64,7 +64,8 @@ public sealed class NullArgumentSweepTests(ITestOutputHelper output)
         var sweep = CoreSweep();
 
         // The closed-canal and closed-stream exceptions are what a pull or push on a disposed canal or stream documents;
-        // a dispatch after shutdown documents InvalidOperationException through its task.
+        // a dispatch after disposal documents ObjectDisposedException through its task (a parked one rejected by the
+        // disposal's shutdown, InvalidOperationException).
         var failures = sweep.RunAfterDispose(typeof(CanalClosedException), typeof(System.Threading.Channels.ChannelClosedException), typeof(InvalidOperationException));
 
         output.WriteLine(SweepReport.Format(sweep.Covered));

@@ -14,7 +14,7 @@ public class DeliveryAuditTests
         DeliveryDispatcherTests.Options(time, sinks);
 
     [Fact]
-    public async Task A_dispatch_after_DisposeAsync_throws_InvalidOperationException_naming_the_dispatcher_and_is_never_acked()
+    public async Task A_dispatch_after_DisposeAsync_throws_ObjectDisposedException_naming_the_dispatcher_and_is_never_acked()
     {
         var time = new RecordingTimeProvider();
         var sink = new RecordingSink<int>("file");
@@ -22,21 +22,49 @@ public class DeliveryAuditTests
         await dispatcher.DisposeAsync().AsTask().WaitAsync(TestLimits.Hang);
         var ack = new CountingAck();
 
-        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => dispatcher.DispatchAsync(1, ack).AsTask());
+        // As SemaphoreSlim, CancellationTokenSource or a disposed Timer do: use after disposal is ObjectDisposedException
+        // (an InvalidOperationException, so a catch written for the shut-down case still catches it).
+        var pending = dispatcher.DispatchAsync(1, ack);
+        var error = await Assert.ThrowsAsync<ObjectDisposedException>(() => pending.AsTask());
 
         Assert.Contains(dispatcher.Name, error.Message, StringComparison.Ordinal);
+        Assert.Equal(typeof(DeliveryDispatcher<int>).FullName, error.ObjectName);
         Assert.Equal(0, ack.Count);
         Assert.Empty(sink.Committed);
     }
 
     [Fact]
-    public async Task A_dispatch_after_a_synchronous_Dispose_throws_InvalidOperationException()
+    public async Task A_dispatch_after_a_synchronous_Dispose_throws_ObjectDisposedException()
     {
         var time = new RecordingTimeProvider();
         var dispatcher = new DeliveryDispatcher<int>(Options(time, new RecordingSink<int>("file")));
         dispatcher.Dispose();
 
-        await Assert.ThrowsAsync<InvalidOperationException>(() => dispatcher.DispatchAsync(1).AsTask());
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => dispatcher.DispatchAsync(1).AsTask());
+    }
+
+    [Fact]
+    public async Task A_dispatch_after_ShutdownAsync_and_then_DisposeAsync_throws_ObjectDisposedException()
+    {
+        var time = new RecordingTimeProvider();
+        var dispatcher = new DeliveryDispatcher<int>(Options(time, new RecordingSink<int>("file")));
+        Assert.True(await dispatcher.ShutdownAsync(Timeout.InfiniteTimeSpan).WaitAsync(TestLimits.Hang));
+        var shutDown = await Assert.ThrowsAsync<InvalidOperationException>(() => dispatcher.DispatchAsync(1).AsTask());
+        await dispatcher.DisposeAsync().AsTask().WaitAsync(TestLimits.Hang);
+
+        // Shut down only, it said so; disposed, it says that (the type a caller's using-after-dispose check expects).
+        Assert.IsNotType<ObjectDisposedException>(shutDown);
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => dispatcher.DispatchAsync(2).AsTask());
+    }
+
+    [Fact]
+    public async Task A_dispatch_with_a_cancelled_token_after_disposal_still_reports_the_cancellation()
+    {
+        var time = new RecordingTimeProvider();
+        var dispatcher = new DeliveryDispatcher<int>(Options(time, new RecordingSink<int>("file")));
+        await dispatcher.DisposeAsync().AsTask().WaitAsync(TestLimits.Hang);
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => dispatcher.DispatchAsync(1, cancellationToken: new CancellationToken(true)).AsTask());
     }
 
     [Fact]
@@ -103,7 +131,7 @@ public class DeliveryAuditTests
         Assert.False(await dispatcher.ShutdownAsync(TimeSpan.Zero).WaitAsync(TestLimits.Hang));
         Assert.Equal([0], sink.Committed);
         Assert.Equal([1, 0, 0], acks.Select(a => a.Count));
-        await Assert.ThrowsAsync<InvalidOperationException>(() => dispatcher.DispatchAsync(3).AsTask());
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => dispatcher.DispatchAsync(3).AsTask());
         await dispatcher.DisposeAsync().AsTask().WaitAsync(TestLimits.Hang);
     }
 
@@ -129,7 +157,7 @@ public class DeliveryAuditTests
         Assert.True(await dispatcher.ShutdownAsync(TimeSpan.Zero).WaitAsync(TestLimits.Hang));
         Assert.Equal([1], sink.Committed);
         Assert.Equal(1, dispatcher.AcknowledgedCount);
-        await Assert.ThrowsAsync<InvalidOperationException>(() => dispatcher.DispatchAsync(2, later).AsTask());
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => dispatcher.DispatchAsync(2, later).AsTask());
         Assert.Equal(0, later.Count);
     }
 

@@ -819,7 +819,7 @@ public class DeliveryDispatcherTests
 
         Assert.All(acks, a => Assert.Equal(0, a.Count));
         Assert.Empty(slow.Committed);
-        await Assert.ThrowsAsync<InvalidOperationException>(() => dispatcher.DispatchAsync(3).AsTask());
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => dispatcher.DispatchAsync(3).AsTask());
     }
 
     [Theory]

@@ -30,7 +30,7 @@ public class DeliveryInlineContinuationTests
         Assert.True(await dispatcher.ShutdownAsync(TimeSpan.Zero).WaitAsync(TestLimits.Hang));
         Assert.Equal([1], sink.Committed);
         Assert.Equal(1, dispatcher.AcknowledgedCount);
-        await Assert.ThrowsAsync<InvalidOperationException>(() => dispatcher.DispatchAsync(2).AsTask());
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => dispatcher.DispatchAsync(2).AsTask());
     }
 
     [Fact]

@@ -384,7 +384,7 @@ public class DeliveryRetryAndDeadLetterEdgeTests
 
         await Task.WhenAll(disposals).WaitAsync(TestLimits.Hang);
         Assert.True(dispatcher.ShutdownAsync(TimeSpan.Zero).IsCompleted);
-        await Assert.ThrowsAsync<InvalidOperationException>(() => dispatcher.DispatchAsync(2).AsTask());
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => dispatcher.DispatchAsync(2).AsTask());
     }
 
     [Fact]
