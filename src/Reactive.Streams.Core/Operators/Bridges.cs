@@ -272,6 +272,14 @@ internal sealed class StreamSink<T>(BoundedBuffer<T> buffer) : BackpressureSink<
     /// </summary>
     public void SubscribeOrFail(IObservable<T> source)
     {
+        if (IsProducerSideStopped)
+        {
+            // The reader went away (cancelled, disposed, broken out of) before this ran, on the thread pool under
+            // PauseUpstream: as in Subscribe, a cold source is not subscribed at all, so it does no work and has no side
+            // effect for an enumeration that has already ended.
+            return;
+        }
+
         try
         {
             SubscribeTo(source);

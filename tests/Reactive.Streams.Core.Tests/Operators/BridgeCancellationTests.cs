@@ -1,3 +1,5 @@
+using System.Reactive.Disposables;
+using System.Reactive.Linq;
 using System.Reactive.Subjects;
 using Reactive.Streams.Tests.Support;
 
@@ -34,6 +36,57 @@ public class BridgeCancellationTests
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting.WaitAsync(TestLimits.Hang));
         await enumerator.DisposeAsync();
         Assert.False(subject.HasObservers);
+    }
+
+    [Fact]
+    public async Task A_PauseUpstream_enumeration_cancelled_before_the_pool_ran_its_subscription_never_subscribes_the_source()
+    {
+        // Under PauseUpstream the subscription runs on the thread pool. The pool work is held, deterministically, as it
+        // enters the enumeration's execution context (an AsyncLocal's change callback runs on that thread before the
+        // work does), until the enumeration has ended; then it is let go, and its leaving that context tells when it
+        // is done. As Rx's ForEachAsync with a cancelled token does, a cold source must then not be subscribed at all.
+        var subscriptions = 0;
+        var source = Observable.Create<int>(_ =>
+        {
+            Interlocked.Increment(ref subscriptions);
+            return Disposable.Empty;
+        });
+        using var release = new ManualResetEventSlim();
+        using var held = new ManualResetEventSlim();
+        using var left = new ManualResetEventSlim();
+        var marker = new object();
+        var heldThread = 0;
+        var local = new AsyncLocal<object?>(change =>
+        {
+            if (!change.ThreadContextChanged)
+            {
+                return;
+            }
+
+            if (ReferenceEquals(change.CurrentValue, marker) && Interlocked.CompareExchange(ref heldThread, Environment.CurrentManagedThreadId, 0) == 0)
+            {
+                held.Set();
+                release.Wait(TestLimits.Hang);
+            }
+            else if (ReferenceEquals(change.PreviousValue, marker) && change.CurrentValue is null && Volatile.Read(ref heldThread) == Environment.CurrentManagedThreadId)
+            {
+                left.Set();
+            }
+        });
+        using var cancellation = new CancellationTokenSource();
+        var enumerator = source.ToAsyncEnumerable(BackpressurePolicy.PauseUpstream, 4).GetAsyncEnumerator(cancellation.Token);
+
+        local.Value = marker;
+        var first = enumerator.MoveNextAsync().AsTask();
+        local.Value = null;
+        Assert.True(held.Wait(TestLimits.Hang));
+        await cancellation.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => first.WaitAsync(TestLimits.Hang));
+        await enumerator.DisposeAsync();
+
+        release.Set();
+        Assert.True(left.Wait(TestLimits.Hang));
+        Assert.Equal(0, Volatile.Read(ref subscriptions));
     }
 
     [Fact]
