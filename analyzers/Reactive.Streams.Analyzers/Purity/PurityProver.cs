@@ -964,8 +964,10 @@ internal sealed class PurityProver
                     return (local.Type is { IsValueType: true } localType && !IsView(localType))
                         || IsFreshLocal(local, depth: 0);
                 case IParameterReferenceOperation { Parameter: var parameter }:
+                    // A `ref` or `out` parameter handed a variable of the degrader's own holds what it was given: only a
+                    // value (not a view) is the variable itself.
                     return (parameter.RefKind == RefKind.None && parameter.Type.IsValueType && !IsView(parameter.Type) && IsInsideRoot(parameter))
-                        || _freshParameters.Contains(parameter);
+                        || (_freshParameters.Contains(parameter) && (parameter.RefKind == RefKind.None || (parameter.Type.IsValueType && !IsView(parameter.Type))));
                 case IFieldReferenceOperation { Field.Type.IsValueType: true } field:
                     return IsFresh(field.Instance);
                 case IInvocationOperation invocation when IsFluent(invocation):
@@ -1821,7 +1823,7 @@ internal sealed class PurityProver
                         return Effect("writes captured parameter '" + parameter.Name + "'", at);
                     }
 
-                    return parameter.RefKind is RefKind.Ref or RefKind.Out
+                    return parameter.RefKind is RefKind.Ref or RefKind.Out && !_freshParameters.Contains(parameter)
                         ? Effect("writes " + (parameter.RefKind == RefKind.Ref ? "ref" : "out") + " parameter '" + parameter.Name + "'", at)
                         : null;
                 case IFieldReferenceOperation { Field: var field } fieldReference:
@@ -2284,9 +2286,30 @@ internal sealed class PurityProver
                 {
                     (ordinals ??= ImmutableArray.CreateBuilder<int>()).Add(parameter.Ordinal);
                 }
+                else if (argument.Parameter is { RefKind: RefKind.Ref or RefKind.Out } byRef && IsOwnVariable(argument.Value))
+                {
+                    // `TryHalf(x, out var y)`, `Inc(ref n)`, `c.Bump()` with `this ref`: the callee writes a variable of
+                    // the degrader's own, which it may do freely.
+                    (ordinals ??= ImmutableArray.CreateBuilder<int>()).Add(byRef.Ordinal);
+                }
             }
 
             return ordinals?.ToImmutable() ?? default;
+        }
+
+        // A variable the degrader owns, handed by `ref` or `out`: an `out var` or discard, a local of its own (a ref local
+        // only when it refers to such storage), a by-value parameter of its own, or a by-reference parameter handed one.
+        private bool IsOwnVariable(IOperation value)
+        {
+            value = Strip(value);
+            return value switch
+            {
+                IDeclarationExpressionOperation or IDiscardOperation => true,
+                ILocalReferenceOperation { Local: var local } => IsInsideRoot(local) && (!local.IsRef || RefersToLocalStorage(local, depth: 0)),
+                IParameterReferenceOperation { Parameter: var parameter } => IsInsideRoot(parameter)
+                    && (parameter.RefKind == RefKind.None || (parameter.RefKind is RefKind.Ref or RefKind.Out && _freshParameters.Contains(parameter))),
+                _ => false,
+            };
         }
 
         private PurityViolation? CheckConstructor(IMethodSymbol constructor, IObjectCreationOperation creation)

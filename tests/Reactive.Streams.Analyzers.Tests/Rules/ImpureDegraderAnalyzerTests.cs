@@ -134,6 +134,7 @@ public sealed class ImpureDegraderAnalyzerTests
             {
                 static readonly List<int> Seen = new();
                 int _count;
+                static int s_calls;
 
                 void M(int[] buffer)
                 {
@@ -147,18 +148,18 @@ public sealed class ImpureDegraderAnalyzerTests
 
                 static int Bump(int x)
                 {
-                    Add(ref x);
+                    Add(ref s_calls);
                     return x;
                 }
 
                 static void Add(ref int value) => value++;
             }
             """,
-            Impure(0, "lambda", "lambda \u2192 writes captured variable 'total' (Test0.cs:12)"),
-            Impure(1, "lambda", "lambda \u2192 mutates 'Seen' ('List.Add'), which was not created inside the degrader (Test0.cs:13)"),
-            Impure(2, "lambda", "lambda \u2192 writes field 'C._count' (Test0.cs:14)"),
-            Impure(3, "Bump", "Bump \u2192 Add \u2192 writes ref parameter 'value' (Test0.cs:25)"),
-            Impure(4, "lambda", "lambda \u2192 writes an element of array 'buffer', which was not created inside the degrader (Test0.cs:16)"));
+            Impure(0, "lambda", "lambda \u2192 writes captured variable 'total' (Test0.cs:13)"),
+            Impure(1, "lambda", "lambda \u2192 mutates 'Seen' ('List.Add'), which was not created inside the degrader (Test0.cs:14)"),
+            Impure(2, "lambda", "lambda \u2192 writes field 'C._count' (Test0.cs:15)"),
+            Impure(3, "Bump", "Bump \u2192 Add \u2192 writes ref parameter 'value' (Test0.cs:26)"),
+            Impure(4, "lambda", "lambda \u2192 writes an element of array 'buffer', which was not created inside the degrader (Test0.cs:17)"));
 
     [Fact]
     public Task Reading_captured_state_in_a_lambda_is_reported_as_a_captured_read() =>

@@ -27,6 +27,7 @@ internal static partial class PurityCorpus
         .. Construction(),
         .. Initializers(),
         .. Audit3(),
+        .. Audit4(),
     ];
 
     private static IEnumerable<PurityCase> Generics()
@@ -365,12 +366,13 @@ internal static partial class PurityCorpus
         yield return Pure("static method of the enclosing type", "int", "static x => Twice(x)", """
             sealed partial class Probe { static int Twice(int x) => x * 2; }
             """);
-        yield return Impure("ref parameter write in a helper", "int", "static x => { H.Bump(ref x); return x; }", """
-            static class H { public static void Bump(ref int v) => /*!*/v++; }
-            """, "lambda \u2192 Bump \u2192 writes ref parameter 'v'");
-        yield return Impure("out parameter write in a helper", "int", "static x => H.TryHalf(x, out var h) ? h : x", """
-            static class H { public static bool TryHalf(int x, out int half) { /*!*/half = x / 2; return true; } }
-            """, "lambda \u2192 TryHalf \u2192 writes out parameter 'half'");
+        // A helper writing through `ref` or `out` writes the variable its caller handed it: here the degrader's own.
+        yield return Pure("ref parameter write in a helper", "int", "static x => { H.Bump(ref x); return x; }", """
+            static class H { public static void Bump(ref int v) => v++; }
+            """);
+        yield return Pure("out parameter write in a helper", "int", "static x => H.TryHalf(x, out var h) ? h : x", """
+            static class H { public static bool TryHalf(int x, out int half) { half = x / 2; return true; } }
+            """);
         yield return Pure("BCL out parameter into a local", "string", "static s => int.TryParse(s, out var n) ? (n / 2).ToString() : s");
         yield return Impure("ref local write", "int[]", "static xs => { ref int first = ref xs[0]; /*!*/first = 1; return xs; }", "",
             "lambda \u2192 writes through ref local 'first'");
