@@ -951,6 +951,9 @@ internal sealed class PurityProver
                     return true;
                 case IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ImplicitReceiver } implicitReceiver:
                     return IsFreshInitializedObject(implicitReceiver);
+                case IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.InterpolatedStringHandler }:
+                    // The handler the compiler builds for `$"..."` handed to a method of a custom handler type.
+                    return true;
                 case IInstanceReferenceOperation:
                     return _thisMode == ThisMode.Fresh;
                 case ILocalReferenceOperation { Local: var local }:

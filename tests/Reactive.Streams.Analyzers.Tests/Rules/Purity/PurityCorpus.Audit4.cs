@@ -54,6 +54,33 @@ internal static partial class PurityCorpus
             "static class H { public static int N; public static void Inc(ref int n) => /*!*/n++; }",
             "lambda \u2192 Inc \u2192 writes ref parameter 'n'");
 
+        // A custom interpolated string handler runs its constructor and Append methods at the degrader's site.
+        yield return Impure("custom interpolated string handler writing a static", "int", "static x => H.Render($\"n={x}\")", """
+            [System.Runtime.CompilerServices.InterpolatedStringHandler]
+            ref struct Tally
+            {
+                public static int Holes;
+                private int _n;
+                public Tally(int literalLength, int formattedCount) { _n = literalLength; }
+                public void AppendLiteral(string s) => _n += s.Length;
+                public void AppendFormatted<T>(T value) { /*!*/Holes++; }
+                public readonly int Length => _n;
+            }
+            static class H { public static int Render(ref Tally t) => t.Length; }
+            """, "lambda \u2192 AppendFormatted \u2192 writes static field 'Tally.Holes'");
+        yield return Pure("custom interpolated string handler writing only itself", "int", "static x => H.Render($\"n={x}\")", """
+            [System.Runtime.CompilerServices.InterpolatedStringHandler]
+            ref struct Tally
+            {
+                private int _n;
+                public Tally(int literalLength, int formattedCount) { _n = literalLength; }
+                public void AppendLiteral(string s) => _n += s.Length;
+                public void AppendFormatted<T>(T value) => _n++;
+                public readonly int Length => _n;
+            }
+            static class H { public static int Render(ref Tally t) => t.Length; }
+            """);
+
         // Getters run by patterns.
         yield return Impure("property pattern running a getter that writes a static", "Shape", "static s => s switch { { Area: > 1 } => s, _ => s }", """
             sealed class Shape
