@@ -135,7 +135,13 @@ public sealed class UnboundedBoundaryAnalyzer : DiagnosticAnalyzer
                 return true;
             case IObjectCreationOperation creation:
                 var capacity = PolicyCalls.FindInitializerAssignment(creation.Initializer, PolicyCalls.BoundedCapacityProperty);
-                return capacity is null || capacity.Value.ConstantValue is { HasValue: true, Value: PolicyCalls.DataflowUnbounded };
+                if (capacity is not null)
+                {
+                    return capacity.Value.ConstantValue is { HasValue: true, Value: PolicyCalls.DataflowUnbounded };
+                }
+
+                // Options of the user's own type derived from Dataflow's may set the capacity in their constructor.
+                return creation.Type is { } optionsType && KnownTypes.IsNamespace(optionsType.ContainingNamespace, DataflowNamespace);
             default:
                 return false;
         }
