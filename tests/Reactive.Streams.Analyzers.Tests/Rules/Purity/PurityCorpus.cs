@@ -28,6 +28,7 @@ internal static partial class PurityCorpus
         .. Initializers(),
         .. Audit3(),
         .. Audit4(),
+        .. Audit5(),
     ];
 
     private static IEnumerable<PurityCase> Generics()
