@@ -2311,6 +2311,11 @@ internal sealed class PurityProver
                 ILocalReferenceOperation { Local: var local } => IsInsideRoot(local) && (!local.IsRef || RefersToLocalStorage(local, depth: 0)),
                 IParameterReferenceOperation { Parameter: var parameter } => IsInsideRoot(parameter)
                     && (parameter.RefKind == RefKind.None || (parameter.RefKind is RefKind.Ref or RefKind.Out && _freshParameters.Contains(parameter))),
+                // `Inc(ref c.N)` on a struct of its own or an object it created, `Inc(ref a[0])` on an array it created.
+                IFieldReferenceOperation { Field.IsStatic: false, Instance: { } instance } => instance.Type is { IsValueType: true } && !IsView(instance.Type)
+                    ? IsOwnVariable(instance) || IsFresh(instance)
+                    : IsFresh(instance),
+                IArrayElementReferenceOperation element => IsFresh(element.ArrayReference),
                 _ => false,
             };
         }

@@ -50,6 +50,17 @@ internal static partial class PurityCorpus
         yield return Impure("ref argument of an own local to a method that also writes a static", "int", "static x => { var n = x; H.Inc(ref n); return n; }",
             "static class H { public static int Calls; public static void Inc(ref int n) { n++; /*!*/Calls++; } }",
             "lambda \u2192 Inc \u2192 writes static field 'H.Calls'");
+        yield return Pure("ref extension on a struct parameter passed by value", "Counter", "static c => { c.Bump(); return c; }", StructCounter);
+        yield return Pure("ref argument of a field of the degrader's own struct", "int", "static x => { var c = new Counter(); H.Inc(ref c.N); return c.N + x; }",
+            StructCounter + "\nstatic class H { public static void Inc(ref int n) => n++; }");
+        yield return Pure("ref argument of an element of the degrader's own array", "int", "static x => { var a = new int[2]; H.Inc(ref a[0]); return a[0] + x; }",
+            "static class H { public static void Inc(ref int n) => n++; }");
+        yield return Impure("ref argument of an element of a parameter array", "int[]", "static a => { H.Inc(ref a[0]); return a; }",
+            "static class H { public static void Inc(ref int n) => /*!*/n++; }",
+            "lambda \u2192 Inc \u2192 writes ref parameter 'n'");
+        yield return Impure("ref argument of a field of a static struct", "int", "static x => { H.Inc(ref H.C.N); return x; }",
+            StructCounter + "\nstatic class H { public static Counter C; public static void Inc(ref int n) => /*!*/n++; }",
+            "lambda \u2192 Inc \u2192 writes ref parameter 'n'");
         yield return Impure("ref argument of a static field", "int", "static x => { H.Inc(ref H.N); return x; }",
             "static class H { public static int N; public static void Inc(ref int n) => /*!*/n++; }",
             "lambda \u2192 Inc \u2192 writes ref parameter 'n'");
