@@ -195,7 +195,7 @@ internal sealed class PurityProver
             return cached.Violation;
         }
 
-        if (!handed && InProgress.Find(inProgress, key, fresh) is { } position)
+        if (InProgress.Find(inProgress, key, fresh, freshParameters) is { } position)
         {
             lowestAssumed = position;
             return null;
@@ -216,7 +216,7 @@ internal sealed class PurityProver
         }
         else
         {
-            var walker = new Walker(this, method, thisMode, depth, new InProgress(key, fresh, self, inProgress, handed), model, cancellationToken);
+            var walker = new Walker(this, method, thisMode, depth, new InProgress(key, fresh, self, inProgress, freshParameters), model, cancellationToken);
             if (handed)
             {
                 foreach (var ordinal in freshParameters)
@@ -235,7 +235,7 @@ internal sealed class PurityProver
         {
             foreach (var part in ConstructionParts(method, cancellationToken))
             {
-                var partWalker = new Walker(this, method, thisMode, depth, new InProgress(key, fresh, self, inProgress, handed), part.SemanticModel ?? model, cancellationToken);
+                var partWalker = new Walker(this, method, thisMode, depth, new InProgress(key, fresh, self, inProgress, freshParameters), part.SemanticModel ?? model, cancellationToken);
                 violation = partWalker.Walk(part);
                 assumed = Math.Min(assumed, partWalker.LowestAssumed >= self ? int.MaxValue : partWalker.LowestAssumed);
                 if (violation is not null)
@@ -246,7 +246,7 @@ internal sealed class PurityProver
 
             if (violation is null && ImplicitBaseConstructor(method) is { } baseConstructor)
             {
-                var inner = new InProgress(key, fresh, self, inProgress, handed);
+                var inner = new InProgress(key, fresh, self, inProgress, freshParameters);
                 violation = ProveCall(baseConstructor, thisMode, depth + 1, inner, model, out var baseAssumed, cancellationToken)?.Prepend("new " + baseConstructor.ContainingType.Name);
                 assumed = Math.Min(assumed, baseAssumed >= self ? int.MaxValue : baseAssumed);
             }
@@ -496,17 +496,20 @@ internal sealed class PurityProver
     /// <summary>The methods being proved, innermost first: a short immutable stack (at most a few frames deep).</summary>
     private sealed class InProgress
     {
-        internal InProgress(IMethodSymbol method, bool thisIsFresh, int position, InProgress? next, bool handed = false)
+        internal InProgress(IMethodSymbol method, bool thisIsFresh, int position, InProgress? next, ImmutableArray<int> handedParameters = default)
         {
             Method = method;
             ThisIsFresh = thisIsFresh;
             Position = position;
             Next = next;
-            Handed = handed;
+            HandedParameters = handedParameters.IsDefault ? ImmutableArray<int>.Empty : handedParameters;
         }
 
-        /// <summary>Proved with parameters handed the degrader's own storage: not an assumption for other calls.</summary>
-        internal bool Handed { get; }
+        /// <summary>
+        /// The ordinals of the parameters handed the degrader's own storage: the frame is an assumption only for a call
+        /// handed at least those (a body pure with these written freely is pure with more).
+        /// </summary>
+        internal ImmutableArray<int> HandedParameters { get; }
 
         internal IMethodSymbol Method { get; }
 
@@ -516,11 +519,12 @@ internal sealed class PurityProver
 
         internal InProgress? Next { get; }
 
-        internal static int? Find(InProgress? stack, IMethodSymbol method, bool thisIsFresh)
+        internal static int? Find(InProgress? stack, IMethodSymbol method, bool thisIsFresh, ImmutableArray<int> handedParameters = default)
         {
+            var handed = handedParameters.IsDefault ? ImmutableArray<int>.Empty : handedParameters;
             for (var frame = stack; frame is not null; frame = frame.Next)
             {
-                if (!frame.Handed && frame.ThisIsFresh == thisIsFresh && SymbolEqualityComparer.Default.Equals(frame.Method, method))
+                if (frame.HandedParameters.All(handed.Contains) && frame.ThisIsFresh == thisIsFresh && SymbolEqualityComparer.Default.Equals(frame.Method, method))
                 {
                     return frame.Position;
                 }

@@ -61,6 +61,13 @@ internal static partial class PurityCorpus
         yield return Impure("ref argument of a field of a static struct", "int", "static x => { H.Inc(ref H.C.N); return x; }",
             StructCounter + "\nstatic class H { public static Counter C; public static void Inc(ref int n) => /*!*/n++; }",
             "lambda \u2192 Inc \u2192 writes ref parameter 'n'");
+        yield return Pure("recursive helper handing its ref parameter on", "int", "static x => { var n = x; H.Down(ref n); return n; }",
+            "static class H { public static void Down(ref int n) { if (n > 0) { n--; Down(ref n); } } }");
+        yield return Pure("recursive helper handing the degrader's own builder on", "int", "static x => { var sb = new StringBuilder(); H.Fill(sb, x); return sb.Length; }",
+            "static class H { public static void Fill(StringBuilder sb, int n) { if (n > 0) { sb.Append('.'); Fill(sb, n - 1); } } }");
+        yield return Impure("recursive helper handing a shared builder on in place of the degrader's own", "int", "static x => { var sb = new StringBuilder(); H.Fill(sb, x); return sb.Length; }",
+            "static class H { public static readonly StringBuilder Shared = new(); public static void Fill(StringBuilder sb, int n) { if (n > 0) { /*!*/sb.Append('.'); Fill(Shared, n - 1); } } }",
+            "lambda \u2192 Fill \u2192 Fill \u2192 mutates 'sb' ('StringBuilder.Append'), which was not created inside the degrader");
         yield return Impure("ref argument of a static field", "int", "static x => { H.Inc(ref H.N); return x; }",
             "static class H { public static int N; public static void Inc(ref int n) => /*!*/n++; }",
             "lambda \u2192 Inc \u2192 writes ref parameter 'n'");
