@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Time.Testing;
 using Reactive.Streams.Internal;
+using Reactive.Streams.Tests.Support;
 
 namespace Reactive.Streams.Tests.Streams;
 
@@ -36,16 +37,7 @@ public class BoundedStreamTests
         return stream;
     }
 
-    private static List<T> Drain<T>(BoundedStream<T> stream)
-    {
-        var items = new List<T>();
-        while (stream.TryRead(out var item))
-        {
-            items.Add(item);
-        }
-
-        return items;
-    }
+    private static List<T> Drain<T>(BoundedStream<T> stream) => EngineModes.Drain(stream);
 
     [Fact]
     public void DropOldest_evicts_the_oldest_item_when_full()

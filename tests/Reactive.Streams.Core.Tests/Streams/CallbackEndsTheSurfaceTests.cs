@@ -14,7 +14,7 @@ namespace Reactive.Streams.Tests.Streams;
 /// </summary>
 public class CallbackEndsTheSurfaceTests
 {
-    public static TheoryData<string> AllModes => [nameof(BufferMode.Locked), nameof(BufferMode.SharedLane), nameof(BufferMode.SingleLane)];
+    public static TheoryData<string> AllModes => EngineModes.All;
 
     [Theory]
     [MemberData(nameof(AllModes))]

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Time.Testing;
 using Reactive.Streams.Internal;
+using Reactive.Streams.Tests.Support;
 
 namespace Reactive.Streams.Tests.Streams;
 
@@ -14,9 +15,9 @@ public sealed class EngineEdgeCaseTests
 {
     private static readonly TimeSpan Hang = Reactive.Streams.Tests.Support.TestLimits.Hang;
 
-    public static TheoryData<string> AllModes => [nameof(BufferMode.Locked), nameof(BufferMode.SharedLane), nameof(BufferMode.SingleLane)];
+    public static TheoryData<string> AllModes => EngineModes.All;
 
-    private static BoundedStream<int> Open(string mode, BoundedStreamOptions<int> options) => new(options, Enum.Parse<BufferMode>(mode));
+    private static BoundedStream<int> Open(string mode, BoundedStreamOptions<int> options) => EngineModes.Open(mode, options);
 
     [Theory]
     [MemberData(nameof(AllModes))]

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Threading.Channels;
 using Microsoft.Extensions.Time.Testing;
 using Reactive.Streams.Internal;
+using Reactive.Streams.Tests.Support;
 
 namespace Reactive.Streams.Tests.Streams;
 
@@ -16,20 +17,11 @@ public sealed class StreamFaceAuditTests
 {
     private static readonly TimeSpan Hang = Reactive.Streams.Tests.Support.TestLimits.Hang;
 
-    public static TheoryData<string> AllModes => [nameof(BufferMode.Locked), nameof(BufferMode.SharedLane), nameof(BufferMode.SingleLane)];
+    public static TheoryData<string> AllModes => EngineModes.All;
 
-    private static BoundedStream<T> Open<T>(string mode, BoundedStreamOptions<T> options) => new(options, Enum.Parse<BufferMode>(mode));
+    private static BoundedStream<T> Open<T>(string mode, BoundedStreamOptions<T> options) => EngineModes.Open(mode, options);
 
-    private static List<T> Drain<T>(BoundedStream<T> s)
-    {
-        var items = new List<T>();
-        while (s.TryRead(out var x))
-        {
-            items.Add(x);
-        }
-
-        return items;
-    }
+    private static List<T> Drain<T>(BoundedStream<T> stream) => EngineModes.Drain(stream);
 
     /// <summary>The three push paths of the stream face, each reporting what happened as a status or an exception type.</summary>
     public static TheoryData<string, string> ModesAndPaths()
