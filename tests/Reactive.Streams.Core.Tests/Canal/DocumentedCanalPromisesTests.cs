@@ -68,20 +68,17 @@ public class DocumentedCanalPromisesTests
     }
 
     [Fact]
-    public async Task A_linger_asking_for_more_items_than_max_counts_as_max_and_returns_without_waiting()
+    public void Stream_frames_compare_payload_and_headers_as_references_not_by_content()
     {
-        var clock = new FakeTimeProvider();
-        var stream = BoundedStream.DropOldest<int>(16);
-        await using var canal = LossySubscription.Create(stream, clock);
-        stream.TryPush(1);
-        stream.TryPush(2);
-        stream.TryPush(3);
+        var payload = new byte[] { 1, 2 };
+        var headers = new Dictionary<string, string> { ["tenant"] = "acme" };
+        var frame = new StreamFrame(new StreamId(1, 0), payload, AppendMode.Durable) { Headers = headers };
 
-        // The clock never moves: a pull that lingered for 500 items would wait for its deadline forever.
-        var batch = await canal.PullBatchAsync(2, TimeSpan.FromSeconds(1), new CanalLinger(500, Timeout.InfiniteTimeSpan))
-            .AsTask().WaitAsync(TestLimits.Hang);
-
-        Assert.Equal([1, 2], batch.ToArray());
+        Assert.Equal(frame, new StreamFrame(new StreamId(1, 0), payload, AppendMode.Durable) { Headers = headers });
+        Assert.NotEqual(frame, new StreamFrame(new StreamId(1, 0), new byte[] { 1, 2 }, AppendMode.Durable) { Headers = headers });
+        Assert.NotEqual(frame, new StreamFrame(new StreamId(1, 0), payload, AppendMode.Durable) { Headers = new Dictionary<string, string>(headers) });
+        Assert.Same(FrameHeaders.Empty, new StreamFrame(new StreamId(1, 0), payload, AppendMode.Durable).Headers);
+        Assert.Equal("Headers", Assert.Throws<ArgumentNullException>(() => new StreamFrame(new StreamId(1, 0), payload, AppendMode.Durable) { Headers = null! }).ParamName);
     }
 
     [Fact]
