@@ -140,6 +140,30 @@ public abstract class RedisRestartTestsBase : IAsyncLifetime
         Assert.Equal(["before 0", "before 1", "before 2", "after 0", "after 1", "after 2"], await recorder.StopAsync(Guard));
     }
 
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public async Task A_restart_is_logged_as_the_subscription_s_connection_lost_then_regained_with_the_documented_event_ids(bool kill)
+    {
+        // docs/stream-log.md: the Logger is told when the subscription's connection is lost (event 8101, Warning) and
+        // regained (8102, Information).
+        var logger = new RecordingLogger();
+        var log = await RedisStreamLog.OpenAsync(_server.ConfigurationString, new RedisStreamLogOptions { TimeProvider = Clock, Logger = logger });
+        _logs.Add(log);
+        var writer = await OpenAsync(clock: TimeProvider.System);
+        var stream = NewStream();
+        using var recorder = new TailRecorder(log, stream);
+        await AdvanceUntilAsync(writer.AppendAsync(stream, "before", AppendMode.Durable).AsTask());
+        await AdvanceUntilAsync(() => recorder.Received.Count == 1 || recorder.Tail.IsCompleted);
+
+        await RestartAsync(kill);
+        await AdvanceUntilAsync(writer.AppendAsync(stream, "after", AppendMode.Durable).AsTask());
+        await AdvanceUntilAsync(() => logger.Has(8102) || recorder.Tail.IsCompleted);
+
+        Assert.Contains(logger.Entries, e => e.Id.Id == 8101 && e.Level == Microsoft.Extensions.Logging.LogLevel.Warning);
+        Assert.Contains(logger.Entries, e => e.Id.Id == 8102 && e.Level == Microsoft.Extensions.Logging.LogLevel.Information);
+        Assert.DoesNotContain(logger.Entries, e => e.Id.Id == 0);
+    }
+
     [Fact]
     public async Task Cancelling_a_tail_parked_while_the_server_is_down_ends_it_at_once()
     {
@@ -236,6 +260,21 @@ public abstract class RedisRestartTestsBase : IAsyncLifetime
             Assert.True(guard.Elapsed < Guard, "The multiplexer did not reconnect within a minute.");
             await Task.Delay(10);
         }
+    }
+
+    private sealed class RecordingLogger : Microsoft.Extensions.Logging.ILogger
+    {
+        public System.Collections.Concurrent.ConcurrentQueue<(Microsoft.Extensions.Logging.LogLevel Level, Microsoft.Extensions.Logging.EventId Id)> Entries { get; } = new();
+
+        public bool Has(int id) => Entries.Any(e => e.Id.Id == id);
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
+
+        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            Entries.Enqueue((logLevel, eventId));
     }
 
     protected async Task<T> AdvanceUntilAsync<T>(Task<T> task)
