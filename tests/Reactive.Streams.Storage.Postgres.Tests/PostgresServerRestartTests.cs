@@ -184,6 +184,31 @@ public sealed class PostgresServerRestartTests : IClassFixture<PostgresServerFix
         Assert.Equal(["before 0", "before 1", "before 2", "after 0", "after 1", "after 2"], await recorder.StopAsync(Guard));
     }
 
+    [Theory]
+    [MemberData(nameof(Modes))]
+    public async Task A_restart_is_logged_as_the_listener_s_connection_lost_then_regained_with_the_documented_event_ids(string mode)
+    {
+        // docs/stream-log.md: the Logger is told when the listener's connection is lost (event 8002, Warning) and when
+        // it is regained (8003, Information); ListenerReconnects counts the reconnection.
+        var logger = new RecordingLogger();
+        var log = await OpenAsync(logger: logger);
+        var writer = await OpenAsync(clock: TimeProvider.System);
+        var stream = NewStream();
+        using var recorder = new TailRecorder(log, stream);
+        await writer.AppendAsync(stream, "before", AppendMode.Durable);
+        await AdvanceUntilAsync(() => recorder.Received.Count == 1 || recorder.Tail.IsCompleted);
+
+        await RestartAsync(mode);
+        await FirstWriteAsync(() => writer.AppendAsync(stream, "after", AppendMode.Durable));
+        await AdvanceUntilAsync(() => (recorder.Received.Count == 2 && logger.Has(8003)) || recorder.Tail.IsCompleted);
+
+        Assert.Contains(logger.Entries, e => e.Id.Id == 8002 && e.Level == Microsoft.Extensions.Logging.LogLevel.Warning);
+        Assert.Contains(logger.Entries, e => e.Id.Id == 8003 && e.Level == Microsoft.Extensions.Logging.LogLevel.Information);
+        Assert.DoesNotContain(logger.Entries, e => e.Id.Id == 0);
+        Assert.True(log.ListenerReconnects >= 1, $"{log.ListenerReconnects} reconnections counted");
+        Assert.Equal(["before", "after"], await recorder.StopAsync(Guard));
+    }
+
     [Fact]
     public async Task Cancelling_a_tail_parked_while_the_server_is_down_ends_it_at_once()
     {
@@ -281,10 +306,15 @@ public sealed class PostgresServerRestartTests : IClassFixture<PostgresServerFix
         }
     }
 
-    private async Task<PostgresStreamLog> OpenAsync(TimeProvider? clock = null, TimeSpan? reconnectTimeout = null, bool pooling = true)
+    private async Task<PostgresStreamLog> OpenAsync(TimeProvider? clock = null, TimeSpan? reconnectTimeout = null, bool pooling = true, Microsoft.Extensions.Logging.ILogger? logger = null)
     {
         var connectionString = new NpgsqlConnectionStringBuilder(_server.ConnectionString) { Pooling = pooling }.ConnectionString;
         var options = new PostgresStreamLogOptions { TimeProvider = clock ?? _clock };
+        if (logger is not null)
+        {
+            options.Logger = logger;
+        }
+
         if (reconnectTimeout is { } timeout)
         {
             options.ReconnectTimeout = timeout;
@@ -293,6 +323,21 @@ public sealed class PostgresServerRestartTests : IClassFixture<PostgresServerFix
         var log = await PostgresStreamLog.OpenAsync(connectionString, options);
         _logs.Add(log);
         return log;
+    }
+
+    private sealed class RecordingLogger : Microsoft.Extensions.Logging.ILogger
+    {
+        public System.Collections.Concurrent.ConcurrentQueue<(Microsoft.Extensions.Logging.LogLevel Level, Microsoft.Extensions.Logging.EventId Id)> Entries { get; } = new();
+
+        public bool Has(int id) => Entries.Any(e => e.Id.Id == id);
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
+
+        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            Entries.Enqueue((logLevel, eventId));
     }
 
     private async Task EnsureStartedAsync()
