@@ -1,3 +1,4 @@
+using System.Collections.ObjectModel;
 using System.Reactive;
 using System.Reactive.Disposables;
 
@@ -10,9 +11,13 @@ internal sealed class ColdObservable<T>(TestScheduler scheduler, Recorded<Notifi
 {
     private readonly RecordingList<Subscription> _subscriptions = new();
 
+    // A read-only view, not the array itself: through IList<T> an array's indexer writes, and what a later subscriber
+    // replays would then differ from what was passed (docs/testing.md: "the logs are read-only").
+    private readonly ReadOnlyCollection<Recorded<Notification<T>>> _messages = Array.AsReadOnly(messages);
+
     public IReadOnlyList<Subscription> Subscriptions => _subscriptions;
 
-    public IReadOnlyList<Recorded<Notification<T>>> Messages => messages;
+    public IReadOnlyList<Recorded<Notification<T>>> Messages => _messages;
 
     public IDisposable Subscribe(IObserver<T> observer)
     {

@@ -18,6 +18,7 @@ internal sealed class HotObservable<T> : ITestableObservable<T>
     {
         _scheduler = scheduler;
         _messages = messages;
+        Messages = Array.AsReadOnly(messages);
         foreach (var message in messages)
         {
             scheduler.ScheduleAbsolute((this, message.Value), message.Time, static (_, state) =>
@@ -30,7 +31,9 @@ internal sealed class HotObservable<T> : ITestableObservable<T>
 
     public IReadOnlyList<Subscription> Subscriptions => _subscriptions;
 
-    public IReadOnlyList<Recorded<Notification<T>>> Messages => _messages;
+    // A read-only view, not the array itself: through IList<T> an array's indexer writes, and Messages would then differ
+    // from what is emitted (docs/testing.md: "the logs are read-only").
+    public IReadOnlyList<Recorded<Notification<T>>> Messages { get; }
 
     public IDisposable Subscribe(IObserver<T> observer)
     {
