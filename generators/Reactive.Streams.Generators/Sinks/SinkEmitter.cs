@@ -307,6 +307,12 @@ internal static class SinkEmitter
             w.Line();
             w.Open($"private {Tasks}.ValueTask HandleAsync({union} item, {Threading}.CancellationToken cancellationToken)");
             w.Line("s_handlerOwner.Value = this;");
+            w.Line("// The pump inherits the flow of the push that started it: the deliver span of whichever write that was, ended");
+            w.Line("// since. The handler runs outside every write's span (docs/tracing.md), so what it traces is not parented there.");
+            w.Open("if (global::System.Diagnostics.Activity.Current is not null)");
+            w.Line("global::System.Diagnostics.Activity.Current = null;");
+            w.Close();
+            w.Line();
             w.Line("return _sink.DispatchAsync(item, cancellationToken);");
             w.Close();
         }

@@ -183,6 +183,13 @@ partial class LeaseSink
         private global::System.Threading.Tasks.ValueTask HandleAsync(global::Consumer.Leases.LeaseHistoryEvent item, global::System.Threading.CancellationToken cancellationToken)
         {
             s_handlerOwner.Value = this;
+            // The pump inherits the flow of the push that started it: the deliver span of whichever write that was, ended
+            // since. The handler runs outside every write's span (docs/tracing.md), so what it traces is not parented there.
+            if (global::System.Diagnostics.Activity.Current is not null)
+            {
+                global::System.Diagnostics.Activity.Current = null;
+            }
+
             return _sink.DispatchAsync(item, cancellationToken);
         }
 
