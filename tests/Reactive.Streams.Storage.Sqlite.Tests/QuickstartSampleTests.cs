@@ -66,6 +66,56 @@ public sealed partial class QuickstartSampleTests
         Assert.Contains("Unknown argument '--nope'", text, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("directory")]
+    [InlineData("under-a-file")]
+    public async Task The_quickstart_refuses_a_bad_db_path_with_the_reason_and_exit_code_1(string kind)
+    {
+        // README: "A bad --db (a directory, or a path that cannot be written) prints what was wrong and exits with code 1."
+        var sample = RepositoryFiles.Sample("Quickstart");
+        var directory = Directory.CreateTempSubdirectory("rs-quickstart-bad-db-").FullName;
+        try
+        {
+            var file = Path.Combine(directory, "not-a-directory");
+            await File.WriteAllTextAsync(file, "x");
+            var db = kind == "directory" ? directory : Path.Combine(file, "quickstart.db");
+
+            var (exitCode, text) = await RunAsync(sample, directory, "--db", db);
+
+            Assert.True(exitCode == 1, $"exit code {exitCode}\n{text}");
+            Assert.Contains($"Cannot open the log at '{db}'", text, StringComparison.Ordinal);
+            Assert.DoesNotContain("[1/4]", text, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Run_with_no_arguments_the_quickstart_keeps_its_log_in_a_temporary_directory_and_deletes_it()
+    {
+        // README: "by default it lives in a temporary directory that is deleted afterwards".
+        var sample = RepositoryFiles.Sample("Quickstart");
+        var directory = Directory.CreateTempSubdirectory("rs-quickstart-sample-").FullName;
+        var temp = Directory.CreateDirectory(Path.Combine(directory, "tmp")).FullName;
+        var environment = new Dictionary<string, string> { ["TMPDIR"] = temp, ["TMP"] = temp, ["TEMP"] = temp };
+        try
+        {
+            var (exitCode, output, error) = await RepositoryFiles.RunAsync(sample, directory, environment, Hang);
+
+            Assert.True(exitCode == 0, $"exit code {exitCode}\n{output}\n{error}");
+            Assert.Contains($"Log: {temp}", output, StringComparison.Ordinal);
+            Assert.Empty(Directory.EnumerateFileSystemEntries(temp));
+            Assert.Equal(["tmp"], Directory.EnumerateFileSystemEntries(directory).Select(Path.GetFileName));
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
     private static async Task<(int ExitCode, string Text)> RunAsync(string sample, string directory, params string[] arguments)
     {
         var (exitCode, output, error) = await RepositoryFiles.RunAsync(sample, directory, Hang, arguments);
