@@ -60,4 +60,35 @@ public sealed class WorkerServiceSampleTests
             Directory.Delete(directory, recursive: true);
         }
     }
+
+    [Fact]
+    public async Task A_second_run_on_a_kept_log_resumes_from_the_workers_checkpoint_and_keeps_the_first_runs_dead_letters()
+    {
+        // README: "add -- --ReactiveStreams:Log:Path=orders.db to keep the log (a later run then resumes from the worker's
+        // checkpoint)". The second run appends its own 20 orders: a worker that resumed acknowledges those 20, not 40.
+        var sample = RepositoryFiles.Sample("WorkerService");
+        var directory = Directory.CreateTempSubdirectory("rs-worker-sample-").FullName;
+        try
+        {
+            var path = $"--ReactiveStreams:Log:Path={Path.Combine(directory, "orders.db")}";
+            var checkpoints = new List<string>();
+            for (var run = 1; run <= 2; run++)
+            {
+                var (exitCode, text, error) = await RepositoryFiles.RunAsync(sample, directory, TestHost.Hang, path, "--Sample:RunFor=00:00:01");
+
+                Assert.True(exitCode == 0, $"run {run}: exit code {exitCode}\n{text}\n{error}");
+                Assert.Contains("orders acknowledged: 20", text, StringComparison.Ordinal);
+                Assert.Contains($"dead letters in 'orders.dead': {2 * run}", text, StringComparison.Ordinal);
+                Assert.Contains("health: Healthy", text, StringComparison.Ordinal);
+                var line = text.Split('\n').Single(l => l.StartsWith("canal worker 'orders': ", StringComparison.Ordinal));
+                checkpoints.Add(line[(line.IndexOf("checkpoint ", StringComparison.Ordinal) + "checkpoint ".Length)..].Trim());
+            }
+
+            Assert.NotEqual(checkpoints[0], checkpoints[1]);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
 }
