@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
@@ -18,25 +19,47 @@ internal static class Naming
         ISymbol current = type;
         while (current.ContainingSymbol is { } container && current is not INamespaceSymbol { IsGlobalNamespace: true })
         {
-            var siblings = container switch
+            if (s_namesWithCaseTwins.GetValue(container, NamesWithCaseTwins).Contains(current.Name))
             {
-                INamespaceSymbol ns => ns.GetMembers().Cast<ISymbol>(),
-                INamedTypeSymbol outer => outer.GetTypeMembers(),
-                _ => Enumerable.Empty<ISymbol>(),
-            };
-            foreach (var sibling in siblings)
-            {
-                if (!string.Equals(sibling.Name, current.Name, StringComparison.Ordinal)
-                    && string.Equals(sibling.Name, current.Name, StringComparison.OrdinalIgnoreCase))
-                {
-                    return true;
-                }
+                return true;
             }
 
             current = container;
         }
 
         return false;
+    }
+
+    // The names among a container's members that have a twin differing in case only, built once per container: Roslyn
+    // re-runs the transforms for every union and sink of the project on each edit, and comparing each with all of its
+    // siblings made that quadratic in the size of a namespace. Symbols belong to one compilation, so the weak table
+    // holds nothing past it.
+    private static readonly ConditionalWeakTable<ISymbol, HashSet<string>> s_namesWithCaseTwins = new();
+
+    private static HashSet<string> NamesWithCaseTwins(ISymbol container)
+    {
+        var members = container switch
+        {
+            INamespaceSymbol ns => ns.GetMembers().Cast<ISymbol>(),
+            INamedTypeSymbol outer => outer.GetTypeMembers(),
+            _ => Enumerable.Empty<ISymbol>(),
+        };
+        var firstSpelling = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        var twins = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var member in members)
+        {
+            if (!firstSpelling.TryGetValue(member.Name, out var first))
+            {
+                firstSpelling.Add(member.Name, member.Name);
+            }
+            else if (!string.Equals(first, member.Name, StringComparison.Ordinal))
+            {
+                twins.Add(first);
+                twins.Add(member.Name);
+            }
+        }
+
+        return twins;
     }
 
     /// <summary>
