@@ -1,3 +1,5 @@
+using Reactive.Streams.Tests.Support;
+
 namespace Reactive.Streams.Tests.Delivery;
 
 /// <summary>
@@ -28,5 +30,30 @@ public sealed class DeliverySinkNameTests
 
         Assert.Equal("Sinks", error.ParamName);
         Assert.Contains("#1", error.Message, StringComparison.Ordinal);
+    }
+
+    // Names are compared ordinally, as Microsoft.Extensions.Options compares named options: two sinks whose names differ in
+    // case only are two sinks, each with its own counters, and a lookup by another casing finds neither.
+    [Fact]
+    public async Task Two_sinks_whose_names_differ_in_case_only_are_two_sinks_with_counters_of_their_own()
+    {
+        var upper = new RecordingSink<int>("Mail");
+        var lower = new RecordingSink<int>("mail");
+        await using var dispatcher = new DeliveryDispatcher<int>(new DeliveryOptions<int>().AddSink(upper).AddSink(lower));
+
+        var ack = new CountingAck();
+        await dispatcher.DispatchAsync(1, ack);
+        await ack.First;
+        Assert.True(await dispatcher.ShutdownAsync(TestLimits.Hang).WaitAsync(TestLimits.Hang));
+
+        Assert.Equal([1], upper.Committed);
+        Assert.Equal([1], lower.Committed);
+        Assert.Equal(1, ack.Count);
+        Assert.Equal("Mail", dispatcher.GetSinkMetrics("Mail").SinkName);
+        Assert.Equal(1, dispatcher.GetSinkMetrics("Mail").Delivered);
+        Assert.Equal("mail", dispatcher.GetSinkMetrics("mail").SinkName);
+        Assert.Equal(1, dispatcher.GetSinkMetrics("mail").Delivered);
+        var error = Assert.Throws<ArgumentException>(() => dispatcher.GetSinkMetrics("MAIL"));
+        Assert.Equal("sinkName", error.ParamName);
     }
 }
