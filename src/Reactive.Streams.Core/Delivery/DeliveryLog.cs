@@ -5,10 +5,10 @@ namespace Reactive.Streams;
 /// <summary>The dispatcher's log messages (source-generated: no boxing, nothing formatted when the level is off).</summary>
 internal static partial class DeliveryLog
 {
-    [LoggerMessage(EventId = 6001, Level = LogLevel.Error, Message = "Dispatcher '{Dispatcher}': sink '{Sink}' failed {Count} item(s) terminally after {Attempts} attempt(s) and no dead-letter sink is configured; the item(s) are dropped.")]
+    [LoggerMessage(EventId = 6001, Level = LogLevel.Error, Message = "Dispatcher '{Dispatcher}': sink '{Sink}' failed {Count} item(s) terminally after {Attempts} attempt(s) and no dead-letter sink is configured; the item(s) are counted as Discarded and treated as committed by the sink.")]
     public static partial void Discarded(ILogger logger, string dispatcher, string sink, int count, int attempts, Exception error);
 
-    [LoggerMessage(EventId = 6002, Level = LogLevel.Critical, Message = "Dispatcher '{Dispatcher}': the dead-letter sink failed for an item of sink '{Sink}' after {Attempts} attempt(s); the item is dropped.")]
+    [LoggerMessage(EventId = 6002, Level = LogLevel.Critical, Message = "Dispatcher '{Dispatcher}': the dead-letter sink failed for an item of sink '{Sink}' after {Attempts} attempt(s); the item is counted as Discarded and treated as committed by the sink.")]
     public static partial void DeadLetterFailed(ILogger logger, string dispatcher, string sink, int attempts, Exception error);
 
     [LoggerMessage(EventId = 6003, Level = LogLevel.Warning, Message = "Dispatcher '{Dispatcher}': an acknowledgement callback threw; the item stays committed.")]

@@ -66,6 +66,51 @@ public class DeliveryLoggingTests
         Assert.Equal(5, logger.Calls);
     }
 
+    // Events 6001 and 6002 (docs/hosting.md): a discarded item is reported in the words of the counter it is counted in,
+    // Discarded, not "dropped" (the word of OnFull.Drop's Dropped counter), with the failure attached.
+    [Fact]
+    public async Task A_discarded_item_is_logged_as_6001_or_6002_in_the_words_of_the_Discarded_counter()
+    {
+        var time = new RecordingTimeProvider();
+        var logger = new ListLogger();
+        var failing = new RecordingSink<int>("queue", time, (_, _, _) => ValueTask.FromException(new PermanentDeliveryException("never")));
+        var noLetters = new DeliveryDispatcher<int>(new DeliveryOptions<int> { TimeProvider = time, Logger = logger, MaxRetries = 0 }.AddSink(failing));
+        var first = new CountingAck();
+        await noLetters.DispatchAsync(1, first);
+        await first.First;
+        Assert.True(await noLetters.ShutdownAsync(Timeout.InfiniteTimeSpan).WaitAsync(TestLimits.Hang));
+
+        var deadLetters = new RecordingSink<DeadLetter<int>>("dead", time, (_, _, _) => ValueTask.FromException(new PermanentDeliveryException("disk full")));
+        var failingLetters = new DeliveryDispatcher<int>(new DeliveryOptions<int> { TimeProvider = time, Logger = logger, MaxRetries = 0, DeadLetterSink = deadLetters }
+            .AddSink(new RecordingSink<int>("queue", time, (_, _, _) => ValueTask.FromException(new PermanentDeliveryException("never")))));
+        var second = new CountingAck();
+        await failingLetters.DispatchAsync(2, second);
+        await second.First;
+        Assert.True(await failingLetters.ShutdownAsync(Timeout.InfiniteTimeSpan).WaitAsync(TestLimits.Hang));
+
+        (LogLevel Level, EventId Id, string Message, Exception? Error)[] entries;
+        lock (logger.Entries)
+        {
+            entries = [.. logger.Entries.Where(e => e.Id.Id is 6001 or 6002)];
+        }
+
+        Assert.Collection(
+            entries,
+            e =>
+            {
+                Assert.Equal((LogLevel.Error, 6001), (e.Level, e.Id.Id));
+                Assert.Contains("counted as Discarded", e.Message, StringComparison.Ordinal);
+                Assert.IsType<PermanentDeliveryException>(e.Error);
+            },
+            e =>
+            {
+                Assert.Equal((LogLevel.Critical, 6002), (e.Level, e.Id.Id));
+                Assert.Contains("counted as Discarded", e.Message, StringComparison.Ordinal);
+                Assert.Equal("disk full", e.Error?.Message);
+            });
+        Assert.All(entries, e => Assert.DoesNotContain("dropped", e.Message, StringComparison.OrdinalIgnoreCase));
+    }
+
     [Fact]
     public async Task A_throwing_logger_does_not_fail_a_dispatch_that_fires_the_ack_itself()
     {

@@ -160,7 +160,7 @@ public sealed class DeliveryTracingTests
         Assert.True(await dispatcher.ShutdownAsync(TimeSpan.FromMinutes(1)));
 
         // docs/tracing.md: a write that failed terminally has status Error and error.type, and a "discarded" event when
-        // the failed item is dropped for want of a dead-letter sink; no dead_letter span. The counters agree.
+        // the failed item is discarded for want of a dead-letter sink; no dead_letter span. The counters agree.
         var writes = recorder.Spans.Where(s => s.DisplayName == $"deliver {name}/single").OrderBy(s => s.StartTimeUtc).ToList();
         Assert.Equal(3, writes.Count);
         Assert.All(writes.Take(2), w => Assert.Equal(ActivityStatusCode.Unset, w.Status));
