@@ -236,7 +236,11 @@ internal sealed class StreamLogHostOptionsValidator(string section) : IValidateO
         parameter is null ? "" : s_liveRetention.Contains(parameter) ? $"LiveRetention:{parameter}" : parameter;
 }
 
-internal sealed class CanalWorkerHostOptionsValidator(string section, string worker, Func<(string Dispatcher, string? Stream)>? deadLetterStream = null)
+internal sealed class CanalWorkerHostOptionsValidator(
+    string section,
+    string worker,
+    Func<(string Dispatcher, string? Stream)>? deadLetterStream = null,
+    Func<IEnumerable<(string Worker, string Checkpoint)>>? earlierCheckpoints = null)
     : IValidateOptions<CanalWorkerHostOptions>
 {
     public ValidateOptionsResult Validate(string? name, CanalWorkerHostOptions options)
@@ -262,6 +266,18 @@ internal sealed class CanalWorkerHostOptionsValidator(string section, string wor
         {
             // A frame dead-lettered there would be read by this worker and dispatched again, round after round.
             errors.Add($"{prefix}:Stream: '{deadLetters}' is the dead-letter stream of dispatcher '{dispatcher}', which this worker dispatches to; a dead-lettered frame would be read and dispatched again. Read another stream, or dead-letter to another.");
+        }
+
+        // A checkpoint is one position, whatever its stream, and the log compares ids ordinally: two workers on one would
+        // each move it past frames the other has not handled, or resume at a position of the other's stream.
+        var checkpoint = options.CheckpointOrDefault(worker);
+        foreach (var (other, taken) in earlierCheckpoints?.Invoke() ?? [])
+        {
+            if (string.Equals(taken, checkpoint, StringComparison.Ordinal))
+            {
+                errors.Add($"{prefix}:CheckpointId: '{checkpoint}' is the checkpoint of canal worker '{other}' too; two workers on one checkpoint overwrite each other's progress (and one would resume at a position of the other's stream). Give each worker its own CheckpointId.");
+                break;
+            }
         }
 
         if (options.MaxLagCount is < 1)

@@ -21,6 +21,9 @@ public sealed class ReactiveStreamsBuilder
     // names that differ only by case would share one section, so they are one name here.
     private readonly HashSet<string> _dispatchers = new(StringComparer.OrdinalIgnoreCase);
     private readonly HashSet<string> _workers = new(StringComparer.OrdinalIgnoreCase);
+
+    // The workers in the order they were registered: a worker's checkpoint is checked against those registered before it.
+    private readonly List<string> _workerOrder = [];
     private readonly HashSet<string> _dispatchTargets = new(StringComparer.OrdinalIgnoreCase);
 
     // Each dispatcher's dead-letter stream (UseDeadLetterStream), or null: a worker dispatching to it must not read it.
@@ -166,13 +169,29 @@ public sealed class ReactiveStreamsBuilder
     {
         EnsureNewWorker(name);
         _workers.Add(name);
+        var earlier = _workerOrder.Count;
+        _workerOrder.Add(name);
 
         Services.AddOptions<CanalWorkerHostOptions>(name).BindConfigurationIfAny(ConfigurationKeys.Join(SectionPath, "Canals", name)).ValidateOnStart();
-        Services.AddSingleton<IValidateOptions<CanalWorkerHostOptions>>(new CanalWorkerHostOptionsValidator(SectionPath, name, deadLetterStream));
+        Services.AddSingleton<IValidateOptions<CanalWorkerHostOptions>>(services =>
+            new CanalWorkerHostOptionsValidator(SectionPath, name, deadLetterStream, () => CheckpointsOf(services, earlier)));
         Services.AddKeyedSingleton(name, (services, _) => new CanalWorkerService(name, services, mode(services)));
         Services.AddSingleton(services => services.GetRequiredKeyedService<CanalWorkerService>(name));
         Services.AddSingleton<IHostedService>(services => services.GetRequiredKeyedService<CanalWorkerService>(name));
         return this;
+    }
+
+    /// <summary>
+    /// The checkpoint of each of the first <paramref name="count"/> workers, as configuration (and code) set it now. Built
+    /// without validation (each worker's own validator reports its values) and outside the options cache, so that checking
+    /// one worker neither validates nor caches another.
+    /// </summary>
+    private IEnumerable<(string Worker, string Checkpoint)> CheckpointsOf(IServiceProvider services, int count)
+    {
+        var factory = new OptionsFactory<CanalWorkerHostOptions>(
+            services.GetServices<IConfigureOptions<CanalWorkerHostOptions>>(),
+            services.GetServices<IPostConfigureOptions<CanalWorkerHostOptions>>());
+        return [.. _workerOrder.Take(count).Select(worker => (worker, factory.Create(worker).CheckpointOrDefault(worker)))];
     }
 }
 
