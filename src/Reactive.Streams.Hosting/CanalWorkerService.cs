@@ -14,7 +14,7 @@ public enum CanalWorkerStatus
     /// <summary>Pulling and handling batches.</summary>
     Running = 1,
 
-    /// <summary>Stopped with the host (or its canal closed); nothing failed.</summary>
+    /// <summary>Stopped with the host (or its canal closed, or disposed with the container before it ran); nothing failed.</summary>
     Stopped = 2,
 
     /// <summary>Ended by a failure: its handler, a commit, or opening its canal (see <see cref="CanalWorkerService.Fault"/>).</summary>
@@ -212,6 +212,13 @@ public sealed class CanalWorkerService : BackgroundService
     {
         _disposed = true;
         base.Dispose();
+
+        // Never run (the host's start was cancelled, or failed, before it started this worker, and its stop did not reach
+        // it): disposed, it never will, so it is not starting any more.
+        if (ExecuteTask is null)
+        {
+            Interlocked.CompareExchange(ref _status, (int)CanalWorkerStatus.Stopped, (int)CanalWorkerStatus.Starting);
+        }
     }
 
     private void Fail(Exception error)

@@ -52,4 +52,43 @@ public sealed class HostRegistrationTests
         Assert.Equal("Orders", host.Services.GetRequiredKeyedService<CanalWorkerService>("audit").CheckpointId);
         Assert.Equal("orders", host.Services.GetRequiredKeyedService<CanalWorkerService>("orders").CheckpointId);
     }
+
+    private sealed class CountingAsyncSink(string name) : IDeliverySink<string>, IAsyncDisposable
+    {
+        public int Disposals;
+
+        public string Name => name;
+
+        public ValueTask WriteAsync(string item, CancellationToken cancellationToken) => default;
+
+        public ValueTask DisposeAsync()
+        {
+            Interlocked.Increment(ref Disposals);
+            return default;
+        }
+    }
+
+    [Fact]
+    public async Task A_start_cancelled_before_it_began_starts_nothing_and_the_stop_and_dispose_that_follow_return()
+    {
+        await using var test = new TestHost();
+        var sink = new CountingAsyncSink("mail");
+        test.Builder.Services.AddReactiveStreams()
+            .AddDispatcher<string>("orders", d => d.AddSink(_ => sink))
+            .AddCanalWorker("orders", dispatcher: "orders", frame => Encoding.UTF8.GetString(frame.Payload.Span))
+            .AddCanalWorker<RecordingHandler>("audit");
+        var host = test.Builder.Build();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => host.StartAsync(new CancellationToken(canceled: true)).WaitAsync(TestHost.Hang));
+        await host.StopAsync().WaitAsync(TestHost.Hang);
+        var workers = new[] { "orders", "audit" }.Select(name => host.Services.GetRequiredKeyedService<CanalWorkerService>(name)).ToList();
+        Assert.All(workers, worker => Assert.Null(worker.ExecuteTask));
+
+        await ((IAsyncDisposable)host).DisposeAsync().AsTask().WaitAsync(TestHost.Hang);
+
+        // Disposed without having run, a worker is not "starting" (which the worker check reports healthy) any more.
+        Assert.All(workers, worker => Assert.Equal(CanalWorkerStatus.Stopped, worker.Status));
+        Assert.DoesNotContain(test.Logs.Entries, e => e.Level >= LogLevel.Error);
+        Assert.Equal(0, sink.Disposals); // never created: nothing to dispose
+    }
 }
