@@ -12,6 +12,15 @@ namespace Reactive.Streams.Hosting.Tests;
 /// </summary>
 public sealed class HostRegistrationTests
 {
+    private static RecordingHandler.Probe NewProbe(out string id)
+    {
+        id = Guid.NewGuid().ToString("N");
+        return RecordingHandler.Probes[id] = new RecordingHandler.Probe();
+    }
+
+    private static Task AppendAsync(IStreamLog log, string stream, string id, string payload) =>
+        log.AppendAsync(stream, Encoding.UTF8.GetBytes($"{id}/{payload}"), AppendMode.Durable).AsTask();
+
     [Theory]
     [InlineData(null, "orders", "orders")]       // 'audit' takes the checkpoint that 'orders' uses by default
     [InlineData("shared", "shared", "shared")]   // both configured to one checkpoint id, each on its own stream
@@ -53,6 +62,99 @@ public sealed class HostRegistrationTests
         Assert.Equal("orders", host.Services.GetRequiredKeyedService<CanalWorkerService>("orders").CheckpointId);
     }
 
+    private sealed class NamedSink(string name) : IDeliverySink<string>
+    {
+        public string Name => name;
+
+        public ValueTask WriteAsync(string item, CancellationToken cancellationToken) => default;
+    }
+
+    [Fact]
+    public async Task Two_dispatchers_of_one_item_type_each_bind_their_own_section_and_a_shared_sink_name_its_own_sinks_section()
+    {
+        await using var test = new TestHost(new()
+        {
+            ["ReactiveStreams:Dispatchers:eu:QueueCapacity"] = "11",
+            ["ReactiveStreams:Dispatchers:eu:Sinks:mail:MaxRetries"] = "7",
+            ["ReactiveStreams:Dispatchers:us:MaxRetries"] = "2",
+        });
+        var shared = new DeliverySinkOptions { MaxBatch = 5 };
+        test.Builder.Services.AddReactiveStreams()
+            .AddDispatcher<string>("eu", d => d.AddSink(_ => new NamedSink("mail"), shared))
+            .AddDispatcher<string>("us", d => d.AddSink(_ => new NamedSink("mail"), shared).Configure(o => o.BackoffJitter = true));
+        var host = await test.StartAsync();
+        var monitor = host.Services.GetRequiredService<IOptionsMonitor<DeliveryOptions<string>>>();
+
+        var eu = monitor.Get("eu");
+        var us = monitor.Get("us");
+
+        Assert.Equal(("eu", 11, DeliveryOptions<string>.DefaultMaxRetries, false), (eu.Name, eu.QueueCapacity, eu.MaxRetries, eu.BackoffJitter));
+        Assert.Equal(("us", DeliveryOptions<string>.DefaultQueueCapacity, 2, true), (us.Name, us.QueueCapacity, us.MaxRetries, us.BackoffJitter));
+        Assert.Equal((7, 5), (eu.Sinks[0].Options!.MaxRetries, eu.Sinks[0].Options!.MaxBatch));
+        Assert.Same(shared, us.Sinks[0].Options);
+        Assert.Null(shared.MaxRetries);
+
+        // Each name resolves its own dispatcher, sinks and hosting settings; the unkeyed default name resolves none.
+        var euDispatcher = host.Services.GetRequiredKeyedService<DeliveryDispatcher<string>>("eu");
+        Assert.NotSame(euDispatcher, host.Services.GetRequiredKeyedService<DeliveryDispatcher<string>>("us"));
+        Assert.NotSame(eu.Sinks[0].Sink, us.Sinks[0].Sink);
+        Assert.Null(host.Services.GetService<DeliveryDispatcher<string>>());
+        Assert.Null(host.Services.GetKeyedService<DeliveryDispatcher<string>>("EU-west"));
+    }
+
+    [Fact]
+    public async Task Services_resolved_from_a_scope_are_the_roots_singletons_and_disposing_the_scope_stops_nothing()
+    {
+        var probe = NewProbe(out var id);
+        await using var test = new TestHost();
+        test.Builder.Services.AddReactiveStreams()
+            .AddDispatcher<string>("orders", d => d.AddSink(_ => new NamedSink("mail")))
+            .AddCanalWorker<RecordingHandler>("audit");
+        var host = await test.StartAsync();
+        var root = host.Services;
+
+        await using (var scope = root.CreateAsyncScope())
+        {
+            var scoped = scope.ServiceProvider;
+            var log = scoped.GetRequiredService<IStreamLog>();
+            Assert.Same(root.GetRequiredService<IStreamLog>(), log);
+            Assert.Same(log, scoped.GetRequiredService<ICheckpointStore>());
+            Assert.Same(log, scoped.GetRequiredService<IConsumerGroupLog>());
+            Assert.Same(root.GetRequiredKeyedService<DeliveryDispatcher<string>>("orders"), scoped.GetRequiredKeyedService<DeliveryDispatcher<string>>("orders"));
+            Assert.Same(root.GetRequiredKeyedService<CanalWorkerService>("audit"), scoped.GetRequiredKeyedService<CanalWorkerService>("audit"));
+            Assert.Same(root.GetRequiredKeyedService<CanalWorkerService>("audit"), scoped.GetRequiredService<CanalWorkerService>());
+        }
+
+        await AppendAsync(root.GetRequiredService<IStreamLog>(), "audit", id, "after-the-scope");
+        await probe.WaitForAsync(1);
+        Assert.Equal(CanalWorkerStatus.Running, root.GetRequiredKeyedService<CanalWorkerService>("audit").Status);
+        Assert.False(root.GetRequiredKeyedService<DeliveryDispatcher<string>>("orders").IsShutdown);
+    }
+
+    private sealed class ScopedThing;
+
+    private sealed class ScopedDependentSink(ScopedThing thing) : IDeliverySink<string>
+    {
+        public string Name => thing.GetType().Name;
+
+        public ValueTask WriteAsync(string item, CancellationToken cancellationToken) => default;
+    }
+
+    [Fact]
+    public async Task A_sink_that_asks_for_a_scoped_service_is_refused_at_start_under_the_development_hosts_scope_validation()
+    {
+        // hosting.md: a sink lives as long as its dispatcher, a singleton, and takes singleton services only.
+        await using var test = new TestHost();
+        test.Builder.ConfigureContainer(new DefaultServiceProviderFactory(new ServiceProviderOptions { ValidateScopes = true, ValidateOnBuild = true }));
+        test.Builder.Services.AddScoped<ScopedThing>();
+        test.Builder.Services.AddReactiveStreams()
+            .AddDispatcher<string>("orders", d => d.AddSink<ScopedDependentSink>());
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(test.StartAsync);
+
+        Assert.Contains(nameof(ScopedThing), error.Message, StringComparison.Ordinal);
+    }
+
     private sealed class CountingAsyncSink(string name) : IDeliverySink<string>, IAsyncDisposable
     {
         public int Disposals;
@@ -66,6 +168,91 @@ public sealed class HostRegistrationTests
             Interlocked.Increment(ref Disposals);
             return default;
         }
+    }
+
+    [Fact]
+    public async Task A_container_disposed_twice_asynchronously_then_synchronously_disposes_everything_once()
+    {
+        var directory = Directory.CreateTempSubdirectory("rs-hosting-dispose-").FullName;
+        try
+        {
+            // No IMeterFactory in a bare container: the dispatcher publishes on the static meter, which the hosts of other
+            // tests export too, so its name is its own.
+            var name = $"orders-{Guid.NewGuid():N}";
+            var services = new ServiceCollection();
+            var sink = new CountingAsyncSink("mail");
+            services.AddReactiveStreams()
+                .ConfigureLog(o => o.Path = Path.Combine(directory, "streams.db"))
+                .AddDispatcher<string>(name, d => d.AddSink(_ => sink));
+            var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true, ValidateOnBuild = true });
+            var log = provider.GetRequiredService<IStreamLog>();
+            await log.AppendAsync("orders", "a"u8.ToArray(), AppendMode.Durable);
+            var dispatcher = provider.GetRequiredKeyedService<DeliveryDispatcher<string>>(name);
+
+            await provider.DisposeAsync();
+            await provider.DisposeAsync();
+            provider.Dispose();
+
+            Assert.Equal(1, sink.Disposals);
+            Assert.True(dispatcher.IsShutdown);
+            await Assert.ThrowsAsync<ObjectDisposedException>(() => log.ReadAsync("orders", StreamId.Min, StreamId.Max, 1).AsTask());
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Theory]
+    [InlineData(BackgroundServiceExceptionBehavior.Ignore)]
+    [InlineData(BackgroundServiceExceptionBehavior.StopHost)]
+    public async Task A_worker_whose_canal_cannot_open_faults_with_the_canals_own_error_and_the_host_does_what_its_options_say(BackgroundServiceExceptionBehavior behavior)
+    {
+        // A stored checkpoint past the stream's last frame (the stream was recreated) is refused when the canal opens.
+        var probe = NewProbe(out var id);
+        await using var test = new TestHost();
+        await using (var seeded = await Reactive.Streams.Storage.Sqlite.SqliteStreamLog.OpenAsync(test.DatabasePath))
+        {
+            var far = await seeded.AppendAsync("elsewhere", "x"u8.ToArray(), AppendMode.Durable);
+            await seeded.WriteCheckpointAsync("orders", far.Id);
+        }
+
+        test.Builder.Services.Configure<HostOptions>(o => o.BackgroundServiceExceptionBehavior = behavior);
+        test.Builder.Services.AddReactiveStreams()
+            .AddCanalWorker<RecordingHandler>("orders")
+            .AddCanalWorker<RecordingHandler>("audit");
+        var stopping = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        test.Builder.Services.AddSingleton<IHostedService>(services => new LifetimeProbe(services.GetRequiredService<IHostApplicationLifetime>(), stopping));
+        var host = await test.StartAsync();
+        var worker = host.Services.GetRequiredKeyedService<CanalWorkerService>("orders");
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => worker.ExecuteTask!.WaitAsync(TestHost.Hang));
+
+        Assert.Equal(CanalWorkerStatus.Faulted, worker.Status);
+        Assert.Same(worker.Fault, error); // the canal's own error, as it is
+        Assert.Contains(test.Logs.Entries, e => e.Level == LogLevel.Error && e.Id.Id == 7003 && e.Error == error);
+        if (behavior == BackgroundServiceExceptionBehavior.StopHost)
+        {
+            await stopping.Task.WaitAsync(TestHost.Hang);
+            return;
+        }
+
+        // Ignored: the host and the other worker go on.
+        await AppendAsync(host.Services.GetRequiredService<IStreamLog>(), "audit", id, "still-running");
+        await probe.WaitForAsync(1);
+        Assert.False(stopping.Task.IsCompleted);
+        Assert.Equal(CanalWorkerStatus.Running, host.Services.GetRequiredKeyedService<CanalWorkerService>("audit").Status);
+    }
+
+    private sealed class LifetimeProbe(IHostApplicationLifetime lifetime, TaskCompletionSource stopping) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+            lifetime.ApplicationStopping.Register(() => stopping.TrySetResult());
+            return Task.CompletedTask;
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 
     [Fact]
