@@ -48,6 +48,7 @@ public sealed class CanalWorkerService : BackgroundService
     private readonly Lazy<CanalWorkerHostOptions> _options;
     private volatile bool _disposed;
     private int _status;
+    private int _started;
 
     internal CanalWorkerService(string name, IServiceProvider services, CanalWorkerMode mode)
     {
@@ -192,6 +193,17 @@ public sealed class CanalWorkerService : BackgroundService
         Volatile.Write(ref _status, (int)CanalWorkerStatus.Stopped);
         HostingLog.WorkerStopped(_logger, Name, canal.CommittedPosition, canal.Unacknowledged);
     }
+
+    /// <summary>
+    /// Starts the worker once: <c>AddCanalWorker</c> registers it as a hosted service, and a second registration of the same
+    /// worker (<c>AddHostedService(services =&gt; services.GetRequiredKeyedService&lt;CanalWorkerService&gt;(name))</c>) starts
+    /// nothing, as <c>AddHostedService&lt;T&gt;</c> registers a type once. (A second
+    /// <see cref="BackgroundService.StartAsync"/> would run a second loop on the worker's checkpoint, which no stop cancels.)
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the start.</param>
+    /// <returns>The start.</returns>
+    public override Task StartAsync(CancellationToken cancellationToken) =>
+        Interlocked.Exchange(ref _started, 1) == 0 ? base.StartAsync(cancellationToken) : Task.CompletedTask;
 
     /// <inheritdoc />
     public override async Task StopAsync(CancellationToken cancellationToken)

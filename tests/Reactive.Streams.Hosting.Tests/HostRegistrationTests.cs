@@ -278,4 +278,31 @@ public sealed class HostRegistrationTests
         Assert.DoesNotContain(test.Logs.Entries, e => e.Level >= LogLevel.Error);
         Assert.Equal(0, sink.Disposals); // never created: nothing to dispose
     }
+
+    [Fact]
+    public async Task A_worker_also_added_with_AddHostedService_runs_one_loop_on_its_checkpoint()
+    {
+        // AddCanalWorker registers the worker as a hosted service; an app that adds it again, the usual way for a hosted
+        // service, has the host start one instance twice. BackgroundService would then run a second ExecuteAsync on the
+        // same checkpoint, whose token no stop cancels. As AddHostedService<T> registers a type once, the second start of
+        // one worker starts nothing.
+        var probe = NewProbe(out var id);
+        await using var test = new TestHost();
+        test.Builder.Services.AddReactiveStreams().AddCanalWorker<RecordingHandler>("audit");
+        test.Builder.Services.AddHostedService(services => services.GetRequiredKeyedService<CanalWorkerService>("audit"));
+        var host = await test.StartAsync();
+        var log = host.Services.GetRequiredService<IStreamLog>();
+        await AppendAsync(log, "audit", id, "a");
+        await probe.WaitForAsync(1);
+        await AppendAsync(log, "audit", id, "b");
+        await probe.WaitForAsync(2);
+
+        await host.StopAsync().WaitAsync(TestHost.Hang);
+
+        var worker = host.Services.GetRequiredKeyedService<CanalWorkerService>("audit");
+        Assert.Equal(CanalWorkerStatus.Stopped, worker.Status);
+        Assert.Single(test.Logs.Entries, e => e.Id.Id == 7001); // one canal opened
+        Assert.Single(test.Logs.Entries, e => e.Id.Id == 7002); // and closed by the stop
+        Assert.Equal([$"{id}/a", $"{id}/b"], probe.Handled);
+    }
 }
