@@ -91,4 +91,44 @@ public sealed class WorkerServiceSampleTests
             Directory.Delete(directory, recursive: true);
         }
     }
+
+    [Fact]
+    public async Task Stopped_the_sample_leaves_its_checkpoint_on_the_last_order_and_the_stop_logs_that_checkpoint()
+    {
+        // Read back from the file once the process is gone: the checkpoint of Canals:orders:CheckpointId (appsettings.json)
+        // stands on the last order (every order was delivered or dead-lettered before the stop), the 7002 line printed
+        // that position, and the dead letters are the two JSON documents hosting.md describes.
+        var sample = RepositoryFiles.Sample("WorkerService");
+        var directory = Directory.CreateTempSubdirectory("rs-worker-sample-").FullName;
+        try
+        {
+            var file = Path.Combine(directory, "orders.db");
+            var (exitCode, text, error) = await RepositoryFiles.RunAsync(sample, directory, TestHost.Hang, $"--ReactiveStreams:Log:Path={file}", "--Sample:RunFor=00:00:01");
+            Assert.True(exitCode == 0, $"exit code {exitCode}\n{text}\n{error}");
+            Assert.Contains("orders acknowledged: 20", text, StringComparison.Ordinal);
+
+            await using var log = await Reactive.Streams.Storage.Sqlite.SqliteStreamLog.OpenAsync(file);
+            var orders = await log.ReadAsync("orders", StreamId.Min, StreamId.Max, 1000);
+            Assert.Equal(20, orders.Count);
+            var checkpoint = await log.ReadCheckpointAsync("orders-dispatch");
+            Assert.Equal(orders[^1].Id, checkpoint);
+            Assert.Null(await log.ReadCheckpointAsync("orders")); // the worker's name is not its checkpoint here
+            Assert.Contains($"Canal worker 'orders' stopped at checkpoint {checkpoint}; 0 pulled frame(s)", text, StringComparison.Ordinal);
+
+            var deadLetters = await log.ReadAsync("orders.dead", StreamId.Min, StreamId.Max, 1000);
+            Assert.Equal(2, deadLetters.Count);
+            foreach (var letter in deadLetters)
+            {
+                using var json = System.Text.Json.JsonDocument.Parse(letter.Payload);
+                Assert.Equal("warehouse", json.RootElement.GetProperty("sink").GetString());
+                Assert.Equal(System.Text.Json.JsonValueKind.Object, json.RootElement.GetProperty("item").ValueKind);
+                Assert.False(json.RootElement.TryGetProperty("itemEncoding", out _));
+            }
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(directory, recursive: true);
+        }
+    }
 }
