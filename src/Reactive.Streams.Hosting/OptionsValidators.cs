@@ -306,6 +306,12 @@ internal sealed class DispatcherOptionsValidator<T>(string section, string dispa
         var prefix = ConfigurationKeys.Join(section, "Dispatchers", dispatcher);
         var errors = new List<string>();
         ConfigurationKeys.Collect(errors, prefix, () => ArgumentException.ThrowIfNullOrEmpty(options.Name, nameof(options.Name)));
+        if (!string.IsNullOrEmpty(options.Name) && options.Name != dispatcher)
+        {
+            // The builder names the options as registered; only a Configure callback can rename them.
+            errors.Add($"{prefix}:Name: the dispatcher registered as '{dispatcher}' was renamed '{options.Name}' by its Configure; its registered name is its key, configuration section, log and metric name, so it cannot change (register it under the name you want).");
+        }
+
         ConfigurationKeys.Collect(errors, prefix, () => ArgumentNullException.ThrowIfNull(options.TimeProvider, nameof(options.TimeProvider)));
 
         // The dispatcher-wide values, with each one found invalid put back to its default: the sinks' overrides are

@@ -305,4 +305,21 @@ public sealed class HostRegistrationTests
         Assert.Single(test.Logs.Entries, e => e.Id.Id == 7002); // and closed by the stop
         Assert.Equal([$"{id}/a", $"{id}/b"], probe.Handled);
     }
+
+    [Fact]
+    public async Task A_Configure_that_renames_a_dispatcher_fails_the_start_naming_its_Name_key()
+    {
+        // The registered name is the dispatcher's key, section, logger scope and metric tag: renamed in code, two
+        // dispatchers ('eu' and 'us' both named 'orders') would count and log as one, and neither under its key.
+        await using var test = new TestHost();
+        test.Builder.Services.AddReactiveStreams()
+            .AddDispatcher<string>("eu", d => d.AddSink(_ => new NamedSink("mail")).Configure(o => o.Name = "orders"))
+            .AddDispatcher<string>("us", d => d.AddSink(_ => new NamedSink("mail")).Configure(o => o.Name = "us"));
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(test.StartAsync);
+
+        var failure = Assert.Single(error.Failures);
+        Assert.StartsWith("ReactiveStreams:Dispatchers:eu:Name: ", failure, StringComparison.Ordinal);
+        Assert.Contains("'orders'", failure, StringComparison.Ordinal);
+    }
 }
