@@ -322,4 +322,43 @@ public sealed class HostRegistrationTests
         Assert.StartsWith("ReactiveStreams:Dispatchers:eu:Name: ", failure, StringComparison.Ordinal);
         Assert.Contains("'orders'", failure, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Each_worker_resolves_its_own_named_options_and_ConfigureAll_reaches_every_worker()
+    {
+        var (eu, us) = (NewProbe(out var euId), NewProbe(out var usId));
+        await using var test = new TestHost(new()
+        {
+            ["ReactiveStreams:Canals:eu:Stream"] = "orders.eu",
+            ["ReactiveStreams:Canals:eu:MaxBatch"] = "3",
+            ["ReactiveStreams:Canals:us:Visibility"] = "ExcludeBestEffort",
+            ["ReactiveStreams:Canals:us:MaxLagCount"] = "9",
+        });
+        test.Builder.Services.AddReactiveStreams()
+            .AddCanalWorker<RecordingHandler>("eu")
+            .AddCanalWorker<RecordingHandler>("us");
+        test.Builder.Services.ConfigureAll<CanalWorkerHostOptions>(o => o.MaxLagAge = TimeSpan.FromMinutes(7));
+        var host = await test.StartAsync();
+        var monitor = host.Services.GetRequiredService<IOptionsMonitor<CanalWorkerHostOptions>>();
+
+        var (euOptions, usOptions) = (monitor.Get("eu"), monitor.Get("us"));
+
+        Assert.Equal(("orders.eu", 3, TailVisibility.All, (int?)null), (euOptions.Stream, euOptions.MaxBatch, euOptions.Visibility, euOptions.MaxLagCount));
+        Assert.Equal(((string?)null, new CanalWorkerHostOptions().MaxBatch, TailVisibility.ExcludeBestEffort, (int?)9), (usOptions.Stream, usOptions.MaxBatch, usOptions.Visibility, usOptions.MaxLagCount));
+        Assert.Equal(TimeSpan.FromMinutes(7), euOptions.MaxLagAge);
+        Assert.Equal(TimeSpan.FromMinutes(7), usOptions.MaxLagAge);
+        var euWorker = host.Services.GetRequiredKeyedService<CanalWorkerService>("eu");
+        var usWorker = host.Services.GetRequiredKeyedService<CanalWorkerService>("us");
+        Assert.Equal(("orders.eu", "eu"), (euWorker.Stream, euWorker.CheckpointId));
+        Assert.Equal(("us", "us"), (usWorker.Stream, usWorker.CheckpointId));
+
+        // Each reads its own stream: a frame for one is never handed to the other.
+        var log = host.Services.GetRequiredService<IStreamLog>();
+        await AppendAsync(log, "orders.eu", euId, "1");
+        await AppendAsync(log, "us", usId, "1");
+        await eu.WaitForAsync(1);
+        await us.WaitForAsync(1);
+        Assert.Equal([$"{euId}/1"], eu.Handled);
+        Assert.Equal([$"{usId}/1"], us.Handled);
+    }
 }
