@@ -131,4 +131,84 @@ public sealed class WorkerServiceSampleTests
             Directory.Delete(directory, recursive: true);
         }
     }
+
+    [Fact]
+    public async Task Stopped_by_SIGTERM_before_its_run_ends_the_sample_stops_gracefully_and_checkpoints_what_it_delivered()
+    {
+        // A worker service is stopped by its service manager (systemd, docker stop, Kubernetes) with SIGTERM, not by itself:
+        // the host's stop then drains the dispatcher and writes the worker's checkpoint before the process exits.
+        var sample = RepositoryFiles.Sample("WorkerService");
+        var directory = Directory.CreateTempSubdirectory("rs-worker-sample-").FullName;
+        try
+        {
+            var file = Path.Combine(directory, "orders.db");
+            var start = new System.Diagnostics.ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                WorkingDirectory = directory,
+            };
+            // A drain timeout well above what a loaded machine needs, still below the host's 30-second shutdown timeout.
+            string[] arguments = ["exec", sample, $"--ReactiveStreams:Log:Path={file}", "--Sample:RunFor=01:00:00", "--ReactiveStreams:Dispatchers:orders:DrainTimeout=00:00:25"];
+            foreach (var argument in arguments)
+            {
+                start.ArgumentList.Add(argument);
+            }
+
+            using var process = System.Diagnostics.Process.Start(start)!;
+            var output = new System.Text.StringBuilder();
+            var delivered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var reading = Task.Run(async () =>
+            {
+                while (await process.StandardOutput.ReadLineAsync() is { } line)
+                {
+                    lock (output)
+                    {
+                        output.AppendLine(line);
+                    }
+
+                    if (line.Contains("console: order 20 ", StringComparison.Ordinal))
+                    {
+                        delivered.TrySetResult();
+                    }
+                }
+            });
+            var errors = process.StandardError.ReadToEndAsync();
+            try
+            {
+                await delivered.Task.WaitAsync(TestHost.Hang);
+                using (var kill = System.Diagnostics.Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!)
+                {
+                    await kill.WaitForExitAsync().WaitAsync(TestHost.Hang);
+                }
+
+                await process.WaitForExitAsync().WaitAsync(TestHost.Hang);
+            }
+            finally
+            {
+                if (!process.HasExited)
+                {
+                    process.Kill(entireProcessTree: true);
+                }
+            }
+
+            await reading.WaitAsync(TestHost.Hang);
+            var text = output.ToString();
+            Assert.True(process.ExitCode == 0, $"exit code {process.ExitCode}\n{text}\n{await errors}");
+            Assert.DoesNotContain("orders acknowledged:", text, StringComparison.Ordinal); // stopped before its own summary
+
+            await using var log = await Reactive.Streams.Storage.Sqlite.SqliteStreamLog.OpenAsync(file);
+            var orders = await log.ReadAsync("orders", StreamId.Min, StreamId.Max, 1000);
+            Assert.Equal(20, orders.Count);
+            var checkpoint = await log.ReadCheckpointAsync("orders-dispatch");
+            Assert.Equal(orders[^1].Id, checkpoint);
+            Assert.Contains($"Canal worker 'orders' stopped at checkpoint {checkpoint}; 0 pulled frame(s)", text, StringComparison.Ordinal);
+            Assert.Equal(2, (await log.ReadAsync("orders.dead", StreamId.Min, StreamId.Max, 1000)).Count);
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(directory, recursive: true);
+        }
+    }
 }
