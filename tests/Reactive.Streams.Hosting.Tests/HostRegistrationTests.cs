@@ -361,4 +361,63 @@ public sealed class HostRegistrationTests
         Assert.Equal([$"{euId}/1"], eu.Handled);
         Assert.Equal([$"{usId}/1"], us.Handled);
     }
+
+    /// <summary>An app service that dispatches a last item when the host stops it (a producer flushing what it holds).</summary>
+    private sealed class FlushingProducer(IServiceProvider services) : IHostedService
+    {
+        public Exception? StopError { get; private set; }
+
+        public Task StartAsync(CancellationToken cancellationToken) =>
+            services.GetRequiredKeyedService<DeliveryDispatcher<string>>("orders").DispatchAsync("first", cancellationToken: cancellationToken).AsTask();
+
+        public async Task StopAsync(CancellationToken cancellationToken)
+        {
+            try
+            {
+                await services.GetRequiredKeyedService<DeliveryDispatcher<string>>("orders").DispatchAsync("last", cancellationToken: cancellationToken);
+            }
+            catch (InvalidOperationException error)
+            {
+                StopError = error;
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task An_app_service_registered_after_AddReactiveStreams_stops_before_the_dispatchers_drain_and_one_registered_before_after(bool registeredAfter)
+    {
+        // The host stops its services in the reverse order of registration (what is registered first, others may depend
+        // on), and the dispatchers drain in the stop of a service AddReactiveStreams registers.
+        await using var test = new TestHost();
+        var sink = new DispatcherHostingTests.RecordingSink("mail");
+        if (!registeredAfter)
+        {
+            test.Builder.Services.AddSingleton<FlushingProducer>().AddHostedService(services => services.GetRequiredService<FlushingProducer>());
+        }
+
+        test.Builder.Services.AddReactiveStreams().AddDispatcher<string>("orders", d => d.AddSink(_ => sink));
+        if (registeredAfter)
+        {
+            test.Builder.Services.AddSingleton<FlushingProducer>().AddHostedService(services => services.GetRequiredService<FlushingProducer>());
+        }
+
+        var host = await test.StartAsync();
+        await sink.WaitForAsync(1);
+
+        await host.StopAsync().WaitAsync(TestHost.Hang);
+
+        var producer = host.Services.GetRequiredService<FlushingProducer>();
+        if (registeredAfter)
+        {
+            Assert.Null(producer.StopError);
+            Assert.Equal(["first", "last"], sink.Written);
+        }
+        else
+        {
+            Assert.NotNull(producer.StopError); // the dispatcher had drained and shut down
+            Assert.Equal(["first"], sink.Written);
+        }
+    }
 }
