@@ -420,4 +420,23 @@ public sealed class HostRegistrationTests
             Assert.Equal(["first"], sink.Written);
         }
     }
+
+    [Fact]
+    public async Task A_host_disposed_synchronously_after_its_stop_disposes_a_sink_that_is_only_async_disposable()
+    {
+        // `using var host = builder.Build()`: the host disposes its container asynchronously, so a sink that implements only
+        // IAsyncDisposable is disposed, once, which a container disposed with Dispose() refuses.
+        await using var test = new TestHost();
+        var sink = new CountingAsyncSink("mail");
+        test.Builder.Services.AddReactiveStreams().AddDispatcher<string>("orders", d => d.AddSink(_ => sink));
+        var host = await test.StartAsync();
+        await host.Services.GetRequiredKeyedService<DeliveryDispatcher<string>>("orders").DispatchAsync("a");
+
+        await host.StopAsync().WaitAsync(TestHost.Hang);
+        host.Dispose();
+        host.Dispose();
+
+        Assert.Equal(1, sink.Disposals);
+        Assert.DoesNotContain(test.Logs.Entries, e => e.Level >= LogLevel.Error);
+    }
 }
