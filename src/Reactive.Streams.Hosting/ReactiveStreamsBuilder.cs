@@ -184,14 +184,27 @@ public sealed class ReactiveStreamsBuilder
     /// <summary>
     /// The checkpoint of each of the first <paramref name="count"/> workers, as configuration (and code) set it now. Built
     /// without validation (each worker's own validator reports its values) and outside the options cache, so that checking
-    /// one worker neither validates nor caches another.
+    /// one worker neither validates nor caches another. A worker whose section does not bind (a value that does not
+    /// parse) is left out: its own options fail with the binder's error, which this check must not put in another's place.
     /// </summary>
-    private IEnumerable<(string Worker, string Checkpoint)> CheckpointsOf(IServiceProvider services, int count)
+    private List<(string Worker, string Checkpoint)> CheckpointsOf(IServiceProvider services, int count)
     {
         var factory = new OptionsFactory<CanalWorkerHostOptions>(
             services.GetServices<IConfigureOptions<CanalWorkerHostOptions>>(),
             services.GetServices<IPostConfigureOptions<CanalWorkerHostOptions>>());
-        return [.. _workerOrder.Take(count).Select(worker => (worker, factory.Create(worker).CheckpointOrDefault(worker)))];
+        var checkpoints = new List<(string Worker, string Checkpoint)>();
+        foreach (var worker in _workerOrder.Take(count))
+        {
+            try
+            {
+                checkpoints.Add((worker, factory.Create(worker).CheckpointOrDefault(worker)));
+            }
+            catch (InvalidOperationException)
+            {
+            }
+        }
+
+        return checkpoints;
     }
 }
 

@@ -439,4 +439,34 @@ public sealed class HostRegistrationTests
         Assert.Equal(1, sink.Disposals);
         Assert.DoesNotContain(test.Logs.Entries, e => e.Level >= LogLevel.Error);
     }
+
+    [Fact]
+    public async Task A_reload_that_does_not_bind_one_workers_section_is_reported_for_that_worker_alone()
+    {
+        // The checkpoint check of 'us' reads the section of 'eu' too: the binder's error there belongs to 'eu' alone, and
+        // the lag check of 'us' (which reads its reloaded limits) goes on.
+        var probe = NewProbe(out var id);
+        await using var test = new TestHost();
+        test.Builder.Services.AddReactiveStreams()
+            .AddCanalWorker<RecordingHandler>("eu")
+            .AddCanalWorker<RecordingHandler>("us");
+        var host = await test.StartAsync();
+        var monitor = host.Services.GetRequiredService<IOptionsMonitor<CanalWorkerHostOptions>>();
+        var configuration = (Microsoft.Extensions.Configuration.IConfigurationRoot)host.Services.GetRequiredService<Microsoft.Extensions.Configuration.IConfiguration>();
+
+        configuration["ReactiveStreams:Canals:eu:MaxBatch"] = "many";
+        configuration["ReactiveStreams:Canals:us:MaxLagCount"] = "5";
+        try
+        {
+            configuration.Reload(); // the monitor rebuilds 'eu' at once, and throws its binder error to the reload
+        }
+        catch (AggregateException error) when (error.Flatten().InnerExceptions.All(e => e.Message.Contains("Canals:eu:MaxBatch", StringComparison.Ordinal)))
+        {
+        }
+
+        Assert.Throws<InvalidOperationException>(() => monitor.Get("eu"));
+        Assert.Equal(5, monitor.Get("us").MaxLagCount);
+        await AppendAsync(host.Services.GetRequiredService<IStreamLog>(), "us", id, "1");
+        await probe.WaitForAsync(1);
+    }
 }
