@@ -92,7 +92,19 @@ public sealed class AddBackpressureAttributeCodeFix : CodeFixProvider
                 : updated.Modifiers);
         }
 
-        if (degrader is not null && !declaration.OpenBraceToken.TrailingTrivia.Any(t => t.IsKind(SyntaxKind.EndOfLineTrivia)))
+        var bodiless = declaration.OpenBraceToken.IsKind(SyntaxKind.None) && declaration.SemicolonToken.IsKind(SyntaxKind.SemicolonToken);
+        if (degrader is not null && bodiless)
+        {
+            // A body-less part (`partial class Sink;`, `partial record Sink(int X);`) gets a body for the degrader.
+            updated = WithBody(updated, indentation, newline);
+        }
+
+        if (degrader is not null && bodiless)
+        {
+            var memberIndentation = SyntaxFactory.Whitespace((indentation == default ? string.Empty : indentation.ToString()) + "    ");
+            updated = updated.AddMembers(degrader.WithLeadingTrivia(memberIndentation).WithTrailingTrivia(newline));
+        }
+        else if (degrader is not null && !declaration.OpenBraceToken.TrailingTrivia.Any(t => t.IsKind(SyntaxKind.EndOfLineTrivia)))
         {
             // A body written on one line stays on one line.
             updated = updated.AddMembers(degrader.WithTrailingTrivia(SyntaxFactory.Space));
@@ -115,6 +127,21 @@ public sealed class AddBackpressureAttributeCodeFix : CodeFixProvider
         var newRoot = root.ReplaceNode(declaration, updated);
         var annotated = newRoot.FindNode(new Microsoft.CodeAnalysis.Text.TextSpan(declaration.SpanStart, 0));
         return document.WithSyntaxRoot(Edits.EnsureLibraryUsing(newRoot, annotated, model.Compilation));
+    }
+
+    // `partial class Sink;` becomes `partial class Sink` and an empty body on the lines below, indented like the
+    // declaration; what followed the semicolon (a comment) follows the closing brace.
+    private static TypeDeclarationSyntax WithBody(TypeDeclarationSyntax declaration, SyntaxTrivia indentation, SyntaxTrivia newline)
+    {
+        var semicolon = declaration.SemicolonToken;
+        var last = semicolon.GetPreviousToken();
+        var indent = indentation == default ? SyntaxFactory.TriviaList() : SyntaxFactory.TriviaList(indentation);
+        var trailing = last.TrailingTrivia.Reverse().SkipWhile(static t => t.IsKind(SyntaxKind.WhitespaceTrivia)).Reverse();
+        return declaration
+            .ReplaceToken(last, last.WithTrailingTrivia(SyntaxFactory.TriviaList(trailing).Add(newline)))
+            .WithSemicolonToken(default)
+            .WithOpenBraceToken(SyntaxFactory.Token(indent, SyntaxKind.OpenBraceToken, SyntaxFactory.TriviaList(newline)))
+            .WithCloseBraceToken(SyntaxFactory.Token(indent, SyntaxKind.CloseBraceToken, semicolon.TrailingTrivia));
     }
 
     // "Degrade", or "Degrade2", "Degrade3"... when the sink (any of its parts) already has a member of that name, or

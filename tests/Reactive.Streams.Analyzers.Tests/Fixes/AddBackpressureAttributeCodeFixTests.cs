@@ -265,5 +265,120 @@ public sealed class AddBackpressureAttributeCodeFixTests
             [StreamSink(typeof(Ev))] public partial class Sink { public void OnA(Ev.A a) { } private static Ev Degrade(Ev item) => item; }
             """ + Union,
             nameof(AddBackpressureAttributeCodeFix) + "DegradeQuality");
-}
 
+    // A part declared without a body (`partial class Sink;`, its handlers in another part): the fix wrote the degrader
+    // after the name, `public partial class Sinkprivate static Ev Degrade(Ev item) => item; ;`, which does not compile.
+    [Fact]
+    public Task DegradeQuality_gives_a_body_less_sink_part_a_body_for_the_degrader() =>
+        Verifier.CodeFixAsync<AddBackpressureAttributeCodeFix>(
+            """
+            using Reactive.Streams;
+
+            [StreamSink(typeof(Ev))]
+            public partial class {|RXS0001:Sink|};
+
+            public partial class Sink
+            {
+                public void OnA(Ev.A a) { }
+            }
+            """ + Union,
+            """
+            using Reactive.Streams;
+
+            [Backpressure(BackpressurePolicy.DegradeQuality, Degrader = nameof(Degrade))]
+            [StreamSink(typeof(Ev))]
+            public partial class Sink
+            {
+                private static Ev Degrade(Ev item) => item;
+            }
+
+            public partial class Sink
+            {
+                public void OnA(Ev.A a) { }
+            }
+            """ + Union,
+            nameof(AddBackpressureAttributeCodeFix) + "DegradeQuality");
+
+    [Fact]
+    public Task DegradeQuality_gives_a_nested_positional_record_sink_a_body_and_keeps_its_comment() =>
+        Verifier.CodeFixAsync<AddBackpressureAttributeCodeFix>(
+            """
+            using Reactive.Streams;
+
+            namespace App
+            {
+                public static partial class Outer
+                {
+                    [StreamSink(typeof(Ev))]
+                    public partial record {|RXS0001:Sink|}(int Id) ; // audit
+
+                    public partial record Sink
+                    {
+                        public void OnA(Ev.A a) { }
+                    }
+                }
+
+                [EventUnion]
+                public abstract partial record Ev
+                {
+                    public sealed partial record A(int X) : Ev;
+                }
+            }
+            """,
+            """
+            using Reactive.Streams;
+
+            namespace App
+            {
+                public static partial class Outer
+                {
+                    [Backpressure(BackpressurePolicy.DegradeQuality, Degrader = nameof(Degrade))]
+                    [StreamSink(typeof(Ev))]
+                    public partial record Sink(int Id)
+                    {
+                        private static Ev Degrade(Ev item) => item;
+                    } // audit
+
+                    public partial record Sink
+                    {
+                        public void OnA(Ev.A a) { }
+                    }
+                }
+
+                [EventUnion]
+                public abstract partial record Ev
+                {
+                    public sealed partial record A(int X) : Ev;
+                }
+            }
+            """,
+            nameof(AddBackpressureAttributeCodeFix) + "DegradeQuality");
+
+    [Fact]
+    public Task The_other_policies_add_only_the_attribute_to_a_body_less_sink_part() =>
+        Verifier.CodeFixAsync<AddBackpressureAttributeCodeFix>(
+            """
+            using Reactive.Streams;
+
+            [StreamSink(typeof(Ev))]
+            public partial class {|RXS0001:Sink|};
+
+            public partial class Sink
+            {
+                public void OnA(Ev.A a) { }
+            }
+            """ + Union,
+            """
+            using Reactive.Streams;
+
+            [Backpressure(BackpressurePolicy.PauseUpstream)]
+            [StreamSink(typeof(Ev))]
+            public partial class Sink;
+
+            public partial class Sink
+            {
+                public void OnA(Ev.A a) { }
+            }
+            """ + Union,
+            nameof(AddBackpressureAttributeCodeFix) + "PauseUpstream");
+}
