@@ -54,9 +54,9 @@ public sealed class UnboundedBoundaryCodeFix : CodeFixProvider
             switch (kind)
             {
                 case UnboundedBoundaryAnalyzer.ObserveOnKind
-                    when node.FirstAncestorOrSelf<InvocationExpressionSyntax>() is { Expression: MemberAccessExpressionSyntax, ArgumentList.Arguments.Count: 1 } invocation
-                        && await TakesSchedulerAsync(context, invocation).ConfigureAwait(false):
-                    RegisterObserveOn(context, diagnostic, invocation);
+                    when node.FirstAncestorOrSelf<InvocationExpressionSyntax>() is { } invocation
+                        && await TakesSchedulerAsync(context, invocation).ConfigureAwait(false) is { } form:
+                    RegisterObserveOn(context, diagnostic, invocation, form);
                     break;
                 case UnboundedBoundaryAnalyzer.ChannelKind
                     when node.FirstAncestorOrSelf<InvocationExpressionSyntax>() is { ArgumentList.Arguments.Count: 0 } invocation
@@ -306,17 +306,36 @@ public sealed class UnboundedBoundaryCodeFix : CodeFixProvider
             ? size
             : null;
 
-    // The policy operators take an IScheduler; ObserveOn(SynchronizationContext) has no mechanical rewrite. The overload
-    // bound says which (the argument's own type may be a type parameter constrained to IScheduler).
-    private static async Task<bool> TakesSchedulerAsync(CodeFixContext context, InvocationExpressionSyntax invocation)
+    // How an ObserveOn call is written: on its source (`source.ObserveOn(s)`, `source?.ObserveOn(s)`), or as the static
+    // method it is (`Observable.ObserveOn(source, s)`, also through an alias of Observable).
+    private enum ObserveOnForm
     {
-        var model = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
-        return model?.GetSymbolInfo(invocation, context.CancellationToken).Symbol is IMethodSymbol { Parameters.Length: 1 } method
-            && method.Parameters[0].Type is var type
-            && type.Name == "IScheduler" && type.ContainingNamespace?.ToDisplayString() == "System.Reactive.Concurrency";
+        Extension,
+        Static,
     }
 
-    private static void RegisterObserveOn(CodeFixContext context, Diagnostic diagnostic, InvocationExpressionSyntax invocation)
+    // The policy operators take an IScheduler; ObserveOn(SynchronizationContext) has no mechanical rewrite. The overload
+    // bound says which (the argument's own type may be a type parameter constrained to IScheduler).
+    private static async Task<ObserveOnForm?> TakesSchedulerAsync(CodeFixContext context, InvocationExpressionSyntax invocation)
+    {
+        var model = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
+        if (model?.GetSymbolInfo(invocation, context.CancellationToken).Symbol is not IMethodSymbol method
+            || method.Parameters.Length == 0
+            || method.Parameters[method.Parameters.Length - 1].Type is not { Name: "IScheduler" } type
+            || type.ContainingNamespace?.ToDisplayString() != "System.Reactive.Concurrency")
+        {
+            return null;
+        }
+
+        return (method.MethodKind, invocation.Expression, invocation.ArgumentList.Arguments.Count) switch
+        {
+            (MethodKind.ReducedExtension, MemberAccessExpressionSyntax or MemberBindingExpressionSyntax, 1) => ObserveOnForm.Extension,
+            (MethodKind.Ordinary, MemberAccessExpressionSyntax, 2) => ObserveOnForm.Static,
+            _ => null,
+        };
+    }
+
+    private static void RegisterObserveOn(CodeFixContext context, Diagnostic diagnostic, InvocationExpressionSyntax invocation, ObserveOnForm form)
     {
         foreach (var (policy, op) in s_operators)
         {
@@ -326,16 +345,9 @@ public sealed class UnboundedBoundaryCodeFix : CodeFixProvider
                     async ct =>
                     {
                         var root = await context.Document.GetSyntaxRootAsync(ct).ConfigureAwait(false);
-                        var memberAccess = (MemberAccessExpressionSyntax)invocation.Expression;
-                        var scheduler = invocation.ArgumentList.Arguments[0];
-                        var capacity = SyntaxFactory.Argument(SyntaxFactory.LiteralExpression(SyntaxKind.NumericLiteralExpression, SyntaxFactory.Literal(Edits.DefaultCapacity)));
-                        var arguments = policy == "DegradeQuality"
-                            ? new[] { capacity, SyntaxFactory.Argument(SyntaxFactory.ParseExpression(IdentityDegrader)), scheduler }
-                            : new[] { capacity, scheduler };
-                        var separators = Enumerable.Repeat(SyntaxFactory.Token(SyntaxKind.CommaToken).WithTrailingTrivia(SyntaxFactory.Space), arguments.Length - 1);
                         var updated = invocation
-                            .WithExpression(memberAccess.WithName(SyntaxFactory.IdentifierName(op).WithTriviaFrom(memberAccess.Name)))
-                            .WithArgumentList(invocation.ArgumentList.WithArguments(SyntaxFactory.SeparatedList(arguments, separators)));
+                            .WithExpression(OperatorName(invocation.Expression, op, form))
+                            .WithArgumentList(OperatorArguments(invocation.ArgumentList, policy, form));
                         var newRoot = root!.ReplaceNode(invocation, updated);
                         var compilation = await context.Document.Project.GetCompilationAsync(ct).ConfigureAwait(false);
                         return context.Document.WithSyntaxRoot(Edits.EnsureLibraryUsing(newRoot, newRoot.FindNode(invocation.Span), compilation));
@@ -343,6 +355,75 @@ public sealed class UnboundedBoundaryCodeFix : CodeFixProvider
                     equivalenceKey: PolicyKey(policy)),
                 diagnostic);
         }
+    }
+
+    // `source.Op`, `source?.Op`, or `ObservableBackpressureExtensions.Op` for the static form, with the name's trivia.
+    private static ExpressionSyntax OperatorName(ExpressionSyntax expression, string op, ObserveOnForm form)
+    {
+        switch (expression)
+        {
+            case MemberAccessExpressionSyntax memberAccess when form == ObserveOnForm.Extension:
+                return memberAccess.WithName(SyntaxFactory.IdentifierName(op).WithTriviaFrom(memberAccess.Name));
+            case MemberBindingExpressionSyntax memberBinding:
+                return memberBinding.WithName(SyntaxFactory.IdentifierName(op).WithTriviaFrom(memberBinding.Name));
+            default:
+                return SyntaxFactory.ParseExpression("ObservableBackpressureExtensions." + op).WithTriviaFrom(expression);
+        }
+    }
+
+    // The scheduler (and, in the static form, the source before it) as written, with the capacity (and the identity
+    // degrader) inserted before the scheduler: positionally where every argument is in its position (named or not), by
+    // name after the others when a named one is out of its position. The capacity takes the scheduler's place in the
+    // layout (a line of its own), the scheduler follows it on the same line.
+    private static ArgumentListSyntax OperatorArguments(ArgumentListSyntax list, string policy, ObserveOnForm form)
+    {
+        var arguments = list.Arguments;
+        var positions = form == ObserveOnForm.Static ? new[] { "source", "scheduler" } : new[] { "scheduler" };
+        var named = arguments.Select((a, i) => a.NameColon is { } name && name.Name.Identifier.ValueText != positions[i]).Any(static outOfPlace => outOfPlace);
+        var inserted = new List<ArgumentSyntax>
+        {
+            SyntaxFactory.Argument(SyntaxFactory.LiteralExpression(SyntaxKind.NumericLiteralExpression, SyntaxFactory.Literal(Edits.DefaultCapacity))),
+        };
+        if (policy == "DegradeQuality")
+        {
+            inserted.Add(SyntaxFactory.Argument(SyntaxFactory.ParseExpression(IdentityDegrader)));
+        }
+
+        if (named)
+        {
+            inserted[0] = inserted[0].WithNameColon(NameColon("capacity"));
+            if (inserted.Count > 1)
+            {
+                inserted[1] = inserted[1].WithNameColon(NameColon("degrader"));
+            }
+        }
+
+        // Inserted before the last argument (the scheduler), or after every argument when they are named.
+        var at = named ? arguments.Count : arguments.Count - 1;
+        var anchor = arguments[Math.Min(at, arguments.Count - 1)];
+        var result = new List<ArgumentSyntax>(arguments);
+        var separators = new List<SyntaxToken>(arguments.GetSeparators());
+        if (at < arguments.Count)
+        {
+            inserted[0] = inserted[0].WithLeadingTrivia(anchor.GetLeadingTrivia());
+            result[at] = anchor.WithLeadingTrivia();
+            result.InsertRange(at, inserted);
+            separators.InsertRange(at, inserted.Select(static _ => Comma()));
+        }
+        else
+        {
+            result[at - 1] = anchor.WithoutTrailingTrivia();
+            inserted[inserted.Count - 1] = inserted[inserted.Count - 1].WithTrailingTrivia(anchor.GetTrailingTrivia());
+            result.AddRange(inserted);
+            separators.AddRange(inserted.Select(static _ => Comma()));
+        }
+
+        return list.WithArguments(SyntaxFactory.SeparatedList(result, separators));
+
+        static SyntaxToken Comma() => SyntaxFactory.Token(SyntaxKind.CommaToken).WithTrailingTrivia(SyntaxFactory.Space);
+
+        static NameColonSyntax NameColon(string name) =>
+            SyntaxFactory.NameColon(name).WithTrailingTrivia(SyntaxFactory.Space);
     }
 
     private static void RegisterChannel(CodeFixContext context, Diagnostic diagnostic, InvocationExpressionSyntax invocation)

@@ -152,6 +152,7 @@ public sealed class UnboundedBoundaryAnalyzer : DiagnosticAnalyzer
             ? expression switch
             {
                 MemberAccessExpressionSyntax memberAccess => memberAccess.Name.Identifier.GetLocation(),
+                MemberBindingExpressionSyntax memberBinding => memberBinding.Name.Identifier.GetLocation(),
                 SimpleNameSyntax name => name.Identifier.GetLocation(),
                 _ => expression.GetLocation(),
             }

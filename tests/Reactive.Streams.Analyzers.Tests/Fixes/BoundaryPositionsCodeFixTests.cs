@@ -1,0 +1,93 @@
+using Reactive.Streams.Analyzers.CodeFixes.Fixes;
+using Verifier = Reactive.Streams.Analyzers.Tests.Infrastructure.Verify<Reactive.Streams.Analyzers.Rules.UnboundedBoundaryAnalyzer>;
+
+namespace Reactive.Streams.Analyzers.Tests.Fixes;
+
+/// <summary>
+/// RXS0002 on channels and Dataflow blocks in the syntactic positions the other tests do not write: collection
+/// expressions, switch arms, target-typed <c>new()</c> in a field, a block named through an alias, and names in
+/// <c>nameof</c> (which create nothing and are not reported).
+/// </summary>
+public sealed class BoundaryPositionsCodeFixTests
+{
+    [Fact]
+    public Task Names_in_nameof_create_no_boundary_and_are_not_reported() =>
+        Verifier.AnalyzerAsync(
+            """
+            using System.Reactive.Linq;
+            using System.Threading.Channels;
+            using System.Threading.Tasks.Dataflow;
+
+            class C
+            {
+                string[] Names = [nameof(Channel.CreateUnbounded), nameof(Observable.ObserveOn), nameof(BufferBlock<int>), nameof(ActionBlock<int>.Post)];
+            }
+            """);
+
+    [Fact]
+    public Task Unbounded_channels_in_a_collection_expression_and_a_switch_arm_become_policy_channels() =>
+        Verifier.CodeFixAsync<UnboundedBoundaryCodeFix>(
+            """
+            using System.Threading.Channels;
+
+            class C
+            {
+                Channel<int>[] A = [Channel.{|RXS0002:CreateUnbounded|}<int>()];
+                Channel<int> B(int k) => k switch { 0 => Channel.{|RXS0002:CreateUnbounded|}<int>(), _ => Channel.CreateBounded<int>(1) };
+            }
+            """,
+            """
+            using System.Threading.Channels;
+            using Reactive.Streams;
+
+            class C
+            {
+                Channel<int>[] A = [BackpressureChannel.Create<int>(BackpressurePolicy.DropOldest, 1024)];
+                Channel<int> B(int k) => k switch { 0 => BackpressureChannel.Create<int>(BackpressurePolicy.DropOldest, 1024), _ => Channel.CreateBounded<int>(1) };
+            }
+            """,
+            UnboundedBoundaryCodeFix.PolicyKey("DropOldest"));
+
+    [Fact]
+    public Task A_target_typed_block_in_a_field_is_reported_on_the_creation_and_bounded() =>
+        Verifier.CodeFixAsync<UnboundedBoundaryCodeFix>(
+            """
+            using System.Threading.Tasks.Dataflow;
+
+            class C
+            {
+                private readonly ActionBlock<int> _a = {|RXS0002:new(x => { })|};
+            }
+            """,
+            """
+            using System.Threading.Tasks.Dataflow;
+
+            class C
+            {
+                private readonly ActionBlock<int> _a = new(x => { }, new ExecutionDataflowBlockOptions { BoundedCapacity = 1024 });
+            }
+            """,
+            UnboundedBoundaryCodeFix.PolicyKey("PauseUpstream"));
+
+    // The file imports no Dataflow namespace: the options type is written so that it binds.
+    [Fact]
+    public Task A_block_named_through_an_alias_gets_options_the_file_can_name() =>
+        Verifier.CodeFixAsync<UnboundedBoundaryCodeFix>(
+            """
+            using Queue = System.Threading.Tasks.Dataflow.BufferBlock<int>;
+
+            class C
+            {
+                object A = new {|RXS0002:Queue|}();
+            }
+            """,
+            """
+            using Queue = System.Threading.Tasks.Dataflow.BufferBlock<int>;
+
+            class C
+            {
+                object A = new Queue(new System.Threading.Tasks.Dataflow.DataflowBlockOptions { BoundedCapacity = 1024 });
+            }
+            """,
+            UnboundedBoundaryCodeFix.PolicyKey("PauseUpstream"));
+}
