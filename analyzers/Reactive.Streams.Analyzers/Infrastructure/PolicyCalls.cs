@@ -43,9 +43,11 @@ internal static class PolicyCalls
                 arguments = invocation.Arguments;
                 initializer = null;
                 return true;
-            // Attributes are read from symbols (their named arguments are not assignments in the operation tree).
+            // Attributes are read from symbols (their named arguments are not assignments in the operation tree). An
+            // exception (StreamOverflowException, MissingDegraderException) describes a stream and creates none.
             case IObjectCreationOperation { Constructor: { } constructor } creation
-                when creation.Parent is not IAttributeOperation && KnownTypes.IsInLibraryNamespace(constructor.ContainingType):
+                when creation.Parent is not IAttributeOperation && KnownTypes.IsInLibraryNamespace(constructor.ContainingType)
+                    && !IsException(constructor.ContainingType):
                 method = constructor;
                 arguments = creation.Arguments;
                 initializer = creation.Initializer;
@@ -56,6 +58,19 @@ internal static class PolicyCalls
                 initializer = null;
                 return false;
         }
+    }
+
+    private static bool IsException(INamedTypeSymbol type)
+    {
+        for (var current = type.BaseType; current is not null; current = current.BaseType)
+        {
+            if (current.Name == "Exception" && KnownTypes.IsNamespace(current.ContainingNamespace, "System"))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     internal static IArgumentOperation? FindArgument(ImmutableArray<IArgumentOperation> arguments, string parameterName)
