@@ -120,7 +120,10 @@ public sealed class UnboundedBoundaryCodeFix : CodeFixProvider
                 ? root.ReplaceNode(creation, replacement)
                 : root.ReplaceNodes(
                     new SyntaxNode[] { creation, declaredType },
-                    (original, _) => original == creation ? replacement : SyntaxFactory.ParseTypeName("BackpressureBlock<" + item + ">").WithTriviaFrom(original));
+                    // A declaration written `BufferBlock<T>?` keeps its annotation.
+                    (original, _) => original == creation
+                        ? replacement
+                        : SyntaxFactory.ParseTypeName("BackpressureBlock<" + item + ">" + (original is NullableTypeSyntax ? "?" : string.Empty)).WithTriviaFrom(original));
         });
     }
 

@@ -90,4 +90,107 @@ public sealed class BoundaryPositionsCodeFixTests
             }
             """,
             UnboundedBoundaryCodeFix.PolicyKey("PauseUpstream"));
+
+    // The fix retyped `BufferBlock<int>? _queue` as `BackpressureBlock<int> _queue`, dropping the annotation the user wrote.
+    [Fact]
+    public Task A_nullable_BufferBlock_declaration_stays_nullable_when_retyped() =>
+        Verifier.CodeFixAsync<UnboundedBoundaryCodeFix>(
+            """
+            using System.Threading.Tasks.Dataflow;
+
+            class C
+            {
+                private BufferBlock<int>? _queue = new {|RXS0002:BufferBlock<int>|}();
+                void Stop() => _queue?.Complete();
+
+                int M()
+                {
+                    BufferBlock<string>? local = new {|RXS0002:BufferBlock<string>|}();
+                    return local.Count;
+                }
+            }
+            """,
+            """
+            using System.Threading.Tasks.Dataflow;
+            using Reactive.Streams;
+
+            class C
+            {
+                private BackpressureBlock<int>? _queue = new BackpressureBlock<int>(BackpressurePolicy.DropOldest, 1024);
+                void Stop() => _queue?.Complete();
+
+                int M()
+                {
+                    BackpressureBlock<string>? local = new BackpressureBlock<string>(BackpressurePolicy.DropOldest, 1024);
+                    return local.Count;
+                }
+            }
+            """,
+            UnboundedBoundaryCodeFix.PolicyKey("DropOldest"));
+
+    [Fact]
+    public Task BufferBlocks_in_a_collection_expression_a_named_argument_and_a_generic_wrapper_become_policy_blocks_and_channels() =>
+        Verifier.CodeFixAsync<UnboundedBoundaryCodeFix>(
+            """
+            using System.Threading.Channels;
+            using System.Threading.Tasks.Dataflow;
+
+            class C
+            {
+                ITargetBlock<int>[] Targets = [new {|RXS0002:BufferBlock<int>|}()];
+                static void Use(int n, ISourceBlock<int> source) { }
+                void M() => Use(source: new {|RXS0002:BufferBlock<int>|}(), n: 1);
+                static Channel<T> Make<T>() => Channel.{|RXS0002:CreateUnbounded|}<T>();
+            }
+            """,
+            """
+            using System.Threading.Channels;
+            using System.Threading.Tasks.Dataflow;
+            using Reactive.Streams;
+
+            class C
+            {
+                ITargetBlock<int>[] Targets = [new BackpressureBlock<int>(BackpressurePolicy.DegradeQuality, 1024, static item => item)];
+                static void Use(int n, ISourceBlock<int> source) { }
+                void M() => Use(source: new BackpressureBlock<int>(BackpressurePolicy.DegradeQuality, 1024, static item => item), n: 1);
+                static Channel<T> Make<T>() => BackpressureChannel.Create<T>(BackpressurePolicy.DegradeQuality, 1024, static item => item);
+            }
+            """,
+            UnboundedBoundaryCodeFix.PolicyKey("DegradeQuality"));
+
+    [Fact]
+    public Task A_BufferBlock_local_of_a_lambda_used_by_its_local_function_becomes_a_policy_block() =>
+        Verifier.CodeFixAsync<UnboundedBoundaryCodeFix>(
+            """
+            using System;
+            using System.Threading.Tasks.Dataflow;
+
+            class C
+            {
+                Func<int> F = () =>
+                {
+                    var q = new {|RXS0002:BufferBlock<int>|}();
+                    q.Post(1);
+                    return Count();
+                    int Count() => q.Count;
+                };
+            }
+            """,
+            """
+            using System;
+            using System.Threading.Tasks.Dataflow;
+            using Reactive.Streams;
+
+            class C
+            {
+                Func<int> F = () =>
+                {
+                    var q = new BackpressureBlock<int>(BackpressurePolicy.Fail, 1024);
+                    q.Post(1);
+                    return Count();
+                    int Count() => q.Count;
+                };
+            }
+            """,
+            UnboundedBoundaryCodeFix.PolicyKey("Fail"));
 }
