@@ -5,6 +5,7 @@ using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
 using Reactive.Streams.Analyzers.Rules;
 
@@ -49,7 +50,7 @@ public sealed class MakeDegraderStaticCodeFix : CodeFixProvider
             }
 
             var locals = ConstantCapturedLocals(model, lambda, context.CancellationToken);
-            if (locals.IsDefaultOrEmpty)
+            if (locals.IsDefaultOrEmpty || !await LeavesPureDegraderAsync(context.Document, lambda, locals, context.CancellationToken).ConfigureAwait(false))
             {
                 continue;
             }
@@ -61,6 +62,37 @@ public sealed class MakeDegraderStaticCodeFix : CodeFixProvider
                     equivalenceKey: nameof(MakeDegraderStaticCodeFix)),
                 diagnostic);
         }
+    }
+
+    /// <summary>
+    /// Whether the degrader is pure once fixed. The diagnostic names the first effect the prover met; a captured read
+    /// may come before another effect (<c>r =&gt; r with { Value = r.Value / factor, At = DateTime.UtcNow }</c>), which
+    /// the fix would leave, RXS0004 still reported. The fixed document is analyzed again, off the analyzer's path (only
+    /// when a fix is asked for).
+    /// </summary>
+    private static async Task<bool> LeavesPureDegraderAsync(
+        Document document,
+        AnonymousFunctionExpressionSyntax lambda,
+        ImmutableArray<(ILocalSymbol Symbol, LocalDeclarationStatementSyntax Declaration)> locals,
+        CancellationToken cancellationToken)
+    {
+        var annotation = new SyntaxAnnotation();
+        var fixedDocument = await FixAsync(document, lambda, locals, cancellationToken, annotation).ConfigureAwait(false);
+        var root = await fixedDocument.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
+        var model = await fixedDocument.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
+        if (root?.GetAnnotatedNodes(annotation).FirstOrDefault() is not { } fixedLambda || model is null)
+        {
+            return false;
+        }
+
+        var analysis = new CompilationWithAnalyzers(
+            model.Compilation,
+            ImmutableArray.Create<DiagnosticAnalyzer>(new ImpureDegraderAnalyzer()),
+            new CompilationWithAnalyzersOptions(document.Project.AnalyzerOptions, onAnalyzerException: null, concurrentAnalysis: false, logAnalyzerExecutionTime: false));
+        var diagnostics = await analysis.GetAnalyzerSemanticDiagnosticsAsync(model, filterSpan: null, cancellationToken).ConfigureAwait(false);
+        return !diagnostics.Any(d => d.Id == DiagnosticIds.ImpureDegrader
+            && d.Location.SourceTree == model.SyntaxTree
+            && d.Location.SourceSpan.IntersectsWith(fixedLambda.Span));
     }
 
     /// <summary>The captured locals, when every capture is a local with a constant initializer that is never written.</summary>
@@ -142,7 +174,8 @@ public sealed class MakeDegraderStaticCodeFix : CodeFixProvider
         Document document,
         AnonymousFunctionExpressionSyntax lambda,
         ImmutableArray<(ILocalSymbol Symbol, LocalDeclarationStatementSyntax Declaration)> locals,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        SyntaxAnnotation? lambdaAnnotation = null)
     {
         var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
         if (root is null)
@@ -177,6 +210,11 @@ public sealed class MakeDegraderStaticCodeFix : CodeFixProvider
             replacements[lambda] = lambda
                 .ReplaceToken(first, first.WithLeadingTrivia())
                 .WithModifiers(lambda.Modifiers.Insert(0, staticKeyword.WithLeadingTrivia(first.LeadingTrivia)));
+        }
+
+        if (lambdaAnnotation is not null)
+        {
+            replacements[lambda] = replacements[lambda].WithAdditionalAnnotations(lambdaAnnotation);
         }
 
         return document.WithSyntaxRoot(root.ReplaceNodes(replacements.Keys, (original, _) => replacements[original]));

@@ -325,4 +325,60 @@ public sealed class MakeDegraderStaticCodeFixTests
                 }
             }
             """);
+
+    // The diagnostic names the first effect met, the captured read; the fix was offered, and left RXS0004 on the clock
+    // read (docs/rules/RXS0004.md's own bad example). It is offered only when the fixed degrader is pure.
+    [Fact]
+    public Task No_fix_when_the_degrader_has_another_effect_after_the_captured_read() =>
+        Verifier.NoCodeFixAsync<MakeDegraderStaticCodeFix>(
+            """
+            using System;
+            using Reactive.Streams;
+
+            record Reading(double Value, DateTime At);
+
+            class C
+            {
+                void M()
+                {
+                    var factor = 2;
+                    StubFactory.DegradeQuality<Reading>(4, {|RXS0004:r => r with { Value = r.Value / factor, At = DateTime.UtcNow }|});
+                    StubFactory.DegradeQuality<int>(4, {|RXS0004:x => x / factor + Environment.ProcessorCount|});
+                }
+            }
+            """);
+
+    [Fact]
+    public Task The_fix_is_still_offered_when_reading_the_const_leaves_only_pure_calls() =>
+        Verifier.CodeFixAsync<MakeDegraderStaticCodeFix>(
+            """
+            using System;
+            using Reactive.Streams;
+
+            record Reading(double Value, DateTime At);
+
+            class C
+            {
+                void M()
+                {
+                    var factor = 2;
+                    StubFactory.DegradeQuality<Reading>(4, {|RXS0004:r => r with { Value = Math.Round(r.Value / factor) }|});
+                }
+            }
+            """,
+            """
+            using System;
+            using Reactive.Streams;
+
+            record Reading(double Value, DateTime At);
+
+            class C
+            {
+                void M()
+                {
+                    const int factor = 2;
+                    StubFactory.DegradeQuality<Reading>(4, static r => r with { Value = Math.Round(r.Value / factor) });
+                }
+            }
+            """);
 }
