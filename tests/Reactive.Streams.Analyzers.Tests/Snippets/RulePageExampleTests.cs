@@ -10,7 +10,7 @@ namespace Reactive.Streams.Analyzers.Tests.Snippets;
 
 /// <summary>
 /// The analyzer rule pages (docs/rules/RXS0001-RXS0007) show what the rule does: every line of a <c>## Bad</c> example
-/// marked <c>// RXSnnnn</c> gets that diagnostic and no unmarked line does, and a <c>## Good</c> example gets no
+/// marked <c>// RXSnnnn</c> gets that diagnostic exactly once and no unmarked line does, and a <c>## Good</c> example gets no
 /// diagnostic of any analyzer rule. The snippets are compiled as <see cref="SnippetTests"/> compiles them, with every
 /// analyzer of the package running.
 /// </summary>
@@ -67,6 +67,9 @@ public sealed class RulePageExampleTests
         foreach (var line in marked)
         {
             Assert.True(reported.Any(r => r.Id == id && r.Line == line), $"{key}: line {line} is marked {id} but gets " + string.Join("; ", reported));
+
+            // Once: a boundary or a policy reported twice is a double squiggle and a fix offered twice.
+            Assert.True(reported.Count(r => r.Id == id && r.Line == line) == 1, $"{key}: line {line} gets {id} more than once: " + string.Join("; ", reported));
         }
 
         var unexpected = reported.Where(r => r.Id == id && !marked.Contains(r.Line)).ToList();
