@@ -109,7 +109,8 @@ public sealed class MakeDegraderStaticCodeFix : CodeFixProvider
         foreach (var captured in flow.CapturedInside)
         {
             if (captured is not ILocalSymbol { IsConst: false, IsRef: false } local
-                || local.Type.SpecialType is SpecialType.None or SpecialType.System_Object or SpecialType.System_IntPtr or SpecialType.System_UIntPtr
+                || (local.Type.SpecialType is SpecialType.None or SpecialType.System_Object or SpecialType.System_IntPtr or SpecialType.System_UIntPtr
+                    && local.Type.TypeKind != TypeKind.Enum)
                 || local.DeclaringSyntaxReferences.Length != 1
                 || local.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken) is not VariableDeclaratorSyntax { Initializer.Value: { } value } declarator
                 || declarator.Parent is not VariableDeclarationSyntax { Variables.Count: 1, Parent: LocalDeclarationStatementSyntax declaration }
@@ -178,7 +179,8 @@ public sealed class MakeDegraderStaticCodeFix : CodeFixProvider
         SyntaxAnnotation? lambdaAnnotation = null)
     {
         var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
-        if (root is null)
+        var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
+        if (root is null || model is null)
         {
             return document;
         }
@@ -186,9 +188,10 @@ public sealed class MakeDegraderStaticCodeFix : CodeFixProvider
         var replacements = new Dictionary<SyntaxNode, SyntaxNode>();
         foreach (var (symbol, declaration) in locals)
         {
-            // `var x = 3;` becomes `const int x = 3;`: const needs an explicit type.
+            // `var x = 3;` becomes `const int x = 3;`: const needs an explicit type, written as it binds there (an enum
+            // of another namespace or nested in another type is qualified as needed).
             var type = declaration.Declaration.Type.IsVar
-                ? SyntaxFactory.ParseTypeName(symbol.Type.WithNullableAnnotation(NullableAnnotation.NotAnnotated).ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat)).WithTriviaFrom(declaration.Declaration.Type)
+                ? SyntaxFactory.ParseTypeName(symbol.Type.WithNullableAnnotation(NullableAnnotation.NotAnnotated).ToMinimalDisplayString(model, declaration.SpanStart)).WithTriviaFrom(declaration.Declaration.Type)
                 : declaration.Declaration.Type;
             var constKeyword = SyntaxFactory.Token(SyntaxKind.ConstKeyword).WithTrailingTrivia(SyntaxFactory.Space);
             var updated = declaration

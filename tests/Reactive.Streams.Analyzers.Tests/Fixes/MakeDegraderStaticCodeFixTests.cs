@@ -381,4 +381,57 @@ public sealed class MakeDegraderStaticCodeFixTests
                 }
             }
             """);
+
+    // An enum local can be const like a number: the fix was not offered (only the special types were).
+    [Fact]
+    public Task A_var_enum_local_becomes_const_with_its_type_written_as_it_binds() =>
+        Verifier.CodeFixAsync<MakeDegraderStaticCodeFix>(
+            """
+            using Reactive.Streams;
+
+            namespace Imaging
+            {
+                public static class Codec
+                {
+                    public enum Quality { Low, High }
+                    public static int Encode(int x, Quality q) => q == Quality.Low ? x / 2 : x;
+                }
+            }
+
+            namespace App
+            {
+                class C
+                {
+                    void M()
+                    {
+                        var quality = Imaging.Codec.Quality.Low;
+                        StubFactory.DegradeQuality<int>(4, {|RXS0004:x => Imaging.Codec.Encode(x, quality)|});
+                    }
+                }
+            }
+            """,
+            """
+            using Reactive.Streams;
+
+            namespace Imaging
+            {
+                public static class Codec
+                {
+                    public enum Quality { Low, High }
+                    public static int Encode(int x, Quality q) => q == Quality.Low ? x / 2 : x;
+                }
+            }
+
+            namespace App
+            {
+                class C
+                {
+                    void M()
+                    {
+                        const Imaging.Codec.Quality quality = Imaging.Codec.Quality.Low;
+                        StubFactory.DegradeQuality<int>(4, static x => Imaging.Codec.Encode(x, quality));
+                    }
+                }
+            }
+            """);
 }
