@@ -82,6 +82,11 @@ internal static class Edits
         if (!unit.Usings.Any(static u => !u.GlobalKeyword.IsKind(SyntaxKind.GlobalKeyword))
             && usedAt.AncestorsAndSelf().OfType<BaseNamespaceDeclarationSyntax>().FirstOrDefault(static n => n.Usings.Count > 0) is { } inner)
         {
+            if (ShadowedInside(inner, ns))
+            {
+                directive = directive.WithName(SyntaxFactory.ParseName("global::" + ns).WithLeadingTrivia(SyntaxFactory.Space));
+            }
+
             return unit.ReplaceNode(inner, inner.WithUsings(Insert(inner.Usings, directive, ns)));
         }
 
@@ -127,6 +132,18 @@ internal static class Edits
         }
 
         return usings.Insert(index, directive);
+    }
+
+    // Whether, inside `inner`, the first segment of ns names something else: in `namespace Contoso.Reactive.Pipelines`
+    // the name `Reactive` binds to Contoso.Reactive (a namespace declares its segments' parents' members in scope), so a
+    // using written there as `Reactive.Streams` would look for Contoso.Reactive.Streams.
+    private static bool ShadowedInside(BaseNamespaceDeclarationSyntax inner, string ns)
+    {
+        var first = ns.Split('.')[0];
+        var segments = inner.AncestorsAndSelf().OfType<BaseNamespaceDeclarationSyntax>().Reverse()
+            .SelectMany(static n => n.Name.ToString().Split('.'))
+            .ToList();
+        return segments.Skip(1).Any(segment => segment == first);
     }
 
     // Whether a using directive imports namespace ns (written with or without global::).

@@ -193,4 +193,34 @@ public sealed class BoundaryPositionsCodeFixTests
             }
             """,
             UnboundedBoundaryCodeFix.PolicyKey("Fail"));
+
+    // Inside `namespace Contoso.Reactive.Pipelines`, `Reactive` names Contoso.Reactive: the fix wrote
+    // `using Reactive.Streams;` among the usings inside the namespace, which binds to Contoso.Reactive.Streams (CS0234).
+    [Fact]
+    public Task The_using_added_inside_a_namespace_with_a_Reactive_segment_is_global_qualified() =>
+        Verifier.CodeFixAsync<UnboundedBoundaryCodeFix>(
+            """
+            namespace Contoso.Reactive.Pipelines
+            {
+                using System.Threading.Channels;
+
+                class C
+                {
+                    Channel<int> A = Channel.{|RXS0002:CreateUnbounded|}<int>();
+                }
+            }
+            """,
+            """
+            namespace Contoso.Reactive.Pipelines
+            {
+                using System.Threading.Channels;
+                using global::Reactive.Streams;
+
+                class C
+                {
+                    Channel<int> A = BackpressureChannel.Create<int>(BackpressurePolicy.PauseUpstream, 1024);
+                }
+            }
+            """,
+            UnboundedBoundaryCodeFix.PolicyKey("PauseUpstream"));
 }
