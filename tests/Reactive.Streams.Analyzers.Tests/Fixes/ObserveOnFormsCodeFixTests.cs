@@ -254,4 +254,51 @@ public sealed class ObserveOnFormsCodeFixTests
             }
             """,
             diagnostics: 3);
+
+    // Two hops in one chain, and one static call nested in another: fix-all rewrites both in one run.
+    [Fact]
+    public Task Fix_all_rewrites_chained_and_nested_ObserveOn_calls_in_one_run() =>
+        Verifier.CodeFixAndFixAllAsync<UnboundedBoundaryCodeFix>(
+            """
+            using System;
+            using System.Reactive.Concurrency;
+            using System.Reactive.Linq;
+
+            class C
+            {
+                IObservable<int> A(IObservable<int> source, IScheduler pool, IScheduler ui) =>
+                    source.{|RXS0002:ObserveOn|}(pool).Select(x => x * 2).{|RXS0002:ObserveOn|}(ui);
+                IObservable<int> B(IObservable<int> source, IScheduler pool, IScheduler ui) =>
+                    Observable.{|RXS0002:ObserveOn|}(Observable.{|RXS0002:ObserveOn|}(source, pool), ui);
+            }
+            """,
+            """
+            using System;
+            using System.Reactive.Concurrency;
+            using System.Reactive.Linq;
+            using Reactive.Streams;
+
+            class C
+            {
+                IObservable<int> A(IObservable<int> source, IScheduler pool, IScheduler ui) =>
+                    source.PauseUpstream(1024, pool).Select(x => x * 2).PauseUpstream(1024, ui);
+                IObservable<int> B(IObservable<int> source, IScheduler pool, IScheduler ui) =>
+                    ObservableBackpressureExtensions.PauseUpstream(ObservableBackpressureExtensions.PauseUpstream(source, 1024, pool), 1024, ui);
+            }
+            """,
+            """
+            using System;
+            using System.Reactive.Concurrency;
+            using System.Reactive.Linq;
+            using Reactive.Streams;
+
+            class C
+            {
+                IObservable<int> A(IObservable<int> source, IScheduler pool, IScheduler ui) =>
+                    source.PauseUpstream(1024, pool).Select(x => x * 2).PauseUpstream(1024, ui);
+                IObservable<int> B(IObservable<int> source, IScheduler pool, IScheduler ui) =>
+                    ObservableBackpressureExtensions.PauseUpstream(ObservableBackpressureExtensions.PauseUpstream(source, 1024, pool), 1024, ui);
+            }
+            """,
+            diagnostics: 4);
 }
