@@ -381,4 +381,46 @@ public sealed class AddBackpressureAttributeCodeFixTests
             }
             """ + Union,
             nameof(AddBackpressureAttributeCodeFix) + "PauseUpstream");
+
+    // `using Reactive.Streams;` among the usings of `namespace Contoso.Reactive.Audit;` would bind to Contoso.Reactive.
+    [Fact]
+    public Task The_using_added_in_a_file_scoped_namespace_with_a_Reactive_segment_is_global_qualified() =>
+        Verifier.CodeFixAsync<AddBackpressureAttributeCodeFix>(
+            """
+            namespace Contoso.Reactive.Audit;
+
+            using System;
+
+            [global::Reactive.Streams.StreamSink(typeof(Ev))]
+            public partial class {|RXS0001:Sink|}
+            {
+                public void OnA(Ev.A a) => Console.WriteLine(a);
+            }
+
+            [global::Reactive.Streams.EventUnion]
+            public abstract partial record Ev
+            {
+                public sealed partial record A(int X) : Ev;
+            }
+            """,
+            """
+            namespace Contoso.Reactive.Audit;
+
+            using System;
+            using global::Reactive.Streams;
+
+            [Backpressure(BackpressurePolicy.PauseUpstream)]
+            [global::Reactive.Streams.StreamSink(typeof(Ev))]
+            public partial class Sink
+            {
+                public void OnA(Ev.A a) => Console.WriteLine(a);
+            }
+
+            [global::Reactive.Streams.EventUnion]
+            public abstract partial record Ev
+            {
+                public sealed partial record A(int X) : Ev;
+            }
+            """,
+            nameof(AddBackpressureAttributeCodeFix) + "PauseUpstream");
 }
