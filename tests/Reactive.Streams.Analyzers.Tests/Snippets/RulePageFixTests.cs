@@ -84,6 +84,44 @@ public sealed class RulePageFixTests
         }
     }
 
+    // What `dotnet format analyzers --diagnostics ID` does with the page: the first fix of the first diagnostic gives the
+    // equivalence key, and one fix-all applies it to every diagnostic of the rule. The result compiles, has none of
+    // them left that a fix was offered for, and gets no diagnostic it did not have.
+    [Theory]
+    [MemberData(nameof(BadExamples))]
+    public async Task Fix_all_with_the_first_fix_on_the_bad_example_compiles_and_adds_no_diagnostic(string key)
+    {
+        var snippet = BadSnippets().Single(s => s.Key == key);
+        var id = Path.GetFileNameWithoutExtension(snippet.File);
+        var (project, diagnostics) = await OpenAsync(snippet);
+        var ofRule = diagnostics.Where(d => d.Id == id).OrderBy(d => d.Location.SourceSpan.Start).ToImmutableArray();
+        var fixer = s_fixes.FirstOrDefault(f => f.FixableDiagnosticIds.Contains(id));
+        if (fixer is null || ofRule.IsEmpty || (await ActionsAsync(project, ofRule[0])).FirstOrDefault() is not { } first)
+        {
+            return;
+        }
+
+        var fixable = 0;
+        foreach (var diagnostic in ofRule)
+        {
+            fixable += (await ActionsAsync(project, diagnostic)).Any(a => a.EquivalenceKey == first.EquivalenceKey) ? 1 : 0;
+        }
+
+        var before = Count(await AnalyzeAsync(project));
+        var document = project.GetDocument(ofRule[0].Location.SourceTree)!;
+        var fixAll = await fixer.GetFixAllProvider()!.GetFixAsync(new FixAllContext(
+            document, fixer, FixAllScope.Project, first.EquivalenceKey!, [id], new Listed(ofRule), CancellationToken.None));
+        Assert.NotNull(fixAll);
+        var fixedProject = (await fixAll.GetOperationsAsync(CancellationToken.None)).OfType<ApplyChangesOperation>().Single()
+            .ChangedSolution.GetProject(project.Id)!;
+        var (errors, after) = await CompileAsync(fixedProject);
+        Assert.True(errors.Count == 0, $"{key}: fix-all '{first.Title}' leaves errors: " + string.Join("; ", errors));
+        var counts = Count(after);
+        Assert.True(counts.GetValueOrDefault(id) <= before[id] - fixable, $"{key}: fix-all '{first.Title}' leaves {counts.GetValueOrDefault(id)} of {before[id]} {id}, {fixable} of them fixable");
+        var added = counts.Where(c => c.Key != id && c.Value > before.GetValueOrDefault(c.Key)).Select(c => c.Key).ToList();
+        Assert.True(added.Count == 0, $"{key}: fix-all '{first.Title}' adds " + string.Join(", ", added));
+    }
+
     private static IEnumerable<MarkdownSnippet> BadSnippets()
     {
         foreach (var id in s_rules)
@@ -153,4 +191,16 @@ public sealed class RulePageFixTests
     private static Dictionary<string, int> Count(ImmutableArray<Diagnostic> diagnostics) =>
         diagnostics.Where(d => d.Id.StartsWith("RXS", StringComparison.Ordinal) || d.Id == "AD0001")
             .GroupBy(d => d.Id).ToDictionary(g => g.Key, g => g.Count());
+
+    private sealed class Listed(ImmutableArray<Diagnostic> diagnostics) : FixAllContext.DiagnosticProvider
+    {
+        public override Task<IEnumerable<Diagnostic>> GetAllDiagnosticsAsync(Project project, CancellationToken cancellationToken) =>
+            Task.FromResult<IEnumerable<Diagnostic>>(diagnostics);
+
+        public override Task<IEnumerable<Diagnostic>> GetDocumentDiagnosticsAsync(Document document, CancellationToken cancellationToken) =>
+            Task.FromResult(diagnostics.Where(d => d.Location.SourceTree?.FilePath == document.FilePath));
+
+        public override Task<IEnumerable<Diagnostic>> GetProjectDiagnosticsAsync(Project project, CancellationToken cancellationToken) =>
+            Task.FromResult<IEnumerable<Diagnostic>>(diagnostics);
+    }
 }
