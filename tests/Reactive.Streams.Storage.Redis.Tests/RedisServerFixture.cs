@@ -17,6 +17,7 @@ public class RedisServerFixture : IAsyncLifetime
 {
     private readonly bool _cluster;
     private readonly bool _persistent;
+    private readonly string? _password;
     private string? _binary;
     private string? _directory;
     private Process? _server;
@@ -33,16 +34,22 @@ public class RedisServerFixture : IAsyncLifetime
     /// Whether the server keeps an append-only file (<c>appendfsync always</c>) and so gets its data back on a restart;
     /// without, a restarted server starts empty.
     /// </param>
-    protected RedisServerFixture(bool cluster, bool persistent = true)
+    /// <param name="password">The server's <c>requirepass</c>, which <see cref="Configuration"/> gives; null for none.</param>
+    protected RedisServerFixture(bool cluster, bool persistent = true, string? password = null)
     {
         _cluster = cluster;
         _persistent = persistent;
+        _password = password;
     }
 
     public int Port { get; private set; }
 
     /// <summary>A StackExchange.Redis configuration string for the server's database <paramref name="database"/>.</summary>
     public string Configuration(int database = 0) =>
+        BareConfiguration(database) + (_password is null ? string.Empty : ",password=" + _password);
+
+    /// <summary><see cref="Configuration"/> without the password.</summary>
+    public string BareConfiguration(int database = 0) =>
         string.Create(CultureInfo.InvariantCulture, $"127.0.0.1:{Port},defaultDatabase={database},connectTimeout=5000,syncTimeout=10000,asyncTimeout=10000");
 
     public string ConfigurationString => Configuration();
@@ -169,6 +176,12 @@ public class RedisServerFixture : IAsyncLifetime
             start.ArgumentList.Add(a);
         }
 
+        if (_password is not null)
+        {
+            start.ArgumentList.Add("--requirepass");
+            start.ArgumentList.Add(_password);
+        }
+
         if (_cluster)
         {
             foreach (var a in new[]
@@ -284,6 +297,18 @@ public sealed class RedisVolatileServerFixture() : RedisServerFixture(cluster: f
 
 /// <summary>The same throwaway server in cluster mode: one node that owns all 16,384 slots, so Redis checks that the keys of every command and script share one slot, as a real cluster does.</summary>
 public sealed class RedisClusterFixture() : RedisServerFixture(cluster: true);
+
+/// <summary>The same throwaway server with a password (<c>requirepass</c>): <see cref="RedisServerFixture.Configuration"/> carries it.</summary>
+public sealed class RedisPasswordServerFixture() : RedisServerFixture(cluster: false, password: Password)
+{
+    public const string Password = "s3cret-pass";
+}
+
+[CollectionDefinition(Name)]
+public sealed class RedisPasswordCollection : ICollectionFixture<RedisPasswordServerFixture>
+{
+    public const string Name = "redis-password";
+}
 
 [CollectionDefinition(Name)]
 public sealed class RedisClusterCollection : ICollectionFixture<RedisClusterFixture>
