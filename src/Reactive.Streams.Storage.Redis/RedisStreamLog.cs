@@ -529,7 +529,7 @@ public sealed partial class RedisStreamLog : StreamLog
                 throw new ObjectDisposedException(
                     $"The stream log was disposed while a call was in flight ({nameof(RedisStreamLog)}); its command may or may not have run.", e);
             }
-            catch (Exception e) when (DidNotRun(e) || (idempotent && e is RedisConnectionException or RedisTimeoutException))
+            catch (Exception e) when (!RefusedCredentials(e) && (DidNotRun(e) || (idempotent && e is RedisConnectionException or RedisTimeoutException)))
             {
                 started ??= clock.GetTimestamp();
                 var remaining = _options.ReconnectTimeout - clock.GetElapsedTime(started.Value);
@@ -562,6 +562,25 @@ public sealed partial class RedisStreamLog : StreamLog
                 delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.TicksPerSecond));
             }
         }
+    }
+
+    /// <summary>
+    /// Whether StackExchange.Redis failed the command because its connection could not authenticate (a wrong password or
+    /// user, or one the server no longer accepts): it is its failure type <see cref="ConnectionFailureType.AuthenticationFailure"/>,
+    /// or that of the last connection failure it reports as the inner exception of a command that timed out in its
+    /// backlog. Waiting cannot make the credentials right, so such a call is thrown at once, never sent again.
+    /// </summary>
+    private static bool RefusedCredentials(Exception? e)
+    {
+        for (; e is not null; e = e.InnerException)
+        {
+            if (e is RedisConnectionException { FailureType: ConnectionFailureType.AuthenticationFailure })
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>Whether a failure means the command certainly did not run: <c>LOADING</c>, or never sent.</summary>

@@ -43,8 +43,10 @@ public sealed class RedisStreamLogOptions : StreamLogOptions
     /// <see cref="StreamLogOptions.TimeProvider"/>; appends and claims too, as it did not run. Reads, checkpoints,
     /// acknowledgements and the other idempotent calls are also sent again after a lost connection failed them in flight
     /// (the first time at once, as StackExchange.Redis holds the new command until it has connected again); an append or
-    /// a claim that was in flight may have run, so it is thrown at once. Cancelling the call or disposing the log ends a
-    /// wait at once.
+    /// a claim that was in flight may have run, so it is thrown at once. A command refused because the connection could
+    /// not authenticate (StackExchange.Redis's <see cref="StackExchange.Redis.ConnectionFailureType.AuthenticationFailure"/>:
+    /// a wrong password or user) is thrown at once too, as waiting cannot make the credentials right. Cancelling the call
+    /// or disposing the log ends a wait at once.
     /// </remarks>
     public TimeSpan ReconnectTimeout { get; set; } = TimeSpan.FromSeconds(30);
 

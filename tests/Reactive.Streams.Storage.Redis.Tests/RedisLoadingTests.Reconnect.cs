@@ -23,6 +23,62 @@ public sealed partial class RedisLoadingTests
     private static Exception TimedOutAfterSending() =>
         new RedisTimeoutException("Timeout awaiting response (outbound=0KiB, inbound=0KiB, 5000ms elapsed, timeout is 5000ms)", CommandStatus.Sent);
 
+    // What StackExchange.Redis throws for a command while its connection cannot authenticate (a wrong password or user,
+    // or a password rotated on the server): the command timed out in its backlog, and the last connection failure is the
+    // authentication's.
+    private static Exception AuthenticationFailed() =>
+        new RedisConnectionException(
+            ConnectionFailureType.UnableToConnect,
+            "The message timed out in the backlog attempting to send because no connection became available (5000ms) - Last Connection Exception: AuthenticationFailure (None, last-recv: 547) on 127.0.0.1:6379/Interactive",
+            new RedisConnectionException(
+                ConnectionFailureType.AuthenticationFailure,
+                "AuthenticationFailure (None, last-recv: 547) on 127.0.0.1:6379/Interactive",
+                new InvalidOperationException("Error: WRONGPASS invalid username-password pair or user is disabled.")));
+
+    public static TheoryData<string> EveryCall => ["read", "tail", "summary", "checkpoint read", "checkpoint write", "create group", "claim", "own pending", "ack", "pending", "group", "append"];
+
+    [Theory]
+    [MemberData(nameof(EveryCall))]
+    public async Task A_call_refused_for_its_credentials_is_thrown_at_once_and_never_sent_again(string call)
+    {
+        var log = await OpenAsync();
+        var stream = NewStream();
+        await log.AppendAsync(stream, Utf8("a"), AppendMode.Durable);
+        await log.CreateGroupAsync(stream, "g", ConsumerGroupStart.Beginning);
+        var timers = _clock.TimersCreated;
+        _loading.Fail(int.MaxValue, AuthenticationFailed);
+
+        Task attempt = call switch
+        {
+            "read" => log.ReadAsync(stream, StreamId.Min, StreamId.Max, 10).AsTask(),
+            "tail" => log.TailAsync(stream, StreamId.Min, TimeSpan.FromDays(1), 10).AsTask(),
+            "summary" => log.ReadSummaryAsync(stream).AsTask(),
+            "checkpoint read" => log.ReadCheckpointAsync("auth").AsTask(),
+            "checkpoint write" => log.WriteCheckpointAsync("auth", new StreamId(1, 0)).AsTask(),
+            "create group" => log.CreateGroupAsync(stream, "h", ConsumerGroupStart.Beginning).AsTask(),
+            "claim" => log.ClaimAsync(stream, "g", "c", 10, TimeSpan.FromMinutes(1)).AsTask(),
+            "own pending" => log.ClaimOwnPendingAsync(stream, "g", "c", StreamId.Min, 10).AsTask(),
+            "ack" => log.AcknowledgeAsync(stream, "g", [new StreamId(1, 0)]).AsTask(),
+            "pending" => log.ReadPendingAsync(stream, "g", null, 10).AsTask(),
+            "group" => log.ReadGroupAsync(stream, "g").AsTask(),
+            _ => log.AppendAsync(stream, Utf8("refused"), AppendMode.Durable).AsTask(),
+        };
+
+        // Waiting cannot make a wrong password right: the error is thrown as it came, with no wait and no second attempt.
+        var first = await Task.WhenAny(attempt, _clock.WaitForTimersAsync(timers + 1)).WaitAsync(Guard);
+        _loading.Fail(0, AuthenticationFailed);
+        if (first != attempt)
+        {
+            _clock.Advance(TimeSpan.FromHours(1));
+        }
+
+        var error = await Assert.ThrowsAsync<RedisConnectionException>(() => attempt.WaitAsync(Guard));
+        Assert.Equal(ConnectionFailureType.AuthenticationFailure, Assert.IsType<RedisConnectionException>(error.InnerException).FailureType);
+        Assert.Equal(1, _loading.Refused);
+        Assert.Equal(timers, _clock.TimersCreated);
+        Assert.Equal(["a"], (await log.ReadAsync(stream, StreamId.Min, StreamId.Max, 10)).Select(Text));
+    }
+
     [Fact]
     public async Task An_append_that_was_never_sent_is_sent_again_after_the_waits_and_written_once()
     {
