@@ -292,8 +292,10 @@ public sealed partial class RedisStreamLog : StreamLog
             {
                 await _multiplexer.GetSubscriber().UnsubscribeAsync(_channel, _onMessage).ConfigureAwait(false);
             }
-            catch (RedisException e)
+            catch (Exception e) when (e is RedisException or TimeoutException)
             {
+                // StackExchange.Redis's RedisTimeoutException is a TimeoutException, not a RedisException: an UNSUBSCRIBE
+                // that timed out must not fail the disposal, nor keep it from closing the connection the log owns.
                 RedisLog.UnsubscribeFailed(_logger, e);
             }
         }
@@ -368,8 +370,9 @@ public sealed partial class RedisStreamLog : StreamLog
         {
             await _multiplexer.GetSubscriber().PingAsync().ConfigureAwait(false);
         }
-        catch (RedisException e)
+        catch (Exception e) when (e is RedisException or TimeoutException)
         {
+            // A ping that timed out is a RedisTimeoutException, a TimeoutException: the tails re-check all the same.
             RedisLog.RecheckPingFailed(_logger, e);
         }
 
