@@ -84,6 +84,7 @@ public sealed partial class RedisStreamLog : StreamLog
     /// <returns>The open log.</returns>
     /// <exception cref="ArgumentException">The configuration is empty or malformed.</exception>
     /// <exception cref="RedisConnectionException">The server could not be reached.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The server does not have the <see cref="RedisStreamLogOptions.Database"/> (a cluster has only database 0).</exception>
     public static ValueTask<RedisStreamLog> OpenAsync(string configuration, RedisStreamLogOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(configuration);
@@ -134,6 +135,7 @@ public sealed partial class RedisStreamLog : StreamLog
     /// <returns>The open log.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="multiplexer"/> is null.</exception>
     /// <exception cref="RedisException">The server could not be reached or refused the log's scripts.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The server does not have the <see cref="RedisStreamLogOptions.Database"/> (a cluster has only database 0).</exception>
     public static ValueTask<RedisStreamLog> OpenAsync(IConnectionMultiplexer multiplexer, RedisStreamLogOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(multiplexer);
@@ -145,6 +147,7 @@ public sealed partial class RedisStreamLog : StreamLog
 
     private static async ValueTask<RedisStreamLog> OpenCoreAsync(IConnectionMultiplexer multiplexer, bool ownsMultiplexer, RedisStreamLogOptions options, CancellationToken cancellationToken)
     {
+        CheckDatabase(multiplexer, options.Database);
         var log = new RedisStreamLog(options, multiplexer, ownsMultiplexer);
         try
         {
@@ -156,6 +159,39 @@ public sealed partial class RedisStreamLog : StreamLog
         {
             log.Detach();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Refuses a <see cref="RedisStreamLogOptions.Database"/> that a connected server does not have, naming the option:
+    /// a cluster has only database 0, and a server its configured number (StackExchange.Redis would refuse every
+    /// command with its own exception, on a cluster as an internal failure of the connection).
+    /// </summary>
+    private static void CheckDatabase(IConnectionMultiplexer multiplexer, int database)
+    {
+        if (database <= 0)
+        {
+            return;
+        }
+
+        foreach (var server in multiplexer.GetServers())
+        {
+            if (!server.IsConnected)
+            {
+                continue;
+            }
+
+            if (server.ServerType == ServerType.Cluster)
+            {
+                throw new ArgumentOutOfRangeException(
+                    nameof(RedisStreamLogOptions.Database), database, $"A Redis cluster has only database 0 ({server.EndPoint}).");
+            }
+
+            if (server.DatabaseCount > 0 && database >= server.DatabaseCount)
+            {
+                throw new ArgumentOutOfRangeException(
+                    nameof(RedisStreamLogOptions.Database), database, $"The server {server.EndPoint} has databases 0 to {server.DatabaseCount - 1}.");
+            }
         }
     }
 

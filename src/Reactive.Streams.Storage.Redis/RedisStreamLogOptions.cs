@@ -28,7 +28,11 @@ public sealed class RedisStreamLogOptions : StreamLogOptions
     /// </summary>
     public string KeyPrefix { get; set; } = DefaultKeyPrefix;
 
-    /// <summary>The database number (<c>SELECT</c>); -1, the default, is the connection's default database.</summary>
+    /// <summary>
+    /// The database number (<c>SELECT</c>); -1, the default, is the connection's default database. Opening the log
+    /// refuses a database the server does not have (a cluster has only database 0) with an
+    /// <see cref="ArgumentOutOfRangeException"/> naming this option.
+    /// </summary>
     public int Database { get; set; } = -1;
 
     /// <summary>
