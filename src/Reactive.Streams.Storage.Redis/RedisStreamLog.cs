@@ -557,7 +557,14 @@ public sealed partial class RedisStreamLog : StreamLog
         {
             try
             {
-                return await command().WaitAsync(cancellationToken).ConfigureAwait(false);
+                // A disposed log sends nothing more (a summary append whose read was in flight sends no script), and a
+                // call whose command is in flight stops waiting when the log is disposed: on a multiplexer the caller
+                // owns, which the disposal leaves open, the command would otherwise complete after the disposal returned.
+                ObjectDisposedException.ThrowIf(_disposing.IsCancellationRequested, this);
+                var sent = command();
+                return await (cancellationToken.CanBeCanceled
+                    ? WaitWhileOpenAsync(sent, cancellationToken)
+                    : sent.WaitAsync(_disposing.Token)).ConfigureAwait(false);
             }
             catch (Exception e) when (_disposing.IsCancellationRequested
                 && (e is RedisException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested)))
@@ -620,6 +627,21 @@ public sealed partial class RedisStreamLog : StreamLog
         }
 
         return false;
+    }
+
+    /// <summary>Waits for a command in flight until it completes, the caller cancels or the log is disposed.</summary>
+    private async Task<T> WaitWhileOpenAsync<T>(Task<T> sent, CancellationToken cancellationToken)
+    {
+        using var waiting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _disposing.Token);
+        try
+        {
+            return await sent.WaitAsync(waiting.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException error) when (CallerCancellation.IsRenamed(error, cancellationToken))
+        {
+            // The wait was on a token linked to the disposal; the caller's cancellation names the caller's token.
+            throw CallerCancellation.Rename(error, cancellationToken);
+        }
     }
 
     /// <summary>Whether a failure means the command certainly did not run: <c>LOADING</c>, or never sent.</summary>

@@ -336,6 +336,24 @@ public class LoadingServer : DispatchProxy
 
     internal Func<Exception> Error { get; private set; } = () => new InvalidOperationException("no failure set");
 
+    private HeldCommand? _hold;
+
+    /// <summary>
+    /// Holds the next command of the database named <paramref name="method"/> (such as <c>HashGetAsync</c> or
+    /// <c>ScriptEvaluateAsync</c>) unsent until <see cref="HeldCommand.Release"/>: the caller waits on it as on a command in
+    /// flight. The held command is then sent to the real server.
+    /// </summary>
+    public HeldCommand Hold(string method) => Volatile.Read(ref _hold) is null
+        ? _hold = new HeldCommand(method)
+        : throw new InvalidOperationException("A command is already held.");
+
+    /// <summary>The hold for a command of <paramref name="method"/>, taken once.</summary>
+    internal HeldCommand? TakeHold(string method)
+    {
+        var hold = Volatile.Read(ref _hold);
+        return hold is not null && hold.Method == method && Interlocked.CompareExchange(ref _hold, null, hold) == hold ? hold : null;
+    }
+
     protected override object? Invoke(MethodInfo? targetMethod, object?[]? args)
     {
         var result = Forward(_target, targetMethod!, args);
@@ -405,6 +423,48 @@ public class LoadingDatabase : DispatchProxy
                 : Task.FromException(error);
         }
 
+        if (typeof(Task).IsAssignableFrom(returns) && returns.IsGenericType && _server.TakeHold(targetMethod.Name) is { } hold)
+        {
+            return HoldThenSend.MakeGenericMethod(returns.GetGenericArguments()[0]).Invoke(null, [hold, (Func<object?>)(() => LoadingServer.Forward(_target, targetMethod, args))]);
+        }
+
         return LoadingServer.Forward(_target, targetMethod, args);
     }
+
+    private static readonly MethodInfo HoldThenSend = typeof(LoadingDatabase).GetMethod(nameof(HoldThenSendAsync), BindingFlags.NonPublic | BindingFlags.Static)!;
+
+    private static async Task<T> HoldThenSendAsync<T>(HeldCommand hold, Func<object?> send)
+    {
+        hold.Reached.TrySetResult();
+        await hold.Released.Task;
+        var sent = (Task<T>)send()!;
+        try
+        {
+            var result = await sent;
+            hold.Ran.TrySetResult();
+            return result;
+        }
+        catch (Exception e)
+        {
+            hold.Ran.TrySetException(e);
+            throw;
+        }
+    }
+}
+
+/// <summary>A command <see cref="LoadingServer.Hold"/> keeps unsent until it is released.</summary>
+public sealed class HeldCommand(string method)
+{
+    public string Method { get; } = method;
+
+    /// <summary>Completes when the log has issued the command (and waits on it).</summary>
+    public TaskCompletionSource Reached { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    internal TaskCompletionSource Released { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Completes when the released command has run on the server.</summary>
+    public TaskCompletionSource Ran { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Sends the command to the server.</summary>
+    public void Release() => Released.TrySetResult();
 }
