@@ -85,6 +85,32 @@ public sealed class RedisOversizedFrameTests : IAsyncLifetime
         Assert.Equal((2L, 2L), (next.FrameCount, next.SummaryVersion));
     }
 
+    [Fact]
+    public async Task A_patch_that_would_grow_the_summary_past_the_bulk_limit_fails_writes_nothing_and_the_stream_goes_on()
+    {
+        // Every summary append sends the whole merged summary as one argument: the summary is capped by the limit too,
+        // though each patch is well under it.
+        var prefix = $"big{Guid.NewGuid():N}:";
+        await using var log = await RedisStreamLog.OpenAsync(_server.ConfigurationString, new RedisStreamLogOptions { TimeProvider = _clock, KeyPrefix = prefix });
+        const string Stream = "s";
+        var half = new string('a', (BulkLimit / 2) + 1);
+        var first = await log.AppendAsync(Stream, $$"""{"one":"{{half}}"}""", AppendMode.DurableSummary);
+
+        await Assert.ThrowsAnyAsync<RedisException>(() => log.AppendAsync(Stream, $$"""{"two":"{{half}}"}""", AppendMode.DurableSummary).AsTask().WaitAsync(TimeSpan.FromMinutes(1)));
+
+        Assert.Equal([first.Id], (await log.ReadAsync(Stream, StreamId.Min, StreamId.Max, 10)).Select(f => f.Id));
+        var summary = await log.ReadSummaryAsync(Stream);
+        Assert.Equal(1, summary!.Version);
+        Assert.False(summary.Document.TryGetProperty("two", out _));
+
+        // The stream goes on: frames of the other modes, and a patch that keeps the summary under the limit.
+        await log.AppendAsync(Stream, "durable", AppendMode.Durable);
+        await log.AppendAsync(Stream, "live", AppendMode.BestEffortLive);
+        var shrunk = await log.AppendAsync(Stream, """{"one":null,"two":"small"}""", AppendMode.DurableSummary);
+        Assert.Equal((4L, 2L), (shrunk.FrameCount, shrunk.SummaryVersion));
+        Assert.Equal("""{"two":"small"}""", (await log.ReadSummaryAsync(Stream))!.Document.GetRawText());
+    }
+
     private static ReadOnlyMemory<byte> Payload(AppendMode mode, int length)
     {
         if (mode != AppendMode.DurableSummary)
