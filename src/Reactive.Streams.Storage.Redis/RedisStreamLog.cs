@@ -322,16 +322,21 @@ public sealed partial class RedisStreamLog : StreamLog
         }
 
         Detach();
-        if (subscribed is { IsCompletedSuccessfully: true } && _multiplexer.IsConnected)
+        if (subscribed is { IsCompletedSuccessfully: true })
         {
             try
             {
-                await _multiplexer.GetSubscriber().UnsubscribeAsync(_channel, _onMessage).ConfigureAwait(false);
+                // Disconnected, the handler is still removed from the multiplexer (which would otherwise subscribe it again
+                // when it reconnects, and keep a disposed log reachable), without waiting for a connection to send the
+                // UNSUBSCRIBE on.
+                var flags = _multiplexer.IsConnected ? CommandFlags.None : CommandFlags.FireAndForget;
+                await _multiplexer.GetSubscriber().UnsubscribeAsync(_channel, _onMessage, flags).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is RedisException or TimeoutException)
+            catch (Exception e) when (e is RedisException or TimeoutException or ObjectDisposedException)
             {
                 // StackExchange.Redis's RedisTimeoutException is a TimeoutException, not a RedisException: an UNSUBSCRIBE
-                // that timed out must not fail the disposal, nor keep it from closing the connection the log owns.
+                // that timed out must not fail the disposal, nor keep it from closing the connection the log owns. A
+                // multiplexer its owner disposed first has no subscription left to remove.
                 RedisLog.UnsubscribeFailed(_logger, e);
             }
         }

@@ -23,13 +23,14 @@ public sealed class RedisLogEventTests(RedisServerFixture server) : IAsyncLifeti
     private readonly List<IAsyncDisposable> _owned = [];
     private EventfulMultiplexer _events = null!;
     private IConnectionMultiplexer _multiplexer = null!;
+    private ConnectionMultiplexer _real = null!;
 
     public async Task InitializeAsync()
     {
         server.EnsureRunning();
-        var real = await ConnectionMultiplexer.ConnectAsync(server.ConfigurationString);
-        _owned.Add(real);
-        (_multiplexer, _events) = EventfulMultiplexer.Wrap(real);
+        _real = await ConnectionMultiplexer.ConnectAsync(server.ConfigurationString);
+        _owned.Add(_real);
+        (_multiplexer, _events) = EventfulMultiplexer.Wrap(_real);
     }
 
     public async Task DisposeAsync()
@@ -140,6 +141,41 @@ public sealed class RedisLogEventTests(RedisServerFixture server) : IAsyncLifeti
     }
 
     [Fact]
+    public async Task A_log_disposed_while_its_shared_multiplexer_is_disconnected_leaves_no_handler_on_it()
+    {
+        // On a multiplexer the caller owns, a handler left subscribed would be subscribed again at the next reconnection
+        // and keep the disposed log reachable for as long as the multiplexer lives.
+        var log = await OpenAsync();
+        var channel = RedisChannel.Literal("rs:append");
+        var timers = _clock.TimersCreated;
+        var tail = log.TailAsync(NewStream(), StreamId.Min, TimeSpan.FromDays(1), 10).AsTask();
+        await _clock.WaitForTimersAsync(timers + 1);
+        Assert.NotNull(_real.GetSubscriber().SubscribedEndpoint(channel));
+        _events.Connected = false;
+
+        await log.DisposeAsync().AsTask().WaitAsync(Guard);
+
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => tail.WaitAsync(Guard));
+        Assert.Null(_real.GetSubscriber().SubscribedEndpoint(channel));
+        Assert.Empty(_logger.Entries);
+    }
+
+    [Fact]
+    public async Task A_log_whose_shared_multiplexer_its_owner_disposed_first_disposes_quietly()
+    {
+        var log = await OpenAsync();
+        var timers = _clock.TimersCreated;
+        var tail = log.TailAsync(NewStream(), StreamId.Min, TimeSpan.FromDays(1), 10).AsTask();
+        await _clock.WaitForTimersAsync(timers + 1);
+
+        await _real.DisposeAsync();
+        await log.DisposeAsync().AsTask().WaitAsync(Guard);
+
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => tail.WaitAsync(Guard));
+        Assert.All(_logger.Entries, e => Assert.Equal(8104, e.Id));
+    }
+
+    [Fact]
     public async Task A_disposal_that_unsubscribes_logs_nothing()
     {
         var log = await OpenAsync();
@@ -180,6 +216,9 @@ public class EventfulMultiplexer : DispatchProxy
     internal TaskCompletionSource<TimeSpan>? Ping { get; private set; }
 
     internal Exception? UnsubscribeError { get; private set; }
+
+    /// <summary>What <c>IsConnected</c> answers; null forwards it.</summary>
+    public bool? Connected { get; set; }
 
     public static (IConnectionMultiplexer Multiplexer, EventfulMultiplexer Events) Wrap(IConnectionMultiplexer target)
     {
@@ -231,6 +270,8 @@ public class EventfulMultiplexer : DispatchProxy
                 return null;
             case "add_ConnectionFailed" or "remove_ConnectionFailed":
                 return null;
+            case "get_IsConnected" when Connected is { } connected:
+                return connected;
             case nameof(IConnectionMultiplexer.GetSubscriber):
                 return EventfulSubscriber.Wrap((ISubscriber)LoadingServer.Forward(_target, targetMethod, args)!, this);
             default:
