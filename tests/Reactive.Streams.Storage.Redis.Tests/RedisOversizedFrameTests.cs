@@ -111,6 +111,26 @@ public sealed class RedisOversizedFrameTests : IAsyncLifetime
         Assert.Equal("""{"two":"small"}""", (await log.ReadSummaryAsync(Stream))!.Document.GetRawText());
     }
 
+    [Theory]
+    [InlineData(AppendMode.Durable)]
+    [InlineData(AppendMode.DurableSummary)]
+    [InlineData(AppendMode.BestEffortLive)]
+    public async Task A_batch_whose_last_frame_the_server_refuses_writes_none_of_its_frames(AppendMode mode)
+    {
+        // The batch is one script: the frames before the refused one are not written either.
+        var prefix = $"big{Guid.NewGuid():N}:";
+        await using var log = await RedisStreamLog.OpenAsync(_server.ConfigurationString, new RedisStreamLogOptions { TimeProvider = _clock, KeyPrefix = prefix });
+        const string Stream = "s";
+        var frames = Enumerable.Range(0, 8).Select(_ => Payload(mode, 100)).Append(Payload(mode, BulkLimit + 1)).ToArray();
+
+        await Assert.ThrowsAnyAsync<RedisException>(() => log.AppendBatchAsync(Stream, frames, mode).AsTask().WaitAsync(TimeSpan.FromMinutes(1)));
+
+        Assert.Empty(await log.ReadAsync(Stream, StreamId.Min, StreamId.Max, 100).AsTask().WaitAsync(TimeSpan.FromMinutes(1)));
+        Assert.Null(await log.ReadSummaryAsync(Stream));
+        var next = await log.AppendBatchAsync(Stream, frames[..8], mode);
+        Assert.Equal(8, next.FrameCount);
+    }
+
     private static ReadOnlyMemory<byte> Payload(AppendMode mode, int length)
     {
         if (mode != AppendMode.DurableSummary)
