@@ -16,6 +16,7 @@ internal static class SinkParser
     private const string ObsoleteAttribute = "System.ObsoleteAttribute";
     private const string ExperimentalAttribute = "System.Diagnostics.CodeAnalysis.ExperimentalAttribute";
     private const string ConditionalAttribute = "System.Diagnostics.ConditionalAttribute";
+    private const string AsyncStateMachineAttribute = "System.Runtime.CompilerServices.AsyncStateMachineAttribute";
     private const int DefaultCapacity = 1024;
 
     private static readonly string[] s_policies = { "DropOldest", "DegradeQuality", "PauseUpstream", "Fail" };
@@ -69,7 +70,7 @@ internal static class SinkParser
             var handler = FindHandler(sink, variant, variant.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat), "On" + variant.Name, diagnostics, context.SemanticModel.Compilation);
             if (handler is null)
             {
-                if (!HandlerCandidates(sink, "On" + variant.Name, context.SemanticModel.Compilation).Any())
+                if (!HandlerCandidates(sink, "On" + variant.Name, context.SemanticModel.Compilation).Any() && ExplicitImplementation(sink, "On" + variant.Name) is null)
                 {
                     diagnostics.Add(DiagnosticInfo.Create(Diagnostics.MissingHandler, identifier, sink.Name, variant.Name, union.Name));
                 }
@@ -204,6 +205,16 @@ internal static class SinkParser
         foreach (var method in candidates)
         {
             var problem = HandlerProblem(method, variantTypeName) ?? (obsoleteContext ? null : ObsoleteAsErrorProblem(method));
+            if (problem is null && AsyncVoidImplementation(sink, method) is { } asyncVoid)
+            {
+                // The call compiles and runs, but returns at the handler's first await: nothing can wait for it or see its exception.
+                problems.Add((
+                    asyncVoid.Locations.FirstOrDefault(),
+                    $"'{asyncVoid.ContainingType.Name}.{name}', which the generated call runs, is 'async void', so the adapters cannot wait for it or see its exception: an item would count as handled (and be committed) at its first await, " +
+                    "and its exception would crash the process; return ValueTask instead ('async ValueTask')"));
+                continue;
+            }
+
             if (problem is null && Interloper(sink, method, argumentType, compilation) is { } interloper)
             {
                 // C# overload resolution drops every method of a base class when a more derived class declares one that
@@ -231,6 +242,15 @@ internal static class SinkParser
             problems.Add((method.Locations.FirstOrDefault(), problem));
         }
 
+        if (candidates.Count == 0 && ExplicitImplementation(sink, name) is { } explicitImplementation)
+        {
+            // Its name is the interface's member's, qualified: GetMembers(name) does not see it, and a call by name cannot reach it.
+            var implemented = explicitImplementation.ExplicitInterfaceImplementations.First(m => m.Name == name);
+            problems.Add((
+                explicitImplementation.Locations.FirstOrDefault(),
+                $"it is an explicit implementation of '{implemented.ContainingType.Name}.{name}', which the generated call '{name}(item)' cannot reach; implement that member with a method named '{name}' instead"));
+        }
+
         // An override and the method it overrides are both candidates: the same interloper is reported once.
         foreach (var (location, problem) in problems.Distinct())
         {
@@ -244,6 +264,42 @@ internal static class SinkParser
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// The <c>async void</c> method a call to <paramref name="method"/> on the sink runs, or null: the method itself or its
+    /// most derived override between the sink and the method's class (a virtual call runs that one). <c>async</c> is read
+    /// from source, or from the <c>AsyncStateMachine</c> attribute the compiler puts on an async method of metadata.
+    /// </summary>
+    private static IMethodSymbol? AsyncVoidImplementation(INamedTypeSymbol sink, IMethodSymbol method)
+    {
+        var runs = method;
+        for (var type = sink; type is not null && !SymbolEqualityComparer.Default.Equals(type, method.ContainingType); type = type.BaseType)
+        {
+            var found = type.GetMembers(method.Name).OfType<IMethodSymbol>().FirstOrDefault(m => Overrides(m, method));
+            if (found is not null)
+            {
+                runs = found;
+                break;
+            }
+        }
+
+        return runs.ReturnsVoid && (runs.IsAsync || runs.GetAttributes().Any(static a => a.AttributeClass?.ToDisplayString() == AsyncStateMachineAttribute))
+            ? runs
+            : null;
+    }
+
+    private static bool Overrides(IMethodSymbol method, IMethodSymbol overridden)
+    {
+        for (var current = method.OverriddenMethod; current is not null; current = current.OverriddenMethod)
+        {
+            if (SymbolEqualityComparer.Default.Equals(current, overridden))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>
@@ -354,6 +410,26 @@ internal static class SinkParser
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// An explicit interface implementation named like a handler (<c>void IOrderHandlers.OnPlaced(...)</c>) on the sink or a
+    /// base class: a handler to its author, but no member the generated call <c>{name}(item)</c> can reach.
+    /// </summary>
+    private static IMethodSymbol? ExplicitImplementation(INamedTypeSymbol sink, string name)
+    {
+        for (var type = sink; type is not null && type.SpecialType != SpecialType.System_Object; type = type.BaseType)
+        {
+            foreach (var member in type.GetMembers())
+            {
+                if (member is IMethodSymbol { MethodKind: MethodKind.ExplicitInterfaceImplementation } method && method.ExplicitInterfaceImplementations.Any(m => m.Name == name))
+                {
+                    return method;
+                }
+            }
+        }
+
+        return null;
     }
 
     private static string? HandlerProblem(IMethodSymbol method, string variantTypeName)
