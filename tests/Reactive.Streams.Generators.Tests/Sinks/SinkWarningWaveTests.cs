@@ -1,0 +1,77 @@
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Reactive.Streams.Generators.Tests.Infrastructure;
+
+namespace Reactive.Streams.Generators.Tests.Sinks;
+
+/// <summary>
+/// An SDK project compiles at the warning level of its target framework (10 on .NET 10, 9999 with AnalysisLevel latest),
+/// which turns on the compiler's warning waves; the other tests compile at the default level 4. The generated unions and
+/// sinks of every policy raise no warning there either, under each nullable context a project can set.
+/// </summary>
+public sealed class SinkWarningWaveTests
+{
+    private const string Sinks = """
+        #pragma warning disable CS1591
+        using System.Threading;
+        using System.Threading.Tasks;
+        using Reactive.Streams;
+
+        namespace Consumer.Leases;
+
+        [StreamSink(typeof(LeaseHistoryEvent))]
+        [Backpressure(BackpressurePolicy.DropOldest)]
+        public sealed partial class DroppingSink
+        {
+            public void OnAcquired(LeaseHistoryEvent.Acquired item) { }
+            public ValueTask OnRenewed(LeaseHistoryEvent.Renewed item, CancellationToken cancellationToken) => default;
+            public ValueTask OnRevoked(LeaseHistoryEvent.Revoked item) => default;
+        }
+
+        [StreamSink(typeof(LeaseHistoryEvent))]
+        [Backpressure(BackpressurePolicy.PauseUpstream, Capacity = 2)]
+        public sealed partial class PausingSink
+        {
+            public void OnAcquired(LeaseHistoryEvent.Acquired item) { }
+            public void OnRenewed(LeaseHistoryEvent.Renewed item) { }
+            public void OnRevoked(LeaseHistoryEvent.Revoked item, CancellationToken cancellationToken) { }
+            public ValueTask OnUnknown(LeaseHistoryEvent.Unknown item) => default;
+        }
+
+        [StreamSink(typeof(Consumer.Completion.CompletionOutcome))]
+        [Backpressure(BackpressurePolicy.Fail, Capacity = 8)]
+        internal sealed partial class FailingSink
+        {
+            public void OnSuccess(Consumer.Completion.CompletionOutcome.Success item) { }
+            public void OnFailure(Consumer.Completion.CompletionOutcome.Failure item) { }
+            public void OnCancelled(Consumer.Completion.CompletionOutcome.Cancelled item) { }
+            public void OnOther(Consumer.Completion.CompletionOutcome.Other item) { }
+        }
+        """;
+
+    [Theory]
+    [InlineData(NullableContextOptions.Enable)]
+    [InlineData(NullableContextOptions.Warnings)]
+    [InlineData(NullableContextOptions.Annotations)]
+    [InlineData(NullableContextOptions.Disable)]
+    public void Unions_and_sinks_compile_warning_free_with_every_warning_wave_on(NullableContextOptions nullable)
+    {
+        var compilation = TestCompilation.Create(Sources.LeaseHistory, Sources.Completion, Sources.LeaseSink, Sinks, Sources.NestedInternal)
+            .WithOptions(new CSharpCompilationOptions(
+                OutputKind.DynamicallyLinkedLibrary,
+                nullableContextOptions: nullable,
+                warningLevel: 9999,
+                generalDiagnosticOption: ReportDiagnostic.Error));
+
+        TestCompilation.CreateDriver().RunGeneratorsAndUpdateCompilation(compilation, out var output, out var generatorDiagnostics);
+
+        Assert.Empty(generatorDiagnostics);
+        Assert.Equal(7, output.SyntaxTrees.Count() - compilation.SyntaxTrees.Count());
+        var warnings = output.GetDiagnostics()
+            .Where(static d => d.Severity >= DiagnosticSeverity.Warning && d.Location.SourceTree?.FilePath.EndsWith(".g.cs", StringComparison.Ordinal) == true)
+            .Select(static d => d.ToString())
+            .ToList();
+        // Only the generated files are looked at: the consumer's own 'string?' is CS8632 where annotations are off.
+        Assert.True(warnings.Count == 0, string.Join("\n", warnings));
+    }
+}
