@@ -444,6 +444,12 @@ internal static class SinkParser
             return "it is generic";
         }
 
+        if (IsUnimplementedPartial(method))
+        {
+            return "it is a partial method without an implementation, so the compiler would remove the generated call to it and drop the variant; " +
+                "implement it, or declare it 'private partial void', which the compiler requires to be implemented";
+        }
+
         if (IsConditional(method))
         {
             return "it is [Conditional], so the generated call to it would be compiled only where its symbol is defined and the variant dropped elsewhere";
@@ -578,6 +584,17 @@ internal static class SinkParser
 
         return bound.GetAttributes().Any(static a => a.AttributeClass?.ToDisplayString() == ConditionalAttribute);
     }
+
+    /// <summary>
+    /// Whether <paramref name="method"/> is a partial method declared without an access modifier and implemented nowhere:
+    /// C# removes every call to such a method (as to a <c>[Conditional]</c> one whose symbol is not defined). One declared
+    /// with an access modifier must be implemented (CS8795), so its calls always stay.
+    /// </summary>
+    private static bool IsUnimplementedPartial(IMethodSymbol method)
+        => method.IsPartialDefinition
+            && method.PartialImplementationPart is null
+            && method.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax() is MethodDeclarationSyntax declaration
+            && !declaration.Modifiers.Any(static m => m.Kind() is SyntaxKind.PublicKeyword or SyntaxKind.PrivateKeyword or SyntaxKind.ProtectedKeyword or SyntaxKind.InternalKeyword);
 
     private static bool IsObsoleteAsError(ISymbol symbol)
     {

@@ -123,6 +123,67 @@ public sealed class SinkHandlerShapeAuditTests
         Assert.Empty(run.CompilationDiagnostics);
     }
 
+    [Theory]
+    // C# removes every call to a partial method declared without an access modifier and implemented nowhere.
+    [InlineData("partial void OnPlaced(Order.Placed item); public void OnDone(Order.Done item) { }", "OnPlaced")]
+    [InlineData("public void OnPlaced(Order.Placed item) { } public void OnDone(Order.Done item) { } partial void OnUnknown(Order.Unknown item);", "OnUnknown")]
+    public void A_partial_handler_without_an_implementation_is_RXS1005_on_it(string members, string handler)
+    {
+        var source = Union + Sink(string.Empty, members);
+        var run = TestCompilation.Run(source);
+
+        var diagnostic = Assert.Single(run.GeneratorDiagnostics);
+        Assert.Equal("RXS1005", diagnostic.Id);
+        Assert.Equal(handler, source.Substring(diagnostic.Location.SourceSpan.Start, diagnostic.Location.SourceSpan.Length));
+        Assert.EndsWith(
+            "it is a partial method without an implementation, so the compiler would remove the generated call to it and drop the variant; implement it, or declare it 'private partial void', which the compiler requires to be implemented",
+            diagnostic.GetMessage(CultureInfo.InvariantCulture),
+            StringComparison.Ordinal);
+        Assert.DoesNotContain(run.Sources.Keys, static k => k.Contains("StreamSink", StringComparison.Ordinal));
+        Assert.Empty(run.CompilationDiagnostics);
+    }
+
+    [Theory]
+    // Implemented in another part of the class (another file), or declared with an access modifier and implemented.
+    [InlineData("partial void OnPlaced(Order.Placed item);", "partial void OnPlaced(Order.Placed item) => Log.Ran = \"OnPlaced implementation\";")]
+    [InlineData("private partial void OnPlaced(Order.Placed item);", "private partial void OnPlaced(Order.Placed item) => Log.Ran = \"OnPlaced implementation\";")]
+    [InlineData("public partial ValueTask OnPlaced(Order.Placed item, CancellationToken cancellationToken);", "public partial ValueTask OnPlaced(Order.Placed item, CancellationToken cancellationToken) { Log.Ran = \"OnPlaced implementation\"; return default; }")]
+    public void An_implemented_partial_handler_is_used(string definition, string implementation)
+    {
+        var parts = new[]
+        {
+            Union + Sink(string.Empty, definition + " public void OnDone(Order.Done item) { }"),
+            "#pragma warning disable CS1591\nusing System.Threading;\nusing System.Threading.Tasks;\nnamespace Shop; public sealed partial class OrderSink { " + implementation + " }",
+        };
+
+        Assert.Equal("OnPlaced implementation, completed", Dispatch(parts, "new Order.Placed(\"p1\")"));
+    }
+
+    [Theory]
+    [InlineData("DropOldest")]
+    [InlineData("DegradeQuality")]
+    [InlineData("PauseUpstream")]
+    [InlineData("Fail")]
+    public void A_sink_whose_primary_constructor_parameters_share_the_generated_code_s_names_compiles_and_runs(string policy)
+    {
+        // The generated members' parameters (item, cancellationToken, name, timeProvider, ...) shadow the primary
+        // constructor's inside them; the handlers still see the sink's own.
+        var degrader = policy == "DegradeQuality" ? ", Degrader = nameof(Degrade)" : string.Empty;
+        var source = Union + $$"""
+            [StreamSink(typeof(Order))]
+            [Backpressure(BackpressurePolicy.{{policy}}, Capacity = 4{{degrader}})]
+            public sealed partial class OrderSink(string item, string cancellationToken, string name, string timeProvider, string pauseTimeout, string scheduler, string sink, string options, string handler, string unroutable, string completion)
+            {
+                public OrderSink() : this("i", "c", "n", "t", "p", "s", "k", "o", "h", "u", "m") { }
+                public void OnPlaced(Order.Placed placed) => Log.Ran = item + cancellationToken + name + timeProvider + pauseTimeout + scheduler + sink + options + handler + unroutable + completion;
+                public void OnDone(Order.Done done) { }
+                private static Order Degrade(Order order) => order;
+            }
+            """;
+
+        Assert.Equal("icntpskohum, completed", Dispatch(source, "new Order.Placed(\"p1\")"));
+    }
+
     [Fact]
     public void A_public_handler_that_also_implements_the_interface_is_used()
     {
