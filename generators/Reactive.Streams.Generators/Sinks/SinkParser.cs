@@ -70,7 +70,7 @@ internal static class SinkParser
             var handler = FindHandler(sink, variant, variant.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat), "On" + variant.Name, diagnostics, context.SemanticModel.Compilation);
             if (handler is null)
             {
-                if (!HandlerCandidates(sink, "On" + variant.Name, context.SemanticModel.Compilation).Any() && ExplicitImplementation(sink, "On" + variant.Name) is null)
+                if (!HandlerCandidates(sink, "On" + variant.Name, context.SemanticModel.Compilation).Any() && ExplicitImplementation(sink, "On" + variant.Name, variant.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat)) is null)
                 {
                     diagnostics.Add(DiagnosticInfo.Create(Diagnostics.MissingHandler, identifier, sink.Name, variant.Name, union.Name));
                 }
@@ -242,7 +242,7 @@ internal static class SinkParser
             problems.Add((method.Locations.FirstOrDefault(), problem));
         }
 
-        if (candidates.Count == 0 && ExplicitImplementation(sink, name) is { } explicitImplementation)
+        if (candidates.Count == 0 && ExplicitImplementation(sink, name, variantTypeName) is { } explicitImplementation)
         {
             // Its name is the interface's member's, qualified: GetMembers(name) does not see it, and a call by name cannot reach it.
             var implemented = explicitImplementation.ExplicitInterfaceImplementations.First(m => m.Name == name);
@@ -413,16 +413,17 @@ internal static class SinkParser
     }
 
     /// <summary>
-    /// An explicit interface implementation named like a handler (<c>void IOrderHandlers.OnPlaced(...)</c>) on the sink or a
-    /// base class: a handler to its author, but no member the generated call <c>{name}(item)</c> can reach.
+    /// An explicit interface implementation of a handler's name and shape (<c>void IOrderHandlers.OnPlaced(Order.Placed)</c>)
+    /// on the sink or a base class: a handler to its author, but no member the generated call <c>{name}(item)</c> can reach.
+    /// One of another shape (an unrelated <c>IFoo.OnOther(int)</c> in a base class) is none of the sink's business.
     /// </summary>
-    private static IMethodSymbol? ExplicitImplementation(INamedTypeSymbol sink, string name)
+    private static IMethodSymbol? ExplicitImplementation(INamedTypeSymbol sink, string name, string variantTypeName)
     {
         for (var type = sink; type is not null && type.SpecialType != SpecialType.System_Object; type = type.BaseType)
         {
             foreach (var member in type.GetMembers())
             {
-                if (member is IMethodSymbol { MethodKind: MethodKind.ExplicitInterfaceImplementation } method && method.ExplicitInterfaceImplementations.Any(m => m.Name == name))
+                if (member is IMethodSymbol { MethodKind: MethodKind.ExplicitInterfaceImplementation } method && method.ExplicitInterfaceImplementations.Any(m => m.Name == name) && HandlerProblem(method, variantTypeName) is null)
                 {
                     return method;
                 }

@@ -185,6 +185,20 @@ public sealed class SinkHandlerShapeAuditTests
     }
 
     [Fact]
+    public void An_explicit_implementation_of_another_shape_is_none_of_the_sink_s_business()
+    {
+        // A base class implements an unrelated interface member that happens to be named like the fallback handler.
+        var source = Union + """
+            public interface IScoring { void OnUnknown(int code); }
+            public abstract class Scored : IScoring { void IScoring.OnUnknown(int code) => Log.Ran = "IScoring.OnUnknown"; }
+
+            """ + Sink(": Scored", "public void OnPlaced(Order.Placed item) => Log.Ran = \"OrderSink.OnPlaced\"; public void OnDone(Order.Done item) { }");
+
+        Assert.Equal("OrderSink.OnPlaced, completed", Dispatch(source, "new Order.Placed(\"p1\")"));
+        Assert.Equal("nothing, completed", Dispatch(source, "new Order.Unknown(\"shipped\", System.Text.Json.JsonDocument.Parse(\"{\\\"type\\\":\\\"shipped\\\"}\").RootElement)"));
+    }
+
+    [Fact]
     public void A_public_handler_that_also_implements_the_interface_is_used()
     {
         Assert.Equal(
