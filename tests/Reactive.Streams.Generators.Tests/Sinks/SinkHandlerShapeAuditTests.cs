@@ -199,6 +199,20 @@ public sealed class SinkHandlerShapeAuditTests
     }
 
     [Fact]
+    public void A_method_named_like_a_handler_of_no_variant_is_an_ordinary_method()
+    {
+        // OnShipped names no variant of Order, and OnOther is the fallback of payload-less unions only: neither is a handler,
+        // neither is reported, and the generated code never calls them.
+        var source = Union + Sink(
+            string.Empty,
+            "public void OnPlaced(Order.Placed item) => Log.Ran = \"OrderSink.OnPlaced\"; public void OnDone(Order.Done item) { } " +
+            "public void OnShipped(Order.Placed item) => Log.Ran = \"OrderSink.OnShipped\"; public void OnOther(Order item) => Log.Ran = \"OrderSink.OnOther\";");
+
+        Assert.Equal("OrderSink.OnPlaced, completed", Dispatch(source, "new Order.Placed(\"p1\")"));
+        Assert.Equal("nothing, completed", Dispatch(source, "new Order.Unknown(\"shipped\", System.Text.Json.JsonDocument.Parse(\"{\\\"type\\\":\\\"shipped\\\"}\").RootElement)"));
+    }
+
+    [Fact]
     public void A_public_handler_that_also_implements_the_interface_is_used()
     {
         Assert.Equal(
