@@ -7,7 +7,8 @@ namespace Reactive.Streams.Generators.Tests.Sinks;
 /// <summary>
 /// An SDK project compiles at the warning level of its target framework (10 on .NET 10, 9999 with AnalysisLevel latest),
 /// which turns on the compiler's warning waves; the other tests compile at the default level 4. The generated unions and
-/// sinks of every policy raise no warning there either, under each nullable context a project can set.
+/// sinks of every policy raise no warning there either, under each nullable context a project can set, nor with the
+/// compiler's strict mode on.
 /// </summary>
 public sealed class SinkWarningWaveTests
 {
@@ -50,20 +51,27 @@ public sealed class SinkWarningWaveTests
         """;
 
     [Theory]
-    [InlineData(NullableContextOptions.Enable)]
-    [InlineData(NullableContextOptions.Warnings)]
-    [InlineData(NullableContextOptions.Annotations)]
-    [InlineData(NullableContextOptions.Disable)]
-    public void Unions_and_sinks_compile_warning_free_with_every_warning_wave_on(NullableContextOptions nullable)
+    [InlineData(NullableContextOptions.Enable, false)]
+    [InlineData(NullableContextOptions.Warnings, false)]
+    [InlineData(NullableContextOptions.Annotations, false)]
+    [InlineData(NullableContextOptions.Disable, false)]
+    // <Features>strict</Features>: the compiler's stricter checks of the language specification.
+    [InlineData(NullableContextOptions.Enable, true)]
+    public void Unions_and_sinks_compile_warning_free_with_every_warning_wave_on(NullableContextOptions nullable, bool strict)
     {
-        var compilation = TestCompilation.Create(Sources.LeaseHistory, Sources.Completion, Sources.LeaseSink, Sinks, Sources.NestedInternal)
+        var parseOptions = strict ? TestCompilation.ParseOptions.WithFeatures([new("strict", "true")]) : TestCompilation.ParseOptions;
+        var compilation = CSharpCompilation.Create(
+                "Consumer",
+                new[] { Sources.LeaseHistory, Sources.Completion, Sources.LeaseSink, Sinks, Sources.NestedInternal }.Select((source, i) => CSharpSyntaxTree.ParseText(source, parseOptions, path: $"Source{i}.cs")),
+                TestCompilation.References)
             .WithOptions(new CSharpCompilationOptions(
                 OutputKind.DynamicallyLinkedLibrary,
                 nullableContextOptions: nullable,
                 warningLevel: 9999,
                 generalDiagnosticOption: ReportDiagnostic.Error));
 
-        TestCompilation.CreateDriver().RunGeneratorsAndUpdateCompilation(compilation, out var output, out var generatorDiagnostics);
+        CSharpGeneratorDriver.Create(new[] { new EventUnionGenerator().AsSourceGenerator() }, parseOptions: parseOptions)
+            .RunGeneratorsAndUpdateCompilation(compilation, out var output, out var generatorDiagnostics);
 
         Assert.Empty(generatorDiagnostics);
         Assert.Equal(7, output.SyntaxTrees.Count() - compilation.SyntaxTrees.Count());
