@@ -83,6 +83,42 @@ public sealed class SinkIncrementalityTests
         Assert.Contains(result.GeneratedSources, static s => s.HintName == UnionHint);
     }
 
+    [Theory]
+    // The inherited handler's shape changes in the base class's own file: the sink's file is untouched.
+    [InlineData("public void OnAcquired(LeaseHistoryEvent.Acquired item) { }", "public ValueTask OnAcquired(LeaseHistoryEvent.Acquired item) => default;", "return OnAcquired(__item);")]
+    [InlineData("public void OnAcquired(LeaseHistoryEvent.Acquired item) { }", "public void OnAcquired(LeaseHistoryEvent.Acquired item, CancellationToken cancellationToken) { }", "OnAcquired(__item, cancellationToken);")]
+    public void An_edit_to_an_inherited_handler_in_another_file_re_emits_the_sink(string before, string after, string emitted)
+    {
+        const string Handlers = """
+            #pragma warning disable CS1591
+            using System.Threading;
+            using System.Threading.Tasks;
+            namespace Consumer.Leases;
+            public abstract class LeaseHandlers
+            {
+                public void OnAcquired(LeaseHistoryEvent.Acquired item) { }
+            }
+            """;
+        var sink = Sources.LeaseSink
+            .Replace("public sealed partial class LeaseSink", "public sealed partial class LeaseSink : LeaseHandlers", StringComparison.Ordinal)
+            .Replace("public void OnAcquired(LeaseHistoryEvent.Acquired item) { }", string.Empty, StringComparison.Ordinal);
+        var compilation = TestCompilation.Create(Sources.LeaseHistory, sink, Handlers);
+        var driver = TestCompilation.CreateDriver(trackSteps: true).RunGenerators(compilation);
+        Assert.Contains("OnAcquired(__item);\n", Generated(driver.GetRunResult().Results.Single()), StringComparison.Ordinal);
+
+        var edited = compilation.ReplaceSyntaxTree(
+            compilation.SyntaxTrees.Single(static t => t.FilePath == "Source2.cs"),
+            CSharpSyntaxTree.ParseText(Handlers.Replace(before, after, StringComparison.Ordinal), TestCompilation.ParseOptions, "Source2.cs"));
+        var result = driver.RunGenerators(edited).GetRunResult().Results.Single();
+
+        Assert.Empty(result.Diagnostics);
+        Assert.Contains(emitted, Generated(result), StringComparison.Ordinal);
+        Assert.Single(result.TrackedSteps[TrackingNames.SinkModel].SelectMany(static s => s.Outputs), static o => o.Reason == IncrementalStepRunReason.Modified);
+    }
+
+    private static string Generated(GeneratorRunResult result)
+        => result.GeneratedSources.Single(static s => s.HintName == SinkHint).SourceText.ToString().Replace("\r\n", "\n", StringComparison.Ordinal);
+
     /// <summary>Runs the generator over the union, the sink and an unrelated file, edits, runs again; returns the second run and the hint names whose text changed.</summary>
     private static (GeneratorRunResult Result, List<string> Changed) Edit(string sink, string editedSink, string? union)
     {
