@@ -58,7 +58,7 @@ internal static class Diagnostics
         category: Category,
         defaultSeverity: DiagnosticSeverity.Error,
         isEnabledByDefault: true,
-        description: "The generated adapters call each handler with the variant and, when it takes one, the sink's cancellation token; any other shape cannot be called, and neither can a handler marked [Obsolete] as an error (CS0619 cannot be suppressed in the generated code), nor an inherited one when a more derived class declares another method of its name that the generated call would bind to instead; an 'async void' handler (nothing could wait for it or see its exception), a partial one implemented nowhere (C# removes the call) and an explicit interface implementation (the call cannot reach it) are refused too.",
+        description: "The generated adapters call each handler with the variant and, when it takes one, the sink's cancellation token; any other shape cannot be called, and neither can a handler marked [Obsolete] as an error (CS0619 cannot be suppressed in the generated code), nor an inherited one when a more derived class declares another method of its name that the generated call would bind to instead; an 'async void' handler (nothing could wait for it or see its exception), a partial one implemented nowhere (C# removes the call) and an explicit interface implementation (the call cannot reach it) are refused too, and so are two handlers of one class for one variant (only one would run).",
         helpLinkUri: HelpLinkBase + "RXS1005.md");
 
     public static readonly DiagnosticDescriptor UnusableName = new(

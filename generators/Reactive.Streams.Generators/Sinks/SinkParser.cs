@@ -194,17 +194,38 @@ internal static class SinkParser
 
     /// <summary>
     /// The handler the generated call <c>{name}(item)</c> (or <c>{name}(item, cancellationToken)</c>) runs: the first
-    /// candidate of a handler's shape that the call binds to. <paramref name="argumentType"/> is the type of the item the
-    /// call passes (the union for the generated fallback variant, which this compilation does not have yet).
+    /// candidate of a handler's shape that the call binds to, provided no other method of its class is one too (then
+    /// which one ran would depend on declaration order, and the other would never run: each gets RXS1005).
+    /// <paramref name="argumentType"/> is the type of the item the call passes (the union for the generated fallback
+    /// variant, which this compilation does not have yet).
     /// </summary>
     private static HandlerModel? FindHandler(INamedTypeSymbol sink, ITypeSymbol argumentType, string variantTypeName, string name, List<DiagnosticInfo> diagnostics, Compilation compilation)
     {
         var candidates = HandlerCandidates(sink, name, compilation).ToList();
         var problems = new List<(Location? Location, string Problem)>();
         var obsoleteContext = candidates.Count > 0 && IsInObsoleteContext(sink);
+        IMethodSymbol? chosen = null;
+        var twins = new List<IMethodSymbol>();
         foreach (var method in candidates)
         {
+            // Once a handler is chosen, only the other methods of its class are looked at, for a second usable handler.
+            var looking = chosen is null;
+            if (!looking && !SymbolEqualityComparer.Default.Equals(method.ContainingType, chosen!.ContainingType))
+            {
+                continue;
+            }
+
             var problem = HandlerProblem(method, variantTypeName) ?? (obsoleteContext ? null : ObsoleteAsErrorProblem(method));
+            if (problem is null && !looking)
+            {
+                if (AsyncVoidImplementation(sink, method) is null && Interloper(sink, method, argumentType, compilation) is null)
+                {
+                    twins.Add(method);
+                }
+
+                continue;
+            }
+
             if (problem is null && AsyncVoidImplementation(sink, method) is { } asyncVoid)
             {
                 // The call compiles and runs, but returns at the handler's first await: nothing can wait for it or see its exception.
@@ -231,15 +252,36 @@ internal static class SinkParser
 
             if (problem is null)
             {
-                return new HandlerModel(
-                    variantTypeName,
-                    name,
-                    IsAsync: !method.ReturnsVoid,
-                    TakesCancellationToken: method.Parameters.Length == 2,
-                    ExperimentalIds: ExperimentalIds(method));
+                chosen = method;
+                continue;
             }
 
             problems.Add((method.Locations.FirstOrDefault(), problem));
+        }
+
+        if (chosen is not null && twins.Count == 0)
+        {
+            return new HandlerModel(
+                variantTypeName,
+                name,
+                IsAsync: !chosen.ReturnsVoid,
+                TakesCancellationToken: chosen.Parameters.Length == 2,
+                ExperimentalIds: ExperimentalIds(chosen));
+        }
+
+        if (chosen is not null)
+        {
+            // Two usable handlers of one class: the generator would call the one declared first (in the compilation's file
+            // order, for a class in several files) and the other would never run. Each gets the same diagnostic.
+            problems.Clear();
+            var all = twins.Prepend(chosen).ToList();
+            var shapes = string.Join(", ", all.Select(static m => m.ToDisplayString(SymbolDisplayFormat.CSharpShortErrorMessageFormat)).OrderBy(static d => d, StringComparer.Ordinal).Select(static d => "'" + d + "'"));
+            foreach (var method in all)
+            {
+                problems.Add((
+                    method.Locations.FirstOrDefault(),
+                    $"'{chosen.ContainingType.Name}' has {all.Count} handlers for the variant ({shapes}), and the generated call would run only one of them; keep one (a handler that takes a CancellationToken may ignore it)"));
+            }
         }
 
         if (candidates.Count == 0 && ExplicitImplementation(sink, name, variantTypeName) is { } explicitImplementation)

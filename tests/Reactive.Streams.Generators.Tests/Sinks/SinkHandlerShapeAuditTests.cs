@@ -212,6 +212,59 @@ public sealed class SinkHandlerShapeAuditTests
         Assert.Equal("nothing, completed", Dispatch(source, "new Order.Unknown(\"shipped\", System.Text.Json.JsonDocument.Parse(\"{\\\"type\\\":\\\"shipped\\\"}\").RootElement)"));
     }
 
+    [Theory]
+    // Before, the generator called whichever was declared first (for a class in several files, in the compilation's file
+    // order), and the other handler never ran.
+    [InlineData("public void OnPlaced(Order.Placed item) { } public ValueTask OnPlaced(Order.Placed item, CancellationToken cancellationToken) => default;", "", "'OrderSink.OnPlaced(Order.Placed)', 'OrderSink.OnPlaced(Order.Placed, CancellationToken)'")]
+    [InlineData("public ValueTask OnPlaced(Order.Placed item, CancellationToken cancellationToken) => default; public void OnPlaced(Order.Placed item) { }", "", "'OrderSink.OnPlaced(Order.Placed)', 'OrderSink.OnPlaced(Order.Placed, CancellationToken)'")]
+    [InlineData("public void OnPlaced(Order.Placed item) { } public void OnPlaced(Order.Placed item, CancellationToken cancellationToken = default) { }", "", "'OrderSink.OnPlaced(Order.Placed)', 'OrderSink.OnPlaced(Order.Placed, CancellationToken)'")]
+    [InlineData("", ": TwoHandlers", "'TwoHandlers.OnPlaced(Order.Placed)', 'TwoHandlers.OnPlaced(Order.Placed, CancellationToken)'")]
+    public void Two_handlers_of_one_class_for_one_variant_are_RXS1005_on_each(string members, string bases, string shapes)
+    {
+        var source = Union + """
+            public abstract class TwoHandlers
+            {
+                public void OnPlaced(Order.Placed item) { }
+                public ValueTask OnPlaced(Order.Placed item, CancellationToken cancellationToken) => default;
+            }
+
+            """ + Sink(bases, members + " public void OnDone(Order.Done item) { }");
+        var run = TestCompilation.Run(source);
+
+        Assert.Equal(2, run.GeneratorDiagnostics.Length);
+        Assert.All(run.GeneratorDiagnostics, diagnostic =>
+        {
+            Assert.Equal("RXS1005", diagnostic.Id);
+            Assert.Equal("OnPlaced", source.Substring(diagnostic.Location.SourceSpan.Start, diagnostic.Location.SourceSpan.Length));
+            Assert.EndsWith(
+                $"'{shapes.Split('.')[0].Trim('\'')}' has 2 handlers for the variant ({shapes}), and the generated call would run only one of them; keep one (a handler that takes a CancellationToken may ignore it)",
+                diagnostic.GetMessage(CultureInfo.InvariantCulture),
+                StringComparison.Ordinal);
+        });
+        Assert.Equal(2, run.GeneratorDiagnostics.Select(static d => d.Location.SourceSpan).Distinct().Count());
+        Assert.DoesNotContain(run.Sources.Keys, static k => k.Contains("StreamSink", StringComparison.Ordinal));
+        Assert.Empty(run.CompilationDiagnostics);
+    }
+
+    [Fact]
+    public void Two_handlers_for_one_variant_in_two_files_are_reported_whatever_the_file_order()
+    {
+        var sink = Union + Sink(string.Empty, "public void OnDone(Order.Done item) { }");
+        const string Plain = "#pragma warning disable CS1591\nnamespace Shop; public sealed partial class OrderSink { public void OnPlaced(Order.Placed item) { } }";
+        const string WithToken = "#pragma warning disable CS1591\nnamespace Shop; public sealed partial class OrderSink { public System.Threading.Tasks.ValueTask OnPlaced(Order.Placed item, System.Threading.CancellationToken cancellationToken) => default; }";
+
+        foreach (var sources in new[] { new[] { sink, Plain, WithToken }, new[] { sink, WithToken, Plain } })
+        {
+            var run = TestCompilation.Run(sources);
+
+            Assert.Equal(new[] { "RXS1005", "RXS1005" }, run.GeneratorDiagnostics.Select(static d => d.Id));
+            Assert.Equal(
+                new[] { Array.IndexOf(sources, Plain), Array.IndexOf(sources, WithToken) }.Select(static i => $"Source{i}.cs").Order(StringComparer.Ordinal),
+                run.GeneratorDiagnostics.Select(static d => d.Location.GetLineSpan().Path).Order(StringComparer.Ordinal));
+            Assert.DoesNotContain(run.Sources.Keys, static k => k.Contains("StreamSink", StringComparison.Ordinal));
+        }
+    }
+
     [Fact]
     public void A_public_handler_that_also_implements_the_interface_is_used()
     {
