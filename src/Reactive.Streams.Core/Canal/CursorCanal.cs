@@ -108,6 +108,10 @@ public sealed class CursorCanal : ICommittableCanal<StreamFrame>, IRequeueCanal<
     private readonly Queue<StreamId> _unacked = new();
     private readonly HashSet<StreamId> _ackedAhead = [];
 
+    // The frames of _unacked, by id: the objects the pulls returned. A frame is identified by the object, not its id
+    // alone, since ids are per stream: another stream's frame may carry the id of a frame of this one.
+    private readonly Dictionary<StreamId, StreamFrame> _handedOut = [];
+
     // Pulled frames the stored checkpoint does not cover yet, in order: what a crash now would redeliver.
     private readonly Queue<StreamId> _uncommitted = new();
     private readonly CancellationTokenSource _closing = new();
@@ -381,15 +385,13 @@ public sealed class CursorCanal : ICommittableCanal<StreamFrame>, IRequeueCanal<
                 _readPosition = position;
                 if (count == 1)
                 {
-                    _unacked.Enqueue(first!.Id);
-                    _uncommitted.Enqueue(first.Id);
+                    HandOut(first!);
                 }
                 else
                 {
                     foreach (var frame in frames!)
                     {
-                        _unacked.Enqueue(frame.Id);
-                        _uncommitted.Enqueue(frame.Id);
+                        HandOut(frame);
                     }
                 }
             }
@@ -411,6 +413,22 @@ public sealed class CursorCanal : ICommittableCanal<StreamFrame>, IRequeueCanal<
             _page.Clear(); // holds no frame between pulls
             Volatile.Write(ref _pulling, 0);
         }
+    }
+
+    /// <summary>Records <paramref name="frame"/> as handed out by the pull that is returning it. Under _ackLock.</summary>
+    private void HandOut(StreamFrame frame)
+    {
+        _unacked.Enqueue(frame.Id);
+        _uncommitted.Enqueue(frame.Id);
+        _handedOut[frame.Id] = frame;
+    }
+
+    /// <summary>Takes the oldest unacknowledged frame off the queue. Under _ackLock.</summary>
+    private StreamId DequeueUnacked()
+    {
+        var id = _unacked.Dequeue();
+        _handedOut.Remove(id);
+        return id;
     }
 
     /// <summary>
@@ -437,6 +455,10 @@ public sealed class CursorCanal : ICommittableCanal<StreamFrame>, IRequeueCanal<
             Truncate(_unacked, rewound);
             Truncate(_uncommitted, rewound);
             _ackedAhead.RemoveWhere(id => id > rewound);
+            foreach (var id in _handedOut.Keys.Where(id => id > rewound).ToArray())
+            {
+                _handedOut.Remove(id);
+            }
         }
 
         static void Truncate(Queue<StreamId> queue, StreamId through)
@@ -460,8 +482,10 @@ public sealed class CursorCanal : ICommittableCanal<StreamFrame>, IRequeueCanal<
     /// <param name="cancellationToken">Cancels the write.</param>
     /// <returns>A task that completes when the checkpoint is stored.</returns>
     /// <exception cref="ArgumentException">
-    /// <paramref name="handled"/> is past <see cref="ReadPosition"/>: this canal did not hand it out (it comes from another
-    /// canal or stream, or was read from the log directly), and committing it could skip frames never handled.
+    /// This canal did not hand <paramref name="handled"/> out, and committing it could skip frames never handled: it is
+    /// past <see cref="ReadPosition"/> (it comes from another canal, or was read from the log directly), or the
+    /// checkpoint does not cover it yet and it is not the object a pull of this canal returned (another stream's frame
+    /// with the id of one of this stream's: ids are numbered per stream).
     /// </exception>
     /// <exception cref="ObjectDisposedException">The canal is disposed: the commit is refused and changes nothing.</exception>
     public ValueTask CommitAsync(StreamFrame handled, CancellationToken cancellationToken = default)
@@ -473,7 +497,7 @@ public sealed class CursorCanal : ICommittableCanal<StreamFrame>, IRequeueCanal<
             EnsureHandedOut(handled, nameof(handled));
             while (_unacked.Count > 0 && _unacked.Peek() <= handled.Id)
             {
-                _ackedAhead.Remove(_unacked.Dequeue());
+                _ackedAhead.Remove(DequeueUnacked());
             }
 
             if (handled.Id > _ackedThrough)
@@ -493,7 +517,11 @@ public sealed class CursorCanal : ICommittableCanal<StreamFrame>, IRequeueCanal<
     /// </summary>
     /// <param name="frame">A frame this canal returned.</param>
     /// <returns>The token.</returns>
-    /// <exception cref="ArgumentException"><paramref name="frame"/> is past <see cref="ReadPosition"/>: this canal did not hand it out.</exception>
+    /// <exception cref="ArgumentException">
+    /// This canal did not hand <paramref name="frame"/> out: it is past <see cref="ReadPosition"/>, or the checkpoint
+    /// does not cover it yet and it is not the object a pull of this canal returned (another stream's frame with the id
+    /// of one of this stream's).
+    /// </exception>
     /// <exception cref="ObjectDisposedException">The canal is disposed.</exception>
     public IAckToken AckTokenFor(StreamFrame frame)
     {
@@ -507,6 +535,12 @@ public sealed class CursorCanal : ICommittableCanal<StreamFrame>, IRequeueCanal<
         return new FrameAck(this, frame.Id);
     }
 
+    /// <summary>
+    /// Refuses a frame this canal did not hand out: one past <see cref="ReadPosition"/>, or one not yet acknowledged
+    /// whose id is not that of a frame a pull returned, or is but names another object (another stream's frame with the
+    /// same id, since ids are per stream). A frame the acknowledged prefix covers changes nothing, so it is let through.
+    /// Under _ackLock.
+    /// </summary>
     private void EnsureHandedOut(StreamFrame frame, string paramName)
     {
         if (frame.Id > _readPosition)
@@ -514,6 +548,14 @@ public sealed class CursorCanal : ICommittableCanal<StreamFrame>, IRequeueCanal<
             throw new ArgumentException(
                 $"Frame {frame.Id} was not handed out by this canal on '{_stream}' (its read position is {_readPosition}); " +
                 "only a frame one of its pulls returned can be committed or acknowledged.",
+                paramName);
+        }
+
+        if (frame.Id > _ackedThrough && !(_handedOut.TryGetValue(frame.Id, out var handedOut) && ReferenceEquals(handedOut, frame)))
+        {
+            throw new ArgumentException(
+                $"Frame {frame.Id} is not a frame this canal on '{_stream}' handed out (a frame of another stream, or another " +
+                "canal's copy); only a frame one of its pulls returned can be committed or acknowledged.",
                 paramName);
         }
     }
@@ -535,10 +577,10 @@ public sealed class CursorCanal : ICommittableCanal<StreamFrame>, IRequeueCanal<
                 return;
             }
 
-            _ackedThrough = _unacked.Dequeue();
+            _ackedThrough = DequeueUnacked();
             while (_unacked.Count > 0 && _ackedAhead.Remove(_unacked.Peek()))
             {
-                _ackedThrough = _unacked.Dequeue();
+                _ackedThrough = DequeueUnacked();
             }
         }
     }

@@ -93,6 +93,37 @@ public class CursorCanalAckAuditTests
     }
 
     [Fact]
+    public async Task A_commit_or_ack_token_for_another_streams_frame_with_a_handed_out_id_is_refused_and_moves_nothing()
+    {
+        // Ids are per stream: on one millisecond, "orders" and "payments" both number their frames (t,0), (t,1). A
+        // payments frame is not an orders frame this canal handed out, though its id is; acknowledging it would mark
+        // orders' frame of that id handled, and committing it would store a checkpoint past a frame nobody handled.
+        await using var log = NewLog();
+        await AppendAsync(log, "a", "b", "c");
+        await log.AppendAsync("payments", "x", AppendMode.Durable);
+        await log.AppendAsync("payments", "y", AppendMode.Durable);
+        await using var payments = await CursorCanal.OpenAsync(log, "payments", new CursorCanalOptions { TimeProvider = _clock });
+        var theirs = await payments.PullBatchAsync(10, TimeSpan.Zero);
+        await using var canal = await CursorCanal.OpenAsync(log, "orders", Durable());
+        var batch = await canal.PullBatchAsync(10, TimeSpan.Zero);
+        Assert.Equal((batch[0].Id, batch[1].Id), (theirs[0].Id, theirs[1].Id));
+
+        Assert.Equal("frame", Assert.Throws<ArgumentException>(() => canal.AckTokenFor(theirs[0])).ParamName);
+        Assert.Equal("handled", (await Assert.ThrowsAsync<ArgumentException>(() => canal.CommitAsync(theirs[1]).AsTask())).ParamName);
+        await canal.FlushCheckpointAsync();
+        Assert.Null(await log.ReadCheckpointAsync("reader"));
+        Assert.Equal((StreamId.Min, 3), (canal.CommittedPosition, canal.Unacknowledged));
+
+        // Its own frames still go through, and a frame the checkpoint already covers changes nothing, whoever's it is.
+        canal.AckTokenFor(batch[0]).Acknowledge();
+        await canal.CommitAsync(batch[1]);
+        await canal.CommitAsync(theirs[0]);
+        canal.AckTokenFor(theirs[1]).Acknowledge();
+        Assert.Equal((batch[1].Id, 1), (canal.CommittedPosition, canal.Unacknowledged));
+        Assert.Equal(batch[1].Id, await log.ReadCheckpointAsync("reader"));
+    }
+
+    [Fact]
     public async Task Acking_twice_and_committing_an_older_frame_again_change_nothing()
     {
         await using var log = NewLog();

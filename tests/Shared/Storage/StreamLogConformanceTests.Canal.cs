@@ -110,6 +110,43 @@ public abstract partial class StreamLogConformanceTests
     }
 
     /// <summary>
+    /// A frame of another stream is not a frame the cursor canal handed out, on every backend, even when its id is at or
+    /// before the canal's read position (ids are numbered per stream, so on one millisecond two streams share them):
+    /// its ack token and a commit of it are refused, and the checkpoint moves only over the canal's own frames.
+    /// </summary>
+    [Fact]
+    public async Task A_cursor_canal_refuses_another_streams_frame_at_or_before_its_read_position()
+    {
+        var log = await CreateAsync();
+        var stream = NewStream();
+        var other = NewStream("other");
+        var checkpoint = "canal-" + stream;
+        await log.AppendAsync(stream, Utf8("a"), AppendMode.Durable);
+        var foreign = (await log.AppendAsync(other, Utf8("x"), AppendMode.Durable)).Id;
+        await log.AppendAsync(stream, Utf8("b"), AppendMode.Durable);
+        var canal = await CursorCanal.OpenAsync(log, stream, new CursorCanalOptions { CheckpointId = checkpoint, TimeProvider = Clock });
+        var batch = await canal.PullBatchAsync(10, TimeSpan.Zero);
+        Assert.Equal(["a", "b"], batch.Select(Text));
+        var theirs = (await log.ReadAsync(other, foreign, foreign, 1)).Single();
+        Assert.True(theirs.Id <= canal.ReadPosition); // same ids per stream, or one between a and b if ids were global
+
+        Assert.Equal("frame", Assert.Throws<ArgumentException>(() => canal.AckTokenFor(theirs)).ParamName);
+        Assert.Equal("handled", (await Assert.ThrowsAsync<ArgumentException>(() => canal.CommitAsync(theirs).AsTask())).ParamName);
+        await canal.FlushCheckpointAsync();
+        Assert.Null(await ((ICheckpointStore)log).ReadCheckpointAsync(checkpoint));
+        Assert.Equal((StreamId.Min, 2), (canal.CommittedPosition, canal.Unacknowledged));
+        await canal.DisposeAsync();
+
+        // Nothing was skipped: a canal reopened on the checkpoint hands out both frames again.
+        var reopened = await CursorCanal.OpenAsync(log, stream, new CursorCanalOptions { CheckpointId = checkpoint, TimeProvider = Clock });
+        var again = await reopened.PullBatchAsync(10, TimeSpan.Zero);
+        Assert.Equal(["a", "b"], again.Select(Text));
+        await reopened.CommitAsync(again.Last);
+        Assert.Equal(again.Last.Id, await ((ICheckpointStore)log).ReadCheckpointAsync(checkpoint));
+        await reopened.DisposeAsync();
+    }
+
+    /// <summary>
     /// A stored checkpoint past the stream's last frame (the stream was recreated, or the checkpoint belongs to another
     /// log) is refused when the canal opens, on every backend: resuming there could skip frames appended later.
     /// </summary>
