@@ -484,7 +484,7 @@ public sealed class ConsumerGroupCanal : ICommittableCanal<StreamFrame>, IRequeu
             {
                 var (claimed, claimedAt) = _ready[i];
                 frames[i] = claimed.Frame;
-                Hold(claimed.Frame.Id, claimed.DeliveryCount, claimedAt, batch);
+                Hold(claimed.Frame, claimed.DeliveryCount, claimedAt, batch);
             }
 
             _ready.RemoveRange(0, count);
@@ -696,14 +696,24 @@ public sealed class ConsumerGroupCanal : ICommittableCanal<StreamFrame>, IRequeu
     /// it any more (a dispatcher logs that as a failed acknowledgement): the frame stays pending and is reclaimed after
     /// the claim timeout. <see cref="CommitAsync"/> sends at once, so it still acknowledges after the disposal.
     /// </summary>
-    /// <param name="frame">A frame this canal returned.</param>
+    /// <param name="frame">
+    /// A frame this canal returned. The token of another frame with the id of one this canal holds (another stream's
+    /// frame: ids are numbered per stream) acknowledges nothing, as the token of a frame it does not hold.
+    /// </param>
     /// <returns>The token.</returns>
     /// <exception cref="ObjectDisposedException">The canal is disposed.</exception>
     public IAckToken AckTokenFor(StreamFrame frame)
     {
         ArgumentNullException.ThrowIfNull(frame);
         ObjectDisposedException.ThrowIf(_disposed, this);
-        return new FrameAck(this, frame.Id);
+        lock (_gate)
+        {
+            // A frame held under this id but as another object is not the frame this canal handed out: another stream's
+            // frame with the same id (ids are numbered per stream), or a copy read from the log. Its token acknowledges
+            // nothing, as for any frame the member does not hold.
+            var at = FindHeld(frame.Id);
+            return new FrameAck(this, frame.Id, at < 0 || ReferenceEquals(_held[at].Frame, frame));
+        }
     }
 
     /// <summary>Sends the acknowledgements made since the last flush.</summary>
@@ -779,13 +789,13 @@ public sealed class ConsumerGroupCanal : ICommittableCanal<StreamFrame>, IRequeu
         return kept == ids.Length ? ids : ids[..kept];
     }
 
-    private void Acknowledge(StreamId id)
+    private void Acknowledge(StreamId id, bool held)
     {
         lock (_gate)
         {
             // After disposal nothing sends a token's acknowledgement any more: refuse it rather than drop it silently.
             ObjectDisposedException.ThrowIf(_disposed, this);
-            if (FindHeld(id) >= 0)
+            if (held && FindHeld(id) >= 0)
             {
                 _acked.Add(id);
             }
@@ -849,10 +859,11 @@ public sealed class ConsumerGroupCanal : ICommittableCanal<StreamFrame>, IRequeu
     /// its batch. A frame this canal still holds and hands out again (its claim ran out and a claim took it back) keeps
     /// the number of the batch that first handed it out: committing that batch acknowledges it. Under _gate.
     /// </summary>
-    private void Hold(StreamId id, long deliveryCount, long claimedAt, long batch)
+    private void Hold(StreamFrame frame, long deliveryCount, long claimedAt, long batch)
     {
+        var id = frame.Id;
         var at = _held.Count > 0 && _held[^1].Id >= id ? FindHeld(id) : -1;
-        Upsert(_held, new HeldFrame(id, deliveryCount, claimedAt, at >= 0 ? Math.Min(batch, _held[at].Batch) : batch), id, HeldId);
+        Upsert(_held, new HeldFrame(id, frame, deliveryCount, claimedAt, at >= 0 ? Math.Min(batch, _held[at].Batch) : batch), id, HeldId);
     }
 
     /// <summary>
@@ -959,13 +970,14 @@ public sealed class ConsumerGroupCanal : ICommittableCanal<StreamFrame>, IRequeu
         await FlushAcknowledgementsAsync().ConfigureAwait(false);
     }
 
-    private readonly record struct HeldFrame(StreamId Id, long DeliveryCount, long ClaimedAt, long Batch);
+    /// <summary>A frame handed out and not yet acknowledged: its id, the object the pull returned (see <see cref="AckTokenFor"/>), its delivery count, its claim's timestamp and its batch's number.</summary>
+    private readonly record struct HeldFrame(StreamId Id, StreamFrame Frame, long DeliveryCount, long ClaimedAt, long Batch);
 
     /// <summary>A claimed frame kept for a pull, with the timestamp (this canal's clock) taken before the claim that took it was sent.</summary>
     private readonly record struct ReadyFrame(ClaimedFrame Claimed, long ClaimedAt);
 
-    private sealed class FrameAck(ConsumerGroupCanal canal, StreamId id) : IAckToken
+    private sealed class FrameAck(ConsumerGroupCanal canal, StreamId id, bool held) : IAckToken
     {
-        public void Acknowledge() => canal.Acknowledge(id);
+        public void Acknowledge() => canal.Acknowledge(id, held);
     }
 }

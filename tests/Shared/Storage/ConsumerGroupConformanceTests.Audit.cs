@@ -199,4 +199,33 @@ public abstract partial class ConsumerGroupConformanceTests
         Assert.Equal([(id2, "b")], (await log.ReadPendingAsync(stream, "g", null, 10)).Select(p => (p.Id, p.Consumer)));
         Assert.Equal(1, b.Unacknowledged);
     }
+
+    /// <summary>
+    /// A frame of another stream is not a frame the member holds, on every backend, even when it carries the id of one
+    /// it holds (ids are numbered per stream, so on one millisecond two streams share them): its token acknowledges
+    /// nothing, and the member's frame stays pending until the member's own token acknowledges it.
+    /// </summary>
+    [Fact]
+    public async Task A_token_for_another_streams_frame_with_the_id_of_a_held_frame_acknowledges_nothing()
+    {
+        var log = await CreateAsync();
+        var stream = NewStream();
+        var other = NewStream("other");
+        var mine = (await log.AppendAsync(stream, "f0"u8.ToArray(), AppendMode.Durable)).Id;
+        var foreign = (await log.AppendAsync(other, "x0"u8.ToArray(), AppendMode.Durable)).Id;
+        var a = await OpenCanalAsync(log, stream, "a");
+        var held = (await a.PullBatchAsync(10, TimeSpan.Zero)).Single();
+        Assert.Equal(mine, held.Id);
+        var theirs = (await log.ReadAsync(other, foreign, foreign, 1)).Single();
+
+        a.AckTokenFor(theirs).Acknowledge();
+        await a.FlushAcknowledgementsAsync();
+        Assert.Equal([(mine, "a")], (await log.ReadPendingAsync(stream, "g", null, 10)).Select(p => (p.Id, p.Consumer)));
+        Assert.Equal(1, a.Unacknowledged);
+
+        a.AckTokenFor(held).Acknowledge();
+        await a.FlushAcknowledgementsAsync();
+        Assert.Empty(await log.ReadPendingAsync(stream, "g", null, 10));
+        Assert.Equal(0, a.Unacknowledged);
+    }
 }
