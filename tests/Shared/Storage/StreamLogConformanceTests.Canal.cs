@@ -110,6 +110,70 @@ public abstract partial class StreamLogConformanceTests
     }
 
     /// <summary>
+    /// docs/canal.md's at-least-once table for a <see cref="CanalWorker"/> on every backend: a handler that fails ends the
+    /// worker with its exception, the batches it handled before stay committed, the failed batch is not, and a worker
+    /// restarted on a new canal over the checkpoint hands the failed batch out again first, then the rest: every frame
+    /// after the checkpoint, in order, none skipped and none of the committed ones again.
+    /// </summary>
+    [Fact]
+    public async Task A_cursor_canal_worker_restarted_after_its_handler_failed_resumes_right_after_its_last_committed_batch()
+    {
+        var log = await CreateAsync();
+        var stream = NewStream();
+        var checkpoint = "canal-" + stream;
+        var ids = new List<StreamId>();
+        for (var i = 0; i < 10; i++)
+        {
+            ids.Add((await log.AppendAsync(stream, Utf8($"f{i}"), AppendMode.Durable)).Id);
+        }
+
+        var options = new CursorCanalOptions { CheckpointId = checkpoint, TimeProvider = Clock };
+        var workerOptions = new CanalWorkerOptions { MaxBatch = 3, Deadline = TimeSpan.FromMinutes(1) };
+        var canal = await CursorCanal.OpenAsync(log, stream, options);
+        var first = new List<string>();
+        var worker = CanalWorker.Start(canal, (batch, _) =>
+        {
+            var texts = batch.Select(Text).ToList();
+            if (texts.Contains("f7"))
+            {
+                throw new InvalidOperationException("poison f7");
+            }
+
+            first.AddRange(texts);
+            return default;
+        }, workerOptions);
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => worker.JoinAsync().WaitAsync(Guard));
+        Assert.Equal("poison f7", error.Message);
+        Assert.Equal(["f0", "f1", "f2", "f3", "f4", "f5"], first);
+        Assert.Equal((ids[5], 0), (canal.CommittedPosition, canal.Unacknowledged));
+        await canal.DisposeAsync();
+        Assert.Equal(ids[5], await ((ICheckpointStore)log).ReadCheckpointAsync(checkpoint));
+
+        // The restart: a new canal on the checkpoint and a new worker.
+        var reopened = await CursorCanal.OpenAsync(log, stream, options);
+        var second = new List<string>();
+        var sawLast = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var restarted = CanalWorker.Start(reopened, (batch, _) =>
+        {
+            second.AddRange(batch.Select(Text));
+            if (batch.Last.Id == ids[9])
+            {
+                sawLast.TrySetResult();
+            }
+
+            return default;
+        }, workerOptions);
+        await sawLast.Task.WaitAsync(Guard);
+        await restarted.StopAndJoinAsync().WaitAsync(Guard);
+
+        Assert.Equal(["f6", "f7", "f8", "f9"], second);
+        Assert.Equal((ids[9], 0), (reopened.CommittedPosition, reopened.Unacknowledged));
+        await reopened.DisposeAsync();
+        Assert.Equal(ids[9], await ((ICheckpointStore)log).ReadCheckpointAsync(checkpoint));
+    }
+
+    /// <summary>
     /// A frame of another stream is not a frame the cursor canal handed out, on every backend, even when its id is at or
     /// before the canal's read position (ids are numbered per stream, so on one millisecond two streams share them):
     /// its ack token and a commit of it are refused, and the checkpoint moves only over the canal's own frames.
