@@ -388,6 +388,72 @@ public class LossyCanalAuditTests
         Assert.Equal(new[] { 1, 2 }, (await canal.PullBatchAsync(10, TimeSpan.Zero)).ToArray());
     }
 
+    [Fact]
+    public async Task Skipped_counts_a_degrade_streams_evictions_and_the_pull_returns_the_degraded_newest_items()
+    {
+        // DegradeQuality evicts the oldest and enqueues degrader(new item): each overflow skips one item, as DropOldest.
+        var stream = BoundedStream.DegradeQuality<int>(2, x => x * 100);
+        await using var canal = LossySubscription.Create(stream, new FakeTimeProvider());
+        for (var i = 1; i <= 5; i++)
+        {
+            stream.TryPush(i);
+        }
+
+        Assert.Equal(3, canal.Skipped);
+        Assert.Equal(new[] { 400, 500 }, (await canal.PullBatchAsync(10, TimeSpan.Zero)).ToArray());
+        Assert.Equal(3, canal.Skipped); // pulls take, they skip nothing
+    }
+
+    [Fact]
+    public async Task A_worker_whose_handler_is_slow_on_a_drop_oldest_canal_gets_the_newest_items_and_Skipped_counts_the_rest()
+    {
+        var stream = BoundedStream.DropOldest<int>(4);
+        await using var canal = LossySubscription.Create(stream, new FakeTimeProvider());
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var firstCall = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var batches = new List<int[]>();
+        var sawTen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var worker = CanalWorker.Start<int>(canal, async (batch, _) =>
+        {
+            lock (batches)
+            {
+                batches.Add(batch.ToArray());
+            }
+
+            if (firstCall.TrySetResult())
+            {
+                await release.Task;
+            }
+
+            if (batch.Last == 10)
+            {
+                sawTen.TrySetResult();
+            }
+        }, new CanalWorkerOptions { Deadline = TimeSpan.FromMinutes(1) }); // on the fake clock: a pull parks until an item comes
+
+        stream.TryPush(0);
+        await firstCall.Task.WaitAsync(TestLimits.Hang);
+
+        // While the handler holds [0] no pull runs: ten pushes through a capacity of four keep the newest four.
+        for (var i = 1; i <= 10; i++)
+        {
+            stream.TryPush(i);
+        }
+
+        Assert.Equal(6, canal.Skipped);
+        release.SetResult();
+        await sawTen.Task.WaitAsync(TestLimits.Hang);
+        await worker.StopAndJoinAsync().WaitAsync(TestLimits.Hang);
+
+        lock (batches)
+        {
+            Assert.Equal(new[] { new[] { 0 }, new[] { 7, 8, 9, 10 } }, batches);
+        }
+
+        Assert.Equal(6, canal.Skipped);
+        Assert.True(stream.GetMetrics().IsConserved);
+    }
+
     private static async Task WaitUntilAsync(Func<bool> condition)
     {
         var started = TimeProvider.System.GetTimestamp();
