@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Reactive.Streams.Canal;
 using Reactive.Streams.Internal;
 
@@ -710,9 +711,10 @@ public sealed class ConsumerGroupCanal : ICommittableCanal<StreamFrame>, IRequeu
         {
             // A frame held under this id but as another object is not the frame this canal handed out: another stream's
             // frame with the same id (ids are numbered per stream), or a copy read from the log. Its token acknowledges
-            // nothing, as for any frame the member does not hold.
+            // nothing, as for any frame the member does not hold. (Told by the object's identity hash: two objects rarely
+            // share one, and then the token acknowledges, as every token did before.)
             var at = FindHeld(frame.Id);
-            return new FrameAck(this, frame.Id, at < 0 || ReferenceEquals(_held[at].Frame, frame));
+            return new FrameAck(this, frame.Id, at < 0 || _held[at].FrameIdentity == RuntimeHelpers.GetHashCode(frame));
         }
     }
 
@@ -863,7 +865,7 @@ public sealed class ConsumerGroupCanal : ICommittableCanal<StreamFrame>, IRequeu
     {
         var id = frame.Id;
         var at = _held.Count > 0 && _held[^1].Id >= id ? FindHeld(id) : -1;
-        Upsert(_held, new HeldFrame(id, frame, deliveryCount, claimedAt, at >= 0 ? Math.Min(batch, _held[at].Batch) : batch), id, HeldId);
+        Upsert(_held, new HeldFrame(id, RuntimeHelpers.GetHashCode(frame), deliveryCount, claimedAt, at >= 0 ? Math.Min(batch, _held[at].Batch) : batch), id, HeldId);
     }
 
     /// <summary>
@@ -970,8 +972,12 @@ public sealed class ConsumerGroupCanal : ICommittableCanal<StreamFrame>, IRequeu
         await FlushAcknowledgementsAsync().ConfigureAwait(false);
     }
 
-    /// <summary>A frame handed out and not yet acknowledged: its id, the object the pull returned (see <see cref="AckTokenFor"/>), its delivery count, its claim's timestamp and its batch's number.</summary>
-    private readonly record struct HeldFrame(StreamId Id, StreamFrame Frame, long DeliveryCount, long ClaimedAt, long Batch);
+    /// <summary>
+    /// A frame handed out and not yet acknowledged: its id, the identity hash of the object the pull returned (see
+    /// <see cref="AckTokenFor"/>; the hash, so that holding a frame keeps no payload alive), its delivery count, its
+    /// claim's timestamp and its batch's number.
+    /// </summary>
+    private readonly record struct HeldFrame(StreamId Id, int FrameIdentity, long DeliveryCount, long ClaimedAt, long Batch);
 
     /// <summary>A claimed frame kept for a pull, with the timestamp (this canal's clock) taken before the claim that took it was sent.</summary>
     private readonly record struct ReadyFrame(ClaimedFrame Claimed, long ClaimedAt);

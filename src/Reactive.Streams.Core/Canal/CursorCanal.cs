@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using Reactive.Streams.Canal;
 using Reactive.Streams.Internal;
 
@@ -108,9 +109,11 @@ public sealed class CursorCanal : ICommittableCanal<StreamFrame>, IRequeueCanal<
     private readonly Queue<StreamId> _unacked = new();
     private readonly HashSet<StreamId> _ackedAhead = [];
 
-    // The frames of _unacked, by id: the objects the pulls returned. A frame is identified by the object, not its id
-    // alone, since ids are per stream: another stream's frame may carry the id of a frame of this one.
-    private readonly Dictionary<StreamId, StreamFrame> _handedOut = [];
+    // The frames of _unacked, by id: the identity hash (RuntimeHelpers.GetHashCode) of the object each pull returned. A
+    // frame is told by its object, not its id alone, since ids are per stream: another stream's frame may carry the id
+    // of a frame of this one. The hash, not the object, so a canal whose frames are never committed keeps no payload
+    // alive; two objects rarely share one, and then the frame is let through, as every frame was before.
+    private readonly Dictionary<StreamId, int> _handedOut = [];
 
     // Pulled frames the stored checkpoint does not cover yet, in order: what a crash now would redeliver.
     private readonly Queue<StreamId> _uncommitted = new();
@@ -420,7 +423,7 @@ public sealed class CursorCanal : ICommittableCanal<StreamFrame>, IRequeueCanal<
     {
         _unacked.Enqueue(frame.Id);
         _uncommitted.Enqueue(frame.Id);
-        _handedOut[frame.Id] = frame;
+        _handedOut[frame.Id] = RuntimeHelpers.GetHashCode(frame);
     }
 
     /// <summary>Takes the oldest unacknowledged frame off the queue. Under _ackLock.</summary>
@@ -551,7 +554,7 @@ public sealed class CursorCanal : ICommittableCanal<StreamFrame>, IRequeueCanal<
                 paramName);
         }
 
-        if (frame.Id > _ackedThrough && !(_handedOut.TryGetValue(frame.Id, out var handedOut) && ReferenceEquals(handedOut, frame)))
+        if (frame.Id > _ackedThrough && !(_handedOut.TryGetValue(frame.Id, out var identity) && identity == RuntimeHelpers.GetHashCode(frame)))
         {
             throw new ArgumentException(
                 $"Frame {frame.Id} is not a frame this canal on '{_stream}' handed out (a frame of another stream, or another " +
