@@ -327,8 +327,9 @@ public sealed class ConsumerGroupCanal : ICommittableCanal<StreamFrame>, IRequeu
         var token = linked?.Token ?? _closing.Token;
         try
         {
-            await FlushAcknowledgementsAsync(token).ConfigureAwait(false);
+            // The deadline counts from the call, so sending the acknowledgements below is part of it, as the docs say.
             var start = _clock.GetTimestamp();
+            await FlushAcknowledgementsAsync(token).ConfigureAwait(false);
             var firstAt = start;
             // At least a millisecond (the logs measure claim times in milliseconds): a claim timeout below 4 ticks made
             // this zero, and the pull claimed again and again without ever parking.

@@ -293,9 +293,10 @@ public sealed class CursorCanal : ICommittableCanal<StreamFrame>, IRequeueCanal<
         var token = linked?.Token ?? _closing.Token;
         try
         {
-            await FlushCoreAsync(token).ConfigureAwait(false);
+            // The deadline counts from the call, so the checkpoint write below is part of it, as the docs say.
             var clock = _options.TimeProvider;
             var start = clock.GetTimestamp();
+            await FlushCoreAsync(token).ConfigureAwait(false);
             var firstAt = start;
             var position = _readPosition;
             List<StreamFrame>? frames = null;

@@ -190,6 +190,50 @@ public class CursorCanalAckAuditTests
         Assert.Equal(["a", "b"], (await restarted.PullBatchAsync(10, TimeSpan.Zero)).Select(Text));
     }
 
+    [Fact]
+    public async Task A_pulls_deadline_counts_from_the_call_so_time_spent_writing_the_acknowledged_checkpoint_is_part_of_it()
+    {
+        // docs/canal.md: the deadline is "measured on the canal's clock from the call", and every pull first writes the
+        // acknowledged prefix. A store that takes the whole deadline to write leaves the pull no time to wait for frames.
+        await using var log = NewLog();
+        await AppendAsync(log, "a");
+        var store = new GatedStore(log);
+        await using var canal = await CursorCanal.OpenAsync(log, "orders", new CursorCanalOptions { CheckpointId = "reader", Checkpoints = store, TimeProvider = _clock });
+        var batch = await canal.PullBatchAsync(10, TimeSpan.Zero);
+        canal.AckTokenFor(batch[0]).Acknowledge(); // written by the next pull, first
+        store.Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        var pull = canal.PullBatchAsync(10, TimeSpan.FromSeconds(1)).AsTask();
+        await store.Writing.Task.WaitAsync(Support.TestLimits.Hang);
+        _clock.Advance(TimeSpan.FromSeconds(1)); // the deadline passes while the checkpoint is being written
+        store.Gate.SetResult();
+
+        Assert.True((await pull.WaitAsync(Support.TestLimits.Hang)).IsEmpty);
+        Assert.Equal(batch[0].Id, await log.ReadCheckpointAsync("reader"));
+        Assert.Equal(0, canal.Unacknowledged);
+    }
+
+    private sealed class GatedStore(ICheckpointStore inner) : ICheckpointStore
+    {
+        public TaskCompletionSource? Gate { get; set; }
+
+        public TaskCompletionSource Writing { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public ValueTask<StreamId?> ReadCheckpointAsync(string checkpointId, CancellationToken cancellationToken = default) =>
+            inner.ReadCheckpointAsync(checkpointId, cancellationToken);
+
+        public async ValueTask WriteCheckpointAsync(string checkpointId, StreamId position, CancellationToken cancellationToken = default)
+        {
+            if (Gate is { } gate)
+            {
+                Writing.TrySetResult();
+                await gate.Task.WaitAsync(cancellationToken);
+            }
+
+            await inner.WriteCheckpointAsync(checkpointId, position, cancellationToken);
+        }
+    }
+
     private sealed class FailingStore(ICheckpointStore inner) : ICheckpointStore
     {
         public bool Failing { get; set; }

@@ -228,4 +228,37 @@ public abstract partial class ConsumerGroupConformanceTests
         Assert.Empty(await log.ReadPendingAsync(stream, "g", null, 10));
         Assert.Equal(0, a.Unacknowledged);
     }
+
+    /// <summary>
+    /// A group pull's deadline counts from the call (docs/canal.md), on every backend: the acknowledgements every pull
+    /// sends first are part of it, so a send that takes the whole deadline leaves the pull no time to wait for frames.
+    /// </summary>
+    [Fact]
+    public async Task A_group_pulls_deadline_counts_from_the_call_so_the_acknowledgements_it_sends_first_are_part_of_it()
+    {
+        var inner = await CreateAsync();
+        var stream = NewStream();
+        await AppendAsync(inner, stream, 1);
+        var log = new HookedLog(inner);
+        var canal = await OpenCanalAsync(log, stream, "a");
+        var batch = await canal.PullBatchAsync(10, TimeSpan.Zero);
+        canal.AckTokenFor(batch[0]).Acknowledge(); // sent by the next pull, first
+        var sending = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        log.BeforeAcknowledge = async _ =>
+        {
+            log.BeforeAcknowledge = null;
+            sending.TrySetResult();
+            await gate.Task;
+        };
+
+        var pull = canal.PullBatchAsync(10, TimeSpan.FromSeconds(1)).AsTask();
+        await sending.Task.WaitAsync(Guard);
+        Clock.Advance(TimeSpan.FromSeconds(1)); // the deadline passes while the acknowledgement is being sent
+        gate.SetResult();
+
+        Assert.True((await pull.WaitAsync(Guard)).IsEmpty);
+        Assert.Empty(await inner.ReadPendingAsync(stream, "g", null, 10));
+        Assert.Equal(0, canal.Unacknowledged);
+    }
 }
