@@ -74,6 +74,46 @@ public sealed class CanalWorkerHostingTests
     }
 
     [Fact]
+    public async Task A_host_stopped_with_a_token_already_cancelled_still_stops_its_worker_cleanly_and_keeps_the_checkpoint()
+    {
+        // A stop whose token is already cancelled (a shutdown timeout of zero) does not wait for the worker, but the
+        // worker still stops: its handler's token fires, the unhandled batch is not committed, and it ends as Stopped.
+        var probe = NewProbe(out var id);
+        probe.BlockOn = frame => RecordingHandler.Probe.Text(frame).EndsWith("/b", StringComparison.Ordinal);
+        await using var first = new TestHost(new() { ["ReactiveStreams:Canals:orders:MaxBatch"] = "1" });
+        first.Builder.Services.AddReactiveStreams().AddCanalWorker<RecordingHandler>("orders");
+        var host = await first.StartAsync();
+        var log = host.Services.GetRequiredService<IStreamLog>();
+        var worker = host.Services.GetRequiredKeyedService<CanalWorkerService>("orders");
+        await AppendAsync(log, "orders", id, "a", "b", "c");
+        await probe.Blocked.Task.WaitAsync(TestHost.Hang);
+
+        await host.StopAsync(new CancellationToken(true)).WaitAsync(TestHost.Hang);
+        await worker.ExecuteTask!.WaitAsync(TestHost.Hang);
+
+        Assert.Equal(CanalWorkerStatus.Stopped, worker.Status);
+        Assert.Null(worker.Fault);
+        var frames = await log.ReadAsync("orders", StreamId.Min, StreamId.Max, 10);
+        Assert.Equal([$"{id}/a"], probe.Handled);
+        Assert.Equal(frames[0].Id, await host.Services.GetRequiredService<ICheckpointStore>().ReadCheckpointAsync("orders"));
+        DoesNotContain(first, 7003);
+        host.Dispose();
+
+        // The next run, on the same file, starts after "a".
+        probe.BlockOn = null;
+        var second = new TestHost(new() { ["ReactiveStreams:Log:Path"] = first.DatabasePath });
+        second.Builder.Services.AddReactiveStreams().AddCanalWorker<RecordingHandler>("orders");
+        var restarted = await second.StartAsync();
+        await probe.WaitForAsync(3);
+        Assert.Equal([$"{id}/a", $"{id}/b", $"{id}/c"], probe.Handled);
+        await restarted.StopAsync().WaitAsync(TestHost.Hang);
+        restarted.Dispose();
+    }
+
+    private static void DoesNotContain(TestHost test, int id) =>
+        Assert.DoesNotContain(test.Logs.Entries, e => e.Id.Id == id);
+
+    [Fact]
     public async Task A_handler_failure_is_logged_and_makes_the_worker_check_unhealthy_when_the_host_ignores_it()
     {
         var probe = NewProbe(out var id);
