@@ -158,6 +158,35 @@ public class CanalWorkerTests
     }
 
     [Fact]
+    public async Task A_faulted_worker_disposed_twice_and_stopped_afterwards_throws_nothing_and_still_reports_its_fault()
+    {
+        // As a CancellationTokenSource or a Channel's completion: a second Dispose, sync or async, and a Stop after the
+        // disposal are harmless; DisposeAsync never rethrows, and JoinAsync keeps the fault for whoever asks.
+        var stream = BoundedStream.DropOldest<int>(16);
+        await using var canal = LossySubscription.Create(stream, new FakeTimeProvider());
+        var worker = CanalWorker.Start<int>(canal, (_, _) => throw new InvalidOperationException("boom"), new CanalWorkerOptions { Deadline = TimeSpan.FromHours(1) });
+        stream.TryPush(1);
+        await Assert.ThrowsAsync<InvalidOperationException>(() => worker.JoinAsync().WaitAsync(Wait));
+
+        await worker.DisposeAsync();
+        await worker.DisposeAsync();
+        worker.Dispose();
+        worker.Stop();
+        await Assert.ThrowsAsync<InvalidOperationException>(() => worker.StopAndJoinAsync().WaitAsync(Wait));
+        Assert.True(worker.IsCompleted);
+
+        // The batch the handler failed on was given back: a later worker on the same canal gets it first.
+        var seen = new TaskCompletionSource<int[]>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var next = CanalWorker.Start<int>(canal, (batch, _) =>
+        {
+            seen.TrySetResult(batch.ToArray());
+            return default;
+        }, new CanalWorkerOptions { Deadline = TimeSpan.FromHours(1) });
+        var again = await seen.Task.WaitAsync(Wait);
+        Assert.Equal(new[] { 1 }, again);
+    }
+
+    [Fact]
     public async Task A_committable_canal_is_committed_after_each_handled_batch_only()
     {
         var canal = new RecordingCanal([[1, 2], [3], [4, 5, 6]]);
