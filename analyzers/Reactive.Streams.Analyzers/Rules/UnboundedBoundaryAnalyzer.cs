@@ -21,8 +21,11 @@ public sealed class UnboundedBoundaryAnalyzer : DiagnosticAnalyzer
 
     private const string DataflowNamespace = "System.Threading.Tasks.Dataflow";
 
+    // JoinBlock (both arities) buffers without bound by default as BatchBlock does, even non-greedy (its output queue
+    // grows while each target has an item on offer). BatchedJoinBlock is left out: the runtime refuses it any bounded
+    // capacity (ArgumentException), so a warning on it could not be acted on.
     private static readonly ImmutableHashSet<string> s_blocks = ImmutableHashSet.Create(
-        StringComparer.Ordinal, "BufferBlock", "ActionBlock", "TransformBlock", "TransformManyBlock", "BatchBlock", "BroadcastBlock");
+        StringComparer.Ordinal, "BufferBlock", "ActionBlock", "TransformBlock", "TransformManyBlock", "BatchBlock", "BroadcastBlock", "JoinBlock");
 
     private static readonly ImmutableDictionary<string, string?> s_observeOnProperties =
         ImmutableDictionary<string, string?>.Empty.Add(KindProperty, ObserveOnKind);
