@@ -64,6 +64,43 @@ public sealed class UnboundedJoinBlockCodeFixTests
             """,
             UnboundedBoundaryCodeFix.PolicyKey("PauseUpstream"));
 
+    // Where a join block is written: through an alias with no Dataflow using (the options are written in full), passed
+    // straight to a method in a lambda, over several lines with a comment, and with options in parentheses and a cast.
+    [Fact]
+    public Task The_fix_bounds_a_JoinBlock_wherever_it_is_written() =>
+        Verifier.CodeFixAsync<UnboundedBoundaryCodeFix>(
+            """
+            using System;
+            using Pairs = System.Threading.Tasks.Dataflow.JoinBlock<int, string>;
+
+            class C
+            {
+                object A = new {|RXS0002:Pairs|}();
+                Func<object> B = () => Keep(new {|RXS0002:Pairs|}());
+                object D = new {|RXS0002:System.Threading.Tasks.Dataflow.JoinBlock<int, string, long>|}(
+                    (System.Threading.Tasks.Dataflow.GroupingDataflowBlockOptions)(new() { MaxNumberOfGroups = 4 })); // four tuples at most
+                object E = new {|RXS0002:Pairs|}( /* defaults */ );
+
+                static object Keep(Pairs pairs) => pairs;
+            }
+            """,
+            """
+            using System;
+            using Pairs = System.Threading.Tasks.Dataflow.JoinBlock<int, string>;
+
+            class C
+            {
+                object A = new Pairs(new System.Threading.Tasks.Dataflow.GroupingDataflowBlockOptions { BoundedCapacity = 1024 });
+                Func<object> B = () => Keep(new Pairs(new System.Threading.Tasks.Dataflow.GroupingDataflowBlockOptions { BoundedCapacity = 1024 }));
+                object D = new System.Threading.Tasks.Dataflow.JoinBlock<int, string, long>(
+                    (System.Threading.Tasks.Dataflow.GroupingDataflowBlockOptions)(new() { MaxNumberOfGroups = 4, BoundedCapacity = 1024 })); // four tuples at most
+                object E = new Pairs( /* defaults */ new System.Threading.Tasks.Dataflow.GroupingDataflowBlockOptions { BoundedCapacity = 1024 });
+
+                static object Keep(Pairs pairs) => pairs;
+            }
+            """,
+            UnboundedBoundaryCodeFix.PolicyKey("PauseUpstream"));
+
     // One fix-all bounds the join blocks with the other Dataflow blocks and ObserveOn in one run, as dotnet format does.
     [Fact]
     public Task Fix_all_bounds_join_blocks_with_the_other_boundaries() =>
