@@ -55,8 +55,25 @@ public sealed class UnboundedJoinBlockAnalyzerTests
                 object E = new JoinBlock<int, string>(Shared);
 
                 object M(GroupingDataflowBlockOptions options) => new JoinBlock<int, string, long>(options);
+
+                // A capacity that is not a constant is the user's to size: only a constant Unbounded is judged.
+                object N(int size) => new JoinBlock<int, string>(new GroupingDataflowBlockOptions { BoundedCapacity = size });
             }
             """);
+
+    [Fact]
+    public Task A_constant_that_is_Unbounded_under_another_name_is_reported() =>
+        Verifier.AnalyzerAsync("""
+            using System.Threading.Tasks.Dataflow;
+
+            class C
+            {
+                const int NoLimit = DataflowBlockOptions.Unbounded;
+
+                object A = new {|#0:JoinBlock<int, string>|}(new GroupingDataflowBlockOptions { BoundedCapacity = NoLimit });
+            }
+            """,
+            Verifier.Diagnostic(DiagnosticIds.UnboundedBoundary).WithLocation(0).WithArguments(Message, BlockAdvice));
 
     [Fact]
     public Task BatchedJoinBlocks_are_not_reported_since_the_runtime_refuses_them_a_bounded_capacity() =>
