@@ -565,10 +565,12 @@ public sealed partial class RedisStreamLog : StreamLog
                 // A disposed log sends nothing more (a summary append whose read was in flight sends no script), and a
                 // call whose command is in flight stops waiting when the log is disposed: on a multiplexer the caller
                 // owns, which the disposal leaves open, the command would otherwise complete after the disposal returned.
+                // On a multiplexer the log owns, the disposal closes the connection under the command, which fails it,
+                // so the wait needs no link to the disposal (and allocates nothing for one).
                 ObjectDisposedException.ThrowIf(_disposing.IsCancellationRequested, this);
                 var sent = command();
-                return await (cancellationToken.CanBeCanceled
-                    ? WaitWhileOpenAsync(sent, cancellationToken)
+                return await (_ownsMultiplexer ? sent.WaitAsync(cancellationToken)
+                    : cancellationToken.CanBeCanceled ? WaitWhileOpenAsync(sent, cancellationToken)
                     : sent.WaitAsync(_disposing.Token)).ConfigureAwait(false);
             }
             catch (Exception e) when (_disposing.IsCancellationRequested
