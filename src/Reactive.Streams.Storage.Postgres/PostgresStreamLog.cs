@@ -143,12 +143,17 @@ public sealed partial class PostgresStreamLog : StreamLog
             var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
             await using (connection.ConfigureAwait(false))
             {
-                var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-                await using (transaction.ConfigureAwait(false))
+                if (!await SchemaIsCurrentAsync(connection, cancellationToken).ConfigureAwait(false))
                 {
-                    using var command = new NpgsqlCommand(Sql.Schema, connection, transaction);
-                    await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-                    await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                    var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+                    await using (transaction.ConfigureAwait(false))
+                    {
+                        using var command = new NpgsqlCommand(Sql.Schema, connection, transaction);
+                        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                        using var mark = new NpgsqlCommand(Sql.MarkSchema, connection, transaction);
+                        await mark.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                    }
                 }
             }
         }
@@ -160,6 +165,17 @@ public sealed partial class PostgresStreamLog : StreamLog
         }
 
         return new PostgresStreamLog(options, dataSource, listenerSource);
+    }
+
+    /// <summary>
+    /// Whether the schema this version of the library creates is in place (the migration's mark is on
+    /// <c>rs_streams</c>), so opening needs no DDL and no rights beyond the rows'.
+    /// </summary>
+    private static async ValueTask<bool> SchemaIsCurrentAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        using var command = new NpgsqlCommand(Sql.SchemaIsCurrent, connection);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = Sql.SchemaMark });
+        return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is true;
     }
 
     /// <inheritdoc/>

@@ -1,3 +1,6 @@
+using System.Security.Cryptography;
+using System.Text;
+
 namespace Reactive.Streams.Storage.Postgres;
 
 /// <summary>The SQL of <see cref="PostgresStreamLog"/>; every value is a parameter.</summary>
@@ -159,6 +162,25 @@ internal static class Sql
             RETURN NEXT;
         END
         $fn$;
+        """;
+
+    // The mark the migration leaves on rs_streams: Schema's own hash, so any change to the schema's text makes every
+    // database migrate again once. Opening skips the migration's DDL when the mark is current, so a role that may only
+    // read and write rows (no CREATE on the schema, not the tables' owner) can open a log that was created for it.
+    public static readonly string SchemaMark =
+        "Reactive.Streams stream log schema " + Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(Schema)))[..16];
+
+    // COMMENT takes no parameter; the mark is fixed text (letters, digits and spaces).
+    public static readonly string MarkSchema = $"COMMENT ON TABLE rs_streams IS '{SchemaMark}'";
+
+    // to_regclass resolves through the search path as the migration's CREATE TABLEs and every statement of the log do.
+    // The columns later versions added are checked too, so a table altered by hand since is migrated again.
+    public const string SchemaIsCurrent = """
+        SELECT to_regclass('rs_checkpoints') IS NOT NULL
+            AND COALESCE(obj_description(to_regclass('rs_streams'), 'pg_class') = $1, false)
+            AND (SELECT count(*) FROM pg_attribute
+                 WHERE NOT attisdropped AND ((attrelid = to_regclass('rs_frames') AND attname = 'headers')
+                     OR (attrelid = to_regclass('rs_streams') AND attname = 'watch_until'))) = 2
         """;
 
     // A durable append in one statement: the upsert locks the stream's row (serializing appends to the stream) and
