@@ -99,17 +99,58 @@ public sealed partial class SqliteStreamLog : StreamLog
     /// <param name="options">The options; null for the defaults. Read once, here: changing the object later changes nothing the log does.</param>
     /// <param name="cancellationToken">Cancels opening.</param>
     /// <returns>The open log; dispose it to close the file.</returns>
-    /// <exception cref="ArgumentException"><paramref name="path"/> is empty.</exception>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is empty, <c>:memory:</c>, a <c>file:</c> URI or a connection string.</exception>
     /// <exception cref="InvalidOperationException">The file holds a newer schema version than this library knows.</exception>
     /// <exception cref="SqliteException">SQLite could not open or migrate the file.</exception>
     public static ValueTask<SqliteStreamLog> OpenAsync(string path, SqliteStreamLogOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        ThrowIfNotAFilePath(path);
         // Read once, here: the log keeps this copy, so changing the caller's object later changes nothing it does.
         options = options?.Copy() ?? new SqliteStreamLogOptions();
         options.Validate();
         // Validated before the first await: a bad argument throws from this call, not from the returned task.
         return OpenCoreAsync(path, options, cancellationToken);
+    }
+
+    /// <summary>
+    /// Refuses what Microsoft.Data.Sqlite would read as something other than a file: an in-memory database, a
+    /// <c>file:</c> URI or a whole connection string. The log opens the file itself, through pooled connections
+    /// and with options of its own, and other logs and processes share it by its full path; taken as a path, such text
+    /// would silently name a file relative to the working directory instead.
+    /// </summary>
+    private static void ThrowIfNotAFilePath(string path)
+    {
+        string? what = null;
+        if (path == ":memory:")
+        {
+            what = "an in-memory database";
+        }
+        else if (path.StartsWith("file:", StringComparison.OrdinalIgnoreCase))
+        {
+            what = "a file: URI";
+        }
+        else if (path.Contains('=', StringComparison.Ordinal))
+        {
+            try
+            {
+                // Unknown keywords and malformed text throw: "a=b.db" and "/x/a=b;c.db" are file names.
+                if (new SqliteConnectionStringBuilder(path).Count > 0)
+                {
+                    what = "a connection string";
+                }
+            }
+            catch (ArgumentException)
+            {
+            }
+        }
+
+        if (what is not null)
+        {
+            throw new ArgumentException(
+                $"The stream log takes the path of a database file, not {what}: \"{path}\". Pass the file's path; the log sets the connection's options itself.",
+                nameof(path));
+        }
     }
 
     private static async ValueTask<SqliteStreamLog> OpenCoreAsync(string path, SqliteStreamLogOptions options, CancellationToken cancellationToken)
