@@ -76,6 +76,9 @@ public sealed partial class PostgresStreamLog : StreamLog
     /// <summary>For tests: how many statements the log's pool prepares automatically.</summary>
     internal int MaxAutoPrepare => new NpgsqlConnectionStringBuilder(_dataSource.ConnectionString).MaxAutoPrepare;
 
+    /// <summary>For tests: the connection string of the listener's connection.</summary>
+    internal string ListenerConnectionString => _listenerSource.ConnectionString;
+
     /// <summary>For tests: streams with a parked tail.</summary>
     internal int ParkedStreams => ParkedStreamCount;
 

@@ -132,6 +132,29 @@ public sealed class PostgresStreamLogTests : ServerStreamLogConformanceTests
     }
 
     [Fact]
+    public async Task The_listener_is_unpooled_with_a_fifteen_second_keepalive_unless_the_connection_string_sets_one()
+    {
+        var byDefault = await OpenAsync();
+        var zero = await OpenAsync(_server.ConnectionString + ";Keepalive=0;Pooling=true");
+        var five = await OpenAsync(_server.ConnectionString + ";keepalive=5");
+
+        foreach (var (log, keepAlive) in new[] { (byDefault, 15), (zero, 15), (five, 5) })
+        {
+            var listener = new NpgsqlConnectionStringBuilder(log.ListenerConnectionString);
+            Assert.Equal(keepAlive, listener.KeepAlive);
+            Assert.False(listener.Pooling);
+        }
+
+        // The listener so configured hears appends: a tail parked on it (its lease timer created) is woken by one.
+        var stream = NewStream();
+        var timers = Clock.TimersCreated;
+        var tail = zero.TailAsync(stream, StreamId.Min, Timeout.InfiniteTimeSpan, 10).AsTask();
+        await Clock.WaitForTimersAsync(timers + 1);
+        await five.AppendAsync(stream, "heard", AppendMode.Durable);
+        Assert.Equal(["heard"], (await tail.WaitAsync(Guard)).Select(Text));
+    }
+
+    [Fact]
     public async Task Parked_tails_hold_no_pooled_connection()
     {
         var small = new NpgsqlConnectionStringBuilder(_server.ConnectionString) { MaxPoolSize = 2, Timeout = 60 }.ToString();
