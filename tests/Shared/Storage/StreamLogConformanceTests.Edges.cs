@@ -77,4 +77,47 @@ public abstract partial class StreamLogConformanceTests
         Assert.All(counts, c => Assert.Equal(c.Expected, c.Actual));
         Assert.Equal((await reference.ReadAsync(stream, StreamId.Min, StreamId.Max, 100)).Select(Text), (await b.ReadAsync(stream, StreamId.Min, StreamId.Max, 100)).Select(Text));
     }
+
+    [Fact]
+    public async Task Reads_and_tails_from_a_cursor_whose_frame_was_trimmed_return_what_follows_it()
+    {
+        var log = await CreateAsync(retention: new LiveRetentionOptions { Floor = 2, Ceiling = 2 });
+        var stream = NewStream();
+        await log.AppendAsync(stream, "d", AppendMode.Durable);
+        var live = new List<AppendResult>();
+        for (var i = 0; i < 5; i++)
+        {
+            live.Add(await log.AppendAsync(stream, $"l{i}", AppendMode.BestEffortLive));
+        }
+
+        // l0, l1 and l2 were trimmed: the cursors naming them point between frames that still exist.
+        Assert.Equal(3, live[^1].FrameCount);
+        Assert.Equal(["d", "l3", "l4"], (await log.ReadAsync(stream, StreamId.Min, StreamId.Max, 10)).Select(Text));
+        Assert.Equal(["l3", "l4"], (await log.TailAsync(stream, live[0].Id, TimeSpan.Zero, 10)).Select(Text));
+        Assert.Equal(["l3", "l4"], (await log.TailAsync(stream, live[2].Id, TimeSpan.Zero, 10)).Select(Text));
+        Assert.Equal(["l3"], (await log.TailAsync(stream, live[1].Id, TimeSpan.Zero, 1)).Select(Text));
+        Assert.Empty(await log.TailAsync(stream, live[0].Id, TimeSpan.Zero, 10, TailVisibility.ExcludeBestEffort));
+        Assert.Equal(["l3", "l4"], (await log.ReadAsync(stream, live[1].Id, StreamId.Max, 10)).Select(Text));
+        Assert.Empty(await log.ReadAsync(stream, live[0].Id, live[2].Id, 10));
+
+        // At the end, past it, and from the very start with a limit.
+        Assert.Equal(["l4"], (await log.ReadAsync(stream, live[4].Id, StreamId.Max, 10)).Select(Text));
+        Assert.Empty(await log.ReadAsync(stream, live[4].Id.Successor(), StreamId.Max, 10));
+        Assert.Empty(await log.ReadAsync(stream, StreamId.Max, StreamId.Max, 10));
+        Assert.Equal(["d", "l3"], (await log.ReadAsync(stream, StreamId.Min, StreamId.Max, 2)).Select(Text));
+
+        // An endless tail from a trimmed cursor starts at the first frame after it.
+        using var stop = new CancellationTokenSource(Guard);
+        var tailed = new List<string>();
+        await foreach (var frame in log.TailAllAsync(stream, live[1].Id, TailVisibility.All, stop.Token))
+        {
+            tailed.Add(Text(frame));
+            if (tailed.Count == 2)
+            {
+                break;
+            }
+        }
+
+        Assert.Equal(["l3", "l4"], tailed);
+    }
 }
