@@ -173,14 +173,21 @@ internal static class Sql
     // COMMENT takes no parameter; the mark is fixed text (letters, digits and spaces).
     public static readonly string MarkSchema = $"COMMENT ON TABLE rs_streams IS '{SchemaMark}'";
 
-    // to_regclass resolves through the search path as the migration's CREATE TABLEs and every statement of the log do.
-    // The columns later versions added are checked too, so a table altered by hand since is migrated again.
+    // The migration's CREATE TABLEs create in current_schema(), the first schema of the search path that exists, so
+    // that is where the tables must be, even when a later schema of the path holds another log's. When no schema of
+    // the path exists it is NULL: no table is found, and the migration fails with the server's own error. The columns
+    // later versions added are checked too, so a table altered by hand since is migrated again.
     public const string SchemaIsCurrent = """
-        SELECT to_regclass('rs_checkpoints') IS NOT NULL
-            AND COALESCE(obj_description(to_regclass('rs_streams'), 'pg_class') = $1, false)
+        WITH t AS (
+            SELECT to_regclass(quote_ident(current_schema()) || '.rs_frames') AS frames,
+                   to_regclass(quote_ident(current_schema()) || '.rs_streams') AS streams,
+                   to_regclass(quote_ident(current_schema()) || '.rs_checkpoints') AS checkpoints)
+        SELECT t.checkpoints IS NOT NULL
+            AND COALESCE(obj_description(t.streams, 'pg_class') = $1, false)
             AND (SELECT count(*) FROM pg_attribute
-                 WHERE NOT attisdropped AND ((attrelid = to_regclass('rs_frames') AND attname = 'headers')
-                     OR (attrelid = to_regclass('rs_streams') AND attname = 'watch_until'))) = 2
+                 WHERE NOT attisdropped AND ((attrelid = t.frames AND attname = 'headers')
+                     OR (attrelid = t.streams AND attname = 'watch_until'))) = 2
+        FROM t
         """;
 
     // A durable append in one statement: the upsert locks the stream's row (serializing appends to the stream) and

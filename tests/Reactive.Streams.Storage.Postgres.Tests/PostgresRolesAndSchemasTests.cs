@@ -109,13 +109,25 @@ public sealed class PostgresRolesAndSchemasTests : IAsyncLifetime
         Assert.Null(await logB.ReadCheckpointAsync("reader"));
         Assert.Equal(firstA.Id, await logA.ReadCheckpointAsync("reader"));
 
+        // The first schema of the path is the log's, even when a later one already holds a log's tables.
+        await ExecuteAsync(OwnerConnectionString, "CREATE SCHEMA tenant_c");
+        var c = new NpgsqlConnectionStringBuilder(OwnerConnectionString) { SearchPath = "tenant_c, tenant_a" }.ConnectionString;
+        await using (var logC = await PostgresStreamLog.OpenAsync(c))
+        {
+            Assert.Empty(await logC.ReadAsync("orders", StreamId.Min, StreamId.Max, 10));
+            await logC.AppendAsync("orders", "c1", AppendMode.Durable);
+        }
+
+        Assert.Equal(["a1", "a2"], (await logA.ReadAsync("orders", StreamId.Min, StreamId.Max, 10)).Select(Text));
+
         await using var connection = new NpgsqlConnection(OwnerConnectionString);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(
             "SELECT string_agg(schemaname || '.' || tablename, ',' ORDER BY schemaname, tablename) FROM pg_tables WHERE tablename IN ('rs_frames', 'rs_streams', 'rs_checkpoints')",
             connection);
         Assert.Equal(
-            "tenant_a.rs_checkpoints,tenant_a.rs_frames,tenant_a.rs_streams,tenant_b.rs_checkpoints,tenant_b.rs_frames,tenant_b.rs_streams",
+            "tenant_a.rs_checkpoints,tenant_a.rs_frames,tenant_a.rs_streams,tenant_b.rs_checkpoints,tenant_b.rs_frames,tenant_b.rs_streams," +
+            "tenant_c.rs_checkpoints,tenant_c.rs_frames,tenant_c.rs_streams",
             await command.ExecuteScalarAsync());
     }
 
@@ -130,6 +142,14 @@ public sealed class PostgresRolesAndSchemasTests : IAsyncLifetime
         while (!(bool)(await command.ExecuteScalarAsync(watchdog.Token))!)
         {
         }
+    }
+
+    [Fact]
+    public async Task A_search_path_naming_no_existing_schema_fails_opening_with_the_servers_error()
+    {
+        var nowhere = new NpgsqlConnectionStringBuilder(OwnerConnectionString) { SearchPath = "no_such_schema" }.ConnectionString;
+        var error = await Assert.ThrowsAsync<PostgresException>(async () => await PostgresStreamLog.OpenAsync(nowhere));
+        Assert.Equal(PostgresErrorCodes.InvalidSchemaName, error.SqlState);
     }
 
     private static byte[] Utf8(string text) => Encoding.UTF8.GetBytes(text);
