@@ -85,18 +85,6 @@ public sealed class PostgresServerFixture : IAsyncLifetime
     public Task StopAsync(string mode) =>
         RunAsync(Path.Combine(_binDirectory!, "pg_ctl"), ["-D", _dataDirectory!, "-m", mode, "-w", "stop"], _asPostgresUser);
 
-    /// <summary>
-    /// How many times the server has killed its processes with <c>SIGKILL</c> (its log's "issuing SIGKILL to recalcitrant
-    /// children"): in an immediate shutdown, the postmaster does so to any process that has not quit 5 seconds after
-    /// <c>SIGQUIT</c>, as on a machine too loaded to schedule it. A process killed that way never sends the warning
-    /// 57P01, so its client's connection just closes, as when the network fails.
-    /// </summary>
-    public int ForcedKills()
-    {
-        var log = Path.Combine(_directory!, "server.log");
-        return File.Exists(log) ? File.ReadLines(log).Count(l => l.Contains("to recalcitrant children", StringComparison.Ordinal)) : 0;
-    }
-
     /// <summary>Starts the server <see cref="StopAsync"/> stopped, on the same port.</summary>
     public async Task StartAgainAsync()
     {
