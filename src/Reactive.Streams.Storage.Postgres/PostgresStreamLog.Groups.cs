@@ -327,11 +327,22 @@ public sealed partial class PostgresStreamLog : IConsumerGroupLog
             var connection = await _dataSource.OpenConnectionAsync().ConfigureAwait(false);
             await using (connection.ConfigureAwait(false))
             {
+                // As at opening: when the group schema of this version is in place, no DDL runs (a role with only row
+                // rights may use groups created for it).
+                using var current = new NpgsqlCommand(SqlGroups.SchemaIsCurrent, connection);
+                current.Parameters.Add(new NpgsqlParameter<string> { TypedValue = SqlGroups.SchemaMark });
+                if (await current.ExecuteScalarAsync().ConfigureAwait(false) is true)
+                {
+                    return 0;
+                }
+
                 var transaction = await connection.BeginTransactionAsync().ConfigureAwait(false);
                 await using (transaction.ConfigureAwait(false))
                 {
                     using var command = new NpgsqlCommand(SqlGroups.Schema, connection, transaction);
                     await command.ExecuteNonQueryAsync().ConfigureAwait(false);
+                    using var mark = new NpgsqlCommand(SqlGroups.MarkSchema, connection, transaction);
+                    await mark.ExecuteNonQueryAsync().ConfigureAwait(false);
                     await transaction.CommitAsync().ConfigureAwait(false);
                 }
             }

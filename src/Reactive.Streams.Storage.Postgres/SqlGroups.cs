@@ -1,3 +1,6 @@
+using System.Security.Cryptography;
+using System.Text;
+
 namespace Reactive.Streams.Storage.Postgres;
 
 /// <summary>The consumer-group SQL of <see cref="PostgresStreamLog"/>; every value is a parameter.</summary>
@@ -329,6 +332,25 @@ internal static class SqlGroups
             RETURN v_acked;
         END
         $fn$;
+        """;
+
+    // The mark the group migration leaves on rs_groups, as Sql.SchemaMark on rs_streams: a log whose first group call
+    // finds it current runs no DDL, so a role that may only read and write rows can use the groups created for it.
+    public static readonly string SchemaMark =
+        "Reactive.Streams consumer group schema " + Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(Schema)))[..16];
+
+    // COMMENT takes no parameter; the mark is fixed text (letters, digits and spaces).
+    public static readonly string MarkSchema = $"COMMENT ON TABLE rs_groups IS '{SchemaMark}'";
+
+    // Looked up in current_schema(), where the migration creates the tables (see Sql.SchemaIsCurrent).
+    public const string SchemaIsCurrent = """
+        WITH t AS (
+            SELECT to_regclass(quote_ident(current_schema()) || '.rs_groups') AS groups,
+                   to_regclass(quote_ident(current_schema()) || '.rs_group_leases') AS leases,
+                   to_regclass(quote_ident(current_schema()) || '.rs_group_consumers') AS consumers)
+        SELECT t.leases IS NOT NULL AND t.consumers IS NOT NULL
+            AND COALESCE(obj_description(t.groups, 'pg_class') = $1, false)
+        FROM t
         """;
 
     // kind 1 (End) starts at the stream's last id (none: 0-0); otherwise at the given id.

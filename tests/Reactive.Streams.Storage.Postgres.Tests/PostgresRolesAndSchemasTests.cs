@@ -75,6 +75,30 @@ public sealed class PostgresRolesAndSchemasTests : IAsyncLifetime
         Assert.All(await tail.WaitAsync(Guard), f => Assert.Equal("wake", Text(f)));
     }
 
+    // The group tables are created by a log's first group call, with DDL of their own: once the owner's log has made
+    // them, the application role's group calls must not need the rights to create or alter them either.
+    [Fact]
+    public async Task A_role_with_only_row_rights_uses_consumer_groups_whose_tables_its_owner_created()
+    {
+        await using (var owner = await PostgresStreamLog.OpenAsync(OwnerConnectionString))
+        {
+            await owner.AppendAsync("orders", "o1", AppendMode.Durable);
+            await owner.CreateGroupAsync("orders", "billing", ConsumerGroupStart.Beginning);
+        }
+
+        await ExecuteAsync(OwnerConnectionString, $"GRANT SELECT, INSERT, UPDATE, DELETE ON rs_frames, rs_streams, rs_checkpoints, rs_groups, rs_group_leases, rs_group_consumers TO {_role}");
+
+        await using var app = await PostgresStreamLog.OpenAsync(AppConnectionString);
+        await app.AppendAsync("orders", "o2", AppendMode.Durable);
+        await app.CreateGroupAsync("orders", "shipping", ConsumerGroupStart.Beginning);
+        var claimed = await app.ClaimAsync("orders", "billing", "worker-1", 10, TimeSpan.FromMinutes(1));
+        Assert.Equal(["o1", "o2"], claimed.Frames.Select(f => Text(f.Frame)));
+        Assert.Equal(2, (await app.ReadPendingAsync("orders", "billing", null, 10)).Count);
+        Assert.Equal(2, await app.AcknowledgeAsync("orders", "billing", claimed.Frames.Select(f => f.Frame.Id).ToArray()));
+        Assert.Empty(await app.ReadPendingAsync("orders", "billing", null, 10));
+        Assert.Equal(["o1", "o2"], (await app.ClaimAsync("orders", "shipping", "worker-1", 10, TimeSpan.FromMinutes(1))).Frames.Select(f => Text(f.Frame)));
+    }
+
     [Fact]
     public async Task A_role_that_may_not_create_tables_fails_to_open_an_empty_database_with_the_servers_error_and_creates_nothing()
     {
