@@ -1,0 +1,123 @@
+using System.Threading.Channels;
+using System.Threading.Tasks.Dataflow;
+
+namespace Reactive.Streams.Testing.Tests.Time;
+
+/// <summary>
+/// docs/testing.md: <c>scheduler.AsTimeProvider()</c> runs "a canal's deadline or a stream's PauseUpstream timeout" in the
+/// same virtual time as the Rx operators; docs/canal.md: "TestScheduler.AsTimeProvider() works the same way" as a
+/// FakeTimeProvider for deadlines and lingers. The stream face is pinned by <see cref="PauseUpstreamInVirtualTimeTests"/>;
+/// these pin the channel face, the Dataflow block and the canal: each wait ends at its virtual time, not a tick before,
+/// and only because the test advanced the clock.
+/// </summary>
+public class VirtualTimeOnEverySurfaceTests
+{
+    private static readonly TimeSpan Hang = TimeSpan.FromMinutes(2);
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(5);
+
+    private static BoundedStreamOptions<int> PauseOptions(TestScheduler scheduler) =>
+        new(BackpressurePolicy.PauseUpstream, 1) { PauseTimeout = Timeout, TimeProvider = scheduler.AsTimeProvider() };
+
+    [Fact]
+    public async Task A_channel_write_waiting_for_room_throws_StreamOverflowException_exactly_at_the_virtual_timeout()
+    {
+        var scheduler = new TestScheduler();
+        var channel = BackpressureChannel.Create(PauseOptions(scheduler));
+        await channel.Writer.WriteAsync(1);
+
+        var waiting = channel.Writer.WriteAsync(2).AsTask();
+        scheduler.AdvanceBy(Timeout.Ticks - 1);
+        Assert.False(waiting.IsCompleted);
+
+        scheduler.AdvanceBy(1);
+        await Assert.ThrowsAsync<StreamOverflowException>(() => waiting.WaitAsync(Hang));
+        Assert.True(channel.Reader.TryRead(out var first));
+        Assert.Equal(1, first);
+        Assert.False(channel.Reader.TryRead(out _));
+    }
+
+    [Fact]
+    public async Task A_channel_write_that_finds_room_before_the_virtual_timeout_is_not_failed_by_advancing_past_it()
+    {
+        var scheduler = new TestScheduler();
+        var channel = BackpressureChannel.Create(PauseOptions(scheduler));
+        await channel.Writer.WriteAsync(1);
+
+        var waiting = channel.Writer.WriteAsync(2).AsTask();
+        scheduler.AdvanceBy(Timeout.Ticks - 1);
+        Assert.Equal(1, await channel.Reader.ReadAsync().AsTask().WaitAsync(Hang));
+        await waiting.WaitAsync(Hang);
+        scheduler.AdvanceBy(Timeout.Ticks * 2);
+
+        Assert.True(channel.Reader.TryRead(out var second));
+        Assert.Equal(2, second);
+    }
+
+    [Fact]
+    public async Task A_postponed_block_offer_is_declined_exactly_at_the_virtual_timeout()
+    {
+        var scheduler = new TestScheduler();
+        var block = new BackpressureBlock<int>(PauseOptions(scheduler));
+        Assert.True(await block.SendAsync(1).WaitAsync(Hang));
+
+        var sending = block.SendAsync(2);
+        scheduler.AdvanceBy(Timeout.Ticks - 1);
+        Assert.False(sending.IsCompleted);
+
+        scheduler.AdvanceBy(1);
+        Assert.False(await sending.WaitAsync(Hang));
+        Assert.True(block.TryReceive(out var first));
+        Assert.Equal(1, first);
+        Assert.False(block.TryReceive(out _));
+    }
+
+    [Fact]
+    public async Task A_postponed_block_offer_consumed_before_the_virtual_timeout_is_accepted_and_stays_accepted()
+    {
+        var scheduler = new TestScheduler();
+        var block = new BackpressureBlock<int>(PauseOptions(scheduler));
+        Assert.True(await block.SendAsync(1).WaitAsync(Hang));
+
+        var sending = block.SendAsync(2);
+        scheduler.AdvanceBy(Timeout.Ticks - 1);
+        Assert.Equal(1, await block.ReceiveAsync(Hang));
+        Assert.True(await sending.WaitAsync(Hang));
+        scheduler.AdvanceBy(Timeout.Ticks * 2);
+
+        Assert.Equal(2, await block.ReceiveAsync(Hang));
+    }
+
+    [Fact]
+    public async Task An_empty_canal_pull_returns_empty_exactly_at_its_virtual_deadline()
+    {
+        var scheduler = new TestScheduler();
+        var stream = BoundedStream.DropOldest<int>(16);
+        await using var canal = LossySubscription.Create(stream, scheduler.AsTimeProvider());
+
+        var pull = canal.PullBatchAsync(10, TimeSpan.FromSeconds(1)).AsTask();
+        scheduler.AdvanceBy(TimeSpan.FromSeconds(1).Ticks - 1);
+        Assert.False(pull.IsCompleted);
+
+        scheduler.AdvanceBy(1);
+        Assert.True((await pull.WaitAsync(Hang)).IsEmpty);
+    }
+
+    [Fact]
+    public async Task A_lingering_canal_pull_hands_over_what_it_holds_exactly_when_the_fill_time_has_passed()
+    {
+        var scheduler = new TestScheduler();
+        var stream = BoundedStream.DropOldest<int>(16);
+        await using var canal = LossySubscription.Create(stream, scheduler.AsTimeProvider());
+        stream.TryPush(1);
+        stream.TryPush(2);
+
+        var fill = TimeSpan.FromMilliseconds(50);
+        var pull = canal.PullBatchAsync(10, TimeSpan.FromSeconds(1), new CanalLinger(minItems: 5, fillTime: fill)).AsTask();
+        scheduler.AdvanceBy(fill.Ticks - 1);
+        Assert.False(pull.IsCompleted);
+
+        scheduler.AdvanceBy(1);
+        var batch = await pull.WaitAsync(Hang);
+        Assert.Equal([1, 2], batch.ToArray());
+    }
+}
