@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using System.Threading.Tasks.Dataflow;
+using static Reactive.Streams.Testing.ReactiveTest;
 
 namespace Reactive.Streams.Testing.Tests.Time;
 
@@ -119,5 +120,63 @@ public class VirtualTimeOnEverySurfaceTests
         scheduler.AdvanceBy(1);
         var batch = await pull.WaitAsync(Hang);
         Assert.Equal([1, 2], batch.ToArray());
+    }
+    [Fact]
+    public async Task A_lingering_pull_from_a_test_observable_returns_when_the_third_item_arrives_in_virtual_time()
+    {
+        var scheduler = new TestScheduler();
+        var source = scheduler.CreateHotObservable(OnNext(210, 1), OnNext(220, 2), OnNext(230, 3), OnNext(240, 4));
+        await using var canal = LossySubscription.Create(source, 16, scheduler.AsTimeProvider());
+
+        var pull = canal.PullBatchAsync(10, TimeSpan.FromTicks(1_000), new CanalLinger(minItems: 3, fillTime: TimeSpan.FromTicks(500))).AsTask();
+        scheduler.AdvanceTo(229);
+        Assert.False(pull.IsCompleted);
+
+        scheduler.AdvanceTo(230);
+        var batch = await pull.WaitAsync(Hang);
+        Assert.Equal([1, 2, 3], batch.ToArray());
+        Assert.Equal([Subscribe(0)], source.Subscriptions);
+    }
+
+    [Fact]
+    public async Task Two_tests_driving_their_own_schedulers_at_once_share_no_clock_and_no_recordings()
+    {
+        // xUnit runs test classes in parallel: nothing in the package may be static state one test's clock can move.
+        static Recorded<System.Reactive.Notification<int>>[] Run(int offset)
+        {
+            var scheduler = new TestScheduler();
+            var source = scheduler.CreateHotObservable(
+                OnNext(210 + offset, 1), OnNext(210 + offset, 2), OnNext(210 + offset, 3), OnCompleted<int>(400 + offset));
+            var timerFiredAt = -1L;
+            using var timer = scheduler.AsTimeProvider().CreateTimer(_ => timerFiredAt = scheduler.Clock, null, TimeSpan.FromTicks(300 + offset), System.Threading.Timeout.InfiniteTimeSpan);
+            var observer = scheduler.Start(() => source.DropOldest(2, scheduler));
+            Assert.Equal(300 + offset, timerFiredAt);
+            return [.. observer.Messages];
+        }
+
+        using var go = new Barrier(2);
+        var runs = Enumerable.Range(0, 2).Select(i => Task.Factory.StartNew(
+            () =>
+            {
+                go.SignalAndWait(Hang);
+                var all = new List<Recorded<System.Reactive.Notification<int>>[]>();
+                for (var round = 0; round < 200; round++)
+                {
+                    all.Add(Run(i * 7));
+                }
+
+                return all;
+            },
+            CancellationToken.None,
+            TaskCreationOptions.LongRunning,
+            TaskScheduler.Default)).ToArray();
+
+        var results = await Task.WhenAll(runs).WaitAsync(Hang);
+        for (var i = 0; i < 2; i++)
+        {
+            var o = i * 7;
+            Recorded<System.Reactive.Notification<int>>[] expected = [OnNext(211 + o, 2), OnNext(211 + o, 3), OnCompleted<int>(401 + o)];
+            Assert.All(results[i], messages => Assert.Equal(expected, messages));
+        }
     }
 }
