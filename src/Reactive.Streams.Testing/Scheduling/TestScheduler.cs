@@ -39,7 +39,8 @@ public class TestScheduler : VirtualTimeScheduler<long, long>
 
     /// <summary>
     /// Schedules <paramref name="action"/> at the absolute virtual time <paramref name="dueTime"/>; a time at or before
-    /// the current clock becomes <c>Clock + 1</c>. Safe to call from any thread.
+    /// the current clock becomes <c>Clock + 1</c> (at the end of virtual time, <see cref="long.MaxValue"/>, it stays at the
+    /// end, after the work already due there). Safe to call from any thread.
     /// </summary>
     /// <typeparam name="TState">The type of the state passed to the action.</typeparam>
     /// <param name="state">The state passed to the action.</param>
@@ -54,7 +55,9 @@ public class TestScheduler : VirtualTimeScheduler<long, long>
         {
             if (dueTime <= Clock)
             {
-                dueTime = Clock + 1;
+                // At the end of virtual time Clock + 1 would wrap around to long.MinValue and run ahead of the work
+                // already due at the end; the end itself keeps the order in which work was scheduled.
+                dueTime = Clock == long.MaxValue ? long.MaxValue : Clock + 1;
             }
 
             return base.ScheduleAbsolute(state, dueTime, action);

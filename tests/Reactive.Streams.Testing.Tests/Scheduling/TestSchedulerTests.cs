@@ -107,6 +107,27 @@ public class TestSchedulerTests
     }
 
     [Fact]
+    public void Work_scheduled_now_at_the_end_of_virtual_time_runs_after_the_work_already_due_there()
+    {
+        // "Now" is Clock + 1, which at the end of virtual time must not wrap around to long.MinValue: that put the new
+        // work ahead of everything already due at the end, against the documented order (now-work runs after the work
+        // due now, work due at the same time in the order it was scheduled).
+        var scheduler = new TestScheduler();
+        var order = new List<string>();
+        scheduler.Schedule(TimeSpan.MaxValue, () =>
+        {
+            order.Add("first");
+            scheduler.Schedule(() => order.Add("scheduled now by first"));
+        });
+        scheduler.Schedule(TimeSpan.MaxValue, () => order.Add("second"));
+
+        scheduler.Start();
+
+        Assert.Equal(["first", "second", "scheduled now by first"], order);
+        Assert.Equal(long.MaxValue, scheduler.Clock);
+    }
+
+    [Fact]
     public void Start_records_a_hot_source_only_between_subscription_and_disposal()
     {
         var scheduler = new TestScheduler();
