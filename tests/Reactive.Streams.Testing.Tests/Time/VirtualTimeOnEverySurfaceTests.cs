@@ -179,4 +179,51 @@ public class VirtualTimeOnEverySurfaceTests
             Assert.All(results[i], messages => Assert.Equal(expected, messages));
         }
     }
+    [Fact]
+    public async Task A_channel_write_cancelled_on_the_virtual_clock_before_its_timeout_is_cancelled_then_and_the_timeout_changes_nothing()
+    {
+        var scheduler = new TestScheduler();
+        var time = scheduler.AsTimeProvider();
+        var channel = BackpressureChannel.Create(PauseOptions(scheduler));
+        await channel.Writer.WriteAsync(1);
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(2), time);
+
+        var waiting = channel.Writer.WriteAsync(2, cts.Token).AsTask();
+        scheduler.AdvanceBy(TimeSpan.FromSeconds(2).Ticks - 1);
+        Assert.False(waiting.IsCompleted);
+
+        scheduler.AdvanceBy(1);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting.WaitAsync(Hang));
+        scheduler.AdvanceBy(Timeout.Ticks * 2);
+
+        Assert.True(channel.Reader.TryRead(out var first));
+        Assert.Equal(1, first);
+        Assert.False(channel.Reader.TryRead(out _));
+        await channel.Writer.WriteAsync(3);
+        Assert.True(channel.Reader.TryRead(out var third));
+        Assert.Equal(3, third);
+    }
+
+    [Fact]
+    public async Task A_block_send_cancelled_on_the_virtual_clock_before_its_timeout_is_cancelled_then_and_the_block_stays_usable()
+    {
+        var scheduler = new TestScheduler();
+        var time = scheduler.AsTimeProvider();
+        var block = new BackpressureBlock<int>(PauseOptions(scheduler));
+        Assert.True(await block.SendAsync(1).WaitAsync(Hang));
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(2), time);
+
+        var sending = block.SendAsync(2, cts.Token);
+        scheduler.AdvanceBy(TimeSpan.FromSeconds(2).Ticks - 1);
+        Assert.False(sending.IsCompleted);
+
+        scheduler.AdvanceBy(1);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => sending.WaitAsync(Hang));
+        scheduler.AdvanceBy(Timeout.Ticks * 2);
+
+        Assert.Equal(1, await block.ReceiveAsync(Hang));
+        Assert.False(block.TryReceive(out _));
+        Assert.True(await block.SendAsync(3).WaitAsync(Hang));
+        Assert.Equal(3, await block.ReceiveAsync(Hang));
+    }
 }
