@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Threading.Channels;
 using System.Threading.Tasks.Dataflow;
 using static Reactive.Streams.Testing.ReactiveTest;
@@ -225,5 +226,40 @@ public class VirtualTimeOnEverySurfaceTests
         Assert.False(block.TryReceive(out _));
         Assert.True(await block.SendAsync(3).WaitAsync(Hang));
         Assert.Equal(3, await block.ReceiveAsync(Hang));
+    }
+    [Fact]
+    public async Task A_BackpressureObserver_producer_blocked_for_room_fails_the_observer_exactly_at_the_virtual_timeout()
+    {
+        var scheduler = new TestScheduler();
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var handled = new ConcurrentQueue<int>();
+        await using var observer = new BackpressureObserver<int>(
+            async (item, _) =>
+            {
+                handled.Enqueue(item);
+                entered.TrySetResult();
+                await release.Task;
+            },
+            PauseOptions(scheduler));
+
+        observer.OnNext(1);
+        await entered.Task.WaitAsync(Hang);
+        observer.OnNext(2);
+        var producer = Task.Factory.StartNew(() => observer.OnNext(3), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
+        // The engine arms the timeout before it counts the pause, so once counted the timer is due 5 s after virtual 0:
+        // the clock has not moved, whenever the producer got there.
+        Assert.True(SpinWait.SpinUntil(() => observer.GetMetrics().PauseUpstreamBlocks == 1, Hang));
+        scheduler.AdvanceBy(Timeout.Ticks - 1);
+        Assert.False(producer.IsCompleted);
+        Assert.False(observer.IsStopped);
+
+        scheduler.AdvanceBy(1);
+        await producer.WaitAsync(Hang);
+        Assert.True(observer.IsStopped);
+        release.SetResult();
+        await Assert.ThrowsAsync<StreamOverflowException>(() => observer.Completion.WaitAsync(Hang));
+        Assert.Equal([1, 2], handled);
     }
 }
