@@ -305,7 +305,7 @@ public sealed class ConsumerGroupCanal : ICommittableCanal<StreamFrame>, IRequeu
         // A pull on a disposed canal is refused before it starts and records no span, as a call on a disposed log
         // (docs/tracing.md): a worker whose canal closed would otherwise end with a failed pull span.
         return StreamTracing.IsActive && !_disposed
-            ? StreamTracing.TracePullAsync(Stream, Group, (this, max, deadline, linger, cancellationToken), static s => s.Item1.PullCoreAsync(s.max, s.deadline, s.linger, s.cancellationToken))
+            ? StreamTracing.TracePullAsync(Stream, Group, (this, max, deadline, linger, cancellationToken), static s => s.Item1.PullCoreAsync(s.max, s.deadline, s.linger, s.cancellationToken), cancellationToken)
             : PullCoreAsync(max, deadline, linger, cancellationToken);
     }
 

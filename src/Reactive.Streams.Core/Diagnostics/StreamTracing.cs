@@ -82,6 +82,21 @@ public static class StreamTracing
     }
 
     /// <summary>
+    /// Marks a span failed, unless <paramref name="error"/> is the cancellation its caller asked for through
+    /// <paramref name="cancellationToken"/>: the OpenTelemetry conventions count a cancellation as no error, so that span
+    /// ends with its status unset.
+    /// </summary>
+    internal static void SetError(Activity? activity, Exception error, CancellationToken cancellationToken)
+    {
+        if (error is OperationCanceledException && cancellationToken.IsCancellationRequested)
+        {
+            return;
+        }
+
+        SetError(activity, error);
+    }
+
+    /// <summary>
     /// A copy of <paramref name="headers"/> with <paramref name="activity"/>'s context injected by the current propagator
     /// (W3C). When the propagator injects a <c>traceparent</c>, the context replaces the headers' own whole: a
     /// <c>tracestate</c> the headers carried (a frame forwarded from another trace) goes too, since it describes that
@@ -144,10 +159,11 @@ public static class StreamTracing
 
     /// <summary>
     /// A canal's pull as a "receive" (CLIENT) span on <paramref name="stream"/>, linked to the trace context of every
-    /// frame it returns; <paramref name="group"/> names a consumer group's pull.
+    /// frame it returns; <paramref name="group"/> names a consumer group's pull. A pull cancelled through
+    /// <paramref name="cancellationToken"/> (the caller's) is no error.
     /// </summary>
     internal static async ValueTask<CanalBatch<StreamFrame>> TracePullAsync<TState>(
-        string stream, string? group, TState state, Func<TState, ValueTask<CanalBatch<StreamFrame>>> pull)
+        string stream, string? group, TState state, Func<TState, ValueTask<CanalBatch<StreamFrame>>> pull, CancellationToken cancellationToken)
     {
         using var activity = Start("pull", "receive", ActivityKind.Client, stream);
         try
@@ -176,7 +192,7 @@ public static class StreamTracing
         }
         catch (Exception error)
         {
-            SetError(activity, error);
+            SetError(activity, error, cancellationToken);
             throw;
         }
     }

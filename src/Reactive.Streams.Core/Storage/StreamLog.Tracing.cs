@@ -29,7 +29,7 @@ public abstract partial class StreamLog
         }
         catch (Exception error)
         {
-            StreamTracing.SetError(activity, error);
+            StreamTracing.SetError(activity, error, cancellationToken);
             throw;
         }
     }
@@ -61,7 +61,7 @@ public abstract partial class StreamLog
         }
         catch (Exception error)
         {
-            StreamTracing.SetError(activity, error);
+            StreamTracing.SetError(activity, error, cancellationToken);
             throw;
         }
     }
@@ -95,7 +95,7 @@ public abstract partial class StreamLog
         }
         catch (Exception error)
         {
-            StreamTracing.SetError(activity, error);
+            StreamTracing.SetError(activity, error, cancellationToken);
             throw;
         }
     }
@@ -110,7 +110,7 @@ public abstract partial class StreamLog
         }
         catch (Exception error)
         {
-            StreamTracing.SetError(activity, error);
+            StreamTracing.SetError(activity, error, cancellationToken);
             throw;
         }
     }
