@@ -55,7 +55,8 @@ public sealed partial class DeliveryDispatcher<T>
         }
         catch (Exception error)
         {
-            StreamTracing.SetError(dispatch, error);
+            // A dispatch its caller cancelled while it waited for room is no failure (docs/tracing.md).
+            StreamTracing.SetError(dispatch, error, cancellationToken);
             throw;
         }
         finally

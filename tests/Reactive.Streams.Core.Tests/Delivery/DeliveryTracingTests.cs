@@ -59,6 +59,45 @@ public sealed class DeliveryTracingTests
     }
 
     [Fact]
+    public async Task A_dispatch_its_caller_cancels_while_it_waits_for_room_ends_its_span_without_error()
+    {
+        using var recorder = new TraceRecorder();
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var sink = new RecordingSink<int>("held", behaviour: async (item, _, _) =>
+        {
+            if (item == 0)
+            {
+                entered.TrySetResult();
+                await release.Task;
+            }
+        });
+        var name = $"cancelled-{Guid.NewGuid():N}";
+        await using var dispatcher = new DeliveryDispatcher<int>(new DeliveryOptions<int> { Name = name, QueueCapacity = 1 }.AddSink(sink));
+        using var cancel = new CancellationTokenSource();
+        using (recorder.StartTrace())
+        {
+            await dispatcher.DispatchAsync(0);
+            await entered.Task.WaitAsync(TestLimits.Hang);
+            await dispatcher.DispatchAsync(1); // fills the queue while the sink holds item 0
+
+            // The queue is full: the dispatch waits for room until its caller gives up (OnFull.Block).
+            var waiting = dispatcher.DispatchAsync(2, cancellationToken: cancel.Token).AsTask();
+            await cancel.CancelAsync();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting.WaitAsync(TestLimits.Hang));
+        }
+
+        release.SetResult();
+        await sink.WhenCommitted(2);
+        Assert.True(await dispatcher.ShutdownAsync(TimeSpan.FromMinutes(1)));
+
+        var dispatches = recorder.Spans.Where(s => s.DisplayName == $"dispatch {name}").ToList();
+        Assert.Equal(3, dispatches.Count);
+        Assert.All(dispatches, d => Assert.Equal(ActivityStatusCode.Unset, d.Status));
+        Assert.All(dispatches, d => Assert.Null(d.GetTagItem("error.type")));
+    }
+
+    [Fact]
     public async Task A_dead_letters_retries_are_events_of_its_own_span_not_of_the_write()
     {
         using var recorder = new TraceRecorder();
