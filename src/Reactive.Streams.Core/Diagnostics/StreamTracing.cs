@@ -166,17 +166,18 @@ public static class StreamTracing
         string stream, string? group, TState state, Func<TState, ValueTask<CanalBatch<StreamFrame>>> pull, CancellationToken cancellationToken)
     {
         using var activity = Start("pull", "receive", ActivityKind.Client, stream);
+        if (group is not null && activity is { IsAllDataRequested: true })
+        {
+            // Known before the pull: a pull that ends with no batch (cancelled, failed) names its group too.
+            activity.SetTag("messaging.consumer.group.name", group);
+        }
+
         try
         {
             var batch = await pull(state).ConfigureAwait(false);
             if (activity is { IsAllDataRequested: true })
             {
                 activity.SetTag("messaging.batch.message_count", batch.Count);
-                if (group is not null)
-                {
-                    activity.SetTag("messaging.consumer.group.name", group);
-                }
-
                 if (batch.Count == 1)
                 {
                     activity.SetTag("messaging.message.id", batch[0].Id.ToString());
