@@ -167,11 +167,17 @@ internal static class Sql
     // The mark the migration leaves on rs_streams: Schema's own hash, so any change to the schema's text makes every
     // database migrate again once. Opening skips the migration's DDL when the mark is current, so a role that may only
     // read and write rows (no CREATE on the schema, not the tables' owner) can open a log that was created for it.
-    public static readonly string SchemaMark =
-        "Reactive.Streams stream log schema " + Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(Schema)))[..16];
+    public static readonly string SchemaMark = Mark("stream log", Schema);
 
-    // COMMENT takes no parameter; the mark is fixed text (letters, digits and spaces).
-    public static readonly string MarkSchema = $"COMMENT ON TABLE rs_streams IS '{SchemaMark}'";
+    public static readonly string MarkSchema = MarkTable("rs_streams", SchemaMark);
+
+    /// <summary>A schema's mark: what it is and a hash of its SQL, so any change to the text migrates every database once.</summary>
+    public static string Mark(string what, string schema) =>
+        $"Reactive.Streams {what} schema " + Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(schema)))[..16];
+
+    /// <summary>The statement that leaves <paramref name="mark"/> on <paramref name="table"/>.</summary>
+    // COMMENT takes no parameter; a mark is fixed text (letters, digits and spaces).
+    public static string MarkTable(string table, string mark) => $"COMMENT ON TABLE {table} IS '{mark}'";
 
     // The migration's CREATE TABLEs create in current_schema(), the first schema of the search path that exists, so
     // that is where the tables must be, even when a later schema of the path holds another log's. When no schema of

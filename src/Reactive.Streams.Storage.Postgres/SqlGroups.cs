@@ -1,6 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
-
 namespace Reactive.Streams.Storage.Postgres;
 
 /// <summary>The consumer-group SQL of <see cref="PostgresStreamLog"/>; every value is a parameter.</summary>
@@ -336,11 +333,9 @@ internal static class SqlGroups
 
     // The mark the group migration leaves on rs_groups, as Sql.SchemaMark on rs_streams: a log whose first group call
     // finds it current runs no DDL, so a role that may only read and write rows can use the groups created for it.
-    public static readonly string SchemaMark =
-        "Reactive.Streams consumer group schema " + Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(Schema)))[..16];
+    public static readonly string SchemaMark = Sql.Mark("consumer group", Schema);
 
-    // COMMENT takes no parameter; the mark is fixed text (letters, digits and spaces).
-    public static readonly string MarkSchema = $"COMMENT ON TABLE rs_groups IS '{SchemaMark}'";
+    public static readonly string MarkSchema = Sql.MarkTable("rs_groups", SchemaMark);
 
     // Looked up in current_schema(), where the migration creates the tables (see Sql.SchemaIsCurrent).
     public const string SchemaIsCurrent = """
