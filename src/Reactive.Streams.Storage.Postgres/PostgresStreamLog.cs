@@ -28,7 +28,11 @@ public sealed partial class PostgresStreamLog : StreamLog
 {
     private readonly PostgresStreamLogOptions _options;
     private readonly NpgsqlDataSource _dataSource;
-    private readonly NpgsqlDataSource _listenerSource;
+    // Opens the listener's own unpooled connection: from a data source the log built, or cloned from the caller's.
+    private readonly Func<CancellationToken, ValueTask<NpgsqlConnection>> _openListener;
+    private readonly string _listenerConnectionString;
+    // The sources the log built and so disposes; none when the caller owns the data source.
+    private readonly NpgsqlDataSource[] _ownedSources;
     private readonly CancellationTokenSource _stopListener = new();
     private readonly Lock _listenerGate = new();
     // Per stream, the Environment.TickCount64 until which this instance's last lease surely runs on the server: it is
@@ -40,13 +44,17 @@ public sealed partial class PostgresStreamLog : StreamLog
     private TaskCompletionSource _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _reconnects;
 
-    private PostgresStreamLog(PostgresStreamLogOptions options, NpgsqlDataSource dataSource, NpgsqlDataSource listenerSource)
+    private PostgresStreamLog(
+        PostgresStreamLogOptions options, NpgsqlDataSource dataSource, string listenerConnectionString,
+        Func<CancellationToken, ValueTask<NpgsqlConnection>> openListener, NpgsqlDataSource[] ownedSources)
         : base(options)
     {
         _options = options;
         _logger = Reactive.Streams.Internal.NonThrowingLogger.Wrap(options.Logger);
         _dataSource = dataSource;
-        _listenerSource = listenerSource;
+        _listenerConnectionString = listenerConnectionString;
+        _openListener = openListener;
+        _ownedSources = ownedSources;
     }
 
     /// <summary>How many times the listener has re-established <c>LISTEN</c> after losing its connection.</summary>
@@ -77,7 +85,7 @@ public sealed partial class PostgresStreamLog : StreamLog
     internal int MaxAutoPrepare => new NpgsqlConnectionStringBuilder(_dataSource.ConnectionString).MaxAutoPrepare;
 
     /// <summary>For tests: the connection string of the listener's connection.</summary>
-    internal string ListenerConnectionString => _listenerSource.ConnectionString;
+    internal string ListenerConnectionString => _listenerConnectionString;
 
     /// <summary>For tests: streams with a parked tail.</summary>
     internal int ParkedStreams => ParkedStreamCount;
@@ -131,34 +139,11 @@ public sealed partial class PostgresStreamLog : StreamLog
         }
 
         var dataSource = builder.Build();
-        var listenerBuilder = new NpgsqlDataSourceBuilder(connectionString);
-        // The listener's connection is its own, outside the pool the appends and reads share; keepalives make a
-        // silently dead connection fail WaitAsync instead of hanging it.
-        listenerBuilder.ConnectionStringBuilder.Pooling = false;
-        if (listenerBuilder.ConnectionStringBuilder.KeepAlive == 0)
-        {
-            listenerBuilder.ConnectionStringBuilder.KeepAlive = 15;
-        }
-
+        var listenerBuilder = new NpgsqlDataSourceBuilder(ListenerConnectionStringFor(connectionString));
         var listenerSource = listenerBuilder.Build();
         try
         {
-            var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-            await using (connection.ConfigureAwait(false))
-            {
-                if (!await SchemaIsCurrentAsync(connection, cancellationToken).ConfigureAwait(false))
-                {
-                    var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-                    await using (transaction.ConfigureAwait(false))
-                    {
-                        using var command = new NpgsqlCommand(Sql.Schema, connection, transaction);
-                        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-                        using var mark = new NpgsqlCommand(Sql.MarkSchema, connection, transaction);
-                        await mark.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-                        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-                    }
-                }
-            }
+            await MigrateAsync(dataSource, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -167,7 +152,103 @@ public sealed partial class PostgresStreamLog : StreamLog
             throw;
         }
 
-        return new PostgresStreamLog(options, dataSource, listenerSource);
+        return new PostgresStreamLog(
+            options, dataSource, listenerSource.ConnectionString, listenerSource.OpenConnectionAsync, [dataSource, listenerSource]);
+    }
+
+    /// <summary>
+    /// Opens the log on a data source the caller owns and configures (a password provider, TLS callbacks, type
+    /// mappings, one pool shared with the rest of the application, or the one <c>AddNpgsqlDataSource</c> registered),
+    /// and runs the idempotent migration. Disposing the log leaves the data source open; disposing the data source
+    /// while the log is in use fails the log's calls.
+    /// </summary>
+    /// <remarks>
+    /// Appends, reads and the migration use the data source's pool as the caller configured it: unlike
+    /// <see cref="OpenAsync(string, PostgresStreamLogOptions?, CancellationToken)"/>, the log does not turn on
+    /// <c>Max Auto Prepare</c> or <c>No Reset On Close</c> here, and both are worth setting on a pool used mostly by the
+    /// log (docs/benchmarks.md). The listener that wakes tails holds no pooled connection: it opens its own, unpooled,
+    /// with the data source's connection string, password and TLS callbacks (<see cref="NpgsqlConnection.CloneWith(string)"/>,
+    /// asked again at every reconnection) and a 15-second <c>Keepalive</c> unless the data source sets one.
+    /// </remarks>
+    /// <param name="dataSource">The data source; the caller keeps owning it.</param>
+    /// <param name="options">The options; null for the defaults. Read once, here: changing the object later changes nothing the log does.</param>
+    /// <param name="cancellationToken">Cancels opening.</param>
+    /// <returns>The open log.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="dataSource"/> is null.</exception>
+    /// <exception cref="ObjectDisposedException"><paramref name="dataSource"/> is disposed.</exception>
+    /// <exception cref="NpgsqlException">The server could not be reached or the migration failed.</exception>
+    public static ValueTask<PostgresStreamLog> OpenAsync(NpgsqlDataSource dataSource, PostgresStreamLogOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(dataSource);
+        options = options?.Copy() ?? new PostgresStreamLogOptions();
+        options.Validate();
+        return OpenCoreAsync(dataSource, options, cancellationToken);
+    }
+
+    private static async ValueTask<PostgresStreamLog> OpenCoreAsync(NpgsqlDataSource dataSource, PostgresStreamLogOptions options, CancellationToken cancellationToken)
+    {
+        await MigrateAsync(dataSource, cancellationToken).ConfigureAwait(false);
+        // The data source's string leaves out the password; CloneWith adds the data source's current one (a periodic
+        // provider's latest) and its TLS callbacks, so each reconnection of the listener signs in as the pool does.
+        var listenerConnectionString = ListenerConnectionStringFor(dataSource.ConnectionString);
+        return new PostgresStreamLog(
+            options, dataSource, listenerConnectionString,
+            async cancellationToken =>
+            {
+                NpgsqlConnection connection;
+                using (var template = dataSource.CreateConnection())
+                {
+                    connection = template.CloneWith(listenerConnectionString);
+                }
+
+                try
+                {
+                    await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+                    return connection;
+                }
+                catch
+                {
+                    await connection.DisposeAsync().ConfigureAwait(false);
+                    throw;
+                }
+            },
+            []);
+    }
+
+    /// <summary>
+    /// The listener's connection string: its connection is its own, outside the pool the appends and reads share, and
+    /// keepalives make a silently dead connection fail <c>WaitAsync</c> instead of hanging it.
+    /// </summary>
+    private static string ListenerConnectionStringFor(string connectionString)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false };
+        if (builder.KeepAlive == 0)
+        {
+            builder.KeepAlive = 15;
+        }
+
+        return builder.ConnectionString;
+    }
+
+    /// <summary>Runs the idempotent migration unless the schema this version creates is already in place.</summary>
+    private static async ValueTask MigrateAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+    {
+        var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            if (!await SchemaIsCurrentAsync(connection, cancellationToken).ConfigureAwait(false))
+            {
+                var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+                await using (transaction.ConfigureAwait(false))
+                {
+                    using var command = new NpgsqlCommand(Sql.Schema, connection, transaction);
+                    await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                    using var mark = new NpgsqlCommand(Sql.MarkSchema, connection, transaction);
+                    await mark.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                    await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                }
+            }
+        }
     }
 
     /// <summary>
@@ -591,8 +672,11 @@ public sealed partial class PostgresStreamLog : StreamLog
             await listener.ConfigureAwait(false);
         }
 
-        await _dataSource.DisposeAsync().ConfigureAwait(false);
-        await _listenerSource.DisposeAsync().ConfigureAwait(false);
+        foreach (var source in _ownedSources)
+        {
+            await source.DisposeAsync().ConfigureAwait(false);
+        }
+
         _stopListener.Dispose();
     }
 
@@ -653,7 +737,7 @@ public sealed partial class PostgresStreamLog : StreamLog
         {
             try
             {
-                var connection = await _listenerSource.OpenConnectionAsync(token).ConfigureAwait(false);
+                var connection = await _openListener(token).ConfigureAwait(false);
                 await using (connection.ConfigureAwait(false))
                 {
                     connection.Notification += (_, e) => NotifyAppended(e.Payload);
