@@ -26,7 +26,9 @@ internal interface IHostedDispatcher
 
 internal sealed class HostedDispatcher<T>(string name, IServiceProvider services) : IHostedDispatcher
 {
+    private readonly Lock _shutdownGate = new();
     private volatile bool _created;
+    private Task<bool>? _shutdown;
 
     public string Name => name;
 
@@ -58,14 +60,26 @@ internal sealed class HostedDispatcher<T>(string name, IServiceProvider services
         return [.. dispatcher.SinkNames.Select(dispatcher.GetSinkMetrics)];
     }
 
-    public async Task<bool> ShutdownAsync()
+    public Task<bool> ShutdownAsync()
     {
         if (!_created)
         {
             // Never created (the host failed to start, or nothing used it): nothing to drain.
-            return true;
+            return Task.FromResult(true);
         }
 
+        // Once: the worker feeding the dispatcher, the lifetime service and a second host stop all shut it down, and
+        // each must see the one drain's result without logging its start or its timeout again.
+        lock (_shutdownGate)
+        {
+            return _shutdown ??= ShutdownOnceAsync();
+        }
+    }
+
+    private async Task<bool> ShutdownOnceAsync()
+    {
+        // Runs under the gate only up to the dispatcher's first wait, so the dispatcher is shut when the first caller's
+        // call returns, as before.
         var dispatcher = Dispatcher;
         // A reload with an invalid value (reported by the health check) does not stop the drain: it takes the last valid timeout.
         var drain = HostOptions.LastValid.DrainTimeout ?? DispatcherHostOptions.DefaultDrainTimeout;

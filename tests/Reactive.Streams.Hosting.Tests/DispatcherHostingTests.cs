@@ -141,6 +141,27 @@ public sealed class DispatcherHostingTests
     }
 
     [Fact]
+    public async Task A_dispatcher_that_does_not_drain_is_reported_once_however_often_it_is_shut_down()
+    {
+        // The worker feeding the dispatcher drains it after its last dispatch, the lifetime service drains it again
+        // once the worker has stopped, and a host may be stopped twice: one shutdown, so one 7005 and one 7006.
+        var file = new RecordingSink("file") { BlockOn = item => item == "o2" };
+        await using var test = new TestHost(new() { ["ReactiveStreams:Dispatchers:orders:DrainTimeout"] = "00:00:00" });
+        test.Builder.Services.AddReactiveStreams()
+            .AddDispatcher<string>("orders", d => d.AddSink(_ => file))
+            .AddCanalWorker("orders", "orders", Text);
+        var host = await test.StartAsync();
+        await AppendAsync(host.Services.GetRequiredService<IStreamLog>(), "o1", "o2");
+        await file.Blocked.Task.WaitAsync(TestHost.Hang);
+
+        await Task.WhenAll(host.StopAsync(), host.StopAsync()).WaitAsync(TestHost.Hang);
+        await host.StopAsync().WaitAsync(TestHost.Hang);
+
+        Assert.Single(test.Logs.Entries, e => e.Id.Id == 7005);
+        Assert.Single(test.Logs.Entries, e => e.Id.Id == 7006);
+    }
+
+    [Fact]
     public async Task Stopping_the_host_drains_the_dispatcher_before_the_checkpoint_is_written()
     {
         var file = new RecordingSink("file") { BlockOn = item => item == "o2", Release = new(TaskCreationOptions.RunContinuationsAsynchronously) };
