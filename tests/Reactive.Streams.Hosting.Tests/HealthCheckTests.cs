@@ -191,6 +191,38 @@ public sealed class HealthCheckTests
     }
 
     [Fact]
+    public async Task A_worker_whose_lag_cannot_be_read_does_not_hide_the_lag_of_the_workers_after_it()
+    {
+        var probe = NewProbe(out var id);
+        probe.BlockOn = _ => true;
+        await using var test = new TestHost(new()
+        {
+            ["ReactiveStreams:Canals:broken:MaxLagCount"] = "5",
+            ["ReactiveStreams:Canals:orders:MaxLagCount"] = "1",
+            ["ReactiveStreams:Canals:orders:MaxBatch"] = "1",
+        });
+        test.Builder.Services.AddReactiveStreams()
+            .AddCanalWorker<RecordingHandler>("broken")
+            .AddCanalWorker<RecordingHandler>("orders");
+        // Every read of the stream 'broken' fails, as a read of a stream whose rows are damaged would.
+        test.Builder.Services.AddSingleton<IStreamLog>(provider => FailingStreamLog.Wrap(provider.GetRequiredService<HostedStreamLog>(), "broken"));
+        test.Builder.Services.AddHealthChecks().AddReactiveStreams();
+        var host = await test.StartAsync();
+        var log = host.Services.GetRequiredService<IStreamLog>();
+        await log.AppendAsync("orders", $"{id}/1", AppendMode.Durable);
+        await log.AppendAsync("orders", $"{id}/2", AppendMode.Durable);
+        await probe.Blocked.Task.WaitAsync(TestHost.Hang);
+
+        var lag = (await ReadyAsync(host)).Entries[ReactiveStreamsHealthChecks.CanalLagCheckName];
+
+        Assert.Equal(HealthStatus.Unhealthy, lag.Status);
+        Assert.Contains("canal worker 'broken': its lag cannot be read: damaged", lag.Description, StringComparison.Ordinal);
+        Assert.Contains("canal worker 'orders' has more than 1 frame(s) waiting (MaxLagCount)", lag.Description, StringComparison.Ordinal);
+        Assert.Equal(2, lag.Data["orders.pending"]);
+        Assert.Equal("damaged", lag.Exception?.Message);
+    }
+
+    [Fact]
     public async Task The_lag_check_counts_past_the_logs_read_cap_when_max_lag_count_is_above_it()
     {
         // The log returns at most MaxReadCount frames per read (10 000 by default, here 2): a MaxLagCount at or above
@@ -315,3 +347,41 @@ public sealed class HealthCheckTests
         Assert.Contains("canal worker 'orders' has stopped", report.Entries[ReactiveStreamsHealthChecks.CanalWorkersCheckName].Description, StringComparison.Ordinal);
     }
 }
+
+/// <summary>A log whose every call on one stream fails; the rest go to the real log.</summary>
+public class FailingStreamLog : System.Reflection.DispatchProxy
+{
+    private object _inner = null!;
+    private string _stream = null!;
+
+    /// <summary>The stream log and checkpoint store in one, for the proxy.</summary>
+    public interface ILogAndCheckpoints : IStreamLog, ICheckpointStore;
+
+    public static IStreamLog Wrap(object inner, string stream)
+    {
+        var proxy = Create<ILogAndCheckpoints, FailingStreamLog>();
+        var self = (FailingStreamLog)(object)proxy;
+        self._inner = inner;
+        self._stream = stream;
+        return proxy;
+    }
+
+    protected override object? Invoke(System.Reflection.MethodInfo? targetMethod, object?[]? args)
+    {
+        if (targetMethod!.DeclaringType == typeof(IStreamLog) && args is [string stream, ..] && stream == _stream)
+        {
+            throw new InvalidOperationException("damaged");
+        }
+
+        try
+        {
+            return targetMethod.Invoke(_inner, args);
+        }
+        catch (System.Reflection.TargetInvocationException error) when (error.InnerException is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(error.InnerException);
+            throw;
+        }
+    }
+}
+

@@ -80,6 +80,7 @@ internal sealed class CanalLagHealthCheck(IEnumerable<CanalWorkerService> worker
         var clock = services.GetService<TimeProvider>() ?? TimeProvider.System;
         var data = new Dictionary<string, object>();
         var problems = new List<string>();
+        Exception? failure = null;
         foreach (var worker in workers)
         {
             // The limits follow configuration reloads; the stream and visibility are those the worker runs with.
@@ -123,7 +124,10 @@ internal sealed class CanalLagHealthCheck(IEnumerable<CanalWorkerService> worker
             }
             catch (Exception error) when (error is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
-                return new HealthCheckResult(context.Registration.FailureStatus, $"Canal worker '{worker.Name}': its lag cannot be read: {error.Message}", error, data);
+                // Reported with the others: one worker whose lag cannot be read must not hide the lag of those after it.
+                problems.Add($"canal worker '{worker.Name}': its lag cannot be read: {error.Message.TrimEnd('.')}");
+                failure ??= error;
+                continue;
             }
 
             data[$"{worker.Name}.pending"] = pending;
@@ -145,7 +149,7 @@ internal sealed class CanalLagHealthCheck(IEnumerable<CanalWorkerService> worker
 
         return problems.Count == 0
             ? HealthCheckResult.Healthy("No canal worker lags beyond its limits.", data)
-            : new HealthCheckResult(context.Registration.FailureStatus, string.Join("; ", problems) + ".", null, data);
+            : new HealthCheckResult(context.Registration.FailureStatus, string.Join("; ", problems) + ".", failure, data);
     }
 }
 
