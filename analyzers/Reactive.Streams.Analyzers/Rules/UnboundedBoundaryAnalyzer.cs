@@ -120,7 +120,11 @@ public sealed class UnboundedBoundaryAnalyzer : DiagnosticAnalyzer
             location,
             s_dataflowProperties,
             "'" + type.Name + "' without a BoundedCapacity",
-            "set BoundedCapacity or use BackpressureBlock<T> with a policy"));
+            // A BackpressureBlock<T> replaces a BufferBlock; in front of any other block it applies its policy only
+            // once that block is bounded (an unbounded target accepts every offer, so the policy block never fills).
+            type.Name == "BufferBlock"
+                ? "set BoundedCapacity or use BackpressureBlock<T> with a policy"
+                : "set BoundedCapacity (a BackpressureBlock<T> linked in front of it then applies a policy other than waiting)"));
     }
 
     // Only what is visible at the call site counts: no options, DataflowBlockOptions.Unbounded as the capacity, or an

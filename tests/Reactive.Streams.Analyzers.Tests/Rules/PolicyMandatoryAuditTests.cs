@@ -11,6 +11,7 @@ namespace Reactive.Streams.Analyzers.Tests.Rules;
 public sealed class PolicyMandatoryAuditTests
 {
     private const string BlockAdvice = "set BoundedCapacity or use BackpressureBlock<T> with a policy";
+    private const string TargetAdvice = "set BoundedCapacity (a BackpressureBlock<T> linked in front of it then applies a policy other than waiting)";
 
     private const string ObserveOnAdvice =
         "use a policy operator with a capacity (DropOldest, PauseUpstream, FailOnOverflow, DegradeQuality or WithBackpressure)";
@@ -49,7 +50,7 @@ public sealed class PolicyMandatoryAuditTests
                 object D = new {|#0:ActionBlock<int>|}(x => { }, new WorkerOptions { BoundedCapacity = DataflowBlockOptions.Unbounded });
             }
             """,
-            Boundary.Diagnostic(DiagnosticIds.UnboundedBoundary).WithLocation(0).WithArguments("'ActionBlock' without a BoundedCapacity", BlockAdvice));
+            Boundary.Diagnostic(DiagnosticIds.UnboundedBoundary).WithLocation(0).WithArguments("'ActionBlock' without a BoundedCapacity", TargetAdvice));
 
     [Fact]
     public Task A_constant_or_cast_policy_named_arguments_and_a_default_degrader_are_reported() =>

@@ -8,6 +8,7 @@ public sealed class UnboundedBoundaryAnalyzerTests
         "use a policy operator with a capacity (DropOldest, PauseUpstream, FailOnOverflow, DegradeQuality or WithBackpressure)";
 
     private const string BlockAdvice = "set BoundedCapacity or use BackpressureBlock<T> with a policy";
+    private const string TargetAdvice = "set BoundedCapacity (a BackpressureBlock<T> linked in front of it then applies a policy other than waiting)";
 
     [Fact]
     public Task ObserveOn_is_reported_on_its_name() =>
@@ -95,11 +96,11 @@ public sealed class UnboundedBoundaryAnalyzerTests
             }
             """,
             Verifier.Diagnostic(DiagnosticIds.UnboundedBoundary).WithLocation(0).WithArguments("'BufferBlock' without a BoundedCapacity", BlockAdvice),
-            Verifier.Diagnostic(DiagnosticIds.UnboundedBoundary).WithLocation(1).WithArguments("'ActionBlock' without a BoundedCapacity", BlockAdvice),
-            Verifier.Diagnostic(DiagnosticIds.UnboundedBoundary).WithLocation(2).WithArguments("'TransformBlock' without a BoundedCapacity", BlockAdvice),
-            Verifier.Diagnostic(DiagnosticIds.UnboundedBoundary).WithLocation(3).WithArguments("'TransformManyBlock' without a BoundedCapacity", BlockAdvice),
-            Verifier.Diagnostic(DiagnosticIds.UnboundedBoundary).WithLocation(4).WithArguments("'BatchBlock' without a BoundedCapacity", BlockAdvice),
-            Verifier.Diagnostic(DiagnosticIds.UnboundedBoundary).WithLocation(5).WithArguments("'BroadcastBlock' without a BoundedCapacity", BlockAdvice),
+            Verifier.Diagnostic(DiagnosticIds.UnboundedBoundary).WithLocation(1).WithArguments("'ActionBlock' without a BoundedCapacity", TargetAdvice),
+            Verifier.Diagnostic(DiagnosticIds.UnboundedBoundary).WithLocation(2).WithArguments("'TransformBlock' without a BoundedCapacity", TargetAdvice),
+            Verifier.Diagnostic(DiagnosticIds.UnboundedBoundary).WithLocation(3).WithArguments("'TransformManyBlock' without a BoundedCapacity", TargetAdvice),
+            Verifier.Diagnostic(DiagnosticIds.UnboundedBoundary).WithLocation(4).WithArguments("'BatchBlock' without a BoundedCapacity", TargetAdvice),
+            Verifier.Diagnostic(DiagnosticIds.UnboundedBoundary).WithLocation(5).WithArguments("'BroadcastBlock' without a BoundedCapacity", TargetAdvice),
             Verifier.Diagnostic(DiagnosticIds.UnboundedBoundary).WithLocation(6).WithArguments("'BufferBlock' without a BoundedCapacity", BlockAdvice));
 
     [Fact]

@@ -12,7 +12,7 @@ namespace Reactive.Streams.Analyzers.Tests.Rules;
 public sealed class UnboundedJoinBlockAnalyzerTests
 {
     private const string Message = "'JoinBlock' without a BoundedCapacity";
-    private const string BlockAdvice = "set BoundedCapacity or use BackpressureBlock<T> with a policy";
+    private const string TargetAdvice = "set BoundedCapacity (a BackpressureBlock<T> linked in front of it then applies a policy other than waiting)";
 
     [Fact]
     public Task JoinBlocks_of_every_arity_without_a_bounded_capacity_are_reported() =>
@@ -31,14 +31,14 @@ public sealed class UnboundedJoinBlockAnalyzerTests
                 JoinBlock<int, string, long> I = {|#7:new(new GroupingDataflowBlockOptions())|};
             }
             """,
-            Verifier.Diagnostic(DiagnosticIds.UnboundedBoundary).WithLocation(0).WithArguments(Message, BlockAdvice),
-            Verifier.Diagnostic(DiagnosticIds.UnboundedBoundary).WithLocation(1).WithArguments(Message, BlockAdvice),
-            Verifier.Diagnostic(DiagnosticIds.UnboundedBoundary).WithLocation(2).WithArguments(Message, BlockAdvice),
-            Verifier.Diagnostic(DiagnosticIds.UnboundedBoundary).WithLocation(3).WithArguments(Message, BlockAdvice),
-            Verifier.Diagnostic(DiagnosticIds.UnboundedBoundary).WithLocation(4).WithArguments(Message, BlockAdvice),
-            Verifier.Diagnostic(DiagnosticIds.UnboundedBoundary).WithLocation(5).WithArguments(Message, BlockAdvice),
-            Verifier.Diagnostic(DiagnosticIds.UnboundedBoundary).WithLocation(6).WithArguments(Message, BlockAdvice),
-            Verifier.Diagnostic(DiagnosticIds.UnboundedBoundary).WithLocation(7).WithArguments(Message, BlockAdvice));
+            Verifier.Diagnostic(DiagnosticIds.UnboundedBoundary).WithLocation(0).WithArguments(Message, TargetAdvice),
+            Verifier.Diagnostic(DiagnosticIds.UnboundedBoundary).WithLocation(1).WithArguments(Message, TargetAdvice),
+            Verifier.Diagnostic(DiagnosticIds.UnboundedBoundary).WithLocation(2).WithArguments(Message, TargetAdvice),
+            Verifier.Diagnostic(DiagnosticIds.UnboundedBoundary).WithLocation(3).WithArguments(Message, TargetAdvice),
+            Verifier.Diagnostic(DiagnosticIds.UnboundedBoundary).WithLocation(4).WithArguments(Message, TargetAdvice),
+            Verifier.Diagnostic(DiagnosticIds.UnboundedBoundary).WithLocation(5).WithArguments(Message, TargetAdvice),
+            Verifier.Diagnostic(DiagnosticIds.UnboundedBoundary).WithLocation(6).WithArguments(Message, TargetAdvice),
+            Verifier.Diagnostic(DiagnosticIds.UnboundedBoundary).WithLocation(7).WithArguments(Message, TargetAdvice));
 
     [Fact]
     public Task Bounded_JoinBlocks_and_options_built_elsewhere_are_not_reported() =>
@@ -73,7 +73,7 @@ public sealed class UnboundedJoinBlockAnalyzerTests
                 object A = new {|#0:JoinBlock<int, string>|}(new GroupingDataflowBlockOptions { BoundedCapacity = NoLimit });
             }
             """,
-            Verifier.Diagnostic(DiagnosticIds.UnboundedBoundary).WithLocation(0).WithArguments(Message, BlockAdvice));
+            Verifier.Diagnostic(DiagnosticIds.UnboundedBoundary).WithLocation(0).WithArguments(Message, TargetAdvice));
 
     [Fact]
     public Task BatchedJoinBlocks_are_not_reported_since_the_runtime_refuses_them_a_bounded_capacity() =>
