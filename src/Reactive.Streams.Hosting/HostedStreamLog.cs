@@ -25,9 +25,9 @@ internal sealed class HostedStreamLog : IConsumerGroupLog, ICheckpointStore, IFo
     private int _disposed;
     private OnceDisposal? _disposal;
 
-    public HostedStreamLog(IOptions<StreamLogHostOptions> options, ILoggerFactory loggerFactory, TimeProvider timeProvider)
+    public HostedStreamLog(IServiceProvider services, IOptions<StreamLogHostOptions> options, ILoggerFactory loggerFactory, TimeProvider timeProvider)
     {
-        _open = new Lazy<Task<IStreamLog>>(() => OpenAsync(options.Value, loggerFactory, timeProvider, _disposing.Token), LazyThreadSafetyMode.ExecutionAndPublication);
+        _open = new Lazy<Task<IStreamLog>>(() => OpenAsync(services, options.Value, loggerFactory, timeProvider, _disposing.Token), LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
     /// <summary>The opened log, or the error that kept it from opening.</summary>
@@ -73,7 +73,7 @@ internal sealed class HostedStreamLog : IConsumerGroupLog, ICheckpointStore, IFo
         }
     }
 
-    private static async Task<IStreamLog> OpenAsync(StreamLogHostOptions options, ILoggerFactory loggerFactory, TimeProvider timeProvider, CancellationToken cancellationToken)
+    private static async Task<IStreamLog> OpenAsync(IServiceProvider services, StreamLogHostOptions options, ILoggerFactory loggerFactory, TimeProvider timeProvider, CancellationToken cancellationToken)
     {
         if (options.Provider == StreamLogProvider.Postgres)
         {
@@ -86,7 +86,9 @@ internal sealed class HostedStreamLog : IConsumerGroupLog, ICheckpointStore, IFo
                 Logger = loggerFactory.CreateLogger<PostgresStreamLog>(),
                 TimeProvider = timeProvider,
             };
-            return await PostgresStreamLog.OpenAsync(options.ConnectionString!, postgres, cancellationToken).ConfigureAwait(false);
+            return options.DataSource is { } dataSource
+                ? await PostgresStreamLog.OpenAsync(dataSource(services), postgres, cancellationToken).ConfigureAwait(false)
+                : await PostgresStreamLog.OpenAsync(options.ConnectionString!, postgres, cancellationToken).ConfigureAwait(false);
         }
 
         var path = string.IsNullOrWhiteSpace(options.Path) ? SqlitePathOf(options.ConnectionString!, out _)! : options.Path;

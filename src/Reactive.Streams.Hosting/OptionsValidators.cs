@@ -172,9 +172,16 @@ internal sealed class StreamLogHostOptionsValidator(string section) : IValidateO
         }
         else
         {
-            if (string.IsNullOrWhiteSpace(options.ConnectionString))
+            if (options.DataSource is not null)
             {
-                errors.Add($"{log}:ConnectionString: a PostgreSQL log needs a connection string: set {log}:ConnectionString (or ConnectionStrings:{options.ConnectionStringName}).");
+                if (!string.IsNullOrWhiteSpace(options.ConnectionString))
+                {
+                    errors.Add($"{log}:ConnectionString is set, but the log opens on the NpgsqlDataSource given to UseNpgsqlDataSource; remove one.");
+                }
+            }
+            else if (string.IsNullOrWhiteSpace(options.ConnectionString))
+            {
+                errors.Add($"{log}:ConnectionString: a PostgreSQL log needs a connection string: set {log}:ConnectionString (or ConnectionStrings:{options.ConnectionStringName}), or call UseNpgsqlDataSource.");
             }
             else
             {

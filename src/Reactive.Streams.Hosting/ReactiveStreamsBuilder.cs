@@ -52,6 +52,26 @@ public sealed class ReactiveStreamsBuilder
     }
 
     /// <summary>
+    /// Makes the stream log a PostgreSQL log on an <c>NpgsqlDataSource</c> from the container (by default the one
+    /// registered as <c>NpgsqlDataSource</c>, as Npgsql's <c>AddNpgsqlDataSource</c> registers it) instead of a
+    /// connection string: its password provider, TLS callbacks and pool are used as configured, and the container, not
+    /// the log, disposes it. <c>Log:Provider</c> becomes <c>Postgres</c>; <c>Log:ConnectionString</c> must stay unset
+    /// (the <c>ConnectionStrings</c> entry is not consulted), and the other <c>Log:Postgres</c> options apply as usual.
+    /// </summary>
+    /// <param name="dataSource">Resolves the data source; null for the container's <c>NpgsqlDataSource</c>.</param>
+    /// <returns>This builder.</returns>
+    public ReactiveStreamsBuilder UseNpgsqlDataSource(Func<IServiceProvider, Npgsql.NpgsqlDataSource>? dataSource = null)
+    {
+        var resolve = dataSource ?? (static provider => provider.GetRequiredService<Npgsql.NpgsqlDataSource>());
+        Services.Configure<StreamLogHostOptions>(options =>
+        {
+            options.Provider = StreamLogProvider.Postgres;
+            options.DataSource = resolve;
+        });
+        return this;
+    }
+
+    /// <summary>
     /// Registers a <see cref="DeliveryDispatcher{T}"/> named <paramref name="name"/>, resolvable as a keyed singleton
     /// (<c>[FromKeyedServices(name)] DeliveryDispatcher&lt;T&gt;</c>). Its <see cref="DeliveryOptions{T}"/> bind from
     /// <c>Dispatchers:&lt;name&gt;</c>, each sink's <see cref="DeliverySinkOptions"/> from

@@ -36,7 +36,7 @@ public static class ReactiveStreamsServiceCollectionExtensions
             .BindConfigurationIfAny(ConfigurationKeys.Join(sectionPath, "Log"))
             .PostConfigure<IServiceProvider>((options, provider) =>
             {
-                if (string.IsNullOrWhiteSpace(options.ConnectionString) && string.IsNullOrWhiteSpace(options.Path)
+                if (options.DataSource is null && string.IsNullOrWhiteSpace(options.ConnectionString) && string.IsNullOrWhiteSpace(options.Path)
                     && provider.GetService<IConfiguration>()?.GetConnectionString(options.ConnectionStringName) is { Length: > 0 } named)
                 {
                     options.ConnectionString = named;
@@ -45,6 +45,7 @@ public static class ReactiveStreamsServiceCollectionExtensions
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<StreamLogHostOptions>>(new StreamLogHostOptionsValidator(sectionPath));
         services.AddSingleton(static provider => new HostedStreamLog(
+            provider,
             provider.GetRequiredService<IOptions<StreamLogHostOptions>>(),
             provider.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance,
             provider.GetService<TimeProvider>() ?? TimeProvider.System));

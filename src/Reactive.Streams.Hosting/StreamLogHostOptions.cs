@@ -40,4 +40,10 @@ public sealed class StreamLogHostOptions
 
     /// <summary>The PostgreSQL backend's options (section <c>Log:Postgres</c>); its clock and logger come from the host.</summary>
     public PostgresStreamLogOptions Postgres { get; set; } = new();
+
+    /// <summary>
+    /// The data source a PostgreSQL log opens on instead of <see cref="ConnectionString"/>, set by
+    /// <see cref="ReactiveStreamsBuilder.UseNpgsqlDataSource"/>; null to open on the connection string.
+    /// </summary>
+    internal Func<IServiceProvider, Npgsql.NpgsqlDataSource>? DataSource { get; set; }
 }
