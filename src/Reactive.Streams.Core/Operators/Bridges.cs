@@ -76,7 +76,10 @@ public static partial class ObservableBackpressureExtensions
     /// Under PauseUpstream the source is subscribed on the thread pool, so a source that emits synchronously while being
     /// subscribed blocks there (instead of in the enumerating flow, which could never read) until the reader makes room.
     /// An enumeration whose token is already cancelled throws <see cref="OperationCanceledException"/> from its first
-    /// <c>MoveNextAsync</c> without subscribing.
+    /// <c>MoveNextAsync</c> without subscribing. Once its token (<c>GetAsyncEnumerator</c>'s, or <c>WithCancellation</c>'s)
+    /// is cancelled, its next <c>MoveNextAsync</c> throws <see cref="OperationCanceledException"/> and unsubscribes, also
+    /// while items are buffered, as Ix's <c>ToAsyncEnumerable</c> does: a source that keeps the buffer from ever being
+    /// empty cannot hold the enumeration.
     /// </remarks>
     /// <typeparam name="T">The item type.</typeparam>
     /// <param name="source">The source sequence.</param>
@@ -113,6 +116,11 @@ public static partial class ObservableBackpressureExtensions
                 await foreach (var item in stream.ReadAllAsync(cancellationToken).ConfigureAwait(false))
                 {
                     yield return item;
+
+                    // ReadAllAsync, like a channel reader's, looks at its token only when it has to wait: with items
+                    // buffered it went on yielding after a cancellation, for ever behind a source that keeps the buffer
+                    // non-empty. Each MoveNextAsync after a cancellation throws instead, as with Ix's ToAsyncEnumerable.
+                    cancellationToken.ThrowIfCancellationRequested();
                 }
             }
             finally

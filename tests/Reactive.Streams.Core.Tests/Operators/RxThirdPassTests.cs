@@ -170,6 +170,34 @@ public class RxThirdPassTests
 
     [Theory]
     [MemberData(nameof(Policies))]
+    public async Task Cancelling_the_token_with_items_buffered_ends_the_enumeration_at_the_next_MoveNextAsync_and_lets_the_source_go(BackpressurePolicy policy)
+    {
+        // Ix's ToAsyncEnumerable (the twin) throws from every MoveNextAsync once its token is cancelled, and unsubscribes:
+        // a consumer that cancels a hot, never-ending source must get out even though the buffer is never empty.
+        var unsubscribed = 0;
+        var source = Observable.Range(0, 5).Concat(Observable.Never<int>()).Finally(() => Interlocked.Increment(ref unsubscribed));
+        using var cts = new CancellationTokenSource();
+        var seen = new List<int>();
+
+        var thrown = await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
+        {
+            await foreach (var item in source.ToAsyncEnumerable(policy, 8, static x => x).WithCancellation(cts.Token))
+            {
+                seen.Add(item);
+                if (item == 0)
+                {
+                    await cts.CancelAsync();
+                }
+            }
+        }).WaitAsync(Hang);
+
+        Assert.Equal(cts.Token, thrown.CancellationToken);
+        Assert.Equal([0], seen);
+        Assert.Equal(1, Volatile.Read(ref unsubscribed));
+    }
+
+    [Theory]
+    [MemberData(nameof(Policies))]
     public async Task An_enumerator_disposed_before_its_first_MoveNextAsync_never_subscribes_and_a_second_disposal_is_harmless(BackpressurePolicy policy)
     {
         var subscribed = 0;
