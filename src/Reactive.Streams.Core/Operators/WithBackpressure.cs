@@ -164,6 +164,8 @@ public static partial class ObservableBackpressureExtensions
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="capacity"/> is below 1.</exception>
     public static IObservable<T> DegradeQuality<T>(this IObservable<T> source, int capacity, Func<T, T> degrader, IScheduler scheduler)
     {
+        // The source first, as Rx names it first when several arguments are wrong.
+        ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(degrader);
         return WithBackpressure(source, BackpressurePolicy.DegradeQuality, capacity, degrader, scheduler);
     }

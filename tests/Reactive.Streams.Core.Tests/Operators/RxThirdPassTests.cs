@@ -223,4 +223,74 @@ public class RxThirdPassTests
         Assert.Equal([0, 1, 2], items);
         Assert.Equal(1, subscribed);
     }
+
+    [Fact]
+    public void An_undefined_policy_is_rejected_at_the_call_naming_policy_on_every_Rx_face()
+    {
+        var xs = Observable.Never<int>();
+        var undefined = (BackpressurePolicy)42;
+        var scheduler = ImmediateScheduler.Instance;
+
+        Assert.Equal("policy", Assert.Throws<ArgumentOutOfRangeException>(() => xs.WithBackpressure(undefined, 1, scheduler)).ParamName);
+        Assert.Equal("policy", Assert.Throws<ArgumentOutOfRangeException>(() => xs.WithBackpressure(undefined, 1, static x => x, scheduler)).ParamName);
+        Assert.Equal("policy", Assert.Throws<ArgumentOutOfRangeException>(() => xs.SubscribeAsync(static (_, _) => default, undefined, 1)).ParamName);
+        Assert.Equal("policy", Assert.Throws<ArgumentOutOfRangeException>(() => xs.ToBoundedStream(undefined, 1)).ParamName);
+        Assert.Equal("policy", Assert.Throws<ArgumentOutOfRangeException>(() => xs.ToAsyncEnumerable(undefined, 1)).ParamName);
+    }
+
+    [Fact]
+    public void With_several_arguments_wrong_the_null_source_is_named_first_as_Rx_does()
+    {
+        // Rx validates in parameter order, the source first (Observable.Buffer(null, 0) names "source").
+        IObservable<int> none = null!;
+
+        Assert.Equal("source", Assert.Throws<ArgumentNullException>(() => Observable.Buffer(none, 0)).ParamName);
+        Assert.Equal("source", Assert.Throws<ArgumentNullException>(() => none.DegradeQuality(1, null!, null!)).ParamName);
+        Assert.Equal("source", Assert.Throws<ArgumentNullException>(() => none.WithBackpressure(null!, null!)).ParamName);
+        Assert.Equal("source", Assert.Throws<ArgumentNullException>(() => none.PauseUpstream(0, TimeSpan.FromSeconds(-5), null!)).ParamName);
+        Assert.Equal("source", Assert.Throws<ArgumentNullException>(() => none.SubscribeAsync(null!, (BoundedStreamOptions<int>)null!)).ParamName);
+        Assert.Equal("source", Assert.Throws<ArgumentNullException>(() => none.ToBoundedStream(null!)).ParamName);
+        Assert.Equal("source", Assert.Throws<ArgumentNullException>(() => none.ToAsyncEnumerable(null!)).ParamName);
+    }
+
+    [Fact]
+    public void Behind_the_operator_Publish_RefCount_shares_one_buffer_and_lets_the_source_go_when_the_last_observer_leaves()
+    {
+        var scheduler = new TestScheduler();
+        var xs = scheduler.CreateHotObservable(OnNext(210, 1), OnNext(210, 2), OnNext(210, 3), OnNext(220, 4), OnNext(240, 5), OnCompleted<int>(250));
+        var shared = xs.DropOldest(2, scheduler).Publish().RefCount();
+        var a = scheduler.CreateObserver<int>();
+        var b = scheduler.CreateObserver<int>();
+        IDisposable? first = null;
+        IDisposable? second = null;
+        scheduler.ScheduleAbsolute(0, 200, (_, _) => first = shared.Subscribe(a));
+        scheduler.ScheduleAbsolute(0, 215, (_, _) => second = shared.Subscribe(b));
+        scheduler.ScheduleAbsolute(0, 225, (_, _) => { first!.Dispose(); return System.Reactive.Disposables.Disposable.Empty; });
+        scheduler.ScheduleAbsolute(0, 230, (_, _) => { second!.Dispose(); return System.Reactive.Disposables.Disposable.Empty; });
+
+        scheduler.Start();
+
+        // One operator subscription: one buffer, one drain; each observer sees what the drain delivers while it is there.
+        Assert.Equal([OnNext(211, 2), OnNext(211, 3), OnNext(221, 4)], a.Messages);
+        Assert.Equal([OnNext(221, 4)], b.Messages);
+        Assert.Equal([Subscribe(200, 230)], xs.Subscriptions);
+    }
+
+    [Fact]
+    public void Behind_the_operator_Replay_hands_a_late_observer_what_the_drain_delivered()
+    {
+        var scheduler = new TestScheduler();
+        var xs = scheduler.CreateHotObservable(OnNext(210, 1), OnNext(210, 2), OnNext(210, 3), OnCompleted<int>(220));
+        var replayed = xs.DropOldest(2, scheduler).Replay(1).RefCount();
+        var a = scheduler.CreateObserver<int>();
+        var late = scheduler.CreateObserver<int>();
+        scheduler.ScheduleAbsolute(0, 200, (_, _) => replayed.Subscribe(a));
+        scheduler.ScheduleAbsolute(0, 215, (_, _) => replayed.Subscribe(late));
+
+        scheduler.Start();
+
+        Assert.Equal([OnNext(211, 2), OnNext(211, 3), OnCompleted<int>(221)], a.Messages);
+        Assert.Equal([OnNext(215, 3), OnCompleted<int>(221)], late.Messages);
+        Assert.Equal([Subscribe(200, 220)], xs.Subscriptions);
+    }
 }
