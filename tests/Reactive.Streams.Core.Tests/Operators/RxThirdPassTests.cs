@@ -293,4 +293,60 @@ public class RxThirdPassTests
         Assert.Equal([OnNext(215, 3), OnCompleted<int>(221)], late.Messages);
         Assert.Equal([Subscribe(200, 220)], xs.Subscriptions);
     }
+
+    [Fact]
+    public void On_the_same_schedule_ObserveOn_delivers_an_error_ahead_of_what_it_holds_and_the_operator_after_it()
+    {
+        // The documented difference, seen on both: at one tick two items then an error arrive.
+        var scheduler = new TestScheduler();
+        var boom = new InvalidOperationException("boom");
+        var xs = scheduler.CreateHotObservable(OnNext(210, 1), OnNext(210, 2), OnError<int>(210, boom));
+        var twin = scheduler.CreateObserver<int>();
+        var ours = scheduler.CreateObserver<int>();
+        scheduler.ScheduleAbsolute(0, 200, (_, _) => xs.ObserveOn(scheduler).Subscribe(twin));
+        scheduler.ScheduleAbsolute(0, 200, (_, _) => xs.WithBackpressure(BackpressurePolicy.Fail, 4, scheduler).Subscribe(ours));
+
+        scheduler.Start();
+
+        Assert.Equal([OnError<int>(211, boom)], twin.Messages);
+        Assert.Equal([OnNext(211, 1), OnNext(211, 2), OnError<int>(211, boom)], ours.Messages);
+    }
+
+    [Theory]
+    [InlineData("immediate")]
+    [InlineData("current-thread")]
+    [InlineData("task-pool")]
+    [InlineData("thread-pool")]
+    [InlineData("new-thread")]
+    [InlineData("event-loop")]
+    public async Task SubscribeAsync_under_PauseUpstream_handles_a_synchronous_source_whole_and_in_order_on_Rxs_real_schedulers(string kind)
+    {
+        using var loop = kind == "event-loop" ? new EventLoopScheduler() : null;
+        IScheduler scheduler = kind switch
+        {
+            "immediate" => ImmediateScheduler.Instance,
+            "current-thread" => CurrentThreadScheduler.Instance,
+            "task-pool" => TaskPoolScheduler.Default,
+            "thread-pool" => ThreadPoolScheduler.Instance,
+            "new-thread" => NewThreadScheduler.Default,
+            _ => loop!,
+        };
+        var handled = new List<int>();
+
+        // Range emits on this thread (inside Subscribe, within the trampoline every subscription runs in) far more
+        // than the capacity; the handler yields, so the loop continues on the pool and makes room for the producer.
+        var subscription = Observable.Range(0, 200).SubscribeAsync(
+            async (x, _) =>
+            {
+                handled.Add(x);
+                await Task.Yield();
+            },
+            BackpressurePolicy.PauseUpstream,
+            4,
+            scheduler: scheduler);
+        await subscription.Completion.WaitAsync(Hang);
+
+        Assert.Equal(Enumerable.Range(0, 200), handled);
+        Assert.Equal(new StreamMetricsSnapshot(200, 200, 0, 0, subscription.GetMetrics().PauseUpstreamBlocks, 0, 0, 0), subscription.GetMetrics());
+    }
 }
