@@ -349,4 +349,51 @@ public class RxThirdPassTests
         Assert.Equal(Enumerable.Range(0, 200), handled);
         Assert.Equal(new StreamMetricsSnapshot(200, 200, 0, 0, subscription.GetMetrics().PauseUpstreamBlocks, 0, 0, 0), subscription.GetMetrics());
     }
+
+    [Theory]
+    [MemberData(nameof(Policies))]
+    public async Task At_capacity_one_ToAsyncEnumerable_applies_each_policy_to_a_synchronous_source(BackpressurePolicy policy)
+    {
+        var unsubscribed = 0;
+        var source = Observable.Range(0, 5).Finally(() => Interlocked.Increment(ref unsubscribed));
+        var items = new List<int>();
+        Exception? error = null;
+
+        try
+        {
+            await foreach (var item in source.ToAsyncEnumerable(policy, 1, static x => -x))
+            {
+                items.Add(item);
+            }
+        }
+        catch (StreamOverflowException overflow)
+        {
+            error = overflow;
+        }
+
+        // Outside PauseUpstream the whole burst is pushed while the first MoveNextAsync subscribes, before any read.
+        switch (policy)
+        {
+            case BackpressurePolicy.DropOldest:
+                Assert.Equal([4], items);
+                break;
+            case BackpressurePolicy.DegradeQuality:
+                Assert.Equal([-4], items);
+                break;
+            case BackpressurePolicy.Fail:
+                Assert.Equal([0], items);
+                Assert.Equal(1, Assert.IsType<StreamOverflowException>(error).Capacity);
+                break;
+            default:
+                Assert.Equal([0, 1, 2, 3, 4], items);
+                break;
+        }
+
+        if (policy != BackpressurePolicy.Fail)
+        {
+            Assert.Null(error);
+        }
+
+        Assert.Equal(1, Volatile.Read(ref unsubscribed));
+    }
 }
