@@ -34,7 +34,9 @@ public interface IDeliverySink<in T>
 /// <summary>
 /// A batch-oriented <see cref="IDeliverySink{T}"/>: the dispatcher's worker hands it up to <c>MaxBatch</c> items at a
 /// time through <see cref="WriteBatchAsync"/> and never calls <see cref="IDeliverySink{T}.WriteAsync"/>. The batch
-/// succeeds, is retried or is dead-lettered as a whole.
+/// succeeds, is retried or is dead-lettered as a whole. As the dead-letter sink
+/// (<see cref="DeliveryOptions{T}.DeadLetterSink"/>) it is written one dead letter at a time, through
+/// <see cref="IDeliverySink{T}.WriteAsync"/>.
 /// </summary>
 /// <typeparam name="T">The item type.</typeparam>
 public interface IBatchDeliverySink<in T> : IDeliverySink<T>
