@@ -618,6 +618,61 @@ public abstract class ComposedPipelineTests
         }
     }
 
+    [Fact]
+    public async Task A_dispatch_its_caller_cancels_while_parked_reaches_the_sinks_that_took_it_but_the_restart_redelivers_it()
+    {
+        // docs/canal.md's pull loop: the stop token cancels the dispatch parked on a full Block queue. The frame already
+        // sits in the other sink's queue and is written there, yet is never acknowledged, so the checkpoint stops before
+        // it and the next run gets it again (the sink that wrote it sees it twice: at least once, not exactly once).
+        List<StreamId> ids;
+        var wide = new Sink("wide");
+        var narrow = new Sink("narrow") { HoldOn = item => item == 2 };
+        var fired = new FiredAcks();
+        await using (var handle = await OpenAsync())
+        {
+            var log = handle.Log;
+            ids = await AppendAsync(log, 0, 6);
+            var canal = await CursorCanal.OpenAsync(log, Stream, new CursorCanalOptions { CheckpointId = "parked" });
+            var options = new DeliveryOptions<int> { Name = "parked", MaxBatch = 1 };
+            options.AddSink(wide).AddSink(narrow, new DeliverySinkOptions { QueueCapacity = 1 });
+            var dispatcher = new DeliveryDispatcher<int>(options);
+            using var stop = new CancellationTokenSource();
+            var batch = (await canal.PullBatchAsync(6, TimeSpan.Zero)).ToList();
+            Assert.Equal(6, batch.Count);
+            for (var i = 0; i < 3; i++)
+            {
+                await dispatcher.DispatchAsync(Value(batch[i]), fired.For(canal.AckTokenFor(batch[i])), stop.Token);
+            }
+
+            await narrow.Held.Task.WaitAsync(s_hang); // narrow writes 2 and holds it; its queue of one is empty
+            await dispatcher.DispatchAsync(Value(batch[3]), fired.For(canal.AckTokenFor(batch[3])), stop.Token);
+            var parked = dispatcher.DispatchAsync(Value(batch[4]), fired.For(canal.AckTokenFor(batch[4])), stop.Token).AsTask();
+            Assert.False(parked.IsCompleted);
+            await stop.CancelAsync();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => parked).WaitAsync(s_hang);
+
+            narrow.Release.TrySetResult();
+            Assert.True(await dispatcher.ShutdownAsync(Timeout.InfiniteTimeSpan).WaitAsync(s_hang));
+            await WaitUntilAsync(() => fired.Count == 4);
+            Assert.Equal([0, 1, 2, 3, 4], wide.Committed);
+            Assert.Equal([0, 1, 2, 3], narrow.Committed);
+            Assert.Equal(4, dispatcher.AcknowledgedCount);
+            Assert.Equal(5, dispatcher.GetSinkMetrics("wide").Delivered);
+            Assert.Equal(4, dispatcher.GetSinkMetrics("narrow").Delivered);
+            await canal.DisposeAsync();
+            Assert.Equal(ids[3], await ((ICheckpointStore)log).ReadCheckpointAsync("parked"));
+        }
+
+        await using (var handle = await OpenAsync())
+        {
+            var canal = await CursorCanal.OpenAsync(handle.Log, Stream, new CursorCanalOptions { CheckpointId = "parked" });
+            Assert.Equal(ids[3], canal.CommittedPosition);
+            var again = await canal.PullBatchAsync(100, TimeSpan.Zero);
+            Assert.Equal([4, 5], again.ToList().Select(Value));
+            await canal.DisposeAsync();
+        }
+    }
+
     private static async Task WaitUntilAsync(Func<bool> condition)
     {
         var watchdog = Task.Delay(s_hang);
