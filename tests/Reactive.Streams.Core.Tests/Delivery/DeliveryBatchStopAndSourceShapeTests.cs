@@ -258,6 +258,42 @@ public class DeliveryBatchStopAndSourceShapeTests
         Assert.Equal((3L, 0L), (m.DeadLettered, m.Discarded));
     }
 
+    [Theory]
+    [InlineData("throw")]
+    [InlineData("faulted ValueTask")]
+    [InlineData("faulted Task")]
+    [InlineData("fails after yielding")]
+    [InlineData("own token cancelled")]
+    public async Task A_batch_sinks_failure_of_any_shape_is_one_attempt_and_the_retry_commits_the_whole_batch_once(string shape)
+    {
+        var time = new RecordingTimeProvider();
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var sink = new ShapedBatchSink(shape, gate.Task);
+        var options = new DeliveryOptions<int> { TimeProvider = time, MaxBatch = 8, BackoffBase = TimeSpan.FromSeconds(1) };
+        await using var dispatcher = new DeliveryDispatcher<int>(options.AddSink(sink));
+        var acks = Enumerable.Range(0, 4).Select(_ => new CountingAck()).ToArray();
+
+        // Item 0 goes alone and waits at the gate; 1-3 then make one batch, whose first attempt fails in the given shape.
+        await dispatcher.DispatchAsync(0, acks[0]);
+        await WaitUntil(() => sink.Calls == 1);
+        for (var i = 1; i < 4; i++)
+        {
+            await dispatcher.DispatchAsync(i, acks[i]);
+        }
+
+        gate.SetResult();
+        Assert.Equal(TimeSpan.FromSeconds(1), await time.NextTimerAsync());
+        Assert.Equal(1, acks[0].Count);
+        Assert.All(acks.Skip(1), a => Assert.Equal(0, a.Count));
+        time.Advance(TimeSpan.FromSeconds(1));
+        await Task.WhenAll(acks.Select(a => a.First));
+
+        Assert.Equal(3, sink.Calls);
+        Assert.Equal([[0], [1, 2, 3]], sink.Committed);
+        Assert.All(acks, a => Assert.Equal(1, a.Count));
+        Assert.Equal(new DeliverySinkMetrics("shaped", 4, 0, 1, 0, 0, 0), dispatcher.GetSinkMetrics("shaped"));
+    }
+
     private static async Task WaitUntil(Func<bool> condition)
     {
         var deadline = Environment.TickCount64 + (long)TestLimits.Hang.TotalMilliseconds;
@@ -265,6 +301,57 @@ public class DeliveryBatchStopAndSourceShapeTests
         {
             Assert.True(Environment.TickCount64 < deadline, "The condition never became true.");
             await Task.Yield();
+        }
+    }
+
+    /// <summary>A batch sink whose second call fails in the given shape; every other call commits (the first after a gate).</summary>
+    private sealed class ShapedBatchSink(string shape, Task gate) : IBatchDeliverySink<int>
+    {
+        private int _calls;
+
+        public string Name => "shaped";
+
+        public int Calls => Volatile.Read(ref _calls);
+
+        public List<int[]> Committed { get; } = [];
+
+        public ValueTask WriteAsync(int item, CancellationToken cancellationToken) => throw new InvalidOperationException("A batch sink is written in batches.");
+
+        public ValueTask WriteBatchAsync(IReadOnlyList<int> items, CancellationToken cancellationToken)
+        {
+            var call = Interlocked.Increment(ref _calls);
+            if (call == 1)
+            {
+                return CommitAfter(gate, items.ToArray());
+            }
+
+            if (call > 2)
+            {
+                Committed.Add([.. items]);
+                return default;
+            }
+
+            return shape switch
+            {
+                "throw" => throw new IOException("refused"),
+                "faulted ValueTask" => ValueTask.FromException(new IOException("refused")),
+                "faulted Task" => new ValueTask(Task.FromException(new IOException("refused"))),
+                "fails after yielding" => FailAfterYield(),
+                "own token cancelled" => new ValueTask(Task.FromCanceled(new CancellationToken(canceled: true))),
+                _ => throw new ArgumentOutOfRangeException(nameof(shape)),
+            };
+        }
+
+        private async ValueTask CommitAfter(Task wait, int[] items)
+        {
+            await wait;
+            Committed.Add(items);
+        }
+
+        private static async ValueTask FailAfterYield()
+        {
+            await Task.Yield();
+            throw new IOException("refused");
         }
     }
 
