@@ -313,7 +313,16 @@ public sealed partial class DeliveryDispatcher<T> : IAsyncDisposable, IDisposabl
         var latency = Meter.AckDuration;
         if (envelope.IsTimed && latency.Enabled)
         {
-            latency.Record(_timeProvider.GetElapsedTime(envelope.DispatchedAt).TotalSeconds, _dispatcherTag);
+            // .NET runs the listeners' measurement callbacks inside Record, on this thread: one that throws (an
+            // exporter's bug) must not stop the worker or fail the dispatch, nor keep the item from being acknowledged.
+            try
+            {
+                latency.Record(_timeProvider.GetElapsedTime(envelope.DispatchedAt).TotalSeconds, _dispatcherTag);
+            }
+            catch (Exception error)
+            {
+                DeliveryLog.AckDurationListenerFailed(Logger, Name, error);
+            }
         }
 
         if (envelope.Ack is { } ack)

@@ -23,6 +23,9 @@ internal static partial class DeliveryLog
     [LoggerMessage(EventId = 6005, Level = LogLevel.Error, Message = "Dispatcher '{Dispatcher}': the worker of sink '{Sink}' failed unexpectedly; its remaining items stay unacknowledged.")]
     public static partial void WorkerFailed(ILogger logger, string dispatcher, string sink, Exception error);
 
+    [LoggerMessage(EventId = 6008, Level = LogLevel.Warning, Message = "Dispatcher '{Dispatcher}': a listener of the reactive_streams.delivery.ack.duration histogram threw while the duration was recorded; the acknowledgement still fires.")]
+    public static partial void AckDurationListenerFailed(ILogger logger, string dispatcher, Exception error);
+
     [LoggerMessage(EventId = 6006, Level = LogLevel.Warning, Message = "Dispatcher '{Dispatcher}': a cancellation callback registered by a sink threw while shutdown stopped the workers.")]
     public static partial void CancellationCallbackFailed(ILogger logger, string dispatcher, Exception error);
 }
