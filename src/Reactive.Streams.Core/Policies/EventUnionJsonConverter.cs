@@ -2,7 +2,6 @@ using System.Buffers;
 using System.ComponentModel;
 using System.Runtime.InteropServices;
 using System.Text;
-using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
@@ -363,8 +362,7 @@ public abstract class EventUnionJsonConverter<TUnion> : JsonConverter<TUnion>
         // refuses such an object read as a JsonElement under the same options.
         if (!settings.AllowDuplicates)
         {
-            var depth = settings.Options.MaxDepth;
-            using var strict = JsonDocument.Parse(JsonMarshal.GetRawUtf8Value(payload).ToArray(), new JsonDocumentOptions { AllowDuplicateProperties = false, MaxDepth = depth == 0 ? 64 : depth });
+            using var strict = JsonDocument.Parse(JsonMarshal.GetRawUtf8Value(payload).ToArray(), new JsonDocumentOptions { AllowDuplicateProperties = false, MaxDepth = settings.MaxDepth });
         }
 
         var unknown = CreateUnknown(wireName, payload);
@@ -379,7 +377,7 @@ public abstract class EventUnionJsonConverter<TUnion> : JsonConverter<TUnion>
             // An old consumer must survive a new variant: a shared value it cannot read stays unset.
             try
             {
-                var valueReader = new Utf8JsonReader(JsonMarshal.GetRawUtf8Value(element));
+                var valueReader = new Utf8JsonReader(JsonMarshal.GetRawUtf8Value(element), new JsonReaderOptions { MaxDepth = settings.MaxDepth });
                 valueReader.Read();
                 var value = shared.ReadValue(ref valueReader, settings, variantWireName: null);
                 unknown = SetShared(unknown, s, value);
@@ -563,6 +561,7 @@ internal sealed class EventUnionJsonSettings
         AllowDuplicates = options.AllowDuplicateProperties;
         RespectRequired = options.RespectRequiredConstructorParameters;
         IgnoreCycles = ReferenceEquals(options.ReferenceHandler, ReferenceHandler.IgnoreCycles);
+        MaxDepth = options.MaxDepth == 0 ? 64 : options.MaxDepth;
         if (options.PropertyNamingPolicy is { } policy && properties.Length > 0)
         {
             Names = new string[properties.Length];
@@ -663,6 +662,9 @@ internal sealed class EventUnionJsonSettings
 
     /// <summary><c>ReferenceHandler.IgnoreCycles</c>: a value met again inside itself is written as null.</summary>
     public bool IgnoreCycles { get; }
+
+    /// <summary>The options' <c>MaxDepth</c>, 64 where they leave it 0, as System.Text.Json takes it.</summary>
+    public int MaxDepth { get; }
 
     public string UnionName => _unionName;
 
@@ -1096,8 +1098,8 @@ public static class EventUnionJsonPayload
     /// <summary>
     /// The raw payload a hand-built <c>Unknown</c> keeps, checked so that what the converter writes reads back as the same
     /// <c>Unknown</c>: <paramref name="rawPayload"/> itself when it is strict JSON, else (an object parsed with comments or
-    /// trailing commas allowed, whose raw bytes keep them) the same object written out without them, as System.Text.Json
-    /// writes such a <see cref="JsonElement"/>. Either way a copy independent of the document it came from
+    /// trailing commas allowed, whose raw bytes keep them) the same object copied without them, each token's text (a
+    /// string's escapes too) as it came. Either way a copy independent of the document it came from
     /// (<see cref="JsonElement.Clone"/>, free for an element that is one already, as the converter's are), so the
     /// <c>Unknown</c> outlives a document its caller disposes. Costs one pass over the payload's bytes.
     /// </summary>
@@ -1122,13 +1124,15 @@ public static class EventUnionJsonPayload
     /// <summary>
     /// The payload of an unknown variant as JSON that any reader accepts: an <c>Unknown</c> is written back from its raw
     /// bytes, and read under options that skip comments or allow trailing commas those bytes may hold them. A payload
-    /// without them keeps its bytes; one with them is written out again without them, as System.Text.Json writes a
-    /// <see cref="JsonElement"/> it read under the same options.
+    /// without them keeps its bytes; one with them is copied token by token without them (and without the whitespace
+    /// between tokens), each token's text as it came, so a string keeps its escapes (<c>\u003C</c> stays escaped, as it
+    /// does when System.Text.Json writes the same object read as a <see cref="JsonElement"/>). Any depth: the payload was
+    /// parsed within its reader's <c>MaxDepth</c> already.
     /// </summary>
     internal static JsonElement WithoutCommentsOrTrailingCommas(JsonElement payload)
     {
         var raw = JsonMarshal.GetRawUtf8Value(payload);
-        var strict = new Utf8JsonReader(raw);
+        var strict = new Utf8JsonReader(raw, new JsonReaderOptions { MaxDepth = int.MaxValue });
         try
         {
             while (strict.Read())
@@ -1141,14 +1145,63 @@ public static class EventUnionJsonPayload
         {
         }
 
+        var reader = new Utf8JsonReader(raw, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true, MaxDepth = int.MaxValue });
         var buffer = new ArrayBufferWriter<byte>(raw.Length);
-        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        var separate = false;
+        while (reader.Read())
         {
-            payload.WriteTo(writer);
+            var token = reader.TokenType;
+            if (separate && token is not (JsonTokenType.EndObject or JsonTokenType.EndArray))
+            {
+                Append(buffer, ","u8);
+            }
+
+            switch (token)
+            {
+                case JsonTokenType.StartObject:
+                    Append(buffer, "{"u8);
+                    separate = false;
+                    break;
+                case JsonTokenType.StartArray:
+                    Append(buffer, "["u8);
+                    separate = false;
+                    break;
+                case JsonTokenType.EndObject:
+                    Append(buffer, "}"u8);
+                    separate = true;
+                    break;
+                case JsonTokenType.EndArray:
+                    Append(buffer, "]"u8);
+                    separate = true;
+                    break;
+                case JsonTokenType.PropertyName:
+                    Append(buffer, "\""u8);
+                    Append(buffer, reader.ValueSpan);
+                    Append(buffer, "\":"u8);
+                    separate = false;
+                    break;
+                case JsonTokenType.String:
+                    Append(buffer, "\""u8);
+                    Append(buffer, reader.ValueSpan);
+                    Append(buffer, "\""u8);
+                    separate = true;
+                    break;
+                default:
+                    // A number, true, false or null: its text as it came.
+                    Append(buffer, reader.ValueSpan);
+                    separate = true;
+                    break;
+            }
         }
 
-        using var document = JsonDocument.Parse(buffer.WrittenMemory);
+        using var document = JsonDocument.Parse(buffer.WrittenMemory, new JsonDocumentOptions { MaxDepth = int.MaxValue });
         return document.RootElement.Clone();
+    }
+
+    private static void Append(ArrayBufferWriter<byte> buffer, ReadOnlySpan<byte> bytes)
+    {
+        bytes.CopyTo(buffer.GetSpan(bytes.Length));
+        buffer.Advance(bytes.Length);
     }
 
     /// <summary>A hash of a wire name and the raw bytes of a JSON value.</summary>

@@ -1,0 +1,117 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
+
+namespace Reactive.Streams.Generators.Tests.Unions;
+
+/// <summary>A union whose shared property holds any JSON, so an unknown variant's shared value may nest deep.</summary>
+[EventUnion]
+public abstract partial record Deep
+{
+    public sealed record Noted(string Id, JsonElement Data) : Deep;
+
+    public sealed record Cleared(string Id, JsonElement Data, int Count) : Deep;
+}
+
+/// <summary>The twin of <see cref="Deep"/> under System.Text.Json's own polymorphism.</summary>
+[JsonPolymorphic(TypeDiscriminatorPropertyName = "type")]
+[JsonDerivedType(typeof(Noted), "noted")]
+[JsonDerivedType(typeof(Cleared), "cleared")]
+public abstract record MirrorDeep
+{
+    public sealed record Noted(string Id, JsonElement Data) : MirrorDeep;
+
+    public sealed record Cleared(string Id, JsonElement Data, int Count) : MirrorDeep;
+}
+
+/// <summary>
+/// <c>MaxDepth</c> near its limit, against System.Text.Json's <c>[JsonPolymorphic]</c> twin and its <c>JsonElement</c>: what
+/// one refuses to read or write the other refuses, at the same depth, and what one reads the other reads.
+/// </summary>
+public sealed class UnionJsonDepthTests
+{
+    private static JsonSerializerOptions Options(Action<JsonSerializerOptions>? configure = null)
+    {
+        var options = new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, TypeInfoResolver = new DefaultJsonTypeInfoResolver() };
+        configure?.Invoke(options);
+        return options;
+    }
+
+    private static string Nested(int depth) => new string('[', depth) + new string(']', depth);
+
+    private static string Try(Func<string> action)
+    {
+        try
+        {
+            return "OK " + action();
+        }
+        catch (Exception e)
+        {
+            return e.GetType().Name;
+        }
+    }
+
+    // An unknown variant's payload was checked for comments by a reader, and copied, with the default MaxDepth of 64
+    // whatever the options said: a payload nested deeper than that failed to read (a JsonException naming a depth of 64)
+    // under a MaxDepth of 128 that System.Text.Json reads it under, as a JsonElement and inside a known variant.
+    [Theory]
+    [InlineData(false, false, true)]
+    [InlineData(true, false, true)]
+    [InlineData(false, true, true)]
+    [InlineData(false, false, false)]
+    public void An_unknown_variant_deeper_than_64_reads_under_a_MaxDepth_that_allows_it_as_a_JsonElement_does(bool comments, bool trailingCommas, bool allowDuplicates)
+    {
+        var options = Options(o =>
+        {
+            o.MaxDepth = 128;
+            o.ReadCommentHandling = comments ? JsonCommentHandling.Skip : JsonCommentHandling.Disallow;
+            o.AllowTrailingCommas = trailingCommas;
+            o.AllowDuplicateProperties = allowDuplicates;
+        });
+        var json = """{"type":"archived","id":"a","data":""" + Nested(100) + "}";
+
+        var item = Assert.IsType<Deep.Unknown>(JsonSerializer.Deserialize<Deep>(json, options));
+
+        Assert.Equal(json, JsonSerializer.Serialize(JsonSerializer.Deserialize<JsonElement>(json, options), options));
+        Assert.Equal(json, JsonSerializer.Serialize<Deep>(item, options));
+        Assert.Equal("a", item.Id);
+        var known = JsonSerializer.Deserialize<MirrorDeep>(json.Replace("archived", "noted", StringComparison.Ordinal), options)!;
+        Assert.Equal(((MirrorDeep.Noted)known).Data.GetRawText(), item.Data.GetRawText());
+    }
+
+    [Fact]
+    public void A_hand_built_unknown_keeps_a_payload_deeper_than_64()
+    {
+        var json = """{"type":"archived","id":"a","data":""" + Nested(100) + "}";
+        using var document = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = 128 });
+
+        var item = new Deep.Unknown("archived", document.RootElement);
+
+        Assert.Equal(json, item.RawPayload.GetRawText());
+        Assert.Equal(json, JsonSerializer.Serialize<Deep>(item, Options(static o => o.MaxDepth = 128)));
+    }
+
+    // Read with comments allowed, an unknown variant was written out again with the relaxed encoder: "\u003Cscript\u003E"
+    // came back as "<script>", unescaped (and not as System.Text.Json writes the same object, read as a JsonElement). It is
+    // now copied token by token, its escapes kept.
+    [Fact]
+    public void An_unknown_variant_read_with_comments_keeps_its_escapes()
+    {
+        var options = Options(static o =>
+        {
+            o.ReadCommentHandling = JsonCommentHandling.Skip;
+            o.AllowTrailingCommas = true;
+        });
+        const string Json = """{ "type" : "archived", /* why */ "html": "\u003Cscript\u003E caf\u00e9 ü \ud83d\ude00", "n": 1.50e0, "list": [ true, null, ], }""";
+        const string Expected = """{"type":"archived","html":"\u003Cscript\u003E caf\u00e9 ü \ud83d\ude00","n":1.50e0,"list":[true,null]}""";
+
+        var item = Assert.IsType<Deep.Unknown>(JsonSerializer.Deserialize<Deep>(Json, options));
+        using var document = JsonDocument.Parse(Json, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+        var built = new Deep.Unknown("archived", document.RootElement);
+
+        Assert.Equal(Expected, JsonSerializer.Serialize<Deep>(item, options));
+        Assert.Equal(Expected, JsonSerializer.Serialize<Deep>(built, options));
+        Assert.Equal("<script> café ü \ud83d\ude00", item.RawPayload.GetProperty("html").GetString());
+        Assert.Equal(item, JsonSerializer.Deserialize<Deep>(Expected));
+    }
+}
