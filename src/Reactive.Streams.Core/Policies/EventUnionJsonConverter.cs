@@ -746,6 +746,7 @@ public ref struct EventUnionJsonWriter
         {
             if (!_settings.IgnoreNulls)
             {
+                CheckDepth(property);
                 _writer.WriteNull(property.NameIn(_settings));
             }
 
@@ -786,6 +787,7 @@ public ref struct EventUnionJsonWriter
     {
         if (_settings.TypeInfos[property.Slot] is null && EventUnionJsonScalar<T>.Instance is { } codec)
         {
+            CheckDepth(property);
             codec.Write(_writer, property.NameIn(_settings), value);
         }
         else
@@ -802,6 +804,18 @@ public ref struct EventUnionJsonWriter
                 // the property and the place inside it in the message.
                 throw CannotWrite(property, e);
             }
+        }
+    }
+
+    // System.Text.Json refuses any property value, a scalar or a null too, once the writer is at the options' MaxDepth (a
+    // record's property there fails with "the object depth is larger than the maximum allowed depth"); a value the union
+    // writes itself is refused there too, so the union writes nothing a record would not. A value written through the
+    // options' type info is checked by the serializer, with the same test.
+    private readonly void CheckDepth(EventUnionJsonProperty property)
+    {
+        if (_writer.CurrentDepth >= _settings.MaxDepth)
+        {
+            throw new JsonException($"The value of \"{_settings.NameOf(property)}\" in the {_settings.UnionName} variant '{_variant!.WireName}' could not be written: the object depth is larger than the maximum allowed depth of {_settings.MaxDepth}.");
         }
     }
 

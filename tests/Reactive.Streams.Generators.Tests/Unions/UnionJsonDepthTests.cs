@@ -91,6 +91,61 @@ public sealed class UnionJsonDepthTests
         Assert.Equal(json, JsonSerializer.Serialize<Deep>(item, Options(static o => o.MaxDepth = 128)));
     }
 
+    // A value the union wrote itself (a string, a number, a null) went out at any depth: System.Text.Json refuses any
+    // property value at the options' MaxDepth ("a possible object cycle ... larger than the maximum allowed depth"), so
+    // [JsonPolymorphic] refused what the union wrote.
+    [Theory]
+    [InlineData(1, "root", JsonIgnoreCondition.Never)]
+    [InlineData(1, "root", JsonIgnoreCondition.WhenWritingNull)]
+    [InlineData(2, "root", JsonIgnoreCondition.Never)]
+    [InlineData(2, "array", JsonIgnoreCondition.Never)]
+    [InlineData(2, "array", JsonIgnoreCondition.WhenWritingNull)]
+    [InlineData(3, "array", JsonIgnoreCondition.Never)]
+    [InlineData(2, "holder", JsonIgnoreCondition.WhenWritingNull)]
+    [InlineData(3, "holder", JsonIgnoreCondition.Never)]
+    [InlineData(4, "holder", JsonIgnoreCondition.Never)]
+    public void A_variant_at_the_MaxDepth_limit_is_written_as_JsonPolymorphic_writes_it(int maxDepth, string nesting, JsonIgnoreCondition ignore)
+    {
+        var options = Options(o =>
+        {
+            o.MaxDepth = maxDepth;
+            o.DefaultIgnoreCondition = ignore;
+        });
+        var ours = new Shipment.Sent("s-1", new Address("Main", 1));
+        var theirs = new MirrorShipment.Sent("s-1", new Address("Main", 1));
+        var scalars = new Num.N(0, 5, 1.5, 2m, 7, null, null!, null!);
+        var mirrorScalars = new MirrorNum.N(0, 5, 1.5, 2m, 7, null, null!, null!);
+
+        string Write<T>(T value) => Try(() => nesting switch
+        {
+            "root" => JsonSerializer.Serialize(value, options),
+            "array" => JsonSerializer.Serialize(new[] { value }, options),
+            _ => JsonSerializer.Serialize(new UnionJsonErrorTests.Holder<T>(value, null), options),
+        });
+
+        Assert.Equal(Write<MirrorShipment>(theirs), Write<Shipment>(ours));
+        Assert.Equal(Write<MirrorNum>(mirrorScalars), Write<Num>(scalars));
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(4)]
+    public void A_variant_at_the_MaxDepth_limit_reads_as_JsonPolymorphic_reads_it(int maxDepth)
+    {
+        var options = Options(o => o.MaxDepth = maxDepth);
+        var output = Options();
+        const string Scalars = """{"type":"n","a":1,"b":2,"c":1.5,"d":2,"e":7,"f":null,"g":[1]}""";
+        const string Shipment = """{"type":"sent","id":"s-1","to":{"street":"Main","number":1}}""";
+
+        string Read<T>(string json) => Try(() => JsonSerializer.Serialize(JsonSerializer.Deserialize<T>(json, options), output));
+
+        Assert.Equal(Read<MirrorNum>(Scalars), Read<Num>(Scalars));
+        Assert.Equal(Read<MirrorNum[]>("[" + Scalars + "]"), Read<Num[]>("[" + Scalars + "]"));
+        Assert.Equal(Read<UnionJsonErrorTests.Holder<MirrorShipment>>("""{"value":""" + Shipment + "}"), Read<UnionJsonErrorTests.Holder<Shipment>>("""{"value":""" + Shipment + "}"));
+    }
+
     // Read with comments allowed, an unknown variant was written out again with the relaxed encoder: "\u003Cscript\u003E"
     // came back as "<script>", unescaped (and not as System.Text.Json writes the same object, read as a JsonElement). It is
     // now copied token by token, its escapes kept.
@@ -114,4 +169,19 @@ public sealed class UnionJsonDepthTests
         Assert.Equal("<script> café ü \ud83d\ude00", item.RawPayload.GetProperty("html").GetString());
         Assert.Equal(item, JsonSerializer.Deserialize<Deep>(Expected));
     }
+}
+
+/// <summary>A union of scalars the converter writes itself.</summary>
+[EventUnion]
+public abstract partial record Num
+{
+    public sealed record N(int A, long B, double C, decimal D, byte E, int? F, List<int>? G, string? H) : Num;
+}
+
+/// <summary>The twin of <see cref="Num"/>.</summary>
+[JsonPolymorphic(TypeDiscriminatorPropertyName = "type")]
+[JsonDerivedType(typeof(N), "n")]
+public abstract record MirrorNum
+{
+    public sealed record N(int A, long B, double C, decimal D, byte E, int? F, List<int>? G, string? H) : MirrorNum;
 }
