@@ -795,11 +795,18 @@ internal static class UnionParser
     }
 
     // A positional property the union's generated members would hide or clash with, or one written as the discriminator.
+    // One named like a generated method (Match, Switch and their asynchronous forms) would not even compile: a record's
+    // positional parameter binds to the inherited member of its name, which must be a readable property (CS8866).
     private static string? PropertyNameProblem(PropertyModel property)
     {
         if (property.Name is "Kind" or "WireName" or "Unknown" or "NotAVariant")
         {
             return "is a positional property named like the '" + property.Name + "' the generator adds to the union (and so to every variant)";
+        }
+
+        if (property.Name is "Match" or "Switch" or "MatchAsync" or "SwitchAsync")
+        {
+            return "is a positional property named like the '" + property.Name + "' method the generator adds to the union, which a record's positional parameter cannot bind to (CS8866)";
         }
 
         return property.JsonName == "type"
