@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
+using Reactive.Streams.Generators.Tests.Fixtures;
 
 namespace Reactive.Streams.Generators.Tests.Unions;
 
@@ -44,6 +45,42 @@ public sealed class UnionJsonContainerTests
         Assert.Equal(["FIRST-ONE", "SECOND-ONE"], read.Keys);
         Assert.Equal(written, JsonSerializer.Serialize(read, options));
     }
+
+    // A wire name is an explicit name: the DictionaryKeyPolicy leaves it as it leaves an enum member's
+    // [JsonStringEnumMemberName], and an Other's raw name as it came.
+    [Fact]
+    public void A_payloadless_key_is_not_renamed_by_the_DictionaryKeyPolicy_as_its_enum_twin_is_not()
+    {
+        var options = Options(static o => o.DictionaryKeyPolicy = JsonNamingPolicy.KebabCaseUpper);
+        var ours = new Dictionary<Outcome, int> { [new Outcome.Success()] = 1, [new Outcome.Other("timedOut")] = 2 };
+        var theirs = new Dictionary<MirrorOutcome, int> { [MirrorOutcome.Success] = 1 };
+
+        var written = JsonSerializer.Serialize(ours, options);
+
+        Assert.Equal(JsonSerializer.Serialize(theirs, options)[..^1] + ",\"timedOut\":2}", written);
+        Assert.Equal(ours, JsonSerializer.Deserialize<Dictionary<Outcome, int>>(written, options));
+    }
+
+    // A union property that is null: the serializer's own business (the converter never sees a null), so under
+    // RespectNullableAnnotations a non-nullable one is refused and a nullable one read, as for the twin.
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_null_union_property_reads_as_the_twin_s_under_RespectNullableAnnotations(bool respect)
+    {
+        var options = Options(o => o.RespectNullableAnnotations = respect);
+        const string Json = """{"value":null,"maybe":null}""";
+
+        Assert.Equal(
+            Read<Strict<MirrorShipment>>(Json, options).Split(' ')[0],
+            Read<Strict<Shipment>>(Json, options).Split(' ')[0]);
+        Assert.Equal(respect ? "JsonException" : "OK", Read<Strict<Shipment>>(Json, options).Split(' ')[0]);
+        Assert.Equal("OK", Read<Strict<Shipment>>("""{"value":{"type":"sent","id":"s","to":{"street":"a","number":1}},"maybe":null}""", options).Split(' ')[0]);
+    }
+
+    /// <summary>A union property declared non-nullable, and one nullable.</summary>
+    public sealed record Strict<T>(T Value, T? Maybe)
+        where T : class;
 
     [Fact]
     public void A_union_with_payloads_is_no_dictionary_key_as_the_twin_is_none()
