@@ -758,10 +758,45 @@ public ref struct EventUnionJsonWriter
 
     /// <summary>Writes an <c>Unknown</c> variant: the JSON object it was read from, byte for byte.</summary>
     /// <param name="payload">The JSON object it keeps.</param>
+    /// <exception cref="JsonException">The payload nests deeper than the writer allows (its <c>MaxDepth</c>, the options' when the serializer made it), where System.Text.Json refuses to write the same object as a <see cref="JsonElement"/>.</exception>
     public void WriteUnknown(JsonElement payload)
     {
-        _writer.WriteRawValue(JsonMarshal.GetRawUtf8Value(payload), skipInputValidation: true);
+        var raw = JsonMarshal.GetRawUtf8Value(payload);
+
+        // System.Text.Json writes a JsonElement through the writer, which refuses an object or array deeper than its
+        // MaxDepth (validation or not); the raw bytes would go out at any depth, and what the same options could not read
+        // back. An object nested k deep takes at least 2k bytes, so only a payload of twice the room or more is measured.
+        var maxDepth = _writer.Options.MaxDepth == 0 ? 1000 : _writer.Options.MaxDepth;
+        var room = maxDepth - _writer.CurrentDepth;
+        if (raw.Length >= 2 * room && !FitsIn(raw, room))
+        {
+            throw new JsonException($"The unknown {_settings.UnionName} variant could not be written: its payload nests deeper than the maximum allowed depth of {maxDepth}.");
+        }
+
+        _writer.WriteRawValue(raw, skipInputValidation: true);
         _done = true;
+    }
+
+    private static bool FitsIn(ReadOnlySpan<byte> raw, int depth)
+    {
+        if (depth <= 0)
+        {
+            return false;
+        }
+
+        var reader = new Utf8JsonReader(raw, new JsonReaderOptions { MaxDepth = depth });
+        try
+        {
+            while (reader.Read())
+            {
+            }
+
+            return true;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
     }
 
     /// <summary>Ends the object begun; false when the value was neither a variant nor an <c>Unknown</c>.</summary>

@@ -79,6 +79,31 @@ public sealed class UnionJsonDepthTests
         Assert.Equal(((MirrorDeep.Noted)known).Data.GetRawText(), item.Data.GetRawText());
     }
 
+    // The other way round: an unknown variant read under a MaxDepth of 128 was written under options that allow less, byte
+    // for byte, where System.Text.Json refuses to write the same object as a JsonElement (and the same options could not
+    // read what was written).
+    [Theory]
+    [InlineData(0, false)]
+    [InlineData(99, false)]
+    [InlineData(100, false)]
+    [InlineData(100, true)]
+    [InlineData(101, true)]
+    public void An_unknown_variant_deeper_than_the_options_allow_is_refused_as_a_JsonElement_is(int maxDepth, bool inArray)
+    {
+        // 100 levels: the object and 99 arrays in it.
+        var json = """{"type":"archived","id":"a","data":""" + Nested(99) + "}";
+        var wide = Options(static o => o.MaxDepth = 128);
+        var item = JsonSerializer.Deserialize<Deep>(json, wide)!;
+        var element = JsonSerializer.Deserialize<JsonElement>(json, wide);
+        var options = Options(o => o.MaxDepth = maxDepth);
+
+        var ours = Try(() => inArray ? JsonSerializer.Serialize(new[] { item }, options) : JsonSerializer.Serialize(item, options));
+        var theirs = Try(() => inArray ? JsonSerializer.Serialize(new[] { element }, options) : JsonSerializer.Serialize(element, options));
+
+        Assert.Equal(theirs, ours);
+        Assert.Equal(maxDepth >= (inArray ? 101 : 100), ours.StartsWith("OK", StringComparison.Ordinal));
+    }
+
     [Fact]
     public void A_hand_built_unknown_keeps_a_payload_deeper_than_64()
     {
