@@ -443,6 +443,13 @@ public sealed partial class DeliveryDispatcher<T> : IAsyncDisposable, IDisposabl
 
         await workers.ConfigureAwait(false);
 
+        // The dispatcher has ended, though its owner may hold it still: what its queues were left holding leaves the
+        // meter's depths now, not when it is collected (docs/metrics.md). Its counts stay.
+        foreach (var worker in _workers)
+        {
+            worker.EndMetering();
+        }
+
         // A worker that was merely slow to notice an empty, completed queue abandoned nothing: "drained" is about
         // items, not about how fast the workers exited. What a best-effort sink left was acknowledged already (it holds
         // no acknowledgement back): it is lost for that sink, not redelivered, so it is reported apart.

@@ -93,6 +93,13 @@ internal sealed partial class DeliverySinkWorker<T> : IDeliveryMetricsSource
 
     public BoundedBuffer<DeliveryEnvelope<T>> Queue { get; }
 
+    /// <summary>Tells the meter that this worker has stopped for good: its queue's depth leaves both of its series.</summary>
+    public void EndMetering()
+    {
+        Queue.EndMetering();
+        (_meterRegistration as MeterSeries.Registration)?.End();
+    }
+
     /// <summary>How many acknowledgements this worker fired (it released the last hold).</summary>
     public long Acknowledged => Volatile.Read(ref _acknowledged);
 

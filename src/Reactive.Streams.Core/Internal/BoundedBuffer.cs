@@ -529,6 +529,12 @@ internal abstract class BoundedBuffer<T> : IStreamMetricsSource, IMeteredStream
 
     StreamMetricsSnapshot IStreamMetricsSource.ReadRacy() => ReadCountersRacy();
 
+    /// <summary>
+    /// Tells the meter that the buffer's owner has ended for good (a disposed subscription): its depth leaves its series
+    /// now, not when it is collected (docs/metrics.md). Its own snapshot is unchanged. Not on any per-item path.
+    /// </summary>
+    internal void EndMetering() => (_meterRegistration as MeterSeries.Registration)?.End();
+
     /// <summary>The counters read without any lock, for the meter: each value is current, the set may be torn.</summary>
     private protected abstract StreamMetricsSnapshot ReadCountersRacy();
 }

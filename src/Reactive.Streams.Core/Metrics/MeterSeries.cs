@@ -65,12 +65,55 @@ internal sealed class MeterSeries
             totals[i] += _retired[i];
         }
 
+        Span<long> ended = stackalloc long[_retired.Length];
         foreach (var weak in _live)
         {
-            if (weak.TryGetTarget(out var registration))
+            if (!weak.TryGetTarget(out var registration))
+            {
+                continue;
+            }
+
+            if (!registration.IsEnded)
             {
                 registration.Source.AddCountersTo(totals);
+                continue;
             }
+
+            // Ended (disposed) but not yet collected: its counters, not its gauges, as after the fold.
+            ended.Clear();
+            registration.Source.AddCountersTo(ended);
+            for (var i = 0; i < ended.Length; i++)
+            {
+                if ((_gauges & (1UL << i)) == 0)
+                {
+                    totals[i] += ended[i];
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Whether the series is reported under its shared series' name now: its name was generated and every component
+    /// still in it has ended (been disposed) without being collected yet, which then folds it there. Under the registry's lock.
+    /// </summary>
+    private bool ReportsAsEnded
+    {
+        get
+        {
+            if (_endedName is null || _live.Count == 0)
+            {
+                return false;
+            }
+
+            foreach (var weak in _live)
+            {
+                if (weak.TryGetTarget(out var registration) && !registration.IsEnded)
+                {
+                    return false;
+                }
+            }
+
+            return true;
         }
     }
 
@@ -155,7 +198,9 @@ internal sealed class MeterSeries
         /// <summary>One measurement per series of <paramref name="kind"/>, of the counter at <paramref name="index"/>.</summary>
         public IEnumerable<Measurement<long>> Observe(string kind, int index)
         {
-            var measurements = new List<Measurement<long>>();
+            // Keyed by the tags reported: a generated-name series whose components have all ended is reported in its
+            // shared series (as it will be once they are collected), so an exporter sees it leave at once.
+            var reported = new Dictionary<(string First, string Second), (long Value, KeyValuePair<string, object?>[] Tags)>();
             Span<long> totals = stackalloc long[MaxWidth];
             lock (_lock)
             {
@@ -166,9 +211,20 @@ internal sealed class MeterSeries
                         var width = totals[..series._retired.Length];
                         width.Clear();
                         series.AddTo(width);
-                        measurements.Add(new Measurement<long>(width[index], series.Tags));
+                        var (first, tags) = series.ReportsAsEnded
+                            ? (series._endedName!, new KeyValuePair<string, object?>[] { new(series.Tags[0].Key, series._endedName), series.Tags[1] })
+                            : (key.First, series.Tags);
+                        reported[(first, key.Second)] = reported.TryGetValue((first, key.Second), out var sum)
+                            ? (sum.Value + width[index], sum.Tags)
+                            : (width[index], tags);
                     }
                 }
+            }
+
+            var measurements = new List<Measurement<long>>(reported.Count);
+            foreach (var (value, tags) in reported.Values)
+            {
+                measurements.Add(new Measurement<long>(value, tags));
             }
 
             return measurements;
@@ -207,6 +263,7 @@ internal sealed class MeterSeries
     internal sealed class Registration
     {
         private readonly MeterSeries _series;
+        private bool _ended;
 
         public Registration(MeterSeries series, IMeteredSource source)
         {
@@ -221,6 +278,19 @@ internal sealed class MeterSeries
 
         public IMeteredSource Source { get; }
 
+        /// <summary>
+        /// Whether the component has ended for good (<see cref="End"/>): the series counts its counters but not its
+        /// gauges, as it will once the component is collected and folded.
+        /// </summary>
+        public bool IsEnded => Volatile.Read(ref _ended);
+
         public WeakReference<Registration> Self { get; }
+
+        /// <summary>
+        /// Marks the component ended (disposed) while it may still be referenced: its depth leaves the series now, and a
+        /// series under a generated name is reported in its shared one. Its counters stay read live (a push racing the
+        /// disposal is still counted) until the collection folds them in.
+        /// </summary>
+        public void End() => Volatile.Write(ref _ended, true);
     }
 }

@@ -205,6 +205,9 @@ internal abstract class BackpressureSink<T> : ReadSignal, IObserver<T>
 
         // A drain that arms between the two calls is woken by this completion, and finds the consumer disposed.
         Buffer.TryComplete(null);
+
+        // The subscription has ended, though its owner may hold it still: what it buffered leaves the meter's depth now.
+        Buffer.EndMetering();
         return idle;
     }
 

@@ -1,0 +1,143 @@
+using System.Reactive.Subjects;
+using Reactive.Streams.Testing;
+using Reactive.Streams.Tests.Support;
+
+namespace Reactive.Streams.Tests.Metrics;
+
+/// <summary>
+/// A subscription disposed while the app still holds it (a field, a <c>CompositeDisposable</c>) has ended: its depth
+/// leaves its series at once, its counts stay, and a series under a generated name leaves the meter (docs/metrics.md).
+/// Each test reads its own <see cref="MeterSeriesTests.ScopedMeter"/>, so parallel classes cannot disturb it.
+/// </summary>
+public sealed class MetricsAfterDisposeTests
+{
+    private static long Value(MeterSeriesTests.ScopedMeter meter, string instrument, string stream) =>
+        Assert.Single(meter.Collect(), m => m.Instrument == "reactive_streams.stream." + instrument && m.Stream == stream).Value;
+
+    [Fact]
+    public void A_disposed_operator_subscription_leaves_the_depth_of_its_series_and_keeps_its_counts_in_the_sum()
+    {
+        using var meter = new MeterSeriesTests.ScopedMeter();
+        var scheduler = new TestScheduler(); // never advanced: every item stays buffered
+        var options = new BoundedStreamOptions<int>(BackpressurePolicy.DropOldest, 4) { Name = "held", MeterFactory = meter.Factory };
+        var first = new Subject<int>();
+        var second = new Subject<int>();
+        var disposed = first.WithBackpressure(options, scheduler).Subscribe(_ => { });
+        using var live = second.WithBackpressure(options, scheduler).Subscribe(_ => { });
+        first.OnNext(1);
+        first.OnNext(2);
+        first.OnNext(3);
+        second.OnNext(10);
+        Assert.Equal(4, Value(meter, "depth", "held"));
+
+        disposed.Dispose();
+        first.OnNext(4); // after Dispose: ignored, counted nowhere
+
+        // The live subscription's one item is all the series holds; the disposed one's pushes stay counted.
+        Assert.Equal(1, Value(meter, "depth", "held"));
+        Assert.Equal(4, Value(meter, "items.pushed", "held"));
+        second.OnNext(11);
+        Assert.Equal(2, Value(meter, "depth", "held"));
+        Assert.Equal(5, Value(meter, "items.pushed", "held"));
+        GC.KeepAlive(disposed);
+    }
+
+    [Fact]
+    public void A_disposed_SubscribeAsync_subscription_leaves_the_depth_of_its_series()
+    {
+        using var meter = new MeterSeriesTests.ScopedMeter();
+        var scheduler = new TestScheduler();
+        var options = new BoundedStreamOptions<int>(BackpressurePolicy.Fail, 8) { Name = "handled", MeterFactory = meter.Factory };
+        var first = new Subject<int>();
+        var second = new Subject<int>();
+        var disposed = first.SubscribeAsync(static (_, _) => ValueTask.CompletedTask, options, scheduler);
+        using var live = second.SubscribeAsync(static (_, _) => ValueTask.CompletedTask, options, scheduler);
+        first.OnNext(1);
+        first.OnNext(2);
+        second.OnNext(3);
+
+        disposed.Dispose();
+
+        Assert.Equal(1, Value(meter, "depth", "handled"));
+        Assert.Equal(3, Value(meter, "items.pushed", "handled"));
+        GC.KeepAlive(disposed);
+    }
+
+    [Fact]
+    public void A_disposed_unnamed_subscription_still_held_leaves_the_meter_and_its_counts_move_to_the_shared_series()
+    {
+        using var meter = new MeterSeriesTests.ScopedMeter();
+        var scheduler = new TestScheduler();
+        var subject = new Subject<int>();
+        var subscriptions = new List<IDisposable>();
+        for (var i = 0; i < 50; i++)
+        {
+            // A new operator each time: each has its own generated name, as short-lived unnamed pipelines would.
+            subscriptions.Add(subject.WithBackpressure(new BoundedStreamOptions<int>(BackpressurePolicy.DropOldest, 2) { MeterFactory = meter.Factory }, scheduler).Subscribe(_ => { }));
+        }
+
+        subject.OnNext(1);
+        subject.OnNext(2);
+        subject.OnNext(3);
+        Assert.Equal(50, meter.Collect().Count(m => m.Instrument == "reactive_streams.stream.depth"));
+
+        foreach (var subscription in subscriptions)
+        {
+            subscription.Dispose();
+        }
+
+        // Still referenced, but ended: no series of theirs is left but the shared one, which has every count.
+        var seen = meter.Collect().Where(m => m.Instrument.StartsWith("reactive_streams.stream.", StringComparison.Ordinal)).ToList();
+        Assert.All(seen, m => Assert.Equal("stream-*", m.Stream));
+        Assert.Equal(50 * 3, Value(meter, "items.pushed", "stream-*"));
+        Assert.Equal(50 * 1, Value(meter, "items.dropped", "stream-*"));
+        Assert.Equal(0, Value(meter, "depth", "stream-*"));
+        GC.KeepAlive(subscriptions);
+    }
+
+    [Fact]
+    public async Task A_dispatcher_shut_down_with_items_left_leaves_the_queue_depth_of_its_series_and_keeps_its_counts()
+    {
+        using var meter = new MeterSeriesTests.ScopedMeter();
+        var stopped = new BlockingSink();
+        var live = new BlockingSink();
+        var stoppedDispatcher = new DeliveryDispatcher<int>(new DeliveryOptions<int> { Name = "held-d", MeterFactory = meter.Factory }.AddSink(stopped));
+        await using var liveDispatcher = new DeliveryDispatcher<int>(new DeliveryOptions<int> { Name = "held-d", MeterFactory = meter.Factory }.AddSink(live));
+        // Each sink's worker takes the first item and waits in its write; what is dispatched then waits in the queue.
+        await stoppedDispatcher.DispatchAsync(0);
+        await liveDispatcher.DispatchAsync(10);
+        await stopped.Started.Task.WaitAsync(TestLimits.Hang);
+        await live.Started.Task.WaitAsync(TestLimits.Hang);
+        await stoppedDispatcher.DispatchAsync(1);
+        await stoppedDispatcher.DispatchAsync(2);
+        await liveDispatcher.DispatchAsync(11);
+        Assert.Equal(2 + 1, QueueDepth(meter));
+        Assert.Equal(2 + 1, Value(meter, "depth", "held-d/blocking"));
+
+        // No drain time: the write in progress is cancelled, the two queued items are left (unacknowledged).
+        Assert.False(await stoppedDispatcher.ShutdownAsync(TimeSpan.Zero).WaitAsync(TestLimits.Hang));
+
+        // The dispatcher has ended (it is still referenced): only the live one's queued item is waiting now.
+        Assert.Equal(1, QueueDepth(meter));
+        Assert.Equal(1, Value(meter, "depth", "held-d/blocking"));
+        Assert.Equal(5, Value(meter, "items.pushed", "held-d/blocking"));
+        GC.KeepAlive(stoppedDispatcher);
+    }
+
+    private static long QueueDepth(MeterSeriesTests.ScopedMeter meter) =>
+        Assert.Single(meter.Collect(), m => m.Instrument == "reactive_streams.delivery.queue.depth" && m.Dispatcher == "held-d" && m.Sink == "blocking").Value;
+
+    /// <summary>A sink whose writes wait until they are cancelled.</summary>
+    private sealed class BlockingSink : IDeliverySink<int>
+    {
+        public TaskCompletionSource Started { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public string Name => "blocking";
+
+        public async ValueTask WriteAsync(int item, CancellationToken cancellationToken)
+        {
+            Started.TrySetResult();
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+        }
+    }
+}
