@@ -211,6 +211,12 @@ public static partial class CanalWorker
             }
         }
 
+        if (activity is not null && parent != default)
+        {
+            // The producer's trace continues here, with its baggage.
+            StreamTracing.RestoreBaggage(activity, (StreamFrame)(object)batch[0]!);
+        }
+
         return activity;
     }
 

@@ -37,6 +37,12 @@ public sealed partial class DeliveryDispatcher<T>
             activity.SetTag("messaging.message.id", withId.Id.ToString());
         }
 
+        if (activity is not null && parent != default)
+        {
+            // The frame's trace continues here, with the baggage its producer set (the caller's span is only linked).
+            StreamTracing.RestoreBaggage(activity, source!);
+        }
+
         return activity;
     }
 

@@ -49,6 +49,13 @@ internal sealed partial class DeliverySinkWorker<T>
             }
         }
 
+        if (activity is not null && index >= 0 && _batch[index] is TracedDeliveryEnvelope<T> withBaggage)
+        {
+            // Parented by the dispatch span's context, not the span: its baggage (the caller's, or the frame's producer's)
+            // is carried over, so the sink sees it as a request handler would.
+            StreamTracing.AddBaggage(activity, withBaggage.Dispatch.Baggage);
+        }
+
         return activity;
     }
 

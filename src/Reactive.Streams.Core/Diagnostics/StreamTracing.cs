@@ -20,6 +20,18 @@ public static class StreamTracing
 
     internal static readonly ActivitySource Source = new(ActivitySourceName, typeof(StreamTracing).Assembly.GetName().Version?.ToString());
 
+    // Reads a field of a frame's headers for the propagator.
+    private static readonly DistributedContextPropagator.PropagatorGetterCallback s_getter =
+        static (object? carrier, string fieldName, out string? fieldValue, out IEnumerable<string>? fieldValues) =>
+        {
+            fieldValues = null;
+            fieldValue = null;
+            if (carrier is IReadOnlyDictionary<string, string> map && map.TryGetValue(fieldName, out var value))
+            {
+                fieldValue = value;
+            }
+        };
+
     /// <summary>Whether a span could be recorded now: instrumentation is on and someone listens to the source.</summary>
     internal static bool IsActive => Telemetry.Enabled && Source.HasListeners();
 
@@ -99,8 +111,8 @@ public static class StreamTracing
     /// <summary>
     /// A copy of <paramref name="headers"/> with <paramref name="activity"/>'s context injected by the current propagator
     /// (W3C). When the propagator injects a <c>traceparent</c>, the context replaces the headers' own whole: a
-    /// <c>tracestate</c> the headers carried (a frame forwarded from another trace) goes too, since it describes that
-    /// trace, not this one.
+    /// <c>tracestate</c> or <c>baggage</c> the headers carried (a frame forwarded from another trace) goes too, since it
+    /// describes that trace, not this one.
     /// </summary>
     internal static IReadOnlyDictionary<string, string> Inject(Activity activity, IReadOnlyDictionary<string, string>? headers)
     {
@@ -121,7 +133,11 @@ public static class StreamTracing
         var carrier = new Dictionary<string, string>(headers, StringComparer.Ordinal);
         if (injected.ContainsKey(FrameHeaders.TraceParent))
         {
-            carrier.Remove(FrameHeaders.TraceState);
+            // Every field the propagator carries (tracestate, baggage) describes the headers' old trace, not this one.
+            foreach (var field in DistributedContextPropagator.Current.Fields)
+            {
+                carrier.Remove(field);
+            }
         }
 
         foreach (var (key, value) in injected)
@@ -141,20 +157,39 @@ public static class StreamTracing
             return default;
         }
 
-        DistributedContextPropagator.Current.ExtractTraceIdAndState(
-            headers,
-            static (object? carrier, string fieldName, out string? fieldValue, out IEnumerable<string>? fieldValues) =>
-            {
-                fieldValues = null;
-                fieldValue = null;
-                if (carrier is IReadOnlyDictionary<string, string> map && map.TryGetValue(fieldName, out var value))
-                {
-                    fieldValue = value;
-                }
-            },
-            out var traceParent,
-            out var traceState);
+        DistributedContextPropagator.Current.ExtractTraceIdAndState(headers, s_getter, out var traceParent, out var traceState);
         return ActivityContext.TryParse(traceParent, traceState, isRemote: true, out var context) ? context : default;
+    }
+
+    /// <summary>
+    /// Adds the baggage <paramref name="frame"/> carries (the producer's, injected beside its context) to
+    /// <paramref name="activity"/>, a span whose parent is that frame's context: as ASP.NET Core does for a request, the
+    /// consumer's span, and what runs under it, sees the producer's baggage.
+    /// </summary>
+    internal static void RestoreBaggage(Activity activity, StreamFrame frame)
+    {
+        if (DistributedContextPropagator.Current.ExtractBaggage(frame.Headers, s_getter) is { } baggage)
+        {
+            AddBaggage(activity, baggage);
+        }
+    }
+
+    /// <summary>
+    /// Adds <paramref name="baggage"/> to <paramref name="activity"/> in its order (<see cref="Activity.AddBaggage"/>
+    /// puts each item first, so they are added last to first). Allocates nothing when there is none.
+    /// </summary>
+    internal static void AddBaggage(Activity activity, IEnumerable<KeyValuePair<string, string?>> baggage)
+    {
+        List<KeyValuePair<string, string?>>? items = null;
+        foreach (var item in baggage)
+        {
+            (items ??= []).Add(item);
+        }
+
+        for (var i = (items?.Count ?? 0) - 1; i >= 0; i--)
+        {
+            activity.AddBaggage(items![i].Key, items[i].Value);
+        }
     }
 
     /// <summary>
