@@ -104,7 +104,8 @@ internal sealed partial class DeliverySinkWorker<T>
             return;
         }
 
-        if (outcome != Outcome.Committed && error is not null)
+        // Failed only: a dead letter the shutdown cancelled (Stopped) is no failure, as for the write's own span.
+        if (outcome == Outcome.Failed && error is not null)
         {
             StreamTracing.SetError(activity, error);
         }
