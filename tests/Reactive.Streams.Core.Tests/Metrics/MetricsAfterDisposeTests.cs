@@ -124,6 +124,47 @@ public sealed class MetricsAfterDisposeTests
         GC.KeepAlive(stoppedDispatcher);
     }
 
+    [Fact]
+    public async Task Disposed_unnamed_dispatchers_still_held_leave_the_meter_and_their_counts_move_to_delivery_star()
+    {
+        using var meter = new MeterSeriesTests.ScopedMeter();
+        var dispatchers = new List<DeliveryDispatcher<int>>();
+        for (var i = 0; i < 20; i++)
+        {
+            var dispatcher = new DeliveryDispatcher<int>(new DeliveryOptions<int> { MeterFactory = meter.Factory }.AddSink(new CountingSink()));
+            dispatchers.Add(dispatcher);
+            await dispatcher.DispatchAsync(i);
+            await dispatcher.DispatchAsync(i);
+        }
+
+        foreach (var dispatcher in dispatchers)
+        {
+            // Drained first (a sink that never waits), so every item is delivered before the dispatcher ends.
+            Assert.True(await dispatcher.ShutdownAsync(TestLimits.Hang).WaitAsync(TestLimits.Hang));
+            await dispatcher.DisposeAsync();
+        }
+
+        // Ended, though held: one shared series per sink name for the delivery counters, and one per policy for the
+        // sink queues' streams, with every count.
+        var seen = meter.Collect();
+        var delivery = seen.Where(m => m.Instrument.StartsWith("reactive_streams.delivery.", StringComparison.Ordinal) && m.Dispatcher is not null).ToList();
+        Assert.All(delivery, m => Assert.Equal(("delivery-*", "counting"), (m.Dispatcher, m.Sink)));
+        Assert.Equal(20 * 2, Assert.Single(delivery, m => m.Instrument == "reactive_streams.delivery.items.delivered").Value);
+        Assert.Equal(0, Assert.Single(delivery, m => m.Instrument == "reactive_streams.delivery.queue.depth").Value);
+        var queues = seen.Where(m => m.Instrument.StartsWith("reactive_streams.stream.", StringComparison.Ordinal)).ToList();
+        Assert.All(queues, m => Assert.Equal("delivery-*/counting", m.Stream));
+        Assert.Equal(20 * 2, Assert.Single(queues, m => m.Instrument == "reactive_streams.stream.items.pushed").Value);
+        GC.KeepAlive(dispatchers);
+    }
+
+    /// <summary>A sink that completes every write at once.</summary>
+    private sealed class CountingSink : IDeliverySink<int>
+    {
+        public string Name => "counting";
+
+        public ValueTask WriteAsync(int item, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+    }
+
     private static long QueueDepth(MeterSeriesTests.ScopedMeter meter) =>
         Assert.Single(meter.Collect(), m => m.Instrument == "reactive_streams.delivery.queue.depth" && m.Dispatcher == "held-d" && m.Sink == "blocking").Value;
 
