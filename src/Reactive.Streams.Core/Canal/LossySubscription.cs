@@ -63,7 +63,14 @@ public sealed class LossySubscription<T> : ICanal<T>, IRequeueCanal<T>, IDisposa
     /// <returns>A completed task.</returns>
     public ValueTask DisposeAsync()
     {
-        _subscription?.Dispose();
+        if (_subscription is { } subscription)
+        {
+            // The buffer is this canal's own (made for the observable): what it holds now waits for no one, so it leaves
+            // the meter's depth. A stream the app passed in is the app's, and stays as it is.
+            subscription.Dispose();
+            _buffer.EndMetering();
+        }
+
         _puller.Dispose();
         return default;
     }

@@ -1,4 +1,5 @@
 using System.Reactive.Subjects;
+using Microsoft.Extensions.Time.Testing;
 using Reactive.Streams.Testing;
 using Reactive.Streams.Tests.Support;
 
@@ -163,6 +164,66 @@ public sealed class MetricsAfterDisposeTests
         public string Name => "counting";
 
         public ValueTask WriteAsync(int item, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+    }
+
+    [Fact]
+    public async Task A_disposed_lossy_subscription_over_an_observable_leaves_the_depth_of_its_series()
+    {
+        var name = $"lossy-{Guid.NewGuid():N}"; // on the static meter: a name no other test uses
+        var subject = new Subject<int>();
+        var canal = LossySubscription.Create(subject, capacity: 4, new FakeTimeProvider(), name);
+        subject.OnNext(1);
+        subject.OnNext(2);
+        Assert.Equal((2, 2), (StaticValue(name, "depth"), StaticValue(name, "items.pushed")));
+
+        await canal.DisposeAsync();
+
+        // It owned its buffer, and unsubscribed: what the buffer held is no longer waiting for anyone.
+        Assert.Equal((0, 2), (StaticValue(name, "depth"), StaticValue(name, "items.pushed")));
+        GC.KeepAlive(canal);
+    }
+
+    [Fact]
+    public async Task A_disposed_lossy_subscription_over_a_stream_leaves_the_streams_depth_alone()
+    {
+        var name = $"lossy-stream-{Guid.NewGuid():N}";
+        var stream = BoundedStream.DropOldest<int>(4, name);
+        var canal = LossySubscription.Create(stream, new FakeTimeProvider());
+        stream.TryPush(1);
+
+        await canal.DisposeAsync();
+
+        // The stream is the app's, still open: its depth stays.
+        Assert.Equal(1, StaticValue(name, "depth"));
+        Assert.Equal(PushStatus.Enqueued, stream.TryPush(2).Status);
+        Assert.Equal(2, StaticValue(name, "depth"));
+    }
+
+    private static long StaticValue(string stream, string instrument)
+    {
+        long? value = null;
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (i, l) =>
+        {
+            if (i.Meter == StreamMeter.Meter && i.Name == "reactive_streams.stream." + instrument)
+            {
+                l.EnableMeasurementEvents(i);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((_, v, tags, _) =>
+        {
+            foreach (var tag in tags)
+            {
+                if (tag.Key == StreamMeter.StreamNameAttribute && (string?)tag.Value == stream)
+                {
+                    Assert.Null(value);
+                    value = v;
+                }
+            }
+        });
+        listener.Start();
+        listener.RecordObservableInstruments();
+        return Assert.NotNull(value);
     }
 
     private static long QueueDepth(MeterSeriesTests.ScopedMeter meter) =>
