@@ -389,6 +389,185 @@ public class BackpressureBlockTwinChainTests
         Assert.Equal(2, await block.ReceiveAsync().WaitAsync(Guard));
     }
 
+    // ---- Links that end ------------------------------------------------------------------------------------------
+
+    [Theory]
+    [MemberData(nameof(All))]
+    public async Task A_MaxMessages_2_link_whose_target_consumes_its_second_message_later_is_then_gone(Twin twin)
+    {
+        var block = Create(twin, 4);
+        var bounded = new BufferBlock<int>(new DataflowBlockOptions { BoundedCapacity = 1 });
+        block.LinkTo(bounded, new DataflowLinkOptions { MaxMessages = 2, PropagateCompletion = true });
+        Assert.True(block.Post(1));
+        Assert.True(block.Post(2));
+        Assert.True(block.Post(3));
+
+        // The target takes 1 at once, postpones 2 and comes back for it when 1 is read: outside the offer, on its own
+        // task, the consume still counts against the link, which is then removed with its completion propagation.
+        Assert.Equal(1, await bounded.ReceiveAsync().WaitAsync(Guard));
+        Assert.Equal(2, await bounded.ReceiveAsync().WaitAsync(Guard));
+        var rest = new BufferBlock<int>();
+        block.LinkTo(rest, new DataflowLinkOptions { PropagateCompletion = true });
+        Assert.Equal(3, await rest.ReceiveAsync().WaitAsync(Guard));
+        block.Complete();
+        await rest.Completion.WaitAsync(Guard);
+        Assert.False(bounded.Completion.IsCompleted);
+        Assert.False(bounded.TryReceive(out _));
+        AssertConserved(block);
+    }
+
+    [Theory]
+    [MemberData(nameof(All))]
+    public async Task A_target_that_disposes_its_own_link_after_taking_two_messages_gets_exactly_those(Twin twin)
+    {
+        var block = Create(twin, 8);
+        var taker = new TakeTwoTarget();
+        var rest = new BufferBlock<int>();
+        taker.Link = block.LinkTo(taker);
+        block.LinkTo(rest);
+
+        for (var i = 1; i <= 5; i++)
+        {
+            Assert.True(block.Post(i));
+        }
+
+        Assert.Equal(3, await rest.ReceiveAsync().WaitAsync(Guard));
+        Assert.Equal(4, await rest.ReceiveAsync().WaitAsync(Guard));
+        Assert.Equal(5, await rest.ReceiveAsync().WaitAsync(Guard));
+        Assert.Equal([1, 2], taker.Values);
+        Assert.True(block.Post(6));
+        Assert.Equal(6, await rest.ReceiveAsync().WaitAsync(Guard));
+        Assert.Equal([1, 2], taker.Values);
+        AssertConserved(block);
+    }
+
+    [Theory]
+    [MemberData(nameof(All))]
+    public async Task A_link_made_after_Complete_gets_the_buffered_messages_then_the_completion(Twin twin)
+    {
+        var block = Create(twin, 4);
+        Assert.True(block.Post(1));
+        Assert.True(block.Post(2));
+        block.Complete();
+        Assert.False(block.Post(3));
+
+        var target = new BufferBlock<int>();
+        block.LinkTo(target, new DataflowLinkOptions { PropagateCompletion = true }, x => x > 0);
+
+        // The target (a BufferBlock too) completes only once it is drained in turn.
+        await block.Completion.WaitAsync(Guard);
+        Assert.Equal(1, await target.ReceiveAsync().WaitAsync(Guard));
+        Assert.Equal(2, await target.ReceiveAsync().WaitAsync(Guard));
+        await target.Completion.WaitAsync(Guard);
+        AssertConserved(block);
+    }
+
+    // ---- AsObserver at capacity 1 ---------------------------------------------------------------------------------
+
+    [Theory]
+    [MemberData(nameof(All))]
+    public async Task AsObserver_into_a_capacity_1_block_keeps_what_the_policy_promises_and_completes_after_the_last_send(Twin twin)
+    {
+        var block = Create(twin, 1);
+
+        // Dataflow's observer blocks in OnNext until its SendAsync completes, so the producer runs on a thread of its own.
+        var producing = Task.Run(() => Observable.Range(1, 4).Subscribe(block.AsObserver()));
+
+        // PauseUpstream (BufferBlock's behaviour): each SendAsync waits its turn, and the completion waits for the last.
+        // DropOldest and DegradeQuality keep the newest (degraded when it overflowed); Fail keeps the first and refuses the
+        // rest (each a counted overflow).
+        var expected = twin switch
+        {
+            Twin.DropOldest => [4],
+            Twin.DegradeQuality => [-4],
+            Twin.Fail => [1],
+            _ => new[] { 1, 2, 3, 4 },
+        };
+        if (twin is not (Twin.BufferBlock or Twin.PauseUpstream))
+        {
+            // Nothing waits: the producer is done (and the block completed) before anything is read.
+            await producing.WaitAsync(Guard);
+        }
+
+        var received = new List<int>();
+        while (await block.OutputAvailableAsync().WaitAsync(Guard))
+        {
+            if (Receivable(block).TryReceive(out var item))
+            {
+                received.Add(item);
+            }
+        }
+
+        Assert.Equal(expected, received);
+        await block.Completion.WaitAsync(Guard);
+        await producing.WaitAsync(Guard);
+        if (block is BackpressureBlock<int> policy)
+        {
+            var metrics = policy.GetMetrics();
+            Assert.Equal(twin == Twin.Fail ? 3 : 0, metrics.FailOverflows);
+            Assert.True(metrics.IsConserved, metrics.ToString());
+        }
+    }
+
+    /// <summary>A target that consumes what it is offered and disposes its own link, from inside the offer, after two.</summary>
+    private sealed class TakeTwoTarget : ITargetBlock<int>
+    {
+        private readonly List<int> _values = [];
+
+        public IDisposable? Link { get; set; }
+
+        public List<int> Values
+        {
+            get
+            {
+                lock (_values)
+                {
+                    return [.. _values];
+                }
+            }
+        }
+
+        public Task Completion { get; } = new TaskCompletionSource().Task;
+
+        public DataflowMessageStatus OfferMessage(DataflowMessageHeader messageHeader, int messageValue, ISourceBlock<int>? source, bool consumeToAccept)
+        {
+            lock (_values)
+            {
+                if (_values.Count >= 2)
+                {
+                    // Offered after its link was disposed: shows as a third value.
+                    _values.Add(messageValue);
+                    return DataflowMessageStatus.DecliningPermanently;
+                }
+
+                if (consumeToAccept)
+                {
+                    messageValue = source!.ConsumeMessage(messageHeader, this, out var consumed);
+                    if (!consumed)
+                    {
+                        return DataflowMessageStatus.NotAvailable;
+                    }
+                }
+
+                _values.Add(messageValue);
+                if (_values.Count == 2)
+                {
+                    Link!.Dispose();
+                }
+
+                return DataflowMessageStatus.Accepted;
+            }
+        }
+
+        public void Complete()
+        {
+        }
+
+        public void Fault(Exception exception)
+        {
+        }
+    }
+
     /// <summary>A target whose <c>OfferMessage</c> throws, as a target with a bug does; until armed it postpones every offer.</summary>
     private sealed class ThrowingTarget(Exception error) : ITargetBlock<int>
     {
