@@ -265,4 +265,83 @@ public abstract partial class ConsumerGroupConformanceTests
         var reclaimed = await log.ClaimAsync(stream, "g", "b", 10, ClaimTimeout);
         Assert.Equal(new[] { (ids[0], 2L) }, reclaimed.Frames.Select(f => (f.Frame.Id, f.DeliveryCount)));
     }
+
+    /// <summary>
+    /// A frame parked twice, by a group on the first dead-letter stream with default dead-letter names, names its
+    /// latest parking (docs/consumer-groups.md: the four headers "replace headers of the same keys"): the second
+    /// dead-letter stream's frame says it came from the first dead-letter stream, its id there, the second group and
+    /// that group's count, and keeps the frame's own headers and payload.
+    /// </summary>
+    [Fact]
+    public async Task A_frame_parked_twice_through_default_dead_letter_streams_names_its_latest_parking()
+    {
+        var log = await CreateAsync();
+        var stream = NewStream();
+        var headers = new Dictionary<string, string> { ["tenant"] = "t1" };
+        await log.AppendAsync(stream, "poison"u8.ToArray(), AppendMode.Durable, headers);
+        var first = Track(await ConsumerGroupCanal.OpenAsync(log, stream, "g", "a", new ConsumerGroupCanalOptions
+        {
+            ClaimTimeout = ClaimTimeout, MaxDeliveries = 1, TimeProvider = Clock,
+        }));
+        Assert.Equal($"{stream}:g:dead-letter", first.DeadLetterStream);
+        Assert.Single(await first.PullBatchAsync(10, TimeSpan.Zero));
+        await PassAsync(ClaimTimeout);
+        Assert.True((await first.PullBatchAsync(10, TimeSpan.Zero)).IsEmpty);
+        var parkedOnce = Assert.Single(await log.ReadAsync(first.DeadLetterStream, StreamId.Min, StreamId.Max, 10));
+
+        var second = Track(await ConsumerGroupCanal.OpenAsync(log, first.DeadLetterStream, "ops", "b", new ConsumerGroupCanalOptions
+        {
+            ClaimTimeout = ClaimTimeout, MaxDeliveries = 2, TimeProvider = Clock,
+        }));
+        Assert.Equal($"{stream}:g:dead-letter:ops:dead-letter", second.DeadLetterStream);
+        for (var delivery = 1; delivery <= 2; delivery++)
+        {
+            var batch = await second.PullBatchAsync(10, TimeSpan.Zero);
+            Assert.Equal(new[] { parkedOnce.Id }, batch.Select(f => f.Id));
+            Assert.Equal(delivery, second.DeliveryCountOf(batch[0]));
+            await PassAsync(ClaimTimeout);
+        }
+
+        Assert.True((await second.PullBatchAsync(10, TimeSpan.Zero)).IsEmpty);
+        Assert.Equal(0, second.Unacknowledged);
+        var parkedTwice = Assert.Single(await log.ReadAsync(second.DeadLetterStream, StreamId.Min, StreamId.Max, 10));
+        Assert.Equal("poison", Text(parkedTwice));
+        var expected = new Dictionary<string, string>
+        {
+            ["tenant"] = "t1",
+            [FrameHeaders.OriginalStream] = first.DeadLetterStream,
+            [FrameHeaders.OriginalId] = parkedOnce.Id.ToString(),
+            [FrameHeaders.OriginalGroup] = "ops",
+            [FrameHeaders.DeliveryCount] = "3",
+        };
+        Assert.Equal(expected.OrderBy(h => h.Key, StringComparer.Ordinal), parkedTwice.Headers.OrderBy(h => h.Key, StringComparer.Ordinal));
+        Assert.Empty(await log.ReadPendingAsync(first.DeadLetterStream, "ops", null, 10));
+        Assert.Empty(await log.ReadPendingAsync(stream, "g", null, 10));
+    }
+
+    /// <summary>
+    /// docs/consumer-groups.md: Members "lists every member that has claimed". A member that asks for its own pending
+    /// frames back (a restarted canal's first pull) and has none is such a member on every backend: listed, with nothing
+    /// pending and its idle time counted from that call, while the group's cursor and lag do not move.
+    /// </summary>
+    [Fact]
+    public async Task A_member_that_asked_for_its_own_frames_back_and_had_none_is_listed_with_none_pending()
+    {
+        var log = await CreateAsync();
+        var stream = NewStream();
+        await AppendAsync(log, stream, 2);
+        await log.CreateGroupAsync(stream, "g", ConsumerGroupStart.Beginning);
+        await log.ClaimAsync(stream, "g", "b", 1, ClaimTimeout);
+        await PassAsync(TimeSpan.FromSeconds(3));
+
+        var none = await log.ClaimOwnPendingAsync(stream, "g", "a", StreamId.Min, 10);
+        Assert.Empty(none.Frames);
+        await PassAsync(TimeSpan.FromSeconds(1));
+
+        var info = await log.ReadGroupAsync(stream, "g");
+        Assert.Equal(
+            new[] { ("a", 0L, TimeSpan.FromSeconds(1)), ("b", 1L, TimeSpan.FromSeconds(4)) },
+            info!.Members.Select(m => (m.Name, m.PendingCount, m.Idle)));
+        Assert.Equal((none.LastDeliveredId, 1L, 1L), (info.LastDeliveredId, info.PendingCount, info.Lag));
+    }
 }
