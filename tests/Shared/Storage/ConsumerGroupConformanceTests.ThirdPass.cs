@@ -1,3 +1,5 @@
+using System.Text;
+
 namespace Reactive.Streams.Storage.Tests;
 
 /// <summary>
@@ -343,5 +345,60 @@ public abstract partial class ConsumerGroupConformanceTests
             new[] { ("a", 0L, TimeSpan.FromSeconds(1)), ("b", 1L, TimeSpan.FromSeconds(4)) },
             info!.Members.Select(m => (m.Name, m.PendingCount, m.Idle)));
         Assert.Equal((none.LastDeliveredId, 1L, 1L), (info.LastDeliveredId, info.PendingCount, info.Lag));
+    }
+
+    /// <summary>
+    /// Durable and best-effort frames interleaved, taken a frame at a time: new claims, reclaims and a member's own
+    /// frames taken back each hand out the next frame in id order whichever kind it is, and the lag falls by one with
+    /// each new frame (on Redis the two kinds are two native groups driven together, so a limit ending on one kind must
+    /// leave the other's next frame where it was).
+    /// </summary>
+    [Fact]
+    public async Task Durable_and_best_effort_frames_interleaved_come_one_at_a_time_in_id_order_through_every_kind_of_claim()
+    {
+        var log = await CreateAsync();
+        var stream = NewStream();
+        var ids = new List<StreamId>();
+        for (var i = 0; i < 3; i++)
+        {
+            ids.Add((await log.AppendAsync(stream, Encoding.UTF8.GetBytes($"d{i}"), AppendMode.Durable)).Id);
+            ids.Add((await log.AppendAsync(stream, Encoding.UTF8.GetBytes($"l{i}"), AppendMode.BestEffortLive)).Id);
+        }
+
+        await log.CreateGroupAsync(stream, "g", ConsumerGroupStart.Beginning);
+        for (var i = 0; i < ids.Count; i++)
+        {
+            var claim = await log.ClaimAsync(stream, "g", "a", 1, ClaimTimeout);
+            Assert.Equal(new[] { ids[i] }, Ids(claim));
+            Assert.Equal(ids[i], claim.LastDeliveredId);
+            Assert.Equal(ids.Count - i - 1, (await log.ReadGroupAsync(stream, "g"))!.Lag);
+        }
+
+        var back = new List<StreamId>();
+        var after = StreamId.Min;
+        for (var i = 0; i < ids.Count; i++)
+        {
+            var own = await log.ClaimOwnPendingAsync(stream, "g", "a", after, 1);
+            back.AddRange(Ids(own));
+            after = Ids(own).Single();
+        }
+
+        Assert.Equal(ids, back);
+        Assert.Empty((await log.ClaimOwnPendingAsync(stream, "g", "a", after, 1)).Frames);
+
+        await PassAsync(ClaimTimeout);
+        var reclaimed = new List<ClaimedFrame>();
+        for (var i = 0; i < ids.Count; i++)
+        {
+            reclaimed.AddRange((await log.ClaimAsync(stream, "g", "b", 1, ClaimTimeout)).Frames);
+        }
+
+        Assert.Equal(ids, reclaimed.Select(f => f.Frame.Id));
+        Assert.All(reclaimed, f => Assert.Equal(3, f.DeliveryCount));
+        Assert.Equal(new[] { "d0", "l0", "d1", "l1", "d2", "l2" }, reclaimed.Select(f => Text(f.Frame)));
+        Assert.Empty((await log.ClaimAsync(stream, "g", "b", 1, ClaimTimeout)).Frames);
+        var info = await log.ReadGroupAsync(stream, "g");
+        Assert.Equal((ids[^1], 6L, 0L), (info!.LastDeliveredId, info.PendingCount, info.Lag));
+        Assert.Equal(new[] { ("a", 0L), ("b", 6L) }, info.Members.Select(m => (m.Name, m.PendingCount)));
     }
 }
