@@ -348,6 +348,153 @@ public sealed class BackpressureChannelTwinThirdPassTests
         Assert.Equal([2], ChannelTwins.Drain(c.Channel.Reader));
     }
 
+    // ---- Unusual completion errors ---------------------------------------------------------------------------------
+
+    public static TheoryData<string, string> VariantsByError()
+    {
+        var data = new TheoryData<string, string>();
+        foreach (var variant in s_variants)
+        {
+            foreach (var error in new[] { "aggregate", "task-canceled", "nested-closed" })
+            {
+                data.Add(variant, error);
+            }
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(VariantsByError))]
+    public async Task TryComplete_with_an_unusual_error_ends_parked_readers_parked_writers_and_later_calls_as_the_twin(string variant, string errorKind)
+    {
+        // Every outcome, recorded by shape (status, type, whether it is the error or wraps it), must be the runtime's.
+        var expected = await Transcript("runtime", errorKind);
+        var actual = await Transcript(variant, errorKind);
+        Assert.Equal(expected, actual);
+    }
+
+    private static async Task<List<string>> Transcript(string variant, string errorKind)
+    {
+        Exception error = errorKind switch
+        {
+            "aggregate" => new AggregateException(new InvalidOperationException("a"), new FormatException("b")),
+            "task-canceled" => new TaskCanceledException("no token"),
+            _ => new ChannelClosedException("closed already", new IOException("inner")),
+        };
+        var lines = new List<string>();
+
+        // An empty channel with a pending ReadAsync and WaitToReadAsync; a full one with a pending WriteAsync and
+        // WaitToWriteAsync; one holding an item (completion waits for it).
+        var empty = Open(Twin.Wait, variant, capacity: 1);
+        var full = Open(Twin.Wait, variant, capacity: 1);
+        var holding = Open(Twin.DropOldest, variant, capacity: 1);
+        Fill(full);
+        Fill(holding);
+        var read = empty.Channel.Reader.ReadAsync().AsTask();
+        var waitToRead = empty.Channel.Reader.WaitToReadAsync().AsTask();
+        var write = full.Channel.Writer.WriteAsync(2).AsTask();
+        var waitToWrite = full.Channel.Writer.WaitToWriteAsync().AsTask();
+
+        foreach (var c in new[] { empty, full, holding })
+        {
+            Assert.True(c.Channel.Writer.TryComplete(error));
+        }
+
+        lines.Add("pending ReadAsync: " + await Outcome(read, error));
+        lines.Add("pending WaitToReadAsync: " + await Outcome(waitToRead, error));
+        lines.Add("pending WriteAsync: " + await Outcome(write, error));
+        lines.Add("pending WaitToWriteAsync: " + await Outcome(waitToWrite, error));
+        lines.Add("empty Completion: " + await Outcome(empty.Channel.Reader.Completion, error));
+        lines.Add("full Completion before the read: " + full.Channel.Reader.Completion.Status);
+        lines.Add("WriteAsync after: " + await Outcome(empty.Channel.Writer.WriteAsync(3).AsTask(), error));
+        lines.Add("WaitToWriteAsync after: " + await Outcome(empty.Channel.Writer.WaitToWriteAsync().AsTask(), error));
+        lines.Add("ReadAsync after: " + await Outcome(empty.Channel.Reader.ReadAsync().AsTask(), error));
+        lines.Add("WaitToReadAsync after: " + await Outcome(empty.Channel.Reader.WaitToReadAsync().AsTask(), error));
+        lines.Add("holding WaitToReadAsync: " + await Outcome(holding.Channel.Reader.WaitToReadAsync().AsTask(), error));
+        lines.Add("holding ReadAsync: " + await Outcome(holding.Channel.Reader.ReadAsync().AsTask(), error));
+        lines.Add("holding Completion: " + await Outcome(holding.Channel.Reader.Completion, error));
+        lines.Add("full items: " + string.Join(",", ChannelTwins.Drain(full.Channel.Reader)));
+        lines.Add("full Completion: " + await Outcome(full.Channel.Reader.Completion, error));
+
+        var items = new List<int>();
+        var enumeration = Task.Run(async () =>
+        {
+            await foreach (var item in full.Channel.Reader.ReadAllAsync())
+            {
+                items.Add(item);
+            }
+        });
+        lines.Add("ReadAllAsync: " + await Outcome(enumeration, error) + " after " + items.Count);
+        return lines;
+    }
+
+    private static async Task<string> Outcome(Task task, Exception error)
+    {
+        try
+        {
+            await task.WaitAsync(TestLimits.Hang);
+            return task switch
+            {
+                Task<bool> b => $"{task.Status} {b.Result}",
+                Task<int> i => $"{task.Status} {i.Result}",
+                _ => $"{task.Status}",
+            };
+        }
+        catch (Exception thrown) when (thrown is not TimeoutException)
+        {
+            var shape = $"{task.Status} {thrown.GetType().Name} same={ReferenceEquals(thrown, error)} wraps={ReferenceEquals(thrown.InnerException, error)}";
+            if (task.IsFaulted)
+            {
+                shape += $" faults={task.Exception!.InnerExceptions.Count} first-same={ReferenceEquals(task.Exception.InnerException, error)}";
+            }
+
+            return shape;
+        }
+    }
+
+    // ---- A pending ReadAsync beside a pending WaitToReadAsync -------------------------------------------------------
+
+    [Theory]
+    [MemberData(nameof(AllTwins))]
+    public async Task A_write_handed_to_a_pending_ReadAsync_leaves_a_pending_WaitToReadAsync_waiting_for_the_next(Twin twin, string variant)
+    {
+        var c = Open(twin, variant);
+        var wait = c.Channel.Reader.WaitToReadAsync().AsTask();
+        var read = c.Channel.Reader.ReadAsync().AsTask();
+
+        Assert.True(c.Channel.Writer.TryWrite(1));
+
+        Assert.Equal(1, await read.WaitAsync(TestLimits.Hang));
+        Assert.False(wait.IsCompleted);
+        Assert.Equal(0, c.Channel.Reader.Count);
+        Assert.False(c.Channel.Reader.TryPeek(out _));
+
+        Assert.True(c.Channel.Writer.TryWrite(2));
+        Assert.True(await wait.WaitAsync(TestLimits.Hang));
+        Assert.Equal(1, c.Channel.Reader.Count);
+        Assert.Equal([2], ChannelTwins.Drain(c.Channel.Reader));
+    }
+
+    // ---- LINQ over ReadAllAsync -------------------------------------------------------------------------------------
+
+    [Theory]
+    [MemberData(nameof(AllTwins))]
+    public async Task Linq_over_ReadAllAsync_takes_what_it_asks_for_and_leaves_the_rest(Twin twin, string variant)
+    {
+        var c = Open(twin, variant, capacity: 4);
+        Fill(c);
+
+        Assert.Equal(2, await c.Channel.Reader.ReadAllAsync().FirstAsync(x => x % 2 == 0));
+        Assert.Equal([3, 4], ChannelTwins.Drain(c.Channel.Reader).ToList());
+
+        Fill(c);
+        Assert.True(c.Channel.Writer.TryComplete());
+        Assert.Equal([2, 4], await c.Channel.Reader.ReadAllAsync().Where(x => x % 2 == 0).ToListAsync());
+        Assert.True(c.Channel.Reader.Completion.IsCompletedSuccessfully);
+        await Assert.ThrowsAsync<InvalidOperationException>(async () => await c.Channel.Reader.ReadAllAsync().FirstAsync());
+    }
+
     // ---- Support --------------------------------------------------------------------------------------------------
 
     private sealed record TwinChannel(Channel<int> Channel, int Capacity, Func<int, int> Overflowed);
