@@ -214,6 +214,34 @@ public sealed class BackpressureChannelTwinThirdPassTests
         Assert.Equal(0, c.Channel.Reader.Count);
     }
 
+    [Theory]
+    [MemberData(nameof(Variants))]
+    public async Task A_parked_write_cancelled_in_front_of_a_pending_WaitToWriteAsync_makes_no_room_for_it(string variant)
+    {
+        var c = Open(Twin.Wait, variant, capacity: 1);
+        Fill(c);
+        using var cts = new CancellationTokenSource();
+        var cancelled = c.Channel.Writer.WriteAsync(2, cts.Token).AsTask();
+        var kept = c.Channel.Writer.WriteAsync(3).AsTask();
+        var wait = c.Channel.Writer.WaitToWriteAsync().AsTask();
+
+        await cts.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled.WaitAsync(TestLimits.Hang));
+        Assert.False(wait.IsCompleted);   // the buffer is as full as it was
+        Assert.False(kept.IsCompleted);
+
+        Assert.True(c.Channel.Reader.TryRead(out var first));
+        Assert.Equal(1, first);
+        await kept.WaitAsync(TestLimits.Hang);
+        Assert.False(wait.IsCompleted);   // the parked write took the room
+        Assert.Equal(1, c.Channel.Reader.Count);
+
+        Assert.Equal(3, await c.Channel.Reader.ReadAsync());
+        Assert.True(await wait.WaitAsync(TestLimits.Hang));
+        Assert.True(c.Channel.Writer.TryWrite(4));
+        Assert.Equal([4], ChannelTwins.Drain(c.Channel.Reader));
+    }
+
     // ---- ReadAllAsync -------------------------------------------------------------------------------------------
 
     [Theory]
@@ -346,6 +374,60 @@ public sealed class BackpressureChannelTwinThirdPassTests
         Assert.False(c.Channel.Writer.TryWrite(3));
         Assert.False(await c.Channel.Writer.WaitToWriteAsync());
         Assert.Equal([2], ChannelTwins.Drain(c.Channel.Reader));
+    }
+
+    [Theory]
+    [MemberData(nameof(EvictingTwins))]
+    public async Task Evicting_writes_racing_a_completion_and_a_reader_account_for_every_accepted_item_once(Twin twin, string variant)
+    {
+        for (var round = 0; round < 20; round++)
+        {
+            var dropped = new List<int>();
+            var c = Open(twin, variant, capacity: 3, onDropped: item =>
+            {
+                lock (dropped)
+                {
+                    dropped.Add(item);
+                }
+            });
+            var accepted = new List<int>();
+            var read = new List<int>();
+            var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var writing = Task.Run(() =>
+            {
+                for (var i = 1; i <= 2000; i++)
+                {
+                    if (c.Channel.Writer.TryWrite(i))
+                    {
+                        accepted.Add(i);
+                    }
+
+                    if (i == 100)
+                    {
+                        started.SetResult();
+                    }
+                }
+            });
+            var reading = Task.Run(async () =>
+            {
+                await foreach (var item in c.Channel.Reader.ReadAllAsync())
+                {
+                    read.Add(item);
+                }
+            });
+
+            await started.Task.WaitAsync(TestLimits.Hang);
+            Assert.True(c.Channel.Writer.TryComplete());
+            await writing.WaitAsync(TestLimits.Hang);
+            await reading.WaitAsync(TestLimits.Hang);
+
+            // Every accepted write was read or evicted (as buffered: degraded or not), exactly once, each in order.
+            var seen = read.Concat(dropped).Select(x => Math.Abs(x)).Order().ToList();
+            Assert.Equal(accepted, seen);
+            Assert.Equal(read.Select(Math.Abs).Order(), read.Select(Math.Abs));
+            Assert.True(c.Channel.Reader.Completion.IsCompletedSuccessfully);
+            Assert.False(c.Channel.Writer.TryWrite(0));
+        }
     }
 
     // ---- Unusual completion errors ---------------------------------------------------------------------------------
