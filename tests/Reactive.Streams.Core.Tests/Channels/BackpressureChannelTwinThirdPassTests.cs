@@ -56,6 +56,15 @@ public sealed class BackpressureChannelTwinThirdPassTests
         List<int> expectedLeft = degrades ? [-4, -5] : [103, 5];
         Assert.Equal(expectedDropped, dropped);
         Assert.Equal(expectedLeft, ChannelTwins.Drain(channel.Reader));
+        if (variant != "runtime")
+        {
+            // Two writes to fill, three of the test's and the callback's (two, or one when 3 was degraded): all but the
+            // two read were evicted.
+            var metrics = channel.GetMetrics();
+            var pushed = degrades ? 6L : 7L;
+            Assert.Equal((pushed, 2L, pushed - 2, 0), (metrics.ItemsPushed, metrics.ItemsDelivered, metrics.ItemsEvicted, metrics.Depth));
+            Assert.True(metrics.IsConserved, metrics.ToString());
+        }
     }
 
     [Theory]
@@ -329,6 +338,51 @@ public sealed class BackpressureChannelTwinThirdPassTests
             Assert.True(c.Channel.Reader.Completion.IsCompletedSuccessfully);
             Assert.False(await c.Channel.Reader.WaitToReadAsync());
         }
+    }
+
+    [Theory]
+    [MemberData(nameof(AllTwins))]
+    public async Task Two_ReadAllAsync_enumerations_of_one_reader_share_the_items_each_once_each_in_order(Twin twin, string variant)
+    {
+        var c = Open(twin, variant, capacity: 2);
+        var firstItems = new List<int>();
+        var secondItems = new List<int>();
+        var first = Task.Run(async () =>
+        {
+            await foreach (var item in c.Channel.Reader.ReadAllAsync())
+            {
+                firstItems.Add(item);
+            }
+        });
+        var second = Task.Run(async () =>
+        {
+            await foreach (var item in c.Channel.Reader.ReadAllAsync())
+            {
+                secondItems.Add(item);
+            }
+        });
+
+        // Written with WriteAsync, which waits under Wait and evicts otherwise; only the Wait twin can be sure to
+        // deliver them all.
+        for (var i = 1; i <= 500; i++)
+        {
+            await c.Channel.Writer.WriteAsync(i);
+        }
+
+        c.Channel.Writer.Complete();
+        await Task.WhenAll(first, second).WaitAsync(TestLimits.Hang);
+
+        Assert.Equal(firstItems.Select(Math.Abs).Order(), firstItems.Select(Math.Abs));
+        Assert.Equal(secondItems.Select(Math.Abs).Order(), secondItems.Select(Math.Abs));
+        var all = firstItems.Concat(secondItems).Select(Math.Abs).Order().ToList();
+        Assert.Equal(all.Distinct(), all);
+        if (twin == Twin.Wait)
+        {
+            Assert.Equal(Enumerable.Range(1, 500), all);
+        }
+
+        Assert.Contains(500, all.Select(Math.Abs)); // the last write is never evicted: nothing comes after it
+        Assert.True(c.Channel.Reader.Completion.IsCompletedSuccessfully);
     }
 
     // ---- WaitToRead/WaitToWrite obtained before and awaited after completion ---------------------------------------
