@@ -121,6 +121,34 @@ public sealed class BackpressureChannelTwinThirdPassTests
         Assert.Same(boom, channel.Reader.Completion.Exception!.InnerException);
     }
 
+    [Theory]
+    [MemberData(nameof(EvictingTwins))]
+    public void A_throwing_drop_callback_reaches_a_WriteAsync_caller_the_way_it_reaches_the_runtime_channels(Twin twin, string variant)
+    {
+        // Whether the callback's exception leaves WriteAsync itself or a faulted task is part of the contract: code
+        // that calls WriteAsync without awaiting it (fire and forget, or checking IsCompletedSuccessfully) sees the
+        // difference. The runtime channel is the oracle.
+        Assert.Equal(ThrowingCallbackShape(Twin.DropOldest, "runtime"), ThrowingCallbackShape(twin, variant));
+    }
+
+    private static string ThrowingCallbackShape(Twin twin, string variant)
+    {
+        var c = Open(twin, variant, onDropped: _ => throw new FormatException("callback failed"));
+        Fill(c);
+        string shape;
+        try
+        {
+            var write = c.Channel.Writer.WriteAsync(3);
+            shape = write.IsFaulted ? "faulted " + write.AsTask().Exception!.InnerException!.GetType().Name : write.IsCompletedSuccessfully ? "succeeded" : "pending";
+        }
+        catch (FormatException)
+        {
+            shape = "threw";
+        }
+
+        return $"{shape}; left {string.Join(",", ChannelTwins.Drain(c.Channel.Reader).Select(x => x == c.Overflowed(3) ? 3 : x))}";
+    }
+
     // ---- Many parked writes ---------------------------------------------------------------------------------------
 
     [Theory]
