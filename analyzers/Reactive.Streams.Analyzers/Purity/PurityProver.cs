@@ -940,6 +940,28 @@ internal sealed class PurityProver
             return false;
         }
 
+        // A method of a struct that is not `readonly`, called on a value the compiler may not hand out by reference, runs
+        // on a copy the compiler makes: a `readonly` field (outside the constructors of its type), an `in` or `ref
+        // readonly` parameter or local, or the value a property or method returns. Its writes to `this` change only the copy.
+        private bool RunsOnCopy(IMethodSymbol method, IOperation? instance)
+        {
+            if (instance is null || method is not { IsStatic: false, IsReadOnly: false, ContainingType.IsValueType: true } || IsView(method.ContainingType))
+            {
+                return false;
+            }
+
+            return Strip(instance) switch
+            {
+                IFieldReferenceOperation { Field: { IsReadOnly: true } field } => !(_root is IMethodSymbol { MethodKind: MethodKind.Constructor or MethodKind.StaticConstructor } constructor
+                    && SymbolEqualityComparer.Default.Equals(constructor.ContainingType.OriginalDefinition, field.ContainingType.OriginalDefinition)),
+                IParameterReferenceOperation { Parameter.RefKind: RefKind.In or RefKind.RefReadOnlyParameter } => true,
+                ILocalReferenceOperation { Local.RefKind: RefKind.RefReadOnly } => true,
+                IPropertyReferenceOperation { Property.ReturnsByRef: false } => true,
+                IInvocationOperation { TargetMethod.ReturnsByRef: false } => true,
+                _ => false,
+            };
+        }
+
         private bool IsFresh(IOperation? receiver)
         {
             if (receiver is null)
@@ -2055,7 +2077,7 @@ internal sealed class PurityProver
 
             if (IsInSource(method))
             {
-                var thisMode = method.IsStatic ? ThisMode.ReadOnly : IsFresh(instance) ? ThisMode.Fresh : ThisMode.ReadOnly;
+                var thisMode = method.IsStatic ? ThisMode.ReadOnly : IsFresh(instance) || RunsOnCopy(method, instance) ? ThisMode.Fresh : ThisMode.ReadOnly;
                 return Enter(method, thisMode, at, method.Name, arguments);
             }
 

@@ -29,6 +29,7 @@ internal static partial class PurityCorpus
         .. Audit3(),
         .. Audit4(),
         .. Audit5(),
+        .. Audit6(),
     ];
 
     private static IEnumerable<PurityCase> Generics()
