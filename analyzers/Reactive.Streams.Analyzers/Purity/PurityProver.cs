@@ -1409,6 +1409,191 @@ internal sealed class PurityProver
             return null;
         }
 
+        // `xs.OrderBy(x => x, new Cmp())`, `new HashSet<Key>(new KeyComparer())`: a compiled method or constructor handed a
+        // comparer of the compilation (IComparer<T>, IEqualityComparer<T>, or their non-generic forms) calls it back, so
+        // its Compare, Equals and GetHashCode are proved, each of the types of the compilation that can be behind it.
+        private PurityViolation? CheckComparerArguments(ImmutableArray<IArgumentOperation> arguments, IOperation at)
+        {
+            if (arguments.IsDefaultOrEmpty)
+            {
+                return null;
+            }
+
+            foreach (var argument in arguments)
+            {
+                var value = Strip(argument.Value);
+                if (value.Type is not INamedTypeSymbol { TypeKind: TypeKind.Class or TypeKind.Struct } type || !IsInSource(type))
+                {
+                    continue;
+                }
+
+                foreach (var contract in type.AllInterfaces)
+                {
+                    if (!IsComparerInterface(contract))
+                    {
+                        continue;
+                    }
+
+                    foreach (var member in contract.GetMembers())
+                    {
+                        if (member is IMethodSymbol { IsStatic: false } interfaceMethod
+                            && CheckCallback(type, interfaceMethod, value, at) is { } violation)
+                        {
+                            return violation;
+                        }
+                    }
+                }
+            }
+
+            return null;
+        }
+
+        // `xs.Distinct()`, `set.Add(k)`, `list.Sort()`, `xs.OrderBy(x => x.Key)`: a framework collection or LINQ operator
+        // that hashes, compares or orders its elements (or keys) with the default comparer runs the element type's own
+        // Equals and GetHashCode, or CompareTo, when that type is of the compilation.
+        private PurityViolation? CheckElementComparisons(IMethodSymbol method, IOperation at)
+        {
+            var type = method.ContainingType;
+            if (type is null)
+            {
+                return null;
+            }
+
+            var ns = type.ContainingNamespace;
+            var linq = type.Name is "Enumerable" or "ImmutableArrayExtensions" && KnownTypes.IsNamespace(ns, "System.Linq");
+            var collections = KnownTypes.IsNamespace(ns, "System.Collections.Generic") || KnownTypes.IsNamespace(ns, "System.Collections.Concurrent")
+                || KnownTypes.IsNamespace(ns, "System.Collections.Immutable") || KnownTypes.IsNamespace(ns, "System.Collections.Frozen")
+                || (type.Name is "Array" or "MemoryExtensions" or "Span" or "ReadOnlySpan" && KnownTypes.IsNamespace(ns, "System"));
+            if (!linq && !collections)
+            {
+                return null;
+            }
+
+            string[] members;
+            IEnumerable<ITypeSymbol> compared;
+            if (linq)
+            {
+                members = method.Name switch
+                {
+                    "Order" or "OrderDescending" or "OrderBy" or "OrderByDescending" or "ThenBy" or "ThenByDescending" or "Min" or "Max" or "MinBy" or "MaxBy" => ["CompareTo"],
+                    "Distinct" or "DistinctBy" or "Union" or "UnionBy" or "Intersect" or "IntersectBy" or "Except" or "ExceptBy" or "Contains" or "SequenceEqual"
+                        or "ToHashSet" or "GroupBy" or "ToDictionary" or "ToLookup" or "Join" or "GroupJoin" or "CountBy" or "AggregateBy" or "IndexOf" => ["Equals", "GetHashCode"],
+                    _ => [],
+                };
+                compared = method.TypeArguments;
+            }
+            else if (type.Name is "Dictionary" or "HashSet" or "ConcurrentDictionary" or "ImmutableHashSet" or "ImmutableDictionary" or "FrozenSet" or "FrozenDictionary" or "OrderedDictionary" or "EqualityComparer")
+            {
+                members = ["Equals", "GetHashCode"];
+                compared = type.TypeArguments.Take(1);
+            }
+            else if (type.Name is "SortedSet" or "SortedDictionary" or "SortedList" or "ImmutableSortedSet" or "ImmutableSortedDictionary" or "Comparer")
+            {
+                members = ["CompareTo"];
+                compared = type.TypeArguments.Take(1);
+            }
+            else
+            {
+                members = method.Name switch
+                {
+                    "Sort" or "BinarySearch" => ["CompareTo"],
+                    "Contains" or "IndexOf" or "LastIndexOf" or "Remove" or "SequenceEqual" => ["Equals"],
+                    _ => [],
+                };
+                compared = type.TypeArguments.Concat(method.TypeArguments);
+            }
+
+            foreach (var element in compared)
+            {
+                foreach (var member in members)
+                {
+                    if (CheckValueEquality(element, member, at, depth: 0) is { } violation)
+                    {
+                        return violation;
+                    }
+                }
+            }
+
+            return null;
+        }
+
+        private static bool IsComparerInterface(INamedTypeSymbol contract) =>
+            contract.Name is "IComparer" or "IEqualityComparer"
+            && (KnownTypes.IsNamespace(contract.ContainingNamespace, "System.Collections.Generic") || KnownTypes.IsNamespace(contract.ContainingNamespace, "System.Collections"));
+
+        // The implementations of an interface member (or the overrides of a virtual one) that a value of `type` can run: the
+        // type's own, and, when types of the compilation can derive from it, theirs.
+        private PurityViolation? CheckCallback(INamedTypeSymbol type, IMethodSymbol member, IOperation? value, IOperation at, int depth = 0)
+        {
+            var family = type.IsSealed || type.IsValueType || value is IObjectCreationOperation
+                ? ImmutableArray.Create(type)
+                : _prover.SourceTypesDerivedFrom(type);
+            var thisMode = value is not null && IsFresh(value) ? ThisMode.Fresh : ThisMode.ReadOnly;
+            var proved = new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default);
+            foreach (var runtimeType in family)
+            {
+                var implementation = member.ContainingType.TypeKind == TypeKind.Interface
+                    ? runtimeType.FindImplementationForInterfaceMember(member) as IMethodSymbol
+                    : PurityProver.ImplementationIn(runtimeType, member);
+                if (runtimeType.IsAbstract || implementation is not { IsAbstract: false } || !proved.Add(implementation.OriginalDefinition)
+                    || _prover.IsUserDeclaredPure(implementation))
+                {
+                    continue;
+                }
+
+                var name = implementation.ContainingType.Name + "." + (implementation.AssociatedSymbol ?? implementation).Name;
+                var violation = IsGeneratedRecordMember(implementation)
+                    ? CheckGenerated(implementation, instance: null, at, depth + 1)?.Prepend(name)
+                    : IsInSource(implementation) ? Enter(implementation, thisMode, at, name) : null;
+                if (violation is not null)
+                {
+                    return violation;
+                }
+            }
+
+            return null;
+        }
+
+        // What `EqualityComparer<T>.Default` (or `Comparer<T>.Default`) runs on a value of `type` of the compilation: its
+        // IEquatable<T>.Equals (or IComparable<T>.CompareTo), else its override of object.Equals (or IComparable.CompareTo);
+        // for GetHashCode its override of object.GetHashCode. A record's generated ones are proved through what they call.
+        private PurityViolation? CheckValueEquality(ITypeSymbol type, string memberName, IOperation at, int depth)
+        {
+            if (depth > MaxDepth || type is not INamedTypeSymbol { TypeKind: TypeKind.Class or TypeKind.Struct } named || !IsInSource(named))
+            {
+                return null;
+            }
+
+            var objectType = _prover._compilation.GetSpecialType(SpecialType.System_Object);
+            IMethodSymbol? member = null;
+            if (memberName == "CompareTo")
+            {
+                member = FindInterfaceMember(named, "IComparable", generic: true, "CompareTo") ?? FindInterfaceMember(named, "IComparable", generic: false, "CompareTo");
+            }
+            else
+            {
+                member = memberName == "Equals" ? FindInterfaceMember(named, "IEquatable", generic: true, "Equals") : null;
+                member ??= objectType.GetMembers(memberName).OfType<IMethodSymbol>().FirstOrDefault(m => m.Parameters.Length == (memberName == "Equals" ? 1 : 0));
+            }
+
+            return member is null ? null : CheckCallback(named, member, value: null, at, depth);
+        }
+
+        // The member of `named`'s implementation of System.IComparable<named> / IEquatable<named> (or the non-generic form).
+        private static IMethodSymbol? FindInterfaceMember(INamedTypeSymbol named, string interfaceName, bool generic, string memberName)
+        {
+            foreach (var contract in named.AllInterfaces)
+            {
+                if (contract.Name == interfaceName && KnownTypes.IsNamespace(contract.ContainingNamespace, "System") && contract.IsGenericType == generic
+                    && (!generic || SymbolEqualityComparer.Default.Equals(contract.TypeArguments[0], named)))
+                {
+                    return contract.GetMembers(memberName).OfType<IMethodSymbol>().FirstOrDefault();
+                }
+            }
+
+            return null;
+        }
+
         // `[.. bag]` enumerates bag as foreach does: a GetEnumerator of the compilation, and its enumerator's MoveNext and Current.
         private PurityViolation? CheckSpread(IOperation spread, IOperation at)
         {
@@ -1668,8 +1853,38 @@ internal sealed class PurityProver
                         ? CheckRecordMember(typed, method.IsStatic ? null : instance, at, depth)
                         : null;
                 case "Equals" or "GetHashCode":
-                    // Compare and hash the fields (not through the getters), after the base record's.
+                    // Compare and hash the fields (not through the getters), with EqualityComparer<T>.Default, which runs the
+                    // field type's own Equals or GetHashCode; after the base record's.
+                    foreach (var member in record.GetMembers())
+                    {
+                        if (member is IFieldSymbol { IsStatic: false, IsConst: false } field
+                            && CheckValueEquality(field.Type, method.Name, at, depth) is { } fieldViolation)
+                        {
+                            return fieldViolation;
+                        }
+                    }
+
                     return BaseRecordMember(record, method) is { } baseMember ? CheckRecordMember(baseMember, instance, at, depth) : null;
+                case "Deconstruct":
+                    // A positional record's Deconstruct reads each positional property through its getter, which the user
+                    // may have declared in the parameter's place.
+                    foreach (var parameter in method.Parameters)
+                    {
+                        for (var current = record; current is not null; current = current.BaseType)
+                        {
+                            if (current.GetMembers(parameter.Name).FirstOrDefault() is IPropertySymbol { IsStatic: false, GetMethod: { } getter } property)
+                            {
+                                if (IsInSource(getter) && !_prover.IsUserDeclaredPure(property) && CheckGetter(getter, instance, at) is { } violation)
+                                {
+                                    return violation;
+                                }
+
+                                break;
+                            }
+                        }
+                    }
+
+                    return null;
                 case "<Clone>$":
                     // `with` copies through the copy constructor, which runs the base record's.
                     for (var current = record; current is { IsRecord: true } && SymbolEqualityComparer.Default.Equals(current.ContainingAssembly, _prover._compilation.Assembly); current = current.BaseType)
@@ -2091,6 +2306,11 @@ internal sealed class PurityProver
                 return enumerated;
             }
 
+            if ((CheckComparerArguments(arguments, at) ?? CheckElementComparisons(method, at)) is { } compared)
+            {
+                return compared;
+            }
+
             if (KnownApis.IsSpanMutator(method) is { } written)
             {
                 // span.Fill(0), xs.AsSpan().Reverse(), source.CopyTo(destination): the span written must view storage
@@ -2358,7 +2578,8 @@ internal sealed class PurityProver
             {
                 // Constructing a value or a collection is pure; effectful BCL types are on the deny-list above. A collection
                 // built from a sequence of the compilation (`new List<int>(bag)`) enumerates it.
-                return _prover.IsUserDeclaredPure(constructor) ? null : CheckEnumeratedArguments(creation.Arguments, creation);
+                return _prover.IsUserDeclaredPure(constructor) ? null : CheckEnumeratedArguments(creation.Arguments, creation) ?? CheckComparerArguments(creation.Arguments, creation)
+                    ?? (creation.Arguments.Any(static a => a.Parameter?.Type.OriginalDefinition.SpecialType == SpecialType.System_Collections_Generic_IEnumerable_T) ? CheckElementComparisons(constructor, creation) : null);
             }
 
             return Enter(constructor, ThisMode.Fresh, creation, "new " + constructor.ContainingType.Name, creation.Arguments);
