@@ -1362,9 +1362,15 @@ internal sealed class PurityProver
                 return null;
             }
 
+            if (!IsInSource(construct.ContainingType))
+            {
+                // `HashSet<Key> set = [k]`, `ImmutableHashSet<Key> s = [k]`: a framework set or dictionary hashes (or orders) what it is given.
+                return collection.Elements.IsEmpty ? null : CheckElementComparisons(construct, collection);
+            }
+
             if (construct.MethodKind != MethodKind.Constructor)
             {
-                return IsInSource(construct) ? CheckMember(construct, instance: null, collection, ImmutableArray<IArgumentOperation>.Empty) : null;
+                return CheckMember(construct, instance: null, collection, ImmutableArray<IArgumentOperation>.Empty);
             }
 
             if (IsInSource(construct) && Enter(construct, ThisMode.Fresh, collection, "new " + construct.ContainingType.Name) is { } violation)
@@ -1485,12 +1491,12 @@ internal sealed class PurityProver
             else if (type.Name is "Dictionary" or "HashSet" or "ConcurrentDictionary" or "ImmutableHashSet" or "ImmutableDictionary" or "FrozenSet" or "FrozenDictionary" or "OrderedDictionary" or "EqualityComparer")
             {
                 members = ["Equals", "GetHashCode"];
-                compared = type.TypeArguments.Take(1);
+                compared = type.TypeArguments.Take(1).Concat(method.TypeArguments.Take(1));
             }
             else if (type.Name is "SortedSet" or "SortedDictionary" or "SortedList" or "ImmutableSortedSet" or "ImmutableSortedDictionary" or "Comparer")
             {
                 members = ["CompareTo"];
-                compared = type.TypeArguments.Take(1);
+                compared = type.TypeArguments.Take(1).Concat(method.TypeArguments.Take(1));
             }
             else
             {
@@ -1559,7 +1565,26 @@ internal sealed class PurityProver
         // for GetHashCode its override of object.GetHashCode. A record's generated ones are proved through what they call.
         private PurityViolation? CheckValueEquality(ITypeSymbol type, string memberName, IOperation at, int depth)
         {
-            if (depth > MaxDepth || type is not INamedTypeSymbol { TypeKind: TypeKind.Class or TypeKind.Struct } named || !IsInSource(named))
+            if (depth > MaxDepth || type is not INamedTypeSymbol { TypeKind: TypeKind.Class or TypeKind.Struct } named)
+            {
+                return null;
+            }
+
+            if (named.IsTupleType)
+            {
+                // A tuple compares, hashes and orders element by element, with each element type's own members.
+                foreach (var element in named.TupleElements)
+                {
+                    if (CheckValueEquality(element.Type, memberName, at, depth + 1) is { } violation)
+                    {
+                        return violation;
+                    }
+                }
+
+                return null;
+            }
+
+            if (!IsInSource(named))
             {
                 return null;
             }
@@ -2085,6 +2110,12 @@ internal sealed class PurityProver
 
                     if (IsFresh(propertyReference.Instance))
                     {
+                        if (property is { IsIndexer: true, SetMethod: { } compiledSetter } && !IsInSource(compiledSetter))
+                        {
+                            // `d[k] = v` on a framework dictionary built here hashes the key.
+                            return CheckElementComparisons(compiledSetter, at);
+                        }
+
                         // Setting a property of an object built here runs its setter (an init accessor in `with`).
                         return property.SetMethod is { } setter && IsInSource(setter) && !_prover.IsUserDeclaredPure(property)
                             ? Enter(setter, ThisMode.Fresh, at, property.Name)
@@ -2588,6 +2619,13 @@ internal sealed class PurityProver
         private PurityViolation? CheckPropertyRead(IPropertyReferenceOperation reference)
         {
             var property = reference.Property;
+            if (property.IsIndexer && !IsInSource(property) && (property.GetMethod ?? property.SetMethod) is { } accessor
+                && CheckElementComparisons(accessor, reference) is { } keyed)
+            {
+                // `d[k]` and `d[k] = v` on a framework dictionary hash the key.
+                return keyed;
+            }
+
             if (IsWriteTarget(reference))
             {
                 return null;

@@ -38,6 +38,23 @@ internal static partial class PurityCorpus
             "sealed class Key { public static int N; public override bool Equals(object? o) { N++; return false; } public override int GetHashCode() => 1; }");
         yield return Pure("record holding itself compared with ==", "Node", "static n => n == new Node(1, null) ? n : n", "sealed record Node(int V, Node? Next);");
 
+        const string ImpureKey = "sealed class Key { public static int N; public override int GetHashCode() { /*!*/N++; return 1; } public override bool Equals(object? o) => o is Key; }";
+        yield return Impure("collection expression into a HashSet of keys with an impure GetHashCode", "Key", "static k => { HashSet<Key> set = [k]; return set.Count > 0 ? k : k; }",
+            ImpureKey, "lambda \u2192 Key.GetHashCode \u2192 writes static field 'Key.N'");
+        yield return Impure("own dictionary indexed by keys with an impure GetHashCode", "Key", "static k => { var d = new Dictionary<Key, int>(); d[k] = 1; return k; }",
+            ImpureKey, "lambda \u2192 Key.GetHashCode \u2192 writes static field 'Key.N'");
+        yield return Impure("dictionary initializer indexed by a key with an impure GetHashCode", "Key", "static k => new Dictionary<Key, int> { [k] = 1 }.Count > 0 ? k : k",
+            ImpureKey, "lambda \u2192 Key.GetHashCode \u2192 writes static field 'Key.N'");
+        yield return Pure("own dictionary and set of records and tuples", "R", "static r => { var d = new Dictionary<(R, int), int> { [(r, 1)] = 1 }; HashSet<R> s = [r]; return d.ContainsKey((r, 1)) && s.Contains(r) ? r : r; }",
+            "sealed record R(int X);");
+        yield return Impure("dictionary parameter read by a key with an impure GetHashCode", "Dictionary<Key, int>", "static d => d[new Key()] > 0 ? d : d",
+            ImpureKey, "lambda \u2192 Key.GetHashCode \u2192 writes static field 'Key.N'");
+        yield return Impure("tuple keys holding a key with an impure GetHashCode", "(Key, int)[]", "static xs => xs.Distinct().ToArray()",
+            ImpureKey, "lambda \u2192 Key.GetHashCode \u2192 writes static field 'Key.N'");
+        yield return Impure("non-record struct with through an impure init accessor", "P", "static p => p with { X = 1 }",
+            "struct P { public static int N; private int _x; public int X { get => _x; init { /*!*/N++; _x = value; } } }",
+            "lambda \u2192 X \u2192 writes static field 'P.N'");
+
         // Records: the generated Deconstruct reads the properties through their getters.
         yield return Impure("record deconstructed through a declared property with an impure getter", "R", "static r => { var (x, y) = r; return new R(y, x); }", """
             sealed record R(int X, int Y)
