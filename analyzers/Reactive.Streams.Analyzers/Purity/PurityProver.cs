@@ -578,6 +578,8 @@ internal sealed class PurityProver
         private readonly HashSet<IParameterSymbol> _freshParameters;
         private readonly bool _collected;
         private int _nesting;
+        // The types whose Equals, GetHashCode or CompareTo framework code or a generated record member runs were proved in this body.
+        private HashSet<(ISymbol, string)>? _valueMembersProved;
 
         internal Walker(
             PurityProver prover,
@@ -1584,7 +1586,8 @@ internal sealed class PurityProver
                 return null;
             }
 
-            if (!IsInSource(named))
+            // Each type's member is proved once per body: a record holding records holding it again is not walked over and over.
+            if (!IsInSource(named) || !(_valueMembersProved ??= new HashSet<(ISymbol, string)>()).Add((named.OriginalDefinition, memberName)))
             {
                 return null;
             }

@@ -55,6 +55,12 @@ internal static partial class PurityCorpus
             "struct P { public static int N; private int _x; public int X { get => _x; init { /*!*/N++; _x = value; } } }",
             "lambda \u2192 X \u2192 writes static field 'P.N'");
 
+        yield return Pure("records holding one another many times over compared and hashed", "A", "static a => a == new A(null, null, null, null, null) && a.GetHashCode() > 0 ? a : a",
+            "sealed record A(A? A1, A? A2, B? B1, B? B2, B? B3); sealed record B(A? A1, A? A2, B? B1, B? B2, B? B3, (A?, B?) T);");
+        yield return Impure("records holding one another over a key with an impure Equals", "A", "static a => a == new A(null, null) ? a : a",
+            "sealed record A(A? Next, B? Other); sealed record B(A? Back, Key K);\nsealed class Key { public static int N; public override bool Equals(object? o) { /*!*/N++; return o is Key; } public override int GetHashCode() => 1; }",
+            "lambda \u2192 A.Equals \u2192 B.Equals \u2192 Key.Equals \u2192 writes static field 'Key.N'");
+
         // Records: the generated Deconstruct reads the properties through their getters.
         yield return Impure("record deconstructed through a declared property with an impure getter", "R", "static r => { var (x, y) = r; return new R(y, x); }", """
             sealed record R(int X, int Y)
