@@ -1484,8 +1484,9 @@ internal sealed class PurityProver
                 members = method.Name switch
                 {
                     "Order" or "OrderDescending" or "OrderBy" or "OrderByDescending" or "ThenBy" or "ThenByDescending" or "Min" or "Max" or "MinBy" or "MaxBy" => ["CompareTo"],
-                    "Distinct" or "DistinctBy" or "Union" or "UnionBy" or "Intersect" or "IntersectBy" or "Except" or "ExceptBy" or "Contains" or "SequenceEqual"
-                        or "ToHashSet" or "GroupBy" or "ToDictionary" or "ToLookup" or "Join" or "GroupJoin" or "CountBy" or "AggregateBy" or "IndexOf" => ["Equals", "GetHashCode"],
+                    "Contains" or "SequenceEqual" or "IndexOf" => ["Equals"],
+                    "Distinct" or "DistinctBy" or "Union" or "UnionBy" or "Intersect" or "IntersectBy" or "Except" or "ExceptBy"
+                        or "ToHashSet" or "GroupBy" or "ToDictionary" or "ToLookup" or "Join" or "GroupJoin" or "CountBy" or "AggregateBy" => ["Equals", "GetHashCode"],
                     _ => [],
                 };
                 compared = method.TypeArguments;

@@ -34,6 +34,11 @@ internal static partial class PurityCorpus
             "sealed class Cmp : IComparer<int> { public int Compare(int a, int b) => a.CompareTo(b); } sealed record R(int X);");
         yield return Pure("Select over keys with an impure GetHashCode does not hash them", "Key[]", "static xs => xs.Select(k => k).Where(k => k is not null).ToArray()",
             "sealed class Key { public static int N; public override int GetHashCode() { N++; return 1; } public override bool Equals(object? o) => o is Key; }");
+        yield return Pure("Contains and SequenceEqual over keys whose only impure member is GetHashCode do not hash", "Key[]", "static xs => xs.Contains(xs[0]) && xs.SequenceEqual(xs) ? xs : xs",
+            "sealed class Key { public static int N; public override int GetHashCode() { N++; return 1; } public override bool Equals(object? o) => o is Key; }");
+        yield return Impure("Array.Sort of the degrader's copy over keys with an impure CompareTo", "Key[]", "static xs => { var c = (Key[])xs.Clone(); Array.Sort(c); return c; }",
+            "sealed class Key : IComparable { public static int N; public int CompareTo(object? o) { /*!*/N++; return 0; } }",
+            "lambda \u2192 Key.CompareTo \u2192 writes static field 'Key.N'");
         yield return Pure("dictionary values of a type with an impure Equals are not compared", "int", "static x => { var d = new Dictionary<int, Key>(); d[x] = new Key(); return d.Count; }",
             "sealed class Key { public static int N; public override bool Equals(object? o) { N++; return false; } public override int GetHashCode() => 1; }");
         yield return Pure("record holding itself compared with ==", "Node", "static n => n == new Node(1, null) ? n : n", "sealed record Node(int V, Node? Next);");
