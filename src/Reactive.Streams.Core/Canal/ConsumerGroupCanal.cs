@@ -720,10 +720,13 @@ public sealed class ConsumerGroupCanal : ICommittableCanal<StreamFrame>, IRequeu
     }
 
     /// <summary>Sends the acknowledgements made since the last flush.</summary>
-    /// <param name="cancellationToken">Cancels the call; the acknowledgements are then sent by the next flush.</param>
+    /// <param name="cancellationToken">Cancels the call; the acknowledgements are then sent by the next flush. A token already cancelled gives a cancelled task even with nothing to send.</param>
     /// <returns>A task that completes when they are stored.</returns>
     public async ValueTask FlushAcknowledgementsAsync(CancellationToken cancellationToken = default)
     {
+        // A token cancelled before the call cancels it even with nothing to send, as Stream.FlushAsync: nothing is sent,
+        // and what is acknowledged (a commit's included) stays for the next flush, pull or the disposal.
+        cancellationToken.ThrowIfCancellationRequested();
         lock (_gate)
         {
             if (_acked.Count == 0)

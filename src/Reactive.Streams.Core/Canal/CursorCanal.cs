@@ -483,7 +483,7 @@ public sealed class CursorCanal : ICommittableCanal<StreamFrame>, IRequeueCanal<
     /// checkpoint. Commits never move the checkpoint backwards.
     /// </summary>
     /// <param name="handled">The last handled frame.</param>
-    /// <param name="cancellationToken">Cancels the write.</param>
+    /// <param name="cancellationToken">Cancels the write; a token already cancelled gives a cancelled task even with nothing to write (the commit is recorded, and the next flush, pull or the disposal writes it).</param>
     /// <returns>A task that completes when the checkpoint is stored.</returns>
     /// <exception cref="ArgumentException">
     /// This canal did not hand <paramref name="handled"/> out, and committing it could skip frames never handled: it is
@@ -510,7 +510,9 @@ public sealed class CursorCanal : ICommittableCanal<StreamFrame>, IRequeueCanal<
             }
         }
 
-        return FlushCoreAsync(cancellationToken);
+        // A token cancelled before the call cancels it even with nothing to write, as Stream.FlushAsync: the commit is
+        // recorded, and the next flush, pull or the disposal writes it.
+        return cancellationToken.IsCancellationRequested ? ValueTask.FromCanceled(cancellationToken) : FlushCoreAsync(cancellationToken);
     }
 
     /// <summary>
@@ -590,11 +592,18 @@ public sealed class CursorCanal : ICommittableCanal<StreamFrame>, IRequeueCanal<
     }
 
     /// <summary>Writes the checkpoint if acknowledgements or commits advanced it since the last write.</summary>
-    /// <param name="cancellationToken">Cancels the write.</param>
+    /// <param name="cancellationToken">Cancels the write; a token already cancelled gives a cancelled task even with nothing to write, disposed or not.</param>
     /// <returns>A task that completes when the checkpoint is stored.</returns>
     /// <exception cref="ObjectDisposedException">The canal is disposed (disposal wrote the acknowledged checkpoint).</exception>
     public ValueTask FlushCheckpointAsync(CancellationToken cancellationToken = default)
     {
+        // A token cancelled before the call cancels it whether or not there is anything to write and whatever the
+        // canal's state, as Stream.FlushAsync and ChannelWriter.WriteAsync on a closed channel: nothing is written.
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled(cancellationToken);
+        }
+
         ObjectDisposedException.ThrowIf(_disposed, this);
         return FlushCoreAsync(cancellationToken);
     }
