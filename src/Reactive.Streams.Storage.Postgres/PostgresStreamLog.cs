@@ -509,7 +509,7 @@ public sealed partial class PostgresStreamLog : StreamLog
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
-                throw new ObjectDisposedException(nameof(PostgresStreamLog), "The stream log was disposed while a call waited to try the server again.");
+                throw new ObjectDisposedException(typeof(PostgresStreamLog).FullName, "The stream log was disposed while a call waited to try the server again.");
             }
             catch (OperationCanceledException cancelled) when (CallerCancellation.IsRenamed(cancelled, cancellationToken))
             {

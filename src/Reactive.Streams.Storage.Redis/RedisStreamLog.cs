@@ -578,9 +578,10 @@ public sealed partial class RedisStreamLog : StreamLog
             {
                 // Disposal closed the connection under a command in flight (the client fails it with a connection error,
                 // or cancels its task): the caller meets a disposed log, as a call that starts after the disposal does,
-                // not a connection failure to retry or a cancellation it did not ask for.
+                // not a connection failure to retry or a cancellation it did not ask for. Named as ThrowIf names it (the
+                // connection error or cancellation the disposal caused is its own doing, not a cause to report).
                 throw new ObjectDisposedException(
-                    $"The stream log was disposed while a call was in flight ({nameof(RedisStreamLog)}); its command may or may not have run.", e);
+                    typeof(RedisStreamLog).FullName, "The stream log was disposed while a call was in flight; its command may or may not have run.");
             }
             catch (Exception e) when (!RefusedCredentials(e) && (DidNotRun(e) || (idempotent && e is RedisConnectionException or RedisTimeoutException)))
             {
@@ -604,7 +605,7 @@ public sealed partial class RedisStreamLog : StreamLog
                 }
                 catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
                 {
-                    throw new ObjectDisposedException(nameof(RedisStreamLog), "The stream log was disposed while a call waited to send its command again.");
+                    throw new ObjectDisposedException(typeof(RedisStreamLog).FullName, "The stream log was disposed while a call waited to send its command again.");
                 }
                 catch (OperationCanceledException error) when (CallerCancellation.IsRenamed(error, cancellationToken))
                 {

@@ -497,7 +497,7 @@ public sealed partial class SqliteStreamLog : StreamLog
                 }
                 catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
                 {
-                    throw new ObjectDisposedException(nameof(SqliteStreamLog), "The stream log was disposed while a write waited for another connection's lock on the file.");
+                    throw new ObjectDisposedException(typeof(SqliteStreamLog).FullName, "The stream log was disposed while a write waited for another connection's lock on the file.");
                 }
                 catch (OperationCanceledException error) when (CallerCancellation.IsRenamed(error, cancellationToken))
                 {

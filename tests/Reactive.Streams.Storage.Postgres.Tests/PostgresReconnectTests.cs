@@ -266,7 +266,9 @@ public sealed class PostgresReconnectTests : IAsyncLifetime
         await _clock.WaitForTimersAsync(timers + 1);
 
         await log.DisposeAsync();
-        await Assert.ThrowsAsync<ObjectDisposedException>(() => append.WaitAsync(TimeSpan.FromMinutes(1)));
+        // Named as a call after the disposal names the log (ObjectDisposedException.ThrowIf: the type's full name).
+        var error = await Assert.ThrowsAsync<ObjectDisposedException>(() => append.WaitAsync(TimeSpan.FromMinutes(1)));
+        Assert.Equal(typeof(PostgresStreamLog).FullName, error.ObjectName);
         _proxy.ComeBack();
         await using var reader = await PostgresStreamLog.OpenAsync(_server.ConnectionString);
         Assert.Empty(await reader.ReadAsync(stream, StreamId.Min, StreamId.Max, 10));

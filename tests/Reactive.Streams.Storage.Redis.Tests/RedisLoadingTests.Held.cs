@@ -133,8 +133,10 @@ public sealed partial class RedisLoadingTests
         await log.DisposeAsync();
 
         // As on a multiplexer the log owns (which its disposal closes under the command): the caller meets a disposed
-        // log at once, not a result that comes after the disposal returned. The command may still run.
-        await Assert.ThrowsAsync<ObjectDisposedException>(() => attempt.WaitAsync(Guard));
+        // log at once, not a result that comes after the disposal returned. The command may still run. The exception
+        // names the log as a call after the disposal does (ObjectDisposedException.ThrowIf: the type's full name).
+        var error = await Assert.ThrowsAsync<ObjectDisposedException>(() => attempt.WaitAsync(Guard));
+        Assert.Equal(typeof(RedisStreamLog).FullName, error.ObjectName);
         held.Release();
         await held.Ran.Task.WaitAsync(Guard);
     }

@@ -197,7 +197,9 @@ public sealed partial class RedisLoadingTests
 
         await log.DisposeAsync();
 
-        await Assert.ThrowsAsync<ObjectDisposedException>(() => append.WaitAsync(Guard));
+        // Named as a call after the disposal names the log (ObjectDisposedException.ThrowIf: the type's full name).
+        var error = await Assert.ThrowsAsync<ObjectDisposedException>(() => append.WaitAsync(Guard));
+        Assert.Equal(typeof(RedisStreamLog).FullName, error.ObjectName);
         _loading.Fail(0, NotSent);
     }
 

@@ -48,9 +48,12 @@ public sealed class SqliteDisposalTests : IDisposable
         // Neither the other connection's lock nor the busy timeout holds disposal up.
         await log.DisposeAsync().AsTask().WaitAsync(Guard);
 
-        await Assert.ThrowsAsync<ObjectDisposedException>(() => waiting.WaitAsync(Guard));
-        await Assert.ThrowsAsync<ObjectDisposedException>(() => queued.WaitAsync(Guard));
-        await Assert.ThrowsAsync<ObjectDisposedException>(() => checkpoint.WaitAsync(Guard));
+        // Each names the log as a call after the disposal does (ObjectDisposedException.ThrowIf: the type's full name).
+        var name = typeof(SqliteStreamLog).FullName;
+        Assert.Equal(name, (await Assert.ThrowsAsync<ObjectDisposedException>(() => waiting.WaitAsync(Guard))).ObjectName);
+        Assert.Equal(name, (await Assert.ThrowsAsync<ObjectDisposedException>(() => queued.WaitAsync(Guard))).ObjectName);
+        Assert.Equal(name, (await Assert.ThrowsAsync<ObjectDisposedException>(() => checkpoint.WaitAsync(Guard))).ObjectName);
+        Assert.Equal(name, (await Assert.ThrowsAsync<ObjectDisposedException>(() => log.AppendAsync("s", "after", AppendMode.Durable).AsTask())).ObjectName);
         await holder.DisposeAsync();
         await using var reopened = await SqliteStreamLog.OpenAsync(DatabasePath, new SqliteStreamLogOptions { TimeProvider = clock });
         Assert.Equal(["a"], (await reopened.ReadAsync("s", StreamId.Min, StreamId.Max, 10)).Select(f => Encoding.UTF8.GetString(f.Payload.Span)));

@@ -565,7 +565,7 @@ public abstract partial class StreamLog : IStreamLog, ICheckpointStore, IDisposa
         }
         catch (OperationCanceledException) when (IsDisposed && !cancellationToken.IsCancellationRequested)
         {
-            throw new ObjectDisposedException(GetType().Name, "The stream log was disposed while a tail was waiting.");
+            throw new ObjectDisposedException(GetType().FullName, "The stream log was disposed while a tail was waiting.");
         }
         catch (OperationCanceledException error) when (CallerCancellation.IsRenamed(error, cancellationToken))
         {
