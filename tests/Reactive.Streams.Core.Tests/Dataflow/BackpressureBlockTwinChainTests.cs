@@ -95,15 +95,7 @@ public class BackpressureBlockTwinChainTests
         block.Post(1);
         block.Post(2);
 
-        var error = await Assert.ThrowsAsync<FormatException>(() => block.Completion.WaitAsync(Guard));
-        Assert.Same(boom, error);
-        Assert.Same(boom, Assert.Single(block.Completion.Exception!.InnerExceptions));
-        var propagated = await Assert.ThrowsAsync<AggregateException>(() => witness.Completion.WaitAsync(Guard));
-        Assert.Same(boom, Assert.Single(propagated.Flatten().InnerExceptions));
-        Assert.False(block.Post(3));
-        Assert.False(Receivable(block).TryReceive(out _));
-        Assert.Equal(0, Count(block));
-        AssertConserved(block);
+        await AssertFaultedWithAsync(block, boom, witness);
     }
 
     [Theory]

@@ -172,15 +172,7 @@ public class BackpressureBlockTwinProtocolTests
 
         Assert.True(block.Post(1));
 
-        var error = await Assert.ThrowsAsync<FormatException>(() => block.Completion.WaitAsync(Guard));
-        Assert.Same(boom, error);
-        Assert.Same(boom, Assert.Single(block.Completion.Exception!.InnerExceptions));
-        var downstream = await Assert.ThrowsAsync<AggregateException>(() => propagated.Completion.WaitAsync(Guard));
-        Assert.Same(boom, Assert.Single(downstream.Flatten().InnerExceptions));
-        Assert.False(block.Post(3));
-        Assert.False(Receivable(block).TryReceive(out _));
-        Assert.Equal(0, Count(block));
-        AssertConserved(block);
+        await AssertFaultedWithAsync(block, boom, propagated);
     }
 
     [Theory]

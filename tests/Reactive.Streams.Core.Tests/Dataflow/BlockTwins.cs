@@ -1,4 +1,5 @@
 using System.Threading.Tasks.Dataflow;
+using Reactive.Streams.Tests.Support;
 
 namespace Reactive.Streams.Tests.Dataflow;
 
@@ -43,6 +44,22 @@ public static class BlockTwins
             var metrics = policy.GetMetrics();
             Assert.True(metrics.IsConserved, metrics.ToString());
         }
+    }
+
+    /// <summary>
+    /// The twin faulted with exactly <paramref name="error"/> (its only exception), passed it on to
+    /// <paramref name="downstream"/> (linked with <c>PropagateCompletion</c>), refuses posts and holds nothing.
+    /// </summary>
+    internal static async Task AssertFaultedWithAsync(IPropagatorBlock<int, int> block, Exception error, IDataflowBlock downstream)
+    {
+        Assert.Same(error, await Assert.ThrowsAsync(error.GetType(), () => block.Completion.WaitAsync(TestLimits.Hang)));
+        Assert.Same(error, Assert.Single(block.Completion.Exception!.InnerExceptions));
+        var propagated = await Assert.ThrowsAsync<AggregateException>(() => downstream.Completion.WaitAsync(TestLimits.Hang));
+        Assert.Same(error, Assert.Single(propagated.Flatten().InnerExceptions));
+        Assert.False(block.Post(3));
+        Assert.False(Receivable(block).TryReceive(out _));
+        Assert.Equal(0, Count(block));
+        AssertConserved(block);
     }
 
     /// <summary>A twin of capacity 2 holding [1, 2].</summary>
