@@ -139,6 +139,13 @@ internal static class UnionParser
             if (!member.IsSealed)
             {
                 diagnostics.Add(DiagnosticInfo.Create(Diagnostics.VariantNotSealedOrNested, memberLocation, member.Name, union.Name, "must be sealed"));
+                if (member.IsAbstract)
+                {
+                    // The generated members construct every variant (FromWire, the converter): an abstract one cannot be
+                    // (CS0144 in the generated file).
+                    unusable = true;
+                    continue;
+                }
             }
 
             if (member.Name is "Unknown" or "Other")
@@ -477,6 +484,18 @@ internal static class UnionParser
                 continue;
             }
 
+            // A partial record may name its base in several parts, each a candidate: one diagnostic, at the first part that
+            // names a base (by file path, then position, whatever order the build lists its files in).
+            var first = record.DeclaringSyntaxReferences
+                .Where(r => r.GetSyntax(cancellationToken) is RecordDeclarationSyntax { BaseList.Types.Count: > 0 })
+                .OrderBy(static r => r.SyntaxTree.FilePath, StringComparer.Ordinal)
+                .ThenBy(static r => r.Span.Start)
+                .FirstOrDefault();
+            if (first is not null && (first.SyntaxTree != tree || !first.Span.Contains(syntax.Identifier.Span)))
+            {
+                return null;
+            }
+
             return DiagnosticInfo.Create(
                 Diagnostics.VariantNotSealedOrNested,
                 candidate.Identifier,
@@ -508,6 +527,14 @@ internal static class UnionParser
         if (name == "_")
         {
             return "is the discard in the patterns the generated members match the variants with";
+        }
+
+        // The generated members name each variant bare in patterns and expressions, where a contextual keyword is read as
+        // the keyword: 'var __item' is a var pattern (CS8508), 'not __item' a negated pattern, 'partial' no expression.
+        // 'var' is no SyntaxKind of its own.
+        if (name == "var" || SyntaxFacts.GetContextualKeywordKind(name) != SyntaxKind.None)
+        {
+            return "is a contextual keyword, which the patterns the generated members match the variants with would read as that keyword";
         }
 
         // Match and Switch name each handler parameter after its variant (camelCase) and bind the matched variant to __item.
