@@ -764,11 +764,29 @@ internal static class SinkParser
         return null;
     }
 
+    // How a parameter is passed, as its declaration writes it ("in ", "ref readonly ", ...).
+    private static string RefKeyword(RefKind kind) => kind switch
+    {
+        RefKind.Ref => "ref ",
+        RefKind.Out => "out ",
+        RefKind.In => "in ",
+        RefKind.None => string.Empty,
+        _ => "ref readonly ",
+    };
+
     private static string? DegraderProblem(INamedTypeSymbol sink, INamedTypeSymbol union, string name)
     {
         var methods = sink.GetMembers(name).OfType<IMethodSymbol>().ToList();
         if (methods.Count == 0)
         {
+            for (var type = sink.BaseType; type is not null; type = type.BaseType)
+            {
+                if (type.GetMembers(name).OfType<IMethodSymbol>().Any())
+                {
+                    return $"'{name}' is declared in '{type.Name}', not in the sink";
+                }
+            }
+
             return "the sink has no method of that name";
         }
 
@@ -779,8 +797,10 @@ internal static class SinkParser
             problem = !method.IsStatic ? "it is not static"
                 : method.Parameters.Length != 1 ? $"it takes {method.Parameters.Length} parameters"
                 : method.Parameters[0].RefKind != RefKind.None || !SymbolEqualityComparer.Default.Equals(method.Parameters[0].Type, union)
-                    ? $"its parameter is '{method.Parameters[0].Type.ToDisplayString()}'"
+                    ? $"its parameter is '{RefKeyword(method.Parameters[0].RefKind)}{method.Parameters[0].Type.ToDisplayString()}'"
                 : !SymbolEqualityComparer.Default.Equals(method.ReturnType, union) ? $"it returns '{method.ReturnType.ToDisplayString()}'"
+                // A ref return does not convert to the Func<TUnion, TUnion> the generated options hand the buffer (CS8189).
+                : method.RefKind != RefKind.None ? $"it returns by reference ('{(method.ReturnsByRefReadonly ? "ref readonly " : "ref ")}{method.ReturnType.ToDisplayString()}')"
                 // The buffer holds non-null union values: a degrader that may return null does not convert to Func<TUnion, TUnion> (CS8621).
                 : method.ReturnNullableAnnotation == NullableAnnotation.Annotated ? $"it returns '{method.ReturnType.ToDisplayString()}'"
                 : !obsoleteContext && IsObsoleteAsError(method) ? "it is marked [Obsolete] as an error, so the generated options that name it would not compile (CS0619)"
