@@ -15,6 +15,9 @@ internal static class SinkEmitter
     private const string Tasks = "global::System.Threading.Tasks";
     private const string Threading = "global::System.Threading";
 
+    // The declared capacity as C# writes it, whatever the culture of the build (some write a negative number with '\u2212').
+    private static string Capacity(SinkModel model) => model.Capacity.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
     public static string HintName(SinkModel model)
     {
         var prefix = model.Namespace.Length == 0 ? string.Empty : model.Namespace + ".";
@@ -162,7 +165,7 @@ internal static class SinkEmitter
         var union = model.UnionTypeName;
         w.Line();
         w.Line("/// <summary>");
-        w.Line($"/// The buffer this sink declares with <c>[Backpressure]</c>: {model.Policy}, capacity {model.Capacity}" +
+        w.Line($"/// The buffer this sink declares with <c>[Backpressure]</c>: {model.Policy}, capacity {Capacity(model)}" +
             (model.DegraderName is null ? string.Empty : $", degrader <c>{model.DegraderName}</c>") +
             $", named <c>{model.Name}</c>.");
         w.Line("/// </summary>");
@@ -171,7 +174,7 @@ internal static class SinkEmitter
         w.Line("/// <returns>New options for a stream of the sink's union.</returns>");
         w.Line(UnionEmitter.GeneratedCodeAttribute);
         w.Line($"public static {Rs}.BoundedStreamOptions<{union}> CreateStreamOptions(global::System.TimeProvider? timeProvider = null, global::System.TimeSpan? pauseTimeout = null) =>");
-        w.Line($"    new({Rs}.BackpressurePolicy.{model.Policy}, {model.Capacity})");
+        w.Line($"    new({Rs}.BackpressurePolicy.{model.Policy}, {Capacity(model)})");
         w.Line("    {");
         w.Line($"        Name = {Naming.Literal(model.Name)},");
         if (model.DegraderName is not null)
@@ -206,14 +209,14 @@ internal static class SinkEmitter
         w.Line($"/// A delivery sink (<see cref=\"global::Reactive.Streams.IDeliverySink{{T}}\"/>) of <see cref=\"{union}\"/> in front of this sink's handlers.");
         if (lossy)
         {
-            w.Line($"/// {model.Policy} has no dispatcher queue mode, so this sink keeps its own {model.Policy} buffer of capacity {model.Capacity}:");
+            w.Line($"/// {model.Policy} has no dispatcher queue mode, so this sink keeps its own {model.Policy} buffer of capacity {Capacity(model)}:");
             w.Line("/// <see cref=\"WriteAsync\"/> pushes into it without waiting and the item counts as committed once buffered (it may");
             w.Line("/// still be evicted: the at-most-once contract of the policy, as with <c>OnFull.Drop</c>). A pump hands buffered");
             w.Line("/// items to the handlers in order. <see cref=\"Options\"/> makes the dispatcher's queue block, so nothing is lost before it.");
         }
         else
         {
-            w.Line($"/// The dispatcher's queue for this sink is the buffer: <see cref=\"Options\"/> sets its capacity to {model.Capacity} and");
+            w.Line($"/// The dispatcher's queue for this sink is the buffer: <see cref=\"Options\"/> sets its capacity to {Capacity(model)} and");
             w.Line($"/// <c>OnFull.{onFull}</c>, the dispatcher's form of {model.Policy}. <see cref=\"WriteAsync\"/> runs the variant's handler, so an");
             w.Line("/// item is committed (and may be acknowledged) only once its handler has completed; a handler's exception is");
             w.Line("/// retried or dead-lettered by the dispatcher.");
@@ -242,7 +245,7 @@ internal static class SinkEmitter
         w.Line("    global::System.ArgumentException.ThrowIfNullOrEmpty(name);");
         w.Line("    _sink = sink;");
         w.Line("    Name = name;");
-        w.Line($"    Options = new {Rs}.DeliverySinkOptions {{ QueueCapacity = {model.Capacity}, OnFull = {Rs}.OnFull.{onFull} }};");
+        w.Line($"    Options = new {Rs}.DeliverySinkOptions {{ QueueCapacity = {Capacity(model)}, OnFull = {Rs}.OnFull.{onFull} }};");
         if (lossy)
         {
             w.Line("    _buffer = new Observer(HandleAsync, CreateStreamOptions(timeProvider), null);");
@@ -388,7 +391,7 @@ internal static class SinkEmitter
         w.Line();
         w.Line("/// <summary>");
         w.Line($"/// A Dataflow <see cref=\"{Df}.ITargetBlock{{TInput}}\"/> of <see cref=\"{union}\"/> in front of this sink: offers go to a");
-        w.Line($"/// {model.Policy} <see cref=\"global::Reactive.Streams.BackpressureBlock{{T}}\"/> of capacity {model.Capacity} (PauseUpstream postpones, Fail");
+        w.Line($"/// {model.Policy} <see cref=\"global::Reactive.Streams.BackpressureBlock{{T}}\"/> of capacity {Capacity(model)} (PauseUpstream postpones, Fail");
         w.Line("/// declines, DropOldest and DegradeQuality evict), which feeds the handlers one item at a time. <see cref=\"Completion\"/>");
         w.Line("/// completes once <c>Complete</c> was called and every buffered item was handled; a fault, or a handler's exception,");
         w.Line("/// faults it and the buffer. Under Fail, a linked source keeps a declined message and offers it again only when its");
@@ -473,7 +476,7 @@ internal static class SinkEmitter
         w.Line();
         w.Line("/// <summary>");
         w.Line($"/// An <see cref=\"global::System.IObserver{{T}}\"/> of <see cref=\"{union}\"/> in front of this sink, with a");
-        w.Line($"/// {model.Policy} buffer of capacity {model.Capacity}: a <see cref=\"global::Reactive.Streams.BackpressureObserver{{T}}\"/> whose handler");
+        w.Line($"/// {model.Policy} buffer of capacity {Capacity(model)}: a <see cref=\"global::Reactive.Streams.BackpressureObserver{{T}}\"/> whose handler");
         w.Line("/// is <c>DispatchAsync</c>. <c>OnNext</c> never calls a handler and never throws; an overflow under Fail, a PauseUpstream");
         w.Line("/// timeout or a handler's exception fails the observer and shows in <c>Completion</c>, as with <c>SubscribeAsync</c>.");
         w.Line("/// </summary>");
