@@ -147,6 +147,17 @@ internal static class SinkParser
                 "stream sink '" + sink.Name + "'",
                 "is the name of a member the generator adds to the sink, which a member cannot share with its class"));
         }
+        else if (UnionParser.IsContextualKeyword(sink.Name))
+        {
+            // The generated part names the sink bare ('partial class required' is CS9029, 'readonly file _sink' no field)
+            // and declares its locals with 'var', which a type named 'var' takes over.
+            diagnostics.Add(DiagnosticInfo.Create(
+                Diagnostics.UnusableName,
+                identifier,
+                sink.Name,
+                "stream sink '" + sink.Name + "'",
+                "is a contextual keyword, which the generated code would read as that keyword"));
+        }
 
         // A sink of a union the generator refused (its diagnostics say why) gets no code either: its adapters would name the
         // union's generated members (Unknown/Other), which do not exist.

@@ -532,7 +532,7 @@ internal static class UnionParser
         // The generated members name each variant bare in patterns and expressions, where a contextual keyword is read as
         // the keyword: 'var __item' is a var pattern (CS8508), 'not __item' a negated pattern, 'partial' no expression.
         // 'var' is no SyntaxKind of its own.
-        if (name == "var" || SyntaxFacts.GetContextualKeywordKind(name) != SyntaxKind.None)
+        if (IsContextualKeyword(name))
         {
             return "is a contextual keyword, which the patterns the generated members match the variants with would read as that keyword";
         }
@@ -585,11 +585,22 @@ internal static class UnionParser
     /// Why the union cannot have this name in generated code: a C# keyword, or the name of a member the generator adds to
     /// it (a member cannot have its type's name, CS0542).
     /// </summary>
+    /// <summary>A contextual keyword (<c>var</c>, <c>not</c>, <c>required</c>, ...), which 'var' is without a SyntaxKind of its own.</summary>
+    internal static bool IsContextualKeyword(string name)
+        => name == "var" || SyntaxFacts.GetContextualKeywordKind(name) != SyntaxKind.None;
+
     internal static string? UnionNameProblem(string name, bool payloadless)
     {
         if (SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None)
         {
             return "is a C# keyword, which the generated members cannot name";
+        }
+
+        if (IsContextualKeyword(name))
+        {
+            // The generated code names the union bare ('partial record required' is CS9029) and declares its locals with
+            // 'var', which a type named 'var' takes over.
+            return "is a contextual keyword, which the generated code would read as that keyword";
         }
 
         var generated = name is "Kind" or "WireName" or "Match" or "Switch" or "MatchAsync" or "SwitchAsync" or "NotAVariant"

@@ -100,6 +100,65 @@ public sealed class UnionVariantShapeTests
         }
     }
 
+    // The generated code names the union and the sink bare ('partial record required' is CS9029, a field of type 'file'
+    // no declaration) and declares its locals with 'var', which a type named 'var' takes over (CS0029): a union or a
+    // sink so named compiled with errors in the generated files only. It is RXS1006 on it; other contextual keywords
+    // that generated code could read are refused alike.
+    [Theory]
+    [InlineData("required")]
+    [InlineData("file")]
+    [InlineData("var")]
+    [InlineData("scoped")]
+    [InlineData("async")]
+    public void A_union_or_a_sink_named_with_a_contextual_keyword_is_RXS1006_on_it(string name)
+    {
+        var unions = new[]
+        {
+            ("union", new[] { Header + $$"""
+                [EventUnion]
+                public abstract partial record @{{name}}
+                {
+                    public sealed record Placed(string Id) : @{{name}};
+                }
+                """ }),
+            ("payload-less union", new[] { Header + $$"""
+                [EventUnion]
+                public abstract partial record @{{name}}
+                {
+                    public sealed record Placed : @{{name}};
+                }
+                """ }),
+            // In a namespace of its own: a type named 'var' beside the union would take over the union's own locals too
+            // (a limitation of the generated code the union's diagnostics do not cover).
+            ("sink", new[] { Header + $$"""
+                [EventUnion]
+                public abstract partial record Order
+                {
+                    public sealed record Placed(string Id) : Order;
+                }
+                """, "#pragma warning disable CS1591\nusing Reactive.Streams;\nnamespace Shop.Sinks;\n" + $$"""
+                [StreamSink(typeof(Shop.Order))]
+                [Backpressure(BackpressurePolicy.DegradeQuality, Degrader = nameof(Degrade))]
+                public sealed partial class @{{name}}
+                {
+                    public void OnPlaced(Shop.Order.Placed item) { }
+                    private static Shop.Order Degrade(Shop.Order item) => item;
+                }
+                """ }),
+        };
+
+        foreach (var (what, sources) in unions)
+        {
+            var run = TestCompilation.Run(sources);
+
+            var diagnostic = Assert.Single(run.GeneratorDiagnostics);
+            Assert.Equal("RXS1006", diagnostic.Id);
+            Assert.Contains($"'{name}'", diagnostic.GetMessage(CultureInfo.InvariantCulture), StringComparison.Ordinal);
+            Assert.Equal("@" + name, Identifier(run, diagnostic));
+            Assert.True(run.CompilationDiagnostics.IsEmpty, what + ": " + string.Join("\n", run.CompilationDiagnostics));
+        }
+    }
+
     // A record outside the union that derives from it, declared in two partial parts that both name the base: one
     // RXS1002, at its first declaration, not one per part.
     [Fact]
