@@ -431,7 +431,9 @@ public sealed class DeliveryDispatcherBuilder<T>
 /// The sinks of one registered dispatcher, created once per container (a keyed singleton). Disposed with the container,
 /// it disposes the sinks it owns (<paramref name="Owned"/>: those not resolved from the container), in reverse order of
 /// creation as the container does; it was created before the dispatcher that uses them, so the container disposes it
-/// after that dispatcher has stopped.
+/// after that dispatcher has stopped. A sink whose disposal throws does not keep the others from being disposed (their
+/// files and connections would stay open): every sink is disposed, then the error is thrown (as it was, or the
+/// <see cref="AggregateException"/> of several).
 /// </summary>
 internal sealed record DispatcherSinks<T>(
     IReadOnlyList<(IDeliverySink<T> Sink, DeliverySinkOptions? Options)> Sinks,
@@ -440,34 +442,69 @@ internal sealed record DispatcherSinks<T>(
 {
     public async ValueTask DisposeAsync()
     {
+        List<Exception>? errors = null;
         for (var i = Owned.Count - 1; i >= 0; i--)
         {
-            switch (Owned[i])
+            try
             {
-                case IAsyncDisposable asyncDisposable:
-                    await asyncDisposable.DisposeAsync().ConfigureAwait(false);
-                    break;
-                case IDisposable disposable:
-                    disposable.Dispose();
-                    break;
+                switch (Owned[i])
+                {
+                    case IAsyncDisposable asyncDisposable:
+                        await asyncDisposable.DisposeAsync().ConfigureAwait(false);
+                        break;
+                    case IDisposable disposable:
+                        disposable.Dispose();
+                        break;
+                }
+            }
+            catch (Exception error)
+            {
+                (errors ??= []).Add(error);
             }
         }
+
+        ThrowIfAny(errors);
     }
 
     /// <summary>A container disposed synchronously: as the container, it refuses a sink that can only be disposed asynchronously.</summary>
     public void Dispose()
     {
+        List<Exception>? errors = null;
         for (var i = Owned.Count - 1; i >= 0; i--)
         {
-            switch (Owned[i])
+            try
             {
-                case IDisposable disposable:
-                    disposable.Dispose();
-                    break;
-                case IAsyncDisposable:
-                    throw new InvalidOperationException($"The sink '{Owned[i].GetType().Name}' only implements IAsyncDisposable. Use DisposeAsync to dispose the container.");
+                switch (Owned[i])
+                {
+                    case IDisposable disposable:
+                        disposable.Dispose();
+                        break;
+                    case IAsyncDisposable:
+                        throw new InvalidOperationException($"The sink '{Owned[i].GetType().Name}' only implements IAsyncDisposable. Use DisposeAsync to dispose the container.");
+                }
+            }
+            catch (Exception error)
+            {
+                (errors ??= []).Add(error);
             }
         }
+
+        ThrowIfAny(errors);
+    }
+
+    private static void ThrowIfAny(List<Exception>? errors)
+    {
+        if (errors is null)
+        {
+            return;
+        }
+
+        if (errors.Count == 1)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(errors[0]);
+        }
+
+        throw new AggregateException("More than one sink failed to dispose.", errors);
     }
 }
 
