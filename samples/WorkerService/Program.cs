@@ -20,7 +20,10 @@ builder.Services.AddReactiveStreams()
         // No file configured (appsettings.json names none): a new one in a temporary directory, deleted when the sample
         // ends, so that each run starts from an empty log and prints the same counts. Pass
         // --ReactiveStreams:Log:Path=<file> to keep the log, and a run after it resumes from the worker's checkpoint.
-        if (string.IsNullOrEmpty(log.Path) && string.IsNullOrEmpty(log.ConnectionString))
+        // The ConnectionStrings entry configures the log too, but it is read after this callback (which may rename it):
+        // look at it here, or a log configured there would go to the temporary file and be deleted with it.
+        if (string.IsNullOrEmpty(log.Path) && string.IsNullOrEmpty(log.ConnectionString)
+            && string.IsNullOrEmpty(builder.Configuration.GetConnectionString(log.ConnectionStringName)))
         {
             log.Path = Path.Combine(temporary.Value, "orders.db");
         }

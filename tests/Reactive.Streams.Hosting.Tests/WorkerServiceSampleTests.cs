@@ -92,6 +92,60 @@ public sealed class WorkerServiceSampleTests
         }
     }
 
+    [Theory]
+    [InlineData("--ConnectionStrings:ReactiveStreams=Data Source={0}")]
+    [InlineData("--ReactiveStreams:Log:ConnectionString=Data Source={0}")]
+    [InlineData("--ReactiveStreams:Log:Path={0}")]
+    public async Task The_sample_keeps_its_log_in_the_file_any_documented_setting_names(string setting)
+    {
+        // hosting.md: SQLite takes the file from Path or from a connection string's Data Source, and "with neither, the
+        // ConnectionStrings entry named by ConnectionStringName (default ReactiveStreams) is used". The sample's own
+        // default (a temporary file, deleted at the end) is for a run that configures none of them.
+        var sample = RepositoryFiles.Sample("WorkerService");
+        var directory = Directory.CreateTempSubdirectory("rs-worker-sample-").FullName;
+        try
+        {
+            var file = Path.Combine(directory, "kept.db");
+            var (exitCode, text, error) = await RepositoryFiles.RunAsync(
+                sample, directory, TestHost.Hang, string.Format(System.Globalization.CultureInfo.InvariantCulture, setting, file), "--Sample:RunFor=00:00:01");
+
+            Assert.True(exitCode == 0, $"exit code {exitCode}\n{text}\n{error}");
+            Assert.Contains("orders acknowledged: 20", text, StringComparison.Ordinal);
+            Assert.True(File.Exists(file), $"{setting}: the sample did not keep its log in {file}");
+            await using var log = await Reactive.Streams.Storage.Sqlite.SqliteStreamLog.OpenAsync(file);
+            var orders = await log.ReadAsync("orders", StreamId.Min, StreamId.Max, 1000);
+            Assert.Equal(20, orders.Count);
+            Assert.Equal(orders[^1].Id, await log.ReadCheckpointAsync("orders-dispatch"));
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task The_readmes_relative_log_path_is_kept_in_the_working_directory()
+    {
+        // README: "add -- --ReactiveStreams:Log:Path=orders.db to keep the log"; a relative path is relative to the
+        // working directory (StreamLogHostOptions.Path), not to the sample's content root (its output directory).
+        var sample = RepositoryFiles.Sample("WorkerService");
+        var directory = Directory.CreateTempSubdirectory("rs-worker-sample-").FullName;
+        try
+        {
+            var (exitCode, text, error) = await RepositoryFiles.RunAsync(sample, directory, TestHost.Hang, "--ReactiveStreams:Log:Path=orders.db", "--Sample:RunFor=00:00:01");
+
+            Assert.True(exitCode == 0, $"exit code {exitCode}\n{text}\n{error}");
+            Assert.True(File.Exists(Path.Combine(directory, "orders.db")), $"no orders.db in the working directory {directory}");
+            Assert.False(File.Exists(Path.Combine(Path.GetDirectoryName(sample)!, "orders.db")), "the log went to the sample's output directory");
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
     [Fact]
     public async Task Stopped_the_sample_leaves_its_checkpoint_on_the_last_order_and_the_stop_logs_that_checkpoint()
     {
