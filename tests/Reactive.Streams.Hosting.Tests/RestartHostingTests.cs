@@ -141,4 +141,112 @@ public sealed class RestartHostingTests
         Assert.Equal(ids[2], await restarted.Services.GetRequiredService<ICheckpointStore>().ReadCheckpointAsync("orders"));
         restarted.Dispose();
     }
+
+    /// <summary>A scoped unit of work that saves at its disposal (as a DbContext-backed one would), failing while told to.</summary>
+    private sealed class UnitOfWork(UnitOfWork.Store store) : IAsyncDisposable
+    {
+        private readonly List<string> _pending = [];
+
+        public void Add(string item) => _pending.Add(item);
+
+        public ValueTask DisposeAsync()
+        {
+            if (store.FailSaves)
+            {
+                store.Failed.TrySetResult();
+                throw new InvalidOperationException("the unit of work could not save");
+            }
+
+            store.Save(_pending);
+            return default;
+        }
+
+        public sealed class Store
+        {
+            private readonly Lock _gate = new();
+            private readonly List<string> _saved = [];
+
+            public volatile bool FailSaves;
+
+            public TaskCompletionSource Failed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+            public SemaphoreSlim Signal { get; } = new(0);
+
+            public IReadOnlyList<string> Saved
+            {
+                get
+                {
+                    lock (_gate)
+                    {
+                        return [.. _saved];
+                    }
+                }
+            }
+
+            public void Save(IEnumerable<string> items)
+            {
+                lock (_gate)
+                {
+                    _saved.AddRange(items);
+                }
+
+                Signal.Release();
+            }
+        }
+    }
+
+    private sealed class UnitOfWorkHandler(UnitOfWork work) : ICanalBatchHandler
+    {
+        public ValueTask HandleAsync(CanalBatch<StreamFrame> batch, CancellationToken cancellationToken)
+        {
+            foreach (var frame in batch)
+            {
+                work.Add(Text(frame));
+            }
+
+            return default;
+        }
+    }
+
+    [Fact]
+    public async Task A_batch_whose_scoped_unit_of_work_fails_to_save_at_disposal_is_not_committed_and_the_next_run_handles_it()
+    {
+        // The batch's scope is disposed before the batch is committed: a scoped service that saves at its disposal and
+        // fails keeps the checkpoint before the batch (the handler's return alone does not commit it).
+        var store = new UnitOfWork.Store { FailSaves = true };
+        await using var first = new TestHost();
+        first.Builder.Services.Configure<HostOptions>(o => o.BackgroundServiceExceptionBehavior = BackgroundServiceExceptionBehavior.Ignore);
+        first.Builder.Services.AddSingleton(store);
+        first.Builder.Services.AddScoped<UnitOfWork>();
+        first.Builder.Services.AddReactiveStreams().AddCanalWorker<UnitOfWorkHandler>("orders");
+        var host = await first.StartAsync();
+        var log = host.Services.GetRequiredService<IStreamLog>();
+        var ids = await AppendAsync(log, "o1", "o2");
+        await store.Failed.Task.WaitAsync(TestHost.Hang);
+        await first.Logs.WaitForAsync(7003);
+        await host.StopAsync().WaitAsync(TestHost.Hang);
+
+        var worker = host.Services.GetRequiredKeyedService<CanalWorkerService>("orders");
+        Assert.Equal(CanalWorkerStatus.Faulted, worker.Status);
+        Assert.Contains("could not save", worker.Fault?.ToString(), StringComparison.Ordinal);
+        Assert.Null(await host.Services.GetRequiredService<ICheckpointStore>().ReadCheckpointAsync("orders"));
+        Assert.Empty(store.Saved);
+        host.Dispose();
+
+        store.FailSaves = false;
+        await using var second = new TestHost(new() { ["ReactiveStreams:Log:Path"] = first.DatabasePath });
+        second.Builder.Services.AddSingleton(store);
+        second.Builder.Services.AddScoped<UnitOfWork>();
+        second.Builder.Services.AddReactiveStreams().AddCanalWorker<UnitOfWorkHandler>("orders");
+        var restarted = await second.StartAsync();
+        while (store.Saved.Count < 2)
+        {
+            Assert.True(await store.Signal.WaitAsync(TestHost.Hang), $"saved {store.Saved.Count} of 2");
+        }
+
+        await restarted.StopAsync().WaitAsync(TestHost.Hang);
+        Assert.Equal(["o1", "o2"], store.Saved);
+        Assert.Equal(ids[1], await restarted.Services.GetRequiredService<ICheckpointStore>().ReadCheckpointAsync("orders"));
+        restarted.Dispose();
+    }
 }
