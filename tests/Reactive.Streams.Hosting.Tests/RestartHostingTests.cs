@@ -249,4 +249,54 @@ public sealed class RestartHostingTests
         Assert.Equal(ids[1], await restarted.Services.GetRequiredService<ICheckpointStore>().ReadCheckpointAsync("orders"));
         restarted.Dispose();
     }
+
+    [Fact]
+    public async Task A_worker_that_fails_under_StopHost_stops_the_host_and_the_dispatching_worker_beside_it_checkpoints_what_it_delivered()
+    {
+        // The default BackgroundServiceExceptionBehavior stops the whole host when one worker fails: the other workers
+        // stop as at any stop (the dispatcher drains, the checkpoint is written), and the next run starts after what
+        // they delivered while the failed worker's batch comes again.
+        var probe = new RecordingHandler.Probe();
+        var id = Guid.NewGuid().ToString("N");
+        RecordingHandler.Probes[id] = probe;
+        probe.FailOn = _ => true;
+        var sink = new DispatcherHostingTests.RecordingSink("file");
+        await using var first = new TestHost();
+        first.Builder.Services.AddReactiveStreams()
+            .AddDispatcher<string>("orders", d => d.AddSink(_ => sink))
+            .AddCanalWorker("orders", "orders", Text)
+            .AddCanalWorker<RecordingHandler>("audit");
+        var host = await first.StartAsync();
+        var log = host.Services.GetRequiredService<IStreamLog>();
+        var ids = await AppendAsync(log, "o1", "o2", "o3");
+        await sink.WaitForAsync(3);
+
+        await log.AppendAsync("audit", $"{id}/x", AppendMode.Durable);
+        await host.WaitForShutdownAsync().WaitAsync(TestHost.Hang);
+
+        Assert.Equal(CanalWorkerStatus.Faulted, host.Services.GetRequiredKeyedService<CanalWorkerService>("audit").Status);
+        Assert.Equal(CanalWorkerStatus.Stopped, host.Services.GetRequiredKeyedService<CanalWorkerService>("orders").Status);
+        var checkpoints = host.Services.GetRequiredService<ICheckpointStore>();
+        Assert.Equal(ids[2], await checkpoints.ReadCheckpointAsync("orders"));
+        Assert.Null(await checkpoints.ReadCheckpointAsync("audit"));
+        host.Dispose();
+
+        probe.FailOn = null;
+        var again = new DispatcherHostingTests.RecordingSink("file");
+        await using var second = new TestHost(new() { ["ReactiveStreams:Log:Path"] = first.DatabasePath });
+        second.Builder.Services.AddReactiveStreams()
+            .AddDispatcher<string>("orders", d => d.AddSink(_ => again))
+            .AddCanalWorker("orders", "orders", Text)
+            .AddCanalWorker<RecordingHandler>("audit");
+        var restarted = await second.StartAsync();
+        await probe.WaitForAsync(1);
+        var o4 = (await restarted.Services.GetRequiredService<IStreamLog>().AppendAsync("orders", "o4", AppendMode.Durable)).Id;
+        await again.WaitForAsync(1);
+        await restarted.StopAsync().WaitAsync(TestHost.Hang);
+
+        Assert.Equal([$"{id}/x"], probe.Handled);
+        Assert.Equal(["o4"], again.Written);
+        Assert.Equal(o4, await restarted.Services.GetRequiredService<ICheckpointStore>().ReadCheckpointAsync("orders"));
+        restarted.Dispose();
+    }
 }
