@@ -44,10 +44,16 @@ builder.Services.Configure<SampleOptions>(builder.Configuration.GetSection("Samp
 builder.Services.AddHostedService<OrderProducer>();
 builder.Services.AddHostedService<SampleRun>();
 
-await builder.Build().RunAsync(); // disposes the host, and with it the log
-
-if (temporary.IsValueCreated)
+try
 {
-    Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-    Directory.Delete(temporary.Value, recursive: true);
+    await builder.Build().RunAsync(); // disposes the host, and with it the log
+}
+finally
+{
+    // Also when the start failed (a bad setting): the log's options, which created the directory, were built by then.
+    if (temporary.IsValueCreated)
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(temporary.Value, recursive: true);
+    }
 }

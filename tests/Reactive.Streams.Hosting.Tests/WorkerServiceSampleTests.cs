@@ -125,6 +125,30 @@ public sealed class WorkerServiceSampleTests
     }
 
     [Fact]
+    public async Task A_run_whose_start_fails_names_the_bad_key_exits_with_an_error_and_leaves_no_temporary_directory_behind()
+    {
+        // A bad value fails the start naming its key (hosting.md); the sample's default log directory, created when the
+        // log's options were built, is still removed, as after a run that succeeds.
+        var sample = RepositoryFiles.Sample("WorkerService");
+        var directory = Directory.CreateTempSubdirectory("rs-worker-sample-").FullName;
+        var temp = Directory.CreateDirectory(Path.Combine(directory, "tmp")).FullName;
+        var environment = new Dictionary<string, string> { ["TMPDIR"] = temp, ["TMP"] = temp, ["TEMP"] = temp };
+        try
+        {
+            var (exitCode, text, error) = await RepositoryFiles.RunAsync(
+                sample, directory, environment, TestHost.Hang, "--ReactiveStreams:Canals:orders:MaxBatch=0", "--Sample:RunFor=00:00:01");
+
+            Assert.True(exitCode != 0, $"exit code {exitCode}\n{text}\n{error}");
+            Assert.Contains("ReactiveStreams:Canals:orders:MaxBatch", text + error, StringComparison.Ordinal);
+            Assert.Empty(Directory.EnumerateFileSystemEntries(temp));
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task The_readmes_relative_log_path_is_kept_in_the_working_directory()
     {
         // README: "add -- --ReactiveStreams:Log:Path=orders.db to keep the log"; a relative path is relative to the
