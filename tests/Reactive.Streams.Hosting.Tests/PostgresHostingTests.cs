@@ -37,6 +37,32 @@ public sealed class PostgresHostingTests(PostgresServerFixture server) : IClassF
     }
 
     [Fact]
+    public async Task A_postgres_log_takes_its_server_from_the_connection_strings_entry_and_reads_with_Log_Postgres_options()
+    {
+        // hosting.md: with no Log:ConnectionString, "the ConnectionStrings entry named by ConnectionStringName (default
+        // ReactiveStreams) is used", and Log:Postgres binds the backend's own options, MaxReadCount included.
+        server.EnsureRunning();
+        var stream = $"orders-{Guid.NewGuid():N}";
+        await using var test = new TestHost(new()
+        {
+            ["ConnectionStrings:Streams"] = server.ConnectionString,
+            ["ReactiveStreams:Log:Provider"] = "Postgres",
+            ["ReactiveStreams:Log:ConnectionStringName"] = "Streams",
+            ["ReactiveStreams:Log:Postgres:MaxReadCount"] = "2",
+        }, withLogPath: false);
+        test.Builder.Services.AddReactiveStreams();
+        var host = await test.StartAsync();
+        var log = host.Services.GetRequiredService<IStreamLog>();
+        for (var i = 0; i < 3; i++)
+        {
+            await log.AppendAsync(stream, $"o{i}", AppendMode.Durable);
+        }
+
+        Assert.IsType<PostgresStreamLog>(await host.Services.GetRequiredService<HostedStreamLog>().Opened);
+        Assert.Equal(2, (await log.ReadAsync(stream, StreamId.Min, StreamId.Max, 10)).Count);
+    }
+
+    [Fact]
     public async Task The_log_opens_on_the_containers_NpgsqlDataSource_and_ignores_the_connection_strings_entry()
     {
         server.EnsureRunning();
