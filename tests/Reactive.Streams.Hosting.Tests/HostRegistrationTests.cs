@@ -469,4 +469,44 @@ public sealed class HostRegistrationTests
         await AppendAsync(host.Services.GetRequiredService<IStreamLog>(), "us", id, "1");
         await probe.WaitForAsync(1);
     }
+
+    /// <summary>An app service that takes the dispatcher as hosting.md shows, by <c>[FromKeyedServices(name)]</c>, and dispatches at its start.</summary>
+    private sealed class OrderIntake([FromKeyedServices("orders")] DeliveryDispatcher<string> dispatcher) : BackgroundService
+    {
+        public TaskCompletionSource Dispatched { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+        {
+            foreach (var item in new[] { "o1", "o2", "o3" })
+            {
+                await dispatcher.DispatchAsync(item, cancellationToken: stoppingToken);
+            }
+
+            Dispatched.TrySetResult();
+        }
+    }
+
+    [Fact]
+    public async Task An_app_service_takes_the_dispatcher_by_FromKeyedServices_and_what_it_dispatched_is_drained_at_the_stop()
+    {
+        // Registered after AddReactiveStreams, the app's service stops before the dispatcher drains: every item it
+        // dispatched reaches the sink, including those still queued when the stop began.
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var sink = new DispatcherHostingTests.RecordingSink("file") { BlockOn = item => item == "o1", Release = release };
+        await using var test = new TestHost(new() { ["ReactiveStreams:Dispatchers:orders:DrainTimeout"] = "00:01:00" });
+        test.Builder.Services.AddReactiveStreams().AddDispatcher<string>("orders", d => d.AddSink(_ => sink));
+        test.Builder.Services.AddSingleton<OrderIntake>();
+        test.Builder.Services.AddHostedService(services => services.GetRequiredService<OrderIntake>());
+        var host = await test.StartAsync();
+        await host.Services.GetRequiredService<OrderIntake>().Dispatched.Task.WaitAsync(TestHost.Hang);
+        await sink.Blocked.Task.WaitAsync(TestHost.Hang);
+
+        var stop = host.StopAsync();
+        release.SetResult();
+        await stop.WaitAsync(TestHost.Hang);
+
+        Assert.Equal(["o1", "o2", "o3"], sink.Written);
+        Assert.Same(host.Services.GetRequiredKeyedService<DeliveryDispatcher<string>>("orders"), host.Services.GetRequiredKeyedService<DeliveryDispatcher<string>>("orders"));
+        Assert.True(host.Services.GetRequiredKeyedService<DeliveryDispatcher<string>>("orders").IsShutdown);
+    }
 }
