@@ -136,6 +136,40 @@ public sealed class SinkFailureHostingTests
         }
     }
 
+    [Fact]
+    public async Task A_container_disposed_synchronously_disposes_every_sink_when_one_throws_and_reports_each_error()
+    {
+        // A bare container (no host), disposed with Dispose(): the same, on the synchronous path; two failing sinks are
+        // both reported, in the AggregateException of their errors.
+        var directory = Directory.CreateTempSubdirectory("rs-hosting-sinks-").FullName;
+        try
+        {
+            var disposed = new Disposed();
+            var services = new ServiceCollection();
+            services.AddReactiveStreams()
+                .ConfigureLog(log => log.Path = Path.Combine(directory, "streams.db"))
+                .AddDispatcher<string>("orders", d => d
+                    .AddSink(_ => new DisposableSink("first", disposed, throws: false))
+                    .AddSink(_ => new DisposableSink("broken", disposed, throws: true))
+                    .AddSink(_ => new DisposableSink("middle", disposed, throws: false))
+                    .AddSink(_ => new DisposableSink("also-broken", disposed, throws: true))
+                    .AddSink(_ => new DisposableSink("last", disposed, throws: false)));
+            var provider = services.BuildServiceProvider();
+            var dispatcher = provider.GetRequiredKeyedService<DeliveryDispatcher<string>>("orders");
+            await dispatcher.ShutdownAsync(TimeSpan.FromMinutes(1)).WaitAsync(TestHost.Hang);
+
+            var error = Assert.IsType<AggregateException>(Record.Exception(provider.Dispose));
+
+            Assert.Equal(["also-broken could not flush", "broken could not flush"], error.InnerExceptions.Select(e => e.Message));
+            Assert.Equal(["also-broken", "broken", "first", "last", "middle"], disposed.Names.Order());
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
     private sealed class ScopedThing;
 
     private sealed class SingletonHandler(ScopedThing thing) : ICanalBatchHandler
