@@ -34,6 +34,14 @@ public sealed class AddBackpressureAttributeCodeFix : CodeFixProvider
             return;
         }
 
+        // The attribute and the policy by their simple names, or with global:: where those would bind to another type.
+        var model = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
+        if (model is null
+            || LibraryNames.At(model, declaration.SpanStart, context.CancellationToken, "Reactive.Streams.BackpressureAttribute", "Reactive.Streams.BackpressurePolicy") is not { } names)
+        {
+            return;
+        }
+
         foreach (var diagnostic in context.Diagnostics)
         {
             foreach (var policy in Edits.Policies)
@@ -41,14 +49,14 @@ public sealed class AddBackpressureAttributeCodeFix : CodeFixProvider
                 context.RegisterCodeFix(
                     CodeAction.Create(
                         "Add [Backpressure(BackpressurePolicy." + policy + ")]",
-                        ct => AddAsync(context.Document, declaration, policy, ct),
+                        ct => AddAsync(context.Document, declaration, policy, names, ct),
                         equivalenceKey: nameof(AddBackpressureAttributeCodeFix) + policy),
                     diagnostic);
             }
         }
     }
 
-    private static async Task<Document> AddAsync(Document document, TypeDeclarationSyntax declaration, string policy, CancellationToken cancellationToken)
+    private static async Task<Document> AddAsync(Document document, TypeDeclarationSyntax declaration, string policy, LibraryNames names, CancellationToken cancellationToken)
     {
         var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
         var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
@@ -57,7 +65,7 @@ public sealed class AddBackpressureAttributeCodeFix : CodeFixProvider
             return document;
         }
 
-        var arguments = "(BackpressurePolicy." + policy;
+        var arguments = "(" + names.Name("BackpressurePolicy") + "." + policy;
         MemberDeclarationSyntax? degrader = null;
         if (policy == "DegradeQuality")
         {
@@ -68,7 +76,7 @@ public sealed class AddBackpressureAttributeCodeFix : CodeFixProvider
         }
 
         var newline = Edits.NewLine(root);
-        var attribute = SyntaxFactory.Attribute(SyntaxFactory.ParseName("Backpressure"), SyntaxFactory.ParseAttributeArgumentList(arguments + ")"));
+        var attribute = SyntaxFactory.Attribute(SyntaxFactory.ParseName(names.Name("Backpressure")), SyntaxFactory.ParseAttributeArgumentList(arguments + ")"));
 
         // The new attribute list goes first, taking over the declaration's leading trivia (indentation, doc comment).
         var leading = declaration.AttributeLists.Count > 0
@@ -126,7 +134,7 @@ public sealed class AddBackpressureAttributeCodeFix : CodeFixProvider
 
         var newRoot = root.ReplaceNode(declaration, updated);
         var annotated = newRoot.FindNode(new Microsoft.CodeAnalysis.Text.TextSpan(declaration.SpanStart, 0));
-        return document.WithSyntaxRoot(Edits.EnsureLibraryUsing(newRoot, annotated, model.Compilation));
+        return document.WithSyntaxRoot(names.NeedsUsing ? Edits.EnsureLibraryUsing(newRoot, annotated, model.Compilation) : newRoot);
     }
 
     // `partial class Sink;` becomes `partial class Sink` and an empty body on the lines below, indented like the

@@ -26,6 +26,7 @@ namespace Reactive.Streams.Analyzers.CodeFixes.Fixes;
 public sealed class UnboundedBoundaryCodeFix : CodeFixProvider
 {
     private const string IdentityDegrader = "static item => item";
+    private const string OperatorsMetadataName = "Reactive.Streams.ObservableBackpressureExtensions";
 
     private static readonly (string Policy, string Operator)[] s_operators =
     {
@@ -56,12 +57,12 @@ public sealed class UnboundedBoundaryCodeFix : CodeFixProvider
                 case UnboundedBoundaryAnalyzer.ObserveOnKind
                     when node.FirstAncestorOrSelf<InvocationExpressionSyntax>() is { } invocation
                         && await TakesSchedulerAsync(context, invocation).ConfigureAwait(false) is { } form:
-                    RegisterObserveOn(context, diagnostic, invocation, form);
+                    await RegisterObserveOnAsync(context, diagnostic, invocation, form).ConfigureAwait(false);
                     break;
                 case UnboundedBoundaryAnalyzer.ChannelKind
                     when node.FirstAncestorOrSelf<InvocationExpressionSyntax>() is { ArgumentList.Arguments.Count: 0 } invocation
                         && invocation.Expression is MemberAccessExpressionSyntax { Name: GenericNameSyntax { Identifier.ValueText: "CreateUnbounded", TypeArgumentList.Arguments.Count: 1 } }:
-                    RegisterChannel(context, diagnostic, invocation);
+                    await RegisterChannelAsync(context, diagnostic, invocation).ConfigureAwait(false);
                     break;
                 case UnboundedBoundaryAnalyzer.DataflowKind
                     when node.FirstAncestorOrSelf<BaseObjectCreationExpressionSyntax>() is { } creation
@@ -92,6 +93,7 @@ public sealed class UnboundedBoundaryCodeFix : CodeFixProvider
             || model.GetTypeInfo(creation, context.CancellationToken) is not { Type: INamedTypeSymbol { Name: "BufferBlock", TypeArguments.Length: 1 } type } typeInfo
             || type.ContainingNamespace?.ToDisplayString() != "System.Threading.Tasks.Dataflow"
             || model.Compilation.GetTypeByMetadataName("Reactive.Streams.BackpressureBlock`1") is not { } policyBlock
+            || LibraryNames.At(model, creation.SpanStart, context.CancellationToken, "Reactive.Streams.BackpressureBlock`1", "Reactive.Streams.BackpressurePolicy") is not { } names
             || !OnlyBoundsItsCapacity(creation))
         {
             return;
@@ -113,9 +115,10 @@ public sealed class UnboundedBoundaryCodeFix : CodeFixProvider
 
         var item = type.TypeArguments[0].ToMinimalDisplayString(model, creation.SpanStart);
         // PauseUpstream is what BoundedCapacity (offered first) does; the block's PauseUpstream fix keeps a key of its own.
-        RegisterPerPolicy(context, diagnostic, "Use BackpressureBlock with BackpressurePolicy.", static policy => policy == "PauseUpstream" ? nameof(UnboundedBoundaryCodeFix) + "BlockPauseUpstream" : PolicyKey(policy), creation.SpanStart, (root, policy) =>
+        var block = names.Name("BackpressureBlock");
+        RegisterPerPolicy(context, diagnostic, "Use BackpressureBlock with BackpressurePolicy.", static policy => policy == "PauseUpstream" ? nameof(UnboundedBoundaryCodeFix) + "BlockPauseUpstream" : PolicyKey(policy), creation.SpanStart, names.NeedsUsing, (root, policy) =>
         {
-            var replacement = SyntaxFactory.ParseExpression("new BackpressureBlock<" + item + ">(" + PolicyArguments(policy) + ")").WithTriviaFrom(creation);
+            var replacement = SyntaxFactory.ParseExpression("new " + block + "<" + item + ">(" + PolicyArguments(policy, names) + ")").WithTriviaFrom(creation);
             return declaredType is null
                 ? root.ReplaceNode(creation, replacement)
                 : root.ReplaceNodes(
@@ -123,15 +126,18 @@ public sealed class UnboundedBoundaryCodeFix : CodeFixProvider
                     // A declaration written `BufferBlock<T>?` keeps its annotation.
                     (original, _) => original == creation
                         ? replacement
-                        : SyntaxFactory.ParseTypeName("BackpressureBlock<" + item + ">" + (original is NullableTypeSyntax ? "?" : string.Empty)).WithTriviaFrom(original));
+                        : SyntaxFactory.ParseTypeName(block + "<" + item + ">" + (original is NullableTypeSyntax ? "?" : string.Empty)).WithTriviaFrom(original));
         });
     }
 
     /// <summary>The equivalence key of the fixes that bound a boundary with <paramref name="policy"/>, whatever the boundary.</summary>
     internal static string PolicyKey(string policy) => nameof(UnboundedBoundaryCodeFix) + policy;
 
-    /// <summary>One fix per policy; <paramref name="rewrite"/> makes the new root, and the using is added at <paramref name="anchor"/>.</summary>
-    private static void RegisterPerPolicy(CodeFixContext context, Diagnostic diagnostic, string title, Func<string, string> key, int anchor, Func<SyntaxNode, string, SyntaxNode> rewrite)
+    /// <summary>
+    /// One fix per policy; <paramref name="rewrite"/> makes the new root, and the using is added at <paramref name="anchor"/>
+    /// when <paramref name="addUsing"/> (not when the fix writes the library's names qualified).
+    /// </summary>
+    private static void RegisterPerPolicy(CodeFixContext context, Diagnostic diagnostic, string title, Func<string, string> key, int anchor, bool addUsing, Func<SyntaxNode, string, SyntaxNode> rewrite)
     {
         foreach (var policy in Edits.Policies)
         {
@@ -142,6 +148,11 @@ public sealed class UnboundedBoundaryCodeFix : CodeFixProvider
                     {
                         var root = await context.Document.GetSyntaxRootAsync(ct).ConfigureAwait(false);
                         var newRoot = rewrite(root!, policy);
+                        if (!addUsing)
+                        {
+                            return context.Document.WithSyntaxRoot(newRoot);
+                        }
+
                         var compilation = await context.Document.Project.GetCompilationAsync(ct).ConfigureAwait(false);
                         return context.Document.WithSyntaxRoot(
                             Edits.EnsureLibraryUsing(newRoot, newRoot.FindNode(new Microsoft.CodeAnalysis.Text.TextSpan(anchor, 0)), compilation));
@@ -152,8 +163,8 @@ public sealed class UnboundedBoundaryCodeFix : CodeFixProvider
     }
 
     // The (policy, capacity[, degrader]) arguments shared by the policy channel factory and the policy block's constructor.
-    private static string PolicyArguments(string policy) =>
-        "BackpressurePolicy." + policy + ", " + Edits.DefaultCapacity + (policy == "DegradeQuality" ? ", " + IdentityDegrader : string.Empty);
+    private static string PolicyArguments(string policy, LibraryNames names) =>
+        names.Name("BackpressurePolicy") + "." + policy + ", " + Edits.DefaultCapacity + (policy == "DegradeQuality" ? ", " + IdentityDegrader : string.Empty);
 
     // No arguments, or inline options that set BoundedCapacity and nothing else.
     private static bool OnlyBoundsItsCapacity(BaseObjectCreationExpressionSyntax creation) =>
@@ -338,10 +349,27 @@ public sealed class UnboundedBoundaryCodeFix : CodeFixProvider
         };
     }
 
-    private static void RegisterObserveOn(CodeFixContext context, Diagnostic diagnostic, InvocationExpressionSyntax invocation, ObserveOnForm form)
+    // The operators are offered where the referenced library has them (an older one may not). Called on its source, an
+    // operator needs `using Reactive.Streams;`: none is offered where that using would make a name of the file ambiguous.
+    private static async Task RegisterObserveOnAsync(CodeFixContext context, Diagnostic diagnostic, InvocationExpressionSyntax invocation, ObserveOnForm form)
     {
+        var model = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
+        if (model is null
+            || LibraryNames.At(model, invocation.SpanStart, context.CancellationToken, OperatorsMetadataName) is not { } names
+            || (form == ObserveOnForm.Extension && !names.CanImport))
+        {
+            return;
+        }
+
+        var operators = model.Compilation.GetTypeByMetadataName(OperatorsMetadataName)!;
+        var addUsing = form == ObserveOnForm.Extension || names.NeedsUsing;
         foreach (var (policy, op) in s_operators)
         {
+            if (operators.GetMembers(op).IsEmpty)
+            {
+                continue;
+            }
+
             context.RegisterCodeFix(
                 CodeAction.Create(
                     "Replace ObserveOn with " + op + "(" + Edits.DefaultCapacity + (policy == "DegradeQuality" ? ", " + IdentityDegrader : string.Empty) + ", scheduler)",
@@ -349,9 +377,14 @@ public sealed class UnboundedBoundaryCodeFix : CodeFixProvider
                     {
                         var root = await context.Document.GetSyntaxRootAsync(ct).ConfigureAwait(false);
                         var updated = invocation
-                            .WithExpression(OperatorName(invocation.Expression, op, form))
+                            .WithExpression(OperatorName(invocation.Expression, op, form, names.Name("ObservableBackpressureExtensions")))
                             .WithArgumentList(OperatorArguments(invocation.ArgumentList, policy, form));
                         var newRoot = root!.ReplaceNode(invocation, updated);
+                        if (!addUsing)
+                        {
+                            return context.Document.WithSyntaxRoot(newRoot);
+                        }
+
                         var compilation = await context.Document.Project.GetCompilationAsync(ct).ConfigureAwait(false);
                         return context.Document.WithSyntaxRoot(Edits.EnsureLibraryUsing(newRoot, newRoot.FindNode(invocation.Span), compilation));
                     },
@@ -361,7 +394,7 @@ public sealed class UnboundedBoundaryCodeFix : CodeFixProvider
     }
 
     // `source.Op`, `source?.Op`, or `ObservableBackpressureExtensions.Op` for the static form, with the name's trivia.
-    private static ExpressionSyntax OperatorName(ExpressionSyntax expression, string op, ObserveOnForm form)
+    private static ExpressionSyntax OperatorName(ExpressionSyntax expression, string op, ObserveOnForm form, string operators)
     {
         switch (expression)
         {
@@ -370,7 +403,7 @@ public sealed class UnboundedBoundaryCodeFix : CodeFixProvider
             case MemberBindingExpressionSyntax memberBinding:
                 return memberBinding.WithName(SyntaxFactory.IdentifierName(op).WithTriviaFrom(memberBinding.Name));
             default:
-                return SyntaxFactory.ParseExpression("ObservableBackpressureExtensions." + op).WithTriviaFrom(expression);
+                return SyntaxFactory.ParseExpression(operators + "." + op).WithTriviaFrom(expression);
         }
     }
 
@@ -429,11 +462,19 @@ public sealed class UnboundedBoundaryCodeFix : CodeFixProvider
             SyntaxFactory.NameColon(name).WithTrailingTrivia(SyntaxFactory.Space);
     }
 
-    private static void RegisterChannel(CodeFixContext context, Diagnostic diagnostic, InvocationExpressionSyntax invocation)
+    private static async Task RegisterChannelAsync(CodeFixContext context, Diagnostic diagnostic, InvocationExpressionSyntax invocation)
     {
+        var model = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
+        if (model is null
+            || LibraryNames.At(model, invocation.SpanStart, context.CancellationToken, "Reactive.Streams.BackpressureChannel", "Reactive.Streams.BackpressurePolicy") is not { } names)
+        {
+            return;
+        }
+
         var item = ((GenericNameSyntax)((MemberAccessExpressionSyntax)invocation.Expression).Name).TypeArgumentList.Arguments[0];
-        RegisterPerPolicy(context, diagnostic, "Use BackpressureChannel.Create with BackpressurePolicy.", PolicyKey, invocation.SpanStart, (root, policy) =>
-            root.ReplaceNode(invocation, SyntaxFactory.ParseExpression("BackpressureChannel.Create<" + item + ">(" + PolicyArguments(policy) + ")").WithTriviaFrom(invocation)));
+        var factory = names.Name("BackpressureChannel");
+        RegisterPerPolicy(context, diagnostic, "Use BackpressureChannel.Create with BackpressurePolicy.", PolicyKey, invocation.SpanStart, names.NeedsUsing, (root, policy) =>
+            root.ReplaceNode(invocation, SyntaxFactory.ParseExpression(factory + ".Create<" + item + ">(" + PolicyArguments(policy, names) + ")").WithTriviaFrom(invocation)));
     }
 
     private static async Task<Document> BoundDataflowAsync(Document document, BaseObjectCreationExpressionSyntax creation, CancellationToken cancellationToken)
