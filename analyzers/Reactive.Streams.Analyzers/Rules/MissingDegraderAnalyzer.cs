@@ -147,16 +147,34 @@ public sealed class MissingDegraderAnalyzer : DiagnosticAnalyzer
     private static bool IsStored(IAssignmentOperation assignment, IOperation value) =>
         assignment is ISimpleAssignmentOperation or ICoalesceAssignmentOperation && assignment.Value == value;
 
-    // `options.Degrader = f` or `options.Degrader ??= f` with f not null: the options object (`options`), else null.
+    // `options.Degrader = f` or `options.Degrader ??= f` with f not null, also null-conditional (C# 14:
+    // `options?.Degrader = f`): the options object (`options`), else null.
     private static IOperation? GivenDegrader(IOperation? operation) =>
         operation switch
         {
             ISimpleAssignmentOperation { Target: IPropertyReferenceOperation { Property.Name: PolicyCalls.DegraderProperty } target } set
-                when !PolicyCalls.IsMissingOrNull(set.Value) => target.Instance,
+                when !PolicyCalls.IsMissingOrNull(set.Value) => Receiver(target.Instance),
             ICoalesceAssignmentOperation { Target: IPropertyReferenceOperation { Property.Name: PolicyCalls.DegraderProperty } target } set
-                when !PolicyCalls.IsMissingOrNull(set.Value) => target.Instance,
+                when !PolicyCalls.IsMissingOrNull(set.Value) => Receiver(target.Instance),
             _ => null,
         };
+
+    // In `options?.Degrader = f` the property's instance stands for what the nearest `?.` tested: `options`.
+    private static IOperation? Receiver(IOperation? instance)
+    {
+        if (instance is IConditionalAccessInstanceOperation)
+        {
+            for (var current = instance.Parent; current is not null; current = current.Parent)
+            {
+                if (current is IConditionalAccessOperation access)
+                {
+                    return access.Operation;
+                }
+            }
+        }
+
+        return instance;
+    }
 
     // Options held in a field or property (`_options = new(DegradeQuality, n)`, in its initializer or a constructor) and
     // given a degrader by a member of the same type (`_options.Degrader = ...`), in the declaration at hand (the part of a
@@ -178,7 +196,11 @@ public sealed class MissingDegraderAnalyzer : DiagnosticAnalyzer
 
             foreach (var node in reference.GetSyntax().DescendantNodes())
             {
-                if (node is not AssignmentExpressionSyntax { Left: MemberAccessExpressionSyntax { Name.Identifier.ValueText: PolicyCalls.DegraderProperty } }
+                if (node is not AssignmentExpressionSyntax
+                    {
+                        Left: MemberAccessExpressionSyntax { Name.Identifier.ValueText: PolicyCalls.DegraderProperty }
+                            or MemberBindingExpressionSyntax { Name.Identifier.ValueText: PolicyCalls.DegraderProperty },
+                    }
                     || GivenDegrader(model.GetOperation(node)) is not { } instance)
                 {
                     continue;
