@@ -133,6 +133,34 @@ public sealed class PolicyFixesSemanticVarietyTests
             """ + Union,
             nameof(AddBackpressureAttributeCodeFix) + "PauseUpstream");
 
+    // The class's own members are in scope in its attributes' arguments: a property named BackpressurePolicy (of
+    // another type) would bind there.
+    [Fact]
+    public Task A_sink_with_a_member_named_BackpressurePolicy_gets_the_policy_qualified() =>
+        Sink.CodeFixAsync<AddBackpressureAttributeCodeFix>(
+            """
+            using Reactive.Streams;
+
+            [StreamSink(typeof(Ev))]
+            public partial class {|RXS0001:Sink|}
+            {
+                public string BackpressurePolicy => "pause";
+                public void OnA(Ev.A e) { }
+            }
+            """ + Union,
+            """
+            using Reactive.Streams;
+
+            [Backpressure(global::Reactive.Streams.BackpressurePolicy.PauseUpstream)]
+            [StreamSink(typeof(Ev))]
+            public partial class Sink
+            {
+                public string BackpressurePolicy => "pause";
+                public void OnA(Ev.A e) { }
+            }
+            """ + Union,
+            nameof(AddBackpressureAttributeCodeFix) + "PauseUpstream");
+
     // An extension call needs the using, and the using would make StreamFrame ambiguous: no fix rather than one that breaks.
     [Fact]
     public Task ObserveOn_in_a_file_whose_names_the_library_using_would_make_ambiguous_gets_no_rewrite() =>
@@ -301,62 +329,36 @@ public sealed class PolicyFixesSemanticVarietyTests
 
     // dotnet format (or a solution-wide fix-all in the IDE) over a library project and an app that references it.
     [Fact]
-    public async Task A_fix_all_in_the_solution_fixes_both_projects()
+    public async Task A_fix_all_in_the_solution_fixes_the_boundaries_of_both_projects()
     {
-        using var workspace = new AdhocWorkspace();
-        var options = new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable);
-        var parse = new CSharpParseOptions(LanguageVersion.Latest);
-        var references = TestReferences.Runtime.AddRange(TestReferences.Library);
-        var core = ProjectInfo.Create(ProjectId.CreateNewId(), VersionStamp.Default, "Core", "Core", LanguageNames.CSharp,
-            compilationOptions: options, parseOptions: parse, metadataReferences: references);
-        var app = ProjectInfo.Create(ProjectId.CreateNewId(), VersionStamp.Default, "App", "App", LanguageNames.CSharp,
-            compilationOptions: options, parseOptions: parse, metadataReferences: references,
-            projectReferences: [new ProjectReference(core.Id)]);
-        var coreDoc = DocumentId.CreateNewId(core.Id);
-        var appDoc = DocumentId.CreateNewId(app.Id);
-        var solution = workspace.CurrentSolution.AddProject(core).AddProject(app)
-            .AddDocument(coreDoc, "Lanes.cs", """
-                using System.Threading.Channels;
+        var (core, app) = await FixAllInTwoProjectsAsync(
+            new UnboundedBoundaryAnalyzer(),
+            new UnboundedBoundaryCodeFix(),
+            UnboundedBoundaryCodeFix.PolicyKey("PauseUpstream"),
+            expected: 3,
+            """
+            using System.Threading.Channels;
 
-                namespace Core;
+            namespace Core;
 
-                public static class Lanes
-                {
-                    public static Channel<int> Open() => Channel.CreateUnbounded<int>();
-                }
-                """, filePath: "/Core/Lanes.cs")
-            .AddDocument(appDoc, "Worker.cs", """
-                using System.Threading.Channels;
-                using System.Threading.Tasks.Dataflow;
+            public static class Lanes
+            {
+                public static Channel<int> Open() => Channel.CreateUnbounded<int>();
+            }
+            """,
+            """
+            using System.Threading.Channels;
+            using System.Threading.Tasks.Dataflow;
 
-                namespace App;
+            namespace App;
 
-                public sealed class Worker
-                {
-                    private readonly Channel<string> _lines = Channel.CreateUnbounded<string>();
-                    private readonly ActionBlock<int> _sink = new(static x => { });
-                    public Channel<int> Lane { get; } = Core.Lanes.Open();
-                }
-                """, filePath: "/App/Worker.cs");
-
-        var analyzer = new UnboundedBoundaryAnalyzer();
-        var diagnostics = ImmutableArray<Diagnostic>.Empty;
-        foreach (var project in solution.Projects)
-        {
-            var compilation = (await project.GetCompilationAsync())!;
-            Assert.Empty(compilation.GetDiagnostics().Where(static d => d.Severity == DiagnosticSeverity.Error));
-            diagnostics = diagnostics.AddRange(await compilation.WithAnalyzers([analyzer]).GetAnalyzerDiagnosticsAsync());
-        }
-
-        Assert.Equal(3, diagnostics.Length);
-        var fix = new UnboundedBoundaryCodeFix();
-        var first = diagnostics.OrderBy(static d => d.Location.SourceTree!.FilePath, StringComparer.Ordinal).First();
-        var document = solution.GetDocument(first.Location.SourceTree)!;
-        var action = await fix.GetFixAllProvider().GetFixAsync(new FixAllContext(
-            document, fix, FixAllScope.Solution, UnboundedBoundaryCodeFix.PolicyKey("PauseUpstream"), fix.FixableDiagnosticIds,
-            new Listed(diagnostics), CancellationToken.None));
-        Assert.NotNull(action);
-        var fixedSolution = (await action.GetOperationsAsync(CancellationToken.None)).OfType<ApplyChangesOperation>().Single().ChangedSolution;
+            public sealed class Worker
+            {
+                private readonly Channel<string> _lines = Channel.CreateUnbounded<string>();
+                private readonly ActionBlock<int> _sink = new(static x => { });
+                public Channel<int> Lane { get; } = Core.Lanes.Open();
+            }
+            """);
 
         Assert.Equal("""
             using System.Threading.Channels;
@@ -368,7 +370,7 @@ public sealed class PolicyFixesSemanticVarietyTests
             {
                 public static Channel<int> Open() => BackpressureChannel.Create<int>(BackpressurePolicy.PauseUpstream, 1024);
             }
-            """, (await fixedSolution.GetDocument(coreDoc)!.GetTextAsync()).ToString());
+            """, core);
         Assert.Equal("""
             using System.Threading.Channels;
             using System.Threading.Tasks.Dataflow;
@@ -382,13 +384,119 @@ public sealed class PolicyFixesSemanticVarietyTests
                 private readonly ActionBlock<int> _sink = new(static x => { }, new ExecutionDataflowBlockOptions { BoundedCapacity = 1024 });
                 public Channel<int> Lane { get; } = Core.Lanes.Open();
             }
-            """, (await fixedSolution.GetDocument(appDoc)!.GetTextAsync()).ToString());
+            """, app);
+    }
+
+    [Fact]
+    public async Task A_fix_all_in_the_solution_declares_the_policy_of_the_sinks_of_both_projects()
+    {
+        var (core, app) = await FixAllInTwoProjectsAsync(
+            new MissingBackpressureAttributeAnalyzer(),
+            new AddBackpressureAttributeCodeFix(),
+            nameof(AddBackpressureAttributeCodeFix) + "PauseUpstream",
+            expected: 2,
+            """
+            using Reactive.Streams;
+
+            namespace Core;
+
+            [EventUnion]
+            public abstract partial record Ev
+            {
+                public sealed record A(int X) : Ev;
+            }
+
+            [StreamSink(typeof(Ev))]
+            public partial class Audit
+            {
+                public void OnA(Ev.A e) { }
+            }
+            """,
+            """
+            namespace App;
+
+            [global::Reactive.Streams.StreamSink(typeof(Core.Ev))]
+            public partial class Mirror
+            {
+                public void OnA(Core.Ev.A e) { }
+            }
+            """);
+
+        Assert.Equal("""
+            using Reactive.Streams;
+
+            namespace Core;
+
+            [EventUnion]
+            public abstract partial record Ev
+            {
+                public sealed record A(int X) : Ev;
+            }
+
+            [Backpressure(BackpressurePolicy.PauseUpstream)]
+            [StreamSink(typeof(Ev))]
+            public partial class Audit
+            {
+                public void OnA(Ev.A e) { }
+            }
+            """, core);
+        Assert.Equal("""
+            using Reactive.Streams;
+
+            namespace App;
+
+            [Backpressure(BackpressurePolicy.PauseUpstream)]
+            [global::Reactive.Streams.StreamSink(typeof(Core.Ev))]
+            public partial class Mirror
+            {
+                public void OnA(Core.Ev.A e) { }
+            }
+            """, app);
+    }
+
+    // Two projects, App referencing Core, one document each; the first diagnostic's document starts a solution-wide
+    // fix-all with `key`. Both projects must compile after it with no warning and no diagnostic of the rule left.
+    private static async Task<(string Core, string App)> FixAllInTwoProjectsAsync(
+        DiagnosticAnalyzer analyzer, CodeFixProvider fix, string key, int expected, string coreSource, string appSource)
+    {
+        using var workspace = new AdhocWorkspace();
+        var options = new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable);
+        var parse = new CSharpParseOptions(LanguageVersion.Latest);
+        var references = TestReferences.Runtime.AddRange(TestReferences.Library);
+        var core = ProjectInfo.Create(ProjectId.CreateNewId(), VersionStamp.Default, "Core", "Core", LanguageNames.CSharp,
+            compilationOptions: options, parseOptions: parse, metadataReferences: references);
+        var app = ProjectInfo.Create(ProjectId.CreateNewId(), VersionStamp.Default, "App", "App", LanguageNames.CSharp,
+            compilationOptions: options, parseOptions: parse, metadataReferences: references,
+            projectReferences: [new ProjectReference(core.Id)]);
+        var coreDoc = DocumentId.CreateNewId(core.Id);
+        var appDoc = DocumentId.CreateNewId(app.Id);
+        var solution = workspace.CurrentSolution.AddProject(core).AddProject(app)
+            .AddDocument(coreDoc, "Core.cs", coreSource, filePath: "/Core/Core.cs")
+            .AddDocument(appDoc, "App.cs", appSource, filePath: "/App/App.cs");
+
+        var diagnostics = ImmutableArray<Diagnostic>.Empty;
+        foreach (var project in solution.Projects)
+        {
+            var compilation = (await project.GetCompilationAsync())!;
+            Assert.Empty(compilation.GetDiagnostics().Where(static d => d.Severity == DiagnosticSeverity.Error));
+            diagnostics = diagnostics.AddRange(await compilation.WithAnalyzers([analyzer]).GetAnalyzerDiagnosticsAsync());
+        }
+
+        Assert.Equal(expected, diagnostics.Length);
+        var first = diagnostics.OrderBy(static d => d.Location.SourceTree!.FilePath, StringComparer.Ordinal).First();
+        var action = await fix.GetFixAllProvider()!.GetFixAsync(new FixAllContext(
+            solution.GetDocument(first.Location.SourceTree)!, fix, FixAllScope.Solution, key, fix.FixableDiagnosticIds,
+            new Listed(diagnostics), CancellationToken.None));
+        Assert.NotNull(action);
+        var fixedSolution = (await action.GetOperationsAsync(CancellationToken.None)).OfType<ApplyChangesOperation>().Single().ChangedSolution;
         foreach (var project in fixedSolution.Projects)
         {
             var compilation = (await project.GetCompilationAsync())!;
             Assert.Empty(compilation.GetDiagnostics().Where(static d => d.Severity >= DiagnosticSeverity.Warning).Select(static d => d.ToString()));
             Assert.Empty(await compilation.WithAnalyzers([analyzer]).GetAnalyzerDiagnosticsAsync());
         }
+
+        return ((await fixedSolution.GetDocument(coreDoc)!.GetTextAsync()).ToString(), (await fixedSolution.GetDocument(appDoc)!.GetTextAsync()).ToString());
     }
 
     private sealed class Listed(ImmutableArray<Diagnostic> diagnostics) : FixAllContext.DiagnosticProvider
