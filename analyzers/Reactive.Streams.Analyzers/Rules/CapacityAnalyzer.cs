@@ -8,8 +8,8 @@ namespace Reactive.Streams.Analyzers.Rules;
 
 /// <summary>
 /// RXS0005: a capacity that is a compile-time constant below 1, passed as a library <c>capacity</c> parameter, assigned
-/// to a library type's <c>Capacity</c> or <c>QueueCapacity</c> property (in an initializer, a <c>with</c> or a
-/// statement), or written in <c>[Backpressure(..., Capacity = n)]</c>; and a constant TPL Dataflow
+/// to a library type's <c>Capacity</c> or <c>QueueCapacity</c> property (in an initializer, a <c>with</c>, a
+/// statement or a deconstruction), or written in <c>[Backpressure(..., Capacity = n)]</c>; and a constant TPL Dataflow
 /// <c>BoundedCapacity</c> that Dataflow rejects at run time: 0 or below -1 (-1, <c>DataflowBlockOptions.Unbounded</c>,
 /// is RXS0002's).
 /// </summary>
@@ -38,6 +38,7 @@ public sealed class CapacityAnalyzer : DiagnosticAnalyzer
 
             start.RegisterOperationAction(AnalyzeCall, OperationKind.Invocation, OperationKind.ObjectCreation);
             start.RegisterOperationAction(c => AnalyzeAssignment(c, types), OperationKind.SimpleAssignment, OperationKind.CoalesceAssignment);
+            start.RegisterOperationAction(c => AnalyzeDeconstruction(c, types), OperationKind.DeconstructionAssignment);
             start.RegisterSymbolAction(
                 c => AnalyzeAttributes(c, types),
                 SymbolKind.NamedType, SymbolKind.Method, SymbolKind.Property, SymbolKind.Field);
@@ -64,7 +65,49 @@ public sealed class CapacityAnalyzer : DiagnosticAnalyzer
     private static void AnalyzeAssignment(OperationAnalysisContext context, KnownTypes types)
     {
         var assignment = (IAssignmentOperation)context.Operation;
-        if (assignment.Target is not IPropertyReferenceOperation { Property: { } property })
+        if (!InAttribute(assignment))
+        {
+            CheckSet(context, types, assignment.Target, assignment.Value);
+        }
+    }
+
+    // `(sinkOptions.QueueCapacity, attempts) = (0, 3);`: each element of the target tuple gets the value written in its
+    // place (nested tuples too). A tuple value of another kind (a variable, a call) has no element to judge.
+    private static void AnalyzeDeconstruction(OperationAnalysisContext context, KnownTypes types)
+    {
+        var assignment = (IDeconstructionAssignmentOperation)context.Operation;
+        CheckElements(context, types, assignment.Target, assignment.Value);
+    }
+
+    private static void CheckElements(OperationAnalysisContext context, KnownTypes types, IOperation target, IOperation value)
+    {
+        while (value is IConversionOperation { OperatorMethod: null } conversion)
+        {
+            value = conversion.Operand;
+        }
+
+        if (target is not ITupleOperation targets || value is not ITupleOperation values || targets.Elements.Length != values.Elements.Length)
+        {
+            return;
+        }
+
+        for (var i = 0; i < targets.Elements.Length; i++)
+        {
+            if (targets.Elements[i] is ITupleOperation)
+            {
+                CheckElements(context, types, targets.Elements[i], values.Elements[i]);
+            }
+            else
+            {
+                CheckSet(context, types, targets.Elements[i], values.Elements[i]);
+            }
+        }
+    }
+
+    // A value stored in a capacity property: Capacity or QueueCapacity of a library type, Dataflow's BoundedCapacity.
+    private static void CheckSet(OperationAnalysisContext context, KnownTypes types, IOperation target, IOperation value)
+    {
+        if (target is not IPropertyReferenceOperation { Property: { } property })
         {
             return;
         }
@@ -72,12 +115,12 @@ public sealed class CapacityAnalyzer : DiagnosticAnalyzer
         switch (property.Name)
         {
             case PolicyCalls.CapacityProperty or PolicyCalls.QueueCapacityProperty
-                when KnownTypes.IsInLibraryNamespace(property.ContainingType) && !InAttribute(assignment):
-                Check(context, assignment.Value, property.Name);
+                when KnownTypes.IsInLibraryNamespace(property.ContainingType):
+                Check(context, value, property.Name);
                 break;
             case PolicyCalls.BoundedCapacityProperty
                 when types.DataflowBlockOptions is { } options && SymbolEqualityComparer.Default.Equals(property.ContainingType, options):
-                CheckDataflow(context, assignment.Value);
+                CheckDataflow(context, value);
                 break;
         }
     }
