@@ -361,24 +361,74 @@ public class BackpressureBlockTwinChainTests
     public async Task A_capacity_1_Fail_block_fed_by_a_source_takes_one_and_leaves_the_declined_rest_in_the_source()
     {
         // The documented difference: a source keeps the message Fail declines and offers it again only when its own oldest
-        // message changes, so the rest stays in the source, uncounted by the block.
+        // message changes, so the rest stays in the source, uncounted by the block. The source offers 1 (taken) and then 2
+        // on its own task; whether 2 meets the full block or the block after 1 was read is the scheduler's choice, so the
+        // test waits until the block has declined 2. (A new link does not bring 2 back: a BufferBlock whose oldest message
+        // everyone declined offers it to that new link's target alone.)
         var source = new BufferBlock<int>();
         var block = Create(Twin.Fail, 1);
+        var offers = new OfferRecorder(block);
         for (var i = 1; i <= 3; i++)
         {
             Assert.True(source.Post(i));
         }
 
-        source.LinkTo(block, new DataflowLinkOptions { PropagateCompletion = true });
+        source.LinkTo(offers, new DataflowLinkOptions { PropagateCompletion = true });
+        await offers.Declined.Task.WaitAsync(Guard);
 
         Assert.Equal(1, await block.ReceiveAsync().WaitAsync(Guard));
         var metrics = ((BackpressureBlock<int>)block).GetMetrics();
         Assert.Equal(0, metrics.ItemsFailed);
         Assert.True(metrics.IsConserved, metrics.ToString());
+        Assert.Equal(0, Count(block));
+        Assert.Equal(2, source.Count); // 2 and 3 stay in the source, though the block has room again
 
-        // A new link on the source makes it offer its oldest again: 2 goes in, and 3 behind it once 2 is read.
-        source.LinkTo(DataflowBlock.NullTarget<int>(), _ => false);
-        Assert.Equal(2, await block.ReceiveAsync().WaitAsync(Guard));
+        // The source's oldest changes (2 is taken from it): it offers the new oldest, 3, which the empty block takes.
+        Assert.True(source.TryReceive(out var second));
+        Assert.Equal(2, second);
+        Assert.Equal(3, await block.ReceiveAsync().WaitAsync(Guard));
+        Assert.Equal([2], offers.Declines);
+    }
+
+    /// <summary>Passes a source's offers on to the block and completes <see cref="Declined"/> when the block declines one.</summary>
+    private sealed class OfferRecorder(IPropagatorBlock<int, int> block) : ITargetBlock<int>
+    {
+        private readonly List<int> _declines = [];
+
+        public TaskCompletionSource Declined { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public IReadOnlyList<int> Declines
+        {
+            get
+            {
+                lock (_declines)
+                {
+                    return [.. _declines];
+                }
+            }
+        }
+
+        public Task Completion => block.Completion;
+
+        public DataflowMessageStatus OfferMessage(DataflowMessageHeader messageHeader, int messageValue, ISourceBlock<int>? source, bool consumeToAccept)
+        {
+            var status = block.OfferMessage(messageHeader, messageValue, source, consumeToAccept);
+            if (status == DataflowMessageStatus.Declined)
+            {
+                lock (_declines)
+                {
+                    _declines.Add(messageValue);
+                }
+
+                Declined.TrySetResult();
+            }
+
+            return status;
+        }
+
+        public void Complete() => block.Complete();
+
+        public void Fault(Exception exception) => block.Fault(exception);
     }
 
     // ---- Links that end ------------------------------------------------------------------------------------------
