@@ -49,6 +49,8 @@ public sealed class CanalWorkerService : BackgroundService
     private volatile bool _disposed;
     private int _status;
     private int _started;
+    private Task? _run;
+    private volatile bool _ran;
 
     internal CanalWorkerService(string name, IServiceProvider services, CanalWorkerMode mode)
     {
@@ -115,9 +117,19 @@ public sealed class CanalWorkerService : BackgroundService
             : StreamId.Min;
     }
 
+    /// <summary>
+    /// The worker's run, as the host awaits it: faulted when the worker failed, completed when it stopped. A worker stopped
+    /// before its run began (<see cref="BackgroundService"/> starts <see cref="BackgroundService.ExecuteAsync"/> through
+    /// <c>Task.Run</c> with the stopping token, so a stop that comes first cancels that task) ends completed too: nothing
+    /// failed, and a host that is not stopping takes a cancelled run for a failure (with the default
+    /// <c>StopHost</c>, it would stop the application).
+    /// </summary>
+    public override Task? ExecuteTask => _run ?? base.ExecuteTask;
+
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        _ran = true;
         CursorCanal canal;
         try
         {
@@ -202,8 +214,34 @@ public sealed class CanalWorkerService : BackgroundService
     /// </summary>
     /// <param name="cancellationToken">Cancels the start.</param>
     /// <returns>The start.</returns>
-    public override Task StartAsync(CancellationToken cancellationToken) =>
-        Interlocked.Exchange(ref _started, 1) == 0 ? base.StartAsync(cancellationToken) : Task.CompletedTask;
+    public override Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (Interlocked.Exchange(ref _started, 1) != 0)
+        {
+            return Task.CompletedTask;
+        }
+
+        var started = base.StartAsync(cancellationToken);
+        if (base.ExecuteTask is { } run)
+        {
+            _run = EndOfRunAsync(run);
+        }
+
+        return started;
+    }
+
+    /// <summary><paramref name="run"/> as it ended, except that a run cancelled before it began (a stop came first) completes.</summary>
+    private async Task EndOfRunAsync(Task run)
+    {
+        try
+        {
+            await run.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (run.IsCanceled && !_ran)
+        {
+            // Stopped before ExecuteAsync ran: StopAsync recorded the stop; nothing failed.
+        }
+    }
 
     /// <inheritdoc />
     public override async Task StopAsync(CancellationToken cancellationToken)

@@ -78,12 +78,48 @@ public sealed class HostingConventionTests
 
         await host.StopAsync(new CancellationToken(canceled: true)).WaitAsync(TestHost.Hang);
 
-        // BackgroundService runs ExecuteAsync through Task.Run with the stopping token, so a stop that comes first leaves
-        // a cancelled task that never ran: the worker is stopped either way, and nothing failed.
+        // BackgroundService runs ExecuteAsync through Task.Run with the stopping token, so a stop may come before the run
+        // began: the worker is stopped either way, and nothing failed.
         Assert.NotNull(worker.ExecuteTask);
         await Task.WhenAny(worker.ExecuteTask!).WaitAsync(TestHost.Hang);
         Assert.Equal(CanalWorkerStatus.Stopped, worker.Status);
         Assert.Null(worker.Fault);
+    }
+
+    [Fact]
+    public async Task Workers_the_app_stops_as_the_host_starts_them_end_stopped_with_a_run_the_host_does_not_take_for_a_failure()
+    {
+        // BackgroundService runs ExecuteAsync through Task.Run with the stopping token, so a worker the app stops before
+        // that delegate ran has a cancelled ExecuteTask, and a host that is not stopping takes a cancelled ExecuteTask for
+        // a failure: it logs "BackgroundService failed" and, under the default StopHost, stops the application. The service
+        // the host starts right after the workers stops them all, so some stop comes before its worker's delegate ran.
+        await using var test = new TestHost();
+        var names = Enumerable.Range(0, 8).Select(i => $"early{i}").ToArray();
+        var builder = test.Builder.Services.AddReactiveStreams();
+        foreach (var name in names)
+        {
+            builder.AddCanalWorker<RecordingHandler>(name);
+        }
+
+        test.Builder.Services.AddSingleton<IHostedService>(services => new WorkerStopper([.. names.Select(n => services.GetRequiredKeyedService<CanalWorkerService>(n))]));
+        var host = await test.StartAsync();
+
+        foreach (var name in names)
+        {
+            var worker = host.Services.GetRequiredKeyedService<CanalWorkerService>(name);
+            await Task.WhenAny(worker.ExecuteTask!).WaitAsync(TestHost.Hang);
+            Assert.True(worker.ExecuteTask!.IsCompletedSuccessfully, $"worker '{name}' ended {worker.ExecuteTask.Status}, which the host reports as a failure");
+            Assert.Equal(CanalWorkerStatus.Stopped, worker.Status);
+            Assert.Null(worker.Fault);
+        }
+    }
+
+    /// <summary>Stops the given workers when the host starts it.</summary>
+    private sealed class WorkerStopper(CanalWorkerService[] workers) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken) => Task.WhenAll(workers.Select(w => w.StopAsync(CancellationToken.None)));
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 
     [Fact]
