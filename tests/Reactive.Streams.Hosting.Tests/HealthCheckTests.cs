@@ -275,7 +275,6 @@ public sealed class HealthCheckTests
         test.Builder.Services.AddHealthChecks().AddReactiveStreams();
         var host = await test.StartAsync();
         await host.Services.GetRequiredService<IStreamLog>().AppendAsync("orders", $"{id}/1", AppendMode.Durable);
-        await Task.Delay(2000);
         await probe.Blocked.Task.WaitAsync(TestHost.Hang);
 
         var lag = (await ReadyAsync(host)).Entries[ReactiveStreamsHealthChecks.CanalLagCheckName];
