@@ -353,9 +353,16 @@ public sealed class EngineAuditTests
             await pusher.WaitAsync(Hang);
             await reader.WaitAsync(Hang);
             await s.Completion.WaitAsync(Hang);
-            Assert.Equal(accepted, read.Count);
-            Assert.Equal(Enumerable.Range(0, accepted), read);
-            Assert.Equal(new StreamMetricsSnapshot(20, accepted, 0, 0, s.GetMetrics().PauseUpstreamBlocks, 0, rejected, 0), s.GetMetrics());
+
+            // The lock-free mode serves one producer, and completion is the producer's to call; a completion from another
+            // thread is a consumer that stops (a handler that failed, a subscription disposed), after which nothing more
+            // is read. A push racing it may then be accepted after the reader saw the end: it stays in the buffer,
+            // counted in its depth, never lost from the counters. The other modes read every accepted item.
+            var unread = mode == nameof(BufferMode.SingleLane) ? s.Depth : 0;
+            Assert.InRange(unread, 0, 1);
+            Assert.Equal(accepted, read.Count + unread);
+            Assert.Equal(Enumerable.Range(0, read.Count), read);
+            Assert.Equal(new StreamMetricsSnapshot(20, read.Count, 0, 0, s.GetMetrics().PauseUpstreamBlocks, 0, rejected, unread), s.GetMetrics());
         }
     }
 
