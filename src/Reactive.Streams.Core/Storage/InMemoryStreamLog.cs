@@ -31,6 +31,10 @@ public sealed partial class InMemoryStreamLog : StreamLog
             return ValueTask.FromCanceled<AppendResult>(cancellationToken);
         }
 
+        // Copied before the stream is touched: reading the caller's memory or headers can throw (a pooled buffer whose
+        // owner was disposed), and then nothing has changed.
+        var payload = frame.ToArray();
+        var copied = headers is null ? null : FrameHeaders.Copy(headers);
         var state = _streams.GetOrAdd(stream, static _ => new StreamState());
         // The clock is read outside the lock (it is the caller's code); a stale reading just takes the next sequence.
         var nowMs = NowMilliseconds();
@@ -39,7 +43,7 @@ public sealed partial class InMemoryStreamLog : StreamLog
         {
             state.AssertInvariants();
             var summaries = state.PlanSummaries(mode == AppendMode.DurableSummary ? [patch] : null);
-            var id = state.Append(frame, headers, mode, summaries?[0], nowMs, Options.LiveRetention);
+            var id = state.Append(payload, copied, mode, summaries?[0], nowMs, Options.LiveRetention);
             result = new AppendResult(id, state.Frames.Count, state.SummaryVersion);
         }
 
@@ -57,6 +61,19 @@ public sealed partial class InMemoryStreamLog : StreamLog
             return ValueTask.FromCanceled<AppendBatchResult>(cancellationToken);
         }
 
+        // Every frame is copied before the first is stored: reading a frame's memory or headers can throw (a pooled
+        // buffer whose owner was disposed), and a batch is written whole or not at all.
+        var payloads = new byte[frames.Count][];
+        var copied = headers is null ? null : new IReadOnlyDictionary<string, string>?[frames.Count];
+        for (var i = 0; i < payloads.Length; i++)
+        {
+            payloads[i] = frames[i].ToArray();
+            if (copied is not null && headers![i] is { } own)
+            {
+                copied[i] = FrameHeaders.Copy(own);
+            }
+        }
+
         var state = _streams.GetOrAdd(stream, static _ => new StreamState());
         var nowMs = NowMilliseconds();
         AppendBatchResult result;
@@ -67,9 +84,9 @@ public sealed partial class InMemoryStreamLog : StreamLog
             var summaries = state.PlanSummaries(patches);
             var first = default(StreamId);
             var last = default(StreamId);
-            for (var i = 0; i < frames.Count; i++)
+            for (var i = 0; i < payloads.Length; i++)
             {
-                last = state.Append(frames[i], headers?[i], mode, summaries?[i], nowMs, Options.LiveRetention);
+                last = state.Append(payloads[i], copied?[i], mode, summaries?[i], nowMs, Options.LiveRetention);
                 if (i == 0)
                 {
                     first = last;
@@ -245,9 +262,13 @@ public sealed partial class InMemoryStreamLog : StreamLog
             return summaries;
         }
 
-        /// <summary>Stores one frame; <paramref name="summaryAfter"/> is its planned summary when the mode is DurableSummary.</summary>
+        /// <summary>
+        /// Stores one frame: <paramref name="payload"/> and <paramref name="headers"/> are the log's own copies, so nothing
+        /// here reads the caller's memory (and nothing can fail half-way). <paramref name="summaryAfter"/> is its planned
+        /// summary when the mode is DurableSummary.
+        /// </summary>
         public StreamId Append(
-            ReadOnlyMemory<byte> payload, IReadOnlyDictionary<string, string>? headers, AppendMode mode, JsonNode? summaryAfter, long nowMs, LiveRetentionOptions retention)
+            byte[] payload, IReadOnlyDictionary<string, string>? headers, AppendMode mode, JsonNode? summaryAfter, long nowMs, LiveRetentionOptions retention)
         {
             var id = NextId(LastId, nowMs);
             if (mode == AppendMode.DurableSummary)
@@ -264,8 +285,8 @@ public sealed partial class InMemoryStreamLog : StreamLog
             }
 
             Frames.Add(headers is null
-                ? new StreamFrame(id, payload.ToArray(), mode)
-                : new StreamFrame(id, payload.ToArray(), mode) { Headers = FrameHeaders.Copy(headers) });
+                ? new StreamFrame(id, payload, mode)
+                : new StreamFrame(id, payload, mode) { Headers = headers });
             LastId = id;
             if (mode == AppendMode.BestEffortLive)
             {
