@@ -461,7 +461,11 @@ public sealed partial class RedisStreamLog : StreamLog
         args[10] = frames.Count;
         for (int i = 0, at = 11; i < frames.Count; i++)
         {
-            args[at++] = frames[i];
+            // A copy: a RedisValue made from the caller's memory would be read when StackExchange.Redis writes the
+            // command, which can be after this call has ended (cancelled or disposed while the command waits to be
+            // sent), when the caller may have reused the buffer; and memory that cannot be read then fails here,
+            // before anything is sent.
+            args[at++] = frames[i].ToArray();
             var own = headers?[i];
             args[at++] = own?.Count ?? 0;
             if (own is not null)
