@@ -99,7 +99,7 @@ public sealed partial class SqliteStreamLog : StreamLog
     /// <param name="options">The options; null for the defaults. Read once, here: changing the object later changes nothing the log does.</param>
     /// <param name="cancellationToken">Cancels opening.</param>
     /// <returns>The open log; dispose it to close the file.</returns>
-    /// <exception cref="ArgumentException"><paramref name="path"/> is empty, <c>:memory:</c>, a <c>file:</c> URI or a connection string.</exception>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is empty or white space, holds a NUL character, or is <c>:memory:</c>, a <c>file:</c> URI or a connection string.</exception>
     /// <exception cref="InvalidOperationException">The file holds a newer schema version than this library knows.</exception>
     /// <exception cref="SqliteException">SQLite could not open or migrate the file.</exception>
     public static ValueTask<SqliteStreamLog> OpenAsync(string path, SqliteStreamLogOptions? options = null, CancellationToken cancellationToken = default)
@@ -110,7 +110,7 @@ public sealed partial class SqliteStreamLog : StreamLog
         options = options?.Copy() ?? new SqliteStreamLogOptions();
         options.Validate();
         // Validated before the first await: a bad argument throws from this call, not from the returned task.
-        return OpenCoreAsync(path, options, cancellationToken);
+        return OpenCoreAsync(System.IO.Path.GetFullPath(path), options, cancellationToken);
     }
 
     /// <summary>
@@ -121,6 +121,12 @@ public sealed partial class SqliteStreamLog : StreamLog
     /// </summary>
     private static void ThrowIfNotAFilePath(string path)
     {
+        if (path.Contains('\0', StringComparison.Ordinal))
+        {
+            throw new ArgumentException(
+                $"The path contains the NUL character at index {path.IndexOf('\0', StringComparison.Ordinal)}, which no file name can hold.", nameof(path));
+        }
+
         string? what = null;
         if (path == ":memory:")
         {
@@ -153,9 +159,8 @@ public sealed partial class SqliteStreamLog : StreamLog
         }
     }
 
-    private static async ValueTask<SqliteStreamLog> OpenCoreAsync(string path, SqliteStreamLogOptions options, CancellationToken cancellationToken)
+    private static async ValueTask<SqliteStreamLog> OpenCoreAsync(string fullPath, SqliteStreamLogOptions options, CancellationToken cancellationToken)
     {
-        var fullPath = System.IO.Path.GetFullPath(path);
         var connectionString = new SqliteConnectionStringBuilder
         {
             DataSource = fullPath,

@@ -86,6 +86,18 @@ public sealed class SqlitePathsAndSharingTests : IAsyncDisposable
         }
     }
 
+    [Theory]
+    [InlineData("log\0.db")]
+    [InlineData("\0")]
+    public void A_path_with_a_nul_character_is_refused_by_the_open_call_naming_the_path(string name)
+    {
+        // No file system has such a name; as every other bad argument, it throws from the call, not from its task.
+        var error = Assert.Throws<ArgumentException>(() => SqliteStreamLog.OpenAsync(Path.Combine(_directory, name)));
+
+        Assert.Equal("path", error.ParamName);
+        Assert.Empty(Directory.GetFiles(_directory));
+    }
+
     [Fact]
     public async Task A_file_name_with_an_equals_sign_or_a_semicolon_is_still_a_path()
     {
