@@ -84,9 +84,16 @@ internal static partial class SnippetCompiler
         ((IIncrementalGenerator)Activator.CreateInstance(JsonSourceGeneratorType.Value)!).AsSourceGenerator());
 
     /// <summary>Compiles the snippet and returns its errors (warnings and analyzer diagnostics are not errors here).</summary>
-    internal static IReadOnlyList<Diagnostic> Errors(MarkdownSnippet snippet)
+    internal static IReadOnlyList<Diagnostic> Errors(MarkdownSnippet snippet) =>
+        Compile(snippet, []).GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToArray();
+
+    /// <summary>
+    /// The snippet's compilation after the generators ran (as <see cref="Errors"/> compiles it), with <paramref name="extra"/>
+    /// source files beside it: what <see cref="SnippetRunner"/> emits and runs.
+    /// </summary>
+    internal static Compilation Compile(MarkdownSnippet snippet, IEnumerable<string> extra)
     {
-        var trees = SyntaxTrees(snippet);
+        var trees = SyntaxTrees(snippet).Concat(extra.Select((text, i) => CSharpSyntaxTree.ParseText(text, s_parseOptions, path: $"Extra{i}.cs"))).ToArray();
         var isProgram = trees.Any(t => t.GetCompilationUnitRoot().Members.Any(m => m is GlobalStatementSyntax));
         var compilation = CSharpCompilation.Create(
             "Snippet",
@@ -102,7 +109,7 @@ internal static partial class SnippetCompiler
         // snippets' JsonSerializerContext needs.
         CSharpGeneratorDriver.Create([new EventUnionGenerator().AsSourceGenerator(), JsonSourceGenerator.Value], parseOptions: s_parseOptions)
             .RunGeneratorsAndUpdateCompilation(compilation, out var generated, out _);
-        return generated.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToArray();
+        return generated;
     }
 
     /// <summary>The snippet's file, the contexts' file and the implicit usings.</summary>
