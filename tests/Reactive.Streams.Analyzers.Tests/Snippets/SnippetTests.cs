@@ -26,6 +26,37 @@ public sealed class SnippetTests
         var found = MarkdownSnippets.All().Single(s => s.Key == snippet);
         var errors = SnippetCompiler.Errors(found);
         Assert.True(errors.Count == 0, $"{snippet} does not compile:\n" + string.Join('\n', errors.Select(Format)));
+        var warnings = WarningsInTheFence(found);
+        Assert.True(warnings.Count == 0, $"{snippet} compiles with warnings, errors in a project that treats warnings as errors:\n" + string.Join('\n', warnings.Select(Format)));
+    }
+
+    /// <summary>
+    /// The compiler's warnings on the fence's own lines (what a reader copies into a project that, like this one, treats
+    /// warnings as errors), but for those a snippet cannot avoid: a local function shown for the reader to call (CS8321),
+    /// and on RXS0006's page the compiler's CS8509 on a union switch without a discard, which is what that page is about.
+    /// A context's lines are not the reader's code, and RXS diagnostics do not run (the rule pages' Bad examples trigger
+    /// them on purpose).
+    /// </summary>
+    internal static IReadOnlyList<Diagnostic> WarningsInTheFence(MarkdownSnippet snippet)
+    {
+        var lines = snippet.Code.Count(c => c == '\n');
+        return SnippetCompiler.Compile(snippet, []).GetDiagnostics()
+            .Where(d => d.Severity == DiagnosticSeverity.Warning && d.Id != "CS8321" && !(d.Id == "CS8509" && snippet.File == "docs/rules/RXS0006.md"))
+            .Where(d => d.Location.GetMappedLineSpan() is { HasMappedPath: true } span && span.Path == snippet.File
+                && span.StartLinePosition.Line + 1 >= snippet.FirstLine && span.StartLinePosition.Line + 1 < snippet.FirstLine + lines)
+            .ToArray();
+    }
+
+    [Fact]
+    public void A_warning_in_the_fence_fails_but_one_in_its_hidden_context_does_not()
+    {
+        var unread = new MarkdownSnippet("warn.md", 10, "sealed class Sink(Uri url)\n{\n    public string Name => \"sink\";\n}\n", []);
+        var warning = Assert.Single(WarningsInTheFence(unread));
+        Assert.Equal("CS9113", warning.Id);
+        Assert.Equal(10, warning.Location.GetMappedLineSpan().StartLinePosition.Line + 1);
+
+        var inContext = new MarkdownSnippet("warn.md", 10, "Console.WriteLine(1);\n", [new SnippetContext("sealed class Sink(Uri url) { }\n", 3, null)]);
+        Assert.Empty(WarningsInTheFence(inContext));
     }
 
     [Fact]
