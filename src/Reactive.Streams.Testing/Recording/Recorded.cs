@@ -47,9 +47,33 @@ public readonly struct Recorded<T>(long time, T value) : IEquatable<Recorded<T>>
     // Notification<X>, an interface). A pattern equals values of different hashes, so there the hash is the time's.
     private static readonly bool s_mayHoldPattern = !typeof(T).IsValueType && !typeof(T).IsSealed;
 
-    /// <summary>Returns the record as <c>value@time</c>, for example <c>OnNext(42)@210</c>.</summary>
+    /// <summary>
+    /// Returns the record as <c>value@time</c>, for example <c>OnNext(42)@210</c>, in the invariant culture: the value's
+    /// own text too (<c>OnNext(1.5)@210</c> on every machine), as it is produced under the invariant culture.
+    /// </summary>
     /// <returns>The readable form of the record.</returns>
-    public override string ToString() =>
+    public override string ToString()
+    {
+        // Rx's Notification<T>.ToString and a payload's own ToString read the current culture, so switching it for the
+        // call is what makes a transcript (string.Join(", ", observer.Messages)) the same on every machine.
+        var culture = CultureInfo.CurrentCulture;
+        if (ReferenceEquals(culture, CultureInfo.InvariantCulture))
+        {
+            return Format();
+        }
+
+        CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+        try
+        {
+            return Format();
+        }
+        finally
+        {
+            CultureInfo.CurrentCulture = culture;
+        }
+    }
+
+    private string Format() =>
         string.Create(CultureInfo.InvariantCulture, $"{(Value is null ? "null" : Value.ToString())}@{Time}");
 
     /// <summary>Returns whether two records have the same time and equal values.</summary>

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Reactive;
 using Xunit.Sdk;
 using static Reactive.Streams.Testing.ReactiveTest;
@@ -47,6 +48,37 @@ public class RecordedTests
 
         Assert.Contains("OnNext(3)@300", failure.Message, StringComparison.Ordinal);
         Assert.Contains("OnNext(3)@301", failure.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Records_print_their_values_in_the_invariant_culture_too()
+    {
+        // docs/testing.md: "Text is culture-independent". A test that compares string.Join(", ", observer.Messages) with
+        // a literal, as the page's first example prints it, must not fail on a machine whose culture writes 1,5 or ~1.
+        var previous = CultureInfo.CurrentCulture;
+        var culture = (CultureInfo)CultureInfo.GetCultureInfo("de-DE").Clone();
+        culture.NumberFormat.NegativeSign = "~";
+        CultureInfo.CurrentCulture = culture;
+        try
+        {
+            Assert.Equal("OnNext(1.5)@210", OnNext(210, 1.5).ToString());
+            Assert.Equal("OnNext(-1)@-3", OnNext(-3, -1).ToString());
+            Assert.Equal("-2.25@7", new Recorded<double>(7, -2.25).ToString());
+            Assert.Equal("OnNext(1.5 m)@5", OnNext(5, new Reading(1.5)).ToString());
+            Assert.Equal("[OnNext(0.5)@1, OnCompleted()@2]", $"[{string.Join(", ", new[] { OnNext(1, 0.5), OnCompleted<double>(2) })}]");
+
+            // The caller's culture is left as it was.
+            Assert.Same(culture, CultureInfo.CurrentCulture);
+        }
+        finally
+        {
+            CultureInfo.CurrentCulture = previous;
+        }
+    }
+
+    private sealed record Reading(double Meters)
+    {
+        public override string ToString() => string.Create(CultureInfo.CurrentCulture, $"{Meters} m");
     }
 }
 
