@@ -75,6 +75,14 @@ public sealed class SnippetOutputTests
     }
 
     [Fact]
+    public async Task The_sink_example_prints_the_lease_its_observer_handled_before_completing()
+    {
+        var output = await SnippetRunner.RunAsync(SnippetRunner.Find("docs/unions.md", "await using var observer = holders.CreateObserver();"));
+
+        Assert.Equal("lease-1\n", output);
+    }
+
+    [Fact]
     public async Task Output_is_captured_per_run_and_what_a_snippet_throws_fails_the_run()
     {
         var printing = new MarkdownSnippet("print.md", 3, "Console.WriteLine(1);\nConsole.WriteLine($\"{2}\");\nConsole.WriteLine();\n", []);
