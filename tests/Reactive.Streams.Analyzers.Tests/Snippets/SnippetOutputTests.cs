@@ -83,6 +83,21 @@ public sealed class SnippetOutputTests
     }
 
     [Fact]
+    public async Task The_readme_union_json_example_writes_what_its_comment_shows_and_reads_it_back()
+    {
+        // The fence prints nothing: two lines that print what its comment speaks of are added after its statements.
+        var fence = SnippetRunner.Find("README.md", "ShopJsonContext.Default.Order);   // {\"type\":\"placed\"");
+        const string Statements = "Order back = JsonSerializer.Deserialize(json, ShopJsonContext.Default.Order)!;\n";
+        Assert.Contains(Statements, fence.Code, StringComparison.Ordinal);
+        var printing = fence with { Code = fence.Code.Replace(Statements, Statements.TrimEnd('\n') + " Console.WriteLine(json); Console.WriteLine(back == order);\n", StringComparison.Ordinal) };
+
+        var output = await SnippetRunner.RunAsync(printing);
+
+        Assert.StartsWith("{\"type\":\"placed\",\"id\":\"o-1\",", output, StringComparison.Ordinal);
+        Assert.EndsWith("\nTrue\n", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Output_is_captured_per_run_and_what_a_snippet_throws_fails_the_run()
     {
         var printing = new MarkdownSnippet("print.md", 3, "Console.WriteLine(1);\nConsole.WriteLine($\"{2}\");\nConsole.WriteLine();\n", []);
