@@ -95,6 +95,30 @@ public sealed class StreamLogHostingTests
     }
 
     [Fact]
+    public async Task A_cursor_canal_s_first_pull_over_the_registered_log_not_yet_opened_takes_every_ready_frame_up_to_max()
+    {
+        await using var test = new TestHost(new() { ["ReactiveStreams:Log:Sqlite:MaxReadCount"] = "2" });
+        var ids = new List<StreamId>();
+        await using (var seed = await Reactive.Streams.Storage.Sqlite.SqliteStreamLog.OpenAsync(test.DatabasePath))
+        {
+            foreach (var payload in new[] { "a", "b", "c", "d", "e" })
+            {
+                ids.Add((await seed.AppendAsync("orders", payload, AppendMode.Durable)).Id);
+            }
+        }
+
+        // Nothing has used the registered log yet (the host is built, not started, and the canal has no checkpoint to
+        // read), so the canal's first pull is what opens the backend: it must still read past the backend's cap of 2.
+        test.Builder.Services.AddReactiveStreams();
+        using var host = test.Builder.Build();
+        var log = host.Services.GetRequiredService<IStreamLog>();
+        await using var canal = await CursorCanal.OpenAsync(log, "orders");
+        var batch = await canal.PullBatchAsync(4, TimeSpan.Zero).AsTask().WaitAsync(TestHost.Hang);
+
+        Assert.Equal(ids[..4], batch.Select(f => f.Id));
+    }
+
+    [Fact]
     public async Task A_call_on_a_disposed_registration_fails_with_ObjectDisposedException()
     {
         var test = new TestHost();

@@ -334,10 +334,8 @@ public sealed class ConsumerGroupCanal : ICommittableCanal<StreamFrame>, IRequeu
             // At least a millisecond (the logs measure claim times in milliseconds): a claim timeout below 4 ticks made
             // this zero, and the pull claimed again and again without ever parking.
             var reclaimEvery = _claimTimeout / 4 is var quarter && quarter >= MinReclaimEvery ? quarter : MinReclaimEvery;
-            // The most frames one claim hands out (StreamLogOptions.MaxReadCount, also through the hosting package's
-            // registration; unknown for another log). A claim that the cap, not what is ready, ended is followed by
-            // another at once, whatever the deadline and the linger say.
-            var readCap = StreamLog.ReadCapOf(_log);
+            // A claim that the log's cap on one claim, not what is ready, ended is followed by another at once, whatever
+            // the deadline and the linger say.
             var capped = false;
             while (true)
             {
@@ -401,7 +399,10 @@ public sealed class ConsumerGroupCanal : ICommittableCanal<StreamFrame>, IRequeu
                     handWithin = HandWithin();
                 }
 
-                capped = claim.Frames.Count >= readCap && have < max;
+                // The most frames one claim hands out (StreamLogOptions.MaxReadCount, also through the hosting package's
+                // registration; unknown for another log). Asked after the claim: the hosting package's log knows its
+                // backend's cap only once the backend is open, and this claim may be the one that opened it.
+                capped = claim.Frames.Count >= StreamLog.ReadCapOf(_log) && have < max;
 
                 // After the frames to hand out are kept: if parking one fails, the error reaches the caller and the next
                 // pull returns them first (a frame not parked stays pending on this member, and is parked when reclaimed).

@@ -302,9 +302,6 @@ public sealed class CursorCanal : ICommittableCanal<StreamFrame>, IRequeueCanal<
             List<StreamFrame>? frames = null;
             StreamFrame? first = null;
             var count = 0;
-            // The most frames one read of the log returns (StreamLogOptions.MaxReadCount, also through the hosting
-            // package's registration; unknown for another IStreamLog).
-            var readCap = StreamLog.ReadCapOf(_log);
             var capped = false;
             while (count < max)
             {
@@ -350,7 +347,10 @@ public sealed class CursorCanal : ICommittableCanal<StreamFrame>, IRequeueCanal<
                     break;
                 }
 
-                capped = page.Count < max - count && page.Count >= readCap;
+                // The most frames one read of the log returns (StreamLogOptions.MaxReadCount, also through the hosting
+                // package's registration; unknown for another IStreamLog). Asked after the read: the hosting package's log
+                // knows its backend's cap only once the backend is open, and this read may be the one that opened it.
+                capped = page.Count < max - count && page.Count >= StreamLog.ReadCapOf(_log);
 
                 if (count == 0)
                 {
