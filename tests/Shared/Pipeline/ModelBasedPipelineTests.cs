@@ -29,6 +29,10 @@ public abstract class ModelBasedPipelineTests
     /// <summary>How many random steps a schedule takes.</summary>
     protected virtual int Steps => 160;
 
+    private const int MaxPull = 20;
+    private const int QueueCapacity = 8;
+    private const int MaxBatch = 4;
+
     private static bool Refused(int item) => item % 7 == 3;
 
     private sealed class Handled
@@ -302,7 +306,8 @@ public abstract class ModelBasedPipelineTests
         var options = new DeliveryOptions<int>
         {
             Name = "model",
-            QueueCapacity = 8,
+            QueueCapacity = QueueCapacity,
+            MaxBatch = MaxBatch,
             MaxRetries = 3,
             BackoffBase = TimeSpan.Zero,
             MaxBackoff = TimeSpan.Zero,
@@ -366,7 +371,7 @@ public abstract class ModelBasedPipelineTests
                         break;
                     default:
                     {
-                        var batch = await canal.PullBatchAsync(random.Next(1, 20), TimeSpan.Zero).AsTask().WaitAsync(s_hang);
+                        var batch = await canal.PullBatchAsync(random.Next(1, MaxPull + 1), TimeSpan.Zero).AsTask().WaitAsync(s_hang);
                         foreach (var frame in batch)
                         {
                             expect(frame, "pull");
@@ -400,6 +405,11 @@ public abstract class ModelBasedPipelineTests
                     await dispatcher.DisposeAsync();
                     break;
             }
+
+            // delivery.md: after a shutdown that gives up, a restart sees again at most one pulled batch, what the
+            // queues held and one batch per sink in flight.
+            var bound = MaxPull + (sinks.Length * QueueCapacity) + (sinks.Length * MaxBatch);
+            Assert.True(canal.Unacknowledged <= bound, $"the restart redelivers {canal.Unacknowledged} frames, more than {bound}");
         }
 
         return steps + 1;
