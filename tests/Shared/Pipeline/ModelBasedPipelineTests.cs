@@ -225,6 +225,14 @@ public abstract class ModelBasedPipelineTests
                 }
 
                 Assert.Empty(guard.Violations);
+
+                // The disposed canal's CommittedPosition is what it stored, and its Unacknowledged exactly what the next
+                // session redelivers: the frames after the checkpoint up to its read position.
+                Assert.Equal(canal.CommittedPosition, await ((ICheckpointStore)log).ReadCheckpointAsync(CheckpointId) ?? StreamId.Min);
+                lock (appended)
+                {
+                    Assert.Equal(appended.Count(a => a.Id > canal.CommittedPosition && a.Id <= canal.ReadPosition), canal.Unacknowledged);
+                }
             }
 
             // The last run: append a little more, and drain everything.
