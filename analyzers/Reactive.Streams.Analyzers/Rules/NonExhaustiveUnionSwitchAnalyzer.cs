@@ -214,8 +214,34 @@ public sealed class NonExhaustiveUnionSwitchAnalyzer : DiagnosticAnalyzer
     private static bool[] Combine(bool[] left, bool[] right, bool or) =>
         left.Select((b, i) => or ? b || right[i] : b && right[i]).ToArray();
 
-    private static bool IsIrrefutable(IPatternOperation pattern) =>
-        pattern is IDiscardPatternOperation or IDeclarationPatternOperation { MatchesNull: true };
+    // A subpattern that matches every value of its input, as the compiler sees it: `_`, `var x`, or, on a member of a
+    // non-nullable value type (which cannot be null), a type pattern of that very type (`double r`), `{ }`, or a
+    // positional or property pattern whose own subpatterns all match everything (`(var x, var y)` on a struct).
+    private static bool IsIrrefutable(IPatternOperation pattern)
+    {
+        switch (pattern)
+        {
+            case IDiscardPatternOperation:
+            case IDeclarationPatternOperation { MatchesNull: true }:
+                return true;
+            case IDeclarationPatternOperation declaration:
+                return IsNeverNullOf(declaration.InputType, declaration.MatchedType);
+            case ITypePatternOperation type:
+                return IsNeverNullOf(type.InputType, type.MatchedType);
+            case IRecursivePatternOperation recursive:
+                return IsNeverNullOf(recursive.InputType, recursive.MatchedType ?? recursive.InputType)
+                    && recursive.DeconstructionSubpatterns.All(IsIrrefutable)
+                    && recursive.PropertySubpatterns.All(static p => IsIrrefutable(p.Pattern));
+            default:
+                return false;
+        }
+    }
+
+    // Whether every value of `input` is a `matched`: the same non-nullable value type (not Nullable<T>).
+    private static bool IsNeverNullOf(ITypeSymbol input, ITypeSymbol? matched) =>
+        input is { IsValueType: true }
+        && input.OriginalDefinition.SpecialType != SpecialType.System_Nullable_T
+        && SymbolEqualityComparer.Default.Equals(input, matched);
 
     // A type pattern matches the variants that are, or derive from, the type (the union itself or an intermediate base),
     // or implement it when it is an interface: a variant is sealed, so it matches an interface exactly when it implements it.
