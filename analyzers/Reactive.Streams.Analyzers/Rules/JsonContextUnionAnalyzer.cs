@@ -250,12 +250,19 @@ public sealed class JsonContextUnionAnalyzer : DiagnosticAnalyzer
         }
 
         // Properties and fields first (the path a message names is the member's), then the constructor's parameters.
+        // A member with a [JsonConverter] of its own is written and read by that converter, and so is the constructor
+        // parameter that binds to it (by name, ignoring case): System.Text.Json does not look at its type.
         var prefix = path.Length == 0 ? named.Name : path;
+        var ownConverter = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         for (var current = named; current is not null && current.Locations.Any(static l => l.IsInSource); current = current.BaseType)
         {
             foreach (var member in current.GetMembers())
             {
-                if (Written(member, json, includeFields) is { } memberType)
+                if (member.GetAttributes().Any(a => SymbolEqualityComparer.Default.Equals(a.AttributeClass, json.Converter)))
+                {
+                    ownConverter.Add(member.Name);
+                }
+                else if (Written(member, json, includeFields) is { } memberType)
                 {
                     Walk(memberType, prefix + "." + member.Name, visited, found, json, includeFields, cancellationToken);
                 }
@@ -266,7 +273,7 @@ public sealed class JsonContextUnionAnalyzer : DiagnosticAnalyzer
         {
             if (constructor.DeclaredAccessibility == Accessibility.Public)
             {
-                foreach (var parameter in constructor.Parameters)
+                foreach (var parameter in constructor.Parameters.Where(p => !ownConverter.Contains(p.Name)))
                 {
                     Walk(parameter.Type, prefix + "(" + parameter.Name + ")", visited, found, json, includeFields, cancellationToken);
                 }
