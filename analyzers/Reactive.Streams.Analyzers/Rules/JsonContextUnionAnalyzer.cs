@@ -238,15 +238,28 @@ public sealed class JsonContextUnionAnalyzer : DiagnosticAnalyzer
             }
         }
 
-        // List<T>, Dictionary<K, V>, Nullable<T>, ImmutableArray<T>, ...: the element types.
-        foreach (var argument in named.TypeArguments)
-        {
-            Walk(argument, path, visited, found, json, includeFields, cancellationToken);
-        }
-
+        // List<T>, Dictionary<K, V>, Nullable<T>, ImmutableArray<T>, ...: the element types. A generic type of the
+        // project is written through its members (below), which use its type arguments or not (EntityId<Order>).
         if (!named.Locations.Any(static l => l.IsInSource))
         {
+            foreach (var argument in named.TypeArguments)
+            {
+                Walk(argument, path, visited, found, json, includeFields, cancellationToken);
+            }
+
             return;
+        }
+
+        // A class of the project deriving from a collection (OrderList : List<Order>) is written as that collection.
+        var baseFromMetadata = named.BaseType;
+        while (baseFromMetadata is not null && baseFromMetadata.Locations.Any(static l => l.IsInSource))
+        {
+            baseFromMetadata = baseFromMetadata.BaseType;
+        }
+
+        if (baseFromMetadata is { TypeArguments.Length: > 0 })
+        {
+            Walk(baseFromMetadata, path, visited, found, json, includeFields, cancellationToken);
         }
 
         // Properties and fields first (the path a message names is the member's), then the constructor's parameters.
