@@ -74,16 +74,19 @@ public sealed class HostMeterTests
         var secondExported = new List<MetricSnapshot>();
         first.Builder.Services.AddOpenTelemetry().WithMetrics(m => m.AddReactiveStreamsInstrumentation().AddInMemoryExporter(firstExported));
         second.Builder.Services.AddOpenTelemetry().WithMetrics(m => m.AddReactiveStreamsInstrumentation().AddInMemoryExporter(secondExported));
-        var firstHost = await StartWithDispatcherAsync(first, "orders");
-        var secondHost = await StartWithDispatcherAsync(second, "orders");
+        // One name for both hosts' dispatchers, and no other test's: the providers also export the static meter, where
+        // dispatchers of tests running beside this one (an "orders" of their own) would be counted too.
+        var dispatcher = $"orders-{Guid.NewGuid():N}";
+        var firstHost = await StartWithDispatcherAsync(first, dispatcher);
+        var secondHost = await StartWithDispatcherAsync(second, dispatcher);
 
-        await DeliverAsync(firstHost, "orders", 2);
-        await DeliverAsync(secondHost, "orders", 3);
+        await DeliverAsync(firstHost, dispatcher, 2);
+        await DeliverAsync(secondHost, dispatcher, 3);
         Assert.True(firstHost.Services.GetRequiredService<MeterProvider>().ForceFlush());
         Assert.True(secondHost.Services.GetRequiredService<MeterProvider>().ForceFlush());
 
-        Assert.Equal(2, Exported(firstExported));
-        Assert.Equal(3, Exported(secondExported));
+        Assert.Equal(2, Exported(firstExported, Delivered, StreamMeter.DispatcherNameAttribute, dispatcher));
+        Assert.Equal(3, Exported(secondExported, Delivered, StreamMeter.DispatcherNameAttribute, dispatcher));
 
         // The second host goes away: the first one's provider goes on exporting its own meter (and the static one).
         var name = $"static-{Guid.NewGuid():N}";
@@ -92,11 +95,11 @@ public sealed class HostMeterTests
         await second.DisposeAsync();
         firstExported.Clear();
         Assert.True(firstHost.Services.GetRequiredService<MeterProvider>().ForceFlush());
-        Assert.Equal(2, Exported(firstExported));
+        Assert.Equal(2, Exported(firstExported, Delivered, StreamMeter.DispatcherNameAttribute, dispatcher));
         Assert.Equal(1, Exported(firstExported, "reactive_streams.stream.items.pushed", StreamMeter.StreamNameAttribute, name));
         GC.KeepAlive(stream);
 
-        static long Exported(List<MetricSnapshot> exported, string instrument = Delivered, string key = StreamMeter.DispatcherNameAttribute, string value = "orders")
+        static long Exported(List<MetricSnapshot> exported, string instrument, string key, string value)
         {
             var points = new List<long>();
             foreach (var point in exported.Where(m => m.Name == instrument).SelectMany(m => m.MetricPoints))
