@@ -85,33 +85,9 @@ public sealed class NonExhaustiveUnionSwitchAnalyzer : DiagnosticAnalyzer
             return;
         }
 
-        var covered = new bool[variants.Length];
-        if (context.Operation is ISwitchOperation cases)
+        if (Covered(context.Operation, union, variants) is not { } covered)
         {
-            foreach (var section in cases.Cases)
-            {
-                foreach (var clause in section.Clauses)
-                {
-                    switch (clause)
-                    {
-                        case IDefaultCaseClauseOperation:
-                            return;
-                        case IPatternCaseClauseOperation { Guard: null } patternClause:
-                            Add(covered, Coverage(patternClause.Pattern, union, variants).Definitely);
-                            break;
-                    }
-                }
-            }
-        }
-        else
-        {
-            foreach (var arm in ((ISwitchExpressionOperation)context.Operation).Arms)
-            {
-                if (arm.Guard is null)
-                {
-                    Add(covered, Coverage(arm.Pattern, union, variants).Definitely);
-                }
-            }
+            return;
         }
 
         // The generated fallback (Unknown, Other) is not required: it exists so that reading a newer producer's data
@@ -130,6 +106,62 @@ public sealed class NonExhaustiveUnionSwitchAnalyzer : DiagnosticAnalyzer
             properties,
             union.Name,
             string.Join(", ", missing.Select(v => "'" + v.Name + "'"))));
+    }
+
+    /// <summary>
+    /// Whether a switch expression over an <c>[EventUnion]</c> type handles every variant unconditionally, the generated
+    /// fallback (<c>Unknown</c>, <c>Other</c>) included, by the same coverage RXS0006 judges with; false when the union
+    /// has no generated fallback (the generator did not run on it, or refused it). What <c>RXSP0001</c> keys on.
+    /// </summary>
+    internal static bool HandlesEveryVariantAndFallback(ISwitchExpressionOperation expression, INamedTypeSymbol eventUnion, out INamedTypeSymbol? union)
+    {
+        union = expression.Value.Type as INamedTypeSymbol;
+        if (union is null || !IsUnion(union, eventUnion))
+        {
+            union = null;
+            return false;
+        }
+
+        var variants = Variants(union);
+        return variants.Any(IsGeneratedFallback) && Covered(expression, union, variants) is { } covered && covered.All(static c => c);
+    }
+
+    /// <summary>
+    /// The variants a switch statement or expression handles unconditionally (an arm without a <c>when</c> guard whose
+    /// pattern matches the variant whatever it holds); null when a switch statement has a <c>default:</c> section.
+    /// </summary>
+    private static bool[]? Covered(IOperation operation, INamedTypeSymbol union, ImmutableArray<INamedTypeSymbol> variants)
+    {
+        var covered = new bool[variants.Length];
+        if (operation is ISwitchOperation cases)
+        {
+            foreach (var section in cases.Cases)
+            {
+                foreach (var clause in section.Clauses)
+                {
+                    switch (clause)
+                    {
+                        case IDefaultCaseClauseOperation:
+                            return null;
+                        case IPatternCaseClauseOperation { Guard: null } patternClause:
+                            Add(covered, Coverage(patternClause.Pattern, union, variants).Definitely);
+                            break;
+                    }
+                }
+            }
+        }
+        else if (operation is ISwitchExpressionOperation expression)
+        {
+            foreach (var arm in expression.Arms)
+            {
+                if (arm.Guard is null)
+                {
+                    Add(covered, Coverage(arm.Pattern, union, variants).Definitely);
+                }
+            }
+        }
+
+        return covered;
     }
 
     /// <summary>
@@ -274,7 +306,7 @@ public sealed class NonExhaustiveUnionSwitchAnalyzer : DiagnosticAnalyzer
         return set;
     }
 
-    private static bool IsUnion(INamedTypeSymbol type, INamedTypeSymbol eventUnion)
+    internal static bool IsUnion(INamedTypeSymbol type, INamedTypeSymbol eventUnion)
     {
         foreach (var attribute in type.GetAttributes())
         {
