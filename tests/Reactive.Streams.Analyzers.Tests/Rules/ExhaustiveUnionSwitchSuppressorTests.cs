@@ -521,6 +521,39 @@ public sealed class ExhaustiveUnionSwitchSuppressorTests
         Assert.Equal(["CS8655@11"], found);
     }
 
+    [Fact]
+    public async Task NoWarn_RXSP0001_turns_the_suppressor_off()
+    {
+        var source = Lease + """
+            class C
+            {
+                int Describe(Lease e) => e switch
+                {
+                    Lease.Acquired => 1,
+                    Lease.Revoked => 2,
+                    Lease.Unknown => 3,
+                };
+            }
+            """;
+        var diagnostics = await AllDiagnosticsAsync(source, allowErrors: false, noWarn: ExhaustiveUnionSwitchSuppressor.SuppressionId);
+
+        var warning = Assert.Single(diagnostics, static d => d.Id == "CS8509");
+        Assert.False(warning.IsSuppressed);
+    }
+
+    [Fact]
+    public void The_suppression_is_documented_on_its_page_and_in_the_readme()
+    {
+        var descriptor = Assert.Single(new ExhaustiveUnionSwitchSuppressor().SupportedSuppressions);
+        Assert.Equal(("RXSP0001", "CS8509"), (descriptor.Id, descriptor.SuppressedDiagnosticId));
+        var page = File.ReadAllLines(Path.Combine(AppContext.BaseDirectory, "rules", descriptor.Id + ".md"));
+        Assert.StartsWith("# RXSP0001: ", page[0], StringComparison.Ordinal);
+        Assert.Contains(page, static l => l.StartsWith("| Suppresses | CS8509 ", StringComparison.Ordinal));
+        Assert.Contains(page, static l => l.Contains("<NoWarn>$(NoWarn);RXSP0001</NoWarn>", StringComparison.Ordinal));
+        var readme = File.ReadAllText(Path.Combine(Snippets.MarkdownSnippets.Root, "README.md"));
+        Assert.Contains("| [RXSP0001](docs/rules/RXSP0001.md) | suppressor |", readme, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("Lease.Acquired => ,")]
     [InlineData("Lease.Acquired => 1, Lease.")]
@@ -546,13 +579,14 @@ public sealed class ExhaustiveUnionSwitchSuppressorTests
             .ToArray();
     }
 
-    private static async Task<ImmutableArray<Diagnostic>> AllDiagnosticsAsync(string source, bool allowErrors, bool allowGeneratorErrors = false)
+    private static async Task<ImmutableArray<Diagnostic>> AllDiagnosticsAsync(string source, bool allowErrors, bool allowGeneratorErrors = false, string? noWarn = null)
     {
         var compilation = CSharpCompilation.Create(
             "App",
             [CSharpSyntaxTree.ParseText(source, s_parse, path: "App.cs")],
             TestReferences.Runtime.AddRange(TestReferences.Library).Add(s_contracts.Value),
-            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable)
+                .WithSpecificDiagnosticOptions(noWarn is null ? [] : [new(noWarn, ReportDiagnostic.Suppress)]));
         CSharpGeneratorDriver.Create([new EventUnionGenerator().AsSourceGenerator()], parseOptions: s_parse)
             .RunGeneratorsAndUpdateCompilation(compilation, out var generated, out var generatorDiagnostics);
         if (!allowGeneratorErrors)

@@ -11,8 +11,10 @@ namespace Reactive.Streams.Analyzers.Tests.Snippets;
 /// <summary>
 /// The analyzer rule pages (docs/rules/RXS0001-RXS0007) show what the rule does: every line of a <c>## Bad</c> example
 /// marked <c>// RXSnnnn</c> gets that diagnostic exactly once and no unmarked line does, and a <c>## Good</c> example gets no
-/// diagnostic of any analyzer rule. The snippets are compiled as <see cref="SnippetTests"/> compiles them, with every
-/// analyzer of the package running.
+/// diagnostic of any analyzer rule. The suppressor pages (docs/rules/RXSP0001) show what stays: every line of a
+/// <c>## Bad</c> example marked <c>// CSnnnn</c> keeps that compiler warning, unsuppressed. No <c>## Good</c> example of
+/// either keeps a CS8509 (a switch expression over a union that is not exhaustive). The snippets are compiled as
+/// <see cref="SnippetTests"/> compiles them, with every analyzer and suppressor of the package running.
 /// </summary>
 public sealed class RulePageExampleTests
 {
@@ -36,7 +38,7 @@ public sealed class RulePageExampleTests
     public void Every_analyzer_rule_page_has_a_bad_and_a_good_example()
     {
         var examples = RuleExamples();
-        foreach (var id in new[] { "RXS0001", "RXS0002", "RXS0003", "RXS0004", "RXS0005", "RXS0006", "RXS0007" })
+        foreach (var id in new[] { "RXS0001", "RXS0002", "RXS0003", "RXS0004", "RXS0005", "RXS0006", "RXS0007", "RXSP0001" })
         {
             Assert.Contains(examples, e => e.Snippet.File == $"docs/rules/{id}.md" && e.Section == "Bad");
             Assert.Contains(examples, e => e.Snippet.File == $"docs/rules/{id}.md" && e.Section == "Good");
@@ -54,14 +56,38 @@ public sealed class RulePageExampleTests
             .Select(d => (d.Id, Line: d.Location.GetMappedLineSpan().StartLinePosition.Line + 1, Message: d.GetMessage(CultureInfo.InvariantCulture)))
             .ToList();
         Assert.DoesNotContain(diagnostics, d => d.Id == "AD0001");
+        var lines = snippet.Code.Split('\n');
+        var compiler = diagnostics
+            .Where(d => d.Id.StartsWith("CS", StringComparison.Ordinal) && d.Severity == DiagnosticSeverity.Warning)
+            .Select(d => (d.Id, Line: d.Location.GetMappedLineSpan().StartLinePosition.Line + 1))
+            .Where(d => d.Line >= snippet.FirstLine && d.Line < snippet.FirstLine + lines.Length)
+            .ToList();
 
         if (section == "Good")
         {
             Assert.True(reported.Count == 0, $"{key}: a good example gets " + string.Join("; ", reported));
+            Assert.DoesNotContain(compiler, d => d.Id == "CS8509");
             return;
         }
 
-        var lines = snippet.Code.Split('\n');
+        if (id.StartsWith("RXSP", StringComparison.Ordinal))
+        {
+            // A suppressor's bad example: the compiler's warnings it marks stay, once each, and nothing else is marked.
+            var kept = Enumerable.Range(0, lines.Length)
+                .Select(i => (Line: snippet.FirstLine + i, Match: System.Text.RegularExpressions.Regex.Match(lines[i], @"// (CS\d{4})")))
+                .Where(m => m.Match.Success)
+                .ToList();
+            Assert.NotEmpty(kept);
+            foreach (var (line, match) in kept)
+            {
+                Assert.True(
+                    compiler.Count(d => d.Id == match.Groups[1].Value && d.Line == line) == 1,
+                    $"{key}: line {line} is marked {match.Groups[1].Value}, which the suppressor must leave, but gets " + string.Join("; ", compiler));
+            }
+
+            return;
+        }
+
         var marked = Enumerable.Range(0, lines.Length).Where(i => lines[i].Contains("// " + id, StringComparison.Ordinal)).Select(i => snippet.FirstLine + i).ToList();
         Assert.NotEmpty(marked);
         foreach (var line in marked)
@@ -88,14 +114,15 @@ public sealed class RulePageExampleTests
         CSharpGeneratorDriver.Create([new EventUnionGenerator().AsSourceGenerator(), SnippetCompiler.JsonSourceGenerator.Value], parseOptions: (CSharpParseOptions)trees[0].Options)
             .RunGeneratorsAndUpdateCompilation(compilation, out var generated, out _);
         Assert.Empty(generated.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error));
-        return await generated.WithAnalyzers(s_analyzers).GetAnalyzerDiagnosticsAsync();
+        // Every diagnostic, the compiler's included, with the suppressor's suppressions applied (suppressed ones left out).
+        return await generated.WithAnalyzers(s_analyzers).GetAllDiagnosticsAsync();
     }
 
-    // The fences under "## Bad" and "## Good" of the analyzer rules' pages (RXS0001-RXS0999).
+    // The fences under "## Bad" and "## Good" of the analyzer rules' pages (RXS0001-RXS0999) and the suppressors' (RXSP).
     private static IReadOnlyList<(MarkdownSnippet Snippet, string Section)> RuleExamples()
     {
         var examples = new List<(MarkdownSnippet, string)>();
-        foreach (var page in MarkdownSnippets.Pages().Where(p => p.StartsWith("docs/rules/RXS0", StringComparison.Ordinal)))
+        foreach (var page in MarkdownSnippets.Pages().Where(p => p.StartsWith("docs/rules/RXS0", StringComparison.Ordinal) || p.StartsWith("docs/rules/RXSP", StringComparison.Ordinal)))
         {
             var lines = File.ReadAllLines(Path.Combine(MarkdownSnippets.Root, page));
             foreach (var snippet in MarkdownSnippets.Read(page))
