@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.Testing;
 
 namespace Reactive.Streams.Analyzers.Tests.Infrastructure;
@@ -27,4 +28,23 @@ internal static class TestReferences
         MetadataReference.CreateFromFile(typeof(BackpressurePolicy).Assembly.Location),
         MetadataReference.CreateFromFile(typeof(System.Reactive.Linq.Observable).Assembly.Location),
         MetadataReference.CreateFromFile(typeof(Microsoft.Extensions.Logging.ILogger).Assembly.Location));
+
+    /// <summary>
+    /// A library of the test's own (<paramref name="source"/>, run through the union generator, nullable on), compiled to
+    /// an image: the tests of what the rules see of a union from another assembly reference it.
+    /// </summary>
+    internal static MetadataReference CompiledUnionLibrary(string assemblyName, string source, CSharpParseOptions parseOptions)
+    {
+        var compilation = CSharpCompilation.Create(
+            assemblyName,
+            [CSharpSyntaxTree.ParseText(source, parseOptions)],
+            Runtime.AddRange(Library),
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
+        CSharpGeneratorDriver.Create([new Reactive.Streams.Generators.EventUnionGenerator().AsSourceGenerator()], parseOptions: parseOptions)
+            .RunGeneratorsAndUpdateCompilation(compilation, out var generated, out _);
+        using var image = new MemoryStream();
+        var emitted = generated.Emit(image);
+        Xunit.Assert.True(emitted.Success, string.Join(Environment.NewLine, emitted.Diagnostics));
+        return MetadataReference.CreateFromImage(image.ToArray());
+    }
 }

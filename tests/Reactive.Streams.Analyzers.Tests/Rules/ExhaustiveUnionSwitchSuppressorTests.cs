@@ -30,11 +30,9 @@ public sealed class ExhaustiveUnionSwitchSuppressorTests
 
         """;
 
-    private static readonly Lazy<MetadataReference> s_contracts = new(() =>
-    {
-        var compilation = CSharpCompilation.Create(
-            "Contoso.Contracts",
-            [CSharpSyntaxTree.ParseText("""
+    private static readonly Lazy<MetadataReference> s_contracts = new(() => TestReferences.CompiledUnionLibrary(
+        "Contoso.Contracts",
+        """
                 using Reactive.Streams;
 
                 namespace Contoso;
@@ -45,16 +43,8 @@ public sealed class ExhaustiveUnionSwitchSuppressorTests
                     public sealed record Sent(string Id) : Shipment;
                     public sealed record Lost(string Id) : Shipment;
                 }
-                """, s_parse)],
-            TestReferences.Runtime.AddRange(TestReferences.Library),
-            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
-        CSharpGeneratorDriver.Create([new EventUnionGenerator().AsSourceGenerator()], parseOptions: s_parse)
-            .RunGeneratorsAndUpdateCompilation(compilation, out var generated, out _);
-        using var image = new MemoryStream();
-        var emitted = generated.Emit(image);
-        Assert.True(emitted.Success, string.Join(Environment.NewLine, emitted.Diagnostics));
-        return MetadataReference.CreateFromImage(image.ToArray());
-    });
+                """,
+        s_parse));
 
     [Fact]
     public async Task Every_variant_and_Unknown_handled_suppresses_CS8509()

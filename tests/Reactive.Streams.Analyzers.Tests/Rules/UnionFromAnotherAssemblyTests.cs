@@ -18,11 +18,9 @@ public sealed class UnionFromAnotherAssemblyTests
 {
     private static readonly CSharpParseOptions s_parse = CSharpParseOptions.Default.WithLanguageVersion(LanguageVersion.Latest);
 
-    private static readonly Lazy<MetadataReference> s_contracts = new(() =>
-    {
-        var compilation = CSharpCompilation.Create(
-            "Contoso.Contracts",
-            [CSharpSyntaxTree.ParseText("""
+    private static readonly Lazy<MetadataReference> s_contracts = new(() => TestReferences.CompiledUnionLibrary(
+        "Contoso.Contracts",
+        """
                 using Reactive.Streams;
 
                 namespace Contoso;
@@ -34,16 +32,8 @@ public sealed class UnionFromAnotherAssemblyTests
                     public sealed record Revoked(string Id, string By) : Lease;
                     public sealed record Expired(string Id) : Lease;
                 }
-                """, s_parse)],
-            TestReferences.Runtime.AddRange(TestReferences.Library),
-            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
-        CSharpGeneratorDriver.Create([new EventUnionGenerator().AsSourceGenerator()], parseOptions: s_parse)
-            .RunGeneratorsAndUpdateCompilation(compilation, out var generated, out _);
-        using var image = new MemoryStream();
-        var emitted = generated.Emit(image);
-        Assert.True(emitted.Success, string.Join(Environment.NewLine, emitted.Diagnostics));
-        return MetadataReference.CreateFromImage(image.ToArray());
-    });
+                """,
+        s_parse));
 
     [Fact]
     public async Task A_switch_over_a_union_of_another_assembly_is_judged_on_its_declared_variants()
