@@ -1,5 +1,6 @@
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Reactive.Streams.Analyzers.Infrastructure;
 
 namespace Reactive.Streams.Analyzers.CodeFixes.Fixes;
 
@@ -52,7 +53,7 @@ internal sealed class LibraryNames
         var qualified = new HashSet<string>(StringComparer.Ordinal);
         foreach (var metadataName in metadataNames)
         {
-            if (model.Compilation.GetTypeByMetadataName(metadataName) is null)
+            if (KnownTypes.Resolve(model.Compilation, metadataName, KnownTypes.LibraryAssembly) is null)
             {
                 return null;
             }

@@ -7,6 +7,7 @@ using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Formatting;
 using Microsoft.CodeAnalysis.Operations;
+using Reactive.Streams.Analyzers.Infrastructure;
 using Reactive.Streams.Analyzers.Rules;
 
 namespace Reactive.Streams.Analyzers.CodeFixes.Fixes;
@@ -92,7 +93,7 @@ public sealed class UnboundedBoundaryCodeFix : CodeFixProvider
         if (model is null
             || model.GetTypeInfo(creation, context.CancellationToken) is not { Type: INamedTypeSymbol { Name: "BufferBlock", TypeArguments.Length: 1 } type } typeInfo
             || type.ContainingNamespace?.ToDisplayString() != "System.Threading.Tasks.Dataflow"
-            || model.Compilation.GetTypeByMetadataName("Reactive.Streams.BackpressureBlock`1") is not { } policyBlock
+            || KnownTypes.Resolve(model.Compilation, "Reactive.Streams.BackpressureBlock`1", KnownTypes.LibraryAssembly) is not { } policyBlock
             || LibraryNames.At(model, creation.SpanStart, context.CancellationToken, "Reactive.Streams.BackpressureBlock`1", "Reactive.Streams.BackpressurePolicy") is not { } names
             || !OnlyBoundsItsCapacity(creation))
         {
@@ -361,7 +362,7 @@ public sealed class UnboundedBoundaryCodeFix : CodeFixProvider
             return;
         }
 
-        var operators = model.Compilation.GetTypeByMetadataName(OperatorsMetadataName)!;
+        var operators = KnownTypes.Resolve(model.Compilation, OperatorsMetadataName, KnownTypes.LibraryAssembly)!;
         var addUsing = form == ObserveOnForm.Extension || names.NeedsUsing;
         foreach (var (policy, op) in s_operators)
         {

@@ -12,16 +12,21 @@ internal sealed class KnownTypes
 {
     internal const string LibraryNamespace = "Reactive.Streams";
 
+    /// <summary>The assembly the library ships as; where a type of the library's names is defined twice, its copy wins.</summary>
+    internal const string LibraryAssembly = "Reactive.Streams.Core";
+
     private KnownTypes(Compilation compilation, INamedTypeSymbol backpressureAttribute)
     {
         Compilation = compilation;
         BackpressureAttribute = backpressureAttribute;
-        BackpressurePolicy = compilation.GetTypeByMetadataName("Reactive.Streams.BackpressurePolicy");
-        StreamSinkAttribute = compilation.GetTypeByMetadataName("Reactive.Streams.StreamSinkAttribute");
-        EventUnionAttribute = compilation.GetTypeByMetadataName("Reactive.Streams.EventUnionAttribute");
-        Observable = compilation.GetTypeByMetadataName("System.Reactive.Linq.Observable");
-        Channel = compilation.GetTypeByMetadataName("System.Threading.Channels.Channel");
-        DataflowBlockOptions = compilation.GetTypeByMetadataName("System.Threading.Tasks.Dataflow.DataflowBlockOptions");
+        var library = backpressureAttribute.ContainingAssembly;
+        BackpressurePolicy = Resolve(compilation, "Reactive.Streams.BackpressurePolicy", library);
+        StreamSinkAttribute = Resolve(compilation, "Reactive.Streams.StreamSinkAttribute", library);
+        EventUnionAttribute = Resolve(compilation, "Reactive.Streams.EventUnionAttribute", library);
+        ObservableBackpressureExtensions = Resolve(compilation, "Reactive.Streams.ObservableBackpressureExtensions", library);
+        Observable = Resolve(compilation, "System.Reactive.Linq.Observable", "System.Reactive");
+        Channel = Resolve(compilation, "System.Threading.Channels.Channel", "System.Threading.Channels");
+        DataflowBlockOptions = Resolve(compilation, "System.Threading.Tasks.Dataflow.DataflowBlockOptions", "System.Threading.Tasks.Dataflow");
     }
 
     internal Compilation Compilation { get; }
@@ -33,6 +38,9 @@ internal sealed class KnownTypes
     internal INamedTypeSymbol? StreamSinkAttribute { get; }
 
     internal INamedTypeSymbol? EventUnionAttribute { get; }
+
+    /// <summary>The library's Rx policy operators (<c>DropOldest</c>, <c>PauseUpstream</c>, ...); an older version has none.</summary>
+    internal INamedTypeSymbol? ObservableBackpressureExtensions { get; }
 
     internal INamedTypeSymbol? Observable { get; }
 
@@ -46,9 +54,56 @@ internal sealed class KnownTypes
     internal static KnownTypes? TryCreate(Compilation compilation) =>
         s_cache.GetValue(compilation, static c =>
         {
-            var attribute = c.GetTypeByMetadataName("Reactive.Streams.BackpressureAttribute");
+            var attribute = Resolve(c, "Reactive.Streams.BackpressureAttribute", LibraryAssembly);
             return new StrongBox<KnownTypes?>(attribute is null ? null : new KnownTypes(c, attribute));
         }).Value;
+
+    /// <summary>
+    /// The type <paramref name="metadataName"/> as the compilation sees it: <c>Compilation.GetTypeByMetadataName</c>'s
+    /// answer (the compilation's own type, else the one reference that defines it), or, where several references define
+    /// it (the library beside a test double, an assembly that embeds an internal copy of the attribute, an older copy
+    /// under an extern alias) and that answer is null, the one of the assembly named <paramref name="preferredAssembly"/>,
+    /// else the only one the compilation can see (the others internal). Null when none is defined, or several are and
+    /// none of these rules picks one.
+    /// </summary>
+    internal static INamedTypeSymbol? Resolve(Compilation compilation, string metadataName, string preferredAssembly) =>
+        compilation.GetTypeByMetadataName(metadataName)
+        ?? Preferred(compilation, metadataName, a => a.Identity.Name == preferredAssembly)
+        ?? Preferred(compilation, metadataName, null);
+
+    /// <summary>
+    /// Like <see cref="Resolve(Compilation, string, string)"/>, preferring the type of <paramref name="preferredAssembly"/>
+    /// (the assembly of the library's attribute), then the one of the assembly named Reactive.Streams.Core.
+    /// </summary>
+    internal static INamedTypeSymbol? Resolve(Compilation compilation, string metadataName, IAssemblySymbol preferredAssembly)
+    {
+        if (preferredAssembly.GetTypeByMetadataName(metadataName) is { } own)
+        {
+            return own;
+        }
+
+        return Resolve(compilation, metadataName, LibraryAssembly);
+    }
+
+    // The one candidate of an assembly `preferred` accepts; without `preferred`, the one the compilation can see.
+    private static INamedTypeSymbol? Preferred(Compilation compilation, string metadataName, Func<IAssemblySymbol, bool>? preferred)
+    {
+        INamedTypeSymbol? found = null;
+        foreach (var candidate in compilation.GetTypesByMetadataName(metadataName))
+        {
+            if (preferred is null ? compilation.IsSymbolAccessibleWithin(candidate, compilation.Assembly) : preferred(candidate.ContainingAssembly))
+            {
+                if (found is not null)
+                {
+                    return null;
+                }
+
+                found = candidate;
+            }
+        }
+
+        return found;
+    }
 
     /// <summary>
     /// Whether <paramref name="type"/> has the metadata-style full name <paramref name="fullName"/>

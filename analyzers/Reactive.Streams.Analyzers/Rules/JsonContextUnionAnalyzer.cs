@@ -29,7 +29,7 @@ public sealed class JsonContextUnionAnalyzer : DiagnosticAnalyzer
         context.ConfigureGeneratedCodeAnalysis(GeneratedCode.Flags);
         context.RegisterCompilationStartAction(start =>
         {
-            if (KnownTypes.TryCreate(start.Compilation) is not { EventUnionAttribute: { } eventUnion })
+            if (KnownTypes.TryCreate(start.Compilation) is not { EventUnionAttribute: { } eventUnion } types)
             {
                 return;
             }
@@ -44,7 +44,7 @@ public sealed class JsonContextUnionAnalyzer : DiagnosticAnalyzer
                 compilation.GetTypeByMetadataName("System.Text.Json.Serialization.JsonIncludeAttribute"),
                 compilation.GetTypeByMetadataName("System.Text.Json.Serialization.JsonSourceGenerationOptionsAttribute"),
                 compilation.GetTypeByMetadataName("System.Text.Json.Serialization.JsonConverter`1"),
-                compilation.GetTypeByMetadataName("Reactive.Streams.EventUnionConverter`1"));
+                KnownTypes.Resolve(compilation, "Reactive.Streams.EventUnionConverter`1", types.BackpressureAttribute.ContainingAssembly));
             if (json.Context is null || json.Serializable is null || json.Converter is null)
             {
                 return;
