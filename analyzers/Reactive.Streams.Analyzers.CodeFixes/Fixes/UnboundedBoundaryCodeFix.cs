@@ -352,6 +352,10 @@ public sealed class UnboundedBoundaryCodeFix : CodeFixProvider
 
     // The operators are offered where the referenced library has them (an older one may not). Called on its source, an
     // operator needs `using Reactive.Streams;`: none is offered where that using would make a name of the file ambiguous.
+    // Where the project has a method of the operator's name that applies to the source (an extension method in scope,
+    // an instance method of the source's type), `source.Op(...)` would be ambiguous (CS0121) or call that method: the
+    // operator is then called as the static method it is, `ObservableBackpressureExtensions.Op(source, ...)`, or, on a
+    // `?.` (which that form cannot keep), not offered.
     private static async Task RegisterObserveOnAsync(CodeFixContext context, Diagnostic diagnostic, InvocationExpressionSyntax invocation, ObserveOnForm form)
     {
         var model = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
@@ -363,7 +367,7 @@ public sealed class UnboundedBoundaryCodeFix : CodeFixProvider
         }
 
         var operators = KnownTypes.Resolve(model.Compilation, OperatorsMetadataName, KnownTypes.LibraryAssembly)!;
-        var addUsing = form == ObserveOnForm.Extension || names.NeedsUsing;
+        var receiverType = form == ObserveOnForm.Extension ? ReceiverType(model, invocation, context.CancellationToken) : null;
         foreach (var (policy, op) in s_operators)
         {
             if (operators.GetMembers(op).IsEmpty)
@@ -371,15 +375,32 @@ public sealed class UnboundedBoundaryCodeFix : CodeFixProvider
                 continue;
             }
 
+            var written = form;
+            if (form == ObserveOnForm.Extension && IsNameTaken(model, invocation.SpanStart, receiverType, op, operators))
+            {
+                if (invocation.Expression is not MemberAccessExpressionSyntax)
+                {
+                    continue;
+                }
+
+                written = ObserveOnForm.Static;
+            }
+
+            var addUsing = written == ObserveOnForm.Extension || names.NeedsUsing;
             context.RegisterCodeFix(
                 CodeAction.Create(
                     "Replace ObserveOn with " + op + "(" + Edits.DefaultCapacity + (policy == "DegradeQuality" ? ", " + IdentityDegrader : string.Empty) + ", scheduler)",
                     async ct =>
                     {
                         var root = await context.Document.GetSyntaxRootAsync(ct).ConfigureAwait(false);
-                        var updated = invocation
-                            .WithExpression(OperatorName(invocation.Expression, op, form, names.Name("ObservableBackpressureExtensions")))
-                            .WithArgumentList(OperatorArguments(invocation.ArgumentList, policy, form));
+                        var operatorsName = names.Name("ObservableBackpressureExtensions");
+                        var updated = written == form
+                            ? invocation
+                                .WithExpression(OperatorName(invocation.Expression, op, form, operatorsName))
+                                .WithArgumentList(OperatorArguments(invocation.ArgumentList, policy, form))
+                            : invocation
+                                .WithExpression(SyntaxFactory.ParseExpression(operatorsName + "." + op).WithTriviaFrom(invocation.Expression))
+                                .WithArgumentList(OperatorArguments(WithSourceArgument(invocation), policy, ObserveOnForm.Static));
                         var newRoot = root!.ReplaceNode(invocation, updated);
                         if (!addUsing)
                         {
@@ -392,6 +413,30 @@ public sealed class UnboundedBoundaryCodeFix : CodeFixProvider
                     equivalenceKey: PolicyKey(policy)),
                 diagnostic);
         }
+    }
+
+    // The type of what ObserveOn is called on: the expression before the dot, or (after `?.`, where no expression stands
+    // for it) the type the extension method was reduced to.
+    private static ITypeSymbol? ReceiverType(SemanticModel model, InvocationExpressionSyntax invocation, CancellationToken cancellationToken) =>
+        invocation.Expression is MemberAccessExpressionSyntax access
+            ? model.GetTypeInfo(access.Expression, cancellationToken).Type
+            : (model.GetSymbolInfo(invocation, cancellationToken).Symbol as IMethodSymbol)?.ReceiverType;
+
+    // Whether a member named `op` other than the library's operator applies to the receiver at the position: an
+    // instance member of its type or an extension method in scope.
+    private static bool IsNameTaken(SemanticModel model, int position, ITypeSymbol? receiverType, string op, INamedTypeSymbol operators) =>
+        receiverType is not null
+        && model.LookupSymbols(position, receiverType, op, includeReducedExtensionMethods: true).Any(symbol =>
+            !SymbolEqualityComparer.Default.Equals(((symbol as IMethodSymbol)?.ReducedFrom ?? symbol).ContainingType, operators));
+
+    // `source.ObserveOn(args)`'s arguments with the source first, as the static method takes them.
+    private static ArgumentListSyntax WithSourceArgument(InvocationExpressionSyntax invocation)
+    {
+        var source = ((MemberAccessExpressionSyntax)invocation.Expression).Expression.WithoutTrivia();
+        var list = invocation.ArgumentList;
+        return list.WithArguments(SyntaxFactory.SeparatedList(
+            new[] { SyntaxFactory.Argument(source) }.Concat(list.Arguments),
+            new[] { SyntaxFactory.Token(SyntaxKind.CommaToken).WithTrailingTrivia(SyntaxFactory.Space) }.Concat(list.Arguments.GetSeparators())));
     }
 
     // `source.Op`, `source?.Op`, or `ObservableBackpressureExtensions.Op` for the static form, with the name's trivia.

@@ -27,6 +27,9 @@ public sealed class UnboundedBoundaryAnalyzer : DiagnosticAnalyzer
     private static readonly ImmutableHashSet<string> s_blocks = ImmutableHashSet.Create(
         StringComparer.Ordinal, "BufferBlock", "ActionBlock", "TransformBlock", "TransformManyBlock", "BatchBlock", "BroadcastBlock", "JoinBlock");
 
+    // The Rx policy operators, in the order the message names them.
+    private static readonly string[] s_observeOnOperators = { "DropOldest", "PauseUpstream", "FailOnOverflow", "DegradeQuality", "WithBackpressure" };
+
     private static readonly ImmutableDictionary<string, string?> s_observeOnProperties =
         ImmutableDictionary<string, string?>.Empty.Add(KindProperty, ObserveOnKind);
 
@@ -54,7 +57,8 @@ public sealed class UnboundedBoundaryAnalyzer : DiagnosticAnalyzer
 
             if (types.Observable is not null || types.Channel is not null)
             {
-                start.RegisterOperationAction(c => AnalyzeInvocation(c, types), OperationKind.Invocation);
+                var observeOnAdvice = ObserveOnAdvice(types.ObservableBackpressureExtensions);
+                start.RegisterOperationAction(c => AnalyzeInvocation(c, types, observeOnAdvice), OperationKind.Invocation);
             }
 
             if (types.DataflowBlockOptions is not null)
@@ -64,7 +68,25 @@ public sealed class UnboundedBoundaryAnalyzer : DiagnosticAnalyzer
         });
     }
 
-    private static void AnalyzeInvocation(OperationAnalysisContext context, KnownTypes types)
+    /// <summary>
+    /// What the message of an <c>ObserveOn</c> recommends: the policy operators the referenced library has (an older
+    /// version has fewer, or none: it then says which a later version has).
+    /// </summary>
+    private static string ObserveOnAdvice(INamedTypeSymbol? operators)
+    {
+        var present = s_observeOnOperators.Where(op => operators is not null && !operators.GetMembers(op).IsEmpty).ToList();
+        if (present.Count == 0)
+        {
+            return "bound it with a policy operator (" + List(s_observeOnOperators) + "), which needs a later version of Reactive.Streams than the one referenced";
+        }
+
+        return "use a policy operator with a capacity (" + List(present) + ")";
+
+        static string List(IReadOnlyList<string> names) =>
+            names.Count == 1 ? names[0] : string.Join(", ", names.Take(names.Count - 1)) + " or " + names[names.Count - 1];
+    }
+
+    private static void AnalyzeInvocation(OperationAnalysisContext context, KnownTypes types, string observeOnAdvice)
     {
         var invocation = (IInvocationOperation)context.Operation;
         var method = invocation.TargetMethod;
@@ -75,7 +97,7 @@ public sealed class UnboundedBoundaryAnalyzer : DiagnosticAnalyzer
                 NameLocation(invocation),
                 s_observeOnProperties,
                 "'ObserveOn'",
-                "use a policy operator with a capacity (DropOldest, PauseUpstream, FailOnOverflow, DegradeQuality or WithBackpressure)"));
+                observeOnAdvice));
         }
         else if (method.Name.StartsWith("CreateUnbounded", StringComparison.Ordinal)
             && SymbolEqualityComparer.Default.Equals(method.ContainingType, types.Channel))
