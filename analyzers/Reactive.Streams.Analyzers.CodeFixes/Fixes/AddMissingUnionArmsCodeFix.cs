@@ -6,6 +6,7 @@ using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Simplification;
+using Reactive.Streams.Analyzers.Infrastructure;
 using Reactive.Streams.Analyzers.Rules;
 
 namespace Reactive.Streams.Analyzers.CodeFixes.Fixes;
@@ -60,7 +61,11 @@ public sealed class AddMissingUnionArmsCodeFix : CodeFixProvider
         var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
         var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
         var governing = switchNode is SwitchExpressionSyntax e ? e.GoverningExpression : ((SwitchStatementSyntax)switchNode).Expression;
-        if (root is null || model?.GetTypeInfo(governing, cancellationToken).Type is not INamedTypeSymbol union)
+        // The union, or the union a type parameter is constrained to (`where T : Lease`).
+        if (root is null
+            || model is null
+            || KnownTypes.TryCreate(model.Compilation) is not { EventUnionAttribute: { } eventUnion }
+            || NonExhaustiveUnionSwitchAnalyzer.UnionOf(model.GetTypeInfo(governing, cancellationToken).Type, eventUnion) is not { } union)
         {
             return document;
         }

@@ -74,7 +74,8 @@ public sealed class NonExhaustiveUnionSwitchAnalyzer : DiagnosticAnalyzer
                 return;
         }
 
-        if (value.Type is not INamedTypeSymbol union || !IsUnion(union, eventUnion))
+        // A type parameter constrained to a union (`where T : Lease`) holds that union's variants.
+        if (UnionOf(value.Type, eventUnion) is not { } union)
         {
             return;
         }
@@ -106,6 +107,45 @@ public sealed class NonExhaustiveUnionSwitchAnalyzer : DiagnosticAnalyzer
             properties,
             union.Name,
             string.Join(", ", missing.Select(v => "'" + v.Name + "'"))));
+    }
+
+    /// <summary>
+    /// The <c>[EventUnion]</c> type a switch over <paramref name="type"/> switches over: the type itself, or the union a
+    /// type parameter is constrained to (directly or through another type parameter); null for anything else.
+    /// </summary>
+    internal static INamedTypeSymbol? UnionOf(ITypeSymbol? type, INamedTypeSymbol eventUnion)
+    {
+        switch (type)
+        {
+            case INamedTypeSymbol named:
+                return IsUnion(named, eventUnion) ? named : null;
+            case ITypeParameterSymbol parameter:
+                var seen = new HashSet<ITypeParameterSymbol>(SymbolEqualityComparer.Default);
+                return UnionOfConstraints(parameter, eventUnion, seen);
+            default:
+                return null;
+        }
+
+        static INamedTypeSymbol? UnionOfConstraints(ITypeParameterSymbol parameter, INamedTypeSymbol eventUnion, HashSet<ITypeParameterSymbol> seen)
+        {
+            if (!seen.Add(parameter))
+            {
+                return null;
+            }
+
+            foreach (var constraint in parameter.ConstraintTypes)
+            {
+                var union = constraint is ITypeParameterSymbol outer
+                    ? UnionOfConstraints(outer, eventUnion, seen)
+                    : constraint is INamedTypeSymbol named && IsUnion(named, eventUnion) ? named : null;
+                if (union is not null)
+                {
+                    return union;
+                }
+            }
+
+            return null;
+        }
     }
 
     /// <summary>
@@ -143,7 +183,7 @@ public sealed class NonExhaustiveUnionSwitchAnalyzer : DiagnosticAnalyzer
                     {
                         case IDefaultCaseClauseOperation:
                             return null;
-                        case IPatternCaseClauseOperation { Guard: null } patternClause:
+                        case IPatternCaseClauseOperation patternClause when IsNoGuard(patternClause.Guard):
                             Add(covered, Coverage(patternClause.Pattern, union, variants).Definitely);
                             break;
                     }
@@ -154,7 +194,7 @@ public sealed class NonExhaustiveUnionSwitchAnalyzer : DiagnosticAnalyzer
         {
             foreach (var arm in expression.Arms)
             {
-                if (arm.Guard is null)
+                if (IsNoGuard(arm.Guard))
                 {
                     Add(covered, Coverage(arm.Pattern, union, variants).Definitely);
                 }
@@ -163,6 +203,11 @@ public sealed class NonExhaustiveUnionSwitchAnalyzer : DiagnosticAnalyzer
 
         return covered;
     }
+
+    // No `when`, or a constant-true one (`when true`, `when AlwaysOn` of a const): the compiler's exhaustiveness treats
+    // that arm as unguarded, and so does the rule. A constant-false `when` never matches: that arm handles nothing.
+    internal static bool IsNoGuard(IOperation? guard) =>
+        guard is null || guard.ConstantValue is { HasValue: true, Value: true };
 
     /// <summary>
     /// The variant the generator adds for data this code does not know (<c>Unknown</c>, or <c>Other</c> for a union
