@@ -15,7 +15,10 @@ namespace Reactive.Streams.Analyzers.Rules;
 /// suppressed when the fallback or a variant is not handled, the input is not a union, or the hierarchy is not closed
 /// (a type of the compilation derives from the union without being one of its variants, or the generator added no
 /// fallback because it refused the union), or the input may be null and no arm takes null: the compiler reports CS8655
-/// (null not handled) only where it has not reported CS8509, so suppressing CS8509 there would hide the null.
+/// (null not handled) only where it has not reported CS8509, so suppressing CS8509 there would hide the null. CS8846,
+/// the same warning where a guarded arm might match the value the compiler thinks unhandled, is suppressed on the same
+/// terms. <c>dotnet_diagnostic.RXSP0001.severity = none</c> in <c>.editorconfig</c> or <c>.globalconfig</c> turns the
+/// suppressor off (Roslyn itself honours only <c>NoWarn</c> for a suppressor).
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class ExhaustiveUnionSwitchSuppressor : DiagnosticSuppressor
@@ -26,13 +29,21 @@ public sealed class ExhaustiveUnionSwitchSuppressor : DiagnosticSuppressor
     /// <summary>The compiler's "switch expression is not exhaustive" warning.</summary>
     internal const string SuppressedId = "CS8509";
 
-    internal static readonly SuppressionDescriptor Descriptor = new(
-        SuppressionId,
-        SuppressedId,
-        "The switch expression handles every variant of the [EventUnion] type and its generated fallback variant, and the union's hierarchy is closed.");
+    /// <summary>
+    /// The same warning where an arm with a <c>when</c> guard might match the value the compiler thinks unhandled
+    /// (<c>var x when Skip(x) => ...</c>): suppressed on the same terms, under the same id.
+    /// </summary>
+    internal const string GuardedSuppressedId = "CS8846";
+
+    private const string Justification =
+        "The switch expression handles every variant of the [EventUnion] type and its generated fallback variant, and the union's hierarchy is closed.";
+
+    internal static readonly SuppressionDescriptor Descriptor = new(SuppressionId, SuppressedId, Justification);
+
+    internal static readonly SuppressionDescriptor GuardedDescriptor = new(SuppressionId, GuardedSuppressedId, Justification);
 
     /// <inheritdoc/>
-    public override ImmutableArray<SuppressionDescriptor> SupportedSuppressions { get; } = ImmutableArray.Create(Descriptor);
+    public override ImmutableArray<SuppressionDescriptor> SupportedSuppressions { get; } = ImmutableArray.Create(Descriptor, GuardedDescriptor);
 
     /// <inheritdoc/>
     public override void ReportSuppressions(SuppressionAnalysisContext context)
@@ -47,9 +58,10 @@ public sealed class ExhaustiveUnionSwitchSuppressor : DiagnosticSuppressor
         foreach (var diagnostic in context.ReportedDiagnostics)
         {
             context.CancellationToken.ThrowIfCancellationRequested();
-            if (diagnostic.Id != SuppressedId
+            if (diagnostic.Id is not (SuppressedId or GuardedSuppressedId)
                 || diagnostic.Location is not { IsInSource: true, SourceTree: { } tree }
                 || !context.Compilation.ContainsSyntaxTree(tree)
+                || IsTurnedOff(context.Compilation, tree, context.CancellationToken)
                 || SwitchExpressionAt(tree.GetRoot(context.CancellationToken), diagnostic.Location.SourceSpan) is not { } syntax
                 || context.GetSemanticModel(tree).GetOperation(syntax, context.CancellationToken) is not ISwitchExpressionOperation operation
                 || !NonExhaustiveUnionSwitchAnalyzer.HandlesEveryVariantAndFallback(operation, eventUnion, out var union)
@@ -67,9 +79,27 @@ public sealed class ExhaustiveUnionSwitchSuppressor : DiagnosticSuppressor
 
             if (isClosed)
             {
-                context.ReportSuppression(Suppression.Create(Descriptor, diagnostic));
+                context.ReportSuppression(Suppression.Create(diagnostic.Id == SuppressedId ? Descriptor : GuardedDescriptor, diagnostic));
             }
         }
+    }
+
+    // Roslyn turns a suppressor off only through the compilation's options (NoWarn); `dotnet_diagnostic.RXSP0001.severity
+    // = none` in an .editorconfig (for the files it covers) or a .globalconfig (for the project), the way every rule of
+    // the package is turned off, is read here. Any other severity leaves the suppressor on: it has none of its own.
+    private static bool IsTurnedOff(Compilation compilation, SyntaxTree tree, CancellationToken cancellationToken)
+    {
+        if (compilation.Options.SyntaxTreeOptionsProvider is not { } provider)
+        {
+            return false;
+        }
+
+        if (provider.TryGetDiagnosticValue(tree, SuppressionId, cancellationToken, out var severity))
+        {
+            return severity == ReportDiagnostic.Suppress;
+        }
+
+        return provider.TryGetGlobalDiagnosticValue(SuppressionId, cancellationToken, out severity) && severity == ReportDiagnostic.Suppress;
     }
 
     // The compiler reports CS8655 (a null input is not handled) only on a switch expression it has not reported CS8509
@@ -78,7 +108,7 @@ public sealed class ExhaustiveUnionSwitchSuppressor : DiagnosticSuppressor
     private static bool HidesUnhandledNull(ISwitchExpressionOperation operation, SemanticModel model, CancellationToken cancellationToken) =>
         operation.Syntax is SwitchExpressionSyntax syntax
         && model.GetTypeInfo(syntax.GoverningExpression, cancellationToken).Nullability.FlowState == NullableFlowState.MaybeNull
-        && !operation.Arms.Any(static arm => arm.Guard is null && MatchesNull(arm.Pattern));
+        && !operation.Arms.Any(static arm => NonExhaustiveUnionSwitchAnalyzer.IsNoGuard(arm.Guard) && MatchesNull(arm.Pattern));
 
     // Whether a pattern matches null: `null`, `_`, `var x`, `not` of a pattern that does not, and `or`/`and` of those.
     private static bool MatchesNull(IPatternOperation pattern) => pattern switch
