@@ -250,7 +250,24 @@ public sealed class JsonContextUnionAnalyzer : DiagnosticAnalyzer
             return;
         }
 
-        // A class of the project deriving from a collection (OrderList : List<Order>) is written as that collection.
+        // A type of the project that is a collection (OrderList : List<Order>, or a class of its own implementing
+        // IEnumerable<Order> or IReadOnlyDictionary<string, Order>) is written as one: its elements, not its members.
+        var collection = false;
+        foreach (var implemented in named.AllInterfaces)
+        {
+            if (implemented.OriginalDefinition.SpecialType == SpecialType.System_Collections_Generic_IEnumerable_T)
+            {
+                collection = true;
+                Walk(implemented, path, visited, found, json, includeFields, cancellationToken);
+            }
+        }
+
+        if (collection)
+        {
+            return;
+        }
+
+        // A class of the project deriving from a generic type of another assembly is written through its type arguments too.
         var baseFromMetadata = named.BaseType;
         while (baseFromMetadata is not null && baseFromMetadata.Locations.Any(static l => l.IsInSource))
         {
@@ -295,9 +312,9 @@ public sealed class JsonContextUnionAnalyzer : DiagnosticAnalyzer
     }
 
     /// <summary>
-    /// The type of a member System.Text.Json writes: a public instance property with a getter, a public field when the
-    /// context's options say <c>IncludeFields</c>, or any property or field marked <c>[JsonInclude]</c>; not one whose
-    /// <c>[JsonIgnore]</c> ignores it always.
+    /// The type of a member System.Text.Json writes or reads: a public instance property (one with a setter only is
+    /// read), a public field when the context's options say <c>IncludeFields</c>, or any property or field marked
+    /// <c>[JsonInclude]</c>; not one whose <c>[JsonIgnore]</c> ignores it always.
     /// </summary>
     private static ITypeSymbol? Written(ISymbol member, JsonTypes json, bool includeFields)
     {
@@ -311,7 +328,7 @@ public sealed class JsonContextUnionAnalyzer : DiagnosticAnalyzer
         var isPublic = member.DeclaredAccessibility == Accessibility.Public;
         return member switch
         {
-            IPropertySymbol { IsIndexer: false, GetMethod: not null } property when isPublic || included => property.Type,
+            IPropertySymbol { IsIndexer: false } property when isPublic || included => property.Type,
             IFieldSymbol { IsConst: false } field when (isPublic && includeFields) || included => field.Type,
             _ => null,
         };
