@@ -33,6 +33,14 @@ public sealed class FixRobustnessWhileTypingTests
         "class C { System.IObservable<int> M(System.IObservable<int> s, System.Reactive.Concurrency.IScheduler k) => System.Reactive.Linq.Observable.ObserveOn(s, ); }",
         "class C { System.IObservable<int> M(System.IObservable<int> s, System.Reactive.Concurrency.IScheduler k) => System.Reactive.Linq.Observable.ObserveOn(scheduler: k, source: ); }",
         "using System.Reactive.Linq; class C { object M(System.IObservable<int> s, System.Reactive.Concurrency.IScheduler k) => s.ObserveOn(k).Select(x => ; }",
+        // ObserveOn where the project has a PauseUpstream of its own (the fix calls the operator statically), half written.
+        "namespace N { static class E { public static System.IObservable<T> PauseUpstream<T>(this System.IObservable<T> s, int c, System.Reactive.Concurrency.IScheduler k) => s; } class C { System.IObservable<int> M(System.IObservable<int> s, System.Reactive.Concurrency.IScheduler k) => s.ObserveOn(k; } }",
+        "namespace N { static class E { public static System.IObservable<T> PauseUpstream<T>(this System.IObservable<T> s, int c, System.Reactive.Concurrency.IScheduler k) => s; } class C { System.IObservable<int> M(System.IObservable<int> s, System.Reactive.Concurrency.IScheduler k) => s.ObserveOn(scheduler: ); } }",
+        "namespace N { static class E { public static object PauseUpstream(this object s) => s; } class C { System.IObservable<int>? M(System.IObservable<int>? s, System.Reactive.Concurrency.IScheduler k) => s?.ObserveOn(k).; } }",
+        // Switches over a type parameter constrained to a union, and guards, half written.
+        "using Reactive.Streams; [EventUnion] public abstract partial record Ev { public sealed partial record A : Ev; public sealed partial record B : Ev; } class C { int M<T>(T e) where T : Ev => e switch { Ev.A => 1, Ev. }; }",
+        "using Reactive.Streams; [EventUnion] public abstract partial record Ev { public sealed partial record A : Ev; public sealed partial record B : Ev; } class C { int M<T, U>(U e) where T : Ev where U : T, => e switch { Ev.A when => 1 }; }",
+        "using Reactive.Streams; [EventUnion] public abstract partial record Ev { public sealed partial record A : Ev; public sealed partial record B : Ev; } class C { void M<T>(T e) where T : Ev, Missing { switch (e) { case Ev.A when true: break; case } } }",
         // Channels and blocks.
         "class C { object A = System.Threading.Channels.Channel.CreateUnbounded<>(); }",
         "class C { object A = System.Threading.Channels.Channel.CreateUnbounded<int>(; }",
