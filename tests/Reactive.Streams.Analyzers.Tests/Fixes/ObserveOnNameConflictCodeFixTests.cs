@@ -161,6 +161,69 @@ public sealed class ObserveOnNameConflictCodeFixTests
             """,
             UnboundedBoundaryCodeFix.PolicyKey("DropOldest"));
 
+    // One fix-all (the first fix, PauseUpstream, everywhere) over a boundary whose operator name is taken and two that
+    // are not: each gets its own form, and one using.
+    [Fact]
+    public Task A_fix_all_writes_each_boundary_in_the_form_its_names_allow() =>
+        Verifier.CodeFixAndFixAllAsync<UnboundedBoundaryCodeFix>(
+            """
+            using System;
+            using System.Reactive.Concurrency;
+            using System.Reactive.Linq;
+
+            sealed class Feed : IObservable<int>
+            {
+                public IDisposable Subscribe(IObserver<int> observer) => throw new NotSupportedException();
+                public Feed PauseUpstream(int capacity, IScheduler scheduler) => this;
+            }
+
+            class C
+            {
+                IObservable<int> A(Feed feed, IScheduler s) => feed.{|RXS0002:ObserveOn|}(s);
+                IObservable<int> B(IObservable<int> source, IScheduler s) => source.{|RXS0002:ObserveOn|}(s);
+                IObservable<int> D(Feed feed, IScheduler s) => feed.Select(x => x).{|RXS0002:ObserveOn|}(s);
+            }
+            """,
+            """
+            using System;
+            using System.Reactive.Concurrency;
+            using System.Reactive.Linq;
+            using Reactive.Streams;
+
+            sealed class Feed : IObservable<int>
+            {
+                public IDisposable Subscribe(IObserver<int> observer) => throw new NotSupportedException();
+                public Feed PauseUpstream(int capacity, IScheduler scheduler) => this;
+            }
+
+            class C
+            {
+                IObservable<int> A(Feed feed, IScheduler s) => ObservableBackpressureExtensions.PauseUpstream(feed, 1024, s);
+                IObservable<int> B(IObservable<int> source, IScheduler s) => source.PauseUpstream(1024, s);
+                IObservable<int> D(Feed feed, IScheduler s) => feed.Select(x => x).PauseUpstream(1024, s);
+            }
+            """,
+            """
+            using System;
+            using System.Reactive.Concurrency;
+            using System.Reactive.Linq;
+            using Reactive.Streams;
+
+            sealed class Feed : IObservable<int>
+            {
+                public IDisposable Subscribe(IObserver<int> observer) => throw new NotSupportedException();
+                public Feed PauseUpstream(int capacity, IScheduler scheduler) => this;
+            }
+
+            class C
+            {
+                IObservable<int> A(Feed feed, IScheduler s) => ObservableBackpressureExtensions.PauseUpstream(feed, 1024, s);
+                IObservable<int> B(IObservable<int> source, IScheduler s) => source.PauseUpstream(1024, s);
+                IObservable<int> D(Feed feed, IScheduler s) => feed.Select(x => x).PauseUpstream(1024, s);
+            }
+            """,
+            diagnostics: 3);
+
     // `source?.PauseUpstream(...)` has no static form that keeps the `?.`: that operator is not offered there.
     [Fact]
     public Task On_a_nullable_source_an_operator_whose_name_is_taken_is_not_offered() =>
