@@ -249,11 +249,11 @@ public sealed class NonExhaustiveUnionSwitchAnalyzer : DiagnosticAnalyzer
             case IDeclarationPatternOperation { MatchesNull: true }:
                 return (Fill(variants.Length, true), Fill(variants.Length, true));
             case IDeclarationPatternOperation declaration:
-                return Both(OfType(declaration.MatchedType, variants));
+                return Both(OfType(declaration.MatchedType, declaration.InputType, variants));
             case ITypePatternOperation type:
-                return Both(OfType(type.MatchedType, variants));
+                return Both(OfType(type.MatchedType, type.InputType, variants));
             case IRecursivePatternOperation recursive:
-                var matched = OfType(recursive.MatchedType ?? union, variants);
+                var matched = OfType(recursive.MatchedType ?? union, recursive.InputType, variants);
                 return recursive.DeconstructionSubpatterns.All(IsIrrefutable) && recursive.PropertySubpatterns.All(p => IsIrrefutable(p.Pattern))
                     ? Both(matched)
                     : (Fill(variants.Length, false), matched);
@@ -322,9 +322,16 @@ public sealed class NonExhaustiveUnionSwitchAnalyzer : DiagnosticAnalyzer
 
     // A type pattern matches the variants that are, or derive from, the type (the union itself or an intermediate base),
     // or implement it when it is an interface: a variant is sealed, so it matches an interface exactly when it implements it.
-    private static bool[] OfType(ITypeSymbol? matched, ImmutableArray<INamedTypeSymbol> variants)
+    // A pattern on the switch's own type parameter (`T t` where the input is a `T` constrained to the union) matches
+    // every variant, as `Lease l` does on a `Lease`.
+    private static bool[] OfType(ITypeSymbol? matched, ITypeSymbol input, ImmutableArray<INamedTypeSymbol> variants)
     {
         var set = new bool[variants.Length];
+        if (matched is ITypeParameterSymbol && SymbolEqualityComparer.Default.Equals(matched, input))
+        {
+            return Fill(variants.Length, true);
+        }
+
         if (matched is not INamedTypeSymbol type)
         {
             return set;

@@ -113,6 +113,45 @@ public sealed class NonExhaustiveUnionSwitchGuardAndTypeParameterTests
             Verifier.Diagnostic(DiagnosticIds.NonExhaustiveUnionSwitch).WithLocation(1).WithArguments("Lease", "'Acquired', 'Revoked'"),
             Verifier.Diagnostic(DiagnosticIds.NonExhaustiveUnionSwitch).WithLocation(2).WithArguments("Lease", "'Acquired'"));
 
+    // `T t` on a T is the default arm of that switch, as `Lease l` is on a Lease.
+    [Fact]
+    public Task A_pattern_on_the_type_parameter_itself_handles_every_variant() =>
+        Verifier.AnalyzerAsync("""
+            using Reactive.Streams;
+
+            class C
+            {
+                static int Declaration<T>(T e) where T : Lease => e switch
+                {
+                    Lease.Acquired => 1,
+                    T other => 2,
+                };
+
+                static int Type<T>(T e) where T : Lease => e switch
+                {
+                    Lease.Acquired => 1,
+                    T => 2,
+                };
+
+                static int Property<T>(T e) where T : Lease => e switch
+                {
+                    Lease.Acquired => 1,
+                    T { } => 2,
+                };
+
+                static void Statement<T>(T e) where T : Lease
+                {
+                    switch (e)
+                    {
+                        case Lease.Revoked:
+                            break;
+                        case T:
+                            break;
+                    }
+                }
+            }
+            """ + Union);
+
     [Fact]
     public Task The_fix_adds_the_missing_arms_to_a_switch_over_a_type_parameter() =>
         Verifier.CodeFixAsync<AddMissingUnionArmsCodeFix>(
