@@ -156,6 +156,28 @@ public sealed class ExhaustiveUnionSwitchSuppressorConfigurationTests
         Assert.Equal(["App.cs: CS8846@13 suppressed", "App.cs: CS8846@21", "Other.cs: CS8509@3 suppressed"], found);
     }
 
+    // `when true` is no guard to the compiler, nor to RXS0006 and RXSP0001.
+    [Fact]
+    public async Task A_constant_true_guard_is_no_guard_to_the_suppressor()
+    {
+        var found = await FindingsAsync(
+            editorConfig: null,
+            globalConfig: null,
+            app: """
+                class C
+                {
+                    int Describe(Lease e) => e switch
+                    {
+                        Lease.Acquired when true => 1,
+                        Lease.Revoked => 2,
+                        Lease.Unknown => 3,
+                    };
+                }
+                """);
+
+        Assert.Equal(["App.cs: CS8509@11 suppressed", "Other.cs: CS8509@3 suppressed"], found);
+    }
+
     private static async Task<string[]> FindingsAsync(string? editorConfig, string? globalConfig, string app = Complete)
     {
         using var workspace = new AdhocWorkspace();
