@@ -1,4 +1,5 @@
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 
 namespace Reactive.Streams.Generators.Internal;
@@ -21,6 +22,13 @@ internal sealed class TypeNames
     /// </summary>
     public ITypeSymbol? Bind(SemanticModel model, TypeSyntax syntax, SyntaxNode? scope, CancellationToken cancellationToken)
     {
+        // A keyword type (int, string, string?, long?) means its special type wherever it is written: no lookup to do.
+        // Roslyn re-runs the transform for every union on each edit, and these are most of a union's parameter types.
+        if (KeywordType(model.Compilation, syntax) is { } keywordType)
+        {
+            return keywordType;
+        }
+
         if (scope is null)
         {
             return model.GetTypeInfo(syntax, cancellationToken).Type;
@@ -35,6 +43,40 @@ internal sealed class TypeNames
 
         return type;
     }
+
+    private static ITypeSymbol? KeywordType(Compilation compilation, TypeSyntax syntax)
+    {
+        switch (syntax)
+        {
+            case PredefinedTypeSyntax predefined when SpecialTypeOf(predefined.Keyword.Kind()) is var special and not SpecialType.None:
+                return compilation.GetSpecialType(special);
+            case NullableTypeSyntax { ElementType: PredefinedTypeSyntax element } when SpecialTypeOf(element.Keyword.Kind()) is var special and not SpecialType.None:
+                var type = compilation.GetSpecialType(special);
+                return type.IsValueType ? compilation.GetSpecialType(SpecialType.System_Nullable_T).Construct(type) : type;
+            default:
+                return null;
+        }
+    }
+
+    private static SpecialType SpecialTypeOf(SyntaxKind keyword) => keyword switch
+    {
+        SyntaxKind.ObjectKeyword => SpecialType.System_Object,
+        SyntaxKind.StringKeyword => SpecialType.System_String,
+        SyntaxKind.BoolKeyword => SpecialType.System_Boolean,
+        SyntaxKind.CharKeyword => SpecialType.System_Char,
+        SyntaxKind.SByteKeyword => SpecialType.System_SByte,
+        SyntaxKind.ByteKeyword => SpecialType.System_Byte,
+        SyntaxKind.ShortKeyword => SpecialType.System_Int16,
+        SyntaxKind.UShortKeyword => SpecialType.System_UInt16,
+        SyntaxKind.IntKeyword => SpecialType.System_Int32,
+        SyntaxKind.UIntKeyword => SpecialType.System_UInt32,
+        SyntaxKind.LongKeyword => SpecialType.System_Int64,
+        SyntaxKind.ULongKeyword => SpecialType.System_UInt64,
+        SyntaxKind.FloatKeyword => SpecialType.System_Single,
+        SyntaxKind.DoubleKeyword => SpecialType.System_Double,
+        SyntaxKind.DecimalKeyword => SpecialType.System_Decimal,
+        _ => SpecialType.None,
+    };
 
     public string Of(ITypeSymbol type)
     {

@@ -995,9 +995,12 @@ internal static class UnionParser
             }
         }
 
-        var declaredByUnion = new HashSet<string>(union.MemberNames, StringComparer.Ordinal);
+        // A record's MemberNames builds all of its members, synthesized ones included: only a union with a base record needs
+        // them (Roslyn re-runs the transform for every union on each edit).
+        HashSet<string>? declaredByUnion = null;
         for (var type = union.BaseType; type is not null && type.SpecialType != SpecialType.System_Object; type = type.BaseType)
         {
+            declaredByUnion ??= new HashSet<string>(union.MemberNames, StringComparer.Ordinal);
             foreach (var member in type.GetMembers())
             {
                 if (member.IsStatic || member.IsImplicitlyDeclared || declaredByUnion.Contains(member.Name))

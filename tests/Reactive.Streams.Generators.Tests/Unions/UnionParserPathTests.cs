@@ -15,6 +15,8 @@ public sealed class UnionParserPathTests
     private const string Variants = """
             public sealed record Scalars(long Id, string Name, string? Note, int? Attempt, decimal Price, bool Flag) : UNION;
 
+            public sealed record Keywords(object Any, object? Maybe, char C, sbyte Sb, byte B, short S, ushort Us, uint Ui, ulong Ul, float F, double D, decimal? Dn, bool? Bn, char? Cn, ulong? Uln) : UNION;
+
             public sealed record Qualified(global::System.Guid Key, System.DateTimeOffset At, System.DateTimeOffset? Until, Alias Other) : UNION;
 
             public sealed record Composite(Cursor Cursor, IReadOnlyList<string> Tags, Dictionary<string, int> Counts, byte[] Bytes, Cursor? Next) : UNION;
