@@ -380,7 +380,9 @@ internal static class SinkEmitter
         const string Df = "global::System.Threading.Tasks.Dataflow";
         w.Line();
         w.Line("/// <summary>");
-        w.Line("/// Creates a Dataflow target that buffers in a <see cref=\"global::Reactive.Streams.BackpressureBlock{T}\"/> with this sink's");
+        // BackpressureBlock<T> is named in text, not as a cref: a cref sees inaccessible types too, and is ambiguous (CS0419) where
+        // another reference has an internal copy of the name (HasDataflowBlock).
+        w.Line("/// Creates a Dataflow target that buffers in a <c>Reactive.Streams.BackpressureBlock&lt;T&gt;</c> with this sink's");
         w.Line("/// declared policy and hands the items to the handlers one at a time, in order.");
         w.Line("/// </summary>");
         w.Line("/// <param name=\"timeProvider\">The buffer's clock; <see cref=\"global::System.TimeProvider.System\"/> when null.</param>");
@@ -391,7 +393,7 @@ internal static class SinkEmitter
         w.Line();
         w.Line("/// <summary>");
         w.Line($"/// A Dataflow <see cref=\"{Df}.ITargetBlock{{TInput}}\"/> of <see cref=\"{union}\"/> in front of this sink: offers go to a");
-        w.Line($"/// {model.Policy} <see cref=\"global::Reactive.Streams.BackpressureBlock{{T}}\"/> of capacity {Capacity(model)} (PauseUpstream postpones, Fail");
+        w.Line($"/// {model.Policy} <c>Reactive.Streams.BackpressureBlock&lt;T&gt;</c> of capacity {Capacity(model)} (PauseUpstream postpones, Fail");
         w.Line("/// declines, DropOldest and DegradeQuality evict), which feeds the handlers one item at a time. <see cref=\"Completion\"/>");
         w.Line("/// completes once <c>Complete</c> was called and every buffered item was handled; a fault, or a handler's exception,");
         w.Line("/// faults it and the buffer. Under Fail, a linked source keeps a declined message and offers it again only when its");

@@ -176,12 +176,17 @@ internal static class SinkParser
                 Policy: policy,
                 Capacity: capacity,
                 DegraderName: degrader,
-                HasDataflowBlock: context.SemanticModel.Compilation.GetTypeByMetadataName(BackpressureBlock) is not null,
+                HasDataflowBlock: HasAccessibleType(context.SemanticModel.Compilation, BackpressureBlock),
                 FileScopedNamespace: languageVersion >= LanguageVersion.CSharp10,
                 SuppressedWarnings: DeprecationWarnings(union, degrader is null ? Enumerable.Empty<IMethodSymbol>() : sink.GetMembers(degrader).OfType<IMethodSymbol>()),
                 HasCaseTwin: Naming.HasCaseTwin(sink));
         return new SinkResult(model, diagnostics.ToEquatableArray());
     }
+
+    // Not GetTypeByMetadataName, which answers null when two references define the name (a test double, an embedded copy):
+    // what the generated code needs is one it can name.
+    private static bool HasAccessibleType(Compilation compilation, string metadataName)
+        => compilation.GetTypesByMetadataName(metadataName).Any(type => compilation.IsSymbolAccessibleWithin(type, compilation.Assembly));
 
     /// <summary>Whether a union from metadata has the fallback variant (<c>Unknown</c> or <c>Other</c>) the generator adds.</summary>
     private static bool HasGeneratedFallback(INamedTypeSymbol union)

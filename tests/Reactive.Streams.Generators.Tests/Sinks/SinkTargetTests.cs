@@ -57,4 +57,28 @@ public sealed class SinkTargetTests
 
         Assert.Equal(CoreHasBlock, run.Sources["Consumer.Leases.LeaseSink.StreamSink.g.cs"].Contains("CreateTarget", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public void The_Dataflow_target_is_emitted_when_another_reference_also_defines_a_BackpressureBlock()
+    {
+        // A test double or an embedded copy: Compilation.GetTypeByMetadataName answers null for a name two references
+        // define, which left the sink without its Dataflow target.
+        var copy = Microsoft.CodeAnalysis.CSharp.CSharpCompilation.Create(
+            "Embedded",
+            [Microsoft.CodeAnalysis.CSharp.CSharpSyntaxTree.ParseText("namespace Reactive.Streams { internal sealed class BackpressureBlock<T> { } }", TestCompilation.ParseOptions)],
+            TestCompilation.References,
+            new Microsoft.CodeAnalysis.CSharp.CSharpCompilationOptions(Microsoft.CodeAnalysis.OutputKind.DynamicallyLinkedLibrary));
+        using var image = new MemoryStream();
+        Assert.True(copy.Emit(image).Success);
+        var compilation = TestCompilation.Create(Sources.LeaseHistory, Sources.LeaseSink)
+            .AddReferences(Microsoft.CodeAnalysis.MetadataReference.CreateFromImage(image.ToArray()));
+        Assert.Null(compilation.GetTypeByMetadataName("Reactive.Streams.BackpressureBlock`1"));
+
+        TestCompilation.CreateDriver().RunGeneratorsAndUpdateCompilation(compilation, out var output, out var generatorDiagnostics);
+
+        Assert.Empty(generatorDiagnostics);
+        Assert.Empty(output.GetDiagnostics().Where(static d => d.Severity >= Microsoft.CodeAnalysis.DiagnosticSeverity.Warning));
+        var generated = output.SyntaxTrees.Single(static t => t.FilePath.EndsWith("LeaseSink.StreamSink.g.cs", StringComparison.Ordinal)).ToString();
+        Assert.Equal(CoreHasBlock, generated.Contains("public Target CreateTarget(", StringComparison.Ordinal));
+    }
 }

@@ -209,7 +209,7 @@ partial class LeaseSink
     }
 
     /// <summary>
-    /// Creates a Dataflow target that buffers in a <see cref="global::Reactive.Streams.BackpressureBlock{T}"/> with this sink's
+    /// Creates a Dataflow target that buffers in a <c>Reactive.Streams.BackpressureBlock&lt;T&gt;</c> with this sink's
     /// declared policy and hands the items to the handlers one at a time, in order.
     /// </summary>
     /// <param name="timeProvider">The buffer's clock; <see cref="global::System.TimeProvider.System"/> when null.</param>
@@ -220,7 +220,7 @@ partial class LeaseSink
 
     /// <summary>
     /// A Dataflow <see cref="global::System.Threading.Tasks.Dataflow.ITargetBlock{TInput}"/> of <see cref="global::Consumer.Leases.LeaseHistoryEvent"/> in front of this sink: offers go to a
-    /// DegradeQuality <see cref="global::Reactive.Streams.BackpressureBlock{T}"/> of capacity 16 (PauseUpstream postpones, Fail
+    /// DegradeQuality <c>Reactive.Streams.BackpressureBlock&lt;T&gt;</c> of capacity 16 (PauseUpstream postpones, Fail
     /// declines, DropOldest and DegradeQuality evict), which feeds the handlers one item at a time. <see cref="Completion"/>
     /// completes once <c>Complete</c> was called and every buffered item was handled; a fault, or a handler's exception,
     /// faults it and the buffer. Under Fail, a linked source keeps a declined message and offers it again only when its
