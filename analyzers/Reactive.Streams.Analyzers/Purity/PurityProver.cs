@@ -1681,18 +1681,20 @@ internal sealed class PurityProver
             foreach (var argument in arguments)
             {
                 var value = Strip(argument.Value);
-                IEnumerable<IOperation> values = argument.ArgumentKind == ArgumentKind.ParamArray
+                // `string.Join(",", a, b, c)` binds to `params ReadOnlySpan<object?>` (a params collection) on .NET 9 and later.
+                var expanded = argument.ArgumentKind is ArgumentKind.ParamArray or ArgumentKind.ParamCollection;
+                IEnumerable<IOperation> values = expanded
                     ? value switch
                     {
                         IArrayCreationOperation { Initializer: { } initializer } => initializer.ElementValues,
-                        ICollectionExpressionOperation expanded => expanded.Elements,
+                        ICollectionExpressionOperation collection => collection.Elements,
                         _ => Array.Empty<IOperation>(),
                     }
                     : new[] { value };
                 foreach (var formatted in values)
                 {
                     var operand = Strip(formatted);
-                    var violation = argument.ArgumentKind != ArgumentKind.ParamArray && ElementType(argument.Parameter?.Type) is not null
+                    var violation = !expanded && ElementType(argument.Parameter?.Type) is not null
                         ? CheckFormatting(ElementType(operand.Type), operand: null, interpolated, at)
                         : CheckFormatting(operand.Type, operand, interpolated, at);
                     if (violation is not null)

@@ -30,6 +30,7 @@ internal static partial class PurityCorpus
         .. Audit4(),
         .. Audit5(),
         .. Audit6(),
+        .. Audit7(),
     ];
 
     private static IEnumerable<PurityCase> Generics()
