@@ -1419,7 +1419,9 @@ internal sealed class PurityProver
 
         // `xs.OrderBy(x => x, new Cmp())`, `new HashSet<Key>(new KeyComparer())`: a compiled method or constructor handed a
         // comparer of the compilation (IComparer<T>, IEqualityComparer<T>, or their non-generic forms) calls it back, so
-        // its Compare, Equals and GetHashCode are proved, each of the types of the compilation that can be behind it.
+        // its Compare, Equals and GetHashCode are proved, each of the types of the compilation that can be behind it. So is
+        // a format provider (`string.Format(new Fmt(), "{0}", x)`, `x.ToString(new Fmt())`): formatting asks its
+        // IFormatProvider.GetFormat for a formatter, and string.Format calls an ICustomFormatter's Format for each hole.
         private PurityViolation? CheckComparerArguments(ImmutableArray<IArgumentOperation> arguments, IOperation at)
         {
             if (arguments.IsDefaultOrEmpty)
@@ -1437,7 +1439,7 @@ internal sealed class PurityProver
 
                 foreach (var contract in type.AllInterfaces)
                 {
-                    if (!IsComparerInterface(contract))
+                    if (!IsCallbackInterface(contract))
                     {
                         continue;
                     }
@@ -1526,9 +1528,10 @@ internal sealed class PurityProver
             return null;
         }
 
-        private static bool IsComparerInterface(INamedTypeSymbol contract) =>
-            contract.Name is "IComparer" or "IEqualityComparer"
-            && (KnownTypes.IsNamespace(contract.ContainingNamespace, "System.Collections.Generic") || KnownTypes.IsNamespace(contract.ContainingNamespace, "System.Collections"));
+        private static bool IsCallbackInterface(INamedTypeSymbol contract) =>
+            (contract.Name is "IComparer" or "IEqualityComparer"
+                && (KnownTypes.IsNamespace(contract.ContainingNamespace, "System.Collections.Generic") || KnownTypes.IsNamespace(contract.ContainingNamespace, "System.Collections")))
+            || (contract.Name is "IFormatProvider" or "ICustomFormatter" && KnownTypes.IsNamespace(contract.ContainingNamespace, "System"));
 
         // The implementations of an interface member (or the overrides of a virtual one) that a value of `type` can run: the
         // type's own, and, when types of the compilation can derive from it, theirs.

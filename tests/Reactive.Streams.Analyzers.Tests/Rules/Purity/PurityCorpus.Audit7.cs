@@ -29,5 +29,24 @@ internal static partial class PurityCorpus
             LoudFormattable, "lambda \u2192 ToString \u2192 writes static field 'W.N'");
         yield return Pure("string.Join and Format over several pure values of the compilation", "R", "static r => r with { S = string.Join(\",\", r, r, r) + string.Format(\"{0}{1}{2}{3}\", r, r, 1, 2) }",
             "sealed record R(string S);");
+
+        // Format providers and custom formatters of the compilation are called back by the framework.
+        const string Fmt = """
+            sealed class Fmt : IFormatProvider, ICustomFormatter
+            {
+                public static int N;
+                public object? GetFormat(Type? t) => t == typeof(ICustomFormatter) ? this : null;
+                public string Format(string? f, object? a, IFormatProvider? p) { /*!*/N++; return "x"; }
+            }
+            """;
+        yield return Impure("string.Format with a custom formatter of the compilation", "int", "static x => string.Format(new Fmt(), \"{0}\", x).Length", Fmt,
+            "lambda \u2192 Fmt.Format \u2192 writes static field 'Fmt.N'");
+        const string Provider = "sealed class Prov : IFormatProvider { public static int N; public object? GetFormat(Type? t) { /*!*/N++; return null; } }";
+        yield return Impure("int.ToString with a format provider of the compilation", "int", "static x => x.ToString(new Prov()).Length", Provider,
+            "lambda \u2192 Prov.GetFormat \u2192 writes static field 'Prov.N'");
+        yield return Impure("string.Create with a format provider of the compilation", "int", "static x => string.Create(new Prov(), $\"{x}\").Length", Provider,
+            "lambda \u2192 Prov.GetFormat \u2192 writes static field 'Prov.N'");
+        yield return Pure("a pure custom formatter and the invariant culture", "int", "static x => string.Format(new Fmt(), \"{0}\", x).Length + x.ToString(System.Globalization.CultureInfo.InvariantCulture).Length",
+            Fmt.Replace("{ /*!*/N++; return \"x\"; }", "=> a?.ToString() ?? \"\";", StringComparison.Ordinal));
     }
 }
