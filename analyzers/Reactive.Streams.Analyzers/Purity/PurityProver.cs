@@ -2351,6 +2351,13 @@ internal sealed class PurityProver
                 return compared;
             }
 
+            if (HandedDelegate(arguments) is { } handed)
+            {
+                // `xs.Select(H.Map)` with a Func held in a field, `Array.Sort(a, r.Compare)` with one the item carries: the
+                // compiled method invokes a delegate whose body is not known, as `H.Map(x)` would.
+                return Effect("hands delegate '" + Describe(handed) + "', which cannot be proved pure, to '" + KnownApis.Display(method) + "'", at);
+            }
+
             if (KnownApis.IsSpanMutator(method) is { } written)
             {
                 // span.Fill(0), xs.AsSpan().Reverse(), source.CopyTo(destination): the span written must view storage
@@ -2421,6 +2428,37 @@ internal sealed class PurityProver
             }
 
             return Effect("calls '" + KnownApis.Display(method) + "', which is not known to be pure", at);
+        }
+
+        // A delegate value handed to a compiled method that takes a delegate (`Func<T, R>`, `Comparison<T>`, `SpanAction<T, S>`):
+        // one made here from a lambda or a method group is judged where it is made; any other (a field, a parameter, a local,
+        // what a call returns) has a body that is not known. A parameter typed by a type parameter (`List<T>.Add`,
+        // `ImmutableDictionary<K, V>.Add`) stores the delegate as a value and is not counted.
+        private static IOperation? HandedDelegate(ImmutableArray<IArgumentOperation> arguments)
+        {
+            if (arguments.IsDefaultOrEmpty)
+            {
+                return null;
+            }
+
+            foreach (var argument in arguments)
+            {
+                if (argument.Parameter?.OriginalDefinition.Type is not { TypeKind: TypeKind.Delegate })
+                {
+                    continue;
+                }
+
+                var value = Strip(argument.Value);
+                if (value is IDelegateCreationOperation or IAnonymousFunctionOperation || value.ConstantValue is { HasValue: true, Value: null }
+                    || value is IDefaultValueOperation)
+                {
+                    continue;
+                }
+
+                return value;
+            }
+
+            return null;
         }
 
         // The argument a compiled method (not a span's or MemoryExtensions' own, judged above) writes into: a writable

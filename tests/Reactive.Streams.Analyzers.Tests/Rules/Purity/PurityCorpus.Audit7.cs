@@ -48,5 +48,23 @@ internal static partial class PurityCorpus
             "lambda \u2192 Prov.GetFormat \u2192 writes static field 'Prov.N'");
         yield return Pure("a pure custom formatter and the invariant culture", "int", "static x => string.Format(new Fmt(), \"{0}\", x).Length + x.ToString(System.Globalization.CultureInfo.InvariantCulture).Length",
             Fmt.Replace("{ /*!*/N++; return \"x\"; }", "=> a?.ToString() ?? \"\";", StringComparison.Ordinal));
+
+        // A delegate value handed to framework code that invokes it (a lambda or method group is judged where it is made).
+        yield return Impure("Select over a Func held in a static field", "int[]", "/*!*/static xs => xs.Select(H.F).ToArray()",
+            "static class H { public static int N; public static readonly Func<int, int> F = x => N++; }",
+            "lambda \u2192 hands delegate 'H.F', which cannot be proved pure, to 'Enumerable.Select'");
+        yield return Impure("Select over a delegate the item carries", "R", "/*!*/static r => r with { Xs = r.Xs.Select(r.Map).ToArray() }",
+            "sealed record R(int[] Xs, Func<int, int> Map);",
+            "lambda \u2192 hands delegate 'r.Map', which cannot be proved pure, to 'Enumerable.Select'");
+        yield return Impure("Array.Sort of the degrader's copy with a Comparison held in a static", "int[]", "static xs => { var c = (int[])xs.Clone(); /*!*/Array.Sort(c, H.Cmp); return c; }",
+            "static class H { public static readonly Comparison<int> Cmp = (a, b) => a - b; }",
+            "lambda \u2192 hands delegate 'H.Cmp', which cannot be proved pure, to 'Array.Sort'");
+        yield return Impure("a helper passing its delegate parameter on to Where", "int[]", "static xs => H.Keep(xs, x => x > 0)",
+            "static class H { public static int[] Keep(int[] xs, Func<int, bool> p) => /*!*/xs.Where(p).ToArray(); }",
+            "lambda \u2192 Keep \u2192 hands delegate 'p', which cannot be proved pure, to 'Enumerable.Where'");
+        yield return Pure("lambdas and method groups handed to LINQ are judged where they are made", "int[]", "static xs => xs.Select(x => x + 1).Where(H.Positive).OrderBy(static x => x).ToArray()",
+            "static class H { public static bool Positive(int x) => x > 0; }");
+        yield return Pure("a delegate stored in the degrader's own list is not invoked", "int", "static x => { var l = new List<Func<int, int>>(); l.Add(H.F); return x + l.Count; }",
+            "static class H { public static readonly Func<int, int> F = x => x; }");
     }
 }
