@@ -820,7 +820,7 @@ internal sealed class PurityProver
                     ILocalReferenceOperation { Local: var other } => IsInsideRoot(other) && (!other.IsRef || RefersToLocalStorage(other, depth + 1)),
                     IParameterReferenceOperation { Parameter: var parameter } => parameter.RefKind == RefKind.None && IsInsideRoot(parameter) && !IsView(parameter.Type),
                     IArrayElementReferenceOperation element => IsFresh(element.ArrayReference),
-                    IFieldReferenceOperation field => !field.Field.IsStatic && IsFresh(field.Instance),
+                    IFieldReferenceOperation field => !field.Field.IsStatic && field.Field.RefKind == RefKind.None && IsFresh(field.Instance),
                     IPropertyReferenceOperation { Property.IsIndexer: true, Instance: { } viewed } when viewed.Type is { } v && IsView(v) => IsFresh(viewed),
                     _ => false,
                 };
@@ -2105,6 +2105,13 @@ internal sealed class PurityProver
                         ? Effect("writes " + (parameter.RefKind == RefKind.Ref ? "ref" : "out") + " parameter '" + parameter.Name + "'", at)
                         : null;
                 case IFieldReferenceOperation { Field: var field } fieldReference:
+                    if (field.RefKind != RefKind.None && !(at is ISimpleAssignmentOperation { IsRef: true } rebind && ReferenceEquals(Strip(rebind.Target), fieldReference)))
+                    {
+                        // `s.V = x` on a `ref int V` writes the variable V refers to, whoever owns `s`; only `s.V = ref y`
+                        // writes the field itself.
+                        return Effect("writes through ref field '" + KnownApis.Display(field) + "'", at);
+                    }
+
                     if (field.IsStatic)
                     {
                         return Effect("writes static field '" + KnownApis.Display(field) + "'", at);
@@ -2636,7 +2643,7 @@ internal sealed class PurityProver
                 IParameterReferenceOperation { Parameter: var parameter } => IsInsideRoot(parameter)
                     && (parameter.RefKind == RefKind.None || (parameter.RefKind is RefKind.Ref or RefKind.Out && _freshParameters.Contains(parameter))),
                 // `Inc(ref c.N)` on a struct of its own or an object it created, `Inc(ref a[0])` on an array it created.
-                IFieldReferenceOperation { Field.IsStatic: false, Instance: { } instance } => instance.Type is { IsValueType: true } && !IsView(instance.Type)
+                IFieldReferenceOperation { Field: { IsStatic: false, RefKind: RefKind.None }, Instance: { } instance } => instance.Type is { IsValueType: true } && !IsView(instance.Type)
                     ? IsOwnVariable(instance) || IsFresh(instance)
                     : IsFresh(instance),
                 IArrayElementReferenceOperation element => IsFresh(element.ArrayReference),

@@ -66,5 +66,20 @@ internal static partial class PurityCorpus
             "static class H { public static bool Positive(int x) => x > 0; }");
         yield return Pure("a delegate stored in the degrader's own list is not invoked", "int", "static x => { var l = new List<Func<int, int>>(); l.Add(H.F); return x + l.Count; }",
             "static class H { public static readonly Func<int, int> F = x => x; }");
+
+        // A ref field refers to a variable someone else owns: writing through it writes that variable.
+        const string Slot = """
+            static class H { public static int S; public static int Set(Slot s, int x) { /*?*/s.V = x; return x; } }
+            ref struct Slot { public ref int V; public Slot(int _) { V = ref H.S; } }
+            """;
+        yield return Impure("ref field pointed at a static by its constructor, then written", "int", "static x => { var s = new Slot(0); /*!*/s.V = x; return x; }",
+            Slot.Replace("/*?*/", "", StringComparison.Ordinal), "lambda \u2192 writes through ref field 'Slot.V'");
+        yield return Impure("ref field written by a helper handed the ref struct", "int", "static x => H.Set(new Slot(0), x)",
+            Slot.Replace("/*?*/", "/*!*/", StringComparison.Ordinal), "lambda \u2192 Set \u2192 writes through ref field 'Slot.V'");
+        yield return Impure("ref field incremented", "int", "static x => { var s = new Slot(0); /*!*/s.V++; return x; }",
+            Slot.Replace("/*?*/", "", StringComparison.Ordinal), "lambda \u2192 writes through ref field 'Slot.V'");
+        yield return Impure("ref local taken of a ref field and written", "int", "static x => { var s = new Slot(0); ref var r = ref s.V; /*!*/r = x; return x; }",
+            Slot.Replace("/*?*/", "", StringComparison.Ordinal), "lambda \u2192 writes through ref local 'r'");
+        yield return Pure("ref field read", "int", "static x => new Slot(0).V + x", Slot.Replace("/*?*/", "", StringComparison.Ordinal));
     }
 }
