@@ -574,6 +574,8 @@ internal sealed class PurityProver
         private readonly Dictionary<ILocalSymbol, List<ILocalSymbol>> _viewOf;
         // What each ref local is made to refer to (`ref var r = ref a;`, `r = ref arr[0];`).
         private readonly Dictionary<ILocalSymbol, List<IOperation>> _refTargets;
+        // The span a `foreach (ref var e in span)` iteration variable refers into, element by element.
+        private readonly Dictionary<ILocalSymbol, IOperation> _refIterations;
         // The span string.Create hands its action: the new string's own storage.
         private readonly HashSet<IParameterSymbol> _freshParameters;
         private readonly bool _collected;
@@ -603,6 +605,7 @@ internal sealed class PurityProver
             _assignedFresh = enclosing?._assignedFresh ?? new HashSet<ILocalSymbol>(SymbolEqualityComparer.Default);
             _viewOf = enclosing?._viewOf ?? new Dictionary<ILocalSymbol, List<ILocalSymbol>>(SymbolEqualityComparer.Default);
             _refTargets = enclosing?._refTargets ?? new Dictionary<ILocalSymbol, List<IOperation>>(SymbolEqualityComparer.Default);
+            _refIterations = enclosing?._refIterations ?? new Dictionary<ILocalSymbol, IOperation>(SymbolEqualityComparer.Default);
             _freshParameters = enclosing?._freshParameters ?? new HashSet<IParameterSymbol>(SymbolEqualityComparer.Default);
             if (root is IMethodSymbol { Name: "PrintMembers", IsStatic: false, ContainingType.IsRecord: true, Parameters: { Length: 1 } parameters })
             {
@@ -675,6 +678,9 @@ internal sealed class PurityProver
                     break;
                 case IDeconstructionAssignmentOperation deconstruction:
                     NoteDeconstruction(deconstruction.Target, deconstruction.Value);
+                    break;
+                case IForEachLoopOperation { LoopControlVariable: IVariableDeclaratorOperation { Symbol: { IsRef: true } iteration }, Collection: var collection }:
+                    _refIterations[iteration] = collection;
                     break;
                 case IInvocationOperation { TargetMethod: { Name: "Create", ContainingType.SpecialType: SpecialType.System_String } } create:
                     // string.Create(length, state, (span, state) => ...): the span is the new string's storage.
@@ -808,6 +814,12 @@ internal sealed class PurityProver
         // or fields of what it created.
         private bool RefersToLocalStorage(ILocalSymbol local, int depth)
         {
+            if (depth <= 8 && _refIterations.TryGetValue(local, out var iterated))
+            {
+                // `foreach (ref var e in a.AsSpan())`: each element of the span, which is the degrader's when the span views its storage.
+                return IsFresh(iterated);
+            }
+
             if (depth > 8 || !_refTargets.TryGetValue(local, out var targets))
             {
                 return false;

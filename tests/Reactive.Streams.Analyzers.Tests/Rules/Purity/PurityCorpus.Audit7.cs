@@ -81,5 +81,15 @@ internal static partial class PurityCorpus
         yield return Impure("ref local taken of a ref field and written", "int", "static x => { var s = new Slot(0); ref var r = ref s.V; /*!*/r = x; return x; }",
             Slot.Replace("/*?*/", "", StringComparison.Ordinal), "lambda \u2192 writes through ref local 'r'");
         yield return Pure("ref field read", "int", "static x => new Slot(0).V + x", Slot.Replace("/*?*/", "", StringComparison.Ordinal));
+
+        // foreach by reference writes the elements of the span it iterates.
+        yield return Pure("foreach by ref over a span of the degrader's own array", "int[]", "static xs => { var a = (int[])xs.Clone(); foreach (ref var e in a.AsSpan()) e *= 2; return a; }");
+        yield return Pure("foreach by ref over stackalloc", "int", "static x => { Span<int> s = stackalloc int[4]; foreach (ref int e in s) e = x; return s[0]; }");
+        yield return Impure("foreach by ref over a static array's span", "int", "static x => { foreach (ref var e in H.A.AsSpan()) /*!*/e = x; return x; }",
+            "static class H { public static readonly int[] A = new int[3]; }", "lambda \u2192 writes through ref local 'e'");
+        yield return Impure("foreach by ref over a span local viewing a static array", "int", "static x => { var s = H.A.AsSpan(1); foreach (ref var e in s) /*!*/e += x; return x; }",
+            "static class H { public static readonly int[] A = new int[3]; }", "lambda \u2192 writes through ref local 'e'");
+        yield return Impure("foreach by ref over the item's array", "R", "static r => { foreach (ref var e in r.Xs.AsSpan()) /*!*/e = 0; return r; }",
+            "sealed record R(int[] Xs);", "lambda \u2192 writes through ref local 'e'");
     }
 }
