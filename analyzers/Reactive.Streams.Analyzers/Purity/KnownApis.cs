@@ -79,7 +79,7 @@ internal static class KnownApis
     // Mutable containers: reads are pure, and so are mutations of an instance created inside the degrader.
     private static readonly string[] s_mutableContainerNamespaces =
     {
-        "System.Collections.Generic", "System.Collections.Immutable", "System.Collections.Concurrent",
+        "System.Collections.Generic", "System.Collections.Immutable", "System.Collections.Concurrent", "System.Collections.Frozen",
     };
 
     // The lists above, indexed for lookups by symbol. Built with plain loops and reference-typed values: LINQ and

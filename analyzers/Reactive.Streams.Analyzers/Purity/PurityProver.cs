@@ -1508,12 +1508,12 @@ internal sealed class PurityProver
             else if (type.Name is "Dictionary" or "HashSet" or "ConcurrentDictionary" or "ImmutableHashSet" or "ImmutableDictionary" or "FrozenSet" or "FrozenDictionary" or "OrderedDictionary" or "EqualityComparer")
             {
                 members = ["Equals", "GetHashCode"];
-                compared = type.TypeArguments.Take(1).Concat(method.TypeArguments.Take(1));
+                compared = type.TypeArguments.Take(1).Concat(KeyTypeArgument(method));
             }
             else if (type.Name is "SortedSet" or "SortedDictionary" or "SortedList" or "ImmutableSortedSet" or "ImmutableSortedDictionary" or "Comparer")
             {
                 members = ["CompareTo"];
-                compared = type.TypeArguments.Take(1).Concat(method.TypeArguments.Take(1));
+                compared = type.TypeArguments.Take(1).Concat(KeyTypeArgument(method));
             }
             else
             {
@@ -1538,6 +1538,22 @@ internal sealed class PurityProver
             }
 
             return null;
+        }
+
+        // The type argument a factory of a set or dictionary keys by: `TKey` of `xs.ToImmutableDictionary(x => x.K, x => x.V)`
+        // or `xs.ToFrozenDictionary(x => x.K)`, else the first (`ImmutableHashSet.Create<T>`, `xs.ToFrozenSet()`).
+        private static IEnumerable<ITypeSymbol> KeyTypeArgument(IMethodSymbol method)
+        {
+            var parameters = method.OriginalDefinition.TypeParameters;
+            for (var i = 0; i < parameters.Length && i < method.TypeArguments.Length; i++)
+            {
+                if (parameters[i].Name == "TKey")
+                {
+                    return [method.TypeArguments[i]];
+                }
+            }
+
+            return method.TypeArguments.Take(1);
         }
 
         private static bool IsCallbackInterface(INamedTypeSymbol contract) =>

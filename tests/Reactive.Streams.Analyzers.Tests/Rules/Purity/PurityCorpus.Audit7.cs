@@ -13,6 +13,7 @@ internal static partial class PurityCorpus
 {
     private const string LoudToString = "sealed class W { public static int N; public override string ToString() { /*!*/N++; return \"w\"; } }";
     private const string LoudFormattable = "sealed class W : IFormattable { public static int N; public string ToString(string? f, IFormatProvider? p) { /*!*/N++; return \"w\"; } }";
+    private const string LoudKey = "sealed class Key { public static int N; public override int GetHashCode() { /*!*/N++; return 1; } public override bool Equals(object? o) => o is Key; }";
 
     private static IEnumerable<PurityCase> Audit7()
     {
@@ -91,5 +92,14 @@ internal static partial class PurityCorpus
             "static class H { public static readonly int[] A = new int[3]; }", "lambda \u2192 writes through ref local 'e'");
         yield return Impure("foreach by ref over the item's array", "R", "static r => { foreach (ref var e in r.Xs.AsSpan()) /*!*/e = 0; return r; }",
             "sealed record R(int[] Xs);", "lambda \u2192 writes through ref local 'e'");
+
+        // Frozen collections are immutable, and a keyed factory hashes the keys its selector returns.
+        yield return Pure("ToFrozenSet and ToFrozenDictionary of ints", "int[]", "static xs => System.Collections.Frozen.FrozenSet.ToFrozenSet(xs).Contains(1) && System.Collections.Frozen.FrozenDictionary.ToFrozenDictionary(xs, x => x).ContainsKey(2) ? xs : xs");
+        yield return Impure("ToFrozenDictionary keyed by keys with an impure GetHashCode", "int[]", "static xs => System.Collections.Frozen.FrozenDictionary.ToFrozenDictionary(xs, x => new Key()).Count > 0 ? xs : xs",
+            LoudKey, "lambda \u2192 Key.GetHashCode \u2192 writes static field 'Key.N'");
+        yield return Impure("ToImmutableDictionary keyed by a selector of keys with an impure GetHashCode", "int[]", "static xs => xs.ToImmutableDictionary(x => new Key(), x => x).Count > 0 ? xs : xs",
+            LoudKey, "lambda \u2192 Key.GetHashCode \u2192 writes static field 'Key.N'");
+        yield return Pure("ToImmutableDictionary of values with an impure GetHashCode keyed by ints", "Key[]", "static xs => xs.ToImmutableDictionary(k => 1, k => k).Count > 1 ? xs : xs",
+            LoudKey.Replace("/*!*/", "", StringComparison.Ordinal));
     }
 }
