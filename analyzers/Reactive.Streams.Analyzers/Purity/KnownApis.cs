@@ -54,6 +54,13 @@ internal static class KnownApis
         ["System.Guid.CreateVersion7"] = "creates a time-based GUID",
     };
 
+    // Single members that are pure on otherwise effectful types: Environment.NewLine is the platform's constant "\n"
+    // or "\r\n", not a read of the process's environment.
+    private static readonly HashSet<string> s_pureMembersOfImpureTypes = new(StringComparer.Ordinal)
+    {
+        "System.Environment.NewLine",
+    };
+
     // Types whose members are pure (immutable values, pure functions).
     private static readonly HashSet<string> s_pureTypes = new(StringComparer.Ordinal)
     {
@@ -87,23 +94,40 @@ internal static class KnownApis
     private static readonly TypeTable<string> s_impureTypeTable = TypeTable<string>.Create(s_impureTypes);
     private static readonly TypeTable<Dictionary<string, string>> s_impureMemberTable = ImpureMembersByType();
     private static readonly TypeTable<string> s_pureTypeTable = TypeTable<string>.Create(s_pureTypes);
+    private static readonly TypeTable<Dictionary<string, string>> s_pureMemberOfImpureTypeTable = MembersByType(s_pureMembersOfImpureTypes);
 
     private static TypeTable<Dictionary<string, string>> ImpureMembersByType()
     {
         var byType = new Dictionary<string, Dictionary<string, string>>(StringComparer.Ordinal);
         foreach (var entry in s_impureMembers)
         {
-            var dot = entry.Key.LastIndexOf('.');
-            var type = entry.Key.Substring(0, dot);
-            if (!byType.TryGetValue(type, out var members))
-            {
-                byType[type] = members = new Dictionary<string, string>(StringComparer.Ordinal);
-            }
-
-            members[entry.Key.Substring(dot + 1)] = entry.Value;
+            AddMember(byType, entry.Key, entry.Value);
         }
 
         return TypeTable<Dictionary<string, string>>.Create(byType);
+    }
+
+    private static TypeTable<Dictionary<string, string>> MembersByType(HashSet<string> members)
+    {
+        var byType = new Dictionary<string, Dictionary<string, string>>(StringComparer.Ordinal);
+        foreach (var member in members)
+        {
+            AddMember(byType, member, member);
+        }
+
+        return TypeTable<Dictionary<string, string>>.Create(byType);
+    }
+
+    private static void AddMember(Dictionary<string, Dictionary<string, string>> byType, string fullName, string value)
+    {
+        var dot = fullName.LastIndexOf('.');
+        var type = fullName.Substring(0, dot);
+        if (!byType.TryGetValue(type, out var members))
+        {
+            byType[type] = members = new Dictionary<string, string>(StringComparer.Ordinal);
+        }
+
+        members[fullName.Substring(dot + 1)] = value;
     }
 
     private static readonly HashSet<string> s_mutatorNames = new(StringComparer.Ordinal)
@@ -132,6 +156,11 @@ internal static class KnownApis
         }
 
         var original = type.OriginalDefinition;
+        if (s_pureMemberOfImpureTypeTable.TryGetValue(original, out var pureMembers) && pureMembers.ContainsKey(MemberName(member)))
+        {
+            return null;
+        }
+
         string? effect;
         if ((s_impureMemberTable.TryGetValue(original, out var members) && members.TryGetValue(MemberName(member), out effect))
             || s_impureTypeTable.TryGetValue(original, out effect))

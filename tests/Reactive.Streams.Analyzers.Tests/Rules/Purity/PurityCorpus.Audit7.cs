@@ -101,5 +101,10 @@ internal static partial class PurityCorpus
             LoudKey, "lambda \u2192 Key.GetHashCode \u2192 writes static field 'Key.N'");
         yield return Pure("ToImmutableDictionary of values with an impure GetHashCode keyed by ints", "Key[]", "static xs => xs.ToImmutableDictionary(k => 1, k => k).Count > 1 ? xs : xs",
             LoudKey.Replace("/*!*/", "", StringComparison.Ordinal));
+
+        // Ambient state: reads are reads, writes are writes.
+        yield return Pure("Environment.NewLine is the platform's constant", "string", "static s => s + Environment.NewLine + string.Join(Environment.NewLine, s, s)");
+        yield return Impure("Environment.ProcessorCount reads the environment", "int", "/*!*/static x => x % Environment.ProcessorCount", "",
+            "lambda \u2192 reads the environment ('Environment.ProcessorCount')");
     }
 }

@@ -457,7 +457,7 @@ internal static partial class PurityCorpus
         yield return Impure("Guid.NewGuid", "Guid", "/*!*/static g => Guid.NewGuid()", "", "lambda \u2192 creates a random GUID ('Guid.NewGuid')");
         yield return Pure("Guid parsing and formatting", "string", "static s => Guid.TryParse(s, out var g) ? g.ToString(\"N\") : s");
         yield return Impure("Random.Shared", "int", "/*!*/static x => Random.Shared.Next(x)", "", "lambda \u2192 uses randomness ('Random.Next')");
-        yield return Impure("Environment.NewLine is the environment", "string", "/*!*/static s => s + Environment.NewLine", "", "lambda \u2192 reads the environment ('Environment.NewLine')");
+        yield return Impure("Environment.MachineName is the environment", "string", "/*!*/static s => s + Environment.MachineName", "", "lambda \u2192 reads the environment ('Environment.MachineName')");
         yield return Impure("Console.Out", "string", "/*!*/static s => { Console.Out.Write(s); return s; }", "", "lambda \u2192 performs stream I/O ('TextWriter.Write')");
         yield return Impure("File.Exists", "string", "/*!*/static s => System.IO.File.Exists(s) ? s : \"\"", "", "lambda \u2192 performs file I/O ('File.Exists')");
         yield return Impure("Interlocked in a helper", "int", "static x => H.Add(x)", """
