@@ -106,5 +106,66 @@ internal static partial class PurityCorpus
         yield return Pure("Environment.NewLine is the platform's constant", "string", "static s => s + Environment.NewLine + string.Join(Environment.NewLine, s, s)");
         yield return Impure("Environment.ProcessorCount reads the environment", "int", "/*!*/static x => x % Environment.ProcessorCount", "",
             "lambda \u2192 reads the environment ('Environment.ProcessorCount')");
+        yield return Impure("AsyncLocal written", "int", "static x => { /*!*/H.L.Value = x; return x; }",
+            "static class H { public static readonly System.Threading.AsyncLocal<int> L = new(); }", "lambda \u2192 writes property 'AsyncLocal.Value'");
+        yield return Pure("AsyncLocal read like a static", "int", "static x => H.L.Value + x",
+            "static class H { public static readonly System.Threading.AsyncLocal<int> L = new(); }");
+        yield return Impure("ThreadLocal written", "int", "static x => { /*!*/H.L.Value = x; return x; }",
+            "static class H { public static readonly System.Threading.ThreadLocal<int> L = new(); }", "lambda \u2192 writes property 'ThreadLocal.Value'");
+
+        // Once-only initialization is not the degrader's: a static constructor, a static field initializer, a Lazy factory.
+        yield return Pure("static constructor with console output runs once per process, not per call", "int", "static x => H.V + x",
+            "static class H { public static readonly int V = 1; static H() { Console.WriteLine(\"init\"); } }");
+        yield return Pure("static field initializer writing another static runs once", "int", "static x => H.V + x",
+            "static class H { public static readonly int V = G.Bump(); } static class G { public static int N; public static int Bump() => ++N; }");
+        yield return Pure("Lazy factory reading the clock runs once", "long", "static x => H.L.Value + x",
+            "static class H { public static readonly Lazy<long> L = new(() => DateTime.UtcNow.Ticks); }");
+
+        // Unsafe writes are reported whatever they point to.
+        yield return Impure("Unsafe.As written over a static", "int", "static x => { /*!*/System.Runtime.CompilerServices.Unsafe.As<int, uint>(ref H.S) = 1; return x; }",
+            "static class H { public static int S; }", "lambda \u2192 writes 'System.Runtime.CompilerServices.Unsafe.As<int, uint>(ref H.S)'");
+        yield return Impure("pointer to the degrader's own local written", "int", "static x => { unsafe { int n = 0; int* p = &n; /*!*/*p = x; return n; } }", "",
+            "lambda \u2192 writes '*p'");
+        yield return Impure("stackalloc pointer written", "int", "static x => { unsafe { int* p = stackalloc int[4]; /*!*/p[0] = x; return p[0]; } }", "",
+            "lambda \u2192 writes 'p[0]'");
+
+        // By-reference writes into statics, however they are spelled.
+        yield return Impure("ref extension method on a static", "int", "static x => { H.S.Inc(); return x; }",
+            "static class H { public static int S; public static void Inc(this ref int v) => /*!*/v++; }", "lambda \u2192 Inc \u2192 writes ref parameter 'v'");
+        yield return Impure("int.TryParse into a static", "string", "static s => /*!*/int.TryParse(s, out H.N) ? s : s",
+            "static class H { public static int N; }", "lambda \u2192 writes static field 'H.N'");
+        yield return Pure("Math.DivRem into the degrader's own out variable", "int", "static x => { var q = Math.DivRem(x, 3, out var r); return q + r; }");
+
+        // Values that vary by process or culture but not within one: pure, as the rule page says.
+        yield return Pure("string.GetHashCode, randomized per process", "string", "static s => s.GetHashCode() % 2 == 0 ? s : s + HashCode.Combine(s, 1)");
+        yield return Pure("enum ToString and a flags enum interpolated", "Mode", "static m => m.ToString().Length > 1 && $\"{m}\".Contains(',') ? Mode.A : m",
+            "[Flags] enum Mode { A = 1, B = 2 }");
+        yield return Pure("double formatted and parsed in the current culture", "double", "static d => double.Parse(d.ToString()) + double.Parse($\"{d:F2}\")");
+
+        // Shapes the earlier groups did not show.
+        yield return Impure("target-typed new of a type with an impure constructor", "int", "static x => H.Use(new(x))",
+            "sealed class C { public static int N; public int V; public C(int v) { /*!*/N++; V = v; } } static class H { public static int Use(C c) => c.V; }",
+            "lambda \u2192 new C \u2192 writes static field 'C.N'");
+        yield return Impure("default interface member through a constrained type parameter", "int", "static x => H.Run(new S(), x)",
+            "interface IScale { int Scale(int x) => x * 2; } struct S : IScale { } static class H { public static int Run<T>(T t, int x) where T : IScale => /*!*/t.Scale(x); }",
+            "lambda \u2192 Run \u2192 calls 'IScale.Scale', which has no body to prove");
+        yield return Impure("checked user operator", "M", "static m => checked(m + m)",
+            "readonly struct M { public static int N; public static M operator +(M a, M b) => a; public static M operator checked +(M a, M b) { /*!*/N++; return a; } }",
+            "lambda \u2192 op_CheckedAddition \u2192 writes static field 'M.N'");
+        yield return Impure("unsubscription through custom event accessors", "int", "static x => { /*!*/H.E -= H.Handler; return x; }",
+            "static class H { public static void Handler(int _) { } public static event Action<int> E { add { } remove { } } }",
+            "lambda \u2192 unsubscribes from event 'H.E'");
+        yield return Pure("record struct with ==, with and GetHashCode", "P", "static p => p == default ? p with { X = p.GetHashCode() } : p", "record struct P(int X);");
+        yield return Pure("generic helper formatting a T is proved once, whatever T", "int", "static x => H.Show(x).Length + x",
+            "static class H { public static string Show<T>(T t) => $\"{t}\" + t?.GetHashCode(); }");
+        yield return Pure("StringBuilder chunks of the degrader's own builder", "string", "static s => { var sb = new StringBuilder(s).Append('!'); var n = 0; foreach (var m in sb.GetChunks()) n += m.Length; return sb.ToString() + n; }");
+        yield return Impure("StringBuilder held in a static inserted into", "string", "static s => { /*!*/H.B.Insert(0, s); return s; }",
+            "static class H { public static readonly StringBuilder B = new(); }", "lambda \u2192 mutates 'H.B' ('StringBuilder.Insert'), which was not created inside the degrader");
+        yield return Impure("ImmutableArray builder held in a static added to", "int", "static x => { /*!*/H.B.Add(x); return x; }",
+            "static class H { public static readonly ImmutableArray<int>.Builder B = ImmutableArray.CreateBuilder<int>(); }",
+            "lambda \u2192 mutates 'H.B' ('Builder.Add'), which was not created inside the degrader");
+        yield return Pure("ImmutableArray chain", "ImmutableArray<int>", "static a => a.Add(1).RemoveAt(0).Sort().Select(x => x * 2).ToImmutableArray()");
+        yield return Pure("Math and MathF", "double", "static d => Math.Clamp(Math.Round(d, 2, MidpointRounding.AwayFromZero), 0, Math.PI) + Math.FusedMultiplyAdd(d, 2, 1) + MathF.Sqrt(2f) + Math.BigMul(2, 3) + Math.CopySign(d, -1)");
+        yield return Pure("span of the degrader's own: copy, sort, reverse", "int[]", "static xs => { Span<int> s = stackalloc int[xs.Length]; xs.CopyTo(s); s.Sort(); s.Reverse(); return s.ToArray(); }");
     }
 }
