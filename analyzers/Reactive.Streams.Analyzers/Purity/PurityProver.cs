@@ -1444,25 +1444,53 @@ internal sealed class PurityProver
             foreach (var argument in arguments)
             {
                 var value = Strip(argument.Value);
+                if (value.Type is INamedTypeSymbol { TypeKind: TypeKind.Interface } held && IsCallbackInterface(held))
+                {
+                    // `xs.OrderBy(x => x, s_byPrice)` with `static readonly IComparer<Order> s_byPrice = new ByPrice()`: any type
+                    // of the compilation implementing the interface can be behind it (the framework's are trusted).
+                    foreach (var candidate in _prover._sourceTypes.Value)
+                    {
+                        if (candidate is { TypeKind: TypeKind.Class or TypeKind.Struct, IsAbstract: false }
+                            && candidate.AllInterfaces.Contains(held, SymbolEqualityComparer.Default)
+                            && CheckCallbacks(candidate, value: null, at) is { } heldViolation)
+                        {
+                            return heldViolation;
+                        }
+                    }
+
+                    continue;
+                }
+
                 if (value.Type is not INamedTypeSymbol { TypeKind: TypeKind.Class or TypeKind.Struct } type || !IsInSource(type))
                 {
                     continue;
                 }
 
-                foreach (var contract in type.AllInterfaces)
+                if (CheckCallbacks(type, value, at) is { } violation)
                 {
-                    if (!IsCallbackInterface(contract))
-                    {
-                        continue;
-                    }
+                    return violation;
+                }
+            }
 
-                    foreach (var member in contract.GetMembers())
+            return null;
+        }
+
+        // The members of every comparer or formatting interface `type` implements, as the framework calls them back.
+        private PurityViolation? CheckCallbacks(INamedTypeSymbol type, IOperation? value, IOperation at)
+        {
+            foreach (var contract in type.AllInterfaces)
+            {
+                if (!IsCallbackInterface(contract))
+                {
+                    continue;
+                }
+
+                foreach (var member in contract.GetMembers())
+                {
+                    if (member is IMethodSymbol { IsStatic: false } interfaceMethod
+                        && CheckCallback(type, interfaceMethod, value, at) is { } violation)
                     {
-                        if (member is IMethodSymbol { IsStatic: false } interfaceMethod
-                            && CheckCallback(type, interfaceMethod, value, at) is { } violation)
-                        {
-                            return violation;
-                        }
+                        return violation;
                     }
                 }
             }
@@ -1575,6 +1603,13 @@ internal sealed class PurityProver
                 var implementation = member.ContainingType.TypeKind == TypeKind.Interface
                     ? runtimeType.FindImplementationForInterfaceMember(member) as IMethodSymbol
                     : PurityProver.ImplementationIn(runtimeType, member);
+                if (implementation is { IsStatic: false, IsSealed: false } && (implementation.IsVirtual || implementation.IsAbstract || implementation.IsOverride))
+                {
+                    // `class ByPrice : Comparer<Order>`: the interface maps to the base's abstract Compare, and what runs is
+                    // the override the runtime type declares.
+                    implementation = PurityProver.ImplementationIn(runtimeType, implementation) ?? implementation;
+                }
+
                 if (runtimeType.IsAbstract || implementation is not { IsAbstract: false } || !proved.Add(implementation.OriginalDefinition)
                     || _prover.IsUserDeclaredPure(implementation))
                 {

@@ -50,6 +50,24 @@ internal static partial class PurityCorpus
         yield return Pure("a pure custom formatter and the invariant culture", "int", "static x => string.Format(new Fmt(), \"{0}\", x).Length + x.ToString(System.Globalization.CultureInfo.InvariantCulture).Length",
             Fmt.Replace("{ /*!*/N++; return \"x\"; }", "=> a?.ToString() ?? \"\";", StringComparison.Ordinal));
 
+        // A comparer derived from the framework's Comparer<T> or EqualityComparer<T>, or held as its interface.
+        const string ByPrice = "sealed class ByPrice : Comparer<int> { public static int N; public override int Compare(int a, int b) { /*!*/N++; return a - b; } }";
+        yield return Impure("OrderBy with a comparer derived from Comparer<T>", "int[]", "static xs => xs.OrderBy(x => x, new ByPrice()).ToArray()", ByPrice,
+            "lambda \u2192 ByPrice.Compare \u2192 writes static field 'ByPrice.N'");
+        yield return Impure("HashSet with a comparer derived from EqualityComparer<T>", "string[]", "static xs => new HashSet<string>(xs, new Ci()).ToArray()",
+            "sealed class Ci : EqualityComparer<string> { public static int N; public override bool Equals(string? a, string? b) { /*!*/N++; return a == b; } public override int GetHashCode(string s) => s.Length; }",
+            "lambda \u2192 Ci.Equals \u2192 writes static field 'Ci.N'");
+        yield return Impure("OrderBy with a comparer held in a static as IComparer<T>", "int[]", "static xs => xs.OrderBy(x => x, H.Cmp).ToArray()",
+            "sealed class Cmp : IComparer<int> { public static int N; public int Compare(int a, int b) { /*!*/N++; return a - b; } }\nstatic class H { public static readonly IComparer<int> Cmp = new Cmp(); }",
+            "lambda \u2192 Cmp.Compare \u2192 writes static field 'Cmp.N'");
+        yield return Impure("a format provider held in a static as IFormatProvider", "string", "static s => double.Parse(s, H.P).ToString()",
+            "sealed class Prov : IFormatProvider { public static int N; public object? GetFormat(Type? t) { /*!*/N++; return null; } }\nstatic class H { public static readonly IFormatProvider P = new Prov(); }",
+            "lambda \u2192 Prov.GetFormat \u2192 writes static field 'Prov.N'");
+        yield return Pure("framework comparers held as their interface", "string[]", "static xs => xs.Order(H.Cmp).Distinct(H.Eq).ToArray()",
+            "static class H { public static readonly IComparer<string> Cmp = StringComparer.Ordinal; public static readonly IEqualityComparer<string> Eq = StringComparer.OrdinalIgnoreCase; }");
+        yield return Pure("a pure comparer of the compilation held as IComparer<T>", "int[]", "static xs => xs.OrderBy(x => x, H.Cmp).ToArray()",
+            "sealed class Cmp : IComparer<int> { public int Compare(int a, int b) => a.CompareTo(b); }\nstatic class H { public static readonly IComparer<int> Cmp = new Cmp(); }");
+
         // A delegate value handed to framework code that invokes it (a lambda or method group is judged where it is made).
         yield return Impure("Select over a Func held in a static field", "int[]", "/*!*/static xs => xs.Select(H.F).ToArray()",
             "static class H { public static int N; public static readonly Func<int, int> F = x => N++; }",
