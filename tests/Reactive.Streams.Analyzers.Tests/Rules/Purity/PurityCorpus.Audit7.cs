@@ -182,6 +182,14 @@ internal static partial class PurityCorpus
         yield return Impure("ImmutableArray builder held in a static added to", "int", "static x => { /*!*/H.B.Add(x); return x; }",
             "static class H { public static readonly ImmutableArray<int>.Builder B = ImmutableArray.CreateBuilder<int>(); }",
             "lambda \u2192 mutates 'H.B' ('Builder.Add'), which was not created inside the degrader");
+        yield return Impure("partial property whose implementing getter writes a static", "int", "static x => new P().V + x",
+            "partial class P { public partial int V { get; } }\npartial class P { public static int N; public partial int V { get { /*!*/N++; return 1; } } }",
+            "lambda \u2192 V \u2192 writes static field 'P.N'");
+        yield return Impure("partial property whose implementing setter an initializer runs", "int", "static x => new P { V = x }.V",
+            "partial class P { public partial int V { get; set; } }\npartial class P { public static int N; private int _v; public partial int V { get => _v; set { /*!*/N++; _v = value; } } }",
+            "lambda \u2192 V \u2192 writes static field 'P.N'");
+        yield return Impure("Volatile.Write on the degrader's own local is still a volatile access", "int", "static x => { var n = 0; /*!*/System.Threading.Volatile.Write(ref n, x); return n; }", "",
+            "lambda \u2192 performs a volatile access ('Volatile.Write')");
         yield return Pure("ImmutableArray chain", "ImmutableArray<int>", "static a => a.Add(1).RemoveAt(0).Sort().Select(x => x * 2).ToImmutableArray()");
         yield return Pure("Math and MathF", "double", "static d => Math.Clamp(Math.Round(d, 2, MidpointRounding.AwayFromZero), 0, Math.PI) + Math.FusedMultiplyAdd(d, 2, 1) + MathF.Sqrt(2f) + Math.BigMul(2, 3) + Math.CopySign(d, -1)");
         yield return Pure("span of the degrader's own: copy, sort, reverse", "int[]", "static xs => { Span<int> s = stackalloc int[xs.Length]; xs.CopyTo(s); s.Sort(); s.Reverse(); return s.ToArray(); }");
