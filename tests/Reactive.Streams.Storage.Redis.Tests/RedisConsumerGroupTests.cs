@@ -235,4 +235,150 @@ public sealed class RedisConsumerGroupTests(RedisServerFixture server) : Consume
         Assert.Contains(times, e.Message, StringComparison.Ordinal);
         Assert.Equal(2, (await db.StreamPendingAsync($"rs:{{{stream}}}:d", "g")).PendingMessageCount);
     }
+
+    // ---- the native structures, as redis-cli shows them (XINFO GROUPS, XINFO CONSUMERS, XPENDING, XACK) ----
+
+    private static Dictionary<string, string> Fields(RedisResult entry)
+    {
+        var parts = (RedisResult[])entry!;
+        var fields = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (var i = 0; i + 1 < parts.Length; i += 2)
+        {
+            fields[(string)parts[i]!] = parts[i + 1].IsNull ? "" : parts[i + 1].ToString();
+        }
+
+        return fields;
+    }
+
+    private static async Task<Dictionary<string, string>> RawGroupAsync(IDatabase db, string key, string group) =>
+        ((RedisResult[])(await db.ExecuteAsync("XINFO", "GROUPS", (RedisKey)key))!).Select(Fields).Single(g => g["name"] == group);
+
+    /// <summary>The extended XPENDING of a key as (id, consumer, delivery count), the way redis-cli prints it.</summary>
+    private static async Task<(string Id, string Consumer, long Count)[]> RawPendingAsync(IDatabase db, string key, string group) =>
+        ((RedisResult[])(await db.ExecuteAsync("XPENDING", (RedisKey)key, group, "-", "+", 100))!)
+            .Select(e => (RedisResult[])e!)
+            .Select(e => ((string)e[0]!, (string)e[1]!, (long)e[3]))
+            .ToArray();
+
+    [Fact]
+    public async Task A_group_is_a_native_group_whose_pending_list_owners_and_delivery_counts_redis_cli_shows()
+    {
+        var log = await CreateAsync();
+        var stream = NewStream();
+        var ids = await AppendAsync(log, stream, 3);
+        var live = (await log.AppendAsync(stream, "live"u8.ToArray(), AppendMode.BestEffortLive)).Id;
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(server.ConfigurationString);
+        var db = redis.GetDatabase();
+        var durable = $"rs:{{{stream}}}:d";
+        var bestEffort = $"rs:{{{stream}}}:l";
+
+        Assert.True(await log.CreateGroupAsync(stream, "billing", ConsumerGroupStart.Beginning));
+
+        // XGROUP CREATE at 0 on both halves.
+        Assert.Equal("0-0", (await RawGroupAsync(db, durable, "billing"))["last-delivered-id"]);
+        Assert.Equal("0-0", (await RawGroupAsync(db, bestEffort, "billing"))["last-delivered-id"]);
+
+        // XREADGROUP by "a": the native pending list holds the ids with their holder and a delivery count of 1.
+        var a = await log.ClaimAsync(stream, "billing", "a", 2, ClaimTimeout);
+        Assert.Equal(ids[..2], a.Frames.Select(f => f.Frame.Id));
+        Assert.Equal([(ids[0].ToString(), "a", 1L), (ids[1].ToString(), "a", 1L)], await RawPendingAsync(db, durable, "billing"));
+        Assert.Equal(ids[1].ToString(), (await RawGroupAsync(db, durable, "billing"))["last-delivered-id"]);
+        var consumers = ((RedisResult[])(await db.ExecuteAsync("XINFO", "CONSUMERS", (RedisKey)durable, "billing"))!).Select(Fields).ToArray();
+        Assert.Equal("2", Assert.Single(consumers, c => c["name"] == "a")["pending"]);
+
+        // The rest by "b", across both halves.
+        var b = await log.ClaimAsync(stream, "billing", "b", 10, ClaimTimeout);
+        Assert.Equal([ids[2], live], b.Frames.Select(f => f.Frame.Id));
+        Assert.Equal([(live.ToString(), "b", 1L)], await RawPendingAsync(db, bestEffort, "billing"));
+
+        // After the claim timeout "c" reclaims a's frames: XCLAIM moved them, raising Redis's own delivery count.
+        await PassAsync(ClaimTimeout);
+        var c = await log.ClaimAsync(stream, "billing", "c", 2, ClaimTimeout);
+        Assert.Equal(ids[..2], c.Frames.Select(f => f.Frame.Id));
+        Assert.All(c.Frames, f => Assert.Equal(2, f.DeliveryCount));
+        var pending = await RawPendingAsync(db, durable, "billing");
+        Assert.Contains((ids[0].ToString(), "c", 2L), pending);
+        Assert.Contains((ids[1].ToString(), "c", 2L), pending);
+
+        // The log's own view agrees with XPENDING: holder and delivery count of every pending frame.
+        var view = await log.ReadPendingAsync(stream, "billing", null, 10);
+        Assert.Equal(
+            (await RawPendingAsync(db, durable, "billing")).Concat(await RawPendingAsync(db, bestEffort, "billing")).OrderBy(p => StreamId.Parse(p.Id)),
+            view.Select(p => (p.Id.ToString(), p.Consumer, p.DeliveryCount)));
+
+        // AcknowledgeAsync is XACK: the native pending lists empty.
+        Assert.Equal(4, await log.AcknowledgeAsync(stream, "billing", [.. ids, live]));
+        Assert.Empty(await RawPendingAsync(db, durable, "billing"));
+        Assert.Empty(await RawPendingAsync(db, bestEffort, "billing"));
+        Assert.Equal("0", (await RawGroupAsync(db, durable, "billing"))["pending"]);
+    }
+
+    [Fact]
+    public async Task A_frame_acknowledged_from_redis_cli_with_XACK_is_no_longer_pending_nor_reclaimed()
+    {
+        var log = await CreateAsync();
+        var stream = NewStream();
+        var ids = await AppendAsync(log, stream, 3);
+        await log.CreateGroupAsync(stream, "g", ConsumerGroupStart.Beginning);
+        Assert.Equal(ids, (await log.ClaimAsync(stream, "g", "dead", 10, ClaimTimeout)).Frames.Select(f => f.Frame.Id));
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(server.ConfigurationString);
+        var db = redis.GetDatabase();
+
+        // An operator acknowledges the poison frame by hand.
+        Assert.Equal(1L, (long)await db.ExecuteAsync("XACK", (RedisKey)$"rs:{{{stream}}}:d", "g", ids[1].ToString()));
+
+        Assert.Equal([ids[0], ids[2]], (await log.ReadPendingAsync(stream, "g", null, 10)).Select(p => p.Id));
+        var info = await log.ReadGroupAsync(stream, "g");
+        Assert.Equal(2, info!.PendingCount);
+        Assert.Equal(2, Assert.Single(info.Members).PendingCount);
+        await PassAsync(ClaimTimeout);
+        var reclaimed = await log.ClaimAsync(stream, "g", "live", 10, ClaimTimeout);
+        Assert.Equal([ids[0], ids[2]], reclaimed.Frames.Select(f => f.Frame.Id));
+        Assert.Equal(0, await log.AcknowledgeAsync(stream, "g", [ids[1]]));
+    }
+
+    [Fact]
+    public async Task Parked_group_pulls_and_tails_block_no_connection_and_leave_the_multiplexer_serving_others()
+    {
+        var log = await CreateAsync();
+        var stream = NewStream();
+        await log.CreateGroupAsync(stream, "g", ConsumerGroupStart.Beginning);
+        var others = Enumerable.Range(0, 16).Select(i => NewStream("idle")).ToArray();
+        var timers = Clock.TimersCreated;
+
+        // Sixteen tails of other streams and two members of the group, all parked on the one multiplexer.
+        var tails = others.Select(o => ((IStreamLog)log).TailAsync(o, StreamId.Min, TimeSpan.FromSeconds(30), 10).AsTask()).ToArray();
+        await Clock.WaitForTimersAsync(timers + others.Length).WaitAsync(Guard);
+        var a = await OpenCanalAsync(log, stream, "a");
+        var b = await OpenCanalAsync(log, stream, "b");
+        var pullA = a.PullBatchAsync(10, TimeSpan.FromMinutes(1)).AsTask();
+        var pullB = b.PullBatchAsync(10, TimeSpan.FromMinutes(1)).AsTask();
+        await Clock.WaitForTimersAsync(timers + others.Length + 2).WaitAsync(Guard);
+
+        // No connection of the server is in a blocking command (INFO clients: blocked_clients), and the multiplexer
+        // the parked calls share still answers at once.
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(server.ConfigurationString);
+        var clients = (string)(await redis.GetDatabase().ExecuteAsync("INFO", "clients"))!;
+        Assert.Contains("blocked_clients:0", clients, StringComparison.Ordinal);
+        Assert.Empty(await ((IStreamLog)log).ReadAsync(others[0], StreamId.Min, StreamId.Max, 10).AsTask().WaitAsync(Guard));
+        Assert.All(tails, t => Assert.False(t.IsCompleted));
+
+        // An append wakes a parked member at once (no virtual time passes), and the frame goes to one member only.
+        var id = (await log.AppendAsync(stream, "work"u8.ToArray(), AppendMode.Durable)).Id;
+        var first = await Task.WhenAny(pullA, pullB).WaitAsync(Guard);
+        Assert.Equal([id], (await first).Select(f => f.Id));
+        var second = first == pullA ? pullB : pullA;
+        Assert.False(second.IsCompleted);
+        var woken = (await ((IStreamLog)log).AppendAsync(others[3], "t"u8.ToArray(), AppendMode.Durable)).Id;
+        Assert.Equal([woken], (await tails[3].WaitAsync(Guard)).Select(f => f.Id));
+
+        // The other member takes the next frame, and the other tails end empty when their time is up.
+        var next = (await log.AppendAsync(stream, "more"u8.ToArray(), AppendMode.Durable)).Id;
+        Assert.Equal([next], (await second.WaitAsync(Guard)).Select(f => f.Id));
+        Clock.Advance(TimeSpan.FromSeconds(30));
+        foreach (var t in tails.Where((_, i) => i != 3))
+        {
+            Assert.Empty(await t.WaitAsync(Guard));
+        }
+    }
 }
