@@ -199,16 +199,42 @@ public sealed partial class RedisStreamLog : StreamLog
     protected override async ValueTask<AppendResult> AppendCoreAsync(
         string stream, ReadOnlyMemory<byte> frame, AppendMode mode, IReadOnlyDictionary<string, string>? headers, JsonNode? patch, CancellationToken cancellationToken)
     {
-        var batch = await AppendManyAsync(
-            stream, [frame], mode, headers is null ? null : [headers], mode == AppendMode.DurableSummary ? [patch] : null, cancellationToken).ConfigureAwait(false);
+        AppendBatchResult batch;
+        try
+        {
+            batch = await AppendManyAsync(
+                stream, [frame], mode, headers is null ? null : [headers], mode == AppendMode.DurableSummary ? [patch] : null, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RedisServerException e) when (IsBareWrongType(e))
+        {
+            throw await NameAppendWrongTypeAsync(e, stream, mode).ConfigureAwait(false);
+        }
+
         return new AppendResult(batch.FirstId, batch.FrameCount, batch.SummaryVersion);
     }
 
     /// <inheritdoc/>
     protected override async ValueTask<AppendBatchResult> AppendBatchCoreAsync(
         string stream, IReadOnlyList<ReadOnlyMemory<byte>> frames, AppendMode mode, IReadOnlyList<IReadOnlyDictionary<string, string>?>? headers, JsonNode?[]? patches,
-        CancellationToken cancellationToken) =>
-        await AppendManyAsync(stream, frames, mode, headers, patches, cancellationToken).ConfigureAwait(false);
+        CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await AppendManyAsync(stream, frames, mode, headers, patches, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RedisServerException e) when (IsBareWrongType(e))
+        {
+            throw await NameAppendWrongTypeAsync(e, stream, mode).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// The error of an append that met <c>WRONGTYPE</c>, naming the key: the stream's hash, which the summary read and the
+    /// script's first command (<c>HMGET</c>) use, or the Redis stream of the append's mode, whose first <c>XADD</c> fails
+    /// before the script wrote anything.
+    /// </summary>
+    private Task<Exception> NameAppendWrongTypeAsync(RedisServerException error, string stream, AppendMode mode) =>
+        NameWrongTypeAsync(error, writes: true, (MetaKey(stream), RedisType.Hash), (mode == AppendMode.BestEffortLive ? LiveKey(stream) : DurableKey(stream), RedisType.Stream));
 
     /// <inheritdoc/>
     protected override async ValueTask<IReadOnlyList<StreamFrame>> ReadCoreAsync(string stream, StreamId from, StreamId to, int limit, TailVisibility visibility, CancellationToken cancellationToken)
@@ -219,7 +245,16 @@ public sealed partial class RedisStreamLog : StreamLog
         {
             FormatId(from, "-"), FormatId(to, "+"), limit, visibility == TailVisibility.ExcludeBestEffort ? "1" : "0",
         };
-        var result = await RetryTransientAsync(() => EvaluateAsync(Scripts.ReadHash, Scripts.Read, keys, args), cancellationToken).ConfigureAwait(false);
+        RedisResult result;
+        try
+        {
+            result = await RetryTransientAsync(() => EvaluateAsync(Scripts.ReadHash, Scripts.Read, keys, args), cancellationToken).ConfigureAwait(false);
+        }
+        catch (RedisServerException e) when (IsBareWrongType(e))
+        {
+            throw await NameWrongTypeAsync(e, writes: false, (keys[0], RedisType.Stream), (keys[1], RedisType.Stream)).ConfigureAwait(false);
+        }
+
         var parts = (RedisResult[])result!;
         var durable = (RedisResult[])parts[0]!;
         var live = parts.Length > 1 ? (RedisResult[])parts[1]! : [];
@@ -255,7 +290,16 @@ public sealed partial class RedisStreamLog : StreamLog
     {
         cancellationToken.ThrowIfCancellationRequested();
         var key = MetaKey(stream);
-        var values = await RetryTransientAsync(() => _database.HashGetAsync(key, ["s", "sv", "sf", "sl"]), cancellationToken).ConfigureAwait(false);
+        RedisValue[] values;
+        try
+        {
+            values = await RetryTransientAsync(() => _database.HashGetAsync(key, ["s", "sv", "sf", "sl"]), cancellationToken).ConfigureAwait(false);
+        }
+        catch (RedisServerException e) when (IsBareWrongType(e))
+        {
+            throw await NameWrongTypeAsync(e, writes: false, (key, RedisType.Hash)).ConfigureAwait(false);
+        }
+
         if (!values[1].HasValue || (long)values[1] == 0)
         {
             return null;
@@ -272,7 +316,16 @@ public sealed partial class RedisStreamLog : StreamLog
     {
         cancellationToken.ThrowIfCancellationRequested();
         var key = CheckpointKey(checkpointId);
-        var value = await RetryTransientAsync(() => _database.StringGetAsync(key), cancellationToken).ConfigureAwait(false);
+        RedisValue value;
+        try
+        {
+            value = await RetryTransientAsync(() => _database.StringGetAsync(key), cancellationToken).ConfigureAwait(false);
+        }
+        catch (RedisServerException e) when (IsBareWrongType(e))
+        {
+            throw await NameWrongTypeAsync(e, writes: false, (key, RedisType.String)).ConfigureAwait(false);
+        }
+
         return value.HasValue ? StreamId.Parse((string)value!) : null;
     }
 
@@ -665,6 +718,54 @@ public sealed partial class RedisStreamLog : StreamLog
         RedisServerException => e.Message.StartsWith("LOADING", StringComparison.Ordinal),
         RedisConnectionException connection => connection.FailureType == ConnectionFailureType.Loading,
         _ => false,
+    };
+
+    /// <summary>
+    /// Redis's <c>WRONGTYPE</c> reply names no key: a call that meets it on the keys of a stream or a checkpoint (another
+    /// client wrote something else under the log's key prefix) looks up which of <paramref name="keys"/> holds another
+    /// kind of value than the log keeps there, and returns an error that names it, what it holds and what the log keeps
+    /// there, as the group scripts' own check does. Only a failed call pays for the lookup (one <c>TYPE</c> per key); when
+    /// it finds no such key (it changed meanwhile) or cannot be made, the server's error is returned as it was.
+    /// </summary>
+    private async Task<Exception> NameWrongTypeAsync(RedisServerException error, bool writes, params (RedisKey Key, RedisType Keeps)[] keys)
+    {
+        foreach (var (key, keeps) in keys)
+        {
+            RedisType holds;
+            try
+            {
+                holds = await _database.KeyTypeAsync(key).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is RedisException or TimeoutException or ObjectDisposedException)
+            {
+                // The lookup is only a courtesy: the call fails with the server's error as it was.
+                return error;
+            }
+
+            if (holds != RedisType.None && holds != keeps)
+            {
+                return new RedisServerException(
+                    $"WRONGTYPE the key {key} holds a {TypeName(holds)} where the log keeps a {TypeName(keeps)}{(writes ? "; nothing was written" : "")} ({error.Message})");
+            }
+        }
+
+        return error;
+    }
+
+    /// <summary>Whether a server error is Redis's own <c>WRONGTYPE</c>, which names no key (the group scripts' errors name theirs).</summary>
+    private static bool IsBareWrongType(RedisServerException e) =>
+        e.Message.StartsWith("WRONGTYPE", StringComparison.Ordinal) && !e.Message.StartsWith("WRONGTYPE the key ", StringComparison.Ordinal);
+
+    /// <summary>A type's name as Redis's <c>TYPE</c> and <c>redis-cli</c> spell it.</summary>
+    private static string TypeName(RedisType type) => type switch
+    {
+        RedisType.String => "string",
+        RedisType.List => "list",
+        RedisType.Set => "set",
+        RedisType.SortedSet => "zset",
+        RedisType.Hash => "hash",
+        RedisType.Stream => "stream",
+        _ => "value of another kind",
     };
 
     private static StreamFrame ParseEntry(RedisResult entry)
