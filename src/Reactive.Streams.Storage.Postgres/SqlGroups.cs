@@ -58,7 +58,8 @@ internal static class SqlGroups
         -- with SKIP LOCKED, so concurrent claims on other connections take disjoint leases (a lease another claim has
         -- just taken is re-checked after its lock and is no longer due); a lease's frames go to the claimer with their
         -- delivery count raised, and when the claim's limit ends inside a lease the rest stays with its holder as a
-        -- lease of its own. A frame that best-effort retention trimmed is dropped from its lease there. New frames: the
+        -- lease of its own. A frame that best-effort retention trimmed is dropped from its lease when the claim passes it
+        -- before its limit is met (one after the limit stays pending in the rest, as on the other backends). New frames: the
         -- group's cursor row is locked FOR UPDATE, so claims of new frames take turns and each frame after the cursor
         -- goes to exactly one of them, as one new lease. The plans are generic: a custom plan per call re-plans every
         -- statement, which cost more than the claim itself.
@@ -93,16 +94,19 @@ internal static class SqlGroups
                     v_ms := '{}';
                     v_seq := '{}';
                     v_split := false;
+                    -- Every id of the lease, trimmed ones too (no frame row): one the claim passes before its limit is met
+                    -- is dropped, one after it stays in the rest, pending, as on the other backends.
                     FOR r IN
-                        SELECT f.ms, f.seq, f.kind, f.payload, f.headers
+                        SELECT x.ms, x.seq, f.kind, f.payload, f.headers, f.stream IS NULL AS trimmed
                         FROM unnest(l.ids_ms, l.ids_seq) AS x(ms, seq)
-                        JOIN rs_frames AS f ON f.stream = p_stream AND f.ms = x.ms AND f.seq = x.seq
+                        LEFT JOIN rs_frames AS f ON f.stream = p_stream AND f.ms = x.ms AND f.seq = x.seq
                         ORDER BY x.ms, x.seq
                     LOOP
                         IF v_taken >= p_limit THEN
                             v_split := true;
                             EXIT;
                         END IF;
+                        CONTINUE WHEN r.trimmed;
                         r_ms := r.ms; r_seq := r.seq; r_kind := r.kind; r_payload := r.payload; r_deliveries := l.deliveries + 1; r_headers := r.headers;
                         RETURN NEXT;
                         v_taken := v_taken + 1;
@@ -218,10 +222,12 @@ internal static class SqlGroups
                 v_ms := '{}';
                 v_seq := '{}';
                 v_split := false;
+                -- Every id after the cursor, trimmed ones too (no frame row): one passed before the limit is met is
+                -- dropped, one after it stays in the rest, pending, as on the other backends.
                 FOR r IN
-                    SELECT f.ms, f.seq, f.kind, f.payload, f.headers
+                    SELECT x.ms, x.seq, f.kind, f.payload, f.headers, f.stream IS NULL AS trimmed
                     FROM unnest(l.ids_ms, l.ids_seq) AS x(ms, seq)
-                    JOIN rs_frames AS f ON f.stream = p_stream AND f.ms = x.ms AND f.seq = x.seq
+                    LEFT JOIN rs_frames AS f ON f.stream = p_stream AND f.ms = x.ms AND f.seq = x.seq
                     WHERE (x.ms, x.seq) > (p_after_ms, p_after_seq)
                     ORDER BY x.ms, x.seq
                 LOOP
@@ -229,6 +235,7 @@ internal static class SqlGroups
                         v_split := true;
                         EXIT;
                     END IF;
+                    CONTINUE WHEN r.trimmed;
                     r_ms := r.ms; r_seq := r.seq; r_kind := r.kind; r_payload := r.payload; r_deliveries := l.deliveries + 1; r_headers := r.headers;
                     RETURN NEXT;
                     v_taken := v_taken + 1;
