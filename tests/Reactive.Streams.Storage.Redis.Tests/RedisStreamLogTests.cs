@@ -116,6 +116,32 @@ public sealed class RedisStreamLogTests : ServerStreamLogConformanceTests
         Assert.Equal(40, (await logs[1].ReadAsync(stream, StreamId.Min, StreamId.Max, 100)).Count);
     }
 
+    [Fact]
+    public async Task Maxlen_trimming_is_exact_and_keeps_the_newest_best_effort_entries_of_the_redis_stream()
+    {
+        await using var log = await RedisStreamLog.OpenAsync(
+            _server.ConfigurationString, new RedisStreamLogOptions { TimeProvider = Clock, LiveRetention = new LiveRetentionOptions { Floor = 4, Ceiling = 4 } });
+        var stream = NewStream();
+        var live = new List<StreamId>();
+        var durable = (await log.AppendAsync(stream, "durable", AppendMode.Durable)).Id;
+        for (var i = 0; i < 10; i++)
+        {
+            Clock.Advance(TimeSpan.FromMilliseconds(3));
+            live.Add((await log.AppendAsync(stream, $"live {i}", AppendMode.BestEffortLive)).Id);
+        }
+
+        var batch = await log.AppendBatchAsync(stream, [Utf8("b0"), Utf8("b1"), Utf8("b2")], AppendMode.BestEffortLive);
+
+        // XADD … MAXLEN 4 (exact, not ~): XLEN is the bound, and XRANGE holds the newest entries.
+        var key = $"rs:{{{stream}}}:l";
+        Assert.Equal(4, await log.Database.StreamLengthAsync(key));
+        Assert.Equal(
+            [live[^1].ToString(), batch.FirstId.ToString(), new StreamId(batch.FirstId.Milliseconds, batch.FirstId.Sequence + 1).ToString(), batch.LastId.ToString()],
+            (await log.Database.StreamRangeAsync(key)).Select(e => e.Id.ToString()));
+        Assert.Equal(5, batch.FrameCount);
+        Assert.Equal([durable.ToString()], (await log.Database.StreamRangeAsync($"rs:{{{stream}}}:d")).Select(e => e.Id.ToString()));
+    }
+
     [Theory]
     [InlineData("""{"a":{"b":[1,{"c":null}],"d":{}},"e":"$null","f":1.0000000000000002,"g":12345678901234567890,"h":"é\ud83d\ude00"}""")]
     [InlineData("""{"a":{"b":null,"x":{"y":"$null"}},"d":{"e":[]},"z":-0.0,"n":1e300}""")]
