@@ -381,4 +381,48 @@ public sealed class RedisConsumerGroupTests(RedisServerFixture server) : Consume
             Assert.Empty(await t.WaitAsync(Guard));
         }
     }
+
+    [Fact]
+    public async Task Taking_own_frames_back_is_the_native_history_read_raising_redis_s_delivery_count()
+    {
+        var log = await CreateAsync();
+        var stream = NewStream();
+        var ids = await AppendAsync(log, stream, 3);
+        await log.CreateGroupAsync(stream, "g", ConsumerGroupStart.Beginning);
+        await log.ClaimAsync(stream, "g", "a", 3, ClaimTimeout);
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(server.ConfigurationString);
+        var db = redis.GetDatabase();
+        var durable = $"rs:{{{stream}}}:d";
+
+        var own = await log.ClaimOwnPendingAsync(stream, "g", "a", ids[0], 10);
+
+        Assert.Equal(ids[1..], own.Frames.Select(f => f.Frame.Id));
+        Assert.Equal([(ids[0].ToString(), "a", 1L), (ids[1].ToString(), "a", 2L), (ids[2].ToString(), "a", 2L)], await RawPendingAsync(db, durable, "g"));
+        // The cursor is not moved: nothing new was read.
+        Assert.Equal(ids[2].ToString(), (await RawGroupAsync(db, durable, "g"))["last-delivered-id"]);
+    }
+
+    [Fact]
+    public async Task A_group_an_operator_created_on_the_durable_entries_is_used_as_it_is_and_gains_its_best_effort_half()
+    {
+        var log = await CreateAsync();
+        var stream = NewStream();
+        var ids = await AppendAsync(log, stream, 3);
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(server.ConfigurationString);
+        var db = redis.GetDatabase();
+        var durable = $"rs:{{{stream}}}:d";
+        // redis-cli XGROUP CREATE rs:{s}:d g <id of the first frame>
+        Assert.Equal("OK", (string?)await db.ExecuteAsync("XGROUP", "CREATE", (RedisKey)durable, "g", ids[0].ToString()));
+
+        // The group exists: creating it again leaves its cursor where the operator put it, and adds the other half.
+        Assert.False(await log.CreateGroupAsync(stream, "g", ConsumerGroupStart.Beginning));
+        Assert.Equal(ids[0].ToString(), (await RawGroupAsync(db, durable, "g"))["last-delivered-id"]);
+        Assert.Equal("0-0", (await RawGroupAsync(db, $"rs:{{{stream}}}:l", "g"))["last-delivered-id"]);
+
+        Assert.Equal(ids[1..], (await log.ClaimAsync(stream, "g", "a", 10, ClaimTimeout)).Frames.Select(f => f.Frame.Id));
+        var live = (await log.AppendAsync(stream, "l"u8.ToArray(), AppendMode.BestEffortLive)).Id;
+        Assert.Equal([live], (await log.ClaimAsync(stream, "g", "b", 10, ClaimTimeout)).Frames.Select(f => f.Frame.Id));
+        var info = await log.ReadGroupAsync(stream, "g");
+        Assert.Equal((live, 3L, 0L), (info!.LastDeliveredId, info.PendingCount, info.Lag));
+    }
 }
