@@ -54,19 +54,26 @@ public abstract partial class ConsumerGroupConformanceTests
         history.Add($"{what}: {want}");
     }
 
+    /// <summary>
+    /// Seeds 1-4: a read cap of 5 (below some limits) and a fixed best-effort bound of 3. Seeds 5-6: no cap in the way,
+    /// limits up to 12, and a bound that follows the best-effort rate (2 to 40), as the stream log's differential test does.
+    /// </summary>
     [Theory]
-    [InlineData(1)]
-    [InlineData(2)]
-    [InlineData(3)]
-    [InlineData(4)]
-    public async Task A_long_scenario_of_group_calls_gives_what_the_in_memory_log_gives_at_every_step(int seed)
+    [InlineData(1, 5, 3, 3, 1.0)]
+    [InlineData(2, 5, 3, 3, 1.0)]
+    [InlineData(3, 5, 3, 3, 1.0)]
+    [InlineData(4, 5, 3, 3, 1.0)]
+    [InlineData(5, 1000, 2, 40, 0.3)]
+    [InlineData(6, 1000, 2, 40, 0.3)]
+    public async Task A_long_scenario_of_group_calls_gives_what_the_in_memory_log_gives_at_every_step(int seed, int maxReadCount, int floor, int ceiling, double alpha)
     {
         var options = new StreamLogOptions
         {
             TimeProvider = Clock,
-            MaxReadCount = 5,
-            LiveRetention = new LiveRetentionOptions { Alpha = 1, Ttl = TimeSpan.FromSeconds(1), Floor = 3, Ceiling = 3 },
+            MaxReadCount = maxReadCount,
+            LiveRetention = new LiveRetentionOptions { Alpha = alpha, Ttl = TimeSpan.FromSeconds(1), Floor = floor, Ceiling = ceiling },
         };
+        var maxLimit = maxReadCount > 5 ? 13 : 8;
         // Two instances on this backend's storage, used in turn (members on several connections or processes).
         var logs = new[] { Track(await OpenLogAsync(options)), Track(await OpenLogAsync(options)) };
         var reference = Track(new InMemoryStreamLog(options));
@@ -114,7 +121,7 @@ public abstract partial class ConsumerGroupConformanceTests
 
                 case 3 or 4:
                 {
-                    var limit = random.Next(1, 8);
+                    var limit = random.Next(1, maxLimit);
                     await SameAsync(history, $"{context} claim {group} {member} {limit}", l => l.ClaimAsync(stream, group, member, limit, timeout), log, reference, Describe);
                     break;
                 }
@@ -122,7 +129,7 @@ public abstract partial class ConsumerGroupConformanceTests
                 case 5:
                 {
                     var after = ids.Count == 0 || random.Next(2) == 0 ? StreamId.Min : ids[random.Next(ids.Count)];
-                    var limit = random.Next(1, 8);
+                    var limit = random.Next(1, maxLimit);
                     await SameAsync(history, $"{context} own {group} {member} after {after} {limit}", l => l.ClaimOwnPendingAsync(stream, group, member, after, limit), log, reference, Describe);
                     break;
                 }
@@ -140,7 +147,7 @@ public abstract partial class ConsumerGroupConformanceTests
                 case 7:
                 {
                     var consumer = random.Next(2) == 0 ? null : member;
-                    var limit = random.Next(1, 8);
+                    var limit = random.Next(1, maxLimit);
                     await SameAsync(history, $"{context} pending {group} {consumer} {limit}", l => l.ReadPendingAsync(stream, group, consumer, limit), log, reference, Describe);
                     break;
                 }
