@@ -315,6 +315,7 @@ internal static class GroupScripts
     // KEYS: durable, live, times (the sorted set). ARGV: group, limit, now ms, consumer or ''. Returns {1, {id, consumer, idle ms, count}...}.
     public const string Pending = Prelude + """
         if group_of(KEYS[1], ARGV[1]) == nil or group_of(KEYS[2], ARGV[1]) == nil then return {-2} end
+        expect(KEYS[3], 'zset')
         local function pending_of(key)
             if ARGV[4] == '' then return redis.call('XPENDING', key, ARGV[1], '-', '+', ARGV[2]) end
             return redis.call('XPENDING', key, ARGV[1], '-', '+', ARGV[2], ARGV[4])
@@ -344,6 +345,7 @@ internal static class GroupScripts
         end
         local halves = {group_of(KEYS[1], ARGV[1]), group_of(KEYS[2], ARGV[1])}
         if halves[1] == nil or halves[2] == nil then return {-2} end
+        expect(KEYS[3], 'hash')
         local last = halves[1]['last-delivered-id']
         local pending, lag = 0, 0
         local held = {}

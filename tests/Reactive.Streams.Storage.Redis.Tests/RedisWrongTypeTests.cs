@@ -139,4 +139,36 @@ public sealed class RedisWrongTypeTests(RedisServerFixture server) : IAsyncLifet
 
         Assert.Equal(appended.Id, Assert.Single(await _log.ReadAsync(stream, StreamId.Min, StreamId.Max, 10)).Id);
     }
+
+    [Fact]
+    public async Task Reading_a_group_s_pending_frames_where_its_times_key_holds_a_string_names_the_key()
+    {
+        var stream = NewStream();
+        await _log.AppendAsync(stream, "x"u8.ToArray(), AppendMode.Durable);
+        await _log.CreateGroupAsync(stream, "g", ConsumerGroupStart.Beginning);
+        await _log.ClaimAsync(stream, "g", "a", 10, TimeSpan.FromSeconds(10));
+        var key = $"rs:{{{stream}}}:g:g:z";
+        await Db.KeyDeleteAsync(key);
+        await Db.StringSetAsync(key, "someone else's");
+
+        var e = await Assert.ThrowsAsync<RedisServerException>(() => _log.ReadPendingAsync(stream, "g", null, 10).AsTask());
+
+        AssertNames(e, key, "string", "zset");
+    }
+
+    [Fact]
+    public async Task Reading_a_group_where_its_members_key_holds_a_list_names_the_key()
+    {
+        var stream = NewStream();
+        await _log.AppendAsync(stream, "x"u8.ToArray(), AppendMode.Durable);
+        await _log.CreateGroupAsync(stream, "g", ConsumerGroupStart.Beginning);
+        await _log.ClaimAsync(stream, "g", "a", 10, TimeSpan.FromSeconds(10));
+        var key = $"rs:{{{stream}}}:g:g:c";
+        await Db.KeyDeleteAsync(key);
+        await Db.ListRightPushAsync(key, "someone else's");
+
+        var e = await Assert.ThrowsAsync<RedisServerException>(() => _log.ReadGroupAsync(stream, "g").AsTask());
+
+        AssertNames(e, key, "list", "hash");
+    }
 }
