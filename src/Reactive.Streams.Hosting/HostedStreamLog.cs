@@ -107,7 +107,29 @@ internal sealed class HostedStreamLog : IConsumerGroupLog, ICheckpointStore, IFo
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         var open = _open.Value;
-        return open.IsCompletedSuccessfully ? new(open.Result) : new(open.WaitAsync(cancellationToken));
+        return open.IsCompletedSuccessfully ? new(open.Result) : WaitForOpenAsync(open, cancellationToken);
+    }
+
+    private async ValueTask<IStreamLog> WaitForOpenAsync(Task<IStreamLog> open, CancellationToken cancellationToken)
+    {
+        // The disposal ends the wait too: it cancels the open, but a backend may notice that only at its next step (a
+        // server that accepted the connection and does not answer holds the open until the connect timeout), and a call
+        // waiting for the open would wait that long for a log that is gone.
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _disposing.Token);
+        try
+        {
+            return await open.WaitAsync(linked.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (_disposing.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            // As a call on a disposed log, or a tail the log's disposal ends: not a cancellation the caller never asked for.
+            throw new ObjectDisposedException(GetType().FullName, "The stream log was disposed while the call waited for it to open.");
+        }
+        catch (OperationCanceledException error) when (CallerCancellation.IsRenamed(error, cancellationToken))
+        {
+            // The wait ran on a token linked to the disposal.
+            throw CallerCancellation.Rename(error, cancellationToken);
+        }
     }
 
     public async ValueTask<AppendResult> AppendAsync(string stream, ReadOnlyMemory<byte> frame, AppendMode mode, CancellationToken cancellationToken = default) =>
