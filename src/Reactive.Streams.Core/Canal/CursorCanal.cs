@@ -483,7 +483,7 @@ public sealed class CursorCanal : ICommittableCanal<StreamFrame>, IRequeueCanal<
     /// checkpoint. Commits never move the checkpoint backwards.
     /// </summary>
     /// <param name="handled">The last handled frame.</param>
-    /// <param name="cancellationToken">Cancels the write; a token already cancelled gives a cancelled task even with nothing to write (the commit is recorded, and the next flush, pull or the disposal writes it).</param>
+    /// <param name="cancellationToken">Cancels the write; a token already cancelled gives a cancelled task even with nothing to write (the commit is recorded, and the next flush, pull or the disposal writes it), and on a disposed canal too (nothing is recorded).</param>
     /// <returns>A task that completes when the checkpoint is stored.</returns>
     /// <exception cref="ArgumentException">
     /// This canal did not hand <paramref name="handled"/> out, and committing it could skip frames never handled: it is
@@ -491,13 +491,19 @@ public sealed class CursorCanal : ICommittableCanal<StreamFrame>, IRequeueCanal<
     /// checkpoint does not cover it yet and it is not the object a pull of this canal returned (another stream's frame
     /// with the id of one of this stream's: ids are numbered per stream).
     /// </exception>
-    /// <exception cref="ObjectDisposedException">The canal is disposed: the commit is refused and changes nothing.</exception>
+    /// <exception cref="ObjectDisposedException">The canal is disposed (and the token is not cancelled): the commit is refused and changes nothing.</exception>
     public ValueTask CommitAsync(StreamFrame handled, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(handled);
         lock (_ackLock)
         {
-            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_disposed)
+            {
+                // A token cancelled before the call is looked at first on a disposed canal too, as by FlushCheckpointAsync,
+                // a pull, and ChannelWriter.WriteAsync on a closed channel: cancelled, and nothing is recorded.
+                return cancellationToken.IsCancellationRequested ? ValueTask.FromCanceled(cancellationToken) : throw new ObjectDisposedException(GetType().FullName);
+            }
+
             EnsureHandedOut(handled, nameof(handled));
             while (_unacked.Count > 0 && _unacked.Peek() <= handled.Id)
             {

@@ -74,6 +74,32 @@ public class CancelledFlushTests
     }
 
     [Fact]
+    public async Task Cursor_canal_commit_with_a_cancelled_token_on_a_disposed_canal_is_cancelled_as_its_flush_is_and_records_nothing()
+    {
+        await using var log = new InMemoryStreamLog(new StreamLogOptions { TimeProvider = _clock });
+        await log.AppendAsync("orders", "a", AppendMode.Durable);
+        await log.AppendAsync("orders", "b", AppendMode.Durable);
+        var canal = await CursorCanal.OpenAsync(log, "orders", new CursorCanalOptions { TimeProvider = _clock, CheckpointId = "reader" });
+        var batch = await canal.PullBatchAsync(10, TimeSpan.Zero);
+        await canal.CommitAsync(batch[0]);
+        await canal.DisposeAsync();
+        using var cancelled = new CancellationTokenSource();
+        await cancelled.CancelAsync();
+
+        // The token is looked at first, as by FlushCheckpointAsync on the same disposed canal, a pull on a disposed canal
+        // and ChannelWriter.WriteAsync on a closed channel (docs/canal.md, Closing).
+        var flush = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => canal.FlushCheckpointAsync(cancelled.Token).AsTask());
+        Assert.Equal(cancelled.Token, flush.CancellationToken);
+        var commit = await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await canal.CommitAsync(batch[1], cancelled.Token));
+        Assert.Equal(cancelled.Token, commit.CancellationToken);
+
+        // Nothing recorded or written, and a live token still meets the disposal.
+        await Assert.ThrowsAsync<ObjectDisposedException>(async () => await canal.CommitAsync(batch[1]));
+        Assert.Equal(batch[0].Id, canal.CommittedPosition);
+        Assert.Equal(batch[0].Id, await log.ReadCheckpointAsync("reader"));
+    }
+
+    [Fact]
     public async Task Group_canal_flush_and_commit_with_a_cancelled_token_are_cancelled_with_nothing_to_send()
     {
         await using var log = new InMemoryStreamLog(new StreamLogOptions { TimeProvider = _clock });
