@@ -93,7 +93,7 @@ public interface IStreamLog : IAsyncDisposable
     /// <param name="stream">The stream's name.</param>
     /// <param name="after">The cursor (exclusive).</param>
     /// <param name="visibility">Whether best-effort frames are returned. Best-effort frames trimmed before they are read are skipped.</param>
-    /// <param name="cancellationToken">Stops the enumeration.</param>
+    /// <param name="cancellationToken">Stops the enumeration: the next <c>MoveNextAsync</c> after it is cancelled throws, even with frames of the last read not yet yielded.</param>
     IAsyncEnumerable<StreamFrame> TailAllAsync(string stream, StreamId after, TailVisibility visibility = TailVisibility.All, CancellationToken cancellationToken = default);
 
     /// <summary>Reads the stream's summary document.</summary>

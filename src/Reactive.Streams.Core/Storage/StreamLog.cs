@@ -584,6 +584,11 @@ public abstract partial class StreamLog : IStreamLog, ICheckpointStore, IDisposa
             {
                 cursor = frame.Id;
                 yield return frame;
+
+                // The token is looked at between frames too: a batch holds up to MaxReadCount of them, and a consumer
+                // that cancels (a slow one, at shutdown) must not be handed the rest of it first. As ToAsyncEnumerable,
+                // each MoveNextAsync after a cancellation throws.
+                cancellationToken.ThrowIfCancellationRequested();
             }
         }
     }

@@ -120,4 +120,37 @@ public abstract partial class StreamLogConformanceTests
         Assert.Equal("", frames[^1].Headers["k"]);
         Assert.Equal(frames.Select(f => f.Id), (await log.TailAsync(stream, StreamId.Min, TimeSpan.Zero, 10)).Select(f => f.Id));
     }
+
+    [Fact]
+    public async Task An_endless_tail_cancelled_mid_batch_ends_at_its_next_step_and_yields_nothing_more_of_the_batch()
+    {
+        // Three frames are read in one batch; the consumer cancels after the first. A slow consumer that cancels at
+        // shutdown must not be handed the rest of a batch of up to MaxReadCount frames first (as ToAsyncEnumerable ends
+        // at its next MoveNextAsync with items buffered). Through the argument and through WithCancellation.
+        var log = await CreateAsync();
+        var stream = NewStream();
+        await log.AppendBatchAsync(stream, [Utf8("a"), Utf8("b"), Utf8("c")], AppendMode.Durable);
+        foreach (var byArgument in new[] { true, false })
+        {
+            using var cancel = new CancellationTokenSource();
+            var seen = new List<string>();
+            var error = await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
+            {
+                var tail = byArgument
+                    ? log.TailAllAsync(stream, StreamId.Min, TailVisibility.All, cancel.Token).GetAsyncEnumerator()
+                    : log.TailAllAsync(stream, StreamId.Min).GetAsyncEnumerator(cancel.Token);
+                await using (tail)
+                {
+                    while (await tail.MoveNextAsync())
+                    {
+                        seen.Add(Text(tail.Current));
+                        await cancel.CancelAsync();
+                    }
+                }
+            }).WaitAsync(Guard);
+
+            Assert.Equal(["a"], seen);
+            Assert.Equal(cancel.Token, error.CancellationToken);
+        }
+    }
 }
