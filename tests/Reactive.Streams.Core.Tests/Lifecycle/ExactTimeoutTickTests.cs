@@ -7,10 +7,10 @@ namespace Reactive.Streams.Tests.Lifecycle;
 
 /// <summary>
 /// Every wait bounded by a <see cref="TimeProvider"/> (a canal's pull deadline and linger fill time, a log's tail block,
-/// a PauseUpstream push, a dispatcher's drain) on a virtual clock: one tick before its timeout it is still waiting, and
-/// at exactly its timeout it ends, as <c>Task.WaitAsync(timeout, provider)</c> does (the oracle). The clock is advanced
-/// only while the code under test is parked on one of its timers, so no step of virtual time is lost to a timer not
-/// yet created.
+/// a PauseUpstream push, a dispatcher's drain, a delivery retry's backoff and a partial batch's flush) on a virtual
+/// clock: one tick before its timeout it is still waiting, and at exactly its timeout it ends, as
+/// <c>Task.WaitAsync(timeout, provider)</c> does (the oracle). The clock is advanced only while the code under test is
+/// parked on one of its timers, so no step of virtual time is lost to a timer not yet created.
 /// </summary>
 public class ExactTimeoutTickTests
 {
@@ -189,6 +189,81 @@ public class ExactTimeoutTickTests
 
         Assert.False(await shutdown.WaitAsync(TestLimits.Hang));
         await dispatcher.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task A_retry_is_written_exactly_when_its_backoff_ends()
+    {
+        var clock = new ParkingClock();
+        var sink = new FailingOnceSink();
+        var options = new DeliveryOptions<int> { TimeProvider = clock, BackoffBase = s_timeout, MaxBackoff = s_timeout, BackoffJitter = false };
+        await using var dispatcher = new DeliveryDispatcher<int>(options.AddSink(sink));
+        await dispatcher.DispatchAsync(1);
+        await sink.FirstAttempt.Task.WaitAsync(TestLimits.Hang);
+
+        await clock.AdvanceWhileParkedAsync(s_timeout - s_tick, sink.Written.Task);
+        Assert.False(sink.Written.Task.IsCompleted);
+        await clock.AdvanceWhileParkedAsync(s_timeout, sink.Written.Task);
+
+        await sink.Written.Task.WaitAsync(TestLimits.Hang);
+        Assert.Equal(2, sink.Attempts);
+    }
+
+    [Fact]
+    public async Task A_partial_batch_is_written_exactly_when_its_batch_flush_ends()
+    {
+        var clock = new ParkingClock();
+        var sink = new BatchSink();
+        var options = new DeliveryOptions<int> { TimeProvider = clock, MaxBatch = 10, BatchFlush = s_timeout };
+        await using var dispatcher = new DeliveryDispatcher<int>(options.AddSink(sink));
+        await dispatcher.DispatchAsync(1);
+
+        await clock.AdvanceWhileParkedAsync(s_timeout - s_tick, sink.Written.Task);
+        Assert.False(sink.Written.Task.IsCompleted);
+        await clock.AdvanceWhileParkedAsync(s_timeout, sink.Written.Task);
+
+        var written = await sink.Written.Task.WaitAsync(TestLimits.Hang);
+        Assert.Equal([1], written);
+    }
+
+    private sealed class FailingOnceSink : IDeliverySink<int>
+    {
+        private int _attempts;
+
+        public TaskCompletionSource FirstAttempt { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TaskCompletionSource Written { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public int Attempts => Volatile.Read(ref _attempts);
+
+        public string Name => "flaky";
+
+        public ValueTask WriteAsync(int item, CancellationToken cancellationToken)
+        {
+            if (Interlocked.Increment(ref _attempts) == 1)
+            {
+                FirstAttempt.TrySetResult();
+                return ValueTask.FromException(new TimeoutException("transient"));
+            }
+
+            Written.TrySetResult();
+            return default;
+        }
+    }
+
+    private sealed class BatchSink : IBatchDeliverySink<int>
+    {
+        public TaskCompletionSource<int[]> Written { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public string Name => "batch";
+
+        public ValueTask WriteAsync(int item, CancellationToken cancellationToken) => WriteBatchAsync([item], cancellationToken);
+
+        public ValueTask WriteBatchAsync(IReadOnlyList<int> items, CancellationToken cancellationToken)
+        {
+            Written.TrySetResult([.. items]);
+            return default;
+        }
     }
 
     private sealed class StuckSink : IDeliverySink<int>
