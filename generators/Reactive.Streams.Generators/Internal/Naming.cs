@@ -104,9 +104,17 @@ internal static class Naming
             : camel;
     }
 
-    /// <summary>A member name as C# source writes it: escaped with <c>@</c> when it is a keyword (<c>@class</c>).</summary>
+    /// <summary>
+    /// A type or member name as C# source writes it: escaped with <c>@</c> when it is a keyword (<c>@class</c>) or a
+    /// contextual keyword (<c>@record</c>, <c>@required</c>, <c>@file</c>, <c>@scoped</c>, <c>@var</c>): C# 11 and later refuse
+    /// some of those as an unescaped type name (CS9029, CS9056, CS9062, CS8860), and <c>@</c> is always allowed.
+    /// </summary>
     public static string Identifier(string name)
-        => SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None ? "@" + name : name;
+        => SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None || IsContextualKeyword(name) ? "@" + name : name;
+
+    /// <summary>A contextual keyword (<c>var</c>, <c>not</c>, <c>required</c>, ...), which 'var' is without a SyntaxKind of its own.</summary>
+    public static bool IsContextualKeyword(string name)
+        => name == "var" || SyntaxFacts.GetContextualKeywordKind(name) != SyntaxKind.None;
 
     /// <summary>A C# string literal for <paramref name="value"/>.</summary>
     public static string Literal(string value)

@@ -11,6 +11,8 @@ namespace Reactive.Streams.Generators.Sinks;
 /// </summary>
 internal static class SinkEmitter
 {
+    // No local is declared with 'var' and no parameter named with nameof: a type named 'var' or a namespace named 'nameof'
+    // in the sink's scope takes those words over (UnionEmitter).
     private const string Rs = "global::Reactive.Streams";
     private const string Tasks = "global::System.Threading.Tasks";
     private const string Threading = "global::System.Threading";
@@ -123,7 +125,7 @@ internal static class SinkEmitter
         }
 
         w.Line("default:");
-        w.Line($"    throw new global::System.ArgumentException($\"'{{item.GetType()}}' is not a variant of {union.Replace("global::", string.Empty)}.\", nameof(item));");
+        w.Line($"    throw new global::System.ArgumentException($\"'{{item.GetType()}}' is not a variant of {union.Replace("global::", string.Empty)}.\", \"item\");");
         w.Close();
         if (suppressed.Length > 0)
         {
@@ -280,7 +282,7 @@ internal static class SinkEmitter
             w.Close();
             w.Line();
             w.Line("// The observer ignores what it is given once it has stopped, so the dispatcher must hear of it: it retries, then dead-letters.");
-            w.Line("var completion = _buffer.Completion;");
+            w.Line($"{Tasks}.Task completion = _buffer.Completion;");
             w.Line($"return {Tasks}.ValueTask.FromException(completion.IsFaulted ? completion.Exception!.InnerException! : new {Rs}.StreamClosedException(_buffer.Name));");
             w.Close();
             w.Line();
@@ -446,7 +448,7 @@ internal static class SinkEmitter
         w.Line();
         w.Line("// The buffer faulted first (Fault, a missing degrader) and faulted the handler block with its completion's aggregate:");
         w.Line("// report the buffer's own exceptions, as an ActionBlock reports the exception given to its Fault.");
-        w.Line("var buffer = _buffer.Completion;");
+        w.Line($"{Tasks}.Task buffer = _buffer.Completion;");
         w.Open("if (buffer.IsFaulted)");
         w.Line("_completion.TrySetException(buffer.Exception!.InnerExceptions);");
         w.Line("return;");

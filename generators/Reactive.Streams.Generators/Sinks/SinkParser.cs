@@ -149,8 +149,7 @@ internal static class SinkParser
         }
         else if (UnionParser.IsContextualKeyword(sink.Name))
         {
-            // The generated part names the sink bare ('partial class required' is CS9029, 'readonly file _sink' no field)
-            // and declares its locals with 'var', which a type named 'var' takes over.
+            // The generated part names the sink bare ('partial class required' is CS9029, 'readonly file _sink' no field).
             diagnostics.Add(DiagnosticInfo.Create(
                 Diagnostics.UnusableName,
                 identifier,

@@ -73,7 +73,7 @@ internal static class JsonConverterEmitter
             w.Line($"{v} => new {union}.{variant.Name}({arguments}),");
         }
 
-        w.Line("_ => throw new global::System.ArgumentOutOfRangeException(nameof(variant)),");
+        w.Line("_ => throw new global::System.ArgumentOutOfRangeException(\"variant\"),");
         w.Close(";");
         w.Line();
         w.Line("/// <inheritdoc/>");

@@ -13,6 +13,9 @@ internal static class UnionEmitter
     public const string GeneratedCodeAttribute =
         "[global::System.CodeDom.Compiler.GeneratedCode(\"Reactive.Streams.Generators\", \"1.0.0\")]";
 
+    // The generated code declares no local with 'var' and names no parameter with nameof: a type named 'var' or anything
+    // named 'nameof' in the union's scope (a namespace, a class) takes those words over, so locals have their types written
+    // out and parameter names are string literals.
     private const string Json = "global::System.Text.Json";
 
     private const string Core = "global::Reactive.Streams";
@@ -359,7 +362,7 @@ internal static class UnionEmitter
         }
 
         w.Open($"if ({parameter} is {string.Join(" or ", model.Variants.Select(static v => Naming.Literal(v.WireName)).Distinct())})");
-        w.Line($"throw new global::System.ArgumentException($\"'{{{parameter}}}' is the wire name of a variant of {Naming.InterpolatedText(model.Name)}, which reads back as that variant; {what} is one no variant has.\", nameof({parameter}));");
+        w.Line($"throw new global::System.ArgumentException($\"'{{{parameter}}}' is the wire name of a variant of {Naming.InterpolatedText(model.Name)}, which reads back as that variant; {what} is one no variant has.\", \"{parameter}\");");
         w.Close();
         w.Line();
     }
@@ -403,14 +406,14 @@ internal static class UnionEmitter
         EmitRefuseVariantWireName(w, model, "rawWireName", "an unknown variant's wire name");
 
         w.Open($"if (rawPayload.ValueKind != {Json}.JsonValueKind.Object)");
-        w.Line("throw new global::System.ArgumentException($\"The raw payload of an unknown variant is the JSON object that carried it, not a {rawPayload.ValueKind}.\", nameof(rawPayload));");
+        w.Line("throw new global::System.ArgumentException($\"The raw payload of an unknown variant is the JSON object that carried it, not a {rawPayload.ValueKind}.\", \"rawPayload\");");
         w.Close();
         w.Line();
 
         // The payload is what the converter writes back: without the discriminator, or with another name in it, it would
         // not read back as this variant.
-        w.Open($"if (!rawPayload.TryGetProperty(\"type\", out var __type) || __type.ValueKind != {Json}.JsonValueKind.String || !__type.ValueEquals(rawWireName))");
-        w.Line("throw new global::System.ArgumentException($\"The raw payload of an unknown variant is the JSON object that carried it, whose \\\"type\\\" is its wire name '{rawWireName}'; this one has {(__type.ValueKind == global::System.Text.Json.JsonValueKind.Undefined ? \"no \\\"type\\\"\" : \"\\\"type\\\": \" + __type.GetRawText())}.\", nameof(rawPayload));");
+        w.Open($"if (!rawPayload.TryGetProperty(\"type\", out {Json}.JsonElement __type) || __type.ValueKind != {Json}.JsonValueKind.String || !__type.ValueEquals(rawWireName))");
+        w.Line("throw new global::System.ArgumentException($\"The raw payload of an unknown variant is the JSON object that carried it, whose \\\"type\\\" is its wire name '{rawWireName}'; this one has {(__type.ValueKind == global::System.Text.Json.JsonValueKind.Undefined ? \"no \\\"type\\\"\" : \"\\\"type\\\": \" + __type.GetRawText())}.\", \"rawPayload\");");
         w.Close();
         w.Line();
         w.Line("RawWireName = rawWireName;");

@@ -587,7 +587,7 @@ internal static class UnionParser
     /// </summary>
     /// <summary>A contextual keyword (<c>var</c>, <c>not</c>, <c>required</c>, ...), which 'var' is without a SyntaxKind of its own.</summary>
     internal static bool IsContextualKeyword(string name)
-        => name == "var" || SyntaxFacts.GetContextualKeywordKind(name) != SyntaxKind.None;
+        => Naming.IsContextualKeyword(name);
 
     internal static string? UnionNameProblem(string name, bool payloadless)
     {
@@ -598,8 +598,8 @@ internal static class UnionParser
 
         if (IsContextualKeyword(name))
         {
-            // The generated code names the union bare ('partial record required' is CS9029) and declares its locals with
-            // 'var', which a type named 'var' takes over.
+            // The generated code names the union bare, in patterns and expressions too ('partial record required' is CS9029,
+            // 'case var __item' a var pattern).
             return "is a contextual keyword, which the generated code would read as that keyword";
         }
 

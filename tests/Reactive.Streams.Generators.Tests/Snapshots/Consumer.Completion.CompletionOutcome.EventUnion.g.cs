@@ -253,7 +253,7 @@ partial record CompletionOutcome : global::Reactive.Streams.IEventUnion<Completi
             global::System.ArgumentNullException.ThrowIfNull(rawValue);
             if (rawValue is "success" or "failure" or "cancelled")
             {
-                throw new global::System.ArgumentException($"'{rawValue}' is the wire name of a variant of CompletionOutcome, which reads back as that variant; an unknown value is one no variant has.", nameof(rawValue));
+                throw new global::System.ArgumentException($"'{rawValue}' is the wire name of a variant of CompletionOutcome, which reads back as that variant; an unknown value is one no variant has.", "rawValue");
             }
 
             RawValue = rawValue;

@@ -247,17 +247,17 @@ partial record LeaseHistoryEvent : global::Reactive.Streams.IEventUnion<LeaseHis
             global::System.ArgumentNullException.ThrowIfNull(rawWireName);
             if (rawWireName is "acquired" or "lease_renewed" or "revoked")
             {
-                throw new global::System.ArgumentException($"'{rawWireName}' is the wire name of a variant of LeaseHistoryEvent, which reads back as that variant; an unknown variant's wire name is one no variant has.", nameof(rawWireName));
+                throw new global::System.ArgumentException($"'{rawWireName}' is the wire name of a variant of LeaseHistoryEvent, which reads back as that variant; an unknown variant's wire name is one no variant has.", "rawWireName");
             }
 
             if (rawPayload.ValueKind != global::System.Text.Json.JsonValueKind.Object)
             {
-                throw new global::System.ArgumentException($"The raw payload of an unknown variant is the JSON object that carried it, not a {rawPayload.ValueKind}.", nameof(rawPayload));
+                throw new global::System.ArgumentException($"The raw payload of an unknown variant is the JSON object that carried it, not a {rawPayload.ValueKind}.", "rawPayload");
             }
 
-            if (!rawPayload.TryGetProperty("type", out var __type) || __type.ValueKind != global::System.Text.Json.JsonValueKind.String || !__type.ValueEquals(rawWireName))
+            if (!rawPayload.TryGetProperty("type", out global::System.Text.Json.JsonElement __type) || __type.ValueKind != global::System.Text.Json.JsonValueKind.String || !__type.ValueEquals(rawWireName))
             {
-                throw new global::System.ArgumentException($"The raw payload of an unknown variant is the JSON object that carried it, whose \"type\" is its wire name '{rawWireName}'; this one has {(__type.ValueKind == global::System.Text.Json.JsonValueKind.Undefined ? "no \"type\"" : "\"type\": " + __type.GetRawText())}.", nameof(rawPayload));
+                throw new global::System.ArgumentException($"The raw payload of an unknown variant is the JSON object that carried it, whose \"type\" is its wire name '{rawWireName}'; this one has {(__type.ValueKind == global::System.Text.Json.JsonValueKind.Undefined ? "no \"type\"" : "\"type\": " + __type.GetRawText())}.", "rawPayload");
             }
 
             RawWireName = rawWireName;
@@ -391,7 +391,7 @@ public sealed class LeaseHistoryEventJsonConverter : global::Reactive.Streams.Ev
         0 => new global::Consumer.Leases.LeaseHistoryEvent.Acquired((global::Consumer.Leases.Cursor)values[0]!, (string)values[1]!, (string?)values[2], (global::System.DateTimeOffset)values[3]!),
         1 => new global::Consumer.Leases.LeaseHistoryEvent.Renewed((global::Consumer.Leases.Cursor)values[0]!, (string)values[1]!, (global::System.DateTimeOffset)values[2]!, (long)values[3]!, (int?)values[4]),
         2 => new global::Consumer.Leases.LeaseHistoryEvent.Revoked((global::Consumer.Leases.Cursor)values[0]!, (string)values[1]!, (string)values[2]!, (global::System.DateTimeOffset)values[3]!, (global::System.Collections.Generic.IReadOnlyList<string>)values[4]!),
-        _ => throw new global::System.ArgumentOutOfRangeException(nameof(variant)),
+        _ => throw new global::System.ArgumentOutOfRangeException("variant"),
     };
 
     /// <inheritdoc/>

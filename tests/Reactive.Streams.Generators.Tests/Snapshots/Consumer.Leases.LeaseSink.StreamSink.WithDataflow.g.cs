@@ -31,7 +31,7 @@ partial class LeaseSink
                 OnUnknown(__item, cancellationToken);
                 return default;
             default:
-                throw new global::System.ArgumentException($"'{item.GetType()}' is not a variant of Consumer.Leases.LeaseHistoryEvent.", nameof(item));
+                throw new global::System.ArgumentException($"'{item.GetType()}' is not a variant of Consumer.Leases.LeaseHistoryEvent.", "item");
         }
         #pragma warning restore CS0612, CS0618
     }
@@ -150,7 +150,7 @@ partial class LeaseSink
             }
 
             // The observer ignores what it is given once it has stopped, so the dispatcher must hear of it: it retries, then dead-letters.
-            var completion = _buffer.Completion;
+            global::System.Threading.Tasks.Task completion = _buffer.Completion;
             return global::System.Threading.Tasks.ValueTask.FromException(completion.IsFaulted ? completion.Exception!.InnerException! : new global::Reactive.Streams.StreamClosedException(_buffer.Name));
         }
 
@@ -276,7 +276,7 @@ partial class LeaseSink
 
             // The buffer faulted first (Fault, a missing degrader) and faulted the handler block with its completion's aggregate:
             // report the buffer's own exceptions, as an ActionBlock reports the exception given to its Fault.
-            var buffer = _buffer.Completion;
+            global::System.Threading.Tasks.Task buffer = _buffer.Completion;
             if (buffer.IsFaulted)
             {
                 _completion.TrySetException(buffer.Exception!.InnerExceptions);

@@ -214,17 +214,17 @@ partial class Outer
                 global::System.ArgumentNullException.ThrowIfNull(rawWireName);
                 if (rawWireName is "attached" or "cleared")
                 {
-                    throw new global::System.ArgumentException($"'{rawWireName}' is the wire name of a variant of InstanceTag, which reads back as that variant; an unknown variant's wire name is one no variant has.", nameof(rawWireName));
+                    throw new global::System.ArgumentException($"'{rawWireName}' is the wire name of a variant of InstanceTag, which reads back as that variant; an unknown variant's wire name is one no variant has.", "rawWireName");
                 }
 
                 if (rawPayload.ValueKind != global::System.Text.Json.JsonValueKind.Object)
                 {
-                    throw new global::System.ArgumentException($"The raw payload of an unknown variant is the JSON object that carried it, not a {rawPayload.ValueKind}.", nameof(rawPayload));
+                    throw new global::System.ArgumentException($"The raw payload of an unknown variant is the JSON object that carried it, not a {rawPayload.ValueKind}.", "rawPayload");
                 }
 
-                if (!rawPayload.TryGetProperty("type", out var __type) || __type.ValueKind != global::System.Text.Json.JsonValueKind.String || !__type.ValueEquals(rawWireName))
+                if (!rawPayload.TryGetProperty("type", out global::System.Text.Json.JsonElement __type) || __type.ValueKind != global::System.Text.Json.JsonValueKind.String || !__type.ValueEquals(rawWireName))
                 {
-                    throw new global::System.ArgumentException($"The raw payload of an unknown variant is the JSON object that carried it, whose \"type\" is its wire name '{rawWireName}'; this one has {(__type.ValueKind == global::System.Text.Json.JsonValueKind.Undefined ? "no \"type\"" : "\"type\": " + __type.GetRawText())}.", nameof(rawPayload));
+                    throw new global::System.ArgumentException($"The raw payload of an unknown variant is the JSON object that carried it, whose \"type\" is its wire name '{rawWireName}'; this one has {(__type.ValueKind == global::System.Text.Json.JsonValueKind.Undefined ? "no \"type\"" : "\"type\": " + __type.GetRawText())}.", "rawPayload");
                 }
 
                 RawWireName = rawWireName;
@@ -333,7 +333,7 @@ partial class Outer
         {
             0 => new global::Outer.InstanceTag.Attached((string)values[0]!, (string)values[1]!, (global::System.Guid)values[2]!),
             1 => new global::Outer.InstanceTag.Cleared((string)values[0]!, (global::System.Guid)values[1]!),
-            _ => throw new global::System.ArgumentOutOfRangeException(nameof(variant)),
+            _ => throw new global::System.ArgumentOutOfRangeException("variant"),
         };
 
         /// <inheritdoc/>
