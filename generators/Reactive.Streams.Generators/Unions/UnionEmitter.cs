@@ -10,8 +10,15 @@ namespace Reactive.Streams.Generators.Unions;
 /// </summary>
 internal static class UnionEmitter
 {
-    public const string GeneratedCodeAttribute =
-        "[global::System.CodeDom.Compiler.GeneratedCode(\"Reactive.Streams.Generators\", \"1.0.0\")]";
+    /// <summary>
+    /// The generator's version as its package carries it (<c>0.1.0</c>, <c>1.2.0-preview.1</c>): the assembly's informational
+    /// version without the <c>+commit</c> that Source Link appends, so the attribute names the release that generated the code
+    /// and does not change from one commit to the next.
+    /// </summary>
+    public static string GeneratorVersion { get; } = VersionOf(typeof(UnionEmitter).Assembly);
+
+    public static string GeneratedCodeAttribute { get; } =
+        $"[global::System.CodeDom.Compiler.GeneratedCode(\"Reactive.Streams.Generators\", {Naming.Literal(GeneratorVersion)})]";
 
     // The generated code declares no local with 'var' and names no parameter with nameof: a type named 'var' or anything
     // named 'nameof' in the union's scope (a namespace, a class) takes those words over, so locals have their types written
@@ -19,6 +26,19 @@ internal static class UnionEmitter
     private const string Json = "global::System.Text.Json";
 
     private const string Core = "global::Reactive.Streams";
+
+    internal static string VersionOf(System.Reflection.Assembly assembly)
+    {
+        var informational = System.Reflection.CustomAttributeExtensions
+            .GetCustomAttribute<System.Reflection.AssemblyInformationalVersionAttribute>(assembly)?.InformationalVersion;
+        if (!string.IsNullOrEmpty(informational))
+        {
+            var metadata = informational!.IndexOf('+');
+            return metadata < 0 ? informational : informational.Substring(0, metadata);
+        }
+
+        return assembly.GetName().Version?.ToString(3) ?? "0.0.0";
+    }
 
     public static string HintName(UnionModel model) => Naming.HintName(model.FullName, ".EventUnion.g.cs", model.HasCaseTwin);
 

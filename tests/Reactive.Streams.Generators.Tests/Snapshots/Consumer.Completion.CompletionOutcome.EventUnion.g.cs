@@ -4,7 +4,7 @@
 namespace Consumer.Completion;
 
 /// <summary>The kind of a <see cref="CompletionOutcome"/>: one member per variant, and <c>Other</c> for a wire name this code does not know.</summary>
-[global::System.CodeDom.Compiler.GeneratedCode("Reactive.Streams.Generators", "1.0.0")]
+[global::System.CodeDom.Compiler.GeneratedCode("Reactive.Streams.Generators", "{GeneratorVersion}")]
 public enum CompletionOutcomeKind
 {
     /// <summary>A <see cref="CompletionOutcome.Success"/>; wire name <c>success</c>.</summary>
@@ -241,7 +241,7 @@ partial record CompletionOutcome : global::Reactive.Streams.IEventUnion<Completi
     public string ToWire() => WireName;
 
     /// <summary>A wire value this code does not know, kept as it was read so it is written back unchanged.</summary>
-    [global::System.CodeDom.Compiler.GeneratedCode("Reactive.Streams.Generators", "1.0.0")]
+    [global::System.CodeDom.Compiler.GeneratedCode("Reactive.Streams.Generators", "{GeneratorVersion}")]
     public sealed record Other : CompletionOutcome
     {
         /// <summary>Keeps <paramref name="rawValue"/>.</summary>
@@ -271,7 +271,7 @@ partial record CompletionOutcome : global::Reactive.Streams.IEventUnion<Completi
 /// Reads and writes a <see cref="global::Consumer.Completion.CompletionOutcome"/> as a JSON string holding its wire name; an unknown name reads as
 /// <see cref="global::Consumer.Completion.CompletionOutcome.Other"/> and is written back unchanged. No reflection.
 /// </summary>
-[global::System.CodeDom.Compiler.GeneratedCode("Reactive.Streams.Generators", "1.0.0")]
+[global::System.CodeDom.Compiler.GeneratedCode("Reactive.Streams.Generators", "{GeneratorVersion}")]
 public sealed class CompletionOutcomeJsonConverter : global::System.Text.Json.Serialization.JsonConverter<global::Consumer.Completion.CompletionOutcome>
 {
     private static readonly global::System.Text.Json.JsonEncodedText s_wire0 = global::System.Text.Json.JsonEncodedText.Encode("success");

@@ -4,7 +4,7 @@
 namespace Consumer.Leases;
 
 /// <summary>The kind of a <see cref="LeaseHistoryEvent"/>: one member per variant, and <c>Unknown</c> for a wire name this code does not know.</summary>
-[global::System.CodeDom.Compiler.GeneratedCode("Reactive.Streams.Generators", "1.0.0")]
+[global::System.CodeDom.Compiler.GeneratedCode("Reactive.Streams.Generators", "{GeneratorVersion}")]
 public enum LeaseHistoryEventKind
 {
     /// <summary>A <see cref="LeaseHistoryEvent.Acquired"/>; wire name <c>acquired</c>.</summary>
@@ -227,7 +227,7 @@ partial record LeaseHistoryEvent : global::Reactive.Streams.IEventUnion<LeaseHis
     /// A variant this code does not know (a producer's newer variant), kept with its raw wire name and its whole
     /// JSON object, so <see cref="LeaseHistoryEventJsonConverter"/> writes it back byte for byte.
     /// </summary>
-    [global::System.CodeDom.Compiler.GeneratedCode("Reactive.Streams.Generators", "1.0.0")]
+    [global::System.CodeDom.Compiler.GeneratedCode("Reactive.Streams.Generators", "{GeneratorVersion}")]
     public sealed record Unknown : LeaseHistoryEvent
     {
         private global::Consumer.Leases.Cursor __shared0 = default!;
@@ -342,7 +342,7 @@ partial record LeaseHistoryEvent : global::Reactive.Streams.IEventUnion<LeaseHis
 /// property types other than the common scalars are read and written through <c>options.GetTypeInfo</c>, so a
 /// source-generated <c>JsonSerializerContext</c> whose options carry this converter must also list those types.
 /// </summary>
-[global::System.CodeDom.Compiler.GeneratedCode("Reactive.Streams.Generators", "1.0.0")]
+[global::System.CodeDom.Compiler.GeneratedCode("Reactive.Streams.Generators", "{GeneratorVersion}")]
 public sealed class LeaseHistoryEventJsonConverter : global::Reactive.Streams.EventUnionJsonConverter<global::Consumer.Leases.LeaseHistoryEvent>
 {
     /// <summary>Creates the converter.</summary>

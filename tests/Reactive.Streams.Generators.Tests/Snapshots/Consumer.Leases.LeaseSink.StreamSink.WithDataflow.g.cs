@@ -13,7 +13,7 @@ partial class LeaseSink
     /// <returns>The handler's task, or a completed task for a synchronous handler.</returns>
     /// <exception cref="global::System.ArgumentNullException"><paramref name="item"/> is null.</exception>
     /// <exception cref="global::System.ArgumentException"><paramref name="item"/> is not a variant: its type derives from the union outside its declaration.</exception>
-    [global::System.CodeDom.Compiler.GeneratedCode("Reactive.Streams.Generators", "1.0.0")]
+    [global::System.CodeDom.Compiler.GeneratedCode("Reactive.Streams.Generators", "{GeneratorVersion}")]
     public global::System.Threading.Tasks.ValueTask DispatchAsync(global::Consumer.Leases.LeaseHistoryEvent item, global::System.Threading.CancellationToken cancellationToken = default)
     {
         global::System.ArgumentNullException.ThrowIfNull(item);
@@ -42,7 +42,7 @@ partial class LeaseSink
     /// <param name="timeProvider">The clock for a PauseUpstream timeout; <see cref="global::System.TimeProvider.System"/> when null.</param>
     /// <param name="pauseTimeout">Under PauseUpstream, how long a push may wait for room; forever when null.</param>
     /// <returns>New options for a stream of the sink's union.</returns>
-    [global::System.CodeDom.Compiler.GeneratedCode("Reactive.Streams.Generators", "1.0.0")]
+    [global::System.CodeDom.Compiler.GeneratedCode("Reactive.Streams.Generators", "{GeneratorVersion}")]
     public static global::Reactive.Streams.BoundedStreamOptions<global::Consumer.Leases.LeaseHistoryEvent> CreateStreamOptions(global::System.TimeProvider? timeProvider = null, global::System.TimeSpan? pauseTimeout = null) =>
         new(global::Reactive.Streams.BackpressurePolicy.DegradeQuality, 16)
         {
@@ -60,7 +60,7 @@ partial class LeaseSink
     /// <param name="pauseTimeout">Under PauseUpstream, how long <c>OnNext</c> may block for room; forever when null.</param>
     /// <param name="scheduler">Where the handler loop starts when items arrive in an empty buffer (a virtual-time scheduler in tests); the thread pool when null.</param>
     /// <returns>The observer; dispose it to stop delivery.</returns>
-    [global::System.CodeDom.Compiler.GeneratedCode("Reactive.Streams.Generators", "1.0.0")]
+    [global::System.CodeDom.Compiler.GeneratedCode("Reactive.Streams.Generators", "{GeneratorVersion}")]
     public Observer CreateObserver(global::System.TimeProvider? timeProvider = null, global::System.TimeSpan? pauseTimeout = null, global::System.Reactive.Concurrency.IScheduler? scheduler = null) =>
         new(this, CreateStreamOptions(timeProvider, pauseTimeout), scheduler);
 
@@ -70,7 +70,7 @@ partial class LeaseSink
     /// is <c>DispatchAsync</c>. <c>OnNext</c> never calls a handler and never throws; an overflow under Fail, a PauseUpstream
     /// timeout or a handler's exception fails the observer and shows in <c>Completion</c>, as with <c>SubscribeAsync</c>.
     /// </summary>
-    [global::System.CodeDom.Compiler.GeneratedCode("Reactive.Streams.Generators", "1.0.0")]
+    [global::System.CodeDom.Compiler.GeneratedCode("Reactive.Streams.Generators", "{GeneratorVersion}")]
     public sealed class Observer : global::Reactive.Streams.BackpressureObserver<global::Consumer.Leases.LeaseHistoryEvent>
     {
         internal Observer(LeaseSink sink, global::Reactive.Streams.BoundedStreamOptions<global::Consumer.Leases.LeaseHistoryEvent> options, global::System.Reactive.Concurrency.IScheduler? scheduler)
@@ -92,7 +92,7 @@ partial class LeaseSink
     /// <param name="timeProvider">The clock of the sink's own buffer, if it has one; <see cref="global::System.TimeProvider.System"/> when null.</param>
     /// <returns>The delivery sink; dispose it after the dispatcher has shut down.</returns>
     /// <exception cref="global::System.ArgumentException"><paramref name="name"/> is empty.</exception>
-    [global::System.CodeDom.Compiler.GeneratedCode("Reactive.Streams.Generators", "1.0.0")]
+    [global::System.CodeDom.Compiler.GeneratedCode("Reactive.Streams.Generators", "{GeneratorVersion}")]
     public DeliverySink CreateDeliverySink(string? name = null, global::System.TimeProvider? timeProvider = null) =>
         new(this, name ?? "LeaseSink", timeProvider);
 
@@ -103,7 +103,7 @@ partial class LeaseSink
     /// still be evicted: the at-most-once contract of the policy, as with <c>OnFull.Drop</c>). A pump hands buffered
     /// items to the handlers in order. <see cref="Options"/> makes the dispatcher's queue block, so nothing is lost before it.
     /// </summary>
-    [global::System.CodeDom.Compiler.GeneratedCode("Reactive.Streams.Generators", "1.0.0")]
+    [global::System.CodeDom.Compiler.GeneratedCode("Reactive.Streams.Generators", "{GeneratorVersion}")]
     public sealed class DeliverySink : global::Reactive.Streams.IDeliverySink<global::Consumer.Leases.LeaseHistoryEvent>, global::System.IAsyncDisposable
     {
         // Marks the flow of a handler this sink's buffer runs (its continuations, and work it starts), so that a disposal
@@ -214,7 +214,7 @@ partial class LeaseSink
     /// </summary>
     /// <param name="timeProvider">The buffer's clock; <see cref="global::System.TimeProvider.System"/> when null.</param>
     /// <returns>The target; link a source to it, or <c>SendAsync</c>/<c>Post</c> to it.</returns>
-    [global::System.CodeDom.Compiler.GeneratedCode("Reactive.Streams.Generators", "1.0.0")]
+    [global::System.CodeDom.Compiler.GeneratedCode("Reactive.Streams.Generators", "{GeneratorVersion}")]
     public Target CreateTarget(global::System.TimeProvider? timeProvider = null) =>
         new(this, CreateStreamOptions(timeProvider));
 
@@ -226,7 +226,7 @@ partial class LeaseSink
     /// faults it and the buffer. Under Fail, a linked source keeps a declined message and offers it again only when its
     /// oldest message changes, so a chain that must drain links to a PauseUpstream sink instead.
     /// </summary>
-    [global::System.CodeDom.Compiler.GeneratedCode("Reactive.Streams.Generators", "1.0.0")]
+    [global::System.CodeDom.Compiler.GeneratedCode("Reactive.Streams.Generators", "{GeneratorVersion}")]
     public sealed class Target : global::System.Threading.Tasks.Dataflow.ITargetBlock<global::Consumer.Leases.LeaseHistoryEvent>
     {
         private readonly global::Reactive.Streams.BackpressureBlock<global::Consumer.Leases.LeaseHistoryEvent> _buffer;

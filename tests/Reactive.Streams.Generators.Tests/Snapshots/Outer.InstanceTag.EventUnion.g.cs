@@ -4,7 +4,7 @@
 partial class Outer
 {
     /// <summary>The kind of a <see cref="InstanceTag"/>: one member per variant, and <c>Unknown</c> for a wire name this code does not know.</summary>
-    [global::System.CodeDom.Compiler.GeneratedCode("Reactive.Streams.Generators", "1.0.0")]
+    [global::System.CodeDom.Compiler.GeneratedCode("Reactive.Streams.Generators", "{GeneratorVersion}")]
     internal enum InstanceTagKind
     {
         /// <summary>A <see cref="InstanceTag.Attached"/>; wire name <c>attached</c>.</summary>
@@ -196,7 +196,7 @@ partial class Outer
         /// A variant this code does not know (a producer's newer variant), kept with its raw wire name and its whole
         /// JSON object, so <see cref="InstanceTagJsonConverter"/> writes it back byte for byte.
         /// </summary>
-        [global::System.CodeDom.Compiler.GeneratedCode("Reactive.Streams.Generators", "1.0.0")]
+        [global::System.CodeDom.Compiler.GeneratedCode("Reactive.Streams.Generators", "{GeneratorVersion}")]
         public sealed record Unknown : InstanceTag
         {
             private string __shared0 = default!;
@@ -299,7 +299,7 @@ partial class Outer
     /// property types other than the common scalars are read and written through <c>options.GetTypeInfo</c>, so a
     /// source-generated <c>JsonSerializerContext</c> whose options carry this converter must also list those types.
     /// </summary>
-    [global::System.CodeDom.Compiler.GeneratedCode("Reactive.Streams.Generators", "1.0.0")]
+    [global::System.CodeDom.Compiler.GeneratedCode("Reactive.Streams.Generators", "{GeneratorVersion}")]
     internal sealed class InstanceTagJsonConverter : global::Reactive.Streams.EventUnionJsonConverter<global::Outer.InstanceTag>
     {
         /// <summary>Creates the converter.</summary>
