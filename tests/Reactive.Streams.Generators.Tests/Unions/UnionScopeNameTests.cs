@@ -204,6 +204,75 @@ public sealed class UnionScopeNameTests
                 }
             }
             """ },
+        // A using static or an alias that brings in a method named nameof or a type named var: the names the generated code
+        // once bound (a nameof method would have been called with the value, and its result passed as the parameter name).
+        { "a method named nameof brought in by a using static", $$"""
+            namespace Tools
+            {
+                public static class Names
+                {
+                    public static string nameof(object? value) => "not a parameter name";
+                }
+            }
+            namespace Shop
+            {
+                using static Tools.Names;
+                {{Declarations}}
+            }
+            """ },
+        { "an alias named var", $$"""
+            namespace Shop
+            {
+                using @var = System.Text.StringBuilder;
+                {{Declarations}}
+            }
+            """ },
+        // Containers whose modifiers a partial declaration must repeat or may leave out.
+        { "a readonly partial struct container", $$"""
+            namespace Shop
+            {
+                public readonly partial struct Holder
+                {
+                    {{Declarations}}
+                }
+            }
+            """ },
+        { "a ref partial struct container", $$"""
+            namespace Shop
+            {
+                public ref partial struct Holder
+                {
+                    {{Declarations}}
+                }
+            }
+            """ },
+        { "a readonly partial record struct container", $$"""
+            namespace Shop
+            {
+                public readonly partial record struct Holder
+                {
+                    {{Declarations}}
+                }
+            }
+            """ },
+        { "an abstract partial class container", $$"""
+            namespace Shop
+            {
+                public abstract partial class Holder
+                {
+                    {{Declarations}}
+                }
+            }
+            """ },
+        { "a sealed partial record container", $$"""
+            namespace Shop
+            {
+                public sealed partial record Holder
+                {
+                    {{Declarations}}
+                }
+            }
+            """ },
         // Roslyn reports a nested type in a generic type's non-generic nested type as a member of a generic type too.
         { "a union in a class nested in a generic type", $$"""
             namespace Shop
