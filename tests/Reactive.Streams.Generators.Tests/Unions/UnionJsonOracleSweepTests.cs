@@ -5,6 +5,24 @@ using Reactive.Streams.Generators.Tests.Fixtures;
 
 namespace Reactive.Streams.Generators.Tests.Unions;
 
+[EventUnion]
+public abstract partial record DocumentEvent
+{
+    public sealed record Stored(string Id, JsonElement Data, JsonElement? Maybe, System.Text.Json.Nodes.JsonNode? Node, object? Any) : DocumentEvent;
+
+    public sealed record Dropped(string Id) : DocumentEvent;
+}
+
+[JsonPolymorphic(TypeDiscriminatorPropertyName = "type")]
+[JsonDerivedType(typeof(Stored), "stored")]
+[JsonDerivedType(typeof(Dropped), "dropped")]
+public abstract record MirrorDocument
+{
+    public sealed record Stored(string Id, JsonElement Data, JsonElement? Maybe, System.Text.Json.Nodes.JsonNode? Node, object? Any) : MirrorDocument;
+
+    public sealed record Dropped(string Id) : MirrorDocument;
+}
+
 /// <summary>
 /// A sweep of odd JSON values and odd objects read by the union's converter and by System.Text.Json's own
 /// <c>[JsonPolymorphic]</c> twin of the same hierarchy, under the options that change how a value is read: each read has
@@ -163,6 +181,54 @@ public sealed class UnionJsonOracleSweepTests
         Assert.Equal(JsonSerializer.Serialize(theirMap, theirs), map);
         Assert.Equal(array, JsonSerializer.Serialize(JsonSerializer.Deserialize<ParcelEvent[]>(array, ours), ours));
         Assert.Equal(map, JsonSerializer.Serialize(JsonSerializer.Deserialize<Dictionary<string, List<ParcelEvent?>>>(map, ours), ours));
+    }
+
+    // JSON-valued properties (JsonElement, JsonElement?, JsonNode?, object?) holding a JSON null, an undefined element, a
+    // boxed default: written under each DefaultIgnoreCondition as the twin writes them, and read back as it reads them.
+    [Theory]
+    [InlineData(JsonIgnoreCondition.Never)]
+    [InlineData(JsonIgnoreCondition.WhenWritingNull)]
+    [InlineData(JsonIgnoreCondition.WhenWritingDefault)]
+    public void JSON_valued_properties_are_written_and_read_as_the_twin_does(JsonIgnoreCondition ignore)
+    {
+        var (ours, theirs) = Options(o => o.DefaultIgnoreCondition = ignore);
+        var jsonNull = JsonDocument.Parse("null").RootElement;
+        var number = JsonDocument.Parse("0").RootElement;
+        var cases = new (JsonElement Data, JsonElement? Maybe, System.Text.Json.Nodes.JsonNode? Node, object? Any)[]
+        {
+            (jsonNull, jsonNull, null, null),
+            (number, null, System.Text.Json.Nodes.JsonValue.Create(0), 0),
+            (default, default(JsonElement), System.Text.Json.Nodes.JsonNode.Parse("null"), false),
+            (number, number, new System.Text.Json.Nodes.JsonObject(), jsonNull),
+        };
+        foreach (var (data, maybe, node, any) in cases)
+        {
+            var a = Try(() => JsonSerializer.Serialize<DocumentEvent>(new DocumentEvent.Stored("d", data, maybe, node, any), ours));
+            var b = Try(() => JsonSerializer.Serialize<MirrorDocument>(new MirrorDocument.Stored("d", data, maybe, node, any), theirs));
+            Assert.Equal(b, a);
+        }
+
+        foreach (var json in new[]
+        {
+            """{"type":"stored","id":"d","data":null,"maybe":null,"node":null,"any":null}""",
+            """{"type":"stored","id":"d"}""",
+            """{"type":"stored","id":"d","data":{"x":[1,null]},"maybe":"s","node":[null],"any":{"type":"dropped"}}""",
+        })
+        {
+            Assert.Equal(Outcome<MirrorDocument>(json, theirs), Outcome<DocumentEvent>(json, ours));
+        }
+    }
+
+    private static string Try(Func<string> write)
+    {
+        try
+        {
+            return write();
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException or NotSupportedException)
+        {
+            return e.GetType().Name;
+        }
     }
 
     private static (JsonSerializerOptions Ours, JsonSerializerOptions Theirs) Options(Action<JsonSerializerOptions> configure)
