@@ -23,6 +23,30 @@ public abstract record MirrorDocument
     public sealed record Dropped(string Id) : MirrorDocument;
 }
 
+// The Packed/Lost shape of ParcelEvent, with its converter declared where System.Text.Json's source generator sees it, and
+// a context used as is: the sweep's odd scalars read through the context as through reflection.
+[EventUnion]
+[JsonConverter(typeof(EventUnionConverter<ContextParcel>))]
+public abstract partial record ContextParcel
+{
+    public sealed record Packed(
+        string Id,
+        int Boxes = 1,
+        string Carrier = "post",
+        ParcelSize Size = ParcelSize.Large,
+        decimal Weight = 2.50m,
+        int? Priority = 3,
+        string? Note = null,
+        double Ratio = -0.25,
+        long Limit = long.MinValue) : ContextParcel;
+
+    public sealed record Lost(string Id, DateTimeOffset At = default) : ContextParcel;
+}
+
+[JsonSerializable(typeof(ContextParcel))]
+[JsonSerializable(typeof(ParcelSize))]
+public partial class ContextParcelContext : JsonSerializerContext;
+
 /// <summary>
 /// A sweep of odd JSON values and odd objects read by the union's converter and by System.Text.Json's own
 /// <c>[JsonPolymorphic]</c> twin of the same hierarchy, under the options that change how a value is read: each read has
@@ -81,6 +105,30 @@ public sealed class UnionJsonOracleSweepTests
             if (a != b)
             {
                 differences.Add($"{json}\n  union: {a}\n  twin:  {b}");
+            }
+        }
+
+        Assert.True(differences.Count == 0, string.Join("\n", differences));
+    }
+
+    // A source-generated context (the AOT setup) reads and writes the same odd scalars as reflection does, under each
+    // NumberHandling: the scalars the converter reads directly, and those it reads through the context's type info.
+    [Theory]
+    [MemberData(nameof(NumberHandlings))]
+    public void Odd_scalar_values_read_through_a_source_generated_context_as_through_reflection(string numberHandling)
+    {
+        var handling = Enum.Parse<JsonNumberHandling>(numberHandling);
+        var reflection = new JsonSerializerOptions { NumberHandling = handling, TypeInfoResolver = new DefaultJsonTypeInfoResolver() };
+        var context = new JsonSerializerOptions { NumberHandling = handling, TypeInfoResolver = ContextParcelContext.Default };
+        var differences = new List<string>();
+        foreach (var (variant, property, value) in s_values)
+        {
+            var json = $$"""{"type":"{{variant}}","id":"p",{{Name(property, reflection)}}:{{value}}}""";
+            var a = Outcome<ContextParcel>(json, context);
+            var b = Outcome<ParcelEvent>(json, reflection);
+            if (a != b)
+            {
+                differences.Add($"{json}\n  context:    {a}\n  reflection: {b}");
             }
         }
 
