@@ -348,6 +348,47 @@ public sealed class UnionScopeNameTests
         Assert.Empty(run.CompilationDiagnostics);
     }
 
+    // The '@' a containing type named with a contextual keyword keeps in the generated declaration is no part of its name:
+    // the sink's file is named as before ("Shop.record.OrderSink"), and a sibling class named _record keeps a file of its
+    // own (one hint name twice fails the whole generator, CS8785).
+    [Fact]
+    public void Sinks_in_sibling_classes_named_record_and__record_get_a_file_each()
+    {
+        var run = TestCompilation.Run("""
+            #pragma warning disable CS1591
+            using Reactive.Streams;
+            namespace Shop;
+            [EventUnion]
+            public abstract partial record Order
+            {
+                public sealed record Placed(string Id) : Order;
+            }
+            public static partial class @record
+            {
+                [StreamSink(typeof(Order))]
+                [Backpressure(BackpressurePolicy.Fail, Capacity = 2)]
+                public partial class OrderSink
+                {
+                    public void OnPlaced(Order.Placed item) { }
+                }
+            }
+            public static partial class _record
+            {
+                [StreamSink(typeof(Order))]
+                [Backpressure(BackpressurePolicy.Fail, Capacity = 2)]
+                public partial class OrderSink
+                {
+                    public void OnPlaced(Order.Placed item) { }
+                }
+            }
+            """);
+
+        Assert.Empty(run.GeneratorDiagnostics);
+        Assert.Empty(run.CompilationDiagnostics);
+        Assert.Contains("Shop.record.OrderSink.StreamSink.g.cs", run.Sources.Keys);
+        Assert.Contains("Shop._record.OrderSink.StreamSink.g.cs", run.Sources.Keys);
+    }
+
     // One union declared in two files, one with a file-scoped namespace and one with a block namespace of the same name: one
     // union, whose variants come from both files.
     [Fact]
