@@ -17,6 +17,9 @@ public sealed class HintNameTests
         { "a name with a combining mark", new[] { Union("Shop", "Caf\u0065\u0301"), Union("Shop", "Cafe_") } },
         { "unicode letters", new[] { Union("Магазин", "Заказ"), Union("店", "注文") } },
         { "keywords as namespaces", new[] { Union("@class.@event", "Order") } },
+        // The '@' of a keyword is no part of the name: a namespace or class @class and one named _class are two places.
+        { "a keyword namespace and the keyword with an underscore", new[] { Union("Shop.@class", "Order"), Union("Shop._class", "Order") } },
+        { "a keyword container and the keyword with an underscore", new[] { "#pragma warning disable CS1591\nusing Reactive.Streams;\nnamespace Shop;\npublic static partial class @class\n{\n    [EventUnion]\n    public abstract partial record Order\n    {\n        public sealed record Placed(string Id) : Order;\n    }\n}\n", "#pragma warning disable CS1591\nusing Reactive.Streams;\nnamespace Shop;\npublic static partial class _class\n{\n    [EventUnion]\n    public abstract partial record Order\n    {\n        public sealed record Placed(string Id) : Order;\n    }\n}\n" } },
         { "a very long name", new[] { Union("Shop", new string('O', 400)) } },
         // Roslyn compares hint names ignoring case (a file system may): two unions whose names differ in case only, or in
         // namespaces that do, each need a file of their own.

@@ -173,7 +173,7 @@ internal static class Naming
     /// combining mark, a connector such as '‿', a formatting character, all legal in C# identifiers) becomes '_', and the
     /// name then ends with a hash of the exact type name, so that <c>A‿B</c> and <c>A_B</c> get two files rather than one
     /// hint name twice (an ArgumentException that fails the whole generator, CS8785). The '@' of a keyword used as a name
-    /// is written '_' without a hash, as before. Roslyn compares hint names ignoring case (as a file system may), so a name
+    /// is left out. Roslyn compares hint names ignoring case (as a file system may), so a name
     /// with a case twin (<paramref name="caseTwin"/>: <c>Shop.Order</c> beside <c>Shop.ORDER</c>, or in a namespace
     /// <c>SHOP</c>) ends with the hash too.
     /// </summary>
@@ -184,9 +184,16 @@ internal static class Naming
         var replaced = false;
         foreach (var c in name)
         {
+            // The '@' of an escaped keyword (@class, @record) is no part of the name: left out, so the hint name is the type's
+            // name ('class'), which no other type can have. Written '_', it was the hint name of a type named _class beside
+            // it, and one hint name twice fails the whole generator (CS8785).
+            if (c == '@')
+            {
+                continue;
+            }
+
             var kept = char.IsLetterOrDigit(c) || c == '.' || c == '_';
-            // The '@' of an escaped keyword (@class) is no part of the name: written '_' as ever, it is no replacement.
-            replaced |= !kept && c != '@';
+            replaced |= !kept;
             builder.Append(kept ? c : '_');
         }
 

@@ -25,16 +25,8 @@ internal static class SinkEmitter
         var prefix = model.Namespace.Length == 0 ? string.Empty : model.Namespace + ".";
         foreach (var container in model.ContainingTypes)
         {
-            // A container named with a contextual keyword is declared '@record' (Naming.Identifier), but that '@' is no part
-            // of its name: the hint name says 'record', as for a union in it, and not '_record', which a sibling class
-            // named _record has (one hint name twice fails the whole generator, CS8785).
-            var name = container.Substring(container.LastIndexOf(' ') + 1);
-            if (name.StartsWith("@", StringComparison.Ordinal) && Naming.IsContextualKeyword(name.Substring(1)))
-            {
-                name = name.Substring(1);
-            }
-
-            prefix += name + ".";
+            // Declared with its '@' when named with a keyword (Naming.Identifier), which Naming.HintName leaves out.
+            prefix += container.Substring(container.LastIndexOf(' ') + 1) + ".";
         }
 
         return Naming.HintName(prefix + model.Name, ".StreamSink.g.cs", model.HasCaseTwin);

@@ -163,7 +163,7 @@ public sealed class SinkDiagnosticsTests
         var run = TestCompilation.Run(Sources.LeaseHistory, Sink);
 
         Assert.Empty(run.GeneratorDiagnostics);
-        Assert.Contains("_struct.event.StreamSink.g.cs", run.Sources.Keys);
+        Assert.Contains("struct.event.StreamSink.g.cs", run.Sources.Keys);
         Assert.Empty(run.CompilationDiagnostics);
     }
 
