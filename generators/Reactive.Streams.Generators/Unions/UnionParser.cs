@@ -581,14 +581,14 @@ internal static class UnionParser
         return null;
     }
 
-    /// <summary>
-    /// Why the union cannot have this name in generated code: a C# keyword, or the name of a member the generator adds to
-    /// it (a member cannot have its type's name, CS0542).
-    /// </summary>
     /// <summary>A contextual keyword (<c>var</c>, <c>not</c>, <c>required</c>, ...), which 'var' is without a SyntaxKind of its own.</summary>
     internal static bool IsContextualKeyword(string name)
         => Naming.IsContextualKeyword(name);
 
+    /// <summary>
+    /// Why the union cannot have this name in generated code: a C# keyword, or the name of a member the generator adds to
+    /// it (a member cannot have its type's name, CS0542).
+    /// </summary>
     internal static string? UnionNameProblem(string name, bool payloadless)
     {
         if (SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None)
