@@ -29,7 +29,9 @@ internal interface IMeteredSource
 /// second tag (<c>stream-*</c> and the policy, say), created on the first such fold. The sum over all series of a
 /// counter never goes down, and the number of series stays bounded by the live unnamed components plus a few shared
 /// ones, however many unnamed components come and go. A listener stops exporting a series its callback no longer
-/// reports (OpenTelemetry exports only the attribute sets a callback observed).
+/// reports (OpenTelemetry exports only the attribute sets a callback observed). A component that registers under a
+/// generated name whose components have all ended (an operator subscribed again) starts a new series from zero; the
+/// ended ones stay reported in the shared series, where they fold once collected, so no series goes down.
 /// </para>
 /// </remarks>
 internal sealed class MeterSeries
@@ -152,6 +154,12 @@ internal sealed class MeterSeries
         private readonly Lock _lock = new();
         private readonly Dictionary<(string Kind, string First, string Second), MeterSeries> _series = [];
 
+        // Series of a generated name whose components had all ended (and so were reported in their shared series) when a
+        // new component registered under the same name (an operator subscribed again, as Retry and Repeat do): they
+        // keep being reported in the shared series until their components are collected and folded there, and the new
+        // component starts a series of its own from zero, so no series takes back counts already reported in another.
+        private readonly List<MeterSeries> _detached = [];
+
         /// <summary>
         /// Adds <paramref name="source"/> to the series of <paramref name="kind"/> tagged <paramref name="firstTag"/> and
         /// <paramref name="secondTag"/>. The returned registration must be kept by the source (a field): it lives and dies
@@ -178,7 +186,14 @@ internal sealed class MeterSeries
             var key = (kind, firstTag.Value?.ToString() ?? string.Empty, secondTag.Value?.ToString() ?? string.Empty);
             lock (_lock)
             {
-                if (!_series.TryGetValue(key, out var series))
+                if (_series.TryGetValue(key, out var series) && series.ReportsAsEnded)
+                {
+                    _series.Remove(key);
+                    _detached.Add(series);
+                    series = null;
+                }
+
+                if (series is null)
                 {
                     series = new MeterSeries(this, key, [firstTag, secondTag], width, gauges, endedName);
                     _series.Add(key, series);
@@ -204,21 +219,34 @@ internal sealed class MeterSeries
             Span<long> totals = stackalloc long[MaxWidth];
             lock (_lock)
             {
-                foreach (var (key, series) in _series)
+                foreach (var series in _series.Values)
                 {
-                    if (key.Kind == kind)
-                    {
-                        var width = totals[..series._retired.Length];
-                        width.Clear();
-                        series.AddTo(width);
-                        var (first, tags) = series.ReportsAsEnded
-                            ? (series._endedName!, new KeyValuePair<string, object?>[] { new(series.Tags[0].Key, series._endedName), series.Tags[1] })
-                            : (key.First, series.Tags);
-                        reported[(first, key.Second)] = reported.TryGetValue((first, key.Second), out var sum)
-                            ? (sum.Value + width[index], sum.Tags)
-                            : (width[index], tags);
-                    }
+                    Add(series, totals);
                 }
+
+                foreach (var series in _detached)
+                {
+                    Add(series, totals);
+                }
+            }
+
+            void Add(MeterSeries series, Span<long> totals)
+            {
+                var key = series._key;
+                if (key.Kind != kind)
+                {
+                    return;
+                }
+
+                var width = totals[..series._retired.Length];
+                width.Clear();
+                series.AddTo(width);
+                var (first, tags) = series.ReportsAsEnded
+                    ? (series._endedName!, new KeyValuePair<string, object?>[] { new(series.Tags[0].Key, series._endedName), series.Tags[1] })
+                    : (key.First, series.Tags);
+                reported[(first, key.Second)] = reported.TryGetValue((first, key.Second), out var sum)
+                    ? (sum.Value + width[index], sum.Tags)
+                    : (width[index], tags);
             }
 
             var measurements = new List<Measurement<long>>(reported.Count);
@@ -245,7 +273,11 @@ internal sealed class MeterSeries
                     return;
                 }
 
-                _series.Remove(series._key);
+                if (!_detached.Remove(series))
+                {
+                    _series.Remove(series._key);
+                }
+
                 var sharedKey = (series._key.Kind, endedName, series._key.Second);
                 if (!_series.TryGetValue(sharedKey, out var shared))
                 {

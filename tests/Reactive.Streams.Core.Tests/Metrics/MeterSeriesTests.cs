@@ -263,6 +263,71 @@ public sealed class MeterSeriesTests
         Assert.Equal(1, Value(seen, "reactive_streams.stream.depth", name));
     }
 
+    [Fact]
+    public void An_unnamed_operator_resubscribed_while_its_ended_subscription_is_still_held_starts_its_series_anew_and_no_series_goes_down()
+    {
+        // What Retry and Repeat do: subscribe the same operator again right after the last subscription ended, while that
+        // one is still referenced (not yet collected). Its counts are reported in stream-* as soon as it ends; the new
+        // subscription must not take them back into stream-N, or stream-* goes down (to no value) and stream-N counts
+        // them a second time for an exporter that keeps the last value it saw of each series.
+        using var meter = new ScopedMeter();
+        var scheduler = new Reactive.Streams.Testing.TestScheduler();
+        var (name, ended) = SubscribeTwiceInTurn(meter, scheduler);
+
+        // Once both are collected, the folds keep every count in stream-*, once.
+        scheduler.Start();
+        CollectAll(ended);
+        Assert.All(ended, weak => Assert.False(weak.IsAlive, "An ended subscription was not collected."));
+        var collected = meter.Collect();
+        Assert.Equal([("stream-*", "DropOldest")], StreamSeries(collected));
+        Assert.Equal(4, Value(collected, "reactive_streams.stream.items.pushed", "stream-*"));
+        Assert.Equal(1, Value(collected, "reactive_streams.stream.items.dropped", "stream-*"));
+        Assert.DoesNotContain(collected, m => m.Stream == name);
+    }
+
+    /// <summary>
+    /// An unnamed DropOldest operator of capacity 2 on <paramref name="scheduler"/> (not run): a subscription takes 1, 2,
+    /// 3 and is disposed; a second subscription, made while the first is still held, takes 4 and is disposed. Asserts
+    /// the series after each step; returns the operator's generated name and both subscriptions, weakly.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static (string Name, List<WeakReference> Ended) SubscribeTwiceInTurn(ScopedMeter meter, Reactive.Streams.Testing.TestScheduler scheduler)
+    {
+        var subject = new Subject<int>();
+        var buffered = subject.WithBackpressure(new BoundedStreamOptions<int>(BackpressurePolicy.DropOldest, 2) { MeterFactory = meter.Factory }, scheduler);
+
+        var first = System.ObservableExtensions.Subscribe(buffered);
+        var name = ((IMeteredStream)first).Name;
+        subject.OnNext(1);
+        subject.OnNext(2);
+        subject.OnNext(3);
+        first.Dispose();
+
+        var afterFirst = meter.Collect();
+        Assert.Equal([("stream-*", "DropOldest")], StreamSeries(afterFirst));
+        Assert.Equal(3, Value(afterFirst, "reactive_streams.stream.items.pushed", "stream-*"));
+
+        var second = System.ObservableExtensions.Subscribe(buffered);
+        Assert.Equal(name, ((IMeteredStream)second).Name);
+        subject.OnNext(4);
+
+        var whileSecond = meter.Collect();
+        Assert.Equal([("stream-*", "DropOldest"), (name, "DropOldest")], StreamSeries(whileSecond).OrderBy(s => s.Stream == name).ToList());
+        Assert.Equal(3, Value(whileSecond, "reactive_streams.stream.items.pushed", "stream-*"));
+        Assert.Equal(1, Value(whileSecond, "reactive_streams.stream.items.pushed", name));
+        Assert.Equal(1, Value(whileSecond, "reactive_streams.stream.items.dropped", "stream-*"));
+        Assert.Equal(0, Value(whileSecond, "reactive_streams.stream.items.dropped", name));
+        Assert.Equal(0, Value(whileSecond, "reactive_streams.stream.depth", "stream-*"));
+        Assert.Equal(1, Value(whileSecond, "reactive_streams.stream.depth", name));
+
+        second.Dispose();
+        var afterSecond = meter.Collect();
+        Assert.Equal([("stream-*", "DropOldest")], StreamSeries(afterSecond));
+        Assert.Equal(4, Value(afterSecond, "reactive_streams.stream.items.pushed", "stream-*"));
+        GC.KeepAlive(first);
+        return (name, [new WeakReference(first), new WeakReference(second)]);
+    }
+
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static WeakReference SubscribePushAndDispose(IObservable<int> buffered, Subject<int> subject, int pushes)
     {
