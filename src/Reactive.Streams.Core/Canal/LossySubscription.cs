@@ -6,10 +6,11 @@ namespace Reactive.Streams;
 /// <summary>
 /// A live, lossy view over a <see cref="BoundedStream{T}"/> or an <see cref="IObservable{T}"/>: under pressure it skips
 /// items (the stream's DropOldest or DegradeQuality policy evicts them) and reports how many in <see cref="Skipped"/>.
-/// Pulls return what is live; nothing is replayed.
+/// Pulls return what is live; nothing is replayed. As every surface of the engine, it is an <see cref="IMeteredStream"/>:
+/// <see cref="GetMetrics"/> is the snapshot of the buffer it reads (its own over an observable, the stream's over a stream).
 /// </summary>
 /// <typeparam name="T">The item type.</typeparam>
-public sealed class LossySubscription<T> : ICanal<T>, IRequeueCanal<T>, IDisposable
+public sealed class LossySubscription<T> : ICanal<T>, IRequeueCanal<T>, IDisposable, IMeteredStream
 {
     private readonly BoundedBuffer<T> _buffer;
     private readonly BufferPuller<T> _puller;
@@ -26,6 +27,21 @@ public sealed class LossySubscription<T> : ICanal<T>, IRequeueCanal<T>, IDisposa
 
     /// <summary>The canal's name (its stream's name).</summary>
     public string Name => _buffer.Name;
+
+    /// <summary>The policy of the buffer the canal reads: DropOldest over an observable, the stream's over a stream.</summary>
+    public BackpressurePolicy Policy => _buffer.Policy;
+
+    /// <summary>The capacity of the buffer the canal reads.</summary>
+    public int Capacity => _buffer.Capacity;
+
+    /// <summary>
+    /// A snapshot of the counters of the buffer the canal reads: the canal's own over an observable (its pulls are the
+    /// items delivered; a disposed canal keeps its counts, and its depth the items it was left holding, although the
+    /// meter no longer counts them in its series' depth), the stream's over a stream (the same
+    /// snapshot as <see cref="BoundedStream{T}.GetMetrics"/>, every reader of the stream included).
+    /// </summary>
+    /// <returns>The snapshot.</returns>
+    public StreamMetricsSnapshot GetMetrics() => _buffer.GetMetrics();
 
     /// <summary>Items skipped since the subscription started: evicted or rejected by the stream's policy.</summary>
     public long Skipped

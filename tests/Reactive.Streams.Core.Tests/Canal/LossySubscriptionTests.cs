@@ -207,6 +207,45 @@ public class LossySubscriptionTests
     }
 
     [Fact]
+    public async Task An_observable_subscription_is_a_metered_stream_with_its_buffers_snapshot()
+    {
+        // Every surface of the engine gives its own snapshot through IMeteredStream (issue 17); the lossy canal over an
+        // observable owns its buffer, which nothing else can name, so the canal is where its counts are read.
+        var subject = new Subject<int>();
+        var canal = LossySubscription.Create(subject, capacity: 2, new FakeTimeProvider(), "lossy-metered");
+        var metered = (object)canal as IMeteredStream;
+        Assert.NotNull(metered);
+        Assert.Equal(("lossy-metered", BackpressurePolicy.DropOldest, 2), (metered.Name, metered.Policy, metered.Capacity));
+
+        foreach (var i in Enumerable.Range(1, 5))
+        {
+            subject.OnNext(i);
+        }
+
+        Assert.Equal(new StreamMetricsSnapshot(ItemsPushed: 5, 0, DropOldestHits: 3, 0, 0, 0, 0, Depth: 2), metered.GetMetrics());
+        var live = await canal.PullBatchAsync(10, TimeSpan.Zero);
+        Assert.Equal([4, 5], live.ToArray());
+        Assert.Equal(new StreamMetricsSnapshot(ItemsPushed: 5, ItemsDelivered: 2, DropOldestHits: 3, 0, 0, 0, 0, Depth: 0), metered.GetMetrics());
+
+        // Disposed, the canal keeps its counts and its snapshot still adds up (the meter's depth no longer counts it).
+        subject.OnNext(6);
+        await canal.DisposeAsync();
+        Assert.Equal(new StreamMetricsSnapshot(ItemsPushed: 6, ItemsDelivered: 2, DropOldestHits: 3, 0, 0, 0, 0, Depth: 1), metered.GetMetrics());
+    }
+
+    [Fact]
+    public async Task A_stream_subscription_reports_its_streams_snapshot()
+    {
+        var stream = BoundedStream.Create(new BoundedStreamOptions<int>(BackpressurePolicy.DegradeQuality, 3) { Name = "lossy-over-stream", Degrader = static x => -x });
+        await using var canal = LossySubscription.Create(stream, new FakeTimeProvider());
+        var metered = Assert.IsAssignableFrom<IMeteredStream>((object)canal);
+        stream.TryPush(1);
+
+        Assert.Equal((stream.Name, stream.Policy, stream.Capacity), (metered.Name, metered.Policy, metered.Capacity));
+        Assert.Equal(stream.GetMetrics(), metered.GetMetrics());
+    }
+
+    [Fact]
     public async Task Disposing_an_observable_subscription_unsubscribes()
     {
         var subject = new Subject<int>();
