@@ -158,6 +158,37 @@ public sealed class MetricsAfterDisposeTests
         GC.KeepAlive(dispatchers);
     }
 
+    [Fact]
+    public async Task A_dispatcher_made_from_unnamed_options_again_while_the_ended_one_is_held_starts_its_series_from_zero()
+    {
+        // Unnamed options name their dispatchers once (delivery-N): a second dispatcher made from them after the first
+        // ended, while the first is still held, must not take the first's counts back out of delivery-*.
+        using var meter = new MeterSeriesTests.ScopedMeter();
+        var options = new DeliveryOptions<int> { MeterFactory = meter.Factory }.AddSink(new CountingSink());
+        var first = new DeliveryDispatcher<int>(options);
+        await first.DispatchAsync(1);
+        await first.DispatchAsync(2);
+        Assert.True(await first.ShutdownAsync(TestLimits.Hang).WaitAsync(TestLimits.Hang));
+        await first.DisposeAsync();
+        Assert.Equal([("delivery-*", 2L)], Delivered(meter.Collect()));
+
+        await using var second = new DeliveryDispatcher<int>(options);
+        var ack = new Reactive.Streams.Tests.Delivery.CountingAck();
+        await second.DispatchAsync(3, ack);
+        await ack.First;
+
+        // The second lives: its own series, from zero, beside the first's counts in delivery-*.
+        Assert.Equal([("delivery-*", 2L), (options.Name, 1L)], Delivered(meter.Collect()).OrderBy(m => m.Dispatcher == options.Name).ToList());
+
+        // Shut down, it has ended too: every count in delivery-*, once.
+        Assert.True(await second.ShutdownAsync(TestLimits.Hang).WaitAsync(TestLimits.Hang));
+        Assert.Equal([("delivery-*", 3L)], Delivered(meter.Collect()));
+        GC.KeepAlive(first);
+
+        static List<(string? Dispatcher, long Value)> Delivered(List<(string Instrument, string? Stream, string? Policy, string? Dispatcher, string? Sink, long Value)> seen) =>
+            seen.Where(m => m.Instrument == "reactive_streams.delivery.items.delivered").Select(m => (m.Dispatcher, m.Value)).ToList();
+    }
+
     /// <summary>A sink that completes every write at once.</summary>
     private sealed class CountingSink : IDeliverySink<int>
     {
