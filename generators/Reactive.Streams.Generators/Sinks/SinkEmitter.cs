@@ -227,7 +227,9 @@ internal static class SinkEmitter
 
         w.Line("/// </summary>");
         w.Line(UnionEmitter.GeneratedCodeAttribute);
-        w.Open($"public sealed class DeliverySink : {Rs}.IDeliverySink<{union}>, global::System.IAsyncDisposable");
+        // The lossy sink owns a buffer, and like every surface of the engine is an IMeteredStream; the blocking one has none
+        // (its queue is the dispatcher's, read through the dispatcher's metrics).
+        w.Open($"public sealed class DeliverySink : {Rs}.IDeliverySink<{union}>, global::System.IAsyncDisposable{(lossy ? $", {Rs}.IMeteredStream" : string.Empty)}");
         if (lossy)
         {
             w.Line("// Marks the flow of a handler this sink's buffer runs (its continuations, and work it starts), so that a disposal");
@@ -293,6 +295,15 @@ internal static class SinkEmitter
             w.Line("/// <summary>The sink's own buffer's counters and depth.</summary>");
             w.Line("/// <returns>A consistent snapshot.</returns>");
             w.Line($"public {Rs}.StreamMetricsSnapshot GetMetrics() => _buffer.GetMetrics();");
+            w.Line();
+            w.Line("/// <summary>The policy of the sink's own buffer, as declared.</summary>");
+            w.Line($"public {Rs}.BackpressurePolicy Policy => _buffer.Policy;");
+            w.Line();
+            w.Line("/// <summary>The capacity of the sink's own buffer, as declared.</summary>");
+            w.Line("public int Capacity => _buffer.Capacity;");
+            w.Line();
+            w.Line("// The buffer's name (its meter series); Name is the sink's name in the dispatcher.");
+            w.Line($"string {Rs}.IMeteredStream.Name => _buffer.Name;");
             w.Line();
             w.Line("/// <summary>Completes the buffer, lets the handlers drain it, then stops. Never throws; a handler's failure shows in <see cref=\"Completion\"/>.</summary>");
             w.Line("/// <remarks>");
@@ -403,7 +414,7 @@ internal static class SinkEmitter
         w.Line("/// oldest message changes, so a chain that must drain links to a PauseUpstream sink instead.");
         w.Line("/// </summary>");
         w.Line(UnionEmitter.GeneratedCodeAttribute);
-        w.Open($"public sealed class Target : {Df}.ITargetBlock<{union}>");
+        w.Open($"public sealed class Target : {Df}.ITargetBlock<{union}>, {Rs}.IMeteredStream");
         w.Line($"private readonly {Rs}.BackpressureBlock<{union}> _buffer;");
         w.Line($"private readonly {Df}.ActionBlock<{union}> _handler;");
         w.Line($"private readonly {Tasks}.TaskCompletionSource _completion = new({Tasks}.TaskCreationOptions.RunContinuationsAsynchronously);");
@@ -430,6 +441,15 @@ internal static class SinkEmitter
         w.Line("/// <summary>The buffer's counters and depth.</summary>");
         w.Line("/// <returns>A consistent snapshot.</returns>");
         w.Line($"public {Rs}.StreamMetricsSnapshot GetMetrics() => _buffer.GetMetrics();");
+        w.Line();
+        w.Line("/// <summary>The buffer's name (its meter series).</summary>");
+        w.Line("public string Name => _buffer.Name;");
+        w.Line();
+        w.Line("/// <summary>The buffer's policy, as declared.</summary>");
+        w.Line($"public {Rs}.BackpressurePolicy Policy => _buffer.Policy;");
+        w.Line();
+        w.Line("/// <summary>The buffer's capacity, as declared.</summary>");
+        w.Line("public int Capacity => _buffer.Capacity;");
         w.Line();
         w.Line("/// <inheritdoc/>");
         w.Line($"public {Df}.DataflowMessageStatus OfferMessage({Df}.DataflowMessageHeader messageHeader, {union} messageValue, {Df}.ISourceBlock<{union}>? source, bool consumeToAccept) =>");

@@ -66,6 +66,20 @@ public sealed class SinkDeliveryTests
     }
 
     [Fact]
+    public async Task A_lossy_delivery_sink_is_an_IMeteredStream_of_its_own_buffer_and_a_blocking_one_has_no_buffer_to_meter()
+    {
+        await using var lossy = new DegradingLeaseSink().CreateDeliverySink("degrading");
+        await using var blocking = new PausingLeaseSink().CreateDeliverySink();
+
+        var metered = Assert.IsAssignableFrom<IMeteredStream>(lossy);
+        Assert.Equal((BackpressurePolicy.DegradeQuality, 2), (metered.Policy, metered.Capacity));
+        Assert.Equal("degrading", lossy.Name);
+        Assert.False(string.IsNullOrEmpty(metered.Name));
+        Assert.Equal(lossy.GetMetrics(), metered.GetMetrics());
+        Assert.False(((object)blocking) is IMeteredStream);
+    }
+
+    [Fact]
     public async Task DropOldest_keeps_its_own_buffer_commits_on_enqueue_and_evicts_the_oldest()
     {
         var sink = new DropOldestLeaseSink();

@@ -30,6 +30,22 @@ public sealed class SinkTargetRuntimeTests
     }
 
     [Fact]
+    public async Task The_target_is_an_IMeteredStream_of_its_buffer_with_the_declared_policy_and_capacity()
+    {
+        var sink = new DropOldestLeaseSink();
+        sink.Release.SetResult();
+        var target = sink.CreateTarget();
+
+        IMeteredStream metered = target;
+        Assert.Equal((BackpressurePolicy.DropOldest, 2), (metered.Policy, metered.Capacity));
+        Assert.False(string.IsNullOrEmpty(metered.Name));
+        Assert.True(await target.SendAsync(Acquired("a")));
+        target.Complete();
+        await target.Completion.WaitAsync(s_guard);
+        Assert.Equal(1, metered.GetMetrics().ItemsPushed);
+    }
+
+    [Fact]
     public async Task DropOldest_target_evicts_the_oldest_buffered_item_when_full()
     {
         var sink = new DropOldestLeaseSink();

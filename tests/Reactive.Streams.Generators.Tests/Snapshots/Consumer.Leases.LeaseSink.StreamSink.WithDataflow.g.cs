@@ -104,7 +104,7 @@ partial class LeaseSink
     /// items to the handlers in order. <see cref="Options"/> makes the dispatcher's queue block, so nothing is lost before it.
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Reactive.Streams.Generators", "{GeneratorVersion}")]
-    public sealed class DeliverySink : global::Reactive.Streams.IDeliverySink<global::Consumer.Leases.LeaseHistoryEvent>, global::System.IAsyncDisposable
+    public sealed class DeliverySink : global::Reactive.Streams.IDeliverySink<global::Consumer.Leases.LeaseHistoryEvent>, global::System.IAsyncDisposable, global::Reactive.Streams.IMeteredStream
     {
         // Marks the flow of a handler this sink's buffer runs (its continuations, and work it starts), so that a disposal
         // from inside it is recognised: waiting there for the buffer to drain would wait for that very handler.
@@ -160,6 +160,15 @@ partial class LeaseSink
         /// <summary>The sink's own buffer's counters and depth.</summary>
         /// <returns>A consistent snapshot.</returns>
         public global::Reactive.Streams.StreamMetricsSnapshot GetMetrics() => _buffer.GetMetrics();
+
+        /// <summary>The policy of the sink's own buffer, as declared.</summary>
+        public global::Reactive.Streams.BackpressurePolicy Policy => _buffer.Policy;
+
+        /// <summary>The capacity of the sink's own buffer, as declared.</summary>
+        public int Capacity => _buffer.Capacity;
+
+        // The buffer's name (its meter series); Name is the sink's name in the dispatcher.
+        string global::Reactive.Streams.IMeteredStream.Name => _buffer.Name;
 
         /// <summary>Completes the buffer, lets the handlers drain it, then stops. Never throws; a handler's failure shows in <see cref="Completion"/>.</summary>
         /// <remarks>
@@ -227,7 +236,7 @@ partial class LeaseSink
     /// oldest message changes, so a chain that must drain links to a PauseUpstream sink instead.
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Reactive.Streams.Generators", "{GeneratorVersion}")]
-    public sealed class Target : global::System.Threading.Tasks.Dataflow.ITargetBlock<global::Consumer.Leases.LeaseHistoryEvent>
+    public sealed class Target : global::System.Threading.Tasks.Dataflow.ITargetBlock<global::Consumer.Leases.LeaseHistoryEvent>, global::Reactive.Streams.IMeteredStream
     {
         private readonly global::Reactive.Streams.BackpressureBlock<global::Consumer.Leases.LeaseHistoryEvent> _buffer;
         private readonly global::System.Threading.Tasks.Dataflow.ActionBlock<global::Consumer.Leases.LeaseHistoryEvent> _handler;
@@ -255,6 +264,15 @@ partial class LeaseSink
         /// <summary>The buffer's counters and depth.</summary>
         /// <returns>A consistent snapshot.</returns>
         public global::Reactive.Streams.StreamMetricsSnapshot GetMetrics() => _buffer.GetMetrics();
+
+        /// <summary>The buffer's name (its meter series).</summary>
+        public string Name => _buffer.Name;
+
+        /// <summary>The buffer's policy, as declared.</summary>
+        public global::Reactive.Streams.BackpressurePolicy Policy => _buffer.Policy;
+
+        /// <summary>The buffer's capacity, as declared.</summary>
+        public int Capacity => _buffer.Capacity;
 
         /// <inheritdoc/>
         public global::System.Threading.Tasks.Dataflow.DataflowMessageStatus OfferMessage(global::System.Threading.Tasks.Dataflow.DataflowMessageHeader messageHeader, global::Consumer.Leases.LeaseHistoryEvent messageValue, global::System.Threading.Tasks.Dataflow.ISourceBlock<global::Consumer.Leases.LeaseHistoryEvent>? source, bool consumeToAccept) =>
