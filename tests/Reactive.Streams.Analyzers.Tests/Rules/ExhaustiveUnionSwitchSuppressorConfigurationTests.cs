@@ -21,17 +21,7 @@ public sealed class ExhaustiveUnionSwitchSuppressorConfigurationTests
 {
     private static readonly CSharpParseOptions s_parse = CSharpParseOptions.Default.WithLanguageVersion(LanguageVersion.Latest);
 
-    private const string Lease = """
-        using Reactive.Streams;
-
-        [EventUnion]
-        public abstract partial record Lease
-        {
-            public sealed record Acquired(string Id) : Lease;
-            public sealed record Revoked(string Id, string By) : Lease;
-        }
-
-        """;
+    private const string Lease = ExhaustiveUnionSwitchSuppressorTests.Lease;
 
     private const string Complete = """
         class C

@@ -18,7 +18,8 @@ public sealed class ExhaustiveUnionSwitchSuppressorTests
 {
     private static readonly CSharpParseOptions s_parse = CSharpParseOptions.Default.WithLanguageVersion(LanguageVersion.Latest);
 
-    private const string Lease = """
+    // Also the configuration tests' union.
+    internal const string Lease = """
         using Reactive.Streams;
 
         [EventUnion]
