@@ -28,7 +28,14 @@ public sealed class SteadyStateAllocationTests
         return data;
     }
 
+    // A Debug build compiles async methods (the library's and this test's) as classes, and calling one allocates its
+    // state machine even when it completes at once: the claim holds for the optimized build that ships (and that the
+    // suite's command runs).
+#if DEBUG
+    [Theory(Skip = "allocation-free only in an optimized (Release) build of the library")]
+#else
     [Theory]
+#endif
     [MemberData(nameof(Cases))]
     public async Task Pushes_reads_and_snapshots_allocate_nothing_per_item(string mode, BackpressurePolicy policy)
     {
