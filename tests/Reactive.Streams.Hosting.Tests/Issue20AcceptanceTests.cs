@@ -1,0 +1,251 @@
+using System.Diagnostics;
+using System.Text;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+using Reactive.Streams.Storage.Tests;
+
+namespace Reactive.Streams.Hosting.Tests;
+
+/// <summary>Issue 20's Deliver section, read as a user of the generic host would test it, where earlier tests were thin.</summary>
+public sealed class Issue20AcceptanceTests
+{
+    private sealed class Handler : ICanalBatchHandler
+    {
+        public ValueTask HandleAsync(CanalBatch<StreamFrame> batch, CancellationToken cancellationToken) => default;
+    }
+
+    private sealed class NullSink(string name) : IDeliverySink<int>
+    {
+        public string Name => name;
+
+        public ValueTask WriteAsync(int item, CancellationToken cancellationToken) => default;
+    }
+
+    private static async Task<OptionsValidationException> StartFailsAsync(Dictionary<string, string?> configuration)
+    {
+        await using var test = new TestHost(configuration, withLogPath: false);
+        test.Builder.Services.AddReactiveStreams().AddCanalWorker<Handler>("orders");
+        return Assert.IsType<OptionsValidationException>(await Assert.ThrowsAnyAsync<Exception>(test.StartAsync));
+    }
+
+    [Fact]
+    public async Task A_bad_connection_string_set_under_Log_is_still_named_by_Log_ConnectionString()
+    {
+        var error = await StartFailsAsync(new()
+        {
+            ["ReactiveStreams:Log:ConnectionString"] = "Data Source=:memory:",
+            ["ConnectionStrings:ReactiveStreams"] = "Data Source=unused.db",
+        });
+
+        Assert.StartsWith("ReactiveStreams:Log:ConnectionString: ", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Healthy_checks_report_each_workers_state_pending_count_and_age_and_each_sinks_depth_in_their_data()
+    {
+        var id = Guid.NewGuid().ToString("N");
+        var probe = RecordingHandler.Probes[id] = new RecordingHandler.Probe { BlockOn = _ => true };
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        await using var test = new TestHost(new()
+        {
+            ["ReactiveStreams:Canals:orders:MaxLagAge"] = "00:01:00",
+            ["ReactiveStreams:Canals:orders:MaxLagCount"] = "10",
+            ["ReactiveStreams:Canals:orders:MaxBatch"] = "1",
+            ["ReactiveStreams:Dispatchers:audit:MaxQueueDepth"] = "5",
+        });
+        test.Builder.Services.AddSingleton<TimeProvider>(clock);
+        test.Builder.Services.AddReactiveStreams()
+            .AddDispatcher<int>("audit", d => d.AddSink(_ => new NullSink("file")).AddSink(_ => new NullSink("mail")))
+            .AddCanalWorker<RecordingHandler>("orders");
+        test.Builder.Services.AddHealthChecks().AddReactiveStreams();
+        var host = await test.StartAsync();
+        var log = host.Services.GetRequiredService<IStreamLog>();
+
+        await log.AppendAsync("orders", $"{id}/1", AppendMode.Durable);
+        await log.AppendAsync("orders", $"{id}/2", AppendMode.Durable);
+        await probe.Blocked.Task.WaitAsync(TestHost.Hang);
+        clock.Advance(TimeSpan.FromSeconds(30));
+        var report = await host.Services.GetRequiredService<HealthCheckService>().CheckHealthAsync();
+
+        Assert.Equal(HealthStatus.Healthy, report.Status);
+        var workers = report.Entries[ReactiveStreamsHealthChecks.CanalWorkersCheckName];
+        Assert.Equal(nameof(CanalWorkerStatus.Running), workers.Data["orders"]);
+        var lag = report.Entries[ReactiveStreamsHealthChecks.CanalLagCheckName];
+        Assert.Equal(2, lag.Data["orders.pending"]);
+        Assert.Equal(TimeSpan.FromSeconds(30), lag.Data["orders.age"]);
+        var dispatchers = report.Entries[ReactiveStreamsHealthChecks.DispatchersCheckName];
+        Assert.Equal(0, dispatchers.Data["audit/file.depth"]);
+        Assert.Equal(0, dispatchers.Data["audit/mail.depth"]);
+        Assert.Equal(HealthStatus.Healthy, report.Entries[ReactiveStreamsHealthChecks.LogCheckName].Status);
+    }
+
+    /// <summary>Fails every write for good, so every item is dead-lettered at once.</summary>
+    private sealed class RefusingSink : IDeliverySink<string>
+    {
+        public string Name => "webhook";
+
+        public ValueTask WriteAsync(string item, CancellationToken cancellationToken) =>
+            throw new PermanentDeliveryException($"refused {item}");
+    }
+
+    [Fact]
+    public async Task A_dead_letter_written_to_the_log_carries_the_trace_of_the_frame_whose_delivery_failed()
+    {
+        // The dead-letter stream is read by whoever repairs the failures: its frames carry headers like any other, so
+        // the failed item's trace continues there (docs/tracing.md: every append injects its context).
+        using var recorder = new TraceRecorder();
+        await using var test = new TestHost(new() { ["ReactiveStreams:Dispatchers:orders:MaxRetries"] = "0" });
+        test.Builder.Services.AddReactiveStreams()
+            .AddDispatcher<string>("orders", d => d.AddSink(_ => new RefusingSink()).UseDeadLetterStream("orders.dead", item => Encoding.UTF8.GetBytes(item)))
+            .AddCanalWorker("orders", "orders", frame => Encoding.UTF8.GetString(frame.Payload.Span));
+        var host = await test.StartAsync();
+        var log = host.Services.GetRequiredService<IStreamLog>();
+        ActivityTraceId trace;
+        using (var producer = recorder.StartTrace())
+        {
+            trace = producer.TraceId;
+            await log.AppendAsync("orders", "o1", AppendMode.Durable);
+        }
+
+        var dead = await log.TailAsync("orders.dead", StreamId.Min, TestHost.Hang, 1);
+        await host.StopAsync().WaitAsync(TestHost.Hang);
+
+        var letter = Assert.Single(dead);
+        Assert.True(letter.Headers.TryGetValue(FrameHeaders.TraceParent, out var traceParent));
+        Assert.Equal(trace.ToHexString(), traceParent.Split('-')[1]);
+        var deadLetter = recorder.Single("dead_letter orders/webhook");
+        Assert.Equal(trace, deadLetter.TraceId);
+        Assert.Equal(ActivityKind.Producer, deadLetter.Kind);
+    }
+
+    /// <summary>Records the span current while it handles a batch (registered as a singleton, so the test holds it).</summary>
+    private sealed class TracingHandler : ICanalBatchHandler
+    {
+        public TaskCompletionSource<(Activity? Span, string Baggage)> Handled { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public ValueTask HandleAsync(CanalBatch<StreamFrame> batch, CancellationToken cancellationToken)
+        {
+            Handled.TrySetResult((Activity.Current, Activity.Current?.GetBaggageItem("tenant") ?? ""));
+            return default;
+        }
+    }
+
+    [Fact]
+    public async Task A_handler_worker_runs_its_handler_in_the_producers_trace_with_its_baggage()
+    {
+        using var recorder = new TraceRecorder();
+        var handler = new TracingHandler();
+        await using var test = new TestHost();
+        test.Builder.Services.AddSingleton(handler);
+        test.Builder.Services.AddReactiveStreams().AddCanalWorker<TracingHandler>("orders");
+        var host = await test.StartAsync();
+        ActivityTraceId trace;
+        using (var producer = recorder.StartTrace())
+        {
+            producer.SetBaggage("tenant", "eu-7");
+            trace = producer.TraceId;
+            await host.Services.GetRequiredService<IStreamLog>().AppendAsync("orders", "o1", AppendMode.Durable);
+        }
+
+        var (span, baggage) = await handler.Handled.Task.WaitAsync(TestHost.Hang);
+        await host.StopAsync().WaitAsync(TestHost.Hang);
+
+        Assert.NotNull(span);
+        Assert.Equal("process orders", span.DisplayName);
+        Assert.Equal(ActivityKind.Consumer, span.Kind);
+        Assert.Equal(trace, span.TraceId);
+        Assert.Equal(recorder.Single("append orders").SpanId, span.ParentSpanId);
+        Assert.Equal("reactive_streams", span.GetTagItem("messaging.system"));
+        Assert.Equal("process", span.GetTagItem("messaging.operation.type"));
+        Assert.Equal("orders", span.GetTagItem("messaging.destination.name"));
+        Assert.Equal("eu-7", baggage);
+    }
+
+    /// <summary>Ignores its token until released: a handler stuck in a call that takes no token.</summary>
+    private sealed class StuckHandler : ICanalBatchHandler
+    {
+        public TaskCompletionSource Entered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public List<string> Handled { get; } = [];
+
+        public bool Stick { get; set; } = true;
+
+        public async ValueTask HandleAsync(CanalBatch<StreamFrame> batch, CancellationToken cancellationToken)
+        {
+            if (Stick)
+            {
+                Entered.TrySetResult();
+                await Release.Task;
+                return;
+            }
+
+            lock (Handled)
+            {
+                Handled.AddRange(batch.Select(RecordingHandler.Probe.Text));
+            }
+
+            Entered.TrySetResult();
+        }
+    }
+
+    [Fact]
+    public async Task A_handler_that_ignores_the_stop_does_not_hold_the_host_past_its_shutdown_timeout_and_its_batch_is_handled_again()
+    {
+        var directory = Directory.CreateTempSubdirectory("rs-i20-").FullName;
+        var path = Path.Combine(directory, "orders.db");
+        try
+        {
+            var stuck = new StuckHandler();
+            var logs = new CapturedLogs();
+            var first = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = directory, EnvironmentName = "Test" });
+            first.Configuration["ReactiveStreams:Log:Path"] = path;
+            first.Logging.ClearProviders();
+            first.Logging.AddProvider(logs);
+            first.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromMilliseconds(200));
+            first.Services.AddSingleton(stuck);
+            first.Services.AddReactiveStreams().AddCanalWorker<StuckHandler>("orders");
+            Task? run;
+            using (var host = first.Build())
+            {
+                await host.StartAsync().WaitAsync(TestHost.Hang);
+                await host.Services.GetRequiredService<IStreamLog>().AppendAsync("orders", "o1", AppendMode.Durable);
+                await stuck.Entered.Task.WaitAsync(TestHost.Hang);
+
+                // The host gives up on the worker when its shutdown timeout ends, without an error.
+                await host.StopAsync().WaitAsync(TestHost.Hang);
+                run = host.Services.GetRequiredKeyedService<CanalWorkerService>("orders").ExecuteTask;
+            }
+
+            // The handler returns after the host was disposed: its batch was not committed, and it is no failure.
+            stuck.Release.SetResult();
+            await Task.WhenAny(run!, Task.Delay(TestHost.Hang));
+            Assert.DoesNotContain(logs.Entries, e => e.Id.Id == 7003);
+
+            var again = new StuckHandler { Stick = false };
+            var second = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = directory, EnvironmentName = "Test" });
+            second.Configuration["ReactiveStreams:Log:Path"] = path;
+            second.Logging.ClearProviders();
+            second.Services.AddSingleton(again);
+            second.Services.AddReactiveStreams().AddCanalWorker<StuckHandler>("orders");
+            using (var host = second.Build())
+            {
+                await host.StartAsync().WaitAsync(TestHost.Hang);
+                await again.Entered.Task.WaitAsync(TestHost.Hang);
+                await host.StopAsync().WaitAsync(TestHost.Hang);
+            }
+
+            Assert.Equal(["o1"], again.Handled);
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+}
