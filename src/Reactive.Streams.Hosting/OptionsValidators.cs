@@ -129,6 +129,8 @@ internal sealed class StreamLogHostOptionsValidator(string section) : IValidateO
     public ValidateOptionsResult Validate(string? name, StreamLogHostOptions options)
     {
         var log = ConfigurationKeys.Join(section, "Log");
+        // Named where the user set it: a connection string taken from the ConnectionStrings section is that entry's.
+        var connectionStringKey = options.ConnectionStringKey ?? $"{log}:ConnectionString";
         var errors = new List<string>();
         if (!Enum.IsDefined(options.Provider))
         {
@@ -150,7 +152,7 @@ internal sealed class StreamLogHostOptionsValidator(string section) : IValidateO
             }
             else if (hasConnectionString && HostedStreamLog.SqlitePathOf(options.ConnectionString!, out var problem) is null)
             {
-                errors.Add($"{log}:ConnectionString: {problem}");
+                errors.Add($"{connectionStringKey}: {problem}");
             }
 
             var sqlite = new SqliteStreamLogOptions(options.Sqlite)
@@ -185,7 +187,7 @@ internal sealed class StreamLogHostOptionsValidator(string section) : IValidateO
             }
             else
             {
-                ConfigurationKeys.Collect(errors, $"{log}:ConnectionString", () => _ = new NpgsqlConnectionStringBuilder(options.ConnectionString), _ => "");
+                ConfigurationKeys.Collect(errors, connectionStringKey, () => _ = new NpgsqlConnectionStringBuilder(options.ConnectionString), _ => "");
             }
 
             var postgres = new PostgresStreamLogOptions(options.Postgres)

@@ -40,6 +40,7 @@ public static class ReactiveStreamsServiceCollectionExtensions
                     && provider.GetService<IConfiguration>()?.GetConnectionString(options.ConnectionStringName) is { Length: > 0 } named)
                 {
                     options.ConnectionString = named;
+                    options.ConnectionStringKey = $"ConnectionStrings:{options.ConnectionStringName}";
                 }
             })
             .ValidateOnStart();

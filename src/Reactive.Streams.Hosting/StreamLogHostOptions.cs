@@ -46,4 +46,11 @@ public sealed class StreamLogHostOptions
     /// <see cref="ReactiveStreamsBuilder.UseNpgsqlDataSource"/>; null to open on the connection string.
     /// </summary>
     internal Func<IServiceProvider, Npgsql.NpgsqlDataSource>? DataSource { get; set; }
+
+    /// <summary>
+    /// The configuration key <see cref="ConnectionString"/> was taken from when it came from the <c>ConnectionStrings</c>
+    /// section (<c>ConnectionStrings:&lt;name&gt;</c>), so that an error names the key the user set; null when it was set
+    /// under <c>Log</c> or in code.
+    /// </summary>
+    internal string? ConnectionStringKey { get; set; }
 }

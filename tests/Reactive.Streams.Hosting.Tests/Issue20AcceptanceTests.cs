@@ -32,6 +32,33 @@ public sealed class Issue20AcceptanceTests
         return Assert.IsType<OptionsValidationException>(await Assert.ThrowsAnyAsync<Exception>(test.StartAsync));
     }
 
+    [Theory]
+    [InlineData("Data Source=:memory:")]
+    [InlineData("Data Source=orders.db;Mode=Memory")]
+    public async Task A_bad_sqlite_connection_string_from_the_connection_strings_section_is_named_by_the_key_that_holds_it(string connectionString)
+    {
+        // The user set ConnectionStrings:ReactiveStreams, as an Npgsql or EF Core user does; an error naming
+        // ReactiveStreams:Log:ConnectionString sends them to a key they never wrote.
+        var error = await StartFailsAsync(new() { ["ConnectionStrings:ReactiveStreams"] = connectionString });
+
+        Assert.StartsWith("ConnectionStrings:ReactiveStreams: ", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("Log:ConnectionString", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_bad_postgres_connection_string_from_a_renamed_connection_strings_entry_is_named_by_that_entry()
+    {
+        var error = await StartFailsAsync(new()
+        {
+            ["ReactiveStreams:Log:Provider"] = "Postgres",
+            ["ReactiveStreams:Log:ConnectionStringName"] = "Orders",
+            ["ConnectionStrings:Orders"] = "Hots=db.example.org;Username=app", // a typo of Host
+        });
+
+        Assert.StartsWith("ConnectionStrings:Orders: ", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("Log:ConnectionString", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task A_bad_connection_string_set_under_Log_is_still_named_by_Log_ConnectionString()
     {
