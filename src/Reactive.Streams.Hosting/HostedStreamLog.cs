@@ -57,6 +57,20 @@ internal sealed class HostedStreamLog : IConsumerGroupLog, ICheckpointStore, IFo
                 return null;
             }
 
+            // The log opens the file with connection options of its own (read-write, no password): these two would be
+            // dropped, and the log would write where the user asked for no write, or in clear what they asked to encrypt.
+            if (builder.Mode == SqliteOpenMode.ReadOnly)
+            {
+                problem = $"Mode=ReadOnly cannot be honoured: the log appends and writes checkpoints to '{dataSource}'; remove Mode.";
+                return null;
+            }
+
+            if (!string.IsNullOrEmpty(builder.Password))
+            {
+                problem = $"Password cannot be honoured: the log opens '{dataSource}' with connection options of its own and would write it unencrypted; remove Password.";
+                return null;
+            }
+
             if (dataSource.StartsWith("file:", StringComparison.OrdinalIgnoreCase))
             {
                 problem = $"the Data Source '{dataSource}' is a URI filename; give the file's path (Data Source=<path>).";

@@ -26,7 +26,7 @@ public sealed class StreamLogHostOptions
     public string? Path { get; set; }
 
     /// <summary>
-    /// The connection string: for SQLite, <c>Data Source=&lt;file&gt;</c> (the file is what counts: an in-memory database, <c>Mode=Memory</c> or a <c>file:</c> URI filename fails validation); for PostgreSQL, an Npgsql
+    /// The connection string: for SQLite, <c>Data Source=&lt;file&gt;</c> (the file is what counts: an in-memory database, <c>Mode=Memory</c> or a <c>file:</c> URI filename fails validation, and so do <c>Mode=ReadOnly</c> and a <c>Password</c>, which the log cannot honour); for PostgreSQL, an Npgsql
     /// connection string (required). When it is empty, the <c>ConnectionStrings</c> entry named
     /// <see cref="ConnectionStringName"/> is used, if there is one.
     /// </summary>

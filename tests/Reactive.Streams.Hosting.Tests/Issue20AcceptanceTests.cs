@@ -71,6 +71,49 @@ public sealed class Issue20AcceptanceTests
         Assert.StartsWith("ReactiveStreams:Log:ConnectionString: ", error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("ReactiveStreams:Log:ConnectionString", "ReactiveStreams:Log:ConnectionString")]
+    [InlineData("ConnectionStrings:ReactiveStreams", "ConnectionStrings:ReactiveStreams")]
+    public async Task A_sqlite_connection_string_with_a_password_fails_the_start_rather_than_writing_an_unencrypted_file(string key, string named)
+    {
+        // The log opens the file with options of its own: a password in the connection string was dropped, and the
+        // events the user meant to encrypt were written in clear.
+        var directory = Directory.CreateTempSubdirectory("rs-i20-").FullName;
+        try
+        {
+            var path = Path.Combine(directory, "orders.db");
+            var error = await StartFailsAsync(new() { [key] = $"Data Source={path};Password=s3cret" });
+
+            Assert.StartsWith($"{named}: ", error.Message, StringComparison.Ordinal);
+            Assert.Contains("Password", error.Message, StringComparison.Ordinal);
+            Assert.False(File.Exists(path));
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task A_read_only_sqlite_connection_string_fails_the_start_rather_than_opening_the_log_for_writing()
+    {
+        // Mode=ReadOnly was dropped as well: the log opened read-write and created the file the user meant to protect.
+        var directory = Directory.CreateTempSubdirectory("rs-i20-").FullName;
+        try
+        {
+            var path = Path.Combine(directory, "orders.db");
+            var error = await StartFailsAsync(new() { ["ReactiveStreams:Log:ConnectionString"] = $"Data Source={path};Mode=ReadOnly" });
+
+            Assert.StartsWith("ReactiveStreams:Log:ConnectionString: ", error.Message, StringComparison.Ordinal);
+            Assert.Contains("Mode=ReadOnly", error.Message, StringComparison.Ordinal);
+            Assert.False(File.Exists(path));
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
     [Fact]
     public async Task Healthy_checks_report_each_workers_state_pending_count_and_age_and_each_sinks_depth_in_their_data()
     {
