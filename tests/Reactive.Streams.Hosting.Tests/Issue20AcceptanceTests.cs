@@ -318,4 +318,92 @@ public sealed class Issue20AcceptanceTests
             Directory.Delete(directory, recursive: true);
         }
     }
+
+    [Fact]
+    public async Task A_dispatching_worker_stopped_while_it_waits_for_room_in_a_full_queue_stops_cleanly_and_the_next_run_delivers_the_rest()
+    {
+        // The worker's await on a full Block queue is one of its await points: the stop must end it as a stop (no 7003,
+        // Stopped), the drain delivers what was queued, and what was never dispatched stays after the checkpoint.
+        var file = new DispatcherHostingTests.RecordingSink("file") { BlockOn = item => item == "o1", Release = new(TaskCreationOptions.RunContinuationsAsynchronously) };
+        await using var first = new TestHost(new()
+        {
+            ["ReactiveStreams:Dispatchers:orders:QueueCapacity"] = "1",
+            ["ReactiveStreams:Dispatchers:orders:MaxBatch"] = "1",
+        });
+        first.Builder.Services.AddReactiveStreams()
+            .AddDispatcher<string>("orders", d => d.AddSink(_ => file))
+            .AddCanalWorker("orders", "orders", frame => Encoding.UTF8.GetString(frame.Payload.Span));
+        await using (var log = await Reactive.Streams.Storage.Sqlite.SqliteStreamLog.OpenAsync(first.DatabasePath))
+        {
+            foreach (var item in new[] { "o1", "o2", "o3", "o4" })
+            {
+                await log.AppendAsync("orders", item, AppendMode.Durable);
+            }
+        }
+
+        var host = await first.StartAsync();
+        await file.Blocked.Task.WaitAsync(TestHost.Hang);
+        var dispatcher = host.Services.GetRequiredKeyedService<DeliveryDispatcher<string>>("orders");
+        Assert.True(SpinWait.SpinUntil(() => dispatcher.GetSinkMetrics("file").QueueDepth == 1, TestHost.Hang));
+
+        // o1 is in the sink, o2 fills the queue, and the worker waits for room for o3 when the host stops. The sink is
+        // let go once the drain has begun (7005), that is once the worker's dispatches have ended.
+        var stopping = host.StopAsync();
+        await first.Logs.WaitForAsync(7005);
+        file.Release!.SetResult();
+        await stopping.WaitAsync(TestHost.Hang);
+
+        var worker = host.Services.GetRequiredKeyedService<CanalWorkerService>("orders");
+        Assert.Equal(CanalWorkerStatus.Stopped, worker.Status);
+        Assert.Null(worker.Fault);
+        Assert.DoesNotContain(first.Logs.Entries, e => e.Id.Id == 7003 || e.Level >= LogLevel.Error);
+        Assert.Equal(["o1", "o2"], file.Written);
+        host.Dispose();
+
+        var again = new DispatcherHostingTests.RecordingSink("file");
+        await using var second = new TestHost(new() { ["ReactiveStreams:Log:Path"] = first.DatabasePath });
+        second.Builder.Services.AddReactiveStreams()
+            .AddDispatcher<string>("orders", d => d.AddSink(_ => again))
+            .AddCanalWorker("orders", "orders", frame => Encoding.UTF8.GetString(frame.Payload.Span));
+        var restarted = await second.StartAsync();
+        await again.WaitForAsync(2);
+        await restarted.StopAsync().WaitAsync(TestHost.Hang);
+        Assert.Equal(["o3", "o4"], again.Written);
+    }
+
+    [Fact]
+    public async Task A_worker_that_excludes_best_effort_frames_neither_handles_them_nor_counts_them_as_lag()
+    {
+        var id = Guid.NewGuid().ToString("N");
+        var probe = RecordingHandler.Probes[id] = new RecordingHandler.Probe { BlockOn = frame => RecordingHandler.Probe.Text(frame).EndsWith("/d3", StringComparison.Ordinal) };
+        await using var test = new TestHost(new()
+        {
+            ["ReactiveStreams:Canals:orders:Visibility"] = "ExcludeBestEffort",
+            ["ReactiveStreams:Canals:orders:MaxLagCount"] = "2",
+            ["ReactiveStreams:Canals:orders:MaxBatch"] = "1",
+        });
+        test.Builder.Services.AddReactiveStreams().AddCanalWorker<RecordingHandler>("orders");
+        test.Builder.Services.AddHealthChecks().AddReactiveStreams();
+        var host = await test.StartAsync();
+        var log = host.Services.GetRequiredService<IStreamLog>();
+
+        await log.AppendAsync("orders", $"{id}/d1", AppendMode.Durable);
+        await log.AppendAsync("orders", $"{id}/live1", AppendMode.BestEffortLive);
+        await log.AppendAsync("orders", $"{id}/d2", AppendMode.Durable);
+        await log.AppendAsync("orders", $"{id}/d3", AppendMode.Durable);
+        for (var i = 2; i <= 5; i++)
+        {
+            await log.AppendAsync("orders", $"{id}/live{i}", AppendMode.BestEffortLive);
+        }
+
+        await log.AppendAsync("orders", $"{id}/d4", AppendMode.Durable);
+        await probe.Blocked.Task.WaitAsync(TestHost.Hang);
+        var report = await host.Services.GetRequiredService<HealthCheckService>().CheckHealthAsync(c => c.Name == ReactiveStreamsHealthChecks.CanalLagCheckName);
+
+        // d3 (being handled) and d4 wait; the five best-effort frames are not the worker's to handle.
+        var lag = report.Entries[ReactiveStreamsHealthChecks.CanalLagCheckName];
+        Assert.Equal(HealthStatus.Healthy, lag.Status);
+        Assert.Equal(2, lag.Data["orders.pending"]);
+        Assert.Equal([$"{id}/d1", $"{id}/d2"], probe.Handled);
+    }
 }
