@@ -6,6 +6,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
+using OpenTelemetry.Trace;
 using Reactive.Streams.Storage.Tests;
 
 namespace Reactive.Streams.Hosting.Tests;
@@ -405,5 +406,60 @@ public sealed class Issue20AcceptanceTests
         Assert.Equal(HealthStatus.Healthy, lag.Status);
         Assert.Equal(2, lag.Data["orders.pending"]);
         Assert.Equal([$"{id}/d1", $"{id}/d2"], probe.Handled);
+    }
+
+    [Fact]
+    public async Task The_one_line_tracing_registration_exports_a_producers_trace_through_the_hosted_worker_to_each_sink_with_messaging_attributes()
+    {
+        // What an OpenTelemetry user sees: their own span, then the library's spans of the same trace, each with the
+        // messaging conventions' kind and attributes, exported by the SDK the host configured.
+        var exported = new List<Activity>();
+        var appSource = $"orders-app-{Guid.NewGuid():N}";
+        using var app = new ActivitySource(appSource);
+        var sink = new DispatcherHostingTests.RecordingSink("file");
+        await using var test = new TestHost(new() { ["ReactiveStreams:Canals:billing:Stream"] = "orders" });
+        test.Builder.Services.AddReactiveStreams()
+            .AddDispatcher<string>("billing", d => d.AddSink(_ => sink))
+            .AddCanalWorker("billing", "billing", frame => Encoding.UTF8.GetString(frame.Payload.Span));
+        test.Builder.Services.AddOpenTelemetry().WithTracing(tracing => tracing.AddSource(appSource).AddReactiveStreamsInstrumentation().AddInMemoryExporter(exported));
+        var host = await test.StartAsync();
+        ActivityTraceId trace;
+        using (var order = app.StartActivity("place order", ActivityKind.Server))
+        {
+            Assert.NotNull(order);
+            trace = order.TraceId;
+            await host.Services.GetRequiredService<IStreamLog>().AppendAsync("orders", "o1", AppendMode.Durable);
+        }
+
+        await sink.WaitForAsync(1);
+        await host.StopAsync().WaitAsync(TestHost.Hang);
+        host.Dispose(); // the tracer provider too: nothing is exported after this
+
+        var spans = exported.Where(a => a.TraceId == trace).ToDictionary(a => a.DisplayName);
+        Assert.Equal(ActivityKind.Server, spans["place order"].Kind);
+        var append = spans["append orders"];
+        var process = spans["process orders"];
+        var dispatch = spans["dispatch billing"];
+        var deliver = spans["deliver billing/file"];
+        Assert.Equal((ActivityKind.Producer, ActivityKind.Consumer, ActivityKind.Producer, ActivityKind.Consumer), (append.Kind, process.Kind, dispatch.Kind, deliver.Kind));
+        Assert.Equal(spans["place order"].SpanId, append.ParentSpanId);
+        Assert.Equal(append.SpanId, process.ParentSpanId);
+        Assert.Equal(process.SpanId, dispatch.ParentSpanId);
+        Assert.Equal(dispatch.SpanId, deliver.ParentSpanId);
+        foreach (var (span, operation, name, destination) in new[]
+        {
+            (append, "send", "append", "orders"),
+            (process, "process", "process", "orders"),
+            (dispatch, "send", "dispatch", "billing"),
+            (deliver, "process", "deliver", "billing/file"),
+        })
+        {
+            Assert.Equal(ReactiveStreamsInstrumentation.ActivitySourceName, span.Source.Name);
+            Assert.Equal("reactive_streams", span.GetTagItem("messaging.system"));
+            Assert.Equal(operation, span.GetTagItem("messaging.operation.type"));
+            Assert.Equal(name, span.GetTagItem("messaging.operation.name"));
+            Assert.Equal(destination, span.GetTagItem("messaging.destination.name"));
+            Assert.Equal(ActivityStatusCode.Unset, span.Status);
+        }
     }
 }
