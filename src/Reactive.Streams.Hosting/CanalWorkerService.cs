@@ -101,14 +101,16 @@ public sealed class CanalWorkerService : BackgroundService
     internal IHostedDispatcher? DispatchTarget => _mode.Target;
 
     /// <summary>
-    /// Where the worker's lag counts from: its canal's stored checkpoint (<see cref="CommittedPosition"/>) once the canal
-    /// is open, and before that (or when it could not open) the checkpoint the log holds for <see cref="CheckpointId"/>.
+    /// Where the worker's lag counts from: once its canal is open, what the worker has finished (the frames its handler
+    /// committed or its dispatcher's sinks acknowledged, whose checkpoint the canal writes at its next pull: a pull that
+    /// waits for its <c>Deadline</c> must not leave delivered frames counted as waiting), and before that (or when it
+    /// could not open) the checkpoint the log holds for <see cref="CheckpointId"/>.
     /// </summary>
     internal async ValueTask<StreamId> LagStartAsync(CancellationToken cancellationToken)
     {
         if (_canal is { } canal)
         {
-            return canal.CommittedPosition;
+            return canal.AcknowledgedPosition;
         }
 
         return _log is ICheckpointStore checkpoints

@@ -462,4 +462,62 @@ public sealed class Issue20AcceptanceTests
             Assert.Equal(ActivityStatusCode.Unset, span.Status);
         }
     }
+
+    [Fact]
+    public async Task A_dispatching_worker_whose_sinks_delivered_everything_does_not_lag_while_its_pull_waits_in_virtual_time()
+    {
+        // A dispatching worker's checkpoint takes the sinks' acknowledgements at its next pull, and that pull waits for a
+        // frame or its Deadline: on a FakeTimeProvider (or with a long Deadline) the acknowledged frames stayed after the
+        // stored checkpoint, and the lag check reported delivered frames as waiting, unhealthy once they outnumbered
+        // MaxLagCount or outlived MaxLagAge.
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        var file = new DispatcherHostingTests.RecordingSink("file") { BlockOn = item => item == "o1", Release = new(TaskCreationOptions.RunContinuationsAsynchronously) };
+        await using var test = new TestHost(new()
+        {
+            ["ReactiveStreams:Canals:orders:MaxLagCount"] = "1",
+            ["ReactiveStreams:Canals:orders:MaxLagAge"] = "00:01:00",
+            ["ReactiveStreams:Dispatchers:orders:MaxBatch"] = "1",
+        });
+        test.Builder.Services.AddSingleton<TimeProvider>(clock);
+        test.Builder.Services.AddReactiveStreams()
+            .AddDispatcher<string>("orders", d => d.AddSink(_ => file))
+            .AddCanalWorker("orders", "orders", frame => Encoding.UTF8.GetString(frame.Payload.Span));
+        test.Builder.Services.AddHealthChecks().AddReactiveStreams();
+        await using (var log = await Reactive.Streams.Storage.Sqlite.SqliteStreamLog.OpenAsync(test.DatabasePath))
+        {
+            await log.AppendAsync("orders", "o1", AppendMode.Durable);
+            await log.AppendAsync("orders", "o2", AppendMode.Durable);
+        }
+
+        var host = await test.StartAsync();
+        await file.Blocked.Task.WaitAsync(TestHost.Hang);
+        var dispatcher = host.Services.GetRequiredKeyedService<DeliveryDispatcher<string>>("orders");
+        Assert.True(SpinWait.SpinUntil(() => dispatcher.GetSinkMetrics("file").QueueDepth == 1, TestHost.Hang));
+        var health = host.Services.GetRequiredService<HealthCheckService>();
+        var lagging = await health.CheckHealthAsync(c => c.Name == ReactiveStreamsHealthChecks.CanalLagCheckName);
+        Assert.Equal(HealthStatus.Unhealthy, lagging.Status); // o1 in the sink and o2 queued: two frames wait
+
+        file.Release!.SetResult();
+        await file.WaitForAsync(2);
+
+        // Both delivered: once their acknowledgements are in (just after the writes return), nothing waits.
+        HealthReportEntry lag;
+        var waited = Stopwatch.StartNew();
+        while (true)
+        {
+            lag = (await health.CheckHealthAsync(c => c.Name == ReactiveStreamsHealthChecks.CanalLagCheckName)).Entries[ReactiveStreamsHealthChecks.CanalLagCheckName];
+            if (lag.Status == HealthStatus.Healthy || waited.Elapsed > TestHost.Hang)
+            {
+                break;
+            }
+
+            await Task.Yield();
+        }
+
+        Assert.Equal(HealthStatus.Healthy, lag.Status);
+        Assert.Equal(0, lag.Data["orders.pending"]);
+        clock.Advance(TimeSpan.FromMinutes(2));
+        lag = (await health.CheckHealthAsync(c => c.Name == ReactiveStreamsHealthChecks.CanalLagCheckName)).Entries[ReactiveStreamsHealthChecks.CanalLagCheckName];
+        Assert.Equal(HealthStatus.Healthy, lag.Status);
+    }
 }

@@ -151,6 +151,22 @@ public sealed class CursorCanal : ICommittableCanal<StreamFrame>, IRequeueCanal<
     public StreamId CommittedPosition => _committed;
 
     /// <summary>
+    /// Where the work still to do starts: every pulled frame up to here was committed or acknowledged, whether or not the
+    /// checkpoint holding it has been written yet (<see cref="CommittedPosition"/> is the written one, which takes the
+    /// acknowledgements at the next pull). The hosted lag check counts from here.
+    /// </summary>
+    internal StreamId AcknowledgedPosition
+    {
+        get
+        {
+            lock (_ackLock)
+            {
+                return _ackedThrough > _committed ? _ackedThrough : _committed;
+            }
+        }
+    }
+
+    /// <summary>
     /// How many pulled frames the stored checkpoint does not cover yet: exactly the pulled frames a crash now would
     /// redeliver. Acknowledged frames count until their checkpoint is written (at the next pull,
     /// <see cref="CommitAsync"/>, <see cref="FlushCheckpointAsync"/> or <see cref="DisposeAsync"/>).
