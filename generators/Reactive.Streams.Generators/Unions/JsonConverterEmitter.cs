@@ -117,15 +117,8 @@ internal static class JsonConverterEmitter
         {
             w.Line();
             w.Line("/// <inheritdoc/>");
-            w.Open($"protected override {union} SetShared({union} unknown, int index, object? value) => index switch");
-            for (var s = 0; s < model.SharedAccessors.Count; s++)
-            {
-                var shared = model.SharedAccessors[s];
-                w.Line($"{s} => (({union}.Unknown)unknown) with {{ {Naming.Identifier(shared.Name)} = ({shared.TypeName})value{(shared.IsNullable ? string.Empty : "!")} }},");
-            }
-
-            w.Line("_ => unknown,");
-            w.Close(";");
+            // Not a `with`: the Unknown's shared accessors refuse a value from anywhere but its payload.
+            w.Line($"protected override {union} SetShared({union} unknown, int index, object? value) => new {union}.Unknown(({union}.Unknown)unknown, index, value);");
         }
 
         w.Close();

@@ -462,9 +462,31 @@ internal static class UnionEmitter
             w.Line(shared.IsNullable
                 ? $"get => __shared{index};"
                 : $"get => __has{index} ? __shared{index} : throw new global::System.InvalidOperationException($\"The unknown variant '{{RawWireName}}' carries no readable '{Naming.InterpolatedText(shared.JsonName)}'.\");");
-            w.Line(shared.IsNullable
-                ? $"init => __shared{index} = value;"
-                : $"init {{ __shared{index} = value; __has{index} = true; }}");
+            // The payload is what the converter writes: a value set here (a `with`, an object initializer) would be read
+            // back from this object and lost on the wire, so it is refused; the converter sets what it read through the
+            // constructor below.
+            w.Line($"init => throw new global::System.NotSupportedException($\"The unknown variant '{{RawWireName}}' takes its '{Naming.InterpolatedText(shared.JsonName)}' from its payload, which is what is written, so it cannot be set: the new value would be lost on the wire.\");");
+            w.Close();
+        }
+
+        if (model.SharedAccessors.Count > 0)
+        {
+            // A constructor rather than a method: it takes no name a member of the union could also have.
+            w.Line();
+            w.Line($"// Copies an unknown variant with shared value number 'index' read from its payload: how {model.ConverterName} sets them.");
+            w.Line("internal Unknown(Unknown original, int index, object? value)");
+            w.Open("    : this(original)");
+            w.Open("switch (index)");
+            for (var i = 0; i < model.SharedAccessors.Count; i++)
+            {
+                var shared = model.SharedAccessors[i];
+                var index = i.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                w.Line(shared.IsNullable
+                    ? $"case {index}: __shared{index} = ({shared.TypeName})value; break;"
+                    : $"case {index}: __shared{index} = ({shared.TypeName})value!; __has{index} = true; break;");
+            }
+
+            w.Close();
             w.Close();
         }
 

@@ -276,7 +276,7 @@ partial record LeaseHistoryEvent : global::Reactive.Streams.IEventUnion<LeaseHis
         public override global::Consumer.Leases.Cursor Cursor
         {
             get => __has0 ? __shared0 : throw new global::System.InvalidOperationException($"The unknown variant '{RawWireName}' carries no readable 'cursor'.");
-            init { __shared0 = value; __has0 = true; }
+            init => throw new global::System.NotSupportedException($"The unknown variant '{RawWireName}' takes its 'cursor' from its payload, which is what is written, so it cannot be set: the new value would be lost on the wire.");
         }
 
         /// <summary>The <c>execution_id</c> of the payload, read with the union's converter.</summary>
@@ -285,7 +285,7 @@ partial record LeaseHistoryEvent : global::Reactive.Streams.IEventUnion<LeaseHis
         public override string ExecutionId
         {
             get => __has1 ? __shared1 : throw new global::System.InvalidOperationException($"The unknown variant '{RawWireName}' carries no readable 'execution_id'.");
-            init { __shared1 = value; __has1 = true; }
+            init => throw new global::System.NotSupportedException($"The unknown variant '{RawWireName}' takes its 'execution_id' from its payload, which is what is written, so it cannot be set: the new value would be lost on the wire.");
         }
 
         /// <summary>The <c>at</c> of the payload, read with the union's converter.</summary>
@@ -294,7 +294,19 @@ partial record LeaseHistoryEvent : global::Reactive.Streams.IEventUnion<LeaseHis
         public override global::System.DateTimeOffset At
         {
             get => __has2 ? __shared2 : throw new global::System.InvalidOperationException($"The unknown variant '{RawWireName}' carries no readable 'at'.");
-            init { __shared2 = value; __has2 = true; }
+            init => throw new global::System.NotSupportedException($"The unknown variant '{RawWireName}' takes its 'at' from its payload, which is what is written, so it cannot be set: the new value would be lost on the wire.");
+        }
+
+        // Copies an unknown variant with shared value number 'index' read from its payload: how LeaseHistoryEventJsonConverter sets them.
+        internal Unknown(Unknown original, int index, object? value)
+            : this(original)
+        {
+            switch (index)
+            {
+                case 0: __shared0 = (global::Consumer.Leases.Cursor)value!; __has0 = true; break;
+                case 1: __shared1 = (string)value!; __has1 = true; break;
+                case 2: __shared2 = (global::System.DateTimeOffset)value!; __has2 = true; break;
+            }
         }
 
         /// <summary>Equal when the wire names and the raw payload bytes are equal.</summary>
@@ -432,11 +444,5 @@ public sealed class LeaseHistoryEventJsonConverter : global::Reactive.Streams.Ev
     }
 
     /// <inheritdoc/>
-    protected override global::Consumer.Leases.LeaseHistoryEvent SetShared(global::Consumer.Leases.LeaseHistoryEvent unknown, int index, object? value) => index switch
-    {
-        0 => ((global::Consumer.Leases.LeaseHistoryEvent.Unknown)unknown) with { Cursor = (global::Consumer.Leases.Cursor)value! },
-        1 => ((global::Consumer.Leases.LeaseHistoryEvent.Unknown)unknown) with { ExecutionId = (string)value! },
-        2 => ((global::Consumer.Leases.LeaseHistoryEvent.Unknown)unknown) with { At = (global::System.DateTimeOffset)value! },
-        _ => unknown,
-    };
+    protected override global::Consumer.Leases.LeaseHistoryEvent SetShared(global::Consumer.Leases.LeaseHistoryEvent unknown, int index, object? value) => new global::Consumer.Leases.LeaseHistoryEvent.Unknown((global::Consumer.Leases.LeaseHistoryEvent.Unknown)unknown, index, value);
 }

@@ -243,7 +243,7 @@ partial class Outer
             public override string Key
             {
                 get => __has0 ? __shared0 : throw new global::System.InvalidOperationException($"The unknown variant '{RawWireName}' carries no readable 'key'.");
-                init { __shared0 = value; __has0 = true; }
+                init => throw new global::System.NotSupportedException($"The unknown variant '{RawWireName}' takes its 'key' from its payload, which is what is written, so it cannot be set: the new value would be lost on the wire.");
             }
 
             /// <summary>The <c>by</c> of the payload, read with the union's converter.</summary>
@@ -252,7 +252,18 @@ partial class Outer
             public override global::System.Guid By
             {
                 get => __has1 ? __shared1 : throw new global::System.InvalidOperationException($"The unknown variant '{RawWireName}' carries no readable 'by'.");
-                init { __shared1 = value; __has1 = true; }
+                init => throw new global::System.NotSupportedException($"The unknown variant '{RawWireName}' takes its 'by' from its payload, which is what is written, so it cannot be set: the new value would be lost on the wire.");
+            }
+
+            // Copies an unknown variant with shared value number 'index' read from its payload: how InstanceTagJsonConverter sets them.
+            internal Unknown(Unknown original, int index, object? value)
+                : this(original)
+            {
+                switch (index)
+                {
+                    case 0: __shared0 = (string)value!; __has0 = true; break;
+                    case 1: __shared1 = (global::System.Guid)value!; __has1 = true; break;
+                }
             }
 
             /// <summary>Equal when the wire names and the raw payload bytes are equal.</summary>
@@ -362,11 +373,6 @@ partial class Outer
         }
 
         /// <inheritdoc/>
-        protected override global::Outer.InstanceTag SetShared(global::Outer.InstanceTag unknown, int index, object? value) => index switch
-        {
-            0 => ((global::Outer.InstanceTag.Unknown)unknown) with { Key = (string)value! },
-            1 => ((global::Outer.InstanceTag.Unknown)unknown) with { By = (global::System.Guid)value! },
-            _ => unknown,
-        };
+        protected override global::Outer.InstanceTag SetShared(global::Outer.InstanceTag unknown, int index, object? value) => new global::Outer.InstanceTag.Unknown((global::Outer.InstanceTag.Unknown)unknown, index, value);
     }
 }

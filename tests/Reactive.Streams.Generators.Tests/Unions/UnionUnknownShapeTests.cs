@@ -90,4 +90,41 @@ public sealed class UnionUnknownShapeTests
         Assert.Equal(unknown.RawWireName, back.RawWireName);
         Assert.True(JsonElement.DeepEquals(unknown.RawPayload, back.RawPayload));
     }
+
+    // A shared accessor of an Unknown is a view of its payload, and the payload is what the converter writes. Set by a
+    // `with` (a forwarder re-stamping every event's cursor through the union's accessor) or by an object initializer, the
+    // accessor returned the new value while the converter wrote the old payload, and the copy compared equal to the
+    // original: the new value was silently lost on the wire. It is refused instead, loudly, where it is set.
+    [Fact]
+    public void Setting_a_shared_value_of_an_unknown_variant_is_refused_instead_of_being_lost_on_the_wire()
+    {
+        const string Json = """{"type":"stolen","cursor":{"Milliseconds":9,"Sequence":1},"execution_id":"exec-7","at":"2026-11-22T13:00:00+00:00"}""";
+        var unknown = JsonSerializer.Deserialize<LeaseEvent>(Json)!;
+
+        var error = Assert.Throws<NotSupportedException>(() => unknown with { Cursor = new Cursor(10, 0) });
+        Assert.Contains("'cursor'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("'stolen'", error.Message, StringComparison.Ordinal);
+        Assert.Throws<NotSupportedException>(() => unknown with { ExecutionId = "exec-8" });
+        Assert.Throws<NotSupportedException>(() => (LeaseEvent.Unknown)unknown with { At = s_at.AddDays(1) });
+
+        // The values read from the payload stay, a copy that sets nothing is the same event, and both write the payload.
+        var copy = unknown with { };
+        Assert.Equal(new Cursor(9, 1), copy.Cursor);
+        Assert.Equal("exec-7", copy.ExecutionId);
+        Assert.Equal(s_at, copy.At);
+        Assert.Equal(unknown, copy);
+        Assert.Equal(Json, JsonSerializer.Serialize(copy));
+    }
+
+    [Fact]
+    public void A_hand_made_unknown_takes_its_shared_values_from_its_payload_only()
+    {
+        using var document = JsonDocument.Parse("""{"type":"stolen","thief":"x"}""");
+
+        Assert.Throws<NotSupportedException>(() => new LeaseEvent.Unknown("stolen", document.RootElement) { ExecutionId = "exec-7" });
+
+        var unknown = new LeaseEvent.Unknown("stolen", document.RootElement);
+        Assert.Throws<InvalidOperationException>(() => unknown.ExecutionId);
+        Assert.Equal("""{"type":"stolen","thief":"x"}""", JsonSerializer.Serialize<LeaseEvent>(unknown));
+    }
 }
