@@ -152,6 +152,47 @@ public sealed class SinkTargetRuntimeTests
         Assert.Same(fault, Assert.Single(((AggregateException)actual).InnerExceptions));
     }
 
+    // docs/unions.md: "Like an ActionBlock's delegate, the handlers get no cancellation token from it."
+    [Fact]
+    public async Task A_handler_that_takes_a_token_gets_one_that_cannot_be_cancelled_as_an_ActionBlock_s_delegate_has_none()
+    {
+        var sink = new WideLeaseSink();
+        var target = sink.CreateTarget();
+
+        Assert.True(await target.SendAsync(new LeaseEvent.Renewed(new Cursor(2, 0), "b", s_at, TimeSpan.FromSeconds(1))));
+        target.Complete();
+        await target.Completion.WaitAsync(s_guard);
+
+        Assert.Equal(new[] { "renewed:b" }, sink.Handled);
+        Assert.False(sink.LastToken.CanBeCanceled);
+    }
+
+    // A null is no variant: DispatchAsync refuses it, and the target, whose handler block calls DispatchAsync, faults with
+    // that refusal as an ActionBlock calling DispatchAsync does; what was handled before it stays handled.
+    [Fact]
+    public async Task A_null_posted_to_the_target_faults_it_as_it_faults_an_ActionBlock_that_calls_DispatchAsync()
+    {
+        var sink = new WideLeaseSink();
+        var twinSink = new WideLeaseSink();
+        var target = sink.CreateTarget();
+        var twin = new ActionBlock<LeaseEvent>(e => twinSink.DispatchAsync(e).AsTask(), new ExecutionDataflowBlockOptions { BoundedCapacity = 64 });
+
+        foreach (var block in new ITargetBlock<LeaseEvent>[] { target, twin })
+        {
+            Assert.True(await block.SendAsync(Acquired("a")));
+            Assert.True(await block.SendAsync(null!));
+        }
+
+        var expected = await Assert.ThrowsAnyAsync<ArgumentNullException>(() => twin.Completion.WaitAsync(s_guard));
+        var actual = await Assert.ThrowsAnyAsync<ArgumentNullException>(() => target.Completion.WaitAsync(s_guard));
+        Assert.Equal(expected.ParamName, actual.ParamName);
+        Assert.Equal(twin.Completion.Status, target.Completion.Status);
+        Assert.Equal(new[] { "acquired:a" }, sink.Handled);
+        Assert.Equal(twinSink.Handled, sink.Handled);
+        Assert.False(target.Post(Acquired("after")));
+        Assert.False(twin.Post(Acquired("after")));
+    }
+
     private static LeaseEvent.Acquired Acquired(string id) => new(new Cursor(1, 0), id, "lease", s_at);
 
     private static LeaseEvent.Expired Expired(string id) => new(new Cursor(3, 0), id, s_at);
