@@ -41,6 +41,8 @@ public sealed partial class SqliteStreamLog : StreamLog
 
     private readonly SqliteStreamLogOptions _options;
     private readonly string _path;
+    // Where this log is listed in s_openLogs: the file's name as SQLite resolved it (see WakeKey).
+    private readonly string _wakeKey;
     private readonly string _connectionString;
     private readonly SqliteConnection _writer;
     private readonly SemaphoreSlim _writeGate = new(1, 1);
@@ -69,6 +71,7 @@ public sealed partial class SqliteStreamLog : StreamLog
     {
         _options = options;
         _path = path;
+        _wakeKey = WakeKey(writer, path);
         _connectionString = connectionString;
         _writer = writer;
         _appendAtTip = Command(Sql.AppendAtTip, "$stream", "$ms", "$seq", "$ordinal", "$payload", "$expected_ms", "$expected_seq", "$headers");
@@ -84,12 +87,21 @@ public sealed partial class SqliteStreamLog : StreamLog
         SqliteException.ThrowExceptionForRC(raw.sqlite3_prepare_v2(writer.Handle, "COMMIT", out _commit), writer.Handle);
         if (!options.IsolateFromProcess)
         {
-            s_openLogs.AddOrUpdate(path, static (_, log) => [log], static (_, logs, log) => [.. logs, log], this);
+            s_openLogs.AddOrUpdate(_wakeKey, static (_, log) => [log], static (_, logs, log) => [.. logs, log], this);
         }
     }
 
     /// <summary>The full path of the database file.</summary>
     public string Path => _path;
+
+    /// <summary>
+    /// The key under which the logs open on one file find each other in this process, so that an append through one
+    /// wakes the tails parked on the others: the file's name as SQLite resolved it when it opened the file, symbolic
+    /// links followed (as SQLite follows them to share one WAL). Keyed by <see cref="Path"/> instead, a file reached
+    /// through a linked directory or a linked file was two files here, and its tails waited for the next poll.
+    /// </summary>
+    private static string WakeKey(SqliteConnection writer, string path) =>
+        raw.sqlite3_db_filename(writer.Handle, "main").utf8_to_string() is { Length: > 0 } resolved ? resolved : path;
 
     /// <summary>
     /// Opens (creating if needed) the log in the SQLite file at <paramref name="path"/>: switches it to WAL and runs the
@@ -351,12 +363,12 @@ public sealed partial class SqliteStreamLog : StreamLog
     {
         if (!_options.IsolateFromProcess)
         {
-            while (s_openLogs.TryGetValue(_path, out var logs))
+            while (s_openLogs.TryGetValue(_wakeKey, out var logs))
             {
                 var remaining = Array.FindAll(logs, log => log != this);
                 var removed = remaining.Length == 0
-                    ? s_openLogs.TryRemove(new KeyValuePair<string, SqliteStreamLog[]>(_path, logs))
-                    : s_openLogs.TryUpdate(_path, remaining, logs);
+                    ? s_openLogs.TryRemove(new KeyValuePair<string, SqliteStreamLog[]>(_wakeKey, logs))
+                    : s_openLogs.TryUpdate(_wakeKey, remaining, logs);
                 if (removed)
                 {
                     break;
@@ -578,7 +590,7 @@ public sealed partial class SqliteStreamLog : StreamLog
 
     private void Publish(string stream)
     {
-        if (!_options.IsolateFromProcess && s_openLogs.TryGetValue(_path, out var logs))
+        if (!_options.IsolateFromProcess && s_openLogs.TryGetValue(_wakeKey, out var logs))
         {
             foreach (var log in logs)
             {
