@@ -166,6 +166,40 @@ public sealed class SqliteStreamLogTests : PersistentStreamLogConformanceTests
     }
 
     [Fact]
+    public async Task A_wake_that_brings_nothing_visible_starts_the_poll_backoff_again_from_the_poll_interval()
+    {
+        // docs/stream-log.md: a parked tail re-checks after PollInterval, doubling after each empty check up to
+        // MaxPollInterval, "and starts from PollInterval again after a wake".
+        var options = new SqliteStreamLogOptions
+        {
+            TimeProvider = Clock, PollInterval = TimeSpan.FromMilliseconds(100), MaxPollInterval = TimeSpan.FromMilliseconds(400), IsolateFromProcess = true,
+        };
+        var log = await OpenAsync(options);
+        var otherProcess = await OpenAsync(options);
+        var timers = Clock.TimersCreated;
+
+        var tail = log.TailAsync("s", StreamId.Min, TimeSpan.FromMinutes(1), 10, TailVisibility.ExcludeBestEffort).AsTask();
+        // Backed off to 400 ms: 100, 200, then 400.
+        await Clock.WaitForTimersAsync(timers + 1);
+        Clock.Advance(TimeSpan.FromMilliseconds(100));
+        await Clock.WaitForTimersAsync(timers + 2);
+        Clock.Advance(TimeSpan.FromMilliseconds(200));
+        await Clock.WaitForTimersAsync(timers + 3);
+
+        // A wake through this log with nothing the tail may return: it keeps waiting, from 100 ms again.
+        await log.AppendAsync("s", "live", AppendMode.BestEffortLive);
+        await Clock.WaitForTimersAsync(timers + 4);
+        Assert.False(tail.IsCompleted);
+        await otherProcess.AppendAsync("s", "from elsewhere", AppendMode.Durable);
+        Clock.Advance(TimeSpan.FromMilliseconds(99));
+        await Task.Yield();
+        Assert.False(tail.IsCompleted);
+        Clock.Advance(TimeSpan.FromMilliseconds(1));
+
+        Assert.Equal(["from elsewhere"], (await tail.WaitAsync(Guard)).Select(Text));
+    }
+
+    [Fact]
     public async Task A_tail_keeps_polling_at_its_longest_interval_however_many_checks_found_nothing()
     {
         // The backoff doubles the interval per empty check up to MaxPollInterval: with an interval of an hour, the
