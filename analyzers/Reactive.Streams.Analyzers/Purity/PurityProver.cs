@@ -162,10 +162,39 @@ internal sealed class PurityProver
             return false;
         }
 
-        var typeName = member.ContainingType.OriginalDefinition.ToDisplayString();
-        return _userPureMembers.Contains(typeName) || _userPureMembers.Contains(typeName + "." + member.Name)
-            || (member is IMethodSymbol { AssociatedSymbol: { } associated } && _userPureMembers.Contains(typeName + "." + associated.Name));
+        // A generic type is named without its type parameters (`Contoso.Cache`, `Contoso.Outer.Inner.Scale`): the list
+        // is split at spaces and commas, so `Cache<TKey, TValue>` cannot be written. The display with type parameters
+        // (`Contoso.Box<T>`) still matches, as it did before.
+        var type = member.ContainingType.OriginalDefinition;
+        if (IsDeclaredPure(type.ToDisplayString(s_pureMemberTypeFormat), member))
+        {
+            return true;
+        }
+
+        return IsGenericOrNestedInGeneric(type) && IsDeclaredPure(type.ToDisplayString(), member);
     }
+
+    private bool IsDeclaredPure(string typeName, ISymbol member) =>
+        _userPureMembers.Contains(typeName) || _userPureMembers.Contains(typeName + "." + member.Name)
+        || (member is IMethodSymbol { AssociatedSymbol: { } associated } && _userPureMembers.Contains(typeName + "." + associated.Name));
+
+    private static bool IsGenericOrNestedInGeneric(INamedTypeSymbol? type)
+    {
+        for (; type is not null; type = type.ContainingType)
+        {
+            if (type.IsGenericType)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>How <c>reactive_streams.pure_members</c> names a type: namespace and containing types, no type parameters.</summary>
+    private static readonly SymbolDisplayFormat s_pureMemberTypeFormat = new(
+        typeQualificationStyle: SymbolDisplayTypeQualificationStyle.NameAndContainingTypesAndNamespaces,
+        genericsOptions: SymbolDisplayGenericsOptions.None);
 
     /// <summary>
     /// The verdict on a method body that is entered by a call. <paramref name="lowestAssumed"/> is the stack position of
