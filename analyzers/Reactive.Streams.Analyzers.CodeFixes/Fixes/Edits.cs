@@ -107,11 +107,21 @@ internal static class Edits
         return unit.WithUsings(Insert(unit.Usings, directive, ns));
     }
 
-    // Inserts the directive in its sorted place (System first, then ordinal order), indented and ended like its
-    // neighbour; first in the list, it takes over the leading trivia (a file header) of the one it goes before.
+    // Inserts the directive in its sorted place (System first, then ordinal order) after the global usings, indented and
+    // ended like its neighbour; first in the list, it takes over the leading trivia (a file header) of the one it goes before.
     private static SyntaxList<UsingDirectiveSyntax> Insert(SyntaxList<UsingDirectiveSyntax> usings, UsingDirectiveSyntax directive, string ns)
     {
+        // A using directive must follow every global using of the file (CS8915): a Program.cs or GlobalUsings.cs with code
+        // in it can hold both, and a global one that sorts after the library's name, or a static one, is not passed over.
         var index = 0;
+        for (var i = 0; i < usings.Count; i++)
+        {
+            if (usings[i].GlobalKeyword.IsKind(SyntaxKind.GlobalKeyword))
+            {
+                index = i + 1;
+            }
+        }
+
         while (index < usings.Count && Before(usings[index], ns))
         {
             index++;
