@@ -96,15 +96,33 @@ internal static class Edits
             directive = directive.WithTrailingTrivia(newline, newline);
             if (first is not null)
             {
-                // Move the first member's leading trivia (comments, license header) above the using.
-                directive = directive.WithLeadingTrivia(first.GetLeadingTrivia());
-                unit = unit.ReplaceNode(first, first.WithLeadingTrivia());
+                // Move the first member's leading trivia (comments, license header) above the using, up to its XML
+                // documentation, which stays on the member: above a using it would document nothing (CS1587).
+                var leading = first.GetLeadingTrivia();
+                var split = DocumentationStart(leading);
+                directive = directive.WithLeadingTrivia(leading.Take(split));
+                unit = unit.ReplaceNode(first, first.WithLeadingTrivia(leading.Skip(split)));
             }
 
             return unit.WithUsings(unit.Usings.Add(directive));
         }
 
         return unit.WithUsings(Insert(unit.Usings, directive, ns));
+    }
+
+    // The index in `leading` where the member's XML documentation begins (its line's indentation included), or the count
+    // when it has none.
+    private static int DocumentationStart(SyntaxTriviaList leading)
+    {
+        for (var i = 0; i < leading.Count; i++)
+        {
+            if (leading[i].IsKind(SyntaxKind.SingleLineDocumentationCommentTrivia) || leading[i].IsKind(SyntaxKind.MultiLineDocumentationCommentTrivia))
+            {
+                return i > 0 && leading[i - 1].IsKind(SyntaxKind.WhitespaceTrivia) ? i - 1 : i;
+            }
+        }
+
+        return leading.Count;
     }
 
     // Inserts the directive in its sorted place (System first, then ordinal order) after the global usings, indented and
