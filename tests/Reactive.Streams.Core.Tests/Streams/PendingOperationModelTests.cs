@@ -5,16 +5,18 @@ using Reactive.Streams.Internal;
 namespace Reactive.Streams.Tests.Streams;
 
 /// <summary>
-/// PauseUpstream with its timeout running, on a virtual clock, against a model, one thread: random pushes (waiting and
-/// not), reads (immediate and pending), clock steps that make parked writers time out, cancellations of parked writers
-/// and pending reads, and completions (normal and faulted), on the stream and the channel face in the locked and the
-/// shared mode. After every step, every pending operation that the model says has ended has ended with the model's
-/// outcome (and no other one has), the depth, the counters and <c>Completion</c> are the model's. This is what issue 2's
-/// "PauseUpstream waits until a consumer drains, and, given a timeout, fails with overflow after it in virtual time" and
-/// "completion wakes every waiter" say, mixed with each other rather than one at a time; the twin fuzzer
-/// (<c>BackpressureChannelTwinFuzzTests</c>) has no timeout that fires, since its oracle has none.
+/// Every policy with pending operations around it, against a model, on one thread and a virtual clock: random pushes
+/// (waiting and not), reads (immediate and pending), waits to read and for room, clock steps that make parked
+/// PauseUpstream writers time out, cancellations of pending operations, and completions (normal and faulted), on the
+/// stream and the channel face in the locked and the shared mode. After every step each pending operation that the model
+/// says has ended has ended with the model's outcome (and no other one has), and the depth, the channel's Count, the
+/// items handed to OnDropped, the counters and Completion are the model's. This is what issue 2's "PauseUpstream waits
+/// until a consumer drains, and, given a timeout, fails with overflow after it in virtual time" and "completion wakes
+/// every waiter" say, mixed with each other rather than one at a time. The twin fuzzer
+/// (<c>BackpressureChannelTwinFuzzTests</c>) never fires a timeout, since its oracle has none, and has no
+/// DegradeQuality; <c>EngineModelTests</c> has no pending operation.
 /// </summary>
-public sealed class PauseUpstreamTimedModelTests
+public sealed class PendingOperationModelTests
 {
     public static TheoryData<string, bool, int, int> Cases()
     {
@@ -46,6 +48,42 @@ public sealed class PauseUpstreamTimedModelTests
         }
     }
 
+    public static TheoryData<string, bool, int, string> OtherPolicies()
+    {
+        var d = new TheoryData<string, bool, int, string>();
+        foreach (var mode in new[] { nameof(BufferMode.Locked), nameof(BufferMode.SharedLane) })
+        {
+            foreach (var channel in new[] { false, true })
+            {
+                foreach (var capacity in new[] { 1, 2, 3 })
+                {
+                    foreach (var variant in new[] { "DropOldest", "DegradeQuality", "DegradeQuality-no-degrader", "Fail" })
+                    {
+                        d.Add(mode, channel, capacity, variant);
+                    }
+                }
+            }
+        }
+
+        return d;
+    }
+
+    /// <summary>
+    /// The same model under the policies that never park a writer: a full buffer evicts (DropOldest, DegradeQuality with a
+    /// degrader, each eviction handed to <c>OnDropped</c>) or rejects (Fail, DegradeQuality without a degrader), with
+    /// pending reads, waits to read and waits for room (which end at once where a write would not be refused, and wait
+    /// for a read where it would) around it, and completions.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(OtherPolicies))]
+    public void Evicting_and_refusing_policies_with_pending_reads_waits_and_completions_match_the_model(string mode, bool channel, int capacity, string variant)
+    {
+        for (var seed = 0; seed < 40; seed++)
+        {
+            new Run(mode, channel, capacity, timeout: null, seed, variant).Play(120);
+        }
+    }
+
     private sealed class Run
     {
         private readonly Random _random;
@@ -57,6 +95,11 @@ public sealed class PauseUpstreamTimedModelTests
         private readonly BoundedStream<int>? _stream;
         private readonly Channel<int>? _chan;
         private readonly CancellationTokenSource[] _sources = [new(), new(), new()];
+        private readonly BackpressurePolicy _policy;
+        private readonly bool _hasDegrader;
+        private readonly List<int> _droppedSeen = [];
+        private readonly List<int> _dropped = [];
+        private long _dropOldest, _degraded, _overflows;
 
         // The model.
         private readonly Queue<int> _buffer = new();
@@ -70,14 +113,23 @@ public sealed class PauseUpstreamTimedModelTests
         private int _next = 1;
         private readonly List<string> _log = [];
 
-        public Run(string mode, bool channel, int capacity, TimeSpan? timeout, int seed)
+        public Run(string mode, bool channel, int capacity, TimeSpan? timeout, int seed, string variant = "PauseUpstream")
         {
+            _policy = Enum.Parse<BackpressurePolicy>(variant.Split('-')[0]);
+            _hasDegrader = variant == "DegradeQuality";
             _random = new Random(seed * 7919 + capacity * 31 + (timeout is null ? 99 : (int)timeout.Value.TotalSeconds) + (channel ? 1000 : 0));
             _channel = channel;
             _capacity = capacity;
             _timeout = timeout;
-            _where = $"{mode} {(channel ? "channel" : "stream")} capacity {capacity} timeout {timeout} seed {seed}";
-            var options = new BoundedStreamOptions<int>(BackpressurePolicy.PauseUpstream, capacity) { PauseTimeout = timeout, TimeProvider = _clock, Name = "timed-model" };
+            _where = $"{variant} {mode} {(channel ? "channel" : "stream")} capacity {capacity} timeout {timeout} seed {seed}";
+            var options = new BoundedStreamOptions<int>(_policy, capacity)
+            {
+                PauseTimeout = timeout,
+                TimeProvider = _clock,
+                Name = "timed-model",
+                Degrader = _hasDegrader ? x => -x : null,
+                OnDropped = _droppedSeen.Add,
+            };
             if (channel)
             {
                 _chan = BackpressureChannel.Create(options, Enum.Parse<BufferMode>(mode));
@@ -167,6 +219,25 @@ public sealed class PauseUpstreamTimedModelTests
                 _pushed++;
                 ExpectDone(task);
             }
+            else if (_policy != BackpressurePolicy.PauseUpstream)
+            {
+                var status = Overflowed(item);
+                switch (status)
+                {
+                    case PushStatus.DroppedOldest or PushStatus.Degraded:
+                        ExpectDone(task);
+                        break;
+                    case PushStatus.Overflow:
+                        Require(task.IsCompleted, "a Fail push never waits");
+                        var overflow = Assert.Throws<StreamOverflowException>(() => task.GetAwaiter().GetResult());
+                        Assert.Equal((BackpressurePolicy.Fail, _capacity), (overflow.Policy, overflow.Capacity));
+                        break;
+                    default:
+                        Require(task.IsCompleted, "a push that misses its degrader never waits");
+                        Assert.Throws<MissingDegraderException>(() => task.GetAwaiter().GetResult());
+                        break;
+                }
+            }
             else if (_timeout == TimeSpan.Zero)
             {
                 // A zero timeout never waits: a pause and a rejection at once (docs/metrics.md).
@@ -196,7 +267,7 @@ public sealed class PauseUpstreamTimedModelTests
             else
             {
                 status = _stream!.TryPush(item).Status;
-                accepted = status == PushStatus.Enqueued;
+                accepted = status is PushStatus.Enqueued or PushStatus.DroppedOldest or PushStatus.Degraded;
             }
 
             if (_completed)
@@ -222,10 +293,41 @@ public sealed class PauseUpstreamTimedModelTests
                 _pushed++;
                 Require(accepted, "TryPush with room");
             }
+            else if (_policy != BackpressurePolicy.PauseUpstream)
+            {
+                var expected = Overflowed(item);
+                Require(accepted == expected is PushStatus.DroppedOldest or PushStatus.Degraded, "TryPush on a full buffer");
+                Require(_channel || status == expected, $"TryPush on a full buffer: {status}, expected {expected}");
+            }
             else
             {
                 Require(!(accepted), "TryPush on a full buffer");
                 Require(_channel || status == PushStatus.Full, $"TryPush on a full buffer: {status}");
+            }
+        }
+
+        /// <summary>A push found the buffer full under a policy that never parks it: the model's outcome.</summary>
+        private PushStatus Overflowed(int item)
+        {
+            _pushed++;
+            switch (_policy)
+            {
+                case BackpressurePolicy.DropOldest:
+                    _dropped.Add(_buffer.Dequeue());
+                    _buffer.Enqueue(item);
+                    _dropOldest++;
+                    return PushStatus.DroppedOldest;
+                case BackpressurePolicy.DegradeQuality when _hasDegrader:
+                    _dropped.Add(_buffer.Dequeue());
+                    _buffer.Enqueue(-item);
+                    _degraded++;
+                    return PushStatus.Degraded;
+                case BackpressurePolicy.DegradeQuality:
+                    _rejected++;
+                    return PushStatus.MissingDegrader;
+                default:
+                    _overflows++;
+                    return PushStatus.Overflow;
             }
         }
 
@@ -314,7 +416,8 @@ public sealed class PauseUpstreamTimedModelTests
         /// </summary>
         private void Wake()
         {
-            if (_completed || (_buffer.Count < _capacity && _writers.Count == 0))
+            var neverRefused = _policy == BackpressurePolicy.DropOldest || _hasDegrader;
+            if (_completed || neverRefused || (_buffer.Count < _capacity && _writers.Count == 0))
             {
                 foreach (var waiter in _spaceWaiters)
                 {
@@ -472,12 +575,13 @@ public sealed class PauseUpstreamTimedModelTests
 
             Require(_writers.Count == 0 || _buffer.Count == _capacity, "model: writers park only on a full buffer");
             Assert.Equal(_buffer.Count, Buffer.Depth);
+            Require(_dropped.SequenceEqual(_droppedSeen), "OnDropped saw every eviction, in order");
             if (_channel)
             {
                 Assert.Equal(_buffer.Count, _chan!.Reader.Count);
             }
 
-            var expected = new StreamMetricsSnapshot(_pushed, _delivered, 0, 0, _paused, 0, _rejected, _buffer.Count);
+            var expected = new StreamMetricsSnapshot(_pushed, _delivered, _dropOldest, _degraded, _paused, _overflows, _rejected, _buffer.Count);
             var got = Buffer.GetMetrics();
             if (expected != got)
             {
