@@ -57,7 +57,7 @@ public sealed class PendingOperationModelTests
             {
                 foreach (var capacity in new[] { 1, 2, 3 })
                 {
-                    foreach (var variant in new[] { "DropOldest", "DegradeQuality", "DegradeQuality-no-degrader", "Fail" })
+                    foreach (var variant in new[] { "DropOldest", "DegradeQuality", "DegradeQuality-no-degrader", "DegradeQuality-throwing", "Fail" })
                     {
                         d.Add(mode, channel, capacity, variant);
                     }
@@ -97,6 +97,7 @@ public sealed class PendingOperationModelTests
         private readonly CancellationTokenSource[] _sources = [new(), new(), new()];
         private readonly BackpressurePolicy _policy;
         private readonly bool _hasDegrader;
+        private readonly bool _throwingDegrader;
         private readonly List<int> _droppedSeen = [];
         private readonly List<int> _dropped = [];
         private long _dropOldest, _degraded, _overflows;
@@ -116,7 +117,8 @@ public sealed class PendingOperationModelTests
         public Run(string mode, bool channel, int capacity, TimeSpan? timeout, int seed, string variant = "PauseUpstream")
         {
             _policy = Enum.Parse<BackpressurePolicy>(variant.Split('-')[0]);
-            _hasDegrader = variant == "DegradeQuality";
+            _hasDegrader = variant is "DegradeQuality" or "DegradeQuality-throwing";
+            _throwingDegrader = variant == "DegradeQuality-throwing";
             _random = new Random(seed * 7919 + capacity * 31 + (timeout is null ? 99 : (int)timeout.Value.TotalSeconds) + (channel ? 1000 : 0));
             _channel = channel;
             _capacity = capacity;
@@ -127,7 +129,7 @@ public sealed class PendingOperationModelTests
                 PauseTimeout = timeout,
                 TimeProvider = _clock,
                 Name = "timed-model",
-                Degrader = _hasDegrader ? x => -x : null,
+                Degrader = _throwingDegrader ? x => throw new FormatException("degrader") : _hasDegrader ? x => -x : null,
                 OnDropped = _droppedSeen.Add,
             };
             if (channel)
@@ -232,6 +234,11 @@ public sealed class PendingOperationModelTests
                         var overflow = Assert.Throws<StreamOverflowException>(() => task.GetAwaiter().GetResult());
                         Assert.Equal((BackpressurePolicy.Fail, _capacity), (overflow.Policy, overflow.Capacity));
                         break;
+                    case PushStatus.DegraderFailed:
+                        Require(task.IsCompleted, "a push whose degrader throws never waits");
+                        var failed = Assert.Throws<InvalidOperationException>(() => task.GetAwaiter().GetResult());
+                        Assert.IsType<FormatException>(failed.InnerException);
+                        break;
                     default:
                         Require(task.IsCompleted, "a push that misses its degrader never waits");
                         Assert.Throws<MissingDegraderException>(() => task.GetAwaiter().GetResult());
@@ -317,6 +324,9 @@ public sealed class PendingOperationModelTests
                     _buffer.Enqueue(item);
                     _dropOldest++;
                     return PushStatus.DroppedOldest;
+                case BackpressurePolicy.DegradeQuality when _throwingDegrader:
+                    _rejected++;
+                    return PushStatus.DegraderFailed;
                 case BackpressurePolicy.DegradeQuality when _hasDegrader:
                     _dropped.Add(_buffer.Dequeue());
                     _buffer.Enqueue(-item);
