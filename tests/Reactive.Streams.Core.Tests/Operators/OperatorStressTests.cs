@@ -102,6 +102,85 @@ public class OperatorStressTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(PolicyData.All), MemberType = typeof(PolicyData))]
+    public async Task BackpressureObserver_conserves_items_under_four_producers_calling_it_at_once(BackpressurePolicy policy)
+    {
+        // The one consumer documented to take concurrent OnNext calls: no Synchronize here.
+        long dropped = 0;
+        var received = new List<long>();
+        var observer = new BackpressureObserver<long>(
+            (x, _) =>
+            {
+                received.Add(x);
+                return ValueTask.CompletedTask;
+            },
+            Options(policy, () => Interlocked.Increment(ref dropped)));
+
+        await Produce(observer);
+        Exception? error = null;
+        try
+        {
+            await observer.Completion.WaitAsync(Limit);
+        }
+        catch (StreamOverflowException overflow)
+        {
+            error = overflow;
+        }
+
+        AssertOutcome(policy, received, error, observer.GetMetrics(), Interlocked.Read(ref dropped));
+    }
+
+    [Theory]
+    [MemberData(nameof(PolicyData.All), MemberType = typeof(PolicyData))]
+    public async Task AsObservable_conserves_items_under_four_producers_and_three_competing_observers(BackpressurePolicy policy)
+    {
+        long dropped = 0;
+        var subject = new Subject<long>();
+        var stream = subject.ToBoundedStream(Options(policy, () => Interlocked.Increment(ref dropped)));
+        var observers = Enumerable.Range(0, 3).Select(_ =>
+        {
+            var mine = new List<long>();
+            var inside = 0;
+            var overlapped = false;
+            var ended = new TaskCompletionSource<List<long>>(TaskCreationOptions.RunContinuationsAsynchronously);
+            stream.AsObservable(TaskPoolScheduler.Default).Subscribe(
+                x =>
+                {
+                    // One call at a time per subscription (the Rx grammar the bridge promises).
+                    overlapped |= Interlocked.Increment(ref inside) != 1;
+                    mine.Add(x);
+                    Interlocked.Decrement(ref inside);
+                },
+                e => End(e is StreamOverflowException ? null : e),
+                () => End(null));
+
+            void End(Exception? error)
+            {
+                if (error is not null || overlapped)
+                {
+                    ended.TrySetException(error ?? new InvalidOperationException("overlapping OnNext calls"));
+                }
+                else
+                {
+                    ended.TrySetResult(mine);
+                }
+            }
+
+            return ended.Task;
+        }).ToArray();
+
+        await Produce(Subject.Synchronize(subject));
+        var read = await Task.WhenAll(observers).WaitAsync(Limit);
+
+        var error = stream.Completion.Exception?.InnerException;
+        AssertOutcome(policy, [.. read[0], .. read[1], .. read[2]], error, stream.GetMetrics(), Interlocked.Read(ref dropped), orderedReaders: false);
+        foreach (var mine in read)
+        {
+            AssertOrderPerProducer(mine);
+        }
+    }
+
     private static BoundedStreamOptions<long> Options(BackpressurePolicy policy, Action onDropped) =>
         new(policy, 64)
         {
