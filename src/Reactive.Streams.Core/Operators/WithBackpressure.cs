@@ -177,7 +177,9 @@ public static partial class ObservableBackpressureExtensions
     /// <remarks>
     /// If the blocked <c>OnNext</c> is called on the thread that drains the buffer, blocking could never end: from inside
     /// the downstream observer; from work of a virtual-time scheduler while its clock runs (any
-    /// <see cref="VirtualTimeSchedulerBase{TAbsolute, TRelative}"/>, whatever its clock types); from the thread that
+    /// <see cref="VirtualTimeSchedulerBase{TAbsolute, TRelative}"/>, whatever its clock types; Rx does not tell which
+    /// thread advances the clock, so while it runs a push from any other thread that finds the buffer full fails fast
+    /// too); from the thread that
     /// advances a virtual-time scheduler while its clock is not running (the thread that last advanced it, or before
     /// anything has, the thread that subscribed: a test that pushes before <c>Start</c> or <c>AdvanceBy</c>; schedule
     /// such pushes on the scheduler, or advance it first); or from a dedicated (not

@@ -201,6 +201,43 @@ public sealed class SlowHandlerVirtualTimeTests
             Assert.True(metrics.IsConserved);
     });
 
+    [Fact]
+    public void A_push_from_another_thread_while_the_clock_runs_fails_fast_too_since_the_clocks_thread_is_unknown()
+    {
+        // A PauseUpstream operator cannot tell which thread advances a virtual clock (Rx does not say), so while the clock
+        // runs it treats every push that finds the buffer full as one from the clock's own work, which would deadlock if
+        // it blocked. Here the push comes from a thread of its own, started and awaited by work on the clock.
+        var scheduler = new TestScheduler();
+        var subject = new System.Reactive.Subjects.Subject<int>();
+        var observer = scheduler.CreateObserver<int>();
+        var subscription = (IMeteredStream)subject.PauseUpstream(1, scheduler).Subscribe(observer);
+        scheduler.ScheduleAbsolute(0, 100, (_, _) =>
+        {
+            var producer = Task.Factory.StartNew(
+                () =>
+                {
+                    subject.OnNext(1);
+                    subject.OnNext(2); // full, while the clock runs
+                },
+                CancellationToken.None,
+                TaskCreationOptions.LongRunning,
+                TaskScheduler.Default);
+            Assert.True(producer.Wait(Support.TestLimits.Hang), "the producer blocked");
+            return System.Reactive.Disposables.Disposable.Empty;
+        });
+
+        scheduler.Start();
+
+        Assert.Equal(2, observer.Messages.Count);
+        Assert.Equal(OnNext(101, 1), observer.Messages[0]);
+        var error = Assert.IsType<InvalidOperationException>(observer.Messages[1].Value.Exception);
+        Assert.Equal(101, observer.Messages[1].Time);
+        Assert.Contains(subscription.Name, error.Message, StringComparison.Ordinal);
+        Assert.False(subject.HasObservers);
+        var metrics = subscription.GetMetrics();
+        Assert.Equal((2L, 1L, 1L, 0L), (metrics.ItemsPushed, metrics.ItemsDelivered, metrics.ItemsRejected, metrics.PauseUpstreamBlocks));
+    }
+
     [Theory]
     [MemberData(nameof(Support.PolicyData.All), MemberType = typeof(Support.PolicyData))]
     public void Repeat_resubscribes_the_operator_with_a_fresh_buffer_as_it_resubscribes_ObserveOn(BackpressurePolicy policy)
