@@ -10,7 +10,9 @@ namespace Reactive.Streams.Tests.Operators;
 /// same <see cref="TestScheduler"/>), the hot source pushes every 5 ticks, and the test compares the whole list of
 /// (virtual time, item) handled, the source's subscription log and the virtual time at which
 /// <see cref="BackpressureSubscription.Completion"/> ends. Also: the policy operators re-subscribed by <c>Repeat</c>
-/// get a fresh buffer each time, with <c>ObserveOn</c> as the oracle where no policy applies.
+/// get a fresh buffer each time, with <c>ObserveOn</c> as the oracle where no policy applies; the bridge pair
+/// (<c>ToBoundedStream</c> then <c>AsObservable</c>) delivers what the operator delivers; and PauseUpstream fails fast on
+/// a push from another thread while the clock runs.
 /// </summary>
 public sealed class SlowHandlerVirtualTimeTests
 {
@@ -256,6 +258,44 @@ public sealed class SlowHandlerVirtualTimeTests
         // The operator lets the source go when its terminal arrives (220), and Repeat subscribes again once the
         // completion has been delivered (221).
         Assert.Equal([Subscribe(200, 220), Subscribe(221, 241)], subscriptions);
+    }
+
+    [Theory]
+    [InlineData(BackpressurePolicy.DropOldest)]
+    [InlineData(BackpressurePolicy.DegradeQuality)]
+    [InlineData(BackpressurePolicy.Fail)]
+    public void The_bridge_pair_ToBoundedStream_then_AsObservable_delivers_what_the_operator_delivers(BackpressurePolicy policy)
+    {
+        // PauseUpstream is left out: a bridged stream cannot tell that its reader runs on the clock that pushes, so a full
+        // buffer there waits (ToBoundedStream's remarks), where the operator fails fast.
+        static (IReadOnlyList<Recorded<System.Reactive.Notification<int>>>, IReadOnlyList<Subscription>) Run(Func<IObservable<int>, TestScheduler, IObservable<int>> create)
+        {
+            var scheduler = new TestScheduler();
+            var xs = scheduler.CreateHotObservable(
+                OnNext(150, 0), OnNext(210, 1), OnNext(210, 2), OnNext(210, 3), OnNext(250, 4), OnCompleted<int>(300));
+            var observer = scheduler.Start(() => create(xs, scheduler));
+            return (observer.Messages, xs.Subscriptions);
+        }
+
+        var (expected, expectedSubscriptions) = Run((xs, s) => xs.WithBackpressure(policy, 2, x => -x, s));
+        // ToBoundedStream subscribes at once (Start's factory runs at 100): deferred to the subscription at 200, as the
+        // operator subscribes.
+        var (actual, actualSubscriptions) = Run((xs, s) => Observable.Defer(() => xs.ToBoundedStream(policy, 2, x => -x).AsObservable(s)));
+
+        // Each run faults with an exception of its own: errors are compared by type.
+        static IEnumerable<(long, System.Reactive.NotificationKind, int, Type?)> Shape(IEnumerable<Recorded<System.Reactive.Notification<int>>> messages) =>
+            messages.Select(r => (r.Time, r.Value.Kind, r.Value.HasValue ? r.Value.Value : 0, r.Value.Exception?.GetType()));
+
+        Assert.Equal(Shape(expected), Shape(actual));
+        Assert.Equal(expectedSubscriptions, actualSubscriptions);
+        Assert.Equal(
+            policy switch
+            {
+                BackpressurePolicy.DropOldest => [OnNext(211, 2), OnNext(211, 3), OnNext(251, 4), OnCompleted<int>(301)],
+                BackpressurePolicy.DegradeQuality => [OnNext(211, 2), OnNext(211, -3), OnNext(251, 4), OnCompleted<int>(301)],
+                _ => [OnNext(211, 1), OnNext(211, 2), OnError<int>(211, e => e is StreamOverflowException)],
+            },
+            actual);
     }
 
     [Fact]
