@@ -12,18 +12,23 @@ using Reactive.Streams.Storage.Sqlite;
 const int Readings = 50_000;
 const double AlarmCelsius = 39.5;
 
+const string Usage = "Usage: dotnet run --project samples/Quickstart [-- --db <file>]";
 string? dbPath = null;
 for (var i = 0; i < args.Length; i++)
 {
-    if (args[i] == "--db" && i + 1 < args.Length)
+    if (args[i] != "--db")
     {
-        dbPath = args[++i];
-    }
-    else
-    {
-        Console.Error.WriteLine($"Unknown argument '{args[i]}'. Usage: dotnet run --project samples/Quickstart [-- --db <file>]");
+        Console.Error.WriteLine($"Unknown argument '{args[i]}'. {Usage}");
         return 2;
     }
+
+    if (i + 1 == args.Length)
+    {
+        Console.Error.WriteLine($"--db needs the path of a file to keep the log in. {Usage}");
+        return 2;
+    }
+
+    dbPath = args[++i];
 }
 
 var tempDirectory = dbPath is null ? Directory.CreateTempSubdirectory("rxs-quickstart-").FullName : null;

@@ -66,6 +66,22 @@ public sealed partial class QuickstartSampleTests
         Assert.Contains("Unknown argument '--nope'", text, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task The_quickstart_refuses_a_db_option_without_a_path_saying_so_with_its_usage()
+    {
+        // Issue 8, bad input: "a clear message, exit code non-zero". A trailing --db is a known option missing its
+        // value, not an unknown argument.
+        var sample = RepositoryFiles.Sample("Quickstart");
+
+        var (exitCode, text) = await RunAsync(sample, Path.GetTempPath(), "--db");
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains("--db needs the path of a file", text, StringComparison.Ordinal);
+        Assert.Contains("Usage: dotnet run --project samples/Quickstart [-- --db <file>]", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("Unknown argument", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("[1/4]", text, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("directory")]
     [InlineData("under-a-file")]
