@@ -195,4 +195,33 @@ public class DeliveryBackpressurePipelineTests
         await restarted.DisposeAsync();
         Assert.Equal(ids[^1], await ((ICheckpointStore)log).ReadCheckpointAsync("reader"));
     }
+
+    [Fact]
+    public async Task A_dispatch_after_shutdown_to_Drop_sinks_only_is_refused_not_counted_as_dropped_and_never_acked()
+    {
+        // Issue 6, bad input: "Dispatch after shutdown: a clear InvalidOperationException ... never a silent loss". A
+        // Drop queue never waits, so a refusal there must not pass for an ordinary drop (which would be acknowledged).
+        var sink = new RecordingSink<int>("lossy");
+        var options = new DeliveryOptions<int> { Name = "drop-only", OnFull = OnFull.Drop, QueueCapacity = 1 };
+        options.AddSink(sink);
+        var dispatcher = new DeliveryDispatcher<int>(options);
+        var before = new AckCompletionSource();
+        await dispatcher.DispatchAsync(1, before);
+        await before.Task.WaitAsync(TestLimits.Hang);
+        Assert.True(await dispatcher.ShutdownAsync(Timeout.InfiniteTimeSpan).WaitAsync(TestLimits.Hang));
+
+        var after = new AckCompletionSource();
+        var refused = await Assert.ThrowsAsync<InvalidOperationException>(async () => await dispatcher.DispatchAsync(2, after));
+        Assert.IsNotType<ObjectDisposedException>(refused);
+        Assert.Contains("'drop-only'", refused.Message, StringComparison.Ordinal);
+        Assert.False(after.IsAcknowledged);
+        Assert.Equal(1, dispatcher.AcknowledgedCount);
+        Assert.Equal(new DeliverySinkMetrics("lossy", 1, 0, 0, 0, 0, 0), dispatcher.GetSinkMetrics("lossy"));
+
+        await dispatcher.DisposeAsync();
+        await Assert.ThrowsAsync<ObjectDisposedException>(async () => await dispatcher.DispatchAsync(3, after));
+        Assert.False(after.IsAcknowledged);
+        Assert.Equal([1], sink.Committed);
+        Assert.Equal(0, dispatcher.GetSinkMetrics("lossy").Dropped);
+    }
 }
