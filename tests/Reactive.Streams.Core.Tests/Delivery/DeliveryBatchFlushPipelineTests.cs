@@ -186,9 +186,13 @@ public class DeliveryBatchFlushPipelineTests
         var again = await restarted.PullBatchAsync(10, TimeSpan.Zero);
         Assert.Equal(["e4", "e5"], again.Select(Text));
 
-        // The dead run's dispatcher finally flushes: its acknowledgement reaches a disposed canal and is refused.
-        time.Advance(TimeSpan.FromSeconds(5));
-        await sink.WhenCommitted(5);
+        // The dead run's dispatcher finally flushes: its acknowledgement reaches a disposed canal and is refused. (The
+        // worker arms the flush timer just after it takes e4 off its queue, so virtual time moves until it has fired.)
+        await WaitUntil(() =>
+        {
+            time.Advance(TimeSpan.FromSeconds(5));
+            return sink.Committed.Count == 5;
+        });
         await WaitUntil(() =>
         {
             lock (logger.Entries)
