@@ -9,7 +9,7 @@ namespace Reactive.Streams.Analyzers.Rules;
 
 /// <summary>
 /// RXSP0001: suppresses the compiler's CS8509 ("the switch expression does not handle all possible values") on a
-/// switch expression over an <c>[EventUnion]</c> type that handles every variant the union declares and its generated
+/// switch expression over an <c>[EventUnion]</c> type (or a type parameter constrained to one) that handles every variant the union declares and its generated
 /// fallback (<c>Unknown</c>, or <c>Other</c> for a union without payloads), as RXS0006 judges coverage. C# cannot see
 /// that the hierarchy is closed; the attribute and the generator's checks (RXS1001, RXS1002) say it is. Nothing is
 /// suppressed when the fallback or a variant is not handled, the input is not a union, or the hierarchy is not closed

@@ -149,16 +149,16 @@ public sealed class NonExhaustiveUnionSwitchAnalyzer : DiagnosticAnalyzer
     }
 
     /// <summary>
-    /// Whether a switch expression over an <c>[EventUnion]</c> type handles every variant unconditionally, the generated
+    /// Whether a switch expression over an <c>[EventUnion]</c> type (or a type parameter constrained to one) handles every variant unconditionally, the generated
     /// fallback (<c>Unknown</c>, <c>Other</c>) included, by the same coverage RXS0006 judges with; false when the union
     /// has no generated fallback (the generator did not run on it, or refused it). What <c>RXSP0001</c> keys on.
     /// </summary>
     internal static bool HandlesEveryVariantAndFallback(ISwitchExpressionOperation expression, INamedTypeSymbol eventUnion, out INamedTypeSymbol? union)
     {
-        union = expression.Value.Type as INamedTypeSymbol;
-        if (union is null || !IsUnion(union, eventUnion))
+        // The union itself, or a type parameter constrained to it: its values are the union's values all the same.
+        union = UnionOf(expression.Value.Type, eventUnion);
+        if (union is null)
         {
-            union = null;
             return false;
         }
 
