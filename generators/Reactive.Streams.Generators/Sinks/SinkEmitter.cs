@@ -174,9 +174,10 @@ internal static class SinkEmitter
         w.Line("/// </summary>");
         w.Line("/// <param name=\"timeProvider\">The clock for a PauseUpstream timeout; <see cref=\"global::System.TimeProvider.System\"/> when null.</param>");
         w.Line("/// <param name=\"pauseTimeout\">Under PauseUpstream, how long a push may wait for room; forever when null.</param>");
+        w.Line("/// <param name=\"meterFactory\">Creates the meter a stream with these options counts on (in a DI app, the container's <see cref=\"global::System.Diagnostics.Metrics.IMeterFactory\"/>); the static <see cref=\"global::Reactive.Streams.StreamMeter.Meter\"/> when null.</param>");
         w.Line("/// <returns>New options for a stream of the sink's union.</returns>");
         w.Line(UnionEmitter.GeneratedCodeAttribute);
-        w.Line($"public static {Rs}.BoundedStreamOptions<{union}> CreateStreamOptions(global::System.TimeProvider? timeProvider = null, global::System.TimeSpan? pauseTimeout = null) =>");
+        w.Line($"public static {Rs}.BoundedStreamOptions<{union}> CreateStreamOptions(global::System.TimeProvider? timeProvider = null, global::System.TimeSpan? pauseTimeout = null, global::System.Diagnostics.Metrics.IMeterFactory? meterFactory = null) =>");
         w.Line($"    new({Rs}.BackpressurePolicy.{model.Policy}, {Capacity(model)})");
         w.Line("    {");
         w.Line($"        Name = {Naming.Literal(model.Name)},");
@@ -187,6 +188,7 @@ internal static class SinkEmitter
 
         w.Line("        TimeProvider = timeProvider ?? global::System.TimeProvider.System,");
         w.Line("        PauseTimeout = pauseTimeout,");
+        w.Line("        MeterFactory = meterFactory,");
         w.Line("    };");
     }
 
@@ -202,11 +204,14 @@ internal static class SinkEmitter
         w.Line("/// </summary>");
         w.Line($"/// <param name=\"name\">The sink's name within the dispatcher; <c>{model.Name}</c> when null.</param>");
         w.Line("/// <param name=\"timeProvider\">The clock of the sink's own buffer, if it has one; <see cref=\"global::System.TimeProvider.System\"/> when null.</param>");
+        w.Line(lossy
+            ? "/// <param name=\"meterFactory\">Creates the meter the sink's own buffer counts on (in a DI app, the container's <see cref=\"global::System.Diagnostics.Metrics.IMeterFactory\"/>); the static <see cref=\"global::Reactive.Streams.StreamMeter.Meter\"/> when null.</param>"
+            : "/// <param name=\"meterFactory\">Unused: this sink has no buffer of its own; its queue counts on the dispatcher's meter (<see cref=\"global::Reactive.Streams.DeliveryOptions{T}.MeterFactory\"/>).</param>");
         w.Line("/// <returns>The delivery sink; dispose it after the dispatcher has shut down.</returns>");
         w.Line("/// <exception cref=\"global::System.ArgumentException\"><paramref name=\"name\"/> is empty.</exception>");
         w.Line(UnionEmitter.GeneratedCodeAttribute);
-        w.Line("public DeliverySink CreateDeliverySink(string? name = null, global::System.TimeProvider? timeProvider = null) =>");
-        w.Line($"    new(this, name ?? {Naming.Literal(model.Name)}, timeProvider);");
+        w.Line("public DeliverySink CreateDeliverySink(string? name = null, global::System.TimeProvider? timeProvider = null, global::System.Diagnostics.Metrics.IMeterFactory? meterFactory = null) =>");
+        w.Line($"    new(this, name ?? {Naming.Literal(model.Name)}, timeProvider, meterFactory);");
         w.Line();
         w.Line("/// <summary>");
         w.Line($"/// A delivery sink (<see cref=\"global::Reactive.Streams.IDeliverySink{{T}}\"/>) of <see cref=\"{union}\"/> in front of this sink's handlers.");
@@ -245,7 +250,7 @@ internal static class SinkEmitter
         }
 
         w.Line();
-        w.Line($"internal DeliverySink({Naming.Identifier(model.Name)} sink, string name, global::System.TimeProvider? timeProvider)");
+        w.Line($"internal DeliverySink({Naming.Identifier(model.Name)} sink, string name, global::System.TimeProvider? timeProvider, global::System.Diagnostics.Metrics.IMeterFactory? meterFactory)");
         w.Line("{");
         w.Line("    global::System.ArgumentException.ThrowIfNullOrEmpty(name);");
         w.Line("    _sink = sink;");
@@ -253,7 +258,7 @@ internal static class SinkEmitter
         w.Line($"    Options = new {Rs}.DeliverySinkOptions {{ QueueCapacity = {Capacity(model)}, OnFull = {Rs}.OnFull.{onFull} }};");
         if (lossy)
         {
-            w.Line("    _buffer = new Observer(HandleAsync, CreateStreamOptions(timeProvider), null);");
+            w.Line("    _buffer = new Observer(HandleAsync, CreateStreamOptions(timeProvider, null, meterFactory), null);");
         }
 
         w.Line("}");
@@ -400,10 +405,11 @@ internal static class SinkEmitter
         w.Line("/// declared policy and hands the items to the handlers one at a time, in order.");
         w.Line("/// </summary>");
         w.Line("/// <param name=\"timeProvider\">The buffer's clock; <see cref=\"global::System.TimeProvider.System\"/> when null.</param>");
+        w.Line("/// <param name=\"meterFactory\">Creates the meter the buffer counts on (in a DI app, the container's <see cref=\"global::System.Diagnostics.Metrics.IMeterFactory\"/>); the static <see cref=\"global::Reactive.Streams.StreamMeter.Meter\"/> when null.</param>");
         w.Line("/// <returns>The target; link a source to it, or <c>SendAsync</c>/<c>Post</c> to it.</returns>");
         w.Line(UnionEmitter.GeneratedCodeAttribute);
-        w.Line("public Target CreateTarget(global::System.TimeProvider? timeProvider = null) =>");
-        w.Line("    new(this, CreateStreamOptions(timeProvider));");
+        w.Line("public Target CreateTarget(global::System.TimeProvider? timeProvider = null, global::System.Diagnostics.Metrics.IMeterFactory? meterFactory = null) =>");
+        w.Line("    new(this, CreateStreamOptions(timeProvider, null, meterFactory));");
         w.Line();
         w.Line("/// <summary>");
         w.Line($"/// A Dataflow <see cref=\"{Df}.ITargetBlock{{TInput}}\"/> of <see cref=\"{union}\"/> in front of this sink: offers go to a");
@@ -494,10 +500,11 @@ internal static class SinkEmitter
         w.Line("/// <param name=\"timeProvider\">The clock for a PauseUpstream timeout; <see cref=\"global::System.TimeProvider.System\"/> when null.</param>");
         w.Line("/// <param name=\"pauseTimeout\">Under PauseUpstream, how long <c>OnNext</c> may block for room; forever when null.</param>");
         w.Line("/// <param name=\"scheduler\">Where the handler loop starts when items arrive in an empty buffer (a virtual-time scheduler in tests); the thread pool when null.</param>");
+        w.Line("/// <param name=\"meterFactory\">Creates the meter the observer's buffer counts on (in a DI app, the container's <see cref=\"global::System.Diagnostics.Metrics.IMeterFactory\"/>); the static <see cref=\"global::Reactive.Streams.StreamMeter.Meter\"/> when null.</param>");
         w.Line("/// <returns>The observer; dispose it to stop delivery.</returns>");
         w.Line(UnionEmitter.GeneratedCodeAttribute);
-        w.Line("public Observer CreateObserver(global::System.TimeProvider? timeProvider = null, global::System.TimeSpan? pauseTimeout = null, global::System.Reactive.Concurrency.IScheduler? scheduler = null) =>");
-        w.Line("    new(this, CreateStreamOptions(timeProvider, pauseTimeout), scheduler);");
+        w.Line("public Observer CreateObserver(global::System.TimeProvider? timeProvider = null, global::System.TimeSpan? pauseTimeout = null, global::System.Reactive.Concurrency.IScheduler? scheduler = null, global::System.Diagnostics.Metrics.IMeterFactory? meterFactory = null) =>");
+        w.Line("    new(this, CreateStreamOptions(timeProvider, pauseTimeout, meterFactory), scheduler);");
         w.Line();
         w.Line("/// <summary>");
         w.Line($"/// An <see cref=\"global::System.IObserver{{T}}\"/> of <see cref=\"{union}\"/> in front of this sink, with a");

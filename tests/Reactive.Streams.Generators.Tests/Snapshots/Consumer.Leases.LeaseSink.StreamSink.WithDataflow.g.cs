@@ -41,15 +41,17 @@ partial class LeaseSink
     /// </summary>
     /// <param name="timeProvider">The clock for a PauseUpstream timeout; <see cref="global::System.TimeProvider.System"/> when null.</param>
     /// <param name="pauseTimeout">Under PauseUpstream, how long a push may wait for room; forever when null.</param>
+    /// <param name="meterFactory">Creates the meter a stream with these options counts on (in a DI app, the container's <see cref="global::System.Diagnostics.Metrics.IMeterFactory"/>); the static <see cref="global::Reactive.Streams.StreamMeter.Meter"/> when null.</param>
     /// <returns>New options for a stream of the sink's union.</returns>
     [global::System.CodeDom.Compiler.GeneratedCode("Reactive.Streams.Generators", "{GeneratorVersion}")]
-    public static global::Reactive.Streams.BoundedStreamOptions<global::Consumer.Leases.LeaseHistoryEvent> CreateStreamOptions(global::System.TimeProvider? timeProvider = null, global::System.TimeSpan? pauseTimeout = null) =>
+    public static global::Reactive.Streams.BoundedStreamOptions<global::Consumer.Leases.LeaseHistoryEvent> CreateStreamOptions(global::System.TimeProvider? timeProvider = null, global::System.TimeSpan? pauseTimeout = null, global::System.Diagnostics.Metrics.IMeterFactory? meterFactory = null) =>
         new(global::Reactive.Streams.BackpressurePolicy.DegradeQuality, 16)
         {
             Name = "LeaseSink",
             Degrader = Degrade,
             TimeProvider = timeProvider ?? global::System.TimeProvider.System,
             PauseTimeout = pauseTimeout,
+            MeterFactory = meterFactory,
         };
 
     /// <summary>
@@ -59,10 +61,11 @@ partial class LeaseSink
     /// <param name="timeProvider">The clock for a PauseUpstream timeout; <see cref="global::System.TimeProvider.System"/> when null.</param>
     /// <param name="pauseTimeout">Under PauseUpstream, how long <c>OnNext</c> may block for room; forever when null.</param>
     /// <param name="scheduler">Where the handler loop starts when items arrive in an empty buffer (a virtual-time scheduler in tests); the thread pool when null.</param>
+    /// <param name="meterFactory">Creates the meter the observer's buffer counts on (in a DI app, the container's <see cref="global::System.Diagnostics.Metrics.IMeterFactory"/>); the static <see cref="global::Reactive.Streams.StreamMeter.Meter"/> when null.</param>
     /// <returns>The observer; dispose it to stop delivery.</returns>
     [global::System.CodeDom.Compiler.GeneratedCode("Reactive.Streams.Generators", "{GeneratorVersion}")]
-    public Observer CreateObserver(global::System.TimeProvider? timeProvider = null, global::System.TimeSpan? pauseTimeout = null, global::System.Reactive.Concurrency.IScheduler? scheduler = null) =>
-        new(this, CreateStreamOptions(timeProvider, pauseTimeout), scheduler);
+    public Observer CreateObserver(global::System.TimeProvider? timeProvider = null, global::System.TimeSpan? pauseTimeout = null, global::System.Reactive.Concurrency.IScheduler? scheduler = null, global::System.Diagnostics.Metrics.IMeterFactory? meterFactory = null) =>
+        new(this, CreateStreamOptions(timeProvider, pauseTimeout, meterFactory), scheduler);
 
     /// <summary>
     /// An <see cref="global::System.IObserver{T}"/> of <see cref="global::Consumer.Leases.LeaseHistoryEvent"/> in front of this sink, with a
@@ -90,11 +93,12 @@ partial class LeaseSink
     /// </summary>
     /// <param name="name">The sink's name within the dispatcher; <c>LeaseSink</c> when null.</param>
     /// <param name="timeProvider">The clock of the sink's own buffer, if it has one; <see cref="global::System.TimeProvider.System"/> when null.</param>
+    /// <param name="meterFactory">Creates the meter the sink's own buffer counts on (in a DI app, the container's <see cref="global::System.Diagnostics.Metrics.IMeterFactory"/>); the static <see cref="global::Reactive.Streams.StreamMeter.Meter"/> when null.</param>
     /// <returns>The delivery sink; dispose it after the dispatcher has shut down.</returns>
     /// <exception cref="global::System.ArgumentException"><paramref name="name"/> is empty.</exception>
     [global::System.CodeDom.Compiler.GeneratedCode("Reactive.Streams.Generators", "{GeneratorVersion}")]
-    public DeliverySink CreateDeliverySink(string? name = null, global::System.TimeProvider? timeProvider = null) =>
-        new(this, name ?? "LeaseSink", timeProvider);
+    public DeliverySink CreateDeliverySink(string? name = null, global::System.TimeProvider? timeProvider = null, global::System.Diagnostics.Metrics.IMeterFactory? meterFactory = null) =>
+        new(this, name ?? "LeaseSink", timeProvider, meterFactory);
 
     /// <summary>
     /// A delivery sink (<see cref="global::Reactive.Streams.IDeliverySink{T}"/>) of <see cref="global::Consumer.Leases.LeaseHistoryEvent"/> in front of this sink's handlers.
@@ -113,13 +117,13 @@ partial class LeaseSink
         private readonly LeaseSink _sink;
         private readonly Observer _buffer;
 
-        internal DeliverySink(LeaseSink sink, string name, global::System.TimeProvider? timeProvider)
+        internal DeliverySink(LeaseSink sink, string name, global::System.TimeProvider? timeProvider, global::System.Diagnostics.Metrics.IMeterFactory? meterFactory)
         {
             global::System.ArgumentException.ThrowIfNullOrEmpty(name);
             _sink = sink;
             Name = name;
             Options = new global::Reactive.Streams.DeliverySinkOptions { QueueCapacity = 16, OnFull = global::Reactive.Streams.OnFull.Block };
-            _buffer = new Observer(HandleAsync, CreateStreamOptions(timeProvider), null);
+            _buffer = new Observer(HandleAsync, CreateStreamOptions(timeProvider, null, meterFactory), null);
         }
 
         /// <inheritdoc/>
@@ -222,10 +226,11 @@ partial class LeaseSink
     /// declared policy and hands the items to the handlers one at a time, in order.
     /// </summary>
     /// <param name="timeProvider">The buffer's clock; <see cref="global::System.TimeProvider.System"/> when null.</param>
+    /// <param name="meterFactory">Creates the meter the buffer counts on (in a DI app, the container's <see cref="global::System.Diagnostics.Metrics.IMeterFactory"/>); the static <see cref="global::Reactive.Streams.StreamMeter.Meter"/> when null.</param>
     /// <returns>The target; link a source to it, or <c>SendAsync</c>/<c>Post</c> to it.</returns>
     [global::System.CodeDom.Compiler.GeneratedCode("Reactive.Streams.Generators", "{GeneratorVersion}")]
-    public Target CreateTarget(global::System.TimeProvider? timeProvider = null) =>
-        new(this, CreateStreamOptions(timeProvider));
+    public Target CreateTarget(global::System.TimeProvider? timeProvider = null, global::System.Diagnostics.Metrics.IMeterFactory? meterFactory = null) =>
+        new(this, CreateStreamOptions(timeProvider, null, meterFactory));
 
     /// <summary>
     /// A Dataflow <see cref="global::System.Threading.Tasks.Dataflow.ITargetBlock{TInput}"/> of <see cref="global::Consumer.Leases.LeaseHistoryEvent"/> in front of this sink: offers go to a
