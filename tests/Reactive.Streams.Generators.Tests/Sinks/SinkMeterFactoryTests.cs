@@ -160,6 +160,49 @@ public sealed class SinkMeterFactoryTests
         Assert.Empty(Collect(null));
     }
 
+    [Fact]
+    public void Two_hosts_observers_of_one_sink_class_count_apart()
+    {
+        using var first = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        using var second = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        var firstFactory = first.GetRequiredService<IMeterFactory>();
+        var secondFactory = second.GetRequiredService<IMeterFactory>();
+        var scheduler = new HistoricalScheduler();
+        var one = new FactoryMeteredFailSink().CreateObserver(scheduler: scheduler, meterFactory: firstFactory);
+        var other = new FactoryMeteredFailSink().CreateObserver(scheduler: scheduler, meterFactory: secondFactory);
+        one.OnNext(new TableEvent.Item(1));
+        for (var i = 1; i <= 2; i++)
+        {
+            other.OnNext(new TableEvent.Item(i));
+        }
+
+        // Same sink name, same policy: one series per meter, each holding only its own host's pushes.
+        Assert.Equal(1, Collect(firstFactory)[(nameof(FactoryMeteredFailSink), Pushed)]);
+        Assert.Equal(1, Collect(firstFactory)[(nameof(FactoryMeteredFailSink), Depth)]);
+        Assert.Equal(2, Collect(secondFactory)[(nameof(FactoryMeteredFailSink), Pushed)]);
+        Assert.Equal(2, Collect(secondFactory)[(nameof(FactoryMeteredFailSink), Depth)]);
+        Assert.Empty(Collect(null));
+        GC.KeepAlive(one);
+        GC.KeepAlive(other);
+    }
+
+    [Fact]
+    public async Task A_blocking_delivery_sink_takes_a_factory_and_owns_no_meter_series()
+    {
+        using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        var factory = services.GetRequiredService<IMeterFactory>();
+        var sink = new FactoryMeteredPauseUpstreamSink();
+        await using var delivery = sink.CreateDeliverySink(meterFactory: factory);
+
+        // Its queue is the dispatcher's (counted on DeliveryOptions.MeterFactory's meter); the write runs the handler.
+        Assert.IsNotAssignableFrom<IMeteredStream>(delivery);
+        Assert.Equal(2, delivery.Options.QueueCapacity);
+        Assert.Equal(OnFull.Block, delivery.Options.OnFull);
+        await delivery.WriteAsync(new TableEvent.Item(7), CancellationToken.None);
+        Assert.Equal([7], sink.Handled);
+        Assert.DoesNotContain(Collect(factory).Keys, k => k.Stream == nameof(FactoryMeteredPauseUpstreamSink));
+    }
+
     /// <summary>
     /// One collection of the stream instruments of these tests' sinks, by sink and instrument, on the meter
     /// <paramref name="factory"/> created, or on the static meter when null.
