@@ -93,7 +93,7 @@ public sealed partial class DeliveryDispatcher<T> : IAsyncDisposable, IDisposabl
                 throw new ArgumentException($"Two sinks are named '{name}'; sink names must be unique within a dispatcher.", nameof(options.Sinks));
             }
 
-            resolved[i] = DeliverySinkSettings.Resolve(options, name, sinkOptions);
+            resolved[i] = DeliverySinkSettings.Resolve(options, name, sinkOptions, sink.Options);
         }
 
         Name = options.Name;

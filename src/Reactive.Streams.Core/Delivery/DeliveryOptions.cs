@@ -142,7 +142,10 @@ public sealed class DeliveryOptions<T>
 
     /// <summary>Adds a sink, optionally with settings that override this object's.</summary>
     /// <param name="sink">The sink; its <see cref="IDeliverySink{T}.Name"/> must be unique within the dispatcher.</param>
-    /// <param name="options">Per-sink overrides; null uses these options unchanged.</param>
+    /// <param name="options">
+    /// Per-sink overrides. Each value they leave null comes from the sink's own <see cref="IDeliverySink{T}.Options"/>
+    /// (a generated sink's declared queue), else from these options; null uses the sink's own, else these options unchanged.
+    /// </param>
     /// <returns>These options, for chaining.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="sink"/> is null.</exception>
     public DeliveryOptions<T> AddSink(IDeliverySink<T> sink, DeliverySinkOptions? options = null)
@@ -154,8 +157,9 @@ public sealed class DeliveryOptions<T>
 }
 
 /// <summary>
-/// Per-sink settings for <see cref="DeliveryOptions{T}.AddSink"/>. Every property left null takes the dispatcher-wide
-/// value from <see cref="DeliveryOptions{T}"/>; the rules for each value are the same as there.
+/// Per-sink settings for <see cref="DeliveryOptions{T}.AddSink"/>, or a sink's own (<see cref="IDeliverySink{T}.Options"/>).
+/// Every property left null takes the sink's own value, else the dispatcher-wide value from
+/// <see cref="DeliveryOptions{T}"/>; the rules for each value are the same as there.
 /// </summary>
 public sealed class DeliverySinkOptions
 {
@@ -207,20 +211,24 @@ internal sealed record DeliverySinkSettings(
     Func<Exception, bool>? IsTransient,
     bool BestEffort)
 {
-    public static DeliverySinkSettings Resolve<T>(DeliveryOptions<T> global, string sinkName, DeliverySinkOptions? local)
+    /// <summary>
+    /// Each value from the options given with the sink (<paramref name="local"/>), else from the sink's own
+    /// (<paramref name="declared"/>, <see cref="IDeliverySink{T}.Options"/>), else the dispatcher-wide one.
+    /// </summary>
+    public static DeliverySinkSettings Resolve<T>(DeliveryOptions<T> global, string sinkName, DeliverySinkOptions? local, DeliverySinkOptions? declared = null)
     {
         var settings = new DeliverySinkSettings(
-            local?.QueueCapacity ?? global.QueueCapacity,
-            local?.OnFull ?? global.OnFull,
-            local?.MaxBatch ?? global.MaxBatch,
-            local?.BatchFlush ?? global.BatchFlush,
-            local?.MaxRetries ?? global.MaxRetries,
-            local?.BackoffBase ?? global.BackoffBase,
-            local?.MaxBackoff ?? global.MaxBackoff,
-            local?.BackoffJitter ?? global.BackoffJitter,
-            local?.IsTransient ?? global.IsTransient,
-            local?.BestEffort ?? false);
-        settings.Validate(local is null ? "" : $" (sink '{sinkName}')");
+            local?.QueueCapacity ?? declared?.QueueCapacity ?? global.QueueCapacity,
+            local?.OnFull ?? declared?.OnFull ?? global.OnFull,
+            local?.MaxBatch ?? declared?.MaxBatch ?? global.MaxBatch,
+            local?.BatchFlush ?? declared?.BatchFlush ?? global.BatchFlush,
+            local?.MaxRetries ?? declared?.MaxRetries ?? global.MaxRetries,
+            local?.BackoffBase ?? declared?.BackoffBase ?? global.BackoffBase,
+            local?.MaxBackoff ?? declared?.MaxBackoff ?? global.MaxBackoff,
+            local?.BackoffJitter ?? declared?.BackoffJitter ?? global.BackoffJitter,
+            local?.IsTransient ?? declared?.IsTransient ?? global.IsTransient,
+            local?.BestEffort ?? declared?.BestEffort ?? false);
+        settings.Validate(local is null && declared is null ? "" : $" (sink '{sinkName}')");
         return settings;
     }
 

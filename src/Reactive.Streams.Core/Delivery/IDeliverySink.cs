@@ -29,6 +29,13 @@ public interface IDeliverySink<in T>
     /// <param name="cancellationToken">Cancelled when the dispatcher's shutdown stops waiting for this sink.</param>
     /// <returns>A task that completes once the item is committed, or faults if it is not.</returns>
     ValueTask WriteAsync(T item, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The queue settings the sink declares for itself (a generated sink's <c>[Backpressure]</c> policy and capacity), or
+    /// null (the default) for none. The dispatcher takes each value left null in the options given with
+    /// <see cref="DeliveryOptions{T}.AddSink"/> from here, and then from its own options.
+    /// </summary>
+    DeliverySinkOptions? Options => null;
 }
 
 /// <summary>

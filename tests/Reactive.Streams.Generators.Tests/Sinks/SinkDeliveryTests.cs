@@ -66,6 +66,30 @@ public sealed class SinkDeliveryTests
     }
 
     [Fact]
+    public async Task Added_without_options_the_sink_keeps_its_declared_queue_whatever_the_dispatcher_says()
+    {
+        // The dispatcher-wide queue would drop into 64 slots; the sink declares PauseUpstream, capacity 2 (IDeliverySink.Options).
+        var sink = new PausingLeaseSink();
+        await using var delivery = sink.CreateDeliverySink("leases");
+        var dispatcher = new DeliveryDispatcher<LeaseEvent>(new DeliveryOptions<LeaseEvent> { OnFull = OnFull.Drop, QueueCapacity = 64 }.AddSink(delivery));
+
+        await dispatcher.DispatchAsync(Expired("held"));
+        await sink.HeldStarted.Task.WaitAsync(s_guard);
+        await dispatcher.DispatchAsync(Acquired("1"));
+        await dispatcher.DispatchAsync(Acquired("2"));
+        var blocked = dispatcher.DispatchAsync(Acquired("3")).AsTask();
+
+        Assert.False(blocked.IsCompleted);
+        sink.Release.SetResult();
+        await blocked.WaitAsync(s_guard);
+        Assert.True(await dispatcher.ShutdownAsync(Timeout.InfiniteTimeSpan).WaitAsync(s_guard));
+
+        Assert.Same(delivery.Options, ((IDeliverySink<LeaseEvent>)delivery).Options);
+        Assert.Equal(0, dispatcher.GetSinkMetrics("leases").Dropped);
+        Assert.Equal(new[] { "expired:held", "acquired:1", "acquired:2", "acquired:3" }, sink.Handled);
+    }
+
+    [Fact]
     public async Task A_lossy_delivery_sink_is_an_IMeteredStream_of_its_own_buffer_and_a_blocking_one_has_no_buffer_to_meter()
     {
         await using var lossy = new DegradingLeaseSink().CreateDeliverySink("degrading");
