@@ -35,7 +35,10 @@ public enum CanalWorkerStatus
 /// thrown from <see cref="BackgroundService.ExecuteAsync"/> (a canal that cannot open with its own error; a failure of
 /// the running worker as an <see cref="InvalidOperationException"/> naming the worker, with <see cref="Fault"/> as its
 /// inner exception), so the host applies its
-/// <c>HostOptions.BackgroundServiceExceptionBehavior</c> (by default it stops the host).</para>
+/// <c>HostOptions.BackgroundServiceExceptionBehavior</c> (by default it stops the host). The error names the frame a
+/// dispatching worker's map could not convert, or the frames of the batch its handler failed on. A frame the map cannot
+/// convert is no failure when the dispatcher has a dead-letter stream (<c>UseDeadLetterStream</c>): the frame is
+/// appended there, logged as a warning, and acknowledged, and the worker goes on.</para>
 /// </remarks>
 public sealed class CanalWorkerService : BackgroundService
 {
@@ -201,7 +204,9 @@ public sealed class CanalWorkerService : BackgroundService
         if (failure is not null && !_disposed)
         {
             Fail(failure);
-            throw new InvalidOperationException($"Canal worker '{Name}' on stream '{Stream}' failed: {failure.Message}", failure);
+            // Names the frame (or the batch) that failed, when the failure came from mapping or handling it.
+            var where = _mode.Describe(failure) is { } described ? " " + described : "";
+            throw new InvalidOperationException($"Canal worker '{Name}' on stream '{Stream}' failed{where}: {failure.Message}", failure);
         }
 
         Volatile.Write(ref _status, (int)CanalWorkerStatus.Stopped);
@@ -294,6 +299,20 @@ internal abstract class CanalWorkerMode
 
     /// <summary>The dispatcher the worker dispatches to; null when a handler takes the batches.</summary>
     public virtual IHostedDispatcher? Target => null;
+
+    /// <summary>Which frames <paramref name="failure"/> came from ("on frame … mapped to …"), when it was thrown by mapping or handling them; null otherwise.</summary>
+    public string? Describe(Exception failure) => _failure is { } recorded && ReferenceEquals(recorded.Error, failure) ? recorded.Where : null;
+
+    /// <summary>Records where <paramref name="error"/> was thrown, for <see cref="Describe"/>.</summary>
+    protected void Record(Exception error, string where) => _failure = new(error, where);
+
+    private volatile Failure? _failure;
+
+    private sealed record Failure(Exception Error, string Where);
+
+    /// <summary>"frame <c>id</c>", or "frames <c>first</c> to <c>last</c>" for a batch of several.</summary>
+    protected static string FramesOf(CanalBatch<StreamFrame> batch) =>
+        batch.Count == 1 ? $"frame {batch[0].Id}" : $"frames {batch[0].Id} to {batch[batch.Count - 1].Id} ({batch.Count})";
 }
 
 /// <summary>Each batch goes to an <see cref="ICanalBatchHandler"/> resolved from a new scope; the worker commits it when the handler returns.</summary>
@@ -302,10 +321,19 @@ internal sealed class HandlerMode<THandler>(IServiceScopeFactory scopes) : Canal
 {
     public override async ValueTask HandleAsync(CursorCanal canal, CanalBatch<StreamFrame> batch, CancellationToken cancellationToken)
     {
-        var scope = scopes.CreateAsyncScope();
-        await using (scope.ConfigureAwait(false))
+        try
         {
-            await scope.ServiceProvider.GetRequiredService<THandler>().HandleAsync(batch, cancellationToken).ConfigureAwait(false);
+            var scope = scopes.CreateAsyncScope();
+            await using (scope.ConfigureAwait(false))
+            {
+                await scope.ServiceProvider.GetRequiredService<THandler>().HandleAsync(batch, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (Exception error) when (batch.Count > 0)
+        {
+            // The batch is not retried (hosting.md, Failing): the worker's error names the frames it held.
+            Record(error, $"handling {FramesOf(batch)} with {typeof(THandler).Name}");
+            throw;
         }
     }
 }
@@ -315,8 +343,21 @@ internal sealed class HandlerMode<THandler>(IServiceScopeFactory scopes) : Canal
 /// committed. The <see cref="CanalWorker"/> therefore pulls through a view of the canal that is not committable: it
 /// must not commit a batch merely because its frames were queued.
 /// </summary>
-internal sealed class DispatchMode<T>(IHostedDispatcher hosted, Func<DeliveryDispatcher<T>> dispatcher, Func<StreamFrame, T> map) : CanalWorkerMode
+/// <remarks>
+/// A frame <c>map</c> cannot turn into a <typeparamref name="T"/> (a poison frame) goes to the dispatcher's dead-letter
+/// stream (<c>UseDeadLetterStream</c>) when it has one: appended there durably, with the frame's headers, and then
+/// acknowledged, so the stream goes on. Without one, the map's exception fails the worker, whose error names the frame.
+/// </remarks>
+internal sealed class DispatchMode<T>(
+    IHostedDispatcher hosted,
+    Func<DeliveryDispatcher<T>> dispatcher,
+    Func<StreamFrame, T> map,
+    string worker,
+    string? deadLetterStream,
+    IServiceProvider services) : CanalWorkerMode
 {
+    private readonly ILogger _logger = Reactive.Streams.Internal.NonThrowingLogger.Wrap((services.GetService<ILoggerFactory>() ?? Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance).CreateLogger<CanalWorkerService>());
+
     public override ICanal<StreamFrame> Source(CursorCanal canal) => new PullOnly(canal);
 
     public override async ValueTask HandleAsync(CursorCanal canal, CanalBatch<StreamFrame> batch, CancellationToken cancellationToken)
@@ -324,9 +365,62 @@ internal sealed class DispatchMode<T>(IHostedDispatcher hosted, Func<DeliveryDis
         var target = dispatcher();
         foreach (var frame in batch)
         {
+            T item;
+            try
+            {
+                item = map(frame);
+            }
+            catch (Exception error) when (!(error is OperationCanceledException && cancellationToken.IsCancellationRequested))
+            {
+                if (deadLetterStream is null)
+                {
+                    Record(error, $"on frame {frame.Id}, which could not be mapped to {typeof(T).Name}");
+                    throw;
+                }
+
+                await DeadLetterAsync(canal, frame, error, cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+
             // The frame is the item's origin: its dispatch continues the producer's trace even when the batch holds several.
-            await target.DispatchMappedAsync(map(frame), frame, canal.AckTokenFor(frame), cancellationToken).ConfigureAwait(false);
+            await target.DispatchMappedAsync(item, frame, canal.AckTokenFor(frame), cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>Appends the frame <c>map</c> refused to the dead-letter stream, then acknowledges it; a failed append fails the worker.</summary>
+    private async ValueTask DeadLetterAsync(CursorCanal canal, StreamFrame frame, Exception error, CancellationToken cancellationToken)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var json = new System.Text.Json.Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteString("stream", canal.Stream);
+            json.WriteString("id", frame.Id.ToString());
+            json.WriteString("type", typeof(T).FullName);
+            json.WriteStartObject("error");
+            json.WriteString("type", error.GetType().FullName);
+            json.WriteString("message", error.Message);
+            json.WriteEndObject();
+            json.WriteString("failedAt", (services.GetService<TimeProvider>() ?? TimeProvider.System).GetUtcNow());
+            DeadLetterJson.WriteItem(json, frame.Payload.Span);
+            json.WriteEndObject();
+        }
+
+        var log = services.GetRequiredService<IStreamLog>();
+        var headers = frame.Headers.Count == 0 ? null : frame.Headers;
+        AppendResult appended;
+        try
+        {
+            appended = await log.AppendAsync(deadLetterStream!, buffer.WrittenMemory, AppendMode.Durable, headers, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception appendError) when (!(appendError is OperationCanceledException && cancellationToken.IsCancellationRequested))
+        {
+            Record(appendError, $"on frame {frame.Id}, which could not be mapped to {typeof(T).Name} ({error.GetType().Name}: {error.Message}) nor dead-lettered to stream '{deadLetterStream}'");
+            throw;
+        }
+
+        HostingLog.FrameDeadLettered(_logger, worker, frame.Id, canal.Stream, typeof(T).Name, deadLetterStream!, appended.Id, error);
+        canal.AckTokenFor(frame).Acknowledge();
     }
 
     public override Task StopAsync() => hosted.ShutdownAsync();

@@ -14,6 +14,9 @@ internal static partial class HostingLog
     [LoggerMessage(EventId = 7003, Level = LogLevel.Error, Message = "Canal worker '{Worker}' on stream '{Stream}' failed; its unhandled frames stay unacknowledged and are redelivered when it runs again.")]
     public static partial void WorkerFailed(ILogger logger, string worker, string stream, Exception error);
 
+    [LoggerMessage(EventId = 7007, Level = LogLevel.Warning, Message = "Canal worker '{Worker}' could not map frame {FrameId} of stream '{Stream}' to {Type}; the frame was dead-lettered to stream '{DeadLetterStream}' as {DeadLetterId} and acknowledged.")]
+    public static partial void FrameDeadLettered(ILogger logger, string worker, StreamId frameId, string stream, string type, string deadLetterStream, StreamId deadLetterId, Exception error);
+
     [LoggerMessage(EventId = 7004, Level = LogLevel.Error, Message = "The stream log ({Provider}) could not be opened.")]
     public static partial void LogOpenFailed(ILogger logger, StreamLogProvider provider, Exception error);
 

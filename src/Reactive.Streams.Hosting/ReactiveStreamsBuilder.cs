@@ -145,7 +145,9 @@ public sealed class ReactiveStreamsBuilder
     /// <typeparam name="T">The dispatcher's item type.</typeparam>
     /// <param name="name">The worker's name: its key, configuration section, and by default its stream and checkpoint.</param>
     /// <param name="dispatcher">The name of a dispatcher registered with <see cref="AddDispatcher{T}"/> (before or after this call), ignoring case as every name here; one worker per dispatcher.</param>
-    /// <param name="map">Turns a frame into the item to dispatch (deserialize it); a throw fails the worker.</param>
+    /// <param name="map">Turns a frame into the item to dispatch (deserialize it). When it throws, the frame goes to the
+    /// dispatcher's dead-letter stream (<see cref="DeliveryDispatcherBuilder{T}.UseDeadLetterStream"/>), if it has one,
+    /// and is acknowledged; otherwise the worker fails, its error naming the stream, the frame and <typeparamref name="T"/>.</param>
     /// <returns>This builder.</returns>
     /// <exception cref="ArgumentException">A name is empty, the worker is already registered (ignoring case, as configuration keys do), or another worker already dispatches to <paramref name="dispatcher"/>.</exception>
     public ReactiveStreamsBuilder AddCanalWorker<T>(string name, string dispatcher, Func<StreamFrame, T> map)
@@ -172,7 +174,7 @@ public sealed class ReactiveStreamsBuilder
                 ? found
                 : throw new InvalidOperationException(
                     $"Canal worker '{name}' dispatches to '{dispatcher}', but no DeliveryDispatcher<{typeof(T).Name}> of that name is registered: add AddDispatcher<{typeof(T).Name}>(\"{dispatcher}\", ...).");
-            return new DispatchMode<T>(hosted, () => services.GetRequiredKeyedService<DeliveryDispatcher<T>>(key), map);
+            return new DispatchMode<T>(hosted, () => services.GetRequiredKeyedService<DeliveryDispatcher<T>>(key), map, name, _deadLetterStreams.GetValueOrDefault(key), services);
         });
     }
 
@@ -526,28 +528,36 @@ internal sealed class DeadLetterStreamSink<T>(IStreamLog log, string stream, Fun
             json.WriteString("message", item.Error.Message);
             json.WriteEndObject();
             json.WriteString("failedAt", item.FailedAt);
-            var bytes = payload(item.Item);
-            if (IsJson(bytes.Span))
-            {
-                json.WritePropertyName("item");
-                json.WriteRawValue(bytes.Span, skipInputValidation: true);
-            }
-            else if (System.Text.Unicode.Utf8.IsValid(bytes.Span))
-            {
-                json.WriteString("item", bytes.Span);
-            }
-            else
-            {
-                // Not text: decoded as UTF-8 it would turn into U+FFFD and the dead letter would no longer hold the item.
-                // Kept byte for byte in base64, as System.Text.Json writes a byte[], and marked so a reader can tell.
-                json.WriteBase64String("item", bytes.Span);
-                json.WriteString("itemEncoding", "base64");
-            }
-
+            DeadLetterJson.WriteItem(json, payload(item.Item).Span);
             json.WriteEndObject();
         }
 
         await log.AppendAsync(stream, buffer.WrittenMemory, AppendMode.Durable, cancellationToken).ConfigureAwait(false);
+    }
+}
+
+/// <summary>How a dead letter of the log holds its item: the sinks' dead letters and the frames a worker could not map.</summary>
+internal static class DeadLetterJson
+{
+    /// <summary>Writes <c>item</c>: embedded when <paramref name="bytes"/> are JSON, a string when other UTF-8 text, else base64 with <c>itemEncoding</c>.</summary>
+    public static void WriteItem(Utf8JsonWriter json, ReadOnlySpan<byte> bytes)
+    {
+        if (IsJson(bytes))
+        {
+            json.WritePropertyName("item");
+            json.WriteRawValue(bytes, skipInputValidation: true);
+        }
+        else if (System.Text.Unicode.Utf8.IsValid(bytes))
+        {
+            json.WriteString("item", bytes);
+        }
+        else
+        {
+            // Not text: decoded as UTF-8 it would turn into U+FFFD and the dead letter would no longer hold the item.
+            // Kept byte for byte in base64, as System.Text.Json writes a byte[], and marked so a reader can tell.
+            json.WriteBase64String("item", bytes);
+            json.WriteString("itemEncoding", "base64");
+        }
     }
 
     private static bool IsJson(ReadOnlySpan<byte> bytes)
