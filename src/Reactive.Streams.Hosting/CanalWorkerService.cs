@@ -92,6 +92,12 @@ public sealed class CanalWorkerService : BackgroundService
     /// <summary>Pulled frames the stored checkpoint does not cover yet (<see cref="CursorCanal.Unacknowledged"/>).</summary>
     public int Unacknowledged => _canal?.Unacknowledged ?? 0;
 
+    /// <summary>
+    /// How many frames this worker (a dispatching one) could not map and appended to its dispatcher's dead-letter stream
+    /// (<c>UseDeadLetterStream</c>) since it was created; each is logged as event 7007. Always 0 for a handler worker.
+    /// </summary>
+    public long DeadLettered => _mode.DeadLettered;
+
     /// <summary>The options the worker started with: its stream, checkpoint, visibility and pull settings do not change while it runs.</summary>
     internal CanalWorkerHostOptions Options => _options.Value;
 
@@ -300,6 +306,9 @@ internal abstract class CanalWorkerMode
     /// <summary>The dispatcher the worker dispatches to; null when a handler takes the batches.</summary>
     public virtual IHostedDispatcher? Target => null;
 
+    /// <summary>Frames the map could not convert, appended to the dead-letter stream.</summary>
+    public virtual long DeadLettered => 0;
+
     /// <summary>Which frames <paramref name="failure"/> came from ("on frame … mapped to …"), when it was thrown by mapping or handling them; null otherwise.</summary>
     public string? Describe(Exception failure) => _failure is { } recorded && ReferenceEquals(recorded.Error, failure) ? recorded.Where : null;
 
@@ -357,6 +366,9 @@ internal sealed class DispatchMode<T>(
     IServiceProvider services) : CanalWorkerMode
 {
     private readonly ILogger _logger = Reactive.Streams.Internal.NonThrowingLogger.Wrap((services.GetService<ILoggerFactory>() ?? Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance).CreateLogger<CanalWorkerService>());
+    private long _deadLettered;
+
+    public override long DeadLettered => Interlocked.Read(ref _deadLettered);
 
     public override ICanal<StreamFrame> Source(CursorCanal canal) => new PullOnly(canal);
 
@@ -419,6 +431,7 @@ internal sealed class DispatchMode<T>(
             throw;
         }
 
+        Interlocked.Increment(ref _deadLettered);
         HostingLog.FrameDeadLettered(_logger, worker, frame.Id, canal.Stream, typeof(T).Name, deadLetterStream!, appended.Id, error);
         canal.AckTokenFor(frame).Acknowledge();
     }

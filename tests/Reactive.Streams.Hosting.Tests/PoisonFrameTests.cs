@@ -95,6 +95,7 @@ public sealed class PoisonFrameTests
         Assert.Equal([new Placed(1, "A-1"), new Cancelled(1)], sink.Written);
         Assert.Equal(CanalWorkerStatus.Stopped, worker.Status);
         Assert.Null(worker.Fault);
+        Assert.Equal(1, worker.DeadLettered);
         Assert.Equal(lastId, await host.Services.GetRequiredService<ICheckpointStore>().ReadCheckpointAsync("orders"));
 
         // Nothing lost: the frame is kept in the dead-letter stream, with what failed and the producer's trace context.
@@ -187,6 +188,7 @@ public sealed class PoisonFrameTests
         Assert.Equal(StreamId.Min, worker.CommittedPosition);
         Assert.Empty(await log.ReadAsync("orders.dead", StreamId.Min, StreamId.Max, 10));
         Assert.Empty(sink.Written);
+        Assert.Equal(0, worker.DeadLettered);
     }
 
     private sealed class NoDeadLetters : IDeliverySink<DeadLetter<OrderEvent>>
