@@ -441,43 +441,6 @@ public class LossySubscriptionTests
         }
     }
 
-    /// <summary>A clock whose timers fire synchronously when armed, moving the clock to their due time first.</summary>
-    private sealed class FiresOnArmingClock : TimeProvider
-    {
-        private long _ticks;
-
-        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
-
-        public override long GetTimestamp() => Interlocked.Read(ref _ticks);
-
-        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
-        {
-            var timer = new FiringTimer(this, callback, state);
-            timer.Change(dueTime, period);
-            return timer;
-        }
-
-        private sealed class FiringTimer(FiresOnArmingClock clock, TimerCallback callback, object? state) : ITimer
-        {
-            public bool Change(TimeSpan dueTime, TimeSpan period)
-            {
-                if (dueTime != Timeout.InfiniteTimeSpan)
-                {
-                    Interlocked.Add(ref clock._ticks, dueTime.Ticks);
-                    callback(state);
-                }
-
-                return true;
-            }
-
-            public void Dispose()
-            {
-            }
-
-            public ValueTask DisposeAsync() => default;
-        }
-    }
-
     /// <summary>A <see cref="FakeTimeProvider"/> that counts how often a timer is armed with a finite due time.</summary>
     private sealed class ArmCountingClock : TimeProvider
     {
