@@ -155,7 +155,8 @@ public static partial class ObservableBackpressureExtensions
     /// </summary>
     /// <remarks>
     /// When the stream is completed and drained the observer gets <c>OnCompleted</c>, or <c>OnError</c> with the error it
-    /// was completed with. Disposing stops delivery (no call starts after <c>Dispose</c> returns); it does not complete
+    /// was completed with. Disposing stops delivery (once <c>Dispose</c> returns, at most the one call a drain on another thread had already
+    /// decided to make still starts, as with <c>ObserveOn</c>); it does not complete
     /// the stream, and items not yet read stay in it for other readers. A subscription reads one item at a time, as its
     /// observer takes them, so one that ends from inside its observer (<c>Take(n)</c>, <c>FirstAsync</c>, a disposal or
     /// an exception in <c>OnNext</c>) leaves every later item in the stream. An exception the observer throws ends the
@@ -410,8 +411,9 @@ internal sealed class StreamObservable<T>(BoundedBuffer<T> buffer, IScheduler sc
                 batch[0] = default!;
             }
 
-            // A disposal on another thread between the read and here: no call starts after Dispose returns, so this one
-            // item is lost to the stream's other readers, as with any reader that stops after ReadAsync returned.
+            // A disposal on another thread between the read and here: the item is not delivered, so it is lost to the
+            // stream's other readers, as with any reader that stops after ReadAsync returned. (A disposal between this
+            // check and the call lets this one call start after Dispose returns: the most that can.)
             if (!_disposed)
             {
                 observer.OnNext(item);

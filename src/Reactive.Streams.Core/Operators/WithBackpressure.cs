@@ -28,7 +28,8 @@ namespace Reactive.Streams;
 /// </para>
 /// <para>
 /// Disposing the subscription unsubscribes the source, releases a producer blocked in PauseUpstream, and stops delivery:
-/// no downstream call starts after <c>Dispose</c> returns (a call already running on another thread finishes).
+/// once <c>Dispose</c> returns the downstream gets at most one more call, the one a drain on another thread had already
+/// decided to make, as with <c>ObserveOn</c> (a call already running on another thread finishes; nothing waits for it).
 /// Items still buffered stay counted in the depth. An exception thrown by the downstream observer ends the subscription
 /// as a disposal does and then propagates to the scheduler, as with <c>ObserveOn</c>; the observer is not called again.
 /// On a scheduler that runs the drain inline (<see cref="ImmediateScheduler"/>, or <see cref="CurrentThreadScheduler"/>
